@@ -1,0 +1,66 @@
+import { once } from 'node:events';
+import { LogClock } from '../parse/time.js';
+import { StoreOpenError } from '../store/database.js';
+import { InputError } from '../sources/replay-input.js';
+import { ConfigError } from '../config.js';
+
+/** Exit codes: 0 ok (alerts or not), 1 unexpected failure, 2 unusable arguments, config or input. */
+export const EXIT_USAGE = 2;
+
+/** An error the user can fix; printed as one line, exit code 2. */
+export class UsageError extends Error {}
+
+export function isUsageError(err: unknown): boolean {
+  return err instanceof UsageError || err instanceof InputError || err instanceof StoreOpenError || err instanceof ConfigError || err instanceof RangeError;
+}
+
+export const DEFAULT_DB = './ouwatch.db';
+
+export function checkTimeZone(tz: string | undefined): string {
+  const zone = tz ?? 'UTC';
+  LogClock.validateZone(zone);
+  return zone;
+}
+
+/**
+ * Buffered stdout for NDJSON: a few hundred KiB per write, and waits when the reader is slow
+ * (a pipe into `head` or `jq`), so memory stays flat on a long output.
+ */
+export class Out {
+  private buf: string[] = [];
+  private size = 0;
+
+  constructor(private readonly stream: NodeJS.WritableStream = process.stdout) {}
+
+  line(s: string): void {
+    this.buf.push(s);
+    this.size += s.length + 1;
+  }
+
+  get buffered(): number {
+    return this.size;
+  }
+
+  async flush(): Promise<void> {
+    if (this.buf.length === 0) return;
+    const text = this.buf.join('\n') + '\n';
+    this.buf = [];
+    this.size = 0;
+    if (!this.stream.write(text)) await once(this.stream, 'drain');
+  }
+}
+
+export function fmtInt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+export function isoOrNull(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+/** Colour only when writing to a terminal (and NO_COLOR is not set). */
+export function colours(stream: NodeJS.WriteStream) {
+  const on = stream.isTTY === true && !process.env.NO_COLOR;
+  const wrap = (code: string) => (s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
+  return { bold: wrap('1'), dim: wrap('2'), red: wrap('31'), yellow: wrap('33'), green: wrap('32'), magenta: wrap('35'), cyan: wrap('36') };
+}

@@ -1,0 +1,30 @@
+import type { RunStats } from '../domain.js';
+import { EVENT_TYPES, SKIP_REASONS } from '../domain.js';
+import type { ReplayReport } from '../sources/replay.js';
+import { fmtInt } from './common.js';
+
+/** The replay summary (stderr): what was read, what it became, what was skipped and why. */
+export function formatSummary(stats: RunStats, report: ReplayReport): string {
+  const bytes = report.inputs.reduce((n, i) => n + i.bytesRead, 0);
+  const secs = Math.max(report.elapsedMs, 1) / 1000;
+  const out: string[] = [];
+  out.push(
+    `replayed ${fmtInt(stats.linesRead)} lines from ${report.inputs.length} input${report.inputs.length === 1 ? '' : 's'} in ${secs.toFixed(2)} s ` +
+      `(${fmtInt(stats.linesRead / secs)} lines/s, ${(bytes / 1e6 / secs).toFixed(1)} MB/s)`,
+  );
+  const events = EVENT_TYPES.filter((t) => stats.events[t]).map((t) => `${t} ${fmtInt(stats.events[t]!)}`);
+  out.push(`  events:   ${events.length ? events.join(', ') : 'none'}`);
+  const k = stats.lineKinds;
+  out.push(`  other:    ${fmtInt(k.other ?? 0)} non-event log lines, ${fmtInt(k.continuation ?? 0)} continuation lines (stack traces, multi-line messages)`);
+  const skipped = SKIP_REASONS.map((r) => `${r} ${fmtInt(k[r] ?? 0)}`);
+  const totalSkipped = SKIP_REASONS.reduce((n, r) => n + (k[r] ?? 0), 0);
+  out.push(`  skipped:  ${fmtInt(totalSkipped)} (${skipped.join(', ')})`);
+  out.push(`  users:    ${fmtInt(stats.users)} seen`);
+  for (const i of report.inputs) {
+    const from = i.resumedAt > 0 ? `resumed at byte ${fmtInt(i.resumedAt)}` : 'from the start';
+    const what = i.linesRead === 0 && i.resumedAt > 0 ? 'nothing new since the last replay' : `${fmtInt(i.linesRead)} lines`;
+    out.push(`  input:    ${i.origin} (${i.format ?? 'no lines'}, ${from}): ${what}`);
+  }
+  for (const w of report.warnings) out.push(`  warning:  ${w}`);
+  return out.join('\n');
+}

@@ -1,0 +1,232 @@
+import type { EventType, LineKind } from '../domain.js';
+import { Event } from '../domain.js';
+import { LogClock } from './time.js';
+
+/**
+ * OpenUnison's log4j2 layout is `[%d][%t] %-5p %c{1} - %m%n`. This parser reads that header,
+ * then the message of the three classes that carry security events:
+ *   AccessLog           `[<Event>] - <app> - <url> - <dn> - <msg> [<ip>] - [<sessionId>]`
+ *   OpenIDConnectIdP    `[ExpiredRefreshTokenUsed] - <url> - <dn> - <msg> [<ip>] - [<sessionId>]`
+ *                       and WARN lines about failed refreshes (kept with their thread)
+ *   SessionManagerImpl  `Logging out user '<dn>'`
+ * It works with indexOf, not regular expressions, because it runs on every line.
+ */
+
+const EXPIRED_PREFIX = '[ExpiredRefreshTokenUsed] - ';
+const LOGOUT_PREFIX = "Logging out user '";
+/** The fixed message texts, used to split a DN that itself contains ` - `. */
+const FIXED_TEXT: Partial<Record<EventType, string>> = {
+  ExpiredRefreshTokenUsed: ' - Expired token used within grace period',
+  NotFound: ' - Resource Not Found',
+};
+const BINARY = /[\x00-\x08\x0E-\x1F\x7F\uFFFD]/;
+
+export class OpenUnisonParser {
+  constructor(private readonly clock: LogClock = new LogClock()) {}
+
+  /** One log line (already unwrapped from docker/CRI) -> an Event, or why it is not one. */
+  parse(line: string, origin: string, lineNo: number): Event | LineKind {
+    // Header: `[yyyy-MM-dd HH:mm:ss,SSS][thread] LEVEL Logger - message`
+    if (line.charCodeAt(0) !== 91 /* [ */) return classifyNonHeader(line);
+    const d = line.charCodeAt(1) - 48;
+    if (d < 0 || d > 9) return classifyNonHeader(line);
+    if (line.charCodeAt(24) !== 93 /* ] */ || line.charCodeAt(25) !== 91 /* [ */) return 'malformed';
+    const ts = this.clock.epochAt(line, 1);
+    if (ts !== ts) return 'malformed'; // NaN
+    const threadEnd = line.indexOf('] ', 26);
+    if (threadEnd < 0) return 'malformed';
+    const levelAt = threadEnd + 2;
+    const levelEnd = line.indexOf(' ', levelAt);
+    if (levelEnd < 0) return 'malformed';
+    let p = levelEnd;
+    while (line.charCodeAt(p) === 32) p++;
+    let loggerEnd = line.indexOf(' - ', p);
+    let msgStart = loggerEnd + 3;
+    if (loggerEnd < 0) {
+      if (!line.endsWith(' -')) return 'other';
+      loggerEnd = line.length - 2; // empty message, trailing space trimmed
+      msgStart = line.length;
+    }
+    // Dispatch on the simple class name without slicing: most lines are not events.
+    let nameAt = loggerEnd;
+    while (nameAt > p && line.charCodeAt(nameAt - 1) !== 46 /* . */) nameAt--;
+    const nameLen = loggerEnd - nameAt;
+    let kind: 0 | 1 | 2 = 0;
+    if (nameLen === 9 && line.startsWith('AccessLog', nameAt)) {
+      if (line.charCodeAt(msgStart) !== 91) return 'other'; // MyVD's SRCH/RESULT lines share the name
+      kind = 1;
+    } else if (nameLen === 16 && line.startsWith('OpenIDConnectIdP', nameAt)) {
+      kind = 2;
+    } else if (!(nameLen === 18 && line.startsWith('SessionManagerImpl', nameAt) && line.startsWith(LOGOUT_PREFIX, msgStart))) {
+      return 'other';
+    }
+    const level = levelOf(line, levelAt, levelEnd);
+    if (kind === 2 && level !== 'WARN' && !line.startsWith(EXPIRED_PREFIX, msgStart)) return 'other';
+    this.ts = ts;
+    this.level = level;
+    this.logger = nameAt === p ? KNOWN_LOGGERS[kind] : line.slice(p, loggerEnd);
+    this.thread = line.slice(26, threadEnd);
+    this.origin = origin;
+    this.lineNo = lineNo;
+    if (kind === 1) return this.access(line, msgStart);
+    if (kind === 2) {
+      if (line.startsWith(EXPIRED_PREFIX, msgStart)) return this.expired(line, msgStart);
+      return this.event(line, 'IdpWarning', null, null, null, null, null, line.slice(msgStart));
+    }
+    const close = line.lastIndexOf("'");
+    if (close < msgStart + LOGOUT_PREFIX.length) return 'malformed';
+    const dn = line.slice(msgStart + LOGOUT_PREFIX.length, close);
+    return this.event(line, 'Logout', dn, null, null, null, null, line.slice(msgStart));
+  }
+
+  // The header fields of the line being parsed, and the tail (` [ip] - [session]`) once read:
+  // kept on the parser rather than in a fresh object per line.
+  private ts = 0;
+  private level = '';
+  private logger = '';
+  private thread = '';
+  private origin = '';
+  private lineNo = 0;
+  private tailIp: string | null = null;
+  private tailSession: string | null = null;
+
+  private access(line: string, at: number): Event | LineKind {
+    const close = line.indexOf('] - ', at);
+    if (close < 0) return line.indexOf(']', at) < 0 && isWord(line, at + 1, line.length) ? 'malformed' : 'other';
+    const type = accessWord(line, at + 1, close - at - 1);
+    if (type === null) return isWord(line, at + 1, close) ? 'unknown-word' : 'other';
+    if (type === 'ExpiredRefreshTokenUsed') return this.expired(line, at);
+    const bodyEnd = this.tail(line, close + 4);
+    if (bodyEnd < 0) return 'malformed';
+    // body: `<app> - <url> - <dn> - <msg>`
+    const appEnd = line.indexOf(' - ', close + 4);
+    if (appEnd < 0 || appEnd >= bodyEnd) return 'malformed';
+    const urlEnd = line.indexOf(' - ', appEnd + 3);
+    if (urlEnd < 0 || urlEnd >= bodyEnd) return 'malformed';
+    const split = splitDn(line, urlEnd + 3, bodyEnd, FIXED_TEXT[type]);
+    if (split < 0) return 'malformed';
+    return this.event(
+      line, type,
+      line.slice(urlEnd + 3, split),
+      this.tailIp,
+      line.slice(appEnd + 3, urlEnd),
+      line.slice(close + 4, appEnd),
+      this.tailSession,
+      line.slice(split + 3, bodyEnd),
+    );
+  }
+
+  private expired(line: string, at: number): Event | LineKind {
+    const bodyStart = at + EXPIRED_PREFIX.length;
+    const bodyEnd = this.tail(line, bodyStart);
+    if (bodyEnd < 0) return 'malformed';
+    // body: `<url> - <dn> - <msg>` (no application field)
+    const urlEnd = line.indexOf(' - ', bodyStart);
+    if (urlEnd < 0 || urlEnd >= bodyEnd) return 'malformed';
+    const split = splitDn(line, urlEnd + 3, bodyEnd, FIXED_TEXT.ExpiredRefreshTokenUsed);
+    if (split < 0) return 'malformed';
+    return this.event(
+      line, 'ExpiredRefreshTokenUsed',
+      line.slice(urlEnd + 3, split),
+      this.tailIp,
+      line.slice(bodyStart, urlEnd),
+      null,
+      this.tailSession,
+      line.slice(split + 3, bodyEnd),
+    );
+  }
+
+  /**
+   * Reads ` [<ip>] - [<sessionId>]` from the right end (the free-text message before it may
+   * contain anything, including ` - ` and brackets) into tailIp/tailSession. Returns where the
+   * body (…<msg>) ends, or -1 when the tail is not there.
+   */
+  private tail(line: string, bodyStart: number): number {
+    const len = line.length;
+    if (line.charCodeAt(len - 1) !== 93) return -1;
+    const sidOpen = line.lastIndexOf(' - [', len - 2);
+    if (sidOpen < bodyStart || line.charCodeAt(sidOpen - 1) !== 93) return -1;
+    const ipOpen = line.lastIndexOf('[', sidOpen - 2);
+    if (ipOpen <= bodyStart || line.charCodeAt(ipOpen - 1) !== 32) return -1;
+    this.tailIp = ipOpen + 1 === sidOpen - 1 ? null : line.slice(ipOpen + 1, sidOpen - 1);
+    const sidLen = len - 1 - (sidOpen + 4);
+    this.tailSession = sidLen === 0 || (sidLen === 4 && line.startsWith('null', sidOpen + 4)) ? null : line.slice(sidOpen + 4, len - 1);
+    return ipOpen - 1;
+  }
+
+  private event(raw: string, type: EventType, dn: string | null, ip: string | null, url: string | null, app: string | null, sessionId: string | null, message: string): Event {
+    return new Event(this.ts, type, dn, ip, url, app, sessionId, message, this.level, this.logger, this.thread, this.origin, this.lineNo, raw);
+  }
+}
+
+const KNOWN_LOGGERS = ['SessionManagerImpl', 'AccessLog', 'OpenIDConnectIdP'] as const;
+
+/** The bracketed word of an access line, or null when it is not one OpenUnison writes. */
+function accessWord(line: string, at: number, len: number): EventType | null {
+  switch (len) {
+    case 9:
+      if (line.startsWith('AzSuccess', at)) return 'AzSuccess';
+      if (line.startsWith('AuSuccess', at)) return 'AuSuccess';
+      return null;
+    case 6:
+      if (line.startsWith('AzFail', at)) return 'AzFail';
+      if (line.startsWith('AuFail', at)) return 'AuFail';
+      return null;
+    case 8:
+      return line.startsWith('NotFound', at) ? 'NotFound' : null;
+    case 5:
+      return line.startsWith('Error', at) ? 'Error' : null;
+    case 23:
+      return line.startsWith('ExpiredRefreshTokenUsed', at) ? 'ExpiredRefreshTokenUsed' : null;
+    default:
+      return null;
+  }
+}
+
+/** The usual levels as shared constants (no allocation per line). */
+function levelOf(line: string, at: number, end: number): string {
+  const len = end - at;
+  if (len === 4) {
+    if (line.startsWith('INFO', at)) return 'INFO';
+    if (line.startsWith('WARN', at)) return 'WARN';
+  } else if (len === 5) {
+    if (line.startsWith('ERROR', at)) return 'ERROR';
+    if (line.startsWith('DEBUG', at)) return 'DEBUG';
+  }
+  return line.slice(at, end);
+}
+
+/**
+ * `<dn> - <msg>` between `from` and `to`: returns the index of the separating ` - `.
+ * A DN may itself contain ` - ` (`cn=Ops - Team,o=X`), so the separator is the first one
+ * after which no `=` follows (messages are chain, level and group names, never attributes);
+ * a fixed message text, when the event has one, is matched exactly.
+ */
+function splitDn(line: string, from: number, to: number, fixed: string | undefined): number {
+  if (fixed !== undefined && to - from >= fixed.length && line.startsWith(fixed, to - fixed.length)) return to - fixed.length;
+  let first = -1;
+  let i = line.indexOf(' - ', from);
+  while (i >= 0 && i + 3 <= to) {
+    if (first < 0) first = i;
+    const eq = line.indexOf('=', i + 3);
+    if (eq < 0 || eq >= to) return i;
+    i = line.indexOf(' - ', i + 3);
+  }
+  if (first >= 0) return first;
+  // `<dn> -` with an empty message right before the ip: ` - ` overlaps the body end.
+  if (to - from >= 2 && line.charCodeAt(to - 1) === 45 && line.charCodeAt(to - 2) === 32) return to - 2;
+  return -1;
+}
+
+function classifyNonHeader(line: string): LineKind {
+  return BINARY.test(line) ? 'binary' : 'continuation';
+}
+
+function isWord(s: string, from: number, to: number): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i) | 32;
+    if (c < 97 || c > 122) return false;
+  }
+  return true;
+}

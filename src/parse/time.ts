@@ -1,0 +1,102 @@
+/**
+ * Turns log4j's zone-less `yyyy-MM-dd HH:mm:ss,SSS` into epoch milliseconds and ISO 8601 UTC.
+ * The logs carry no zone, so the zone they were written in is a setting (`--tz`, default UTC).
+ * Lines arrive in time order, so the conversion of the current second is cached and each line
+ * only adds its milliseconds.
+ */
+export class LogClock {
+  private readonly utc: boolean;
+  private readonly parts: Intl.DateTimeFormat | null;
+  private cachedSecond = '';
+  private cachedEpoch = NaN;
+  private cachedIsoPrefix = '';
+
+  constructor(readonly timeZone = 'UTC') {
+    this.utc = timeZone === 'UTC' || timeZone === 'Etc/UTC' || timeZone === 'Z';
+    this.parts = this.utc
+      ? null
+      : new Intl.DateTimeFormat('en-US', {
+          timeZone,
+          hourCycle: 'h23',
+          year: 'numeric',
+          month: '2-digit',
+          day: '2-digit',
+          hour: '2-digit',
+          minute: '2-digit',
+          second: '2-digit',
+        });
+  }
+
+  /** Throws a RangeError naming the zone when it is not an IANA zone this runtime knows. */
+  static validateZone(timeZone: string): void {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone });
+    } catch {
+      throw new RangeError(`unknown time zone '${timeZone}' (expected an IANA name such as UTC or Europe/Stockholm)`);
+    }
+  }
+
+  /**
+   * `line` holds a stamp at `at` (`yyyy-MM-dd HH:mm:ss,SSS`, 23 chars). Returns epoch ms, or
+   * NaN when the stamp is not a real date and time.
+   */
+  epochAt(line: string, at: number): number {
+    if (!line.startsWith(this.cachedSecond, at) || this.cachedSecond.length === 0) {
+      const second = line.slice(at, at + 19);
+      this.cachedSecond = second;
+      this.cachedEpoch = this.secondToEpoch(second);
+      this.cachedIsoPrefix = Number.isNaN(this.cachedEpoch) ? '' : new Date(this.cachedEpoch).toISOString().slice(0, 20);
+    }
+    if (Number.isNaN(this.cachedEpoch)) return NaN;
+    const c0 = line.charCodeAt(at + 20) - 48;
+    const c1 = line.charCodeAt(at + 21) - 48;
+    const c2 = line.charCodeAt(at + 22) - 48;
+    if (line.charCodeAt(at + 19) !== 44 || !isDigit(c0) || !isDigit(c1) || !isDigit(c2)) return NaN;
+    return this.cachedEpoch + c0 * 100 + c1 * 10 + c2;
+  }
+
+  /** ISO form of the epoch returned by the last `epochAt` call (same second). */
+  isoOfLast(line: string, at: number): string {
+    return this.cachedIsoPrefix + line.slice(at + 20, at + 23) + 'Z';
+  }
+
+  private secondToEpoch(s: string): number {
+    if (s.length !== 19 || s[4] !== '-' || s[7] !== '-' || s[10] !== ' ' || s[13] !== ':' || s[16] !== ':') return NaN;
+    const y = digits(s, 0, 4);
+    const mo = digits(s, 5, 2);
+    const d = digits(s, 8, 2);
+    const h = digits(s, 11, 2);
+    const mi = digits(s, 14, 2);
+    const se = digits(s, 17, 2);
+    if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 59) return NaN;
+    const asUtc = Date.UTC(y, mo - 1, d, h, mi, se);
+    if (new Date(asUtc).getUTCDate() !== d) return NaN; // 31 April, 30 February
+    if (this.utc) return asUtc;
+    // Local wall time -> instant: guess with the offset at the guess, then correct once
+    // (the second pass settles instants near a DST transition).
+    const first = asUtc - this.offsetAt(asUtc);
+    return asUtc - this.offsetAt(first);
+  }
+
+  /** Zone offset (local - UTC) in ms at an instant. */
+  private offsetAt(epoch: number): number {
+    const fields: Record<string, number> = {};
+    for (const p of this.parts!.formatToParts(new Date(epoch))) if (p.type !== 'literal') fields[p.type] = Number(p.value);
+    const local = Date.UTC(fields.year, fields.month - 1, fields.day, fields.hour, fields.minute, fields.second);
+    return local - Math.floor(epoch / 1000) * 1000;
+  }
+}
+
+function isDigit(n: number): boolean {
+  return n >= 0 && n <= 9;
+}
+
+function digits(s: string, at: number, n: number): number {
+  let v = 0;
+  for (let i = at; i < at + n; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}

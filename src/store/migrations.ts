@@ -1,0 +1,81 @@
+/**
+ * Schema versions, applied in order and recorded in SQLite's `user_version`. Never edit a
+ * migration that has shipped: add the next one. Times are epoch milliseconds (INTEGER).
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'history and checkpoints',
+    sql: `
+      CREATE TABLE checkpoints (
+        fingerprint TEXT PRIMARY KEY,   -- sha1 of the input's first line: stable across renames
+        path        TEXT NOT NULL,
+        offset      INTEGER NOT NULL,   -- bytes (of the decompressed stream) fully processed
+        line_no     INTEGER NOT NULL,   -- physical lines before offset
+        dev         INTEGER,
+        ino         INTEGER,
+        updated_at  INTEGER NOT NULL
+      );
+      CREATE TABLE users (
+        dn             TEXT PRIMARY KEY,
+        dn_sha1        TEXT NOT NULL,
+        first_seen     INTEGER NOT NULL,
+        last_seen      INTEGER NOT NULL,
+        counts         TEXT NOT NULL,   -- JSON {eventType: n}
+        success_count  INTEGER NOT NULL,
+        first_success  INTEGER,
+        last_success   INTEGER,
+        last_geo       TEXT             -- JSON {ts, ip, country, lat, lon}: last geolocated success
+      );
+      CREATE INDEX users_sha1 ON users(dn_sha1);
+      CREATE TABLE user_ips (
+        dn             TEXT NOT NULL,
+        ip             TEXT NOT NULL,
+        country        TEXT,
+        first_seen     INTEGER NOT NULL,
+        last_seen      INTEGER NOT NULL,
+        count          INTEGER NOT NULL,
+        first_success  INTEGER,
+        last_success   INTEGER,
+        success_count  INTEGER NOT NULL,
+        PRIMARY KEY (dn, ip)
+      ) WITHOUT ROWID;
+      CREATE INDEX user_ips_ip ON user_ips(ip);
+      CREATE TABLE user_countries (
+        dn             TEXT NOT NULL,
+        country        TEXT NOT NULL,
+        first_seen     INTEGER NOT NULL,
+        last_seen      INTEGER NOT NULL,
+        count          INTEGER NOT NULL,
+        first_success  INTEGER,
+        last_success   INTEGER,
+        success_count  INTEGER NOT NULL,
+        PRIMARY KEY (dn, country)
+      ) WITHOUT ROWID;
+      CREATE TABLE sessions (
+        session_id  TEXT NOT NULL,
+        dn          TEXT NOT NULL,
+        first_seen  INTEGER NOT NULL,
+        last_seen   INTEGER NOT NULL,
+        count       INTEGER NOT NULL,
+        PRIMARY KEY (session_id, dn)
+      ) WITHOUT ROWID;
+      CREATE INDEX sessions_dn ON sessions(dn, last_seen);
+      CREATE TABLE session_ips (
+        session_id  TEXT NOT NULL,
+        dn          TEXT NOT NULL,
+        ip          TEXT NOT NULL,
+        first_seen  INTEGER NOT NULL,
+        last_seen   INTEGER NOT NULL,
+        count       INTEGER NOT NULL,
+        PRIMARY KEY (session_id, dn, ip)
+      ) WITHOUT ROWID;
+    `,
+  },
+];
