@@ -9,7 +9,8 @@ import { LogClock } from './time.js';
  *   OpenIDConnectIdP    `[ExpiredRefreshTokenUsed] - <url> - <dn> - <msg> [<ip>] - [<sessionId>]`
  *                       and WARN lines about failed refreshes (kept with their thread)
  *   SessionManagerImpl  `Logging out user '<dn>'`
- * It works with indexOf, not regular expressions, because it runs on every line.
+ * It works with indexOf, not regular expressions, and `scan` records positions rather than
+ * slicing strings: it runs on every line, and most lines are not events.
  */
 
 const EXPIRED_PREFIX = '[ExpiredRefreshTokenUsed] - ';
@@ -20,12 +21,49 @@ const FIXED_TEXT: Partial<Record<EventType, string>> = {
   NotFound: ' - Resource Not Found',
 };
 const BINARY = /[\x00-\x08\x0E-\x1F\x7F\uFFFD]/;
+const NONE = -1;
+
+/**
+ * Where each field of the last scanned event is in its line: `xAt`..`xEnd` (end exclusive),
+ * `NONE` for a field the event does not have (the JSON contract's null).
+ */
+export class LineFields {
+  type: EventType = 'AzSuccess';
+  ts = 0;
+  threadAt = 0;
+  threadEnd = 0;
+  levelAt = 0;
+  levelEnd = 0;
+  loggerAt = 0;
+  loggerEnd = 0;
+  dnAt = NONE;
+  dnEnd = NONE;
+  ipAt = NONE;
+  ipEnd = NONE;
+  urlAt = NONE;
+  urlEnd = NONE;
+  appAt = NONE;
+  appEnd = NONE;
+  sessionAt = NONE;
+  sessionEnd = NONE;
+  messageAt = 0;
+  messageEnd = 0;
+}
 
 export class OpenUnisonParser {
+  /** Positions of the last event `scan` found. */
+  readonly fields = new LineFields();
+
   constructor(private readonly clock: LogClock = new LogClock()) {}
 
   /** One log line (already unwrapped from docker/CRI) -> an Event, or why it is not one. */
   parse(line: string, origin: string, lineNo: number): Event | LineKind {
+    const kind = this.scan(line);
+    return kind === null ? toEvent(line, this.fields, origin, lineNo) : kind;
+  }
+
+  /** Null when the line is an event (its positions are in `fields`), otherwise what it is. */
+  scan(line: string): LineKind | null {
     // Header: `[yyyy-MM-dd HH:mm:ss,SSS][thread] LEVEL Logger - message`
     if (line.charCodeAt(0) !== 91 /* [ */) return classifyNonHeader(line);
     const d = line.charCodeAt(1) - 48;
@@ -47,50 +85,36 @@ export class OpenUnisonParser {
       loggerEnd = line.length - 2; // empty message, trailing space trimmed
       msgStart = line.length;
     }
-    // Dispatch on the simple class name without slicing: most lines are not events.
+    // Dispatch on the simple class name (`%c{1}`, or the last part of `%c`).
     let nameAt = loggerEnd;
     while (nameAt > p && line.charCodeAt(nameAt - 1) !== 46 /* . */) nameAt--;
     const nameLen = loggerEnd - nameAt;
-    let kind: 0 | 1 | 2 = 0;
+    const f = this.fields;
+    f.ts = ts;
+    f.threadAt = 26;
+    f.threadEnd = threadEnd;
+    f.levelAt = levelAt;
+    f.levelEnd = levelEnd;
+    f.loggerAt = p;
+    f.loggerEnd = loggerEnd;
     if (nameLen === 9 && line.startsWith('AccessLog', nameAt)) {
       if (line.charCodeAt(msgStart) !== 91) return 'other'; // MyVD's SRCH/RESULT lines share the name
-      kind = 1;
-    } else if (nameLen === 16 && line.startsWith('OpenIDConnectIdP', nameAt)) {
-      kind = 2;
-    } else if (!(nameLen === 18 && line.startsWith('SessionManagerImpl', nameAt) && line.startsWith(LOGOUT_PREFIX, msgStart))) {
-      return 'other';
+      return this.access(line, msgStart);
     }
-    const level = levelOf(line, levelAt, levelEnd);
-    if (kind === 2 && level !== 'WARN' && !line.startsWith(EXPIRED_PREFIX, msgStart)) return 'other';
-    this.ts = ts;
-    this.level = level;
-    this.logger = nameAt === p ? KNOWN_LOGGERS[kind] : line.slice(p, loggerEnd);
-    this.thread = line.slice(26, threadEnd);
-    this.origin = origin;
-    this.lineNo = lineNo;
-    if (kind === 1) return this.access(line, msgStart);
-    if (kind === 2) {
+    if (nameLen === 16 && line.startsWith('OpenIDConnectIdP', nameAt)) {
       if (line.startsWith(EXPIRED_PREFIX, msgStart)) return this.expired(line, msgStart);
-      return this.event(line, 'IdpWarning', null, null, null, null, null, line.slice(msgStart));
+      if (levelEnd - levelAt !== 4 || !line.startsWith('WARN', levelAt)) return 'other';
+      return this.plain('IdpWarning', line, msgStart, NONE, NONE);
     }
-    const close = line.lastIndexOf("'");
-    if (close < msgStart + LOGOUT_PREFIX.length) return 'malformed';
-    const dn = line.slice(msgStart + LOGOUT_PREFIX.length, close);
-    return this.event(line, 'Logout', dn, null, null, null, null, line.slice(msgStart));
+    if (nameLen === 18 && line.startsWith('SessionManagerImpl', nameAt) && line.startsWith(LOGOUT_PREFIX, msgStart)) {
+      const close = line.lastIndexOf("'");
+      if (close < msgStart + LOGOUT_PREFIX.length) return 'malformed';
+      return this.plain('Logout', line, msgStart, msgStart + LOGOUT_PREFIX.length, close);
+    }
+    return 'other';
   }
 
-  // The header fields of the line being parsed, and the tail (` [ip] - [session]`) once read:
-  // kept on the parser rather than in a fresh object per line.
-  private ts = 0;
-  private level = '';
-  private logger = '';
-  private thread = '';
-  private origin = '';
-  private lineNo = 0;
-  private tailIp: string | null = null;
-  private tailSession: string | null = null;
-
-  private access(line: string, at: number): Event | LineKind {
+  private access(line: string, at: number): LineKind | null {
     const close = line.indexOf('] - ', at);
     if (close < 0) return line.indexOf(']', at) < 0 && isWord(line, at + 1, line.length) ? 'malformed' : 'other';
     const type = accessWord(line, at + 1, close - at - 1);
@@ -105,18 +129,20 @@ export class OpenUnisonParser {
     if (urlEnd < 0 || urlEnd >= bodyEnd) return 'malformed';
     const split = splitDn(line, urlEnd + 3, bodyEnd, FIXED_TEXT[type]);
     if (split < 0) return 'malformed';
-    return this.event(
-      line, type,
-      line.slice(urlEnd + 3, split),
-      this.tailIp,
-      line.slice(appEnd + 3, urlEnd),
-      line.slice(close + 4, appEnd),
-      this.tailSession,
-      line.slice(split + 3, bodyEnd),
-    );
+    const f = this.fields;
+    f.type = type;
+    f.appAt = close + 4;
+    f.appEnd = appEnd;
+    f.urlAt = appEnd + 3;
+    f.urlEnd = urlEnd;
+    f.dnAt = urlEnd + 3;
+    f.dnEnd = split;
+    f.messageAt = split + 3;
+    f.messageEnd = bodyEnd;
+    return null;
   }
 
-  private expired(line: string, at: number): Event | LineKind {
+  private expired(line: string, at: number): LineKind | null {
     const bodyStart = at + EXPIRED_PREFIX.length;
     const bodyEnd = this.tail(line, bodyStart);
     if (bodyEnd < 0) return 'malformed';
@@ -125,21 +151,34 @@ export class OpenUnisonParser {
     if (urlEnd < 0 || urlEnd >= bodyEnd) return 'malformed';
     const split = splitDn(line, urlEnd + 3, bodyEnd, FIXED_TEXT.ExpiredRefreshTokenUsed);
     if (split < 0) return 'malformed';
-    return this.event(
-      line, 'ExpiredRefreshTokenUsed',
-      line.slice(urlEnd + 3, split),
-      this.tailIp,
-      line.slice(bodyStart, urlEnd),
-      null,
-      this.tailSession,
-      line.slice(split + 3, bodyEnd),
-    );
+    const f = this.fields;
+    f.type = 'ExpiredRefreshTokenUsed';
+    f.appAt = f.appEnd = NONE;
+    f.urlAt = bodyStart;
+    f.urlEnd = urlEnd;
+    f.dnAt = urlEnd + 3;
+    f.dnEnd = split;
+    f.messageAt = split + 3;
+    f.messageEnd = bodyEnd;
+    return null;
+  }
+
+  /** An event without the access-line fields: the whole message, maybe a DN inside it. */
+  private plain(type: EventType, line: string, msgStart: number, dnAt: number, dnEnd: number): null {
+    const f = this.fields;
+    f.type = type;
+    f.dnAt = dnAt;
+    f.dnEnd = dnEnd;
+    f.ipAt = f.ipEnd = f.urlAt = f.urlEnd = f.appAt = f.appEnd = f.sessionAt = f.sessionEnd = NONE;
+    f.messageAt = msgStart;
+    f.messageEnd = line.length;
+    return null;
   }
 
   /**
    * Reads ` [<ip>] - [<sessionId>]` from the right end (the free-text message before it may
-   * contain anything, including ` - ` and brackets) into tailIp/tailSession. Returns where the
-   * body (…<msg>) ends, or -1 when the tail is not there.
+   * contain anything, including ` - ` and brackets). Returns where the body (…<msg>) ends,
+   * or -1 when the tail is not there.
    */
   private tail(line: string, bodyStart: number): number {
     const len = line.length;
@@ -148,18 +187,64 @@ export class OpenUnisonParser {
     if (sidOpen < bodyStart || line.charCodeAt(sidOpen - 1) !== 93) return -1;
     const ipOpen = line.lastIndexOf('[', sidOpen - 2);
     if (ipOpen <= bodyStart || line.charCodeAt(ipOpen - 1) !== 32) return -1;
-    this.tailIp = ipOpen + 1 === sidOpen - 1 ? null : line.slice(ipOpen + 1, sidOpen - 1);
-    const sidLen = len - 1 - (sidOpen + 4);
-    this.tailSession = sidLen === 0 || (sidLen === 4 && line.startsWith('null', sidOpen + 4)) ? null : line.slice(sidOpen + 4, len - 1);
+    const f = this.fields;
+    if (ipOpen + 1 === sidOpen - 1) f.ipAt = f.ipEnd = NONE;
+    else {
+      f.ipAt = ipOpen + 1;
+      f.ipEnd = sidOpen - 1;
+    }
+    const sidAt = sidOpen + 4;
+    const sidLen = len - 1 - sidAt;
+    if (sidLen === 0 || (sidLen === 4 && line.startsWith('null', sidAt))) f.sessionAt = f.sessionEnd = NONE;
+    else {
+      f.sessionAt = sidAt;
+      f.sessionEnd = len - 1;
+    }
     return ipOpen - 1;
-  }
-
-  private event(raw: string, type: EventType, dn: string | null, ip: string | null, url: string | null, app: string | null, sessionId: string | null, message: string): Event {
-    return new Event(this.ts, type, dn, ip, url, app, sessionId, message, this.level, this.logger, this.thread, this.origin, this.lineNo, raw);
   }
 }
 
-const KNOWN_LOGGERS = ['SessionManagerImpl', 'AccessLog', 'OpenIDConnectIdP'] as const;
+/** Builds the Event from a scanned line's positions. */
+export function toEvent(line: string, f: LineFields, origin: string, lineNo: number): Event {
+  return new Event(
+    f.ts,
+    f.type,
+    f.dnAt === NONE ? null : line.slice(f.dnAt, f.dnEnd),
+    f.ipAt === NONE ? null : line.slice(f.ipAt, f.ipEnd),
+    f.urlAt === NONE ? null : line.slice(f.urlAt, f.urlEnd),
+    f.appAt === NONE ? null : line.slice(f.appAt, f.appEnd),
+    f.sessionAt === NONE ? null : line.slice(f.sessionAt, f.sessionEnd),
+    line.slice(f.messageAt, f.messageEnd),
+    levelOf(line, f.levelAt, f.levelEnd),
+    loggerOf(line, f.loggerAt, f.loggerEnd),
+    line.slice(f.threadAt, f.threadEnd),
+    origin,
+    lineNo,
+    line,
+  );
+}
+
+/**
+ * `<dn> - <msg>` between `from` and `to`: returns the index of the separating ` - `.
+ * A DN may itself contain ` - ` (`cn=Ops - Team,o=X`), so the separator is the first one
+ * after which no `=` follows (messages are chain, level and group names, never attributes);
+ * a fixed message text, when the event has one, is matched exactly.
+ */
+function splitDn(line: string, from: number, to: number, fixed: string | undefined): number {
+  if (fixed !== undefined && to - from >= fixed.length && line.startsWith(fixed, to - fixed.length)) return to - fixed.length;
+  let first = -1;
+  let i = line.indexOf(' - ', from);
+  while (i >= 0 && i + 3 <= to) {
+    if (first < 0) first = i;
+    const eq = line.indexOf('=', i + 3);
+    if (eq < 0 || eq >= to) return i;
+    i = line.indexOf(' - ', i + 3);
+  }
+  if (first >= 0) return first;
+  // `<dn> -` with an empty message right before the ip: ` - ` overlaps the body end.
+  if (to - from >= 2 && line.charCodeAt(to - 1) === 45 && line.charCodeAt(to - 2) === 32) return to - 2;
+  return -1;
+}
 
 /** The bracketed word of an access line, or null when it is not one OpenUnison writes. */
 function accessWord(line: string, at: number, len: number): EventType | null {
@@ -183,8 +268,8 @@ function accessWord(line: string, at: number, len: number): EventType | null {
   }
 }
 
-/** The usual levels as shared constants (no allocation per line). */
-function levelOf(line: string, at: number, end: number): string {
+/** The usual levels and class names as shared constants (no allocation per event). */
+export function levelOf(line: string, at: number, end: number): string {
   const len = end - at;
   if (len === 4) {
     if (line.startsWith('INFO', at)) return 'INFO';
@@ -196,26 +281,19 @@ function levelOf(line: string, at: number, end: number): string {
   return line.slice(at, end);
 }
 
-/**
- * `<dn> - <msg>` between `from` and `to`: returns the index of the separating ` - `.
- * A DN may itself contain ` - ` (`cn=Ops - Team,o=X`), so the separator is the first one
- * after which no `=` follows (messages are chain, level and group names, never attributes);
- * a fixed message text, when the event has one, is matched exactly.
- */
-function splitDn(line: string, from: number, to: number, fixed: string | undefined): number {
-  if (fixed !== undefined && to - from >= fixed.length && line.startsWith(fixed, to - fixed.length)) return to - fixed.length;
-  let first = -1;
-  let i = line.indexOf(' - ', from);
-  while (i >= 0 && i + 3 <= to) {
-    if (first < 0) first = i;
-    const eq = line.indexOf('=', i + 3);
-    if (eq < 0 || eq >= to) return i;
-    i = line.indexOf(' - ', i + 3);
+export function loggerOf(line: string, at: number, end: number): string {
+  switch (end - at) {
+    case 9:
+      if (line.startsWith('AccessLog', at)) return 'AccessLog';
+      break;
+    case 16:
+      if (line.startsWith('OpenIDConnectIdP', at)) return 'OpenIDConnectIdP';
+      break;
+    case 18:
+      if (line.startsWith('SessionManagerImpl', at)) return 'SessionManagerImpl';
+      break;
   }
-  if (first >= 0) return first;
-  // `<dn> -` with an empty message right before the ip: ` - ` overlaps the body end.
-  if (to - from >= 2 && line.charCodeAt(to - 1) === 45 && line.charCodeAt(to - 2) === 32) return to - 2;
-  return -1;
+  return line.slice(at, end);
 }
 
 function classifyNonHeader(line: string): LineKind {
