@@ -2,6 +2,7 @@ import type { Event, EventType, HistoryView, LineKind, RunStats, SkipReason, Sto
 import { isUserDn } from './domain.js';
 import { EventEnricher } from './enrich/enricher.js';
 import { OpenUnisonParser } from './parse/openunison.js';
+import { EVENT, kindOf, type PackedBatch, type PackedTables } from './parse/packed.js';
 import { LogClock } from './parse/time.js';
 import { CheckpointStore } from './store/checkpoints.js';
 import type { Db } from './store/database.js';
@@ -104,6 +105,14 @@ export class Pipeline {
     }
     this.handle(parsed);
     return parsed;
+  }
+
+  /** Record `i` of a batch from the parse worker (the replay and daemon path). */
+  processPacked(input: InputCursor, batch: PackedBatch, i: number, tables: PackedTables): void {
+    this.advance(input, batch.lineNos[i], batch.resumes[i]);
+    const kind = batch.kinds[i];
+    if (kind === EVENT) this.handle(tables.event(batch, i, input.origin));
+    else this.countKind(kindOf(kind));
   }
 
   /** A line the decoder could not use (oversized, malformed wrapper, truncated). */

@@ -4,6 +4,12 @@ import { registerParse } from './parse.js';
 import { registerReplay } from './replay.js';
 import { registerUser } from './user.js';
 
+// `ouwatch parse … | head`: a reader that stops early is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const program = new Command();
 program
   .name('ouwatch')

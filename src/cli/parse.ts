@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { toEventJson } from '../domain.js';
 import { EventEnricher } from '../enrich/enricher.js';
-import { OpenUnisonParser } from '../parse/openunison.js';
-import { LogClock } from '../parse/time.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../decode/lines.js';
+import { EVENT } from '../parse/packed.js';
+import { ParseService } from '../parse/parse-service.js';
 import { mergeByTime } from '../sources/merge.js';
+import { PackedFeed } from '../sources/packed-feed.js';
 import { ReplayInput, checkInputPaths } from '../sources/replay-input.js';
 import { Out, UsageError, checkTimeZone } from './common.js';
 
@@ -21,26 +23,38 @@ export function registerParse(program: Command): void {
     .option('--tz <zone>', 'time zone the logs were written in (IANA name)', 'UTC')
     .action(async (files: string[], flags: ParseFlags) => {
       if (files.length === 0) throw new UsageError('parse needs at least one file (or - for stdin)');
-      const parser = new OpenUnisonParser(new LogClock(checkTimeZone(flags.tz)));
-      const enricher = new EventEnricher();
+      const timeZone = checkTimeZone(flags.tz);
       await checkInputPaths(files);
-      const inputs = files.map((f) => new ReplayInput(f, () => null));
+      const enricher = new EventEnricher();
+      const service = new ParseService(timeZone, DEFAULT_MAX_LINE_BYTES);
       const out = new Out();
-      await mergeByTime(
-        inputs,
-        (input) => {
-          const q = input.queue;
-          const i = q.head++;
-          const text = q.texts[i];
-          if (text === null) return;
-          const e = parser.parse(text, input.cursor.origin, q.lineNos[i]);
-          if (typeof e === 'string') return;
-          enricher.enrich(e);
-          out.line(flags.json ? JSON.stringify(toEventJson(e)) : `${e.time}  ${e.type.padEnd(23)} ${e.dn ?? '-'}  ${e.ip ?? '-'}${e.geo ? ' (' + e.geo.country + ')' : ''}  ${e.source}`);
-        },
-        () => (out.buffered > 1 << 20 ? out.flush() : undefined),
-      );
-      await out.flush();
+      const inputs = files.map((f) => new ReplayInput(f, () => null));
+      try {
+        const feeds: PackedFeed[] = [];
+        for (const input of inputs) {
+          await input.identify();
+          feeds.push(new PackedFeed(service, input));
+        }
+        await mergeByTime(
+          feeds,
+          (feed) => {
+            const batch = feed.batch!;
+            const i = feed.index++;
+            if (batch.kinds[i] !== EVENT) return;
+            const e = feed.tables.event(batch, i, feed.source.cursor.origin);
+            enricher.enrich(e);
+            out.line(
+              flags.json
+                ? JSON.stringify(toEventJson(e))
+                : `${e.time}  ${e.type.padEnd(23)} ${e.dn ?? '-'}  ${e.ip ?? '-'}${e.geo ? ' (' + e.geo.country + ')' : ''}  ${e.source}`,
+            );
+          },
+          () => (out.buffered > 1 << 20 ? out.flush() : undefined),
+        );
+        await out.flush();
+      } finally {
+        await service.close();
+      }
       for (const input of inputs) if (input.warning) process.stderr.write(`ouwatch: warning: ${input.warning}\n`);
     });
 }

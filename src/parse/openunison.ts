@@ -53,6 +53,8 @@ export class LineFields {
 export class OpenUnisonParser {
   /** Positions of the last event `scan` found. */
   readonly fields = new LineFields();
+  /** Log time of the last line with a valid header, event or not (NaN before the first). */
+  lastTime = Number.NaN;
 
   constructor(private readonly clock: LogClock = new LogClock()) {}
 
@@ -71,6 +73,7 @@ export class OpenUnisonParser {
     if (line.charCodeAt(24) !== 93 /* ] */ || line.charCodeAt(25) !== 91 /* [ */) return 'malformed';
     const ts = this.clock.epochAt(line, 1);
     if (ts !== ts) return 'malformed'; // NaN
+    this.lastTime = ts;
     const threadEnd = line.indexOf('] ', 26);
     if (threadEnd < 0) return 'malformed';
     const levelAt = threadEnd + 2;

@@ -7,9 +7,9 @@
 export class LogClock {
   private readonly utc: boolean;
   private readonly parts: Intl.DateTimeFormat | null;
-  private cachedSecond = '';
+  /** Char codes of the cached `yyyy-MM-dd HH:mm:ss` (compared from the seconds backwards). */
+  private readonly cachedSecond = new Uint16Array(19);
   private cachedEpoch = NaN;
-  private cachedIsoPrefix = '';
 
   constructor(readonly timeZone = 'UTC') {
     this.utc = timeZone === 'UTC' || timeZone === 'Etc/UTC' || timeZone === 'Z';
@@ -41,23 +41,19 @@ export class LogClock {
    * NaN when the stamp is not a real date and time.
    */
   epochAt(line: string, at: number): number {
-    if (!line.startsWith(this.cachedSecond, at) || this.cachedSecond.length === 0) {
-      const second = line.slice(at, at + 19);
-      this.cachedSecond = second;
-      this.cachedEpoch = this.secondToEpoch(second);
-      this.cachedIsoPrefix = Number.isNaN(this.cachedEpoch) ? '' : new Date(this.cachedEpoch).toISOString().slice(0, 20);
+    const cached = this.cachedSecond;
+    let i = 18;
+    while (i >= 0 && line.charCodeAt(at + i) === cached[i]) i--;
+    if (i >= 0) {
+      for (let k = 0; k < 19; k++) cached[k] = line.charCodeAt(at + k);
+      this.cachedEpoch = this.secondToEpoch(line.slice(at, at + 19));
     }
-    if (Number.isNaN(this.cachedEpoch)) return NaN;
+    if (this.cachedEpoch !== this.cachedEpoch) return NaN;
     const c0 = line.charCodeAt(at + 20) - 48;
     const c1 = line.charCodeAt(at + 21) - 48;
     const c2 = line.charCodeAt(at + 22) - 48;
     if (line.charCodeAt(at + 19) !== 44 || !isDigit(c0) || !isDigit(c1) || !isDigit(c2)) return NaN;
     return this.cachedEpoch + c0 * 100 + c1 * 10 + c2;
-  }
-
-  /** ISO form of the epoch returned by the last `epochAt` call (same second). */
-  isoOfLast(line: string, at: number): string {
-    return this.cachedIsoPrefix + line.slice(at + 20, at + 23) + 'Z';
   }
 
   private secondToEpoch(s: string): number {

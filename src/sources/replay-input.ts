@@ -1,9 +1,7 @@
 import { createReadStream, constants as fsConstants } from 'node:fs';
 import { access, open, stat } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
-import { RecordQueue, StreamDecoder } from '../decode/stream-decoder.js';
-import { DEFAULT_MAX_LINE_BYTES } from '../decode/lines.js';
+import { createGunzip } from 'node:zlib';
 import type { InputCursor } from '../pipeline.js';
 import type { Checkpoint } from '../store/checkpoints.js';
 import { fingerprintOf } from './fingerprint.js';
@@ -12,7 +10,6 @@ import { fingerprintOf } from './fingerprint.js';
 export class InputError extends Error {}
 
 const READ_CHUNK = 1024 * 1024;
-const NOTHING_YET = new RecordQueue();
 
 /** Fails fast, before anything is read, on inputs that cannot work. */
 export async function checkInputPaths(paths: string[]): Promise<void> {
@@ -38,62 +35,45 @@ export async function checkInputPaths(paths: string[]): Promise<void> {
 /** Where to resume an input, by fingerprint (null = from the start). */
 export type CheckpointLookup = (fingerprint: string) => Checkpoint | null;
 
-/**
- * One replayed input (plain file, .gz archive, or stdin): finds its identity from its first
- * line, resumes after its checkpoint, and decodes chunk by chunk into its record queue.
- * Gzip is recognised by its magic bytes, not its name.
- */
-export class ReplayInput {
+/** A stream of bytes that has an identity and knows where processing resumes. */
+export interface ChunkSource {
   readonly cursor: InputCursor;
-  decoder: StreamDecoder | null = null;
-  ended = false;
+  /** The next bytes after what was already processed; null at the end. */
+  next(): Promise<Buffer | null>;
   /** Set when the input could not be read to its end (truncated gzip, read error). */
+  readonly warning: string | null;
+  close(): void;
+}
+
+/**
+ * One replayed input (plain file, .gz archive, or stdin) as bytes: `identify()` finds its
+ * identity from its first line and where to resume after its checkpoint; `next()` then
+ * yields the bytes from there on (a plain file is opened at the offset; gzip and stdin are
+ * read and the processed prefix discarded). Gzip is recognised by its magic bytes, not its
+ * name, on files and on stdin.
+ */
+export class ReplayInput implements ChunkSource {
+  readonly cursor: InputCursor;
   warning: string | null = null;
   private chunks: AsyncIterator<Buffer> | null = null;
   private stream: Readable | null = null;
   private gzip = false;
   private size = -1;
+  /** Bytes read while identifying, returned by the first `next()`. */
+  private head: Buffer | null = null;
+  private eof = false;
+  private skipBytes = 0;
 
   constructor(
     readonly path: string,
     private readonly lookup: CheckpointLookup,
-    private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES,
   ) {
     const origin = path === '-' ? 'stdin' : path;
     this.cursor = { origin, path: origin, fingerprint: null, dev: null, ino: null, offset: 0, lineNo: 0, dirty: false, checkpointed: true };
   }
 
-  /** Records decoded and not yet consumed (empty until the input is identified). */
-  get queue(): RecordQueue {
-    return this.decoder?.queue ?? NOTHING_YET;
-  }
-
-  /**
-   * Reads until at least one record is queued or the input ends. Returns false once the
-   * input is exhausted and its queue is empty.
-   */
-  async fill(): Promise<boolean> {
-    if (this.decoder === null) await this.identify();
-    const decoder = this.decoder!;
-    while (decoder.queue.size === 0 && !this.ended) {
-      const chunk = await this.next();
-      if (chunk === null) {
-        this.ended = true;
-        decoder.end();
-        this.close();
-      } else {
-        decoder.write(chunk);
-      }
-    }
-    return decoder.queue.size > 0;
-  }
-
-  close(): void {
-    this.stream?.destroy();
-    this.stream = null;
-  }
-
-  private async identify(): Promise<void> {
+  /** Reads the first line, looks up the checkpoint and positions after it (cursor.offset/lineNo). */
+  async identify(): Promise<void> {
     if (this.path === '-') {
       this.stream = process.stdin;
     } else {
@@ -111,9 +91,7 @@ export class ReplayInput {
       }
       this.stream = this.openFile(0);
     }
-    // Stdin may also carry gzip (zcat-less pipes): look at the first bytes.
     let head: Buffer = Buffer.alloc(0);
-    let eof = false;
     let fingerprint: string | null = null;
     this.chunks = this.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     for (;;) {
@@ -124,7 +102,7 @@ export class ReplayInput {
         this.warning = `${this.cursor.origin}: ${describeReadError(err, this.gzip)}`;
         chunk = null;
       }
-      if (chunk === null) eof = true;
+      if (chunk === null) this.eof = true;
       else head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
       if (this.path === '-' && !this.gzip && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
         this.gzip = true;
@@ -132,8 +110,8 @@ export class ReplayInput {
         head = Buffer.alloc(0);
         continue;
       }
-      fingerprint = fingerprintOf(head, eof);
-      if (fingerprint !== null || eof) break;
+      fingerprint = fingerprintOf(head, this.eof);
+      if (fingerprint !== null || this.eof) break;
     }
     this.cursor.fingerprint = fingerprint;
     const cp = fingerprint === null ? null : this.lookup(fingerprint);
@@ -146,46 +124,47 @@ export class ReplayInput {
     }
     this.cursor.offset = offset;
     this.cursor.lineNo = lineNo;
-    this.decoder = new StreamDecoder(offset, lineNo, this.maxLineBytes);
-    if (offset === 0) {
-      if (head.length > 0) this.decoder.write(head);
-      if (eof) this.pendingEof = true;
-      return;
-    }
-    if (!this.gzip && this.path !== '-') {
+    if (offset > 0 && !this.gzip && this.path !== '-') {
       // Plain file: seek instead of reading what was already processed.
       this.close();
       this.stream = this.openFile(offset);
       this.chunks = this.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+      this.eof = false;
       return;
     }
     this.skipBytes = offset;
-    const rest = this.discard(head);
-    if (rest !== null) this.decoder.write(rest);
-    if (eof) this.pendingEof = true;
+    this.head = this.discard(head);
   }
 
-  private pendingEof = false;
-  private skipBytes = 0;
-
-  /** Next chunk after the already-processed prefix; null at the end. */
-  private async next(): Promise<Buffer | null> {
-    if (this.pendingEof) return null;
+  async next(): Promise<Buffer | null> {
+    if (this.head !== null) {
+      const head = this.head;
+      this.head = null;
+      if (head.length > 0) return head;
+    }
+    if (this.eof) return null;
     for (;;) {
       let chunk: Buffer | null;
       try {
         chunk = await this.rawNext();
       } catch (err) {
         this.warning = `${this.cursor.origin}: ${describeReadError(err, this.gzip)}; the lines before the damage were processed`;
-        return null;
+        chunk = null;
       }
       if (chunk === null) {
-        if (this.skipBytes > 0) this.warning = `${this.cursor.origin} ended before its checkpoint: nothing new to read`;
+        this.eof = true;
+        if (this.skipBytes > 0) this.warning ??= `${this.cursor.origin} ended before its checkpoint: nothing new to read`;
+        this.close();
         return null;
       }
       const rest = this.discard(chunk);
       if (rest !== null) return rest;
     }
+  }
+
+  close(): void {
+    if (this.stream !== process.stdin) this.stream?.destroy();
+    this.stream = null;
   }
 
   private discard(chunk: Buffer): Buffer | null {
@@ -200,7 +179,8 @@ export class ReplayInput {
   }
 
   private async rawNext(): Promise<Buffer | null> {
-    const r = await this.chunks!.next();
+    if (this.chunks === null) return null;
+    const r = await this.chunks.next();
     return r.done ? null : (r.value as Buffer);
   }
 

@@ -90,16 +90,20 @@ export class HistoryStore implements HistoryView {
     return this.seenThisRun.size;
   }
 
+  /** `dn` should be the canonical string from enrich (it may become a map key). */
   user(dn: string): UserState | null {
     return this.entry(dn)?.state ?? null;
   }
 
-  /** Adds one event of a real user (the caller filters out `cn=none` and anonymous). */
+  /**
+   * Adds one event of a real user (the caller filters out `cn=none` and anonymous). `e.dn` and
+   * `e.ip` must be the canonical strings enrich hands out: they are kept as they are.
+   */
   record(e: Event, dn: string, dnSha1: string): void {
     const t = e.ts;
     let entry = this.entry(dn);
     if (entry === null) {
-      entry = new Entry(new TrackedUser(detach(dn), dnSha1, t));
+      entry = new Entry(new TrackedUser(dn, dnSha1, t));
       this.entries.set(entry.state.dn, entry);
     }
     if (!entry.seen) {
@@ -123,10 +127,10 @@ export class HistoryStore implements HistoryView {
       let st = ip === entry.lastIp ? entry.lastIpStats : s.ips.get(ip);
       if (st === undefined || st === null) {
         st = new TrackedStats(geo ? geo.country : null, t, t);
-        s.ips.set(detach(ip), st);
+        s.ips.set(ip, st);
       }
       if (ip !== entry.lastIp) {
-        entry.lastIp = detach(ip);
+        entry.lastIp = ip;
         entry.lastIpStats = st;
       }
       st.bump(t, success);
@@ -218,8 +222,9 @@ export class HistoryStore implements HistoryView {
     const cached = this.entries.get(dn);
     if (cached !== undefined) return cached;
     const loaded = this.load(dn);
-    // Remember misses too: a DN not in the db costs one query, not one per event.
-    this.entries.set(loaded?.state.dn ?? detach(dn), loaded);
+    // Remember misses too: a DN not in the db costs one query, not one per event. The key is
+    // the caller's canonical string, so later lookups compare pointers.
+    this.entries.set(dn, loaded);
     return loaded;
   }
 

@@ -1,5 +1,3 @@
-import { detach } from '../util/strings.js';
-
 interface Span {
   readonly ip: string;
   first: number;
@@ -24,6 +22,7 @@ export class SessionDelta {
     this.last = t;
   }
 
+  /** `ip` must be a canonical (detached) string: it is kept. */
   add(t: number, ip: string | null): void {
     this.count++;
     if (t < this.first) this.first = t;
@@ -31,7 +30,7 @@ export class SessionDelta {
     if (ip === null) return;
     let span = this.lastSpan !== null && this.lastSpan.ip === ip ? this.lastSpan : this.ips.get(ip);
     if (span === undefined) {
-      span = { ip: detach(ip), first: t, last: t, count: 0 };
+      span = { ip, first: t, last: t, count: 0 };
       this.ips.set(span.ip, span);
     }
     this.lastSpan = span;
