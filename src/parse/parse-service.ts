@@ -2,6 +2,8 @@ import { Worker } from 'node:worker_threads';
 import type { PackedBatch } from './packed.js';
 import type { WorkerReply, WorkerRequest } from './worker.js';
 
+const WORKER_YOUNG_MB = Number(process.env.OUWATCH_WORKER_YOUNG_MB ?? 16);
+
 interface Waiter {
   resolve(b: PackedBatch): void;
   reject(e: Error): void;
@@ -24,7 +26,8 @@ export class ParseService {
   ) {
     const here = import.meta.url;
     const entry = here.endsWith('.ts') ? new URL('./worker-boot.mjs', here) : new URL('./worker.js', here);
-    this.worker = new Worker(entry);
+    // A small young generation keeps the worker's memory flat (its garbage is short-lived).
+    this.worker = new Worker(entry, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB, maxOldGenerationSizeMb: Number(process.env.OUWATCH_WORKER_OLD_MB ?? 256) } });
     this.worker.on('message', (reply: WorkerReply) => this.receive(reply));
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => {
