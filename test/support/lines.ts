@@ -69,3 +69,61 @@ export const STACK_TRACE = [
 export function log4jTime(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').replace('.', ',').slice(0, 23);
 }
+
+/** A seeded random source, so generated logs are the same on every run. */
+export function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+export interface ActivityOptions {
+  /** Log time of the first line (epoch ms). */
+  start?: number;
+  users?: number;
+  seed?: number;
+  /** Milliseconds between lines, at most. */
+  step?: number;
+}
+
+/**
+ * `n` lines of a small company's OpenUnison traffic: access events of a few users from public
+ * and private addresses with sessions, failures, expired refresh tokens, logouts, MyVD noise
+ * and stack traces. Deterministic for a given seed.
+ */
+export function activity(n: number, opts: ActivityOptions = {}): string[] {
+  const rand = seeded(opts.seed ?? 1);
+  const users = Array.from({ length: opts.users ?? 12 }, (_, i) => ({
+    dn: i % 5 === 4 ? `cn=User ${i}\\, Ops - Team,ou=users,o=Tremolo` : `uid=user${i},ou=shadow,o=Tremolo`,
+    ips: [`81.2.69.${10 + i}`, i % 3 === 0 ? '10.0.0.7' : `2a02:26f0:fe::${i}`, `89.160.20.${100 + i}`],
+    session: 'f' + (i + 1).toString(16).padStart(40, '0'),
+  }));
+  const out: string[] = [];
+  let t = opts.start ?? Date.UTC(2024, 4, 6, 7, 0, 0);
+  while (out.length < n) {
+    t += 1 + Math.floor(rand() * (opts.step ?? 400));
+    const time = log4jTime(t);
+    const thread = `XNIO-1 task-${1 + Math.floor(rand() * 8)}`;
+    const u = users[Math.floor(rand() * users.length)];
+    const ip = u.ips[rand() < 0.8 ? 0 : rand() < 0.5 ? 1 : 2];
+    const r = rand();
+    if (r < 0.55) out.push(accessLine({ time, thread, dn: u.dn, ip, session: u.session }));
+    else if (r < 0.62) out.push(accessLine({ time, thread, event: 'AuSuccess', app: 'k8sIdp', dn: u.dn, msg: '20 / oauth2k8s', ip, session: u.session }));
+    else if (r < 0.67) out.push(accessLine({ time, thread, event: 'AuFail', app: 'k8sIdp', dn: 'cn=none', msg: 'oauth2k8s', ip, session: 'null' }));
+    else if (r < 0.7) out.push(accessLine({ time, thread, event: 'AzFail', dn: u.dn, msg: 'NONE', ip, session: u.session }));
+    else if (r < 0.72) {
+      out.push(accessLine({ time, thread, app: 'k8sIdp', url: 'https://k8sou.example.com/auth/idp/k8sIdp/token', dn: u.dn, ip, session: u.session }));
+      out.push(expiredLine({ time, thread, dn: u.dn, ip, session: u.session }));
+    } else if (r < 0.73) {
+      out.push(idpWarning('Session does not exist from refresh_token', { time, thread }));
+      out.push(accessLine({ time, thread, event: 'AzFail', app: 'k8sIdp', url: 'https://k8sou.example.com/auth/idp/k8sIdp/token', dn: u.dn, msg: 'NONE', ip, session: 'null' }));
+    } else if (r < 0.74) out.push(logoutLine(u.dn, { time, thread }));
+    else if (r < 0.75) out.push(accessLine({ time, thread, event: 'NotFound', app: 'UNKNOWN', dn: 'uid=Anonymous,o=Tremolo', msg: 'Resource Not Found', ip, session: 'null' }));
+    else if (r < 0.9) out.push(header({ time, thread }) + `SRCH op=${out.length} con=9 base='o=Tremolo' filter='(uid=x)'`);
+    else if (r < 0.98) out.push(header({ time, thread, logger: 'ProxySys' }) + 'Request to https://kubernetes.default.svc/api took 12ms');
+    else out.push(header({ time, thread, level: 'ERROR', logger: 'OpenIDConnectAuthMech' }) + 'Could not retrieve token : 400 / Bad Request', ...STACK_TRACE);
+  }
+  return out.slice(0, n);
+}
