@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,8 +63,11 @@ async function corpus(lines: number): Promise<{ path: string; bytes: number; lin
       return { path, ...m };
     }
   }
+  // Written aside and renamed, so a benchmark running beside this one never reads half a file.
   const started = performance.now();
-  const written = await writeCorpus(path, { lines, seed });
+  const partial = `${path}.${process.pid}.partial`;
+  const written = await writeCorpus(partial, { lines, seed });
+  renameSync(partial, path);
   writeFileSync(meta, JSON.stringify(written));
   console.log(`corpus: ${path} (generated in ${((performance.now() - started) / 1000).toFixed(1)} s)`);
   return { path, ...written };
@@ -106,7 +109,7 @@ const peaks: Array<{ lines: number; rss: number }> = [];
 for (const size of sizes) {
   console.log('');
   const c = await corpus(size);
-  const db = join(flags.dir, `bench-${size}.db`);
+  const db = join(flags.dir, `bench-${size}-${process.pid}.db`);
   const freshDb = () => {
     for (const suffix of ['', '-wal', '-shm']) rmSync(db + suffix, { force: true });
   };
