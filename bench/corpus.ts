@@ -3,8 +3,10 @@ import { once } from 'node:events';
 
 /**
  * A realistic OpenUnison log for the benchmark: a few thousand users behind kubectl and the
- * dashboard (AzSuccess-heavy, as real logs are), logins, failures, MyVD SRCH/RESULT noise,
- * other classes, Java stack traces, and refresh tokens used within the grace period.
+ * dashboard (AzSuccess-heavy, as real logs are), service accounts, logins, failures, MyVD
+ * SRCH/RESULT noise, other classes, Java stack traces, refresh tokens used within the grace
+ * period (ExpiredRefreshTokenUsed) and after it (WARN + AzFail), logouts; DNs with escaped
+ * commas, ` - ` and non-ASCII; IPv4, IPv6 and private addresses.
  * Deterministic (seeded), so every run measures the same bytes.
  */
 export interface CorpusOptions {
@@ -40,21 +42,39 @@ export async function writeCorpus(path: string, opts: CorpusOptions): Promise<{ 
     for (let i = 0; i < n; i++) s += '0123456789abcdef'[Math.floor(rand() * 16)];
     return s;
   };
-  // Public addresses from a few countries' ranges, plus office NAT and VPN.
-  const publicPrefixes = ['81.2.69.', '89.160.20.', '175.16.199.', '216.160.83.', '2.125.160.', '67.43.156.', '202.196.224.', '84.17.', '185.220.'];
-  const users = Array.from({ length: nUsers }, (_, i) => {
-    const name = `user${i}`;
-    const dn = i % 50 === 0 ? `uid=${name},ou=shadow,o=Tremolo` : i % 7 === 0 ? `cn=${name}\\, ops team,ou=users,o=Tremolo` : `uid=${name},ou=shadow,o=Tremolo`;
-    const ips = Array.from({ length: 1 + Math.floor(rand() * 3) }, () => pick(publicPrefixes) + (1 + Math.floor(rand() * 250)) + (publicPrefixes[0].split('.').length === 4 ? '' : ''));
-    return { dn, ips: ips.map((ip) => (ip.split('.').length === 3 ? ip + '.' + (1 + Math.floor(rand() * 250)) : ip)), session: 'f' + hex(40) };
-  });
+  // Public addresses from a few countries' ranges (IPv4 and IPv6), plus office NAT behind the ingress.
+  const publicPrefixes = ['81.2.69.', '89.160.20.', '175.16.199.', '216.160.83.', '2.125.160.', '67.43.156.', '202.196.224.', '84.17.47.', '185.220.101.'];
+  const v6Prefixes = ['2a02:26f0:fe::', '2001:4860:4860::', '2a03:2880:f10c::'];
+  const address = () => {
+    const r = rand();
+    if (r < 0.08) return pick(v6Prefixes) + (1 + Math.floor(rand() * 0xfff)).toString(16);
+    if (r < 0.15) return `10.${Math.floor(rand() * 4)}.${Math.floor(rand() * 250)}.${1 + Math.floor(rand() * 250)}`;
+    return pick(publicPrefixes) + (1 + Math.floor(rand() * 250));
+  };
+  // DNs as OpenUnison logs them: mostly plain, some with escaped commas, ` - `, or non-ASCII.
+  const dnOf = (i: number) => {
+    if (i % 29 === 3) return `cn=user${i} - contractor,ou=external,o=Tremolo`;
+    if (i % 13 === 5) return `uid=jürgen.müller${i},ou=användare,o=Tremolo`;
+    if (i % 7 === 0) return `cn=User${i}\\, Ops Team,ou=users,o=Tremolo`;
+    return `uid=user${i},ou=shadow,o=Tremolo`;
+  };
+  const users = Array.from({ length: nUsers }, (_, i) => ({
+    dn: dnOf(i),
+    ips: Array.from({ length: 1 + Math.floor(rand() * 3) }, address),
+    session: 'f' + hex(40),
+  }));
+  const serviceAccounts = ['openunison-orchestra', 'argocd-application-controller', 'prometheus'].map(
+    (sa) => `username=system:serviceaccount:${sa === 'prometheus' ? 'monitoring' : 'openunison'}:${sa},ou=oauth2,o=Tremolo`,
+  );
   const threads = Array.from({ length: 32 }, (_, i) => `XNIO-1 task-${i + 1}`);
   const apps = [
     ['k8s-api', 'https://k8sou.example.com/api/v1/namespaces/default/pods', 'oauth2k8s'],
     ['k8s-api', 'https://k8sou.example.com/apis/apps/v1/namespaces/payments/deployments', 'oauth2k8s'],
     ['dashboard', 'https://k8sdb.example.com/api/v1/namespace', 'oauth2bearer'],
+    ['dashboard', 'https://k8sdb.example.com/api/v1/login/status', ''],
     ['k8sIdp', 'https://k8sou.example.com/auth/idp/k8sIdp/token', 'k8s-cluster-administrators'],
   ];
+  const TOKEN_URL = 'https://k8sou.example.com/auth/idp/k8sIdp/token';
   const out = createWriteStream(path, { highWaterMark: 1 << 20 });
   let t = (opts.start ?? new Date('2026-03-02T00:00:00Z')).getTime();
   let written = 0;
@@ -74,34 +94,46 @@ export async function writeCorpus(path: string, opts: CorpusOptions): Promise<{ 
     const r = rand();
     if (rand() < 0.01) active[Math.floor(rand() * active.length)] = pick(users);
     const u = pick(active);
-    const ip = pick(u.ips);
-    if (r < 0.62) {
+    const ip = rand() < 0.97 ? u.ips[0] : pick(u.ips);
+    const head = `[${ts}][${th}] `;
+    if (r < 0.6) {
       const [app, url, grp] = pick(apps);
-      emit(`[${ts}][${th}] INFO  AccessLog - [AzSuccess] - ${app} - ${url} - ${u.dn} - ${grp} [${ip}] - [${u.session}]`);
-    } else if (r < 0.66) {
-      emit(`[${ts}][${th}] INFO  AccessLog - [AuSuccess] - k8sIdp - https://k8sou.example.com/auth/idp/k8sIdp/auth - ${u.dn} - 20 / oauth2k8s [${ip}] - [${u.session}]`);
-    } else if (r < 0.68) {
-      emit(`[${ts}][${th}] INFO  AccessLog - [AuFail] - k8sIdp - https://k8sou.example.com/auth/SAML2Auth - cn=none - enterprise_idp [${ip}] - [f${hex(40)}]`);
-    } else if (r < 0.70) {
-      emit(`[${ts}][${th}] INFO  AccessLog - [AzFail] - k8s-api - https://k8sou.example.com/api/v1/secrets - ${u.dn} - NONE [${ip}] - [${u.session}]`);
-    } else if (r < 0.71) {
-      emit(`[${ts}][${th}] INFO  AccessLog - [NotFound] - UNKNOWN - https://k8sou.example.com/favicon.ico - uid=Anonymous,o=Tremolo - Resource Not Found [${ip}] - [null]`);
-    } else if (r < 0.715) {
-      emit(`[${ts}][${th}] INFO  AccessLog - [AzSuccess] - k8sIdp - https://k8sou.example.com/auth/idp/k8sIdp/token - ${u.dn} - k8s-cluster-administrators [${ip}] - [${u.session}]`);
-      emit(`[${ts}][${th}] INFO  OpenIDConnectIdP - [ExpiredRefreshTokenUsed] - https://k8sou.example.com/auth/idp/k8sIdp/token - ${u.dn} - Expired token used within grace period [${ip}] - [${u.session}]`);
-    } else if (r < 0.85) {
+      emit(`${head}INFO  AccessLog - [AzSuccess] - ${app} - ${url} - ${u.dn} - ${grp} [${ip}] - [${u.session}]`);
+    } else if (r < 0.605) {
+      emit(`${head}INFO  AccessLog - [AzSuccess] - k8s-api - https://k8sou.example.com/api/v1/namespaces/openunison/secrets - ${pick(serviceAccounts)} - oauth2k8s [10.0.3.17] - [null]`);
+    } else if (r < 0.645) {
+      emit(`${head}INFO  AccessLog - [AuSuccess] - k8sIdp - https://k8sou.example.com/auth/idp/k8sIdp/auth - ${u.dn} - 20 / oauth2k8s [${ip}] - [${u.session}]`);
+    } else if (r < 0.665) {
+      emit(`${head}INFO  AccessLog - [AuFail] - k8sIdp - https://k8sou.example.com/auth/SAML2Auth - cn=none - enterprise_idp [${address()}] - [f${hex(40)}]`);
+    } else if (r < 0.685) {
+      emit(`${head}INFO  AccessLog - [AzFail] - k8s-api - https://k8sou.example.com/api/v1/secrets - ${u.dn} - NONE [${ip}] - [${u.session}]`);
+    } else if (r < 0.695) {
+      emit(`${head}INFO  AccessLog - [NotFound] - UNKNOWN - https://k8sou.example.com/favicon.ico - uid=Anonymous,o=Tremolo - Resource Not Found [${ip}] - [null]`);
+    } else if (r < 0.7) {
+      // A refresh token used again within the grace period: OpenUnison logs the AzSuccess first.
+      emit(`${head}INFO  AccessLog - [AzSuccess] - k8sIdp - ${TOKEN_URL} - ${u.dn} - k8s-cluster-administrators [${ip}] - [${u.session}]`);
+      emit(`${head}INFO  OpenIDConnectIdP - [ExpiredRefreshTokenUsed] - ${TOKEN_URL} - ${u.dn} - Expired token used within grace period [${ip}] - [${u.session}]`);
+    } else if (r < 0.702) {
+      // A refresh token reused after the grace period: a WARN, then an AzFail on the same thread.
+      emit(`${head}WARN  OpenIDConnectIdP - Session does not exist from refresh_token`);
+      emit(`${head}INFO  AccessLog - [AzFail] - k8sIdp - ${TOKEN_URL} - ${u.dn} - NONE [${ip}] - [null]`);
+    } else if (r < 0.703) {
+      emit(`${head}INFO  SessionManagerImpl - Logging out user '${u.dn}'`);
+    } else if (r < 0.84) {
       const op = Math.floor(rand() * 1000);
-      emit(`[${ts}][${th}] INFO  AccessLog - SRCH op=${op} con=${op - 1} base='o=Tremolo' filter='(uid=user${Math.floor(rand() * nUsers)})' attrs='[uid, mail]'`);
-      emit(`[${ts}][${th}] INFO  AccessLog - RESULT op=${op} con=${op - 1} result=0 time=${Math.floor(rand() * 9)}`);
-    } else if (r < 0.95) {
-      emit(`[${ts}][${th}] INFO  ProxySys - Request to https://kubernetes.default.svc/api/v1/namespaces took ${Math.floor(rand() * 90)}ms`);
+      emit(`${head}INFO  AccessLog - SRCH op=${op} con=${op - 1} base='o=Tremolo' filter='(uid=user${Math.floor(rand() * nUsers)})' attrs='[uid, mail]'`);
+      emit(`${head}INFO  AccessLog - RESULT op=${op} con=${op - 1} result=0 time=${Math.floor(rand() * 9)}`);
+    } else if (r < 0.94) {
+      emit(`${head}INFO  ProxySys - Request to https://kubernetes.default.svc/api/v1/namespaces took ${Math.floor(rand() * 90)}ms`);
     } else if (r < 0.99) {
-      emit(`[${ts}][${th}] DEBUG ConfigSys - Checking for updates to ${pick(['jobs', 'trusts', 'authmechs', 'queues'])}`);
+      emit(`${head}DEBUG ConfigSys - Checking for updates to ${pick(['jobs', 'trusts', 'authmechs', 'queues'])}`);
     } else {
-      emit(`[${ts}][${th}] ERROR OpenIDConnectAuthMech - Could not retrieve token : 400 / Bad Request`);
+      emit(`${head}ERROR OpenIDConnectAuthMech - Could not retrieve token : 400 / Bad Request`);
       emit('java.io.IOException: Bad Request');
       emit('\tat com.tremolosecurity.proxy.auth.OpenIDConnectAuthMech.doGet(OpenIDConnectAuthMech.java:271)');
       emit('\tat io.undertow.servlet.handlers.ServletHandler.handleRequest(ServletHandler.java:74)');
+      emit('Caused by: java.net.SocketTimeoutException: Read timed out');
+      emit('\tat java.base/java.net.SocketInputStream.socketRead0(Native Method)');
       emit('\t... 42 more');
     }
     if (buf.length >= 10000) {

@@ -54,9 +54,15 @@ export function readYamlFile<T extends z.ZodType>(file: string, schema: T): z.in
 const storeSection = z
   .object({
     path: z.string().min(1).default('./ouwatch.db').describe('SQLite database file'),
+    commitEvery: z
+      .number()
+      .int()
+      .min(1000)
+      .default(1_000_000)
+      .describe('replay commits after this many lines: smaller redoes less after a crash, larger is faster'),
   })
   .strict()
-  .default({ path: './ouwatch.db' });
+  .default({ path: './ouwatch.db', commitEvery: 1_000_000 });
 
 const parseSection = z
   .object({

@@ -22,10 +22,20 @@ registerReplay(program);
 registerParse(program);
 registerUser(program);
 
+// A reader that stopped early (`| head`, `| jq` that quit) is not a failure: stop quietly, as
+// SIGPIPE would. Committed state stays consistent (checkpoints are written with it).
+const isBrokenPipe = (err: unknown) => (err as NodeJS.ErrnoException | null)?.code === 'EPIPE';
+process.stdout.on('error', (err) => {
+  if (isBrokenPipe(err)) process.exit(0);
+  throw err;
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof CommanderError) {
+  if (isBrokenPipe(err)) {
+    process.exitCode = 0;
+  } else if (err instanceof CommanderError) {
     // commander already printed the message (and help for usage mistakes)
     process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
   } else if (isUsageError(err)) {

@@ -13,6 +13,7 @@ interface ReplayFlags {
   rules?: string;
   config?: string;
   quiet?: boolean;
+  commitEvery?: string;
 }
 
 export function registerReplay(program: Command): void {
@@ -27,16 +28,22 @@ export function registerReplay(program: Command): void {
     .option('--rules <dir>', 'rules directory (default: the shipped rules)')
     .option('--config <file>', 'configuration file (YAML)')
     .option('-q, --quiet', 'no summary on stderr')
+    .option('--commit-every <lines>', 'commit after this many lines (default 1000000)')
     .action(async (files: string[], flags: ReplayFlags) => {
       if (files.length === 0) throw new UsageError('replay needs at least one file (or - for stdin)');
       const config = loadConfig(flags.config);
       if (flags.db) config.store.path = flags.db;
       if (flags.tz) config.parse.timeZone = flags.tz;
       if (flags.rules) config.detect.rulesDir = flags.rules;
+      if (flags.commitEvery !== undefined) {
+        const n = Number(flags.commitEvery);
+        if (!Number.isInteger(n) || n < 1000) throw new UsageError(`--commit-every expects a whole number of lines >= 1000, got '${flags.commitEvery}'`);
+        config.store.commitEvery = n;
+      }
       checkTimeZone(config.parse.timeZone);
       const runtime = assemble(config);
       try {
-        const report = await replay(files, runtime.pipeline, { fromStart: flags.fromStart, maxLineBytes: config.parse.maxLineBytes });
+        const report = await replay(files, runtime.pipeline, { fromStart: flags.fromStart, maxLineBytes: config.parse.maxLineBytes, commitEvery: config.store.commitEvery });
         if (!flags.quiet) process.stderr.write(formatSummary(runtime.pipeline.stats, report) + '\n');
       } finally {
         runtime.close();

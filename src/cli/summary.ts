@@ -23,7 +23,7 @@ export function formatSummary(stats: RunStats, report: ReplayReport): string {
   for (const i of report.inputs) {
     const from = i.resumedAt > 0 ? `resumed at byte ${fmtInt(i.resumedAt)}` : 'from the start';
     const what = i.linesRead === 0 && i.resumedAt > 0 ? 'nothing new since the last replay' : `${fmtInt(i.linesRead)} lines`;
-    out.push(`  input:    ${i.origin} (${from}): ${what}`);
+    out.push(`  input:    ${i.origin} (${i.format ?? 'no lines'}, ${from}): ${what}`);
   }
   for (const w of report.warnings) out.push(`  warning:  ${w}`);
   return out.join('\n');

@@ -83,11 +83,12 @@ export class LineSplitter {
   /**
    * End of input. Returns the unterminated last line, if any: a writer cut off mid-line.
    * Its bytes are not consumed, so a later read of the completed line starts at its beginning.
+   * An oversized one is not held, so it comes back as '' (still a cut line to count).
    */
   end(): string | null {
     if (this.discarding) {
       this.discarding = false;
-      return null;
+      return '';
     }
     if (this.carryBytes === 0) return null;
     const text = Buffer.concat(this.carry).toString('utf8');

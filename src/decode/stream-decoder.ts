@@ -73,10 +73,8 @@ export class StreamDecoder implements LineSink, RecordSink {
   /** End of input: an unterminated last line is skipped as truncated and left unconsumed. */
   end(): void {
     const tail = this.splitter.end();
-    if (tail !== null) {
-      this.lineNo++;
-      this.skip('truncated', this.splitter.offset);
-    }
+    // Not consumed, so not numbered either: the checkpoint's line number must match its offset.
+    if (tail !== null) this.skip('truncated', this.splitter.offset);
     this.decoder?.finish();
   }
 

@@ -57,7 +57,8 @@ class PlainDecoder implements Decoder {
  * other stream report the partial's start as their resume offset, so a restart re-reads it.
  */
 abstract class PartialJoiningDecoder implements Decoder {
-  private readonly pending = new Map<string, { parts: string[]; size: number; startOffset: number }>();
+  /** `dropped`: the record grew past the limit; its parts are let go and the rest ignored until its end. */
+  private readonly pending = new Map<string, { parts: string[]; size: number; startOffset: number; dropped: boolean }>();
   private lineStart = 0;
 
   constructor(
@@ -86,21 +87,23 @@ abstract class PartialJoiningDecoder implements Decoder {
     const open = this.pending.get(stream);
     if (!complete) {
       if (open) {
+        if (open.dropped) return;
         open.parts.push(text);
         open.size += text.length;
         if (open.size > this.maxLineBytes) {
-          this.pending.delete(stream);
-          this.sink.skip('oversized', this.resumeOffset(endOffset));
+          // Reported once, when the record ends; until then its start stays the resume point.
+          open.parts = [];
+          open.dropped = true;
         }
       } else {
-        this.pending.set(stream, { parts: [text], size: text.length, startOffset: lineStart });
+        this.pending.set(stream, { parts: [text], size: text.length, startOffset: lineStart, dropped: false });
       }
       return;
     }
     if (open) {
       this.pending.delete(stream);
       open.parts.push(text);
-      if (open.size + text.length > this.maxLineBytes) this.sink.skip('oversized', this.resumeOffset(endOffset));
+      if (open.dropped || open.size + text.length > this.maxLineBytes) this.sink.skip('oversized', this.resumeOffset(endOffset));
       else this.sink.record(open.parts.join(''), this.resumeOffset(endOffset));
       return;
     }

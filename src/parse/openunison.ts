@@ -119,7 +119,12 @@ export class OpenUnisonParser {
 
   private access(line: string, at: number): LineKind | null {
     const close = line.indexOf('] - ', at);
-    if (close < 0) return line.indexOf(']', at) < 0 && isWord(line, at + 1, line.length) ? 'malformed' : 'other';
+    if (close < 0) {
+      // Cut after (or inside) the event word: `[AzSucc`, `[AzSuccess]`, `[AzSuccess] -`.
+      const end = line.indexOf(']', at);
+      if (end < 0) return isWord(line, at + 1, line.length) ? 'malformed' : 'other';
+      return accessWord(line, at + 1, end - at - 1) !== null ? 'malformed' : 'other';
+    }
     const type = accessWord(line, at + 1, close - at - 1);
     if (type === null) return isWord(line, at + 1, close) ? 'unknown-word' : 'other';
     if (type === 'ExpiredRefreshTokenUsed') return this.expired(line, at);

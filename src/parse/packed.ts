@@ -1,4 +1,5 @@
 import type { EventType, LineKind, SkipReason } from '../domain.js';
+import type { InputFormat } from '../decode/wrappers.js';
 import { EVENT_TYPES, Event } from '../domain.js';
 
 /**
@@ -34,6 +35,8 @@ export interface PackedBatch {
   tables: TableDelta;
   /** The input ended (no more batches for it). */
   final: boolean;
+  /** The wrapper recognised from the input's first line (null before any line). */
+  format: InputFormat | null;
 }
 
 export interface TableDelta {

@@ -1,4 +1,5 @@
 import type { RecordQueue } from '../decode/stream-decoder.js';
+import type { InputFormat } from '../decode/wrappers.js';
 import { EVENT, NO_ID, SPAN_FIELDS, TABLES, kindCode, typeCode, type PackedBatch } from './packed.js';
 import { Interner } from './interner.js';
 import { OpenUnisonParser, levelOf, loggerOf } from './openunison.js';
@@ -40,7 +41,7 @@ export class Packer {
   }
 
   /** Packs and drains every record in `queue`. */
-  pack(queue: RecordQueue, final: boolean): PackedBatch {
+  pack(queue: RecordQueue, final: boolean, format: InputFormat | null): PackedBatch {
     const n = queue.size;
     for (const t of this.tables) t.startBatch();
     if (this.tables[0].size === 0 || this.tables[1].size === 0) this.lastIpOfDn.fill(NO_ID);
@@ -118,6 +119,7 @@ export class Packer {
       text: lines.join('\n'),
       tables: { resets: deltas.reduce((bits, d, t) => (d.reset ? bits | (1 << t) : bits), 0), added: deltas.map((d) => d.added) },
       final,
+      format,
     };
   }
 }

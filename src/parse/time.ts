@@ -68,10 +68,21 @@ export class LogClock {
     const asUtc = Date.UTC(y, mo - 1, d, h, mi, se);
     if (new Date(asUtc).getUTCDate() !== d) return NaN; // 31 April, 30 February
     if (this.utc) return asUtc;
-    // Local wall time -> instant: guess with the offset at the guess, then correct once
-    // (the second pass settles instants near a DST transition).
-    const first = asUtc - this.offsetAt(asUtc);
-    return asUtc - this.offsetAt(first);
+    // Local wall time -> instant. The offsets in force a day before and a day after bracket
+    // any transition (zones change offset at most once a day); usually they are equal.
+    const before = this.offsetAt(asUtc - DAY_MS);
+    const after = this.offsetAt(asUtc + DAY_MS);
+    if (before === after) return asUtc - before;
+    // Near a transition, resolve as java.time does: a wall time that occurs twice is the
+    // earlier instant; one that never occurs (spring gap) moves forward by the gap.
+    const early = asUtc - before;
+    const late = asUtc - after;
+    const earlyExists = this.offsetAt(early) === before;
+    const lateExists = this.offsetAt(late) === after;
+    if (earlyExists && lateExists) return Math.min(early, late);
+    if (earlyExists) return early;
+    if (lateExists) return late;
+    return asUtc - before;
   }
 
   /** Zone offset (local - UTC) in ms at an instant. */
@@ -82,6 +93,8 @@ export class LogClock {
     return local - Math.floor(epoch / 1000) * 1000;
   }
 }
+
+const DAY_MS = 86_400_000;
 
 function isDigit(n: number): boolean {
   return n >= 0 && n <= 9;

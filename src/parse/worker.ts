@@ -38,7 +38,7 @@ port.on('message', (msg: WorkerRequest) => {
     if (open === undefined) throw new Error(`input ${msg.input} is not open`);
     if (msg.op === 'chunk') open.decoder.write(Buffer.from(msg.bytes));
     else open.decoder.end();
-    const batch = open.packer.pack(open.decoder.queue, msg.op === 'end');
+    const batch = open.packer.pack(open.decoder.queue, msg.op === 'end', open.decoder.format);
     if (msg.op === 'end') inputs.delete(msg.input);
     port.postMessage({ ok: true, batch } satisfies WorkerReply, transferables(batch));
   } catch (err) {

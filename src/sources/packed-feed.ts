@@ -1,3 +1,4 @@
+import type { InputFormat } from '../decode/wrappers.js';
 import type { PackedBatch } from '../parse/packed.js';
 import { PackedTables } from '../parse/packed.js';
 import type { ParseService } from '../parse/parse-service.js';
@@ -16,6 +17,8 @@ export class PackedFeed implements MergeInput {
   readonly tables = new PackedTables();
   batch: PackedBatch | null = null;
   index = 0;
+  /** The wrapper the worker recognised (plain, docker, cri), once a line was read. */
+  format: InputFormat | null = null;
   private readonly inFlight: Array<Promise<PackedBatch>> = [];
   private readonly id: number;
   private sourceDone = false;
@@ -46,6 +49,7 @@ export class PackedFeed implements MergeInput {
       this.batch = await next;
       this.index = 0;
       this.tables.apply(this.batch.tables);
+      this.format ??= this.batch.format;
     }
     return true;
   }

@@ -1,6 +1,7 @@
 import type { CommitResult, Pipeline } from '../pipeline.js';
 import { ParseService } from '../parse/parse-service.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../decode/lines.js';
+import type { InputFormat } from '../decode/wrappers.js';
 import { mergeByTime } from './merge.js';
 import { PackedFeed } from './packed-feed.js';
 import { ReplayInput, checkInputPaths } from './replay-input.js';
@@ -16,7 +17,7 @@ export interface ReplayOptions {
 }
 
 export interface ReplayReport {
-  inputs: Array<{ origin: string; resumedAt: number; linesRead: number; bytesRead: number; warning: string | null }>;
+  inputs: Array<{ origin: string; format: InputFormat | null; resumedAt: number; linesRead: number; bytesRead: number; warning: string | null }>;
   warnings: string[];
   elapsedMs: number;
 }
@@ -34,6 +35,7 @@ export async function replay(paths: string[], pipeline: Pipeline, opts: ReplayOp
   const inputs = paths.map((p) => new ReplayInput(p, lookup));
   const warnings: string[] = [];
   const start = new Map<ReplayInput, { offset: number; lineNo: number }>();
+  const feedOf = new Map<ReplayInput, PackedFeed>();
   const service = new ParseService(pipeline.clock.timeZone, opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
   try {
     // Identify every input first: the same log given twice (or a copy) is read once.
@@ -50,7 +52,9 @@ export async function replay(paths: string[], pipeline: Pipeline, opts: ReplayOp
       }
       if (fp !== null) byFingerprint.set(fp, input);
       start.set(input, { offset: input.cursor.offset, lineNo: input.cursor.lineNo });
-      feeds.push(new PackedFeed(service, input));
+      const feed = new PackedFeed(service, input);
+      feeds.push(feed);
+      feedOf.set(input, feed);
     }
 
     const consume = (feed: PackedFeed): void => {
@@ -76,6 +80,7 @@ export async function replay(paths: string[], pipeline: Pipeline, opts: ReplayOp
         const s = start.get(i)!;
         return {
           origin: i.cursor.origin,
+          format: feedOf.get(i)?.format ?? null,
           resumedAt: s.offset,
           linesRead: i.cursor.lineNo - s.lineNo,
           bytesRead: i.cursor.offset - s.offset,

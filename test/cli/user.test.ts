@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
+import type { UserHistory } from '../../src/domain.js';
+import { dnSha1 } from '../../src/enrich/identity.js';
+import { runCli } from '../support/cli.js';
+import { accessLine, expiredLine, log4jTime } from '../support/lines.js';
+import { tempDir } from '../support/tmp.js';
+
+// `ouwatch user DN [--db PATH] [--json]`: a user's history (addresses with country, first/last
+// seen, counts, sessions). The DN is taken exactly as logged, whatever it contains.
+
+const dir = tempDir();
+const db = join(dir, 'users.db');
+const DN = 'cn=Smith\\, John - Ops,ou=användare,o=Tremolo';
+const T0 = Date.UTC(2024, 4, 6, 7, 0, 0);
+const S = 'f' + 'a'.repeat(40);
+
+before(async () => {
+  const log = join(dir, 'users.log');
+  writeFileSync(
+    log,
+    [
+      accessLine({ time: log4jTime(T0), event: 'AuSuccess', dn: DN, msg: '20 / oauth2k8s', ip: '8.8.8.8', session: S }),
+      accessLine({ time: log4jTime(T0 + 60_000), dn: DN, ip: '8.8.8.8', session: S }),
+      expiredLine({ time: log4jTime(T0 + 120_000), dn: DN, ip: '81.2.69.142', session: S }),
+      accessLine({ time: log4jTime(T0 + 180_000), dn: 'uid=mmosley,ou=shadow,o=Tremolo', ip: '10.0.0.8', session: 'null' }),
+    ].join('\n') + '\n',
+  );
+  const r = await runCli(['replay', log, '--db', db]);
+  assert.equal(r.code, 0, r.stderr);
+});
+
+describe('ouwatch user', () => {
+  test('--json prints one object: the history of exactly that DN', async () => {
+    const r = await runCli(['user', DN, '--db', db, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trimEnd().split('\n').length, 1);
+    const h = JSON.parse(r.stdout) as UserHistory;
+    assert.deepEqual(h, {
+      dn: DN,
+      dnSha1: dnSha1(DN),
+      firstSeen: new Date(T0).toISOString(),
+      lastSeen: new Date(T0 + 120_000).toISOString(),
+      counts: { AuSuccess: 1, AzSuccess: 1, ExpiredRefreshTokenUsed: 1 },
+      ips: [
+        { ip: '81.2.69.142', country: 'GB', firstSeen: new Date(T0 + 120_000).toISOString(), lastSeen: new Date(T0 + 120_000).toISOString(), count: 1 },
+        { ip: '8.8.8.8', country: 'US', firstSeen: new Date(T0).toISOString(), lastSeen: new Date(T0 + 60_000).toISOString(), count: 2 },
+      ],
+      countries: [
+        { country: 'GB', firstSeen: new Date(T0 + 120_000).toISOString(), lastSeen: new Date(T0 + 120_000).toISOString(), count: 1 },
+        { country: 'US', firstSeen: new Date(T0).toISOString(), lastSeen: new Date(T0 + 60_000).toISOString(), count: 2 },
+      ],
+      sessions: [{ sessionId: S, firstSeen: new Date(T0).toISOString(), lastSeen: new Date(T0 + 120_000).toISOString(), count: 3, ips: ['8.8.8.8', '81.2.69.142'] }],
+    });
+  });
+
+  test('the readable form names the DN, its label hash, the addresses with country, and the sessions', async () => {
+    const r = await runCli(['user', DN, '--db', db]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.stdout.startsWith(DN + '\n'));
+    assert.match(r.stdout, new RegExp(`tremolo\\.io/user-dn=${dnSha1(DN)}`));
+    assert.match(r.stdout, /8\.8\.8\.8 +US +2024-05-06T07:00:00\.000Z/);
+    assert.match(r.stdout, /81\.2\.69\.142 +GB/);
+    assert.match(r.stdout, new RegExp(`${S} .* 3 events +from 8\\.8\\.8\\.8, 81\\.2\\.69\\.142`));
+    assert.doesNotMatch(r.stdout, /\x1b\[/, 'no colour when stdout is not a terminal');
+  });
+
+  test('a DN that is not exactly as logged has no history; similar DNs are suggested (exit 2)', async () => {
+    const r = await runCli(['user', 'cn=smith\\, john - ops', '--db', db]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^ouwatch: no history for DN "cn=smith\\\\, john - ops" in .*; similar: "cn=Smith\\\\, John - Ops,ou=användare,o=Tremolo"\n$/);
+  });
+
+  test('a private-address user has addresses without a country', async () => {
+    const r = await runCli(['user', 'uid=mmosley,ou=shadow,o=Tremolo', '--db', db, '--json']);
+    const h = JSON.parse(r.stdout) as UserHistory;
+    assert.deepEqual(h.ips.map((i) => [i.ip, i.country]), [['10.0.0.8', null]]);
+    assert.deepEqual(h.countries, []);
+    assert.deepEqual(h.sessions, []);
+  });
+});

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Event, LINE_KINDS, type LineKind } from '../../src/domain.js';
+import { OpenUnisonParser } from '../../src/parse/openunison.js';
+import { STACK_TRACE, accessLine, expiredLine, header } from '../support/lines.js';
+
+// What is not an event: other classes, MyVD's SRCH/RESULT lines (which share the AccessLog
+// name), stack traces, unknown event words, malformed or cut lines, binary garbage. The parser
+// must say which, never throw, and never invent an event.
+
+const parser = new OpenUnisonParser();
+const kindOf = (line: string): LineKind | 'event' => {
+  const r = parser.parse(line, 'f', 1);
+  return r instanceof Event ? 'event' : r;
+};
+
+describe('normal log lines that are not events (other)', () => {
+  const rows = [
+    ['the real OpenIDConnectAuthMech error of openunison-facts.md', '[2022-01-25 20:20:18,901][XNIO-1 task-7] ERROR OpenIDConnectAuthMech - Could not retrieve token : 400 / Bad Request'],
+    ['MyVD SRCH', header() + "SRCH op=88 con=87 base='o=Tremolo' filter='(uid=mmosley)' attrs='[uid, mail]'"],
+    ['MyVD RESULT', header() + 'RESULT op=88 con=87 result=0 time=4'],
+    ['MyVD BIND', header() + "BIND op=1 con=87 dn='cn=admin,o=Tremolo' method=simple"],
+    ['ConfigSys', header({ logger: 'ConfigSys', level: 'DEBUG' }) + 'Checking for updates to jobs'],
+    ['ProxySys', header({ logger: 'ProxySys' }) + 'Request to https://kubernetes.default.svc/api took 12ms'],
+    ['a class whose message mentions an event word', header({ logger: 'K8sSessionStore' }) + '[AzSuccess] - not from AccessLog'],
+    ['an AccessLog line with an empty message', header().trimEnd()],
+    ['an AccessLog line without the separator', '[2022-12-24 00:34:56,424][XNIO-1 task-1] INFO  AccessLog'],
+  ] as const;
+  for (const [what, line] of rows) test(what, () => assert.equal(kindOf(line), 'other'));
+});
+
+describe('stack traces and other continuation lines', () => {
+  for (const line of [...STACK_TRACE, '', '   ', 'Multi-line message, second line', '{"kind":"Status","code":401}', '  at [2022-12-24] something']) {
+    test(`${JSON.stringify(line)} is a continuation`, () => assert.equal(kindOf(line), 'continuation'));
+  }
+});
+
+describe('unknown event words', () => {
+  for (const word of ['AzLog', 'Foo', 'azsuccess', 'AUSUCCESS', 'LoggedOut']) {
+    test(`[${word}] is counted as an unknown word`, () => assert.equal(kindOf(accessLine({ event: word })), 'unknown-word'));
+  }
+  test('a bracketed text that is not a word is not an unknown word', () => {
+    assert.equal(kindOf(header() + '[ok, 12 entries] - loaded'), 'other');
+  });
+});
+
+describe('malformed lines', () => {
+  const rows = [
+    ['a header only', '[2022-12-24 00:34:56,424][XNIO-1 task-1]'],
+    ['a time only', '[2022-12-24 00:34:56,424]'],
+    ['a date that does not exist', accessLine({ time: '2022-02-30 00:34:56,424' })],
+    ['an hour 24', accessLine({ time: '2022-02-03 24:00:00,000' })],
+    ['milliseconds after a dot', accessLine({ time: '2022-02-03 10:00:00.000' })],
+    ['a short time stamp', '[2022-2-3 10:00:00,000][main] INFO  AccessLog - [AzSuccess] - a - b - c - d [1.2.3.4] - [null]'],
+    ['an access line without its address and session', header() + '[AzSuccess] - k8s - https://x/y - uid=a,o=T - msg'],
+    ['an access line with too few fields', header() + '[AzSuccess] - https://x/y [1.2.3.4] - [null]'],
+    ['an expired-token line with too few fields', header({ logger: 'OpenIDConnectIdP' }) + '[ExpiredRefreshTokenUsed] - https://x/token [1.2.3.4] - [null]'],
+  ] as const;
+  for (const [what, line] of rows) test(what, () => assert.equal(kindOf(line), 'malformed'));
+});
+
+describe('lines cut short (a writer that died mid-line)', () => {
+  const full = [
+    ['an AccessLog line', accessLine({ dn: 'cn=Ops - Team,o=Tremolo', msg: 'admins - read', ip: '2001:db8::1' }), header().length + 2],
+    ['an ExpiredRefreshTokenUsed line', expiredLine(), header({ logger: 'OpenIDConnectIdP' }).length + '[ExpiredRefreshTokenUsed] - '.length],
+  ] as const;
+  for (const [what, line, from] of full) {
+    test(`no prefix of ${what} is an event, and every prefix past the event word is malformed`, () => {
+      assert.equal(kindOf(line), 'event');
+      for (let n = 0; n < line.length; n++) {
+        const kind = kindOf(line.slice(0, n));
+        assert.notEqual(kind, 'event', `prefix of ${n} chars became an event: ${line.slice(0, n)}`);
+        if (n >= from) assert.equal(kind, 'malformed', `prefix of ${n} chars: ${line.slice(0, n)}`);
+      }
+    });
+  }
+});
+
+describe('binary garbage', () => {
+  for (const line of ['\u0000\u0001\u0002garbage', 'PK\u0003\u0004zip', 'caf\uFFFD', '\u001b[31mred\u001b[0m', '\u007f']) {
+    test(`${JSON.stringify(line)} is binary`, () => assert.equal(kindOf(line), 'binary'));
+  }
+  test('random bytes and mutated real lines never throw and never give a kind outside the list', () => {
+    let seed = 7;
+    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const base = [accessLine(), expiredLine(), header({ logger: 'SessionManagerImpl' }) + "Logging out user 'cn=x'"];
+    for (let i = 0; i < 20_000; i++) {
+      let line: string;
+      if (i % 2 === 0) {
+        const bytes = Buffer.from(Array.from({ length: Math.floor(rand() * 200) }, () => Math.floor(rand() * 256)));
+        line = (rand() < 0.5 ? '[2024-05-06 07:08:09,123][t] INFO  AccessLog - [' : '') + bytes.toString('utf8');
+      } else {
+        const chars = [...base[i % 3]];
+        for (let m = 0; m < 3; m++) {
+          const at = Math.floor(rand() * chars.length);
+          if (rand() < 0.5) chars.splice(at, 1);
+          else chars.splice(at, 0, ' -[]\u0000'[Math.floor(rand() * 5)]);
+        }
+        line = chars.join('');
+      }
+      const r = parser.parse(line, 'fuzz', i);
+      if (r instanceof Event) {
+        for (const field of [r.dn, r.ip, r.url, r.app, r.sessionId, r.message, r.thread]) {
+          if (field !== null) assert.ok(line.includes(field), `field ${JSON.stringify(field)} is not in the line`);
+        }
+        assert.ok(Number.isFinite(r.ts));
+      } else {
+        assert.ok((LINE_KINDS as readonly string[]).includes(r), `unexpected kind ${String(r)}`);
+      }
+    }
+  });
+});

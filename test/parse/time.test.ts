@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Event } from '../../src/domain.js';
+import { OpenUnisonParser } from '../../src/parse/openunison.js';
+import { LogClock } from '../../src/parse/time.js';
+import { accessLine } from '../support/lines.js';
+
+// log4j writes `yyyy-MM-dd HH:mm:ss,SSS` in the JVM's local time with no zone; ouwatch turns it
+// into ISO 8601 UTC with milliseconds, reading it in the zone given by --tz (default UTC).
+// Local times that occur twice (autumn) resolve to the earlier instant and local times that
+// never occur (spring gap) move forward by the gap, as java.time does.
+
+function isoAt(stamp: string, zone = 'UTC'): string | null {
+  const clock = new LogClock(zone);
+  const ms = clock.epochAt(`[${stamp}]`, 1);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
+
+describe('UTC (the default)', () => {
+  const rows = [
+    ['2022-03-23 09:40:37,266', '2022-03-23T09:40:37.266Z'],
+    ['2022-03-23 09:40:37,007', '2022-03-23T09:40:37.007Z'],
+    ['2022-03-23 09:40:37,000', '2022-03-23T09:40:37.000Z'],
+    ['2024-02-29 23:59:59,999', '2024-02-29T23:59:59.999Z'],
+    ['1999-12-31 23:59:59,999', '1999-12-31T23:59:59.999Z'],
+    ['2038-01-19 03:14:08,001', '2038-01-19T03:14:08.001Z'],
+  ] as const;
+  for (const [stamp, iso] of rows) test(`${stamp} -> ${iso}`, () => assert.equal(isoAt(stamp), iso));
+
+  test('an Event carries the ISO time, with milliseconds, in its JSON', () => {
+    const e = new OpenUnisonParser().parse(accessLine({ time: '2022-12-24 00:34:56,004' }), 'f', 1);
+    assert.ok(e instanceof Event);
+    assert.equal(e.time, '2022-12-24T00:34:56.004Z');
+    assert.equal(e.ts, Date.UTC(2022, 11, 24, 0, 34, 56, 4));
+  });
+
+  test('lines of the same second share the cached second but keep their own milliseconds', () => {
+    const clock = new LogClock();
+    const a = clock.epochAt('[2024-01-01 10:00:00,001]', 1);
+    const bad = clock.epochAt('[2024-01-01 10:00:00,0x1]', 1);
+    const b = clock.epochAt('[2024-01-01 10:00:00,999]', 1);
+    assert.equal(b - a, 998);
+    assert.ok(Number.isNaN(bad));
+  });
+});
+
+describe('--tz zones', () => {
+  const rows = [
+    ['Europe/Stockholm', '2024-01-15 12:00:00,123', '2024-01-15T11:00:00.123Z', 'winter, UTC+1'],
+    ['Europe/Stockholm', '2024-07-15 12:00:00,123', '2024-07-15T10:00:00.123Z', 'summer, UTC+2'],
+    ['America/New_York', '2024-01-15 12:00:00,000', '2024-01-15T17:00:00.000Z', 'winter, UTC-5'],
+    ['America/New_York', '2024-07-15 12:00:00,000', '2024-07-15T16:00:00.000Z', 'summer, UTC-4'],
+    ['Asia/Kolkata', '2024-01-01 00:00:00,000', '2023-12-31T18:30:00.000Z', 'UTC+5:30, across a year boundary'],
+    ['Asia/Kathmandu', '2024-06-01 05:45:00,500', '2024-06-01T00:00:00.500Z', 'UTC+5:45'],
+    ['Etc/UTC', '2024-06-01 05:45:00,500', '2024-06-01T05:45:00.500Z', 'an alias of UTC'],
+    // Spring forward in Stockholm: 2024-03-31 02:00 CET becomes 03:00 CEST (01:00Z).
+    ['Europe/Stockholm', '2024-03-31 01:59:59,999', '2024-03-31T00:59:59.999Z', 'just before the spring gap'],
+    ['Europe/Stockholm', '2024-03-31 03:00:00,000', '2024-03-31T01:00:00.000Z', 'just after the spring gap'],
+    ['Europe/Stockholm', '2024-03-31 02:30:00,000', '2024-03-31T01:30:00.000Z', 'inside the spring gap: moved forward by the gap (03:30 CEST)'],
+    // Fall back in Stockholm: 2024-10-27 03:00 CEST becomes 02:00 CET (01:00Z); 02:xx happens twice.
+    ['Europe/Stockholm', '2024-10-27 01:59:59,000', '2024-10-26T23:59:59.000Z', 'just before the repeated hour'],
+    ['Europe/Stockholm', '2024-10-27 02:30:00,000', '2024-10-27T00:30:00.000Z', 'inside the repeated hour: the earlier instant (CEST)'],
+    ['Europe/Stockholm', '2024-10-27 03:00:00,000', '2024-10-27T02:00:00.000Z', 'just after the repeated hour'],
+    // The same rules west of UTC: New York.
+    ['America/New_York', '2024-03-10 02:30:00,000', '2024-03-10T07:30:00.000Z', 'inside the spring gap: moved forward (03:30 EDT)'],
+    ['America/New_York', '2024-11-03 01:30:00,000', '2024-11-03T05:30:00.000Z', 'inside the repeated hour: the earlier instant (EDT)'],
+    ['America/New_York', '2024-11-03 02:00:00,000', '2024-11-03T07:00:00.000Z', 'after the repeated hour (EST)'],
+    // Lord Howe Island moves by 30 minutes.
+    ['Australia/Lord_Howe', '2024-04-07 01:45:00,000', '2024-04-06T14:45:00.000Z', 'a 30-minute repeated half hour: the earlier instant'],
+  ] as const;
+  for (const [zone, stamp, iso, what] of rows) {
+    test(`${zone} ${stamp} (${what}) -> ${iso}`, () => assert.equal(isoAt(stamp, zone), iso));
+  }
+
+  test('an unknown zone is refused with a message naming it', () => {
+    assert.throws(() => LogClock.validateZone('Mars/Olympus_Mons'), /unknown time zone 'Mars\/Olympus_Mons'/);
+    assert.throws(() => LogClock.validateZone('UTC+25'), /unknown time zone/);
+    LogClock.validateZone('Europe/Stockholm');
+  });
+});
+
+describe('dates that do not exist are not events', () => {
+  const bad = [
+    '2023-02-29 00:00:00,000',
+    '2024-04-31 00:00:00,000',
+    '2024-13-01 00:00:00,000',
+    '2024-00-10 00:00:00,000',
+    '2024-01-00 00:00:00,000',
+    '2024-01-01 24:00:00,000',
+    '2024-01-01 23:60:00,000',
+    '2024-01-01 23:59:60,000',
+    '2024-01-01 23:59:59.999',
+    '2024-01-01 23:59:59,99x',
+    '2024-01-01T23:59:59,999',
+  ];
+  for (const stamp of bad) {
+    test(`${stamp} is rejected`, () => {
+      assert.equal(isoAt(stamp), null);
+      assert.equal(isoAt(stamp, 'Europe/Stockholm'), null);
+      assert.equal(new OpenUnisonParser().parse(accessLine({ time: stamp }), 'f', 1), 'malformed');
+    });
+  }
+});

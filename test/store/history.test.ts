@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { Event } from '../../src/domain.js';
+import { EventEnricher } from '../../src/enrich/enricher.js';
+import { OpenUnisonParser } from '../../src/parse/openunison.js';
+import { openDatabase, StoreOpenError } from '../../src/store/database.js';
+import { HistoryStore } from '../../src/store/history.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
+import { readUserHistory } from '../../src/store/user-history.js';
+import { accessLine, activity, expiredLine, idpWarning, log4jTime, logoutLine } from '../support/lines.js';
+import { dumpHistory, replayInto } from '../support/store.js';
+import { tempDir } from '../support/tmp.js';
+
+// Per user: first/last seen, counts by event type; per user and address: first/last seen,
+// count, country; per user and country; sessions with their addresses. `cn=none` and the
+// anonymous user are not users.
+
+const dir = tempDir();
+const T0 = Date.UTC(2024, 4, 6, 7, 0, 0);
+const t = (s: number) => log4jTime(T0 + s * 1000);
+const MM = 'uid=mmosley,ou=shadow,o=Tremolo';
+const S1 = 'f' + '1'.repeat(40);
+const S2 = 'f' + '2'.repeat(40);
+
+describe("a user's history", async () => {
+  const log = join(dir, 'history.log');
+  writeFileSync(
+    log,
+    [
+      accessLine({ time: t(0), event: 'AuSuccess', dn: MM, msg: '20 / oauth2k8s', ip: '8.8.8.8', session: S1 }),
+      accessLine({ time: t(1), dn: MM, ip: '8.8.8.8', session: S1 }),
+      accessLine({ time: t(2), dn: MM, ip: '10.1.2.3', session: S1 }),
+      accessLine({ time: t(3), event: 'AzFail', dn: MM, msg: 'NONE', ip: '81.2.69.142', session: S2 }),
+      expiredLine({ time: t(4), dn: MM, ip: '81.2.69.142', session: S2 }),
+      idpWarning('Session does not exist from refresh_token', { time: t(5) }),
+      logoutLine(MM, { time: t(6) }),
+      accessLine({ time: t(7), event: 'AuFail', dn: 'cn=none', ip: '8.8.8.8', session: 'null' }),
+      accessLine({ time: t(8), event: 'NotFound', dn: 'uid=Anonymous,o=Tremolo', ip: '8.8.8.8', session: 'null' }),
+    ].join('\n') + '\n',
+  );
+  const db = join(dir, 'history.db');
+  await replayInto(db, [log]);
+  const conn = openDatabase(db, { readonly: true });
+  const h = readUserHistory(conn, MM)!;
+  conn.close();
+
+  test('first and last seen, and counts by event type', () => {
+    assert.equal(h.dn, MM);
+    assert.equal(h.dnSha1, '5204c08a79c11dbdc2fdda1e07bc866fb4f22888');
+    assert.equal(h.firstSeen, new Date(T0).toISOString());
+    assert.equal(h.lastSeen, new Date(T0 + 6000).toISOString());
+    assert.deepEqual(h.counts, { AuSuccess: 1, AzSuccess: 2, AzFail: 1, ExpiredRefreshTokenUsed: 1, Logout: 1 });
+  });
+
+  test('addresses with country (none for private ones), first/last seen and count, most recent first', () => {
+    assert.deepEqual(
+      h.ips.map((i) => [i.ip, i.country, i.count, i.firstSeen, i.lastSeen]),
+      [
+        ['81.2.69.142', 'GB', 2, new Date(T0 + 3000).toISOString(), new Date(T0 + 4000).toISOString()],
+        ['10.1.2.3', null, 1, new Date(T0 + 2000).toISOString(), new Date(T0 + 2000).toISOString()],
+        ['8.8.8.8', 'US', 2, new Date(T0).toISOString(), new Date(T0 + 1000).toISOString()],
+      ],
+    );
+  });
+
+  test('countries', () => {
+    assert.deepEqual(h.countries.map((c) => [c.country, c.count]), [['GB', 2], ['US', 2]]);
+  });
+
+  test('sessions with their addresses', () => {
+    assert.deepEqual(
+      h.sessions.map((s) => [s.sessionId, s.count, s.ips]),
+      [
+        [S2, 2, ['81.2.69.142']],
+        [S1, 3, ['8.8.8.8', '10.1.2.3']],
+      ],
+    );
+  });
+
+  test('cn=none and the anonymous user get no history', () => {
+    const users = dumpHistory(db).users as Array<{ dn: string }>;
+    assert.deepEqual(users.map((u) => u.dn), [MM]);
+  });
+});
+
+describe('bounded memory', () => {
+  test('users evicted from memory and read back give the same history as users kept in memory', () => {
+    const lines = activity(6000, { users: 300, seed: 5 });
+    const parser = new OpenUnisonParser();
+    const enricher = new EventEnricher();
+    const events: Event[] = [];
+    lines.forEach((line, i) => {
+      const e = parser.parse(line, 'mem.log', i + 1);
+      if (e instanceof Event) {
+        enricher.enrich(e);
+        events.push(e);
+      }
+    });
+    const run = (maxUsers: number) => {
+      const path = join(dir, `bounded-${maxUsers}.db`);
+      const db = openDatabase(path);
+      const store = new HistoryStore(db, maxUsers);
+      events.forEach((e, i) => {
+        if (e.dn !== null && e.dn !== 'cn=none' && e.dn !== 'uid=Anonymous,o=Tremolo') store.record(e, e.dn, e.dnSha1!);
+        if (i % 97 === 96) {
+          db.transaction(() => store.flush())();
+          store.trim();
+        }
+      });
+      db.transaction(() => store.flush())();
+      db.close();
+      return dumpHistory(path);
+    };
+    const bounded = run(20);
+    assert.ok((bounded.users as unknown[]).length > 100, 'the test needs far more users than the bound');
+    assert.deepEqual(bounded, run(50_000));
+  });
+});
+
+describe('the database file', () => {
+  test('is in WAL mode with every migration applied', () => {
+    const path = join(dir, 'schema.db');
+    openDatabase(path).close();
+    const db = new Database(path, { readonly: true });
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS[MIGRATIONS.length - 1].version);
+    db.close();
+  });
+
+  test('a db from a newer ouwatch is refused, not damaged', () => {
+    const path = join(dir, 'newer.db');
+    const db = new Database(path);
+    db.pragma('user_version = 999');
+    db.close();
+    assert.throws(() => openDatabase(path), (err: unknown) => err instanceof StoreOpenError && /newer than this ouwatch/.test(err.message));
+  });
+
+  test('a path under a regular file, a directory, or a file that is not SQLite are clear errors', () => {
+    const file = join(dir, 'regular-file');
+    writeFileSync(file, 'not a directory');
+    assert.throws(() => openDatabase(join(file, 'x.db')), StoreOpenError);
+    assert.throws(() => openDatabase(dir), /is a directory/);
+    const junk = join(dir, 'junk.db');
+    writeFileSync(junk, 'this is not an SQLite database, just text long enough to have a header '.repeat(20));
+    assert.throws(() => openDatabase(junk), StoreOpenError);
+  });
+});
