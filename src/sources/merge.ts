@@ -10,10 +10,13 @@ export interface MergeInput {
 /** Consumes the head record of `input`'s queue (and advances `queue.head`). */
 export type Consume<T extends MergeInput> = (input: T) => void;
 
-/** The log4j timestamp of a record, or null for lines without a header (stack traces, skips). */
-function headerKey(text: string | null): string | null {
-  if (text === null || text.charCodeAt(0) !== 91 || text.charCodeAt(24) !== 93) return null;
-  return text.slice(1, 24);
+/**
+ * The log4j timestamp of a record (starting at `at`), or null for lines without a header
+ * (stack traces, skips). Live sources merge with the same key as replay.
+ */
+export function headerKey(text: string | null, at = 0): string | null {
+  if (text === null || text.charCodeAt(at) !== 91 || text.charCodeAt(at + 24) !== 93) return null;
+  return text.slice(at + 1, at + 24);
 }
 
 /**

@@ -1,0 +1,303 @@
+import { Writable } from 'node:stream';
+import type { Log } from '@kubernetes/client-node';
+import { StreamDecoder } from '../decode/stream-decoder.js';
+import type { InputCursor } from '../pipeline.js';
+import type { StreamPosition } from '../store/stream-positions.js';
+import { STAMP_LENGTH, normaliseStamp, sinceTimeOf } from './k8s-time.js';
+import { DecodedLiveInput, type ConsumedRecord, type RecordConsumer } from './live-input.js';
+import type { LiveContext } from './live-source.js';
+import { PAUSE_ABOVE, RESUME_BELOW } from './live-source.js';
+import { headerKey } from './merge.js';
+
+/** The stamp of the last line of a stream and how many lines carried exactly that stamp. */
+export class StampPosition {
+  constructor(
+    public lastTime: string | null = null,
+    public atLastTime = 0,
+    public lineNo = 0,
+  ) {}
+
+  advance(stamp: string): void {
+    if (stamp === this.lastTime) this.atLastTime++;
+    else {
+      this.lastTime = stamp;
+      this.atLastTime = 1;
+    }
+  }
+
+  copy(): StampPosition {
+    return new StampPosition(this.lastTime, this.atLastTime, this.lineNo);
+  }
+}
+
+/**
+ * Lines of one `pods/log?timestamps=true` response. The stream restarts at `sinceTime`
+ * (whole seconds), so the lines up to the position already received are dropped here: the
+ * ones stamped earlier, and the first `atLastTime` of those stamped exactly at it. Kept lines
+ * are queued as `<normalised stamp> <log line>`.
+ */
+class PodLogDecoder extends StreamDecoder {
+  private skipping: { time: string; count: number; dropped: number } | null;
+
+  constructor(
+    resumeAfter: StampPosition,
+    private readonly received: StampPosition,
+    maxLineBytes: number,
+  ) {
+    super(0, 0, maxLineBytes, 'plain');
+    this.skipping = resumeAfter.lastTime === null ? null : { time: resumeAfter.lastTime, count: resumeAfter.atLastTime, dropped: 0 };
+  }
+
+  override record(text: string, resumeOffset: number): void {
+    const sp = text.indexOf(' ');
+    const stamp = sp > 0 ? normaliseStamp(text.slice(0, sp)) : null;
+    if (stamp === null) {
+      this.skip('malformed', resumeOffset);
+      return;
+    }
+    const s = this.skipping;
+    if (s !== null) {
+      if (stamp < s.time) return;
+      if (stamp === s.time && s.dropped < s.count) {
+        s.dropped++;
+        return;
+      }
+      this.skipping = null;
+    }
+    this.received.advance(stamp);
+    super.record(sp === STAMP_LENGTH && text.startsWith(stamp) ? text : stamp + text.slice(sp), resumeOffset);
+  }
+}
+
+/** One connection to a pod's log: its records, consumed in time order with the other pods'. */
+class PodLogInput extends DecodedLiveInput {
+  constructor(
+    private readonly stream: PodStream,
+    decoder: PodLogDecoder,
+  ) {
+    super(stream.origin, decoder);
+  }
+
+  receive(chunk: Buffer): void {
+    if (!this.finished) this.decode(chunk, performance.now());
+  }
+
+  headKey(): string | null {
+    const q = this.queue;
+    return headerKey(q.texts[q.head], STAMP_LENGTH + 1);
+  }
+
+  consumeHead(sink: RecordConsumer): ConsumedRecord {
+    const q = this.queue;
+    const i = q.head++;
+    const text = q.texts[i];
+    const pos = this.stream.consumed;
+    const lineNo = ++pos.lineNo;
+    this.stream.dirty = true;
+    if (text === null) {
+      sink.skip(this.stream.cursor, q.reasons[i]!, lineNo, 0);
+      return { lineNo, event: null };
+    }
+    pos.advance(text.slice(0, STAMP_LENGTH));
+    return { lineNo, event: sink.process(this.stream.cursor, text.slice(STAMP_LENGTH + 1), lineNo, 0) };
+  }
+}
+
+/** `follow`: keep a connection open; `drain`: read what the finished container left, once; `stop`: no more connections. */
+export type StreamWant = 'follow' | 'drain' | 'stop';
+
+export interface PodStreamDeps {
+  ctx: LiveContext;
+  logs: Log;
+  namespace: string;
+  container: string;
+  maxLineBytes: number;
+  idleReconnectMs: number;
+  startAt: 'beginning' | 'end';
+}
+
+interface Connection {
+  input: PodLogInput;
+  controller: AbortController | null;
+  /** A write held back while the reader catches up (backpressure on the HTTP response). */
+  blocked: (() => void) | null;
+  idle: NodeJS.Timeout | null;
+}
+
+const RECONNECT_MS = 1000;
+const MAX_BACKOFF_MS = 30_000;
+const MAX_DRAIN_ATTEMPTS = 5;
+
+/**
+ * The log of one container of one pod (by pod UID), followed through the API server across
+ * reconnections and container restarts. `consumed` is what the pipeline has processed (it is
+ * committed with the state it produced); `received` is what has been queued, where a new
+ * connection resumes.
+ */
+export class PodStream {
+  readonly key: string;
+  readonly origin: string;
+  readonly cursor: InputCursor;
+  readonly consumed: StampPosition;
+  private readonly received: StampPosition;
+  dirty = false;
+  want: StreamWant = 'follow';
+  connected = false;
+  /** Why the last connection attempt failed (for /readyz), null when fine. */
+  problem: string | null = null;
+  private conn: Connection | null = null;
+  private retry: NodeJS.Timeout | null = null;
+  private failures = 0;
+  private everConnected = false;
+  private lastInput: PodLogInput | null = null;
+  private closing = false;
+
+  constructor(
+    readonly pod: string,
+    readonly uid: string,
+    saved: StreamPosition | null,
+    private readonly deps: PodStreamDeps,
+  ) {
+    this.key = `k8s:${deps.namespace}/${uid}/${deps.container}`;
+    this.origin = `${deps.namespace}/${pod}/${deps.container}`;
+    this.cursor = {
+      origin: this.origin,
+      path: this.origin,
+      fingerprint: null,
+      dev: null,
+      ino: null,
+      offset: 0,
+      lineNo: 0,
+      dirty: false,
+      checkpointed: false,
+    };
+    this.consumed = saved === null ? new StampPosition() : new StampPosition(saved.lastTime, saved.atLastTime, saved.lineNo);
+    this.received = this.consumed.copy();
+  }
+
+  /** Nothing left to do: no connection, none coming, everything consumed and committed. */
+  get done(): boolean {
+    const drained = this.lastInput === null || this.lastInput.queue.size === 0;
+    return this.conn === null && this.retry === null && (this.want !== 'follow' || this.closing) && !this.dirty && drained;
+  }
+
+  get position(): StreamPosition {
+    const c = this.consumed;
+    return { stream: this.key, origin: this.origin, lastTime: c.lastTime, atLastTime: c.atLastTime, lineNo: c.lineNo };
+  }
+
+  /** What the pod's state asks for; connects when needed. */
+  setWant(want: StreamWant): void {
+    this.want = want;
+    if (want !== 'stop' && this.conn === null && this.retry === null && !this.closing) void this.connect();
+  }
+
+  /** After a drain: lets a response held back for backpressure flow again. */
+  resumeIfDrained(): void {
+    const c = this.conn;
+    if (c?.blocked && c.input.queue.size < RESUME_BELOW) {
+      const go = c.blocked;
+      c.blocked = null;
+      go();
+    }
+  }
+
+  close(): void {
+    this.closing = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
+    if (this.conn) this.end(this.conn, null);
+  }
+
+  private async connect(): Promise<void> {
+    const d = this.deps;
+    const input = new PodLogInput(this, new PodLogDecoder(this.received.copy(), this.received, d.maxLineBytes));
+    const conn: Connection = { input, controller: null, blocked: null, idle: null };
+    this.conn = conn;
+    this.lastInput = input;
+    d.ctx.add(input);
+    let sinceTime: string | undefined;
+    if (this.received.lastTime !== null) sinceTime = sinceTimeOf(this.received.lastTime);
+    else if (d.startAt === 'end' && !this.everConnected) sinceTime = new Date().toISOString().slice(0, 19) + 'Z';
+    const sink = new Writable({
+      write: (chunk: Buffer, _enc, callback) => {
+        if (this.conn !== conn) return callback();
+        this.touch(conn);
+        input.receive(chunk);
+        d.ctx.wake();
+        if (input.queue.size > PAUSE_ABOVE) conn.blocked = () => callback();
+        else callback();
+      },
+      final: (callback) => {
+        this.end(conn, null);
+        callback();
+      },
+    });
+    sink.on('error', () => this.end(conn, null));
+    try {
+      const controller = await d.logs.log(d.namespace, this.pod, d.container, sink, { follow: true, timestamps: true, sinceTime });
+      conn.controller = controller;
+      if (this.conn !== conn) {
+        controller.abort();
+        return;
+      }
+      this.connected = true;
+      this.everConnected = true;
+      this.problem = null;
+      this.failures = 0;
+      this.touch(conn);
+      d.ctx.log.info({ pod: this.pod, container: d.container, sinceTime: sinceTime ?? null }, 'following pod log');
+    } catch (err) {
+      this.end(conn, err);
+    }
+  }
+
+  /** A connection ended (server closed it, the container stopped, an error, or we hung up). */
+  private end(conn: Connection, err: unknown): void {
+    if (this.conn !== conn) return;
+    this.conn = null;
+    this.connected = false;
+    if (conn.idle) clearTimeout(conn.idle);
+    conn.input.finish();
+    conn.blocked?.();
+    conn.controller?.abort();
+    this.deps.ctx.wake();
+    if (err) {
+      this.failures++;
+      this.problem = describeApiError(err);
+      this.deps.ctx.log.warn({ pod: this.pod, err: this.problem }, 'cannot read pod log (retrying)');
+    }
+    if (this.closing || this.want === 'stop' || (this.want === 'drain' && !err)) return;
+    if (this.want === 'drain' && this.failures >= MAX_DRAIN_ATTEMPTS) {
+      this.deps.ctx.log.warn({ pod: this.pod }, 'giving up on the log of a finished pod');
+      this.want = 'stop';
+      return;
+    }
+    const delay = err ? Math.min(MAX_BACKOFF_MS, RECONNECT_MS * 2 ** Math.min(this.failures, 5)) : RECONNECT_MS;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      if (!this.closing && this.want !== 'stop') void this.connect();
+    }, delay);
+  }
+
+  /** A silently dropped connection delivers nothing, forever: reconnect after a long silence. */
+  private touch(conn: Connection): void {
+    if (conn.idle) clearTimeout(conn.idle);
+    conn.idle = setTimeout(() => {
+      this.deps.ctx.log.info({ pod: this.pod, silentMs: this.deps.idleReconnectMs }, 'pod log silent: reconnecting');
+      this.end(conn, null);
+    }, this.deps.idleReconnectMs);
+    conn.idle.unref();
+  }
+}
+
+/** An ApiException or fetch error as one sentence, with the RBAC hint a 403 needs. */
+export function describeApiError(err: unknown): string {
+  const e = err as { code?: number; statusCode?: number; message?: string; body?: unknown };
+  const code = e.code ?? e.statusCode;
+  if (code === 403) return 'forbidden (403): the service account needs get on pods/log and get/list/watch on pods in this namespace';
+  if (code === 401) return 'unauthorized (401): check the kubeconfig or service account token';
+  if (code === 404) return 'not found (404): the pod is gone';
+  if (typeof code === 'number') return `HTTP ${code}: ${(e.message ?? '').split('\n')[0]}`;
+  return (e.message ?? String(err)).split('\n')[0];
+}
