@@ -74,7 +74,7 @@ const detectSection = z
   .strict()
   .default({});
 
-const kubernetesSource = z
+export const kubernetesSourceSchema = z
   .object({
     namespace: z.string().min(1).default('openunison').describe("namespace of OpenUnison's pods"),
     labelSelector: z.string().min(1).default('application=openunison-orchestra').describe('label selector of the pods to follow'),
@@ -90,7 +90,7 @@ const kubernetesSource = z
   })
   .strict();
 
-const nodeSource = z
+export const nodeSourceSchema = z
   .object({
     dir: z.string().min(1).default('/var/log/pods').describe("the kubelet's pod log directory (hostPath)"),
     namespace: z.string().min(1).default('openunison'),
@@ -102,8 +102,8 @@ const nodeSource = z
 const sourcesSection = z
   .object({
     files: z.array(z.string().min(1)).default([]).describe('log files or globs to tail (sidecar); include rotated names to never miss a line'),
-    kubernetes: kubernetesSource.optional().describe('follow pod logs through the Kubernetes API (watcher)'),
-    node: nodeSource.optional().describe('read the CRI log files on the node (DaemonSet)'),
+    kubernetes: kubernetesSourceSchema.optional().describe('follow pod logs through the Kubernetes API (watcher)'),
+    node: nodeSourceSchema.optional().describe('read the CRI log files on the node (DaemonSet)'),
     startAt: z.enum(['beginning', 'end']).default('beginning').describe('where to start an input that has no checkpoint'),
     pollIntervalMs: z.number().int().min(10).max(60_000).default(50).describe('how often a tailed file is checked for new bytes'),
     rescanIntervalMs: z.number().int().min(100).max(600_000).default(1000).describe('how often globs are expanded again (files that appear later)'),

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_USAGE, isUsageError } from './common.js';
 import { registerParse } from './parse.js';
 import { registerReplay } from './replay.js';
+import { registerRun } from './run.js';
 import { registerUser } from './user.js';
 
 const program = new Command();
@@ -15,6 +16,7 @@ program
 registerReplay(program);
 registerParse(program);
 registerUser(program);
+registerRun(program);
 
 try {
   await program.parseAsync(process.argv);
