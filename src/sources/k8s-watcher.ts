@@ -19,6 +19,7 @@ export interface KubernetesSourceOptions {
 /** Forget the positions of pods not seen for this long. */
 const POSITION_RETENTION_MS = 30 * 24 * 3600 * 1000;
 const INFORMER_RETRY_MS = 5000;
+const FIRST_LIST_WAIT_MS = 3000;
 
 /**
  * The cluster watcher: lists and watches the pods matching a label selector in a namespace
@@ -73,7 +74,11 @@ export class KubernetesSource implements LiveSource {
     informer.on('delete', (pod) => this.podGone(pod));
     informer.on('error', (err) => this.onInformerError(err));
     this.ctx.log.info({ namespace: o.namespace, labelSelector: o.labelSelector, container: o.container }, 'watching pods');
-    await this.startInformer();
+    // Wait a little for the first list (pods found together are merged from their first
+    // lines), but never let a slow API server hold up the daemon's other sources.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.startInformer(), new Promise<void>((resolve) => (timer = setTimeout(resolve, FIRST_LIST_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 
   async stop(): Promise<void> {
