@@ -22,6 +22,9 @@ interface RunFlags {
   container?: string;
   context?: string;
   nodeDir?: string;
+  pod?: string;
+  idleReconnectSeconds?: string;
+  maxLineBytes?: string;
   startAt?: string;
   pollMs?: string;
   rescanMs?: string;
@@ -49,7 +52,10 @@ export function registerRun(program: Command): void {
     .option('--selector <labels>', 'label selector of the pods, for --k8s (default application=openunison-orchestra)')
     .option('--container <name>', 'container to read, for --k8s and --node-dir (default openunison-orchestra)')
     .option('--context <name>', 'kubeconfig context, for --k8s')
+    .option('--idle-reconnect-seconds <n>', 'reopen a pod log stream silent this long, for --k8s (default 300)')
     .option('--node-dir <dir>', "read the kubelet's CRI log files under this directory (sources.node; usually /var/log/pods)")
+    .option('--pod <glob>', 'pod name pattern, for --node-dir (default openunison-orchestra-*)')
+    .option('--max-line-bytes <n>', 'longer lines are counted as oversized and skipped (parse.maxLineBytes)')
     .option('--start-at <where>', 'beginning|end: where an input without a checkpoint starts (sources.startAt)')
     .option('--poll-ms <n>', 'how often tailed files are checked (sources.pollIntervalMs)')
     .option('--rescan-ms <n>', 'how often globs are expanded again (sources.rescanIntervalMs)')
@@ -78,9 +84,10 @@ function withFlags(fromFile: Config, f: RunFlags, configFile: string): Config {
   if (f.nodeDir !== undefined) c.sources.node = { ...(c.sources.node ?? nodeSourceSchema.parse({})), dir: f.nodeDir };
   const k = c.sources.kubernetes;
   const n = c.sources.node;
-  if (f.selector !== undefined || f.context !== undefined) {
-    if (k === undefined) throw new UsageError('--selector and --context apply to the Kubernetes watcher: add --k8s (or sources.kubernetes)');
+  if ((f.selector !== undefined || f.context !== undefined || f.idleReconnectSeconds !== undefined) && k === undefined) {
+    throw new UsageError('--selector, --context and --idle-reconnect-seconds apply to the Kubernetes watcher: add --k8s (or sources.kubernetes)');
   }
+  if (f.pod !== undefined && n === undefined) throw new UsageError('--pod applies to node mode: add --node-dir (or sources.node)');
   if ((f.namespace !== undefined || f.container !== undefined) && k === undefined && n === undefined) {
     throw new UsageError('--namespace and --container apply to --k8s or --node-dir');
   }
@@ -89,11 +96,14 @@ function withFlags(fromFile: Config, f: RunFlags, configFile: string): Config {
     if (f.selector !== undefined) k.labelSelector = f.selector;
     if (f.container !== undefined) k.container = f.container;
     if (f.context !== undefined) k.context = f.context;
+    if (f.idleReconnectSeconds !== undefined) (k as Record<string, unknown>).idleReconnectSeconds = num(f.idleReconnectSeconds);
   }
   if (n !== undefined) {
     if (f.namespace !== undefined) n.namespace = f.namespace;
     if (f.container !== undefined) n.container = f.container;
+    if (f.pod !== undefined) n.pod = f.pod;
   }
+  if (f.maxLineBytes !== undefined) (c.parse as Record<string, unknown>).maxLineBytes = num(f.maxLineBytes);
   const s = c.sources as Record<string, unknown>;
   if (f.startAt !== undefined) s.startAt = f.startAt;
   if (f.pollMs !== undefined) s.pollIntervalMs = num(f.pollMs);
@@ -125,7 +135,9 @@ async function runDaemon(config: Config, flags: RunFlags, configFile: string, lo
     throw err;
   }
   process.on('uncaughtException', fatal);
-  process.on('unhandledRejection', fatal);
+  // A stray rejection inside a client library (a failed Kubernetes watch restart) leaves the
+  // committed state intact: log it; the source's own watchdog reconnects.
+  process.on('unhandledRejection', (reason: unknown) => log.error({ err: (reason as Error)?.message ?? String(reason) }, 'unhandled rejection'));
   const stop = (signal: string) => {
     setTimeout(() => {
       log.error({ signal }, `shutdown did not finish within ${SHUTDOWN_DEADLINE_MS} ms: exiting`);

@@ -30,8 +30,8 @@ const WORKER_STOP_MS = 2000;
 /**
  * `ouwatch run`: the live sources feed the shared Pipeline through the ingest loop, alerts are
  * printed once their commit returned, and /healthz, /readyz, /metrics are served. `stop()`
- * stops reading, drains and commits (records still held for ordering stay uncommitted and are
- * read again next time), stops the workers and closes the store.
+ * stops reading, processes and commits every line already read (with the checkpoints), stops
+ * the workers and closes the store.
  */
 export class Daemon {
   private readonly ingest: LiveIngest;

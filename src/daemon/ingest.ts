@@ -148,7 +148,10 @@ export class LiveIngest implements LiveContext {
     return report;
   }
 
-  /** Shutdown: a last drain (held records stay unconsumed: they are read again next time) and commit. */
+  /**
+   * Shutdown, after the sources stopped: every input is finished, so nothing waits for
+   * ordering any more; the last records read are processed and committed with their checkpoints.
+   */
   finish(): void {
     this.closed = true;
     if (this.holdTimer) clearTimeout(this.holdTimer);

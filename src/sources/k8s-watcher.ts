@@ -20,6 +20,7 @@ export interface KubernetesSourceOptions {
 const POSITION_RETENTION_MS = 30 * 24 * 3600 * 1000;
 const INFORMER_RETRY_MS = 5000;
 const FIRST_LIST_WAIT_MS = 3000;
+const WATCHDOG_MS = 30_000;
 
 /**
  * The cluster watcher: lists and watches the pods matching a label selector in a namespace
@@ -38,6 +39,8 @@ export class KubernetesSource implements LiveSource {
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
   private errorSeen = false;
+  private starting = false;
+  private watchdog: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly opts: KubernetesSourceOptions,
@@ -84,6 +87,7 @@ export class KubernetesSource implements LiveSource {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.retry) clearTimeout(this.retry);
+    if (this.watchdog) clearInterval(this.watchdog);
     await this.informer?.stop();
     for (const s of this.streams.values()) s.close();
   }
@@ -113,11 +117,23 @@ export class KubernetesSource implements LiveSource {
 
   private async startInformer(): Promise<void> {
     this.errorSeen = false;
-    await this.informer!.start();
+    this.starting = true;
+    try {
+      await this.informer!.start();
+    } catch (err) {
+      this.onInformerError(err);
+    } finally {
+      this.starting = false;
+    }
     if (!this.errorSeen && !this.stopped) {
       this.synced = true;
       this.problem = null;
     }
+    this.watchdog ??= setInterval(() => {
+      // An error the informer failed to report would leave it stopped: start it again.
+      if (!this.synced && !this.starting && this.retry === null && !this.stopped) void this.startInformer();
+    }, WATCHDOG_MS);
+    this.watchdog.unref();
   }
 
   /** The informer stops on errors (list failed, watch broken): report and start it again. */
