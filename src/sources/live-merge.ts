@@ -35,6 +35,13 @@ export class LiveMerger {
    */
   drain(now: number, consume: (input: LiveInput) => void): number | null {
     let wait: number | null = null;
+    if (this.inputs.length === 1) {
+      // Nothing to merge with: no key to compute, nothing to wait for.
+      const only = this.inputs[0];
+      while (only.queue.size > 0) consume(only);
+      this.forgetDrained();
+      return null;
+    }
     for (;;) {
       let best = -1;
       let bestKey = '';

@@ -29,6 +29,8 @@ export type TailState = 'waiting' | 'tailing' | 'ignored' | 'closed';
 
 /** How long a renamed-away file may stay missing before the tail gives up (the rescan finds it again). */
 const MISSING_FOR_MS = 2000;
+/** Bytes per read while catching up (tail-file's default of 64 KiB costs twice the time). */
+const READ_CHUNK = 1024 * 1024;
 
 /**
  * One path being tailed with @logdna/tail-file. The path may hold several files over time:
@@ -105,6 +107,7 @@ export class TailedFile {
       pollFileIntervalMs: this.ctx.pollIntervalMs,
       pollFailureRetryMs: this.ctx.pollIntervalMs,
       maxPollFailures: Math.max(3, Math.ceil(MISSING_FOR_MS / this.ctx.pollIntervalMs)),
+      readStreamOpts: { highWaterMark: READ_CHUNK },
     });
     this.tail = tail;
     this.state = 'tailing';

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import picomatch from 'picomatch';
@@ -103,6 +104,20 @@ function checkOuwatchContainer(c: Container, spec: PodSpec, config: Config, cm: 
   assert.equal(c.securityContext?.readOnlyRootFilesystem, true);
   assert.deepEqual(c.securityContext?.capabilities?.drop, ['ALL']);
 }
+
+const KINDS = ['ConfigMap', 'Secret', 'ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding', 'Deployment', 'DaemonSet', 'Service', 'PersistentVolumeClaim'];
+
+test('every manifest under deploy/ parses, with a known kind, a name and the openunison namespace where namespaced', () => {
+  const files = (readdirSync(DEPLOY, { recursive: true }) as string[]).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(DEPLOY, f));
+  const manifests = files.filter((f) => !readFileSync(f, 'utf8').match(/^store:|^sources:/m));
+  assert.ok(manifests.length >= 5);
+  for (const f of manifests) {
+    for (const o of load(relative(DEPLOY, f))) {
+      assert.ok(KINDS.includes(o.kind), `${f}: unexpected kind ${o.kind}`);
+      if (!o.kind.startsWith('Cluster')) assert.equal(o.metadata.namespace, 'openunison', `${f}: ${o.kind} ${o.metadata.name}`);
+    }
+  }
+});
 
 test('the example configuration is valid', () => {
   const config = loadConfig(DEPLOY + 'ouwatch.yaml');
