@@ -143,10 +143,13 @@ async function runDaemon(config: Config, flags: RunFlags, configFile: string, lo
       log.error({ signal }, `shutdown did not finish within ${SHUTDOWN_DEADLINE_MS} ms: exiting`);
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
-    daemon.stop(signal).then(
-      () => process.exit(0),
-      (err: unknown) => fatal(err),
-    );
+    daemon
+      .stop(signal)
+      .then(() => stdoutDrained())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => fatal(err),
+      );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
@@ -160,4 +163,10 @@ async function runDaemon(config: Config, flags: RunFlags, configFile: string, lo
   }
   // Runs until a signal; stop() exits the process.
   await new Promise<never>(() => {});
+}
+
+/** Alerts printed last may still sit in stdout's buffer (a pipe is written asynchronously). */
+function stdoutDrained(): Promise<void> {
+  if (process.stdout.writableLength === 0) return Promise.resolve();
+  return new Promise((resolve) => process.stdout.once('drain', () => resolve()));
 }

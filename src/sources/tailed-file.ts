@@ -93,7 +93,11 @@ export class TailedFile {
       return;
     }
     let { offset, lineNo } = claim;
-    if (!claim.known && this.ctx.startAt === 'end') offset = await lastLineEnd(this.path, id.size);
+    if (!claim.known && this.ctx.startAt === 'end') {
+      offset = await lastLineEnd(this.path, id.size);
+      // Claims are not reservations: check again after waiting.
+      if (this.state !== 'waiting' || this.ctx.claim(id.fingerprint) === null) return;
+    }
     if (offset > id.size) {
       this.ctx.log.warn({ path: this.path, size: id.size, checkpoint: offset }, 'file is shorter than its checkpoint: reading it from the start');
       offset = 0;

@@ -18,10 +18,10 @@ function lines(from: number, to: number, start = BASE_TIME): string[] {
   return logText(from, to, start).split('\n').slice(0, -1);
 }
 
-async function tailing(dir: string, patterns: string[], opts: { mergeWindowMs?: number } = {}): Promise<{ h: LiveHarness; s: FileTailSource }> {
+async function tailing(dir: string, patterns: string[], opts: { mergeWindowMs?: number; startAt?: 'beginning' | 'end' } = {}): Promise<{ h: LiveHarness; s: FileTailSource }> {
   const h = liveHarness(join(dir, 'ouwatch.db'), opts);
   const s = new FileTailSource(
-    { name: 'files', patterns, startAt: 'beginning', pollIntervalMs: 20, rescanIntervalMs: 100, maxLineBytes: 1024 * 1024 },
+    { name: 'files', patterns, startAt: opts.startAt ?? 'beginning', pollIntervalMs: 20, rescanIntervalMs: 100, maxLineBytes: 1024 * 1024 },
     h.ingest,
     new CheckpointStore(h.runtime.db),
   );
@@ -168,4 +168,18 @@ test('a file rotated away while stopped, to a name not tailed, is found by its i
   await new Promise((r) => setTimeout(r, 100));
   assert.deepEqual([...second.h.processed].sort(), lines(30, 50).sort());
   await stop(second);
+});
+
+test('startAt end: a file without a checkpoint is read from its last complete line on', async () => {
+  const dir = tempDir();
+  const file = join(dir, 'app.log');
+  const all = lines(0, 16);
+  const at10 = all.indexOf(lines(10, 11)[0]);
+  writeFileSync(file, all.slice(0, at10).join('\n') + '\n' + all[at10].slice(0, 30));
+  const t = await tailing(dir, [file], { startAt: 'end' });
+  await waitFor('tailing', () => t.s.status().attached);
+  appendFileSync(file, all[at10].slice(30) + '\n' + all.slice(at10 + 1).join('\n') + '\n');
+  await waitFor('the new lines', processedCount(t.h, all.length - at10));
+  assert.deepEqual(t.h.processed, all.slice(at10), 'the line being written at start-up is read once complete');
+  await stop(t);
 });
