@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import { parseListen } from './server/listen.js';
 
 /**
  * The configuration file (YAML), validated with zod. Every section has defaults, so an empty
@@ -79,11 +80,72 @@ const detectSection = z
   .strict()
   .default({});
 
+export const kubernetesSourceSchema = z
+  .object({
+    namespace: z.string().min(1).default('openunison').describe("namespace of OpenUnison's pods"),
+    labelSelector: z.string().min(1).default('application=openunison-orchestra').describe('label selector of the pods to follow'),
+    container: z.string().min(1).default('openunison-orchestra').describe('container whose log is read'),
+    context: z.string().min(1).optional().describe('kubeconfig context (default: the current one, or in-cluster)'),
+    idleReconnectSeconds: z
+      .number()
+      .int()
+      .min(10)
+      .max(86_400)
+      .default(300)
+      .describe('re-open a follow stream silent this long: a dropped connection is otherwise invisible (resuming is exact)'),
+  })
+  .strict();
+
+export const nodeSourceSchema = z
+  .object({
+    dir: z.string().min(1).default('/var/log/pods').describe("the kubelet's pod log directory (hostPath)"),
+    namespace: z.string().min(1).default('openunison'),
+    pod: z.string().min(1).default('openunison-orchestra-*').describe('pod name pattern (glob)'),
+    container: z.string().min(1).default('openunison-orchestra'),
+  })
+  .strict();
+
+const sourcesSection = z
+  .object({
+    files: z.array(z.string().min(1)).default([]).describe('log files or globs to tail (sidecar); include rotated names to never miss a line'),
+    kubernetes: kubernetesSourceSchema.optional().describe('follow pod logs through the Kubernetes API (watcher)'),
+    node: nodeSourceSchema.optional().describe('read the CRI log files on the node (DaemonSet)'),
+    startAt: z.enum(['beginning', 'end']).default('beginning').describe('where to start an input that has no checkpoint'),
+    pollIntervalMs: z.number().int().min(10).max(60_000).default(50).describe('how often a tailed file is checked for new bytes'),
+    rescanIntervalMs: z.number().int().min(100).max(600_000).default(1000).describe('how often globs are expanded again (files that appear later)'),
+    mergeWindowMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(10_000)
+      .default(100)
+      .describe('how long a line may wait for a quieter input before being released out of time order'),
+    commitIntervalMs: z.number().int().min(10).max(10_000).default(100).describe('how often state is committed while lines arrive'),
+  })
+  .strict()
+  .prefault({});
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+
+const serverSection = z
+  .object({
+    listen: z
+      .string()
+      .refine((s) => parseListen(s) !== null, { message: 'expected HOST:PORT, [IPv6]:PORT or PORT (0-65535)' })
+      .default('127.0.0.1:9464')
+      .describe('address of /healthz, /readyz and /metrics'),
+    logLevel: z.enum(LOG_LEVELS).default('info').describe('level of the JSON log on stderr'),
+  })
+  .strict()
+  .prefault({});
+
 export const configSchema = z
   .object({
     store: storeSection,
     parse: parseSection,
     detect: detectSection,
+    sources: sourcesSection,
+    server: serverSection,
   })
   .strict();
 

@@ -82,13 +82,21 @@ export class Pipeline {
     this.history = new HistoryStore(opts.db);
     this.checkpoints = new CheckpointStore(opts.db);
     this.detection = opts.detection ?? null;
-    this.hooks = opts.onCommit ?? [];
+    this.hooks = [...(opts.onCommit ?? [])];
     this.observers = opts.observers ?? [];
   }
 
   /** Records processed since the last commit. */
   get pending(): number {
     return this.uncommitted;
+  }
+
+  /**
+   * Adds a hook to every later commit transaction. Live sources whose position is not a byte
+   * offset (Kubernetes log streams) store it this way, atomically with the state it produced.
+   */
+  addCommitHook(hook: CommitHook): void {
+    this.hooks.push(hook);
   }
 
   checkpointFor(fingerprint: string) {

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_USAGE, isUsageError } from './common.js';
 import { registerParse } from './parse.js';
 import { registerReplay } from './replay.js';
+import { registerRun } from './run.js';
 import { registerUser } from './user.js';
 
 // `ouwatch parse … | head`: a reader that stops early is not an error.
@@ -21,6 +22,7 @@ program
 registerReplay(program);
 registerParse(program);
 registerUser(program);
+registerRun(program);
 
 // A reader that stopped early (`| head`, `| jq` that quit) is not a failure: stop quietly, as
 // SIGPIPE would. Committed state stays consistent (checkpoints are written with it).

@@ -49,3 +49,13 @@ export async function mergeByTime<T extends MergeInput>(inputs: T[], consume: (i
     await afterRun();
   }
 }
+
+/**
+ * The log4j timestamp of a line (whose header starts at `at`) as sortable text, or null for
+ * lines without a header (stack traces, skips). Live sources, which see lines one at a time,
+ * merge with this key; it orders exactly as the parsed log time does.
+ */
+export function headerKey(text: string | null, at = 0): string | null {
+  if (text === null || text.charCodeAt(at) !== 91 || text.charCodeAt(at + 24) !== 93) return null;
+  return text.slice(at + 1, at + 24);
+}

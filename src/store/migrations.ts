@@ -78,4 +78,21 @@ export const MIGRATIONS: Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    name: 'stream positions (live sources without byte offsets)',
+    sql: `
+      -- A Kubernetes log stream has no file identity or byte offset: it resumes from the time
+      -- stamp the kubelet put on the last processed line (sinceTime) and skips the lines at
+      -- that exact stamp it already processed. Written in the commit transaction.
+      CREATE TABLE stream_positions (
+        stream        TEXT PRIMARY KEY,  -- 'k8s:<namespace>/<pod uid>/<container>'
+        origin        TEXT NOT NULL,     -- '<namespace>/<pod>/<container>' (evidence source)
+        last_time     TEXT NOT NULL,     -- RFC 3339, UTC, 9 fractional digits (sorts as text)
+        at_last_time  INTEGER NOT NULL,  -- lines processed with exactly that stamp
+        line_no       INTEGER NOT NULL,  -- lines processed in the stream
+        updated_at    INTEGER NOT NULL
+      );
+    `,
+  },
 ];

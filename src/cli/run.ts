@@ -1,0 +1,172 @@
+import type { Command } from 'commander';
+import type { Logger } from 'pino';
+import { assemble } from '../assemble.js';
+import { ConfigError, configSchema, describeIssues, kubernetesSourceSchema, loadConfig, nodeSourceSchema, type Config } from '../config.js';
+import { Daemon } from '../daemon/daemon.js';
+import { createLogger } from '../daemon/logger.js';
+import { ListenError } from '../server/http.js';
+import { parseListen } from '../server/listen.js';
+import { UsageError, checkTimeZone } from './common.js';
+
+interface RunFlags {
+  config?: string;
+  file: string[];
+  db?: string;
+  listen?: string;
+  json?: boolean;
+  rules?: string;
+  tz?: string;
+  k8s?: boolean;
+  namespace?: string;
+  selector?: string;
+  container?: string;
+  context?: string;
+  nodeDir?: string;
+  pod?: string;
+  idleReconnectSeconds?: string;
+  maxLineBytes?: string;
+  startAt?: string;
+  pollMs?: string;
+  rescanMs?: string;
+  mergeWindowMs?: string;
+  commitMs?: string;
+  logLevel?: string;
+}
+
+/** Shutdown must finish within 5 s (DESIGN.md); past this, something hangs and we exit anyway. */
+const SHUTDOWN_DEADLINE_MS = 4500;
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('the live daemon: tails log files (sidecar), follows pod logs through the Kubernetes API (watcher) or reads CRI files on the node')
+    .option('--config <file>', 'configuration file (YAML); the flags below override it')
+    .option('--file <path|glob>', 'log file or glob to tail; repeat for several (replaces sources.files)', (v: string, acc: string[]) => [...acc, v], [])
+    .option('--db <path>', 'SQLite database (store.path, default ./ouwatch.db)')
+    .option('--listen <host:port>', 'address of /healthz, /readyz, /metrics (server.listen, default 127.0.0.1:9464)')
+    .option('--json', 'print each alert as one JSON line on stdout')
+    .option('--rules <dir>', 'rules directory (detect.rulesDir)')
+    .option('--tz <zone>', 'time zone the logs were written in (parse.timeZone)')
+    .option('--k8s', 'follow pod logs through the Kubernetes API (sources.kubernetes)')
+    .option('--namespace <ns>', "OpenUnison's namespace, for --k8s and --node-dir (default openunison)")
+    .option('--selector <labels>', 'label selector of the pods, for --k8s (default application=openunison-orchestra)')
+    .option('--container <name>', 'container to read, for --k8s and --node-dir (default openunison-orchestra)')
+    .option('--context <name>', 'kubeconfig context, for --k8s')
+    .option('--idle-reconnect-seconds <n>', 'reopen a pod log stream silent this long, for --k8s (default 300)')
+    .option('--node-dir <dir>', "read the kubelet's CRI log files under this directory (sources.node; usually /var/log/pods)")
+    .option('--pod <glob>', 'pod name pattern, for --node-dir (default openunison-orchestra-*)')
+    .option('--max-line-bytes <n>', 'longer lines are counted as oversized and skipped (parse.maxLineBytes)')
+    .option('--start-at <where>', 'beginning|end: where an input without a checkpoint starts (sources.startAt)')
+    .option('--poll-ms <n>', 'how often tailed files are checked (sources.pollIntervalMs)')
+    .option('--rescan-ms <n>', 'how often globs are expanded again (sources.rescanIntervalMs)')
+    .option('--merge-window-ms <n>', 'longest wait for a quiet input when merging by time (sources.mergeWindowMs)')
+    .option('--commit-ms <n>', 'commit interval while lines arrive (sources.commitIntervalMs)')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace (server.logLevel)')
+    .action(async (flags: RunFlags) => {
+      const configFile = flags.config ?? '(default configuration)';
+      const config = withFlags(loadConfig(flags.config), flags, configFile);
+      checkTimeZone(config.parse.timeZone);
+      const log = createLogger(config.server.logLevel);
+      await runDaemon(config, flags, configFile, log);
+    });
+}
+
+/** Flags override the file; the result is validated again, so a flag gets the same checks as the file. */
+function withFlags(fromFile: Config, f: RunFlags, configFile: string): Config {
+  const c = structuredClone(fromFile);
+  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  if (f.file.length > 0) c.sources.files = f.file;
+  if (f.db !== undefined) c.store.path = f.db;
+  if (f.listen !== undefined) c.server.listen = f.listen;
+  if (f.rules !== undefined) c.detect.rulesDir = f.rules;
+  if (f.tz !== undefined) c.parse.timeZone = f.tz;
+  if (f.k8s) c.sources.kubernetes ??= kubernetesSourceSchema.parse({});
+  if (f.nodeDir !== undefined) c.sources.node = { ...(c.sources.node ?? nodeSourceSchema.parse({})), dir: f.nodeDir };
+  const k = c.sources.kubernetes;
+  const n = c.sources.node;
+  if ((f.selector !== undefined || f.context !== undefined || f.idleReconnectSeconds !== undefined) && k === undefined) {
+    throw new UsageError('--selector, --context and --idle-reconnect-seconds apply to the Kubernetes watcher: add --k8s (or sources.kubernetes)');
+  }
+  if (f.pod !== undefined && n === undefined) throw new UsageError('--pod applies to node mode: add --node-dir (or sources.node)');
+  if ((f.namespace !== undefined || f.container !== undefined) && k === undefined && n === undefined) {
+    throw new UsageError('--namespace and --container apply to --k8s or --node-dir');
+  }
+  if (k !== undefined) {
+    if (f.namespace !== undefined) k.namespace = f.namespace;
+    if (f.selector !== undefined) k.labelSelector = f.selector;
+    if (f.container !== undefined) k.container = f.container;
+    if (f.context !== undefined) k.context = f.context;
+    if (f.idleReconnectSeconds !== undefined) (k as Record<string, unknown>).idleReconnectSeconds = num(f.idleReconnectSeconds);
+  }
+  if (n !== undefined) {
+    if (f.namespace !== undefined) n.namespace = f.namespace;
+    if (f.container !== undefined) n.container = f.container;
+    if (f.pod !== undefined) n.pod = f.pod;
+  }
+  if (f.maxLineBytes !== undefined) (c.parse as Record<string, unknown>).maxLineBytes = num(f.maxLineBytes);
+  const s = c.sources as Record<string, unknown>;
+  if (f.startAt !== undefined) s.startAt = f.startAt;
+  if (f.pollMs !== undefined) s.pollIntervalMs = num(f.pollMs);
+  if (f.rescanMs !== undefined) s.rescanIntervalMs = num(f.rescanMs);
+  if (f.mergeWindowMs !== undefined) s.mergeWindowMs = num(f.mergeWindowMs);
+  if (f.commitMs !== undefined) s.commitIntervalMs = num(f.commitMs);
+  if (f.logLevel !== undefined) (c.server as Record<string, unknown>).logLevel = f.logLevel;
+  const checked = configSchema.safeParse(c);
+  if (!checked.success) throw new ConfigError(`${configFile} with the command-line flags`, describeIssues(checked.error.issues));
+  return checked.data;
+}
+
+async function runDaemon(config: Config, flags: RunFlags, configFile: string, log: Logger): Promise<void> {
+  const runtime = assemble(config);
+  const fatal = (err: unknown) => {
+    log.fatal({ err: (err as Error)?.stack ?? String(err) }, 'cannot continue: exiting (a restart resumes from the last commit)');
+    try {
+      runtime.close();
+    } catch {
+      // already failing
+    }
+    process.exit(1);
+  };
+  let daemon: Daemon;
+  try {
+    daemon = new Daemon({ runtime, listen: parseListen(config.server.listen)!, json: flags.json === true, log, configFile, onFatal: fatal });
+  } catch (err) {
+    runtime.close();
+    throw err;
+  }
+  process.on('uncaughtException', fatal);
+  // A stray rejection inside a client library (a failed Kubernetes watch restart) leaves the
+  // committed state intact: log it; the source's own watchdog reconnects.
+  process.on('unhandledRejection', (reason: unknown) => log.error({ err: (reason as Error)?.message ?? String(reason) }, 'unhandled rejection'));
+  const stop = (signal: string) => {
+    setTimeout(() => {
+      log.error({ signal }, `shutdown did not finish within ${SHUTDOWN_DEADLINE_MS} ms: exiting`);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    daemon
+      .stop(signal)
+      .then(() => stdoutDrained())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => fatal(err),
+      );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => void daemon.reloadRules());
+  try {
+    await daemon.start();
+  } catch (err) {
+    await daemon.stop('start-up failed').catch(() => undefined);
+    if (err instanceof ListenError) throw new UsageError(err.message);
+    throw err;
+  }
+  // Runs until a signal; stop() exits the process.
+  await new Promise<never>(() => {});
+}
+
+/** Alerts printed last may still sit in stdout's buffer (a pipe is written asynchronously). */
+function stdoutDrained(): Promise<void> {
+  if (process.stdout.writableLength === 0) return Promise.resolve();
+  return new Promise((resolve) => process.stdout.once('drain', () => resolve()));
+}

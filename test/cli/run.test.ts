@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, cpSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { assemble, BUNDLED_RULES_DIR } from '../../src/assemble.js';
+import { loadConfig } from '../../src/config.js';
+import { spawnDaemon, type DaemonProcess } from '../helpers/daemon.js';
+import { tempDir } from '../helpers/live.js';
+import { logText } from '../helpers/log-lines.js';
+import { waitFor } from '../helpers/wait.js';
+
+const children: DaemonProcess[] = [];
+after(() => {
+  for (const d of children) d.child.kill('SIGKILL');
+});
+
+function start(args: string[], cwd?: string): DaemonProcess {
+  const d = spawnDaemon(args, { cwd });
+  children.push(d);
+  return d;
+}
+
+/** The committed checkpoint offset of the file now at `path` (its current first line), or -1. */
+function checkpointOf(dbPath: string, path: string): number {
+  if (!existsSync(dbPath)) return -1;
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    const row = db.prepare('SELECT offset FROM checkpoints WHERE path = ? ORDER BY updated_at DESC LIMIT 1').get(path) as { offset: number } | undefined;
+    return row?.offset ?? -1;
+  } catch {
+    return -1; // schema not created yet
+  } finally {
+    db.close();
+  }
+}
+
+/** Resolves with the exit, or rejects once `ms` have passed (the contract's deadline, not a measurement). */
+function exitWithin(d: DaemonProcess, ms: number) {
+  return Promise.race([
+    d.exited,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no exit within ${ms} ms`)), ms).unref()),
+  ]);
+}
+
+test('SIGTERM: the daemon commits what it read, checkpoints, and exits 0 within 5 s', async () => {
+  const dir = tempDir();
+  const file = join(dir, 'openunison.log');
+  const db = join(dir, 'ouwatch.db');
+  writeFileSync(file, logText(0, 200));
+  const d = start(['--file', file, '--db', db, '--listen', '127.0.0.1:0']);
+  await waitFor('the first lines committed', () => checkpointOf(db, file) === statSync(file).size, 15_000);
+  appendFileSync(file, logText(200, 300));
+  await waitFor('the appended lines committed', () => checkpointOf(db, file) === statSync(file).size, 15_000);
+  d.child.kill('SIGTERM');
+  const { code } = await exitWithin(d, 5000);
+  assert.equal(code, 0);
+  assert.ok(d.logs.some((r) => r.msg === 'stopped'), 'it says it stopped');
+  assert.equal(checkpointOf(db, file), statSync(file).size, 'the checkpoint covers every line read');
+  const users = new Database(db, { readonly: true }).prepare('SELECT count(*) AS n FROM users').get() as { n: number };
+  assert.equal(users.n, 4);
+});
+
+test('a configuration error names the file and the fields, on one line, and exits 2', async () => {
+  const dir = tempDir();
+  const cfg = join(dir, 'ouwatch.yaml');
+  writeFileSync(cfg, 'sources:\n  files: [a.log]\n  pollIntervalMs: fast\n  tail: yes\nserver:\n  listen: "localhost:http"\n');
+  const d = start(['--config', cfg]);
+  const { code } = await d.exited;
+  assert.equal(code, 2);
+  assert.equal(d.rawErrors.length, 1, d.rawErrors.join('\n'));
+  const line = d.rawErrors[0];
+  assert.ok(line.includes(cfg), line);
+  assert.match(line, /sources\.pollIntervalMs: .*number/);
+  assert.match(line, /sources: unknown field 'tail'/);
+  assert.match(line, /server\.listen: expected HOST:PORT/);
+});
+
+test('flags override the configuration file and get the same checks', async () => {
+  const dir = tempDir();
+  const cfg = join(dir, 'ouwatch.yaml');
+  writeFileSync(cfg, 'sources:\n  files: [/nonexistent/*.log]\n');
+  const bad = start(['--config', cfg, '--poll-ms', 'often']);
+  assert.equal((await bad.exited).code, 2);
+  assert.match(bad.rawErrors.join('\n'), /with the command-line flags: sources\.pollIntervalMs/);
+
+  const file = join(dir, 'app.log');
+  writeFileSync(file, logText(0, 20));
+  const d = start(['--config', cfg, '--file', file, '--db', join(dir, 'x.db'), '--listen', '127.0.0.1:0']);
+  const tailing = await d.waitForLog('the flag file tailed', (r) => r.msg === 'tailing file');
+  assert.equal(tailing.path, file);
+  d.child.kill('SIGTERM');
+  assert.equal((await exitWithin(d, 5000)).code, 0);
+});
+
+test('no source at all is a usage error', async () => {
+  const d = start(['--db', join(tempDir(), 'x.db')]);
+  assert.equal((await d.exited).code, 2);
+  assert.match(d.rawErrors.join('\n'), /nothing to read; give --file/);
+});
+
+test('an address that is taken is a one-line error with exit code 2', async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'a.log'), logText(0, 5));
+  const first = start(['--file', join(dir, 'a.log'), '--db', join(dir, 'a.db'), '--listen', '127.0.0.1:0']);
+  const url = new URL(await first.url());
+  const second = start(['--file', join(dir, 'a.log'), '--db', join(dir, 'b.db'), '--listen', `127.0.0.1:${url.port}`]);
+  assert.equal((await second.exited).code, 2);
+  assert.match(second.rawErrors.join('\n'), /cannot listen on 127\.0\.0\.1:\d+: the address is in use/);
+  first.child.kill('SIGTERM');
+  assert.equal((await exitWithin(first, 5000)).code, 0);
+});
+
+test('SIGHUP reloads the rules when the build can, and a bad rule file keeps the old ones', async () => {
+  const dir = tempDir();
+  const file = join(dir, 'app.log');
+  writeFileSync(file, logText(0, 5));
+  const defaults = loadConfig();
+  const probe = assemble({ ...defaults, store: { ...defaults.store, path: join(dir, 'probe.db') } });
+  const canReload = typeof (probe as unknown as { reloadRules?: unknown }).reloadRules === 'function';
+  probe.close();
+  const rules = join(dir, 'rules');
+  if (existsSync(BUNDLED_RULES_DIR)) cpSync(BUNDLED_RULES_DIR, rules, { recursive: true });
+  else mkdirSync(rules);
+  const d = start(['--file', file, '--db', join(dir, 'x.db'), '--listen', '127.0.0.1:0', '--rules', rules]);
+  await d.waitForLog('start', (r) => r.msg === 'ouwatch run started');
+  if (!canReload) {
+    // Until detection provides runtime.reloadRules(), the daemon says so and keeps running.
+    d.child.kill('SIGHUP');
+    await d.waitForLog('the warning', (r) => r.level === 'warn' && /cannot reload rules/.test(r.msg));
+  } else {
+    writeFileSync(join(rules, 'broken.yaml'), 'id: [unclosed\n');
+    d.child.kill('SIGHUP');
+    const refused = await d.waitForLog('the refusal', (r) => r.msg === 'rules not reloaded: keeping the previous rules');
+    assert.match(String(refused.err), /broken\.yaml/);
+    rmSync(join(rules, 'broken.yaml'));
+    d.child.kill('SIGHUP');
+    await d.waitForLog('the reload', (r) => r.msg === 'rules reloaded');
+  }
+  const health = await fetch(new URL('/healthz', await d.url()));
+  assert.equal(health.status, 200, 'still running after SIGHUP');
+  d.child.kill('SIGTERM');
+  assert.equal((await exitWithin(d, 5000)).code, 0);
+});
