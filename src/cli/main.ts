@@ -1,7 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_USAGE, isUsageError } from './common.js';
+import { registerAlerts } from './alerts.js';
+import { registerExplain } from './explain.js';
 import { registerParse } from './parse.js';
 import { registerReplay } from './replay.js';
+import { registerRules } from './rules.js';
 import { registerUser } from './user.js';
 
 const program = new Command();
@@ -15,6 +18,9 @@ program
 registerReplay(program);
 registerParse(program);
 registerUser(program);
+registerAlerts(program);
+registerExplain(program);
+registerRules(program);
 
 try {
   await program.parseAsync(process.argv);
