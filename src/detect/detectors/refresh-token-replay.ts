@@ -55,7 +55,7 @@ export const refreshTokenReplay = defineDetector({
           const known: string[] = [];
           for (const [addr, s] of user.ips) if (s.firstSuccess !== null && s.firstSuccess <= horizon) known.push(addr);
           return `An expired refresh token of ${dn} was used within the grace period from ${where(ip, country)}, ` +
-          (firstHere === null ? 'an address never seen succeeding for this user' : `an address first seen ${formatDuration(e.ts - firstHere)} earlier`) +
+          (firstHere === null ? 'an address never seen succeeding for this user' : `an address whose first success for this user was only ${formatDuration(e.ts - firstHere)} earlier`) +
           ` (known before ${iso(horizon)}: ${known.length ? listSome(known) : 'none'}): the refresh token was probably copied and replayed.`;
         },
         evidence() {
