@@ -48,7 +48,7 @@ export function registerReplay(program: Command): void {
         });
         if (!flags.quiet) {
           const warnings = [runtime.detection.visibility.warning()].filter((w): w is string => w !== null);
-          const alerts = `${shown.counts()}${shown.raised > 0 ? ` (ouwatch alerts list --db ${config.store.path})` : ''}`;
+          const alerts = `${shown.counts(runtime.detection.repeats)}${shown.raised > 0 ? ` (ouwatch alerts list --db ${config.store.path})` : ''}`;
           process.stderr.write(formatSummary(runtime.pipeline.stats, report, { alerts, warnings }) + '\n');
         }
       } finally {
@@ -60,7 +60,6 @@ export function registerReplay(program: Command): void {
 /** Prints the alerts of each commit as they are committed: NDJSON, or a table. */
 class AlertPrinter {
   private readonly bySeverity: Partial<Record<Severity, number>> = {};
-  private repeats = 0;
   raised = 0;
   private headerShown = false;
   private readonly c = colours(process.stdout);
@@ -68,7 +67,6 @@ class AlertPrinter {
   constructor(private readonly json: boolean) {}
 
   committed(result: CommitResult): void {
-    this.repeats += result.updated.length;
     if (result.raised.length === 0) return;
     const lines: string[] = [];
     for (const a of result.raised) {
@@ -79,8 +77,8 @@ class AlertPrinter {
     process.stdout.write(lines.join('\n') + '\n');
   }
 
-  counts(): string {
-    return alertCounts(this.bySeverity, this.repeats);
+  counts(repeats: number): string {
+    return alertCounts(this.bySeverity, repeats);
   }
 
   private row(a: StoredAlert): string {

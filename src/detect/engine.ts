@@ -87,6 +87,11 @@ export class DetectionEngine implements DetectionStage {
     this.install(rules);
   }
 
+  /** Repeats of open alerts counted by this process (suppressed, not raised). */
+  get repeats(): number {
+    return this.tracker.repeats;
+  }
+
   /** The rules in force. */
   get rules(): readonly Rule[] {
     return this.current;

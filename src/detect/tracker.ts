@@ -78,6 +78,8 @@ export class AlertTracker {
   private size = 0;
   private pending: Tracked[] = [];
   private dbMayHold: boolean;
+  /** Repeats counted on open alerts by this process (for summaries). */
+  repeats = 0;
 
   constructor(
     private readonly store: AlertStore,
@@ -207,6 +209,7 @@ export class AlertTracker {
   private repeat(t: Tracked, f: Finding): void {
     const a = t.alert;
     a.count++;
+    this.repeats++;
     const ts = f.event.ts;
     if (ts > t.lastTs) t.lastTs = ts;
     if (a.evidence.length < this.maxEvidence) {
