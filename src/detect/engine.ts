@@ -81,7 +81,7 @@ export class DetectionEngine implements DetectionStage {
   private readonly memo = new UserMemo();
 
   constructor(db: Db, rules: Rule[], opts: EngineOptions = {}) {
-    this.maxEvidence = opts.maxEvidence ?? 20;
+    this.maxEvidence = opts.maxEvidence ?? 10;
     this.state = new DetectorStateStore(db);
     this.tracker = new AlertTracker(new AlertStore(db), this.maxEvidence);
     this.install(rules);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Evidence, StoredAlert } from '../domain.js';
+import type { StoredAlert } from '../domain.js';
 import type { AlertStore } from '../store/alerts.js';
 import type { Finding } from './detector.js';
 import { appendEvidence } from './evidence.js';
@@ -22,18 +22,6 @@ export function alertId(rule: string, dn: string | null, ip: string | null, ts: 
 
 type AlertRuleFacts = Pick<Rule, 'id' | 'severity' | 'respond'>;
 
-/** A finding fixed in time (kept across a commit, so it must not hold the event). */
-interface Occurrence {
-  dn: string | null;
-  dnSha1: string | null;
-  ip: string | null;
-  country: string | null;
-  reason: string;
-  evidence: Evidence[];
-  ts: number;
-  line: string;
-}
-
 /** An alert the engine is counting repeats on. */
 class Tracked {
   /** Not stored yet. */
@@ -42,15 +30,12 @@ class Tracked {
   dirty = false;
   /** Evidence grew since the last persist. */
   evidenceGrew = false;
-  /** The first repeat since the last persist (raised afresh if the alert was closed meanwhile). */
-  firstUnstored: Occurrence | null = null;
-  unstored = 0;
   /** Log time of the latest occurrence (alert.lastTime is brought up to date when written). */
   lastTs: number;
   constructor(
-    public alert: StoredAlert,
-    public firstTs: number,
-    public until: number,
+    readonly alert: StoredAlert,
+    readonly firstTs: number,
+    readonly until: number,
   ) {
     this.lastTs = Date.parse(alert.lastTime);
   }
@@ -80,6 +65,10 @@ export class AlertTracker {
   private dbMayHold: boolean;
   /** Repeats counted on open alerts by this process (for summaries). */
   repeats = 0;
+  /** The analysts' status changes seen so far (alert_status_changes' latest seq). */
+  private statusVersion: number;
+  /** Whether status changes were looked for since the last persist. */
+  private checked = false;
 
   constructor(
     private readonly store: AlertStore,
@@ -87,10 +76,13 @@ export class AlertTracker {
     private readonly maxTracked = 10_000,
   ) {
     this.dbMayHold = store.hasAny();
+    this.statusVersion = store.statusVersion();
+    this.checked = true;
   }
 
   /** Records a finding of `rule`: a new alert, or a repeat on the open one. */
   raise(rule: AlertRuleFacts & Pick<Rule, 'suppressMs'>, f: Finding): void {
+    if (!this.checked) this.noticeStatusChanges();
     const ts = f.event.ts;
     const slot = this.slot(rule.id, f.dn ?? '');
     let open = slot.get(f.ip ?? '');
@@ -103,7 +95,7 @@ export class AlertTracker {
       this.repeat(open, f);
       return;
     }
-    const t = new Tracked(this.newAlert(rule, occurrence(f)), ts, ts + rule.suppressMs);
+    const t = new Tracked(this.newAlert(rule, f), ts, ts + rule.suppressMs);
     slot.set(f.ip ?? '', t);
     this.pending.push(t);
   }
@@ -122,33 +114,18 @@ export class AlertTracker {
     const updated: StoredAlert[] = [];
     for (const t of this.pending) {
       if (t.isNew) {
-        t.isNew = false;
-        t.dirty = false;
-        t.evidenceGrew = false;
         this.store.insert(t.current(), wallClock);
         raised.push(snapshot(t.alert));
-        continue;
-      }
-      if (!t.dirty) continue;
-      t.dirty = false;
-      if (this.store.updateOccurrences(t.current(), t.evidenceGrew)) {
+      } else if (t.dirty) {
+        this.store.updateOccurrences(t.current(), t.evidenceGrew);
         updated.push(snapshot(t.alert));
-      } else if (t.firstUnstored !== null) {
-        // An analyst closed it since the last commit: these repeats are a new alert.
-        const first = t.firstUnstored;
-        const again = this.newAlert(ruleOf(t.alert), first);
-        again.count = t.unstored;
-        t.until = first.ts + (t.until - t.firstTs);
-        t.firstTs = first.ts;
-        t.alert = again;
-        this.store.insert(t.current(), wallClock);
-        raised.push(snapshot(again));
       }
+      t.isNew = false;
+      t.dirty = false;
       t.evidenceGrew = false;
-      t.firstUnstored = null;
-      t.unstored = 0;
     }
     this.pending = [];
+    this.checked = false;
     return { raised, updated };
   }
 
@@ -175,11 +152,37 @@ export class AlertTracker {
     }
   }
 
+  /**
+   * Analysts close alerts from other processes. Once per commit, before the first finding,
+   * one query tells whether any status changed; if so, the alerts in memory are dropped and
+   * read again (closed ones no longer suppress). A repeat that lands between that check and
+   * the commit is counted on the alert it was closed as.
+   */
+  private noticeStatusChanges(): void {
+    this.checked = true;
+    const v = this.store.statusVersion();
+    if (v === this.statusVersion) return;
+    this.statusVersion = v;
+    for (const [rule, index] of this.byRule) {
+      for (const [dn, byIp] of index) {
+        for (const [ip, t] of byIp) {
+          if (t !== null && (t.isNew || t.dirty)) continue;
+          byIp.delete(ip);
+          this.size--;
+        }
+        if (byIp.size === 0) index.delete(dn);
+      }
+      if (index.size === 0) this.byRule.delete(rule);
+    }
+    this.dbMayHold = true;
+  }
+
   reset(): void {
     this.byRule.clear();
     this.size = 0;
     this.pending = [];
     this.dbMayHold = true;
+    this.checked = false;
   }
 
   private slot(rule: string, dn: string): Map<string, Tracked | null> {
@@ -218,27 +221,28 @@ export class AlertTracker {
       if (a.evidence.length !== before) t.evidenceGrew = true;
     }
     if (t.isNew) return; // still pending insertion: the insert carries the repeat
-    if (t.firstUnstored === null) t.firstUnstored = occurrence(f);
-    t.unstored++;
     if (!t.dirty) {
       t.dirty = true;
       this.pending.push(t);
     }
   }
 
-  private newAlert(rule: AlertRuleFacts, o: Occurrence): StoredAlert {
-    const time = iso(o.ts);
+  private newAlert(rule: AlertRuleFacts, f: Finding): StoredAlert {
+    const ts = f.event.ts;
+    const time = iso(ts);
     return {
-      id: alertId(rule.id, o.dn, o.ip, o.ts, o.line),
+      id: alertId(rule.id, f.dn, f.ip, ts, f.event.raw),
       rule: rule.id,
       severity: rule.severity,
       time,
-      dn: o.dn,
-      dnSha1: o.dnSha1,
-      ip: o.ip,
-      country: o.country,
-      reason: o.reason,
-      evidence: o.evidence.slice(0, this.maxEvidence),
+      dn: f.dn,
+      dnSha1: f.dnSha1,
+      ip: f.ip,
+      country: f.country,
+      // Reasons are built from pieces of the line (its URL, say): flatten and detach them, or
+      // every open alert would keep its megabyte read buffer alive.
+      reason: detach(f.reason()),
+      evidence: f.evidence().slice(0, this.maxEvidence),
       status: 'open',
       response: null,
       count: 1,
@@ -246,24 +250,6 @@ export class AlertTracker {
       respond: rule.respond,
     };
   }
-}
-
-function occurrence(f: Finding): Occurrence {
-  return {
-    dn: f.dn,
-    dnSha1: f.dnSha1,
-    ip: f.ip,
-    country: f.country,
-    reason: f.reason(),
-    evidence: f.evidence(),
-    ts: f.event.ts,
-    line: detach(f.event.raw),
-  };
-}
-
-/** The rule facts a re-raised alert needs (its rule may have been reloaded since). */
-function ruleOf(a: StoredAlert): AlertRuleFacts {
-  return { id: a.rule, severity: a.severity, respond: a.respond };
 }
 
 function snapshot(a: StoredAlert): StoredAlert {

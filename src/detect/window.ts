@@ -11,6 +11,8 @@ export class EventWindow extends StateEntry {
   evidence: Array<Evidence | null> = [];
   /** The address of the latest event (the alert names it). */
   lastIp: string | null = null;
+  /** Entries of `evidence` that are not null. */
+  keptLines = 0;
 
   get count(): number {
     return this.times.length;
@@ -20,7 +22,10 @@ export class EventWindow extends StateEntry {
   prune(now: number, span: number): void {
     const from = now - span;
     let n = 0;
-    while (n < this.times.length && this.times[n] < from) n++;
+    while (n < this.times.length && this.times[n] < from) {
+      if (this.evidence[n] !== null) this.keptLines--;
+      n++;
+    }
     if (n > 0) {
       this.times.splice(0, n);
       this.evidence.splice(0, n);
@@ -30,13 +35,12 @@ export class EventWindow extends StateEntry {
   add(t: number, ev: Evidence | null): void {
     this.times.push(t);
     this.evidence.push(ev);
+    if (ev !== null) this.keptLines++;
   }
 
-  /** Whether a new event's line should be kept (the first `max` events of the window are). */
+  /** Whether a new event's line should be kept (while fewer than `max` lines are). */
   wantsEvidence(max: number): boolean {
-    let kept = 0;
-    for (const e of this.evidence) if (e !== null) kept++;
-    return kept < max;
+    return this.keptLines < max;
   }
 
   kept(): Evidence[] {
@@ -48,6 +52,7 @@ export class EventWindow extends StateEntry {
   clear(): void {
     this.times = [];
     this.evidence = [];
+    this.keptLines = 0;
   }
 
   get first(): number {
@@ -74,6 +79,7 @@ export function windowCodec(span: number): StateCodec<EventWindow> {
       const w = new EventWindow();
       w.times = j.t;
       w.evidence = j.e.map((e) => (e === null ? null : { source: e[0], line: e[1] }));
+      w.keptLines = w.evidence.filter((e) => e !== null).length;
       w.lastIp = j.ip ?? null;
       return w;
     },

@@ -36,8 +36,9 @@ export class AlertStore {
       insert: db.prepare(`
         INSERT INTO alerts (id, rule, severity, time, last_time, count, dn, dn_sha1, ip, country, reason, evidence, status, respond, response, created_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      update: db.prepare(`UPDATE alerts SET count = ?, last_time = ?, evidence = ? WHERE id = ? AND status != 'closed'`),
-      updateCount: db.prepare(`UPDATE alerts SET count = ?, last_time = ? WHERE id = ? AND status != 'closed'`),
+      update: db.prepare('UPDATE alerts SET count = ?, last_time = ?, evidence = ? WHERE id = ?'),
+      updateCount: db.prepare('UPDATE alerts SET count = ?, last_time = ? WHERE id = ?'),
+      version: db.prepare('SELECT coalesce(max(seq), 0) FROM alert_status_changes').pluck(),
       findOpen: db.prepare(`
         SELECT * FROM alerts WHERE rule = ? AND dn IS ? AND ip IS ? AND status != 'closed'
         ORDER BY time DESC, id LIMIT 1`),
@@ -67,14 +68,16 @@ export class AlertStore {
     );
   }
 
-  /**
-   * Records repeats on an alert that is still open or acknowledged. Returns false when an
-   * analyst closed it meanwhile (the repeat then deserves a new alert).
-   */
-  updateOccurrences(a: StoredAlert, evidenceChanged = true): boolean {
+  /** Records repeats on an alert (its count, latest time and, when it grew, its evidence). */
+  updateOccurrences(a: StoredAlert, evidenceChanged = true): void {
     const lastTime = Date.parse(a.lastTime);
-    const r = evidenceChanged ? this.stmt.update.run(a.count, lastTime, JSON.stringify(a.evidence), a.id) : this.stmt.updateCount.run(a.count, lastTime, a.id);
-    return r.changes === 1;
+    if (evidenceChanged) this.stmt.update.run(a.count, lastTime, JSON.stringify(a.evidence), a.id);
+    else this.stmt.updateCount.run(a.count, lastTime, a.id);
+  }
+
+  /** Grows with every status change an analyst makes (cheap to poll). */
+  statusVersion(): number {
+    return this.stmt.version.get() as number;
   }
 
   /** The latest alert of (rule, dn, ip) that is not closed. */

@@ -40,11 +40,11 @@ test('the suppression window comes from the rule file', async () => {
   assert.deepEqual(alerts.map((a) => a.count), [2, 1]);
 });
 
-test('evidence is capped (20 lines by default) while the count goes on', async () => {
+test('evidence is capped (10 lines by default) while the count goes on', async () => {
   const times = Array.from({ length: 30 }, (_, i) => T0 + i * MIN);
   const { alerts } = await detect(s.path('s4.db'), strict(), fromRu(...times));
   assert.equal(alerts[0].count, 30);
-  assert.equal(alerts[0].evidence.length, 20);
+  assert.equal(alerts[0].evidence.length, 10);
 });
 
 test('repeats go on an acknowledged alert; after it is closed, a repeat raises a new alert (across runs)', async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Event, EventType } from '../../domain.js';
+import type { Event, EventType, Evidence } from '../../domain.js';
 import { isUserDn } from '../../domain.js';
 import { defineDetector, type DetectorFactory, type Finding } from '../detector.js';
 import { durationSchema, formatDuration } from '../duration.js';
@@ -24,6 +24,36 @@ export interface BurstSpec {
 export interface BurstParams {
   threshold: number;
   window: number;
+}
+
+/** A full burst: the window's count and span, its first lines and the one that completed it. */
+class Burst implements Finding {
+  readonly dn: string | null;
+  readonly dnSha1: string | null;
+  readonly ip: string | null;
+  readonly country: string | null;
+  constructor(
+    readonly event: Event,
+    private readonly spec: BurstSpec,
+    private readonly p: BurstParams,
+    key: string,
+    private readonly n: number,
+    private readonly span: number,
+    private readonly lines: Evidence[],
+  ) {
+    this.dn = spec.keyedBy === 'dn' ? key : null;
+    this.dnSha1 = spec.keyedBy === 'dn' ? event.dnSha1 : null;
+    this.ip = event.ip;
+    this.country = event.geo?.country ?? null;
+  }
+
+  reason(): string {
+    return this.spec.reason(this.n, this.span, this.event, this.p);
+  }
+
+  evidence(): Evidence[] {
+    return this.lines;
+  }
 }
 
 /**
@@ -67,23 +97,10 @@ export function burstDetector(spec: BurstSpec): DetectorFactory {
             trace?.(`${n} ${spec.what} for ${key} within the last ${formatDuration(p.window)}, this one included: ${p.threshold - n} short of ${p.threshold}`);
             return null;
           }
-          const span = w.last - w.first;
           // The first lines of the burst, and the line that completed it.
           const evidence = w.kept();
           if (w.evidence[w.evidence.length - 1] === null) evidence.push(evidenceOf(e));
-          const finding: Finding = {
-            dn: spec.keyedBy === 'dn' ? key : null,
-            dnSha1: spec.keyedBy === 'dn' ? e.dnSha1 : null,
-            ip: e.ip,
-            country: e.geo?.country ?? null,
-            reason() {
-              return spec.reason(n, span, e, p);
-            },
-            evidence() {
-              return evidence;
-            },
-            event: e,
-          };
+          const finding = new Burst(e, spec, p, key, n, w.last - w.first, evidence);
           w.clear();
           state.delete(key);
           return finding;

@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import type { Event, Evidence } from '../../domain.js';
 import { isUserDn } from '../../domain.js';
-import { defineDetector } from '../detector.js';
+import { defineDetector, type Finding } from '../detector.js';
 import { formatDuration } from '../duration.js';
 import { evidenceOf } from '../evidence.js';
 import { int, iso } from '../format.js';
 import { MAX_DISTANCE_KM, distanceKm } from '../geo-math.js';
 import { KeyedState, StateEntry, type StateCodec } from '../state.js';
+import { detach } from '../../util/strings.js';
 
-/** A user's last geolocated successful event. */
+/** A user's last geolocated successful event, and the first line seen at its location. */
 class Point extends StateEntry {
   constructor(
     public ts: number,
@@ -16,14 +17,56 @@ class Point extends StateEntry {
     public country: string,
     public lat: number,
     public lon: number,
-    public evidence: Evidence,
+    /** Where the first line at this address is (origin and line number: no string built per event). */
+    public origin: string,
+    public lineNo: number,
+    public line: string,
   ) {
     super();
   }
 
   static of(e: Event): Point {
     const g = e.geo!;
-    return new Point(e.ts, e.ip!, g.country, g.lat, g.lon, evidenceOf(e));
+    return new Point(e.ts, e.ip!, g.country, g.lat, g.lon, e.origin, e.lineNo, detach(e.raw));
+  }
+
+  evidence(): Evidence {
+    return { source: `${this.origin}:${this.lineNo}`, line: this.line };
+  }
+}
+
+/** A trip too fast to be real: where the user was (a copy of the previous point), and the event. */
+class Trip implements Finding {
+  readonly dn: string;
+  readonly dnSha1: string | null;
+  readonly ip: string;
+  readonly country: string;
+  private readonly from: Point;
+  constructor(
+    readonly event: Event,
+    prev: Point,
+    private readonly km: number,
+    private readonly dt: number,
+    private readonly kmh: number,
+    private readonly p: { maxSpeedKmh: number; minDistanceKm: number },
+  ) {
+    this.dn = event.dn!;
+    this.dnSha1 = event.dnSha1;
+    this.ip = event.ip!;
+    this.country = event.geo!.country;
+    this.from = new Point(prev.ts, prev.ip, prev.country, prev.lat, prev.lon, prev.origin, prev.lineNo, prev.line);
+  }
+
+  reason(): string {
+    const { from, km, dt, kmh, p } = this;
+    return (
+      `${this.dn} succeeded from ${this.ip} (${this.country}) ${formatDuration(dt)} after a success from ${from.ip} (${from.country}) at ${iso(from.ts)}: ` +
+      `${int(km)} km, ${dt === 0 ? 'at the same moment' : `${int(kmh)} km/h`} (rule: over ${int(p.minDistanceKm)} km at more than ${int(p.maxSpeedKmh)} km/h).`
+    );
+  }
+
+  evidence(): Evidence[] {
+    return [this.from.evidence(), evidenceOf(this.event)];
   }
 }
 
@@ -48,10 +91,10 @@ export const impossibleTravel = defineDetector({
     // After this long, no distance on Earth implies more than maxSpeedKmh: the point can go.
     const horizon = Math.ceil((MAX_DISTANCE_KM / p.maxSpeedKmh) * 3_600_000);
     const codec: StateCodec<Point> = {
-      encode: (s) => JSON.stringify([s.ts, s.ip, s.country, s.lat, s.lon, s.evidence.source, s.evidence.line]),
+      encode: (s) => JSON.stringify([s.ts, s.ip, s.country, s.lat, s.lon, s.origin, s.lineNo, s.line]),
       decode: (json) => {
-        const j = JSON.parse(json) as [number, string, string, number, number, string, string];
-        return Array.isArray(j) && j.length === 7 ? new Point(j[0], j[1], j[2], j[3], j[4], { source: j[5], line: j[6] }) : null;
+        const j = JSON.parse(json) as [number, string, string, number, number, string, number, string];
+        return Array.isArray(j) && j.length === 8 ? new Point(j[0], j[1], j[2], j[3], j[4], j[5], j[6], j[7]) : null;
       },
       expires: (s) => s.ts + horizon,
     };
@@ -74,47 +117,36 @@ export const impossibleTravel = defineDetector({
           state.set(dn, Point.of(e));
           return null;
         }
-        const km = prev.ip === e.ip ? 0 : distanceKm(prev.lat, prev.lon, geo.lat, geo.lon);
         const dt = Math.abs(e.ts - prev.ts);
-        const kmh = dt === 0 ? (km === 0 ? 0 : Infinity) : km / (dt / 3_600_000);
-        const before = prev.ip === e.ip ? null : { ts: prev.ts, ip: prev.ip, country: prev.country, evidence: prev.evidence };
-        // Move the reference to this event. Its evidence is the first line at its address
-        // (a user stays on one address for long runs: no copy of every line).
-        prev.ts = e.ts;
-        if (before !== null) {
-          prev.ip = e.ip;
-          prev.country = geo.country;
-          prev.lat = geo.lat;
-          prev.lon = geo.lon;
-          prev.evidence = evidenceOf(e);
-        }
-        state.touch(dn, prev);
-        if (before === null || km <= p.minDistanceKm || kmh <= p.maxSpeedKmh) {
-          trace?.(
-            before === null
-              ? `same address as the previous geolocated success (${formatDuration(dt)} earlier)`
-              : `previous geolocated success ${formatDuration(dt)} earlier from ${before.ip} (${before.country}): ` +
-                  `${int(km)} km at ${kmh === Infinity ? 'the same moment' : int(kmh) + ' km/h'} (fires over ${int(p.minDistanceKm)} km and ${int(p.maxSpeedKmh)} km/h)`,
-          );
+        if (prev.ip === e.ip || (prev.lat === geo.lat && prev.lon === geo.lon)) {
+          // Same place (geoip gives many addresses one location): only the time moves. This
+          // is most events, so the reference keeps the first line seen there as its evidence.
+          prev.ts = e.ts;
+          state.touch(dn, prev);
+          trace?.(`same location as the previous geolocated success from ${prev.ip} (${formatDuration(dt)} earlier)`);
           return null;
         }
-        const at = prev.evidence;
-        return {
-          dn,
-          dnSha1: e.dnSha1,
-          ip: e.ip,
-          country: geo.country,
-          reason() {
-            return (
-              `${dn} succeeded from ${e.ip} (${geo.country}) ${formatDuration(dt)} after a success from ${before.ip} (${before.country}) at ${iso(before.ts)}: ` +
-              `${int(km)} km, ${dt === 0 ? 'at the same moment' : `${int(kmh)} km/h`} (rule: over ${int(p.minDistanceKm)} km at more than ${int(p.maxSpeedKmh)} km/h).`
-            );
-          },
-          evidence() {
-            return [before.evidence, at];
-          },
-          event: e,
-        };
+        const km = distanceKm(prev.lat, prev.lon, geo.lat, geo.lon);
+        const kmh = dt === 0 ? (km === 0 ? 0 : Infinity) : km / (dt / 3_600_000);
+        const fires = km > p.minDistanceKm && kmh > p.maxSpeedKmh;
+        if (!fires) {
+          trace?.(
+            `previous geolocated success ${formatDuration(dt)} earlier from ${prev.ip} (${prev.country}): ` +
+              `${int(km)} km at ${kmh === Infinity ? 'the same moment' : int(kmh) + ' km/h'} (fires over ${int(p.minDistanceKm)} km and ${int(p.maxSpeedKmh)} km/h)`,
+          );
+        }
+        const trip = fires ? new Trip(e, prev, km, dt, kmh, p) : null;
+        // The event becomes the reference.
+        prev.ts = e.ts;
+        prev.ip = e.ip;
+        prev.country = geo.country;
+        prev.lat = geo.lat;
+        prev.lon = geo.lon;
+        prev.origin = e.origin;
+        prev.lineNo = e.lineNo;
+        prev.line = detach(e.raw);
+        state.touch(dn, prev);
+        return trip;
       },
       persist: () => state.persist(),
       reset: () => state.reset(),
