@@ -114,8 +114,7 @@ export class AlertTracker {
     const updated: StoredAlert[] = [];
     for (const t of this.pending) {
       if (t.isNew) {
-        this.store.insert(t.current(), wallClock);
-        raised.push(snapshot(t.alert));
+        if (this.store.insert(t.current(), wallClock)) raised.push(snapshot(t.alert));
       } else if (t.dirty) {
         this.store.updateOccurrences(t.current(), t.evidenceGrew);
         updated.push(snapshot(t.alert));

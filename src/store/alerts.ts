@@ -35,7 +35,8 @@ export class AlertStore {
     this.stmt = {
       insert: db.prepare(`
         INSERT INTO alerts (id, rule, severity, time, last_time, count, dn, dn_sha1, ip, country, reason, evidence, status, respond, response, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO NOTHING`),
       update: db.prepare('UPDATE alerts SET count = ?, last_time = ?, evidence = ? WHERE id = ?'),
       updateCount: db.prepare('UPDATE alerts SET count = ?, last_time = ? WHERE id = ?'),
       version: db.prepare('SELECT coalesce(max(seq), 0) FROM alert_status_changes').pluck(),
@@ -59,13 +60,14 @@ export class AlertStore {
   /**
    * Stores a new alert. Run inside the commit transaction. Its first status entry ("open,
    * raised by rule X" at created_at) is implied, not written: alerts come in thousands when
-   * a rule misfires, and each row costs.
+   * a rule misfires, and each row costs. Returns false when the alert is already stored (the
+   * same line read again after its alert was closed, with --from-start).
    */
-  insert(a: StoredAlert, wallClock: number): void {
-    this.stmt.insert.run(
+  insert(a: StoredAlert, wallClock: number): boolean {
+    return this.stmt.insert.run(
       a.id, a.rule, a.severity, Date.parse(a.time), Date.parse(a.lastTime), a.count, a.dn, a.dnSha1, a.ip, a.country, a.reason,
       JSON.stringify(a.evidence), a.status, a.respond ? 1 : 0, a.response === null ? null : JSON.stringify(a.response), wallClock,
-    );
+    ).changes === 1;
   }
 
   /** Records repeats on an alert (its count, latest time and, when it grew, its evidence). */

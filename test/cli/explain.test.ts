@@ -33,7 +33,7 @@ test('explain a line: how it parses, the user history it meets, and why each rul
   assert.match(out, /\nhistory {3}in .*explain\.db before this line: \d+ successful events from 2026-03-03T\S+ to 2026-03-03T20:\S+, 2 addresses, countries SE\n {12}89\.160\.20\.78: never seen for this user\n/);
   assert.match(out, /\n {2}FIRES {5}new-source-ip \(medium\)\n {12}uid=erik\.lund,ou=users,o=Tremolo succeeded \(AzSuccess\) from 89\.160\.20\.78 \(SE\), an address never seen for this user in \d+ successful events since .*\n {12}would raise alert [0-9a-f]{16}\n/);
   assert.match(out, /\n {2}quiet {5}new-country \(high\)\n {12}SE is known for this user: \d+ successful events since /);
-  assert.match(out, /\n {2}quiet {5}impossible-travel \(high\)\n {12}previous geolocated success \d+ min \d+ s earlier from 89\.160\.20\.77 \(SE\): 0 km/);
+  assert.match(out, /\n {2}quiet {5}impossible-travel \(high\)\n {12}same location \(SE, 59\.3247, 18\.056\) as the previous geolocated success, \d+ min \d+ s earlier: 0 km\n/);
   assert.match(out, /\n {2}off {7}ip-not-allowed \(high\)\n {12}params\.allow is empty/);
   assert.match(out, /\n {2}not reached \(they look at other events\): auth-failure-burst, authz-failure-burst, refresh-token-grace-burst, refresh-token-replay, stale-refresh-token\n$/);
 });

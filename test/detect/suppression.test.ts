@@ -109,3 +109,23 @@ test('DN exclude patterns and address exceptions keep events away from a rule', 
   const { alerts } = await detect(s.path('s7.db'), rules, [az(T0, ALICE, RU), az(T0, 'uid=bob,o=X', '216.160.83.56'), az(T0 + 1, 'uid=bob,o=X', RU)]);
   assert.deepEqual(keys(alerts), [`ip-not-allowed uid=bob,o=X ${RU}`]);
 });
+
+test('reading the same lines again (--from-start) after their alert was closed raises nothing twice', async () => {
+  const config = loadConfig();
+  config.store.path = s.path('s8.db');
+  config.detect.rulesDir = strict();
+  const rt = assemble(config);
+  try {
+    const log = s.path('s8.log');
+    writeFileSync(log, fromRu(T0).join('\n') + '\n');
+    await replay([log], rt.pipeline);
+    const [raised] = allAlerts(rt);
+    new AlertStore(rt.db).setStatus(raised.id, 'closed', 'bob', null);
+    const again: string[] = [];
+    await replay([log], rt.pipeline, { fromStart: true, onCommit: (r) => again.push(...r.raised.map((a) => a.id)) });
+    assert.deepEqual(again, []);
+    assert.deepEqual(allAlerts(rt).map((a) => [a.id, a.status]), [[raised.id, 'closed']]);
+  } finally {
+    rt.close();
+  }
+});

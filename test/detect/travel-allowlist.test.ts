@@ -29,6 +29,14 @@ test('impossible-travel: the same trip a bit slower than 900 km/h stays quiet', 
   assert.deepEqual(alerts, []);
 });
 
+test('impossible-travel: the distance floor is a threshold too (just under and just over the trip)', async () => {
+  const lines = [az(T0, ALICE, SE), az(T0 + MIN, ALICE, RU)];
+  const over = await run('impossible-travel', lines, { 'impossible-travel': { params: { minDistanceKm: Math.floor(km) } } });
+  assert.equal(over.alerts.length, 1);
+  const under = await run('impossible-travel', lines, { 'impossible-travel': { params: { minDistanceKm: Math.ceil(km) } } });
+  assert.deepEqual(under.alerts, []);
+});
+
 test('impossible-travel: distances up to 500 km never count, even at the same moment', async () => {
   // St Albans to Plymouth is about 270 km.
   const { alerts } = await run('impossible-travel', [az(T0, ALICE, GB), az(T0, ALICE, '2.125.160.216')]);

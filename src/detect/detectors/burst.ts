@@ -94,7 +94,7 @@ export function burstDetector(spec: BurstSpec): DetectorFactory {
           state.touch(key, w);
           const n = w.count;
           if (n < p.threshold) {
-            trace?.(`${n} ${spec.what} for ${key} within the last ${formatDuration(p.window)}, this one included: ${p.threshold - n} short of ${p.threshold}`);
+            trace?.(`${n} of the ${p.threshold} ${spec.what} that make a burst, for ${key} within the last ${formatDuration(p.window)} (this one included)`);
             return null;
           }
           // The first lines of the burst, and the line that completed it.

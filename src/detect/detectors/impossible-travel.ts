@@ -29,19 +29,20 @@ class Point extends StateEntry {
     const g = e.geo!;
     return new Point(e.ts, e.ip!, g.country, g.lat, g.lon, e.origin, e.lineNo, detach(e.raw));
   }
-
-  evidence(): Evidence {
-    return { source: `${this.origin}:${this.lineNo}`, line: this.line };
-  }
 }
 
-/** A trip too fast to be real: where the user was (a copy of the previous point), and the event. */
+/** A trip too fast to be real: where the user was (the previous point, copied), and the event. */
 class Trip implements Finding {
   readonly dn: string;
   readonly dnSha1: string | null;
   readonly ip: string;
   readonly country: string;
-  private readonly from: Point;
+  private readonly fromTs: number;
+  private readonly fromIp: string;
+  private readonly fromCountry: string;
+  private readonly fromSource: string;
+  private readonly fromLineNo: number;
+  private readonly fromLine: string;
   constructor(
     readonly event: Event,
     prev: Point,
@@ -54,19 +55,24 @@ class Trip implements Finding {
     this.dnSha1 = event.dnSha1;
     this.ip = event.ip!;
     this.country = event.geo!.country;
-    this.from = new Point(prev.ts, prev.ip, prev.country, prev.lat, prev.lon, prev.origin, prev.lineNo, prev.line);
+    this.fromTs = prev.ts;
+    this.fromIp = prev.ip;
+    this.fromCountry = prev.country;
+    this.fromSource = prev.origin;
+    this.fromLineNo = prev.lineNo;
+    this.fromLine = prev.line;
   }
 
   reason(): string {
-    const { from, km, dt, kmh, p } = this;
+    const { km, dt, kmh, p } = this;
     return (
-      `${this.dn} succeeded from ${this.ip} (${this.country}) ${formatDuration(dt)} after a success from ${from.ip} (${from.country}) at ${iso(from.ts)}: ` +
+      `${this.dn} succeeded from ${this.ip} (${this.country}) ${formatDuration(dt)} after a success from ${this.fromIp} (${this.fromCountry}) at ${iso(this.fromTs)}: ` +
       `${int(km)} km, ${dt === 0 ? 'at the same moment' : `${int(kmh)} km/h`} (rule: over ${int(p.minDistanceKm)} km at more than ${int(p.maxSpeedKmh)} km/h).`
     );
   }
 
   evidence(): Evidence[] {
-    return [this.from.evidence(), evidenceOf(this.event)];
+    return [{ source: `${this.fromSource}:${this.fromLineNo}`, line: this.fromLine }, evidenceOf(this.event)];
   }
 }
 
@@ -123,7 +129,7 @@ export const impossibleTravel = defineDetector({
           // is most events, so the reference keeps the first line seen there as its evidence.
           prev.ts = e.ts;
           state.touch(dn, prev);
-          trace?.(`same location as the previous geolocated success from ${prev.ip} (${formatDuration(dt)} earlier)`);
+          trace?.(`same location (${prev.country}, ${prev.lat}, ${prev.lon}) as the previous geolocated success, ${formatDuration(dt)} earlier: 0 km`);
           return null;
         }
         const km = distanceKm(prev.lat, prev.lon, geo.lat, geo.lon);
