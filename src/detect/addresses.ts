@@ -31,7 +31,6 @@ export function isCidr(spec: string): boolean {
 export class AddressSet {
   private readonly list = new BlockList();
   private readonly cache = new Map<string, boolean>();
-  readonly empty: boolean;
 
   constructor(
     readonly specs: readonly string[],
@@ -42,7 +41,6 @@ export class AddressSet {
       if (c === null) throw new Error(`not an address or CIDR block: ${spec}`);
       this.list.addSubnet(c.net, c.bits, c.family);
     }
-    this.empty = specs.length === 0;
   }
 
   /** `ip` must be the canonical (detached, shared) string enrich hands out: it becomes a cache key. */

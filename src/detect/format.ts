@@ -27,7 +27,3 @@ export function listSome(items: string[], max = 3): string {
   if (items.length <= max) return items.join(', ');
   return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
-
-export function plural(n: number, one: string, many = one + 's'): string {
-  return `${int(n)} ${n === 1 ? one : many}`;
-}

@@ -39,8 +39,6 @@ const ruleFileSchema = z
   })
   .strict();
 
-export type RuleFile = z.input<typeof ruleFileSchema>;
-
 /** A validated rule, ready for the engine. */
 export interface Rule {
   id: string;
