@@ -1,6 +1,4 @@
 const EARTH_RADIUS_KM = 6371;
-/** Half the Earth's circumference: no two places are further apart. */
-export const MAX_DISTANCE_KM = Math.PI * EARTH_RADIUS_KM;
 
 /** Great-circle distance in km (haversine). */
 export function distanceKm(lat1: number, lon1: number, lat2: number, lon2: number): number {

@@ -60,10 +60,10 @@ test('explain --json gives the same verdicts as data', () => {
 
 test('explain says when a finding would only count on an open alert', () => {
   const d = new Database(db, { readonly: true });
-  const last = JSON.parse((d.prepare("SELECT state FROM detector_state WHERE scope = 'impossible-travel/impossible-travel' AND key = ?").get(MM) as { state: string }).state) as [number];
+  const last = JSON.parse((d.prepare('SELECT last_geo FROM users WHERE dn = ?').get(MM) as { last_geo: string }).last_geo) as { ts: number };
   const open = d.prepare("SELECT id FROM alerts WHERE rule = 'impossible-travel' AND ip = '5.255.255.5'").get() as { id: string };
   d.close();
-  const line = az(last[0] + 10 * 60_000, MM, '5.255.255.5');
+  const line = az(last.ts + 10 * 60_000, MM, '5.255.255.5');
   const out = ok(['explain', line, '--db', db]).stdout;
   assert.match(out, new RegExp(`\\n {2}repeat {4}impossible-travel \\(high\\)\\n.*\\n {12}counted on open alert ${open.id} \\(occurrence 4\\)\\n`));
   assert.match(out, /same \(rule, DN, address\) as open alert/);

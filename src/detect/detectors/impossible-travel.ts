@@ -1,23 +1,23 @@
 import { z } from 'zod';
-import type { Event, Evidence } from '../../domain.js';
+import type { Event, Evidence, GeoPoint } from '../../domain.js';
 import { isUserDn } from '../../domain.js';
 import { defineDetector, type Finding } from '../detector.js';
 import { formatDuration } from '../duration.js';
 import { evidenceOf } from '../evidence.js';
 import { int, iso } from '../format.js';
-import { MAX_DISTANCE_KM, distanceKm } from '../geo-math.js';
+import { distanceKm } from '../geo-math.js';
 import { KeyedState, StateEntry, type StateCodec } from '../state.js';
 import { detach } from '../../util/strings.js';
 
-/** A user's last geolocated successful event, and the first line seen at its location. */
-class Point extends StateEntry {
+/**
+ * The first line of a user's current location (the evidence an alert shows for "where they
+ * were"). It changes only when the user moves, so it is written rarely; the time and place of
+ * the last geolocated success come from the user's history (`lastGeo`), kept by the store.
+ */
+class Arrival extends StateEntry {
   constructor(
-    public ts: number,
-    public ip: string,
-    public country: string,
     public lat: number,
     public lon: number,
-    /** Where the first line at this address is (origin and line number: no string built per event). */
     public origin: string,
     public lineNo: number,
     public line: string,
@@ -25,27 +25,44 @@ class Point extends StateEntry {
     super();
   }
 
-  static of(e: Event): Point {
-    const g = e.geo!;
-    return new Point(e.ts, e.ip!, g.country, g.lat, g.lon, e.origin, e.lineNo, detach(e.raw));
+  static of(e: Event): Arrival {
+    return new Arrival(e.geo!.lat, e.geo!.lon, e.origin, e.lineNo, detach(e.raw));
+  }
+
+  copy(): Arrival {
+    return new Arrival(this.lat, this.lon, this.origin, this.lineNo, this.line);
+  }
+
+  /** Moves to `e` in place (no new object per move; written once per commit). */
+  moveTo(e: Event): void {
+    this.lat = e.geo!.lat;
+    this.lon = e.geo!.lon;
+    this.origin = e.origin;
+    this.lineNo = e.lineNo;
+    this.line = detach(e.raw);
   }
 }
 
-/** A trip too fast to be real: where the user was (the previous point, copied), and the event. */
+const codec: StateCodec<Arrival> = {
+  encode: (s) => JSON.stringify([s.lat, s.lon, s.origin, s.lineNo, s.line]),
+  decode: (json) => {
+    const j = JSON.parse(json) as [number, number, string, number, string];
+    return Array.isArray(j) && j.length === 5 ? new Arrival(j[0], j[1], j[2], j[3], j[4]) : null;
+  },
+  expires: () => null,
+};
+
+/** A trip too fast to be real: where the user was, and the event. */
 class Trip implements Finding {
   readonly dn: string;
   readonly dnSha1: string | null;
   readonly ip: string;
   readonly country: string;
-  private readonly fromTs: number;
-  private readonly fromIp: string;
-  private readonly fromCountry: string;
-  private readonly fromSource: string;
-  private readonly fromLineNo: number;
-  private readonly fromLine: string;
   constructor(
     readonly event: Event,
-    prev: Point,
+    private readonly from: GeoPoint,
+    /** The first line at the previous location, when known. */
+    private readonly arrival: Arrival | undefined,
     private readonly km: number,
     private readonly dt: number,
     private readonly kmh: number,
@@ -55,31 +72,29 @@ class Trip implements Finding {
     this.dnSha1 = event.dnSha1;
     this.ip = event.ip!;
     this.country = event.geo!.country;
-    this.fromTs = prev.ts;
-    this.fromIp = prev.ip;
-    this.fromCountry = prev.country;
-    this.fromSource = prev.origin;
-    this.fromLineNo = prev.lineNo;
-    this.fromLine = prev.line;
   }
 
   reason(): string {
-    const { km, dt, kmh, p } = this;
+    const { from, km, dt, kmh, p } = this;
     return (
-      `${this.dn} succeeded from ${this.ip} (${this.country}) ${formatDuration(dt)} after a success from ${this.fromIp} (${this.fromCountry}) at ${iso(this.fromTs)}: ` +
+      `${this.dn} succeeded from ${this.ip} (${this.country}) ${formatDuration(dt)} after a success from ${from.ip} (${from.country}) at ${iso(from.ts)}: ` +
       `${int(km)} km, ${dt === 0 ? 'at the same moment' : `${int(kmh)} km/h`} (rule: over ${int(p.minDistanceKm)} km at more than ${int(p.maxSpeedKmh)} km/h).`
     );
   }
 
   evidence(): Evidence[] {
-    return [{ source: `${this.fromSource}:${this.fromLineNo}`, line: this.fromLine }, evidenceOf(this.event)];
+    const a = this.arrival;
+    const here = evidenceOf(this.event);
+    return a === undefined ? [here] : [{ source: `${a.origin}:${a.lineNo}`, line: a.line }, here];
   }
 }
 
 /**
  * Two consecutive geolocated successful events of one user further apart than anyone could
  * travel in between (over `minDistanceKm`, faster than `maxSpeedKmh`). geoip locations are
- * approximate (a country's centre for many addresses), hence the distance floor.
+ * approximate (a country's centre for many addresses), hence the distance floor. The
+ * previous point is the user's last geolocated success in the history, so the rule works
+ * from the first event after it is added, on users learnt before.
  */
 export const impossibleTravel = defineDetector({
   name: 'impossible-travel',
@@ -94,19 +109,9 @@ export const impossibleTravel = defineDetector({
     .strict(),
   describe: (p) => `consecutive geolocated successes over ${int(p.minDistanceKm)} km apart at more than ${int(p.maxSpeedKmh)} km/h`,
   create: (p, ctx) => {
-    // After this long, no distance on Earth implies more than maxSpeedKmh: the point can go.
-    const horizon = Math.ceil((MAX_DISTANCE_KM / p.maxSpeedKmh) * 3_600_000);
-    const codec: StateCodec<Point> = {
-      encode: (s) => JSON.stringify([s.ts, s.ip, s.country, s.lat, s.lon, s.origin, s.lineNo, s.line]),
-      decode: (json) => {
-        const j = JSON.parse(json) as [number, string, string, number, number, string, number, string];
-        return Array.isArray(j) && j.length === 8 ? new Point(j[0], j[1], j[2], j[3], j[4], j[5], j[6], j[7]) : null;
-      },
-      expires: (s) => s.ts + horizon,
-    };
-    const state = new KeyedState(ctx.state, ctx.scope, codec);
+    const arrivals = new KeyedState(ctx.state, ctx.scope, codec);
     return {
-      check(e, _history, trace) {
+      check(e, history, trace) {
         const dn = e.dn;
         const geo = e.geo;
         if (!isUserDn(dn)) {
@@ -117,49 +122,42 @@ export const impossibleTravel = defineDetector({
           trace?.(`${e.ip ?? 'no address'} has no location (private, reserved or not in the geoip database): skipped`);
           return null;
         }
-        const prev = state.get(dn);
-        if (prev === undefined || e.ts - prev.ts > horizon) {
-          trace?.('no earlier geolocated success of this user within reach: this one becomes the reference');
-          state.set(dn, Point.of(e));
+        const from = history.user(dn)?.lastGeo ?? null;
+        if (from !== null && from.lat === geo.lat && from.lon === geo.lon) {
+          // Same place as last time (geoip gives many addresses one location): most events.
+          trace?.(`same location (${from.country}, ${from.lat}, ${from.lon}) as the previous geolocated success, ${formatDuration(e.ts - from.ts)} earlier: 0 km`);
           return null;
         }
-        const dt = Math.abs(e.ts - prev.ts);
-        if (prev.ip === e.ip || (prev.lat === geo.lat && prev.lon === geo.lon)) {
-          // Same place (geoip gives many addresses one location): only the time moves. This
-          // is most events, so the reference keeps the first line seen there as its evidence.
-          prev.ts = e.ts;
-          state.touch(dn, prev);
-          trace?.(`same location (${prev.country}, ${prev.lat}, ${prev.lon}) as the previous geolocated success, ${formatDuration(dt)} earlier: 0 km`);
-          return null;
+        // The user arrives somewhere: judge the trip from where they were, then remember the
+        // first line here (the arrival object is reused: a finding takes a copy first).
+        const arrival = arrivals.get(dn);
+        let trip: Trip | null = null;
+        if (from === null) {
+          trace?.('no earlier geolocated success of this user: this one becomes the reference');
+        } else {
+          const km = distanceKm(from.lat, from.lon, geo.lat, geo.lon);
+          const dt = Math.abs(e.ts - from.ts);
+          const kmh = dt === 0 ? (km === 0 ? 0 : Infinity) : km / (dt / 3_600_000);
+          if (km > p.minDistanceKm && kmh > p.maxSpeedKmh) {
+            const was = arrival !== undefined && arrival.lat === from.lat && arrival.lon === from.lon ? arrival.copy() : undefined;
+            trip = new Trip(e, from, was, km, dt, kmh, p);
+          } else {
+            trace?.(
+              `previous geolocated success ${formatDuration(dt)} earlier from ${from.ip} (${from.country}): ` +
+                `${int(km)} km at ${kmh === Infinity ? 'the same moment' : int(kmh) + ' km/h'} (fires over ${int(p.minDistanceKm)} km and ${int(p.maxSpeedKmh)} km/h)`,
+            );
+          }
         }
-        const km = distanceKm(prev.lat, prev.lon, geo.lat, geo.lon);
-        const kmh = dt === 0 ? (km === 0 ? 0 : Infinity) : km / (dt / 3_600_000);
-        const fires = km > p.minDistanceKm && kmh > p.maxSpeedKmh;
-        if (!fires) {
-          trace?.(
-            `previous geolocated success ${formatDuration(dt)} earlier from ${prev.ip} (${prev.country}): ` +
-              `${int(km)} km at ${kmh === Infinity ? 'the same moment' : int(kmh) + ' km/h'} (fires over ${int(p.minDistanceKm)} km and ${int(p.maxSpeedKmh)} km/h)`,
-          );
+        if (arrival === undefined) arrivals.set(dn, Arrival.of(e));
+        else {
+          arrival.moveTo(e);
+          arrivals.touch(dn, arrival);
         }
-        const trip = fires ? new Trip(e, prev, km, dt, kmh, p) : null;
-        // The event becomes the reference.
-        prev.ts = e.ts;
-        prev.ip = e.ip;
-        prev.country = geo.country;
-        prev.lat = geo.lat;
-        prev.lon = geo.lon;
-        prev.origin = e.origin;
-        prev.lineNo = e.lineNo;
-        prev.line = detach(e.raw);
-        state.touch(dn, prev);
         return trip;
       },
-      persist: () => state.persist(),
-      reset: () => state.reset(),
-      trim: (now) => {
-        state.sweep(now);
-        state.trim();
-      },
+      persist: () => arrivals.persist(),
+      reset: () => arrivals.reset(),
+      trim: () => arrivals.trim(),
     };
   },
 });
