@@ -54,3 +54,9 @@ export function printable(s: string): string {
   // eslint-disable-next-line no-control-regex
   return s.replace(/[\x00-\x1f\x7f-\x9f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
+
+/** The terminal's width when stdout is one (reasons are cut to it), else undefined (printed whole). */
+export function terminalWidth(): number | undefined {
+  const cols = process.stdout.isTTY ? process.stdout.columns : undefined;
+  return cols !== undefined && cols >= 60 ? cols : undefined;
+}

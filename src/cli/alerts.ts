@@ -5,7 +5,7 @@ import { ALERT_STATUSES, SEVERITIES, toAlertJson } from '../domain.js';
 import { isCidr } from '../detect/addresses.js';
 import { AlertStore } from '../store/alerts.js';
 import { openDatabase } from '../store/database.js';
-import { alertTableHeader, alertTableRow, paint, printable } from './alert-format.js';
+import { alertTableHeader, alertTableRow, paint, printable, terminalWidth } from './alert-format.js';
 import { DEFAULT_DB, UsageError, colours, fmtInt } from './common.js';
 
 interface ListFlags {
@@ -55,7 +55,7 @@ export function registerAlerts(program: Command): void {
           process.stderr.write(`no alerts match in ${flags.db}${flags.status === undefined ? '' : ` (status ${flags.status})`}\n`);
           return;
         }
-        const width = process.stdout.isTTY ? process.stdout.columns : undefined;
+        const width = terminalWidth();
         process.stdout.write([alertTableHeader(c), ...list.map((a) => alertTableRow(a, c, width))].join('\n') + '\n');
         process.stderr.write(`${fmtInt(list.length)} alert${list.length === 1 ? '' : 's'}; details: ouwatch alerts show ID${flags.db === DEFAULT_DB ? '' : ` --db ${flags.db}`}\n`);
       });

@@ -5,7 +5,7 @@ import type { Severity, StoredAlert } from '../domain.js';
 import { toAlertJson } from '../domain.js';
 import type { CommitResult } from '../pipeline.js';
 import { replay } from '../sources/replay.js';
-import { alertCounts, alertTableHeader, alertTableRow } from './alert-format.js';
+import { alertCounts, alertTableHeader, alertTableRow, terminalWidth } from './alert-format.js';
 import { UsageError, checkTimeZone, colours } from './common.js';
 import { formatSummary } from './summary.js';
 
@@ -84,6 +84,6 @@ class AlertPrinter {
   private row(a: StoredAlert): string {
     const head = this.headerShown ? '' : alertTableHeader(this.c) + '\n';
     this.headerShown = true;
-    return head + alertTableRow(a, this.c, process.stdout.isTTY ? process.stdout.columns : undefined);
+    return head + alertTableRow(a, this.c, terminalWidth());
   }
 }
