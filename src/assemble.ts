@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config.js';
-import { Pipeline, type CommitHook, type DetectionStage } from './pipeline.js';
+import { DetectionEngine } from './detect/engine.js';
+import { loadRules, type Rule } from './detect/rules.js';
+import { Pipeline, type CommitHook } from './pipeline.js';
 import { openDatabase, type Db } from './store/database.js';
 
 /** The rules shipped with ouwatch (used when neither --rules nor the config names a directory). */
@@ -11,7 +13,19 @@ export interface Runtime {
   config: Config;
   db: Db;
   pipeline: Pipeline;
+  /** The detection stage (rules, alerts, the address-visibility warning). */
+  detection: DetectionEngine;
+  /**
+   * Re-reads and validates the rules directory and swaps the new rules in (after the next
+   * commit if events are pending). A bad file throws ConfigError and keeps the old rules.
+   */
+  reloadRules(): Rule[];
   close(): void;
+}
+
+/** The rules directory a configuration names, or the bundled one. */
+export function rulesDirOf(config: Config): string {
+  return config.detect.rulesDir ?? BUNDLED_RULES_DIR;
 }
 
 /**
@@ -20,15 +34,23 @@ export interface Runtime {
  * notification settings) fail here, before any input is read.
  */
 export function assemble(config: Config): Runtime {
+  // Rules are validated before the database is touched: a bad rule file changes nothing.
+  const rules = loadRules(rulesDirOf(config));
   const db = openDatabase(config.store.path);
   try {
-    const detection: DetectionStage | null = null;
+    const detection = new DetectionEngine(db, rules, { maxEvidence: config.detect.maxEvidence });
     const hooks: CommitHook[] = [];
     const pipeline = new Pipeline({ db, timeZone: config.parse.timeZone, detection, onCommit: hooks });
     return {
       config,
       db,
       pipeline,
+      detection,
+      reloadRules: () => {
+        const next = loadRules(rulesDirOf(config));
+        detection.replaceRules(next);
+        return next;
+      },
       close: () => db.close(),
     };
   } catch (err) {

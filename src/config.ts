@@ -76,9 +76,10 @@ const parseSection = z
 const detectSection = z
   .object({
     rulesDir: z.string().min(1).optional().describe('directory of rule YAML files (default: the rules shipped with ouwatch)'),
+    maxEvidence: z.number().int().min(1).max(1000).default(10).describe('log lines kept as evidence per alert'),
   })
   .strict()
-  .default({});
+  .default({ maxEvidence: 10 });
 
 export const kubernetesSourceSchema = z
   .object({

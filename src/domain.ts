@@ -161,6 +161,33 @@ export interface StoredAlert extends Alert {
   respond: boolean;
 }
 
+/** One status change of an alert: who, when (wall clock, ISO), and why. */
+export interface AlertStatusChange {
+  status: AlertStatus;
+  by: string;
+  at: string;
+  comment: string | null;
+}
+
+/** An alert as `ouwatch alerts show` prints it: the contract, the bookkeeping, the history. */
+export interface AlertDetail extends StoredAlert {
+  history: AlertStatusChange[];
+}
+
+/** What `ouwatch alerts list` selects (every field optional; lists mean "any of"). */
+export interface AlertFilter {
+  rules?: string[];
+  severities?: Severity[];
+  statuses?: AlertStatus[];
+  /** Exact DN, or a pattern with `*` wildcards. */
+  dn?: string;
+  /** Exact address or a CIDR block. */
+  ip?: string;
+  /** Epoch ms (log time): alerts whose latest occurrence is at or after it. */
+  since?: number;
+  limit?: number;
+}
+
 export function toAlertJson(a: Alert): Alert {
   return {
     id: a.id,

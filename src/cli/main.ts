@@ -1,13 +1,18 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_USAGE, isUsageError } from './common.js';
+import { registerAlerts } from './alerts.js';
+import { registerExplain } from './explain.js';
 import { registerParse } from './parse.js';
 import { registerReplay } from './replay.js';
+import { registerRules } from './rules.js';
 import { registerRun } from './run.js';
 import { registerUser } from './user.js';
 
-// `ouwatch parse … | head`: a reader that stops early is not an error.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(0);
+// A reader that stopped early (`| head`, `| jq` that quit) is not a failure: stop quietly, as
+// SIGPIPE would. Committed state stays consistent (checkpoints are written with it).
+const isBrokenPipe = (err: unknown) => (err as NodeJS.ErrnoException | null)?.code === 'EPIPE';
+process.stdout.on('error', (err) => {
+  if (isBrokenPipe(err)) process.exit(0);
   throw err;
 });
 
@@ -23,14 +28,9 @@ registerReplay(program);
 registerParse(program);
 registerUser(program);
 registerRun(program);
-
-// A reader that stopped early (`| head`, `| jq` that quit) is not a failure: stop quietly, as
-// SIGPIPE would. Committed state stays consistent (checkpoints are written with it).
-const isBrokenPipe = (err: unknown) => (err as NodeJS.ErrnoException | null)?.code === 'EPIPE';
-process.stdout.on('error', (err) => {
-  if (isBrokenPipe(err)) process.exit(0);
-  throw err;
-});
+registerAlerts(program);
+registerExplain(program);
+registerRules(program);
 
 try {
   await program.parseAsync(process.argv);

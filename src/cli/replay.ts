@@ -1,8 +1,12 @@
 import type { Command } from 'commander';
 import { assemble } from '../assemble.js';
 import { loadConfig } from '../config.js';
+import type { Severity, StoredAlert } from '../domain.js';
+import { toAlertJson } from '../domain.js';
+import type { CommitResult } from '../pipeline.js';
 import { replay } from '../sources/replay.js';
-import { UsageError, checkTimeZone } from './common.js';
+import { alertCounts, alertTableHeader, alertTableRow, terminalWidth } from './alert-format.js';
+import { UsageError, checkTimeZone, colours } from './common.js';
 import { formatSummary } from './summary.js';
 
 interface ReplayFlags {
@@ -19,10 +23,10 @@ interface ReplayFlags {
 export function registerReplay(program: Command): void {
   program
     .command('replay')
-    .description('replay archived logs (plain, .gz, docker json-file, CRI; - = stdin) into the history db')
+    .description('replay archived logs (plain, .gz, docker json-file, CRI; - = stdin) into the history db and show the alerts they raise')
     .argument('<files...>', 'log files, archives, or - for stdin')
     .option('--db <path>', 'SQLite database (default ./ouwatch.db)')
-    .option('--json', 'print each alert as one JSON line on stdout')
+    .option('--json', 'print each alert as one JSON line on stdout (nothing else goes to stdout)')
     .option('--tz <zone>', 'time zone the logs were written in (IANA name; default UTC)')
     .option('--from-start', 'ignore checkpoints and read every input from its first byte')
     .option('--rules <dir>', 'rules directory (default: the shipped rules)')
@@ -42,11 +46,52 @@ export function registerReplay(program: Command): void {
       }
       checkTimeZone(config.parse.timeZone);
       const runtime = assemble(config);
+      const shown = new AlertPrinter(flags.json === true);
       try {
-        const report = await replay(files, runtime.pipeline, { fromStart: flags.fromStart, maxLineBytes: config.parse.maxLineBytes, commitEvery: config.store.commitEvery });
-        if (!flags.quiet) process.stderr.write(formatSummary(runtime.pipeline.stats, report) + '\n');
+        const report = await replay(files, runtime.pipeline, {
+          fromStart: flags.fromStart,
+          maxLineBytes: config.parse.maxLineBytes,
+          commitEvery: config.store.commitEvery,
+          onCommit: (result) => shown.committed(result),
+        });
+        if (!flags.quiet) {
+          const warnings = [runtime.detection.visibility.warning()].filter((w): w is string => w !== null);
+          const alerts = `${shown.counts(runtime.detection.repeats)}${shown.raised > 0 ? ` (ouwatch alerts list --db ${config.store.path})` : ''}`;
+          process.stderr.write(formatSummary(runtime.pipeline.stats, report, { alerts, warnings }) + '\n');
+        }
       } finally {
         runtime.close();
       }
     });
+}
+
+/** Prints the alerts of each commit as they are committed: NDJSON, or a table. */
+class AlertPrinter {
+  private readonly bySeverity: Partial<Record<Severity, number>> = {};
+  raised = 0;
+  private headerShown = false;
+  private readonly c = colours(process.stdout);
+
+  constructor(private readonly json: boolean) {}
+
+  committed(result: CommitResult): void {
+    if (result.raised.length === 0) return;
+    const lines: string[] = [];
+    for (const a of result.raised) {
+      this.raised++;
+      this.bySeverity[a.severity] = (this.bySeverity[a.severity] ?? 0) + 1;
+      lines.push(this.json ? JSON.stringify(toAlertJson(a)) : this.row(a));
+    }
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+
+  counts(repeats: number): string {
+    return alertCounts(this.bySeverity, repeats);
+  }
+
+  private row(a: StoredAlert): string {
+    const head = this.headerShown ? '' : alertTableHeader(this.c) + '\n';
+    this.headerShown = true;
+    return head + alertTableRow(a, this.c, terminalWidth());
+  }
 }

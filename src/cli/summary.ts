@@ -3,8 +3,14 @@ import { EVENT_TYPES, SKIP_REASONS } from '../domain.js';
 import type { ReplayReport } from '../sources/replay.js';
 import { fmtInt } from './common.js';
 
+/** What detection adds to the summary: the alert counts and its warnings. */
+export interface DetectionSummary {
+  alerts: string;
+  warnings: string[];
+}
+
 /** The replay summary (stderr): what was read, what it became, what was skipped and why. */
-export function formatSummary(stats: RunStats, report: ReplayReport): string {
+export function formatSummary(stats: RunStats, report: ReplayReport, detection?: DetectionSummary): string {
   const bytes = report.inputs.reduce((n, i) => n + i.bytesRead, 0);
   const secs = Math.max(report.elapsedMs, 1) / 1000;
   const out: string[] = [];
@@ -20,11 +26,12 @@ export function formatSummary(stats: RunStats, report: ReplayReport): string {
   const totalSkipped = SKIP_REASONS.reduce((n, r) => n + (k[r] ?? 0), 0);
   out.push(`  skipped:  ${fmtInt(totalSkipped)} (${skipped.join(', ')})`);
   out.push(`  users:    ${fmtInt(stats.users)} seen`);
+  if (detection) out.push(`  alerts:   ${detection.alerts}`);
   for (const i of report.inputs) {
     const from = i.resumedAt > 0 ? `resumed at byte ${fmtInt(i.resumedAt)}` : 'from the start';
     const what = i.linesRead === 0 && i.resumedAt > 0 ? 'nothing new since the last replay' : `${fmtInt(i.linesRead)} lines`;
     out.push(`  input:    ${i.origin} (${i.format ?? 'no lines'}, ${from}): ${what}`);
   }
-  for (const w of report.warnings) out.push(`  warning:  ${w}`);
+  for (const w of [...report.warnings, ...(detection?.warnings ?? [])]) out.push(`  warning:  ${w}`);
   return out.join('\n');
 }

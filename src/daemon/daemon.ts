@@ -8,7 +8,7 @@ import { DaemonMetrics } from '../server/metrics.js';
 import type { LiveSource } from '../sources/live-source.js';
 import { formatAlerts } from './alert-output.js';
 import { LiveIngest, type ChunkMark, type CommitReport } from './ingest.js';
-import { backgroundWorkers, ruleReloader } from './seams.js';
+import { backgroundWorkers } from './seams.js';
 import { buildSources } from './sources.js';
 
 export interface DaemonOptions {
@@ -42,6 +42,7 @@ export class Daemon {
   private server: RunningServer | null = null;
   private stopping: Promise<void> | null = null;
   private lastEventTs: number | null = null;
+  private blindWarned = false;
 
   constructor(private readonly opts: DaemonOptions) {
     const { runtime, log } = opts;
@@ -93,17 +94,12 @@ export class Daemon {
 
   /** SIGHUP: reload the rules between two commits; a bad rule file keeps the old rules. */
   async reloadRules(): Promise<void> {
-    const { log } = this.opts;
-    const reloader = ruleReloader(this.opts.runtime);
-    if (reloader === null) {
-      log.warn('SIGHUP: this build cannot reload rules; restart ouwatch to apply rule changes');
-      return;
-    }
+    const { log, runtime } = this.opts;
     if (this.stopping) return;
     try {
       this.ingest.commit();
-      const outcome: unknown = await reloader.reloadRules();
-      log.info({ outcome: outcome === undefined ? null : outcome }, 'rules reloaded');
+      const rules = runtime.reloadRules();
+      log.info({ rules: rules.map((r) => r.id), enabled: rules.filter((r) => r.enabled).length }, 'rules reloaded');
     } catch (err) {
       const why = err instanceof ConfigError ? err.message : (err as Error)?.message ?? String(err);
       log.error({ err: why }, 'rules not reloaded: keeping the previous rules');
@@ -128,6 +124,14 @@ export class Daemon {
     if (raised.length > 0) this.out.write(formatAlerts(raised, this.opts.json));
     this.metrics.recordCommit(report, performance.now());
     const log = this.opts.log;
+    if (!this.blindWarned) {
+      // Once per run: the condition describes the deployment, not one commit.
+      const warning = this.opts.runtime.detection.visibility.warning();
+      if (warning !== null) {
+        this.blindWarned = true;
+        log.warn(warning);
+      }
+    }
     if (log.isLevelEnabled('debug')) {
       log.debug({ lines: report.lines, ms: Math.round(report.durationMs * 100) / 100, upTo: lastLines(report.chunks), alerts: raised.length }, 'committed');
     }

@@ -12,7 +12,7 @@ export interface ReplayOptions {
   /** Commit after this many lines (bounded memory, bounded loss on a crash). */
   commitEvery?: number;
   /** Called after each commit with what it committed (alerts to print). */
-  onCommit?: (result: CommitResult) => void | Promise<void>;
+  onCommit?: (result: CommitResult) => unknown;
   maxLineBytes?: number;
 }
 

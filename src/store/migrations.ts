@@ -79,6 +79,53 @@ export const MIGRATIONS: Migration[] = [
     `,
   },
   {
+    version: 2,
+    name: 'detector state and alerts',
+    sql: `
+      -- Detector windows and per-key state (JSON), namespaced by rule id and detector, written
+      -- in the commit transaction. expires (log time) lets stale windows be deleted in bulk.
+      CREATE TABLE detector_state (
+        scope    TEXT NOT NULL,        -- '<rule id>/<detector>'
+        key      TEXT NOT NULL,        -- a DN, an address, or origin + thread
+        state    TEXT NOT NULL,        -- JSON, owned by the detector
+        expires  INTEGER,              -- log time after which the state means nothing (NULL = never)
+        PRIMARY KEY (scope, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX detector_state_expires ON detector_state(expires) WHERE expires IS NOT NULL;
+      CREATE TABLE alerts (
+        id          TEXT PRIMARY KEY,  -- deterministic: rule, key, first event's time and line
+        rule        TEXT NOT NULL,
+        severity    TEXT NOT NULL CHECK (severity IN ('low', 'medium', 'high', 'critical')),
+        time        INTEGER NOT NULL,  -- log time of the event that raised it
+        last_time   INTEGER NOT NULL,  -- log time of the latest repeat
+        count       INTEGER NOT NULL,  -- occurrences of (rule, dn, ip) counted on this alert
+        dn          TEXT,              -- NULL where the rule is keyed on an address
+        dn_sha1     TEXT,
+        ip          TEXT,
+        country     TEXT,
+        reason      TEXT NOT NULL,
+        evidence    TEXT NOT NULL,     -- JSON [{source, line}], capped
+        status      TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'acknowledged', 'closed')),
+        respond     INTEGER NOT NULL,  -- the rule asks for an automatic response
+        response    TEXT,              -- JSON {action, mode, name, status}, written by respond
+        created_at  INTEGER NOT NULL   -- wall clock when it was stored
+      );
+      CREATE INDEX alerts_key ON alerts(rule, dn, ip, time);
+      CREATE INDEX alerts_time ON alerts(time);
+      CREATE INDEX alerts_dn ON alerts(dn, time);
+      -- Changes by analysts (ack, close, reopen); the raising itself is alerts.created_at.
+      CREATE TABLE alert_status_changes (
+        seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+        alert_id  TEXT NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+        status    TEXT NOT NULL CHECK (status IN ('open', 'acknowledged', 'closed')),
+        by        TEXT NOT NULL,
+        at        INTEGER NOT NULL,  -- wall clock
+        comment   TEXT
+      );
+      CREATE INDEX alert_status_changes_alert ON alert_status_changes(alert_id, seq);
+    `,
+  },
+  {
     version: 4,
     name: 'stream positions (live sources without byte offsets)',
     sql: `

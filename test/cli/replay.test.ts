@@ -25,7 +25,8 @@ describe('ouwatch replay', () => {
     const log = file('day.log', TEXT);
     const r = await runCli(['replay', log, '--db', join(dir, 'summary.db')]);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, '');
+    assert.match(r.stdout, /^time \(log\) +severity +rule/, 'the alerts table goes to stdout');
+    assert.doesNotMatch(r.stdout, /^replayed [\d,]+ lines|^  events:/m, 'the summary goes to stderr only');
     assert.match(r.stderr, /^replayed 4,000 lines from 1 input in [\d.]+ s \([\d,]+ lines\/s, [\d.]+ MB\/s\)$/m);
     assert.match(r.stderr, /^ {2}events: {3}AuSuccess [\d,]+, AuFail [\d,]+, AzSuccess [\d,]+, AzFail [\d,]+, NotFound [\d,]+, ExpiredRefreshTokenUsed [\d,]+, IdpWarning [\d,]+, Logout [\d,]+$/m);
     assert.match(r.stderr, /^ {2}other: {4}[\d,]+ non-event log lines, [\d,]+ continuation lines/m);

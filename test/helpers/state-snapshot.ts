@@ -3,14 +3,37 @@ import Database from 'better-sqlite3';
 /**
  * What "the same result" means for the exactly-once tests: the rows of the state tables, in a
  * fixed order, without bookkeeping columns that legitimately differ between runs. Extend
- * `STATE_TABLES` as stages add state (detection: alerts without their ids and wall-clock
- * times; respond: the outbox and actions), and every exactly-once test compares them too.
+ * `STATE_TABLES` as stages add state, and every exactly-once test compares them too. Alert ids
+ * are derived from the raising line (not from where it was read), so they are compared;
+ * evidence is compared by its lines, since a rotated file is read under another name.
  */
 export interface TableSpec {
   /** ORDER BY clause that makes the row order deterministic. */
   orderBy: string;
   /** Columns left out of the comparison (generated ids, wall-clock times). */
   ignore?: string[];
+  /** Rewrites a column's value before comparison. */
+  normalise?: Record<string, (value: unknown) => unknown>;
+}
+
+/** Evidence without its `file:line` sources (the file a line was read from depends on rotation). */
+const evidenceLines = (v: unknown) => (JSON.parse(String(v)) as Array<{ line: string }>).map((e) => e.line);
+
+/**
+ * Detector state (JSON of each detector's own shape) with the read position of its evidence
+ * blanked: a `/…file` path, `/…file:line`, or a path followed by its line number in an array.
+ */
+function withoutReadPositions(v: unknown): unknown {
+  const isPath = (x: unknown): x is string => typeof x === 'string' && x.startsWith('/');
+  const walk = (x: unknown): unknown => {
+    if (isPath(x)) return '<source>';
+    if (Array.isArray(x)) {
+      return x.map((item, i) => (typeof item === 'number' && i > 0 && isPath(x[i - 1]) && !x[i - 1].includes(':') ? 0 : walk(item)));
+    }
+    if (x !== null && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y)]));
+    return x;
+  };
+  return JSON.stringify(walk(JSON.parse(String(v))));
 }
 
 export const STATE_TABLES: Record<string, TableSpec> = {
@@ -19,6 +42,8 @@ export const STATE_TABLES: Record<string, TableSpec> = {
   user_countries: { orderBy: 'dn, country' },
   sessions: { orderBy: 'session_id, dn' },
   session_ips: { orderBy: 'session_id, dn, ip' },
+  alerts: { orderBy: 'id', ignore: ['created_at'], normalise: { evidence: evidenceLines } },
+  detector_state: { orderBy: 'scope, key', normalise: { state: withoutReadPositions } },
 };
 
 export type StateSnapshot = Record<string, Array<Record<string, unknown>>>;
@@ -35,6 +60,7 @@ export function stateSnapshot(path: string, tables: Record<string, TableSpec> = 
       out[table] = rows.map((r) => {
         const copy = { ...r };
         for (const c of spec.ignore ?? []) delete copy[c];
+        for (const [c, f] of Object.entries(spec.normalise ?? {})) copy[c] = f(copy[c]);
         return copy;
       });
     }

@@ -1,0 +1,62 @@
+import type { Severity, StoredAlert } from '../domain.js';
+import { SEVERITIES } from '../domain.js';
+import { colours, fmtInt } from './common.js';
+
+type Colours = ReturnType<typeof colours>;
+
+const WIDTHS = { time: 24, severity: 8, rule: 25, who: 38 };
+
+/** The header of the alert table. */
+export function alertTableHeader(c: Colours): string {
+  return c.dim(`${'time (log)'.padEnd(WIDTHS.time)}  ${'severity'.padEnd(WIDTHS.severity)}  ${'rule'.padEnd(WIDTHS.rule)}  ${'user / address'.padEnd(WIDTHS.who)}  id`);
+}
+
+/**
+ * One alert as two lines: what, who, where and the id; then the reason, indented. On a
+ * terminal the reason is cut to its width; in a pipe it is printed whole.
+ */
+export function alertTableRow(a: StoredAlert, c: Colours, width: number | undefined): string {
+  const who = a.dn ?? (a.ip === null ? '-' : `${a.ip}${a.country ? ` (${a.country})` : ''}`);
+  const whereFrom = a.dn !== null && a.ip !== null ? ` from ${a.ip}${a.country ? ` (${a.country})` : ''}` : '';
+  const repeats = a.count > 1 ? ` (x${fmtInt(a.count)}, last ${a.lastTime})` : '';
+  const status = a.status === 'open' ? '' : ` [${a.status}]`;
+  const head =
+    `${a.time.padEnd(WIDTHS.time)}  ${paint(a.severity, c)(a.severity.padEnd(WIDTHS.severity))}  ${a.rule.padEnd(WIDTHS.rule)}  ` +
+    `${printable(who).padEnd(WIDTHS.who)}  ${c.bold(a.id)}${status}`;
+  let reason = `    ${printable(a.reason)}${whereFrom && !a.reason.includes(a.ip ?? '\u0000') ? whereFrom : ''}${repeats}`;
+  if (width !== undefined && reason.length > width) reason = reason.slice(0, Math.max(20, width - 1)) + '…';
+  return `${head}\n${c.dim(reason)}`;
+}
+
+/** `5 raised (1 critical, 2 high, 2 medium), 12 repeats counted on open alerts`. */
+export function alertCounts(bySeverity: Partial<Record<Severity, number>>, repeats: number): string {
+  const raised = SEVERITIES.reduce((n, s) => n + (bySeverity[s] ?? 0), 0);
+  const parts = [...SEVERITIES].reverse().filter((s) => bySeverity[s]).map((s) => `${fmtInt(bySeverity[s]!)} ${s}`);
+  const head = raised === 0 ? 'none raised' : `${fmtInt(raised)} raised (${parts.join(', ')})`;
+  return repeats > 0 ? `${head}, ${fmtInt(repeats)} repeat${repeats === 1 ? '' : 's'} counted on open alerts` : head;
+}
+
+export function paint(s: Severity, c: Colours): (text: string) => string {
+  switch (s) {
+    case 'critical':
+      return (t) => c.bold(c.red(t));
+    case 'high':
+      return c.red;
+    case 'medium':
+      return c.yellow;
+    default:
+      return c.cyan;
+  }
+}
+
+/** DNs and reasons are attacker-influenced: never let them move the cursor or recolour a terminal. */
+export function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x1f\x7f-\x9f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** The terminal's width when stdout is one (reasons are cut to it), else undefined (printed whole). */
+export function terminalWidth(): number | undefined {
+  const cols = process.stdout.isTTY ? process.stdout.columns : undefined;
+  return cols !== undefined && cols >= 60 ? cols : undefined;
+}

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const PATTERN = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
+
+/** `90s`, `10m`, `24h`, `7d` in a rule file -> milliseconds. */
+export const durationSchema = z
+  .string({ error: 'expected a duration such as 90s, 10m, 24h or 7d' })
+  .regex(PATTERN, 'expected a duration such as 90s, 10m, 24h or 7d (units ms, s, m, h, d)')
+  .transform((s) => {
+    const m = PATTERN.exec(s)!;
+    return Math.round(Number(m[1]) * UNITS[m[2]]);
+  });
+
+/** Milliseconds as a short human duration: `850 ms`, `42 s`, `4 min 12 s`, `3.5 h`, `2.0 d`. */
+export function formatDuration(ms: number): string {
+  const abs = Math.abs(ms);
+  if (abs < 1000) return `${Math.round(ms)} ms`;
+  if (abs < 60_000) return `${trim(ms / 1000)} s`;
+  if (abs < 3_600_000) {
+    const min = Math.floor(abs / 60_000);
+    const s = Math.round((abs % 60_000) / 1000);
+    return `${ms < 0 ? '-' : ''}${min} min${s ? ` ${s} s` : ''}`;
+  }
+  if (abs < 172_800_000) return `${trim(ms / 3_600_000)} h`;
+  return `${trim(ms / 86_400_000)} d`;
+}
+
+function trim(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(1).replace(/\.0$/, '');
+}

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { az, scratch } from '../detect/helpers.js';
+import { SAMPLE_LOGS, ok, ouwatch } from './helpers.js';
+
+const s = scratch();
+after(() => s.done());
+const db = s.path('explain.db');
+const ERIK = 'uid=erik.lund,ou=users,o=Tremolo';
+const MM = 'uid=mmosley,ou=shadow,o=Tremolo';
+
+function snapshot() {
+  const d = new Database(db, { readonly: true });
+  try {
+    const all = (sql: string) => d.prepare(sql).all();
+    return [all('SELECT * FROM alerts ORDER BY id'), all('SELECT * FROM detector_state ORDER BY scope, key'), all('SELECT * FROM users ORDER BY dn'), all('SELECT * FROM user_ips ORDER BY dn, ip'), all('SELECT * FROM checkpoints')];
+  } finally {
+    d.close();
+  }
+}
+
+before(() => {
+  ok(['replay', ...SAMPLE_LOGS, '--db', db, '-q']);
+});
+
+test('explain a line: how it parses, the user history it meets, and why each rule fires or stays quiet, with numbers', () => {
+  const line = az(Date.parse('2026-03-03T21:00:00Z'), ERIK, '89.160.20.78');
+  const out = ok(['explain', line, '--db', db]).stdout;
+  assert.match(out, /^line {6}\[2026-03-03 21:00:00,000\]/);
+  assert.match(out, /\nparsed {4}AzSuccess at 2026-03-03T21:00:00\.000Z \(INFO AccessLog, thread 'XNIO-1 task-1'\)\n/);
+  assert.match(out, /\n {2}address {3}89\.160\.20\.78 \(SE, 59\.3247, 18\.056\)\n/);
+  assert.match(out, /\nhistory {3}in .*explain\.db before this line: \d+ successful events from 2026-03-03T\S+ to 2026-03-03T20:\S+, 2 addresses, countries SE\n {12}89\.160\.20\.78: never seen for this user\n/);
+  assert.match(out, /\n {2}FIRES {5}new-source-ip \(medium\)\n {12}uid=erik\.lund,ou=users,o=Tremolo succeeded \(AzSuccess\) from 89\.160\.20\.78 \(SE\), an address never seen for this user in \d+ successful events since .*\n {12}would raise alert [0-9a-f]{16}\n/);
+  assert.match(out, /\n {2}quiet {5}new-country \(high\)\n {12}SE is known for this user: \d+ successful events since /);
+  assert.match(out, /\n {2}quiet {5}impossible-travel \(high\)\n {12}same location \(SE, 59\.3247, 18\.056\) as the previous geolocated success, \d+ min \d+ s earlier: 0 km\n/);
+  assert.match(out, /\n {2}off {7}ip-not-allowed \(high\)\n {12}params\.allow is empty/);
+  assert.match(out, /\n {2}not reached \(they look at other events\): auth-failure-burst, authz-failure-burst, refresh-token-grace-burst, refresh-token-replay, stale-refresh-token\n$/);
+});
+
+const expectedOutcomes: Record<string, string> = {
+  'refresh-token-replay': 'not-reached',
+  'refresh-token-grace-burst': 'not-reached',
+  'stale-refresh-token': 'not-reached',
+  'new-source-ip': 'fires',
+  'new-country': 'quiet',
+  'impossible-travel': 'quiet',
+  'auth-failure-burst': 'not-reached',
+  'authz-failure-burst': 'not-reached',
+  'ip-not-allowed': 'off',
+};
+
+test('explain --json gives the same verdicts as data', () => {
+  const line = az(Date.parse('2026-03-03T21:00:00Z'), ERIK, '89.160.20.78');
+  const x = JSON.parse(ok(['explain', line, '--db', db, '--json']).stdout) as { event: { type: string; dn: string }; verdicts: Array<{ rule: string; outcome: string; alert: { id: string } | null }> };
+  assert.equal(x.event.dn, ERIK);
+  assert.deepEqual(Object.fromEntries(x.verdicts.map((v) => [v.rule, v.outcome])), expectedOutcomes);
+  assert.match(x.verdicts.find((v) => v.rule === 'new-source-ip')!.alert!.id, /^[0-9a-f]{16}$/);
+});
+
+test('explain says when a finding would only count on an open alert', () => {
+  const d = new Database(db, { readonly: true });
+  const last = JSON.parse((d.prepare('SELECT last_geo FROM users WHERE dn = ?').get(MM) as { last_geo: string }).last_geo) as { ts: number };
+  const open = d.prepare("SELECT id FROM alerts WHERE rule = 'impossible-travel' AND ip = '5.255.255.5'").get() as { id: string };
+  d.close();
+  const line = az(last.ts + 10 * 60_000, MM, '5.255.255.5');
+  const out = ok(['explain', line, '--db', db]).stdout;
+  assert.match(out, new RegExp(`\\n {2}repeat {4}impossible-travel \\(high\\)\\n.*\\n {12}counted on open alert ${open.id} \\(occurrence 4\\)\\n`));
+  assert.match(out, /same \(rule, DN, address\) as open alert/);
+});
+
+test('explain --file --line reads the line from a log, and says when the db already includes it', () => {
+  const out = ok(['explain', '--file', SAMPLE_LOGS[0], '--line', '4140', '--db', db]).stdout;
+  assert.match(out, /^line {6}\[2026-03-03 11:40:00,002\]\[XNIO-1 task-23\] INFO {2}OpenIDConnectIdP - \[ExpiredRefreshTokenUsed\]/);
+  assert.match(out, /\nsource {4}.*openunison-orchestra-0\.log:4140\n/);
+  assert.match(out, /\nnote {6}.* has already processed this line \(checkpoint at line 7,983\): the state shown includes it\n/);
+  // The db already holds the alert this very line raised: the finding would only count on it.
+  assert.match(out, /\n {2}repeat {4}refresh-token-replay \(critical\)\n {12}An expired refresh token of uid=mmosley,ou=shadow,o=Tremolo was used within the grace period from 5\.255\.255\.5 \(RU\)/);
+  const noise = ok(['explain', '--file', SAMPLE_LOGS[0], '--line', '130', '--db', db]).stdout;
+  assert.match(noise, /\nparsed {4}not an event \(other\): not a security event: another class, a MyVD SRCH\/RESULT line/);
+});
+
+test('explain writes nothing, and refuses what it cannot use with one line and exit 2', () => {
+  const before = snapshot();
+  ok(['explain', az(Date.parse('2026-03-03T21:00:00Z'), ERIK, '5.255.255.9'), '--db', db]);
+  ok(['explain', '--file', SAMPLE_LOGS[1], '--line', '5000', '--db', db]);
+  assert.deepEqual(snapshot(), before);
+  const cases: Array<[string[], RegExp]> = [
+    [['explain', '--db', db], /^ouwatch: explain needs a log line \(quoted\) or --file F --line N\n$/],
+    [['explain', 'x', '--file', SAMPLE_LOGS[0], '--line', '3', '--db', db], /^ouwatch: give either a line or --file with --line, not both\n$/],
+    [['explain', '--file', SAMPLE_LOGS[0], '--line', '99999', '--db', db], /has fewer than 99999 lines\n$/],
+    [['explain', az(0, ERIK, '1.2.3.4'), '--db', s.path('missing.db')], /^ouwatch: no database at /],
+  ];
+  for (const [args, message] of cases) {
+    const r = ouwatch(args);
+    assert.equal(r.status, 2, args.join(' '));
+    assert.match(r.stderr, message);
+  }
+});

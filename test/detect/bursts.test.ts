@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { dnSha1 } from '../../src/enrich/identity.js';
+import { ALICE, ANON, CN, MIN, NONE, RU, SE, SEC, T0, auFail, azFail, detect, expired, history, keys, rulesDir, scratch } from './helpers.js';
+
+const s = scratch();
+after(() => s.done());
+let n = 0;
+const run = (rule: string, lines: string[]) => detect(s.path(`b${n++}.db`), rulesDir(s.path(`r${n}`), [rule]), lines);
+/** `count` events `gap` ms apart starting at T0. */
+const times = (count: number, gap: number) => Array.from({ length: count }, (_, i) => T0 + i * gap);
+
+test('auth-failure-burst: 9 AuFail from one address within 5 min stay quiet', async () => {
+  const { alerts } = await run('auth-failure-burst', times(9, 20 * SEC).map((t) => auFail(t, CN)));
+  assert.deepEqual(alerts, []);
+});
+
+test('auth-failure-burst: the 10th AuFail exactly 5 min after the first fires, keyed on the address with no DN', async () => {
+  const { alerts } = await run('auth-failure-burst', times(10, (5 * MIN) / 9).map((t) => auFail(t, CN)));
+  assert.deepEqual(keys(alerts), ['auth-failure-burst - 175.16.199.5']);
+  const a = alerts[0];
+  assert.equal(a.dn, null);
+  assert.equal(a.dnSha1, null);
+  assert.equal(a.severity, 'medium');
+  assert.equal(a.country, 'CN');
+  assert.match(a.reason, /^10 failed logins \(AuFail\) from 175\.16\.199\.5 \(CN\) within 5 min \(rule: 10 within 5 min\)/);
+  assert.equal(a.time, new Date(T0 + 5 * MIN).toISOString());
+  // The first lines of the burst and the line that completed it.
+  assert.deepEqual(a.evidence.map((e) => Number(e.source.split(':').pop())), [1, 2, 3, 10]);
+  assert.equal(a.evidence[3].line, auFail(T0 + 5 * MIN, CN));
+});
+
+test('auth-failure-burst: 10 AuFail spanning 5 min and 1 ms stay quiet', async () => {
+  const lines = times(9, 20 * SEC).map((t) => auFail(t, CN));
+  lines.push(auFail(T0 + 5 * MIN + 1, CN));
+  const { alerts } = await run('auth-failure-burst', lines);
+  assert.deepEqual(alerts, []);
+});
+
+test('auth-failure-burst: addresses are counted apart, and a long attack counts one repeat per full burst', async () => {
+  const lines = [...times(25, 5 * SEC).map((t) => auFail(t, CN)), ...times(9, 5 * SEC).map((t) => auFail(t + 1, RU))];
+  const { alerts } = await run('auth-failure-burst', lines);
+  assert.deepEqual(keys(alerts), ['auth-failure-burst - 175.16.199.5']);
+  assert.equal(alerts[0].count, 2);
+});
+
+test('authz-failure-burst: 9 AzFail for a user stay quiet, the 10th within 5 min fires for the DN', async () => {
+  const quiet = await run('authz-failure-burst', times(9, 30 * SEC).map((t) => azFail(t, ALICE, SE)));
+  assert.deepEqual(quiet.alerts, []);
+  const { alerts } = await run('authz-failure-burst', times(10, 30 * SEC).map((t) => azFail(t, ALICE, SE)));
+  assert.deepEqual(keys(alerts), [`authz-failure-burst ${ALICE} ${SE}`]);
+  assert.match(alerts[0].reason, /10 denied requests \(AzFail\) for uid=alice,ou=users,o=Tremolo within 4 min 30 s/);
+  assert.equal(alerts[0].dnSha1, dnSha1(ALICE));
+});
+
+test('authz-failure-burst: 10 AzFail spanning 5 min and 1 ms stay quiet', async () => {
+  const t = times(10, 30 * SEC);
+  t[9] = T0 + 5 * MIN + 1;
+  const { alerts } = await run('authz-failure-burst', t.map((x) => azFail(x, ALICE, SE)));
+  assert.deepEqual(alerts, []);
+});
+
+test('authz-failure-burst: cn=none and the anonymous DN never get a per-user alert', async () => {
+  const lines = [...times(15, 5 * SEC).map((t) => azFail(t, NONE, CN)), ...times(15, 5 * SEC).map((t) => azFail(t + 1, ANON, CN))];
+  const { alerts } = await run('authz-failure-burst', lines);
+  assert.deepEqual(alerts, []);
+});
+
+test('refresh-token-grace-burst: 4 within 10 min stay quiet, 5 within exactly 10 min fire', async () => {
+  const base = history(ALICE, SE, 3);
+  const quiet = await run('refresh-token-grace-burst', [...base, ...times(4, 2 * MIN).map((t) => expired(t + 3 * MIN, ALICE, SE))]);
+  assert.deepEqual(quiet.alerts, []);
+  const { alerts } = await run('refresh-token-grace-burst', [...base, ...times(5, 2.5 * MIN).map((t) => expired(t + 3 * MIN, ALICE, SE))]);
+  assert.deepEqual(keys(alerts), [`refresh-token-grace-burst ${ALICE} ${SE}`]);
+  assert.match(alerts[0].reason, /^5 expired refresh tokens of uid=alice,ou=users,o=Tremolo were used within the grace period within 10 min/);
+});
+
+test('refresh-token-grace-burst: 5 spanning 10 min and 1 ms stay quiet', async () => {
+  const t = times(5, 2.5 * MIN);
+  t[4] += 1;
+  const { alerts } = await run('refresh-token-grace-burst', t.map((x) => expired(x, ALICE, SE)));
+  assert.deepEqual(alerts, []);
+});

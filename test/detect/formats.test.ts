@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { after, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import type { StoredAlert } from '../../src/domain.js';
+import { BUNDLED_RULES_DIR } from '../../src/assemble.js';
+import { detect, scratch } from './helpers.js';
+
+const s = scratch();
+after(() => s.done());
+const SAMPLE = new URL('../../fixtures/sample/', import.meta.url).pathname;
+const replicas = [0, 1].map((r) => `${SAMPLE}openunison-orchestra-${r}.log`);
+
+/** The two replicas merged by log time as ouwatch merges them (ties: the first replica). */
+function merged(): string[] {
+  const keyed = replicas.map((f) => {
+    let last = '';
+    return readFileSync(f, 'utf8').split('\n').filter(Boolean).map((line) => {
+      if (line.startsWith('[') && line[24] === ']') last = line.slice(1, 24);
+      return { key: last, line };
+    });
+  });
+  const [a, b] = keyed;
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i].key <= b[j].key)) out.push(a[i++].line);
+    else out.push(b[j++].line);
+  }
+  return out;
+}
+
+/** What must not depend on the input's shape: everything but where the evidence is. */
+const comparable = (alerts: StoredAlert[]) =>
+  alerts.map((a) => ({ id: a.id, rule: a.rule, dn: a.dn, ip: a.ip, count: a.count, time: a.time, lastTime: a.lastTime, reason: a.reason, lines: a.evidence.map((e) => e.line) }));
+
+const logTime = (line: string) => (line.startsWith('[') ? line.slice(1, 24).replace(' ', 'T').replace(',', '.') + '000000Z' : '2026-03-03T00:00:00.000000000Z');
+
+test('the same day as two replica files, one plain file, gzip, docker json-file and CRI raises the same alerts', async () => {
+  const lines = merged();
+  const files: Record<string, string[]> = {
+    plain: [s.path('day.log')],
+    gzip: [s.path('day.log.gz')],
+    docker: [s.path('day-json.log')],
+    cri: [s.path('day-cri.log')],
+    replicas,
+  };
+  writeFileSync(files.plain[0], lines.join('\n') + '\n');
+  writeFileSync(files.gzip[0], gzipSync(lines.join('\n') + '\n'));
+  writeFileSync(files.docker[0], lines.map((l) => JSON.stringify({ log: l + '\n', stream: 'stdout', time: logTime(l) })).join('\n') + '\n');
+  writeFileSync(files.cri[0], lines.map((l) => `${logTime(l)} stdout F ${l}`).join('\n') + '\n');
+
+  const results: Record<string, ReturnType<typeof comparable>> = {};
+  for (const [shape, inputs] of Object.entries(files)) {
+    const { alerts, report } = await detect(s.path(`${shape}.db`), BUNDLED_RULES_DIR, { files: inputs });
+    assert.deepEqual(report.warnings, [], shape);
+    const expected = shape === 'docker' ? 'docker' : shape === 'cri' ? 'cri' : 'plain';
+    assert.deepEqual(report.inputs.map((i) => i.format), inputs.map(() => expected), shape);
+    results[shape] = comparable(alerts);
+  }
+  assert.equal(results.replicas.length, 11);
+  for (const shape of ['plain', 'gzip', 'docker', 'cri']) assert.deepEqual(results[shape], results.replicas, `${shape} differs from the replica files`);
+});

@@ -1,0 +1,136 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseDocument } from 'yaml';
+import { BUNDLED_RULES_DIR, assemble, type Runtime } from '../../src/assemble.js';
+import { loadConfig } from '../../src/config.js';
+import type { StoredAlert } from '../../src/domain.js';
+import { replay, type ReplayReport } from '../../src/sources/replay.js';
+import { AlertStore } from '../../src/store/alerts.js';
+
+/** Builders for OpenUnison log lines, in the exact layouts of openunison-facts.md. */
+export const T0 = Date.parse('2026-03-02T08:00:00Z');
+export const SEC = 1000;
+export const MIN = 60 * SEC;
+export const H = 60 * MIN;
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+export function stamp(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())},${pad(d.getUTCMilliseconds(), 3)}`;
+}
+
+export const HOST = 'https://k8sou.example.com';
+export const TOKEN_URL = `${HOST}/auth/idp/k8sIdp/token`;
+const SESSION = 'f' + 'ab12'.repeat(10);
+
+export const ALICE = 'uid=alice,ou=users,o=Tremolo';
+export const BOB = 'uid=bob,ou=users,o=Tremolo';
+export const MM = 'uid=mmosley,ou=shadow,o=Tremolo';
+export const NONE = 'cn=none';
+export const ANON = 'uid=Anonymous,o=Tremolo';
+/** Addresses and where geoip-lite puts them. */
+export const SE = '89.160.20.112'; // Stockholm
+export const SE2 = '89.160.20.201';
+export const GB = '81.2.69.142'; // St Albans
+export const US = '216.160.83.56'; // Poulsbo, WA
+export const RU = '5.255.255.5'; // Moscow
+export const CN = '175.16.199.5';
+export const PRIV = '10.1.2.3';
+
+interface LineOpts {
+  thread?: string;
+  url?: string;
+  app?: string;
+  session?: string;
+}
+
+export function access(ts: number, type: string, dn: string, ip: string, o: LineOpts = {}): string {
+  return `[${stamp(ts)}][${o.thread ?? 'XNIO-1 task-1'}] INFO  AccessLog - [${type}] - ${o.app ?? 'k8s-api'} - ${o.url ?? `${HOST}/api/v1/pods`} - ${dn} - k8s-users [${ip}] - [${o.session ?? SESSION}]`;
+}
+export const az = (ts: number, dn: string, ip: string, o?: LineOpts) => access(ts, 'AzSuccess', dn, ip, o);
+export const au = (ts: number, dn: string, ip: string, o?: LineOpts) => access(ts, 'AuSuccess', dn, ip, o);
+export const azFail = (ts: number, dn: string, ip: string, o?: LineOpts) => access(ts, 'AzFail', dn, ip, o);
+export const auFail = (ts: number, ip: string, o?: LineOpts) => access(ts, 'AuFail', NONE, ip, o);
+export function expired(ts: number, dn: string, ip: string, o: LineOpts = {}): string {
+  return `[${stamp(ts)}][${o.thread ?? 'XNIO-1 task-2'}] INFO  OpenIDConnectIdP - [ExpiredRefreshTokenUsed] - ${TOKEN_URL} - ${dn} - Expired token used within grace period [${ip}] - [${o.session ?? SESSION}]`;
+}
+export function idpWarn(ts: number, thread: string, msg = 'Session does not exist from refresh_token'): string {
+  return `[${stamp(ts)}][${thread}] WARN  OpenIDConnectIdP - ${msg}`;
+}
+
+/** `n` successes of `dn` from `ip`, `every` ms apart, starting at `from`: a learnt user. */
+export function history(dn: string, ip: string, n = 12, every = 10 * MIN, from = T0): string[] {
+  return Array.from({ length: n }, (_, i) => az(from + i * every, dn, ip));
+}
+
+/** A scratch directory removed by `done()`. */
+export function scratch(): { dir: string; path(name: string): string; done(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'ouwatch-test-'));
+  return { dir, path: (name) => join(dir, name), done: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A rules directory holding copies of the shipped rules `ids` (all nine by default), with
+ * field overrides per rule: `{ 'auth-failure-burst': { params: { threshold: 3 } } }`. Written
+ * with the YAML library, as a person would edit the files.
+ */
+export function rulesDir(dir: string, ids?: string[], overrides: Record<string, Record<string, unknown>> = {}): string {
+  const out = join(dir, 'rules');
+  mkdirSync(out, { recursive: true });
+  const all = ['refresh-token-replay', 'refresh-token-grace-burst', 'stale-refresh-token', 'new-source-ip', 'new-country', 'impossible-travel', 'auth-failure-burst', 'authz-failure-burst', 'ip-not-allowed'];
+  for (const id of ids ?? all) {
+    const src = join(BUNDLED_RULES_DIR, `${id}.yaml`);
+    const dst = join(out, `${id}.yaml`);
+    const change = overrides[id];
+    if (change === undefined) {
+      copyFileSync(src, dst);
+      continue;
+    }
+    const doc = parseDocument(readFileSync(src, 'utf8'));
+    for (const [key, value] of Object.entries(change)) {
+      if (key === 'params' && typeof value === 'object' && value !== null) {
+        for (const [p, v] of Object.entries(value)) doc.setIn(['params', p], v);
+      } else doc.set(key, value);
+    }
+    writeFileSync(dst, doc.toString());
+  }
+  return out;
+}
+
+export interface Detected {
+  alerts: StoredAlert[];
+  report: ReplayReport;
+  warning: string | null;
+}
+
+/**
+ * Replays `files` (or lines, written to one file) through the real pipeline into `db` with
+ * the rules in `rules`, and returns every stored alert, oldest first.
+ */
+export async function detect(dbPath: string, rules: string, input: string[] | { files: string[] }, logPath = dbPath + '.log'): Promise<Detected> {
+  let files: string[];
+  if (Array.isArray(input)) {
+    writeFileSync(logPath, input.join('\n') + '\n');
+    files = [logPath];
+  } else files = input.files;
+  const config = loadConfig();
+  config.store.path = dbPath;
+  config.detect.rulesDir = rules;
+  const rt: Runtime = assemble(config);
+  try {
+    const report = await replay(files, rt.pipeline, { fromStart: false });
+    return { alerts: allAlerts(rt), report, warning: rt.detection.visibility.warning() };
+  } finally {
+    rt.close();
+  }
+}
+
+export function allAlerts(rt: Runtime): StoredAlert[] {
+  return new AlertStore(rt.db).list().sort((a, b) => a.time.localeCompare(b.time) || a.rule.localeCompare(b.rule) || a.id.localeCompare(b.id));
+}
+
+/** `rule dn ip` of each alert, for compact assertions. */
+export function keys(alerts: StoredAlert[]): string[] {
+  return alerts.map((a) => `${a.rule} ${a.dn ?? '-'} ${a.ip ?? '-'}`);
+}

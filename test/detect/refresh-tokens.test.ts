@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { after, test } from 'node:test';
+import { H, MIN, MM, NONE, RU, SE, SE2, SEC, T0, TOKEN_URL, az, azFail, detect, expired, history, idpWarn, keys, rulesDir, scratch } from './helpers.js';
+
+const s = scratch();
+after(() => s.done());
+let n = 0;
+const run = (rule: string, lines: string[]) => detect(s.path(`t${n++}.db`), rulesDir(s.path(`r${n}`), [rule]), lines);
+
+// mmosley has worked from the office for two hours when the token is used.
+const office = history(MM, SE, 12, 10 * MIN);
+const AT = T0 + 2 * H;
+/** OpenUnison logs the AzSuccess of the refresh, then ExpiredRefreshTokenUsed, for the same request. */
+const refresh = (t: number, ip: string) => [az(t, MM, ip, { url: TOKEN_URL, app: 'k8sIdp' }), expired(t + 2, MM, ip)];
+
+test('refresh-token-replay: a refresh from an address never seen for the user fires, critical and response-eligible', async () => {
+  const { alerts } = await run('refresh-token-replay', [...office, ...refresh(AT, RU)]);
+  assert.deepEqual(keys(alerts), [`refresh-token-replay ${MM} ${RU}`]);
+  const a = alerts[0];
+  assert.equal(a.severity, 'critical');
+  assert.equal(a.respond, true);
+  assert.equal(a.country, 'RU');
+  assert.match(a.reason, /from 5\.255\.255\.5 \(RU\), an address whose first success for this user was only 2 ms earlier \(known before .*: 89\.160\.20\.112\)/);
+  assert.deepEqual(a.evidence, [{ source: a.evidence[0].source, line: expired(AT + 2, MM, RU) }]);
+});
+
+test('refresh-token-replay: the AzSuccess of the same request does not make the address known; a success 60 s before does', async () => {
+  // First success from SE2 exactly 60 s before the expired token: known.
+  const known = await run('refresh-token-replay', [...office, az(AT + 2 - 60 * SEC, MM, SE2), expired(AT + 2, MM, SE2)]);
+  assert.deepEqual(known.alerts, []);
+  // 59.999 s before: not yet known.
+  const fresh = await run('refresh-token-replay', [...office, az(AT + 3 - 60 * SEC, MM, SE2), expired(AT + 2, MM, SE2)]);
+  assert.deepEqual(keys(fresh.alerts), [`refresh-token-replay ${MM} ${SE2}`]);
+});
+
+test('refresh-token-replay: refreshes from the usual address, and a user with no earlier history, stay quiet', async () => {
+  const { alerts } = await run('refresh-token-replay', [...office, ...refresh(AT, SE), ...refresh(AT, RU).map((l) => l.replace(/uid=mmosley,ou=shadow/g, 'uid=newcomer,ou=users'))]);
+  assert.deepEqual(alerts, []);
+});
+
+test('stale-refresh-token: the WARN then an AzFail at /token on the same thread within 5 s fires', async () => {
+  const lines = [idpWarn(AT, 'XNIO-1 task-7'), azFail(AT + 5 * SEC, NONE, RU, { thread: 'XNIO-1 task-7', url: TOKEN_URL, session: 'null' })];
+  const { alerts } = await run('stale-refresh-token', lines);
+  assert.deepEqual(keys(alerts), [`stale-refresh-token - ${RU}`]);
+  assert.equal(alerts[0].dn, null);
+  assert.deepEqual(alerts[0].evidence.map((e) => e.line), lines);
+  assert.match(alerts[0].reason, /logged 'Session does not exist from refresh_token' and 5 s later the refresh at .*\/token failed \(AzFail\) on thread 'XNIO-1 task-7'/);
+});
+
+test('stale-refresh-token: a user DN on the AzFail makes a per-user alert', async () => {
+  const { alerts } = await run('stale-refresh-token', [idpWarn(AT, 'XNIO-1 task-7'), azFail(AT + 3, MM, SE, { thread: 'XNIO-1 task-7', url: TOKEN_URL })]);
+  assert.deepEqual(keys(alerts), [`stale-refresh-token ${MM} ${SE}`]);
+});
+
+test('stale-refresh-token: 5.001 s later, another thread, another URL or another WARN stay quiet', async () => {
+  const { alerts } = await run('stale-refresh-token', [
+    idpWarn(AT, 'XNIO-1 task-1'),
+    azFail(AT + 5 * SEC + 1, NONE, RU, { thread: 'XNIO-1 task-1', url: TOKEN_URL }),
+    idpWarn(AT + MIN, 'XNIO-1 task-2'),
+    azFail(AT + MIN + 10, NONE, RU, { thread: 'XNIO-1 task-3', url: TOKEN_URL }),
+    idpWarn(AT + 2 * MIN, 'XNIO-1 task-4'),
+    azFail(AT + 2 * MIN + 10, NONE, RU, { thread: 'XNIO-1 task-4', url: 'https://k8sou.example.com/api/v1/secrets' }),
+    idpWarn(AT + 3 * MIN, 'XNIO-1 task-5', 'Invalid client_secret'),
+    azFail(AT + 3 * MIN + 10, NONE, RU, { thread: 'XNIO-1 task-5', url: TOKEN_URL }),
+  ]);
+  assert.deepEqual(alerts, []);
+});
+
+test('stale-refresh-token: threads are paired within one replica only', async () => {
+  // The same thread name in two replicas' logs: the WARN of one does not pair with the other's AzFail.
+  const a = s.path('replica-0.log');
+  const b = s.path('replica-1.log');
+  writeFileSync(a, idpWarn(AT, 'XNIO-1 task-9') + '\n');
+  writeFileSync(b, azFail(AT + 10, NONE, RU, { thread: 'XNIO-1 task-9', url: TOKEN_URL }) + '\n');
+  const { alerts } = await detect(s.path('replicas.db'), rulesDir(s.path('rr'), ['stale-refresh-token']), { files: [a, b] });
+  assert.deepEqual(alerts, []);
+});

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { after, test } from 'node:test';
+import { assemble } from '../../src/assemble.js';
+import { loadConfig } from '../../src/config.js';
+import { replay } from '../../src/sources/replay.js';
+import { AlertStore } from '../../src/store/alerts.js';
+import { openDatabase } from '../../src/store/database.js';
+import { ALICE, H, MIN, RU, T0, az, allAlerts, detect, keys, rulesDir, scratch } from './helpers.js';
+
+const s = scratch();
+after(() => s.done());
+let n = 0;
+// ip-not-allowed with an allowlist: every success from RU is a finding, which makes repeats easy to count.
+const strict = (extra: Record<string, unknown> = {}) =>
+  rulesDir(s.path(`r${n++}`), ['ip-not-allowed'], { 'ip-not-allowed': { params: { allow: ['89.160.20.0/24'] }, ...extra } });
+const fromRu = (...ts: number[]) => ts.map((t) => az(t, ALICE, RU));
+
+test('a repeat of (rule, DN, address) within 24 h is counted on the open alert, with its time and evidence', async () => {
+  const { alerts } = await detect(s.path('s1.db'), strict(), fromRu(T0, T0 + H, T0 + 2 * H));
+  assert.equal(alerts.length, 1);
+  const a = alerts[0];
+  assert.equal(a.count, 3);
+  assert.equal(a.time, new Date(T0).toISOString());
+  assert.equal(a.lastTime, new Date(T0 + 2 * H).toISOString());
+  assert.deepEqual(a.evidence.map((e) => e.line), fromRu(T0, T0 + H, T0 + 2 * H));
+});
+
+test('24 h after the alert was raised, the same (rule, DN, address) raises a new alert', async () => {
+  const { alerts } = await detect(s.path('s2.db'), strict(), fromRu(T0, T0 + 24 * H - 1, T0 + 24 * H));
+  assert.deepEqual(alerts.map((a) => [a.time, a.count]), [
+    [new Date(T0).toISOString(), 2],
+    [new Date(T0 + 24 * H).toISOString(), 1],
+  ]);
+  assert.notEqual(alerts[0].id, alerts[1].id);
+});
+
+test('the suppression window comes from the rule file', async () => {
+  const { alerts } = await detect(s.path('s3.db'), strict({ suppress: '30m' }), fromRu(T0, T0 + 29 * MIN, T0 + 30 * MIN));
+  assert.deepEqual(alerts.map((a) => a.count), [2, 1]);
+});
+
+test('evidence is capped (10 lines by default) while the count goes on', async () => {
+  const times = Array.from({ length: 30 }, (_, i) => T0 + i * MIN);
+  const { alerts } = await detect(s.path('s4.db'), strict(), fromRu(...times));
+  assert.equal(alerts[0].count, 30);
+  assert.equal(alerts[0].evidence.length, 10);
+});
+
+test('repeats go on an acknowledged alert; after it is closed, a repeat raises a new alert (across runs)', async () => {
+  const db = s.path('s5.db');
+  const rules = strict();
+  const log = s.path('s5.log');
+  writeFileSync(log, fromRu(T0).join('\n') + '\n');
+  const first = await detect(db, rules, { files: [log] });
+  const store = () => {
+    const d = openDatabase(db);
+    return { s: new AlertStore(d), close: () => d.close() };
+  };
+  let st = store();
+  st.s.setStatus(first.alerts[0].id, 'acknowledged', 'alice', 'looking');
+  st.close();
+  appendFileSync(log, fromRu(T0 + H).join('\n') + '\n');
+  const second = await detect(db, rules, { files: [log] });
+  assert.deepEqual(second.alerts.map((a) => [a.status, a.count]), [['acknowledged', 2]]);
+  st = store();
+  st.s.setStatus(first.alerts[0].id, 'closed', 'alice', 'a pentest');
+  st.close();
+  appendFileSync(log, fromRu(T0 + 2 * H).join('\n') + '\n');
+  const third = await detect(db, rules, { files: [log] });
+  assert.deepEqual(third.alerts.map((a) => [a.status, a.count, a.time]), [
+    ['closed', 2, new Date(T0).toISOString()],
+    ['open', 1, new Date(T0 + 2 * H).toISOString()],
+  ]);
+});
+
+test('an alert closed while a run is counting repeats on it: the next repeats become a new alert', async () => {
+  const config = loadConfig();
+  config.store.path = s.path('s6.db');
+  config.detect.rulesDir = strict();
+  const rt = assemble(config);
+  try {
+    const log = s.path('s6.log');
+    writeFileSync(log, fromRu(T0).join('\n') + '\n');
+    await replay([log], rt.pipeline);
+    const [raised] = allAlerts(rt);
+    // An analyst closes it from another process while this one keeps running.
+    const other = openDatabase(config.store.path);
+    new AlertStore(other).setStatus(raised.id, 'closed', 'bob', null);
+    other.close();
+    appendFileSync(log, fromRu(T0 + H, T0 + 2 * H).join('\n') + '\n');
+    const committed: string[] = [];
+    await replay([log], rt.pipeline, { onCommit: (r) => committed.push(...r.raised.map((a) => a.id)) });
+    const all = allAlerts(rt);
+    assert.deepEqual(all.map((a) => [a.status, a.count, a.time, a.lastTime]), [
+      ['closed', 1, new Date(T0).toISOString(), new Date(T0).toISOString()],
+      ['open', 2, new Date(T0 + H).toISOString(), new Date(T0 + 2 * H).toISOString()],
+    ]);
+    assert.deepEqual(committed, [all[1].id]);
+  } finally {
+    rt.close();
+  }
+});
+
+test('DN exclude patterns and address exceptions keep events away from a rule', async () => {
+  const rules = rulesDir(s.path('rx'), ['ip-not-allowed'], {
+    'ip-not-allowed': { params: { allow: ['89.160.20.0/24'] }, dns: { include: [], exclude: ['uid=alice,*'] }, ipExceptions: ['216.160.83.0/24'] },
+  });
+  const { alerts } = await detect(s.path('s7.db'), rules, [az(T0, ALICE, RU), az(T0, 'uid=bob,o=X', '216.160.83.56'), az(T0 + 1, 'uid=bob,o=X', RU)]);
+  assert.deepEqual(keys(alerts), [`ip-not-allowed uid=bob,o=X ${RU}`]);
+});
+
+test('reading the same lines again (--from-start) after their alert was closed raises nothing twice', async () => {
+  const config = loadConfig();
+  config.store.path = s.path('s8.db');
+  config.detect.rulesDir = strict();
+  const rt = assemble(config);
+  try {
+    const log = s.path('s8.log');
+    writeFileSync(log, fromRu(T0).join('\n') + '\n');
+    await replay([log], rt.pipeline);
+    const [raised] = allAlerts(rt);
+    new AlertStore(rt.db).setStatus(raised.id, 'closed', 'bob', null);
+    const again: string[] = [];
+    await replay([log], rt.pipeline, { fromStart: true, onCommit: (r) => again.push(...r.raised.map((a) => a.id)) });
+    assert.deepEqual(again, []);
+    assert.deepEqual(allAlerts(rt).map((a) => [a.id, a.status]), [[raised.id, 'closed']]);
+  } finally {
+    rt.close();
+  }
+});
