@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
+import { registerActions } from './actions.js';
 import { EXIT_USAGE, isUsageError } from './common.js';
+import { registerEndSession } from './endsession.js';
 import { registerParse } from './parse.js';
 import { registerReplay } from './replay.js';
 import { registerUser } from './user.js';
@@ -15,6 +17,8 @@ program
 registerReplay(program);
 registerParse(program);
 registerUser(program);
+registerEndSession(program);
+registerActions(program);
 
 try {
   await program.parseAsync(process.argv);

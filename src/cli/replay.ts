@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { assemble } from '../assemble.js';
 import { loadConfig } from '../config.js';
+import { describeDrain } from '../outbox/worker.js';
 import { replay } from '../sources/replay.js';
 import { UsageError, checkTimeZone } from './common.js';
 import { formatSummary } from './summary.js';
@@ -36,10 +37,14 @@ export function registerReplay(program: Command): void {
       checkTimeZone(config.parse.timeZone);
       const runtime = assemble(config);
       try {
+        await runtime.delivery.verify();
         const report = await replay(files, runtime.pipeline, { fromStart: flags.fromStart, maxLineBytes: config.parse.maxLineBytes });
         if (!flags.quiet) process.stderr.write(formatSummary(runtime.pipeline.stats, report) + '\n');
+        const drained = await runtime.delivery.worker.drain(config.outbox.replayDrainSeconds * 1000);
+        const note = describeDrain(drained);
+        if (note && (!flags.quiet || Object.keys(drained.pending).length > 0 || drained.failed > 0)) process.stderr.write(note + '\n');
       } finally {
-        runtime.close();
+        await runtime.close();
       }
     });
 }
