@@ -79,7 +79,6 @@ const rfc1123Label = z
   .string()
   .max(63)
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a Kubernetes namespace (RFC 1123 label: lowercase letters, digits, -)');
-// eslint-disable-next-line no-control-regex
 const noControl = (what: string) => z.string().min(1).regex(/^[^\u0000-\u001f\u007f]+$/, `expected ${what} without control characters`);
 /** The name of an environment variable that holds a secret; it must be set when the config loads. */
 const envName = z

@@ -42,7 +42,6 @@ export class TargetError extends Error {}
 export function checkTarget(t: Pick<EndSessionTarget, 'name' | 'namespace' | 'context'>): void {
   if (!isRfc1123Label(t.namespace)) throw new TargetError(`namespace ${JSON.stringify(t.namespace)} is not a valid Kubernetes namespace (RFC 1123 label)`);
   if (!isRfc1123Label(t.name)) throw new TargetError(`object name ${JSON.stringify(t.name)} is not a valid RFC 1123 name`);
-  // eslint-disable-next-line no-control-regex
   if (t.context !== null && (t.context === '' || /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/.test(t.context))) {
     throw new TargetError(`context ${JSON.stringify(t.context)} is empty or contains control characters`);
   }
@@ -105,6 +104,5 @@ export function endSessionYaml(t: EndSessionTarget, opts: { comments?: boolean }
  * can only occur inside double-quoted scalars, where `\uXXXX` is their YAML escape.
  */
 function escapeYamlBreaks(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 }

@@ -46,6 +46,9 @@ export interface ResponderOptions {
 
 export const BREAKER_RULE = 'response-budget-exceeded';
 
+/** Held actions logged one by one per guard before the log only samples them. */
+const HELD_LOGGED = 20;
+
 export class Responder {
   readonly counters = {
     /** Alerts whose rule asked for a response. */
@@ -107,8 +110,12 @@ export class Responder {
     };
     if (!verdict.ok) {
       const action = this.o.actions.insert({ ...base, status: 'held', guard: verdict.guard, reason: verdict.reason }, now);
-      this.counters.held[verdict.guard]++;
-      this.o.log.warn(`response to alert ${alert.id} (${alert.rule}) held back by the ${verdict.guard} guard: ${verdict.reason}`, { action: action.id, dn: alert.dn });
+      const times = ++this.counters.held[verdict.guard];
+      // a replay of an archive can hold thousands back (stale): every one is recorded, the log says it once in a while
+      if (times <= HELD_LOGGED || times % 1000 === 0) {
+        const more = times === HELD_LOGGED ? ` (further actions held by the ${verdict.guard} guard are recorded but logged only every 1000th: 'ouwatch actions list --status held')` : '';
+        this.o.log.warn(`response to alert ${alert.id} (${alert.rule}) held back by the ${verdict.guard} guard: ${verdict.reason}${more}`, { action: action.id, dn: alert.dn });
+      }
       this.setResponse(alert, { action: 'end-session', mode, name: target.name, status: `held:${verdict.guard}` });
       if (verdict.opensBreaker) this.openBreaker(alert, verdict.opensBreaker, raised, now);
       return false;

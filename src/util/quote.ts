@@ -5,6 +5,5 @@
  * `JSON.parse` gives the exact value back.
  */
 export function quote(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return JSON.stringify(s).replace(/[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 }

@@ -63,4 +63,13 @@ describe('respond and notify configuration', () => {
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, /respond\.mode/);
   });
+
+  test('apply mode without a Kubernetes configuration stops a replay before it reads anything (exit 2)', async () => {
+    const log = join(dir, 'one.log');
+    writeFileSync(log, '[2022-12-24 00:34:56,424][XNIO-1 task-1] INFO  AccessLog - [AzSuccess] - k8sIdp - https://k/token - uid=a,o=T - NONE [10.1.67.56] - [f9b20cfb111e9d922865823e502ddb0585c7b1bb2]\n');
+    const r = await ouwatch(['replay', log, '--db', join(dir, 'r.db'), '--config', file('respond: { mode: apply }')], { env: { KUBECONFIG: '', HOME: dir, KUBERNETES_SERVICE_HOST: '' } });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /no Kubernetes configuration: set KUBECONFIG, or run in a pod with a service account/);
+    assert.doesNotMatch(r.stderr, /replayed/);
+  });
 });

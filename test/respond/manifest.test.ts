@@ -49,7 +49,6 @@ describe('EndSession manifest', () => {
       const dnLine = yaml.split('\n').find((l) => l.startsWith('  dn: '));
       assert.ok(dnLine, yaml);
       assert.equal(parse(`x: ${dnLine.slice(6)}`).x, dn);
-      // eslint-disable-next-line no-control-regex
       assert.doesNotMatch(yaml, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/);
       for (const l of yaml.split('\n').filter((x) => x.startsWith('#'))) assert.ok(!l.includes(dn.slice(0, 8)), `comment ${l} quotes the DN`);
     });
