@@ -60,6 +60,7 @@ export function buildDelivery(db: Db, config: Config, o: DeliveryOptions): Deliv
       actions,
       alertResponses,
       log: o.log,
+      mode: r.mode,
     }),
     new WebhookDeliverer(config.notify.webhooks, now),
   ];

@@ -1,4 +1,4 @@
-import type { ActionStatus } from '../domain.js';
+import type { ActionStatus, ResponseMode } from '../domain.js';
 import type { DeliveryResult, Deliverer } from '../outbox/worker.js';
 import type { ActionStore } from '../store/actions.js';
 import type { AlertResponseWriter } from '../store/alert-responses.js';
@@ -16,16 +16,25 @@ export class EndSessionDeliverer implements Deliverer {
   readonly batch = false;
 
   constructor(
-    private readonly deps: EndSessionDeps & { actions: ActionStore; alertResponses: AlertResponseWriter; log: Log },
+    private readonly deps: EndSessionDeps & {
+      actions: ActionStore;
+      alertResponses: AlertResponseWriter;
+      log: Log;
+      /** The configured mode now: an operator who turns responses down also stops what is queued. */
+      mode: ResponseMode;
+    },
   ) {}
 
   async deliver(_target: string, [item]: OutboxItem[]): Promise<DeliveryResult> {
     const p = item.payload as EndSessionPayload;
+    const now = this.deps.mode;
+    if (now === 'off' || (p.mode === 'apply' && now !== 'apply') || (p.mode === 'manifest' && now !== 'manifest')) {
+      return { ok: false, retryable: false, error: `not carried out: respond.mode is now ${now} (it was ${p.mode} when the action was queued)` };
+    }
     const action = item.actionId === null ? null : this.deps.actions.get(item.actionId);
     const out = await carryOut(p.mode, p.target, action?.steps ?? [], this.deps);
-    const now = this.deps.now();
     const status: ActionStatus = out.status === 'retry' ? 'retrying' : out.status;
-    if (item.actionId !== null) this.deps.actions.update(item.actionId, { status, steps: out.steps, error: out.error, attempts: item.attempts }, now);
+    if (item.actionId !== null) this.deps.actions.update(item.actionId, { status, steps: out.steps, error: out.error, attempts: item.attempts }, this.deps.now());
     if (out.status !== 'retry') this.respond(item, p, status);
     const who = `alert ${item.alertId ?? '-'} (action ${item.actionId ?? '-'})`;
     if (out.status === 'done') this.deps.log.info(`${who}: ${out.summary}`, { dn: p.target.dn });

@@ -183,7 +183,7 @@ export class Responder {
       ip: null,
       country: null,
       reason:
-        `Automatic responses stopped: ${b.count} EndSession actions in the last hour reached the budget of ${b.budget}; ` +
+        `Automatic responses stopped: ${b.count} EndSession actions${this.mode === 'apply' ? '' : ` (${this.mode}: nothing was called)`} in the last hour reached the budget of ${b.budget}; ` +
         `the response to alert ${trigger.id} and every later one are held until a person reviews them and runs 'ouwatch actions reset-breaker'.`,
       evidence: [{ source: `ouwatch:actions/${action.id}`, line: `breaker-open after ${b.count} actions within 1 h (budget ${b.budget}), triggered by alert ${trigger.id} (${trigger.rule})` }],
       status: 'open',

@@ -135,6 +135,19 @@ describe('apply', () => {
     await h.close();
   });
 
+  test('turning the mode down stops what is already queued: nothing is called, the action says why', async () => {
+    const first = harness(dir, apply(), { dbName: 'downgrade.db' });
+    first.raise(makeAlert());
+    await first.close(); // queued, not carried out yet
+    const second = harness(dir, { respond: { mode: 'dry-run' } }, { dbName: 'downgrade.db' });
+    const r = await second.delivery.worker.drain(5_000);
+    assert.equal(r.failed, 1);
+    const [action] = second.delivery.actions.list();
+    assert.equal(action.status, 'failed');
+    assert.equal(action.error, 'not carried out: respond.mode is now dry-run (it was apply when the action was queued)');
+    assert.equal(api.requests.length, 0);
+  });
+
   test('routes send the action to the cluster whose logs showed the session', async () => {
     const h = harness(dir, apply({ routes: [{ source: 'logs/satellite/**', context: 'satellite' }] }), { dbName: db() });
     h.raise(makeAlert({ evidence: [{ source: 'logs/satellite/openunison-0.log:7', line: 'x' }] }), makeAlert({ dn: 'uid=b,o=Tremolo' }));
