@@ -45,11 +45,21 @@ export async function writeCorpus(path: string, opts: CorpusOptions): Promise<{ 
   // Public addresses from a few countries' ranges (IPv4 and IPv6), plus office NAT behind the ingress.
   const publicPrefixes = ['81.2.69.', '89.160.20.', '175.16.199.', '216.160.83.', '2.125.160.', '67.43.156.', '202.196.224.', '84.17.47.', '185.220.101.'];
   const v6Prefixes = ['2a02:26f0:fe::', '2001:4860:4860::', '2a03:2880:f10c::'];
-  const address = () => {
-    const r = rand();
-    if (r < 0.08) return pick(v6Prefixes) + (1 + Math.floor(rand() * 0xfff)).toString(16);
-    if (r < 0.15) return `10.${Math.floor(rand() * 4)}.${Math.floor(rand() * 250)}.${1 + Math.floor(rand() * 250)}`;
-    return pick(publicPrefixes) + (1 + Math.floor(rand() * 250));
+  // A user works from one region (home IPv4 and IPv6 ranges, or the office network), as real
+  // users do; one in fifty also has an address abroad (travel), so the location rules fire on
+  // some users rather than on everyone.
+  const addressesOfUser = (): string[] => {
+    const v4 = pick(publicPrefixes);
+    const v6 = pick(v6Prefixes);
+    const one = () => {
+      const r = rand();
+      if (r < 0.08) return v6 + (1 + Math.floor(rand() * 0xfff)).toString(16);
+      if (r < 0.15) return `10.${Math.floor(rand() * 4)}.${Math.floor(rand() * 250)}.${1 + Math.floor(rand() * 250)}`;
+      return v4 + (1 + Math.floor(rand() * 250));
+    };
+    const ips = Array.from({ length: 1 + Math.floor(rand() * 3) }, one);
+    if (rand() < 0.02) ips.push(pick(publicPrefixes) + (1 + Math.floor(rand() * 250)));
+    return ips;
   };
   // DNs as OpenUnison logs them: mostly plain, some with escaped commas, ` - `, or non-ASCII.
   const dnOf = (i: number) => {
@@ -60,7 +70,7 @@ export async function writeCorpus(path: string, opts: CorpusOptions): Promise<{ 
   };
   const users = Array.from({ length: nUsers }, (_, i) => ({
     dn: dnOf(i),
-    ips: Array.from({ length: 1 + Math.floor(rand() * 3) }, address),
+    ips: addressesOfUser(),
     session: 'f' + hex(40),
   }));
   const serviceAccounts = ['openunison-orchestra', 'argocd-application-controller', 'prometheus'].map(
@@ -104,7 +114,7 @@ export async function writeCorpus(path: string, opts: CorpusOptions): Promise<{ 
     } else if (r < 0.645) {
       emit(`${head}INFO  AccessLog - [AuSuccess] - k8sIdp - https://k8sou.example.com/auth/idp/k8sIdp/auth - ${u.dn} - 20 / oauth2k8s [${ip}] - [${u.session}]`);
     } else if (r < 0.665) {
-      emit(`${head}INFO  AccessLog - [AuFail] - k8sIdp - https://k8sou.example.com/auth/SAML2Auth - cn=none - enterprise_idp [${address()}] - [f${hex(40)}]`);
+      emit(`${head}INFO  AccessLog - [AuFail] - k8sIdp - https://k8sou.example.com/auth/SAML2Auth - cn=none - enterprise_idp [${rand() < 0.8 ? ip : pick(publicPrefixes) + (1 + Math.floor(rand() * 250))}] - [f${hex(40)}]`);
     } else if (r < 0.685) {
       emit(`${head}INFO  AccessLog - [AzFail] - k8s-api - https://k8sou.example.com/api/v1/secrets - ${u.dn} - NONE [${ip}] - [${u.session}]`);
     } else if (r < 0.695) {

@@ -2,8 +2,11 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from './config.js';
 import { DetectionEngine } from './detect/engine.js';
 import { loadRules, type Rule } from './detect/rules.js';
+import { buildDelivery, type Delivery, type DeliveryOptions } from './outbox/setup.js';
 import { Pipeline, type CommitHook } from './pipeline.js';
+import { AlertStore } from './store/alerts.js';
 import { openDatabase, type Db } from './store/database.js';
+import { stderrLog } from './util/log.js';
 
 /** The rules shipped with ouwatch (used when neither --rules nor the config names a directory). */
 export const BUNDLED_RULES_DIR = fileURLToPath(new URL('../rules', import.meta.url));
@@ -20,7 +23,10 @@ export interface Runtime {
    * commit if events are pending). A bad file throws ConfigError and keeps the old rules.
    */
   reloadRules(): Rule[];
-  close(): void;
+  /** Response (EndSession), notifications and the outbox worker that delivers both. */
+  delivery: Delivery;
+  /** Stops the outbox worker, then closes the db. */
+  close(): Promise<void>;
 }
 
 /** The rules directory a configuration names, or the bundled one. */
@@ -33,13 +39,18 @@ export function rulesDirOf(config: Config): string {
  * (and tests) get the same pipeline. Stages that need start-up validation (rules, response,
  * notification settings) fail here, before any input is read.
  */
-export function assemble(config: Config): Runtime {
+export function assemble(config: Config, opts: Partial<DeliveryOptions> = {}): Runtime {
   // Rules are validated before the database is touched: a bad rule file changes nothing.
   const rules = loadRules(rulesDirOf(config));
   const db = openDatabase(config.store.path);
   try {
     const detection = new DetectionEngine(db, rules, { maxEvidence: config.detect.maxEvidence });
-    const hooks: CommitHook[] = [];
+    const alerts = new AlertStore(db);
+    // The breaker's own alert goes into the alerts table like any other (inside the commit).
+    const storeAlert = opts.storeAlert ?? ((a) => (alerts.insert(a, Date.now()), a));
+    const delivery = buildDelivery(db, config, { log: opts.log ?? stderrLog(), now: opts.now, storeAlert, random: opts.random });
+    // Order matters: detection.persist() stores the alerts, then respond sets their response, then notify.
+    const hooks: CommitHook[] = [...delivery.hooks];
     const pipeline = new Pipeline({ db, timeZone: config.parse.timeZone, detection, onCommit: hooks });
     return {
       config,
@@ -51,7 +62,11 @@ export function assemble(config: Config): Runtime {
         detection.replaceRules(next);
         return next;
       },
-      close: () => db.close(),
+      delivery,
+      close: async () => {
+        await delivery.close();
+        db.close();
+      },
     };
   } catch (err) {
     db.close();

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { parseListen } from './server/listen.js';
+import { RESPONSE_MODES, SEVERITIES } from './domain.js';
 
 /**
  * The configuration file (YAML), validated with zod. Every section has defaults, so an empty
@@ -140,6 +141,141 @@ const serverSection = z
   .strict()
   .prefault({});
 
+const severity = z.enum(SEVERITIES);
+const rfc1123Label = z
+  .string()
+  .max(63)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a Kubernetes namespace (RFC 1123 label: lowercase letters, digits, -)');
+const noControl = (what: string) => z.string().min(1).regex(/^[^\u0000-\u001f\u007f]+$/, `expected ${what} without control characters`);
+/** The name of an environment variable that holds a secret; it must be set when the config loads. */
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')
+  .refine((n) => (process.env[n] ?? '') !== '', { error: (i) => `environment variable ${String(i.input)} is not set (or empty)` });
+
+const respondSection = z
+  .object({
+    mode: z.enum(RESPONSE_MODES).default('dry-run').describe('off | dry-run (record and print, call nothing) | manifest (write YAML to manifestDir) | apply'),
+    manifestDir: z.string().min(1).optional().describe('manifest mode: directory (a GitOps working copy) for EndSession YAML'),
+    namespace: rfc1123Label.default('openunison').describe("OpenUnison's namespace"),
+    context: noControl('a kubeconfig context').optional().describe('kubeconfig context (default: the current one)'),
+    kubeconfig: z.string().min(1).optional().describe('kubeconfig file (default: KUBECONFIG, then in-cluster, then ~/.kube/config)'),
+    routes: z
+      .array(
+        z
+          .object({
+            source: z.string().min(1).describe('glob on the path of the alert evidence (file or stream name)'),
+            context: noControl('a kubeconfig context').optional(),
+            namespace: rfc1123Label.optional(),
+          })
+          .strict(),
+      )
+      .default([])
+      .describe('multi-cluster: send the action to the cluster whose logs showed the session; first match wins'),
+    requestTimeoutMs: z.number().int().min(100).default(10_000).describe('per Kubernetes API call'),
+    expireMinutes: z.number().positive().default(60).describe('an action not carried out by then fails (visibly)'),
+    guards: z
+      .object({
+        requireRuleOptIn: z.boolean().default(true).describe('only alerts of rules whose YAML asks for a response'),
+        minSeverity: severity.default('high').describe('only alerts at or above this severity'),
+        neverEnd: z
+          .object({
+            dns: z.array(z.string().min(1)).default([]).describe('DNs never ended automatically (break-glass administrators); case-insensitive'),
+            patterns: z.array(z.string().min(1)).default([]).describe('DN globs (picomatch, * matches any text) never ended automatically'),
+          })
+          .strict()
+          .default({ dns: [], patterns: [] }),
+        cooldownMinutes: z.number().min(0).default(60).describe('at most one action per DN in this time (0 = off)'),
+        budgetPerHour: z.number().int().min(1).nullable().default(10).describe('automatic actions per hour; past it the breaker opens (null = off)'),
+        maxAlertAgeMinutes: z.number().positive().nullable().default(60).describe('never act on alerts whose log time is older (replays of archives); null = off'),
+      })
+      .strict()
+      .default({
+        requireRuleOptIn: true,
+        minSeverity: 'high',
+        neverEnd: { dns: [], patterns: [] },
+        cooldownMinutes: 60,
+        budgetPerHour: 10,
+        maxAlertAgeMinutes: 60,
+      }),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.mode === 'manifest' && !r.manifestDir) ctx.addIssue({ code: 'custom', path: ['manifestDir'], message: 'expected a directory when mode is manifest' });
+  });
+
+const emailSection = z
+  .object({
+    host: z.string().min(1).describe('SMTP server'),
+    port: z.number().int().min(1).max(65535).default(587),
+    security: z.enum(['starttls', 'tls', 'none']).default('starttls').describe('starttls (required), tls (implicit, port 465), none (STARTTLS only if offered)'),
+    user: z.string().min(1).optional(),
+    password: z.string().min(1).optional().describe('prefer passwordEnv'),
+    passwordEnv: envName.optional().describe('environment variable holding the SMTP password'),
+    rejectUnauthorized: z.boolean().default(true).describe("verify the server's certificate"),
+    from: noControl('an address').regex(/@/, 'expected an email address'),
+    to: z.array(noControl('an address').regex(/@/, 'expected an email address')).min(1),
+    minSeverity: severity.default('high'),
+    windowSeconds: z.number().min(1).default(60).describe('one digest per window'),
+    subjectPrefix: noControl('a subject prefix').default('[ouwatch]'),
+    timeoutMs: z.number().int().min(100).default(30_000),
+  })
+  .strict()
+  .superRefine((e, ctx) => {
+    if (e.user && !e.password && !e.passwordEnv) ctx.addIssue({ code: 'custom', path: ['passwordEnv'], message: 'expected password or passwordEnv when user is set' });
+    if (!e.user && (e.password || e.passwordEnv)) ctx.addIssue({ code: 'custom', path: ['user'], message: 'expected user when a password is set' });
+  });
+
+const webhookSection = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected letters, digits, _ . -').optional().describe('shown in logs and the outbox (default webhook-N)'),
+    url: z.url({ protocol: /^https?$/ }),
+    secret: z.string().min(16).optional().describe('HMAC-SHA256 key (prefer secretEnv)'),
+    secretEnv: envName.optional().describe('environment variable holding the HMAC-SHA256 key'),
+    format: z.enum(['json', 'slack']).default('json').describe('json: the alert; slack: a Slack-compatible {text} body'),
+    minSeverity: severity.default('medium'),
+    timeoutMs: z.number().int().min(100).default(5_000),
+  })
+  .strict()
+  .superRefine((w, ctx) => {
+    if (w.format === 'json' && !w.secret && !w.secretEnv) ctx.addIssue({ code: 'custom', path: ['secretEnv'], message: 'expected secret or secretEnv: json webhooks are signed' });
+  });
+
+const notifySection = z
+  .object({
+    email: emailSection.optional().describe('off unless set'),
+    webhooks: z
+      .array(webhookSection)
+      .default([])
+      .superRefine((ws, ctx) => {
+        const seen = new Set<string>();
+        ws.forEach((w, i) => {
+          const name = w.name ?? `webhook-${i + 1}`;
+          if (seen.has(name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `expected a unique name, '${name}' is used twice` });
+          seen.add(name);
+        });
+      }),
+    jsonl: z
+      .object({ path: z.string().min(1), minSeverity: severity.default('low') })
+      .strict()
+      .optional()
+      .describe('append each alert as one JSON line'),
+    expireMinutes: z.number().positive().default(24 * 60).describe('a notification not delivered by then fails (visibly)'),
+  })
+  .strict()
+  .default({ webhooks: [], expireMinutes: 24 * 60 });
+
+const outboxSection = z
+  .object({
+    baseDelayMs: z.number().int().min(1).default(1_000).describe('first retry delay; doubles each attempt, with jitter'),
+    maxDelayMs: z.number().int().min(1).default(5 * 60_000),
+    pollMs: z.number().int().min(10).default(1_000).describe('how often the worker looks for due items'),
+    replayDrainSeconds: z.number().min(0).default(15).describe('at the end of a replay, deliver what is due for at most this long'),
+    keepDeliveredDays: z.number().min(0).default(7),
+  })
+  .strict()
+  .default({ baseDelayMs: 1_000, maxDelayMs: 5 * 60_000, pollMs: 1_000, replayDrainSeconds: 15, keepDeliveredDays: 7 });
+
 export const configSchema = z
   .object({
     store: storeSection,
@@ -147,6 +283,9 @@ export const configSchema = z
     detect: detectSection,
     sources: sourcesSection,
     server: serverSection,
+    respond: respondSection.default(() => respondSection.parse({})),
+    notify: notifySection,
+    outbox: outboxSection,
   })
   .strict();
 

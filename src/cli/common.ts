@@ -3,6 +3,8 @@ import { LogClock } from '../parse/time.js';
 import { StoreOpenError } from '../store/database.js';
 import { InputError } from '../sources/replay-input.js';
 import { ConfigError } from '../config.js';
+import { KubeConfigError } from '../respond/kube-errors.js';
+import { TargetError } from '../respond/manifest.js';
 
 /** Exit codes: 0 ok (alerts or not), 1 unexpected failure, 2 unusable arguments, config or input. */
 export const EXIT_USAGE = 2;
@@ -11,7 +13,7 @@ export const EXIT_USAGE = 2;
 export class UsageError extends Error {}
 
 export function isUsageError(err: unknown): boolean {
-  return err instanceof UsageError || err instanceof InputError || err instanceof StoreOpenError || err instanceof ConfigError || err instanceof RangeError;
+  return err instanceof UsageError || err instanceof InputError || err instanceof StoreOpenError || err instanceof ConfigError || err instanceof RangeError || err instanceof KubeConfigError || err instanceof TargetError;
 }
 
 export const DEFAULT_DB = './ouwatch.db';

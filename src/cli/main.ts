@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
+import { registerActions } from './actions.js';
 import { EXIT_USAGE, isUsageError } from './common.js';
 import { registerAlerts } from './alerts.js';
 import { registerExplain } from './explain.js';
+import { registerEndSession } from './endsession.js';
 import { registerParse } from './parse.js';
 import { registerReplay } from './replay.js';
 import { registerRules } from './rules.js';
@@ -31,6 +33,8 @@ registerRun(program);
 registerAlerts(program);
 registerExplain(program);
 registerRules(program);
+registerEndSession(program);
+registerActions(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,8 +3,10 @@ import { assemble } from '../assemble.js';
 import { loadConfig } from '../config.js';
 import type { Severity, StoredAlert } from '../domain.js';
 import { toAlertJson } from '../domain.js';
+import { describeDrain } from '../outbox/worker.js';
 import type { CommitResult } from '../pipeline.js';
 import { replay } from '../sources/replay.js';
+import { errorsOnly, stderrLog } from '../util/log.js';
 import { alertCounts, alertTableHeader, alertTableRow, terminalWidth } from './alert-format.js';
 import { UsageError, checkTimeZone, colours } from './common.js';
 import { formatSummary } from './summary.js';
@@ -31,7 +33,7 @@ export function registerReplay(program: Command): void {
     .option('--from-start', 'ignore checkpoints and read every input from its first byte')
     .option('--rules <dir>', 'rules directory (default: the shipped rules)')
     .option('--config <file>', 'configuration file (YAML)')
-    .option('-q, --quiet', 'no summary on stderr')
+    .option('-q, --quiet', 'no summary and no warnings on stderr (errors still show)')
     .option('--commit-every <lines>', 'commit after this many lines (default 1000000)')
     .action(async (files: string[], flags: ReplayFlags) => {
       if (files.length === 0) throw new UsageError('replay needs at least one file (or - for stdin)');
@@ -45,9 +47,11 @@ export function registerReplay(program: Command): void {
         config.store.commitEvery = n;
       }
       checkTimeZone(config.parse.timeZone);
-      const runtime = assemble(config);
+      const log = flags.quiet ? errorsOnly(stderrLog()) : stderrLog();
+      const runtime = assemble(config, { log });
       const shown = new AlertPrinter(flags.json === true);
       try {
+        await runtime.delivery.verify();
         const report = await replay(files, runtime.pipeline, {
           fromStart: flags.fromStart,
           maxLineBytes: config.parse.maxLineBytes,
@@ -59,8 +63,11 @@ export function registerReplay(program: Command): void {
           const alerts = `${shown.counts(runtime.detection.repeats)}${shown.raised > 0 ? ` (ouwatch alerts list --db ${config.store.path})` : ''}`;
           process.stderr.write(formatSummary(runtime.pipeline.stats, report, { alerts, warnings }) + '\n');
         }
+        const drained = await runtime.delivery.worker.drain(config.outbox.replayDrainSeconds * 1000);
+        const note = describeDrain(drained);
+        if (note && (!flags.quiet || Object.keys(drained.pending).length > 0 || drained.failed > 0)) process.stderr.write(note + '\n');
       } finally {
-        runtime.close();
+        await runtime.close();
       }
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { assemble } from '../assemble.js';
+import { fromPino } from '../util/log.js';
 import { ConfigError, configSchema, describeIssues, kubernetesSourceSchema, loadConfig, nodeSourceSchema, type Config } from '../config.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createLogger } from '../daemon/logger.js';
@@ -117,11 +118,12 @@ function withFlags(fromFile: Config, f: RunFlags, configFile: string): Config {
 }
 
 async function runDaemon(config: Config, flags: RunFlags, configFile: string, log: Logger): Promise<void> {
-  const runtime = assemble(config);
+  const runtime = assemble(config, { log: fromPino(log) });
   const fatal = (err: unknown) => {
     log.fatal({ err: (err as Error)?.stack ?? String(err) }, 'cannot continue: exiting (a restart resumes from the last commit)');
+    // Not waiting for the outbox worker: what it has not delivered stays queued in the db.
     try {
-      runtime.close();
+      runtime.db.close();
     } catch {
       // already failing
     }
@@ -130,8 +132,9 @@ async function runDaemon(config: Config, flags: RunFlags, configFile: string, lo
   let daemon: Daemon;
   try {
     daemon = new Daemon({ runtime, listen: parseListen(config.server.listen)!, json: flags.json === true, log, configFile, onFatal: fatal });
+    await runtime.delivery.verify();
   } catch (err) {
-    runtime.close();
+    await runtime.close();
     throw err;
   }
   process.on('uncaughtException', fatal);

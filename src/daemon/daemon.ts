@@ -8,7 +8,7 @@ import { DaemonMetrics } from '../server/metrics.js';
 import type { LiveSource } from '../sources/live-source.js';
 import { formatAlerts } from './alert-output.js';
 import { LiveIngest, type ChunkMark, type CommitReport } from './ingest.js';
-import { backgroundWorkers } from './seams.js';
+import { deliveryWorker } from './delivery-worker.js';
 import { buildSources } from './sources.js';
 
 export interface DaemonOptions {
@@ -81,7 +81,7 @@ export class Daemon {
     } finally {
       this.ingest.release();
     }
-    this.workers = backgroundWorkers(runtime);
+    this.workers = [deliveryWorker(runtime.delivery)];
     for (const w of this.workers) w.start();
     log.info({ sources: this.sources.map((x) => x.name), db: runtime.config.store.path, workers: this.workers.map((w) => w.name) }, 'ouwatch run started');
   }
@@ -144,7 +144,7 @@ export class Daemon {
     this.ingest.finish();
     await Promise.all(this.workers.map((w) => withTimeout(w.stop(), WORKER_STOP_MS).catch((err: Error) => log.warn({ worker: w.name, err: err.message }, 'worker did not stop cleanly'))));
     await this.server?.close();
-    runtime.close();
+    await runtime.close();
     log.info({ linesRead: runtime.pipeline.stats.linesRead, alertsRaised: runtime.pipeline.stats.alertsRaised }, 'stopped');
   }
 }

@@ -126,6 +126,53 @@ export const MIGRATIONS: Migration[] = [
     `,
   },
   {
+    version: 3,
+    name: 'outbox and actions',
+    sql: `
+      -- Every automatic or manual response, with who, when and the API's answers.
+      CREATE TABLE actions (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        action      TEXT NOT NULL,      -- end-session | breaker-open | breaker-reset
+        alert_id    TEXT,               -- the alert that asked for it (null for a person's action)
+        by_kind     TEXT NOT NULL,      -- rule | person | ouwatch
+        by          TEXT NOT NULL,      -- rule id or person
+        created_at  INTEGER NOT NULL,   -- wall clock: actions happen now, whatever the log time
+        updated_at  INTEGER NOT NULL,
+        mode        TEXT NOT NULL,      -- off | dry-run | manifest | apply
+        dn          TEXT,
+        dn_sha1     TEXT,
+        name        TEXT,               -- EndSession object name
+        namespace   TEXT,
+        context     TEXT,               -- kubeconfig context (null = current)
+        status      TEXT NOT NULL,      -- planned | queued | retrying | done | failed | held
+        guard       TEXT,               -- the guard that held it back
+        reason      TEXT,
+        steps       TEXT NOT NULL DEFAULT '[]',  -- JSON [{step, at, code, outcome, message}]
+        error       TEXT,
+        attempts    INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX actions_dn ON actions(dn, created_at);
+      CREATE INDEX actions_time ON actions(created_at);
+      -- Work to do outside the commit transaction, written inside it: nothing is lost on a crash.
+      CREATE TABLE outbox (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind            TEXT NOT NULL,      -- end-session | email | webhook | jsonl
+        target          TEXT NOT NULL,      -- the sink (webhook name) or action mode
+        alert_id        TEXT,
+        action_id       INTEGER REFERENCES actions(id),
+        payload         TEXT NOT NULL,      -- JSON
+        status          TEXT NOT NULL,      -- pending | delivered | failed
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        created_at      INTEGER NOT NULL,
+        next_attempt_at INTEGER NOT NULL,   -- also the lease of an item being delivered
+        expires_at      INTEGER NOT NULL,
+        finished_at     INTEGER,
+        last_error      TEXT
+      );
+      CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+    `,
+  },
+  {
     version: 4,
     name: 'stream positions (live sources without byte offsets)',
     sql: `

@@ -122,7 +122,7 @@ export async function detect(dbPath: string, rules: string, input: string[] | { 
     const report = await replay(files, rt.pipeline, { fromStart: false });
     return { alerts: allAlerts(rt), report, warning: rt.detection.visibility.warning() };
   } finally {
-    rt.close();
+    await rt.close();
   }
 }
 

@@ -38,7 +38,7 @@ test('reloadRules swaps in edited rules; a bad edit throws ConfigError and the o
     await replay([log], rt.pipeline);
     assert.deepEqual(keys(allAlerts(rt)), [`auth-failure-burst - ${RU}`, 'auth-failure-burst - 81.2.69.142']);
   } finally {
-    rt.close();
+    await rt.close();
   }
 });
 
@@ -62,6 +62,6 @@ test('rules reloaded while events are pending take over after the next commit, t
     const { raised } = rt.pipeline.commit();
     assert.deepEqual(keys(raised), [`auth-failure-burst - ${CN}`]);
   } finally {
-    rt.close();
+    await rt.close();
   }
 });

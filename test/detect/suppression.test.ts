@@ -98,7 +98,7 @@ test('an alert closed while a run is counting repeats on it: the next repeats be
     ]);
     assert.deepEqual(committed, [all[1].id]);
   } finally {
-    rt.close();
+    await rt.close();
   }
 });
 
@@ -126,6 +126,6 @@ test('reading the same lines again (--from-start) after their alert was closed r
     assert.deepEqual(again, []);
     assert.deepEqual(allAlerts(rt).map((a) => [a.id, a.status]), [[raised.id, 'closed']]);
   } finally {
-    rt.close();
+    await rt.close();
   }
 });

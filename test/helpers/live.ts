@@ -61,7 +61,7 @@ export function liveHarness(dbPath: string, opts: { mergeWindowMs?: number; comm
     async close(source) {
       await source?.stop();
       ingest.finish();
-      runtime.close();
+      await runtime.close();
     },
   };
 }
