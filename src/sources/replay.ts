@@ -2,6 +2,7 @@ import type { CommitResult, Pipeline } from '../pipeline.js';
 import { ParseService } from '../parse/parse-service.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../decode/lines.js';
 import type { InputFormat } from '../decode/wrappers.js';
+import { collectGarbage } from '../util/heap.js';
 import { mergeByTime } from './merge.js';
 import { PackedFeed } from './packed-feed.js';
 import { ReplayInput, checkInputPaths } from './replay-input.js';
@@ -27,6 +28,9 @@ export interface ReplayReport {
  * order, resuming each input after its checkpoint. Parsing runs on a worker thread. Throws
  * InputError before reading anything if an argument cannot be used.
  */
+/** Lines between two full garbage collections (see util/heap.ts). */
+const GC_EVERY_LINES = 200_000;
+
 export async function replay(paths: string[], pipeline: Pipeline, opts: ReplayOptions = {}): Promise<ReplayReport> {
   await checkInputPaths(paths);
   const started = performance.now();
@@ -64,8 +68,13 @@ export async function replay(paths: string[], pipeline: Pipeline, opts: ReplayOp
       const result = pipeline.commit(); // not inside `onCommit?.()`: that would skip the commit
       await opts.onCommit?.(result);
     };
+    let collectAt = GC_EVERY_LINES;
     await mergeByTime(feeds, consume, async () => {
       if (pipeline.pending >= commitEvery) await commit();
+      if (pipeline.stats.linesRead >= collectAt) {
+        collectAt = pipeline.stats.linesRead + GC_EVERY_LINES;
+        collectGarbage();
+      }
     });
     await commit();
   } finally {
