@@ -9,7 +9,7 @@ import { replay } from '../sources/replay.js';
 import { errorsOnly, stderrLog } from '../util/log.js';
 import { alertCounts, alertTableHeader, alertTableRow, terminalWidth } from './alert-format.js';
 import { UsageError, checkTimeZone, colours } from './common.js';
-import { formatSummary } from './summary.js';
+import { formatResponses, formatSummary } from './summary.js';
 
 interface ReplayFlags {
   db?: string;
@@ -61,7 +61,9 @@ export function registerReplay(program: Command): void {
         if (!flags.quiet) {
           const warnings = [runtime.detection.visibility.warning()].filter((w): w is string => w !== null);
           const alerts = `${shown.counts(runtime.detection.repeats)}${shown.raised > 0 ? ` (ouwatch alerts list --db ${config.store.path})` : ''}`;
-          process.stderr.write(formatSummary(runtime.pipeline.stats, report, { alerts, warnings }) + '\n');
+          const responses = formatResponses(runtime.delivery.responder.counters, config.respond.mode);
+          const withHint = responses === null ? null : `${responses} (ouwatch actions list --db ${config.store.path})`;
+          process.stderr.write(formatSummary(runtime.pipeline.stats, report, { alerts, responses: withHint, warnings }) + '\n');
         }
         const drained = await runtime.delivery.worker.drain(config.outbox.replayDrainSeconds * 1000);
         const note = describeDrain(drained);

@@ -3,9 +3,11 @@ import { EVENT_TYPES, SKIP_REASONS } from '../domain.js';
 import type { ReplayReport } from '../sources/replay.js';
 import { fmtInt } from './common.js';
 
-/** What detection adds to the summary: the alert counts and its warnings. */
+/** What detection and response add to the summary: alert counts, responses, warnings. */
 export interface DetectionSummary {
   alerts: string;
+  /** One line on the automatic responses, when a rule asked for any. */
+  responses?: string | null;
   warnings: string[];
 }
 
@@ -27,6 +29,7 @@ export function formatSummary(stats: RunStats, report: ReplayReport, detection?:
   out.push(`  skipped:  ${fmtInt(totalSkipped)} (${skipped.join(', ')})`);
   out.push(`  users:    ${fmtInt(stats.users)} seen`);
   if (detection) out.push(`  alerts:   ${detection.alerts}`);
+  if (detection?.responses) out.push(`  response: ${detection.responses}`);
   for (const i of report.inputs) {
     const from = i.resumedAt > 0 ? `resumed at byte ${fmtInt(i.resumedAt)}` : 'from the start';
     const what = i.linesRead === 0 && i.resumedAt > 0 ? 'nothing new since the last replay' : `${fmtInt(i.linesRead)} lines`;
@@ -34,4 +37,17 @@ export function formatSummary(stats: RunStats, report: ReplayReport, detection?:
   }
   for (const w of [...report.warnings, ...(detection?.warnings ?? [])]) out.push(`  warning:  ${w}`);
   return out.join('\n');
+}
+
+/** The responder's counters as one line: "2 requested: 1 planned (dry-run), 1 held (stale 1)". */
+export function formatResponses(c: { requested: number; planned: number; queued: number; held: Record<string, number>; breakerOpened: number }, mode: string): string | null {
+  if (c.requested === 0) return null;
+  const parts: string[] = [];
+  if (c.planned > 0) parts.push(`${fmtInt(c.planned)} planned (${mode}: nothing called)`);
+  if (c.queued > 0) parts.push(`${fmtInt(c.queued)} queued (${mode})`);
+  const held = Object.entries(c.held).filter(([, n]) => n > 0);
+  const heldTotal = held.reduce((n, [, k]) => n + k, 0);
+  if (heldTotal > 0) parts.push(`${fmtInt(heldTotal)} held back (${held.map(([g, n]) => `${g} ${fmtInt(n)}`).join(', ')})`);
+  if (c.breakerOpened > 0) parts.push('the breaker opened');
+  return `${fmtInt(c.requested)} requested by rules: ${parts.join(', ')}`;
 }

@@ -51,3 +51,18 @@ test('a bad rules directory stops replay before reading anything: one line, exit
   assert.equal(r.stdout, '');
   assert.match(r.stderr, /^ouwatch: .*new-country\.yaml: severity: Invalid option: expected one of "low"\|"medium"\|"high"\|"critical"\n$/);
 });
+
+test('the summary says what happened to the responses the rules asked for: held back as stale, or planned in dry-run', () => {
+  const held = ok(['replay', ...SAMPLE_LOGS, '--db', s.path('response-held.db'), '--quiet', '--json']);
+  assert.equal(held.stderr, '', '--quiet: no summary, no warnings');
+  const shown = ok(['replay', ...SAMPLE_LOGS, '--db', s.path('response-shown.db')]);
+  assert.match(shown.stderr, /\n {2}response: 1 requested by rules: 1 held back \(stale 1\) \(ouwatch actions list --db .*response-shown\.db\)\n/);
+  assert.match(shown.stderr, /held back by the stale guard/);
+
+  const config = s.path('fresh.yaml');
+  writeFileSync(config, 'respond: { guards: { maxAlertAgeMinutes: null } }\n');
+  const planned = ok(['replay', ...SAMPLE_LOGS, '--db', s.path('response-planned.db'), '--config', config]);
+  assert.match(planned.stderr, /\n {2}response: 1 requested by rules: 1 planned \(dry-run: nothing called\)/);
+  assert.match(planned.stderr, /dry-run: would end the sessions of "uid=mmosley,ou=shadow,o=Tremolo"/);
+  assert.match(planned.stderr, /kind: EndSession/);
+});
