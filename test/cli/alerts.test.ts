@@ -6,7 +6,7 @@ import { UsageError } from '../../src/cli/common.js';
 import { AlertStore } from '../../src/store/alerts.js';
 import { openDatabase } from '../../src/store/database.js';
 import { az, history, scratch } from '../detect/helpers.js';
-import { SAMPLE_LOGS, lines, ndjson, ok, ouwatch } from './helpers.js';
+import { SAMPLE_LOGS, lines, ndjson, ok, ouwatch } from '../helpers/cli.js';
 
 const s = scratch();
 after(() => s.done());

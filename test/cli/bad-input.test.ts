@@ -4,9 +4,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { runCli, type CliResult } from '../support/cli.js';
-import { accessLine, activity, header } from '../support/lines.js';
-import { tempDir } from '../support/tmp.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { accessLine, activity, header } from '../helpers/lines.js';
+import { tempDir } from '../helpers/tmp.js';
 
 // Unusable arguments stop the command before anything is read, with one clear line on stderr
 // and exit code 2. Bad content is counted and skipped, and the rest of the input is processed.

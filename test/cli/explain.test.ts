@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { az, scratch } from '../detect/helpers.js';
-import { SAMPLE_LOGS, ok, ouwatch } from './helpers.js';
+import { SAMPLE_LOGS, ok, ouwatch } from '../helpers/cli.js';
 
 const s = scratch();
 after(() => s.done());

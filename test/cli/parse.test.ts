@@ -4,9 +4,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { runCli, startCli } from '../support/cli.js';
-import { STACK_TRACE, accessLine, activity, expiredLine, header, idpWarning, logoutLine } from '../support/lines.js';
-import { tempDir } from '../support/tmp.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { STACK_TRACE, accessLine, activity, expiredLine, header, idpWarning, logoutLine } from '../helpers/lines.js';
+import { tempDir } from '../helpers/tmp.js';
 
 // `ouwatch parse FILE... --json` prints one Event per line, exactly the DESIGN.md contract:
 // {time, type, dn, dnSha1, ip, url, app, sessionId, message, level, logger, thread, source}.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { scratch } from '../detect/helpers.js';
-import { SAMPLE_LOGS, lines, ndjson, ok, ouwatch } from './helpers.js';
+import { SAMPLE_LOGS, lines, ndjson, ok, ouwatch } from '../helpers/cli.js';
 
 const s = scratch();
 after(() => s.done());

@@ -3,9 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { runCli } from '../support/cli.js';
-import { activity } from '../support/lines.js';
-import { tempDir } from '../support/tmp.js';
+import { runCli } from '../helpers/cli.js';
+import { activity } from '../helpers/lines.js';
+import { tempDir } from '../helpers/tmp.js';
 
 // `ouwatch replay FILE... [--db PATH]`: the summary on stderr says what was read, what it
 // became, what was skipped and why, how many users, how fast; exit 0 on success.

@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { BUNDLED_RULES_DIR } from '../../src/assemble.js';
 import { auFail, scratch, T0 } from '../detect/helpers.js';
-import { lines, ok, ouwatch } from './helpers.js';
+import { lines, ok, ouwatch } from '../helpers/cli.js';
 
 const s = scratch();
 after(() => s.done());

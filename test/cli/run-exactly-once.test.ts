@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { fingerprintOf } from '../../src/sources/fingerprint.js';
 import { OUWATCH, spawnDaemon, type DaemonProcess } from '../helpers/daemon.js';
-import { tempDir } from '../helpers/live.js';
+import { tempDir } from '../helpers/tmp.js';
 import { logText } from '../helpers/log-lines.js';
 import { stateSnapshot } from '../helpers/state-snapshot.js';
 import { waitFor } from '../helpers/wait.js';

@@ -5,10 +5,10 @@ import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { BUNDLED_RULES_DIR } from '../../src/assemble.js';
 import { spawnDaemon, type DaemonProcess } from '../helpers/daemon.js';
-import { tempDir } from '../helpers/live.js';
+import { tempDir } from '../helpers/tmp.js';
 import { logText } from '../helpers/log-lines.js';
 import { waitFor } from '../helpers/wait.js';
-import { accessLine, log4jTime } from '../support/lines.js';
+import { accessLine, log4jTime } from '../helpers/lines.js';
 
 const children: DaemonProcess[] = [];
 after(() => {

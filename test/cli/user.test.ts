@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import type { UserHistory } from '../../src/domain.js';
 import { dnSha1 } from '../../src/enrich/identity.js';
-import { runCli } from '../support/cli.js';
-import { accessLine, expiredLine, log4jTime } from '../support/lines.js';
-import { tempDir } from '../support/tmp.js';
+import { runCli } from '../helpers/cli.js';
+import { accessLine, expiredLine, log4jTime } from '../helpers/lines.js';
+import { tempDir } from '../helpers/tmp.js';
 
 // `ouwatch user DN [--db PATH] [--json]`: a user's history (addresses with country, first/last
 // seen, counts, sessions). The DN is taken exactly as logged, whatever it contains.

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { spawnDaemon, type DaemonProcess } from '../helpers/daemon.js';
-import { tempDir } from '../helpers/live.js';
+import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
 
 // The daemon starts the outbox worker: alerts committed by the live pipeline are delivered

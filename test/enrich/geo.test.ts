@@ -5,7 +5,7 @@ import { isNonPublic, normaliseIp } from '../../src/enrich/addresses.js';
 import { EventEnricher } from '../../src/enrich/enricher.js';
 import { GeoEnricher } from '../../src/enrich/geo.js';
 import { OpenUnisonParser } from '../../src/parse/openunison.js';
-import { accessLine } from '../support/lines.js';
+import { accessLine } from '../helpers/lines.js';
 
 // Country and coordinates from geoip-lite's offline database, looked up once per distinct
 // address; private, reserved and unknown addresses carry no country (they say nothing about

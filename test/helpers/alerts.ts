@@ -1,17 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after } from 'node:test';
 import { configSchema, type Config } from '../../src/config.js';
 import type { StoredAlert } from '../../src/domain.js';
 import { dnSha1 } from '../../src/enrich/identity.js';
-
-/** A temporary directory removed when the test file ends. */
-export function tempDir(prefix = 'ouwatch-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 let seq = 0;
 

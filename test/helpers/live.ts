@@ -1,16 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pino from 'pino';
 import { assemble, type Runtime } from '../../src/assemble.js';
 import { loadConfig } from '../../src/config.js';
 import { LiveIngest, type CommitReport } from '../../src/daemon/ingest.js';
 import type { RecordConsumer } from '../../src/sources/live-input.js';
 import type { LiveSource } from '../../src/sources/live-source.js';
-
-export function tempDir(prefix = 'ouwatch-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
 
 /** A real runtime (SQLite file in `dir`) with the daemon's ingest loop, recording every line it processes. */
 export interface LiveHarness {

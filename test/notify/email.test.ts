@@ -3,7 +3,8 @@ import { after, describe, test } from 'node:test';
 import escapeHtml from 'escape-html';
 import type { Alert } from '../../src/domain.js';
 import { quote } from '../../src/util/quote.js';
-import { HOSTILE_DNS, makeAlert, tempDir } from '../helpers/alerts.js';
+import { HOSTILE_DNS, makeAlert } from '../helpers/alerts.js';
+import { tempDir } from '../helpers/tmp.js';
 import { harness } from '../helpers/delivery.js';
 import { LoopbackSmtp, mimeParts, type ReceivedMail } from '../helpers/smtp.js';
 

@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { toAlertJson } from '../../src/domain.js';
-import { HOSTILE_DNS, makeAlert, tempDir } from '../helpers/alerts.js';
+import { HOSTILE_DNS, makeAlert } from '../helpers/alerts.js';
+import { tempDir } from '../helpers/tmp.js';
 import { harness } from '../helpers/delivery.js';
 
 // A real HTTP receiver on loopback; `answers` scripts its next status codes (0 = never answer).

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Event, toEventJson, type EventJson } from '../../src/domain.js';
 import { OpenUnisonParser } from '../../src/parse/openunison.js';
-import { SESSION, accessLine } from '../support/lines.js';
+import { SESSION, accessLine } from '../helpers/lines.js';
 
 // AccessLog lines: `[<Event>] - <app> - <requestURL> - <userDN> - <msg> [<remoteAddr>] - [<sessionId>]`.
 // Each row is a line as OpenUnison writes it and the Event it must become (enrichment, which

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Event, toEventJson, type EventJson } from '../../src/domain.js';
 import { OpenUnisonParser } from '../../src/parse/openunison.js';
-import { expiredLine, header, idpWarning, logoutLine } from '../support/lines.js';
+import { expiredLine, header, idpWarning, logoutLine } from '../helpers/lines.js';
 
 // OpenIDConnectIdP's `[ExpiredRefreshTokenUsed]` lines (one field fewer than access lines: no
 // app), its WARN lines about failed refreshes (kept with their thread, so a rule can pair them

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Event, LINE_KINDS, type LineKind } from '../../src/domain.js';
 import { OpenUnisonParser } from '../../src/parse/openunison.js';
-import { STACK_TRACE, accessLine, expiredLine, header } from '../support/lines.js';
+import { STACK_TRACE, accessLine, expiredLine, header } from '../helpers/lines.js';
 
 // What is not an event: other classes, MyVD's SRCH/RESULT lines (which share the AccessLog
 // name), stack traces, unknown event words, malformed or cut lines, binary garbage. The parser

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { Event } from '../../src/domain.js';
 import { OpenUnisonParser } from '../../src/parse/openunison.js';
 import { LogClock } from '../../src/parse/time.js';
-import { accessLine } from '../support/lines.js';
+import { accessLine } from '../helpers/lines.js';
 
 // log4j writes `yyyy-MM-dd HH:mm:ss,SSS` in the JVM's local time with no zone; ouwatch turns it
 // into ISO 8601 UTC with milliseconds, reading it in the zone given by --tz (default UTC).

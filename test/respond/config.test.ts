@@ -3,8 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { tempDir } from '../helpers/alerts.js';
-import { ouwatch } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+import { runCli } from '../helpers/cli.js';
 
 const dir = tempDir();
 let n = 0;
@@ -58,7 +58,7 @@ describe('respond and notify configuration', () => {
   });
 
   test('the command line stops on a bad config with one line and exit code 2', async () => {
-    const r = await ouwatch(['endsession', 'uid=a,o=T', '--config', file('respond: { mode: aply }'), '--db', join(dir, 'x.db')]);
+    const r = await runCli(['endsession', 'uid=a,o=T', '--config', file('respond: { mode: aply }'), '--db', join(dir, 'x.db')]);
     assert.equal(r.code, 2);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, /respond\.mode/);
@@ -67,7 +67,7 @@ describe('respond and notify configuration', () => {
   test('apply mode without a Kubernetes configuration stops a replay before it reads anything (exit 2)', async () => {
     const log = join(dir, 'one.log');
     writeFileSync(log, '[2022-12-24 00:34:56,424][XNIO-1 task-1] INFO  AccessLog - [AzSuccess] - k8sIdp - https://k/token - uid=a,o=T - NONE [10.1.67.56] - [f9b20cfb111e9d922865823e502ddb0585c7b1bb2]\n');
-    const r = await ouwatch(['replay', log, '--db', join(dir, 'r.db'), '--config', file('respond: { mode: apply }')], { env: { KUBECONFIG: '', HOME: dir, KUBERNETES_SERVICE_HOST: '' } });
+    const r = await runCli(['replay', log, '--db', join(dir, 'r.db'), '--config', file('respond: { mode: apply }')], { env: { KUBECONFIG: '', HOME: dir, KUBERNETES_SERVICE_HOST: '' } });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /no Kubernetes configuration: set KUBECONFIG, or run in a pod with a service account/);
     assert.doesNotMatch(r.stderr, /replayed/);

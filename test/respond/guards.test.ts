@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { BREAKER_RULE } from '../../src/respond/responder.js';
-import { makeAlert, tempDir } from '../helpers/alerts.js';
+import { makeAlert } from '../helpers/alerts.js';
+import { tempDir } from '../helpers/tmp.js';
 import { harness } from '../helpers/delivery.js';
-import { KubeApiStandIn, writeKubeconfig } from '../helpers/kube-api-standin.js';
+import { KubeApiStandIn, writeKubeconfig } from '../helpers/kube-api-standin-sessions.js';
 
 // Every guard, in apply mode against the Kubernetes API stand-in: each must hold the action
 // back (recorded as held, with the guard and the reason, logged, on the alert's response)

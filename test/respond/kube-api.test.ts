@@ -6,8 +6,9 @@ import { KubeClients } from '../../src/respond/kube-clients.js';
 import { KubeConfigError } from '../../src/respond/kube-errors.js';
 import type { EndSessionTarget } from '../../src/respond/manifest.js';
 import { endSessionNameForAlert } from '../../src/respond/names.js';
-import { HOSTILE_DNS, tempDir } from '../helpers/alerts.js';
-import { KubeApiStandIn, writeKubeconfig } from '../helpers/kube-api-standin.js';
+import { HOSTILE_DNS } from '../helpers/alerts.js';
+import { tempDir } from '../helpers/tmp.js';
+import { KubeApiStandIn, writeKubeconfig } from '../helpers/kube-api-standin-sessions.js';
 
 // The real @kubernetes/client-node against the Kubernetes API stand-in (two clusters).
 const prod = new KubeApiStandIn();

@@ -3,9 +3,10 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { parse } from 'yaml';
-import { HOSTILE_DNS, makeAlert, tempDir } from '../helpers/alerts.js';
+import { HOSTILE_DNS, makeAlert } from '../helpers/alerts.js';
+import { tempDir } from '../helpers/tmp.js';
 import { harness } from '../helpers/delivery.js';
-import { KubeApiStandIn, writeKubeconfig } from '../helpers/kube-api-standin.js';
+import { KubeApiStandIn, writeKubeconfig } from '../helpers/kube-api-standin-sessions.js';
 
 const api = new KubeApiStandIn();
 const satellite = new KubeApiStandIn();

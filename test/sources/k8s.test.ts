@@ -7,8 +7,9 @@ import { KubernetesSource } from '../../src/sources/k8s-watcher.js';
 import { normaliseStamp } from '../../src/sources/k8s-time.js';
 import { StreamPositionStore } from '../../src/store/stream-positions.js';
 import { spawnDaemon } from '../helpers/daemon.js';
-import { KubernetesApiStandIn } from '../helpers/k8s-api-standin.js';
-import { liveHarness, tempDir, type LiveHarness } from '../helpers/live.js';
+import { KubernetesApiStandIn } from '../helpers/kube-api-standin-pods.js';
+import { liveHarness, type LiveHarness } from '../helpers/live.js';
+import { tempDir } from '../helpers/tmp.js';
 import { BASE_TIME, logLine } from '../helpers/log-lines.js';
 import { waitFor } from '../helpers/wait.js';
 

@@ -9,8 +9,8 @@ import { PackedFeed } from '../../src/sources/packed-feed.js';
 import { ParseService } from '../../src/parse/parse-service.js';
 import { EVENT, kindOf } from '../../src/parse/packed.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../../src/decode/lines.js';
-import { accessLine, log4jTime, STACK_TRACE } from '../support/lines.js';
-import { tempDir } from '../support/tmp.js';
+import { accessLine, log4jTime, STACK_TRACE } from '../helpers/lines.js';
+import { tempDir } from '../helpers/tmp.js';
 
 // Several inputs are consumed in log-time order (k-way merge): two replicas' logs, or rotated
 // files given in any order. A line without a timestamp (a stack trace) stays right after the

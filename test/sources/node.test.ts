@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, test } from 'node:test';
 import { spawnDaemon, type DaemonProcess } from '../helpers/daemon.js';
-import { tempDir } from '../helpers/live.js';
+import { tempDir } from '../helpers/tmp.js';
 import { logLine } from '../helpers/log-lines.js';
 import { waitFor } from '../helpers/wait.js';
 

@@ -6,8 +6,8 @@ import { gzipSync } from 'node:zlib';
 import { StreamDecoder } from '../../src/decode/stream-decoder.js';
 import { ReplayInput, type CheckpointLookup } from '../../src/sources/replay-input.js';
 import type { Checkpoint } from '../../src/store/checkpoints.js';
-import { accessLine, log4jTime, STACK_TRACE } from '../support/lines.js';
-import { tempDir } from '../support/tmp.js';
+import { accessLine, log4jTime, STACK_TRACE } from '../helpers/lines.js';
+import { tempDir } from '../helpers/tmp.js';
 
 // One replayed input: plain or gzip (recognised by its magic bytes, not its name), identified by
 // its first line, resumed after its checkpoint, and read to the end even when damaged.

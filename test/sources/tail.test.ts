@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { FileTailSource } from '../../src/sources/file-tail.js';
 import { CheckpointStore } from '../../src/store/checkpoints.js';
-import { liveHarness, tempDir, type LiveHarness } from '../helpers/live.js';
+import { liveHarness, type LiveHarness } from '../helpers/live.js';
+import { tempDir } from '../helpers/tmp.js';
 import { BASE_TIME, logText } from '../helpers/log-lines.js';
 import { waitFor } from '../helpers/wait.js';
 

@@ -10,9 +10,9 @@ import { openDatabase, StoreOpenError } from '../../src/store/database.js';
 import { HistoryStore } from '../../src/store/history.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { readUserHistory } from '../../src/store/user-history.js';
-import { accessLine, activity, expiredLine, idpWarning, log4jTime, logoutLine } from '../support/lines.js';
-import { dumpHistory, replayInto } from '../support/store.js';
-import { tempDir } from '../support/tmp.js';
+import { accessLine, activity, expiredLine, idpWarning, log4jTime, logoutLine } from '../helpers/lines.js';
+import { dumpHistory, replayInto } from '../helpers/store.js';
+import { tempDir } from '../helpers/tmp.js';
 
 // Per user: first/last seen, counts by event type; per user and address: first/last seen,
 // count, country; per user and country; sessions with their addresses. `cn=none` and the

@@ -6,9 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { writeCorpus } from '../../bench/corpus.js';
-import { runCli, startCli } from '../support/cli.js';
-import { checkpointRows, dumpHistory } from '../support/store.js';
-import { tempDir } from '../support/tmp.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { checkpointRows, dumpHistory } from '../helpers/store.js';
+import { tempDir } from '../helpers/tmp.js';
 
 // kill -9 at any moment, run again, and the history equals an uninterrupted run's: each commit
 // stores the state and the checkpoint of the lines that produced it in one transaction, so a

@@ -5,7 +5,8 @@ import { backoffDelay } from '../../src/outbox/backoff.js';
 import { OutboxWorker, describeDrain, type Deliverer, type DeliveryResult } from '../../src/outbox/worker.js';
 import { openDatabase } from '../../src/store/database.js';
 import { OutboxStore, type OutboxItem } from '../../src/store/outbox.js';
-import { makeAlert, tempDir } from '../helpers/alerts.js';
+import { makeAlert } from '../helpers/alerts.js';
+import { tempDir } from '../helpers/tmp.js';
 import { MemoryLog, harness } from '../helpers/delivery.js';
 
 const dir = tempDir();

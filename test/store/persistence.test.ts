@@ -5,9 +5,9 @@ import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { openDatabase } from '../../src/store/database.js';
 import { readUserHistory } from '../../src/store/user-history.js';
-import { activity, log4jTime } from '../support/lines.js';
-import { checkpointRows, dumpHistory, replayInto } from '../support/store.js';
-import { tempDir } from '../support/tmp.js';
+import { activity, log4jTime } from '../helpers/lines.js';
+import { checkpointRows, dumpHistory, replayInto } from '../helpers/store.js';
+import { tempDir } from '../helpers/tmp.js';
 
 // History persists across runs, and a checkpoint per input (its identity and offset, committed
 // with the state it produced) makes a replay idempotent: the same log is never counted twice,

@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 /**
- * A Kubernetes API stand-in on loopback: the only stand-in the tests use. It implements
+ * A Kubernetes API stand-in on loopback (the pods side; the respond side is
+ * kube-api-standin-sessions.ts): the only stand-ins the tests use. It implements
  * exactly the three calls the cluster watcher makes, with the real paths, parameters, status
  * codes and bodies:
  *   GET /api/v1/namespaces/{ns}/pods?labelSelector=…                     (PodList)
