@@ -25,8 +25,12 @@ export interface Runtime {
   reloadRules(): Rule[];
   /** Response (EndSession), notifications and the outbox worker that delivers both. */
   delivery: Delivery;
-  /** Stops the outbox worker, then closes the db. */
-  close(): Promise<void>;
+  /**
+   * Stops the outbox worker, then closes the db. With `graceMs`, a delivery still in flight
+   * after that long is abandoned (it stays leased in the outbox and is retried after the
+   * lease, by the next run): a hung SMTP or API server must not hold a shutdown.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** The rules directory a configuration names, or the bundled one. */
@@ -63,8 +67,8 @@ export function assemble(config: Config, opts: Partial<DeliveryOptions> = {}): R
         return next;
       },
       delivery,
-      close: async () => {
-        await delivery.close();
+      close: async (graceMs?: number) => {
+        await (graceMs === undefined ? delivery.close() : withTimeout(delivery.close(), graceMs));
         db.close();
       },
     };
@@ -72,4 +76,13 @@ export function assemble(config: Config, opts: Partial<DeliveryOptions> = {}): R
     db.close();
     throw err;
   }
+}
+
+/** Resolves when `p` does, or after `ms`, whichever comes first (`p` is not cancelled). */
+function withTimeout(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expiry = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([p, expiry]).finally(() => clearTimeout(timer));
 }
