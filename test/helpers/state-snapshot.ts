@@ -44,6 +44,8 @@ export const STATE_TABLES: Record<string, TableSpec> = {
   session_ips: { orderBy: 'session_id, dn, ip' },
   alerts: { orderBy: 'id', ignore: ['created_at'], normalise: { evidence: evidenceLines } },
   detector_state: { orderBy: 'scope, key', normalise: { state: withoutReadPositions } },
+  // Actions happen at wall-clock time: their ids, times and the reasons that quote an age differ.
+  actions: { orderBy: 'alert_id, action, by', ignore: ['id', 'created_at', 'updated_at', 'reason'] },
 };
 
 export type StateSnapshot = Record<string, Array<Record<string, unknown>>>;
