@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import type { UserHistory } from '../domain.js';
+import type { ActionRecord, StoredAlert, UserHistory } from '../domain.js';
+import { ActionStore } from '../store/actions.js';
+import { AlertStore } from '../store/alerts.js';
 import { openDatabase } from '../store/database.js';
 import { readUserHistory, similarDns } from '../store/user-history.js';
 import { DEFAULT_DB, UsageError, colours, fmtInt } from './common.js';
@@ -7,7 +9,7 @@ import { DEFAULT_DB, UsageError, colours, fmtInt } from './common.js';
 export function registerUser(program: Command): void {
   program
     .command('user')
-    .description("a user's history: addresses with country, first/last seen, counts, sessions")
+    .description("a user's history: addresses with country, first/last seen, counts, sessions, alerts and responses")
     .argument('<dn>', 'the DN exactly as logged (quote it in the shell)')
     .option('--db <path>', 'SQLite database', DEFAULT_DB)
     .option('--json', 'print one JSON object')
@@ -23,14 +25,31 @@ export function registerUser(program: Command): void {
           const hint = similar.length ? `; similar: ${similar.map((s) => JSON.stringify(s)).join(', ')}` : '';
           throw new UsageError(`no history for DN ${JSON.stringify(dn)} in ${flags.db}${hint}`);
         }
-        process.stdout.write(flags.json ? JSON.stringify(history) + '\n' : formatHistory(history));
+        // A DN is data, never a pattern: alerts are matched exactly (a DN may contain '*').
+        const alerts = new AlertStore(db).list({ dn: history.dn, limit: 1000 }).filter((a) => a.dn === history.dn).slice(0, MAX_ALERTS);
+        const actions = new ActionStore(db).list({ dn: history.dn, limit: MAX_ACTIONS });
+        const view: UserView = {
+          ...history,
+          alerts: alerts.map((a) => ({ id: a.id, rule: a.rule, severity: a.severity, time: a.time, lastTime: a.lastTime, count: a.count, ip: a.ip, country: a.country, status: a.status })),
+          actions: actions.map((x) => ({ id: x.id, action: x.action, time: x.time, mode: x.mode, status: x.status, by: x.by, alertId: x.alertId, guard: x.guard })),
+        };
+        process.stdout.write(flags.json ? JSON.stringify(view) + '\n' : formatHistory(view));
       } finally {
         db.close();
       }
     });
 }
 
-function formatHistory(h: UserHistory): string {
+const MAX_ALERTS = 20;
+const MAX_ACTIONS = 10;
+
+/** The history, with the user's latest alerts (any status) and response actions. */
+interface UserView extends UserHistory {
+  alerts: Array<Pick<StoredAlert, 'id' | 'rule' | 'severity' | 'time' | 'lastTime' | 'count' | 'ip' | 'country' | 'status'>>;
+  actions: Array<Pick<ActionRecord, 'id' | 'action' | 'time' | 'mode' | 'status' | 'by' | 'alertId' | 'guard'>>;
+}
+
+function formatHistory(h: UserView): string {
   const c = colours(process.stdout);
   const lines: string[] = [];
   lines.push(c.bold(h.dn));
@@ -52,6 +71,21 @@ function formatHistory(h: UserHistory): string {
   lines.push(c.bold(`  recent sessions (${h.sessions.length})`));
   for (const s of h.sessions) {
     lines.push(`    ${s.sessionId}  ${s.firstSeen} .. ${s.lastSeen}  ${fmtInt(s.count)} events  from ${s.ips.join(', ') || '-'}`);
+  }
+  lines.push('');
+  lines.push(c.bold(`  alerts (${h.alerts.length === MAX_ALERTS ? `latest ${MAX_ALERTS}` : h.alerts.length})`));
+  for (const a of h.alerts) {
+    const where = a.ip === null ? '' : `  from ${a.ip}${a.country ? ` (${a.country})` : ''}`;
+    const times = a.count > 1 ? ` x${fmtInt(a.count)}` : '';
+    lines.push(`    ${a.time}  ${a.severity.padEnd(8)}  ${a.rule.padEnd(26)} ${a.status.padEnd(12)} ${a.id}${times}${where}`);
+  }
+  if (h.actions.length) {
+    lines.push('');
+    lines.push(c.bold(`  responses (${h.actions.length})`));
+    for (const x of h.actions) {
+      const held = x.guard ? ` by ${x.guard}` : '';
+      lines.push(`    ${x.time}  ${x.action} ${x.mode} ${x.status}${held}  by ${x.by}${x.alertId ? `  alert ${x.alertId}` : ''}  (ouwatch actions show ${x.id})`);
+    }
   }
   return lines.join('\n') + '\n';
 }

@@ -5,6 +5,7 @@ import { before, describe, test } from 'node:test';
 import type { UserHistory } from '../../src/domain.js';
 import { dnSha1 } from '../../src/enrich/identity.js';
 import { runCli } from '../helpers/cli.js';
+import { SAMPLE_LOGS } from '../helpers/cli.js';
 import { accessLine, expiredLine, log4jTime } from '../helpers/lines.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -37,7 +38,13 @@ describe('ouwatch user', () => {
     const r = await runCli(['user', DN, '--db', db, '--json']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trimEnd().split('\n').length, 1);
-    const h = JSON.parse(r.stdout) as UserHistory;
+    const { alerts, actions, ...h } = JSON.parse(r.stdout) as UserHistory & { alerts: unknown[]; actions: unknown[] };
+    // The expired refresh token came from an address that had no success for the user: a replay.
+    assert.deepEqual(
+      (alerts as Array<{ rule: string; ip: string; status: string }>).map((a) => [a.rule, a.ip, a.status]),
+      [['refresh-token-replay', '81.2.69.142', 'open']],
+    );
+    assert.deepEqual((actions as Array<{ action: string; status: string; guard: string }>).map((x) => [x.action, x.status, x.guard]), [['end-session', 'held', 'stale']]);
     assert.deepEqual(h, {
       dn: DN,
       dnSha1: dnSha1(DN),
@@ -79,5 +86,20 @@ describe('ouwatch user', () => {
     assert.deepEqual(h.ips.map((i) => [i.ip, i.country]), [['10.0.0.8', null]]);
     assert.deepEqual(h.countries, []);
     assert.deepEqual(h.sessions, []);
+  });
+
+  test("a user's alerts (any status, newest first) and the responses to them come with the history", async () => {
+    const sampleDb = join(dir, 'sample.db');
+    assert.equal((await runCli(['replay', ...SAMPLE_LOGS, '--db', sampleDb, '-q'])).code, 0);
+    const mm = 'uid=mmosley,ou=shadow,o=Tremolo';
+    const r = await runCli(['user', mm, '--db', sampleDb, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const v = JSON.parse(r.stdout) as { alerts: Array<{ rule: string; time: string; status: string; ip: string }>; actions: Array<{ action: string; status: string; guard: string; by: string }> };
+    assert.deepEqual(v.alerts.map((a) => a.rule).sort(), ['authz-failure-burst', 'impossible-travel', 'impossible-travel', 'new-country', 'new-source-ip', 'refresh-token-grace-burst', 'refresh-token-replay']);
+    assert.deepEqual(v.alerts.map((a) => a.time), v.alerts.map((a) => a.time).sort().reverse(), 'newest first');
+    assert.deepEqual(v.actions.map((x) => [x.action, x.status, x.guard, x.by]), [['end-session', 'held', 'stale', 'refresh-token-replay']]);
+    const text = await runCli(['user', mm, '--db', sampleDb]);
+    assert.match(text.stdout, /\n {2}alerts \(7\)\n {4}2026-03-03T11:46:06\.000Z {2}medium {4}authz-failure-burst +open +[0-9a-f]{16} {2}from 5\.255\.255\.5 \(RU\)\n/);
+    assert.match(text.stdout, /\n {2}responses \(1\)\n {4}\S+ {2}end-session dry-run held by stale {2}by refresh-token-replay {2}alert [0-9a-f]{16} {2}\(ouwatch actions show 1\)\n/);
   });
 });
