@@ -48,6 +48,8 @@ export class StreamDecoder implements LineSink, RecordSink {
   format: InputFormat | null;
   /** Physical lines read so far in this input (numbering continues from the checkpoint). */
   lineNo: number;
+  /** Reading from the input's first byte: a UTF-8 byte order mark there is not text. */
+  private atStart: boolean;
 
   constructor(
     startOffset = 0,
@@ -57,6 +59,7 @@ export class StreamDecoder implements LineSink, RecordSink {
   ) {
     this.splitter = new LineSplitter(this, startOffset, maxLineBytes);
     this.lineNo = startLineNo;
+    this.atStart = startOffset === 0;
     this.format = format;
     this.decoder = format === null ? null : createDecoder(format, this, maxLineBytes);
   }
@@ -80,6 +83,11 @@ export class StreamDecoder implements LineSink, RecordSink {
 
   line(text: string, endOffset: number): void {
     this.lineNo++;
+    if (this.atStart) {
+      // Files saved by Windows tools may begin with a BOM; left in, the first header would not parse.
+      this.atStart = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
     if (this.decoder === null) {
       if (text.trim().length === 0) return this.record(text, endOffset);
       this.format = detectFormat(text);
@@ -90,6 +98,7 @@ export class StreamDecoder implements LineSink, RecordSink {
 
   oversized(endOffset: number): void {
     this.lineNo++;
+    this.atStart = false;
     if (this.decoder === null) this.skip('oversized', endOffset);
     else this.decoder.oversized(endOffset);
   }
