@@ -1,8 +1,11 @@
 import type { SkipReason } from '../domain.js';
 import type { LineSink } from './lines.js';
 
-/** How a file wraps OpenUnison's log4j lines. */
-export type InputFormat = 'plain' | 'docker' | 'cri';
+/**
+ * How a file wraps OpenUnison's log4j lines: not at all, docker json-file, CRI (containerd,
+ * CRI-O), or `kubectl logs --timestamps` (each line behind an RFC 3339 stamp and a space).
+ */
+export type InputFormat = 'plain' | 'docker' | 'cri' | 'kubectl';
 
 /**
  * Receives unwrapped log4j lines. `resumeOffset` is where a restarted reader must begin so
@@ -14,12 +17,14 @@ export interface RecordSink {
 }
 
 const CRI_PREFIX = /^\d{4}-\d{2}-\d{2}T[0-9:.]+(?:Z|[+-]\d{2}:?\d{2}) (?:stdout|stderr) [A-Z:]+ /;
+const KUBECTL_PREFIX = /^\d{4}-\d{2}-\d{2}T[0-9:.]+(?:Z|[+-]\d{2}:?\d{2}) /;
 
 /** Recognises the wrapper from the first non-empty line of an input. */
 export function detectFormat(firstLine: string): InputFormat {
   const s = firstLine.trimStart();
   if (s.startsWith('{')) return 'docker';
   if (CRI_PREFIX.test(s)) return 'cri';
+  if (KUBECTL_PREFIX.test(s)) return 'kubectl';
   return 'plain';
 }
 
@@ -36,6 +41,8 @@ export function createDecoder(format: InputFormat, sink: RecordSink, maxLineByte
       return new DockerJsonDecoder(sink, maxLineBytes);
     case 'cri':
       return new CriDecoder(sink, maxLineBytes);
+    case 'kubectl':
+      return new KubectlTimestampsDecoder(sink);
   }
 }
 
@@ -45,6 +52,22 @@ class PlainDecoder implements Decoder {
   finish(): void {}
   line(text: string, endOffset: number): void {
     this.sink.record(text, endOffset);
+  }
+  oversized(endOffset: number): void {
+    this.sink.skip('oversized', endOffset);
+  }
+}
+
+/**
+ * `kubectl logs --timestamps`: the kubelet's stamp, a space, then the line (no stream, no
+ * partial flag: kubectl already joined them). A line without the stamp is kept as it is.
+ */
+class KubectlTimestampsDecoder implements Decoder {
+  constructor(private readonly sink: RecordSink) {}
+  finish(): void {}
+  line(text: string, endOffset: number): void {
+    const m = KUBECTL_PREFIX.exec(text);
+    this.sink.record(m === null ? text : text.slice(m[0].length), endOffset);
   }
   oversized(endOffset: number): void {
     this.sink.skip('oversized', endOffset);

@@ -6,7 +6,8 @@ import { accessLine, expiredLine, STACK_TRACE } from '../helpers/lines.js';
 
 // Container runtimes wrap each stdout line: docker's json-file driver as one JSON object per
 // line (lines over 16 KiB split into partial records without a trailing newline), CRI
-// (containerd, CRI-O) as `<time> <stream> <P|F> <text>`. The decoder recognises the wrapper
+// (containerd, CRI-O) as `<time> <stream> <P|F> <text>`, `kubectl logs --timestamps` as
+// `<time> <text>`. The decoder recognises the wrapper
 // from the first non-empty line of each input, joins partial records and reports, for every
 // record, the offset a restarted reader resumes from.
 
@@ -67,7 +68,8 @@ describe('format detection, per input, from the first non-empty line', () => {
     ['docker', '  {"log":"x\\n"}'],
     ['cri', `${T} stdout F ${LINES[0]}`],
     ['cri', `2024-05-06T07:08:09.123+02:00 stderr P part`],
-    ['plain', '2024-05-06T07:08:09Z just a line that starts with a time'],
+    ['kubectl', `${T} ${LINES[0]}`],
+    ['kubectl', '2024-05-06T07:08:09Z just a line that starts with a time'],
   ] as const;
   for (const [format, line] of rows) test(`${format}: ${line.slice(0, 50)}`, () => assert.equal(detectFormat(line), format));
 
@@ -75,6 +77,20 @@ describe('format detection, per input, from the first non-empty line', () => {
     const { format, records } = decode('\n\n' + docker([LINES[0]]));
     assert.equal(format, 'docker');
     assert.deepEqual(texts(records), ['', '', show(LINES[0])]);
+  });
+});
+
+describe('kubectl logs --timestamps', () => {
+  test('the stamp and its space are removed from every line, stack traces included', () => {
+    const text = LINES.map((l) => `${T} ${l}`).join('\n') + '\n';
+    const { format, records } = decode(text, { chunk: 7 });
+    assert.equal(format, 'kubectl');
+    assert.deepEqual(texts(records), LINES.map(show));
+  });
+
+  test('a line without a stamp (a log concatenated after it) is kept whole', () => {
+    const { records } = decode(`${T} ${LINES[0]}\n${LINES[1]}\n2024-05-06T07:08:09+02:00 ${LINES[4]}\n`);
+    assert.deepEqual(texts(records), [LINES[0], LINES[1], LINES[4]].map(show));
   });
 });
 

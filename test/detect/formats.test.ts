@@ -37,25 +37,27 @@ const comparable = (alerts: StoredAlert[]) =>
 
 const logTime = (line: string) => (line.startsWith('[') ? line.slice(1, 24).replace(' ', 'T').replace(',', '.') + '000000Z' : '2026-03-03T00:00:00.000000000Z');
 
-test('the same day as two replica files, one plain file, gzip, docker json-file and CRI raises the same alerts', async () => {
+test('the same day as two replica files, one plain file, gzip, docker json-file, CRI and kubectl --timestamps raises the same alerts', async () => {
   const lines = merged();
   const files: Record<string, string[]> = {
     plain: [s.path('day.log')],
     gzip: [s.path('day.log.gz')],
     docker: [s.path('day-json.log')],
     cri: [s.path('day-cri.log')],
+    kubectl: [s.path('day-kubectl.log')],
     replicas,
   };
   writeFileSync(files.plain[0], lines.join('\n') + '\n');
   writeFileSync(files.gzip[0], gzipSync(lines.join('\n') + '\n'));
   writeFileSync(files.docker[0], lines.map((l) => JSON.stringify({ log: l + '\n', stream: 'stdout', time: logTime(l) })).join('\n') + '\n');
   writeFileSync(files.cri[0], lines.map((l) => `${logTime(l)} stdout F ${l}`).join('\n') + '\n');
+  writeFileSync(files.kubectl[0], lines.map((l) => `${logTime(l)} ${l}`).join('\n') + '\n');
 
   const results: Record<string, ReturnType<typeof comparable>> = {};
   for (const [shape, inputs] of Object.entries(files)) {
     const { alerts, report } = await detect(s.path(`${shape}.db`), BUNDLED_RULES_DIR, { files: inputs });
     assert.deepEqual(report.warnings, [], shape);
-    const expected = shape === 'docker' ? 'docker' : shape === 'cri' ? 'cri' : 'plain';
+    const expected = shape === 'docker' || shape === 'cri' || shape === 'kubectl' ? shape : 'plain';
     assert.deepEqual(report.inputs.map((i) => i.format), inputs.map(() => expected), shape);
     results[shape] = comparable(alerts);
   }
