@@ -1,22 +1,12 @@
 import type { ActionKind, ActionRecord, ActionStatus, ActionStep, GuardName, ResponseMode } from '../domain.js';
 import type { Db } from './database.js';
 
-/** A new action, as the responder or a person records it. */
-export interface NewAction {
-  action: ActionKind;
-  alertId: string | null;
-  byKind: ActionRecord['byKind'];
-  by: string;
-  mode: ResponseMode;
-  dn: string | null;
-  dnSha1: string | null;
-  name: string | null;
-  namespace: string | null;
-  context: string | null;
-  status: ActionStatus;
-  guard?: GuardName | null;
-  reason?: string | null;
-}
+/**
+ * A new action, as the responder or a person records it. The target (DN, object, namespace,
+ * context), the guard and the reason are left out by actions without one (the breaker's).
+ */
+export type NewAction = Pick<ActionRecord, 'action' | 'alertId' | 'byKind' | 'by' | 'mode' | 'status'> &
+  Partial<Pick<ActionRecord, 'dn' | 'dnSha1' | 'name' | 'namespace' | 'context' | 'guard' | 'reason'>>;
 
 /** What changed after a delivery attempt. */
 export interface ActionUpdate {
@@ -83,7 +73,17 @@ export class ActionStore {
   }
 
   insert(a: NewAction, now: number): ActionRecord {
-    const info = this.insertStmt.run({ ...a, guard: a.guard ?? null, reason: a.reason ?? null, now });
+    const info = this.insertStmt.run({
+      ...a,
+      dn: a.dn ?? null,
+      dnSha1: a.dnSha1 ?? null,
+      name: a.name ?? null,
+      namespace: a.namespace ?? null,
+      context: a.context ?? null,
+      guard: a.guard ?? null,
+      reason: a.reason ?? null,
+      now,
+    });
     return this.get(Number(info.lastInsertRowid))!;
   }
 
