@@ -64,7 +64,7 @@ const storeSection = z
       .describe('replay commits after this many lines: smaller redoes less after a crash, larger is faster'),
   })
   .strict()
-  .default({ path: './ouwatch.db', commitEvery: 1_000_000 });
+  .prefault({});
 
 const parseSection = z
   .object({
@@ -72,7 +72,7 @@ const parseSection = z
     maxLineBytes: z.number().int().min(1024).default(1024 * 1024).describe('longer lines are counted as oversized and skipped'),
   })
   .strict()
-  .default({ timeZone: 'UTC', maxLineBytes: 1024 * 1024 });
+  .prefault({});
 
 const detectSection = z
   .object({
@@ -80,7 +80,7 @@ const detectSection = z
     maxEvidence: z.number().int().min(1).max(1000).default(10).describe('log lines kept as evidence per alert'),
   })
   .strict()
-  .default({ maxEvidence: 10 });
+  .prefault({});
 
 export const kubernetesSourceSchema = z
   .object({
@@ -184,20 +184,13 @@ const respondSection = z
             patterns: z.array(z.string().min(1)).default([]).describe('DN globs (picomatch, * matches any text) never ended automatically'),
           })
           .strict()
-          .default({ dns: [], patterns: [] }),
+          .prefault({}),
         cooldownMinutes: z.number().min(0).default(60).describe('at most one action per DN in this time (0 = off)'),
         budgetPerHour: z.number().int().min(1).nullable().default(10).describe('automatic actions per hour; past it the breaker opens (null = off)'),
         maxAlertAgeMinutes: z.number().positive().nullable().default(60).describe('never act on alerts whose log time is older (replays of archives); null = off'),
       })
       .strict()
-      .default({
-        requireRuleOptIn: true,
-        minSeverity: 'high',
-        neverEnd: { dns: [], patterns: [] },
-        cooldownMinutes: 60,
-        budgetPerHour: 10,
-        maxAlertAgeMinutes: 60,
-      }),
+      .prefault({}),
   })
   .strict()
   .superRefine((r, ctx) => {
@@ -263,7 +256,7 @@ const notifySection = z
     expireMinutes: z.number().positive().default(24 * 60).describe('a notification not delivered by then fails (visibly)'),
   })
   .strict()
-  .default({ webhooks: [], expireMinutes: 24 * 60 });
+  .prefault({});
 
 const outboxSection = z
   .object({
@@ -274,7 +267,7 @@ const outboxSection = z
     keepDeliveredDays: z.number().min(0).default(7),
   })
   .strict()
-  .default({ baseDelayMs: 1_000, maxDelayMs: 5 * 60_000, pollMs: 1_000, replayDrainSeconds: 15, keepDeliveredDays: 7 });
+  .prefault({});
 
 export const configSchema = z
   .object({
@@ -283,7 +276,7 @@ export const configSchema = z
     detect: detectSection,
     sources: sourcesSection,
     server: serverSection,
-    respond: respondSection.default(() => respondSection.parse({})),
+    respond: respondSection.prefault({}),
     notify: notifySection,
     outbox: outboxSection,
   })
