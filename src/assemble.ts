@@ -7,6 +7,7 @@ import { Pipeline, type CommitHook } from './pipeline.js';
 import { AlertStore } from './store/alerts.js';
 import { openDatabase, type Db } from './store/database.js';
 import { stderrLog } from './util/log.js';
+import { withTimeout } from './util/timeout.js';
 
 /** The rules shipped with ouwatch (used when neither --rules nor the config names a directory). */
 export const BUNDLED_RULES_DIR = fileURLToPath(new URL('../rules', import.meta.url));
@@ -76,13 +77,4 @@ export function assemble(config: Config, opts: Partial<DeliveryOptions> = {}): R
     db.close();
     throw err;
   }
-}
-
-/** Resolves when `p` does, or after `ms`, whichever comes first (`p` is not cancelled). */
-function withTimeout(p: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const expiry = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  return Promise.race([p, expiry]).finally(() => clearTimeout(timer));
 }

@@ -6,6 +6,7 @@ import { startHttpServer, type ReadyReport, type RunningServer } from '../server
 import { formatListen, type ListenAddress } from '../server/listen.js';
 import { DaemonMetrics } from '../server/metrics.js';
 import type { LiveSource } from '../sources/live-source.js';
+import { withTimeout } from '../util/timeout.js';
 import { formatAlerts } from './alert-output.js';
 import { LiveIngest, type ChunkMark, type CommitReport } from './ingest.js';
 import { deliveryWorker } from './delivery-worker.js';
@@ -155,12 +156,4 @@ function lastLines(chunks: ChunkMark[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const c of chunks) out[c.origin] = Math.max(out[c.origin] ?? 0, c.lastLine);
   return out;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const expiry = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  return Promise.race([p, expiry]).finally(() => clearTimeout(timer));
 }
