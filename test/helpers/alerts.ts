@@ -34,15 +34,6 @@ export function makeConfig(partial: Record<string, unknown>): Config {
   return configSchema.parse(partial);
 }
 
-/** Waits for `cond` (polling), failing with `what` after `ms`. Not a timing assertion. */
-export async function waitFor(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** A hostile DN set: quotes, newlines, YAML/shell syntax, markup, unicode, invisible characters. */
 export const HOSTILE_DNS = [
   `uid=o'brien,ou="quoted",o=Tremolo`,

@@ -7,6 +7,7 @@ import { HOSTILE_DNS, makeAlert } from '../helpers/alerts.js';
 import { tempDir } from '../helpers/tmp.js';
 import { harness } from '../helpers/delivery.js';
 import { LoopbackSmtp, mimeParts, type ReceivedMail } from '../helpers/smtp.js';
+import { waitFor } from '../helpers/wait.js';
 
 const dir = tempDir();
 let n = 0;
@@ -155,12 +156,8 @@ describe('email digest over SMTP (STARTTLS)', () => {
 });
 
 async function waitForMails(s: LoopbackSmtp, ids: number): Promise<void> {
-  const end = Date.now() + 10_000;
   const count = () => s.received.reduce((k, m) => k + decode(m).json.length, 0);
-  while (count() < ids) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${ids} alerts by email (got ${count()})`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitFor(`${ids} alerts by email`, () => count() >= ids);
 }
 
 function unescapeHtml(s: string): string {
