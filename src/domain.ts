@@ -179,8 +179,10 @@ export interface AlertFilter {
   rules?: string[];
   severities?: Severity[];
   statuses?: AlertStatus[];
-  /** Exact DN, or a pattern with `*` wildcards. */
+  /** Exactly this DN (a DN is data: a `*` in it is a character). */
   dn?: string;
+  /** DNs matching a pattern where `*` stands for any text. */
+  dnPattern?: string;
   /** Exact address or a CIDR block. */
   ip?: string;
   /** Epoch ms (log time): alerts whose latest occurrence is at or after it. */

@@ -149,7 +149,10 @@ export function filterOf(flags: ListFlags, now = Date.now()): AlertFilter {
     for (const s of statuses) if (!ALERT_STATUSES.includes(s as AlertStatus)) throw new UsageError(`--status expects ${ALERT_STATUSES.join(', ')} or all, got '${s}'`);
     filter.statuses = statuses as AlertStatus[];
   }
-  if (flags.dn !== undefined) filter.dn = flags.dn;
+  if (flags.dn !== undefined) {
+    if (flags.dn.includes('*')) filter.dnPattern = flags.dn;
+    else filter.dn = flags.dn;
+  }
   if (flags.ip !== undefined) {
     if (!isCidr(flags.ip)) throw new UsageError(`--ip expects an address or a CIDR block, got '${flags.ip}'`);
     filter.ip = flags.ip;

@@ -25,8 +25,7 @@ export function registerUser(program: Command): void {
           const hint = similar.length ? `; similar: ${similar.map((s) => JSON.stringify(s)).join(', ')}` : '';
           throw new UsageError(`no history for DN ${JSON.stringify(dn)} in ${flags.db}${hint}`);
         }
-        // A DN is data, never a pattern: alerts are matched exactly (a DN may contain '*').
-        const alerts = new AlertStore(db).list({ dn: history.dn, limit: 1000 }).filter((a) => a.dn === history.dn).slice(0, MAX_ALERTS);
+        const alerts = new AlertStore(db).list({ dn: history.dn, limit: MAX_ALERTS });
         const actions = new ActionStore(db).list({ dn: history.dn, limit: MAX_ACTIONS });
         const view: UserView = {
           ...history,

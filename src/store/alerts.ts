@@ -143,13 +143,12 @@ export class AlertStore {
     any('severity', filter.severities);
     any('status', filter.statuses);
     if (filter.dn !== undefined) {
-      if (filter.dn.includes('*')) {
-        where.push(`dn LIKE ? ESCAPE '\\'`);
-        args.push(filter.dn.replace(/[\\%_]/g, (c) => '\\' + c).replace(/\*/g, '%'));
-      } else {
-        where.push('dn = ?');
-        args.push(filter.dn);
-      }
+      where.push('dn = ?');
+      args.push(filter.dn);
+    }
+    if (filter.dnPattern !== undefined) {
+      where.push(`dn LIKE ? ESCAPE '\\'`);
+      args.push(filter.dnPattern.replace(/[\\%_]/g, (c) => '\\' + c).replace(/\*/g, '%'));
     }
     const ipMatch = filter.ip === undefined ? null : addressMatcher(filter.ip);
     if (filter.ip !== undefined && ipMatch === null) {

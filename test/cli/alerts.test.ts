@@ -60,6 +60,7 @@ test('filters: rule, severity (list or LEVEL+), DN (exact or wildcard), address 
     assert.equal(q({ dn: MM }).length, 7);
     assert.deepEqual(ids(q({ dn: 'uid=mm*' })), where((a) => a.dn === MM));
     assert.equal(q({ dn: 'uid=mm%' }).length, 0, 'SQL wildcards are literal');
+    assert.equal(store.list({ dn: 'uid=mm*' }).length, 0, "the store's dn filter is exact: a '*' in a DN is a character");
     assert.equal(q({ ip: '5.255.255.5' }).length, 7);
     assert.deepEqual(ids(q({ ip: '89.160.20.0/24' })), where((a) => a.ip?.startsWith('89.160.20.') ?? false));
     assert.equal(q({ ip: '89.160.20.0/24' }).length, 3);
