@@ -1,5 +1,5 @@
-import type { Severity, StoredAlert } from '../domain.js';
-import { SEVERITIES } from '../domain.js';
+import type { Severity, StoredAlert } from '../core/alerts.js';
+import { SEVERITIES } from '../core/alerts.js';
 import { colours, fmtInt } from './common.js';
 
 type Colours = ReturnType<typeof colours>;

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { userInfo } from 'node:os';
-import type { AlertDetail, AlertFilter, AlertStatus, Severity, StoredAlert } from '../domain.js';
-import { ALERT_STATUSES, SEVERITIES, toAlertJson } from '../domain.js';
-import { isCidr } from '../detect/addresses.js';
-import { AlertStore } from '../store/alerts.js';
-import { openDatabase } from '../store/database.js';
+import type { AlertDetail, AlertFilter, AlertStatus, Severity, StoredAlert } from '../core/alerts.js';
+import { ALERT_STATUSES, SEVERITIES, toAlertJson } from '../core/alerts.js';
+import { isCidr } from '../core/address-set.js';
+import { AlertStore } from '../store/sqlite/alerts.js';
+import { openDatabase } from '../store/sqlite/database.js';
 import { alertTableHeader, alertTableRow, paint, printable, terminalWidth } from './alert-format.js';
 import { DEFAULT_DB, UsageError, colours, fmtInt } from './common.js';
 

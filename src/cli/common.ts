@@ -1,10 +1,10 @@
 import { once } from 'node:events';
-import { LogClock } from '../parse/time.js';
-import { StoreOpenError } from '../store/database.js';
-import { InputError } from '../sources/replay-input.js';
-import { ConfigError } from '../config.js';
-import { KubeConfigError } from '../respond/kube-errors.js';
-import { TargetError } from '../respond/manifest.js';
+import { LogClock } from '../components/parse/time.js';
+import { StoreOpenError } from '../store/sqlite/database.js';
+import { InputError } from '../components/sources/files/archive-input.js';
+import { ConfigError } from '../app/config.js';
+import { KubeConfigError } from '../components/sinks/end-session/kube-errors.js';
+import { TargetError } from '../components/sinks/end-session/manifest.js';
 
 /** Exit codes: 0 ok (alerts or not), 1 unexpected failure, 2 unusable arguments, config or input. */
 export const EXIT_USAGE = 2;

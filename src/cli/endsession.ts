@@ -1,17 +1,18 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
-import { isUserDn, type ActionStep } from '../domain.js';
-import { dnSha1 } from '../enrich/identity.js';
-import { backoffDelay } from '../outbox/backoff.js';
-import { carryOut } from '../respond/end-session.js';
-import { Guards } from '../respond/guards.js';
-import { KubeClients } from '../respond/kube-clients.js';
-import { checkTarget, endSessionYaml, type EndSessionTarget } from '../respond/manifest.js';
-import { endSessionNameForPerson } from '../respond/names.js';
-import { ActionStore } from '../store/actions.js';
-import { openDatabase } from '../store/database.js';
-import { quote } from '../util/quote.js';
+import { loadConfig } from '../app/config.js';
+import { isUserDn } from '../core/events.js';
+import { type ActionStep } from '../core/actions.js';
+import { dnSha1 } from '../core/identity.js';
+import { backoffDelay } from '../pipeline/delivery/backoff.js';
+import { carryOut } from '../components/sinks/end-session/end-session.js';
+import { Guards } from '../components/sinks/end-session/guards.js';
+import { KubeClients } from '../components/sinks/end-session/kube-clients.js';
+import { checkTarget, endSessionYaml, type EndSessionTarget } from '../components/sinks/end-session/manifest.js';
+import { endSessionNameForPerson } from '../components/sinks/end-session/names.js';
+import { ActionStore } from '../store/sqlite/actions.js';
+import { openDatabase } from '../store/sqlite/database.js';
+import { quote } from '../core/quote.js';
 import { UsageError } from './common.js';
 
 interface EndSessionFlags {

@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
-import { rulesDirOf } from '../assemble.js';
-import { loadConfig } from '../config.js';
-import type { RuleVerdict } from '../detect/engine.js';
-import { explainLine, type Explanation } from '../detect/explain.js';
-import { loadRules } from '../detect/rules.js';
-import { ReplayInput, checkInputPaths } from '../sources/replay-input.js';
-import { StreamDecoder } from '../decode/stream-decoder.js';
-import { CheckpointStore } from '../store/checkpoints.js';
-import { openDatabase } from '../store/database.js';
+import { rulesDirOf } from '../app/runtime.js';
+import { loadConfig } from '../app/config.js';
+import type { RuleVerdict } from '../components/detect/engine.js';
+import { explainLine, type Explanation } from '../app/explain.js';
+import { loadRules } from '../components/detect/rules.js';
+import { ReplayInput, checkInputPaths } from '../components/sources/files/archive-input.js';
+import { StreamDecoder } from '../components/decode/stream-decoder.js';
+import { CheckpointStore } from '../store/sqlite/checkpoints.js';
+import { openDatabase } from '../store/sqlite/database.js';
 import { paint, printable } from './alert-format.js';
 import { DEFAULT_DB, UsageError, checkTimeZone, colours, fmtInt } from './common.js';
 

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { toEventJson } from '../domain.js';
-import { EventEnricher } from '../enrich/enricher.js';
-import { DEFAULT_MAX_LINE_BYTES } from '../decode/lines.js';
-import { EVENT } from '../parse/packed.js';
-import { ParseService } from '../parse/parse-service.js';
-import { mergeByTime } from '../sources/merge.js';
-import { PackedFeed } from '../sources/packed-feed.js';
-import { ReplayInput, checkInputPaths } from '../sources/replay-input.js';
+import { toEventJson } from '../core/events.js';
+import { EventEnricher } from '../components/enrich/enricher.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../components/decode/lines.js';
+import { EVENT } from '../components/parse/packed.js';
+import { ParseService } from '../pipeline/parse-service.js';
+import { mergeByTime } from '../pipeline/merge.js';
+import { PackedFeed } from '../pipeline/packed-feed.js';
+import { ReplayInput, checkInputPaths } from '../components/sources/files/archive-input.js';
 import { Out, UsageError, checkTimeZone } from './common.js';
 
 interface ParseFlags {

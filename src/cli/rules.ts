@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { rulesDirOf } from '../assemble.js';
-import { loadConfig } from '../config.js';
-import { checkRules } from '../detect/rules.js';
-import { defaultFixturesDir, runRuleTests } from '../detect/rule-tests.js';
+import { rulesDirOf } from '../app/runtime.js';
+import { loadConfig } from '../app/config.js';
+import { checkRules } from '../components/detect/rules.js';
+import { defaultFixturesDir, runRuleTests } from '../app/rule-tests.js';
 import { EXIT_USAGE, colours } from './common.js';
 import { printable } from './alert-format.js';
 

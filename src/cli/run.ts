@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
-import { assemble } from '../assemble.js';
-import { fromPino } from '../util/log.js';
-import { ConfigError, configSchema, describeIssues, kubernetesSourceSchema, loadConfig, nodeSourceSchema, type Config } from '../config.js';
-import { Daemon } from '../daemon/daemon.js';
-import { createLogger } from '../daemon/logger.js';
-import { ListenError } from '../server/http.js';
-import { parseListen } from '../server/listen.js';
+import { assemble } from '../app/runtime.js';
+import { fromPino } from '../core/log.js';
+import { ConfigError, configSchema, describeIssues, kubernetesSourceSchema, loadConfig, nodeSourceSchema, type Config } from '../app/config.js';
+import { Daemon } from '../app/run/daemon.js';
+import { createLogger } from '../app/logger.js';
+import { ListenError } from '../app/http/server.js';
+import { parseListen } from '../core/listen.js';
 import { UsageError, checkTimeZone } from './common.js';
 
 interface RunFlags {

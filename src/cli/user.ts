@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
-import type { ActionRecord, StoredAlert, UserHistory } from '../domain.js';
-import { ActionStore } from '../store/actions.js';
-import { AlertStore } from '../store/alerts.js';
-import { openDatabase } from '../store/database.js';
-import { readUserHistory, similarDns } from '../store/user-history.js';
+import type { ActionRecord } from '../core/actions.js';
+import type { StoredAlert } from '../core/alerts.js';
+import type { UserHistory } from '../core/history.js';
+import { ActionStore } from '../store/sqlite/actions.js';
+import { AlertStore } from '../store/sqlite/alerts.js';
+import { openDatabase } from '../store/sqlite/database.js';
+import { readUserHistory, similarDns } from '../store/sqlite/user-history.js';
 import { DEFAULT_DB, UsageError, colours, fmtInt } from './common.js';
 
 export function registerUser(program: Command): void {

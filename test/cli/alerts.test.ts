@@ -3,8 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { filterOf } from '../../src/cli/alerts.js';
 import { UsageError } from '../../src/cli/common.js';
-import { AlertStore } from '../../src/store/alerts.js';
-import { openDatabase } from '../../src/store/database.js';
+import { AlertStore } from '../../src/store/sqlite/alerts.js';
+import { openDatabase } from '../../src/store/sqlite/database.js';
 import { az, history, scratch } from '../detect/helpers.js';
 import { SAMPLE_LOGS, lines, ndjson, ok, ouwatch } from '../helpers/cli.js';
 

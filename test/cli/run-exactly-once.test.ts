@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { fingerprintOf } from '../../src/sources/fingerprint.js';
+import { fingerprintOf } from '../../src/components/sources/files/fingerprint.js';
 import { OUWATCH, spawnDaemon, type DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 import { logText } from '../helpers/log-lines.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { LineSplitter, type LineSink } from '../../src/decode/lines.js';
+import { LineSplitter, type LineSink } from '../../src/components/decode/lines.js';
 
 // The splitter turns bytes into lines and knows, for each line, the byte offset just past its
 // newline: that offset is what a checkpoint stores, so it must be exact whatever the chunking

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { StreamDecoder } from '../../src/decode/stream-decoder.js';
+import { StreamDecoder } from '../../src/components/decode/stream-decoder.js';
 import { runCli } from '../helpers/cli.js';
 import { accessLine, expiredLine } from '../helpers/lines.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { StreamDecoder } from '../../src/decode/stream-decoder.js';
-import { detectFormat } from '../../src/decode/wrappers.js';
+import { StreamDecoder } from '../../src/components/decode/stream-decoder.js';
+import { detectFormat } from '../../src/components/decode/wrappers.js';
 import { accessLine, expiredLine, STACK_TRACE } from '../helpers/lines.js';
 
 // Container runtimes wrap each stdout line: docker's json-file driver as one JSON object per

@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import picomatch from 'picomatch';
 import { parseAllDocuments } from 'yaml';
-import { configSchema, loadConfig, parseYamlWith, type Config } from '../../src/config.js';
-import { nodeLogGlob } from '../../src/daemon/sources.js';
-import { parseListen } from '../../src/server/listen.js';
+import { configSchema, loadConfig, parseYamlWith, type Config } from '../../src/app/config.js';
+import { nodeLogGlob } from '../../src/app/run/sources.js';
+import { parseListen } from '../../src/core/listen.js';
 
 const DEPLOY = fileURLToPath(new URL('../../deploy/', import.meta.url));
 

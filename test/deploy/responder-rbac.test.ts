@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { ENDSESSION, OIDC_SESSIONS } from '../../src/respond/manifest.js';
+import { ENDSESSION, OIDC_SESSIONS } from '../../src/components/sinks/end-session/manifest.js';
 
 interface Doc {
   apiVersion: string;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { dnSha1 } from '../../src/enrich/identity.js';
+import { dnSha1 } from '../../src/core/identity.js';
 import { ALICE, ANON, CN, MIN, NONE, RU, SE, SEC, T0, auFail, azFail, detect, expired, history, keys, rulesDir, scratch } from './helpers.js';
 
 const s = scratch();

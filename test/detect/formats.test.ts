@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import type { StoredAlert } from '../../src/domain.js';
-import { BUNDLED_RULES_DIR } from '../../src/assemble.js';
+import type { StoredAlert } from '../../src/core/alerts.js';
+import { BUNDLED_RULES_DIR } from '../../src/app/runtime.js';
 import { detect, scratch } from './helpers.js';
 
 const s = scratch();

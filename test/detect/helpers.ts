@@ -2,11 +2,11 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { BUNDLED_RULES_DIR, assemble, type Runtime } from '../../src/assemble.js';
-import { loadConfig } from '../../src/config.js';
-import type { StoredAlert } from '../../src/domain.js';
-import { replay, type ReplayReport } from '../../src/sources/replay.js';
-import { AlertStore } from '../../src/store/alerts.js';
+import { BUNDLED_RULES_DIR, assemble, type Runtime } from '../../src/app/runtime.js';
+import { loadConfig } from '../../src/app/config.js';
+import type { StoredAlert } from '../../src/core/alerts.js';
+import { replay, type ReplayReport } from '../../src/pipeline/replay.js';
+import { AlertStore } from '../../src/store/sqlite/alerts.js';
 
 /** Builders for OpenUnison log lines, in the exact layouts of openunison-facts.md. */
 export const T0 = Date.parse('2026-03-02T08:00:00Z');

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { assemble } from '../../src/assemble.js';
-import { ConfigError, loadConfig } from '../../src/config.js';
-import { replay } from '../../src/sources/replay.js';
+import { assemble } from '../../src/app/runtime.js';
+import { ConfigError, loadConfig } from '../../src/app/config.js';
+import { replay } from '../../src/pipeline/replay.js';
 import { CN, RU, SEC, T0, allAlerts, auFail, keys, rulesDir, scratch } from './helpers.js';
 
 const s = scratch();

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { BUNDLED_RULES_DIR } from '../../src/assemble.js';
-import { ConfigError } from '../../src/config.js';
-import { loadRules, parseRule } from '../../src/detect/rules.js';
+import { BUNDLED_RULES_DIR } from '../../src/app/runtime.js';
+import { ConfigError } from '../../src/app/config.js';
+import { loadRules, parseRule } from '../../src/components/detect/rules.js';
 import { scratch } from './helpers.js';
 
 const s = scratch();

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { assemble } from '../../src/assemble.js';
-import { loadConfig } from '../../src/config.js';
-import { replay } from '../../src/sources/replay.js';
-import { AlertStore } from '../../src/store/alerts.js';
-import { openDatabase } from '../../src/store/database.js';
+import { assemble } from '../../src/app/runtime.js';
+import { loadConfig } from '../../src/app/config.js';
+import { replay } from '../../src/pipeline/replay.js';
+import { AlertStore } from '../../src/store/sqlite/alerts.js';
+import { openDatabase } from '../../src/store/sqlite/database.js';
 import { ALICE, H, MIN, RU, T0, az, allAlerts, detect, keys, rulesDir, scratch } from './helpers.js';
 
 const s = scratch();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { distanceKm } from '../../src/detect/geo-math.js';
+import { distanceKm } from '../../src/core/geo-math.js';
 import { ALICE, ANON, GB, H, MIN, PRIV, RU, SE, T0, US, az, detect, history, keys, rulesDir, scratch } from './helpers.js';
 
 const s = scratch();

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Event } from '../../src/domain.js';
-import { isNonPublic, normaliseIp } from '../../src/enrich/addresses.js';
-import { EventEnricher } from '../../src/enrich/enricher.js';
-import { GeoEnricher } from '../../src/enrich/geo.js';
-import { OpenUnisonParser } from '../../src/parse/openunison.js';
+import { Event } from '../../src/core/events.js';
+import { isNonPublic, normaliseIp } from '../../src/core/addresses.js';
+import { EventEnricher } from '../../src/components/enrich/enricher.js';
+import { GeoEnricher } from '../../src/components/enrich/geo.js';
+import { OpenUnisonParser } from '../../src/components/parse/openunison.js';
 import { accessLine } from '../helpers/lines.js';
 
 // Country and coordinates from geoip-lite's offline database, looked up once per distinct

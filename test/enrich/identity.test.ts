@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { dnSha1 } from '../../src/enrich/identity.js';
+import { dnSha1 } from '../../src/core/identity.js';
 
 // OpenUnison labels a user's oidc-sessions with `tremolo.io/user-dn` = lowercase hex SHA-1 of
 // the DN's UTF-8 bytes, the DN exactly as logged: no case folding, no unescaping.

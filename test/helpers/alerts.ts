@@ -1,6 +1,6 @@
-import { configSchema, type Config } from '../../src/config.js';
-import type { StoredAlert } from '../../src/domain.js';
-import { dnSha1 } from '../../src/enrich/identity.js';
+import { configSchema, type Config } from '../../src/app/config.js';
+import type { StoredAlert } from '../../src/core/alerts.js';
+import { dnSha1 } from '../../src/core/identity.js';
 
 let seq = 0;
 

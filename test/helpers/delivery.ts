@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { after } from 'node:test';
-import type { Config } from '../../src/config.js';
-import type { StoredAlert } from '../../src/domain.js';
-import { buildDelivery, type Delivery } from '../../src/outbox/setup.js';
-import { Pipeline, type CommitHook, type CommitResult, type DetectionStage } from '../../src/pipeline.js';
-import { AlertStore } from '../../src/store/alerts.js';
-import { openDatabase, type Db } from '../../src/store/database.js';
-import type { Log } from '../../src/util/log.js';
+import type { Config } from '../../src/app/config.js';
+import type { StoredAlert } from '../../src/core/alerts.js';
+import { buildDelivery, type Delivery } from '../../src/app/delivery.js';
+import { Pipeline, type CommitHook, type CommitResult, type DetectionStage } from '../../src/pipeline/pipeline.js';
+import { AlertStore } from '../../src/store/sqlite/alerts.js';
+import { openDatabase, type Db } from '../../src/store/sqlite/database.js';
+import type { Log } from '../../src/core/log.js';
 import { makeConfig } from './alerts.js';
 
 /**

@@ -1,9 +1,9 @@
 import pino from 'pino';
-import { assemble, type Runtime } from '../../src/assemble.js';
-import { loadConfig } from '../../src/config.js';
-import { LiveIngest, type CommitReport } from '../../src/daemon/ingest.js';
-import type { RecordConsumer } from '../../src/sources/live-input.js';
-import type { LiveSource } from '../../src/sources/live-source.js';
+import { assemble, type Runtime } from '../../src/app/runtime.js';
+import { loadConfig } from '../../src/app/config.js';
+import { LiveIngest, type CommitReport } from '../../src/pipeline/live-ingest.js';
+import type { RecordConsumer } from '../../src/pipeline/live-input.js';
+import type { LiveSource } from '../../src/core/live-source.js';
 
 /** A real runtime (SQLite file in `dir`) with the daemon's ingest loop, recording every line it processes. */
 export interface LiveHarness {

@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
-import type { Event } from '../../src/domain.js';
-import { Pipeline } from '../../src/pipeline.js';
-import { replay, type ReplayOptions, type ReplayReport } from '../../src/sources/replay.js';
-import { openDatabase } from '../../src/store/database.js';
+import type { Event } from '../../src/core/events.js';
+import { Pipeline } from '../../src/pipeline/pipeline.js';
+import { replay, type ReplayOptions, type ReplayReport } from '../../src/pipeline/replay.js';
+import { openDatabase } from '../../src/store/sqlite/database.js';
 
 export interface ReplayRun {
   report: ReplayReport;

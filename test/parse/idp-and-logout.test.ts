@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Event, toEventJson, type EventJson } from '../../src/domain.js';
-import { OpenUnisonParser } from '../../src/parse/openunison.js';
+import { Event, toEventJson, type EventJson } from '../../src/core/events.js';
+import { OpenUnisonParser } from '../../src/components/parse/openunison.js';
 import { expiredLine, header, idpWarning, logoutLine } from '../helpers/lines.js';
 
 // OpenIDConnectIdP's `[ExpiredRefreshTokenUsed]` lines (one field fewer than access lines: no

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Event, LINE_KINDS, type LineKind } from '../../src/domain.js';
-import { OpenUnisonParser } from '../../src/parse/openunison.js';
+import { Event, LINE_KINDS, type LineKind } from '../../src/core/events.js';
+import { OpenUnisonParser } from '../../src/components/parse/openunison.js';
 import { STACK_TRACE, accessLine, expiredLine, header } from '../helpers/lines.js';
 
 // What is not an event: other classes, MyVD's SRCH/RESULT lines (which share the AccessLog

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Event } from '../../src/domain.js';
-import { OpenUnisonParser } from '../../src/parse/openunison.js';
-import { LogClock } from '../../src/parse/time.js';
+import { Event } from '../../src/core/events.js';
+import { OpenUnisonParser } from '../../src/components/parse/openunison.js';
+import { LogClock } from '../../src/components/parse/time.js';
 import { accessLine } from '../helpers/lines.js';
 
 // log4j writes `yyyy-MM-dd HH:mm:ss,SSS` in the JVM's local time with no zone; ouwatch turns it

@@ -3,12 +3,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { mergeByTime } from '../../src/sources/merge.js';
-import { ReplayInput } from '../../src/sources/replay-input.js';
-import { PackedFeed } from '../../src/sources/packed-feed.js';
-import { ParseService } from '../../src/parse/parse-service.js';
-import { EVENT, kindOf } from '../../src/parse/packed.js';
-import { DEFAULT_MAX_LINE_BYTES } from '../../src/decode/lines.js';
+import { mergeByTime } from '../../src/pipeline/merge.js';
+import { ReplayInput } from '../../src/components/sources/files/archive-input.js';
+import { PackedFeed } from '../../src/pipeline/packed-feed.js';
+import { ParseService } from '../../src/pipeline/parse-service.js';
+import { EVENT, kindOf } from '../../src/components/parse/packed.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../../src/components/decode/lines.js';
 import { accessLine, log4jTime, STACK_TRACE } from '../helpers/lines.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -3,9 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { StreamDecoder } from '../../src/decode/stream-decoder.js';
-import { ReplayInput, type CheckpointLookup } from '../../src/sources/replay-input.js';
-import type { Checkpoint } from '../../src/store/checkpoints.js';
+import { StreamDecoder } from '../../src/components/decode/stream-decoder.js';
+import { ReplayInput, type CheckpointLookup } from '../../src/components/sources/files/archive-input.js';
+import type { Checkpoint } from '../../src/store/sqlite/checkpoints.js';
 import { accessLine, log4jTime, STACK_TRACE } from '../helpers/lines.js';
 import { tempDir } from '../helpers/tmp.js';
 

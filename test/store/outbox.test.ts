@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { backoffDelay } from '../../src/outbox/backoff.js';
-import { OutboxWorker, describeDrain, type Deliverer, type DeliveryResult } from '../../src/outbox/worker.js';
-import { openDatabase } from '../../src/store/database.js';
-import { OutboxStore, type OutboxItem } from '../../src/store/outbox.js';
+import { backoffDelay } from '../../src/pipeline/delivery/backoff.js';
+import { OutboxWorker, describeDrain } from '../../src/pipeline/delivery/outbox-worker.js';
+import { type Deliverer, type DeliveryResult } from '../../src/core/delivery.js';
+import { openDatabase } from '../../src/store/sqlite/database.js';
+import { OutboxStore } from '../../src/store/sqlite/outbox.js';
+import { type OutboxItem } from '../../src/core/delivery.js';
 import { makeAlert } from '../helpers/alerts.js';
 import { tempDir } from '../helpers/tmp.js';
 import { MemoryLog, harness } from '../helpers/delivery.js';

@@ -3,8 +3,8 @@ import { appendFileSync, copyFileSync, renameSync, writeFileSync } from 'node:fs
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { openDatabase } from '../../src/store/database.js';
-import { readUserHistory } from '../../src/store/user-history.js';
+import { openDatabase } from '../../src/store/sqlite/database.js';
+import { readUserHistory } from '../../src/store/sqlite/user-history.js';
 import { activity, log4jTime } from '../helpers/lines.js';
 import { checkpointRows, dumpHistory, replayInto } from '../helpers/store.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { readYamlFile, severitySchema } from '../core/config-file.js';
+import { parseListen } from '../core/listen.js';
+import { respondSchema } from '../components/sinks/end-session/config.js';
+import { kubernetesSourceSchema } from '../components/sources/kubernetes/config.js';
+import { nodeSourceSchema } from '../components/sources/node/config.js';
+import { notifySchema } from '../pipeline/delivery/config.js';
+
+export { ConfigError, describeIssues, parseYamlWith, readYamlFile } from '../core/config-file.js';
+export { kubernetesSourceSchema, nodeSourceSchema };
+
+/**
+ * The configuration file (YAML), validated with zod. Every section has defaults, so an empty
+ * file (or none) is a valid configuration; flags override the file. An invalid file stops
+ * start-up with the file, the field and what was expected (`ConfigError`).
+ *
+ * Components own their sections (their `config.ts`); this file composes them. Add fields
+ * there, always with a default and a `.describe()`.
+ */
+
+const storeSection = z
+  .object({
+    path: z.string().min(1).default('./ouwatch.db').describe('SQLite database file'),
+    commitEvery: z
+      .number()
+      .int()
+      .min(1000)
+      .default(1_000_000)
+      .describe('replay commits after this many lines: smaller redoes less after a crash, larger is faster'),
+  })
+  .strict()
+  .prefault({});
+
+const parseSection = z
+  .object({
+    timeZone: z.string().default('UTC').describe('IANA zone the logs were written in (log4j writes no zone)'),
+    maxLineBytes: z.number().int().min(1024).default(1024 * 1024).describe('longer lines are counted as oversized and skipped'),
+  })
+  .strict()
+  .prefault({});
+
+const detectSection = z
+  .object({
+    rulesDir: z.string().min(1).optional().describe('directory of rule YAML files (default: the rules shipped with ouwatch)'),
+    maxEvidence: z.number().int().min(1).max(1000).default(10).describe('log lines kept as evidence per alert'),
+  })
+  .strict()
+  .prefault({});
+
+
+
+const sourcesSection = z
+  .object({
+    files: z.array(z.string().min(1)).default([]).describe('log files or globs to tail (sidecar); include rotated names to never miss a line'),
+    kubernetes: kubernetesSourceSchema.optional().describe('follow pod logs through the Kubernetes API (watcher)'),
+    node: nodeSourceSchema.optional().describe('read the CRI log files on the node (DaemonSet)'),
+    startAt: z.enum(['beginning', 'end']).default('beginning').describe('where to start an input that has no checkpoint'),
+    pollIntervalMs: z.number().int().min(10).max(60_000).default(50).describe('how often a tailed file is checked for new bytes'),
+    rescanIntervalMs: z.number().int().min(100).max(600_000).default(1000).describe('how often globs are expanded again (files that appear later)'),
+    mergeWindowMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(10_000)
+      .default(100)
+      .describe('how long a line may wait for a quieter input before being released out of time order'),
+    commitIntervalMs: z.number().int().min(10).max(10_000).default(100).describe('how often state is committed while lines arrive'),
+  })
+  .strict()
+  .prefault({});
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+
+const serverSection = z
+  .object({
+    listen: z
+      .string()
+      .refine((s) => parseListen(s) !== null, { message: 'expected HOST:PORT, [IPv6]:PORT or PORT (0-65535)' })
+      .default('127.0.0.1:9464')
+      .describe('address of /healthz, /readyz and /metrics'),
+    logLevel: z.enum(LOG_LEVELS).default('info').describe('level of the JSON log on stderr'),
+  })
+  .strict()
+  .prefault({});
+
+
+
+
+
+
+const outboxSection = z
+  .object({
+    baseDelayMs: z.number().int().min(1).default(1_000).describe('first retry delay; doubles each attempt, with jitter'),
+    maxDelayMs: z.number().int().min(1).default(5 * 60_000),
+    pollMs: z.number().int().min(10).default(1_000).describe('how often the worker looks for due items'),
+    replayDrainSeconds: z.number().min(0).default(15).describe('at the end of a replay, deliver what is due for at most this long'),
+    keepDeliveredDays: z.number().min(0).default(7),
+  })
+  .strict()
+  .prefault({});
+
+export const configSchema = z
+  .object({
+    store: storeSection,
+    parse: parseSection,
+    detect: detectSection,
+    sources: sourcesSection,
+    server: serverSection,
+    respond: respondSchema.prefault({}),
+    notify: notifySchema,
+    outbox: outboxSection,
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+
+/** The configuration from `file` (or the defaults when no file is given). */
+export function loadConfig(file?: string): Config {
+  if (file === undefined) return configSchema.parse({});
+  return readYamlFile(file, configSchema);
+}

@@ -1,0 +1,101 @@
+import type { Config } from './config.js';
+import type { StoredAlert } from '../core/alerts.js';
+import { EmailDeliverer } from '../components/sinks/email/email.js';
+import { JsonlDeliverer } from '../components/sinks/jsonl/jsonl.js';
+import { Notifier } from '../pipeline/delivery/notifier.js';
+import { WebhookDeliverer } from '../components/sinks/webhook/webhook.js';
+import type { CommitHook } from '../pipeline/pipeline.js';
+import { EndSessionDeliverer } from '../components/sinks/end-session/deliverer.js';
+import { KubeClients } from '../components/sinks/end-session/kube-clients.js';
+import { Responder } from '../components/sinks/end-session/responder.js';
+import { ActionStore } from '../store/sqlite/actions.js';
+import { AlertResponseWriter } from '../store/sqlite/alert-responses.js';
+import type { Db } from '../store/sqlite/database.js';
+import { OutboxStore } from '../store/sqlite/outbox.js';
+import type { Log } from '../core/log.js';
+import { OutboxWorker } from '../pipeline/delivery/outbox-worker.js';
+import { type Deliverer } from '../core/delivery.js';
+
+/** Response, notifications and their delivery worker, built from the configuration. */
+export interface Delivery {
+  responder: Responder;
+  notifier: Notifier;
+  worker: OutboxWorker;
+  actions: ActionStore;
+  outbox: OutboxStore;
+  /** Commit hooks, in order: respond first (sets `alert.response`), then notify. */
+  hooks: CommitHook[];
+  /**
+   * Start-up check of what delivery needs (apply mode: the Kubernetes configuration and every
+   * configured context). Throws KubeConfigError; call it before reading any input.
+   */
+  verify(): Promise<void>;
+  /** Stops the worker and closes connections. */
+  close(): Promise<void>;
+}
+
+export interface DeliveryOptions {
+  log: Log;
+  now?: () => number;
+  /** Stores alerts ouwatch raises itself (the breaker's); detection's alert store provides it. */
+  storeAlert?: (a: StoredAlert) => StoredAlert;
+  random?: () => number;
+}
+
+export function buildDelivery(db: Db, config: Config, o: DeliveryOptions): Delivery {
+  const now = o.now ?? Date.now;
+  const actions = new ActionStore(db);
+  const outbox = new OutboxStore(db);
+  const alertResponses = new AlertResponseWriter(db);
+  const r = config.respond;
+
+  const clients = r.mode === 'apply' ? new KubeClients({ kubeconfig: r.kubeconfig, timeoutMs: r.requestTimeoutMs }) : null;
+  const contexts = new Set([r.context ?? null, ...r.routes.map((x) => x.context ?? r.context ?? null)]);
+  const email = config.notify.email ? new EmailDeliverer(config.notify.email) : null;
+  const deliverers: Deliverer[] = [
+    new EndSessionDeliverer({
+      clients,
+      manifestDir: r.manifestDir ?? null,
+      print: (yaml, t) => o.log.info(`dry-run: would end the sessions of ${JSON.stringify(t.dn)} (alert ${t.alertId ?? '-'}); nothing was called. Manifest:`, { text: yaml }),
+      now,
+      actions,
+      alertResponses,
+      log: o.log,
+      mode: r.mode,
+    }),
+    new WebhookDeliverer(config.notify.webhooks, now),
+  ];
+  if (email) deliverers.push(email);
+  if (config.notify.jsonl) deliverers.push(new JsonlDeliverer(config.notify.jsonl.path));
+
+  const worker = new OutboxWorker({
+    store: outbox,
+    deliverers,
+    log: o.log,
+    baseDelayMs: config.outbox.baseDelayMs,
+    maxDelayMs: config.outbox.maxDelayMs,
+    pollMs: config.outbox.pollMs,
+    keepDeliveredDays: config.outbox.keepDeliveredDays,
+    leaseMs: 2 * 60_000 + Math.max(r.requestTimeoutMs * 2, config.notify.email?.timeoutMs ?? 0, ...config.notify.webhooks.map((w) => w.timeoutMs)),
+    now,
+    random: o.random,
+  });
+  const nudge = () => worker.nudge();
+  const responder = new Responder({ config: r, actions, outbox, alertResponses, log: o.log, now, storeAlert: o.storeAlert, nudge });
+  const notifier = new Notifier(config.notify, outbox, now, nudge);
+  return {
+    responder,
+    notifier,
+    worker,
+    actions,
+    outbox,
+    hooks: [responder.hook, notifier.hook],
+    verify: async () => {
+      if (clients) for (const ctx of contexts) await clients.get(ctx);
+    },
+    close: async () => {
+      await worker.stop();
+      email?.close();
+    },
+  };
+}

@@ -1,0 +1,180 @@
+import client from 'prom-client';
+import type { RunStats, SourceStatus, WorkerStats } from '../../core/runtime.js';
+import { EVENT_TYPES, SKIP_REASONS } from '../../core/events.js';
+import type { ChunkMark, CommitReport } from '../../pipeline/live-ingest.js';
+
+/** What the metrics read at scrape time. */
+export interface MetricsSources {
+  stats(): RunStats;
+  /** Log time (epoch ms) of the newest event processed, null before the first. */
+  lastEventTs(): number | null;
+  workers(): WorkerStats[];
+  sources(): SourceStatus[];
+}
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2.5, 5, 10, 30];
+
+/**
+ * The daemon's Prometheus metrics (prom-client, own registry). Counters kept by the pipeline
+ * and the workers are cumulative numbers read at scrape time; commit results (alerts, latency)
+ * are recorded as they happen.
+ */
+export class DaemonMetrics {
+  readonly registry = new client.Registry();
+  private readonly alerts: client.Counter<'rule' | 'severity'>;
+  private readonly repeats: client.Counter<'rule' | 'severity'>;
+  private readonly tailToCommit: client.Histogram;
+  private readonly tailToAlert: client.Histogram;
+  private readonly commitDuration: client.Histogram;
+
+  constructor(from: MetricsSources) {
+    const registers = [this.registry];
+    client.collectDefaultMetrics({ register: this.registry, prefix: 'ouwatch_' });
+
+    const lines = new Totals();
+    new client.Counter({
+      name: 'ouwatch_lines_read_total',
+      help: 'Log lines read from every source (events, other lines, skipped lines)',
+      registers,
+      collect() {
+        lines.sync(this, {}, from.stats().linesRead);
+      },
+    });
+    const events = new Totals();
+    new client.Counter({
+      name: 'ouwatch_events_total',
+      help: 'OpenUnison events parsed, by type',
+      labelNames: ['type'],
+      registers,
+      collect() {
+        const ev = from.stats().events;
+        for (const t of EVENT_TYPES) events.sync(this, { type: t }, ev[t] ?? 0);
+      },
+    });
+    const skipped = new Totals();
+    new client.Counter({
+      name: 'ouwatch_lines_skipped_total',
+      help: 'Lines counted and skipped, by reason (malformed, binary, oversized, unknown-word, truncated)',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        const k = from.stats().lineKinds;
+        for (const r of SKIP_REASONS) skipped.sync(this, { reason: r }, k[r] ?? 0);
+      },
+    });
+    this.alerts = new client.Counter({ name: 'ouwatch_alerts_total', help: 'Alerts raised, by rule and severity', labelNames: ['rule', 'severity'], registers });
+    this.repeats = new client.Counter({
+      name: 'ouwatch_alert_repeats_total',
+      help: 'Repeats of an open alert (same rule, DN and IP within its suppression window), by rule and severity',
+      labelNames: ['rule', 'severity'],
+      registers,
+    });
+    const actions = new Totals();
+    new client.Counter({
+      name: 'ouwatch_actions_total',
+      help: 'Response actions (EndSession, oidc-session deletion), by result',
+      labelNames: ['result'],
+      registers,
+      collect() {
+        for (const w of from.workers()) for (const [result, n] of Object.entries(w.actions ?? {})) actions.sync(this, { result }, n);
+      },
+    });
+    const notifications = new Totals();
+    new client.Counter({
+      name: 'ouwatch_notifications_total',
+      help: 'Notifications (email, webhook, JSONL), by channel and result',
+      labelNames: ['channel', 'result'],
+      registers,
+      collect() {
+        for (const w of from.workers()) {
+          for (const [channel, byResult] of Object.entries(w.notifications ?? {})) {
+            for (const [result, n] of Object.entries(byResult)) notifications.sync(this, { channel, result }, n);
+          }
+        }
+      },
+    });
+    new client.Gauge({
+      name: 'ouwatch_outbox_depth',
+      help: 'Actions and notifications waiting in the outbox',
+      registers,
+      collect() {
+        this.set(from.workers().reduce((n, w) => n + (w.outboxDepth ?? 0), 0));
+      },
+    });
+    new client.Gauge({
+      name: 'ouwatch_log_lag_seconds',
+      help: 'Now minus the log time of the newest event processed (grows when reading falls behind, or when OpenUnison is quiet)',
+      registers,
+      collect() {
+        const ts = from.lastEventTs();
+        if (ts !== null) this.set((Date.now() - ts) / 1000);
+      },
+    });
+    new client.Gauge({
+      name: 'ouwatch_source_attached',
+      help: '1 when the source follows its logs (a tailed file, every running pod), else 0',
+      labelNames: ['source'],
+      registers,
+      collect() {
+        for (const s of from.sources()) this.set({ source: s.name }, s.attached ? 1 : 0);
+      },
+    });
+    this.tailToCommit = new client.Histogram({
+      name: 'ouwatch_tail_to_commit_seconds',
+      help: 'From reading a chunk of log lines to committing the state they produced (one observation per chunk read)',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.tailToAlert = new client.Histogram({
+      name: 'ouwatch_tail_to_alert_seconds',
+      help: 'From reading the line that raised an alert to the alert being committed and emitted',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.commitDuration = new client.Histogram({
+      name: 'ouwatch_commit_duration_seconds',
+      help: 'Duration of one commit transaction',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    });
+  }
+
+  /** Records what one commit wrote: alerts by rule and severity, latencies. */
+  recordCommit(report: CommitReport, emittedAt = report.committedAt): void {
+    for (const a of report.result.raised) this.alerts.inc({ rule: a.rule, severity: a.severity });
+    for (const a of report.result.updated) this.repeats.inc({ rule: a.rule, severity: a.severity });
+    for (const c of report.chunks) this.tailToCommit.observe(Math.max(0, report.committedAt - c.arrival) / 1000);
+    this.commitDuration.observe(report.durationMs / 1000);
+    for (const a of report.result.raised) {
+      const arrival = arrivalOf(report.chunks, a.evidence.length > 0 ? a.evidence[a.evidence.length - 1].source : null);
+      if (arrival !== null) this.tailToAlert.observe(Math.max(0, emittedAt - arrival) / 1000);
+    }
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
+
+/** When the line at evidence source `origin:line` was read, if it was in this batch. */
+function arrivalOf(chunks: ChunkMark[], source: string | null): number | null {
+  if (source === null) return null;
+  const colon = source.lastIndexOf(':');
+  const origin = source.slice(0, colon);
+  const line = Number(source.slice(colon + 1));
+  for (const c of chunks) if (c.origin === origin && line >= c.firstLine && line <= c.lastLine) return c.arrival;
+  return null;
+}
+
+/** Turns cumulative totals into counter increments (counters only go up). */
+class Totals {
+  private readonly seen = new Map<string, number>();
+
+  sync<L extends string>(counter: client.Counter<L>, labels: Partial<Record<L, string>>, total: number): void {
+    const key = JSON.stringify(labels);
+    const before = this.seen.get(key) ?? 0;
+    if (total > before) counter.inc(labels, total - before);
+    else if (!this.seen.has(key)) counter.inc(labels, 0);
+    this.seen.set(key, Math.max(before, total));
+  }
+}

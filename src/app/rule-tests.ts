@@ -1,0 +1,125 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError, readYamlFile } from './config.js';
+import type { StoredAlert } from '../core/alerts.js';
+import { Pipeline } from '../pipeline/pipeline.js';
+import { replay } from '../pipeline/replay.js';
+import { AlertStore } from '../store/sqlite/alerts.js';
+import { openDatabase } from '../store/sqlite/database.js';
+import { DetectionEngine } from '../components/detect/engine.js';
+import { readRuleFile, ruleFiles, type Rule } from '../components/detect/rules.js';
+
+/**
+ * `ouwatch rules test`: every rule against its fixtures. A rule's fixtures live in
+ * `<fixtures>/<rule id>/`: each `<case>.log` beside a `<case>.expect.yaml` that lists exactly
+ * the alerts the rule must raise on it (an empty list: it must stay quiet). Each case runs
+ * through the real pipeline into a fresh in-memory database, with only that rule loaded.
+ */
+
+const expectedAlert = z
+  .object({
+    dn: z.string().nullable(),
+    ip: z.string().nullable(),
+    count: z.number().int().min(1).optional().describe('occurrences counted on the alert'),
+    reason: z.string().optional().describe('text the reason must contain'),
+  })
+  .strict();
+
+const expectFile = z
+  .object({
+    description: z.string().min(1),
+    /** Overrides of the rule's params for this case (an allowlist for ip-not-allowed, say). */
+    params: z.record(z.string(), z.unknown()).optional(),
+    tz: z.string().default('UTC'),
+    alerts: z.array(expectedAlert),
+  })
+  .strict();
+
+export type ExpectedAlert = z.infer<typeof expectedAlert>;
+
+export interface CaseResult {
+  rule: string;
+  name: string;
+  description: string;
+  log: string;
+  passed: boolean;
+  /** What differs from the expectation (empty when passed). */
+  problems: string[];
+  alerts: StoredAlert[];
+}
+
+export interface RuleTestReport {
+  cases: CaseResult[];
+  /** Rules without the fixtures they need (a firing case and a quiet case). */
+  missing: Array<{ rule: string; problem: string }>;
+}
+
+/** Where the fixtures of a rules directory live: `fixtures/rules` beside it. */
+export function defaultFixturesDir(rulesDir: string): string {
+  return resolve(rulesDir, '..', 'fixtures', 'rules');
+}
+
+export async function runRuleTests(rulesDir: string, fixturesDir = defaultFixturesDir(rulesDir)): Promise<RuleTestReport> {
+  const report: RuleTestReport = { cases: [], missing: [] };
+  for (const file of ruleFiles(rulesDir)) {
+    const rule = readRuleFile(file);
+    const dir = join(fixturesDir, rule.id);
+    const logs = existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.log')).sort() : [];
+    if (logs.length === 0) {
+      report.missing.push({ rule: rule.id, problem: `no fixtures in ${dir} (expected <case>.log with <case>.expect.yaml)` });
+      continue;
+    }
+    let firing = 0;
+    let quiet = 0;
+    for (const log of logs) {
+      const name = basename(log, '.log');
+      const expectPath = join(dir, `${name}.expect.yaml`);
+      if (!existsSync(expectPath)) throw new ConfigError(expectPath, ['missing: every fixture log needs its expectations beside it']);
+      const expect = readYamlFile(expectPath, expectFile);
+      if (expect.alerts.length > 0) firing++;
+      else quiet++;
+      const caseRule = expect.params ? readRuleFile(file, expect.params) : rule;
+      report.cases.push(await runCase(caseRule, name, expect, join(dir, log)));
+    }
+    if (firing === 0) report.missing.push({ rule: rule.id, problem: 'no fixture that must raise an alert' });
+    if (quiet === 0) report.missing.push({ rule: rule.id, problem: 'no fixture that must stay quiet (alerts: [])' });
+  }
+  return report;
+}
+
+async function runCase(rule: Rule, name: string, expect: z.infer<typeof expectFile>, log: string): Promise<CaseResult> {
+  const db = openDatabase(':memory:');
+  try {
+    // A rule switched off by its file is still tested: the fixture says what it does when on.
+    const detection = new DetectionEngine(db, [{ ...rule, enabled: true }]);
+    const pipeline = new Pipeline({ db, timeZone: expect.tz, detection });
+    await replay([log], pipeline, { fromStart: true });
+    const alerts = new AlertStore(db).list().reverse();
+    const problems = compare(expect.alerts, alerts);
+    if (rule.inactive !== null && expect.alerts.length > 0) problems.unshift(`the rule is off with these params: ${rule.inactive}`);
+    return { rule: rule.id, name, description: expect.description, log, passed: problems.length === 0, problems, alerts };
+  } finally {
+    db.close();
+  }
+}
+
+/** Pairs expected and raised alerts one to one; whatever is left over is a problem. */
+function compare(expected: ExpectedAlert[], actual: StoredAlert[]): string[] {
+  const left = actual.slice();
+  const problems: string[] = [];
+  for (const want of expected) {
+    const i = left.findIndex(
+      (a) => a.dn === want.dn && a.ip === want.ip && (want.count === undefined || a.count === want.count) && (want.reason === undefined || a.reason.includes(want.reason)),
+    );
+    if (i >= 0) {
+      left.splice(i, 1);
+      continue;
+    }
+    const near = left.find((a) => a.dn === want.dn && a.ip === want.ip);
+    const detail = near ? ` (raised one with count ${near.count} and reason: ${near.reason})` : '';
+    problems.push(`missing alert for dn=${JSON.stringify(want.dn)} ip=${JSON.stringify(want.ip)}${want.count ? ` count=${want.count}` : ''}${want.reason ? ` reason containing ${JSON.stringify(want.reason)}` : ''}${detail}`);
+  }
+  for (const a of left) problems.push(`unexpected alert for dn=${JSON.stringify(a.dn)} ip=${JSON.stringify(a.ip)} at ${a.time}: ${a.reason}`);
+  return problems;
+}

@@ -1,0 +1,80 @@
+import { fileURLToPath } from 'node:url';
+import type { Config } from './config.js';
+import { DetectionEngine } from '../components/detect/engine.js';
+import { loadRules, type Rule } from '../components/detect/rules.js';
+import { buildDelivery, type Delivery, type DeliveryOptions } from './delivery.js';
+import { Pipeline, type CommitHook } from '../pipeline/pipeline.js';
+import { AlertStore } from '../store/sqlite/alerts.js';
+import { openDatabase, type Db } from '../store/sqlite/database.js';
+import { stderrLog } from '../core/log.js';
+import { withTimeout } from '../core/timeout.js';
+
+/** The rules shipped with ouwatch (used when neither --rules nor the config names a directory). */
+export const BUNDLED_RULES_DIR = fileURLToPath(new URL('../../rules', import.meta.url));
+
+/** Everything a command needs to run the pipeline, built from one validated configuration. */
+export interface Runtime {
+  config: Config;
+  db: Db;
+  pipeline: Pipeline;
+  /** The detection stage (rules, alerts, the address-visibility warning). */
+  detection: DetectionEngine;
+  /**
+   * Re-reads and validates the rules directory and swaps the new rules in (after the next
+   * commit if events are pending). A bad file throws ConfigError and keeps the old rules.
+   */
+  reloadRules(): Rule[];
+  /** Response (EndSession), notifications and the outbox worker that delivers both. */
+  delivery: Delivery;
+  /**
+   * Stops the outbox worker, then closes the db. With `graceMs`, a delivery still in flight
+   * after that long is abandoned (it stays leased in the outbox and is retried after the
+   * lease, by the next run): a hung SMTP or API server must not hold a shutdown.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** The rules directory a configuration names, or the bundled one. */
+export function rulesDirOf(config: Config): string {
+  return config.detect.rulesDir ?? BUNDLED_RULES_DIR;
+}
+
+/**
+ * Wires the stages together from the configuration: the one place where `replay` and `run`
+ * (and tests) get the same pipeline. Stages that need start-up validation (rules, response,
+ * notification settings) fail here, before any input is read.
+ */
+export function assemble(config: Config, opts: Partial<DeliveryOptions> = {}): Runtime {
+  // Rules are validated before the database is touched: a bad rule file changes nothing.
+  const rules = loadRules(rulesDirOf(config));
+  const db = openDatabase(config.store.path);
+  try {
+    const detection = new DetectionEngine(db, rules, { maxEvidence: config.detect.maxEvidence });
+    const alerts = new AlertStore(db);
+    // The breaker's own alert goes into the alerts table like any other (inside the commit).
+    const storeAlert = opts.storeAlert ?? ((a) => (alerts.insert(a, Date.now()), a));
+    const delivery = buildDelivery(db, config, { log: opts.log ?? stderrLog(), now: opts.now, storeAlert, random: opts.random });
+    // Order matters: detection.persist() stores the alerts, then respond sets their response, then notify.
+    const hooks: CommitHook[] = [...delivery.hooks];
+    const pipeline = new Pipeline({ db, timeZone: config.parse.timeZone, detection, onCommit: hooks });
+    return {
+      config,
+      db,
+      pipeline,
+      detection,
+      reloadRules: () => {
+        const next = loadRules(rulesDirOf(config));
+        detection.replaceRules(next);
+        return next;
+      },
+      delivery,
+      close: async (graceMs?: number) => {
+        await (graceMs === undefined ? delivery.close() : withTimeout(delivery.close(), graceMs));
+        db.close();
+      },
+    };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}

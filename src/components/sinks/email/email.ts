@@ -1,0 +1,67 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { EmailConfig } from './config.js';
+import type { Alert } from '../../../core/alerts.js';
+import type { DeliveryResult, Deliverer } from '../../../core/delivery.js';
+import type { OutboxItem } from '../../../core/delivery.js';
+import { composeDigest } from './digest.js';
+
+export type { EmailConfig };
+
+/**
+ * The email digest over SMTP (nodemailer). The outbox holds one item per alert; every item
+ * due at once goes into one message, and all are marked delivered only when the server has
+ * accepted it, so an SMTP outage delays the digest but loses nothing.
+ */
+export class EmailDeliverer implements Deliverer {
+  readonly kind = 'email' as const;
+  readonly batch = true;
+  private readonly transport: Transporter;
+
+  constructor(private readonly cfg: EmailConfig) {
+    const password = cfg.passwordEnv ? process.env[cfg.passwordEnv] : cfg.password;
+    this.transport = nodemailer.createTransport({
+      host: cfg.host,
+      port: cfg.port,
+      secure: cfg.security === 'tls',
+      requireTLS: cfg.security === 'starttls',
+      auth: cfg.user ? { user: cfg.user, pass: password ?? '' } : undefined,
+      tls: { rejectUnauthorized: cfg.rejectUnauthorized },
+      connectionTimeout: cfg.timeoutMs,
+      greetingTimeout: cfg.timeoutMs,
+      socketTimeout: cfg.timeoutMs,
+    });
+  }
+
+  async deliver(_target: string, items: OutboxItem[]): Promise<DeliveryResult> {
+    const alerts = items.map((i) => i.payload as Alert);
+    const d = composeDigest(alerts, this.cfg.subjectPrefix);
+    try {
+      await this.transport.sendMail({
+        from: this.cfg.from,
+        to: this.cfg.to,
+        subject: d.subject,
+        text: d.text,
+        html: d.html,
+        // base64 parts: long evidence lines and non-ASCII DNs arrive intact through any relay
+        textEncoding: 'base64',
+        attachments: [{ filename: 'alerts.json', content: d.json, contentType: 'application/json; charset=utf-8', contentTransferEncoding: 'base64' }],
+      });
+      return { ok: true };
+    } catch (err) {
+      const e = err as Error & { responseCode?: number; code?: string };
+      // 5xx: the server refuses for good (bad recipient, bad credentials): retrying will not help
+      const permanent = e.responseCode !== undefined && e.responseCode >= 500;
+      return { ok: false, retryable: !permanent, error: `SMTP ${this.cfg.host}:${this.cfg.port}: ${e.code ? e.code + ' ' : ''}${e.message}` };
+    }
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}
+
+/** Email items wait for the end of their digest window (windows aligned on the clock). */
+export function digestDue(now: number, windowSeconds: number): number {
+  const w = windowSeconds * 1000;
+  return Math.floor(now / w) * w + w;
+}

@@ -1,0 +1,85 @@
+import { createHmac } from 'node:crypto';
+import type { WebhookConfig } from './config.js';
+import type { Alert } from '../../../core/alerts.js';
+import type { DeliveryResult, Deliverer } from '../../../core/delivery.js';
+import type { OutboxItem } from '../../../core/delivery.js';
+
+export type { WebhookConfig };
+
+/**
+ * Webhooks: each alert POSTed as JSON (the Alert contract) or as a Slack-compatible
+ * `{text}` body. Signed requests carry
+ *   X-Ouwatch-Timestamp: <unix seconds>
+ *   X-Ouwatch-Signature-256: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>
+ *   X-Ouwatch-Delivery: <outbox id>  (the same on every retry: receivers de-duplicate on it)
+ * The timestamp inside the signature lets a receiver refuse replayed requests.
+ */
+
+export const SIGNATURE_HEADER = 'x-ouwatch-signature-256';
+export const TIMESTAMP_HEADER = 'x-ouwatch-timestamp';
+export const DELIVERY_HEADER = 'x-ouwatch-delivery';
+
+export function webhookName(w: WebhookConfig, index: number): string {
+  return w.name ?? `webhook-${index + 1}`;
+}
+
+export function sign(secret: string, timestamp: string, body: string): string {
+  return 'sha256=' + createHmac('sha256', secret).update(`${timestamp}.${body}`, 'utf8').digest('hex');
+}
+
+/** Slack mrkdwn: only &, < and > need escaping (they start entities, links and mentions). */
+function slackEscape(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export function slackBody(a: Alert): { text: string } {
+  const who = a.dn === null ? '' : ` for ${slackEscape(JSON.stringify(a.dn))}`;
+  const from = a.ip === null ? '' : ` from ${slackEscape(a.ip)}${a.country ? ` (${slackEscape(a.country)})` : ''}`;
+  const resp = a.response ? `\nresponse: ${a.response.action} ${a.response.mode} ${slackEscape(a.response.status)}` : '';
+  return { text: `*${a.severity.toUpperCase()}* \`${a.rule}\`${who}${from}\n${slackEscape(a.reason)}\nalert ${slackEscape(a.id)} at ${a.time}${resp}` };
+}
+
+export class WebhookDeliverer implements Deliverer {
+  readonly kind = 'webhook' as const;
+  readonly batch = false;
+  private readonly hooks = new Map<string, { cfg: WebhookConfig; secret: string | null }>();
+
+  constructor(
+    webhooks: WebhookConfig[],
+    private readonly now: () => number = Date.now,
+  ) {
+    webhooks.forEach((w, i) => {
+      const secret = w.secretEnv ? (process.env[w.secretEnv] ?? null) : (w.secret ?? null);
+      this.hooks.set(webhookName(w, i), { cfg: w, secret });
+    });
+  }
+
+  async deliver(target: string, [item]: OutboxItem[]): Promise<DeliveryResult> {
+    const hook = this.hooks.get(target);
+    if (hook === undefined) return { ok: false, retryable: false, error: `no webhook named ${target} is configured any more` };
+    const alert = item.payload as Alert;
+    const body = JSON.stringify(hook.cfg.format === 'slack' ? slackBody(alert) : alert);
+    const timestamp = String(Math.floor(this.now() / 1000));
+    const headers: Record<string, string> = {
+      'content-type': 'application/json; charset=utf-8',
+      'user-agent': 'ouwatch',
+      [DELIVERY_HEADER]: String(item.id),
+      [TIMESTAMP_HEADER]: timestamp,
+    };
+    if (hook.secret) headers[SIGNATURE_HEADER] = sign(hook.secret, timestamp, body);
+    let res: Response;
+    try {
+      // no redirects: a signed alert goes to the configured URL or nowhere
+      res = await fetch(hook.cfg.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(hook.cfg.timeoutMs) });
+    } catch (err) {
+      const e = err as Error & { cause?: { code?: string; message?: string } };
+      const detail = e.name === 'TimeoutError' ? `no answer within ${hook.cfg.timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.message);
+      return { ok: false, retryable: true, error: `POST ${target}: ${detail}` };
+    }
+    const answer = (await res.text().catch(() => '')).slice(0, 200);
+    if (res.ok) return { ok: true };
+    const retryable = res.status === 408 || res.status === 425 || res.status === 429 || res.status >= 500;
+    const hint = res.status >= 300 && res.status < 400 ? ` (redirect to ${res.headers.get('location') ?? '?'}: configure the final URL)` : '';
+    return { ok: false, retryable, error: `POST ${target}: HTTP ${res.status}${hint}${answer ? `: ${answer}` : ''}` };
+  }
+}

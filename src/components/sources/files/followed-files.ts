@@ -1,0 +1,174 @@
+import { createReadStream } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import picomatch from 'picomatch';
+import { glob } from 'tinyglobby';
+import type { SourceStatus } from '../../../core/runtime.js';
+import type { CheckpointStore } from '../../../store/sqlite/checkpoints.js';
+import { FileInput } from './log-segment.js';
+import { findByInode, identifyFile } from './file-identity.js';
+import type { LiveContext, LiveSource } from '../../../core/live-source.js';
+import { TailedFile, type Claim, type TailContext } from './followed-log.js';
+
+export interface FileTailOptions {
+  /** Source name in /readyz and logs (`files`, or `node` for CRI files on the node). */
+  name: string;
+  /** Paths or globs (relative ones are taken from the working directory). */
+  patterns: string[];
+  startAt: 'beginning' | 'end';
+  pollIntervalMs: number;
+  rescanIntervalMs: number;
+  maxLineBytes: number;
+}
+
+/**
+ * Tails every file matching the patterns, now and later (globs are expanded again every
+ * `rescanIntervalMs`). A log is known by the fingerprint of its first line: it is read by one
+ * reader at a time, whatever names it goes by (a rotated `app.log.1` is the `app.log` read a
+ * minute ago), and resumes from this process's own position or else from its checkpoint.
+ */
+export class FileTailSource implements LiveSource {
+  readonly name: string;
+  private readonly patterns: string[];
+  private readonly matches: (path: string) => boolean;
+  private readonly files = new Map<string, TailedFile>();
+  /** The latest reader of each log this run (its cursor is the freshest position). */
+  private readonly readers = new Map<string, FileInput>();
+  private readonly drains = new Set<FileInput>();
+  private scanned = false;
+  private scanning: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private readonly tailCtx: TailContext;
+
+  constructor(
+    private readonly opts: FileTailOptions,
+    private readonly ctx: LiveContext,
+    private readonly checkpoints: CheckpointStore,
+  ) {
+    this.name = opts.name;
+    this.patterns = opts.patterns.map((p) => resolve(p));
+    const isMatch = picomatch(this.patterns, { dot: true });
+    const literal = new Set(this.patterns);
+    this.matches = (p) => literal.has(p) || isMatch(p);
+    this.tailCtx = {
+      log: ctx.log,
+      pollIntervalMs: opts.pollIntervalMs,
+      startAt: opts.startAt,
+      maxLineBytes: opts.maxLineBytes,
+      claim: (fp) => this.claim(fp),
+      open: (input) => this.open(input),
+      wake: () => ctx.wake(),
+    };
+  }
+
+  async start(): Promise<void> {
+    await this.readRotatedWhileStopped();
+    await this.scan();
+    this.timer = setInterval(() => void this.scan(), this.opts.rescanIntervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.scanning;
+    for (const d of this.drains) d.finish();
+    await Promise.all([...this.files.values()].map((f) => f.stop()));
+  }
+
+  status(): SourceStatus {
+    const files = [...this.files.values()];
+    const inputs = files.map((f) => ({ name: f.path, state: f.detail }));
+    const tailing = files.filter((f) => f.state === 'tailing').length;
+    let detail: string;
+    if (!this.scanned) detail = 'starting';
+    else if (this.files.size === 0) detail = `waiting: no file matches ${this.patterns.join(', ')}`;
+    else if (tailing === 0) detail = 'waiting: no matching file can be read yet';
+    else detail = `tailing ${tailing} file${tailing === 1 ? '' : 's'}`;
+    return { name: this.name, attached: this.scanned && tailing > 0, detail, inputs };
+  }
+
+  afterDrain(): void {
+    for (const f of this.files.values()) f.resumeIfDrained();
+  }
+
+  /** Expands the globs: new files are tailed, waiting ones retried, vanished ones forgotten. */
+  scan(): Promise<void> {
+    if (this.scanning === null) {
+      this.scanning = this.rescan().finally(() => {
+        this.scanning = null;
+      });
+    }
+    return this.scanning;
+  }
+
+  private async rescan(): Promise<void> {
+    let found: string[];
+    try {
+      found = await glob(this.patterns, { absolute: true, onlyFiles: true, expandDirectories: false, dot: true });
+    } catch (err) {
+      this.ctx.log.warn({ err: (err as Error).message }, 'cannot expand the file patterns');
+      return;
+    }
+    if (this.stopped) return;
+    const present = new Set(found);
+    for (const p of found) if (!this.files.has(p)) this.files.set(p, new TailedFile(p, this.tailCtx));
+    for (const [p, f] of this.files) {
+      if (f.state === 'waiting' && !present.has(p) && !this.patterns.includes(p)) this.files.delete(p);
+    }
+    // Oldest names first: `app.log.2` before `app.log.1` before `app.log` is the usual order of age.
+    const waiting = [...this.files.values()].filter((f) => f.state === 'waiting').sort((a, b) => (a.path < b.path ? 1 : -1));
+    for (const f of waiting) await f.attach();
+    this.scanned = true;
+  }
+
+  private claim(fingerprint: string): Claim | null {
+    const reader = this.readers.get(fingerprint);
+    if (reader !== undefined) {
+      if (!reader.finished || reader.queue.size > 0) return null;
+      return { offset: reader.cursor.offset, lineNo: reader.cursor.lineNo, known: true };
+    }
+    const cp = this.checkpoints.get(fingerprint);
+    return cp === null ? { offset: 0, lineNo: 0, known: false } : { offset: cp.offset, lineNo: cp.lineNo, known: true };
+  }
+
+  private open(input: FileInput): void {
+    this.readers.set(input.fingerprint, input);
+    this.ctx.add(input);
+  }
+
+  /**
+   * A log rotated away while ouwatch was stopped, to a name the patterns do not match, still
+   * holds lines after its checkpoint: find it by device and inode and read them, once.
+   */
+  private async readRotatedWhileStopped(): Promise<void> {
+    const latestByPath = new Map<string, ReturnType<CheckpointStore['all']>[number]>();
+    for (const cp of this.checkpoints.all()) if (!latestByPath.has(cp.path) && this.matches(cp.path)) latestByPath.set(cp.path, cp);
+    for (const cp of latestByPath.values()) {
+      if (cp.dev === null || cp.ino === null) continue;
+      const here = await identifyFile(cp.path);
+      if (here?.fingerprint === cp.fingerprint) continue;
+      const moved = await findByInode(dirname(cp.path), cp.dev, cp.ino);
+      if (moved === null || this.matches(moved)) continue;
+      const id = await identifyFile(moved);
+      if (id === null || id.fingerprint !== cp.fingerprint || id.size <= cp.offset) continue;
+      this.ctx.log.info({ path: moved, was: cp.path, offset: cp.offset, size: id.size }, 'reading the rest of a file rotated while ouwatch was stopped');
+      const input = new FileInput({ path: moved, fingerprint: cp.fingerprint, dev: id.dev, ino: id.ino, offset: cp.offset, lineNo: cp.lineNo }, this.opts.maxLineBytes);
+      this.open(input);
+      this.drains.add(input);
+      const stream = createReadStream(moved, { start: cp.offset });
+      stream.on('data', (chunk) => {
+        input.receive(chunk as Buffer, performance.now());
+        this.ctx.wake();
+      });
+      stream.on('error', (err) => {
+        this.ctx.log.warn({ path: moved, err: err.message }, 'cannot read the rotated file');
+        input.finish();
+      });
+      stream.on('end', () => {
+        input.finish();
+        this.drains.delete(input);
+        this.ctx.wake();
+      });
+    }
+  }
+}

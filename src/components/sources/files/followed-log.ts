@@ -1,0 +1,270 @@
+import TailFile from '@logdna/tail-file';
+import type { Logger } from 'pino';
+import { FileInput } from './log-segment.js';
+import { identifyFile, identifyFileSync, lastLineEnd } from './file-identity.js';
+import { fingerprintOf } from './fingerprint.js';
+import { PAUSE_ABOVE, RESUME_BELOW } from '../../../core/live-source.js';
+
+/** Where a claimed log resumes; `known` is false when it was never read (no checkpoint). */
+export interface Claim {
+  offset: number;
+  lineNo: number;
+  known: boolean;
+}
+
+/** What a tailed path needs from the file source that owns it. */
+export interface TailContext {
+  readonly log: Logger;
+  readonly pollIntervalMs: number;
+  readonly startAt: 'beginning' | 'end';
+  readonly maxLineBytes: number;
+  /** Where to resume the log with this fingerprint, or null while another reader holds it. */
+  claim(fingerprint: string): Claim | null;
+  /** Starts merging and consuming a reader's records. */
+  open(input: FileInput): void;
+  wake(): void;
+}
+
+export type TailState = 'waiting' | 'tailing' | 'ignored' | 'closed';
+
+/** How long a renamed-away file may stay missing before the tail gives up (the rescan finds it again). */
+const MISSING_FOR_MS = 2000;
+/** Bytes per read while catching up (tail-file's default of 64 KiB costs twice the time). */
+const READ_CHUNK = 1024 * 1024;
+
+/**
+ * One path being tailed with @logdna/tail-file. The path may hold several files over time:
+ * after a rotation by rename the tail delivers the rest of the old file, then the new one
+ * from its first byte; after a copytruncate, the new content from byte 0. Each file identity
+ * gets its own FileInput, so bytes are always attributed to the file they came from, and a
+ * new identity is named by its first line before anything of it is decoded.
+ */
+export class TailedFile {
+  state: TailState = 'waiting';
+  detail = 'not identified yet';
+  private tail: TailFile | null = null;
+  private input: FileInput | null = null;
+  /** The path's new content after a rotation, held until its first line identifies it. */
+  private pending: { dev: number; ino: number; head: Buffer } | null = null;
+  private paused = false;
+  /** Chunks handed over at a rotation event are known to precede it: no identity check. */
+  private trusted = false;
+  private attaching = false;
+
+  constructor(
+    readonly path: string,
+    private readonly ctx: TailContext,
+  ) {}
+
+  get reading(): FileInput | null {
+    return this.input;
+  }
+
+  /** Identifies the file at the path and starts tailing it from where its log was left. */
+  async attach(): Promise<void> {
+    if (this.state !== 'waiting' || this.attaching) return;
+    this.attaching = true;
+    try {
+      await this.tryAttach();
+    } finally {
+      this.attaching = false;
+    }
+  }
+
+  private async tryAttach(): Promise<void> {
+    const id = await identifyFile(this.path);
+    if (this.state !== 'waiting') return;
+    if (id === null) {
+      this.detail = 'waiting: no such file';
+      return;
+    }
+    if (id.gzip) {
+      this.state = 'ignored';
+      this.detail = 'gzip archive (not tailed; replay it with `ouwatch replay`)';
+      return;
+    }
+    if (id.fingerprint === null) {
+      this.detail = 'waiting: no complete first line yet';
+      return;
+    }
+    const claim = this.ctx.claim(id.fingerprint);
+    if (claim === null) {
+      this.detail = 'waiting: the same log is being read under another name';
+      return;
+    }
+    let { offset, lineNo } = claim;
+    if (!claim.known && this.ctx.startAt === 'end') {
+      offset = await lastLineEnd(this.path, id.size);
+      // Claims are not reservations: check again after waiting.
+      if (this.state !== 'waiting' || this.ctx.claim(id.fingerprint) === null) return;
+    }
+    if (offset > id.size) {
+      this.ctx.log.warn({ path: this.path, size: id.size, checkpoint: offset }, 'file is shorter than its checkpoint: reading it from the start');
+      offset = 0;
+      lineNo = 0;
+    }
+    const input = new FileInput({ path: this.path, fingerprint: id.fingerprint, dev: id.dev, ino: id.ino, offset, lineNo }, this.ctx.maxLineBytes);
+    this.input = input;
+    this.ctx.open(input);
+    const tail = new TailFile(this.path, {
+      startPos: offset,
+      pollFileIntervalMs: this.ctx.pollIntervalMs,
+      pollFailureRetryMs: this.ctx.pollIntervalMs,
+      maxPollFailures: Math.max(3, Math.ceil(MISSING_FOR_MS / this.ctx.pollIntervalMs)),
+      readStreamOpts: { highWaterMark: READ_CHUNK },
+    });
+    this.tail = tail;
+    this.state = 'tailing';
+    this.detail = 'tailing';
+    tail.on('data', (chunk: Buffer) => this.onData(tail, chunk));
+    tail.on('renamed', () => this.onReplaced(tail, 'renamed'));
+    tail.on('truncated', () => this.onReplaced(tail, 'truncated'));
+    tail.on('tail_error', (err: { message: string }) => this.ctx.log.warn({ path: this.path, err: err.message }, 'tail read error (retrying)'));
+    tail.on('error', (err: Error) => this.onGone(tail, err));
+    this.ctx.log.info({ path: this.path, offset, line: lineNo, resumed: claim.known }, 'tailing file');
+    try {
+      await tail.start();
+    } catch (err) {
+      this.onGone(tail, err as Error);
+    }
+  }
+
+  /** Stops reading; queued records stay for the final drain. */
+  async stop(): Promise<void> {
+    this.state = 'closed';
+    this.detail = 'stopped';
+    this.input?.finish();
+    const tail = this.tail;
+    this.tail = null;
+    if (tail !== null) await quitTail(tail);
+  }
+
+  /** Resumes a tail paused for backpressure once its reader has caught up. */
+  resumeIfDrained(): void {
+    if (this.paused && this.tail !== null && (this.input === null || this.input.queue.size < RESUME_BELOW)) {
+      this.paused = false;
+      this.tail.resume();
+    }
+  }
+
+  private onData(tail: TailFile, chunk: Buffer): void {
+    if (tail !== this.tail) return;
+    const time = performance.now();
+    if (this.pending !== null) {
+      this.pending.head = this.pending.head.length === 0 ? chunk : Buffer.concat([this.pending.head, chunk]);
+      this.identifyPending(tail);
+      return;
+    }
+    const input = this.input;
+    if (input === null) return;
+    if (!this.trusted && !this.belongsTo(input)) {
+      this.onMissedTruncation(tail);
+      return;
+    }
+    input.receive(chunk, time);
+    if (input.queue.size > PAUSE_ABOVE && !this.paused) {
+      this.paused = true;
+      tail.pause();
+    }
+    this.ctx.wake();
+  }
+
+  /**
+   * Whether a chunk just delivered can be from the file being read: the path now holds
+   * another file (the chunk is the rest of the renamed one) or still the same log. The
+   * same inode with another first line means it was truncated and rewritten between two
+   * polls, and the chunk came from the new content at the old offset.
+   */
+  private belongsTo(input: FileInput): boolean {
+    const now = identifyFileSync(this.path);
+    if (now === null || now.dev !== input.cursor.dev || now.ino !== input.cursor.ino) return true;
+    return now.fingerprint === input.fingerprint;
+  }
+
+  /** The tail noticed a rotation: the old file's bytes are all delivered, new ones follow. */
+  private onReplaced(tail: TailFile, how: 'renamed' | 'truncated'): void {
+    if (tail !== this.tail) return;
+    // Anything still buffered in the (paused) stream belongs to the old file.
+    this.trusted = true;
+    try {
+      while (tail.read() !== null) {
+        // each read() emits 'data', handled by onData
+      }
+    } finally {
+      this.trusted = false;
+    }
+    const old = this.input;
+    old?.finish();
+    this.input = null;
+    const now = identifyFileSync(this.path);
+    this.pending = { dev: now?.dev ?? -1, ino: now?.ino ?? -1, head: Buffer.alloc(0) };
+    this.ctx.log.info({ path: this.path, how, offset: old?.cursor.offset }, `file rotated (${how}): reading the new file from its start`);
+    this.ctx.wake();
+  }
+
+  /** New content after a rotation: once its first line is complete, it is a known log or a new one. */
+  private identifyPending(tail: TailFile): void {
+    const p = this.pending!;
+    const fingerprint = fingerprintOf(p.head, false);
+    if (fingerprint === null) return;
+    this.pending = null;
+    const claim = this.ctx.claim(fingerprint);
+    if (claim === null) {
+      // The same log is read under another path already; let the rescan sort it out.
+      this.detach(tail, 'waiting: the same log is being read under another name');
+      return;
+    }
+    const input = new FileInput(
+      { path: this.path, fingerprint, dev: p.dev, ino: p.ino, offset: claim.offset, lineNo: claim.lineNo },
+      this.ctx.maxLineBytes,
+      claim.offset,
+    );
+    this.input = input;
+    this.ctx.open(input);
+    input.receive(p.head, performance.now());
+    this.ctx.wake();
+  }
+
+  private onMissedTruncation(tail: TailFile): void {
+    this.ctx.log.warn({ path: this.path }, 'file was truncated and rewritten between two polls: identifying it again');
+    this.detach(tail, 'waiting: replaced');
+    void this.attach();
+  }
+
+  /** The file is gone for good (or unreadable): forget it until a rescan finds it again. */
+  private onGone(tail: TailFile, err: Error): void {
+    if (tail !== this.tail) return;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') this.ctx.log.warn({ path: this.path, err: err.message }, 'stopped tailing file');
+    else this.ctx.log.info({ path: this.path }, 'file disappeared');
+    this.detach(tail, code === 'ENOENT' ? 'waiting: no such file' : `waiting: ${err.message}`);
+  }
+
+  private detach(tail: TailFile, detail: string): void {
+    this.input?.finish();
+    this.input = null;
+    this.pending = null;
+    this.paused = false;
+    if (this.tail === tail) this.tail = null;
+    if (this.state !== 'closed') {
+      this.state = 'waiting';
+      this.detail = detail;
+    }
+    void quitTail(tail);
+  }
+}
+
+/** tail-file's quit() waits for one last poll that may never report: bound it. */
+async function quitTail(tail: TailFile): Promise<void> {
+  tail.removeAllListeners('data');
+  tail.on('error', () => {});
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    tail.quit().catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 500);
+    }),
+  ]);
+  clearTimeout(timer);
+  tail.destroy();
+}

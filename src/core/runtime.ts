@@ -1,0 +1,45 @@
+import type { EventType, LineKind } from './events.js';
+
+/** Counters of one replay or daemon run (the summary and /metrics read these). */
+export interface RunStats {
+  linesRead: number;
+  events: Partial<Record<EventType, number>>;
+  lineKinds: Partial<Record<LineKind, number>>;
+  users: number;
+  alertsRaised: number;
+  alertsUpdated: number;
+}
+
+/** How one live source of the daemon is doing (`/readyz` lists these). */
+export interface SourceStatus {
+  /** `files`, `kubernetes` or `node`. */
+  name: string;
+  /** Following its logs: a tailed file, or every running pod's stream connected. */
+  attached: boolean;
+  /** One sentence for the operator when it is not attached (or what it follows). */
+  detail: string;
+  /** Each file or pod stream and its state (`tailing`, `following`, `waiting: <why>`…). */
+  inputs: Array<{ name: string; state: string }>;
+}
+
+/**
+ * A background task the daemon starts after its sources and stops before closing the store
+ * (the outbox delivery worker of src/respond and src/notify). Its counters feed /metrics.
+ */
+export interface BackgroundWorker {
+  readonly name: string;
+  start(): void;
+  /** Finishes or abandons in-flight work (it stays in the outbox) and resolves. */
+  stop(): Promise<void>;
+  stats(): WorkerStats;
+}
+
+/** Cumulative counters of a background worker since it started. */
+export interface WorkerStats {
+  /** Items waiting in the outbox now. */
+  outboxDepth?: number;
+  /** Response actions by result (`done`, `failed`, `held`, `expired`…). */
+  actions?: Record<string, number>;
+  /** Notifications by channel and result: `{ email: { sent: 3, failed: 1 } }`. */
+  notifications?: Record<string, Record<string, number>>;
+}
