@@ -32,3 +32,20 @@ export function isNonPublic(ip: string): boolean {
   if (family === 0) return true;
   return NON_PUBLIC.check(addr, family === 4 ? 'ipv4' : 'ipv6');
 }
+
+/** What is known about one address, looked up once per distinct address (in the ingest worker). */
+export interface AddressInfo {
+  /** False when the text is not an IP address at all: the event that carries it is malformed. */
+  valid: boolean;
+  /** Routable on the internet (not private, loopback, link-local, CGNAT, documentation...). */
+  public: boolean;
+  /** The network it belongs to for novelty (`203.0.113.0/24`, `2001:db8:1:2::/64`), null when invalid. */
+  net: string | null;
+  /** ISO country code and coordinates from offline data, null when unknown or not public. */
+  country: string | null;
+  lat: number | null;
+  lon: number | null;
+  /** Autonomous system from offline data, null when unknown or not public. */
+  asn: number | null;
+  asOrg: string | null;
+}

@@ -115,3 +115,16 @@ export const NON_USER_DNS: ReadonlySet<string> = new Set(['cn=none', 'uid=Anonym
 export function isUserDn(dn: string | null): dn is string {
   return dn !== null && dn !== '' && !NON_USER_DNS.has(dn);
 }
+
+/** Event types as small integers (their index in EVENT_TYPES), for columns of numbers. */
+export const TYPE = Object.fromEntries(EVENT_TYPES.map((t, i) => [t, i])) as Record<EventType, number>;
+/** What a scanned line is, as a number: EVENT_CODE, or 1 + its index in LINE_KINDS. */
+export const EVENT_CODE = 0;
+export const KIND = Object.fromEntries(LINE_KINDS.map((k, i) => [k, i + 1])) as Record<LineKind, number>;
+export function kindName(code: number): LineKind {
+  return LINE_KINDS[code - 1];
+}
+/** Codes of the lines that are bad input (counted as skipped), as opposed to other log content. */
+export function isSkipKind(code: number): boolean {
+  return code >= KIND.malformed;
+}

@@ -58,3 +58,86 @@ export interface HistoryView {
   /** The user's state, or null for a DN never seen before. */
   user(dn: string): UserState | null;
 }
+
+// ---- The per-user history as stored (v2: addresses with networks, ASNs and learning) ----
+
+/** One address of one user, as stored. Times are epoch ms (log time). */
+export interface AddressRecord {
+  ip: string;
+  /** Its network for novelty (`203.0.113.0/24`), from the offline data of when it was first seen. */
+  net: string | null;
+  country: string | null;
+  asn: number | null;
+  asOrg: string | null;
+  firstSeen: number;
+  lastSeen: number;
+  count: number;
+  successCount: number;
+  firstSuccess: number | null;
+  lastSuccess: number | null;
+  /**
+   * One of the user's own addresses: a success came from it without raising an alert (or the
+   * alert was closed as benign). Novelty rules compare with learnt addresses only, so a thief
+   * whose first visit raised an alert is caught again when he returns.
+   */
+  learnt: boolean;
+  /** The alert that stopped this address from being learnt (until it is closed as benign). */
+  quarantinedBy: string | null;
+}
+
+/** A user as stored, with every address. */
+export interface UserRecord {
+  dn: string;
+  dnSha1: string;
+  firstSeen: number;
+  lastSeen: number;
+  counts: Partial<Record<EventType, number>>;
+  successCount: number;
+  firstSuccess: number | null;
+  lastSuccess: number | null;
+  lastGeo: GeoPoint | null;
+  addresses: AddressRecord[];
+}
+
+/** Events of one session of one user since the last commit (added to what is stored). */
+export interface SessionWrite {
+  sessionId: string;
+  dn: string;
+  first: number;
+  last: number;
+  count: number;
+  ips: Array<{ ip: string; first: number; last: number; count: number }>;
+}
+
+/** Events of one user from one address in one hour of log time since the last commit (added). */
+export interface ActivityWrite {
+  dn: string;
+  /** Start of the hour, epoch ms. */
+  hour: number;
+  /** '' for events without an address. */
+  ip: string;
+  country: string | null;
+  events: number;
+  failures: number;
+}
+
+/** One country of one user (seen, whether learnt or not), replacing what is stored. */
+export interface CountryWrite {
+  dn: string;
+  country: string;
+  firstSeen: number;
+  lastSeen: number;
+  count: number;
+  successCount: number;
+  firstSuccess: number | null;
+  lastSuccess: number | null;
+}
+
+/** Everything history changed since the last commit. */
+export interface HistoryWrites {
+  users: Array<Omit<UserRecord, 'addresses'>>;
+  addresses: Array<AddressRecord & { dn: string }>;
+  countries: CountryWrite[];
+  sessions: SessionWrite[];
+  activity: ActivityWrite[];
+}

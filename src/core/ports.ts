@@ -1,5 +1,6 @@
 import type { ActionKind, ActionRecord, ActionStatus, ActionStep } from './actions.js';
 import type { AlertResponse } from './alerts.js';
+import type { UserRecord } from './history.js';
 import type { NewOutboxItem, OutboxItem, OutboxStatus } from './delivery.js';
 import type { OutboxKind } from './actions.js';
 
@@ -65,3 +66,11 @@ export interface AlertResponses {
 }
 
 export type { ActionKind, ActionStatus };
+
+/** Per-user history, read in batches (writes go through the commit). */
+export interface HistoryRepository {
+  /** Whether any user is stored at all (a fresh store needs no lookups). */
+  hasUsers(): Promise<boolean>;
+  /** The stored users among these DNs, each with every address. */
+  loadUsers(dns: readonly string[]): Promise<UserRecord[]>;
+}

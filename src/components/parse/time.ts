@@ -56,7 +56,8 @@ export class LogClock {
     return this.cachedEpoch + c0 * 100 + c1 * 10 + c2;
   }
 
-  private secondToEpoch(s: string): number {
+  /** `yyyy-MM-dd HH:mm:ss` in the zone -> epoch ms, or NaN when it is not a real date and time. */
+  secondToEpoch(s: string): number {
     if (s.length !== 19 || s[4] !== '-' || s[7] !== '-' || s[10] !== ' ' || s[13] !== ':' || s[16] !== ':') return NaN;
     const y = digits(s, 0, 4);
     const mo = digits(s, 5, 2);

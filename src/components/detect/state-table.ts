@@ -1,0 +1,82 @@
+/** How one kind of detector state is written to and read from its stored row. */
+export interface StateCodec<S> {
+  encode(s: S): string;
+  /** Null when the row cannot be read (written by another version): treated as no state. */
+  decode(json: string): S | null;
+  /** Log time after which the state means nothing (a closed window), or null for never. */
+  expires(s: S): number | null;
+}
+
+/** A stored row of detector state. */
+export interface StateRow {
+  scope: string;
+  key: string;
+  state: string;
+  expires: number | null;
+}
+
+/**
+ * Detector state keyed by a string (an address, a DN, a session, origin + thread), held in
+ * memory: it is loaded once at start-up (it is small: windows of minutes, pending pairs) and
+ * its changes are written with each commit, so a restarted run decides exactly as an
+ * uninterrupted one. Entries whose window closed are dropped, which bounds memory.
+ */
+export class StateTable<S> {
+  private readonly map = new Map<string, S>();
+  private changed = new Set<string>();
+
+  constructor(
+    readonly scope: string,
+    private readonly codec: StateCodec<S>,
+  ) {}
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(key: string): S | undefined {
+    return this.map.get(key);
+  }
+
+  set(key: string, s: S): void {
+    this.map.set(key, s);
+    this.changed.add(key);
+  }
+
+  /** `s` (already held) changed in place. */
+  touch(key: string): void {
+    this.changed.add(key);
+  }
+
+  delete(key: string): void {
+    if (this.map.delete(key)) this.changed.add(key);
+  }
+
+  load(row: StateRow): void {
+    const s = this.codec.decode(row.state);
+    if (s !== null) this.map.set(row.key, s);
+  }
+
+  /** Rows to write and keys to delete since the last call. */
+  collect(puts: StateRow[], deletes: Array<{ scope: string; key: string }>): void {
+    for (const key of this.changed) {
+      const s = this.map.get(key);
+      if (s === undefined) deletes.push({ scope: this.scope, key });
+      else puts.push({ scope: this.scope, key, state: this.codec.encode(s), expires: this.codec.expires(s) });
+    }
+    this.changed = new Set();
+  }
+
+  /** Forgets entries whose window closed before log time `now` (their rows expire in the store). */
+  sweep(now: number): void {
+    for (const [key, s] of this.map) {
+      const exp = this.codec.expires(s);
+      if (exp !== null && exp < now && !this.changed.has(key)) this.map.delete(key);
+    }
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.changed = new Set();
+  }
+}

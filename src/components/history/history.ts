@@ -1,0 +1,271 @@
+import { isUserDn, TYPE } from '../../core/events.js';
+import type { HistoryWrites } from '../../core/history.js';
+import type { Address, LogEvent } from '../../core/log-event.js';
+import type { HistoryRepository } from '../../core/ports.js';
+import { ActivityState, AddressState, CountryState, SessionState, User } from './user.js';
+
+const HOUR_MS = 3_600_000;
+/** Users kept in memory beyond those still referenced by ids in flight. */
+const SOFT_LIMIT = 50_000;
+
+/**
+ * Per-user history: first/last seen, counts by event type, addresses (with network, country,
+ * ASN, and whether each is learnt as the user's own), countries, the last geolocated success,
+ * sessions and hourly activity. Users of a batch are loaded from the store before the batch is
+ * processed, in one query per few hundred new DNs, never one per line; changes are collected
+ * for the commit. Memory is bounded: users no longer referenced are let go after a commit and
+ * loaded again if they come back.
+ */
+export class History {
+  private readonly users = new Map<string, User>();
+  /** User by interned DN id (null: a DN that is not a person, such as `cn=none`). */
+  private readonly byId = new Map<number, User | null>();
+  private dirtyUsers: User[] = [];
+  private storeMayHold = true;
+  private checkedStore = false;
+  usersSeen = 0;
+
+  constructor(private readonly repo: HistoryRepository) {}
+
+  /**
+   * Resolves the DNs first seen in a batch to users, loading the stored ones. `dns` are
+   * [id, dn] pairs as the worker sends them.
+   */
+  async prepare(dns: ReadonlyArray<number | string>): Promise<void> {
+    if (dns.length === 0) return;
+    if (!this.checkedStore) {
+      this.checkedStore = true;
+      this.storeMayHold = await this.repo.hasUsers();
+    }
+    const missing: string[] = [];
+    for (let k = 0; k < dns.length; k += 2) {
+      const dn = dns[k + 1] as string;
+      if (isUserDn(dn) && !this.users.has(dn)) missing.push(dn);
+    }
+    if (missing.length > 0 && this.storeMayHold) {
+      for (const r of await this.repo.loadUsers(missing)) this.users.set(r.dn, User.from(r));
+    }
+    for (let k = 0; k < dns.length; k += 2) {
+      const id = dns[k] as number;
+      const dn = dns[k + 1] as string;
+      if (!isUserDn(dn)) {
+        this.byId.set(id, null);
+        continue;
+      }
+      // A DN not stored yet becomes a user at its first event (userOf).
+      const user = this.users.get(dn);
+      if (user === undefined) continue;
+      user.lastDnId = id;
+      this.byId.set(id, user);
+    }
+  }
+
+  /** The user of an event: null for events without a person's DN; a new user on first sight. */
+  userOf(e: LogEvent): User | null {
+    const id = e.dnId;
+    if (id < 0) return null;
+    const known = this.byId.get(id);
+    if (known !== undefined) return known;
+    const dn = e.dn!;
+    let user = this.users.get(dn.dn);
+    if (user === undefined) {
+      user = new User(dn.dn, dn.sha1, e.ts, e.ts);
+      this.users.set(dn.dn, user);
+    }
+    user.lastDnId = id;
+    this.byId.set(id, user);
+    return user;
+  }
+
+  /**
+   * Adds an event of `user` (after detection looked at the history before it). A success
+   * teaches the user its address, unless `quarantinedBy` names an alert the event raised:
+   * then the address is learnt only once that alert is closed as benign.
+   */
+  record(user: User, e: LogEvent, quarantinedBy: string | null): void {
+    const t = e.ts;
+    if (!user.seenThisRun) {
+      user.seenThisRun = true;
+      this.usersSeen++;
+    }
+    if (t < user.firstSeen) user.firstSeen = t;
+    if (t > user.lastSeen) user.lastSeen = t;
+    const type = e.type;
+    user.counts[type]++;
+    const success = type === TYPE.AzSuccess || type === TYPE.AuSuccess;
+    if (success) {
+      user.successCount++;
+      if (user.firstSuccess === null || t < user.firstSuccess) user.firstSuccess = t;
+      if (user.lastSuccess === null || t > user.lastSuccess) user.lastSuccess = t;
+    }
+    const addr = e.address;
+    if (addr !== null) this.recordAddress(user, addr, t, success, quarantinedBy);
+    const sid = e.sessionId;
+    if (sid !== null) {
+      let s = user.sessions.get(sid);
+      if (s === undefined) {
+        s = new SessionState(sid, t, t);
+        user.sessions.set(sid, s);
+      }
+      s.count++;
+      if (t < s.first) s.first = t;
+      if (t > s.last) s.last = t;
+      if (addr !== null) {
+        let span = s.ips.get(addr.ip);
+        if (span === undefined) {
+          span = { ip: addr.ip, first: t, last: t, count: 0 };
+          s.ips.set(addr.ip, span);
+        }
+        span.count++;
+        if (t < span.first) span.first = t;
+        if (t > span.last) span.last = t;
+      }
+    }
+    this.recordActivity(user, t, addr, type === TYPE.AuFail || type === TYPE.AzFail);
+    if (!user.dirty) user.dirty = true;
+    if (!user.queued) {
+      user.queued = true;
+      this.dirtyUsers.push(user);
+    }
+  }
+
+  private recordAddress(user: User, addr: Address, t: number, success: boolean, quarantinedBy: string | null): void {
+    let st = user.lastAddress;
+    if (st === null || st.ip !== addr.ip) {
+      st = user.addresses.get(addr.ip) ?? null;
+      if (st === null) {
+        st = new AddressState(addr.ip, addr.net, addr.country, addr.asn, addr.asOrg, t, t);
+        user.addresses.set(addr.ip, st);
+      }
+      user.lastAddress = st;
+    }
+    st.count++;
+    if (t < st.firstSeen) st.firstSeen = t;
+    if (t > st.lastSeen) st.lastSeen = t;
+    if (success) {
+      st.successCount++;
+      if (st.firstSuccess === null || t < st.firstSuccess) st.firstSuccess = t;
+      if (st.lastSuccess === null || t > st.lastSuccess) st.lastSuccess = t;
+      if (!st.learnt) {
+        if (quarantinedBy !== null) st.quarantinedBy ??= quarantinedBy;
+        else if (st.quarantinedBy === null) user.learn(st);
+      }
+      if (addr.lat !== null && addr.lon !== null && addr.country !== null && (user.lastGeo === null || t >= user.lastGeo.ts)) {
+        user.lastGeo = { ts: t, ip: addr.ip, country: addr.country, lat: addr.lat, lon: addr.lon };
+      }
+    } else if (quarantinedBy !== null && !st.learnt) st.quarantinedBy ??= quarantinedBy;
+    user.touchAddress(st);
+    if (addr.country !== null) {
+      let c = user.seenCountries.get(addr.country);
+      if (c === undefined) {
+        c = new CountryState(addr.country, t, t);
+        user.seenCountries.set(addr.country, c);
+      }
+      c.count++;
+      if (t < c.firstSeen) c.firstSeen = t;
+      if (t > c.lastSeen) c.lastSeen = t;
+      if (success) {
+        c.successCount++;
+        if (c.firstSuccess === null || t < c.firstSuccess) c.firstSuccess = t;
+        if (c.lastSuccess === null || t > c.lastSuccess) c.lastSuccess = t;
+      }
+      user.touchCountry(c);
+    }
+  }
+
+  private recordActivity(user: User, t: number, addr: Address | null, failure: boolean): void {
+    const hour = t - (t % HOUR_MS);
+    if (hour !== user.activityHour) {
+      for (const a of user.activityNow.values()) user.activity.push(a);
+      user.activityNow.clear();
+      user.activityHour = hour;
+    }
+    const ip = addr === null ? '' : addr.ip;
+    let a = user.activityNow.get(ip);
+    if (a === undefined) {
+      a = new ActivityState(hour, ip, addr?.country ?? null);
+      user.activityNow.set(ip, a);
+    }
+    a.events++;
+    if (failure) a.failures++;
+  }
+
+  /** Everything changed since the last commit, for the commit transaction. */
+  collect(): HistoryWrites {
+    const w: HistoryWrites = { users: [], addresses: [], countries: [], sessions: [], activity: [] };
+    for (const u of this.dirtyUsers) {
+      const counts: Record<string, number> = {};
+      u.counts.forEach((n, i) => {
+        if (n > 0) counts[TYPE_NAMES[i]] = n;
+      });
+      w.users.push({ dn: u.dn, dnSha1: u.dnSha1, firstSeen: u.firstSeen, lastSeen: u.lastSeen, counts, successCount: u.successCount, firstSuccess: u.firstSuccess, lastSuccess: u.lastSuccess, lastGeo: u.lastGeo });
+      for (const a of u.dirtyAddresses) w.addresses.push({ dn: u.dn, ip: a.ip, net: a.net, country: a.country, asn: a.asn, asOrg: a.asOrg, firstSeen: a.firstSeen, lastSeen: a.lastSeen, count: a.count, successCount: a.successCount, firstSuccess: a.firstSuccess, lastSuccess: a.lastSuccess, learnt: a.learnt, quarantinedBy: a.quarantinedBy });
+      for (const c of u.dirtyCountries) w.countries.push({ dn: u.dn, country: c.country, firstSeen: c.firstSeen, lastSeen: c.lastSeen, count: c.count, successCount: c.successCount, firstSuccess: c.firstSuccess, lastSuccess: c.lastSuccess });
+      for (const s of u.sessions.values()) w.sessions.push({ sessionId: s.sessionId, dn: u.dn, first: s.first, last: s.last, count: s.count, ips: [...s.ips.values()] });
+      for (const a of u.activity) w.activity.push({ dn: u.dn, hour: a.hour, ip: a.ip, country: a.country, events: a.events, failures: a.failures });
+      for (const a of u.activityNow.values()) w.activity.push({ dn: u.dn, hour: a.hour, ip: a.ip, country: a.country, events: a.events, failures: a.failures });
+    }
+    return w;
+  }
+
+  /** The commit of `collect()` succeeded: changes are stored; memory is trimmed. */
+  committed(minLiveDnId: number): void {
+    for (const u of this.dirtyUsers) {
+      u.dirty = false;
+      u.queued = false;
+      for (const a of u.dirtyAddresses) a.dirty = false;
+      for (const c of u.dirtyCountries) c.dirty = false;
+      u.dirtyAddresses = [];
+      u.dirtyCountries = [];
+      u.sessions = new Map();
+      u.activity = [];
+      // The hour in progress goes on counting from zero: its stored row is added to.
+      u.activityNow = new Map();
+    }
+    this.dirtyUsers = [];
+    if (this.users.size > SOFT_LIMIT) this.evict(minLiveDnId);
+  }
+
+  /** The commit failed: memory is ahead of the store; forget it (the store is read again). */
+  rolledBack(): void {
+    this.users.clear();
+    this.byId.clear();
+    this.dirtyUsers = [];
+    this.storeMayHold = true;
+  }
+
+  /** An alert was closed as benign: the addresses it kept from being learnt are learnt now. */
+  releaseQuarantine(dn: string, alertId: string): boolean {
+    const u = this.users.get(dn);
+    if (u === undefined) return false;
+    let changed = false;
+    for (const a of u.addresses.values()) {
+      if (a.quarantinedBy !== alertId) continue;
+      if (a.successCount > 0) u.learn(a);
+      else {
+        a.quarantinedBy = null;
+        u.touchAddress(a);
+      }
+      changed = true;
+    }
+    if (changed && !u.queued) {
+      u.queued = true;
+      this.dirtyUsers.push(u);
+    }
+    return changed;
+  }
+
+  /** Drops users no id in flight refers to any more (clean ones only). */
+  private evict(minLiveDnId: number): void {
+    for (const [id, u] of this.byId) {
+      if (id >= minLiveDnId) break;
+      this.byId.delete(id);
+      if (u !== null && u.lastDnId < minLiveDnId && !u.dirty) {
+        this.users.delete(u.dn);
+        this.storeMayHold = true;
+      }
+    }
+  }
+}
+
+const TYPE_NAMES = Object.keys(TYPE);

@@ -1,0 +1,58 @@
+/**
+ * How sources hand bytes to the ingest pipeline. A source (archived files, a followed file,
+ * a pod's log stream) opens one input per stream of bytes it reads and pushes the bytes in
+ * order; the pipeline decodes and parses them on its worker thread, merges all inputs by log
+ * time and commits each input's position with the state it produced.
+ */
+
+/** Where an input's position is stored, so that a restart resumes exactly. */
+export type InputIdentity =
+  /** A file (or archive, or stdin) known by the fingerprint of its beginning. */
+  | { kind: 'file'; fingerprint: string; path: string; dev: number | null; ino: number | null }
+  /** A stream without byte offsets (a pod's log through the API): its own position record. */
+  | { kind: 'stream'; key: string }
+  /** Nothing to store (`ouwatch parse`, stdin too short to identify). */
+  | { kind: 'none' };
+
+export interface InputRegistration {
+  /** Name in evidence (`origin:line`): the path, `stdin`, or `namespace/pod/container`. */
+  origin: string;
+  identity: InputIdentity;
+  /** Input offset of the first byte pushed (after the checkpoint) and the line number before it. */
+  startOffset: number;
+  startLineNo: number;
+  /** Endless (followed) inputs are merged with a time window; finite ones are waited for. */
+  live: boolean;
+  /** The wrapper, when the source knows it (else it is recognised from the first line). */
+  format?: 'plain' | 'docker' | 'cri' | 'kubectl' | null;
+}
+
+/** The position of an input after the records processed so far. */
+export interface InputPosition {
+  offset: number;
+  lineNo: number;
+  /** SHA-1 of up to 4 KiB before `hashOffset` (<= offset), checked before resuming; null = unknown. */
+  tailHash: string | null;
+  hashOffset: number;
+  /** The kubelet's stamp of the last record (stream inputs). */
+  stamp: string | null;
+}
+
+/** What the pipeline gives a source for one input. */
+export interface InputChannel {
+  /** The next bytes, in order. Call `ready()` first: it waits while the pipeline is behind. */
+  push(chunk: Buffer, arrival?: number): void;
+  /** Resolves when the pipeline wants more bytes (backpressure); false once the input is closed. */
+  ready(): Promise<boolean>;
+  /** No more bytes: a cut last line is counted as truncated and not consumed. */
+  end(): void;
+  /** Drops the input without ending it (a replaced stream); unprocessed bytes are read again later. */
+  abandon(): void;
+  /** The last committed position (null before the first commit). */
+  readonly committed: InputPosition | null;
+}
+
+/** What the pipeline offers sources. */
+export interface IngestContext {
+  open(reg: InputRegistration): InputChannel;
+}

@@ -1,0 +1,71 @@
+import type { AddressInfo } from './addresses.js';
+import type { EventJson, EventType } from './events.js';
+
+/** An address as it appeared in the log, with what offline data says about it. */
+export interface Address extends AddressInfo {
+  readonly ip: string;
+}
+
+/** A DN as logged, with its SHA-1 (OpenUnison's `tremolo.io/user-dn` label). */
+export interface Dn {
+  readonly dn: string;
+  readonly sha1: string;
+}
+
+/**
+ * One OpenUnison event as the stages after parsing see it. Numbers and shared objects are
+ * cheap to read; the strings that are not (the line, the URL, the message) are made on
+ * demand. The pipeline hands out one object per event it processes and reuses it for the
+ * next: keep values, never the event itself.
+ */
+export interface LogEvent {
+  /** Log time, epoch ms. */
+  readonly ts: number;
+  /** TYPE code (index in EVENT_TYPES). */
+  readonly type: number;
+  readonly typeName: EventType;
+  /** Interned DN id (-1 when the event has no DN); ids are stable while the DN is in use. */
+  readonly dnId: number;
+  readonly dn: Dn | null;
+  readonly ipId: number;
+  readonly address: Address | null;
+  readonly sessionId: string | null;
+  /** The thread, unique within its input (`input:thread` id). */
+  readonly threadKey: number;
+  /** Index of the input (file, pod stream) the event came from. */
+  readonly input: number;
+  readonly origin: string;
+  readonly lineNo: number;
+  url(): string | null;
+  app(): string | null;
+  message(): string;
+  level(): string;
+  logger(): string;
+  thread(): string;
+  /** The log line as read (unwrapped from docker/CRI). */
+  raw(): string;
+}
+
+/** `origin:line`: where the evidence is. */
+export function sourceOf(e: LogEvent): string {
+  return `${e.origin}:${e.lineNo}`;
+}
+
+/** The public JSON shape of an event (`ouwatch parse --json`). */
+export function eventJson(e: LogEvent): EventJson {
+  return {
+    time: new Date(e.ts).toISOString(),
+    type: e.typeName,
+    dn: e.dn?.dn ?? null,
+    dnSha1: e.dn?.sha1 ?? null,
+    ip: e.address?.ip ?? null,
+    url: e.url(),
+    app: e.app(),
+    sessionId: e.sessionId,
+    message: e.message(),
+    level: e.level(),
+    logger: e.logger(),
+    thread: e.thread(),
+    source: sourceOf(e),
+  };
+}

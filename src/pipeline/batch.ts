@@ -1,0 +1,84 @@
+import type { InputFormat } from '../components/decode/unwrap.js';
+import type { AddressInfo } from '../core/addresses.js';
+
+/**
+ * What the ingest worker sends back for one input's bytes: the events as columns of numbers
+ * (typed arrays, transferred rather than copied), their lines as UTF-8 bytes, the strings
+ * first seen in this batch (each crosses the thread boundary once), and the input's position
+ * and line counts. Non-event lines (other classes, stack traces, bad input) are only counted:
+ * nothing downstream looks at them.
+ */
+export interface EventBatch {
+  input: number;
+  count: number;
+  /** Per event: TYPE code. */
+  types: Uint8Array;
+  /** Per event: log time, epoch ms. */
+  times: Float64Array;
+  /** Per event: physical line number in its input. */
+  lineNos: Float64Array;
+  /** Per event: where a restarted reader resumes once this event is processed. */
+  resumes: Float64Array;
+  /** Per event: interned ids (NO_ID when the event has no such field). */
+  dns: Int32Array;
+  ips: Int32Array;
+  sessions: Int32Array;
+  threads: Int32Array;
+  /**
+   * Per event, SPAN_FIELDS [start, end) pairs in `text` (NO_ID when absent): url, app,
+   * message, level, logger. Made into strings only when a rule or a printout needs them.
+   */
+  spans: Int32Array;
+  /** Per event: its line is text[lineStarts[i], lineEnds[i]). */
+  lineStarts: Int32Array;
+  lineEnds: Int32Array;
+  text: Uint8Array;
+  /** Strings first seen in this batch. */
+  added: AddedValues;
+  /** Physical lines this batch covers (events and everything else). */
+  lines: number;
+  /** Lines by kind code (index 0: events; see KIND). */
+  kinds: Float64Array;
+  /** Bytes of the input this batch covers. */
+  bytes: number;
+  /** The input's position once every event of this batch is processed. */
+  endResume: number;
+  endLineNo: number;
+  /**
+   * SHA-1 (hex) of the up to 4 KiB of input just before `hashOffset` (<= endResume): a
+   * restarted reader checks that these bytes are still there before resuming.
+   */
+  tailHash: string | null;
+  hashOffset: number;
+  /** The kubelet's time stamp of the last record (kubectl-style wrappers), for stream positions. */
+  stamp: string | null;
+  /** The input ended: no more batches for it. */
+  final: boolean;
+  format: InputFormat | null;
+}
+
+export const NO_ID = -1;
+
+/**
+ * New [id, value] pairs per table. DNs come with their SHA-1 (OpenUnison's label), addresses
+ * with what offline data knows about them (looked up once per distinct address, in the worker).
+ */
+export interface AddedValues {
+  dns: Array<number | string>;
+  dnSha1s: string[];
+  ips: Array<number | string>;
+  ipInfos: AddressInfo[];
+  sessions: Array<number | string>;
+  threads: Array<number | string>;
+}
+
+export const SPAN_FIELDS = 5;
+export const SPAN = { url: 0, app: 2, message: 4, level: 6, logger: 8 } as const;
+
+/** The typed arrays of a batch, to transfer rather than copy. */
+export function transferables(b: EventBatch): ArrayBuffer[] {
+  return [
+    b.types, b.times, b.lineNos, b.resumes, b.dns, b.ips, b.sessions, b.threads, b.spans,
+    b.lineStarts, b.lineEnds, b.text, b.kinds,
+  ].map((a) => a.buffer as ArrayBuffer);
+}

@@ -1,0 +1,96 @@
+import { EVENT_TYPES, type EventType } from '../core/events.js';
+import type { Address, Dn, LogEvent } from '../core/log-event.js';
+import { NO_ID, SPAN, SPAN_FIELDS, type EventBatch } from './batch.js';
+import type { MainTables } from './tables.js';
+
+/**
+ * The LogEvent the pipeline hands to history and detection: a cursor over one batch's
+ * columns, moved to the next event instead of allocating one object per event.
+ */
+export class EventView implements LogEvent {
+  batch!: EventBatch;
+  i = 0;
+  origin = '';
+  input = 0;
+  private textBuf: Buffer | null = null;
+
+  constructor(private readonly tables: MainTables) {}
+
+  /** Points the view at event `i` of `batch` (of input `input`, named `origin`). */
+  at(batch: EventBatch, i: number, input: number, origin: string): this {
+    if (batch !== this.batch) {
+      this.batch = batch;
+      this.textBuf = null;
+    }
+    this.i = i;
+    this.input = input;
+    this.origin = origin;
+    return this;
+  }
+
+  get ts(): number {
+    return this.batch.times[this.i];
+  }
+  get type(): number {
+    return this.batch.types[this.i];
+  }
+  get typeName(): EventType {
+    return EVENT_TYPES[this.batch.types[this.i]];
+  }
+  get dnId(): number {
+    return this.batch.dns[this.i];
+  }
+  get dn(): Dn | null {
+    const id = this.batch.dns[this.i];
+    return id === NO_ID ? null : this.tables.dns.get(id);
+  }
+  get ipId(): number {
+    return this.batch.ips[this.i];
+  }
+  get address(): Address | null {
+    const id = this.batch.ips[this.i];
+    return id === NO_ID ? null : this.tables.ips.get(id);
+  }
+  get sessionId(): string | null {
+    const id = this.batch.sessions[this.i];
+    return id === NO_ID ? null : this.tables.sessions.get(id);
+  }
+  get threadKey(): number {
+    return this.batch.threads[this.i];
+  }
+  get lineNo(): number {
+    return this.batch.lineNos[this.i];
+  }
+  url(): string | null {
+    return this.span(SPAN.url);
+  }
+  app(): string | null {
+    return this.span(SPAN.app);
+  }
+  message(): string {
+    return this.span(SPAN.message) ?? '';
+  }
+  level(): string {
+    return this.span(SPAN.level) ?? '';
+  }
+  logger(): string {
+    return this.span(SPAN.logger) ?? '';
+  }
+  thread(): string {
+    return this.tables.threads.get(this.batch.threads[this.i]);
+  }
+  raw(): string {
+    return this.text().toString('utf8', this.batch.lineStarts[this.i], this.batch.lineEnds[this.i]);
+  }
+
+  private span(field: number): string | null {
+    const at = this.i * SPAN_FIELDS * 2 + field;
+    const start = this.batch.spans[at];
+    return start === NO_ID ? null : this.text().toString('utf8', start, this.batch.spans[at + 1]);
+  }
+
+  private text(): Buffer {
+    this.textBuf ??= Buffer.from(this.batch.text.buffer, this.batch.text.byteOffset, this.batch.text.byteLength);
+    return this.textBuf;
+  }
+}

@@ -1,0 +1,162 @@
+import type { InputChannel, InputPosition, InputRegistration } from '../core/inputs.js';
+import type { EventBatch } from './batch.js';
+
+/** Chunks of one input sent to the worker or parsed and waiting, beyond which the source waits. */
+const READ_AHEAD = 4;
+
+/** Called by a feed when its state changed (a batch arrived, an input ended). */
+export interface FeedOwner {
+  send(feed: Feed, chunk: Buffer, arrival: number): void;
+  sendEnd(feed: Feed): void;
+  abandon(feed: Feed): void;
+}
+
+/**
+ * One input inside the ingest pipeline: the source's side (`InputChannel`: push bytes, wait
+ * while the pipeline is behind) and the merge's side (the parsed batches waiting, the event
+ * to consume next, the position after what was consumed).
+ */
+export class Feed implements InputChannel {
+  /** Parsed batches not yet fully consumed; the head one is consumed from `index`. */
+  readonly batches: EventBatch[] = [];
+  /** When each waiting batch's bytes arrived (performance.now()), for latency figures. */
+  readonly arrivals: number[] = [];
+  index = 0;
+  /** Chunks sent to the worker whose batch has not arrived. */
+  inFlight = 0;
+  /** `end()` was called: no more bytes. */
+  ended = false;
+  /** The final batch arrived: once consumed, this input is done. */
+  finished = false;
+  closed = false;
+  /** The position after the last consumed record. */
+  position: InputPosition;
+  /** Changed since the last commit. */
+  dirty = false;
+  committed: InputPosition | null = null;
+  /** Lines consumed since the start of this run. */
+  linesRead = 0;
+  bytesRead = 0;
+  format: string | null = null;
+  private waiters: Array<(ok: boolean) => void> = [];
+
+  constructor(
+    readonly id: number,
+    readonly reg: InputRegistration,
+    private readonly owner: FeedOwner,
+  ) {
+    this.position = { offset: reg.startOffset, lineNo: reg.startLineNo, tailHash: null, hashOffset: reg.startOffset, stamp: null };
+  }
+
+  get origin(): string {
+    return this.reg.origin;
+  }
+
+  get live(): boolean {
+    return this.reg.live;
+  }
+
+  push(chunk: Buffer, arrival = performance.now()): void {
+    if (this.closed || this.ended) return;
+    this.inFlight++;
+    this.owner.send(this, chunk, arrival);
+  }
+
+  ready(): Promise<boolean> {
+    if (this.closed || this.ended) return Promise.resolve(false);
+    if (this.inFlight + this.batches.length < READ_AHEAD) return Promise.resolve(true);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  end(): void {
+    if (this.closed || this.ended) return;
+    this.ended = true;
+    this.inFlight++;
+    this.owner.sendEnd(this);
+    this.wakeSource();
+  }
+
+  abandon(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.owner.abandon(this);
+    this.wakeSource();
+  }
+
+  /** A parsed batch arrived (in the order its bytes were pushed). */
+  arrive(batch: EventBatch, arrival: number): void {
+    this.inFlight--;
+    if (this.closed) return;
+    this.batches.push(batch);
+    this.arrivals.push(arrival);
+    if (batch.format !== null) this.format = batch.format;
+    if (batch.final) this.finished = true;
+  }
+
+  /** Events available to consume without waiting. */
+  available(): boolean {
+    while (this.batches.length > 0 && this.index >= this.batches[0].count) this.finishHead();
+    return this.batches.length > 0;
+  }
+
+  headKey(): number {
+    return this.batches[0].times[this.index];
+  }
+
+  headArrival(): number {
+    return this.arrivals[0];
+  }
+
+  /** Consumes the head event: its position becomes the input's. */
+  advance(): void {
+    const b = this.batches[0];
+    const i = this.index++;
+    const p = this.position;
+    p.offset = b.resumes[i];
+    p.lineNo = b.lineNos[i];
+    this.dirty = true;
+  }
+
+  /** Consumed everything: nothing of this input waits any more. */
+  get done(): boolean {
+    return this.closed || (this.finished && this.inFlight === 0 && this.batches.length === 0);
+  }
+
+  /** After a commit that stored `position`. */
+  markCommitted(): void {
+    this.committed = { ...this.position };
+    this.dirty = false;
+  }
+
+  /** The head batch is consumed: its end position (after trailing non-events) is the input's. */
+  private finishHead(): void {
+    const b = this.batches.shift()!;
+    this.arrivals.shift();
+    this.index = 0;
+    const p = this.position;
+    p.offset = b.endResume;
+    p.lineNo = b.endLineNo;
+    if (b.tailHash !== null) {
+      p.tailHash = b.tailHash;
+      p.hashOffset = b.hashOffset;
+    }
+    if (b.stamp !== null) p.stamp = b.stamp;
+    this.linesRead += b.lines;
+    this.bytesRead += b.bytes;
+    this.dirty = true;
+    this.onBatchDone?.(b);
+    this.wakeSource();
+  }
+
+  /** Set by the pipeline: counts a consumed batch's lines. */
+  onBatchDone: ((b: EventBatch) => void) | null = null;
+
+  private wakeSource(): void {
+    if (this.waiters.length === 0) return;
+    const open = !this.closed && !this.ended;
+    if (open && this.inFlight + this.batches.length >= READ_AHEAD) return;
+    const ws = this.waiters;
+    this.waiters = [];
+    for (const w of ws) w(open);
+  }
+}

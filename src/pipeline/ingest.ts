@@ -1,0 +1,263 @@
+import type { IngestContext, InputRegistration } from '../core/inputs.js';
+import type { LogEvent } from '../core/log-event.js';
+import type { EventBatch } from './batch.js';
+import { EventView } from './event-view.js';
+import { Feed, type FeedOwner } from './feed.js';
+import type { IngestWorker } from './worker-client.js';
+
+/** History and detection: what the pipeline feeds events to, in merged log-time order. */
+export interface EventProcessor {
+  /** A batch arrived, before any of its events is processed: load what its events need. */
+  prepare(batch: EventBatch): Promise<void> | void;
+  event(e: LogEvent): void;
+  /** Events processed since the last commit (a commit is due once there are some). */
+  readonly pending: number;
+}
+
+/** Writes what was processed, with the positions of the inputs it came from, in one transaction. */
+export interface Committer {
+  commit(feeds: Feed[]): Promise<void>;
+}
+
+export interface IngestOptions {
+  worker: IngestWorker;
+  processor: EventProcessor;
+  committer: Committer;
+  /** Live inputs: how long an event may wait for a quieter input before going out of order. */
+  mergeWindowMs: number;
+  /** Commit after this many lines (bounded memory and bounded rework after a crash). */
+  commitEveryLines: number;
+  /** Live runs: commit at most this often while lines arrive (null: only by lines and at the end). */
+  commitIntervalMs: number | null;
+  /** Called when a batch's lines are consumed (progress, metrics). */
+  onBatch?(batch: EventBatch, feed: Feed): void;
+}
+
+/**
+ * The one ingest loop, for finite inputs (replay) and endless ones (the daemon's followed
+ * files and pod streams) alike: sources push bytes, the worker parses them, and events of
+ * all inputs are processed in log-time order. A finite input that has nothing parsed yet is
+ * waited for; a live one holds the others back at most `mergeWindowMs`. Commits carry every
+ * input's position with the state it produced.
+ */
+export class Ingest implements IngestContext, FeedOwner {
+  private readonly feeds: Feed[] = [];
+  private readonly view: EventView;
+  private draining: Promise<void> | null = null;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+  private lastCommit = performance.now();
+  private linesSinceCommit = 0;
+  private failure: unknown = null;
+  private stopping = false;
+  private idleWaiters: Array<() => void> = [];
+  /** Arrival order of batches: the processor prepares them one at a time, in order. */
+  private preparing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly opts: IngestOptions) {
+    this.view = new EventView(opts.worker.tables);
+  }
+
+  open(reg: InputRegistration): Feed {
+    const id = this.opts.worker.open(reg.startOffset, reg.startLineNo, reg.format ?? null);
+    const feed = new Feed(id, reg, this);
+    feed.onBatchDone = (b) => {
+      this.linesSinceCommit += b.lines;
+      this.opts.onBatch?.(b, feed);
+    };
+    this.feeds.push(feed);
+    return feed;
+  }
+
+  /** Inputs opened in this run, in order. */
+  get inputs(): readonly Feed[] {
+    return this.feeds;
+  }
+
+  send(feed: Feed, chunk: Buffer, arrival: number): void {
+    this.track(feed, this.opts.worker.write(feed.id, chunk), arrival);
+  }
+
+  sendEnd(feed: Feed): void {
+    this.track(feed, this.opts.worker.end(feed.id), performance.now());
+  }
+
+  abandon(feed: Feed): void {
+    this.opts.worker.close(feed.id);
+    this.schedule();
+  }
+
+  /**
+   * Resolves once every finite input is consumed and committed (replay). Rejects with the
+   * first failure (a worker error, a failed commit).
+   */
+  async finish(): Promise<void> {
+    for (;;) {
+      if (this.failure !== null) throw this.failure;
+      if (this.feeds.every((f) => f.done) && this.draining === null) break;
+      await new Promise<void>((resolve) => {
+        this.idleWaiters.push(resolve);
+        this.schedule();
+      });
+    }
+    await this.commitNow();
+    if (this.failure !== null) throw this.failure;
+  }
+
+  /**
+   * Stops a live run: every input is treated as ended (nothing is waited for any more), what
+   * was parsed is processed and committed. Bytes still in flight are read again after a restart.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    while (this.feeds.some((f) => f.inFlight > 0)) await new Promise((r) => setTimeout(r, 5));
+    await this.drain();
+    await this.commitNow();
+  }
+
+  /** Commits what was processed now (rules reload, shutdown). */
+  async commitNow(): Promise<void> {
+    if (this.draining) await this.draining;
+    const touched = this.feeds.filter((f) => f.dirty);
+    if (this.opts.processor.pending === 0 && touched.length === 0) return;
+    await this.opts.committer.commit(touched);
+    for (const f of touched) f.markCommitted();
+    this.linesSinceCommit = 0;
+    this.lastCommit = performance.now();
+  }
+
+  private track(feed: Feed, reply: Promise<EventBatch>, arrival: number): void {
+    reply.then(
+      (batch) => {
+        // Prepared in arrival order (the processor may read the store for new DNs).
+        this.preparing = this.preparing.then(async () => {
+          await this.opts.processor.prepare(batch);
+          feed.arrive(batch, arrival);
+          this.schedule();
+        }).catch((err: unknown) => this.fail(err));
+      },
+      (err: unknown) => this.fail(err),
+    );
+  }
+
+  private fail(err: unknown): void {
+    this.failure ??= err;
+    this.wakeIdle();
+  }
+
+  private schedule(): void {
+    if (this.draining) {
+      this.again = true;
+      return;
+    }
+    this.draining = this.drain().finally(() => {
+      this.draining = null;
+      if (this.again) {
+        this.again = false;
+        this.schedule();
+      } else this.wakeIdle();
+    });
+  }
+
+  private wakeIdle(): void {
+    const ws = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of ws) w();
+  }
+
+  private async drain(): Promise<void> {
+    if (this.failure !== null) return;
+    try {
+      for (;;) {
+        const progressed = this.release(performance.now());
+        await this.maybeCommit();
+        if (!progressed) break;
+      }
+      for (let i = this.feeds.length - 1; i >= 0; i--) if (this.feeds[i].done && !this.feeds[i].dirty) this.feeds.splice(i, 1);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private async maybeCommit(): Promise<void> {
+    const pending = this.opts.processor.pending > 0 || this.linesSinceCommit > 0;
+    if (!pending) return;
+    if (this.linesSinceCommit >= this.opts.commitEveryLines) return this.commitNow();
+    const interval = this.opts.commitIntervalMs;
+    if (interval === null) return;
+    const since = performance.now() - this.lastCommit;
+    if (since >= interval) return this.commitNow();
+    this.wakeAt(interval - since);
+  }
+
+  private wakeAt(ms: number): void {
+    if (this.timer !== null || this.stopping) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.schedule();
+    }, Math.max(1, Math.ceil(ms)));
+  }
+
+  /**
+   * Processes every event that may go now, in log-time order across inputs. Returns whether
+   * anything was processed. Ties go to the input opened first.
+   */
+  private release(now: number): boolean {
+    const feeds = this.feeds;
+    const window = this.opts.mergeWindowMs;
+    let progressed = false;
+    for (;;) {
+      let best: Feed | null = null;
+      let bestKey = 0;
+      let second = Number.POSITIVE_INFINITY;
+      let waitFinite = false;
+      let waitLive = false;
+      for (const f of feeds) {
+        if (f.available()) {
+          const k = f.headKey();
+          if (best === null || k < bestKey) {
+            if (best !== null) second = bestKey;
+            best = f;
+            bestKey = k;
+          } else if (k < second) second = k;
+        } else if (!f.done && !this.stopping) {
+          if (f.live) waitLive = true;
+          else waitFinite = true;
+        }
+      }
+      if (best === null || waitFinite) return progressed;
+      if (waitLive) {
+        const held = now - best.headArrival();
+        if (held < window) {
+          this.wakeAt(window - held);
+          return progressed;
+        }
+      }
+      progressed = true;
+      // Consume a run of the best input's events up to the runner-up's key.
+      const b = best.batches[0];
+      const tieOk = second === Number.POSITIVE_INFINITY || feeds.indexOf(best) < this.indexOfKey(second, best);
+      const processor = this.opts.processor;
+      const view = this.view;
+      let i = best.index;
+      const n = b.count;
+      while (i < n) {
+        const k = b.times[i];
+        if (k > second || (k === second && !tieOk)) break;
+        processor.event(view.at(b, i, best.id, best.origin));
+        best.advance();
+        i++;
+      }
+    }
+  }
+
+  /** Index of the first feed (other than `except`) whose head has key `key`. */
+  private indexOfKey(key: number, except: Feed): number {
+    for (let i = 0; i < this.feeds.length; i++) {
+      const f = this.feeds[i];
+      if (f !== except && f.available() && f.headKey() === key) return i;
+    }
+    return Number.POSITIVE_INFINITY;
+  }
+}

@@ -1,0 +1,23 @@
+import type { Address, Dn } from '../core/log-event.js';
+import type { AddedValues } from './batch.js';
+import { IdRing } from './id-ring.js';
+import { TABLE_CAPACITY } from './worker/tables.js';
+
+/**
+ * The main thread's copy of the worker's string tables, by id. Additions are applied as
+ * batches arrive (in the worker's order), before any of them is consumed: a batch consumed
+ * early by the merge may refer to strings another input's earlier batch introduced.
+ */
+export class MainTables {
+  readonly dns = new IdRing<Dn>(TABLE_CAPACITY.dns * 4);
+  readonly ips = new IdRing<Address>(TABLE_CAPACITY.ips * 4);
+  readonly sessions = new IdRing<string>(TABLE_CAPACITY.sessions * 4);
+  readonly threads = new IdRing<string>(TABLE_CAPACITY.threads * 4);
+
+  apply(a: AddedValues): void {
+    for (let k = 0, j = 0; k < a.dns.length; k += 2, j++) this.dns.set(a.dns[k] as number, { dn: a.dns[k + 1] as string, sha1: a.dnSha1s[j] });
+    for (let k = 0, j = 0; k < a.ips.length; k += 2, j++) this.ips.set(a.ips[k] as number, { ip: a.ips[k + 1] as string, ...a.ipInfos[j] });
+    for (let k = 0; k < a.sessions.length; k += 2) this.sessions.set(a.sessions[k] as number, a.sessions[k + 1] as string);
+    for (let k = 0; k < a.threads.length; k += 2) this.threads.set(a.threads[k] as number, a.threads[k + 1] as string);
+  }
+}

@@ -1,0 +1,109 @@
+import { Worker } from 'node:worker_threads';
+import type { InputFormat } from '../components/decode/unwrap.js';
+import type { EventBatch } from './batch.js';
+import { MainTables } from './tables.js';
+import type { WorkerReply, WorkerRequest, WorkerSettings } from './worker/ingest-worker.js';
+
+interface Waiter {
+  input: number;
+  resolve(b: EventBatch): void;
+  reject(e: Error): void;
+}
+
+/**
+ * The main thread's side of the ingest worker. Every chunk sent is answered by exactly one
+ * batch, in the order sent, so one FIFO of waiters pairs them. The worker's new strings are
+ * applied to `tables` as each batch arrives, before anyone can consume it.
+ */
+export class IngestWorker {
+  readonly tables = new MainTables();
+  private readonly worker: Worker;
+  private readonly waiting: Waiter[] = [];
+  private head = 0;
+  private failure: Error | null = null;
+  private nextInput = 0;
+
+  constructor(settings: WorkerSettings) {
+    const here = import.meta.url;
+    const entry = here.endsWith('.ts') ? new URL('./worker/boot.mjs', here) : new URL('./worker/ingest-worker.js', here);
+    this.worker = new Worker(entry, {
+      workerData: settings,
+      // A small young generation keeps the worker's memory flat: its garbage is short-lived.
+      resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 512 },
+    });
+    this.worker.on('message', (reply: WorkerReply) => this.receive(reply));
+    this.worker.on('error', (err) => this.fail(err));
+    this.worker.on('exit', (code) => {
+      if (code !== 0) this.fail(new Error(`ingest worker exited with code ${code}`));
+    });
+    // Only pending requests keep the process alive.
+    this.worker.unref();
+  }
+
+  /** Registers an input that starts at `startOffset`; returns its id. */
+  open(startOffset: number, startLineNo: number, format: InputFormat | null = null): number {
+    const input = this.nextInput++;
+    this.post({ op: 'open', input, startOffset, startLineNo, format });
+    return input;
+  }
+
+  /** Parses the next bytes of `input`. The bytes are copied: the caller may reuse its buffer. */
+  write(input: number, chunk: Buffer): Promise<EventBatch> {
+    const bytes = new ArrayBuffer(chunk.length);
+    new Uint8Array(bytes).set(chunk);
+    return this.request(input, { op: 'chunk', input, bytes }, [bytes]);
+  }
+
+  /** The input ended: its last batch (a cut last line is counted there). */
+  end(input: number): Promise<EventBatch> {
+    return this.request(input, { op: 'end', input }, []);
+  }
+
+  /** Forgets an input without a last batch (a live stream that was replaced). */
+  close(input: number): void {
+    this.post({ op: 'close', input });
+  }
+
+  /** Requests sent and not yet answered. */
+  get pending(): number {
+    return this.waiting.length - this.head;
+  }
+
+  async terminate(): Promise<void> {
+    await this.worker.terminate();
+  }
+
+  private request(input: number, msg: WorkerRequest, transfer: ArrayBuffer[]): Promise<EventBatch> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<EventBatch>((resolve, reject) => {
+      this.waiting.push({ input, resolve, reject });
+      this.worker.ref();
+      this.post(msg, transfer);
+    });
+  }
+
+  private post(msg: WorkerRequest, transfer: ArrayBuffer[] = []): void {
+    this.worker.postMessage(msg, transfer);
+  }
+
+  private receive(reply: WorkerReply): void {
+    const waiter = this.waiting[this.head];
+    if (waiter === undefined) return;
+    this.waiting[this.head++] = undefined as unknown as Waiter;
+    if (this.head > 1024 && this.head * 2 > this.waiting.length) {
+      this.waiting.splice(0, this.head);
+      this.head = 0;
+    }
+    if (this.pending === 0) this.worker.unref();
+    if (!reply.ok) return waiter.reject(new Error(`ingest worker: ${reply.error}`));
+    this.tables.apply(reply.batch.added);
+    waiter.resolve(reply.batch);
+  }
+
+  private fail(err: Error): void {
+    this.failure = err;
+    for (let i = this.head; i < this.waiting.length; i++) this.waiting[i]?.reject(err);
+    this.waiting.length = 0;
+    this.head = 0;
+  }
+}

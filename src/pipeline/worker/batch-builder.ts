@@ -1,0 +1,107 @@
+import { LINE_KINDS } from '../../core/events.js';
+import { NO_ID, SPAN_FIELDS, type AddedValues, type EventBatch } from '../batch.js';
+import type { InputFormat } from '../../components/decode/unwrap.js';
+
+/** Growable columns of one batch of events, reused from batch to batch. */
+export class BatchBuilder {
+  count = 0;
+  private cap = 0;
+  types = new Uint8Array(0);
+  times = new Float64Array(0);
+  lineNos = new Float64Array(0);
+  resumes = new Float64Array(0);
+  dns = new Int32Array(0);
+  ips = new Int32Array(0);
+  sessions = new Int32Array(0);
+  threads = new Int32Array(0);
+  spans = new Int32Array(0);
+  lineStarts = new Int32Array(0);
+  lineEnds = new Int32Array(0);
+  text = Buffer.allocUnsafe(256 * 1024);
+  textLen = 0;
+  readonly kinds = new Float64Array(LINE_KINDS.length + 1);
+  lines = 0;
+
+  constructor() {
+    this.grow(4096);
+  }
+
+  /** Appends an event's line; returns its index (the caller fills the other columns). */
+  add(buf: Uint8Array, start: number, end: number): number {
+    if (this.count === this.cap) this.grow(this.cap * 2);
+    const n = end - start;
+    if (this.textLen + n > this.text.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.text.length * 2, this.textLen + n));
+      this.text.copy(grown, 0, 0, this.textLen);
+      this.text = grown;
+    }
+    this.text.set(buf.subarray(start, end), this.textLen);
+    const i = this.count++;
+    this.lineStarts[i] = this.textLen;
+    this.lineEnds[i] = this.textLen + n;
+    this.textLen += n;
+    return i;
+  }
+
+  /** The batch, with exact-length copies of the columns (the builder is then empty again). */
+  take(input: number, added: AddedValues, tail: BatchTail): EventBatch {
+    const n = this.count;
+    const batch: EventBatch = {
+      input,
+      count: n,
+      types: this.types.slice(0, n),
+      times: this.times.slice(0, n),
+      lineNos: this.lineNos.slice(0, n),
+      resumes: this.resumes.slice(0, n),
+      dns: this.dns.slice(0, n),
+      ips: this.ips.slice(0, n),
+      sessions: this.sessions.slice(0, n),
+      threads: this.threads.slice(0, n),
+      spans: this.spans.slice(0, n * SPAN_FIELDS * 2),
+      lineStarts: this.lineStarts.slice(0, n),
+      lineEnds: this.lineEnds.slice(0, n),
+      text: new Uint8Array(this.text.subarray(0, this.textLen)),
+      added,
+      lines: this.lines,
+      kinds: this.kinds.slice(),
+      ...tail,
+    };
+    this.count = 0;
+    this.textLen = 0;
+    this.lines = 0;
+    this.kinds.fill(0);
+    return batch;
+  }
+
+  private grow(cap: number): void {
+    const g = <T extends Uint8Array | Int32Array | Float64Array>(a: T, make: (n: number) => T, per = 1): T => {
+      const b = make(cap * per);
+      b.set(a.subarray(0, this.count * per) as never);
+      return b;
+    };
+    this.types = g(this.types, (k) => new Uint8Array(k));
+    this.times = g(this.times, (k) => new Float64Array(k));
+    this.lineNos = g(this.lineNos, (k) => new Float64Array(k));
+    this.resumes = g(this.resumes, (k) => new Float64Array(k));
+    this.dns = g(this.dns, (k) => new Int32Array(k).fill(NO_ID));
+    this.ips = g(this.ips, (k) => new Int32Array(k).fill(NO_ID));
+    this.sessions = g(this.sessions, (k) => new Int32Array(k).fill(NO_ID));
+    this.threads = g(this.threads, (k) => new Int32Array(k));
+    this.spans = g(this.spans, (k) => new Int32Array(k), SPAN_FIELDS * 2);
+    this.lineStarts = g(this.lineStarts, (k) => new Int32Array(k));
+    this.lineEnds = g(this.lineEnds, (k) => new Int32Array(k));
+    this.cap = cap;
+  }
+}
+
+/** What a batch says about its input after its last event. */
+export interface BatchTail {
+  bytes: number;
+  endResume: number;
+  endLineNo: number;
+  tailHash: string | null;
+  hashOffset: number;
+  stamp: string | null;
+  final: boolean;
+  format: InputFormat | null;
+}

@@ -1,0 +1,66 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { AddressDescriber, type NetworkBits } from '../../components/enrich/address-info.js';
+import type { InputFormat } from '../../components/decode/unwrap.js';
+import { transferables, type EventBatch } from '../batch.js';
+import { InputParser } from './input-parser.js';
+import { WorkerTables } from './tables.js';
+
+/**
+ * The ingest worker: the second thread of every run. It decodes, scans and interns the bytes
+ * of every input (replayed or followed) and answers each chunk with an EventBatch, in order.
+ * Addresses are described (network, country, ASN) here, once per distinct address, so the
+ * offline data's memory and lookups stay off the main thread.
+ */
+export interface WorkerSettings {
+  timeZone: string;
+  maxLineBytes: number;
+  networkBits: NetworkBits;
+}
+
+export type WorkerRequest =
+  | { op: 'open'; input: number; startOffset: number; startLineNo: number; format: InputFormat | null }
+  | { op: 'chunk'; input: number; bytes: ArrayBuffer }
+  | { op: 'end'; input: number }
+  | { op: 'close'; input: number };
+
+export type WorkerReply = { ok: true; batch: EventBatch } | { ok: false; input: number; error: string };
+
+const settings = workerData as WorkerSettings;
+const tables = new WorkerTables(new AddressDescriber(settings.networkBits));
+const inputs = new Map<number, InputParser>();
+const port = parentPort!;
+
+port.on('message', (msg: WorkerRequest) => {
+  try {
+    switch (msg.op) {
+      case 'open':
+        inputs.set(
+          msg.input,
+          new InputParser({ input: msg.input, startOffset: msg.startOffset, startLineNo: msg.startLineNo, timeZone: settings.timeZone, maxLineBytes: settings.maxLineBytes, format: msg.format }, tables),
+        );
+        return;
+      case 'close':
+        inputs.delete(msg.input);
+        return;
+      case 'chunk':
+        return reply(parser(msg.input).chunk(Buffer.from(msg.bytes)));
+      case 'end': {
+        const batch = parser(msg.input).end();
+        inputs.delete(msg.input);
+        return reply(batch);
+      }
+    }
+  } catch (err) {
+    port.postMessage({ ok: false, input: msg.input, error: (err as Error).stack ?? String(err) } satisfies WorkerReply);
+  }
+});
+
+function parser(input: number): InputParser {
+  const p = inputs.get(input);
+  if (p === undefined) throw new Error(`input ${input} is not open`);
+  return p;
+}
+
+function reply(batch: EventBatch): void {
+  port.postMessage({ ok: true, batch } satisfies WorkerReply, transferables(batch));
+}

@@ -1,0 +1,169 @@
+import { createHash } from 'node:crypto';
+import { EVENT_CODE, KIND, type LineKind } from '../../core/events.js';
+import { RecordDecoder, type RecordHandler } from '../../components/decode/record-decoder.js';
+import type { InputFormat } from '../../components/decode/unwrap.js';
+import { OpenUnisonScanner } from '../../components/parse/scanner.js';
+import { NO_ID, SPAN_FIELDS, type EventBatch } from '../batch.js';
+import { BatchBuilder } from './batch-builder.js';
+import type { WorkerTables } from './tables.js';
+
+/** Bytes of input kept to hash what lies just before a checkpoint. */
+const TAIL_BYTES = 4096;
+
+export interface InputOptions {
+  input: number;
+  startOffset: number;
+  startLineNo: number;
+  timeZone: string;
+  maxLineBytes: number;
+  format: InputFormat | null;
+}
+
+/**
+ * One input inside the ingest worker: decodes its bytes into records, scans each record and
+ * turns the events into a batch of columns, interning DNs, addresses, sessions and threads in
+ * the worker's shared tables. One batch per chunk of bytes.
+ */
+export class InputParser implements RecordHandler {
+  private readonly decoder: RecordDecoder;
+  private readonly scanner: OpenUnisonScanner;
+  private readonly builder = new BatchBuilder();
+  private resume: number;
+  private lineNo: number;
+  private bytes = 0;
+  /** The last TAIL_BYTES bytes received, ending at input offset `recentEnd`. */
+  private readonly recent = Buffer.alloc(TAIL_BYTES * 16);
+  private recentLen = 0;
+  private recentEnd: number;
+
+  constructor(
+    private readonly opts: InputOptions,
+    private readonly tables: WorkerTables,
+  ) {
+    this.decoder = new RecordDecoder(this, opts.startOffset, opts.startLineNo, opts.maxLineBytes, opts.format);
+    this.scanner = new OpenUnisonScanner(opts.timeZone);
+    this.resume = opts.startOffset;
+    this.lineNo = opts.startLineNo;
+    this.recentEnd = opts.startOffset;
+  }
+
+  /** Parses the next bytes of the input and returns the batch they make. */
+  chunk(bytes: Buffer): EventBatch {
+    this.bytes += bytes.length;
+    this.decoder.write(bytes);
+    this.remember(bytes);
+    return this.take(false);
+  }
+
+  /** The input ended: what is left (a cut last line, an unfinished partial record). */
+  end(): EventBatch {
+    this.decoder.end();
+    return this.take(true);
+  }
+
+  record(buf: Buffer, start: number, end: number, resume: number, lineNo: number): void {
+    this.resume = resume;
+    this.lineNo = lineNo;
+    const b = this.builder;
+    b.lines++;
+    const kind = this.scanner.scan(buf, start, end);
+    if (kind !== EVENT_CODE) {
+      b.kinds[kind]++;
+      return;
+    }
+    const f = this.scanner.fields;
+    const t = this.tables;
+    let ip = NO_ID;
+    if (f.ipAt >= 0) {
+      ip = t.ipId(buf, f.ipAt, f.ipEnd);
+      if (ip < 0) {
+        b.kinds[KIND.malformed]++;
+        return;
+      }
+    }
+    b.kinds[EVENT_CODE]++;
+    const i = b.add(buf, start, end);
+    const base = b.lineStarts[i] - start;
+    b.types[i] = f.type;
+    b.times[i] = f.ts;
+    b.lineNos[i] = lineNo;
+    b.resumes[i] = resume;
+    b.dns[i] = f.dnAt >= 0 ? t.dnId(buf, f.dnAt, f.dnEnd) : NO_ID;
+    b.ips[i] = ip;
+    b.sessions[i] = f.sessionAt >= 0 ? t.sessions.id(buf, f.sessionAt, f.sessionEnd) : NO_ID;
+    b.threads[i] = t.threads.id(buf, f.threadAt, f.threadEnd);
+    const s = i * SPAN_FIELDS * 2;
+    const sp = b.spans;
+    span(sp, s, base, f.urlAt, f.urlEnd);
+    span(sp, s + 2, base, f.appAt, f.appEnd);
+    span(sp, s + 4, base, f.messageAt, f.messageEnd);
+    span(sp, s + 6, base, f.levelAt, f.levelEnd);
+    span(sp, s + 8, base, f.loggerAt, f.loggerEnd);
+  }
+
+  skip(kind: LineKind, resume: number, lineNo: number): void {
+    this.resume = resume;
+    this.lineNo = lineNo;
+    this.builder.lines++;
+    this.builder.kinds[KIND[kind]]++;
+  }
+
+  private take(final: boolean): EventBatch {
+    const hashOffset = this.resume;
+    const batch = this.builder.take(this.opts.input, this.tables.takeAdded(), {
+      bytes: this.bytes,
+      endResume: this.resume,
+      endLineNo: this.lineNo,
+      tailHash: this.tailHash(hashOffset),
+      hashOffset,
+      stamp: this.decoder.stamp,
+      final,
+      format: this.decoder.format,
+    });
+    this.bytes = 0;
+    return batch;
+  }
+
+  /** Keeps the last bytes received, to hash what precedes a resume offset. */
+  private remember(bytes: Buffer): void {
+    const keep = this.recent.length;
+    if (bytes.length >= keep) {
+      bytes.copy(this.recent, 0, bytes.length - keep);
+      this.recentLen = keep;
+    } else {
+      const shift = Math.max(0, this.recentLen + bytes.length - keep);
+      if (shift > 0) this.recent.copy(this.recent, 0, shift, this.recentLen);
+      this.recentLen -= shift;
+      bytes.copy(this.recent, this.recentLen);
+      this.recentLen += bytes.length;
+    }
+    this.recentEnd += bytes.length;
+  }
+
+  private tailHash(offset: number): string | null {
+    return tailHashOf(this.recent, this.recentLen, this.recentEnd, offset);
+  }
+}
+
+/**
+ * SHA-1 of the (up to) TAIL_BYTES input bytes before `offset`, from a window of recent bytes
+ * `recent[0, len)` that ends at input offset `windowEnd`; null when they are not in the window.
+ */
+export function tailHashOf(recent: Uint8Array, len: number, windowEnd: number, offset: number): string | null {
+  const windowStart = windowEnd - len;
+  const from = Math.max(0, offset - TAIL_BYTES);
+  if (from < windowStart || offset > windowEnd) return null;
+  return createHash('sha1')
+    .update(recent.subarray(from - windowStart, offset - windowStart))
+    .digest('hex');
+}
+
+function span(spans: Int32Array, at: number, base: number, start: number, end: number): void {
+  if (start < 0) {
+    spans[at] = NO_ID;
+    spans[at + 1] = NO_ID;
+  } else {
+    spans[at] = base + start;
+    spans[at + 1] = base + end;
+  }
+}
