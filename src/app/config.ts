@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { readYamlFile, severitySchema } from '../core/config-file.js';
 import { parseListen } from '../core/listen.js';
+import { detectSchema } from '../components/detect/config.js';
 import { respondSchema } from '../components/sinks/end-session/config.js';
 import { kubernetesSourceSchema } from '../components/sources/kubernetes/config.js';
 import { nodeSourceSchema } from '../components/sources/node/config.js';
@@ -39,13 +40,6 @@ const parseSection = z
   .strict()
   .prefault({});
 
-const detectSection = z
-  .object({
-    rulesDir: z.string().min(1).optional().describe('directory of rule YAML files (default: the rules shipped with ouwatch)'),
-    maxEvidence: z.number().int().min(1).max(1000).default(10).describe('log lines kept as evidence per alert'),
-  })
-  .strict()
-  .prefault({});
 
 
 
@@ -103,7 +97,7 @@ export const configSchema = z
   .object({
     store: storeSection,
     parse: parseSection,
-    detect: detectSection,
+    detect: detectSchema,
     sources: sourcesSection,
     server: serverSection,
     respond: respondSchema.prefault({}),

@@ -1,13 +1,15 @@
-import type { EventJson, GeoInfo, LineKind } from '../core/events.js';
-import { isUserDn, toEventJson } from '../core/events.js';
-import { EventEnricher } from '../components/enrich/enricher.js';
-import { OpenUnisonParser } from '../components/parse/openunison.js';
-import { LogClock } from '../components/parse/time.js';
-import type { Db } from '../store/sqlite/database.js';
-import { HistoryStore } from '../store/sqlite/history.js';
+import type { Config } from './config.js';
+import { loadConfiguredRules } from './runtime.js';
+import { EVENT_CODE, isUserDn, kindName, type EventJson, type LineKind } from '../core/events.js';
+import { eventJson } from '../core/log-event.js';
 import { DetectionEngine, type RuleVerdict } from '../components/detect/engine.js';
 import { iso } from '../components/detect/format.js';
-import type { Rule } from '../components/detect/rules.js';
+import { History } from '../components/history/history.js';
+import { parseInline } from '../pipeline/inline.js';
+import { openDatabase } from '../store/sqlite/database.js';
+import { SqlitePipelineStore } from '../store/sqlite/pipeline-store.js';
+import { ArchiveInput, checkInputPaths } from '../components/sources/files/archive-input.js';
+import { RecordDecoder } from '../components/decode/record-decoder.js';
 
 /** What `ouwatch explain` reports about one line. */
 export interface Explanation {
@@ -16,23 +18,27 @@ export interface Explanation {
   /** Why the line is not an event (null when it is one). */
   notAnEvent: { kind: LineKind; meaning: string } | null;
   event: EventJson | null;
-  geo: GeoInfo | null;
+  /** What offline data says about its address. */
+  address: { public: boolean; network: string | null; country: string | null; asn: number | null; asOrg: string | null } | null;
   /** The user's history in the db before this line (null for non-users and unknown DNs). */
   user: {
     successCount: number;
     firstSuccess: string | null;
     lastSuccess: string | null;
     addresses: number;
+    learntNetworks: string[];
     countries: string[];
-    thisAddress: { firstSeen: string; successCount: number; count: number } | null;
+    thisAddress: { firstSeen: string; successCount: number; count: number; learnt: boolean; quarantinedBy: string | null } | null;
   } | null;
   verdicts: RuleVerdict[];
+  /** Set when --file names a line the db has already processed. */
+  note: string | null;
 }
 
 const KIND_MEANING: Record<LineKind, string> = {
   other: 'not a security event: another class, a MyVD SRCH/RESULT line, or a message ouwatch does not read',
   continuation: 'a continuation line (stack trace or multi-line message): it belongs to the line before it',
-  malformed: 'looks like an OpenUnison line but its fields cannot be read: counted as malformed and skipped',
+  malformed: 'looks like an OpenUnison line but its fields cannot be read (or its date or address is impossible): counted as malformed and skipped',
   binary: 'binary data: counted and skipped',
   oversized: 'longer than the line limit: counted and skipped',
   'unknown-word': 'an access line with an event word OpenUnison does not write: counted and skipped',
@@ -40,35 +46,98 @@ const KIND_MEANING: Record<LineKind, string> = {
 };
 
 /**
- * Parses one line and asks every rule how it judges it against the state in `db` (user
- * history, detector windows, open alerts), without writing anything: the engine and history
- * built here are thrown away.
+ * Parses one line and asks every rule how it judges it against the state of the store (the
+ * user's history, detector windows, open alerts and incidents), without writing anything:
+ * the store is opened read-only, and the history and engine built here are thrown away.
  */
-export function explainLine(db: Db, rules: Rule[], line: string, origin: string, lineNo: number, timeZone: string): Explanation {
-  const parser = new OpenUnisonParser(new LogClock(timeZone));
-  const parsed = parser.parse(line, origin, lineNo);
+export async function explainLine(config: Config, line: string, origin: string, lineNo: number): Promise<Explanation> {
+  const rules = loadConfiguredRules(config);
   const source = `${origin}:${lineNo}`;
-  if (typeof parsed === 'string') {
-    return { line, source, notAnEvent: { kind: parsed, meaning: KIND_MEANING[parsed] }, event: null, geo: null, user: null, verdicts: [] };
+  const { batch, events } = parseInline(Buffer.from(line + '\n'), { timeZone: config.parse.timeZone, networkBits: config.detect.networks, origin, startLineNo: lineNo - 1 });
+  if (events.length === 0) {
+    let kind: LineKind = 'other';
+    for (let k = 1; k < batch.kinds.length; k++) if (batch.kinds[k] > 0 && k !== EVENT_CODE) kind = kindName(k);
+    return { line, source, notAnEvent: { kind, meaning: KIND_MEANING[kind] }, event: null, address: null, user: null, verdicts: [], note: null };
   }
-  new EventEnricher().enrich(parsed);
-  const history = new HistoryStore(db);
-  const engine = new DetectionEngine(db, rules);
-  let user: Explanation['user'] = null;
-  if (isUserDn(parsed.dn)) {
-    const u = history.user(parsed.dn);
-    if (u !== null) {
-      const here = parsed.ip === null ? undefined : u.ips.get(parsed.ip);
-      user = {
-        successCount: u.successCount,
-        firstSuccess: u.firstSuccess === null ? null : iso(u.firstSuccess),
-        lastSuccess: u.lastSuccess === null ? null : iso(u.lastSuccess),
-        addresses: u.ips.size,
-        countries: [...u.countries.keys()].sort(),
-        thisAddress: here === undefined ? null : { firstSeen: iso(here.firstSeen), successCount: here.successCount, count: here.count },
+  const e = events[0];
+  const db = openDatabase(config.store.path, { readonly: true });
+  try {
+    const store = new SqlitePipelineStore(db);
+    const engine = new DetectionEngine(rules, config.detect);
+    const loaded = await store.loadDetection();
+    engine.load(loaded.state, loaded.openAlerts, loaded.openIncidents);
+    const history = new History(store);
+    if (e.dn !== null) await history.prepare([e.dnId, e.dn.dn]);
+    const user = e.dn !== null && isUserDn(e.dn.dn) ? history.userOf(e) : null;
+    let u: Explanation['user'] = null;
+    if (user !== null && (user.successCount > 0 || user.addresses.size > 0)) {
+      const here = e.address === null ? undefined : user.addresses.get(e.address.ip);
+      u = {
+        successCount: user.successCount,
+        firstSuccess: user.firstSuccess === null ? null : iso(user.firstSuccess),
+        lastSuccess: user.lastSuccess === null ? null : iso(user.lastSuccess),
+        addresses: user.addresses.size,
+        learntNetworks: [...user.nets.keys()],
+        countries: [...user.countries.keys()].sort(),
+        thisAddress:
+          here === undefined ? null : { firstSeen: iso(here.firstSeen), successCount: here.successCount, count: here.count, learnt: here.learnt, quarantinedBy: here.quarantinedBy },
       };
     }
+    const a = e.address;
+    return {
+      line,
+      source,
+      notAnEvent: null,
+      event: eventJson(e),
+      address: a === null ? null : { public: a.public, network: a.net, country: a.country, asn: a.asn, asOrg: a.asOrg },
+      user: u,
+      verdicts: engine.explain(e, user),
+      note: null,
+    };
+  } finally {
+    db.close();
   }
-  const verdicts = engine.explain(parsed, history);
-  return { line, source, notAnEvent: null, event: toEventJson(parsed), geo: parsed.geo, user, verdicts };
+}
+
+/** Whether the store has processed line `lineNo` of the log with this fingerprint. */
+export async function alreadyProcessed(config: Config, fingerprint: string, lineNo: number): Promise<number | null> {
+  const db = openDatabase(config.store.path, { readonly: true });
+  try {
+    const cp = await new SqlitePipelineStore(db).checkpoint(fingerprint);
+    return cp !== null && cp.lineNo >= lineNo ? cp.lineNo : null;
+  } finally {
+    db.close();
+  }
+}
+
+/** The decoded record ending at (or first after) physical line `n` of a log, as text. */
+export async function readRecordAt(path: string, n: number): Promise<{ text: string; lineNo: number; fingerprint: string | null } | { problem: string }> {
+  await checkInputPaths([path]);
+  const input = new ArchiveInput(path);
+  let found: { text: string; lineNo: number } | { problem: string } | null = null;
+  const decoder = new RecordDecoder({
+    record: (buf, start, end, _resume, lineNo) => {
+      if (found === null && lineNo >= n) found = { text: buf.toString('utf8', start, end), lineNo };
+    },
+    skip: (kind, _resume, lineNo) => {
+      if (found === null && lineNo >= n && kind !== 'continuation' && kind !== 'other') found = { problem: `line ${n} of ${path} cannot be read (${kind})` };
+    },
+  });
+  try {
+    await input.identify(null);
+    const channel = {
+      committed: null,
+      push: (chunk: Buffer) => decoder.write(chunk),
+      ready: async () => found === null,
+      end: () => decoder.end(),
+      abandon: () => {},
+    };
+    await input.pump(channel);
+  } finally {
+    input.close();
+  }
+  const f = found as { text: string; lineNo: number } | { problem: string } | null;
+  if (f === null) return { problem: `${path} has fewer than ${n} lines` };
+  if ('problem' in f) return f;
+  return { ...f, fingerprint: input.fingerprint };
 }

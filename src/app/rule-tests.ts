@@ -1,14 +1,13 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, readYamlFile } from './config.js';
-import type { StoredAlert } from '../core/alerts.js';
-import { Pipeline } from '../pipeline/pipeline.js';
-import { replay } from '../pipeline/replay.js';
+import { ConfigError, configSchema, readYamlFile } from './config.js';
+import { SEVERITIES, type StoredAlert } from '../core/alerts.js';
+import { errorsOnly, stderrLog } from '../core/log.js';
 import { AlertStore } from '../store/sqlite/alerts.js';
-import { openDatabase } from '../store/sqlite/database.js';
-import { DetectionEngine } from '../components/detect/engine.js';
 import { readRuleFile, ruleFiles, type Rule } from '../components/detect/rules.js';
+import { replayFiles } from './replay.js';
+import { createRuntime } from './runtime.js';
 
 /**
  * `ouwatch rules test`: every rule against its fixtures. A rule's fixtures live in
@@ -22,6 +21,7 @@ const expectedAlert = z
     dn: z.string().nullable(),
     ip: z.string().nullable(),
     count: z.number().int().min(1).optional().describe('occurrences counted on the alert'),
+    severity: z.enum(SEVERITIES).optional().describe('the severity the alert must have (a finding may lower its rule\'s)'),
     reason: z.string().optional().describe('text the reason must contain'),
   })
   .strict();
@@ -89,18 +89,17 @@ export async function runRuleTests(rulesDir: string, fixturesDir = defaultFixtur
 }
 
 async function runCase(rule: Rule, name: string, expect: z.infer<typeof expectFile>, log: string): Promise<CaseResult> {
-  const db = openDatabase(':memory:');
+  const config = configSchema.parse({ store: { path: ':memory:' }, parse: { timeZone: expect.tz }, respond: { mode: 'off' } });
+  // A rule switched off by its file is still tested: the fixture says what it does when on.
+  const runtime = await createRuntime(config, { rules: [{ ...rule, enabled: true }], log: errorsOnly(stderrLog()) });
   try {
-    // A rule switched off by its file is still tested: the fixture says what it does when on.
-    const detection = new DetectionEngine(db, [{ ...rule, enabled: true }]);
-    const pipeline = new Pipeline({ db, timeZone: expect.tz, detection });
-    await replay([log], pipeline, { fromStart: true });
-    const alerts = new AlertStore(db).list().reverse();
+    await replayFiles([log], runtime, { fromStart: true });
+    const alerts = new AlertStore(runtime.db).list().reverse();
     const problems = compare(expect.alerts, alerts);
     if (rule.inactive !== null && expect.alerts.length > 0) problems.unshift(`the rule is off with these params: ${rule.inactive}`);
     return { rule: rule.id, name, description: expect.description, log, passed: problems.length === 0, problems, alerts };
   } finally {
-    db.close();
+    await runtime.close();
   }
 }
 
@@ -110,15 +109,23 @@ function compare(expected: ExpectedAlert[], actual: StoredAlert[]): string[] {
   const problems: string[] = [];
   for (const want of expected) {
     const i = left.findIndex(
-      (a) => a.dn === want.dn && a.ip === want.ip && (want.count === undefined || a.count === want.count) && (want.reason === undefined || a.reason.includes(want.reason)),
+      (a) =>
+        a.dn === want.dn &&
+        a.ip === want.ip &&
+        (want.count === undefined || a.count === want.count) &&
+        (want.severity === undefined || a.severity === want.severity) &&
+        (want.reason === undefined || a.reason.includes(want.reason)),
     );
     if (i >= 0) {
       left.splice(i, 1);
       continue;
     }
     const near = left.find((a) => a.dn === want.dn && a.ip === want.ip);
-    const detail = near ? ` (raised one with count ${near.count} and reason: ${near.reason})` : '';
-    problems.push(`missing alert for dn=${JSON.stringify(want.dn)} ip=${JSON.stringify(want.ip)}${want.count ? ` count=${want.count}` : ''}${want.reason ? ` reason containing ${JSON.stringify(want.reason)}` : ''}${detail}`);
+    const detail = near ? ` (raised one with count ${near.count}, severity ${near.severity} and reason: ${near.reason})` : '';
+    problems.push(
+      `missing alert for dn=${JSON.stringify(want.dn)} ip=${JSON.stringify(want.ip)}${want.count ? ` count=${want.count}` : ''}` +
+        `${want.severity ? ` severity=${want.severity}` : ''}${want.reason ? ` reason containing ${JSON.stringify(want.reason)}` : ''}${detail}`,
+    );
   }
   for (const a of left) problems.push(`unexpected alert for dn=${JSON.stringify(a.dn)} ip=${JSON.stringify(a.ip)} at ${a.time}: ${a.reason}`);
   return problems;

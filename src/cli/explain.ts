@@ -1,13 +1,7 @@
 import type { Command } from 'commander';
-import { rulesDirOf } from '../app/runtime.js';
 import { loadConfig } from '../app/config.js';
 import type { RuleVerdict } from '../components/detect/engine.js';
-import { explainLine, type Explanation } from '../app/explain.js';
-import { loadRules } from '../components/detect/rules.js';
-import { ReplayInput, checkInputPaths } from '../components/sources/files/archive-input.js';
-import { StreamDecoder } from '../components/decode/stream-decoder.js';
-import { CheckpointStore } from '../store/sqlite/checkpoints.js';
-import { openDatabase } from '../store/sqlite/database.js';
+import { alreadyProcessed, explainLine, readRecordAt, type Explanation } from '../app/explain.js';
 import { paint, printable } from './alert-format.js';
 import { DEFAULT_DB, UsageError, checkTimeZone, colours, fmtInt } from './common.js';
 
@@ -36,8 +30,8 @@ export function registerExplain(program: Command): void {
     .action(async (arg: string | undefined, flags: ExplainFlags) => {
       const config = loadConfig(flags.config);
       if (flags.rules) config.detect.rulesDir = flags.rules;
-      const tz = checkTimeZone(flags.tz ?? config.parse.timeZone);
-      const rules = loadRules(rulesDirOf(config));
+      config.store.path = flags.db;
+      config.parse.timeZone = checkTimeZone(flags.tz ?? config.parse.timeZone);
       let line: string;
       let origin = 'argument';
       let lineNo = 1;
@@ -47,7 +41,8 @@ export function registerExplain(program: Command): void {
         if (flags.file === undefined || flags.line === undefined) throw new UsageError('--file and --line go together');
         lineNo = Number(flags.line);
         if (!Number.isInteger(lineNo) || lineNo < 1) throw new UsageError(`--line expects a line number (1 or more), got '${flags.line}'`);
-        const found = await readLine(flags.file, lineNo);
+        const found = await readRecordAt(flags.file, lineNo);
+        if ('problem' in found) throw new UsageError(found.problem);
         line = found.text;
         lineNo = found.lineNo;
         origin = flags.file;
@@ -56,50 +51,13 @@ export function registerExplain(program: Command): void {
         if (arg === undefined) throw new UsageError('explain needs a log line (quoted) or --file F --line N');
         line = arg.replace(/\r?\n$/, '');
       }
-      const db = openDatabase(flags.db, { readonly: true });
-      try {
-        const x = explainLine(db, rules, line, origin, lineNo, tz);
-        let note: string | null = null;
-        if (fingerprint !== null) {
-          const cp = new CheckpointStore(db).get(fingerprint);
-          if (cp !== null && cp.lineNo >= lineNo) note = `${flags.db} has already processed this line (checkpoint at line ${fmtInt(cp.lineNo)}): the state shown includes it`;
-        }
-        process.stdout.write(flags.json ? JSON.stringify({ ...x, note }) + '\n' : format(x, flags.db, note));
-      } finally {
-        db.close();
+      const x = await explainLine(config, line, origin, lineNo);
+      if (fingerprint !== null) {
+        const at = await alreadyProcessed(config, fingerprint, lineNo);
+        if (at !== null) x.note = `${flags.db} has already processed this line (checkpoint at line ${fmtInt(at)}): the state shown includes it`;
       }
+      process.stdout.write(flags.json ? JSON.stringify(x) + '\n' : format(x, flags.db, x.note));
     });
-}
-
-/** The decoded record ending at (or first after) physical line `n` of `path`. */
-async function readLine(path: string, n: number): Promise<{ text: string; lineNo: number; fingerprint: string | null }> {
-  await checkInputPaths([path]);
-  const input = new ReplayInput(path, () => null);
-  try {
-    await input.identify();
-    const decoder = new StreamDecoder();
-    const q = decoder.queue;
-    for (let chunk = await input.next(), ended = false; !ended; ) {
-      if (chunk === null) {
-        decoder.end();
-        ended = true;
-      } else {
-        decoder.write(chunk);
-      }
-      while (q.size > 0) {
-        const i = q.head++;
-        if (q.lineNos[i] < n) continue;
-        const text = q.texts[i];
-        if (text === null) throw new UsageError(`line ${n} of ${path} cannot be read (${q.reasons[i]})`);
-        return { text, lineNo: q.lineNos[i], fingerprint: input.cursor.fingerprint };
-      }
-      q.compact();
-      if (!ended) chunk = await input.next();
-    }
-  } finally {
-    input.close();
-  }
-  throw new UsageError(`${path} has fewer than ${n} lines`);
 }
 
 const OUTCOME: Record<RuleVerdict['outcome'], string> = {
@@ -125,7 +83,9 @@ function format(x: Explanation, db: string, note: string | null): string {
   const e = x.event!;
   out.push(`${c.bold('parsed')}    ${e.type} at ${e.time} (${e.level} ${e.logger}, thread '${printable(e.thread)}')`);
   out.push(`  dn        ${e.dn === null ? '-' : printable(e.dn)}${e.dnSha1 ? c.dim(`  (sha1 ${e.dnSha1})`) : ''}`);
-  out.push(`  address   ${e.ip ?? '-'}${x.geo ? ` (${x.geo.country}, ${x.geo.lat}, ${x.geo.lon})` : e.ip ? c.dim('  (no location: private, reserved or not in the geoip database)') : ''}`);
+  const a = x.address;
+  const place = a === null ? '' : [a.network, a.country, a.asn === null ? null : `AS${a.asn}${a.asOrg ? ` ${printable(a.asOrg)}` : ''}`].filter((p) => p !== null).join(', ');
+  out.push(`  address   ${e.ip ?? '-'}${place ? ` (${place})` : ''}${a !== null && !a.public ? c.dim('  (not public: no location)') : ''}`);
   if (e.app !== null) out.push(`  app       ${printable(e.app)}`);
   if (e.url !== null) out.push(`  url       ${printable(e.url)}`);
   if (e.sessionId !== null) out.push(`  session   ${printable(e.sessionId)}`);
@@ -140,7 +100,8 @@ function format(x: Explanation, db: string, note: string | null): string {
     if (e.ip !== null) {
       out.push(
         u.thisAddress
-          ? `            ${e.ip}: seen since ${u.thisAddress.firstSeen}, ${fmtInt(u.thisAddress.count)} events, ${fmtInt(u.thisAddress.successCount)} successful`
+          ? `            ${e.ip}: seen since ${u.thisAddress.firstSeen}, ${fmtInt(u.thisAddress.count)} events, ${fmtInt(u.thisAddress.successCount)} successful, ` +
+              (u.thisAddress.learnt ? 'learnt as theirs' : u.thisAddress.quarantinedBy ? `not learnt (alert ${u.thisAddress.quarantinedBy} is not closed as benign)` : 'not learnt')
           : `            ${e.ip}: never seen for this user`,
       );
     }
@@ -152,7 +113,8 @@ function format(x: Explanation, db: string, note: string | null): string {
   const reached = x.verdicts.filter((v) => v.outcome !== 'not-reached');
   for (const v of reached) {
     const label = OUTCOME[v.outcome].padEnd(9);
-    const head = `  ${v.outcome === 'fires' ? c.bold(paint(v.severity, c)(label)) : v.outcome === 'quiet' ? c.green(label) : c.dim(label)} ${v.rule} (${v.severity})`;
+    const sev = v.alert?.severity ?? v.severity;
+    const head = `  ${v.outcome === 'fires' ? c.bold(paint(sev, c)(label)) : v.outcome === 'quiet' ? c.green(label) : c.dim(label)} ${v.rule} (${sev}, risk ${v.alert?.risk ?? v.risk})`;
     out.push(head);
     if (v.alert !== null) {
       out.push(`            ${printable(v.alert.reason)}`);

@@ -1,14 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { registerActions } from './actions.js';
 import { EXIT_USAGE, isUsageError } from './common.js';
-import { registerAlerts } from './alerts.js';
-import { registerExplain } from './explain.js';
-import { registerEndSession } from './endsession.js';
-import { registerParse } from './parse.js';
-import { registerReplay } from './replay.js';
-import { registerRules } from './rules.js';
-import { registerRun } from './run.js';
-import { registerUser } from './user.js';
 
 // A reader that stopped early (`| head`, `| jq` that quit) is not a failure: stop quietly, as
 // SIGPIPE would. Committed state stays consistent (checkpoints are written with it).
@@ -18,6 +9,22 @@ process.stdout.on('error', (err) => {
   throw err;
 });
 
+/**
+ * Each command's module, loaded only when that command runs (start-up stays fast: the
+ * pipeline, the store and the Kubernetes client are not imported for `--version` or `alerts`).
+ */
+const COMMANDS: Record<string, () => Promise<{ register(program: Command): void }>> = {
+  replay: async () => ({ register: (await import('./replay.js')).registerReplay }),
+  parse: async () => ({ register: (await import('./parse.js')).registerParse }),
+  user: async () => ({ register: (await import('./user.js')).registerUser }),
+  run: async () => ({ register: (await import('./run.js')).registerRun }),
+  alerts: async () => ({ register: (await import('./alerts.js')).registerAlerts }),
+  explain: async () => ({ register: (await import('./explain.js')).registerExplain }),
+  rules: async () => ({ register: (await import('./rules.js')).registerRules }),
+  endsession: async () => ({ register: (await import('./endsession.js')).registerEndSession }),
+  actions: async () => ({ register: (await import('./actions.js')).registerActions }),
+};
+
 const program = new Command();
 program
   .name('ouwatch')
@@ -26,15 +33,9 @@ program
   .showHelpAfterError()
   .exitOverride();
 
-registerReplay(program);
-registerParse(program);
-registerUser(program);
-registerRun(program);
-registerAlerts(program);
-registerExplain(program);
-registerRules(program);
-registerEndSession(program);
-registerActions(program);
+const named = process.argv.slice(2).find((a) => !a.startsWith('-'));
+const only = named !== undefined && named in COMMANDS ? [named] : Object.keys(COMMANDS);
+for (const name of only) (await COMMANDS[name]()).register(program);
 
 try {
   await program.parseAsync(process.argv);

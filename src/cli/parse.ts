@@ -1,12 +1,7 @@
 import type { Command } from 'commander';
-import { toEventJson } from '../core/events.js';
-import { EventEnricher } from '../components/enrich/enricher.js';
-import { DEFAULT_MAX_LINE_BYTES } from '../components/decode/lines.js';
-import { EVENT } from '../components/parse/packed.js';
-import { ParseService } from '../pipeline/parse-service.js';
-import { mergeByTime } from '../pipeline/merge.js';
-import { PackedFeed } from '../pipeline/packed-feed.js';
-import { ReplayInput, checkInputPaths } from '../components/sources/files/archive-input.js';
+import { loadConfig } from '../app/config.js';
+import { parseFiles } from '../app/parse.js';
+import { eventJson, sourceOf } from '../core/log-event.js';
 import { Out, UsageError, checkTimeZone } from './common.js';
 
 interface ParseFlags {
@@ -23,38 +18,21 @@ export function registerParse(program: Command): void {
     .option('--tz <zone>', 'time zone the logs were written in (IANA name)', 'UTC')
     .action(async (files: string[], flags: ParseFlags) => {
       if (files.length === 0) throw new UsageError('parse needs at least one file (or - for stdin)');
-      const timeZone = checkTimeZone(flags.tz);
-      await checkInputPaths(files);
-      const enricher = new EventEnricher();
-      const service = new ParseService(timeZone, DEFAULT_MAX_LINE_BYTES);
+      const config = loadConfig();
+      config.parse.timeZone = checkTimeZone(flags.tz);
       const out = new Out();
-      const inputs = files.map((f) => new ReplayInput(f, () => null));
-      try {
-        const feeds: PackedFeed[] = [];
-        for (const input of inputs) {
-          await input.identify();
-          feeds.push(new PackedFeed(service, input));
-        }
-        await mergeByTime(
-          feeds,
-          (feed) => {
-            const batch = feed.batch!;
-            const i = feed.index++;
-            if (batch.kinds[i] !== EVENT) return;
-            const e = feed.tables.event(batch, i, feed.source.cursor.origin);
-            enricher.enrich(e);
-            out.line(
-              flags.json
-                ? JSON.stringify(toEventJson(e))
-                : `${e.time}  ${e.type.padEnd(23)} ${e.dn ?? '-'}  ${e.ip ?? '-'}${e.geo ? ' (' + e.geo.country + ')' : ''}  ${e.source}`,
-            );
-          },
-          () => (out.buffered > 1 << 20 ? out.flush() : undefined),
-        );
-        await out.flush();
-      } finally {
-        await service.close();
-      }
-      for (const input of inputs) if (input.warning) process.stderr.write(`ouwatch: warning: ${input.warning}\n`);
+      const warnings = await parseFiles(
+        config,
+        files,
+        (e) => {
+          if (flags.json) out.line(JSON.stringify(eventJson(e)));
+          else {
+            const a = e.address;
+            out.line(`${new Date(e.ts).toISOString()}  ${e.typeName.padEnd(23)} ${e.dn?.dn ?? '-'}  ${a?.ip ?? '-'}${a?.country ? ' (' + a.country + ')' : ''}  ${sourceOf(e)}`);
+          }
+        },
+        () => out.flush(),
+      );
+      for (const w of warnings) process.stderr.write(`ouwatch: warning: ${w}\n`);
     });
 }

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { assemble } from '../app/runtime.js';
+import { createRuntime } from '../app/runtime.js';
 import { loadConfig } from '../app/config.js';
+import { replayFiles } from '../app/replay.js';
 import type { Severity, StoredAlert } from '../core/alerts.js';
 import { toAlertJson } from '../core/alerts.js';
 import { describeDrain } from '../pipeline/delivery/outbox-worker.js';
-import type { CommitResult } from '../pipeline/pipeline.js';
-import { replay } from '../pipeline/replay.js';
+import type { CommitReport } from '../pipeline/committer.js';
 import { errorsOnly, stderrLog } from '../core/log.js';
 import { alertCounts, alertTableHeader, alertTableRow, terminalWidth } from './alert-format.js';
 import { UsageError, checkTimeZone, colours } from './common.js';
@@ -48,22 +48,18 @@ export function registerReplay(program: Command): void {
       }
       checkTimeZone(config.parse.timeZone);
       const log = flags.quiet ? errorsOnly(stderrLog()) : stderrLog();
-      const runtime = assemble(config, { log });
       const shown = new AlertPrinter(flags.json === true);
+      const runtime = await createRuntime(config, { log, onCommit: (r) => shown.committed(r) });
       try {
         await runtime.delivery.verify();
-        const report = await replay(files, runtime.pipeline, {
-          fromStart: flags.fromStart,
-          maxLineBytes: config.parse.maxLineBytes,
-          commitEvery: config.store.commitEvery,
-          onCommit: (result) => shown.committed(result),
-        });
+        const report = await replayFiles(files, runtime, { fromStart: flags.fromStart });
+        for (const n of report.notices) log.warn(n);
         if (!flags.quiet) {
           const warnings = [runtime.detection.visibility.warning()].filter((w): w is string => w !== null);
           const alerts = `${shown.counts(runtime.detection.repeats)}${shown.raised > 0 ? ` (ouwatch alerts list --db ${config.store.path})` : ''}`;
           const responses = formatResponses(runtime.delivery.responder.counters, config.respond.mode);
           const withHint = responses === null ? null : `${responses} (ouwatch actions list --db ${config.store.path})`;
-          process.stderr.write(formatSummary(runtime.pipeline.stats, report, { alerts, responses: withHint, warnings }) + '\n');
+          process.stderr.write(formatSummary(runtime.counters, report, { alerts, responses: withHint, warnings }) + '\n');
         }
         const drained = await runtime.delivery.worker.drain(config.outbox.replayDrainSeconds * 1000);
         const note = describeDrain(drained);
@@ -83,7 +79,7 @@ class AlertPrinter {
 
   constructor(private readonly json: boolean) {}
 
-  committed(result: CommitResult): void {
+  committed(result: CommitReport): void {
     if (result.raised.length === 0) return;
     const lines: string[] = [];
     for (const a of result.raised) {

@@ -1,6 +1,6 @@
 import type { RunStats } from '../core/runtime.js';
 import { EVENT_TYPES, SKIP_REASONS } from '../core/events.js';
-import type { ReplayReport } from '../pipeline/replay.js';
+import type { ReplayReport } from '../app/replay.js';
 import { fmtInt } from './common.js';
 
 /** What detection and response add to the summary: alert counts, responses, warnings. */

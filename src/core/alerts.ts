@@ -47,6 +47,10 @@ export interface StoredAlert extends Alert {
   lastTime: string;
   /** Whether the rule asks for an automatic response (EndSession). */
   respond: boolean;
+  /** What this alert adds to the risk of its user (or network): from its rule, or lower for a low-risk finding. */
+  risk: number;
+  /** Lines that made the alert; `evidence` keeps the first of them (the rest are counted here). */
+  evidenceTotal: number;
 }
 
 /** One status change of an alert: who, when (wall clock, ISO), and why. */

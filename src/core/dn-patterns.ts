@@ -56,3 +56,12 @@ export class DnPatterns {
     return i >= 0 ? `matches the exclude pattern ${JSON.stringify(this.excludes[i])}` : null;
   }
 }
+
+/**
+ * One glob over free text (a URL, a message, a DN) with the same rules as DN patterns: `*`
+ * matches any run of characters, slashes and backslashes included; case-insensitive.
+ */
+export function textGlob(pattern: string): (s: string) => boolean {
+  const m = picomatch(literal(pattern), OPTIONS);
+  return (s) => m(literal(s));
+}

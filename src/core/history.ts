@@ -1,3 +1,4 @@
+import type { Evidence } from './alerts.js';
 import type { EventType } from './events.js';
 
 /** A user's recorded history, as `ouwatch user` shows it. */
@@ -33,6 +34,8 @@ export interface GeoPoint {
   country: string;
   lat: number;
   lon: number;
+  /** The first line at this location (what an impossible-travel alert shows for "where they were"). */
+  line?: Evidence | null;
 }
 
 /**

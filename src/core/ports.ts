@@ -1,6 +1,8 @@
 import type { ActionKind, ActionRecord, ActionStatus, ActionStep } from './actions.js';
-import type { AlertResponse } from './alerts.js';
-import type { UserRecord } from './history.js';
+import type { AlertResponse, AlertStatus, StoredAlert } from './alerts.js';
+import type { HistoryWrites, UserRecord } from './history.js';
+import type { StoredIncident } from './incidents.js';
+import type { InputIdentity, InputPosition } from './inputs.js';
 import type { NewOutboxItem, OutboxItem, OutboxStatus } from './delivery.js';
 import type { OutboxKind } from './actions.js';
 
@@ -73,4 +75,58 @@ export interface HistoryRepository {
   hasUsers(): Promise<boolean>;
   /** The stored users among these DNs, each with every address. */
   loadUsers(dns: readonly string[]): Promise<UserRecord[]>;
+}
+
+/** A stored row of detector state (windows, pending pairs): JSON owned by its detector. */
+export interface StateRow {
+  scope: string;
+  key: string;
+  state: string;
+  /** Log time after which the row means nothing (deleted once the log passes it), or null. */
+  expires: number | null;
+}
+
+/** Everything one commit writes, in one transaction. */
+export interface CommitBatch {
+  history: HistoryWrites;
+  state: { puts: StateRow[]; deletes: Array<{ scope: string; key: string }>; expiredBefore: number | null };
+  alerts: { raised: StoredAlert[]; updated: StoredAlert[] };
+  incidents: StoredIncident[];
+  /** Where each input got to: stored with the state it produced. */
+  positions: Array<{ identity: InputIdentity; origin: string; position: InputPosition }>;
+  /** Alerts closed as benign: the addresses they kept from being learnt are learnt now. */
+  releases: string[];
+}
+
+/** A stored file checkpoint. */
+export interface FileCheckpoint {
+  fingerprint: string;
+  path: string;
+  offset: number;
+  lineNo: number;
+  dev: number | null;
+  ino: number | null;
+  tailHash: string | null;
+  hashOffset: number | null;
+}
+
+/** Analysts' changes since a version: what detection must notice (closures, benign verdicts). */
+export interface StatusChanges {
+  version: number;
+  alerts: Array<{ id: string; rule: string; dn: string | null; ip: string | null; status: AlertStatus; benign: boolean }>;
+  incidents: Array<{ id: string; key: string; status: AlertStatus }>;
+}
+
+/** Runs inside the commit transaction with the alerts it commits (responses, notifications). */
+export type CommitHook = (raised: StoredAlert[], updated: StoredAlert[]) => void;
+
+/** The store as the ingest pipeline uses it. */
+export interface PipelineStore extends HistoryRepository {
+  /** At start-up: detector state, alerts that may still count repeats, open incidents. */
+  loadDetection(): Promise<{ state: StateRow[]; openAlerts: StoredAlert[]; openIncidents: StoredIncident[]; statusVersion: number }>;
+  statusChangesSince(version: number): Promise<StatusChanges>;
+  checkpoint(fingerprint: string): Promise<FileCheckpoint | null>;
+  streamPosition(key: string): Promise<InputPosition | null>;
+  /** Writes the batch in one transaction, running the hooks inside it. */
+  commit(batch: CommitBatch, hooks: readonly CommitHook[]): Promise<void>;
 }

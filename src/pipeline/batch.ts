@@ -39,6 +39,8 @@ export interface EventBatch {
   lines: number;
   /** Lines by kind code (index 0: events; see KIND). */
   kinds: Float64Array;
+  /** Events by TYPE code. */
+  typeCounts: Float64Array;
   /** Bytes of the input this batch covers. */
   bytes: number;
   /** The input's position once every event of this batch is processed. */
@@ -79,6 +81,6 @@ export const SPAN = { url: 0, app: 2, message: 4, level: 6, logger: 8 } as const
 export function transferables(b: EventBatch): ArrayBuffer[] {
   return [
     b.types, b.times, b.lineNos, b.resumes, b.dns, b.ips, b.sessions, b.threads, b.spans,
-    b.lineStarts, b.lineEnds, b.text, b.kinds,
+    b.lineStarts, b.lineEnds, b.text, b.kinds, b.typeCounts,
   ].map((a) => a.buffer as ArrayBuffer);
 }

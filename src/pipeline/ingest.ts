@@ -92,14 +92,12 @@ export class Ingest implements IngestContext, FeedOwner {
    * first failure (a worker error, a failed commit).
    */
   async finish(): Promise<void> {
-    for (;;) {
-      if (this.failure !== null) throw this.failure;
-      if (this.feeds.every((f) => f.done) && this.draining === null) break;
-      await new Promise<void>((resolve) => {
-        this.idleWaiters.push(resolve);
-        this.schedule();
-      });
+    this.schedule();
+    while (this.failure === null && !(this.feeds.every((f) => f.done) && this.draining === null)) {
+      // Woken after each drain: by a batch arriving, an input ending, or a failure.
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     }
+    if (this.failure !== null) throw this.failure;
     await this.commitNow();
     if (this.failure !== null) throw this.failure;
   }

@@ -14,7 +14,15 @@ export class MainTables {
   readonly sessions = new IdRing<string>(TABLE_CAPACITY.sessions * 4);
   readonly threads = new IdRing<string>(TABLE_CAPACITY.threads * 4);
 
+  private maxDnId = -1;
+
+  /** DN ids below this are referenced by no batch still to come (history may let their users go). */
+  get oldestLiveDnId(): number {
+    return Math.max(0, this.maxDnId + 1 - 2 * TABLE_CAPACITY.dns);
+  }
+
   apply(a: AddedValues): void {
+    if (a.dns.length > 0) this.maxDnId = a.dns[a.dns.length - 2] as number;
     for (let k = 0, j = 0; k < a.dns.length; k += 2, j++) this.dns.set(a.dns[k] as number, { dn: a.dns[k + 1] as string, sha1: a.dnSha1s[j] });
     for (let k = 0, j = 0; k < a.ips.length; k += 2, j++) this.ips.set(a.ips[k] as number, { ip: a.ips[k + 1] as string, ...a.ipInfos[j] });
     for (let k = 0; k < a.sessions.length; k += 2) this.sessions.set(a.sessions[k] as number, a.sessions[k + 1] as string);

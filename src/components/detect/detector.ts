@@ -1,14 +1,15 @@
 import type { z } from 'zod';
-import type { Event, EventType } from '../../core/events.js';
-import type { Evidence } from '../../core/alerts.js';
-import type { HistoryView } from '../../core/history.js';
-import type { DetectorStateStore } from '../../store/sqlite/detector-state.js';
+import type { Evidence, Severity } from '../../core/alerts.js';
+import type { EventType } from '../../core/events.js';
+import type { LogEvent } from '../../core/log-event.js';
+import type { User } from '../history/user.js';
+import type { StateCodec, StateTable } from './state-table.js';
 
 /**
- * The contract between the engine and the detectors (one file each under detectors/).
- * A detector sees only the events its rule looks at, after the rule's DN patterns and
- * address exceptions; it keeps its own state in bounded memory (KeyedState) and writes it
- * in `persist`, inside the commit transaction.
+ * The contract between the engine and the detectors (one file each under detectors/). A
+ * detector sees only the events its rule looks at, after the rule's DN patterns, address
+ * exceptions and the global allowlist, together with the user's history before the event.
+ * It keeps any state of its own in StateTables, which the engine loads and commits.
  */
 
 /**
@@ -19,41 +20,35 @@ export type Trace = (note: string) => void;
 
 /** What a detector reports; the engine turns it into an alert (or a repeat of an open one). */
 export interface Finding {
-  /** Null where the rule is keyed on an address (and always for cn=none / anonymous). */
+  /** Null where the rule is keyed on an address or a network (and always for cn=none). */
   dn: string | null;
   dnSha1: string | null;
+  /** The address (or, for a rule keyed on networks, the network) the alert names. */
   ip: string | null;
   country: string | null;
-  /**
-   * One human sentence with the numbers that triggered it. Built only when an alert is
-   * raised or explained (most findings are repeats); called before the next event.
-   */
+  /** This finding's severity and risk when they differ from the rule's (e.g. a new network in a known ASN is low). */
+  severity?: Severity;
+  risk?: number;
+  /** One human sentence with the numbers that triggered it; called at once, before the next event. */
   reason(): string;
-  /** Detached lines (never slices of the read buffer); built only when they will be kept. */
+  /** The log lines that prove it (detached strings); called at once, before the next event. */
   evidence(): Evidence[];
-  /** The event that triggered it: its time and line make the alert id. */
-  event: Event;
+  /** How many lines made the finding when `evidence()` holds only some of them. */
+  evidenceTotal?: number;
 }
 
 export interface Detector {
-  check(e: Event, history: HistoryView, trace: Trace | null): Finding | null;
-  /** Writes changed state; runs inside the commit transaction. */
-  persist(): void;
-  /** The transaction failed: forget what was not written (it is read again from the db). */
-  reset(): void;
-  /** After a commit: keep memory within bounds; `now` is the latest log time seen. */
-  trim(now: number): void;
+  check(e: LogEvent, user: User | null, trace: Trace | null): Finding | null;
 }
 
 export interface DetectorContext {
-  state: DetectorStateStore;
-  /** State namespace: `<rule id>/<detector>`. */
-  scope: string;
+  /** A state table of this rule's own (`<rule id>/<name>`), loaded and committed by the engine. */
+  table<S>(name: string, codec: StateCodec<S>): StateTable<S>;
   /** Evidence lines a detector keeps per window. */
   maxEvidence: number;
 }
 
-/** A detector type as rules name it (`detector: new-country`). */
+/** A detector type as rules name it (`detector: threshold`). */
 export interface DetectorFactory {
   readonly name: string;
   /** One sentence: what it looks for. */

@@ -1,32 +1,35 @@
-import type { Event, EventType } from '../../core/events.js';
-import type { HistoryView, UserState } from '../../core/history.js';
-import type { Severity, StoredAlert } from '../../core/alerts.js';
-import { EVENT_TYPES } from '../../core/events.js';
-import type { DetectionStage } from '../../pipeline/pipeline.js';
-import { AlertStore } from '../../store/sqlite/alerts.js';
-import type { Db } from '../../store/sqlite/database.js';
-import { DetectorStateStore } from '../../store/sqlite/detector-state.js';
 import { AddressSet } from '../../core/address-set.js';
-import type { Detector } from './detector.js';
+import type { Severity, StoredAlert } from '../../core/alerts.js';
 import { DnPatterns } from '../../core/dn-patterns.js';
+import { EVENT_TYPES, TYPE } from '../../core/events.js';
+import type { StoredIncident } from '../../core/incidents.js';
+import type { Address, LogEvent } from '../../core/log-event.js';
+import type { User } from '../history/user.js';
+import type { DetectConfig } from './config.js';
+import type { Detector, Finding } from './detector.js';
+import { IncidentTracker, incidentCodec } from './incidents.js';
 import type { Rule } from './rules.js';
+import { StateTable, type StateCodec, type StateRow } from './state-table.js';
 import { AlertTracker, alertId } from './tracker.js';
 import { AddressVisibility } from './visibility.js';
-
-export interface EngineOptions {
-  /** Evidence lines kept per alert (and per detector window). */
-  maxEvidence?: number;
-}
 
 /** How one rule judged one event, for `ouwatch explain`. */
 export interface RuleVerdict {
   rule: string;
   detector: string;
   severity: Severity;
+  risk: number;
   outcome: 'fires' | 'repeat' | 'quiet' | 'excluded' | 'not-reached' | 'disabled' | 'off';
   notes: string[];
   /** For `fires`: the alert it would raise; for `repeat`: the open alert it would count on. */
-  alert: { id: string; reason: string; count?: number } | null;
+  alert: { id: string; reason: string; count?: number; severity: Severity; risk: number } | null;
+}
+
+/** What detection changed since the last commit. */
+export interface DetectionWrites {
+  state: { puts: StateRow[]; deletes: Array<{ scope: string; key: string }>; expiredBefore: number | null };
+  alerts: { raised: StoredAlert[]; updated: StoredAlert[] };
+  incidents: { changed: StoredIncident[]; opened: StoredIncident[] };
 }
 
 /** A rule with its detector and compiled filters. */
@@ -35,6 +38,7 @@ class RuleRunner {
   private readonly ips: AddressSet | null;
 
   constructor(
+    readonly index: number,
     readonly rule: Rule,
     readonly detector: Detector,
     patterns: DnPatterns,
@@ -43,55 +47,68 @@ class RuleRunner {
     this.ips = rule.ipExceptions.length ? new AddressSet(rule.ipExceptions) : null;
   }
 
-  /** The rule's DN patterns and address exceptions let the event through. */
-  admits(e: Event): boolean {
-    if (this.dns !== null && e.dn !== null && !this.dns.allows(e.dn)) return false;
-    if (this.ips !== null && e.ip !== null && this.ips.has(e.ip)) return false;
-    return true;
+  admitsDn(dn: string): boolean {
+    return this.dns === null || this.dns.allows(dn);
   }
 
-  whyNot(e: Event): string | null {
-    if (this.dns !== null && e.dn !== null) {
-      const why = this.dns.why(e.dn);
+  admitsAddress(ip: string): boolean {
+    return this.ips === null || !this.ips.has(ip);
+  }
+
+  whyNot(e: LogEvent): string | null {
+    const dn = e.dn?.dn ?? null;
+    if (this.dns !== null && dn !== null) {
+      const why = this.dns.why(dn);
       if (why !== null) return `the DN ${why}`;
     }
-    if (this.ips !== null && e.ip !== null && this.ips.has(e.ip)) return `${e.ip} is in the rule's ipExceptions (${this.ips.which(e.ip)})`;
+    const ip = e.address?.ip ?? null;
+    if (this.ips !== null && ip !== null && this.ips.has(ip)) return `${ip} is in the rule's ipExceptions (${this.ips.which(ip)})`;
     return null;
   }
 }
 
+/** Verdicts cached per user (DN patterns do not change while the rules do not). */
+const userVerdicts = new WeakMap<User, { gen: number; v: Int8Array }>();
+const addressVerdicts = new WeakMap<Address, { gen: number; v: Int8Array }>();
+
 /**
- * The detection stage: sends each event to the rules that look at its type (after their DN
- * patterns and address exceptions), turns findings into alerts with suppression, and writes
- * detector state and alerts inside the pipeline's commit transaction. Everything runs on log
- * time, so a replay and a live run over the same lines raise the same alerts with the same ids.
+ * The detection stage: each event goes to the rules that look at its type (after their DN
+ * patterns, address exceptions and the global allowlist), findings become alerts with
+ * suppression, new alerts add risk towards incidents, and everything changed is collected for
+ * the commit. All state is in memory (loaded at start-up, users with their batch), so nothing
+ * here waits for the store; everything runs on log time, so a replay and a live run over the
+ * same lines raise the same alerts with the same ids.
  */
-export class DetectionEngine implements DetectionStage {
-  /** Where successful events come from (the "ingress hides client addresses" warning). */
+export class DetectionEngine {
   readonly visibility = new AddressVisibility();
   private runners: RuleRunner[] = [];
-  private dispatch = emptyDispatch();
+  private dispatch: RuleRunner[][] = EVENT_TYPES.map(() => []);
   private readonly tracker: AlertTracker;
-  private readonly state: DetectorStateStore;
-  private readonly maxEvidence: number;
-  /** Latest log time seen. */
-  private watermark = Number.NEGATIVE_INFINITY;
-  /** Events seen since the last persist (rules can be swapped at once when there were none). */
-  private touched = false;
-  private nextRules: Rule[] | null = null;
+  private readonly incidents: IncidentTracker;
+  private tables: Array<StateTable<unknown>> = [];
+  private readonly incidentWindows: StateTable<unknown>;
+  private storedState = new Map<string, StateRow[]>();
   private current: Rule[] = [];
-  private readonly memo = new UserMemo();
+  private nextRules: Rule[] | null = null;
+  private gen = 0;
+  private allowNets: AddressSet | null;
+  private allowDns: DnPatterns | null;
+  /** Latest log time seen. */
+  watermark = Number.NEGATIVE_INFINITY;
+  /** Events seen since the last commit. */
+  pending = 0;
 
-  constructor(db: Db, rules: Rule[], opts: EngineOptions = {}) {
-    this.maxEvidence = opts.maxEvidence ?? 10;
-    this.state = new DetectorStateStore(db);
-    this.tracker = new AlertTracker(new AlertStore(db), this.maxEvidence);
+  constructor(
+    rules: Rule[],
+    private readonly config: DetectConfig,
+  ) {
+    this.tracker = new AlertTracker(config.maxEvidence);
+    const windows = new StateTable('incidents/windows', incidentCodec(config.incidents.window) as StateCodec<unknown>);
+    this.incidentWindows = windows;
+    this.incidents = new IncidentTracker({ threshold: config.incidents.threshold, windowMs: config.incidents.window }, windows as never);
+    this.allowNets = config.allowlist.networks.length ? new AddressSet(config.allowlist.networks) : null;
+    this.allowDns = config.allowlist.dns.length ? new DnPatterns(config.allowlist.dns, []) : null;
     this.install(rules);
-  }
-
-  /** Repeats of open alerts counted by this process (suppressed, not raised). */
-  get repeats(): number {
-    return this.tracker.repeats;
   }
 
   /** The rules in force. */
@@ -99,66 +116,114 @@ export class DetectionEngine implements DetectionStage {
     return this.current;
   }
 
-  onEvent(e: Event, history: HistoryView): void {
-    if (e.ts > this.watermark) this.watermark = e.ts;
-    this.touched = true;
-    const type = e.type;
-    if (type === 'AzSuccess' || type === 'AuSuccess') this.visibility.observe(e);
-    const runners = this.dispatch[type];
-    if (runners.length === 0) return;
-    const memo = this.memo;
-    memo.inner = history;
-    memo.dn = null;
-    for (let i = 0; i < runners.length; i++) {
-      const r = runners[i];
-      if (!r.admits(e)) continue;
-      const f = r.detector.check(e, memo, null);
-      if (f !== null) this.tracker.raise(r.rule, f);
-    }
+  get repeats(): number {
+    return this.tracker.repeats;
   }
 
-  persist(): { raised: StoredAlert[]; updated: StoredAlert[] } {
-    for (const r of this.runners) r.detector.persist();
-    const result = this.tracker.persist(Date.now());
-    if (this.watermark > Number.NEGATIVE_INFINITY) this.state.deleteExpired(this.watermark);
-    // Everything in memory is now written: trimming here is safe, and a failed transaction
-    // is followed by reset(), which drops memory anyway.
-    for (const r of this.runners) r.detector.trim(this.watermark);
+  /** Start-up: the stored detector state, the alerts that may still count repeats, the open incidents. */
+  load(state: readonly StateRow[], openAlerts: readonly StoredAlert[], openIncidents: readonly StoredIncident[]): void {
+    this.storedState = new Map();
+    for (const row of state) {
+      const rows = this.storedState.get(row.scope) ?? [];
+      rows.push(row);
+      this.storedState.set(row.scope, rows);
+    }
+    for (const t of [...this.tables, this.incidentWindows]) for (const row of this.storedState.get(t.scope) ?? []) t.load(row);
+    const suppress = new Map(this.current.map((r) => [r.id, r.suppressMs]));
+    this.tracker.load(openAlerts, (rule) => suppress.get(rule) ?? 24 * 3_600_000);
+    this.incidents.load(openIncidents);
+  }
+
+  /**
+   * One event, with its user's history before it. Returns the id of an alert it raised (or
+   * repeated) that keeps its address from being learnt, or null.
+   */
+  event(e: LogEvent, user: User | null): string | null {
+    const ts = e.ts;
+    if (ts > this.watermark) this.watermark = ts;
+    this.pending++;
+    const type = e.type;
+    if (type === TYPE.AzSuccess || type === TYPE.AuSuccess) this.visibility.observe(e.address);
+    const runners = this.dispatch[type];
+    if (runners.length === 0) return null;
+    if (!this.allowed(e)) return null;
+    let quarantine: string | null = null;
+    const uv = user === null ? null : this.userVerdicts(user);
+    const av = e.address === null ? null : this.addressVerdicts(e.address);
+    for (let i = 0; i < runners.length; i++) {
+      const r = runners[i];
+      if (uv !== null) {
+        if (uv[r.index] === 0) continue;
+      } else if (e.dn !== null && !r.admitsDn(e.dn.dn)) continue;
+      if (av !== null && av[r.index] === 0) continue;
+      const f = r.detector.check(e, user, null);
+      if (f === null) continue;
+      const raised = this.tracker.raise(r.rule, f, ts, () => e.raw());
+      if (raised.isNew) this.incidents.add(raised.alert, r.rule.page, e.address?.net ?? null, ts);
+      if (r.rule.quarantine && quarantine === null && severityAtLeastMedium(raised.alert.severity) && f.ip === e.address?.ip) quarantine = raised.alert.id;
+    }
+    return quarantine;
+  }
+
+  /** Everything to write in the commit. */
+  collect(): DetectionWrites {
+    const puts: StateRow[] = [];
+    const deletes: Array<{ scope: string; key: string }> = [];
+    for (const t of this.tables) t.collect(puts, deletes);
+    this.incidentWindows.collect(puts, deletes);
+    return {
+      state: { puts, deletes, expiredBefore: this.watermark > Number.NEGATIVE_INFINITY ? this.watermark : null },
+      alerts: this.tracker.collect(),
+      incidents: this.incidents.collect(),
+    };
+  }
+
+  committed(): void {
+    this.tracker.committed();
+    this.incidents.committed();
+    for (const t of this.tables) t.committed();
+    this.incidentWindows.committed();
     this.tracker.trim(this.watermark);
-    this.touched = false;
+    for (const t of this.tables) t.sweep(this.watermark);
+    this.incidentWindows.sweep(this.watermark);
+    this.pending = 0;
     if (this.nextRules !== null) {
       this.install(this.nextRules);
       this.nextRules = null;
     }
-    return result;
   }
 
-  reset(): void {
-    for (const r of this.runners) r.detector.reset();
-    this.tracker.reset();
+  /** An analyst closed an alert (another process): a later repeat is a new alert. */
+  alertClosed(a: Pick<StoredAlert, 'id' | 'rule' | 'dn' | 'ip'>): void {
+    this.tracker.closed(a.rule, a.dn, a.ip, a.id);
+  }
+
+  incidentClosed(key: string, id: string): void {
+    this.incidents.closed(key, id);
   }
 
   /**
    * Swaps in new (validated) rules. Detector state not yet written belongs to the old rules,
-   * so the swap happens right after the next persist unless nothing is pending.
+   * so the swap happens right after the next commit unless nothing is pending.
    */
   replaceRules(rules: Rule[]): void {
-    if (this.touched) this.nextRules = rules;
+    if (this.pending > 0) this.nextRules = rules;
     else this.install(rules);
   }
 
   /**
-   * How every rule judges `e` against the current state, without recording anything. It
-   * moves detectors' in-memory windows like a real event would, so use it on an engine made
-   * for the purpose (as `ouwatch explain` does), never on the one of a running pipeline.
+   * How every rule judges `e` against the current state, without recording anything. It moves
+   * detectors' windows like a real event would, so use it on an engine made for the purpose
+   * (as `ouwatch explain` does), never on the one of a running pipeline.
    */
-  explain(e: Event, history: HistoryView): RuleVerdict[] {
+  explain(e: LogEvent, user: User | null): RuleVerdict[] {
     const out: RuleVerdict[] = [];
-    const all = new Map(this.runners.map((r) => [r.rule.id, r]));
+    const byId = new Map(this.runners.map((r) => [r.rule.id, r]));
+    const allowedWhy = this.allowed(e) ? null : 'the global allowlist (detect.allowlist) covers this event';
     for (const rule of this.current) {
-      const v: RuleVerdict = { rule: rule.id, detector: rule.detector.name, severity: rule.severity, outcome: 'quiet', notes: [], alert: null };
+      const v: RuleVerdict = { rule: rule.id, detector: rule.detector.name, severity: rule.severity, risk: rule.risk, outcome: 'quiet', notes: [], alert: null };
       out.push(v);
-      const runner = all.get(rule.id);
+      const runner = byId.get(rule.id);
       if (!rule.enabled) {
         v.outcome = 'disabled';
         v.notes.push('enabled: false in its rule file');
@@ -169,35 +234,78 @@ export class DetectionEngine implements DetectionStage {
         v.notes.push(rule.inactive ?? 'not running');
         continue;
       }
-      if (!rule.events.includes(e.type)) {
+      if (!rule.events.includes(e.typeName)) {
         v.outcome = 'not-reached';
         v.notes.push(`looks at ${rule.events.join(', ')}`);
         continue;
       }
-      const why = runner.whyNot(e);
+      const why = allowedWhy ?? runner.whyNot(e);
       if (why !== null) {
         v.outcome = 'excluded';
         v.notes.push(why);
         continue;
       }
-      const f = runner.detector.check(e, history, (note) => v.notes.push(note));
+      const f: Finding | null = runner.detector.check(e, user, (note) => v.notes.push(note));
       if (f === null) continue;
+      const severity = f.severity ?? rule.severity;
+      const risk = f.risk ?? rule.risk;
       const open = this.tracker.suppressing(rule, f.dn, f.ip, e.ts);
       if (open !== null) {
         v.outcome = 'repeat';
         v.notes.push(`same (rule, DN, address) as open alert ${open.id} raised ${open.time}: counted on it (suppression window ${rule.suppressMs / 3_600_000} h)`);
-        v.alert = { id: open.id, reason: f.reason(), count: open.count + 1 };
-      } else {
-        v.outcome = 'fires';
-        v.alert = { id: alertId(rule.id, f.dn, f.ip, e.ts, e.raw), reason: f.reason() };
+        v.alert = { id: open.id, reason: f.reason(), count: open.count + 1, severity: open.severity, risk: open.risk };
+        continue;
       }
+      v.outcome = 'fires';
+      v.alert = { id: alertId(rule.id, f.dn, f.ip, e.ts, e.raw()), reason: f.reason(), severity, risk };
+      const net = f.dn === null ? e.address?.net ?? f.ip : null;
+      const incident = this.incidents.openFor(f.dn, net);
+      const before = this.incidents.riskOf(f.dn, net, e.ts);
+      const threshold = this.config.incidents.threshold;
+      if (incident !== null) v.notes.push(`risk ${risk}: joins open incident ${incident.id} (risk ${incident.risk} so far)`);
+      else if (rule.page) v.notes.push(`risk ${risk}: the rule pages, so it opens an incident at once`);
+      else if (before + risk >= threshold) v.notes.push(`risk ${risk}: with ${before} already in the window it reaches ${before + risk} of ${threshold} and opens an incident`);
+      else v.notes.push(`risk ${risk}: ${before + risk} of the ${threshold} that open an incident for ${f.dn ?? net} within the window`);
     }
     return out;
   }
 
+  private allowed(e: LogEvent): boolean {
+    if (this.allowNets !== null && e.address !== null && this.allowNets.has(e.address.ip)) return false;
+    if (this.allowDns !== null && e.dn !== null && this.allowDns.active && !this.allowDnsVerdict(e.dn.dn)) return false;
+    return true;
+  }
+
+  /** True when the DN is NOT on the allowlist (DnPatterns' include list means "matches"). */
+  private allowDnsVerdict(dn: string): boolean {
+    return !this.allowDns!.allows(dn);
+  }
+
+  private userVerdicts(u: User): Int8Array {
+    let c = userVerdicts.get(u);
+    if (c === undefined || c.gen !== this.gen) {
+      const v = new Int8Array(this.runners.length);
+      for (const r of this.runners) v[r.index] = r.admitsDn(u.dn) ? 1 : 0;
+      c = { gen: this.gen, v };
+      userVerdicts.set(u, c);
+    }
+    return c.v;
+  }
+
+  private addressVerdicts(a: Address): Int8Array {
+    let c = addressVerdicts.get(a);
+    if (c === undefined || c.gen !== this.gen) {
+      const v = new Int8Array(this.runners.length);
+      for (const r of this.runners) v[r.index] = r.admitsAddress(a.ip) ? 1 : 0;
+      c = { gen: this.gen, v };
+      addressVerdicts.set(a, c);
+    }
+    return c.v;
+  }
+
   private install(rules: Rule[]): void {
+    this.gen++;
     this.current = rules;
-    // Rules with the same DN patterns share one matcher (and its per-DN verdicts).
     const matchers = new Map<string, DnPatterns>();
     const patternsOf = (rule: Rule): DnPatterns => {
       const key = JSON.stringify([rule.dnInclude, rule.dnExclude]);
@@ -208,34 +316,29 @@ export class DetectionEngine implements DetectionStage {
       }
       return m;
     };
+    const tables: Array<StateTable<unknown>> = [];
+    const maxEvidence = Math.min(this.config.maxEvidence, 50);
     this.runners = rules
       .filter((r) => r.enabled && r.inactive === null)
-      .map((rule) => {
-        const ctx = { state: this.state, scope: `${rule.id}/${rule.detector.name}`, maxEvidence: Math.min(this.maxEvidence, 3) };
-        return new RuleRunner(rule, rule.detector.create(rule.params, ctx), patternsOf(rule));
+      .map((rule, index) => {
+        const ctx = {
+          table: <S>(name: string, codec: StateCodec<S>) => {
+            const t = new StateTable<S>(`${rule.id}/${rule.detector.name}/${name}`, codec);
+            for (const row of this.storedState.get(t.scope) ?? []) t.load(row);
+            tables.push(t as StateTable<unknown>);
+            return t;
+          },
+          maxEvidence,
+        };
+        return new RuleRunner(index, rule, rule.detector.create(rule.params, ctx), patternsOf(rule));
       });
-    const dispatch = emptyDispatch();
-    for (const r of this.runners) for (const t of r.rule.events) dispatch[t].push(r);
+    this.tables = tables;
+    const dispatch: RuleRunner[][] = EVENT_TYPES.map(() => []);
+    for (const r of this.runners) for (const t of r.rule.events) dispatch[TYPE[t]].push(r);
     this.dispatch = dispatch;
   }
 }
 
-/** Several rules look at the same event's user: fetch their state once per event. */
-class UserMemo implements HistoryView {
-  inner: HistoryView | null = null;
-  dn: string | null = null;
-  private state: UserState | null = null;
-
-  user(dn: string): UserState | null {
-    if (dn === this.dn) return this.state;
-    this.dn = dn;
-    this.state = this.inner!.user(dn);
-    return this.state;
-  }
-}
-
-function emptyDispatch(): Record<EventType, RuleRunner[]> {
-  const d = {} as Record<EventType, RuleRunner[]>;
-  for (const t of EVENT_TYPES) d[t] = [];
-  return d;
+function severityAtLeastMedium(s: Severity): boolean {
+  return s !== 'low';
 }

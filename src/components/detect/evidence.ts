@@ -1,10 +1,9 @@
-import type { Event } from '../../core/events.js';
 import type { Evidence } from '../../core/alerts.js';
-import { detach } from '../../core/strings.js';
+import { sourceOf, type LogEvent } from '../../core/log-event.js';
 
-/** An event as evidence: where it is and its line, detached from the read buffer. */
-export function evidenceOf(e: Event): Evidence {
-  return { source: detach(e.source), line: detach(e.raw) };
+/** An event as evidence: where it is and its line. */
+export function evidenceOf(e: LogEvent): Evidence {
+  return { source: sourceOf(e), line: e.raw() };
 }
 
 /** Appends `more` to `into` while it holds fewer than `max` entries, skipping duplicates. */

@@ -1,19 +1,23 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, describeIssues, parseYamlWith } from '../../core/config-file.js';
-import { EVENT_TYPES, type EventType } from '../../core/events.js';
-import { SEVERITIES, type Severity } from '../../core/alerts.js';
 import { cidrSchema } from '../../core/address-set.js';
+import { SEVERITIES, type Severity } from '../../core/alerts.js';
+import { ConfigError, describeIssues } from '../../core/config-file.js';
+import { durationSchema } from '../../core/duration.js';
+import { EVENT_TYPES, type EventType } from '../../core/events.js';
 import type { DetectorFactory } from './detector.js';
 import { DETECTORS } from './detectors/index.js';
-import { durationSchema } from '../../core/duration.js';
 
 /**
- * Rule files: one YAML document per rule in the rules directory, named `<id>.yaml`. A rule
- * names its detector and parameters, the events it looks at, DN include/exclude patterns,
- * address exceptions, its severity, its suppression window and whether it may trigger a
- * response. Anything wrong stops start-up with the file, the field and what was expected.
+ * Rule files: one YAML document per rule, named `<id>.yaml`. A rule names its detector and
+ * parameters, the events it looks at, DN include/exclude patterns, address exceptions, its
+ * severity and risk, whether it pages at once, its suppression window and whether it may
+ * trigger a response. An overlay directory (`rules.d`) adds rules and changes shipped ones by
+ * id: a file there with the id of a shipped rule patches it (only the fields it gives; `params`
+ * and `dns` field by field), or replaces it with `replace: true`. Anything wrong stops start-up
+ * with the file, the field and what was expected.
  */
 
 const ID = /^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -25,6 +29,9 @@ const ruleFileSchema = z
     detector: z.string().min(1),
     enabled: z.boolean().default(true),
     severity: z.enum(SEVERITIES),
+    risk: z.number().int().min(0).max(1000).optional().describe('what one alert adds to its user’s (or network’s) risk'),
+    page: z.boolean().default(false).describe('opens an incident at once, whatever the risk'),
+    quarantine: z.boolean().optional().describe('an address whose event raised this (medium or worse) is not learnt until the alert is closed as benign'),
     events: z.array(z.enum(EVENT_TYPES)).min(1).optional(),
     params: z.record(z.string(), z.unknown()).nullish(),
     dns: z
@@ -40,17 +47,23 @@ const ruleFileSchema = z
   })
   .strict();
 
+/** Default risk by severity, when a rule does not say. */
+const RISK_BY_SEVERITY: Record<Severity, number> = { low: 5, medium: 25, high: 40, critical: 100 };
+
 /** A validated rule, ready for the engine. */
 export interface Rule {
   id: string;
   description: string;
-  /** The file it came from (for messages). */
+  /** The file it came from, and the overlay that changed it (for messages). */
   file: string;
   detector: DetectorFactory;
   /** Validated by the detector's schema, defaults filled in. */
   params: unknown;
   enabled: boolean;
   severity: Severity;
+  risk: number;
+  page: boolean;
+  quarantine: boolean;
   events: EventType[];
   dnInclude: string[];
   dnExclude: string[];
@@ -66,7 +79,7 @@ export interface Rule {
 export const RULE_EXTENSIONS = ['.yaml', '.yml'];
 
 /** The rule files of a directory, sorted (a missing or empty directory is a ConfigError). */
-export function ruleFiles(dir: string): string[] {
+export function ruleFiles(dir: string, allowEmpty = false): string[] {
   let names: string[];
   try {
     if (!statSync(dir).isDirectory()) throw new ConfigError(dir, ['expected a directory of rule files (*.yaml)']);
@@ -76,29 +89,56 @@ export function ruleFiles(dir: string): string[] {
     throw new ConfigError(dir, [`cannot read the rules directory: ${(err as Error).message}`]);
   }
   const files = names.filter((n) => RULE_EXTENSIONS.some((x) => n.endsWith(x)) && !n.startsWith('.')).sort();
-  if (files.length === 0) throw new ConfigError(dir, ['no rule files (*.yaml) in this directory']);
+  if (files.length === 0 && !allowEmpty) throw new ConfigError(dir, ['no rule files (*.yaml) in this directory']);
   return files.map((n) => join(dir, n));
 }
 
-/** Every rule of `dir`; the first bad file stops it (ConfigError). */
-export function loadRules(dir: string): Rule[] {
-  const rules = ruleFiles(dir).map((f) => readRuleFile(f));
-  const seen = new Map<string, string>();
-  for (const r of rules) {
-    const other = seen.get(r.id);
-    if (other !== undefined) throw new ConfigError(r.file, [`id: '${r.id}' is already the id of ${other}; expected a unique id`]);
-    seen.set(r.id, r.file);
-  }
+/** Every rule of `dir`, with the overlays of `overlayDir` applied; the first bad file stops it. */
+export function loadRules(dir: string, overlayDir: string | null = null): Rule[] {
+  const { rules, errors } = checkRules(dir, overlayDir);
+  if (errors.length > 0) throw errors[0];
   return rules;
 }
 
-/** Every file of `dir` checked on its own, so `rules check` reports all problems at once. */
-export function checkRules(dir: string): { rules: Rule[]; errors: ConfigError[] } {
-  const rules: Rule[] = [];
+/** Every file checked on its own, so `rules check` reports all problems at once. */
+export function checkRules(dir: string, overlayDir: string | null = null): { rules: Rule[]; errors: ConfigError[] } {
   const errors: ConfigError[] = [];
+  const docs = new Map<string, { file: string; doc: Record<string, unknown> }>();
   for (const file of ruleFiles(dir)) {
     try {
-      rules.push(readRuleFile(file));
+      const doc = readDocument(file);
+      const id = String(doc.id ?? '');
+      const other = docs.get(id);
+      if (other !== undefined) throw new ConfigError(file, [`id: '${id}' is already the id of ${other.file}; expected a unique id`]);
+      docs.set(id, { file, doc });
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      errors.push(err);
+    }
+  }
+  if (overlayDir !== null && existsSync(overlayDir)) {
+    for (const file of ruleFiles(overlayDir, true)) {
+      try {
+        const overlay = readDocument(file);
+        const id = String(overlay.id ?? basename(file).replace(/\.ya?ml$/, ''));
+        const base = docs.get(id);
+        if (base === undefined || overlay.replace === true) {
+          const { replace: _replace, ...doc } = overlay;
+          docs.set(id, { file, doc });
+        } else {
+          const { replace: _replace, ...patch } = overlay;
+          docs.set(id, { file: `${base.file} (patched by ${file})`, doc: merge(base.doc, patch) });
+        }
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        errors.push(err);
+      }
+    }
+  }
+  const rules: Rule[] = [];
+  for (const [id, { file, doc }] of docs) {
+    try {
+      rules.push(parseRule(file, doc, undefined, id));
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       errors.push(err);
@@ -108,25 +148,53 @@ export function checkRules(dir: string): { rules: Rule[]; errors: ConfigError[] 
 }
 
 export function readRuleFile(file: string, paramOverrides?: Record<string, unknown>): Rule {
+  return parseRule(file, readDocument(file), paramOverrides);
+}
+
+function readDocument(file: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigError(file, [`cannot read: ${(err as Error).message}`]);
   }
-  return parseRule(file, text, paramOverrides);
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) throw new ConfigError(file, doc.errors.map((e) => `YAML syntax: ${e.message.split('\n')[0]}`));
+  const value: unknown = doc.toJS();
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(file, ['(top level): expected a mapping of rule fields']);
+  return value as Record<string, unknown>;
+}
+
+/** `patch` over `base`: `params` and `dns` field by field, everything else replaced. */
+function merge(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(patch)) {
+    const b = base[k];
+    if ((k === 'params' || k === 'dns') && isPlain(b) && isPlain(v)) out[k] = { ...b, ...v };
+    else out[k] = v;
+  }
+  return out;
+}
+
+function isPlain(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Validates one rule document; every problem of the file is reported together. */
-export function parseRule(file: string, text: string, paramOverrides?: Record<string, unknown>): Rule {
-  const raw = parseYamlWith(file, text, ruleFileSchema);
+export function parseRule(file: string, doc: Record<string, unknown>, paramOverrides?: Record<string, unknown>, expectedId?: string): Rule {
+  const parsed = ruleFileSchema.safeParse(doc);
+  if (!parsed.success) throw new ConfigError(file, describeIssues(parsed.error.issues));
+  const raw = parsed.data;
   const problems: string[] = [];
-  const expectedId = basename(file).replace(/\.ya?ml$/, '');
-  if (raw.id !== expectedId) problems.push(`id: expected '${expectedId}' (the file name without .yaml), got '${raw.id}'`);
+  const wantId = expectedId ?? basename(file).replace(/\.ya?ml$/, '');
+  if (raw.id !== wantId) problems.push(`id: expected '${wantId}' (the file name without .yaml), got '${raw.id}'`);
   const detector = DETECTORS.get(raw.detector);
   if (detector === undefined) {
     problems.push(`detector: unknown detector '${raw.detector}'; expected one of ${[...DETECTORS.keys()].join(', ')}`);
     throw new ConfigError(file, problems);
+  }
+  if (raw.events === undefined && detector.events.length === EVENT_TYPES.length) {
+    problems.push(`events: expected the event types the ${detector.name} detector should count (for example [AuFail])`);
   }
   const events = raw.events ?? [...detector.events];
   for (const t of events) {
@@ -148,6 +216,9 @@ export function parseRule(file: string, text: string, paramOverrides?: Record<st
     params: params.data,
     enabled: raw.enabled,
     severity: raw.severity,
+    risk: raw.risk ?? RISK_BY_SEVERITY[raw.severity],
+    page: raw.page,
+    quarantine: raw.quarantine ?? true,
     events: [...new Set(events)],
     dnInclude: raw.dns.include,
     dnExclude: raw.dns.exclude,

@@ -1,3 +1,7 @@
+import type { StateRow } from '../../core/ports.js';
+
+export type { StateRow };
+
 /** How one kind of detector state is written to and read from its stored row. */
 export interface StateCodec<S> {
   encode(s: S): string;
@@ -5,14 +9,6 @@ export interface StateCodec<S> {
   decode(json: string): S | null;
   /** Log time after which the state means nothing (a closed window), or null for never. */
   expires(s: S): number | null;
-}
-
-/** A stored row of detector state. */
-export interface StateRow {
-  scope: string;
-  key: string;
-  state: string;
-  expires: number | null;
 }
 
 /**
@@ -57,13 +53,17 @@ export class StateTable<S> {
     if (s !== null) this.map.set(row.key, s);
   }
 
-  /** Rows to write and keys to delete since the last call. */
+  /** Rows to write and keys to delete since the last commit. */
   collect(puts: StateRow[], deletes: Array<{ scope: string; key: string }>): void {
     for (const key of this.changed) {
       const s = this.map.get(key);
       if (s === undefined) deletes.push({ scope: this.scope, key });
       else puts.push({ scope: this.scope, key, state: this.codec.encode(s), expires: this.codec.expires(s) });
     }
+  }
+
+  /** The collected changes are stored. */
+  committed(): void {
     this.changed = new Set();
   }
 

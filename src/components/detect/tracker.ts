@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { StoredAlert } from '../../core/alerts.js';
-import type { AlertStore } from '../../store/sqlite/alerts.js';
+import type { Severity, StoredAlert } from '../../core/alerts.js';
 import type { Finding } from './detector.js';
 import { appendEvidence } from './evidence.js';
 import { iso } from './format.js';
 import type { Rule } from './rules.js';
-import { detach } from '../../core/strings.js';
 
 /**
  * The alert id: derived from the rule, the key (DN, address) and the triggering event's log
@@ -15,22 +13,16 @@ import { detach } from '../../core/strings.js';
  */
 export function alertId(rule: string, dn: string | null, ip: string | null, ts: number, line: string): string {
   return createHash('sha256')
-    .update([rule, dn ?? '', ip ?? '', String(ts), line].join('\0'))
+    .update(`${rule}\0${dn ?? ''}\0${ip ?? ''}\0${ts}\0${line}`)
     .digest('hex')
     .slice(0, 16);
 }
 
-type AlertRuleFacts = Pick<Rule, 'id' | 'severity' | 'respond'>;
-
-/** An alert the engine is counting repeats on. */
+/** An alert that may still count repeats. */
 class Tracked {
-  /** Not stored yet. */
   isNew = true;
-  /** Repeats since the last persist. */
+  /** Repeats since the last commit. */
   dirty = false;
-  /** Evidence grew since the last persist. */
-  evidenceGrew = false;
-  /** Log time of the latest occurrence (alert.lastTime is brought up to date when written). */
   lastTs: number;
   constructor(
     readonly alert: StoredAlert,
@@ -40,185 +32,113 @@ class Tracked {
     this.lastTs = Date.parse(alert.lastTime);
   }
 
-  /** The alert with its latest time filled in. */
   current(): StoredAlert {
     this.alert.lastTime = iso(this.lastTs);
     return this.alert;
   }
 }
 
-/** dn (or '') -> address (or '') -> the alert being counted; null = none open (checked). */
-type KeyIndex = Map<string, Map<string, Tracked | null>>;
+/** What raising a finding did. */
+export interface Raised {
+  alert: StoredAlert;
+  /** A new alert (false: a repeat counted on an open one). */
+  isNew: boolean;
+}
+
+type RuleFacts = Pick<Rule, 'id' | 'severity' | 'respond' | 'suppressMs' | 'risk'>;
 
 /**
- * Raises alerts and suppresses repeats: the same (rule, DN, address) within the rule's
- * window after an alert that is still open (or acknowledged) adds to that alert's count,
- * latest time and evidence instead of raising another. Open alerts are looked up in memory
- * first and in SQLite on a miss, so repeats across restarts are suppressed too. Keys are
- * the canonical (detached, shared) DN and address strings enrich hands out, so lookups on
- * this path compare pointers and keep no read buffer alive.
+ * Raises alerts and suppresses repeats: the same (rule, DN, address) within the rule's window
+ * after an alert that is still open (or acknowledged) adds to that alert's count, latest time
+ * and evidence instead of raising another. The alerts that may still count repeats are held
+ * in memory (loaded at start-up), so no lookup reaches the store on the hot path.
  */
 export class AlertTracker {
-  private readonly byRule = new Map<string, KeyIndex>();
-  private size = 0;
+  private readonly open = new Map<string, Tracked>();
   private pending: Tracked[] = [];
-  private dbMayHold: boolean;
   /** Repeats counted on open alerts by this process (for summaries). */
   repeats = 0;
-  /** The analysts' status changes seen so far (alert_status_changes' latest seq). */
-  private statusVersion: number;
-  /** Whether status changes were looked for since the last persist. */
-  private checked = false;
 
-  constructor(
-    private readonly store: AlertStore,
-    private readonly maxEvidence: number,
-    private readonly maxTracked = 10_000,
-  ) {
-    this.dbMayHold = store.hasAny();
-    this.statusVersion = store.statusVersion();
-    this.checked = true;
+  constructor(private readonly maxEvidence: number) {}
+
+  /** Alerts not closed that may still count repeats (at start-up and after analysts' changes). */
+  load(alerts: readonly StoredAlert[], suppressOf: (rule: string) => number | undefined): void {
+    for (const a of alerts) {
+      const window = suppressOf(a.rule);
+      if (window === undefined || a.status === 'closed') continue;
+      const first = Date.parse(a.time);
+      const t = new Tracked(a, first, first + window);
+      t.isNew = false;
+      this.open.set(keyOf(a.rule, a.dn, a.ip), t);
+    }
   }
 
-  /** Records a finding of `rule`: a new alert, or a repeat on the open one. */
-  raise(rule: AlertRuleFacts & Pick<Rule, 'suppressMs'>, f: Finding): void {
-    if (!this.checked) this.noticeStatusChanges();
-    const ts = f.event.ts;
-    const slot = this.slot(rule.id, f.dn ?? '');
-    let open = slot.get(f.ip ?? '');
-    if (open === undefined) {
-      open = this.load(rule, f.dn, f.ip);
-      slot.set(f.ip ?? '', open);
-      this.size++;
+  /** Records a finding of `rule` on the event at `ts` whose line is `line`. */
+  raise(rule: RuleFacts, f: Finding, ts: number, line: () => string): Raised {
+    const key = keyOf(rule.id, f.dn, f.ip);
+    const open = this.open.get(key);
+    if (open !== undefined && ts < open.until && ts >= open.firstTs) {
+      this.repeat(open, f, ts);
+      return { alert: open.alert, isNew: false };
     }
-    if (open !== null && ts < open.until && ts >= open.firstTs) {
-      this.repeat(open, f);
-      return;
-    }
-    const t = new Tracked(this.newAlert(rule, f), ts, ts + rule.suppressMs);
-    slot.set(f.ip ?? '', t);
+    const alert = this.newAlert(rule, f, ts, line());
+    const t = new Tracked(alert, ts, ts + rule.suppressMs);
+    this.open.set(key, t);
     this.pending.push(t);
+    return { alert, isNew: true };
   }
 
   /** The open alert a finding of `rule` at `ts` would be counted on (for explanations). */
-  suppressing(rule: AlertRuleFacts & Pick<Rule, 'suppressMs'>, dn: string | null, ip: string | null, ts: number): StoredAlert | null {
-    const slot = this.slot(rule.id, dn ?? '');
-    let open = slot.get(ip ?? '');
-    if (open === undefined) open = this.load(rule, dn, ip);
-    return open !== null && ts < open.until && ts >= open.firstTs ? open.current() : null;
+  suppressing(rule: RuleFacts, dn: string | null, ip: string | null, ts: number): StoredAlert | null {
+    const open = this.open.get(keyOf(rule.id, dn, ip));
+    return open !== undefined && ts < open.until && ts >= open.firstTs ? open.current() : null;
   }
 
-  /** Writes new alerts and repeats; run inside the commit transaction. */
-  persist(wallClock: number): { raised: StoredAlert[]; updated: StoredAlert[] } {
+  /** New alerts and repeats since the last commit. */
+  collect(): { raised: StoredAlert[]; updated: StoredAlert[] } {
     const raised: StoredAlert[] = [];
     const updated: StoredAlert[] = [];
     for (const t of this.pending) {
-      if (t.isNew) {
-        if (this.store.insert(t.current(), wallClock)) raised.push(snapshot(t.alert));
-      } else if (t.dirty) {
-        this.store.updateOccurrences(t.current(), t.evidenceGrew);
-        updated.push(snapshot(t.alert));
-      }
-      t.isNew = false;
-      t.dirty = false;
-      t.evidenceGrew = false;
+      if (t.isNew) raised.push(snapshot(t.current()));
+      else if (t.dirty) updated.push(snapshot(t.current()));
     }
-    this.pending = [];
-    this.checked = false;
     return { raised, updated };
   }
 
-  /** After a commit: forget alerts whose window closed before `now`, and bound memory. */
-  trim(now: number): void {
-    const over = this.size > this.maxTracked;
-    let excess = over ? this.size - Math.floor(this.maxTracked * 0.8) : 0;
-    for (const index of this.byRule.values()) {
-      for (const [dn, byIp] of index) {
-        for (const [ip, t] of byIp) {
-          const clean = t === null || (!t.dirty && !t.isNew);
-          // A closed window never suppresses again: a later repeat is a new alert either way.
-          const expired = t !== null && t.until < now;
-          if (!clean || !(expired || excess > 0)) continue;
-          byIp.delete(ip);
-          this.size--;
-          if (!expired) {
-            excess--;
-            if (t !== null) this.dbMayHold = true;
-          }
-        }
-        if (byIp.size === 0) index.delete(dn);
-      }
+  committed(): void {
+    for (const t of this.pending) {
+      t.isNew = false;
+      t.dirty = false;
     }
+    this.pending = [];
   }
 
-  /**
-   * Analysts close alerts from other processes. Once per commit, before the first finding,
-   * one query tells whether any status changed; if so, the alerts in memory are dropped and
-   * read again (closed ones no longer suppress). A repeat that lands between that check and
-   * the commit is counted on the alert it was closed as.
-   */
-  private noticeStatusChanges(): void {
-    this.checked = true;
-    const v = this.store.statusVersion();
-    if (v === this.statusVersion) return;
-    this.statusVersion = v;
-    for (const [rule, index] of this.byRule) {
-      for (const [dn, byIp] of index) {
-        for (const [ip, t] of byIp) {
-          if (t !== null && (t.isNew || t.dirty)) continue;
-          byIp.delete(ip);
-          this.size--;
-        }
-        if (byIp.size === 0) index.delete(dn);
-      }
-      if (index.size === 0) this.byRule.delete(rule);
-    }
-    this.dbMayHold = true;
+  /** After a commit: forget alerts whose window closed before log time `now`. */
+  trim(now: number): void {
+    for (const [key, t] of this.open) if (t.until < now && !t.isNew && !t.dirty) this.open.delete(key);
+  }
+
+  /** An analyst closed an alert: a later repeat is a new alert. */
+  closed(rule: string, dn: string | null, ip: string | null, id: string): void {
+    const key = keyOf(rule, dn, ip);
+    const t = this.open.get(key);
+    if (t !== undefined && t.alert.id === id && !t.isNew && !t.dirty) this.open.delete(key);
+    else if (t !== undefined && t.alert.id === id) t.alert.status = 'closed';
   }
 
   reset(): void {
-    this.byRule.clear();
-    this.size = 0;
+    this.open.clear();
     this.pending = [];
-    this.dbMayHold = true;
-    this.checked = false;
   }
 
-  private slot(rule: string, dn: string): Map<string, Tracked | null> {
-    let index = this.byRule.get(rule);
-    if (index === undefined) {
-      index = new Map();
-      this.byRule.set(rule, index);
-    }
-    let byIp = index.get(dn);
-    if (byIp === undefined) {
-      byIp = new Map();
-      index.set(dn, byIp);
-    }
-    return byIp;
-  }
-
-  private load(rule: AlertRuleFacts & Pick<Rule, 'suppressMs'>, dn: string | null, ip: string | null): Tracked | null {
-    if (!this.dbMayHold) return null;
-    const a = this.store.findOpen(rule.id, dn, ip);
-    if (a === null) return null;
-    const first = Date.parse(a.time);
-    const t = new Tracked(a, first, first + rule.suppressMs);
-    t.isNew = false;
-    return t;
-  }
-
-  private repeat(t: Tracked, f: Finding): void {
+  private repeat(t: Tracked, f: Finding, ts: number): void {
     const a = t.alert;
     a.count++;
     this.repeats++;
-    const ts = f.event.ts;
     if (ts > t.lastTs) t.lastTs = ts;
-    if (a.evidence.length < this.maxEvidence) {
-      const before = a.evidence.length;
-      appendEvidence(a.evidence, f.evidence(), this.maxEvidence);
-      if (a.evidence.length !== before) t.evidenceGrew = true;
-    }
+    const more = f.evidence();
+    a.evidenceTotal += f.evidenceTotal ?? more.length;
+    if (a.evidence.length < this.maxEvidence) appendEvidence(a.evidence, more, this.maxEvidence);
     if (t.isNew) return; // still pending insertion: the insert carries the repeat
     if (!t.dirty) {
       t.dirty = true;
@@ -226,29 +146,34 @@ export class AlertTracker {
     }
   }
 
-  private newAlert(rule: AlertRuleFacts, f: Finding): StoredAlert {
-    const ts = f.event.ts;
+  private newAlert(rule: RuleFacts, f: Finding, ts: number, line: string): StoredAlert {
     const time = iso(ts);
+    const evidence = f.evidence();
+    const severity: Severity = f.severity ?? rule.severity;
     return {
-      id: alertId(rule.id, f.dn, f.ip, ts, f.event.raw),
+      id: alertId(rule.id, f.dn, f.ip, ts, line),
       rule: rule.id,
-      severity: rule.severity,
+      severity,
       time,
       dn: f.dn,
       dnSha1: f.dnSha1,
       ip: f.ip,
       country: f.country,
-      // Reasons are built from pieces of the line (its URL, say): flatten and detach them, or
-      // every open alert would keep its megabyte read buffer alive.
-      reason: detach(f.reason()),
-      evidence: f.evidence().slice(0, this.maxEvidence),
+      reason: f.reason(),
+      evidence: evidence.slice(0, this.maxEvidence),
       status: 'open',
       response: null,
       count: 1,
       lastTime: time,
-      respond: rule.respond,
+      respond: rule.respond && severity === rule.severity,
+      risk: f.risk ?? rule.risk,
+      evidenceTotal: Math.max(f.evidenceTotal ?? evidence.length, evidence.length),
     };
   }
+}
+
+function keyOf(rule: string, dn: string | null, ip: string | null): string {
+  return `${rule}\0${dn ?? ''}\0${ip ?? ''}`;
 }
 
 function snapshot(a: StoredAlert): StoredAlert {

@@ -1,6 +1,5 @@
-import type { Event } from '../../core/events.js';
 import { isNonPublic } from '../../core/addresses.js';
-import { detach } from '../../core/strings.js';
+import type { Address } from '../../core/log-event.js';
 import { int } from './format.js';
 
 /** Rules that judge users by their address: blind when OpenUnison logs the ingress instead. */
@@ -26,13 +25,12 @@ export class AddressVisibility {
   ) {}
 
   /** Called for every successful event (AuSuccess, AzSuccess). */
-  observe(e: Event): void {
+  observe(a: Address | null): void {
     this.successes++;
-    const ip = e.ip;
-    if (e.geo !== null || ip === null) return;
-    const c = this.unlocated.get(ip);
+    if (a === null || a.public) return;
+    const c = this.unlocated.get(a.ip);
     if (c !== undefined) c.n++;
-    else if (this.unlocated.size < this.maxTracked) this.unlocated.set(detach(ip), { n: 1 });
+    else if (this.unlocated.size < this.maxTracked) this.unlocated.set(a.ip, { n: 1 });
   }
 
   /** The warning to show, or null while client addresses look real (or too few events). */

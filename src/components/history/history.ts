@@ -1,6 +1,6 @@
 import { isUserDn, TYPE } from '../../core/events.js';
 import type { HistoryWrites } from '../../core/history.js';
-import type { Address, LogEvent } from '../../core/log-event.js';
+import { sourceOf, type Address, type LogEvent } from '../../core/log-event.js';
 import type { HistoryRepository } from '../../core/ports.js';
 import { ActivityState, AddressState, CountryState, SessionState, User } from './user.js';
 
@@ -99,7 +99,7 @@ export class History {
       if (user.lastSuccess === null || t > user.lastSuccess) user.lastSuccess = t;
     }
     const addr = e.address;
-    if (addr !== null) this.recordAddress(user, addr, t, success, quarantinedBy);
+    if (addr !== null) this.recordAddress(user, e, addr, t, success, quarantinedBy);
     const sid = e.sessionId;
     if (sid !== null) {
       let s = user.sessions.get(sid);
@@ -129,7 +129,7 @@ export class History {
     }
   }
 
-  private recordAddress(user: User, addr: Address, t: number, success: boolean, quarantinedBy: string | null): void {
+  private recordAddress(user: User, e: LogEvent, addr: Address, t: number, success: boolean, quarantinedBy: string | null): void {
     let st = user.lastAddress;
     if (st === null || st.ip !== addr.ip) {
       st = user.addresses.get(addr.ip) ?? null;
@@ -145,13 +145,23 @@ export class History {
     if (success) {
       st.successCount++;
       if (st.firstSuccess === null || t < st.firstSuccess) st.firstSuccess = t;
-      if (st.lastSuccess === null || t > st.lastSuccess) st.lastSuccess = t;
+      if (st.lastSuccess === null || t > st.lastSuccess) {
+        st.prevSuccess = st.lastSuccess;
+        st.lastSuccess = t;
+      }
       if (!st.learnt) {
         if (quarantinedBy !== null) st.quarantinedBy ??= quarantinedBy;
         else if (st.quarantinedBy === null) user.learn(st);
       }
-      if (addr.lat !== null && addr.lon !== null && addr.country !== null && (user.lastGeo === null || t >= user.lastGeo.ts)) {
-        user.lastGeo = { ts: t, ip: addr.ip, country: addr.country, lat: addr.lat, lon: addr.lon };
+      const g = user.lastGeo;
+      if (addr.lat !== null && addr.lon !== null && addr.country !== null && (g === null || t >= g.ts)) {
+        // The first line at a location is kept (it is what "where they were" shows); later ones only move the time.
+        if (g === null || g.lat !== addr.lat || g.lon !== addr.lon) {
+          user.lastGeo = { ts: t, ip: addr.ip, country: addr.country, lat: addr.lat, lon: addr.lon, line: { source: sourceOf(e), line: e.raw() } };
+        } else {
+          g.ts = t;
+          g.ip = addr.ip;
+        }
       }
     } else if (quarantinedBy !== null && !st.learnt) st.quarantinedBy ??= quarantinedBy;
     user.touchAddress(st);

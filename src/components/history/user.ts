@@ -10,6 +10,8 @@ export class AddressState implements AddressRecord {
   successCount = 0;
   firstSuccess: number | null = null;
   lastSuccess: number | null = null;
+  /** The success before the last one (memory only): a busy client's replay still shows it there. */
+  prevSuccess: number | null = null;
   learnt = false;
   quarantinedBy: string | null = null;
   /** Changed since the last commit. */

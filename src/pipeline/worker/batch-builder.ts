@@ -1,4 +1,4 @@
-import { LINE_KINDS } from '../../core/events.js';
+import { EVENT_TYPES, LINE_KINDS } from '../../core/events.js';
 import { NO_ID, SPAN_FIELDS, type AddedValues, type EventBatch } from '../batch.js';
 import type { InputFormat } from '../../components/decode/unwrap.js';
 
@@ -20,6 +20,7 @@ export class BatchBuilder {
   text = Buffer.allocUnsafe(256 * 1024);
   textLen = 0;
   readonly kinds = new Float64Array(LINE_KINDS.length + 1);
+  readonly typeCounts = new Float64Array(EVENT_TYPES.length);
   lines = 0;
 
   constructor() {
@@ -64,12 +65,14 @@ export class BatchBuilder {
       added,
       lines: this.lines,
       kinds: this.kinds.slice(),
+      typeCounts: this.typeCounts.slice(),
       ...tail,
     };
     this.count = 0;
     this.textLen = 0;
     this.lines = 0;
     this.kinds.fill(0);
+    this.typeCounts.fill(0);
     return batch;
   }
 

@@ -82,6 +82,7 @@ export class InputParser implements RecordHandler {
       }
     }
     b.kinds[EVENT_CODE]++;
+    b.typeCounts[f.type]++;
     const i = b.add(buf, start, end);
     const base = b.lineStarts[i] - start;
     b.types[i] = f.type;

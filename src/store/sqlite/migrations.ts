@@ -189,4 +189,77 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'incidents, benign closures and hourly user activity',
+    sql: `
+      CREATE TABLE incidents (
+        id            TEXT PRIMARY KEY,  -- deterministic: its key and first alert
+        key           TEXT NOT NULL,     -- 'dn:<DN>' or 'net:<CIDR>'
+        dn            TEXT,
+        ip            TEXT,
+        status        TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'acknowledged', 'closed')),
+        severity      TEXT NOT NULL,
+        risk          INTEGER NOT NULL,
+        first_time    INTEGER NOT NULL,  -- log time
+        last_time     INTEGER NOT NULL,
+        rules         TEXT NOT NULL,     -- JSON array of rule ids
+        created_at    INTEGER NOT NULL,  -- wall clock
+        closed_benign INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX incidents_key ON incidents(key, status);
+      CREATE INDEX incidents_time ON incidents(last_time);
+      CREATE TABLE incident_alerts (
+        incident_id TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+        alert_id    TEXT NOT NULL,
+        PRIMARY KEY (incident_id, alert_id)
+      );
+      CREATE INDEX incident_alerts_alert ON incident_alerts(alert_id);
+      CREATE TABLE incident_status_changes (
+        seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+        incident_id  TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+        status       TEXT NOT NULL CHECK (status IN ('open', 'acknowledged', 'closed')),
+        by           TEXT NOT NULL,
+        at           INTEGER NOT NULL,
+        comment      TEXT
+      );
+      ALTER TABLE alerts ADD COLUMN closed_benign INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE user_activity (
+        dn       TEXT NOT NULL,
+        hour     INTEGER NOT NULL,  -- epoch ms, start of the log-time hour
+        ip       TEXT NOT NULL,     -- '' when the event had none
+        country  TEXT,
+        events   INTEGER NOT NULL,
+        failures INTEGER NOT NULL,
+        PRIMARY KEY (dn, hour, ip)
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 7,
+    name: 'networks, ASNs and learning per address; alert risk; checkpoint verification; output cursors',
+    sql: `
+      -- Novelty is judged per network and ASN; an address whose first success raised an alert
+      -- is not learnt until that alert is closed as benign (quarantined_by names it).
+      ALTER TABLE user_ips ADD COLUMN net TEXT;
+      ALTER TABLE user_ips ADD COLUMN asn INTEGER;
+      ALTER TABLE user_ips ADD COLUMN as_org TEXT;
+      ALTER TABLE user_ips ADD COLUMN learnt INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE user_ips ADD COLUMN quarantined_by TEXT;
+      UPDATE user_ips SET learnt = 1 WHERE success_count > 0;
+      CREATE INDEX user_ips_quarantine ON user_ips(quarantined_by) WHERE quarantined_by IS NOT NULL;
+      ALTER TABLE alerts ADD COLUMN risk INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE alerts ADD COLUMN evidence_total INTEGER NOT NULL DEFAULT 0;
+      -- Before resuming at offset, the bytes just before hash_offset must hash to tail_hash:
+      -- otherwise the file is a different log that starts like this one.
+      ALTER TABLE checkpoints ADD COLUMN tail_hash TEXT;
+      ALTER TABLE checkpoints ADD COLUMN hash_offset INTEGER;
+      -- What a command has printed of the committed alerts (at least once on stdout).
+      CREATE TABLE output_cursors (
+        consumer    TEXT PRIMARY KEY,
+        seq         INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL
+      );
+    `,
+  },
 ];

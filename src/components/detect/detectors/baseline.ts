@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { UserState } from '../../../core/history.js';
 import { durationSchema, formatDuration } from '../../../core/duration.js';
+import type { User } from '../../history/user.js';
 import { int, iso } from '../format.js';
 
 /**
@@ -18,19 +18,19 @@ export interface BaselineParams {
   baselineSpan: number;
 }
 
-export function hasBaseline(user: UserState | null, p: BaselineParams): user is UserState {
+export function hasBaseline(user: User | null, p: BaselineParams): user is User {
   if (user === null) return false;
   if (user.firstSuccess === null || user.lastSuccess === null) return p.baselineEvents === 0 && p.baselineSpan === 0;
   return user.successCount >= p.baselineEvents && user.lastSuccess - user.firstSuccess >= p.baselineSpan;
 }
 
 /** Why the baseline is not there yet, with the numbers. */
-export function describeLearning(user: UserState | null, p: BaselineParams): string {
+export function describeLearning(user: User | null, p: BaselineParams): string {
   const need = `needs ${int(p.baselineEvents)} successful events spanning ${formatDuration(p.baselineSpan)}`;
   if (user === null || user.firstSuccess === null || user.lastSuccess === null) return `learning: no earlier successful event for this user (${need})`;
   return (
-      `learning: ${int(user.successCount)} earlier successful events spanning ${formatDuration(user.lastSuccess - user.firstSuccess)} ` +
-      `since ${iso(user.firstSuccess)} (${need})`
+    `learning: ${int(user.successCount)} earlier successful events spanning ${formatDuration(user.lastSuccess - user.firstSuccess)} ` +
+    `since ${iso(user.firstSuccess)} (${need})`
   );
 }
 

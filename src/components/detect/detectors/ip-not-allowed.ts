@@ -1,9 +1,14 @@
 import { z } from 'zod';
-import { isUserDn } from '../../../core/events.js';
+import { AddressSet, cidrSchema } from '../../../core/address-set.js';
 import { defineDetector } from '../detector.js';
 import { evidenceOf } from '../evidence.js';
 import { where } from '../format.js';
-import { AddressSet, cidrSchema } from '../../../core/address-set.js';
+
+const params = z
+  .object({
+    allow: z.array(cidrSchema).default([]).describe('addresses and CIDR blocks users may come from; empty = rule off'),
+  })
+  .strict();
 
 /** A successful event from outside the allowlist (off while the list is empty). */
 export const ipNotAllowed = defineDetector({
@@ -11,45 +16,32 @@ export const ipNotAllowed = defineDetector({
   summary: 'a successful event for a user from an address outside the configured CIDR allowlist',
   events: ['AuSuccess', 'AzSuccess'],
   requiredEvents: [],
-  params: z
-    .object({
-      allow: z.array(cidrSchema).default([]).describe('addresses and CIDR blocks users may come from; empty = rule off'),
-    })
-    .strict(),
+  params,
   inactive: (p) => (p.allow.length === 0 ? 'params.allow is empty (list the CIDR blocks users may come from to turn it on)' : null),
   describe: (p) => `a successful event from outside ${p.allow.length ? p.allow.join(', ') : 'the allowlist'}`,
   create: (p) => {
     const allowed = new AddressSet(p.allow);
     return {
-      check(e, _history, trace) {
-        const dn = e.dn;
-        const ip = e.ip;
-        if (!isUserDn(dn) || ip === null) {
-          trace?.(ip === null ? 'the line names no address' : `${JSON.stringify(dn)} is not a user`);
+      check(e, user, trace) {
+        const a = e.address;
+        if (user === null || a === null) {
+          trace?.(a === null ? 'the line names no address' : `${JSON.stringify(e.dn?.dn ?? null)} is not a user`);
           return null;
         }
-        if (allowed.has(ip)) {
-          trace?.(`${ip} is inside the allowlist (${p.allow.join(', ')})`);
+        if (allowed.has(a.ip)) {
+          trace?.(`${a.ip} is inside the allowlist (${p.allow.join(', ')})`);
           return null;
         }
-        const country = e.geo?.country ?? null;
+        const dn = e.dn!;
         return {
-          dn,
-          dnSha1: e.dnSha1,
-          ip,
-          country,
-          reason() {
-            return `${dn} succeeded (${e.type}) from ${where(ip, country)}, outside the allowed networks (${p.allow.join(', ')}).`;
-          },
-          evidence() {
-            return [evidenceOf(e)];
-          },
-          event: e,
+          dn: dn.dn,
+          dnSha1: dn.sha1,
+          ip: a.ip,
+          country: a.country,
+          reason: () => `${dn.dn} succeeded (${e.typeName}) from ${where(a.ip, a.country)}, outside the allowed networks (${p.allow.join(', ')}).`,
+          evidence: () => [evidenceOf(e)],
         };
       },
-      persist() {},
-      reset() {},
-      trim() {},
     };
   },
 });

@@ -2,9 +2,9 @@ import { createReadStream, constants as fsConstants } from 'node:fs';
 import { access, open, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import type { InputCursor } from '../../../pipeline/pipeline.js';
-import type { Checkpoint } from '../../../store/sqlite/checkpoints.js';
-import { fingerprintOf } from './fingerprint.js';
+import type { InputChannel, InputIdentity, InputRegistration } from '../../../core/inputs.js';
+import type { FileCheckpoint } from '../../../core/ports.js';
+import { TAIL_HASH_BYTES, fingerprintOf, tailHash } from './fingerprint.js';
 
 /** An argument that cannot be used as an input (the CLI exits with code 2). */
 export class InputError extends Error {}
@@ -33,75 +33,62 @@ export async function checkInputPaths(paths: string[]): Promise<void> {
 }
 
 /** Where to resume an input, by fingerprint (null = from the start). */
-export type CheckpointLookup = (fingerprint: string) => Checkpoint | null;
-
-/** A stream of bytes that has an identity and knows where processing resumes. */
-export interface ChunkSource {
-  readonly cursor: InputCursor;
-  /** The next bytes after what was already processed; null at the end. */
-  next(): Promise<Buffer | null>;
-  /** Set when the input could not be read to its end (truncated gzip, read error). */
-  readonly warning: string | null;
-  close(): void;
-}
+export type CheckpointLookup = (fingerprint: string) => Promise<FileCheckpoint | null>;
 
 /**
- * One replayed input (plain file, .gz archive, or stdin) as bytes: `identify()` finds its
- * identity from its first line and where to resume after its checkpoint; `next()` then
- * yields the bytes from there on (a plain file is opened at the offset; gzip and stdin are
- * read and the processed prefix discarded). Gzip is recognised by its magic bytes, not its
- * name, on files and on stdin.
+ * One replayed input (plain file, .gz archive, or stdin) as bytes. `identify()` finds its
+ * identity from its first record line and where to resume: after its checkpoint, once the
+ * bytes just before it are confirmed to be the ones read (two logs that share their first
+ * lines are different logs). `pump()` then pushes the rest into the pipeline. Gzip is
+ * recognised by its magic bytes, not its name, on files and on stdin.
  */
-export class ReplayInput implements ChunkSource {
-  readonly cursor: InputCursor;
+export class ArchiveInput {
+  readonly origin: string;
+  identity: InputIdentity = { kind: 'none' };
+  startOffset = 0;
+  startLineNo = 0;
+  /** Set when the input could not be read to its end, or was read from the start for a reason. */
   warning: string | null = null;
+  /** Logged at warn level: a checkpointed log that turned out to be a different one. */
+  notice: string | null = null;
   private chunks: AsyncIterator<Buffer> | null = null;
   private stream: Readable | null = null;
   private gzip = false;
   private size = -1;
-  /** Bytes read while identifying, returned by the first `next()`. */
+  private dev: number | null = null;
+  private ino: number | null = null;
+  /** Bytes read while identifying and not yet pushed. */
   private head: Buffer | null = null;
   private eof = false;
-  private skipBytes = 0;
 
-  constructor(
-    readonly path: string,
-    private readonly lookup: CheckpointLookup,
-  ) {
-    const origin = path === '-' ? 'stdin' : path;
-    this.cursor = { origin, path: origin, fingerprint: null, dev: null, ino: null, offset: 0, lineNo: 0, dirty: false, checkpointed: true };
+  constructor(readonly path: string) {
+    this.origin = path === '-' ? 'stdin' : path;
   }
 
-  /** Reads the first line, looks up the checkpoint and positions after it (cursor.offset/lineNo). */
-  async identify(): Promise<void> {
-    if (this.path === '-') {
-      this.stream = process.stdin;
-    } else {
+  get fingerprint(): string | null {
+    return this.identity.kind === 'file' ? this.identity.fingerprint : null;
+  }
+
+  registration(): InputRegistration {
+    return { origin: this.origin, identity: this.identity, startOffset: this.startOffset, startLineNo: this.startLineNo, live: false };
+  }
+
+  /** Reads the beginning, looks up the checkpoint, checks it and positions after it. */
+  async identify(lookup: CheckpointLookup | null): Promise<void> {
+    if (this.path === '-') this.stream = process.stdin;
+    else {
       const st = await stat(this.path);
-      this.cursor.dev = st.dev;
-      this.cursor.ino = st.ino;
+      this.dev = st.dev;
+      this.ino = st.ino;
       this.size = st.size;
-      const fh = await open(this.path, 'r');
-      try {
-        const magic = Buffer.alloc(2);
-        const { bytesRead } = await fh.read(magic, 0, 2, 0);
-        this.gzip = bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
-      } finally {
-        await fh.close();
-      }
+      this.gzip = await hasGzipMagic(this.path);
       this.stream = this.openFile(0);
     }
+    this.chunks = this.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     let head: Buffer = Buffer.alloc(0);
     let fingerprint: string | null = null;
-    this.chunks = this.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     for (;;) {
-      let chunk: Buffer | null;
-      try {
-        chunk = await this.rawNext();
-      } catch (err) {
-        this.warning = `${this.cursor.origin}: ${describeReadError(err, this.gzip)}`;
-        chunk = null;
-      }
+      const chunk = await this.read();
       if (chunk === null) this.eof = true;
       else head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
       if (this.path === '-' && !this.gzip && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
@@ -113,52 +100,31 @@ export class ReplayInput implements ChunkSource {
       fingerprint = fingerprintOf(head, this.eof);
       if (fingerprint !== null || this.eof) break;
     }
-    this.cursor.fingerprint = fingerprint;
-    const cp = fingerprint === null ? null : this.lookup(fingerprint);
-    let offset = cp?.offset ?? 0;
-    let lineNo = cp?.lineNo ?? 0;
-    if (!this.gzip && this.size >= 0 && offset > this.size) {
-      this.warning = `${this.path} is shorter than its checkpoint (${this.size} < ${offset} bytes): read from the start`;
-      offset = 0;
-      lineNo = 0;
-    }
-    this.cursor.offset = offset;
-    this.cursor.lineNo = lineNo;
-    if (offset > 0 && !this.gzip && this.path !== '-') {
-      // Plain file: seek instead of reading what was already processed.
-      this.close();
-      this.stream = this.openFile(offset);
-      this.chunks = this.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-      this.eof = false;
+    this.head = head;
+    if (fingerprint === null) return;
+    this.identity = { kind: 'file', fingerprint, path: this.origin, dev: this.dev, ino: this.ino };
+    const cp = lookup === null ? null : await lookup(fingerprint);
+    if (cp === null || cp.offset === 0) return;
+    if (!this.gzip && this.size >= 0 && cp.offset > this.size) {
+      this.warning = `${this.origin} is shorter than its checkpoint (${this.size} < ${cp.offset} bytes): read from the start`;
       return;
     }
-    this.skipBytes = offset;
-    this.head = this.discard(head);
+    await this.resumeAt(cp);
   }
 
-  async next(): Promise<Buffer | null> {
-    if (this.head !== null) {
-      const head = this.head;
-      this.head = null;
-      if (head.length > 0) return head;
-    }
-    if (this.eof) return null;
-    for (;;) {
-      let chunk: Buffer | null;
-      try {
-        chunk = await this.rawNext();
-      } catch (err) {
-        this.warning = `${this.cursor.origin}: ${describeReadError(err, this.gzip)}; the lines before the damage were processed`;
-        chunk = null;
+  /** Pushes every byte after the start position into `channel`, then ends it. */
+  async pump(channel: InputChannel): Promise<void> {
+    try {
+      while (await channel.ready()) {
+        const chunk = await this.next();
+        if (chunk === null) {
+          channel.end();
+          return;
+        }
+        channel.push(chunk);
       }
-      if (chunk === null) {
-        this.eof = true;
-        if (this.skipBytes > 0) this.warning ??= `${this.cursor.origin} ended before its checkpoint: nothing new to read`;
-        this.close();
-        return null;
-      }
-      const rest = this.discard(chunk);
-      if (rest !== null) return rest;
+    } finally {
+      this.close();
     }
   }
 
@@ -167,21 +133,104 @@ export class ReplayInput implements ChunkSource {
     this.stream = null;
   }
 
-  private discard(chunk: Buffer): Buffer | null {
-    if (this.skipBytes === 0) return chunk;
-    if (chunk.length <= this.skipBytes) {
-      this.skipBytes -= chunk.length;
-      return null;
+  /**
+   * Positions after the checkpoint once the bytes before it match what was read: a plain file
+   * is read at the checkpoint's hash offset, a compressed or piped one as it is skipped.
+   */
+  private async resumeAt(cp: FileCheckpoint): Promise<void> {
+    const hashAt = cp.tailHash === null ? null : cp.hashOffset ?? cp.offset;
+    if (!this.gzip && this.path !== '-') {
+      if (hashAt !== null && !(await this.fileBytesMatch(hashAt, cp.tailHash!))) return this.differentLog(cp);
+      this.close();
+      this.head = null;
+      this.stream = this.openFile(cp.offset);
+      this.chunks = this.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+      this.eof = false;
+      this.startOffset = cp.offset;
+      this.startLineNo = cp.lineNo;
+      return;
     }
-    const rest = chunk.subarray(this.skipBytes);
-    this.skipBytes = 0;
-    return rest;
+    // Compressed or piped: read and drop what was processed, checking the bytes on the way.
+    const window = hashAt === null ? null : Buffer.alloc(Math.min(TAIL_HASH_BYTES, hashAt));
+    const windowFrom = hashAt === null ? 0 : hashAt - window!.length;
+    let pos = 0;
+    let pending: Buffer | null = this.head;
+    this.head = null;
+    while (pos < cp.offset) {
+      const chunk = pending ?? (await this.read());
+      pending = null;
+      if (chunk === null) {
+        this.eof = true;
+        this.warning = `${this.origin} ended before its checkpoint: nothing new to read`;
+        this.startOffset = pos;
+        this.startLineNo = cp.lineNo;
+        return;
+      }
+      const end = pos + chunk.length;
+      if (window !== null && end > windowFrom && pos < hashAt!) {
+        const from = Math.max(windowFrom, pos);
+        const to = Math.min(hashAt!, end);
+        chunk.copy(window, from - windowFrom, from - pos, to - pos);
+      }
+      if (end > cp.offset) this.head = chunk.subarray(cp.offset - pos);
+      pos = end;
+    }
+    if (window !== null && tailHash(window) !== cp.tailHash) {
+      if (this.path === '-') {
+        this.notice = `stdin begins like an already read log but its bytes before the checkpoint differ: it is a different log, and its first ${cp.offset} bytes were passed over (replay it with --from-start to read them)`;
+      } else {
+        this.close();
+        this.stream = this.openFile(0);
+        this.chunks = this.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+        this.head = null;
+        this.eof = false;
+        return this.differentLog(cp);
+      }
+    }
+    this.startOffset = cp.offset;
+    this.startLineNo = cp.lineNo;
   }
 
-  private async rawNext(): Promise<Buffer | null> {
+  private differentLog(cp: FileCheckpoint): void {
+    this.notice = `${this.origin} begins like the log read as ${cp.path} (same first record line), but its bytes before that log's checkpoint differ: it is a different log, read from its start`;
+    this.startOffset = 0;
+    this.startLineNo = 0;
+  }
+
+  private async fileBytesMatch(hashAt: number, expected: string): Promise<boolean> {
+    const n = Math.min(TAIL_HASH_BYTES, hashAt);
+    if (this.size < hashAt) return false;
+    const fh = await open(this.path, 'r');
+    try {
+      const buf = Buffer.alloc(n);
+      const { bytesRead } = await fh.read(buf, 0, n, hashAt - n);
+      return bytesRead === n && tailHash(buf) === expected;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private async next(): Promise<Buffer | null> {
+    if (this.head !== null) {
+      const head = this.head;
+      this.head = null;
+      if (head.length > 0) return head;
+    }
+    if (this.eof) return null;
+    const chunk = await this.read();
+    if (chunk === null) this.eof = true;
+    return chunk;
+  }
+
+  private async read(): Promise<Buffer | null> {
     if (this.chunks === null) return null;
-    const r = await this.chunks.next();
-    return r.done ? null : (r.value as Buffer);
+    try {
+      const r = await this.chunks.next();
+      return r.done ? null : (r.value as Buffer);
+    } catch (err) {
+      this.warning = `${this.origin}: ${describeReadError(err, this.gzip)}; the lines before the damage were processed`;
+      return null;
+    }
   }
 
   private openFile(start: number): Readable {
@@ -206,6 +255,17 @@ export class ReplayInput implements ChunkSource {
     compressed.pipe(gunzip);
     this.stream = gunzip;
     this.chunks = gunzip[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  }
+}
+
+async function hasGzipMagic(path: string): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const magic = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(magic, 0, 2, 0);
+    return bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+  } finally {
+    await fh.close();
   }
 }
 

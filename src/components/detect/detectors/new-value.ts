@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import { SEVERITIES } from '../../../core/alerts.js';
+import type { Address, LogEvent } from '../../../core/log-event.js';
+import type { User } from '../../history/user.js';
+import { defineDetector } from '../detector.js';
+import { evidenceOf } from '../evidence.js';
+import { int, iso, listSome, where } from '../format.js';
+import { baselineParams, describeBaseline, describeLearning, hasBaseline } from './baseline.js';
+
+const FIELDS = ['ip', 'net', 'asn', 'country'] as const;
+type Field = (typeof FIELDS)[number];
+const CONTEXT = ['asn', 'country'] as const;
+
+const params = z
+  .object({
+    field: z.enum(FIELDS).describe('what must be new for the user: the address, its network (/24, /64), its ASN or its country'),
+    ...baselineParams,
+    minKnown: z.number().int().min(0).default(0).describe('values of the field the user must already have (e.g. one country to compare with)'),
+    lowRisk: z
+      .object({
+        when: z.array(z.enum(CONTEXT)).min(1).describe('a new value is low risk when these are known for the user'),
+        severity: z.enum(SEVERITIES).default('low'),
+        risk: z.number().int().min(0).max(1000).default(5),
+      })
+      .strict()
+      .nullable()
+      .default(null)
+      .describe('a new network inside a known ASN and country is low risk'),
+  })
+  .strict();
+type Params = z.output<typeof params>;
+
+const WORD: Record<Field, string> = { ip: 'address', net: 'network', asn: 'autonomous system (ASN)', country: 'country' };
+
+function valueOf(a: Address, f: Field): string | null {
+  switch (f) {
+    case 'ip':
+      return a.ip;
+    case 'net':
+      return a.net;
+    case 'asn':
+      return a.asn === null ? null : String(a.asn);
+    case 'country':
+      return a.country;
+  }
+}
+
+/** Whether the user has learnt this value (an address of their own carries it). */
+function knows(u: User, a: Address, f: Field): boolean {
+  switch (f) {
+    case 'ip':
+      return u.addresses.get(a.ip)?.learnt === true;
+    case 'net':
+      return u.knowsNet(a.net) || u.addresses.get(a.ip)?.learnt === true;
+    case 'asn':
+      return u.knowsAsn(a.asn);
+    case 'country':
+      return u.knowsCountry(a.country);
+  }
+}
+
+function known(u: User, f: Field): string[] {
+  switch (f) {
+    case 'ip':
+      return [...u.addresses.values()].filter((a) => a.learnt).map((a) => a.ip);
+    case 'net':
+      return [...u.nets.keys()];
+    case 'asn':
+      return [...u.asns.keys()].map((n) => `AS${n}`);
+    case 'country':
+      return [...u.countries.keys()].sort();
+  }
+}
+
+function asnText(a: Address): string {
+  return a.asn === null ? '' : `AS${a.asn}${a.asOrg ? ` ${a.asOrg}` : ''}`;
+}
+
+/**
+ * A value never seen for the user (Elastic `new_terms` semantics over the user's learnt
+ * history): a success from a network, ASN or country none of their own addresses belongs to.
+ * Learnt addresses only: an address whose first success raised an alert is learnt when that
+ * alert is closed as benign, so a thief who returns is still new.
+ */
+export const newValue = defineDetector({
+  name: 'new-value',
+  summary: "a successful event from an address, network, ASN or country none of the user's learnt addresses has",
+  events: ['AuSuccess', 'AzSuccess'],
+  requiredEvents: [],
+  params,
+  describe: (p: Params) =>
+    `a successful event from a ${WORD[p.field]} new for the user, ${describeBaseline(p)}` +
+    (p.minKnown > 0 ? ` and at least ${p.minKnown} known` : '') +
+    (p.lowRisk ? `; low risk when its ${p.lowRisk.when.join(' and ')} ${p.lowRisk.when.length > 1 ? 'are' : 'is'} known` : ''),
+  create: (p: Params) => ({
+    check(e: LogEvent, user, trace) {
+      const a = e.address;
+      if (a === null) {
+        trace?.('the line names no address');
+        return null;
+      }
+      const value = valueOf(a, p.field);
+      if (value === null) {
+        trace?.(`${a.ip} has no ${WORD[p.field]} (private, reserved or not in the offline data): never counts`);
+        return null;
+      }
+      if (!hasBaseline(user, p)) {
+        trace?.(describeLearning(user, p));
+        return null;
+      }
+      if (knows(user, a, p.field)) {
+        trace?.(`${p.field === 'ip' ? a.ip : `${value} (of ${a.ip})`} is known for this user`);
+        return null;
+      }
+      const have = known(user, p.field);
+      if (have.length < p.minKnown) {
+        trace?.(`the user has ${have.length} known ${WORD[p.field]} values so far (needs ${p.minKnown} to compare with)`);
+        return null;
+      }
+      const low = p.lowRisk !== null && p.lowRisk.when.every((c) => (c === 'asn' ? user.knowsAsn(a.asn) : user.knowsCountry(a.country)));
+      const dn = e.dn!;
+      return {
+        dn: dn.dn,
+        dnSha1: dn.sha1,
+        ip: a.ip,
+        country: a.country,
+        ...(low ? { severity: p.lowRisk!.severity, risk: p.lowRisk!.risk } : {}),
+        reason() {
+          const where1 = where(a.ip, a.country) + (a.asn !== null ? ` ${asnText(a)}` : '');
+          const newPart = p.field === 'ip' ? 'an address' : `a ${WORD[p.field]} (${value})`;
+          return (
+            `${dn.dn} succeeded (${e.typeName}) from ${where1}, ${newPart} never seen for this user in ` +
+            `${int(user.successCount)} successful events since ${iso(user.firstSuccess!)}` +
+            (have.length ? ` (known: ${listSome(have, 4)})` : '') +
+            (low ? `; inside a known ${p.lowRisk!.when.join(' and ')}: low risk` : '') +
+            '.'
+          );
+        },
+        evidence: () => [evidenceOf(e)],
+      };
+    },
+  }),
+});

@@ -1,0 +1,206 @@
+import { z } from 'zod';
+import type { Evidence } from '../../../core/alerts.js';
+import { textGlob } from '../../../core/dn-patterns.js';
+import { durationSchema, formatDuration } from '../../../core/duration.js';
+import { EVENT_TYPES, isUserDn } from '../../../core/events.js';
+import type { LogEvent } from '../../../core/log-event.js';
+import { defineDetector, type Finding } from '../detector.js';
+import { evidenceOf } from '../evidence.js';
+import { int, where } from '../format.js';
+import type { StateCodec } from '../state-table.js';
+
+/** What a window is kept for: one per address, network, user or session. */
+const GROUPS = ['ip', 'net', 'dn', 'session'] as const;
+type Group = (typeof GROUPS)[number];
+const DISTINCT = ['ip', 'net', 'dn', 'session', 'url', 'app'] as const;
+type DistinctField = (typeof DISTINCT)[number];
+
+const globs = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
+
+const params = z
+  .object({
+    groupBy: z.enum(GROUPS).describe('one window per address, network (/24, /64), user or session'),
+    threshold: z.number().int().min(2).max(100_000).describe('events (or distinct values) that make a burst'),
+    window: durationSchema.describe('how close together, in log time'),
+    distinct: z.enum(DISTINCT).nullable().default(null).describe('count distinct values of this field instead of events'),
+    where: z
+      .object({ url: globs.optional(), app: globs.optional(), message: globs.optional(), level: globs.optional(), dn: globs.optional() })
+      .strict()
+      .default({})
+      .describe('only events whose fields match these globs (any of a list; * matches anything)'),
+    what: z.string().min(1).optional().describe('what the events are, in the alert sentence (default: their types)'),
+  })
+  .strict();
+type Params = z.output<typeof params>;
+
+/** One key's recent events: their times, counted values, and the first lines. */
+class Window {
+  times: number[] = [];
+  values: string[] = [];
+  evidence: Evidence[] = [];
+  lastIp: string | null = null;
+  lastCountry: string | null = null;
+  lastUrl: string | null = null;
+  lastDn: string | null = null;
+  lastDnSha1: string | null = null;
+}
+
+function codec(span: number): StateCodec<Window> {
+  return {
+    encode: (w) => JSON.stringify([w.times, w.values, w.evidence.map((e) => [e.source, e.line]), w.lastIp, w.lastCountry, w.lastUrl, w.lastDn, w.lastDnSha1]),
+    decode: (json) => {
+      const j = JSON.parse(json) as [number[], string[], Array<[string, string]>, string | null, string | null, string | null, string | null, string | null];
+      if (!Array.isArray(j) || j.length !== 8) return null;
+      const w = new Window();
+      [w.times, w.values] = [j[0], j[1]];
+      w.evidence = j[2].map(([source, line]) => ({ source, line }));
+      [w.lastIp, w.lastCountry, w.lastUrl, w.lastDn, w.lastDnSha1] = [j[3], j[4], j[5], j[6], j[7]];
+      return w;
+    },
+    expires: (w) => (w.times.length === 0 ? null : w.times[w.times.length - 1] + span),
+  };
+}
+
+function groupKey(e: LogEvent, g: Group): string | null {
+  switch (g) {
+    case 'ip':
+      return e.address?.ip ?? null;
+    case 'net':
+      return e.address?.net ?? null;
+    case 'dn':
+      return e.dn !== null && isUserDn(e.dn.dn) ? e.dn.dn : null;
+    case 'session':
+      return e.sessionId;
+  }
+}
+
+function fieldValue(e: LogEvent, f: DistinctField): string | null {
+  switch (f) {
+    case 'ip':
+      return e.address?.ip ?? null;
+    case 'net':
+      return e.address?.net ?? null;
+    case 'dn':
+      return e.dn?.dn ?? null;
+    case 'session':
+      return e.sessionId;
+    case 'url':
+      return e.url();
+    case 'app':
+      return e.app();
+  }
+}
+
+const GROUP_WORDS: Record<Group, string> = { ip: 'address', net: 'network', dn: 'user', session: 'session' };
+
+/**
+ * N events (or N distinct values of a field) for one key within a sliding window of log time:
+ * failure bursts per address or per network (a spray spread over a /24), authorization
+ * probing per user, NotFound scans, anything an analyst writes as YAML. Once a burst is
+ * reported its window starts afresh, so a long attack counts one repeat per full burst on the
+ * open alert instead of one per line.
+ */
+export const threshold = defineDetector({
+  name: 'threshold',
+  summary: 'a number of events (or of distinct values) for one address, network, user or session within a time window',
+  events: EVENT_TYPES,
+  requiredEvents: [],
+  params,
+  describe: (p) =>
+    `${p.threshold} ${p.distinct === null ? 'events' : `distinct ${p.distinct} values`} for one ${GROUP_WORDS[p.groupBy]} within ${formatDuration(p.window)}` +
+    (Object.keys(p.where).length ? ` where ${Object.entries(p.where).map(([k, v]) => `${k} ~ ${(v as string[]).join('|')}`).join(', ')}` : ''),
+  create: (p: Params, ctx) => {
+    const state = ctx.table(`windows`, codec(p.window));
+    const filters = Object.entries(p.where).map(([field, patterns]) => {
+      const ms = (patterns as string[]).map(textGlob);
+      return { field: field as keyof Params['where'], test: (s: string | null) => s !== null && ms.some((m) => m(s)) };
+    });
+    const value = (e: LogEvent, field: string): string | null => {
+      switch (field) {
+        case 'url':
+          return e.url();
+        case 'app':
+          return e.app();
+        case 'message':
+          return e.message();
+        case 'level':
+          return e.level();
+        default:
+          return e.dn?.dn ?? null;
+      }
+    };
+    const what = (e: LogEvent) => p.what ?? `${e.typeName} events`;
+    return {
+      check(e, _user, trace): Finding | null {
+        for (const f of filters) {
+          if (!f.test(value(e, f.field))) {
+            trace?.(`${f.field} does not match ${JSON.stringify(p.where[f.field])}`);
+            return null;
+          }
+        }
+        const key = groupKey(e, p.groupBy);
+        if (key === null) {
+          trace?.(`the line has no ${GROUP_WORDS[p.groupBy]} to count per`);
+          return null;
+        }
+        let w = state.get(key);
+        if (w === undefined) {
+          w = new Window();
+          state.set(key, w);
+        }
+        // Forget what fell out of the window (a window includes its boundary).
+        const from = e.ts - p.window;
+        let drop = 0;
+        while (drop < w.times.length && w.times[drop] < from) drop++;
+        if (drop > 0) {
+          w.times.splice(0, drop);
+          w.values.splice(0, drop);
+          if (w.times.length === 0) w.evidence = [];
+        }
+        const v = p.distinct === null ? '' : fieldValue(e, p.distinct) ?? '';
+        w.times.push(e.ts);
+        w.values.push(v);
+        if (w.evidence.length < ctx.maxEvidence) w.evidence.push(evidenceOf(e));
+        w.lastIp = e.address?.ip ?? null;
+        w.lastCountry = e.address?.country ?? null;
+        w.lastUrl = e.url();
+        if (e.dn !== null && isUserDn(e.dn.dn)) {
+          w.lastDn = e.dn.dn;
+          w.lastDnSha1 = e.dn.sha1;
+        }
+        state.touch(key);
+        const n = p.distinct === null ? w.times.length : new Set(w.values.filter((x) => x !== '')).size;
+        if (n < p.threshold) {
+          trace?.(`${n} of the ${p.threshold} ${p.distinct === null ? what(e) : `distinct ${p.distinct} values`} that make a burst, for ${GROUP_WORDS[p.groupBy]} ${key} within the last ${formatDuration(p.window)} (this one included)`);
+          return null;
+        }
+        const total = w.times.length;
+        const span = w.times[total - 1] - w.times[0];
+        const evidence = w.evidence.slice();
+        const last = evidenceOf(e);
+        if (!evidence.some((x) => x.source === last.source)) evidence.push(last);
+        const snap = { ...w };
+        state.delete(key);
+        const keyedOnDn = p.groupBy === 'dn' || p.groupBy === 'session';
+        const ip = p.groupBy === 'net' ? key : snap.lastIp;
+        return {
+          dn: keyedOnDn ? snap.lastDn : null,
+          dnSha1: keyedOnDn ? snap.lastDnSha1 : null,
+          ip,
+          country: snap.lastCountry,
+          evidenceTotal: Math.max(total, evidence.length),
+          reason() {
+            const subject = p.groupBy === 'dn' ? `for ${key}` : p.groupBy === 'session' ? `in session ${key}${snap.lastDn ? ` of ${snap.lastDn}` : ''}` : `from ${p.groupBy === 'net' ? `network ${key}` : where(key, snap.lastCountry)}`;
+            const counted = p.distinct === null ? `${int(total)} ${what(e)}` : `${int(n)} distinct ${p.distinct} values in ${int(total)} ${what(e)}`;
+            return (
+              `${counted} ${subject} within ${formatDuration(span)} (rule: ${p.threshold} within ${formatDuration(p.window)})` +
+              (snap.lastUrl ? `, the last at ${snap.lastUrl}` : '') +
+              (e.typeName === 'AuFail' && !keyedOnDn ? '; OpenUnison does not log which user was tried.' : '.')
+            );
+          },
+          evidence: () => evidence,
+        };
+      },
+    };
+  },
+});

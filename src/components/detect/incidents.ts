@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import { severityRank, type Severity, type StoredAlert } from '../../core/alerts.js';
+import type { StoredIncident } from '../../core/incidents.js';
+import { iso } from './format.js';
+import type { StateCodec, StateTable } from './state-table.js';
+
+export interface IncidentSettings {
+  /** Summed risk of one key's alerts within `windowMs` that opens an incident. */
+  threshold: number;
+  windowMs: number;
+}
+
+/** The recent alerts of one key (user or network) that no incident holds yet. */
+interface RiskWindow {
+  entries: Array<[ts: number, risk: number, alertId: string, rule: string, severity: Severity]>;
+}
+
+function codec(windowMs: number): StateCodec<RiskWindow> {
+  return {
+    encode: (w) => JSON.stringify(w.entries),
+    decode: (json) => {
+      const j = JSON.parse(json) as RiskWindow['entries'];
+      return Array.isArray(j) ? { entries: j } : null;
+    },
+    expires: (w) => (w.entries.length === 0 ? null : w.entries[w.entries.length - 1][0] + windowMs),
+  };
+}
+
+export function incidentCodec(windowMs: number): StateCodec<RiskWindow> {
+  return codec(windowMs);
+}
+
+/**
+ * Risk-based alerting: alerts are signals, incidents page people. An incident opens when the
+ * summed risk of one user's alerts (or, for alerts without a DN, one network's) within the
+ * window crosses the threshold, or at once for an alert of a rule that pages; later alerts of
+ * that key join the open incident until an analyst closes it. Everything runs on log time,
+ * so replay and live agree.
+ */
+export class IncidentTracker {
+  /** Open (or acknowledged) incidents by key. */
+  private readonly open = new Map<string, StoredIncident>();
+  private changed = new Set<StoredIncident>();
+  private opened: StoredIncident[] = [];
+
+  constructor(
+    private readonly settings: IncidentSettings,
+    private readonly windows: StateTable<RiskWindow>,
+  ) {}
+
+  load(incidents: readonly StoredIncident[]): void {
+    for (const i of incidents) if (i.status !== 'closed') this.open.set(i.key, i);
+  }
+
+  /** A new alert (not a repeat). `network` keys alerts without a DN. */
+  add(a: StoredAlert, page: boolean, network: string | null, ts: number): StoredIncident | null {
+    const key = a.dn !== null ? `dn:${a.dn}` : network !== null ? `net:${network}` : a.ip !== null ? `net:${a.ip}` : null;
+    if (key === null) return null;
+    const current = this.open.get(key);
+    if (current !== undefined) {
+      this.join(current, a, ts);
+      return current;
+    }
+    let w = this.windows.get(key);
+    if (w === undefined) {
+      w = { entries: [] };
+      this.windows.set(key, w);
+    }
+    const from = ts - this.settings.windowMs;
+    while (w.entries.length > 0 && w.entries[0][0] < from) w.entries.shift();
+    w.entries.push([ts, a.risk, a.id, a.rule, a.severity]);
+    this.windows.touch(key);
+    let sum = 0;
+    for (const e of w.entries) sum += e[1];
+    if (!page && sum < this.settings.threshold) return null;
+    const ids = w.entries.map((e) => e[2]);
+    this.windows.delete(key);
+    const firstTs = w.entries[0][0];
+    let severity: Severity = 'low';
+    const rules: string[] = [];
+    for (const e of w.entries) {
+      if (severityRank(e[4]) > severityRank(severity)) severity = e[4];
+      if (!rules.includes(e[3])) rules.push(e[3]);
+    }
+    const incident: StoredIncident = {
+      id: createHash('sha256').update(`incident\0${key}\0${ids[0]}`).digest('hex').slice(0, 16),
+      status: 'open',
+      severity,
+      risk: sum,
+      dn: a.dn,
+      ip: a.dn === null ? (network ?? a.ip) : a.ip,
+      firstTime: iso(firstTs),
+      lastTime: iso(ts),
+      rules,
+      alertIds: ids,
+      key,
+      closedBenign: false,
+    };
+    this.open.set(key, incident);
+    this.changed.add(incident);
+    this.opened.push(incident);
+    return incident;
+  }
+
+  /** Incidents opened or changed since the last commit, and which of them are new. */
+  collect(): { changed: StoredIncident[]; opened: StoredIncident[] } {
+    return { changed: [...this.changed], opened: this.opened.slice() };
+  }
+
+  committed(): void {
+    this.changed = new Set();
+    this.opened = [];
+  }
+
+  /** An analyst closed an incident: the next alerts of its key start afresh. */
+  closed(key: string, id: string): void {
+    const i = this.open.get(key);
+    if (i !== undefined && i.id === id) this.open.delete(key);
+  }
+
+  /** The open incident of a key (for explanations). */
+  openFor(dn: string | null, network: string | null): StoredIncident | null {
+    const key = dn !== null ? `dn:${dn}` : network !== null ? `net:${network}` : null;
+    return key === null ? null : this.open.get(key) ?? null;
+  }
+
+  /** The summed risk a key has now within the window ending at `ts` (for explanations). */
+  riskOf(dn: string | null, network: string | null, ts: number): number {
+    const key = dn !== null ? `dn:${dn}` : network !== null ? `net:${network}` : null;
+    const w = key === null ? undefined : this.windows.get(key);
+    if (w === undefined) return 0;
+    let sum = 0;
+    for (const e of w.entries) if (e[0] >= ts - this.settings.windowMs) sum += e[1];
+    return sum;
+  }
+
+  reset(): void {
+    this.open.clear();
+    this.changed = new Set();
+    this.opened = [];
+  }
+
+  private join(i: StoredIncident, a: StoredAlert, ts: number): void {
+    if (!i.alertIds.includes(a.id)) {
+      i.alertIds.push(a.id);
+      i.risk += a.risk;
+    }
+    if (!i.rules.includes(a.rule)) i.rules.push(a.rule);
+    if (severityRank(a.severity) > severityRank(i.severity)) i.severity = a.severity;
+    const last = Date.parse(i.lastTime);
+    if (ts > last) i.lastTime = iso(ts);
+    this.changed.add(i);
+  }
+}

@@ -1,0 +1,84 @@
+import type { StoredAlert } from '../core/alerts.js';
+import type { StoredIncident } from '../core/incidents.js';
+import type { CommitBatch, CommitHook, PipelineStore } from '../core/ports.js';
+import type { DetectionEngine } from '../components/detect/engine.js';
+import type { History } from '../components/history/history.js';
+import type { Feed } from './feed.js';
+import type { Committer } from './ingest.js';
+
+/** What one commit stored, for printing, notifications and metrics. */
+export interface CommitReport {
+  raised: StoredAlert[];
+  updated: StoredAlert[];
+  /** Incidents opened by this commit, and those that changed (new alerts joined). */
+  opened: StoredIncident[];
+  incidents: StoredIncident[];
+  /** Inputs whose positions it stored. */
+  feeds: Feed[];
+  durationMs: number;
+}
+
+export interface CommitterOptions {
+  store: PipelineStore;
+  history: History;
+  detection: DetectionEngine;
+  /** Run inside the transaction (responses and notifications are queued with their alerts). */
+  hooks: CommitHook[];
+  /** The oldest DN id still referenced by batches in flight (history lets go of users below it). */
+  minLiveDnId(): number;
+  statusVersion: number;
+  onCommit?(report: CommitReport): void;
+}
+
+/**
+ * Gathers everything processed since the last commit (history, detector state, alerts,
+ * incidents, the inputs' positions) and writes it in one transaction. Analysts' changes made
+ * meanwhile (an alert closed, closed as benign) are noticed first. A failed write leaves
+ * memory as it is: the next commit writes everything since the last good one, so a storage
+ * fault can be waited out without losing or doubling anything.
+ */
+export class StoreCommitter implements Committer {
+  private version: number;
+  private releases: string[] = [];
+
+  constructor(private readonly o: CommitterOptions) {
+    this.version = o.statusVersion;
+  }
+
+  async commit(feeds: Feed[]): Promise<void> {
+    const started = performance.now();
+    const { store, history, detection } = this.o;
+    const changes = await store.statusChangesSince(this.version);
+    for (const a of changes.alerts) {
+      if (a.status !== 'closed') continue;
+      detection.alertClosed(a);
+      if (a.benign && a.dn !== null) {
+        history.releaseQuarantine(a.dn, a.id);
+        this.releases.push(a.id);
+      }
+    }
+    for (const i of changes.incidents) if (i.status === 'closed') detection.incidentClosed(i.key, i.id);
+    const d = detection.collect();
+    const batch: CommitBatch = {
+      history: history.collect(),
+      state: d.state,
+      alerts: d.alerts,
+      incidents: d.incidents.changed,
+      positions: feeds.filter((f) => f.reg.identity.kind !== 'none').map((f) => ({ identity: f.reg.identity, origin: f.origin, position: { ...f.position } })),
+      releases: this.releases,
+    };
+    await store.commit(batch, this.o.hooks);
+    this.version = changes.version;
+    this.releases = [];
+    history.committed(this.o.minLiveDnId());
+    detection.committed();
+    this.o.onCommit?.({
+      raised: batch.alerts.raised,
+      updated: batch.alerts.updated,
+      opened: d.incidents.opened,
+      incidents: d.incidents.changed,
+      feeds,
+      durationMs: performance.now() - started,
+    });
+  }
+}

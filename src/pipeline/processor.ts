@@ -1,0 +1,30 @@
+import type { LogEvent } from '../core/log-event.js';
+import type { DetectionEngine } from '../components/detect/engine.js';
+import type { History } from '../components/history/history.js';
+import type { EventBatch } from './batch.js';
+import type { EventProcessor } from './ingest.js';
+
+/**
+ * What happens to each event: detection judges it against the user's history before it, then
+ * history records it (an address whose event raised an alert is not learnt).
+ */
+export class HistoryAndDetection implements EventProcessor {
+  constructor(
+    readonly history: History,
+    readonly detection: DetectionEngine,
+  ) {}
+
+  get pending(): number {
+    return this.detection.pending;
+  }
+
+  prepare(batch: EventBatch): Promise<void> {
+    return this.history.prepare(batch.added.dns);
+  }
+
+  event(e: LogEvent): void {
+    const user = this.history.userOf(e);
+    const quarantinedBy = this.detection.event(e, user);
+    if (user !== null) this.history.record(user, e, quarantinedBy);
+  }
+}

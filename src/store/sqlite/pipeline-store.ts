@@ -1,0 +1,360 @@
+import type { AlertResponse, AlertStatus, Evidence, Severity, StoredAlert } from '../../core/alerts.js';
+import type { AddressRecord, GeoPoint, UserRecord } from '../../core/history.js';
+import type { StoredIncident } from '../../core/incidents.js';
+import type { InputPosition } from '../../core/inputs.js';
+import type { CommitBatch, CommitHook, FileCheckpoint, PipelineStore, StateRow, StatusChanges } from '../../core/ports.js';
+import type { Db } from './database.js';
+
+/** DNs per lookup query (SQLite's default limit on bound parameters is far above). */
+const CHUNK = 500;
+
+interface UserRow {
+  dn: string;
+  dn_sha1: string;
+  first_seen: number;
+  last_seen: number;
+  counts: string;
+  success_count: number;
+  first_success: number | null;
+  last_success: number | null;
+  last_geo: string | null;
+}
+
+interface AddressRow {
+  dn: string;
+  ip: string;
+  net: string | null;
+  country: string | null;
+  asn: number | null;
+  as_org: string | null;
+  first_seen: number;
+  last_seen: number;
+  count: number;
+  success_count: number;
+  first_success: number | null;
+  last_success: number | null;
+  learnt: number;
+  quarantined_by: string | null;
+}
+
+/**
+ * The SQLite side of the ingest pipeline: users loaded in batches, detection's state at
+ * start-up, and one transaction per commit that writes history, detector state, alerts,
+ * incidents, the hooks' outbox rows and every input's position together. A process killed at
+ * any moment restarts from positions that match its state exactly.
+ */
+export class SqlitePipelineStore implements PipelineStore {
+  private readonly stmt;
+  private readonly usersIn = new Map<number, ReturnType<Db['prepare']>>();
+  private readonly addressesIn = new Map<number, ReturnType<Db['prepare']>>();
+
+  constructor(private readonly db: Db) {
+    this.stmt = {
+      anyUser: db.prepare('SELECT EXISTS (SELECT 1 FROM users)').pluck(),
+      upsertUser: db.prepare(`
+        INSERT INTO users (dn, dn_sha1, first_seen, last_seen, counts, success_count, first_success, last_success, last_geo)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (dn) DO UPDATE SET first_seen = excluded.first_seen, last_seen = excluded.last_seen,
+          counts = excluded.counts, success_count = excluded.success_count, first_success = excluded.first_success,
+          last_success = excluded.last_success, last_geo = excluded.last_geo`),
+      upsertAddress: db.prepare(`
+        INSERT INTO user_ips (dn, ip, country, first_seen, last_seen, count, first_success, last_success, success_count, net, asn, as_org, learnt, quarantined_by)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (dn, ip) DO UPDATE SET country = excluded.country, first_seen = excluded.first_seen,
+          last_seen = excluded.last_seen, count = excluded.count, first_success = excluded.first_success,
+          last_success = excluded.last_success, success_count = excluded.success_count, net = excluded.net,
+          asn = excluded.asn, as_org = excluded.as_org, learnt = excluded.learnt, quarantined_by = excluded.quarantined_by`),
+      upsertCountry: db.prepare(`
+        INSERT INTO user_countries (dn, country, first_seen, last_seen, count, first_success, last_success, success_count)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (dn, country) DO UPDATE SET first_seen = excluded.first_seen, last_seen = excluded.last_seen,
+          count = excluded.count, first_success = excluded.first_success, last_success = excluded.last_success,
+          success_count = excluded.success_count`),
+      upsertSession: db.prepare(`
+        INSERT INTO sessions (session_id, dn, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (session_id, dn) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
+          last_seen = max(last_seen, excluded.last_seen), count = count + excluded.count`),
+      upsertSessionIp: db.prepare(`
+        INSERT INTO session_ips (session_id, dn, ip, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (session_id, dn, ip) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
+          last_seen = max(last_seen, excluded.last_seen), count = count + excluded.count`),
+      upsertActivity: db.prepare(`
+        INSERT INTO user_activity (dn, hour, ip, country, events, failures) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (dn, hour, ip) DO UPDATE SET events = events + excluded.events, failures = failures + excluded.failures`),
+      releaseQuarantine: db.prepare(`UPDATE user_ips SET learnt = (success_count > 0), quarantined_by = NULL WHERE quarantined_by = ?`),
+      putState: db.prepare(`INSERT INTO detector_state (scope, key, state, expires) VALUES (?, ?, ?, ?)
+        ON CONFLICT (scope, key) DO UPDATE SET state = excluded.state, expires = excluded.expires`),
+      deleteState: db.prepare('DELETE FROM detector_state WHERE scope = ? AND key = ?'),
+      deleteExpired: db.prepare('DELETE FROM detector_state WHERE expires IS NOT NULL AND expires < ?'),
+      allState: db.prepare('SELECT scope, key, state, expires FROM detector_state'),
+      insertAlert: db.prepare(`
+        INSERT INTO alerts (id, rule, severity, time, last_time, count, dn, dn_sha1, ip, country, reason, evidence, status, respond, response, created_at, risk, evidence_total)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO NOTHING`),
+      updateAlert: db.prepare('UPDATE alerts SET count = ?, last_time = ?, evidence = ?, evidence_total = ? WHERE id = ?'),
+      latestAlert: db.prepare('SELECT max(time) FROM alerts').pluck(),
+      openAlerts: db.prepare(`SELECT * FROM alerts WHERE status != 'closed' AND time >= ?`),
+      alertVersion: db.prepare('SELECT coalesce(max(seq), 0) FROM alert_status_changes').pluck(),
+      incidentVersion: db.prepare('SELECT coalesce(max(seq), 0) FROM incident_status_changes').pluck(),
+      alertChanges: db.prepare(`
+        SELECT a.id, a.rule, a.dn, a.ip, a.status, a.closed_benign, max(c.seq) AS seq FROM alert_status_changes c
+        JOIN alerts a ON a.id = c.alert_id WHERE c.seq > ? GROUP BY a.id`),
+      incidentChanges: db.prepare(`
+        SELECT i.id, i.key, i.status, max(c.seq) AS seq FROM incident_status_changes c
+        JOIN incidents i ON i.id = c.incident_id WHERE c.seq > ? GROUP BY i.id`),
+      openIncidents: db.prepare(`SELECT * FROM incidents WHERE status != 'closed'`),
+      incidentAlerts: db.prepare('SELECT alert_id FROM incident_alerts WHERE incident_id = ? ORDER BY rowid').pluck(),
+      upsertIncident: db.prepare(`
+        INSERT INTO incidents (id, key, dn, ip, status, severity, risk, first_time, last_time, rules, created_at, closed_benign)
+        VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, 0)
+        ON CONFLICT (id) DO UPDATE SET severity = excluded.severity, risk = excluded.risk, last_time = excluded.last_time, rules = excluded.rules`),
+      linkAlert: db.prepare('INSERT OR IGNORE INTO incident_alerts (incident_id, alert_id) VALUES (?, ?)'),
+      checkpoint: db.prepare('SELECT * FROM checkpoints WHERE fingerprint = ?'),
+      putCheckpoint: db.prepare(`
+        INSERT INTO checkpoints (fingerprint, path, offset, line_no, dev, ino, updated_at, tail_hash, hash_offset) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (fingerprint) DO UPDATE SET path = excluded.path, offset = excluded.offset, line_no = excluded.line_no,
+          dev = excluded.dev, ino = excluded.ino, updated_at = excluded.updated_at,
+          tail_hash = coalesce(excluded.tail_hash, tail_hash), hash_offset = CASE WHEN excluded.tail_hash IS NULL THEN hash_offset ELSE excluded.hash_offset END`),
+      streamPosition: db.prepare('SELECT * FROM stream_positions WHERE stream = ?'),
+      putStream: db.prepare(`
+        INSERT INTO stream_positions (stream, origin, last_time, at_last_time, line_no, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (stream) DO UPDATE SET origin = excluded.origin, last_time = excluded.last_time,
+          at_last_time = excluded.at_last_time, line_no = excluded.line_no, updated_at = excluded.updated_at`),
+    };
+  }
+
+  async hasUsers(): Promise<boolean> {
+    return this.stmt.anyUser.get() === 1;
+  }
+
+  async loadUsers(dns: readonly string[]): Promise<UserRecord[]> {
+    const out: UserRecord[] = [];
+    for (let i = 0; i < dns.length; i += CHUNK) {
+      const part = dns.slice(i, i + CHUNK);
+      const users = this.inQuery(this.usersIn, 'SELECT * FROM users WHERE dn IN', part.length).all(part) as UserRow[];
+      if (users.length === 0) continue;
+      const found = users.map((u) => u.dn);
+      const byDn = new Map<string, AddressRecord[]>();
+      for (const r of this.inQuery(this.addressesIn, 'SELECT * FROM user_ips WHERE dn IN', found.length).all(found) as AddressRow[]) {
+        const list = byDn.get(r.dn) ?? [];
+        list.push(addressFromRow(r));
+        byDn.set(r.dn, list);
+      }
+      for (const u of users) {
+        out.push({
+          dn: u.dn,
+          dnSha1: u.dn_sha1,
+          firstSeen: u.first_seen,
+          lastSeen: u.last_seen,
+          counts: JSON.parse(u.counts) as UserRecord['counts'],
+          successCount: u.success_count,
+          firstSuccess: u.first_success,
+          lastSuccess: u.last_success,
+          lastGeo: u.last_geo === null ? null : (JSON.parse(u.last_geo) as GeoPoint),
+          addresses: byDn.get(u.dn) ?? [],
+        });
+      }
+    }
+    return out;
+  }
+
+  async loadDetection(): Promise<{ state: StateRow[]; openAlerts: StoredAlert[]; openIncidents: StoredIncident[]; statusVersion: number }> {
+    const state = this.stmt.allState.all() as StateRow[];
+    const latest = this.stmt.latestAlert.get() as number | null;
+    // Repeats are counted within a rule's suppression window (a day or a few): alerts older
+    // than a week before the newest cannot take any.
+    const openAlerts = latest === null ? [] : (this.stmt.openAlerts.all(latest - 7 * 86_400_000) as AlertRow[]).map(alertFromRow);
+    const openIncidents = (this.stmt.openIncidents.all() as IncidentRow[]).map((r) => this.incidentFromRow(r));
+    return { state, openAlerts, openIncidents, statusVersion: this.version() };
+  }
+
+  async statusChangesSince(version: number): Promise<StatusChanges> {
+    const now = this.version();
+    if (now === version) return { version, alerts: [], incidents: [] };
+    const [alertSeq, incidentSeq] = splitVersion(version);
+    const alerts = (this.stmt.alertChanges.all(alertSeq) as Array<{ id: string; rule: string; dn: string | null; ip: string | null; status: AlertStatus; closed_benign: number }>).map((r) => ({
+      id: r.id,
+      rule: r.rule,
+      dn: r.dn,
+      ip: r.ip,
+      status: r.status,
+      benign: r.closed_benign === 1,
+    }));
+    const incidents = this.stmt.incidentChanges.all(incidentSeq) as Array<{ id: string; key: string; status: AlertStatus }>;
+    return { version: now, alerts, incidents };
+  }
+
+  async checkpoint(fingerprint: string): Promise<FileCheckpoint | null> {
+    const r = this.stmt.checkpoint.get(fingerprint) as
+      | { fingerprint: string; path: string; offset: number; line_no: number; dev: number | null; ino: number | null; tail_hash: string | null; hash_offset: number | null }
+      | undefined;
+    if (r === undefined) return null;
+    return { fingerprint: r.fingerprint, path: r.path, offset: r.offset, lineNo: r.line_no, dev: r.dev, ino: r.ino, tailHash: r.tail_hash, hashOffset: r.hash_offset };
+  }
+
+  async streamPosition(key: string): Promise<InputPosition | null> {
+    const r = this.stmt.streamPosition.get(key) as { last_time: string; at_last_time: number; line_no: number } | undefined;
+    if (r === undefined) return null;
+    return { offset: r.at_last_time, lineNo: r.line_no, tailHash: null, hashOffset: 0, stamp: r.last_time };
+  }
+
+  async commit(batch: CommitBatch, hooks: readonly CommitHook[]): Promise<void> {
+    this.db.transaction(() => this.write(batch, hooks))();
+  }
+
+  private write(b: CommitBatch, hooks: readonly CommitHook[]): void {
+    const q = this.stmt;
+    const now = Date.now();
+    const h = b.history;
+    for (const u of h.users) {
+      q.upsertUser.run(u.dn, u.dnSha1, u.firstSeen, u.lastSeen, JSON.stringify(u.counts), u.successCount, u.firstSuccess, u.lastSuccess, u.lastGeo === null ? null : JSON.stringify(u.lastGeo));
+    }
+    for (const a of h.addresses) {
+      q.upsertAddress.run(a.dn, a.ip, a.country, a.firstSeen, a.lastSeen, a.count, a.firstSuccess, a.lastSuccess, a.successCount, a.net, a.asn, a.asOrg, a.learnt ? 1 : 0, a.quarantinedBy);
+    }
+    for (const c of h.countries) q.upsertCountry.run(c.dn, c.country, c.firstSeen, c.lastSeen, c.count, c.firstSuccess, c.lastSuccess, c.successCount);
+    for (const s of h.sessions) {
+      q.upsertSession.run(s.sessionId, s.dn, s.first, s.last, s.count);
+      for (const ip of s.ips) q.upsertSessionIp.run(s.sessionId, s.dn, ip.ip, ip.first, ip.last, ip.count);
+    }
+    for (const a of h.activity) q.upsertActivity.run(a.dn, a.hour, a.ip, a.country, a.events, a.failures);
+    for (const id of b.releases) q.releaseQuarantine.run(id);
+    for (const s of b.state.puts) q.putState.run(s.scope, s.key, s.state, s.expires);
+    for (const s of b.state.deletes) q.deleteState.run(s.scope, s.key);
+    if (b.state.expiredBefore !== null) q.deleteExpired.run(b.state.expiredBefore);
+    const raised: StoredAlert[] = [];
+    for (const a of b.alerts.raised) {
+      const stored = q.insertAlert.run(
+        a.id, a.rule, a.severity, Date.parse(a.time), Date.parse(a.lastTime), a.count, a.dn, a.dnSha1, a.ip, a.country, a.reason,
+        JSON.stringify(a.evidence), a.status, a.respond ? 1 : 0, a.response === null ? null : JSON.stringify(a.response), now, a.risk, a.evidenceTotal,
+      ).changes === 1;
+      // The same line read again after its alert was closed (--from-start) raises nothing new.
+      if (stored) raised.push(a);
+    }
+    for (const a of b.alerts.updated) q.updateAlert.run(a.count, Date.parse(a.lastTime), JSON.stringify(a.evidence), a.evidenceTotal, a.id);
+    for (const i of b.incidents) {
+      q.upsertIncident.run(i.id, i.key, i.dn, i.ip, i.severity, i.risk, Date.parse(i.firstTime), Date.parse(i.lastTime), JSON.stringify(i.rules), now);
+      for (const id of i.alertIds) q.linkAlert.run(i.id, id);
+    }
+    for (const hook of hooks) hook(raised, b.alerts.updated);
+    for (const p of b.positions) {
+      const id = p.identity;
+      const pos = p.position;
+      if (id.kind === 'file') q.putCheckpoint.run(id.fingerprint, id.path, pos.offset, pos.lineNo, id.dev, id.ino, now, pos.tailHash, pos.tailHash === null ? null : pos.hashOffset);
+      else if (id.kind === 'stream' && pos.stamp !== null) q.putStream.run(id.key, p.origin, pos.stamp, pos.offset, pos.lineNo, now);
+    }
+    b.alerts.raised = raised;
+  }
+
+  /** Alert and incident status changes as one number that only grows. */
+  private version(): number {
+    const a = this.stmt.alertVersion.get() as number;
+    const i = this.stmt.incidentVersion.get() as number;
+    return a * 2 ** 26 + i;
+  }
+
+  private inQuery(cache: Map<number, ReturnType<Db['prepare']>>, head: string, n: number): ReturnType<Db['prepare']> {
+    let s = cache.get(n);
+    if (s === undefined) {
+      s = this.db.prepare(`${head} (${Array(n).fill('?').join(', ')})`);
+      cache.set(n, s);
+    }
+    return s;
+  }
+
+  private incidentFromRow(r: IncidentRow): StoredIncident {
+    return {
+      id: r.id,
+      status: r.status,
+      severity: r.severity,
+      risk: r.risk,
+      dn: r.dn,
+      ip: r.ip,
+      firstTime: new Date(r.first_time).toISOString(),
+      lastTime: new Date(r.last_time).toISOString(),
+      rules: JSON.parse(r.rules) as string[],
+      alertIds: this.stmt.incidentAlerts.all(r.id) as string[],
+      key: r.key,
+      closedBenign: r.closed_benign === 1,
+    };
+  }
+}
+
+function splitVersion(v: number): [number, number] {
+  return [Math.floor(v / 2 ** 26), v % 2 ** 26];
+}
+
+interface IncidentRow {
+  id: string;
+  key: string;
+  dn: string | null;
+  ip: string | null;
+  status: AlertStatus;
+  severity: Severity;
+  risk: number;
+  first_time: number;
+  last_time: number;
+  rules: string;
+  closed_benign: number;
+}
+
+interface AlertRow {
+  id: string;
+  rule: string;
+  severity: Severity;
+  time: number;
+  last_time: number;
+  count: number;
+  dn: string | null;
+  dn_sha1: string | null;
+  ip: string | null;
+  country: string | null;
+  reason: string;
+  evidence: string;
+  status: AlertStatus;
+  respond: number;
+  response: string | null;
+  risk: number;
+  evidence_total: number;
+}
+
+export function alertFromRow(r: AlertRow): StoredAlert {
+  const evidence = JSON.parse(r.evidence) as Evidence[];
+  return {
+    id: r.id,
+    rule: r.rule,
+    severity: r.severity,
+    time: new Date(r.time).toISOString(),
+    dn: r.dn,
+    dnSha1: r.dn_sha1,
+    ip: r.ip,
+    country: r.country,
+    reason: r.reason,
+    evidence,
+    status: r.status,
+    response: r.response === null ? null : (JSON.parse(r.response) as AlertResponse),
+    count: r.count,
+    lastTime: new Date(r.last_time).toISOString(),
+    respond: r.respond === 1,
+    risk: r.risk ?? 0,
+    evidenceTotal: Math.max(r.evidence_total ?? 0, evidence.length),
+  };
+}
+
+function addressFromRow(r: AddressRow): AddressRecord {
+  return {
+    ip: r.ip,
+    net: r.net,
+    country: r.country,
+    asn: r.asn,
+    asOrg: r.as_org,
+    firstSeen: r.first_seen,
+    lastSeen: r.last_seen,
+    count: r.count,
+    successCount: r.success_count,
+    firstSuccess: r.first_success,
+    lastSuccess: r.last_success,
+    learnt: r.learnt === 1,
+    quarantinedBy: r.quarantined_by,
+  };
+}
