@@ -4,7 +4,7 @@ import { EmailDeliverer } from '../components/sinks/email/email.js';
 import { JsonlDeliverer } from '../components/sinks/jsonl/jsonl.js';
 import { Notifier } from '../pipeline/delivery/notifier.js';
 import { WebhookDeliverer } from '../components/sinks/webhook/webhook.js';
-import type { CommitHook } from '../pipeline/pipeline.js';
+import type { CommitHook } from '../core/ports.js';
 import { EndSessionDeliverer } from '../components/sinks/end-session/deliverer.js';
 import { KubeClients } from '../components/sinks/end-session/kube-clients.js';
 import { Responder } from '../components/sinks/end-session/responder.js';

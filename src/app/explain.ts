@@ -10,6 +10,7 @@ import { openDatabase } from '../store/sqlite/database.js';
 import { SqlitePipelineStore } from '../store/sqlite/pipeline-store.js';
 import { ArchiveInput, checkInputPaths } from '../components/sources/files/archive-input.js';
 import { RecordDecoder } from '../components/decode/record-decoder.js';
+import type { InputChannel } from '../core/inputs.js';
 
 /** What `ouwatch explain` reports about one line. */
 export interface Explanation {
@@ -125,12 +126,17 @@ export async function readRecordAt(path: string, n: number): Promise<{ text: str
   });
   try {
     await input.identify(null);
-    const channel = {
+    const channel: InputChannel = {
       committed: null,
+      full: false,
+      done: false,
+      settled: true,
       push: (chunk: Buffer) => decoder.write(chunk),
       ready: async () => found === null,
-      end: () => decoder.end(),
+      end: () => void decoder.end(),
       abandon: () => {},
+      current: () => ({ offset: decoder.offset, lineNo: decoder.lineNo, tailHash: null, hashOffset: 0, stamp: null }),
+      received: () => null,
     };
     await input.pump(channel);
   } finally {

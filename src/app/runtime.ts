@@ -48,6 +48,8 @@ export interface Runtime {
   counters: RunCounters;
   /** Response (EndSession), notifications and the outbox worker that delivers both. */
   delivery: Delivery;
+  /** Adds a listener called after every commit (the daemon prints alerts and records metrics). */
+  onCommit(listener: (report: CommitReport) => void): void;
   /** Re-reads and validates the rules (swapped in after the next commit); a bad file throws and keeps the old ones. */
   reloadRules(): Rule[];
   /** Stops the worker threads and the outbox worker, then closes the db. */
@@ -62,6 +64,8 @@ export interface RuntimeOptions extends Partial<DeliveryOptions> {
   mergeWindowMs?: number;
   onCommit?(report: CommitReport): void;
   onBatch?(batch: EventBatch, feed: Feed): void;
+  /** The ingest loop failed (a commit that could not be written, the worker died). */
+  onFailure?(err: unknown): void;
 }
 
 /**
@@ -86,6 +90,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     const delivery = buildDelivery(db, config, { log, now: opts.now, storeAlert, random: opts.random });
     const worker = new IngestWorker({ timeZone: config.parse.timeZone, maxLineBytes: config.parse.maxLineBytes, networkBits: config.detect.networks });
     const counters = new RunCounters();
+    const listeners: Array<(r: CommitReport) => void> = opts.onCommit ? [opts.onCommit] : [];
     const committer = new StoreCommitter({
       store,
       history,
@@ -95,7 +100,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       statusVersion: loaded.statusVersion,
       onCommit: (r) => {
         counters.committed(r, history.usersSeen);
-        opts.onCommit?.(r);
+        for (const l of listeners) l(r);
       },
     });
     const ingest = new Ingest({
@@ -109,6 +114,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
         counters.batch(b);
         opts.onBatch?.(b, f);
       },
+      onFailure: opts.onFailure,
     });
     return {
       config,
@@ -119,6 +125,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       detection,
       counters,
       delivery,
+      onCommit: (l) => listeners.push(l),
       reloadRules: () => {
         const next = loadConfiguredRules(config);
         detection.replaceRules(next);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
-import { assemble } from '../app/runtime.js';
+import { createRuntime } from '../app/runtime.js';
 import { fromPino } from '../core/log.js';
 import { ConfigError, configSchema, describeIssues, kubernetesSourceSchema, loadConfig, nodeSourceSchema, type Config } from '../app/config.js';
 import { Daemon } from '../app/run/daemon.js';
@@ -118,8 +118,9 @@ function withFlags(fromFile: Config, f: RunFlags, configFile: string): Config {
 }
 
 async function runDaemon(config: Config, flags: RunFlags, configFile: string, log: Logger): Promise<void> {
-  const runtime = assemble(config, { log: fromPino(log) });
-  const fatal = (err: unknown) => {
+  let fatal: (err: unknown) => void = () => undefined;
+  const runtime = await createRuntime(config, { log: fromPino(log), commitIntervalMs: config.sources.commitIntervalMs, onFailure: (err) => fatal(err) });
+  fatal = (err: unknown) => {
     log.fatal({ err: (err as Error)?.stack ?? String(err) }, 'cannot continue: exiting (a restart resumes from the last commit)');
     // Not waiting for the outbox worker: what it has not delivered stays queued in the db.
     try {
@@ -132,6 +133,7 @@ async function runDaemon(config: Config, flags: RunFlags, configFile: string, lo
   let daemon: Daemon;
   try {
     daemon = new Daemon({ runtime, listen: parseListen(config.server.listen)!, json: flags.json === true, log, configFile, onFatal: fatal });
+    runtime.onCommit((r) => daemon.committed(r));
     await runtime.delivery.verify();
   } catch (err) {
     await runtime.close();

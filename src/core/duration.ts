@@ -3,14 +3,20 @@ import { z } from 'zod';
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const PATTERN = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
 
-/** `90s`, `10m`, `24h`, `7d` in a rule file -> milliseconds. */
-export const durationSchema = z
-  .string({ error: 'expected a duration such as 90s, 10m, 24h or 7d' })
-  .regex(PATTERN, 'expected a duration such as 90s, 10m, 24h or 7d (units ms, s, m, h, d)')
-  .transform((s) => {
-    const m = PATTERN.exec(s)!;
-    return Math.round(Number(m[1]) * UNITS[m[2]]);
-  });
+/** `90s`, `10m`, `24h`, `7d` in a rule or config file -> milliseconds (a plain number is milliseconds already). */
+export const durationSchema = z.union(
+  [
+    z.number().int().min(0),
+    z
+      .string()
+      .regex(PATTERN, 'expected a duration such as 90s, 10m, 24h or 7d (units ms, s, m, h, d)')
+      .transform((s) => {
+        const m = PATTERN.exec(s)!;
+        return Math.round(Number(m[1]) * UNITS[m[2]]);
+      }),
+  ],
+  { error: 'expected a duration such as 90s, 10m, 24h or 7d' },
+);
 
 /** Milliseconds as a short human duration: `850 ms`, `42 s`, `4 min 12 s`, `3.5 h`, `2.0 d`. */
 export function formatDuration(ms: number): string {

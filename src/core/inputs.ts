@@ -25,6 +25,12 @@ export interface InputRegistration {
   live: boolean;
   /** The wrapper, when the source knows it (else it is recognised from the first line). */
   format?: 'plain' | 'docker' | 'cri' | 'kubectl' | null;
+  /**
+   * A stream without byte offsets (`<kubelet stamp> <line>` from the API): positions are the
+   * stamp of the last record and how many records carried it; a reconnection that asks for
+   * that second again drops the records up to `resumeAfter`.
+   */
+  stream?: { resumeAfter: { stamp: string; count: number } | null };
 }
 
 /** The position of an input after the records processed so far. */
@@ -50,6 +56,16 @@ export interface InputChannel {
   abandon(): void;
   /** The last committed position (null before the first commit). */
   readonly committed: InputPosition | null;
+  /** Whether the pipeline is behind on this input (the source should pause until `ready()`). */
+  readonly full: boolean;
+  /** Everything pushed has been parsed and processed (after `end()` or `abandon()`). */
+  readonly done: boolean;
+  /** Everything pushed so far has been parsed (its `received()` position is final for now). */
+  readonly settled: boolean;
+  /** The position after the records processed so far. */
+  current(): InputPosition;
+  /** Stream inputs: the position after the last record parsed (where a new connection resumes). */
+  received(): { stamp: string; count: number; lineNo: number } | null;
 }
 
 /** What the pipeline offers sources. */

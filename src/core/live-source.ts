@@ -1,29 +1,25 @@
 import type { Logger } from 'pino';
+import type { IngestContext } from './inputs.js';
+import type { FileCheckpoint } from './ports.js';
 import type { SourceStatus } from './runtime.js';
-import type { LiveInput } from '../pipeline/live-input.js';
 
-/** What a live source is given by the daemon's ingest loop. */
-export interface LiveContext {
-  /** A new input whose records are to be merged and consumed. */
-  add(input: LiveInput): void;
-  /** New records were queued: drain soon. */
-  wake(): void;
+/** What a live source is given: where to send its inputs' bytes, a log, and stored positions. */
+export interface SourceContext {
+  readonly ingest: IngestContext;
   readonly log: Logger;
+  /** The stored checkpoint of a file log, by fingerprint. */
+  checkpoint(fingerprint: string): Promise<FileCheckpoint | null>;
+  /** Every stored file checkpoint, newest first (to find files rotated while ouwatch was stopped). */
+  checkpoints(): Promise<FileCheckpoint[]>;
+  /** The stored position of a stream (a pod's log), by key. */
+  streamPosition(key: string): Promise<{ stamp: string; count: number; lineNo: number } | null>;
 }
 
 /** A place live lines come from: tailed files, the Kubernetes API, the node's CRI files. */
 export interface LiveSource {
   readonly name: string;
   start(): Promise<void>;
-  /** Stops reading; records already queued stay for the final drain (or are read again later). */
+  /** Stops reading; bytes already handed over are processed (or read again after a restart). */
   stop(): Promise<void>;
   status(): SourceStatus;
-  /** After each successful commit (positions written with that commit are clean again). */
-  afterCommit?(): void;
-  /** After each drain: reading paused for backpressure may resume. */
-  afterDrain?(): void;
 }
-
-/** Records queued in one input above which its reader pauses, and below which it resumes. */
-export const PAUSE_ABOVE = 50_000;
-export const RESUME_BELOW = 10_000;

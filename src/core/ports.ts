@@ -126,6 +126,8 @@ export interface PipelineStore extends HistoryRepository {
   loadDetection(): Promise<{ state: StateRow[]; openAlerts: StoredAlert[]; openIncidents: StoredIncident[]; statusVersion: number }>;
   statusChangesSince(version: number): Promise<StatusChanges>;
   checkpoint(fingerprint: string): Promise<FileCheckpoint | null>;
+  /** Every file checkpoint, newest first. */
+  checkpoints(): Promise<FileCheckpoint[]>;
   streamPosition(key: string): Promise<InputPosition | null>;
   /** Writes the batch in one transaction, running the hooks inside it. */
   commit(batch: CommitBatch, hooks: readonly CommitHook[]): Promise<void>;

@@ -29,6 +29,13 @@ export interface EventBatch {
    * message, level, logger. Made into strings only when a rule or a printout needs them.
    */
   spans: Int32Array;
+  /**
+   * Stream inputs (a pod's log through the API, which has no byte offsets): per event, the
+   * kubelet's stamp (seconds, nanoseconds) of its line; `resumes` then counts the records
+   * with exactly that stamp up to it. Empty for other inputs.
+   */
+  stampSecs: Float64Array;
+  stampNanos: Int32Array;
   /** Per event: its line is text[lineStarts[i], lineEnds[i]). */
   lineStarts: Int32Array;
   lineEnds: Int32Array;
@@ -52,8 +59,9 @@ export interface EventBatch {
    */
   tailHash: string | null;
   hashOffset: number;
-  /** The kubelet's time stamp of the last record (kubectl-style wrappers), for stream positions. */
-  stamp: string | null;
+  /** Stream inputs: the stamp of the last record and how many records carried it (endResume). */
+  endStampSecs: number;
+  endStampNanos: number;
   /** The input ended: no more batches for it. */
   final: boolean;
   format: InputFormat | null;
@@ -80,7 +88,7 @@ export const SPAN = { url: 0, app: 2, message: 4, level: 6, logger: 8 } as const
 /** The typed arrays of a batch, to transfer rather than copy. */
 export function transferables(b: EventBatch): ArrayBuffer[] {
   return [
-    b.types, b.times, b.lineNos, b.resumes, b.dns, b.ips, b.sessions, b.threads, b.spans,
+    b.types, b.times, b.lineNos, b.resumes, b.dns, b.ips, b.sessions, b.threads, b.spans, b.stampSecs, b.stampNanos,
     b.lineStarts, b.lineEnds, b.text, b.kinds, b.typeCounts,
   ].map((a) => a.buffer as ArrayBuffer);
 }

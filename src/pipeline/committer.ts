@@ -4,7 +4,7 @@ import type { CommitBatch, CommitHook, PipelineStore } from '../core/ports.js';
 import type { DetectionEngine } from '../components/detect/engine.js';
 import type { History } from '../components/history/history.js';
 import type { Feed } from './feed.js';
-import type { Committer } from './ingest.js';
+import type { CommitScope, Committer } from './ingest.js';
 
 /** What one commit stored, for printing, notifications and metrics. */
 export interface CommitReport {
@@ -15,6 +15,11 @@ export interface CommitReport {
   incidents: StoredIncident[];
   /** Inputs whose positions it stored. */
   feeds: Feed[];
+  /** Lines it covers, and when their bytes arrived (performance.now(), one per batch). */
+  lines: number;
+  arrivals: number[];
+  /** When it finished (performance.now()) and how long it took. */
+  committedAt: number;
   durationMs: number;
 }
 
@@ -45,7 +50,8 @@ export class StoreCommitter implements Committer {
     this.version = o.statusVersion;
   }
 
-  async commit(feeds: Feed[]): Promise<void> {
+  async commit(scope: CommitScope): Promise<void> {
+    const feeds = scope.feeds;
     const started = performance.now();
     const { store, history, detection } = this.o;
     const changes = await store.statusChangesSince(this.version);
@@ -64,7 +70,7 @@ export class StoreCommitter implements Committer {
       state: d.state,
       alerts: d.alerts,
       incidents: d.incidents.changed,
-      positions: feeds.filter((f) => f.reg.identity.kind !== 'none').map((f) => ({ identity: f.reg.identity, origin: f.origin, position: { ...f.position } })),
+      positions: feeds.filter((f) => f.reg.identity.kind !== 'none').map((f) => ({ identity: f.reg.identity, origin: f.origin, position: f.current() })),
       releases: this.releases,
     };
     await store.commit(batch, this.o.hooks);
@@ -78,6 +84,9 @@ export class StoreCommitter implements Committer {
       opened: d.incidents.opened,
       incidents: d.incidents.changed,
       feeds,
+      lines: scope.lines,
+      arrivals: scope.arrivals,
+      committedAt: performance.now(),
       durationMs: performance.now() - started,
     });
   }

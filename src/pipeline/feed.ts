@@ -1,4 +1,5 @@
 import type { InputChannel, InputPosition, InputRegistration } from '../core/inputs.js';
+import { formatStamp } from '../components/decode/kubelet-time.js';
 import type { EventBatch } from './batch.js';
 
 /** Chunks of one input sent to the worker or parsed and waiting, beyond which the source waits. */
@@ -29,8 +30,12 @@ export class Feed implements InputChannel {
   /** The final batch arrived: once consumed, this input is done. */
   finished = false;
   closed = false;
-  /** The position after the last consumed record. */
+  /** The position after the last consumed record (for streams, `offset` counts records at the stamp). */
   position: InputPosition;
+  private stampSecs = -1;
+  private stampNanos = 0;
+  /** Streams: the position after the last record parsed (arrived), consumed or not. */
+  private arrivedStamp: { secs: number; nanos: number; count: number; lineNo: number } | null = null;
   /** Changed since the last commit. */
   dirty = false;
   committed: InputPosition | null = null;
@@ -56,6 +61,27 @@ export class Feed implements InputChannel {
     return this.reg.live;
   }
 
+  get settled(): boolean {
+    return this.inFlight === 0;
+  }
+
+  get full(): boolean {
+    return this.inFlight + this.batches.length >= READ_AHEAD;
+  }
+
+  current(): InputPosition {
+    const p = { ...this.position };
+    if (this.reg.stream !== undefined) p.stamp = this.stampSecs < 0 ? null : formatStamp(this.stampSecs, this.stampNanos);
+    return p;
+  }
+
+  received(): { stamp: string; count: number; lineNo: number } | null {
+    const a = this.arrivedStamp;
+    if (a !== null) return { stamp: formatStamp(a.secs, a.nanos), count: a.count, lineNo: a.lineNo };
+    const r = this.reg.stream?.resumeAfter ?? null;
+    return r === null ? null : { ...r, lineNo: this.reg.startLineNo };
+  }
+
   push(chunk: Buffer, arrival = performance.now()): void {
     if (this.closed || this.ended) return;
     this.inFlight++;
@@ -64,7 +90,7 @@ export class Feed implements InputChannel {
 
   ready(): Promise<boolean> {
     if (this.closed || this.ended) return Promise.resolve(false);
-    if (this.inFlight + this.batches.length < READ_AHEAD) return Promise.resolve(true);
+    if (!this.full) return Promise.resolve(true);
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
@@ -89,6 +115,9 @@ export class Feed implements InputChannel {
     if (this.closed) return;
     this.batches.push(batch);
     this.arrivals.push(arrival);
+    if (this.reg.stream !== undefined && batch.endStampSecs > 0) {
+      this.arrivedStamp = { secs: batch.endStampSecs, nanos: batch.endStampNanos, count: batch.endResume, lineNo: batch.endLineNo };
+    }
     if (batch.format !== null) this.format = batch.format;
     if (batch.final) this.finished = true;
   }
@@ -114,6 +143,10 @@ export class Feed implements InputChannel {
     const p = this.position;
     p.offset = b.resumes[i];
     p.lineNo = b.lineNos[i];
+    if (b.stampSecs.length > 0) {
+      this.stampSecs = b.stampSecs[i];
+      this.stampNanos = b.stampNanos[i];
+    }
     this.dirty = true;
   }
 
@@ -124,14 +157,14 @@ export class Feed implements InputChannel {
 
   /** After a commit that stored `position`. */
   markCommitted(): void {
-    this.committed = { ...this.position };
+    this.committed = this.current();
     this.dirty = false;
   }
 
   /** The head batch is consumed: its end position (after trailing non-events) is the input's. */
   private finishHead(): void {
     const b = this.batches.shift()!;
-    this.arrivals.shift();
+    const arrival = this.arrivals.shift()!;
     this.index = 0;
     const p = this.position;
     p.offset = b.endResume;
@@ -140,16 +173,19 @@ export class Feed implements InputChannel {
       p.tailHash = b.tailHash;
       p.hashOffset = b.hashOffset;
     }
-    if (b.stamp !== null) p.stamp = b.stamp;
+    if (this.reg.stream !== undefined && b.endStampSecs > 0) {
+      this.stampSecs = b.endStampSecs;
+      this.stampNanos = b.endStampNanos;
+    }
     this.linesRead += b.lines;
     this.bytesRead += b.bytes;
     this.dirty = true;
-    this.onBatchDone?.(b);
+    this.onBatchDone?.(b, arrival);
     this.wakeSource();
   }
 
   /** Set by the pipeline: counts a consumed batch's lines. */
-  onBatchDone: ((b: EventBatch) => void) | null = null;
+  onBatchDone: ((b: EventBatch, arrival: number) => void) | null = null;
 
   private wakeSource(): void {
     if (this.waiters.length === 0) return;

@@ -14,9 +14,18 @@ export interface EventProcessor {
   readonly pending: number;
 }
 
+/** What a commit covers besides the processor's changes: the inputs' positions and when their bytes arrived. */
+export interface CommitScope {
+  feeds: Feed[];
+  /** Lines consumed since the last commit. */
+  lines: number;
+  /** When the bytes of each batch consumed since the last commit arrived (performance.now()). */
+  arrivals: number[];
+}
+
 /** Writes what was processed, with the positions of the inputs it came from, in one transaction. */
 export interface Committer {
-  commit(feeds: Feed[]): Promise<void>;
+  commit(scope: CommitScope): Promise<void>;
 }
 
 export interface IngestOptions {
@@ -31,6 +40,8 @@ export interface IngestOptions {
   commitIntervalMs: number | null;
   /** Called when a batch's lines are consumed (progress, metrics). */
   onBatch?(batch: EventBatch, feed: Feed): void;
+  /** The loop stopped on a failure (a commit that could not be written, the worker died). */
+  onFailure?(err: unknown): void;
 }
 
 /**
@@ -48,6 +59,7 @@ export class Ingest implements IngestContext, FeedOwner {
   private timer: NodeJS.Timeout | null = null;
   private lastCommit = performance.now();
   private linesSinceCommit = 0;
+  private arrivals: number[] = [];
   private failure: unknown = null;
   private stopping = false;
   private idleWaiters: Array<() => void> = [];
@@ -59,10 +71,11 @@ export class Ingest implements IngestContext, FeedOwner {
   }
 
   open(reg: InputRegistration): Feed {
-    const id = this.opts.worker.open(reg.startOffset, reg.startLineNo, reg.format ?? null);
+    const id = this.opts.worker.open(reg.startOffset, reg.startLineNo, reg.format ?? null, reg.stream);
     const feed = new Feed(id, reg, this);
-    feed.onBatchDone = (b) => {
+    feed.onBatchDone = (b, arrival) => {
       this.linesSinceCommit += b.lines;
+      this.arrivals.push(arrival);
       this.opts.onBatch?.(b, feed);
     };
     this.feeds.push(feed);
@@ -119,9 +132,10 @@ export class Ingest implements IngestContext, FeedOwner {
     if (this.draining) await this.draining;
     const touched = this.feeds.filter((f) => f.dirty);
     if (this.opts.processor.pending === 0 && touched.length === 0) return;
-    await this.opts.committer.commit(touched);
+    await this.opts.committer.commit({ feeds: touched, lines: this.linesSinceCommit, arrivals: this.arrivals });
     for (const f of touched) f.markCommitted();
     this.linesSinceCommit = 0;
+    this.arrivals = [];
     this.lastCommit = performance.now();
   }
 
@@ -140,7 +154,10 @@ export class Ingest implements IngestContext, FeedOwner {
   }
 
   private fail(err: unknown): void {
-    this.failure ??= err;
+    if (this.failure === null) {
+      this.failure = err;
+      this.opts.onFailure?.(err);
+    }
     this.wakeIdle();
   }
 

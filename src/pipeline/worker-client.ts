@@ -3,6 +3,7 @@ import type { InputFormat } from '../components/decode/unwrap.js';
 import type { EventBatch } from './batch.js';
 import { MainTables } from './tables.js';
 import type { WorkerReply, WorkerRequest, WorkerSettings } from './worker/ingest-worker.js';
+import type { InputOptions } from './worker/input-parser.js';
 
 interface Waiter {
   input: number;
@@ -41,9 +42,9 @@ export class IngestWorker {
   }
 
   /** Registers an input that starts at `startOffset`; returns its id. */
-  open(startOffset: number, startLineNo: number, format: InputFormat | null = null): number {
+  open(startOffset: number, startLineNo: number, format: InputFormat | null = null, stream?: InputOptions['stream']): number {
     const input = this.nextInput++;
-    this.post({ op: 'open', input, startOffset, startLineNo, format });
+    this.post({ op: 'open', input, startOffset, startLineNo, format, stream });
     return input;
   }
 

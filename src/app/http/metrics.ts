@@ -1,7 +1,7 @@
 import client from 'prom-client';
 import type { RunStats, SourceStatus, WorkerStats } from '../../core/runtime.js';
 import { EVENT_TYPES, SKIP_REASONS } from '../../core/events.js';
-import type { ChunkMark, CommitReport } from '../../pipeline/live-ingest.js';
+import type { CommitReport } from '../../pipeline/committer.js';
 
 /** What the metrics read at scrape time. */
 export interface MetricsSources {
@@ -141,29 +141,21 @@ export class DaemonMetrics {
 
   /** Records what one commit wrote: alerts by rule and severity, latencies. */
   recordCommit(report: CommitReport, emittedAt = report.committedAt): void {
-    for (const a of report.result.raised) this.alerts.inc({ rule: a.rule, severity: a.severity });
-    for (const a of report.result.updated) this.repeats.inc({ rule: a.rule, severity: a.severity });
-    for (const c of report.chunks) this.tailToCommit.observe(Math.max(0, report.committedAt - c.arrival) / 1000);
+    for (const a of report.raised) this.alerts.inc({ rule: a.rule, severity: a.severity });
+    for (const a of report.updated) this.repeats.inc({ rule: a.rule, severity: a.severity });
+    for (const t of report.arrivals) this.tailToCommit.observe(Math.max(0, report.committedAt - t) / 1000);
     this.commitDuration.observe(report.durationMs / 1000);
-    for (const a of report.result.raised) {
-      const arrival = arrivalOf(report.chunks, a.evidence.length > 0 ? a.evidence[a.evidence.length - 1].source : null);
-      if (arrival !== null) this.tailToAlert.observe(Math.max(0, emittedAt - arrival) / 1000);
+    // An alert's line arrived with one of this commit's batches: the earliest is the bound.
+    if (report.raised.length > 0 && report.arrivals.length > 0) {
+      let first = report.arrivals[0];
+      for (const t of report.arrivals) if (t < first) first = t;
+      for (let k = 0; k < report.raised.length; k++) this.tailToAlert.observe(Math.max(0, emittedAt - first) / 1000);
     }
   }
 
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
-}
-
-/** When the line at evidence source `origin:line` was read, if it was in this batch. */
-function arrivalOf(chunks: ChunkMark[], source: string | null): number | null {
-  if (source === null) return null;
-  const colon = source.lastIndexOf(':');
-  const origin = source.slice(0, colon);
-  const line = Number(source.slice(colon + 1));
-  for (const c of chunks) if (c.origin === origin && line >= c.firstLine && line <= c.lastLine) return c.arrival;
-  return null;
 }
 
 /** Turns cumulative totals into counter increments (counters only go up). */

@@ -1,6 +1,6 @@
 import type { NotifyConfig } from './config.js';
 import { severityRank, toAlertJson, type Severity, type StoredAlert } from '../../core/alerts.js';
-import type { CommitHook } from '../pipeline.js';
+import type { CommitHook } from '../../core/ports.js';
 import type { OutboxRepository } from '../../core/ports.js';
 import { digestDue } from '../../components/sinks/email/email.js';
 import { webhookName } from '../../components/sinks/webhook/webhook.js';

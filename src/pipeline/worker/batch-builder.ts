@@ -15,6 +15,10 @@ export class BatchBuilder {
   sessions = new Int32Array(0);
   threads = new Int32Array(0);
   spans = new Int32Array(0);
+  stampSecs = new Float64Array(0);
+  stampNanos = new Int32Array(0);
+  /** Stream inputs record stamps per event. */
+  stamped = false;
   lineStarts = new Int32Array(0);
   lineEnds = new Int32Array(0);
   text = Buffer.allocUnsafe(256 * 1024);
@@ -59,6 +63,8 @@ export class BatchBuilder {
       sessions: this.sessions.slice(0, n),
       threads: this.threads.slice(0, n),
       spans: this.spans.slice(0, n * SPAN_FIELDS * 2),
+      stampSecs: this.stamped ? this.stampSecs.slice(0, n) : new Float64Array(0),
+      stampNanos: this.stamped ? this.stampNanos.slice(0, n) : new Int32Array(0),
       lineStarts: this.lineStarts.slice(0, n),
       lineEnds: this.lineEnds.slice(0, n),
       text: new Uint8Array(this.text.subarray(0, this.textLen)),
@@ -91,6 +97,8 @@ export class BatchBuilder {
     this.sessions = g(this.sessions, (k) => new Int32Array(k).fill(NO_ID));
     this.threads = g(this.threads, (k) => new Int32Array(k));
     this.spans = g(this.spans, (k) => new Int32Array(k), SPAN_FIELDS * 2);
+    this.stampSecs = g(this.stampSecs, (k) => new Float64Array(k));
+    this.stampNanos = g(this.stampNanos, (k) => new Int32Array(k));
     this.lineStarts = g(this.lineStarts, (k) => new Int32Array(k));
     this.lineEnds = g(this.lineEnds, (k) => new Int32Array(k));
     this.cap = cap;
@@ -104,7 +112,8 @@ export interface BatchTail {
   endLineNo: number;
   tailHash: string | null;
   hashOffset: number;
-  stamp: string | null;
+  endStampSecs: number;
+  endStampNanos: number;
   final: boolean;
   format: InputFormat | null;
 }

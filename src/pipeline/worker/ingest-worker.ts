@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { AddressDescriber, type NetworkBits } from '../../components/enrich/address-info.js';
 import type { InputFormat } from '../../components/decode/unwrap.js';
 import { transferables, type EventBatch } from '../batch.js';
-import { InputParser } from './input-parser.js';
+import { InputParser, type InputOptions } from './input-parser.js';
 import { WorkerTables } from './tables.js';
 
 /**
@@ -18,7 +18,7 @@ export interface WorkerSettings {
 }
 
 export type WorkerRequest =
-  | { op: 'open'; input: number; startOffset: number; startLineNo: number; format: InputFormat | null }
+  | { op: 'open'; input: number; startOffset: number; startLineNo: number; format: InputFormat | null; stream?: InputOptions['stream'] }
   | { op: 'chunk'; input: number; bytes: ArrayBuffer }
   | { op: 'end'; input: number }
   | { op: 'close'; input: number };
@@ -36,7 +36,10 @@ port.on('message', (msg: WorkerRequest) => {
       case 'open':
         inputs.set(
           msg.input,
-          new InputParser({ input: msg.input, startOffset: msg.startOffset, startLineNo: msg.startLineNo, timeZone: settings.timeZone, maxLineBytes: settings.maxLineBytes, format: msg.format }, tables),
+          new InputParser(
+            { input: msg.input, startOffset: msg.startOffset, startLineNo: msg.startLineNo, timeZone: settings.timeZone, maxLineBytes: settings.maxLineBytes, format: msg.format, stream: msg.stream },
+            tables,
+          ),
         );
         return;
       case 'close':

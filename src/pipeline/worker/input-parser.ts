@@ -3,6 +3,7 @@ import { EVENT_CODE, KIND, type LineKind } from '../../core/events.js';
 import { RecordDecoder, type RecordHandler } from '../../components/decode/record-decoder.js';
 import type { InputFormat } from '../../components/decode/unwrap.js';
 import { OpenUnisonScanner } from '../../components/parse/scanner.js';
+import { normaliseStamp, stampParts } from '../../components/decode/kubelet-time.js';
 import { NO_ID, SPAN_FIELDS, type EventBatch } from '../batch.js';
 import { BatchBuilder } from './batch-builder.js';
 import type { WorkerTables } from './tables.js';
@@ -17,6 +18,12 @@ export interface InputOptions {
   timeZone: string;
   maxLineBytes: number;
   format: InputFormat | null;
+  /**
+   * A stream input (a pod's log through the API, `<stamp> <line>`): its position is the stamp
+   * of the last record and how many records carried exactly that stamp; a reconnection asks
+   * for the stamp's second again, so the records up to `resumeAfter` are dropped here.
+   */
+  stream?: { resumeAfter: { stamp: string; count: number } | null };
 }
 
 /**
@@ -35,6 +42,13 @@ export class InputParser implements RecordHandler {
   private readonly recent = Buffer.alloc(TAIL_BYTES * 16);
   private recentLen = 0;
   private recentEnd: number;
+  /** Stream inputs: the current stamp and the records that carried it; what is still skipped. */
+  private readonly stream: boolean;
+  private stampText = '';
+  private stampSecs = 0;
+  private stampNanos = 0;
+  private atStamp = 0;
+  private skipTo: { stamp: string; count: number; dropped: number } | null;
 
   constructor(
     private readonly opts: InputOptions,
@@ -45,6 +59,42 @@ export class InputParser implements RecordHandler {
     this.resume = opts.startOffset;
     this.lineNo = opts.startLineNo;
     this.recentEnd = opts.startOffset;
+    this.stream = opts.stream !== undefined;
+    this.builder.stamped = this.stream;
+    const r = opts.stream?.resumeAfter ?? null;
+    this.skipTo = r === null ? null : { ...r, dropped: 0 };
+    if (r !== null) this.setStamp(r.stamp, r.count);
+  }
+
+  /**
+   * Stream inputs: whether the record (whose stamp the decoder holds) was already received
+   * through an earlier connection; otherwise the position moves to it.
+   */
+  private streamRecord(): boolean {
+    const raw = this.decoder.stamp;
+    const stamp = raw === null ? null : normaliseStamp(raw);
+    if (stamp === null) return false;
+    const s = this.skipTo;
+    if (s !== null) {
+      if (stamp < s.stamp) return true;
+      if (stamp === s.stamp && s.dropped < s.count) {
+        s.dropped++;
+        return true;
+      }
+      this.skipTo = null;
+    }
+    if (stamp === this.stampText) this.atStamp++;
+    else this.setStamp(stamp, 1);
+    this.lineNo++;
+    return false;
+  }
+
+  private setStamp(stamp: string, count: number): void {
+    const p = stampParts(stamp);
+    this.stampText = stamp;
+    this.stampSecs = p.secs;
+    this.stampNanos = p.nanos;
+    this.atStamp = count;
   }
 
   /** Parses the next bytes of the input and returns the batch they make. */
@@ -62,6 +112,11 @@ export class InputParser implements RecordHandler {
   }
 
   record(buf: Buffer, start: number, end: number, resume: number, lineNo: number): void {
+    if (this.stream) {
+      if (this.streamRecord()) return;
+      resume = this.atStamp;
+      lineNo = this.lineNo;
+    }
     this.resume = resume;
     this.lineNo = lineNo;
     const b = this.builder;
@@ -93,6 +148,10 @@ export class InputParser implements RecordHandler {
     b.ips[i] = ip;
     b.sessions[i] = f.sessionAt >= 0 ? t.sessions.id(buf, f.sessionAt, f.sessionEnd) : NO_ID;
     b.threads[i] = t.threads.id(buf, f.threadAt, f.threadEnd);
+    if (this.stream) {
+      b.stampSecs[i] = this.stampSecs;
+      b.stampNanos[i] = this.stampNanos;
+    }
     const s = i * SPAN_FIELDS * 2;
     const sp = b.spans;
     span(sp, s, base, f.urlAt, f.urlEnd);
@@ -103,6 +162,17 @@ export class InputParser implements RecordHandler {
   }
 
   skip(kind: LineKind, resume: number, lineNo: number): void {
+    if (this.stream) {
+      // A line without a stamp cannot be placed in the stream: counted, position unchanged.
+      if (this.decoder.stamp === null) {
+        this.builder.lines++;
+        this.builder.kinds[KIND[kind]]++;
+        return;
+      }
+      if (this.streamRecord()) return;
+      resume = this.atStamp;
+      lineNo = this.lineNo;
+    }
     this.resume = resume;
     this.lineNo = lineNo;
     this.builder.lines++;
@@ -115,9 +185,10 @@ export class InputParser implements RecordHandler {
       bytes: this.bytes,
       endResume: this.resume,
       endLineNo: this.lineNo,
-      tailHash: this.tailHash(hashOffset),
+      tailHash: this.stream ? null : this.tailHash(hashOffset),
       hashOffset,
-      stamp: this.decoder.stamp,
+      endStampSecs: this.stampSecs,
+      endStampNanos: this.stampNanos,
       final,
       format: this.decoder.format,
     });

@@ -1,6 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 import type { AlertDetail, AlertFilter, AlertResponse, AlertStatus, AlertStatusChange, Evidence, Severity, StoredAlert } from '../../core/alerts.js';
 import type { Db } from './database.js';
+import { alertFromRow } from './pipeline-store.js';
 
 interface AlertRow {
   id: string;
@@ -186,21 +187,5 @@ function addressMatcher(spec: string): ((ip: string) => boolean) | null {
 }
 
 function fromRow(r: AlertRow): StoredAlert {
-  return {
-    id: r.id,
-    rule: r.rule,
-    severity: r.severity,
-    time: new Date(r.time).toISOString(),
-    dn: r.dn,
-    dnSha1: r.dn_sha1,
-    ip: r.ip,
-    country: r.country,
-    reason: r.reason,
-    evidence: JSON.parse(r.evidence) as Evidence[],
-    status: r.status,
-    response: r.response === null ? null : (JSON.parse(r.response) as AlertResponse),
-    count: r.count,
-    lastTime: new Date(r.last_time).toISOString(),
-    respond: r.respond === 1,
-  };
+  return alertFromRow(r as Parameters<typeof alertFromRow>[0]);
 }

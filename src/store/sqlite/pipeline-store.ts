@@ -110,6 +110,7 @@ export class SqlitePipelineStore implements PipelineStore {
         ON CONFLICT (id) DO UPDATE SET severity = excluded.severity, risk = excluded.risk, last_time = excluded.last_time, rules = excluded.rules`),
       linkAlert: db.prepare('INSERT OR IGNORE INTO incident_alerts (incident_id, alert_id) VALUES (?, ?)'),
       checkpoint: db.prepare('SELECT * FROM checkpoints WHERE fingerprint = ?'),
+      allCheckpoints: db.prepare('SELECT * FROM checkpoints ORDER BY updated_at DESC'),
       putCheckpoint: db.prepare(`
         INSERT INTO checkpoints (fingerprint, path, offset, line_no, dev, ino, updated_at, tail_hash, hash_offset) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (fingerprint) DO UPDATE SET path = excluded.path, offset = excluded.offset, line_no = excluded.line_no,
@@ -185,11 +186,12 @@ export class SqlitePipelineStore implements PipelineStore {
   }
 
   async checkpoint(fingerprint: string): Promise<FileCheckpoint | null> {
-    const r = this.stmt.checkpoint.get(fingerprint) as
-      | { fingerprint: string; path: string; offset: number; line_no: number; dev: number | null; ino: number | null; tail_hash: string | null; hash_offset: number | null }
-      | undefined;
-    if (r === undefined) return null;
-    return { fingerprint: r.fingerprint, path: r.path, offset: r.offset, lineNo: r.line_no, dev: r.dev, ino: r.ino, tailHash: r.tail_hash, hashOffset: r.hash_offset };
+    const r = this.stmt.checkpoint.get(fingerprint) as CheckpointRow | undefined;
+    return r === undefined ? null : checkpointFromRow(r);
+  }
+
+  async checkpoints(): Promise<FileCheckpoint[]> {
+    return (this.stmt.allCheckpoints.all() as CheckpointRow[]).map(checkpointFromRow);
   }
 
   async streamPosition(key: string): Promise<InputPosition | null> {
@@ -280,6 +282,21 @@ export class SqlitePipelineStore implements PipelineStore {
   }
 }
 
+interface CheckpointRow {
+  fingerprint: string;
+  path: string;
+  offset: number;
+  line_no: number;
+  dev: number | null;
+  ino: number | null;
+  tail_hash: string | null;
+  hash_offset: number | null;
+}
+
+function checkpointFromRow(r: CheckpointRow): FileCheckpoint {
+  return { fingerprint: r.fingerprint, path: r.path, offset: r.offset, lineNo: r.line_no, dev: r.dev, ino: r.ino, tailHash: r.tail_hash, hashOffset: r.hash_offset };
+}
+
 function splitVersion(v: number): [number, number] {
   return [Math.floor(v / 2 ** 26), v % 2 ** 26];
 }
@@ -298,7 +315,7 @@ interface IncidentRow {
   closed_benign: number;
 }
 
-interface AlertRow {
+export interface AlertRow {
   id: string;
   rule: string;
   severity: Severity;

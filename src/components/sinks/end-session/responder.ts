@@ -5,7 +5,7 @@ import type { GuardName } from '../../../core/actions.js';
 import { GUARDS } from '../../../core/actions.js';
 import { isUserDn } from '../../../core/events.js';
 import { dnSha1 } from '../../../core/identity.js';
-import type { CommitHook } from '../../../pipeline/pipeline.js';
+import type { CommitHook } from '../../../core/ports.js';
 import type { ActionRepository } from '../../../core/ports.js';
 import type { AlertResponses } from '../../../core/ports.js';
 import type { OutboxRepository } from '../../../core/ports.js';
@@ -183,6 +183,8 @@ export class Responder {
         `Automatic responses stopped: ${b.count} EndSession actions${this.mode === 'apply' ? '' : ` (${this.mode}: nothing was called)`} in the last hour reached the budget of ${b.budget}; ` +
         `the response to alert ${trigger.id} and every later one are held until a person reviews them and runs 'ouwatch actions reset-breaker'.`,
       evidence: [{ source: `ouwatch:actions/${action.id}`, line: `breaker-open after ${b.count} actions within 1 h (budget ${b.budget}), triggered by alert ${trigger.id} (${trigger.rule})` }],
+      risk: 0,
+      evidenceTotal: 1,
       status: 'open',
       response: null,
       count: 1,

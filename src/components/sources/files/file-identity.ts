@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FINGERPRINT_BYTES, fingerprintOf } from './fingerprint.js';
+import { FINGERPRINT_SCAN_BYTES, TAIL_HASH_BYTES, fingerprintOf, tailHash } from './fingerprint.js';
 
 /**
  * What a tailed file is: device and inode (which file, wherever it was renamed to) and the
@@ -28,7 +28,7 @@ export async function identifyFile(path: string): Promise<FileIdentity | null> {
   try {
     const st = await fh.stat();
     if (!st.isFile()) return null;
-    const head = Buffer.alloc(Math.min(st.size, FINGERPRINT_BYTES));
+    const head = Buffer.alloc(Math.min(st.size, FINGERPRINT_SCAN_BYTES));
     const { bytesRead } = await fh.read(head, 0, head.length, 0);
     const bytes = head.subarray(0, bytesRead);
     return {
@@ -48,7 +48,7 @@ export async function identifyFile(path: string): Promise<FileIdentity | null> {
  * notice a file truncated and rewritten between two polls (the tail would otherwise read the
  * new content from the old offset). Null when nothing is at `path`.
  */
-export function identifyFileSync(path: string): { dev: number; ino: number; fingerprint: string | null } | null {
+export function identifyFileSync(path: string): { dev: number; ino: number; size: number; fingerprint: string | null } | null {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -57,9 +57,9 @@ export function identifyFileSync(path: string): { dev: number; ino: number; fing
   }
   try {
     const st = fstatSync(fd);
-    const head = Buffer.alloc(Math.min(st.size, FINGERPRINT_BYTES));
+    const head = Buffer.alloc(Math.min(st.size, FINGERPRINT_SCAN_BYTES));
     const n = head.length > 0 ? readSync(fd, head, 0, head.length, 0) : 0;
-    return { dev: st.dev, ino: st.ino, fingerprint: fingerprintOf(head.subarray(0, n), false) };
+    return { dev: st.dev, ino: st.ino, size: st.size, fingerprint: fingerprintOf(head.subarray(0, n), false) };
   } catch {
     return null;
   } finally {
@@ -103,4 +103,28 @@ export async function lastLineEnd(path: string, size: number): Promise<number> {
   } finally {
     await fh.close();
   }
+}
+
+/** Whether the (up to) 4 KiB of `path` before `offset` hash to `expected` (a checkpoint's tail hash). */
+export async function tailMatches(path: string, offset: number, expected: string): Promise<boolean> {
+  const n = Math.min(TAIL_HASH_BYTES, offset);
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, offset - n);
+    return bytesRead === n && tailHash(buf) === expected;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The same check on bytes already read from a file's start. */
+export function tailMatchesBuffer(head: Buffer, offset: number, expected: string): boolean {
+  const n = Math.min(TAIL_HASH_BYTES, offset);
+  return head.length >= offset && tailHash(head.subarray(offset - n, offset)) === expected;
 }

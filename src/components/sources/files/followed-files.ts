@@ -3,10 +3,10 @@ import { dirname, resolve } from 'node:path';
 import picomatch from 'picomatch';
 import { glob } from 'tinyglobby';
 import type { SourceStatus } from '../../../core/runtime.js';
-import type { CheckpointStore } from '../../../store/sqlite/checkpoints.js';
-import { FileInput } from './log-segment.js';
+import type { FileCheckpoint } from '../../../core/ports.js';
+import { FileInput, type FilePosition } from './log-segment.js';
 import { findByInode, identifyFile } from './file-identity.js';
-import type { LiveContext, LiveSource } from '../../../core/live-source.js';
+import type { LiveSource, SourceContext } from '../../../core/live-source.js';
 import { TailedFile, type Claim, type TailContext } from './followed-log.js';
 
 export interface FileTailOptions {
@@ -34,6 +34,8 @@ export class FileTailSource implements LiveSource {
   /** The latest reader of each log this run (its cursor is the freshest position). */
   private readonly readers = new Map<string, FileInput>();
   private readonly drains = new Set<FileInput>();
+  /** Bytes lost to truncations and deletions before they were read, by reason (for metrics). */
+  readonly lostBytes = { truncated: 0, deleted: 0 };
   private scanned = false;
   private scanning: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -42,8 +44,7 @@ export class FileTailSource implements LiveSource {
 
   constructor(
     private readonly opts: FileTailOptions,
-    private readonly ctx: LiveContext,
-    private readonly checkpoints: CheckpointStore,
+    private readonly ctx: SourceContext,
   ) {
     this.name = opts.name;
     this.patterns = opts.patterns.map((p) => resolve(p));
@@ -56,8 +57,11 @@ export class FileTailSource implements LiveSource {
       startAt: opts.startAt,
       maxLineBytes: opts.maxLineBytes,
       claim: (fp) => this.claim(fp),
-      open: (input) => this.open(input),
-      wake: () => ctx.wake(),
+      open: (at, skip) => this.open(at, skip),
+      lost: (path, reason, bytes) => {
+        this.lostBytes[reason] += bytes;
+        ctx.log.warn({ path, reason, bytes }, `${bytes} bytes of ${path} were ${reason === 'truncated' ? 'truncated away' : 'deleted'} before they could be read: those lines are lost (rotate by rename, not copytruncate)`);
+      },
     };
   }
 
@@ -71,7 +75,6 @@ export class FileTailSource implements LiveSource {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.scanning;
-    for (const d of this.drains) d.finish();
     await Promise.all([...this.files.values()].map((f) => f.stop()));
   }
 
@@ -85,10 +88,6 @@ export class FileTailSource implements LiveSource {
     else if (tailing === 0) detail = 'waiting: no matching file can be read yet';
     else detail = `tailing ${tailing} file${tailing === 1 ? '' : 's'}`;
     return { name: this.name, attached: this.scanned && tailing > 0, detail, inputs };
-  }
-
-  afterDrain(): void {
-    for (const f of this.files.values()) f.resumeIfDrained();
   }
 
   /** Expands the globs: new files are tailed, waiting ones retried, vanished ones forgotten. */
@@ -121,19 +120,31 @@ export class FileTailSource implements LiveSource {
     this.scanned = true;
   }
 
-  private claim(fingerprint: string): Claim | null {
+  private async claim(fingerprint: string): Promise<Claim | null> {
     const reader = this.readers.get(fingerprint);
     if (reader !== undefined) {
-      if (!reader.finished || reader.queue.size > 0) return null;
-      return { offset: reader.cursor.offset, lineNo: reader.cursor.lineNo, known: true };
+      if (!reader.done) return null;
+      const p = reader.position();
+      return { offset: p.offset, lineNo: p.lineNo, known: true, tailHash: null, hashOffset: null };
     }
-    const cp = this.checkpoints.get(fingerprint);
-    return cp === null ? { offset: 0, lineNo: 0, known: false } : { offset: cp.offset, lineNo: cp.lineNo, known: true };
+    const cp = await this.ctx.checkpoint(fingerprint);
+    if (this.readers.has(fingerprint)) return null;
+    return cp === null
+      ? { offset: 0, lineNo: 0, known: false, tailHash: null, hashOffset: null }
+      : { offset: cp.offset, lineNo: cp.lineNo, known: true, tailHash: cp.tailHash, hashOffset: cp.hashOffset };
   }
 
-  private open(input: FileInput): void {
+  private open(at: FilePosition, skipBytes = 0): FileInput {
+    const channel = this.ctx.ingest.open({
+      origin: at.path,
+      identity: { kind: 'file', fingerprint: at.fingerprint, path: at.path, dev: at.dev, ino: at.ino },
+      startOffset: at.offset,
+      startLineNo: at.lineNo,
+      live: true,
+    });
+    const input = new FileInput(at, channel, skipBytes);
     this.readers.set(input.fingerprint, input);
-    this.ctx.add(input);
+    return input;
   }
 
   /**
@@ -141,8 +152,8 @@ export class FileTailSource implements LiveSource {
    * holds lines after its checkpoint: find it by device and inode and read them, once.
    */
   private async readRotatedWhileStopped(): Promise<void> {
-    const latestByPath = new Map<string, ReturnType<CheckpointStore['all']>[number]>();
-    for (const cp of this.checkpoints.all()) if (!latestByPath.has(cp.path) && this.matches(cp.path)) latestByPath.set(cp.path, cp);
+    const latestByPath = new Map<string, FileCheckpoint>();
+    for (const cp of await this.ctx.checkpoints()) if (!latestByPath.has(cp.path) && this.matches(cp.path)) latestByPath.set(cp.path, cp);
     for (const cp of latestByPath.values()) {
       if (cp.dev === null || cp.ino === null) continue;
       const here = await identifyFile(cp.path);
@@ -152,13 +163,15 @@ export class FileTailSource implements LiveSource {
       const id = await identifyFile(moved);
       if (id === null || id.fingerprint !== cp.fingerprint || id.size <= cp.offset) continue;
       this.ctx.log.info({ path: moved, was: cp.path, offset: cp.offset, size: id.size }, 'reading the rest of a file rotated while ouwatch was stopped');
-      const input = new FileInput({ path: moved, fingerprint: cp.fingerprint, dev: id.dev, ino: id.ino, offset: cp.offset, lineNo: cp.lineNo }, this.opts.maxLineBytes);
-      this.open(input);
+      const input = this.open({ path: moved, fingerprint: cp.fingerprint, dev: id.dev, ino: id.ino, offset: cp.offset, lineNo: cp.lineNo });
       this.drains.add(input);
       const stream = createReadStream(moved, { start: cp.offset });
       stream.on('data', (chunk) => {
         input.receive(chunk as Buffer, performance.now());
-        this.ctx.wake();
+        if (input.channel.full) {
+          stream.pause();
+          void input.channel.ready().then(() => stream.resume());
+        }
       });
       stream.on('error', (err) => {
         this.ctx.log.warn({ path: moved, err: err.message }, 'cannot read the rotated file');
@@ -167,7 +180,6 @@ export class FileTailSource implements LiveSource {
       stream.on('end', () => {
         input.finish();
         this.drains.delete(input);
-        this.ctx.wake();
       });
     }
   }

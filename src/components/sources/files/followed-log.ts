@@ -1,15 +1,17 @@
 import TailFile from '@logdna/tail-file';
 import type { Logger } from 'pino';
-import { FileInput } from './log-segment.js';
-import { identifyFile, identifyFileSync, lastLineEnd } from './file-identity.js';
+import type { FileInput, FilePosition } from './log-segment.js';
+import { identifyFile, identifyFileSync, lastLineEnd, tailMatches, tailMatchesBuffer } from './file-identity.js';
 import { fingerprintOf } from './fingerprint.js';
-import { PAUSE_ABOVE, RESUME_BELOW } from '../../../core/live-source.js';
 
 /** Where a claimed log resumes; `known` is false when it was never read (no checkpoint). */
 export interface Claim {
   offset: number;
   lineNo: number;
   known: boolean;
+  /** From a stored checkpoint: the bytes before `hashOffset` must hash to this. */
+  tailHash: string | null;
+  hashOffset: number | null;
 }
 
 /** What a tailed path needs from the file source that owns it. */
@@ -19,10 +21,11 @@ export interface TailContext {
   readonly startAt: 'beginning' | 'end';
   readonly maxLineBytes: number;
   /** Where to resume the log with this fingerprint, or null while another reader holds it. */
-  claim(fingerprint: string): Claim | null;
-  /** Starts merging and consuming a reader's records. */
-  open(input: FileInput): void;
-  wake(): void;
+  claim(fingerprint: string): Promise<Claim | null>;
+  /** Opens a reader's input in the pipeline. */
+  open(at: FilePosition, skipBytes?: number): FileInput;
+  /** Bytes written to a file and gone before they could be read (counted and logged loudly). */
+  lost(path: string, reason: 'truncated' | 'deleted', bytes: number): void;
 }
 
 export type TailState = 'waiting' | 'tailing' | 'ignored' | 'closed';
@@ -50,6 +53,10 @@ export class TailedFile {
   /** Chunks handed over at a rotation event are known to precede it: no identity check. */
   private trusted = false;
   private attaching = false;
+  /** The file's size when last looked at (bytes written but not yet read are lost at a truncation). */
+  private lastSize = 0;
+  /** Chunks that arrive while a rotated file's claim is being looked up. */
+  private holding: Buffer[] | null = null;
 
   constructor(
     readonly path: string,
@@ -87,7 +94,8 @@ export class TailedFile {
       this.detail = 'waiting: no complete first line yet';
       return;
     }
-    const claim = this.ctx.claim(id.fingerprint);
+    const claim = await this.ctx.claim(id.fingerprint);
+    if (this.state !== 'waiting') return;
     if (claim === null) {
       this.detail = 'waiting: the same log is being read under another name';
       return;
@@ -96,16 +104,23 @@ export class TailedFile {
     if (!claim.known && this.ctx.startAt === 'end') {
       offset = await lastLineEnd(this.path, id.size);
       // Claims are not reservations: check again after waiting.
-      if (this.state !== 'waiting' || this.ctx.claim(id.fingerprint) === null) return;
+      if (this.state !== 'waiting' || (await this.ctx.claim(id.fingerprint)) === null) return;
     }
     if (offset > id.size) {
       this.ctx.log.warn({ path: this.path, size: id.size, checkpoint: offset }, 'file is shorter than its checkpoint: reading it from the start');
       offset = 0;
       lineNo = 0;
+    } else if (claim.tailHash !== null && claim.hashOffset !== null && !(await tailMatches(this.path, claim.hashOffset, claim.tailHash))) {
+      this.ctx.log.warn(
+        { path: this.path, checkpoint: offset },
+        'file begins like an already read log (same first record line) but its bytes before the checkpoint differ: a different log, read from its start',
+      );
+      offset = 0;
+      lineNo = 0;
     }
-    const input = new FileInput({ path: this.path, fingerprint: id.fingerprint, dev: id.dev, ino: id.ino, offset, lineNo }, this.ctx.maxLineBytes);
+    if (this.state !== 'waiting') return;
+    const input = this.ctx.open({ path: this.path, fingerprint: id.fingerprint, dev: id.dev, ino: id.ino, offset, lineNo });
     this.input = input;
-    this.ctx.open(input);
     const tail = new TailFile(this.path, {
       startPos: offset,
       pollFileIntervalMs: this.ctx.pollIntervalMs,
@@ -121,7 +136,7 @@ export class TailedFile {
     tail.on('truncated', () => this.onReplaced(tail, 'truncated'));
     tail.on('tail_error', (err: { message: string }) => this.ctx.log.warn({ path: this.path, err: err.message }, 'tail read error (retrying)'));
     tail.on('error', (err: Error) => this.onGone(tail, err));
-    this.ctx.log.info({ path: this.path, offset, line: lineNo, resumed: claim.known }, 'tailing file');
+    this.ctx.log.info({ path: this.path, offset, line: lineNo, resumed: claim.known && offset > 0 }, 'tailing file');
     try {
       await tail.start();
     } catch (err) {
@@ -129,27 +144,22 @@ export class TailedFile {
     }
   }
 
-  /** Stops reading; queued records stay for the final drain. */
+  /** Stops reading; what was handed over is processed, the rest is read after a restart. */
   async stop(): Promise<void> {
     this.state = 'closed';
     this.detail = 'stopped';
-    this.input?.finish();
     const tail = this.tail;
     this.tail = null;
     if (tail !== null) await quitTail(tail);
   }
 
-  /** Resumes a tail paused for backpressure once its reader has caught up. */
-  resumeIfDrained(): void {
-    if (this.paused && this.tail !== null && (this.input === null || this.input.queue.size < RESUME_BELOW)) {
-      this.paused = false;
-      this.tail.resume();
-    }
-  }
-
   private onData(tail: TailFile, chunk: Buffer): void {
     if (tail !== this.tail) return;
     const time = performance.now();
+    if (this.holding !== null) {
+      this.holding.push(chunk);
+      return;
+    }
     if (this.pending !== null) {
       this.pending.head = this.pending.head.length === 0 ? chunk : Buffer.concat([this.pending.head, chunk]);
       this.identifyPending(tail);
@@ -162,11 +172,17 @@ export class TailedFile {
       return;
     }
     input.receive(chunk, time);
-    if (input.queue.size > PAUSE_ABOVE && !this.paused) {
+    if (input.channel.full && !this.paused) {
+      // The pipeline is behind: stop reading until it wants more (nothing piles up in memory).
       this.paused = true;
       tail.pause();
+      void input.channel.ready().then(() => {
+        if (this.paused && this.tail === tail) {
+          this.paused = false;
+          tail.resume();
+        }
+      });
     }
-    this.ctx.wake();
   }
 
   /**
@@ -177,7 +193,8 @@ export class TailedFile {
    */
   private belongsTo(input: FileInput): boolean {
     const now = identifyFileSync(this.path);
-    if (now === null || now.dev !== input.cursor.dev || now.ino !== input.cursor.ino) return true;
+    if (now === null || now.dev !== input.at.dev || now.ino !== input.at.ino) return true;
+    this.lastSize = now.size;
     return now.fingerprint === input.fingerprint;
   }
 
@@ -196,10 +213,14 @@ export class TailedFile {
     const old = this.input;
     old?.finish();
     this.input = null;
+    if (how === 'truncated' && old !== null && this.lastSize > old.received) {
+      // Written after the last read and truncated away before the next: gone for good.
+      this.ctx.lost(this.path, 'truncated', this.lastSize - old.received);
+    }
+    this.lastSize = 0;
     const now = identifyFileSync(this.path);
     this.pending = { dev: now?.dev ?? -1, ino: now?.ino ?? -1, head: Buffer.alloc(0) };
-    this.ctx.log.info({ path: this.path, how, offset: old?.cursor.offset }, `file rotated (${how}): reading the new file from its start`);
-    this.ctx.wake();
+    this.ctx.log.info({ path: this.path, how, offset: old?.received }, `file rotated (${how}): reading the new file from its start`);
   }
 
   /** New content after a rotation: once its first line is complete, it is a known log or a new one. */
@@ -208,21 +229,32 @@ export class TailedFile {
     const fingerprint = fingerprintOf(p.head, false);
     if (fingerprint === null) return;
     this.pending = null;
-    const claim = this.ctx.claim(fingerprint);
-    if (claim === null) {
-      // The same log is read under another path already; let the rescan sort it out.
-      this.detach(tail, 'waiting: the same log is being read under another name');
-      return;
-    }
-    const input = new FileInput(
-      { path: this.path, fingerprint, dev: p.dev, ino: p.ino, offset: claim.offset, lineNo: claim.lineNo },
-      this.ctx.maxLineBytes,
-      claim.offset,
-    );
-    this.input = input;
-    this.ctx.open(input);
-    input.receive(p.head, performance.now());
-    this.ctx.wake();
+    // Data keeps arriving while the claim is looked up: held, then handed over in order.
+    const held: Buffer[] = [];
+    this.holding = held;
+    void this.ctx.claim(fingerprint).then((claim) => {
+      if (this.tail !== tail || this.holding !== held) return;
+      this.holding = null;
+      if (claim === null) {
+        // The same log is read under another path already; let the rescan sort it out.
+        this.detach(tail, 'waiting: the same log is being read under another name');
+        return;
+      }
+      // A log read before under another name (or before a restart) continues after its
+      // position, unless its bytes before the checkpoint differ: then it is another log.
+      let { offset, lineNo } = claim;
+      if (claim.tailHash !== null && claim.hashOffset !== null && !(p.head.length >= claim.hashOffset && tailMatchesBuffer(p.head, claim.hashOffset, claim.tailHash))) {
+        if (p.head.length >= claim.hashOffset) {
+          this.ctx.log.warn({ path: this.path }, 'the new file begins like an already read log but differs before its checkpoint: a different log, read from its start');
+          offset = 0;
+          lineNo = 0;
+        }
+      }
+      const input = this.ctx.open({ path: this.path, fingerprint, dev: p.dev, ino: p.ino, offset, lineNo }, offset);
+      this.input = input;
+      input.receive(p.head, performance.now());
+      for (const chunk of held) input.receive(chunk, performance.now());
+    });
   }
 
   private onMissedTruncation(tail: TailFile): void {
@@ -236,7 +268,11 @@ export class TailedFile {
     if (tail !== this.tail) return;
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT') this.ctx.log.warn({ path: this.path, err: err.message }, 'stopped tailing file');
-    else this.ctx.log.info({ path: this.path }, 'file disappeared');
+    else {
+      this.ctx.log.info({ path: this.path }, 'file disappeared');
+      const input = this.input;
+      if (input !== null && this.lastSize > input.received) this.ctx.lost(this.path, 'deleted', this.lastSize - input.received);
+    }
     this.detach(tail, code === 'ENOENT' ? 'waiting: no such file' : `waiting: ${err.message}`);
   }
 
@@ -244,6 +280,7 @@ export class TailedFile {
     this.input?.finish();
     this.input = null;
     this.pending = null;
+    this.holding = null;
     this.paused = false;
     if (this.tail === tail) this.tail = null;
     if (this.state !== 'closed') {

@@ -1,7 +1,4 @@
-import { StreamDecoder } from '../../decode/stream-decoder.js';
-import type { InputCursor } from '../../../pipeline/pipeline.js';
-import { DecodedLiveInput, type ConsumedRecord, type RecordConsumer } from '../../../pipeline/live-input.js';
-import { headerKey } from '../../../pipeline/merge.js';
+import type { InputChannel, InputPosition } from '../../../core/inputs.js';
 
 /** Where one file identity is read from and how far it got. */
 export interface FilePosition {
@@ -14,39 +11,43 @@ export interface FilePosition {
 }
 
 /**
- * One identified file being read live: records are decoded with their resume offsets and the
- * cursor (its checkpoint) moves only as they are consumed. `skipBytes` drops the already
- * processed prefix of a stream that restarted at byte 0 (a rotated file picked up again).
+ * One identified file being read live, as an input of the pipeline. `skipBytes` drops the
+ * already processed prefix of a stream that restarted at byte 0 (a rotated file picked up
+ * again). Its position moves only as the pipeline processes its records.
  */
-export class FileInput extends DecodedLiveInput {
-  readonly cursor: InputCursor;
+export class FileInput {
+  /** Input offset just past the last byte handed over. */
+  received: number;
+  private ended = false;
 
   constructor(
-    at: FilePosition,
-    maxLineBytes: number,
+    readonly at: FilePosition,
+    readonly channel: InputChannel,
     private skipBytes = 0,
   ) {
-    super(at.path, new StreamDecoder(at.offset, at.lineNo, maxLineBytes));
-    this.cursor = {
-      origin: at.path,
-      path: at.path,
-      fingerprint: at.fingerprint,
-      dev: at.dev,
-      ino: at.ino,
-      offset: at.offset,
-      lineNo: at.lineNo,
-      dirty: false,
-      checkpointed: true,
-    };
+    this.received = at.offset;
   }
 
   get fingerprint(): string {
-    return this.cursor.fingerprint!;
+    return this.at.fingerprint;
+  }
+
+  get finished(): boolean {
+    return this.ended;
+  }
+
+  /** Everything handed over is processed and nothing more will come. */
+  get done(): boolean {
+    return this.ended && this.channel.done;
+  }
+
+  position(): InputPosition {
+    return this.channel.current();
   }
 
   /** Bytes read from the file at `time` (performance.now()); ignored once finished. */
   receive(chunk: Buffer, time: number): void {
-    if (this.finished) return;
+    if (this.ended) return;
     if (this.skipBytes > 0) {
       if (chunk.length <= this.skipBytes) {
         this.skipBytes -= chunk.length;
@@ -55,23 +56,14 @@ export class FileInput extends DecodedLiveInput {
       chunk = chunk.subarray(this.skipBytes);
       this.skipBytes = 0;
     }
-    this.decode(chunk, time);
+    this.received += chunk.length;
+    this.channel.push(chunk, time);
   }
 
-  headKey(): string | null {
-    const q = this.queue;
-    return headerKey(q.texts[q.head]);
-  }
-
-  consumeHead(sink: RecordConsumer): ConsumedRecord {
-    const q = this.queue;
-    const i = q.head++;
-    const text = q.texts[i];
-    const lineNo = q.lineNos[i];
-    if (text === null) {
-      sink.skip(this.cursor, q.reasons[i]!, lineNo, q.resumes[i]);
-      return { lineNo, event: null };
-    }
-    return { lineNo, event: sink.process(this.cursor, text, lineNo, q.resumes[i]) };
+  /** Nothing more will come. A partial last line stays unconsumed (read again later). */
+  finish(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.channel.end();
   }
 }

@@ -1,17 +1,14 @@
 import { Writable } from 'node:stream';
 import type { Log } from '@kubernetes/client-node';
-import type { InputCursor } from '../../../pipeline/pipeline.js';
-import type { StreamPosition } from '../../../store/sqlite/stream-positions.js';
-import { PodLogDecoder, PodLogInput, StampPosition } from './pod-log-input.js';
-import { sinceTimeOf } from './kubelet-time.js';
-import type { LiveContext } from '../../../core/live-source.js';
-import { PAUSE_ABOVE, RESUME_BELOW } from '../../../core/live-source.js';
+import type { InputChannel } from '../../../core/inputs.js';
+import { sinceTimeOf } from '../../decode/kubelet-time.js';
+import type { SourceContext } from '../../../core/live-source.js';
 
 /** `follow`: keep a connection open; `drain`: read what the finished container left, once; `stop`: no more connections. */
 export type StreamWant = 'follow' | 'drain' | 'stop';
 
 export interface PodStreamDeps {
-  ctx: LiveContext;
+  ctx: SourceContext;
   logs: Log;
   namespace: string;
   container: string;
@@ -21,7 +18,7 @@ export interface PodStreamDeps {
 }
 
 interface Connection {
-  input: PodLogInput;
+  input: InputChannel;
   controller: AbortController | null;
   /** A write held back while the reader catches up (backpressure on the HTTP response). */
   blocked: (() => void) | null;
@@ -32,19 +29,19 @@ const RECONNECT_MS = 1000;
 const MAX_BACKOFF_MS = 30_000;
 const MAX_DRAIN_ATTEMPTS = 5;
 
+/** Where a stream resumes: the stamp of the last line received, how many lines carried it, the line count. */
+type Resume = { stamp: string; count: number; lineNo: number };
+
 /**
  * The log of one container of one pod (by pod UID), followed through the API server across
- * reconnections and container restarts. `consumed` is what the pipeline has processed (it is
- * committed with the state it produced); `received` is what has been queued, where a new
- * connection resumes.
+ * reconnections and container restarts. Each connection is one input of the pipeline, whose
+ * position (the stamp of the last line processed and how many lines carried it) is committed
+ * with the state it produced; a new connection asks for that second again and drops the lines
+ * the previous one already delivered.
  */
 export class PodStream {
   readonly key: string;
   readonly origin: string;
-  readonly cursor: InputCursor;
-  readonly consumed: StampPosition;
-  private readonly received: StampPosition;
-  dirty = false;
   want: StreamWant = 'follow';
   connected = false;
   /** Why the last connection attempt failed (for /readyz), null when fine. */
@@ -53,57 +50,27 @@ export class PodStream {
   private retry: NodeJS.Timeout | null = null;
   private failures = 0;
   private everConnected = false;
-  private lastInput: PodLogInput | null = null;
+  private lastInput: InputChannel | null = null;
   private closing = false;
 
   constructor(
     readonly pod: string,
     readonly uid: string,
-    saved: StreamPosition | null,
     private readonly deps: PodStreamDeps,
   ) {
     this.key = `k8s:${deps.namespace}/${uid}/${deps.container}`;
     this.origin = `${deps.namespace}/${pod}/${deps.container}`;
-    this.cursor = {
-      origin: this.origin,
-      path: this.origin,
-      fingerprint: null,
-      dev: null,
-      ino: null,
-      offset: 0,
-      lineNo: 0,
-      dirty: false,
-      checkpointed: false,
-    };
-    this.consumed = saved === null ? new StampPosition() : new StampPosition(saved.lastTime, saved.atLastTime, saved.lineNo);
-    this.received = this.consumed.copy();
   }
 
-  /** Nothing left to do: no connection, none coming, everything consumed and committed. */
+  /** Nothing left to do: no connection, none coming, everything processed. */
   get done(): boolean {
-    const drained = this.lastInput === null || this.lastInput.queue.size === 0;
-    return this.conn === null && this.retry === null && (this.want !== 'follow' || this.closing) && !this.dirty && drained;
-  }
-
-  get position(): StreamPosition {
-    const c = this.consumed;
-    return { stream: this.key, origin: this.origin, lastTime: c.lastTime, atLastTime: c.atLastTime, lineNo: c.lineNo };
+    return this.conn === null && this.retry === null && (this.want !== 'follow' || this.closing) && (this.lastInput === null || this.lastInput.done);
   }
 
   /** What the pod's state asks for; connects when needed. */
   setWant(want: StreamWant): void {
     this.want = want;
     if (want !== 'stop' && this.conn === null && this.retry === null && !this.closing) void this.connect();
-  }
-
-  /** After a drain: lets a response held back for backpressure flow again. */
-  resumeIfDrained(): void {
-    const c = this.conn;
-    if (c?.blocked && c.input.queue.size < RESUME_BELOW) {
-      const go = c.blocked;
-      c.blocked = null;
-      go();
-    }
   }
 
   close(): void {
@@ -113,24 +80,48 @@ export class PodStream {
     if (this.conn) this.end(this.conn, null);
   }
 
+  /** Where the next connection resumes: after what the previous one delivered, or the stored position. */
+  private async resumePoint(): Promise<Resume | null> {
+    const last = this.lastInput;
+    if (last === null) return this.deps.ctx.streamPosition(this.key);
+    // Everything the previous connection delivered is parsed before its position is read.
+    while (!last.settled) await new Promise((r) => setTimeout(r, 5));
+    return last.received();
+  }
+
   private async connect(): Promise<void> {
     const d = this.deps;
-    const input = new PodLogInput(this, new PodLogDecoder(this.received.copy(), this.received, d.maxLineBytes));
-    const conn: Connection = { input, controller: null, blocked: null, idle: null };
+    const conn: Connection = { input: null as unknown as InputChannel, controller: null, blocked: null, idle: null };
     this.conn = conn;
+    const resume = await this.resumePoint();
+    if (this.conn !== conn) return;
+    const input = d.ctx.ingest.open({
+      origin: this.origin,
+      identity: { kind: 'stream', key: this.key },
+      startOffset: 0,
+      startLineNo: resume?.lineNo ?? 0,
+      live: true,
+      format: 'kubectl',
+      stream: { resumeAfter: resume === null ? null : { stamp: resume.stamp, count: resume.count } },
+    });
+    conn.input = input;
     this.lastInput = input;
-    d.ctx.add(input);
     let sinceTime: string | undefined;
-    if (this.received.lastTime !== null) sinceTime = sinceTimeOf(this.received.lastTime);
+    if (resume !== null) sinceTime = sinceTimeOf(resume.stamp);
     else if (d.startAt === 'end' && !this.everConnected) sinceTime = new Date().toISOString().slice(0, 19) + 'Z';
     const sink = new Writable({
       write: (chunk: Buffer, _enc, callback) => {
         if (this.conn !== conn) return callback();
         this.touch(conn);
-        input.receive(chunk);
-        d.ctx.wake();
-        if (input.queue.size > PAUSE_ABOVE) conn.blocked = () => callback();
-        else callback();
+        input.push(chunk);
+        if (!input.full) return callback();
+        // The pipeline is behind: hold the HTTP response until it wants more.
+        conn.blocked = () => callback();
+        void input.ready().then(() => {
+          const go = conn.blocked;
+          conn.blocked = null;
+          go?.();
+        });
       },
       final: (callback) => {
         this.end(conn, null);
@@ -162,10 +153,10 @@ export class PodStream {
     this.conn = null;
     this.connected = false;
     if (conn.idle) clearTimeout(conn.idle);
-    conn.input.finish();
+    // A stream stopped by the daemon's shutdown is not ended: its last partial line is read again after a restart.
+    if (conn.input !== null && !this.closing) conn.input.end();
     conn.blocked?.();
     conn.controller?.abort();
-    this.deps.ctx.wake();
     if (err) {
       this.failures++;
       this.problem = describeApiError(err);
@@ -205,3 +196,4 @@ export function describeApiError(err: unknown): string {
   if (typeof code === 'number') return `HTTP ${code}: ${(e.message ?? '').split('\n')[0]}`;
   return (e.message ?? String(err)).split('\n')[0];
 }
+

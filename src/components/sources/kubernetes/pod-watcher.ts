@@ -1,10 +1,8 @@
 import type { Informer, KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { ConfigError } from '../../../core/config-file.js';
 import type { SourceStatus } from '../../../core/runtime.js';
-import type { Pipeline } from '../../../pipeline/pipeline.js';
-import type { StreamPositionStore } from '../../../store/sqlite/stream-positions.js';
 import { PodStream, describeApiError, type PodStreamDeps, type StreamWant } from './pod-stream.js';
-import type { LiveContext, LiveSource } from '../../../core/live-source.js';
+import type { LiveSource, SourceContext } from '../../../core/live-source.js';
 
 export interface KubernetesSourceOptions {
   namespace: string;
@@ -16,8 +14,6 @@ export interface KubernetesSourceOptions {
   maxLineBytes: number;
 }
 
-/** Forget the positions of pods not seen for this long. */
-const POSITION_RETENTION_MS = 30 * 24 * 3600 * 1000;
 const INFORMER_RETRY_MS = 5000;
 const FIRST_LIST_WAIT_MS = 3000;
 const WATCHDOG_MS = 30_000;
@@ -44,9 +40,7 @@ export class KubernetesSource implements LiveSource {
 
   constructor(
     private readonly opts: KubernetesSourceOptions,
-    private readonly ctx: LiveContext,
-    private readonly positions: StreamPositionStore,
-    private readonly pipeline: Pipeline,
+    private readonly ctx: SourceContext,
     private readonly kubeConfig?: KubeConfig,
   ) {}
 
@@ -64,10 +58,6 @@ export class KubernetesSource implements LiveSource {
       idleReconnectMs: o.idleReconnectSeconds * 1000,
       startAt: o.startAt,
     };
-    this.positions.pruneOlderThan(Date.now() - POSITION_RETENTION_MS);
-    this.pipeline.addCommitHook(() => {
-      for (const s of this.streams.values()) if (s.dirty) this.positions.put(s.position);
-    });
     const api = kc.makeApiClient(k8s.CoreV1Api);
     const path = `/api/v1/namespaces/${encodeURIComponent(o.namespace)}/pods`;
     const informer = k8s.makeInformer<V1Pod>(kc, path, () => api.listNamespacedPod({ namespace: o.namespace, labelSelector: o.labelSelector }), o.labelSelector);
@@ -104,15 +94,9 @@ export class KubernetesSource implements LiveSource {
     return { name: this.name, attached: this.synced && missing === 0, detail, inputs };
   }
 
-  afterCommit(): void {
-    for (const [key, s] of this.streams) {
-      s.dirty = false;
-      if (s.done) this.streams.delete(key);
-    }
-  }
-
-  afterDrain(): void {
-    for (const s of this.streams.values()) s.resumeIfDrained();
+  /** Forgets streams that are over (their positions are committed by the pipeline). */
+  private forgetDone(): void {
+    for (const [key, s] of this.streams) if (s.done) this.streams.delete(key);
   }
 
   private async startInformer(): Promise<void> {
@@ -160,7 +144,8 @@ export class KubernetesSource implements LiveSource {
     let stream = this.streams.get(key);
     if (stream === undefined) {
       if (want === null) return;
-      stream = new PodStream(name, uid, this.positions.get(key), this.deps!);
+      this.forgetDone();
+      stream = new PodStream(name, uid, this.deps!);
       this.streams.set(key, stream);
     }
     if (want !== null) stream.setWant(want);

@@ -40,3 +40,13 @@ export function normaliseStamp(s: string): string | null {
 export function sinceTimeOf(stamp: string): string {
   return stamp.slice(0, 19) + 'Z';
 }
+
+/** A normalised stamp as numbers: whole seconds since the epoch and nanoseconds. */
+export function stampParts(normalised: string): { secs: number; nanos: number } {
+  return { secs: Date.parse(normalised.slice(0, 19) + 'Z') / 1000, nanos: Number(normalised.slice(20, 29)) };
+}
+
+/** The normalised stamp of (seconds, nanoseconds). */
+export function formatStamp(secs: number, nanos: number): string {
+  return new Date(secs * 1000).toISOString().slice(0, 19) + '.' + String(nanos).padStart(9, '0') + 'Z';
+}
