@@ -291,6 +291,8 @@ class DockerJson extends PartialJoining {
               p += 6;
             }
           }
+          // A surrogate without its pair has no UTF-8 form: U+FFFD, as JSON.parse + UTF-8 gives.
+          if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd;
           n += utf8(out, n, cp);
           break;
         }
