@@ -167,7 +167,7 @@ function isPublicIpv6(words: Ipv6Words): boolean {
   const w0 = words[0];
   if (w0 >>> 29 !== 1) return false; // outside 2000::/3
   if (w0 === 0x20010db8) return false; // 2001:db8::/32 documentation
-  if (w0 >>> 20 === 0x3ff) return false; // 3fff::/20 documentation (RFC 9637)
+  if (w0 >>> 12 === 0x3fff0) return false; // 3fff::/20 documentation (RFC 9637)
   if (w0 === 0x20010002 && words[1] >>> 16 === 0) return false; // 2001:2::/48 benchmarking
   return true;
 }

@@ -137,30 +137,64 @@ class Reader {
   }
 
   /**
-   * A decimal number ending in a comma, into `out` as 32-bit words (most significant first),
-   * multiplying the words by ten and adding each digit; the offset after the comma, or -1.
+   * A decimal number ending in a comma, into `out` as 32-bit words (most significant first);
+   * the offset after the comma, or -1 when the comma is not in the buffer yet.
    */
   private number(p: number, out: number[], limit: number): number {
     const buf = this.buf;
-    const words = this.words;
-    for (let w = 0; w < words; w++) out[w] = 0;
+    if (this.words === 1) {
+      let value = 0;
+      let digits = 0;
+      for (; p < limit && buf[p] !== COMMA; p++) {
+        const d = buf[p] - 48;
+        if (d < 0 || d > 9 || digits === 10) this.fail('expected a decimal address');
+        value = value * 10 + d;
+        digits++;
+      }
+      if (p === limit) return -1;
+      if (digits === 0 || value >= TWO_32) this.fail('expected a decimal address');
+      out[0] = value;
+      return p + 1;
+    }
+    // 128 bits as eight 16-bit limbs, fed four digits at a time: every product stays a small integer.
+    const limbs = this.limbs;
+    limbs.fill(0);
     let digits = 0;
+    let group = 0;
+    let groupScale = 1;
     for (; p < limit; p++) {
       const c = buf[p];
       if (c === COMMA) break;
-      let carry = c - 48;
-      if (carry < 0 || carry > 9 || digits === 40) this.fail('expected a decimal address');
-      for (let w = words - 1; w >= 0; w--) {
-        const v = out[w] * 10 + carry;
-        out[w] = v % TWO_32;
-        carry = Math.floor(v / TWO_32);
-      }
-      if (carry !== 0) this.fail(`address does not fit ${words * 32} bits`);
+      const d = c - 48;
+      if (d < 0 || d > 9 || digits === 39) this.fail('expected a decimal address');
+      group = group * 10 + d;
+      groupScale *= 10;
       digits++;
+      if (groupScale === 10_000) {
+        this.scaleAdd(groupScale, group);
+        group = 0;
+        groupScale = 1;
+      }
     }
     if (p === limit) return -1;
     if (digits === 0) this.fail('expected a decimal address');
+    if (groupScale > 1) this.scaleAdd(groupScale, group);
+    for (let w = 0; w < 4; w++) out[w] = limbs[2 * w] * 0x10000 + limbs[2 * w + 1];
     return p + 1;
+  }
+
+  private readonly limbs = new Int32Array(8);
+
+  /** limbs = limbs * scale + add, with scale at most 10 000. */
+  private scaleAdd(scale: number, add: number): void {
+    const limbs = this.limbs;
+    let carry = add;
+    for (let i = 7; i >= 0; i--) {
+      const v = limbs[i] * scale + carry;
+      limbs[i] = v & 0xffff;
+      carry = v >>> 16;
+    }
+    if (carry !== 0) this.fail('address does not fit 128 bits');
   }
 
   private incomplete(eof: boolean): number {

@@ -112,7 +112,9 @@ class Interner {
   readonly pairAsn: number[] = [];
   readonly pairOrg: number[] = [];
   private readonly orgIndex = new Map<string, number>();
-  private readonly pairIndex = new Map<number, number>();
+  /** The first pair made for each organisation: nearly all organisations have one AS number. */
+  private readonly firstPair: number[] = [];
+  private readonly otherPairs = new Map<number, number>();
 
   pair(asn: number, orgName: string): number {
     let org = this.orgIndex.get(orgName);
@@ -120,18 +122,25 @@ class Interner {
       org = this.orgs.length;
       this.orgs.push(orgName);
       this.orgIndex.set(orgName, org);
+      this.firstPair.push(this.add(asn, org));
     }
+    const first = this.firstPair[org];
+    if (this.pairAsn[first] === asn) return first;
     // Exact in a double: 32 bits of AS number, 21 of organisation index.
     if (org >= 0x200000) throw new Error('more than 2 M organisation names');
     const key = asn * 0x200000 + org;
-    let pair = this.pairIndex.get(key);
+    let pair = this.otherPairs.get(key);
     if (pair === undefined) {
-      pair = this.pairAsn.length;
-      this.pairAsn.push(asn);
-      this.pairOrg.push(org);
-      this.pairIndex.set(key, pair);
+      pair = this.add(asn, org);
+      this.otherPairs.set(key, pair);
     }
     return pair;
+  }
+
+  private add(asn: number, org: number): number {
+    this.pairAsn.push(asn);
+    this.pairOrg.push(org);
+    return this.pairAsn.length - 1;
   }
 }
 
