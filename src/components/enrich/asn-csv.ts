@@ -94,6 +94,7 @@ class Reader {
     let digits = 0;
     for (; p < limit && buf[p] !== COMMA; p++) {
       const d = buf[p] - 48;
+      if (buf[p] === NL || buf[p] === CR) this.fail('expected 4 fields');
       if (d < 0 || d > 9 || digits === 10) this.fail('expected an AS number');
       asn = asn * 10 + d;
       digits++;
@@ -147,6 +148,7 @@ class Reader {
       let digits = 0;
       for (; p < limit && buf[p] !== COMMA; p++) {
         const d = buf[p] - 48;
+        if (buf[p] === NL || buf[p] === CR) this.fail('expected 4 fields');
         if (d < 0 || d > 9 || digits === 10) this.fail('expected a decimal address');
         value = value * 10 + d;
         digits++;
@@ -166,6 +168,7 @@ class Reader {
       const c = buf[p];
       if (c === COMMA) break;
       const d = c - 48;
+      if (c === NL || c === CR) this.fail('expected 4 fields');
       if (d < 0 || d > 9 || digits === 39) this.fail('expected a decimal address');
       group = group * 10 + d;
       groupScale *= 10;
