@@ -207,8 +207,11 @@ function formatIpv4(ip: number): string {
   return `${ip >>> 24}.${(ip >>> 16) & 0xff}.${(ip >>> 8) & 0xff}.${ip & 0xff}`;
 }
 
+/** Scratch for the groups of the address being formatted. */
+const formatGroups = [0, 0, 0, 0, 0, 0, 0, 0];
+
 function formatIpv6(words: Ipv6Words): string {
-  const g = [0, 0, 0, 0, 0, 0, 0, 0];
+  const g = formatGroups;
   for (let k = 0; k < 4; k++) {
     g[2 * k] = words[k] >>> 16;
     g[2 * k + 1] = words[k] & 0xffff;
@@ -229,8 +232,18 @@ function formatIpv6(words: Ipv6Words): string {
     }
     k = end;
   }
-  if (bestStart < 0) return g.map((x) => x.toString(16)).join(':');
-  const head = g.slice(0, bestStart).map((x) => x.toString(16)).join(':');
-  const tail = g.slice(bestStart + bestLength).map((x) => x.toString(16)).join(':');
-  return `${head}::${tail}`;
+  let out = '';
+  let colon = false;
+  for (let k = 0; k < 8; k++) {
+    if (k === bestStart) {
+      out += '::';
+      k += bestLength - 1;
+      colon = false;
+      continue;
+    }
+    if (colon) out += ':';
+    out += g[k].toString(16);
+    colon = true;
+  }
+  return out;
 }
