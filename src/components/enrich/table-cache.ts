@@ -154,11 +154,11 @@ function readSections(file: string, key: string): Sections | null {
     if (12 + headerLength > size) return null;
     const header = JSON.parse(buf.toString('utf8', 12, 12 + headerLength)) as { key?: unknown; sections?: unknown };
     if (header.key !== key || !Array.isArray(header.sections)) return null;
-    const out: Record<string, Section> = {};
+    const out: Record<string, Section> = Object.create(null) as Record<string, Section>;
     let at = align8(12 + headerLength);
     for (const s of header.sections as SectionHeader[]) {
       const width = BYTES[s.type];
-      if (width === undefined || !Number.isSafeInteger(s.length) || s.length < 0 || typeof s.name !== 'string') return null;
+      if (width === undefined || !Number.isSafeInteger(s.length) || s.length < 0 || typeof s.name !== 'string' || !/^[A-Za-z0-9]+$/.test(s.name)) return null;
       if (at + s.length * width > size) return null;
       out[s.name] = view(bytes.buffer, s.type, at, s.length);
       at = align8(at + s.length * width);
