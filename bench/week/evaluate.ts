@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULTS, defaultDir, generateWeek } from './generate.js';
+import { DEFAULTS, defaultDir, generateWeek, generatorDigest, STAMP_FILE } from './generate.js';
 import { formatReport } from './report.js';
 import { score, type AlertRecord, type IncidentRecord, type Report } from './score.js';
 import type { Truth } from './truth.js';
@@ -28,28 +27,16 @@ export interface Evaluation {
   report: Report;
 }
 
-/** The generator's own sources: a cached week is reused only if they have not changed. */
-function generatorDigest(): string {
-  const h = createHash('sha1');
-  for (const f of readdirSync(HERE).filter((n) => n.endsWith('.ts') && !['evaluate.ts', 'report.ts', 'score.ts'].includes(n)).sort()) h.update(f).update(readFileSync(join(HERE, f)));
-  return h.digest('hex');
-}
-
 function week(o: { users: number; days: number; seed: number; density: number; dir: string; fresh: boolean }): { truth: Truth; reused: boolean } {
-  const digest = generatorDigest();
   const truthPath = join(o.dir, 'truth.json');
-  const stamp = join(o.dir, 'generator.sha1');
-  if (!o.fresh && existsSync(truthPath) && existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) {
+  const stamp = join(o.dir, STAMP_FILE);
+  if (!o.fresh && existsSync(truthPath) && existsSync(stamp) && readFileSync(stamp, 'utf8') === generatorDigest()) {
     const truth = JSON.parse(readFileSync(truthPath, 'utf8')) as Truth;
     const g = truth.generator;
     const same = g.users === o.users && g.days === o.days && g.seed === o.seed && g.density === o.density;
     if (same && truth.files.every((f) => existsSync(join(o.dir, f)) && statSync(join(o.dir, f)).size === truth.bytes[f])) return { truth, reused: true };
   }
-  rmSync(stamp, { force: true });
-  const truth = generateWeek(o);
-  // Written last, so an interrupted generation is never mistaken for a complete one.
-  writeFileSync(stamp, digest);
-  return { truth, reused: false };
+  return { truth: generateWeek(o), reused: false };
 }
 
 interface Run {

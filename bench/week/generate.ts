@@ -1,6 +1,8 @@
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { AttackPlan } from './attacks.js';
 import { FILES, WeekLog } from './log.js';
@@ -39,9 +41,21 @@ export function defaultDir(o: Omit<WeekOptions, 'dir'>): string {
   return join(tmpdir(), 'ouwatch-week', `users${o.users}-days${o.days}-seed${o.seed}-density${o.density}`);
 }
 
+/** Beside a week: the digest of the generator that wrote it (a cached week is reused only while it matches). */
+export const STAMP_FILE = 'generator.sha1';
+const HERE = dirname(fileURLToPath(import.meta.url));
+const GENERATOR_SOURCES = ['attacks', 'generate', 'log', 'networks', 'noise', 'people', 'random', 'schedule', 'traffic', 'truth', 'whereabouts'];
+
+export function generatorDigest(): string {
+  const h = createHash('sha1');
+  for (const name of GENERATOR_SOURCES) h.update(name).update(readFileSync(join(HERE, `${name}.ts`)));
+  return h.digest('hex');
+}
+
 export function generateWeek(o: WeekOptions): Truth {
   const { users, days, seed, density, dir } = o;
   mkdirSync(dir, { recursive: true });
+  rmSync(join(dir, STAMP_FILE), { force: true });
   const registry = new AddressRegistry();
   const nets = loadNetworks(registry);
   const people = population(Rng.of(seed, 'population'), users, (isp) => nets[isp].spec.country);
@@ -99,6 +113,8 @@ export function generateWeek(o: WeekOptions): Truth {
     attacks: planted.map((a) => ({ ...a, lines: a.lines.map(({ file, text }) => ({ file, text })) })),
   };
   writeFileSync(join(dir, 'truth.json'), JSON.stringify(truth, null, 1) + '\n');
+  // Written last, so an interrupted generation is never mistaken for a complete one.
+  writeFileSync(join(dir, STAMP_FILE), generatorDigest());
   return truth;
 }
 
