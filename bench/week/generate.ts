@@ -110,7 +110,9 @@ export function generateWeek(o: WeekOptions): Truth {
     })),
     serviceAccounts: SERVICE_ACCOUNTS.map((s) => s.dn),
     addresses: registry.all(),
-    attacks: planted.map((a) => ({ ...a, lines: a.lines.map(({ file, text }) => ({ file, text })) })),
+    attacks: planted
+      .sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)))
+      .map((a) => ({ ...a, lines: a.lines.map(({ file, text }) => ({ file, text })) })),
   };
   writeFileSync(join(dir, 'truth.json'), JSON.stringify(truth, null, 1) + '\n');
   // Written last, so an interrupted generation is never mistaken for a complete one.

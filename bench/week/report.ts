@@ -35,7 +35,7 @@ export function formatReport(e: Evaluation): string {
   for (const [rule, byProfile] of Object.entries(r.benignByProfile).sort()) {
     out.push(`  ${rule}: ${Object.entries(byProfile).sort((a, b) => b[1] - a[1]).map(([p, n]) => `${p} ${int(n)}`).join(', ')}`);
   }
-  out.push('benign alerts by cause (learning: first address at a new kind of place; churn: a new address at a known kind of place):');
+  out.push('benign alerts by cause (learning: the first address at a kind of place new for the person; churn: another address at a known kind of place; first: the person\'s first address):');
   for (const [rule, byCause] of Object.entries(r.benignByCause).sort()) {
     out.push(`  ${rule}: ${Object.entries(byCause).sort((a, b) => b[1] - a[1]).map(([p, n]) => `${p} ${int(n)}`).join(', ')}`);
   }

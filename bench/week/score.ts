@@ -79,7 +79,8 @@ export interface Report {
    * Benign alerts by what the address they name was to the person: `learning` (the first
    * address at a kind of place the person had not used before that week: office, home, mobile,
    * VPN, hotel), `churn` (another address at a kind of place already used: a renumbered line, a
-   * new IPv6 privacy address, a mobile carrier's NAT), `-` (alerts keyed on an address).
+   * new IPv6 privacy address, a mobile carrier's NAT; `churn (IPv6)` when the address is IPv6),
+   * `first` (the person's first address of the week), `-` (alerts keyed on an address).
    */
   benignByCause: Record<string, Record<string, number>>;
   /** Benign alerts per day of the week (Monday first). */
@@ -112,7 +113,7 @@ function causes(truth: Truth): Map<string, string> {
     const kinds = new Set<string>();
     u.addresses.forEach(({ ip }, i) => {
       const kind = roleOf.get(ip) ?? 'other';
-      out.set(`${u.dn}\n${ip}`, i === 0 ? 'first' : kinds.has(kind) ? 'churn' : 'learning');
+      out.set(`${u.dn}\n${ip}`, i === 0 ? 'first' : !kinds.has(kind) ? 'learning' : ip.includes(':') ? 'churn (IPv6)' : 'churn');
       kinds.add(kind);
     });
   }
