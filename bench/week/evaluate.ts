@@ -75,10 +75,10 @@ function parseSummary(stderr: string): { skipped: number | null; events: Record<
 export async function evaluate(o: {
   users: number; days: number; seed: number; density: number; dir: string; fresh: boolean; bin: string; rules?: string; config?: string; db?: string;
 }): Promise<Evaluation> {
+  if (o.db !== undefined && existsSync(o.db)) throw new Error(`--db ${o.db} exists: the evaluation needs a fresh database`);
   const { truth, reused } = week(o);
   const scratch = mkdtempSync(join(tmpdir(), 'ouwatch-week-eval-'));
   const db = o.db ?? join(scratch, 'week.db');
-  if (o.db !== undefined && existsSync(o.db)) throw new Error(`--db ${o.db} exists: the evaluation needs a fresh database`);
   const extra = [...(o.rules ? ['--rules', o.rules] : []), ...(o.config ? ['--config', o.config] : [])];
   try {
     const replay = await run(o.bin, ['replay', ...truth.files.map((f) => join(o.dir, f)), '--db', db, '--json', ...extra]);
@@ -125,12 +125,18 @@ async function main(): Promise<void> {
     console.error('usage: npm run eval:week -- [--users N>=10] [--days 1..7] [--seed INT] [--density X>0] [--dir DIR] [--fresh] [--bin PATH] [--rules DIR] [--config FILE] [--db PATH] [--json]');
     process.exit(2);
   }
+  if (values.db !== undefined && existsSync(values.db)) {
+    console.error(`eval:week: --db ${values.db} exists: the evaluation needs a fresh database`);
+    process.exit(2);
+  }
   const bin = resolve(values.bin);
   if (!existsSync(bin)) {
     console.error(`eval:week: --bin ${bin} does not exist`);
     process.exit(2);
   }
-  const e = await evaluate({ ...o, dir: resolve(values.dir ?? defaultDir(o)), fresh: values.fresh, bin, rules: values.rules, config: values.config, db: values.db });
+  // The CLI runs in the repository: paths given relative to where the evaluator was started are resolved first.
+  const abs = (p: string | undefined) => (p === undefined ? undefined : resolve(p));
+  const e = await evaluate({ ...o, dir: resolve(values.dir ?? defaultDir(o)), fresh: values.fresh, bin, rules: abs(values.rules), config: abs(values.config), db: abs(values.db) });
   process.stdout.write(values.json ? JSON.stringify(e) + '\n' : formatReport(e) + '\n');
 }
 

@@ -94,6 +94,7 @@ export class Traffic {
         if (k9s) for (let t = s.from + rng.int(1, 9_999); t < s.to; t += rng.int(5_000, 15_000) / this.density) acts.push({ t, ip: s.ip, poll: true });
       }
     }
+    if (acts.length === 0) return;
     acts.sort((a, b) => a.t - b.t);
     const storm = stormDay ? rng.pick(acts).t : -1;
     if (storm >= 0) {
