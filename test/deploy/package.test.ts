@@ -57,6 +57,8 @@ function linkTree(from: string, to: string, top = true): void {
   }
 }
 
+// The checkout's bin refuses a dist/ older than src/: what is packed is the current build.
+run(process.execPath, [join(REPO, 'bin', 'ouwatch.js'), '--version'], REPO);
 const packed = JSON.parse(run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', prefix], REPO)) as Array<{ filename: string; files: Array<{ path: string }> }>;
 const files = packed[0].files.map((f) => f.path);
 mkdirSync(installed, { recursive: true });

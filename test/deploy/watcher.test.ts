@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { KUSTOMIZE_DIR, assertDaemonContainer, configOf, container, one, render } from '../helpers/kustomize.js';
+import { assertDaemonContainer, configOf, container, one, render } from '../helpers/kustomize.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 const objects = render('overlays/watcher');
@@ -46,10 +46,4 @@ test('watcher: its ServiceAccount reads pods and their logs, and nothing else of
   const binding = one(objects, 'RoleBinding', 'ouwatch-log-reader');
   assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name });
   assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: sa.metadata.namespace }]);
-});
-
-test('watcher: a kustomization written for kustomize v2 as well (bases, no patches)', () => {
-  const text = readFileSync(KUSTOMIZE_DIR + 'overlays/watcher/kustomization.yaml', 'utf8');
-  assert.match(text, /^bases:\n {2}- \.\.\/\.\.\/base$/m);
-  assert.doesNotMatch(text, /^(patches|components|labels):/m, 'fields kubectl 1.20 does not know');
 });
