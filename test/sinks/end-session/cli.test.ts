@@ -106,7 +106,7 @@ describe('ouwatch endsession --apply', () => {
     api.failNext('delete', 403);
     const r = await runCli(['endsession', 'uid=a,o=Tremolo', '--apply', '--db', path], { env });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /ending the sessions of "uid=a,o=Tremolo" failed \(action 1, 1 attempt\): .*HTTP 403 Forbidden.*deploy\/responder-rbac\.yaml/);
+    assert.match(r.stderr, /ending the sessions of "uid=a,o=Tremolo" failed \(action 1, 1 attempt\): .*HTTP 403 Forbidden.*deploy\/kustomize\/base\/responder-role\.yaml/);
     const list = await runCli(['actions', 'list', '--json', '--db', path]);
     const [a] = list.stdout.trim().split('\n').map((l) => JSON.parse(l) as ActionRecord);
     assert.equal(a.status, 'failed');
