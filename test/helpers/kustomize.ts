@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { configSchema, parseYamlWith, type Config } from '../../src/config.js';
+import { configSchema, parseYamlWith, type Config } from '../../src/app/config.js';
 import { parseListen } from '../../src/core/listen.js';
 
 export const KUSTOMIZE_DIR = fileURLToPath(new URL('../../deploy/kustomize/', import.meta.url));
