@@ -5,9 +5,13 @@ import { loadRules, type Rule } from '../components/detect/rules.js';
 import { buildDelivery, type Delivery, type DeliveryOptions } from './delivery.js';
 import { Pipeline, type CommitHook } from '../pipeline/pipeline.js';
 import { AlertStore } from '../store/sqlite/alerts.js';
-import { openDatabase, type Db } from '../store/sqlite/database.js';
+import { openWriter, type Db } from '../store/sqlite/database.js';
+import { storageFaultOf, writeProblem } from '../store/sqlite/storage-fault.js';
 import { stderrLog } from '../core/log.js';
+import type { WriterLease } from '../core/ports.js';
+import type { StorageFault } from '../core/storage-fault.js';
 import { withTimeout } from '../core/timeout.js';
+import { holdLease } from './store-access.js';
 
 /** The rules shipped with ouwatch (used when neither --rules nor the config names a directory). */
 export const BUNDLED_RULES_DIR = fileURLToPath(new URL('../../rules', import.meta.url));
@@ -26,6 +30,15 @@ export interface Runtime {
   reloadRules(): Rule[];
   /** Response (EndSession), notifications and the outbox worker that delivers both. */
   delivery: Delivery;
+  /** This process's writer lease on the store (renewed in every commit and every 10 s). */
+  lease: WriterLease;
+  /** The StorageFault behind an error of a store operation, or null when it is something else. */
+  storageFault(err: unknown): StorageFault | null;
+  /**
+   * Throws a StorageFault when the store's files cannot be written now (read-only, immutable):
+   * checked before each commit, so an immutable -shm file pauses the daemon instead of killing it.
+   */
+  checkWritable(): void;
   /**
    * Stops the outbox worker, then closes the db. With `graceMs`, a delivery still in flight
    * after that long is abandoned (it stays leased in the outbox and is retried after the
@@ -39,23 +52,34 @@ export function rulesDirOf(config: Config): string {
   return config.detect.rulesDir ?? BUNDLED_RULES_DIR;
 }
 
+export interface AssembleOptions extends DeliveryOptions {
+  /** The command holding the writer lease (`run`, `replay`), named to a second writer. */
+  command: string;
+  /** The lease was taken over by another process (seen by the 10 s renewal): stop writing. */
+  onLeaseLost(err: Error): void;
+}
+
 /**
  * Wires the stages together from the configuration: the one place where `replay` and `run`
  * (and tests) get the same pipeline. Stages that need start-up validation (rules, response,
  * notification settings) fail here, before any input is read.
  */
-export function assemble(config: Config, opts: Partial<DeliveryOptions> = {}): Runtime {
+export function assemble(config: Config, opts: Partial<AssembleOptions> = {}): Runtime {
   // Rules are validated before the database is touched: a bad rule file changes nothing.
   const rules = loadRules(rulesDirOf(config));
-  const db = openDatabase(config.store.path);
+  const path = config.store.path;
+  const log = opts.log ?? stderrLog();
+  const { db, lease, grant } = openWriter(path, opts.command ?? 'ouwatch');
+  const held = holdLease(lease, path, grant, { log, onLost: opts.onLeaseLost, writable: () => writeProblem(path) === null });
   try {
     const detection = new DetectionEngine(db, rules, { maxEvidence: config.detect.maxEvidence });
     const alerts = new AlertStore(db);
     // The breaker's own alert goes into the alerts table like any other (inside the commit).
     const storeAlert = opts.storeAlert ?? ((a) => (alerts.insert(a, Date.now()), a));
-    const delivery = buildDelivery(db, config, { log: opts.log ?? stderrLog(), now: opts.now, storeAlert, random: opts.random });
+    const delivery = buildDelivery(db, config, { log, now: opts.now, storeAlert, random: opts.random });
     // Order matters: detection.persist() stores the alerts, then respond sets their response, then notify.
-    const hooks: CommitHook[] = [...delivery.hooks];
+    // Renewing the lease inside every commit fences it: a process that lost it cannot commit.
+    const hooks: CommitHook[] = [...delivery.hooks, () => lease.heartbeat()];
     const pipeline = new Pipeline({ db, timeZone: config.parse.timeZone, detection, onCommit: hooks });
     return {
       config,
@@ -68,12 +92,25 @@ export function assemble(config: Config, opts: Partial<DeliveryOptions> = {}): R
         return next;
       },
       delivery,
+      lease,
+      storageFault: (err) => storageFaultOf(err, path),
+      checkWritable: () => {
+        const problem = writeProblem(path);
+        if (problem !== null) throw problem;
+      },
       close: async (graceMs?: number) => {
         await (graceMs === undefined ? delivery.close() : withTimeout(delivery.close(), graceMs));
+        held.stop();
+        // Closing checkpoints the WAL through the -shm mapping: with an immutable -shm that
+        // would kill the process (SIGBUS). Left open, SQLite recovers it at the next open.
+        if (writeProblem(path) !== null) return;
+        held.release();
         db.close();
       },
     };
   } catch (err) {
+    held.stop();
+    held.release();
     db.close();
     throw err;
   }

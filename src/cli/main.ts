@@ -9,6 +9,9 @@ import { registerReplay } from './replay.js';
 import { registerRules } from './rules.js';
 import { registerRun } from './run.js';
 import { registerUser } from './user.js';
+import { registerStore } from './store.js';
+import { StorageFault } from '../core/storage-fault.js';
+import { LeaseLostError } from '../core/writer-lease.js';
 
 // A reader that stopped early (`| head`, `| jq` that quit) is not a failure: stop quietly, as
 // SIGPIPE would. Committed state stays consistent (checkpoints are written with it).
@@ -35,6 +38,7 @@ registerExplain(program);
 registerRules(program);
 registerEndSession(program);
 registerActions(program);
+registerStore(program);
 
 try {
   await program.parseAsync(process.argv);
@@ -47,6 +51,10 @@ try {
   } else if (isUsageError(err)) {
     process.stderr.write(`ouwatch: ${(err as Error).message}\n`);
     process.exitCode = EXIT_USAGE;
+  } else if (err instanceof StorageFault || err instanceof LeaseLostError) {
+    // Not a bug: the store could not be written. One line; what was committed stays consistent.
+    process.stderr.write(`ouwatch: ${err.message}\n`);
+    process.exitCode = 1;
   } else {
     process.stderr.write(`ouwatch: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
     process.exitCode = 1;

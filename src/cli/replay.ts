@@ -48,7 +48,7 @@ export function registerReplay(program: Command): void {
       }
       checkTimeZone(config.parse.timeZone);
       const log = flags.quiet ? errorsOnly(stderrLog()) : stderrLog();
-      const runtime = assemble(config, { log });
+      const runtime = assemble(config, { log, command: 'replay' });
       const shown = new AlertPrinter(flags.json === true);
       try {
         await runtime.delivery.verify();

@@ -118,7 +118,7 @@ function withFlags(fromFile: Config, f: RunFlags, configFile: string): Config {
 }
 
 async function runDaemon(config: Config, flags: RunFlags, configFile: string, log: Logger): Promise<void> {
-  const runtime = assemble(config, { log: fromPino(log) });
+  const runtime = assemble(config, { log: fromPino(log), command: 'run', onLeaseLost: (err) => fatal(err) });
   const fatal = (err: unknown) => {
     log.fatal({ err: (err as Error)?.stack ?? String(err) }, 'cannot continue: exiting (a restart resumes from the last commit)');
     // Not waiting for the outbox worker: what it has not delivered stays queued in the db.

@@ -2,6 +2,7 @@ import type { ActionKind, ActionRecord, ActionStatus, ActionStep } from './actio
 import type { AlertResponse } from './alerts.js';
 import type { NewOutboxItem, OutboxItem, OutboxStatus } from './delivery.js';
 import type { OutboxKind } from './actions.js';
+import type { LeaseGrant, LeaseHolder } from './writer-lease.js';
 
 /**
  * The ports the stages use to reach the store. Adapters under src/store implement them;
@@ -65,3 +66,18 @@ export interface AlertResponses {
 }
 
 export type { ActionKind, ActionStatus };
+
+/**
+ * The store's writer lease (see core/writer-lease.ts). SQLite keeps it in a table; a
+ * PostgreSQL store will implement it with an advisory lock.
+ */
+export interface WriterLease {
+  /** Takes the lease for `command`, or throws LeaseHeldError naming the live holder. */
+  acquire(command: string): LeaseGrant;
+  /** Renews the lease; throws LeaseLostError when another process took it over. */
+  heartbeat(): void;
+  /** Lets go (nothing happens when another process holds it by then). */
+  release(): void;
+  /** The current holder, or null. */
+  holder(): LeaseHolder | null;
+}
