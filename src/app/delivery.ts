@@ -12,6 +12,7 @@ import { ActionStore } from '../store/sqlite/actions.js';
 import { AlertResponseWriter } from '../store/sqlite/alert-responses.js';
 import type { Db } from '../store/sqlite/database.js';
 import { OutboxStore } from '../store/sqlite/outbox.js';
+import { storeInstance } from '../store/sqlite/store-meta.js';
 import type { Log } from '../core/log.js';
 import { OutboxWorker } from '../pipeline/delivery/outbox-worker.js';
 import { type Deliverer } from '../core/delivery.js';
@@ -51,7 +52,7 @@ export function buildDelivery(db: Db, config: Config, o: DeliveryOptions): Deliv
 
   const clients = r.mode === 'apply' ? new KubeClients({ kubeconfig: r.kubeconfig, timeoutMs: r.requestTimeoutMs }) : null;
   const contexts = new Set([r.context ?? null, ...r.routes.map((x) => x.context ?? r.context ?? null)]);
-  const email = config.notify.email ? new EmailDeliverer(config.notify.email) : null;
+  const email = config.notify.email ? new EmailDeliverer(config.notify.email, storeInstance(db)) : null;
   const deliverers: Deliverer[] = [
     new EndSessionDeliverer({
       clients,

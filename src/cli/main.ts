@@ -10,6 +10,7 @@ import { registerRules } from './rules.js';
 import { registerRun } from './run.js';
 import { registerUser } from './user.js';
 import { registerStore } from './store.js';
+import { registerOutbox } from './outbox.js';
 import { StorageFault } from '../core/storage-fault.js';
 import { LeaseLostError } from '../core/writer-lease.js';
 
@@ -39,6 +40,7 @@ registerRules(program);
 registerEndSession(program);
 registerActions(program);
 registerStore(program);
+registerOutbox(program);
 
 try {
   await program.parseAsync(process.argv);

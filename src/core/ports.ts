@@ -58,6 +58,10 @@ export interface OutboxRepository {
   pending(kind?: OutboxKind): OutboxItem[];
   list(status?: OutboxStatus, limit?: number): OutboxItem[];
   prune(before: number): number;
+  /** Marks items as sent together in one digest (`batchId`: its smallest id) at their first attempt. */
+  assignBatch(ids: number[], batchId: number): void;
+  /** Times items were requeued by a person, by kind. */
+  requeueCounts(): Array<{ kind: OutboxKind; n: number }>;
 }
 
 /** Writes an alert's `response` column (respond owns it; detection never overwrites it). */
