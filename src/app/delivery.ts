@@ -41,6 +41,9 @@ export interface DeliveryOptions {
   /** Stores alerts ouwatch raises itself (the breaker's); detection's alert store provides it. */
   storeAlert?: (a: StoredAlert) => StoredAlert;
   random?: () => number;
+  /** See WorkerOptions: the store's writability check and the storage-fault handler. */
+  beforeRun?: () => void;
+  onLoopError?: (err: unknown) => boolean;
 }
 
 export function buildDelivery(db: Db, config: Config, o: DeliveryOptions): Delivery {
@@ -80,6 +83,8 @@ export function buildDelivery(db: Db, config: Config, o: DeliveryOptions): Deliv
     leaseMs: 2 * 60_000 + Math.max(r.requestTimeoutMs * 2, config.notify.email?.timeoutMs ?? 0, ...config.notify.webhooks.map((w) => w.timeoutMs)),
     now,
     random: o.random,
+    beforeRun: o.beforeRun,
+    onLoopError: o.onLoopError,
   });
   const nudge = () => worker.nudge();
   const responder = new Responder({ config: r, actions, outbox, alertResponses, log: o.log, now, storeAlert: o.storeAlert, nudge });

@@ -40,6 +40,13 @@ export interface Runtime {
    */
   checkWritable(): void;
   /**
+   * For a daemon pausing on a storage fault: stops the outbox worker and the lease renewal and
+   * closes the db without letting the lease go (the paused daemon is still the writer). While
+   * the db's files cannot be written the connection is left open, untouched (closing it would
+   * write to them); call again once they can be, before opening the store anew.
+   */
+  suspend(graceMs: number): Promise<void>;
+  /**
    * Stops the outbox worker, then closes the db. With `graceMs`, a delivery still in flight
    * after that long is abandoned (it stays leased in the outbox and is retried after the
    * lease, by the next run): a hung SMTP or API server must not hold a shutdown.
@@ -57,6 +64,11 @@ export interface AssembleOptions extends DeliveryOptions {
   command: string;
   /** The lease was taken over by another process (seen by the 10 s renewal): stop writing. */
   onLeaseLost(err: Error): void;
+  /**
+   * A storage fault seen outside the commit path (the outbox worker, the lease renewal): the
+   * daemon pauses. Without it, those are logged and the next commit reports the fault.
+   */
+  onStorageFault(fault: StorageFault): void;
 }
 
 /**
@@ -70,13 +82,41 @@ export function assemble(config: Config, opts: Partial<AssembleOptions> = {}): R
   const path = config.store.path;
   const log = opts.log ?? stderrLog();
   const { db, lease, grant } = openWriter(path, opts.command ?? 'ouwatch');
-  const held = holdLease(lease, path, grant, { log, onLost: opts.onLeaseLost, writable: () => writeProblem(path) === null });
+  const onFault = opts.onStorageFault;
+  const faultHandled = (err: unknown): boolean => {
+    const fault = onFault === undefined ? null : storageFaultOf(err, path);
+    if (fault === null) return false;
+    onFault!(fault);
+    return true;
+  };
+  const checkWritable = () => {
+    const problem = writeProblem(path);
+    if (problem !== null) throw problem;
+  };
+  const held = holdLease(lease, path, grant, { log, onLost: opts.onLeaseLost, onError: faultHandled, writable: () => writeProblem(path) === null });
+  let dbOpen = true;
+  const closeDb = (release: boolean) => {
+    // Closing checkpoints the WAL through the -shm mapping: with an immutable -shm that
+    // would kill the process (SIGBUS). Left open, SQLite recovers it at the next open.
+    if (!dbOpen || writeProblem(path) !== null) return;
+    if (release) held.release();
+    db.close();
+    dbOpen = false;
+  };
   try {
     const detection = new DetectionEngine(db, rules, { maxEvidence: config.detect.maxEvidence });
     const alerts = new AlertStore(db);
     // The breaker's own alert goes into the alerts table like any other (inside the commit).
     const storeAlert = opts.storeAlert ?? ((a) => (alerts.insert(a, Date.now()), a));
-    const delivery = buildDelivery(db, config, { log, now: opts.now, storeAlert, random: opts.random });
+    const delivery = buildDelivery(db, config, {
+      log,
+      now: opts.now,
+      storeAlert,
+      random: opts.random,
+      // The worker reads the db every second: an immutable -shm must stop it before it does.
+      beforeRun: onFault === undefined ? undefined : checkWritable,
+      onLoopError: faultHandled,
+    });
     // Order matters: detection.persist() stores the alerts, then respond sets their response, then notify.
     // Renewing the lease inside every commit fences it: a process that lost it cannot commit.
     const hooks: CommitHook[] = [...delivery.hooks, () => lease.heartbeat()];
@@ -94,24 +134,21 @@ export function assemble(config: Config, opts: Partial<AssembleOptions> = {}): R
       delivery,
       lease,
       storageFault: (err) => storageFaultOf(err, path),
-      checkWritable: () => {
-        const problem = writeProblem(path);
-        if (problem !== null) throw problem;
+      checkWritable,
+      suspend: async (graceMs: number) => {
+        await withTimeout(delivery.close(), graceMs).catch(() => undefined);
+        held.stop();
+        closeDb(false);
       },
       close: async (graceMs?: number) => {
         await (graceMs === undefined ? delivery.close() : withTimeout(delivery.close(), graceMs));
         held.stop();
-        // Closing checkpoints the WAL through the -shm mapping: with an immutable -shm that
-        // would kill the process (SIGBUS). Left open, SQLite recovers it at the next open.
-        if (writeProblem(path) !== null) return;
-        held.release();
-        db.close();
+        closeDb(true);
       },
     };
   } catch (err) {
     held.stop();
-    held.release();
-    db.close();
+    closeDb(true);
     throw err;
   }
 }

@@ -23,11 +23,13 @@ export function holdLease(
   lease: WriterLease,
   store: string,
   grant: LeaseGrant,
-  o: { log: Log; onLost?: (err: Error) => void; writable?: () => boolean },
+  o: { log: Log; onLost?: (err: Error) => void; onError?: (err: unknown) => boolean; writable?: () => boolean },
 ): HeldLease {
   if (grant.takenOverFrom !== null) {
     const h = grant.takenOverFrom;
-    o.log.warn(`took over the writer lease of ${store} from 'ouwatch ${h.command}' (pid ${h.pid} on ${h.host}, since ${new Date(h.since).toISOString()}): ${grant.staleBecause}`);
+    // Our own pid on this host: this process after a storage pause, or its earlier life.
+    const own = h.pid === process.pid;
+    (own ? o.log.info : o.log.warn)(`took over the writer lease of ${store} from 'ouwatch ${h.command}' (pid ${h.pid} on ${h.host}, since ${new Date(h.since).toISOString()}): ${grant.staleBecause}`);
   }
   let lastComplaint = -Infinity;
   let lost = false;
@@ -42,6 +44,7 @@ export function holdLease(
         else o.log.error(err.message);
         return;
       }
+      if (o.onError?.(err)) return;
       if (Date.now() - lastComplaint >= 60_000) {
         lastComplaint = Date.now();
         o.log.warn(`could not renew the writer lease of ${store}: ${(err as Error).message}`);

@@ -8,6 +8,8 @@ import { createLogger } from '../app/logger.js';
 import { ListenError } from '../app/http/server.js';
 import { parseListen } from '../core/listen.js';
 import { UsageError, checkTimeZone } from './common.js';
+import { StorageFault } from '../core/storage-fault.js';
+import { LeaseLostError } from '../core/writer-lease.js';
 
 interface RunFlags {
   config?: string;
@@ -118,20 +120,20 @@ function withFlags(fromFile: Config, f: RunFlags, configFile: string): Config {
 }
 
 async function runDaemon(config: Config, flags: RunFlags, configFile: string, log: Logger): Promise<void> {
-  const runtime = assemble(config, { log: fromPino(log), command: 'run', onLeaseLost: (err) => fatal(err) });
+  let daemon: Daemon | undefined;
+  // Every runtime of this process (the first, and one per resume after a storage pause).
+  const open = () =>
+    assemble(config, { log: fromPino(log), command: 'run', onLeaseLost: (err) => fatal(err), onStorageFault: (fault) => daemon?.storageFault(fault) });
   const fatal = (err: unknown) => {
-    log.fatal({ err: (err as Error)?.stack ?? String(err) }, 'cannot continue: exiting (a restart resumes from the last commit)');
-    // Not waiting for the outbox worker: what it has not delivered stays queued in the db.
-    try {
-      runtime.db.close();
-    } catch {
-      // already failing
-    }
+    const known = err instanceof LeaseLostError || err instanceof StorageFault;
+    log.fatal({ err: known ? (err as Error).message : ((err as Error)?.stack ?? String(err)) }, 'cannot continue: exiting (a restart resumes from the last commit)');
+    // Not closing the db: SQLite needs no close to stay consistent (committed transactions are
+    // in the WAL), and the outbox keeps what was not delivered. The next start takes the lease over.
     process.exit(1);
   };
-  let daemon: Daemon;
+  const runtime = open();
   try {
-    daemon = new Daemon({ runtime, listen: parseListen(config.server.listen)!, json: flags.json === true, log, configFile, onFatal: fatal });
+    daemon = new Daemon({ runtime, reopen: open, listen: parseListen(config.server.listen)!, json: flags.json === true, log, configFile, onFatal: fatal });
     await runtime.delivery.verify();
   } catch (err) {
     await runtime.close();

@@ -3,6 +3,7 @@ import type { CommitResult, Pipeline } from './pipeline.js';
 import type { LiveInput, RecordConsumer } from './live-input.js';
 import { LiveMerger } from './live-merge.js';
 import type { LiveContext, LiveSource } from '../core/live-source.js';
+import type { StorageFault } from '../core/storage-fault.js';
 
 /** Lines of one input consumed in a batch that arrived together (one chunk read). */
 export interface ChunkMark {
@@ -37,6 +38,15 @@ export interface IngestOptions {
   onCommit(report: CommitReport): void;
   /** A commit failed: state in memory is no longer trustworthy (the caller exits; a restart resumes exactly). */
   onFatal(err: unknown): void;
+  /**
+   * The storage seam. `check` runs before each commit and throws a StorageFault when the store
+   * cannot be written now; `fault` recognises one in a failed commit's error. A storage fault
+   * stops this loop for good (nothing more is consumed: what was consumed and not committed is
+   * read again from the last checkpoints by the next loop) and goes to `onStorageFault`
+   * instead of `onFatal`: the daemon pauses, and resumes with a new loop once it can write.
+   */
+  storage?: { check(): void; fault(err: unknown): StorageFault | null };
+  onStorageFault?(fault: StorageFault): void;
   /** Where records go (the pipeline; tests may wrap it). */
   consumer?: RecordConsumer;
 }
@@ -129,6 +139,7 @@ export class LiveIngest implements LiveContext {
     if (this.commitTimer) clearTimeout(this.commitTimer);
     this.commitTimer = null;
     if (this.opts.pipeline.pending === 0) return null;
+    this.opts.storage?.check();
     const started = performance.now();
     const result = this.opts.pipeline.commit();
     const committedAt = performance.now();
@@ -176,7 +187,16 @@ export class LiveIngest implements LiveContext {
       fn();
     } catch (err) {
       this.closed = true;
-      this.opts.onFatal(err);
+      if (this.holdTimer) clearTimeout(this.holdTimer);
+      if (this.commitTimer) clearTimeout(this.commitTimer);
+      const fault = this.opts.storage?.fault(err) ?? null;
+      if (fault !== null && this.opts.onStorageFault) this.opts.onStorageFault(fault);
+      else this.opts.onFatal(err);
     }
+  }
+
+  /** Whether the loop stopped (finished, or after a fatal error or a storage fault). */
+  get stopped(): boolean {
+    return this.closed;
   }
 }

@@ -58,7 +58,15 @@ export class ParseService {
   }
 
   async close(): Promise<void> {
-    await this.worker.terminate();
+    // A terminating worker does not keep the event loop alive (even referenced): after a failed
+    // commit nothing else may be pending, and the process would end (exit code 13) with this
+    // await unsettled and the error never reported. A timer holds the loop until it has exited.
+    const hold = setInterval(() => {}, 60_000);
+    try {
+      await this.worker.terminate();
+    } finally {
+      clearInterval(hold);
+    }
   }
 
   private request(input: number, msg: WorkerRequest, transfer: ArrayBuffer[]): Promise<PackedBatch> {

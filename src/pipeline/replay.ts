@@ -15,6 +15,8 @@ export interface ReplayOptions {
   /** Called after each commit with what it committed (alerts to print). */
   onCommit?: (result: CommitResult) => unknown;
   maxLineBytes?: number;
+  /** Before each commit: throws (a StorageFault) when the store cannot be written now. */
+  beforeCommit?: () => void;
 }
 
 export interface ReplayReport {
@@ -65,6 +67,7 @@ export async function replay(paths: string[], pipeline: Pipeline, opts: ReplayOp
       pipeline.processPacked(feed.source.cursor, feed.batch!, feed.index++, feed.tables);
     };
     const commit = async (): Promise<void> => {
+      opts.beforeCommit?.();
       const result = pipeline.commit(); // not inside `onCommit?.()`: that would skip the commit
       await opts.onCommit?.(result);
     };

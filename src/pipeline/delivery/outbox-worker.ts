@@ -25,6 +25,10 @@ export interface WorkerOptions extends BackoffPolicy {
   keepDeliveredDays?: number;
   now?: () => number;
   random?: () => number;
+  /** Before each round of the loop: throws when the store cannot be written now (a storage fault). */
+  beforeRun?: () => void;
+  /** An error of the loop: true when it was taken care of (a storage fault pauses the daemon). */
+  onLoopError?: (err: unknown) => boolean;
 }
 
 export interface DrainReport {
@@ -230,9 +234,10 @@ export class OutboxWorker {
     while (this.running) {
       this.nudged = false;
       try {
+        this.o.beforeRun?.();
         await this.runOnce();
       } catch (err) {
-        this.o.log.error(`outbox worker: ${redactUrls((err as Error).message)}`);
+        if (!this.o.onLoopError?.(err)) this.o.log.error(`outbox worker: ${redactUrls((err as Error).message)}`);
       }
       if (!this.running) break;
       if (this.nudged) continue;
