@@ -3,6 +3,7 @@ import type { AlertResponse } from './alerts.js';
 import type { NewOutboxItem, OutboxItem, OutboxStatus } from './delivery.js';
 import type { OutboxKind } from './actions.js';
 import type { LeaseGrant, LeaseHolder } from './writer-lease.js';
+import type { RetentionPolicy, RetentionReport } from './retention.js';
 
 /**
  * The ports the stages use to reach the store. Adapters under src/store implement them;
@@ -84,4 +85,10 @@ export interface WriterLease {
   release(): void;
   /** The current holder, or null. */
   holder(): LeaseHolder | null;
+}
+
+/** Deletes what the retention policy no longer keeps (see core/retention.ts). */
+export interface RetentionStore {
+  /** `dryRun`: counts what would go and deletes nothing. */
+  apply(policy: RetentionPolicy, now: number, opts?: { dryRun?: boolean }): RetentionReport;
 }

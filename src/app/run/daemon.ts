@@ -14,6 +14,8 @@ import { deliveryWorker } from './delivery-worker.js';
 import { buildSources } from './sources.js';
 import { StoragePause } from './storage-pause.js';
 import { addRunStats, addWorkerStats, emptyRunStats } from './session-stats.js';
+import { applyRetention, retentionEvery } from '../retention.js';
+import { fromPino } from '../../core/log.js';
 
 export interface DaemonOptions {
   runtime: Runtime;
@@ -65,6 +67,7 @@ export class Daemon {
   private blindWarned = false;
   /** Between a pause's suspend and the next session: the current session counts nothing. */
   private suspended = false;
+  private retentionTimer: NodeJS.Timeout | null = null;
   /** Counters of sessions before a storage pause, as of their last commit. */
   private earlierStats: RunStats = emptyRunStats();
   private earlierWorkers: WorkerStats = {};
@@ -98,6 +101,30 @@ export class Daemon {
     log.info({ address: `http://${formatListen(this.server.address)}`, endpoints: ['/healthz', '/readyz', '/metrics'] }, 'listening');
     await this.startSession();
     log.info({ sources: this.session.sources.map((x) => x.name), db: this.session.runtime.config.store.path, workers: this.session.workers.map((w) => w.name) }, 'ouwatch run started');
+    const every = retentionEvery(this.session.runtime.config);
+    this.scheduleRetention(Math.min(every, 60_000));
+  }
+
+  /** store.retention, applied between two commits every `store.retention.every`. */
+  private scheduleRetention(delayMs: number): void {
+    this.retentionTimer = setTimeout(() => {
+      this.retain();
+      if (this.stopping === null) this.scheduleRetention(retentionEvery(this.session.runtime.config));
+    }, delayMs);
+    this.retentionTimer.unref();
+  }
+
+  private retain(): void {
+    const { runtime, ingest } = this.session;
+    if (this.stopping !== null || this.pause.paused || ingest.stopped) return;
+    try {
+      ingest.commit();
+      applyRetention(runtime, fromPino(this.opts.log));
+    } catch (err) {
+      const fault = runtime.storageFault(err);
+      if (fault !== null) return this.storageFault(fault);
+      this.opts.log.error({ err: (err as Error).message }, 'retention not applied');
+    }
   }
 
   /** Stops reading, flushes and checkpoints, stops workers, closes the server and the store. Idempotent. */
@@ -234,6 +261,7 @@ export class Daemon {
   private async shutdown(reason: string): Promise<void> {
     const { log } = this.opts;
     log.info({ reason }, 'stopping');
+    if (this.retentionTimer) clearTimeout(this.retentionTimer);
     const wasPaused = this.pause.paused;
     await this.pause.cancel();
     const s = this.session;
