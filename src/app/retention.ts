@@ -5,6 +5,8 @@ import { durationMs } from '../core/duration.js';
 import { totalDeleted, type RetentionPolicy, type RetentionReport } from '../core/retention.js';
 import { SqliteRetention } from '../store/sqlite/retention.js';
 import { withWriter } from './store-access.js';
+import { existsSync } from 'node:fs';
+import { StoreOpenError } from '../store/sqlite/database.js';
 
 export function retentionPolicy(config: Config): RetentionPolicy {
   const r = config.store.retention;
@@ -19,6 +21,7 @@ export function retentionEvery(config: Config): number {
 
 /** `ouwatch prune`: retention applied once, as a writer (refused while a daemon writes: it prunes itself). */
 export function pruneStore(path: string, config: Config, log: Log, opts: { dryRun?: boolean; now?: number } = {}): Promise<RetentionReport> {
+  if (!existsSync(path)) throw new StoreOpenError(`no database at ${path} (pass --db or store.path)`);
   return withWriter(path, 'prune', log, (db) => new SqliteRetention(db).apply(retentionPolicy(config), opts.now ?? Date.now(), { dryRun: opts.dryRun }));
 }
 
