@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { readYamlFile, severitySchema } from '../core/config-file.js';
 import { parseListen } from '../core/listen.js';
 import { detectSchema } from '../components/detect/config.js';
+import { durationText } from '../core/duration.js';
 import { respondSchema } from '../components/sinks/end-session/config.js';
 import { kubernetesSourceSchema } from '../components/sources/kubernetes/config.js';
 import { nodeSourceSchema } from '../components/sources/node/config.js';
@@ -19,6 +20,20 @@ export { kubernetesSourceSchema, nodeSourceSchema };
  * there, always with a default and a `.describe()`.
  */
 
+/** A duration (`90d`), or null: keep forever. */
+const keepFor = (text: string, what: string) => durationText.nullable().default(text).describe(what);
+
+const retentionSection = z
+  .object({
+    events: keepFor('90d', "per-user history (addresses, countries, sessions) not seen for this long, in log time; null keeps it"),
+    alerts: keepFor('365d', 'closed alerts last seen this long ago (log time), and delivered notifications and finished actions this old (wall clock); null keeps them'),
+    incidents: keepFor('365d', 'closed incidents last seen this long ago (log time); null keeps them'),
+    every: durationText.default('1h').describe('how often the daemon applies retention (ouwatch prune applies it once)'),
+  })
+  .strict()
+  .prefault({})
+  .describe('what the store deletes, by age; open and acknowledged alerts and incidents are never deleted');
+
 const storeSection = z
   .object({
     path: z.string().min(1).default('./ouwatch.db').describe('SQLite database file'),
@@ -28,6 +43,7 @@ const storeSection = z
       .min(1000)
       .default(1_000_000)
       .describe('replay commits after this many lines: smaller redoes less after a crash, larger is faster'),
+    retention: retentionSection,
   })
   .strict()
   .prefault({});

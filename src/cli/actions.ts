@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { ACTION_STATUSES, type ActionRecord, type ActionStatus } from '../core/actions.js';
 import { ActionStore } from '../store/sqlite/actions.js';
 import { openDatabase } from '../store/sqlite/database.js';
+import { withWriter } from '../app/store-access.js';
+import { stderrLog } from '../core/log.js';
 import { quote } from '../core/quote.js';
 import { DEFAULT_DB, Out, UsageError, colours } from './common.js';
 import { person } from './endsession.js';
@@ -67,9 +69,8 @@ export function registerActions(program: Command): void {
     .description('close the response circuit breaker after review: automatic actions resume')
     .option('--db <path>', 'SQLite database', DEFAULT_DB)
     .option('--by <name>', 'who is resetting it, for the record (default: $USER)')
-    .action((flags: { db: string; by?: string }) => {
-      const db = openDatabase(flags.db, { readonly: true });
-      try {
+    .action(async (flags: { db: string; by?: string }) => {
+      await withWriter(flags.db, 'actions reset-breaker', stderrLog(), (db) => {
         const store = new ActionStore(db);
         const open = store.breakerOpenedBy();
         if (open === null) {
@@ -90,9 +91,7 @@ export function registerActions(program: Command): void {
           Date.now(),
         );
         process.stdout.write(`response breaker reset (action ${a.id}, by ${by}): automatic actions resume\n`);
-      } finally {
-        db.close();
-      }
+      });
     });
 }
 

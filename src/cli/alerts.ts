@@ -44,7 +44,7 @@ export function registerAlerts(program: Command): void {
     .option('--json', 'one alert JSON object per line')
     .action((flags: ListFlags) => {
       const filter = filterOf(flags);
-      withStore(flags.db, (store) => {
+      withStore(flags.db, 'read', (store) => {
         const list = store.list(filter);
         if (flags.json) {
           process.stdout.write(list.map((a) => JSON.stringify(listJson(a)) + '\n').join(''));
@@ -68,7 +68,7 @@ export function registerAlerts(program: Command): void {
     .option('--db <path>', 'SQLite database', DEFAULT_DB)
     .option('--json', 'one JSON object')
     .action((id: string, flags: { db: string; json?: boolean }) => {
-      withStore(flags.db, (store) => {
+      withStore(flags.db, 'read', (store) => {
         const a = find(store, id);
         const detail = store.detail(a.id)!;
         process.stdout.write(flags.json ? JSON.stringify(detailJson(detail)) + '\n' : formatDetail(detail));
@@ -85,7 +85,8 @@ export function registerAlerts(program: Command): void {
       .option('--comment <text>', 'why')
       .option('--json', 'print the alert afterwards as one JSON object')
       .action((id: string, flags: ChangeFlags) => {
-        withStore(flags.db, (store) => {
+        // A status change beside a running daemon: no writer lease, no migration.
+        withStore(flags.db, 'annotate', (store) => {
           const a = find(store, id);
           if (a.status === status) throw new UsageError(`alert ${a.id} is already ${status}`);
           if (status === 'acknowledged' && a.status === 'closed') throw new UsageError(`alert ${a.id} is closed; reopen it first`);
@@ -101,8 +102,8 @@ export function registerAlerts(program: Command): void {
   change('reopen', 'open', 'reopened');
 }
 
-function withStore(path: string, run: (store: AlertStore) => void): void {
-  const db = openDatabase(path, { readonly: true });
+function withStore(path: string, mode: 'read' | 'annotate', run: (store: AlertStore) => void): void {
+  const db = openDatabase(path, { mode });
   try {
     run(new AlertStore(db));
   } finally {

@@ -5,6 +5,7 @@ import { InputError } from '../components/sources/files/archive-input.js';
 import { ConfigError } from '../app/config.js';
 import { KubeConfigError } from '../components/sinks/end-session/kube-errors.js';
 import { TargetError } from '../components/sinks/end-session/manifest.js';
+import { LeaseHeldError } from '../core/writer-lease.js';
 
 /** Exit codes: 0 ok (alerts or not), 1 unexpected failure, 2 unusable arguments, config or input. */
 export const EXIT_USAGE = 2;
@@ -13,7 +14,7 @@ export const EXIT_USAGE = 2;
 export class UsageError extends Error {}
 
 export function isUsageError(err: unknown): boolean {
-  return err instanceof UsageError || err instanceof InputError || err instanceof StoreOpenError || err instanceof ConfigError || err instanceof RangeError || err instanceof KubeConfigError || err instanceof TargetError;
+  return err instanceof UsageError || err instanceof InputError || err instanceof StoreOpenError || err instanceof ConfigError || err instanceof RangeError || err instanceof KubeConfigError || err instanceof TargetError || err instanceof LeaseHeldError;
 }
 
 export const DEFAULT_DB = './ouwatch.db';

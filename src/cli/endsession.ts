@@ -11,7 +11,9 @@ import { KubeClients } from '../components/sinks/end-session/kube-clients.js';
 import { checkTarget, endSessionYaml, type EndSessionTarget } from '../components/sinks/end-session/manifest.js';
 import { endSessionNameForPerson } from '../components/sinks/end-session/names.js';
 import { ActionStore } from '../store/sqlite/actions.js';
-import { openDatabase } from '../store/sqlite/database.js';
+import type { Db } from '../store/sqlite/database.js';
+import { withAnnotation, withWriter } from '../app/store-access.js';
+import { stderrLog } from '../core/log.js';
 import { quote } from '../core/quote.js';
 import { UsageError } from './common.js';
 
@@ -64,8 +66,10 @@ export function registerEndSession(program: Command): void {
         alertId: null,
       };
       checkTarget(target);
-      const db = openDatabase(flags.db ?? config.store.path);
-      try {
+      const path = flags.db ?? config.store.path;
+      // --apply acts on the cluster and counts against the budget: one writer at a time. A
+      // dry run only records what was printed, beside a running daemon if there is one.
+      const act = async (db: Db): Promise<void> => {
         const actions = new ActionStore(db);
         const protectedBy = new Guards(config.respond.guards, actions).protectedBy(dn);
         if (protectedBy && flags.apply && !flags.force) {
@@ -114,8 +118,8 @@ export function registerEndSession(program: Command): void {
           process.stderr.write(`ouwatch: warning: attempt ${attempt} failed, retrying in ${(wait / 1000).toFixed(1)} s: ${out.summary}\n`);
           await new Promise((r) => setTimeout(r, wait));
         }
-      } finally {
-        db.close();
-      }
+      };
+      if (flags.apply) await withWriter(path, 'endsession --apply', stderrLog(), act);
+      else await withAnnotation(path, act, { create: 'endsession' });
     });
 }

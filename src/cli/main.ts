@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_USAGE, isUsageError } from './common.js';
+import { StorageFault } from '../core/storage-fault.js';
+import { LeaseLostError } from '../core/writer-lease.js';
 
 // A reader that stopped early (`| head`, `| jq` that quit) is not a failure: stop quietly, as
 // SIGPIPE would. Committed state stays consistent (checkpoints are written with it).
@@ -23,6 +25,9 @@ const COMMANDS: Record<string, () => Promise<{ register(program: Command): void 
   rules: async () => ({ register: (await import('./rules.js')).registerRules }),
   endsession: async () => ({ register: (await import('./endsession.js')).registerEndSession }),
   actions: async () => ({ register: (await import('./actions.js')).registerActions }),
+  upgrade: async () => ({ register: (await import('./store.js')).registerStore }),
+  prune: async () => ({ register: (await import('./store.js')).registerStore }),
+  outbox: async () => ({ register: (await import('./outbox.js')).registerOutbox }),
 };
 
 const program = new Command();
@@ -34,8 +39,14 @@ program
   .exitOverride();
 
 const named = process.argv.slice(2).find((a) => !a.startsWith('-'));
-const only = named !== undefined && named in COMMANDS ? [named] : Object.keys(COMMANDS);
-for (const name of only) (await COMMANDS[name]()).register(program);
+const only = named !== undefined && named in COMMANDS ? [COMMANDS[named]] : [...new Set(Object.values(COMMANDS))];
+const registered = new Set<unknown>();
+for (const load of only) {
+  const { register } = await load();
+  if (registered.has(register)) continue;
+  registered.add(register);
+  register(program);
+}
 
 try {
   await program.parseAsync(process.argv);
@@ -48,6 +59,10 @@ try {
   } else if (isUsageError(err)) {
     process.stderr.write(`ouwatch: ${(err as Error).message}\n`);
     process.exitCode = EXIT_USAGE;
+  } else if (err instanceof StorageFault || err instanceof LeaseLostError) {
+    // Not a bug: the store could not be written. One line; what was committed stays consistent.
+    process.stderr.write(`ouwatch: ${err.message}\n`);
+    process.exitCode = 1;
   } else {
     process.stderr.write(`ouwatch: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
     process.exitCode = 1;

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { createRuntime } from '../app/runtime.js';
 import { fromPino } from '../core/log.js';
+import { StorageFault } from '../core/storage-fault.js';
+import { LeaseLostError } from '../core/writer-lease.js';
 import { ConfigError, configSchema, describeIssues, kubernetesSourceSchema, loadConfig, nodeSourceSchema, type Config } from '../app/config.js';
 import { Daemon } from '../app/run/daemon.js';
 import { createLogger } from '../app/logger.js';
@@ -118,27 +120,32 @@ function withFlags(fromFile: Config, f: RunFlags, configFile: string): Config {
 }
 
 async function runDaemon(config: Config, flags: RunFlags, configFile: string, log: Logger): Promise<void> {
-  let fatal: (err: unknown) => void = () => undefined;
-  const runtime = await createRuntime(config, { log: fromPino(log), commitIntervalMs: config.sources.commitIntervalMs, onFailure: (err) => fatal(err) });
-  fatal = (err: unknown) => {
-    log.fatal({ err: (err as Error)?.stack ?? String(err) }, 'cannot continue: exiting (a restart resumes from the last commit)');
-    // Not waiting for the outbox worker: what it has not delivered stays queued in the db.
-    try {
-      runtime.db.close();
-    } catch {
-      // already failing
-    }
+  let daemon: Daemon | undefined;
+  const fatal = (err: unknown) => {
+    const known = err instanceof LeaseLostError || err instanceof StorageFault;
+    log.fatal({ err: known ? (err as Error).message : ((err as Error)?.stack ?? String(err)) }, 'cannot continue: exiting (a restart resumes from the last commit)');
+    // Not closing the db: SQLite needs no close to stay consistent (committed transactions are
+    // in the WAL), and the outbox keeps what was not delivered. The next start takes the lease over.
     process.exit(1);
   };
-  let daemon: Daemon;
+  const runtime = await createRuntime(config, {
+    log: fromPino(log),
+    command: 'run',
+    commitIntervalMs: config.sources.commitIntervalMs,
+    onFailure: (err) => fatal(err),
+    onLeaseLost: (err) => fatal(err),
+    onStorageFault: (fault) => daemon?.storageFault(fault),
+  });
   try {
     daemon = new Daemon({ runtime, listen: parseListen(config.server.listen)!, json: flags.json === true, log, configFile, onFatal: fatal });
-    runtime.onCommit((r) => daemon.committed(r));
+    const d = daemon;
+    runtime.onCommit((r) => d.committed(r));
     await runtime.delivery.verify();
   } catch (err) {
     await runtime.close();
     throw err;
   }
+  const d = daemon;
   process.on('uncaughtException', fatal);
   // A stray rejection inside a client library (a failed Kubernetes watch restart) leaves the
   // committed state intact: log it; the source's own watchdog reconnects.
@@ -148,8 +155,7 @@ async function runDaemon(config: Config, flags: RunFlags, configFile: string, lo
       log.error({ signal }, `shutdown did not finish within ${SHUTDOWN_DEADLINE_MS} ms: exiting`);
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
-    daemon
-      .stop(signal)
+    d.stop(signal)
       .then(() => stdoutDrained())
       .then(
         () => process.exit(0),
@@ -158,11 +164,11 @@ async function runDaemon(config: Config, flags: RunFlags, configFile: string, lo
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => void daemon.reloadRules());
+  process.on('SIGHUP', () => void d.reloadRules());
   try {
-    await daemon.start();
+    await d.start();
   } catch (err) {
-    await daemon.stop('start-up failed').catch(() => undefined);
+    await d.stop('start-up failed').catch(() => undefined);
     if (err instanceof ListenError) throw new UsageError(err.message);
     throw err;
   }

@@ -5,6 +5,8 @@ import type { StoredIncident } from './incidents.js';
 import type { InputIdentity, InputPosition } from './inputs.js';
 import type { NewOutboxItem, OutboxItem, OutboxStatus } from './delivery.js';
 import type { OutboxKind } from './actions.js';
+import type { LeaseGrant, LeaseHolder } from './writer-lease.js';
+import type { RetentionPolicy, RetentionReport } from './retention.js';
 
 /**
  * The ports the stages use to reach the store. Adapters under src/store implement them;
@@ -60,6 +62,10 @@ export interface OutboxRepository {
   pending(kind?: OutboxKind): OutboxItem[];
   list(status?: OutboxStatus, limit?: number): OutboxItem[];
   prune(before: number): number;
+  /** Marks items as sent together in one digest (`batchId`: its smallest id) at their first attempt. */
+  assignBatch(ids: number[], batchId: number): void;
+  /** Times items were requeued by a person, by kind. */
+  requeueCounts(): Array<{ kind: OutboxKind; n: number }>;
 }
 
 /** Writes an alert's `response` column (respond owns it; detection never overwrites it). */
@@ -131,4 +137,25 @@ export interface PipelineStore extends HistoryRepository {
   streamPosition(key: string): Promise<InputPosition | null>;
   /** Writes the batch in one transaction, running the hooks inside it. */
   commit(batch: CommitBatch, hooks: readonly CommitHook[]): Promise<void>;
+}
+
+/**
+ * The store's writer lease (see core/writer-lease.ts). SQLite keeps it in a table; a
+ * PostgreSQL store will implement it with an advisory lock.
+ */
+export interface WriterLease {
+  /** Takes the lease for `command`, or throws LeaseHeldError naming the live holder. */
+  acquire(command: string): LeaseGrant;
+  /** Renews the lease; throws LeaseLostError when another process took it over. */
+  heartbeat(): void;
+  /** Lets go (nothing happens when another process holds it by then). */
+  release(): void;
+  /** The current holder, or null. */
+  holder(): LeaseHolder | null;
+}
+
+/** Deletes what the retention policy no longer keeps (see core/retention.ts). */
+export interface RetentionStore {
+  /** `dryRun`: counts what would go and deletes nothing. */
+  apply(policy: RetentionPolicy, now: number, opts?: { dryRun?: boolean }): RetentionReport;
 }

@@ -8,6 +8,8 @@ import type { ListenAddress } from '../../core/listen.js';
 export interface ReadyReport {
   ready: boolean;
   db: string;
+  /** Set while the daemon is paused because it cannot write its store. */
+  storage?: { state: 'paused'; reason: string; since: string; retries: number; nextAttemptInSeconds: number };
   sources: SourceStatus[];
 }
 

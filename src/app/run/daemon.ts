@@ -11,6 +11,8 @@ import { withTimeout } from '../../core/timeout.js';
 import { formatAlerts } from './alert-output.js';
 import { deliveryWorker } from './delivery-worker.js';
 import { buildSources } from './sources.js';
+import { StoragePause } from './storage-pause.js';
+import type { StorageFault } from '../../core/storage-fault.js';
 
 export interface DaemonOptions {
   runtime: Runtime;
@@ -42,9 +44,25 @@ export class Daemon {
   private server: RunningServer | null = null;
   private stopping: Promise<void> | null = null;
   private blindWarned = false;
+  private readonly pause: StoragePause;
 
   constructor(private readonly opts: DaemonOptions) {
     const { runtime } = opts;
+    this.pause = new StoragePause({
+      log: opts.log,
+      // Processing already stopped (the ingest loop holds on a failed commit; sources stop
+      // through backpressure); the outbox worker, which reads the store too, stops as well.
+      suspend: async () => {
+        await Promise.all(this.workers.map((w) => withTimeout(w.stop(), WORKER_STOP_MS).catch(() => undefined)));
+      },
+      resume: async () => {
+        runtime.checkWritable();
+        await runtime.ingest.resumeAfterFault();
+        for (const w of this.workers) w.start();
+      },
+      classify: (err) => runtime.storageFault(err) ?? (err instanceof Error && err.name === 'StorageFault' ? (err as StorageFault) : null),
+      fatal: (err) => opts.onFatal(err),
+    });
     this.out = opts.out ?? process.stdout;
     this.sources = buildSources(runtime.config, runtime, opts.log, opts.configFile);
     this.metrics = new DaemonMetrics({
@@ -111,7 +129,15 @@ export class Daemon {
     }
   }
 
+  /** The store cannot be written: pause reading and retry with backoff (see StoragePause). */
+  storageFault(fault: StorageFault): void {
+    if (this.stopping !== null) return;
+    this.pause.enter(fault);
+  }
+
   ready(): ReadyReport {
+    const paused = this.pause.report();
+    if (paused !== null) return { ready: false, db: `paused: ${paused.reason}`, storage: paused, sources: this.sources.map((s) => s.status()) };
     let db = 'open';
     try {
       this.opts.runtime.db.prepare('SELECT 1').get();
@@ -126,6 +152,7 @@ export class Daemon {
   private async shutdown(reason: string): Promise<void> {
     const { log, runtime } = this.opts;
     log.info({ reason }, 'stopping');
+    await this.pause.cancel();
     await Promise.all(this.sources.map((s) => s.stop().catch((err: Error) => log.warn({ source: s.name, err: err.message }, 'source did not stop cleanly'))));
     await runtime.ingest.stop();
     await Promise.all(this.workers.map((w) => withTimeout(w.stop(), WORKER_STOP_MS).catch((err: Error) => log.warn({ worker: w.name, err: err.message }, 'worker did not stop cleanly'))));

@@ -236,6 +236,36 @@ export const MIGRATIONS: Migration[] = [
     `,
   },
   {
+    version: 6,
+    name: 'writer lease, store identity, outbox digests and requeues',
+    sql: `
+      -- One writer per database (core/writer-lease.ts): at most one row, the live holder.
+      CREATE TABLE writer_lease (
+        id            INTEGER PRIMARY KEY CHECK (id = 1),
+        token         TEXT NOT NULL,      -- random per process: who holds it now
+        pid           INTEGER NOT NULL,
+        host          TEXT NOT NULL,
+        command       TEXT NOT NULL,      -- run | replay | endsession --apply | …
+        since         INTEGER NOT NULL,   -- wall clock
+        heartbeat_at  INTEGER NOT NULL    -- wall clock of the last renewal
+      );
+      -- Facts about the store itself. 'instance': random, names this database in email
+      -- Message-IDs so two installations never produce the same one.
+      CREATE TABLE store_meta (
+        key    TEXT PRIMARY KEY,
+        value  TEXT NOT NULL
+      );
+      INSERT INTO store_meta (key, value) VALUES ('instance', lower(hex(randomblob(8))));
+      -- The email digest an item was first sent in (the smallest outbox id of that digest):
+      -- a retry sends the same digest again with the same Message-ID.
+      ALTER TABLE outbox ADD COLUMN batch_id INTEGER;
+      -- Times a person requeued a failed item ('ouwatch outbox retry').
+      ALTER TABLE outbox ADD COLUMN requeues INTEGER NOT NULL DEFAULT 0;
+      -- Retention deletes closed alerts by log time.
+      CREATE INDEX IF NOT EXISTS alerts_last_time ON alerts(last_time);
+    `,
+  },
+  {
     version: 7,
     name: 'networks, ASNs and learning per address; alert risk; checkpoint verification; output cursors',
     sql: `

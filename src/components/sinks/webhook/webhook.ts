@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import type { WebhookConfig } from './config.js';
+import { webhookUrl, type WebhookConfig } from './config.js';
+import { redactUrls } from '../../../core/redact.js';
 import type { Alert } from '../../../core/alerts.js';
 import type { DeliveryResult, Deliverer } from '../../../core/delivery.js';
 import type { OutboxItem } from '../../../core/delivery.js';
@@ -42,7 +43,7 @@ export function slackBody(a: Alert): { text: string } {
 export class WebhookDeliverer implements Deliverer {
   readonly kind = 'webhook' as const;
   readonly batch = false;
-  private readonly hooks = new Map<string, { cfg: WebhookConfig; secret: string | null }>();
+  private readonly hooks = new Map<string, { cfg: WebhookConfig; url: string; secret: string | null }>();
 
   constructor(
     webhooks: WebhookConfig[],
@@ -50,7 +51,7 @@ export class WebhookDeliverer implements Deliverer {
   ) {
     webhooks.forEach((w, i) => {
       const secret = w.secretEnv ? (process.env[w.secretEnv] ?? null) : (w.secret ?? null);
-      this.hooks.set(webhookName(w, i), { cfg: w, secret });
+      this.hooks.set(webhookName(w, i), { cfg: w, url: webhookUrl(w), secret });
     });
   }
 
@@ -70,16 +71,17 @@ export class WebhookDeliverer implements Deliverer {
     let res: Response;
     try {
       // no redirects: a signed alert goes to the configured URL or nowhere
-      res = await fetch(hook.cfg.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(hook.cfg.timeoutMs) });
+      res = await fetch(hook.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(hook.cfg.timeoutMs) });
     } catch (err) {
       const e = err as Error & { cause?: { code?: string; message?: string } };
       const detail = e.name === 'TimeoutError' ? `no answer within ${hook.cfg.timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.message);
-      return { ok: false, retryable: true, error: `POST ${target}: ${detail}` };
+      return { ok: false, retryable: true, error: redactUrls(`POST ${target}: ${detail}`) };
     }
     const answer = (await res.text().catch(() => '')).slice(0, 200);
     if (res.ok) return { ok: true };
     const retryable = res.status === 408 || res.status === 425 || res.status === 429 || res.status >= 500;
     const hint = res.status >= 300 && res.status < 400 ? ` (redirect to ${res.headers.get('location') ?? '?'}: configure the final URL)` : '';
-    return { ok: false, retryable, error: `POST ${target}: HTTP ${res.status}${hint}${answer ? `: ${answer}` : ''}` };
+    // The answer and a redirect's target may quote URLs with tokens: never stored or logged as they are.
+    return { ok: false, retryable, error: redactUrls(`POST ${target}: HTTP ${res.status}${hint}${answer ? `: ${answer}` : ''}`) };
   }
 }
