@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ACTION_STATUSES, type ActionRecord, type ActionStatus } from '../core/actions.js';
 import { ActionStore } from '../store/sqlite/actions.js';
 import { openDatabase } from '../store/sqlite/database.js';
-import { quote } from '../core/quote.js';
+import { quote } from '../core/terminal-text.js';
 import { DEFAULT_DB, Out, UsageError, colours } from './common.js';
 import { person } from './endsession.js';
 

@@ -12,7 +12,7 @@ import { checkTarget, endSessionYaml, type EndSessionTarget } from '../component
 import { endSessionNameForPerson } from '../components/sinks/end-session/names.js';
 import { ActionStore } from '../store/sqlite/actions.js';
 import { openDatabase } from '../store/sqlite/database.js';
-import { quote } from '../core/quote.js';
+import { quote } from '../core/terminal-text.js';
 import { UsageError } from './common.js';
 
 interface EndSessionFlags {
