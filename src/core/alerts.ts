@@ -47,6 +47,11 @@ export interface StoredAlert extends Alert {
   lastTime: string;
   /** Whether the rule asks for an automatic response (EndSession). */
   respond: boolean;
+  /**
+   * Log lines behind the alert over all its occurrences, when more than `evidence` holds
+   * (the rest were not kept: `detect.maxEvidence`). Absent: the evidence is complete.
+   */
+  evidenceTotal?: number;
 }
 
 /** One status change of an alert: who, when (wall clock, ISO), and why. */
@@ -60,6 +65,10 @@ export interface AlertStatusChange {
 /** An alert as `ouwatch alerts show` prints it: the contract, the bookkeeping, the history. */
 export interface AlertDetail extends StoredAlert {
   history: AlertStatusChange[];
+  /** Closed by an analyst as benign (detection may learn its address). */
+  closedBenign: boolean;
+  /** The incidents the alert belongs to. */
+  incidentIds: string[];
 }
 
 /** What `ouwatch alerts list` selects (every field optional; lists mean "any of"). */
@@ -69,12 +78,14 @@ export interface AlertFilter {
   statuses?: AlertStatus[];
   /** Exactly this DN (a DN is data: a `*` in it is a character). */
   dn?: string;
-  /** DNs matching a pattern where `*` stands for any text. */
+  /** DNs matching a pattern where `*` stands for any text (ASCII letters match in any case). */
   dnPattern?: string;
   /** Exact address or a CIDR block. */
   ip?: string;
   /** Epoch ms (log time): alerts whose latest occurrence is at or after it. */
   since?: number;
+  /** Epoch ms (log time): alerts first raised at or before it. */
+  until?: number;
   limit?: number;
 }
 

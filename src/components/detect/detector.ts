@@ -31,6 +31,8 @@ export interface Finding {
   reason(): string;
   /** Detached lines (never slices of the read buffer); built only when they will be kept. */
   evidence(): Evidence[];
+  /** Log lines behind the finding when more than `evidence()` returns (a burst's count). */
+  readonly lines?: number;
   /** The event that triggered it: its time and line make the alert id. */
   event: Event;
 }

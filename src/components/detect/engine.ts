@@ -211,7 +211,7 @@ export class DetectionEngine implements DetectionStage {
     this.runners = rules
       .filter((r) => r.enabled && r.inactive === null)
       .map((rule) => {
-        const ctx = { state: this.state, scope: `${rule.id}/${rule.detector.name}`, maxEvidence: Math.min(this.maxEvidence, 3) };
+        const ctx = { state: this.state, scope: `${rule.id}/${rule.detector.name}`, maxEvidence: this.maxEvidence };
         return new RuleRunner(rule, rule.detector.create(rule.params, ctx), patternsOf(rule));
       });
     const dispatch = emptyDispatch();

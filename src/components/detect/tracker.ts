@@ -214,9 +214,12 @@ export class AlertTracker {
     this.repeats++;
     const ts = f.event.ts;
     if (ts > t.lastTs) t.lastTs = ts;
+    // Every line behind the alert is counted, kept or not: the evidence is never cut silently.
+    const lines = f.evidence();
+    a.evidenceTotal = (a.evidenceTotal ?? a.evidence.length) + (f.lines ?? lines.length);
     if (a.evidence.length < this.maxEvidence) {
       const before = a.evidence.length;
-      appendEvidence(a.evidence, f.evidence(), this.maxEvidence);
+      appendEvidence(a.evidence, lines, this.maxEvidence);
       if (a.evidence.length !== before) t.evidenceGrew = true;
     }
     if (t.isNew) return; // still pending insertion: the insert carries the repeat
@@ -229,7 +232,8 @@ export class AlertTracker {
   private newAlert(rule: AlertRuleFacts, f: Finding): StoredAlert {
     const ts = f.event.ts;
     const time = iso(ts);
-    return {
+    const lines = f.evidence();
+    const alert: StoredAlert = {
       id: alertId(rule.id, f.dn, f.ip, ts, f.event.raw),
       rule: rule.id,
       severity: rule.severity,
@@ -241,13 +245,16 @@ export class AlertTracker {
       // Reasons are built from pieces of the line (its URL, say): flatten and detach them, or
       // every open alert would keep its megabyte read buffer alive.
       reason: detach(f.reason()),
-      evidence: f.evidence().slice(0, this.maxEvidence),
+      evidence: lines.slice(0, this.maxEvidence),
       status: 'open',
       response: null,
       count: 1,
       lastTime: time,
       respond: rule.respond,
     };
+    const total = f.lines ?? lines.length;
+    if (total > alert.evidence.length) alert.evidenceTotal = total;
+    return alert;
   }
 }
 

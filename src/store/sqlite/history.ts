@@ -17,7 +17,21 @@ class Entry {
   lastIp: string | null = null;
   lastIpStats: TrackedStats | null = null;
   lastSession: SessionDelta | null = null;
+  /** Events per (log-time hour, address) since the last flush, added to user_activity. */
+  activity = new Map<string, ActivityDelta>();
+  lastActivity: ActivityDelta | null = null;
   constructor(readonly state: TrackedUser) {}
+}
+
+const HOUR_MS = 3_600_000;
+
+/** A user's events in one log-time hour from one address ('' = none), not yet written. */
+interface ActivityDelta {
+  hour: number;
+  ip: string;
+  country: string | null;
+  events: number;
+  failures: number;
 }
 
 interface UserRow {
@@ -79,6 +93,10 @@ export class HistoryStore implements HistoryView {
         INSERT INTO sessions (session_id, dn, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (session_id, dn) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
           last_seen = max(last_seen, excluded.last_seen), count = count + excluded.count`),
+      upsertActivity: db.prepare(`
+        INSERT INTO user_activity (dn, hour, ip, country, events, failures) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (dn, hour, ip) DO UPDATE SET country = coalesce(excluded.country, country),
+          events = events + excluded.events, failures = failures + excluded.failures`),
       upsertSessionIp: db.prepare(`
         INSERT INTO session_ips (session_id, dn, ip, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT (session_id, dn, ip) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
@@ -165,10 +183,29 @@ export class HistoryStore implements HistoryView {
       entry.lastSession = session;
       session.add(t, ip);
     }
+    this.countActivity(entry, t, ip ?? '', geo === null ? null : geo.country, type === 'AuFail' || type === 'AzFail');
     if (!entry.dirty) {
       entry.dirty = true;
       this.dirtyEntries.push(entry);
     }
+  }
+
+  /** One event in the user's per-hour, per-address counts (users stay on one address for hours). */
+  private countActivity(entry: Entry, t: number, ip: string, country: string | null, failure: boolean): void {
+    const hour = t - (t % HOUR_MS);
+    let a = entry.lastActivity;
+    if (a === null || a.hour !== hour || a.ip !== ip) {
+      const key = `${hour}|${ip}`;
+      a = entry.activity.get(key) ?? null;
+      if (a === null) {
+        a = { hour, ip, country, events: 0, failures: 0 };
+        entry.activity.set(key, a);
+      }
+      entry.lastActivity = a;
+    }
+    a.events++;
+    if (failure) a.failures++;
+    if (a.country === null) a.country = country;
   }
 
   /** Writes every change since the last flush. Run inside the caller's transaction. */
@@ -190,7 +227,10 @@ export class HistoryStore implements HistoryView {
         q.upsertSession.run(d.sessionId, s.dn, d.first, d.last, d.count);
         for (const span of d.ips.values()) q.upsertSessionIp.run(d.sessionId, s.dn, span.ip, span.first, span.last, span.count);
       }
+      for (const a of entry.activity.values()) q.upsertActivity.run(s.dn, a.hour, a.ip, a.country, a.events, a.failures);
       entry.dirty = false;
+      entry.activity = new Map();
+      entry.lastActivity = null;
       entry.dirtyIps = [];
       entry.dirtyCountries = [];
       entry.sessions = new Map();

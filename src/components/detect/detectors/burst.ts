@@ -33,6 +33,7 @@ class Burst implements Finding {
   readonly dnSha1: string | null;
   readonly ip: string | null;
   readonly country: string | null;
+  readonly lines: number;
   constructor(
     readonly event: Event,
     private readonly spec: BurstSpec,
@@ -40,12 +41,13 @@ class Burst implements Finding {
     key: string,
     private readonly n: number,
     private readonly span: number,
-    private readonly lines: Evidence[],
+    private readonly kept: Evidence[],
   ) {
     this.dn = spec.keyedBy === 'dn' ? key : null;
     this.dnSha1 = spec.keyedBy === 'dn' ? event.dnSha1 : null;
     this.ip = event.ip;
     this.country = event.geo?.country ?? null;
+    this.lines = n;
   }
 
   reason(): string {
@@ -53,7 +55,7 @@ class Burst implements Finding {
   }
 
   evidence(): Evidence[] {
-    return this.lines;
+    return this.kept;
   }
 }
 
