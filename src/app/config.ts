@@ -114,6 +114,16 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 
+/**
+ * The settings every command shares, resolved once: the configuration file (if any), then
+ * `--db` over `store.path`. Commands with more flags apply them on the result.
+ */
+export function resolveConfig(flags: { config?: string; db?: string }): Config {
+  const config = loadConfig(flags.config);
+  if (flags.db !== undefined) config.store.path = flags.db;
+  return config;
+}
+
 /** The configuration from `file` (or the defaults when no file is given). */
 export function loadConfig(file?: string): Config {
   if (file === undefined) return configSchema.parse({});

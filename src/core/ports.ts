@@ -143,6 +143,8 @@ export interface UserQueries {
 
 export interface ActionListFilter {
   statuses?: ActionStatus[];
+  /** Exactly this DN. */
+  dn?: string;
   dnPattern?: string;
   /** Wall-clock epoch ms bounds of when the action was recorded. */
   since?: number;
