@@ -1,4 +1,4 @@
-import type { Severity, StoredAlert } from '../core/alerts.js';
+import type { Alert, Severity } from '../core/alerts.js';
 import { SEVERITIES } from '../core/alerts.js';
 import { printable } from '../core/terminal-text.js';
 import { colours, fmtInt } from './common.js';
@@ -16,7 +16,7 @@ export function alertTableHeader(c: Colours): string {
  * One alert as two lines: what, who, where and the id; then the reason, indented. On a
  * terminal the reason is cut to its width; in a pipe it is printed whole.
  */
-export function alertTableRow(a: StoredAlert, c: Colours, width: number | undefined): string {
+export function alertTableRow(a: Alert & { count: number; lastTime: string }, c: Colours, width: number | undefined): string {
   const who = a.dn ?? (a.ip === null ? '-' : `${a.ip}${a.country ? ` (${a.country})` : ''}`);
   const whereFrom = a.dn !== null && a.ip !== null ? ` from ${a.ip}${a.country ? ` (${a.country})` : ''}` : '';
   const repeats = a.count > 1 ? ` (x${fmtInt(a.count)}, last ${a.lastTime})` : '';

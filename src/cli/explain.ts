@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { rulesDirOf } from '../app/runtime.js';
-import { loadConfig } from '../app/config.js';
 import type { RuleVerdict } from '../components/detect/engine.js';
 import { explainLine, type Explanation } from '../app/explain.js';
 import { loadRules } from '../components/detect/rules.js';
@@ -9,12 +8,13 @@ import { StreamDecoder } from '../components/decode/stream-decoder.js';
 import { CheckpointStore } from '../store/sqlite/checkpoints.js';
 import { openDatabase } from '../store/sqlite/database.js';
 import { paint, printable } from './alert-format.js';
-import { DEFAULT_DB, UsageError, checkTimeZone, colours, fmtInt } from './common.js';
+import { UsageError, checkTimeZone, colours, fmtInt } from './common.js';
+import { configOf, storeOptions } from './options.js';
 
 interface ExplainFlags {
   file?: string;
   line?: string;
-  db: string;
+  db?: string;
   rules?: string;
   config?: string;
   tz?: string;
@@ -22,19 +22,17 @@ interface ExplainFlags {
 }
 
 export function registerExplain(program: Command): void {
-  program
+  const explain = program
     .command('explain')
     .description('how a log line parses, which rules it reaches, and why each fires or stays quiet against the db (read-only)')
     .argument('[line]', 'the log line (quote it), or use --file and --line')
     .option('--file <path>', 'a log file (plain, .gz, docker json-file or CRI)')
     .option('--line <n>', 'the line number in --file')
-    .option('--db <path>', 'SQLite database whose state the rules see', DEFAULT_DB)
     .option('--rules <dir>', 'rules directory (default: the configured or shipped rules)')
-    .option('--config <file>', 'configuration file (YAML)')
     .option('--tz <zone>', 'time zone the logs were written in (IANA name; default UTC)')
     .option('--json', 'one JSON object')
     .action(async (arg: string | undefined, flags: ExplainFlags) => {
-      const config = loadConfig(flags.config);
+      const config = configOf(flags);
       if (flags.rules) config.detect.rulesDir = flags.rules;
       const tz = checkTimeZone(flags.tz ?? config.parse.timeZone);
       const rules = loadRules(rulesDirOf(config));
@@ -56,19 +54,20 @@ export function registerExplain(program: Command): void {
         if (arg === undefined) throw new UsageError('explain needs a log line (quoted) or --file F --line N');
         line = arg.replace(/\r?\n$/, '');
       }
-      const db = openDatabase(flags.db, { readonly: true });
+      const db = openDatabase(config.store.path, { readonly: true });
       try {
         const x = explainLine(db, rules, line, origin, lineNo, tz);
         let note: string | null = null;
         if (fingerprint !== null) {
           const cp = new CheckpointStore(db).get(fingerprint);
-          if (cp !== null && cp.lineNo >= lineNo) note = `${flags.db} has already processed this line (checkpoint at line ${fmtInt(cp.lineNo)}): the state shown includes it`;
+          if (cp !== null && cp.lineNo >= lineNo) note = `${config.store.path} has already processed this line (checkpoint at line ${fmtInt(cp.lineNo)}): the state shown includes it`;
         }
-        process.stdout.write(flags.json ? JSON.stringify({ ...x, note }) + '\n' : format(x, flags.db, note));
+        process.stdout.write(flags.json ? JSON.stringify({ ...x, note }) + '\n' : format(x, config.store.path, note));
       } finally {
         db.close();
       }
     });
+  storeOptions(explain);
 }
 
 /** The decoded record ending at (or first after) physical line `n` of `path`. */
