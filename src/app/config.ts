@@ -5,6 +5,7 @@ import { respondSchema } from '../components/sinks/end-session/config.js';
 import { kubernetesSourceSchema } from '../components/sources/kubernetes/config.js';
 import { nodeSourceSchema } from '../components/sources/node/config.js';
 import { notifySchema } from '../pipeline/delivery/config.js';
+import { consoleSchema } from './console/config.js';
 
 export { ConfigError, describeIssues, parseYamlWith, readYamlFile } from '../core/config-file.js';
 export { kubernetesSourceSchema, nodeSourceSchema };
@@ -109,6 +110,7 @@ export const configSchema = z
     respond: respondSchema.prefault({}),
     notify: notifySchema,
     outbox: outboxSection,
+    console: consoleSchema,
   })
   .strict();
 

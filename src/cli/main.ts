@@ -9,6 +9,7 @@ import { registerParse } from './parse.js';
 import { registerReplay } from './replay.js';
 import { registerRules } from './rules.js';
 import { registerRun } from './run.js';
+import { registerServe } from './serve.js';
 import { registerUser } from './user.js';
 
 // A reader that stopped early (`| head`, `| jq` that quit) is not a failure: stop quietly, as
@@ -31,6 +32,7 @@ registerReplay(program);
 registerParse(program);
 registerUser(program);
 registerRun(program);
+registerServe(program);
 registerAlerts(program);
 registerIncidents(program);
 registerExplain(program);
