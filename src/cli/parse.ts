@@ -8,6 +8,7 @@ import { mergeByTime } from '../pipeline/merge.js';
 import { PackedFeed } from '../pipeline/packed-feed.js';
 import { ReplayInput, checkInputPaths } from '../components/sources/files/archive-input.js';
 import { Out, UsageError, checkTimeZone } from './common.js';
+import { printable } from '../core/terminal-text.js';
 
 interface ParseFlags {
   json?: boolean;
@@ -35,23 +36,26 @@ export function registerParse(program: Command): void {
           await input.identify();
           feeds.push(new PackedFeed(service, input));
         }
+        let events = 0;
         await mergeByTime(
           feeds,
           (feed) => {
             const batch = feed.batch!;
             const i = feed.index++;
             if (batch.kinds[i] !== EVENT) return;
+            events++;
             const e = feed.tables.event(batch, i, feed.source.cursor.origin);
             enricher.enrich(e);
             out.line(
               flags.json
                 ? JSON.stringify(toEventJson(e))
-                : `${e.time}  ${e.type.padEnd(23)} ${e.dn ?? '-'}  ${e.ip ?? '-'}${e.geo ? ' (' + e.geo.country + ')' : ''}  ${e.source}`,
+                : `${e.time}  ${e.type.padEnd(23)} ${printable(e.dn ?? '-')}  ${printable(e.ip ?? '-')}${e.geo ? ' (' + e.geo.country + ')' : ''}  ${printable(e.source)}`,
             );
           },
           () => (out.buffered > 1 << 20 ? out.flush() : undefined),
         );
         await out.flush();
+        if (events === 0) process.stderr.write(`ouwatch: warning: no OpenUnison event in ${files.join(', ')}: is this an OpenUnison log?\n`);
       } finally {
         await service.close();
       }

@@ -7,7 +7,9 @@ import { Daemon } from '../app/run/daemon.js';
 import { createLogger } from '../app/logger.js';
 import { ListenError } from '../app/http/server.js';
 import { parseListen } from '../core/listen.js';
+import { consoleForDaemon } from '../app/console/serve.js';
 import { UsageError, checkTimeZone } from './common.js';
+import { DEFAULT_DB_HELP } from './options.js';
 
 interface RunFlags {
   config?: string;
@@ -43,8 +45,8 @@ export function registerRun(program: Command): void {
     .description('the live daemon: tails log files (sidecar), follows pod logs through the Kubernetes API (watcher) or reads CRI files on the node')
     .option('--config <file>', 'configuration file (YAML); the flags below override it')
     .option('--file <path|glob>', 'log file or glob to tail; repeat for several (replaces sources.files)', (v: string, acc: string[]) => [...acc, v], [])
-    .option('--db <path>', 'SQLite database (store.path, default ./ouwatch.db)')
-    .option('--listen <host:port>', 'address of /healthz, /readyz, /metrics (server.listen, default 127.0.0.1:9464)')
+    .option('--db <path>', `SQLite database (default: ${DEFAULT_DB_HELP})`)
+    .option('--listen <host:port>', 'address of /healthz, /readyz, /metrics and the console (server.listen, default 127.0.0.1:9464)')
     .option('--json', 'print each alert as one JSON line on stdout')
     .option('--rules <dir>', 'rules directory (detect.rulesDir)')
     .option('--tz <zone>', 'time zone the logs were written in (parse.timeZone)')
@@ -131,7 +133,10 @@ async function runDaemon(config: Config, flags: RunFlags, configFile: string, lo
   };
   let daemon: Daemon;
   try {
-    daemon = new Daemon({ runtime, listen: parseListen(config.server.listen)!, json: flags.json === true, log, configFile, onFatal: fatal });
+    const listen = parseListen(config.server.listen)!;
+    // The analyst's console beside /healthz, /readyz, /metrics (when its authentication allows).
+    const consoleRoutes = consoleForDaemon(config, listen, log, configFile);
+    daemon = new Daemon({ runtime, listen, json: flags.json === true, log, configFile, onFatal: fatal, console: consoleRoutes });
     await runtime.delivery.verify();
   } catch (err) {
     await runtime.close();

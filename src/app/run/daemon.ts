@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Runtime } from '../runtime.js';
 import { ConfigError } from '../config.js';
 import type { BackgroundWorker } from '../../core/runtime.js';
-import { startHttpServer, type ReadyReport, type RunningServer } from '../http/server.js';
+import { startHttpServer, type ExtraRoutes, type ReadyReport, type RunningServer } from '../http/server.js';
 import { formatListen, type ListenAddress } from '../../core/listen.js';
 import { DaemonMetrics } from '../http/metrics.js';
 import type { LiveSource } from '../../core/live-source.js';
@@ -21,6 +21,8 @@ export interface DaemonOptions {
   /** Named in configuration errors. */
   configFile: string;
   out?: NodeJS.WritableStream;
+  /** The console, served beside the endpoints (`run --listen`), closed with the server. */
+  console?: { handle: ExtraRoutes; close(): void } | null;
   /** Called when the daemon cannot go on (a failed commit): log, exit non-zero, restart resumes. */
   onFatal(err: unknown): void;
 }
@@ -74,7 +76,7 @@ export class Daemon {
 
   async start(): Promise<void> {
     const { log, runtime } = this.opts;
-    this.server = await startHttpServer(this.opts.listen, { ready: () => this.ready(), metrics: () => this.metrics.render() }, log);
+    this.server = await startHttpServer(this.opts.listen, { ready: () => this.ready(), metrics: () => this.metrics.render() }, log, this.opts.console?.handle);
     log.info({ address: `http://${formatListen(this.server.address)}`, endpoints: ['/healthz', '/readyz', '/metrics'] }, 'listening');
     this.ingest.hold();
     try {
@@ -145,6 +147,7 @@ export class Daemon {
     this.ingest.finish();
     await Promise.all(this.workers.map((w) => withTimeout(w.stop(), WORKER_STOP_MS).catch((err: Error) => log.warn({ worker: w.name, err: err.message }, 'worker did not stop cleanly'))));
     await this.server?.close();
+    this.opts.console?.close();
     // The workers had their WORKER_STOP_MS: whatever is still in flight stays in the outbox.
     await runtime.close(0);
     log.info({ linesRead: runtime.pipeline.stats.linesRead, alertsRaised: runtime.pipeline.stats.alertsRaised }, 'stopped');
