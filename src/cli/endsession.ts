@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { applyEndSession, checkApply, planEndSession, recordDryRun } from '../app/review/end-session.js';
 import { withReviewStore } from '../app/review/store.js';
-import { quote } from '../core/terminal-text.js';
+import { printable, quote } from '../core/terminal-text.js';
 import { byOption, configOf, outputOptions, person, storeOptions, type StoreFlags } from './options.js';
 
 interface EndSessionFlags extends StoreFlags {
@@ -40,13 +40,13 @@ export function registerEndSession(program: Command): void {
           const a = recordDryRun(store, plan, req, flags.json ? 'printed as JSON' : 'printed on stdout', Date.now());
           if (flags.json) process.stdout.write(JSON.stringify({ manifest: plan.manifest, action: a }) + '\n');
           else process.stdout.write(plan.manifest);
-          process.stderr.write(`ouwatch: recorded as action ${a.id} (dry-run, by ${quote(req.by)}); run with --apply to call the API\n`);
+          process.stderr.write(`ouwatch: recorded as action ${a.id} (dry-run, by ${printable(req.by)}); run with --apply to call the API\n`);
           return;
         }
         const out = await applyEndSession(config, store, plan, req, (note) => process.stderr.write(`ouwatch: warning: ${note}\n`));
         if (flags.json) process.stdout.write(JSON.stringify({ manifest: plan.manifest, action: out.action }) + '\n');
         if (out.ok) {
-          if (!flags.json) process.stdout.write(`${out.summary} (action ${out.action.id}, by ${quote(req.by)})\n`);
+          if (!flags.json) process.stdout.write(`${out.summary} (action ${out.action.id}, by ${printable(req.by)})\n`);
         } else {
           process.stderr.write(`ouwatch: error: ${out.summary}\n`);
           process.exitCode = 1;
