@@ -55,6 +55,24 @@ describe('the API mirrors the CLI', () => {
     assert.deepEqual(rules.map((r) => [r.id, r.alertsTotal]), ndjson<{ id: string; alertsTotal: number }>(ok(['rules', 'list', '--db', db, '--json']).stdout).map((r) => [r.id, r.alertsTotal]));
   });
 
+  test('the rules, overview, incident and end-session pages render from the same services', async () => {
+    const rules = await get(serve.url, '/rules');
+    assert.equal(rules.status, 200);
+    assert.match(rules.body, /<tr data-rule="refresh-token-replay">/);
+    const overview = await get(serve.url, '/overview');
+    assert.match(overview.body, /11 open alerts/);
+    assert.match(overview.body, /0 pending, 0 failed/);
+    const o = JSON.parse((await get(serve.url, '/api/overview')).body) as { days: string[]; rules: Array<{ rule: string; total: number }> };
+    assert.equal(o.days.at(-1), '2026-03-03');
+    assert.equal(o.rules.reduce((n, r) => n + r.total, 0), 11);
+    const incidents = JSON.parse((await get(serve.url, '/api/incidents')).body) as { items: Array<{ id: string }> };
+    assert.match((await get(serve.url, `/incidents/${incidents.items[0].id}`)).body, /Incident <code>inc-/);
+    const end = await get(serve.url, `/end-session?dn=${encodeURIComponent('uid=mmosley,ou=shadow,o=Tremolo')}`);
+    assert.match(end.body, /<pre id="manifest">/);
+    assert.match(end.body, /needs <code>respond.mode: apply<\/code>/, 'the default dry-run configuration offers no apply button');
+    assert.doesNotMatch(end.body, /Apply: end the sessions now/);
+  });
+
   test('mistakes are 400 with the sentence the CLI prints (without the dashes); unknown ids 404', async () => {
     const bad = await get(serve.url, '/api/alerts?since=%27%20or%201%3D1');
     assert.equal(bad.status, 400);

@@ -71,7 +71,7 @@ describe('the console in a browser', { timeout: 60_000 }, () => {
     await page.click('button:text("Acknowledge")');
     await page.waitForURL(`**/alerts/${id}`);
     assert.match(await page.locator('#history').innerText(), /acknowledged by analyst@localhost: calling mmosley/);
-    const shown = JSON.parse(ok(['alerts', 'show', id, '--db', db, '--json']).stdout) as { status: string; history: Array<{ status: string; by: string; comment: string }> };
+    const shown = JSON.parse(ok(['alerts', 'show', id, '--db', db, '--json']).stdout) as { status: string; history: Array<{ status: string; by: string; at: string; comment: string }> };
     assert.equal(shown.status, 'acknowledged');
     assert.deepEqual(shown.history.at(-1), { status: 'acknowledged', by: 'analyst@localhost', at: shown.history.at(-1)!.at, comment: 'calling mmosley' });
   });
