@@ -29,7 +29,7 @@ export function registerExplain(program: Command): void {
     .option('--file <path>', 'a log file (plain, .gz, docker json-file or CRI)')
     .option('--line <n>', 'the line number in --file')
     .option('--rules <dir>', 'rules directory (default: the configured or shipped rules)')
-    .option('--tz <zone>', 'time zone the logs were written in (IANA name; default UTC)')
+    .option('--tz <zone>', 'time zone the logs were written in (IANA name; default: UTC)')
     .option('--json', 'one JSON object')
     .action(async (arg: string | undefined, flags: ExplainFlags) => {
       const config = configOf(flags);

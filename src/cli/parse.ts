@@ -21,7 +21,7 @@ export function registerParse(program: Command): void {
     .description('print the events in log files (no database, no detection)')
     .argument('<files...>', 'log files, archives, or - for stdin')
     .option('--json', 'one Event JSON object per line')
-    .option('--tz <zone>', 'time zone the logs were written in (IANA name)', 'UTC')
+    .option('--tz <zone>', 'time zone the logs were written in (IANA name; default: UTC)')
     .action(async (files: string[], flags: ParseFlags) => {
       if (files.length === 0) throw new UsageError('parse needs at least one file (or - for stdin)');
       const timeZone = checkTimeZone(flags.tz);

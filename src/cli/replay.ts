@@ -28,11 +28,11 @@ export function registerReplay(program: Command): void {
     .description('replay archived logs (plain, .gz, docker json-file, CRI, kubectl --timestamps; - = stdin) into the history db and show the alerts they raise')
     .argument('<files...>', 'log files, archives, or - for stdin')
     .option('--json', 'print each alert as one JSON line on stdout (nothing else goes to stdout)')
-    .option('--tz <zone>', 'time zone the logs were written in (IANA name; default UTC)')
+    .option('--tz <zone>', 'time zone the logs were written in (IANA name; default: UTC)')
     .option('--from-start', 'ignore checkpoints and read every input from its first byte')
     .option('--rules <dir>', 'rules directory (default: the shipped rules)')
     .option('-q, --quiet', 'no summary and no warnings on stderr (errors still show)')
-    .option('--commit-every <lines>', 'commit after this many lines (default 1000000)')
+    .option('--commit-every <lines>', 'commit after this many lines (default: 1000000)')
     .action(async (files: string[], flags: ReplayFlags) => {
       if (files.length === 0) throw new UsageError('replay needs at least one file (or - for stdin)');
       const config = configOf(flags);

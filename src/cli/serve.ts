@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { createLogger } from '../app/logger.js';
+import { createLogger, type LogLevel } from '../app/logger.js';
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 import { ListenError } from '../app/http/server.js';
 import { serveConsole } from '../app/console/serve.js';
 import { parseListen } from '../core/listen.js';
@@ -17,7 +19,9 @@ export function registerServe(program: Command): void {
     const spec = flags.listen ?? config.console.listen;
     const at = parseListen(spec);
     if (at === null) throw new UsageError(`--listen expects HOST:PORT, [IPv6]:PORT or PORT, got '${spec}'`);
-    const log = createLogger((flags.logLevel ?? 'info') as 'info');
+    const level = flags.logLevel ?? 'info';
+    if (!LOG_LEVELS.includes(level as LogLevel)) throw new UsageError(`--log-level expects ${LOG_LEVELS.join(', ')}, got '${level}'`);
+    const log = createLogger(level as LogLevel);
     let server;
     try {
       server = await serveConsole(config, at, log, flags.config ?? 'ouwatch serve');
