@@ -43,7 +43,10 @@ export const TIMELINE_DAYS = 30;
 /** Addresses drawn apart in the timeline; the others are summed as one series. */
 const MAX_SERIES = 8;
 
-/** `GET /api/user/timeline?dn=DN`: events per hour by address over the 30 days up to the user's last event. */
+/**
+ * `GET /api/user/timeline?dn=DN`: events per hour by address, from the user's first event (at
+ * most 30 days back) to the hour of their last one.
+ */
 export interface UserTimeline {
   dn: string;
   /** Start of each hour (epoch seconds, for the chart), oldest first. */
@@ -59,7 +62,8 @@ export async function userTimeline(store: ReviewStore, dn: string): Promise<User
   if (history === null) throw await unknownUser(store, dn);
   const last = Date.parse(history.lastSeen);
   const to = last - (last % HOUR_MS) + HOUR_MS;
-  const from = to - TIMELINE_DAYS * 24 * HOUR_MS;
+  const first = Date.parse(history.firstSeen);
+  const from = Math.max(first - (first % HOUR_MS), to - TIMELINE_DAYS * 24 * HOUR_MS);
   const rows = await store.users.activity(dn, from, to);
   const n = (to - from) / HOUR_MS;
   const hours = Array.from({ length: n }, (_, i) => (from + i * HOUR_MS) / 1000);

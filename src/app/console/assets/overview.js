@@ -17,7 +17,8 @@
         series.push({ label: r.rule, stroke: COLOURS[i % COLOURS.length], fill: COLOURS[i % COLOURS.length] + '55', paths: uPlot.paths.bars({ size: [0.8, 40] }), points: { show: false } });
       });
       var width = Math.max(600, el.clientWidth || 900);
-      new uPlot({ width: width, height: 260, series: series, scales: { x: { time: true } }, axes: [{}, { label: 'alerts / day' }] }, data, el);
+      var utc = function (ts) { return uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'); };
+      new uPlot({ width: width, height: 260, tzDate: utc, series: series, scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(1, max) * 1.1]; } } }, axes: [{ label: 'day (UTC)' }, { label: 'alerts / day' }] }, data, el);
       el.setAttribute('data-ready', 'true');
     })
     .catch(function (err) {

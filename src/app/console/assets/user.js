@@ -13,16 +13,24 @@
       return r.json();
     })
     .then(function (t) {
-      var data = [t.hours];
+      // Stacked: series k is drawn at the sum of series 0..k (the largest first, so each
+      // address shows as its own band); the legend shows each address's own count.
+      var raw = t.series.map(function (s) { return s.events; });
+      var sums = t.hours.map(function () { return 0; });
+      var stacked = raw.map(function (events) {
+        return events.map(function (v, i) { sums[i] += v; return sums[i] === 0 ? null : sums[i]; });
+      });
+      var data = [t.hours].concat(stacked.slice().reverse());
       var series = [{}];
-      t.series.forEach(function (s, i) {
-        data.push(s.events.map(function (v) { return v === 0 ? null : v; }));
+      t.series.slice().reverse().forEach(function (s, j) {
+        var k = t.series.length - 1 - j;
         series.push({
           label: s.ip === '' ? '(no address)' : s.ip + (s.country ? ' (' + s.country + ')' : ''),
-          stroke: COLOURS[i % COLOURS.length],
-          fill: COLOURS[i % COLOURS.length] + '33',
+          value: function (u, v, si, idx) { return idx === null || idx === undefined ? '--' : String(raw[k][idx]); },
+          stroke: COLOURS[k % COLOURS.length],
+          fill: COLOURS[k % COLOURS.length] + 'bb',
           width: 1,
-          paths: uPlot.paths.bars({ size: [1, 8], align: 1 }),
+          paths: uPlot.paths.bars({ size: [0.9, 60], align: 1 }),
           points: { show: false },
         });
       });
@@ -46,7 +54,8 @@
         },
       };
       var width = Math.max(600, el.clientWidth || 900);
-      new uPlot({ width: width, height: 280, series: series, scales: { x: { time: true } }, axes: [{}, { label: 'events / hour' }], plugins: [markAlerts] }, data, el);
+      var utc = function (ts) { return uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'); };
+      new uPlot({ width: width, height: 280, tzDate: utc, series: series, scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(1, max) * 1.1]; } } }, axes: [{ label: 'log time (UTC)' }, { label: 'events / hour' }], plugins: [markAlerts] }, data, el);
       var total = t.series.reduce(function (n, s) { return n + s.total; }, 0);
       note.textContent = total + ' events from ' + t.series.length + ' address series; ' + t.alerts.length + ' alert' + (t.alerts.length === 1 ? '' : 's') + ' marked (red: critical, orange: high, yellow: others).';
       el.setAttribute('data-ready', 'true');

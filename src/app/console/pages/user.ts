@@ -9,7 +9,7 @@ export function userPage(ctx: PageContext, u: UserView): string {
 <h1 class="dn" id="dn">${shown(u.dn)}</h1>
 <p>DN sha1 <code>${u.dnSha1}</code> · seen ${u.firstSeen} .. ${u.lastSeen} · ${Object.entries(u.counts).map(([t, n]) => `${t} ${n}`).join(', ')}
 · <a href="/end-session${query({ dn: u.dn })}">End this user's sessions…</a></p>
-<section><h2>Events per hour by address, the ${TIMELINE_DAYS} days up to the last event (alerts marked)</h2>
+<section><h2>Events per hour by address, up to ${TIMELINE_DAYS} days before the last event (alerts marked)</h2>
 <div id="timeline" class="chart" data-dn="${u.dn}"></div><p class="note" id="timeline-note"></p></section>
 <section><h2>Addresses (${u.ips.length})</h2><table id="addresses"><thead><tr><th>address</th><th>country</th><th>network (ASN)</th><th>first seen</th><th>last seen</th><th>events</th></tr></thead><tbody>
 ${u.ips.map(
