@@ -22,7 +22,7 @@ export interface AlertResponse {
   status: string;
 }
 
-/** The public alert shape (DESIGN.md contract). */
+/** The public alert shape (the contract of `replay --json`, documented in the README). */
 export interface Alert {
   id: string;
   rule: string;
