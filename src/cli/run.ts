@@ -7,7 +7,6 @@ import { Daemon } from '../app/run/daemon.js';
 import { createLogger } from '../app/logger.js';
 import { ListenError } from '../app/http/server.js';
 import { parseListen } from '../core/listen.js';
-import { consoleForDaemon } from '../app/console/serve.js';
 import { UsageError, checkTimeZone } from './common.js';
 import { DEFAULT_DB_HELP } from './options.js';
 
@@ -135,6 +134,7 @@ async function runDaemon(config: Config, flags: RunFlags, configFile: string, lo
   try {
     const listen = parseListen(config.server.listen)!;
     // The analyst's console beside /healthz, /readyz, /metrics (when its authentication allows).
+    const { consoleForDaemon } = await import('../app/console/serve.js');
     const consoleRoutes = consoleForDaemon(config, listen, log, configFile);
     daemon = new Daemon({ runtime, listen, json: flags.json === true, log, configFile, onFatal: fatal, console: consoleRoutes });
     await runtime.delivery.verify();

@@ -3,7 +3,6 @@ import { createLogger, type LogLevel } from '../app/logger.js';
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 import { ListenError } from '../app/http/server.js';
-import { serveConsole } from '../app/console/serve.js';
 import { parseListen } from '../core/listen.js';
 import { UsageError } from './common.js';
 import { configOf, storeOptions, type StoreFlags } from './options.js';
@@ -22,6 +21,8 @@ export function registerServe(program: Command): void {
     const level = flags.logLevel ?? 'info';
     if (!LOG_LEVELS.includes(level as LogLevel)) throw new UsageError(`--log-level expects ${LOG_LEVELS.join(', ')}, got '${level}'`);
     const log = createLogger(level as LogLevel);
+    // Loaded here: the other commands do not pay for compiling the console.
+    const { serveConsole } = await import('../app/console/serve.js');
     let server;
     try {
       server = await serveConsole(config, at, log, flags.config ?? 'ouwatch serve');
