@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { ReviewStore } from '../../core/ports.js';
-import { NotFoundError, ReviewError } from '../errors.js';
+import { NotFoundError, ReviewError, isUserFixable } from '../errors.js';
 import { changeAlerts, listAlerts, showAlert, type StatusChange } from '../review/alerts.js';
 import { planEndSession } from '../review/end-session.js';
 import { changeIncidents, listIncidents, showIncident } from '../review/incidents.js';
@@ -175,7 +175,7 @@ function refuse(res: ServerResponse, path: string, why: string): void {
 }
 
 function failed(err: unknown, path: string, ctx: PageContext, res: ServerResponse, log: Logger): void {
-  const status = err instanceof NotFoundError ? 404 : err instanceof ReviewError || err instanceof BodyError ? 400 : 500;
+  const status = err instanceof NotFoundError ? 404 : isUserFixable(err) || err instanceof BodyError ? 400 : 500;
   const message = status === 500 ? 'internal error' : (err as Error).message;
   if (status === 500) log.error({ err: (err as Error)?.stack ?? String(err), path }, 'console request failed');
   if (res.headersSent) return void res.destroy();
