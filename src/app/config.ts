@@ -7,6 +7,7 @@ import { respondSchema } from '../components/sinks/end-session/config.js';
 import { kubernetesSourceSchema } from '../components/sources/kubernetes/config.js';
 import { nodeSourceSchema } from '../components/sources/node/config.js';
 import { notifySchema } from '../pipeline/delivery/config.js';
+import { consoleSchema } from './console/config.js';
 
 export { ConfigError, describeIssues, parseYamlWith, readYamlFile } from '../core/config-file.js';
 export { kubernetesSourceSchema, nodeSourceSchema };
@@ -119,10 +120,21 @@ export const configSchema = z
     respond: respondSchema.prefault({}),
     notify: notifySchema,
     outbox: outboxSection,
+    console: consoleSchema,
   })
   .strict();
 
 export type Config = z.infer<typeof configSchema>;
+
+/**
+ * The settings every command shares, resolved once: the configuration file (if any), then
+ * `--db` over `store.path`. Commands with more flags apply them on the result.
+ */
+export function resolveConfig(flags: { config?: string; db?: string }): Config {
+  const config = loadConfig(flags.config);
+  if (flags.db !== undefined) config.store.path = flags.db;
+  return config;
+}
 
 /** The configuration from `file` (or the defaults when no file is given). */
 export function loadConfig(file?: string): Config {

@@ -33,7 +33,7 @@ export function pruneStore(path: string, config: Config, log: Log, opts: { dryRu
 export function applyRetention(runtime: Runtime, log: Log, now: number = Date.now()): RetentionReport {
   const report = new SqliteRetention(runtime.db).apply(retentionPolicy(runtime.config), now);
   if (totalDeleted(report) > 0) {
-    runtime.pipeline.history.reset();
+    runtime.history.rolledBack();
     const parts = Object.entries(report.deleted).filter(([, n]) => n > 0).map(([t, n]) => `${t} ${n}`);
     log.info(`retention: deleted ${parts.join(', ')} (ages measured back from the newest log time, ${new Date(report.newestLogTime!).toISOString()})`, { deleted: report.deleted });
   }

@@ -28,6 +28,8 @@ const COMMANDS: Record<string, () => Promise<{ register(program: Command): void 
   upgrade: async () => ({ register: (await import('./store.js')).registerStore }),
   prune: async () => ({ register: (await import('./store.js')).registerStore }),
   outbox: async () => ({ register: (await import('./outbox.js')).registerOutbox }),
+  serve: async () => ({ register: (await import('./serve.js')).registerServe }),
+  incidents: async () => ({ register: (await import('./incidents.js')).registerIncidents }),
 };
 
 const program = new Command();
@@ -35,8 +37,8 @@ program
   .name('ouwatch')
   .description('Finds stolen or replayed OpenUnison sessions in its logs, and can end them.')
   .version('0.1.0')
-  .showHelpAfterError()
-  .exitOverride();
+  .exitOverride()
+  .configureOutput({ outputError: (message, write) => write(oneLine(message)) });
 
 const named = process.argv.slice(2).find((a) => !a.startsWith('-'));
 const only = named !== undefined && named in COMMANDS ? [COMMANDS[named]] : [...new Set(Object.values(COMMANDS))];
@@ -48,13 +50,35 @@ for (const load of only) {
   register(program);
 }
 
+/**
+ * commander's usage errors (`error: unknown option '--sevrity'` and its `(Did you mean …?)`)
+ * as one line, with the help command of the command that was run as the hint.
+ */
+function oneLine(message: string): string {
+  const text = message.trim().replace(/^error: /, '').replace(/\n\(Did you mean (.*)\?\)$/, ' (did you mean $1?)').replace(/\n/g, ' ');
+  return `ouwatch: ${text}; see 'ouwatch ${commandPath().join(' ')}${commandPath().length ? ' ' : ''}--help'\n`;
+}
+
+/** The subcommand words of this invocation (`alerts list`), for the hint. */
+function commandPath(): string[] {
+  const words: string[] = [];
+  let cmd: Command = program;
+  for (const arg of process.argv.slice(2)) {
+    const sub = cmd.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+    if (sub === undefined) break;
+    words.push(arg);
+    cmd = sub;
+  }
+  return words;
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (isBrokenPipe(err)) {
     process.exitCode = 0;
   } else if (err instanceof CommanderError) {
-    // commander already printed the message (and help for usage mistakes)
+    // commander already printed the message (one line, see oneLine)
     process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
   } else if (isUsageError(err)) {
     process.stderr.write(`ouwatch: ${(err as Error).message}\n`);

@@ -3,8 +3,9 @@ import { loadConfig } from '../app/config.js';
 import { OUTBOX_KINDS, OUTBOX_STATUSES, listOutbox, retryOutbox, type OutboxView } from '../app/outbox.js';
 import type { OutboxKind } from '../core/actions.js';
 import type { OutboxStatus } from '../core/delivery.js';
-import { quote } from '../core/quote.js';
-import { DEFAULT_DB, Out, UsageError, colours } from './common.js';
+import { quote } from '../core/terminal-text.js';
+import { Out, UsageError, colours } from './common.js';
+import { DEFAULT_DB } from './options.js';
 
 interface ListFlags {
   db: string;

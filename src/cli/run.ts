@@ -10,6 +10,7 @@ import { createLogger } from '../app/logger.js';
 import { ListenError } from '../app/http/server.js';
 import { parseListen } from '../core/listen.js';
 import { UsageError, checkTimeZone } from './common.js';
+import { DEFAULT_DB_HELP } from './options.js';
 
 interface RunFlags {
   config?: string;
@@ -45,19 +46,19 @@ export function registerRun(program: Command): void {
     .description('the live daemon: tails log files (sidecar), follows pod logs through the Kubernetes API (watcher) or reads CRI files on the node')
     .option('--config <file>', 'configuration file (YAML); the flags below override it')
     .option('--file <path|glob>', 'log file or glob to tail; repeat for several (replaces sources.files)', (v: string, acc: string[]) => [...acc, v], [])
-    .option('--db <path>', 'SQLite database (store.path, default ./ouwatch.db)')
-    .option('--listen <host:port>', 'address of /healthz, /readyz, /metrics (server.listen, default 127.0.0.1:9464)')
+    .option('--db <path>', `SQLite database (default: ${DEFAULT_DB_HELP})`)
+    .option('--listen <host:port>', 'address of /healthz, /readyz, /metrics and the console (server.listen; default: 127.0.0.1:9464)')
     .option('--json', 'print each alert as one JSON line on stdout')
     .option('--rules <dir>', 'rules directory (detect.rulesDir)')
     .option('--tz <zone>', 'time zone the logs were written in (parse.timeZone)')
     .option('--k8s', 'follow pod logs through the Kubernetes API (sources.kubernetes)')
-    .option('--namespace <ns>', "OpenUnison's namespace, for --k8s and --node-dir (default openunison)")
-    .option('--selector <labels>', 'label selector of the pods, for --k8s (default application=openunison-orchestra)')
-    .option('--container <name>', 'container to read, for --k8s and --node-dir (default openunison-orchestra)')
+    .option('--namespace <ns>', "OpenUnison's namespace, for --k8s and --node-dir (default: openunison)")
+    .option('--selector <labels>', 'label selector of the pods, for --k8s (default: application=openunison-orchestra)')
+    .option('--container <name>', 'container to read, for --k8s and --node-dir (default: openunison-orchestra)')
     .option('--context <name>', 'kubeconfig context, for --k8s')
-    .option('--idle-reconnect-seconds <n>', 'reopen a pod log stream silent this long, for --k8s (default 300)')
+    .option('--idle-reconnect-seconds <n>', 'reopen a pod log stream silent this long, for --k8s (default: 300)')
     .option('--node-dir <dir>', "read the kubelet's CRI log files under this directory (sources.node; usually /var/log/pods)")
-    .option('--pod <glob>', 'pod name pattern, for --node-dir (default openunison-orchestra-*)')
+    .option('--pod <glob>', 'pod name pattern, for --node-dir (default: openunison-orchestra-*)')
     .option('--max-line-bytes <n>', 'longer lines are counted as oversized and skipped (parse.maxLineBytes)')
     .option('--start-at <where>', 'beginning|end: where an input without a checkpoint starts (sources.startAt)')
     .option('--poll-ms <n>', 'how often tailed files are checked (sources.pollIntervalMs)')
@@ -137,7 +138,11 @@ async function runDaemon(config: Config, flags: RunFlags, configFile: string, lo
     onStorageFault: (fault) => daemon?.storageFault(fault),
   });
   try {
-    daemon = new Daemon({ runtime, listen: parseListen(config.server.listen)!, json: flags.json === true, log, configFile, onFatal: fatal });
+    const listen = parseListen(config.server.listen)!;
+    // The analyst's console beside /healthz, /readyz, /metrics (when its authentication allows).
+    const { consoleForDaemon } = await import('../app/console/serve.js');
+    const consoleRoutes = consoleForDaemon(config, listen, log, configFile);
+    daemon = new Daemon({ runtime, listen, json: flags.json === true, log, configFile, onFatal: fatal, console: consoleRoutes });
     const d = daemon;
     runtime.onCommit((r) => d.committed(r));
     await runtime.delivery.verify();

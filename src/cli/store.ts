@@ -3,7 +3,7 @@ import { upgradeStore } from '../app/store-admin.js';
 import { describeRetention, pruneStore } from '../app/retention.js';
 import { loadConfig } from '../app/config.js';
 import { stderrLog } from '../core/log.js';
-import { DEFAULT_DB } from './common.js';
+import { DEFAULT_DB } from './options.js';
 
 /** `ouwatch upgrade` and `ouwatch prune`: the store's own maintenance. */
 export function registerStore(program: Command): void {

@@ -4,7 +4,7 @@ import { ConfigError } from '../../core/config-file.js';
 import type { BackgroundWorker } from '../../core/runtime.js';
 import type { LiveSource } from '../../core/live-source.js';
 import type { CommitReport } from '../../pipeline/committer.js';
-import { startHttpServer, type ReadyReport, type RunningServer } from '../http/server.js';
+import { startHttpServer, type ExtraRoutes, type ReadyReport, type RunningServer } from '../http/server.js';
 import { formatListen, type ListenAddress } from '../../core/listen.js';
 import { DaemonMetrics } from '../http/metrics.js';
 import { withTimeout } from '../../core/timeout.js';
@@ -12,6 +12,8 @@ import { formatAlerts } from './alert-output.js';
 import { deliveryWorker } from './delivery-worker.js';
 import { buildSources } from './sources.js';
 import { StoragePause } from './storage-pause.js';
+import { applyRetention, retentionEvery } from '../retention.js';
+import { fromPino } from '../../core/log.js';
 import type { StorageFault } from '../../core/storage-fault.js';
 
 export interface DaemonOptions {
@@ -23,6 +25,8 @@ export interface DaemonOptions {
   /** Named in configuration errors. */
   configFile: string;
   out?: NodeJS.WritableStream;
+  /** The console, served beside the endpoints (`run --listen`), closed with the server. */
+  console?: { handle: ExtraRoutes; close(): void } | null;
   /** Called when the daemon cannot go on: log, exit non-zero, restart resumes. */
   onFatal(err: unknown): void;
 }
@@ -45,6 +49,7 @@ export class Daemon {
   private stopping: Promise<void> | null = null;
   private blindWarned = false;
   private readonly pause: StoragePause;
+  private lastRetention = Date.now();
 
   constructor(private readonly opts: DaemonOptions) {
     const { runtime } = opts;
@@ -80,6 +85,7 @@ export class Daemon {
 
   /** Called by the runtime after every commit. */
   committed(report: CommitReport): void {
+    this.maybeApplyRetention();
     const raised = report.raised;
     if (raised.length > 0) this.out.write(formatAlerts(raised, this.opts.json));
     this.metrics.recordCommit(report, performance.now());
@@ -101,7 +107,7 @@ export class Daemon {
 
   async start(): Promise<void> {
     const { log, runtime } = this.opts;
-    this.server = await startHttpServer(this.opts.listen, { ready: () => this.ready(), metrics: () => this.metrics.render() }, log);
+    this.server = await startHttpServer(this.opts.listen, { ready: () => this.ready(), metrics: () => this.metrics.render() }, log, this.opts.console?.handle);
     log.info({ address: `http://${formatListen(this.server.address)}`, endpoints: ['/healthz', '/readyz', '/metrics'] }, 'listening');
     for (const source of this.sources) await source.start();
     this.workers = [deliveryWorker(runtime.delivery)];
@@ -126,6 +132,17 @@ export class Daemon {
     } catch (err) {
       const why = err instanceof ConfigError ? err.message : ((err as Error)?.message ?? String(err));
       log.error({ err: why }, 'rules not reloaded: keeping the previous rules');
+    }
+  }
+
+  /** Retention (store.retention) right after a commit, at most every `retention.every`. */
+  private maybeApplyRetention(): void {
+    if (Date.now() - this.lastRetention < retentionEvery(this.opts.runtime.config)) return;
+    this.lastRetention = Date.now();
+    try {
+      applyRetention(this.opts.runtime, fromPino(this.opts.log));
+    } catch (err) {
+      this.opts.log.warn({ err: (err as Error).message }, 'retention not applied this time');
     }
   }
 
@@ -157,6 +174,7 @@ export class Daemon {
     await runtime.ingest.stop();
     await Promise.all(this.workers.map((w) => withTimeout(w.stop(), WORKER_STOP_MS).catch((err: Error) => log.warn({ worker: w.name, err: err.message }, 'worker did not stop cleanly'))));
     await this.server?.close();
+    this.opts.console?.close();
     // The workers had their WORKER_STOP_MS: whatever is still in flight stays in the outbox.
     await runtime.close(0);
     log.info({ linesRead: runtime.counters.linesRead, alertsRaised: runtime.counters.alertsRaised }, 'stopped');

@@ -4,6 +4,7 @@ import { redactUrls } from '../../../core/redact.js';
 import type { Alert } from '../../../core/alerts.js';
 import type { DeliveryResult, Deliverer } from '../../../core/delivery.js';
 import type { OutboxItem } from '../../../core/delivery.js';
+import { printable, quote } from '../../../core/terminal-text.js';
 
 export type { WebhookConfig };
 
@@ -28,13 +29,17 @@ export function sign(secret: string, timestamp: string, body: string): string {
   return 'sha256=' + createHmac('sha256', secret).update(`${timestamp}.${body}`, 'utf8').digest('hex');
 }
 
-/** Slack mrkdwn: only &, < and > need escaping (they start entities, links and mentions). */
+/**
+ * Log values in a Slack message: controls, bidi overrides and separators shown as visible
+ * escapes (the one terminal-text sanitizer), then Slack mrkdwn's &, < and > (they start
+ * entities, links and mentions).
+ */
 function slackEscape(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return printable(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 export function slackBody(a: Alert): { text: string } {
-  const who = a.dn === null ? '' : ` for ${slackEscape(JSON.stringify(a.dn))}`;
+  const who = a.dn === null ? '' : ` for ${slackEscape(quote(a.dn))}`;
   const from = a.ip === null ? '' : ` from ${slackEscape(a.ip)}${a.country ? ` (${slackEscape(a.country)})` : ''}`;
   const resp = a.response ? `\nresponse: ${a.response.action} ${a.response.mode} ${slackEscape(a.response.status)}` : '';
   return { text: `*${a.severity.toUpperCase()}* \`${a.rule}\`${who}${from}\n${slackEscape(a.reason)}\nalert ${slackEscape(a.id)} at ${a.time}${resp}` };
