@@ -1,28 +1,32 @@
 #!/usr/bin/env node
-// Runs the compiled build (dist/, made by `npm install` through the `prepare` script) when it
-// is at least as new as every source file, and otherwise the TypeScript sources through tsx:
-// a fresh checkout starts fast, and an edited one never runs stale code.
+// Runs the compiled build, dist/cli/main.js: the npm package and the container image ship
+// dist/ and no TypeScript. In a development checkout (src/ beside dist/), a build older than
+// a source file is refused rather than run, so nobody (no test either) runs stale code:
+// `npm run build` makes it again, and `npm test` and `npm install` build it first.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const built = join(root, 'dist', 'cli', 'main.js');
+const entry = join(root, 'dist', 'cli', 'main.js');
+const src = join(root, 'src');
 
-function buildIsCurrent() {
-  if (process.env.OUWATCH_FROM_SOURCE || !existsSync(built)) return false;
-  const builtAt = statSync(built).mtimeMs;
-  const src = join(root, 'src');
+function refuse(why) {
+  process.stderr.write(`ouwatch: ${why}: run \`npm run build\` in ${root}\n`);
+  process.exit(1);
+}
+
+/** The first TypeScript source edited after the build, if any. */
+function newerSource(builtAt) {
   for (const name of readdirSync(src, { recursive: true })) {
-    if (statSync(join(src, name)).mtimeMs > builtAt) return false;
+    if (name.endsWith('.ts') && statSync(join(src, name)).mtimeMs > builtAt) return join('src', name);
   }
-  return true;
+  return undefined;
 }
 
-if (buildIsCurrent()) {
-  await import(built);
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import('../src/cli/main.ts');
+if (!existsSync(entry)) refuse('dist/cli/main.js is missing (the TypeScript has not been compiled)');
+if (existsSync(src)) {
+  const edited = newerSource(statSync(entry).mtimeMs);
+  if (edited !== undefined) refuse(`dist/ is older than ${edited}`);
 }
+await import(pathToFileURL(entry).href);

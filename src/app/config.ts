@@ -2,10 +2,12 @@ import { z } from 'zod';
 import { readYamlFile, severitySchema } from '../core/config-file.js';
 import { parseListen } from '../core/listen.js';
 import { detectSchema } from '../components/detect/config.js';
+import { durationText } from '../core/duration.js';
 import { respondSchema } from '../components/sinks/end-session/config.js';
 import { kubernetesSourceSchema } from '../components/sources/kubernetes/config.js';
 import { nodeSourceSchema } from '../components/sources/node/config.js';
 import { notifySchema } from '../pipeline/delivery/config.js';
+import { consoleSchema } from './console/config.js';
 
 export { ConfigError, describeIssues, parseYamlWith, readYamlFile } from '../core/config-file.js';
 export { kubernetesSourceSchema, nodeSourceSchema };
@@ -19,6 +21,20 @@ export { kubernetesSourceSchema, nodeSourceSchema };
  * there, always with a default and a `.describe()`.
  */
 
+/** A duration (`90d`), or null: keep forever. */
+const keepFor = (text: string, what: string) => durationText.nullable().default(text).describe(what);
+
+const retentionSection = z
+  .object({
+    events: keepFor('90d', "per-user history (addresses, countries, sessions) not seen for this long, in log time; null keeps it"),
+    alerts: keepFor('365d', 'closed alerts last seen this long ago (log time), and delivered notifications and finished actions this old (wall clock); null keeps them'),
+    incidents: keepFor('365d', 'closed incidents last seen this long ago (log time); null keeps them'),
+    every: durationText.default('1h').describe('how often the daemon applies retention (ouwatch prune applies it once)'),
+  })
+  .strict()
+  .prefault({})
+  .describe('what the store deletes, by age; open and acknowledged alerts and incidents are never deleted');
+
 const storeSection = z
   .object({
     path: z.string().min(1).default('./ouwatch.db').describe('SQLite database file'),
@@ -28,6 +44,7 @@ const storeSection = z
       .min(1000)
       .default(1_000_000)
       .describe('replay commits after this many lines: smaller redoes less after a crash, larger is faster'),
+    retention: retentionSection,
   })
   .strict()
   .prefault({});
@@ -103,10 +120,21 @@ export const configSchema = z
     respond: respondSchema.prefault({}),
     notify: notifySchema,
     outbox: outboxSection,
+    console: consoleSchema,
   })
   .strict();
 
 export type Config = z.infer<typeof configSchema>;
+
+/**
+ * The settings every command shares, resolved once: the configuration file (if any), then
+ * `--db` over `store.path`. Commands with more flags apply them on the result.
+ */
+export function resolveConfig(flags: { config?: string; db?: string }): Config {
+  const config = loadConfig(flags.config);
+  if (flags.db !== undefined) config.store.path = flags.db;
+  return config;
+}
 
 /** The configuration from `file` (or the defaults when no file is given). */
 export function loadConfig(file?: string): Config {

@@ -12,6 +12,7 @@ import { ActionStore } from '../store/sqlite/actions.js';
 import { AlertResponseWriter } from '../store/sqlite/alert-responses.js';
 import type { Db } from '../store/sqlite/database.js';
 import { OutboxStore } from '../store/sqlite/outbox.js';
+import { storeInstance } from '../store/sqlite/store-meta.js';
 import type { Log } from '../core/log.js';
 import { OutboxWorker } from '../pipeline/delivery/outbox-worker.js';
 import { type Deliverer } from '../core/delivery.js';
@@ -40,6 +41,9 @@ export interface DeliveryOptions {
   /** Stores alerts ouwatch raises itself (the breaker's); detection's alert store provides it. */
   storeAlert?: (a: StoredAlert) => StoredAlert;
   random?: () => number;
+  /** See WorkerOptions: the store's writability check and the storage-fault handler. */
+  beforeRun?: () => void;
+  onLoopError?: (err: unknown) => boolean;
 }
 
 export function buildDelivery(db: Db, config: Config, o: DeliveryOptions): Delivery {
@@ -51,7 +55,7 @@ export function buildDelivery(db: Db, config: Config, o: DeliveryOptions): Deliv
 
   const clients = r.mode === 'apply' ? new KubeClients({ kubeconfig: r.kubeconfig, timeoutMs: r.requestTimeoutMs }) : null;
   const contexts = new Set([r.context ?? null, ...r.routes.map((x) => x.context ?? r.context ?? null)]);
-  const email = config.notify.email ? new EmailDeliverer(config.notify.email) : null;
+  const email = config.notify.email ? new EmailDeliverer(config.notify.email, storeInstance(db)) : null;
   const deliverers: Deliverer[] = [
     new EndSessionDeliverer({
       clients,
@@ -79,6 +83,8 @@ export function buildDelivery(db: Db, config: Config, o: DeliveryOptions): Deliv
     leaseMs: 2 * 60_000 + Math.max(r.requestTimeoutMs * 2, config.notify.email?.timeoutMs ?? 0, ...config.notify.webhooks.map((w) => w.timeoutMs)),
     now,
     random: o.random,
+    beforeRun: o.beforeRun,
+    onLoopError: o.onLoopError,
   });
   const nudge = () => worker.nudge();
   const responder = new Responder({ config: r, actions, outbox, alertResponses, log: o.log, now, storeAlert: o.storeAlert, nudge });

@@ -13,7 +13,11 @@ import { HistoryAndDetection } from '../pipeline/processor.js';
 import { IngestWorker } from '../pipeline/worker-client.js';
 import type { EventBatch } from '../pipeline/batch.js';
 import type { Feed } from '../pipeline/feed.js';
-import { openDatabase, type Db } from '../store/sqlite/database.js';
+import { openWriter, type Db } from '../store/sqlite/database.js';
+import { storageFaultOf, writeProblem } from '../store/sqlite/storage-fault.js';
+import type { WriterLease } from '../core/ports.js';
+import type { StorageFault } from '../core/storage-fault.js';
+import { holdLease } from './store-access.js';
 import { SqlitePipelineStore } from '../store/sqlite/pipeline-store.js';
 import { AlertStore } from '../store/sqlite/alerts.js';
 import { buildDelivery, type Delivery, type DeliveryOptions } from './delivery.js';
@@ -48,6 +52,12 @@ export interface Runtime {
   counters: RunCounters;
   /** Response (EndSession), notifications and the outbox worker that delivers both. */
   delivery: Delivery;
+  /** This process's writer lease on the store (renewed in every commit and every 10 s). */
+  lease: WriterLease;
+  /** The StorageFault behind an error of a store operation, or null when it is something else. */
+  storageFault(err: unknown): StorageFault | null;
+  /** Throws a StorageFault when the store's files cannot be written now (checked before each commit). */
+  checkWritable(): void;
   /** Adds a listener called after every commit (the daemon prints alerts and records metrics). */
   onCommit(listener: (report: CommitReport) => void): void;
   /** Re-reads and validates the rules (swapped in after the next commit); a bad file throws and keeps the old ones. */
@@ -57,6 +67,15 @@ export interface Runtime {
 }
 
 export interface RuntimeOptions extends Partial<DeliveryOptions> {
+  /** The command holding the writer lease (`run`, `replay`), named to a second writer. */
+  command?: string;
+  /** The lease was taken over by another process (seen by the 10 s renewal): stop writing. */
+  onLeaseLost?(err: Error): void;
+  /**
+   * The store cannot be written (full, read-only): a live run pauses and retries; without it,
+   * a failed commit ends the run.
+   */
+  onStorageFault?(fault: StorageFault): void;
   /** These rules instead of the configured directory's (rule fixtures run one rule alone). */
   rules?: Rule[];
   /** Live runs commit at most this often (null: replay, by lines and at the end). */
@@ -76,7 +95,31 @@ export interface RuntimeOptions extends Partial<DeliveryOptions> {
 export async function createRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
   // Rules are validated before the database is touched: a bad rule file changes nothing.
   const rules = opts.rules ?? loadConfiguredRules(config);
-  const db = openDatabase(config.store.path);
+  const path = config.store.path;
+  const log: Log = opts.log ?? stderrLog();
+  const { db, lease, grant } = openWriter(path, opts.command ?? 'ouwatch');
+  const storageFault = (err: unknown) => storageFaultOf(err, path);
+  const checkWritable = () => {
+    const problem = writeProblem(path);
+    if (problem !== null) throw problem;
+  };
+  const held = holdLease(lease, path, grant, {
+    log,
+    onLost: opts.onLeaseLost,
+    onError: (err) => {
+      const fault = opts.onStorageFault === undefined ? null : storageFault(err);
+      if (fault !== null) opts.onStorageFault!(fault);
+      return fault !== null;
+    },
+    writable: () => writeProblem(path) === null,
+  });
+  const closeDb = (release: boolean) => {
+    // Closing checkpoints the WAL through the -shm mapping: with an immutable -shm that would
+    // kill the process (SIGBUS). Left open, SQLite recovers it at the next open.
+    if (writeProblem(path) !== null) return;
+    if (release) held.release();
+    if (db.open) db.close();
+  };
   try {
     const store = new SqlitePipelineStore(db);
     const detection = new DetectionEngine(rules, config.detect);
@@ -84,10 +127,21 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     detection.load(loaded.state, loaded.openAlerts, loaded.openIncidents);
     const history = new History(store);
     const alerts = new AlertStore(db);
-    const log: Log = opts.log ?? stderrLog();
     // The breaker's own alert goes into the alerts table like any other (inside the commit).
     const storeAlert = opts.storeAlert ?? ((a) => (alerts.insert(a, Date.now()), a));
-    const delivery = buildDelivery(db, config, { log, now: opts.now, storeAlert, random: opts.random });
+    const delivery = buildDelivery(db, config, {
+      log,
+      now: opts.now,
+      storeAlert,
+      random: opts.random,
+      // The worker reads the db every second: an immutable -shm must stop it before it does.
+      beforeRun: opts.onStorageFault === undefined ? undefined : checkWritable,
+      onLoopError: (err) => {
+        const fault = opts.onStorageFault === undefined ? null : storageFault(err);
+        if (fault !== null) opts.onStorageFault!(fault);
+        return fault !== null;
+      },
+    });
     const worker = new IngestWorker({ timeZone: config.parse.timeZone, maxLineBytes: config.parse.maxLineBytes, networkBits: config.detect.networks });
     const counters = new RunCounters();
     const listeners: Array<(r: CommitReport) => void> = opts.onCommit ? [opts.onCommit] : [];
@@ -95,7 +149,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       store,
       history,
       detection,
-      hooks: delivery.hooks,
+      // Renewing the lease inside every commit fences it: a process that lost it cannot commit.
+      hooks: [...delivery.hooks, () => lease.heartbeat()],
+      beforeCommit: checkWritable,
       minLiveDnId: () => worker.tables.oldestLiveDnId,
       statusVersion: loaded.statusVersion,
       onCommit: (r) => {
@@ -115,6 +171,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
         opts.onBatch?.(b, f);
       },
       onFailure: opts.onFailure,
+      storageFault: opts.onStorageFault === undefined ? undefined : { classify: storageFault, onFault: opts.onStorageFault },
     });
     return {
       config,
@@ -125,6 +182,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       detection,
       counters,
       delivery,
+      lease,
+      storageFault,
+      checkWritable,
       onCommit: (l) => listeners.push(l),
       reloadRules: () => {
         const next = loadConfiguredRules(config);
@@ -133,12 +193,14 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       },
       close: async (graceMs?: number) => {
         await worker.terminate();
-        await (graceMs === undefined ? delivery.close() : withTimeout(delivery.close(), graceMs));
-        db.close();
+        await (graceMs === undefined ? delivery.close() : withTimeout(delivery.close(), graceMs)).catch(() => undefined);
+        held.stop();
+        closeDb(true);
       },
     };
   } catch (err) {
-    db.close();
+    held.stop();
+    closeDb(true);
     throw err;
   }
 }

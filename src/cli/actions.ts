@@ -1,113 +1,87 @@
 import type { Command } from 'commander';
-import { ACTION_STATUSES, type ActionRecord, type ActionStatus } from '../core/actions.js';
-import { ActionStore } from '../store/sqlite/actions.js';
-import { openDatabase } from '../store/sqlite/database.js';
-import { quote } from '../core/quote.js';
-import { DEFAULT_DB, Out, UsageError, colours } from './common.js';
-import { person } from './endsession.js';
-
-interface ListFlags {
-  db: string;
-  json?: boolean;
-  status?: string;
-  dn?: string;
-  limit: string;
-}
+import { ACTION_STATUSES, type ActionRecord } from '../core/actions.js';
+import { listActions, resetBreaker, showAction } from '../app/review/actions.js';
+import { flagName } from '../app/review/query.js';
+import { withReviewStore } from '../app/review/store.js';
+import { withWriter } from '../app/store-access.js';
+import { stderrLog } from '../core/log.js';
+import { printable, quote } from '../core/terminal-text.js';
+import { colours } from './common.js';
+import { printPage } from './listing.js';
+import { byOption, configOf, listOptions, outputOptions, person, storeOptions, type ListFlags, type StoreFlags } from './options.js';
 
 export function registerActions(program: Command): void {
   const actions = program.command('actions').description('recorded responses: what, for which alert, by whom, when, and the API answers');
 
-  actions
-    .command('list', { isDefault: true })
-    .description('recent actions, newest first')
-    .option('--db <path>', 'SQLite database', DEFAULT_DB)
-    .option('--json', 'one JSON object per line')
-    .option('--status <status>', `only this status (${ACTION_STATUSES.join(', ')})`)
-    .option('--dn <dn>', 'only actions for this DN (exact)')
-    .option('--limit <n>', 'at most this many', '50')
-    .action(async (flags: ListFlags) => {
-      const limit = Number(flags.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit expects a positive whole number, got '${flags.limit}'`);
-      if (flags.status !== undefined && !ACTION_STATUSES.includes(flags.status as ActionStatus)) {
-        throw new UsageError(`--status expects one of ${ACTION_STATUSES.join(', ')}, got '${flags.status}'`);
-      }
-      const db = openDatabase(flags.db, { readonly: true });
-      try {
-        const list = new ActionStore(db).list({ status: flags.status as ActionStatus | undefined, dn: flags.dn, limit });
-        const out = new Out();
-        if (flags.json) for (const a of list) out.line(JSON.stringify(a));
-        else out.line(formatList(list).trimEnd());
-        await out.flush();
-      } finally {
-        db.close();
-      }
-    });
+  listOptions(actions.command('list', { isDefault: true }).description('recorded actions, newest first'), ACTION_STATUSES.join(', '), 'all', { severity: false, rule: false, ip: false }).action(
+    async (flags: ListFlags) => {
+      const config = configOf(flags);
+      await withReviewStore(config, async (store) => {
+        const page = await listActions(store, flags, { now: Date.now(), name: flagName, knownRules: [] });
+        await printPage(page, flags, { noun: ['action', 'actions'], json: (a) => a, csv: ACTION_CSV, table: formatList, none: `no actions recorded in ${config.store.path}${flags.status || flags.dn || flags.since || flags.until ? ' match' : ''}` });
+      });
+    },
+  );
 
-  actions
-    .command('show')
-    .description('one action with every API answer')
-    .argument('<id>', 'action id')
-    .option('--db <path>', 'SQLite database', DEFAULT_DB)
-    .option('--json', 'print one JSON object')
-    .action((id: string, flags: { db: string; json?: boolean }) => {
-      const n = Number(id);
-      if (!Number.isInteger(n) || n < 1) throw new UsageError(`action id must be a positive whole number, got '${id}'`);
-      const db = openDatabase(flags.db, { readonly: true });
-      try {
-        const a = new ActionStore(db).get(n);
-        if (a === null) throw new UsageError(`no action ${n} in ${flags.db}`);
+  outputOptions(storeOptions(actions.command('show').description('one action with every API answer').argument('<id>', 'action id')), false).action(
+    async (id: string, flags: StoreFlags & { json?: boolean }) => {
+      await withReviewStore(configOf(flags), async (store) => {
+        const a = await showAction(store, id);
         process.stdout.write(flags.json ? JSON.stringify(a) + '\n' : formatOne(a));
-      } finally {
-        db.close();
-      }
-    });
+      });
+    },
+  );
 
-  actions
-    .command('reset-breaker')
-    .description('close the response circuit breaker after review: automatic actions resume')
-    .option('--db <path>', 'SQLite database', DEFAULT_DB)
-    .option('--by <name>', 'who is resetting it, for the record (default: $USER)')
-    .action((flags: { db: string; by?: string }) => {
-      const db = openDatabase(flags.db, { readonly: true });
-      try {
-        const store = new ActionStore(db);
-        const open = store.breakerOpenedBy();
-        if (open === null) {
-          process.stderr.write('ouwatch: the response breaker is not open: nothing to reset\n');
-          return;
-        }
-        const by = person(flags.by);
-        const a = store.insert(
-          {
-            action: 'breaker-reset',
-            alertId: open.alertId,
-            byKind: 'person',
-            by,
-            mode: open.mode,
-            status: 'done',
-            reason: `breaker opened by action ${open.id} at ${open.time} reset by ${by}`,
+  byOption(outputOptions(storeOptions(actions.command('reset-breaker').description('close the response circuit breaker after review: automatic actions resume')), false)).action(
+    async (flags: StoreFlags & { by?: string; json?: boolean }) => {
+      const config = configOf(flags);
+      // Resetting the breaker changes what the writer does: it takes the writer lease.
+      await withWriter(config.store.path, 'actions reset-breaker', stderrLog(), () =>
+        withReviewStore(
+          config,
+          async (store) => {
+            const by = person(flags.by);
+            const a = resetBreaker(store, by, Date.now());
+            if (flags.json) process.stdout.write(JSON.stringify(a) + '\n');
+            else if (a === null) process.stderr.write('ouwatch: the response breaker is not open: nothing to reset\n');
+            else process.stdout.write(`response breaker reset (action ${a.id}, by ${printable(by)}): automatic actions resume\n`);
           },
-          Date.now(),
-        );
-        process.stdout.write(`response breaker reset (action ${a.id}, by ${by}): automatic actions resume\n`);
-      } finally {
-        db.close();
-      }
-    });
+          { write: true },
+        ),
+      );
+    },
+  );
 }
 
-function formatList(list: ActionRecord[]): string {
+const ACTION_CSV: Array<[string, (a: ActionRecord) => string | number | null]> = [
+  ['id', (a) => a.id],
+  ['time', (a) => a.time],
+  ['action', (a) => a.action],
+  ['mode', (a) => a.mode],
+  ['status', (a) => a.status],
+  ['byKind', (a) => a.byKind],
+  ['by', (a) => a.by],
+  ['alertId', (a) => a.alertId],
+  ['dn', (a) => a.dn],
+  ['name', (a) => a.name],
+  ['namespace', (a) => a.namespace],
+  ['context', (a) => a.context],
+  ['guard', (a) => a.guard],
+  ['reason', (a) => a.reason],
+  ['error', (a) => a.error],
+];
+
+function formatList(list: ActionRecord[]): string[] {
   const c = colours(process.stdout);
-  if (list.length === 0) return 'no actions recorded\n';
   const lines = [c.dim(`${'id'.padStart(5)}  ${'time'.padEnd(24)}  ${'action'.padEnd(13)} ${'mode'.padEnd(8)} ${'status'.padEnd(8)} ${'by'.padEnd(26)} dn / detail`)];
   for (const a of list) {
     const status = a.status === 'failed' ? c.red(a.status.padEnd(8)) : a.status === 'held' ? c.yellow(a.status.padEnd(8)) : a.status.padEnd(8);
     const detail = a.status === 'held' ? `held by ${a.guard}: ${a.reason ?? ''}` : a.error ?? a.name ?? a.reason ?? '';
     lines.push(
-      `${String(a.id).padStart(5)}  ${a.time.padEnd(24)}  ${a.action.padEnd(13)} ${a.mode.padEnd(8)} ${status} ${`${a.byKind}:${a.by}`.slice(0, 26).padEnd(26)} ${a.dn === null ? '' : quote(a.dn) + ' '}${detail}`,
+      `${String(a.id).padStart(5)}  ${a.time.padEnd(24)}  ${a.action.padEnd(13)} ${a.mode.padEnd(8)} ${status} ${printable(`${a.byKind}:${a.by}`).slice(0, 26).padEnd(26)} ${a.dn === null ? '' : quote(a.dn) + ' '}${printable(detail)}`,
     );
   }
-  return lines.join('\n') + '\n';
+  return lines;
 }
 
 function formatOne(a: ActionRecord): string {

@@ -1,5 +1,6 @@
-import type { Severity, StoredAlert } from '../core/alerts.js';
+import type { Alert, Severity } from '../core/alerts.js';
 import { SEVERITIES } from '../core/alerts.js';
+import { printable } from '../core/terminal-text.js';
 import { colours, fmtInt } from './common.js';
 
 type Colours = ReturnType<typeof colours>;
@@ -15,7 +16,7 @@ export function alertTableHeader(c: Colours): string {
  * One alert as two lines: what, who, where and the id; then the reason, indented. On a
  * terminal the reason is cut to its width; in a pipe it is printed whole.
  */
-export function alertTableRow(a: StoredAlert, c: Colours, width: number | undefined): string {
+export function alertTableRow(a: Alert & { count: number; lastTime: string }, c: Colours, width: number | undefined): string {
   const who = a.dn ?? (a.ip === null ? '-' : `${a.ip}${a.country ? ` (${a.country})` : ''}`);
   const whereFrom = a.dn !== null && a.ip !== null ? ` from ${a.ip}${a.country ? ` (${a.country})` : ''}` : '';
   const repeats = a.count > 1 ? ` (x${fmtInt(a.count)}, last ${a.lastTime})` : '';
@@ -49,11 +50,7 @@ export function paint(s: Severity, c: Colours): (text: string) => string {
   }
 }
 
-/** DNs and reasons are attacker-influenced: never let them move the cursor or recolour a terminal. */
-export function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\x00-\x1f\x7f-\x9f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
+export { printable } from '../core/terminal-text.js';
 
 /** The terminal's width when stdout is one (reasons are cut to it), else undefined (printed whole). */
 export function terminalWidth(): number | undefined {

@@ -1,210 +1,129 @@
 import type { Command } from 'commander';
-import { userInfo } from 'node:os';
-import type { AlertDetail, AlertFilter, AlertStatus, Severity, StoredAlert } from '../core/alerts.js';
-import { ALERT_STATUSES, SEVERITIES, toAlertJson } from '../core/alerts.js';
-import { isCidr } from '../core/address-set.js';
-import { AlertStore } from '../store/sqlite/alerts.js';
-import { openDatabase } from '../store/sqlite/database.js';
-import { alertTableHeader, alertTableRow, paint, printable, terminalWidth } from './alert-format.js';
-import { DEFAULT_DB, UsageError, colours, fmtInt } from './common.js';
+import { changeAlerts, listAlerts, showAlert, type AlertDetailJson, type AlertListJson, type StatusChange } from '../app/review/alerts.js';
+import { flagName, type ListQuery } from '../app/review/query.js';
+import { knownRuleIds } from '../app/review/rules.js';
+import { withReviewStore } from '../app/review/store.js';
+import type { Config } from '../app/config.js';
+import type { ReviewStore } from '../core/ports.js';
+import { printable } from '../core/terminal-text.js';
+import { alertTableHeader, alertTableRow, paint, terminalWidth } from './alert-format.js';
+import { colours, fmtInt } from './common.js';
+import { printPage } from './listing.js';
+import { byOption, configOf, listOptions, outputOptions, person, storeOptions, type ListFlags, type StoreFlags } from './options.js';
 
-interface ListFlags {
-  db: string;
-  rule?: string;
-  severity?: string;
-  dn?: string;
-  ip?: string;
-  status?: string;
-  since?: string;
-  limit?: string;
+interface ChangeFlags extends StoreFlags {
+  by?: string;
+  comment?: string;
+  benign?: boolean;
   json?: boolean;
 }
 
-interface ChangeFlags {
-  db: string;
-  by?: string;
-  comment?: string;
-  json?: boolean;
+/** The context a listing's flags are checked in (rule ids only when --rule is given). */
+export async function reviewContext(config: Config, store: ReviewStore, q: ListQuery) {
+  return { now: Date.now(), name: flagName, knownRules: q.rule === undefined ? [] : await knownRuleIds(config, store) };
 }
 
 export function registerAlerts(program: Command): void {
-  const alerts = program.command('alerts').description('review alerts: list, show, acknowledge, close');
+  const alerts = program.command('alerts').description('review alerts: list, show, acknowledge, close, reopen');
 
-  alerts
-    .command('list', { isDefault: true })
-    .description('alerts, newest first (default: the ones not closed)')
-    .option('--db <path>', 'SQLite database', DEFAULT_DB)
-    .option('--rule <ids>', 'only these rules (comma-separated)')
-    .option('--severity <levels>', 'only these severities (comma-separated), or LEVEL+ for that level and above')
-    .option('--dn <dn>', 'only this DN (exact; * is a wildcard)')
-    .option('--ip <addr>', 'only this address or CIDR block')
-    .option('--status <statuses>', 'open, acknowledged, closed (comma-separated) or all', 'open,acknowledged')
-    .option('--since <when>', 'latest occurrence at or after this log time (ISO date/time) or within this long before now (24h, 7d)')
-    .option('--limit <n>', 'at most this many')
-    .option('--json', 'one alert JSON object per line')
-    .action((flags: ListFlags) => {
-      const filter = filterOf(flags);
-      withStore(flags.db, (store) => {
-        const list = store.list(filter);
-        if (flags.json) {
-          process.stdout.write(list.map((a) => JSON.stringify(listJson(a)) + '\n').join(''));
-          return;
-        }
+  listOptions(alerts.command('list', { isDefault: true }).description('alerts, newest first (default: the ones not closed)'), 'open, acknowledged, closed', 'open,acknowledged').action(
+    async (flags: ListFlags) => {
+      const config = configOf(flags);
+      await withReviewStore(config, async (store) => {
+        const page = await listAlerts(store, flags, await reviewContext(config, store, flags));
         const c = colours(process.stdout);
-        if (list.length === 0) {
-          process.stderr.write(`no alerts match in ${flags.db}${flags.status === undefined ? '' : ` (status ${flags.status})`}\n`);
-          return;
-        }
         const width = terminalWidth();
-        process.stdout.write([alertTableHeader(c), ...list.map((a) => alertTableRow(a, c, width))].join('\n') + '\n');
-        process.stderr.write(`${fmtInt(list.length)} alert${list.length === 1 ? '' : 's'}; details: ouwatch alerts show ID${flags.db === DEFAULT_DB ? '' : ` --db ${flags.db}`}\n`);
-      });
-    });
-
-  alerts
-    .command('show')
-    .description('one alert with its evidence and status history')
-    .argument('<id>', 'alert id (or an unambiguous prefix of it)')
-    .option('--db <path>', 'SQLite database', DEFAULT_DB)
-    .option('--json', 'one JSON object')
-    .action((id: string, flags: { db: string; json?: boolean }) => {
-      withStore(flags.db, (store) => {
-        const a = find(store, id);
-        const detail = store.detail(a.id)!;
-        process.stdout.write(flags.json ? JSON.stringify(detailJson(detail)) + '\n' : formatDetail(detail));
-      });
-    });
-
-  const change = (name: string, status: AlertStatus, verb: string) =>
-    alerts
-      .command(name)
-      .description(`mark an alert ${verb}, recording who and why`)
-      .argument('<id>', 'alert id (or an unambiguous prefix of it)')
-      .option('--db <path>', 'SQLite database', DEFAULT_DB)
-      .option('--by <name>', 'who (default: $USER)')
-      .option('--comment <text>', 'why')
-      .option('--json', 'print the alert afterwards as one JSON object')
-      .action((id: string, flags: ChangeFlags) => {
-        withStore(flags.db, (store) => {
-          const a = find(store, id);
-          if (a.status === status) throw new UsageError(`alert ${a.id} is already ${status}`);
-          if (status === 'acknowledged' && a.status === 'closed') throw new UsageError(`alert ${a.id} is closed; reopen it first`);
-          const by = flags.by ?? defaultActor();
-          store.setStatus(a.id, status, by, flags.comment ?? null);
-          const detail = store.detail(a.id)!;
-          if (flags.json) process.stdout.write(JSON.stringify(detailJson(detail)) + '\n');
-          else process.stdout.write(`alert ${a.id} (${a.rule}) ${verb} by ${printable(by)}${flags.comment ? `: ${printable(flags.comment)}` : ''}\n`);
+        await printPage(page, flags, {
+          noun: ['alert', 'alerts'],
+          json: (a) => a,
+          csv: ALERT_CSV,
+          table: (items) => [alertTableHeader(c), ...items.map((a) => alertTableRow(a, c, width))],
+          none: `no alerts match in ${config.store.path}${flags.status === undefined ? ' (open and acknowledged; --status all for every one)' : ''}`,
         });
       });
-  change('ack', 'acknowledged', 'acknowledged');
-  change('close', 'closed', 'closed');
-  change('reopen', 'open', 'reopened');
+    },
+  );
+
+  outputOptions(storeOptions(alerts.command('show').description('one alert: its evidence lines, responses and status history').argument('<id>', 'alert id (or an unambiguous prefix of it)')), false).action(
+    async (id: string, flags: StoreFlags & { json?: boolean }) => {
+      await withReviewStore(configOf(flags), async (store) => {
+        const a = await showAlert(store, id);
+        process.stdout.write(flags.json ? JSON.stringify(a) + '\n' : formatDetail(a));
+      });
+    },
+  );
+
+  const change = (name: StatusChange, verb: string, extra?: (cmd: Command) => Command) => {
+    let cmd = alerts.command(name).description(`mark alerts ${verb}, recording who, when and why`).argument('<ids...>', 'alert ids (or unambiguous prefixes)');
+    cmd = byOption(outputOptions(storeOptions(cmd), false)).option('--comment <text>', 'why');
+    if (extra) cmd = extra(cmd);
+    cmd.action(async (ids: string[], flags: ChangeFlags) => {
+      await withReviewStore(configOf(flags), async (store) => {
+        const by = person(flags.by);
+        const results = await changeAlerts(store, ids, { change: name, by, comment: flags.comment ?? null, benign: flags.benign === true }, Date.now());
+        if (flags.json) {
+          for (const r of results) process.stdout.write(JSON.stringify(await showAlert(store, r.id)) + '\n');
+          return;
+        }
+        const how = `${verb}${flags.benign ? ' as benign' : ''}`;
+        for (const r of results) {
+          const line = r.changed ? `alert ${r.id} (${r.rule}) ${how} by ${printable(by)}${flags.comment ? `: ${printable(flags.comment)}` : ''}` : `alert ${r.id} (${r.rule}) was already ${r.status}: unchanged`;
+          process.stdout.write(line + '\n');
+        }
+      }, { write: true });
+    });
+  };
+  change('ack', 'acknowledged');
+  change('close', 'closed', (cmd) => cmd.option('--benign', 'closed as benign (a false positive): detection may learn its address and country'));
+  change('reopen', 'reopened');
 }
 
-function withStore(path: string, run: (store: AlertStore) => void): void {
-  const db = openDatabase(path, { readonly: true });
-  try {
-    run(new AlertStore(db));
-  } finally {
-    db.close();
-  }
-}
+export const ALERT_CSV: Array<[string, (a: AlertListJson) => string | number | null]> = [
+  ['id', (a) => a.id],
+  ['rule', (a) => a.rule],
+  ['severity', (a) => a.severity],
+  ['status', (a) => a.status],
+  ['time', (a) => a.time],
+  ['lastTime', (a) => a.lastTime],
+  ['count', (a) => a.count],
+  ['dn', (a) => a.dn],
+  ['dnSha1', (a) => a.dnSha1],
+  ['ip', (a) => a.ip],
+  ['country', (a) => a.country],
+  ['reason', (a) => a.reason],
+  ['evidenceLines', (a) => a.evidenceTotal],
+  ['response', (a) => (a.response === null ? null : `${a.response.action} ${a.response.mode} ${a.response.status}`)],
+];
 
-function find(store: AlertStore, id: string): StoredAlert {
-  if (!/^[0-9a-f]{4,}$/.test(id)) throw new UsageError(`alert ids are hexadecimal (at least the first 4 characters), got '${id}'`);
-  const found = store.withPrefix(id);
-  if (found.length === 0) throw new UsageError(`no alert ${id} (list them with: ouwatch alerts list --status all)`);
-  if (found.length > 1) throw new UsageError(`${id} is ambiguous: ${found.map((a) => a.id).join(', ')}`);
-  return found[0];
-}
-
-function defaultActor(): string {
-  if (process.env.USER) return process.env.USER;
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
-  }
-}
-
-/** Flags -> filter, with a one-line UsageError for anything malformed. */
-export function filterOf(flags: ListFlags, now = Date.now()): AlertFilter {
-  const filter: AlertFilter = {};
-  const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
-  if (flags.rule) filter.rules = list(flags.rule);
-  if (flags.severity) {
-    const spec = flags.severity.trim();
-    if (spec.endsWith('+')) {
-      const from = spec.slice(0, -1) as Severity;
-      if (!SEVERITIES.includes(from)) throw new UsageError(`--severity expects one of ${SEVERITIES.join(', ')} (or LEVEL+), got '${flags.severity}'`);
-      filter.severities = SEVERITIES.slice(SEVERITIES.indexOf(from));
-    } else {
-      const levels = list(spec);
-      for (const l of levels) if (!SEVERITIES.includes(l as Severity)) throw new UsageError(`--severity expects ${SEVERITIES.join(', ')}, got '${l}'`);
-      filter.severities = levels as Severity[];
-    }
-  }
-  if (flags.status && flags.status !== 'all') {
-    const statuses = list(flags.status);
-    for (const s of statuses) if (!ALERT_STATUSES.includes(s as AlertStatus)) throw new UsageError(`--status expects ${ALERT_STATUSES.join(', ')} or all, got '${s}'`);
-    filter.statuses = statuses as AlertStatus[];
-  }
-  if (flags.dn !== undefined) {
-    if (flags.dn.includes('*')) filter.dnPattern = flags.dn;
-    else filter.dn = flags.dn;
-  }
-  if (flags.ip !== undefined) {
-    if (!isCidr(flags.ip)) throw new UsageError(`--ip expects an address or a CIDR block, got '${flags.ip}'`);
-    filter.ip = flags.ip;
-  }
-  if (flags.since !== undefined) filter.since = sinceOf(flags.since, now);
-  if (flags.limit !== undefined) {
-    const n = Number(flags.limit);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--limit expects a positive whole number, got '${flags.limit}'`);
-    filter.limit = n;
-  }
-  return filter;
-}
-
-const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-function sinceOf(spec: string, now: number): number {
-  const rel = /^(\d+)([mhdw])$/.exec(spec);
-  if (rel) return now - Number(rel[1]) * UNITS[rel[2]];
-  // A date without a zone is UTC, like the log times it is compared with.
-  const text = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/.test(spec) ? spec + (spec.length === 10 ? 'T00:00:00Z' : 'Z') : spec;
-  const t = Date.parse(text);
-  if (Number.isNaN(t)) throw new UsageError(`--since expects an ISO date/time (2026-03-02, 2026-03-02T10:00Z) or a duration (90m, 24h, 7d), got '${spec}'`);
-  return t;
-}
-
-/** The DESIGN.md alert shape, plus how often it repeated and when last. */
-function listJson(a: StoredAlert) {
-  return { ...toAlertJson(a), count: a.count, lastTime: a.lastTime };
-}
-
-function detailJson(a: AlertDetail) {
-  return { ...listJson(a), respond: a.respond, history: a.history };
-}
-
-function formatDetail(a: AlertDetail): string {
+function formatDetail(a: AlertDetailJson): string {
   const c = colours(process.stdout);
   const lines: string[] = [];
-  lines.push(`${c.bold(a.id)}  ${paint(a.severity, c)(a.severity)}  ${a.rule}  [${a.status}]`);
+  lines.push(`${c.bold(a.id)}  ${paint(a.severity, c)(a.severity)}  ${a.rule}  [${a.status}${a.closedBenign ? ', benign' : ''}]`);
   lines.push(`  reason      ${printable(a.reason)}`);
   lines.push(`  time        ${a.time}${a.count > 1 ? `  (${fmtInt(a.count)} occurrences, the last at ${a.lastTime})` : ''}`);
   if (a.dn !== null) lines.push(`  dn          ${printable(a.dn)}`);
   if (a.dnSha1 !== null) lines.push(`  dn sha1     ${a.dnSha1}`);
   lines.push(`  address     ${a.ip ?? '-'}${a.country ? ` (${a.country})` : ''}`);
   lines.push(`  response    ${a.response ? `${a.response.action} ${a.response.mode} ${a.response.name}: ${a.response.status}` : a.respond ? 'eligible (none recorded)' : 'none (the rule does not ask for one)'}`);
+  if (a.incidentIds.length) lines.push(`  incidents   ${a.incidentIds.join(', ')}`);
   if (a.dn !== null) {
     lines.push(c.dim(printable(`  end the session: ouwatch endsession ${shellQuote(a.dn)}    history: ouwatch user ${shellQuote(a.dn)}`)));
   }
   lines.push('');
-  lines.push(c.bold(`  evidence (${a.evidence.length})`));
+  const kept = a.evidence.length;
+  lines.push(c.bold(`  evidence (${kept === a.evidenceTotal ? kept : `${kept} of ${fmtInt(a.evidenceTotal)} lines`})`));
   for (const ev of a.evidence) {
     lines.push(`    ${c.cyan(printable(ev.source))}`);
     lines.push(`      ${printable(ev.line)}`);
+  }
+  if (a.evidenceTotal > kept) lines.push(`    … ${fmtInt(a.evidenceTotal - kept)} more lines were not kept (raise detect.maxEvidence to keep more)`);
+  if (a.actions.length) {
+    lines.push('');
+    lines.push(c.bold(`  responses (${a.actions.length})`));
+    for (const x of a.actions) {
+      lines.push(`    ${x.time}  ${x.action} ${x.mode} ${x.status}${x.guard ? ` (held by ${x.guard})` : ''}  by ${printable(x.by)}  (ouwatch actions show ${x.id})`);
+      for (const s of x.steps) lines.push(`      ${s.at}  ${s.step} ${s.code ?? '-'} ${s.outcome}: ${printable(s.message)}`);
+    }
   }
   lines.push('');
   lines.push(c.bold('  history'));

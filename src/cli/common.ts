@@ -1,10 +1,6 @@
 import { once } from 'node:events';
 import { LogClock } from '../components/parse/time.js';
-import { StoreOpenError } from '../store/sqlite/database.js';
-import { InputError } from '../components/sources/files/archive-input.js';
-import { ConfigError } from '../app/config.js';
-import { KubeConfigError } from '../components/sinks/end-session/kube-errors.js';
-import { TargetError } from '../components/sinks/end-session/manifest.js';
+import { isUserFixable } from '../app/errors.js';
 
 /** Exit codes: 0 ok (alerts or not), 1 unexpected failure, 2 unusable arguments, config or input. */
 export const EXIT_USAGE = 2;
@@ -13,10 +9,8 @@ export const EXIT_USAGE = 2;
 export class UsageError extends Error {}
 
 export function isUsageError(err: unknown): boolean {
-  return err instanceof UsageError || err instanceof InputError || err instanceof StoreOpenError || err instanceof ConfigError || err instanceof RangeError || err instanceof KubeConfigError || err instanceof TargetError;
+  return err instanceof UsageError || isUserFixable(err);
 }
-
-export const DEFAULT_DB = './ouwatch.db';
 
 export function checkTimeZone(tz: string | undefined): string {
   const zone = tz ?? 'UTC';

@@ -3,12 +3,13 @@ import { loadConfig } from '../app/config.js';
 import type { RuleVerdict } from '../components/detect/engine.js';
 import { alreadyProcessed, explainLine, readRecordAt, type Explanation } from '../app/explain.js';
 import { paint, printable } from './alert-format.js';
-import { DEFAULT_DB, UsageError, checkTimeZone, colours, fmtInt } from './common.js';
+import { UsageError, checkTimeZone, colours, fmtInt } from './common.js';
+import { configOf, storeOptions } from './options.js';
 
 interface ExplainFlags {
   file?: string;
   line?: string;
-  db: string;
+  db?: string;
   rules?: string;
   config?: string;
   tz?: string;
@@ -16,21 +17,18 @@ interface ExplainFlags {
 }
 
 export function registerExplain(program: Command): void {
-  program
+  const explain = program
     .command('explain')
     .description('how a log line parses, which rules it reaches, and why each fires or stays quiet against the db (read-only)')
     .argument('[line]', 'the log line (quote it), or use --file and --line')
     .option('--file <path>', 'a log file (plain, .gz, docker json-file or CRI)')
     .option('--line <n>', 'the line number in --file')
-    .option('--db <path>', 'SQLite database whose state the rules see', DEFAULT_DB)
     .option('--rules <dir>', 'rules directory (default: the configured or shipped rules)')
-    .option('--config <file>', 'configuration file (YAML)')
-    .option('--tz <zone>', 'time zone the logs were written in (IANA name; default UTC)')
+    .option('--tz <zone>', 'time zone the logs were written in (IANA name; default: UTC)')
     .option('--json', 'one JSON object')
     .action(async (arg: string | undefined, flags: ExplainFlags) => {
-      const config = loadConfig(flags.config);
+      const config = configOf(flags);
       if (flags.rules) config.detect.rulesDir = flags.rules;
-      config.store.path = flags.db;
       config.parse.timeZone = checkTimeZone(flags.tz ?? config.parse.timeZone);
       let line: string;
       let origin = 'argument';
@@ -54,10 +52,11 @@ export function registerExplain(program: Command): void {
       const x = await explainLine(config, line, origin, lineNo);
       if (fingerprint !== null) {
         const at = await alreadyProcessed(config, fingerprint, lineNo);
-        if (at !== null) x.note = `${flags.db} has already processed this line (checkpoint at line ${fmtInt(at)}): the state shown includes it`;
+        if (at !== null) x.note = `${config.store.path} has already processed this line (checkpoint at line ${fmtInt(at)}): the state shown includes it`;
       }
-      process.stdout.write(flags.json ? JSON.stringify(x) + '\n' : format(x, flags.db, x.note));
+      process.stdout.write(flags.json ? JSON.stringify(x) + '\n' : format(x, config.store.path, x.note));
     });
+  storeOptions(explain);
 }
 
 const OUTCOME: Record<RuleVerdict['outcome'], string> = {

@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_USAGE, isUsageError } from './common.js';
+import { StorageFault } from '../core/storage-fault.js';
+import { LeaseLostError } from '../core/writer-lease.js';
 
 // A reader that stopped early (`| head`, `| jq` that quit) is not a failure: stop quietly, as
 // SIGPIPE would. Committed state stays consistent (checkpoints are written with it).
@@ -23,6 +25,11 @@ const COMMANDS: Record<string, () => Promise<{ register(program: Command): void 
   rules: async () => ({ register: (await import('./rules.js')).registerRules }),
   endsession: async () => ({ register: (await import('./endsession.js')).registerEndSession }),
   actions: async () => ({ register: (await import('./actions.js')).registerActions }),
+  upgrade: async () => ({ register: (await import('./store.js')).registerStore }),
+  prune: async () => ({ register: (await import('./store.js')).registerStore }),
+  outbox: async () => ({ register: (await import('./outbox.js')).registerOutbox }),
+  serve: async () => ({ register: (await import('./serve.js')).registerServe }),
+  incidents: async () => ({ register: (await import('./incidents.js')).registerIncidents }),
 };
 
 const program = new Command();
@@ -30,12 +37,40 @@ program
   .name('ouwatch')
   .description('Finds stolen or replayed OpenUnison sessions in its logs, and can end them.')
   .version('0.1.0')
-  .showHelpAfterError()
-  .exitOverride();
+  .exitOverride()
+  .configureOutput({ outputError: (message, write) => write(oneLine(message)) });
 
 const named = process.argv.slice(2).find((a) => !a.startsWith('-'));
-const only = named !== undefined && named in COMMANDS ? [named] : Object.keys(COMMANDS);
-for (const name of only) (await COMMANDS[name]()).register(program);
+const only = named !== undefined && named in COMMANDS ? [COMMANDS[named]] : [...new Set(Object.values(COMMANDS))];
+const registered = new Set<unknown>();
+for (const load of only) {
+  const { register } = await load();
+  if (registered.has(register)) continue;
+  registered.add(register);
+  register(program);
+}
+
+/**
+ * commander's usage errors (`error: unknown option '--sevrity'` and its `(Did you mean …?)`)
+ * as one line, with the help command of the command that was run as the hint.
+ */
+function oneLine(message: string): string {
+  const text = message.trim().replace(/^error: /, '').replace(/\n\(Did you mean (.*)\?\)$/, ' (did you mean $1?)').replace(/\n/g, ' ');
+  return `ouwatch: ${text}; see 'ouwatch ${commandPath().join(' ')}${commandPath().length ? ' ' : ''}--help'\n`;
+}
+
+/** The subcommand words of this invocation (`alerts list`), for the hint. */
+function commandPath(): string[] {
+  const words: string[] = [];
+  let cmd: Command = program;
+  for (const arg of process.argv.slice(2)) {
+    const sub = cmd.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+    if (sub === undefined) break;
+    words.push(arg);
+    cmd = sub;
+  }
+  return words;
+}
 
 try {
   await program.parseAsync(process.argv);
@@ -43,11 +78,15 @@ try {
   if (isBrokenPipe(err)) {
     process.exitCode = 0;
   } else if (err instanceof CommanderError) {
-    // commander already printed the message (and help for usage mistakes)
+    // commander already printed the message (one line, see oneLine)
     process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
   } else if (isUsageError(err)) {
     process.stderr.write(`ouwatch: ${(err as Error).message}\n`);
     process.exitCode = EXIT_USAGE;
+  } else if (err instanceof StorageFault || err instanceof LeaseLostError) {
+    // Not a bug: the store could not be written. One line; what was committed stays consistent.
+    process.stderr.write(`ouwatch: ${err.message}\n`);
+    process.exitCode = 1;
   } else {
     process.stderr.write(`ouwatch: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
     process.exitCode = 1;

@@ -10,6 +10,7 @@ import { errorsOnly, stderrLog } from '../core/log.js';
 import { alertCounts, alertTableHeader, alertTableRow, terminalWidth } from './alert-format.js';
 import { UsageError, checkTimeZone, colours } from './common.js';
 import { formatResponses, formatSummary } from './summary.js';
+import { configOf, storeOptions } from './options.js';
 
 interface ReplayFlags {
   db?: string;
@@ -23,22 +24,19 @@ interface ReplayFlags {
 }
 
 export function registerReplay(program: Command): void {
-  program
+  const cmd = program
     .command('replay')
     .description('replay archived logs (plain, .gz, docker json-file, CRI, kubectl --timestamps; - = stdin) into the history db and show the alerts they raise')
     .argument('<files...>', 'log files, archives, or - for stdin')
-    .option('--db <path>', 'SQLite database (default ./ouwatch.db)')
     .option('--json', 'print each alert as one JSON line on stdout (nothing else goes to stdout)')
-    .option('--tz <zone>', 'time zone the logs were written in (IANA name; default UTC)')
+    .option('--tz <zone>', 'time zone the logs were written in (IANA name; default: UTC)')
     .option('--from-start', 'ignore checkpoints and read every input from its first byte')
     .option('--rules <dir>', 'rules directory (default: the shipped rules)')
-    .option('--config <file>', 'configuration file (YAML)')
     .option('-q, --quiet', 'no summary and no warnings on stderr (errors still show)')
-    .option('--commit-every <lines>', 'commit after this many lines (default 1000000)')
+    .option('--commit-every <lines>', 'commit after this many lines (default: 1000000)')
     .action(async (files: string[], flags: ReplayFlags) => {
       if (files.length === 0) throw new UsageError('replay needs at least one file (or - for stdin)');
-      const config = loadConfig(flags.config);
-      if (flags.db) config.store.path = flags.db;
+      const config = configOf(flags);
       if (flags.tz) config.parse.timeZone = flags.tz;
       if (flags.rules) config.detect.rulesDir = flags.rules;
       if (flags.commitEvery !== undefined) {
@@ -55,7 +53,7 @@ export function registerReplay(program: Command): void {
         const report = await replayFiles(files, runtime, { fromStart: flags.fromStart });
         for (const n of report.notices) log.warn(n);
         if (!flags.quiet) {
-          const warnings = [runtime.detection.visibility.warning()].filter((w): w is string => w !== null);
+          const warnings = [runtime.detection.visibility.warning(), noEventWarning(runtime.counters)].filter((w): w is string => w !== null);
           const alerts = `${shown.counts(runtime.detection.repeats)}${shown.raised > 0 ? ` (ouwatch alerts list --db ${config.store.path})` : ''}`;
           const responses = formatResponses(runtime.delivery.responder.counters, config.respond.mode);
           const withHint = responses === null ? null : `${responses} (ouwatch actions list --db ${config.store.path})`;
@@ -68,6 +66,14 @@ export function registerReplay(program: Command): void {
         await runtime.close();
       }
     });
+  storeOptions(cmd);
+}
+
+/** Said when an input held no OpenUnison event at all: a wrong file should not pass in silence. */
+export function noEventWarning(stats: { linesRead: number; events: Partial<Record<string, number>> }): string | null {
+  const events = Object.values(stats.events).reduce<number>((n, k) => n + (k ?? 0), 0);
+  if (events > 0 || stats.linesRead === 0) return null;
+  return `no OpenUnison event in ${stats.linesRead.toLocaleString('en-US')} line${stats.linesRead === 1 ? '' : 's'}: is this an OpenUnison log?`;
 }
 
 /** Prints the alerts of each commit as they are committed: NDJSON, or a table. */

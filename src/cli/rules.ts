@@ -3,8 +3,13 @@ import { rulesDirOf } from '../app/runtime.js';
 import { loadConfig } from '../app/config.js';
 import { checkRules } from '../components/detect/rules.js';
 import { defaultFixturesDir, runRuleTests } from '../app/rule-tests.js';
-import { EXIT_USAGE, colours } from './common.js';
+import { existsSync } from 'node:fs';
+import { EXIT_USAGE, Out, colours, fmtInt } from './common.js';
 import { printable } from './alert-format.js';
+import { ruleTable, type RuleRow } from '../app/review/rules.js';
+import { openReviewStore } from '../app/review/store.js';
+import { configOf, outputOptions, storeOptions, type StoreFlags } from './options.js';
+import { toCsv } from './csv.js';
 
 interface RulesFlags {
   config?: string;
@@ -20,15 +25,42 @@ function dirOf(dir: string | undefined, flags: RulesFlags): string {
 export function registerRules(program: Command): void {
   const rules = program.command('rules').description('validate the detection rules and run them against their fixtures');
 
+  outputOptions(
+    storeOptions(rules.command('list', { isDefault: true }).description('every rule: on or off, severity, and its alerts in the last 24 h and 7 d')),
+    true,
+  ).action(async (flags: StoreFlags & { json?: boolean; csv?: boolean }) => {
+    const config = configOf(flags);
+    // The rules exist without a database: then they are listed without their counts.
+    const store = existsSync(config.store.path) ? openReviewStore(config) : null;
+    try {
+      const table = await ruleTable(config, store, Date.now());
+      const out = new Out();
+      if (flags.json) for (const r of table.rules) out.line(JSON.stringify(r));
+      else if (flags.csv) process.stdout.write(toCsv(table.rules, RULE_CSV));
+      else for (const l of formatRules(table.rules, store !== null)) out.line(l);
+      await out.flush();
+      for (const e of table.invalid) process.stderr.write(`ouwatch: warning: invalid rule file: ${printable(e)} (ouwatch rules check)\n`);
+    } finally {
+      store?.close();
+    }
+  });
+
   rules
     .command('check')
     .description('validate every rule file (exit 2 if any is invalid)')
     .argument('[dir]', 'rules directory (default: the configured or shipped rules)')
     .option('--config <file>', 'configuration file (YAML) naming the rules directory')
+    .option('--json', 'one JSON object per rule file: {file, id, valid, problem}')
     .action((dir: string | undefined, flags: RulesFlags) => {
       const rulesDir = dirOf(dir, flags);
       const c = colours(process.stdout);
       const { rules: ok, errors } = checkRules(rulesDir);
+      if (flags.json) {
+        for (const r of ok) process.stdout.write(JSON.stringify({ file: r.file, id: r.id, valid: true, problem: null, enabled: r.enabled, inactive: r.inactive }) + '\n');
+        for (const e of errors) process.stdout.write(JSON.stringify({ file: null, id: null, valid: false, problem: e.message, enabled: null, inactive: null }) + '\n');
+        if (errors.length > 0) process.exitCode = EXIT_USAGE;
+        return;
+      }
       for (const r of ok) {
         const state = !r.enabled ? c.dim(' (disabled)') : r.inactive ? c.yellow(` (off: ${r.inactive})`) : '';
         process.stdout.write(
@@ -71,4 +103,30 @@ export function registerRules(program: Command): void {
       process.stderr.write(`${passed} passed, ${failed} failed\n`);
       if (failed > 0) process.exitCode = 1;
     });
+}
+
+const RULE_CSV: Array<[string, (r: RuleRow) => string | number | boolean | null]> = [
+  ['id', (r) => r.id],
+  ['enabled', (r) => r.enabled],
+  ['inactive', (r) => r.inactive],
+  ['severity', (r) => r.severity],
+  ['detector', (r) => r.detector],
+  ['params', (r) => r.params],
+  ['respond', (r) => r.respond],
+  ['alerts24h', (r) => r.alerts24h],
+  ['alerts7d', (r) => r.alerts7d],
+  ['alertsTotal', (r) => r.alertsTotal],
+  ['latest', (r) => r.latest],
+  ['description', (r) => r.description],
+];
+
+function formatRules(rows: RuleRow[], counted: boolean): string[] {
+  const c = colours(process.stdout);
+  const lines = [c.dim(`${'rule'.padEnd(26)} ${'state'.padEnd(5)} ${'severity'.padEnd(8)} ${'24 h'.padStart(7)} ${'7 d'.padStart(7)} ${'all'.padStart(9)}  parameters`)];
+  for (const r of rows) {
+    const state = !r.enabled ? c.dim('off  ') : r.inactive ? c.yellow('idle ') : c.green('on   ');
+    const n = (v: number) => (counted ? fmtInt(v) : '-');
+    lines.push(`${r.id.padEnd(26)} ${state} ${r.severity.padEnd(8)} ${n(r.alerts24h).padStart(7)} ${n(r.alerts7d).padStart(7)} ${n(r.alertsTotal).padStart(9)}  ${printable(r.params)}${r.inactive ? c.yellow(` (${printable(r.inactive)})`) : ''}`);
+  }
+  return lines;
 }

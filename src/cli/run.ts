@@ -2,12 +2,15 @@ import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { createRuntime } from '../app/runtime.js';
 import { fromPino } from '../core/log.js';
+import { StorageFault } from '../core/storage-fault.js';
+import { LeaseLostError } from '../core/writer-lease.js';
 import { ConfigError, configSchema, describeIssues, kubernetesSourceSchema, loadConfig, nodeSourceSchema, type Config } from '../app/config.js';
 import { Daemon } from '../app/run/daemon.js';
 import { createLogger } from '../app/logger.js';
 import { ListenError } from '../app/http/server.js';
 import { parseListen } from '../core/listen.js';
 import { UsageError, checkTimeZone } from './common.js';
+import { DEFAULT_DB_HELP } from './options.js';
 
 interface RunFlags {
   config?: string;
@@ -43,19 +46,19 @@ export function registerRun(program: Command): void {
     .description('the live daemon: tails log files (sidecar), follows pod logs through the Kubernetes API (watcher) or reads CRI files on the node')
     .option('--config <file>', 'configuration file (YAML); the flags below override it')
     .option('--file <path|glob>', 'log file or glob to tail; repeat for several (replaces sources.files)', (v: string, acc: string[]) => [...acc, v], [])
-    .option('--db <path>', 'SQLite database (store.path, default ./ouwatch.db)')
-    .option('--listen <host:port>', 'address of /healthz, /readyz, /metrics (server.listen, default 127.0.0.1:9464)')
+    .option('--db <path>', `SQLite database (default: ${DEFAULT_DB_HELP})`)
+    .option('--listen <host:port>', 'address of /healthz, /readyz, /metrics and the console (server.listen; default: 127.0.0.1:9464)')
     .option('--json', 'print each alert as one JSON line on stdout')
     .option('--rules <dir>', 'rules directory (detect.rulesDir)')
     .option('--tz <zone>', 'time zone the logs were written in (parse.timeZone)')
     .option('--k8s', 'follow pod logs through the Kubernetes API (sources.kubernetes)')
-    .option('--namespace <ns>', "OpenUnison's namespace, for --k8s and --node-dir (default openunison)")
-    .option('--selector <labels>', 'label selector of the pods, for --k8s (default application=openunison-orchestra)')
-    .option('--container <name>', 'container to read, for --k8s and --node-dir (default openunison-orchestra)')
+    .option('--namespace <ns>', "OpenUnison's namespace, for --k8s and --node-dir (default: openunison)")
+    .option('--selector <labels>', 'label selector of the pods, for --k8s (default: application=openunison-orchestra)')
+    .option('--container <name>', 'container to read, for --k8s and --node-dir (default: openunison-orchestra)')
     .option('--context <name>', 'kubeconfig context, for --k8s')
-    .option('--idle-reconnect-seconds <n>', 'reopen a pod log stream silent this long, for --k8s (default 300)')
+    .option('--idle-reconnect-seconds <n>', 'reopen a pod log stream silent this long, for --k8s (default: 300)')
     .option('--node-dir <dir>', "read the kubelet's CRI log files under this directory (sources.node; usually /var/log/pods)")
-    .option('--pod <glob>', 'pod name pattern, for --node-dir (default openunison-orchestra-*)')
+    .option('--pod <glob>', 'pod name pattern, for --node-dir (default: openunison-orchestra-*)')
     .option('--max-line-bytes <n>', 'longer lines are counted as oversized and skipped (parse.maxLineBytes)')
     .option('--start-at <where>', 'beginning|end: where an input without a checkpoint starts (sources.startAt)')
     .option('--poll-ms <n>', 'how often tailed files are checked (sources.pollIntervalMs)')
@@ -118,27 +121,36 @@ function withFlags(fromFile: Config, f: RunFlags, configFile: string): Config {
 }
 
 async function runDaemon(config: Config, flags: RunFlags, configFile: string, log: Logger): Promise<void> {
-  let fatal: (err: unknown) => void = () => undefined;
-  const runtime = await createRuntime(config, { log: fromPino(log), commitIntervalMs: config.sources.commitIntervalMs, onFailure: (err) => fatal(err) });
-  fatal = (err: unknown) => {
-    log.fatal({ err: (err as Error)?.stack ?? String(err) }, 'cannot continue: exiting (a restart resumes from the last commit)');
-    // Not waiting for the outbox worker: what it has not delivered stays queued in the db.
-    try {
-      runtime.db.close();
-    } catch {
-      // already failing
-    }
+  let daemon: Daemon | undefined;
+  const fatal = (err: unknown) => {
+    const known = err instanceof LeaseLostError || err instanceof StorageFault;
+    log.fatal({ err: known ? (err as Error).message : ((err as Error)?.stack ?? String(err)) }, 'cannot continue: exiting (a restart resumes from the last commit)');
+    // Not closing the db: SQLite needs no close to stay consistent (committed transactions are
+    // in the WAL), and the outbox keeps what was not delivered. The next start takes the lease over.
     process.exit(1);
   };
-  let daemon: Daemon;
+  const runtime = await createRuntime(config, {
+    log: fromPino(log),
+    command: 'run',
+    commitIntervalMs: config.sources.commitIntervalMs,
+    onFailure: (err) => fatal(err),
+    onLeaseLost: (err) => fatal(err),
+    onStorageFault: (fault) => daemon?.storageFault(fault),
+  });
   try {
-    daemon = new Daemon({ runtime, listen: parseListen(config.server.listen)!, json: flags.json === true, log, configFile, onFatal: fatal });
-    runtime.onCommit((r) => daemon.committed(r));
+    const listen = parseListen(config.server.listen)!;
+    // The analyst's console beside /healthz, /readyz, /metrics (when its authentication allows).
+    const { consoleForDaemon } = await import('../app/console/serve.js');
+    const consoleRoutes = consoleForDaemon(config, listen, log, configFile);
+    daemon = new Daemon({ runtime, listen, json: flags.json === true, log, configFile, onFatal: fatal, console: consoleRoutes });
+    const d = daemon;
+    runtime.onCommit((r) => d.committed(r));
     await runtime.delivery.verify();
   } catch (err) {
     await runtime.close();
     throw err;
   }
+  const d = daemon;
   process.on('uncaughtException', fatal);
   // A stray rejection inside a client library (a failed Kubernetes watch restart) leaves the
   // committed state intact: log it; the source's own watchdog reconnects.
@@ -148,8 +160,7 @@ async function runDaemon(config: Config, flags: RunFlags, configFile: string, lo
       log.error({ signal }, `shutdown did not finish within ${SHUTDOWN_DEADLINE_MS} ms: exiting`);
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
-    daemon
-      .stop(signal)
+    d.stop(signal)
       .then(() => stdoutDrained())
       .then(
         () => process.exit(0),
@@ -158,11 +169,11 @@ async function runDaemon(config: Config, flags: RunFlags, configFile: string, lo
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => void daemon.reloadRules());
+  process.on('SIGHUP', () => void d.reloadRules());
   try {
-    await daemon.start();
+    await d.start();
   } catch (err) {
-    await daemon.stop('start-up failed').catch(() => undefined);
+    await d.stop('start-up failed').catch(() => undefined);
     if (err instanceof ListenError) throw new UsageError(err.message);
     throw err;
   }

@@ -22,7 +22,7 @@ export interface AlertResponse {
   status: string;
 }
 
-/** The public alert shape (DESIGN.md contract). */
+/** The public alert shape (the contract of `replay --json`, documented in the README). */
 export interface Alert {
   id: string;
   rule: string;
@@ -64,6 +64,10 @@ export interface AlertStatusChange {
 /** An alert as `ouwatch alerts show` prints it: the contract, the bookkeeping, the history. */
 export interface AlertDetail extends StoredAlert {
   history: AlertStatusChange[];
+  /** Closed by an analyst as benign (detection may learn its address). */
+  closedBenign: boolean;
+  /** The incidents the alert belongs to. */
+  incidentIds: string[];
 }
 
 /** What `ouwatch alerts list` selects (every field optional; lists mean "any of"). */
@@ -73,12 +77,14 @@ export interface AlertFilter {
   statuses?: AlertStatus[];
   /** Exactly this DN (a DN is data: a `*` in it is a character). */
   dn?: string;
-  /** DNs matching a pattern where `*` stands for any text. */
+  /** DNs matching a pattern where `*` stands for any text (ASCII letters match in any case). */
   dnPattern?: string;
   /** Exact address or a CIDR block. */
   ip?: string;
   /** Epoch ms (log time): alerts whose latest occurrence is at or after it. */
   since?: number;
+  /** Epoch ms (log time): alerts first raised at or before it. */
+  until?: number;
   limit?: number;
 }
 

@@ -36,6 +36,10 @@ export interface OutboxItem {
   expiresAt: number;
   finishedAt: number | null;
   lastError: string | null;
+  /** The email digest this item was first sent in (its smallest outbox id), or null. */
+  batchId: number | null;
+  /** Times a person requeued it after it failed. */
+  requeues: number;
 }
 
 export interface DeliveryResult {

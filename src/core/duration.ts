@@ -35,3 +35,18 @@ export function formatDuration(ms: number): string {
 function trim(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(1).replace(/\.0$/, '');
 }
+
+/**
+ * A duration kept as written (`90d`), for configuration files: the daemon validates its
+ * configuration again after applying flags, so a field's output must pass its own schema.
+ * `durationMs` turns it into milliseconds where it is used.
+ */
+export const durationText = z
+  .string({ error: 'expected a duration such as 90s, 10m, 24h or 7d' })
+  .regex(PATTERN, 'expected a duration such as 90s, 10m, 24h or 7d (units ms, s, m, h, d)');
+
+export function durationMs(text: string): number {
+  const m = PATTERN.exec(text);
+  if (m === null) throw new RangeError(`not a duration: ${JSON.stringify(text)}`);
+  return Math.round(Number(m[1]) * UNITS[m[2]]);
+}

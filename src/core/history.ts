@@ -8,7 +8,8 @@ export interface UserHistory {
   firstSeen: string;
   lastSeen: string;
   counts: Partial<Record<EventType, number>>;
-  ips: Array<{ ip: string; country: string | null; firstSeen: string; lastSeen: string; count: number }>;
+  /** `asn`/`asOrg`: the address's autonomous system, where the store knows it. */
+  ips: Array<{ ip: string; country: string | null; asn?: number | null; asOrg?: string | null; firstSeen: string; lastSeen: string; count: number }>;
   countries: Array<{ country: string; firstSeen: string; lastSeen: string; count: number }>;
   sessions: Array<{ sessionId: string; firstSeen: string; lastSeen: string; count: number; ips: string[] }>;
 }

@@ -1,27 +1,65 @@
-import type { AlertStatus, Severity } from './alerts.js';
+import type { AlertStatus, AlertStatusChange, Severity } from './alerts.js';
 
 /**
- * An incident: the alerts of one user (or, for rules keyed on addresses, one network) whose
- * summed risk within a sliding window crossed the threshold, or that include an alert of a
- * rule that pages at once. Notifications, responses and the analyst's queue work on these;
- * the alerts stay as the detail. The fields are the NDJSON contract of `incidents list --json`.
+ * An incident: alerts of one user (or, for rules without a DN, one attacking network) grouped
+ * while their summed risk is high. The queue, notifications and responses act on incidents;
+ * alerts stay the signals they are made of. Field order is the NDJSON contract of
+ * `ouwatch incidents list --json`.
  */
 export interface Incident {
   id: string;
-  status: AlertStatus;
+  status: IncidentStatus;
   severity: Severity;
   risk: number;
   dn: string | null;
   ip: string | null;
+  /** Log time of its first and latest alert (ISO 8601 UTC). */
   firstTime: string;
   lastTime: string;
   rules: string[];
   alertIds: string[];
 }
 
+export type IncidentStatus = AlertStatus;
+
 /** An incident with what the store keeps beside the contract. */
 export interface StoredIncident extends Incident {
-  /** `dn:<DN>` for a user's incident, `net:<CIDR>` for one keyed on a network. */
+  /** `dn:<DN>` for a user's incident, `net:<CIDR>` for one without a DN. */
   key: string;
+  /** Closed by an analyst as benign: its alerts' addresses may be learnt. */
   closedBenign: boolean;
+}
+
+export interface IncidentDetail extends StoredIncident {
+  history: AlertStatusChange[];
+}
+
+export interface IncidentFilter {
+  statuses?: IncidentStatus[];
+  severities?: Severity[];
+  /** Incidents holding an alert of any of these rules. */
+  rules?: string[];
+  dn?: string;
+  dnPattern?: string;
+  ip?: string;
+  /** Epoch ms (log time): incidents whose latest alert is at or after it. */
+  since?: number;
+  /** Epoch ms (log time): incidents whose first alert is at or before it. */
+  until?: number;
+}
+
+/** The contract fields only, in contract order. */
+export function toIncidentJson(i: Incident): Incident {
+  return {
+    id: i.id,
+    status: i.status,
+    severity: i.severity,
+    risk: i.risk,
+    dn: i.dn,
+    ip: i.ip,
+    firstTime: i.firstTime,
+    lastTime: i.lastTime,
+    rules: [...i.rules],
+    alertIds: [...i.alertIds],
+  };
 }

@@ -1,10 +1,12 @@
 import type { ActionKind, ActionRecord, ActionStatus, ActionStep } from './actions.js';
-import type { AlertResponse, AlertStatus, StoredAlert } from './alerts.js';
-import type { HistoryWrites, UserRecord } from './history.js';
-import type { StoredIncident } from './incidents.js';
+import type { AlertDetail, AlertFilter, AlertResponse, AlertStatus, Severity, StoredAlert } from './alerts.js';
+import type { HistoryWrites, UserHistory, UserRecord } from './history.js';
+import type { Incident, IncidentDetail, IncidentFilter, IncidentStatus, StoredIncident } from './incidents.js';
 import type { InputIdentity, InputPosition } from './inputs.js';
 import type { NewOutboxItem, OutboxItem, OutboxStatus } from './delivery.js';
 import type { OutboxKind } from './actions.js';
+import type { LeaseGrant, LeaseHolder } from './writer-lease.js';
+import type { RetentionPolicy, RetentionReport } from './retention.js';
 
 /**
  * The ports the stages use to reach the store. Adapters under src/store implement them;
@@ -60,6 +62,10 @@ export interface OutboxRepository {
   pending(kind?: OutboxKind): OutboxItem[];
   list(status?: OutboxStatus, limit?: number): OutboxItem[];
   prune(before: number): number;
+  /** Marks items as sent together in one digest (`batchId`: its smallest id) at their first attempt. */
+  assignBatch(ids: number[], batchId: number): void;
+  /** Times items were requeued by a person, by kind. */
+  requeueCounts(): Array<{ kind: OutboxKind; n: number }>;
 }
 
 /** Writes an alert's `response` column (respond owns it; detection never overwrites it). */
@@ -131,4 +137,135 @@ export interface PipelineStore extends HistoryRepository {
   streamPosition(key: string): Promise<InputPosition | null>;
   /** Writes the batch in one transaction, running the hooks inside it. */
   commit(batch: CommitBatch, hooks: readonly CommitHook[]): Promise<void>;
+}
+
+/**
+ * The store's writer lease (see core/writer-lease.ts). SQLite keeps it in a table; a
+ * PostgreSQL store will implement it with an advisory lock.
+ */
+export interface WriterLease {
+  /** Takes the lease for `command`, or throws LeaseHeldError naming the live holder. */
+  acquire(command: string): LeaseGrant;
+  /** Renews the lease; throws LeaseLostError when another process took it over. */
+  heartbeat(): void;
+  /** Lets go (nothing happens when another process holds it by then). */
+  release(): void;
+  /** The current holder, or null. */
+  holder(): LeaseHolder | null;
+}
+
+/** Deletes what the retention policy no longer keeps (see core/retention.ts). */
+export interface RetentionStore {
+  /** `dryRun`: counts what would go and deletes nothing. */
+  apply(policy: RetentionPolicy, now: number, opts?: { dryRun?: boolean }): RetentionReport;
+}
+
+// ---- Review: what the analyst's commands and the console read and change ----------------
+// Asynchronous, so a store with an asynchronous client (PostgreSQL) can implement them.
+
+/** A page of a listing: the items, how many match in all, and their counts by rule and severity. */
+export interface Page<T> {
+  items: T[];
+  total: number;
+  offset: number;
+  /** null: no limit. */
+  limit: number | null;
+  counts: { rule: Record<string, number>; severity: Partial<Record<Severity, number>> };
+}
+
+export interface PageRequest {
+  offset: number;
+  limit: number | null;
+  /** `time`: newest first; `severity`: most severe first, newest first within a severity. */
+  sort: 'time' | 'severity';
+}
+
+export interface AlertQueries {
+  list(filter: AlertFilter, page: PageRequest): Promise<Page<StoredAlert>>;
+  detail(id: string): Promise<AlertDetail | null>;
+  /** Alerts whose id starts with `prefix` (at most 10). */
+  withPrefix(prefix: string): Promise<StoredAlert[]>;
+  /** Changes the status and records who, when and why; `benign` only with `closed`. False for an unknown id. */
+  setStatus(id: string, status: AlertStatus, by: string, comment: string | null, benign: boolean, wallClock: number): Promise<boolean>;
+  /** Per rule id that raised any: all alerts, those raised since each of `since` (log time), the latest time. */
+  ruleCounts(since: number[]): Promise<Array<{ rule: string; total: number; since: number[]; latest: string }>>;
+  /** Alerts per UTC day (log time) and rule, from `from` on. */
+  perDay(from: number): Promise<Array<{ day: string; rule: string; n: number }>>;
+  /** The latest log time of any alert (epoch ms), or null. */
+  latestTime(): Promise<number | null>;
+}
+
+export interface IncidentQueries {
+  list(filter: IncidentFilter, page: PageRequest): Promise<Page<StoredIncident>>;
+  detail(id: string): Promise<IncidentDetail | null>;
+  withPrefix(prefix: string): Promise<StoredIncident[]>;
+  /** True when the store holds any incident (the queue shows incidents then, alerts otherwise). */
+  any(): Promise<boolean>;
+  /**
+   * Changes the status and records who, when and why. Closing closes the incident's alerts
+   * too (as benign when the incident is closed as benign). False for an unknown id.
+   */
+  setStatus(id: string, status: IncidentStatus, by: string, comment: string | null, benign: boolean, wallClock: number): Promise<boolean>;
+}
+
+/** Detection writes incidents inside its commit transaction: synchronous. */
+export interface IncidentWriter {
+  /**
+   * Inserts the incident, or updates its severity, risk, address, times and rules (never its
+   * status: analysts change that), and links its alerts.
+   */
+  record(incident: Incident & { key: string }, wallClock: number): void;
+}
+
+/** Events of one user in one log-time hour from one address ('' = none). */
+export interface ActivityRow {
+  hour: number;
+  ip: string;
+  country: string | null;
+  events: number;
+  failures: number;
+}
+
+export interface UserQueries {
+  history(dn: string, maxSessions: number): Promise<UserHistory | null>;
+  /** Known DNs resembling `dn` (any case, substring), most recently seen first. */
+  similar(dn: string, limit: number): Promise<string[]>;
+  activity(dn: string, from: number, to: number): Promise<ActivityRow[]>;
+}
+
+export interface ActionListFilter {
+  statuses?: ActionStatus[];
+  /** Exactly this DN. */
+  dn?: string;
+  dnPattern?: string;
+  /** Wall-clock epoch ms bounds of when the action was recorded. */
+  since?: number;
+  until?: number;
+}
+
+export interface ActionQueries {
+  list(filter: ActionListFilter, page: Omit<PageRequest, 'sort'>): Promise<{ items: ActionRecord[]; total: number }>;
+  get(id: number): Promise<ActionRecord | null>;
+  forAlerts(alertIds: string[]): Promise<ActionRecord[]>;
+}
+
+/** Queued deliveries by kind and status, and the oldest pending item (wall clock). */
+export interface OutboxHealth {
+  counts: Array<{ kind: OutboxKind; status: OutboxStatus; n: number }>;
+  oldestPending: string | null;
+  lastFailure: { at: string; kind: OutboxKind; error: string | null } | null;
+}
+
+/** Everything the review services use, over one store. */
+export interface ReviewStore {
+  /** What the store is (a path, a URL without credentials), for messages. */
+  readonly name: string;
+  alerts: AlertQueries;
+  incidents: IncidentQueries;
+  users: UserQueries;
+  actions: ActionQueries;
+  /** The action log the responder writes (a person's end-session is recorded there too). */
+  actionLog: ActionRepository;
+  outboxHealth(): Promise<OutboxHealth>;
+  close(): void;
 }

@@ -42,4 +42,8 @@ export interface WorkerStats {
   actions?: Record<string, number>;
   /** Notifications by channel and result: `{ email: { sent: 3, failed: 1 } }`. */
   notifications?: Record<string, Record<string, number>>;
+  /** Outbox rows now, by kind and status (pending, delivered, failed). */
+  outboxItems?: Array<{ kind: string; status: string; n: number }>;
+  /** Times failed items were requeued by a person, by kind (from the store: any process). */
+  outboxRequeued?: Record<string, number>;
 }

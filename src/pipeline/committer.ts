@@ -32,6 +32,8 @@ export interface CommitterOptions {
   /** The oldest DN id still referenced by batches in flight (history lets go of users below it). */
   minLiveDnId(): number;
   statusVersion: number;
+  /** Throws when the store cannot be written now (checked before anything is written). */
+  beforeCommit?(): void;
   onCommit?(report: CommitReport): void;
 }
 
@@ -54,6 +56,7 @@ export class StoreCommitter implements Committer {
     const feeds = scope.feeds;
     const started = performance.now();
     const { store, history, detection } = this.o;
+    this.o.beforeCommit?.();
     const changes = await store.statusChangesSince(this.version);
     for (const a of changes.alerts) {
       if (a.status !== 'closed') continue;

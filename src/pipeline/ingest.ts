@@ -42,6 +42,12 @@ export interface IngestOptions {
   onBatch?(batch: EventBatch, feed: Feed): void;
   /** The loop stopped on a failure (a commit that could not be written, the worker died). */
   onFailure?(err: unknown): void;
+  /**
+   * Live runs: a commit that fails because the store cannot be written pauses the loop instead
+   * (nothing more is processed, so sources stop reading through backpressure) until
+   * `resumeAfterFault()` succeeds.
+   */
+  storageFault?: { classify(err: unknown): Error | null; onFault(fault: Error): void };
 }
 
 /**
@@ -62,6 +68,8 @@ export class Ingest implements IngestContext, FeedOwner {
   private arrivals: number[] = [];
   private failure: unknown = null;
   private stopping = false;
+  /** A storage fault holds the loop: nothing is processed until a commit succeeds again. */
+  private faulted = false;
   private idleWaiters: Array<() => void> = [];
   /** Arrival order of batches: the processor prepares them one at a time, in order. */
   private preparing: Promise<void> = Promise.resolve();
@@ -182,17 +190,32 @@ export class Ingest implements IngestContext, FeedOwner {
   }
 
   private async drain(): Promise<void> {
-    if (this.failure !== null) return;
+    if (this.failure !== null || this.faulted) return;
     try {
       for (;;) {
         const progressed = this.release(performance.now());
         await this.maybeCommit();
         if (!progressed) break;
       }
-      for (let i = this.feeds.length - 1; i >= 0; i--) if (this.feeds[i].done && !this.feeds[i].dirty) this.feeds.splice(i, 1);
+      for (let i = this.feeds.length - 1; i >= 0; i--) if (this.feeds[i].done && !this.feeds[i].dirty && this.feeds[i].live) this.feeds.splice(i, 1);
     } catch (err) {
-      this.fail(err);
+      const fault = this.opts.storageFault?.classify(err) ?? null;
+      if (fault !== null) {
+        this.faulted = true;
+        this.opts.storageFault!.onFault(fault);
+      } else this.fail(err);
     }
+  }
+
+  /**
+   * After a storage fault: writes everything processed since the last good commit (throws while
+   * the store still cannot be written), then lets the loop go on.
+   */
+  async resumeAfterFault(): Promise<void> {
+    if (!this.faulted) return;
+    await this.commitNow();
+    this.faulted = false;
+    this.schedule();
   }
 
   private async maybeCommit(): Promise<void> {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { filterOf } from '../../src/cli/alerts.js';
-import { UsageError } from '../../src/cli/common.js';
-import { AlertStore } from '../../src/store/sqlite/alerts.js';
-import { openDatabase } from '../../src/store/sqlite/database.js';
+import { listAlerts } from '../../src/app/review/alerts.js';
+import { ReviewError } from '../../src/app/errors.js';
+import { flagName, type ListQuery } from '../../src/app/review/query.js';
+import { openSqliteReviewStore } from '../../src/store/sqlite/review-store.js';
 import { az, history, scratch } from '../detect/helpers.js';
 import { SAMPLE_LOGS, lines, ndjson, ok, ouwatch } from '../helpers/cli.js';
 
@@ -31,53 +31,82 @@ before(() => {
   all = list();
 });
 
-test('alerts lists the open alerts, newest first, as the DESIGN.md shape plus count and last time', () => {
+test('alerts lists the open alerts, newest first, as the alert contract plus count, last time and evidence lines', () => {
   assert.equal(all.length, 11);
   const times = all.map((a) => (a as unknown as { time: string }).time);
   assert.deepEqual(times, [...times].sort().reverse());
-  assert.deepEqual(Object.keys(all[0]), ['id', 'rule', 'severity', 'time', 'dn', 'dnSha1', 'ip', 'country', 'reason', 'evidence', 'status', 'response', 'count', 'lastTime']);
-  // `alerts` alone is `alerts list`.
+  assert.deepEqual(Object.keys(all[0]), ['id', 'rule', 'severity', 'time', 'dn', 'dnSha1', 'ip', 'country', 'reason', 'evidence', 'status', 'response', 'count', 'lastTime', 'evidenceTotal']);
+  // `alerts` alone is `alerts list`: counts per severity and rule first, then the table.
   const table = ok(['alerts', '--db', db]);
-  assert.equal(lines(table.stdout).length, 1 + 2 * 11);
-  assert.match(table.stderr, /^11 alerts; details: ouwatch alerts show ID --db /);
+  const out = lines(table.stdout);
+  assert.equal(out.length, 1 + 1 + 2 * 11);
+  assert.equal(out[0], '11 alerts: 1 critical, 3 high, 7 medium; by rule: impossible-travel 2, new-source-ip 2, refresh-token-grace-burst 2, auth-failure-burst 1, authz-failure-burst 1, new-country 1, refresh-token-replay 1, stale-refresh-token 1');
+  assert.equal(table.stderr, '');
 });
 
-test('filters: rule, severity (list or LEVEL+), DN (exact or wildcard), address (exact or CIDR), since, limit', () => {
-  // The flag parsing and the query the command runs, in-process (one child process per case is slow).
-  const d = openDatabase(db, { readonly: true });
+test('a page at a time: --limit (default 50) with an N-more footer, --offset for the next page, --limit all', () => {
+  const table = lines(ok(['alerts', '--db', db, '--limit', '3']).stdout);
+  assert.equal(table.length, 1 + 1 + 2 * 3 + 1);
+  assert.equal(table.at(-1), '3 of 11 alerts shown (1-3); 8 more: --offset 3 for the next page, --limit all for every one');
+  const json = ouwatch(['alerts', '--db', db, '--json', '--limit', '3', '--offset', '9']);
+  assert.deepEqual(ndjson<A>(json.stdout).map((a) => a.id), all.slice(9).map((a) => a.id));
+  assert.equal(json.stderr, '', 'the last page: nothing more');
+  const first = ouwatch(['alerts', '--db', db, '--json', '--limit', '4']);
+  assert.equal(ndjson(first.stdout).length, 4);
+  assert.match(first.stderr, /^4 of 11 alerts shown \(1-4\); 7 more/, 'NDJSON on stdout, the footer on stderr');
+  assert.equal(list('--limit', 'all').length, 11);
+});
+
+test('--csv: a header row, RFC 4180 quoting, and no cell a spreadsheet would run as a formula', () => {
+  const csv = ok(['alerts', '--db', db, '--csv', '--rule', 'refresh-token-replay']).stdout.split('\r\n');
+  assert.equal(csv[0], 'id,rule,severity,status,time,lastTime,count,dn,dnSha1,ip,country,reason,evidenceLines,response');
+  assert.match(csv[1], /^[0-9a-f]{16},refresh-token-replay,critical,open,2026-03-03T11:40:00\.002Z,.*,"uid=mmosley,ou=shadow,o=Tremolo",5204c08a/);
+  assert.equal(csv[2], '');
+});
+
+test('filters: rule, severity (list, LEVEL+, any case), DN (any case, * wildcard), address (exact or CIDR), since, until, limit', async () => {
+  // The app service the command and the console's API both call, in-process (one child process per case is slow).
+  const store = openSqliteReviewStore(db);
   try {
-    const store = new AlertStore(d);
-    const q = (flags: Record<string, string>) => store.list(filterOf({ db, status: 'open,acknowledged', ...flags }, Date.parse('2026-03-05T00:00:00Z')));
+    const RULES = ['impossible-travel', 'new-country', 'new-source-ip', 'refresh-token-replay', 'auth-failure-burst', 'authz-failure-burst', 'refresh-token-grace-burst', 'stale-refresh-token'];
+    const q = async (flags: ListQuery) => (await listAlerts(store, { status: 'open,acknowledged', limit: 'all', ...flags }, { now: Date.parse('2026-03-05T00:00:00Z'), name: flagName, knownRules: RULES })).items;
     const ids = (xs: Array<{ id: string }>) => xs.map((a) => a.id).sort();
     const where = (f: (a: A) => boolean) => ids(all.filter(f));
-    assert.deepEqual(ids(q({ rule: 'impossible-travel' })), where((a) => a.rule === 'impossible-travel'));
-    assert.equal(q({ rule: 'impossible-travel,new-country' }).length, 3);
-    assert.deepEqual(ids(q({ severity: 'high+' })), where((a) => a.severity === 'high' || a.severity === 'critical'));
-    assert.equal(q({ severity: 'high+' }).length, 4);
-    assert.equal(q({ severity: 'medium' }).length, 7);
-    assert.equal(q({ severity: 'low,critical' }).length, 1);
-    assert.deepEqual(ids(q({ dn: MM })), where((a) => a.dn === MM));
-    assert.equal(q({ dn: MM }).length, 7);
-    assert.deepEqual(ids(q({ dn: 'uid=mm*' })), where((a) => a.dn === MM));
-    assert.equal(q({ dn: 'uid=mm%' }).length, 0, 'SQL wildcards are literal');
-    assert.equal(store.list({ dn: 'uid=mm*' }).length, 0, "the store's dn filter is exact: a '*' in a DN is a character");
-    assert.equal(q({ ip: '5.255.255.5' }).length, 7);
-    assert.deepEqual(ids(q({ ip: '89.160.20.0/24' })), where((a) => a.ip?.startsWith('89.160.20.') ?? false));
-    assert.equal(q({ ip: '89.160.20.0/24' }).length, 3);
-    assert.deepEqual(q({ since: '2026-03-03T15:00' }).map((a) => a.rule).sort(), ['new-source-ip', 'refresh-token-grace-burst']);
-    assert.equal(q({ since: '24h' }).length, 0, 'relative to now');
-    assert.equal(q({ since: '2d' }).length, 11);
-    assert.equal(q({ limit: '2' }).length, 2);
-    const refused: Array<[Record<string, string>, RegExp]> = [
-      [{ severity: 'urgent' }, /^--severity expects low, medium, high, critical, got 'urgent'/],
-      [{ status: 'done' }, /^--status expects open, acknowledged, closed or all, got 'done'/],
+    assert.deepEqual(ids(await q({ rule: 'impossible-travel' })), where((a) => a.rule === 'impossible-travel'));
+    assert.equal((await q({ rule: 'impossible-travel,new-country' })).length, 3);
+    assert.deepEqual(ids(await q({ severity: 'high+' })), where((a) => a.severity === 'high' || a.severity === 'critical'));
+    assert.equal((await q({ severity: 'high+' })).length, 4);
+    assert.equal((await q({ severity: 'HIGH+' })).length, 4, 'severities in any case');
+    assert.equal((await q({ severity: 'medium' })).length, 7);
+    assert.equal((await q({ severity: 'low,critical' })).length, 1);
+    assert.deepEqual(ids(await q({ dn: MM })), where((a) => a.dn === MM));
+    assert.equal((await q({ dn: MM })).length, 7);
+    assert.equal((await q({ dn: MM.toUpperCase() })).length, 7, 'a DN in any case (LDAP compares them so)');
+    assert.deepEqual(ids(await q({ dn: 'uid=mm*' })), where((a) => a.dn === MM));
+    assert.equal((await q({ dn: 'uid=mm%' })).length, 0, 'SQL wildcards are literal');
+    assert.equal((await q({ ip: '5.255.255.5' })).length, 7);
+    assert.deepEqual(ids(await q({ ip: '89.160.20.0/24' })), where((a) => a.ip?.startsWith('89.160.20.') ?? false));
+    assert.equal((await q({ ip: '89.160.20.0/24' })).length, 3);
+    assert.deepEqual((await q({ since: '2026-03-03T15:00' })).map((a) => a.rule).sort(), ['new-source-ip', 'refresh-token-grace-burst']);
+    assert.deepEqual((await q({ until: '2026-03-03T09:30Z' })).map((a) => a.rule), ['auth-failure-burst']);
+    assert.equal((await q({ since: '24h' })).length, 0, 'relative to now');
+    assert.equal((await q({ since: '2d' })).length, 11);
+    assert.equal((await q({ limit: '2' })).length, 2);
+    const refused: Array<[ListQuery, RegExp]> = [
+      [{ severity: 'urgent' }, /^--severity expects low, medium, high, critical \(comma-separated\) or LEVEL\+ \(that level and above\), got 'urgent'/],
+      [{ status: 'done' }, /^--status expects open, acknowledged, closed \(comma-separated\) or all, got 'done'/],
+      [{ rule: 'new-contry' }, /^--rule: unknown rule 'new-contry' \(known: impossible-travel, new-country/],
       [{ ip: '10.0.0.0/40' }, /^--ip expects an address or a CIDR block/],
-      [{ since: 'yesterday' }, /^--since expects an ISO date\/time/],
-      [{ limit: '0' }, /^--limit expects a positive whole number/],
+      [{ since: 'yesterday' }, /^--since expects an ISO 8601 date\/time/],
+      [{ since: "' or 1=1" }, /^--since expects an ISO 8601 date\/time .*, got '' or 1=1'/],
+      [{ until: '2026-02-30' }, /^--until expects an ISO 8601 date\/time/],
+      [{ since: '2026-03-04', until: '2026-03-03' }, /^--since is after --until/],
+      [{ limit: '0' }, /^--limit expects a whole number of 1 or more \(or all\)/],
+      [{ offset: '-1' }, /^--offset expects a whole number/],
     ];
-    for (const [flags, message] of refused) assert.throws(() => q(flags), (e: unknown) => e instanceof UsageError && message.test(e.message));
+    for (const [flags, message] of refused) await assert.rejects(q(flags), (e: unknown) => e instanceof ReviewError && message.test(e.message));
   } finally {
-    d.close();
+    store.close();
   }
   // And once through the command line.
   assert.deepEqual(list('--rule', 'new-country', '--severity', 'high+').map((a) => a.rule), ['new-country']);
@@ -94,6 +123,23 @@ test('show prints one alert with its evidence and history; an id prefix is enoug
   const json = JSON.parse(ok(['alerts', 'show', a.id, '--db', db, '--json']).stdout) as A;
   assert.equal(json.id, a.id);
   assert.deepEqual(json.history!.map((h) => h.status), ['open']);
+});
+
+test('ack, close and reopen take several ids at once; close --benign is recorded as benign', () => {
+  const [x, y] = all.filter((a) => a.rule === 'impossible-travel');
+  const out = ok(['alerts', 'ack', x.id.slice(0, 6), y.id, '--db', db, '--by', 'dora']).stdout;
+  assert.equal(out, `alert ${x.id} (impossible-travel) acknowledged by dora\nalert ${y.id} (impossible-travel) acknowledged by dora\n`);
+  const again = ok(['alerts', 'ack', x.id, '--db', db, '--by', 'dora']).stdout;
+  assert.equal(again, `alert ${x.id} (impossible-travel) was already acknowledged: unchanged\n`);
+  const closed = ndjson<A & { closedBenign: boolean }>(ok(['alerts', 'close', x.id, y.id, '--benign', '--comment', 'VPN exit', '--db', db, '--json']).stdout);
+  assert.deepEqual(closed.map((a) => [a.status, a.closedBenign]), [['closed', true], ['closed', true]]);
+  // One unknown id changes nothing.
+  const r = ouwatch(['alerts', 'reopen', x.id, 'ffff0000', '--db', db]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^ouwatch: no alert ffff0000/);
+  assert.equal(list('--status', 'closed').length, 2);
+  ok(['alerts', 'reopen', x.id, y.id, '--db', db]);
+  assert.equal(list().length, 11);
 });
 
 test('ack and close record who, when and why; closed alerts leave the default list', () => {
@@ -116,8 +162,12 @@ test('ack and close record who, when and why; closed alerts leave the default li
 test('mistakes get one line and exit 2', () => {
   const cases: Array<[string[], RegExp]> = [
     [['alerts', 'show', 'ffffffff', '--db', db], /^ouwatch: no alert ffffffff/],
-    [['alerts', 'list', '--db', db, '--severity', 'urgent'], /^ouwatch: --severity expects low, medium, high, critical, got 'urgent'/],
+    [['alerts', 'list', '--db', db, '--severity', 'urgent'], /^ouwatch: --severity expects low, medium, high, critical .*, got 'urgent'/],
+    [['alerts', 'list', '--db', db, '--rule', 'new-contry'], /^ouwatch: --rule: unknown rule 'new-contry' \(known: /],
+    [['alerts', 'list', '--db', db, '--since', "' or 1=1"], /^ouwatch: --since expects an ISO 8601 date\/time/],
     [['alerts', 'list', '--db', s.path('none.db')], /^ouwatch: no database at /],
+    [['alerts', 'list', '--db', db, '--sevrity', 'high'], /^ouwatch: unknown option '--sevrity' \(did you mean --severity\?\); see 'ouwatch alerts list --help'\n$/],
+    [['alerts', 'list', '--db', db, '--json', '--csv'], /^ouwatch: option '--csv' cannot be used with option '--json'/],
   ];
   for (const [args, message] of cases) {
     const r = ouwatch(args);

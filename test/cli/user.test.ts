@@ -38,7 +38,8 @@ describe('ouwatch user', () => {
     const r = await runCli(['user', DN, '--db', db, '--json']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trimEnd().split('\n').length, 1);
-    const { alerts, actions, ...h } = JSON.parse(r.stdout) as UserHistory & { alerts: unknown[]; actions: unknown[] };
+    const { alerts, actions, incidents, ...h } = JSON.parse(r.stdout) as UserHistory & { alerts: unknown[]; actions: unknown[]; incidents: unknown[] };
+    assert.deepEqual(incidents, [], 'no detection writes incidents yet');
     // The expired refresh token came from an address that had no success for the user: a replay.
     assert.deepEqual(
       (alerts as Array<{ rule: string; ip: string; status: string }>).map((a) => [a.rule, a.ip, a.status]),

@@ -1,35 +1,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
 import { ENDSESSION, OIDC_SESSIONS } from '../../src/components/sinks/end-session/manifest.js';
+import { KUSTOMIZE_DIR, one, parseObjects, render, type K8sObject } from '../helpers/kustomize.js';
 
-interface Doc {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string };
-  rules?: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>;
-  roleRef?: { apiGroup: string; kind: string; name: string };
-  subjects?: Array<{ kind: string; name: string; namespace: string }>;
-}
+const role = one(parseObjects(readFileSync(KUSTOMIZE_DIR + 'base/responder-role.yaml', 'utf8'), 'responder-role.yaml'), 'Role');
 
-const file = fileURLToPath(new URL('../../deploy/responder-rbac.yaml', import.meta.url));
-const docs = parseAllDocuments(readFileSync(file, 'utf8')).map((d) => {
-  assert.deepEqual(d.errors, []);
-  return d.toJS() as Doc;
-});
-
-test('deploy/responder-rbac.yaml: a ServiceAccount, a Role and a RoleBinding in openunison', () => {
-  assert.deepEqual(docs.map((d) => `${d.apiVersion} ${d.kind} ${d.metadata.namespace}/${d.metadata.name}`), [
-    'v1 ServiceAccount openunison/ouwatch',
-    'rbac.authorization.k8s.io/v1 Role openunison/ouwatch-responder',
-    'rbac.authorization.k8s.io/v1 RoleBinding openunison/ouwatch-responder',
-  ]);
-});
-
-test('the Role grants exactly what the two steps need (openunison-facts.md), nothing more', () => {
-  const role = docs.find((d) => d.kind === 'Role')!;
+test('the responder Role grants exactly what the two steps of ending a session need, nothing more', () => {
+  assert.equal(role.metadata.name, 'ouwatch-responder');
+  assert.equal(role.metadata.namespace, undefined, 'the namespace comes from the kustomization');
   const grants = new Map<string, string[]>();
   for (const r of role.rules!) {
     assert.deepEqual(r.apiGroups, [OIDC_SESSIONS.group]);
@@ -42,9 +21,32 @@ test('the Role grants exactly what the two steps need (openunison-facts.md), not
   assert.ok(!role.rules!.some((r) => r.verbs.includes('*') || r.resources.includes('*')), 'no wildcards');
 });
 
-test('the RoleBinding binds that Role to that ServiceAccount', () => {
-  const sa = docs.find((d) => d.kind === 'ServiceAccount')!;
-  const binding = docs.find((d) => d.kind === 'RoleBinding')!;
-  assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'ouwatch-responder' });
-  assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: sa.metadata.namespace }]);
+/** The one RoleBinding of the responder Role in a rendered overlay. */
+function responderBinding(objects: K8sObject[]): K8sObject {
+  const bindings = objects.filter((o) => o.kind === 'RoleBinding' && o.roleRef?.name === role.metadata.name);
+  assert.equal(bindings.length, 1, 'one binding of the responder Role');
+  assert.deepEqual(bindings[0].roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name });
+  assert.equal(bindings[0].metadata.namespace, one(objects, 'Role', role.metadata.name).metadata.namespace);
+  return bindings[0];
+}
+
+test("watcher: the Role is bound to the watcher's ServiceAccount", () => {
+  const objects = render('overlays/watcher');
+  const pod = one(objects, 'Deployment').spec!.template!.spec;
+  const ns = one(objects, 'Deployment').metadata.namespace;
+  assert.deepEqual(responderBinding(objects).subjects, [{ kind: 'ServiceAccount', name: pod.serviceAccountName, namespace: ns }]);
+});
+
+test("node: the Role is bound to the node reader's ServiceAccount", () => {
+  const objects = render('overlays/node');
+  const pod = one(objects, 'DaemonSet').spec!.template!.spec;
+  const ns = one(objects, 'DaemonSet').metadata.namespace;
+  assert.deepEqual(responderBinding(objects).subjects, [{ kind: 'ServiceAccount', name: pod.serviceAccountName, namespace: ns }]);
+});
+
+test("sidecar: the Role is bound to OpenUnison's ServiceAccount, the identity of the pod the sidecar joins", () => {
+  const objects = render('overlays/sidecar');
+  const ns = one(objects, 'Role').metadata.namespace;
+  // The orchestra chart names it openunison-<release> (release "orchestra", as the Deployment).
+  assert.deepEqual(responderBinding(objects).subjects, [{ kind: 'ServiceAccount', name: 'openunison-orchestra', namespace: ns }]);
 });

@@ -25,9 +25,19 @@ test('auth-failure-burst: the 10th AuFail exactly 5 min after the first fires, k
   assert.equal(a.country, 'CN');
   assert.match(a.reason, /^10 failed logins \(AuFail\) from 175\.16\.199\.5 \(CN\) within 5 min \(rule: 10 within 5 min\)/);
   assert.equal(a.time, new Date(T0 + 5 * MIN).toISOString());
-  // The first lines of the burst and the line that completed it.
-  assert.deepEqual(a.evidence.map((e) => Number(e.source.split(':').pop())), [1, 2, 3, 10]);
-  assert.equal(a.evidence[3].line, auFail(T0 + 5 * MIN, CN));
+  // Every line of the burst, up to detect.maxEvidence (10): nothing cut.
+  assert.deepEqual(a.evidence.map((e) => Number(e.source.split(':').pop())), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  assert.equal(a.evidence[9].line, auFail(T0 + 5 * MIN, CN));
+  assert.equal(a.evidenceTotal, undefined, 'the evidence holds every line');
+});
+
+test('auth-failure-burst: lines beyond detect.maxEvidence are counted, not dropped silently', async () => {
+  // 25 failures: two full bursts counted on one alert; 20 lines behind it, 10 kept.
+  const { alerts } = await run('auth-failure-burst', times(25, 5 * SEC).map((t) => auFail(t, CN)));
+  assert.equal(alerts.length, 1);
+  assert.equal(alerts[0].count, 2);
+  assert.equal(alerts[0].evidence.length, 10);
+  assert.equal(alerts[0].evidenceTotal, 20);
 });
 
 test('auth-failure-burst: 10 AuFail spanning 5 min and 1 ms stay quiet', async () => {

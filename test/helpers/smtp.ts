@@ -13,12 +13,26 @@ export interface ReceivedMail {
   raw: string;
 }
 
+/** How the server answers a message it has read: after a delay, with a refusal (4xx/5xx), or both. */
+export interface SmtpAnswer {
+  delayMs?: number;
+  refuse?: { code: number; message: string };
+}
+
 export class LoopbackSmtp {
+  /** Every message read to its end, including ones then refused or answered late. */
   readonly received: ReceivedMail[] = [];
   private server: SMTPServer | null = null;
   port = 0;
 
-  constructor(private readonly opts: { secure?: boolean; auth?: { user: string; pass: string } } = {}) {}
+  constructor(
+    private readonly opts: {
+      secure?: boolean;
+      auth?: { user: string; pass: string };
+      /** Decides the answer to the n-th message (0-based); default: accept at once. */
+      answer?: (mail: ReceivedMail, n: number) => SmtpAnswer | undefined;
+    } = {},
+  ) {}
 
   async start(port = this.port): Promise<number> {
     const auth = this.opts.auth;
@@ -35,12 +49,19 @@ export class LoopbackSmtp {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
-          this.received.push({
+          const mail = {
             from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
             to: session.envelope.rcptTo.map((r) => r.address),
             raw: Buffer.concat(chunks).toString('utf8'),
-          });
-          cb();
+          };
+          this.received.push(mail);
+          const a = this.opts.answer?.(mail, this.received.length - 1);
+          const reply = () => {
+            if (a?.refuse) cb(Object.assign(new Error(a.refuse.message), { responseCode: a.refuse.code }));
+            else cb();
+          };
+          if (a?.delayMs) setTimeout(reply, a.delayMs);
+          else reply();
         });
       },
     });

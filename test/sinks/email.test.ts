@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import escapeHtml from 'escape-html';
 import type { Alert } from '../../src/core/alerts.js';
-import { quote } from '../../src/core/quote.js';
+import { quote } from '../../src/core/terminal-text.js';
 import { HOSTILE_DNS, makeAlert } from '../helpers/alerts.js';
 import { tempDir } from '../helpers/tmp.js';
 import { harness } from '../helpers/delivery.js';

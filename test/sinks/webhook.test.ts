@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { toAlertJson } from '../../src/core/alerts.js';
+import { INVISIBLE, quote } from '../../src/core/terminal-text.js';
 import { HOSTILE_DNS, makeAlert } from '../helpers/alerts.js';
 import { tempDir } from '../helpers/tmp.js';
 import { harness } from '../helpers/delivery.js';
@@ -87,7 +88,9 @@ describe('webhooks', () => {
       assert.equal(JSON.parse(siem.body).dn, dn);
       const slack = JSON.parse(received.find((r) => r.path === '/slack')!.body) as { text: string };
       assert.ok(!/[<>]/.test(slack.text.replace(/&lt;|&gt;/g, '')), slack.text);
-      assert.ok(slack.text.includes(JSON.stringify(dn).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')), slack.text);
+      assert.ok(slack.text.includes(quote(dn).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')), slack.text);
+      // No control, bidi override, separator or zero-width character reaches the chat client raw.
+      assert.doesNotMatch(slack.text.replace(/\n/g, ' '), new RegExp(INVISIBLE.source));
     });
   }
 

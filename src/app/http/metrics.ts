@@ -102,6 +102,26 @@ export class DaemonMetrics {
       },
     });
     new client.Gauge({
+      name: 'ouwatch_outbox_items',
+      help: 'Outbox rows by kind and status: pending, delivered (kept outbox.keepDeliveredDays), failed (until requeued with ouwatch outbox retry)',
+      labelNames: ['kind', 'status'],
+      registers,
+      collect() {
+        this.reset();
+        for (const w of from.workers()) for (const r of w.outboxItems ?? []) this.inc({ kind: r.kind, status: r.status }, r.n);
+      },
+    });
+    const requeued = new Totals();
+    new client.Counter({
+      name: 'ouwatch_outbox_requeued_total',
+      help: 'Failed outbox items requeued by a person (ouwatch outbox retry), by kind',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        for (const w of from.workers()) for (const [kind, n] of Object.entries(w.outboxRequeued ?? {})) requeued.sync(this, { kind }, n);
+      },
+    });
+    new client.Gauge({
       name: 'ouwatch_log_lag_seconds',
       help: 'Now minus the log time of the newest event processed (grows when reading falls behind, or when OpenUnison is quiet)',
       registers,

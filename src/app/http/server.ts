@@ -8,6 +8,8 @@ import type { ListenAddress } from '../../core/listen.js';
 export interface ReadyReport {
   ready: boolean;
   db: string;
+  /** Set while the daemon is paused because it cannot write its store. */
+  storage?: { state: 'paused'; reason: string; since: string; retries: number; nextAttemptInSeconds: number };
   sources: SourceStatus[];
 }
 
@@ -22,6 +24,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** Another set of routes served beside the endpoints (the console): false when a path is not its. */
+export type ExtraRoutes = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
 /** An address that cannot be listened on (in use, not local): the CLI exits with code 2. */
 export class ListenError extends Error {}
 
@@ -29,9 +34,10 @@ export class ListenError extends Error {}
  * The daemon's HTTP endpoints: `/healthz` (the process and its event loop answer),
  * `/readyz` (JSON, 503 until ready) and `/metrics` (Prometheus text). GET and HEAD only.
  */
-export async function startHttpServer(at: ListenAddress, endpoints: Endpoints, log: Logger): Promise<RunningServer> {
+export async function startHttpServer(at: ListenAddress, endpoints: Endpoints | null, log: Logger, extra?: ExtraRoutes): Promise<RunningServer> {
   const server = createServer((req, res) => {
-    handle(req, res, endpoints).catch((err: unknown) => {
+    const routed = extra === undefined ? Promise.resolve(false) : extra(req, res);
+    routed.then((done) => (done ? undefined : handle(req, res, endpoints))).catch((err: unknown) => {
       log.error({ err: (err as Error).message, url: req.url }, 'http handler failed');
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n');
       else res.destroy();
@@ -66,7 +72,7 @@ function listen(server: Server, at: ListenAddress): Promise<void> {
   });
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, endpoints: Endpoints): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, endpoints: Endpoints | null): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD');
@@ -76,16 +82,17 @@ async function handle(req: IncomingMessage, res: ServerResponse, endpoints: Endp
     case '/healthz':
       return send(res, 200, 'application/json', JSON.stringify({ status: 'ok' }) + '\n');
     case '/readyz': {
+      if (endpoints === null) break;
       const report = endpoints.ready();
       return send(res, report.ready ? 200 : 503, 'application/json', JSON.stringify(report) + '\n');
     }
     case '/metrics': {
+      if (endpoints === null) break;
       const m = await endpoints.metrics();
       return send(res, 200, m.contentType, m.body);
     }
-    default:
-      return send(res, 404, 'text/plain; charset=utf-8', 'not found: try /healthz, /readyz or /metrics\n');
   }
+  return send(res, 404, 'text/plain; charset=utf-8', `not found: try ${endpoints === null ? '/ or /healthz' : '/healthz, /readyz or /metrics'}\n`);
 }
 
 function send(res: ServerResponse, status: number, contentType: string, body: string): void {

@@ -4,13 +4,17 @@ import { ConfigError } from '../../core/config-file.js';
 import type { BackgroundWorker } from '../../core/runtime.js';
 import type { LiveSource } from '../../core/live-source.js';
 import type { CommitReport } from '../../pipeline/committer.js';
-import { startHttpServer, type ReadyReport, type RunningServer } from '../http/server.js';
+import { startHttpServer, type ExtraRoutes, type ReadyReport, type RunningServer } from '../http/server.js';
 import { formatListen, type ListenAddress } from '../../core/listen.js';
 import { DaemonMetrics } from '../http/metrics.js';
 import { withTimeout } from '../../core/timeout.js';
 import { formatAlerts } from './alert-output.js';
 import { deliveryWorker } from './delivery-worker.js';
 import { buildSources } from './sources.js';
+import { StoragePause } from './storage-pause.js';
+import { applyRetention, retentionEvery } from '../retention.js';
+import { fromPino } from '../../core/log.js';
+import type { StorageFault } from '../../core/storage-fault.js';
 
 export interface DaemonOptions {
   runtime: Runtime;
@@ -21,6 +25,8 @@ export interface DaemonOptions {
   /** Named in configuration errors. */
   configFile: string;
   out?: NodeJS.WritableStream;
+  /** The console, served beside the endpoints (`run --listen`), closed with the server. */
+  console?: { handle: ExtraRoutes; close(): void } | null;
   /** Called when the daemon cannot go on: log, exit non-zero, restart resumes. */
   onFatal(err: unknown): void;
 }
@@ -42,9 +48,26 @@ export class Daemon {
   private server: RunningServer | null = null;
   private stopping: Promise<void> | null = null;
   private blindWarned = false;
+  private readonly pause: StoragePause;
+  private lastRetention = Date.now();
 
   constructor(private readonly opts: DaemonOptions) {
     const { runtime } = opts;
+    this.pause = new StoragePause({
+      log: opts.log,
+      // Processing already stopped (the ingest loop holds on a failed commit; sources stop
+      // through backpressure); the outbox worker, which reads the store too, stops as well.
+      suspend: async () => {
+        await Promise.all(this.workers.map((w) => withTimeout(w.stop(), WORKER_STOP_MS).catch(() => undefined)));
+      },
+      resume: async () => {
+        runtime.checkWritable();
+        await runtime.ingest.resumeAfterFault();
+        for (const w of this.workers) w.start();
+      },
+      classify: (err) => runtime.storageFault(err) ?? (err instanceof Error && err.name === 'StorageFault' ? (err as StorageFault) : null),
+      fatal: (err) => opts.onFatal(err),
+    });
     this.out = opts.out ?? process.stdout;
     this.sources = buildSources(runtime.config, runtime, opts.log, opts.configFile);
     this.metrics = new DaemonMetrics({
@@ -62,6 +85,7 @@ export class Daemon {
 
   /** Called by the runtime after every commit. */
   committed(report: CommitReport): void {
+    this.maybeApplyRetention();
     const raised = report.raised;
     if (raised.length > 0) this.out.write(formatAlerts(raised, this.opts.json));
     this.metrics.recordCommit(report, performance.now());
@@ -83,7 +107,7 @@ export class Daemon {
 
   async start(): Promise<void> {
     const { log, runtime } = this.opts;
-    this.server = await startHttpServer(this.opts.listen, { ready: () => this.ready(), metrics: () => this.metrics.render() }, log);
+    this.server = await startHttpServer(this.opts.listen, { ready: () => this.ready(), metrics: () => this.metrics.render() }, log, this.opts.console?.handle);
     log.info({ address: `http://${formatListen(this.server.address)}`, endpoints: ['/healthz', '/readyz', '/metrics'] }, 'listening');
     for (const source of this.sources) await source.start();
     this.workers = [deliveryWorker(runtime.delivery)];
@@ -111,7 +135,26 @@ export class Daemon {
     }
   }
 
+  /** Retention (store.retention) right after a commit, at most every `retention.every`. */
+  private maybeApplyRetention(): void {
+    if (Date.now() - this.lastRetention < retentionEvery(this.opts.runtime.config)) return;
+    this.lastRetention = Date.now();
+    try {
+      applyRetention(this.opts.runtime, fromPino(this.opts.log));
+    } catch (err) {
+      this.opts.log.warn({ err: (err as Error).message }, 'retention not applied this time');
+    }
+  }
+
+  /** The store cannot be written: pause reading and retry with backoff (see StoragePause). */
+  storageFault(fault: StorageFault): void {
+    if (this.stopping !== null) return;
+    this.pause.enter(fault);
+  }
+
   ready(): ReadyReport {
+    const paused = this.pause.report();
+    if (paused !== null) return { ready: false, db: `paused: ${paused.reason}`, storage: paused, sources: this.sources.map((s) => s.status()) };
     let db = 'open';
     try {
       this.opts.runtime.db.prepare('SELECT 1').get();
@@ -126,10 +169,12 @@ export class Daemon {
   private async shutdown(reason: string): Promise<void> {
     const { log, runtime } = this.opts;
     log.info({ reason }, 'stopping');
+    await this.pause.cancel();
     await Promise.all(this.sources.map((s) => s.stop().catch((err: Error) => log.warn({ source: s.name, err: err.message }, 'source did not stop cleanly'))));
     await runtime.ingest.stop();
     await Promise.all(this.workers.map((w) => withTimeout(w.stop(), WORKER_STOP_MS).catch((err: Error) => log.warn({ worker: w.name, err: err.message }, 'worker did not stop cleanly'))));
     await this.server?.close();
+    this.opts.console?.close();
     // The workers had their WORKER_STOP_MS: whatever is still in flight stays in the outbox.
     await runtime.close(0);
     log.info({ linesRead: runtime.counters.linesRead, alertsRaised: runtime.counters.alertsRaised }, 'stopped');

@@ -32,7 +32,9 @@ export function deliveryWorker(delivery: Delivery): BackgroundWorker {
         const c = worker.counters[kind];
         notifications[kind] = { queued: notifier.counters.queued[kind as 'email' | 'webhook' | 'jsonl'], sent: c.delivered, failed: c.failed, retrying: c.retrying };
       }
-      return { outboxDepth: Object.values(depth).reduce((a, b) => a + b, 0), actions, notifications };
+      const requeued: Record<string, number> = {};
+      for (const [kind, n] of Object.entries(worker.requeued())) requeued[kind] = n ?? 0;
+      return { outboxDepth: Object.values(depth).reduce((a, b) => a + b, 0), actions, notifications, outboxItems: worker.items(), outboxRequeued: requeued };
     },
   };
 }

@@ -4,6 +4,7 @@ import type { OutboxRepository } from '../../core/ports.js';
 import type { Deliverer, DeliveryResult, OutboxItem } from '../../core/delivery.js';
 import type { Log } from '../../core/log.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
+import { redactUrls } from '../../core/redact.js';
 
 /**
  * Delivers the outbox: takes due items, hands them to the deliverer of their kind, and
@@ -24,6 +25,10 @@ export interface WorkerOptions extends BackoffPolicy {
   keepDeliveredDays?: number;
   now?: () => number;
   random?: () => number;
+  /** Before each round of the loop: throws when the store cannot be written now (a storage fault). */
+  beforeRun?: () => void;
+  /** An error of the loop: true when it was taken care of (a storage fault pauses the daemon). */
+  onLoopError?: (err: unknown) => boolean;
 }
 
 export interface DrainReport {
@@ -79,6 +84,16 @@ export class OutboxWorker {
     return out;
   }
 
+  /** Outbox rows by kind and status (for /metrics). */
+  items(): Array<{ kind: OutboxKind; status: string; n: number }> {
+    return this.o.store.counts();
+  }
+
+  /** Requeues by a person, by kind (for /metrics). */
+  requeued(): Partial<Record<OutboxKind, number>> {
+    return Object.fromEntries(this.o.store.requeueCounts().map((r) => [r.kind, r.n]));
+  }
+
   /**
    * Delivers every item due now (with `flush`, also items whose first attempt is not due yet,
    * such as an open email digest window). Returns how many items were attempted.
@@ -132,7 +147,7 @@ export class OutboxWorker {
       else live.push(it);
     }
     if (d === undefined || live.length === 0) return;
-    const batches = d.batch ? [live] : live.map((it) => [it]);
+    const batches = d.batch ? this.digests(live) : live.map((it) => [it]);
     for (const batch of batches) {
       let result: DeliveryResult;
       try {
@@ -146,6 +161,27 @@ export class OutboxWorker {
     }
   }
 
+  /**
+   * A batching sink (the email digest) sends items that went out together before together
+   * again, so a retry is the same message (same Message-ID) even when newer items are due by
+   * then; items never sent form one new digest, named after its smallest id.
+   */
+  private digests(items: OutboxItem[]): OutboxItem[][] {
+    const earlier = new Map<number, OutboxItem[]>();
+    const fresh: OutboxItem[] = [];
+    for (const it of items) {
+      if (it.batchId === null) fresh.push(it);
+      else earlier.set(it.batchId, [...(earlier.get(it.batchId) ?? []), it]);
+    }
+    if (fresh.length > 0) {
+      const batchId = Math.min(...fresh.map((it) => it.id));
+      this.o.store.assignBatch(fresh.map((it) => it.id), batchId);
+      for (const it of fresh) it.batchId = batchId;
+      earlier.set(batchId, fresh);
+    }
+    return [...earlier.values()];
+  }
+
   private settle(it: OutboxItem, r: DeliveryResult, d: Deliverer, delay: number): void {
     const now = this.now();
     if (r.ok) {
@@ -153,7 +189,8 @@ export class OutboxWorker {
       this.counters[it.kind].delivered++;
       return;
     }
-    const error = r.error ?? 'unknown error';
+    // Whatever a sink or a server said, a URL in it may carry a token: stored and logged redacted.
+    const error = redactUrls(r.error ?? 'unknown error');
     if (!r.retryable) return this.fail(it, error, d);
     const next = now + delay;
     if (next >= it.expiresAt) {
@@ -164,7 +201,8 @@ export class OutboxWorker {
     this.o.log.warn(`${it.kind} delivery to ${it.target} failed (attempt ${it.attempts}), retrying in ${Math.round((next - now) / 1000)} s: ${error}`, { outbox: it.id, alert: it.alertId });
   }
 
-  private fail(it: OutboxItem, error: string, d: Deliverer | undefined): void {
+  private fail(it: OutboxItem, reason: string, d: Deliverer | undefined): void {
+    const error = redactUrls(reason);
     this.o.store.failed(it.id, error, this.now());
     this.counters[it.kind].failed++;
     this.o.log.error(`${it.kind} delivery to ${it.target} failed for good: ${error}`, { outbox: it.id, alert: it.alertId });
@@ -196,9 +234,10 @@ export class OutboxWorker {
     while (this.running) {
       this.nudged = false;
       try {
+        this.o.beforeRun?.();
         await this.runOnce();
       } catch (err) {
-        this.o.log.error(`outbox worker: ${(err as Error).message}`);
+        if (!this.o.onLoopError?.(err)) this.o.log.error(`outbox worker: ${redactUrls((err as Error).message)}`);
       }
       if (!this.running) break;
       if (this.nudged) continue;

@@ -3,7 +3,7 @@ import type { AlertDetail, AlertFilter, AlertResponse, AlertStatus, AlertStatusC
 import type { Db } from './database.js';
 import { alertFromRow } from './pipeline-store.js';
 
-interface AlertRow {
+export interface AlertRow {
   id: string;
   rule: string;
   severity: Severity;
@@ -19,6 +19,8 @@ interface AlertRow {
   status: AlertStatus;
   respond: number;
   response: string | null;
+  closed_benign: number;
+  evidence_total: number | null;
 }
 
 /** Who raised an alert, in its status history. */
@@ -35,11 +37,11 @@ export class AlertStore {
   constructor(private readonly db: Db) {
     this.stmt = {
       insert: db.prepare(`
-        INSERT INTO alerts (id, rule, severity, time, last_time, count, dn, dn_sha1, ip, country, reason, evidence, status, respond, response, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO alerts (id, rule, severity, time, last_time, count, dn, dn_sha1, ip, country, reason, evidence, status, respond, response, created_at, evidence_total)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (id) DO NOTHING`),
-      update: db.prepare('UPDATE alerts SET count = ?, last_time = ?, evidence = ? WHERE id = ?'),
-      updateCount: db.prepare('UPDATE alerts SET count = ?, last_time = ? WHERE id = ?'),
+      update: db.prepare('UPDATE alerts SET count = ?, last_time = ?, evidence = ?, evidence_total = ? WHERE id = ?'),
+      updateCount: db.prepare('UPDATE alerts SET count = ?, last_time = ?, evidence_total = ? WHERE id = ?'),
       version: db.prepare('SELECT coalesce(max(seq), 0) FROM alert_status_changes').pluck(),
       findOpen: db.prepare(`
         SELECT * FROM alerts WHERE rule = ? AND dn IS ? AND ip IS ? AND status != 'closed'
@@ -47,7 +49,8 @@ export class AlertStore {
       byId: db.prepare('SELECT * FROM alerts WHERE id = ?'),
       byPrefix: db.prepare(`SELECT * FROM alerts WHERE id >= ? AND id < ? ORDER BY id LIMIT 10`),
       any: db.prepare('SELECT EXISTS (SELECT 1 FROM alerts) AS x'),
-      setStatus: db.prepare('UPDATE alerts SET status = ? WHERE id = ?'),
+      setStatus: db.prepare('UPDATE alerts SET status = ?, closed_benign = ? WHERE id = ?'),
+      incidents: db.prepare('SELECT incident_id FROM incident_alerts WHERE alert_id = ? ORDER BY incident_id').pluck(),
       change: db.prepare('INSERT INTO alert_status_changes (alert_id, status, by, at, comment) VALUES (?, ?, ?, ?, ?)'),
       raised: db.prepare('SELECT rule, created_at FROM alerts WHERE id = ?'),
       history: db.prepare('SELECT status, by, at, comment FROM alert_status_changes WHERE alert_id = ? ORDER BY seq'),
@@ -67,15 +70,15 @@ export class AlertStore {
   insert(a: StoredAlert, wallClock: number): boolean {
     return this.stmt.insert.run(
       a.id, a.rule, a.severity, Date.parse(a.time), Date.parse(a.lastTime), a.count, a.dn, a.dnSha1, a.ip, a.country, a.reason,
-      JSON.stringify(a.evidence), a.status, a.respond ? 1 : 0, a.response === null ? null : JSON.stringify(a.response), wallClock,
+      JSON.stringify(a.evidence), a.status, a.respond ? 1 : 0, a.response === null ? null : JSON.stringify(a.response), wallClock, evidenceTotal(a),
     ).changes === 1;
   }
 
   /** Records repeats on an alert (its count, latest time and, when it grew, its evidence). */
   updateOccurrences(a: StoredAlert, evidenceChanged = true): void {
     const lastTime = Date.parse(a.lastTime);
-    if (evidenceChanged) this.stmt.update.run(a.count, lastTime, JSON.stringify(a.evidence), a.id);
-    else this.stmt.updateCount.run(a.count, lastTime, a.id);
+    if (evidenceChanged) this.stmt.update.run(a.count, lastTime, JSON.stringify(a.evidence), evidenceTotal(a), a.id);
+    else this.stmt.updateCount.run(a.count, lastTime, evidenceTotal(a), a.id);
   }
 
   /** Grows with every status change an analyst makes (cheap to poll). */
@@ -103,9 +106,9 @@ export class AlertStore {
   }
 
   detail(id: string): AlertDetail | null {
-    const a = this.get(id);
-    if (a === null) return null;
-    return { ...a, history: this.history(id) };
+    const r = this.stmt.byId.get(id) as AlertRow | undefined;
+    if (r === undefined) return null;
+    return { ...fromRow(r), history: this.history(id), closedBenign: r.closed_benign === 1, incidentIds: this.stmt.incidents.all(id) as string[] };
   }
 
   /** Every status of the alert, oldest first, starting with its raising. */
@@ -122,10 +125,13 @@ export class AlertStore {
     return [first, ...changes];
   }
 
-  /** Changes the status and records who did it, when and why. Returns false for an unknown id. */
-  setStatus(id: string, status: AlertStatus, by: string, comment: string | null, wallClock = Date.now()): boolean {
+  /**
+   * Changes the status and records who did it, when and why; `benign` marks a close as benign
+   * (any other change clears it). Returns false for an unknown id.
+   */
+  setStatus(id: string, status: AlertStatus, by: string, comment: string | null, wallClock = Date.now(), benign = false): boolean {
     return this.db.transaction(() => {
-      if (this.stmt.setStatus.run(status, id).changes !== 1) return false;
+      if (this.stmt.setStatus.run(status, benign && status === 'closed' ? 1 : 0, id).changes !== 1) return false;
       this.stmt.change.run(id, status, by, wallClock, comment);
       return true;
     })();
@@ -186,6 +192,11 @@ function addressMatcher(spec: string): ((ip: string) => boolean) | null {
   };
 }
 
-function fromRow(r: AlertRow): StoredAlert {
-  return alertFromRow(r as Parameters<typeof alertFromRow>[0]);
+/** NULL when the evidence holds every line (the common case: no column value to store). */
+function evidenceTotal(a: StoredAlert): number | null {
+  return a.evidenceTotal > a.evidence.length ? a.evidenceTotal : null;
+}
+
+export function fromRow(r: AlertRow): StoredAlert {
+  return alertFromRow(r as unknown as Parameters<typeof alertFromRow>[0]);
 }

@@ -1,51 +1,96 @@
 import Database from 'better-sqlite3';
-import { mkdirSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import type { LeaseGrant } from '../../core/writer-lease.js';
 import { MIGRATIONS } from './migrations.js';
+import { writeProblem } from './storage-fault.js';
+import { SqliteWriterLease, type LeaseEnvironment } from './writer-lease.js';
 
 export type Db = Database.Database;
 
 /** A problem with the db path or file that the user must fix (the CLI exits with code 2). */
 export class StoreOpenError extends Error {}
 
+/** The newest schema version this ouwatch writes. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+/** The oldest schema readers understand (every table they read exists from this version on). */
+export const READABLE_FROM = 4;
+/** The schema version that has the writer lease. */
+const LEASE_VERSION = 6;
+
 /**
- * Opens (creating if needed) the SQLite store in WAL mode and brings its schema up to date.
- * `synchronous=NORMAL` in WAL mode survives a killed process (a committed transaction is in the
- * WAL); only a power cut can lose the last transactions, never corrupt the file.
+ * How a command uses the store:
+ * - `write`: a writer (run, replay, …): creates the file (mode 0600), WAL mode, migrations;
+ * - `read`: truly read-only (SQLite's read-only open): never migrates, never changes the
+ *   journal mode, never creates the file;
+ * - `annotate`: an analyst's small write (ack, close, requeue) beside a running writer:
+ *   read-write but never migrates nor changes the journal mode.
  */
-export function openDatabase(path: string, options: { readonly?: boolean } = {}): Db {
-  const full = path === ':memory:' ? path : resolve(path);
-  if (full !== ':memory:') {
-    const st = statOrNull(full);
-    if (st?.isDirectory()) throw new StoreOpenError(`db path ${path} is a directory, expected a file`);
-    if (!st && options.readonly) throw new StoreOpenError(`no database at ${path} (run 'ouwatch replay' or 'ouwatch run' first, or pass --db)`);
-    try {
-      mkdirSync(dirname(full), { recursive: true });
-    } catch (err) {
-      throw new StoreOpenError(`cannot create the directory for db ${path}: ${(err as Error).message}`);
-    }
-  }
-  let db: Db;
+export type OpenMode = 'write' | 'read' | 'annotate';
+
+export interface OpenOptions {
+  /** Old spelling of `mode: 'read'`. */
+  readonly?: boolean;
+  mode?: OpenMode;
+  /** `read`/`annotate`: the schema version the command needs (default READABLE_FROM). */
+  minVersion?: number;
+}
+
+/**
+ * Opens the SQLite store. A writer's `synchronous=NORMAL` in WAL mode survives a killed
+ * process (a committed transaction is in the WAL); only a power cut can lose the last
+ * transactions, never corrupt the file. Writers should hold the writer lease: `openWriter`.
+ */
+export function openDatabase(path: string, options: OpenOptions = {}): Db {
+  const mode: OpenMode = options.mode ?? (options.readonly ? 'read' : 'write');
+  if (mode !== 'write') return openExisting(path, mode, options.minVersion ?? READABLE_FROM);
+  const db = openForWriting(path);
   try {
-    db = new Database(full, { fileMustExist: false });
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
-    db.pragma('foreign_keys = ON');
     migrate(db);
   } catch (err) {
+    db.close();
     if (err instanceof StoreOpenError) throw err;
     throw new StoreOpenError(`cannot open db ${path}: ${(err as Error).message}`);
   }
   return db;
 }
 
+export interface Writer {
+  db: Db;
+  lease: SqliteWriterLease;
+  grant: LeaseGrant;
+}
+
+/**
+ * Opens the store for a writing command and takes its writer lease (LeaseHeldError when another
+ * live process holds it). The lease is taken before any migration, so a second writer changes
+ * nothing; a db older than the lease table is migrated first (no process of the old version
+ * checks a lease anyway).
+ */
+export function openWriter(path: string, command: string, env: Partial<LeaseEnvironment> = {}): Writer {
+  const db = openForWriting(path);
+  try {
+    if (userVersion(db) >= LEASE_VERSION) {
+      const lease = new SqliteWriterLease(db, path, env);
+      const grant = lease.acquire(command);
+      migrate(db);
+      return { db, lease, grant };
+    }
+    migrate(db);
+    const lease = new SqliteWriterLease(db, path, env);
+    return { db, lease, grant: lease.acquire(command) };
+  } catch (err) {
+    db.close();
+    if (err instanceof StoreOpenError || !(err instanceof Database.SqliteError)) throw err;
+    throw new StoreOpenError(`cannot open db ${path}: ${(err as Error).message}`);
+  }
+}
+
 /** Applies every migration newer than the file's `user_version`, each in its own transaction. */
 export function migrate(db: Db): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  const newest = MIGRATIONS[MIGRATIONS.length - 1].version;
-  if (current > newest) {
-    throw new StoreOpenError(`db schema version ${current} is newer than this ouwatch understands (${newest}); upgrade ouwatch`);
+  const current = userVersion(db);
+  if (current > SCHEMA_VERSION) {
+    throw new StoreOpenError(`db schema version ${current} is newer than this ouwatch understands (${SCHEMA_VERSION}); upgrade ouwatch`);
   }
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;
@@ -54,6 +99,88 @@ export function migrate(db: Db): void {
       db.pragma(`user_version = ${m.version}`);
     })();
   }
+}
+
+export function userVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * A writer's connection: the file is created with mode 0600 (it holds DNs and evidence; SQLite
+ * gives its -wal and -shm files the mode of the db file), then opened in WAL mode.
+ */
+function openForWriting(path: string): Db {
+  const full = path === ':memory:' ? path : resolve(path);
+  if (full !== ':memory:') {
+    const st = statOrNull(full);
+    if (st?.isDirectory()) throw new StoreOpenError(`db path ${path} is a directory, expected a file`);
+    try {
+      mkdirSync(dirname(full), { recursive: true });
+    } catch (err) {
+      throw new StoreOpenError(`cannot create the directory for db ${path}: ${(err as Error).message}`);
+    }
+    if (!st) createPrivate(full, path);
+    const blocked = writeProblem(path);
+    if (blocked !== null) throw new StoreOpenError(blocked.message);
+  }
+  let db: Db;
+  try {
+    db = new Database(full, { fileMustExist: false });
+  } catch (err) {
+    throw new StoreOpenError(`cannot open db ${path}: ${(err as Error).message}`);
+  }
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+  } catch (err) {
+    db.close();
+    throw new StoreOpenError(`cannot open db ${path}: ${(err as Error).message}`);
+  }
+  return db;
+}
+
+/** An empty file is a valid empty SQLite database: creating it ourselves sets its mode. */
+function createPrivate(full: string, path: string): void {
+  try {
+    closeSync(openSync(full, 'wx', 0o600));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EEXIST') return;
+    const why = e.code === 'EROFS' ? 'the file system is read-only (EROFS)' : e.code === 'EACCES' || e.code === 'EPERM' ? `its directory is not writable (${e.code})` : e.message;
+    throw new StoreOpenError(`cannot create db ${path}: ${why}`);
+  }
+}
+
+function openExisting(path: string, mode: 'read' | 'annotate', minVersion: number): Db {
+  const full = resolve(path);
+  const st = statOrNull(full);
+  if (st?.isDirectory()) throw new StoreOpenError(`db path ${path} is a directory, expected a file`);
+  if (!st) throw new StoreOpenError(`no database at ${path} (run 'ouwatch replay' or 'ouwatch run' first, or pass --db)`);
+  let db: Db;
+  try {
+    db = new Database(full, { readonly: mode === 'read', fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    if (mode === 'annotate') db.pragma('foreign_keys = ON');
+  } catch (err) {
+    throw new StoreOpenError(`cannot open db ${path}: ${(err as Error).message}`);
+  }
+  try {
+    const version = userVersion(db);
+    if (version > SCHEMA_VERSION) {
+      throw new StoreOpenError(`db ${path} has schema version ${version}, newer than this ouwatch understands (${SCHEMA_VERSION}); upgrade ouwatch`);
+    }
+    if (version < minVersion) {
+      const what = version === 0 ? 'is not an ouwatch database yet' : `has schema version ${version}; this command needs ${minVersion}`;
+      throw new StoreOpenError(`db ${path} ${what}: upgrade it with 'ouwatch upgrade --db ${path}' (a writer: ouwatch run and replay upgrade it too)`);
+    }
+  } catch (err) {
+    db.close();
+    if (err instanceof StoreOpenError) throw err;
+    throw new StoreOpenError(`cannot read db ${path}: ${(err as Error).message}`);
+  }
+  return db;
 }
 
 function statOrNull(p: string) {

@@ -191,48 +191,89 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 5,
-    name: 'incidents, benign closures and hourly user activity',
+    name: 'incidents, benign closes, evidence totals, user activity per hour',
     sql: `
+      -- Incidents group alerts of one user ('dn:<DN>') or one attacking network ('net:<CIDR>').
+      -- Detection writes them in the commit transaction; analysts change their status.
       CREATE TABLE incidents (
-        id            TEXT PRIMARY KEY,  -- deterministic: its key and first alert
-        key           TEXT NOT NULL,     -- 'dn:<DN>' or 'net:<CIDR>'
-        dn            TEXT,
-        ip            TEXT,
-        status        TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'acknowledged', 'closed')),
-        severity      TEXT NOT NULL,
-        risk          INTEGER NOT NULL,
-        first_time    INTEGER NOT NULL,  -- log time
-        last_time     INTEGER NOT NULL,
-        rules         TEXT NOT NULL,     -- JSON array of rule ids
-        created_at    INTEGER NOT NULL,  -- wall clock
-        closed_benign INTEGER NOT NULL DEFAULT 0
+        id             TEXT PRIMARY KEY,
+        key            TEXT NOT NULL,
+        status         TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'acknowledged', 'closed')),
+        severity       TEXT NOT NULL CHECK (severity IN ('low', 'medium', 'high', 'critical')),
+        risk           REAL NOT NULL,
+        dn             TEXT,
+        ip             TEXT,
+        first_time     INTEGER NOT NULL,  -- log time of its first alert
+        last_time      INTEGER NOT NULL,  -- log time of its latest alert
+        rules          TEXT NOT NULL,     -- JSON array of rule ids
+        closed_benign  INTEGER NOT NULL DEFAULT 0,
+        created_at     INTEGER NOT NULL,  -- wall clock
+        updated_at     INTEGER NOT NULL
       );
       CREATE INDEX incidents_key ON incidents(key, status);
-      CREATE INDEX incidents_time ON incidents(last_time);
+      CREATE INDEX incidents_last_time ON incidents(last_time);
+      CREATE INDEX incidents_dn ON incidents(dn, last_time);
       CREATE TABLE incident_alerts (
-        incident_id TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
-        alert_id    TEXT NOT NULL,
+        incident_id  TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+        alert_id     TEXT NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
         PRIMARY KEY (incident_id, alert_id)
-      );
+      ) WITHOUT ROWID;
       CREATE INDEX incident_alerts_alert ON incident_alerts(alert_id);
+      -- Changes by analysts; the opening itself is incidents.created_at.
       CREATE TABLE incident_status_changes (
         seq          INTEGER PRIMARY KEY AUTOINCREMENT,
         incident_id  TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
         status       TEXT NOT NULL CHECK (status IN ('open', 'acknowledged', 'closed')),
         by           TEXT NOT NULL,
-        at           INTEGER NOT NULL,
+        at           INTEGER NOT NULL,  -- wall clock
         comment      TEXT
       );
+      CREATE INDEX incident_status_changes_incident ON incident_status_changes(incident_id, seq);
+      -- Closed as benign by an analyst: detection may learn the alert's addresses.
       ALTER TABLE alerts ADD COLUMN closed_benign INTEGER NOT NULL DEFAULT 0;
+      -- Log lines behind the alert (all its occurrences); NULL: as many as its evidence holds.
+      ALTER TABLE alerts ADD COLUMN evidence_total INTEGER;
+      CREATE INDEX alerts_last_time ON alerts(last_time);
+      -- Events per user, log-time hour and address: the console's timeline. Deltas are added.
       CREATE TABLE user_activity (
-        dn       TEXT NOT NULL,
-        hour     INTEGER NOT NULL,  -- epoch ms, start of the log-time hour
-        ip       TEXT NOT NULL,     -- '' when the event had none
-        country  TEXT,
-        events   INTEGER NOT NULL,
-        failures INTEGER NOT NULL,
+        dn        TEXT NOT NULL,
+        hour      INTEGER NOT NULL,  -- epoch ms, start of the log-time hour
+        ip        TEXT NOT NULL,     -- '' when the event had none
+        country   TEXT,
+        events    INTEGER NOT NULL,
+        failures  INTEGER NOT NULL,
         PRIMARY KEY (dn, hour, ip)
       ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 6,
+    name: 'writer lease, store identity, outbox digests and requeues',
+    sql: `
+      -- One writer per database (core/writer-lease.ts): at most one row, the live holder.
+      CREATE TABLE writer_lease (
+        id            INTEGER PRIMARY KEY CHECK (id = 1),
+        token         TEXT NOT NULL,      -- random per process: who holds it now
+        pid           INTEGER NOT NULL,
+        host          TEXT NOT NULL,
+        command       TEXT NOT NULL,      -- run | replay | endsession --apply | …
+        since         INTEGER NOT NULL,   -- wall clock
+        heartbeat_at  INTEGER NOT NULL    -- wall clock of the last renewal
+      );
+      -- Facts about the store itself. 'instance': random, names this database in email
+      -- Message-IDs so two installations never produce the same one.
+      CREATE TABLE store_meta (
+        key    TEXT PRIMARY KEY,
+        value  TEXT NOT NULL
+      );
+      INSERT INTO store_meta (key, value) VALUES ('instance', lower(hex(randomblob(8))));
+      -- The email digest an item was first sent in (the smallest outbox id of that digest):
+      -- a retry sends the same digest again with the same Message-ID.
+      ALTER TABLE outbox ADD COLUMN batch_id INTEGER;
+      -- Times a person requeued a failed item ('ouwatch outbox retry').
+      ALTER TABLE outbox ADD COLUMN requeues INTEGER NOT NULL DEFAULT 0;
+      -- Retention deletes closed alerts by log time.
+      CREATE INDEX IF NOT EXISTS alerts_last_time ON alerts(last_time);
     `,
   },
   {
@@ -249,7 +290,6 @@ export const MIGRATIONS: Migration[] = [
       UPDATE user_ips SET learnt = 1 WHERE success_count > 0;
       CREATE INDEX user_ips_quarantine ON user_ips(quarantined_by) WHERE quarantined_by IS NOT NULL;
       ALTER TABLE alerts ADD COLUMN risk INTEGER NOT NULL DEFAULT 0;
-      ALTER TABLE alerts ADD COLUMN evidence_total INTEGER NOT NULL DEFAULT 0;
       -- Before resuming at offset, the bytes just before hash_offset must hash to tail_hash:
       -- otherwise the file is a different log that starts like this one.
       ALTER TABLE checkpoints ADD COLUMN tail_hash TEXT;

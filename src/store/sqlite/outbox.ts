@@ -24,6 +24,9 @@ interface Row {
   expires_at: number;
   finished_at: number | null;
   last_error: string | null;
+  /** Absent before schema version 6 (a reader of an older db). */
+  batch_id?: number | null;
+  requeues?: number;
 }
 
 export class OutboxStore implements OutboxRepository {
@@ -128,6 +131,49 @@ export class OutboxStore implements OutboxRepository {
     return rows.map(fromRow);
   }
 
+  /** Marks items as sent together in the digest `batchId` (their first attempt). */
+  assignBatch(ids: number[], batchId: number): void {
+    const stmt = this.db.prepare('UPDATE outbox SET batch_id = ? WHERE id = ? AND batch_id IS NULL');
+    this.db.transaction(() => {
+      for (const id of ids) stmt.run(batchId, id);
+    })();
+  }
+
+  get(id: number): OutboxItem | null {
+    const r = this.db.prepare('SELECT * FROM outbox WHERE id = ?').get(id) as Row | undefined;
+    return r === undefined ? null : fromRow(r);
+  }
+
+  /** Newest first, optionally one status and one kind. */
+  find(f: { status?: OutboxStatus; kind?: OutboxKind; limit?: number } = {}): OutboxItem[] {
+    const where: string[] = [];
+    const args: Array<string | number> = [];
+    if (f.status !== undefined) (where.push('status = ?'), args.push(f.status));
+    if (f.kind !== undefined) (where.push('kind = ?'), args.push(f.kind));
+    const sql = `SELECT * FROM outbox${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, f.limit ?? 50) as Row[]).map(fromRow);
+  }
+
+  /**
+   * A failed item made pending again (a person's decision): attempts start over, due now, a
+   * new expiry. Returns false when the item is not failed (delivered, pending, or unknown).
+   */
+  requeue(id: number, now: number, expiresAt: number): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, expires_at = ?, finished_at = NULL, requeues = requeues + 1
+           WHERE id = ? AND status = 'failed'`,
+        )
+        .run(now, expiresAt, id).changes === 1
+    );
+  }
+
+  /** Items requeued by a person, by kind (for /metrics). */
+  requeueCounts(): Array<{ kind: OutboxKind; n: number }> {
+    return this.db.prepare('SELECT kind, SUM(requeues) AS n FROM outbox WHERE requeues > 0 GROUP BY kind').all() as Array<{ kind: OutboxKind; n: number }>;
+  }
+
   /** Forgets delivered items finished before `before` (failed ones stay visible). */
   prune(before: number): number {
     return this.pruneStmt.run(before).changes;
@@ -149,5 +195,7 @@ function fromRow(r: Row): OutboxItem {
     expiresAt: r.expires_at,
     finishedAt: r.finished_at,
     lastError: r.last_error,
+    batchId: r.batch_id ?? null,
+    requeues: r.requeues ?? 0,
   };
 }

@@ -103,11 +103,12 @@ export class SqlitePipelineStore implements PipelineStore {
         SELECT i.id, i.key, i.status, max(c.seq) AS seq FROM incident_status_changes c
         JOIN incidents i ON i.id = c.incident_id WHERE c.seq > ? GROUP BY i.id`),
       openIncidents: db.prepare(`SELECT * FROM incidents WHERE status != 'closed'`),
-      incidentAlerts: db.prepare('SELECT alert_id FROM incident_alerts WHERE incident_id = ? ORDER BY rowid').pluck(),
+      incidentAlerts: db.prepare('SELECT alert_id FROM incident_alerts WHERE incident_id = ?').pluck(),
       upsertIncident: db.prepare(`
-        INSERT INTO incidents (id, key, dn, ip, status, severity, risk, first_time, last_time, rules, created_at, closed_benign)
-        VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, 0)
-        ON CONFLICT (id) DO UPDATE SET severity = excluded.severity, risk = excluded.risk, last_time = excluded.last_time, rules = excluded.rules`),
+        INSERT INTO incidents (id, key, dn, ip, status, severity, risk, first_time, last_time, rules, created_at, updated_at, closed_benign)
+        VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, 0)
+        ON CONFLICT (id) DO UPDATE SET severity = excluded.severity, risk = excluded.risk, last_time = excluded.last_time,
+          rules = excluded.rules, updated_at = excluded.updated_at`),
       linkAlert: db.prepare('INSERT OR IGNORE INTO incident_alerts (incident_id, alert_id) VALUES (?, ?)'),
       checkpoint: db.prepare('SELECT * FROM checkpoints WHERE fingerprint = ?'),
       allCheckpoints: db.prepare('SELECT * FROM checkpoints ORDER BY updated_at DESC'),
@@ -235,7 +236,7 @@ export class SqlitePipelineStore implements PipelineStore {
     }
     for (const a of b.alerts.updated) q.updateAlert.run(a.count, Date.parse(a.lastTime), JSON.stringify(a.evidence), a.evidenceTotal, a.id);
     for (const i of b.incidents) {
-      q.upsertIncident.run(i.id, i.key, i.dn, i.ip, i.severity, i.risk, Date.parse(i.firstTime), Date.parse(i.lastTime), JSON.stringify(i.rules), now);
+      q.upsertIncident.run(i.id, i.key, i.dn, i.ip, i.severity, i.risk, Date.parse(i.firstTime), Date.parse(i.lastTime), JSON.stringify(i.rules), now, now);
       for (const id of i.alertIds) q.linkAlert.run(i.id, id);
     }
     for (const hook of hooks) hook(raised, b.alerts.updated);

@@ -21,6 +21,15 @@ let env: Record<string, string> = {};
 let n = 0;
 const db = () => join(dir, `c${++n}.db`);
 
+/** A db whose history knows `dn` (an --apply for a DN never seen needs --force). */
+function dbThatSaw(...dns: string[]): string {
+  const path = db();
+  const d = openDatabase(path);
+  for (const dn of dns) d.prepare(`INSERT INTO users (dn, dn_sha1, first_seen, last_seen, counts, success_count) VALUES (?, ?, 0, 0, '{}', 0)`).run(dn, dnSha1(dn));
+  d.close();
+  return path;
+}
+
 before(async () => {
   env = { KUBECONFIG: writeKubeconfig(dir, { prod: await api.start() }, 'prod'), USER: 'alice' };
 });
@@ -69,8 +78,8 @@ describe('ouwatch endsession (without --apply)', () => {
 
 describe('ouwatch endsession --apply', () => {
   test('ends the sessions through the API, in order, and records the action by the person', async () => {
-    const path = db();
     const dn = HOSTILE_DNS[1];
+    const path = dbThatSaw(dn);
     api.addSession('openunison', 's1', dnSha1(dn));
     const r = await runCli(['endsession', dn, '--apply', '--db', path], { env });
     assert.equal(r.code, 0, r.stderr);
@@ -91,7 +100,7 @@ describe('ouwatch endsession --apply', () => {
     const other = new KubeApiStandIn();
     const kc = writeKubeconfig(tempDir(), { prod: api.url, satellite: await other.start() }, 'prod');
     try {
-      const r = await runCli(['endsession', 'uid=a,o=Tremolo', '--apply', '--context', 'satellite', '--by', 'bob', '--db', db()], { env: { KUBECONFIG: kc } });
+      const r = await runCli(['endsession', 'uid=a,o=Tremolo', '--apply', '--context', 'satellite', '--by', 'bob', '--db', dbThatSaw('uid=a,o=Tremolo')], { env: { KUBECONFIG: kc } });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(api.requests.length, 0);
       assert.equal(other.requests.length, 2);
@@ -102,11 +111,11 @@ describe('ouwatch endsession --apply', () => {
   });
 
   test('missing RBAC (403): exit 1 with a clear message, recorded as failed', async () => {
-    const path = db();
+    const path = dbThatSaw('uid=a,o=Tremolo');
     api.failNext('delete', 403);
     const r = await runCli(['endsession', 'uid=a,o=Tremolo', '--apply', '--db', path], { env });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /ending the sessions of "uid=a,o=Tremolo" failed \(action 1, 1 attempt\): .*HTTP 403 Forbidden.*deploy\/responder-rbac\.yaml/);
+    assert.match(r.stderr, /ending the sessions of "uid=a,o=Tremolo" failed \(action 1, 1 attempt\): .*HTTP 403 Forbidden.*deploy\/kustomize\/base\/responder-role\.yaml/);
     const list = await runCli(['actions', 'list', '--json', '--db', path]);
     const [a] = list.stdout.trim().split('\n').map((l) => JSON.parse(l) as ActionRecord);
     assert.equal(a.status, 'failed');
@@ -115,7 +124,7 @@ describe('ouwatch endsession --apply', () => {
 
   test('a 500 is retried and then succeeds', async () => {
     api.failNext('create', 500);
-    const r = await runCli(['endsession', 'uid=a,o=Tremolo', '--apply', '--db', db()], { env });
+    const r = await runCli(['endsession', 'uid=a,o=Tremolo', '--apply', '--db', dbThatSaw('uid=a,o=Tremolo')], { env });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /attempt 1 failed, retrying/);
     assert.deepEqual(api.requests.map((q) => q.method), ['DELETE', 'POST', 'POST']);
@@ -124,17 +133,40 @@ describe('ouwatch endsession --apply', () => {
   test('a DN on the never-end list is refused without --force', async () => {
     const config = join(dir, 'never.yaml');
     writeFileSync(config, stringify({ respond: { guards: { neverEnd: { dns: ['uid=root,o=Tremolo'] } } } }));
-    const r = await runCli(['endsession', 'uid=root,o=Tremolo', '--apply', '--config', config, '--db', db()], { env });
+    const r = await runCli(['endsession', 'uid=root,o=Tremolo', '--apply', '--config', config, '--db', dbThatSaw('uid=root,o=Tremolo')], { env });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /protected by the never-end list \(break-glass\): not ended; pass --force/);
     assert.equal(api.requests.length, 0);
-    const forced = await runCli(['endsession', 'uid=root,o=Tremolo', '--apply', '--force', '--config', config, '--db', db()], { env });
+    const forced = await runCli(['endsession', 'uid=root,o=Tremolo', '--apply', '--force', '--config', config, '--db', dbThatSaw('uid=root,o=Tremolo')], { env });
     assert.equal(forced.code, 0, forced.stderr);
     assert.equal(api.requests.length, 2);
   });
 
+  test('a DN never seen in the logs (a typo): a warning with the similar DNs; --apply refused without --force', async () => {
+    const path = dbThatSaw('uid=mmosley,ou=shadow,o=Tremolo');
+    const typo = 'uid=MMosley,ou=shadow,o=Tremolo';
+    const dry = await runCli(['endsession', typo, '--db', path], { env });
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stderr, /^ouwatch: warning: "uid=MMosley,ou=shadow,o=Tremolo" was never seen in .*; similar: "uid=mmosley,ou=shadow,o=Tremolo"$/m);
+    const r = await runCli(['endsession', typo, '--apply', '--db', path], { env });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^ouwatch: "uid=MMosley,ou=shadow,o=Tremolo" was never seen in the logs \(similar: "uid=mmosley,ou=shadow,o=Tremolo"\): not ended; check the DN, or pass --force to end it anyway\n$/);
+    assert.equal(api.requests.length, 0);
+    const forced = await runCli(['endsession', typo, '--apply', '--force', '--db', path], { env });
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(api.requests.length, 2);
+  });
+
+  test('--json prints the manifest and the recorded action as one object', async () => {
+    const r = await runCli(['endsession', 'uid=a,o=Tremolo', '--json', '--db', dbThatSaw('uid=a,o=Tremolo')], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { manifest: string; action: ActionRecord };
+    assert.match(out.manifest, /kind: EndSession/);
+    assert.deepEqual([out.action.mode, out.action.status, out.action.by], ['dry-run', 'planned', 'alice']);
+  });
+
   test('no Kubernetes configuration: exit 2 and nothing recorded', async () => {
-    const path = db();
+    const path = dbThatSaw('uid=a,o=Tremolo');
     const r = await runCli(['endsession', 'uid=a,o=Tremolo', '--apply', '--db', path], { env: { KUBECONFIG: join(dir, 'missing') } });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /cannot load the Kubernetes configuration/);

@@ -37,6 +37,7 @@ describe('respond and notify configuration', () => {
       cooldownMinutes: 60,
       budgetPerHour: 10,
       maxAlertAgeMinutes: 60,
+      maxFutureSkewMinutes: 5,
     });
     assert.equal(c.notify.email, undefined);
     assert.deepEqual(c.notify.webhooks, []);

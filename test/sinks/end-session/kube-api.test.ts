@@ -103,7 +103,7 @@ describe('apply: the two OpenUnison calls through client-node', () => {
     assert.equal(out.status, 'failed');
     assert.match(out.error!, /deletecollection oidc-sessions\.openunison\.tremolo\.io\/v2 in namespace openunison/);
     assert.match(out.error!, /HTTP 403 Forbidden: .*cannot deletecollection resource "oidc-sessions"/);
-    assert.match(out.error!, /RBAC permission: apply deploy\/responder-rbac\.yaml/);
+    assert.match(out.error!, /RBAC permission: bind the Role of deploy\/kustomize\/base\/responder-role\.yaml/);
     assert.equal(prod.requests.length, 1, 'no EndSession after the delete step failed');
   });
 

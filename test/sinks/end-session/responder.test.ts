@@ -106,7 +106,7 @@ describe('apply', () => {
     assert.equal(r.failed, 1);
     const [action] = h.delivery.actions.list();
     assert.equal(action.status, 'failed');
-    assert.match(action.error!, /HTTP 403 Forbidden.*deploy\/responder-rbac\.yaml/);
+    assert.match(action.error!, /HTTP 403 Forbidden.*deploy\/kustomize\/base\/responder-role\.yaml/);
     assert.equal(h.delivery.outbox.list('failed').length, 1);
     assert.equal(h.delivery.worker.counters['end-session'].failed, 1);
     assert.ok(h.log.lines.some((l) => l.level === 'error' && /403/.test(l.msg)), h.log.text());

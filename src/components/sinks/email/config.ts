@@ -16,10 +16,21 @@ export const emailSchema = z
     minSeverity: severitySchema.default('high'),
     windowSeconds: z.number().min(1).default(60).describe('one digest per window'),
     subjectPrefix: noControl('a subject prefix').default('[ouwatch]'),
-    timeoutMs: z.number().int().min(100).default(30_000),
+    // RFC 5321 4.5.3.2: a client waits up to 10 minutes for the answer to a message. Giving up
+    // sooner while the server is still accepting it sends the digest twice.
+    timeoutMs: z.number().int().min(100).default(600_000).describe('longest wait for each SMTP reply (RFC 5321: 10 min for the answer to a message)'),
+    connectTimeoutMs: z.number().int().min(100).default(30_000).describe('longest wait to connect and for the greeting'),
+    allowPlaintextAuth: z.boolean().default(false).describe('with security none: allow sending the password when the server offers no STARTTLS'),
   })
   .strict()
   .superRefine((e, ctx) => {
+    if (e.security === 'none' && e.user && !e.allowPlaintextAuth) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['security'],
+        message: 'expected starttls or tls when a user and password are set: with none, a server that offers no STARTTLS receives the password in clear (set allowPlaintextAuth: true to accept that)',
+      });
+    }
     if (e.user && !e.password && !e.passwordEnv) ctx.addIssue({ code: 'custom', path: ['passwordEnv'], message: 'expected password or passwordEnv when user is set' });
     if (!e.user && (e.password || e.passwordEnv)) ctx.addIssue({ code: 'custom', path: ['user'], message: 'expected user when a password is set' });
   });

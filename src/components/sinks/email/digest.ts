@@ -1,7 +1,7 @@
 import escapeHtml from 'escape-html';
 import type { Alert, Severity } from '../../../core/alerts.js';
 import { SEVERITIES, severityRank } from '../../../core/alerts.js';
-import { quote } from '../../../core/quote.js';
+import { quote } from '../../../core/terminal-text.js';
 
 /**
  * The email digest: the alerts of one window, as plain text, HTML and a JSON attachment.

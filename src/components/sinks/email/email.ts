@@ -17,7 +17,11 @@ export class EmailDeliverer implements Deliverer {
   readonly batch = true;
   private readonly transport: Transporter;
 
-  constructor(private readonly cfg: EmailConfig) {
+  constructor(
+    private readonly cfg: EmailConfig,
+    /** Names this installation's database in Message-IDs (two installations never share one). */
+    private readonly instance: string,
+  ) {
     const password = cfg.passwordEnv ? process.env[cfg.passwordEnv] : cfg.password;
     this.transport = nodemailer.createTransport({
       host: cfg.host,
@@ -26,8 +30,8 @@ export class EmailDeliverer implements Deliverer {
       requireTLS: cfg.security === 'starttls',
       auth: cfg.user ? { user: cfg.user, pass: password ?? '' } : undefined,
       tls: { rejectUnauthorized: cfg.rejectUnauthorized },
-      connectionTimeout: cfg.timeoutMs,
-      greetingTimeout: cfg.timeoutMs,
+      connectionTimeout: cfg.connectTimeoutMs,
+      greetingTimeout: cfg.connectTimeoutMs,
       socketTimeout: cfg.timeoutMs,
     });
   }
@@ -37,6 +41,7 @@ export class EmailDeliverer implements Deliverer {
     const d = composeDigest(alerts, this.cfg.subjectPrefix);
     try {
       await this.transport.sendMail({
+        messageId: digestMessageId(items[0].batchId ?? items[0].id, this.instance, this.cfg.from),
         from: this.cfg.from,
         to: this.cfg.to,
         subject: d.subject,
@@ -58,6 +63,16 @@ export class EmailDeliverer implements Deliverer {
   close(): void {
     this.transport.close();
   }
+}
+
+/**
+ * The Message-ID of a digest: the same for every attempt to send it (the worker resends the
+ * same items together), so a copy that arrives twice after a timeout is recognisably one
+ * message, and mail systems that de-duplicate by Message-ID drop it.
+ */
+export function digestMessageId(batchId: number, instance: string, from: string): string {
+  const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from)?.[1] ?? 'ouwatch.invalid';
+  return `<ouwatch.digest.${batchId}.${instance}@${domain}>`;
 }
 
 /** Email items wait for the end of their digest window (windows aligned on the clock). */

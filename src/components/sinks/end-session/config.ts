@@ -38,6 +38,12 @@ export const respondSchema = z
         cooldownMinutes: z.number().min(0).default(60).describe('at most one action per DN in this time (0 = off)'),
         budgetPerHour: z.number().int().min(1).nullable().default(10).describe('automatic actions per hour; past it the breaker opens (null = off)'),
         maxAlertAgeMinutes: z.number().positive().nullable().default(60).describe('never act on alerts whose log time is older (replays of archives); null = off'),
+        maxFutureSkewMinutes: z
+          .number()
+          .min(0)
+          .nullable()
+          .default(5)
+          .describe('never act on alerts whose log time is further ahead of the clock (a skewed archive, a wrong --tz); null = off'),
       })
       .strict()
       .prefault({}),

@@ -6,6 +6,7 @@ import type { AlertResponses } from '../../../core/ports.js';
 import type { OutboxItem } from '../../../core/delivery.js';
 import type { Log } from '../../../core/log.js';
 import { carryOut, type EndSessionDeps } from './end-session.js';
+import { redactUrls } from '../../../core/redact.js';
 import type { EndSessionPayload } from './responder.js';
 
 /**
@@ -35,7 +36,9 @@ export class EndSessionDeliverer implements Deliverer {
     const action = item.actionId === null ? null : this.deps.actions.get(item.actionId);
     const out = await carryOut(p.mode, p.target, action?.steps ?? [], this.deps);
     const status: ActionStatus = out.status === 'retry' ? 'retrying' : out.status;
-    if (item.actionId !== null) this.deps.actions.update(item.actionId, { status, steps: out.steps, error: out.error, attempts: item.attempts }, this.deps.now());
+    // An API error may quote a URL (a proxy's, with a token): the action record keeps it redacted.
+    const error = out.error === null ? null : redactUrls(out.error);
+    if (item.actionId !== null) this.deps.actions.update(item.actionId, { status, steps: out.steps, error, attempts: item.attempts }, this.deps.now());
     if (out.status !== 'retry') this.respond(item, p, status);
     const who = `alert ${item.alertId ?? '-'} (action ${item.actionId ?? '-'})`;
     if (out.status === 'done') this.deps.log.info(`${who}: ${out.summary}`, { dn: p.target.dn });

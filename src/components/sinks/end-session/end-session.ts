@@ -47,7 +47,8 @@ export async function carryOut(mode: ResponseMode, t: EndSessionTarget, earlier:
     try {
       await mkdir(deps.manifestDir, { recursive: true });
       const tmp = `${file}.${process.pid}.tmp`;
-      await writeFile(tmp, endSessionYaml(t), { encoding: 'utf8', flush: true });
+      // The manifest names the user (DN): 0600 whatever the umask (a mode is only ever reduced by it).
+      await writeFile(tmp, endSessionYaml(t), { encoding: 'utf8', flush: true, mode: 0o600 });
       await rename(tmp, file); // same name every retry: the file is replaced, never duplicated
     } catch (err) {
       const message = `cannot write ${file}: ${(err as Error).message}`;

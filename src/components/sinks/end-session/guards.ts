@@ -60,6 +60,16 @@ export class Guards {
     if (protectedBy) return { ok: false, guard: 'never-end', reason: `the DN is protected by ${protectedBy} (break-glass)` };
     const maxAge = this.cfg.maxAlertAgeMinutes;
     const age = now - Date.parse(alert.time);
+    // A log time ahead of the clock is not fresh: the archive's clock was skewed or its time
+    // zone (--tz) is wrong, and the line may be hours or days old.
+    const skew = this.cfg.maxFutureSkewMinutes;
+    if (skew !== null && -age > skew * 60_000) {
+      return {
+        ok: false,
+        guard: 'stale',
+        reason: `the alert's log time is ${minutes(-age)} in the future (more than ${skew} min ahead of this clock): a skewed clock or a wrong time zone (--tz), so its age is unknown`,
+      };
+    }
     if (maxAge !== null && age > maxAge * 60_000) {
       return { ok: false, guard: 'stale', reason: `the alert's log time is ${minutes(age)} old (more than ${maxAge} min): its sessions are gone or it is a replay` };
     }

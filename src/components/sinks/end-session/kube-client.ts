@@ -134,7 +134,7 @@ export class KubeOpenUnisonApi implements OpenUnisonApi {
     const status = statusMessage(err.body);
     const base = `${what} in namespace ${t.namespace} on ${this.where}: HTTP ${code}${status ? ` ${status}` : ''}`;
     if (code === 403) {
-      return new KubeCallError(step, code, false, `${base}. The responder lacks RBAC permission: apply deploy/responder-rbac.yaml (endsessions: create; oidc-sessions: list, delete, deletecollection) in namespace ${t.namespace}`);
+      return new KubeCallError(step, code, false, `${base}. The responder lacks RBAC permission: bind the Role of deploy/kustomize/base/responder-role.yaml (endsessions: create; oidc-sessions: list, delete, deletecollection) in namespace ${t.namespace} to the account ouwatch runs as`);
     }
     if (code === 404) {
       return new KubeCallError(step, code, false, `${base}. Not found: is OpenUnison (with its CRDs) installed in namespace ${t.namespace} of this cluster? Check --namespace and --context`);

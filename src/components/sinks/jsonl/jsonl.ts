@@ -18,7 +18,8 @@ export class JsonlDeliverer implements Deliverer {
     const line = JSON.stringify(toAlertJson(item.payload as Alert)) + '\n';
     try {
       await mkdir(dirname(this.path), { recursive: true });
-      const fh = await open(this.path, 'a', 0o640);
+      // Alerts carry DNs and evidence: created 0600 (a mode is reduced by the umask, never widened).
+      const fh = await open(this.path, 'a', 0o600);
       try {
         await fh.appendFile(line, 'utf8');
         await fh.datasync();

@@ -1,8 +1,10 @@
 import { createHmac } from 'node:crypto';
-import type { WebhookConfig } from './config.js';
+import { webhookUrl, type WebhookConfig } from './config.js';
+import { redactUrls } from '../../../core/redact.js';
 import type { Alert } from '../../../core/alerts.js';
 import type { DeliveryResult, Deliverer } from '../../../core/delivery.js';
 import type { OutboxItem } from '../../../core/delivery.js';
+import { printable, quote } from '../../../core/terminal-text.js';
 
 export type { WebhookConfig };
 
@@ -27,13 +29,17 @@ export function sign(secret: string, timestamp: string, body: string): string {
   return 'sha256=' + createHmac('sha256', secret).update(`${timestamp}.${body}`, 'utf8').digest('hex');
 }
 
-/** Slack mrkdwn: only &, < and > need escaping (they start entities, links and mentions). */
+/**
+ * Log values in a Slack message: controls, bidi overrides and separators shown as visible
+ * escapes (the one terminal-text sanitizer), then Slack mrkdwn's &, < and > (they start
+ * entities, links and mentions).
+ */
 function slackEscape(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return printable(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 export function slackBody(a: Alert): { text: string } {
-  const who = a.dn === null ? '' : ` for ${slackEscape(JSON.stringify(a.dn))}`;
+  const who = a.dn === null ? '' : ` for ${slackEscape(quote(a.dn))}`;
   const from = a.ip === null ? '' : ` from ${slackEscape(a.ip)}${a.country ? ` (${slackEscape(a.country)})` : ''}`;
   const resp = a.response ? `\nresponse: ${a.response.action} ${a.response.mode} ${slackEscape(a.response.status)}` : '';
   return { text: `*${a.severity.toUpperCase()}* \`${a.rule}\`${who}${from}\n${slackEscape(a.reason)}\nalert ${slackEscape(a.id)} at ${a.time}${resp}` };
@@ -42,7 +48,7 @@ export function slackBody(a: Alert): { text: string } {
 export class WebhookDeliverer implements Deliverer {
   readonly kind = 'webhook' as const;
   readonly batch = false;
-  private readonly hooks = new Map<string, { cfg: WebhookConfig; secret: string | null }>();
+  private readonly hooks = new Map<string, { cfg: WebhookConfig; url: string; secret: string | null }>();
 
   constructor(
     webhooks: WebhookConfig[],
@@ -50,7 +56,7 @@ export class WebhookDeliverer implements Deliverer {
   ) {
     webhooks.forEach((w, i) => {
       const secret = w.secretEnv ? (process.env[w.secretEnv] ?? null) : (w.secret ?? null);
-      this.hooks.set(webhookName(w, i), { cfg: w, secret });
+      this.hooks.set(webhookName(w, i), { cfg: w, url: webhookUrl(w), secret });
     });
   }
 
@@ -70,16 +76,17 @@ export class WebhookDeliverer implements Deliverer {
     let res: Response;
     try {
       // no redirects: a signed alert goes to the configured URL or nowhere
-      res = await fetch(hook.cfg.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(hook.cfg.timeoutMs) });
+      res = await fetch(hook.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(hook.cfg.timeoutMs) });
     } catch (err) {
       const e = err as Error & { cause?: { code?: string; message?: string } };
       const detail = e.name === 'TimeoutError' ? `no answer within ${hook.cfg.timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.message);
-      return { ok: false, retryable: true, error: `POST ${target}: ${detail}` };
+      return { ok: false, retryable: true, error: redactUrls(`POST ${target}: ${detail}`) };
     }
     const answer = (await res.text().catch(() => '')).slice(0, 200);
     if (res.ok) return { ok: true };
     const retryable = res.status === 408 || res.status === 425 || res.status === 429 || res.status >= 500;
     const hint = res.status >= 300 && res.status < 400 ? ` (redirect to ${res.headers.get('location') ?? '?'}: configure the final URL)` : '';
-    return { ok: false, retryable, error: `POST ${target}: HTTP ${res.status}${hint}${answer ? `: ${answer}` : ''}` };
+    // The answer and a redirect's target may quote URLs with tokens: never stored or logged as they are.
+    return { ok: false, retryable, error: redactUrls(`POST ${target}: HTTP ${res.status}${hint}${answer ? `: ${answer}` : ''}`) };
   }
 }

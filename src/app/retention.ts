@@ -1,0 +1,48 @@
+import type { Config } from './config.js';
+import type { Runtime } from './runtime.js';
+import type { Log } from '../core/log.js';
+import { durationMs } from '../core/duration.js';
+import { totalDeleted, type RetentionPolicy, type RetentionReport } from '../core/retention.js';
+import { SqliteRetention } from '../store/sqlite/retention.js';
+import { withWriter } from './store-access.js';
+import { existsSync } from 'node:fs';
+import { StoreOpenError } from '../store/sqlite/database.js';
+
+export function retentionPolicy(config: Config): RetentionPolicy {
+  const r = config.store.retention;
+  const ms = (t: string | null) => (t === null ? null : durationMs(t));
+  return { events: ms(r.events), alerts: ms(r.alerts), incidents: ms(r.incidents) };
+}
+
+/** How often the daemon applies it (ms). */
+export function retentionEvery(config: Config): number {
+  return durationMs(config.store.retention.every);
+}
+
+/** `ouwatch prune`: retention applied once, as a writer (refused while a daemon writes: it prunes itself). */
+export function pruneStore(path: string, config: Config, log: Log, opts: { dryRun?: boolean; now?: number } = {}): Promise<RetentionReport> {
+  if (!existsSync(path)) throw new StoreOpenError(`no database at ${path} (pass --db or store.path)`);
+  return withWriter(path, 'prune', log, (db) => new SqliteRetention(db).apply(retentionPolicy(config), opts.now ?? Date.now(), { dryRun: opts.dryRun }));
+}
+
+/**
+ * The daemon's pass, between two commits (call it right after one): deletes what the policy no
+ * longer keeps, then forgets the per-user history held in memory, so that a user whose rows
+ * were deleted is read again from the store (as new) rather than written back from memory.
+ */
+export function applyRetention(runtime: Runtime, log: Log, now: number = Date.now()): RetentionReport {
+  const report = new SqliteRetention(runtime.db).apply(retentionPolicy(runtime.config), now);
+  if (totalDeleted(report) > 0) {
+    runtime.history.rolledBack();
+    const parts = Object.entries(report.deleted).filter(([, n]) => n > 0).map(([t, n]) => `${t} ${n}`);
+    log.info(`retention: deleted ${parts.join(', ')} (ages measured back from the newest log time, ${new Date(report.newestLogTime!).toISOString()})`, { deleted: report.deleted });
+  }
+  return report;
+}
+
+export function describeRetention(r: RetentionReport, dryRun: boolean): string {
+  if (r.newestLogTime === null) return 'the store is empty: nothing to prune';
+  const verb = dryRun ? 'would delete' : 'deleted';
+  const parts = Object.entries(r.deleted).map(([t, n]) => `${t} ${n}`);
+  return `${verb} ${totalDeleted(r)} rows (${parts.join(', ')}); ages measured back from the newest log time, ${new Date(r.newestLogTime).toISOString()}`;
+}

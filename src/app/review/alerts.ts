@@ -1,0 +1,107 @@
+import type { ActionRecord } from '../../core/actions.js';
+import { toAlertJson, type Alert, type AlertDetail, type AlertStatus, type AlertStatusChange, type StoredAlert } from '../../core/alerts.js';
+import type { Page, ReviewStore } from '../../core/ports.js';
+import { NotFoundError, ReviewError } from '../errors.js';
+import { parseListQuery, type ListQuery, type Namer } from './query.js';
+
+/** One line of `ouwatch alerts list --json` and an item of `GET /api/alerts`. */
+export interface AlertListJson extends Alert {
+  count: number;
+  lastTime: string;
+  /** Log lines behind the alert; more than `evidence.length` when some were not kept. */
+  evidenceTotal: number;
+}
+
+/** `ouwatch alerts show --json` and `GET /api/alerts/ID`. */
+export interface AlertDetailJson extends AlertListJson {
+  respond: boolean;
+  closedBenign: boolean;
+  incidentIds: string[];
+  history: AlertStatusChange[];
+  /** Response actions taken for it, with every API answer. */
+  actions: ActionRecord[];
+}
+
+export function alertListJson(a: StoredAlert): AlertListJson {
+  return { ...toAlertJson(a), count: a.count, lastTime: a.lastTime, evidenceTotal: Math.max(a.evidenceTotal ?? 0, a.evidence.length) };
+}
+
+export interface ReviewContext {
+  now: number;
+  name: Namer;
+  knownRules: readonly string[];
+}
+
+/** Alerts matching the query, one page, with the total and counts per rule and severity. */
+export async function listAlerts(store: ReviewStore, q: ListQuery, ctx: ReviewContext): Promise<Page<AlertListJson>> {
+  const p = parseListQuery(q, ctx);
+  const page = await store.alerts.list({ rules: p.rules, severities: p.severities, statuses: p.statuses, dnPattern: p.dnPattern, ip: p.ip, since: p.since, until: p.until }, p.page);
+  return { ...page, items: page.items.map(alertListJson) };
+}
+
+/** An id, or an unambiguous prefix of one (at least 4 hexadecimal characters). */
+export async function findAlert(store: ReviewStore, id: string): Promise<StoredAlert> {
+  if (!/^[0-9a-f]{4,}$/.test(id)) throw new ReviewError(`alert ids are hexadecimal (at least the first 4 characters), got '${id}'`);
+  const found = await store.alerts.withPrefix(id);
+  if (found.length === 0) throw new NotFoundError(`no alert ${id} (list them with: ouwatch alerts list --status all)`);
+  if (found.length > 1) throw new ReviewError(`${id} is ambiguous: ${found.map((a) => a.id).join(', ')}`);
+  return found[0];
+}
+
+export async function showAlert(store: ReviewStore, id: string): Promise<AlertDetailJson> {
+  const a = await findAlert(store, id);
+  return detailJson((await store.alerts.detail(a.id))!, await store.actions.forAlerts([a.id]));
+}
+
+function detailJson(a: AlertDetail, actions: ActionRecord[]): AlertDetailJson {
+  return { ...alertListJson(a), respond: a.respond, closedBenign: a.closedBenign, incidentIds: a.incidentIds, history: a.history, actions };
+}
+
+export type StatusChange = 'ack' | 'close' | 'reopen';
+
+export const CHANGE_STATUS: Record<StatusChange, AlertStatus> = { ack: 'acknowledged', close: 'closed', reopen: 'open' };
+
+export interface ChangeRequest {
+  change: StatusChange;
+  by: string;
+  comment: string | null;
+  /** Close as benign (detection may then learn the addresses). Only with `close`. */
+  benign?: boolean;
+}
+
+export interface ChangeResult {
+  id: string;
+  rule: string;
+  status: AlertStatus;
+  /** False when it was already in that state (nothing recorded). */
+  changed: boolean;
+}
+
+/**
+ * Acknowledges, closes or reopens alerts. Every id is resolved and checked first: one
+ * unknown, ambiguous or closed (for ack) alert changes nothing and says which.
+ */
+export async function changeAlerts(store: ReviewStore, ids: string[], req: ChangeRequest, now: number): Promise<ChangeResult[]> {
+  checkChange(req);
+  if (ids.length === 0) throw new ReviewError('name at least one alert id');
+  const status = CHANGE_STATUS[req.change];
+  const alerts: StoredAlert[] = [];
+  for (const id of ids) {
+    const a = await findAlert(store, id);
+    if (req.change === 'ack' && a.status === 'closed') throw new ReviewError(`alert ${a.id} is closed; reopen it first`);
+    if (!alerts.some((x) => x.id === a.id)) alerts.push(a);
+  }
+  const out: ChangeResult[] = [];
+  for (const a of alerts) {
+    const detail = req.benign && a.status === 'closed' ? await store.alerts.detail(a.id) : null;
+    const same = a.status === status && (detail === null || detail.closedBenign === (req.benign === true));
+    if (!same) await store.alerts.setStatus(a.id, status, req.by, req.comment, req.benign === true, now);
+    out.push({ id: a.id, rule: a.rule, status, changed: !same });
+  }
+  return out;
+}
+
+export function checkChange(req: ChangeRequest): void {
+  if (req.benign && req.change !== 'close') throw new ReviewError('benign applies to close only');
+  if (req.by.trim() === '') throw new ReviewError('who is acting must be named');
+}

@@ -1,0 +1,26 @@
+/**
+ * How long the store keeps what it no longer needs. Ages of history and alerts are measured in
+ * log time, back from the newest log time the store holds (so replaying an old archive never
+ * deletes its own history); actions and delivered notifications, which happen at wall-clock
+ * time, in wall-clock time. Open and acknowledged alerts and incidents are never deleted.
+ * `null` keeps that kind forever.
+ */
+export interface RetentionPolicy {
+  /** Per-user history (users, addresses, countries, sessions, hourly activity) not seen for this long, in ms. */
+  events: number | null;
+  /** Closed alerts last seen this long ago (with their status changes), in ms. */
+  alerts: number | null;
+  /** Closed incidents last seen this long ago, in ms. */
+  incidents: number | null;
+}
+
+/** Rows deleted, by table, and the reference log time the ages were measured from. */
+export interface RetentionReport {
+  /** Newest log time in the store (epoch ms), null for an empty store. */
+  newestLogTime: number | null;
+  deleted: Record<string, number>;
+}
+
+export function totalDeleted(r: RetentionReport): number {
+  return Object.values(r.deleted).reduce((a, b) => a + b, 0);
+}

@@ -1,0 +1,84 @@
+import { BlockList, isIP } from 'node:net';
+import type { Severity } from '../../core/alerts.js';
+import type { Page, PageRequest } from '../../core/ports.js';
+import type { Db } from './database.js';
+
+/** Bound SQL pieces: conditions joined by AND, and their parameters. */
+export class Where {
+  readonly parts: string[] = [];
+  readonly args: Array<string | number> = [];
+
+  add(sql: string, ...args: Array<string | number>): void {
+    this.parts.push(sql);
+    this.args.push(...args);
+  }
+
+  anyOf(column: string, values: readonly string[] | undefined): void {
+    if (values === undefined || values.length === 0) return;
+    this.add(`${column} IN (${values.map(() => '?').join(', ')})`, ...values);
+  }
+
+  /** `*` is any text; SQL's own wildcards are literal; LIKE ignores the case of ASCII letters. */
+  pattern(column: string, glob: string | undefined): void {
+    if (glob === undefined) return;
+    this.add(`${column} LIKE ? ESCAPE '\\'`, glob.replace(/[\\%_]/g, (c) => '\\' + c).replace(/\*/g, '%'));
+  }
+
+  /** An exact address, or every address inside a CIDR block (ouwatch_in_cidr, see below). */
+  address(column: string, spec: string | undefined): void {
+    if (spec === undefined) return;
+    if (spec.includes('/')) this.add(`ouwatch_in_cidr(${column}, ?)`, spec);
+    else this.add(`${column} = ?`, spec);
+  }
+
+  get sql(): string {
+    return this.parts.length ? 'WHERE ' + this.parts.join(' AND ') : '';
+  }
+}
+
+/** Registers `ouwatch_in_cidr(ip, cidr)` on a connection (filters by network stay in SQL). */
+export function registerFunctions(db: Db): void {
+  const lists = new Map<string, BlockList | null>();
+  db.function('ouwatch_in_cidr', { deterministic: true }, (ip: unknown, cidr: unknown) => {
+    if (typeof ip !== 'string' || typeof cidr !== 'string') return 0;
+    let list = lists.get(cidr);
+    if (list === undefined) {
+      const [net, bits] = cidr.split('/');
+      const family = isIP(net);
+      list = family === 0 ? null : new BlockList();
+      list?.addSubnet(net, Number(bits), family === 6 ? 'ipv6' : 'ipv4');
+      if (lists.size > 100) lists.clear();
+      lists.set(cidr, list);
+    }
+    const f = isIP(ip);
+    return list !== null && f !== 0 && list.check(ip, f === 6 ? 'ipv6' : 'ipv4') ? 1 : 0;
+  });
+}
+
+export const SEVERITY_RANK_SQL = `CASE severity WHEN 'critical' THEN 3 WHEN 'high' THEN 2 WHEN 'medium' THEN 1 ELSE 0 END`;
+
+/**
+ * One page of `table` under `where`: the rows, the total and the counts per rule and severity.
+ * `ruleCounts` is the SQL that yields (rule, severity, n) rows for the filtered set.
+ */
+export function pageOf<R, T>(
+  db: Db,
+  table: string,
+  where: Where,
+  page: PageRequest,
+  timeColumn: string,
+  ruleCounts: string,
+  map: (r: R) => T,
+): Page<T> {
+  const order = page.sort === 'severity' ? `${SEVERITY_RANK_SQL} DESC, ${timeColumn} DESC, id` : `${timeColumn} DESC, id`;
+  const limit = page.limit === null ? -1 : page.limit;
+  const rows = db.prepare(`SELECT * FROM ${table} ${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...where.args, limit, page.offset) as R[];
+  const counts: Page<T>['counts'] = { rule: {}, severity: {} };
+  let total = 0;
+  for (const c of db.prepare(ruleCounts).all(...where.args) as Array<{ rule: string; severity: Severity; n: number }>) {
+    counts.rule[c.rule] = (counts.rule[c.rule] ?? 0) + c.n;
+    counts.severity[c.severity] = (counts.severity[c.severity] ?? 0) + c.n;
+  }
+  total = db.prepare(`SELECT count(*) FROM ${table} ${where.sql}`).pluck().get(...where.args) as number;
+  return { items: rows.map(map), total, offset: page.offset, limit: page.limit, counts };
+}

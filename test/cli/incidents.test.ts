@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Incident } from '../../src/core/incidents.js';
+import { openDatabase } from '../../src/store/sqlite/database.js';
+import { SqliteIncidentStore } from '../../src/store/sqlite/incidents.js';
+import { scratch } from '../detect/helpers.js';
+import { SAMPLE_LOGS, lines, ndjson, ok, ouwatch } from '../helpers/cli.js';
+import { recordIncidents } from '../helpers/incidents.js';
+
+// `ouwatch incidents list|show|ack|close|reopen`: the incidents detection records (here
+// through the store's `record`, as detection will), with the listing vocabulary of alerts.
+
+const s = scratch();
+after(() => s.done());
+const db = s.path('incidents.db');
+const MM = 'uid=mmosley,ou=shadow,o=Tremolo';
+let recorded: Incident[] = [];
+
+before(() => {
+  ok(['replay', ...SAMPLE_LOGS, '--db', db, '-q']);
+  recorded = recordIncidents(db);
+});
+
+const list = (...args: string[]) => ndjson<Incident>(ok(['incidents', 'list', '--db', db, '--json', ...args]).stdout);
+
+test('list --json: one incident per line, the contract fields in contract order, latest activity first', () => {
+  const all = list();
+  assert.equal(all.length, recorded.length);
+  assert.deepEqual(Object.keys(all[0]), ['id', 'status', 'severity', 'risk', 'dn', 'ip', 'firstTime', 'lastTime', 'rules', 'alertIds']);
+  assert.deepEqual(all.map((i) => i.lastTime), all.map((i) => i.lastTime).sort().reverse());
+  const mm = all.find((i) => i.dn === MM)!;
+  assert.equal(mm.severity, 'critical');
+  assert.equal(mm.alertIds.length, 7);
+  assert.deepEqual(mm.rules.sort(), ['authz-failure-burst', 'impossible-travel', 'new-country', 'new-source-ip', 'refresh-token-grace-burst', 'refresh-token-replay']);
+});
+
+test('the shared filters: severity, rule (an incident holding one), DN in any case, address block', () => {
+  assert.deepEqual(list('--severity', 'CRITICAL').map((i) => i.dn), [MM]);
+  assert.deepEqual(list('--rule', 'refresh-token-replay').map((i) => i.dn), [MM]);
+  assert.deepEqual(list('--dn', 'UID=MMOSLEY*').map((i) => i.dn), [MM]);
+  assert.deepEqual(list('--ip', '175.16.199.0/24').map((i) => i.ip), ['175.16.199.5']);
+  const table = lines(ok(['incidents', '--db', db]).stdout);
+  assert.match(table[0], /^5 incidents: 1 critical, 4 medium; by rule: new-source-ip 2, refresh-token-grace-burst 2, auth-failure-burst 1/);
+  const r = ouwatch(['incidents', 'list', '--db', db, '--rule', 'nope']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^ouwatch: --rule: unknown rule 'nope'/);
+});
+
+test('show prints the incident with its alerts and history; --json is one object', () => {
+  const mm = recorded.find((i) => i.dn === MM)!;
+  const text = ok(['incidents', 'show', mm.id, '--db', db]).stdout;
+  assert.match(text, new RegExp(`^${mm.id} {2}critical {2}risk 175 {2}\\[open\\]\\n`));
+  assert.match(text, /alerts \(7\)\n/);
+  const json = JSON.parse(ok(['incidents', 'show', mm.id, '--db', db, '--json']).stdout) as Incident & { alerts: Array<{ id: string }>; key: string };
+  assert.deepEqual(json.alerts.map((a) => a.id), mm.alertIds);
+  assert.equal(json.key, `dn:${MM}`);
+});
+
+test('close --benign closes the incident and its alerts as benign, recording who and why', () => {
+  const mm = recorded.find((i) => i.dn === MM)!;
+  ok(['incidents', 'ack', mm.id, '--db', db, '--by', 'alice']);
+  const out = ok(['incidents', 'close', mm.id, '--benign', '--db', db, '--by', 'alice', '--comment', 'pentest']).stdout;
+  assert.equal(out, `incident ${mm.id} closed as benign, with its alerts by alice: pentest\n`);
+  const shown = JSON.parse(ok(['incidents', 'show', mm.id, '--db', db, '--json']).stdout) as { status: string; closedBenign: boolean; history: Array<{ status: string; by: string }>; alerts: Array<{ status: string }> };
+  assert.equal(shown.status, 'closed');
+  assert.equal(shown.closedBenign, true);
+  assert.deepEqual(shown.history.map((h) => [h.status, h.by]), [['open', 'ouwatch'], ['acknowledged', 'alice'], ['closed', 'alice']]);
+  assert.deepEqual(new Set(shown.alerts.map((a) => a.status)), new Set(['closed']));
+  const alert = JSON.parse(ok(['alerts', 'show', mm.alertIds[0], '--db', db, '--json']).stdout) as { closedBenign: boolean; incidentIds: string[]; history: Array<{ comment: string }> };
+  assert.equal(alert.closedBenign, true);
+  assert.deepEqual(alert.incidentIds, [mm.id]);
+  assert.equal(alert.history.at(-1)!.comment, `closed with incident ${mm.id}: pentest`);
+  assert.equal(list().length, recorded.length - 1, 'closed incidents leave the default list');
+  ok(['incidents', 'reopen', mm.id, '--db', db]);
+});
+
+test('record updates an incident as alerts join it, and never overwrites its status', () => {
+  const d = openDatabase(db);
+  try {
+    const store = new SqliteIncidentStore(d);
+    const first = recorded[0];
+    store.record({ ...first, key: `dn:${first.dn}`, status: 'closed', risk: 999, alertIds: first.alertIds.slice(0, 1) }, Date.now());
+    return store.detail(first.id).then((i) => {
+      assert.equal(i!.risk, 999);
+      assert.equal(i!.status, 'open', 'analysts own the status');
+      assert.deepEqual(i!.alertIds, first.alertIds, 'links are added, never removed');
+    });
+  } finally {
+    d.close();
+  }
+});

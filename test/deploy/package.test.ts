@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { spawnDaemon } from '../helpers/daemon.js';
+import { tempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
+
+/*
+ * The npm package as it is installed (`npm install -g ouwatch-*.tgz`) and as the Dockerfile
+ * lays it out in the image: the packed files (package.json "files") plus the production
+ * dependencies of package-lock.json, with no TypeScript sources, no tsx, no compiler.
+ *
+ * The dependencies are taken from the node_modules already installed, selected with
+ * `npm ls --omit=dev --parseable --all` (the set `npm ci --omit=dev` and the Dockerfile's
+ * `npm prune --omit=dev` leave), and hard-linked (copied across file systems): installing
+ * them again would compile better-sqlite3 (about a minute) and need the registry, since the
+ * npm cache after `npm ci` lacks the package metadata an offline `npm install` resolves with.
+ * The files come from a real `npm pack` of the dist/ that `npm test` has just built
+ * (--ignore-scripts: its `prepare` would rebuild dist/ while other tests run it).
+ */
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const prefix = tempDir('ouwatch-package-');
+const installed = join(prefix, 'lib', 'node_modules', 'ouwatch');
+const command = join(prefix, 'bin', 'ouwatch');
+const SAMPLE = ['openunison-orchestra-0.log', 'openunison-orchestra-1.log'];
+// The environment of a machine that has only the package: no loader, no path to the checkout.
+const ENV = { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: prefix, NO_COLOR: '1' };
+
+function run(cmd: string, args: string[], cwd: string) {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: undefined } });
+  assert.equal(r.status, 0, `${cmd} ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Copies a package directory by hard links (a copy across file systems), without its own node_modules. */
+function linkTree(from: string, to: string, top = true): void {
+  mkdirSync(to, { recursive: true });
+  for (const name of readdirSync(from)) {
+    if (top && name === 'node_modules') continue; // nested packages are listed by npm ls themselves
+    const src = join(from, name);
+    const dst = join(to, name);
+    const st = lstatSync(src);
+    if (st.isSymbolicLink()) symlinkSync(readlinkSync(src), dst);
+    else if (st.isDirectory()) linkTree(src, dst, false);
+    else {
+      try {
+        linkSync(src, dst);
+      } catch {
+        copyFileSync(src, dst);
+      }
+    }
+  }
+}
+
+// The checkout's bin refuses a dist/ older than src/: what is packed is the current build.
+run(process.execPath, [join(REPO, 'bin', 'ouwatch.js'), '--version'], REPO);
+const packed = JSON.parse(run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', prefix], REPO)) as Array<{ filename: string; files: Array<{ path: string }> }>;
+const files = packed[0].files.map((f) => f.path);
+mkdirSync(installed, { recursive: true });
+run('tar', ['-xzf', join(prefix, packed[0].filename), '-C', installed, '--strip-components=1'], prefix);
+const production = run('npm', ['ls', '--omit=dev', '--parseable', '--all'], REPO).trim().split('\n').slice(1);
+for (const dir of production) linkTree(dir, join(installed, relative(REPO, dir)));
+mkdirSync(join(prefix, 'bin'));
+symlinkSync('../lib/node_modules/ouwatch/bin/ouwatch.js', command);
+
+test('the package ships the compiled build, the rules, the sample and the rule fixtures; no sources, tests or benchmarks', () => {
+  for (const f of ['package.json', 'README.md', 'LICENSE', 'bin/ouwatch.js', 'dist/cli/main.js', 'dist/parse/worker.js', 'rules/refresh-token-replay.yaml', 'fixtures/rules/refresh-token-replay', 'fixtures/sample/expected-alerts.yaml', ...SAMPLE.map((s) => `fixtures/sample/${s}`)]) {
+    assert.ok(files.some((p) => p === f || p.startsWith(f + '/')), `${f} is in the package`);
+  }
+  const sources = readdirSync(join(REPO, 'src'), { recursive: true }) as string[];
+  for (const ts of sources.filter((s) => s.endsWith('.ts'))) assert.ok(files.includes(`dist/${ts.replace(/\.ts$/, '.js')}`), `dist/ of src/${ts}`);
+  const stray = files.filter((p) => /^(src|test|bench|deploy|docs|node_modules)\//.test(p) || /\.(ts|mts|map|db)$/.test(p));
+  assert.deepEqual(stray, []);
+});
+
+test('installed, it holds production dependencies only: no tsx, no TypeScript', () => {
+  const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { bin: Record<string, string>; dependencies: Record<string, string> };
+  assert.deepEqual(pkg.bin, { ouwatch: 'bin/ouwatch.js' });
+  for (const dev of ['tsx', 'typescript', 'esbuild', 'smtp-server']) {
+    assert.equal(pkg.dependencies[dev], undefined, `${dev} is not a dependency`);
+    assert.equal(existsSync(join(installed, 'node_modules', dev)), false, `${dev} is not installed`);
+  }
+  assert.equal(existsSync(join(installed, 'src')), false);
+  assert.ok(existsSync(join(installed, 'node_modules', 'better-sqlite3')));
+});
+
+test('ouwatch --version runs the compiled build through the bin link, without a loader', () => {
+  const r = spawnSync(command, ['--version'], { encoding: 'utf8', timeout: 30_000, env: ENV });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version);
+});
+
+test('replay of the bundled sample, through the parse worker compiled in dist/, raises the expected alerts', () => {
+  const work = tempDir();
+  const logs = SAMPLE.map((s) => join(installed, 'fixtures', 'sample', s));
+  const r = spawnSync(process.execPath, [command, 'replay', ...logs, '--db', join(work, 'ouwatch.db'), '--json'], { cwd: work, encoding: 'utf8', timeout: 60_000, env: ENV });
+  assert.equal(r.status, 0, r.stderr);
+  const raised = r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { rule: string }).rule).sort();
+  const expected = (parse(readFileSync(join(installed, 'fixtures', 'sample', 'expected-alerts.yaml'), 'utf8')) as { alerts: Array<{ rule: string }> }).alerts.map((a) => a.rule).sort();
+  assert.deepEqual(raised, expected);
+  assert.match(r.stderr, /replayed 15,887 lines from 2 inputs/);
+});
+
+test('ouwatch run follows the sample and answers /healthz and /readyz, then stops cleanly on SIGTERM', async () => {
+  const work = tempDir();
+  const daemon = spawnDaemon(['--file', join(installed, 'fixtures', 'sample', '*.log'), '--db', join(work, 'ouwatch.db'), '--listen', '127.0.0.1:0'], { bin: command, cwd: work, env: { ...ENV, NODE_OPTIONS: undefined } });
+  try {
+    const url = await daemon.url();
+    const health = await fetch(`${url}/healthz`);
+    assert.equal(health.status, 200);
+    await waitFor('/readyz to answer 200', async () => (await fetch(`${url}/readyz`)).status === 200, 20_000);
+  } finally {
+    daemon.child.kill('SIGTERM');
+  }
+  assert.deepEqual(await daemon.exited, { code: 0, signal: null });
+  assert.deepEqual(daemon.rawErrors, [], 'nothing but JSON log lines on stderr');
+});

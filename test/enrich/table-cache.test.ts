@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import { parseAddress } from '../../src/components/enrich/address.js';
+import { GeoTable } from '../../src/components/enrich/geo-table.js';
+import { writeGeoipData, type GeoRecord } from '../helpers/geo-data.js';
+import { tempDir } from '../helpers/tmp.js';
+
+// Built tables are cached as one binary file, keyed by the data they come from. The cache is
+// only an optimisation: a missing, stale, damaged or unsafely placed file means building again.
+
+const V4: GeoRecord[] = [
+  { start: '1.0.0.0', end: '1.0.0.255', location: 0, lat: 48.8582, lon: 2.3387 },
+  { start: '5.0.0.0', end: '5.255.255.255', location: 1, lat: 52.5, lon: 13.4 },
+];
+const V6: GeoRecord[] = [{ start: '2001:200::', end: '2001:200:ffff:ffff:ffff:ffff:ffff:ffff', location: 1, lat: 52.5, lon: 13.4 }];
+const PROBES = ['1.0.0.1', '5.1.2.3', '2001:200::1', '6.0.0.1', '2001:201::'];
+
+function setup(): { dataDir: string; cacheDir: string } {
+  const root = tempDir();
+  const dataDir = join(root, 'data');
+  mkdirSync(dataDir);
+  writeGeoipData(dataDir, { countries: ['FR', 'DE'], v4: V4, v6: V6 });
+  return { dataDir, cacheDir: join(root, 'cache') };
+}
+
+const answers = (t: GeoTable) => PROBES.map((ip) => t.lookup(parseAddress(ip)!));
+
+describe('the table cache', () => {
+  test('the first load builds the table and writes the cache; the next one reads it and answers the same', () => {
+    const { dataDir, cacheDir } = setup();
+    const first = new GeoTable({ dataDir, cacheDir });
+    const built = first.preload();
+    assert.equal(built.source, 'built');
+    assert.equal(built.cacheNote, null);
+    assert.ok(built.cacheFile !== null && built.cacheFile.startsWith(cacheDir));
+    assert.equal(statSync(cacheDir).mode & 0o777, 0o700, 'the directory it creates is private');
+    assert.equal(statSync(built.cacheFile).mode & 0o777, 0o600);
+
+    const second = new GeoTable({ dataDir, cacheDir });
+    const cached = second.preload();
+    assert.equal(cached.source, 'cache');
+    assert.equal(cached.cacheFile, built.cacheFile);
+    assert.equal(cached.bytes, built.bytes);
+    assert.deepEqual(answers(second), answers(first));
+    assert.equal(answers(second)[1]?.country, 'DE');
+  });
+
+  test('new data makes a new cache file, and the old one is removed', () => {
+    const { dataDir, cacheDir } = setup();
+    const old = new GeoTable({ dataDir, cacheDir }).preload();
+    writeGeoipData(dataDir, { countries: ['FR', 'DE', 'JP'], v4: [...V4, { start: '6.0.0.0', end: '6.0.0.255', location: 2, lat: 35.69, lon: 139.69 }], v6: V6 });
+    const t = new GeoTable({ dataDir, cacheDir });
+    const load = t.preload();
+    assert.equal(load.source, 'built');
+    assert.notEqual(load.cacheFile, old.cacheFile);
+    assert.deepEqual(readdirSync(cacheDir), [load.cacheFile!.slice(cacheDir.length + 1)]);
+    assert.equal(t.lookup(parseAddress('6.0.0.1')!)?.country, 'JP');
+  });
+
+  test('a damaged cache file is rejected and the table rebuilt (and the file rewritten)', () => {
+    const { dataDir, cacheDir } = setup();
+    const file = new GeoTable({ dataDir, cacheDir }).preload().cacheFile!;
+    const bytes = readFileSync(file);
+    const headerEnd = 12 + bytes.readUInt32LE(8);
+    bytes.fill(0xff, headerEnd);
+    writeFileSync(file, bytes);
+    const t = new GeoTable({ dataDir, cacheDir });
+    const load = t.preload();
+    assert.equal(load.source, 'built');
+    assert.match(load.cacheNote ?? '', /cache file rejected/);
+    assert.equal(answers(t)[0]?.country, 'FR');
+    assert.equal(new GeoTable({ dataDir, cacheDir }).preload().source, 'cache');
+  });
+
+  test('a truncated cache file is ignored', () => {
+    const { dataDir, cacheDir } = setup();
+    const file = new GeoTable({ dataDir, cacheDir }).preload().cacheFile!;
+    truncateSync(file, statSync(file).size - 8);
+    const load = new GeoTable({ dataDir, cacheDir }).preload();
+    assert.equal(load.source, 'built');
+  });
+
+  test('caching can be turned off: nothing is written', () => {
+    const { dataDir, cacheDir } = setup();
+    const load = new GeoTable({ dataDir, cacheDir: null }).preload();
+    assert.equal(load.source, 'built');
+    assert.equal(load.cacheFile, null);
+    assert.equal(load.cacheNote, 'caching is off');
+    assert.equal(existsSync(cacheDir), false);
+  });
+
+  test('a cache directory others may write to, or a symlink, is not used (its files would be trusted input)', () => {
+    const { dataDir, cacheDir } = setup();
+    mkdirSync(cacheDir);
+    chmodSync(cacheDir, 0o777);
+    const open = new GeoTable({ dataDir, cacheDir }).preload();
+    assert.equal(open.source, 'built');
+    assert.equal(open.cacheFile, null);
+    assert.match(open.cacheNote ?? '', /writable by group or others/);
+    assert.deepEqual(readdirSync(cacheDir), []);
+
+    chmodSync(cacheDir, 0o700);
+    const link = `${cacheDir}-link`;
+    symlinkSync(cacheDir, link);
+    const linked = new GeoTable({ dataDir, cacheDir: link }).preload();
+    assert.equal(linked.cacheFile, null);
+    assert.match(linked.cacheNote ?? '', /is not a directory/);
+  });
+
+  test('a table loads and answers in a worker thread', async () => {
+    const { dataDir, cacheDir } = setup();
+    const main = new GeoTable({ dataDir, cacheDir });
+    main.preload();
+    const moduleUrl = new URL('../../src/components/enrich/geo-table.ts', import.meta.url).href;
+    const addressUrl = new URL('../../src/components/enrich/address.ts', import.meta.url).href;
+    const worker = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       (async () => {
+         // A worker does not inherit the tsx loader of the test process.
+         (await import('tsx/esm/api')).register();
+         const { GeoTable } = await import(workerData.moduleUrl);
+         const { parseAddress } = await import(workerData.addressUrl);
+         const t = new GeoTable({ dataDir: workerData.dataDir, cacheDir: workerData.cacheDir });
+         const load = t.preload();
+         parentPort.postMessage({ source: load.source, answers: workerData.probes.map((ip) => t.lookup(parseAddress(ip))) });
+       })();`,
+      { eval: true, workerData: { moduleUrl, addressUrl, dataDir, cacheDir, probes: PROBES } },
+    );
+    const reply = await new Promise<{ source: string; answers: unknown[] }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+    assert.equal(reply.source, 'cache');
+    assert.deepEqual(reply.answers, answers(main));
+  });
+});

@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { ok, ouwatch } from '../helpers/cli.js';
+import { spawnDaemon, type DaemonProcess } from '../helpers/daemon.js';
+import { accessLine } from '../helpers/lines.js';
+import { tempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
+
+const children: DaemonProcess[] = [];
+after(() => {
+  for (const d of children) d.child.kill('SIGKILL');
+});
+
+const DAY = 86_400_000;
+const OLD = Date.UTC(2025, 0, 1, 8, 0, 0);
+const NEW = OLD + 200 * DAY;
+const stamp = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '').replace('.', ',');
+
+/** Day 0: a user who never comes back, one who does, three failure bursts. Day 200: both active users. */
+function history(): string {
+  const lines: string[] = [];
+  let t = OLD;
+  const at = () => stamp((t += 1000));
+  for (let i = 0; i < 3; i++) lines.push(accessLine({ time: at(), dn: 'uid=gone,o=Tremolo', ip: '81.2.69.142', session: 'f1'.padEnd(41, '0') }));
+  for (let i = 0; i < 3; i++) lines.push(accessLine({ time: at(), dn: 'uid=back,o=Tremolo', ip: '81.2.69.142', session: 'f2'.padEnd(41, '0') }));
+  for (const ip of ['175.16.199.1', '175.16.199.2', '175.16.199.3']) {
+    for (let i = 0; i < 12; i++) lines.push(accessLine({ time: at(), event: 'AuFail', app: 'k8sIdp', dn: 'cn=none', ip, session: 'null' }).replace(/\[null\]$/, '[null]'));
+  }
+  t = NEW;
+  for (let i = 0; i < 3; i++) lines.push(accessLine({ time: at(), dn: 'uid=back,o=Tremolo', ip: '89.160.20.112', session: 'f3'.padEnd(41, '0') }));
+  for (let i = 0; i < 3; i++) lines.push(accessLine({ time: at(), dn: 'uid=new,o=Tremolo', ip: '89.160.20.112', session: 'f4'.padEnd(41, '0') }));
+  return lines.join('\n') + '\n';
+}
+
+function rows(db: string, sql: string): Array<Record<string, unknown>> {
+  const c = new Database(db, { readonly: true, fileMustExist: true });
+  try {
+    return c.prepare(sql).all() as Array<Record<string, unknown>>;
+  } finally {
+    c.close();
+  }
+}
+const column = (db: string, sql: string) => rows(db, sql).map((r) => Object.values(r)[0]);
+
+describe('retention (store.retention): what is old goes, what is open stays', () => {
+  test('ouwatch prune: history by log time, closed alerts and incidents, finished actions and delivered notifications; never an open alert or incident', () => {
+    const dir = tempDir();
+    const log = join(dir, 'openunison.log');
+    const db = join(dir, 'ouwatch.db');
+    const config = join(dir, 'ouwatch.yaml');
+    writeFileSync(log, history());
+    writeFileSync(config, 'store:\n  retention: { events: 90d, alerts: 90d, incidents: 90d }\n');
+    ok(['replay', log, '--db', db, '-q']);
+    const bursts = rows(db, `SELECT id, ip FROM alerts WHERE rule = 'auth-failure-burst' ORDER BY ip`) as Array<{ id: string; ip: string }>;
+    assert.equal(bursts.length, 3);
+    const [closedAlone, open, closedInOpenIncident] = bursts.map((b) => b.id);
+    ok(['alerts', 'close', closedAlone, '--db', db, '--comment', 'scanner']);
+    ok(['alerts', 'close', closedInOpenIncident, '--db', db]);
+
+    // What a daemon recorded a year ago: a finished and a queued action, a breaker opening, a
+    // delivered notification; and incidents (schema version 5; created here when absent).
+    const c = new Database(db);
+    const yearAgo = Date.now() - 365 * DAY;
+    const action = (status: string, kind = 'end-session') =>
+      c.prepare(`INSERT INTO actions (action, alert_id, by_kind, by, created_at, updated_at, mode, status) VALUES (?, NULL, 'rule', 'r', ?, ?, 'dry-run', ?)`).run(kind, yearAgo, yearAgo, status);
+    action('done');
+    action('queued');
+    action('done', 'breaker-open');
+    c.prepare(`INSERT INTO outbox (kind, target, payload, status, created_at, next_attempt_at, expires_at, finished_at) VALUES ('webhook', 'siem', '{}', 'delivered', ?, ?, ?, ?)`).run(yearAgo, yearAgo, yearAgo, yearAgo);
+    c.exec(`
+      CREATE TABLE IF NOT EXISTS incidents (id TEXT PRIMARY KEY, key TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'open', severity TEXT NOT NULL, risk REAL NOT NULL,
+        dn TEXT, ip TEXT, first_time INTEGER NOT NULL, last_time INTEGER NOT NULL, rules TEXT NOT NULL, closed_benign INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS incident_alerts (incident_id TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE, alert_id TEXT NOT NULL REFERENCES alerts(id) ON DELETE CASCADE, PRIMARY KEY (incident_id, alert_id)) WITHOUT ROWID;`);
+    const incident = c.prepare(`INSERT INTO incidents (id, key, status, severity, risk, first_time, last_time, rules, created_at, updated_at) VALUES (?, ?, ?, 'medium', 1, ?, ?, '[]', 0, 0)`);
+    incident.run('i-closed', 'net:175.16.199.0/24', 'closed', OLD, OLD);
+    incident.run('i-open', 'net:175.16.199.3/32', 'open', OLD, OLD);
+    c.prepare('INSERT INTO incident_alerts VALUES (?, ?)').run('i-open', closedInOpenIncident);
+    c.close();
+    const stateOf = (dn: string) => Number(column(db, `SELECT COUNT(*) FROM detector_state WHERE key = '${dn}'`)[0]);
+    assert.ok(stateOf('uid=gone,o=Tremolo') > 0, 'impossible-travel keeps the last location of every user');
+
+    const dry = ouwatch(['prune', '--db', db, '--config', config, '--dry-run', '--json']);
+    assert.equal(dry.status, 0, dry.stderr);
+    const planned = JSON.parse(dry.stdout) as { dryRun: boolean; newestLogTime: string; deleted: Record<string, number> };
+    assert.equal(planned.dryRun, true);
+    assert.equal(column(db, 'SELECT COUNT(*) FROM users')[0], 3, 'a dry run deletes nothing');
+
+    const done = ouwatch(['prune', '--db', db, '--config', config, '--json']);
+    assert.equal(done.status, 0, done.stderr);
+    const report = JSON.parse(done.stdout) as typeof planned;
+    assert.deepEqual(report.deleted, planned.deleted, 'the dry run counted exactly what goes');
+    assert.equal(report.newestLogTime, new Date(NEW + 6000).toISOString(), 'ages are measured back from the newest log time, not the clock');
+    assert.deepEqual(
+      { ...report.deleted, detector_state: report.deleted.detector_state > 0 },
+      { detector_state: true, session_ips: 2, sessions: 2, user_ips: 2, user_countries: 2, users: 1, incidents: 1, alerts: 1, outbox: 1, actions: 1 },
+    );
+
+    assert.deepEqual(column(db, 'SELECT dn FROM users ORDER BY dn'), ['uid=back,o=Tremolo', 'uid=new,o=Tremolo']);
+    assert.deepEqual(column(db, `SELECT ip FROM user_ips WHERE dn = 'uid=back,o=Tremolo'`), ['89.160.20.112'], 'an address not seen for 90 days is forgotten: it would count as new again');
+    assert.deepEqual(column(db, `SELECT country FROM user_countries WHERE dn = 'uid=back,o=Tremolo'`), ['SE'], 'and so is a country');
+    assert.deepEqual(column(db, 'SELECT id FROM alerts WHERE rule = \'auth-failure-burst\' ORDER BY ip'), [open, closedInOpenIncident], 'the open alert and the one an open incident holds stay');
+    assert.equal(column(db, `SELECT COUNT(*) FROM alert_status_changes WHERE alert_id = '${closedAlone}'`)[0], 0, 'with its status changes');
+    assert.deepEqual(column(db, 'SELECT id FROM incidents'), ['i-open']);
+    assert.deepEqual(column(db, 'SELECT action || \':\' || status FROM actions ORDER BY id'), ['end-session:queued', 'breaker-open:done']);
+    assert.equal(stateOf('uid=gone,o=Tremolo'), 0, "a forgotten user's detector state goes with them");
+    assert.ok(stateOf('uid=back,o=Tremolo') > 0);
+    assert.equal(column(db, `SELECT COUNT(*) FROM detector_state WHERE expires < ${NEW}`)[0], 0, 'no expired detector state');
+    const gone = ouwatch(['user', 'uid=gone,o=Tremolo', '--db', db]);
+    assert.equal(gone.status, 2);
+    assert.match(gone.stderr, /no history for DN/);
+  });
+
+  test('the daemon applies it every store.retention.every, between two commits', { timeout: 60_000 }, async () => {
+    const dir = tempDir();
+    const log = join(dir, 'openunison.log');
+    const db = join(dir, 'ouwatch.db');
+    const config = join(dir, 'ouwatch.yaml');
+    writeFileSync(log, history());
+    writeFileSync(config, 'store:\n  retention: { events: 90d, every: 1s }\n');
+    const d = spawnDaemon(['--file', log, '--db', db, '--config', config, '--listen', '127.0.0.1:0']);
+    children.push(d);
+    const line = await d.waitForLog('the retention pass', (r) => typeof r.msg === 'string' && r.msg.startsWith('retention: deleted') && /users 1/.test(r.msg), 30_000);
+    assert.match(line.msg, /ages measured back from the newest log time, 2025-07-20T08:00:06\.000Z/);
+    await waitFor('uid=gone forgotten', () => !column(db, 'SELECT dn FROM users').includes('uid=gone,o=Tremolo'));
+    const refused = ouwatch(['prune', '--db', db, '--config', config]);
+    assert.equal(refused.status, 2, 'one writer: the daemon prunes, prune is refused');
+    assert.match(refused.stderr, /is being written by 'ouwatch run'/);
+    d.child.kill('SIGTERM');
+    assert.equal((await d.exited).code, 0);
+  });
+});
