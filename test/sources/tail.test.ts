@@ -129,13 +129,17 @@ test('a file that appears later is picked up by the rescan, and the source repor
   await stop(t);
 });
 
-test('two files are merged in time order', async () => {
+test('two files are merged in time order as lines arrive', async () => {
   const dir = tempDir();
-  // Replica a writes even events, replica b odd ones, interleaved in time.
-  const all = events(0, 40);
-  writeFileSync(join(dir, 'a.log'), all.filter((_, i) => i % 2 === 0).join('\n') + '\n');
-  writeFileSync(join(dir, 'b.log'), all.filter((_, i) => i % 2 === 1).join('\n') + '\n');
+  // Each file starts with a line of another class (its identity; not an event).
+  writeFileSync(join(dir, 'a.log'), `[${'2026-03-02 07:59:00,001'}][main] INFO  ConfigSys - replica a started\n`);
+  writeFileSync(join(dir, 'b.log'), `[${'2026-03-02 07:59:00,002'}][main] INFO  ConfigSys - replica b started\n`);
   const t = await tailing(dir, [join(dir, '*.log')], { mergeWindowMs: 1000 });
+  await waitFor('both files tailed', () => t.sources[0].status().inputs.filter((i) => i.state === 'tailing').length === 2);
+  // Replica a writes even events, replica b odd ones, interleaved in time; a's arrive first.
+  const all = events(0, 40);
+  appendFileSync(join(dir, 'a.log'), all.filter((_, i) => i % 2 === 0).join('\n') + '\n');
+  appendFileSync(join(dir, 'b.log'), all.filter((_, i) => i % 2 === 1).join('\n') + '\n');
   await waitFor('both files', processed(t, all.length));
   assert.deepEqual(t.processed, all);
   await stop(t);
