@@ -184,12 +184,16 @@ test('ouwatch run --k8s: kubeconfig from KUBECONFIG, /readyz attached; stopped a
   const api = new KubernetesApiStandIn(NS);
   const kubeconfig = kubeconfigFile(dir, await api.start());
   cleanups.push(() => api.close());
-  const pod = 'openunison-orchestra-7d9f-a';
-  // The first run ends in the middle of a group of lines with one stamp (records 9, 10, 11):
-  // record 9 is two lines (an error and its stack trace), record 10 one, record 11 comes later.
+  const [podA, podB] = ['openunison-orchestra-7d9f-a', 'openunison-orchestra-7d9f-b'];
+  const [originA, originB] = [podA, podB].map((p) => `${NS}/${p}/${CONTAINER}`);
+  // Pod a's first run ends in the middle of a group of lines with one stamp (records 9, 10,
+  // 11): record 9 is two lines (an error and its stack trace), record 10 one, 11 comes later.
+  // Pod b says nothing more after the first run.
   const before = range(0, 11);
-  addPod(api, pod, 'uid-a', before);
-  const args = ['--k8s', '--namespace', NS, '--db', db, '--listen', '127.0.0.1:0', '--commit-ms', '50'];
+  const quiet = range(100, 106);
+  addPod(api, podA, 'uid-a', before);
+  addPod(api, podB, 'uid-b', quiet);
+  const args = ['--k8s', '--namespace', NS, '--db', db, '--listen', '127.0.0.1:0', '--commit-ms', '50', '--log-level', 'debug'];
   const run = async (expectLines: number): Promise<DaemonProcess> => {
     const d = spawnDaemon(args, { env: { KUBECONFIG: kubeconfig } });
     cleanups.push(() => void d.child.kill('SIGKILL'));
@@ -199,26 +203,37 @@ test('ouwatch run --k8s: kubeconfig from KUBECONFIG, /readyz attached; stopped a
       const r = await fetch(new URL('/readyz', base));
       return r.status === 200 ? ((await r.json()) as { sources: Array<{ name: string; detail: string }> }) : undefined;
     });
-    assert.deepEqual(ready.sources.map((s) => [s.name, s.detail]), [['kubernetes', 'following 1 pod log']]);
+    assert.deepEqual(ready.sources.map((s) => [s.name, s.detail]), [['kubernetes', 'following 2 pod logs']]);
     d.child.kill('SIGTERM');
     assert.equal((await d.exited).code, 0, d.rawErrors.join('\n'));
     return d;
   };
+  /** The streams whose positions a run committed. */
+  const committedStreams = (d: DaemonProcess) => new Set(d.logs.filter((r) => r.msg === 'committed').flatMap((r) => Object.keys((r.upTo as Record<string, number>) ?? {})));
 
-  await run(physical(before));
+  await run(physical(before) + physical(quiet));
   const stamp9 = normaliseStamp(record(9)[0].stamp)!;
-  assert.deepEqual(streamPositions(db), [{ origin: `${NS}/${pod}/${CONTAINER}`, last_time: stamp9, at_last_time: 3, line_no: physical(before) }]);
+  const first = streamPositions(db);
+  assert.deepEqual(first.find((p) => p.origin === originA), { origin: originA, last_time: stamp9, at_last_time: 3, line_no: physical(before) });
 
   // Written while the daemon was stopped: the rest of the group (same stamp), then more lines
   // of the same second.
   const later = range(11, 40);
-  append(api, pod, later);
-  await run(physical(later));
-  const resumed = api.logRequests(pod).at(-1)!;
+  append(api, podA, later);
+  const second = await run(physical(later));
+  const resumed = api.logRequests(podA).at(-1)!;
   assert.equal(resumed.query.get('sinceTime'), '2026-03-02T08:00:00Z', 'the restart asks for the whole second again');
-  const all = range(0, 40).map((i) => logLine(i) + '\n').join('');
+  const all = [...range(0, 40), ...quiet].map((i) => logLine(i) + '\n').join('');
   const committed = committedCounts(db);
   assert.deepEqual(committed, countsOf(all));
-  assert.equal(totalOf(committed), eventsOf(range(0, 40)).length - eventsOf(range(0, 40)).filter((l) => l.includes('cn=none')).length);
-  assert.equal(streamPositions(db)[0].line_no, physical(range(0, 40)));
+  assert.equal(streamPositions(db).find((p) => p.origin === originA)!.line_no, physical(range(0, 40)));
+  // Pod b's connection brought back only what was processed: its position is committed as it was.
+  assert.ok(committedStreams(second).has(originB), 'the second run committed pod b’s stream');
+  assert.deepEqual(streamPositions(db).find((p) => p.origin === originB), first.find((p) => p.origin === originB));
+
+  // A third run reads pod b's new line, once.
+  append(api, podB, [106]);
+  await run(physical([106]));
+  assert.deepEqual(committedCounts(db), countsOf(all + logLine(106) + '\n'));
+  assert.ok(totalOf(committedCounts(db)) > 20);
 });

@@ -63,7 +63,11 @@ export class InputParser implements RecordHandler {
     this.builder.stamped = this.stream;
     const r = opts.stream?.resumeAfter ?? null;
     this.skipTo = r === null ? null : { ...r, dropped: 0 };
-    if (r !== null) this.setStamp(r.stamp, r.count);
+    if (r !== null) {
+      this.setStamp(r.stamp, r.count);
+      // Until a record comes, the position is the one resumed after (not `count` 0 at its stamp).
+      this.resume = r.count;
+    }
   }
 
   /**
