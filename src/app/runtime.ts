@@ -20,6 +20,8 @@ import type { StorageFault } from '../core/storage-fault.js';
 import { holdLease } from './store-access.js';
 import { SqlitePipelineStore } from '../store/sqlite/pipeline-store.js';
 import { AlertStore } from '../store/sqlite/alerts.js';
+import { OutputCursor } from '../store/sqlite/output-cursor.js';
+import type { StoredAlert } from '../core/alerts.js';
 import { buildDelivery, type Delivery, type DeliveryOptions } from './delivery.js';
 import { RunCounters } from './run-counters.js';
 
@@ -58,6 +60,11 @@ export interface Runtime {
   storageFault(err: unknown): StorageFault | null;
   /** Throws a StorageFault when the store's files cannot be written now (checked before each commit). */
   checkWritable(): void;
+  /**
+   * The committed alerts a previous run of this command did not get to print, and a way to
+   * record that what was committed is printed (stdout is at least once; see OutputCursor).
+   */
+  output: { unprinted(): StoredAlert[]; printedAll(): void };
   /** Adds a listener called after every commit (the daemon prints alerts and records metrics). */
   onCommit(listener: (report: CommitReport) => void): void;
   /** Re-reads and validates the rules (swapped in after the next commit); a bad file throws and keeps the old ones. */
@@ -183,6 +190,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       counters,
       delivery,
       lease,
+      output: new OutputCursor(db, opts.command ?? 'ouwatch'),
       storageFault,
       checkWritable,
       onCommit: (l) => listeners.push(l),

@@ -5,7 +5,6 @@ import { replayFiles } from '../app/replay.js';
 import type { Severity, StoredAlert } from '../core/alerts.js';
 import { toAlertJson } from '../core/alerts.js';
 import { describeDrain } from '../pipeline/delivery/outbox-worker.js';
-import type { CommitReport } from '../pipeline/committer.js';
 import { errorsOnly, stderrLog } from '../core/log.js';
 import { alertCounts, alertTableHeader, alertTableRow, terminalWidth } from './alert-format.js';
 import { UsageError, checkTimeZone, colours } from './common.js';
@@ -47,8 +46,11 @@ export function registerReplay(program: Command): void {
       checkTimeZone(config.parse.timeZone);
       const log = flags.quiet ? errorsOnly(stderrLog()) : stderrLog();
       const shown = new AlertPrinter(flags.json === true);
-      const runtime = await createRuntime(config, { log, onCommit: (r) => shown.committed(r) });
+      const runtime = await createRuntime(config, { log, command: 'replay', onCommit: (r) => shown.committed(r.raised) });
+      shown.printed = () => runtime.output.printedAll();
       try {
+        // Alerts a killed replay committed and did not print: printed first (at least once).
+        shown.committed(runtime.output.unprinted());
         await runtime.delivery.verify();
         const report = await replayFiles(files, runtime, { fromStart: flags.fromStart });
         for (const n of report.notices) log.warn(n);
@@ -85,15 +87,18 @@ class AlertPrinter {
 
   constructor(private readonly json: boolean) {}
 
-  committed(result: CommitReport): void {
-    if (result.raised.length === 0) return;
+  /** Records that what was committed has reached stdout. */
+  printed: () => void = () => undefined;
+
+  committed(raised: StoredAlert[]): void {
+    if (raised.length === 0) return;
     const lines: string[] = [];
-    for (const a of result.raised) {
+    for (const a of raised) {
       this.raised++;
       this.bySeverity[a.severity] = (this.bySeverity[a.severity] ?? 0) + 1;
       lines.push(this.json ? JSON.stringify(toAlertJson(a)) : this.row(a));
     }
-    process.stdout.write(lines.join('\n') + '\n');
+    process.stdout.write(lines.join('\n') + '\n', () => this.printed());
   }
 
   counts(repeats: number): string {
