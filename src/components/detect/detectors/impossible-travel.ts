@@ -4,11 +4,25 @@ import { distanceKm } from '../../../core/geo-math.js';
 import { defineDetector } from '../detector.js';
 import { evidenceOf } from '../evidence.js';
 import { int, iso } from '../format.js';
+import type { Address } from '../../../core/log-event.js';
+import type { User } from '../../history/user.js';
+
+/** Why `a` is a place the user already has, or null. */
+function familiar(user: User, a: Address): string | null {
+  if (user.addresses.get(a.ip)?.learnt === true) return `${a.ip} is one of the user's own addresses`;
+  if (a.net !== null && user.knowsNet(a.net)) return `${a.net} is one of the user's own networks`;
+  if (a.asn !== null && user.knowsAsn(a.asn) && user.knowsCountry(a.country)) return `AS${a.asn} in ${a.country} is a network and country the user already has`;
+  return null;
+}
 
 const params = z
   .object({
     maxSpeedKmh: z.number().positive().default(900).describe('fastest plausible travel (km/h)'),
     minDistanceKm: z.number().min(0).default(500).describe('distances below this never count (geolocation is approximate)'),
+    ignoreFamiliar: z
+      .boolean()
+      .default(true)
+      .describe("a success from one of the user's own networks, or from an ASN in a country the user already has, is not travel"),
   })
   .strict();
 type Params = z.output<typeof params>;
@@ -19,6 +33,11 @@ type Params = z.output<typeof params>;
  * approximate (a country's centre for many addresses), hence the distance floor. The
  * previous point is the user's last geolocated success in the history, so the rule works
  * on users learnt before it was added.
+ *
+ * An arrival at a place the user already has (a learnt network, or their own ISP in their
+ * own country) is not travel: it is a phone roaming on its home carrier beside hotel Wi-Fi,
+ * a VPN switched on and off, or two addresses of one ISP that the offline data puts in
+ * different cities. Thieves arrive from places new to the user.
  */
 export const impossibleTravel = defineDetector({
   name: 'impossible-travel',
@@ -55,6 +74,11 @@ export const impossibleTravel = defineDetector({
           `previous geolocated success ${formatDuration(dt)} earlier from ${from.ip} (${from.country}): ` +
             `${int(km)} km at ${kmh === Infinity ? 'the same moment' : int(kmh) + ' km/h'} (fires over ${int(p.minDistanceKm)} km and ${int(p.maxSpeedKmh)} km/h)`,
         );
+        return null;
+      }
+      const known = p.ignoreFamiliar ? familiar(user, a) : null;
+      if (known !== null) {
+        trace?.(`${int(km)} km from ${from.ip} (${from.country}) in ${formatDuration(dt)}, but ${known}: not travel`);
         return null;
       }
       const dn = e.dn!;
