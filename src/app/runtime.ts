@@ -1,4 +1,5 @@
 import { dirname, join } from 'node:path';
+import { networkOfText } from '../components/enrich/address-info.js';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config.js';
 import type { Log } from '../core/log.js';
@@ -132,7 +133,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     const detection = new DetectionEngine(rules, config.detect);
     const loaded = await store.loadDetection();
     detection.load(loaded.state, loaded.openAlerts, loaded.openIncidents);
-    const history = new History(store);
+    const history = new History(store, (ip) => networkOfText(ip, config.detect.networks));
     const alerts = new AlertStore(db);
     // The breaker's own alert goes into the alerts table like any other (inside the commit).
     const storeAlert = opts.storeAlert ?? ((a) => (alerts.insert(a, Date.now()), a));
