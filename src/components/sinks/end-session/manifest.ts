@@ -1,5 +1,6 @@
 import { Document, Scalar } from 'yaml';
 import { isRfc1123Label } from './names.js';
+import { UserFixableError } from '../../../core/errors.js';
 
 /**
  * The two steps of ending a user's sessions (openunison-facts.md), as data:
@@ -36,7 +37,7 @@ export interface EndSessionObject {
 }
 
 /** A problem with a namespace, context or name given by a person or a config file. */
-export class TargetError extends Error {}
+export class TargetError extends UserFixableError {}
 
 /** Namespace and name are RFC 1123 labels; a context carries no control characters. */
 export function checkTarget(t: Pick<EndSessionTarget, 'name' | 'namespace' | 'context'>): void {

@@ -5,9 +5,10 @@ import { createGunzip } from 'node:zlib';
 import type { InputChannel, InputIdentity, InputRegistration } from '../../../core/inputs.js';
 import type { FileCheckpoint } from '../../../core/ports.js';
 import { TAIL_HASH_BYTES, fingerprintOf, tailHash } from './fingerprint.js';
+import { UserFixableError } from '../../../core/errors.js';
 
 /** An argument that cannot be used as an input (the CLI exits with code 2). */
-export class InputError extends Error {}
+export class InputError extends UserFixableError {}
 
 const READ_CHUNK = 1024 * 1024;
 
