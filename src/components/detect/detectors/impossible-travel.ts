@@ -8,7 +8,7 @@ import type { Address } from '../../../core/log-event.js';
 import type { User } from '../../history/user.js';
 
 /** Why `a` is a place the user already has, or null. */
-function familiar(user: User, a: Address): string | null {
+function familiar(user: User, a: Pick<Address, 'ip' | 'net' | 'asn' | 'country'>): string | null {
   if (user.addresses.get(a.ip)?.learnt === true) return `${a.ip} is one of the user's own addresses`;
   if (a.net !== null && user.knowsNet(a.net)) return `${a.net} is one of the user's own networks`;
   if (a.asn !== null && user.knowsAsn(a.asn) && user.knowsCountry(a.country)) return `AS${a.asn} in ${a.country} is a network and country the user already has`;
@@ -22,7 +22,7 @@ const params = z
     ignoreFamiliar: z
       .boolean()
       .default(true)
-      .describe("a success from one of the user's own networks, or from an ASN in a country the user already has, is not travel"),
+      .describe("a move between two of the user's own places (learnt networks, or an ASN in a country the user already has) is not travel"),
   })
   .strict();
 type Params = z.output<typeof params>;
@@ -34,10 +34,11 @@ type Params = z.output<typeof params>;
  * previous point is the user's last geolocated success in the history, so the rule works
  * on users learnt before it was added.
  *
- * An arrival at a place the user already has (a learnt network, or their own ISP in their
- * own country) is not travel: it is a phone roaming on its home carrier beside hotel Wi-Fi,
- * a VPN switched on and off, or two addresses of one ISP that the offline data puts in
- * different cities. Thieves arrive from places new to the user.
+ * A move between two places the user already has (learnt networks, or their own ISP in their
+ * own country) is not travel: a phone roaming on its home carrier beside hotel Wi-Fi, a VPN
+ * switched on and off, two addresses of one ISP that the offline data puts in different
+ * cities. A thief's place is new to the user, so both legs of a stolen session (there and
+ * back to the owner's office) still count.
  */
 export const impossibleTravel = defineDetector({
   name: 'impossible-travel',
@@ -76,10 +77,14 @@ export const impossibleTravel = defineDetector({
         );
         return null;
       }
-      const known = p.ignoreFamiliar ? familiar(user, a) : null;
-      if (known !== null) {
-        trace?.(`${int(km)} km from ${from.ip} (${from.country}) in ${formatDuration(dt)}, but ${known}: not travel`);
-        return null;
+      if (p.ignoreFamiliar) {
+        const there = familiar(user, a);
+        const fromState = user.addresses.get(from.ip);
+        const before = fromState === undefined ? null : familiar(user, fromState);
+        if (there !== null && before !== null) {
+          trace?.(`${int(km)} km from ${from.ip} (${from.country}) in ${formatDuration(dt)}, but both are the user's own places (${before}; ${there}): not travel`);
+          return null;
+        }
       }
       const dn = e.dn!;
       const was = from.line ?? null;
