@@ -3,7 +3,7 @@ import { isRfc1123Label } from './names.js';
 import { UserFixableError } from '../../../core/errors.js';
 
 /**
- * The two steps of ending a user's sessions (openunison-facts.md), as data:
+ * The two steps of ending a user's sessions (docs/openunison.md), as data:
  * 1. delete the user's `oidc-sessions` by label `tremolo.io/user-dn=<sha1>` (stops kubectl refresh),
  * 2. create an `EndSession` whose `spec.dn` is the DN exactly as logged (ends web sessions).
  * The DN is attacker-influenced: it only ever reaches YAML through the yaml library and JSON
