@@ -11,7 +11,7 @@
  *  - alert: until the alert raised by a planted line arrives on stdout (`--json`). Every
  *    1000th line is a refresh token used from a never-seen address (refresh-token-replay);
  *    reported only when the build has detection.
- * Target (DESIGN.md): p99 <= 500 ms at 5,000 lines/s.
+ * Target: p99 <= 500 ms at 5,000 lines/s.
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,5 @@
 import type { Config } from './config.js';
+import { networkOfText } from '../components/enrich/address-info.js';
 import { loadConfiguredRules } from './runtime.js';
 import { EVENT_CODE, isUserDn, kindName, type EventJson, type LineKind } from '../core/events.js';
 import { eventJson } from '../core/log-event.js';
@@ -67,7 +68,7 @@ export async function explainLine(config: Config, line: string, origin: string, 
     const engine = new DetectionEngine(rules, config.detect);
     const loaded = await store.loadDetection();
     engine.load(loaded.state, loaded.openAlerts, loaded.openIncidents);
-    const history = new History(store);
+    const history = new History(store, (ip) => networkOfText(ip, config.detect.networks));
     if (e.dn !== null) await history.prepare([e.dnId, e.dn.dn]);
     const user = e.dn !== null && isUserDn(e.dn.dn) ? history.userOf(e) : null;
     let u: Explanation['user'] = null;

@@ -1,4 +1,5 @@
 import { dirname, join } from 'node:path';
+import { networkOfText } from '../components/enrich/address-info.js';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config.js';
 import type { Log } from '../core/log.js';
@@ -20,6 +21,8 @@ import type { StorageFault } from '../core/storage-fault.js';
 import { holdLease } from './store-access.js';
 import { SqlitePipelineStore } from '../store/sqlite/pipeline-store.js';
 import { AlertStore } from '../store/sqlite/alerts.js';
+import { OutputCursor } from '../store/sqlite/output-cursor.js';
+import type { StoredAlert } from '../core/alerts.js';
 import { buildDelivery, type Delivery, type DeliveryOptions } from './delivery.js';
 import { RunCounters } from './run-counters.js';
 
@@ -58,6 +61,11 @@ export interface Runtime {
   storageFault(err: unknown): StorageFault | null;
   /** Throws a StorageFault when the store's files cannot be written now (checked before each commit). */
   checkWritable(): void;
+  /**
+   * The committed alerts a previous run of this command did not get to print, and a way to
+   * record that what was committed is printed (stdout is at least once; see OutputCursor).
+   */
+  output: { unprinted(): StoredAlert[]; printedAll(): void };
   /** Adds a listener called after every commit (the daemon prints alerts and records metrics). */
   onCommit(listener: (report: CommitReport) => void): void;
   /** Re-reads and validates the rules (swapped in after the next commit); a bad file throws and keeps the old ones. */
@@ -125,7 +133,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     const detection = new DetectionEngine(rules, config.detect);
     const loaded = await store.loadDetection();
     detection.load(loaded.state, loaded.openAlerts, loaded.openIncidents);
-    const history = new History(store);
+    const history = new History(store, (ip) => networkOfText(ip, config.detect.networks));
     const alerts = new AlertStore(db);
     // The breaker's own alert goes into the alerts table like any other (inside the commit).
     const storeAlert = opts.storeAlert ?? ((a) => (alerts.insert(a, Date.now()), a));
@@ -183,6 +191,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       counters,
       delivery,
       lease,
+      output: new OutputCursor(db, opts.command ?? 'ouwatch'),
       storageFault,
       checkWritable,
       onCommit: (l) => listeners.push(l),

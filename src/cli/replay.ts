@@ -5,12 +5,12 @@ import { replayFiles } from '../app/replay.js';
 import type { Severity, StoredAlert } from '../core/alerts.js';
 import { toAlertJson } from '../core/alerts.js';
 import { describeDrain } from '../pipeline/delivery/outbox-worker.js';
-import type { CommitReport } from '../pipeline/committer.js';
-import { errorsOnly, stderrLog } from '../core/log.js';
+import { errorsOnly, stderrLog, type Log } from '../core/log.js';
 import { alertCounts, alertTableHeader, alertTableRow, terminalWidth } from './alert-format.js';
 import { UsageError, checkTimeZone, colours } from './common.js';
 import { formatResponses, formatSummary } from './summary.js';
 import { configOf, storeOptions } from './options.js';
+import { ProgressLine } from './progress.js';
 
 interface ReplayFlags {
   db?: string;
@@ -32,7 +32,7 @@ export function registerReplay(program: Command): void {
     .option('--tz <zone>', 'time zone the logs were written in (IANA name; default: UTC)')
     .option('--from-start', 'ignore checkpoints and read every input from its first byte')
     .option('--rules <dir>', 'rules directory (default: the shipped rules)')
-    .option('-q, --quiet', 'no summary and no warnings on stderr (errors still show)')
+    .option('-q, --quiet', 'no progress line, summary or warnings on stderr (errors still show)')
     .option('--commit-every <lines>', 'commit after this many lines (default: 1000000)')
     .action(async (files: string[], flags: ReplayFlags) => {
       if (files.length === 0) throw new UsageError('replay needs at least one file (or - for stdin)');
@@ -45,12 +45,24 @@ export function registerReplay(program: Command): void {
         config.store.commitEvery = n;
       }
       checkTimeZone(config.parse.timeZone);
-      const log = flags.quiet ? errorsOnly(stderrLog()) : stderrLog();
+      let progress: ProgressLine | null = null;
+      const log = flags.quiet ? errorsOnly(stderrLog()) : clearingFirst(stderrLog(), () => progress?.clear());
       const shown = new AlertPrinter(flags.json === true);
-      const runtime = await createRuntime(config, { log, onCommit: (r) => shown.committed(r) });
+      shown.beforeWrite = () => progress?.clear();
+      const runtime = await createRuntime(config, { log, command: 'replay', onCommit: (r) => shown.committed(r.raised) });
+      shown.printed = () => runtime.output.printedAll();
       try {
+        // Alerts a killed replay committed and did not print: printed first (at least once).
+        shown.committed(runtime.output.unprinted());
         await runtime.delivery.verify();
-        const report = await replayFiles(files, runtime, { fromStart: flags.fromStart });
+        const report = await replayFiles(files, runtime, {
+          fromStart: flags.fromStart,
+          watch: (bytes) => {
+            if (flags.quiet) return;
+            progress = new ProgressLine({ lines: () => runtime.counters.linesRead, alerts: () => shown.raised, bytes });
+            progress.start();
+          },
+        }).finally(() => progress?.stop());
         for (const n of report.notices) log.warn(n);
         if (!flags.quiet) {
           const warnings = [runtime.detection.visibility.warning(), noEventWarning(runtime.counters)].filter((w): w is string => w !== null);
@@ -69,6 +81,15 @@ export function registerReplay(program: Command): void {
   storeOptions(cmd);
 }
 
+/** A log that clears the progress line before each message. */
+function clearingFirst(log: Log, clear: () => void): Log {
+  return {
+    info: (m, f) => (clear(), log.info(m, f)),
+    warn: (m, f) => (clear(), log.warn(m, f)),
+    error: (m, f) => (clear(), log.error(m, f)),
+  };
+}
+
 /** Said when an input held no OpenUnison event at all: a wrong file should not pass in silence. */
 export function noEventWarning(stats: { linesRead: number; events: Partial<Record<string, number>> }): string | null {
   const events = Object.values(stats.events).reduce<number>((n, k) => n + (k ?? 0), 0);
@@ -85,15 +106,21 @@ class AlertPrinter {
 
   constructor(private readonly json: boolean) {}
 
-  committed(result: CommitReport): void {
-    if (result.raised.length === 0) return;
+  /** Records that what was committed has reached stdout. */
+  printed: () => void = () => undefined;
+  /** Called before alerts are written (a progress line on the terminal is cleared first). */
+  beforeWrite: () => void = () => undefined;
+
+  committed(raised: StoredAlert[]): void {
+    if (raised.length === 0) return;
     const lines: string[] = [];
-    for (const a of result.raised) {
+    for (const a of raised) {
       this.raised++;
       this.bySeverity[a.severity] = (this.bySeverity[a.severity] ?? 0) + 1;
       lines.push(this.json ? JSON.stringify(toAlertJson(a)) : this.row(a));
     }
-    process.stdout.write(lines.join('\n') + '\n');
+    this.beforeWrite();
+    process.stdout.write(lines.join('\n') + '\n', () => this.printed());
   }
 
   counts(repeats: number): string {

@@ -119,7 +119,7 @@ export interface FileCheckpoint {
 /** Analysts' changes since a version: what detection must notice (closures, benign verdicts). */
 export interface StatusChanges {
   version: number;
-  alerts: Array<{ id: string; rule: string; dn: string | null; ip: string | null; status: AlertStatus; benign: boolean }>;
+  alerts: Array<{ id: string; rule: string; dn: string | null; ip: string | null; suppressKey: string | null; status: AlertStatus; benign: boolean }>;
   incidents: Array<{ id: string; key: string; status: AlertStatus }>;
 }
 

@@ -15,6 +15,7 @@ import { StoragePause } from './storage-pause.js';
 import { applyRetention, retentionEvery } from '../retention.js';
 import { fromPino } from '../../core/log.js';
 import type { StorageFault } from '../../core/storage-fault.js';
+import type { StoredAlert } from '../../core/alerts.js';
 
 export interface DaemonOptions {
   runtime: Runtime;
@@ -87,7 +88,7 @@ export class Daemon {
   committed(report: CommitReport): void {
     this.maybeApplyRetention();
     const raised = report.raised;
-    if (raised.length > 0) this.out.write(formatAlerts(raised, this.opts.json));
+    if (raised.length > 0) this.print(raised);
     this.metrics.recordCommit(report, performance.now());
     const log = this.opts.log;
     if (!this.blindWarned) {
@@ -105,8 +106,26 @@ export class Daemon {
     }
   }
 
+  /** Prints committed alerts; once they reach stdout the cursor records it (a kill before reprints them). */
+  private print(alerts: StoredAlert[]): void {
+    const output = this.opts.runtime.output;
+    this.out.write(formatAlerts(alerts, this.opts.json), () => {
+      try {
+        output.printedAll();
+      } catch (err) {
+        this.opts.log.warn({ err: (err as Error).message }, 'could not record what was printed (it may be printed again after a restart)');
+      }
+    });
+  }
+
   async start(): Promise<void> {
     const { log, runtime } = this.opts;
+    // Alerts committed by a run that was killed before printing them.
+    const missed = runtime.output.unprinted();
+    if (missed.length > 0) {
+      log.info({ alerts: missed.length }, 'printing alerts committed before the last stop but not printed then');
+      this.print(missed);
+    }
     this.server = await startHttpServer(this.opts.listen, { ready: () => this.ready(), metrics: () => this.metrics.render() }, log, this.opts.console?.handle);
     log.info({ address: `http://${formatListen(this.server.address)}`, endpoints: ['/healthz', '/readyz', '/metrics'] }, 'listening');
     for (const source of this.sources) await source.start();

@@ -159,7 +159,7 @@ export class DetectionEngine {
       const f = r.detector.check(e, user, null);
       if (f === null) continue;
       const raised = this.tracker.raise(r.rule, f, ts, () => e.raw());
-      if (raised.isNew) this.incidents.add(raised.alert, r.rule.page, e.address?.net ?? null, ts);
+      if (raised.isNew) this.incidents.add(raised.alert, r.rule.page, e.address?.net ?? null, ts, `${e.input}:${e.lineNo}`);
       if (r.rule.quarantine && quarantine === null && severityAtLeastMedium(raised.alert.severity) && f.ip === e.address?.ip) quarantine = raised.alert.id;
     }
     return quarantine;
@@ -194,8 +194,8 @@ export class DetectionEngine {
   }
 
   /** An analyst closed an alert (another process): a later repeat is a new alert. */
-  alertClosed(a: Pick<StoredAlert, 'id' | 'rule' | 'dn' | 'ip'>): void {
-    this.tracker.closed(a.rule, a.dn, a.ip, a.id);
+  alertClosed(a: Pick<StoredAlert, 'id' | 'rule' | 'dn' | 'ip'> & { suppressKey?: string | null }): void {
+    this.tracker.closed(a.rule, a.dn, a.suppressKey ?? a.ip, a.id);
   }
 
   incidentClosed(key: string, id: string): void {

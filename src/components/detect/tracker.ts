@@ -69,13 +69,13 @@ export class AlertTracker {
       const first = Date.parse(a.time);
       const t = new Tracked(a, first, first + window);
       t.isNew = false;
-      this.open.set(keyOf(a.rule, a.dn, a.ip), t);
+      this.open.set(keyOf(a.rule, a.dn, a.suppressKey ?? a.ip), t);
     }
   }
 
   /** Records a finding of `rule` on the event at `ts` whose line is `line`. */
   raise(rule: RuleFacts, f: Finding, ts: number, line: () => string): Raised {
-    const key = keyOf(rule.id, f.dn, f.ip);
+    const key = keyOf(rule.id, f.dn, f.suppressKey ?? f.ip);
     const open = this.open.get(key);
     if (open !== undefined && ts < open.until && ts >= open.firstTs) {
       this.repeat(open, f, ts);
@@ -168,6 +168,7 @@ export class AlertTracker {
       respond: rule.respond && severity === rule.severity,
       risk: f.risk ?? rule.risk,
       evidenceTotal: Math.max(f.evidenceTotal ?? evidence.length, evidence.length),
+      suppressKey: f.suppressKey ?? null,
     };
   }
 }

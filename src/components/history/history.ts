@@ -2,7 +2,7 @@ import { isUserDn, TYPE } from '../../core/events.js';
 import type { HistoryWrites } from '../../core/history.js';
 import { sourceOf, type Address, type LogEvent } from '../../core/log-event.js';
 import type { HistoryRepository } from '../../core/ports.js';
-import { ActivityState, AddressState, CountryState, SessionState, User } from './user.js';
+import { ActivityState, AddressState, CountryState, SessionState, User, type NetOf } from './user.js';
 
 const HOUR_MS = 3_600_000;
 /** Users kept in memory beyond those still referenced by ids in flight. */
@@ -25,7 +25,14 @@ export class History {
   private checkedStore = false;
   usersSeen = 0;
 
-  constructor(private readonly repo: HistoryRepository) {}
+  /**
+   * `netOf` gives a loaded address its network as this run's settings define it: rows written
+   * before networks were stored have none, and a changed prefix length changes them all.
+   */
+  constructor(
+    private readonly repo: HistoryRepository,
+    private readonly netOf?: NetOf,
+  ) {}
 
   /**
    * Resolves the DNs first seen in a batch to users, loading the stored ones. `dns` are
@@ -43,7 +50,7 @@ export class History {
       if (isUserDn(dn) && !this.users.has(dn)) missing.push(dn);
     }
     if (missing.length > 0 && this.storeMayHold) {
-      for (const r of await this.repo.loadUsers(missing)) this.users.set(r.dn, User.from(r));
+      for (const r of await this.repo.loadUsers(missing)) this.users.set(r.dn, User.from(r, this.netOf));
     }
     for (let k = 0; k < dns.length; k += 2) {
       const id = dns[k] as number;

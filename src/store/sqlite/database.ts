@@ -5,11 +5,12 @@ import type { LeaseGrant } from '../../core/writer-lease.js';
 import { MIGRATIONS } from './migrations.js';
 import { writeProblem } from './storage-fault.js';
 import { SqliteWriterLease, type LeaseEnvironment } from './writer-lease.js';
+import { UserFixableError } from '../../core/errors.js';
 
 export type Db = Database.Database;
 
 /** A problem with the db path or file that the user must fix (the CLI exits with code 2). */
-export class StoreOpenError extends Error {}
+export class StoreOpenError extends UserFixableError {}
 
 /** The newest schema version this ouwatch writes. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

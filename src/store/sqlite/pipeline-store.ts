@@ -88,8 +88,8 @@ export class SqlitePipelineStore implements PipelineStore {
       deleteExpired: db.prepare('DELETE FROM detector_state WHERE expires IS NOT NULL AND expires < ?'),
       allState: db.prepare('SELECT scope, key, state, expires FROM detector_state'),
       insertAlert: db.prepare(`
-        INSERT INTO alerts (id, rule, severity, time, last_time, count, dn, dn_sha1, ip, country, reason, evidence, status, respond, response, created_at, risk, evidence_total)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO alerts (id, rule, severity, time, last_time, count, dn, dn_sha1, ip, country, reason, evidence, status, respond, response, created_at, risk, evidence_total, suppress_key)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (id) DO NOTHING`),
       updateAlert: db.prepare('UPDATE alerts SET count = ?, last_time = ?, evidence = ?, evidence_total = ? WHERE id = ?'),
       latestAlert: db.prepare('SELECT max(time) FROM alerts').pluck(),
@@ -97,7 +97,7 @@ export class SqlitePipelineStore implements PipelineStore {
       alertVersion: db.prepare('SELECT coalesce(max(seq), 0) FROM alert_status_changes').pluck(),
       incidentVersion: db.prepare('SELECT coalesce(max(seq), 0) FROM incident_status_changes').pluck(),
       alertChanges: db.prepare(`
-        SELECT a.id, a.rule, a.dn, a.ip, a.status, a.closed_benign, max(c.seq) AS seq FROM alert_status_changes c
+        SELECT a.id, a.rule, a.dn, a.ip, a.suppress_key, a.status, a.closed_benign, max(c.seq) AS seq FROM alert_status_changes c
         JOIN alerts a ON a.id = c.alert_id WHERE c.seq > ? GROUP BY a.id`),
       incidentChanges: db.prepare(`
         SELECT i.id, i.key, i.status, max(c.seq) AS seq FROM incident_status_changes c
@@ -174,11 +174,12 @@ export class SqlitePipelineStore implements PipelineStore {
     const now = this.version();
     if (now === version) return { version, alerts: [], incidents: [] };
     const [alertSeq, incidentSeq] = splitVersion(version);
-    const alerts = (this.stmt.alertChanges.all(alertSeq) as Array<{ id: string; rule: string; dn: string | null; ip: string | null; status: AlertStatus; closed_benign: number }>).map((r) => ({
+    const alerts = (this.stmt.alertChanges.all(alertSeq) as Array<{ id: string; rule: string; dn: string | null; ip: string | null; suppress_key: string | null; status: AlertStatus; closed_benign: number }>).map((r) => ({
       id: r.id,
       rule: r.rule,
       dn: r.dn,
       ip: r.ip,
+      suppressKey: r.suppress_key,
       status: r.status,
       benign: r.closed_benign === 1,
     }));
@@ -230,6 +231,7 @@ export class SqlitePipelineStore implements PipelineStore {
       const stored = q.insertAlert.run(
         a.id, a.rule, a.severity, Date.parse(a.time), Date.parse(a.lastTime), a.count, a.dn, a.dnSha1, a.ip, a.country, a.reason,
         JSON.stringify(a.evidence), a.status, a.respond ? 1 : 0, a.response === null ? null : JSON.stringify(a.response), now, a.risk, a.evidenceTotal,
+        a.suppressKey ?? null,
       ).changes === 1;
       // The same line read again after its alert was closed (--from-start) raises nothing new.
       if (stored) raised.push(a);
@@ -334,6 +336,7 @@ export interface AlertRow {
   response: string | null;
   risk: number;
   evidence_total: number;
+  suppress_key?: string | null;
 }
 
 export function alertFromRow(r: AlertRow): StoredAlert {
@@ -356,6 +359,7 @@ export function alertFromRow(r: AlertRow): StoredAlert {
     respond: r.respond === 1,
     risk: r.risk ?? 0,
     evidenceTotal: Math.max(r.evidence_total ?? 0, evidence.length),
+    suppressKey: r.suppress_key ?? null,
   };
 }
 

@@ -1,0 +1,42 @@
+import type { StoredAlert } from '../../core/alerts.js';
+import type { Db } from './database.js';
+import { alertFromRow, type AlertRow } from './pipeline-store.js';
+
+/**
+ * What a command has printed of the committed alerts, as the highest alert row printed. A
+ * daemon killed after a commit but before its alerts reached stdout prints them at the next
+ * start (at least once on stdout; exactly once in the store). A consumer seen for the first
+ * time starts at the alerts stored so far: history is not printed again.
+ */
+export class OutputCursor {
+  private readonly stmt;
+
+  constructor(
+    private readonly db: Db,
+    private readonly consumer: string,
+  ) {
+    this.stmt = {
+      get: db.prepare('SELECT seq FROM output_cursors WHERE consumer = ?').pluck(),
+      put: db.prepare(`INSERT INTO output_cursors (consumer, seq, updated_at) VALUES (?, ?, ?)
+        ON CONFLICT (consumer) DO UPDATE SET seq = max(seq, excluded.seq), updated_at = excluded.updated_at`),
+      newest: db.prepare('SELECT coalesce(max(rowid), 0) FROM alerts').pluck(),
+      after: db.prepare('SELECT * FROM alerts WHERE rowid > ? AND rowid <= ? ORDER BY rowid'),
+    };
+  }
+
+  /** Alerts committed but never printed (the previous run was cut off), oldest first. */
+  unprinted(): StoredAlert[] {
+    const at = this.stmt.get.get(this.consumer) as number | undefined;
+    const newest = this.stmt.newest.get() as number;
+    if (at === undefined) {
+      this.stmt.put.run(this.consumer, newest, Date.now());
+      return [];
+    }
+    return (this.stmt.after.all(at, newest) as AlertRow[]).map(alertFromRow);
+  }
+
+  /** Everything committed up to now has been printed. */
+  printedAll(): void {
+    this.stmt.put.run(this.consumer, this.stmt.newest.get() as number, Date.now());
+  }
+}
