@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { isNonPublic } from '../../src/core/addresses.js';
 import { AddressDescriber } from '../../src/components/enrich/address-info.js';
 import { accessLine, logoutLine } from '../helpers/lines.js';
-import { parseText } from '../parse/scan.js';
+import { addressTables, describer, parseText } from '../parse/scan.js';
 
 // What ouwatch knows about an address, looked up once per distinct address in the ingest
 // worker: whether it is one at all, whether it is public, its network (novelty is judged per
@@ -11,7 +11,6 @@ import { parseText } from '../parse/scan.js';
 // data. Private, reserved and documentation addresses carry no location (they say nothing
 // about where a person is), so the rules never treat them as a new country.
 
-const describer = new AddressDescriber();
 
 describe('addresses that carry no location', () => {
   const nonPublic = [
@@ -63,7 +62,7 @@ describe('public addresses', () => {
     });
   }
   test('the network prefix lengths are a setting', () => {
-    const wide = new AddressDescriber({ ipv4: 16, ipv6: 48 });
+    const wide = new AddressDescriber({ ipv4: 16, ipv6: 48 }, addressTables);
     assert.equal(wide.describe('81.2.69.142').net, '81.2.0.0/16');
     assert.equal(wide.describe('2001:4860:4860::8888').net, '2001:4860:4860::/48');
     assert.equal(wide.describe('10.1.2.3').net, '10.1.0.0/16');

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { AddressDescriber } from '../../src/components/enrich/address-info.js';
 import { ByteInterner } from '../../src/pipeline/worker/byte-interner.js';
 import { WorkerTables } from '../../src/pipeline/worker/tables.js';
 import { accessLine } from '../helpers/lines.js';
-import { parseText } from '../parse/scan.js';
+import { describer, parseText } from '../parse/scan.js';
 
 // The ingest worker gives every distinct DN, address, session and thread an integer id, so
 // the main thread keys its state by numbers and each string crosses the thread boundary once.
@@ -80,7 +79,7 @@ describe('interning bytes', () => {
 
 describe('the worker tables', () => {
   test('each distinct address is described once, when its id is assigned, and sent with it', () => {
-    const tables = new WorkerTables(new AddressDescriber());
+    const tables = new WorkerTables(describer);
     const ips = ['8.8.8.8', '81.2.69.142', '10.0.0.1'];
     const ids: number[] = [];
     for (let i = 0; i < 1000; i++) {
@@ -94,7 +93,7 @@ describe('the worker tables', () => {
   });
 
   test('an invalid address has no id (-1) every time it appears, and is described once', () => {
-    const tables = new WorkerTables(new AddressDescriber());
+    const tables = new WorkerTables(describer);
     const bad = bytes('999.1.1.1');
     assert.equal(tables.ipId(bad, 0, bad.length), -1);
     assert.equal(tables.ipId(bad, 0, bad.length), -1);
@@ -105,7 +104,7 @@ describe('the worker tables', () => {
   });
 
   test('DNs are sent with their SHA-1 (of the bytes as logged)', () => {
-    const tables = new WorkerTables(new AddressDescriber());
+    const tables = new WorkerTables(describer);
     const dns = ['uid=mmosley,ou=shadow,o=Tremolo', 'uid=jürgen.müller,o=Tremolo', 'uid=mmosley,ou=shadow,o=Tremolo'];
     for (const dn of dns) {
       const b = bytes(dn);

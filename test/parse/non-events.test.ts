@@ -62,11 +62,18 @@ describe('lines cut short (a writer that died mid-line)', () => {
   for (const [what, line, from] of full) {
     test(`no prefix of ${what} is an event, and every prefix past the event word is malformed`, () => {
       assert.equal(kindOf(line), 'event');
-      for (let n = 0; n < line.length; n++) {
-        const kind = kindOf(line.slice(0, n));
-        assert.notEqual(kind, 'event', `prefix of ${n} chars became an event: ${line.slice(0, n)}`);
-        if (n >= from) assert.equal(kind, 'malformed', `prefix of ${n} chars: ${line.slice(0, n)}`);
-      }
+      const prefixes = Array.from({ length: line.length }, (_, n) => line.slice(0, n));
+      // All prefixes read as one log (fast); line by line only to name the one that is wrong.
+      const counts = (lines: string[]) => parseText(lines.join('\n') + '\n').counts;
+      const explain = (lines: string[], ok: (k: string) => boolean) => {
+        const bad = lines.find((l) => !ok(kindOf(l)));
+        return bad === undefined ? 'no single prefix is wrong' : `prefix of ${bad.length} chars is ${kindOf(bad)}: ${bad}`;
+      };
+      const before = prefixes.slice(0, from);
+      if (counts(before).event !== undefined) assert.fail(explain(before, (k) => k !== 'event'));
+      const past = prefixes.slice(from);
+      const got = counts(past);
+      if (got.malformed !== past.length || Object.keys(got).length !== 1) assert.fail(explain(past, (k) => k === 'malformed'));
     });
   }
 });

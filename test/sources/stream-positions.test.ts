@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { AddressDescriber } from '../../src/components/enrich/address-info.js';
+import { describer } from '../parse/scan.js';
 import { formatStamp } from '../../src/components/decode/kubelet-time.js';
 import type { EventBatch } from '../../src/pipeline/batch.js';
 import { InputParser } from '../../src/pipeline/worker/input-parser.js';
@@ -12,7 +12,7 @@ import { accessLine, log4jTime, STACK_TRACE } from '../helpers/lines.js';
 // that stamp's whole second again; the records up to the position are dropped as they come
 // back, and everything after it, the rest of the same second included, is read.
 
-const tables = new WorkerTables(new AddressDescriber());
+const tables = new WorkerTables(describer);
 const T0 = Date.UTC(2026, 2, 2, 8, 0, 0);
 
 /** Record `i`: an access event whose thread names it, behind the kubelet stamp `stamp`. */
