@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { InputChannel, InputIdentity, InputRegistration } from '../../../core/inputs.js';
 import type { FileCheckpoint } from '../../../core/ports.js';
+import { exportOrderProblem } from '../../decode/export-order.js';
 import { TAIL_HASH_BYTES, fingerprintOf, tailHash } from './fingerprint.js';
 
 /** An argument that cannot be used as an input (the CLI exits with code 2). */
@@ -101,6 +102,9 @@ export class ArchiveInput {
       if (fingerprint !== null || this.eof) break;
     }
     this.head = head;
+    // An export (Loki, Elasticsearch) newest first would raise wrong alerts: refused up front.
+    const order = exportOrderProblem(head, this.eof);
+    if (order !== null) throw new InputError(`${this.origin}: ${order}`);
     if (fingerprint === null) return;
     this.identity = { kind: 'file', fingerprint, path: this.origin, dev: this.dev, ino: this.ino };
     const cp = lookup === null ? null : await lookup(fingerprint);

@@ -1,0 +1,96 @@
+import { StringDecoder } from 'node:string_decoder';
+import { jsonParser } from 'stream-json/core/parser.js';
+
+/** How long the decoder may look at an input's beginning before it commits to a shape. */
+export const SNIFF_BYTES = 64 * 1024;
+
+/**
+ * What the beginning of an input says about its shape:
+ * - `lines`: line by line, with the wrapper named (`docker`: NDJSON whose line is in `log` or
+ *   `message`; `loki`: `logcli --output=jsonl`) or recognised from the first line (null);
+ * - `documents`: JSON read as a stream of values (search responses, hits, JSON layouts),
+ *   `inArray` when the input resumes inside an array (it starts with `,` or `]`);
+ * - null: not decided yet (more bytes needed).
+ */
+export type Shape = { kind: 'lines'; wrapper: 'docker' | 'loki' | null } | { kind: 'documents'; inArray: boolean } | null;
+
+/** Keys (of a top-level object) that only JSON exports and JSON layouts have. */
+const DOCUMENT_KEYS = new Set([
+  // Elasticsearch / OpenSearch responses and hits
+  'took', 'timed_out', '_shards', 'hits', '_scroll_id', 'pit_id', '_index', '_id', '_type', '_score', '_source',
+  // log4j2 JsonLayout and JsonTemplateLayout (its JsonLayout.json)
+  'instant', 'timeMillis', 'loggerName', 'loggerFqcn', 'endOfBatch', 'thread', 'threadId', 'level', 'thrown',
+  // ECS (JsonTemplateLayout's default EcsLayout.json, filebeat and logstash documents)
+  '@timestamp', 'log.level', 'log.logger', 'ecs.version', 'process.thread.name', 'event.original',
+]);
+
+const LINE_START = { kind: 'lines', wrapper: null } as const;
+
+/**
+ * Recognises the shape from the first value of an input (`head`, which starts at the input's
+ * start offset `startOffset`): text that does not start with `{` or `[{` is read line by line
+ * as before; a top-level object is judged by its keys, in order, up to the first that decides
+ * (`log` or `line` holding a string: docker or Loki lines; a key of an export or a JSON layout:
+ * documents); an object with none of them is read as docker-like lines. A pretty-printed
+ * response decides on its first key, so its size does not matter.
+ */
+export function sniffShape(head: Buffer, startOffset: number, eof: boolean): Shape {
+  let p = startOffset === 0 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  while (p < head.length && isSpace(head[p])) p++;
+  if (p >= head.length) return eof || head.length >= SNIFF_BYTES ? LINE_START : null;
+  const c = head[p];
+  if (c === 44 /* , */ || c === 93 /* ] */) return startOffset > 0 ? { kind: 'documents', inArray: true } : LINE_START;
+  if (c === 91 /* [ */) {
+    let q = p + 1;
+    while (q < head.length && isSpace(head[q])) q++;
+    if (q >= head.length) return eof ? LINE_START : null;
+    return head[q] === 123 || head[q] === 93 ? { kind: 'documents', inArray: false } : LINE_START; // `[2024-` is log4j
+  }
+  if (c !== 123 /* { */) return LINE_START;
+  return firstKeys(head.subarray(p), eof || head.length >= SNIFF_BYTES);
+}
+
+/** Judges a top-level object by its keys; `final`: no more bytes will come. */
+function firstKeys(text: Buffer, final: boolean): Shape {
+  const parse = jsonParser({ jsonStreaming: true, streamValues: false });
+  let out;
+  try {
+    out = parse(new StringDecoder('utf8').write(text));
+  } catch {
+    return { kind: 'lines', wrapper: 'docker' }; // not JSON after all: malformed lines, as before
+  }
+  if (typeof out !== 'symbol') {
+    let depth = 0;
+    let key: string | null = null;
+    for (const t of out.values) {
+      switch (t.name) {
+        case 'startObject':
+        case 'startArray':
+          depth++;
+          break;
+        case 'endObject':
+        case 'endArray':
+          depth--;
+          if (depth === 0) return { kind: 'lines', wrapper: 'docker' };
+          break;
+        case 'keyValue':
+          if (depth !== 1) break;
+          key = t.value;
+          if (DOCUMENT_KEYS.has(key)) return { kind: 'documents', inArray: false };
+          continue;
+        case 'stringValue':
+          if (depth === 1 && key === 'log') return { kind: 'lines', wrapper: 'docker' };
+          if (depth === 1 && key === 'line') return { kind: 'lines', wrapper: 'loki' };
+          break;
+      }
+      if (depth === 1) key = null;
+    }
+  }
+  if (!final) return null;
+  // Undecided: a first object over 64 KiB is no docker line; a short cut one is read as before.
+  return text.length >= SNIFF_BYTES ? { kind: 'documents', inArray: false } : { kind: 'lines', wrapper: 'docker' };
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
