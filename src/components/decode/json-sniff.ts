@@ -37,7 +37,8 @@ const LINE_START = { kind: 'lines', wrapper: null } as const;
 export function sniffShape(head: Buffer, startOffset: number, eof: boolean): Shape {
   let p = startOffset === 0 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
   while (p < head.length && isSpace(head[p])) p++;
-  if (p >= head.length) return eof || head.length >= SNIFF_BYTES ? LINE_START : null;
+  // Only blank: a restart after a JSON record's last byte (the newline after it) reads nothing.
+  if (p >= head.length) return !eof && head.length < SNIFF_BYTES ? null : startOffset > 0 ? { kind: 'documents', inArray: false } : LINE_START;
   const c = head[p];
   if (c === 44 /* , */ || c === 93 /* ] */) return startOffset > 0 ? { kind: 'documents', inArray: true } : LINE_START;
   if (c === 91 /* [ */) {
@@ -50,18 +51,33 @@ export function sniffShape(head: Buffer, startOffset: number, eof: boolean): Sha
   return firstKeys(head.subarray(p), eof || head.length >= SNIFF_BYTES);
 }
 
-/** Judges a top-level object by its keys; `final`: no more bytes will come. */
+/**
+ * Judges a top-level object by its keys; `final`: no more bytes will come. The text is parsed a
+ * line (or 1 KiB) at a time, so that what follows the first value (a broken next line) cannot
+ * matter.
+ */
 function firstKeys(text: Buffer, final: boolean): Shape {
-  const parse = jsonParser({ jsonStreaming: true, streamValues: false });
-  let out;
-  try {
-    out = parse(new StringDecoder('utf8').write(text));
-  } catch {
-    return { kind: 'lines', wrapper: 'docker' }; // not JSON after all: malformed lines, as before
-  }
-  if (typeof out !== 'symbol') {
-    let depth = 0;
-    let key: string | null = null;
+  let parse = jsonParser({ jsonStreaming: true, streamValues: false });
+  let utf8 = new StringDecoder('utf8');
+  let depth = 0;
+  let key: string | null = null;
+  for (let at = 0, to = 0; at < text.length; at = to) {
+    const nl = text.indexOf(10, at);
+    to = Math.min(nl < 0 ? text.length : nl + 1, at + SNIFF_PIECE);
+    let out;
+    try {
+      out = parse(utf8.write(text.subarray(at, to)));
+    } catch {
+      // A broken first value does not decide: the next line that starts one does.
+      const next = text.indexOf(LINE_THEN_BRACE, at);
+      if (next < 0) break;
+      to = next + 1;
+      parse = jsonParser({ jsonStreaming: true, streamValues: false });
+      utf8 = new StringDecoder('utf8');
+      depth = 0;
+      continue;
+    }
+    if (typeof out === 'symbol') continue;
     for (const t of out.values) {
       switch (t.name) {
         case 'startObject':
@@ -87,9 +103,12 @@ function firstKeys(text: Buffer, final: boolean): Shape {
     }
   }
   if (!final) return null;
-  // Undecided: a first object over 64 KiB is no docker line; a short cut one is read as before.
+  // Undecided: a first object over 64 KiB is no docker line; a short cut or broken one is read as before.
   return text.length >= SNIFF_BYTES ? { kind: 'documents', inArray: false } : { kind: 'lines', wrapper: 'docker' };
 }
+
+const SNIFF_PIECE = 1024;
+const LINE_THEN_BRACE = Buffer.from('\n{');
 
 function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13;
