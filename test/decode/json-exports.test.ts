@@ -106,6 +106,14 @@ describe('recognition by content', () => {
     assert.deepEqual(texts(d), L);
   });
 
+  test('a plain log resumed before a line that starts with `]` or `,` (a JSON body in a message) is still a plain log', () => {
+    const log = [header() + 'Unexpected response: {', '  "items": [', '  ],', '  "kind": "List"', '}', L[1], L[2]].join('\n') + '\n';
+    const at = Buffer.byteLength(log.split('\n').slice(0, 2).join('\n') + '\n');
+    const d = decode(Buffer.from(log).subarray(at), { start: at, startLine: 2 });
+    assert.equal(d.format, 'plain');
+    assert.deepEqual(texts(d), ['  ],', '  "kind": "List"', '}', L[1], L[2]]);
+  });
+
   test('a log4j line that starts with a bracket is not a JSON array', () => {
     assert.deepEqual(texts(decode(L.join('\n') + '\n')), L);
   });

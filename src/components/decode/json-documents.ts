@@ -1,8 +1,9 @@
 import { StringDecoder } from 'node:string_decoder';
 import { jsonParser, type Token } from 'stream-json/core/parser.js';
-import type { LineKind } from '../../core/events.js';
-import { ExportRecords, type DocumentFormat } from './export-record.js';
-import { RecordTokens, type RecordSink } from './json-records.js';
+import type { DocumentFormat } from './export-record.js';
+import { RecordEmitter } from './json-emitter.js';
+import { RecordTokens } from './json-records.js';
+import { StringBytes } from './json-strings.js';
 import type { RecordHandler } from './record-decoder.js';
 import type { WallClock } from './wall-clock.js';
 
@@ -38,17 +39,15 @@ const CUT_DEPTH = [true, true, false, true];
  * byte level (skipped as oversized) and a new parser is put back into the record's context.
  * Broken JSON is skipped up to the next line that starts with `{` or `[` (malformed).
  */
-export class JsonDocuments implements RecordSink {
-  format: DocumentFormat | null = null;
+export class JsonDocuments {
   private parse = newParser();
   private text = new StringDecoder('utf8');
+  private readonly emit: RecordEmitter;
   private readonly tokens: RecordTokens;
-  private readonly records: ExportRecords;
   /** Input offset just past the last byte written. */
   private received: number;
   private depth = 0;
-  private inString = false;
-  private escaped = false;
+  private readonly str = new StringBytes();
   private stringAt = 0;
   /** Offsets of the openers of the containers open at each depth. */
   private readonly openAt: number[] = [];
@@ -56,7 +55,6 @@ export class JsonDocuments implements RecordSink {
   private line: number;
   private mode = Mode.Parse;
   private skipDepth = 0;
-  private skipKind: LineKind = 'oversized';
   /** Drain: the last significant byte closed a container (a value after it is a new document). */
   private afterCloser = false;
   /** Started inside an array, not yet left. */
@@ -65,13 +63,9 @@ export class JsonDocuments implements RecordSink {
   private atLineStart = false;
   private resyncAt = 0;
   private resyncLine = 0;
-  /** Where a restart resumes for the outcomes of the piece being parsed, and the last one handed on. */
-  private resume: number;
-  private lastResume: number;
-  private scratch = Buffer.allocUnsafe(4096);
 
   constructor(
-    private readonly out: RecordHandler,
+    out: RecordHandler,
     startOffset: number,
     startLineNo: number,
     private readonly maxRecordBytes: number,
@@ -79,10 +73,9 @@ export class JsonDocuments implements RecordSink {
     /** The input resumes inside an array (its first byte is `,` or `]`). */
     resumedInArray: boolean,
   ) {
-    this.tokens = new RecordTokens(this);
-    this.records = new ExportRecords(clock);
+    this.emit = new RecordEmitter(out, clock, startOffset);
+    this.tokens = new RecordTokens(this.emit);
     this.received = startOffset;
-    this.resume = this.lastResume = startOffset;
     // A restart begins right after a record's last byte, on the line that byte was on.
     this.line = startOffset === 0 ? 1 : Math.max(startLineNo, 1);
     this.inResumedArray = resumedInArray;
@@ -95,7 +88,12 @@ export class JsonDocuments implements RecordSink {
 
   /** Offset just past the last record or skip handed on. */
   get offset(): number {
-    return this.lastResume;
+    return this.emit.lastResume;
+  }
+
+  /** What the records are (known from the first one). */
+  get format(): DocumentFormat | null {
+    return this.emit.format;
   }
 
   write(chunk: Buffer): void {
@@ -107,30 +105,10 @@ export class JsonDocuments implements RecordSink {
 
   /** End of input: a value cut off by the end is truncated; returns the bytes not consumed. */
   end(): number {
-    if (this.mode === Mode.Drain || (this.mode === Mode.Parse && this.depth === 0 && !this.inString)) return 0;
-    if (this.mode === Mode.Resync && this.atLineStart) this.lastResume = this.resyncAt;
-    this.out.skip(this.mode === Mode.Resync ? 'malformed' : 'truncated', this.lastResume, this.line);
-    return this.received - this.lastResume;
-  }
-
-  // RecordSink: called while a piece is parsed.
-  record(value: Record<string, unknown>): void {
-    this.format ??= ExportRecords.kindOf(value);
-    const lines = this.records.linesOf(value);
-    if (lines === null) return this.skipped('malformed');
-    for (const line of lines) {
-      const n = this.put(line);
-      this.out.record(this.scratch, 0, n, this.resume, this.line);
-    }
-    this.lastResume = this.resume;
-  }
-
-  notRecord(): void {
-    this.skipped('malformed');
-  }
-
-  response(): void {
-    this.format ??= 'elasticsearch';
+    if (this.mode === Mode.Drain || (this.mode === Mode.Parse && this.depth === 0 && !this.str.inside)) return 0;
+    const resume = this.mode === Mode.Resync && this.atLineStart ? this.resyncAt : this.emit.lastResume;
+    this.emit.skip(this.mode === Mode.Resync ? 'malformed' : 'truncated', resume, this.line);
+    return this.received - resume;
   }
 
   /**
@@ -147,9 +125,9 @@ export class JsonDocuments implements RecordSink {
         i = feedFrom = at;
         continue;
       }
-      if (this.inString) {
-        i = this.skipString(chunk, i);
-        if (!this.inString && this.mode === Mode.Skip && this.depth === this.skipDepth) {
+      if (this.str.inside) {
+        i = this.str.skip(chunk, i);
+        if (!this.str.inside && this.mode === Mode.Skip && this.depth === this.skipDepth) {
           this.endSkip(base + i);
           feedFrom = i;
         }
@@ -158,7 +136,7 @@ export class JsonDocuments implements RecordSink {
       const c = chunk[i];
       switch (c) {
         case 34: // "
-          this.inString = true;
+          this.str.inside = true;
           this.stringAt = base + i;
           this.afterCloser = false;
           break;
@@ -207,7 +185,7 @@ export class JsonDocuments implements RecordSink {
     }
     if (this.mode !== Mode.Parse || this.overLimit()) return n;
     // The rest of the chunk goes to the parser now, so no bytes are held here.
-    this.feed(chunk, feedFrom, n, this.lastResume);
+    this.feed(chunk, feedFrom, n, this.emit.lastResume);
     if (!this.resyncing()) return n;
     // Broken JSON in that rest: look for a new start inside it, counting its lines again.
     for (let p = chunk.indexOf(10, feedFrom); p >= 0; p = chunk.indexOf(10, p + 1)) this.line--;
@@ -241,36 +219,11 @@ export class JsonDocuments implements RecordSink {
     return -1;
   }
 
-  /** Past the string's bytes up to and including its closing quote, or to the chunk's end. */
-  private skipString(chunk: Buffer, i: number): number {
-    const n = chunk.length;
-    if (this.escaped) {
-      this.escaped = false;
-      i++;
-    }
-    for (;;) {
-      const q = chunk.indexOf(34, i);
-      const stop = q < 0 ? n : q;
-      let k = stop - 1;
-      while (k >= i && chunk[k] === 92) k--;
-      const odd = ((stop - 1 - k) & 1) === 1;
-      if (q < 0) {
-        this.escaped = odd;
-        return n;
-      }
-      if (!odd) {
-        this.inString = false;
-        return q + 1;
-      }
-      i = q + 1;
-      if (i >= n) return n;
-    }
-  }
-
   /** Parses `chunk[from, to)`; outcomes resume at `resume`. */
   private feed(chunk: Buffer, from: number, to: number, resume: number): void {
     if (to <= from) return;
-    this.resume = resume;
+    this.emit.resume = resume;
+    this.emit.line = this.line;
     this.feedText(this.text.write(chunk.subarray(from, to)), false);
   }
 
@@ -299,7 +252,7 @@ export class JsonDocuments implements RecordSink {
       this.startSkip(rd - 1);
       return true;
     }
-    if (this.inString && this.received - this.stringAt > this.maxRecordBytes) {
+    if (this.str.inside && this.received - this.stringAt > this.maxRecordBytes) {
       // A giant string outside a record: its whole top-level value is passed over.
       this.startSkip(rd > 0 ? rd - 1 : 0);
       return true;
@@ -310,13 +263,11 @@ export class JsonDocuments implements RecordSink {
   private startSkip(depth: number): void {
     this.mode = Mode.Skip;
     this.skipDepth = depth;
-    this.skipKind = 'oversized';
   }
 
   /** The skipped value ended at `offset`: a new parser, put back in the value's context. */
   private endSkip(offset: number): void {
-    this.resume = offset;
-    this.skipped(this.skipKind);
+    this.emit.skip('oversized', offset, this.line);
     const context = this.skipDepth === 0 ? '' : this.tokens.context();
     this.restart();
     if (context !== '') this.feedText(context, true);
@@ -333,14 +284,11 @@ export class JsonDocuments implements RecordSink {
   }
 
   private finishResync(): void {
-    this.resume = this.resyncAt;
+    this.emit.skip('malformed', this.resyncAt, this.resyncLine);
     this.line = this.resyncLine + 1;
-    this.out.skip('malformed', this.resyncAt, this.resyncLine);
-    this.lastResume = this.resyncAt;
     this.inResumedArray = false;
     this.depth = 0;
-    this.inString = false;
-    this.escaped = false;
+    this.str.reset();
     this.restart();
   }
 
@@ -351,16 +299,6 @@ export class JsonDocuments implements RecordSink {
     this.mode = Mode.Parse;
   }
 
-  private skipped(kind: LineKind): void {
-    this.out.skip(kind, this.resume, this.line);
-    this.lastResume = this.resume;
-  }
-
-  private put(text: string): number {
-    const need = Buffer.byteLength(text);
-    if (need > this.scratch.length) this.scratch = Buffer.allocUnsafe(Math.max(need, this.scratch.length * 2));
-    return this.scratch.write(text);
-  }
 }
 
 function newParser() {

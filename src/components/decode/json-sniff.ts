@@ -25,6 +25,7 @@ const DOCUMENT_KEYS = new Set([
 ]);
 
 const LINE_START = { kind: 'lines', wrapper: null } as const;
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /**
  * Recognises the shape from the first value of an input (`head`, which starts at the input's
@@ -35,12 +36,18 @@ const LINE_START = { kind: 'lines', wrapper: null } as const;
  * response decides on its first key, so its size does not matter.
  */
 export function sniffShape(head: Buffer, startOffset: number, eof: boolean): Shape {
+  if (startOffset === 0 && !eof && head.length < 3 && BOM.subarray(0, head.length).equals(head)) return null; // a mark in pieces
   let p = startOffset === 0 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
   while (p < head.length && isSpace(head[p])) p++;
   // Only blank: a restart after a JSON record's last byte (the newline after it) reads nothing.
   if (p >= head.length) return !eof && head.length < SNIFF_BYTES ? null : startOffset > 0 ? { kind: 'documents', inArray: false } : LINE_START;
   const c = head[p];
-  if (c === 44 /* , */ || c === 93 /* ] */) return startOffset > 0 ? { kind: 'documents', inArray: true } : LINE_START;
+  if (c === 44 /* , */ || c === 93 /* ] */) {
+    // A restart just past a record inside an array; unless a log4j header follows (a plain
+    // log whose next line happens to start so): `[2024-` starts no line of a JSON document.
+    if (startOffset === 0 || hasLog4jHeader(head, p)) return LINE_START;
+    return eof || head.length >= SNIFF_BYTES ? { kind: 'documents', inArray: true } : null;
+  }
   if (c === 91 /* [ */) {
     let q = p + 1;
     while (q < head.length && isSpace(head[q])) q++;
@@ -109,6 +116,16 @@ function firstKeys(text: Buffer, final: boolean): Shape {
 
 const SNIFF_PIECE = 1024;
 const LINE_THEN_BRACE = Buffer.from('\n{');
+
+/** Whether a line after `from` starts like a log4j header (`[` and a date). */
+function hasLog4jHeader(head: Buffer, from: number): boolean {
+  for (let nl = head.indexOf(10, from); nl >= 0 && nl + 6 < head.length; nl = head.indexOf(10, nl + 1)) {
+    let d = nl + 2;
+    while (d < nl + 6 && head[d] >= 48 && head[d] <= 57) d++;
+    if (head[nl + 1] === 91 && d === nl + 6 && head[d] === 45) return true;
+  }
+  return false;
+}
 
 function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13;

@@ -29,6 +29,8 @@ export class RecordDecoder implements LineHandler {
   private readonly reader: LineReader;
   private unwrapper: Unwrapper | null;
   private lineFormat: LineFormat | null;
+  /** The wrapper the first JSON value showed (docker, Loki), used from the first non-blank line. */
+  private sniffed: LineFormat | null = null;
   /** The input's first bytes while its shape is not decided (null once it is). */
   private head: Buffer | null;
   private documents: JsonDocuments | null = null;
@@ -89,7 +91,7 @@ export class RecordDecoder implements LineHandler {
     this.lineNo++;
     if (this.unwrapper === null) {
       if (isBlank(buf, start, end)) return this.out.skip('continuation', endOffset, this.lineNo);
-      this.lineFormat = detectFormat(buf, start, end);
+      this.lineFormat = this.sniffed ?? detectFormat(buf, start, end);
       this.unwrapper = unwrapperFor(this.lineFormat, this.out, this.maxLineBytes);
     }
     this.unwrapper.line(buf, start, end, endOffset, this.lineNo);
@@ -116,10 +118,7 @@ export class RecordDecoder implements LineHandler {
       this.documents.write(head);
       return;
     }
-    if (shape.wrapper !== null) {
-      this.lineFormat = shape.wrapper;
-      this.unwrapper = unwrapperFor(shape.wrapper, this.out, this.maxLineBytes);
-    }
+    this.sniffed = shape.wrapper;
     this.reader.write(head);
   }
 }
