@@ -157,6 +157,8 @@ describe('Elasticsearch and OpenSearch', () => {
       hit(L[3], 3, { message: L[3] + '\r\n' }),
     ];
     assert.deepEqual(texts(decode(JSON.stringify(response(hits)))), L);
+    const fields = L.map((l, i) => ({ _index: 'logs', _id: `f${i}`, fields: { message: [l], '@timestamp': ['2026-03-03T10:00:00.000Z'] } }));
+    assert.deepEqual(texts(decode(JSON.stringify(response(fields)))), L, 'a search for fields instead of _source');
   });
 
   test('a multi-line message (a stack trace joined by the shipper) is several lines, as in the log', () => {

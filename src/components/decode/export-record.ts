@@ -9,7 +9,8 @@ type Json = Record<string, unknown>;
  * One JSON record (a log platform's document or a JSON layout's event) -> the log4j text
  * lines OpenUnison's PatternLayout `[%d][%t] %-5p %c{1} - %m%n` wrote for it.
  *
- * - An Elasticsearch/OpenSearch hit is read through its `_source`.
+ * - An Elasticsearch/OpenSearch hit is read through its `_source` (or its `fields`, whose
+ *   values are arrays, when the search asked for fields instead of the source).
  * - A raw line, when the record kept one: `event.original`, else `message`, `log` or `line`
  *   (filebeat, fluent-bit, vector, Loki) unless the record is structured.
  * - A structured event (a logger and a level: log4j2 `JsonLayout`, `JsonTemplateLayout` with
@@ -26,7 +27,7 @@ export class ExportRecords {
 
   /** The lines, or null when the record holds no log line. */
   linesOf(record: Json): string[] | null {
-    const src = isObject(record._source) ? record._source : record;
+    const src = isObject(record._source) ? record._source : isObject(record.fields) && '_index' in record ? firstOfEach(record.fields) : record;
     const original = field(src, 'event.original');
     if (typeof original === 'string') return splitLines(original);
     const logger = firstString(field(src, 'log.logger'), src.loggerName, src.logger_name, src.logger);
@@ -121,6 +122,13 @@ function splitLines(text: string): string[] {
   const lines = body.split('\n');
   for (let i = 0; i < lines.length; i++) if (lines[i].endsWith('\r')) lines[i] = lines[i].slice(0, -1);
   return lines;
+}
+
+/** `fields` of a hit: every value is an array; its first element stands for it. */
+function firstOfEach(fields: Json): Json {
+  const out: Json = {};
+  for (const [k, v] of Object.entries(fields)) out[k] = Array.isArray(v) ? v[0] : v;
+  return out;
 }
 
 function firstString(...values: unknown[]): string | null {

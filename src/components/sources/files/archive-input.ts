@@ -62,7 +62,14 @@ export class ArchiveInput {
   private head: Buffer | null = null;
   private eof = false;
 
-  constructor(readonly path: string) {
+  /**
+   * `timeOrder`: the input will be read for detection, which needs log-time order, so an
+   * export that is newest first or unsorted is refused when identified (replay).
+   */
+  constructor(
+    readonly path: string,
+    private readonly opts: { timeOrder?: boolean } = {},
+  ) {
     this.origin = path === '-' ? 'stdin' : path;
   }
 
@@ -103,7 +110,7 @@ export class ArchiveInput {
     }
     this.head = head;
     // An export (Loki, Elasticsearch) newest first would raise wrong alerts: refused up front.
-    const order = exportOrderProblem(head, this.eof);
+    const order = this.opts.timeOrder ? exportOrderProblem(head, this.eof) : null;
     if (order !== null) throw new InputError(`${this.origin}: ${order}`);
     if (fingerprint === null) return;
     this.identity = { kind: 'file', fingerprint, path: this.origin, dev: this.dev, ino: this.ino };
