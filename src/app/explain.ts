@@ -112,8 +112,8 @@ export async function alreadyProcessed(config: Config, fingerprint: string, line
   }
 }
 
-/** The decoded record ending at (or first after) physical line `n` of a log, as text. */
-export async function readRecordAt(path: string, n: number): Promise<{ text: string; lineNo: number; fingerprint: string | null } | { problem: string }> {
+/** The decoded record ending at (or first after) physical line `n` of a log, as text (lines rebuilt from JSON events in `timeZone`). */
+export async function readRecordAt(path: string, n: number, timeZone = 'UTC'): Promise<{ text: string; lineNo: number; fingerprint: string | null } | { problem: string }> {
   await checkInputPaths([path]);
   const input = new ArchiveInput(path);
   let found: { text: string; lineNo: number } | { problem: string } | null = null;
@@ -124,7 +124,7 @@ export async function readRecordAt(path: string, n: number): Promise<{ text: str
     skip: (kind, _resume, lineNo) => {
       if (found === null && lineNo >= n && kind !== 'continuation' && kind !== 'other') found = { problem: `line ${n} of ${path} cannot be read (${kind})` };
     },
-  });
+  }, 0, 0, undefined, null, timeZone);
   try {
     await input.identify(null);
     const channel: InputChannel = {

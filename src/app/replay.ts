@@ -40,7 +40,7 @@ export async function replayFiles(paths: string[], runtime: Runtime, opts: Repla
   await checkInputPaths(paths);
   const started = performance.now();
   const lookup = opts.fromStart ? null : (fp: string) => runtime.store.checkpoint(fp);
-  const inputs = paths.map((p) => new ArchiveInput(p));
+  const inputs = paths.map((p) => new ArchiveInput(p, { timeOrder: true }));
   const warnings: string[] = [];
   const notices: string[] = [];
   const opened: Array<{ input: ArchiveInput; feed: ReturnType<Runtime['ingest']['open']> }> = [];

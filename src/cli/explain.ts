@@ -39,7 +39,7 @@ export function registerExplain(program: Command): void {
         if (flags.file === undefined || flags.line === undefined) throw new UsageError('--file and --line go together');
         lineNo = Number(flags.line);
         if (!Number.isInteger(lineNo) || lineNo < 1) throw new UsageError(`--line expects a line number (1 or more), got '${flags.line}'`);
-        const found = await readRecordAt(flags.file, lineNo);
+        const found = await readRecordAt(flags.file, lineNo, config.parse.timeZone);
         if ('problem' in found) throw new UsageError(found.problem);
         line = found.text;
         lineNo = found.lineNo;

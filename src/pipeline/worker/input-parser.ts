@@ -54,7 +54,7 @@ export class InputParser implements RecordHandler {
     private readonly opts: InputOptions,
     private readonly tables: WorkerTables,
   ) {
-    this.decoder = new RecordDecoder(this, opts.startOffset, opts.startLineNo, opts.maxLineBytes, opts.format);
+    this.decoder = new RecordDecoder(this, opts.startOffset, opts.startLineNo, opts.maxLineBytes, opts.format, opts.timeZone);
     this.scanner = new OpenUnisonScanner(opts.timeZone);
     this.resume = opts.startOffset;
     this.lineNo = opts.startLineNo;

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { InputChannel, InputIdentity, InputRegistration } from '../../../core/inputs.js';
 import type { FileCheckpoint } from '../../../core/ports.js';
+import { exportOrderProblem } from '../../decode/export-order.js';
 import { TAIL_HASH_BYTES, fingerprintOf, tailHash } from './fingerprint.js';
 import { UserFixableError } from '../../../core/errors.js';
 
@@ -65,7 +66,14 @@ export class ArchiveInput {
   private head: Buffer | null = null;
   private eof = false;
 
-  constructor(readonly path: string) {
+  /**
+   * `timeOrder`: the input will be read for detection, which needs log-time order, so an
+   * export that is newest first or unsorted is refused when identified (replay).
+   */
+  constructor(
+    readonly path: string,
+    private readonly opts: { timeOrder?: boolean } = {},
+  ) {
     this.origin = path === '-' ? 'stdin' : path;
   }
 
@@ -105,6 +113,9 @@ export class ArchiveInput {
       if (fingerprint !== null || this.eof) break;
     }
     this.head = head;
+    // An export (Loki, Elasticsearch) newest first would raise wrong alerts: refused up front.
+    const order = this.opts.timeOrder ? exportOrderProblem(head, this.eof) : null;
+    if (order !== null) throw new InputError(`${this.origin}: ${order}`);
     if (fingerprint === null) return;
     this.identity = { kind: 'file', fingerprint, path: this.origin, dev: this.dev, ino: this.ino };
     const cp = lookup === null ? null : await lookup(fingerprint);
