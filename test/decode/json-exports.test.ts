@@ -67,7 +67,8 @@ function hit(line: string, i: number, source: Record<string, unknown> = { messag
   return { _index: 'filebeat-8.12.2', _id: `id${i}`, _score: null, _source: { '@timestamp': '2026-03-03T10:00:00.000Z', log: { offset: i }, ...source }, sort: [i] };
 }
 
-function response(hits: Record<string, unknown>[], scrollId?: string): Record<string, unknown> {
+/** `hits` may hold values that are not hits (a test of what is skipped). */
+function response(hits: unknown[], scrollId?: string): Record<string, unknown> {
   const body = { took: 4, timed_out: false, _shards: { total: 1, successful: 1, skipped: 0, failed: 0 }, hits: { total: { value: hits.length, relation: 'eq' }, max_score: null, hits } };
   return scrollId === undefined ? body : { _scroll_id: scrollId, ...body };
 }
