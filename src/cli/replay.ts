@@ -75,6 +75,8 @@ export function registerReplay(program: Command): void {
         const note = describeDrain(drained);
         if (note && (!flags.quiet || Object.keys(drained.pending).length > 0 || drained.failed > 0)) process.stderr.write(note + '\n');
       } finally {
+        // The cursor is written when stdout took the alerts: the store must still be open then.
+        await shown.flushed();
         await runtime.close();
       }
     });
@@ -108,6 +110,13 @@ class AlertPrinter {
 
   /** Records that what was committed has reached stdout. */
   printed: () => void = () => undefined;
+  private pending: Promise<void> = Promise.resolve();
+
+  /** Resolves once everything written so far has reached stdout (and the cursor says so). */
+  flushed(): Promise<void> {
+    return this.pending;
+  }
+
   /** Called before alerts are written (a progress line on the terminal is cleared first). */
   beforeWrite: () => void = () => undefined;
 
@@ -120,7 +129,13 @@ class AlertPrinter {
       lines.push(this.json ? JSON.stringify(toAlertJson(a)) : this.row(a));
     }
     this.beforeWrite();
-    process.stdout.write(lines.join('\n') + '\n', () => this.printed());
+    const previous = this.pending;
+    this.pending = new Promise<void>((done) =>
+      process.stdout.write(lines.join('\n') + '\n', () => {
+        this.printed();
+        void previous.then(done);
+      }),
+    );
   }
 
   counts(repeats: number): string {
