@@ -61,6 +61,7 @@ export class Ingest implements IngestContext, FeedOwner {
   private readonly feeds: Feed[] = [];
   private readonly view: EventView;
   private draining: Promise<void> | null = null;
+  private held = false;
   private again = false;
   private timer: NodeJS.Timeout | null = null;
   private lastCommit = performance.now();
@@ -88,6 +89,21 @@ export class Ingest implements IngestContext, FeedOwner {
     };
     this.feeds.push(feed);
     return feed;
+  }
+
+  /**
+   * Processes nothing until `resume()`: the daemon holds the loop while its sources open the
+   * files and streams found at start, so their backlogs are merged by time rather than read
+   * one after another.
+   */
+  hold(): void {
+    this.held = true;
+  }
+
+  resume(): void {
+    if (!this.held) return;
+    this.held = false;
+    this.schedule();
   }
 
   /** Inputs opened in this run, in order. */
@@ -242,6 +258,7 @@ export class Ingest implements IngestContext, FeedOwner {
    * anything was processed. Ties go to the input opened first.
    */
   private release(now: number): boolean {
+    if (this.held) return false;
     const feeds = this.feeds;
     const window = this.opts.mergeWindowMs;
     let progressed = false;
@@ -260,7 +277,9 @@ export class Ingest implements IngestContext, FeedOwner {
             bestKey = k;
           } else if (k < second) second = k;
         } else if (!f.done && !this.stopping) {
-          if (f.live) waitLive = true;
+          // Bytes already sent for parsing are waited for, live or not: they arrived, and
+          // their events may come first (the first batch also waits for the address tables).
+          if (f.live && f.inFlight === 0) waitLive = true;
           else waitFinite = true;
         }
       }
