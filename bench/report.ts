@@ -39,30 +39,33 @@ export const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).to
 export const mb = (bytes: number): string => (!Number.isFinite(bytes) ? '-' : bytes >= 1e9 ? int(bytes / 1e6) : (bytes / 1e6).toFixed(1));
 export const secs = (s: number): string => (s < 1 ? s.toFixed(3) : s.toFixed(2));
 
-export function printTable(rows: Figures[], lines: number, bytes: number): void {
-  const head = `${'command'.padEnd(52)} ${'runs'.padStart(4)} ${'wall s'.padStart(20)} ${'lines/s'.padStart(12)} ${'MB/s'.padStart(8)} ${'peak RSS'.padStart(12)} ${'cpu s'.padStart(7)}`;
+export function printTable(rows: Row[], lines: number, bytes: number): void {
+  const head = `${'command'.padEnd(44)} ${'runs'.padStart(4)} ${'wall s'.padStart(20)} ${'min-max s'.padStart(11)} ${'lines/s'.padStart(12)} ${'MB/s'.padStart(8)} ${'peak RSS'.padStart(12)} ${'cpu s'.padStart(7)}`;
   console.log(head);
   console.log('-'.repeat(head.length));
-  for (const r of rows) {
-    const wall = r.timedOut ? `> ${int(r.wallSeconds)} (timed out)` : secs(r.wallSeconds);
+  for (const row of rows) {
+    const r = figures(row);
+    const walls = row.runs.filter((m) => !m.timedOut).map((m) => m.wallSeconds);
+    const spread = walls.length > 1 ? `${secs(Math.min(...walls))}-${secs(Math.max(...walls))}` : '';
+    const wall = r.timedOut ? `> ${r.wallSeconds < 10 ? r.wallSeconds.toFixed(1) : int(r.wallSeconds)} (timed out)` : secs(r.wallSeconds);
     const rate = (r.timedOut ? '< ' : '') + int(lines / r.wallSeconds);
     const rss = (r.timedOut ? '>= ' : '') + mb(r.peakRssBytes) + ' MB';
     console.log(
-      `${r.label.padEnd(52)} ${String(r.runs).padStart(4)} ${wall.padStart(20)} ${rate.padStart(12)} ${(r.timedOut ? '-' : mb(bytes / r.wallSeconds)).padStart(8)} ${rss.padStart(12)} ${(Number.isNaN(r.cpuSeconds) ? '-' : r.cpuSeconds.toFixed(2)).padStart(7)}`,
+      `${r.label.padEnd(44)} ${String(r.runs).padStart(4)} ${wall.padStart(20)} ${spread.padStart(11)} ${rate.padStart(12)} ${(r.timedOut ? '-' : mb(bytes / r.wallSeconds)).padStart(8)} ${rss.padStart(12)} ${(Number.isNaN(r.cpuSeconds) ? '-' : r.cpuSeconds.toFixed(2)).padStart(7)}`,
     );
   }
 }
 
 /** Start-up rows: the spread matters as much as the median at these durations. */
 export function printStartupTable(rows: Row[]): void {
-  const head = `${'command'.padEnd(52)} ${'runs'.padStart(4)} ${'median s'.padStart(9)} ${'min s'.padStart(7)} ${'max s'.padStart(7)} ${'peak RSS'.padStart(10)} ${'cpu s'.padStart(7)}`;
+  const head = `${'command'.padEnd(44)} ${'runs'.padStart(4)} ${'median s'.padStart(9)} ${'min s'.padStart(7)} ${'max s'.padStart(7)} ${'peak RSS'.padStart(10)} ${'cpu s'.padStart(7)}`;
   console.log(head);
   console.log('-'.repeat(head.length));
   for (const row of rows) {
     const f = figures(row);
     const walls = row.runs.map((m) => m.wallSeconds);
     console.log(
-      `${row.label.padEnd(52)} ${String(f.runs).padStart(4)} ${(f.timedOut ? 'timed out' : secs(f.wallSeconds)).padStart(9)} ${secs(Math.min(...walls)).padStart(7)} ${secs(Math.max(...walls)).padStart(7)} ${(mb(f.peakRssBytes) + ' MB').padStart(10)} ${(Number.isNaN(f.cpuSeconds) ? '-' : f.cpuSeconds.toFixed(2)).padStart(7)}`,
+      `${row.label.padEnd(44)} ${String(f.runs).padStart(4)} ${(f.timedOut ? 'timed out' : secs(f.wallSeconds)).padStart(9)} ${secs(Math.min(...walls)).padStart(7)} ${secs(Math.max(...walls)).padStart(7)} ${(mb(f.peakRssBytes) + ' MB').padStart(10)} ${(Number.isNaN(f.cpuSeconds) ? '-' : f.cpuSeconds.toFixed(2)).padStart(7)}`,
     );
   }
 }

@@ -122,6 +122,13 @@ async function benchCorpus(c: CorpusFile): Promise<{ verdicts: Verdict[]; rss: n
   let slow: Row | null = null;
   let readerLines: number | null = null;
   if (slowReaderRate > 0 && SLOW_READER_CORPORA.includes(c.name)) {
+    // What --json costs by itself (printing the alerts), to tell it apart from buffering.
+    rows.push(
+      await series('ouwatch replay --json > /dev/null', 1, timeoutSeconds, () => {
+        db.remove();
+        return measure(replayCmd(true), { timeoutMs, env, stdout: 'ignore' });
+      }),
+    );
     // The reader sets the pace here, so the bound is wider; one run: the figure is the memory.
     slow = await series(`ouwatch replay --json | reader at ${mb(slowReaderRate)} MB/s`, 1, 4 * timeoutSeconds, async () => {
       db.remove();
@@ -133,7 +140,7 @@ async function benchCorpus(c: CorpusFile): Promise<{ verdicts: Verdict[]; rss: n
   }
   db.remove();
   const figs = rows.map(figures);
-  printTable(figs, c.lines, c.bytes);
+  printTable(rows, c.lines, c.bytes);
 
   const r = figs[3];
   const done = replay.runs.find((m) => !m.timedOut);
@@ -219,5 +226,5 @@ for (const [name, p] of peaks) {
   for (const x of p) console.log(`  ${int(x.lines).padStart(11)} lines: ${mb(x.rss)} MB (${(((x.rss - p[0].rss) / p[0].rss) * 100).toFixed(1)}% vs ${int(p[0].lines)})`);
 }
 console.log(`\n== all targets: ${all.filter((v) => v.met === true).length} met, ${all.filter((v) => v.met === false).length} missed, ${all.filter((v) => v.met === null).length} unknown ==`);
-console.log('(live latency and RSS over time: npm run bench:latency)');
+console.log(`(load at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}; live latency and RSS over time: npm run bench:latency)`);
 printVerdicts(all);
