@@ -10,7 +10,7 @@ export type { CorpusOptions, Written } from './corpora/types.js';
  * (the same bytes every time), one generator per file under corpora/:
  *  - benign: everyday traffic of a few thousand users; a few thousand alerts per million lines.
  *  - storm: 2,000 users on private addresses, 2 % of successes from random public addresses
- *    in 64 countries; about 35,000 alerts per million lines.
+ *    in 64 countries; about 37,000 alerts per million lines.
  *  - many-users: half as many distinct DNs as lines (1 M in 2 M), each seen about twice.
  */
 export interface Corpus {

@@ -15,9 +15,10 @@ export const STORM_PUBLIC_SHARE = 0.02;
  * country), and 2 % of their successful events come from a random public address anywhere in
  * the world (64 countries). Once a user is learnt (10 successes over an hour), each such event
  * is a new address, most are a new country and, hours after the last one, impossible travel:
- * about 35,000 alerts per million lines (37,000 with the rules of late 2026). The log spans about 6 hours per million lines, so
- * every user is learnt early in a full-size corpus; the rest is the usual noise (MyVD, other
- * classes, stack traces, refresh tokens within and after the grace period).
+ * about 37,000 alerts per million lines with the shipped rules. The log spans about 6 hours
+ * per million lines, so every user is learnt early in a full-size corpus; the rest is the
+ * usual noise (MyVD, other classes, stack traces, refresh tokens within and after the grace
+ * period).
  */
 export function writeStorm(path: string, opts: CorpusOptions): Written {
   const rand = seeded(opts.seed ?? 42);
