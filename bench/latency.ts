@@ -37,23 +37,33 @@ const TARGET_P99_MS = 500;
 const TARGET_RATE = 20_000;
 const MAX_RSS_GROWTH = 0.1;
 
-const { values: flags } = parseArgs({
-  options: {
-    rate: { type: 'string', default: String(TARGET_RATE) },
-    seconds: { type: 'string' },
-    long: { type: 'boolean', default: false },
-    'rss-every': { type: 'string', default: '5' },
-    'poll-ms': { type: 'string', default: '50' },
-    'commit-ms': { type: 'string', default: '100' },
-  },
-});
+const USAGE = 'usage: npm run bench:latency -- [--rate 20000] [--seconds 20 | --long] [--rss-every 5] [--poll-ms 50] [--commit-ms 100]';
+const OPTIONS = {
+  rate: { type: 'string', default: String(TARGET_RATE) },
+  seconds: { type: 'string' },
+  long: { type: 'boolean', default: false },
+  'rss-every': { type: 'string', default: '5' },
+  'poll-ms': { type: 'string', default: '50' },
+  'commit-ms': { type: 'string', default: '100' },
+} as const;
+
+function parseFlags() {
+  try {
+    return parseArgs({ options: OPTIONS }).values;
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const flags = parseFlags();
 const rate = Number(flags.rate);
 const seconds = Number(flags.seconds ?? (flags.long ? 300 : 20));
 const rssEveryMs = Number(flags['rss-every']) * 1000;
 const pollMs = Number(flags['poll-ms']);
 const commitMs = Number(flags['commit-ms']);
 if (![rate, seconds, rssEveryMs, pollMs, commitMs].every((n) => Number.isFinite(n) && n > 0)) {
-  console.error('usage: npm run bench:latency -- [--rate 20000] [--seconds 20 | --long] [--rss-every 5] [--poll-ms 50] [--commit-ms 100]');
+  console.error(USAGE);
   process.exit(2);
 }
 

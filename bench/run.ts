@@ -41,21 +41,30 @@ const SLOW_READER_CORPORA: readonly CorpusName[] = ['benign', 'storm'];
 const USAGE = `usage: npm run bench -- [--corpus ${CORPUS_NAMES.join(',')}] [--sizes 1000000,5000000] [--runs 3] [--timeout 120]
                        [--json-slow-reader BYTES_PER_S (0 = off)] [--startup-runs 10] [--fresh] [--seed 42] [--dir DIR] [--source]`;
 
-const { values: flags } = parseArgs({
-  options: {
-    corpus: { type: 'string', default: CORPUS_NAMES.join(',') },
-    sizes: { type: 'string' },
-    runs: { type: 'string', default: process.env.BENCH_RUNS ?? '3' },
-    timeout: { type: 'string', default: '120' },
-    'json-slow-reader': { type: 'string', default: '2000000' },
-    'startup-runs': { type: 'string', default: '10' },
-    dir: { type: 'string', default: process.env.BENCH_DIR ?? join(tmpdir(), 'ouwatch-bench') },
-    fresh: { type: 'boolean', default: false },
-    seed: { type: 'string', default: '42' },
-    source: { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
-  },
-});
+const OPTIONS = {
+  corpus: { type: 'string', default: CORPUS_NAMES.join(',') },
+  sizes: { type: 'string' },
+  runs: { type: 'string', default: process.env.BENCH_RUNS ?? '3' },
+  timeout: { type: 'string', default: '120' },
+  'json-slow-reader': { type: 'string', default: '2000000' },
+  'startup-runs': { type: 'string', default: '10' },
+  dir: { type: 'string', default: process.env.BENCH_DIR ?? join(tmpdir(), 'ouwatch-bench') },
+  fresh: { type: 'boolean', default: false },
+  seed: { type: 'string', default: '42' },
+  source: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+} as const;
+
+function parseFlags() {
+  try {
+    return parseArgs({ options: OPTIONS }).values;
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const flags = parseFlags();
 const num = (s: string) => Number(s.replace(/_/g, ''));
 const corpora = flags.corpus.split(',').map((s) => s.trim());
 const sizes = (flags.sizes ?? process.env.BENCH_SIZES)?.split(',').map(num);
