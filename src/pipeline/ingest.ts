@@ -5,6 +5,9 @@ import { EventView } from './event-view.js';
 import { Feed, type FeedOwner } from './feed.js';
 import type { IngestWorker } from './worker-client.js';
 
+/** Users changed since the last commit that make a commit due (they stay in memory until then). */
+export const DEFAULT_COMMIT_AT_BACKLOG = 25_000;
+
 /** History and detection: what the pipeline feeds events to, in merged log-time order. */
 export interface EventProcessor {
   /** A batch arrived, before any of its events is processed: load what its events need. */
@@ -12,6 +15,8 @@ export interface EventProcessor {
   event(e: LogEvent): void;
   /** Events processed since the last commit (a commit is due once there are some). */
   readonly pending: number;
+  /** Entries held in memory only until the next commit (users changed since it): a commit lets them go. */
+  readonly backlog: number;
 }
 
 /** What a commit covers besides the processor's changes: the inputs' positions and when their bytes arrived. */
@@ -36,6 +41,11 @@ export interface IngestOptions {
   mergeWindowMs: number;
   /** Commit after this many lines (bounded memory and bounded rework after a crash). */
   commitEveryLines: number;
+  /**
+   * Commit once the processor holds this much for the next commit (users changed since the
+   * last): many distinct users between commits would otherwise all stay in memory.
+   */
+  commitAtBacklog?: number;
   /** Live runs: commit at most this often while lines arrive (null: only by lines and at the end). */
   commitIntervalMs: number | null;
   /** Called when a batch's lines are consumed (progress, metrics). */
@@ -238,6 +248,7 @@ export class Ingest implements IngestContext, FeedOwner {
     const pending = this.opts.processor.pending > 0 || this.linesSinceCommit > 0;
     if (!pending) return;
     if (this.linesSinceCommit >= this.opts.commitEveryLines) return this.commitNow();
+    if (this.opts.processor.backlog >= (this.opts.commitAtBacklog ?? DEFAULT_COMMIT_AT_BACKLOG)) return this.commitNow();
     const interval = this.opts.commitIntervalMs;
     if (interval === null) return;
     const since = performance.now() - this.lastCommit;

@@ -18,6 +18,10 @@ export class HistoryAndDetection implements EventProcessor {
     return this.detection.pending;
   }
 
+  get backlog(): number {
+    return this.history.changedUsers;
+  }
+
   prepare(batch: EventBatch): Promise<void> {
     return this.history.prepare(batch.added.dns);
   }

@@ -25,6 +25,11 @@ export class History {
   private checkedStore = false;
   usersSeen = 0;
 
+  /** Users changed since the last commit (held in memory until it). */
+  get changedUsers(): number {
+    return this.dirtyUsers.length;
+  }
+
   /**
    * `netOf` gives a loaded address its network as this run's settings define it: rows written
    * before networks were stored have none, and a changed prefix length changes them all.

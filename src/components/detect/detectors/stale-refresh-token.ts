@@ -26,6 +26,7 @@ const params = z
         within: durationSchema.prefault('24h').describe('how far back a success from the address makes it known'),
         severity: z.enum(SEVERITIES).default('high'),
         risk: z.number().int().min(0).max(1000).default(60),
+        capacity: z.number().int().min(1000).max(10_000_000).default(200_000).describe('addresses remembered at most (the least recent are forgotten first)'),
       })
       .strict()
       .nullable()
@@ -76,6 +77,12 @@ export const staleRefreshToken = defineDetector({
               return Number.isFinite(ts) ? ts : null;
             },
             expires: (ts) => ts + unknown.within + REFRESH_EVERY,
+            // Bounded: past it, the addresses least recently succeeded from are forgotten (a
+            // stale token from one of them then counts as from an unknown address).
+            capacity: unknown.capacity,
+            // Kept in memory only: one row per address would cost a write per address, and
+            // after a restart the addresses in use succeed again within minutes.
+            persist: false,
           });
     return {
       check(e, _user, trace) {
