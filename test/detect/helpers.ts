@@ -2,10 +2,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { BUNDLED_RULES_DIR, assemble, type Runtime } from '../../src/app/runtime.js';
-import { loadConfig } from '../../src/app/config.js';
+import { BUNDLED_RULES_DIR, createRuntime, type Runtime } from '../../src/app/runtime.js';
+import { loadConfig, type Config } from '../../src/app/config.js';
+import { replayFiles, type ReplayReport } from '../../src/app/replay.js';
 import type { StoredAlert } from '../../src/core/alerts.js';
-import { replay, type ReplayReport } from '../../src/pipeline/replay.js';
 import { AlertStore } from '../../src/store/sqlite/alerts.js';
 
 /** Builders for OpenUnison log lines, in the exact layouts of openunison-facts.md. */
@@ -70,15 +70,30 @@ export function scratch(): { dir: string; path(name: string): string; done(): vo
   return { dir, path: (name) => join(dir, name), done: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** Every rule shipped in rules/. */
+export const SHIPPED_RULES = [
+  'refresh-token-replay',
+  'refresh-token-grace-burst',
+  'stale-refresh-token',
+  'new-source-ip',
+  'new-country',
+  'impossible-travel',
+  'session-moved',
+  'auth-failure-burst',
+  'auth-failure-spray',
+  'authz-failure-burst',
+  'ip-not-allowed',
+];
+
 /**
- * A rules directory holding copies of the shipped rules `ids` (all nine by default), with
+ * A rules directory holding copies of the shipped rules `ids` (all eleven by default), with
  * field overrides per rule: `{ 'auth-failure-burst': { params: { threshold: 3 } } }`. Written
  * with the YAML library, as a person would edit the files.
  */
 export function rulesDir(dir: string, ids?: string[], overrides: Record<string, Record<string, unknown>> = {}): string {
   const out = join(dir, 'rules');
   mkdirSync(out, { recursive: true });
-  const all = ['refresh-token-replay', 'refresh-token-grace-burst', 'stale-refresh-token', 'new-source-ip', 'new-country', 'impossible-travel', 'auth-failure-burst', 'authz-failure-burst', 'ip-not-allowed'];
+  const all = SHIPPED_RULES;
   for (const id of ids ?? all) {
     const src = join(BUNDLED_RULES_DIR, `${id}.yaml`);
     const dst = join(out, `${id}.yaml`);
@@ -105,25 +120,32 @@ export interface Detected {
 }
 
 /**
- * Replays `files` (or lines, written to one file) through the real pipeline into `db` with
- * the rules in `rules`, and returns every stored alert, oldest first.
+ * Replays `files` (or lines, written to one file) through the real pipeline (createRuntime +
+ * replayFiles) into `db` with the rules in `rules`, and returns every stored alert, oldest
+ * first. `tune` adjusts the configuration (incident threshold, networks...).
  */
-export async function detect(dbPath: string, rules: string, input: string[] | { files: string[] }, logPath = dbPath + '.log'): Promise<Detected> {
+export async function detect(dbPath: string, rules: string, input: string[] | { files: string[] }, logPath = dbPath + '.log', tune?: (c: Config) => void): Promise<Detected> {
   let files: string[];
   if (Array.isArray(input)) {
     writeFileSync(logPath, input.join('\n') + '\n');
     files = [logPath];
   } else files = input.files;
-  const config = loadConfig();
-  config.store.path = dbPath;
-  config.detect.rulesDir = rules;
-  const rt: Runtime = assemble(config);
+  const rt = await runtimeFor(dbPath, rules, tune);
   try {
-    const report = await replay(files, rt.pipeline, { fromStart: false });
+    const report = await replayFiles(files, rt);
     return { alerts: allAlerts(rt), report, warning: rt.detection.visibility.warning() };
   } finally {
     await rt.close();
   }
+}
+
+/** A runtime on the SQLite file `dbPath` with the rules in `rules` (close it). */
+export function runtimeFor(dbPath: string, rules: string, tune?: (c: Config) => void): Promise<Runtime> {
+  const config = loadConfig();
+  config.store.path = dbPath;
+  config.detect.rulesDir = rules;
+  tune?.(config);
+  return createRuntime(config);
 }
 
 export function allAlerts(rt: Runtime): StoredAlert[] {
