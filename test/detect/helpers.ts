@@ -1,6 +1,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { parseDocument } from 'yaml';
 import { BUNDLED_RULES_DIR, createRuntime, type Runtime } from '../../src/app/runtime.js';
 import { loadConfig, type Config } from '../../src/app/config.js';
@@ -31,7 +32,12 @@ export const NONE = 'cn=none';
 export const ANON = 'uid=Anonymous,o=Tremolo';
 /** Addresses and where geoip-lite puts them. */
 export const SE = '89.160.20.112'; // Stockholm
+/** Another address of SE's /24 (Bredband2): the same network. */
 export const SE2 = '89.160.20.201';
+/** Bredband2 again, another /24: a new network inside a known ASN and country. */
+export const SE_POOL = '89.160.30.5';
+/** A Swedish home line of another ISP (Telia, AS3301): a new network and ASN, a known country. */
+export const SE_HOME = '81.224.10.5';
 export const GB = '81.2.69.142'; // St Albans
 export const US = '216.160.83.56'; // Poulsbo, WA
 export const RU = '5.255.255.5'; // Moscow
@@ -155,4 +161,43 @@ export function allAlerts(rt: Runtime): StoredAlert[] {
 /** `rule dn ip` of each alert, for compact assertions. */
 export function keys(alerts: StoredAlert[]): string[] {
   return alerts.map((a) => `${a.rule} ${a.dn ?? '-'} ${a.ip ?? '-'}`);
+}
+
+/** An incident row as stored, with its alerts in the order they joined. */
+export interface IncidentRow {
+  id: string;
+  key: string;
+  dn: string | null;
+  ip: string | null;
+  status: string;
+  severity: string;
+  risk: number;
+  rules: string[];
+  alertIds: string[];
+  firstTime: string;
+  lastTime: string;
+}
+
+/** The incidents stored in the db at `path` (read-only), oldest first. */
+export function storedIncidents(path: string): IncidentRow[] {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare('SELECT * FROM incidents ORDER BY first_time, id').all() as Array<Record<string, unknown>>;
+    const links = db.prepare('SELECT alert_id FROM incident_alerts WHERE incident_id = ? ORDER BY rowid').pluck();
+    return rows.map((r) => ({
+      id: r.id as string,
+      key: r.key as string,
+      dn: r.dn as string | null,
+      ip: r.ip as string | null,
+      status: r.status as string,
+      severity: r.severity as string,
+      risk: r.risk as number,
+      rules: JSON.parse(r.rules as string) as string[],
+      alertIds: links.all(r.id) as string[],
+      firstTime: new Date(r.first_time as number).toISOString(),
+      lastTime: new Date(r.last_time as number).toISOString(),
+    }));
+  } finally {
+    db.close();
+  }
 }
