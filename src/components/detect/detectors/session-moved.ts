@@ -54,7 +54,12 @@ export const sessionMoved = defineDetector({
           trace?.(sid === null ? 'the line has no session id' : a === null ? 'the line names no address' : 'not a user');
           return null;
         }
-        const was = sessions.get(sid);
+        let was = sessions.get(sid);
+        if (was !== undefined && e.ts - was.ts > p.within) {
+          // Forgotten, as a commit's sweep forgets it: the outcome must not depend on when commits happen.
+          trace?.(`last used from ${was.net} ${formatDuration(e.ts - was.ts)} earlier (a move counts within ${formatDuration(p.within)})`);
+          was = undefined;
+        }
         const here: Seen = { ts: e.ts, ip: a.ip, net: a.net, asn: a.asn, country: a.country, evidence: was === undefined || was.net !== a.net ? evidenceOf(e) : was.evidence };
         if (was === undefined || was.net === a.net) {
           if (was === undefined || e.ts - was.ts > 60_000) sessions.set(sid, was === undefined ? here : { ...was, ts: e.ts });
