@@ -123,6 +123,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   try {
     const store = new SqlitePipelineStore(db);
     const detection = new DetectionEngine(rules, config.detect);
+    store.releaseBenignVerdicts();
     const loaded = await store.loadDetection();
     detection.load(loaded.state, loaded.openAlerts, loaded.openIncidents);
     const history = new History(store);
@@ -161,7 +162,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     });
     const ingest = new Ingest({
       worker,
-      processor: new HistoryAndDetection(history, detection),
+      processor: new HistoryAndDetection(history, detection, () => committer.noticeChanges()),
       committer,
       mergeWindowMs: opts.mergeWindowMs ?? config.sources.mergeWindowMs,
       commitEveryLines: config.store.commitEvery,
