@@ -39,10 +39,11 @@ describe('ouwatch user', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trimEnd().split('\n').length, 1);
     const { alerts, actions, ...h } = JSON.parse(r.stdout) as UserHistory & { alerts: unknown[]; actions: unknown[] };
-    // The expired refresh token came from an address that had no success for the user: a replay.
+    // The expired refresh token came from an address that had no success for the user: a
+    // replay; and its session, used from the US a minute earlier, moved to the UK.
     assert.deepEqual(
       (alerts as Array<{ rule: string; ip: string; status: string }>).map((a) => [a.rule, a.ip, a.status]),
-      [['refresh-token-replay', '81.2.69.142', 'open']],
+      [['refresh-token-replay', '81.2.69.142', 'open'], ['session-moved', '81.2.69.142', 'open']],
     );
     assert.deepEqual((actions as Array<{ action: string; status: string; guard: string }>).map((x) => [x.action, x.status, x.guard]), [['end-session', 'held', 'stale']]);
     assert.deepEqual(h, {
