@@ -64,6 +64,10 @@ export function registerReplay(program: Command): void {
         const drained = await runtime.delivery.worker.drain(config.outbox.replayDrainSeconds * 1000);
         const note = describeDrain(drained);
         if (note && (!flags.quiet || Object.keys(drained.pending).length > 0 || drained.failed > 0)) process.stderr.write(note + '\n');
+      } catch (err) {
+        // A full disk or a read-only store is not a bug: one line (main.ts), exit 1. What was
+        // committed, checkpoints included, is consistent: a later replay resumes from it.
+        throw runtime.storageFault(err) ?? err;
       } finally {
         await runtime.close();
       }
