@@ -260,7 +260,10 @@ export class Ingest implements IngestContext, FeedOwner {
             bestKey = k;
           } else if (k < second) second = k;
         } else if (!f.done && !this.stopping) {
-          if (f.live) waitLive = true;
+          // A live input whose bytes are being parsed will have events in a moment: wait for
+          // them as for a finite one (a backlog is merged in log-time order); the window only
+          // bounds the wait for an input with nothing read.
+          if (f.live && f.inFlight === 0) waitLive = true;
           else waitFinite = true;
         }
       }
