@@ -23,6 +23,8 @@ import { AlertStore } from '../store/sqlite/alerts.js';
 import { buildDelivery, type Delivery, type DeliveryOptions } from './delivery.js';
 import { RunCounters } from './run-counters.js';
 
+export type { CommitReport };
+
 /** The rules shipped with ouwatch (used when neither --rules nor the config names a directory). */
 export const BUNDLED_RULES_DIR = fileURLToPath(new URL('../../rules', import.meta.url));
 

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
-import { createRuntime } from '../app/runtime.js';
+import { createRuntime, type CommitReport } from '../app/runtime.js';
 import { loadConfig } from '../app/config.js';
 import { replayFiles } from '../app/replay.js';
 import type { Severity, StoredAlert } from '../core/alerts.js';
 import { toAlertJson } from '../core/alerts.js';
 import { describeDrain } from '../pipeline/delivery/outbox-worker.js';
-import type { CommitReport } from '../pipeline/committer.js';
 import { errorsOnly, stderrLog } from '../core/log.js';
 import { alertCounts, alertTableHeader, alertTableRow, terminalWidth } from './alert-format.js';
 import { UsageError, checkTimeZone, colours } from './common.js';
