@@ -148,17 +148,21 @@ test('DNs are data: control characters are shown escaped in tables, kept exact i
 
 test('after alerts close, the next repeat is a new alert: the closed one counts no more', () => {
   const own = s.path('close-repeat.db');
-  ok(['replay', ...SAMPLE_LOGS, '--db', own, '-q']);
   const erik = 'uid=erik.lund,ou=users,o=Tremolo';
+  const home = '81.224.10.77';
+  const evening = Date.parse('2026-03-02T19:30:00Z');
+  const log = s.path('close-repeat.log');
+  writeFileSync(log, [...history(erik, '89.160.20.112'), az(evening, erik, home), az(evening + 60_000, erik, home)].join('\n') + '\n');
+  ok(['replay', log, '--db', own, '-q']);
   const [open] = ndjson<A>(ok(['alerts', 'list', '--db', own, '--json', '--dn', erik]).stdout);
+  assert.deepEqual([open.rule, open.ip, open.count], ['new-source-ip', home, 2]);
   ok(['alerts', 'close', open.id, '--db', own, '--comment', 'not him: his laptop was stolen']);
   // Later that evening, one more request from the same home line.
-  const log = s.path('close-repeat.log');
-  const at = Date.parse('2026-03-03T21:00:00Z');
-  writeFileSync(log, az(at, erik, '81.224.10.77') + '\n');
-  const raised = ndjson<A>(ok(['replay', log, '--db', own, '--json', '-q']).stdout);
-  assert.deepEqual(raised.map((a) => [a.rule, a.dn, a.ip, a.status]), [['new-source-ip', erik, '81.224.10.77', 'open']]);
+  const more = s.path('close-repeat-more.log');
+  writeFileSync(more, az(evening + 2 * 3_600_000, erik, home) + '\n');
+  const raised = ndjson<A>(ok(['replay', more, '--db', own, '--json', '-q']).stdout);
+  assert.deepEqual(raised.map((a) => [a.rule, a.dn, a.ip, a.status]), [['new-source-ip', erik, home, 'open']]);
   assert.notEqual(raised[0].id, open.id);
   const closed = ndjson<A>(ok(['alerts', 'list', '--db', own, '--json', '--status', 'closed']).stdout);
-  assert.deepEqual(closed.map((a) => [a.id, a.count]), [[open.id, open.count]]);
+  assert.deepEqual(closed.map((a) => [a.id, a.count]), [[open.id, 2]]);
 });

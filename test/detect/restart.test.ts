@@ -104,7 +104,7 @@ test('detector state, open alerts, risk windows and open incidents survive a res
 
 test('killed with SIGKILL after a commit and run again, detection (alerts, state, incidents, learning) ends exactly as an uninterrupted run', async () => {
   const corpus = s.path('corpus.log');
-  await writeCorpus(corpus, { lines: 400_000, users: 300, seed: 7 });
+  await writeCorpus(corpus, { lines: 200_000, users: 300, seed: 7 });
   ouwatch(['replay', corpus, '--db', s.path('clean.db'), '-q']);
 
   const db = s.path('killed.db');

@@ -3,7 +3,11 @@ import { loadConfig } from '../../src/app/config.js';
 import { replayFiles, type ReplayOptions, type ReplayReport } from '../../src/app/replay.js';
 import { createRuntime, type Runtime } from '../../src/app/runtime.js';
 import { EVENT_TYPES, type EventType } from '../../src/core/events.js';
+import type { Log } from '../../src/core/log.js';
 import type { EventBatch } from '../../src/pipeline/batch.js';
+
+/** Warnings (a response held back as stale) are not what these tests look at. */
+const SILENT: Log = { info() {}, warn() {}, error() {} };
 
 /** An event as a replay processed it (what the tests look at). */
 export interface ReplayedEvent {
@@ -43,7 +47,7 @@ export async function replayInto(dbPath: string, paths: string[], opts: ReplayOp
       });
     }
   };
-  const runtime = await createRuntime(config, { onBatch, command: 'replay' });
+  const runtime = await createRuntime(config, { onBatch, command: 'replay', log: SILENT });
   try {
     const report = await replayFiles(paths, runtime, opts);
     return { report, stats: runtime.counters, events };
