@@ -115,3 +115,20 @@ test('a low-severity finding teaches its address at once (only medium or worse q
   await detect(db, rules(), [...history(ALICE, SE), az(LATER, ALICE, '89.160.30.5')]);
   assert.deepEqual(addressRow(db, '89.160.30.5'), { learnt: 1, quarantined_by: null, success_count: 1 });
 });
+
+test('closed as malicious, raised again, then closed as benign: the address is learnt (the alert that keeps it is the latest)', async () => {
+  const db = s.path('q6.db');
+  const log = s.path('q6.log');
+  const r = rules();
+  writeFileSync(log, [...history(ALICE, SE), az(LATER, ALICE, SE_HOME)].join('\n') + '\n');
+  const first = await detect(db, r, { files: [log] });
+  closeAsMalicious(db, first.alerts[0].id);
+  appendFileSync(log, az(LATER + 2 * H, ALICE, SE_HOME) + '\n');
+  const second = await detect(db, r, { files: [log] });
+  const again = second.alerts.find((a) => a.status === 'open')!;
+  closeAsBenign(db, again.id);
+  appendFileSync(log, az(LATER + 30 * H, ALICE, SE_HOME) + '\n');
+  const third = await detect(db, r, { files: [log] });
+  assert.deepEqual(third.alerts.map((a) => a.status), ['closed', 'closed']);
+  assert.deepEqual(addressRow(db, SE_HOME), { learnt: 1, quarantined_by: null, success_count: 3 });
+});
