@@ -105,3 +105,6 @@ export function buildDelivery(db: Db, config: Config, o: DeliveryOptions): Deliv
     },
   };
 }
+
+/** One line on what the outbox worker left when a replay ended (for the CLI). */
+export { describeDrain } from '../pipeline/delivery/outbox-worker.js';

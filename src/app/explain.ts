@@ -148,3 +148,5 @@ export async function readRecordAt(path: string, n: number, timeZone = 'UTC'): P
   if ('problem' in f) return f;
   return { ...f, fingerprint: input.fingerprint };
 }
+
+export type { RuleVerdict };

@@ -137,3 +137,6 @@ function compare(expected: ExpectedAlert[], actual: StoredAlert[]): string[] {
   for (const a of left) problems.push(`unexpected alert for dn=${JSON.stringify(a.dn)} ip=${JSON.stringify(a.ip)} at ${a.time}: ${a.reason}`);
   return problems;
 }
+
+/** Every rule file checked on its own, with the overlays applied (for `rules check`). */
+export { checkRules };

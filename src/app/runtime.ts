@@ -26,6 +26,8 @@ import type { StoredAlert } from '../core/alerts.js';
 import { buildDelivery, type Delivery, type DeliveryOptions } from './delivery.js';
 import { RunCounters } from './run-counters.js';
 
+export type { CommitReport };
+
 /** The rules shipped with ouwatch (used when neither --rules nor the config names a directory). */
 export const BUNDLED_RULES_DIR = fileURLToPath(new URL('../../rules', import.meta.url));
 
@@ -131,6 +133,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   try {
     const store = new SqlitePipelineStore(db);
     const detection = new DetectionEngine(rules, config.detect);
+    store.releaseBenignVerdicts();
     const loaded = await store.loadDetection();
     detection.load(loaded.state, loaded.openAlerts, loaded.openIncidents);
     const history = new History(store, (ip) => networkOfText(ip, config.detect.networks));
@@ -169,7 +172,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     });
     const ingest = new Ingest({
       worker,
-      processor: new HistoryAndDetection(history, detection),
+      processor: new HistoryAndDetection(history, detection, () => committer.noticeChanges()),
       committer,
       mergeWindowMs: opts.mergeWindowMs ?? config.sources.mergeWindowMs,
       commitEveryLines: config.store.commitEvery,

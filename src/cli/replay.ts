@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { createRuntime } from '../app/runtime.js';
+import { createRuntime, type CommitReport } from '../app/runtime.js';
 import { loadConfig } from '../app/config.js';
 import { replayFiles } from '../app/replay.js';
 import type { Severity, StoredAlert } from '../core/alerts.js';
 import { toAlertJson } from '../core/alerts.js';
-import { describeDrain } from '../pipeline/delivery/outbox-worker.js';
+import { describeDrain } from '../app/delivery.js';
 import { errorsOnly, stderrLog, type Log } from '../core/log.js';
 import { alertCounts, alertTableHeader, alertTableRow, terminalWidth } from './alert-format.js';
 import { UsageError, checkTimeZone, colours } from './common.js';
@@ -74,6 +74,10 @@ export function registerReplay(program: Command): void {
         const drained = await runtime.delivery.worker.drain(config.outbox.replayDrainSeconds * 1000);
         const note = describeDrain(drained);
         if (note && (!flags.quiet || Object.keys(drained.pending).length > 0 || drained.failed > 0)) process.stderr.write(note + '\n');
+      } catch (err) {
+        // A full disk or a read-only store is not a bug: one line (main.ts), exit 1. What was
+        // committed, checkpoints included, is consistent: a later replay resumes from it.
+        throw runtime.storageFault(err) ?? err;
       } finally {
         // The cursor is written when stdout took the alerts: the store must still be open then.
         await shown.flushed();

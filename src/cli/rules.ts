@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { overlayDirOf, rulesDirOf } from '../app/runtime.js';
 import { loadConfig } from '../app/config.js';
-import { checkRules } from '../components/detect/rules.js';
+import { checkRules } from '../app/rule-tests.js';
 import { defaultFixturesDir, runRuleTests } from '../app/rule-tests.js';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

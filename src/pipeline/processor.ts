@@ -12,6 +12,8 @@ export class HistoryAndDetection implements EventProcessor {
   constructor(
     readonly history: History,
     readonly detection: DetectionEngine,
+    /** Analysts' changes (an alert closed, closed as benign) applied before each batch. */
+    private readonly noticeChanges: () => Promise<void> = async () => {},
   ) {}
 
   get pending(): number {
@@ -22,8 +24,9 @@ export class HistoryAndDetection implements EventProcessor {
     return this.history.changedUsers;
   }
 
-  prepare(batch: EventBatch): Promise<void> {
-    return this.history.prepare(batch.added.dns);
+  async prepare(batch: EventBatch): Promise<void> {
+    await this.noticeChanges();
+    await this.history.prepare(batch.added.dns);
   }
 
   event(e: LogEvent): void {

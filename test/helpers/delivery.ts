@@ -3,29 +3,16 @@ import { after } from 'node:test';
 import type { Config } from '../../src/app/config.js';
 import type { StoredAlert } from '../../src/core/alerts.js';
 import { buildDelivery, type Delivery } from '../../src/app/delivery.js';
-import { Pipeline, type CommitHook, type CommitResult, type DetectionStage } from '../../src/pipeline/pipeline.js';
+import type { CommitHook } from '../../src/core/ports.js';
 import { AlertStore } from '../../src/store/sqlite/alerts.js';
 import { openDatabase, type Db } from '../../src/store/sqlite/database.js';
 import type { Log } from '../../src/core/log.js';
 import { makeConfig } from './alerts.js';
 
-/**
- * Drives the pipeline's commit with given alerts: a detection stage whose persist() stores
- * the alerts a test hands it in the real alerts table and returns them, so the response and
- * notification hooks run exactly as they do behind real detection (inside the commit
- * transaction, after persist()).
- */
-export class ScriptedDetection implements DetectionStage {
-  next: StoredAlert[] = [];
-  constructor(private readonly alerts: AlertStore) {}
-  onEvent(): void {}
-  persist() {
-    const raised = this.next;
-    this.next = [];
-    for (const a of raised) this.alerts.insert(a, Date.now());
-    return { raised, updated: [] };
-  }
-  reset(): void {}
+/** What one scripted commit stored and handed to the hooks. */
+export interface ScriptedCommit {
+  raised: StoredAlert[];
+  updated: StoredAlert[];
 }
 
 /** A Log that keeps lines for assertions. */
@@ -49,11 +36,14 @@ export interface Harness {
   db: Db;
   config: Config;
   delivery: Delivery;
-  pipeline: Pipeline;
   log: MemoryLog;
   stored: StoredAlert[];
-  /** Commits one batch with these alerts raised; returns what the commit returned. */
-  raise(...alerts: StoredAlert[]): CommitResult;
+  /**
+   * Commits these alerts as detection would: one transaction that stores them in the real
+   * alerts table and runs the commit hooks (response, then notifications) with those that were
+   * new, exactly as the pipeline store's commit does behind real detection.
+   */
+  raise(...alerts: StoredAlert[]): ScriptedCommit;
   close(): Promise<void>;
 }
 
@@ -73,8 +63,7 @@ export function harness(dir: string, partial: Record<string, unknown>, o: { now?
       return a;
     },
   });
-  const detection = new ScriptedDetection(alerts);
-  const pipeline = new Pipeline({ db, detection, onCommit: [...delivery.hooks, ...(o.extraHooks ?? [])] });
+  const hooks: CommitHook[] = [...delivery.hooks, ...(o.extraHooks ?? [])];
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -88,12 +77,14 @@ export function harness(dir: string, partial: Record<string, unknown>, o: { now?
     db,
     config,
     delivery,
-    pipeline,
     log,
     stored,
     raise(...raised) {
-      detection.next = raised;
-      return pipeline.commit();
+      return db.transaction(() => {
+        const fresh = raised.filter((a) => alerts.insert(a, Date.now()));
+        for (const hook of hooks) hook(fresh, []);
+        return { raised: fresh, updated: [] };
+      })();
     },
     close,
   };

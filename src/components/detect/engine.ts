@@ -316,6 +316,9 @@ export class DetectionEngine {
       }
       return m;
     };
+    // The state in force (not the state loaded at start-up) goes on in the new rules' tables
+    // of the same scope: a reload must not forget half a burst, nor bring back a spent one.
+    for (const t of this.tables) this.storedState.set(t.scope, t.rows());
     const tables: Array<StateTable<unknown>> = [];
     const maxEvidence = Math.min(this.config.maxEvidence, 50);
     this.runners = rules

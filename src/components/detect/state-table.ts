@@ -72,6 +72,13 @@ export class StateTable<S> {
     if (s !== null) this.map.set(row.key, s);
   }
 
+  /** Every entry as a row (a rules reload hands the state in force to the new rules' tables). */
+  rows(): StateRow[] {
+    const out: StateRow[] = [];
+    for (const [key, s] of this.map) out.push({ scope: this.scope, key, state: this.codec.encode(s), expires: this.codec.expires(s) });
+    return out;
+  }
+
   /** Rows to write and keys to delete since the last commit. */
   collect(puts: StateRow[], deletes: Array<{ scope: string; key: string }>): void {
     if (this.codec.persist === false) return;

@@ -162,7 +162,8 @@ export class History {
         st.lastSuccess = t;
       }
       if (!st.learnt) {
-        if (quarantinedBy !== null) st.quarantinedBy ??= quarantinedBy;
+        // The latest alert raised on the address keeps it (an earlier one may be closed as malicious).
+        if (quarantinedBy !== null) st.quarantinedBy = quarantinedBy;
         else if (st.quarantinedBy === null) user.learn(st);
       }
       const g = user.lastGeo;
@@ -175,7 +176,7 @@ export class History {
           g.ip = addr.ip;
         }
       }
-    } else if (quarantinedBy !== null && !st.learnt) st.quarantinedBy ??= quarantinedBy;
+    } else if (quarantinedBy !== null && !st.learnt) st.quarantinedBy = quarantinedBy;
     user.touchAddress(st);
     if (addr.country !== null) {
       let c = user.seenCountries.get(addr.country);

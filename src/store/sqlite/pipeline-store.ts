@@ -82,6 +82,8 @@ export class SqlitePipelineStore implements PipelineStore {
         INSERT INTO user_activity (dn, hour, ip, country, events, failures) VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT (dn, hour, ip) DO UPDATE SET events = events + excluded.events, failures = failures + excluded.failures`),
       releaseQuarantine: db.prepare(`UPDATE user_ips SET learnt = (success_count > 0), quarantined_by = NULL WHERE quarantined_by = ?`),
+      releaseBenign: db.prepare(`UPDATE user_ips SET learnt = (success_count > 0), quarantined_by = NULL
+        WHERE quarantined_by IN (SELECT id FROM alerts WHERE closed_benign = 1)`),
       putState: db.prepare(`INSERT INTO detector_state (scope, key, state, expires) VALUES (?, ?, ?, ?)
         ON CONFLICT (scope, key) DO UPDATE SET state = excluded.state, expires = excluded.expires`),
       deleteState: db.prepare('DELETE FROM detector_state WHERE scope = ? AND key = ?'),
@@ -168,6 +170,14 @@ export class SqlitePipelineStore implements PipelineStore {
     const openAlerts = latest === null ? [] : (this.stmt.openAlerts.all(latest - 7 * 86_400_000) as AlertRow[]).map(alertFromRow);
     const openIncidents = (this.stmt.openIncidents.all() as IncidentRow[]).map((r) => this.incidentFromRow(r));
     return { state, openAlerts, openIncidents, statusVersion: this.version() };
+  }
+
+  /**
+   * At the start of a writer: addresses kept from being learnt by alerts closed as benign while
+   * no pipeline ran are learnt now (a running one notices the verdicts as status changes).
+   */
+  releaseBenignVerdicts(): number {
+    return this.stmt.releaseBenign.run().changes;
   }
 
   async statusChangesSince(version: number): Promise<StatusChanges> {

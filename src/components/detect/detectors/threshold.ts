@@ -162,11 +162,14 @@ export const threshold = defineDetector({
         const from = e.ts - p.window;
         let drop = 0;
         while (drop < w.times.length && w.times[drop] < from) drop++;
-        if (drop > 0) {
+        if (drop === w.times.length && drop > 0) {
+          // All of it fell out: start afresh, exactly as if a commit's sweep had dropped it.
+          w = new Window();
+          state.set(key, w);
+        } else if (drop > 0) {
           w.times.splice(0, drop);
           w.values.splice(0, drop);
           if (w.spreads.length > 0) w.spreads.splice(0, drop);
-          if (w.times.length === 0) w.evidence = [];
         }
         const v = p.distinct === null ? '' : fieldValue(e, p.distinct) ?? '';
         w.times.push(e.ts);
