@@ -6,7 +6,7 @@ import { Feed, type FeedOwner } from './feed.js';
 import type { IngestWorker } from './worker-client.js';
 
 /** Users changed since the last commit that make a commit due (they stay in memory until then). */
-export const DEFAULT_COMMIT_AT_BACKLOG = 25_000;
+export const DEFAULT_COMMIT_AT_BACKLOG = 10_000;
 
 /** History and detection: what the pipeline feeds events to, in merged log-time order. */
 export interface EventProcessor {

@@ -6,7 +6,7 @@ import { ActivityState, AddressState, CountryState, SessionState, User, type Net
 
 const HOUR_MS = 3_600_000;
 /** Users kept in memory beyond those still referenced by ids in flight. */
-const SOFT_LIMIT = 50_000;
+const SOFT_LIMIT = 40_000;
 
 /**
  * Per-user history: first/last seen, counts by event type, addresses (with network, country,
