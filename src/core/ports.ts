@@ -98,6 +98,8 @@ export interface CommitBatch {
   state: { puts: StateRow[]; deletes: Array<{ scope: string; key: string }>; expiredBefore: number | null };
   alerts: { raised: StoredAlert[]; updated: StoredAlert[] };
   incidents: StoredIncident[];
+  /** Of those, the ones opened and the ones whose severity rose (what notifications and responses act on). */
+  incidentChanges?: IncidentChanges;
   /** Where each input got to: stored with the state it produced. */
   positions: Array<{ identity: InputIdentity; origin: string; position: InputPosition }>;
   /** Alerts closed as benign: the addresses they kept from being learnt are learnt now. */
@@ -123,8 +125,14 @@ export interface StatusChanges {
   incidents: Array<{ id: string; key: string; status: AlertStatus }>;
 }
 
-/** Runs inside the commit transaction with the alerts it commits (responses, notifications). */
-export type CommitHook = (raised: StoredAlert[], updated: StoredAlert[]) => void;
+/** Incidents a commit opened, and open ones whose severity it raised. */
+export interface IncidentChanges {
+  opened: StoredIncident[];
+  escalated: StoredIncident[];
+}
+
+/** Runs inside the commit transaction with the alerts and incidents it commits (responses, notifications). */
+export type CommitHook = (raised: StoredAlert[], updated: StoredAlert[], incidents: IncidentChanges) => void;
 
 /** The store as the ingest pipeline uses it. */
 export interface PipelineStore extends HistoryRepository {

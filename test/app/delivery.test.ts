@@ -35,7 +35,7 @@ test('ouwatch run delivers alerts through the outbox, plans the response in dry-
       `sources: { files: ${JSON.stringify(SAMPLE)} }`,
       // The sample is from the past: let the response guards treat it as fresh.
       'respond: { mode: dry-run, guards: { maxAlertAgeMinutes: null } }',
-      `notify: { jsonl: { path: ${JSON.stringify(sink)}, minSeverity: low } }`,
+      `notify: { on: alerts, jsonl: { path: ${JSON.stringify(sink)}, minSeverity: low } }`,
       'outbox: { pollMs: 50 }',
     ].join('\n') + '\n',
   );

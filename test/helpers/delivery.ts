@@ -3,7 +3,7 @@ import { after } from 'node:test';
 import type { Config } from '../../src/app/config.js';
 import type { StoredAlert } from '../../src/core/alerts.js';
 import { buildDelivery, type Delivery } from '../../src/app/delivery.js';
-import type { CommitHook } from '../../src/core/ports.js';
+import type { CommitHook, IncidentChanges } from '../../src/core/ports.js';
 import { AlertStore } from '../../src/store/sqlite/alerts.js';
 import { openDatabase, type Db } from '../../src/store/sqlite/database.js';
 import type { Log } from '../../src/core/log.js';
@@ -44,12 +44,16 @@ export interface Harness {
    * new, exactly as the pipeline store's commit does behind real detection.
    */
   raise(...alerts: StoredAlert[]): ScriptedCommit;
+  /** Commits alerts with the incidents they opened or escalated (what `notify.on: incidents` and `respond.incidentRisk` act on). */
+  commit(alerts: StoredAlert[], incidents: Partial<IncidentChanges>): ScriptedCommit;
   close(): Promise<void>;
 }
 
 /** The response and notification stages on a real SQLite file, with fast retries; closed after the test. */
 export function harness(dir: string, partial: Record<string, unknown>, o: { now?: () => number; dbName?: string; extraHooks?: CommitHook[] } = {}): Harness {
-  const config = makeConfig({ ...partial, outbox: { baseDelayMs: 10, maxDelayMs: 50, pollMs: 20, ...(partial.outbox as object | undefined) } });
+  // Sink mechanics are tested on alert notices unless a test asks for incidents.
+  const notify = partial.notify === undefined ? undefined : { on: 'alerts', ...(partial.notify as object) };
+  const config = makeConfig({ ...partial, ...(notify ? { notify } : {}), outbox: { baseDelayMs: 10, maxDelayMs: 50, pollMs: 20, ...(partial.outbox as object | undefined) } });
   const db = openDatabase(join(dir, o.dbName ?? 'ouwatch.db'));
   const alerts = new AlertStore(db);
   const log = new MemoryLog();
@@ -80,9 +84,13 @@ export function harness(dir: string, partial: Record<string, unknown>, o: { now?
     log,
     stored,
     raise(...raised) {
+      return this.commit(raised, {});
+    },
+    commit(raised, incidents) {
       return db.transaction(() => {
         const fresh = raised.filter((a) => alerts.insert(a, Date.now()));
-        for (const hook of hooks) hook(fresh, []);
+        const changes: IncidentChanges = { opened: incidents.opened ?? [], escalated: incidents.escalated ?? [] };
+        for (const hook of hooks) hook(fresh, [], changes);
         return { raised: fresh, updated: [] };
       })();
     },

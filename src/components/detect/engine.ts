@@ -29,7 +29,7 @@ export interface RuleVerdict {
 export interface DetectionWrites {
   state: { puts: StateRow[]; deletes: Array<{ scope: string; key: string }>; expiredBefore: number | null };
   alerts: { raised: StoredAlert[]; updated: StoredAlert[] };
-  incidents: { changed: StoredIncident[]; opened: StoredIncident[] };
+  incidents: { changed: StoredIncident[]; opened: StoredIncident[]; escalated: StoredIncident[] };
 }
 
 /** A rule with its detector and compiled filters. */

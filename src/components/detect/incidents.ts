@@ -42,6 +42,8 @@ export class IncidentTracker {
   private readonly open = new Map<string, StoredIncident>();
   private changed = new Set<StoredIncident>();
   private opened: StoredIncident[] = [];
+  /** Open incidents whose severity rose since the last commit (not those opened in it). */
+  private escalated = new Set<StoredIncident>();
 
   constructor(
     private readonly settings: IncidentSettings,
@@ -102,13 +104,14 @@ export class IncidentTracker {
   }
 
   /** Incidents opened or changed since the last commit, and which of them are new. */
-  collect(): { changed: StoredIncident[]; opened: StoredIncident[] } {
-    return { changed: [...this.changed], opened: this.opened.slice() };
+  collect(): { changed: StoredIncident[]; opened: StoredIncident[]; escalated: StoredIncident[] } {
+    return { changed: [...this.changed], opened: this.opened.slice(), escalated: [...this.escalated].filter((i) => !this.opened.includes(i)) };
   }
 
   committed(): void {
     this.changed = new Set();
     this.opened = [];
+    this.escalated = new Set();
   }
 
   /** An analyst closed an incident: the next alerts of its key start afresh. */
@@ -135,6 +138,7 @@ export class IncidentTracker {
     this.open.clear();
     this.changed = new Set();
     this.opened = [];
+    this.escalated = new Set();
   }
 
   private join(i: StoredIncident, a: StoredAlert, ts: number): void {
@@ -143,7 +147,10 @@ export class IncidentTracker {
       i.risk += a.risk;
     }
     if (!i.rules.includes(a.rule)) i.rules.push(a.rule);
-    if (severityRank(a.severity) > severityRank(i.severity)) i.severity = a.severity;
+    if (severityRank(a.severity) > severityRank(i.severity)) {
+      i.severity = a.severity;
+      this.escalated.add(i);
+    }
     const last = Date.parse(i.lastTime);
     if (ts > last) i.lastTime = iso(ts);
     this.changed.add(i);

@@ -251,7 +251,8 @@ export class SqlitePipelineStore implements PipelineStore {
       q.upsertIncident.run(i.id, i.key, i.dn, i.ip, i.severity, i.risk, Date.parse(i.firstTime), Date.parse(i.lastTime), JSON.stringify(i.rules), now, now);
       for (const id of i.alertIds) q.linkAlert.run(i.id, id);
     }
-    for (const hook of hooks) hook(raised, b.alerts.updated);
+    const incidents = b.incidentChanges ?? { opened: [], escalated: [] };
+    for (const hook of hooks) hook(raised, b.alerts.updated, incidents);
     for (const p of b.positions) {
       const id = p.identity;
       const pos = p.position;
