@@ -48,7 +48,7 @@ describe('the table cache', () => {
     assert.equal(answers(second)[1]?.country, 'DE');
   });
 
-  test('new data makes a new cache file, and the old one is removed', () => {
+  test('new data makes a new cache file; the newest few stay (two installations keep theirs), older ones are removed', () => {
     const { dataDir, cacheDir } = setup();
     const old = new GeoTable({ dataDir, cacheDir }).preload();
     writeGeoipData(dataDir, { countries: ['FR', 'DE', 'JP'], v4: [...V4, { start: '6.0.0.0', end: '6.0.0.255', location: 2, lat: 35.69, lon: 139.69 }], v6: V6 });
@@ -56,8 +56,15 @@ describe('the table cache', () => {
     const load = t.preload();
     assert.equal(load.source, 'built');
     assert.notEqual(load.cacheFile, old.cacheFile);
-    assert.deepEqual(readdirSync(cacheDir), [load.cacheFile!.slice(cacheDir.length + 1)]);
     assert.equal(t.lookup(parseAddress('6.0.0.1')!)?.country, 'JP');
+    // The previous installation's file is still there: going back to it reads it, nothing is rebuilt.
+    assert.deepEqual(readdirSync(cacheDir).sort(), [old.cacheFile!, load.cacheFile!].map((f) => f.slice(cacheDir.length + 1)).sort());
+    const files = [old.cacheFile!, load.cacheFile!];
+    for (let k = 0; k < 4; k++) {
+      writeGeoipData(dataDir, { countries: ['FR', 'DE', `X${k}`], v4: [...V4, { start: `7.0.${k}.0`, end: `7.0.${k}.255`, location: 2, lat: 1, lon: 2 }], v6: V6 });
+      files.push(new GeoTable({ dataDir, cacheDir }).preload().cacheFile!);
+    }
+    assert.deepEqual(readdirSync(cacheDir).sort(), files.slice(-4).map((f) => f.slice(cacheDir.length + 1)).sort(), 'the four newest');
   });
 
   test('a damaged cache file is rejected and the table rebuilt (and the file rewritten)', () => {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { endianness, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -226,13 +226,22 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
 }
 
-/** Files built from older data are never read again; keep the directory from filling up. */
+/**
+ * Files built from older data are never read again; keep the directory from filling up. The
+ * few newest stay: two installations side by side (an upgrade, a second checkout) each keep
+ * theirs instead of deleting each other's and rebuilding on every start.
+ */
+const KEEP_NEWEST = 4;
+
 function removeStale(dir: string, name: string, keep: string): void {
   try {
-    for (const entry of readdirSync(dir)) {
-      const path = join(dir, entry);
-      if (path !== keep && entry.startsWith(`${name}-`) && entry.endsWith('.bin')) unlinkSync(path);
-    }
+    const files = readdirSync(dir)
+      .filter((entry) => entry.startsWith(`${name}-`) && entry.endsWith('.bin'))
+      .map((entry) => join(dir, entry))
+      .filter((path) => path !== keep)
+      .map((path) => ({ path, mtime: statSync(path).mtimeMs }))
+      .sort((a, b) => b.mtime - a.mtime);
+    for (const f of files.slice(KEEP_NEWEST - 1)) unlinkSync(f.path);
   } catch {
     // another process may be tidying up too
   }
