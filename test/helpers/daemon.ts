@@ -25,13 +25,13 @@ export interface DaemonProcess {
   url(): Promise<string>;
 }
 
-/** `bin`: another installation's bin/ouwatch.js (the packaged layout); the checkout's by default. */
-export function spawnDaemon(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; bin?: string } = {}): DaemonProcess {
-  const child = spawn(process.execPath, [opts.bin ?? OUWATCH, 'run', ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-/** `wrapper`: a command that runs the daemon (`['prlimit', '--fsize=…']`), else node directly. */
-export function spawnDaemon(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; wrapper?: string[] } = {}): DaemonProcess {
+/**
+ * `bin`: another installation's bin/ouwatch.js (the packaged layout); the checkout's by default.
+ * `wrapper`: a command that runs the daemon (`['prlimit', '--fsize=…']`), else node directly.
+ */
+export function spawnDaemon(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; bin?: string; wrapper?: string[] } = {}): DaemonProcess {
   const [cmd, ...pre] = [...(opts.wrapper ?? []), process.execPath];
-  const child = spawn(cmd, [...pre, OUWATCH, 'run', ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, [...pre, opts.bin ?? OUWATCH, 'run', ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: LogRecord[] = [];
   const rawErrors: string[] = [];
   const stdout: string[] = [];
