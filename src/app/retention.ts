@@ -29,15 +29,25 @@ export function pruneStore(path: string, config: Config, log: Log, opts: { dryRu
  * The daemon's pass, between two commits (call it right after one): deletes what the policy no
  * longer keeps, then forgets the per-user history held in memory, so that a user whose rows
  * were deleted is read again from the store (as new) rather than written back from memory.
+ * SQLite deletes synchronously, before the next commit can start; PostgreSQL deletes on the
+ * writer's connection, between commits, and memory is forgotten when it is done (a commit
+ * gathered meanwhile writes only users active since the last commit, which retention keeps).
  */
-export function applyRetention(runtime: Runtime, log: Log, now: number = Date.now()): RetentionReport {
-  const report = new SqliteRetention(runtime.db).apply(retentionPolicy(runtime.config), now);
-  if (totalDeleted(report) > 0) {
-    runtime.history.rolledBack();
-    const parts = Object.entries(report.deleted).filter(([, n]) => n > 0).map(([t, n]) => `${t} ${n}`);
-    log.info(`retention: deleted ${parts.join(', ')} (ages measured back from the newest log time, ${new Date(report.newestLogTime!).toISOString()})`, { deleted: report.deleted });
+export function applyRetention(runtime: Runtime, log: Log, now: number = Date.now()): Promise<RetentionReport> {
+  const done = (report: RetentionReport): RetentionReport => {
+    if (totalDeleted(report) > 0) {
+      runtime.history.rolledBack();
+      const parts = Object.entries(report.deleted).filter(([, n]) => n > 0).map(([t, n]) => `${t} ${n}`);
+      log.info(`retention: deleted ${parts.join(', ')} (ages measured back from the newest log time, ${new Date(report.newestLogTime!).toISOString()})`, { deleted: report.deleted });
+    }
+    return report;
+  };
+  try {
+    const r = runtime.retention.apply(retentionPolicy(runtime.config), now);
+    return r instanceof Promise ? r.then(done) : Promise.resolve(done(r));
+  } catch (err) {
+    return Promise.reject(err);
   }
-  return report;
 }
 
 export function describeRetention(r: RetentionReport, dryRun: boolean): string {

@@ -10,7 +10,7 @@ export interface HeldLease {
   /** Stops renewing (call before closing the db). */
   stop(): void;
   /** Lets the lease go (the db must still be open). */
-  release(): void;
+  release(): Promise<void>;
 }
 
 /**
@@ -33,10 +33,12 @@ export function holdLease(
   }
   let lastComplaint = -Infinity;
   let lost = false;
-  const timer = setInterval(() => {
-    if (lost || (o.writable && !o.writable())) return;
+  let renewing = false;
+  const timer = setInterval(async () => {
+    if (lost || renewing || (o.writable && !o.writable())) return;
+    renewing = true;
     try {
-      lease.heartbeat();
+      await lease.heartbeat();
     } catch (err) {
       if (err instanceof LeaseLostError) {
         lost = true;
@@ -49,15 +51,17 @@ export function holdLease(
         lastComplaint = Date.now();
         o.log.warn(`could not renew the writer lease of ${store}: ${(err as Error).message}`);
       }
+    } finally {
+      renewing = false;
     }
   }, HEARTBEAT_MS);
   timer.unref();
   return {
     stop: () => clearInterval(timer),
-    release: () => {
+    release: async () => {
       if (lost) return;
       try {
-        lease.release();
+        await lease.release();
       } catch {
         // the next writer finds it stale (this process has ended)
       }
@@ -77,7 +81,7 @@ export async function withWriter<T>(path: string, command: string, log: Log, run
   } finally {
     held.stop();
     if (writeProblem(path) === null) {
-      held.release();
+      await held.release();
       db.close();
     }
   }

@@ -41,7 +41,7 @@ export function registerActions(program: Command): void {
           config,
           async (store) => {
             const by = person(flags.by);
-            const a = resetBreaker(store, by, Date.now());
+            const a = await resetBreaker(store, by, Date.now());
             if (flags.json) process.stdout.write(JSON.stringify(a) + '\n');
             else if (a === null) process.stderr.write('ouwatch: the response breaker is not open: nothing to reset\n');
             else process.stdout.write(`response breaker reset (action ${a.id}, by ${printable(by)}): automatic actions resume\n`);

@@ -38,7 +38,7 @@ export function registerEndSession(program: Command): void {
           process.stderr.write(`ouwatch: warning: ${quote(dn)} was never seen in ${config.store.path}${hint}\n`);
         }
         if (!flags.apply) {
-          const a = recordDryRun(store, plan, req, flags.json ? 'printed as JSON' : 'printed on stdout', Date.now());
+          const a = await recordDryRun(store, plan, req, flags.json ? 'printed as JSON' : 'printed on stdout', Date.now());
           if (flags.json) process.stdout.write(JSON.stringify({ manifest: plan.manifest, action: a }) + '\n');
           else process.stdout.write(plan.manifest);
           process.stderr.write(`ouwatch: recorded as action ${a.id} (dry-run, by ${printable(req.by)}); run with --apply to call the API\n`);

@@ -4,7 +4,7 @@ import { createRuntime } from '../app/runtime.js';
 import { fromPino } from '../core/log.js';
 import { StorageFault } from '../core/storage-fault.js';
 import { LeaseLostError } from '../core/writer-lease.js';
-import { ConfigError, configSchema, describeIssues, kubernetesSourceSchema, loadConfig, nodeSourceSchema, type Config } from '../app/config.js';
+import { ConfigError, applyDbFlag, configSchema, describeIssues, kubernetesSourceSchema, loadConfig, nodeSourceSchema, type Config } from '../app/config.js';
 import { Daemon } from '../app/run/daemon.js';
 import { createLogger } from '../app/logger.js';
 import { ListenError } from '../app/http/server.js';
@@ -80,7 +80,7 @@ function withFlags(fromFile: Config, f: RunFlags, configFile: string): Config {
   const c = structuredClone(fromFile);
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   if (f.file.length > 0) c.sources.files = f.file;
-  if (f.db !== undefined) c.store.path = f.db;
+  if (f.db !== undefined) applyDbFlag(c, f.db);
   if (f.listen !== undefined) c.server.listen = f.listen;
   if (f.rules !== undefined) c.detect.rulesDir = f.rules;
   if (f.tz !== undefined) c.parse.timeZone = f.tz;

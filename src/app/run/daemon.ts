@@ -62,7 +62,7 @@ export class Daemon {
         await Promise.all(this.workers.map((w) => withTimeout(w.stop(), WORKER_STOP_MS).catch(() => undefined)));
       },
       resume: async () => {
-        runtime.checkWritable();
+        await runtime.ensureWritable();
         await runtime.ingest.resumeAfterFault();
         for (const w of this.workers) w.start();
       },
@@ -110,18 +110,16 @@ export class Daemon {
   private print(alerts: StoredAlert[]): void {
     const output = this.opts.runtime.output;
     this.out.write(formatAlerts(alerts, this.opts.json), () => {
-      try {
-        output.printedAll();
-      } catch (err) {
+      output.printedAll().catch((err: unknown) => {
         this.opts.log.warn({ err: (err as Error).message }, 'could not record what was printed (it may be printed again after a restart)');
-      }
+      });
     });
   }
 
   async start(): Promise<void> {
     const { log, runtime } = this.opts;
     // Alerts committed by a run that was killed before printing them.
-    const missed = runtime.output.unprinted();
+    const missed = await runtime.output.unprinted();
     if (missed.length > 0) {
       log.info({ alerts: missed.length }, 'printing alerts committed before the last stop but not printed then');
       this.print(missed);
@@ -158,11 +156,9 @@ export class Daemon {
   private maybeApplyRetention(): void {
     if (Date.now() - this.lastRetention < retentionEvery(this.opts.runtime.config)) return;
     this.lastRetention = Date.now();
-    try {
-      applyRetention(this.opts.runtime, fromPino(this.opts.log));
-    } catch (err) {
+    applyRetention(this.opts.runtime, fromPino(this.opts.log)).catch((err: unknown) => {
       this.opts.log.warn({ err: (err as Error).message }, 'retention not applied this time');
-    }
+    });
   }
 
   /** The store cannot be written: pause reading and retry with backoff (see StoragePause). */
@@ -174,12 +170,7 @@ export class Daemon {
   ready(): ReadyReport {
     const paused = this.pause.report();
     if (paused !== null) return { ready: false, db: `paused: ${paused.reason}`, storage: paused, sources: this.sources.map((s) => s.status()) };
-    let db = 'open';
-    try {
-      this.opts.runtime.db.prepare('SELECT 1').get();
-    } catch (err) {
-      db = `unavailable: ${(err as Error).message}`;
-    }
+    const db = this.opts.runtime.storeHealth();
     const sources = this.sources.map((s) => s.status());
     const ready = this.stopping === null && db === 'open' && sources.every((s) => s.attached);
     return { ready, db: this.stopping === null ? db : 'stopping', sources };

@@ -1,7 +1,6 @@
 import type { NotifyConfig } from './config.js';
 import { severityRank, toAlertJson, type Severity, type StoredAlert } from '../../core/alerts.js';
-import type { CommitHook } from '../../core/ports.js';
-import type { OutboxRepository } from '../../core/ports.js';
+import type { CommitEffects, CommitHook } from '../../core/ports.js';
 import { digestDue } from '../../components/sinks/email/email.js';
 import { webhookName } from '../../components/sinks/webhook/webhook.js';
 
@@ -15,8 +14,8 @@ interface Sink {
 
 /**
  * Notifications as a pipeline CommitHook: each newly raised alert at or above a sink's
- * minimum severity becomes one outbox item per sink, in the transaction that stores the
- * alert. Repeats folded into an open alert (`updated`) are not notified again.
+ * minimum severity becomes one outbox item per sink, written in the transaction that stores
+ * the alert. Repeats folded into an open alert (`updated`) are not notified again.
  * Runs after the responder's hook, so the alert carries its response (and the breaker's
  * alert, if one was raised, is notified too).
  */
@@ -26,7 +25,6 @@ export class Notifier {
 
   constructor(
     private readonly cfg: NotifyConfig,
-    private readonly outbox: OutboxRepository,
     private readonly now: () => number = Date.now,
     private readonly nudge?: () => void,
   ) {
@@ -39,7 +37,9 @@ export class Notifier {
     return this.sinks.length > 0;
   }
 
-  readonly hook: CommitHook = (raised: StoredAlert[]) => {
+  readonly hook: CommitHook = { run: (raised, _updated, effects) => this.notify(raised, effects) };
+
+  private notify(raised: StoredAlert[], effects: CommitEffects): void {
     if (this.sinks.length === 0 || raised.length === 0) return;
     const now = this.now();
     const expiresAt = now + this.cfg.expireMinutes * 60_000;
@@ -49,11 +49,11 @@ export class Notifier {
       for (const s of this.sinks) {
         if (severityRank(alert.severity) < severityRank(s.minSeverity)) continue;
         const dueAt = s.kind === 'email' ? digestDue(now, this.cfg.email!.windowSeconds) : now;
-        this.outbox.enqueue({ kind: s.kind, target: s.target, alertId: alert.id, actionId: null, payload, dueAt, expiresAt }, now);
+        effects.enqueue({ kind: s.kind, target: s.target, alertId: alert.id, actionId: null, payload, dueAt, expiresAt }, now);
         this.counters.queued[s.kind]++;
         queued = true;
       }
     }
     if (queued) this.nudge?.();
-  };
+  }
 }

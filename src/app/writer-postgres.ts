@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import type { LeaseGrant } from '../core/writer-lease.js';
+import type { PgLocation } from '../store/postgres/connection.js';
+import { PgActionStore, PgAlertResponses, pgStoreInstance } from '../store/postgres/actions.js';
+import { openPostgres } from '../store/postgres/database.js';
+import { PgOutboxStore } from '../store/postgres/outbox.js';
+import { PgOutputCursor } from '../store/postgres/output-cursor.js';
+import { PgPipelineStore } from '../store/postgres/pipeline-store.js';
+import { PgRetention } from '../store/postgres/retention.js';
+import { pgStorageFaultOf } from '../store/postgres/storage-fault.js';
+import { PgWriter } from '../store/postgres/writer.js';
+import { StandbyCancelled, type WriterBackend, type WriterOptions } from './writer-backend.js';
+
+/**
+ * A PostgreSQL database opened by a writer: migrated, then the writer's connection takes the
+ * advisory lock. A second writer is refused (LeaseHeldError), or with `standby` waits: it
+ * tries the lock again every `pollMs` until the holder's connection ends (the process died,
+ * its node is gone), then goes on as the writer from what is committed.
+ */
+export async function openPostgresWriter(name: string, loc: PgLocation, opts: WriterOptions): Promise<WriterBackend> {
+  const database = await openPostgres(loc, 'write');
+  const writer = new PgWriter(loc);
+  try {
+    const grant = await acquire(writer, opts);
+    const pool = database.pool;
+    const token = randomBytes(12).toString('hex');
+    return {
+      name,
+      kind: 'postgres',
+      store: new PgPipelineStore(pool, writer, token),
+      delivery: { actions: new PgActionStore(pool), outbox: new PgOutboxStore(pool), alertResponses: new PgAlertResponses(pool), instance: await pgStoreInstance(pool) },
+      retention: new PgRetention((fn) => writer.use(fn)),
+      lease: writer,
+      grant,
+      db: null,
+      output: (consumer) => new PgOutputCursor(pool, consumer),
+      storageFault: (err) => pgStorageFaultOf(err, name),
+      checkWritable: undefined,
+      ensureWritable: async () => {
+        await writer.ensure();
+        await pool.query('SELECT 1');
+      },
+      health: () => (writer.holding ? 'open' : 'unavailable: the connection to the database server is lost'),
+      close: async (release) => {
+        await Promise.resolve(release()).catch(() => undefined);
+        await writer.close();
+        await database.close();
+      },
+    };
+  } catch (err) {
+    await writer.close();
+    await database.close();
+    throw err;
+  }
+}
+
+async function acquire(writer: PgWriter, opts: WriterOptions): Promise<LeaseGrant> {
+  const standby = opts.standby;
+  if (standby === undefined) return writer.acquire(opts.command);
+  let shown: string | null = null;
+  for (;;) {
+    if (standby.signal?.aborted) throw new StandbyCancelled('stopped while standing by');
+    const r = await writer.tryAcquire(opts.command);
+    if ('grant' in r) return r.grant;
+    const who = `${r.holder.command} ${r.holder.pid} ${r.holder.host} ${r.holder.since}`;
+    if (who !== shown) {
+      shown = who;
+      standby.waiting(r.holder);
+    }
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, standby.pollMs);
+      standby.signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    });
+  }
+}
