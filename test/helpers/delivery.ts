@@ -2,31 +2,12 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import type { Config } from '../../src/app/config.js';
 import type { StoredAlert } from '../../src/core/alerts.js';
-import { buildDelivery, type Delivery } from '../../src/app/delivery.js';
-import { Pipeline, type CommitHook, type CommitResult, type DetectionStage } from '../../src/pipeline/pipeline.js';
-import { AlertStore } from '../../src/store/sqlite/alerts.js';
+import type { CommitBatch, CommitHook } from '../../src/core/ports.js';
+import { buildDelivery, sqliteDeliveryStore, type Delivery } from '../../src/app/delivery.js';
 import { openDatabase, type Db } from '../../src/store/sqlite/database.js';
+import { SqlitePipelineStore } from '../../src/store/sqlite/pipeline-store.js';
 import type { Log } from '../../src/core/log.js';
 import { makeConfig } from './alerts.js';
-
-/**
- * Drives the pipeline's commit with given alerts: a detection stage whose persist() stores
- * the alerts a test hands it in the real alerts table and returns them, so the response and
- * notification hooks run exactly as they do behind real detection (inside the commit
- * transaction, after persist()).
- */
-export class ScriptedDetection implements DetectionStage {
-  next: StoredAlert[] = [];
-  constructor(private readonly alerts: AlertStore) {}
-  onEvent(): void {}
-  persist() {
-    const raised = this.next;
-    this.next = [];
-    for (const a of raised) this.alerts.insert(a, Date.now());
-    return { raised, updated: [] };
-  }
-  reset(): void {}
-}
 
 /** A Log that keeps lines for assertions. */
 export class MemoryLog implements Log {
@@ -48,33 +29,41 @@ export class MemoryLog implements Log {
 export interface Harness {
   db: Db;
   config: Config;
-  delivery: Delivery;
-  pipeline: Pipeline;
+  delivery: Delivery<ReturnType<typeof sqliteDeliveryStore>>;
   log: MemoryLog;
+  /** Alerts ouwatch raised itself in the commits so far (the breaker's), as stored. */
   stored: StoredAlert[];
-  /** Commits one batch with these alerts raised; returns what the commit returned. */
-  raise(...alerts: StoredAlert[]): CommitResult;
+  /** Commits one batch with these alerts raised; returns what the commit raised (theirs and ouwatch's own). */
+  raise(...alerts: StoredAlert[]): { raised: StoredAlert[] };
   close(): Promise<void>;
 }
 
-/** The response and notification stages on a real SQLite file, with fast retries; closed after the test. */
+/** A commit that raises `alerts` and changes nothing else. */
+export function alertsOnly(alerts: StoredAlert[]): CommitBatch {
+  return {
+    history: { users: [], addresses: [], countries: [], sessions: [], activity: [] },
+    state: { puts: [], deletes: [], expiredBefore: null },
+    alerts: { raised: alerts, updated: [] },
+    incidents: [],
+    positions: [],
+    releases: [],
+  };
+}
+
+/**
+ * The response and notification hooks on a real SQLite file, with fast retries; closed after
+ * the test. `raise` commits the alerts through the pipeline store with the delivery's hooks,
+ * exactly as a commit of real detection does (the alerts, then the hooks' rows, in one
+ * transaction).
+ */
 export function harness(dir: string, partial: Record<string, unknown>, o: { now?: () => number; dbName?: string; extraHooks?: CommitHook[] } = {}): Harness {
   const config = makeConfig({ ...partial, outbox: { baseDelayMs: 10, maxDelayMs: 50, pollMs: 20, ...(partial.outbox as object | undefined) } });
   const db = openDatabase(join(dir, o.dbName ?? 'ouwatch.db'));
-  const alerts = new AlertStore(db);
   const log = new MemoryLog();
   const stored: StoredAlert[] = [];
-  const delivery = buildDelivery(db, config, {
-    log,
-    now: o.now,
-    storeAlert: (a) => {
-      stored.push(a);
-      alerts.insert(a, Date.now());
-      return a;
-    },
-  });
-  const detection = new ScriptedDetection(alerts);
-  const pipeline = new Pipeline({ db, detection, onCommit: [...delivery.hooks, ...(o.extraHooks ?? [])] });
+  const delivery = buildDelivery(sqliteDeliveryStore(db), config, { log, now: o.now });
+  const store = new SqlitePipelineStore(db);
+  const hooks = [...delivery.hooks, ...(o.extraHooks ?? [])];
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -88,12 +77,13 @@ export function harness(dir: string, partial: Record<string, unknown>, o: { now?
     db,
     config,
     delivery,
-    pipeline,
     log,
     stored,
-    raise(...raised) {
-      detection.next = raised;
-      return pipeline.commit();
+    raise(...alerts) {
+      const batch = alertsOnly(alerts);
+      store.commitNow(batch, hooks);
+      stored.push(...batch.alerts.raised.filter((a) => !alerts.includes(a)));
+      return { raised: batch.alerts.raised };
     },
     close,
   };

@@ -211,6 +211,11 @@ export class SqlitePipelineStore implements PipelineStore {
   }
 
   async commit(batch: CommitBatch, hooks: readonly CommitHook[]): Promise<void> {
+    this.commitNow(batch, hooks);
+  }
+
+  /** The same commit, synchronously (SQLite's transactions are): done when it returns. */
+  commitNow(batch: CommitBatch, hooks: readonly CommitHook[]): void {
     this.db.transaction(() => this.write(batch, hooks))();
   }
 
