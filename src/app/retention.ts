@@ -3,10 +3,11 @@ import type { Runtime } from './runtime.js';
 import type { Log } from '../core/log.js';
 import { durationMs } from '../core/duration.js';
 import { totalDeleted, type RetentionPolicy, type RetentionReport } from '../core/retention.js';
-import { SqliteRetention } from '../store/sqlite/retention.js';
-import { withWriter } from './store-access.js';
+import { withStoreWriter } from './store-access.js';
 import { existsSync } from 'node:fs';
 import { StoreOpenError } from '../store/sqlite/database.js';
+import { openPostgres } from '../store/postgres/database.js';
+import { storeLocation } from './store-location.js';
 
 export function retentionPolicy(config: Config): RetentionPolicy {
   const r = config.store.retention;
@@ -19,10 +20,15 @@ export function retentionEvery(config: Config): number {
   return durationMs(config.store.retention.every);
 }
 
-/** `ouwatch prune`: retention applied once, as a writer (refused while a daemon writes: it prunes itself). */
-export function pruneStore(path: string, config: Config, log: Log, opts: { dryRun?: boolean; now?: number } = {}): Promise<RetentionReport> {
-  if (!existsSync(path)) throw new StoreOpenError(`no database at ${path} (pass --db or store.path)`);
-  return withWriter(path, 'prune', log, (db) => new SqliteRetention(db).apply(retentionPolicy(config), opts.now ?? Date.now(), { dryRun: opts.dryRun }));
+/**
+ * `ouwatch prune`: retention applied once, as a writer (refused while a daemon writes: it
+ * prunes itself). A missing database (or one ouwatch never wrote) is an error, not created.
+ */
+export async function pruneStore(config: Config, log: Log, opts: { dryRun?: boolean; now?: number } = {}): Promise<RetentionReport> {
+  const loc = storeLocation(config);
+  if (loc.kind === 'sqlite' && !existsSync(loc.path)) throw new StoreOpenError(`no database at ${loc.path} (pass --db or store.path)`);
+  if (loc.kind === 'postgres') await (await openPostgres(loc.pg, 'read', 1)).close();
+  return withStoreWriter(config, 'prune', log, (w) => w.retention.apply(retentionPolicy(config), opts.now ?? Date.now(), { dryRun: opts.dryRun }));
 }
 
 /**

@@ -4,6 +4,8 @@ import type { WriterLease } from '../core/ports.js';
 import { HEARTBEAT_MS, LeaseLostError, type LeaseGrant } from '../core/writer-lease.js';
 import { openDatabase, openWriter, type Db } from '../store/sqlite/database.js';
 import { writeProblem } from '../store/sqlite/storage-fault.js';
+import type { Config } from './config.js';
+import { openWriterBackend, type WriterBackend } from './writer-backend.js';
 
 /** A held writer lease: renewed every HEARTBEAT_MS until stopped. */
 export interface HeldLease {
@@ -84,6 +86,21 @@ export async function withWriter<T>(path: string, command: string, log: Log, run
       await held.release();
       db.close();
     }
+  }
+}
+
+/**
+ * Runs a short writing command on the store the configuration names (SQLite or PostgreSQL),
+ * with its writer lease held: LeaseHeldError (exit 2) when another writer runs.
+ */
+export async function withStoreWriter<T>(config: Config, command: string, log: Log, run: (w: WriterBackend) => T | Promise<T>): Promise<T> {
+  const backend = await openWriterBackend(config, { command, log });
+  const held = holdLease(backend.lease, backend.name, backend.grant, { log });
+  try {
+    return await run(backend);
+  } finally {
+    held.stop();
+    await backend.close(() => held.release());
   }
 }
 

@@ -46,7 +46,7 @@ export function registerRun(program: Command): void {
     .description('the live daemon: tails log files (sidecar), follows pod logs through the Kubernetes API (watcher) or reads CRI files on the node')
     .option('--config <file>', 'configuration file (YAML); the flags below override it')
     .option('--file <path|glob>', 'log file or glob to tail; repeat for several (replaces sources.files)', (v: string, acc: string[]) => [...acc, v], [])
-    .option('--db <path>', `SQLite database (default: ${DEFAULT_DB_HELP})`)
+    .option('--db <path|url>', `SQLite database file, or postgres://user@host:port/database (default: ${DEFAULT_DB_HELP})`)
     .option('--listen <host:port>', 'address of /healthz, /readyz, /metrics and the console (server.listen; default: 127.0.0.1:9464)')
     .option('--json', 'print each alert as one JSON line on stdout')
     .option('--rules <dir>', 'rules directory (detect.rulesDir)')

@@ -83,15 +83,6 @@ export class PgOutboxStore implements OutboxRepository {
     await this.pool.query('UPDATE outbox SET batch_id = $1 WHERE id = ANY($2::bigint[]) AND batch_id IS NULL', [batchId, ids]);
   }
 
-  /** A failed item made pending again (see the SQLite OutboxStore). */
-  async requeue(q: pg.ClientBase, id: number, now: number, expiresAt: number): Promise<boolean> {
-    const r = await q.query(
-      `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, expires_at = $2, finished_at = NULL, requeues = requeues + 1 WHERE id = $3 AND status = 'failed'`,
-      [now, expiresAt, id],
-    );
-    return r.rowCount === 1;
-  }
-
   async requeueCounts(): Promise<Array<{ kind: OutboxKind; n: number }>> {
     return (await this.pool.query<{ kind: OutboxKind; n: number }>('SELECT kind, sum(requeues) AS n FROM outbox WHERE requeues > 0 GROUP BY kind ORDER BY kind')).rows;
   }

@@ -25,9 +25,10 @@ export class PgPipelineStore implements PipelineStore {
   private seq = 0;
   private inDoubt: { seq: number; batch: CommitBatch; raised: StoredAlert[] } | null = null;
 
+  /** `writer`: null for a reader (`ouwatch explain`), which never commits. */
   constructor(
     private readonly pool: pg.Pool,
-    private readonly writer: PgWriter,
+    private readonly writer: PgWriter | null,
     private readonly token: string,
   ) {}
 
@@ -116,8 +117,10 @@ export class PgPipelineStore implements PipelineStore {
    * stored, what it held is not written twice (see in-doubt.ts).
    */
   async commit(batch: CommitBatch, hooks: readonly CommitHook[]): Promise<void> {
-    await this.writer.ensure();
-    await this.writer.use(async (c) => {
+    const writer = this.writer;
+    if (writer === null) throw new Error('this PostgreSQL store was opened for reading');
+    await writer.ensure();
+    await writer.use(async (c) => {
       let landed: StoredAlert[] = [];
       if (this.inDoubt !== null) {
         const stored = (await c.query<{ seq: number }>('SELECT seq FROM writer_commits WHERE token = $1', [this.token])).rows[0]?.seq;
