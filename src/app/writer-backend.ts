@@ -53,6 +53,8 @@ export interface StandbyOptions {
   pollMs: number;
   /** Stops waiting (the process is shutting down): the open rejects with StandbyCancelled. */
   signal?: AbortSignal;
+  /** The database cannot be reached while standing by: said here, and tried again after `pollMs`. */
+  unavailable?(err: Error): void;
 }
 
 /** The standby was told to stop before it became the writer. */

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { LeaseGrant } from '../core/writer-lease.js';
-import type { PgLocation } from '../store/postgres/connection.js';
+import { LeaseHeldError, type LeaseHolder } from '../core/writer-lease.js';
+import { isUnavailable, openError, openPool, type PgLocation } from '../store/postgres/connection.js';
 import { PgActionStore, PgAlertResponses, pgStoreInstance } from '../store/postgres/actions.js';
-import { openPostgres } from '../store/postgres/database.js';
+import { migratePostgres } from '../store/postgres/database.js';
 import { PgOutboxStore } from '../store/postgres/outbox.js';
 import { PgOutputCursor } from '../store/postgres/output-cursor.js';
 import { PgPipelineStore } from '../store/postgres/pipeline-store.js';
@@ -18,11 +18,13 @@ import { StandbyCancelled, type WriterBackend, type WriterOptions } from './writ
  * its node is gone), then goes on as the writer from what is committed.
  */
 export async function openPostgresWriter(name: string, loc: PgLocation, opts: WriterOptions): Promise<WriterBackend> {
-  const database = await openPostgres(loc, 'write');
+  const pool = openPool(loc);
   const writer = new PgWriter(loc);
   try {
-    const grant = await acquire(writer, opts);
-    const pool = database.pool;
+    await lock(writer, opts);
+    // Migrated by the lock's holder only (as on SQLite: never under a running writer's feet).
+    await migratePostgres(pool);
+    const grant = await writer.recordHolder();
     const token = randomBytes(12).toString('hex');
     return {
       name,
@@ -44,28 +46,43 @@ export async function openPostgresWriter(name: string, loc: PgLocation, opts: Wr
       close: async (release) => {
         await Promise.resolve(release()).catch(() => undefined);
         await writer.close();
-        await database.close();
+        await pool.end();
       },
     };
   } catch (err) {
     await writer.close();
-    await database.close();
-    throw err;
+    await pool.end().catch(() => undefined);
+    if (err instanceof LeaseHeldError || err instanceof StandbyCancelled) throw err;
+    throw openError(loc, err);
   }
 }
 
-async function acquire(writer: PgWriter, opts: WriterOptions): Promise<LeaseGrant> {
+/** Takes the writer's lock: at once or LeaseHeldError, or (standby) when the holder stops. */
+async function lock(writer: PgWriter, opts: WriterOptions): Promise<void> {
   const standby = opts.standby;
-  if (standby === undefined) return writer.acquire(opts.command);
+  if (standby === undefined) {
+    const holder = await writer.tryLock(opts.command);
+    if (holder !== null) throw new LeaseHeldError(writer.name, holder);
+    return;
+  }
   let shown: string | null = null;
   for (;;) {
     if (standby.signal?.aborted) throw new StandbyCancelled('stopped while standing by');
-    const r = await writer.tryAcquire(opts.command);
-    if ('grant' in r) return r.grant;
-    const who = `${r.holder.command} ${r.holder.pid} ${r.holder.host} ${r.holder.since}`;
-    if (who !== shown) {
-      shown = who;
-      standby.waiting(r.holder);
+    let holder: LeaseHolder | null | undefined;
+    try {
+      holder = await writer.tryLock(opts.command);
+    } catch (err) {
+      if (!isUnavailable(err)) throw err;
+      standby.unavailable?.(err as Error);
+      shown = null;
+    }
+    if (holder === null) return;
+    if (holder !== undefined) {
+      const who = `${holder.command} ${holder.pid} ${holder.host} ${holder.since}`;
+      if (who !== shown) {
+        shown = who;
+        standby.waiting(holder);
+      }
     }
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, standby.pollMs);

@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
-import { createRuntime } from '../app/runtime.js';
+import { createRuntime, type Runtime } from '../app/runtime.js';
+import { Standby } from '../app/run/standby.js';
+import { storeLocation } from '../app/store-location.js';
+import { StandbyCancelled } from '../app/writer-backend.js';
 import { fromPino } from '../core/log.js';
 import { StorageFault } from '../core/storage-fault.js';
 import { LeaseLostError } from '../core/writer-lease.js';
@@ -129,16 +132,32 @@ async function runDaemon(config: Config, flags: RunFlags, configFile: string, lo
     // in the WAL), and the outbox keeps what was not delivered. The next start takes the lease over.
     process.exit(1);
   };
-  const runtime = await createRuntime(config, {
-    log: fromPino(log),
-    command: 'run',
-    commitIntervalMs: config.sources.commitIntervalMs,
-    onFailure: (err) => fatal(err),
-    onLeaseLost: (err) => fatal(err),
-    onStorageFault: (fault) => daemon?.storageFault(fault),
-  });
+  const listen = parseListen(config.server.listen)!;
+  // PostgreSQL: a second daemon on the same database waits as a standby until the writer stops.
+  const standby = storeLocation(config).kind === 'postgres' ? new Standby(listen, log) : null;
+  const cancel = () => standby?.cancel();
+  process.once('SIGTERM', cancel).once('SIGINT', cancel);
+  let runtime: Runtime;
   try {
-    const listen = parseListen(config.server.listen)!;
+    runtime = await createRuntime(config, {
+      log: fromPino(log),
+      command: 'run',
+      commitIntervalMs: config.sources.commitIntervalMs,
+      onFailure: (err) => fatal(err),
+      onLeaseLost: (err) => fatal(err),
+      onStorageFault: (fault) => daemon?.storageFault(fault),
+      standby: standby?.options,
+    });
+  } catch (err) {
+    if (!(err instanceof StandbyCancelled)) throw err;
+    log.info('standby stopped before taking over');
+    await standby?.close();
+    process.exit(0);
+  } finally {
+    process.off('SIGTERM', cancel).off('SIGINT', cancel);
+  }
+  await standby?.close();
+  try {
     // The analyst's console beside /healthz, /readyz, /metrics (when its authentication allows).
     const { consoleForDaemon } = await import('../app/console/serve.js');
     const consoleRoutes = consoleForDaemon(config, listen, log, configFile);

@@ -36,6 +36,11 @@ export class PgWriter implements WriterLease {
     private readonly env: { pid: number; host: string; now(): number } = { pid: process.pid, host: hostname(), now: Date.now },
   ) {}
 
+  /** The database, for messages. */
+  get name(): string {
+    return this.loc.url;
+  }
+
   /** Whether this process holds the lock (as far as it knows: the connection has not failed). */
   get holding(): boolean {
     return this.command !== null && this.broken === null && this.client !== null;
@@ -64,10 +69,30 @@ export class PgWriter implements WriterLease {
 
   /** One attempt: the grant, or who holds the lock now (a standby waits and tries again). */
   async tryAcquire(command: string): Promise<{ grant: LeaseGrant } | { holder: LeaseHolder }> {
+    const r = await this.tryLock(command);
+    return r === null ? { grant: await this.recordHolder() } : { holder: r };
+  }
+
+  /**
+   * Takes the lock if it is free (null), else says who holds it. The schema may be older than
+   * this ouwatch: the writer takes the lock first and migrates after (as on SQLite), so a
+   * running writer of another version is never migrated under its feet.
+   */
+  async tryLock(command: string): Promise<LeaseHolder | null> {
     await this.connect(command);
     return this.use(async (c) => {
       const got = (await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [LOCK_SPACE, WRITER_LOCK])).rows[0].ok;
-      if (!got) return { holder: await this.describeHolder(c) };
+      if (!got) return this.describeHolder(c);
+      this.command = command;
+      return null;
+    });
+  }
+
+  /** With the lock held and the schema current: describes this holder in `writer_lease`. */
+  async recordHolder(): Promise<LeaseGrant> {
+    const command = this.command;
+    if (command === null) throw new Error('recordHolder before the lock was taken');
+    return this.use(async (c) => {
       const previous = await this.row(c);
       const now = this.env.now();
       await c.query(
@@ -76,29 +101,34 @@ export class PgWriter implements WriterLease {
            since = excluded.since, heartbeat_at = excluded.heartbeat_at`,
         [this.token, this.env.pid, this.env.host, command, now],
       );
-      this.command = command;
       this.since = now;
       // A row left by another token: its holder's connection ended (the lock was free).
       const takenOverFrom = previous !== null && previous.token !== this.token ? toHolder(previous) : null;
-      return {
-        grant: { takenOverFrom, staleBecause: takenOverFrom === null ? null : 'its connection to the database ended (the lock was released with it)' },
-      };
+      return { takenOverFrom, staleBecause: takenOverFrom === null ? null : 'its connection to the database ended (the lock was released with it)' };
     });
   }
 
   /**
    * Before writing again after the connection failed: reconnects and takes the lock again.
    * Throws the connection error while the server cannot be reached, and LeaseLostError when
-   * another process holds the lock by now (it took over while this one was cut off).
+   * another process holds the lock by now, or held it meanwhile (its row replaced ours): what
+   * this process has in memory may then be older than what is stored, so it must not write.
    */
   async ensure(): Promise<void> {
-    if (this.command === null) throw new Error('the writer lease was never taken');
+    const command = this.command;
+    if (command === null) throw new Error('the writer lease was never taken');
     if (this.broken === null && this.client !== null) return;
     await this.disconnect();
-    const r = await this.tryAcquire(this.command);
-    if ('holder' in r) {
-      const h = r.holder;
+    const h = await this.tryLock(command);
+    if (h !== null) {
+      this.command = null;
       throw new LeaseLostError(`${this.loc.url}: this process lost its writer lease while the database was unreachable ('ouwatch ${h.command}' (pid ${h.pid} on ${h.host}) holds it now); it stops writing`);
+    }
+    const row = await this.use((c) => this.row(c));
+    if (row !== null && row.token !== this.token) {
+      await this.disconnect();
+      this.command = null;
+      throw new LeaseLostError(`${this.loc.url}: 'ouwatch ${row.command}' (pid ${row.pid} on ${row.host}) wrote this database while this process was cut off from it; it stops writing (a restart resumes from what is stored)`);
     }
   }
 
@@ -165,6 +195,8 @@ export class PgWriter implements WriterLease {
   }
 
   private async row(c: pg.Client): Promise<LeaseRow | null> {
+    // A database older than the lease table (or not an ouwatch database yet) has no row.
+    if ((await c.query<{ t: string | null }>(`SELECT to_regclass('writer_lease')::text AS t`)).rows[0].t === null) return null;
     const r = await c.query<LeaseRow>('SELECT token, pid, host, command, since, heartbeat_at FROM writer_lease WHERE id = 1');
     return r.rows[0] ?? null;
   }
