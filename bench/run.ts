@@ -16,6 +16,8 @@ import { measure, median, type Measurement } from './measure.js';
  *   npm run bench -- --sizes 1000000,5000000       both sizes (peak RSS must be the same)
  *   npm run bench -- --runs 5 --fresh              5 runs each, regenerate the corpus
  *   BENCH_SIZES=5000000 BENCH_RUNS=1 npm run bench
+ *   npm run bench -- --postgres postgres://ouwatch@127.0.0.1:5432/scratch
+ *                                                   also into PostgreSQL (the database is EMPTIED before each run)
  *
  * Corpora are kept in $TMPDIR/ouwatch-bench (about 190 MB per million lines) and reused.
  */
@@ -33,6 +35,7 @@ const { values: flags } = parseArgs({
     dir: { type: 'string', default: process.env.BENCH_DIR ?? join(tmpdir(), 'ouwatch-bench') },
     fresh: { type: 'boolean', default: false },
     seed: { type: 'string', default: '42' },
+    postgres: { type: 'string', default: process.env.BENCH_PG_URL },
   },
 });
 const sizes = flags.sizes.split(',').map((s) => Number(s.replace(/_/g, '')));
@@ -73,10 +76,10 @@ async function corpus(lines: number): Promise<{ path: string; bytes: number; lin
   return { path, ...written };
 }
 
-async function repeat(label: string, cmd: () => string[], before?: () => void): Promise<Row> {
+async function repeat(label: string, cmd: () => string[], before?: () => void | Promise<void>): Promise<Row> {
   const row: Row = { label, runs: [] };
   for (let i = 0; i < runs; i++) {
-    before?.();
+    await before?.();
     const m = await measure(cmd());
     if (m.exitCode !== 0) throw new Error(`${label} exited with ${String(m.exitCode)}:\n${m.stderr}`);
     row.runs.push(m);
@@ -95,6 +98,18 @@ function printTable(rows: Row[], lines: number, bytes: number): void {
     console.log(
       `${r.label.padEnd(42)} ${wall.toFixed(2).padStart(8)} ${int(lines / wall).padStart(12)} ${mb(bytes / wall).padStart(9)} ${(mb(rss) + ' MB').padStart(10)} ${(Number.isNaN(cpu) ? '-' : cpu.toFixed(2)).padStart(7)}`,
     );
+  }
+}
+
+/** Drops every table of a scratch database (the schema is created again by the replay). */
+async function emptyPostgres(url: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public');
+  } finally {
+    await client.end();
   }
 }
 
@@ -117,7 +132,12 @@ for (const size of sizes) {
   const wc = await repeat('wc -l', () => ['wc', '-l', c.path]);
   const grep = await repeat(`grep -c ${GREP_PATTERN}`, () => ['grep', '-c', GREP_PATTERN, c.path]);
   const replay = await repeat('ouwatch replay (fresh db, whole process)', () => ['node', BIN, 'replay', c.path, '--db', db, '--from-start'], freshDb);
-  printTable([wc, grep, replay], c.lines, c.bytes);
+  const pg = flags.postgres === undefined ? null : await repeat('ouwatch replay into PostgreSQL', () => ['node', BIN, 'replay', c.path, '--db', flags.postgres!, '--from-start'], () => emptyPostgres(flags.postgres!));
+  printTable(pg === null ? [wc, grep, replay] : [wc, grep, replay, pg], c.lines, c.bytes);
+  if (pg !== null) {
+    const ratio = median(pg.runs.map(inProcess)) / median(replay.runs.map(inProcess));
+    console.log(`PostgreSQL / SQLite, in-process lines/s: ${(ratio * 100).toFixed(0)} % (target >= 50 %)`);
+  }
 
   const counted = Number(wc.runs[0].stdout.trim().split(/\s+/)[0]);
   const replayed = Number(/replayed ([\d,]+) lines/.exec(replay.runs[0].stderr)?.[1].replace(/,/g, '') ?? NaN);

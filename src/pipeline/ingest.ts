@@ -138,6 +138,15 @@ export class Ingest implements IngestContext, FeedOwner {
   /** Commits what was processed now (rules reload, shutdown). */
   async commitNow(): Promise<void> {
     if (this.draining) await this.draining;
+    await this.commitProcessed();
+  }
+
+  /**
+   * The commit itself. The drain loop calls this one: `commitNow` would wait for the drain in
+   * progress, its caller (with a store whose commit really waits, PostgreSQL, batches arrive
+   * during a commit and the loop commits again before it ends).
+   */
+  private async commitProcessed(): Promise<void> {
     const touched = this.feeds.filter((f) => f.dirty);
     if (this.opts.processor.pending === 0 && touched.length === 0) return;
     await this.opts.committer.commit({ feeds: touched, lines: this.linesSinceCommit, arrivals: this.arrivals });
@@ -221,11 +230,11 @@ export class Ingest implements IngestContext, FeedOwner {
   private async maybeCommit(): Promise<void> {
     const pending = this.opts.processor.pending > 0 || this.linesSinceCommit > 0;
     if (!pending) return;
-    if (this.linesSinceCommit >= this.opts.commitEveryLines) return this.commitNow();
+    if (this.linesSinceCommit >= this.opts.commitEveryLines) return this.commitProcessed();
     const interval = this.opts.commitIntervalMs;
     if (interval === null) return;
     const since = performance.now() - this.lastCommit;
-    if (since >= interval) return this.commitNow();
+    if (since >= interval) return this.commitProcessed();
     this.wakeAt(interval - since);
   }
 
