@@ -26,7 +26,7 @@ export interface DeliveryStore {
 }
 
 /** Delivery on a SQLite connection. */
-export function sqliteDeliveryStore(db: Db): DeliveryStore & { actions: ActionStore; outbox: OutboxStore } {
+export function sqliteDeliveryStore(db: Db): { actions: ActionStore; outbox: OutboxStore; alertResponses: AlertResponseWriter; instance: string } {
   return { actions: new ActionStore(db), outbox: new OutboxStore(db), alertResponses: new AlertResponseWriter(db), instance: storeInstance(db) };
 }
 
