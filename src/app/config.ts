@@ -84,6 +84,11 @@ const sourcesSection = z
       .default(100)
       .describe('how long a line may wait for a quieter input before being released out of time order'),
     commitIntervalMs: z.number().int().min(10).max(10_000).default(100).describe('how often state is committed while lines arrive'),
+    shared: z
+      .boolean()
+      .default(false)
+      .describe('PostgreSQL: one of several readers (a sidecar per replica) of one database; each stages what it reads, the writer lease holder detects over all of them'),
+    reader: z.string().min(1).optional().describe("this reader's name in a shared database (default: the host name, the pod's name in Kubernetes)"),
   })
   .strict()
   .prefault({});

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { createRuntime, type Runtime } from '../app/runtime.js';
 import { Standby } from '../app/run/standby.js';
+import { runShared } from '../app/shared/run-shared.js';
 import { storeLocation } from '../app/store-location.js';
 import { StandbyCancelled } from '../app/writer-backend.js';
 import { fromPino } from '../core/log.js';
@@ -38,6 +39,8 @@ interface RunFlags {
   mergeWindowMs?: string;
   commitMs?: string;
   logLevel?: string;
+  shared?: boolean;
+  reader?: string;
 }
 
 /** Shutdown must finish within 5 s (DESIGN.md); past this, something hangs and we exit anyway. */
@@ -69,6 +72,8 @@ export function registerRun(program: Command): void {
     .option('--merge-window-ms <n>', 'longest wait for a quiet input when merging by time (sources.mergeWindowMs)')
     .option('--commit-ms <n>', 'commit interval while lines arrive (sources.commitIntervalMs)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace (server.logLevel)')
+    .option('--shared', 'PostgreSQL, a sidecar per replica: stage what this reader reads; the writer lease holder detects over every reader (sources.shared)')
+    .option('--reader <name>', "this reader's name in a shared database (sources.reader; default: the host name)")
     .action(async (flags: RunFlags) => {
       const configFile = flags.config ?? '(default configuration)';
       const config = withFlags(loadConfig(flags.config), flags, configFile);
@@ -118,6 +123,8 @@ function withFlags(fromFile: Config, f: RunFlags, configFile: string): Config {
   if (f.mergeWindowMs !== undefined) s.mergeWindowMs = num(f.mergeWindowMs);
   if (f.commitMs !== undefined) s.commitIntervalMs = num(f.commitMs);
   if (f.logLevel !== undefined) (c.server as Record<string, unknown>).logLevel = f.logLevel;
+  if (f.shared) s.shared = true;
+  if (f.reader !== undefined) s.reader = f.reader;
   const checked = configSchema.safeParse(c);
   if (!checked.success) throw new ConfigError(`${configFile} with the command-line flags`, describeIssues(checked.error.issues));
   return checked.data;
@@ -133,6 +140,10 @@ async function runDaemon(config: Config, flags: RunFlags, configFile: string, lo
     process.exit(1);
   };
   const listen = parseListen(config.server.listen)!;
+  if (config.sources.shared) {
+    process.on('uncaughtException', fatal);
+    return runShared({ config, configFile, listen, json: flags.json === true, log, fatal });
+  }
   // PostgreSQL: a second daemon on the same database waits as a standby until the writer stops.
   const standby = storeLocation(config).kind === 'postgres' ? new Standby(listen, log) : null;
   const cancel = () => standby?.cancel();

@@ -30,6 +30,14 @@ export interface DaemonOptions {
   console?: { handle: ExtraRoutes; close(): void } | null;
   /** Called when the daemon cannot go on: log, exit non-zero, restart resumes. */
   onFatal(err: unknown): void;
+  /** These sources instead of the configuration's (shared reading: the lines other readers staged). */
+  sources?: LiveSource[];
+  /**
+   * At stop, leave what was read and not committed (default: process and commit it). Shared
+   * reading sets it: the staged lines stay in the store, and the next holder reads them again
+   * in log-time order, where processing them now would take the live inputs as ended.
+   */
+  discardOnStop?: boolean;
 }
 
 /** How long background workers may take to stop before the store closes anyway. */
@@ -70,7 +78,7 @@ export class Daemon {
       fatal: (err) => opts.onFatal(err),
     });
     this.out = opts.out ?? process.stdout;
-    this.sources = buildSources(runtime.config, runtime, opts.log, opts.configFile);
+    this.sources = opts.sources ?? buildSources(runtime.config, runtime, opts.log, opts.configFile);
     this.metrics = new DaemonMetrics({
       stats: () => runtime.counters,
       lastEventTs: () => runtime.counters.lastEventTs,
@@ -181,7 +189,7 @@ export class Daemon {
     log.info({ reason }, 'stopping');
     await this.pause.cancel();
     await Promise.all(this.sources.map((s) => s.stop().catch((err: Error) => log.warn({ source: s.name, err: err.message }, 'source did not stop cleanly'))));
-    await runtime.ingest.stop();
+    if (!this.opts.discardOnStop) await runtime.ingest.stop();
     await Promise.all(this.workers.map((w) => withTimeout(w.stop(), WORKER_STOP_MS).catch((err: Error) => log.warn({ worker: w.name, err: err.message }, 'worker did not stop cleanly'))));
     await this.server?.close();
     this.opts.console?.close();

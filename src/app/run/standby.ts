@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { formatListen, type ListenAddress } from '../../core/listen.js';
 import type { LeaseHolder } from '../../core/writer-lease.js';
+import type { SourceStatus } from '../../core/runtime.js';
 import { startHttpServer, type RunningServer } from '../http/server.js';
 import type { StandbyOptions } from '../writer-backend.js';
 
@@ -19,9 +20,11 @@ export class Standby {
   private server: Promise<RunningServer | null> | null = null;
   private holder: LeaseHolder | null = null;
 
+  /** `sources`: what this process reads meanwhile (shared reading: its own logs, staged). */
   constructor(
     private readonly listen: ListenAddress,
     private readonly log: Logger,
+    private readonly sources: () => SourceStatus[] = () => [],
   ) {}
 
   /** For createRuntime: wait for the lease, reporting here. */
@@ -52,7 +55,7 @@ export class Standby {
     this.server ??= startHttpServer(
       this.listen,
       {
-        ready: () => ({ ready: false, db: `standby: ${this.describe()}`, sources: [] }),
+        ready: () => ({ ready: false, db: `standby: ${this.describe()}`, sources: this.sources() }),
         metrics: async () => ({ contentType: 'text/plain; version=0.0.4', body: '# standby: metrics start with the writer\nouwatch_standby 1\n' }),
       },
       this.log,

@@ -163,7 +163,7 @@ export async function writeIncidents(c: pg.ClientBase, b: CommitBatch, now: numb
 }
 
 /** Every input's position, with the state it produced. */
-export async function writePositions(c: pg.ClientBase, b: CommitBatch, now: number): Promise<void> {
+export async function writePositions(c: pg.ClientBase, b: Pick<CommitBatch, 'positions'>, now: number): Promise<void> {
   const files = b.positions.flatMap((p) => (p.identity.kind === 'file' ? [{ id: p.identity, pos: p.position }] : []));
   if (files.length > 0) {
     const rows = lastByKey(files, (f) => f.id.fingerprint);

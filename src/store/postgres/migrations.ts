@@ -301,6 +301,31 @@ export const PG_MIGRATIONS: PgMigration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'shared reading: lines staged by each reader, and the readers',
+    sql: `
+      -- Several readers (a sidecar per OpenUnison replica) of one database: each stages the
+      -- event lines it reads, with its checkpoint, in one transaction; the holder of the writer
+      -- lease detects over every reader's lines in log-time order, and deletes what it committed.
+      CREATE TABLE staged_lines (
+        seq      BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,  -- the order a reader staged them in
+        reader   ${T} NOT NULL,
+        input    ${T} NOT NULL,    -- the reader's file (fingerprint) or stream (key)
+        origin   ${T} NOT NULL,    -- its name in evidence
+        line_no  BIGINT NOT NULL,  -- the line's number in that file
+        time     BIGINT NOT NULL,  -- log time
+        line     ${T} NOT NULL
+      );
+      CREATE INDEX staged_lines_input ON staged_lines(reader, input, line_no);
+      CREATE TABLE readers (
+        reader        ${T} PRIMARY KEY,
+        staged_to     BIGINT,            -- log time of the latest line it staged
+        behind        INTEGER NOT NULL,  -- it had bytes left to read at its last report
+        heartbeat_at  BIGINT NOT NULL    -- wall clock of its last report
+      );
+    `,
+  },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version;
