@@ -17,11 +17,17 @@ import { buildSources } from '../run/sources.js';
 /** How often an idle reader says it is alive (and whether it has bytes left to read). */
 const REPORT_MS = 1_000;
 
-/** The event lines read since the last staging commit. */
+/**
+ * The event lines read since the last staging commit. Evidence names them `<reader>:<origin>`:
+ * every sidecar reads the same path in its own pod, and the reader (the pod) tells them apart.
+ */
 class StagingProcessor implements EventProcessor {
   lines: StagedLine[] = [];
 
-  constructor(private readonly feeds: () => readonly Feed[]) {}
+  constructor(
+    private readonly reader: string,
+    private readonly feeds: () => readonly Feed[],
+  ) {}
 
   prepare(): void {}
 
@@ -31,7 +37,7 @@ class StagingProcessor implements EventProcessor {
     const input = id?.kind === 'file' ? id.fingerprint : id?.kind === 'stream' ? id.key : null;
     // An input without an identity (too short to know yet) is not staged: its position is not stored either.
     if (input === null) return;
-    this.lines.push({ input, origin: e.origin, lineNo: e.lineNo, time: e.ts, line: e.raw() });
+    this.lines.push({ input, origin: `${this.reader}:${e.origin}`, lineNo: e.lineNo, time: e.ts, line: e.raw() });
   }
 
   get pending(): number {
@@ -93,7 +99,7 @@ export async function openStaging(config: Config, loc: PgLocation, reader: strin
   const worker = new IngestWorker({ timeZone: config.parse.timeZone, maxLineBytes: config.parse.maxLineBytes, networkBits: config.detect.networks });
   let ingest: Ingest | null = null;
   const feeds = () => ingest?.inputs ?? [];
-  const processor = new StagingProcessor(feeds);
+  const processor = new StagingProcessor(reader, feeds);
   let retry: NodeJS.Timeout | null = null;
   let delay = 1_000;
   const resume = () => {
