@@ -147,7 +147,7 @@ async function runDaemon(config: Config, flags: RunFlags, configFile: string, lo
   // PostgreSQL: a second daemon on the same database waits as a standby until the writer stops.
   const standby = storeLocation(config).kind === 'postgres' ? new Standby(listen, log) : null;
   const cancel = () => standby?.cancel();
-  process.once('SIGTERM', cancel).once('SIGINT', cancel);
+  if (standby !== null) process.once('SIGTERM', cancel).once('SIGINT', cancel);
   let runtime: Runtime;
   try {
     runtime = await createRuntime(config, {
