@@ -134,7 +134,7 @@ export class AttackPlan {
     this.add({
       id: 'A6', kind: 'authorization-probing', day: 2, victim: v6p, actsAsVictim: true,
       summary: "Someone at a developer's unlocked laptop (the developer's own address and session) probes for secrets: 25 denied requests in six minutes.",
-      expect: { today: ['authz-failure-burst'], v2: ['authz-failure-burst'] },
+      expect: { today: ['authz-failure-burst'], v2: ['authz-failure-burst', 'authz-probing'] },
       write: (ctx, r, out) => probe(ctx, r, out, v6p, ctx.at(2, 16.3)),
     });
 

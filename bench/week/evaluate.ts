@@ -84,7 +84,7 @@ export async function evaluate(o: {
     const replay = await run(o.bin, ['replay', ...truth.files.map((f) => join(o.dir, f)), '--db', db, '--json', ...extra]);
     if (replay.code !== 0) throw new Error(`ouwatch replay exited with ${replay.code}:\n${replay.stderr.trim()}`);
     const alerts = ndjson<AlertRecord>(replay.stdout);
-    const inc = await run(o.bin, ['incidents', 'list', '--json', '--status', 'all', '--db', db]);
+    const inc = await run(o.bin, ['incidents', 'list', '--json', '--status', 'all', '--limit', 'all', '--db', db]);
     let incidents: IncidentRecord[] | null = null;
     if (inc.code === 0) incidents = ndjson<IncidentRecord>(inc.stdout);
     else if (!/unknown command/i.test(inc.stderr)) throw new Error(`ouwatch incidents list exited with ${inc.code}:\n${inc.stderr.trim()}`);

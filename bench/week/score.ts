@@ -1,3 +1,4 @@
+import { BlockList } from 'node:net';
 import type { AttackTruth, Truth } from './truth.js';
 
 /**
@@ -102,7 +103,24 @@ const per1000 = (n: number, userDays: number) => Math.round((n / userDays) * 100
 function belongs(a: AlertRecord, attack: AttackTruth): boolean {
   const t = Date.parse(a.time);
   if (t < Date.parse(attack.start) - SLACK_BEFORE_MS || t > Date.parse(attack.end) + SLACK_AFTER_MS) return false;
-  return a.dn !== null ? attack.dns.includes(a.dn) : a.ip !== null && attack.ips.includes(a.ip);
+  if (a.dn !== null) return attack.dns.includes(a.dn);
+  if (a.ip === null) return false;
+  // An alert keyed on a network (a spray across a /24) names the network, not an address.
+  return a.ip.includes('/') ? attack.ips.some((ip) => inCidr(ip, a.ip!)) : attack.ips.includes(a.ip);
+}
+
+/** Whether `ip` lies inside `cidr` (IPv4 or IPv6), through node's own BlockList. */
+function inCidr(ip: string, cidr: string): boolean {
+  const [net, bits] = cidr.split('/');
+  const family = net.includes(':') ? 'ipv6' : 'ipv4';
+  if ((ip.includes(':') ? 'ipv6' : 'ipv4') !== family) return false;
+  const list = new BlockList();
+  try {
+    list.addSubnet(net, Number(bits), family);
+    return list.check(ip, family);
+  } catch {
+    return false;
+  }
 }
 
 /** For each person's address: `first` (the very first), `learning` or `churn` (see Report.benignByCause). */

@@ -114,3 +114,6 @@ export function buildDelivery<S extends DeliveryStore>(store: S, config: Config,
     },
   };
 }
+
+/** One line on what the outbox worker left when a replay ended (for the CLI). */
+export { describeDrain } from '../pipeline/delivery/outbox-worker.js';

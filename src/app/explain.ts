@@ -1,4 +1,5 @@
 import type { Config } from './config.js';
+import { networkOfText } from '../components/enrich/address-info.js';
 import { loadConfiguredRules } from './runtime.js';
 import { EVENT_CODE, isUserDn, kindName, type EventJson, type LineKind } from '../core/events.js';
 import { eventJson } from '../core/log-event.js';
@@ -70,7 +71,7 @@ export async function explainLine(config: Config, line: string, origin: string, 
     const engine = new DetectionEngine(rules, config.detect);
     const loaded = await store.loadDetection();
     engine.load(loaded.state, loaded.openAlerts, loaded.openIncidents);
-    const history = new History(store);
+    const history = new History(store, (ip) => networkOfText(ip, config.detect.networks));
     if (e.dn !== null) await history.prepare([e.dnId, e.dn.dn]);
     const user = e.dn !== null && isUserDn(e.dn.dn) ? history.userOf(e) : null;
     let u: Explanation['user'] = null;
@@ -130,8 +131,8 @@ async function openReader(config: Config): Promise<{ store: PipelineStore; close
   };
 }
 
-/** The decoded record ending at (or first after) physical line `n` of a log, as text. */
-export async function readRecordAt(path: string, n: number): Promise<{ text: string; lineNo: number; fingerprint: string | null } | { problem: string }> {
+/** The decoded record ending at (or first after) physical line `n` of a log, as text (lines rebuilt from JSON events in `timeZone`). */
+export async function readRecordAt(path: string, n: number, timeZone = 'UTC'): Promise<{ text: string; lineNo: number; fingerprint: string | null } | { problem: string }> {
   await checkInputPaths([path]);
   const input = new ArchiveInput(path);
   let found: { text: string; lineNo: number } | { problem: string } | null = null;
@@ -142,7 +143,7 @@ export async function readRecordAt(path: string, n: number): Promise<{ text: str
     skip: (kind, _resume, lineNo) => {
       if (found === null && lineNo >= n && kind !== 'continuation' && kind !== 'other') found = { problem: `line ${n} of ${path} cannot be read (${kind})` };
     },
-  });
+  }, 0, 0, undefined, null, timeZone);
   try {
     await input.identify(null);
     const channel: InputChannel = {
@@ -166,3 +167,5 @@ export async function readRecordAt(path: string, n: number): Promise<{ text: str
   if ('problem' in f) return f;
   return { ...f, fingerprint: input.fingerprint };
 }
+
+export type { RuleVerdict };

@@ -24,6 +24,7 @@ export async function parseFiles(config: Config, paths: string[], write: (e: Log
       get pending() {
         return pending;
       },
+      backlog: 0,
     },
     committer: {
       commit: async () => {

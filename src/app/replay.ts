@@ -4,6 +4,14 @@ import { ArchiveInput, checkInputPaths } from '../components/sources/files/archi
 export interface ReplayOptions {
   /** Ignore checkpoints and read every input from its first byte. */
   fromStart?: boolean;
+  /** Called once reading starts, with a function telling how far the inputs are (for a progress line). */
+  watch?(progress: () => ReplayProgress): void;
+}
+
+/** Bytes of the input files consumed and to consume; `total` is null when an input's size is unknown (stdin). */
+export interface ReplayProgress {
+  done: number;
+  total: number | null;
 }
 
 export interface ReplayedInput {
@@ -32,7 +40,7 @@ export async function replayFiles(paths: string[], runtime: Runtime, opts: Repla
   await checkInputPaths(paths);
   const started = performance.now();
   const lookup = opts.fromStart ? null : (fp: string) => runtime.store.checkpoint(fp);
-  const inputs = paths.map((p) => new ArchiveInput(p));
+  const inputs = paths.map((p) => new ArchiveInput(p, { timeOrder: true }));
   const warnings: string[] = [];
   const notices: string[] = [];
   const opened: Array<{ input: ArchiveInput; feed: ReturnType<Runtime['ingest']['open']> }> = [];
@@ -51,6 +59,19 @@ export async function replayFiles(paths: string[], runtime: Runtime, opts: Repla
     if (input.notice !== null) notices.push(input.notice);
     opened.push({ input, feed: runtime.ingest.open(input.registration()) });
   }
+  opts.watch?.(() => {
+    let done = 0;
+    let total: number | null = 0;
+    for (const { input } of opened) {
+      const p = input.progress();
+      if (p === null) total = null;
+      else {
+        done += p.done;
+        if (total !== null) total += p.total;
+      }
+    }
+    return { done, total };
+  });
   const pumps = opened.map(({ input, feed }) => input.pump(feed));
   try {
     await runtime.ingest.finish();

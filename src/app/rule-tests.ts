@@ -5,7 +5,7 @@ import { ConfigError, configSchema, readYamlFile } from './config.js';
 import { SEVERITIES, type StoredAlert } from '../core/alerts.js';
 import { errorsOnly, stderrLog } from '../core/log.js';
 import { AlertStore } from '../store/sqlite/alerts.js';
-import { readRuleFile, ruleFiles, type Rule } from '../components/detect/rules.js';
+import { checkRules, parseRule, type Rule } from '../components/detect/rules.js';
 import { replayFiles } from './replay.js';
 import { createRuntime } from './runtime.js';
 
@@ -60,11 +60,18 @@ export function defaultFixturesDir(rulesDir: string): string {
   return resolve(rulesDir, '..', 'fixtures', 'rules');
 }
 
-export async function runRuleTests(rulesDir: string, fixturesDir = defaultFixturesDir(rulesDir)): Promise<RuleTestReport> {
+/**
+ * Runs every rule (with the overlays of `overlayDir` applied, as a run would) against its
+ * fixtures: `<fixturesDir>/<id>/`, or for a rule an overlay adds, `<overlayDir>/fixtures/<id>/`.
+ */
+export async function runRuleTests(rulesDir: string, fixturesDir = defaultFixturesDir(rulesDir), overlayDir: string | null = null): Promise<RuleTestReport> {
   const report: RuleTestReport = { cases: [], missing: [] };
-  for (const file of ruleFiles(rulesDir)) {
-    const rule = readRuleFile(file);
-    const dir = join(fixturesDir, rule.id);
+  const { rules, errors, docs } = checkRules(rulesDir, overlayDir);
+  if (errors.length > 0) throw errors[0];
+  for (const rule of rules) {
+    const own = overlayDir === null ? null : join(overlayDir, 'fixtures', rule.id);
+    const dir = own !== null && existsSync(own) ? own : join(fixturesDir, rule.id);
+    const { file, doc } = docs.get(rule.id)!;
     const logs = existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.log')).sort() : [];
     if (logs.length === 0) {
       report.missing.push({ rule: rule.id, problem: `no fixtures in ${dir} (expected <case>.log with <case>.expect.yaml)` });
@@ -79,7 +86,7 @@ export async function runRuleTests(rulesDir: string, fixturesDir = defaultFixtur
       const expect = readYamlFile(expectPath, expectFile);
       if (expect.alerts.length > 0) firing++;
       else quiet++;
-      const caseRule = expect.params ? readRuleFile(file, expect.params) : rule;
+      const caseRule = expect.params ? parseRule(file, doc, expect.params, rule.id) : rule;
       report.cases.push(await runCase(caseRule, name, expect, join(dir, log)));
     }
     if (firing === 0) report.missing.push({ rule: rule.id, problem: 'no fixture that must raise an alert' });
@@ -130,3 +137,6 @@ function compare(expected: ExpectedAlert[], actual: StoredAlert[]): string[] {
   for (const a of left) problems.push(`unexpected alert for dn=${JSON.stringify(a.dn)} ip=${JSON.stringify(a.ip)} at ${a.time}: ${a.reason}`);
   return problems;
 }
+
+/** Every rule file checked on its own, with the overlays applied (for `rules check`). */
+export { checkRules };

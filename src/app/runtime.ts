@@ -1,4 +1,5 @@
 import { dirname, join } from 'node:path';
+import { networkOfText } from '../components/enrich/address-info.js';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config.js';
 import type { Log } from '../core/log.js';
@@ -21,6 +22,8 @@ import type { StoredAlert } from '../core/alerts.js';
 import { buildDelivery, type Delivery, type DeliveryOptions } from './delivery.js';
 import { RunCounters } from './run-counters.js';
 import { openWriterBackend, type StandbyOptions } from './writer-backend.js';
+
+export type { CommitReport };
 
 /** The rules shipped with ouwatch (used when neither --rules nor the config names a directory). */
 export const BUNDLED_RULES_DIR = fileURLToPath(new URL('../../rules', import.meta.url));
@@ -129,9 +132,10 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   try {
     const store = backend.store;
     const detection = new DetectionEngine(rules, config.detect);
+    await store.releaseBenignVerdicts();
     const loaded = await store.loadDetection();
     detection.load(loaded.state, loaded.openAlerts, loaded.openIncidents);
-    const history = new History(store);
+    const history = new History(store, (ip) => networkOfText(ip, config.detect.networks));
     const delivery = buildDelivery(backend.delivery, config, {
       log,
       now: opts.now,
@@ -163,7 +167,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     });
     const ingest = new Ingest({
       worker,
-      processor: new HistoryAndDetection(history, detection),
+      processor: new HistoryAndDetection(history, detection, () => committer.noticeChanges()),
       committer,
       mergeWindowMs: opts.mergeWindowMs ?? config.sources.mergeWindowMs,
       commitEveryLines: config.store.commitEvery,

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { LogClock } from '../components/parse/time.js';
+import { validateTimeZone } from '../app/time-zone.js';
 import { isUserFixable } from '../app/errors.js';
 
 /** Exit codes: 0 ok (alerts or not), 1 unexpected failure, 2 unusable arguments, config or input. */
@@ -14,7 +14,7 @@ export function isUsageError(err: unknown): boolean {
 
 export function checkTimeZone(tz: string | undefined): string {
   const zone = tz ?? 'UTC';
-  LogClock.validateZone(zone);
+  validateTimeZone(zone);
   return zone;
 }
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../app/config.js';
-import type { RuleVerdict } from '../components/detect/engine.js';
+import type { RuleVerdict } from '../app/explain.js';
 import { alreadyProcessed, explainLine, readRecordAt, type Explanation } from '../app/explain.js';
 import { paint, printable } from './alert-format.js';
 import { UsageError, checkTimeZone, colours, fmtInt } from './common.js';
@@ -39,7 +39,7 @@ export function registerExplain(program: Command): void {
         if (flags.file === undefined || flags.line === undefined) throw new UsageError('--file and --line go together');
         lineNo = Number(flags.line);
         if (!Number.isInteger(lineNo) || lineNo < 1) throw new UsageError(`--line expects a line number (1 or more), got '${flags.line}'`);
-        const found = await readRecordAt(flags.file, lineNo);
+        const found = await readRecordAt(flags.file, lineNo, config.parse.timeZone);
         if ('problem' in found) throw new UsageError(found.problem);
         line = found.text;
         lineNo = found.lineNo;

@@ -41,7 +41,9 @@ program
   .configureOutput({ outputError: (message, write) => write(oneLine(message)) });
 
 const named = process.argv.slice(2).find((a) => !a.startsWith('-'));
-const only = named !== undefined && named in COMMANDS ? [COMMANDS[named]] : [...new Set(Object.values(COMMANDS))];
+// `--version` alone needs no command module (every one is loaded only for the full help).
+const versionOnly = named === undefined && process.argv.slice(2).some((a) => a === '--version' || a === '-V');
+const only = versionOnly ? [] : named !== undefined && named in COMMANDS ? [COMMANDS[named]] : [...new Set(Object.values(COMMANDS))];
 const registered = new Set<unknown>();
 for (const load of only) {
   const { register } = await load();

@@ -1,15 +1,16 @@
 import type { Command } from 'commander';
-import { createRuntime } from '../app/runtime.js';
+import { createRuntime, type CommitReport } from '../app/runtime.js';
 import { loadConfig } from '../app/config.js';
 import { replayFiles } from '../app/replay.js';
 import type { Severity, StoredAlert } from '../core/alerts.js';
 import { toAlertJson } from '../core/alerts.js';
-import { describeDrain } from '../pipeline/delivery/outbox-worker.js';
-import { errorsOnly, stderrLog } from '../core/log.js';
+import { describeDrain } from '../app/delivery.js';
+import { errorsOnly, stderrLog, type Log } from '../core/log.js';
 import { alertCounts, alertTableHeader, alertTableRow, terminalWidth } from './alert-format.js';
 import { UsageError, checkTimeZone, colours } from './common.js';
 import { formatResponses, formatSummary } from './summary.js';
 import { configOf, storeOptions } from './options.js';
+import { ProgressLine } from './progress.js';
 
 interface ReplayFlags {
   db?: string;
@@ -25,13 +26,13 @@ interface ReplayFlags {
 export function registerReplay(program: Command): void {
   const cmd = program
     .command('replay')
-    .description('replay archived logs (plain, .gz, docker json-file, CRI, kubectl --timestamps; - = stdin) into the history db and show the alerts they raise')
+    .description('replay archived logs (plain, .gz, docker json-file, CRI, kubectl --timestamps, Loki and Elasticsearch/OpenSearch exports, log4j2 JSON; - = stdin) into the history db and show the alerts they raise')
     .argument('<files...>', 'log files, archives, or - for stdin')
     .option('--json', 'print each alert as one JSON line on stdout (nothing else goes to stdout)')
     .option('--tz <zone>', 'time zone the logs were written in (IANA name; default: UTC)')
     .option('--from-start', 'ignore checkpoints and read every input from its first byte')
     .option('--rules <dir>', 'rules directory (default: the shipped rules)')
-    .option('-q, --quiet', 'no summary and no warnings on stderr (errors still show)')
+    .option('-q, --quiet', 'no progress line, summary or warnings on stderr (errors still show)')
     .option('--commit-every <lines>', 'commit after this many lines (default: 1000000)')
     .action(async (files: string[], flags: ReplayFlags) => {
       if (files.length === 0) throw new UsageError('replay needs at least one file (or - for stdin)');
@@ -44,15 +45,24 @@ export function registerReplay(program: Command): void {
         config.store.commitEvery = n;
       }
       checkTimeZone(config.parse.timeZone);
-      const log = flags.quiet ? errorsOnly(stderrLog()) : stderrLog();
+      let progress: ProgressLine | null = null;
+      const log = flags.quiet ? errorsOnly(stderrLog()) : clearingFirst(stderrLog(), () => progress?.clear());
       const shown = new AlertPrinter(flags.json === true);
+      shown.beforeWrite = () => progress?.clear();
       const runtime = await createRuntime(config, { log, command: 'replay', onCommit: (r) => shown.committed(r.raised) });
       shown.printed = () => void runtime.output.printedAll().catch(() => undefined);
       try {
         // Alerts a killed replay committed and did not print: printed first (at least once).
         shown.committed(await runtime.output.unprinted());
         await runtime.delivery.verify();
-        const report = await replayFiles(files, runtime, { fromStart: flags.fromStart });
+        const report = await replayFiles(files, runtime, {
+          fromStart: flags.fromStart,
+          watch: (bytes) => {
+            if (flags.quiet) return;
+            progress = new ProgressLine({ lines: () => runtime.counters.linesRead, alerts: () => shown.raised, bytes });
+            progress.start();
+          },
+        }).finally(() => progress?.stop());
         for (const n of report.notices) log.warn(n);
         if (!flags.quiet) {
           const warnings = [runtime.detection.visibility.warning(), noEventWarning(runtime.counters)].filter((w): w is string => w !== null);
@@ -64,11 +74,26 @@ export function registerReplay(program: Command): void {
         const drained = await runtime.delivery.worker.drain(config.outbox.replayDrainSeconds * 1000);
         const note = describeDrain(drained);
         if (note && (!flags.quiet || Object.keys(drained.pending).length > 0 || drained.failed > 0)) process.stderr.write(note + '\n');
+      } catch (err) {
+        // A full disk or a read-only store is not a bug: one line (main.ts), exit 1. What was
+        // committed, checkpoints included, is consistent: a later replay resumes from it.
+        throw runtime.storageFault(err) ?? err;
       } finally {
+        // The cursor is written when stdout took the alerts: the store must still be open then.
+        await shown.flushed();
         await runtime.close();
       }
     });
   storeOptions(cmd);
+}
+
+/** A log that clears the progress line before each message. */
+function clearingFirst(log: Log, clear: () => void): Log {
+  return {
+    info: (m, f) => (clear(), log.info(m, f)),
+    warn: (m, f) => (clear(), log.warn(m, f)),
+    error: (m, f) => (clear(), log.error(m, f)),
+  };
 }
 
 /** Said when an input held no OpenUnison event at all: a wrong file should not pass in silence. */
@@ -89,6 +114,15 @@ class AlertPrinter {
 
   /** Records that what was committed has reached stdout. */
   printed: () => void = () => undefined;
+  private pending: Promise<void> = Promise.resolve();
+
+  /** Resolves once everything written so far has reached stdout (and the cursor says so). */
+  flushed(): Promise<void> {
+    return this.pending;
+  }
+
+  /** Called before alerts are written (a progress line on the terminal is cleared first). */
+  beforeWrite: () => void = () => undefined;
 
   committed(raised: StoredAlert[]): void {
     if (raised.length === 0) return;
@@ -98,7 +132,14 @@ class AlertPrinter {
       this.bySeverity[a.severity] = (this.bySeverity[a.severity] ?? 0) + 1;
       lines.push(this.json ? JSON.stringify(toAlertJson(a)) : this.row(a));
     }
-    process.stdout.write(lines.join('\n') + '\n', () => this.printed());
+    this.beforeWrite();
+    const previous = this.pending;
+    this.pending = new Promise<void>((done) =>
+      process.stdout.write(lines.join('\n') + '\n', () => {
+        this.printed();
+        void previous.then(done);
+      }),
+    );
   }
 
   counts(repeats: number): string {

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { rulesDirOf } from '../app/runtime.js';
+import { overlayDirOf, rulesDirOf } from '../app/runtime.js';
 import { loadConfig } from '../app/config.js';
-import { checkRules } from '../components/detect/rules.js';
+import { checkRules } from '../app/rule-tests.js';
 import { defaultFixturesDir, runRuleTests } from '../app/rule-tests.js';
 import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { EXIT_USAGE, Out, colours, fmtInt } from './common.js';
 import { printable } from './alert-format.js';
 import { ruleTable, type RuleRow } from '../app/review/rules.js';
@@ -17,9 +18,19 @@ interface RulesFlags {
   json?: boolean;
 }
 
-/** The rules directory: the argument, else the config's, else the bundled rules. */
-function dirOf(dir: string | undefined, flags: RulesFlags): string {
-  return dir ?? rulesDirOf(loadConfig(flags.config));
+/**
+ * The rules directory (the argument, else the config's, else the bundled rules) and its
+ * overlays: `rules.d` beside the directory, or the config's `detect.overlayDir`.
+ */
+function dirsOf(dir: string | undefined, flags: RulesFlags): { rulesDir: string; overlayDir: string | null } {
+  if (dir !== undefined) return { rulesDir: dir, overlayDir: join(dirname(resolve(dir)), 'rules.d') };
+  const config = loadConfig(flags.config);
+  return { rulesDir: rulesDirOf(config), overlayDir: overlayDirOf(config) };
+}
+
+/** ", with the overlays of DIR" when that directory exists. */
+function overlayNote(overlayDir: string | null): string {
+  return overlayDir !== null && existsSync(overlayDir) ? `, with the overlays of ${overlayDir}` : '';
 }
 
 export function registerRules(program: Command): void {
@@ -52,9 +63,9 @@ export function registerRules(program: Command): void {
     .option('--config <file>', 'configuration file (YAML) naming the rules directory')
     .option('--json', 'one JSON object per rule file: {file, id, valid, problem}')
     .action((dir: string | undefined, flags: RulesFlags) => {
-      const rulesDir = dirOf(dir, flags);
+      const { rulesDir, overlayDir } = dirsOf(dir, flags);
       const c = colours(process.stdout);
-      const { rules: ok, errors } = checkRules(rulesDir);
+      const { rules: ok, errors } = checkRules(rulesDir, overlayDir);
       if (flags.json) {
         for (const r of ok) process.stdout.write(JSON.stringify({ file: r.file, id: r.id, valid: true, problem: null, enabled: r.enabled, inactive: r.inactive }) + '\n');
         for (const e of errors) process.stdout.write(JSON.stringify({ file: null, id: null, valid: false, problem: e.message, enabled: null, inactive: null }) + '\n');
@@ -69,21 +80,21 @@ export function registerRules(program: Command): void {
         );
       }
       for (const e of errors) process.stdout.write(`${c.red('error')}  ${printable(e.message)}\n`);
-      process.stderr.write(`${ok.length} valid, ${errors.length} invalid rule file${errors.length === 1 ? '' : 's'} in ${rulesDir}\n`);
+      process.stderr.write(`${ok.length} valid, ${errors.length} invalid rule file${errors.length === 1 ? '' : 's'} in ${rulesDir}${overlayNote(overlayDir)}\n`);
       if (errors.length > 0) process.exitCode = EXIT_USAGE;
     });
 
   rules
     .command('test')
-    .description('run every rule against its fixtures (fixtures/rules/<id>/*.log with *.expect.yaml); exit 1 on a failure')
+    .description('run every rule, with its rules.d overlays, against its fixtures (fixtures/rules/<id>/*.log with *.expect.yaml; rules.d/fixtures/<id>/ for a rule an overlay adds); exit 1 on a failure')
     .argument('[dir]', 'rules directory (default: the configured or shipped rules)')
     .option('--fixtures <dir>', 'fixtures directory (default: fixtures/rules beside the rules directory)')
     .option('--config <file>', 'configuration file (YAML) naming the rules directory')
     .option('--json', 'one JSON object per case')
     .action(async (dir: string | undefined, flags: RulesFlags) => {
-      const rulesDir = dirOf(dir, flags);
+      const { rulesDir, overlayDir } = dirsOf(dir, flags);
       const fixtures = flags.fixtures ?? defaultFixturesDir(rulesDir);
-      const report = await runRuleTests(rulesDir, fixtures);
+      const report = await runRuleTests(rulesDir, fixtures, overlayDir);
       const c = colours(process.stdout);
       for (const r of report.cases) {
         if (flags.json) {
@@ -100,7 +111,7 @@ export function registerRules(program: Command): void {
       }
       const failed = report.cases.filter((r) => !r.passed).length + report.missing.length;
       const passed = report.cases.length - report.cases.filter((r) => !r.passed).length;
-      process.stderr.write(`${passed} passed, ${failed} failed\n`);
+      process.stderr.write(`${passed} passed, ${failed} failed${overlayNote(overlayDir)}\n`);
       if (failed > 0) process.exitCode = 1;
     });
 }

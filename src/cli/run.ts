@@ -43,7 +43,7 @@ interface RunFlags {
   reader?: string;
 }
 
-/** Shutdown must finish within 5 s (DESIGN.md); past this, something hangs and we exit anyway. */
+/** Shutdown must finish within 5 s (orchestrators kill soon after SIGTERM); past this, something hangs and we exit anyway. */
 const SHUTDOWN_DEADLINE_MS = 4500;
 
 export function registerRun(program: Command): void {

@@ -11,7 +11,7 @@ export type ActionKind = (typeof ACTION_KINDS)[number];
 export const ACTION_STATUSES = ['planned', 'queued', 'retrying', 'done', 'failed', 'held'] as const;
 export type ActionStatus = (typeof ACTION_STATUSES)[number];
 
-/** The safety guards that can hold an automatic action back (DESIGN.md "Response safety"). */
+/** The safety guards that can hold an automatic action back (README "Responding"). */
 export const GUARDS = ['min-severity', 'never-end', 'stale', 'cooldown', 'budget'] as const;
 export type GuardName = (typeof GUARDS)[number];
 

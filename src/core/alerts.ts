@@ -51,6 +51,8 @@ export interface StoredAlert extends Alert {
   risk: number;
   /** Lines that made the alert; `evidence` keeps the first of them (the rest are counted here). */
   evidenceTotal: number;
+  /** What makes a repeat the same alert when it is not the address (a session id); null: the address. */
+  suppressKey?: string | null;
 }
 
 /** One status change of an alert: who, when (wall clock, ISO), and why. */

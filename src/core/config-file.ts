@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { SEVERITIES } from './alerts.js';
+import { UserFixableError } from './errors.js';
 
 /**
  * Reading YAML configuration and rule files with zod: every component declares the schema of
@@ -10,7 +11,7 @@ import { SEVERITIES } from './alerts.js';
  */
 
 /** A configuration or rule file that cannot be used: file, field, expectation. Exit code 2. */
-export class ConfigError extends Error {
+export class ConfigError extends UserFixableError {
   constructor(
     readonly file: string,
     readonly problems: string[],

@@ -15,7 +15,7 @@ export const durationSchema = z.union(
         return Math.round(Number(m[1]) * UNITS[m[2]]);
       }),
   ],
-  { error: 'expected a duration such as 90s, 10m, 24h or 7d' },
+  { error: 'expected a duration such as 90s, 10m, 24h or 7d (units ms, s, m, h, d)' },
 );
 
 /** Milliseconds as a short human duration: `850 ms`, `42 s`, `4 min 12 s`, `3.5 h`, `2.0 d`. */

@@ -23,7 +23,7 @@ export interface GeoInfo {
 
 /**
  * One OpenUnison event. `time` and `source` (with the fields before them) are the public
- * contract printed by `ouwatch parse --json` (DESIGN.md); they are derived on demand, because
+ * contract printed by `ouwatch parse --json` (docs/commands.md); they are derived on demand, because
  * formatting them for millions of events nobody prints is most of a replay's time budget.
  */
 export class Event {
@@ -65,7 +65,7 @@ export class Event {
   }
 }
 
-/** The public JSON shape of an event (DESIGN.md contract), in contract order. */
+/** The public JSON shape of an event (the `parse --json` contract), in contract order. */
 export interface EventJson {
   time: string;
   type: EventType;

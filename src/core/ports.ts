@@ -117,6 +117,8 @@ export interface CommitBatch {
   state: { puts: StateRow[]; deletes: Array<{ scope: string; key: string }>; expiredBefore: number | null };
   alerts: { raised: StoredAlert[]; updated: StoredAlert[] };
   incidents: StoredIncident[];
+  /** Of those, the ones opened and the ones whose severity rose (what notifications and responses act on). */
+  incidentChanges?: IncidentChanges;
   /** Where each input got to: stored with the state it produced. */
   positions: Array<{ identity: InputIdentity; origin: string; position: InputPosition }>;
   /** Alerts closed as benign: the addresses they kept from being learnt are learnt now. */
@@ -138,8 +140,14 @@ export interface FileCheckpoint {
 /** Analysts' changes since a version: what detection must notice (closures, benign verdicts). */
 export interface StatusChanges {
   version: number;
-  alerts: Array<{ id: string; rule: string; dn: string | null; ip: string | null; status: AlertStatus; benign: boolean }>;
+  alerts: Array<{ id: string; rule: string; dn: string | null; ip: string | null; suppressKey: string | null; status: AlertStatus; benign: boolean }>;
   incidents: Array<{ id: string; key: string; status: AlertStatus }>;
+}
+
+/** Incidents a commit opened, and open ones whose severity it raised. */
+export interface IncidentChanges {
+  opened: StoredIncident[];
+  escalated: StoredIncident[];
 }
 
 /**
@@ -161,15 +169,15 @@ export interface CommitEffects {
 }
 
 /**
- * Runs in every commit with the alerts the commit stores for the first time (`raised`) and the
- * open alerts it updated: the responder and the notifier. `run` is synchronous and reads and
- * writes through `effects` only. `plan` bounds what `run` will need, from the same alerts, so a
- * store with an asynchronous transaction (PostgreSQL) loads the ledger and allocates action ids
- * before calling `run`.
+ * Runs in every commit with the alerts the commit stores for the first time (`raised`), the
+ * open alerts it updated and the incidents it opened or escalated: the responder and the
+ * notifier. `run` is synchronous and reads and writes through `effects` only. `plan` bounds
+ * what `run` will need, from the same alerts and incidents, so a store with an asynchronous
+ * transaction (PostgreSQL) loads the ledger and allocates action ids before calling `run`.
  */
 export interface CommitHook {
-  plan?(raised: readonly StoredAlert[]): CommitHookPlan;
-  run(raised: StoredAlert[], updated: StoredAlert[], effects: CommitEffects): void;
+  plan?(raised: readonly StoredAlert[], incidents: IncidentChanges): CommitHookPlan;
+  run(raised: StoredAlert[], updated: StoredAlert[], incidents: IncidentChanges, effects: CommitEffects): void;
 }
 
 /** What `run` will do at most: record `actions` actions, ask `lastEndSession` for `dns`, `automaticSince` from `since` on. */
@@ -190,6 +198,11 @@ export interface PipelineStore extends HistoryRepository {
   streamPosition(key: string): Promise<InputPosition | null>;
   /** Writes the batch in one transaction, running the hooks inside it. */
   commit(batch: CommitBatch, hooks: readonly CommitHook[]): Promise<void>;
+  /**
+   * At the start of a writer: addresses kept from being learnt by alerts closed as benign while
+   * no pipeline ran are learnt now (a running one notices the verdicts as status changes).
+   */
+  releaseBenignVerdicts(): Awaitable<number>;
 }
 
 /**

@@ -20,7 +20,15 @@ export interface SourceStatus {
   detail: string;
   /** Each file or pod stream and its state (`tailing`, `following`, `waiting: <why>`…). */
   inputs: Array<{ name: string; state: string }>;
+  /**
+   * Bytes written to a log but gone before they were read, by reason (a file truncated in
+   * place, a file deleted): those lines are lost. Absent for sources that cannot lose any.
+   */
+  lostBytes?: Partial<Record<LostReason, number>>;
 }
+
+/** Why written log bytes could not be read. */
+export type LostReason = 'truncated' | 'deleted';
 
 /**
  * A background task the daemon starts after its sources and stops before closing the store

@@ -1,3 +1,4 @@
+import { UserFixableError } from './errors.js';
 /**
  * One writer per store. Every process that writes history (the daemon, a replay, a response
  * by hand, a breaker reset, a prune) holds the store's writer lease while it runs; a second
@@ -31,7 +32,7 @@ export interface LeaseGrant {
 }
 
 /** Another live process holds the lease: the CLI prints this one line and exits 2. */
-export class LeaseHeldError extends Error {
+export class LeaseHeldError extends UserFixableError {
   constructor(
     readonly store: string,
     readonly holder: LeaseHolder,

@@ -52,12 +52,16 @@ export class StoreCommitter implements Committer {
     this.version = o.statusVersion;
   }
 
-  async commit(scope: CommitScope): Promise<void> {
-    const feeds = scope.feeds;
-    const started = performance.now();
+  /**
+   * Applies analysts' changes made since the last look: a closed alert takes no more repeats,
+   * a benign verdict teaches the addresses its alert kept from being learnt (written with the
+   * next commit). Called before each batch is processed and before each commit, so the first
+   * repeat after a close is already a new alert.
+   */
+  async noticeChanges(): Promise<void> {
     const { store, history, detection } = this.o;
-    this.o.beforeCommit?.();
     const changes = await store.statusChangesSince(this.version);
+    if (changes.version === this.version) return;
     for (const a of changes.alerts) {
       if (a.status !== 'closed') continue;
       detection.alertClosed(a);
@@ -67,17 +71,26 @@ export class StoreCommitter implements Committer {
       }
     }
     for (const i of changes.incidents) if (i.status === 'closed') detection.incidentClosed(i.key, i.id);
+    this.version = changes.version;
+  }
+
+  async commit(scope: CommitScope): Promise<void> {
+    const feeds = scope.feeds;
+    const started = performance.now();
+    const { store, history, detection } = this.o;
+    this.o.beforeCommit?.();
+    await this.noticeChanges();
     const d = detection.collect();
     const batch: CommitBatch = {
       history: history.collect(),
       state: d.state,
       alerts: d.alerts,
       incidents: d.incidents.changed,
+      incidentChanges: { opened: d.incidents.opened, escalated: d.incidents.escalated },
       positions: feeds.filter((f) => f.reg.identity.kind !== 'none').map((f) => ({ identity: f.reg.identity, origin: f.origin, position: f.current() })),
       releases: this.releases,
     };
     await store.commit(batch, this.o.hooks);
-    this.version = changes.version;
     this.releases = [];
     history.committed(this.o.minLiveDnId());
     detection.committed();

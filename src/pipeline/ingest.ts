@@ -5,6 +5,9 @@ import { EventView } from './event-view.js';
 import { Feed, type FeedOwner } from './feed.js';
 import type { IngestWorker } from './worker-client.js';
 
+/** Users changed since the last commit that make a commit due (they stay in memory until then). */
+export const DEFAULT_COMMIT_AT_BACKLOG = 10_000;
+
 /** History and detection: what the pipeline feeds events to, in merged log-time order. */
 export interface EventProcessor {
   /** A batch arrived, before any of its events is processed: load what its events need. */
@@ -12,6 +15,8 @@ export interface EventProcessor {
   event(e: LogEvent): void;
   /** Events processed since the last commit (a commit is due once there are some). */
   readonly pending: number;
+  /** Entries held in memory only until the next commit (users changed since it): a commit lets them go. */
+  readonly backlog: number;
 }
 
 /** What a commit covers besides the processor's changes: the inputs' positions and when their bytes arrived. */
@@ -36,6 +41,11 @@ export interface IngestOptions {
   mergeWindowMs: number;
   /** Commit after this many lines (bounded memory and bounded rework after a crash). */
   commitEveryLines: number;
+  /**
+   * Commit once the processor holds this much for the next commit (users changed since the
+   * last): many distinct users between commits would otherwise all stay in memory.
+   */
+  commitAtBacklog?: number;
   /** Live runs: commit at most this often while lines arrive (null: only by lines and at the end). */
   commitIntervalMs: number | null;
   /** Called when a batch's lines are consumed (progress, metrics). */
@@ -61,6 +71,7 @@ export class Ingest implements IngestContext, FeedOwner {
   private readonly feeds: Feed[] = [];
   private readonly view: EventView;
   private draining: Promise<void> | null = null;
+  private held = false;
   private again = false;
   private timer: NodeJS.Timeout | null = null;
   private lastCommit = performance.now();
@@ -88,6 +99,21 @@ export class Ingest implements IngestContext, FeedOwner {
     };
     this.feeds.push(feed);
     return feed;
+  }
+
+  /**
+   * Processes nothing until `resume()`: the daemon holds the loop while its sources open the
+   * files and streams found at start, so their backlogs are merged by time rather than read
+   * one after another.
+   */
+  hold(): void {
+    this.held = true;
+  }
+
+  resume(): void {
+    if (!this.held) return;
+    this.held = false;
+    this.schedule();
   }
 
   /** Inputs opened in this run, in order. */
@@ -231,6 +257,7 @@ export class Ingest implements IngestContext, FeedOwner {
     const pending = this.opts.processor.pending > 0 || this.linesSinceCommit > 0;
     if (!pending) return;
     if (this.linesSinceCommit >= this.opts.commitEveryLines) return this.commitProcessed();
+    if (this.opts.processor.backlog >= (this.opts.commitAtBacklog ?? DEFAULT_COMMIT_AT_BACKLOG)) return this.commitProcessed();
     const interval = this.opts.commitIntervalMs;
     if (interval === null) return;
     const since = performance.now() - this.lastCommit;
@@ -251,6 +278,7 @@ export class Ingest implements IngestContext, FeedOwner {
    * anything was processed. Ties go to the input opened first.
    */
   private release(now: number): boolean {
+    if (this.held) return false;
     const feeds = this.feeds;
     const window = this.opts.mergeWindowMs;
     let progressed = false;
@@ -269,7 +297,9 @@ export class Ingest implements IngestContext, FeedOwner {
             bestKey = k;
           } else if (k < second) second = k;
         } else if (!f.done && !this.stopping) {
-          if (f.live) waitLive = true;
+          // Bytes already sent for parsing are waited for, live or not: they arrived, and
+          // their events may come first (the first batch also waits for the address tables).
+          if (f.live && f.inFlight === 0) waitLive = true;
           else waitFinite = true;
         }
       }

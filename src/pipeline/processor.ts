@@ -12,14 +12,21 @@ export class HistoryAndDetection implements EventProcessor {
   constructor(
     readonly history: History,
     readonly detection: DetectionEngine,
+    /** Analysts' changes (an alert closed, closed as benign) applied before each batch. */
+    private readonly noticeChanges: () => Promise<void> = async () => {},
   ) {}
 
   get pending(): number {
     return this.detection.pending;
   }
 
-  prepare(batch: EventBatch): Promise<void> {
-    return this.history.prepare(batch.added.dns);
+  get backlog(): number {
+    return this.history.changedUsers;
+  }
+
+  async prepare(batch: EventBatch): Promise<void> {
+    await this.noticeChanges();
+    await this.history.prepare(batch.added.dns);
   }
 
   event(e: LogEvent): void {

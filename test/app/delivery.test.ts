@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { ndjson, ok } from '../helpers/cli.js';
 import { spawnDaemon, type DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
@@ -34,7 +35,7 @@ test('ouwatch run delivers alerts through the outbox, plans the response in dry-
       `sources: { files: ${JSON.stringify(SAMPLE)} }`,
       // The sample is from the past: let the response guards treat it as fresh.
       'respond: { mode: dry-run, guards: { maxAlertAgeMinutes: null } }',
-      `notify: { jsonl: { path: ${JSON.stringify(sink)}, minSeverity: low } }`,
+      `notify: { on: alerts, jsonl: { path: ${JSON.stringify(sink)}, minSeverity: low } }`,
       'outbox: { pollMs: 50 }',
     ].join('\n') + '\n',
   );
@@ -46,15 +47,18 @@ test('ouwatch run delivers alerts through the outbox, plans the response in dry-
 
   const d = start();
   const base = await d.url();
-  await waitFor('11 alerts in the JSONL sink', () => (jsonlLines(sink).length >= 11 ? true : undefined), 30_000);
+  await waitFor('12 alerts in the JSONL sink', () => (jsonlLines(sink).length >= 12 ? true : undefined), 30_000);
   const delivered = jsonlLines(sink).map((l) => JSON.parse(l) as { id: string; rule: string; response: unknown });
-  assert.equal(delivered.length, 11);
-  assert.equal(new Set(delivered.map((a) => a.id)).size, 11, 'each alert once');
+  assert.equal(delivered.length, 12);
+  assert.equal(new Set(delivered.map((a) => a.id)).size, 12, 'each alert once');
   assert.deepEqual(
     d.stdout.map((l) => (JSON.parse(l) as { id: string }).id).sort(),
     delivered.map((a) => a.id).sort(),
     'stdout and the sink carry the same alerts',
   );
+  // The live merge of the two replicas raises exactly what a replay of them raises.
+  const replayed = ndjson<{ id: string }>(ok(['replay', ...SAMPLE, '--db', join(dir, 'replay.db'), '--json', '-q']).stdout);
+  assert.deepEqual(delivered.map((a) => a.id).sort(), replayed.map((a) => a.id).sort());
   const replay = delivered.find((a) => a.rule === 'refresh-token-replay')!;
   assert.deepEqual((replay.response as { mode: string; status: string }).mode, 'dry-run');
   assert.deepEqual((replay.response as { mode: string; status: string }).status, 'planned');
@@ -64,7 +68,7 @@ test('ouwatch run delivers alerts through the outbox, plans the response in dry-
   assert.match(String(planned.text), /dn: "uid=mmosley,ou=shadow,o=Tremolo"/);
 
   const metrics = await fetch(new URL('/metrics', base)).then((r) => r.text());
-  assert.equal(metric(metrics, /^ouwatch_notifications_total\{.*channel="jsonl".*result="sent"/), 11);
+  assert.equal(metric(metrics, /^ouwatch_notifications_total\{.*channel="jsonl".*result="sent"/), 12);
   assert.equal(metric(metrics, /^ouwatch_actions_total\{.*result="planned"/), 1);
   assert.equal(metric(metrics, /^ouwatch_outbox_depth /), 0);
 
@@ -77,6 +81,6 @@ test('ouwatch run delivers alerts through the outbox, plans the response in dry-
   await new Promise((r) => setTimeout(r, 1000));
   again.child.kill('SIGTERM');
   assert.equal((await again.exited).code, 0);
-  assert.equal(jsonlLines(sink).length, 11);
+  assert.equal(jsonlLines(sink).length, 12);
   assert.deepEqual(again.stdout, []);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { CommitReport } from '../../src/pipeline/live-ingest.js';
+import type { CommitReport } from '../../src/pipeline/committer.js';
 import type { RunStats, WorkerStats } from '../../src/core/runtime.js';
 import type { StoredAlert } from '../../src/core/alerts.js';
 import { DaemonMetrics } from '../../src/app/http/metrics.js';
@@ -22,6 +22,8 @@ function alert(rule: string, severity: StoredAlert['severity'], source: string):
     count: 1,
     lastTime: '2026-03-02T08:00:00.000Z',
     respond: false,
+    risk: 40,
+    evidenceTotal: 1,
   };
 }
 
@@ -34,15 +36,16 @@ test('alerts by rule and severity and tail-to-alert latency come from commit res
   const stats: RunStats = { linesRead: 0, events: {}, lineKinds: {}, users: 0, alertsRaised: 0, alertsUpdated: 0 };
   const m = new DaemonMetrics({ stats: () => stats, lastEventTs: () => null, workers: () => [], sources: () => [] });
   const report: CommitReport = {
-    result: {
-      raised: [alert('refresh-token-replay', 'critical', '/logs/app.log:42'), alert('new-country', 'high', '/logs/app.log:43')],
-      updated: [alert('new-country', 'high', '/logs/app.log:44')],
-    },
+    raised: [alert('refresh-token-replay', 'critical', '/logs/app.log:42'), alert('new-country', 'high', '/logs/app.log:43')],
+    updated: [alert('new-country', 'high', '/logs/app.log:44')],
+    opened: [],
+    incidents: [],
+    feeds: [],
     lines: 3,
-    chunks: [{ origin: '/logs/app.log', firstLine: 40, lastLine: 44, arrival: 1000 }],
+    // The bytes of the one batch this commit covers were read at 1000 (performance.now()).
+    arrivals: [1000],
     committedAt: 1120,
     durationMs: 2,
-    lastEventTs: null,
   };
   m.recordCommit(report, 1150);
   const text = (await m.render()).body;

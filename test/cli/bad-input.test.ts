@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { runCli, type CliResult } from '../helpers/cli.js';
-import { accessLine, activity, header } from '../helpers/lines.js';
+import { accessLine, activity, header, log4jTime } from '../helpers/lines.js';
 import { tempDir } from '../helpers/tmp.js';
 
 // Unusable arguments stop the command before anything is read, with one clear line on stderr
@@ -108,6 +108,22 @@ describe('bad content: counted, skipped, and the rest processed (exit 0)', { con
     const s = skipped(r.stderr);
     assert.equal(s.malformed, 2);
     assert.equal(s.unknownWord, 1);
+  });
+
+  test('a time before 1970 or more than a day ahead of the clock is malformed; an hour ahead is not', async () => {
+    const odd = [
+      accessLine({ time: '1969-12-31 23:59:59,999' }),
+      accessLine({ time: log4jTime(Date.now() + 25 * 3_600_000) }),
+      accessLine({ time: '2999-01-01 00:00:00,000' }),
+      accessLine({ time: log4jTime(Date.now() + 3_600_000) }),
+    ];
+    const log = file('times.log', [...LINES.slice(0, 10), ...odd].join('\n') + '\n');
+    const r = await runCli(['replay', log, '--db', join(dir, 'times.db')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(skipped(r.stderr).malformed, 3);
+    const clean = await runCli(['parse', file('ten.log', LINES.slice(0, 10).join('\n') + '\n'), '--json']);
+    const parsed = await runCli(['parse', log, '--json']);
+    assert.equal(parsed.stdout.trim().split('\n').length, clean.stdout.trim().split('\n').length + 1, 'only the line an hour ahead is an event');
   });
 
   test('a truncated gzip archive: a warning, exit 0, and what came before is kept', async () => {

@@ -24,18 +24,37 @@ before(() => {
   ok(['replay', ...SAMPLE_LOGS, '--db', db, '-q']);
 });
 
+/** erik, known from the office, at 21:00 from a network of his home ISP he was never seen from. */
+const ELSEWHERE = '90.224.1.78';
+
 test('explain a line: how it parses, the user history it meets, and why each rule fires or stays quiet, with numbers', () => {
-  const line = az(Date.parse('2026-03-03T21:00:00Z'), ERIK, '89.160.20.78');
+  const line = az(Date.parse('2026-03-03T21:00:00Z'), ERIK, ELSEWHERE);
   const out = ok(['explain', line, '--db', db]).stdout;
   assert.match(out, /^line {6}\[2026-03-03 21:00:00,000\]/);
   assert.match(out, /\nparsed {4}AzSuccess at 2026-03-03T21:00:00\.000Z \(INFO AccessLog, thread 'XNIO-1 task-1'\)\n/);
-  assert.match(out, /\n {2}address {3}89\.160\.20\.78 \(SE, 59\.3247, 18\.056\)\n/);
-  assert.match(out, /\nhistory {3}in .*explain\.db before this line: \d+ successful events from 2026-03-03T\S+ to 2026-03-03T20:\S+, 2 addresses, countries SE\n {12}89\.160\.20\.78: never seen for this user\n/);
-  assert.match(out, /\n {2}FIRES {5}new-source-ip \(medium\)\n {12}uid=erik\.lund,ou=users,o=Tremolo succeeded \(AzSuccess\) from 89\.160\.20\.78 \(SE\), an address never seen for this user in \d+ successful events since .*\n {12}would raise alert [0-9a-f]{16}\n/);
-  assert.match(out, /\n {2}quiet {5}new-country \(high\)\n {12}SE is known for this user: \d+ successful events since /);
-  assert.match(out, /\n {2}quiet {5}impossible-travel \(high\)\n {12}same location \(SE, 59\.3247, 18\.056\) as the previous geolocated success, \d+ min \d+ s earlier: 0 km\n/);
-  assert.match(out, /\n {2}off {7}ip-not-allowed \(high\)\n {12}params\.allow is empty/);
-  assert.match(out, /\n {2}not reached \(they look at other events\): auth-failure-burst, authz-failure-burst, refresh-token-grace-burst, refresh-token-replay, stale-refresh-token\n$/);
+  assert.match(out, /\n {2}address {3}90\.224\.1\.78 \(90\.224\.1\.0\/24, SE, AS3301 Telia Company AB\)\n/);
+  assert.match(out, /\nhistory {3}in .*explain\.db before this line: \d+ successful events from 2026-03-03T\S+ to 2026-03-03T20:\S+, 2 addresses, countries SE\n {12}90\.224\.1\.78: never seen for this user\n/);
+  assert.match(
+    out,
+    /\n {2}FIRES {5}new-source-ip \(medium, risk 25\)\n {12}uid=erik\.lund,ou=users,o=Tremolo succeeded \(AzSuccess\) from 90\.224\.1\.78 \(SE\) AS3301 Telia Company AB, a network \(90\.224\.1\.0\/24\) never seen for this user in \d+ successful events since .*\(known: 89\.160\.20\.0\/24\)\.\n {12}would raise alert [0-9a-f]{16}\n/,
+  );
+  // His home line's alert (25) is in his risk window: with this one, 50 of the 60 an incident needs.
+  assert.match(out, /\n {12}risk 25: 50 of the 60 that open an incident for uid=erik\.lund,ou=users,o=Tremolo within the window\n/);
+  assert.match(out, /\n {2}quiet {5}new-country \(high, risk 40\)\n {12}SE \(of 90\.224\.1\.78\) is known for this user\n/);
+  assert.match(out, /\n {2}quiet {5}impossible-travel \(high, risk 50\)\n {12}previous geolocated success 51 min 41 s earlier from 81\.224\.10\.77 \(SE\): 248 km at 287 km\/h \(fires over 500 km and 900 km\/h\)\n/);
+  assert.match(out, /\n {2}quiet {5}session-moved \(high, risk 60\)\n {12}first use of this session seen\n/);
+  assert.match(out, /\n {2}off {7}ip-not-allowed \(high, risk 40\)\n {12}params\.allow is empty/);
+  assert.match(out, /\n {2}not reached \(they look at other events\): auth-failure-burst, auth-failure-spray, authz-failure-burst, refresh-token-grace-burst, refresh-token-replay, stale-refresh-token\n$/);
+});
+
+test('explain shows an address kept from being learnt by its open alert, and counts the finding on that alert', () => {
+  const line = az(Date.parse('2026-03-03T21:00:00Z'), ERIK, '81.224.10.77');
+  const out = ok(['explain', line, '--db', db]).stdout;
+  const d = new Database(db, { readonly: true });
+  const home = d.prepare("SELECT id, count FROM alerts WHERE rule = 'new-source-ip' AND dn = ?").get(ERIK) as { id: string; count: number };
+  d.close();
+  assert.match(out, new RegExp(`\\n {12}81\\.224\\.10\\.77: seen since 2026-03-03T19:30:00\\.000Z, \\d+ events, ${home.count} successful, not learnt \\(alert ${home.id} is not closed as benign\\)\\n`));
+  assert.match(out, new RegExp(`\\n {2}repeat {4}new-source-ip \\(medium, risk 25\\)\\n.*\\n {12}counted on open alert ${home.id} \\(occurrence ${home.count + 1}\\)\\n`));
 });
 
 const expectedOutcomes: Record<string, string> = {
@@ -45,17 +64,24 @@ const expectedOutcomes: Record<string, string> = {
   'new-source-ip': 'fires',
   'new-country': 'quiet',
   'impossible-travel': 'quiet',
+  'session-moved': 'quiet',
   'auth-failure-burst': 'not-reached',
+  'auth-failure-spray': 'not-reached',
   'authz-failure-burst': 'not-reached',
   'ip-not-allowed': 'off',
 };
 
-test('explain --json gives the same verdicts as data', () => {
-  const line = az(Date.parse('2026-03-03T21:00:00Z'), ERIK, '89.160.20.78');
-  const x = JSON.parse(ok(['explain', line, '--db', db, '--json']).stdout) as { event: { type: string; dn: string }; verdicts: Array<{ rule: string; outcome: string; alert: { id: string } | null }> };
+test('explain --json gives the same verdicts as data, with severity and risk', () => {
+  const line = az(Date.parse('2026-03-03T21:00:00Z'), ERIK, ELSEWHERE);
+  const x = JSON.parse(ok(['explain', line, '--db', db, '--json']).stdout) as {
+    event: { type: string; dn: string };
+    verdicts: Array<{ rule: string; outcome: string; risk: number; alert: { id: string; severity: string; risk: number } | null }>;
+  };
   assert.equal(x.event.dn, ERIK);
   assert.deepEqual(Object.fromEntries(x.verdicts.map((v) => [v.rule, v.outcome])), expectedOutcomes);
-  assert.match(x.verdicts.find((v) => v.rule === 'new-source-ip')!.alert!.id, /^[0-9a-f]{16}$/);
+  const fires = x.verdicts.find((v) => v.rule === 'new-source-ip')!;
+  assert.match(fires.alert!.id, /^[0-9a-f]{16}$/);
+  assert.deepEqual([fires.alert!.severity, fires.alert!.risk], ['medium', 25]);
 });
 
 test('explain says when a finding would only count on an open alert', () => {
@@ -65,7 +91,7 @@ test('explain says when a finding would only count on an open alert', () => {
   d.close();
   const line = az(last.ts + 10 * 60_000, MM, '5.255.255.5');
   const out = ok(['explain', line, '--db', db]).stdout;
-  assert.match(out, new RegExp(`\\n {2}repeat {4}impossible-travel \\(high\\)\\n.*\\n {12}counted on open alert ${open.id} \\(occurrence 4\\)\\n`));
+  assert.match(out, new RegExp(`\\n {2}repeat {4}impossible-travel \\(high, risk 50\\)\\n.*\\n {12}counted on open alert ${open.id} \\(occurrence 4\\)\\n`));
   assert.match(out, /same \(rule, DN, address\) as open alert/);
 });
 
@@ -75,7 +101,7 @@ test('explain --file --line reads the line from a log, and says when the db alre
   assert.match(out, /\nsource {4}.*openunison-orchestra-0\.log:4140\n/);
   assert.match(out, /\nnote {6}.* has already processed this line \(checkpoint at line 7,983\): the state shown includes it\n/);
   // The db already holds the alert this very line raised: the finding would only count on it.
-  assert.match(out, /\n {2}repeat {4}refresh-token-replay \(critical\)\n {12}An expired refresh token of uid=mmosley,ou=shadow,o=Tremolo was used within the grace period from 5\.255\.255\.5 \(RU\)/);
+  assert.match(out, /\n {2}repeat {4}refresh-token-replay \(critical, risk 100\)\n {12}An expired refresh token of uid=mmosley,ou=shadow,o=Tremolo was used within the grace period from 5\.255\.255\.5 \(RU\)/);
   const noise = ok(['explain', '--file', SAMPLE_LOGS[0], '--line', '130', '--db', db]).stdout;
   assert.match(noise, /\nparsed {4}not an event \(other\): not a security event: another class, a MyVD SRCH\/RESULT line/);
 });

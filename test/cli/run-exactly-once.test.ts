@@ -10,10 +10,8 @@ import { fingerprintOf } from '../../src/components/sources/files/fingerprint.js
 import { OUWATCH, spawnDaemon, type DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 import { logText } from '../helpers/log-lines.js';
-import { stateSnapshot } from '../helpers/state-snapshot.js';
+import { STATE_TABLES, stateSnapshot, type TableSpec } from '../helpers/state-snapshot.js';
 import { waitFor } from '../helpers/wait.js';
-
-const RECORDS = 3000;
 
 let current: DaemonProcess | null = null;
 after(() => current?.child.kill('SIGKILL'));
@@ -50,7 +48,18 @@ function caughtUp(dir: string, dbPath: string): boolean {
   }
 }
 
-test('SIGKILL at random moments while lines are appended and files rotated: the history equals one replay of the same lines', async (t) => {
+interface Schedule {
+  /** How files are rotated while the daemon is up or down. */
+  rotation: 'rename' | 'copytruncate';
+  records: number;
+}
+
+/**
+ * Appends `records` lines to app.log (some written in two parts) and rotates it now and then,
+ * while a daemon is started and killed with SIGKILL at random moments; then lets a last daemon
+ * catch up, stops it with SIGTERM, and replays the same lines once into another db.
+ */
+async function killedWhileWriting(t: { diagnostic(s: string): void }, schedule: Schedule): Promise<{ live: string; replayed: string; context: string }> {
   const seed = Number(process.env.OUWATCH_SEED ?? Date.now() % 1_000_000);
   const rand = prng(seed);
   const dir = tempDir();
@@ -59,13 +68,13 @@ test('SIGKILL at random moments while lines are appended and files rotated: the 
   const file = join(logs, 'app.log');
   const dbPath = join(dir, 'live.db');
   const args = ['--file', join(logs, 'app.log*'), '--db', dbPath, '--listen', '127.0.0.1:0', '--poll-ms', '20', '--rescan-ms', '200', '--log-level', 'warn'];
-  const events = { kills: 0, renames: 0, copytruncates: 0, partial: 0 };
+  const events = { kills: 0, rotations: 0, partial: 0 };
 
   let writing = true;
   const writer = (async () => {
     let generation = 0;
-    for (let i = 0; i < RECORDS; ) {
-      const n = Math.min(RECORDS - i, 5 + Math.floor(rand() * 40));
+    for (let i = 0; i < schedule.records; ) {
+      const n = Math.min(schedule.records - i, 5 + Math.floor(rand() * 40));
       const text = logText(i, i + n);
       if (rand() < 0.2) {
         // A line written in two parts: the reader must wait for its end.
@@ -76,14 +85,13 @@ test('SIGKILL at random moments while lines are appended and files rotated: the 
         events.partial++;
       } else appendFileSync(file, text);
       i += n;
-      const r = rand();
-      if (r < 0.05) {
-        renameSync(file, `${file}.${++generation}`);
-        events.renames++;
-      } else if (r < 0.1) {
-        copyFileSync(file, `${file}.${++generation}`);
-        truncateSync(file, 0);
-        events.copytruncates++;
+      if (rand() < 0.1) {
+        if (schedule.rotation === 'rename') renameSync(file, `${file}.${++generation}`);
+        else {
+          copyFileSync(file, `${file}.${++generation}`);
+          truncateSync(file, 0);
+        }
+        events.rotations++;
       }
       await sleep(20 + rand() * 60);
     }
@@ -105,23 +113,46 @@ test('SIGKILL at random moments while lines are appended and files rotated: the 
   await Promise.all([writer, killer]);
   current ??= spawnDaemon(args);
 
-  const context = `seed ${seed}, ${JSON.stringify(events)}`;
+  const context = `seed ${seed}, ${schedule.rotation}, ${JSON.stringify(events)}`;
   await waitFor(`the daemon to catch up (${context})`, () => caughtUp(logs, dbPath), 30_000);
   current.child.kill('SIGTERM');
   assert.equal((await current.exited).code, 0, context);
   current = null;
+  assert.ok(events.kills >= 3, `the daemon was killed ${events.kills} times (${context})`);
 
   // The same lines, once, in one file, through replay.
   const all = join(dir, 'all.log');
-  writeFileSync(all, logText(0, RECORDS));
+  writeFileSync(all, logText(0, schedule.records));
   const refDb = join(dir, 'replay.db');
   await promisify(execFile)(process.execPath, [OUWATCH, 'replay', all, '--db', refDb, '--quiet']);
+  t.diagnostic(context);
+  return { live: dbPath, replayed: refDb, context };
+}
 
-  assert.ok(events.kills >= 3, `the daemon was killed ${events.kills} times (${context})`);
-  const live = stateSnapshot(dbPath);
-  const replayed = stateSnapshot(refDb);
-  assert.ok(replayed.users.length > 0);
-  assert.deepEqual(live, replayed, context);
-  assert.ok((replayed.alerts ?? []).length > 0, `the lines raise alerts (${context})`);
-  t.diagnostic(`${context}: ${replayed.users.length} users, ${replayed.user_ips.length} user addresses, ${replayed.sessions.length} sessions, ${replayed.alerts.length} alerts, ${replayed.actions.length} actions identical`);
+test('SIGKILL at random moments while lines are appended and files renamed away: the history, the alerts and the responses equal one replay of the same lines', async (t) => {
+  const { live, replayed, context } = await killedWhileWriting(t, { rotation: 'rename', records: 2500 });
+  const got = stateSnapshot(live);
+  const want = stateSnapshot(replayed);
+  assert.ok(want.users.length > 0 && want.alerts.length > 0, `the lines make history and raise alerts (${context})`);
+  assert.deepEqual(got, want, context);
+});
+
+// After a copytruncate, the lines the reader had not reached are read from the copy once a
+// rescan finds it, after newer lines of the truncated file: processing order is not log order
+// there, so what follows processing order (detector windows, the last network of a session,
+// which address was learnt first, and so which alerts) may differ. The history may not.
+const HISTORY: Record<string, TableSpec> = {
+  users: STATE_TABLES.users,
+  user_ips: { orderBy: 'dn, ip', ignore: ['learnt', 'quarantined_by'] },
+  user_countries: STATE_TABLES.user_countries,
+  sessions: STATE_TABLES.sessions,
+  session_ips: STATE_TABLES.session_ips,
+};
+
+test('SIGKILL at random moments while lines are appended and files copied and truncated: the history equals one replay of the same lines', async (t) => {
+  const { live, replayed, context } = await killedWhileWriting(t, { rotation: 'copytruncate', records: 2500 });
+  const got = stateSnapshot(live, HISTORY);
+  const want = stateSnapshot(replayed, HISTORY);
+  assert.ok(want.users.length > 0, context);
+  assert.deepEqual(got, want, context);
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, cpSync, existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -111,22 +111,29 @@ test('an address that is taken is a one-line error with exit code 2', async () =
   assert.equal((await exitWithin(first, 5000)).code, 0);
 });
 
-test('SIGHUP reloads the rules, and a bad rule file keeps the old ones', async () => {
+test('SIGHUP reloads the rules: a bad rule file keeps the old ones, an edited one takes effect on the next lines', async () => {
   const dir = tempDir();
   const file = join(dir, 'app.log');
   writeFileSync(file, logText(0, 5));
   const rules = join(dir, 'rules');
   cpSync(BUNDLED_RULES_DIR, rules, { recursive: true });
-  const d = start(['--file', file, '--db', join(dir, 'x.db'), '--listen', '127.0.0.1:0', '--rules', rules]);
+  const d = start(['--file', file, '--db', join(dir, 'x.db'), '--listen', '127.0.0.1:0', '--rules', rules, '--json']);
   await d.waitForLog('start', (r) => r.msg === 'ouwatch run started');
   writeFileSync(join(rules, 'broken.yaml'), 'id: [unclosed\n');
   d.child.kill('SIGHUP');
   const refused = await d.waitForLog('the refusal', (r) => r.msg === 'rules not reloaded: keeping the previous rules');
   assert.match(String(refused.err), /broken\.yaml/);
   rmSync(join(rules, 'broken.yaml'));
+  // Three failed logins from one address make a burst from now on (ten as shipped).
+  const burst = join(rules, 'auth-failure-burst.yaml');
+  writeFileSync(burst, readFileSync(burst, 'utf8').replace('threshold: 10', 'threshold: 3'));
   d.child.kill('SIGHUP');
   const reloaded = await d.waitForLog('the reload', (r) => r.msg === 'rules reloaded');
   assert.ok((reloaded.rules as string[]).includes('refresh-token-replay'), 'the reloaded rule ids are logged');
+  const failed = (k: number) => accessLine({ time: log4jTime(Date.UTC(2026, 2, 2, 9, 0, k)), event: 'AuFail', app: 'k8sIdp', dn: 'cn=none', ip: '175.16.199.5', session: 'null' });
+  appendFileSync(file, [failed(0), failed(1), failed(2)].join('\n') + '\n');
+  const line = await waitFor('the burst alert on stdout', () => d.stdout.find((l) => (JSON.parse(l) as { rule: string }).rule === 'auth-failure-burst'));
+  assert.match((JSON.parse(line) as { reason: string }).reason, /^3 failed logins \(AuFail\) from 175\.16\.199\.5 \(CN\) within 2 s \(rule: 3 within 5 min\)/);
   const health = await fetch(new URL('/healthz', await d.url()));
   assert.equal(health.status, 200, 'still running after SIGHUP');
   d.child.kill('SIGTERM');

@@ -59,6 +59,7 @@ describe('the API mirrors the CLI', () => {
     const rules = await get(serve.url, '/rules');
     assert.equal(rules.status, 200);
     assert.match(rules.body, /<tr data-rule="refresh-token-replay">/);
+    assert.match(rules.body, /<footer>.*GeoLite2 data by MaxMind.*<a href="https:\/\/db-ip.com"[^>]*>IP Geolocation by DB-IP<\/a>/s, 'the data licences ask for attribution');
     const overview = await get(serve.url, '/overview');
     assert.match(overview.body, /11 open alerts/);
     assert.match(overview.body, /0 pending, 0 failed/);
@@ -85,7 +86,7 @@ describe('the API mirrors the CLI', () => {
     const home = await get(serve.url, '/');
     assert.equal(home.headers.get('content-security-policy'), "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
     assert.equal(home.headers.get('x-frame-options'), 'DENY');
-    assert.doesNotMatch(home.body, /<script>|style=|https?:\/\/(?!127\.0\.0\.1)/, 'no inline script or style, nothing from elsewhere');
+    assert.doesNotMatch(home.body, /<script>|style=|(src|action|srcset)="https?:\/\/(?!127\.0\.0\.1)|<link[^>]*href="https?:/, 'no inline script or style, nothing loaded from elsewhere');
     // fetch may not set Host: a raw request does, as a rebinding page's browser would.
     const status = await new Promise<number>((resolve, reject) => {
       const req = request(new URL('/', serve.url), { headers: { host: 'evil.example' }, timeout: 5000 }, (res) => {
@@ -110,7 +111,7 @@ describe('who may use the console', () => {
   /** A console built as for 0.0.0.0 (so authentication applies), listening on 127.0.0.1. */
   async function guarded(console: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<{ base: string; server: RunningServer; store: ReviewStore }> {
     const config = configSchema.parse({ store: { path: db }, console });
-    const store = openReviewStore(config);
+    const store = openReviewStore(config, { write: true });
     const auth = buildAuth(config.console, '0.0.0.0', 'test', env);
     const server = await startHttpServer({ host: '127.0.0.1', port: 0 }, null, createLogger('fatal'), consoleRouter({ config, store, auth, log: createLogger('fatal') }));
     return { base: `http://127.0.0.1:${server.address.port}/`, server, store };

@@ -37,8 +37,17 @@ after(async () => {
 });
 
 describe('the console in a browser', { timeout: 60_000 }, () => {
-  test('the queue shows the planted alerts of the sample, most severe first, with counts per severity and rule', async () => {
+  test('the queue opens on incidents: one per user (or network) whose alerts add up, most severe first', async () => {
     await page.goto(serve.url);
+    const rows = page.locator('#queue tbody tr');
+    // mmosley's stolen token, the spray's network, and the hostile user's new address, country and travel.
+    assert.equal(await rows.count(), 3);
+    assert.match((await rows.first().innerText()).replace(/\s+/g, ' '), /^critical \d+ uid=mmosley,ou=shadow,o=Tremolo .*refresh-token-replay/);
+    assert.match(await page.locator('p.switch').innerText(), /Show the alerts instead/);
+  });
+
+  test('the alert queue shows the planted alerts of the sample, most severe first, with counts per severity and rule', async () => {
+    await page.goto(serve.url + '?view=alerts');
     const rows = page.locator('#queue tbody tr');
     // The 11 planted alerts, and the hostile user's new address, new country and travel.
     assert.equal(await rows.count(), 14);
@@ -48,12 +57,12 @@ describe('the console in a browser', { timeout: 60_000 }, () => {
   });
 
   test('filtering by severity and by user narrows the queue', async () => {
-    await page.goto(serve.url);
+    await page.goto(serve.url + '?view=alerts');
     await page.fill('form.filters input[name=severity]', 'high+');
     await page.click('form.filters button');
     assert.equal(await page.locator('#queue tbody tr').count(), 6);
     assert.match(page.url(), /severity=high%2B/);
-    await page.goto(serve.url);
+    await page.goto(serve.url + '?view=alerts');
     await page.fill('form.filters input[name=dn]', 'UID=ERIK*');
     await page.click('form.filters button');
     assert.deepEqual((await page.locator('#queue tbody tr td:nth-child(2)').allInnerTexts()), ['new-source-ip']);
@@ -63,7 +72,7 @@ describe('the console in a browser', { timeout: 60_000 }, () => {
   });
 
   test('ack from the page is what `ouwatch alerts show` then reports, with who did it', async () => {
-    await page.goto(serve.url + '?rule=refresh-token-replay');
+    await page.goto(serve.url + '?view=alerts&rule=refresh-token-replay');
     await page.locator('#queue tbody tr td.reason a').first().click();
     const id = page.url().split('/').pop()!;
     assert.match(await page.locator('#evidence').innerText(), /openunison-orchestra-[01]\.log\s+\d+\s+\[2026-03-03 11:40:00,002\]/);
@@ -77,7 +86,7 @@ describe('the console in a browser', { timeout: 60_000 }, () => {
   });
 
   test('a hostile DN renders as text: no script runs, no element is injected, the override is shown escaped', async () => {
-    await page.goto(serve.url + '?rule=new-source-ip&dn=' + encodeURIComponent('uid=<script>*'));
+    await page.goto(serve.url + '?view=alerts&rule=new-source-ip&dn=' + encodeURIComponent('uid=<script>*'));
     assert.equal(await page.locator('#queue tbody tr').count(), 1);
     const who = await page.locator('#queue td.who a').innerText();
     assert.ok(who.startsWith('uid=<script>window.__pwned=1</script>"><img src=x onerror="window.__pwned=2">\\u202egnp.exe\\x07'), who);

@@ -31,7 +31,8 @@ test('the daemon serves the console and its API next to its endpoints, from the 
   assert.equal(alerts.total, 11);
   const page = await get(base, '/');
   assert.equal(page.status, 200);
-  assert.match(page.body, /<h1>Alerts<\/h1>/);
+  assert.match(page.body, /<h1>Incidents<\/h1>/, 'the queue opens on the incidents the alerts opened');
+  assert.match((await get(base, '/?view=alerts')).body, /<h1>Alerts<\/h1>/);
   assert.match((await get(base, '/metrics')).body, /^ouwatch_lines_read_total /m);
   d.child.kill('SIGTERM');
   assert.equal((await d.exited).code, 0);

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { parse } from 'yaml';
 import type { StoredAlert } from '../../src/core/alerts.js';
 import { BUNDLED_RULES_DIR } from '../../src/app/runtime.js';
 import { detect, scratch } from './helpers.js';
+import { ecsJsonLines, esHitsNdjson, esScrollDump, esSearchResponse, log4j2JsonLayout, lokiJsonl, mergedSample } from '../helpers/exports.js';
 
 const s = scratch();
 after(() => s.done());
@@ -37,7 +39,7 @@ const comparable = (alerts: StoredAlert[]) =>
 
 const logTime = (line: string) => (line.startsWith('[') ? line.slice(1, 24).replace(' ', 'T').replace(',', '.') + '000000Z' : '2026-03-03T00:00:00.000000000Z');
 
-test('the same day as two replica files, one plain file, gzip, docker json-file, CRI and kubectl --timestamps raises the same alerts', async () => {
+test('the same day as two replica files, one plain file, gzip, docker json-file, CRI, kubectl --timestamps and every JSON export raises the same alerts', async () => {
   const lines = merged();
   const files: Record<string, string[]> = {
     plain: [s.path('day.log')],
@@ -45,22 +47,39 @@ test('the same day as two replica files, one plain file, gzip, docker json-file,
     docker: [s.path('day-json.log')],
     cri: [s.path('day-cri.log')],
     kubectl: [s.path('day-kubectl.log')],
+    loki: [s.path('day-loki.jsonl')],
+    'es-search': [s.path('day-search.json')],
+    'es-scroll': [s.path('day-scroll.json')],
+    'es-hits': [s.path('day-hits.ndjson')],
+    'log4j2-json': [s.path('day-jsonlayout.json')],
+    'ecs-json': [s.path('day-ecs.ndjson')],
     replicas,
   };
+  const format: Record<string, string> = { docker: 'docker', cri: 'cri', kubectl: 'kubectl', loki: 'loki', 'es-search': 'elasticsearch', 'es-scroll': 'elasticsearch', 'es-hits': 'elasticsearch', 'log4j2-json': 'log4j2-json', 'ecs-json': 'ecs-json' };
   writeFileSync(files.plain[0], lines.join('\n') + '\n');
   writeFileSync(files.gzip[0], gzipSync(lines.join('\n') + '\n'));
   writeFileSync(files.docker[0], lines.map((l) => JSON.stringify({ log: l + '\n', stream: 'stdout', time: logTime(l) })).join('\n') + '\n');
   writeFileSync(files.cri[0], lines.map((l) => `${logTime(l)} stdout F ${l}`).join('\n') + '\n');
   writeFileSync(files.kubectl[0], lines.map((l) => `${logTime(l)} ${l}`).join('\n') + '\n');
+  const day = mergedSample();
+  writeFileSync(files.loki[0], lokiJsonl(day));
+  writeFileSync(files['es-search'][0], esSearchResponse(day, { pretty: true }));
+  writeFileSync(files['es-scroll'][0], esScrollDump(day, 1000));
+  writeFileSync(files['es-hits'][0], esHitsNdjson(day));
+  writeFileSync(files['log4j2-json'][0], log4j2JsonLayout(day, 'UTC'));
+  writeFileSync(files['ecs-json'][0], ecsJsonLines(day, 'UTC'));
 
   const results: Record<string, ReturnType<typeof comparable>> = {};
   for (const [shape, inputs] of Object.entries(files)) {
     const { alerts, report } = await detect(s.path(`${shape}.db`), BUNDLED_RULES_DIR, { files: inputs });
     assert.deepEqual(report.warnings, [], shape);
-    const expected = shape === 'docker' || shape === 'cri' || shape === 'kubectl' ? shape : 'plain';
-    assert.deepEqual(report.inputs.map((i) => i.format), inputs.map(() => expected), shape);
+    assert.deepEqual(report.inputs.map((i) => i.format), inputs.map(() => format[shape] ?? 'plain'), shape);
     results[shape] = comparable(alerts);
   }
-  assert.equal(results.replicas.length, 11);
-  for (const shape of ['plain', 'gzip', 'docker', 'cri']) assert.deepEqual(results[shape], results.replicas, `${shape} differs from the replica files`);
+  // Every planted alert of the sample (fixtures/sample/expected-alerts.yaml).
+  const planted = (parse(readFileSync(`${SAMPLE}expected-alerts.yaml`, 'utf8')) as { alerts: unknown[] }).alerts;
+  assert.equal(results.replicas.length, planted.length);
+  for (const shape of ['plain', 'gzip', 'docker', 'cri', 'loki', 'es-search', 'es-scroll', 'es-hits', 'log4j2-json', 'ecs-json']) {
+    assert.deepEqual(results[shape], results.replicas, `${shape} differs from the replica files`);
+  }
 });

@@ -1,11 +1,12 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { parseDocument } from 'yaml';
-import { BUNDLED_RULES_DIR, assemble, type Runtime } from '../../src/app/runtime.js';
-import { loadConfig } from '../../src/app/config.js';
+import { BUNDLED_RULES_DIR, createRuntime, type Runtime } from '../../src/app/runtime.js';
+import { loadConfig, type Config } from '../../src/app/config.js';
+import { replayFiles, type ReplayReport } from '../../src/app/replay.js';
 import type { StoredAlert } from '../../src/core/alerts.js';
-import { replay, type ReplayReport } from '../../src/pipeline/replay.js';
 import { AlertStore } from '../../src/store/sqlite/alerts.js';
 
 /** Builders for OpenUnison log lines, in the exact layouts of openunison-facts.md. */
@@ -31,7 +32,12 @@ export const NONE = 'cn=none';
 export const ANON = 'uid=Anonymous,o=Tremolo';
 /** Addresses and where geoip-lite puts them. */
 export const SE = '89.160.20.112'; // Stockholm
+/** Another address of SE's /24 (Bredband2): the same network. */
 export const SE2 = '89.160.20.201';
+/** Bredband2 again, another /24: a new network inside a known ASN and country. */
+export const SE_POOL = '89.160.30.5';
+/** A Swedish home line of another ISP (Telia, AS3301): a new network and ASN, a known country. */
+export const SE_HOME = '81.224.10.5';
 export const GB = '81.2.69.142'; // St Albans
 export const US = '216.160.83.56'; // Poulsbo, WA
 export const RU = '5.255.255.5'; // Moscow
@@ -70,15 +76,30 @@ export function scratch(): { dir: string; path(name: string): string; done(): vo
   return { dir, path: (name) => join(dir, name), done: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** Every rule shipped in rules/. */
+export const SHIPPED_RULES = [
+  'refresh-token-replay',
+  'refresh-token-grace-burst',
+  'stale-refresh-token',
+  'new-source-ip',
+  'new-country',
+  'impossible-travel',
+  'session-moved',
+  'auth-failure-burst',
+  'auth-failure-spray',
+  'authz-failure-burst',
+  'ip-not-allowed',
+];
+
 /**
- * A rules directory holding copies of the shipped rules `ids` (all nine by default), with
+ * A rules directory holding copies of the shipped rules `ids` (all eleven by default), with
  * field overrides per rule: `{ 'auth-failure-burst': { params: { threshold: 3 } } }`. Written
  * with the YAML library, as a person would edit the files.
  */
 export function rulesDir(dir: string, ids?: string[], overrides: Record<string, Record<string, unknown>> = {}): string {
   const out = join(dir, 'rules');
   mkdirSync(out, { recursive: true });
-  const all = ['refresh-token-replay', 'refresh-token-grace-burst', 'stale-refresh-token', 'new-source-ip', 'new-country', 'impossible-travel', 'auth-failure-burst', 'authz-failure-burst', 'ip-not-allowed'];
+  const all = SHIPPED_RULES;
   for (const id of ids ?? all) {
     const src = join(BUNDLED_RULES_DIR, `${id}.yaml`);
     const dst = join(out, `${id}.yaml`);
@@ -105,25 +126,32 @@ export interface Detected {
 }
 
 /**
- * Replays `files` (or lines, written to one file) through the real pipeline into `db` with
- * the rules in `rules`, and returns every stored alert, oldest first.
+ * Replays `files` (or lines, written to one file) through the real pipeline (createRuntime +
+ * replayFiles) into `db` with the rules in `rules`, and returns every stored alert, oldest
+ * first. `tune` adjusts the configuration (incident threshold, networks...).
  */
-export async function detect(dbPath: string, rules: string, input: string[] | { files: string[] }, logPath = dbPath + '.log'): Promise<Detected> {
+export async function detect(dbPath: string, rules: string, input: string[] | { files: string[] }, logPath = dbPath + '.log', tune?: (c: Config) => void): Promise<Detected> {
   let files: string[];
   if (Array.isArray(input)) {
     writeFileSync(logPath, input.join('\n') + '\n');
     files = [logPath];
   } else files = input.files;
-  const config = loadConfig();
-  config.store.path = dbPath;
-  config.detect.rulesDir = rules;
-  const rt: Runtime = assemble(config);
+  const rt = await runtimeFor(dbPath, rules, tune);
   try {
-    const report = await replay(files, rt.pipeline, { fromStart: false });
+    const report = await replayFiles(files, rt);
     return { alerts: allAlerts(rt), report, warning: rt.detection.visibility.warning() };
   } finally {
     await rt.close();
   }
+}
+
+/** A runtime on the SQLite file `dbPath` with the rules in `rules` (close it). */
+export function runtimeFor(dbPath: string, rules: string, tune?: (c: Config) => void): Promise<Runtime> {
+  const config = loadConfig();
+  config.store.path = dbPath;
+  config.detect.rulesDir = rules;
+  tune?.(config);
+  return createRuntime(config);
 }
 
 export function allAlerts(rt: Runtime): StoredAlert[] {
@@ -133,4 +161,43 @@ export function allAlerts(rt: Runtime): StoredAlert[] {
 /** `rule dn ip` of each alert, for compact assertions. */
 export function keys(alerts: StoredAlert[]): string[] {
   return alerts.map((a) => `${a.rule} ${a.dn ?? '-'} ${a.ip ?? '-'}`);
+}
+
+/** An incident row as stored, with its alerts in the order they joined. */
+export interface IncidentRow {
+  id: string;
+  key: string;
+  dn: string | null;
+  ip: string | null;
+  status: string;
+  severity: string;
+  risk: number;
+  rules: string[];
+  alertIds: string[];
+  firstTime: string;
+  lastTime: string;
+}
+
+/** The incidents stored in the db at `path` (read-only), oldest first. */
+export function storedIncidents(path: string): IncidentRow[] {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare('SELECT * FROM incidents ORDER BY first_time, id').all() as Array<Record<string, unknown>>;
+    const links = db.prepare('SELECT alert_id FROM incident_alerts WHERE incident_id = ? ORDER BY rowid').pluck();
+    return rows.map((r) => ({
+      id: r.id as string,
+      key: r.key as string,
+      dn: r.dn as string | null,
+      ip: r.ip as string | null,
+      status: r.status as string,
+      severity: r.severity as string,
+      risk: r.risk as number,
+      rules: JSON.parse(r.rules as string) as string[],
+      alertIds: links.all(r.id) as string[],
+      firstTime: new Date(r.first_time as number).toISOString(),
+      lastTime: new Date(r.last_time as number).toISOString(),
+    }));
+  } finally {
+    db.close();
+  }
 }

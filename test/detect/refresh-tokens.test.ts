@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { H, MIN, MM, NONE, RU, SE, SE2, SEC, T0, TOKEN_URL, az, azFail, detect, expired, history, idpWarn, keys, rulesDir, scratch } from './helpers.js';
+import { H, MIN, MM, NONE, RU, SE, SE2, SE_HOME, SEC, T0, TOKEN_URL, az, azFail, detect, expired, history, idpWarn, keys, rulesDir, scratch } from './helpers.js';
 
 const s = scratch();
 after(() => s.done());
@@ -21,17 +21,37 @@ test('refresh-token-replay: a refresh from an address never seen for the user fi
   assert.equal(a.severity, 'critical');
   assert.equal(a.respond, true);
   assert.equal(a.country, 'RU');
-  assert.match(a.reason, /from 5\.255\.255\.5 \(RU\), an address whose first success for this user was only 2 ms earlier \(known before .*: 89\.160\.20\.112\)/);
+  assert.equal(a.risk, 100);
+  assert.match(a.reason, /from 5\.255\.255\.5 \(RU\), an address whose first success for this user was only 2 ms earlier \(learnt: 89\.160\.20\.112\b/);
   assert.deepEqual(a.evidence, [{ source: a.evidence[0].source, line: expired(AT + 2, MM, RU) }]);
 });
 
 test('refresh-token-replay: the AzSuccess of the same request does not make the address known; a success 60 s before does', async () => {
-  // First success from SE2 exactly 60 s before the expired token: known.
-  const known = await run('refresh-token-replay', [...office, az(AT + 2 - 60 * SEC, MM, SE2), expired(AT + 2, MM, SE2)]);
+  // First success from the home line exactly 60 s before the expired token: known.
+  const known = await run('refresh-token-replay', [...office, az(AT + 2 - 60 * SEC, MM, SE_HOME), expired(AT + 2, MM, SE_HOME)]);
   assert.deepEqual(known.alerts, []);
   // 59.999 s before: not yet known.
-  const fresh = await run('refresh-token-replay', [...office, az(AT + 3 - 60 * SEC, MM, SE2), expired(AT + 2, MM, SE2)]);
-  assert.deepEqual(keys(fresh.alerts), [`refresh-token-replay ${MM} ${SE2}`]);
+  const fresh = await run('refresh-token-replay', [...office, az(AT + 3 - 60 * SEC, MM, SE_HOME), expired(AT + 2, MM, SE_HOME)]);
+  assert.deepEqual(keys(fresh.alerts), [`refresh-token-replay ${MM} ${SE_HOME}`]);
+});
+
+test('refresh-token-replay: another address of a network the user is at (the office /24) is the same place', async () => {
+  const { alerts } = await run('refresh-token-replay', [...office, ...refresh(AT, SE2)]);
+  assert.deepEqual(alerts, []);
+});
+
+test('refresh-token-replay: a thief returning days later from the same address is caught again (the first visit, which raised alerts, taught nothing)', async () => {
+  const rules = rulesDir(s.path(`r${n}-pair`), ['refresh-token-replay', 'new-source-ip']);
+  const later = AT + 48 * H;
+  const { alerts } = await detect(s.path(`t${n++}.db`), rules, [...office, ...refresh(AT, RU), ...history(MM, SE, 3, 10 * MIN, later - H), ...refresh(later, RU)]);
+  const replays = alerts.filter((a) => a.rule === 'refresh-token-replay');
+  assert.deepEqual(
+    replays.map((a) => a.time),
+    [new Date(AT + 2).toISOString(), new Date(later + 2).toISOString()],
+  );
+  // Kept from being learnt by the alert its latest visit raised (new-source-ip, open).
+  const quarantining = alerts.find((a) => a.rule === 'new-source-ip' && a.time === new Date(later).toISOString())!;
+  assert.ok(replays[1].reason.includes(`an address not learnt as the user's (alert ${quarantining.id}, raised on it, is not closed as benign)`), replays[1].reason);
 });
 
 test('refresh-token-replay: refreshes from the usual address, and a user with no earlier history, stay quiet', async () => {

@@ -1,41 +1,41 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { assemble } from '../../src/app/runtime.js';
-import { ConfigError, loadConfig } from '../../src/app/config.js';
-import { replay } from '../../src/pipeline/replay.js';
-import { CN, RU, SEC, T0, allAlerts, auFail, keys, rulesDir, scratch } from './helpers.js';
+import { ConfigError } from '../../src/app/config.js';
+import { replayFiles } from '../../src/app/replay.js';
+import type { CommitReport } from '../../src/pipeline/committer.js';
+import { waitFor } from '../helpers/wait.js';
+import { CN, RU, SEC, T0, allAlerts, auFail, keys, rulesDir, runtimeFor, scratch } from './helpers.js';
 
 const s = scratch();
 after(() => s.done());
 
+const thresholdOf = (r: { params: unknown }) => (r.params as { threshold: number }).threshold;
+
 test('reloadRules swaps in edited rules; a bad edit throws ConfigError and the old rules keep working', async () => {
   const dir = rulesDir(s.dir, ['auth-failure-burst']);
   const file = `${dir}/auth-failure-burst.yaml`;
-  const config = loadConfig();
-  config.store.path = s.path('reload.db');
-  config.detect.rulesDir = dir;
-  const rt = assemble(config);
+  const rt = await runtimeFor(s.path('reload.db'), dir);
   try {
     const log = s.path('reload.log');
     // Five failures: quiet under the shipped threshold of 10.
     writeFileSync(log, Array.from({ length: 5 }, (_, i) => auFail(T0 + i * SEC, CN)).join('\n') + '\n');
-    await replay([log], rt.pipeline);
+    await replayFiles([log], rt);
     assert.deepEqual(allAlerts(rt), []);
 
     writeFileSync(file, readFileSync(file, 'utf8').replace('threshold: 10', 'threshold: 3'));
     const loaded = rt.reloadRules();
-    assert.deepEqual(loaded.map((r) => r.params), [{ threshold: 3, window: 300_000 }]);
-    assert.deepEqual(rt.detection.rules.map((r) => r.params), [{ threshold: 3, window: 300_000 }]);
+    assert.deepEqual(loaded.map(thresholdOf), [3]);
+    assert.deepEqual(rt.detection.rules.map(thresholdOf), [3]);
     appendFileSync(log, Array.from({ length: 3 }, (_, i) => auFail(T0 + 60 * SEC + i * SEC, RU)).join('\n') + '\n');
-    await replay([log], rt.pipeline);
+    await replayFiles([log], rt);
     assert.deepEqual(keys(allAlerts(rt)), [`auth-failure-burst - ${RU}`]);
 
     writeFileSync(file, readFileSync(file, 'utf8').replace('threshold: 3', 'threshold: three'));
     assert.throws(() => rt.reloadRules(), (e: unknown) => e instanceof ConfigError && e.file === file && /params\.threshold: Invalid input: expected number/.test(e.message));
-    assert.deepEqual(rt.detection.rules.map((r) => r.params), [{ threshold: 3, window: 300_000 }]);
+    assert.deepEqual(rt.detection.rules.map(thresholdOf), [3]);
     appendFileSync(log, Array.from({ length: 3 }, (_, i) => auFail(T0 + 120 * SEC + i * SEC, '81.2.69.142')).join('\n') + '\n');
-    await replay([log], rt.pipeline);
+    await replayFiles([log], rt);
     assert.deepEqual(keys(allAlerts(rt)), [`auth-failure-burst - ${RU}`, 'auth-failure-burst - 81.2.69.142']);
   } finally {
     await rt.close();
@@ -45,22 +45,52 @@ test('reloadRules swaps in edited rules; a bad edit throws ConfigError and the o
 test('rules reloaded while events are pending take over after the next commit, their state intact', async () => {
   const dir = rulesDir(s.path('two'), ['auth-failure-burst']);
   const file = `${dir}/auth-failure-burst.yaml`;
-  const config = loadConfig();
-  config.store.path = s.path('pending.db');
-  config.detect.rulesDir = dir;
-  const rt = assemble(config);
+  const rt = await runtimeFor(s.path('pending.db'), dir);
+  const commits: CommitReport[] = [];
+  rt.onCommit((r) => commits.push(r));
   try {
-    const input = { origin: 'live', path: 'live', fingerprint: null, dev: null, ino: null, offset: 0, lineNo: 0, dirty: false, checkpointed: false };
-    for (let i = 0; i < 4; i++) rt.pipeline.process(input, auFail(T0 + i * SEC, CN), i + 1, 0);
+    // A live input that commits only when asked: events stay pending in between.
+    const input = rt.ingest.open({ origin: 'live', identity: { kind: 'none' }, startOffset: 0, startLineNo: 0, live: true, format: 'plain' });
+    input.push(Buffer.from(Array.from({ length: 4 }, (_, i) => auFail(T0 + i * SEC, CN) + '\n').join('')));
+    await waitFor('four events processed', () => rt.detection.pending === 4);
     writeFileSync(file, readFileSync(file, 'utf8').replace('threshold: 10', 'threshold: 5'));
     rt.reloadRules();
     // Still the old rules: their four-event window is not written yet.
-    assert.deepEqual(rt.detection.rules.map((r) => (r.params as { threshold: number }).threshold), [10]);
-    rt.pipeline.commit();
-    assert.deepEqual(rt.detection.rules.map((r) => (r.params as { threshold: number }).threshold), [5]);
-    rt.pipeline.process(input, auFail(T0 + 10 * SEC, CN), 5, 0);
-    const { raised } = rt.pipeline.commit();
-    assert.deepEqual(keys(raised), [`auth-failure-burst - ${CN}`]);
+    assert.deepEqual(rt.detection.rules.map(thresholdOf), [10]);
+    await rt.ingest.commitNow();
+    assert.deepEqual(rt.detection.rules.map(thresholdOf), [5]);
+    assert.deepEqual(commits.map((c) => c.raised.length), [0]);
+    input.push(Buffer.from(auFail(T0 + 10 * SEC, CN) + '\n'));
+    await waitFor('the fifth event processed', () => rt.detection.pending === 1);
+    await rt.ingest.commitNow();
+    // The new rule counted the four events of the old one's window: five within five minutes.
+    assert.deepEqual(keys(commits[1].raised), [`auth-failure-burst - ${CN}`]);
+    input.end();
+    await rt.ingest.stop();
+  } finally {
+    await rt.close();
+  }
+});
+
+test('a reload keeps the state in force: a window spent since start-up does not come back', async () => {
+  const dir = rulesDir(s.path('three'), ['auth-failure-burst']);
+  const db = s.path('spent.db');
+  const log = s.path('spent.log');
+  // A first process leaves a window of nine failures in the store.
+  writeFileSync(log, Array.from({ length: 9 }, (_, i) => auFail(T0 + i * SEC, CN)).join('\n') + '\n');
+  const first = await runtimeFor(db, dir);
+  await replayFiles([log], first).finally(() => first.close());
+  const rt = await runtimeFor(db, dir);
+  try {
+    // The tenth completes the burst: the alert is raised and the window starts afresh.
+    appendFileSync(log, auFail(T0 + 10 * SEC, CN) + '\n');
+    await replayFiles([log], rt);
+    assert.deepEqual(allAlerts(rt).map((a) => a.count), [1]);
+    rt.reloadRules();
+    appendFileSync(log, auFail(T0 + 11 * SEC, CN) + '\n');
+    await replayFiles([log], rt);
+    // One failure in the new window: nothing to count on the alert.
+    assert.deepEqual(allAlerts(rt).map((a) => a.count), [1]);
   } finally {
     await rt.close();
   }

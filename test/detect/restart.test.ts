@@ -24,6 +24,9 @@ function detectionState(db: string) {
     return {
       alerts: d.prepare('SELECT id, rule, severity, time, last_time, count, dn, ip, country, reason, evidence, status FROM alerts ORDER BY id').all(),
       state: d.prepare('SELECT scope, key, state, expires FROM detector_state ORDER BY scope, key').all(),
+      incidents: d.prepare('SELECT id, key, dn, ip, status, severity, risk, first_time, last_time, rules FROM incidents ORDER BY id').all(),
+      incidentAlerts: d.prepare('SELECT incident_id, alert_id FROM incident_alerts ORDER BY incident_id, alert_id').all(),
+      learnt: d.prepare('SELECT dn, ip, learnt, quarantined_by FROM user_ips ORDER BY dn, ip').all(),
     };
   } finally {
     d.close();
@@ -31,27 +34,34 @@ function detectionState(db: string) {
 }
 
 // Every stateful detector has state open at the split: half a burst, a WARN waiting for its
-// AzFail, a last location, an open alert that the second half repeats.
+// AzFail, a last location, a session's last network, an open alert that the second half
+// repeats, risk waiting in a user's window and an open incident that later alerts join.
 const AT = T0 + 3 * 60 * MIN;
+const SA = { session: 'f' + 'a1'.repeat(20) };
+const SB = { session: 'f' + 'b2'.repeat(20) };
+const byTime = (a: string, b: string) => a.slice(1, 24).localeCompare(b.slice(1, 24));
 const before = [
-  ...history(ALICE, SE, 12, 10 * MIN),
-  ...history(BOB, SE, 3, 10 * MIN),
+  ...history(ALICE, SE, 12, 10 * MIN).map((l) => l.replace(/\[f[0-9a-f]{40}\]$/, `[${SA.session}]`)),
+  ...history(BOB, SE, 3, 10 * MIN).map((l) => l.replace(/\[f[0-9a-f]{40}\]$/, `[${SB.session}]`)),
   ...Array.from({ length: 6 }, (_, i) => auFail(AT + i * SEC, CN)),
-  ...Array.from({ length: 3 }, (_, i) => expired(AT + i * MIN, BOB, SE)),
-  ...Array.from({ length: 6 }, (_, i) => azFail(AT + i * SEC + 500, BOB, SE)),
-  az(AT + 150 * SEC, ALICE, US),
+  ...Array.from({ length: 3 }, (_, i) => expired(AT + i * MIN, BOB, SE, SB)),
+  // Bob's denials complete a burst before the split: its risk (40) waits in his window.
+  ...Array.from({ length: 10 }, (_, i) => azFail(AT + i * SEC + 500, BOB, SE, SB)),
+  // Alice from the US: new country and network (65: her incident opens), impossible travel.
+  az(AT + 150 * SEC, ALICE, US, SA),
   idpWarn(AT + 160 * SEC, 'XNIO-1 task-3'),
-].sort((a, b) => a.slice(1, 24).localeCompare(b.slice(1, 24)));
+].sort(byTime);
 const afterSplit = [
   azFail(AT + 162 * SEC, NONE, CN, { thread: 'XNIO-1 task-3', url: TOKEN_URL }),
   ...Array.from({ length: 4 }, (_, i) => auFail(AT + 3 * MIN + i * SEC, CN)),
-  ...Array.from({ length: 2 }, (_, i) => expired(AT + 3 * MIN + i * SEC + 200, BOB, SE)),
-  ...Array.from({ length: 4 }, (_, i) => azFail(AT + 3 * MIN + i * SEC + 500, BOB, SE)),
-  az(AT + 4 * MIN, ALICE, SE),
-  az(AT + 5 * MIN, ALICE, US),
-].sort((a, b) => a.slice(1, 24).localeCompare(b.slice(1, 24)));
+  // The fifth grace-period refresh within ten minutes: 30 more for bob, 70 in his window.
+  ...Array.from({ length: 2 }, (_, i) => expired(AT + 3 * MIN + i * SEC + 200, BOB, SE, SB)),
+  // Alice's session back in Sweden within ten minutes: moved, and travel; both join her incident.
+  az(AT + 4 * MIN, ALICE, SE, SA),
+  az(AT + 5 * MIN, ALICE, US, SA),
+].sort(byTime);
 
-test('detector state and open alerts survive a restart: two processes equal one', () => {
+test('detector state, open alerts, risk windows and open incidents survive a restart: two processes equal one', () => {
   // The same file name (evidence names it) in two directories.
   mkdirSync(s.path('one'));
   mkdirSync(s.path('two'));
@@ -60,30 +70,46 @@ test('detector state and open alerts survive a restart: two processes equal one'
 
   writeFileSync(s.path('two/day.log'), before.join('\n') + '\n');
   ouwatch(['replay', 'day.log', '--db', s.path('two.db'), '-q'], s.path('two'));
+  const firstHalf = detectionState(s.path('two.db'));
   appendFileSync(s.path('two/day.log'), afterSplit.join('\n') + '\n');
   const second = ouwatch(['replay', 'day.log', '--db', s.path('two.db'), '--json'], s.path('two'));
 
   const one = detectionState(s.path('one.db'));
   const two = detectionState(s.path('two.db'));
   const rules = (one.alerts as Array<{ rule: string; count: number }>).map((a) => `${a.rule}:${a.count}`).sort();
-  // Each of these needed state from the first process (the travel alert counts the second trip).
+  // Each of these needed state from the first process (the travel alert counts the second trip;
+  // alice's US address is not learnt while its alerts are open, so they count her return).
   assert.deepEqual(rules, [
-    'auth-failure-burst:1', 'authz-failure-burst:1', 'impossible-travel:1', 'impossible-travel:2', 'new-country:1', 'new-source-ip:1',
-    'refresh-token-grace-burst:1', 'stale-refresh-token:1',
+    'auth-failure-burst:1', 'authz-failure-burst:1', 'impossible-travel:1', 'impossible-travel:2', 'new-country:2', 'new-source-ip:2',
+    'refresh-token-grace-burst:1', 'session-moved:1', 'session-moved:1', 'stale-refresh-token:1',
   ]);
   assert.deepEqual(two, one);
-  // The second process printed only what it raised (the repeat on the open alert is not new).
+  // The second process printed only what it raised (the repeats on open alerts are not new).
   const raised = second.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { rule: string }).rule).sort();
-  assert.deepEqual(raised, ['auth-failure-burst', 'authz-failure-burst', 'impossible-travel', 'refresh-token-grace-burst', 'stale-refresh-token']);
+  assert.deepEqual(raised, ['auth-failure-burst', 'impossible-travel', 'refresh-token-grace-burst', 'session-moved', 'session-moved', 'stale-refresh-token']);
+
+  // Alice's incident opened in the first process; the second one's alerts of hers joined it.
+  const incidents = one.incidents as Array<{ id: string; key: string; rules: string }>;
+  assert.deepEqual(incidents.map((i) => i.key).sort(), [`dn:${ALICE}`, `dn:${BOB}`, 'net:175.16.199.0/24']);
+  const alices = (firstHalf.incidents as Array<{ id: string; key: string }>).filter((i) => i.key === `dn:${ALICE}`);
+  assert.equal(alices.length, 1, 'her incident is open before the split');
+  const joined = (two.incidentAlerts as Array<{ incident_id: string; alert_id: string }>).filter((l) => l.incident_id === alices[0].id);
+  const rulesOf = new Map((two.alerts as Array<{ id: string; rule: string }>).map((a) => [a.id, a.rule]));
+  assert.deepEqual(joined.map((l) => rulesOf.get(l.alert_id)).sort(), ['impossible-travel', 'impossible-travel', 'new-country', 'new-source-ip', 'session-moved', 'session-moved']);
+  // Bob's incident needed the risk of his first-half alert (40) plus the second half's (30).
+  assert.equal((firstHalf.incidents as Array<{ key: string }>).some((i) => i.key === `dn:${BOB}`), false);
+  const bobs = incidents.find((i) => i.key === `dn:${BOB}`)!;
+  assert.deepEqual((JSON.parse(bobs.rules) as string[]).sort(), ['authz-failure-burst', 'refresh-token-grace-burst']);
 });
 
-test('killed with SIGKILL after a commit and run again, detection ends exactly as an uninterrupted run', async () => {
+test('killed with SIGKILL after a commit and run again, detection (alerts, state, incidents, learning) ends exactly as an uninterrupted run', async () => {
   const corpus = s.path('corpus.log');
-  await writeCorpus(corpus, { lines: 400_000, users: 300, seed: 7 });
+  await writeCorpus(corpus, { lines: 200_000, users: 300, seed: 7 });
   ouwatch(['replay', corpus, '--db', s.path('clean.db'), '-q']);
 
   const db = s.path('killed.db');
-  const child = spawn(process.execPath, [BIN, 'replay', corpus, '--db', db, '-q'], { stdio: 'ignore' });
+  // Commits every 10,000 lines (the clean run commits once, at the end): killed between two.
+  const child = spawn(process.execPath, [BIN, 'replay', corpus, '--db', db, '-q', '--commit-every', '10000'], { stdio: 'ignore' });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
   // Wait for the first commit (a checkpoint row), then kill it mid-run.
   const deadline = Date.now() + 60_000;
@@ -105,7 +131,9 @@ test('killed with SIGKILL after a commit and run again, detection ends exactly a
   }
   child.kill('SIGKILL');
   assert.equal(await exited, 'SIGKILL', 'the replay finished before it could be killed');
-  ouwatch(['replay', corpus, '--db', db, '-q']);
+  const partial = detectionState(db);
+  assert.ok(partial.alerts.length < (detectionState(s.path('clean.db')).alerts as unknown[]).length, 'killed before the end');
+  ouwatch(['replay', corpus, '--db', db, '-q', '--commit-every', '10000']);
   const clean = detectionState(s.path('clean.db'));
   assert.ok(clean.alerts.length > 100);
   assert.deepEqual(detectionState(db), clean);

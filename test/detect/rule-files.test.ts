@@ -1,72 +1,92 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { BUNDLED_RULES_DIR } from '../../src/app/runtime.js';
 import { ConfigError } from '../../src/app/config.js';
-import { loadRules, parseRule } from '../../src/components/detect/rules.js';
-import { scratch } from './helpers.js';
+import { loadRules, readRuleFile } from '../../src/components/detect/rules.js';
+import { SHIPPED_RULES, scratch } from './helpers.js';
 
 const s = scratch();
 after(() => s.done());
 
-test('the shipped rules are the nine of DESIGN.md with their severities; only refresh-token-replay may trigger a response', () => {
+test('the shipped rules: eleven, with their severities and risks; only refresh-token-replay pages and may trigger a response', () => {
   const rules = loadRules(BUNDLED_RULES_DIR);
-  assert.deepEqual(
-    Object.fromEntries(rules.map((r) => [r.id, r.severity])),
-    {
-      'auth-failure-burst': 'medium',
-      'authz-failure-burst': 'medium',
-      'impossible-travel': 'high',
-      'ip-not-allowed': 'high',
-      'new-country': 'high',
-      'new-source-ip': 'medium',
-      'refresh-token-grace-burst': 'medium',
-      'refresh-token-replay': 'critical',
-      'stale-refresh-token': 'medium',
-    },
-  );
+  assert.deepEqual(rules.map((r) => r.id).sort(), [...SHIPPED_RULES].sort());
+  assert.deepEqual(Object.fromEntries(rules.map((r) => [r.id, `${r.severity} ${r.risk}`])), {
+    'auth-failure-burst': 'medium 60',
+    'auth-failure-spray': 'high 60',
+    'authz-failure-burst': 'medium 40',
+    'impossible-travel': 'high 50',
+    'ip-not-allowed': 'high 40',
+    'new-country': 'high 40',
+    'new-source-ip': 'medium 25',
+    'refresh-token-grace-burst': 'medium 30',
+    'refresh-token-replay': 'critical 100',
+    'session-moved': 'high 60',
+    'stale-refresh-token': 'medium 20',
+  });
   assert.deepEqual(rules.filter((r) => r.respond).map((r) => r.id), ['refresh-token-replay']);
+  assert.deepEqual(rules.filter((r) => r.page).map((r) => r.id), ['refresh-token-replay']);
   assert.deepEqual(rules.filter((r) => r.inactive !== null).map((r) => r.id), ['ip-not-allowed']);
+  // Every rule keeps the addresses of its (medium or worse) alerts from being learnt.
+  assert.deepEqual(rules.filter((r) => !r.quarantine).map((r) => r.id), []);
   for (const r of rules) assert.equal(r.suppressMs, 24 * 3_600_000, r.id);
 });
 
 const good = `id: my-rule
 description: Too many failed logins.
-detector: auth-failure-burst
+detector: threshold
 severity: medium
+events: [AuFail]
 params:
+  groupBy: ip
   threshold: 10
   window: 5m
 `;
 
+let n = 0;
+/** Writes `text` as `file` in a directory of its own and reads it as a rule. */
+function ruleFile(text: string, file = 'my-rule.yaml'): string {
+  const dir = s.path(`f${n++}`);
+  mkdirSync(dir);
+  writeFileSync(join(dir, file), text);
+  return join(dir, file);
+}
+
 /** The ConfigError a rule file named `file` with `text` raises. */
 function problemsOf(text: string, file = 'my-rule.yaml'): ConfigError {
+  const path = ruleFile(text, file);
   try {
-    parseRule(`/rules/${file}`, text);
+    readRuleFile(path);
   } catch (err) {
     assert.ok(err instanceof ConfigError, String(err));
-    assert.equal(err.file, `/rules/${file}`);
+    assert.equal(err.file, path);
     return err;
   }
   assert.fail('the rule was accepted');
 }
 
-test('a valid rule file parses, with defaults for what it leaves out', () => {
-  const r = parseRule('/rules/my-rule.yaml', good);
-  assert.deepEqual([r.id, r.enabled, r.events, r.suppressMs, r.respond, r.params], ['my-rule', true, ['AuFail'], 86_400_000, false, { threshold: 10, window: 300_000 }]);
+test('a valid rule file parses, with defaults for what it leaves out (risk from the severity, no paging, quarantine on)', () => {
+  const r = readRuleFile(ruleFile(good));
+  assert.deepEqual([r.id, r.enabled, r.events, r.suppressMs, r.respond, r.risk, r.page, r.quarantine], ['my-rule', true, ['AuFail'], 86_400_000, false, 25, false, true]);
+  assert.deepEqual(r.params, { groupBy: 'ip', threshold: 10, window: 300_000, distinct: null, where: {} });
 });
 
 const bad: Array<[string, string, RegExp, string?]> = [
   ['an unknown field', good + 'sevrity: high\n', /\(top level\): unknown field 'sevrity'/],
   ['a severity outside the four', good.replace('severity: medium', 'severity: urgent'), /severity: Invalid option: expected one of "low"\|"medium"\|"high"\|"critical"/],
-  ['an unknown detector', good.replace('detector: auth-failure-burst', 'detector: brute-force'), /detector: unknown detector 'brute-force'; expected one of refresh-token-replay, .*ip-not-allowed/],
+  ['an unknown detector', good.replace('detector: threshold', 'detector: brute-force'), /detector: unknown detector 'brute-force'; expected one of .*threshold.*new-value/],
   ['an id that is not the file name', good, /id: expected 'other' \(the file name without \.yaml\), got 'my-rule'/, 'other.yaml'],
   ['a malformed duration', good.replace('window: 5m', 'window: five minutes'), /params\.window: expected a duration such as 90s, 10m, 24h or 7d/],
   ['a parameter of the wrong type', good.replace('threshold: 10', 'threshold: ten'), /params\.threshold: Invalid input: expected number, received string/],
   ['an unknown parameter', good.replace('threshold: 10', 'threshold: 10\n  treshold: 3'), /params: unknown field 'treshold'/],
+  ['a group the threshold detector does not know', good.replace('groupBy: ip', 'groupBy: country'), /params\.groupBy: Invalid option: expected one of "ip"\|"net"\|"dn"\|"session"/],
+  ['a risk out of range', good + 'risk: -1\n', /risk: Too small: expected number to be >=0/],
   ['a bad CIDR exception', good + 'ipExceptions: [10.0.0.0/33]\n', /ipExceptions\[0\]: expected an IP address or a CIDR block/],
-  ['an event the detector cannot use', good + 'events: [AuFail, AzFail]\n', /events: AzFail is not an event auth-failure-burst can use; expected some of AuFail/],
-  ['a required event left out', good.replace('detector: auth-failure-burst', 'detector: stale-refresh-token').replace(/params:[\s\S]*/, '') + 'events: [AzFail]\n', /events: stale-refresh-token needs IdpWarning/],
+  ['a threshold rule that names no events', good.replace('events: [AuFail]\n', ''), /events: expected the event types the threshold detector should count/],
+  ['an event the detector cannot use', good.replace('detector: threshold', 'detector: new-value').replace(/params:[\s\S]*/, 'params:\n  field: net\n'), /events: AuFail is not an event new-value can use; expected some of AuSuccess, AzSuccess/],
+  ['a required event left out', good.replace('detector: threshold', 'detector: stale-refresh-token').replace('events: [AuFail]', 'events: [AzFail]').replace(/params:[\s\S]*/, ''), /events: stale-refresh-token needs IdpWarning/],
   ['a YAML syntax error', good + 'dns: [unclosed\n', /YAML syntax: /],
   ['a DN list that is not a list', good + 'dns:\n  exclude: uid=bob\n', /dns\.exclude: Invalid input: expected array, received string/],
 ];
@@ -78,8 +98,8 @@ for (const [what, text, message, file] of bad) {
 }
 
 test('every problem of one file is reported together', () => {
-  const err = problemsOf(good.replace('threshold: 10', 'threshold: 1').replace('window: 5m', 'window: soon') + 'events: [AzFail]\n');
-  assert.deepEqual(err.problems.map((p) => p.split(':')[0]), ['events', 'events', 'params.threshold', 'params.window']);
+  const err = problemsOf(good.replace('threshold: 10', 'threshold: 1').replace('window: 5m', 'window: soon').replace('groupBy: ip', 'groupBy: country'), 'other.yaml');
+  assert.deepEqual(err.problems.map((p) => p.split(':')[0]), ['id', 'params.groupBy', 'params.threshold', 'params.window']);
 });
 
 test('a rules directory that is missing, empty, or holds two rules with one id is refused', () => {
@@ -90,4 +110,34 @@ test('a rules directory that is missing, empty, or holds two rules with one id i
   writeFileSync(s.path('dup/my-rule.yaml'), good);
   writeFileSync(s.path('dup/my-rule.yml'), good);
   assert.throws(() => loadRules(s.path('dup')), /id: 'my-rule' is already the id of .*my-rule\.yaml; expected a unique id/);
+});
+
+test('rules.d overlays patch a shipped rule field by field, replace one whole, or add one', () => {
+  const overlay = s.path('rules.d');
+  mkdirSync(overlay);
+  // A patch: only the fields it gives (params merged key by key).
+  writeFileSync(join(overlay, 'auth-failure-burst.yaml'), 'params:\n  threshold: 20\nipExceptions: [192.0.2.0/24]\n');
+  // A replacement: the whole rule, from scratch.
+  writeFileSync(join(overlay, 'new-source-ip.yaml'), good.replace('id: my-rule', 'id: new-source-ip').replace('severity: medium', 'severity: low') + 'replace: true\n');
+  // A rule of one's own.
+  writeFileSync(join(overlay, 'my-rule.yaml'), good);
+  const rules = new Map(loadRules(BUNDLED_RULES_DIR, overlay).map((r) => [r.id, r]));
+  assert.equal(rules.size, SHIPPED_RULES.length + 1);
+  const burst = rules.get('auth-failure-burst')!;
+  assert.deepEqual(burst.params, { groupBy: 'ip', threshold: 20, window: 300_000, distinct: null, where: {}, what: 'failed logins (AuFail)' });
+  assert.deepEqual([burst.severity, burst.risk, burst.ipExceptions], ['medium', 60, ['192.0.2.0/24']]);
+  assert.match(burst.file, /auth-failure-burst\.yaml \(patched by .*rules\.d\/auth-failure-burst\.yaml\)$/);
+  const replaced = rules.get('new-source-ip')!;
+  assert.deepEqual([replaced.detector.name, replaced.severity, replaced.risk, replaced.file], ['threshold', 'low', 5, join(overlay, 'new-source-ip.yaml')]);
+  assert.equal(rules.get('my-rule')!.detector.name, 'threshold');
+});
+
+test('a bad overlay is refused naming the overlay file', () => {
+  const overlay = s.path('bad.d');
+  mkdirSync(overlay);
+  writeFileSync(join(overlay, 'auth-failure-burst.yaml'), 'params:\n  threshold: ten\n');
+  assert.throws(
+    () => loadRules(BUNDLED_RULES_DIR, overlay),
+    (e: unknown) => e instanceof ConfigError && /patched by .*bad\.d\/auth-failure-burst\.yaml/.test(e.file) && /params\.threshold: Invalid input: expected number/.test(e.message),
+  );
 });

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { parse } from 'yaml';
 import { BUNDLED_RULES_DIR } from '../../src/app/runtime.js';
-import { detect, scratch } from './helpers.js';
+import { detect, scratch, storedIncidents } from './helpers.js';
 
 const s = scratch();
 after(() => s.done());
@@ -16,17 +16,40 @@ interface Expected {
   dn: string | null;
   ip: string | null;
   count?: number;
+  severity?: string;
 }
 
-test('the bundled sample raises exactly the alerts its annotations list, and no address-visibility warning', async () => {
-  const expected = (parse(readFileSync(`${SAMPLE}expected-alerts.yaml`, 'utf8')) as { alerts: Expected[] }).alerts;
-  const { alerts, warning } = await detect(s.path('sample.db'), BUNDLED_RULES_DIR, { files: logs });
+interface ExpectedIncident {
+  key: string;
+  severity?: string;
+  rules: string[];
+}
+
+const expected = parse(readFileSync(`${SAMPLE}expected-alerts.yaml`, 'utf8')) as { alerts: Expected[]; incidents: ExpectedIncident[] };
+
+test('the bundled sample raises exactly the alerts its annotations list, opens exactly the incidents they list, and gives no address-visibility warning', async () => {
+  const db = s.path('sample.db');
+  const { alerts, warning } = await detect(db, BUNDLED_RULES_DIR, { files: logs });
   const key = (a: Expected) => `${a.rule} ${a.dn} ${a.ip}`;
-  assert.deepEqual(alerts.map(key).sort(), expected.map(key).sort());
-  for (const want of expected.filter((e) => e.count !== undefined)) {
-    assert.equal(alerts.find((a) => key(a) === key(want))!.count, want.count, key(want));
+  assert.deepEqual(alerts.map(key).sort(), expected.alerts.map(key).sort());
+  for (const want of expected.alerts) {
+    const got = alerts.find((a) => key(a) === key(want))!;
+    if (want.count !== undefined) assert.equal(got.count, want.count, key(want));
+    if (want.severity !== undefined) assert.equal(got.severity, want.severity, key(want));
   }
   assert.equal(warning, null);
+
+  const incidents = storedIncidents(db);
+  assert.deepEqual(incidents.map((i) => i.key).sort(), expected.incidents.map((i) => i.key).sort());
+  for (const want of expected.incidents) {
+    const got = incidents.find((i) => i.key === want.key)!;
+    assert.deepEqual([...got.rules].sort(), [...want.rules].sort(), want.key);
+    if (want.severity !== undefined) assert.equal(got.severity, want.severity, want.key);
+    // An incident holds every alert of its key, and its risk is theirs summed.
+    const mine = alerts.filter((a) => (got.key.startsWith('dn:') ? `dn:${a.dn}` === got.key : a.dn === null && want.rules.includes(a.rule)));
+    assert.deepEqual([...got.alertIds].sort(), mine.map((a) => a.id).sort(), want.key);
+    assert.equal(got.risk, mine.reduce((n, a) => n + a.risk, 0), want.key);
+  }
 });
 
 test('the committed sample is exactly what its generator writes (deterministic)', () => {

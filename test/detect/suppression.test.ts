@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { assemble } from '../../src/app/runtime.js';
-import { loadConfig } from '../../src/app/config.js';
-import { replay } from '../../src/pipeline/replay.js';
+import { replayFiles } from '../../src/app/replay.js';
+import type { CommitReport } from '../../src/pipeline/committer.js';
 import { AlertStore } from '../../src/store/sqlite/alerts.js';
 import { openDatabase } from '../../src/store/sqlite/database.js';
-import { ALICE, H, MIN, RU, T0, az, allAlerts, detect, keys, rulesDir, scratch } from './helpers.js';
+import { ALICE, H, MIN, RU, T0, az, allAlerts, detect, keys, rulesDir, runtimeFor, scratch } from './helpers.js';
 
 const s = scratch();
 after(() => s.done());
@@ -16,6 +15,16 @@ const strict = (extra: Record<string, unknown> = {}) =>
   rulesDir(s.path(`r${n++}`), ['ip-not-allowed'], { 'ip-not-allowed': { params: { allow: ['89.160.20.0/24'] }, ...extra } });
 const fromRu = (...ts: number[]) => ts.map((t) => az(t, ALICE, RU));
 
+/** An analyst's status change from another process (its own connection), as `ouwatch alerts` makes it. */
+function setStatus(db: string, id: string, status: 'acknowledged' | 'closed', by: string, comment: string | null): void {
+  const d = openDatabase(db);
+  try {
+    assert.equal(new AlertStore(d).setStatus(id, status, by, comment), true);
+  } finally {
+    d.close();
+  }
+}
+
 test('a repeat of (rule, DN, address) within 24 h is counted on the open alert, with its time and evidence', async () => {
   const { alerts } = await detect(s.path('s1.db'), strict(), fromRu(T0, T0 + H, T0 + 2 * H));
   assert.equal(alerts.length, 1);
@@ -24,6 +33,7 @@ test('a repeat of (rule, DN, address) within 24 h is counted on the open alert, 
   assert.equal(a.time, new Date(T0).toISOString());
   assert.equal(a.lastTime, new Date(T0 + 2 * H).toISOString());
   assert.deepEqual(a.evidence.map((e) => e.line), fromRu(T0, T0 + H, T0 + 2 * H));
+  assert.equal(a.evidenceTotal, 3);
 });
 
 test('24 h after the alert was raised, the same (rule, DN, address) raises a new alert', async () => {
@@ -40,11 +50,14 @@ test('the suppression window comes from the rule file', async () => {
   assert.deepEqual(alerts.map((a) => a.count), [2, 1]);
 });
 
-test('evidence is capped (10 lines by default) while the count goes on', async () => {
+test('evidence is capped (detect.maxEvidence, 20 by default) while the count and evidenceTotal go on', async () => {
   const times = Array.from({ length: 30 }, (_, i) => T0 + i * MIN);
   const { alerts } = await detect(s.path('s4.db'), strict(), fromRu(...times));
   assert.equal(alerts[0].count, 30);
-  assert.equal(alerts[0].evidence.length, 10);
+  assert.equal(alerts[0].evidence.length, 20);
+  assert.equal(alerts[0].evidenceTotal, 30);
+  const capped = await detect(s.path('s4b.db'), strict(), fromRu(...times), undefined, (c) => (c.detect.maxEvidence = 5));
+  assert.deepEqual([capped.alerts[0].count, capped.alerts[0].evidence.length, capped.alerts[0].evidenceTotal], [30, 5, 30]);
 });
 
 test('repeats go on an acknowledged alert; after it is closed, a repeat raises a new alert (across runs)', async () => {
@@ -53,19 +66,11 @@ test('repeats go on an acknowledged alert; after it is closed, a repeat raises a
   const log = s.path('s5.log');
   writeFileSync(log, fromRu(T0).join('\n') + '\n');
   const first = await detect(db, rules, { files: [log] });
-  const store = () => {
-    const d = openDatabase(db);
-    return { s: new AlertStore(d), close: () => d.close() };
-  };
-  let st = store();
-  st.s.setStatus(first.alerts[0].id, 'acknowledged', 'alice', 'looking');
-  st.close();
+  setStatus(db, first.alerts[0].id, 'acknowledged', 'alice', 'looking');
   appendFileSync(log, fromRu(T0 + H).join('\n') + '\n');
   const second = await detect(db, rules, { files: [log] });
   assert.deepEqual(second.alerts.map((a) => [a.status, a.count]), [['acknowledged', 2]]);
-  st = store();
-  st.s.setStatus(first.alerts[0].id, 'closed', 'alice', 'a pentest');
-  st.close();
+  setStatus(db, first.alerts[0].id, 'closed', 'alice', 'a pentest');
   appendFileSync(log, fromRu(T0 + 2 * H).join('\n') + '\n');
   const third = await detect(db, rules, { files: [log] });
   assert.deepEqual(third.alerts.map((a) => [a.status, a.count, a.time]), [
@@ -75,22 +80,19 @@ test('repeats go on an acknowledged alert; after it is closed, a repeat raises a
 });
 
 test('an alert closed while a run is counting repeats on it: the next repeats become a new alert', async () => {
-  const config = loadConfig();
-  config.store.path = s.path('s6.db');
-  config.detect.rulesDir = strict();
-  const rt = assemble(config);
+  const db = s.path('s6.db');
+  const rt = await runtimeFor(db, strict());
   try {
     const log = s.path('s6.log');
     writeFileSync(log, fromRu(T0).join('\n') + '\n');
-    await replay([log], rt.pipeline);
+    await replayFiles([log], rt);
     const [raised] = allAlerts(rt);
     // An analyst closes it from another process while this one keeps running.
-    const other = openDatabase(config.store.path);
-    new AlertStore(other).setStatus(raised.id, 'closed', 'bob', null);
-    other.close();
+    setStatus(db, raised.id, 'closed', 'bob', null);
     appendFileSync(log, fromRu(T0 + H, T0 + 2 * H).join('\n') + '\n');
     const committed: string[] = [];
-    await replay([log], rt.pipeline, { onCommit: (r) => committed.push(...r.raised.map((a) => a.id)) });
+    rt.onCommit((r: CommitReport) => committed.push(...r.raised.map((a) => a.id)));
+    await replayFiles([log], rt);
     const all = allAlerts(rt);
     assert.deepEqual(all.map((a) => [a.status, a.count, a.time, a.lastTime]), [
       ['closed', 1, new Date(T0).toISOString(), new Date(T0).toISOString()],
@@ -110,19 +112,27 @@ test('DN exclude patterns and address exceptions keep events away from a rule', 
   assert.deepEqual(keys(alerts), [`ip-not-allowed uid=bob,o=X ${RU}`]);
 });
 
+test('the global allowlist (detect.allowlist networks and DN globs) keeps events away from every rule', async () => {
+  const lines = [az(T0, ALICE, RU), az(T0 + 1, 'uid=bob,o=X', RU), az(T0 + 2, 'uid=probe,ou=monitoring,o=X', '216.160.83.56'), az(T0 + 3, 'uid=bob,o=X', '216.160.83.56')];
+  const { alerts } = await detect(s.path('s9.db'), strict(), lines, undefined, (c) => {
+    c.detect.allowlist.networks = ['5.255.255.0/24'];
+    c.detect.allowlist.dns = ['*,ou=monitoring,*'];
+  });
+  assert.deepEqual(keys(alerts), ['ip-not-allowed uid=bob,o=X 216.160.83.56']);
+});
+
 test('reading the same lines again (--from-start) after their alert was closed raises nothing twice', async () => {
-  const config = loadConfig();
-  config.store.path = s.path('s8.db');
-  config.detect.rulesDir = strict();
-  const rt = assemble(config);
+  const db = s.path('s8.db');
+  const rt = await runtimeFor(db, strict());
   try {
     const log = s.path('s8.log');
     writeFileSync(log, fromRu(T0).join('\n') + '\n');
-    await replay([log], rt.pipeline);
+    await replayFiles([log], rt);
     const [raised] = allAlerts(rt);
     new AlertStore(rt.db).setStatus(raised.id, 'closed', 'bob', null);
     const again: string[] = [];
-    await replay([log], rt.pipeline, { fromStart: true, onCommit: (r) => again.push(...r.raised.map((a) => a.id)) });
+    rt.onCommit((r: CommitReport) => again.push(...r.raised.map((a) => a.id)));
+    await replayFiles([log], rt, { fromStart: true });
     assert.deepEqual(again, []);
     assert.deepEqual(allAlerts(rt).map((a) => [a.id, a.status]), [[raised.id, 'closed']]);
   } finally {

@@ -25,8 +25,8 @@ export function makeAlert(over: Partial<StoredAlert> = {}, now = Date.now()): St
     count: 1,
     lastTime: time,
     respond: true,
-    risk: 0,
-    evidenceTotal: over.evidence?.length ?? 1,
+    risk: 100,
+    evidenceTotal: 1,
     ...over,
   };
 }

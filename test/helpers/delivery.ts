@@ -2,12 +2,18 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import type { Config } from '../../src/app/config.js';
 import type { StoredAlert } from '../../src/core/alerts.js';
-import type { CommitBatch, CommitHook } from '../../src/core/ports.js';
+import type { CommitBatch, CommitHook, IncidentChanges } from '../../src/core/ports.js';
 import { buildDelivery, sqliteDeliveryStore, type Delivery } from '../../src/app/delivery.js';
 import { openDatabase, type Db } from '../../src/store/sqlite/database.js';
 import { SqlitePipelineStore } from '../../src/store/sqlite/pipeline-store.js';
 import type { Log } from '../../src/core/log.js';
 import { makeConfig } from './alerts.js';
+
+/** What one scripted commit stored and handed to the hooks. */
+export interface ScriptedCommit {
+  raised: StoredAlert[];
+  updated: StoredAlert[];
+}
 
 /** A Log that keeps lines for assertions. */
 export class MemoryLog implements Log {
@@ -33,37 +39,41 @@ export interface Harness {
   log: MemoryLog;
   /** Alerts ouwatch raised itself in the commits so far (the breaker's), as stored. */
   stored: StoredAlert[];
-  /** Commits one batch with these alerts raised; returns what the commit raised (theirs and ouwatch's own). */
-  raise(...alerts: StoredAlert[]): { raised: StoredAlert[] };
+  /**
+   * Commits these alerts as detection would: one transaction of the pipeline store that stores
+   * them in the real alerts table and runs the commit hooks (response, then notifications) with
+   * those that were new, writing what they record in the same transaction.
+   */
+  raise(...alerts: StoredAlert[]): ScriptedCommit;
+  /** Commits alerts with the incidents they opened or escalated (what `notify.on: incidents` and `respond.incidentRisk` act on). */
+  commit(alerts: StoredAlert[], incidents: Partial<IncidentChanges>): ScriptedCommit;
   close(): Promise<void>;
 }
 
-/** A commit that raises `alerts` and changes nothing else. */
-export function alertsOnly(alerts: StoredAlert[]): CommitBatch {
+/** A commit that raises `alerts` (with these incident changes) and changes nothing else. */
+export function alertsOnly(alerts: StoredAlert[], incidents: Partial<IncidentChanges> = {}): CommitBatch {
   return {
     history: { users: [], addresses: [], countries: [], sessions: [], activity: [] },
     state: { puts: [], deletes: [], expiredBefore: null },
     alerts: { raised: alerts, updated: [] },
     incidents: [],
+    incidentChanges: { opened: incidents.opened ?? [], escalated: incidents.escalated ?? [] },
     positions: [],
     releases: [],
   };
 }
 
-/**
- * The response and notification hooks on a real SQLite file, with fast retries; closed after
- * the test. `raise` commits the alerts through the pipeline store with the delivery's hooks,
- * exactly as a commit of real detection does (the alerts, then the hooks' rows, in one
- * transaction).
- */
+/** The response and notification stages on a real SQLite file, with fast retries; closed after the test. */
 export function harness(dir: string, partial: Record<string, unknown>, o: { now?: () => number; dbName?: string; extraHooks?: CommitHook[] } = {}): Harness {
-  const config = makeConfig({ ...partial, outbox: { baseDelayMs: 10, maxDelayMs: 50, pollMs: 20, ...(partial.outbox as object | undefined) } });
+  // Sink mechanics are tested on alert notices unless a test asks for incidents.
+  const notify = partial.notify === undefined ? undefined : { on: 'alerts', ...(partial.notify as object) };
+  const config = makeConfig({ ...partial, ...(notify ? { notify } : {}), outbox: { baseDelayMs: 10, maxDelayMs: 50, pollMs: 20, ...(partial.outbox as object | undefined) } });
   const db = openDatabase(join(dir, o.dbName ?? 'ouwatch.db'));
   const log = new MemoryLog();
   const stored: StoredAlert[] = [];
   const delivery = buildDelivery(sqliteDeliveryStore(db), config, { log, now: o.now });
   const store = new SqlitePipelineStore(db);
-  const hooks = [...delivery.hooks, ...(o.extraHooks ?? [])];
+  const hooks: CommitHook[] = [...delivery.hooks, ...(o.extraHooks ?? [])];
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -79,11 +89,14 @@ export function harness(dir: string, partial: Record<string, unknown>, o: { now?
     delivery,
     log,
     stored,
-    raise(...alerts) {
-      const batch = alertsOnly(alerts);
+    raise(...raised) {
+      return this.commit(raised, {});
+    },
+    commit(raised, incidents) {
+      const batch = alertsOnly(raised, incidents);
       store.commitNow(batch, hooks);
-      stored.push(...batch.alerts.raised.filter((a) => !alerts.includes(a)));
-      return { raised: batch.alerts.raised };
+      stored.push(...batch.alerts.raised.filter((a) => !raised.includes(a)));
+      return { raised: batch.alerts.raised, updated: [] };
     },
     close,
   };

@@ -22,12 +22,13 @@ export interface TableSpec {
 }
 
 export const STATE_TABLES: Record<string, TableSpec> = {
-  users: { orderBy: 'dn' },
+  // The last geolocated success (impossible travel's reference) follows processing order.
+  users: { orderBy: 'dn', ignore: ['last_geo'] },
   user_ips: { orderBy: 'dn, ip' },
   user_countries: { orderBy: 'dn, country' },
   sessions: { orderBy: 'session_id, dn' },
   session_ips: { orderBy: 'session_id, dn, ip' },
-  alerts: { orderBy: 'id', ignore: ['created_at', 'count', 'last_time', 'evidence'] },
+  alerts: { orderBy: 'id', ignore: ['created_at', 'count', 'last_time', 'evidence', 'evidence_total'] },
   // Actions happen at wall-clock time: their ids, times and the reasons that quote an age differ.
   actions: { orderBy: 'alert_id, action, by', ignore: ['id', 'created_at', 'updated_at', 'reason'] },
 };

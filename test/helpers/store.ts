@@ -1,30 +1,66 @@
 import Database from 'better-sqlite3';
-import type { Event } from '../../src/core/events.js';
-import { Pipeline } from '../../src/pipeline/pipeline.js';
-import { replay, type ReplayOptions, type ReplayReport } from '../../src/pipeline/replay.js';
-import { openDatabase } from '../../src/store/sqlite/database.js';
+import { loadConfig } from '../../src/app/config.js';
+import { replayFiles, type ReplayOptions, type ReplayReport } from '../../src/app/replay.js';
+import { createRuntime, type Runtime } from '../../src/app/runtime.js';
+import { EVENT_TYPES, type EventType } from '../../src/core/events.js';
+import type { Log } from '../../src/core/log.js';
+import type { EventBatch } from '../../src/pipeline/batch.js';
+
+/** Warnings (a response held back as stale) are not what these tests look at. */
+const SILENT: Log = { info() {}, warn() {}, error() {} };
+
+/** An event as a replay processed it (what the tests look at). */
+export interface ReplayedEvent {
+  type: EventType;
+  ts: number;
+  lineNo: number;
+  raw: string;
+  dn: string | null;
+}
 
 export interface ReplayRun {
   report: ReplayReport;
-  stats: Pipeline['stats'];
+  /** The run's counters (lines read, line kinds, events by type). */
+  stats: Runtime['counters'];
   /** Every event the run processed, in order. */
-  events: Event[];
+  events: ReplayedEvent[];
 }
 
-/** One replay into the SQLite file at `dbPath`, as a separate run (its own connection and pipeline). */
-export async function replayInto(dbPath: string, paths: string[], opts: ReplayOptions & { timeZone?: string } = {}): Promise<ReplayRun> {
-  const db = openDatabase(dbPath);
+/** One replay into the SQLite file at `dbPath`, as a separate run (its own runtime: connection, worker, pipeline). */
+export async function replayInto(dbPath: string, paths: string[], opts: ReplayOptions & { timeZone?: string; commitEvery?: number } = {}): Promise<ReplayRun> {
+  const config = loadConfig();
+  config.store.path = dbPath;
+  if (opts.timeZone !== undefined) config.parse.timeZone = opts.timeZone;
+  if (opts.commitEvery !== undefined) config.store.commitEvery = opts.commitEvery;
+  const events: ReplayedEvent[] = [];
+  const dns = new Map<number, string>();
+  const decoder = new TextDecoder();
+  const onBatch = (b: EventBatch) => {
+    for (let k = 0; k < b.added.dns.length; k += 2) dns.set(b.added.dns[k] as number, b.added.dns[k + 1] as string);
+    for (let i = 0; i < b.count; i++) {
+      events.push({
+        type: EVENT_TYPES[b.types[i]],
+        ts: b.times[i],
+        lineNo: b.lineNos[i],
+        raw: decoder.decode(b.text.subarray(b.lineStarts[i], b.lineEnds[i])),
+        dn: dns.get(b.dns[i]) ?? null,
+      });
+    }
+  };
+  const runtime = await createRuntime(config, { onBatch, command: 'replay', log: SILENT });
   try {
-    const events: Event[] = [];
-    const pipeline = new Pipeline({ db, timeZone: opts.timeZone, observers: [(e) => events.push(e)] });
-    const report = await replay(paths, pipeline, opts);
-    return { report, stats: pipeline.stats, events };
+    const report = await replayFiles(paths, runtime, opts);
+    return { report, stats: runtime.counters, events };
   } finally {
-    db.close();
+    await runtime.close();
   }
 }
 
-/** Every history table, rows sorted: two dbs hold the same history iff their dumps are equal. */
+/**
+ * Every history table, rows sorted: two dbs hold the same history iff their dumps are equal.
+ * The file a user's last location was read from (its evidence line's source) is reduced to its
+ * line number, so that the same lines replayed from files of other names compare equal.
+ */
 export function dumpHistory(dbPath: string): Record<string, unknown[]> {
   const db = new Database(dbPath, { readonly: true });
   try {
@@ -35,8 +71,15 @@ export function dumpHistory(dbPath: string): Record<string, unknown[]> {
       ['user_countries', 'dn, country'],
       ['sessions', 'session_id, dn'],
       ['session_ips', 'session_id, dn, ip'],
+      ['user_activity', 'dn, hour, ip'],
     ] as const) {
       out[table] = db.prepare(`SELECT * FROM ${table} ORDER BY ${order}`).all();
+    }
+    for (const u of out.users as Array<{ last_geo: string | null }>) {
+      if (u.last_geo === null) continue;
+      const geo = JSON.parse(u.last_geo) as { line: { source: string } };
+      geo.line.source = geo.line.source.slice(geo.line.source.lastIndexOf(':'));
+      u.last_geo = JSON.stringify(geo);
     }
     return out;
   } finally {
@@ -48,6 +91,26 @@ export function checkpointRows(dbPath: string): Array<{ path: string; offset: nu
   const db = new Database(dbPath, { readonly: true });
   try {
     return db.prepare('SELECT path, offset, line_no FROM checkpoints ORDER BY path').all() as Array<{ path: string; offset: number; line_no: number }>;
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * What detection stored (alerts, detector state, incidents), rows sorted, without wall-clock
+ * columns: two replays of the same lines hold the same detection iff their dumps are equal.
+ */
+export function dumpDetection(dbPath: string): Record<string, unknown[]> {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    const drop = (rows: unknown[], ...cols: string[]) =>
+      (rows as Array<Record<string, unknown>>).map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !cols.includes(k))));
+    return {
+      alerts: drop(db.prepare('SELECT * FROM alerts ORDER BY id').all(), 'created_at'),
+      detector_state: db.prepare('SELECT * FROM detector_state ORDER BY scope, key').all(),
+      incidents: drop(db.prepare('SELECT * FROM incidents ORDER BY id').all(), 'created_at'),
+      incident_alerts: db.prepare('SELECT * FROM incident_alerts ORDER BY incident_id, alert_id').all(),
+    };
   } finally {
     db.close();
   }

@@ -1,27 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Event, toEventJson, type EventJson } from '../../src/core/events.js';
-import { OpenUnisonParser } from '../../src/components/parse/openunison.js';
+import type { EventJson } from '../../src/core/events.js';
+import { dnSha1 } from '../../src/core/identity.js';
+import { sourceOf } from '../../src/core/log-event.js';
 import { SESSION, accessLine } from '../helpers/lines.js';
+import { parseEvent, parseText } from './scan.js';
 
 // AccessLog lines: `[<Event>] - <app> - <requestURL> - <userDN> - <msg> [<remoteAddr>] - [<sessionId>]`.
-// Each row is a line as OpenUnison writes it and the Event it must become (enrichment, which
-// fills dnSha1, is tested in test/enrich).
-
-const parser = new OpenUnisonParser();
-
-function parseEvent(line: string, origin = 'openunison.log', lineNo = 7): EventJson {
-  const r = parser.parse(line, origin, lineNo);
-  assert.ok(r instanceof Event, `expected an event, got '${String(r)}' for: ${line}`);
-  return toEventJson(r);
-}
+// Each row is a line as OpenUnison writes it and the Event it must become, read as a replay
+// reads it (the DN's SHA-1 is OpenUnison's user label, see test/enrich/identity.test.ts).
 
 describe('the real AccessLog lines of openunison-facts.md', () => {
   const rows: Array<{ line: string; event: EventJson }> = [
     {
       line: '[2022-03-23 09:40:37,266][XNIO-1 task-6] INFO  AccessLog - [AzSuccess] - dashboard - https://k8sdashboard.sundsvall.se/api/v1/job/default - uid=danost,ou=shadow,o=Tremolo - oauth2bearer [10.197.32.67] - [f60d63b5b4c82b1f374aa58075e336f5c20a08cc2]',
       event: {
-        time: '2022-03-23T09:40:37.266Z', type: 'AzSuccess', dn: 'uid=danost,ou=shadow,o=Tremolo', dnSha1: null, ip: '10.197.32.67',
+        time: '2022-03-23T09:40:37.266Z', type: 'AzSuccess', dn: 'uid=danost,ou=shadow,o=Tremolo', dnSha1: dnSha1('uid=danost,ou=shadow,o=Tremolo'), ip: '10.197.32.67',
         url: 'https://k8sdashboard.sundsvall.se/api/v1/job/default', app: 'dashboard', sessionId: 'f60d63b5b4c82b1f374aa58075e336f5c20a08cc2',
         message: 'oauth2bearer', level: 'INFO', logger: 'AccessLog', thread: 'XNIO-1 task-6', source: 'openunison.log:7',
       },
@@ -29,7 +23,7 @@ describe('the real AccessLog lines of openunison-facts.md', () => {
     {
       line: '[2018-07-05 00:12:40,928][XNIO-1 task-6] INFO  AccessLog - [AuFail] - scale - https://openunison.lab.unixcraft.io:32017/auth/SAML2Auth - cn=none - enterprise_idp [10.233.124.0] - [f1a7026f49e09fe6991253ce59e913bb915905f29]',
       event: {
-        time: '2018-07-05T00:12:40.928Z', type: 'AuFail', dn: 'cn=none', dnSha1: null, ip: '10.233.124.0',
+        time: '2018-07-05T00:12:40.928Z', type: 'AuFail', dn: 'cn=none', dnSha1: dnSha1('cn=none'), ip: '10.233.124.0',
         url: 'https://openunison.lab.unixcraft.io:32017/auth/SAML2Auth', app: 'scale', sessionId: 'f1a7026f49e09fe6991253ce59e913bb915905f29',
         message: 'enterprise_idp', level: 'INFO', logger: 'AccessLog', thread: 'XNIO-1 task-6', source: 'openunison.log:7',
       },
@@ -38,7 +32,7 @@ describe('the real AccessLog lines of openunison-facts.md', () => {
       // The message is empty: two spaces before `[ip]`.
       line: '[2018-07-05 16:23:05,410][XNIO-1 task-16] INFO  AccessLog - [AzSuccess] - scale - https://openunison.lab.unixcraft.io:32017/scale/main/config - uid=kash,ou=users,ou=shadow,o=Tremolo -  [10.233.124.0] - [f91ae56f41627bbdddad18b92e6d8a1814d773633]',
       event: {
-        time: '2018-07-05T16:23:05.410Z', type: 'AzSuccess', dn: 'uid=kash,ou=users,ou=shadow,o=Tremolo', dnSha1: null, ip: '10.233.124.0',
+        time: '2018-07-05T16:23:05.410Z', type: 'AzSuccess', dn: 'uid=kash,ou=users,ou=shadow,o=Tremolo', dnSha1: dnSha1('uid=kash,ou=users,ou=shadow,o=Tremolo'), ip: '10.233.124.0',
         url: 'https://openunison.lab.unixcraft.io:32017/scale/main/config', app: 'scale', sessionId: 'f91ae56f41627bbdddad18b92e6d8a1814d773633',
         message: '', level: 'INFO', logger: 'AccessLog', thread: 'XNIO-1 task-16', source: 'openunison.log:7',
       },
@@ -147,6 +141,26 @@ describe('addresses and session ids', () => {
   test('an empty session id is null', () => {
     assert.equal(parseEvent(accessLine({ session: '' })).sessionId, null);
   });
+  const notAddresses = [
+    ['an octet over 255', '999.1.1.1'],
+    ['a NUL byte', '81.2.69.142\u0000'],
+    ['a word', 'unknown'],
+    ['three octets', '81.2.69'],
+    ['a port', '10.0.0.1:8443'],
+    ['a DN', 'uid=mmosley,o=Tremolo'],
+  ] as const;
+  for (const [what, ip] of notAddresses) {
+    test(`an address field holding ${what} makes the line malformed, every time it appears`, () => {
+      const lines = [accessLine({ ip }), accessLine({ ip: '81.2.69.142' }), accessLine({ ip, dn: 'uid=other,o=Tremolo' })];
+      const { events, counts } = parseText(lines.join('\n') + '\n');
+      assert.deepEqual(counts, { event: 1, malformed: 2 });
+      assert.equal(events[0].address?.ip, '81.2.69.142');
+      assert.equal(events[0].lineNo, 2);
+    });
+  }
+  test('the session id is kept as logged, whatever it holds', () => {
+    for (const session of ['0', 'NULL', 'abc def', 'null2', 'x'.repeat(200)]) assert.equal(parseEvent(accessLine({ session })).sessionId, session);
+  });
 });
 
 describe('the log4j header', () => {
@@ -168,10 +182,10 @@ describe('the log4j header', () => {
   }
   test('source is origin:line and raw is the line as read', () => {
     const line = accessLine();
-    const r = parser.parse(line, '/var/log/pods/openunison_orchestra-0/0.log', 12345);
-    assert.ok(r instanceof Event);
-    assert.equal(r.source, '/var/log/pods/openunison_orchestra-0/0.log:12345');
-    assert.equal(r.raw, line);
-    assert.equal(r.lineNo, 12345);
+    const { events } = parseText(line + '\n', { origin: '/var/log/pods/openunison_orchestra-0/0.log', firstLineNo: 12345 });
+    assert.equal(events.length, 1);
+    assert.equal(sourceOf(events[0]), '/var/log/pods/openunison_orchestra-0/0.log:12345');
+    assert.equal(events[0].raw(), line);
+    assert.equal(events[0].lineNo, 12345);
   });
 });

@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Event, toEventJson, type EventJson } from '../../src/core/events.js';
-import { OpenUnisonParser } from '../../src/components/parse/openunison.js';
+import { dnSha1 } from '../../src/core/identity.js';
 import { expiredLine, header, idpWarning, logoutLine } from '../helpers/lines.js';
+import { kindOf, parseEvent as parseLine } from './scan.js';
 
 // OpenIDConnectIdP's `[ExpiredRefreshTokenUsed]` lines (one field fewer than access lines: no
 // app), its WARN lines about failed refreshes (kept with their thread, so a rule can pair them
 // with the AzFail that follows on the same thread), and SessionManagerImpl's logout line.
 
-const parser = new OpenUnisonParser();
-
-function parseEvent(line: string): EventJson {
-  const r = parser.parse(line, 'idp.log', 3);
-  assert.ok(r instanceof Event, `expected an event, got '${String(r)}' for: ${line}`);
-  return toEventJson(r);
-}
+const parseEvent = (line: string) => parseLine(line, 'idp.log', 3);
 
 describe('ExpiredRefreshTokenUsed', () => {
   test('the real line of openunison-facts.md', () => {
@@ -24,7 +18,7 @@ describe('ExpiredRefreshTokenUsed', () => {
       time: '2022-12-24T00:34:56.424Z',
       type: 'ExpiredRefreshTokenUsed',
       dn: 'uid=mmosley,ou=shadow,o=Tremolo',
-      dnSha1: null,
+      dnSha1: dnSha1('uid=mmosley,ou=shadow,o=Tremolo'),
       ip: '10.1.67.56',
       url: 'https://k8sou.lab.tremolo.dev/auth/idp/k8sIdp/token',
       app: null,
@@ -58,6 +52,16 @@ describe('ExpiredRefreshTokenUsed', () => {
     assert.equal(e.ip, '2a02:26f0:fe::5c');
     assert.equal(e.sessionId, null);
   });
+  test('the same event word written by AccessLog is read the same way (no application field)', () => {
+    const line = expiredLine().replace(' OpenIDConnectIdP - ', ' AccessLog - ');
+    const e = parseEvent(line);
+    assert.equal(e.type, 'ExpiredRefreshTokenUsed');
+    assert.equal(e.app, null);
+    assert.equal(e.dn, 'uid=mmosley,ou=shadow,o=Tremolo');
+  });
+  test('an address that is not one makes the line malformed', () => {
+    assert.equal(kindOf(expiredLine({ ip: '999.1.1.1' })), 'malformed');
+  });
   test('the fully qualified class name', () => {
     const e = parseEvent(expiredLine({ logger: 'com.tremolosecurity.idp.providers.OpenIDConnectIdP' }));
     assert.equal(e.type, 'ExpiredRefreshTokenUsed');
@@ -85,8 +89,8 @@ describe('OpenIDConnectIdP WARN lines (refresh failures)', () => {
     });
   }
   test('INFO and ERROR lines of the class that are not ExpiredRefreshTokenUsed are not events', () => {
-    assert.equal(parser.parse(header({ logger: 'OpenIDConnectIdP' }) + 'Loading trust k8s-kubectl', 'f', 1), 'other');
-    assert.equal(parser.parse(header({ level: 'ERROR', logger: 'OpenIDConnectIdP' }) + 'Could not load keys', 'f', 1), 'other');
+    assert.equal(kindOf(header({ logger: 'OpenIDConnectIdP' }) + 'Loading trust k8s-kubectl'), 'other');
+    assert.equal(kindOf(header({ level: 'ERROR', logger: 'OpenIDConnectIdP' }) + 'Could not load keys'), 'other');
   });
 });
 
@@ -99,12 +103,15 @@ describe("SessionManagerImpl `Logging out user '<dn>'`", () => {
       assert.equal(e.dn, dn);
       assert.equal(e.message, `Logging out user '${dn}'`);
       assert.equal(e.logger, 'SessionManagerImpl');
+      assert.equal(e.dnSha1, dnSha1(dn));
+      assert.equal(e.ip, null);
+      assert.equal(e.sessionId, null);
     });
   }
   test('a logout line cut before its closing quote is malformed', () => {
-    assert.equal(parser.parse(header({ logger: 'SessionManagerImpl' }) + "Logging out user 'uid=mmos", 'f', 1), 'malformed');
+    assert.equal(kindOf(header({ logger: 'SessionManagerImpl' }) + "Logging out user 'uid=mmos"), 'malformed');
   });
   test('other SessionManagerImpl messages are not events', () => {
-    assert.equal(parser.parse(header({ logger: 'SessionManagerImpl' }) + 'Session created for f60d63b5', 'f', 1), 'other');
+    assert.equal(kindOf(header({ logger: 'SessionManagerImpl' }) + 'Session created for f60d63b5'), 'other');
   });
 });

@@ -1,20 +1,23 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Event } from '../../src/core/events.js';
-import { OpenUnisonParser } from '../../src/components/parse/openunison.js';
+import { ByteClock } from '../../src/components/parse/byte-clock.js';
 import { LogClock } from '../../src/components/parse/time.js';
-import { accessLine } from '../helpers/lines.js';
+import { accessLine, log4jTime } from '../helpers/lines.js';
+import { kindOf, parseEvent } from './scan.js';
 
 // log4j writes `yyyy-MM-dd HH:mm:ss,SSS` in the JVM's local time with no zone; ouwatch turns it
 // into ISO 8601 UTC with milliseconds, reading it in the zone given by --tz (default UTC).
 // Local times that occur twice (autumn) resolve to the earlier instant and local times that
-// never occur (spring gap) move forward by the gap, as java.time does.
+// never occur (spring gap) move forward by the gap, as java.time does. Times before 1970 or
+// more than a day ahead of the wall clock are not history but broken lines.
 
+/** The stamp as the scanner reads it, from bytes (a fresh clock: no cached second). */
 function isoAt(stamp: string, zone = 'UTC'): string | null {
-  const clock = new LogClock(zone);
-  const ms = clock.epochAt(`[${stamp}]`, 1);
+  const ms = new ByteClock(zone).epochAt(Buffer.from(`[${stamp}]`), 1);
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();
 }
+
+const epochOf = (clock: ByteClock, stamp: string) => clock.epochAt(Buffer.from(`[${stamp}]`), 1);
 
 describe('UTC (the default)', () => {
   const rows = [
@@ -23,24 +26,26 @@ describe('UTC (the default)', () => {
     ['2022-03-23 09:40:37,000', '2022-03-23T09:40:37.000Z'],
     ['2024-02-29 23:59:59,999', '2024-02-29T23:59:59.999Z'],
     ['1999-12-31 23:59:59,999', '1999-12-31T23:59:59.999Z'],
-    ['2038-01-19 03:14:08,001', '2038-01-19T03:14:08.001Z'],
+    ['2001-09-09 01:46:40,000', '2001-09-09T01:46:40.000Z'],
   ] as const;
   for (const [stamp, iso] of rows) test(`${stamp} -> ${iso}`, () => assert.equal(isoAt(stamp), iso));
 
-  test('an Event carries the ISO time, with milliseconds, in its JSON', () => {
-    const e = new OpenUnisonParser().parse(accessLine({ time: '2022-12-24 00:34:56,004' }), 'f', 1);
-    assert.ok(e instanceof Event);
+  test('an event carries the ISO time, with milliseconds, in its JSON', () => {
+    const e = parseEvent(accessLine({ time: '2022-12-24 00:34:56,004' }));
     assert.equal(e.time, '2022-12-24T00:34:56.004Z');
-    assert.equal(e.ts, Date.UTC(2022, 11, 24, 0, 34, 56, 4));
   });
 
   test('lines of the same second share the cached second but keep their own milliseconds', () => {
-    const clock = new LogClock();
-    const a = clock.epochAt('[2024-01-01 10:00:00,001]', 1);
-    const bad = clock.epochAt('[2024-01-01 10:00:00,0x1]', 1);
-    const b = clock.epochAt('[2024-01-01 10:00:00,999]', 1);
+    const clock = new ByteClock();
+    const a = epochOf(clock, '2024-01-01 10:00:00,001');
+    const bad = epochOf(clock, '2024-01-01 10:00:00,0x1');
+    const b = epochOf(clock, '2024-01-01 10:00:00,999');
     assert.equal(b - a, 998);
     assert.ok(Number.isNaN(bad));
+    assert.equal(epochOf(clock, '2024-01-01 10:00:01,000') - a, 999, 'the next second');
+    assert.ok(Number.isNaN(epochOf(clock, '2024-02-30 10:00:01,000')));
+    assert.ok(Number.isNaN(epochOf(clock, '2024-02-30 10:00:01,000')), 'a cached second that is not a time stays not a time');
+    assert.equal(epochOf(clock, '2024-01-01 10:00:00,999'), b, 'and the clock recovers');
   });
 });
 
@@ -72,6 +77,11 @@ describe('--tz zones', () => {
     test(`${zone} ${stamp} (${what}) -> ${iso}`, () => assert.equal(isoAt(stamp, zone), iso));
   }
 
+  test('--tz applies to the events of a log', () => {
+    const e = parseEvent(accessLine({ time: '2024-07-15 12:00:00,123' }), 'f', 1, 'Europe/Stockholm');
+    assert.equal(e.time, '2024-07-15T10:00:00.123Z');
+  });
+
   test('an unknown zone is refused with a message naming it', () => {
     assert.throws(() => LogClock.validateZone('Mars/Olympus_Mons'), /unknown time zone 'Mars\/Olympus_Mons'/);
     assert.throws(() => LogClock.validateZone('UTC+25'), /unknown time zone/);
@@ -97,7 +107,36 @@ describe('dates that do not exist are not events', () => {
     test(`${stamp} is rejected`, () => {
       assert.equal(isoAt(stamp), null);
       assert.equal(isoAt(stamp, 'Europe/Stockholm'), null);
-      assert.equal(new OpenUnisonParser().parse(accessLine({ time: stamp }), 'f', 1), 'malformed');
+      assert.equal(kindOf(accessLine({ time: stamp })), 'malformed');
     });
   }
+});
+
+describe('times that are not history: before 1970, or more than a day ahead of now', () => {
+  const now = Date.now();
+  const bad = [
+    ['the year 1', '0001-01-01 00:00:00,000'],
+    ['1969', '1969-12-31 23:59:59,999'],
+    ['the year 9999', '9999-12-31 23:59:59,999'],
+    ['past the 32-bit seconds (2038)', '2038-01-19 03:14:08,001'],
+    ['two days from now', log4jTime(now + 2 * 86_400_000)],
+    ['a day and a minute from now', log4jTime(now + 86_400_000 + 60_000)],
+  ] as const;
+  for (const [what, stamp] of bad) {
+    test(`${what} (${stamp}) makes the line malformed`, () => {
+      assert.equal(isoAt(stamp), null);
+      assert.equal(kindOf(accessLine({ time: stamp })), 'malformed');
+    });
+  }
+  test('1970-01-01 00:00:00,000 UTC, the first moment accepted', () => {
+    assert.equal(isoAt('1970-01-01 00:00:00,000'), '1970-01-01T00:00:00.000Z');
+  });
+  test('the same wall time can be before 1970 in a zone east of UTC', () => {
+    assert.equal(isoAt('1970-01-01 00:30:00,000', 'Europe/Stockholm'), null);
+    assert.equal(isoAt('1970-01-01 01:30:00,000', 'Europe/Stockholm'), '1970-01-01T00:30:00.000Z');
+  });
+  test('a line dated a few hours ahead (a clock a little off) is still an event', () => {
+    const stamp = log4jTime(now + 3 * 3_600_000);
+    assert.equal(kindOf(accessLine({ time: stamp })), 'event');
+  });
 });

@@ -3,11 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { Event } from '../../src/core/events.js';
-import { EventEnricher } from '../../src/components/enrich/enricher.js';
-import { OpenUnisonParser } from '../../src/components/parse/openunison.js';
 import { openDatabase, StoreOpenError } from '../../src/store/sqlite/database.js';
-import { HistoryStore } from '../../src/store/sqlite/history.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { readUserHistory } from '../../src/store/sqlite/user-history.js';
 import { accessLine, activity, expiredLine, idpWarning, log4jTime, logoutLine } from '../helpers/lines.js';
@@ -86,37 +82,17 @@ describe("a user's history", async () => {
   });
 });
 
-describe('bounded memory', () => {
-  test('users evicted from memory and read back give the same history as users kept in memory', () => {
-    const lines = activity(6000, { users: 300, seed: 5 });
-    const parser = new OpenUnisonParser();
-    const enricher = new EventEnricher();
-    const events: Event[] = [];
-    lines.forEach((line, i) => {
-      const e = parser.parse(line, 'mem.log', i + 1);
-      if (e instanceof Event) {
-        enricher.enrich(e);
-        events.push(e);
-      }
-    });
-    const run = (maxUsers: number) => {
-      const path = join(dir, `bounded-${maxUsers}.db`);
-      const db = openDatabase(path);
-      const store = new HistoryStore(db, maxUsers);
-      events.forEach((e, i) => {
-        if (e.dn !== null && e.dn !== 'cn=none' && e.dn !== 'uid=Anonymous,o=Tremolo') store.record(e, e.dn, e.dnSha1!);
-        if (i % 97 === 96) {
-          db.transaction(() => store.flush())();
-          store.trim();
-        }
-      });
-      db.transaction(() => store.flush())();
-      db.close();
-      return dumpHistory(path);
-    };
-    const bounded = run(20);
-    assert.ok((bounded.users as unknown[]).length > 100, 'the test needs far more users than the bound');
-    assert.deepEqual(bounded, run(50_000));
+describe('commits', () => {
+  test('committing every 1,000 lines (users written piecewise, sessions and hourly activity added up) gives the same history as committing once', async () => {
+    const log = join(dir, 'commits.log');
+    writeFileSync(log, activity(6000, { users: 300, seed: 5 }).join('\n') + '\n');
+    const often = join(dir, 'often.db');
+    const once = join(dir, 'once.db');
+    await replayInto(often, [log], { commitEvery: 1000 });
+    await replayInto(once, [log]);
+    const got = dumpHistory(often);
+    assert.ok((got.users as unknown[]).length > 100, 'the test needs many users');
+    assert.deepEqual(got, dumpHistory(once));
   });
 });
 

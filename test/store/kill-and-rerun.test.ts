@@ -7,12 +7,13 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { writeCorpus } from '../../bench/corpus.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { checkpointRows, dumpHistory } from '../helpers/store.js';
+import { checkpointRows, dumpDetection, dumpHistory } from '../helpers/store.js';
 import { tempDir } from '../helpers/tmp.js';
 
-// kill -9 at any moment, run again, and the history equals an uninterrupted run's: each commit
-// stores the state and the checkpoint of the lines that produced it in one transaction, so a
-// killed run loses only uncommitted work, which the next run reads again.
+// kill -9 at any moment, run again, and the store equals an uninterrupted run's (history,
+// alerts, detector state, incidents): each commit stores the state and the checkpoint of the
+// lines that produced it in one transaction, so a killed run loses only uncommitted work,
+// which the next run reads again.
 
 const dir = tempDir();
 
@@ -49,7 +50,7 @@ async function replayKilledAfter(log: string, db: string, beyond: number): Promi
   }
 }
 
-test('SIGKILL twice in the middle of a replay, then a rerun: the same history as an uninterrupted run', { timeout: 180_000 }, async () => {
+test('SIGKILL twice in the middle of a replay, then a rerun: the same history, alerts, detector state and incidents as an uninterrupted run', { timeout: 180_000 }, async () => {
   const log = join(dir, 'big.log');
   const { bytes } = await writeCorpus(log, { lines: 800_000, seed: 9 });
   assert.equal(statSync(log).size, bytes);
@@ -71,8 +72,9 @@ test('SIGKILL twice in the middle of a replay, then a rerun: the same history as
   assert.match(rerun.stderr, new RegExp(`resumed at byte ${secondKill.toLocaleString('en-US')}`));
 
   assert.deepEqual(checkpointRows(killed), checkpointRows(reference));
-  const want = dumpHistory(reference);
-  const got = dumpHistory(killed);
+  const want = { ...dumpHistory(reference), ...dumpDetection(reference) };
+  const got = { ...dumpHistory(killed), ...dumpDetection(killed) };
+  assert.ok(want.alerts.length > 50 && want.incidents.length > 0, 'the corpus raises alerts and opens incidents');
   for (const table of Object.keys(want)) {
     assert.equal(got[table].length, want[table].length, `${table}: row count`);
     assert.deepEqual(got[table], want[table], table);

@@ -26,7 +26,8 @@ function history(): string {
   const at = () => stamp((t += 1000));
   for (let i = 0; i < 3; i++) lines.push(accessLine({ time: at(), dn: 'uid=gone,o=Tremolo', ip: '81.2.69.142', session: 'f1'.padEnd(41, '0') }));
   for (let i = 0; i < 3; i++) lines.push(accessLine({ time: at(), dn: 'uid=back,o=Tremolo', ip: '81.2.69.142', session: 'f2'.padEnd(41, '0') }));
-  for (const ip of ['175.16.199.1', '175.16.199.2', '175.16.199.3']) {
+  // Three networks: each burst (risk 60) opens an incident of its own.
+  for (const ip of ['175.16.199.1', '81.2.69.1', '5.255.255.1']) {
     for (let i = 0; i < 12; i++) lines.push(accessLine({ time: at(), event: 'AuFail', app: 'k8sIdp', dn: 'cn=none', ip, session: 'null' }).replace(/\[null\]$/, '[null]'));
   }
   t = NEW;
@@ -54,14 +55,15 @@ describe('retention (store.retention): what is old goes, what is open stays', ()
     writeFileSync(log, history());
     writeFileSync(config, 'store:\n  retention: { events: 90d, alerts: 90d, incidents: 90d }\n');
     ok(['replay', log, '--db', db, '-q']);
-    const bursts = rows(db, `SELECT id, ip FROM alerts WHERE rule = 'auth-failure-burst' ORDER BY ip`) as Array<{ id: string; ip: string }>;
-    assert.equal(bursts.length, 3);
+    const bursts = rows(db, `SELECT id, ip FROM alerts WHERE rule = 'auth-failure-burst' ORDER BY time`) as Array<{ id: string; ip: string }>;
+    assert.deepEqual(bursts.map((b) => b.ip), ['175.16.199.1', '81.2.69.1', '5.255.255.1']);
     const [closedAlone, open, closedInOpenIncident] = bursts.map((b) => b.id);
+    const incidentOf = (alert: string) => String(column(db, `SELECT incident_id FROM incident_alerts WHERE alert_id = '${alert}'`)[0]);
     ok(['alerts', 'close', closedAlone, '--db', db, '--comment', 'scanner']);
     ok(['alerts', 'close', closedInOpenIncident, '--db', db]);
 
     // What a daemon recorded a year ago: a finished and a queued action, a breaker opening, a
-    // delivered notification; and incidents (schema version 5; created here when absent).
+    // delivered notification; the incident of the first burst closed by an analyst.
     const c = new Database(db);
     const yearAgo = Date.now() - 365 * DAY;
     const action = (status: string, kind = 'end-session') =>
@@ -70,17 +72,15 @@ describe('retention (store.retention): what is old goes, what is open stays', ()
     action('queued');
     action('done', 'breaker-open');
     c.prepare(`INSERT INTO outbox (kind, target, payload, status, created_at, next_attempt_at, expires_at, finished_at) VALUES ('webhook', 'siem', '{}', 'delivered', ?, ?, ?, ?)`).run(yearAgo, yearAgo, yearAgo, yearAgo);
-    c.exec(`
-      CREATE TABLE IF NOT EXISTS incidents (id TEXT PRIMARY KEY, key TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'open', severity TEXT NOT NULL, risk REAL NOT NULL,
-        dn TEXT, ip TEXT, first_time INTEGER NOT NULL, last_time INTEGER NOT NULL, rules TEXT NOT NULL, closed_benign INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS incident_alerts (incident_id TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE, alert_id TEXT NOT NULL REFERENCES alerts(id) ON DELETE CASCADE, PRIMARY KEY (incident_id, alert_id)) WITHOUT ROWID;`);
-    const incident = c.prepare(`INSERT INTO incidents (id, key, status, severity, risk, first_time, last_time, rules, created_at, updated_at) VALUES (?, ?, ?, 'medium', 1, ?, ?, '[]', 0, 0)`);
-    incident.run('i-closed', 'net:175.16.199.0/24', 'closed', OLD, OLD);
-    incident.run('i-open', 'net:175.16.199.3/32', 'open', OLD, OLD);
-    c.prepare('INSERT INTO incident_alerts VALUES (?, ?)').run('i-open', closedInOpenIncident);
+    const closedIncident = incidentOf(closedAlone);
+    c.prepare(`UPDATE incidents SET status = 'closed' WHERE id = ?`).run(closedIncident);
+    c.prepare(`INSERT INTO incident_status_changes (incident_id, status, by, at, comment) VALUES (?, 'closed', 'alice', ?, NULL)`).run(closedIncident, yearAgo);
     c.close();
-    const stateOf = (dn: string) => Number(column(db, `SELECT COUNT(*) FROM detector_state WHERE key = '${dn}'`)[0]);
-    assert.ok(stateOf('uid=gone,o=Tremolo') > 0, 'impossible-travel keeps the last location of every user');
+    const openIncidents = [incidentOf(open), incidentOf(closedInOpenIncident)].sort();
+    assert.equal(new Set([closedIncident, ...openIncidents]).size, 3);
+    const newestLine = NEW + 6000;
+    assert.equal(column(db, `SELECT COUNT(*) FROM detector_state WHERE expires < ${newestLine}`)[0], 0, 'each commit drops the detector state that expired (in log time)');
+    assert.ok(column(db, `SELECT last_geo FROM users WHERE dn = 'uid=gone,o=Tremolo'`)[0] !== null, 'impossible-travel keeps the last location of every user');
 
     const dry = ouwatch(['prune', '--db', db, '--config', config, '--dry-run', '--json']);
     assert.equal(dry.status, 0, dry.stderr);
@@ -94,19 +94,18 @@ describe('retention (store.retention): what is old goes, what is open stays', ()
     assert.deepEqual(report.deleted, planned.deleted, 'the dry run counted exactly what goes');
     assert.equal(report.newestLogTime, new Date(NEW + 6000).toISOString(), 'ages are measured back from the newest log time, not the clock');
     assert.deepEqual(
-      { ...report.deleted, detector_state: report.deleted.detector_state > 0 },
-      { detector_state: true, session_ips: 2, sessions: 2, user_ips: 2, user_countries: 2, users: 1, incidents: 1, alerts: 1, outbox: 1, actions: 1 },
+      report.deleted,
+      { detector_state: 0, session_ips: 2, sessions: 2, user_ips: 2, user_countries: 2, users: 1, user_activity: 2, incidents: 1, alerts: 1, outbox: 1, actions: 1 },
     );
 
     assert.deepEqual(column(db, 'SELECT dn FROM users ORDER BY dn'), ['uid=back,o=Tremolo', 'uid=new,o=Tremolo']);
     assert.deepEqual(column(db, `SELECT ip FROM user_ips WHERE dn = 'uid=back,o=Tremolo'`), ['89.160.20.112'], 'an address not seen for 90 days is forgotten: it would count as new again');
     assert.deepEqual(column(db, `SELECT country FROM user_countries WHERE dn = 'uid=back,o=Tremolo'`), ['SE'], 'and so is a country');
-    assert.deepEqual(column(db, 'SELECT id FROM alerts WHERE rule = \'auth-failure-burst\' ORDER BY ip'), [open, closedInOpenIncident], 'the open alert and the one an open incident holds stay');
+    assert.deepEqual(column(db, 'SELECT id FROM alerts WHERE rule = \'auth-failure-burst\' ORDER BY time'), [open, closedInOpenIncident], 'the open alert and the one an open incident holds stay');
     assert.equal(column(db, `SELECT COUNT(*) FROM alert_status_changes WHERE alert_id = '${closedAlone}'`)[0], 0, 'with its status changes');
-    assert.deepEqual(column(db, 'SELECT id FROM incidents'), ['i-open']);
+    assert.deepEqual(column(db, 'SELECT id FROM incidents ORDER BY id'), openIncidents);
+    assert.equal(column(db, `SELECT COUNT(*) FROM incident_alerts WHERE incident_id = '${closedIncident}'`)[0], 0, 'with its links');
     assert.deepEqual(column(db, 'SELECT action || \':\' || status FROM actions ORDER BY id'), ['end-session:queued', 'breaker-open:done']);
-    assert.equal(stateOf('uid=gone,o=Tremolo'), 0, "a forgotten user's detector state goes with them");
-    assert.ok(stateOf('uid=back,o=Tremolo') > 0);
     assert.equal(column(db, `SELECT COUNT(*) FROM detector_state WHERE expires < ${NEW}`)[0], 0, 'no expired detector state');
     const gone = ouwatch(['user', 'uid=gone,o=Tremolo', '--db', db]);
     assert.equal(gone.status, 2);

@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
  * The console's static files, all served by this process (an air-gapped cluster reaches
  * nothing else): its own stylesheet and page scripts, and uPlot from node_modules.
  */
-// From the sources whether this module runs from src/ (tsx) or dist/ (the build copies no assets).
-const OWN = fileURLToPath(new URL('../../../src/app/console/assets/', import.meta.url));
+// Beside this module: in src/ (tsx), and in dist/ where `npm run build` copies them.
+const OWN = fileURLToPath(new URL('./assets/', import.meta.url));
 const UPLOT = join(dirname(createRequire(import.meta.url).resolve('uplot/package.json')), 'dist');
 
 const FILES: Record<string, [path: string, type: string]> = {

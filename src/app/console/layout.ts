@@ -37,7 +37,7 @@ ${scripts.includes('uplot') ? html`<link rel="stylesheet" href="/assets/uplot.mi
 <main>
 ${body}
 </main>
-<footer>store ${ctx.store}</footer>
+<footer>store ${ctx.store} · locations: GeoLite2 data by MaxMind (via geoip-lite) · networks: <a href="https://db-ip.com" rel="noopener noreferrer">IP Geolocation by DB-IP</a>, RouteViews, NRO</footer>
 ${scripts.map((s) => html`<script src="/assets/${s === 'uplot' ? 'uplot.iife.min.js' : s}"></script>`)}
 </body>
 </html>

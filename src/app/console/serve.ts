@@ -19,7 +19,8 @@ export interface MountedConsole {
  */
 export function mountConsole(config: Config, at: ListenAddress, log: Logger, where: string): MountedConsole {
   const auth = buildAuth(config.console, at.host, where);
-  const store = openReviewStore(config);
+  // Analysts change statuses from the console: read-write without migrating, beside the daemon's writer.
+  const store = openReviewStore(config, { write: true });
   try {
     return { handle: consoleRouter({ config, store, auth, log }), close: () => store.close() };
   } catch (err) {

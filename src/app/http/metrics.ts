@@ -130,6 +130,16 @@ export class DaemonMetrics {
         if (ts !== null) this.set((Date.now() - ts) / 1000);
       },
     });
+    const lost = new Totals();
+    new client.Counter({
+      name: 'ouwatch_bytes_lost_total',
+      help: 'Log bytes written but gone before they were read (lines lost), by source and reason: truncated (copytruncate rotation, a file emptied in place) or deleted',
+      labelNames: ['source', 'reason'],
+      registers,
+      collect() {
+        for (const s of from.sources()) for (const [reason, n] of Object.entries(s.lostBytes ?? {})) lost.sync(this, { source: s.name, reason }, n ?? 0);
+      },
+    });
     new client.Gauge({
       name: 'ouwatch_source_attached',
       help: '1 when the source follows its logs (a tailed file, every running pod), else 0',

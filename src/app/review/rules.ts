@@ -4,7 +4,7 @@ import type { Severity } from '../../core/alerts.js';
 import type { ReviewStore } from '../../core/ports.js';
 import { checkRules, ruleFiles, RULE_EXTENSIONS } from '../../components/detect/rules.js';
 import { BREAKER_RULE } from '../../components/sinks/end-session/responder.js';
-import { rulesDirOf } from '../runtime.js';
+import { overlayDirOf, rulesDirOf } from '../runtime.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -31,7 +31,7 @@ export interface RuleRow {
 /** Every rule of the configured directory with its hit counts; invalid files are listed apart. */
 export async function ruleTable(config: Config, store: ReviewStore | null, now: number): Promise<{ rules: RuleRow[]; invalid: string[]; dir: string }> {
   const dir = rulesDirOf(config);
-  const { rules, errors } = checkRules(dir);
+  const { rules, errors } = checkRules(dir, overlayDirOf(config));
   const counts = store === null ? [] : await store.alerts.ruleCounts([now - 24 * HOUR_MS, now - 7 * 24 * HOUR_MS]);
   const byRule = new Map(counts.map((c) => [c.rule, c]));
   const rows: RuleRow[] = rules.map((r) => {

@@ -134,7 +134,14 @@ export class Daemon {
     }
     this.server = await startHttpServer(this.opts.listen, { ready: () => this.ready(), metrics: () => this.metrics.render() }, log, this.opts.console?.handle);
     log.info({ address: `http://${formatListen(this.server.address)}`, endpoints: ['/healthz', '/readyz', '/metrics'] }, 'listening');
-    for (const source of this.sources) await source.start();
+    // Nothing is processed until every source has opened what it found at start: two
+    // replicas' backlogs are then merged by log time, not read one after the other.
+    runtime.ingest.hold();
+    try {
+      for (const source of this.sources) await source.start();
+    } finally {
+      runtime.ingest.resume();
+    }
     this.workers = [deliveryWorker(runtime.delivery)];
     for (const w of this.workers) w.start();
     log.info({ sources: this.sources.map((x) => x.name), db: runtime.config.store.path, workers: this.workers.map((w) => w.name) }, 'ouwatch run started');

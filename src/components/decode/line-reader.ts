@@ -8,6 +8,8 @@ export interface LineHandler {
 
 export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
 
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+
 /**
  * Splits a byte stream into lines and knows the exact input offset after each one, which is
  * what checkpoints store. Lines inside a chunk are handed over as ranges of that chunk (no
@@ -22,6 +24,8 @@ export class LineReader {
   /** Input offset of the first byte not yet part of a complete line. */
   private consumed: number;
   private received: number;
+  /** Bytes of a byte order mark matched at the input's start so far (-1: decided). */
+  private bomMatched: number;
 
   constructor(
     private readonly handler: LineHandler,
@@ -30,6 +34,7 @@ export class LineReader {
   ) {
     this.consumed = startOffset;
     this.received = startOffset;
+    this.bomMatched = startOffset === 0 ? 0 : -1;
   }
 
   /** Offset just past the last complete line handed over. */
@@ -44,8 +49,7 @@ export class LineReader {
 
   write(chunk: Buffer): void {
     const base = this.received;
-    let start = 0;
-    if (base === 0 && chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) start = 3;
+    let start = this.bomMatched < 0 ? 0 : this.skipByteOrderMark(chunk);
     this.received += chunk.length;
     const h = this.handler;
     if (this.carryLen > 0 || this.discarding) {
@@ -97,6 +101,22 @@ export class LineReader {
     this.carryLen = 0;
     this.discarding = false;
     return pending;
+  }
+
+  /**
+   * How many bytes at the start of `chunk` complete a byte order mark at the input's start
+   * (the mark may come in pieces: its first bytes are held like text until it is complete).
+   */
+  private skipByteOrderMark(chunk: Buffer): number {
+    let k = 0;
+    while (k < chunk.length && this.bomMatched + k < 3 && chunk[k] === UTF8_BOM[this.bomMatched + k]) k++;
+    if (this.bomMatched + k === 3) {
+      this.bomMatched = -1;
+      this.carryLen = 0; // the mark's first bytes, held from earlier chunks
+      return k;
+    }
+    this.bomMatched = k === chunk.length ? this.bomMatched + k : -1;
+    return 0;
   }
 
   private hold(chunk: Buffer, from: number, to: number): void {

@@ -1,6 +1,9 @@
 import type { LineKind } from '../../core/events.js';
-import { LineReader, type LineHandler } from './line-reader.js';
-import { detectFormat, unwrapperFor, type InputFormat, type Unwrapper } from './unwrap.js';
+import { JsonDocuments } from './json-documents.js';
+import { sniffShape } from './json-sniff.js';
+import { DEFAULT_MAX_LINE_BYTES, LineReader, type LineHandler } from './line-reader.js';
+import { detectFormat, unwrapperFor, type InputFormat, type LineFormat, type Unwrapper } from './unwrap.js';
+import { WallClock } from './wall-clock.js';
 
 /**
  * Receives unwrapped log4j lines as bytes. `resume` is where a restarted reader must begin
@@ -17,34 +20,52 @@ export interface RecordHandler {
  * Bytes of one input -> log4j records: splits lines (exact offsets, oversize guard),
  * recognises the wrapper (plain, docker json-file, CRI, `kubectl logs --timestamps`) from the
  * first non-empty line and unwraps it. Blank lines before the first record are not records.
+ * An input that starts with JSON is first looked at (up to its first value, at most 64 KiB)
+ * to tell NDJSON lines (docker, Loki) from JSON documents (Elasticsearch/OpenSearch exports,
+ * log4j2 JSON layouts), which `JsonDocuments` reads as a stream instead of lines; lines
+ * rebuilt from JSON events are written in `timeZone`.
  */
 export class RecordDecoder implements LineHandler {
   private readonly reader: LineReader;
   private unwrapper: Unwrapper | null;
-  format: InputFormat | null;
+  private lineFormat: LineFormat | null;
+  /** The wrapper the first JSON value showed (docker, Loki), used from the first non-blank line. */
+  private sniffed: LineFormat | null = null;
+  /** The input's first bytes while its shape is not decided (null once it is). */
+  private head: Buffer | null;
+  private documents: JsonDocuments | null = null;
   /** Physical lines read so far in this input (numbering continues from the checkpoint). */
   lineNo: number;
 
   constructor(
     private readonly out: RecordHandler,
-    startOffset = 0,
+    private readonly startOffset = 0,
     startLineNo = 0,
     private readonly maxLineBytes?: number,
     format: InputFormat | null = null,
+    private readonly timeZone = 'UTC',
   ) {
     this.reader = new LineReader(this, startOffset, maxLineBytes);
     this.lineNo = startLineNo;
-    this.format = format;
-    this.unwrapper = format === null ? null : unwrapperFor(format, out, maxLineBytes);
+    const given = format === null || !isLineFormat(format) ? null : format;
+    this.lineFormat = given;
+    this.unwrapper = given === null ? null : unwrapperFor(given, out, maxLineBytes);
+    this.head = given === null ? Buffer.alloc(0) : null;
+  }
+
+  get format(): InputFormat | null {
+    return this.documents !== null ? this.documents.format : this.lineFormat;
   }
 
   write(chunk: Buffer): void {
+    if (this.documents !== null) return this.documents.write(chunk);
+    if (this.head !== null) return this.look(chunk, false);
     this.reader.write(chunk);
   }
 
-  /** Offset just past the last complete line. */
+  /** Offset just past the last complete line (or JSON record). */
   get offset(): number {
-    return this.reader.offset;
+    return this.documents !== null ? this.documents.offset : this.reader.offset;
   }
 
   /** The kubelet's time stamp of the last record (kubectl/CRI wrappers), for stream positions. */
@@ -58,6 +79,8 @@ export class RecordDecoder implements LineHandler {
    * partial record that never completed is skipped as truncated. Returns the bytes not consumed.
    */
   end(): number {
+    if (this.head !== null) this.look(Buffer.alloc(0), true);
+    if (this.documents !== null) return this.documents.end();
     const pending = this.reader.end();
     if (pending > 0) this.out.skip('truncated', this.reader.offset, this.lineNo);
     this.unwrapper?.finish(this.lineNo);
@@ -68,8 +91,8 @@ export class RecordDecoder implements LineHandler {
     this.lineNo++;
     if (this.unwrapper === null) {
       if (isBlank(buf, start, end)) return this.out.skip('continuation', endOffset, this.lineNo);
-      this.format = detectFormat(buf, start, end);
-      this.unwrapper = unwrapperFor(this.format, this.out, this.maxLineBytes);
+      this.lineFormat = this.sniffed ?? detectFormat(buf, start, end);
+      this.unwrapper = unwrapperFor(this.lineFormat, this.out, this.maxLineBytes);
     }
     this.unwrapper.line(buf, start, end, endOffset, this.lineNo);
   }
@@ -79,6 +102,30 @@ export class RecordDecoder implements LineHandler {
     if (this.unwrapper === null) this.out.skip('oversized', endOffset, this.lineNo);
     else this.unwrapper.oversized(endOffset, this.lineNo);
   }
+
+  /** Holds the first bytes until their shape is known, then hands them to the right reader. */
+  private look(chunk: Buffer, eof: boolean): void {
+    const head = this.head!.length === 0 ? chunk : Buffer.concat([this.head!, chunk]);
+    const shape = sniffShape(head, this.startOffset, eof);
+    if (shape === null) {
+      this.head = Buffer.from(head); // the caller may reuse its chunk
+      return;
+    }
+    this.head = null;
+    if (shape.kind === 'documents') {
+      const clock = new WallClock(this.timeZone);
+      this.documents = new JsonDocuments(this.out, this.startOffset, this.lineNo, this.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, clock, shape.inArray);
+      this.documents.write(head);
+      return;
+    }
+    this.sniffed = shape.wrapper;
+    this.reader.write(head);
+  }
+}
+
+const LINE_FORMATS: readonly string[] = ['plain', 'docker', 'cri', 'kubectl', 'loki'] satisfies LineFormat[];
+function isLineFormat(f: InputFormat): f is LineFormat {
+  return LINE_FORMATS.includes(f);
 }
 
 function isBlank(buf: Buffer, start: number, end: number): boolean {

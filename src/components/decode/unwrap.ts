@@ -1,12 +1,17 @@
 import type { RecordHandler } from './record-decoder.js';
 import { DEFAULT_MAX_LINE_BYTES } from './line-reader.js';
+import type { DocumentFormat } from './export-record.js';
 
 /**
  * How a file wraps OpenUnison's log4j lines: not at all, docker json-file (and NDJSON
  * shippers: `log`, `message` or Loki's `line`), CRI (containerd, CRI-O), or
- * `kubectl logs --timestamps` (each line behind an RFC 3339 stamp and a space).
+ * `kubectl logs --timestamps` (each line behind an RFC 3339 stamp and a space); `loki` is
+ * `logcli query --output=jsonl` (read like docker's NDJSON).
  */
-export type InputFormat = 'plain' | 'docker' | 'cri' | 'kubectl';
+export type LineFormat = 'plain' | 'docker' | 'cri' | 'kubectl' | 'loki';
+
+/** Line formats, and JSON documents (exports, JSON layouts: see json-documents.ts). */
+export type InputFormat = LineFormat | DocumentFormat;
 
 /** Unwraps one physical line at a time; lines handed on may be ranges of a scratch buffer. */
 export interface Unwrapper {
@@ -19,7 +24,7 @@ export interface Unwrapper {
 }
 
 /** Recognises the wrapper from the first non-empty line of an input. */
-export function detectFormat(buf: Buffer, start: number, end: number): InputFormat {
+export function detectFormat(buf: Buffer, start: number, end: number): LineFormat {
   let p = start;
   while (p < end && (buf[p] === 32 || buf[p] === 9)) p++;
   if (buf[p] === 123 /* { */) return 'docker';
@@ -35,7 +40,7 @@ export function detectFormat(buf: Buffer, start: number, end: number): InputForm
   return 'kubectl';
 }
 
-export function unwrapperFor(format: InputFormat, out: RecordHandler, maxLineBytes = DEFAULT_MAX_LINE_BYTES): Unwrapper {
+export function unwrapperFor(format: LineFormat, out: RecordHandler, maxLineBytes = DEFAULT_MAX_LINE_BYTES): Unwrapper {
   switch (format) {
     case 'plain':
       return new Plain(out);
@@ -44,6 +49,7 @@ export function unwrapperFor(format: InputFormat, out: RecordHandler, maxLineByt
     case 'cri':
       return new Cri(out, maxLineBytes);
     case 'docker':
+    case 'loki':
       return new DockerJson(out, maxLineBytes);
   }
 }
@@ -243,19 +249,19 @@ class DockerJson extends PartialJoining {
    * scratch buffer; returns its length, or -1 when the line needs the general JSON parser.
    */
   private fastText(buf: Buffer, start: number, end: number): number {
-    let at = buf.indexOf(LOG_KEY, start);
+    let at = indexIn(buf, LOG_KEY, start, end);
     this.isDockerLog = true;
     let keyLen = LOG_KEY.length;
-    if (at < 0 || at >= end) {
+    if (at < 0) {
       this.isDockerLog = false;
-      at = buf.indexOf(MESSAGE_KEY, start);
+      at = indexIn(buf, MESSAGE_KEY, start, end);
       keyLen = MESSAGE_KEY.length;
-      if (at < 0 || at >= end) {
-        at = buf.indexOf(LINE_KEY, start);
+      if (at < 0) {
+        at = indexIn(buf, LINE_KEY, start, end);
         keyLen = LINE_KEY.length;
       }
     }
-    if (at < 0 || at >= end) return -1;
+    if (at < 0) return -1;
     let p = at + keyLen;
     let n = 0;
     if (this.scratch.length < end - p) this.scratch = Buffer.allocUnsafe(Math.max(end - p, this.scratch.length * 2));
@@ -291,6 +297,8 @@ class DockerJson extends PartialJoining {
               p += 6;
             }
           }
+          // A surrogate without its pair has no UTF-8 form: U+FFFD, as JSON.parse + UTF-8 gives.
+          if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd;
           n += utf8(out, n, cp);
           break;
         }
@@ -314,8 +322,13 @@ const LINE_KEY = Buffer.from('"line":"');
 const STDERR_FIELD = Buffer.from('"stream":"stderr"');
 
 function hasStderr(buf: Buffer, start: number, end: number): boolean {
-  const at = buf.indexOf(STDERR_FIELD, start);
-  return at >= 0 && at < end;
+  return indexIn(buf, STDERR_FIELD, start, end) >= 0;
+}
+
+/** Where `key` starts within `buf[start, end)`, or -1 (never searching past the line). */
+function indexIn(buf: Buffer, key: Buffer, start: number, end: number): number {
+  const at = buf.subarray(start, end).indexOf(key);
+  return at < 0 ? -1 : start + at;
 }
 
 /** The general path: a JSON object with a string `log`, `message` or `line`. */

@@ -35,6 +35,11 @@ export interface Finding {
   evidence(): Evidence[];
   /** How many lines made the finding when `evidence()` holds only some of them. */
   evidenceTotal?: number;
+  /**
+   * What makes a repeat the same alert, when not the address (a session moved between two
+   * networks is one alert, whichever of them the event came from).
+   */
+  suppressKey?: string;
 }
 
 export interface Detector {

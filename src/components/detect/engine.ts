@@ -29,7 +29,7 @@ export interface RuleVerdict {
 export interface DetectionWrites {
   state: { puts: StateRow[]; deletes: Array<{ scope: string; key: string }>; expiredBefore: number | null };
   alerts: { raised: StoredAlert[]; updated: StoredAlert[] };
-  incidents: { changed: StoredIncident[]; opened: StoredIncident[] };
+  incidents: { changed: StoredIncident[]; opened: StoredIncident[]; escalated: StoredIncident[] };
 }
 
 /** A rule with its detector and compiled filters. */
@@ -159,7 +159,7 @@ export class DetectionEngine {
       const f = r.detector.check(e, user, null);
       if (f === null) continue;
       const raised = this.tracker.raise(r.rule, f, ts, () => e.raw());
-      if (raised.isNew) this.incidents.add(raised.alert, r.rule.page, e.address?.net ?? null, ts);
+      if (raised.isNew) this.incidents.add(raised.alert, r.rule.page, e.address?.net ?? null, ts, `${e.input}:${e.lineNo}`);
       if (r.rule.quarantine && quarantine === null && severityAtLeastMedium(raised.alert.severity) && f.ip === e.address?.ip) quarantine = raised.alert.id;
     }
     return quarantine;
@@ -194,8 +194,8 @@ export class DetectionEngine {
   }
 
   /** An analyst closed an alert (another process): a later repeat is a new alert. */
-  alertClosed(a: Pick<StoredAlert, 'id' | 'rule' | 'dn' | 'ip'>): void {
-    this.tracker.closed(a.rule, a.dn, a.ip, a.id);
+  alertClosed(a: Pick<StoredAlert, 'id' | 'rule' | 'dn' | 'ip'> & { suppressKey?: string | null }): void {
+    this.tracker.closed(a.rule, a.dn, a.suppressKey ?? a.ip, a.id);
   }
 
   incidentClosed(key: string, id: string): void {
@@ -316,6 +316,9 @@ export class DetectionEngine {
       }
       return m;
     };
+    // The state in force (not the state loaded at start-up) goes on in the new rules' tables
+    // of the same scope: a reload must not forget half a burst, nor bring back a spent one.
+    for (const t of this.tables) this.storedState.set(t.scope, t.rows());
     const tables: Array<StateTable<unknown>> = [];
     const maxEvidence = Math.min(this.config.maxEvidence, 50);
     this.runners = rules

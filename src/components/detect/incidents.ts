@@ -12,7 +12,7 @@ export interface IncidentSettings {
 
 /** The recent alerts of one key (user or network) that no incident holds yet. */
 interface RiskWindow {
-  entries: Array<[ts: number, risk: number, alertId: string, rule: string, severity: Severity]>;
+  entries: Array<[ts: number, risk: number, alertId: string, rule: string, severity: Severity, event: string]>;
 }
 
 function codec(windowMs: number): StateCodec<RiskWindow> {
@@ -42,6 +42,8 @@ export class IncidentTracker {
   private readonly open = new Map<string, StoredIncident>();
   private changed = new Set<StoredIncident>();
   private opened: StoredIncident[] = [];
+  /** Open incidents whose severity rose since the last commit (not those opened in it). */
+  private escalated = new Set<StoredIncident>();
 
   constructor(
     private readonly settings: IncidentSettings,
@@ -53,7 +55,7 @@ export class IncidentTracker {
   }
 
   /** A new alert (not a repeat). `network` keys alerts without a DN. */
-  add(a: StoredAlert, page: boolean, network: string | null, ts: number): StoredIncident | null {
+  add(a: StoredAlert, page: boolean, network: string | null, ts: number, event: string): StoredIncident | null {
     const key = a.dn !== null ? `dn:${a.dn}` : network !== null ? `net:${network}` : a.ip !== null ? `net:${a.ip}` : null;
     if (key === null) return null;
     const current = this.open.get(key);
@@ -68,10 +70,9 @@ export class IncidentTracker {
     }
     const from = ts - this.settings.windowMs;
     while (w.entries.length > 0 && w.entries[0][0] < from) w.entries.shift();
-    w.entries.push([ts, a.risk, a.id, a.rule, a.severity]);
+    w.entries.push([ts, a.risk, a.id, a.rule, a.severity, event]);
     this.windows.touch(key);
-    let sum = 0;
-    for (const e of w.entries) sum += e[1];
+    const sum = windowRisk(w.entries);
     if (!page && sum < this.settings.threshold) return null;
     const ids = w.entries.map((e) => e[2]);
     this.windows.delete(key);
@@ -103,13 +104,14 @@ export class IncidentTracker {
   }
 
   /** Incidents opened or changed since the last commit, and which of them are new. */
-  collect(): { changed: StoredIncident[]; opened: StoredIncident[] } {
-    return { changed: [...this.changed], opened: this.opened.slice() };
+  collect(): { changed: StoredIncident[]; opened: StoredIncident[]; escalated: StoredIncident[] } {
+    return { changed: [...this.changed], opened: this.opened.slice(), escalated: [...this.escalated].filter((i) => !this.opened.includes(i)) };
   }
 
   committed(): void {
     this.changed = new Set();
     this.opened = [];
+    this.escalated = new Set();
   }
 
   /** An analyst closed an incident: the next alerts of its key start afresh. */
@@ -129,15 +131,14 @@ export class IncidentTracker {
     const key = dn !== null ? `dn:${dn}` : network !== null ? `net:${network}` : null;
     const w = key === null ? undefined : this.windows.get(key);
     if (w === undefined) return 0;
-    let sum = 0;
-    for (const e of w.entries) if (e[0] >= ts - this.settings.windowMs) sum += e[1];
-    return sum;
+    return windowRisk(w.entries.filter((e) => e[0] >= ts - this.settings.windowMs));
   }
 
   reset(): void {
     this.open.clear();
     this.changed = new Set();
     this.opened = [];
+    this.escalated = new Set();
   }
 
   private join(i: StoredIncident, a: StoredAlert, ts: number): void {
@@ -146,9 +147,39 @@ export class IncidentTracker {
       i.risk += a.risk;
     }
     if (!i.rules.includes(a.rule)) i.rules.push(a.rule);
-    if (severityRank(a.severity) > severityRank(i.severity)) i.severity = a.severity;
+    if (severityRank(a.severity) > severityRank(i.severity)) {
+      i.severity = a.severity;
+      this.escalated.add(i);
+    }
     const last = Date.parse(i.lastTime);
     if (ts > last) i.lastTime = iso(ts);
     this.changed.add(i);
   }
+}
+
+/**
+ * The risk of a window of alerts. Alerts raised by one event are one observation seen by
+ * several rules (a success from a new country is also from a new network): the event counts
+ * its riskiest alert in full and the others at half, so correlated rules do not add up as if
+ * they were independent evidence.
+ */
+export function windowRisk(entries: ReadonlyArray<readonly [number, number, string, string, Severity, string]>): number {
+  const byEvent = new Map<string, number[]>();
+  for (const e of entries) {
+    const event = e[5] ?? e[2];
+    const list = byEvent.get(event);
+    if (list === undefined) byEvent.set(event, [e[1]]);
+    else list.push(e[1]);
+  }
+  let sum = 0;
+  for (const risks of byEvent.values()) {
+    let max = 0;
+    let total = 0;
+    for (const r of risks) {
+      total += r;
+      if (r > max) max = r;
+    }
+    sum += max + (total - max) / 2;
+  }
+  return sum;
 }

@@ -100,10 +100,16 @@ export function loadRules(dir: string, overlayDir: string | null = null): Rule[]
   return rules;
 }
 
+/** A rule's document after its overlays, and where it came from (for a fixture's param overrides). */
+export interface RuleDocument {
+  file: string;
+  doc: Record<string, unknown>;
+}
+
 /** Every file checked on its own, so `rules check` reports all problems at once. */
-export function checkRules(dir: string, overlayDir: string | null = null): { rules: Rule[]; errors: ConfigError[] } {
+export function checkRules(dir: string, overlayDir: string | null = null): { rules: Rule[]; errors: ConfigError[]; docs: Map<string, RuleDocument> } {
   const errors: ConfigError[] = [];
-  const docs = new Map<string, { file: string; doc: Record<string, unknown> }>();
+  const docs = new Map<string, RuleDocument>();
   for (const file of ruleFiles(dir)) {
     try {
       const doc = readDocument(file);
@@ -144,7 +150,7 @@ export function checkRules(dir: string, overlayDir: string | null = null): { rul
       errors.push(err);
     }
   }
-  return { rules, errors };
+  return { rules, errors, docs };
 }
 
 export function readRuleFile(file: string, paramOverrides?: Record<string, unknown>): Rule {

@@ -9,6 +9,16 @@ export interface StateCodec<S> {
   decode(json: string): S | null;
   /** Log time after which the state means nothing (a closed window), or null for never. */
   expires(s: S): number | null;
+  /**
+   * At most this many entries; a new one then lets the oldest set go (a table keyed by
+   * something as numerous as addresses must not grow with the input).
+   */
+  capacity?: number;
+  /**
+   * False for state rebuilt quickly from the events themselves, not worth a row per key per
+   * commit (after a restart it is learnt again from what arrives).
+   */
+  persist?: boolean;
 }
 
 /**
@@ -34,7 +44,16 @@ export class StateTable<S> {
     return this.map.get(key);
   }
 
+  /** Stores `s`; a key set again moves to the newest end (what a capacity lets go last). */
   set(key: string, s: S): void {
+    const cap = this.codec.capacity;
+    if (cap !== undefined) {
+      if (!this.map.delete(key) && this.map.size >= cap) {
+        const oldest = this.map.keys().next().value as string;
+        this.map.delete(oldest);
+        this.changed.add(oldest);
+      }
+    }
     this.map.set(key, s);
     this.changed.add(key);
   }
@@ -53,8 +72,16 @@ export class StateTable<S> {
     if (s !== null) this.map.set(row.key, s);
   }
 
+  /** Every entry as a row (a rules reload hands the state in force to the new rules' tables). */
+  rows(): StateRow[] {
+    const out: StateRow[] = [];
+    for (const [key, s] of this.map) out.push({ scope: this.scope, key, state: this.codec.encode(s), expires: this.codec.expires(s) });
+    return out;
+  }
+
   /** Rows to write and keys to delete since the last commit. */
   collect(puts: StateRow[], deletes: Array<{ scope: string; key: string }>): void {
+    if (this.codec.persist === false) return;
     for (const key of this.changed) {
       const s = this.map.get(key);
       if (s === undefined) deletes.push({ scope: this.scope, key });

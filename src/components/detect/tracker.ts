@@ -69,15 +69,16 @@ export class AlertTracker {
       const first = Date.parse(a.time);
       const t = new Tracked(a, first, first + window);
       t.isNew = false;
-      this.open.set(keyOf(a.rule, a.dn, a.ip), t);
+      this.open.set(keyOf(a.rule, a.dn, a.suppressKey ?? a.ip), t);
     }
   }
 
   /** Records a finding of `rule` on the event at `ts` whose line is `line`. */
   raise(rule: RuleFacts, f: Finding, ts: number, line: () => string): Raised {
-    const key = keyOf(rule.id, f.dn, f.ip);
+    const key = keyOf(rule.id, f.dn, f.suppressKey ?? f.ip);
     const open = this.open.get(key);
-    if (open !== undefined && ts < open.until && ts >= open.firstTs) {
+    // An alert closed while it had uncommitted repeats stays until they are written; it takes no more.
+    if (open !== undefined && ts < open.until && ts >= open.firstTs && open.alert.status !== 'closed') {
       this.repeat(open, f, ts);
       return { alert: open.alert, isNew: false };
     }
@@ -91,7 +92,7 @@ export class AlertTracker {
   /** The open alert a finding of `rule` at `ts` would be counted on (for explanations). */
   suppressing(rule: RuleFacts, dn: string | null, ip: string | null, ts: number): StoredAlert | null {
     const open = this.open.get(keyOf(rule.id, dn, ip));
-    return open !== undefined && ts < open.until && ts >= open.firstTs ? open.current() : null;
+    return open !== undefined && ts < open.until && ts >= open.firstTs && open.alert.status !== 'closed' ? open.current() : null;
   }
 
   /** New alerts and repeats since the last commit. */
@@ -168,6 +169,7 @@ export class AlertTracker {
       respond: rule.respond && severity === rule.severity,
       risk: f.risk ?? rule.risk,
       evidenceTotal: Math.max(f.evidenceTotal ?? evidence.length, evidence.length),
+      suppressKey: f.suppressKey ?? null,
     };
   }
 }

@@ -41,3 +41,9 @@ export class AddressDescriber {
     return { valid: true, public: true, net, country: g?.country ?? null, lat: g?.lat ?? null, lon: g?.lon ?? null, asn: as?.asn ?? null, asOrg: as?.org ?? null };
   }
 }
+
+/** The network of an address given as text (null when it is not an address), as `describe` computes it. */
+export function networkOfText(text: string, bits: NetworkBits = DEFAULT_NETWORK_BITS): string | null {
+  const a = parseAddress(text);
+  return a === null ? null : networkOf(a, bits.ipv4, bits.ipv6);
+}

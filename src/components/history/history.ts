@@ -2,11 +2,11 @@ import { isUserDn, TYPE } from '../../core/events.js';
 import type { HistoryWrites } from '../../core/history.js';
 import { sourceOf, type Address, type LogEvent } from '../../core/log-event.js';
 import type { HistoryRepository } from '../../core/ports.js';
-import { ActivityState, AddressState, CountryState, SessionState, User } from './user.js';
+import { ActivityState, AddressState, CountryState, SessionState, User, type NetOf } from './user.js';
 
 const HOUR_MS = 3_600_000;
 /** Users kept in memory beyond those still referenced by ids in flight. */
-const SOFT_LIMIT = 50_000;
+const SOFT_LIMIT = 40_000;
 
 /**
  * Per-user history: first/last seen, counts by event type, addresses (with network, country,
@@ -25,7 +25,19 @@ export class History {
   private checkedStore = false;
   usersSeen = 0;
 
-  constructor(private readonly repo: HistoryRepository) {}
+  /** Users changed since the last commit (held in memory until it). */
+  get changedUsers(): number {
+    return this.dirtyUsers.length;
+  }
+
+  /**
+   * `netOf` gives a loaded address its network as this run's settings define it: rows written
+   * before networks were stored have none, and a changed prefix length changes them all.
+   */
+  constructor(
+    private readonly repo: HistoryRepository,
+    private readonly netOf?: NetOf,
+  ) {}
 
   /**
    * Resolves the DNs first seen in a batch to users, loading the stored ones. `dns` are
@@ -43,7 +55,7 @@ export class History {
       if (isUserDn(dn) && !this.users.has(dn)) missing.push(dn);
     }
     if (missing.length > 0 && this.storeMayHold) {
-      for (const r of await this.repo.loadUsers(missing)) this.users.set(r.dn, User.from(r));
+      for (const r of await this.repo.loadUsers(missing)) this.users.set(r.dn, User.from(r, this.netOf));
     }
     for (let k = 0; k < dns.length; k += 2) {
       const id = dns[k] as number;
@@ -150,7 +162,8 @@ export class History {
         st.lastSuccess = t;
       }
       if (!st.learnt) {
-        if (quarantinedBy !== null) st.quarantinedBy ??= quarantinedBy;
+        // The latest alert raised on the address keeps it (an earlier one may be closed as malicious).
+        if (quarantinedBy !== null) st.quarantinedBy = quarantinedBy;
         else if (st.quarantinedBy === null) user.learn(st);
       }
       const g = user.lastGeo;
@@ -163,7 +176,7 @@ export class History {
           g.ip = addr.ip;
         }
       }
-    } else if (quarantinedBy !== null && !st.learnt) st.quarantinedBy ??= quarantinedBy;
+    } else if (quarantinedBy !== null && !st.learnt) st.quarantinedBy = quarantinedBy;
     user.touchAddress(st);
     if (addr.country !== null) {
       let c = user.seenCountries.get(addr.country);

@@ -1,6 +1,9 @@
 import { EVENT_TYPES, type EventType } from '../../core/events.js';
 import type { AddressRecord, GeoPoint, UserRecord } from '../../core/history.js';
 
+/** The network (`a.b.c.0/24`, `x:x:x:x::/64`) of an address as detection compares them; null for none. */
+export type NetOf = (ip: string) => string | null;
+
 /**
  * One address of one user. A class, not object literals: the hot path updates millions of
  * them and one hidden class keeps that cheap.
@@ -27,8 +30,9 @@ export class AddressState implements AddressRecord {
     public lastSeen: number,
   ) {}
 
-  static from(r: AddressRecord): AddressState {
-    const a = new AddressState(r.ip, r.net, r.country, r.asn, r.asOrg, r.firstSeen, r.lastSeen);
+  /** `netOf` recomputes the network (rows stored before networks were, or under other prefix lengths). */
+  static from(r: AddressRecord, netOf?: NetOf): AddressState {
+    const a = new AddressState(r.ip, netOf ? netOf(r.ip) : r.net, r.country, r.asn, r.asOrg, r.firstSeen, r.lastSeen);
     a.count = r.count;
     a.successCount = r.successCount;
     a.firstSuccess = r.firstSuccess;
@@ -116,7 +120,7 @@ export class User {
     public lastSeen: number,
   ) {}
 
-  static from(r: UserRecord): User {
+  static from(r: UserRecord, netOf?: NetOf): User {
     const u = new User(r.dn, r.dnSha1, r.firstSeen, r.lastSeen);
     for (const [t, n] of Object.entries(r.counts) as Array<[EventType, number]>) {
       const i = EVENT_TYPES.indexOf(t);
@@ -127,7 +131,7 @@ export class User {
     u.lastSuccess = r.lastSuccess;
     u.lastGeo = r.lastGeo;
     for (const a of r.addresses) {
-      const st = AddressState.from(a);
+      const st = AddressState.from(a, netOf);
       u.addresses.set(st.ip, st);
       if (st.learnt) u.index(st, 1);
       if (st.country !== null) {

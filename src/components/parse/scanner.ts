@@ -71,10 +71,11 @@ export class OpenUnisonScanner {
   }
 
   scan(buf: Buffer, start: number, end: number): number {
-    if (end - start < 26 || buf[start] !== 91 /* [ */) return classifyNonHeader(buf, start, end);
+    if (end - start < 2 || buf[start] !== 91 /* [ */) return classifyNonHeader(buf, start, end);
     const d = buf[start + 1] - 48;
     if (d < 0 || d > 9) return classifyNonHeader(buf, start, end);
-    if (buf[start + 24] !== 93 /* ] */ || buf[start + 25] !== 91 /* [ */) return KIND.malformed;
+    // `[` and a digit start a header: one cut short (`[2022-12-24 00:34:56,424]`) is malformed.
+    if (end - start < 26 || buf[start + 24] !== 93 /* ] */ || buf[start + 25] !== 91 /* [ */) return KIND.malformed;
     const ts = this.clock.epochAt(buf, start + 1);
     if (ts !== ts) return KIND.malformed;
     this.lastTime = ts;

@@ -6,6 +6,10 @@ import { webhookSchema } from '../../components/sinks/webhook/config.js';
 /** `notify`: which sinks receive which alerts (each sink's own settings live with the sink). */
 export const notifySchema = z
   .object({
+    on: z
+      .enum(['incidents', 'alerts'])
+      .default('incidents')
+      .describe('what a notification is about: an incident opened or escalated (its alerts inside), or every new alert'),
     email: emailSchema.optional().describe('off unless set'),
     webhooks: z
       .array(webhookSchema)

@@ -54,7 +54,7 @@ export class InputParser implements RecordHandler {
     private readonly opts: InputOptions,
     private readonly tables: WorkerTables,
   ) {
-    this.decoder = new RecordDecoder(this, opts.startOffset, opts.startLineNo, opts.maxLineBytes, opts.format);
+    this.decoder = new RecordDecoder(this, opts.startOffset, opts.startLineNo, opts.maxLineBytes, opts.format, opts.timeZone);
     this.scanner = new OpenUnisonScanner(opts.timeZone);
     this.resume = opts.startOffset;
     this.lineNo = opts.startLineNo;
@@ -63,7 +63,11 @@ export class InputParser implements RecordHandler {
     this.builder.stamped = this.stream;
     const r = opts.stream?.resumeAfter ?? null;
     this.skipTo = r === null ? null : { ...r, dropped: 0 };
-    if (r !== null) this.setStamp(r.stamp, r.count);
+    if (r !== null) {
+      this.setStamp(r.stamp, r.count);
+      // Until a record comes, the position is the one resumed after (not `count` 0 at its stamp).
+      this.resume = r.count;
+    }
   }
 
   /**

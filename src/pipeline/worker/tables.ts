@@ -5,7 +5,7 @@ import type { AddedValues } from '../batch.js';
 import { ByteInterner } from './byte-interner.js';
 
 /** How many distinct values each table holds before it starts over (see ByteInterner). */
-export const TABLE_CAPACITY = { dns: 65_536, ips: 65_536, sessions: 65_536, threads: 16_384 } as const;
+export const TABLE_CAPACITY = { dns: 16_384, ips: 65_536, sessions: 65_536, threads: 16_384 } as const;
 
 /**
  * The worker's string tables, shared by every input: DNs (with their SHA-1, OpenUnison's

@@ -5,11 +5,12 @@ import type { LeaseGrant } from '../../core/writer-lease.js';
 import { MIGRATIONS } from './migrations.js';
 import { writeProblem } from './storage-fault.js';
 import { SqliteWriterLease, type LeaseEnvironment } from './writer-lease.js';
+import { UserFixableError } from '../../core/errors.js';
 
 export type Db = Database.Database;
 
 /** A problem with the db path or file that the user must fix (the CLI exits with code 2). */
-export class StoreOpenError extends Error {}
+export class StoreOpenError extends UserFixableError {}
 
 /** The newest schema version this ouwatch writes. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -134,6 +135,9 @@ function openForWriting(path: string): Db {
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
+    // The writer's commits insert users, addresses and sessions at random places of large
+    // B-trees: a 64 MiB page cache (default 2 MiB) keeps their inner pages in memory.
+    db.pragma('cache_size = -65536');
   } catch (err) {
     db.close();
     throw new StoreOpenError(`cannot open db ${path}: ${(err as Error).message}`);

@@ -290,6 +290,7 @@ export const MIGRATIONS: Migration[] = [
       UPDATE user_ips SET learnt = 1 WHERE success_count > 0;
       CREATE INDEX user_ips_quarantine ON user_ips(quarantined_by) WHERE quarantined_by IS NOT NULL;
       ALTER TABLE alerts ADD COLUMN risk INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE alerts ADD COLUMN suppress_key TEXT;
       -- Before resuming at offset, the bytes just before hash_offset must hash to tail_hash:
       -- otherwise the file is a different log that starts like this one.
       ALTER TABLE checkpoints ADD COLUMN tail_hash TEXT;

@@ -37,6 +37,8 @@ export class OutputCursor {
 
   /** Everything committed up to now has been printed. */
   printedAll(): void {
+    // A write acknowledged after the store closed (a failing run): the next start prints again.
+    if (!this.db.open) return;
     this.stmt.put.run(this.consumer, this.stmt.newest.get() as number, Date.now());
   }
 }

@@ -91,14 +91,16 @@ export class SqlitePipelineStore implements PipelineStore {
         INSERT INTO user_activity (dn, hour, ip, country, events, failures) VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT (dn, hour, ip) DO UPDATE SET events = events + excluded.events, failures = failures + excluded.failures`),
       releaseQuarantine: db.prepare(`UPDATE user_ips SET learnt = (success_count > 0), quarantined_by = NULL WHERE quarantined_by = ?`),
+      releaseBenign: db.prepare(`UPDATE user_ips SET learnt = (success_count > 0), quarantined_by = NULL
+        WHERE quarantined_by IN (SELECT id FROM alerts WHERE closed_benign = 1)`),
       putState: db.prepare(`INSERT INTO detector_state (scope, key, state, expires) VALUES (?, ?, ?, ?)
         ON CONFLICT (scope, key) DO UPDATE SET state = excluded.state, expires = excluded.expires`),
       deleteState: db.prepare('DELETE FROM detector_state WHERE scope = ? AND key = ?'),
       deleteExpired: db.prepare('DELETE FROM detector_state WHERE expires IS NOT NULL AND expires < ?'),
       allState: db.prepare('SELECT scope, key, state, expires FROM detector_state'),
       insertAlert: db.prepare(`
-        INSERT INTO alerts (id, rule, severity, time, last_time, count, dn, dn_sha1, ip, country, reason, evidence, status, respond, response, created_at, risk, evidence_total)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO alerts (id, rule, severity, time, last_time, count, dn, dn_sha1, ip, country, reason, evidence, status, respond, response, created_at, risk, evidence_total, suppress_key)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (id) DO NOTHING`),
       updateAlert: db.prepare('UPDATE alerts SET count = ?, last_time = ?, evidence = ?, evidence_total = ? WHERE id = ?'),
       latestAlert: db.prepare('SELECT max(time) FROM alerts').pluck(),
@@ -106,7 +108,7 @@ export class SqlitePipelineStore implements PipelineStore {
       alertVersion: db.prepare('SELECT coalesce(max(seq), 0) FROM alert_status_changes').pluck(),
       incidentVersion: db.prepare('SELECT coalesce(max(seq), 0) FROM incident_status_changes').pluck(),
       alertChanges: db.prepare(`
-        SELECT a.id, a.rule, a.dn, a.ip, a.status, a.closed_benign, max(c.seq) AS seq FROM alert_status_changes c
+        SELECT a.id, a.rule, a.dn, a.ip, a.suppress_key, a.status, a.closed_benign, max(c.seq) AS seq FROM alert_status_changes c
         JOIN alerts a ON a.id = c.alert_id WHERE c.seq > ? GROUP BY a.id`),
       incidentChanges: db.prepare(`
         SELECT i.id, i.key, i.status, max(c.seq) AS seq FROM incident_status_changes c
@@ -179,15 +181,24 @@ export class SqlitePipelineStore implements PipelineStore {
     return { state, openAlerts, openIncidents, statusVersion: this.version() };
   }
 
+  /**
+   * At the start of a writer: addresses kept from being learnt by alerts closed as benign while
+   * no pipeline ran are learnt now (a running one notices the verdicts as status changes).
+   */
+  releaseBenignVerdicts(): number {
+    return this.stmt.releaseBenign.run().changes;
+  }
+
   async statusChangesSince(version: number): Promise<StatusChanges> {
     const now = this.version();
     if (now === version) return { version, alerts: [], incidents: [] };
     const [alertSeq, incidentSeq] = splitVersion(version);
-    const alerts = (this.stmt.alertChanges.all(alertSeq) as Array<{ id: string; rule: string; dn: string | null; ip: string | null; status: AlertStatus; closed_benign: number }>).map((r) => ({
+    const alerts = (this.stmt.alertChanges.all(alertSeq) as Array<{ id: string; rule: string; dn: string | null; ip: string | null; suppress_key: string | null; status: AlertStatus; closed_benign: number }>).map((r) => ({
       id: r.id,
       rule: r.rule,
       dn: r.dn,
       ip: r.ip,
+      suppressKey: r.suppress_key,
       status: r.status,
       benign: r.closed_benign === 1,
     }));
@@ -245,6 +256,7 @@ export class SqlitePipelineStore implements PipelineStore {
       const stored = q.insertAlert.run(
         a.id, a.rule, a.severity, Date.parse(a.time), Date.parse(a.lastTime), a.count, a.dn, a.dnSha1, a.ip, a.country, a.reason,
         JSON.stringify(a.evidence), a.status, a.respond ? 1 : 0, a.response === null ? null : JSON.stringify(a.response), now, a.risk, a.evidenceTotal,
+        a.suppressKey ?? null,
       ).changes === 1;
       // The same line read again after its alert was closed (--from-start) raises nothing new.
       if (stored) raised.push(a);
@@ -255,8 +267,9 @@ export class SqlitePipelineStore implements PipelineStore {
       for (const id of i.alertIds) q.linkAlert.run(i.id, id);
     }
     if (hooks.length > 0) {
+      const incidents = b.incidentChanges ?? { opened: [], escalated: [] };
       this.effects ??= new SqliteCommitEffects(this.db);
-      for (const hook of hooks) hook.run(raised, b.alerts.updated, this.effects);
+      for (const hook of hooks) hook.run(raised, b.alerts.updated, incidents, this.effects);
     }
     for (const p of b.positions) {
       const id = p.identity;
@@ -352,6 +365,7 @@ export interface AlertRow {
   response: string | null;
   risk: number;
   evidence_total: number;
+  suppress_key?: string | null;
 }
 
 export function alertFromRow(r: AlertRow): StoredAlert {
@@ -374,6 +388,7 @@ export function alertFromRow(r: AlertRow): StoredAlert {
     respond: r.respond === 1,
     risk: r.risk ?? 0,
     evidenceTotal: Math.max(r.evidence_total ?? 0, evidence.length),
+    suppressKey: r.suppress_key ?? null,
   };
 }
 

@@ -4,11 +4,25 @@ import { distanceKm } from '../../../core/geo-math.js';
 import { defineDetector } from '../detector.js';
 import { evidenceOf } from '../evidence.js';
 import { int, iso } from '../format.js';
+import type { Address } from '../../../core/log-event.js';
+import type { User } from '../../history/user.js';
+
+/** Why `a` is a place the user already has, or null. */
+function familiar(user: User, a: Pick<Address, 'ip' | 'net' | 'asn' | 'country'>): string | null {
+  if (user.addresses.get(a.ip)?.learnt === true) return `${a.ip} is one of the user's own addresses`;
+  if (a.net !== null && user.knowsNet(a.net)) return `${a.net} is one of the user's own networks`;
+  if (a.asn !== null && user.knowsAsn(a.asn) && user.knowsCountry(a.country)) return `AS${a.asn} in ${a.country} is a network and country the user already has`;
+  return null;
+}
 
 const params = z
   .object({
     maxSpeedKmh: z.number().positive().default(900).describe('fastest plausible travel (km/h)'),
     minDistanceKm: z.number().min(0).default(500).describe('distances below this never count (geolocation is approximate)'),
+    ignoreFamiliar: z
+      .boolean()
+      .default(true)
+      .describe("a move between two of the user's own places (learnt networks, or an ASN in a country the user already has) is not travel"),
   })
   .strict();
 type Params = z.output<typeof params>;
@@ -19,6 +33,12 @@ type Params = z.output<typeof params>;
  * approximate (a country's centre for many addresses), hence the distance floor. The
  * previous point is the user's last geolocated success in the history, so the rule works
  * on users learnt before it was added.
+ *
+ * A move between two places the user already has (learnt networks, or their own ISP in their
+ * own country) is not travel: a phone roaming on its home carrier beside hotel Wi-Fi, a VPN
+ * switched on and off, two addresses of one ISP that the offline data puts in different
+ * cities. A thief's place is new to the user, so both legs of a stolen session (there and
+ * back to the owner's office) still count.
  */
 export const impossibleTravel = defineDetector({
   name: 'impossible-travel',
@@ -56,6 +76,15 @@ export const impossibleTravel = defineDetector({
             `${int(km)} km at ${kmh === Infinity ? 'the same moment' : int(kmh) + ' km/h'} (fires over ${int(p.minDistanceKm)} km and ${int(p.maxSpeedKmh)} km/h)`,
         );
         return null;
+      }
+      if (p.ignoreFamiliar) {
+        const there = familiar(user, a);
+        const fromState = user.addresses.get(from.ip);
+        const before = fromState === undefined ? null : familiar(user, fromState);
+        if (there !== null && before !== null) {
+          trace?.(`${int(km)} km from ${from.ip} (${from.country}) in ${formatDuration(dt)}, but both are the user's own places (${before}; ${there}): not travel`);
+          return null;
+        }
       }
       const dn = e.dn!;
       const was = from.line ?? null;

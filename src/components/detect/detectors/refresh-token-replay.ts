@@ -87,7 +87,7 @@ export const refreshTokenReplay = defineDetector({
               ? 'an address never seen succeeding for this user'
               : firstHere > horizon
                 ? `an address whose first success for this user was only ${formatDuration(e.ts - firstHere)} earlier`
-                : `an address not learnt as the user's${st?.quarantinedBy ? ` (its first visit raised alert ${st.quarantinedBy})` : ''} and not used by them in the ${formatDuration(p.activeWithin)} before`) +
+                : `an address not learnt as the user's${st?.quarantinedBy ? ` (alert ${st.quarantinedBy}, raised on it, is not closed as benign)` : ''} and not used by them in the ${formatDuration(p.activeWithin)} before`) +
             ` (learnt: ${usual.length ? listSome(usual) : 'none'}): the refresh token was probably copied and replayed.`
           );
         },

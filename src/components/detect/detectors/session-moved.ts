@@ -18,34 +18,58 @@ interface Seen {
 
 const params = z
   .object({
-    within: durationSchema.prefault('10m').describe('two networks within this long make a move'),
+    within: durationSchema.prefault('10m').describe('how soon the session must come back to a network it was used from, after a use from another'),
     sameAsnIsSamePlace: z.boolean().default(true).describe('a move inside one ASN (mobile carriers, dual-stack IPv4/IPv6 of one ISP) is not a move'),
   })
   .strict();
 type Params = z.output<typeof params>;
 
+/** The two networks a session was last used from: `cur` the latest, `prev` the one before. */
+interface Uses {
+  cur: Seen;
+  prev: Seen | null;
+}
+
+function encodeSeen(s: Seen): unknown[] {
+  return [s.ts, s.ip, s.net, s.asn, s.country, s.evidence.source, s.evidence.line];
+}
+
+function decodeSeen(j: unknown): Seen | null {
+  if (!Array.isArray(j) || j.length !== 7) return null;
+  const [ts, ip, net, asn, country, source, line] = j as [number, string, string | null, number | null, string | null, string, string];
+  return { ts, ip, net, asn, country, evidence: { source, line } };
+}
+
 /**
- * One OpenUnison session id used from two networks within minutes: the session cookie was
- * copied and is being used beside its owner. Moves inside one ASN (a carrier's CGNAT pool, an
- * ISP's IPv4 and IPv6) are the owner's own and do not count.
+ * One OpenUnison session id used alternately from two networks within minutes: the session
+ * cookie was copied and is being used beside its owner. A single move (home Wi-Fi to a
+ * phone's hotspot, a VPN switched on) is the owner taking the laptop along and is not
+ * reported; a session that goes back to a network it left minutes ago while another network
+ * used it in between is two people. Moves inside one ASN (a carrier's CGNAT pool, an ISP's
+ * IPv4 and IPv6) are the owner's own and do not count.
  */
 export const sessionMoved = defineDetector({
   name: 'session-moved',
-  summary: 'one session id used from two networks within minutes (a stolen session cookie used beside its owner)',
+  summary: 'one session id used alternately from two networks within minutes (a stolen session cookie used beside its owner)',
   events: ['AuSuccess', 'AzSuccess', 'AzFail', 'ExpiredRefreshTokenUsed'],
   requiredEvents: [],
   params,
-  describe: (p: Params) => `one session used from two networks${p.sameAsnIsSamePlace ? ' in different ASNs' : ''} within ${formatDuration(p.within)}`,
+  describe: (p: Params) =>
+    `one session used from a network, then another${p.sameAsnIsSamePlace ? ' in a different ASN' : ''}, then the first again, within ${formatDuration(p.within)}`,
   create: (p: Params, ctx) => {
-    const codec: StateCodec<Seen> = {
-      encode: (s) => JSON.stringify([s.ts, s.ip, s.net, s.asn, s.country, s.evidence.source, s.evidence.line]),
+    const codec: StateCodec<Uses> = {
+      encode: (u) => JSON.stringify([encodeSeen(u.cur), u.prev === null ? null : encodeSeen(u.prev)]),
       decode: (json) => {
-        const j = JSON.parse(json) as [number, string, string | null, number | null, string | null, string, string];
-        return Array.isArray(j) && j.length === 7 ? { ts: j[0], ip: j[1], net: j[2], asn: j[3], country: j[4], evidence: { source: j[5], line: j[6] } } : null;
+        const j = JSON.parse(json) as [unknown, unknown];
+        if (!Array.isArray(j) || j.length !== 2) return null;
+        const cur = decodeSeen(j[0]);
+        const prev = j[1] === null ? null : decodeSeen(j[1]);
+        return cur === null || (j[1] !== null && prev === null) ? null : { cur, prev };
       },
-      expires: (s) => s.ts + p.within,
+      expires: (u) => u.cur.ts + p.within,
     };
-    const sessions = ctx.table('last', codec);
+    const sessions = ctx.table('uses', codec);
+    const samePlace = (a: { asn: number | null }, b: { asn: number | null }) => p.sameAsnIsSamePlace && a.asn !== null && a.asn === b.asn;
     return {
       check(e, user, trace) {
         const sid = e.sessionId;
@@ -54,33 +78,54 @@ export const sessionMoved = defineDetector({
           trace?.(sid === null ? 'the line has no session id' : a === null ? 'the line names no address' : 'not a user');
           return null;
         }
-        const was = sessions.get(sid);
-        const here: Seen = { ts: e.ts, ip: a.ip, net: a.net, asn: a.asn, country: a.country, evidence: was === undefined || was.net !== a.net ? evidenceOf(e) : was.evidence };
-        if (was === undefined || was.net === a.net) {
-          if (was === undefined || e.ts - was.ts > 60_000) sessions.set(sid, was === undefined ? here : { ...was, ts: e.ts });
-          trace?.(was === undefined ? 'first use of this session seen' : `same network (${a.net}) as its last use`);
+        const here: Seen = { ts: e.ts, ip: a.ip, net: a.net, asn: a.asn, country: a.country, evidence: evidenceOf(e) };
+        const uses = sessions.get(sid);
+        if (uses === undefined || uses.cur.ts < e.ts - p.within) {
+          sessions.set(sid, { cur: here, prev: null });
+          trace?.(uses === undefined ? 'first use of this session seen' : `the session was last used ${formatDuration(e.ts - uses.cur.ts)} earlier`);
           return null;
         }
-        sessions.set(sid, here);
-        const gap = e.ts - was.ts;
+        const { cur, prev } = uses;
+        if (cur.net === a.net) {
+          // Keep the first line from this network as evidence; refresh the time at most once a minute.
+          if (e.ts - cur.ts > 60_000) {
+            sessions.set(sid, { cur: { ...cur, ts: e.ts, ip: a.ip }, prev });
+          }
+          trace?.(`same network (${a.net}) as its last use`);
+          return null;
+        }
+        sessions.set(sid, { cur: here, prev: cur });
+        if (samePlace(a, cur)) {
+          trace?.(`moved from ${cur.net} to ${a.net} inside AS${a.asn}: the owner's own network`);
+          return null;
+        }
+        if (prev === null || prev.net !== a.net) {
+          trace?.(`moved from ${cur.net} to ${a.net}: one move is the owner taking the session along; two people show as a return to ${a.net} within ${formatDuration(p.within)}`);
+          return null;
+        }
+        const gap = e.ts - prev.ts;
         if (gap > p.within || gap < 0) {
-          trace?.(`last used from ${was.net} ${formatDuration(gap)} earlier (a move counts within ${formatDuration(p.within)})`);
+          trace?.(`back on ${a.net}, last used from it ${formatDuration(gap)} earlier (a return counts within ${formatDuration(p.within)})`);
           return null;
         }
-        if (p.sameAsnIsSamePlace && a.asn !== null && a.asn === was.asn) {
-          trace?.(`moved from ${was.net} to ${a.net} inside AS${a.asn}: the owner's own network`);
-          return null;
-        }
+        // Either party may be the thief. The one that came in between, into a session already
+        // in use, is the likelier; unless it is one of the user's own addresses and the other is not.
+        const learnt = (ip: string) => user.addresses.get(ip)?.learnt === true;
+        const [suspect, other] = learnt(cur.ip) && !learnt(a.ip) ? [here, cur] : [cur, here];
         const dn = e.dn!;
         return {
           dn: dn.dn,
           dnSha1: dn.sha1,
-          ip: a.ip,
-          country: a.country,
+          ip: suspect.ip,
+          country: suspect.country,
+          // One alert per session, whichever of its two networks the event came from.
+          suppressKey: `session:${sid}`,
           reason: () =>
-            `Session ${sid} of ${dn.dn} was used from ${where(a.ip, a.country)} (${a.net}) ${formatDuration(gap)} after a use from ` +
-            `${where(was.ip, was.country)} (${was.net}): the session cookie is probably used by someone else beside its owner.`,
-          evidence: () => [was.evidence, evidenceOf(e)],
+            `Session ${sid} of ${dn.dn} was used from ${where(suspect.ip, suspect.country)} (${suspect.net}) and from ` +
+            `${where(other.ip, other.country)} (${other.net}) in turn: ${prev.net}, then ${cur.net} ${formatDuration(cur.ts - prev.ts)} later, ` +
+            `then ${a.net} again ${formatDuration(e.ts - cur.ts)} after that (a return within ${formatDuration(p.within)}). ` +
+            'Two parties use one session cookie: it was probably copied.',
+          evidence: () => [prev.evidence, cur.evidence, evidenceOf(e)],
         };
       },
     };

@@ -1,11 +1,14 @@
 import { z } from 'zod';
-import type { Evidence } from '../../../core/alerts.js';
+import { SEVERITIES, type Evidence } from '../../../core/alerts.js';
 import { durationSchema, formatDuration } from '../../../core/duration.js';
 import { isUserDn, TYPE } from '../../../core/events.js';
 import { defineDetector } from '../detector.js';
 import { evidenceOf } from '../evidence.js';
 import { where } from '../format.js';
 import type { StateCodec } from '../state-table.js';
+
+/** The last success (any user) from an address, for `unknownAddress`. */
+const REFRESH_EVERY = 3_600_000;
 
 /** A WARN of OpenIDConnectIdP waiting for the AzFail that follows it on its thread. */
 interface Pending {
@@ -18,6 +21,17 @@ const params = z
     message: z.string().min(1).default('Session does not exist from refresh_token').describe('the WARN text that starts a pair'),
     pairWithin: durationSchema.prefault('5s').describe('how soon the AzFail must follow on the same thread'),
     tokenPath: z.string().min(1).default('/token').describe('the request path the AzFail must end with'),
+    unknownAddress: z
+      .object({
+        within: durationSchema.prefault('24h').describe('how far back a success from the address makes it known'),
+        severity: z.enum(SEVERITIES).default('high'),
+        risk: z.number().int().min(0).max(1000).default(60),
+        capacity: z.number().int().min(1000).max(10_000_000).default(200_000).describe('addresses remembered at most (the least recent are forgotten first)'),
+      })
+      .strict()
+      .nullable()
+      .default(null)
+      .describe("the finding's severity and risk when no user succeeded from the address within `within` (needs AuSuccess or AzSuccess in the rule's events)"),
   })
   .strict();
 type Params = z.output<typeof params>;
@@ -30,11 +44,16 @@ type Params = z.output<typeof params>;
  *
  * Threads are unique only within one log (a replica), so the pair is keyed by input and
  * thread. The AzFail often carries `cn=none`: the alert is then keyed on the address.
+ *
+ * Most such pairs are a user's own client that lost a refresh race (its address logged
+ * successes minutes before). With `unknownAddress`, a pair from an address no user succeeded
+ * from lately (someone else holds a copy of the token) is raised at a higher risk.
  */
 export const staleRefreshToken = defineDetector({
   name: 'stale-refresh-token',
   summary: "OpenIDConnectIdP's 'Session does not exist from refresh_token' WARN followed on its thread by an AzFail at a /token endpoint",
-  events: ['IdpWarning', 'AzFail'],
+  events: ['IdpWarning', 'AzFail', 'AuSuccess', 'AzSuccess'],
+  requiredEvents: ['IdpWarning', 'AzFail'],
   params,
   describe: (p: Params) => `'${p.message}' then, within ${formatDuration(p.pairWithin)} on the same thread, an AzFail at a URL ending in ${p.tokenPath}`,
   create: (p: Params, ctx) => {
@@ -47,8 +66,36 @@ export const staleRefreshToken = defineDetector({
       expires: (s) => s.ts + p.pairWithin,
     };
     const pending = ctx.table('pending', codec);
+    const unknown = p.unknownAddress;
+    const lastSuccess =
+      unknown === null
+        ? null
+        : ctx.table<number>('last-success', {
+            encode: (ts) => String(ts),
+            decode: (json) => {
+              const ts = Number(json);
+              return Number.isFinite(ts) ? ts : null;
+            },
+            expires: (ts) => ts + unknown.within + REFRESH_EVERY,
+            // Bounded: past it, the addresses least recently succeeded from are forgotten (a
+            // stale token from one of them then counts as from an unknown address).
+            capacity: unknown.capacity,
+            // Kept in memory only: one row per address would cost a write per address, and
+            // after a restart the addresses in use succeed again within minutes.
+            persist: false,
+          });
     return {
       check(e, _user, trace) {
+        if (e.type === TYPE.AuSuccess || e.type === TYPE.AzSuccess) {
+          const ip = e.address?.ip;
+          if (lastSuccess !== null && ip !== undefined) {
+            // Written at most once an hour per address: a success per line must not become a row per line.
+            const was = lastSuccess.get(ip);
+            if (was === undefined || e.ts - was >= REFRESH_EVERY) lastSuccess.set(ip, e.ts);
+          }
+          trace?.('a success: remembered as a known address');
+          return null;
+        }
         const key = `${e.origin}\n${e.thread()}`;
         if (e.type === TYPE.IdpWarning) {
           if (!e.message().includes(p.message)) {
@@ -82,15 +129,25 @@ export const staleRefreshToken = defineDetector({
         const dn = e.dn !== null && isUserDn(e.dn.dn) ? e.dn : null;
         const a = e.address;
         const thread = e.thread();
+        const seen = a === null || lastSuccess === null ? undefined : lastSuccess.get(a.ip);
+        const stranger = unknown !== null && a !== null && (seen === undefined || e.ts - seen > unknown.within + REFRESH_EVERY);
         return {
           dn: dn?.dn ?? null,
           dnSha1: dn?.sha1 ?? null,
           ip: a?.ip ?? null,
           country: a?.country ?? null,
+          ...(stranger ? { severity: unknown.severity, risk: unknown.risk } : {}),
           reason() {
+            const from =
+              unknown === null || a === null
+                ? ''
+                : stranger
+                  ? ` No user succeeded from ${a.ip} in the ${formatDuration(unknown.within)} before: someone other than the token's owner probably holds a copy.`
+                  : ` ${a.ip} had successes lately (last ${formatDuration(Math.max(0, e.ts - seen!))} before): probably the owner's own client losing a refresh race.`;
             return (
               `A refresh token ${dn === null ? '' : `of ${dn.dn} `}was used after its grace period from ${where(a?.ip ?? null, a?.country ?? null)}: ` +
-              `OpenIDConnectIdP logged '${p.message}' and ${formatDuration(gap)} later the refresh at ${url} failed (AzFail) on thread '${thread}'.`
+              `OpenIDConnectIdP logged '${p.message}' and ${formatDuration(gap)} later the refresh at ${url} failed (AzFail) on thread '${thread}'.` +
+              from
             );
           },
           evidence: () => [warn.evidence, evidenceOf(e)],

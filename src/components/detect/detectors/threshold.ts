@@ -23,6 +23,12 @@ const params = z
     threshold: z.number().int().min(2).max(100_000).describe('events (or distinct values) that make a burst'),
     window: durationSchema.describe('how close together, in log time'),
     distinct: z.enum(DISTINCT).nullable().default(null).describe('count distinct values of this field instead of events'),
+    spread: z
+      .object({ field: z.enum(DISTINCT), atLeast: z.number().int().min(2).max(100_000) })
+      .strict()
+      .nullable()
+      .default(null)
+      .describe('the events must also carry this many distinct values of a field (a spray across addresses, not one noisy address)'),
     where: z
       .object({ url: globs.optional(), app: globs.optional(), message: globs.optional(), level: globs.optional(), dn: globs.optional() })
       .strict()
@@ -37,6 +43,8 @@ type Params = z.output<typeof params>;
 class Window {
   times: number[] = [];
   values: string[] = [];
+  /** The `spread` field's value of each event (empty when the rule has no spread). */
+  spreads: string[] = [];
   evidence: Evidence[] = [];
   lastIp: string | null = null;
   lastCountry: string | null = null;
@@ -47,12 +55,13 @@ class Window {
 
 function codec(span: number): StateCodec<Window> {
   return {
-    encode: (w) => JSON.stringify([w.times, w.values, w.evidence.map((e) => [e.source, e.line]), w.lastIp, w.lastCountry, w.lastUrl, w.lastDn, w.lastDnSha1]),
+    encode: (w) => JSON.stringify([w.times, w.values, w.evidence.map((e) => [e.source, e.line]), w.lastIp, w.lastCountry, w.lastUrl, w.lastDn, w.lastDnSha1, w.spreads]),
     decode: (json) => {
-      const j = JSON.parse(json) as [number[], string[], Array<[string, string]>, string | null, string | null, string | null, string | null, string | null];
-      if (!Array.isArray(j) || j.length !== 8) return null;
+      const j = JSON.parse(json) as [number[], string[], Array<[string, string]>, string | null, string | null, string | null, string | null, string | null, string[]?];
+      if (!Array.isArray(j) || (j.length !== 8 && j.length !== 9)) return null;
       const w = new Window();
       [w.times, w.values] = [j[0], j[1]];
+      w.spreads = j[8] ?? [];
       w.evidence = j[2].map(([source, line]) => ({ source, line }));
       [w.lastIp, w.lastCountry, w.lastUrl, w.lastDn, w.lastDnSha1] = [j[3], j[4], j[5], j[6], j[7]];
       return w;
@@ -108,6 +117,7 @@ export const threshold = defineDetector({
   params,
   describe: (p) =>
     `${p.threshold} ${p.distinct === null ? 'events' : `distinct ${p.distinct} values`} for one ${GROUP_WORDS[p.groupBy]} within ${formatDuration(p.window)}` +
+    (p.spread === null ? '' : ` from at least ${p.spread.atLeast} distinct ${p.spread.field} values`) +
     (Object.keys(p.where).length ? ` where ${Object.entries(p.where).map(([k, v]) => `${k} ~ ${(v as string[]).join('|')}`).join(', ')}` : ''),
   create: (p: Params, ctx) => {
     const state = ctx.table(`windows`, codec(p.window));
@@ -152,14 +162,19 @@ export const threshold = defineDetector({
         const from = e.ts - p.window;
         let drop = 0;
         while (drop < w.times.length && w.times[drop] < from) drop++;
-        if (drop > 0) {
+        if (drop === w.times.length && drop > 0) {
+          // All of it fell out: start afresh, exactly as if a commit's sweep had dropped it.
+          w = new Window();
+          state.set(key, w);
+        } else if (drop > 0) {
           w.times.splice(0, drop);
           w.values.splice(0, drop);
-          if (w.times.length === 0) w.evidence = [];
+          if (w.spreads.length > 0) w.spreads.splice(0, drop);
         }
         const v = p.distinct === null ? '' : fieldValue(e, p.distinct) ?? '';
         w.times.push(e.ts);
         w.values.push(v);
+        if (p.spread !== null) w.spreads.push(fieldValue(e, p.spread.field) ?? '');
         if (w.evidence.length < ctx.maxEvidence) w.evidence.push(evidenceOf(e));
         w.lastIp = e.address?.ip ?? null;
         w.lastCountry = e.address?.country ?? null;
@@ -172,6 +187,11 @@ export const threshold = defineDetector({
         const n = p.distinct === null ? w.times.length : new Set(w.values.filter((x) => x !== '')).size;
         if (n < p.threshold) {
           trace?.(`${n} of the ${p.threshold} ${p.distinct === null ? what(e) : `distinct ${p.distinct} values`} that make a burst, for ${GROUP_WORDS[p.groupBy]} ${key} within the last ${formatDuration(p.window)} (this one included)`);
+          return null;
+        }
+        const spread = p.spread === null ? 0 : new Set(w.spreads.filter((x) => x !== '')).size;
+        if (p.spread !== null && spread < p.spread.atLeast) {
+          trace?.(`${n} ${p.distinct === null ? what(e) : `distinct ${p.distinct} values`} within ${formatDuration(p.window)}, but from ${spread} distinct ${p.spread.field} values (a spread needs ${p.spread.atLeast})`);
           return null;
         }
         const total = w.times.length;
@@ -192,8 +212,9 @@ export const threshold = defineDetector({
           reason() {
             const subject = p.groupBy === 'dn' ? `for ${key}` : p.groupBy === 'session' ? `in session ${key}${snap.lastDn ? ` of ${snap.lastDn}` : ''}` : `from ${p.groupBy === 'net' ? `network ${key}` : where(key, snap.lastCountry)}`;
             const counted = p.distinct === null ? `${int(total)} ${what(e)}` : `${int(n)} distinct ${p.distinct} values in ${int(total)} ${what(e)}`;
+            const spreadText = p.spread === null ? '' : ` (${int(spread)} distinct ${p.spread.field === 'ip' ? 'addresses' : `${p.spread.field} values`})`;
             return (
-              `${counted} ${subject} within ${formatDuration(span)} (rule: ${p.threshold} within ${formatDuration(p.window)})` +
+              `${counted} ${subject}${spreadText} within ${formatDuration(span)} (rule: ${p.threshold} within ${formatDuration(p.window)})` +
               (snap.lastUrl ? `, the last at ${snap.lastUrl}` : '') +
               (e.typeName === 'AuFail' && !keyedOnDn ? '; OpenUnison does not log which user was tried.' : '.')
             );

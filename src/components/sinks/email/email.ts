@@ -1,9 +1,9 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { EmailConfig } from './config.js';
-import type { Alert } from '../../../core/alerts.js';
 import type { DeliveryResult, Deliverer } from '../../../core/delivery.js';
 import type { OutboxItem } from '../../../core/delivery.js';
-import { composeDigest } from './digest.js';
+import { composeNoticeDigest } from './digest.js';
+import type { Notice } from '../../../core/notices.js';
 
 export type { EmailConfig };
 
@@ -37,8 +37,7 @@ export class EmailDeliverer implements Deliverer {
   }
 
   async deliver(_target: string, items: OutboxItem[]): Promise<DeliveryResult> {
-    const alerts = items.map((i) => i.payload as Alert);
-    const d = composeDigest(alerts, this.cfg.subjectPrefix);
+    const d = composeNoticeDigest(items.map((i) => i.payload as Notice), this.cfg.subjectPrefix);
     try {
       await this.transport.sendMail({
         messageId: digestMessageId(items[0].batchId ?? items[0].id, this.instance, this.cfg.from),
@@ -49,7 +48,7 @@ export class EmailDeliverer implements Deliverer {
         html: d.html,
         // base64 parts: long evidence lines and non-ASCII DNs arrive intact through any relay
         textEncoding: 'base64',
-        attachments: [{ filename: 'alerts.json', content: d.json, contentType: 'application/json; charset=utf-8', contentTransferEncoding: 'base64' }],
+        attachments: [{ filename: d.attachment, content: d.json, contentType: 'application/json; charset=utf-8', contentTransferEncoding: 'base64' }],
       });
       return { ok: true };
     } catch (err) {

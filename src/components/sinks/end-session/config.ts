@@ -24,6 +24,13 @@ export const respondSchema = z
       .describe('multi-cluster: send the action to the cluster whose logs showed the session; first match wins'),
     requestTimeoutMs: z.number().int().min(100).default(10_000).describe('per Kubernetes API call'),
     expireMinutes: z.number().positive().default(60).describe('an action not carried out by then fails (visibly)'),
+    incidentRisk: z
+      .number()
+      .int()
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe("also end a user's sessions when their incident opens (or escalates) at this summed risk or more, whatever its rules; the guards apply (null = only rules that ask for a response)"),
     guards: z
       .object({
         requireRuleOptIn: z.boolean().default(true).describe('only alerts of rules whose YAML asks for a response'),

@@ -1,3 +1,4 @@
+import { UserFixableError } from '../../../core/errors.js';
 /** Errors of the Kubernetes calls, without loading the client (see kube-clients.ts). */
 
 export type KubeStep = 'delete-oidc-sessions' | 'create-endsession';
@@ -16,5 +17,5 @@ export class KubeCallError extends Error {
 }
 
 /** A missing or unusable Kubernetes configuration (the CLI exits 2). */
-export class KubeConfigError extends Error {}
+export class KubeConfigError extends UserFixableError {}
 

@@ -1,8 +1,9 @@
 import { Document, Scalar } from 'yaml';
 import { isRfc1123Label } from './names.js';
+import { UserFixableError } from '../../../core/errors.js';
 
 /**
- * The two steps of ending a user's sessions (openunison-facts.md), as data:
+ * The two steps of ending a user's sessions (docs/openunison.md), as data:
  * 1. delete the user's `oidc-sessions` by label `tremolo.io/user-dn=<sha1>` (stops kubectl refresh),
  * 2. create an `EndSession` whose `spec.dn` is the DN exactly as logged (ends web sessions).
  * The DN is attacker-influenced: it only ever reaches YAML through the yaml library and JSON
@@ -36,7 +37,7 @@ export interface EndSessionObject {
 }
 
 /** A problem with a namespace, context or name given by a person or a config file. */
-export class TargetError extends Error {}
+export class TargetError extends UserFixableError {}
 
 /** Namespace and name are RFC 1123 labels; a context carries no control characters. */
 export function checkTarget(t: Pick<EndSessionTarget, 'name' | 'namespace' | 'context'>): void {

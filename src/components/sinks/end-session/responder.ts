@@ -70,31 +70,56 @@ export class Responder {
 
   /**
    * The CommitHook. It may append the breaker's alert to `raised` (stored, notified, printed).
-   * `plan`: one action per alert that asks for a response, one more for the breaker, and the
-   * cooldown of each of their DNs.
+   * `plan`: one action per alert that asks for a response and per incident that may reach
+   * `incidentRisk`, one more for the breaker, and the cooldown of each of their DNs.
    */
   readonly hook: CommitHook = {
-    plan: (raised) => {
-      const asking = this.mode === 'off' ? [] : raised.filter((a) => isUserDn(a.dn) && this.guards.requested(a));
-      if (asking.length === 0) return { actions: 0, dns: [], since: null };
+    plan: (raised, incidents) => {
+      if (this.mode === 'off') return { actions: 0, dns: [], since: null };
+      const dns = raised.filter((a) => isUserDn(a.dn) && this.guards.requested(a)).map((a) => a.dn!);
+      const threshold = this.o.config.incidentRisk;
+      if (threshold !== null) for (const i of [...incidents.opened, ...incidents.escalated]) if (i.dn !== null && isUserDn(i.dn) && i.risk >= threshold) dns.push(i.dn);
+      if (dns.length === 0) return { actions: 0, dns: [], since: null };
       // The budget counts the hour before now (the guards' clock); a little earlier covers the commit's own duration.
-      return { actions: asking.length + 1, dns: [...new Set(asking.map((a) => a.dn!))], since: this.now() - 2 * 3_600_000 };
+      return { actions: dns.length + 1, dns: [...new Set(dns)], since: this.now() - 2 * 3_600_000 };
     },
-    run: (raised, _updated, effects) => {
+    run: (raised, _updated, incidents, effects) => {
       if (this.mode === 'off') return;
       const candidates = raised.slice();
+      const answered = new Set<string>();
       let queued = false;
       for (const alert of candidates) {
         if (!isUserDn(alert.dn) || !this.guards.requested(alert)) continue;
         this.counters.requested++;
+        answered.add(alert.dn);
         if (this.respondTo(alert as StoredAlert & { dn: string }, raised, effects)) queued = true;
+      }
+      const threshold = this.o.config.incidentRisk;
+      if (threshold !== null) {
+        for (const i of [...incidents.opened, ...incidents.escalated]) {
+          if (i.dn === null || !isUserDn(i.dn) || i.risk < threshold || answered.has(i.dn) || this.incidentsAnswered.has(i.id)) continue;
+          // The incident's newest alert in this commit is what the action is recorded against.
+          const trigger = raised.filter((a) => i.alertIds.includes(a.id)).at(-1);
+          if (trigger === undefined) continue;
+          this.incidentsAnswered.add(i.id);
+          if (this.incidentsAnswered.size > 10_000) this.incidentsAnswered.delete(this.incidentsAnswered.values().next().value as string);
+          answered.add(i.dn);
+          this.counters.requested++;
+          // Judged at the incident's severity (the guards' minimum applies to it), recorded on the alert.
+          const asIncident = { ...trigger, dn: i.dn, severity: i.severity };
+          if (this.respondTo(asIncident, raised, effects, `${trigger.rule} (incident ${i.id}, risk ${i.risk})`)) queued = true;
+          trigger.response = asIncident.response;
+        }
       }
       if (queued) this.o.nudge?.();
     },
   };
 
+  /** Incidents already answered by `incidentRisk` (an escalation does not act twice). */
+  private readonly incidentsAnswered = new Set<string>();
+
   /** Records (and queues) the response to one alert; true when something was queued. */
-  private respondTo(alert: StoredAlert & { dn: string }, raised: StoredAlert[], effects: CommitEffects): boolean {
+  private respondTo(alert: StoredAlert & { dn: string }, raised: StoredAlert[], effects: CommitEffects, by: string = alert.rule): boolean {
     const now = this.now();
     const mode = this.mode;
     const config = this.o.config;
@@ -104,7 +129,7 @@ export class Responder {
       action: 'end-session' as const,
       alertId: alert.id,
       byKind: 'rule' as const,
-      by: alert.rule,
+      by,
       mode,
       dn: alert.dn,
       dnSha1: target.dnSha1,

@@ -1,11 +1,11 @@
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { toAlertJson, type Alert } from '../../../core/alerts.js';
+import { noticeJson, type Notice } from '../../../core/notices.js';
 import type { DeliveryResult, Deliverer } from '../../../core/delivery.js';
 import type { OutboxItem } from '../../../core/delivery.js';
 
 /**
- * The JSONL sink: each alert appended to a file as one JSON line (O_APPEND, synced before the
+ * The JSONL sink: each notice (an incident opened or escalated, or an alert) appended to a file as one JSON line (O_APPEND, synced before the
  * item counts as delivered), for log shippers and SIEM agents that tail files.
  */
 export class JsonlDeliverer implements Deliverer {
@@ -15,7 +15,7 @@ export class JsonlDeliverer implements Deliverer {
   constructor(private readonly path: string) {}
 
   async deliver(_target: string, [item]: OutboxItem[]): Promise<DeliveryResult> {
-    const line = JSON.stringify(toAlertJson(item.payload as Alert)) + '\n';
+    const line = JSON.stringify(noticeJson(item.payload as Notice)) + '\n';
     try {
       await mkdir(dirname(this.path), { recursive: true });
       // Alerts carry DNs and evidence: created 0600 (a mode is reduced by the umask, never widened).

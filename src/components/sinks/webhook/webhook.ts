@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { webhookUrl, type WebhookConfig } from './config.js';
 import { redactUrls } from '../../../core/redact.js';
 import type { Alert } from '../../../core/alerts.js';
+import { isIncidentNotice, noticeJson, type IncidentNotice, type Notice } from '../../../core/notices.js';
 import type { DeliveryResult, Deliverer } from '../../../core/delivery.js';
 import type { OutboxItem } from '../../../core/delivery.js';
 import { printable, quote } from '../../../core/terminal-text.js';
@@ -45,6 +46,18 @@ export function slackBody(a: Alert): { text: string } {
   return { text: `*${a.severity.toUpperCase()}* \`${a.rule}\`${who}${from}\n${slackEscape(a.reason)}\nalert ${slackEscape(a.id)} at ${a.time}${resp}` };
 }
 
+export function slackIncidentBody(n: IncidentNotice): { text: string } {
+  const i = n.incident;
+  const who = i.dn !== null ? ` for ${slackEscape(quote(i.dn))}` : i.ip !== null ? ` from ${slackEscape(i.ip)}` : '';
+  const lines = n.alerts.map((a) => `• *${a.severity}* \`${a.rule}\`: ${slackEscape(a.reason)}`);
+  return {
+    text:
+      `*${i.severity.toUpperCase()}* incident ${n.change}${who}: risk ${i.risk}, ${i.alertIds.length} alert${i.alertIds.length === 1 ? '' : 's'} (${i.rules.map((r) => `\`${r}\``).join(', ')})\n` +
+      (lines.length ? lines.join('\n') + '\n' : '') +
+      `incident ${slackEscape(i.id)}, ${i.firstTime} to ${i.lastTime}`,
+  };
+}
+
 export class WebhookDeliverer implements Deliverer {
   readonly kind = 'webhook' as const;
   readonly batch = false;
@@ -63,8 +76,9 @@ export class WebhookDeliverer implements Deliverer {
   async deliver(target: string, [item]: OutboxItem[]): Promise<DeliveryResult> {
     const hook = this.hooks.get(target);
     if (hook === undefined) return { ok: false, retryable: false, error: `no webhook named ${target} is configured any more` };
-    const alert = item.payload as Alert;
-    const body = JSON.stringify(hook.cfg.format === 'slack' ? slackBody(alert) : alert);
+    const notice = item.payload as Notice;
+    const slack = hook.cfg.format === 'slack';
+    const body = JSON.stringify(isIncidentNotice(notice) ? (slack ? slackIncidentBody(notice) : noticeJson(notice)) : slack ? slackBody(notice) : notice);
     const timestamp = String(Math.floor(this.now() / 1000));
     const headers: Record<string, string> = {
       'content-type': 'application/json; charset=utf-8',

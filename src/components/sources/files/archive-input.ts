@@ -1,13 +1,15 @@
-import { createReadStream, constants as fsConstants } from 'node:fs';
+import { createReadStream, constants as fsConstants, type ReadStream } from 'node:fs';
 import { access, open, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { InputChannel, InputIdentity, InputRegistration } from '../../../core/inputs.js';
 import type { FileCheckpoint } from '../../../core/ports.js';
+import { exportOrderProblem } from '../../decode/export-order.js';
 import { TAIL_HASH_BYTES, fingerprintOf, tailHash } from './fingerprint.js';
+import { UserFixableError } from '../../../core/errors.js';
 
 /** An argument that cannot be used as an input (the CLI exits with code 2). */
-export class InputError extends Error {}
+export class InputError extends UserFixableError {}
 
 const READ_CHUNK = 1024 * 1024;
 
@@ -53,6 +55,9 @@ export class ArchiveInput {
   notice: string | null = null;
   private chunks: AsyncIterator<Buffer> | null = null;
   private stream: Readable | null = null;
+  /** The file being read (before gunzip), whose bytesRead measures progress. */
+  private file: ReadStream | null = null;
+  private fileStart = 0;
   private gzip = false;
   private size = -1;
   private dev: number | null = null;
@@ -61,7 +66,14 @@ export class ArchiveInput {
   private head: Buffer | null = null;
   private eof = false;
 
-  constructor(readonly path: string) {
+  /**
+   * `timeOrder`: the input will be read for detection, which needs log-time order, so an
+   * export that is newest first or unsorted is refused when identified (replay).
+   */
+  constructor(
+    readonly path: string,
+    private readonly opts: { timeOrder?: boolean } = {},
+  ) {
     this.origin = path === '-' ? 'stdin' : path;
   }
 
@@ -101,6 +113,9 @@ export class ArchiveInput {
       if (fingerprint !== null || this.eof) break;
     }
     this.head = head;
+    // An export (Loki, Elasticsearch) newest first would raise wrong alerts: refused up front.
+    const order = this.opts.timeOrder ? exportOrderProblem(head, this.eof) : null;
+    if (order !== null) throw new InputError(`${this.origin}: ${order}`);
     if (fingerprint === null) return;
     this.identity = { kind: 'file', fingerprint, path: this.origin, dev: this.dev, ino: this.ino };
     const cp = lookup === null ? null : await lookup(fingerprint);
@@ -126,6 +141,17 @@ export class ArchiveInput {
     } finally {
       this.close();
     }
+  }
+
+  /**
+   * How far through its file the input is: bytes of the file (compressed, for gzip) consumed
+   * and to consume from where it started. Null for stdin, whose size is unknown.
+   */
+  progress(): { done: number; total: number } | null {
+    if (this.path === '-' || this.size < 0) return null;
+    const total = Math.max(0, this.size - this.fileStart);
+    if (this.eof && this.head === null) return { done: total, total };
+    return { done: Math.min(total, this.file?.bytesRead ?? 0), total };
   }
 
   close(): void {
@@ -235,6 +261,8 @@ export class ArchiveInput {
 
   private openFile(start: number): Readable {
     const file = createReadStream(this.path, { start: this.gzip ? 0 : start, highWaterMark: READ_CHUNK });
+    this.file = file;
+    this.fileStart = this.gzip ? 0 : start;
     if (!this.gzip) return file;
     const gunzip = createGunzip({ chunkSize: READ_CHUNK });
     file.on('error', (err) => gunzip.destroy(err));

@@ -8,7 +8,8 @@ export const FINGERPRINT_LINE_BYTES = 4096;
 /**
  * An input's identity: the SHA-1 of its first record line, skipping the lines many logs share
  * at their top (`Picked up JAVA_TOOL_OPTIONS: ...`, a banner, blank lines). A record line is one
- * that starts like a log4j line (`[2024-`), a docker or NDJSON record (`{`) or a CRI /
+ * that starts like a log4j line (`[2024-`), a docker or NDJSON record (`{`, but not a `{` alone
+ * on its line, which every pretty-printed JSON export starts with) or a CRI /
  * `kubectl --timestamps` line (a date). A log4j line carries its millisecond and thread, so two
  * logs practically never share one; renamed, copied or compressed copies keep it. A log whose
  * first 64 KiB hold no record line is known by those bytes. Returns null while that cannot be
@@ -36,8 +37,16 @@ function startsRecord(b: Buffer, p: number): boolean {
   if (p < b.length && b[p] === 0xef && b[p + 1] === 0xbb && b[p + 2] === 0xbf) p += 3;
   const c = b[p];
   if (c === 91 /* [ */) return b[p + 1] >= 48 && b[p + 1] <= 57;
-  if (c === 123 /* { */) return true;
+  // A lone `{` or `[` opens a pretty-printed JSON document: every such export starts so.
+  if (c === 123 /* { */) return !opensOnly(b, p);
   return c >= 48 && c <= 57 && b[p + 4] === 45 /* 2024- */;
+}
+
+/** The line at `p` is only `{` or `[` (and blanks). */
+function opensOnly(b: Buffer, p: number): boolean {
+  let q = p + 1;
+  while (q < b.length && (b[q] === 32 || b[q] === 9 || b[q] === 13)) q++;
+  return q >= b.length || b[q] === 10;
 }
 
 function sha1(b: Buffer): string {

@@ -87,7 +87,7 @@ export class FileTailSource implements LiveSource {
     else if (this.files.size === 0) detail = `waiting: no file matches ${this.patterns.join(', ')}`;
     else if (tailing === 0) detail = 'waiting: no matching file can be read yet';
     else detail = `tailing ${tailing} file${tailing === 1 ? '' : 's'}`;
-    return { name: this.name, attached: this.scanned && tailing > 0, detail, inputs };
+    return { name: this.name, attached: this.scanned && tailing > 0, detail, inputs, lostBytes: { ...this.lostBytes } };
   }
 
   /** Expands the globs: new files are tailed, waiting ones retried, vanished ones forgotten. */

@@ -194,8 +194,9 @@ export class TailedFile {
   private belongsTo(input: FileInput): boolean {
     const now = identifyFileSync(this.path);
     if (now === null || now.dev !== input.at.dev || now.ino !== input.at.ino) return true;
+    if (now.fingerprint !== input.fingerprint) return false;
     this.lastSize = now.size;
-    return now.fingerprint === input.fingerprint;
+    return true;
   }
 
   /** The tail noticed a rotation: the old file's bytes are all delivered, new ones follow. */
@@ -258,6 +259,9 @@ export class TailedFile {
   }
 
   private onMissedTruncation(tail: TailFile): void {
+    // What the file held beyond what was read (its size when last seen) went with the truncation.
+    const input = this.input;
+    if (input !== null && this.lastSize > input.received) this.ctx.lost(this.path, 'truncated', this.lastSize - input.received);
     this.ctx.log.warn({ path: this.path }, 'file was truncated and rewritten between two polls: identifying it again');
     this.detach(tail, 'waiting: replaced');
     void this.attach();

@@ -1,39 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { StreamDecoder } from '../../src/components/decode/stream-decoder.js';
-import { detectFormat } from '../../src/components/decode/wrappers.js';
+import { detectFormat } from '../../src/components/decode/unwrap.js';
 import { accessLine, expiredLine, STACK_TRACE } from '../helpers/lines.js';
+import { decode, outcomes, show, skips, texts } from './decode.js';
 
 // Container runtimes wrap each stdout line: docker's json-file driver as one JSON object per
 // line (lines over 16 KiB split into partial records without a trailing newline), CRI
 // (containerd, CRI-O) as `<time> <stream> <P|F> <text>`, `kubectl logs --timestamps` as
-// `<time> <text>`. The decoder recognises the wrapper
-// from the first non-empty line of each input, joins partial records and reports, for every
-// record, the offset a restarted reader resumes from.
-
-interface Rec {
-  text: string | null;
-  reason: string | null;
-  lineNo: number;
-  resume: number;
-}
-
-function decode(input: string | Buffer, opts: { chunk?: number; max?: number; start?: number; startLine?: number } = {}): { format: string | null; records: Rec[] } {
-  const bytes = typeof input === 'string' ? Buffer.from(input) : input;
-  const d = new StreamDecoder(opts.start ?? 0, opts.startLine ?? 0, opts.max);
-  const size = opts.chunk ?? bytes.length;
-  for (let i = 0; i < bytes.length; i += Math.max(size, 1)) d.write(bytes.subarray(i, i + size));
-  d.end();
-  const q = d.queue;
-  const records = q.texts.map((text, i) => ({ text, reason: q.reasons[i], lineNo: q.lineNos[i], resume: q.resumes[i] }));
-  return { format: d.format, records };
-}
-
-/** Long texts shortened, so a failure prints a readable diff. */
-const show = (text: string) => (text.length > 200 ? `<${text.length} chars: ${text.slice(0, 30)}…>` : text);
-const texts = (records: Rec[]) => records.filter((r) => r.text !== null).map((r) => show(r.text!));
-const outcomes = (records: Rec[]) => records.map((r) => (r.text === null ? r.reason : show(r.text)));
-const skips = (records: Rec[]) => records.filter((r) => r.text === null).map((r) => r.reason);
+// `<time> <text>`. The decoder recognises the wrapper from the first non-empty line of each
+// input, joins partial records and reports, for every record, the offset a restarted reader
+// resumes from and the physical line it ended on.
 
 const LINES = [accessLine({ dn: 'uid=jürgen,o=Tremolo' }), expiredLine(), ...STACK_TRACE.slice(0, 2), accessLine({ event: 'AzFail', msg: 'NONE' })];
 const T = '2024-05-06T07:08:09.123456789Z';
@@ -60,37 +36,37 @@ function cri(lines: string[], stream = 'stdout', size = 16384): string {
   return out.join('\n') + '\n';
 }
 
+const formatOf = (line: string) => {
+  const b = Buffer.from(line);
+  return detectFormat(b, 0, b.length);
+};
+
 describe('format detection, per input, from the first non-empty line', () => {
   const rows = [
     ['plain', LINES[0]],
     ['plain', STACK_TRACE[1]],
+    ['plain', 'Picked up JAVA_TOOL_OPTIONS: -Xmx1g'],
     ['docker', JSON.stringify({ log: LINES[0] + '\n', stream: 'stdout', time: T })],
     ['docker', '  {"log":"x\\n"}'],
     ['cri', `${T} stdout F ${LINES[0]}`],
     ['cri', `2024-05-06T07:08:09.123+02:00 stderr P part`],
     ['kubectl', `${T} ${LINES[0]}`],
     ['kubectl', '2024-05-06T07:08:09Z just a line that starts with a time'],
+    ['kubectl', '2024-05-06T07:08:09Z stdout is a word here'],
   ] as const;
-  for (const [format, line] of rows) test(`${format}: ${line.slice(0, 50)}`, () => assert.equal(detectFormat(line), format));
+  for (const [format, line] of rows) test(`${format}: ${line.slice(0, 50)}`, () => assert.equal(formatOf(line), format));
 
-  test('leading blank lines do not decide the format', () => {
-    const { format, records } = decode('\n\n' + docker([LINES[0]]));
+  test('leading blank lines do not decide the format, and are not records', () => {
+    const { format, records } = decode('\n \n' + docker([LINES[0]]));
     assert.equal(format, 'docker');
-    assert.deepEqual(texts(records), ['', '', show(LINES[0])]);
-  });
-});
-
-describe('kubectl logs --timestamps', () => {
-  test('the stamp and its space are removed from every line, stack traces included', () => {
-    const text = LINES.map((l) => `${T} ${l}`).join('\n') + '\n';
-    const { format, records } = decode(text, { chunk: 7 });
-    assert.equal(format, 'kubectl');
-    assert.deepEqual(texts(records), LINES.map(show));
+    assert.deepEqual(outcomes(records), ['continuation', 'continuation', show(LINES[0])]);
+    assert.deepEqual(records.map((r) => r.lineNo), [1, 2, 3]);
   });
 
-  test('a line without a stamp (a log concatenated after it) is kept whole', () => {
-    const { records } = decode(`${T} ${LINES[0]}\n${LINES[1]}\n2024-05-06T07:08:09+02:00 ${LINES[4]}\n`);
-    assert.deepEqual(texts(records), [LINES[0], LINES[1], LINES[4]].map(show));
+  test('a format given up front is used from the first line (pod streams are always kubectl)', () => {
+    const { format, records } = decode(`${T} ${LINES[0]}\n`, { format: 'plain' });
+    assert.equal(format, 'plain');
+    assert.deepEqual(texts(records), [show(`${T} ${LINES[0]}`)]);
   });
 });
 
@@ -104,10 +80,24 @@ describe('plain log4j text', () => {
     assert.equal(records[4].resume, Buffer.byteLength(text));
   });
 
+  test('CRLF line ends are not part of the record', () => {
+    const { records } = decode(LINES.join('\r\n') + '\r\n', { chunk: 5 });
+    assert.deepEqual(texts(records), LINES.map(show));
+  });
+
+  test('numbering and offsets continue from a checkpoint', () => {
+    const { records } = decode(LINES.slice(0, 2).join('\n') + '\n', { start: 5000, startLine: 40 });
+    assert.deepEqual(records.map((r) => [r.lineNo, r.resume]), [
+      [41, 5000 + Buffer.byteLength(LINES[0]) + 1],
+      [42, 5000 + Buffer.byteLength(LINES[0] + LINES[1]) + 2],
+    ]);
+  });
+
   test('an unterminated last line is skipped as truncated, not consumed, and not counted as a line read', () => {
     const complete = LINES.slice(0, 2).join('\n') + '\n';
-    const { records } = decode(complete + LINES[2].slice(0, 10));
+    const { records, pending } = decode(complete + LINES[2].slice(0, 10));
     assert.deepEqual(skips(records), ['truncated']);
+    assert.equal(pending, 10);
     const cut = records[records.length - 1];
     assert.equal(cut.resume, Buffer.byteLength(complete));
     // The checkpoint stores (offset, line number): both must point before the cut line, or the
@@ -119,6 +109,32 @@ describe('plain log4j text', () => {
     const { records } = decode(`a\n${'x'.repeat(100)}\nb\n`, { max: 50 });
     assert.deepEqual(outcomes(records), ['a', 'oversized', 'b']);
     assert.deepEqual(records.map((r) => r.lineNo), [1, 2, 3]);
+  });
+
+  test('an oversized first line is skipped before any format is known; the next line decides it', () => {
+    const { records, format } = decode(`${'x'.repeat(100)}\n${T} stdout F short\n`, { max: 50 });
+    assert.deepEqual(outcomes(records), ['oversized', 'short']);
+    assert.equal(format, 'cri');
+  });
+});
+
+describe('kubectl logs --timestamps', () => {
+  test('the stamp and its space are removed from every line, stack traces included', () => {
+    const text = LINES.map((l) => `${T} ${l}`).join('\n') + '\n';
+    const { format, records } = decode(text, { chunk: 7 });
+    assert.equal(format, 'kubectl');
+    assert.deepEqual(texts(records), LINES.map(show));
+  });
+
+  test('each record carries the stamp of its line, as written (stream positions are made of them)', () => {
+    const stamps = ['2024-05-06T07:08:09.1Z', '2024-05-06T07:08:09.123456789Z', '2024-05-06T09:08:10+02:00'];
+    const { stamps: seen } = decode(stamps.map((s, i) => `${s} ${LINES[i]}`).join('\n') + '\n');
+    assert.deepEqual(seen, stamps);
+  });
+
+  test('a line without a stamp (a log concatenated after it) is kept whole', () => {
+    const { records } = decode(`${T} ${LINES[0]}\n${LINES[1]}\n2024-05-06T07:08:09+02:00 ${LINES[4]}\n`);
+    assert.deepEqual(texts(records), [LINES[0], LINES[1], LINES[4]].map(show));
   });
 });
 
@@ -158,19 +174,46 @@ describe('docker json-file', () => {
     assert.equal(records[1].resume, Buffer.byteLength(text));
   });
 
-  test('escapes, unicode, CRLF and fluent-bit style `message` fields', () => {
+  test('escapes, unicode, CRLF and fluent-bit, vector and Loki style fields', () => {
     const rows = [
-      JSON.stringify({ log: 'quote " tab \t uid=jürgen 山田\r\n', stream: 'stdout' }),
-      JSON.stringify({ message: 'from fluent-bit\n' }),
-      '{"log":"\\u0041\\u00e9\\n","stream":"stdout"}',
+      JSON.stringify({ log: 'quote " tab \t back \\ slash / uid=jürgen 山田\r\n', stream: 'stdout' }),
+      JSON.stringify({ message: 'from fluent-bit' }),
+      JSON.stringify({ line: 'from logcli', labels: { app: 'openunison' } }),
+      '{"log":"\\u0041\\u00e9\\u4E2D\\b\\f\\/\\n","stream":"stdout"}',
+      '{"log": "spaces around the colon\\n", "stream": "stdout"}',
     ];
-    assert.deepEqual(texts(decode(rows.join('\n') + '\n').records), ['quote " tab \t uid=jürgen 山田', 'from fluent-bit', 'Aé']);
+    assert.deepEqual(texts(decode(rows.join('\n') + '\n').records), [
+      'quote " tab \t back \\ slash / uid=jürgen 山田',
+      'from fluent-bit',
+      'from logcli',
+      'Aé中\b\f/',
+      'spaces around the colon',
+    ]);
+  });
+
+  test('\\uXXXX surrogate pairs become one 4-byte character; a surrogate without its pair becomes U+FFFD', () => {
+    const rows = [
+      '{"log":"cn=rocket \\ud83d\\ude80,o=Tremolo\\n"}',
+      '{"log":"upper \\uD83D\\uDE80\\n"}',
+      '{"log":"lone high \\ud83d end\\n"}',
+      '{"log":"lone low \\ude80 end\\n"}',
+      '{"log":"high then other \\ud83d\\u0041\\n"}',
+    ];
+    const { records } = decode(rows.join('\n') + '\n');
+    assert.deepEqual(texts(records), ['cn=rocket 🚀,o=Tremolo', 'upper 🚀', 'lone high \ufffd end', 'lone low \ufffd end', 'high then other \ufffdA']);
+    // Each text is exactly what JSON.parse makes of the record, encoded as UTF-8.
+    for (let i = 0; i < rows.length; i++) {
+      const parsed = (JSON.parse(rows[i]) as { log: string }).log.slice(0, -1);
+      assert.equal(records[i].text, Buffer.from(parsed, 'utf8').toString('utf8'));
+    }
   });
 
   test('lines that are not docker records are counted as malformed and the rest is read', () => {
     const rows = [
       JSON.stringify({ log: 'first\n', stream: 'stdout' }),
       '{"log": "cut in the mid',
+      '{"log":"cut in the mid',
+      '{"log":"bad escape \\q\\n"}',
       '[1, 2, 3]',
       '{"stream":"stdout"}',
       '"just a string"',
@@ -178,7 +221,7 @@ describe('docker json-file', () => {
       JSON.stringify({ log: 'last\n', stream: 'stdout' }),
     ];
     const { records } = decode(rows.join('\n') + '\n');
-    assert.deepEqual(outcomes(records), ['first', 'malformed', 'malformed', 'malformed', 'malformed', 'last']);
+    assert.deepEqual(outcomes(records), ['first', 'malformed', 'malformed', 'malformed', 'malformed', 'malformed', 'malformed', 'continuation', 'last']);
   });
 
   test('a 5 MB line (320 partial records) is one oversized skip, and the next line is intact', () => {
@@ -205,26 +248,41 @@ describe('CRI (containerd, CRI-O)', () => {
     }
   });
 
-  test('P records are joined until the F record', () => {
+  test('P records are joined until the F record, which gives the line number and resume offset', () => {
     const long = accessLine({ msg: 'g'.repeat(100) });
-    const { records } = decode(cri([LINES[0], long, LINES[1]], 'stdout', 30));
+    const text = cri([LINES[0], long, LINES[1]], 'stdout', 30);
+    const { records } = decode(text);
     assert.deepEqual(texts(records), [LINES[0], long, LINES[1]].map(show));
+    const physical = text.split('\n').slice(0, -1);
+    const longEnds = Math.ceil(LINES[0].length / 30) + Math.ceil(long.length / 30);
+    assert.ok(physical[longEnds - 1].includes(' F ') && physical[longEnds - 2].includes(' P '));
+    assert.equal(records[1].lineNo, longEnds);
+    assert.equal(records[1].resume, Buffer.byteLength(physical.slice(0, longEnds).join('\n') + '\n'));
   });
 
-  test('stderr and stdout are joined separately', () => {
+  test('stderr and stdout are joined separately; a record completed meanwhile resumes at the open partial', () => {
     const rows = [`${T} stdout P abc`, `${T} stderr F an error`, `${T} stdout F def`];
-    assert.deepEqual(texts(decode(rows.join('\n') + '\n').records), ['an error', 'abcdef']);
+    const { records } = decode(rows.join('\n') + '\n');
+    assert.deepEqual(texts(records), ['an error', 'abcdef']);
+    assert.equal(records[0].resume, 0);
   });
 
   test('an empty F record is an empty line; malformed CRI lines are counted and the rest is read', () => {
-    const rows = [`${T} stdout F first`, `${T} stdout F`, `${T} stdout F `, `${T} nowhere F x`, `${T}`, `${T} stdout F last`];
+    const rows = [`${T} stdout F first`, `${T} stdout F`, `${T} stdout F `, `${T} nowhere F x`, `${T}`, `${T} stdout f lower-case tag`, `${T} stdout F last`];
     const { records } = decode(rows.join('\n') + '\n');
-    assert.deepEqual(outcomes(records), ['first', '', '', 'malformed', 'malformed', 'last']);
+    assert.deepEqual(outcomes(records), ['first', '', '', 'malformed', 'malformed', 'malformed', 'last']);
   });
 
   test('a 5 MB line in 16 KiB P records is one oversized skip, and the next line is intact', () => {
     const huge = 'h'.repeat(5 * 1024 * 1024);
     const { records } = decode(cri([LINES[0], huge, LINES[1]]), { chunk: 1 << 20 });
     assert.deepEqual(outcomes(records), [LINES[0], 'oversized', LINES[1]].map(show));
+  });
+
+  test('a P record never completed is skipped as truncated and not consumed', () => {
+    const first = `${T} stdout F done\n`;
+    const { records } = decode(first + `${T} stdout P never finished\n`);
+    assert.deepEqual(outcomes(records), ['done', 'truncated']);
+    assert.equal(records[1].resume, Buffer.byteLength(first));
   });
 });

@@ -1,0 +1,60 @@
+import { RecordDecoder } from './record-decoder.js';
+import type { InputFormat } from './unwrap.js';
+
+/** Formats that come out of a log platform, in whatever order its query returned them. */
+const EXPORTS: ReadonlySet<InputFormat> = new Set(['loki', 'elasticsearch', 'log4j2-json', 'ecs-json', 'json']);
+
+/** A step back in log time larger than this counts as going backwards (threads jitter by less). */
+const BACK_MS = 1000;
+
+/**
+ * Why an export cannot be replayed as it is, from its first bytes, or null. Replay reads each
+ * input in its own order (the merge by log time only interleaves inputs), and detection needs
+ * log-time order: a Loki export made without `--forward` (logcli prints newest first) or an
+ * Elasticsearch query sorted by score or newest first would raise wrong alerts. The records in
+ * `head` are decoded as the worker decodes them and their log4j times compared: mostly going
+ * backwards is a newest-first export; often going backwards (over 5% of the changes) is an
+ * unsorted one. Only exports are judged: a log file is in the order it was written.
+ */
+export function exportOrderProblem(head: Buffer, eof: boolean): string | null {
+  const times: number[] = [];
+  const decoder = new RecordDecoder({
+    record(buf, start, end) {
+      const t = headerTime(buf, start, end);
+      if (t !== null) times.push(t);
+    },
+    skip() {},
+  });
+  decoder.write(head);
+  if (eof) decoder.end();
+  const format = decoder.format;
+  if (format === null || !EXPORTS.has(format)) return null;
+  let back = 0;
+  let forward = 0;
+  for (let i = 1; i < times.length; i++) {
+    if (times[i] < times[i - 1] - BACK_MS) back++;
+    else if (times[i] > times[i - 1]) forward++;
+  }
+  const changes = back + forward;
+  if (changes < 3) return null;
+  const fix = FIXES[format] ?? FIXES.json;
+  if (back >= 0.9 * changes) return `its records are newest first (a ${format} export read in its own order would raise wrong alerts): ${fix}`;
+  if (back >= 3 && back > 0.05 * changes) return `its records are not in time order (${back} of the first ${times.length} go back in time; replay needs oldest first): ${fix}`;
+  return null;
+}
+
+const FIXES: Partial<Record<InputFormat, string>> & { json: string } = {
+  loki: 'export it again with `logcli query --forward`, or reverse this file (`tac FILE > FILE.forward`)',
+  elasticsearch: 'export it again sorted oldest first (`"sort": [{"@timestamp": "asc"}]` in the query)',
+  'log4j2-json': 'sort it oldest first before replaying it',
+  'ecs-json': 'export it again sorted oldest first (`"sort": [{"@timestamp": "asc"}]` in the query)',
+  json: 'sort it oldest first before replaying it',
+};
+
+/** Epoch ms (read as UTC: only differences matter) of a log4j header line, or null. */
+function headerTime(buf: Buffer, start: number, end: number): number | null {
+  if (end - start < 25 || buf[start] !== 91 || buf[start + 24] !== 93) return null;
+  const s = buf.toString('latin1', start + 1, start + 24);
+  const ms = Date.parse(`${s.slice(0, 10)}T${s.slice(11, 19)}.${s.slice(20, 23)}Z`);
+  return Number.isNaN(ms) ? null : ms;
+}

@@ -1,0 +1,141 @@
+import type { WallClock } from './wall-clock.js';
+
+/** What kind of JSON record a log line came in, named as the summary shows it. */
+export type DocumentFormat = 'elasticsearch' | 'log4j2-json' | 'ecs-json' | 'json';
+
+type Json = Record<string, unknown>;
+
+/**
+ * One JSON record (a log platform's document or a JSON layout's event) -> the log4j text
+ * lines OpenUnison's PatternLayout `[%d][%t] %-5p %c{1} - %m%n` wrote for it.
+ *
+ * - An Elasticsearch/OpenSearch hit is read through its `_source` (or its `fields`, whose
+ *   values are arrays, when the search asked for fields instead of the source).
+ * - A raw line, when the record kept one: `event.original`, else `message`, `log` or `line`
+ *   (filebeat, fluent-bit, vector, Loki) unless the record is structured.
+ * - A structured event (a logger and a level: log4j2 `JsonLayout`, `JsonTemplateLayout` with
+ *   its default ECS template or `JsonLayout.json`, ECS documents) is written back as the
+ *   pattern would have written it: the instant (`instant`, `timeMillis` or `@timestamp`) in
+ *   the configured zone, the thread, the level padded to 5, the logger's simple name, the
+ *   message. Its stack trace follows as continuation lines (their exact text does not matter:
+ *   they are never events).
+ *
+ * A text with newlines is several lines, as in the plain log.
+ */
+export class ExportRecords {
+  constructor(private readonly clock: WallClock) {}
+
+  /** The lines, or null when the record holds no log line. */
+  linesOf(record: Json): string[] | null {
+    const src = isObject(record._source) ? record._source : isObject(record.fields) && '_index' in record ? firstOfEach(record.fields) : record;
+    const original = field(src, 'event.original');
+    if (typeof original === 'string') return splitLines(original);
+    const logger = firstString(field(src, 'log.logger'), src.loggerName, src.logger_name, src.logger);
+    const level = firstString(field(src, 'log.level'), src.level);
+    if (logger !== null && level !== null) return this.rebuild(src, logger, level);
+    const raw = firstString(src.message, src.log, src.line);
+    return raw === null ? null : splitLines(raw);
+  }
+
+  /** The kind of record, for the input's format in the summary. */
+  static kindOf(record: Json): DocumentFormat {
+    if (isObject(record._source) || '_index' in record) return 'elasticsearch';
+    if ('loggerName' in record || 'instant' in record || 'timeMillis' in record) return 'log4j2-json';
+    if (typeof field(record, 'log.logger') === 'string' || 'ecs.version' in record || isObject(record.ecs)) return 'ecs-json';
+    return 'json';
+  }
+
+  private rebuild(src: Json, logger: string, level: string): string[] | null {
+    const ms = instantOf(src);
+    if (ms === null) return null;
+    const thread = firstString(field(src, 'process.thread.name'), src.thread, src.thread_name) ?? '';
+    const message = messageOf(src.message);
+    const simple = logger.slice(logger.lastIndexOf('.') + 1);
+    const lines = splitLines(message);
+    lines[0] = `[${this.clock.format(ms)}][${thread}] ${level.padEnd(5)} ${simple} - ${lines[0]}`;
+    for (const l of stackTrace(src)) lines.push(l);
+    return lines;
+  }
+}
+
+/** `log.level` as a flattened key (`"log.level": …`, ECS layouts) or nested (`log: {level}`). */
+function field(o: Json, path: string): unknown {
+  if (path in o) return o[path];
+  let v: unknown = o;
+  for (const k of path.split('.')) {
+    if (!isObject(v)) return undefined;
+    v = v[k];
+  }
+  return v;
+}
+
+/** Epoch ms of the event: `instant` {epochSecond, nanoOfSecond}, `timeMillis`, or `@timestamp`. */
+function instantOf(src: Json): number | null {
+  const instant = src.instant;
+  if (isObject(instant) && typeof instant.epochSecond === 'number') {
+    const nanos = typeof instant.nanoOfSecond === 'number' ? instant.nanoOfSecond : 0;
+    return instant.epochSecond * 1000 + Math.floor(nanos / 1e6);
+  }
+  if (typeof src.timeMillis === 'number') return src.timeMillis;
+  const ts = src['@timestamp'];
+  if (typeof ts === 'number') return ts;
+  if (typeof ts === 'string') return isoMillis(ts);
+  return null;
+}
+
+/** ISO 8601 with a zone (`Z` or `±hh:mm`) and any number of fraction digits -> epoch ms. */
+function isoMillis(s: string): number | null {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}:?\d{2})$/.exec(s);
+  if (m === null) return null;
+  const zone = m[3] === 'Z' ? 'Z' : m[3].length === 5 ? `${m[3].slice(0, 3)}:${m[3].slice(3)}` : m[3];
+  const ms = Date.parse(`${m[1]}.${(m[2] ?? '').padEnd(3, '0').slice(0, 3)}${zone}`);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+function messageOf(m: unknown): string {
+  if (typeof m === 'string') return m;
+  if (m === undefined || m === null) return '';
+  return JSON.stringify(m);
+}
+
+/** ECS `error.stack_trace` (text), or JsonLayout's `thrown` (name, message, frames). */
+function stackTrace(src: Json): string[] {
+  const text = field(src, 'error.stack_trace');
+  if (typeof text === 'string') return splitLines(text);
+  const thrown = src.thrown;
+  if (!isObject(thrown)) return [];
+  const name = typeof thrown.name === 'string' ? thrown.name : 'java.lang.Throwable';
+  const out = [typeof thrown.message === 'string' ? `${name}: ${thrown.message}` : name];
+  const frames = thrown.extendedStackTrace;
+  if (Array.isArray(frames)) {
+    for (const f of frames) {
+      if (!isObject(f)) continue;
+      out.push(`\tat ${String(f.class)}.${String(f.method)}(${String(f.file)}:${String(f.line)})`);
+    }
+  }
+  return out;
+}
+
+/** Lines of a text: one trailing newline ends the last line (docker's `log`), `\r\n` counts as one. */
+function splitLines(text: string): string[] {
+  const body = text.endsWith('\n') ? text.slice(0, text.endsWith('\r\n') ? -2 : -1) : text;
+  const lines = body.split('\n');
+  for (let i = 0; i < lines.length; i++) if (lines[i].endsWith('\r')) lines[i] = lines[i].slice(0, -1);
+  return lines;
+}
+
+/** `fields` of a hit: every value is an array; its first element stands for it. */
+function firstOfEach(fields: Json): Json {
+  const out: Json = {};
+  for (const [k, v] of Object.entries(fields)) out[k] = Array.isArray(v) ? v[0] : v;
+  return out;
+}
+
+function firstString(...values: unknown[]): string | null {
+  for (const v of values) if (typeof v === 'string') return v;
+  return null;
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

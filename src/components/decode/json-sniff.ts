@@ -1,0 +1,132 @@
+import { StringDecoder } from 'node:string_decoder';
+import { jsonParser } from 'stream-json/core/parser.js';
+
+/** How long the decoder may look at an input's beginning before it commits to a shape. */
+export const SNIFF_BYTES = 64 * 1024;
+
+/**
+ * What the beginning of an input says about its shape:
+ * - `lines`: line by line, with the wrapper named (`docker`: NDJSON whose line is in `log` or
+ *   `message`; `loki`: `logcli --output=jsonl`) or recognised from the first line (null);
+ * - `documents`: JSON read as a stream of values (search responses, hits, JSON layouts),
+ *   `inArray` when the input resumes inside an array (it starts with `,` or `]`);
+ * - null: not decided yet (more bytes needed).
+ */
+export type Shape = { kind: 'lines'; wrapper: 'docker' | 'loki' | null } | { kind: 'documents'; inArray: boolean } | null;
+
+/** Keys (of a top-level object) that only JSON exports and JSON layouts have. */
+const DOCUMENT_KEYS = new Set([
+  // Elasticsearch / OpenSearch responses and hits
+  'took', 'timed_out', '_shards', 'hits', '_scroll_id', 'pit_id', '_index', '_id', '_type', '_score', '_source',
+  // log4j2 JsonLayout and JsonTemplateLayout (its JsonLayout.json)
+  'instant', 'timeMillis', 'loggerName', 'loggerFqcn', 'endOfBatch', 'thread', 'threadId', 'level', 'thrown',
+  // ECS (JsonTemplateLayout's default EcsLayout.json, filebeat and logstash documents)
+  '@timestamp', 'log.level', 'log.logger', 'ecs.version', 'process.thread.name', 'event.original',
+]);
+
+const LINE_START = { kind: 'lines', wrapper: null } as const;
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * Recognises the shape from the first value of an input (`head`, which starts at the input's
+ * start offset `startOffset`): text that does not start with `{` or `[{` is read line by line
+ * as before; a top-level object is judged by its keys, in order, up to the first that decides
+ * (`log` or `line` holding a string: docker or Loki lines; a key of an export or a JSON layout:
+ * documents); an object with none of them is read as docker-like lines. A pretty-printed
+ * response decides on its first key, so its size does not matter.
+ */
+export function sniffShape(head: Buffer, startOffset: number, eof: boolean): Shape {
+  if (startOffset === 0 && !eof && head.length < 3 && BOM.subarray(0, head.length).equals(head)) return null; // a mark in pieces
+  let p = startOffset === 0 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  while (p < head.length && isSpace(head[p])) p++;
+  // Only blank: a restart after a JSON record's last byte (the newline after it) reads nothing.
+  if (p >= head.length) return !eof && head.length < SNIFF_BYTES ? null : startOffset > 0 ? { kind: 'documents', inArray: false } : LINE_START;
+  const c = head[p];
+  if (c === 44 /* , */ || c === 93 /* ] */) {
+    // A restart just past a record inside an array; unless a log4j header follows (a plain
+    // log whose next line happens to start so): `[2024-` starts no line of a JSON document.
+    if (startOffset === 0 || hasLog4jHeader(head, p)) return LINE_START;
+    return eof || head.length >= SNIFF_BYTES ? { kind: 'documents', inArray: true } : null;
+  }
+  if (c === 91 /* [ */) {
+    let q = p + 1;
+    while (q < head.length && isSpace(head[q])) q++;
+    if (q >= head.length) return eof ? LINE_START : null;
+    return head[q] === 123 || head[q] === 93 ? { kind: 'documents', inArray: false } : LINE_START; // `[2024-` is log4j
+  }
+  if (c !== 123 /* { */) return LINE_START;
+  return firstKeys(head.subarray(p), eof || head.length >= SNIFF_BYTES);
+}
+
+/**
+ * Judges a top-level object by its keys; `final`: no more bytes will come. The text is parsed a
+ * line (or 1 KiB) at a time, so that what follows the first value (a broken next line) cannot
+ * matter.
+ */
+function firstKeys(text: Buffer, final: boolean): Shape {
+  let parse = jsonParser({ jsonStreaming: true, streamValues: false });
+  let utf8 = new StringDecoder('utf8');
+  let depth = 0;
+  let key: string | null = null;
+  for (let at = 0, to = 0; at < text.length; at = to) {
+    const nl = text.indexOf(10, at);
+    to = Math.min(nl < 0 ? text.length : nl + 1, at + SNIFF_PIECE);
+    let out;
+    try {
+      out = parse(utf8.write(text.subarray(at, to)));
+    } catch {
+      // A broken first value does not decide: the next line that starts one does.
+      const next = text.indexOf(LINE_THEN_BRACE, at);
+      if (next < 0) break;
+      to = next + 1;
+      parse = jsonParser({ jsonStreaming: true, streamValues: false });
+      utf8 = new StringDecoder('utf8');
+      depth = 0;
+      continue;
+    }
+    if (typeof out === 'symbol') continue;
+    for (const t of out.values) {
+      switch (t.name) {
+        case 'startObject':
+        case 'startArray':
+          depth++;
+          break;
+        case 'endObject':
+        case 'endArray':
+          depth--;
+          if (depth === 0) return { kind: 'lines', wrapper: 'docker' };
+          break;
+        case 'keyValue':
+          if (depth !== 1) break;
+          key = t.value;
+          if (DOCUMENT_KEYS.has(key)) return { kind: 'documents', inArray: false };
+          continue;
+        case 'stringValue':
+          if (depth === 1 && key === 'log') return { kind: 'lines', wrapper: 'docker' };
+          if (depth === 1 && key === 'line') return { kind: 'lines', wrapper: 'loki' };
+          break;
+      }
+      if (depth === 1) key = null;
+    }
+  }
+  if (!final) return null;
+  // Undecided: a first object over 64 KiB is no docker line; a short cut or broken one is read as before.
+  return text.length >= SNIFF_BYTES ? { kind: 'documents', inArray: false } : { kind: 'lines', wrapper: 'docker' };
+}
+
+const SNIFF_PIECE = 1024;
+const LINE_THEN_BRACE = Buffer.from('\n{');
+
+/** Whether a line after `from` starts like a log4j header (`[` and a date). */
+function hasLog4jHeader(head: Buffer, from: number): boolean {
+  for (let nl = head.indexOf(10, from); nl >= 0 && nl + 6 < head.length; nl = head.indexOf(10, nl + 1)) {
+    let d = nl + 2;
+    while (d < nl + 6 && head[d] >= 48 && head[d] <= 57) d++;
+    if (head[nl + 1] === 91 && d === nl + 6 && head[d] === 45) return true;
+  }
+  return false;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { exportOrderProblem } from '../../src/components/decode/export-order.js';
+import { esHitsNdjson, esSearchResponse, lokiJsonl, mergedSample, type LogLine } from '../helpers/exports.js';
+
+// Replay reads each input in its own order; only inputs are merged by log time. An export
+// that lists the newest line first (logcli without --forward, an Elasticsearch query sorted
+// by score or newest first) would be read backwards and raise wrong alerts, so replay refuses
+// it before reading anything and says how to export it again. A log file is never judged.
+
+const sample = mergedSample().slice(0, 2000);
+const head = (text: string) => Buffer.from(text).subarray(0, 256 * 1024);
+
+test('exports oldest first pass', () => {
+  assert.equal(exportOrderProblem(head(lokiJsonl(sample)), false), null);
+  assert.equal(exportOrderProblem(head(esSearchResponse(sample, { pretty: true })), false), null);
+  assert.equal(exportOrderProblem(head(esHitsNdjson(sample)), false), null);
+});
+
+test('a Loki export made without --forward is newest first: export it again with --forward, or tac', () => {
+  const problem = exportOrderProblem(head(lokiJsonl(sample, { newestFirst: true })), false);
+  assert.match(problem ?? '', /newest first .*logcli query --forward.*tac/);
+});
+
+test('an Elasticsearch response sorted newest first, or not sorted by time, is refused with the query fix', () => {
+  const reversed = exportOrderProblem(head(esSearchResponse([...sample].reverse())), false);
+  assert.match(reversed ?? '', /newest first .*"sort": \[\{"@timestamp": "asc"\}\]/);
+  // A few steps back among many forward (two replicas' clocks, a busy thread) are tolerated.
+  const jittered = [...sample];
+  for (const i of [100, 700, 1500]) [jittered[i], jittered[i + 1]] = [jittered[i + 1], jittered[i]];
+  assert.equal(exportOrderProblem(head(esHitsNdjson(jittered)), false), null);
+  const shuffled = sample.slice(0, 300).map((l, i) => sample[(i * 97) % 300]);
+  assert.match(exportOrderProblem(head(esHitsNdjson(shuffled)), false) ?? '', /not in time order \(\d+ of the first 300 go back in time/);
+});
+
+test('a log file is never judged, whatever its order; too few records decide nothing', () => {
+  const reversedLog = sample.map((l) => l.text).reverse().join('\n') + '\n';
+  assert.equal(exportOrderProblem(head(reversedLog), false), null);
+  assert.equal(exportOrderProblem(Buffer.from(lokiJsonl(sample.slice(0, 3), { newestFirst: true })), true), null);
+});

@@ -1,0 +1,263 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { RecordDecoder } from '../../src/components/decode/record-decoder.js';
+import { accessLine, expiredLine, header, idpWarning } from '../helpers/lines.js';
+
+// Logs exported from a log platform come as JSON: Loki's `logcli --output=jsonl`, Elasticsearch
+// and OpenSearch `_search` responses, scroll dumps and NDJSON hits, and log4j2's own JSON
+// layouts. The decoder recognises each by its content and hands on the log4j lines inside, each
+// with the offset a restarted reader resumes from (just past the JSON value that held it) and
+// the physical line that value ended on.
+
+interface Outcome {
+  text: string | null;
+  skip: string | null;
+  resume: number;
+  lineNo: number;
+}
+
+interface Decoded {
+  format: string | null;
+  out: Outcome[];
+  pending: number;
+}
+
+function decode(input: string | Buffer, opts: { chunk?: number; start?: number; startLine?: number; max?: number; tz?: string } = {}): Decoded {
+  const bytes = typeof input === 'string' ? Buffer.from(input) : input;
+  const out: Outcome[] = [];
+  const d = new RecordDecoder(
+    {
+      record: (buf, start, end, resume, lineNo) => out.push({ text: buf.toString('utf8', start, end), skip: null, resume, lineNo }),
+      skip: (kind, resume, lineNo) => out.push({ text: null, skip: kind, resume, lineNo }),
+    },
+    opts.start ?? 0,
+    opts.startLine ?? 0,
+    opts.max,
+    null,
+    opts.tz ?? 'UTC',
+  );
+  const size = Math.max(opts.chunk ?? bytes.length, 1);
+  for (let i = 0; i < bytes.length; i += size) d.write(bytes.subarray(i, i + size));
+  const pending = d.end();
+  return { format: d.format, out, pending };
+}
+
+const texts = (d: Decoded) => d.out.map((o) => o.text ?? `<${o.skip}>`);
+
+/** Reading again from each outcome's resume offset gives exactly the outcomes after it. */
+function assertRestartable(input: string, opts: { max?: number } = {}): void {
+  const bytes = Buffer.from(input);
+  const whole = decode(bytes, opts).out;
+  whole.forEach((o, i) => {
+    const again = decode(bytes.subarray(o.resume), { start: o.resume, startLine: o.lineNo, max: opts.max }).out;
+    // Lines of one JSON value share its resume offset: a restart after any of them reads what follows the value.
+    const after = whole.slice(i + 1).filter((x) => x.resume > o.resume);
+    assert.deepEqual(again, after, `restart at byte ${o.resume} (line ${o.lineNo}) after outcome ${i}`);
+  });
+}
+
+const L = [
+  accessLine({ time: '2026-03-03 10:00:00,001', dn: 'uid=jürgen,o=Tremolo', url: 'https://k8sou.example.com/api?a=1&b=<2>' }),
+  expiredLine({ time: '2026-03-03 10:00:01,002' }),
+  idpWarning('Session does not exist from refresh_token', { time: '2026-03-03 10:00:02,003', thread: 'XNIO-1 task-9' }),
+  accessLine({ time: '2026-03-03 10:00:03,004', event: 'AuFail', dn: 'cn=none', msg: 'k8sIdp', ip: '5.255.255.5' }),
+];
+
+function hit(line: string, i: number, source: Record<string, unknown> = { message: line }): Record<string, unknown> {
+  return { _index: 'filebeat-8.12.2', _id: `id${i}`, _score: null, _source: { '@timestamp': '2026-03-03T10:00:00.000Z', log: { offset: i }, ...source }, sort: [i] };
+}
+
+/** `hits` may hold values that are not hits (a test of what is skipped). */
+function response(hits: unknown[], scrollId?: string): Record<string, unknown> {
+  const body = { took: 4, timed_out: false, _shards: { total: 1, successful: 1, skipped: 0, failed: 0 }, hits: { total: { value: hits.length, relation: 'eq' }, max_score: null, hits } };
+  return scrollId === undefined ? body : { _scroll_id: scrollId, ...body };
+}
+
+const HITS = L.map((l, i) => hit(l, i));
+const COMPACT = JSON.stringify(response(HITS)) + '\n';
+const PRETTY = JSON.stringify(response(HITS), null, 2) + '\n';
+const SCROLL = [response(HITS.slice(0, 3), 'c2Nyb2xs'), response(HITS.slice(3), 'c2Nyb2xs'), response([], 'c2Nyb2xs')].map((p) => JSON.stringify(p, null, 2)).join('\n') + '\n';
+const NDJSON_HITS = HITS.map((h) => JSON.stringify({ ...h, _type: '_doc' })).join('\n') + '\n';
+
+describe('recognition by content', () => {
+  const rows: Array<[string, string]> = [
+    ['docker', JSON.stringify({ log: L[0] + '\n', stream: 'stdout', time: '2026-03-03T10:00:00.001Z' })],
+    ['docker', JSON.stringify({ message: L[0] })],
+    ['loki', JSON.stringify({ labels: { pod: 'openunison-orchestra-0' }, line: L[0], timestamp: '2026-03-03T10:00:00.001000123Z' })],
+    ['loki', JSON.stringify({ line: L[0], timestamp: '2026-03-03T10:00:00.001Z' })],
+    ['elasticsearch', COMPACT],
+    ['elasticsearch', PRETTY],
+    ['elasticsearch', SCROLL],
+    ['elasticsearch', NDJSON_HITS],
+    ['log4j2-json', JSON.stringify({ instant: { epochSecond: 1772532000, nanoOfSecond: 1000000 }, thread: 't', level: 'INFO', loggerName: 'com.tremolosecurity.log.AccessLog', message: 'm' })],
+    ['log4j2-json', '[\n' + JSON.stringify({ timeMillis: 1772532000001, thread: 't', level: 'INFO', loggerName: 'a.B', message: 'm' }, null, 2) + '\n]\n'],
+    ['ecs-json', JSON.stringify({ '@timestamp': '2026-03-03T10:00:00.001Z', 'log.level': 'INFO', message: 'm', 'process.thread.name': 't', 'log.logger': 'a.B' })],
+    ['plain', L[0]],
+  ];
+  for (const [format, input] of rows) {
+    test(`${format}: ${input.replace(/\s+/g, ' ').slice(0, 60)}`, () => {
+      assert.equal(decode(input + '\n').format, format);
+      assert.equal(decode(input + '\n', { chunk: 1 }).format, format, 'delivered one byte at a time');
+    });
+  }
+
+  test('a pretty-printed response is recognised on its first key, whatever its size', () => {
+    const d = decode('\n  ' + PRETTY, { chunk: 5 });
+    assert.equal(d.format, 'elasticsearch');
+    assert.deepEqual(texts(d), L);
+  });
+
+  test('a plain log resumed before a line that starts with `]` or `,` (a JSON body in a message) is still a plain log', () => {
+    const log = [header() + 'Unexpected response: {', '  "items": [', '  ],', '  "kind": "List"', '}', L[1], L[2]].join('\n') + '\n';
+    const at = Buffer.byteLength(log.split('\n').slice(0, 2).join('\n') + '\n');
+    const d = decode(Buffer.from(log).subarray(at), { start: at, startLine: 2 });
+    assert.equal(d.format, 'plain');
+    assert.deepEqual(texts(d), ['  ],', '  "kind": "List"', '}', L[1], L[2]]);
+  });
+
+  test('a log4j line that starts with a bracket is not a JSON array', () => {
+    assert.deepEqual(texts(decode(L.join('\n') + '\n')), L);
+  });
+});
+
+describe('Elasticsearch and OpenSearch', () => {
+  test('a _search response, compact or pretty: every hit, in order, as the line in _source.message', () => {
+    for (const input of [COMPACT, PRETTY]) {
+      for (const chunk of [1, 7, 64, undefined]) assert.deepEqual(texts(decode(input, { chunk })), L, `chunk ${chunk}`);
+    }
+  });
+
+  test('a record resumes just past the last byte of its hit, on that byte’s line', () => {
+    const bytes = Buffer.from(PRETTY);
+    const d = decode(bytes);
+    for (const o of d.out) {
+      assert.equal(bytes[o.resume - 1], 0x7d, 'a closing brace');
+      assert.equal(o.lineNo, bytes.subarray(0, o.resume).toString().split('\n').length);
+    }
+    assert.equal(new Set(d.out.map((o) => o.resume)).size, L.length);
+  });
+
+  test('a scroll dump (pages one after the other, the last one empty) and NDJSON hits (elasticdump)', () => {
+    assert.deepEqual(texts(decode(SCROLL)), L);
+    assert.deepEqual(texts(decode(SCROLL, { chunk: 3 })), L);
+    assert.deepEqual(texts(decode(NDJSON_HITS)), L);
+  });
+
+  test('a restart at any record’s resume offset reads exactly the records after it (inside a response too)', () => {
+    assertRestartable(COMPACT);
+    assertRestartable(PRETTY);
+    assertRestartable(SCROLL);
+    assertRestartable(NDJSON_HITS);
+  });
+
+  test('the raw line may be in event.original, message, a log string (fluent-bit: with its newline) or line', () => {
+    const hits = [
+      hit(L[0], 0, { 'event.original': L[0], message: 'parsed message only' }),
+      hit(L[1], 1, { log: L[1] + '\n', stream: 'stdout' }),
+      hit(L[2], 2, { line: L[2] }),
+      hit(L[3], 3, { message: L[3] + '\r\n' }),
+    ];
+    assert.deepEqual(texts(decode(JSON.stringify(response(hits)))), L);
+    const fields = L.map((l, i) => ({ _index: 'logs', _id: `f${i}`, fields: { message: [l], '@timestamp': ['2026-03-03T10:00:00.000Z'] } }));
+    assert.deepEqual(texts(decode(JSON.stringify(response(fields)))), L, 'a search for fields instead of _source');
+  });
+
+  test('a multi-line message (a stack trace joined by the shipper) is several lines, as in the log', () => {
+    const trace = [header({ level: 'ERROR', logger: 'OpenIDConnectAuthMech' }) + 'Could not retrieve token', 'java.io.IOException: Bad Request', '\tat com.tremolosecurity.proxy.auth.OpenIDConnectAuthMech.doGet(OpenIDConnectAuthMech.java:271)'];
+    const d = decode(JSON.stringify(response([hit('', 0, { message: trace.join('\n') }), HITS[1]])));
+    assert.deepEqual(texts(d), [...trace, L[1]]);
+    assert.deepEqual(d.out.slice(0, 3).map((o) => o.resume), Array(3).fill(d.out[0].resume), 'one value, one position');
+  });
+
+  test('a hit without a log line is skipped as malformed; the hits after it are read', () => {
+    const d = decode(JSON.stringify(response([HITS[0], { _index: 'x', _source: { '@timestamp': 'now' } }, 42, HITS[1]])));
+    assert.deepEqual(texts(d), [L[0], '<malformed>', '<malformed>', L[1]]);
+  });
+
+  test('a hit over the line limit is passed over without being held, as oversized; the rest is read from a parser put back in place', () => {
+    const big = hit(accessLine({ msg: 'm'.repeat(20_000) }), 9);
+    for (const hits of [[HITS[0], big, HITS[1], HITS[2]], [big, HITS[0]]]) {
+      const input = JSON.stringify(response(hits), null, 1) + '\n' + JSON.stringify(response([HITS[3]])) + '\n';
+      const expected = hits.map((h) => (h === big ? '<oversized>' : L[HITS.indexOf(h)])).concat(L[3]);
+      for (const chunk of [1000, 4096, 7]) assert.deepEqual(texts(decode(input, { max: 4096, chunk })), expected, `chunk ${chunk}`);
+      assertRestartable(input, { max: 4096 });
+    }
+  });
+
+  test('broken JSON is skipped up to the next line that starts a value (malformed)', () => {
+    const lines = NDJSON_HITS.split('\n');
+    lines[1] = lines[1].slice(0, 40) + '}} garbage';
+    const d = decode(lines.join('\n'));
+    assert.deepEqual(texts(d), [L[0], '<malformed>', L[2], L[3]]);
+    assert.equal(d.out[1].resume, Buffer.byteLength(lines[0] + '\n' + lines[1]), 'resumes at the newline before the next value');
+    assertRestartable(lines.join('\n'));
+  });
+
+  test('a document cut short ends with the records before the cut and one truncated skip; its rest is not consumed', () => {
+    const cut = PRETTY.slice(0, PRETTY.indexOf(JSON.stringify(L[2])) + 10);
+    const d = decode(cut);
+    assert.deepEqual(texts(d), [L[0], L[1], '<truncated>']);
+    assert.equal(d.pending, Buffer.byteLength(cut) - d.out[1].resume);
+  });
+});
+
+describe('log4j2 JSON layouts: the line OpenUnison’s PatternLayout would have written', () => {
+  const event = { thread: 'XNIO-1 task-4', level: 'INFO', loggerName: 'com.tremolosecurity.log.AccessLog', message: L[0].slice(L[0].indexOf(' - ') + 3) };
+  const instant = { epochSecond: Date.parse('2026-03-03T10:00:00Z') / 1000, nanoOfSecond: 1_999_999 };
+  const expected = `[2026-03-03 10:00:00,001][XNIO-1 task-4] INFO  AccessLog - ${event.message}`;
+
+  test('JsonLayout (instant, or timeMillis before log4j 2.11), pretty-printed with CRLF, or as a complete array', () => {
+    const a = JSON.stringify({ instant, ...event, endOfBatch: false }, null, 2).replaceAll('\n', '\r\n').replaceAll('": ', '" : ');
+    const b = JSON.stringify({ timeMillis: instant.epochSecond * 1000 + 1, ...event });
+    assert.deepEqual(texts(decode(a + '\r\n' + b + '\r\n')), [expected, expected]);
+    assert.deepEqual(texts(decode(`[${a}, ${b}]`)), [expected, expected]);
+    assertRestartable(`[${a}, ${b}, ${a}]\n`);
+    assertRestartable(a + '\r\n' + b + '\r\n' + a + '\r\n');
+  });
+
+  test('JsonTemplateLayout with the ECS template (flattened keys), and ECS documents with nested fields', () => {
+    const flat = { '@timestamp': '2026-03-03T10:00:00.001Z', 'log.level': 'INFO', message: event.message, 'process.thread.name': event.thread, 'log.logger': event.loggerName };
+    const nested = { '@timestamp': '2026-03-03T10:00:00.001999999Z', log: { level: 'INFO', logger: event.loggerName }, message: event.message, process: { thread: { name: event.thread } } };
+    assert.deepEqual(texts(decode([flat, nested].map((e) => JSON.stringify(e)).join('\n'))), [expected, expected]);
+    const inHit = JSON.stringify(response([{ _index: 'logs', _source: nested }]));
+    assert.deepEqual(texts(decode(inHit)), [expected]);
+  });
+
+  test('the level is padded to five, the logger is its simple name, the thread may be missing', () => {
+    const lines = ['WARN', 'ERROR', 'DEBUG'].map((level) => JSON.stringify({ timeMillis: 1772532000001, level, loggerName: 'com.tremolosecurity.idp.providers.OpenIDConnectIdP$Inner', message: 'x' }));
+    assert.deepEqual(texts(decode(lines.join('\n'))), ['WARN ', 'ERROR', 'DEBUG'].map((l) => `[2026-03-03 10:00:00,001][] ${l} OpenIDConnectIdP$Inner - x`));
+  });
+
+  test('the time is written in --tz, as the JVM wrote it, across both daylight saving changes', () => {
+    const at = (iso: string) => JSON.stringify({ '@timestamp': iso, 'log.level': 'INFO', 'log.logger': 'a.B', message: 'm' });
+    const input = ['2026-03-29T00:59:59.999Z', '2026-03-29T01:00:00.000Z', '2026-10-25T00:30:00.000Z', '2026-10-25T01:30:00.000Z', '2026-07-01T12:00:00+02:00'].map(at).join('\n');
+    const times = texts(decode(input, { tz: 'Europe/Stockholm' })).map((t) => t.slice(1, 24));
+    assert.deepEqual(times, ['2026-03-29 01:59:59,999', '2026-03-29 03:00:00,000', '2026-10-25 02:30:00,000', '2026-10-25 02:30:00,000', '2026-07-01 12:00:00,000']);
+  });
+
+  test('a stack trace follows its event as continuation lines (ECS error.stack_trace, JsonLayout thrown)', () => {
+    const ecs = { '@timestamp': '2026-03-03T10:00:00.001Z', 'log.level': 'ERROR', message: 'Could not retrieve token', 'process.thread.name': 't', 'log.logger': 'a.OpenIDConnectAuthMech', 'error.stack_trace': 'java.io.IOException: Bad Request\n\tat a.B.c(B.java:1)\n' };
+    const json = { ...event, instant, level: 'ERROR', message: 'Could not retrieve token', thrown: { name: 'java.io.IOException', message: 'Bad Request', extendedStackTrace: [{ class: 'a.B', method: 'c', file: 'B.java', line: 1 }] } };
+    const head = (h: string) => `[2026-03-03 10:00:00,001][${h}] ERROR `;
+    assert.deepEqual(texts(decode(JSON.stringify(ecs) + '\n' + JSON.stringify(json))), [
+      head('t') + 'OpenIDConnectAuthMech - Could not retrieve token',
+      'java.io.IOException: Bad Request',
+      '\tat a.B.c(B.java:1)',
+      head('XNIO-1 task-4') + 'AccessLog - Could not retrieve token',
+      'java.io.IOException: Bad Request',
+      '\tat a.B.c(B.java:1)',
+    ]);
+  });
+});
+
+describe('Loki (logcli query --output=jsonl)', () => {
+  test('the line is read from `line`, with Go’s \\u0026 \\u003c \\u003e escapes, as complete lines', () => {
+    const go = (v: unknown) => JSON.stringify(v).replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    const input = L.map((line, i) => go({ labels: { pod: `openunison-orchestra-${i % 2}`, stream: 'stdout' }, line, timestamp: `2026-03-03T10:00:0${i}.00${i}000123Z` })).join('\n') + '\n';
+    assert.ok(input.includes('\\u0026b=\\u003c2\\u003e'));
+    const d = decode(input);
+    assert.equal(d.format, 'loki');
+    assert.deepEqual(texts(d), L);
+    assert.deepEqual(d.out.map((o) => o.lineNo), [1, 2, 3, 4]);
+  });
+});

@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { after, test } from 'node:test';
+import { openDatabase } from '../../src/store/sqlite/database.js';
+import { ALICE, CN, H, MIN, MM, RU, SE, SE_HOME, SEC, T0, TOKEN_URL, US, au, auFail, az, detect, expired, history, rulesDir, scratch, storedIncidents } from './helpers.js';
+
+/**
+ * Alerts are signals; incidents page people. An incident opens when the summed risk of one
+ * user's alerts (of one network's, for alerts without a DN) within 24 h of log time reaches
+ * the threshold (60), or at once for an alert of a rule with `page: true`. Later alerts of
+ * that user join the open incident, across restarts, until an analyst closes it.
+ */
+const s = scratch();
+after(() => s.done());
+let n = 0;
+const LATER = T0 + 3 * H;
+const office = history(ALICE, SE);
+
+test('one alert below the threshold opens no incident; a second alert of the same user crossing it opens one holding both', async () => {
+  const rules = rulesDir(s.path(`r${n++}`), ['new-source-ip', 'new-country']);
+  // The home line: new-source-ip only (25 of 60).
+  const one = await detect(s.path('i1.db'), rules, [...office, az(LATER, ALICE, SE_HOME)]);
+  assert.deepEqual(one.alerts.map((a) => [a.rule, a.risk]), [['new-source-ip', 25]]);
+  assert.deepEqual(storedIncidents(s.path('i1.db')), []);
+  // Then the US an hour later: new-source-ip again (25) and new-country (40): 90 within 24 h.
+  const db = s.path('i2.db');
+  const two = await detect(db, rules, [...office, az(LATER, ALICE, SE_HOME), az(LATER + H, ALICE, US)]);
+  assert.equal(two.alerts.length, 3);
+  const [incident] = storedIncidents(db);
+  assert.deepEqual(
+    { key: incident.key, dn: incident.dn, status: incident.status, severity: incident.severity, risk: incident.risk, alerts: [...incident.alertIds].sort() },
+    { key: `dn:${ALICE}`, dn: ALICE, status: 'open', severity: 'high', risk: 90, alerts: two.alerts.map((a) => a.id).sort() },
+  );
+  assert.deepEqual([...incident.rules].sort(), ['new-country', 'new-source-ip']);
+  assert.equal(incident.firstTime, new Date(LATER).toISOString());
+  assert.equal(incident.lastTime, new Date(LATER + H).toISOString());
+});
+
+test('risk is summed within 24 h of log time only, and repeats on an open alert add none', async () => {
+  const rules = rulesDir(s.path(`r${n++}`), ['new-source-ip', 'new-country']);
+  const db = s.path('i3.db');
+  // 25 on day one (its address counted again an hour later: a repeat), 25 + 40 over a day later.
+  const lines = [...office, az(LATER, ALICE, SE_HOME), az(LATER + H, ALICE, SE_HOME), az(LATER + 25 * H, ALICE, '81.2.69.142')];
+  const { alerts } = await detect(db, rules, lines);
+  assert.deepEqual(alerts.map((a) => `${a.rule} ${a.count}`), ['new-source-ip 2', 'new-country 1', 'new-source-ip 1']);
+  // 25 + 40 + 25 = 90 over 25 hours, but at most 65 within any 24 h... which crosses 60 on day two.
+  const incidents = storedIncidents(db);
+  assert.equal(incidents.length, 1);
+  assert.equal(incidents[0].risk, 65);
+  assert.deepEqual([...incidents[0].rules].sort(), ['new-country', 'new-source-ip']);
+  assert.equal(incidents[0].firstTime, new Date(LATER + 25 * H).toISOString());
+});
+
+test('the threshold comes from detect.incidents.threshold', async () => {
+  const rules = rulesDir(s.path(`r${n++}`), ['new-source-ip']);
+  const db = s.path('i4.db');
+  await detect(db, rules, [...office, az(LATER, ALICE, SE_HOME)], undefined, (c) => (c.detect.incidents.threshold = 25));
+  assert.deepEqual(storedIncidents(db).map((i) => [i.key, i.risk]), [[`dn:${ALICE}`, 25]]);
+});
+
+test('a rule with page: true opens an incident at once, whatever its risk; the same rule without it does not', async () => {
+  const replay = [...history(MM, SE, 12, 10 * MIN), az(LATER, MM, RU, { url: TOKEN_URL, app: 'k8sIdp' }), expired(LATER + 2, MM, RU)];
+  const paging = rulesDir(s.path(`r${n++}`), ['refresh-token-replay'], { 'refresh-token-replay': { risk: 10 } });
+  const db = s.path('i5.db');
+  const { alerts } = await detect(db, paging, replay);
+  assert.deepEqual(alerts.map((a) => [a.rule, a.risk]), [['refresh-token-replay', 10]]);
+  assert.deepEqual(storedIncidents(db).map((i) => [i.key, i.severity, i.risk, i.alertIds]), [[`dn:${MM}`, 'critical', 10, [alerts[0].id]]]);
+
+  const quiet = rulesDir(s.path(`r${n++}`), ['refresh-token-replay'], { 'refresh-token-replay': { risk: 10, page: false } });
+  await detect(s.path('i6.db'), quiet, replay);
+  assert.deepEqual(storedIncidents(s.path('i6.db')), []);
+});
+
+test('alerts without a DN open incidents per network (/24), which later alerts of any address in it join', async () => {
+  const rules = rulesDir(s.path(`r${n++}`), ['auth-failure-burst']);
+  const db = s.path('i7.db');
+  const burst = (ip: string, from: number) => Array.from({ length: 10 }, (_, i) => auFail(from + i * SEC, ip));
+  const { alerts } = await detect(db, rules, [...burst(CN, T0), ...burst('175.16.199.77', T0 + 10 * MIN), ...burst(RU, T0 + 20 * MIN)]);
+  assert.equal(alerts.length, 3);
+  const incidents = storedIncidents(db);
+  assert.deepEqual(incidents.map((i) => [i.key, i.dn, i.ip, i.risk, i.alertIds.length]), [
+    ['net:175.16.199.0/24', null, '175.16.199.0/24', 120, 2],
+    ['net:5.255.255.0/24', null, '5.255.255.0/24', 60, 1],
+  ]);
+});
+
+test('an incident survives a restart: alerts of its user raised by a later process join it', async () => {
+  const rules = rulesDir(s.path(`r${n++}`), ['new-source-ip', 'new-country', 'impossible-travel']);
+  const db = s.path('i8.db');
+  const log = s.path('i8.log');
+  writeFileSync(log, [...office, az(LATER, ALICE, US)].join('\n') + '\n');
+  const first = await detect(db, rules, { files: [log] });
+  const [opened] = storedIncidents(db);
+  assert.deepEqual([...opened.alertIds].sort(), first.alerts.map((a) => a.id).sort());
+  // A second process: alice back in Stockholm 30 minutes later (impossible travel, 50).
+  appendFileSync(log, az(LATER + 30 * MIN, ALICE, SE) + '\n');
+  const second = await detect(db, rules, { files: [log] });
+  const travel = second.alerts.find((a) => a.rule === 'impossible-travel' && a.ip === SE)!;
+  const after = storedIncidents(db);
+  assert.equal(after.length, 1);
+  assert.equal(after[0].id, opened.id);
+  assert.deepEqual(after[0].alertIds, [...opened.alertIds, travel.id]);
+  assert.equal(after[0].risk, opened.risk + 50);
+  assert.equal(after[0].lastTime, new Date(LATER + 30 * MIN).toISOString());
+  assert.deepEqual([...after[0].rules].sort(), ['impossible-travel', 'new-country', 'new-source-ip']);
+});
+
+test('after an analyst closes an incident, the next alerts of its user start afresh', async () => {
+  const rules = rulesDir(s.path(`r${n++}`), ['new-source-ip', 'new-country']);
+  const db = s.path('i9.db');
+  const log = s.path('i9.log');
+  writeFileSync(log, [...office, az(LATER, ALICE, US)].join('\n') + '\n');
+  await detect(db, rules, { files: [log] });
+  const [first] = storedIncidents(db);
+  const d = openDatabase(db);
+  d.prepare("UPDATE incidents SET status = 'closed' WHERE id = ?").run(first.id);
+  d.prepare('INSERT INTO incident_status_changes (incident_id, status, by, at, comment) VALUES (?, ?, ?, ?, ?)').run(first.id, 'closed', 'alice', Date.now(), null);
+  d.close();
+  // One more alert (25): not enough for a new incident on its own, and the closed one takes nothing.
+  appendFileSync(log, au(LATER + 2 * H, ALICE, SE_HOME) + '\n');
+  const { alerts } = await detect(db, rules, { files: [log] });
+  assert.equal(alerts.length, 3);
+  assert.deepEqual(storedIncidents(db).map((i) => [i.id, i.status, i.alertIds.length]), [[first.id, 'closed', 2]]);
+  // Another address in the US (not learnt while her alerts there were open): 25 + 40 more, 90: a new incident.
+  appendFileSync(log, az(LATER + 3 * H, ALICE, '216.160.84.1') + '\n');
+  const last = await detect(db, rules, { files: [log] });
+  const incidents = storedIncidents(db);
+  assert.equal(incidents.length, 2);
+  const fresh = incidents.find((i) => i.id !== first.id)!;
+  assert.deepEqual([fresh.status, fresh.risk, fresh.alertIds.length], ['open', 90, 3]);
+  assert.deepEqual([...fresh.alertIds].sort(), last.alerts.slice(2).map((a) => a.id).sort());
+});
