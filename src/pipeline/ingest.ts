@@ -161,8 +161,11 @@ export class Ingest implements IngestContext, FeedOwner {
     await this.commitNow();
   }
 
-  /** Commits what was processed now (rules reload, shutdown). */
-  async commitNow(): Promise<void> {
+  /**
+   * Commits what was processed now (rules reload, shutdown). `force` commits even when nothing
+   * was: the commit listeners run between two commits (the daemon's retention on a quiet log).
+   */
+  async commitNow(force = false): Promise<void> {
     if (this.draining) await this.draining;
     await this.commitProcessed();
   }
@@ -174,7 +177,7 @@ export class Ingest implements IngestContext, FeedOwner {
    */
   private async commitProcessed(): Promise<void> {
     const touched = this.feeds.filter((f) => f.dirty);
-    if (this.opts.processor.pending === 0 && touched.length === 0) return;
+    if (!force && this.opts.processor.pending === 0 && touched.length === 0) return;
     await this.opts.committer.commit({ feeds: touched, lines: this.linesSinceCommit, arrivals: this.arrivals });
     for (const f of touched) f.markCommitted();
     this.linesSinceCommit = 0;

@@ -3,44 +3,53 @@ import { after, before, test } from 'node:test';
 import type { Incident } from '../../src/core/incidents.js';
 import { openDatabase } from '../../src/store/sqlite/database.js';
 import { SqliteIncidentStore } from '../../src/store/sqlite/incidents.js';
-import { scratch } from '../detect/helpers.js';
+import { scratch, storedIncidents } from '../detect/helpers.js';
 import { SAMPLE_LOGS, lines, ndjson, ok, ouwatch } from '../helpers/cli.js';
-import { recordIncidents } from '../helpers/incidents.js';
 
-// `ouwatch incidents list|show|ack|close|reopen`: the incidents detection records (here
-// through the store's `record`, as detection will), with the listing vocabulary of alerts.
+// `ouwatch incidents list|show|ack|close|reopen`: the incidents detection recorded replaying
+// the sample (mmosley's, and the failed logins' network), with the listing vocabulary of alerts.
 
 const s = scratch();
 after(() => s.done());
 const db = s.path('incidents.db');
 const MM = 'uid=mmosley,ou=shadow,o=Tremolo';
-let recorded: Incident[] = [];
+let recorded: Array<Incident & { key: string }> = [];
 
 before(() => {
   ok(['replay', ...SAMPLE_LOGS, '--db', db, '-q']);
-  recorded = recordIncidents(db);
+  recorded = storedIncidents(db).map((i) => ({ ...i, status: i.status as Incident['status'], severity: i.severity as Incident['severity'] }));
 });
 
 const list = (...args: string[]) => ndjson<Incident>(ok(['incidents', 'list', '--db', db, '--json', ...args]).stdout);
 
 test('list --json: one incident per line, the contract fields in contract order, latest activity first', () => {
   const all = list();
+  assert.equal(all.length, 2);
   assert.equal(all.length, recorded.length);
   assert.deepEqual(Object.keys(all[0]), ['id', 'status', 'severity', 'risk', 'dn', 'ip', 'firstTime', 'lastTime', 'rules', 'alertIds']);
   assert.deepEqual(all.map((i) => i.lastTime), all.map((i) => i.lastTime).sort().reverse());
   const mm = all.find((i) => i.dn === MM)!;
   assert.equal(mm.severity, 'critical');
   assert.equal(mm.alertIds.length, 7);
+  assert.equal(mm.risk, 292.5);
+  assert.deepEqual(all.map((i) => i.dn ?? i.ip), [MM, '175.16.199.0/24']);
   assert.deepEqual(mm.rules.sort(), ['authz-failure-burst', 'impossible-travel', 'new-country', 'new-source-ip', 'refresh-token-grace-burst', 'refresh-token-replay']);
 });
 
-test('the shared filters: severity, rule (an incident holding one), DN in any case, address block', () => {
+test('the shared filters: severity, rule (an incident holding one), DN in any case, address block (a network\'s incident by its block or an address in it)', () => {
   assert.deepEqual(list('--severity', 'CRITICAL').map((i) => i.dn), [MM]);
   assert.deepEqual(list('--rule', 'refresh-token-replay').map((i) => i.dn), [MM]);
   assert.deepEqual(list('--dn', 'UID=MMOSLEY*').map((i) => i.dn), [MM]);
-  assert.deepEqual(list('--ip', '175.16.199.0/24').map((i) => i.ip), ['175.16.199.5']);
+  assert.deepEqual(list('--rule', 'auth-failure-burst').map((i) => i.ip), ['175.16.199.0/24']);
+  assert.deepEqual(list('--severity', 'medium').map((i) => i.ip), ['175.16.199.0/24']);
+  // A network incident is found by its block, a block holding it, or an address inside it.
+  assert.deepEqual(list('--ip', '175.16.199.0/24').map((i) => i.ip), ['175.16.199.0/24']);
+  assert.deepEqual(list('--ip', '175.16.0.0/16').map((i) => i.ip), ['175.16.199.0/24']);
+  assert.deepEqual(list('--ip', '175.16.199.77').map((i) => i.ip), ['175.16.199.0/24']);
+  assert.deepEqual(list('--ip', '175.16.199.0/25'), []);
+  assert.deepEqual(list('--ip', '5.255.255.0/24').map((i) => i.dn), [MM]);
   const table = lines(ok(['incidents', '--db', db]).stdout);
-  assert.match(table[0], /^5 incidents: 1 critical, 4 medium; by rule: new-source-ip 2, refresh-token-grace-burst 2, auth-failure-burst 1/);
+  assert.match(table[0], /^2 incidents: 1 critical, 1 medium; by rule: auth-failure-burst 1, authz-failure-burst 1, impossible-travel 1, new-country 1, new-source-ip 1, refresh-token-grace-burst 1, refresh-token-replay 1$/);
   const r = ouwatch(['incidents', 'list', '--db', db, '--rule', 'nope']);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /^ouwatch: --rule: unknown rule 'nope'/);
@@ -49,7 +58,7 @@ test('the shared filters: severity, rule (an incident holding one), DN in any ca
 test('show prints the incident with its alerts and history; --json is one object', () => {
   const mm = recorded.find((i) => i.dn === MM)!;
   const text = ok(['incidents', 'show', mm.id, '--db', db]).stdout;
-  assert.match(text, new RegExp(`^${mm.id} {2}critical {2}risk 175 {2}\\[open\\]\\n`));
+  assert.match(text, new RegExp(`^${mm.id} {2}critical {2}risk 292\\.5 {2}\\[open\\]\\n`));
   assert.match(text, /alerts \(7\)\n/);
   const json = JSON.parse(ok(['incidents', 'show', mm.id, '--db', db, '--json']).stdout) as Incident & { alerts: Array<{ id: string }>; key: string };
   assert.deepEqual(json.alerts.map((a) => a.id), mm.alertIds);
@@ -79,7 +88,7 @@ test('record updates an incident as alerts join it, and never overwrites its sta
   try {
     const store = new SqliteIncidentStore(d);
     const first = recorded[0];
-    store.record({ ...first, key: `dn:${first.dn}`, status: 'closed', risk: 999, alertIds: first.alertIds.slice(0, 1) }, Date.now());
+    store.record({ ...first, status: 'closed', risk: 999, alertIds: first.alertIds.slice(0, 1) }, Date.now());
     return store.detail(first.id).then((i) => {
       assert.equal(i!.risk, 999);
       assert.equal(i!.status, 'open', 'analysts own the status');

@@ -8,7 +8,7 @@ import { runCli, startCli } from '../helpers/cli.js';
 import { STACK_TRACE, accessLine, activity, expiredLine, header, idpWarning, logoutLine } from '../helpers/lines.js';
 import { tempDir } from '../helpers/tmp.js';
 
-// `ouwatch parse FILE... --json` prints one Event per line, exactly the DESIGN.md contract:
+// `ouwatch parse FILE... --json` prints one Event per line, exactly the event contract (docs/commands.md):
 // {time, type, dn, dnSha1, ip, url, app, sessionId, message, level, logger, thread, source}.
 
 const dir = tempDir();

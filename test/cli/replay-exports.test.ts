@@ -137,5 +137,7 @@ test('a 200 MB _search response is streamed: peak memory is that of a 50 MB one'
   const mb = (n: number) => (n / 1e6).toFixed(0);
   t.diagnostic(`peak RSS: ${(a.kib / 1024).toFixed(0)} MiB for ${mb(m.bytes)} MB, ${(b.kib / 1024).toFixed(0)} MiB for ${mb(l.bytes)} MB`);
   const growth = (b.kib - a.kib) * 1024;
-  assert.ok(growth < (l.bytes - m.bytes) / 4, `peak RSS grew by ${mb(growth)} MB for ${mb(l.bytes - m.bytes)} MB more document`);
+  // Held whole, 150 MB more document would cost at least 150 MB more; streamed, the peak moves
+  // only with the machine's load (GC timing): half the difference separates the two cases.
+  assert.ok(growth < (l.bytes - m.bytes) / 2, `peak RSS grew by ${mb(growth)} MB for ${mb(l.bytes - m.bytes)} MB more document`);
 });

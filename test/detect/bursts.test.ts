@@ -61,9 +61,19 @@ test('auth-failure-spray: 25 AuFail from 25 addresses of one /24 within an hour 
   assert.equal(a.risk, 60);
   assert.equal(a.country, 'CN');
   assert.equal(a.time, new Date(T0 + 48 * MIN).toISOString());
-  assert.match(a.reason, /^25 failed logins \(AuFail\) from network 175\.16\.199\.0\/24 within 48 min \(rule: 25 within 1 h\)/);
+  assert.match(a.reason, /^25 failed logins \(AuFail\) from network 175\.16\.199\.0\/24 \(25 distinct addresses\) within 48 min \(rule: 25 within 1 h\)/);
   // The 26th starts a new window: below the threshold again, nothing more is counted.
   assert.equal(a.count, 1);
+});
+
+test('auth-failure-spray: 25 failures from 4 addresses of one /24 are not a spray (noisy addresses are the burst rule\'s); from 5 they are', async () => {
+  const from = (k: number) => times(25, 2 * MIN).map((t, i) => auFail(t, `175.16.199.${10 + (i % k)}`));
+  assert.deepEqual((await run('auth-failure-spray', from(4))).alerts, []);
+  // A single noisy address neither.
+  assert.deepEqual((await run('auth-failure-spray', times(30, MIN).map((t) => auFail(t, CN)))).alerts, []);
+  const { alerts } = await run('auth-failure-spray', from(5));
+  assert.deepEqual(keys(alerts), ['auth-failure-spray - 175.16.199.0/24']);
+  assert.match(alerts[0].reason, /^25 failed logins \(AuFail\) from network 175\.16\.199\.0\/24 \(5 distinct addresses\) within 48 min/);
 });
 
 test('auth-failure-spray: 25 failures spread over 25 networks are not a spray', async () => {
@@ -91,6 +101,19 @@ test('authz-failure-burst: cn=none and the anonymous DN never get a per-user ale
   const lines = [...times(15, 5 * SEC).map((t) => azFail(t, NONE, CN)), ...times(15, 5 * SEC).map((t) => azFail(t + 1, ANON, CN))];
   const { alerts } = await run('authz-failure-burst', lines);
   assert.deepEqual(alerts, []);
+});
+
+test('authz-probing: denied requests for 6 different URLs of one user within 5 min fire (medium, 60); one URL retried, or 5 URLs, stay quiet', async () => {
+  const url = (i: number) => ({ url: `https://k8sou.example.com/api/v1/namespaces/ns${i}/secrets` });
+  const probing = times(6, 50 * SEC).map((t, i) => azFail(t, ALICE, RU, url(i)));
+  const { alerts } = await run('authz-probing', probing);
+  assert.deepEqual(keys(alerts), [`authz-probing ${ALICE} ${RU}`]);
+  assert.deepEqual([alerts[0].severity, alerts[0].risk, alerts[0].time], ['medium', 60, new Date(T0 + 250 * SEC).toISOString()]);
+  assert.deepEqual((await run('authz-probing', times(20, 10 * SEC).map((t) => azFail(t, ALICE, RU, url(0))))).alerts, []);
+  assert.deepEqual((await run('authz-probing', times(20, 10 * SEC).map((t, i) => azFail(t, ALICE, RU, url(i % 5))))).alerts, []);
+  // The sixth URL 5 min and 1 s after the first: the window holds five.
+  const slow = times(6, 60 * SEC + 200).map((t, i) => azFail(t, ALICE, RU, url(i)));
+  assert.deepEqual((await run('authz-probing', slow)).alerts, []);
 });
 
 test('refresh-token-grace-burst: 4 within 10 min stay quiet, 5 within exactly 10 min fire', async () => {

@@ -9,7 +9,7 @@ import { replayFiles, type ReplayReport } from '../../src/app/replay.js';
 import type { StoredAlert } from '../../src/core/alerts.js';
 import { AlertStore } from '../../src/store/sqlite/alerts.js';
 
-/** Builders for OpenUnison log lines, in the exact layouts of openunison-facts.md. */
+/** Builders for OpenUnison log lines, in OpenUnison's exact layouts (docs/openunison.md). */
 export const T0 = Date.parse('2026-03-02T08:00:00Z');
 export const SEC = 1000;
 export const MIN = 60 * SEC;
@@ -88,11 +88,12 @@ export const SHIPPED_RULES = [
   'auth-failure-burst',
   'auth-failure-spray',
   'authz-failure-burst',
+  'authz-probing',
   'ip-not-allowed',
 ];
 
 /**
- * A rules directory holding copies of the shipped rules `ids` (all eleven by default), with
+ * A rules directory holding copies of the shipped rules `ids` (all twelve by default), with
  * field overrides per rule: `{ 'auth-failure-burst': { params: { threshold: 3 } } }`. Written
  * with the YAML library, as a person would edit the files.
  */
@@ -163,7 +164,7 @@ export function keys(alerts: StoredAlert[]): string[] {
   return alerts.map((a) => `${a.rule} ${a.dn ?? '-'} ${a.ip ?? '-'}`);
 }
 
-/** An incident row as stored, with its alerts in the order they joined. */
+/** An incident row as stored, with its alerts oldest first (as the incident store lists them). */
 export interface IncidentRow {
   id: string;
   key: string;
@@ -183,7 +184,9 @@ export function storedIncidents(path: string): IncidentRow[] {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
     const rows = db.prepare('SELECT * FROM incidents ORDER BY first_time, id').all() as Array<Record<string, unknown>>;
-    const links = db.prepare('SELECT alert_id FROM incident_alerts WHERE incident_id = ? ORDER BY rowid').pluck();
+    const links = db
+      .prepare('SELECT ia.alert_id FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id WHERE ia.incident_id = ? ORDER BY a.time, a.id')
+      .pluck();
     return rows.map((r) => ({
       id: r.id as string,
       key: r.key as string,

@@ -5,18 +5,19 @@ import Database from 'better-sqlite3';
 import { replayFiles } from '../../src/app/replay.js';
 import { AlertStore } from '../../src/store/sqlite/alerts.js';
 import { openDatabase } from '../../src/store/sqlite/database.js';
-import { ALICE, H, MIN, SE, SE_HOME, T0, az, allAlerts, detect, history, keys, rulesDir, runtimeFor, scratch } from './helpers.js';
+import { ALICE, H, MIN, SE, SE_HOME, SE_POOL, T0, US, az, allAlerts, detect, history, keys, rulesDir, runtimeFor, scratch } from './helpers.js';
 
 /**
  * No baseline poisoning: an address whose first success raised an alert of medium severity or
  * more is not learnt while that alert is open (its later successes count on the alert), and is
  * learnt once the alert is closed as benign. Closed otherwise, the next success from it is a
- * new alert: a thief who comes back is caught again.
+ * new alert: a thief who comes back is caught again. Rules quarantine by default; new-source-ip
+ * ships with `quarantine: false` (a new network is common), so these scenarios use new-country.
  */
 const s = scratch();
 after(() => s.done());
 let n = 0;
-const rules = () => rulesDir(s.path(`r${n++}`), ['new-source-ip']);
+const rules = () => rulesDir(s.path(`r${n++}`), ['new-country']);
 const LATER = T0 + 3 * H;
 
 /**
@@ -28,7 +29,7 @@ function closeAsBenign(db: string, id: string): void {
   try {
     d.transaction(() => {
       assert.equal(d.prepare("UPDATE alerts SET status = 'closed', closed_benign = 1 WHERE id = ?").run(id).changes, 1);
-      d.prepare('INSERT INTO alert_status_changes (alert_id, status, by, at, comment) VALUES (?, ?, ?, ?, ?)').run(id, 'closed', 'alice', Date.now(), 'benign: her new home line');
+      d.prepare('INSERT INTO alert_status_changes (alert_id, status, by, at, comment) VALUES (?, ?, ?, ?, ?)').run(id, 'closed', 'alice', Date.now(), 'benign: her trip');
     })();
   } finally {
     d.close();
@@ -56,10 +57,10 @@ function addressRow(db: string, ip: string): { learnt: number; quarantined_by: s
 
 test('an address whose first success raised an alert is stored unlearnt, quarantined by that alert; its next successes count on it', async () => {
   const db = s.path('q1.db');
-  const { alerts } = await detect(db, rules(), [...history(ALICE, SE), az(LATER, ALICE, SE_HOME), az(LATER + MIN, ALICE, SE_HOME), az(LATER + 2 * MIN, ALICE, SE_HOME)]);
-  assert.deepEqual(keys(alerts), [`new-source-ip ${ALICE} ${SE_HOME}`]);
+  const { alerts } = await detect(db, rules(), [...history(ALICE, SE), az(LATER, ALICE, US), az(LATER + MIN, ALICE, US), az(LATER + 2 * MIN, ALICE, US)]);
+  assert.deepEqual(keys(alerts), [`new-country ${ALICE} ${US}`]);
   assert.equal(alerts[0].count, 3);
-  assert.deepEqual(addressRow(db, SE_HOME), { learnt: 0, quarantined_by: alerts[0].id, success_count: 3 });
+  assert.deepEqual(addressRow(db, US), { learnt: 0, quarantined_by: alerts[0].id, success_count: 3 });
   assert.deepEqual(addressRow(db, SE), { learnt: 1, quarantined_by: null, success_count: 12 });
 });
 
@@ -68,67 +69,84 @@ test('closed as benign while the pipeline runs: after its next commit the addres
   const log = s.path('q2.log');
   const rt = await runtimeFor(db, rules());
   try {
-    writeFileSync(log, [...history(ALICE, SE), az(LATER, ALICE, SE_HOME)].join('\n') + '\n');
+    writeFileSync(log, [...history(ALICE, SE), az(LATER, ALICE, US)].join('\n') + '\n');
     await replayFiles([log], rt);
     const [alert] = allAlerts(rt);
     closeAsBenign(db, alert.id);
-    appendFileSync(log, [az(LATER + H, ALICE, SE), az(LATER + 2 * H, ALICE, SE_HOME), az(LATER + 30 * H, ALICE, SE_HOME)].join('\n') + '\n');
+    appendFileSync(log, [az(LATER + H, ALICE, SE), az(LATER + 2 * H, ALICE, US), az(LATER + 30 * H, ALICE, US)].join('\n') + '\n');
     await replayFiles([log], rt);
     assert.deepEqual(allAlerts(rt).map((a) => [a.id, a.status, a.count]), [[alert.id, 'closed', 1]]);
   } finally {
     await rt.close();
   }
-  assert.deepEqual(addressRow(db, SE_HOME), { learnt: 1, quarantined_by: null, success_count: 3 });
+  assert.deepEqual(addressRow(db, US), { learnt: 1, quarantined_by: null, success_count: 3 });
 });
 
 test('closed as benign while no pipeline runs: the next run learns the address', async () => {
   const db = s.path('q3.db');
   const log = s.path('q3.log');
   const r = rules();
-  writeFileSync(log, [...history(ALICE, SE), az(LATER, ALICE, SE_HOME)].join('\n') + '\n');
+  writeFileSync(log, [...history(ALICE, SE), az(LATER, ALICE, US)].join('\n') + '\n');
   const first = await detect(db, r, { files: [log] });
   closeAsBenign(db, first.alerts[0].id);
-  appendFileSync(log, [az(LATER + 2 * H, ALICE, SE_HOME), az(LATER + 30 * H, ALICE, SE_HOME)].join('\n') + '\n');
+  appendFileSync(log, [az(LATER + 2 * H, ALICE, US), az(LATER + 30 * H, ALICE, US)].join('\n') + '\n');
   const second = await detect(db, r, { files: [log] });
   assert.deepEqual(second.alerts.map((a) => [a.status, a.count]), [['closed', 1]]);
-  assert.deepEqual(addressRow(db, SE_HOME), { learnt: 1, quarantined_by: null, success_count: 3 });
+  assert.deepEqual(addressRow(db, US), { learnt: 1, quarantined_by: null, success_count: 3 });
 });
 
 test('closed, not as benign: the address stays unlearnt and its next success is a new alert (the thief is caught again)', async () => {
   const db = s.path('q4.db');
   const log = s.path('q4.log');
   const r = rules();
-  writeFileSync(log, [...history(ALICE, SE), az(LATER, ALICE, SE_HOME)].join('\n') + '\n');
+  writeFileSync(log, [...history(ALICE, SE), az(LATER, ALICE, US)].join('\n') + '\n');
   const first = await detect(db, r, { files: [log] });
   closeAsMalicious(db, first.alerts[0].id);
-  appendFileSync(log, az(LATER + 2 * H, ALICE, SE_HOME) + '\n');
+  appendFileSync(log, az(LATER + 2 * H, ALICE, US) + '\n');
   const second = await detect(db, r, { files: [log] });
   assert.deepEqual(second.alerts.map((a) => [a.status, a.time]), [
     ['closed', new Date(LATER).toISOString()],
     ['open', new Date(LATER + 2 * H).toISOString()],
   ]);
-  assert.equal(addressRow(db, SE_HOME).learnt, 0);
+  assert.equal(addressRow(db, US).learnt, 0);
 });
 
 test('a low-severity finding teaches its address at once (only medium or worse quarantines)', async () => {
   const db = s.path('q5.db');
-  await detect(db, rules(), [...history(ALICE, SE), az(LATER, ALICE, '89.160.30.5')]);
-  assert.deepEqual(addressRow(db, '89.160.30.5'), { learnt: 1, quarantined_by: null, success_count: 1 });
+  // new-source-ip with quarantine: true; its low variant (a new /24 of a known ASN and country).
+  const r = rulesDir(s.path(`r${n++}`), ['new-source-ip'], { 'new-source-ip': { quarantine: true } });
+  const { alerts } = await detect(db, r, [...history(ALICE, SE), az(LATER, ALICE, SE_POOL)]);
+  assert.deepEqual(alerts.map((a) => a.severity), ['low']);
+  assert.deepEqual(addressRow(db, SE_POOL), { learnt: 1, quarantined_by: null, success_count: 1 });
+});
+
+test('a rule with quarantine: false (new-source-ip as shipped) learns the address at once; a quarantining rule raised by the same event still holds it', async () => {
+  const alone = s.path('q7.db');
+  const nsip = rulesDir(s.path(`r${n++}`), ['new-source-ip']);
+  const one = await detect(alone, nsip, [...history(ALICE, SE), az(LATER, ALICE, SE_HOME), az(LATER + MIN, ALICE, SE_HOME)]);
+  assert.deepEqual(one.alerts.map((a) => [a.rule, a.status, a.count]), [['new-source-ip', 'open', 1]]);
+  assert.deepEqual(addressRow(alone, SE_HOME), { learnt: 1, quarantined_by: null, success_count: 2 });
+
+  const both = s.path('q8.db');
+  const two = await detect(both, rulesDir(s.path(`r${n++}`), ['new-source-ip', 'new-country']), [...history(ALICE, SE), az(LATER, ALICE, US), az(LATER + MIN, ALICE, US)]);
+  const country = two.alerts.find((a) => a.rule === 'new-country')!;
+  assert.deepEqual(two.alerts.map((a) => [a.rule, a.count]), [['new-country', 2], ['new-source-ip', 2]]);
+  assert.deepEqual(addressRow(both, US), { learnt: 0, quarantined_by: country.id, success_count: 2 });
 });
 
 test('closed as malicious, raised again, then closed as benign: the address is learnt (the alert that keeps it is the latest)', async () => {
   const db = s.path('q6.db');
   const log = s.path('q6.log');
   const r = rules();
-  writeFileSync(log, [...history(ALICE, SE), az(LATER, ALICE, SE_HOME)].join('\n') + '\n');
+  writeFileSync(log, [...history(ALICE, SE), az(LATER, ALICE, US)].join('\n') + '\n');
   const first = await detect(db, r, { files: [log] });
   closeAsMalicious(db, first.alerts[0].id);
-  appendFileSync(log, az(LATER + 2 * H, ALICE, SE_HOME) + '\n');
+  appendFileSync(log, az(LATER + 2 * H, ALICE, US) + '\n');
   const second = await detect(db, r, { files: [log] });
   const again = second.alerts.find((a) => a.status === 'open')!;
   closeAsBenign(db, again.id);
-  appendFileSync(log, az(LATER + 30 * H, ALICE, SE_HOME) + '\n');
+  appendFileSync(log, az(LATER + 30 * H, ALICE, US) + '\n');
   const third = await detect(db, r, { files: [log] });
   assert.deepEqual(third.alerts.map((a) => a.status), ['closed', 'closed']);
-  assert.deepEqual(addressRow(db, SE_HOME), { learnt: 1, quarantined_by: null, success_count: 3 });
+  assert.deepEqual(addressRow(db, US), { learnt: 1, quarantined_by: null, success_count: 3 });
 });

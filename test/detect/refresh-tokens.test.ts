@@ -41,7 +41,7 @@ test('refresh-token-replay: another address of a network the user is at (the off
 });
 
 test('refresh-token-replay: a thief returning days later from the same address is caught again (the first visit, which raised alerts, taught nothing)', async () => {
-  const rules = rulesDir(s.path(`r${n}-pair`), ['refresh-token-replay', 'new-source-ip']);
+  const rules = rulesDir(s.path(`r${n}-pair`), ['refresh-token-replay', 'new-country']);
   const later = AT + 48 * H;
   const { alerts } = await detect(s.path(`t${n++}.db`), rules, [...office, ...refresh(AT, RU), ...history(MM, SE, 3, 10 * MIN, later - H), ...refresh(later, RU)]);
   const replays = alerts.filter((a) => a.rule === 'refresh-token-replay');
@@ -49,8 +49,8 @@ test('refresh-token-replay: a thief returning days later from the same address i
     replays.map((a) => a.time),
     [new Date(AT + 2).toISOString(), new Date(later + 2).toISOString()],
   );
-  // Kept from being learnt by the alert its latest visit raised (new-source-ip, open).
-  const quarantining = alerts.find((a) => a.rule === 'new-source-ip' && a.time === new Date(later).toISOString())!;
+  // Kept from being learnt by the alert its latest visit raised (new-country, open).
+  const quarantining = alerts.find((a) => a.rule === 'new-country' && a.time === new Date(later).toISOString())!;
   assert.ok(replays[1].reason.includes(`an address not learnt as the user's (alert ${quarantining.id}, raised on it, is not closed as benign)`), replays[1].reason);
 });
 

@@ -10,13 +10,14 @@ import { SHIPPED_RULES, scratch } from './helpers.js';
 const s = scratch();
 after(() => s.done());
 
-test('the shipped rules: eleven, with their severities and risks; only refresh-token-replay pages and may trigger a response', () => {
+test('the shipped rules: twelve, with their severities and risks; only refresh-token-replay pages and may trigger a response; only new-source-ip does not quarantine', () => {
   const rules = loadRules(BUNDLED_RULES_DIR);
   assert.deepEqual(rules.map((r) => r.id).sort(), [...SHIPPED_RULES].sort());
   assert.deepEqual(Object.fromEntries(rules.map((r) => [r.id, `${r.severity} ${r.risk}`])), {
     'auth-failure-burst': 'medium 60',
     'auth-failure-spray': 'high 60',
-    'authz-failure-burst': 'medium 40',
+    'authz-failure-burst': 'medium 30',
+    'authz-probing': 'medium 60',
     'impossible-travel': 'high 50',
     'ip-not-allowed': 'high 40',
     'new-country': 'high 40',
@@ -29,8 +30,9 @@ test('the shipped rules: eleven, with their severities and risks; only refresh-t
   assert.deepEqual(rules.filter((r) => r.respond).map((r) => r.id), ['refresh-token-replay']);
   assert.deepEqual(rules.filter((r) => r.page).map((r) => r.id), ['refresh-token-replay']);
   assert.deepEqual(rules.filter((r) => r.inactive !== null).map((r) => r.id), ['ip-not-allowed']);
-  // Every rule keeps the addresses of its (medium or worse) alerts from being learnt.
-  assert.deepEqual(rules.filter((r) => !r.quarantine).map((r) => r.id), []);
+  // Every rule but new-source-ip keeps the addresses of its (medium or worse) alerts from being
+  // learnt; a new network is common and is learnt at once.
+  assert.deepEqual(rules.filter((r) => !r.quarantine).map((r) => r.id), ['new-source-ip']);
   for (const r of rules) assert.equal(r.suppressMs, 24 * 3_600_000, r.id);
 });
 
@@ -70,7 +72,7 @@ function problemsOf(text: string, file = 'my-rule.yaml'): ConfigError {
 test('a valid rule file parses, with defaults for what it leaves out (risk from the severity, no paging, quarantine on)', () => {
   const r = readRuleFile(ruleFile(good));
   assert.deepEqual([r.id, r.enabled, r.events, r.suppressMs, r.respond, r.risk, r.page, r.quarantine], ['my-rule', true, ['AuFail'], 86_400_000, false, 25, false, true]);
-  assert.deepEqual(r.params, { groupBy: 'ip', threshold: 10, window: 300_000, distinct: null, where: {} });
+  assert.deepEqual(r.params, { groupBy: 'ip', threshold: 10, window: 300_000, distinct: null, spread: null, where: {} });
 });
 
 const bad: Array<[string, string, RegExp, string?]> = [
@@ -124,7 +126,7 @@ test('rules.d overlays patch a shipped rule field by field, replace one whole, o
   const rules = new Map(loadRules(BUNDLED_RULES_DIR, overlay).map((r) => [r.id, r]));
   assert.equal(rules.size, SHIPPED_RULES.length + 1);
   const burst = rules.get('auth-failure-burst')!;
-  assert.deepEqual(burst.params, { groupBy: 'ip', threshold: 20, window: 300_000, distinct: null, where: {}, what: 'failed logins (AuFail)' });
+  assert.deepEqual(burst.params, { groupBy: 'ip', threshold: 20, window: 300_000, distinct: null, spread: null, where: {}, what: 'failed logins (AuFail)' });
   assert.deepEqual([burst.severity, burst.risk, burst.ipExceptions], ['medium', 60, ['192.0.2.0/24']]);
   assert.match(burst.file, /auth-failure-burst\.yaml \(patched by .*rules\.d\/auth-failure-burst\.yaml\)$/);
   const replaced = rules.get('new-source-ip')!;

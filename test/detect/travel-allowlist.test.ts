@@ -59,6 +59,18 @@ test('impossible-travel: ipExceptions leave a VPN egress out', async () => {
   assert.deepEqual(alerts, []);
 });
 
+test('impossible-travel: back and forth between two places the user already has is not travel (ignoreFamiliar); one new end is, and so is the same with ignoreFamiliar: false', async () => {
+  // Stockholm in the morning, near Seattle 12 h later (plausible): both learnt. Then minutes apart.
+  const both = [...history(ALICE, SE), ...history(ALICE, US, 3, 10 * MIN, T0 + 12 * H)];
+  const back = [az(T0 + 13 * H, ALICE, SE), az(T0 + 13 * H + 5 * MIN, ALICE, US)];
+  assert.deepEqual((await run('impossible-travel', [...both, ...back])).alerts, []);
+  const strict = await run('impossible-travel', [...both, ...back], { 'impossible-travel': { params: { ignoreFamiliar: false } } });
+  assert.deepEqual(keys(strict.alerts), [`impossible-travel ${ALICE} ${SE}`, `impossible-travel ${ALICE} ${US}`]);
+  // Moscow is not hers: from Stockholm to Moscow minutes later is travel.
+  const moscow = await run('impossible-travel', [...both, az(T0 + 13 * H, ALICE, SE), az(T0 + 13 * H + 5 * MIN, ALICE, RU)]);
+  assert.deepEqual(keys(moscow.alerts), [`impossible-travel ${ALICE} ${RU}`]);
+});
+
 test('ip-not-allowed: off while the allowlist is empty', async () => {
   const { alerts } = await run('ip-not-allowed', [...history(ALICE, SE, 3), az(T0 + H, ALICE, RU)]);
   assert.deepEqual(alerts, []);

@@ -6,7 +6,7 @@ import { dnSha1 } from '../../src/core/identity.js';
 // OpenUnison labels a user's oidc-sessions with `tremolo.io/user-dn` = lowercase hex SHA-1 of
 // the DN's UTF-8 bytes, the DN exactly as logged: no case folding, no unescaping.
 
-test('DN SHA-1 matches the OpenUnison test vector (openunison-facts.md)', () => {
+test('DN SHA-1 matches the OpenUnison test vector (docs/openunison.md)', () => {
   assert.equal(dnSha1('uid=mmosley,ou=shadow,o=Tremolo'), '5204c08a79c11dbdc2fdda1e07bc866fb4f22888');
 });
 

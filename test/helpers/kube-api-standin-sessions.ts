@@ -7,8 +7,9 @@ import { stringify } from 'yaml';
 
 /**
  * Kubernetes API stand-in: a loopback HTTP server that implements exactly the two REST calls
- * of openunison-facts.md, answering as a real kube-apiserver does (Status objects, 201, 409
- * AlreadyExists, 403 Forbidden, 404, 500), and recording every request it receives.
+ * ouwatch makes (OpenUnison's objects, docs/openunison.md), answering as a real kube-apiserver
+ * does (Status objects, 201, 409 AlreadyExists, 403 Forbidden, 404, 500), and recording every
+ * request it receives.
  *   DELETE /apis/openunison.tremolo.io/v2/namespaces/<ns>/oidc-sessions?labelSelector=...
  *   POST   /apis/openunison.tremolo.io/v1/namespaces/<ns>/endsessions
  * Anything else gets the API server's plain-text `404 page not found`.

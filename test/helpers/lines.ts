@@ -1,6 +1,6 @@
 /**
  * Builders for OpenUnison log lines in the exact log4j2 layout `[%d][%t] %-5p %c{1} - %m%n`
- * (openunison-facts.md), so table tests can vary one field at a time.
+ * (OpenUnison's layout, docs/openunison.md), so table tests can vary one field at a time.
  */
 
 export interface Header {

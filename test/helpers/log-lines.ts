@@ -1,5 +1,5 @@
 /**
- * Realistic OpenUnison lines (the layout of openunison-facts.md) with strictly increasing
+ * Realistic OpenUnison lines (OpenUnison's layout, docs/openunison.md) with strictly increasing
  * timestamps, so every line is unique and time order is line order.
  */
 const USERS = ['uid=mmosley,ou=shadow,o=Tremolo', 'uid=jjackson,ou=shadow,o=Tremolo', 'cn=Smith\\, Anna,ou=users,o=Tremolo', 'uid=ärger,ou=shadow,o=Tremolo'];

@@ -108,7 +108,7 @@ export function dumpDetection(dbPath: string): Record<string, unknown[]> {
     return {
       alerts: drop(db.prepare('SELECT * FROM alerts ORDER BY id').all(), 'created_at'),
       detector_state: db.prepare('SELECT * FROM detector_state ORDER BY scope, key').all(),
-      incidents: drop(db.prepare('SELECT * FROM incidents ORDER BY id').all(), 'created_at'),
+      incidents: drop(db.prepare('SELECT * FROM incidents ORDER BY id').all(), 'created_at', 'updated_at'),
       incident_alerts: db.prepare('SELECT * FROM incident_alerts ORDER BY incident_id, alert_id').all(),
     };
   } finally {

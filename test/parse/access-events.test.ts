@@ -10,7 +10,7 @@ import { parseEvent, parseText } from './scan.js';
 // Each row is a line as OpenUnison writes it and the Event it must become, read as a replay
 // reads it (the DN's SHA-1 is OpenUnison's user label, see test/enrich/identity.test.ts).
 
-describe('the real AccessLog lines of openunison-facts.md', () => {
+describe('real AccessLog lines (OpenUnison\'s layout, docs/openunison.md)', () => {
   const rows: Array<{ line: string; event: EventJson }> = [
     {
       line: '[2022-03-23 09:40:37,266][XNIO-1 task-6] INFO  AccessLog - [AzSuccess] - dashboard - https://k8sdashboard.sundsvall.se/api/v1/job/default - uid=danost,ou=shadow,o=Tremolo - oauth2bearer [10.197.32.67] - [f60d63b5b4c82b1f374aa58075e336f5c20a08cc2]',

@@ -11,7 +11,7 @@ import { kindOf, parseEvent as parseLine } from './scan.js';
 const parseEvent = (line: string) => parseLine(line, 'idp.log', 3);
 
 describe('ExpiredRefreshTokenUsed', () => {
-  test('the real line of openunison-facts.md', () => {
+  test('a real line, in OpenUnison\'s layout (docs/openunison.md)', () => {
     const line =
       '[2022-12-24 00:34:56,424][XNIO-1 task-1] INFO  OpenIDConnectIdP - [ExpiredRefreshTokenUsed] - https://k8sou.lab.tremolo.dev/auth/idp/k8sIdp/token - uid=mmosley,ou=shadow,o=Tremolo - Expired token used within grace period [10.1.67.56] - [f9b20cfb111e9d922865823e502ddb0585c7b1bb2]';
     assert.deepEqual(parseEvent(line), {

@@ -11,7 +11,7 @@ import { kindOf, parseText } from './scan.js';
 
 describe('normal log lines that are not events (other)', () => {
   const rows = [
-    ['the real OpenIDConnectAuthMech error of openunison-facts.md', '[2022-01-25 20:20:18,901][XNIO-1 task-7] ERROR OpenIDConnectAuthMech - Could not retrieve token : 400 / Bad Request'],
+    ['a real OpenIDConnectAuthMech error (OpenUnison\'s layout, docs/openunison.md)', '[2022-01-25 20:20:18,901][XNIO-1 task-7] ERROR OpenIDConnectAuthMech - Could not retrieve token : 400 / Bad Request'],
     ['MyVD SRCH', header() + "SRCH op=88 con=87 base='o=Tremolo' filter='(uid=mmosley)' attrs='[uid, mail]'"],
     ['MyVD RESULT', header() + 'RESULT op=88 con=87 result=0 time=4'],
     ['MyVD BIND', header() + "BIND op=1 con=87 dn='cn=admin,o=Tremolo' method=simple"],

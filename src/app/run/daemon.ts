@@ -59,6 +59,7 @@ export class Daemon {
   private blindWarned = false;
   private readonly pause: StoragePause;
   private lastRetention = Date.now();
+  private retentionTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: DaemonOptions) {
     const { runtime } = opts;
@@ -144,6 +145,9 @@ export class Daemon {
     }
     this.workers = [deliveryWorker(runtime.delivery)];
     for (const w of this.workers) w.start();
+    // Retention runs right after a commit; a quiet log makes none, so one is made when it is due.
+    this.retentionTimer = setInterval(() => this.retentionDue(), retentionEvery(runtime.config));
+    this.retentionTimer.unref();
     log.info({ sources: this.sources.map((x) => x.name), db: runtime.config.store.path, workers: this.workers.map((w) => w.name) }, 'ouwatch run started');
   }
 
@@ -165,6 +169,12 @@ export class Daemon {
       const why = err instanceof ConfigError ? err.message : ((err as Error)?.message ?? String(err));
       log.error({ err: why }, 'rules not reloaded: keeping the previous rules');
     }
+  }
+
+  /** The timer's turn: a commit (empty if nothing was processed), after which retention runs. */
+  private retentionDue(): void {
+    if (this.stopping !== null || this.pause.report() !== null) return;
+    this.opts.runtime.ingest.commitNow(true).catch((err: Error) => this.opts.log.warn({ err: err.message }, 'retention not applied this time'));
   }
 
   /** Retention (store.retention) right after a commit, at most every `retention.every`. */
@@ -194,6 +204,7 @@ export class Daemon {
   private async shutdown(reason: string): Promise<void> {
     const { log, runtime } = this.opts;
     log.info({ reason }, 'stopping');
+    if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
     await this.pause.cancel();
     await Promise.all(this.sources.map((s) => s.stop().catch((err: Error) => log.warn({ source: s.name, err: err.message }, 'source did not stop cleanly'))));
     if (!this.opts.discardOnStop) await runtime.ingest.stop();

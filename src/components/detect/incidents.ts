@@ -44,6 +44,8 @@ export class IncidentTracker {
   private opened: StoredIncident[] = [];
   /** Open incidents whose severity rose since the last commit (not those opened in it). */
   private escalated = new Set<StoredIncident>();
+  /** The risks the latest event added to an open incident: its other alerts count at half too. */
+  private lastEvent: { key: string; event: string; risks: number[] } | null = null;
 
   constructor(
     private readonly settings: IncidentSettings,
@@ -60,7 +62,7 @@ export class IncidentTracker {
     if (key === null) return null;
     const current = this.open.get(key);
     if (current !== undefined) {
-      this.join(current, a, ts);
+      this.join(current, a, ts, key, event);
       return current;
     }
     let w = this.windows.get(key);
@@ -100,6 +102,7 @@ export class IncidentTracker {
     this.open.set(key, incident);
     this.changed.add(incident);
     this.opened.push(incident);
+    this.lastEvent = { key, event, risks: w.entries.filter((e) => e[5] === event).map((e) => e[1]) };
     return incident;
   }
 
@@ -136,15 +139,25 @@ export class IncidentTracker {
 
   reset(): void {
     this.open.clear();
+    this.lastEvent = null;
     this.changed = new Set();
     this.opened = [];
     this.escalated = new Set();
   }
 
-  private join(i: StoredIncident, a: StoredAlert, ts: number): void {
+  private join(i: StoredIncident, a: StoredAlert, ts: number, key: string, event: string): void {
     if (!i.alertIds.includes(a.id)) {
       i.alertIds.push(a.id);
-      i.risk += a.risk;
+      // Alerts of one event arrive one after another; the same event adds by the same rule as in the window.
+      const same = this.lastEvent !== null && this.lastEvent.key === key && this.lastEvent.event === event ? this.lastEvent : null;
+      if (same === null) {
+        this.lastEvent = { key, event, risks: [a.risk] };
+        i.risk += a.risk;
+      } else {
+        const before = eventRisk(same.risks);
+        same.risks.push(a.risk);
+        i.risk += eventRisk(same.risks) - before;
+      }
     }
     if (!i.rules.includes(a.rule)) i.rules.push(a.rule);
     if (severityRank(a.severity) > severityRank(i.severity)) {
@@ -172,14 +185,17 @@ export function windowRisk(entries: ReadonlyArray<readonly [number, number, stri
     else list.push(e[1]);
   }
   let sum = 0;
-  for (const risks of byEvent.values()) {
-    let max = 0;
-    let total = 0;
-    for (const r of risks) {
-      total += r;
-      if (r > max) max = r;
-    }
-    sum += max + (total - max) / 2;
-  }
+  for (const risks of byEvent.values()) sum += eventRisk(risks);
   return sum;
+}
+
+/** The risk of the alerts one event raised: the riskiest in full, the others at half. */
+function eventRisk(risks: readonly number[]): number {
+  let max = 0;
+  let total = 0;
+  for (const r of risks) {
+    total += r;
+    if (r > max) max = r;
+  }
+  return max + (total - max) / 2;
 }

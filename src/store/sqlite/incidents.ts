@@ -131,7 +131,9 @@ function incidentWhere(f: IncidentFilter): Where {
   }
   if (f.dn !== undefined) w.add('incidents.dn = ?', f.dn);
   w.pattern('incidents.dn', f.dnPattern);
-  w.address('incidents.ip', f.ip);
+  // An address also finds the incident of the network it belongs to.
+  if (f.ip !== undefined && !f.ip.includes('/')) w.add('(incidents.ip = ? OR ouwatch_in_cidr(?, incidents.ip))', f.ip, f.ip);
+  else w.address('incidents.ip', f.ip);
   if (f.since !== undefined) w.add('incidents.last_time >= ?', f.since);
   if (f.until !== undefined) w.add('incidents.first_time <= ?', f.until);
   return w;

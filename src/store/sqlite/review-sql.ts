@@ -36,11 +36,17 @@ export class Where {
   }
 }
 
-/** Registers `ouwatch_in_cidr(ip, cidr)` on a connection (filters by network stay in SQL). */
+/**
+ * Registers `ouwatch_in_cidr(ip, cidr)` on a connection (filters by network stay in SQL). `ip`
+ * may itself be a block (an incident without a DN is kept by network): it is inside `cidr`
+ * when all of it is.
+ */
 export function registerFunctions(db: Db): void {
   const lists = new Map<string, BlockList | null>();
-  db.function('ouwatch_in_cidr', { deterministic: true }, (ip: unknown, cidr: unknown) => {
-    if (typeof ip !== 'string' || typeof cidr !== 'string') return 0;
+  db.function('ouwatch_in_cidr', { deterministic: true }, (value: unknown, cidr: unknown) => {
+    if (typeof value !== 'string' || typeof cidr !== 'string' || !cidr.includes('/')) return 0;
+    const [ip, prefix] = value.split('/');
+    if (prefix !== undefined && Number(prefix) < Number(cidr.split('/')[1])) return 0;
     let list = lists.get(cidr);
     if (list === undefined) {
       const [net, bits] = cidr.split('/');

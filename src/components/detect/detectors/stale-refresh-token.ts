@@ -80,9 +80,9 @@ export const staleRefreshToken = defineDetector({
             // Bounded: past it, the addresses least recently succeeded from are forgotten (a
             // stale token from one of them then counts as from an unknown address).
             capacity: unknown.capacity,
-            // Kept in memory only: one row per address would cost a write per address, and
-            // after a restart the addresses in use succeed again within minutes.
-            persist: false,
+            // Stored like all detector state (a row per address at most once an hour of log time):
+            // held in memory only, a restarted run would take the addresses it has not seen
+            // succeed again yet for strangers' and raise their stale tokens at high risk.
           });
     return {
       check(e, _user, trace) {
@@ -143,7 +143,8 @@ export const staleRefreshToken = defineDetector({
                 ? ''
                 : stranger
                   ? ` No user succeeded from ${a.ip} in the ${formatDuration(unknown.within)} before: someone other than the token's owner probably holds a copy.`
-                  : ` ${a.ip} had successes lately (last ${formatDuration(Math.max(0, e.ts - seen!))} before): probably the owner's own client losing a refresh race.`;
+                  : // Not the time of the last success: the one remembered is refreshed once an hour only.
+                    ` ${a.ip} had successes lately (within the ${formatDuration(unknown.within)} before): probably the owner's own client losing a refresh race.`;
             return (
               `A refresh token ${dn === null ? '' : `of ${dn.dn} `}was used after its grace period from ${where(a?.ip ?? null, a?.country ?? null)}: ` +
               `OpenIDConnectIdP logged '${p.message}' and ${formatDuration(gap)} later the refresh at ${url} failed (AzFail) on thread '${thread}'.` +
