@@ -167,7 +167,7 @@ export class Ingest implements IngestContext, FeedOwner {
    */
   async commitNow(force = false): Promise<void> {
     if (this.draining) await this.draining;
-    await this.commitProcessed();
+    await this.commitProcessed(force);
   }
 
   /**
@@ -175,7 +175,7 @@ export class Ingest implements IngestContext, FeedOwner {
    * progress, its caller (with a store whose commit really waits, PostgreSQL, batches arrive
    * during a commit and the loop commits again before it ends).
    */
-  private async commitProcessed(): Promise<void> {
+  private async commitProcessed(force = false): Promise<void> {
     const touched = this.feeds.filter((f) => f.dirty);
     if (!force && this.opts.processor.pending === 0 && touched.length === 0) return;
     await this.opts.committer.commit({ feeds: touched, lines: this.linesSinceCommit, arrivals: this.arrivals });

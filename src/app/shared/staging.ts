@@ -43,6 +43,11 @@ class StagingProcessor implements EventProcessor {
   get pending(): number {
     return this.lines.length;
   }
+
+  /** The lines held in memory until the next commit (a large backlog commits early). */
+  get backlog(): number {
+    return this.lines.length;
+  }
 }
 
 /** Whether any input has bytes the reader has not processed yet (lines older than others' may still come). */

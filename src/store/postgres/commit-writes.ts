@@ -111,17 +111,17 @@ async function writeActivity(c: pg.ClientBase, activity: readonly ActivityWrite[
 export async function insertAlerts(c: pg.ClientBase, alerts: readonly StoredAlert[], now: number, ownAlerts = false): Promise<Set<string>> {
   if (alerts.length === 0) return new Set();
   const r = await c.query<{ id: string }>(
-    `INSERT INTO alerts (id, rule, severity, time, last_time, count, dn, dn_sha1, ip, country, reason, evidence, status, respond, response, risk, evidence_total, created_at)
-     SELECT id, rule, severity, time, last_time, count, dn, dn_sha1, ip, country, reason, evidence, status, respond, response, risk, evidence_total, $18
-     FROM ${unnestOf(['text', 'text', 'text', 'bigint', 'bigint', 'bigint', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'int', 'text', 'bigint', 'bigint'])}
-       WITH ORDINALITY AS a(id, rule, severity, time, last_time, count, dn, dn_sha1, ip, country, reason, evidence, status, respond, response, risk, evidence_total, ord)
+    `INSERT INTO alerts (id, rule, severity, time, last_time, count, dn, dn_sha1, ip, country, reason, evidence, status, respond, response, risk, evidence_total, suppress_key, created_at)
+     SELECT id, rule, severity, time, last_time, count, dn, dn_sha1, ip, country, reason, evidence, status, respond, response, risk, evidence_total, suppress_key, $19
+     FROM ${unnestOf(['text', 'text', 'text', 'bigint', 'bigint', 'bigint', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'int', 'text', 'bigint', 'bigint', 'text'])}
+       WITH ORDINALITY AS a(id, rule, severity, time, last_time, count, dn, dn_sha1, ip, country, reason, evidence, status, respond, response, risk, evidence_total, suppress_key, ord)
      ORDER BY ord
      ON CONFLICT (id) DO NOTHING RETURNING id`,
     [
       ...columnsOf(alerts, [
         (a) => a.id, (a) => a.rule, (a) => a.severity, (a) => Date.parse(a.time), (a) => Date.parse(a.lastTime), (a) => a.count, (a) => a.dn, (a) => a.dnSha1, (a) => a.ip,
         (a) => a.country, (a) => a.reason, (a) => JSON.stringify(a.evidence), (a) => a.status, (a) => (a.respond ? 1 : 0), (a) => (a.response === null ? null : JSON.stringify(a.response)),
-        (a) => a.risk, (a) => (ownAlerts && a.evidenceTotal <= a.evidence.length ? null : a.evidenceTotal),
+        (a) => a.risk, (a) => (ownAlerts && a.evidenceTotal <= a.evidence.length ? null : a.evidenceTotal), (a) => a.suppressKey ?? null,
       ]),
       now,
     ],

@@ -275,6 +275,7 @@ export const PG_MIGRATIONS: PgMigration[] = [
       UPDATE user_ips SET learnt = 1 WHERE success_count > 0;
       CREATE INDEX user_ips_quarantine ON user_ips(quarantined_by) WHERE quarantined_by IS NOT NULL;
       ALTER TABLE alerts ADD COLUMN risk BIGINT NOT NULL DEFAULT 0;
+      ALTER TABLE alerts ADD COLUMN suppress_key ${T};
       ALTER TABLE checkpoints ADD COLUMN tail_hash ${T};
       ALTER TABLE checkpoints ADD COLUMN hash_offset BIGINT;
       -- SQLite's rowid: the order alerts were stored in (what a command has printed).

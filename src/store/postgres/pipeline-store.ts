@@ -74,13 +74,21 @@ export class PgPipelineStore implements PipelineStore {
     return { state, openAlerts, openIncidents, statusVersion: await this.version(this.pool) };
   }
 
+  /** As on SQLite: addresses kept from being learnt by alerts closed as benign while no pipeline ran are learnt now. */
+  async releaseBenignVerdicts(): Promise<number> {
+    const r = await this.pool.query(
+      `UPDATE user_ips SET learnt = (success_count > 0)::int, quarantined_by = NULL WHERE quarantined_by IN (SELECT id FROM alerts WHERE closed_benign = 1)`,
+    );
+    return r.rowCount ?? 0;
+  }
+
   async statusChangesSince(version: number): Promise<StatusChanges> {
     const now = await this.version(this.pool);
     if (now === version) return { version, alerts: [], incidents: [] };
     const alertSeq = Math.floor(version / 2 ** 26);
     const incidentSeq = version % 2 ** 26;
-    const alerts = await this.pool.query<{ id: string; rule: string; dn: string | null; ip: string | null; status: AlertStatus; closed_benign: number }>(
-      `SELECT a.id, a.rule, a.dn, a.ip, a.status, a.closed_benign FROM alerts a
+    const alerts = await this.pool.query<{ id: string; rule: string; dn: string | null; ip: string | null; suppress_key: string | null; status: AlertStatus; closed_benign: number }>(
+      `SELECT a.id, a.rule, a.dn, a.ip, a.suppress_key, a.status, a.closed_benign FROM alerts a
        WHERE a.id IN (SELECT alert_id FROM alert_status_changes WHERE seq > $1) ORDER BY a.id`,
       [alertSeq],
     );
@@ -90,7 +98,7 @@ export class PgPipelineStore implements PipelineStore {
     );
     return {
       version: now,
-      alerts: alerts.rows.map((r) => ({ id: r.id, rule: r.rule, dn: r.dn, ip: r.ip, status: r.status, benign: r.closed_benign === 1 })),
+      alerts: alerts.rows.map((r) => ({ id: r.id, rule: r.rule, dn: r.dn, ip: r.ip, suppressKey: r.suppress_key, status: r.status, benign: r.closed_benign === 1 })),
       incidents: incidents.rows,
     };
   }
@@ -151,9 +159,10 @@ export class PgPipelineStore implements PipelineStore {
     const fresh = b.alerts.raised.filter((a) => inserted.has(a.id));
     await updateAlerts(c, b.alerts.updated);
     await writeIncidents(c, b, now);
-    if (hooks.length > 0 && fresh.length + b.alerts.updated.length > 0) {
-      const effects = await PgCommitEffects.prepare(c, hooks.map((h) => h.plan?.(fresh) ?? { actions: 0, dns: [], since: null }));
-      for (const hook of hooks) hook.run(fresh, b.alerts.updated, effects);
+    const incidents = b.incidentChanges ?? { opened: [], escalated: [] };
+    if (hooks.length > 0 && fresh.length + b.alerts.updated.length + incidents.opened.length + incidents.escalated.length > 0) {
+      const effects = await PgCommitEffects.prepare(c, hooks.map((h) => h.plan?.(fresh, incidents) ?? { actions: 0, dns: [], since: null }));
+      for (const hook of hooks) hook.run(fresh, b.alerts.updated, incidents, effects);
       await effects.write(c, now);
     }
     await writePositions(c, b, now);
