@@ -53,7 +53,9 @@ test('the PostgreSQL server stops under the daemon: it pauses, says so on /ready
   await sleep(1500);
   pg.start();
   await append(RECORDS);
-  await waitFor('the daemon to resume and catch up', () => caughtUp(url, file), 60_000);
+  await waitFor('the daemon to resume and catch up', () => caughtUp(url, file), 60_000).catch((err: Error) => {
+    throw new Error(`${err.message}; the daemon logged:\n${daemon!.logs.map((l) => `${l.level} ${l.msg} ${JSON.stringify(l.err ?? '')}`).join('\n')}`);
+  });
   assert.equal((await readyz(base)).status, 200);
   const paused = daemon.logs.find((l) => /storage fault: reading paused/.test(l.msg));
   assert.ok(paused, 'the pause is logged');
