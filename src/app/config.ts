@@ -37,7 +37,15 @@ const retentionSection = z
 
 const storeSection = z
   .object({
-    path: z.string().min(1).default('./ouwatch.db').describe('SQLite database file'),
+    path: z.string().min(1).default('./ouwatch.db').describe('SQLite database file (or, as with --db, a postgres:// URL)'),
+    url: z
+      .string()
+      .refine((u) => /^postgres(ql)?:\/\//i.test(u), { message: 'expected postgres://user@host:port/database' })
+      .refine((u) => !hasPassword(u), { message: 'must not carry a password: give it in store.passwordEnv or store.passwordFile' })
+      .optional()
+      .describe('PostgreSQL instead of SQLite: postgres://user@host:port/database (several processes, one history)'),
+    passwordEnv: z.string().min(1).optional().describe("environment variable holding the PostgreSQL password (else libpq's PGPASSWORD or ~/.pgpass)"),
+    passwordFile: z.string().min(1).optional().describe('file holding the PostgreSQL password (a mounted Secret)'),
     commitEvery: z
       .number()
       .int()
@@ -76,6 +84,11 @@ const sourcesSection = z
       .default(100)
       .describe('how long a line may wait for a quieter input before being released out of time order'),
     commitIntervalMs: z.number().int().min(10).max(10_000).default(100).describe('how often state is committed while lines arrive'),
+    shared: z
+      .boolean()
+      .default(false)
+      .describe('PostgreSQL: one of several readers (a sidecar per replica) of one database; each stages what it reads, the writer lease holder detects over all of them'),
+    reader: z.string().min(1).optional().describe("this reader's name in a shared database (default: the host name, the pod's name in Kubernetes)"),
   })
   .strict()
   .prefault({});
@@ -132,12 +145,29 @@ export type Config = z.infer<typeof configSchema>;
  */
 export function resolveConfig(flags: { config?: string; db?: string }): Config {
   const config = loadConfig(flags.config);
-  if (flags.db !== undefined) config.store.path = flags.db;
+  if (flags.db !== undefined) applyDbFlag(config, flags.db);
   return config;
+}
+
+/**
+ * `--db` over the file: a path selects SQLite, a postgres:// URL PostgreSQL. Either way
+ * `store.path` holds what names the store in messages (the URL has no password).
+ */
+export function applyDbFlag(config: Config, db: string): void {
+  config.store.path = db;
+  config.store.url = undefined;
 }
 
 /** The configuration from `file` (or the defaults when no file is given). */
 export function loadConfig(file?: string): Config {
-  if (file === undefined) return configSchema.parse({});
-  return readYamlFile(file, configSchema);
+  const config = file === undefined ? configSchema.parse({}) : readYamlFile(file, configSchema);
+  // store.url names the store from here on (messages print store.path).
+  if (config.store.url !== undefined) config.store.path = config.store.url;
+  return config;
+}
+
+/** Whether a URL carries a password (`user:secret@`). */
+export function hasPassword(url: string): boolean {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)@/i.exec(url);
+  return m !== null && m[1].includes(':');
 }

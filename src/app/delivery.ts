@@ -1,10 +1,9 @@
 import type { Config } from './config.js';
-import type { StoredAlert } from '../core/alerts.js';
 import { EmailDeliverer } from '../components/sinks/email/email.js';
 import { JsonlDeliverer } from '../components/sinks/jsonl/jsonl.js';
 import { Notifier } from '../pipeline/delivery/notifier.js';
 import { WebhookDeliverer } from '../components/sinks/webhook/webhook.js';
-import type { CommitHook } from '../core/ports.js';
+import type { ActionRepository, AlertResponses, CommitHook, OutboxRepository } from '../core/ports.js';
 import { EndSessionDeliverer } from '../components/sinks/end-session/deliverer.js';
 import { KubeClients } from '../components/sinks/end-session/kube-clients.js';
 import { Responder } from '../components/sinks/end-session/responder.js';
@@ -17,13 +16,27 @@ import type { Log } from '../core/log.js';
 import { OutboxWorker } from '../pipeline/delivery/outbox-worker.js';
 import { type Deliverer } from '../core/delivery.js';
 
+/** What delivery needs of the store: the action log, the outbox, alerts' responses, its identity. */
+export interface DeliveryStore {
+  actions: ActionRepository;
+  outbox: OutboxRepository;
+  alertResponses: AlertResponses;
+  /** The store's random identity (it names email Message-IDs). */
+  instance: string;
+}
+
+/** Delivery on a SQLite connection. */
+export function sqliteDeliveryStore(db: Db): { actions: ActionStore; outbox: OutboxStore; alertResponses: AlertResponseWriter; instance: string } {
+  return { actions: new ActionStore(db), outbox: new OutboxStore(db), alertResponses: new AlertResponseWriter(db), instance: storeInstance(db) };
+}
+
 /** Response, notifications and their delivery worker, built from the configuration. */
-export interface Delivery {
+export interface Delivery<S extends DeliveryStore = DeliveryStore> {
   responder: Responder;
   notifier: Notifier;
   worker: OutboxWorker;
-  actions: ActionStore;
-  outbox: OutboxStore;
+  actions: S['actions'];
+  outbox: S['outbox'];
   /** Commit hooks, in order: respond first (sets `alert.response`), then notify. */
   hooks: CommitHook[];
   /**
@@ -38,24 +51,20 @@ export interface Delivery {
 export interface DeliveryOptions {
   log: Log;
   now?: () => number;
-  /** Stores alerts ouwatch raises itself (the breaker's); detection's alert store provides it. */
-  storeAlert?: (a: StoredAlert) => StoredAlert;
   random?: () => number;
   /** See WorkerOptions: the store's writability check and the storage-fault handler. */
   beforeRun?: () => void;
   onLoopError?: (err: unknown) => boolean;
 }
 
-export function buildDelivery(db: Db, config: Config, o: DeliveryOptions): Delivery {
+export function buildDelivery<S extends DeliveryStore>(store: S, config: Config, o: DeliveryOptions): Delivery<S> {
   const now = o.now ?? Date.now;
-  const actions = new ActionStore(db);
-  const outbox = new OutboxStore(db);
-  const alertResponses = new AlertResponseWriter(db);
+  const { actions, outbox, alertResponses } = store;
   const r = config.respond;
 
   const clients = r.mode === 'apply' ? new KubeClients({ kubeconfig: r.kubeconfig, timeoutMs: r.requestTimeoutMs }) : null;
   const contexts = new Set([r.context ?? null, ...r.routes.map((x) => x.context ?? r.context ?? null)]);
-  const email = config.notify.email ? new EmailDeliverer(config.notify.email, storeInstance(db)) : null;
+  const email = config.notify.email ? new EmailDeliverer(config.notify.email, store.instance) : null;
   const deliverers: Deliverer[] = [
     new EndSessionDeliverer({
       clients,
@@ -87,8 +96,8 @@ export function buildDelivery(db: Db, config: Config, o: DeliveryOptions): Deliv
     onLoopError: o.onLoopError,
   });
   const nudge = () => worker.nudge();
-  const responder = new Responder({ config: r, actions, outbox, alertResponses, log: o.log, now, storeAlert: o.storeAlert, nudge });
-  const notifier = new Notifier(config.notify, outbox, now, nudge);
+  const responder = new Responder({ config: r, log: o.log, now, nudge });
+  const notifier = new Notifier(config.notify, now, nudge);
   return {
     responder,
     notifier,

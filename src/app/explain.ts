@@ -9,6 +9,10 @@ import { History } from '../components/history/history.js';
 import { parseInline } from '../pipeline/inline.js';
 import { openDatabase } from '../store/sqlite/database.js';
 import { SqlitePipelineStore } from '../store/sqlite/pipeline-store.js';
+import { openPostgres } from '../store/postgres/database.js';
+import { PgPipelineStore } from '../store/postgres/pipeline-store.js';
+import type { PipelineStore } from '../core/ports.js';
+import { storeLocation } from './store-location.js';
 import { ArchiveInput, checkInputPaths } from '../components/sources/files/archive-input.js';
 import { RecordDecoder } from '../components/decode/record-decoder.js';
 import type { InputChannel } from '../core/inputs.js';
@@ -62,9 +66,8 @@ export async function explainLine(config: Config, line: string, origin: string, 
     return { line, source, notAnEvent: { kind, meaning: KIND_MEANING[kind] }, event: null, address: null, user: null, verdicts: [], note: null };
   }
   const e = events[0];
-  const db = openDatabase(config.store.path, { readonly: true });
+  const { store, close } = await openReader(config);
   try {
-    const store = new SqlitePipelineStore(db);
     const engine = new DetectionEngine(rules, config.detect);
     const loaded = await store.loadDetection();
     engine.load(loaded.state, loaded.openAlerts, loaded.openIncidents);
@@ -97,19 +100,35 @@ export async function explainLine(config: Config, line: string, origin: string, 
       note: null,
     };
   } finally {
-    db.close();
+    await close();
   }
 }
 
 /** Whether the store has processed line `lineNo` of the log with this fingerprint. */
 export async function alreadyProcessed(config: Config, fingerprint: string, lineNo: number): Promise<number | null> {
-  const db = openDatabase(config.store.path, { readonly: true });
+  const { store, close } = await openReader(config);
   try {
-    const cp = await new SqlitePipelineStore(db).checkpoint(fingerprint);
+    const cp = await store.checkpoint(fingerprint);
     return cp !== null && cp.lineNo >= lineNo ? cp.lineNo : null;
   } finally {
-    db.close();
+    await close();
   }
+}
+
+/** The configured store opened read-only, as the pipeline reads it. */
+async function openReader(config: Config): Promise<{ store: PipelineStore; close(): Promise<void> }> {
+  const loc = storeLocation(config);
+  if (loc.kind === 'postgres') {
+    const pg = await openPostgres(loc.pg, 'read');
+    return { store: new PgPipelineStore(pg.pool, null, ''), close: () => pg.close() };
+  }
+  const db = openDatabase(loc.path, { readonly: true });
+  return {
+    store: new SqlitePipelineStore(db),
+    close: async () => {
+      db.close();
+    },
+  };
 }
 
 /** The decoded record ending at (or first after) physical line `n` of a log, as text (lines rebuilt from JSON events in `timeZone`). */

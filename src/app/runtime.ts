@@ -14,17 +14,14 @@ import { HistoryAndDetection } from '../pipeline/processor.js';
 import { IngestWorker } from '../pipeline/worker-client.js';
 import type { EventBatch } from '../pipeline/batch.js';
 import type { Feed } from '../pipeline/feed.js';
-import { openWriter, type Db } from '../store/sqlite/database.js';
-import { storageFaultOf, writeProblem } from '../store/sqlite/storage-fault.js';
-import type { WriterLease } from '../core/ports.js';
+import type { Db } from '../store/sqlite/database.js';
+import type { PipelineStore, RetentionStore, WriterLease } from '../core/ports.js';
 import type { StorageFault } from '../core/storage-fault.js';
 import { holdLease } from './store-access.js';
-import { SqlitePipelineStore } from '../store/sqlite/pipeline-store.js';
-import { AlertStore } from '../store/sqlite/alerts.js';
-import { OutputCursor } from '../store/sqlite/output-cursor.js';
 import type { StoredAlert } from '../core/alerts.js';
 import { buildDelivery, type Delivery, type DeliveryOptions } from './delivery.js';
 import { RunCounters } from './run-counters.js';
+import { openWriterBackend, type StandbyOptions } from './writer-backend.js';
 
 export type { CommitReport };
 
@@ -49,8 +46,13 @@ export function loadConfiguredRules(config: Config): Rule[] {
 /** Everything a command needs to ingest logs, built from one validated configuration. */
 export interface Runtime {
   config: Config;
-  db: Db;
-  store: SqlitePipelineStore;
+  /** The store's path or URL (no password), for messages. */
+  storeName: string;
+  storeKind: 'sqlite' | 'postgres';
+  /** The SQLite connection (tests and SQLite-only tools); throws on a PostgreSQL store. */
+  readonly db: Db;
+  store: PipelineStore;
+  retention: RetentionStore;
   ingest: Ingest;
   history: History;
   detection: DetectionEngine;
@@ -61,13 +63,15 @@ export interface Runtime {
   lease: WriterLease;
   /** The StorageFault behind an error of a store operation, or null when it is something else. */
   storageFault(err: unknown): StorageFault | null;
-  /** Throws a StorageFault when the store's files cannot be written now (checked before each commit). */
-  checkWritable(): void;
+  /** Throws while the store cannot be written (a StorageFault; PostgreSQL: reconnects and takes its lock again). */
+  ensureWritable(): Promise<void>;
+  /** 'open', or why the store does not answer now (/readyz). */
+  storeHealth(): string;
   /**
    * The committed alerts a previous run of this command did not get to print, and a way to
    * record that what was committed is printed (stdout is at least once; see OutputCursor).
    */
-  output: { unprinted(): StoredAlert[]; printedAll(): void };
+  output: { unprinted(): Promise<StoredAlert[]>; printedAll(): Promise<void> };
   /** Adds a listener called after every commit (the daemon prints alerts and records metrics). */
   onCommit(listener: (report: CommitReport) => void): void;
   /** Re-reads and validates the rules (swapped in after the next commit); a bad file throws and keeps the old ones. */
@@ -88,6 +92,8 @@ export interface RuntimeOptions extends Partial<DeliveryOptions> {
   onStorageFault?(fault: StorageFault): void;
   /** These rules instead of the configured directory's (rule fixtures run one rule alone). */
   rules?: Rule[];
+  /** A live holder of the writer lease is waited for (PostgreSQL: the daemon's standby). */
+  standby?: StandbyOptions;
   /** Live runs commit at most this often (null: replay, by lines and at the end). */
   commitIntervalMs?: number | null;
   mergeWindowMs?: number;
@@ -105,15 +111,11 @@ export interface RuntimeOptions extends Partial<DeliveryOptions> {
 export async function createRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
   // Rules are validated before the database is touched: a bad rule file changes nothing.
   const rules = opts.rules ?? loadConfiguredRules(config);
-  const path = config.store.path;
   const log: Log = opts.log ?? stderrLog();
-  const { db, lease, grant } = openWriter(path, opts.command ?? 'ouwatch');
-  const storageFault = (err: unknown) => storageFaultOf(err, path);
-  const checkWritable = () => {
-    const problem = writeProblem(path);
-    if (problem !== null) throw problem;
-  };
-  const held = holdLease(lease, path, grant, {
+  const backend = await openWriterBackend(config, { command: opts.command ?? 'ouwatch', log, standby: opts.standby });
+  const storageFault = (err: unknown) => backend.storageFault(err);
+  const writable = backend.checkWritable;
+  const held = holdLease(backend.lease, backend.name, backend.grant, {
     log,
     onLost: opts.onLeaseLost,
     onError: (err) => {
@@ -121,32 +123,25 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       if (fault !== null) opts.onStorageFault!(fault);
       return fault !== null;
     },
-    writable: () => writeProblem(path) === null,
+    // SQLite: a renewal would fail on an immutable file (and could kill the process through
+    // the -shm mapping): skipped while the files cannot be written. PostgreSQL: a renewal on a
+    // lost connection fails, which pauses the daemon.
+    writable: writable === undefined ? undefined : () => tryCheck(writable),
   });
-  const closeDb = (release: boolean) => {
-    // Closing checkpoints the WAL through the -shm mapping: with an immutable -shm that would
-    // kill the process (SIGBUS). Left open, SQLite recovers it at the next open.
-    if (writeProblem(path) !== null) return;
-    if (release) held.release();
-    if (db.open) db.close();
-  };
+  const closeStore = () => backend.close(() => held.release());
   try {
-    const store = new SqlitePipelineStore(db);
+    const store = backend.store;
     const detection = new DetectionEngine(rules, config.detect);
-    store.releaseBenignVerdicts();
+    await store.releaseBenignVerdicts();
     const loaded = await store.loadDetection();
     detection.load(loaded.state, loaded.openAlerts, loaded.openIncidents);
     const history = new History(store, (ip) => networkOfText(ip, config.detect.networks));
-    const alerts = new AlertStore(db);
-    // The breaker's own alert goes into the alerts table like any other (inside the commit).
-    const storeAlert = opts.storeAlert ?? ((a) => (alerts.insert(a, Date.now()), a));
-    const delivery = buildDelivery(db, config, {
+    const delivery = buildDelivery(backend.delivery, config, {
       log,
       now: opts.now,
-      storeAlert,
       random: opts.random,
       // The worker reads the db every second: an immutable -shm must stop it before it does.
-      beforeRun: opts.onStorageFault === undefined ? undefined : checkWritable,
+      beforeRun: opts.onStorageFault === undefined ? undefined : writable,
       onLoopError: (err) => {
         const fault = opts.onStorageFault === undefined ? null : storageFault(err);
         if (fault !== null) opts.onStorageFault!(fault);
@@ -161,8 +156,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       history,
       detection,
       // Renewing the lease inside every commit fences it: a process that lost it cannot commit.
-      hooks: [...delivery.hooks, () => lease.heartbeat()],
-      beforeCommit: checkWritable,
+      hooks: delivery.hooks,
+      beforeCommit: writable,
       minLiveDnId: () => worker.tables.oldestLiveDnId,
       statusVersion: loaded.statusVersion,
       onCommit: (r) => {
@@ -186,17 +181,24 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     });
     return {
       config,
-      db,
+      storeName: backend.name,
+      storeKind: backend.kind,
+      get db(): Db {
+        if (backend.db === null) throw new Error(`runtime.db is a SQLite connection; ${backend.name} is a PostgreSQL store`);
+        return backend.db;
+      },
       store,
+      retention: backend.retention,
       ingest,
       history,
       detection,
       counters,
       delivery,
-      lease,
-      output: new OutputCursor(db, opts.command ?? 'ouwatch'),
+      lease: backend.lease,
+      output: backend.output(opts.command ?? 'ouwatch'),
       storageFault,
-      checkWritable,
+      ensureWritable: () => backend.ensureWritable(),
+      storeHealth: () => backend.health(),
       onCommit: (l) => listeners.push(l),
       reloadRules: () => {
         const next = loadConfiguredRules(config);
@@ -207,12 +209,21 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
         await worker.terminate();
         await (graceMs === undefined ? delivery.close() : withTimeout(delivery.close(), graceMs)).catch(() => undefined);
         held.stop();
-        closeDb(true);
+        await closeStore();
       },
     };
   } catch (err) {
     held.stop();
-    closeDb(true);
+    await closeStore();
     throw err;
+  }
+}
+
+function tryCheck(check: () => void): boolean {
+  try {
+    check();
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -4,13 +4,15 @@ import type { WriterLease } from '../core/ports.js';
 import { HEARTBEAT_MS, LeaseLostError, type LeaseGrant } from '../core/writer-lease.js';
 import { openDatabase, openWriter, type Db } from '../store/sqlite/database.js';
 import { writeProblem } from '../store/sqlite/storage-fault.js';
+import type { Config } from './config.js';
+import { openWriterBackend, type WriterBackend } from './writer-backend.js';
 
 /** A held writer lease: renewed every HEARTBEAT_MS until stopped. */
 export interface HeldLease {
   /** Stops renewing (call before closing the db). */
   stop(): void;
   /** Lets the lease go (the db must still be open). */
-  release(): void;
+  release(): Promise<void>;
 }
 
 /**
@@ -33,10 +35,12 @@ export function holdLease(
   }
   let lastComplaint = -Infinity;
   let lost = false;
-  const timer = setInterval(() => {
-    if (lost || (o.writable && !o.writable())) return;
+  let renewing = false;
+  const timer = setInterval(async () => {
+    if (lost || renewing || (o.writable && !o.writable())) return;
+    renewing = true;
     try {
-      lease.heartbeat();
+      await lease.heartbeat();
     } catch (err) {
       if (err instanceof LeaseLostError) {
         lost = true;
@@ -49,15 +53,17 @@ export function holdLease(
         lastComplaint = Date.now();
         o.log.warn(`could not renew the writer lease of ${store}: ${(err as Error).message}`);
       }
+    } finally {
+      renewing = false;
     }
   }, HEARTBEAT_MS);
   timer.unref();
   return {
     stop: () => clearInterval(timer),
-    release: () => {
+    release: async () => {
       if (lost) return;
       try {
-        lease.release();
+        await lease.release();
       } catch {
         // the next writer finds it stale (this process has ended)
       }
@@ -77,9 +83,24 @@ export async function withWriter<T>(path: string, command: string, log: Log, run
   } finally {
     held.stop();
     if (writeProblem(path) === null) {
-      held.release();
+      await held.release();
       db.close();
     }
+  }
+}
+
+/**
+ * Runs a short writing command on the store the configuration names (SQLite or PostgreSQL),
+ * with its writer lease held: LeaseHeldError (exit 2) when another writer runs.
+ */
+export async function withStoreWriter<T>(config: Config, command: string, log: Log, run: (w: WriterBackend) => T | Promise<T>): Promise<T> {
+  const backend = await openWriterBackend(config, { command, log });
+  const held = holdLease(backend.lease, backend.name, backend.grant, { log });
+  try {
+    return await run(backend);
+  } finally {
+    held.stop();
+    await backend.close(() => held.release());
   }
 }
 

@@ -3,7 +3,7 @@ import { ACTION_STATUSES, type ActionRecord } from '../core/actions.js';
 import { listActions, resetBreaker, showAction } from '../app/review/actions.js';
 import { flagName } from '../app/review/query.js';
 import { withReviewStore } from '../app/review/store.js';
-import { withWriter } from '../app/store-access.js';
+import { withStoreWriter } from '../app/store-access.js';
 import { stderrLog } from '../core/log.js';
 import { printable, quote } from '../core/terminal-text.js';
 import { colours } from './common.js';
@@ -36,12 +36,12 @@ export function registerActions(program: Command): void {
     async (flags: StoreFlags & { by?: string; json?: boolean }) => {
       const config = configOf(flags);
       // Resetting the breaker changes what the writer does: it takes the writer lease.
-      await withWriter(config.store.path, 'actions reset-breaker', stderrLog(), () =>
+      await withStoreWriter(config, 'actions reset-breaker', stderrLog(), () =>
         withReviewStore(
           config,
           async (store) => {
             const by = person(flags.by);
-            const a = resetBreaker(store, by, Date.now());
+            const a = await resetBreaker(store, by, Date.now());
             if (flags.json) process.stdout.write(JSON.stringify(a) + '\n');
             else if (a === null) process.stderr.write('ouwatch: the response breaker is not open: nothing to reset\n');
             else process.stdout.write(`response breaker reset (action ${a.id}, by ${printable(by)}): automatic actions resume\n`);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { applyEndSession, checkApply, planEndSession, recordDryRun } from '../app/review/end-session.js';
-import { withReviewStore } from '../app/review/store.js';
+import { storeExists, withReviewStore } from '../app/review/store.js';
 import { printable, quote } from '../core/terminal-text.js';
 import { byOption, configOf, outputOptions, person, storeOptions, type StoreFlags } from './options.js';
 
@@ -38,7 +38,7 @@ export function registerEndSession(program: Command): void {
           process.stderr.write(`ouwatch: warning: ${quote(dn)} was never seen in ${config.store.path}${hint}\n`);
         }
         if (!flags.apply) {
-          const a = recordDryRun(store, plan, req, flags.json ? 'printed as JSON' : 'printed on stdout', Date.now());
+          const a = await recordDryRun(store, plan, req, flags.json ? 'printed as JSON' : 'printed on stdout', Date.now());
           if (flags.json) process.stdout.write(JSON.stringify({ manifest: plan.manifest, action: a }) + '\n');
           else process.stdout.write(plan.manifest);
           process.stderr.write(`ouwatch: recorded as action ${a.id} (dry-run, by ${printable(req.by)}); run with --apply to call the API\n`);
@@ -55,7 +55,7 @@ export function registerEndSession(program: Command): void {
       },
       // A responder must be able to act while the daemon runs: the action is recorded like an
       // analyst's ack (no writer lease, no migration); a missing store is created for the record.
-      existsSync(config.store.path) ? { write: true } : { create: true },
+      storeExists(config, existsSync) ? { write: true } : { create: true },
     );
   });
 }

@@ -9,7 +9,7 @@ import { LIST_DEFAULTS } from '../app/review/query.js';
  */
 
 export const DEFAULT_DB = './ouwatch.db';
-export const DEFAULT_DB_HELP = `store.path of --config, else ${DEFAULT_DB}`;
+export const DEFAULT_DB_HELP = `store.path or store.url of --config, else ${DEFAULT_DB}`;
 
 export interface StoreFlags {
   db?: string;
@@ -18,7 +18,7 @@ export interface StoreFlags {
 
 /** `--db` and `--config`, the same on every command. */
 export function storeOptions(cmd: Command): Command {
-  return cmd.option('--db <path>', `SQLite database (default: ${DEFAULT_DB_HELP})`).option('--config <file>', 'configuration file (YAML)');
+  return cmd.option('--db <path|url>', `SQLite database file, or postgres://user@host:port/database (default: ${DEFAULT_DB_HELP})`).option('--config <file>', 'configuration file (YAML)');
 }
 
 /** The configuration with `--db` applied: the one way every command finds its store. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../app/config.js';
+import { resolveConfig } from '../app/config.js';
 import { OUTBOX_KINDS, OUTBOX_STATUSES, listOutbox, retryOutbox, type OutboxView } from '../app/outbox.js';
 import type { OutboxKind } from '../core/actions.js';
 import type { OutboxStatus } from '../core/delivery.js';
@@ -22,7 +22,7 @@ export function registerOutbox(program: Command): void {
   outbox
     .command('list', { isDefault: true })
     .description('outbox items, newest first (default: pending and failed)')
-    .option('--db <path>', 'SQLite database', DEFAULT_DB)
+    .option('--db <path|url>', 'SQLite database file or postgres://user@host:port/database', DEFAULT_DB)
     .option('--status <statuses>', `${OUTBOX_STATUSES.join(', ')} (comma-separated) or all`, 'pending,failed')
     .option('--kind <kind>', `only this kind (${OUTBOX_KINDS.join(', ')})`)
     .option('--limit <n>', 'at most this many', '50')
@@ -38,7 +38,7 @@ export function registerOutbox(program: Command): void {
       if (flags.kind !== undefined && !OUTBOX_KINDS.includes(flags.kind as OutboxKind)) {
         throw new UsageError(`--kind expects one of ${OUTBOX_KINDS.join(', ')}, got '${flags.kind}'`);
       }
-      const items = listOutbox(flags.db, { statuses, kind: flags.kind as OutboxKind | undefined, limit });
+      const items = await listOutbox(resolveConfig({ db: flags.db }), { statuses, kind: flags.kind as OutboxKind | undefined, limit });
       const out = new Out();
       if (flags.json) for (const it of items) out.line(JSON.stringify(it));
       else if (items.length === 0) process.stderr.write(`no outbox items match in ${flags.db} (status ${flags.status})\n`);
@@ -50,7 +50,7 @@ export function registerOutbox(program: Command): void {
     .command('retry')
     .description('requeue failed items once their cause is fixed: attempts start over, a new expiry (a running daemon delivers them)')
     .argument('<ids...>', 'outbox item ids (ouwatch outbox list --status failed)')
-    .option('--db <path>', 'SQLite database', DEFAULT_DB)
+    .option('--db <path|url>', 'SQLite database file or postgres://user@host:port/database', DEFAULT_DB)
     .option('--config <file>', 'configuration file (YAML): the expiry of requeued items')
     .action(async (ids: string[], flags: { db: string; config?: string }) => {
       const numbers = ids.map((id) => {
@@ -58,8 +58,7 @@ export function registerOutbox(program: Command): void {
         if (!Number.isInteger(n) || n < 1) throw new UsageError(`outbox ids are positive whole numbers, got '${id}'`);
         return n;
       });
-      const config = loadConfig(flags.config);
-      const outcomes = await retryOutbox(flags.db, numbers, config);
+      const outcomes = await retryOutbox(resolveConfig(flags), numbers);
       let refused = 0;
       for (const o of outcomes) {
         if (o.requeued) process.stdout.write(`outbox item ${o.id} (${o.kind}) requeued: due now, expires ${o.expiresAt}\n`);

@@ -50,10 +50,10 @@ export function registerReplay(program: Command): void {
       const shown = new AlertPrinter(flags.json === true);
       shown.beforeWrite = () => progress?.clear();
       const runtime = await createRuntime(config, { log, command: 'replay', onCommit: (r) => shown.committed(r.raised) });
-      shown.printed = () => runtime.output.printedAll();
+      shown.printed = () => void runtime.output.printedAll().catch(() => undefined);
       try {
         // Alerts a killed replay committed and did not print: printed first (at least once).
-        shown.committed(runtime.output.unprinted());
+        shown.committed(await runtime.output.unprinted());
         await runtime.delivery.verify();
         const report = await replayFiles(files, runtime, {
           fromStart: flags.fromStart,

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { EXIT_USAGE, Out, colours, fmtInt } from './common.js';
 import { printable } from './alert-format.js';
 import { ruleTable, type RuleRow } from '../app/review/rules.js';
-import { openReviewStore } from '../app/review/store.js';
+import { openReviewStore, storeExists } from '../app/review/store.js';
 import { configOf, outputOptions, storeOptions, type StoreFlags } from './options.js';
 import { toCsv } from './csv.js';
 
@@ -42,7 +42,7 @@ export function registerRules(program: Command): void {
   ).action(async (flags: StoreFlags & { json?: boolean; csv?: boolean }) => {
     const config = configOf(flags);
     // The rules exist without a database: then they are listed without their counts.
-    const store = existsSync(config.store.path) ? openReviewStore(config) : null;
+    const store = storeExists(config, existsSync) ? openReviewStore(config) : null;
     try {
       const table = await ruleTable(config, store, Date.now());
       const out = new Out();

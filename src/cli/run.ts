@@ -1,10 +1,14 @@
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
-import { createRuntime } from '../app/runtime.js';
+import { createRuntime, type Runtime } from '../app/runtime.js';
+import { Standby } from '../app/run/standby.js';
+import { runShared } from '../app/shared/run-shared.js';
+import { storeLocation } from '../app/store-location.js';
+import { StandbyCancelled } from '../app/writer-backend.js';
 import { fromPino } from '../core/log.js';
 import { StorageFault } from '../core/storage-fault.js';
 import { LeaseLostError } from '../core/writer-lease.js';
-import { ConfigError, configSchema, describeIssues, kubernetesSourceSchema, loadConfig, nodeSourceSchema, type Config } from '../app/config.js';
+import { ConfigError, applyDbFlag, configSchema, describeIssues, kubernetesSourceSchema, loadConfig, nodeSourceSchema, type Config } from '../app/config.js';
 import { Daemon } from '../app/run/daemon.js';
 import { createLogger } from '../app/logger.js';
 import { ListenError } from '../app/http/server.js';
@@ -35,6 +39,8 @@ interface RunFlags {
   mergeWindowMs?: string;
   commitMs?: string;
   logLevel?: string;
+  shared?: boolean;
+  reader?: string;
 }
 
 /** Shutdown must finish within 5 s (orchestrators kill soon after SIGTERM); past this, something hangs and we exit anyway. */
@@ -46,7 +52,7 @@ export function registerRun(program: Command): void {
     .description('the live daemon: tails log files (sidecar), follows pod logs through the Kubernetes API (watcher) or reads CRI files on the node')
     .option('--config <file>', 'configuration file (YAML); the flags below override it')
     .option('--file <path|glob>', 'log file or glob to tail; repeat for several (replaces sources.files)', (v: string, acc: string[]) => [...acc, v], [])
-    .option('--db <path>', `SQLite database (default: ${DEFAULT_DB_HELP})`)
+    .option('--db <path|url>', `SQLite database file, or postgres://user@host:port/database (default: ${DEFAULT_DB_HELP})`)
     .option('--listen <host:port>', 'address of /healthz, /readyz, /metrics and the console (server.listen; default: 127.0.0.1:9464)')
     .option('--json', 'print each alert as one JSON line on stdout')
     .option('--rules <dir>', 'rules directory (detect.rulesDir)')
@@ -66,6 +72,8 @@ export function registerRun(program: Command): void {
     .option('--merge-window-ms <n>', 'longest wait for a quiet input when merging by time (sources.mergeWindowMs)')
     .option('--commit-ms <n>', 'commit interval while lines arrive (sources.commitIntervalMs)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace (server.logLevel)')
+    .option('--shared', 'PostgreSQL, a sidecar per replica: stage what this reader reads; the writer lease holder detects over every reader (sources.shared)')
+    .option('--reader <name>', "this reader's name in a shared database (sources.reader; default: the host name)")
     .action(async (flags: RunFlags) => {
       const configFile = flags.config ?? '(default configuration)';
       const config = withFlags(loadConfig(flags.config), flags, configFile);
@@ -80,7 +88,7 @@ function withFlags(fromFile: Config, f: RunFlags, configFile: string): Config {
   const c = structuredClone(fromFile);
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   if (f.file.length > 0) c.sources.files = f.file;
-  if (f.db !== undefined) c.store.path = f.db;
+  if (f.db !== undefined) applyDbFlag(c, f.db);
   if (f.listen !== undefined) c.server.listen = f.listen;
   if (f.rules !== undefined) c.detect.rulesDir = f.rules;
   if (f.tz !== undefined) c.parse.timeZone = f.tz;
@@ -115,6 +123,8 @@ function withFlags(fromFile: Config, f: RunFlags, configFile: string): Config {
   if (f.mergeWindowMs !== undefined) s.mergeWindowMs = num(f.mergeWindowMs);
   if (f.commitMs !== undefined) s.commitIntervalMs = num(f.commitMs);
   if (f.logLevel !== undefined) (c.server as Record<string, unknown>).logLevel = f.logLevel;
+  if (f.shared) s.shared = true;
+  if (f.reader !== undefined) s.reader = f.reader;
   const checked = configSchema.safeParse(c);
   if (!checked.success) throw new ConfigError(`${configFile} with the command-line flags`, describeIssues(checked.error.issues));
   return checked.data;
@@ -129,16 +139,36 @@ async function runDaemon(config: Config, flags: RunFlags, configFile: string, lo
     // in the WAL), and the outbox keeps what was not delivered. The next start takes the lease over.
     process.exit(1);
   };
-  const runtime = await createRuntime(config, {
-    log: fromPino(log),
-    command: 'run',
-    commitIntervalMs: config.sources.commitIntervalMs,
-    onFailure: (err) => fatal(err),
-    onLeaseLost: (err) => fatal(err),
-    onStorageFault: (fault) => daemon?.storageFault(fault),
-  });
+  const listen = parseListen(config.server.listen)!;
+  if (config.sources.shared) {
+    process.on('uncaughtException', fatal);
+    return runShared({ config, configFile, listen, json: flags.json === true, log, fatal });
+  }
+  // PostgreSQL: a second daemon on the same database waits as a standby until the writer stops.
+  const standby = storeLocation(config).kind === 'postgres' ? new Standby(listen, log) : null;
+  const cancel = () => standby?.cancel();
+  if (standby !== null) process.once('SIGTERM', cancel).once('SIGINT', cancel);
+  let runtime: Runtime;
   try {
-    const listen = parseListen(config.server.listen)!;
+    runtime = await createRuntime(config, {
+      log: fromPino(log),
+      command: 'run',
+      commitIntervalMs: config.sources.commitIntervalMs,
+      onFailure: (err) => fatal(err),
+      onLeaseLost: (err) => fatal(err),
+      onStorageFault: (fault) => daemon?.storageFault(fault),
+      standby: standby?.options,
+    });
+  } catch (err) {
+    if (!(err instanceof StandbyCancelled)) throw err;
+    log.info('standby stopped before taking over');
+    await standby?.close();
+    process.exit(0);
+  } finally {
+    process.off('SIGTERM', cancel).off('SIGINT', cancel);
+  }
+  await standby?.close();
+  try {
     // The analyst's console beside /healthz, /readyz, /metrics (when its authentication allows).
     const { consoleForDaemon } = await import('../app/console/serve.js');
     const consoleRoutes = consoleForDaemon(config, listen, log, configFile);

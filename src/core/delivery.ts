@@ -58,6 +58,6 @@ export interface Deliverer {
   readonly batch: boolean;
   deliver(target: string, items: OutboxItem[]): Promise<DeliveryResult>;
   /** The item failed for good (permanent error or expiry): record it where people look. */
-  failed?(item: OutboxItem, error: string): void;
+  failed?(item: OutboxItem, error: string): void | Promise<void>;
 }
 

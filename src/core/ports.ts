@@ -14,6 +14,12 @@ import type { RetentionPolicy, RetentionReport } from './retention.js';
  */
 
 /**
+ * A result now (SQLite answers synchronously) or later (PostgreSQL): callers always await it.
+ * Ports that both stores implement return it, so neither pays for the other's model.
+ */
+export type Awaitable<T> = T | Promise<T>;
+
+/**
  * A new action, as the responder or a person records it. The target (DN, object, namespace,
  * context), the guard and the reason are left out by actions without one (the breaker's).
  */
@@ -36,41 +42,54 @@ export interface ActionFilter {
 }
 
 
-/** The `actions` table: every response, held or carried out, with its answers. */
-export interface ActionRepository {
-  insert(a: NewAction, now: number): ActionRecord;
-  update(id: number, u: ActionUpdate, now: number): void;
-  get(id: number): ActionRecord | null;
-  list(f?: ActionFilter): ActionRecord[];
-  /** Automatic actions (by a rule) recorded since `since` (the hourly budget). */
+/**
+ * The action log as the response guards read it: the hourly budget, the per-DN cooldown and the
+ * breaker. Synchronous: during a commit it answers from the store's transaction (SQLite) or from
+ * what the store loaded for the commit plus what the commit recorded so far (PostgreSQL).
+ */
+export interface ActionLedger {
+  /** Automatic end-session actions (by a rule, not held) recorded since `since` (the hourly budget). */
   automaticSince(since: number): number;
+  /** The latest end-session action for `dn` that was not held (the cooldown's reference). */
   lastEndSession(dn: string): ActionRecord | null;
   /** The open breaker's action, or null when the breaker is closed. */
   breakerOpenedBy(): ActionRecord | null;
 }
 
+/** The `actions` table: every response, held or carried out, with its answers. */
+export interface ActionRepository {
+  insert(a: NewAction, now: number): Awaitable<ActionRecord>;
+  update(id: number, u: ActionUpdate, now: number): Awaitable<void>;
+  get(id: number): Awaitable<ActionRecord | null>;
+  list(f?: ActionFilter): Awaitable<ActionRecord[]>;
+  /** See ActionLedger (outside a commit: what is stored now). */
+  automaticSince(since: number): Awaitable<number>;
+  lastEndSession(dn: string): Awaitable<ActionRecord | null>;
+  breakerOpenedBy(): Awaitable<ActionRecord | null>;
+}
+
 /** The outbox table (see core/delivery.ts). */
 export interface OutboxRepository {
-  enqueue(item: NewOutboxItem, now: number): number;
+  enqueue(item: NewOutboxItem, now: number): Awaitable<number>;
   /** Leases due items until `leaseUntil`; `flush` also takes items not yet due (end of a replay). */
-  claim(now: number, leaseUntil: number, limit?: number, flush?: boolean): OutboxItem[];
-  delivered(id: number, now: number): void;
-  retryAt(id: number, at: number, error: string): void;
-  failed(id: number, error: string, now: number): void;
-  nextDue(): number | null;
-  counts(): Array<{ kind: OutboxKind; status: OutboxStatus; n: number }>;
-  pending(kind?: OutboxKind): OutboxItem[];
-  list(status?: OutboxStatus, limit?: number): OutboxItem[];
-  prune(before: number): number;
+  claim(now: number, leaseUntil: number, limit?: number, flush?: boolean): Awaitable<OutboxItem[]>;
+  delivered(id: number, now: number): Awaitable<void>;
+  retryAt(id: number, at: number, error: string): Awaitable<void>;
+  failed(id: number, error: string, now: number): Awaitable<void>;
+  nextDue(): Awaitable<number | null>;
+  counts(): Awaitable<Array<{ kind: OutboxKind; status: OutboxStatus; n: number }>>;
+  pending(kind?: OutboxKind): Awaitable<OutboxItem[]>;
+  list(status?: OutboxStatus, limit?: number): Awaitable<OutboxItem[]>;
+  prune(before: number): Awaitable<number>;
   /** Marks items as sent together in one digest (`batchId`: its smallest id) at their first attempt. */
-  assignBatch(ids: number[], batchId: number): void;
+  assignBatch(ids: number[], batchId: number): Awaitable<void>;
   /** Times items were requeued by a person, by kind. */
-  requeueCounts(): Array<{ kind: OutboxKind; n: number }>;
+  requeueCounts(): Awaitable<Array<{ kind: OutboxKind; n: number }>>;
 }
 
 /** Writes an alert's `response` column (respond owns it; detection never overwrites it). */
 export interface AlertResponses {
-  set(alertId: string, response: AlertResponse): void;
+  set(alertId: string, response: AlertResponse): Awaitable<void>;
 }
 
 export type { ActionKind, ActionStatus };
@@ -131,8 +150,42 @@ export interface IncidentChanges {
   escalated: StoredIncident[];
 }
 
-/** Runs inside the commit transaction with the alerts and incidents it commits (responses, notifications). */
-export type CommitHook = (raised: StoredAlert[], updated: StoredAlert[], incidents: IncidentChanges) => void;
+/**
+ * What the hooks of one commit record. The store writes it in the commit's transaction, with
+ * the alerts that caused it, so a crash can neither lose an action or a notification nor keep
+ * one whose alert was not stored. Synchronous: hooks decide, they never wait for the store.
+ */
+export interface CommitEffects {
+  /** The action log as of this point of the commit (stored actions and those recorded so far). */
+  readonly actions: ActionLedger;
+  /** Records an action; its id is allocated at once (outbox items and alerts name it). */
+  recordAction(a: NewAction, now: number): ActionRecord;
+  /** Queues a delivery (an end-session action, a notification). */
+  enqueue(item: NewOutboxItem, now: number): void;
+  /** Sets the `response` of an alert of this commit. */
+  setResponse(alertId: string, response: AlertResponse): void;
+  /** Stores an alert ouwatch raises itself (the breaker's) with this commit's alerts. */
+  raise(alert: StoredAlert): void;
+}
+
+/**
+ * Runs in every commit with the alerts the commit stores for the first time (`raised`), the
+ * open alerts it updated and the incidents it opened or escalated: the responder and the
+ * notifier. `run` is synchronous and reads and writes through `effects` only. `plan` bounds
+ * what `run` will need, from the same alerts and incidents, so a store with an asynchronous
+ * transaction (PostgreSQL) loads the ledger and allocates action ids before calling `run`.
+ */
+export interface CommitHook {
+  plan?(raised: readonly StoredAlert[], incidents: IncidentChanges): CommitHookPlan;
+  run(raised: StoredAlert[], updated: StoredAlert[], incidents: IncidentChanges, effects: CommitEffects): void;
+}
+
+/** What `run` will do at most: record `actions` actions, ask `lastEndSession` for `dns`, `automaticSince` from `since` on. */
+export interface CommitHookPlan {
+  actions: number;
+  dns: string[];
+  since: number | null;
+}
 
 /** The store as the ingest pipeline uses it. */
 export interface PipelineStore extends HistoryRepository {
@@ -145,27 +198,33 @@ export interface PipelineStore extends HistoryRepository {
   streamPosition(key: string): Promise<InputPosition | null>;
   /** Writes the batch in one transaction, running the hooks inside it. */
   commit(batch: CommitBatch, hooks: readonly CommitHook[]): Promise<void>;
+  /**
+   * At the start of a writer: addresses kept from being learnt by alerts closed as benign while
+   * no pipeline ran are learnt now (a running one notices the verdicts as status changes).
+   */
+  releaseBenignVerdicts(): Awaitable<number>;
 }
 
 /**
- * The store's writer lease (see core/writer-lease.ts). SQLite keeps it in a table; a
- * PostgreSQL store will implement it with an advisory lock.
+ * The store's writer lease (see core/writer-lease.ts). SQLite keeps it in a table; PostgreSQL
+ * holds a session-level advisory lock on the writer's connection (and describes the holder in
+ * the same table).
  */
 export interface WriterLease {
   /** Takes the lease for `command`, or throws LeaseHeldError naming the live holder. */
-  acquire(command: string): LeaseGrant;
+  acquire(command: string): Awaitable<LeaseGrant>;
   /** Renews the lease; throws LeaseLostError when another process took it over. */
-  heartbeat(): void;
+  heartbeat(): Awaitable<void>;
   /** Lets go (nothing happens when another process holds it by then). */
-  release(): void;
+  release(): Awaitable<void>;
   /** The current holder, or null. */
-  holder(): LeaseHolder | null;
+  holder(): Awaitable<LeaseHolder | null>;
 }
 
 /** Deletes what the retention policy no longer keeps (see core/retention.ts). */
 export interface RetentionStore {
   /** `dryRun`: counts what would go and deletes nothing. */
-  apply(policy: RetentionPolicy, now: number, opts?: { dryRun?: boolean }): RetentionReport;
+  apply(policy: RetentionPolicy, now: number, opts?: { dryRun?: boolean }): Awaitable<RetentionReport>;
 }
 
 // ---- Review: what the analyst's commands and the console read and change ----------------

@@ -81,6 +81,8 @@ export class Ingest implements IngestContext, FeedOwner {
   private stopping = false;
   /** A storage fault holds the loop: nothing is processed until a commit succeeds again. */
   private faulted = false;
+  /** Batches whose preparation met a storage fault, waiting for the loop to resume. */
+  private faultWaiters: Array<() => void> = [];
   private idleWaiters: Array<() => void> = [];
   /** Arrival order of batches: the processor prepares them one at a time, in order. */
   private preparing: Promise<void> = Promise.resolve();
@@ -167,6 +169,15 @@ export class Ingest implements IngestContext, FeedOwner {
    */
   async commitNow(force = false): Promise<void> {
     if (this.draining) await this.draining;
+    await this.commitProcessed(force);
+  }
+
+  /**
+   * The commit itself. The drain loop calls this one: `commitNow` would wait for the drain in
+   * progress, its caller (with a store whose commit really waits, PostgreSQL, batches arrive
+   * during a commit and the loop commits again before it ends).
+   */
+  private async commitProcessed(force = false): Promise<void> {
     const touched = this.feeds.filter((f) => f.dirty);
     if (!force && this.opts.processor.pending === 0 && touched.length === 0) return;
     await this.opts.committer.commit({ feeds: touched, lines: this.linesSinceCommit, arrivals: this.arrivals });
@@ -181,7 +192,7 @@ export class Ingest implements IngestContext, FeedOwner {
       (batch) => {
         // Prepared in arrival order (the processor may read the store for new DNs).
         this.preparing = this.preparing.then(async () => {
-          await this.opts.processor.prepare(batch);
+          await this.prepare(batch);
           feed.arrive(batch, arrival);
           this.schedule();
         }).catch((err: unknown) => this.fail(err));
@@ -244,18 +255,43 @@ export class Ingest implements IngestContext, FeedOwner {
     if (!this.faulted) return;
     await this.commitNow();
     this.faulted = false;
+    const waiting = this.faultWaiters;
+    this.faultWaiters = [];
+    for (const w of waiting) w();
     this.schedule();
+  }
+
+  /**
+   * Prepares a batch (the processor reads the store for its new DNs and analysts' changes). A
+   * store that cannot be read now (a database server that went away) holds the loop as a
+   * failed commit does, and the batch is prepared again once `resumeAfterFault()` succeeded.
+   */
+  private async prepare(batch: EventBatch): Promise<void> {
+    for (;;) {
+      try {
+        await this.opts.processor.prepare(batch);
+        return;
+      } catch (err) {
+        const fault = this.opts.storageFault?.classify(err) ?? null;
+        if (fault === null) throw err;
+        if (!this.faulted) {
+          this.faulted = true;
+          this.opts.storageFault!.onFault(fault);
+        }
+        await new Promise<void>((resolve) => this.faultWaiters.push(resolve));
+      }
+    }
   }
 
   private async maybeCommit(): Promise<void> {
     const pending = this.opts.processor.pending > 0 || this.linesSinceCommit > 0;
     if (!pending) return;
-    if (this.linesSinceCommit >= this.opts.commitEveryLines) return this.commitNow();
-    if (this.opts.processor.backlog >= (this.opts.commitAtBacklog ?? DEFAULT_COMMIT_AT_BACKLOG)) return this.commitNow();
+    if (this.linesSinceCommit >= this.opts.commitEveryLines) return this.commitProcessed();
+    if (this.opts.processor.backlog >= (this.opts.commitAtBacklog ?? DEFAULT_COMMIT_AT_BACKLOG)) return this.commitProcessed();
     const interval = this.opts.commitIntervalMs;
     if (interval === null) return;
     const since = performance.now() - this.lastCommit;
-    if (since >= interval) return this.commitNow();
+    if (since >= interval) return this.commitProcessed();
     this.wakeAt(interval - since);
   }
 

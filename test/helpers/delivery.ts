@@ -2,10 +2,10 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import type { Config } from '../../src/app/config.js';
 import type { StoredAlert } from '../../src/core/alerts.js';
-import { buildDelivery, type Delivery } from '../../src/app/delivery.js';
-import type { CommitHook, IncidentChanges } from '../../src/core/ports.js';
-import { AlertStore } from '../../src/store/sqlite/alerts.js';
+import type { CommitBatch, CommitHook, IncidentChanges } from '../../src/core/ports.js';
+import { buildDelivery, sqliteDeliveryStore, type Delivery } from '../../src/app/delivery.js';
 import { openDatabase, type Db } from '../../src/store/sqlite/database.js';
+import { SqlitePipelineStore } from '../../src/store/sqlite/pipeline-store.js';
 import type { Log } from '../../src/core/log.js';
 import { makeConfig } from './alerts.js';
 
@@ -35,18 +35,32 @@ export class MemoryLog implements Log {
 export interface Harness {
   db: Db;
   config: Config;
-  delivery: Delivery;
+  delivery: Delivery<ReturnType<typeof sqliteDeliveryStore>>;
   log: MemoryLog;
+  /** Alerts ouwatch raised itself in the commits so far (the breaker's), as stored. */
   stored: StoredAlert[];
   /**
-   * Commits these alerts as detection would: one transaction that stores them in the real
-   * alerts table and runs the commit hooks (response, then notifications) with those that were
-   * new, exactly as the pipeline store's commit does behind real detection.
+   * Commits these alerts as detection would: one transaction of the pipeline store that stores
+   * them in the real alerts table and runs the commit hooks (response, then notifications) with
+   * those that were new, writing what they record in the same transaction.
    */
   raise(...alerts: StoredAlert[]): ScriptedCommit;
   /** Commits alerts with the incidents they opened or escalated (what `notify.on: incidents` and `respond.incidentRisk` act on). */
   commit(alerts: StoredAlert[], incidents: Partial<IncidentChanges>): ScriptedCommit;
   close(): Promise<void>;
+}
+
+/** A commit that raises `alerts` (with these incident changes) and changes nothing else. */
+export function alertsOnly(alerts: StoredAlert[], incidents: Partial<IncidentChanges> = {}): CommitBatch {
+  return {
+    history: { users: [], addresses: [], countries: [], sessions: [], activity: [] },
+    state: { puts: [], deletes: [], expiredBefore: null },
+    alerts: { raised: alerts, updated: [] },
+    incidents: [],
+    incidentChanges: { opened: incidents.opened ?? [], escalated: incidents.escalated ?? [] },
+    positions: [],
+    releases: [],
+  };
 }
 
 /** The response and notification stages on a real SQLite file, with fast retries; closed after the test. */
@@ -55,18 +69,10 @@ export function harness(dir: string, partial: Record<string, unknown>, o: { now?
   const notify = partial.notify === undefined ? undefined : { on: 'alerts', ...(partial.notify as object) };
   const config = makeConfig({ ...partial, ...(notify ? { notify } : {}), outbox: { baseDelayMs: 10, maxDelayMs: 50, pollMs: 20, ...(partial.outbox as object | undefined) } });
   const db = openDatabase(join(dir, o.dbName ?? 'ouwatch.db'));
-  const alerts = new AlertStore(db);
   const log = new MemoryLog();
   const stored: StoredAlert[] = [];
-  const delivery = buildDelivery(db, config, {
-    log,
-    now: o.now,
-    storeAlert: (a) => {
-      stored.push(a);
-      alerts.insert(a, Date.now());
-      return a;
-    },
-  });
+  const delivery = buildDelivery(sqliteDeliveryStore(db), config, { log, now: o.now });
+  const store = new SqlitePipelineStore(db);
   const hooks: CommitHook[] = [...delivery.hooks, ...(o.extraHooks ?? [])];
   let closed = false;
   const close = async () => {
@@ -87,12 +93,10 @@ export function harness(dir: string, partial: Record<string, unknown>, o: { now?
       return this.commit(raised, {});
     },
     commit(raised, incidents) {
-      return db.transaction(() => {
-        const fresh = raised.filter((a) => alerts.insert(a, Date.now()));
-        const changes: IncidentChanges = { opened: incidents.opened ?? [], escalated: incidents.escalated ?? [] };
-        for (const hook of hooks) hook(fresh, [], changes);
-        return { raised: fresh, updated: [] };
-      })();
+      const batch = alertsOnly(raised, incidents);
+      store.commitNow(batch, hooks);
+      stored.push(...batch.alerts.raised.filter((a) => !raised.includes(a)));
+      return { raised: batch.alerts.raised, updated: [] };
     },
     close,
   };

@@ -73,8 +73,10 @@ describe('outbox store', () => {
     const h = harness(dir, { notify: { jsonl: { path: join(dir, 'x.jsonl') } } }, {
       dbName: 'rollback.db',
       extraHooks: [
-        () => {
-          throw new Error('disk full');
+        {
+          run: () => {
+            throw new Error('disk full');
+          },
         },
       ],
     });

@@ -101,7 +101,7 @@ export async function endSession(deps: ApiDeps, body: Record<string, unknown>, a
     const out = await applyEndSession(config, store, plan, req);
     return { plan, action: out.action, summary: out.summary };
   }
-  const action = recordDryRun(store, plan, req, 'shown in the console', Date.now());
+  const action = await recordDryRun(store, plan, req, 'shown in the console', Date.now());
   return { plan, action, summary: `dry-run recorded as action ${action.id} by ${actor}: nothing called` };
 }
 

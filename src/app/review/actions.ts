@@ -21,9 +21,9 @@ export async function showAction(store: ReviewStore, id: string): Promise<Action
 }
 
 /** Closes the response circuit breaker (after a person has looked): automatic actions resume. */
-export function resetBreaker(store: ReviewStore, by: string, now: number): ActionRecord | null {
+export async function resetBreaker(store: ReviewStore, by: string, now: number): Promise<ActionRecord | null> {
   const log = store.actionLog;
-  const open = log.breakerOpenedBy();
+  const open = await log.breakerOpenedBy();
   if (open === null) return null;
   return log.insert(
     { action: 'breaker-reset', alertId: open.alertId, byKind: 'person', by, mode: open.mode, status: 'done', reason: `breaker opened by action ${open.id} at ${open.time} reset by ${by}` },

@@ -53,7 +53,7 @@ export async function planEndSession(config: Config, store: ReviewStore, req: En
   return {
     target,
     manifest: endSessionYaml(target),
-    protectedBy: new Guards(config.respond.guards, store.actionLog).protectedBy(req.dn),
+    protectedBy: new Guards(config.respond.guards).protectedBy(req.dn),
     seen,
     similar: seen ? [] : await store.users.similar(req.dn, 5),
     consoleMayApply: config.respond.mode === 'apply',
@@ -77,12 +77,12 @@ function record(plan: EndSessionPlan, req: EndSessionRequest) {
 }
 
 /** Records a dry run (the manifest was shown; nothing called). */
-export function recordDryRun(store: ReviewStore, plan: EndSessionPlan, req: EndSessionRequest, shownWhere: string, now: number): ActionRecord {
+export async function recordDryRun(store: ReviewStore, plan: EndSessionPlan, req: EndSessionRequest, shownWhere: string, now: number): Promise<ActionRecord> {
   const log = store.actionLog;
-  const a = log.insert({ ...record(plan, req), mode: 'dry-run', status: 'planned', reason: `${shownWhere}; nothing called` }, now);
+  const a = await log.insert({ ...record(plan, req), mode: 'dry-run', status: 'planned', reason: `${shownWhere}; nothing called` }, now);
   const step: ActionStep = { step: 'print-manifest', at: new Date(now).toISOString(), code: null, outcome: 'ok', message: shownWhere };
-  log.update(a.id, { status: 'planned', steps: [step] }, now);
-  return log.get(a.id)!;
+  await log.update(a.id, { status: 'planned', steps: [step] }, now);
+  return (await log.get(a.id))!;
 }
 
 export interface ApplyOutcome {
@@ -99,17 +99,17 @@ export async function applyEndSession(config: Config, store: ReviewStore, plan: 
   const clients = new KubeClients({ kubeconfig: config.respond.kubeconfig, timeoutMs: config.respond.requestTimeoutMs });
   await clients.get(plan.target.context); // a missing kubeconfig or context is the person's to fix
   const log = store.actionLog;
-  const a = log.insert({ ...record(plan, req), mode: 'apply', status: 'queued' }, Date.now());
+  const a = await log.insert({ ...record(plan, req), mode: 'apply', status: 'queued' }, Date.now());
   let steps: ActionStep[] = [];
   for (let attempt = 1; ; attempt++) {
     const out = await carryOut('apply', plan.target, steps, { clients, manifestDir: null, print: () => {}, now: Date.now });
     steps = out.steps;
     const last = out.status !== 'retry' || attempt === APPLY_ATTEMPTS;
     const status = out.status === 'retry' ? (last ? 'failed' : 'retrying') : out.status;
-    log.update(a.id, { status, steps, error: out.error, attempts: attempt }, Date.now());
-    if (out.status === 'done') return { action: log.get(a.id)!, ok: true, summary: out.summary };
+    await log.update(a.id, { status, steps, error: out.error, attempts: attempt }, Date.now());
+    if (out.status === 'done') return { action: (await log.get(a.id))!, ok: true, summary: out.summary };
     if (last) {
-      return { action: log.get(a.id)!, ok: false, summary: `ending the sessions of ${quote(plan.target.dn)} failed (action ${a.id}, ${attempt} attempt${attempt === 1 ? '' : 's'}): ${out.summary}` };
+      return { action: (await log.get(a.id))!, ok: false, summary: `ending the sessions of ${quote(plan.target.dn)} failed (action ${a.id}, ${attempt} attempt${attempt === 1 ? '' : 's'}): ${out.summary}` };
     }
     const wait = backoffDelay(attempt, { baseDelayMs: 500, maxDelayMs: 4_000 });
     onRetry(`attempt ${attempt} failed, retrying in ${(wait / 1000).toFixed(1)} s: ${out.summary}`);

@@ -30,6 +30,14 @@ export interface DaemonOptions {
   console?: { handle: ExtraRoutes; close(): void } | null;
   /** Called when the daemon cannot go on: log, exit non-zero, restart resumes. */
   onFatal(err: unknown): void;
+  /** These sources instead of the configuration's (shared reading: the lines other readers staged). */
+  sources?: LiveSource[];
+  /**
+   * At stop, leave what was read and not committed (default: process and commit it). Shared
+   * reading sets it: the staged lines stay in the store, and the next holder reads them again
+   * in log-time order, where processing them now would take the live inputs as ended.
+   */
+  discardOnStop?: boolean;
 }
 
 /** How long background workers may take to stop before the store closes anyway. */
@@ -63,7 +71,7 @@ export class Daemon {
         await Promise.all(this.workers.map((w) => withTimeout(w.stop(), WORKER_STOP_MS).catch(() => undefined)));
       },
       resume: async () => {
-        runtime.checkWritable();
+        await runtime.ensureWritable();
         await runtime.ingest.resumeAfterFault();
         for (const w of this.workers) w.start();
       },
@@ -71,7 +79,7 @@ export class Daemon {
       fatal: (err) => opts.onFatal(err),
     });
     this.out = opts.out ?? process.stdout;
-    this.sources = buildSources(runtime.config, runtime, opts.log, opts.configFile);
+    this.sources = opts.sources ?? buildSources(runtime.config, runtime, opts.log, opts.configFile);
     this.metrics = new DaemonMetrics({
       stats: () => runtime.counters,
       lastEventTs: () => runtime.counters.lastEventTs,
@@ -111,18 +119,16 @@ export class Daemon {
   private print(alerts: StoredAlert[]): void {
     const output = this.opts.runtime.output;
     this.out.write(formatAlerts(alerts, this.opts.json), () => {
-      try {
-        output.printedAll();
-      } catch (err) {
+      output.printedAll().catch((err: unknown) => {
         this.opts.log.warn({ err: (err as Error).message }, 'could not record what was printed (it may be printed again after a restart)');
-      }
+      });
     });
   }
 
   async start(): Promise<void> {
     const { log, runtime } = this.opts;
     // Alerts committed by a run that was killed before printing them.
-    const missed = runtime.output.unprinted();
+    const missed = await runtime.output.unprinted();
     if (missed.length > 0) {
       log.info({ alerts: missed.length }, 'printing alerts committed before the last stop but not printed then');
       this.print(missed);
@@ -175,11 +181,9 @@ export class Daemon {
   private maybeApplyRetention(): void {
     if (Date.now() - this.lastRetention < retentionEvery(this.opts.runtime.config)) return;
     this.lastRetention = Date.now();
-    try {
-      applyRetention(this.opts.runtime, fromPino(this.opts.log));
-    } catch (err) {
+    applyRetention(this.opts.runtime, fromPino(this.opts.log)).catch((err: unknown) => {
       this.opts.log.warn({ err: (err as Error).message }, 'retention not applied this time');
-    }
+    });
   }
 
   /** The store cannot be written: pause reading and retry with backoff (see StoragePause). */
@@ -191,12 +195,7 @@ export class Daemon {
   ready(): ReadyReport {
     const paused = this.pause.report();
     if (paused !== null) return { ready: false, db: `paused: ${paused.reason}`, storage: paused, sources: this.sources.map((s) => s.status()) };
-    let db = 'open';
-    try {
-      this.opts.runtime.db.prepare('SELECT 1').get();
-    } catch (err) {
-      db = `unavailable: ${(err as Error).message}`;
-    }
+    const db = this.opts.runtime.storeHealth();
     const sources = this.sources.map((s) => s.status());
     const ready = this.stopping === null && db === 'open' && sources.every((s) => s.attached);
     return { ready, db: this.stopping === null ? db : 'stopping', sources };
@@ -208,7 +207,7 @@ export class Daemon {
     if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
     await this.pause.cancel();
     await Promise.all(this.sources.map((s) => s.stop().catch((err: Error) => log.warn({ source: s.name, err: err.message }, 'source did not stop cleanly'))));
-    await runtime.ingest.stop();
+    if (!this.opts.discardOnStop) await runtime.ingest.stop();
     await Promise.all(this.workers.map((w) => withTimeout(w.stop(), WORKER_STOP_MS).catch((err: Error) => log.warn({ worker: w.name, err: err.message }, 'worker did not stop cleanly'))));
     await this.server?.close();
     this.opts.console?.close();

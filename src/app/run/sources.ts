@@ -11,7 +11,7 @@ import { KubernetesSource } from '../../components/sources/kubernetes/pod-watche
  * (watcher), the node's CRI files (DaemonSet). Several may run together; none is an error.
  * A new kind of source is one folder under components/sources and one entry here.
  */
-export function buildSources(config: Config, runtime: Runtime, log: Logger, configFile: string): LiveSource[] {
+export function buildSources(config: Config, runtime: Pick<Runtime, 'ingest' | 'store'>, log: Logger, configFile: string): LiveSource[] {
   const s = config.sources;
   const ctx: SourceContext = {
     ingest: runtime.ingest,

@@ -3,7 +3,7 @@ import type { Severity, StoredAlert } from '../../core/alerts.js';
 import { DnPatterns } from '../../core/dn-patterns.js';
 import { EVENT_TYPES, TYPE } from '../../core/events.js';
 import type { StoredIncident } from '../../core/incidents.js';
-import type { Address, LogEvent } from '../../core/log-event.js';
+import { sourceOf, type Address, type LogEvent } from '../../core/log-event.js';
 import type { User } from '../history/user.js';
 import type { DetectConfig } from './config.js';
 import type { Detector, Finding } from './detector.js';
@@ -159,7 +159,9 @@ export class DetectionEngine {
       const f = r.detector.check(e, user, null);
       if (f === null) continue;
       const raised = this.tracker.raise(r.rule, f, ts, () => e.raw());
-      if (raised.isNew) this.incidents.add(raised.alert, r.rule.page, e.address?.net ?? null, ts, `${e.input}:${e.lineNo}`);
+      // The event's place in its log (`origin:line`), not this process's input number: the key
+      // is stored with the risk window and must mean the same event after a restart or takeover.
+      if (raised.isNew) this.incidents.add(raised.alert, r.rule.page, e.address?.net ?? null, ts, sourceOf(e));
       if (r.rule.quarantine && quarantine === null && severityAtLeastMedium(raised.alert.severity) && f.ip === e.address?.ip) quarantine = raised.alert.id;
     }
     return quarantine;

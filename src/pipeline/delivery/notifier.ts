@@ -1,9 +1,8 @@
 import type { NotifyConfig } from './config.js';
 import { severityRank, toAlertJson, type Severity, type StoredAlert } from '../../core/alerts.js';
-import type { CommitHook, IncidentChanges } from '../../core/ports.js';
+import type { CommitEffects, CommitHook, IncidentChanges } from '../../core/ports.js';
 import { incidentNotice, noticeSeverity, type Notice } from '../../core/notices.js';
 import type { StoredIncident } from '../../core/incidents.js';
-import type { OutboxRepository } from '../../core/ports.js';
 import { digestDue } from '../../components/sinks/email/email.js';
 import { webhookName } from '../../components/sinks/webhook/webhook.js';
 import { BREAKER_RULE } from '../../components/sinks/end-session/responder.js';
@@ -17,11 +16,11 @@ interface Sink {
 }
 
 /**
- * Notifications as a pipeline CommitHook, in the transaction that stores what they are about:
- * by default (`notify.on: incidents`) each incident opened, or whose severity rose, at or
- * above a sink's minimum severity becomes one outbox item per sink, carrying the alerts that
- * made the change; with `notify.on: alerts`, each newly raised alert does. Repeats folded into
- * an open alert are never notified again.
+ * Notifications as a pipeline CommitHook, written in the transaction that stores what they
+ * are about: by default (`notify.on: incidents`) each incident opened, or whose severity rose,
+ * at or above a sink's minimum severity becomes one outbox item per sink, carrying the alerts
+ * that made the change; with `notify.on: alerts`, each newly raised alert does. Repeats folded
+ * into an open alert are never notified again.
  * Runs after the responder's hook, so the alert carries its response (and the breaker's
  * alert, if one was raised, is notified too).
  */
@@ -31,7 +30,6 @@ export class Notifier {
 
   constructor(
     private readonly cfg: NotifyConfig,
-    private readonly outbox: OutboxRepository,
     private readonly now: () => number = Date.now,
     private readonly nudge?: () => void,
   ) {
@@ -44,7 +42,9 @@ export class Notifier {
     return this.sinks.length > 0;
   }
 
-  readonly hook: CommitHook = (raised: StoredAlert[], _updated: StoredAlert[], incidents: IncidentChanges) => {
+  readonly hook: CommitHook = { run: (raised, _updated, incidents, effects) => this.notify(raised, incidents, effects) };
+
+  private notify(raised: StoredAlert[], incidents: IncidentChanges, effects: CommitEffects): void {
     if (this.sinks.length === 0) return;
     const now = this.now();
     const notices: Array<{ notice: Notice; alertId: string }> = [];
@@ -65,11 +65,11 @@ export class Notifier {
       for (const s of this.sinks) {
         if (severityRank(severity) < severityRank(s.minSeverity)) continue;
         const dueAt = s.kind === 'email' ? digestDue(now, this.cfg.email!.windowSeconds) : now;
-        this.outbox.enqueue({ kind: s.kind, target: s.target, alertId, actionId: null, payload: notice, dueAt, expiresAt }, now);
+        effects.enqueue({ kind: s.kind, target: s.target, alertId, actionId: null, payload: notice, dueAt, expiresAt }, now);
         this.counters.queued[s.kind]++;
         queued = true;
       }
     }
     if (queued) this.nudge?.();
-  };
+  }
 }

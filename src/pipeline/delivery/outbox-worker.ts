@@ -1,7 +1,7 @@
 import type { DeliveryCounters, OutboxKind } from '../../core/actions.js';
 import { OUTBOX_KINDS } from '../../core/actions.js';
-import type { OutboxRepository } from '../../core/ports.js';
-import type { Deliverer, DeliveryResult, OutboxItem } from '../../core/delivery.js';
+import type { Awaitable, OutboxRepository } from '../../core/ports.js';
+import type { Deliverer, DeliveryResult, OutboxItem, OutboxStatus } from '../../core/delivery.js';
 import type { Log } from '../../core/log.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import { redactUrls } from '../../core/redact.js';
@@ -50,6 +50,8 @@ export class OutboxWorker {
   private timer: NodeJS.Timeout | null = null;
   private nudged = false;
   private lastPrune = 0;
+  private lastCounts: Array<{ kind: OutboxKind; status: OutboxStatus; n: number }> = [];
+  private lastRequeues: Array<{ kind: OutboxKind; n: number }> = [];
 
   constructor(private readonly o: WorkerOptions) {
     for (const d of o.deliverers) this.deliverers.set(d.kind, d);
@@ -77,21 +79,23 @@ export class OutboxWorker {
     this.interrupt();
   }
 
-  /** Pending items by kind (outbox depth for /metrics). */
+  /**
+   * Pending items by kind (outbox depth for /metrics). Scrapes are synchronous: a synchronous
+   * store (SQLite) answers now, an asynchronous one (PostgreSQL) with what the previous scrape read.
+   */
   depth(): Record<OutboxKind, number> {
-    const out = Object.fromEntries(OUTBOX_KINDS.map((k) => [k, 0])) as Record<OutboxKind, number>;
-    for (const c of this.o.store.counts()) if (c.status === 'pending') out[c.kind] = c.n;
-    return out;
+    return depthOf(this.items());
   }
 
   /** Outbox rows by kind and status (for /metrics). */
-  items(): Array<{ kind: OutboxKind; status: string; n: number }> {
-    return this.o.store.counts();
+  items(): Array<{ kind: OutboxKind; status: OutboxStatus; n: number }> {
+    return latest(this.o.store.counts(), this.lastCounts, (v) => (this.lastCounts = v));
   }
 
   /** Requeues by a person, by kind (for /metrics). */
   requeued(): Partial<Record<OutboxKind, number>> {
-    return Object.fromEntries(this.o.store.requeueCounts().map((r) => [r.kind, r.n]));
+    const r = latest(this.o.store.requeueCounts(), this.lastRequeues, (v) => (this.lastRequeues = v));
+    return Object.fromEntries(r.map((x) => [x.kind, x.n]));
   }
 
   /**
@@ -100,7 +104,7 @@ export class OutboxWorker {
    */
   async runOnce(opts: { flush?: boolean } = {}): Promise<number> {
     const now = this.now();
-    const items = this.o.store.claim(now, now + (this.o.leaseMs ?? 120_000), 500, opts.flush ?? false);
+    const items = await this.o.store.claim(now, now + (this.o.leaseMs ?? 120_000), 500, opts.flush ?? false);
     if (items.length === 0) return 0;
     const groups = new Map<string, OutboxItem[]>();
     for (const it of items) {
@@ -111,7 +115,7 @@ export class OutboxWorker {
     }
     // Targets in parallel (a slow webhook does not hold the email back), items of one target in order.
     await Promise.all([...groups.values()].map((g) => this.deliverGroup(g)));
-    this.prune();
+    await this.prune();
     return items.length;
   }
 
@@ -124,7 +128,7 @@ export class OutboxWorker {
     const end = this.now() + deadlineMs;
     await this.runOnce({ flush: true });
     for (;;) {
-      const next = this.o.store.nextDue();
+      const next = await this.o.store.nextDue();
       if (next === null || next > end) break;
       await sleep(Math.max(0, next - this.now()));
       // nothing claimable although due (another process took it): do not spin
@@ -133,8 +137,8 @@ export class OutboxWorker {
     }
     const after = this.totals();
     const pending: DrainReport['pending'] = {};
-    for (const [k, n] of Object.entries(this.depth()) as Array<[OutboxKind, number]>) if (n > 0) pending[k] = n;
-    return { delivered: after.delivered - before.delivered, failed: after.failed - before.failed, pending, nextAttemptAt: this.o.store.nextDue() };
+    for (const [k, n] of Object.entries(depthOf(await this.o.store.counts())) as Array<[OutboxKind, number]>) if (n > 0) pending[k] = n;
+    return { delivered: after.delivered - before.delivered, failed: after.failed - before.failed, pending, nextAttemptAt: await this.o.store.nextDue() };
   }
 
   private async deliverGroup(items: OutboxItem[]): Promise<void> {
@@ -142,12 +146,12 @@ export class OutboxWorker {
     const now = this.now();
     const live: OutboxItem[] = [];
     for (const it of items) {
-      if (d === undefined) this.fail(it, `no ${it.kind} delivery is configured any more (target ${it.target})`, undefined);
-      else if (now >= it.expiresAt) this.fail(it, `expired before delivery (queued ${new Date(it.createdAt).toISOString()}, ${it.attempts - 1} earlier attempts${it.lastError ? `, last error: ${it.lastError}` : ''})`, d);
+      if (d === undefined) await this.fail(it, `no ${it.kind} delivery is configured any more (target ${it.target})`, undefined);
+      else if (now >= it.expiresAt) await this.fail(it, `expired before delivery (queued ${new Date(it.createdAt).toISOString()}, ${it.attempts - 1} earlier attempts${it.lastError ? `, last error: ${it.lastError}` : ''})`, d);
       else live.push(it);
     }
     if (d === undefined || live.length === 0) return;
-    const batches = d.batch ? this.digests(live) : live.map((it) => [it]);
+    const batches = d.batch ? await this.digests(live) : live.map((it) => [it]);
     for (const batch of batches) {
       let result: DeliveryResult;
       try {
@@ -157,7 +161,7 @@ export class OutboxWorker {
       }
       // one delay for the whole batch: a digest that failed is retried as one digest
       const delay = backoffDelay(Math.max(...batch.map((it) => it.attempts)), this.o, this.o.random);
-      for (const it of batch) this.settle(it, result, d, delay);
+      for (const it of batch) await this.settle(it, result, d, delay);
     }
   }
 
@@ -166,7 +170,7 @@ export class OutboxWorker {
    * again, so a retry is the same message (same Message-ID) even when newer items are due by
    * then; items never sent form one new digest, named after its smallest id.
    */
-  private digests(items: OutboxItem[]): OutboxItem[][] {
+  private async digests(items: OutboxItem[]): Promise<OutboxItem[][]> {
     const earlier = new Map<number, OutboxItem[]>();
     const fresh: OutboxItem[] = [];
     for (const it of items) {
@@ -175,17 +179,17 @@ export class OutboxWorker {
     }
     if (fresh.length > 0) {
       const batchId = Math.min(...fresh.map((it) => it.id));
-      this.o.store.assignBatch(fresh.map((it) => it.id), batchId);
+      await this.o.store.assignBatch(fresh.map((it) => it.id), batchId);
       for (const it of fresh) it.batchId = batchId;
       earlier.set(batchId, fresh);
     }
     return [...earlier.values()];
   }
 
-  private settle(it: OutboxItem, r: DeliveryResult, d: Deliverer, delay: number): void {
+  private async settle(it: OutboxItem, r: DeliveryResult, d: Deliverer, delay: number): Promise<void> {
     const now = this.now();
     if (r.ok) {
-      this.o.store.delivered(it.id, now);
+      await this.o.store.delivered(it.id, now);
       this.counters[it.kind].delivered++;
       return;
     }
@@ -196,18 +200,18 @@ export class OutboxWorker {
     if (next >= it.expiresAt) {
       return this.fail(it, `expired after ${it.attempts} attempt${it.attempts === 1 ? '' : 's'} since ${new Date(it.createdAt).toISOString()}: ${error}`, d);
     }
-    this.o.store.retryAt(it.id, next, error);
+    await this.o.store.retryAt(it.id, next, error);
     this.counters[it.kind].retrying++;
     this.o.log.warn(`${it.kind} delivery to ${it.target} failed (attempt ${it.attempts}), retrying in ${Math.round((next - now) / 1000)} s: ${error}`, { outbox: it.id, alert: it.alertId });
   }
 
-  private fail(it: OutboxItem, reason: string, d: Deliverer | undefined): void {
+  private async fail(it: OutboxItem, reason: string, d: Deliverer | undefined): Promise<void> {
     const error = redactUrls(reason);
-    this.o.store.failed(it.id, error, this.now());
+    await this.o.store.failed(it.id, error, this.now());
     this.counters[it.kind].failed++;
     this.o.log.error(`${it.kind} delivery to ${it.target} failed for good: ${error}`, { outbox: it.id, alert: it.alertId });
     try {
-      d?.failed?.(it, error);
+      await d?.failed?.(it, error);
     } catch (err) {
       this.o.log.error(`recording the failure of outbox item ${it.id} failed: ${(err as Error).message}`);
     }
@@ -223,11 +227,11 @@ export class OutboxWorker {
     return { delivered, failed };
   }
 
-  private prune(): void {
+  private async prune(): Promise<void> {
     const now = this.now();
     if (now - this.lastPrune < 3_600_000) return;
     this.lastPrune = now;
-    this.o.store.prune(now - (this.o.keepDeliveredDays ?? 7) * 86_400_000);
+    await this.o.store.prune(now - (this.o.keepDeliveredDays ?? 7) * 86_400_000);
   }
 
   private async loop(): Promise<void> {
@@ -241,7 +245,12 @@ export class OutboxWorker {
       }
       if (!this.running) break;
       if (this.nudged) continue;
-      const next = this.o.store.nextDue();
+      let next: number | null = null;
+      try {
+        next = await this.o.store.nextDue();
+      } catch (err) {
+        if (!this.o.onLoopError?.(err)) this.o.log.error(`outbox worker: ${redactUrls((err as Error).message)}`);
+      }
       const wait = next === null ? this.o.pollMs : Math.min(this.o.pollMs, Math.max(0, next - this.now()));
       await new Promise<void>((resolve) => {
         this.wake = resolve;
@@ -256,6 +265,19 @@ export class OutboxWorker {
     this.timer = null;
     this.wake?.();
   }
+}
+
+function depthOf(counts: Array<{ kind: OutboxKind; status: OutboxStatus; n: number }>): Record<OutboxKind, number> {
+  const out = Object.fromEntries(OUTBOX_KINDS.map((k) => [k, 0])) as Record<OutboxKind, number>;
+  for (const c of counts) if (c.status === 'pending') out[c.kind] = c.n;
+  return out;
+}
+
+/** A synchronous answer as it is; an asynchronous one recorded for next time, the previous one returned now. */
+function latest<T>(v: Awaitable<T>, previous: T, record: (v: T) => void): T {
+  if (!(v instanceof Promise)) return v;
+  v.then(record, () => undefined);
+  return previous;
 }
 
 function sleep(ms: number): Promise<void> {

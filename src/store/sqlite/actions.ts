@@ -3,7 +3,7 @@ import type { ResponseMode } from '../../core/alerts.js';
 import type { ActionFilter, ActionRepository, ActionUpdate, NewAction } from '../../core/ports.js';
 import type { Db } from './database.js';
 
-interface Row {
+export interface ActionRow {
   id: number;
   action: ActionKind;
   alert_id: string | null;
@@ -80,8 +80,8 @@ export class ActionStore implements ActionRepository {
   }
 
   get(id: number): ActionRecord | null {
-    const r = this.byId.get(id) as Row | undefined;
-    return r === undefined ? null : fromRow(r);
+    const r = this.byId.get(id) as ActionRow | undefined;
+    return r === undefined ? null : actionFromRow(r);
   }
 
   list(f: ActionFilter = {}): ActionRecord[] {
@@ -97,7 +97,7 @@ export class ActionStore implements ActionRepository {
     }
     const sql = `SELECT * FROM actions ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
     args.push(f.limit ?? 50);
-    return (this.db.prepare(sql).all(...args) as Row[]).map(fromRow);
+    return (this.db.prepare(sql).all(...args) as ActionRow[]).map(actionFromRow);
   }
 
   /** Automatic end-session actions (not held) since `since` (epoch ms): the budget's count. */
@@ -107,18 +107,18 @@ export class ActionStore implements ActionRepository {
 
   /** The latest end-session action for `dn` that was not held (the cooldown's reference). */
   lastEndSession(dn: string): ActionRecord | null {
-    const r = this.lastForDn.get(dn) as Row | undefined;
-    return r === undefined ? null : fromRow(r);
+    const r = this.lastForDn.get(dn) as ActionRow | undefined;
+    return r === undefined ? null : actionFromRow(r);
   }
 
   /** The breaker is open from a `breaker-open` action until a `breaker-reset` one. */
   breakerOpenedBy(): ActionRecord | null {
-    const r = this.lastBreaker.get() as Row | undefined;
-    return r !== undefined && r.action === 'breaker-open' ? fromRow(r) : null;
+    const r = this.lastBreaker.get() as ActionRow | undefined;
+    return r !== undefined && r.action === 'breaker-open' ? actionFromRow(r) : null;
   }
 }
 
-function fromRow(r: Row): ActionRecord {
+export function actionFromRow(r: ActionRow): ActionRecord {
   return {
     id: r.id,
     action: r.action,

@@ -303,4 +303,28 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'shared reading: lines staged by each reader, and the readers',
+    sql: `
+      -- Several readers of one database (PostgreSQL only: 'run --shared'); the tables exist on
+      -- SQLite too so both stores have the same schema at the same version.
+      CREATE TABLE staged_lines (
+        seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+        reader   TEXT NOT NULL,
+        input    TEXT NOT NULL,
+        origin   TEXT NOT NULL,
+        line_no  INTEGER NOT NULL,
+        time     INTEGER NOT NULL,
+        line     TEXT NOT NULL
+      );
+      CREATE INDEX staged_lines_input ON staged_lines(reader, input, line_no);
+      CREATE TABLE readers (
+        reader        TEXT PRIMARY KEY,
+        staged_to     INTEGER,
+        behind        INTEGER NOT NULL,
+        heartbeat_at  INTEGER NOT NULL
+      );
+    `,
+  },
 ];

@@ -10,7 +10,7 @@ import type { Db } from './database.js';
  * deleted before that, so a crash or an outage loses nothing.
  */
 
-interface Row {
+export interface OutboxRow {
   id: number;
   kind: OutboxKind;
   target: string;
@@ -59,13 +59,13 @@ export class OutboxStore implements OutboxRepository {
     this.countsStmt = db.prepare(`SELECT kind, status, COUNT(*) AS n FROM outbox GROUP BY kind, status`);
     this.pruneStmt = db.prepare(`DELETE FROM outbox WHERE status = 'delivered' AND finished_at < ?`);
     this.claimTx = db.transaction((now: number, leaseUntil: number, limit: number, flush: boolean): OutboxItem[] => {
-      const rows = (flush ? this.dueOrFirstStmt.all(now, now, limit) : this.dueStmt.all(now, limit)) as Row[];
+      const rows = (flush ? this.dueOrFirstStmt.all(now, now, limit) : this.dueStmt.all(now, limit)) as OutboxRow[];
       const claimed: OutboxItem[] = [];
       for (const r of rows) {
         // The lease: pushed ahead while being delivered, so a crash makes it due again, and a
         // second process on the same db (a replay beside the daemon) does not deliver it twice.
         if (this.leaseStmt.run(leaseUntil, r.id, r.next_attempt_at).changes === 1) {
-          claimed.push({ ...fromRow(r), attempts: r.attempts + 1, nextAttemptAt: leaseUntil });
+          claimed.push({ ...outboxFromRow(r), attempts: r.attempts + 1, nextAttemptAt: leaseUntil });
         }
       }
       return claimed;
@@ -120,15 +120,15 @@ export class OutboxStore implements OutboxRepository {
   pending(kind?: OutboxKind): OutboxItem[] {
     const rows = (kind
       ? this.db.prepare(`SELECT * FROM outbox WHERE status = 'pending' AND kind = ? ORDER BY id`).all(kind)
-      : this.db.prepare(`SELECT * FROM outbox WHERE status = 'pending' ORDER BY id`).all()) as Row[];
-    return rows.map(fromRow);
+      : this.db.prepare(`SELECT * FROM outbox WHERE status = 'pending' ORDER BY id`).all()) as OutboxRow[];
+    return rows.map(outboxFromRow);
   }
 
   list(status?: OutboxStatus, limit = 50): OutboxItem[] {
     const rows = (status
       ? this.db.prepare('SELECT * FROM outbox WHERE status = ? ORDER BY id DESC LIMIT ?').all(status, limit)
-      : this.db.prepare('SELECT * FROM outbox ORDER BY id DESC LIMIT ?').all(limit)) as Row[];
-    return rows.map(fromRow);
+      : this.db.prepare('SELECT * FROM outbox ORDER BY id DESC LIMIT ?').all(limit)) as OutboxRow[];
+    return rows.map(outboxFromRow);
   }
 
   /** Marks items as sent together in the digest `batchId` (their first attempt). */
@@ -140,8 +140,8 @@ export class OutboxStore implements OutboxRepository {
   }
 
   get(id: number): OutboxItem | null {
-    const r = this.db.prepare('SELECT * FROM outbox WHERE id = ?').get(id) as Row | undefined;
-    return r === undefined ? null : fromRow(r);
+    const r = this.db.prepare('SELECT * FROM outbox WHERE id = ?').get(id) as OutboxRow | undefined;
+    return r === undefined ? null : outboxFromRow(r);
   }
 
   /** Newest first, optionally one status and one kind. */
@@ -151,7 +151,7 @@ export class OutboxStore implements OutboxRepository {
     if (f.status !== undefined) (where.push('status = ?'), args.push(f.status));
     if (f.kind !== undefined) (where.push('kind = ?'), args.push(f.kind));
     const sql = `SELECT * FROM outbox${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, f.limit ?? 50) as Row[]).map(fromRow);
+    return (this.db.prepare(sql).all(...args, f.limit ?? 50) as OutboxRow[]).map(outboxFromRow);
   }
 
   /**
@@ -180,7 +180,7 @@ export class OutboxStore implements OutboxRepository {
   }
 }
 
-function fromRow(r: Row): OutboxItem {
+export function outboxFromRow(r: OutboxRow): OutboxItem {
   return {
     id: r.id,
     kind: r.kind,

@@ -3,6 +3,7 @@ import type { AddressRecord, GeoPoint, UserRecord } from '../../core/history.js'
 import type { StoredIncident } from '../../core/incidents.js';
 import type { InputPosition } from '../../core/inputs.js';
 import type { CommitBatch, CommitHook, FileCheckpoint, PipelineStore, StateRow, StatusChanges } from '../../core/ports.js';
+import { SqliteCommitEffects } from './commit-effects.js';
 import type { Db } from './database.js';
 
 /** DNs per lookup query (SQLite's default limit on bound parameters is far above). */
@@ -47,8 +48,16 @@ export class SqlitePipelineStore implements PipelineStore {
   private readonly stmt;
   private readonly usersIn = new Map<number, ReturnType<Db['prepare']>>();
   private readonly addressesIn = new Map<number, ReturnType<Db['prepare']>>();
+  private effects: SqliteCommitEffects | null = null;
 
-  constructor(private readonly db: Db) {
+  /**
+   * `fence`: runs first in every commit transaction and throws to refuse it (the writer lease
+   * is renewed there: a process that lost it cannot commit).
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly opts: { fence?: () => void } = {},
+  ) {
     this.stmt = {
       anyUser: db.prepare('SELECT EXISTS (SELECT 1 FROM users)').pluck(),
       upsertUser: db.prepare(`
@@ -213,10 +222,16 @@ export class SqlitePipelineStore implements PipelineStore {
   }
 
   async commit(batch: CommitBatch, hooks: readonly CommitHook[]): Promise<void> {
+    this.commitNow(batch, hooks);
+  }
+
+  /** The same commit, synchronously (SQLite's transactions are): done when it returns. */
+  commitNow(batch: CommitBatch, hooks: readonly CommitHook[]): void {
     this.db.transaction(() => this.write(batch, hooks))();
   }
 
   private write(b: CommitBatch, hooks: readonly CommitHook[]): void {
+    this.opts.fence?.();
     const q = this.stmt;
     const now = Date.now();
     const h = b.history;
@@ -251,8 +266,11 @@ export class SqlitePipelineStore implements PipelineStore {
       q.upsertIncident.run(i.id, i.key, i.dn, i.ip, i.severity, i.risk, Date.parse(i.firstTime), Date.parse(i.lastTime), JSON.stringify(i.rules), now, now);
       for (const id of i.alertIds) q.linkAlert.run(i.id, id);
     }
-    const incidents = b.incidentChanges ?? { opened: [], escalated: [] };
-    for (const hook of hooks) hook(raised, b.alerts.updated, incidents);
+    if (hooks.length > 0) {
+      const incidents = b.incidentChanges ?? { opened: [], escalated: [] };
+      this.effects ??= new SqliteCommitEffects(this.db);
+      for (const hook of hooks) hook.run(raised, b.alerts.updated, incidents, this.effects);
+    }
     for (const p of b.positions) {
       const id = p.identity;
       const pos = p.position;

@@ -33,13 +33,13 @@ export class EndSessionDeliverer implements Deliverer {
     if (now === 'off' || (p.mode === 'apply' && now !== 'apply') || (p.mode === 'manifest' && now !== 'manifest')) {
       return { ok: false, retryable: false, error: `not carried out: respond.mode is now ${now} (it was ${p.mode} when the action was queued)` };
     }
-    const action = item.actionId === null ? null : this.deps.actions.get(item.actionId);
+    const action = item.actionId === null ? null : await this.deps.actions.get(item.actionId);
     const out = await carryOut(p.mode, p.target, action?.steps ?? [], this.deps);
     const status: ActionStatus = out.status === 'retry' ? 'retrying' : out.status;
     // An API error may quote a URL (a proxy's, with a token): the action record keeps it redacted.
     const error = out.error === null ? null : redactUrls(out.error);
-    if (item.actionId !== null) this.deps.actions.update(item.actionId, { status, steps: out.steps, error, attempts: item.attempts }, this.deps.now());
-    if (out.status !== 'retry') this.respond(item, p, status);
+    if (item.actionId !== null) await this.deps.actions.update(item.actionId, { status, steps: out.steps, error, attempts: item.attempts }, this.deps.now());
+    if (out.status !== 'retry') await this.respond(item, p, status);
     const who = `alert ${item.alertId ?? '-'} (action ${item.actionId ?? '-'})`;
     if (out.status === 'done') this.deps.log.info(`${who}: ${out.summary}`, { dn: p.target.dn });
     if (out.status === 'failed') this.deps.log.error(`${who}: ending the sessions failed: ${out.summary}`, { dn: p.target.dn });
@@ -49,15 +49,15 @@ export class EndSessionDeliverer implements Deliverer {
   }
 
   /** Expired or failed for good: the action says so too. */
-  failed(item: OutboxItem, error: string): void {
+  async failed(item: OutboxItem, error: string): Promise<void> {
     if (item.actionId === null) return;
     const now = this.deps.now();
-    const action = this.deps.actions.get(item.actionId);
-    if (action && action.status !== 'failed') this.deps.actions.update(item.actionId, { status: 'failed', error }, now);
-    this.respond(item, item.payload as EndSessionPayload, 'failed');
+    const action = await this.deps.actions.get(item.actionId);
+    if (action && action.status !== 'failed') await this.deps.actions.update(item.actionId, { status: 'failed', error }, now);
+    await this.respond(item, item.payload as EndSessionPayload, 'failed');
   }
 
-  private respond(item: OutboxItem, p: EndSessionPayload, status: ActionStatus): void {
-    if (item.alertId !== null) this.deps.alertResponses.set(item.alertId, { action: 'end-session', mode: p.mode, name: p.target.name, status });
+  private async respond(item: OutboxItem, p: EndSessionPayload, status: ActionStatus): Promise<void> {
+    if (item.alertId !== null) await this.deps.alertResponses.set(item.alertId, { action: 'end-session', mode: p.mode, name: p.target.name, status });
   }
 }

@@ -3,7 +3,7 @@ import type { GuardConfig } from './config.js';
 import type { ActionRecord, GuardName } from '../../../core/actions.js';
 import type { StoredAlert } from '../../../core/alerts.js';
 import { severityRank } from '../../../core/alerts.js';
-import type { ActionRepository } from '../../../core/ports.js';
+import type { ActionLedger } from '../../../core/ports.js';
 
 /**
  * The safety guards in front of every automatic action, all on by default. Each one that
@@ -31,7 +31,8 @@ export class Guards {
 
   constructor(
     private readonly cfg: GuardConfig,
-    private readonly actions: ActionRepository,
+    /** The ledger `check` reads when it is given none (outside a commit). */
+    private readonly ledger: ActionLedger | null = null,
   ) {
     // Case-insensitive: missing a break-glass admin because of case would lock them out.
     this.exact = new Set(cfg.neverEnd.dns.map((d) => d.toLowerCase()));
@@ -51,7 +52,8 @@ export class Guards {
     return hit ? `never-end pattern ${JSON.stringify(hit.pattern)}` : null;
   }
 
-  check(alert: StoredAlert & { dn: string }, now: number): Verdict {
+  /** `actions`: the action log as of the commit being made (the budget, cooldown and breaker). */
+  check(alert: StoredAlert & { dn: string }, now: number, actions: ActionLedger | null = this.ledger): Verdict {
     const min = this.cfg.minSeverity;
     if (severityRank(alert.severity) < severityRank(min)) {
       return { ok: false, guard: 'min-severity', reason: `severity ${alert.severity} is below the minimum for a response (${min})` };
@@ -73,19 +75,20 @@ export class Guards {
     if (maxAge !== null && age > maxAge * 60_000) {
       return { ok: false, guard: 'stale', reason: `the alert's log time is ${minutes(age)} old (more than ${maxAge} min): its sessions are gone or it is a replay` };
     }
+    if (actions === null) throw new Error('Guards.check needs the action ledger of the commit');
     const cooldown = this.cfg.cooldownMinutes;
     if (cooldown > 0) {
-      const last = this.actions.lastEndSession(alert.dn);
+      const last = actions.lastEndSession(alert.dn);
       const since = last === null ? Infinity : now - Date.parse(last.time);
       if (last !== null && since < cooldown * 60_000) {
         return { ok: false, guard: 'cooldown', reason: `action ${last.id} ended this DN's sessions ${minutes(since)} ago (cooldown ${cooldown} min)` };
       }
     }
-    const open = this.actions.breakerOpenedBy();
+    const open = actions.breakerOpenedBy();
     if (open !== null) return { ok: false, guard: 'budget', reason: breakerReason(open) };
     const budget = this.cfg.budgetPerHour;
     if (budget !== null) {
-      const count = this.actions.automaticSince(now - HOUR);
+      const count = actions.automaticSince(now - HOUR);
       if (count >= budget) {
         return {
           ok: false,

@@ -5,20 +5,18 @@ import type { GuardName } from '../../../core/actions.js';
 import { GUARDS } from '../../../core/actions.js';
 import { isUserDn } from '../../../core/events.js';
 import { dnSha1 } from '../../../core/identity.js';
-import type { CommitHook } from '../../../core/ports.js';
-import type { ActionRepository } from '../../../core/ports.js';
-import type { AlertResponses } from '../../../core/ports.js';
-import type { OutboxRepository } from '../../../core/ports.js';
+import type { CommitEffects, CommitHook } from '../../../core/ports.js';
 import type { Log } from '../../../core/log.js';
 import { Guards } from './guards.js';
 import type { EndSessionTarget } from './manifest.js';
 import { endSessionNameForAlert } from './names.js';
 
 /**
- * The automatic response, as a pipeline CommitHook: inside the commit transaction, each newly
- * raised alert whose rule asks for it passes the guards, and the planned action is recorded
- * and queued in the outbox (or recorded as held). Nothing is called here: the outbox worker
- * carries actions out after the commit, so a crash can neither lose nor half-do one.
+ * The automatic response, as a pipeline CommitHook: in the commit, each newly raised alert
+ * whose rule asks for it passes the guards, and the planned action is recorded and queued in
+ * the outbox (or recorded as held), all written in the commit's transaction. Nothing is called
+ * here: the outbox worker carries actions out after the commit, so a crash can neither lose
+ * nor half-do one.
  */
 
 export type { RespondConfig };
@@ -32,16 +30,8 @@ export interface EndSessionPayload {
 
 export interface ResponderOptions {
   config: RespondConfig;
-  actions: ActionRepository;
-  outbox: OutboxRepository;
-  alertResponses: AlertResponses;
   log: Log;
   now?: () => number;
-  /**
-   * Stores an alert ouwatch raises itself (the breaker's critical alert) in the alerts table
-   * and returns it as stored (with its id). Without it the alert is still notified and printed.
-   */
-  storeAlert?: (a: StoredAlert) => StoredAlert;
   /** Wakes the delivery worker once the commit is done. */
   nudge?: () => void;
 }
@@ -65,7 +55,7 @@ export class Responder {
   private readonly now: () => number;
 
   constructor(private readonly o: ResponderOptions) {
-    this.guards = new Guards(o.config.guards, o.actions);
+    this.guards = new Guards(o.config.guards);
     this.routes = o.config.routes.map((r) => ({
       match: picomatch(r.source, { bash: true, dot: true }),
       context: r.context ?? null,
@@ -78,48 +68,63 @@ export class Responder {
     return this.o.config.mode;
   }
 
-  /** The CommitHook. It may append the breaker's alert to `raised` (stored, notified, printed). */
-  readonly hook: CommitHook = (raised, _updated, incidents) => {
-    if (this.mode === 'off') return;
-    const candidates = raised.slice();
-    const answered = new Set<string>();
-    let queued = false;
-    for (const alert of candidates) {
-      if (!isUserDn(alert.dn) || !this.guards.requested(alert)) continue;
-      this.counters.requested++;
-      answered.add(alert.dn);
-      if (this.respondTo(alert as StoredAlert & { dn: string }, raised)) queued = true;
-    }
-    const threshold = this.o.config.incidentRisk;
-    if (threshold !== null) {
-      for (const i of [...incidents.opened, ...incidents.escalated]) {
-        if (i.dn === null || !isUserDn(i.dn) || i.risk < threshold || answered.has(i.dn) || this.incidentsAnswered.has(i.id)) continue;
-        // The incident's newest alert in this commit is what the action is recorded against.
-        const trigger = raised.filter((a) => i.alertIds.includes(a.id)).at(-1);
-        if (trigger === undefined) continue;
-        this.incidentsAnswered.add(i.id);
-        if (this.incidentsAnswered.size > 10_000) this.incidentsAnswered.delete(this.incidentsAnswered.values().next().value as string);
-        answered.add(i.dn);
+  /**
+   * The CommitHook. It may append the breaker's alert to `raised` (stored, notified, printed).
+   * `plan`: one action per alert that asks for a response and per incident that may reach
+   * `incidentRisk`, one more for the breaker, and the cooldown of each of their DNs.
+   */
+  readonly hook: CommitHook = {
+    plan: (raised, incidents) => {
+      if (this.mode === 'off') return { actions: 0, dns: [], since: null };
+      const dns = raised.filter((a) => isUserDn(a.dn) && this.guards.requested(a)).map((a) => a.dn!);
+      const threshold = this.o.config.incidentRisk;
+      if (threshold !== null) for (const i of [...incidents.opened, ...incidents.escalated]) if (i.dn !== null && isUserDn(i.dn) && i.risk >= threshold) dns.push(i.dn);
+      if (dns.length === 0) return { actions: 0, dns: [], since: null };
+      // The budget counts the hour before now (the guards' clock); a little earlier covers the commit's own duration.
+      return { actions: dns.length + 1, dns: [...new Set(dns)], since: this.now() - 2 * 3_600_000 };
+    },
+    run: (raised, _updated, incidents, effects) => {
+      if (this.mode === 'off') return;
+      const candidates = raised.slice();
+      const answered = new Set<string>();
+      let queued = false;
+      for (const alert of candidates) {
+        if (!isUserDn(alert.dn) || !this.guards.requested(alert)) continue;
         this.counters.requested++;
-        // Judged at the incident's severity (the guards' minimum applies to it), recorded on the alert.
-        const asIncident = { ...trigger, dn: i.dn, severity: i.severity };
-        if (this.respondTo(asIncident, raised, `${trigger.rule} (incident ${i.id}, risk ${i.risk})`)) queued = true;
-        trigger.response = asIncident.response;
+        answered.add(alert.dn);
+        if (this.respondTo(alert as StoredAlert & { dn: string }, raised, effects)) queued = true;
       }
-    }
-    if (queued) this.o.nudge?.();
+      const threshold = this.o.config.incidentRisk;
+      if (threshold !== null) {
+        for (const i of [...incidents.opened, ...incidents.escalated]) {
+          if (i.dn === null || !isUserDn(i.dn) || i.risk < threshold || answered.has(i.dn) || this.incidentsAnswered.has(i.id)) continue;
+          // The incident's newest alert in this commit is what the action is recorded against.
+          const trigger = raised.filter((a) => i.alertIds.includes(a.id)).at(-1);
+          if (trigger === undefined) continue;
+          this.incidentsAnswered.add(i.id);
+          if (this.incidentsAnswered.size > 10_000) this.incidentsAnswered.delete(this.incidentsAnswered.values().next().value as string);
+          answered.add(i.dn);
+          this.counters.requested++;
+          // Judged at the incident's severity (the guards' minimum applies to it), recorded on the alert.
+          const asIncident = { ...trigger, dn: i.dn, severity: i.severity };
+          if (this.respondTo(asIncident, raised, effects, `${trigger.rule} (incident ${i.id}, risk ${i.risk})`)) queued = true;
+          trigger.response = asIncident.response;
+        }
+      }
+      if (queued) this.o.nudge?.();
+    },
   };
 
   /** Incidents already answered by `incidentRisk` (an escalation does not act twice). */
   private readonly incidentsAnswered = new Set<string>();
 
   /** Records (and queues) the response to one alert; true when something was queued. */
-  private respondTo(alert: StoredAlert & { dn: string }, raised: StoredAlert[], by: string = alert.rule): boolean {
+  private respondTo(alert: StoredAlert & { dn: string }, raised: StoredAlert[], effects: CommitEffects, by: string = alert.rule): boolean {
     const now = this.now();
     const mode = this.mode;
     const config = this.o.config;
     const target = this.targetFor(alert);
-    const verdict = this.guards.check(alert, now);
+    const verdict = this.guards.check(alert, now, effects.actions);
     const base = {
       action: 'end-session' as const,
       alertId: alert.id,
@@ -133,26 +138,26 @@ export class Responder {
       context: target.context,
     };
     if (!verdict.ok) {
-      const action = this.o.actions.insert({ ...base, status: 'held', guard: verdict.guard, reason: verdict.reason }, now);
+      const action = effects.recordAction({ ...base, status: 'held', guard: verdict.guard, reason: verdict.reason }, now);
       const times = ++this.counters.held[verdict.guard];
       // a replay of an archive can hold thousands back (stale): every one is recorded, the log says it once in a while
       if (times <= HELD_LOGGED || times % 1000 === 0) {
         const more = times === HELD_LOGGED ? ` (further actions held by the ${verdict.guard} guard are recorded but logged only every 1000th: 'ouwatch actions list --status held')` : '';
         this.o.log.warn(`response to alert ${alert.id} (${alert.rule}) held back by the ${verdict.guard} guard: ${verdict.reason}${more}`, { action: action.id, dn: alert.dn });
       }
-      this.setResponse(alert, { action: 'end-session', mode, name: target.name, status: `held:${verdict.guard}` });
-      if (verdict.opensBreaker) this.openBreaker(alert, verdict.opensBreaker, raised, now);
+      this.setResponse(alert, { action: 'end-session', mode, name: target.name, status: `held:${verdict.guard}` }, effects);
+      if (verdict.opensBreaker) this.openBreaker(alert, verdict.opensBreaker, raised, now, effects);
       return false;
     }
     const status = mode === 'dry-run' ? 'planned' : 'queued';
-    const action = this.o.actions.insert({ ...base, status }, now);
+    const action = effects.recordAction({ ...base, status }, now);
     const payload: EndSessionPayload = { mode, manifestDir: config.manifestDir ?? null, target };
-    this.o.outbox.enqueue(
+    effects.enqueue(
       { kind: 'end-session', target: mode, alertId: alert.id, actionId: action.id, payload, dueAt: now, expiresAt: now + config.expireMinutes * 60_000 },
       now,
     );
     this.counters[status]++;
-    this.setResponse(alert, { action: 'end-session', mode, name: target.name, status });
+    this.setResponse(alert, { action: 'end-session', mode, name: target.name, status }, effects);
     return true;
   }
 
@@ -171,14 +176,14 @@ export class Responder {
     };
   }
 
-  private setResponse(alert: StoredAlert, r: AlertResponse): void {
+  private setResponse(alert: StoredAlert, r: AlertResponse, effects: CommitEffects): void {
     alert.response = r;
-    this.o.alertResponses.set(alert.id, r);
+    effects.setResponse(alert.id, r);
   }
 
   /** Latches the breaker (until a person resets it) and raises a critical alert saying so. */
-  private openBreaker(trigger: StoredAlert, b: { count: number; budget: number }, raised: StoredAlert[], now: number): void {
-    const action = this.o.actions.insert(
+  private openBreaker(trigger: StoredAlert, b: { count: number; budget: number }, raised: StoredAlert[], now: number, effects: CommitEffects): void {
+    const action = effects.recordAction(
       {
         action: 'breaker-open',
         alertId: trigger.id,
@@ -192,7 +197,7 @@ export class Responder {
     );
     this.counters.breakerOpened++;
     const time = new Date(now).toISOString();
-    let alert: StoredAlert = {
+    const alert: StoredAlert = {
       id: `breaker-${action.id}`,
       rule: BREAKER_RULE,
       severity: 'critical',
@@ -213,7 +218,7 @@ export class Responder {
       lastTime: time,
       respond: false,
     };
-    if (this.o.storeAlert) alert = this.o.storeAlert(alert);
+    effects.raise(alert);
     raised.push(alert);
     this.o.log.error(`response breaker opened: ${alert.reason}`, { action: action.id, alert: alert.id });
   }

@@ -1,0 +1,194 @@
+import type pg from 'pg';
+import type { StoredAlert } from '../../core/alerts.js';
+import type { ActivityWrite, SessionWrite } from '../../core/history.js';
+import type { CommitBatch } from '../../core/ports.js';
+import { columnsOf, keyOf, lastByKey, mergeByKey, unnestOf } from './bulk.js';
+
+/**
+ * The statements of one commit on PostgreSQL, each table written by one multi-row statement
+ * (see bulk.ts), with the same upsert rules as the SQLite store (pipeline-store.ts there):
+ * users, addresses and countries replace what is stored; sessions and hourly activity add to
+ * it; alerts are inserted once (a second insert of the same id is no new alert).
+ */
+
+const n = (v: number | null | undefined) => (v === undefined ? null : v);
+
+/** History, quarantine releases and detector state. */
+export async function writeHistoryAndState(c: pg.ClientBase, b: CommitBatch): Promise<void> {
+  const h = b.history;
+  if (h.users.length > 0) {
+    const rows = lastByKey(h.users, (u) => u.dn);
+    await c.query(
+      `INSERT INTO users (dn, dn_sha1, first_seen, last_seen, counts, success_count, first_success, last_success, last_geo)
+       SELECT * FROM ${unnestOf(['text', 'text', 'bigint', 'bigint', 'text', 'bigint', 'bigint', 'bigint', 'text'])}
+       ON CONFLICT (dn) DO UPDATE SET first_seen = excluded.first_seen, last_seen = excluded.last_seen, counts = excluded.counts,
+         success_count = excluded.success_count, first_success = excluded.first_success, last_success = excluded.last_success, last_geo = excluded.last_geo`,
+      columnsOf(rows, [(u) => u.dn, (u) => u.dnSha1, (u) => u.firstSeen, (u) => u.lastSeen, (u) => JSON.stringify(u.counts), (u) => u.successCount, (u) => u.firstSuccess, (u) => u.lastSuccess, (u) => (u.lastGeo === null ? null : JSON.stringify(u.lastGeo))]),
+    );
+  }
+  if (h.addresses.length > 0) {
+    const rows = lastByKey(h.addresses, (a) => keyOf(a.dn, a.ip));
+    await c.query(
+      `INSERT INTO user_ips (dn, ip, country, first_seen, last_seen, count, first_success, last_success, success_count, net, asn, as_org, learnt, quarantined_by)
+       SELECT * FROM ${unnestOf(['text', 'text', 'text', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'text', 'bigint', 'text', 'int', 'text'])}
+       ON CONFLICT (dn, ip) DO UPDATE SET country = excluded.country, first_seen = excluded.first_seen, last_seen = excluded.last_seen,
+         count = excluded.count, first_success = excluded.first_success, last_success = excluded.last_success, success_count = excluded.success_count,
+         net = excluded.net, asn = excluded.asn, as_org = excluded.as_org, learnt = excluded.learnt, quarantined_by = excluded.quarantined_by`,
+      columnsOf(rows, [(a) => a.dn, (a) => a.ip, (a) => a.country, (a) => a.firstSeen, (a) => a.lastSeen, (a) => a.count, (a) => a.firstSuccess, (a) => a.lastSuccess, (a) => a.successCount, (a) => a.net, (a) => n(a.asn), (a) => a.asOrg, (a) => (a.learnt ? 1 : 0), (a) => a.quarantinedBy]),
+    );
+  }
+  if (h.countries.length > 0) {
+    const rows = lastByKey(h.countries, (x) => keyOf(x.dn, x.country));
+    await c.query(
+      `INSERT INTO user_countries (dn, country, first_seen, last_seen, count, first_success, last_success, success_count)
+       SELECT * FROM ${unnestOf(['text', 'text', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint'])}
+       ON CONFLICT (dn, country) DO UPDATE SET first_seen = excluded.first_seen, last_seen = excluded.last_seen, count = excluded.count,
+         first_success = excluded.first_success, last_success = excluded.last_success, success_count = excluded.success_count`,
+      columnsOf(rows, [(x) => x.dn, (x) => x.country, (x) => x.firstSeen, (x) => x.lastSeen, (x) => x.count, (x) => x.firstSuccess, (x) => x.lastSuccess, (x) => x.successCount]),
+    );
+  }
+  await writeSessions(c, h.sessions);
+  await writeActivity(c, h.activity);
+  if (b.releases.length > 0) {
+    await c.query(`UPDATE user_ips SET learnt = (success_count > 0)::int, quarantined_by = NULL WHERE quarantined_by = ANY($1::text[])`, [b.releases]);
+  }
+  const puts = lastByKey(b.state.puts, (s) => keyOf(s.scope, s.key));
+  if (puts.length > 0) {
+    await c.query(
+      `INSERT INTO detector_state (scope, key, state, expires) SELECT * FROM ${unnestOf(['text', 'text', 'text', 'bigint'])}
+       ON CONFLICT (scope, key) DO UPDATE SET state = excluded.state, expires = excluded.expires`,
+      columnsOf(puts, [(s) => s.scope, (s) => s.key, (s) => s.state, (s) => s.expires]),
+    );
+  }
+  if (b.state.deletes.length > 0) {
+    await c.query(
+      `DELETE FROM detector_state d USING ${unnestOf(['text', 'text'])} AS x(scope, key) WHERE d.scope = x.scope AND d.key = x.key`,
+      columnsOf(b.state.deletes, [(s) => s.scope, (s) => s.key]),
+    );
+  }
+  if (b.state.expiredBefore !== null) await c.query('DELETE FROM detector_state WHERE expires IS NOT NULL AND expires < $1', [b.state.expiredBefore]);
+}
+
+async function writeSessions(c: pg.ClientBase, sessions: readonly SessionWrite[]): Promise<void> {
+  if (sessions.length === 0) return;
+  const merged = mergeByKey(sessions, (s) => keyOf(s.sessionId, s.dn), (a, b) => ({ ...a, first: Math.min(a.first, b.first), last: Math.max(a.last, b.last), count: a.count + b.count, ips: [...a.ips, ...b.ips] }));
+  await c.query(
+    `INSERT INTO sessions (session_id, dn, first_seen, last_seen, count) SELECT * FROM ${unnestOf(['text', 'text', 'bigint', 'bigint', 'bigint'])}
+     ON CONFLICT (session_id, dn) DO UPDATE SET first_seen = LEAST(sessions.first_seen, excluded.first_seen),
+       last_seen = GREATEST(sessions.last_seen, excluded.last_seen), count = sessions.count + excluded.count`,
+    columnsOf(merged, [(s) => s.sessionId, (s) => s.dn, (s) => s.first, (s) => s.last, (s) => s.count]),
+  );
+  const ips = mergeByKey(
+    merged.flatMap((s) => s.ips.map((ip) => ({ sessionId: s.sessionId, dn: s.dn, ...ip }))),
+    (x) => keyOf(x.sessionId, x.dn, x.ip),
+    (a, b) => ({ ...a, first: Math.min(a.first, b.first), last: Math.max(a.last, b.last), count: a.count + b.count }),
+  );
+  if (ips.length === 0) return;
+  await c.query(
+    `INSERT INTO session_ips (session_id, dn, ip, first_seen, last_seen, count) SELECT * FROM ${unnestOf(['text', 'text', 'text', 'bigint', 'bigint', 'bigint'])}
+     ON CONFLICT (session_id, dn, ip) DO UPDATE SET first_seen = LEAST(session_ips.first_seen, excluded.first_seen),
+       last_seen = GREATEST(session_ips.last_seen, excluded.last_seen), count = session_ips.count + excluded.count`,
+    columnsOf(ips, [(x) => x.sessionId, (x) => x.dn, (x) => x.ip, (x) => x.first, (x) => x.last, (x) => x.count]),
+  );
+}
+
+async function writeActivity(c: pg.ClientBase, activity: readonly ActivityWrite[]): Promise<void> {
+  if (activity.length === 0) return;
+  // The same hour can come twice when the log goes back in time: deltas add up (the first country stays, as on SQLite).
+  const rows = mergeByKey(activity, (a) => keyOf(a.dn, a.hour, a.ip), (a, b) => ({ ...a, events: a.events + b.events, failures: a.failures + b.failures }));
+  await c.query(
+    `INSERT INTO user_activity (dn, hour, ip, country, events, failures) SELECT * FROM ${unnestOf(['text', 'bigint', 'text', 'text', 'bigint', 'bigint'])}
+     ON CONFLICT (dn, hour, ip) DO UPDATE SET events = user_activity.events + excluded.events, failures = user_activity.failures + excluded.failures`,
+    columnsOf(rows, [(a) => a.dn, (a) => a.hour, (a) => a.ip, (a) => a.country, (a) => a.events, (a) => a.failures]),
+  );
+}
+
+/**
+ * Inserts alerts not stored yet (in order: their `seq` is the order they were raised in);
+ * returns the ids inserted. `ownAlerts`: alerts ouwatch raises itself (the breaker's), stored
+ * as SQLite's AlertStore stores them (no evidence total when the evidence holds every line).
+ */
+export async function insertAlerts(c: pg.ClientBase, alerts: readonly StoredAlert[], now: number, ownAlerts = false): Promise<Set<string>> {
+  if (alerts.length === 0) return new Set();
+  const r = await c.query<{ id: string }>(
+    `INSERT INTO alerts (id, rule, severity, time, last_time, count, dn, dn_sha1, ip, country, reason, evidence, status, respond, response, risk, evidence_total, suppress_key, created_at)
+     SELECT id, rule, severity, time, last_time, count, dn, dn_sha1, ip, country, reason, evidence, status, respond, response, risk, evidence_total, suppress_key, $19
+     FROM ${unnestOf(['text', 'text', 'text', 'bigint', 'bigint', 'bigint', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'int', 'text', 'bigint', 'bigint', 'text'])}
+       WITH ORDINALITY AS a(id, rule, severity, time, last_time, count, dn, dn_sha1, ip, country, reason, evidence, status, respond, response, risk, evidence_total, suppress_key, ord)
+     ORDER BY ord
+     ON CONFLICT (id) DO NOTHING RETURNING id`,
+    [
+      ...columnsOf(alerts, [
+        (a) => a.id, (a) => a.rule, (a) => a.severity, (a) => Date.parse(a.time), (a) => Date.parse(a.lastTime), (a) => a.count, (a) => a.dn, (a) => a.dnSha1, (a) => a.ip,
+        (a) => a.country, (a) => a.reason, (a) => JSON.stringify(a.evidence), (a) => a.status, (a) => (a.respond ? 1 : 0), (a) => (a.response === null ? null : JSON.stringify(a.response)),
+        (a) => a.risk, (a) => (ownAlerts && a.evidenceTotal <= a.evidence.length ? null : a.evidenceTotal), (a) => a.suppressKey ?? null,
+      ]),
+      now,
+    ],
+  );
+  return new Set(r.rows.map((x) => x.id));
+}
+
+/** Repeats counted on open alerts (count, latest time, evidence). */
+export async function updateAlerts(c: pg.ClientBase, alerts: readonly StoredAlert[]): Promise<void> {
+  if (alerts.length === 0) return;
+  const rows = lastByKey(alerts, (a) => a.id);
+  await c.query(
+    `UPDATE alerts SET count = u.count, last_time = u.last_time, evidence = u.evidence, evidence_total = u.evidence_total
+     FROM ${unnestOf(['text', 'bigint', 'bigint', 'text', 'bigint'])} AS u(id, count, last_time, evidence, evidence_total) WHERE alerts.id = u.id`,
+    columnsOf(rows, [(a) => a.id, (a) => a.count, (a) => Date.parse(a.lastTime), (a) => JSON.stringify(a.evidence), (a) => a.evidenceTotal]),
+  );
+}
+
+/** Incidents (new ones open; known ones get severity, risk, latest time and rules, never their status) and their alerts. */
+export async function writeIncidents(c: pg.ClientBase, b: CommitBatch, now: number): Promise<void> {
+  if (b.incidents.length === 0) return;
+  const rows = lastByKey(b.incidents, (i) => i.id);
+  await c.query(
+    `INSERT INTO incidents (id, key, dn, ip, status, severity, risk, first_time, last_time, rules, created_at, updated_at, closed_benign)
+     SELECT id, key, dn, ip, 'open', severity, risk, first_time, last_time, rules, $10, $10, 0
+     FROM ${unnestOf(['text', 'text', 'text', 'text', 'text', 'float8', 'bigint', 'bigint', 'text'])} AS x(id, key, dn, ip, severity, risk, first_time, last_time, rules)
+     ON CONFLICT (id) DO UPDATE SET severity = excluded.severity, risk = excluded.risk, last_time = excluded.last_time, rules = excluded.rules, updated_at = excluded.updated_at`,
+    [
+      ...columnsOf(rows, [(i) => i.id, (i) => i.key, (i) => i.dn, (i) => i.ip, (i) => i.severity, (i) => i.risk, (i) => Date.parse(i.firstTime), (i) => Date.parse(i.lastTime), (i) => JSON.stringify(i.rules)]),
+      now,
+    ],
+  );
+  const links = rows.flatMap((i) => i.alertIds.map((a) => [i.id, a] as const));
+  if (links.length === 0) return;
+  await c.query(
+    `INSERT INTO incident_alerts (incident_id, alert_id) SELECT * FROM ${unnestOf(['text', 'text'])} ON CONFLICT DO NOTHING`,
+    columnsOf(links, [(l) => l[0], (l) => l[1]]),
+  );
+}
+
+/** Every input's position, with the state it produced. */
+export async function writePositions(c: pg.ClientBase, b: Pick<CommitBatch, 'positions'>, now: number): Promise<void> {
+  const files = b.positions.flatMap((p) => (p.identity.kind === 'file' ? [{ id: p.identity, pos: p.position }] : []));
+  if (files.length > 0) {
+    const rows = lastByKey(files, (f) => f.id.fingerprint);
+    await c.query(
+      `INSERT INTO checkpoints (fingerprint, path, "offset", line_no, dev, ino, updated_at, tail_hash, hash_offset)
+       SELECT fingerprint, path, off, line_no, dev, ino, $9, tail_hash, hash_offset
+       FROM ${unnestOf(['text', 'text', 'bigint', 'bigint', 'bigint', 'bigint', 'text', 'bigint'])} AS x(fingerprint, path, off, line_no, dev, ino, tail_hash, hash_offset)
+       ON CONFLICT (fingerprint) DO UPDATE SET path = excluded.path, "offset" = excluded."offset", line_no = excluded.line_no, dev = excluded.dev,
+         ino = excluded.ino, updated_at = excluded.updated_at, tail_hash = coalesce(excluded.tail_hash, checkpoints.tail_hash),
+         hash_offset = CASE WHEN excluded.tail_hash IS NULL THEN checkpoints.hash_offset ELSE excluded.hash_offset END`,
+      [
+        ...columnsOf(rows, [(f) => f.id.fingerprint, (f) => f.id.path, (f) => f.pos.offset, (f) => f.pos.lineNo, (f) => f.id.dev, (f) => f.id.ino, (f) => f.pos.tailHash, (f) => (f.pos.tailHash === null ? null : f.pos.hashOffset)]),
+        now,
+      ],
+    );
+  }
+  const streams = b.positions.flatMap((p) => (p.identity.kind === 'stream' && p.position.stamp !== null ? [{ key: p.identity.key, origin: p.origin, pos: p.position, stamp: p.position.stamp }] : []));
+  if (streams.length > 0) {
+    const rows = lastByKey(streams, (s) => s.key);
+    await c.query(
+      `INSERT INTO stream_positions (stream, origin, last_time, at_last_time, line_no, updated_at)
+       SELECT stream, origin, last_time, at_last_time, line_no, $5 FROM ${unnestOf(['text', 'text', 'text', 'bigint', 'bigint'])} AS x(stream, origin, last_time, at_last_time, line_no)
+       ON CONFLICT (stream) DO UPDATE SET origin = excluded.origin, last_time = excluded.last_time, at_last_time = excluded.at_last_time,
+         line_no = excluded.line_no, updated_at = excluded.updated_at`,
+      [...columnsOf(rows, [(s) => s.key, (s) => s.origin, (s) => s.stamp, (s) => s.pos.offset, (s) => s.pos.lineNo]), now],
+    );
+  }
+}

@@ -1,0 +1,41 @@
+import type pg from 'pg';
+import type { StoredAlert } from '../../core/alerts.js';
+import { alertFromRow, type AlertRow } from '../sqlite/pipeline-store.js';
+
+/**
+ * What a command has printed of the committed alerts (see the SQLite OutputCursor): the
+ * highest `seq` printed, per consumer. A consumer seen for the first time starts at the alerts
+ * stored so far.
+ */
+export class PgOutputCursor {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly consumer: string,
+  ) {}
+
+  async unprinted(): Promise<StoredAlert[]> {
+    const at = (await this.pool.query<{ seq: number }>('SELECT seq FROM output_cursors WHERE consumer = $1', [this.consumer])).rows[0]?.seq;
+    const newest = await this.newest();
+    if (at === undefined) {
+      await this.put(newest);
+      return [];
+    }
+    return (await this.pool.query<AlertRow>('SELECT * FROM alerts WHERE seq > $1 AND seq <= $2 ORDER BY seq', [at, newest])).rows.map(alertFromRow);
+  }
+
+  async printedAll(): Promise<void> {
+    await this.put(await this.newest());
+  }
+
+  private async newest(): Promise<number> {
+    return (await this.pool.query<{ s: number }>('SELECT coalesce(max(seq), 0) AS s FROM alerts')).rows[0].s;
+  }
+
+  private async put(seq: number): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO output_cursors (consumer, seq, updated_at) VALUES ($1, $2, $3)
+       ON CONFLICT (consumer) DO UPDATE SET seq = GREATEST(output_cursors.seq, excluded.seq), updated_at = excluded.updated_at`,
+      [this.consumer, seq, Date.now()],
+    );
+  }
+}

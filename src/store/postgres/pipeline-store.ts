@@ -1,0 +1,227 @@
+import type pg from 'pg';
+import type { AlertStatus, StoredAlert } from '../../core/alerts.js';
+import type { AddressRecord, GeoPoint, UserRecord } from '../../core/history.js';
+import type { StoredIncident } from '../../core/incidents.js';
+import type { InputPosition } from '../../core/inputs.js';
+import type { CommitBatch, CommitHook, FileCheckpoint, PipelineStore, StateRow, StatusChanges } from '../../core/ports.js';
+import { alertFromRow, type AlertRow } from '../sqlite/pipeline-store.js';
+import { PgCommitEffects } from './commit-effects.js';
+import { insertAlerts, updateAlerts, writeHistoryAndState, writeIncidents, writePositions } from './commit-writes.js';
+import { isUnavailable } from './connection.js';
+import { subtractLanded } from './in-doubt.js';
+import { checkpointFromRow, incidentFromRow, type IncidentRow, type PgCheckpointRow } from './rows.js';
+import type { PgWriter } from './writer.js';
+
+/**
+ * The PostgreSQL side of the ingest pipeline, as SQLite's (store/sqlite/pipeline-store.ts):
+ * users loaded in batches, detection's state at start-up, and one transaction per commit that
+ * writes history, detector state, alerts, incidents, the hooks' rows and every input's
+ * position together. Reads go through the pool; commits through the writer's connection, which
+ * holds the advisory lock (a process that lost it cannot commit: the lock and the transaction
+ * live and die with that connection). Each table is written by one multi-row statement.
+ */
+export class PgPipelineStore implements PipelineStore {
+  /** This writer's commits, numbered: a commit whose answer was lost is looked up by number. */
+  private seq = 0;
+  private inDoubt: { seq: number; batch: CommitBatch; raised: StoredAlert[] } | null = null;
+
+  /** `writer`: null for a reader (`ouwatch explain`), which never commits. */
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly writer: PgWriter | null,
+    private readonly token: string,
+  ) {}
+
+  async hasUsers(): Promise<boolean> {
+    return (await this.pool.query<{ x: boolean }>('SELECT EXISTS (SELECT 1 FROM users) AS x')).rows[0].x;
+  }
+
+  async loadUsers(dns: readonly string[]): Promise<UserRecord[]> {
+    if (dns.length === 0) return [];
+    const users = (await this.pool.query<UserRow>('SELECT * FROM users WHERE dn = ANY($1::text[])', [dns])).rows;
+    if (users.length === 0) return [];
+    const byDn = new Map<string, AddressRecord[]>();
+    const addresses = await this.pool.query<AddressRow>('SELECT * FROM user_ips WHERE dn = ANY($1::text[]) ORDER BY dn, ip', [users.map((u) => u.dn)]);
+    for (const r of addresses.rows) {
+      const list = byDn.get(r.dn) ?? [];
+      list.push(addressFromRow(r));
+      byDn.set(r.dn, list);
+    }
+    return users.map((u) => ({
+      dn: u.dn,
+      dnSha1: u.dn_sha1,
+      firstSeen: u.first_seen,
+      lastSeen: u.last_seen,
+      counts: JSON.parse(u.counts) as UserRecord['counts'],
+      successCount: u.success_count,
+      firstSuccess: u.first_success,
+      lastSuccess: u.last_success,
+      lastGeo: u.last_geo === null ? null : (JSON.parse(u.last_geo) as GeoPoint),
+      addresses: byDn.get(u.dn) ?? [],
+    }));
+  }
+
+  async loadDetection(): Promise<{ state: StateRow[]; openAlerts: StoredAlert[]; openIncidents: StoredIncident[]; statusVersion: number }> {
+    const state = (await this.pool.query<StateRow>('SELECT scope, key, state, expires FROM detector_state ORDER BY scope, key')).rows;
+    const latest = (await this.pool.query<{ t: number | null }>('SELECT max(time) AS t FROM alerts')).rows[0].t;
+    // As on SQLite: alerts older than a week before the newest cannot take repeats any more.
+    const openAlerts = latest === null ? [] : (await this.pool.query<AlertRow>(`SELECT * FROM alerts WHERE status <> 'closed' AND time >= $1 ORDER BY seq`, [latest - 7 * 86_400_000])).rows.map(alertFromRow);
+    const incidents = (await this.pool.query<IncidentRow>(`SELECT * FROM incidents WHERE status <> 'closed' ORDER BY created_at, id`)).rows;
+    const links = (await this.pool.query<{ incident_id: string; alert_id: string }>('SELECT incident_id, alert_id FROM incident_alerts WHERE incident_id = ANY($1::text[]) ORDER BY incident_id, alert_id', [incidents.map((i) => i.id)])).rows;
+    const alertIds = new Map<string, string[]>();
+    for (const l of links) alertIds.set(l.incident_id, [...(alertIds.get(l.incident_id) ?? []), l.alert_id]);
+    const openIncidents = incidents.map((r) => incidentFromRow(r, alertIds.get(r.id) ?? []));
+    return { state, openAlerts, openIncidents, statusVersion: await this.version(this.pool) };
+  }
+
+  /** As on SQLite: addresses kept from being learnt by alerts closed as benign while no pipeline ran are learnt now. */
+  async releaseBenignVerdicts(): Promise<number> {
+    const r = await this.pool.query(
+      `UPDATE user_ips SET learnt = (success_count > 0)::int, quarantined_by = NULL WHERE quarantined_by IN (SELECT id FROM alerts WHERE closed_benign = 1)`,
+    );
+    return r.rowCount ?? 0;
+  }
+
+  async statusChangesSince(version: number): Promise<StatusChanges> {
+    const now = await this.version(this.pool);
+    if (now === version) return { version, alerts: [], incidents: [] };
+    const alertSeq = Math.floor(version / 2 ** 26);
+    const incidentSeq = version % 2 ** 26;
+    const alerts = await this.pool.query<{ id: string; rule: string; dn: string | null; ip: string | null; suppress_key: string | null; status: AlertStatus; closed_benign: number }>(
+      `SELECT a.id, a.rule, a.dn, a.ip, a.suppress_key, a.status, a.closed_benign FROM alerts a
+       WHERE a.id IN (SELECT alert_id FROM alert_status_changes WHERE seq > $1) ORDER BY a.id`,
+      [alertSeq],
+    );
+    const incidents = await this.pool.query<{ id: string; key: string; status: AlertStatus }>(
+      `SELECT i.id, i.key, i.status FROM incidents i WHERE i.id IN (SELECT incident_id FROM incident_status_changes WHERE seq > $1) ORDER BY i.id`,
+      [incidentSeq],
+    );
+    return {
+      version: now,
+      alerts: alerts.rows.map((r) => ({ id: r.id, rule: r.rule, dn: r.dn, ip: r.ip, suppressKey: r.suppress_key, status: r.status, benign: r.closed_benign === 1 })),
+      incidents: incidents.rows,
+    };
+  }
+
+  async checkpoint(fingerprint: string): Promise<FileCheckpoint | null> {
+    const r = await this.pool.query<PgCheckpointRow>('SELECT * FROM checkpoints WHERE fingerprint = $1', [fingerprint]);
+    return r.rows.length === 0 ? null : checkpointFromRow(r.rows[0]);
+  }
+
+  async checkpoints(): Promise<FileCheckpoint[]> {
+    return (await this.pool.query<PgCheckpointRow>('SELECT * FROM checkpoints ORDER BY updated_at DESC, fingerprint')).rows.map(checkpointFromRow);
+  }
+
+  async streamPosition(key: string): Promise<InputPosition | null> {
+    const r = await this.pool.query<{ last_time: string; at_last_time: number; line_no: number }>('SELECT * FROM stream_positions WHERE stream = $1', [key]);
+    if (r.rows.length === 0) return null;
+    const p = r.rows[0];
+    return { offset: p.at_last_time, lineNo: p.line_no, tailHash: null, hashOffset: 0, stamp: p.last_time };
+  }
+
+  /**
+   * One transaction on the writer's connection. A commit whose answer was lost with the
+   * connection (it may or may not have been stored) is settled at the next commit: if it was
+   * stored, what it held is not written twice (see in-doubt.ts).
+   */
+  async commit(batch: CommitBatch, hooks: readonly CommitHook[]): Promise<void> {
+    const writer = this.writer;
+    if (writer === null) throw new Error('this PostgreSQL store was opened for reading');
+    await writer.ensure();
+    await writer.use(async (c) => {
+      let landed: StoredAlert[] = [];
+      if (this.inDoubt !== null) {
+        const stored = (await c.query<{ seq: number }>('SELECT seq FROM writer_commits WHERE token = $1', [this.token])).rows[0]?.seq;
+        if (stored === this.inDoubt.seq) landed = subtractLanded(batch, this.inDoubt);
+        this.inDoubt = null;
+      }
+      const seq = ++this.seq;
+      await c.query('BEGIN');
+      let raised: StoredAlert[] | null = null;
+      try {
+        raised = await this.write(c, batch, hooks, seq, landed);
+        await c.query('COMMIT');
+        batch.alerts.raised = raised;
+      } catch (err) {
+        // Lost while committing: settled by the next commit. Otherwise nothing was stored.
+        if (raised !== null && isUnavailable(err)) this.inDoubt = { seq, batch, raised };
+        else await c.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  private async write(c: pg.ClientBase, b: CommitBatch, hooks: readonly CommitHook[], seq: number, landed: StoredAlert[]): Promise<StoredAlert[]> {
+    const now = Date.now();
+    await writeHistoryAndState(c, b);
+    const inserted = await insertAlerts(c, b.alerts.raised, now);
+    // The same line read again after its alert was closed (--from-start) raises nothing new.
+    const fresh = b.alerts.raised.filter((a) => inserted.has(a.id));
+    await updateAlerts(c, b.alerts.updated);
+    await writeIncidents(c, b, now);
+    const incidents = b.incidentChanges ?? { opened: [], escalated: [] };
+    if (hooks.length > 0 && fresh.length + b.alerts.updated.length + incidents.opened.length + incidents.escalated.length > 0) {
+      const effects = await PgCommitEffects.prepare(c, hooks.map((h) => h.plan?.(fresh, incidents) ?? { actions: 0, dns: [], since: null }));
+      for (const hook of hooks) hook.run(fresh, b.alerts.updated, incidents, effects);
+      await effects.write(c, now);
+    }
+    await writePositions(c, b, now);
+    await c.query(`INSERT INTO writer_commits (token, seq, at) VALUES ($1, $2, $3) ON CONFLICT (token) DO UPDATE SET seq = excluded.seq, at = excluded.at`, [this.token, seq, now]);
+    return [...landed, ...fresh];
+  }
+
+  /** Alert and incident status changes as one number that only grows (as on SQLite). */
+  private async version(q: pg.Pool | pg.ClientBase): Promise<number> {
+    const r = await q.query<{ a: number; i: number }>(
+      'SELECT (SELECT coalesce(max(seq), 0) FROM alert_status_changes) AS a, (SELECT coalesce(max(seq), 0) FROM incident_status_changes) AS i',
+    );
+    return r.rows[0].a * 2 ** 26 + r.rows[0].i;
+  }
+}
+
+interface UserRow {
+  dn: string;
+  dn_sha1: string;
+  first_seen: number;
+  last_seen: number;
+  counts: string;
+  success_count: number;
+  first_success: number | null;
+  last_success: number | null;
+  last_geo: string | null;
+}
+
+interface AddressRow {
+  dn: string;
+  ip: string;
+  net: string | null;
+  country: string | null;
+  asn: number | null;
+  as_org: string | null;
+  first_seen: number;
+  last_seen: number;
+  count: number;
+  success_count: number;
+  first_success: number | null;
+  last_success: number | null;
+  learnt: number;
+  quarantined_by: string | null;
+}
+
+function addressFromRow(r: AddressRow): AddressRecord {
+  return {
+    ip: r.ip,
+    net: r.net,
+    country: r.country,
+    asn: r.asn,
+    asOrg: r.as_org,
+    firstSeen: r.first_seen,
+    lastSeen: r.last_seen,
+    count: r.count,
+    successCount: r.success_count,
+    firstSuccess: r.first_success,
+    lastSuccess: r.last_success,
+    learnt: r.learnt === 1,
+    quarantinedBy: r.quarantined_by,
+  };
+}

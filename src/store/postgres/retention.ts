@@ -1,0 +1,92 @@
+import type pg from 'pg';
+import type { RetentionStore } from '../../core/ports.js';
+import type { RetentionPolicy, RetentionReport } from '../../core/retention.js';
+
+/** Rows per delete statement: a writer's commits interleave between chunks. */
+const CHUNK = 5_000;
+const HOUR = 3_600_000;
+
+interface Step {
+  table: string;
+  /** Deletes at most $2 rows matching, with $1 the cutoff. */
+  sql: string;
+  cutoff: number;
+}
+
+/**
+ * Retention on PostgreSQL: the same steps, cutoffs and exceptions as SQLite's
+ * (store/sqlite/retention.ts), run on the connection `use` lends (the writer's, so a pass never
+ * interleaves with a commit's statements).
+ */
+export class PgRetention implements RetentionStore {
+  constructor(private readonly use: <T>(fn: (c: pg.ClientBase) => Promise<T>) => Promise<T>) {}
+
+  apply(policy: RetentionPolicy, now: number, opts: { dryRun?: boolean } = {}): Promise<RetentionReport> {
+    return this.use(async (c) => {
+      const newest = (await c.query<{ t: number | null }>(
+        'SELECT GREATEST((SELECT max(last_seen) FROM users), (SELECT max(last_time) FROM alerts), (SELECT max(last_time) FROM incidents)) AS t',
+      )).rows[0].t;
+      const deleted: Record<string, number> = {};
+      if (newest === null) return { newestLogTime: null, deleted };
+      if (opts.dryRun) await c.query('BEGIN');
+      try {
+        for (const step of steps(policy, newest, now)) {
+          let total = 0;
+          for (;;) {
+            const n = (await c.query(step.sql, [step.cutoff, CHUNK])).rowCount ?? 0;
+            total += n;
+            if (n < CHUNK) break;
+          }
+          deleted[step.table] = (deleted[step.table] ?? 0) + total;
+        }
+      } finally {
+        // A dry run counts by deleting in one transaction that is rolled back.
+        if (opts.dryRun) await c.query('ROLLBACK');
+      }
+      return { newestLogTime: newest, deleted };
+    });
+  }
+}
+
+function steps(p: RetentionPolicy, newest: number, now: number): Step[] {
+  const out: Step[] = [{ table: 'detector_state', cutoff: newest, sql: keyed('detector_state', ['scope', 'key'], 'expires IS NOT NULL AND expires < $1') }];
+  if (p.events !== null) {
+    const c = newest - p.events;
+    out.push(
+      { table: 'detector_state', cutoff: c, sql: keyed('detector_state', ['scope', 'key'], 'key IN (SELECT dn FROM users WHERE last_seen < $1)') },
+      { table: 'session_ips', cutoff: c, sql: keyed('session_ips', ['session_id', 'dn', 'ip'], 'last_seen < $1') },
+      { table: 'sessions', cutoff: c, sql: keyed('sessions', ['session_id', 'dn'], 'last_seen < $1') },
+      { table: 'user_ips', cutoff: c, sql: keyed('user_ips', ['dn', 'ip'], 'last_seen < $1') },
+      { table: 'user_countries', cutoff: c, sql: keyed('user_countries', ['dn', 'country'], 'last_seen < $1') },
+      { table: 'users', cutoff: c, sql: keyed('users', ['dn'], 'last_seen < $1') },
+      { table: 'user_activity', cutoff: c - HOUR, sql: keyed('user_activity', ['dn', 'hour', 'ip'], 'hour <= $1') },
+    );
+  }
+  if (p.incidents !== null) out.push({ table: 'incidents', cutoff: newest - p.incidents, sql: keyed('incidents', ['id'], `status = 'closed' AND last_time < $1`) });
+  if (p.alerts !== null) {
+    const inOpenIncident = ` AND NOT EXISTS (SELECT 1 FROM incident_alerts ia JOIN incidents i ON i.id = ia.incident_id WHERE ia.alert_id = alerts.id AND i.status <> 'closed')`;
+    out.push({ table: 'alerts', cutoff: newest - p.alerts, sql: keyed('alerts', ['id'], `status = 'closed' AND last_time < $1${inOpenIncident}`) });
+    const wall = now - p.alerts;
+    out.push(
+      { table: 'outbox', cutoff: wall, sql: keyed('outbox', ['id'], `status = 'delivered' AND finished_at < $1`) },
+      {
+        table: 'actions',
+        cutoff: wall,
+        sql: keyed(
+          'actions',
+          ['id'],
+          `action = 'end-session' AND status NOT IN ('queued', 'retrying') AND created_at < $1
+           AND (alert_id IS NULL OR alert_id NOT IN (SELECT id FROM alerts))
+           AND id NOT IN (SELECT action_id FROM outbox WHERE action_id IS NOT NULL)`,
+        ),
+      },
+    );
+  }
+  return out;
+}
+
+function keyed(table: string, key: string[], where: string): string {
+  const cols = key.join(', ');
+  const lhs = key.length === 1 ? cols : `(${cols})`;
+  return `DELETE FROM ${table} WHERE ${lhs} IN (SELECT ${cols} FROM ${table} WHERE ${where} LIMIT $2)`;
+}

@@ -1,0 +1,58 @@
+import Database from 'better-sqlite3';
+import { openPool } from '../../src/store/postgres/connection.js';
+
+/**
+ * Every table a run writes, rows sorted by key, as plain objects: two stores hold the same
+ * history, state, alerts, incidents, actions and outbox iff their dumps are equal. Columns
+ * written from the wall clock of the store itself (when a row was stored) are left out, and so
+ * is PostgreSQL's `alerts.seq` (SQLite's rowid).
+ */
+const TABLES: Array<[table: string, order: string, skip: string[]]> = [
+  ['users', 'dn', []],
+  ['user_ips', 'dn, ip', []],
+  ['user_countries', 'dn, country', []],
+  ['sessions', 'session_id, dn', []],
+  ['session_ips', 'session_id, dn, ip', []],
+  ['user_activity', 'dn, hour, ip', []],
+  ['detector_state', 'scope, key', []],
+  ['alerts', 'id', ['created_at', 'seq']],
+  ['alert_status_changes', 'seq', ['at']],
+  ['incidents', 'id', ['created_at', 'updated_at']],
+  ['incident_alerts', 'incident_id, alert_id', []],
+  ['incident_status_changes', 'seq', ['at']],
+  ['actions', 'id', []],
+  ['outbox', 'id', []],
+  ['checkpoints', 'fingerprint', ['updated_at']],
+  ['stream_positions', 'stream', ['updated_at']],
+];
+
+export type Dump = Record<string, Array<Record<string, unknown>>>;
+
+function clean(rows: Array<Record<string, unknown>>, skip: string[]): Array<Record<string, unknown>> {
+  return rows.map((r) => Object.fromEntries(Object.keys(r).filter((k) => !skip.includes(k)).sort().map((k) => [k, r[k]])));
+}
+
+export function dumpSqlite(path: string): Dump {
+  const db = new Database(path, { readonly: true });
+  try {
+    const out: Dump = {};
+    for (const [table, order, skip] of TABLES) out[table] = clean(db.prepare(`SELECT * FROM ${table} ORDER BY ${order}`).all() as Array<Record<string, unknown>>, skip);
+    return out;
+  } finally {
+    db.close();
+  }
+}
+
+export async function dumpPostgres(url: string): Promise<Dump> {
+  const pool = openPool({ url, password: null }, 1);
+  try {
+    const out: Dump = {};
+    for (const [table, order, skip] of TABLES) {
+      const order2 = order.replace(/\boffset\b/, '"offset"');
+      out[table] = clean((await pool.query(`SELECT * FROM ${table} ORDER BY ${order2}`)).rows as Array<Record<string, unknown>>, skip);
+    }
+    return out;
+  } finally {
+    await pool.end();
+  }
+}
