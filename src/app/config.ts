@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { readYamlFile, severitySchema } from '../core/config-file.js';
+import { readYamlFile } from '../core/config-file.js';
 import { parseListen } from '../core/listen.js';
 import { detectSchema } from '../components/detect/config.js';
 import { durationText } from '../core/duration.js';

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../app/config.js';
 import type { RuleVerdict } from '../app/explain.js';
 import { alreadyProcessed, explainLine, readRecordAt, type Explanation } from '../app/explain.js';
 import { paint, printable } from './alert-format.js';

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { createRuntime, type CommitReport } from '../app/runtime.js';
-import { loadConfig } from '../app/config.js';
+import { createRuntime } from '../app/runtime.js';
 import { replayFiles } from '../app/replay.js';
 import type { Severity, StoredAlert } from '../core/alerts.js';
 import { toAlertJson } from '../core/alerts.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { runCli, startCli } from '../helpers/cli.js';
-import { STACK_TRACE, accessLine, activity, expiredLine, header, idpWarning, logoutLine } from '../helpers/lines.js';
+import { STACK_TRACE, accessLine, activity, header, idpWarning, logoutLine } from '../helpers/lines.js';
 import { tempDir } from '../helpers/tmp.js';
 
 // `ouwatch parse FILE... --json` prints one Event per line, exactly the event contract (docs/commands.md):

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { exportOrderProblem } from '../../src/components/decode/export-order.js';
-import { esHitsNdjson, esSearchResponse, lokiJsonl, mergedSample, type LogLine } from '../helpers/exports.js';
+import { esHitsNdjson, esSearchResponse, lokiJsonl, mergedSample } from '../helpers/exports.js';
 
 // Replay reads each input in its own order; only inputs are merged by log time. An export
 // that lists the newest line first (logcli without --forward, an Elasticsearch query sorted
@@ -29,7 +29,7 @@ test('an Elasticsearch response sorted newest first, or not sorted by time, is r
   const jittered = [...sample];
   for (const i of [100, 700, 1500]) [jittered[i], jittered[i + 1]] = [jittered[i + 1], jittered[i]];
   assert.equal(exportOrderProblem(head(esHitsNdjson(jittered)), false), null);
-  const shuffled = sample.slice(0, 300).map((l, i) => sample[(i * 97) % 300]);
+  const shuffled = sample.slice(0, 300).map((_, i) => sample[(i * 97) % 300]);
   assert.match(exportOrderProblem(head(esHitsNdjson(shuffled)), false) ?? '', /not in time order \(\d+ of the first 300 go back in time/);
 });
 

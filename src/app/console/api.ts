@@ -69,7 +69,7 @@ const CHANGES: readonly string[] = ['ack', 'close', 'reopen'];
 
 /** POST routes: status changes and end session. `actor` is the authenticated person. */
 export async function apiPost(deps: ApiDeps, path: string, body: Record<string, unknown>, actor: string): Promise<unknown> {
-  const { store, config } = deps;
+  const { store } = deps;
   const m = /^\/api\/(alerts|incidents)\/status$/.exec(path);
   if (m) {
     const change = body.change;

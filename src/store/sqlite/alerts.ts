@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import type { AlertDetail, AlertFilter, AlertResponse, AlertStatus, AlertStatusChange, Evidence, Severity, StoredAlert } from '../../core/alerts.js';
+import type { AlertDetail, AlertFilter, AlertStatus, AlertStatusChange, Severity, StoredAlert } from '../../core/alerts.js';
 import type { Db } from './database.js';
 import { alertFromRow } from './pipeline-store.js';
 
