@@ -108,6 +108,11 @@ test('a file truncated in place after a burst the daemon had not read yet: a war
   assert.match(lost.msg, new RegExp(`^${lost.bytes} bytes of .*app\\.log were truncated away before they could be read`));
   const bytes = lost.bytes as number;
   assert.ok(bytes > 0 && bytes < Buffer.byteLength(burst), `${bytes} bytes lost of a ${Buffer.byteLength(burst)} byte burst`);
+  // The same figure is counted where an operator looks: /metrics and /readyz.
+  assert.equal(await metric(base, 'ouwatch_bytes_lost_total{source="files",reason="truncated"}'), bytes);
+  assert.equal(await metric(base, 'ouwatch_bytes_lost_total{source="files",reason="deleted"}'), 0);
+  const ready = (await (await fetch(new URL('/readyz', base))).json()) as { sources: Array<{ name: string; lostBytes?: Record<string, number> }> };
+  assert.deepEqual(ready.sources.find((s) => s.name === 'files')?.lostBytes, { truncated: bytes, deleted: 0 });
 
   // The application goes on writing into the truncated file: a new log, read from its start.
   const after = logText(0, 50, BASE_TIME + 86_400_000);
