@@ -78,10 +78,11 @@ export const sessionMoved = defineDetector({
           trace?.(sid === null ? 'the line has no session id' : a === null ? 'the line names no address' : 'not a user');
           return null;
         }
-        const here: Seen = { ts: e.ts, ip: a.ip, net: a.net, asn: a.asn, country: a.country, evidence: evidenceOf(e) };
+        // Built only where it is stored: most uses repeat the session's network and need none.
+        const here = (): Seen => ({ ts: e.ts, ip: a.ip, net: a.net, asn: a.asn, country: a.country, evidence: evidenceOf(e) });
         const uses = sessions.get(sid);
         if (uses === undefined || uses.cur.ts < e.ts - p.within) {
-          sessions.set(sid, { cur: here, prev: null });
+          sessions.set(sid, { cur: here(), prev: null });
           trace?.(uses === undefined ? 'first use of this session seen' : `the session was last used ${formatDuration(e.ts - uses.cur.ts)} earlier`);
           return null;
         }
@@ -94,7 +95,8 @@ export const sessionMoved = defineDetector({
           trace?.(`same network (${a.net}) as its last use`);
           return null;
         }
-        sessions.set(sid, { cur: here, prev: cur });
+        const now = here();
+        sessions.set(sid, { cur: now, prev: cur });
         if (samePlace(a, cur)) {
           trace?.(`moved from ${cur.net} to ${a.net} inside AS${a.asn}: the owner's own network`);
           return null;
@@ -111,7 +113,7 @@ export const sessionMoved = defineDetector({
         // Either party may be the thief. The one that came in between, into a session already
         // in use, is the likelier; unless it is one of the user's own addresses and the other is not.
         const learnt = (ip: string) => user.addresses.get(ip)?.learnt === true;
-        const [suspect, other] = learnt(cur.ip) && !learnt(a.ip) ? [here, cur] : [cur, here];
+        const [suspect, other] = learnt(cur.ip) && !learnt(a.ip) ? [now, cur] : [cur, now];
         const dn = e.dn!;
         return {
           dn: dn.dn,
@@ -125,7 +127,7 @@ export const sessionMoved = defineDetector({
             `${where(other.ip, other.country)} (${other.net}) in turn: ${prev.net}, then ${cur.net} ${formatDuration(cur.ts - prev.ts)} later, ` +
             `then ${a.net} again ${formatDuration(e.ts - cur.ts)} after that (a return within ${formatDuration(p.within)}). ` +
             'Two parties use one session cookie: it was probably copied.',
-          evidence: () => [prev.evidence, cur.evidence, evidenceOf(e)],
+          evidence: () => [prev.evidence, cur.evidence, now.evidence],
         };
       },
     };
