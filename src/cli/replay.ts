@@ -102,6 +102,9 @@ export function noEventWarning(stats: { linesRead: number; events: Partial<Recor
   return `no OpenUnison event in ${stats.linesRead.toLocaleString('en-US')} line${stats.linesRead === 1 ? '' : 's'}: is this an OpenUnison log?`;
 }
 
+/** Alerts formatted and written at a time. */
+const PRINT_CHUNK = 500;
+
 /** Prints the alerts of each commit as they are committed: NDJSON, or a table. */
 class AlertPrinter {
   private readonly bySeverity: Partial<Record<Severity, number>> = {};
@@ -113,11 +116,15 @@ class AlertPrinter {
 
   /** Records that what was committed has reached stdout. */
   printed: () => void = () => undefined;
-  private pending: Promise<void> = Promise.resolve();
+  /** Commits' alerts not yet written, oldest first, and how far into the first one. */
+  private readonly queue: StoredAlert[][] = [];
+  private at = 0;
+  private writing = false;
+  private idle: Array<() => void> = [];
 
   /** Resolves once everything written so far has reached stdout (and the cursor says so). */
   flushed(): Promise<void> {
-    return this.pending;
+    return this.writing ? new Promise((done) => this.idle.push(done)) : Promise.resolve();
   }
 
   /** Called before alerts are written (a progress line on the terminal is cleared first). */
@@ -125,20 +132,50 @@ class AlertPrinter {
 
   committed(raised: StoredAlert[]): void {
     if (raised.length === 0) return;
-    const lines: string[] = [];
     for (const a of raised) {
       this.raised++;
       this.bySeverity[a.severity] = (this.bySeverity[a.severity] ?? 0) + 1;
-      lines.push(this.json ? JSON.stringify(toAlertJson(a)) : this.row(a));
     }
+    this.queue.push(raised);
+    if (!this.writing) {
+      this.writing = true;
+      this.writeNext();
+    }
+  }
+
+  /**
+   * Formats and writes at most PRINT_CHUNK alerts, then the next chunk once stdout took them:
+   * a storm's hundred thousand alerts never sit in memory as text, and a slow reader holds
+   * back only what it has not read yet.
+   */
+  private writeNext(): void {
+    const batch = this.queue[0];
+    if (batch === undefined) {
+      this.writing = false;
+      // Only now is every committed alert on stdout: the cursor may say so.
+      this.printed();
+      for (const done of this.idle.splice(0)) done();
+      return;
+    }
+    const end = Math.min(batch.length, this.at + PRINT_CHUNK);
+    let text = '';
+    for (let i = this.at; i < end; i++) text += (this.json ? JSON.stringify(toAlertJson(batch[i])) : this.row(batch[i])) + '\n';
+    if (end === batch.length) {
+      this.queue.shift();
+      this.at = 0;
+    } else this.at = end;
     this.beforeWrite();
-    const previous = this.pending;
-    this.pending = new Promise<void>((done) =>
-      process.stdout.write(lines.join('\n') + '\n', () => {
-        this.printed();
-        void previous.then(done);
-      }),
-    );
+    process.stdout.write(text, (err) => {
+      if (err) {
+        // The reader went away (a closed pipe): nothing more can be shown, and the cursor keeps
+        // these alerts unprinted for the next run.
+        this.queue.length = 0;
+        this.writing = false;
+        for (const done of this.idle.splice(0)) done();
+        return;
+      }
+      this.writeNext();
+    });
   }
 
   counts(repeats: number): string {
