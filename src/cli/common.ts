@@ -50,10 +50,6 @@ export function fmtInt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
-export function isoOrNull(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
-}
-
 /** Colour only when writing to a terminal (and NO_COLOR is not set). */
 export function colours(stream: NodeJS.WriteStream) {
   const on = stream.isTTY === true && !process.env.NO_COLOR;

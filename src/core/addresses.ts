@@ -20,11 +20,6 @@ export function normaliseIp(ip: string): string {
   return ip;
 }
 
-/** 4 or 6 for a syntactically valid address, 0 otherwise. */
-export function ipFamily(ip: string): 0 | 4 | 6 {
-  return isIP(ip) as 0 | 4 | 6;
-}
-
 /** True for addresses that are not routable on the internet (and for anything not an IP). */
 export function isNonPublic(ip: string): boolean {
   const addr = normaliseIp(ip);

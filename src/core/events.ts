@@ -2,7 +2,6 @@
 
 /** The six words OpenUnison's AccessLog writes between brackets. */
 export const ACCESS_EVENT_TYPES = ['AuSuccess', 'AuFail', 'AzSuccess', 'AzFail', 'NotFound', 'Error'] as const;
-export type AccessEventType = (typeof ACCESS_EVENT_TYPES)[number];
 
 /**
  * Every event ouwatch understands. The first seven are bracketed words in the log;
@@ -11,8 +10,6 @@ export type AccessEventType = (typeof ACCESS_EVENT_TYPES)[number];
  */
 export const EVENT_TYPES = [...ACCESS_EVENT_TYPES, 'ExpiredRefreshTokenUsed', 'IdpWarning', 'Logout'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
-
-export const SUCCESS_TYPES: ReadonlySet<EventType> = new Set<EventType>(['AuSuccess', 'AzSuccess']);
 
 /** Where an IP address is, as far as the offline database knows. */
 export interface GeoInfo {
@@ -82,24 +79,6 @@ export interface EventJson {
   source: string;
 }
 
-export function toEventJson(e: Event): EventJson {
-  return {
-    time: e.time,
-    type: e.type,
-    dn: e.dn,
-    dnSha1: e.dnSha1,
-    ip: e.ip,
-    url: e.url,
-    app: e.app,
-    sessionId: e.sessionId,
-    message: e.message,
-    level: e.level,
-    logger: e.logger,
-    thread: e.thread,
-    source: e.source,
-  };
-}
-
 /**
  * Why a line did not become an event. `other` and `continuation` are normal log content
  * (other classes, MyVD's SRCH/RESULT lines, stack traces); the rest are counted as skipped.
@@ -107,7 +86,6 @@ export function toEventJson(e: Event): EventJson {
 export const LINE_KINDS = ['other', 'continuation', 'malformed', 'binary', 'oversized', 'unknown-word', 'truncated'] as const;
 export type LineKind = (typeof LINE_KINDS)[number];
 export const SKIP_REASONS = ['malformed', 'binary', 'oversized', 'unknown-word', 'truncated'] as const;
-export type SkipReason = (typeof SKIP_REASONS)[number];
 
 /** DNs that are not people: they never get a baseline or a per-DN alert. */
 export const NON_USER_DNS: ReadonlySet<string> = new Set(['cn=none', 'uid=Anonymous,o=Tremolo']);
@@ -123,8 +101,4 @@ export const EVENT_CODE = 0;
 export const KIND = Object.fromEntries(LINE_KINDS.map((k, i) => [k, i + 1])) as Record<LineKind, number>;
 export function kindName(code: number): LineKind {
   return LINE_KINDS[code - 1];
-}
-/** Codes of the lines that are bad input (counted as skipped), as opposed to other log content. */
-export function isSkipKind(code: number): boolean {
-  return code >= KIND.malformed;
 }

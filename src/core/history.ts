@@ -14,7 +14,6 @@ export interface UserHistory {
   sessions: Array<{ sessionId: string; firstSeen: string; lastSeen: string; count: number; ips: string[] }>;
 }
 
-
 /** What the store knows about one address of one user (times are epoch ms). */
 export interface IpStats {
   country: string | null;
@@ -55,12 +54,6 @@ export interface UserState {
   ips: Map<string, IpStats>;
   countries: Map<string, CountryStats>;
   lastGeo: GeoPoint | null;
-}
-
-/** Read access to user state for detectors (the store implements it). */
-export interface HistoryView {
-  /** The user's state, or null for a DN never seen before. */
-  user(dn: string): UserState | null;
 }
 
 // ---- The per-user history as stored (v2: addresses with networks, ASNs and learning) ----

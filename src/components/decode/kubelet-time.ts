@@ -3,7 +3,6 @@
  * to nine fractional digits, trailing zeros trimmed (`…:05.1234Z`), so raw stamps do not sort
  * as text. Normalised stamps are UTC with exactly nine digits (30 characters) and do.
  */
-export const STAMP_LENGTH = 30;
 
 let cachedBase = '';
 let cachedIso = '';

@@ -121,10 +121,6 @@ function parseIpv6(text: string, n: number): IpAddress | null {
   return [w0, w1, w2, w3];
 }
 
-export function isIpv4(address: IpAddress): address is number {
-  return typeof address === 'number';
-}
-
 /**
  * False for addresses that say nothing about where a person is: IPv4 this-network, private,
  * CGNAT, loopback, link-local, IETF protocol assignments, documentation, benchmarking,

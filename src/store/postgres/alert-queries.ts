@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import type { AlertDetail, AlertFilter, AlertStatus, AlertStatusChange, StoredAlert } from '../../core/alerts.js';
 import type { AlertQueries, Page, PageRequest } from '../../core/ports.js';
-import { SYSTEM_ACTOR, fromRow, type AlertRow } from '../sqlite/alerts.js';
+import { alertFromRow as fromRow, type AlertRow } from '../rows.js';
+import { SYSTEM_ACTOR } from '../sqlite/alerts.js';
 import { PgWhere, inTransaction, pageOf } from './review-sql.js';
 
 const DAY_MS = 86_400_000;

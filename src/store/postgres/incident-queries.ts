@@ -5,7 +5,7 @@ import type { IncidentQueries, Page, PageRequest } from '../../core/ports.js';
 import { SYSTEM_ACTOR } from '../sqlite/alerts.js';
 import { setAlertStatus } from './alert-queries.js';
 import { PgWhere, inTransaction, pageOf } from './review-sql.js';
-import { incidentFromRow, type IncidentRow } from './rows.js';
+import { incidentFromRow, type IncidentRow } from '../rows.js';
 
 /** Alert ids of the incident, oldest first, as a JSON array (one query per page, not per row). */
 const ALERT_IDS = `(SELECT coalesce(json_agg(ia.alert_id ORDER BY a.time, a.id), '[]')::text FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { StoredAlert } from '../../core/alerts.js';
-import { alertFromRow, type AlertRow } from '../sqlite/pipeline-store.js';
+import { alertFromRow, type AlertRow } from '../rows.js';
 
 /**
  * What a command has printed of the committed alerts (see the SQLite OutputCursor): the

@@ -4,12 +4,11 @@ import type { AddressRecord, GeoPoint, UserRecord } from '../../core/history.js'
 import type { StoredIncident } from '../../core/incidents.js';
 import type { InputPosition } from '../../core/inputs.js';
 import type { CommitBatch, CommitHook, FileCheckpoint, PipelineStore, StateRow, StatusChanges } from '../../core/ports.js';
-import { alertFromRow, type AlertRow } from '../sqlite/pipeline-store.js';
 import { PgCommitEffects } from './commit-effects.js';
 import { insertAlerts, updateAlerts, writeHistoryAndState, writeIncidents, writePositions } from './commit-writes.js';
 import { isUnavailable } from './connection.js';
 import { subtractLanded } from './in-doubt.js';
-import { checkpointFromRow, incidentFromRow, type IncidentRow, type PgCheckpointRow } from './rows.js';
+import { addressFromRow, alertFromRow, checkpointFromRow, incidentFromRow, type AddressRow, type AlertRow, type CheckpointRow, type IncidentRow, type UserRow } from '../rows.js';
 import type { PgWriter } from './writer.js';
 
 /**
@@ -104,12 +103,12 @@ export class PgPipelineStore implements PipelineStore {
   }
 
   async checkpoint(fingerprint: string): Promise<FileCheckpoint | null> {
-    const r = await this.pool.query<PgCheckpointRow>('SELECT * FROM checkpoints WHERE fingerprint = $1', [fingerprint]);
+    const r = await this.pool.query<CheckpointRow>('SELECT * FROM checkpoints WHERE fingerprint = $1', [fingerprint]);
     return r.rows.length === 0 ? null : checkpointFromRow(r.rows[0]);
   }
 
   async checkpoints(): Promise<FileCheckpoint[]> {
-    return (await this.pool.query<PgCheckpointRow>('SELECT * FROM checkpoints ORDER BY updated_at DESC, fingerprint')).rows.map(checkpointFromRow);
+    return (await this.pool.query<CheckpointRow>('SELECT * FROM checkpoints ORDER BY updated_at DESC, fingerprint')).rows.map(checkpointFromRow);
   }
 
   async streamPosition(key: string): Promise<InputPosition | null> {
@@ -179,49 +178,3 @@ export class PgPipelineStore implements PipelineStore {
   }
 }
 
-interface UserRow {
-  dn: string;
-  dn_sha1: string;
-  first_seen: number;
-  last_seen: number;
-  counts: string;
-  success_count: number;
-  first_success: number | null;
-  last_success: number | null;
-  last_geo: string | null;
-}
-
-interface AddressRow {
-  dn: string;
-  ip: string;
-  net: string | null;
-  country: string | null;
-  asn: number | null;
-  as_org: string | null;
-  first_seen: number;
-  last_seen: number;
-  count: number;
-  success_count: number;
-  first_success: number | null;
-  last_success: number | null;
-  learnt: number;
-  quarantined_by: string | null;
-}
-
-function addressFromRow(r: AddressRow): AddressRecord {
-  return {
-    ip: r.ip,
-    net: r.net,
-    country: r.country,
-    asn: r.asn,
-    asOrg: r.as_org,
-    firstSeen: r.first_seen,
-    lastSeen: r.last_seen,
-    count: r.count,
-    successCount: r.success_count,
-    firstSuccess: r.first_success,
-    lastSuccess: r.last_success,
-    learnt: r.learnt === 1,
-    quarantinedBy: r.quarantined_by,
-  };
-}

@@ -1,6 +1,7 @@
 import type { AlertDetail, AlertFilter, AlertStatus, StoredAlert } from '../../core/alerts.js';
 import type { AlertQueries, Page, PageRequest } from '../../core/ports.js';
-import { AlertStore, fromRow, type AlertRow } from './alerts.js';
+import { alertFromRow as fromRow, type AlertRow } from '../rows.js';
+import { AlertStore } from './alerts.js';
 import type { Db } from './database.js';
 import { Where, pageOf } from './review-sql.js';
 

@@ -1,27 +1,7 @@
 import { BlockList, isIP } from 'node:net';
-import type { AlertDetail, AlertFilter, AlertStatus, AlertStatusChange, Severity, StoredAlert } from '../../core/alerts.js';
+import type { AlertDetail, AlertFilter, AlertStatus, AlertStatusChange, StoredAlert } from '../../core/alerts.js';
 import type { Db } from './database.js';
-import { alertFromRow } from './pipeline-store.js';
-
-export interface AlertRow {
-  id: string;
-  rule: string;
-  severity: Severity;
-  time: number;
-  last_time: number;
-  count: number;
-  dn: string | null;
-  dn_sha1: string | null;
-  ip: string | null;
-  country: string | null;
-  reason: string;
-  evidence: string;
-  status: AlertStatus;
-  respond: number;
-  response: string | null;
-  closed_benign: number;
-  evidence_total: number | null;
-}
+import { alertFromRow as fromRow, type AlertRow } from '../rows.js';
 
 /** Who raised an alert, in its status history. */
 export const SYSTEM_ACTOR = 'ouwatch';
@@ -197,6 +177,3 @@ function evidenceTotal(a: StoredAlert): number | null {
   return a.evidenceTotal > a.evidence.length ? a.evidenceTotal : null;
 }
 
-export function fromRow(r: AlertRow): StoredAlert {
-  return alertFromRow(r as unknown as Parameters<typeof alertFromRow>[0]);
-}

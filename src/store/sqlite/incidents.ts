@@ -4,22 +4,11 @@ import type { IncidentQueries, IncidentWriter, Page, PageRequest } from '../../c
 import { AlertStore, SYSTEM_ACTOR } from './alerts.js';
 import type { Db } from './database.js';
 import { Where, pageOf } from './review-sql.js';
+import { incidentFromRow, type IncidentRow as StoredIncidentRow } from '../rows.js';
 
-interface IncidentRow {
-  id: string;
-  key: string;
-  status: IncidentStatus;
-  severity: Severity;
-  risk: number;
-  dn: string | null;
-  ip: string | null;
-  first_time: number;
-  last_time: number;
-  rules: string;
-  closed_benign: number;
-  created_at: number;
-  alert_ids?: string;
-}
+/** With the incident's alert ids as a JSON array, where the query selects them. */
+type IncidentRow = StoredIncidentRow & { alert_ids?: string };
+
 
 /** Alert ids of the incident, oldest first, as a JSON array (one query per page, not per row). */
 const ALERT_IDS = `(SELECT json_group_array(alert_id) FROM (SELECT ia.alert_id FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id
@@ -140,18 +129,5 @@ function incidentWhere(f: IncidentFilter): Where {
 }
 
 function fromRow(r: IncidentRow): StoredIncident {
-  return {
-    id: r.id,
-    status: r.status,
-    severity: r.severity,
-    risk: r.risk,
-    dn: r.dn,
-    ip: r.ip,
-    firstTime: new Date(r.first_time).toISOString(),
-    lastTime: new Date(r.last_time).toISOString(),
-    rules: JSON.parse(r.rules) as string[],
-    alertIds: r.alert_ids === undefined ? [] : (JSON.parse(r.alert_ids) as string[]),
-    key: r.key,
-    closedBenign: r.closed_benign === 1,
-  };
+  return incidentFromRow(r, r.alert_ids === undefined ? [] : (JSON.parse(r.alert_ids) as string[]));
 }

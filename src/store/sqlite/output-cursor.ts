@@ -1,6 +1,6 @@
 import type { StoredAlert } from '../../core/alerts.js';
 import type { Db } from './database.js';
-import { alertFromRow, type AlertRow } from './pipeline-store.js';
+import { alertFromRow, type AlertRow } from '../rows.js';
 
 /**
  * What a command has printed of the committed alerts, as the highest alert row printed. A

@@ -1,42 +1,14 @@
-import type { AlertResponse, AlertStatus, Evidence, Severity, StoredAlert } from '../../core/alerts.js';
+import type { AlertStatus, StoredAlert } from '../../core/alerts.js';
 import type { AddressRecord, GeoPoint, UserRecord } from '../../core/history.js';
 import type { StoredIncident } from '../../core/incidents.js';
 import type { InputPosition } from '../../core/inputs.js';
 import type { CommitBatch, CommitHook, FileCheckpoint, PipelineStore, StateRow, StatusChanges } from '../../core/ports.js';
 import { SqliteCommitEffects } from './commit-effects.js';
 import type { Db } from './database.js';
+import { addressFromRow, alertFromRow, checkpointFromRow, incidentFromRow, type AddressRow, type AlertRow, type CheckpointRow, type IncidentRow, type UserRow } from '../rows.js';
 
 /** DNs per lookup query (SQLite's default limit on bound parameters is far above). */
 const CHUNK = 500;
-
-interface UserRow {
-  dn: string;
-  dn_sha1: string;
-  first_seen: number;
-  last_seen: number;
-  counts: string;
-  success_count: number;
-  first_success: number | null;
-  last_success: number | null;
-  last_geo: string | null;
-}
-
-interface AddressRow {
-  dn: string;
-  ip: string;
-  net: string | null;
-  country: string | null;
-  asn: number | null;
-  as_org: string | null;
-  first_seen: number;
-  last_seen: number;
-  count: number;
-  success_count: number;
-  first_success: number | null;
-  last_success: number | null;
-  learnt: number;
-  quarantined_by: string | null;
-}
 
 /**
  * The SQLite side of the ingest pipeline: users loaded in batches, detection's state at
@@ -297,115 +269,11 @@ export class SqlitePipelineStore implements PipelineStore {
   }
 
   private incidentFromRow(r: IncidentRow): StoredIncident {
-    return {
-      id: r.id,
-      status: r.status,
-      severity: r.severity,
-      risk: r.risk,
-      dn: r.dn,
-      ip: r.ip,
-      firstTime: new Date(r.first_time).toISOString(),
-      lastTime: new Date(r.last_time).toISOString(),
-      rules: JSON.parse(r.rules) as string[],
-      alertIds: this.stmt.incidentAlerts.all(r.id) as string[],
-      key: r.key,
-      closedBenign: r.closed_benign === 1,
-    };
+    return incidentFromRow(r, this.stmt.incidentAlerts.all(r.id) as string[]);
   }
-}
-
-interface CheckpointRow {
-  fingerprint: string;
-  path: string;
-  offset: number;
-  line_no: number;
-  dev: number | null;
-  ino: number | null;
-  tail_hash: string | null;
-  hash_offset: number | null;
-}
-
-function checkpointFromRow(r: CheckpointRow): FileCheckpoint {
-  return { fingerprint: r.fingerprint, path: r.path, offset: r.offset, lineNo: r.line_no, dev: r.dev, ino: r.ino, tailHash: r.tail_hash, hashOffset: r.hash_offset };
 }
 
 function splitVersion(v: number): [number, number] {
   return [Math.floor(v / 2 ** 26), v % 2 ** 26];
 }
 
-interface IncidentRow {
-  id: string;
-  key: string;
-  dn: string | null;
-  ip: string | null;
-  status: AlertStatus;
-  severity: Severity;
-  risk: number;
-  first_time: number;
-  last_time: number;
-  rules: string;
-  closed_benign: number;
-}
-
-export interface AlertRow {
-  id: string;
-  rule: string;
-  severity: Severity;
-  time: number;
-  last_time: number;
-  count: number;
-  dn: string | null;
-  dn_sha1: string | null;
-  ip: string | null;
-  country: string | null;
-  reason: string;
-  evidence: string;
-  status: AlertStatus;
-  respond: number;
-  response: string | null;
-  risk: number;
-  evidence_total: number;
-  suppress_key?: string | null;
-}
-
-export function alertFromRow(r: AlertRow): StoredAlert {
-  const evidence = JSON.parse(r.evidence) as Evidence[];
-  return {
-    id: r.id,
-    rule: r.rule,
-    severity: r.severity,
-    time: new Date(r.time).toISOString(),
-    dn: r.dn,
-    dnSha1: r.dn_sha1,
-    ip: r.ip,
-    country: r.country,
-    reason: r.reason,
-    evidence,
-    status: r.status,
-    response: r.response === null ? null : (JSON.parse(r.response) as AlertResponse),
-    count: r.count,
-    lastTime: new Date(r.last_time).toISOString(),
-    respond: r.respond === 1,
-    risk: r.risk ?? 0,
-    evidenceTotal: Math.max(r.evidence_total ?? 0, evidence.length),
-    suppressKey: r.suppress_key ?? null,
-  };
-}
-
-function addressFromRow(r: AddressRow): AddressRecord {
-  return {
-    ip: r.ip,
-    net: r.net,
-    country: r.country,
-    asn: r.asn,
-    asOrg: r.as_org,
-    firstSeen: r.first_seen,
-    lastSeen: r.last_seen,
-    count: r.count,
-    successCount: r.success_count,
-    firstSuccess: r.first_success,
-    lastSuccess: r.last_success,
-    learnt: r.learnt === 1,
-    quarantinedBy: r.quarantined_by,
-  };
-}

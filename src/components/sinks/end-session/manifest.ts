@@ -14,7 +14,6 @@ export const OPENUNISON_GROUP = 'openunison.tremolo.io';
 export const ENDSESSION = { group: OPENUNISON_GROUP, version: 'v1', plural: 'endsessions', kind: 'EndSession' } as const;
 export const OIDC_SESSIONS = { group: OPENUNISON_GROUP, version: 'v2', plural: 'oidc-sessions', kind: 'OidcSession' } as const;
 export const USER_DN_LABEL = 'tremolo.io/user-dn';
-export const DEFAULT_NAMESPACE = 'openunison';
 
 /** Who and where: everything an end-session action needs. */
 export interface EndSessionTarget {
