@@ -171,8 +171,8 @@ export class DetectionEngine {
   collect(): DetectionWrites {
     const puts: StateRow[] = [];
     const deletes: Array<{ scope: string; key: string }> = [];
-    for (const t of this.tables) t.collect(puts, deletes);
-    this.incidentWindows.collect(puts, deletes);
+    for (const t of this.tables) t.collect(puts, deletes, this.watermark);
+    this.incidentWindows.collect(puts, deletes, this.watermark);
     return {
       state: { puts, deletes, expiredBefore: this.watermark > Number.NEGATIVE_INFINITY ? this.watermark : null },
       alerts: this.tracker.collect(),

@@ -79,13 +79,19 @@ export class StateTable<S> {
     return out;
   }
 
-  /** Rows to write and keys to delete since the last commit. */
-  collect(puts: StateRow[], deletes: Array<{ scope: string; key: string }>): void {
+  /**
+   * Rows to write and keys to delete since the last commit. An entry whose window closed
+   * before `watermark` is swept right after this commit: it is deleted, never written (a
+   * session seen once, a window that opened and closed between two commits: most of them
+   * when users are many), so the store holds exactly what memory holds after the sweep.
+   */
+  collect(puts: StateRow[], deletes: Array<{ scope: string; key: string }>, watermark = Number.NEGATIVE_INFINITY): void {
     if (this.codec.persist === false) return;
     for (const key of this.changed) {
       const s = this.map.get(key);
-      if (s === undefined) deletes.push({ scope: this.scope, key });
-      else puts.push({ scope: this.scope, key, state: this.codec.encode(s), expires: this.codec.expires(s) });
+      const expires = s === undefined ? null : this.codec.expires(s);
+      if (s === undefined || (expires !== null && expires < watermark)) deletes.push({ scope: this.scope, key });
+      else puts.push({ scope: this.scope, key, state: this.codec.encode(s), expires });
     }
   }
 
