@@ -55,6 +55,13 @@ export interface StoredAlert extends Alert {
   suppressKey?: string | null;
 }
 
+/**
+ * A repeat counted on an alert already stored: what its row's update writes (and what a
+ * commit reports of it). Detection keeps only this much of an alert once it is stored, so
+ * an alert storm's open alerts do not hold their reasons in memory for a whole window.
+ */
+export type AlertUpdate = Pick<StoredAlert, 'id' | 'rule' | 'severity' | 'count' | 'lastTime' | 'evidence' | 'evidenceTotal'>;
+
 /** One status change of an alert: who, when (wall clock, ISO), and why. */
 export interface AlertStatusChange {
   status: AlertStatus;

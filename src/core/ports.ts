@@ -1,5 +1,5 @@
 import type { ActionKind, ActionRecord, ActionStatus, ActionStep } from './actions.js';
-import type { AlertDetail, AlertFilter, AlertResponse, AlertStatus, Severity, StoredAlert } from './alerts.js';
+import type { AlertDetail, AlertFilter, AlertResponse, AlertStatus, AlertUpdate, Severity, StoredAlert } from './alerts.js';
 import type { HistoryWrites, UserHistory, UserRecord } from './history.js';
 import type { Incident, IncidentDetail, IncidentFilter, IncidentStatus, StoredIncident } from './incidents.js';
 import type { InputIdentity, InputPosition } from './inputs.js';
@@ -115,7 +115,7 @@ export interface StateRow {
 export interface CommitBatch {
   history: HistoryWrites;
   state: { puts: StateRow[]; deletes: Array<{ scope: string; key: string }>; expiredBefore: number | null };
-  alerts: { raised: StoredAlert[]; updated: StoredAlert[] };
+  alerts: { raised: StoredAlert[]; updated: AlertUpdate[] };
   incidents: StoredIncident[];
   /** Of those, the ones opened and the ones whose severity rose (what notifications and responses act on). */
   incidentChanges?: IncidentChanges;
@@ -177,7 +177,7 @@ export interface CommitEffects {
  */
 export interface CommitHook {
   plan?(raised: readonly StoredAlert[], incidents: IncidentChanges): CommitHookPlan;
-  run(raised: StoredAlert[], updated: StoredAlert[], incidents: IncidentChanges, effects: CommitEffects): void;
+  run(raised: StoredAlert[], updated: AlertUpdate[], incidents: IncidentChanges, effects: CommitEffects): void;
 }
 
 /** What `run` will do at most: record `actions` actions, ask `lastEndSession` for `dns`, `automaticSince` from `since` on. */

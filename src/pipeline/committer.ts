@@ -1,4 +1,4 @@
-import type { StoredAlert } from '../core/alerts.js';
+import type { AlertUpdate, StoredAlert } from '../core/alerts.js';
 import type { StoredIncident } from '../core/incidents.js';
 import type { CommitBatch, CommitHook, PipelineStore } from '../core/ports.js';
 import type { DetectionEngine } from '../components/detect/engine.js';
@@ -9,7 +9,7 @@ import type { CommitScope, Committer } from './ingest.js';
 /** What one commit stored, for printing, notifications and metrics. */
 export interface CommitReport {
   raised: StoredAlert[];
-  updated: StoredAlert[];
+  updated: AlertUpdate[];
   /** Incidents opened by this commit, and those that changed (new alerts joined). */
   opened: StoredIncident[];
   incidents: StoredIncident[];

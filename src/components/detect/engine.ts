@@ -1,5 +1,5 @@
 import { AddressSet } from '../../core/address-set.js';
-import type { Severity, StoredAlert } from '../../core/alerts.js';
+import type { AlertUpdate, Severity, StoredAlert } from '../../core/alerts.js';
 import { DnPatterns } from '../../core/dn-patterns.js';
 import { EVENT_TYPES, TYPE } from '../../core/events.js';
 import type { StoredIncident } from '../../core/incidents.js';
@@ -28,7 +28,7 @@ export interface RuleVerdict {
 /** What detection changed since the last commit. */
 export interface DetectionWrites {
   state: { puts: StateRow[]; deletes: Array<{ scope: string; key: string }>; expiredBefore: number | null };
-  alerts: { raised: StoredAlert[]; updated: StoredAlert[] };
+  alerts: { raised: StoredAlert[]; updated: AlertUpdate[] };
   incidents: { changed: StoredIncident[]; opened: StoredIncident[]; escalated: StoredIncident[] };
 }
 
@@ -67,9 +67,8 @@ class RuleRunner {
   }
 }
 
-/** Verdicts cached per user (DN patterns do not change while the rules do not). */
-const userVerdicts = new WeakMap<User, { gen: number; v: Int8Array }>();
-const addressVerdicts = new WeakMap<Address, { gen: number; v: Int8Array }>();
+/** Distinct verdict vectors kept for sharing, at most (past it, vectors are not shared). */
+const MAX_SHARED_VERDICTS = 1024;
 
 /**
  * The detection stage: each event goes to the rules that look at its type (after their DN
@@ -90,7 +89,14 @@ export class DetectionEngine {
   private storedState = new Map<string, StateRow[]>();
   private current: Rule[] = [];
   private nextRules: Rule[] | null = null;
-  private gen = 0;
+  /**
+   * Which rules admit a user (DN patterns) or an address (exceptions), cached per user and
+   * address until the rules change. Nearly all of them get the same vector, so vectors are
+   * shared by content: a cache entry costs a pointer, not an array per user and address.
+   */
+  private userVerdictCache = new WeakMap<User, Int8Array>();
+  private addressVerdictCache = new WeakMap<Address, Int8Array>();
+  private verdictVectors = new Map<string, Int8Array>();
   private allowNets: AddressSet | null;
   private allowDns: DnPatterns | null;
   /** Latest log time seen. */
@@ -162,7 +168,7 @@ export class DetectionEngine {
       // The event's place in its log (`origin:line`), not this process's input number: the key
       // is stored with the risk window and must mean the same event after a restart or takeover.
       if (raised.isNew) this.incidents.add(raised.alert, r.rule.page, e.address?.net ?? null, ts, sourceOf(e));
-      if (r.rule.quarantine && quarantine === null && severityAtLeastMedium(raised.alert.severity) && f.ip === e.address?.ip) quarantine = raised.alert.id;
+      if (r.rule.quarantine && quarantine === null && severityAtLeastMedium(raised.severity) && f.ip === e.address?.ip) quarantine = raised.id;
     }
     return quarantine;
   }
@@ -284,29 +290,40 @@ export class DetectionEngine {
   }
 
   private userVerdicts(u: User): Int8Array {
-    let c = userVerdicts.get(u);
-    if (c === undefined || c.gen !== this.gen) {
-      const v = new Int8Array(this.runners.length);
+    let v = this.userVerdictCache.get(u);
+    if (v === undefined) {
+      v = new Int8Array(this.runners.length);
       for (const r of this.runners) v[r.index] = r.admitsDn(u.dn) ? 1 : 0;
-      c = { gen: this.gen, v };
-      userVerdicts.set(u, c);
+      v = this.shared(v);
+      this.userVerdictCache.set(u, v);
     }
-    return c.v;
+    return v;
   }
 
   private addressVerdicts(a: Address): Int8Array {
-    let c = addressVerdicts.get(a);
-    if (c === undefined || c.gen !== this.gen) {
-      const v = new Int8Array(this.runners.length);
+    let v = this.addressVerdictCache.get(a);
+    if (v === undefined) {
+      v = new Int8Array(this.runners.length);
       for (const r of this.runners) v[r.index] = r.admitsAddress(a.ip) ? 1 : 0;
-      c = { gen: this.gen, v };
-      addressVerdicts.set(a, c);
+      v = this.shared(v);
+      this.addressVerdictCache.set(a, v);
     }
-    return c.v;
+    return v;
+  }
+
+  /** The shared vector equal to `v` (read only: callers never write into a verdict vector). */
+  private shared(v: Int8Array): Int8Array {
+    const key = v.join('');
+    const known = this.verdictVectors.get(key);
+    if (known !== undefined) return known;
+    if (this.verdictVectors.size < MAX_SHARED_VERDICTS) this.verdictVectors.set(key, v);
+    return v;
   }
 
   private install(rules: Rule[]): void {
-    this.gen++;
+    this.userVerdictCache = new WeakMap();
+    this.addressVerdictCache = new WeakMap();
+    this.verdictVectors = new Map();
     this.current = rules;
     const matchers = new Map<string, DnPatterns>();
     const patternsOf = (rule: Rule): DnPatterns => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Severity, StoredAlert } from '../../core/alerts.js';
+import type { AlertStatus, AlertUpdate, Evidence, Severity, StoredAlert } from '../../core/alerts.js';
 import type { Finding } from './detector.js';
 import { appendEvidence } from './evidence.js';
 import { iso } from './format.js';
@@ -18,31 +18,72 @@ export function alertId(rule: string, dn: string | null, ip: string | null, ts: 
     .slice(0, 16);
 }
 
-/** An alert that may still count repeats. */
+/**
+ * An alert that may still count repeats. Until its insertion is committed it holds the whole
+ * alert; after that only what a repeat changes or an explanation shows (id, severity, count,
+ * evidence), so the open alerts of a storm cost a few hundred bytes each, not their reason
+ * and every string of their contract, for their rule's whole suppression window.
+ */
 class Tracked {
   isNew = true;
   /** Repeats since the last commit. */
   dirty = false;
+  /** The whole alert while it waits to be inserted; null once stored. */
+  pendingAlert: StoredAlert | null;
+  readonly id: string;
+  readonly rule: string;
+  readonly severity: Severity;
+  readonly risk: number;
+  status: AlertStatus;
+  count: number;
+  readonly evidence: Evidence[];
+  evidenceTotal: number;
   lastTs: number;
   constructor(
-    readonly alert: StoredAlert,
+    alert: StoredAlert,
     readonly firstTs: number,
     readonly until: number,
   ) {
+    this.pendingAlert = alert;
+    this.id = alert.id;
+    this.rule = alert.rule;
+    this.severity = alert.severity;
+    this.risk = alert.risk;
+    this.status = alert.status;
+    this.count = alert.count;
+    this.evidence = alert.evidence.slice();
+    this.evidenceTotal = alert.evidenceTotal;
     this.lastTs = Date.parse(alert.lastTime);
   }
 
-  current(): StoredAlert {
-    this.alert.lastTime = iso(this.lastTs);
-    return this.alert;
+  /** The whole alert with its repeats so far (only while it waits to be inserted). */
+  full(): StoredAlert {
+    const a = this.pendingAlert!;
+    return { ...a, status: this.status, count: this.count, lastTime: iso(this.lastTs), evidence: this.evidence.slice(), evidenceTotal: this.evidenceTotal, response: a.response === null ? null : { ...a.response } };
+  }
+
+  update(): AlertUpdate {
+    return { id: this.id, rule: this.rule, severity: this.severity, count: this.count, lastTime: iso(this.lastTs), evidence: this.evidence.slice(), evidenceTotal: this.evidenceTotal };
+  }
+
+  /** Stored: what only the row needs is let go. */
+  stored(): void {
+    this.isNew = false;
+    this.dirty = false;
+    this.pendingAlert = null;
   }
 }
 
-/** What raising a finding did. */
-export interface Raised {
-  alert: StoredAlert;
-  /** A new alert (false: a repeat counted on an open one). */
-  isNew: boolean;
+/** What raising a finding did: a new alert (whole), or a repeat counted on an open one. */
+export type Raised = { isNew: true; id: string; severity: Severity; alert: StoredAlert } | { isNew: false; id: string; severity: Severity };
+
+/** An open alert as an explanation shows it. */
+export interface OpenAlert {
+  id: string;
+  time: string;
+  count: number;
+  severity: Severity;
+  risk: number;
 }
 
 type RuleFacts = Pick<Rule, 'id' | 'severity' | 'respond' | 'suppressMs' | 'risk'>;
@@ -68,7 +109,7 @@ export class AlertTracker {
       if (window === undefined || a.status === 'closed') continue;
       const first = Date.parse(a.time);
       const t = new Tracked(a, first, first + window);
-      t.isNew = false;
+      t.stored();
       this.open.set(keyOf(a.rule, a.dn, a.suppressKey ?? a.ip), t);
     }
   }
@@ -78,39 +119,37 @@ export class AlertTracker {
     const key = keyOf(rule.id, f.dn, f.suppressKey ?? f.ip);
     const open = this.open.get(key);
     // An alert closed while it had uncommitted repeats stays until they are written; it takes no more.
-    if (open !== undefined && ts < open.until && ts >= open.firstTs && open.alert.status !== 'closed') {
+    if (open !== undefined && ts < open.until && ts >= open.firstTs && open.status !== 'closed') {
       this.repeat(open, f, ts);
-      return { alert: open.alert, isNew: false };
+      return { isNew: false, id: open.id, severity: open.severity };
     }
     const alert = this.newAlert(rule, f, ts, line());
     const t = new Tracked(alert, ts, ts + rule.suppressMs);
     this.open.set(key, t);
     this.pending.push(t);
-    return { alert, isNew: true };
+    return { isNew: true, id: alert.id, severity: alert.severity, alert };
   }
 
   /** The open alert a finding of `rule` at `ts` would be counted on (for explanations). */
-  suppressing(rule: RuleFacts, dn: string | null, ip: string | null, ts: number): StoredAlert | null {
+  suppressing(rule: RuleFacts, dn: string | null, ip: string | null, ts: number): OpenAlert | null {
     const open = this.open.get(keyOf(rule.id, dn, ip));
-    return open !== undefined && ts < open.until && ts >= open.firstTs && open.alert.status !== 'closed' ? open.current() : null;
+    if (open === undefined || ts >= open.until || ts < open.firstTs || open.status === 'closed') return null;
+    return { id: open.id, time: iso(open.firstTs), count: open.count, severity: open.severity, risk: open.risk };
   }
 
   /** New alerts and repeats since the last commit. */
-  collect(): { raised: StoredAlert[]; updated: StoredAlert[] } {
+  collect(): { raised: StoredAlert[]; updated: AlertUpdate[] } {
     const raised: StoredAlert[] = [];
-    const updated: StoredAlert[] = [];
+    const updated: AlertUpdate[] = [];
     for (const t of this.pending) {
-      if (t.isNew) raised.push(snapshot(t.current()));
-      else if (t.dirty) updated.push(snapshot(t.current()));
+      if (t.isNew) raised.push(t.full());
+      else if (t.dirty) updated.push(t.update());
     }
     return { raised, updated };
   }
 
   committed(): void {
-    for (const t of this.pending) {
-      t.isNew = false;
-      t.dirty = false;
-    }
+    for (const t of this.pending) t.stored();
     this.pending = [];
   }
 
@@ -123,8 +162,8 @@ export class AlertTracker {
   closed(rule: string, dn: string | null, ip: string | null, id: string): void {
     const key = keyOf(rule, dn, ip);
     const t = this.open.get(key);
-    if (t !== undefined && t.alert.id === id && !t.isNew && !t.dirty) this.open.delete(key);
-    else if (t !== undefined && t.alert.id === id) t.alert.status = 'closed';
+    if (t !== undefined && t.id === id && !t.isNew && !t.dirty) this.open.delete(key);
+    else if (t !== undefined && t.id === id) t.status = 'closed';
   }
 
   reset(): void {
@@ -133,13 +172,12 @@ export class AlertTracker {
   }
 
   private repeat(t: Tracked, f: Finding, ts: number): void {
-    const a = t.alert;
-    a.count++;
+    t.count++;
     this.repeats++;
     if (ts > t.lastTs) t.lastTs = ts;
     const more = f.evidence();
-    a.evidenceTotal += f.evidenceTotal ?? more.length;
-    if (a.evidence.length < this.maxEvidence) appendEvidence(a.evidence, more, this.maxEvidence);
+    t.evidenceTotal += f.evidenceTotal ?? more.length;
+    if (t.evidence.length < this.maxEvidence) appendEvidence(t.evidence, more, this.maxEvidence);
     if (t.isNew) return; // still pending insertion: the insert carries the repeat
     if (!t.dirty) {
       t.dirty = true;
@@ -176,8 +214,4 @@ export class AlertTracker {
 
 function keyOf(rule: string, dn: string | null, ip: string | null): string {
   return `${rule}\0${dn ?? ''}\0${ip ?? ''}`;
-}
-
-function snapshot(a: StoredAlert): StoredAlert {
-  return { ...a, evidence: a.evidence.slice(), response: a.response === null ? null : { ...a.response } };
 }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { StoredAlert } from '../../core/alerts.js';
+import type { AlertUpdate, StoredAlert } from '../../core/alerts.js';
 import type { ActivityWrite, SessionWrite } from '../../core/history.js';
 import type { CommitBatch } from '../../core/ports.js';
 import { columnsOf, keyOf, lastByKey, mergeByKey, unnestOf } from './bulk.js';
@@ -130,7 +130,7 @@ export async function insertAlerts(c: pg.ClientBase, alerts: readonly StoredAler
 }
 
 /** Repeats counted on open alerts (count, latest time, evidence). */
-export async function updateAlerts(c: pg.ClientBase, alerts: readonly StoredAlert[]): Promise<void> {
+export async function updateAlerts(c: pg.ClientBase, alerts: readonly AlertUpdate[]): Promise<void> {
   if (alerts.length === 0) return;
   const rows = lastByKey(alerts, (a) => a.id);
   await c.query(
