@@ -235,7 +235,9 @@ async function main(): Promise<void> {
   printVerdicts([
     judge({ what: `live: p99 append -> alert ${atRate}`, op: '<=', limit: TARGET_P99_MS, format: (ms) => `${ms.toFixed(0)} ms` }, s.length ? percentile(s, 99) : NaN),
     ...(rate >= TARGET_RATE
-      ? [judge({ what: 'live: lines/s appended and kept up with', op: '>=', limit: TARGET_RATE, format: int }, commitLatency.length >= measured ? achieved : NaN)]
+      ? // The appender paces itself to the asked rate; its elapsed time includes the last tick and
+        // the stop, so 6,000,000 lines in 300.02 s must not read as "missed" (1 % slack).
+        [judge({ what: 'live: lines/s appended and kept up with (1 % slack for the appender)', op: '>=', limit: TARGET_RATE * 0.99, format: int }, commitLatency.length >= measured ? achieved : NaN)]
       : []),
     judge(
       { what: `live: RSS growth, last vs first ${windowS.toFixed(0)} s of ${elapsed.toFixed(0)} s${seconds < 300 ? ' (the target is over 5 minutes: --long)' : ''}`, op: '<=', limit: MAX_RSS_GROWTH * 100, format: (p) => `${p.toFixed(1)}%`, missedBy: (v, l) => `${(v - l).toFixed(1)} points` },
