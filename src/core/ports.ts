@@ -111,12 +111,23 @@ export interface StateRow {
   expires: number | null;
 }
 
+/** One alert of one incident. */
+export interface IncidentLink {
+  incident: string;
+  alert: string;
+}
+
 /** Everything one commit writes, in one transaction. */
 export interface CommitBatch {
   history: HistoryWrites;
   state: { puts: StateRow[]; deletes: Array<{ scope: string; key: string }>; expiredBefore: number | null };
   alerts: { raised: StoredAlert[]; updated: AlertUpdate[] };
   incidents: StoredIncident[];
+  /**
+   * Alerts that joined an incident since the last commit (an incident's earlier alerts are
+   * linked already: a long-open incident must not rewrite all its links at every commit).
+   */
+  incidentLinks: IncidentLink[];
   /** Of those, the ones opened and the ones whose severity rose (what notifications and responses act on). */
   incidentChanges?: IncidentChanges;
   /** Where each input got to: stored with the state it produced. */

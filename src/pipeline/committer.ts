@@ -86,6 +86,7 @@ export class StoreCommitter implements Committer {
       state: d.state,
       alerts: d.alerts,
       incidents: d.incidents.changed,
+      incidentLinks: d.incidents.links,
       incidentChanges: { opened: d.incidents.opened, escalated: d.incidents.escalated },
       positions: feeds.filter((f) => f.reg.identity.kind !== 'none').map((f) => ({ identity: f.reg.identity, origin: f.origin, position: f.current() })),
       releases: this.releases,

@@ -57,6 +57,7 @@ export function alertsOnly(alerts: StoredAlert[], incidents: Partial<IncidentCha
     state: { puts: [], deletes: [], expiredBefore: null },
     alerts: { raised: alerts, updated: [] },
     incidents: [],
+    incidentLinks: [],
     incidentChanges: { opened: incidents.opened ?? [], escalated: incidents.escalated ?? [] },
     positions: [],
     releases: [],

@@ -4,6 +4,7 @@ import { DnPatterns } from '../../core/dn-patterns.js';
 import { EVENT_TYPES, TYPE } from '../../core/events.js';
 import type { StoredIncident } from '../../core/incidents.js';
 import { sourceOf, type Address, type LogEvent } from '../../core/log-event.js';
+import type { IncidentLink } from '../../core/ports.js';
 import type { User } from '../history/user.js';
 import type { DetectConfig } from './config.js';
 import type { Detector, Finding } from './detector.js';
@@ -29,7 +30,7 @@ export interface RuleVerdict {
 export interface DetectionWrites {
   state: { puts: StateRow[]; deletes: Array<{ scope: string; key: string }>; expiredBefore: number | null };
   alerts: { raised: StoredAlert[]; updated: AlertUpdate[] };
-  incidents: { changed: StoredIncident[]; opened: StoredIncident[]; escalated: StoredIncident[] };
+  incidents: { changed: StoredIncident[]; links: IncidentLink[]; opened: StoredIncident[]; escalated: StoredIncident[] };
 }
 
 /** A rule with its detector and compiled filters. */

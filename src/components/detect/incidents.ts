@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { severityRank, type Severity, type StoredAlert } from '../../core/alerts.js';
 import type { StoredIncident } from '../../core/incidents.js';
+import type { IncidentLink } from '../../core/ports.js';
 import { iso } from './format.js';
 import type { StateCodec, StateTable } from './state-table.js';
 
@@ -44,6 +45,8 @@ export class IncidentTracker {
   private opened: StoredIncident[] = [];
   /** Open incidents whose severity rose since the last commit (not those opened in it). */
   private escalated = new Set<StoredIncident>();
+  /** Alerts linked to an incident since the last commit. */
+  private links: IncidentLink[] = [];
   /** The risks the latest event added to an open incident: its other alerts count at half too. */
   private lastEvent: { key: string; event: string; risks: number[] } | null = null;
 
@@ -100,6 +103,7 @@ export class IncidentTracker {
       closedBenign: false,
     };
     this.open.set(key, incident);
+    for (const alert of ids) this.links.push({ incident: incident.id, alert });
     this.changed.add(incident);
     this.opened.push(incident);
     this.lastEvent = { key, event, risks: w.entries.filter((e) => e[5] === event).map((e) => e[1]) };
@@ -107,11 +111,12 @@ export class IncidentTracker {
   }
 
   /** Incidents opened or changed since the last commit, and which of them are new. */
-  collect(): { changed: StoredIncident[]; opened: StoredIncident[]; escalated: StoredIncident[] } {
-    return { changed: [...this.changed], opened: this.opened.slice(), escalated: [...this.escalated].filter((i) => !this.opened.includes(i)) };
+  collect(): { changed: StoredIncident[]; links: IncidentLink[]; opened: StoredIncident[]; escalated: StoredIncident[] } {
+    return { changed: [...this.changed], links: this.links.slice(), opened: this.opened.slice(), escalated: [...this.escalated].filter((i) => !this.opened.includes(i)) };
   }
 
   committed(): void {
+    this.links = [];
     this.changed = new Set();
     this.opened = [];
     this.escalated = new Set();
@@ -140,6 +145,7 @@ export class IncidentTracker {
   reset(): void {
     this.open.clear();
     this.lastEvent = null;
+    this.links = [];
     this.changed = new Set();
     this.opened = [];
     this.escalated = new Set();
@@ -148,6 +154,7 @@ export class IncidentTracker {
   private join(i: StoredIncident, a: StoredAlert, ts: number, key: string, event: string): void {
     if (!i.alertIds.includes(a.id)) {
       i.alertIds.push(a.id);
+      this.links.push({ incident: i.id, alert: a.id });
       // Alerts of one event arrive one after another; the same event adds by the same rule as in the window.
       const same = this.lastEvent !== null && this.lastEvent.key === key && this.lastEvent.event === event ? this.lastEvent : null;
       if (same === null) {

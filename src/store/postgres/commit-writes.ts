@@ -140,9 +140,9 @@ export async function updateAlerts(c: pg.ClientBase, alerts: readonly AlertUpdat
   );
 }
 
-/** Incidents (new ones open; known ones get severity, risk, latest time and rules, never their status) and their alerts. */
+/** Incidents (new ones open; known ones get severity, risk, latest time and rules, never their status) and the alerts that joined them. */
 export async function writeIncidents(c: pg.ClientBase, b: CommitBatch, now: number): Promise<void> {
-  if (b.incidents.length === 0) return;
+  if (b.incidents.length === 0 && b.incidentLinks.length === 0) return;
   const rows = lastByKey(b.incidents, (i) => i.id);
   await c.query(
     `INSERT INTO incidents (id, key, dn, ip, status, severity, risk, first_time, last_time, rules, created_at, updated_at, closed_benign)
@@ -154,11 +154,10 @@ export async function writeIncidents(c: pg.ClientBase, b: CommitBatch, now: numb
       now,
     ],
   );
-  const links = rows.flatMap((i) => i.alertIds.map((a) => [i.id, a] as const));
-  if (links.length === 0) return;
+  if (b.incidentLinks.length === 0) return;
   await c.query(
     `INSERT INTO incident_alerts (incident_id, alert_id) SELECT * FROM ${unnestOf(['text', 'text'])} ON CONFLICT DO NOTHING`,
-    columnsOf(links, [(l) => l[0], (l) => l[1]]),
+    columnsOf(b.incidentLinks, [(l) => l.incident, (l) => l.alert]),
   );
 }
 

@@ -234,10 +234,8 @@ export class SqlitePipelineStore implements PipelineStore {
       if (stored) raised.push(a);
     }
     for (const a of b.alerts.updated) q.updateAlert.run(a.count, Date.parse(a.lastTime), JSON.stringify(a.evidence), a.evidenceTotal, a.id);
-    for (const i of b.incidents) {
-      q.upsertIncident.run(i.id, i.key, i.dn, i.ip, i.severity, i.risk, Date.parse(i.firstTime), Date.parse(i.lastTime), JSON.stringify(i.rules), now, now);
-      for (const id of i.alertIds) q.linkAlert.run(i.id, id);
-    }
+    for (const i of b.incidents) q.upsertIncident.run(i.id, i.key, i.dn, i.ip, i.severity, i.risk, Date.parse(i.firstTime), Date.parse(i.lastTime), JSON.stringify(i.rules), now, now);
+    for (const l of b.incidentLinks) q.linkAlert.run(l.incident, l.alert);
     if (hooks.length > 0) {
       const incidents = b.incidentChanges ?? { opened: [], escalated: [] };
       this.effects ??= new SqliteCommitEffects(this.db);

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { StoredAlert } from '../../src/core/alerts.js';
+import { IncidentTracker, incidentCodec } from '../../src/components/detect/incidents.js';
+import { StateTable } from '../../src/components/detect/state-table.js';
+
+// A commit writes the alerts that joined an incident since the last commit, never the whole
+// list again: an incident left open for weeks (nobody closed it) keeps gathering alerts, and
+// rewriting every link at every commit would grow with its age.
+
+const H = 3_600_000;
+const DN = 'uid=mmosley,ou=shadow,o=Tremolo';
+
+function alert(id: string, rule: string, risk: number): StoredAlert {
+  return {
+    id, rule, severity: 'high', time: '2026-03-02T08:00:00.000Z', dn: DN, dnSha1: null, ip: '5.255.255.5', country: 'RU',
+    reason: 'test', evidence: [], status: 'open', response: null, count: 1, lastTime: '2026-03-02T08:00:00.000Z',
+    respond: false, risk, evidenceTotal: 0,
+  };
+}
+
+test("an incident's links are written once: all of them when it opens, then only the alerts that join it", () => {
+  const windowMs = 24 * H;
+  const t = new IncidentTracker({ threshold: 60, windowMs }, new StateTable('incidents/windows', incidentCodec(windowMs)));
+  assert.equal(t.add(alert('a1', 'new-source-ip', 25), false, null, 1 * H, 'log:1'), null, 'below the threshold');
+  const opened = t.add(alert('a2', 'new-country', 40), false, null, 2 * H, 'log:2');
+  assert.ok(opened !== null);
+  const first = t.collect();
+  assert.deepEqual(first.links, [{ incident: opened.id, alert: 'a1' }, { incident: opened.id, alert: 'a2' }]);
+  t.committed();
+
+  t.add(alert('a3', 'impossible-travel', 40), false, null, 3 * H, 'log:3');
+  const second = t.collect();
+  assert.deepEqual(second.links, [{ incident: opened.id, alert: 'a3' }]);
+  assert.deepEqual(second.changed.map((i) => i.alertIds), [['a1', 'a2', 'a3']], 'the incident itself still lists all its alerts');
+  t.committed();
+  assert.deepEqual(t.collect().links, []);
+});
+
+test('links not yet committed are collected again after a failed commit', () => {
+  const windowMs = 24 * H;
+  const t = new IncidentTracker({ threshold: 60, windowMs }, new StateTable('incidents/windows', incidentCodec(windowMs)));
+  const i = t.add(alert('b1', 'refresh-token-replay', 100), true, null, 1 * H, 'log:1');
+  assert.ok(i !== null);
+  assert.equal(t.collect().links.length, 1);
+  // No committed(): the store refused the commit; the next one carries the same link.
+  t.add(alert('b2', 'new-country', 40), false, null, 2 * H, 'log:2');
+  assert.deepEqual(t.collect().links.map((l) => l.alert), ['b1', 'b2']);
+});
