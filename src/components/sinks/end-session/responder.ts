@@ -96,10 +96,12 @@ export class Responder {
       }
       const threshold = this.o.config.incidentRisk;
       if (threshold !== null) {
+        const byId = new Map(raised.map((a) => [a.id, a] as const));
         for (const i of [...incidents.opened, ...incidents.escalated]) {
           if (i.dn === null || !isUserDn(i.dn) || i.risk < threshold || answered.has(i.dn) || this.incidentsAnswered.has(i.id)) continue;
           // The incident's newest alert in this commit is what the action is recorded against.
-          const trigger = raised.filter((a) => i.alertIds.includes(a.id)).at(-1);
+          let trigger: StoredAlert | undefined;
+          for (let k = i.alertIds.length - 1; k >= 0 && trigger === undefined; k--) trigger = byId.get(i.alertIds[k]);
           if (trigger === undefined) continue;
           this.incidentsAnswered.add(i.id);
           if (this.incidentsAnswered.size > 10_000) this.incidentsAnswered.delete(this.incidentsAnswered.values().next().value as string);
