@@ -112,7 +112,8 @@ export class IncidentTracker {
 
   /** Incidents opened or changed since the last commit, and which of them are new. */
   collect(): { changed: StoredIncident[]; links: IncidentLink[]; opened: StoredIncident[]; escalated: StoredIncident[] } {
-    return { changed: [...this.changed], links: this.links.slice(), opened: this.opened.slice(), escalated: [...this.escalated].filter((i) => !this.opened.includes(i)) };
+    const opened = new Set(this.opened);
+    return { changed: [...this.changed], links: this.links.slice(), opened: this.opened.slice(), escalated: [...this.escalated].filter((i) => !opened.has(i)) };
   }
 
   committed(): void {
