@@ -32,7 +32,7 @@ export interface ReplayReport {
 }
 
 /**
- * Replays files (plain, .gz, docker json-file, CRI, kubectl --timestamps; `-` = stdin) through
+ * Replays files (plain, .gz, docker json-file, CRI, kubectl --timestamps and --prefix, JSON exports; `-` = stdin) through
  * the runtime's ingest pipeline in log-time order, each resuming after its checkpoint. Throws
  * InputError before reading anything if an argument cannot be used.
  */
@@ -80,6 +80,10 @@ export async function replayFiles(paths: string[], runtime: Runtime, opts: Repla
   }
   await Promise.all(pumps);
   for (const input of inputs) if (input.warning) warnings.push(input.warning);
+  for (const { input, feed } of opened) {
+    // One file may hold several pods one after another: read in file order, not merged by log time.
+    if (feed.format === 'kubectl-prefix') notices.push(`${input.origin} is \`kubectl logs --prefix\` output, read in file order: if it holds several pods, write one file per pod (kubectl logs POD) so that their lines are merged by log time`);
+  }
   return {
     inputs: opened.map(({ input, feed }) => ({
       origin: input.origin,

@@ -53,6 +53,9 @@ describe('format detection, per input, from the first non-empty line', () => {
     ['kubectl', `${T} ${LINES[0]}`],
     ['kubectl', '2024-05-06T07:08:09Z just a line that starts with a time'],
     ['kubectl', '2024-05-06T07:08:09Z stdout is a word here'],
+    ['kubectl-prefix', `[pod/openunison-orchestra-7d9f8c-x2k4q/openunison-orchestra] ${LINES[0]}`],
+    ['kubectl-prefix', `[pod/openunison-orchestra-0/openunison-orchestra] ${T} ${LINES[0]}`],
+    ['plain', '[pod/not a pod name/x] text'],
   ] as const;
   for (const [format, line] of rows) test(`${format}: ${line.slice(0, 50)}`, () => assert.equal(formatOf(line), format));
 
@@ -67,6 +70,17 @@ describe('format detection, per input, from the first non-empty line', () => {
     const { format, records } = decode(`${T} ${LINES[0]}\n`, { format: 'plain' });
     assert.equal(format, 'plain');
     assert.deepEqual(texts(records), [show(`${T} ${LINES[0]}`)]);
+  });
+});
+
+describe('kubectl logs --prefix', () => {
+  test('the pod prefix (and the stamp, with --timestamps) is taken off; a line without it is read as it is', () => {
+    const POD = '[pod/openunison-orchestra-0/openunison-orchestra] ';
+    const text = `${POD}${LINES[0]}\n${POD}${T} ${LINES[1]}\nerror: a kubectl message\n`;
+    const { format, records } = decode(text);
+    assert.equal(format, 'kubectl-prefix');
+    assert.deepEqual(texts(records), [show(LINES[0]), show(LINES[1]), show('error: a kubectl message')]);
+    assert.deepEqual(records.map((r) => r.lineNo), [1, 2, 3]);
   });
 });
 

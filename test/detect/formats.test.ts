@@ -39,7 +39,7 @@ const comparable = (alerts: StoredAlert[]) =>
 
 const logTime = (line: string) => (line.startsWith('[') ? line.slice(1, 24).replace(' ', 'T').replace(',', '.') + '000000Z' : '2026-03-03T00:00:00.000000000Z');
 
-test('the same day as two replica files, one plain file, gzip, docker json-file, CRI, kubectl --timestamps and every JSON export raises the same alerts', async () => {
+test('the same day as two replica files, one plain file, gzip, docker json-file, CRI, kubectl --timestamps, kubectl --prefix and every JSON export raises the same alerts', async () => {
   const lines = merged();
   const files: Record<string, string[]> = {
     plain: [s.path('day.log')],
@@ -47,6 +47,7 @@ test('the same day as two replica files, one plain file, gzip, docker json-file,
     docker: [s.path('day-json.log')],
     cri: [s.path('day-cri.log')],
     kubectl: [s.path('day-kubectl.log')],
+    'kubectl-prefix': [s.path('day-kubectl-prefix.log')],
     loki: [s.path('day-loki.jsonl')],
     'es-search': [s.path('day-search.json')],
     'es-scroll': [s.path('day-scroll.json')],
@@ -55,12 +56,13 @@ test('the same day as two replica files, one plain file, gzip, docker json-file,
     'ecs-json': [s.path('day-ecs.ndjson')],
     replicas,
   };
-  const format: Record<string, string> = { docker: 'docker', cri: 'cri', kubectl: 'kubectl', loki: 'loki', 'es-search': 'elasticsearch', 'es-scroll': 'elasticsearch', 'es-hits': 'elasticsearch', 'log4j2-json': 'log4j2-json', 'ecs-json': 'ecs-json' };
+  const format: Record<string, string> = { docker: 'docker', cri: 'cri', kubectl: 'kubectl', 'kubectl-prefix': 'kubectl-prefix', loki: 'loki', 'es-search': 'elasticsearch', 'es-scroll': 'elasticsearch', 'es-hits': 'elasticsearch', 'log4j2-json': 'log4j2-json', 'ecs-json': 'ecs-json' };
   writeFileSync(files.plain[0], lines.join('\n') + '\n');
   writeFileSync(files.gzip[0], gzipSync(lines.join('\n') + '\n'));
   writeFileSync(files.docker[0], lines.map((l) => JSON.stringify({ log: l + '\n', stream: 'stdout', time: logTime(l) })).join('\n') + '\n');
   writeFileSync(files.cri[0], lines.map((l) => `${logTime(l)} stdout F ${l}`).join('\n') + '\n');
   writeFileSync(files.kubectl[0], lines.map((l) => `${logTime(l)} ${l}`).join('\n') + '\n');
+  writeFileSync(files['kubectl-prefix'][0], lines.map((l) => `[pod/openunison-orchestra-0/openunison-orchestra] ${logTime(l)} ${l}`).join('\n') + '\n');
   const day = mergedSample();
   writeFileSync(files.loki[0], lokiJsonl(day));
   writeFileSync(files['es-search'][0], esSearchResponse(day, { pretty: true }));

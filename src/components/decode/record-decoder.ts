@@ -18,7 +18,7 @@ export interface RecordHandler {
 
 /**
  * Bytes of one input -> log4j records: splits lines (exact offsets, oversize guard),
- * recognises the wrapper (plain, docker json-file, CRI, `kubectl logs --timestamps`) from the
+ * recognises the wrapper (plain, docker json-file, CRI, `kubectl logs --timestamps` or `--prefix`) from the
  * first non-empty line and unwraps it. Blank lines before the first record are not records.
  * An input that starts with JSON is first looked at (up to its first value, at most 64 KiB)
  * to tell NDJSON lines (docker, Loki) from JSON documents (Elasticsearch/OpenSearch exports,
@@ -123,7 +123,7 @@ export class RecordDecoder implements LineHandler {
   }
 }
 
-const LINE_FORMATS: readonly string[] = ['plain', 'docker', 'cri', 'kubectl', 'loki'] satisfies LineFormat[];
+const LINE_FORMATS: readonly string[] = ['plain', 'docker', 'cri', 'kubectl', 'kubectl-prefix', 'loki'] satisfies LineFormat[];
 function isLineFormat(f: InputFormat): f is LineFormat {
   return LINE_FORMATS.includes(f);
 }

@@ -4,11 +4,12 @@ import type { DocumentFormat } from './export-record.js';
 
 /**
  * How a file wraps OpenUnison's log4j lines: not at all, docker json-file (and NDJSON
- * shippers: `log`, `message` or Loki's `line`), CRI (containerd, CRI-O), or
- * `kubectl logs --timestamps` (each line behind an RFC 3339 stamp and a space); `loki` is
- * `logcli query --output=jsonl` (read like docker's NDJSON).
+ * shippers: `log`, `message` or Loki's `line`), CRI (containerd, CRI-O),
+ * `kubectl logs --timestamps` (each line behind an RFC 3339 stamp and a space), or
+ * `kubectl logs --prefix` (each line behind `[pod/<pod>/<container>] `, then a stamp too with
+ * `--timestamps`); `loki` is `logcli query --output=jsonl` (read like docker's NDJSON).
  */
-export type LineFormat = 'plain' | 'docker' | 'cri' | 'kubectl' | 'loki';
+export type LineFormat = 'plain' | 'docker' | 'cri' | 'kubectl' | 'kubectl-prefix' | 'loki';
 
 /** Line formats, and JSON documents (exports, JSON layouts: see json-documents.ts). */
 export type InputFormat = LineFormat | DocumentFormat;
@@ -28,6 +29,7 @@ export function detectFormat(buf: Buffer, start: number, end: number): LineForma
   let p = start;
   while (p < end && (buf[p] === 32 || buf[p] === 9)) p++;
   if (buf[p] === 123 /* { */) return 'docker';
+  if (podPrefixEnd(buf, p, end) > 0) return 'kubectl-prefix';
   const stampEnd = rfc3339End(buf, p, end);
   if (stampEnd < 0 || buf[stampEnd] !== 32) return 'plain';
   const after = stampEnd + 1;
@@ -46,6 +48,8 @@ export function unwrapperFor(format: LineFormat, out: RecordHandler, maxLineByte
       return new Plain(out);
     case 'kubectl':
       return new KubectlTimestamps(out);
+    case 'kubectl-prefix':
+      return new KubectlPrefix(out);
     case 'cri':
       return new Cri(out, maxLineBytes);
     case 'docker':
@@ -83,6 +87,46 @@ class KubectlTimestamps implements Unwrapper {
     this.out.skip('oversized', endOffset, lineNo);
   }
   finish(): void {}
+}
+
+/**
+ * `kubectl logs --prefix` (with or without `--timestamps`): `[pod/<pod>/<container>] `, the
+ * optional stamp and a space, then the line. A line without the prefix (kubectl's own
+ * messages) is read as it is.
+ */
+class KubectlPrefix implements Unwrapper {
+  stamp: string | null = null;
+  constructor(private readonly out: RecordHandler) {}
+  line(buf: Buffer, start: number, end: number, endOffset: number, lineNo: number): void {
+    const after = podPrefixEnd(buf, start, end);
+    if (after < 0) return this.out.record(buf, start, end, endOffset, lineNo);
+    const stampEnd = rfc3339End(buf, after, end);
+    if (stampEnd < 0 || buf[stampEnd] !== 32) return this.out.record(buf, after, end, endOffset, lineNo);
+    this.stamp = buf.toString('latin1', after, stampEnd);
+    this.out.record(buf, stampEnd + 1, end, endOffset, lineNo);
+  }
+  oversized(endOffset: number, lineNo: number): void {
+    this.out.skip('oversized', endOffset, lineNo);
+  }
+  finish(): void {}
+}
+
+const POD_PREFIX = Buffer.from('[pod/');
+
+/**
+ * Where the line starts after kubectl's `[pod/<pod>/<container>] ` prefix, or -1. Pod and
+ * container names are DNS labels (letters, digits, `-`, `.`), so the first `] ` ends it.
+ */
+export function podPrefixEnd(buf: Buffer, p: number, end: number): number {
+  if (!startsWith(buf, p, end, POD_PREFIX)) return -1;
+  let slashes = 0;
+  for (let q = p + POD_PREFIX.length; q < end && q < p + 600; q++) {
+    const c = buf[q];
+    if (c === 47 /* / */) slashes++;
+    else if (c === 93 /* ] */) return slashes === 1 && buf[q + 1] === 32 ? q + 2 : -1;
+    else if (!(c === 45 || c === 46 || (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90))) return -1;
+  }
+  return -1;
 }
 
 /** A record being joined from partial fragments (one per stream). */
