@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { Option, type Command } from 'commander';
 import { resolveConfig, type Config } from '../app/config.js';
-import { LIST_DEFAULTS } from '../app/review/query.js';
+import { LIST_DEFAULTS, type ListQuery } from '../app/review/query.js';
 
 /**
  * The flags every command shares, defined once: where the store is, and the listing
@@ -26,16 +26,8 @@ export function configOf(flags: StoreFlags): Config {
   return resolveConfig(flags);
 }
 
-export interface ListFlags extends StoreFlags {
-  status?: string;
-  severity?: string;
-  rule?: string;
-  dn?: string;
-  ip?: string;
-  since?: string;
-  until?: string;
-  limit?: string;
-  offset?: string;
+/** The listing vocabulary (the same as the console API's), as flags. */
+export interface ListFlags extends StoreFlags, Omit<ListQuery, 'sort'> {
   json?: boolean;
   csv?: boolean;
 }

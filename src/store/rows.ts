@@ -1,5 +1,5 @@
 import type { AlertResponse, AlertStatus, Evidence, Severity, StoredAlert } from '../core/alerts.js';
-import type { AddressRecord } from '../core/history.js';
+import type { AddressRecord, GeoPoint, UserRecord } from '../core/history.js';
 import type { IncidentStatus, StoredIncident } from '../core/incidents.js';
 import type { FileCheckpoint } from '../core/ports.js';
 
@@ -36,6 +36,28 @@ export interface AddressRow {
   last_success: number | null;
   learnt: number;
   quarantined_by: string | null;
+}
+
+/** Users with their addresses (rows of `user_ips` for those users, in any order of users). */
+export function usersFromRows(users: readonly UserRow[], addresses: Iterable<AddressRow>): UserRecord[] {
+  const byDn = new Map<string, AddressRecord[]>();
+  for (const r of addresses) {
+    const list = byDn.get(r.dn) ?? [];
+    list.push(addressFromRow(r));
+    byDn.set(r.dn, list);
+  }
+  return users.map((u) => ({
+    dn: u.dn,
+    dnSha1: u.dn_sha1,
+    firstSeen: u.first_seen,
+    lastSeen: u.last_seen,
+    counts: JSON.parse(u.counts) as UserRecord['counts'],
+    successCount: u.success_count,
+    firstSuccess: u.first_success,
+    lastSuccess: u.last_success,
+    lastGeo: u.last_geo === null ? null : (JSON.parse(u.last_geo) as GeoPoint),
+    addresses: byDn.get(u.dn) ?? [],
+  }));
 }
 
 export function addressFromRow(r: AddressRow): AddressRecord {

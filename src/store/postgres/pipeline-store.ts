@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { AlertStatus, StoredAlert } from '../../core/alerts.js';
-import type { AddressRecord, GeoPoint, UserRecord } from '../../core/history.js';
+import type { UserRecord } from '../../core/history.js';
 import type { StoredIncident } from '../../core/incidents.js';
 import type { InputPosition } from '../../core/inputs.js';
 import type { CommitBatch, CommitHook, FileCheckpoint, PipelineStore, StateRow, StatusChanges } from '../../core/ports.js';
@@ -8,7 +8,7 @@ import { PgCommitEffects } from './commit-effects.js';
 import { insertAlerts, updateAlerts, writeHistoryAndState, writeIncidents, writePositions } from './commit-writes.js';
 import { isUnavailable } from './connection.js';
 import { subtractLanded } from './in-doubt.js';
-import { addressFromRow, alertFromRow, checkpointFromRow, incidentFromRow, type AddressRow, type AlertRow, type CheckpointRow, type IncidentRow, type UserRow } from '../rows.js';
+import { alertFromRow, checkpointFromRow, incidentFromRow, usersFromRows, type AddressRow, type AlertRow, type CheckpointRow, type IncidentRow, type UserRow } from '../rows.js';
 import type { PgWriter } from './writer.js';
 
 /**
@@ -39,25 +39,8 @@ export class PgPipelineStore implements PipelineStore {
     if (dns.length === 0) return [];
     const users = (await this.pool.query<UserRow>('SELECT * FROM users WHERE dn = ANY($1::text[])', [dns])).rows;
     if (users.length === 0) return [];
-    const byDn = new Map<string, AddressRecord[]>();
     const addresses = await this.pool.query<AddressRow>('SELECT * FROM user_ips WHERE dn = ANY($1::text[]) ORDER BY dn, ip', [users.map((u) => u.dn)]);
-    for (const r of addresses.rows) {
-      const list = byDn.get(r.dn) ?? [];
-      list.push(addressFromRow(r));
-      byDn.set(r.dn, list);
-    }
-    return users.map((u) => ({
-      dn: u.dn,
-      dnSha1: u.dn_sha1,
-      firstSeen: u.first_seen,
-      lastSeen: u.last_seen,
-      counts: JSON.parse(u.counts) as UserRecord['counts'],
-      successCount: u.success_count,
-      firstSuccess: u.first_success,
-      lastSuccess: u.last_success,
-      lastGeo: u.last_geo === null ? null : (JSON.parse(u.last_geo) as GeoPoint),
-      addresses: byDn.get(u.dn) ?? [],
-    }));
+    return usersFromRows(users, addresses.rows);
   }
 
   async loadDetection(): Promise<{ state: StateRow[]; openAlerts: StoredAlert[]; openIncidents: StoredIncident[]; statusVersion: number }> {

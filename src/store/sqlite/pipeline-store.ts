@@ -1,11 +1,11 @@
 import type { AlertStatus, StoredAlert } from '../../core/alerts.js';
-import type { AddressRecord, GeoPoint, UserRecord } from '../../core/history.js';
+import type { UserRecord } from '../../core/history.js';
 import type { StoredIncident } from '../../core/incidents.js';
 import type { InputPosition } from '../../core/inputs.js';
 import type { CommitBatch, CommitHook, FileCheckpoint, PipelineStore, StateRow, StatusChanges } from '../../core/ports.js';
 import { SqliteCommitEffects } from './commit-effects.js';
 import type { Db } from './database.js';
-import { addressFromRow, alertFromRow, checkpointFromRow, incidentFromRow, type AddressRow, type AlertRow, type CheckpointRow, type IncidentRow, type UserRow } from '../rows.js';
+import { alertFromRow, checkpointFromRow, incidentFromRow, usersFromRows, type AddressRow, type AlertRow, type CheckpointRow, type IncidentRow, type UserRow } from '../rows.js';
 
 /** DNs per lookup query (SQLite's default limit on bound parameters is far above). */
 const CHUNK = 500;
@@ -119,26 +119,8 @@ export class SqlitePipelineStore implements PipelineStore {
       const users = this.inQuery(this.usersIn, 'SELECT * FROM users WHERE dn IN', part.length).all(part) as UserRow[];
       if (users.length === 0) continue;
       const found = users.map((u) => u.dn);
-      const byDn = new Map<string, AddressRecord[]>();
-      for (const r of this.inQuery(this.addressesIn, 'SELECT * FROM user_ips WHERE dn IN', found.length).all(found) as AddressRow[]) {
-        const list = byDn.get(r.dn) ?? [];
-        list.push(addressFromRow(r));
-        byDn.set(r.dn, list);
-      }
-      for (const u of users) {
-        out.push({
-          dn: u.dn,
-          dnSha1: u.dn_sha1,
-          firstSeen: u.first_seen,
-          lastSeen: u.last_seen,
-          counts: JSON.parse(u.counts) as UserRecord['counts'],
-          successCount: u.success_count,
-          firstSuccess: u.first_success,
-          lastSuccess: u.last_success,
-          lastGeo: u.last_geo === null ? null : (JSON.parse(u.last_geo) as GeoPoint),
-          addresses: byDn.get(u.dn) ?? [],
-        });
-      }
+      const addresses = this.inQuery(this.addressesIn, 'SELECT * FROM user_ips WHERE dn IN', found.length).all(found) as AddressRow[];
+      for (const u of usersFromRows(users, addresses)) out.push(u);
     }
     return out;
   }
