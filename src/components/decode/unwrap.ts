@@ -76,7 +76,7 @@ class Plain implements Unwrapper {
 /** `kubectl logs --timestamps`: the kubelet's stamp, a space, then the line (already joined). */
 class KubectlTimestamps implements Unwrapper {
   stamp: string | null = null;
-  constructor(private readonly out: RecordHandler) {}
+  constructor(protected readonly out: RecordHandler) {}
   line(buf: Buffer, start: number, end: number, endOffset: number, lineNo: number): void {
     const stampEnd = rfc3339End(buf, start, end);
     if (stampEnd < 0 || buf[stampEnd] !== 32) return this.out.record(buf, start, end, endOffset, lineNo);
@@ -94,21 +94,12 @@ class KubectlTimestamps implements Unwrapper {
  * optional stamp and a space, then the line. A line without the prefix (kubectl's own
  * messages) is read as it is.
  */
-class KubectlPrefix implements Unwrapper {
-  stamp: string | null = null;
-  constructor(private readonly out: RecordHandler) {}
-  line(buf: Buffer, start: number, end: number, endOffset: number, lineNo: number): void {
+class KubectlPrefix extends KubectlTimestamps {
+  override line(buf: Buffer, start: number, end: number, endOffset: number, lineNo: number): void {
     const after = podPrefixEnd(buf, start, end);
     if (after < 0) return this.out.record(buf, start, end, endOffset, lineNo);
-    const stampEnd = rfc3339End(buf, after, end);
-    if (stampEnd < 0 || buf[stampEnd] !== 32) return this.out.record(buf, after, end, endOffset, lineNo);
-    this.stamp = buf.toString('latin1', after, stampEnd);
-    this.out.record(buf, stampEnd + 1, end, endOffset, lineNo);
+    super.line(buf, after, end, endOffset, lineNo);
   }
-  oversized(endOffset: number, lineNo: number): void {
-    this.out.skip('oversized', endOffset, lineNo);
-  }
-  finish(): void {}
 }
 
 const POD_PREFIX = Buffer.from('[pod/');

@@ -25,7 +25,6 @@ export function alertId(rule: string, dn: string | null, ip: string | null, ts: 
  * and every string of their contract, for their rule's whole suppression window.
  */
 class Tracked {
-  isNew = true;
   /** Repeats since the last commit. */
   dirty = false;
   /** The whole alert while it waits to be inserted; null once stored. */
@@ -66,9 +65,13 @@ class Tracked {
     return { id: this.id, rule: this.rule, severity: this.severity, count: this.count, lastTime: iso(this.lastTs), evidence: this.evidence.slice(), evidenceTotal: this.evidenceTotal };
   }
 
+  /** Raised since the last commit: its row is still to be inserted. */
+  get isNew(): boolean {
+    return this.pendingAlert !== null;
+  }
+
   /** Stored: what only the row needs is let go. */
   stored(): void {
-    this.isNew = false;
     this.dirty = false;
     this.pendingAlert = null;
   }
