@@ -6,6 +6,7 @@ import { eventJson } from '../core/log-event.js';
 import { DetectionEngine, type RuleVerdict } from '../components/detect/engine.js';
 import { iso } from '../components/detect/format.js';
 import { History } from '../components/history/history.js';
+import { loadOrganisation } from './organisation.js';
 import { parseInline } from '../pipeline/inline.js';
 import { openDatabase } from '../store/sqlite/database.js';
 import { SqlitePipelineStore } from '../store/sqlite/pipeline-store.js';
@@ -68,10 +69,11 @@ export async function explainLine(config: Config, line: string, origin: string, 
   const e = events[0];
   const { store, close } = await openReader(config);
   try {
-    const engine = new DetectionEngine(rules, config.detect);
+    const organisation = await loadOrganisation(store, config.detect);
+    const engine = new DetectionEngine(rules, config.detect, organisation);
     const loaded = await store.loadDetection();
     engine.load(loaded.state, loaded.openAlerts, loaded.openIncidents);
-    const history = new History(store, (ip) => networkOfText(ip, config.detect.networks));
+    const history = new History(store, (ip) => networkOfText(ip, config.detect.networks), organisation);
     if (e.dn !== null) await history.prepare([e.dnId, e.dn.dn]);
     const user = e.dn !== null && isUserDn(e.dn.dn) ? history.userOf(e) : null;
     let u: Explanation['user'] = null;

@@ -8,6 +8,7 @@ import { stderrLog } from '../core/log.js';
 import { DetectionEngine } from '../components/detect/engine.js';
 import { loadRules, type Rule } from '../components/detect/rules.js';
 import { History } from '../components/history/history.js';
+import { loadOrganisation } from './organisation.js';
 import { StoreCommitter, type CommitReport } from '../pipeline/committer.js';
 import { Ingest } from '../pipeline/ingest.js';
 import { HistoryAndDetection } from '../pipeline/processor.js';
@@ -131,11 +132,12 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   const closeStore = () => backend.close(() => held.release());
   try {
     const store = backend.store;
-    const detection = new DetectionEngine(rules, config.detect);
     await store.releaseBenignVerdicts();
+    const organisation = await loadOrganisation(store, config.detect);
+    const detection = new DetectionEngine(rules, config.detect, organisation);
     const loaded = await store.loadDetection();
     detection.load(loaded.state, loaded.openAlerts, loaded.openIncidents);
-    const history = new History(store, (ip) => networkOfText(ip, config.detect.networks));
+    const history = new History(store, (ip) => networkOfText(ip, config.detect.networks), organisation);
     const delivery = buildDelivery(backend.delivery, config, {
       log,
       now: opts.now,

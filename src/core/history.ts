@@ -82,6 +82,14 @@ export interface AddressRecord {
   quarantinedBy: string | null;
 }
 
+/** How many users have a learnt address in one network, ASN or country (the organisation's places). */
+export interface OrganisationCount {
+  kind: 'net' | 'asn' | 'country';
+  /** The network (`203.0.113.0/24`), the ASN as decimal text, or the country code. */
+  value: string;
+  users: number;
+}
+
 /** A user as stored, with every address. */
 export interface UserRecord {
   dn: string;

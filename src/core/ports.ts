@@ -1,6 +1,6 @@
 import type { ActionKind, ActionRecord, ActionStatus, ActionStep } from './actions.js';
 import type { AlertDetail, AlertFilter, AlertResponse, AlertStatus, AlertUpdate, Severity, StoredAlert } from './alerts.js';
-import type { HistoryWrites, UserHistory, UserRecord } from './history.js';
+import type { HistoryWrites, OrganisationCount, UserHistory, UserRecord } from './history.js';
 import type { Incident, IncidentDetail, IncidentFilter, IncidentStatus, StoredIncident } from './incidents.js';
 import type { InputIdentity, InputPosition } from './inputs.js';
 import type { NewOutboxItem, OutboxItem, OutboxStatus } from './delivery.js';
@@ -100,6 +100,11 @@ export interface HistoryRepository {
   hasUsers(): Promise<boolean>;
   /** The stored users among these DNs, each with every address. */
   loadUsers(dns: readonly string[]): Promise<UserRecord[]>;
+  /**
+   * Users per network, ASN and country of their learnt addresses, the most shared first, at
+   * most `limit` rows of each kind and only places of at least two users.
+   */
+  loadOrganisation(limit: number): Promise<OrganisationCount[]>;
 }
 
 /** A stored row of detector state (windows, pending pairs): JSON owned by its detector. */

@@ -20,10 +20,12 @@ let page: Page;
 
 before(async () => {
   ok(['replay', ...SAMPLE_LOGS, '--db', db, '-q']);
-  // A user whose DN is hostile markup, with enough history for a new-address alert.
+  // A user whose DN is hostile markup, with enough history for a new-address alert. The new
+  // address is near Seattle, where nobody in the sample works (the sample's London office,
+  // 81.2.69.0/24, is the organisation's: a move there would be no news).
   const T0 = Date.UTC(2026, 2, 3, 8, 0, 0);
   const lines = Array.from({ length: 12 }, (_, i) => accessLine({ time: log4jTime(T0 + i * 600_000), dn: HOSTILE, ip: '89.160.20.112' }));
-  lines.push(accessLine({ time: log4jTime(T0 + 13 * 600_000), dn: HOSTILE, ip: '81.2.69.142' }));
+  lines.push(accessLine({ time: log4jTime(T0 + 13 * 600_000), dn: HOSTILE, ip: '216.160.83.56' }));
   writeFileSync(join(dir, 'hostile.log'), lines.join('\n') + '\n');
   ok(['replay', join(dir, 'hostile.log'), '--db', db, '-q']);
   serve = await startServe(['--db', db]);

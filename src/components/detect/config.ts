@@ -22,6 +22,21 @@ export const detectSchema = z
       })
       .strict()
       .prefault({}),
+    organisation: z
+      .object({
+        minUsers: z
+          .number()
+          .int()
+          .min(2)
+          .default(5)
+          .describe('users who must have learnt addresses in a network, ASN or country before rules treat it as the organisation\'s'),
+        networks: z
+          .array(cidrSchema)
+          .default([])
+          .describe("the organisation's egress (office NAT, VPN, proxies) known in advance: familiar to every user, unlike the allowlist still judged by every rule"),
+      })
+      .strict()
+      .prefault({}),
     allowlist: z
       .object({
         networks: z.array(cidrSchema).default([]).describe('addresses and networks every rule ignores (scanners, VPN egress you trust)'),

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Evidence, Severity } from '../../core/alerts.js';
 import type { EventType } from '../../core/events.js';
 import type { LogEvent } from '../../core/log-event.js';
+import type { OrganisationView } from '../history/organisation.js';
 import type { User } from '../history/user.js';
 import type { StateCodec, StateTable } from './state-table.js';
 
@@ -51,6 +52,8 @@ export interface DetectorContext {
   table<S>(name: string, codec: StateCodec<S>): StateTable<S>;
   /** Evidence lines a detector keeps per window. */
   maxEvidence: number;
+  /** The places the organisation's people use (peer context for novelty and travel). */
+  organisation: OrganisationView;
 }
 
 /** A detector type as rules name it (`detector: threshold`). */

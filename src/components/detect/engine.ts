@@ -5,6 +5,7 @@ import { EVENT_TYPES, TYPE } from '../../core/events.js';
 import type { StoredIncident } from '../../core/incidents.js';
 import { sourceOf, type Address, type LogEvent } from '../../core/log-event.js';
 import type { IncidentLink } from '../../core/ports.js';
+import { Organisation } from '../history/organisation.js';
 import type { User } from '../history/user.js';
 import type { DetectConfig } from './config.js';
 import type { Detector, Finding } from './detector.js';
@@ -105,9 +106,14 @@ export class DetectionEngine {
   /** Events seen since the last commit. */
   pending = 0;
 
+  /**
+   * `organisation`: the counts history keeps up to date (a fresh, empty one when detection
+   * runs without history, as in rule tests).
+   */
   constructor(
     rules: Rule[],
     private readonly config: DetectConfig,
+    readonly organisation: Organisation = new Organisation(config.organisation),
   ) {
     this.tracker = new AlertTracker(config.maxEvidence);
     const windows = new StateTable('incidents/windows', incidentCodec(config.incidents.window) as StateCodec<unknown>);
@@ -352,6 +358,7 @@ export class DetectionEngine {
             return t;
           },
           maxEvidence,
+          organisation: this.organisation,
         };
         return new RuleRunner(index, rule, rule.detector.create(rule.params, ctx), patternsOf(rule));
       });

@@ -2,6 +2,7 @@ import { isUserDn, TYPE } from '../../core/events.js';
 import type { HistoryWrites } from '../../core/history.js';
 import { sourceOf, type Address, type LogEvent } from '../../core/log-event.js';
 import type { HistoryRepository } from '../../core/ports.js';
+import type { Organisation } from './organisation.js';
 import { ActivityState, AddressState, CountryState, SessionState, User, type NetOf } from './user.js';
 
 const HOUR_MS = 3_600_000;
@@ -37,6 +38,8 @@ export class History {
   constructor(
     private readonly repo: HistoryRepository,
     private readonly netOf?: NetOf,
+    /** Told when a user learns a network, ASN or country new for them (the organisation's counts). */
+    private readonly organisation?: Organisation,
   ) {}
 
   /**
@@ -164,7 +167,7 @@ export class History {
       if (!st.learnt) {
         // The latest alert raised on the address keeps it (an earlier one may be closed as malicious).
         if (quarantinedBy !== null) st.quarantinedBy = quarantinedBy;
-        else if (st.quarantinedBy === null) user.learn(st);
+        else if (st.quarantinedBy === null) this.learn(user, st);
       }
       const g = user.lastGeo;
       if (addr.lat !== null && addr.lon !== null && addr.country !== null && (g === null || t >= g.ts)) {
@@ -264,7 +267,7 @@ export class History {
     let changed = false;
     for (const a of u.addresses.values()) {
       if (a.quarantinedBy !== alertId) continue;
-      if (a.successCount > 0) u.learn(a);
+      if (a.successCount > 0) this.learn(u, a);
       else {
         a.quarantinedBy = null;
         u.touchAddress(a);
@@ -276,6 +279,20 @@ export class History {
       this.dirtyUsers.push(u);
     }
     return changed;
+  }
+
+  /** Makes the address the user's own, counting the places it makes new for them towards the organisation's. */
+  private learn(user: User, a: AddressState): void {
+    if (a.learnt) return;
+    const org = this.organisation;
+    if (org !== undefined) {
+      org.learnt(
+        a.net !== null && !user.knowsNet(a.net) ? a.net : null,
+        a.asn !== null && !user.knowsAsn(a.asn) ? a.asn : null,
+        a.country !== null && !user.knowsCountry(a.country) ? a.country : null,
+      );
+    }
+    user.learn(a);
   }
 
   /** Drops users no id in flight refers to any more (clean ones only). */

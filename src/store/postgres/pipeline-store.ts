@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { AlertStatus, StoredAlert } from '../../core/alerts.js';
-import type { UserRecord } from '../../core/history.js';
+import type { OrganisationCount, UserRecord } from '../../core/history.js';
+import { organisationQueries } from '../organisation-sql.js';
 import type { StoredIncident } from '../../core/incidents.js';
 import type { InputPosition } from '../../core/inputs.js';
 import type { CommitBatch, CommitHook, FileCheckpoint, PipelineStore, StateRow, StatusChanges } from '../../core/ports.js';
@@ -41,6 +42,15 @@ export class PgPipelineStore implements PipelineStore {
     if (users.length === 0) return [];
     const addresses = await this.pool.query<AddressRow>('SELECT * FROM user_ips WHERE dn = ANY($1::text[]) ORDER BY dn, ip', [users.map((u) => u.dn)]);
     return usersFromRows(users, addresses.rows);
+  }
+
+  async loadOrganisation(limit: number): Promise<OrganisationCount[]> {
+    const out: OrganisationCount[] = [];
+    for (const q of organisationQueries('$1')) {
+      const rows = (await this.pool.query<{ value: string; users: string }>(q.sql, [limit])).rows;
+      for (const r of rows) out.push({ kind: q.kind, value: r.value, users: Number(r.users) });
+    }
+    return out;
   }
 
   async loadDetection(): Promise<{ state: StateRow[]; openAlerts: StoredAlert[]; openIncidents: StoredIncident[]; statusVersion: number }> {

@@ -1,5 +1,6 @@
 import type { AlertStatus, StoredAlert } from '../../core/alerts.js';
-import type { UserRecord } from '../../core/history.js';
+import type { OrganisationCount, UserRecord } from '../../core/history.js';
+import { organisationQueries } from '../organisation-sql.js';
 import type { StoredIncident } from '../../core/incidents.js';
 import type { InputPosition } from '../../core/inputs.js';
 import type { CommitBatch, CommitHook, FileCheckpoint, PipelineStore, StateRow, StatusChanges } from '../../core/ports.js';
@@ -121,6 +122,14 @@ export class SqlitePipelineStore implements PipelineStore {
       const found = users.map((u) => u.dn);
       const addresses = this.inQuery(this.addressesIn, 'SELECT * FROM user_ips WHERE dn IN', found.length).all(found) as AddressRow[];
       for (const u of usersFromRows(users, addresses)) out.push(u);
+    }
+    return out;
+  }
+
+  async loadOrganisation(limit: number): Promise<OrganisationCount[]> {
+    const out: OrganisationCount[] = [];
+    for (const q of organisationQueries('?')) {
+      for (const r of this.db.prepare(q.sql).all(limit) as Array<{ value: string; users: number }>) out.push({ kind: q.kind, value: r.value, users: r.users });
     }
     return out;
   }

@@ -42,6 +42,15 @@ async function replayInto(db: string, dir: string, logs: string[]): Promise<void
   }
 }
 
+async function organisationOf(db: string, dir: string) {
+  const runtime = await createRuntime(configFor(db, dir), { command: 'replay', log: errorsOnly(stderrLog()), now: () => NOW });
+  try {
+    return await runtime.store.loadOrganisation(1000);
+  } finally {
+    await runtime.close();
+  }
+}
+
 function nonEmpty(d: Dump): string[] {
   return Object.entries(d).filter(([, rows]) => rows.length > 0).map(([t]) => t);
 }
@@ -65,6 +74,10 @@ describe('PostgreSQL and SQLite: the same input gives the same rows', () => {
       // The comparison means something: history, alerts, incidents, actions and the outbox were written.
       for (const t of ['users', 'user_ips', 'sessions', 'alerts', 'incidents', 'incident_alerts', 'actions', 'outbox', 'checkpoints']) assert.ok(nonEmpty(a).includes(t), `${t} is empty`);
       assert.ok(a.alerts.some((x) => x.rule === 'response-budget-exceeded'), 'the breaker opened (its alert is compared too)');
+      // The organisation's places, as a restart reads them back, are the same on both.
+      const [fromSqlite, fromPostgres] = [await organisationOf(sqlite, dir), await organisationOf(url, dir)];
+      assert.deepEqual(fromPostgres, fromSqlite);
+      assert.ok(fromSqlite.some((r) => r.kind === 'country' && r.users >= 2), 'some country has two users');
     });
   }
 });

@@ -23,6 +23,12 @@ const params = z
       .boolean()
       .default(true)
       .describe("a move between two of the user's own places (learnt networks, or an ASN in a country the user already has) is not travel"),
+    organisation: z
+      .boolean()
+      .default(true)
+      .describe(
+        "one of the organisation's networks (office NAT, VPN egress) locates the gateway, not the person: a move between one and a place of the user's own, their country, or a country enough colleagues use, is not travel",
+      ),
   })
   .strict();
 type Params = z.output<typeof params>;
@@ -39,6 +45,12 @@ type Params = z.output<typeof params>;
  * switched on and off, two addresses of one ISP that the offline data puts in different
  * cities. A thief's place is new to the user, so both legs of a stolen session (there and
  * back to the owner's office) still count.
+ *
+ * The organisation's networks (configured egress, or a network enough colleagues have as
+ * their own) put the gateway on the map, not the person: switching the VPN on at home is a
+ * jump of hundreds of kilometres that nobody travelled. A move between such a network and
+ * the user's own place, their country or a country colleagues work in is not travel; a move
+ * from it to a place nobody here uses still is.
  */
 export const impossibleTravel = defineDetector({
   name: 'impossible-travel',
@@ -47,7 +59,7 @@ export const impossibleTravel = defineDetector({
   requiredEvents: [],
   params,
   describe: (p: Params) => `consecutive geolocated successes over ${int(p.minDistanceKm)} km apart at more than ${int(p.maxSpeedKmh)} km/h`,
-  create: (p: Params) => ({
+  create: (p: Params, ctx) => ({
     check(e, user, trace) {
       const a = e.address;
       if (user === null) {
@@ -77,12 +89,33 @@ export const impossibleTravel = defineDetector({
         );
         return null;
       }
-      if (p.ignoreFamiliar) {
-        const there = familiar(user, a);
-        const fromState = user.addresses.get(from.ip);
-        const before = fromState === undefined ? null : familiar(user, fromState);
-        if (there !== null && before !== null) {
-          trace?.(`${int(km)} km from ${from.ip} (${from.country}) in ${formatDuration(dt)}, but both are the user's own places (${before}; ${there}): not travel`);
+      const there = familiar(user, a);
+      const fromState = user.addresses.get(from.ip);
+      const before = fromState === undefined ? null : familiar(user, fromState);
+      if (p.ignoreFamiliar && there !== null && before !== null) {
+        trace?.(`${int(km)} km from ${from.ip} (${from.country}) in ${formatDuration(dt)}, but both are the user's own places (${before}; ${there}): not travel`);
+        return null;
+      }
+      if (p.organisation) {
+        const org = ctx.organisation;
+        // The other end must be the user's own place, their country, or one colleagues use: a
+        // move from the office NAT to a country nobody here works in is still travel.
+        const placeOf = (own: string | null, country: string) => {
+          if (own !== null) return own;
+          if (user.knowsCountry(country)) return `${country} is a country the user already has`;
+          const n = org.usersInCountry(country);
+          return n >= org.minUsers ? `${n} colleagues have addresses in ${country}` : null;
+        };
+        const gatewayHere = org.whyOrgNetwork(a.ip, a.net);
+        const gatewayBefore = org.whyOrgNetwork(from.ip, fromState?.net ?? null);
+        const pair =
+          gatewayHere !== null && placeOf(before, from.country) !== null
+            ? `${gatewayHere}; ${placeOf(before, from.country)}`
+            : gatewayBefore !== null && placeOf(there, a.country) !== null
+              ? `${gatewayBefore}; ${placeOf(there, a.country)}`
+              : null;
+        if (pair !== null) {
+          trace?.(`${int(km)} km from ${from.ip} (${from.country}) in ${formatDuration(dt)}, but one end is the organisation's gateway (${pair}): not travel`);
           return null;
         }
       }

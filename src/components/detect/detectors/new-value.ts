@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SEVERITIES } from '../../../core/alerts.js';
 import type { Address, LogEvent } from '../../../core/log-event.js';
+import type { OrganisationView } from '../../history/organisation.js';
 import type { User } from '../../history/user.js';
 import { defineDetector } from '../detector.js';
 import { evidenceOf } from '../evidence.js';
@@ -26,13 +27,29 @@ const params = z
       .nullable()
       .default(null)
       .describe('a new network inside a known ASN and country is low risk'),
+    organisation: z
+      .object({
+        network: z
+          .enum(['known', 'low', 'new'])
+          .default('new')
+          .describe("an event from one of the organisation's networks (configured, or learnt by enough colleagues): not new, low risk, or judged like any other"),
+        common: z
+          .enum(['low', 'new'])
+          .default('new')
+          .describe('a value new for the user that enough colleagues have (a country with a branch office): low risk, or judged like any other'),
+        severity: z.enum(SEVERITIES).default('low').describe('the severity of a finding made low risk by the organisation'),
+        risk: z.number().int().min(0).max(1000).default(5),
+      })
+      .strict()
+      .prefault({})
+      .describe("peer context: the places the organisation's people use"),
   })
   .strict();
 type Params = z.output<typeof params>;
 
 const WORD: Record<Field, string> = { ip: 'address', net: 'network', asn: 'autonomous system (ASN)', country: 'country' };
 
-function valueOf(a: Address, f: Field): string | null {
+function valueOf(a: Pick<Address, 'ip' | 'net' | 'asn' | 'country'>, f: Field): string | null {
   switch (f) {
     case 'ip':
       return a.ip;
@@ -42,6 +59,26 @@ function valueOf(a: Address, f: Field): string | null {
       return a.asn === null ? null : String(a.asn);
     case 'country':
       return a.country;
+  }
+}
+
+/**
+ * The colleagues who have learnt this value, and what it is they share. A network counts by
+ * itself or by its ISP: a new pool of an ASN that colleagues use, in a country the user
+ * already has, is the neighbourhood's DSL or mobile carrier, not a stranger's network.
+ */
+function colleagues(org: OrganisationView, user: User, a: Address, f: Field): { users: number; what: string } {
+  switch (f) {
+    case 'ip':
+    case 'net': {
+      const onNet = org.usersOnNet(a.net);
+      const onAsn = user.knowsCountry(a.country) ? org.usersOnAsn(a.asn) : 0;
+      return onAsn > onNet ? { users: onAsn, what: `AS${a.asn} in ${a.country}` } : { users: onNet, what: `this ${WORD[f]}` };
+    }
+    case 'asn':
+      return { users: org.usersOnAsn(a.asn), what: `this ${WORD[f]}` };
+    case 'country':
+      return { users: org.usersInCountry(a.country), what: `this ${WORD[f]}` };
   }
 }
 
@@ -91,9 +128,12 @@ export const newValue = defineDetector({
   describe: (p: Params) =>
     `a successful event from a ${WORD[p.field]} new for the user, ${describeBaseline(p)}` +
     (p.minKnown > 0 ? ` and at least ${p.minKnown} known` : '') +
-    (p.lowRisk ? `; low risk when its ${p.lowRisk.when.join(' and ')} ${p.lowRisk.when.length > 1 ? 'are' : 'is'} known` : ''),
-  create: (p: Params) => ({
+    (p.lowRisk ? `; low risk when its ${p.lowRisk.when.join(' and ')} ${p.lowRisk.when.length > 1 ? 'are' : 'is'} known` : '') +
+    (p.organisation.network === 'known' ? "; never from the organisation's networks" : p.organisation.network === 'low' ? "; low risk from the organisation's networks" : '') +
+    (p.organisation.common === 'low' ? `; low risk when enough colleagues have the ${WORD[p.field]}` : ''),
+  create: (p: Params, ctx) => ({
     check(e: LogEvent, user, trace) {
+      const org = ctx.organisation;
       const a = e.address;
       if (a === null) {
         trace?.('the line names no address');
@@ -117,14 +157,32 @@ export const newValue = defineDetector({
         trace?.(`the user has ${have.length} known ${WORD[p.field]} values so far (needs ${p.minKnown} to compare with)`);
         return null;
       }
-      const low = p.lowRisk !== null && p.lowRisk.when.every((c) => (c === 'asn' ? user.knowsAsn(a.asn) : user.knowsCountry(a.country)));
+      const orgNet = p.organisation.network === 'new' ? null : org.whyOrgNetwork(a.ip, a.net);
+      if (orgNet !== null && p.organisation.network === 'known') {
+        trace?.(`${orgNet}: its ${WORD[p.field]} is the organisation's, not news about this user`);
+        return null;
+      }
+      const peers = p.organisation.common === 'low' ? colleagues(org, user, a, p.field) : null;
+      const byOrg =
+        orgNet !== null
+          ? `from one of the organisation's networks (${orgNet})`
+          : peers !== null && peers.users >= org.minUsers
+            ? `${peers.users} colleagues have addresses in ${peers.what}`
+            : null;
+      const byUser =
+        p.lowRisk !== null && p.lowRisk.when.every((c) => (c === 'asn' ? user.knowsAsn(a.asn) : user.knowsCountry(a.country)))
+          ? `inside a known ${p.lowRisk.when.join(' and ')}`
+          : null;
+      const because = byUser ?? byOrg;
+      const low = because !== null;
+      const lowRisk = byUser !== null ? p.lowRisk! : p.organisation;
       const dn = e.dn!;
       return {
         dn: dn.dn,
         dnSha1: dn.sha1,
         ip: a.ip,
         country: a.country,
-        ...(low ? { severity: p.lowRisk!.severity, risk: p.lowRisk!.risk } : {}),
+        ...(low ? { severity: lowRisk.severity, risk: lowRisk.risk } : {}),
         reason() {
           const where1 = where(a.ip, a.country) + (a.asn !== null ? ` ${asnText(a)}` : '');
           const newPart = p.field === 'ip' ? 'an address' : `a ${WORD[p.field]} (${value})`;
@@ -132,7 +190,7 @@ export const newValue = defineDetector({
             `${dn.dn} succeeded (${e.typeName}) from ${where1}, ${newPart} never seen for this user in ` +
             `${int(user.successCount)} successful events since ${iso(user.firstSuccess!)}` +
             (have.length ? ` (known: ${listSome(have, 4)})` : '') +
-            (low ? `; inside a known ${p.lowRisk!.when.join(' and ')}: low risk` : '') +
+            (low ? `; ${because}: low risk` : '') +
             '.'
           );
         },

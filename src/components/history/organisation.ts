@@ -1,0 +1,108 @@
+import { AddressSet } from '../../core/address-set.js';
+import type { OrganisationCount } from '../../core/history.js';
+
+/** Most networks and ASNs counted at once; the rarest are let go beyond it (memory stays bounded). */
+export const MAX_TRACKED = 50_000;
+
+export interface OrganisationSettings {
+  /** Users who must have an address of their own in a network, ASN or country for it to be the organisation's. */
+  minUsers: number;
+  /** The organisation's egress (office NAT, VPN, proxies), known in advance. */
+  networks: readonly string[];
+}
+
+/**
+ * What detection may ask about the organisation as a whole: the networks, ASNs and
+ * countries its people use. Peer context, as in user-behaviour analytics: a place that is
+ * new for one person but where many colleagues work (the office NAT, the VPN egress, the
+ * country of a branch office) says less about a thief than a place nobody here uses.
+ */
+export interface OrganisationView {
+  readonly minUsers: number;
+  /** A configured egress network, or a network at least `minUsers` users have as their own. */
+  isOrgNetwork(ip: string, net: string | null): boolean;
+  /** Why the address is the organisation's (for explanations), or null. */
+  whyOrgNetwork(ip: string, net: string | null): string | null;
+  /** Users with a learnt address in this country (counted up to the tracking limits). */
+  usersInCountry(country: string | null): number;
+  usersOnAsn(asn: number | null): number;
+  usersOnNet(net: string | null): number;
+}
+
+/**
+ * Counts, per network, ASN and country, the users who have learnt an address there. Only
+ * learnt addresses count: an address whose success raised an alert is not anybody's until
+ * the alert is closed as benign, so a thief's address never becomes "the organisation's" by
+ * being used. Counts come from the store at start-up and grow as users learn places; the
+ * network and ASN maps are bounded (the least shared are dropped first).
+ */
+export class Organisation implements OrganisationView {
+  readonly minUsers: number;
+  private readonly configured: AddressSet | null;
+  private readonly nets = new Map<string, number>();
+  private readonly asns = new Map<number, number>();
+  private readonly countries = new Map<string, number>();
+
+  constructor(settings: OrganisationSettings) {
+    this.minUsers = settings.minUsers;
+    this.configured = settings.networks.length > 0 ? new AddressSet(settings.networks) : null;
+  }
+
+  /** Counts as stored (start-up). */
+  seed(rows: readonly OrganisationCount[]): void {
+    for (const r of rows) {
+      if (r.kind === 'net') bump(this.nets, r.value, r.users);
+      else if (r.kind === 'asn') bump(this.asns, Number(r.value), r.users);
+      else bump(this.countries, r.value, r.users);
+    }
+    prune(this.nets);
+    prune(this.asns);
+  }
+
+  /** A user learnt their first address in these places (null: not new for them). */
+  learnt(net: string | null, asn: number | null, country: string | null): void {
+    if (net !== null) {
+      bump(this.nets, net, 1);
+      if (this.nets.size > MAX_TRACKED) prune(this.nets);
+    }
+    if (asn !== null) {
+      bump(this.asns, asn, 1);
+      if (this.asns.size > MAX_TRACKED) prune(this.asns);
+    }
+    if (country !== null) bump(this.countries, country, 1);
+  }
+
+  isOrgNetwork(ip: string, net: string | null): boolean {
+    return this.configured?.has(ip) === true || this.usersOnNet(net) >= this.minUsers;
+  }
+
+  whyOrgNetwork(ip: string, net: string | null): string | null {
+    const spec = this.configured?.which(ip) ?? null;
+    if (spec !== null) return `${ip} is in ${spec}, listed in detect.organisation.networks`;
+    const n = this.usersOnNet(net);
+    return n >= this.minUsers ? `${net}, where ${n} users have addresses of their own` : null;
+  }
+
+  usersInCountry(country: string | null): number {
+    return country === null ? 0 : (this.countries.get(country) ?? 0);
+  }
+
+  usersOnAsn(asn: number | null): number {
+    return asn === null ? 0 : (this.asns.get(asn) ?? 0);
+  }
+
+  usersOnNet(net: string | null): number {
+    return net === null ? 0 : (this.nets.get(net) ?? 0);
+  }
+}
+
+function bump<K>(m: Map<K, number>, k: K, n: number): void {
+  m.set(k, (m.get(k) ?? 0) + n);
+}
+
+/** Drops the least shared entries until the map is at three quarters of its limit. */
+function prune<K>(m: Map<K, number>): void {
+  for (let below = 2; m.size > (MAX_TRACKED * 3) / 4; below *= 2) {
+    for (const [k, n] of m) if (n < below) m.delete(k);
+  }
+}
