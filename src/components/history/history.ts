@@ -216,10 +216,16 @@ export class History {
     if (failure) a.failures++;
   }
 
-  /** Everything changed since the last commit, for the commit transaction. */
+  /**
+   * Everything changed since the last commit, for the commit transaction. In key order (DN,
+   * session id): the stores' tables are B-trees keyed by them, and tens of thousands of new
+   * users inserted in random order touch a random page each, where in order they walk the
+   * pages once.
+   */
   collect(): HistoryWrites {
     const w: HistoryWrites = { users: [], addresses: [], countries: [], sessions: [], activity: [] };
-    for (const u of this.dirtyUsers) {
+    const users = this.dirtyUsers.slice().sort((a, b) => byText(a.dn, b.dn));
+    for (const u of users) {
       const counts: Record<string, number> = {};
       u.counts.forEach((n, i) => {
         if (n > 0) counts[TYPE_NAMES[i]] = n;
@@ -231,6 +237,7 @@ export class History {
       for (const a of u.activity) w.activity.push({ dn: u.dn, hour: a.hour, ip: a.ip, country: a.country, events: a.events, failures: a.failures });
       for (const a of u.activityNow.values()) w.activity.push({ dn: u.dn, hour: a.hour, ip: a.ip, country: a.country, events: a.events, failures: a.failures });
     }
+    w.sessions.sort((a, b) => byText(a.sessionId, b.sessionId));
     return w;
   }
 
@@ -309,3 +316,7 @@ export class History {
 }
 
 const TYPE_NAMES = Object.keys(TYPE);
+
+function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
