@@ -58,9 +58,13 @@ export interface StoredAlert extends Alert {
 /**
  * A repeat counted on an alert already stored: what its row's update writes (and what a
  * commit reports of it). Detection keeps only this much of an alert once it is stored, so
- * an alert storm's open alerts do not hold their reasons in memory for a whole window.
+ * an alert storm's open alerts do not hold their reasons, nor their evidence lines, in
+ * memory for a whole window: the lines a repeat adds are appended to the stored ones.
  */
-export type AlertUpdate = Pick<StoredAlert, 'id' | 'rule' | 'severity' | 'count' | 'lastTime' | 'evidence' | 'evidenceTotal'>;
+export type AlertUpdate = Pick<StoredAlert, 'id' | 'rule' | 'severity' | 'count' | 'lastTime' | 'evidenceTotal'> & {
+  /** Evidence lines to append to the stored ones (within `maxEvidence`; empty when it is full). */
+  evidenceAdded: Evidence[];
+};
 
 /** One status change of an alert: who, when (wall clock, ISO), and why. */
 export interface AlertStatusChange {

@@ -1,4 +1,4 @@
-import type { AlertResponse, AlertStatus, Evidence, Severity, StoredAlert } from '../core/alerts.js';
+import type { AlertResponse, AlertStatus, AlertUpdate, Evidence, Severity, StoredAlert } from '../core/alerts.js';
 import type { AddressRecord, GeoPoint, UserRecord } from '../core/history.js';
 import type { IncidentStatus, StoredIncident } from '../core/incidents.js';
 import type { FileCheckpoint } from '../core/ports.js';
@@ -171,4 +171,18 @@ export interface CheckpointRow {
 
 export function checkpointFromRow(r: CheckpointRow): FileCheckpoint {
   return { fingerprint: r.fingerprint, path: r.path, offset: r.offset, lineNo: r.line_no, dev: r.dev, ino: r.ino, tailHash: r.tail_hash, hashOffset: r.hash_offset };
+}
+
+/**
+ * SQL (the same on SQLite and PostgreSQL) for the evidence column with the lines of `added`
+ * appended: `added` is a JSON array's text, or NULL for none. Both are compact JSON arrays,
+ * so splicing the texts gives exactly what JSON.stringify of the whole would.
+ */
+export function appendedEvidenceSql(column: string, added: string): string {
+  return `CASE WHEN ${added} IS NULL THEN ${column} WHEN ${column} = '[]' THEN ${added} ELSE substr(${column}, 1, length(${column}) - 1) || ',' || substr(${added}, 2) END`;
+}
+
+/** The JSON text of the evidence lines an update appends, or null for none. */
+export function addedEvidenceJson(a: AlertUpdate): string | null {
+  return a.evidenceAdded.length === 0 ? null : JSON.stringify(a.evidenceAdded);
 }

@@ -37,7 +37,7 @@ test('alerts by rule and severity and tail-to-alert latency come from commit res
   const m = new DaemonMetrics({ stats: () => stats, lastEventTs: () => null, workers: () => [], sources: () => [] });
   const report: CommitReport = {
     raised: [alert('refresh-token-replay', 'critical', '/logs/app.log:42'), alert('new-country', 'high', '/logs/app.log:43')],
-    updated: [alert('new-country', 'high', '/logs/app.log:44')],
+    updated: [{ ...alert('new-country', 'high', '/logs/app.log:44'), evidenceAdded: [] }],
     opened: [],
     incidents: [],
     feeds: [],

@@ -47,6 +47,11 @@ test('auth-failure-burst: addresses are counted apart, and a long attack counts 
   // Two full bursts of ten: twenty lines made the alert, and it keeps them all (maxEvidence 20).
   assert.equal(alerts[0].evidenceTotal, 20);
   assert.equal(alerts[0].evidence.length, 20);
+  // The same with a commit every three lines: the second burst's lines are appended to the
+  // stored ones, each once, in order.
+  const committing = await detect(s.path(`b${n++}.db`), rulesDir(s.path(`r${n}`), ['auth-failure-burst']), lines, undefined, (c) => (c.store.commitEvery = 3));
+  assert.deepEqual(committing.alerts.map((a) => [a.count, a.evidenceTotal]), [[2, 20]]);
+  assert.deepEqual(committing.alerts[0].evidence.map((e) => Number(e.source.split(':').pop())), Array.from({ length: 20 }, (_, i) => i + 1));
 });
 
 test('auth-failure-spray: 25 AuFail from 25 addresses of one /24 within an hour fire once, keyed on the network; 24 stay quiet', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { replayFiles } from '../../src/app/replay.js';
+import type { Config } from '../../src/app/config.js';
 import type { CommitReport } from '../../src/pipeline/committer.js';
 import { AlertStore } from '../../src/store/sqlite/alerts.js';
 import { openDatabase } from '../../src/store/sqlite/database.js';
@@ -58,6 +59,22 @@ test('evidence is capped (detect.maxEvidence, 20 by default) while the count and
   assert.equal(alerts[0].evidenceTotal, 30);
   const capped = await detect(s.path('s4b.db'), strict(), fromRu(...times), undefined, (c) => (c.detect.maxEvidence = 5));
   assert.deepEqual([capped.alerts[0].count, capped.alerts[0].evidence.length, capped.alerts[0].evidenceTotal], [30, 5, 30]);
+});
+
+test('repeats after the alert is stored append their lines to its stored evidence, across commits and runs, within detect.maxEvidence', async () => {
+  // A commit after every line: each repeat finds its alert stored (its evidence no longer in memory).
+  const everyLine = (c: Config) => {
+    c.store.commitEvery = 1;
+    c.detect.maxEvidence = 4;
+  };
+  const db = s.path('s4c.db');
+  await detect(db, strict(), fromRu(T0, T0 + H), s.path('s4c-1.log'), everyLine);
+  const { alerts } = await detect(db, strict(), fromRu(T0 + 2 * H, T0 + 3 * H, T0 + 4 * H), s.path('s4c-2.log'), everyLine);
+  assert.equal(alerts.length, 1);
+  assert.equal(alerts[0].count, 5);
+  assert.deepEqual(alerts[0].evidence.map((e) => e.line), fromRu(T0, T0 + H, T0 + 2 * H, T0 + 3 * H));
+  assert.deepEqual(alerts[0].evidence.map((e) => e.source), [`${s.path('s4c-1.log')}:1`, `${s.path('s4c-1.log')}:2`, `${s.path('s4c-2.log')}:1`, `${s.path('s4c-2.log')}:2`]);
+  assert.equal(alerts[0].evidenceTotal, 5);
 });
 
 test('repeats go on an acknowledged alert; after it is closed, a repeat raises a new alert (across runs)', async () => {

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AlertStatus, AlertUpdate, Evidence, Severity, StoredAlert } from '../../core/alerts.js';
 import type { Finding } from './detector.js';
-import { appendEvidence } from './evidence.js';
 import { iso } from './format.js';
 import type { Rule } from './rules.js';
 
@@ -20,9 +19,10 @@ export function alertId(rule: string, dn: string | null, ip: string | null, ts: 
 
 /**
  * An alert that may still count repeats. Until its insertion is committed it holds the whole
- * alert; after that only what a repeat changes or an explanation shows (id, severity, count,
- * evidence), so the open alerts of a storm cost a few hundred bytes each, not their reason
- * and every string of their contract, for their rule's whole suppression window.
+ * alert; after that only what a repeat changes or an explanation shows (id, severity, count),
+ * and a hash of each stored evidence line's position (to add no line twice), so the open
+ * alerts of a storm cost a few hundred bytes each, not their reason, their evidence and
+ * every string of their contract, for their rule's whole suppression window.
  */
 class Tracked {
   /** Repeats since the last commit. */
@@ -35,7 +35,10 @@ class Tracked {
   readonly risk: number;
   status: AlertStatus;
   count: number;
-  readonly evidence: Evidence[];
+  /** Hashes of the evidence lines the alert holds (stored or pending), at most `maxEvidence`. */
+  private readonly evidenceKeys: number[];
+  /** Evidence lines added to a stored alert since the last commit. */
+  private added: Evidence[] = [];
   evidenceTotal: number;
   lastTs: number;
   constructor(
@@ -43,26 +46,38 @@ class Tracked {
     readonly firstTs: number,
     readonly until: number,
   ) {
-    this.pendingAlert = alert;
+    this.pendingAlert = { ...alert, evidence: alert.evidence.slice() };
     this.id = alert.id;
     this.rule = alert.rule;
     this.severity = alert.severity;
     this.risk = alert.risk;
     this.status = alert.status;
     this.count = alert.count;
-    this.evidence = alert.evidence.slice();
+    this.evidenceKeys = alert.evidence.map(evidenceKey);
     this.evidenceTotal = alert.evidenceTotal;
     this.lastTs = Date.parse(alert.lastTime);
+  }
+
+  /** Adds the lines not held yet, up to `max`. */
+  addEvidence(more: readonly Evidence[], max: number): void {
+    for (const ev of more) {
+      if (this.evidenceKeys.length >= max) return;
+      const k = evidenceKey(ev);
+      if (this.evidenceKeys.includes(k)) continue;
+      this.evidenceKeys.push(k);
+      if (this.pendingAlert !== null) this.pendingAlert.evidence.push(ev);
+      else this.added.push(ev);
+    }
   }
 
   /** The whole alert with its repeats so far (only while it waits to be inserted). */
   full(): StoredAlert {
     const a = this.pendingAlert!;
-    return { ...a, status: this.status, count: this.count, lastTime: iso(this.lastTs), evidence: this.evidence.slice(), evidenceTotal: this.evidenceTotal, response: a.response === null ? null : { ...a.response } };
+    return { ...a, status: this.status, count: this.count, lastTime: iso(this.lastTs), evidence: a.evidence.slice(), evidenceTotal: this.evidenceTotal, response: a.response === null ? null : { ...a.response } };
   }
 
   update(): AlertUpdate {
-    return { id: this.id, rule: this.rule, severity: this.severity, count: this.count, lastTime: iso(this.lastTs), evidence: this.evidence.slice(), evidenceTotal: this.evidenceTotal };
+    return { id: this.id, rule: this.rule, severity: this.severity, count: this.count, lastTime: iso(this.lastTs), evidenceAdded: this.added.slice(), evidenceTotal: this.evidenceTotal };
   }
 
   /** Raised since the last commit: its row is still to be inserted. */
@@ -74,7 +89,16 @@ class Tracked {
   stored(): void {
     this.dirty = false;
     this.pendingAlert = null;
+    this.added = [];
   }
+}
+
+/** An evidence line by its position (`file:line`) and length: the same position is the same line. */
+function evidenceKey(ev: Evidence): number {
+  const s = ev.source;
+  let h = 0x811c9dc5 ^ ev.line.length;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 /** What raising a finding did: a new alert (whole), or a repeat counted on an open one. */
@@ -180,7 +204,7 @@ export class AlertTracker {
     if (ts > t.lastTs) t.lastTs = ts;
     const more = f.evidence();
     t.evidenceTotal += f.evidenceTotal ?? more.length;
-    if (t.evidence.length < this.maxEvidence) appendEvidence(t.evidence, more, this.maxEvidence);
+    t.addEvidence(more, this.maxEvidence);
     if (t.isNew) return; // still pending insertion: the insert carries the repeat
     if (!t.dirty) {
       t.dirty = true;

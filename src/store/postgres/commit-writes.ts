@@ -3,6 +3,7 @@ import type { AlertUpdate, StoredAlert } from '../../core/alerts.js';
 import type { ActivityWrite, SessionWrite } from '../../core/history.js';
 import type { CommitBatch } from '../../core/ports.js';
 import { columnsOf, keyOf, lastByKey, mergeByKey, unnestOf } from './bulk.js';
+import { addedEvidenceJson, appendedEvidenceSql } from '../rows.js';
 
 /**
  * The statements of one commit on PostgreSQL, each table written by one multi-row statement
@@ -132,11 +133,12 @@ export async function insertAlerts(c: pg.ClientBase, alerts: readonly StoredAler
 /** Repeats counted on open alerts (count, latest time, evidence). */
 export async function updateAlerts(c: pg.ClientBase, alerts: readonly AlertUpdate[]): Promise<void> {
   if (alerts.length === 0) return;
-  const rows = lastByKey(alerts, (a) => a.id);
+  // One row per alert: the lines of several updates of one alert are appended in order.
+  const rows = mergeByKey(alerts, (a) => a.id, (a, b) => ({ ...b, evidenceAdded: [...a.evidenceAdded, ...b.evidenceAdded] }));
   await c.query(
-    `UPDATE alerts SET count = u.count, last_time = u.last_time, evidence = u.evidence, evidence_total = u.evidence_total
-     FROM ${unnestOf(['text', 'bigint', 'bigint', 'text', 'bigint'])} AS u(id, count, last_time, evidence, evidence_total) WHERE alerts.id = u.id`,
-    columnsOf(rows, [(a) => a.id, (a) => a.count, (a) => Date.parse(a.lastTime), (a) => JSON.stringify(a.evidence), (a) => a.evidenceTotal]),
+    `UPDATE alerts SET count = u.count, last_time = u.last_time, evidence = ${appendedEvidenceSql('alerts.evidence', 'u.added')}, evidence_total = u.evidence_total
+     FROM ${unnestOf(['text', 'bigint', 'bigint', 'text', 'bigint'])} AS u(id, count, last_time, added, evidence_total) WHERE alerts.id = u.id`,
+    columnsOf(rows, [(a) => a.id, (a) => a.count, (a) => Date.parse(a.lastTime), addedEvidenceJson, (a) => a.evidenceTotal]),
   );
 }
 

@@ -7,8 +7,8 @@ import { keyOf } from './bulk.js';
  * stored. If the next commit finds it stored (writer_commits holds its number), that next
  * batch still carries everything since the last commit this process saw succeed (memory is
  * only marked committed on success): values that replace what is stored are simply written
- * again, but the deltas that add up (sessions, session addresses, hourly activity) must not
- * count twice, and the alerts it stored must still be reported as raised (they were never
+ * again, but the deltas that add up (sessions, session addresses, hourly activity, evidence
+ * lines appended to alerts) must not count twice, and the alerts it stored must still be reported as raised (they were never
  * printed), without running the hooks again (their rows were stored with them).
  *
  * Returns the alerts the stored commit raised; `next`'s deltas are reduced by what it held.
@@ -43,6 +43,13 @@ export function subtractLanded(next: CommitBatch, landed: { batch: CommitBatch; 
     done.events -= events;
     done.failures -= failures;
     return { ...a, events: a.events - events, failures: a.failures - failures };
+  });
+  // Evidence lines are appended to the stored ones: those the stored commit appended are not appended twice.
+  const appended = new Map<string, number>();
+  for (const u of landed.batch.alerts.updated) appended.set(u.id, (appended.get(u.id) ?? 0) + u.evidenceAdded.length);
+  next.alerts.updated = next.alerts.updated.map((u) => {
+    const n = appended.get(u.id) ?? 0;
+    return n === 0 ? u : { ...u, evidenceAdded: u.evidenceAdded.slice(n) };
   });
   return landed.raised;
 }

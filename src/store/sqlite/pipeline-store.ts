@@ -6,7 +6,7 @@ import type { InputPosition } from '../../core/inputs.js';
 import type { CommitBatch, CommitHook, FileCheckpoint, PipelineStore, StateRow, StatusChanges } from '../../core/ports.js';
 import { SqliteCommitEffects } from './commit-effects.js';
 import type { Db } from './database.js';
-import { alertFromRow, checkpointFromRow, incidentFromRow, usersFromRows, type AddressRow, type AlertRow, type CheckpointRow, type IncidentRow, type UserRow } from '../rows.js';
+import { addedEvidenceJson, alertFromRow, appendedEvidenceSql, checkpointFromRow, incidentFromRow, usersFromRows, type AddressRow, type AlertRow, type CheckpointRow, type IncidentRow, type UserRow } from '../rows.js';
 
 /** DNs per lookup query (SQLite's default limit on bound parameters is far above). */
 const CHUNK = 500;
@@ -75,7 +75,9 @@ export class SqlitePipelineStore implements PipelineStore {
         INSERT INTO alerts (id, rule, severity, time, last_time, count, dn, dn_sha1, ip, country, reason, evidence, status, respond, response, created_at, risk, evidence_total, suppress_key)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (id) DO NOTHING`),
-      updateAlert: db.prepare('UPDATE alerts SET count = ?, last_time = ?, evidence = ?, evidence_total = ? WHERE id = ?'),
+      updateAlert: db.prepare(
+        `UPDATE alerts SET count = @count, last_time = @lastTime, evidence = ${appendedEvidenceSql('evidence', '@added')}, evidence_total = @total WHERE id = @id`,
+      ),
       latestAlert: db.prepare('SELECT max(time) FROM alerts').pluck(),
       openAlerts: db.prepare(`SELECT * FROM alerts WHERE status != 'closed' AND time >= ?`),
       alertVersion: db.prepare('SELECT coalesce(max(seq), 0) FROM alert_status_changes').pluck(),
@@ -224,7 +226,7 @@ export class SqlitePipelineStore implements PipelineStore {
       // The same line read again after its alert was closed (--from-start) raises nothing new.
       if (stored) raised.push(a);
     }
-    for (const a of b.alerts.updated) q.updateAlert.run(a.count, Date.parse(a.lastTime), JSON.stringify(a.evidence), a.evidenceTotal, a.id);
+    for (const a of b.alerts.updated) q.updateAlert.run({ count: a.count, lastTime: Date.parse(a.lastTime), added: addedEvidenceJson(a), total: a.evidenceTotal, id: a.id });
     for (const i of b.incidents) q.upsertIncident.run(i.id, i.key, i.dn, i.ip, i.severity, i.risk, Date.parse(i.firstTime), Date.parse(i.lastTime), JSON.stringify(i.rules), now, now);
     for (const l of b.incidentLinks) q.linkAlert.run(l.incident, l.alert);
     if (hooks.length > 0) {
