@@ -40,13 +40,21 @@ test('new-source-ip: another address of a known /24 (a home line changing addres
 test('new-source-ip: IPv6 privacy addresses inside a known /64 are not new; another /64 is', async () => {
   const home6 = '2a02:2770::21a:4aff:fe8e:aa61';
   const lines = [...history(ALICE, '2a02:2770::1'), az(LATER, ALICE, home6), az(LATER + MIN, ALICE, '2a02:2770:0:1::5')];
-  const { alerts } = await run('new-source-ip', lines);
+  // Low-risk findings shown (the other /64 is her own ISP's): new or not is what is checked here.
+  const { alerts } = await run('new-source-ip', lines, { 'new-source-ip': { params: { quietWhenLow: false } } });
   assert.deepEqual(keys(alerts), [`new-source-ip ${ALICE} 2a02:2770:0:1::5`]);
   assert.match(alerts[0].reason, /a network \(2a02:2770:0:1::\/64\) never seen/);
 });
 
-test('new-source-ip: a new /24 inside an ASN and country the user already has is low severity and low risk', async () => {
-  const { alerts } = await run('new-source-ip', [...history(ALICE, SE), az(LATER, ALICE, SE_POOL)]);
+test('new-source-ip: a new /24 inside an ASN and country the user already has is learnt without an alert (quietWhenLow, as shipped)', async () => {
+  const { alerts } = await run('new-source-ip', [...history(ALICE, SE), az(LATER, ALICE, SE_POOL), az(LATER + MIN, ALICE, SE_HOME)]);
+  // The home line of another ISP is new; the pool of her own ISP is not news.
+  assert.deepEqual(keys(alerts), [`new-source-ip ${ALICE} ${SE_HOME}`]);
+  assert.match(alerts[0].reason, /\(known: 89\.160\.20\.0\/24, 89\.160\.30\.0\/24\)/);
+});
+
+test('new-source-ip with quietWhenLow: false: a new /24 inside an ASN and country the user already has is low severity and low risk', async () => {
+  const { alerts } = await run('new-source-ip', [...history(ALICE, SE), az(LATER, ALICE, SE_POOL)], { 'new-source-ip': { params: { quietWhenLow: false } } });
   assert.deepEqual(keys(alerts), [`new-source-ip ${ALICE} ${SE_POOL}`]);
   assert.equal(alerts[0].severity, 'low');
   assert.equal(alerts[0].risk, 5);
@@ -55,7 +63,7 @@ test('new-source-ip: a new /24 inside an ASN and country the user already has is
 
 test('new-source-ip: a low-severity finding does not keep its address from being learnt, even with quarantine: true (the next success from it is quiet)', async () => {
   const lines = [...history(ALICE, SE), az(LATER, ALICE, SE_POOL), az(LATER + MIN, ALICE, SE_POOL)];
-  const { alerts } = await run('new-source-ip', lines, { 'new-source-ip': { quarantine: true } });
+  const { alerts } = await run('new-source-ip', lines, { 'new-source-ip': { quarantine: true, params: { quietWhenLow: false } } });
   assert.deepEqual(keys(alerts), [`new-source-ip ${ALICE} ${SE_POOL}`]);
   assert.equal(alerts[0].severity, 'low');
   assert.equal(alerts[0].count, 1);

@@ -20,7 +20,7 @@ export function alertId(rule: string, dn: string | null, ip: string | null, ts: 
 /**
  * An alert that may still count repeats. Until its insertion is committed it holds the whole
  * alert; after that only what a repeat changes or an explanation shows (id, severity, count),
- * and a hash of each stored evidence line's position (to add no line twice), so the open
+ * and a hash of each stored evidence line (to add no line twice), so the open
  * alerts of a storm cost a few hundred bytes each, not their reason, their evidence and
  * every string of their contract, for their rule's whole suppression window.
  */
@@ -93,11 +93,17 @@ class Tracked {
   }
 }
 
-/** An evidence line by its position (`file:line`) and length: the same position is the same line. */
+/**
+ * An evidence line by where it is and what it says (FNV-1a of both): a record of a JSON
+ * export shares its position with the others of its document, so the position alone is not
+ * enough.
+ */
 function evidenceKey(ev: Evidence): number {
-  const s = ev.source;
-  let h = 0x811c9dc5 ^ ev.line.length;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  let h = 0x811c9dc5;
+  for (const s of [ev.source, ev.line]) {
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+    h = Math.imul(h ^ 0, 0x01000193);
+  }
   return h >>> 0;
 }
 

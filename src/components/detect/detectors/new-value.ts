@@ -17,6 +17,10 @@ const params = z
     field: z.enum(FIELDS).describe('what must be new for the user: the address, its network (/24, /64), its ASN or its country'),
     ...baselineParams,
     minKnown: z.number().int().min(0).default(0).describe('values of the field the user must already have (e.g. one country to compare with)'),
+    quietWhenLow: z
+      .boolean()
+      .default(false)
+      .describe("a low-risk finding raises no alert: the value is learnt and shown in the user's history, and `explain` says why it stayed quiet"),
     lowRisk: z
       .object({
         when: z.array(z.enum(CONTEXT)).min(1).describe('a new value is low risk when these are known for the user'),
@@ -175,6 +179,10 @@ export const newValue = defineDetector({
           : null;
       const because = byUser ?? byOrg;
       const low = because !== null;
+      if (low && p.quietWhenLow) {
+        trace?.(`${p.field === 'ip' ? a.ip : `${value} (of ${a.ip})`} is new for this user but ${because}: low risk, learnt without an alert`);
+        return null;
+      }
       const lowRisk = byUser !== null ? p.lowRisk! : p.organisation;
       const dn = e.dn!;
       return {
