@@ -37,6 +37,8 @@ export interface LogEvent {
   readonly origin: string;
   readonly lineNo: number;
   url(): string | null;
+  /** Whether the URL ends with `suffix` (ASCII), without making it a string: asked of every success. */
+  urlEndsWith(suffix: string): boolean;
   app(): string | null;
   message(): string;
   level(): string;

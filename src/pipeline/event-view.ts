@@ -64,6 +64,16 @@ export class EventView implements LogEvent {
   url(): string | null {
     return this.span(SPAN.url);
   }
+  urlEndsWith(suffix: string): boolean {
+    const at = this.i * SPAN_FIELDS * 2 + SPAN.url;
+    const start = this.batch.spans[at];
+    if (start === NO_ID) return false;
+    const end = this.batch.spans[at + 1];
+    if (end - start < suffix.length) return false;
+    const text = this.batch.text;
+    for (let k = 0, from = end - suffix.length; k < suffix.length; k++) if (text[from + k] !== suffix.charCodeAt(k)) return false;
+    return true;
+  }
   app(): string | null {
     return this.span(SPAN.app);
   }

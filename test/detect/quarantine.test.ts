@@ -113,8 +113,8 @@ test('closed, not as benign: the address stays unlearnt and its next success is 
 
 test('a low-severity finding teaches its address at once (only medium or worse quarantines)', async () => {
   const db = s.path('q5.db');
-  // new-source-ip with quarantine: true; its low variant (a new /24 of a known ASN and country).
-  const r = rulesDir(s.path(`r${n++}`), ['new-source-ip'], { 'new-source-ip': { quarantine: true } });
+  // new-source-ip with quarantine: true; its low variant (a new /24 of a known ASN and country), shown as an alert.
+  const r = rulesDir(s.path(`r${n++}`), ['new-source-ip'], { 'new-source-ip': { quarantine: true, params: { quietWhenLow: false } } });
   const { alerts } = await detect(db, r, [...history(ALICE, SE), az(LATER, ALICE, SE_POOL)]);
   assert.deepEqual(alerts.map((a) => a.severity), ['low']);
   assert.deepEqual(addressRow(db, SE_POOL), { learnt: 1, quarantined_by: null, success_count: 1 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema, formatDuration } from '../../../core/duration.js';
+import { TYPE } from '../../../core/events.js';
 import type { AddressState, User } from '../../history/user.js';
 import { defineDetector } from '../detector.js';
 import { evidenceOf } from '../evidence.js';
@@ -10,9 +11,28 @@ const params = z
     knownBefore: durationSchema.prefault('1m').describe("how long before the replay a success must be, to count (OpenUnison logs the same request's AzSuccess just before)"),
     activeWithin: durationSchema.prefault('24h').describe('an address (or network) the user succeeded from this recently is theirs, learnt or not'),
     sameNetwork: z.boolean().default(true).describe('a success from the same network (/24, /64) counts as the same place'),
+    raceWithin: durationSchema
+      .prefault('1m')
+      .describe(
+        'a token rotated (a successful refresh) from the same address or network this shortly before is the user\'s own clients racing on one kubeconfig, not a copy (0: never)',
+      ),
+    tokenPath: z.string().min(1).default('/token').describe("the end of the token endpoint's URL (a successful request there is a refresh)"),
   })
   .strict();
 type Params = z.output<typeof params>;
+
+/** A successful request at the token endpoint: [log time, address, network, input and thread]. */
+type Refresh = [ts: number, ip: string, net: string | null, where: string];
+
+/** The request of the replay itself: OpenUnison logs its AzSuccess on the same thread just before. */
+const OWN_REQUEST_MS = 5_000;
+/**
+ * A refresh this close before the reuse could be the reuse's own request logged on another
+ * thread: never taken for the rotation (a race that close still alerts; a copy never hides).
+ */
+const TOO_CLOSE_MS = 1_000;
+/** Refreshes remembered per user: the race partner, the replay's own request, one more. */
+const KEEP = 3;
 
 /** Whether `a` shows the user there: learnt before the horizon, or a success shortly before it. */
 function vouches(a: AddressState, horizon: number, p: Params): boolean {
@@ -46,53 +66,118 @@ function knownAt(user: User, ip: string, net: string | null, horizon: number, p:
 export const refreshTokenReplay = defineDetector({
   name: 'refresh-token-replay',
   summary: 'an expired refresh token used within the grace period from an address the user was not at shortly before',
-  events: ['ExpiredRefreshTokenUsed'],
+  // Successes at the token endpoint are the rotations a grace-period refresh is compared with.
+  events: ['ExpiredRefreshTokenUsed', 'AzSuccess'],
+  requiredEvents: ['ExpiredRefreshTokenUsed'],
   params,
   describe: (p: Params) =>
     `an expired refresh token used from an address${p.sameNetwork ? ' (or network)' : ''} with no success of the user ` +
     `between ${formatDuration(p.activeWithin)} and ${formatDuration(p.knownBefore)} before, and not learnt as theirs`,
-  create: (p: Params) => ({
-    check(e, user, trace) {
-      const a = e.address;
-      if (user === null || a === null) {
-        trace?.(a === null ? 'the line names no address' : `${JSON.stringify(e.dn?.dn ?? null)} is not a user`);
-        return null;
-      }
-      const horizon = e.ts - p.knownBefore;
-      if (user.firstSuccess === null || user.firstSuccess > horizon) {
-        trace?.(`no successful event for this user before ${iso(horizon)}: nothing to compare the address with`);
-        return null;
-      }
-      const vouch = knownAt(user, a.ip, a.net, horizon, p);
-      if (vouch !== null) {
-        trace?.(
-          `${vouch.ip === a.ip ? a.ip : `${vouch.ip}, in the same network ${a.net},`} shows the user there: ` +
-            `${vouch.learnt ? 'learnt as theirs' : 'not learnt'}, last success ${iso(vouch.lastSuccess!)}, ${int(vouch.successCount)} successful events`,
-        );
-        return null;
-      }
-      const st = user.addresses.get(a.ip);
-      const firstHere = st?.firstSuccess ?? null;
-      const dn = e.dn!;
-      return {
-        dn: dn.dn,
-        dnSha1: dn.sha1,
-        ip: a.ip,
-        country: a.country,
-        reason() {
-          const usual = [...user.addresses.values()].filter((x) => x.learnt).map((x) => x.ip);
-          return (
-            `An expired refresh token of ${dn.dn} was used within the grace period from ${where(a.ip, a.country)}, ` +
-            (firstHere === null
-              ? 'an address never seen succeeding for this user'
-              : firstHere > horizon
-                ? `an address whose first success for this user was only ${formatDuration(e.ts - firstHere)} earlier`
-                : `an address not learnt as the user's${st?.quarantinedBy ? ` (alert ${st.quarantinedBy}, raised on it, is not closed as benign)` : ''} and not used by them in the ${formatDuration(p.activeWithin)} before`) +
-            ` (learnt: ${usual.length ? listSome(usual) : 'none'}): the refresh token was probably copied and replayed.`
+  create: (p: Params, ctx) => {
+    const refreshes = ctx.table<Refresh[]>('refreshes', {
+      encode: (r) => JSON.stringify(r),
+      decode: (json) => {
+        const j = JSON.parse(json) as Refresh[];
+        return Array.isArray(j) ? j : null;
+      },
+      expires: (r) => (r.length === 0 ? null : r[r.length - 1][0] + p.raceWithin + OWN_REQUEST_MS),
+    });
+    return {
+      check(e, user, trace) {
+        const a = e.address;
+        if (e.type === TYPE.AzSuccess) {
+          if (p.raceWithin > 0 && user !== null && a !== null && e.urlEndsWith(p.tokenPath)) {
+            const key = user.dn;
+            const list = (refreshes.get(key) ?? []).filter((r) => r[0] >= e.ts - p.raceWithin - OWN_REQUEST_MS);
+            list.push([e.ts, a.ip, a.net, `${e.origin}\n${e.thread()}`]);
+            if (list.length > KEEP) list.splice(0, list.length - KEEP);
+            refreshes.set(key, list);
+            trace?.(`a refresh at ${p.tokenPath}: remembered for ${formatDuration(p.raceWithin)} as the token's rotation`);
+          } else trace?.(`a success, not a refresh at ${p.tokenPath}`);
+          return null;
+        }
+        if (user === null || a === null) {
+          trace?.(a === null ? 'the line names no address' : `${JSON.stringify(e.dn?.dn ?? null)} is not a user`);
+          return null;
+        }
+        const horizon = e.ts - p.knownBefore;
+        if (user.firstSuccess === null || user.firstSuccess > horizon) {
+          trace?.(`no successful event for this user before ${iso(horizon)}: nothing to compare the address with`);
+          return null;
+        }
+        const race = p.raceWithin > 0 ? racedWith(refreshes.get(user.dn), e.ts, a.ip, a.net, `${e.origin}\n${e.thread()}`, p) : null;
+        if (race !== null) {
+          refreshes.set(user.dn, race.rest);
+          if (race.partner !== null) {
+            trace?.(
+              `the token was rotated ${formatDuration(e.ts - race.partner[0])} earlier from ${race.partner[1] === a.ip ? 'this address' : `${race.partner[1]}, in the same network ${a.net}`}: ` +
+                "two clients of the user racing on one kubeconfig, not a copy used elsewhere",
+            );
+            return null;
+          }
+        }
+        const vouch = knownAt(user, a.ip, a.net, horizon, p);
+        if (vouch !== null) {
+          trace?.(
+            `${vouch.ip === a.ip ? a.ip : `${vouch.ip}, in the same network ${a.net},`} shows the user there: ` +
+              `${vouch.learnt ? 'learnt as theirs' : 'not learnt'}, last success ${iso(vouch.lastSuccess!)}, ${int(vouch.successCount)} successful events`,
           );
-        },
-        evidence: () => [evidenceOf(e)],
-      };
-    },
-  }),
+          return null;
+        }
+        const st = user.addresses.get(a.ip);
+        const firstHere = st?.firstSuccess ?? null;
+        const dn = e.dn!;
+        return {
+          dn: dn.dn,
+          dnSha1: dn.sha1,
+          ip: a.ip,
+          country: a.country,
+          reason() {
+            const usual = [...user.addresses.values()].filter((x) => x.learnt).map((x) => x.ip);
+            return (
+              `An expired refresh token of ${dn.dn} was used within the grace period from ${where(a.ip, a.country)}, ` +
+              (firstHere === null
+                ? 'an address never seen succeeding for this user'
+                : firstHere > horizon
+                  ? `an address whose first success for this user was only ${formatDuration(e.ts - firstHere)} earlier`
+                  : `an address not learnt as the user's${st?.quarantinedBy ? ` (alert ${st.quarantinedBy}, raised on it, is not closed as benign)` : ''} and not used by them in the ${formatDuration(p.activeWithin)} before`) +
+              ` (learnt: ${usual.length ? listSome(usual) : 'none'}): the refresh token was probably copied and replayed.`
+            );
+          },
+          evidence: () => [evidenceOf(e)],
+        };
+      },
+    };
+  },
 });
+
+/**
+ * The refresh this grace-period use raced with. The replay's own request (its AzSuccess on the
+ * same thread just before) is a reuse, not a rotation: it is dropped from the list, so a
+ * thief's later replays are not taken for races with his first. The latest remaining refresh
+ * within `raceWithin` (and not within a second, where it could be the request itself) is the
+ * rotation: from the same address or network, both refreshes came from one place. Null when
+ * nothing is remembered for the user.
+ */
+function racedWith(list: Refresh[] | undefined, ts: number, ip: string, net: string | null, where: string, p: Params): { partner: Refresh | null; rest: Refresh[] } | null {
+  if (list === undefined || list.length === 0) return null;
+  let rest = list;
+  for (let k = list.length - 1; k >= 0; k--) {
+    const r = list[k];
+    if (r[3] === where && r[0] <= ts && ts - r[0] <= OWN_REQUEST_MS) {
+      rest = [...list.slice(0, k), ...list.slice(k + 1)];
+      break;
+    }
+  }
+  let partner: Refresh | null = null;
+  for (let k = rest.length - 1; k >= 0 && partner === null; k--) {
+    const r = rest[k];
+    const gap = ts - r[0];
+    if (gap < TOO_CLOSE_MS) continue;
+    if (gap > p.raceWithin) break;
+    // The latest refresh before the reuse is the rotation: it must come from the same place.
+    if (r[1] === ip || (p.sameNetwork && net !== null && r[2] === net)) partner = r;
+    break;
+  }
+  return { partner, rest };
+}
