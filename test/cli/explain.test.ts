@@ -47,7 +47,9 @@ test('explain a line: how it parses, the user history it meets, and why each rul
   assert.match(out, /\n {2}off {7}ip-not-allowed \(high, risk 40\)\n {12}params\.allow is empty/);
   // stale-refresh-token watches successes too (to know the addresses in use).
   assert.match(out, /\n {2}quiet {5}stale-refresh-token \(medium, risk 20\)\n {12}a success: remembered as a known address\n/);
-  assert.match(out, /\n {2}not reached \(they look at other events\): auth-failure-burst, auth-failure-spray, authz-failure-burst, authz-probing, refresh-token-grace-burst, refresh-token-replay\n$/);
+  // refresh-token-replay watches successes too (a refresh at /token is a token's rotation).
+  assert.match(out, /\n {2}quiet {5}refresh-token-replay \(critical, risk 100\)\n {12}a success, not a refresh at \/token\n/);
+  assert.match(out, /\n {2}not reached \(they look at other events\): auth-failure-burst, auth-failure-spray, authz-failure-burst, authz-probing, refresh-token-grace-burst\n$/);
 });
 
 test('explain shows an address kept from being learnt by its open alert, and counts the finding on that alert', () => {
@@ -69,7 +71,7 @@ test("explain shows erik's home line learnt at once: new-source-ip does not quar
 });
 
 const expectedOutcomes: Record<string, string> = {
-  'refresh-token-replay': 'not-reached',
+  'refresh-token-replay': 'quiet',
   'refresh-token-grace-burst': 'not-reached',
   'stale-refresh-token': 'quiet',
   'new-source-ip': 'quiet',
