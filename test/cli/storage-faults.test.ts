@@ -48,8 +48,40 @@ function committedLines(db: string): number {
 }
 
 async function readyz(d: DaemonProcess): Promise<{ status: number; body: { ready: boolean; db: string; storage?: { state: string; reason: string } } }> {
-  const res = await fetch(new URL('/readyz', await d.url()), { signal: AbortSignal.timeout(5000) });
+  let res: Response;
+  try {
+    res = await fetch(new URL('/readyz', await d.url()), { signal: AbortSignal.timeout(5000) });
+  } catch (err) {
+    // Say what became of the daemon, not only that its address did not answer.
+    const exit = await Promise.race([d.exited, new Promise((r) => setTimeout(() => r(null), 2000))]);
+    const cause = (err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    throw new Error(`/readyz did not answer (${cause}); the daemon ${exit === null ? 'is still running' : `exited: ${JSON.stringify(exit)}`}; its last log lines: ${JSON.stringify(d.logs.slice(-3))}`);
+  }
   return { status: res.status, body: (await res.json()) as never };
+}
+
+/** Commits the daemon has finished (its commit histogram's count). */
+async function commitsDone(d: DaemonProcess): Promise<number> {
+  const text = await (await fetch(new URL('/metrics', await d.url()), { signal: AbortSignal.timeout(5000) })).text();
+  return Number(/^ouwatch_commit_duration_seconds_count(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? NaN);
+}
+
+/**
+ * Waits until no commit has finished for a second: seeing a commit's rows from another
+ * connection does not mean the daemon is done with it (SQLite may still be checkpointing
+ * the WAL into the db file), and a file made immutable under that write is a SIGBUS no
+ * check can prevent. The faults below hit a daemon at rest, as an operator's would.
+ */
+async function atRest(d: DaemonProcess): Promise<void> {
+  let last = await commitsDone(d);
+  let still = 0;
+  await waitFor('the daemon at rest', async () => {
+    await new Promise((r) => setTimeout(r, 250));
+    const now = await commitsDone(d);
+    still = now === last ? still + 1 : 0;
+    last = now;
+    return still >= 4 ? true : undefined;
+  }, 30_000);
 }
 
 const chattr = (flag: '+i' | '-i', ...paths: string[]) => {
@@ -110,6 +142,7 @@ describe('storage faults pause the daemon; they do not crash it', () => {
     writeFileSync(log, logText(0, 500));
     const d = daemon(['--file', log, '--db', db, '--config', config]);
     await waitFor('the first lines committed', () => committedLines(db) === PHYSICAL(500), 30_000);
+    await atRest(d);
 
     chattr('+i', db, `${db}-wal`, `${db}-shm`);
     appendFileSync(log, logText(500, 1000));
