@@ -70,8 +70,9 @@ export class EventView implements LogEvent {
     if (start === NO_ID) return false;
     const end = this.batch.spans[at + 1];
     if (end - start < suffix.length) return false;
+    // From the last byte back: most URLs differ at once.
     const text = this.batch.text;
-    for (let k = 0, from = end - suffix.length; k < suffix.length; k++) if (text[from + k] !== suffix.charCodeAt(k)) return false;
+    for (let k = suffix.length - 1, at = end - 1; k >= 0; k--, at--) if (text[at] !== suffix.charCodeAt(k)) return false;
     return true;
   }
   app(): string | null {

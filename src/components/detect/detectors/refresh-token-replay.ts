@@ -84,18 +84,20 @@ export const refreshTokenReplay = defineDetector({
     });
     return {
       check(e, user, trace) {
-        const a = e.address;
         if (e.type === TYPE.AzSuccess) {
-          if (p.raceWithin > 0 && user !== null && a !== null && e.urlEndsWith(p.tokenPath)) {
-            const key = user.dn;
-            const list = (refreshes.get(key) ?? []).filter((r) => r[0] >= e.ts - p.raceWithin - OWN_REQUEST_MS);
+          // Asked of every success: the URL's last bytes first, everything else only for a refresh.
+          const a = p.raceWithin > 0 && user !== null && e.urlEndsWith(p.tokenPath) ? e.address : null;
+          if (a !== null) {
+            const list = refreshes.get(user!.dn) ?? [];
+            const from = e.ts - p.raceWithin - OWN_REQUEST_MS;
+            while (list.length > 0 && (list[0][0] < from || list.length >= KEEP)) list.shift();
             list.push([e.ts, a.ip, a.net, `${e.origin}\n${e.thread()}`]);
-            if (list.length > KEEP) list.splice(0, list.length - KEEP);
-            refreshes.set(key, list);
+            refreshes.set(user!.dn, list);
             trace?.(`a refresh at ${p.tokenPath}: remembered for ${formatDuration(p.raceWithin)} as the token's rotation`);
           } else trace?.(`a success, not a refresh at ${p.tokenPath}`);
           return null;
         }
+        const a = e.address;
         if (user === null || a === null) {
           trace?.(a === null ? 'the line names no address' : `${JSON.stringify(e.dn?.dn ?? null)} is not a user`);
           return null;
