@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { formatDuration } from '../../../core/duration.js';
 import { distanceKm } from '../../../core/geo-math.js';
 import { defineDetector } from '../detector.js';
-import { evidenceOf } from '../evidence.js';
+import { evidenceOf, namedOn } from '../evidence.js';
 import { int, iso } from '../format.js';
 import type { Address } from '../../../core/log-event.js';
 import type { User } from '../../history/user.js';
@@ -122,10 +122,7 @@ export const impossibleTravel = defineDetector({
       const dn = e.dn!;
       const was = from.line ?? null;
       return {
-        dn: dn.dn,
-        dnSha1: dn.sha1,
-        ip: a.ip,
-        country: a.country,
+        ...namedOn(e, a),
         reason: () =>
           `${dn.dn} succeeded from ${a.ip} (${a.country}) ${formatDuration(dt)} after a success from ${from.ip} (${from.country}) at ${iso(from.ts)}: ` +
           `${int(km)} km, ${dt === 0 ? 'at the same moment' : `${int(kmh)} km/h`} (rule: over ${int(p.minDistanceKm)} km at more than ${int(p.maxSpeedKmh)} km/h).`,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AddressSet, cidrSchema } from '../../../core/address-set.js';
 import { defineDetector } from '../detector.js';
-import { evidenceOf } from '../evidence.js';
+import { evidenceOf, namedOn } from '../evidence.js';
 import { where } from '../format.js';
 
 const params = z
@@ -34,10 +34,7 @@ export const ipNotAllowed = defineDetector({
         }
         const dn = e.dn!;
         return {
-          dn: dn.dn,
-          dnSha1: dn.sha1,
-          ip: a.ip,
-          country: a.country,
+          ...namedOn(e, a),
           reason: () => `${dn.dn} succeeded (${e.typeName}) from ${where(a.ip, a.country)}, outside the allowed networks (${p.allow.join(', ')}).`,
           evidence: () => [evidenceOf(e)],
         };

@@ -4,7 +4,7 @@ import type { Address, LogEvent } from '../../../core/log-event.js';
 import type { OrganisationView } from '../../history/organisation.js';
 import type { User } from '../../history/user.js';
 import { defineDetector } from '../detector.js';
-import { evidenceOf } from '../evidence.js';
+import { evidenceOf, namedOn } from '../evidence.js';
 import { int, iso, listSome, where } from '../format.js';
 import { baselineParams, describeBaseline, describeLearning, hasBaseline } from './baseline.js';
 
@@ -186,10 +186,7 @@ export const newValue = defineDetector({
       const lowRisk = byUser !== null ? p.lowRisk! : p.organisation;
       const dn = e.dn!;
       return {
-        dn: dn.dn,
-        dnSha1: dn.sha1,
-        ip: a.ip,
-        country: a.country,
+        ...namedOn(e, a),
         ...(low ? { severity: lowRisk.severity, risk: lowRisk.risk } : {}),
         reason() {
           const where1 = where(a.ip, a.country) + (a.asn !== null ? ` ${asnText(a)}` : '');

@@ -3,7 +3,7 @@ import { durationSchema, formatDuration } from '../../../core/duration.js';
 import { TYPE } from '../../../core/events.js';
 import type { AddressState, User } from '../../history/user.js';
 import { defineDetector } from '../detector.js';
-import { evidenceOf } from '../evidence.js';
+import { evidenceOf, namedOn } from '../evidence.js';
 import { int, iso, listSome, where } from '../format.js';
 
 const params = z
@@ -130,10 +130,7 @@ export const refreshTokenReplay = defineDetector({
         const firstHere = st?.firstSuccess ?? null;
         const dn = e.dn!;
         return {
-          dn: dn.dn,
-          dnSha1: dn.sha1,
-          ip: a.ip,
-          country: a.country,
+          ...namedOn(e, a),
           reason() {
             const usual = [...user.addresses.values()].filter((x) => x.learnt).map((x) => x.ip);
             return (

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Evidence } from '../../../core/alerts.js';
 import { durationSchema, formatDuration } from '../../../core/duration.js';
 import { defineDetector } from '../detector.js';
-import { evidenceOf } from '../evidence.js';
+import { evidenceOf, namedOn } from '../evidence.js';
 import { where } from '../format.js';
 import type { StateCodec } from '../state-table.js';
 
@@ -116,10 +116,7 @@ export const sessionMoved = defineDetector({
         const [suspect, other] = learnt(cur.ip) && !learnt(a.ip) ? [now, cur] : [cur, now];
         const dn = e.dn!;
         return {
-          dn: dn.dn,
-          dnSha1: dn.sha1,
-          ip: suspect.ip,
-          country: suspect.country,
+          ...namedOn(e, suspect),
           // One alert per session, whichever of its two networks the event came from.
           suppressKey: `session:${sid}`,
           reason: () =>
