@@ -53,6 +53,11 @@ export function sourceOf(e: LogEvent): string {
   return `${e.origin}:${e.lineNo}`;
 }
 
+/** The input and thread a line was logged on: the lines of one request share it (stable across restarts). */
+export function threadOf(e: LogEvent): string {
+  return `${e.origin}\n${e.thread()}`;
+}
+
 /** The public JSON shape of an event (`ouwatch parse --json`). */
 export function eventJson(e: LogEvent): EventJson {
   return {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationSchema, formatDuration } from '../../../core/duration.js';
 import { TYPE } from '../../../core/events.js';
+import { threadOf } from '../../../core/log-event.js';
 import type { AddressState, User } from '../../history/user.js';
 import { defineDetector } from '../detector.js';
 import { evidenceOf, namedOn } from '../evidence.js';
@@ -91,7 +92,7 @@ export const refreshTokenReplay = defineDetector({
             const list = refreshes.get(user!.dn) ?? [];
             const from = e.ts - p.raceWithin - OWN_REQUEST_MS;
             while (list.length > 0 && (list[0][0] < from || list.length >= KEEP)) list.shift();
-            list.push([e.ts, a.ip, a.net, `${e.origin}\n${e.thread()}`]);
+            list.push([e.ts, a.ip, a.net, threadOf(e)]);
             refreshes.set(user!.dn, list);
             trace?.(`a refresh at ${p.tokenPath}: remembered for ${formatDuration(p.raceWithin)} as the token's rotation`);
           } else trace?.(`a success, not a refresh at ${p.tokenPath}`);
@@ -107,7 +108,7 @@ export const refreshTokenReplay = defineDetector({
           trace?.(`no successful event for this user before ${iso(horizon)}: nothing to compare the address with`);
           return null;
         }
-        const race = p.raceWithin > 0 ? racedWith(refreshes.get(user.dn), e.ts, a.ip, a.net, `${e.origin}\n${e.thread()}`, p) : null;
+        const race = p.raceWithin > 0 ? racedWith(refreshes.get(user.dn), e.ts, a.ip, a.net, threadOf(e), p) : null;
         if (race !== null) {
           refreshes.set(user.dn, race.rest);
           if (race.partner !== null) {

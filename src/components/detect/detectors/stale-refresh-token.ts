@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SEVERITIES, type Evidence } from '../../../core/alerts.js';
 import { durationSchema, formatDuration } from '../../../core/duration.js';
 import { isUserDn, TYPE } from '../../../core/events.js';
+import { threadOf } from '../../../core/log-event.js';
 import { defineDetector } from '../detector.js';
 import { evidenceOf } from '../evidence.js';
 import { where } from '../format.js';
@@ -96,7 +97,7 @@ export const staleRefreshToken = defineDetector({
           trace?.('a success: remembered as a known address');
           return null;
         }
-        const key = `${e.origin}\n${e.thread()}`;
+        const key = threadOf(e);
         if (e.type === TYPE.IdpWarning) {
           if (!e.message().includes(p.message)) {
             trace?.(`this WARN is not '${p.message}'`);
