@@ -19,9 +19,10 @@ export interface OrganisationSettings {
  */
 export interface OrganisationView {
   readonly minUsers: number;
-  /** A configured egress network, or a network at least `minUsers` users have as their own. */
-  isOrgNetwork(ip: string, net: string | null): boolean;
-  /** Why the address is the organisation's (for explanations), or null. */
+  /**
+   * Why the address is one of the organisation's networks (a configured egress, or a network
+   * at least `minUsers` users have as their own), or null when it is not.
+   */
   whyOrgNetwork(ip: string, net: string | null): string | null;
   /** Users with a learnt address in this country (counted up to the tracking limits). */
   usersInCountry(country: string | null): number;
@@ -70,10 +71,6 @@ export class Organisation implements OrganisationView {
       if (this.asns.size > MAX_TRACKED) prune(this.asns);
     }
     if (country !== null) bump(this.countries, country, 1);
-  }
-
-  isOrgNetwork(ip: string, net: string | null): boolean {
-    return this.configured?.has(ip) === true || this.usersOnNet(net) >= this.minUsers;
   }
 
   whyOrgNetwork(ip: string, net: string | null): string | null {

@@ -108,12 +108,9 @@ export const impossibleTravel = defineDetector({
         };
         const gatewayHere = org.whyOrgNetwork(a.ip, a.net);
         const gatewayBefore = org.whyOrgNetwork(from.ip, fromState?.net ?? null);
-        const pair =
-          gatewayHere !== null && placeOf(before, from.country) !== null
-            ? `${gatewayHere}; ${placeOf(before, from.country)}`
-            : gatewayBefore !== null && placeOf(there, a.country) !== null
-              ? `${gatewayBefore}; ${placeOf(there, a.country)}`
-              : null;
+        const placeBefore = gatewayHere === null ? null : placeOf(before, from.country);
+        const placeHere = gatewayBefore === null ? null : placeOf(there, a.country);
+        const pair = placeBefore !== null ? `${gatewayHere}; ${placeBefore}` : placeHere !== null ? `${gatewayBefore}; ${placeHere}` : null;
         if (pair !== null) {
           trace?.(`${int(km)} km from ${from.ip} (${from.country}) in ${formatDuration(dt)}, but one end is the organisation's gateway (${pair}): not travel`);
           return null;
