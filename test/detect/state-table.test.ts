@@ -38,3 +38,42 @@ test('without a watermark (nothing processed yet) every changed entry is written
   t.collect(puts, []);
   assert.deepEqual(puts.map((p) => [p.key, p.expires]), [['a', 60_000]]);
 });
+
+test('at its capacity, a new key lets the least recently set key go, and the store is told to delete it', () => {
+  const t = new StateTable('rule/detector/last-success', { ...codec, capacity: 3 });
+  t.set('a', { ts: 1 });
+  t.set('b', { ts: 2 });
+  t.set('c', { ts: 3 });
+  t.set('a', { ts: 4 }); // set again: now the newest
+  t.set('d', { ts: 5 }); // lets b go
+  t.set('e', { ts: 6 }); // lets c go
+  assert.deepEqual(['a', 'b', 'c', 'd', 'e'].filter((k) => t.get(k) !== undefined), ['a', 'd', 'e']);
+  assert.deepEqual(collect(t, 0), { puts: ['a', 'd', 'e'], deletes: ['b', 'c'] });
+});
+
+test('a bounded table matches a plain LRU list through many sets, resets and deletes', () => {
+  // Long enough for V8 to rehash the table many times while keys are let go from its front.
+  const cap = 500;
+  const t = new StateTable('rule/detector/last-success', { ...codec, capacity: cap });
+  const model: string[] = []; // oldest first
+  let seed = 7;
+  const rand = (n: number) => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return seed % n;
+  };
+  for (let i = 0; i < 60_000; i++) {
+    const key = `k${rand(2_000)}`;
+    const at = model.indexOf(key);
+    if (rand(10) === 0) {
+      t.delete(key);
+      if (at >= 0) model.splice(at, 1);
+      continue;
+    }
+    t.set(key, { ts: i });
+    if (at >= 0) model.splice(at, 1);
+    else if (model.length >= cap) model.shift();
+    model.push(key);
+  }
+  assert.equal(t.size, model.length);
+  assert.deepEqual(t.rows().map((r) => r.key), model);
+});

@@ -30,6 +30,12 @@ export interface StateCodec<S> {
 export class StateTable<S> {
   private readonly map = new Map<string, S>();
   private changed = new Set<string>();
+  /**
+   * Walks the keys oldest first for a capacity to let go. Kept between calls: a new iterator
+   * would step again over every slot already deleted at the front of V8's table (tens of
+   * thousands when full), making each eviction cost as much as the table is large.
+   */
+  private oldestFirst: IterableIterator<string> | null = null;
 
   constructor(
     readonly scope: string,
@@ -49,13 +55,27 @@ export class StateTable<S> {
     const cap = this.codec.capacity;
     if (cap !== undefined) {
       if (!this.map.delete(key) && this.map.size >= cap) {
-        const oldest = this.map.keys().next().value as string;
+        const oldest = this.nextOldest();
         this.map.delete(oldest);
         this.changed.add(oldest);
       }
     }
     this.map.set(key, s);
     this.changed.add(key);
+  }
+
+  /**
+   * The oldest key held. A Map's iterator visits keys in insertion order, skips those deleted
+   * and reaches those set after it was made (a key set again moved to the end), so the one
+   * iterator, resumed, always yields the oldest key still held.
+   */
+  private nextOldest(): string {
+    let next = this.oldestFirst?.next();
+    if (next === undefined || next.done === true) {
+      this.oldestFirst = this.map.keys();
+      next = this.oldestFirst.next();
+    }
+    return next.value as string;
   }
 
   /** `s` (already held) changed in place. */
