@@ -106,6 +106,36 @@ describe('the database file', () => {
     db.close();
   });
 
+  test('a db written before sessions were keyed by user keeps its sessions, and reads them by the key', () => {
+    const path = join(dir, 'version-8.db');
+    const old = new Database(path);
+    for (const m of MIGRATIONS.filter((m) => m.version <= 8)) old.exec(m.sql);
+    old.pragma('user_version = 8');
+    old.prepare("INSERT INTO users (dn, dn_sha1, first_seen, last_seen, counts, success_count) VALUES (?, 'x', 0, 9000, '{}', 0)").run(MM);
+    const session = old.prepare('INSERT INTO sessions (session_id, dn, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?)');
+    const address = old.prepare('INSERT INTO session_ips (session_id, dn, ip, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?, ?)');
+    session.run(S1, MM, 0, 5000, 3);
+    address.run(S1, MM, '10.1.2.3', 0, 5000, 3);
+    session.run(S2, MM, 6000, 9000, 1);
+    address.run(S2, MM, '81.2.69.142', 6000, 9000, 1);
+    old.close();
+
+    const db = openDatabase(path);
+    const h = readUserHistory(db, MM)!;
+    assert.deepEqual(
+      h.sessions.map((s) => [s.sessionId, s.count, s.ips]),
+      [
+        [S2, 1, ['81.2.69.142']],
+        [S1, 3, ['10.1.2.3']],
+      ],
+    );
+    const plan = db.prepare('EXPLAIN QUERY PLAN SELECT * FROM sessions WHERE dn = ? ORDER BY last_seen DESC').all(MM) as Array<{ detail: string }>;
+    assert.ok(plan.some((p) => /USING PRIMARY KEY \(dn=\?\)/.test(p.detail)), JSON.stringify(plan));
+    const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('users', 'user_ips', 'sessions')").all() as Array<{ name: string }>).map((r) => r.name);
+    assert.deepEqual(indexes.filter((n) => !n.startsWith('sqlite_autoindex')).sort(), ['user_ips_quarantine']);
+    db.close();
+  });
+
   test('a db from a newer ouwatch is refused, not damaged', () => {
     const path = join(dir, 'newer.db');
     const db = new Database(path);

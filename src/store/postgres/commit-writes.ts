@@ -75,7 +75,7 @@ async function writeSessions(c: pg.ClientBase, sessions: readonly SessionWrite[]
   const merged = mergeByKey(sessions, (s) => keyOf(s.sessionId, s.dn), (a, b) => ({ ...a, first: Math.min(a.first, b.first), last: Math.max(a.last, b.last), count: a.count + b.count, ips: [...a.ips, ...b.ips] }));
   await c.query(
     `INSERT INTO sessions (session_id, dn, first_seen, last_seen, count) SELECT * FROM ${unnestOf(['text', 'text', 'bigint', 'bigint', 'bigint'])}
-     ON CONFLICT (session_id, dn) DO UPDATE SET first_seen = LEAST(sessions.first_seen, excluded.first_seen),
+     ON CONFLICT (dn, session_id) DO UPDATE SET first_seen = LEAST(sessions.first_seen, excluded.first_seen),
        last_seen = GREATEST(sessions.last_seen, excluded.last_seen), count = sessions.count + excluded.count`,
     columnsOf(merged, [(s) => s.sessionId, (s) => s.dn, (s) => s.first, (s) => s.last, (s) => s.count]),
   );
@@ -87,7 +87,7 @@ async function writeSessions(c: pg.ClientBase, sessions: readonly SessionWrite[]
   if (ips.length === 0) return;
   await c.query(
     `INSERT INTO session_ips (session_id, dn, ip, first_seen, last_seen, count) SELECT * FROM ${unnestOf(['text', 'text', 'text', 'bigint', 'bigint', 'bigint'])}
-     ON CONFLICT (session_id, dn, ip) DO UPDATE SET first_seen = LEAST(session_ips.first_seen, excluded.first_seen),
+     ON CONFLICT (dn, session_id, ip) DO UPDATE SET first_seen = LEAST(session_ips.first_seen, excluded.first_seen),
        last_seen = GREATEST(session_ips.last_seen, excluded.last_seen), count = session_ips.count + excluded.count`,
     columnsOf(ips, [(x) => x.sessionId, (x) => x.dn, (x) => x.ip, (x) => x.first, (x) => x.last, (x) => x.count]),
   );

@@ -327,6 +327,19 @@ export const PG_MIGRATIONS: PgMigration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'history with fewer random-order indexes: sessions keyed by user',
+    sql: `
+      -- Every index is a B-tree a new user inserts into at a random place: no query reads these two.
+      DROP INDEX users_sha1;
+      DROP INDEX user_ips_ip;
+      -- Sessions keyed by user first: the user's sessions (the only query) read the key's prefix.
+      DROP INDEX sessions_dn;
+      ALTER TABLE sessions DROP CONSTRAINT sessions_pkey, ADD PRIMARY KEY (dn, session_id);
+      ALTER TABLE session_ips DROP CONSTRAINT session_ips_pkey, ADD PRIMARY KEY (dn, session_id, ip);
+    `,
+  },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version;

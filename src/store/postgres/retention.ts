@@ -54,8 +54,8 @@ function steps(p: RetentionPolicy, newest: number, now: number): Step[] {
     const c = newest - p.events;
     out.push(
       { table: 'detector_state', cutoff: c, sql: keyed('detector_state', ['scope', 'key'], 'key IN (SELECT dn FROM users WHERE last_seen < $1)') },
-      { table: 'session_ips', cutoff: c, sql: keyed('session_ips', ['session_id', 'dn', 'ip'], 'last_seen < $1') },
-      { table: 'sessions', cutoff: c, sql: keyed('sessions', ['session_id', 'dn'], 'last_seen < $1') },
+      { table: 'session_ips', cutoff: c, sql: keyed('session_ips', ['dn', 'session_id', 'ip'], 'last_seen < $1') },
+      { table: 'sessions', cutoff: c, sql: keyed('sessions', ['dn', 'session_id'], 'last_seen < $1') },
       { table: 'user_ips', cutoff: c, sql: keyed('user_ips', ['dn', 'ip'], 'last_seen < $1') },
       { table: 'user_countries', cutoff: c, sql: keyed('user_countries', ['dn', 'country'], 'last_seen < $1') },
       { table: 'users', cutoff: c, sql: keyed('users', ['dn'], 'last_seen < $1') },

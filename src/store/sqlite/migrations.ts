@@ -327,4 +327,41 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'history with fewer random-order indexes: sessions keyed by user',
+    sql: `
+      -- Every index is a B-tree a new user inserts into at a random place, and a commit of
+      -- many new users rewrites most pages of each: no query reads these two.
+      DROP INDEX users_sha1;
+      DROP INDEX user_ips_ip;
+      -- Sessions keyed by user first: the user's sessions (the only query) read the key's
+      -- prefix, so the separate (dn, last_seen) index goes.
+      CREATE TABLE sessions_by_user (
+        dn          TEXT NOT NULL,
+        session_id  TEXT NOT NULL,
+        first_seen  INTEGER NOT NULL,
+        last_seen   INTEGER NOT NULL,
+        count       INTEGER NOT NULL,
+        PRIMARY KEY (dn, session_id)
+      ) WITHOUT ROWID;
+      INSERT INTO sessions_by_user (dn, session_id, first_seen, last_seen, count)
+        SELECT dn, session_id, first_seen, last_seen, count FROM sessions;
+      DROP TABLE sessions;
+      ALTER TABLE sessions_by_user RENAME TO sessions;
+      CREATE TABLE session_ips_by_user (
+        dn          TEXT NOT NULL,
+        session_id  TEXT NOT NULL,
+        ip          TEXT NOT NULL,
+        first_seen  INTEGER NOT NULL,
+        last_seen   INTEGER NOT NULL,
+        count       INTEGER NOT NULL,
+        PRIMARY KEY (dn, session_id, ip)
+      ) WITHOUT ROWID;
+      INSERT INTO session_ips_by_user (dn, session_id, ip, first_seen, last_seen, count)
+        SELECT dn, session_id, ip, first_seen, last_seen, count FROM session_ips;
+      DROP TABLE session_ips;
+      ALTER TABLE session_ips_by_user RENAME TO session_ips;
+    `,
+  },
 ];

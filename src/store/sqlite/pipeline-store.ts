@@ -54,11 +54,11 @@ export class SqlitePipelineStore implements PipelineStore {
           success_count = excluded.success_count`),
       upsertSession: db.prepare(`
         INSERT INTO sessions (session_id, dn, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (session_id, dn) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
+        ON CONFLICT (dn, session_id) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
           last_seen = max(last_seen, excluded.last_seen), count = count + excluded.count`),
       upsertSessionIp: db.prepare(`
         INSERT INTO session_ips (session_id, dn, ip, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?, ?)
-        ON CONFLICT (session_id, dn, ip) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
+        ON CONFLICT (dn, session_id, ip) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
           last_seen = max(last_seen, excluded.last_seen), count = count + excluded.count`),
       upsertActivity: db.prepare(`
         INSERT INTO user_activity (dn, hour, ip, country, events, failures) VALUES (?, ?, ?, ?, ?, ?)

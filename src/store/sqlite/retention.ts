@@ -64,8 +64,8 @@ export class SqliteRetention implements RetentionStore {
       steps.push(
         // A forgotten user's detector state (the last location impossible-travel keeps) goes with them.
         { table: 'detector_state', cutoff: c, sql: keyed('detector_state', ['scope', 'key'], 'key IN (SELECT dn FROM users WHERE last_seen < ?)') },
-        { table: 'session_ips', cutoff: c, sql: keyed('session_ips', ['session_id', 'dn', 'ip'], 'last_seen < ?') },
-        { table: 'sessions', cutoff: c, sql: keyed('sessions', ['session_id', 'dn'], 'last_seen < ?') },
+        { table: 'session_ips', cutoff: c, sql: keyed('session_ips', ['dn', 'session_id', 'ip'], 'last_seen < ?') },
+        { table: 'sessions', cutoff: c, sql: keyed('sessions', ['dn', 'session_id'], 'last_seen < ?') },
         { table: 'user_ips', cutoff: c, sql: keyed('user_ips', ['dn', 'ip'], 'last_seen < ?') },
         { table: 'user_countries', cutoff: c, sql: keyed('user_countries', ['dn', 'country'], 'last_seen < ?') },
         { table: 'users', cutoff: c, sql: keyed('users', ['rowid'], 'last_seen < ?') },
