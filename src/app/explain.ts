@@ -154,6 +154,7 @@ export async function readRecordAt(path: string, n: number, timeZone = 'UTC'): P
       done: false,
       settled: true,
       push: (chunk: Buffer) => decoder.write(chunk),
+      unread: () => {},
       ready: async () => found === null,
       end: () => void decoder.end(),
       abandon: () => {},

@@ -50,6 +50,12 @@ export interface InputChannel {
   push(chunk: Buffer, arrival?: number): void;
   /** Resolves when the pipeline wants more bytes (backpressure); false once the input is closed. */
   ready(): Promise<boolean>;
+  /**
+   * Live sources: whether the source knows of bytes it has not read yet (true from a read
+   * that found new bytes until one finds the end). The merge waits for such an input rather
+   * than let another input's later lines pass its older ones, however short its window.
+   */
+  unread(known: boolean): void;
   /** No more bytes: a cut last line is counted as truncated and not consumed. */
   end(): void;
   /** Drops the input without ending it (a replaced stream); unprocessed bytes are read again later. */

@@ -4,12 +4,19 @@ import type { EventBatch } from './batch.js';
 
 /** Chunks of one input sent to the worker or parsed and waiting, beyond which the source waits. */
 const READ_AHEAD = 4;
+/**
+ * How long the merge waits for a source that said it has unread bytes and then delivered
+ * nothing: past it, a stuck source (a disk that stopped answering) no longer holds the others.
+ */
+export const UNREAD_PATIENCE_MS = 2_000;
 
 /** Called by a feed when its state changed (a batch arrived, an input ended). */
 export interface FeedOwner {
   send(feed: Feed, chunk: Buffer, arrival: number): void;
   sendEnd(feed: Feed): void;
   abandon(feed: Feed): void;
+  /** The merge may go on without waiting for this feed's source any more. */
+  wake(feed: Feed): void;
 }
 
 /**
@@ -44,6 +51,8 @@ export class Feed implements InputChannel {
   bytesRead = 0;
   format: string | null = null;
   private waiters: Array<(ok: boolean) => void> = [];
+  /** The source has unread bytes: when it last said so or delivered some (performance.now()), else null. */
+  private unreadAt: number | null = null;
 
   constructor(
     readonly id: number,
@@ -84,8 +93,27 @@ export class Feed implements InputChannel {
 
   push(chunk: Buffer, arrival = performance.now()): void {
     if (this.closed || this.ended) return;
+    if (this.unreadAt !== null) this.unreadAt = arrival;
     this.inFlight++;
     this.owner.send(this, chunk, arrival);
+  }
+
+  unread(known: boolean): void {
+    if (this.closed || this.ended) return;
+    if (known) this.unreadAt = performance.now();
+    else if (this.unreadAt !== null) {
+      this.unreadAt = null;
+      this.owner.wake(this);
+    }
+  }
+
+  /**
+   * How much longer the merge should wait for this input's unread bytes (ms), 0 when it
+   * should not: the source read to the end, or delivered nothing for `UNREAD_PATIENCE_MS`.
+   */
+  unreadWait(now: number): number {
+    if (this.unreadAt === null || this.ended || this.closed) return 0;
+    return Math.max(0, this.unreadAt + UNREAD_PATIENCE_MS - now);
   }
 
   ready(): Promise<boolean> {

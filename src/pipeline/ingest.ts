@@ -141,6 +141,10 @@ export class Ingest implements IngestContext, FeedOwner {
     this.schedule();
   }
 
+  wake(): void {
+    this.schedule();
+  }
+
   /**
    * Resolves once every finite input is consumed and committed (replay). Rejects with the
    * first failure (a worker error, a failed commit).
@@ -323,6 +327,7 @@ export class Ingest implements IngestContext, FeedOwner {
       let second = Number.POSITIVE_INFINITY;
       let waitFinite = false;
       let waitLive = false;
+      let waitUnread = Number.POSITIVE_INFINITY;
       for (const f of feeds) {
         if (f.available()) {
           const k = f.headKey();
@@ -334,11 +339,19 @@ export class Ingest implements IngestContext, FeedOwner {
         } else if (!f.done && !this.stopping) {
           // Bytes already sent for parsing are waited for, live or not: they arrived, and
           // their events may come first (the first batch also waits for the address tables).
-          if (f.live && f.inFlight === 0) waitLive = true;
+          // So are bytes a live source knows it has not read yet (a backlog being read, a
+          // rotated file's rest), for a bounded time: only a quiet input gets just the window.
+          const unread = f.live && f.inFlight === 0 ? f.unreadWait(now) : 0;
+          if (unread > 0) waitUnread = Math.min(waitUnread, unread);
+          else if (f.live && f.inFlight === 0) waitLive = true;
           else waitFinite = true;
         }
       }
       if (best === null || waitFinite) return progressed;
+      if (waitUnread !== Number.POSITIVE_INFINITY) {
+        this.wakeAt(waitUnread);
+        return progressed;
+      }
       if (waitLive) {
         const held = now - best.headArrival();
         if (held < window) {

@@ -35,6 +35,7 @@ export class RecordChannel implements InputChannel {
     this.bytes += chunk.length;
     this.decoder.write(chunk);
   }
+  unread(): void {}
   ready(): Promise<boolean> {
     return Promise.resolve(!this.ended && !this.closed);
   }

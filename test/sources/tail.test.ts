@@ -145,6 +145,23 @@ test('two files are merged in time order as lines arrive', async () => {
   await stop(t);
 });
 
+test('a file with bytes still unread is waited for, however small the merge window: its older lines are not passed by another file', async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'a.log'), `[${'2026-03-02 07:59:00,001'}][main] INFO  ConfigSys - replica a started\n`);
+  writeFileSync(join(dir, 'b.log'), `[${'2026-03-02 07:59:00,002'}][main] INFO  ConfigSys - replica b started\n`);
+  // With no window at all, only knowing that a file has more to read keeps the merge in order.
+  const t = await tailing(dir, [join(dir, '*.log')], { mergeWindowMs: 0 });
+  await waitFor('both files tailed', () => t.sources[0].status().inputs.filter((i) => i.state === 'tailing').length === 2);
+  // a's share is megabytes (read in many chunks, paused by backpressure); b's is small.
+  const all = events(0, 40_000);
+  appendFileSync(join(dir, 'a.log'), all.filter((_, i) => i % 8 !== 7).join('\n') + '\n');
+  appendFileSync(join(dir, 'b.log'), all.filter((_, i) => i % 8 === 7).join('\n') + '\n');
+  await waitFor('both files', processed(t, all.length), 60_000);
+  const firstOutOfOrder = t.processed.findIndex((line, i) => line !== all[i]);
+  assert.equal(firstOutOfOrder, -1, `processed out of log-time order from event ${firstOutOfOrder}: ${t.processed[firstOutOfOrder]}`);
+  await stop(t);
+});
+
 test('a restart resumes exactly after the committed checkpoint', async () => {
   const dir = tempDir();
   const file = join(dir, 'app.log');

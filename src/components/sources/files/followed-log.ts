@@ -121,6 +121,8 @@ export class TailedFile {
     if (this.state !== 'waiting') return;
     const input = this.ctx.open({ path: this.path, fingerprint: id.fingerprint, dev: id.dev, ino: id.ino, offset, lineNo });
     this.input = input;
+    // Until the tail's first look finds the end, the file may hold a backlog.
+    input.channel.unread(true);
     const tail = new TailFile(this.path, {
       startPos: offset,
       pollFileIntervalMs: this.ctx.pollIntervalMs,
@@ -135,6 +137,10 @@ export class TailedFile {
     tail.on('renamed', () => this.onReplaced(tail, 'renamed'));
     tail.on('truncated', () => this.onReplaced(tail, 'truncated'));
     tail.on('tail_error', (err: { message: string }) => this.ctx.log.warn({ path: this.path, err: err.message }, 'tail read error (retrying)'));
+    // A poll that found nothing new: everything written so far has been read. A file gone
+    // missing has nothing more to read either (for now).
+    tail.on('flush', () => this.onCaughtUp(tail));
+    tail.on('retry', () => this.onCaughtUp(tail));
     tail.on('error', (err: Error) => this.onGone(tail, err));
     this.ctx.log.info({ path: this.path, offset, line: lineNo, resumed: claim.known && offset > 0 }, 'tailing file');
     try {
@@ -171,6 +177,8 @@ export class TailedFile {
       this.onMissedTruncation(tail);
       return;
     }
+    // A read found new bytes: more may follow until a poll finds the end.
+    input.channel.unread(true);
     input.receive(chunk, time);
     if (input.channel.full && !this.paused) {
       // The pipeline is behind: stop reading until it wants more (nothing piles up in memory).
@@ -183,6 +191,10 @@ export class TailedFile {
         }
       });
     }
+  }
+
+  private onCaughtUp(tail: TailFile): void {
+    if (tail === this.tail && this.holding === null && this.pending === null) this.input?.channel.unread(false);
   }
 
   /**
@@ -253,6 +265,7 @@ export class TailedFile {
       }
       const input = this.ctx.open({ path: this.path, fingerprint, dev: p.dev, ino: p.ino, offset, lineNo }, offset);
       this.input = input;
+      input.channel.unread(true);
       input.receive(p.head, performance.now());
       for (const chunk of held) input.receive(chunk, performance.now());
     });
