@@ -85,7 +85,8 @@ export class ActivityState {
  * addresses and kept as counters, so novelty is a map lookup.
  */
 export class User {
-  readonly counts = new Float64Array(EVENT_TYPES.length);
+  /** Events by type (a plain array: a typed array's own buffer costs more per user than it saves). */
+  readonly counts: number[] = new Array<number>(EVENT_TYPES.length).fill(0);
   successCount = 0;
   firstSuccess: number | null = null;
   lastSuccess: number | null = null;
