@@ -57,6 +57,10 @@ class RuleRunner {
     return this.ips === null || !this.ips.has(ip);
   }
 
+  get excludesAddresses(): boolean {
+    return this.ips !== null;
+  }
+
   whyNot(e: LogEvent): string | null {
     const dn = e.dn?.dn ?? null;
     if (this.dns !== null && dn !== null) {
@@ -98,6 +102,8 @@ export class DetectionEngine {
    */
   private userVerdictCache = new WeakMap<User, Int8Array>();
   private addressVerdictCache = new WeakMap<Address, Int8Array>();
+  /** Some rule has `ipExceptions` (none of the shipped ones): only then is an address's verdict worth working out. */
+  private anyAddressExceptions = false;
   private verdictVectors = new Map<string, Int8Array>();
   private allowNets: AddressSet | null;
   private allowDns: DnPatterns | null;
@@ -162,7 +168,7 @@ export class DetectionEngine {
     if (!this.allowed(e)) return null;
     let quarantine: string | null = null;
     const uv = user === null ? null : this.userVerdicts(user);
-    const av = e.address === null ? null : this.addressVerdicts(e.address);
+    const av = e.address === null || !this.anyAddressExceptions ? null : this.addressVerdicts(e.address);
     for (let i = 0; i < runners.length; i++) {
       const r = runners[i];
       if (uv !== null) {
@@ -363,6 +369,7 @@ export class DetectionEngine {
         return new RuleRunner(index, rule, rule.detector.create(rule.params, ctx), patternsOf(rule));
       });
     this.tables = tables;
+    this.anyAddressExceptions = this.runners.some((r) => r.excludesAddresses);
     const dispatch: RuleRunner[][] = EVENT_TYPES.map(() => []);
     for (const r of this.runners) for (const t of r.rule.events) dispatch[TYPE[t]].push(r);
     this.dispatch = dispatch;
