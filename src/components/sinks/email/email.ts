@@ -1,4 +1,4 @@
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { EmailConfig } from './config.js';
 import type { DeliveryResult, Deliverer } from '../../../core/delivery.js';
 import type { OutboxItem } from '../../../core/delivery.js';
@@ -15,15 +15,20 @@ export type { EmailConfig };
 export class EmailDeliverer implements Deliverer {
   readonly kind = 'email' as const;
   readonly batch = true;
-  private readonly transport: Transporter;
+  /** Made at the first delivery: nodemailer (35 modules) is loaded only by runs that send email. */
+  private transport: Promise<Transporter> | null = null;
 
   constructor(
     private readonly cfg: EmailConfig,
     /** Names this installation's database in Message-IDs (two installations never share one). */
     private readonly instance: string,
-  ) {
+  ) {}
+
+  private async connect(): Promise<Transporter> {
+    const { default: nodemailer } = await import('nodemailer');
+    const cfg = this.cfg;
     const password = cfg.passwordEnv ? process.env[cfg.passwordEnv] : cfg.password;
-    this.transport = nodemailer.createTransport({
+    return nodemailer.createTransport({
       host: cfg.host,
       port: cfg.port,
       secure: cfg.security === 'tls',
@@ -39,7 +44,11 @@ export class EmailDeliverer implements Deliverer {
   async deliver(_target: string, items: OutboxItem[]): Promise<DeliveryResult> {
     const d = composeNoticeDigest(items.map((i) => i.payload as Notice), this.cfg.subjectPrefix);
     try {
-      await this.transport.sendMail({
+      const transport = await (this.transport ??= this.connect().catch((err: unknown) => {
+        this.transport = null;
+        throw err;
+      }));
+      await transport.sendMail({
         messageId: digestMessageId(items[0].batchId ?? items[0].id, this.instance, this.cfg.from),
         from: this.cfg.from,
         to: this.cfg.to,
@@ -60,7 +69,10 @@ export class EmailDeliverer implements Deliverer {
   }
 
   close(): void {
-    this.transport.close();
+    void this.transport?.then(
+      (t) => t.close(),
+      () => {},
+    );
   }
 }
 
