@@ -20,15 +20,30 @@ function collect(t: StateTable<{ ts: number }>, watermark: number) {
 
 test('an entry whose window closed before the commit is deleted, not written, and is gone from memory after it', () => {
   const t = new StateTable('rule/detector/uses', codec);
-  t.set('closed', { ts: 0 }); // window ends at 60 s
+  t.set('closed', { ts: 0 });
+  t.set('gone', { ts: 0 });
+  t.collect([], [], 0);
+  t.committed(); // both stored
+  t.set('closed', { ts: 10_000 }); // window ends at 70 s
   t.set('open', { ts: 100_000 }); // window ends at 160 s
-  t.set('gone', { ts: 100_000 });
   t.delete('gone');
   assert.deepEqual(collect(t, 120_000), { puts: ['open'], deletes: ['closed', 'gone'] });
   t.committed();
   t.sweep(120_000);
   assert.equal(t.get('closed'), undefined, 'swept: the store and memory agree');
   assert.deepEqual(t.get('open'), { ts: 100_000 });
+});
+
+test('an entry set and closed or deleted between two commits was never stored: it costs no delete either', () => {
+  const t = new StateTable('rule/detector/uses', codec);
+  t.set('seen-once', { ts: 0 }); // window ends at 60 s
+  t.set('gone', { ts: 100_000 });
+  t.delete('gone');
+  t.set('open', { ts: 100_000 });
+  assert.deepEqual(collect(t, 120_000), { puts: ['open'], deletes: [] });
+  t.committed();
+  t.delete('open'); // stored by the commit before: its row must go
+  assert.deepEqual(collect(t, 120_000), { puts: [], deletes: ['open'] });
 });
 
 test('without a watermark (nothing processed yet) every changed entry is written', () => {
@@ -48,7 +63,10 @@ test('at its capacity, a new key lets the least recently set key go, and the sto
   t.set('d', { ts: 5 }); // lets b go
   t.set('e', { ts: 6 }); // lets c go
   assert.deepEqual(['a', 'b', 'c', 'd', 'e'].filter((k) => t.get(k) !== undefined), ['a', 'd', 'e']);
-  assert.deepEqual(collect(t, 0), { puts: ['a', 'd', 'e'], deletes: ['b', 'c'] });
+  assert.deepEqual(collect(t, 0), { puts: ['a', 'd', 'e'], deletes: [] }, 'b and c were never stored');
+  t.committed();
+  t.set('f', { ts: 7 }); // lets a go, which the commit stored
+  assert.deepEqual(collect(t, 0), { puts: ['f'], deletes: ['a'] });
 });
 
 test('a bounded table matches a plain LRU list through many sets, resets and deletes', () => {
@@ -76,4 +94,22 @@ test('a bounded table matches a plain LRU list through many sets, resets and del
   }
   assert.equal(t.size, model.length);
   assert.deepEqual(t.rows().map((r) => r.key), model);
+});
+
+test('a stored entry deleted and set again before the commit is not taken for new: closing it again still deletes its row', () => {
+  const t = new StateTable('rule/detector/pending', codec);
+  t.set('thread-1', { ts: 0 });
+  t.collect([], [], 0);
+  t.committed();
+  t.delete('thread-1');
+  t.set('thread-1', { ts: 1_000 });
+  t.delete('thread-1');
+  assert.deepEqual(collect(t, 0), { puts: [], deletes: ['thread-1'] });
+});
+
+test('a stored row this version cannot read is deleted with the next commit', () => {
+  const t = new StateTable('rule/detector/uses', { ...codec, decode: (json: string) => (json.startsWith('{') ? (JSON.parse(json) as { ts: number }) : null) });
+  t.load({ scope: 'rule/detector/uses', key: 'old-format', state: '[1,2]', expires: null });
+  t.load({ scope: 'rule/detector/uses', key: 'fine', state: '{"ts":5}', expires: 60_005 });
+  assert.deepEqual(collect(t, 0), { puts: [], deletes: ['old-format'] });
 });

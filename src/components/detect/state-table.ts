@@ -31,6 +31,14 @@ export class StateTable<S> {
   private readonly map = new Map<string, S>();
   private changed = new Set<string>();
   /**
+   * Keys set since the last commit while absent from memory and unchanged until then: the
+   * store has no row of theirs that a delete must remove (a row left by an entry swept
+   * earlier has expired and goes with the next commit's expired rows), so one that closes or
+   * goes before the commit costs nothing. A key deleted or let go since the last commit and
+   * set again is not fresh: its row may be stored.
+   */
+  private fresh = new Set<string>();
+  /**
    * Walks the keys oldest first for a capacity to let go. Kept between calls: a new iterator
    * would step again over every slot already deleted at the front of V8's table (tens of
    * thousands when full), making each eviction cost as much as the table is large.
@@ -54,12 +62,15 @@ export class StateTable<S> {
   set(key: string, s: S): void {
     const cap = this.codec.capacity;
     if (cap !== undefined) {
-      if (!this.map.delete(key) && this.map.size >= cap) {
-        const oldest = this.nextOldest();
-        this.map.delete(oldest);
-        this.changed.add(oldest);
+      if (!this.map.delete(key)) {
+        if (!this.changed.has(key)) this.fresh.add(key);
+        if (this.map.size >= cap) {
+          const oldest = this.nextOldest();
+          this.map.delete(oldest);
+          this.changed.add(oldest);
+        }
       }
-    }
+    } else if (!this.map.has(key) && !this.changed.has(key)) this.fresh.add(key);
     this.map.set(key, s);
     this.changed.add(key);
   }
@@ -90,6 +101,8 @@ export class StateTable<S> {
   load(row: StateRow): void {
     const s = this.codec.decode(row.state);
     if (s !== null) this.map.set(row.key, s);
+    // A row this version cannot read goes with the next commit (and is never taken for absent).
+    else this.changed.add(row.key);
   }
 
   /** Every entry as a row (a rules reload hands the state in force to the new rules' tables). */
@@ -104,20 +117,23 @@ export class StateTable<S> {
    * before `watermark` is swept right after this commit: it is deleted, never written (a
    * session seen once, a window that opened and closed between two commits: most of them
    * when users are many), so the store holds exactly what memory holds after the sweep.
+   * One that was also set since the last commit has no row: nothing is written for it.
    */
   collect(puts: StateRow[], deletes: Array<{ scope: string; key: string }>, watermark = Number.NEGATIVE_INFINITY): void {
     if (this.codec.persist === false) return;
     for (const key of this.changed) {
       const s = this.map.get(key);
       const expires = s === undefined ? null : this.codec.expires(s);
-      if (s === undefined || (expires !== null && expires < watermark)) deletes.push({ scope: this.scope, key });
-      else puts.push({ scope: this.scope, key, state: this.codec.encode(s), expires });
+      if (s === undefined || (expires !== null && expires < watermark)) {
+        if (!this.fresh.has(key)) deletes.push({ scope: this.scope, key });
+      } else puts.push({ scope: this.scope, key, state: this.codec.encode(s), expires });
     }
   }
 
   /** The collected changes are stored. */
   committed(): void {
     this.changed = new Set();
+    this.fresh = new Set();
   }
 
   /** Forgets entries whose window closed before log time `now` (their rows expire in the store). */
@@ -131,5 +147,6 @@ export class StateTable<S> {
   clear(): void {
     this.map.clear();
     this.changed = new Set();
+    this.fresh = new Set();
   }
 }
