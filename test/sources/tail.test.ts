@@ -129,13 +129,19 @@ test('a file that appears later is picked up by the rescan, and the source repor
   await stop(t);
 });
 
-test('two files are merged in time order as lines arrive', async () => {
-  const dir = tempDir();
+/** Two replicas' files, a.log and b.log, both tailed through one glob. */
+async function tailingTwoReplicas(dir: string, mergeWindowMs: number): Promise<LiveHarness> {
   // Each file starts with a line of another class (its identity; not an event).
   writeFileSync(join(dir, 'a.log'), `[${'2026-03-02 07:59:00,001'}][main] INFO  ConfigSys - replica a started\n`);
   writeFileSync(join(dir, 'b.log'), `[${'2026-03-02 07:59:00,002'}][main] INFO  ConfigSys - replica b started\n`);
-  const t = await tailing(dir, [join(dir, '*.log')], { mergeWindowMs: 1000 });
+  const t = await tailing(dir, [join(dir, '*.log')], { mergeWindowMs });
   await waitFor('both files tailed', () => t.sources[0].status().inputs.filter((i) => i.state === 'tailing').length === 2);
+  return t;
+}
+
+test('two files are merged in time order as lines arrive', async () => {
+  const dir = tempDir();
+  const t = await tailingTwoReplicas(dir, 1000);
   // Replica a writes even events, replica b odd ones, interleaved in time; a's arrive first.
   const all = events(0, 40);
   appendFileSync(join(dir, 'a.log'), all.filter((_, i) => i % 2 === 0).join('\n') + '\n');
@@ -147,11 +153,8 @@ test('two files are merged in time order as lines arrive', async () => {
 
 test('a file with bytes still unread is waited for, however small the merge window: its older lines are not passed by another file', async () => {
   const dir = tempDir();
-  writeFileSync(join(dir, 'a.log'), `[${'2026-03-02 07:59:00,001'}][main] INFO  ConfigSys - replica a started\n`);
-  writeFileSync(join(dir, 'b.log'), `[${'2026-03-02 07:59:00,002'}][main] INFO  ConfigSys - replica b started\n`);
   // With no window at all, only knowing that a file has more to read keeps the merge in order.
-  const t = await tailing(dir, [join(dir, '*.log')], { mergeWindowMs: 0 });
-  await waitFor('both files tailed', () => t.sources[0].status().inputs.filter((i) => i.state === 'tailing').length === 2);
+  const t = await tailingTwoReplicas(dir, 0);
   // a's share is megabytes (read in many chunks, paused by backpressure); b's is small.
   const all = events(0, 40_000);
   appendFileSync(join(dir, 'a.log'), all.filter((_, i) => i % 8 !== 7).join('\n') + '\n');
