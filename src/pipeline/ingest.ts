@@ -341,10 +341,11 @@ export class Ingest implements IngestContext, FeedOwner {
           // their events may come first (the first batch also waits for the address tables).
           // So are bytes a live source knows it has not read yet (a backlog being read, a
           // rotated file's rest), for a bounded time: only a quiet input gets just the window.
-          const unread = f.live && f.inFlight === 0 ? f.unreadWait(now) : 0;
-          if (unread > 0) waitUnread = Math.min(waitUnread, unread);
-          else if (f.live && f.inFlight === 0) waitLive = true;
-          else waitFinite = true;
+          if (f.live && f.inFlight === 0) {
+            const unread = f.unreadWait(now);
+            if (unread > 0) waitUnread = Math.min(waitUnread, unread);
+            else waitLive = true;
+          } else waitFinite = true;
         }
       }
       if (best === null || waitFinite) return progressed;

@@ -61,16 +61,16 @@ export class StateTable<S> {
   /** Stores `s`; a key set again moves to the newest end (what a capacity lets go last). */
   set(key: string, s: S): void {
     const cap = this.codec.capacity;
-    if (cap !== undefined) {
-      if (!this.map.delete(key)) {
-        if (!this.changed.has(key)) this.fresh.add(key);
-        if (this.map.size >= cap) {
-          const oldest = this.nextOldest();
-          this.map.delete(oldest);
-          this.changed.add(oldest);
-        }
+    // Under a capacity a key set again is deleted first, so that it moves to the newest end.
+    const held = cap !== undefined ? this.map.delete(key) : this.map.has(key);
+    if (!held) {
+      if (!this.changed.has(key)) this.fresh.add(key);
+      if (cap !== undefined && this.map.size >= cap) {
+        const oldest = this.nextOldest();
+        this.map.delete(oldest);
+        this.changed.add(oldest);
       }
-    } else if (!this.map.has(key) && !this.changed.has(key)) this.fresh.add(key);
+    }
     this.map.set(key, s);
     this.changed.add(key);
   }
