@@ -121,8 +121,6 @@ export class TailedFile {
     if (this.state !== 'waiting') return;
     const input = this.ctx.open({ path: this.path, fingerprint: id.fingerprint, dev: id.dev, ino: id.ino, offset, lineNo });
     this.input = input;
-    // Until the tail's first look finds the end, the file may hold a backlog.
-    input.channel.unread(true);
     const tail = new TailFile(this.path, {
       startPos: offset,
       pollFileIntervalMs: this.ctx.pollIntervalMs,
@@ -177,8 +175,6 @@ export class TailedFile {
       this.onMissedTruncation(tail);
       return;
     }
-    // A read found new bytes: more may follow until a poll finds the end.
-    input.channel.unread(true);
     input.receive(chunk, time);
     if (input.channel.full && !this.paused) {
       // The pipeline is behind: stop reading until it wants more (nothing piles up in memory).
@@ -194,7 +190,7 @@ export class TailedFile {
   }
 
   private onCaughtUp(tail: TailFile): void {
-    if (tail === this.tail && this.holding === null && this.pending === null) this.input?.channel.unread(false);
+    if (tail === this.tail && this.holding === null && this.pending === null) this.input?.caughtUp();
   }
 
   /**
@@ -265,7 +261,6 @@ export class TailedFile {
       }
       const input = this.ctx.open({ path: this.path, fingerprint, dev: p.dev, ino: p.ino, offset, lineNo }, offset);
       this.input = input;
-      input.channel.unread(true);
       input.receive(p.head, performance.now());
       for (const chunk of held) input.receive(chunk, performance.now());
     });

@@ -14,6 +14,10 @@ export interface FilePosition {
  * One identified file being read live, as an input of the pipeline. `skipBytes` drops the
  * already processed prefix of a stream that restarted at byte 0 (a rotated file picked up
  * again). Its position moves only as the pipeline processes its records.
+ *
+ * A file is taken to have unread bytes from when it is opened and after every read that
+ * found some (the merge then waits for it rather than let other files' later lines pass),
+ * until its reader says it reached the end (`caughtUp()`) or it is finished.
  */
 export class FileInput {
   /** Input offset just past the last byte handed over. */
@@ -26,6 +30,7 @@ export class FileInput {
     private skipBytes = 0,
   ) {
     this.received = at.offset;
+    channel.unread(true);
   }
 
   get fingerprint(): string {
@@ -48,6 +53,7 @@ export class FileInput {
   /** Bytes read from the file at `time` (performance.now()); ignored once finished. */
   receive(chunk: Buffer, time: number): void {
     if (this.ended) return;
+    this.channel.unread(true);
     if (this.skipBytes > 0) {
       if (chunk.length <= this.skipBytes) {
         this.skipBytes -= chunk.length;
@@ -58,6 +64,11 @@ export class FileInput {
     }
     this.received += chunk.length;
     this.channel.push(chunk, time);
+  }
+
+  /** The reader found the end of what the file holds so far. */
+  caughtUp(): void {
+    if (!this.ended) this.channel.unread(false);
   }
 
   /** Nothing more will come. A partial last line stays unconsumed (read again later). */
