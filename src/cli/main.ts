@@ -32,6 +32,9 @@ const COMMANDS: Record<string, () => Promise<{ register(program: Command): void 
   incidents: async () => ({ register: (await import('./incidents.js')).registerIncidents }),
 };
 
+/** Commands that read logs: their ingest worker starts while the command's modules load. */
+const INGESTING = new Set(['replay', 'run', 'parse']);
+
 const program = new Command();
 program
   .name('ouwatch')
@@ -44,6 +47,9 @@ const named = process.argv.slice(2).find((a) => !a.startsWith('-'));
 // `--version` alone needs no command module (every one is loaded only for the full help).
 const versionOnly = named === undefined && process.argv.slice(2).some((a) => a === '--version' || a === '-V');
 const only = versionOnly ? [] : named !== undefined && named in COMMANDS ? [COMMANDS[named]] : [...new Set(Object.values(COMMANDS))];
+if (named !== undefined && INGESTING.has(named) && !process.argv.includes('--help') && !process.argv.includes('-h')) {
+  (await import('../app/warm-up.js')).warmUpIngestWorker();
+}
 const registered = new Set<unknown>();
 for (const load of only) {
   const { register } = await load();

@@ -2,13 +2,41 @@ import { Worker } from 'node:worker_threads';
 import type { InputFormat } from '../components/decode/unwrap.js';
 import type { EventBatch } from './batch.js';
 import { MainTables } from './tables.js';
-import type { WorkerReply, WorkerRequest, WorkerSettings } from './worker/ingest-worker.js';
+import type { WorkerReply, WorkerRequest, WorkerSettings, WorkerStart } from './worker/ingest-worker.js';
 import type { InputOptions } from './worker/input-parser.js';
 
 interface Waiter {
   input: number;
   resolve(b: EventBatch): void;
   reject(e: Error): void;
+}
+
+const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 512 };
+
+function startThread(start: WorkerStart): Worker {
+  const here = import.meta.url;
+  const entry = here.endsWith('.ts') ? new URL('./worker/boot.mjs', here) : new URL('./worker/ingest-worker.js', here);
+  // A small young generation keeps the worker's memory flat: its garbage is short-lived.
+  const worker = new Worker(entry, { resourceLimits: RESOURCE_LIMITS, workerData: start });
+  // Only pending requests keep the process alive.
+  worker.unref();
+  return worker;
+}
+
+/** A thread started ahead of need, and the error it met while nobody was using it yet. */
+let spare: { worker: Worker; error: Error | null; onError(err: Error): void } | null = null;
+
+/**
+ * Starts the ingest worker's thread now, so that it loads its modules while the main thread
+ * loads its own and reads its configuration: a short replay is mostly start-up, and the two
+ * overlap on two cores. The next IngestWorker takes this thread. Unused, it keeps nothing alive.
+ */
+export function warmUpIngestWorker(): void {
+  if (spare !== null) return;
+  const worker = startThread({ preloadTables: true });
+  const held = { worker, error: null as Error | null, onError: (err: Error) => (held.error ??= err) };
+  worker.on('error', held.onError);
+  spare = held;
 }
 
 /**
@@ -25,20 +53,19 @@ export class IngestWorker {
   private nextInput = 0;
 
   constructor(settings: WorkerSettings) {
-    const here = import.meta.url;
-    const entry = here.endsWith('.ts') ? new URL('./worker/boot.mjs', here) : new URL('./worker/ingest-worker.js', here);
-    this.worker = new Worker(entry, {
-      workerData: settings,
-      // A small young generation keeps the worker's memory flat: its garbage is short-lived.
-      resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 512 },
-    });
+    const warm = spare;
+    spare = null;
+    this.worker = warm?.worker ?? startThread({ preloadTables: false });
     this.worker.on('message', (reply: WorkerReply) => this.receive(reply));
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => {
       if (code !== 0) this.fail(new Error(`ingest worker exited with code ${code}`));
     });
-    // Only pending requests keep the process alive.
-    this.worker.unref();
+    if (warm) {
+      this.worker.off('error', warm.onError);
+      if (warm.error) this.fail(warm.error);
+    }
+    this.post({ op: 'configure', settings });
   }
 
   /** Registers an input that starts at `startOffset`; returns its id. */

@@ -29,6 +29,8 @@ export class LogClock {
 
   /** Throws a RangeError naming the zone when it is not an IANA zone this runtime knows. */
   static validateZone(timeZone: string): void {
+    // The default needs no check, and the first Intl.DateTimeFormat costs ~15 ms (ICU's zone data).
+    if (timeZone === 'UTC') return;
     try {
       new Intl.DateTimeFormat('en-US', { timeZone });
     } catch {

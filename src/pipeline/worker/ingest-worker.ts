@@ -1,5 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { AddressDescriber, type NetworkBits } from '../../components/enrich/address-info.js';
+import { AsnTable } from '../../components/enrich/asn-table.js';
+import { GeoTable } from '../../components/enrich/geo-table.js';
 import type { InputFormat } from '../../components/decode/unwrap.js';
 import { transferables, type EventBatch } from '../batch.js';
 import { InputParser, type InputOptions } from './input-parser.js';
@@ -18,6 +20,7 @@ export interface WorkerSettings {
 }
 
 export type WorkerRequest =
+  | { op: 'configure'; settings: WorkerSettings }
   | { op: 'open'; input: number; startOffset: number; startLineNo: number; format: InputFormat | null; stream?: InputOptions['stream'] }
   | { op: 'chunk'; input: number; bytes: ArrayBuffer }
   | { op: 'end'; input: number }
@@ -25,15 +28,48 @@ export type WorkerRequest =
 
 export type WorkerReply = { ok: true; batch: EventBatch } | { ok: false; input: number; error: string };
 
-const settings = workerData as WorkerSettings;
-const tables = new WorkerTables(new AddressDescriber(settings.networkBits));
+// The settings come as the first message, not as workerData: the thread can be started before
+// the main thread has read its configuration (see warmUpIngestWorker).
+let settings: WorkerSettings | null = null;
+let tables: WorkerTables | null = null;
 const inputs = new Map<number, InputParser>();
 const port = parentPort!;
+const geo = new GeoTable();
+const asn = new AsnTable();
+
+/** Options of the thread itself, known when it is started. */
+export interface WorkerStart {
+  /**
+   * Load the address tables while waiting for the first message: a thread started ahead of
+   * need (warmUpIngestWorker) is idle while the main thread starts, and a replay of real logs
+   * meets a public address almost at once. Otherwise they load at the first public address.
+   */
+  preloadTables: boolean;
+}
+
+if ((workerData as WorkerStart | undefined)?.preloadTables) {
+  setImmediate(() => {
+    try {
+      geo.preload();
+      asn.preload();
+    } catch {
+      // The first lookup loads them again and reports the error where it matters.
+    }
+  });
+}
 
 port.on('message', (msg: WorkerRequest) => {
+  // Outside the try: a worker that cannot be configured fails as a whole (the main thread's
+  // 'error' event), it has no request to answer.
+  if (msg.op === 'configure') {
+    settings = msg.settings;
+    tables = new WorkerTables(new AddressDescriber(settings.networkBits, { geo, asn }));
+    return;
+  }
   try {
     switch (msg.op) {
       case 'open':
+        if (settings === null || tables === null) throw new Error('ingest worker: an input was opened before the worker was configured');
         inputs.set(
           msg.input,
           new InputParser(
