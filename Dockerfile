@@ -17,7 +17,8 @@ COPY package.json package-lock.json ./
 # after this layer so that a source change does not reinstall; the native addon is built next.
 RUN npm ci --ignore-scripts --no-audit --no-fund \
  && npm rebuild better-sqlite3
-COPY tsconfig.json tsconfig.build.json README.md LICENSE ./
+COPY README.md LICENSE ./
+COPY scripts/build.mjs ./scripts/build.mjs
 COPY bin ./bin
 COPY src ./src
 COPY rules ./rules

@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { networkOfText } from '../components/enrich/address-info.js';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../core/package-files.js';
 import type { Config } from './config.js';
 import type { Log } from '../core/log.js';
 import { withTimeout } from '../core/timeout.js';
@@ -27,7 +27,7 @@ import { openWriterBackend, type StandbyOptions } from './writer-backend.js';
 export type { CommitReport };
 
 /** The rules shipped with ouwatch (used when neither --rules nor the config names a directory). */
-export const BUNDLED_RULES_DIR = fileURLToPath(new URL('../../rules', import.meta.url));
+export const BUNDLED_RULES_DIR = join(PACKAGE_ROOT, 'rules');
 
 /** The rules directory a configuration names, or the bundled one. */
 export function rulesDirOf(config: Config): string {

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { codeFile, FROM_SOURCES } from '../core/package-files.js';
 import type { InputFormat } from '../components/decode/unwrap.js';
 import type { EventBatch } from './batch.js';
 import { MainTables } from './tables.js';
@@ -14,8 +15,8 @@ interface Waiter {
 const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 512 };
 
 function startThread(start: WorkerStart): Worker {
-  const here = import.meta.url;
-  const entry = here.endsWith('.ts') ? new URL('./worker/boot.mjs', here) : new URL('./worker/ingest-worker.js', here);
+  // From the sources, a loader first (a worker does not inherit the main thread's tsx).
+  const entry = FROM_SOURCES ? codeFile('pipeline', 'worker', 'boot.mjs') : codeFile('pipeline', 'worker', 'ingest-worker.js');
   // A small young generation keeps the worker's memory flat: its garbage is short-lived.
   const worker = new Worker(entry, { resourceLimits: RESOURCE_LIMITS, workerData: start });
   // Only pending requests keep the process alive.

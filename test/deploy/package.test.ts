@@ -72,8 +72,18 @@ test('the package ships the compiled build, the rules, the sample and the rule f
   for (const f of ['package.json', 'README.md', 'LICENSE', 'bin/ouwatch.js', 'dist/cli/main.js', 'dist/pipeline/worker/ingest-worker.js', 'rules/refresh-token-replay.yaml', 'fixtures/rules/refresh-token-replay', 'fixtures/sample/expected-alerts.yaml', ...SAMPLE.map((s) => `fixtures/sample/${s}`)]) {
     assert.ok(files.some((p) => p === f || p.startsWith(f + '/')), `${f} is in the package`);
   }
-  const sources = readdirSync(join(REPO, 'src'), { recursive: true }) as string[];
-  for (const ts of sources.filter((s) => s.endsWith('.ts'))) assert.ok(files.includes(`dist/${ts.replace(/\.ts$/, '.js')}`), `dist/ of src/${ts}`);
+  // Every module the build imports by a relative path is in the package (the bundles' chunks).
+  const built = files.filter((p) => p.startsWith('dist/') && p.endsWith('.js'));
+  let imports = 0;
+  for (const file of built) {
+    const code = readFileSync(join(installed, file), 'utf8');
+    for (const m of code.matchAll(/(?:from|import)\s*\(?\s*["'](\.{1,2}\/[^"']+)["']/g)) {
+      const target = join(dirname(file), m[1]);
+      assert.ok(files.includes(target), `${file} imports ${m[1]}, which is in the package`);
+      imports++;
+    }
+  }
+  assert.ok(imports > 20, `relative imports checked: ${imports}`);
   const stray = files.filter((p) => /^(src|test|bench|deploy|docs|node_modules)\//.test(p) || /\.(ts|mts|map|db)$/.test(p));
   assert.deepEqual(stray, []);
 });

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { codeFile } from '../../core/package-files.js';
 
 /**
  * The console's static files, all served by this process (an air-gapped cluster reaches
  * nothing else): its own stylesheet and page scripts, and uPlot from node_modules.
  */
-// Beside this module: in src/ (tsx), and in dist/ where `npm run build` copies them.
-const OWN = fileURLToPath(new URL('./assets/', import.meta.url));
+// In src/ (tsx), and in dist/ where `npm run build` copies them.
+const OWN = codeFile('app', 'console', 'assets');
 const UPLOT = join(dirname(createRequire(import.meta.url).resolve('uplot/package.json')), 'dist');
 
 const FILES: Record<string, [path: string, type: string]> = {
