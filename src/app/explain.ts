@@ -14,7 +14,8 @@ import { openPostgres } from '../store/postgres/database.js';
 import { PgPipelineStore } from '../store/postgres/pipeline-store.js';
 import type { PipelineStore } from '../core/ports.js';
 import { storeLocation } from './store-location.js';
-import { ArchiveInput, checkInputPaths } from '../components/sources/files/archive-input.js';
+import { ArchiveInput } from '../components/sources/files/archive-input.js';
+import { checkInputPaths } from '../components/sources/files/replay-inputs.js';
 import { RecordDecoder } from '../components/decode/record-decoder.js';
 import type { InputChannel } from '../core/inputs.js';
 

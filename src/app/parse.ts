@@ -1,6 +1,7 @@
 import type { Config } from './config.js';
 import type { LogEvent } from '../core/log-event.js';
-import { ArchiveInput, checkInputPaths } from '../components/sources/files/archive-input.js';
+import { ArchiveInput } from '../components/sources/files/archive-input.js';
+import { checkInputPaths } from '../components/sources/files/replay-inputs.js';
 import { Ingest } from '../pipeline/ingest.js';
 import { IngestWorker } from '../pipeline/worker-client.js';
 

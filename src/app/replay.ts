@@ -1,5 +1,6 @@
 import type { Runtime } from './runtime.js';
-import { ArchiveInput, checkInputPaths } from '../components/sources/files/archive-input.js';
+import type { ArchiveInput } from '../components/sources/files/archive-input.js';
+import { checkInputPaths, replayInputs } from '../components/sources/files/replay-inputs.js';
 
 export interface ReplayOptions {
   /** Ignore checkpoints and read every input from its first byte. */
@@ -16,6 +17,8 @@ export interface ReplayProgress {
 
 export interface ReplayedInput {
   origin: string;
+  /** The pod, when the input is one pod's lines of a `kubectl logs --prefix` file. */
+  part: string | null;
   format: string | null;
   resumedAt: number;
   linesRead: number;
@@ -40,7 +43,8 @@ export async function replayFiles(paths: string[], runtime: Runtime, opts: Repla
   await checkInputPaths(paths);
   const started = performance.now();
   const lookup = opts.fromStart ? null : (fp: string) => runtime.store.checkpoint(fp);
-  const inputs = paths.map((p) => new ArchiveInput(p, { timeOrder: true }));
+  const inputs: ArchiveInput[] = [];
+  for (const p of paths) inputs.push(...(await replayInputs(p, { timeOrder: true })));
   const warnings: string[] = [];
   const notices: string[] = [];
   const opened: Array<{ input: ArchiveInput; feed: ReturnType<Runtime['ingest']['open']> }> = [];
@@ -80,15 +84,12 @@ export async function replayFiles(paths: string[], runtime: Runtime, opts: Repla
   }
   await Promise.all(pumps);
   for (const input of inputs) if (input.warning) warnings.push(input.warning);
-  for (const { input, feed } of opened) {
-    // One file may hold several pods one after another: read in file order, not merged by log time.
-    if (feed.format === 'kubectl-prefix') notices.push(`${input.origin} is \`kubectl logs --prefix\` output, read in file order: if it holds several pods, write one file per pod (kubectl logs POD) so that their lines are merged by log time`);
-  }
   return {
     inputs: opened.map(({ input, feed }) => ({
       origin: input.origin,
+      part: input.part,
       format: feed.format,
-      resumedAt: input.startOffset,
+      resumedAt: input.resumedAt,
       linesRead: feed.linesRead,
       bytesRead: feed.bytesRead,
       warning: input.warning,

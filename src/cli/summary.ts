@@ -33,7 +33,8 @@ export function formatSummary(stats: RunStats, report: ReplayReport, detection?:
   for (const i of report.inputs) {
     const from = i.resumedAt > 0 ? `resumed at byte ${fmtInt(i.resumedAt)}` : 'from the start';
     const what = i.linesRead === 0 && i.resumedAt > 0 ? 'nothing new since the last replay' : `${fmtInt(i.linesRead)} lines`;
-    out.push(`  input:    ${i.origin} (${i.format ?? 'no lines'}, ${from}): ${what}`);
+    const origin = i.part === null ? i.origin : `${i.origin}, ${i.part}`;
+    out.push(`  input:    ${origin} (${i.format ?? 'no lines'}, ${from}): ${what}`);
   }
   for (const w of [...report.warnings, ...(detection?.warnings ?? [])]) out.push(`  warning:  ${w}`);
   return out.join('\n');

@@ -39,7 +39,7 @@ const comparable = (alerts: StoredAlert[]) =>
 
 const logTime = (line: string) => (line.startsWith('[') ? line.slice(1, 24).replace(' ', 'T').replace(',', '.') + '000000Z' : '2026-03-03T00:00:00.000000000Z');
 
-test('the same day as two replica files, one plain file, gzip, docker json-file, CRI, kubectl --timestamps, kubectl --prefix and every JSON export raises the same alerts', async () => {
+test('the same day as two replica files, one plain file, gzip, docker json-file, CRI, kubectl --timestamps, kubectl --prefix (one pod, and both pods one after another, plain and gzip) and every JSON export raises the same alerts', async () => {
   const lines = merged();
   const files: Record<string, string[]> = {
     plain: [s.path('day.log')],
@@ -48,6 +48,9 @@ test('the same day as two replica files, one plain file, gzip, docker json-file,
     cri: [s.path('day-cri.log')],
     kubectl: [s.path('day-kubectl.log')],
     'kubectl-prefix': [s.path('day-kubectl-prefix.log')],
+    // `kubectl logs -l app=openunison-orchestra --prefix`: pod after pod in one file.
+    'kubectl-prefix-pods': [s.path('pods.log')],
+    'kubectl-prefix-pods-gz': [s.path('pods.log.gz')],
     loki: [s.path('day-loki.jsonl')],
     'es-search': [s.path('day-search.json')],
     'es-scroll': [s.path('day-scroll.json')],
@@ -56,13 +59,16 @@ test('the same day as two replica files, one plain file, gzip, docker json-file,
     'ecs-json': [s.path('day-ecs.ndjson')],
     replicas,
   };
-  const format: Record<string, string> = { docker: 'docker', cri: 'cri', kubectl: 'kubectl', 'kubectl-prefix': 'kubectl-prefix', loki: 'loki', 'es-search': 'elasticsearch', 'es-scroll': 'elasticsearch', 'es-hits': 'elasticsearch', 'log4j2-json': 'log4j2-json', 'ecs-json': 'ecs-json' };
+  const format: Record<string, string> = { docker: 'docker', cri: 'cri', kubectl: 'kubectl', 'kubectl-prefix': 'kubectl-prefix', 'kubectl-prefix-pods': 'kubectl-prefix', 'kubectl-prefix-pods-gz': 'kubectl-prefix', loki: 'loki', 'es-search': 'elasticsearch', 'es-scroll': 'elasticsearch', 'es-hits': 'elasticsearch', 'log4j2-json': 'log4j2-json', 'ecs-json': 'ecs-json' };
   writeFileSync(files.plain[0], lines.join('\n') + '\n');
   writeFileSync(files.gzip[0], gzipSync(lines.join('\n') + '\n'));
   writeFileSync(files.docker[0], lines.map((l) => JSON.stringify({ log: l + '\n', stream: 'stdout', time: logTime(l) })).join('\n') + '\n');
   writeFileSync(files.cri[0], lines.map((l) => `${logTime(l)} stdout F ${l}`).join('\n') + '\n');
   writeFileSync(files.kubectl[0], lines.map((l) => `${logTime(l)} ${l}`).join('\n') + '\n');
   writeFileSync(files['kubectl-prefix'][0], lines.map((l) => `[pod/openunison-orchestra-0/openunison-orchestra] ${logTime(l)} ${l}`).join('\n') + '\n');
+  const pods = replicas.map((f, r) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => `[pod/openunison-orchestra-${r}/openunison-orchestra] ${l}`).join('\n') + '\n').join('');
+  writeFileSync(files['kubectl-prefix-pods'][0], pods);
+  writeFileSync(files['kubectl-prefix-pods-gz'][0], gzipSync(pods));
   const day = mergedSample();
   writeFileSync(files.loki[0], lokiJsonl(day));
   writeFileSync(files['es-search'][0], esSearchResponse(day, { pretty: true }));
@@ -75,13 +81,15 @@ test('the same day as two replica files, one plain file, gzip, docker json-file,
   for (const [shape, inputs] of Object.entries(files)) {
     const { alerts, report } = await detect(s.path(`${shape}.db`), BUNDLED_RULES_DIR, { files: inputs });
     assert.deepEqual(report.warnings, [], shape);
-    assert.deepEqual(report.inputs.map((i) => i.format), inputs.map(() => format[shape] ?? 'plain'), shape);
+    // A file of several pods is read as one input per pod.
+    const perInput = shape.startsWith('kubectl-prefix-pods') ? replicas : inputs;
+    assert.deepEqual(report.inputs.map((i) => i.format), perInput.map(() => format[shape] ?? 'plain'), shape);
     results[shape] = comparable(alerts);
   }
   // Every planted alert of the sample (fixtures/sample/expected-alerts.yaml).
   const planted = (parse(readFileSync(`${SAMPLE}expected-alerts.yaml`, 'utf8')) as { alerts: unknown[] }).alerts;
   assert.equal(results.replicas.length, planted.length);
-  for (const shape of ['plain', 'gzip', 'docker', 'cri', 'loki', 'es-search', 'es-scroll', 'es-hits', 'log4j2-json', 'ecs-json']) {
+  for (const shape of ['plain', 'gzip', 'docker', 'cri', 'kubectl', 'kubectl-prefix', 'kubectl-prefix-pods', 'kubectl-prefix-pods-gz', 'loki', 'es-search', 'es-scroll', 'es-hits', 'log4j2-json', 'ecs-json']) {
     assert.deepEqual(results[shape], results.replicas, `${shape} differs from the replica files`);
   }
 });

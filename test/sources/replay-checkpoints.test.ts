@@ -121,4 +121,25 @@ describe('the same log, read again', () => {
     assert.doesNotMatch(second.stderr, INPUT_WARNINGS);
     assert.deepEqual(committedCounts(db), countsOf(logText(0, 450)));
   });
+
+  test('a `kubectl logs --prefix` file of two pods: each pod is an input with its own checkpoint, and the file read again reads nothing', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'ouwatch.db');
+    const file = join(dir, 'pods.log');
+    const pod = (name: string, text: string) => text.split('\n').filter(Boolean).map((l) => `[pod/${name}/openunison-orchestra] ${l}\n`).join('');
+    const a = pod('openunison-orchestra-0', logText(0, 300));
+    const b = pod('openunison-orchestra-1', logText(300, 500));
+    writeFileSync(file, a + b);
+    const first = await replay(db, [file]);
+    assert.equal(first.lines, physicalLines(a + b));
+    assert.deepEqual(first.inputs, [
+      `pods.log, pod/openunison-orchestra-0/openunison-orchestra (kubectl-prefix, from the start): ${physicalLines(a)} lines`,
+      `pods.log, pod/openunison-orchestra-1/openunison-orchestra (kubectl-prefix, from the start): ${physicalLines(b)} lines`,
+    ].map((i) => join(dir, i)));
+    assert.deepEqual(committedCounts(db), countsOf(logText(0, 500)));
+    const again = await replay(db, [file]);
+    assert.equal(again.lines, 0);
+    assert.equal(again.inputs.filter((i) => /nothing new since the last replay/.test(i)).length, 2, again.inputs.join('\n'));
+    assert.doesNotMatch(again.stderr, INPUT_WARNINGS);
+  });
 });

@@ -1,38 +1,18 @@
-import { createReadStream, constants as fsConstants, type ReadStream } from 'node:fs';
-import { access, open, stat } from 'node:fs/promises';
+import { createReadStream, type ReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { InputChannel, InputIdentity, InputRegistration } from '../../../core/inputs.js';
 import type { FileCheckpoint } from '../../../core/ports.js';
 import { exportOrderProblem } from '../../decode/export-order.js';
 import { TAIL_HASH_BYTES, fingerprintOf, tailHash } from './fingerprint.js';
+import type { PodSegment } from './pod-segments.js';
 import { UserFixableError } from '../../../core/errors.js';
 
 /** An argument that cannot be used as an input (the CLI exits with code 2). */
 export class InputError extends UserFixableError {}
 
 const READ_CHUNK = 1024 * 1024;
-
-/** Fails fast, before anything is read, on inputs that cannot work. */
-export async function checkInputPaths(paths: string[]): Promise<void> {
-  if (paths.filter((p) => p === '-').length > 1) throw new InputError('stdin (-) can be given only once');
-  for (const p of paths) {
-    if (p === '-') continue;
-    let st;
-    try {
-      st = await stat(p);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new InputError(code === 'ENOENT' ? `no such file: ${p}` : `cannot read ${p}: ${(err as Error).message}`);
-    }
-    if (st.isDirectory()) throw new InputError(`${p} is a directory; give the log files inside it (for example ${p}/*.log)`);
-    try {
-      await access(p, fsConstants.R_OK);
-    } catch {
-      throw new InputError(`cannot read ${p}: permission denied`);
-    }
-  }
-}
 
 /** Where to resume an input, by fingerprint (null = from the start). */
 export type CheckpointLookup = (fingerprint: string) => Promise<FileCheckpoint | null>;
@@ -65,16 +45,33 @@ export class ArchiveInput {
   /** Bytes read while identifying and not yet pushed. */
   private head: Buffer | null = null;
   private eof = false;
+  /** Offset (decompressed) just after the last chunk read; reading stops at `end`. */
+  private readPos = 0;
+  private readonly end: number;
 
   /**
    * `timeOrder`: the input will be read for detection, which needs log-time order, so an
    * export that is newest first or unsorted is refused when identified (replay).
    */
+  /** `segment`: only these bytes of the file, one pod's run in a `kubectl logs --prefix` file. */
   constructor(
     readonly path: string,
-    private readonly opts: { timeOrder?: boolean } = {},
+    private readonly opts: { timeOrder?: boolean; segment?: PodSegment } = {},
   ) {
     this.origin = path === '-' ? 'stdin' : path;
+    this.startOffset = opts.segment?.start ?? 0;
+    this.startLineNo = opts.segment?.lineNo ?? 0;
+    this.end = opts.segment?.end ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Where reading resumed after a checkpoint (a byte of the file), or 0 when it starts at its beginning. */
+  get resumedAt(): number {
+    return this.startOffset > this.startOffsetOfPart() ? this.startOffset : 0;
+  }
+
+  /** The pod whose run of lines this input is (a part of its file), or null for a whole file. */
+  get part(): string | null {
+    return this.opts.segment?.pod ?? null;
   }
 
   get fingerprint(): string | null {
@@ -94,10 +91,13 @@ export class ArchiveInput {
       this.ino = st.ino;
       this.size = st.size;
       this.gzip = await hasGzipMagic(this.path);
-      this.stream = this.openFile(0);
+      this.stream = this.openFile(this.startOffset);
     }
     this.chunks = this.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    let head: Buffer = Buffer.alloc(0);
+    // A segment of an archive: its bytes come after the ones before it are decompressed.
+    if (this.gzip && this.startOffset > 0) await this.skipTo(this.startOffset);
+    let head: Buffer = this.head ?? Buffer.alloc(0);
+    this.head = null;
     let fingerprint: string | null = null;
     for (;;) {
       const chunk = await this.read();
@@ -120,8 +120,11 @@ export class ArchiveInput {
     this.identity = { kind: 'file', fingerprint, path: this.origin, dev: this.dev, ino: this.ino };
     const cp = lookup === null ? null : await lookup(fingerprint);
     if (cp === null || cp.offset === 0) return;
-    if (!this.gzip && this.size >= 0 && cp.offset > this.size) {
-      this.warning = `${this.origin} is shorter than its checkpoint (${this.size} < ${cp.offset} bytes): read from the start`;
+    if (!this.gzip && this.size >= 0 && cp.offset > Math.min(this.size, this.end)) {
+      this.warning =
+        this.part === null
+          ? `${this.origin} is shorter than its checkpoint (${this.size} < ${cp.offset} bytes): read from the start`
+          : `${this.origin}, ${this.part}: its lines end before its checkpoint (byte ${cp.offset}): read from the start`;
       return;
     }
     await this.resumeAt(cp);
@@ -149,9 +152,23 @@ export class ArchiveInput {
    */
   progress(): { done: number; total: number } | null {
     if (this.path === '-' || this.size < 0) return null;
-    const total = Math.max(0, this.size - this.fileStart);
+    const last = this.gzip ? this.size : Math.min(this.size, this.end);
+    const total = Math.max(0, last - this.fileStart);
     if (this.eof && this.head === null) return { done: total, total };
     return { done: Math.min(total, this.file?.bytesRead ?? 0), total };
+  }
+
+  /** Reads and drops the bytes before `offset` (a compressed input cannot seek). */
+  private async skipTo(offset: number): Promise<void> {
+    while (this.readPos < offset) {
+      const before = this.readPos;
+      const chunk = await this.read();
+      if (chunk === null) {
+        this.eof = true;
+        return;
+      }
+      if (this.readPos > offset) this.head = chunk.subarray(offset - before);
+    }
   }
 
   close(): void {
@@ -179,8 +196,8 @@ export class ArchiveInput {
     // Compressed or piped: read and drop what was processed, checking the bytes on the way.
     const window = hashAt === null ? null : Buffer.alloc(Math.min(TAIL_HASH_BYTES, hashAt));
     const windowFrom = hashAt === null ? 0 : hashAt - window!.length;
-    let pos = 0;
     let pending: Buffer | null = this.head;
+    let pos = this.readPos - (pending?.length ?? 0);
     this.head = null;
     while (pos < cp.offset) {
       const chunk = pending ?? (await this.read());
@@ -210,6 +227,7 @@ export class ArchiveInput {
         this.chunks = this.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
         this.head = null;
         this.eof = false;
+        if (this.startOffsetOfPart() > 0) await this.skipTo(this.startOffsetOfPart());
         return this.differentLog(cp);
       }
     }
@@ -219,8 +237,12 @@ export class ArchiveInput {
 
   private differentLog(cp: FileCheckpoint): void {
     this.notice = `${this.origin} begins like the log read as ${cp.path} (same first record line), but its bytes before that log's checkpoint differ: it is a different log, read from its start`;
-    this.startOffset = 0;
-    this.startLineNo = 0;
+    this.startOffset = this.startOffsetOfPart();
+    this.startLineNo = this.opts.segment?.lineNo ?? 0;
+  }
+
+  private startOffsetOfPart(): number {
+    return this.opts.segment?.start ?? 0;
   }
 
   private async fileBytesMatch(hashAt: number, expected: string): Promise<boolean> {
@@ -249,10 +271,14 @@ export class ArchiveInput {
   }
 
   private async read(): Promise<Buffer | null> {
-    if (this.chunks === null) return null;
+    if (this.chunks === null || this.readPos >= this.end) return null;
     try {
       const r = await this.chunks.next();
-      return r.done ? null : (r.value as Buffer);
+      if (r.done) return null;
+      let chunk = r.value as Buffer;
+      if (this.readPos + chunk.length > this.end) chunk = chunk.subarray(0, this.end - this.readPos);
+      this.readPos += chunk.length;
+      return chunk;
     } catch (err) {
       this.warning = `${this.origin}: ${describeReadError(err, this.gzip)}; the lines before the damage were processed`;
       return null;
@@ -263,6 +289,7 @@ export class ArchiveInput {
     const file = createReadStream(this.path, { start: this.gzip ? 0 : start, highWaterMark: READ_CHUNK });
     this.file = file;
     this.fileStart = this.gzip ? 0 : start;
+    this.readPos = this.fileStart;
     if (!this.gzip) return file;
     const gunzip = createGunzip({ chunkSize: READ_CHUNK });
     file.on('error', (err) => gunzip.destroy(err));
@@ -283,10 +310,11 @@ export class ArchiveInput {
     compressed.pipe(gunzip);
     this.stream = gunzip;
     this.chunks = gunzip[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    this.readPos = 0;
   }
 }
 
-async function hasGzipMagic(path: string): Promise<boolean> {
+export async function hasGzipMagic(path: string): Promise<boolean> {
   const fh = await open(path, 'r');
   try {
     const magic = Buffer.alloc(2);

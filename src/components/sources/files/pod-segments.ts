@@ -1,0 +1,98 @@
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { podPrefixEnd } from '../../decode/unwrap.js';
+
+/** A run of consecutive lines of one pod in a `kubectl logs --prefix` file. */
+export interface PodSegment {
+  /** `pod/<pod>/<container>`, as kubectl wrote it. */
+  pod: string;
+  /** Its bytes in the file (decompressed, for gzip): [start, end). */
+  start: number;
+  end: number;
+  /** Lines of the file before `start`. */
+  lineNo: number;
+}
+
+/**
+ * More runs than this and the pods are interleaved (`kubectl logs -f` writes lines as they
+ * come, close to log-time order already): the file is read as it is.
+ */
+export const MAX_POD_SEGMENTS = 64;
+
+/** Enough of a line to judge its prefix (podPrefixEnd looks at most this far). */
+const PREFIX_BYTES = 600;
+
+/**
+ * The runs of lines of each pod in a `kubectl logs --prefix` file that holds several pods one
+ * after another, as `kubectl logs -l app=… --prefix` writes them without `-f`: pod after pod.
+ * Read in file order, one pod's last hour would come before the next pod's first one; as
+ * separate inputs the merge puts them in log-time order. One read of the file, a few hundred
+ * bytes kept between chunks. Lines without a prefix (kubectl's own messages) belong to the run
+ * they are in. Null when there is nothing to split: one pod, or interleaved pods.
+ */
+export async function podSegments(path: string, gzip: boolean): Promise<PodSegment[] | null> {
+  const file = createReadStream(path, { highWaterMark: 1024 * 1024 });
+  let stream: Readable = file;
+  if (gzip) {
+    const gunzip = createGunzip({ chunkSize: 1024 * 1024 });
+    file.on('error', (err) => gunzip.destroy(err));
+    stream = file.pipe(gunzip);
+  }
+  const segments: PodSegment[] = [];
+  let lines = 0;
+  const judge = (buf: Buffer, p: number, end: number, offset: number): boolean => {
+    const after = podPrefixEnd(buf, p, end);
+    if (after < 0) return true;
+    const pod = buf.toString('latin1', p + 1, after - 2);
+    const current = segments[segments.length - 1];
+    if (current !== undefined && current.pod === pod) return true;
+    if (current !== undefined) current.end = offset;
+    segments.push({ pod, start: segments.length === 0 ? 0 : offset, end: -1, lineNo: segments.length === 0 ? 0 : lines });
+    return segments.length <= MAX_POD_SEGMENTS;
+  };
+  // The beginning of a line that started at the end of the previous chunk, not judged yet.
+  let carry: Buffer | null = null;
+  let atLineStart = true;
+  let base = 0;
+  let size = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      const buf: Buffer = carry === null ? chunk : Buffer.concat([carry, chunk]);
+      carry = null;
+      let p = 0;
+      if (!atLineStart) {
+        // The rest of a line judged in an earlier chunk.
+        const nl = buf.indexOf(10);
+        p = nl < 0 ? buf.length : nl + 1;
+        if (nl >= 0) lines++;
+      }
+      while (p < buf.length) {
+        const nl = buf.indexOf(10, p);
+        if (nl < 0 && buf.length - p < PREFIX_BYTES) {
+          carry = Buffer.from(buf.subarray(p));
+          break;
+        }
+        // No prefixed line in the first 64 KB: not kubectl --prefix output (one chunk read).
+        if (segments.length === 0 && base + p > 65_536) return null;
+        if (!judge(buf, p, nl < 0 ? buf.length : nl, base + p)) return null;
+        if (nl < 0) break;
+        lines++;
+        p = nl + 1;
+      }
+      atLineStart = carry !== null || buf[buf.length - 1] === 10;
+      base = size - (carry?.length ?? 0);
+    }
+  } catch {
+    // A damaged archive: read as it is, where the read reports the damage.
+    return null;
+  } finally {
+    stream.destroy();
+    file.destroy();
+  }
+  if (carry !== null && !judge(carry, 0, carry.length, base)) return null;
+  if (segments.length < 2) return null;
+  segments[segments.length - 1].end = size;
+  return segments;
+}
