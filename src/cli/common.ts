@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { validateTimeZone } from '../app/time-zone.js';
+import { int } from '../core/numbers.js';
 import { isUserFixable } from '../app/errors.js';
 
 /** Exit codes: 0 ok (alerts or not), 1 unexpected failure, 2 unusable arguments, config or input. */
@@ -47,7 +48,7 @@ export class Out {
 }
 
 export function fmtInt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
+  return int(n);
 }
 
 /** Colour only when writing to a terminal (and NO_COLOR is not set). */

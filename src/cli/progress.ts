@@ -1,4 +1,5 @@
 import type { ReplayProgress } from '../app/replay.js';
+import { int as fmtInt } from '../core/numbers.js';
 
 /** What the progress line reads once a second. */
 export interface ProgressSources {
@@ -7,7 +8,6 @@ export interface ProgressSources {
   bytes(): ReplayProgress;
 }
 
-const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 function fmtBytes(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;

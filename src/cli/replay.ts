@@ -6,7 +6,7 @@ import { toAlertJson } from '../core/alerts.js';
 import { describeDrain } from '../app/delivery.js';
 import { errorsOnly, stderrLog, type Log } from '../core/log.js';
 import { alertCounts, alertTableHeader, alertTableRow, terminalWidth } from './alert-format.js';
-import { UsageError, checkTimeZone, colours } from './common.js';
+import { UsageError, checkTimeZone, colours, fmtInt } from './common.js';
 import { formatResponses, formatSummary } from './summary.js';
 import { configOf, storeOptions } from './options.js';
 import { ProgressLine } from './progress.js';
@@ -99,7 +99,7 @@ function clearingFirst(log: Log, clear: () => void): Log {
 export function noEventWarning(stats: { linesRead: number; events: Partial<Record<string, number>> }): string | null {
   const events = Object.values(stats.events).reduce<number>((n, k) => n + (k ?? 0), 0);
   if (events > 0 || stats.linesRead === 0) return null;
-  return `no OpenUnison event in ${stats.linesRead.toLocaleString('en-US')} line${stats.linesRead === 1 ? '' : 's'}: is this an OpenUnison log?`;
+  return `no OpenUnison event in ${fmtInt(stats.linesRead)} line${stats.linesRead === 1 ? '' : 's'}: is this an OpenUnison log?`;
 }
 
 /** Alerts formatted and written at a time. */

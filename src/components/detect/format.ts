@@ -1,16 +1,6 @@
 /** Small formatting helpers for the sentences detectors write into `reason`. */
 
-/** `12,345` (toLocaleString is slow enough to matter when thousands of reasons are written). */
-export function int(n: number): string {
-  const s = String(Math.round(Math.abs(n)));
-  let out = s.length > 3 ? '' : s;
-  if (s.length > 3) {
-    const head = s.length % 3 || 3;
-    out = s.slice(0, head);
-    for (let i = head; i < s.length; i += 3) out += ',' + s.slice(i, i + 3);
-  }
-  return n < 0 && Math.round(n) !== 0 ? '-' + out : out;
-}
+export { int } from '../../core/numbers.js';
 
 export function iso(ms: number): string {
   return new Date(ms).toISOString();
