@@ -84,6 +84,10 @@ export async function replayFiles(paths: string[], runtime: Runtime, opts: Repla
   }
   await Promise.all(pumps);
   for (const input of inputs) if (input.warning) warnings.push(input.warning);
+  for (const { input, feed } of opened) {
+    // A file is split by pod before it is read; a stream cannot be.
+    if (feed.format === 'kubectl-prefix' && input.path === '-') notices.push('stdin is `kubectl logs --prefix` output, read in the order it came: if it holds several pods one after another, save it to a file first (replay reads each pod of a file as its own input, merged by log time)');
+  }
   return {
     inputs: opened.map(({ input, feed }) => ({
       origin: input.origin,

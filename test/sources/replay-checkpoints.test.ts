@@ -141,5 +141,10 @@ describe('the same log, read again', () => {
     assert.equal(again.lines, 0);
     assert.equal(again.inputs.filter((i) => /nothing new since the last replay/.test(i)).length, 2, again.inputs.join('\n'));
     assert.doesNotMatch(again.stderr, INPUT_WARNINGS);
+
+    // A stream cannot be split: read as it comes, and replay says how to get the merge.
+    const piped = await runCli(['replay', '-', '--db', join(dir, 'piped.db')], { input: a + b });
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.match(piped.stderr, /stdin is `kubectl logs --prefix` output, read in the order it came: .*save it to a file first/);
   });
 });
