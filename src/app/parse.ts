@@ -39,11 +39,11 @@ export async function parseFiles(config: Config, paths: string[], write: (e: Log
   });
   const inputs = paths.map((p) => new ArchiveInput(p));
   try {
-    const pumps: Array<Promise<void>> = [];
-    for (const input of inputs) {
-      await input.identify(null);
-      pumps.push(input.pump(ingest.open({ ...input.registration(), identity: { kind: 'none' } })));
-    }
+    // Every input is identified and opened before any is read: an input opened later would
+    // let the merge pass events of the first ones that come after its own.
+    for (const input of inputs) await input.identify(null);
+    const feeds = inputs.map((input) => ingest.open({ ...input.registration(), identity: { kind: 'none' } }));
+    const pumps = inputs.map((input, i) => input.pump(feeds[i]));
     await ingest.finish();
     await Promise.all(pumps);
     await flush();

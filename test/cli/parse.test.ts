@@ -97,6 +97,18 @@ describe('ouwatch parse --json', () => {
     assert.deepEqual(parseJsonLines(r.stdout).map((e) => e.dn), ['uid=docker,o=Tremolo', 'uid=cri,o=Tremolo', 'uid=plain,o=Tremolo']);
   });
 
+  test('the first file given does not go first: every file is opened before any is read, so the merge waits for all of them', async () => {
+    // The first file is the latest; the others, each given after it, hold earlier lines.
+    const at = (h: number, i: number) => `2024-01-01 ${String(h).padStart(2, '0')}:00:${String(i % 60).padStart(2, '0')},000`;
+    const late = file('late.log', accessLine({ time: at(9, 0), dn: 'uid=late,o=Tremolo' }) + '\n');
+    const early = [1, 2, 3, 4, 5, 6].map((h) => file(`early-${h}.log`, accessLine({ time: at(h, 0), dn: `uid=early${h},o=Tremolo` }) + '\n'));
+    const r = await runCli(['parse', late, ...early, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const dns = parseJsonLines(r.stdout).map((e) => e.dn);
+    assert.deepEqual(dns.slice(0, 6), [1, 2, 3, 4, 5, 6].map((h) => `uid=early${h},o=Tremolo`));
+    assert.equal(dns.length, 7);
+  });
+
   test('a reader that stops early (| head) ends the command quietly', async () => {
     const log = file('long.log', activity(40_000).join('\n') + '\n');
     const child = startCli(['parse', log, '--json']);
