@@ -145,4 +145,6 @@ export interface HistoryWrites {
   countries: CountryWrite[];
   sessions: SessionWrite[];
   activity: ActivityWrite[];
+  /** Users newly counted per place since the last commit: added to the stored counts. */
+  organisation?: OrganisationCount[];
 }

@@ -15,6 +15,7 @@ const TABLES: Array<[table: string, order: string, skip: string[]]> = [
   ['session_ips', 'session_id, dn, ip', []],
   ['user_activity', 'dn, hour, ip', []],
   ['detector_state', 'scope, key', []],
+  ['organisation_counts', 'kind, value', []],
   ['alerts', 'id', ['created_at', 'seq']],
   ['alert_status_changes', 'seq', ['at']],
   ['incidents', 'id', ['created_at', 'updated_at']],

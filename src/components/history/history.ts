@@ -223,7 +223,7 @@ export class History {
    * in order they walk the pages once.
    */
   collect(): HistoryWrites {
-    const w: HistoryWrites = { users: [], addresses: [], countries: [], sessions: [], activity: [] };
+    const w: HistoryWrites = { users: [], addresses: [], countries: [], sessions: [], activity: [], organisation: this.organisation?.collect() ?? [] };
     const users = this.dirtyUsers.slice().sort((a, b) => byText(a.dn, b.dn));
     for (const u of users) {
       const counts: Record<string, number> = {};
@@ -256,6 +256,7 @@ export class History {
       u.activityNow = new Map();
     }
     this.dirtyUsers = [];
+    this.organisation?.committed();
     if (this.users.size > SOFT_LIMIT) this.evict(minLiveDnId);
   }
 

@@ -43,6 +43,8 @@ export class Organisation implements OrganisationView {
   private readonly nets = new Map<string, number>();
   private readonly asns = new Map<number, number>();
   private readonly countries = new Map<string, number>();
+  /** Users counted since the last commit, by `kind value`: what the store adds to its counts. */
+  private pending = new Map<string, OrganisationCount>();
 
   constructor(settings: OrganisationSettings) {
     this.minUsers = settings.minUsers;
@@ -64,13 +66,35 @@ export class Organisation implements OrganisationView {
   learnt(net: string | null, asn: number | null, country: string | null): void {
     if (net !== null) {
       bump(this.nets, net, 1);
+      this.count('net', net);
       if (this.nets.size > MAX_TRACKED) prune(this.nets);
     }
     if (asn !== null) {
       bump(this.asns, asn, 1);
+      this.count('asn', String(asn));
       if (this.asns.size > MAX_TRACKED) prune(this.asns);
     }
-    if (country !== null) bump(this.countries, country, 1);
+    if (country !== null) {
+      bump(this.countries, country, 1);
+      this.count('country', country);
+    }
+  }
+
+  /** The users counted since the last commit, per place, for the store to add. */
+  collect(): OrganisationCount[] {
+    return [...this.pending.values()];
+  }
+
+  /** The commit of `collect()` succeeded. */
+  committed(): void {
+    if (this.pending.size > 0) this.pending = new Map();
+  }
+
+  private count(kind: OrganisationCount['kind'], value: string): void {
+    const key = `${kind} ${value}`;
+    const c = this.pending.get(key);
+    if (c === undefined) this.pending.set(key, { kind, value, users: 1 });
+    else c.users++;
   }
 
   whyOrgNetwork(ip: string, net: string | null): string | null {

@@ -4,6 +4,7 @@ import type { ActivityWrite, SessionWrite } from '../../core/history.js';
 import type { CommitBatch } from '../../core/ports.js';
 import { columnsOf, keyOf, lastByKey, mergeByKey, unnestOf } from './bulk.js';
 import { addedEvidenceJson, appendedEvidenceSql } from '../rows.js';
+import { RECOUNT_ORGANISATION } from '../organisation-sql.js';
 
 /**
  * The statements of one commit on PostgreSQL, each table written by one multi-row statement
@@ -50,8 +51,19 @@ export async function writeHistoryAndState(c: pg.ClientBase, b: CommitBatch): Pr
   }
   await writeSessions(c, h.sessions);
   await writeActivity(c, h.activity);
+  const counted = h.organisation ?? [];
+  if (counted.length > 0) {
+    // One row per place (the counts are summed in memory), so one statement adds them all.
+    await c.query(
+      `INSERT INTO organisation_counts (kind, value, users) SELECT * FROM ${unnestOf(['text', 'text', 'bigint'])}
+       ON CONFLICT (kind, value) DO UPDATE SET users = organisation_counts.users + excluded.users`,
+      columnsOf(counted, [(o) => o.kind, (o) => o.value, (o) => o.users]),
+    );
+  }
   if (b.releases.length > 0) {
     await c.query(`UPDATE user_ips SET learnt = (success_count > 0)::int, quarantined_by = NULL WHERE quarantined_by = ANY($1::text[])`, [b.releases]);
+    // Addresses learnt in the store by a benign close (their user may not be in memory): counted again. Rare.
+    for (const sql of RECOUNT_ORGANISATION) await c.query(sql);
   }
   const puts = lastByKey(b.state.puts, (s) => keyOf(s.scope, s.key));
   if (puts.length > 0) {

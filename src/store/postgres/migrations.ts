@@ -340,6 +340,25 @@ export const PG_MIGRATIONS: PgMigration[] = [
       ALTER TABLE session_ips DROP CONSTRAINT session_ips_pkey, ADD PRIMARY KEY (dn, session_id, ip);
     `,
   },
+  {
+    version: 10,
+    name: "the organisation's counts kept, not grouped at every start",
+    sql: `
+      -- Users with a learnt address per network, ASN and country; commits add to them.
+      CREATE TABLE organisation_counts (
+        kind   ${T} NOT NULL,     -- 'net', 'asn' or 'country'
+        value  ${T} NOT NULL,     -- the network, the ASN as decimal text, the country code
+        users  BIGINT NOT NULL,
+        PRIMARY KEY (kind, value)
+      );
+      INSERT INTO organisation_counts (kind, value, users)
+        SELECT 'net', net, COUNT(DISTINCT dn) FROM user_ips WHERE learnt = 1 AND net IS NOT NULL GROUP BY net;
+      INSERT INTO organisation_counts (kind, value, users)
+        SELECT 'asn', CAST(asn AS TEXT), COUNT(DISTINCT dn) FROM user_ips WHERE learnt = 1 AND asn IS NOT NULL GROUP BY asn;
+      INSERT INTO organisation_counts (kind, value, users)
+        SELECT 'country', country, COUNT(DISTINCT dn) FROM user_ips WHERE learnt = 1 AND country IS NOT NULL GROUP BY country;
+    `,
+  },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version;

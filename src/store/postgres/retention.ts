@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { RetentionStore } from '../../core/ports.js';
 import type { RetentionPolicy, RetentionReport } from '../../core/retention.js';
+import { RECOUNT_ORGANISATION } from '../organisation-sql.js';
 
 /** Rows per delete statement: a writer's commits interleave between chunks. */
 const CHUNK = 5_000;
@@ -39,12 +40,29 @@ export class PgRetention implements RetentionStore {
           }
           deleted[step.table] = (deleted[step.table] ?? 0) + total;
         }
+        // Commits only add to the organisation's counts: addresses deleted are counted again.
+        if ((deleted.user_ips ?? 0) > 0) {
+          if (opts.dryRun) for (const sql of RECOUNT_ORGANISATION) await c.query(sql);
+          else await recountOrganisation(c);
+        }
       } finally {
         // A dry run counts by deleting in one transaction that is rolled back.
         if (opts.dryRun) await c.query('ROLLBACK');
       }
       return { newestLogTime: newest, deleted };
     });
+  }
+}
+
+/** In one transaction: nobody reads the counts half rebuilt. */
+async function recountOrganisation(c: pg.ClientBase): Promise<void> {
+  await c.query('BEGIN');
+  try {
+    for (const sql of RECOUNT_ORGANISATION) await c.query(sql);
+    await c.query('COMMIT');
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw err;
   }
 }
 

@@ -364,4 +364,23 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE session_ips_by_user RENAME TO session_ips;
     `,
   },
+  {
+    version: 10,
+    name: "the organisation's counts kept, not grouped at every start",
+    sql: `
+      -- Users with a learnt address per network, ASN and country; commits add to them.
+      CREATE TABLE organisation_counts (
+        kind   TEXT NOT NULL,     -- 'net', 'asn' or 'country'
+        value  TEXT NOT NULL,     -- the network, the ASN as decimal text, the country code
+        users  INTEGER NOT NULL,
+        PRIMARY KEY (kind, value)
+      ) WITHOUT ROWID;
+      INSERT INTO organisation_counts (kind, value, users)
+        SELECT 'net', net, COUNT(DISTINCT dn) FROM user_ips WHERE learnt = 1 AND net IS NOT NULL GROUP BY net;
+      INSERT INTO organisation_counts (kind, value, users)
+        SELECT 'asn', CAST(asn AS TEXT), COUNT(DISTINCT dn) FROM user_ips WHERE learnt = 1 AND asn IS NOT NULL GROUP BY asn;
+      INSERT INTO organisation_counts (kind, value, users)
+        SELECT 'country', country, COUNT(DISTINCT dn) FROM user_ips WHERE learnt = 1 AND country IS NOT NULL GROUP BY country;
+    `,
+  },
 ];

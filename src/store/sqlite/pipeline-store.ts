@@ -1,6 +1,6 @@
 import type { AlertStatus, StoredAlert } from '../../core/alerts.js';
 import type { OrganisationCount, UserRecord } from '../../core/history.js';
-import { organisationQueries } from '../organisation-sql.js';
+import { organisationQueries, RECOUNT_ORGANISATION } from '../organisation-sql.js';
 import type { StoredIncident } from '../../core/incidents.js';
 import type { InputPosition } from '../../core/inputs.js';
 import type { CommitBatch, CommitHook, FileCheckpoint, PipelineStore, StateRow, StatusChanges } from '../../core/ports.js';
@@ -64,6 +64,9 @@ export class SqlitePipelineStore implements PipelineStore {
         INSERT INTO user_activity (dn, hour, ip, country, events, failures) VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT (dn, hour, ip) DO UPDATE SET events = events + excluded.events, failures = failures + excluded.failures`),
       releaseQuarantine: db.prepare(`UPDATE user_ips SET learnt = (success_count > 0), quarantined_by = NULL WHERE quarantined_by = ?`),
+      addOrganisationCount: db.prepare(`INSERT INTO organisation_counts (kind, value, users) VALUES (?, ?, ?)
+        ON CONFLICT (kind, value) DO UPDATE SET users = users + excluded.users`),
+      recountOrganisation: RECOUNT_ORGANISATION.map((sql) => db.prepare(sql)),
       releaseBenign: db.prepare(`UPDATE user_ips SET learnt = (success_count > 0), quarantined_by = NULL
         WHERE quarantined_by IN (SELECT id FROM alerts WHERE closed_benign = 1)`),
       putState: db.prepare(`INSERT INTO detector_state (scope, key, state, expires) VALUES (?, ?, ?, ?)
@@ -151,7 +154,12 @@ export class SqlitePipelineStore implements PipelineStore {
    * no pipeline ran are learnt now (a running one notices the verdicts as status changes).
    */
   releaseBenignVerdicts(): number {
-    return this.stmt.releaseBenign.run().changes;
+    return this.db.transaction(() => {
+      const n = this.stmt.releaseBenign.run().changes;
+      // The addresses learnt now count towards the organisation: counted again. Rare.
+      if (n > 0) for (const s of this.stmt.recountOrganisation) s.run();
+      return n;
+    })();
   }
 
   async statusChangesSince(version: number): Promise<StatusChanges> {
@@ -212,7 +220,10 @@ export class SqlitePipelineStore implements PipelineStore {
       for (const ip of s.ips) q.upsertSessionIp.run(s.sessionId, s.dn, ip.ip, ip.first, ip.last, ip.count);
     }
     for (const a of h.activity) q.upsertActivity.run(a.dn, a.hour, a.ip, a.country, a.events, a.failures);
+    for (const c of h.organisation ?? []) q.addOrganisationCount.run(c.kind, c.value, c.users);
     for (const id of b.releases) q.releaseQuarantine.run(id);
+    // Addresses learnt in the store by a benign close (their user may not be in memory): counted again. Rare.
+    if (b.releases.length > 0) for (const s of q.recountOrganisation) s.run();
     for (const s of b.state.puts) q.putState.run(s.scope, s.key, s.state, s.expires);
     for (const s of b.state.deletes) q.deleteState.run(s.scope, s.key);
     if (b.state.expiredBefore !== null) q.deleteExpired.run(b.state.expiredBefore);

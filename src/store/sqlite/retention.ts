@@ -1,6 +1,7 @@
 import type { RetentionStore } from '../../core/ports.js';
 import type { RetentionPolicy, RetentionReport } from '../../core/retention.js';
 import type { Db } from './database.js';
+import { RECOUNT_ORGANISATION } from '../organisation-sql.js';
 
 /** Rows per delete transaction: the WAL stays small and a writer's commits interleave. */
 const CHUNK = 5_000;
@@ -37,6 +38,12 @@ export class SqliteRetention implements RetentionStore {
           if (n < CHUNK) break;
         }
         deleted[step.table] = (deleted[step.table] ?? 0) + total;
+      }
+      // Commits only add to the organisation's counts: addresses deleted are counted again.
+      if ((deleted.user_ips ?? 0) > 0 && has.has('organisation_counts')) {
+        this.db.transaction(() => {
+          for (const sql of RECOUNT_ORGANISATION) this.db.prepare(sql).run();
+        })();
       }
     };
     if (!opts.dryRun) run();
