@@ -52,8 +52,8 @@ export class ArchiveInput {
   /**
    * `timeOrder`: the input will be read for detection, which needs log-time order, so an
    * export that is newest first or unsorted is refused when identified (replay).
+   * `segment`: only these bytes of the file, one pod's run in a `kubectl logs --prefix` file.
    */
-  /** `segment`: only these bytes of the file, one pod's run in a `kubectl logs --prefix` file. */
   constructor(
     readonly path: string,
     private readonly opts: { timeOrder?: boolean; segment?: PodSegment } = {},
@@ -120,6 +120,8 @@ export class ArchiveInput {
     this.identity = { kind: 'file', fingerprint, path: this.origin, dev: this.dev, ino: this.ino };
     const cp = lookup === null ? null : await lookup(fingerprint);
     if (cp === null || cp.offset === 0) return;
+    // A checkpoint before this pod's run was taken in another layout of its lines.
+    if (cp.offset < this.startOffsetOfPart()) return this.differentLog(cp);
     if (!this.gzip && this.size >= 0 && cp.offset > Math.min(this.size, this.end)) {
       this.warning =
         this.part === null
