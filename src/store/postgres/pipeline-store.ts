@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { AlertStatus, StoredAlert } from '../../core/alerts.js';
 import type { OrganisationCount, UserRecord } from '../../core/history.js';
 import { organisationQueries, RECOUNT_ORGANISATION } from '../organisation-sql.js';
+import { inTransaction } from './review-sql.js';
 import type { StoredIncident } from '../../core/incidents.js';
 import type { InputPosition } from '../../core/inputs.js';
 import type { CommitBatch, CommitHook, FileCheckpoint, PipelineStore, StateRow, StatusChanges } from '../../core/ports.js';
@@ -68,23 +69,15 @@ export class PgPipelineStore implements PipelineStore {
 
   /** As on SQLite: addresses kept from being learnt by alerts closed as benign while no pipeline ran are learnt now. */
   async releaseBenignVerdicts(): Promise<number> {
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
+    return inTransaction(this.pool, async (c) => {
       const r = await c.query(
         `UPDATE user_ips SET learnt = (success_count > 0)::int, quarantined_by = NULL WHERE quarantined_by IN (SELECT id FROM alerts WHERE closed_benign = 1)`,
       );
       const n = r.rowCount ?? 0;
       // The addresses learnt now count towards the organisation: counted again. Rare.
       if (n > 0) for (const sql of RECOUNT_ORGANISATION) await c.query(sql);
-      await c.query('COMMIT');
       return n;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
+    });
   }
 
   async statusChangesSince(version: number): Promise<StatusChanges> {

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { RetentionStore } from '../../core/ports.js';
 import type { RetentionPolicy, RetentionReport } from '../../core/retention.js';
 import { RECOUNT_ORGANISATION } from '../organisation-sql.js';
+import { inClientTransaction } from './review-sql.js';
 
 /** Rows per delete statement: a writer's commits interleave between chunks. */
 const CHUNK = 5_000;
@@ -42,8 +43,11 @@ export class PgRetention implements RetentionStore {
         }
         // Commits only add to the organisation's counts: addresses deleted are counted again.
         if ((deleted.user_ips ?? 0) > 0) {
-          if (opts.dryRun) for (const sql of RECOUNT_ORGANISATION) await c.query(sql);
-          else await recountOrganisation(c);
+          // In one transaction, so nobody reads the counts half rebuilt (a dry run is one already).
+          const recount = async (t: pg.ClientBase) => {
+            for (const sql of RECOUNT_ORGANISATION) await t.query(sql);
+          };
+          await (opts.dryRun ? recount(c) : inClientTransaction(c, recount));
         }
       } finally {
         // A dry run counts by deleting in one transaction that is rolled back.
@@ -51,18 +55,6 @@ export class PgRetention implements RetentionStore {
       }
       return { newestLogTime: newest, deleted };
     });
-  }
-}
-
-/** In one transaction: nobody reads the counts half rebuilt. */
-async function recountOrganisation(c: pg.ClientBase): Promise<void> {
-  await c.query('BEGIN');
-  try {
-    for (const sql of RECOUNT_ORGANISATION) await c.query(sql);
-    await c.query('COMMIT');
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => undefined);
-    throw err;
   }
 }
 

@@ -75,16 +75,21 @@ export async function pageOf<R extends pg.QueryResultRow, T>(
 export async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   const c = await pool.connect();
   try {
-    await c.query('BEGIN');
-    try {
-      const out = await fn(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
+    return await inClientTransaction(c, fn);
   } finally {
     c.release();
+  }
+}
+
+/** Runs `fn` in a transaction on the connection `c` (committed, or rolled back if it throws). */
+export async function inClientTransaction<C extends pg.ClientBase, T>(c: C, fn: (c: C) => Promise<T>): Promise<T> {
+  await c.query('BEGIN');
+  try {
+    const out = await fn(c);
+    await c.query('COMMIT');
+    return out;
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw err;
   }
 }
