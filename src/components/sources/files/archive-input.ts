@@ -1,18 +1,16 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import type { InputChannel, InputIdentity, InputRegistration } from '../../../core/inputs.js';
 import type { FileCheckpoint } from '../../../core/ports.js';
 import { exportOrderProblem } from '../../decode/export-order.js';
 import { TAIL_HASH_BYTES, fingerprintOf, tailHash } from './fingerprint.js';
+import { gunzipped, hasGzipMagic, READ_CHUNK } from './gzip.js';
 import type { PodSegment } from './pod-segments.js';
 import { UserFixableError } from '../../../core/errors.js';
 
 /** An argument that cannot be used as an input (the CLI exits with code 2). */
 export class InputError extends UserFixableError {}
-
-const READ_CHUNK = 1024 * 1024;
 
 /** Where to resume an input, by fingerprint (null = from the start). */
 export type CheckpointLookup = (fingerprint: string) => Promise<FileCheckpoint | null>;
@@ -292,10 +290,7 @@ export class ArchiveInput {
     this.file = file;
     this.fileStart = this.gzip ? 0 : start;
     this.readPos = this.fileStart;
-    if (!this.gzip) return file;
-    const gunzip = createGunzip({ chunkSize: READ_CHUNK });
-    file.on('error', (err) => gunzip.destroy(err));
-    return file.pipe(gunzip);
+    return this.gzip ? gunzipped(file) : file;
   }
 
   /** Stdin turned out to be gzip: decompress what was read and the rest of the stream. */
@@ -307,23 +302,9 @@ export class ArchiveInput {
         for (let r = await rest.next(); !r.done; r = await rest.next()) yield r.value as Buffer;
       })(),
     );
-    const gunzip = createGunzip({ chunkSize: READ_CHUNK });
-    compressed.on('error', (err) => gunzip.destroy(err));
-    compressed.pipe(gunzip);
-    this.stream = gunzip;
-    this.chunks = gunzip[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    this.stream = gunzipped(compressed);
+    this.chunks = this.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     this.readPos = 0;
-  }
-}
-
-export async function hasGzipMagic(path: string): Promise<boolean> {
-  const fh = await open(path, 'r');
-  try {
-    const magic = Buffer.alloc(2);
-    const { bytesRead } = await fh.read(magic, 0, 2, 0);
-    return bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
-  } finally {
-    await fh.close();
   }
 }
 

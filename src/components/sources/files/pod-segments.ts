@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { gunzipped, READ_CHUNK } from './gzip.js';
 import { podPrefixEnd } from '../../decode/unwrap.js';
 
 /** A run of consecutive lines of one pod in a `kubectl logs --prefix` file. */
@@ -32,13 +32,8 @@ const PREFIX_BYTES = 600;
  * they are in. Null when there is nothing to split: one pod, or interleaved pods.
  */
 export async function podSegments(path: string, gzip: boolean): Promise<PodSegment[] | null> {
-  const file = createReadStream(path, { highWaterMark: 1024 * 1024 });
-  let stream: Readable = file;
-  if (gzip) {
-    const gunzip = createGunzip({ chunkSize: 1024 * 1024 });
-    file.on('error', (err) => gunzip.destroy(err));
-    stream = file.pipe(gunzip);
-  }
+  const file = createReadStream(path, { highWaterMark: READ_CHUNK });
+  const stream: Readable = gzip ? gunzipped(file) : file;
   const segments: PodSegment[] = [];
   let lines = 0;
   const judge = (buf: Buffer, p: number, end: number, offset: number): boolean => {

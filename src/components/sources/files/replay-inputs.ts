@@ -1,6 +1,7 @@
 import { constants as fsConstants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import { ArchiveInput, hasGzipMagic, InputError } from './archive-input.js';
+import { ArchiveInput, InputError } from './archive-input.js';
+import { hasGzipMagic } from './gzip.js';
 import { podSegments } from './pod-segments.js';
 
 /** Fails fast, before anything is read, on inputs that cannot work. */
