@@ -1,6 +1,5 @@
 import { once } from 'node:events';
 import { validateTimeZone } from '../app/time-zone.js';
-import { int } from '../core/numbers.js';
 import { isUserFixable } from '../app/errors.js';
 
 /** Exit codes: 0 ok (alerts or not), 1 unexpected failure, 2 unusable arguments, config or input. */
@@ -47,9 +46,8 @@ export class Out {
   }
 }
 
-export function fmtInt(n: number): string {
-  return int(n);
-}
+/** `12,345`. */
+export { int as fmtInt } from '../core/numbers.js';
 
 /** Colour only when writing to a terminal (and NO_COLOR is not set). */
 export function colours(stream: NodeJS.WriteStream) {

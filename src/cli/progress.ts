@@ -1,5 +1,5 @@
 import type { ReplayProgress } from '../app/replay.js';
-import { int as fmtInt } from '../core/numbers.js';
+import { fmtInt } from './common.js';
 
 /** What the progress line reads once a second. */
 export interface ProgressSources {
@@ -7,7 +7,6 @@ export interface ProgressSources {
   alerts(): number;
   bytes(): ReplayProgress;
 }
-
 
 function fmtBytes(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
