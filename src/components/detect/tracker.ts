@@ -231,7 +231,7 @@ export class AlertTracker {
       dnSha1: f.dnSha1,
       ip: f.ip,
       country: f.country,
-      reason: f.reason(),
+      reason: flattened(f.reason()),
       evidence: evidence.slice(0, this.maxEvidence),
       status: 'open',
       response: null,
@@ -243,6 +243,17 @@ export class AlertTracker {
       suppressKey: f.suppressKey ?? null,
     };
   }
+}
+
+/**
+ * The string in one piece. Reasons are built by concatenation, which V8 keeps as a tree of
+ * parts (about thirty objects for a typical reason) until the string is read; a new alert
+ * waits for its commit (an alert storm holds tens of thousands) and would keep its tree all
+ * that time. Reading a character makes V8 copy the parts into one string and let them go.
+ */
+function flattened(s: string): string {
+  s.charCodeAt(0);
+  return s;
 }
 
 function keyOf(rule: string, dn: string | null, ip: string | null): string {

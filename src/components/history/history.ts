@@ -117,10 +117,11 @@ export class History {
     if (addr !== null) this.recordAddress(user, e, addr, t, success, quarantinedBy);
     const sid = e.sessionId;
     if (sid !== null) {
-      let s = user.sessions.get(sid);
+      const sessions = (user.sessions ??= new Map());
+      let s = sessions.get(sid);
       if (s === undefined) {
         s = new SessionState(sid, t, t);
-        user.sessions.set(sid, s);
+        sessions.set(sid, s);
       }
       s.count++;
       if (t < s.first) s.first = t;
@@ -182,10 +183,11 @@ export class History {
     } else if (quarantinedBy !== null && !st.learnt) st.quarantinedBy = quarantinedBy;
     user.touchAddress(st);
     if (addr.country !== null) {
-      let c = user.seenCountries.get(addr.country);
+      const seen = (user.seenCountries ??= new Map());
+      let c = seen.get(addr.country);
       if (c === undefined) {
         c = new CountryState(addr.country, t, t);
-        user.seenCountries.set(addr.country, c);
+        seen.set(addr.country, c);
       }
       c.count++;
       if (t < c.firstSeen) c.firstSeen = t;
@@ -202,15 +204,18 @@ export class History {
   private recordActivity(user: User, t: number, addr: Address | null, failure: boolean): void {
     const hour = t - (t % HOUR_MS);
     if (hour !== user.activityHour) {
-      for (const a of user.activityNow.values()) user.activity.push(a);
-      user.activityNow.clear();
+      if (user.activityNow !== null) {
+        for (const a of user.activityNow.values()) user.activity.push(a);
+        user.activityNow.clear();
+      }
       user.activityHour = hour;
     }
     const ip = addr === null ? '' : addr.ip;
-    let a = user.activityNow.get(ip);
+    const now = (user.activityNow ??= new Map());
+    let a = now.get(ip);
     if (a === undefined) {
       a = new ActivityState(hour, ip, addr?.country ?? null);
-      user.activityNow.set(ip, a);
+      now.set(ip, a);
     }
     a.events++;
     if (failure) a.failures++;
@@ -233,10 +238,10 @@ export class History {
       w.users.push({ dn: u.dn, dnSha1: u.dnSha1, firstSeen: u.firstSeen, lastSeen: u.lastSeen, counts, successCount: u.successCount, firstSuccess: u.firstSuccess, lastSuccess: u.lastSuccess, lastGeo: u.lastGeo });
       for (const a of u.dirtyAddresses) w.addresses.push({ dn: u.dn, ip: a.ip, net: a.net, country: a.country, asn: a.asn, asOrg: a.asOrg, firstSeen: a.firstSeen, lastSeen: a.lastSeen, count: a.count, successCount: a.successCount, firstSuccess: a.firstSuccess, lastSuccess: a.lastSuccess, learnt: a.learnt, quarantinedBy: a.quarantinedBy });
       for (const c of u.dirtyCountries) w.countries.push({ dn: u.dn, country: c.country, firstSeen: c.firstSeen, lastSeen: c.lastSeen, count: c.count, successCount: c.successCount, firstSuccess: c.firstSuccess, lastSuccess: c.lastSuccess });
-      const sessions = u.sessions.size < 2 ? u.sessions.values() : [...u.sessions.values()].sort((a, b) => byText(a.sessionId, b.sessionId));
+      const sessions = u.sessions === null ? [] : u.sessions.size < 2 ? u.sessions.values() : [...u.sessions.values()].sort((a, b) => byText(a.sessionId, b.sessionId));
       for (const s of sessions) w.sessions.push({ sessionId: s.sessionId, dn: u.dn, first: s.first, last: s.last, count: s.count, ips: [...s.ips.values()] });
       for (const a of u.activity) w.activity.push({ dn: u.dn, hour: a.hour, ip: a.ip, country: a.country, events: a.events, failures: a.failures });
-      for (const a of u.activityNow.values()) w.activity.push({ dn: u.dn, hour: a.hour, ip: a.ip, country: a.country, events: a.events, failures: a.failures });
+      for (const a of u.activityNow?.values() ?? []) w.activity.push({ dn: u.dn, hour: a.hour, ip: a.ip, country: a.country, events: a.events, failures: a.failures });
     }
     return w;
   }
@@ -250,10 +255,10 @@ export class History {
       for (const c of u.dirtyCountries) c.dirty = false;
       u.dirtyAddresses = [];
       u.dirtyCountries = [];
-      u.sessions = new Map();
+      u.sessions = null;
       u.activity = [];
       // The hour in progress goes on counting from zero: its stored row is added to.
-      u.activityNow = new Map();
+      u.activityNow = null;
     }
     this.dirtyUsers = [];
     this.organisation?.committed();

@@ -1,6 +1,9 @@
 import { EVENT_TYPES, type EventType } from '../../core/events.js';
 import type { AddressRecord, GeoPoint, UserRecord } from '../../core/history.js';
 
+/** What a map not made yet reads as (never written: it is typed read-only). */
+const NO_ENTRIES: ReadonlyMap<never, never> = new Map<never, never>();
+
 /** The network (`a.b.c.0/24`, `x:x:x:x::/64`) of an address as detection compares them; null for none. */
 export type NetOf = (ip: string) => string | null;
 
@@ -92,18 +95,26 @@ export class User {
   lastSuccess: number | null = null;
   lastGeo: GeoPoint | null = null;
   readonly addresses = new Map<string, AddressState>();
+  /*
+   * The maps below are made when their first entry is (null until then): most users have no
+   * learnt public address, no country and, between commits, no session, and an empty Map
+   * still costs about 180 bytes; with tens of thousands of users in memory that was a fifth
+   * of the heap.
+   */
   /** Learnt addresses per network, ASN and country. */
-  readonly nets = new Map<string, number>();
-  readonly asns = new Map<number, number>();
-  readonly countries = new Map<string, number>();
+  private learntNets: Map<string, number> | null = null;
+  private learntAsns: Map<number, number> | null = null;
+  private learntCountries: Map<string, number> | null = null;
   /** Every country seen, for the history shown to people. */
-  readonly seenCountries = new Map<string, CountryState>();
+  seenCountries: Map<string, CountryState> | null = null;
   /** Fast path: users stay on one address for long stretches. */
   lastAddress: AddressState | null = null;
-  sessions = new Map<string, SessionState>();
+  /** Sessions since the last commit. */
+  sessions: Map<string, SessionState> | null = null;
   activity: ActivityState[] = [];
   activityHour = -1;
-  activityNow = new Map<string, ActivityState>();
+  /** Activity of the hour in progress by address, since the last commit. */
+  activityNow: Map<string, ActivityState> | null = null;
   dirty = false;
   /** In the list of users to write at the next commit. */
   queued = false;
@@ -136,6 +147,7 @@ export class User {
       u.addresses.set(st.ip, st);
       if (st.learnt) u.index(st, 1);
       if (st.country !== null) {
+        u.seenCountries ??= new Map();
         let c = u.seenCountries.get(st.country);
         if (c === undefined) {
           c = new CountryState(st.country, st.firstSeen, st.lastSeen);
@@ -161,16 +173,31 @@ export class User {
     this.touchAddress(a);
   }
 
+  /** Learnt addresses per network. */
+  get nets(): ReadonlyMap<string, number> {
+    return this.learntNets ?? NO_ENTRIES;
+  }
+
+  /** Learnt addresses per ASN. */
+  get asns(): ReadonlyMap<number, number> {
+    return this.learntAsns ?? NO_ENTRIES;
+  }
+
+  /** Learnt addresses per country. */
+  get countries(): ReadonlyMap<string, number> {
+    return this.learntCountries ?? NO_ENTRIES;
+  }
+
   knowsNet(net: string | null): boolean {
-    return net !== null && this.nets.has(net);
+    return net !== null && this.learntNets !== null && this.learntNets.has(net);
   }
 
   knowsAsn(asn: number | null): boolean {
-    return asn !== null && this.asns.has(asn);
+    return asn !== null && this.learntAsns !== null && this.learntAsns.has(asn);
   }
 
   knowsCountry(country: string | null): boolean {
-    return country !== null && this.countries.has(country);
+    return country !== null && this.learntCountries !== null && this.learntCountries.has(country);
   }
 
   touchAddress(a: AddressState): void {
@@ -189,10 +216,14 @@ export class User {
   }
 
   private index(a: AddressState, d: number): void {
-    if (a.net !== null) this.nets.set(a.net, (this.nets.get(a.net) ?? 0) + d);
-    if (a.asn !== null) this.asns.set(a.asn, (this.asns.get(a.asn) ?? 0) + d);
-    if (a.country !== null) this.countries.set(a.country, (this.countries.get(a.country) ?? 0) + d);
+    if (a.net !== null) bump((this.learntNets ??= new Map()), a.net, d);
+    if (a.asn !== null) bump((this.learntAsns ??= new Map()), a.asn, d);
+    if (a.country !== null) bump((this.learntCountries ??= new Map()), a.country, d);
   }
+}
+
+function bump<K>(m: Map<K, number>, k: K, d: number): void {
+  m.set(k, (m.get(k) ?? 0) + d);
 }
 
 function minOf(a: number | null, b: number | null): number | null {
