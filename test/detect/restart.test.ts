@@ -5,6 +5,8 @@ import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { writeCorpus } from '../../bench/corpus.js';
+import type { StateRow } from '../../src/components/detect/state-table.js';
+import { detectorStateByKey } from '../helpers/detector-state.js';
 import { ALICE, BOB, CN, MIN, NONE, SE, SEC, T0, TOKEN_URL, US, auFail, az, azFail, expired, history, idpWarn, scratch } from './helpers.js';
 
 const s = scratch();
@@ -23,7 +25,8 @@ function detectionState(db: string) {
   try {
     return {
       alerts: d.prepare('SELECT id, rule, severity, time, last_time, count, dn, ip, country, reason, evidence, status FROM alerts ORDER BY id').all(),
-      state: d.prepare('SELECT scope, key, state, expires FROM detector_state ORDER BY scope, key').all(),
+      // As a start reads it (chunks expanded): two runs commit at other moments.
+      state: detectorStateByKey(d.prepare('SELECT scope, key, state, expires FROM detector_state').all() as StateRow[], (d.prepare('SELECT max(last_seen) FROM users').pluck().get() as number | null) ?? 0),
       incidents: d.prepare('SELECT id, key, dn, ip, status, severity, risk, first_time, last_time, rules FROM incidents ORDER BY id').all(),
       incidentAlerts: d.prepare('SELECT incident_id, alert_id FROM incident_alerts ORDER BY incident_id, alert_id').all(),
       learnt: d.prepare('SELECT dn, ip, learnt, quarantined_by FROM user_ips ORDER BY dn, ip').all(),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { StateTable, type StateRow } from '../../src/components/detect/state-table.js';
+import { ChunkSequence, StateTable, type StateRow } from '../../src/components/detect/state-table.js';
 
 // Detector state: what a commit writes must equal what memory holds after the commit's sweep,
 // so a restarted run decides exactly as an uninterrupted one, and no more than that is written.
@@ -109,7 +109,77 @@ test('a stored entry deleted and set again before the commit is not taken for ne
 
 test('a stored row this version cannot read is deleted with the next commit', () => {
   const t = new StateTable('rule/detector/uses', { ...codec, decode: (json: string) => (json.startsWith('{') ? (JSON.parse(json) as { ts: number }) : null) });
-  t.load({ scope: 'rule/detector/uses', key: 'old-format', state: '[1,2]', expires: null });
-  t.load({ scope: 'rule/detector/uses', key: 'fine', state: '{"ts":5}', expires: 60_005 });
+  t.loadRows([
+    { scope: 'rule/detector/uses', key: 'old-format', state: '[1,2]', expires: null },
+    { scope: 'rule/detector/uses', key: 'fine', state: '{"ts":5}', expires: 60_005 },
+  ]);
   assert.deepEqual(collect(t, 0), { puts: [], deletes: ['old-format'] });
+});
+
+// Chunked tables (many keys, each set rarely: an address's last success): a commit writes one
+// row for all the keys set since the last, and a start reads the rows back in the order written.
+
+const chunked = { ...codec, chunked: true, capacity: 4 };
+
+function putsOf(t: StateTable<{ ts: number }>, watermark: number): StateRow[] {
+  const puts: StateRow[] = [];
+  const deletes: Array<{ scope: string; key: string }> = [];
+  t.collect(puts, deletes, watermark);
+  assert.deepEqual(deletes, [], 'a chunked table deletes nothing');
+  t.committed();
+  return puts;
+}
+
+test('a chunked table writes the keys set since the last commit as one row that expires with the newest of them', () => {
+  const t = new StateTable('rule/detector/last-success', chunked);
+  t.set('10.0.0.1', { ts: 1_000 });
+  t.set('10.0.0.2', { ts: 5_000 });
+  t.set('10.0.0.3', { ts: 0 }); // expires at 60 s, before the watermark: not written
+  const [row, ...more] = putsOf(t, 61_000);
+  assert.equal(more.length, 0);
+  assert.equal(row.key, '#chunk/000000000000');
+  assert.deepEqual(JSON.parse(row.state), [
+    ['10.0.0.1', '{"ts":1000}', 61_000],
+    ['10.0.0.2', '{"ts":5000}', 65_000],
+  ]);
+  assert.equal(row.expires, 65_000);
+  assert.deepEqual(putsOf(t, 61_000), [], 'nothing set since: no row');
+  t.set('10.0.0.1', { ts: 70_000 });
+  assert.deepEqual(
+    putsOf(t, 70_000).map((r) => [r.key, r.state]),
+    [['#chunk/000000000001', '[["10.0.0.1","{\\"ts\\":70000}",130000]]']],
+  );
+  assert.throws(() => t.delete('10.0.0.1'), /deletes no key/);
+});
+
+test('a start reads the chunks in the order written (the latest value wins), after the rows of single keys, and keeps the capacity', () => {
+  const scope = 'rule/detector/last-success';
+  const chunk = (n: number, entries: Array<[string, number]>): StateRow => ({
+    scope,
+    key: `#chunk/${String(n).padStart(12, '0')}`,
+    state: JSON.stringify(entries.map(([k, ts]) => [k, JSON.stringify({ ts })])),
+    expires: null,
+  });
+  const seq = new ChunkSequence();
+  const t = new StateTable(scope, chunked, seq);
+  // Given out of order, with a row written by a version that stored a row per key.
+  t.loadRows([
+    chunk(10, [['b', 30], ['e', 31]]),
+    chunk(2, [['a', 10], ['b', 11], ['c', 12]]),
+    { scope, key: 'a', state: '{"ts":1}', expires: null },
+    chunk(7, [['d', 20], ['a', 21]]),
+    { scope, key: '#chunk/000000000011', state: 'damaged', expires: null },
+  ]);
+  // Set order: c (12), b, d, a, then b again and e: c is the least recently set and goes.
+  assert.deepEqual(['a', 'b', 'c', 'd', 'e'].map((k) => t.get(k)?.ts ?? null), [21, 30, null, 20, 31]);
+  assert.equal(t.size, 4);
+  t.set('f', { ts: 40 }); // the capacity lets d go: it was set before a and b
+  assert.equal(t.get('d'), undefined);
+  assert.deepEqual(putsOf(t, 0).map((r) => r.key), ['#chunk/000000000012'], 'numbered after every chunk seen, the damaged one too');
+  // Another table of the same engine (a rules reload) goes on from the same sequence.
+  const after = new StateTable(scope, chunked, seq);
+  after.loadRows(t.rows());
+  after.set('g', { ts: 50 });
+  assert.deepEqual(putsOf(after, 0).map((r) => r.key), ['#chunk/000000000013']);
+  assert.deepEqual(after.get('f'), { ts: 40 }, 'the state in force carried over');
 });

@@ -1,5 +1,7 @@
 import Database from 'better-sqlite3';
+import type { StateRow } from '../../src/components/detect/state-table.js';
 import { openPool } from '../../src/store/postgres/connection.js';
+import { detectorStateByKey } from './detector-state.js';
 
 /**
  * Every table a run writes, rows sorted by key, as plain objects: two stores hold the same
@@ -29,6 +31,16 @@ const TABLES: Array<[table: string, order: string, skip: string[]]> = [
 
 export type Dump = Record<string, Array<Record<string, unknown>>>;
 
+/**
+ * Detector state as a start reads it: chunked tables store one row per commit, and two runs
+ * that committed at other moments (one killed and restarted) hold the same state in other rows.
+ */
+function byKey(out: Dump): Dump {
+  const watermark = Math.max(0, ...out.users.map((u) => Number(u.last_seen)));
+  const rows = out.detector_state.map((r) => ({ scope: String(r.scope), key: String(r.key), state: String(r.state), expires: r.expires === null ? null : Number(r.expires) }) as StateRow);
+  return { ...out, detector_state: detectorStateByKey(rows, watermark).map((r) => ({ ...r })) };
+}
+
 function clean(rows: Array<Record<string, unknown>>, skip: string[]): Array<Record<string, unknown>> {
   return rows.map((r) => Object.fromEntries(Object.keys(r).filter((k) => !skip.includes(k)).sort().map((k) => [k, r[k]])));
 }
@@ -38,7 +50,7 @@ export function dumpSqlite(path: string): Dump {
   try {
     const out: Dump = {};
     for (const [table, order, skip] of TABLES) out[table] = clean(db.prepare(`SELECT * FROM ${table} ORDER BY ${order}`).all() as Array<Record<string, unknown>>, skip);
-    return out;
+    return byKey(out);
   } finally {
     db.close();
   }
@@ -52,7 +64,7 @@ export async function dumpPostgres(url: string): Promise<Dump> {
       const order2 = order.replace(/\boffset\b/, '"offset"');
       out[table] = clean((await pool.query(`SELECT * FROM ${table} ORDER BY ${order2}`)).rows as Array<Record<string, unknown>>, skip);
     }
-    return out;
+    return byKey(out);
   } finally {
     await pool.end();
   }

@@ -11,7 +11,7 @@ import type { DetectConfig } from './config.js';
 import type { Detector, Finding } from './detector.js';
 import { IncidentTracker, incidentCodec } from './incidents.js';
 import type { Rule } from './rules.js';
-import { StateTable, type StateCodec, type StateRow } from './state-table.js';
+import { ChunkSequence, StateTable, type StateCodec, type StateRow } from './state-table.js';
 import { AlertTracker, alertId } from './tracker.js';
 import { AddressVisibility } from './visibility.js';
 
@@ -93,6 +93,8 @@ export class DetectionEngine {
   private tables: Array<StateTable<unknown>> = [];
   private readonly incidentWindows: StateTable<unknown>;
   private storedState = new Map<string, StateRow[]>();
+  /** Numbers the chunk rows of every chunked table, across rules reloads. */
+  private readonly chunks = new ChunkSequence();
   private current: Rule[] = [];
   private nextRules: Rule[] | null = null;
   /**
@@ -147,7 +149,7 @@ export class DetectionEngine {
       rows.push(row);
       this.storedState.set(row.scope, rows);
     }
-    for (const t of [...this.tables, this.incidentWindows]) for (const row of this.storedState.get(t.scope) ?? []) t.load(row);
+    for (const t of [...this.tables, this.incidentWindows]) t.loadRows(this.storedState.get(t.scope) ?? []);
     const suppress = new Map(this.current.map((r) => [r.id, r.suppressMs]));
     this.tracker.load(openAlerts, (rule) => suppress.get(rule) ?? 24 * 3_600_000);
     this.incidents.load(openIncidents);
@@ -358,8 +360,8 @@ export class DetectionEngine {
       .map((rule, index) => {
         const ctx = {
           table: <S>(name: string, codec: StateCodec<S>) => {
-            const t = new StateTable<S>(`${rule.id}/${rule.detector.name}/${name}`, codec);
-            for (const row of this.storedState.get(t.scope) ?? []) t.load(row);
+            const t = new StateTable<S>(`${rule.id}/${rule.detector.name}/${name}`, codec, this.chunks);
+            t.loadRows(this.storedState.get(t.scope) ?? []);
             tables.push(t as StateTable<unknown>);
             return t;
           },

@@ -19,6 +19,40 @@ export interface StateCodec<S> {
    * commit (after a restart it is learnt again from what arrives).
    */
   persist?: boolean;
+  /**
+   * Many entries, each set rarely (an address's last success, at most once an hour): a commit
+   * writes the entries set since the last one as one row (a chunk) rather than a row each,
+   * which made a quarter of a commit's work with many users. Such a table deletes no single
+   * key: an entry leaves memory by capacity or sweep, and the store with its chunk, when the
+   * newest entry of the chunk expires. A start reads the chunks in the order they were
+   * written, so the latest value of a key wins.
+   */
+  chunked?: boolean;
+}
+
+/**
+ * Keys of chunk rows: the prefix and a number that orders them (never the start of a chunked
+ * table's own key). A chunk's state is a JSON array of [key, state, expires] entries.
+ */
+export const CHUNK_PREFIX = '#chunk/';
+
+/**
+ * Numbers chunk rows. One per detection engine, shared by its tables and carried over a rules
+ * reload, and set past every chunk loaded: a chunk row is never written over by a later one.
+ */
+export class ChunkSequence {
+  private next = 0;
+
+  take(): string {
+    return CHUNK_PREFIX + String(this.next++).padStart(12, '0');
+  }
+
+  /** A chunk row was loaded: later ones are numbered after it. */
+  saw(key: string): number {
+    const n = Number(key.slice(CHUNK_PREFIX.length));
+    if (Number.isSafeInteger(n) && n >= this.next) this.next = n + 1;
+    return n;
+  }
 }
 
 /**
@@ -48,6 +82,8 @@ export class StateTable<S> {
   constructor(
     readonly scope: string,
     private readonly codec: StateCodec<S>,
+    /** Numbers this table's chunk rows (a chunked table): the engine's, shared by its tables. */
+    private readonly chunks: ChunkSequence = new ChunkSequence(),
   ) {}
 
   get size(): number {
@@ -64,11 +100,13 @@ export class StateTable<S> {
     // Under a capacity a key set again is deleted first, so that it moves to the newest end.
     const held = cap !== undefined ? this.map.delete(key) : this.map.has(key);
     if (!held) {
-      if (!this.changed.has(key)) this.fresh.add(key);
+      const chunked = this.codec.chunked === true;
+      // A chunked table deletes no row: nothing to remember about keys new to the store.
+      if (!chunked && !this.changed.has(key)) this.fresh.add(key);
       if (cap !== undefined && this.map.size >= cap) {
         const oldest = this.nextOldest();
         this.map.delete(oldest);
-        this.changed.add(oldest);
+        if (!chunked) this.changed.add(oldest);
       }
     }
     this.map.set(key, s);
@@ -95,14 +133,50 @@ export class StateTable<S> {
   }
 
   delete(key: string): void {
+    // Its chunk would bring it back at the next start.
+    if (this.codec.chunked === true) throw new Error(`${this.scope}: a chunked table deletes no key`);
     if (this.map.delete(key)) this.changed.add(key);
   }
 
-  load(row: StateRow): void {
+  /** The stored rows of this table's scope, in any order. */
+  loadRows(rows: readonly StateRow[]): void {
+    const chunks: Array<{ n: number; row: StateRow }> = [];
+    for (const row of rows) {
+      if (this.codec.chunked === true && row.key.startsWith(CHUNK_PREFIX)) chunks.push({ n: this.chunks.saw(row.key), row });
+      else this.load(row);
+    }
+    if (chunks.length === 0) return;
+    chunks.sort((a, b) => a.n - b.n);
+    for (const { row } of chunks) this.loadChunk(row);
+    // Chunks may hold more keys than the capacity (those let go were not deleted): the least recently set go.
+    const cap = this.codec.capacity;
+    if (cap !== undefined) while (this.map.size > cap) this.map.delete(this.nextOldest());
+  }
+
+  private load(row: StateRow): void {
     const s = this.codec.decode(row.state);
     if (s !== null) this.map.set(row.key, s);
     // A row this version cannot read goes with the next commit (and is never taken for absent).
-    else this.changed.add(row.key);
+    else if (this.codec.chunked !== true) this.changed.add(row.key);
+  }
+
+  private loadChunk(row: StateRow): void {
+    let entries: unknown;
+    try {
+      entries = JSON.parse(row.state);
+    } catch {
+      return; // not readable by this version: it goes when it expires
+    }
+    if (!Array.isArray(entries)) return;
+    // Each entry is [key, state, expires].
+    for (const entry of entries) {
+      if (!Array.isArray(entry) || typeof entry[0] !== 'string' || typeof entry[1] !== 'string') continue;
+      const s = this.codec.decode(entry[1]);
+      if (s === null) continue;
+      // Set again: moves to the newest end, as set() does.
+      this.map.delete(entry[0]);
+      this.map.set(entry[0], s);
+    }
   }
 
   /** Every entry as a row (a rules reload hands the state in force to the new rules' tables). */
@@ -121,6 +195,7 @@ export class StateTable<S> {
    */
   collect(puts: StateRow[], deletes: Array<{ scope: string; key: string }>, watermark = Number.NEGATIVE_INFINITY): void {
     if (this.codec.persist === false) return;
+    if (this.codec.chunked === true) return this.collectChunk(puts, watermark);
     for (const key of this.changed) {
       const s = this.map.get(key);
       const expires = s === undefined ? null : this.codec.expires(s);
@@ -128,6 +203,21 @@ export class StateTable<S> {
         if (!this.fresh.has(key)) deletes.push({ scope: this.scope, key });
       } else puts.push({ scope: this.scope, key, state: this.codec.encode(s), expires });
     }
+  }
+
+  /** The entries set since the last commit and still open, as one row that expires with the newest of them. */
+  private collectChunk(puts: StateRow[], watermark: number): void {
+    const entries: Array<[string, string, number | null]> = [];
+    let expires: number | null = Number.NEGATIVE_INFINITY;
+    for (const key of this.changed) {
+      const s = this.map.get(key);
+      if (s === undefined) continue; // let go by the capacity
+      const e = this.codec.expires(s);
+      if (e !== null && e < watermark) continue;
+      entries.push([key, this.codec.encode(s), e]);
+      expires = e === null || expires === null ? null : Math.max(expires, e);
+    }
+    if (entries.length > 0) puts.push({ scope: this.scope, key: this.chunks.take(), state: JSON.stringify(entries), expires });
   }
 
   /** The collected changes are stored. */
