@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,7 +64,7 @@ export async function startPostgres(): Promise<PgServer> {
   const dir = mkdtempSync(join(tmpdir(), 'ouwatch-pg-'));
   if (owner !== null) chownSync(dir, owner.uid, owner.gid);
   const data = join(dir, 'data');
-  const port = await freePort();
+  let port = await freePort();
   const run = (program: string, args: string[], timeoutMs = 60_000) => {
     const argv = owner === null ? [join(bin, program), ...args] : ['runuser', '-u', 'postgres', '--', join(bin, program), ...args];
     const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: timeoutMs, cwd: dir });
@@ -73,10 +73,23 @@ export async function startPostgres(): Promise<PgServer> {
   run('initdb', ['-D', data, '-U', USER, '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8', '--no-sync']);
   // Loopback TCP only, the socket in the test's directory; durability settings off (this server
   // lives for one test file; what is tested is ouwatch's behaviour, not PostgreSQL's disk).
-  const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60`;
-  const start = () => run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '30', 'start']);
+  const options = () => `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60`;
+  const start = () => run('pg_ctl', ['-D', data, '-o', options(), '-l', join(dir, 'server.log'), '-w', '-t', '30', 'start']);
   const stop = (mode: 'fast' | 'immediate' = 'fast') => run('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '20', 'stop'], 30_000);
-  start();
+  // The port was free a moment ago; another test file's server (or any process) may take it
+  // before this one binds it (a full run failed once so, "could not start server"). Another
+  // port then, twice at most; the error carries the server's log.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      start();
+      break;
+    } catch (err) {
+      const log = existsSync(join(dir, 'server.log')) ? readFileSync(join(dir, 'server.log'), 'utf8').trim().split('\n').slice(-5).join('\n') : '';
+      if (attempt === 3) throw new Error(`${(err as Error).message}\nserver log:\n${log}`);
+      process.stderr.write(`PostgreSQL did not start on port ${port} (attempt ${attempt}): ${log}\n`);
+      port = await freePort();
+    }
+  }
   let running = true;
   after(() => {
     if (running) {
