@@ -43,8 +43,10 @@ export class Organisation implements OrganisationView {
   private readonly nets = new Map<string, number>();
   private readonly asns = new Map<number, number>();
   private readonly countries = new Map<string, number>();
-  /** Users counted since the last commit, by `kind value`: what the store adds to its counts. */
-  private pending = new Map<string, OrganisationCount>();
+  /** Users counted since the last commit, per kind (no key built per count): what the store adds to its counts. */
+  private pendingNets = new Map<string, number>();
+  private pendingAsns = new Map<number, number>();
+  private pendingCountries = new Map<string, number>();
 
   constructor(settings: OrganisationSettings) {
     this.minUsers = settings.minUsers;
@@ -66,37 +68,42 @@ export class Organisation implements OrganisationView {
   learnt(net: string | null, asn: number | null, country: string | null): void {
     if (net !== null) {
       bump(this.nets, net, 1);
-      this.count('net', net);
+      bump(this.pendingNets, net, 1);
       if (this.nets.size > MAX_TRACKED) prune(this.nets);
     }
     if (asn !== null) {
       bump(this.asns, asn, 1);
-      this.count('asn', String(asn));
+      bump(this.pendingAsns, asn, 1);
       if (this.asns.size > MAX_TRACKED) prune(this.asns);
     }
     if (country !== null) {
       bump(this.countries, country, 1);
-      this.count('country', country);
+      bump(this.pendingCountries, country, 1);
     }
   }
 
   /** The users counted since the last commit, per place, for the store to add. */
   collect(): OrganisationCount[] {
-    // In key order: the store's table is a B-tree keyed so, and many new places inserted in
-    // random order would touch a random page each.
-    return [...this.pending.values()].sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    // In key order (kind, then value as text): the store's table is a B-tree keyed so, and many
+    // new places inserted in random order would touch a random page each.
+    const out: OrganisationCount[] = [];
+    const add = (kind: OrganisationCount['kind'], m: ReadonlyMap<string | number, number>) => {
+      const part: OrganisationCount[] = [];
+      for (const [value, users] of m) part.push({ kind, value: String(value), users });
+      part.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+      for (const c of part) out.push(c);
+    };
+    add('asn', this.pendingAsns);
+    add('country', this.pendingCountries);
+    add('net', this.pendingNets);
+    return out;
   }
 
   /** The commit of `collect()` succeeded. */
   committed(): void {
-    if (this.pending.size > 0) this.pending = new Map();
-  }
-
-  private count(kind: OrganisationCount['kind'], value: string): void {
-    const key = `${kind} ${value}`;
-    const c = this.pending.get(key);
-    if (c === undefined) this.pending.set(key, { kind, value, users: 1 });
-    else c.users++;
+    if (this.pendingNets.size > 0) this.pendingNets = new Map();
+    if (this.pendingAsns.size > 0) this.pendingAsns = new Map();
+    if (this.pendingCountries.size > 0) this.pendingCountries = new Map();
   }
 
   whyOrgNetwork(ip: string, net: string | null): string | null {
