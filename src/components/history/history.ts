@@ -117,20 +117,29 @@ export class History {
     if (addr !== null) this.recordAddress(user, e, addr, t, success, quarantinedBy);
     const sid = e.sessionId;
     if (sid !== null) {
-      const sessions = (user.sessions ??= new Map());
-      let s = sessions.get(sid);
-      if (s === undefined) {
-        s = new SessionState(sid, t, t);
-        sessions.set(sid, s);
+      // Fast paths: a user's lines come from one session, and a session's from one address, for long stretches.
+      let s = user.lastSession;
+      if (s === null || s.sessionId !== sid) {
+        const sessions = (user.sessions ??= new Map());
+        s = sessions.get(sid) ?? null;
+        if (s === null) {
+          s = new SessionState(sid, t, t);
+          sessions.set(sid, s);
+        }
+        user.lastSession = s;
       }
       s.count++;
       if (t < s.first) s.first = t;
       if (t > s.last) s.last = t;
       if (addr !== null) {
-        let span = s.ips.get(addr.ip);
-        if (span === undefined) {
-          span = { ip: addr.ip, first: t, last: t, count: 0 };
-          s.ips.set(addr.ip, span);
+        let span = s.lastSpan;
+        if (span === null || span.ip !== addr.ip) {
+          span = s.ips.get(addr.ip) ?? null;
+          if (span === null) {
+            span = { ip: addr.ip, first: t, last: t, count: 0 };
+            s.ips.set(addr.ip, span);
+          }
+          s.lastSpan = span;
         }
         span.count++;
         if (t < span.first) span.first = t;
@@ -256,6 +265,7 @@ export class History {
       u.dirtyAddresses = [];
       u.dirtyCountries = [];
       u.sessions = null;
+      u.lastSession = null;
       u.activity = [];
       // The hour in progress goes on counting from zero: its stored row is added to.
       u.activityNow = null;

@@ -60,10 +60,20 @@ export class CountryState {
   ) {}
 }
 
+/** Events of one session of one user from one address, since the last commit. */
+export interface SessionSpan {
+  ip: string;
+  first: number;
+  last: number;
+  count: number;
+}
+
 /** Events of one session of one user since the last commit. */
 export class SessionState {
   count = 0;
-  readonly ips = new Map<string, { ip: string; first: number; last: number; count: number }>();
+  readonly ips = new Map<string, SessionSpan>();
+  /** The span of the last address recorded (fast path). */
+  lastSpan: SessionSpan | null = null;
   constructor(
     readonly sessionId: string,
     public first: number,
@@ -111,6 +121,8 @@ export class User {
   lastAddress: AddressState | null = null;
   /** Sessions since the last commit. */
   sessions: Map<string, SessionState> | null = null;
+  /** The session of the last event recorded, until the commit (fast path). */
+  lastSession: SessionState | null = null;
   activity: ActivityState[] = [];
   activityHour = -1;
   /** Activity of the hour in progress by address, since the last commit. */

@@ -90,7 +90,10 @@ export const sessionMoved = defineDetector({
         if (cur.net === a.net) {
           // Keep the first line from this network as evidence; refresh the time at most once a minute.
           if (e.ts - cur.ts > 60_000) {
-            sessions.set(sid, { cur: { ...cur, ts: e.ts, ip: a.ip }, prev });
+            // In place (no copy per refresh): nothing outside the table holds the entry.
+            cur.ts = e.ts;
+            cur.ip = a.ip;
+            sessions.touch(sid);
           }
           trace?.(`same network (${a.net}) as its last use`);
           return null;
