@@ -69,7 +69,7 @@ mkdirSync(join(prefix, 'bin'));
 symlinkSync('../lib/node_modules/ouwatch/bin/ouwatch.js', command);
 
 test('the package ships the compiled build, the rules, the sample and the rule fixtures; no sources, tests or benchmarks', () => {
-  for (const f of ['package.json', 'README.md', 'LICENSE', 'bin/ouwatch.js', 'dist/cli/main.js', 'dist/pipeline/worker/ingest-worker.js', 'rules/refresh-token-replay.yaml', 'fixtures/rules/refresh-token-replay', 'fixtures/sample/expected-alerts.yaml', ...SAMPLE.map((s) => `fixtures/sample/${s}`)]) {
+  for (const f of ['package.json', 'README.md', 'LICENSE', 'bin/ouwatch.js', 'dist/cli/main.js', 'dist/pipeline/worker/ingest-worker.js', 'dist/rule-documents.json', 'rules/refresh-token-replay.yaml', 'fixtures/rules/refresh-token-replay', 'fixtures/sample/expected-alerts.yaml', ...SAMPLE.map((s) => `fixtures/sample/${s}`)]) {
     assert.ok(files.some((p) => p === f || p.startsWith(f + '/')), `${f} is in the package`);
   }
   // Every module the build imports by a relative path is in the package (the bundles' chunks).

@@ -9,6 +9,7 @@ import { durationSchema } from '../../core/duration.js';
 import { EVENT_TYPES, type EventType } from '../../core/events.js';
 import type { DetectorFactory } from './detector.js';
 import { DETECTORS } from './detectors/index.js';
+import { prebuiltDocument } from './rule-documents.js';
 
 /**
  * Rule files: one YAML document per rule, named `<id>.yaml`. A rule names its detector and
@@ -164,11 +165,16 @@ function readDocument(file: string): Record<string, unknown> {
   } catch (err) {
     throw new ConfigError(file, [`cannot read: ${(err as Error).message}`]);
   }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) throw new ConfigError(file, doc.errors.map((e) => `YAML syntax: ${e.message.split('\n')[0]}`));
-  const value: unknown = doc.toJS();
+  const value = prebuiltDocument(text) ?? parseRuleYaml(file, text);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(file, ['(top level): expected a mapping of rule fields']);
   return value as Record<string, unknown>;
+}
+
+/** A rule file's YAML as a value; a syntax error names the file. */
+export function parseRuleYaml(file: string, text: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) throw new ConfigError(file, doc.errors.map((e) => `YAML syntax: ${e.message.split('\n')[0]}`));
+  return doc.toJS();
 }
 
 /** `patch` over `base`: `params` and `dns` field by field, everything else replaced. */

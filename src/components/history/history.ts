@@ -4,6 +4,7 @@ import { sourceOf, type Address, type LogEvent } from '../../core/log-event.js';
 import type { HistoryRepository } from '../../core/ports.js';
 import type { Organisation } from './organisation.js';
 import { ActivityState, AddressState, CountryState, SessionState, User, type NetOf } from './user.js';
+import { historyWrites } from './writes.js';
 
 const HOUR_MS = 3_600_000;
 /** Users kept in memory beyond those still referenced by ids in flight. */
@@ -230,29 +231,9 @@ export class History {
     if (failure) a.failures++;
   }
 
-  /**
-   * Everything changed since the last commit, for the commit transaction. In DN order (a
-   * user's sessions by id): the stores' history tables are B-trees keyed by DN first, and
-   * tens of thousands of new users inserted in random order touch a random page each, where
-   * in order they walk the pages once.
-   */
+  /** Everything changed since the last commit, for the commit transaction. */
   collect(): HistoryWrites {
-    const w: HistoryWrites = { users: [], addresses: [], countries: [], sessions: [], activity: [], organisation: this.organisation?.collect() ?? [] };
-    const users = this.dirtyUsers.slice().sort((a, b) => byText(a.dn, b.dn));
-    for (const u of users) {
-      const counts: Record<string, number> = {};
-      u.counts.forEach((n, i) => {
-        if (n > 0) counts[TYPE_NAMES[i]] = n;
-      });
-      w.users.push({ dn: u.dn, dnSha1: u.dnSha1, firstSeen: u.firstSeen, lastSeen: u.lastSeen, counts, successCount: u.successCount, firstSuccess: u.firstSuccess, lastSuccess: u.lastSuccess, lastGeo: u.lastGeo });
-      for (const a of u.dirtyAddresses) w.addresses.push({ dn: u.dn, ip: a.ip, net: a.net, country: a.country, asn: a.asn, asOrg: a.asOrg, firstSeen: a.firstSeen, lastSeen: a.lastSeen, count: a.count, successCount: a.successCount, firstSuccess: a.firstSuccess, lastSuccess: a.lastSuccess, learnt: a.learnt, quarantinedBy: a.quarantinedBy });
-      for (const c of u.dirtyCountries) w.countries.push({ dn: u.dn, country: c.country, firstSeen: c.firstSeen, lastSeen: c.lastSeen, count: c.count, successCount: c.successCount, firstSuccess: c.firstSuccess, lastSuccess: c.lastSuccess });
-      const sessions = u.sessions === null ? [] : u.sessions.size < 2 ? u.sessions.values() : [...u.sessions.values()].sort((a, b) => byText(a.sessionId, b.sessionId));
-      for (const s of sessions) w.sessions.push({ sessionId: s.sessionId, dn: u.dn, first: s.first, last: s.last, count: s.count, ips: [...s.ips.values()] });
-      for (const a of u.activity) w.activity.push({ dn: u.dn, hour: a.hour, ip: a.ip, country: a.country, events: a.events, failures: a.failures });
-      for (const a of u.activityNow?.values() ?? []) w.activity.push({ dn: u.dn, hour: a.hour, ip: a.ip, country: a.country, events: a.events, failures: a.failures });
-    }
-    return w;
+    return historyWrites(this.dirtyUsers, this.organisation?.collect() ?? []);
   }
 
   /** The commit of `collect()` succeeded: changes are stored; memory is trimmed. */
@@ -329,10 +310,4 @@ export class History {
       }
     }
   }
-}
-
-const TYPE_NAMES = Object.keys(TYPE);
-
-function byText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
