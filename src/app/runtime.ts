@@ -73,8 +73,8 @@ export interface Runtime {
    * record that what was committed is printed (stdout is at least once; see OutputCursor).
    */
   output: { unprinted(): Promise<StoredAlert[]>; printedAll(): Promise<void> };
-  /** Adds a listener called after every commit (the daemon prints alerts and records metrics). */
-  onCommit(listener: (report: CommitReport) => void): void;
+  /** Adds a listener called after every commit (the daemon prints alerts and records metrics); the pipeline waits for what it returns. */
+  onCommit(listener: (report: CommitReport) => void | Promise<void>): void;
   /** Re-reads and validates the rules (swapped in after the next commit); a bad file throws and keeps the old ones. */
   reloadRules(): Rule[];
   /** Stops the worker threads and the outbox worker, then closes the db. */
@@ -98,7 +98,8 @@ export interface RuntimeOptions extends Partial<DeliveryOptions> {
   /** Live runs commit at most this often (null: replay, by lines and at the end). */
   commitIntervalMs?: number | null;
   mergeWindowMs?: number;
-  onCommit?(report: CommitReport): void;
+  /** Called after every commit; the pipeline waits for what it returns before the next (backpressure). */
+  onCommit?(report: CommitReport): void | Promise<void>;
   onBatch?(batch: EventBatch, feed: Feed): void;
   /** The ingest loop failed (a commit that could not be written, the worker died). */
   onFailure?(err: unknown): void;
@@ -152,7 +153,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     });
     const worker = new IngestWorker({ timeZone: config.parse.timeZone, maxLineBytes: config.parse.maxLineBytes, networkBits: config.detect.networks });
     const counters = new RunCounters();
-    const listeners: Array<(r: CommitReport) => void> = opts.onCommit ? [opts.onCommit] : [];
+    const listeners: Array<(r: CommitReport) => void | Promise<void>> = opts.onCommit ? [opts.onCommit] : [];
     const committer = new StoreCommitter({
       store,
       history,
@@ -162,9 +163,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       beforeCommit: writable,
       minLiveDnId: () => worker.tables.oldestLiveDnId,
       statusVersion: loaded.statusVersion,
-      onCommit: (r) => {
+      onCommit: async (r) => {
         counters.committed(r, history.usersSeen);
-        for (const l of listeners) l(r);
+        for (const l of listeners) await l(r);
       },
     });
     const ingest = new Ingest({

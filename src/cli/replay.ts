@@ -52,7 +52,7 @@ export function registerReplay(program: Command): void {
       shown.printed = () => void runtime.output.printedAll().catch(() => undefined);
       try {
         // Alerts a killed replay committed and did not print: printed first (at least once).
-        shown.committed(await runtime.output.unprinted());
+        void shown.committed(await runtime.output.unprinted());
         await runtime.delivery.verify();
         const report = await replayFiles(files, runtime, {
           fromStart: flags.fromStart,
@@ -121,6 +121,8 @@ class AlertPrinter {
   private at = 0;
   private writing = false;
   private idle: Array<() => void> = [];
+  /** Commits waiting for the alerts of earlier commits to be written (backpressure). */
+  private room: Array<() => void> = [];
 
   /** Resolves once everything written so far has reached stdout (and the cursor says so). */
   flushed(): Promise<void> {
@@ -130,8 +132,14 @@ class AlertPrinter {
   /** Called before alerts are written (a progress line on the terminal is cleared first). */
   beforeWrite: () => void = () => undefined;
 
-  committed(raised: StoredAlert[]): void {
-    if (raised.length === 0) return;
+  /**
+   * Queues a commit's alerts; resolves once the alerts of earlier commits are written. The
+   * replay waits for it before its next commit, so a reader slower than the replay (`--json`
+   * into a pipe read slowly) holds the replay back: at most one commit's alerts wait in memory,
+   * however long the input.
+   */
+  committed(raised: StoredAlert[]): Promise<void> {
+    if (raised.length === 0) return Promise.resolve();
     for (const a of raised) {
       this.raised++;
       this.bySeverity[a.severity] = (this.bySeverity[a.severity] ?? 0) + 1;
@@ -141,6 +149,7 @@ class AlertPrinter {
       this.writing = true;
       this.writeNext();
     }
+    return this.queue.length <= 1 ? Promise.resolve() : new Promise((done) => this.room.push(done));
   }
 
   /**
@@ -163,6 +172,8 @@ class AlertPrinter {
     if (end === batch.length) {
       this.queue.shift();
       this.at = 0;
+      // The last one queued is being written: the commit that queued it may go on.
+      if (this.queue.length <= 1) for (const go of this.room.splice(0)) go();
     } else this.at = end;
     this.beforeWrite();
     process.stdout.write(text, (err) => {
@@ -172,6 +183,7 @@ class AlertPrinter {
         this.queue.length = 0;
         this.writing = false;
         for (const done of this.idle.splice(0)) done();
+        for (const go of this.room.splice(0)) go();
         return;
       }
       this.writeNext();

@@ -34,7 +34,12 @@ export interface CommitterOptions {
   statusVersion: number;
   /** Throws when the store cannot be written now (checked before anything is written). */
   beforeCommit?(): void;
-  onCommit?(report: CommitReport): void;
+  /**
+   * Told after every commit; the next commit waits for what it returns (a consumer slower than
+   * the pipeline, such as a reader of `--json`, holds the pipeline back instead of letting
+   * committed alerts pile up in memory).
+   */
+  onCommit?(report: CommitReport): void | Promise<void>;
 }
 
 /**
@@ -95,7 +100,7 @@ export class StoreCommitter implements Committer {
     this.releases = [];
     history.committed(this.o.minLiveDnId());
     detection.committed();
-    this.o.onCommit?.({
+    await this.o.onCommit?.({
       raised: batch.alerts.raised,
       updated: batch.alerts.updated,
       opened: d.incidents.opened,

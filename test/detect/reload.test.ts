@@ -47,7 +47,7 @@ test('rules reloaded while events are pending take over after the next commit, t
   const file = `${dir}/auth-failure-burst.yaml`;
   const rt = await runtimeFor(s.path('pending.db'), dir);
   const commits: CommitReport[] = [];
-  rt.onCommit((r) => commits.push(r));
+  rt.onCommit((r) => void commits.push(r));
   try {
     // A live input that commits only when asked: events stay pending in between.
     const input = rt.ingest.open({ origin: 'live', identity: { kind: 'none' }, startOffset: 0, startLineNo: 0, live: true, format: 'plain' });

@@ -108,7 +108,7 @@ test('an alert closed while a run is counting repeats on it: the next repeats be
     setStatus(db, raised.id, 'closed', 'bob', null);
     appendFileSync(log, fromRu(T0 + H, T0 + 2 * H).join('\n') + '\n');
     const committed: string[] = [];
-    rt.onCommit((r: CommitReport) => committed.push(...r.raised.map((a) => a.id)));
+    rt.onCommit((r: CommitReport) => void committed.push(...r.raised.map((a) => a.id)));
     await replayFiles([log], rt);
     const all = allAlerts(rt);
     assert.deepEqual(all.map((a) => [a.status, a.count, a.time, a.lastTime]), [
@@ -148,7 +148,7 @@ test('reading the same lines again (--from-start) after their alert was closed r
     const [raised] = allAlerts(rt);
     new AlertStore(rt.db).setStatus(raised.id, 'closed', 'bob', null);
     const again: string[] = [];
-    rt.onCommit((r: CommitReport) => again.push(...r.raised.map((a) => a.id)));
+    rt.onCommit((r: CommitReport) => void again.push(...r.raised.map((a) => a.id)));
     await replayFiles([log], rt, { fromStart: true });
     assert.deepEqual(again, []);
     assert.deepEqual(allAlerts(rt).map((a) => [a.id, a.status]), [[raised.id, 'closed']]);
