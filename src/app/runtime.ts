@@ -77,6 +77,8 @@ export interface Runtime {
   onCommit(listener: (report: CommitReport) => void | Promise<void>): void;
   /** Re-reads and validates the rules (swapped in after the next commit); a bad file throws and keeps the old ones. */
   reloadRules(): Rule[];
+  /** The ingest worker thread's V8 heap (used, total bytes) as last reported; null before its first batch. */
+  ingestHeap(): { used: number; total: number } | null;
   /** Stops the worker threads and the outbox worker, then closes the db. */
   close(graceMs?: number): Promise<void>;
 }
@@ -203,6 +205,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       ensureWritable: () => backend.ensureWritable(),
       storeHealth: () => backend.health(),
       onCommit: (l) => listeners.push(l),
+      ingestHeap: () => worker.heap,
       reloadRules: () => {
         const next = loadConfiguredRules(config);
         detection.replaceRules(next);

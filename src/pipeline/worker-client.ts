@@ -3,7 +3,7 @@ import { codeFile, FROM_SOURCES } from '../core/package-files.js';
 import type { InputFormat } from '../components/decode/unwrap.js';
 import type { EventBatch } from './batch.js';
 import { MainTables } from './tables.js';
-import type { WorkerReply, WorkerRequest, WorkerSettings, WorkerStart } from './worker/ingest-worker.js';
+import type { WorkerHeap, WorkerReply, WorkerRequest, WorkerSettings, WorkerStart } from './worker/ingest-worker.js';
 import type { InputOptions } from './worker/input-parser.js';
 
 interface Waiter {
@@ -52,6 +52,8 @@ export class IngestWorker {
   private head = 0;
   private failure: Error | null = null;
   private nextInput = 0;
+  /** The worker thread's V8 heap as it last reported it (with a batch, at most once a second); null before. */
+  heap: WorkerHeap | null = null;
 
   constructor(settings: WorkerSettings) {
     const warm = spare;
@@ -125,6 +127,7 @@ export class IngestWorker {
     }
     if (this.pending === 0) this.worker.unref();
     if (!reply.ok) return waiter.reject(new Error(`ingest worker: ${reply.error}`));
+    if (reply.heap !== undefined) this.heap = reply.heap;
     this.tables.apply(reply.batch.added);
     waiter.resolve(reply.batch);
   }

@@ -65,6 +65,11 @@ test('/healthz, /readyz and /metrics over real HTTP', async () => {
   assert.match(metrics.body, /^# TYPE ouwatch_tail_to_alert_seconds histogram$/m);
   assert.match(metrics.body, /^# TYPE ouwatch_alerts_total counter$/m);
   assert.match(metrics.body, /^ouwatch_process_resident_memory_bytes \d+/m);
+  // The ingest worker's own heap (its isolate is not in the main thread's heap metrics), reported with its first batch.
+  const workerUsed = sample(metrics.body, 'ouwatch_ingest_worker_heap_bytes{state="used"}') ?? 0;
+  const workerTotal = sample(metrics.body, 'ouwatch_ingest_worker_heap_bytes{state="total"}') ?? 0;
+  assert.ok(workerUsed > 1_000_000 && workerTotal >= workerUsed, `worker heap used ${workerUsed}, total ${workerTotal}`);
+  assert.notEqual(workerUsed, sample(metrics.body, 'ouwatch_nodejs_heap_size_used_bytes'), "the worker's heap, not the main thread's");
 
   // Counters keep counting as lines arrive.
   appendFileSync(file, logText(50, 60));

@@ -10,6 +10,8 @@ export interface MetricsSources {
   lastEventTs(): number | null;
   workers(): WorkerStats[];
   sources(): SourceStatus[];
+  /** The ingest worker thread's V8 heap (outside this thread's `process.memoryUsage()`), null before it reported. */
+  ingestHeap?(): { used: number; total: number } | null;
 }
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2.5, 5, 10, 30];
@@ -91,6 +93,18 @@ export class DaemonMetrics {
             for (const [result, n] of Object.entries(byResult)) notifications.sync(this, { channel, result }, n);
           }
         }
+      },
+    });
+    new client.Gauge({
+      name: 'ouwatch_ingest_worker_heap_bytes',
+      help: "The ingest worker thread's V8 heap, used and total, as of its last report (at most a second old while lines arrive); the nodejs_heap_ metrics are the main thread's",
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const heap = from.ingestHeap?.() ?? null;
+        if (heap === null) return;
+        this.set({ state: 'used' }, heap.used);
+        this.set({ state: 'total' }, heap.total);
       },
     });
     new client.Gauge({

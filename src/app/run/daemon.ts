@@ -85,6 +85,7 @@ export class Daemon {
       lastEventTs: () => runtime.counters.lastEventTs,
       workers: () => this.workers.map((w) => w.stats()),
       sources: () => this.sources.map((x) => x.status()),
+      ingestHeap: () => runtime.ingestHeap(),
     });
   }
 

@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AddressDescriber, type NetworkBits } from '../../components/enrich/address-info.js';
 import { AsnTable } from '../../components/enrich/asn-table.js';
@@ -26,7 +27,13 @@ export type WorkerRequest =
   | { op: 'end'; input: number }
   | { op: 'close'; input: number };
 
-export type WorkerReply = { ok: true; batch: EventBatch } | { ok: false; input: number; error: string };
+/** `heap`: this thread's V8 heap (used, total bytes), at most once a second (the main thread's `memoryUsage()` does not include it). */
+export type WorkerReply = { ok: true; batch: EventBatch; heap?: WorkerHeap } | { ok: false; input: number; error: string };
+
+export interface WorkerHeap {
+  used: number;
+  total: number;
+}
 
 // The settings come as the first message, not as workerData: the thread can be started before
 // the main thread has read its configuration (see warmUpIngestWorker).
@@ -100,6 +107,15 @@ function parser(input: number): InputParser {
   return p;
 }
 
+let heapSentAt = Number.NEGATIVE_INFINITY;
+
 function reply(batch: EventBatch): void {
-  port.postMessage({ ok: true, batch } satisfies WorkerReply, transferables(batch));
+  const now = performance.now();
+  let heap: WorkerHeap | undefined;
+  if (now - heapSentAt >= 1000) {
+    heapSentAt = now;
+    const h = getHeapStatistics();
+    heap = { used: h.used_heap_size, total: h.total_heap_size };
+  }
+  port.postMessage({ ok: true, batch, heap } satisfies WorkerReply, transferables(batch));
 }
