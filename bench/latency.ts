@@ -230,8 +230,8 @@ async function main(): Promise<void> {
   // The first sample is taken as the load starts (the daemon has read only the warm-up lines):
   // shown apart, so that growth under load is not mistaken for the start of the load. The
   // verdict below keeps the whole first window.
-  const underLoad = rss.filter((r) => r.at > 0 && r.at <= windowS && Number.isFinite(r.bytes)).map((r) => r.bytes);
-  if (underLoad.length > 0 && underLoad.length < first.length) {
+  const underLoad = rss.slice(1).filter((r) => r.at <= windowS && Number.isFinite(r.bytes)).map((r) => r.bytes);
+  if (underLoad.length > 0 && Number.isFinite(rss[0]?.bytes) && underLoad.length < first.length) {
     console.log(`  RSS: first sample (the load starting) ${mb(first[0])} MB; the first window without it ${mb(mean(underLoad))} MB mean (${((mean(last) / mean(underLoad) - 1) * 100).toFixed(1)}% to the last)`);
   }
 
