@@ -13,6 +13,7 @@ import { StoreCommitter, type CommitReport } from '../pipeline/committer.js';
 import { Ingest } from '../pipeline/ingest.js';
 import { HistoryAndDetection } from '../pipeline/processor.js';
 import { IngestWorker } from '../pipeline/worker-client.js';
+import type { WorkerHeap } from '../pipeline/worker/ingest-worker.js';
 import type { EventBatch } from '../pipeline/batch.js';
 import type { Feed } from '../pipeline/feed.js';
 import type { Db } from '../store/sqlite/database.js';
@@ -78,7 +79,7 @@ export interface Runtime {
   /** Re-reads and validates the rules (swapped in after the next commit); a bad file throws and keeps the old ones. */
   reloadRules(): Rule[];
   /** The ingest worker thread's V8 heap (used, total bytes) as last reported; null before its first batch. */
-  ingestHeap(): { used: number; total: number } | null;
+  ingestHeap(): WorkerHeap | null;
   /** Stops the worker threads and the outbox worker, then closes the db. */
   close(graceMs?: number): Promise<void>;
 }

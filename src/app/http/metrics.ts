@@ -2,6 +2,7 @@ import client from 'prom-client';
 import type { RunStats, SourceStatus, WorkerStats } from '../../core/runtime.js';
 import { EVENT_TYPES, SKIP_REASONS } from '../../core/events.js';
 import type { CommitReport } from '../../pipeline/committer.js';
+import type { WorkerHeap } from '../../pipeline/worker/ingest-worker.js';
 
 /** What the metrics read at scrape time. */
 export interface MetricsSources {
@@ -11,7 +12,7 @@ export interface MetricsSources {
   workers(): WorkerStats[];
   sources(): SourceStatus[];
   /** The ingest worker thread's V8 heap (outside this thread's `process.memoryUsage()`), null before it reported. */
-  ingestHeap?(): { used: number; total: number } | null;
+  ingestHeap?(): WorkerHeap | null;
 }
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2.5, 5, 10, 30];

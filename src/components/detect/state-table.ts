@@ -79,12 +79,17 @@ export class StateTable<S> {
    */
   private oldestFirst: IterableIterator<string> | null = null;
 
+  /** The codec's `chunked`, read once (set() runs per event). */
+  private readonly chunked: boolean;
+
   constructor(
     readonly scope: string,
     private readonly codec: StateCodec<S>,
     /** Numbers this table's chunk rows (a chunked table): the engine's, shared by its tables. */
     private readonly chunks: ChunkSequence = new ChunkSequence(),
-  ) {}
+  ) {
+    this.chunked = codec.chunked === true;
+  }
 
   get size(): number {
     return this.map.size;
@@ -100,13 +105,12 @@ export class StateTable<S> {
     // Under a capacity a key set again is deleted first, so that it moves to the newest end.
     const held = cap !== undefined ? this.map.delete(key) : this.map.has(key);
     if (!held) {
-      const chunked = this.codec.chunked === true;
       // A chunked table deletes no row: nothing to remember about keys new to the store.
-      if (!chunked && !this.changed.has(key)) this.fresh.add(key);
+      if (!this.chunked && !this.changed.has(key)) this.fresh.add(key);
       if (cap !== undefined && this.map.size >= cap) {
         const oldest = this.nextOldest();
         this.map.delete(oldest);
-        if (!chunked) this.changed.add(oldest);
+        if (!this.chunked) this.changed.add(oldest);
       }
     }
     this.map.set(key, s);
@@ -134,7 +138,7 @@ export class StateTable<S> {
 
   delete(key: string): void {
     // Its chunk would bring it back at the next start.
-    if (this.codec.chunked === true) throw new Error(`${this.scope}: a chunked table deletes no key`);
+    if (this.chunked) throw new Error(`${this.scope}: a chunked table deletes no key`);
     if (this.map.delete(key)) this.changed.add(key);
   }
 
@@ -142,7 +146,7 @@ export class StateTable<S> {
   loadRows(rows: readonly StateRow[]): void {
     const chunks: Array<{ n: number; row: StateRow }> = [];
     for (const row of rows) {
-      if (this.codec.chunked === true && row.key.startsWith(CHUNK_PREFIX)) chunks.push({ n: this.chunks.saw(row.key), row });
+      if (this.chunked && row.key.startsWith(CHUNK_PREFIX)) chunks.push({ n: this.chunks.saw(row.key), row });
       else this.load(row);
     }
     if (chunks.length === 0) return;
@@ -157,7 +161,7 @@ export class StateTable<S> {
     const s = this.codec.decode(row.state);
     if (s !== null) this.map.set(row.key, s);
     // A row this version cannot read goes with the next commit (and is never taken for absent).
-    else if (this.codec.chunked !== true) this.changed.add(row.key);
+    else if (!this.chunked) this.changed.add(row.key);
   }
 
   private loadChunk(row: StateRow): void {
@@ -195,7 +199,7 @@ export class StateTable<S> {
    */
   collect(puts: StateRow[], deletes: Array<{ scope: string; key: string }>, watermark = Number.NEGATIVE_INFINITY): void {
     if (this.codec.persist === false) return;
-    if (this.codec.chunked === true) return this.collectChunk(puts, watermark);
+    if (this.chunked) return this.collectChunk(puts, watermark);
     for (const key of this.changed) {
       const s = this.map.get(key);
       const expires = s === undefined ? null : this.codec.expires(s);

@@ -1,4 +1,5 @@
 import { AddressSet } from '../../core/address-set.js';
+import { byText } from '../../core/order.js';
 import type { OrganisationCount } from '../../core/history.js';
 
 /** Most networks and ASNs counted at once; the rarest are let go beyond it (memory stays bounded). */
@@ -90,7 +91,7 @@ export class Organisation implements OrganisationView {
     const add = (kind: OrganisationCount['kind'], m: ReadonlyMap<string | number, number>) => {
       const part: OrganisationCount[] = [];
       for (const [value, users] of m) part.push({ kind, value: String(value), users });
-      part.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+      part.sort((a, b) => byText(a.value, b.value));
       for (const c of part) out.push(c);
     };
     add('asn', this.pendingAsns);

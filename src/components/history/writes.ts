@@ -1,4 +1,5 @@
 import { TYPE } from '../../core/events.js';
+import { byText } from '../../core/order.js';
 import type { HistoryWrites, OrganisationCount } from '../../core/history.js';
 import type { User } from './user.js';
 
@@ -27,8 +28,4 @@ export function historyWrites(changed: readonly User[], organisation: Organisati
     for (const a of u.activityNow?.values() ?? []) w.activity.push({ dn: u.dn, hour: a.hour, ip: a.ip, country: a.country, events: a.events, failures: a.failures });
   }
   return w;
-}
-
-function byText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
