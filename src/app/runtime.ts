@@ -17,10 +17,9 @@ import type { WorkerHeap } from '../pipeline/worker/ingest-worker.js';
 import type { EventBatch } from '../pipeline/batch.js';
 import type { Feed } from '../pipeline/feed.js';
 import type { Db } from '../store/sqlite/database.js';
-import type { PipelineStore, RetentionStore, WriterLease } from '../core/ports.js';
+import type { AlertOutput, PipelineStore, RetentionStore, WriterLease } from '../core/ports.js';
 import type { StorageFault } from '../core/storage-fault.js';
 import { holdLease } from './store-access.js';
-import type { StoredAlert } from '../core/alerts.js';
 import { buildDelivery, type Delivery, type DeliveryOptions } from './delivery.js';
 import { RunCounters } from './run-counters.js';
 import { openWriterBackend, type StandbyOptions } from './writer-backend.js';
@@ -73,7 +72,7 @@ export interface Runtime {
    * The committed alerts a previous run of this command did not get to print, and a way to
    * record that what was committed is printed (stdout is at least once; see OutputCursor).
    */
-  output: { unprinted(): Promise<StoredAlert[]>; printedAll(): Promise<void> };
+  output: AlertOutput;
   /** Adds a listener called after every commit (the daemon prints alerts and records metrics); the pipeline waits for what it returns. */
   onCommit(listener: (report: CommitReport) => void | Promise<void>): void;
   /** Re-reads and validates the rules (swapped in after the next commit); a bad file throws and keeps the old ones. */

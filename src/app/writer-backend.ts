@@ -1,6 +1,5 @@
-import type { StoredAlert } from '../core/alerts.js';
 import type { Log } from '../core/log.js';
-import type { PipelineStore, RetentionStore, WriterLease } from '../core/ports.js';
+import type { AlertOutput, PipelineStore, RetentionStore, WriterLease } from '../core/ports.js';
 import type { StorageFault } from '../core/storage-fault.js';
 import type { LeaseGrant, LeaseHolder } from '../core/writer-lease.js';
 import type { Db } from '../store/sqlite/database.js';
@@ -26,7 +25,7 @@ export interface WriterBackend {
   /** The SQLite connection (null on PostgreSQL). */
   readonly db: Db | null;
   /** What `consumer` has printed of the committed alerts (stdout is at least once). */
-  output(consumer: string): { unprinted(): Promise<StoredAlert[]>; printedAll(): Promise<void> };
+  output(consumer: string): AlertOutput;
   storageFault(err: unknown): StorageFault | null;
   /** Checked before each commit and outbox round (SQLite's files: see storage-fault.ts); none on PostgreSQL. */
   readonly checkWritable: (() => void) | undefined;

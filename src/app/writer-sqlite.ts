@@ -29,7 +29,13 @@ export function openSqliteWriter(path: string, opts: WriterOptions): WriterBacke
     db,
     output: (consumer) => {
       const cursor = new OutputCursor(db, consumer);
-      return { unprinted: async () => cursor.unprinted(), printedAll: async () => cursor.printedAll() };
+      return {
+        position: async () => cursor.position(),
+        after: async (seq, limit) => cursor.after(seq, limit),
+        printedThrough: async (seq) => cursor.printedThrough(seq),
+        unprinted: async () => cursor.unprinted(),
+        printedAll: async () => cursor.printedAll(),
+      };
     },
     storageFault: (err) => storageFaultOf(err, path),
     checkWritable,

@@ -237,6 +237,25 @@ export interface WriterLease {
   holder(): Awaitable<LeaseHolder | null>;
 }
 
+/**
+ * What a command has printed of the committed alerts, per consumer: a cursor on the order
+ * alerts were stored in (`seq`). Printing follows the store, so a reader slower than the
+ * pipeline costs a page of memory, and what a stopped or killed process did not print is
+ * printed by the next one (at least once on stdout; exactly once in the store).
+ */
+export interface AlertOutput {
+  /** Where this consumer stands; one seen for the first time starts at the newest alert (history is not printed). */
+  position(): Promise<number>;
+  /** Committed alerts stored after `seq`, oldest first, at most `limit`. */
+  after(seq: number, limit: number): Promise<Array<{ seq: number; alert: StoredAlert }>>;
+  /** The alerts through `seq` reached the output. */
+  printedThrough(seq: number): Promise<void>;
+  /** Every alert committed since the cursor (replay: what a killed replay did not print). */
+  unprinted(): Promise<StoredAlert[]>;
+  /** Everything committed so far was printed. */
+  printedAll(): Promise<void>;
+}
+
 /** Deletes what the retention policy no longer keeps (see core/retention.ts). */
 export interface RetentionStore {
   /** `dryRun`: counts what would go and deletes nothing. */

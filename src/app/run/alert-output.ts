@@ -1,5 +1,7 @@
 import type { StoredAlert } from '../../core/alerts.js';
 import { toAlertJson } from '../../core/alerts.js';
+import type { Log } from '../../core/log.js';
+import type { AlertOutput } from '../../core/ports.js';
 import { printable, quote } from '../../core/terminal-text.js';
 
 /**
@@ -17,4 +19,107 @@ export function formatAlerts(alerts: StoredAlert[], json: boolean): string {
     }
   }
   return out;
+}
+
+/** Alerts read and written at a time: what a stalled reader of stdout can hold in memory. */
+const PAGE = 500;
+
+export interface CommittedAlertPrinterOptions {
+  out: NodeJS.WritableStream;
+  store: AlertOutput;
+  json: boolean;
+  log: Log;
+  pageSize?: number;
+}
+
+/**
+ * The daemon's stdout. Alerts are printed from the store, after this consumer's cursor, a
+ * page at a time, each page once the one before reached the reader: a reader slower than the
+ * pipeline (a full pipe, a paused terminal) holds one page in memory and never holds detection
+ * back, the cursor moves only past what was written, and what is still unprinted at a stop
+ * (or a kill) is printed at the next start.
+ */
+export class CommittedAlertPrinter {
+  private through: number | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private closed = false;
+  /** Alerts written since start. */
+  printed = 0;
+
+  constructor(private readonly o: CommittedAlertPrinterOptions) {}
+
+  /** Reads the cursor and prints what an earlier run committed and did not print. */
+  async start(): Promise<void> {
+    this.through = await this.o.store.position();
+    const missed = await this.o.store.after(this.through, 1);
+    if (missed.length > 0) this.o.log.info('printing alerts committed before the last stop but not printed then', {});
+    this.wake();
+  }
+
+  /** Alerts were committed: print them when the reader has taken what came before. */
+  wake(): void {
+    if (this.closed || this.through === null) return;
+    if (this.running !== null) {
+      this.again = true;
+      return;
+    }
+    this.running = this.pump()
+      .catch((err: unknown) => {
+        // The store could not be read or written: the next commit tries again from the cursor.
+        this.o.log.warn('alerts not printed yet (they are printed after the next commit)', { err: (err as Error).message });
+      })
+      .finally(() => {
+        this.running = null;
+      });
+  }
+
+  /** Waits until every committed alert is printed, at most `ms`; then prints no more. Whether it caught up. */
+  async close(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const caughtUp = await Promise.race([
+      (async () => {
+        while (this.running !== null) await this.running;
+        return true;
+      })(),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), ms);
+      }),
+    ]);
+    clearTimeout(timer);
+    this.closed = true;
+    return caughtUp;
+  }
+
+  private async pump(): Promise<void> {
+    const size = this.o.pageSize ?? PAGE;
+    for (;;) {
+      this.again = false;
+      if (this.closed) return;
+      const page = await this.o.store.after(this.through!, size);
+      if (page.length === 0) {
+        if (this.again) continue;
+        return;
+      }
+      await this.write(formatAlerts(page.map((p) => p.alert), this.o.json));
+      this.printed += page.length;
+      this.through = page[page.length - 1].seq;
+      await this.o.store.printedThrough(this.through);
+    }
+  }
+
+  /**
+   * Resolves once the text is handed to the reader (the write's callback), not when it is
+   * queued. A failed write means stdout is gone: nothing more is printed in this run, and the
+   * cursor stays before the page for the next.
+   */
+  private write(text: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.o.out.write(text, (err?: Error | null) => {
+        if (!err) return resolve();
+        this.closed = true;
+        reject(err);
+      });
+    });
+  }
 }

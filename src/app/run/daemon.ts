@@ -8,14 +8,13 @@ import { startHttpServer, type ExtraRoutes, type ReadyReport, type RunningServer
 import { formatListen, type ListenAddress } from '../../core/listen.js';
 import { DaemonMetrics } from '../http/metrics.js';
 import { withTimeout } from '../../core/timeout.js';
-import { formatAlerts } from './alert-output.js';
+import { CommittedAlertPrinter } from './alert-output.js';
 import { deliveryWorker } from './delivery-worker.js';
 import { buildSources } from './sources.js';
 import { StoragePause } from './storage-pause.js';
 import { applyRetention, retentionEvery } from '../retention.js';
 import { fromPino } from '../../core/log.js';
 import type { StorageFault } from '../../core/storage-fault.js';
-import type { StoredAlert } from '../../core/alerts.js';
 
 export interface DaemonOptions {
   runtime: Runtime;
@@ -52,7 +51,7 @@ const WORKER_STOP_MS = 2000;
 export class Daemon {
   private readonly sources: LiveSource[];
   private readonly metrics: DaemonMetrics;
-  private readonly out: NodeJS.WritableStream;
+  private readonly printer: CommittedAlertPrinter;
   private workers: BackgroundWorker[] = [];
   private server: RunningServer | null = null;
   private stopping: Promise<void> | null = null;
@@ -78,7 +77,7 @@ export class Daemon {
       classify: (err) => runtime.storageFault(err) ?? (err instanceof Error && err.name === 'StorageFault' ? (err as StorageFault) : null),
       fatal: (err) => opts.onFatal(err),
     });
-    this.out = opts.out ?? process.stdout;
+    this.printer = new CommittedAlertPrinter({ out: opts.out ?? process.stdout, store: runtime.output, json: opts.json, log: fromPino(opts.log) });
     this.sources = opts.sources ?? buildSources(runtime.config, runtime, opts.log, opts.configFile);
     this.metrics = new DaemonMetrics({
       stats: () => runtime.counters,
@@ -98,7 +97,7 @@ export class Daemon {
   committed(report: CommitReport): void {
     this.maybeApplyRetention();
     const raised = report.raised;
-    if (raised.length > 0) this.print(raised);
+    if (raised.length > 0) this.printer.wake();
     this.metrics.recordCommit(report, performance.now());
     const log = this.opts.log;
     if (!this.blindWarned) {
@@ -116,24 +115,10 @@ export class Daemon {
     }
   }
 
-  /** Prints committed alerts; once they reach stdout the cursor records it (a kill before reprints them). */
-  private print(alerts: StoredAlert[]): void {
-    const output = this.opts.runtime.output;
-    this.out.write(formatAlerts(alerts, this.opts.json), () => {
-      output.printedAll().catch((err: unknown) => {
-        this.opts.log.warn({ err: (err as Error).message }, 'could not record what was printed (it may be printed again after a restart)');
-      });
-    });
-  }
-
   async start(): Promise<void> {
     const { log, runtime } = this.opts;
-    // Alerts committed by a run that was killed before printing them.
-    const missed = await runtime.output.unprinted();
-    if (missed.length > 0) {
-      log.info({ alerts: missed.length }, 'printing alerts committed before the last stop but not printed then');
-      this.print(missed);
-    }
+    // From the cursor on: alerts committed by a run that was stopped or killed before printing them first.
+    await this.printer.start();
     this.server = await startHttpServer(this.opts.listen, { ready: () => this.ready(), metrics: () => this.metrics.render() }, log, this.opts.console?.handle);
     log.info({ address: `http://${formatListen(this.server.address)}`, endpoints: ['/healthz', '/readyz', '/metrics'] }, 'listening');
     // Nothing is processed until every source has opened what it found at start: two
@@ -209,7 +194,12 @@ export class Daemon {
     await this.pause.cancel();
     await Promise.all(this.sources.map((s) => s.stop().catch((err: Error) => log.warn({ source: s.name, err: err.message }, 'source did not stop cleanly'))));
     if (!this.opts.discardOnStop) await runtime.ingest.stop();
-    await Promise.all(this.workers.map((w) => withTimeout(w.stop(), WORKER_STOP_MS).catch((err: Error) => log.warn({ worker: w.name, err: err.message }, 'worker did not stop cleanly'))));
+    await Promise.all([
+      ...this.workers.map((w) => withTimeout(w.stop(), WORKER_STOP_MS).catch((err: Error) => log.warn({ worker: w.name, err: err.message }, 'worker did not stop cleanly'))),
+      this.printer.close(WORKER_STOP_MS).then((caughtUp) => {
+        if (!caughtUp) log.info('stdout has not taken every alert: the rest are printed at the next start');
+      }),
+    ]);
     await this.server?.close();
     this.opts.console?.close();
     // The workers had their WORKER_STOP_MS: whatever is still in flight stays in the outbox.

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { AlertOutput } from '../../core/ports.js';
 import type { StoredAlert } from '../../core/alerts.js';
 import { alertFromRow, type AlertRow } from '../rows.js';
 
@@ -7,11 +8,28 @@ import { alertFromRow, type AlertRow } from '../rows.js';
  * highest `seq` printed, per consumer. A consumer seen for the first time starts at the alerts
  * stored so far.
  */
-export class PgOutputCursor {
+export class PgOutputCursor implements AlertOutput {
   constructor(
     private readonly pool: pg.Pool,
     private readonly consumer: string,
   ) {}
+
+  async position(): Promise<number> {
+    const at = (await this.pool.query<{ seq: number }>('SELECT seq FROM output_cursors WHERE consumer = $1', [this.consumer])).rows[0]?.seq;
+    if (at !== undefined) return at;
+    const newest = await this.newest();
+    await this.put(newest);
+    return newest;
+  }
+
+  async after(seq: number, limit: number): Promise<Array<{ seq: number; alert: StoredAlert }>> {
+    const rows = (await this.pool.query<AlertRow & { seq: number }>('SELECT * FROM alerts WHERE seq > $1 ORDER BY seq LIMIT $2', [seq, limit])).rows;
+    return rows.map((r) => ({ seq: r.seq, alert: alertFromRow(r) }));
+  }
+
+  async printedThrough(seq: number): Promise<void> {
+    await this.put(seq);
+  }
 
   async unprinted(): Promise<StoredAlert[]> {
     const at = (await this.pool.query<{ seq: number }>('SELECT seq FROM output_cursors WHERE consumer = $1', [this.consumer])).rows[0]?.seq;
