@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { formatDuration } from '../../../core/duration.js';
 import { distanceKm } from '../../../core/geo-math.js';
-import { defineDetector } from '../detector.js';
+import { defineDetector, type Finding, type Trace } from '../detector.js';
 import { evidenceOf, namedOn } from '../evidence.js';
 import { int, iso } from '../format.js';
-import type { Address } from '../../../core/log-event.js';
+import type { Address, LogEvent } from '../../../core/log-event.js';
+import type { OrganisationView } from '../../history/organisation.js';
 import type { User } from '../../history/user.js';
 
 /** Why `a` is a place the user already has, or null. */
@@ -89,42 +90,52 @@ export const impossibleTravel = defineDetector({
         );
         return null;
       }
-      const there = familiar(user, a);
-      const fromState = user.addresses.get(from.ip);
-      const before = fromState === undefined ? null : familiar(user, fromState);
-      if (p.ignoreFamiliar && there !== null && before !== null) {
-        trace?.(`${int(km)} km from ${from.ip} (${from.country}) in ${formatDuration(dt)}, but both are the user's own places (${before}; ${there}): not travel`);
-        return null;
-      }
-      if (p.organisation) {
-        const org = ctx.organisation;
-        // The other end must be the user's own place, their country, or one colleagues use: a
-        // move from the office NAT to a country nobody here works in is still travel.
-        const placeOf = (own: string | null, country: string) => {
-          if (own !== null) return own;
-          if (user.knowsCountry(country)) return `${country} is a country the user already has`;
-          const n = org.usersInCountry(country);
-          return n >= org.minUsers ? `${n} colleagues have addresses in ${country}` : null;
-        };
-        const gatewayHere = org.whyOrgNetwork(a.ip, a.net);
-        const gatewayBefore = org.whyOrgNetwork(from.ip, fromState?.net ?? null);
-        const placeBefore = gatewayHere === null ? null : placeOf(before, from.country);
-        const placeHere = gatewayBefore === null ? null : placeOf(there, a.country);
-        const pair = placeBefore !== null ? `${gatewayHere}; ${placeBefore}` : placeHere !== null ? `${gatewayBefore}; ${placeHere}` : null;
-        if (pair !== null) {
-          trace?.(`${int(km)} km from ${from.ip} (${from.country}) in ${formatDuration(dt)}, but one end is the organisation's gateway (${pair}): not travel`);
-          return null;
-        }
-      }
-      const dn = e.dn!;
-      const was = from.line ?? null;
-      return {
-        ...namedOn(e, a),
-        reason: () =>
-          `${dn.dn} succeeded from ${a.ip} (${a.country}) ${formatDuration(dt)} after a success from ${from.ip} (${from.country}) at ${iso(from.ts)}: ` +
-          `${int(km)} km, ${dt === 0 ? 'at the same moment' : `${int(kmh)} km/h`} (rule: over ${int(p.minDistanceKm)} km at more than ${int(p.maxSpeedKmh)} km/h).`,
-        evidence: () => (was === null ? [evidenceOf(e)] : [was, evidenceOf(e)]),
-      };
+      return travelled(e, user, a as Located, from, km, dt, kmh, p, ctx.organisation, trace);
     },
   }),
 });
+
+type Located = Address & { lat: number; lon: number; country: string };
+
+/**
+ * A success too far and too fast from the user's last geolocated one: a finding unless both
+ * ends are the user's own places, or one end is the organisation's gateway and the other a place
+ * of the user's or colleagues'. (Outside check(): see seenAt in session-moved.ts.)
+ */
+function travelled(e: LogEvent, user: User, a: Located, from: NonNullable<User['lastGeo']>, km: number, dt: number, kmh: number, p: Params, org: OrganisationView, trace: Trace | null): Finding | null {
+  const there = familiar(user, a);
+  const fromState = user.addresses.get(from.ip);
+  const before = fromState === undefined ? null : familiar(user, fromState);
+  if (p.ignoreFamiliar && there !== null && before !== null) {
+    trace?.(`${int(km)} km from ${from.ip} (${from.country}) in ${formatDuration(dt)}, but both are the user's own places (${before}; ${there}): not travel`);
+    return null;
+  }
+  if (p.organisation) {
+    // The other end must be the user's own place, their country, or one colleagues use: a
+    // move from the office NAT to a country nobody here works in is still travel.
+    const placeOf = (own: string | null, country: string) => {
+      if (own !== null) return own;
+      if (user.knowsCountry(country)) return `${country} is a country the user already has`;
+      const n = org.usersInCountry(country);
+      return n >= org.minUsers ? `${n} colleagues have addresses in ${country}` : null;
+    };
+    const gatewayHere = org.whyOrgNetwork(a.ip, a.net);
+    const gatewayBefore = org.whyOrgNetwork(from.ip, fromState?.net ?? null);
+    const placeBefore = gatewayHere === null ? null : placeOf(before, from.country);
+    const placeHere = gatewayBefore === null ? null : placeOf(there, a.country);
+    const pair = placeBefore !== null ? `${gatewayHere}; ${placeBefore}` : placeHere !== null ? `${gatewayBefore}; ${placeHere}` : null;
+    if (pair !== null) {
+      trace?.(`${int(km)} km from ${from.ip} (${from.country}) in ${formatDuration(dt)}, but one end is the organisation's gateway (${pair}): not travel`);
+      return null;
+    }
+  }
+  const dn = e.dn!;
+  const was = from.line ?? null;
+  return {
+    ...namedOn(e, a),
+    reason: () =>
+      `${dn.dn} succeeded from ${a.ip} (${a.country}) ${formatDuration(dt)} after a success from ${from.ip} (${from.country}) at ${iso(from.ts)}: ` +
+      `${int(km)} km, ${dt === 0 ? 'at the same moment' : `${int(kmh)} km/h`} (rule: over ${int(p.minDistanceKm)} km at more than ${int(p.maxSpeedKmh)} km/h).`,
+    evidence: () => (was === null ? [evidenceOf(e)] : [was, evidenceOf(e)]),
+  };
+}

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { SEVERITIES } from '../../../core/alerts.js';
+import { SEVERITIES, type Severity } from '../../../core/alerts.js';
 import type { Address, LogEvent } from '../../../core/log-event.js';
 import type { OrganisationView } from '../../history/organisation.js';
 import type { User } from '../../history/user.js';
-import { defineDetector } from '../detector.js';
+import { defineDetector, type Finding } from '../detector.js';
 import { evidenceOf, namedOn } from '../evidence.js';
 import { int, iso, listSome, where } from '../format.js';
 import { baselineParams, describeBaseline, describeLearning, hasBaseline } from './baseline.js';
@@ -183,24 +183,29 @@ export const newValue = defineDetector({
         trace?.(`${p.field === 'ip' ? a.ip : `${value} (of ${a.ip})`} is new for this user but ${because}: low risk, learnt without an alert`);
         return null;
       }
-      const lowRisk = byUser !== null ? p.lowRisk! : p.organisation;
-      const dn = e.dn!;
-      return {
-        ...namedOn(e, a),
-        ...(low ? { severity: lowRisk.severity, risk: lowRisk.risk } : {}),
-        reason() {
-          const where1 = where(a.ip, a.country) + (a.asn !== null ? ` ${asnText(a)}` : '');
-          const newPart = p.field === 'ip' ? 'an address' : `a ${WORD[p.field]} (${value})`;
-          return (
-            `${dn.dn} succeeded (${e.typeName}) from ${where1}, ${newPart} never seen for this user in ` +
-            `${int(user.successCount)} successful events since ${iso(user.firstSuccess!)}` +
-            (have.length ? ` (known: ${listSome(have, 4)})` : '') +
-            (low ? `; ${because}: low risk` : '') +
-            '.'
-          );
-        },
-        evidence: () => [evidenceOf(e)],
-      };
+      return unseenValue(e, user, a, value, have, byUser !== null ? p.lowRisk! : p.organisation, because, p);
     },
   }),
 });
+
+/** The finding: `value` is new for the user. (Outside check(): see seenAt in session-moved.ts.) */
+function unseenValue(e: LogEvent, user: User, a: Address, value: string, have: string[], lowRisk: { severity: Severity; risk: number }, because: string | null, p: Params): Finding {
+  const low = because !== null;
+  const dn = e.dn!;
+  return {
+    ...namedOn(e, a),
+    ...(low ? { severity: lowRisk.severity, risk: lowRisk.risk } : {}),
+    reason() {
+      const where1 = where(a.ip, a.country) + (a.asn !== null ? ` ${asnText(a)}` : '');
+      const newPart = p.field === 'ip' ? 'an address' : `a ${WORD[p.field]} (${value})`;
+      return (
+        `${dn.dn} succeeded (${e.typeName}) from ${where1}, ${newPart} never seen for this user in ` +
+        `${int(user.successCount)} successful events since ${iso(user.firstSuccess!)}` +
+        (have.length ? ` (known: ${listSome(have, 4)})` : '') +
+        (low ? `; ${because}: low risk` : '') +
+        '.'
+      );
+    },
+    evidence: () => [evidenceOf(e)],
+  };
+}

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { durationSchema, formatDuration } from '../../../core/duration.js';
 import { TYPE } from '../../../core/events.js';
-import { threadOf } from '../../../core/log-event.js';
+import { threadOf, type Address, type LogEvent } from '../../../core/log-event.js';
 import type { AddressState, User } from '../../history/user.js';
-import { defineDetector } from '../detector.js';
+import { defineDetector, type Finding } from '../detector.js';
 import { evidenceOf, namedOn } from '../evidence.js';
 import { int, iso, listSome, where } from '../format.js';
 
@@ -127,29 +127,34 @@ export const refreshTokenReplay = defineDetector({
           );
           return null;
         }
-        const st = user.addresses.get(a.ip);
-        const firstHere = st?.firstSuccess ?? null;
-        const dn = e.dn!;
-        return {
-          ...namedOn(e, a),
-          reason() {
-            const usual = [...user.addresses.values()].filter((x) => x.learnt).map((x) => x.ip);
-            return (
-              `An expired refresh token of ${dn.dn} was used within the grace period from ${where(a.ip, a.country)}, ` +
-              (firstHere === null
-                ? 'an address never seen succeeding for this user'
-                : firstHere > horizon
-                  ? `an address whose first success for this user was only ${formatDuration(e.ts - firstHere)} earlier`
-                  : `an address not learnt as the user's${st?.quarantinedBy ? ` (alert ${st.quarantinedBy}, raised on it, is not closed as benign)` : ''} and not used by them in the ${formatDuration(p.activeWithin)} before`) +
-              ` (learnt: ${usual.length ? listSome(usual) : 'none'}): the refresh token was probably copied and replayed.`
-            );
-          },
-          evidence: () => [evidenceOf(e)],
-        };
+        return copiedToken(e, user, a, horizon, p);
       },
     };
   },
 });
+
+/** The finding: a grace-period use from an address that does not vouch for the user. (Outside check(): see seenAt in session-moved.ts.) */
+function copiedToken(e: LogEvent, user: User, a: Address, horizon: number, p: Params): Finding {
+  const st = user.addresses.get(a.ip);
+  const firstHere = st?.firstSuccess ?? null;
+  const dn = e.dn!;
+  return {
+    ...namedOn(e, a),
+    reason() {
+      const usual = [...user.addresses.values()].filter((x) => x.learnt).map((x) => x.ip);
+      return (
+        `An expired refresh token of ${dn.dn} was used within the grace period from ${where(a.ip, a.country)}, ` +
+        (firstHere === null
+          ? 'an address never seen succeeding for this user'
+          : firstHere > horizon
+            ? `an address whose first success for this user was only ${formatDuration(e.ts - firstHere)} earlier`
+            : `an address not learnt as the user's${st?.quarantinedBy ? ` (alert ${st.quarantinedBy}, raised on it, is not closed as benign)` : ''} and not used by them in the ${formatDuration(p.activeWithin)} before`) +
+        ` (learnt: ${usual.length ? listSome(usual) : 'none'}): the refresh token was probably copied and replayed.`
+      );
+    },
+    evidence: () => [evidenceOf(e)],
+  };
+}
 
 /**
  * The refresh this grace-period use raced with. The replay's own request (its AzSuccess on the

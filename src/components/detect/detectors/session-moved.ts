@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import type { Evidence } from '../../../core/alerts.js';
 import { durationSchema, formatDuration } from '../../../core/duration.js';
-import { defineDetector } from '../detector.js';
-import { evidenceOf, namedOn } from '../evidence.js';
+import type { Address, LogEvent } from '../../../core/log-event.js';
+import type { User } from '../../history/user.js';
+import { defineDetector, type Finding } from '../detector.js';
+import { evidenceOf } from '../evidence.js';
 import { where } from '../format.js';
 import type { StateCodec } from '../state-table.js';
 
@@ -78,11 +80,9 @@ export const sessionMoved = defineDetector({
           trace?.(sid === null ? 'the line has no session id' : a === null ? 'the line names no address' : 'not a user');
           return null;
         }
-        // Built only where it is stored: most uses repeat the session's network and need none.
-        const here = (): Seen => ({ ts: e.ts, ip: a.ip, net: a.net, asn: a.asn, country: a.country, evidence: evidenceOf(e) });
         const uses = sessions.get(sid);
         if (uses === undefined || uses.cur.ts < e.ts - p.within) {
-          sessions.set(sid, { cur: here(), prev: null });
+          sessions.set(sid, { cur: seenAt(e, a), prev: null });
           trace?.(uses === undefined ? 'first use of this session seen' : `the session was last used ${formatDuration(e.ts - uses.cur.ts)} earlier`);
           return null;
         }
@@ -98,7 +98,7 @@ export const sessionMoved = defineDetector({
           trace?.(`same network (${a.net}) as its last use`);
           return null;
         }
-        const now = here();
+        const now = seenAt(e, a);
         sessions.set(sid, { cur: now, prev: cur });
         if (samePlace(a, cur)) {
           trace?.(`moved from ${cur.net} to ${a.net} inside AS${a.asn}: the owner's own network`);
@@ -113,23 +113,69 @@ export const sessionMoved = defineDetector({
           trace?.(`back on ${a.net}, last used from it ${formatDuration(gap)} earlier (a return counts within ${formatDuration(p.within)})`);
           return null;
         }
-        // Either party may be the thief. The one that came in between, into a session already
-        // in use, is the likelier; unless it is one of the user's own addresses and the other is not.
-        const learnt = (ip: string) => user.addresses.get(ip)?.learnt === true;
-        const [suspect, other] = learnt(cur.ip) && !learnt(a.ip) ? [now, cur] : [cur, now];
-        const dn = e.dn!;
-        return {
-          ...namedOn(e, suspect),
-          // One alert per session, whichever of its two networks the event came from.
-          suppressKey: `session:${sid}`,
-          reason: () =>
-            `Session ${sid} of ${dn.dn} was used from ${where(suspect.ip, suspect.country)} (${suspect.net}) and from ` +
-            `${where(other.ip, other.country)} (${other.net}) in turn: ${prev.net}, then ${cur.net} ${formatDuration(cur.ts - prev.ts)} later, ` +
-            `then ${a.net} again ${formatDuration(e.ts - cur.ts)} after that (a return within ${formatDuration(p.within)}). ` +
-            'Two parties use one session cookie: it was probably copied.',
-          evidence: () => [prev.evidence, cur.evidence, now.evidence],
-        };
+        return new Returned(e, user, sid, prev, cur, now, p.within);
       },
     };
   },
 });
+
+/**
+ * Where the event used the session from. Built only where it is stored: most uses repeat the
+ * session's network and need none. (Module functions, not closures in check(): a closure
+ * there would make V8 allocate check's variables on the heap at every event.)
+ */
+function seenAt(e: LogEvent, a: Address): Seen {
+  return { ts: e.ts, ip: a.ip, net: a.net, asn: a.asn, country: a.country, evidence: evidenceOf(e) };
+}
+
+/**
+ * The session came back to the network `prev` within `within`, after `cur` used it from
+ * another. A class, not an object of closures: a session going back and forth is found at
+ * every return, and all but the first are repeats of the open alert.
+ */
+class Returned implements Finding {
+  readonly dn: string;
+  readonly dnSha1: string;
+  readonly ip: string;
+  readonly country: string | null;
+  readonly suppressKey: string;
+  private readonly suspect: Seen;
+  private readonly other: Seen;
+
+  constructor(
+    private readonly e: LogEvent,
+    user: User,
+    private readonly sid: string,
+    private readonly prev: Seen,
+    private readonly cur: Seen,
+    private readonly now: Seen,
+    private readonly within: number,
+  ) {
+    // Either party may be the thief. The one that came in between, into a session already
+    // in use, is the likelier; unless it is one of the user's own addresses and the other is not.
+    const swap = user.addresses.get(cur.ip)?.learnt === true && user.addresses.get(now.ip)?.learnt !== true;
+    this.suspect = swap ? now : cur;
+    this.other = swap ? cur : now;
+    const dn = e.dn!;
+    this.dn = dn.dn;
+    this.dnSha1 = dn.sha1;
+    this.ip = this.suspect.ip;
+    this.country = this.suspect.country;
+    // One alert per session, whichever of its two networks the event came from.
+    this.suppressKey = `session:${sid}`;
+  }
+
+  reason(): string {
+    const { suspect, other, prev, cur, now } = this;
+    return (
+      `Session ${this.sid} of ${this.dn} was used from ${where(suspect.ip, suspect.country)} (${suspect.net}) and from ` +
+      `${where(other.ip, other.country)} (${other.net}) in turn: ${prev.net}, then ${cur.net} ${formatDuration(cur.ts - prev.ts)} later, ` +
+      `then ${now.net} again ${formatDuration(this.e.ts - cur.ts)} after that (a return within ${formatDuration(this.within)}). ` +
+      'Two parties use one session cookie: it was probably copied.'
+    );
+  }
+
+  evidence(): Evidence[] {
+    return [this.prev.evidence, this.cur.evidence, this.now.evidence];
+  }
+}

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { SEVERITIES, type Evidence } from '../../../core/alerts.js';
 import { durationSchema, formatDuration } from '../../../core/duration.js';
 import { isUserDn, TYPE } from '../../../core/events.js';
-import { threadOf } from '../../../core/log-event.js';
-import { defineDetector } from '../detector.js';
+import { threadOf, type LogEvent } from '../../../core/log-event.js';
+import { defineDetector, type Finding } from '../detector.js';
 import { evidenceOf } from '../evidence.js';
 import { where } from '../format.js';
 import type { StateCodec } from '../state-table.js';
@@ -129,34 +129,40 @@ export const staleRefreshToken = defineDetector({
           trace?.(`the AzFail after the WARN is at ${url ?? 'no URL'}, not a ${p.tokenPath} endpoint`);
           return null;
         }
-        const dn = e.dn !== null && isUserDn(e.dn.dn) ? e.dn : null;
         const a = e.address;
-        const thread = e.thread();
         const seen = a === null || lastSuccess === null ? undefined : lastSuccess.get(a.ip);
         const stranger = unknown !== null && a !== null && (seen === undefined || e.ts - seen > unknown.within + REFRESH_EVERY);
-        return {
-          dn: dn?.dn ?? null,
-          dnSha1: dn?.sha1 ?? null,
-          ip: a?.ip ?? null,
-          country: a?.country ?? null,
-          ...(stranger ? { severity: unknown.severity, risk: unknown.risk } : {}),
-          reason() {
-            const from =
-              unknown === null || a === null
-                ? ''
-                : stranger
-                  ? ` No user succeeded from ${a.ip} in the ${formatDuration(unknown.within)} before: someone other than the token's owner probably holds a copy.`
-                  : // Not the time of the last success: the one remembered is refreshed once an hour only.
-                    ` ${a.ip} had successes lately (within the ${formatDuration(unknown.within)} before): probably the owner's own client losing a refresh race.`;
-            return (
-              `A refresh token ${dn === null ? '' : `of ${dn.dn} `}was used after its grace period from ${where(a?.ip ?? null, a?.country ?? null)}: ` +
-              `OpenIDConnectIdP logged '${p.message}' and ${formatDuration(gap)} later the refresh at ${url} failed (AzFail) on thread '${thread}'.` +
-              from
-            );
-          },
-          evidence: () => [warn.evidence, evidenceOf(e)],
-        };
+        return staleUse(e, warn, gap, url, stranger, unknown, p);
       },
     };
   },
 });
+
+/** The finding: a refresh failed after its grace period, `gap` after the WARN on its thread. (Outside check(): see seenAt in session-moved.ts.) */
+function staleUse(e: LogEvent, warn: Pending, gap: number, url: string, stranger: boolean, unknown: Params['unknownAddress'], p: Params): Finding {
+  const dn = e.dn !== null && isUserDn(e.dn.dn) ? e.dn : null;
+  const a = e.address;
+  const thread = e.thread();
+  return {
+    dn: dn?.dn ?? null,
+    dnSha1: dn?.sha1 ?? null,
+    ip: a?.ip ?? null,
+    country: a?.country ?? null,
+    ...(stranger && unknown !== null ? { severity: unknown.severity, risk: unknown.risk } : {}),
+    reason() {
+      const from =
+        unknown === null || a === null
+          ? ''
+          : stranger
+            ? ` No user succeeded from ${a.ip} in the ${formatDuration(unknown.within)} before: someone other than the token's owner probably holds a copy.`
+            : // Not the time of the last success: the one remembered is refreshed once an hour only.
+              ` ${a.ip} had successes lately (within the ${formatDuration(unknown.within)} before): probably the owner's own client losing a refresh race.`;
+      return (
+        `A refresh token ${dn === null ? '' : `of ${dn.dn} `}was used after its grace period from ${where(a?.ip ?? null, a?.country ?? null)}: ` +
+        `OpenIDConnectIdP logged '${p.message}' and ${formatDuration(gap)} later the refresh at ${url} failed (AzFail) on thread '${thread}'.` +
+        from
+      );
+    },
+    evidence: () => [warn.evidence, evidenceOf(e)],
+  };
+}

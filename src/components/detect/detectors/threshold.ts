@@ -7,7 +7,7 @@ import type { LogEvent } from '../../../core/log-event.js';
 import { defineDetector, type Finding } from '../detector.js';
 import { evidenceOf } from '../evidence.js';
 import { int, where } from '../format.js';
-import type { StateCodec } from '../state-table.js';
+import type { StateCodec, StateTable } from '../state-table.js';
 
 /** What a window is kept for: one per address, network, user or session. */
 const GROUPS = ['ip', 'net', 'dn', 'session'] as const;
@@ -139,7 +139,6 @@ export const threshold = defineDetector({
           return e.dn?.dn ?? null;
       }
     };
-    const what = (e: LogEvent) => p.what ?? `${e.typeName} events`;
     return {
       check(e, _user, trace): Finding | null {
         for (const f of filters) {
@@ -178,7 +177,6 @@ export const threshold = defineDetector({
         if (w.evidence.length < ctx.maxEvidence) w.evidence.push(evidenceOf(e));
         w.lastIp = e.address?.ip ?? null;
         w.lastCountry = e.address?.country ?? null;
-        w.lastUrl = e.url();
         if (e.dn !== null && isUserDn(e.dn.dn)) {
           w.lastDn = e.dn.dn;
           w.lastDnSha1 = e.dn.sha1;
@@ -186,42 +184,56 @@ export const threshold = defineDetector({
         state.touch(key);
         const n = p.distinct === null ? w.times.length : new Set(w.values.filter((x) => x !== '')).size;
         if (n < p.threshold) {
-          trace?.(`${n} of the ${p.threshold} ${p.distinct === null ? what(e) : `distinct ${p.distinct} values`} that make a burst, for ${GROUP_WORDS[p.groupBy]} ${key} within the last ${formatDuration(p.window)} (this one included)`);
+          trace?.(`${n} of the ${p.threshold} ${p.distinct === null ? what(e, p) : `distinct ${p.distinct} values`} that make a burst, for ${GROUP_WORDS[p.groupBy]} ${key} within the last ${formatDuration(p.window)} (this one included)`);
           return null;
         }
         const spread = p.spread === null ? 0 : new Set(w.spreads.filter((x) => x !== '')).size;
         if (p.spread !== null && spread < p.spread.atLeast) {
-          trace?.(`${n} ${p.distinct === null ? what(e) : `distinct ${p.distinct} values`} within ${formatDuration(p.window)}, but from ${spread} distinct ${p.spread.field} values (a spread needs ${p.spread.atLeast})`);
+          trace?.(`${n} ${p.distinct === null ? what(e, p) : `distinct ${p.distinct} values`} within ${formatDuration(p.window)}, but from ${spread} distinct ${p.spread.field} values (a spread needs ${p.spread.atLeast})`);
           return null;
         }
-        const total = w.times.length;
-        const span = w.times[total - 1] - w.times[0];
-        const evidence = w.evidence.slice();
-        const last = evidenceOf(e);
-        if (!evidence.some((x) => x.source === last.source)) evidence.push(last);
-        const snap = { ...w };
-        state.delete(key);
-        const keyedOnDn = p.groupBy === 'dn' || p.groupBy === 'session';
-        const ip = p.groupBy === 'net' ? key : snap.lastIp;
-        return {
-          dn: keyedOnDn ? snap.lastDn : null,
-          dnSha1: keyedOnDn ? snap.lastDnSha1 : null,
-          ip,
-          country: snap.lastCountry,
-          evidenceTotal: Math.max(total, evidence.length),
-          reason() {
-            const subject = p.groupBy === 'dn' ? `for ${key}` : p.groupBy === 'session' ? `in session ${key}${snap.lastDn ? ` of ${snap.lastDn}` : ''}` : `from ${p.groupBy === 'net' ? `network ${key}` : where(key, snap.lastCountry)}`;
-            const counted = p.distinct === null ? `${int(total)} ${what(e)}` : `${int(n)} distinct ${p.distinct} values in ${int(total)} ${what(e)}`;
-            const spreadText = p.spread === null ? '' : ` (${int(spread)} distinct ${p.spread.field === 'ip' ? 'addresses' : `${p.spread.field} values`})`;
-            return (
-              `${counted} ${subject}${spreadText} within ${formatDuration(span)} (rule: ${p.threshold} within ${formatDuration(p.window)})` +
-              (snap.lastUrl ? `, the last at ${snap.lastUrl}` : '') +
-              (e.typeName === 'AuFail' && !keyedOnDn ? '; OpenUnison does not log which user was tried.' : '.')
-            );
-          },
-          evidence: () => evidence,
-        };
+        return burst(e, key, w, n, spread, p, state);
       },
     };
   },
 });
+
+/** What the rule counts, in words. */
+function what(e: LogEvent, p: Params): string {
+  return p.what ?? `${e.typeName} events`;
+}
+
+/**
+ * The finding: the window of `key` reached the threshold with `e`. The window is let go (a new
+ * burst starts from zero). (Outside check(): see seenAt in session-moved.ts.)
+ */
+function burst(e: LogEvent, key: string, w: Window, n: number, spread: number, p: Params, state: StateTable<Window>): Finding {
+  const total = w.times.length;
+  const span = w.times[total - 1] - w.times[0];
+  const evidence = w.evidence.slice();
+  const last = evidenceOf(e);
+  if (!evidence.some((x) => x.source === last.source)) evidence.push(last);
+  // The window's last event is this one: its URL is read now, not kept for every event counted.
+  const snap = { ...w, lastUrl: e.url() };
+  state.delete(key);
+  const keyedOnDn = p.groupBy === 'dn' || p.groupBy === 'session';
+  const ip = p.groupBy === 'net' ? key : snap.lastIp;
+  return {
+    dn: keyedOnDn ? snap.lastDn : null,
+    dnSha1: keyedOnDn ? snap.lastDnSha1 : null,
+    ip,
+    country: snap.lastCountry,
+    evidenceTotal: Math.max(total, evidence.length),
+    reason() {
+      const subject = p.groupBy === 'dn' ? `for ${key}` : p.groupBy === 'session' ? `in session ${key}${snap.lastDn ? ` of ${snap.lastDn}` : ''}` : `from ${p.groupBy === 'net' ? `network ${key}` : where(key, snap.lastCountry)}`;
+      const counted = p.distinct === null ? `${int(total)} ${what(e, p)}` : `${int(n)} distinct ${p.distinct} values in ${int(total)} ${what(e, p)}`;
+      const spreadText = p.spread === null ? '' : ` (${int(spread)} distinct ${p.spread.field === 'ip' ? 'addresses' : `${p.spread.field} values`})`;
+      return (
+        `${counted} ${subject}${spreadText} within ${formatDuration(span)} (rule: ${p.threshold} within ${formatDuration(p.window)})` +
+        (snap.lastUrl ? `, the last at ${snap.lastUrl}` : '') +
+        (e.typeName === 'AuFail' && !keyedOnDn ? '; OpenUnison does not log which user was tried.' : '.')
+      );
+    },
+    evidence: () => evidence,
+  };
+}
