@@ -179,7 +179,9 @@ export class DetectionEngine {
       if (av !== null && av[r.index] === 0) continue;
       const f = r.detector.check(e, user, null);
       if (f === null) continue;
-      const raised = this.tracker.raise(r.rule, f, ts, () => e.raw());
+      // The event itself, not a closure reading its line: a closure here would put event()'s
+      // variables on the heap at every event (the line is read only for a new alert's id).
+      const raised = this.tracker.raise(r.rule, f, ts, e);
       // The event's place in its log (`origin:line`), not this process's input number: the key
       // is stored with the risk window and must mean the same event after a restart or takeover.
       if (raised.isNew) this.incidents.add(raised.alert, r.rule.page, e.address?.net ?? null, ts, sourceOf(e));

@@ -147,8 +147,8 @@ export class AlertTracker {
     }
   }
 
-  /** Records a finding of `rule` on the event at `ts` whose line is `line`. */
-  raise(rule: RuleFacts, f: Finding, ts: number, line: () => string): Raised {
+  /** Records a finding of `rule` on the event `e` at `ts` (its line is read for a new alert only). */
+  raise(rule: RuleFacts, f: Finding, ts: number, e: { raw(): string }): Raised {
     const key = keyOf(rule.id, f.dn, f.suppressKey ?? f.ip);
     const open = this.open.get(key);
     // An alert closed while it had uncommitted repeats stays until they are written; it takes no more.
@@ -156,7 +156,7 @@ export class AlertTracker {
       this.repeat(open, f, ts);
       return { isNew: false, id: open.id, severity: open.severity };
     }
-    const alert = this.newAlert(rule, f, ts, line());
+    const alert = this.newAlert(rule, f, ts, e.raw());
     const t = new Tracked(alert, ts, ts + rule.suppressMs);
     this.open.set(key, t);
     this.pending.push(t);
