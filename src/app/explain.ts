@@ -85,8 +85,8 @@ export async function explainLine(config: Config, line: string, origin: string, 
         firstSuccess: user.firstSuccess === null ? null : iso(user.firstSuccess),
         lastSuccess: user.lastSuccess === null ? null : iso(user.lastSuccess),
         addresses: user.addresses.size,
-        learntNetworks: [...user.nets.keys()],
-        countries: [...user.countries.keys()].sort(),
+        learntNetworks: user.nets(),
+        countries: user.countries().sort(),
         thisAddress:
           here === undefined ? null : { firstSeen: iso(here.firstSeen), successCount: here.successCount, count: here.count, learnt: here.learnt, quarantinedBy: here.quarantinedBy },
       };

@@ -3,7 +3,7 @@ import type { HistoryWrites } from '../../core/history.js';
 import { sourceOf, type Address, type LogEvent } from '../../core/log-event.js';
 import type { HistoryRepository } from '../../core/ports.js';
 import type { Organisation } from './organisation.js';
-import { ActivityState, AddressState, CountryState, SessionState, User, type NetOf } from './user.js';
+import { AddressState, CountryState, User, type NetOf } from './user.js';
 import { historyWrites } from './writes.js';
 
 const HOUR_MS = 3_600_000;
@@ -118,30 +118,13 @@ export class History {
     if (addr !== null) this.recordAddress(user, e, addr, t, success, quarantinedBy);
     const sid = e.sessionId;
     if (sid !== null) {
-      // Fast paths: a user's lines come from one session, and a session's from one address, for long stretches.
-      let s = user.lastSession;
-      if (s === null || s.sessionId !== sid) {
-        const sessions = (user.sessions ??= new Map());
-        s = sessions.get(sid) ?? null;
-        if (s === null) {
-          s = new SessionState(sid, t, t);
-          sessions.set(sid, s);
-        }
-        user.lastSession = s;
-      }
+      // Fast paths inside: a user's lines come from one session, and a session's from one address, for long stretches.
+      const s = user.sessionOf(sid, t);
       s.count++;
       if (t < s.first) s.first = t;
       if (t > s.last) s.last = t;
       if (addr !== null) {
-        let span = s.lastSpan;
-        if (span === null || span.ip !== addr.ip) {
-          span = s.ips.get(addr.ip) ?? null;
-          if (span === null) {
-            span = { ip: addr.ip, first: t, last: t, count: 0 };
-            s.ips.set(addr.ip, span);
-          }
-          s.lastSpan = span;
-        }
+        const span = s.spanOf(addr.ip, t);
         span.count++;
         if (t < span.first) span.first = t;
         if (t > span.last) span.last = t;
@@ -212,21 +195,7 @@ export class History {
   }
 
   private recordActivity(user: User, t: number, addr: Address | null, failure: boolean): void {
-    const hour = t - (t % HOUR_MS);
-    if (hour !== user.activityHour) {
-      if (user.activityNow !== null) {
-        for (const a of user.activityNow.values()) user.activity.push(a);
-        user.activityNow.clear();
-      }
-      user.activityHour = hour;
-    }
-    const ip = addr === null ? '' : addr.ip;
-    const now = (user.activityNow ??= new Map());
-    let a = now.get(ip);
-    if (a === undefined) {
-      a = new ActivityState(hour, ip, addr?.country ?? null);
-      now.set(ip, a);
-    }
+    const a = user.activityOf(t - (t % HOUR_MS), addr === null ? '' : addr.ip, addr?.country ?? null);
     a.events++;
     if (failure) a.failures++;
   }
@@ -245,11 +214,8 @@ export class History {
       for (const c of u.dirtyCountries) c.dirty = false;
       u.dirtyAddresses = [];
       u.dirtyCountries = [];
-      u.sessions = null;
-      u.lastSession = null;
-      u.activity = [];
       // The hour in progress goes on counting from zero: its stored row is added to.
-      u.activityNow = null;
+      u.written();
     }
     this.dirtyUsers = [];
     this.organisation?.committed();

@@ -1,8 +1,7 @@
 import { EVENT_TYPES, type EventType } from '../../core/events.js';
 import type { AddressRecord, GeoPoint, UserRecord } from '../../core/history.js';
-
-/** What a map not made yet reads as (never written: it is typed read-only). */
-const NO_ENTRIES: ReadonlyMap<never, never> = new Map<never, never>();
+import { byText } from '../../core/order.js';
+import { SmallSet } from './small-set.js';
 
 /** The network (`a.b.c.0/24`, `x:x:x:x::/64`) of an address as detection compares them; null for none. */
 export type NetOf = (ip: string) => string | null;
@@ -71,14 +70,32 @@ export interface SessionSpan {
 /** Events of one session of one user since the last commit. */
 export class SessionState {
   count = 0;
-  readonly ips = new Map<string, SessionSpan>();
-  /** The span of the last address recorded (fast path). */
+  /** Spans by address, made at the second address (most sessions keep one): null until then. */
+  ips: Map<string, SessionSpan> | null = null;
+  /** The span of the last address recorded (fast path; the only one while `ips` is null). */
   lastSpan: SessionSpan | null = null;
   constructor(
     readonly sessionId: string,
     public first: number,
     public last: number,
   ) {}
+
+  /** The span of `ip`, made on first sight. */
+  spanOf(ip: string, t: number): SessionSpan {
+    const last = this.lastSpan;
+    if (last !== null && last.ip === ip) return last;
+    let span = this.ips?.get(ip);
+    if (span === undefined) {
+      span = { ip, first: t, last: t, count: 0 };
+      if (last !== null) (this.ips ??= new Map([[last.ip, last]])).set(ip, span);
+    }
+    this.lastSpan = span;
+    return span;
+  }
+
+  spans(): SessionSpan[] {
+    return this.ips !== null ? [...this.ips.values()] : this.lastSpan === null ? [] : [this.lastSpan];
+  }
 }
 
 /** Events of one user from one address in the current hour, since the last commit. */
@@ -95,7 +112,7 @@ export class ActivityState {
 /**
  * A user's history as detection sees it (the state before the event being examined) and as
  * history maintains it. The learnt networks, ASNs and countries are derived from the learnt
- * addresses and kept as counters, so novelty is a map lookup.
+ * addresses and kept as sets, so novelty is a lookup.
  */
 export class User {
   /** Events by type (a plain array: a typed array's own buffer costs more per user than it saves). */
@@ -106,27 +123,30 @@ export class User {
   lastGeo: GeoPoint | null = null;
   readonly addresses = new Map<string, AddressState>();
   /*
-   * The maps below are made when their first entry is (null until then): most users have no
-   * learnt public address, no country and, between commits, no session, and an empty Map
-   * still costs about 180 bytes; with tens of thousands of users in memory that was a fifth
-   * of the heap.
+   * Per-user collections are small or empty for most users, and an empty Map or Set still
+   * costs about 180 bytes (with tens of thousands of users in memory that was a fifth of the
+   * heap): they are made at their first entry (null until then), or hold their first entry
+   * in a field (SmallSet, the session and activity fast paths below).
    */
-  /** Learnt addresses per network, ASN and country. */
-  private learntNets: Map<string, number> | null = null;
-  private learntAsns: Map<number, number> | null = null;
-  private learntCountries: Map<string, number> | null = null;
+  /** The networks, ASNs and countries of the learnt addresses. */
+  private readonly learntNets = new SmallSet<string>();
+  private readonly learntAsns = new SmallSet<number>();
+  private readonly learntCountries = new SmallSet<string>();
   /** Every country seen, for the history shown to people. */
   seenCountries: Map<string, CountryState> | null = null;
   /** Fast path: users stay on one address for long stretches. */
   lastAddress: AddressState | null = null;
-  /** Sessions since the last commit. */
-  sessions: Map<string, SessionState> | null = null;
-  /** The session of the last event recorded, until the commit (fast path). */
+  /*
+   * Sessions and the hour's activity since the last commit: the last one recorded (the fast
+   * path, and the only one while the map is null), and a map made at the second (most users
+   * keep one session and one address between two commits, and a Map costs ~180 bytes).
+   */
+  private sessionMap: Map<string, SessionState> | null = null;
   lastSession: SessionState | null = null;
   activity: ActivityState[] = [];
   activityHour = -1;
-  /** Activity of the hour in progress by address, since the last commit. */
-  activityNow: Map<string, ActivityState> | null = null;
+  private activityMap: Map<string, ActivityState> | null = null;
+  activityLast: ActivityState | null = null;
   dirty = false;
   /** In the list of users to write at the next commit. */
   queued = false;
@@ -136,6 +156,59 @@ export class User {
   lastDnId = -1;
   /** Seen in this run (the "users seen" count). */
   seenThisRun = false;
+
+  /** The session `sid` since the last commit, made on first sight. */
+  sessionOf(sid: string, t: number): SessionState {
+    const last = this.lastSession;
+    if (last !== null && last.sessionId === sid) return last;
+    let s = this.sessionMap?.get(sid);
+    if (s === undefined) {
+      s = new SessionState(sid, t, t);
+      if (last !== null) (this.sessionMap ??= new Map([[last.sessionId, last]])).set(sid, s);
+    }
+    this.lastSession = s;
+    return s;
+  }
+
+  /** The sessions since the last commit, by id. */
+  sessions(): SessionState[] {
+    if (this.sessionMap !== null) return [...this.sessionMap.values()].sort((a, b) => byText(a.sessionId, b.sessionId));
+    return this.lastSession === null ? [] : [this.lastSession];
+  }
+
+  /** This hour's activity from `ip` ('' for none), made on first sight; an earlier hour's goes to `activity`. */
+  activityOf(hour: number, ip: string, country: string | null): ActivityState {
+    if (hour !== this.activityHour) {
+      this.activity.push(...this.hourActivity());
+      this.activityMap = null;
+      this.activityLast = null;
+      this.activityHour = hour;
+    }
+    const last = this.activityLast;
+    if (last !== null && last.ip === ip) return last;
+    let a = this.activityMap?.get(ip);
+    if (a === undefined) {
+      a = new ActivityState(hour, ip, country);
+      if (last !== null) (this.activityMap ??= new Map([[last.ip, last]])).set(ip, a);
+    }
+    this.activityLast = a;
+    return a;
+  }
+
+  /** The activity of the hour in progress since the last commit. */
+  hourActivity(): ActivityState[] {
+    if (this.activityMap !== null) return [...this.activityMap.values()];
+    return this.activityLast === null ? [] : [this.activityLast];
+  }
+
+  /** The commit wrote sessions and activity: they count from zero again (stored rows are added to). */
+  written(): void {
+    this.sessionMap = null;
+    this.lastSession = null;
+    this.activity = [];
+    this.activityMap = null;
+    this.activityLast = null;
+  }
 
   constructor(
     readonly dn: string,
@@ -157,7 +230,7 @@ export class User {
     for (const a of r.addresses) {
       const st = AddressState.from(a, netOf);
       u.addresses.set(st.ip, st);
-      if (st.learnt) u.index(st, 1);
+      if (st.learnt) u.index(st);
       if (st.country !== null) {
         u.seenCountries ??= new Map();
         let c = u.seenCountries.get(st.country);
@@ -181,35 +254,35 @@ export class User {
     if (a.learnt) return;
     a.learnt = true;
     a.quarantinedBy = null;
-    this.index(a, 1);
+    this.index(a);
     this.touchAddress(a);
   }
 
-  /** Learnt addresses per network. */
-  get nets(): ReadonlyMap<string, number> {
-    return this.learntNets ?? NO_ENTRIES;
+  /** The networks of the learnt addresses. */
+  nets(): string[] {
+    return this.learntNets.keys();
   }
 
-  /** Learnt addresses per ASN. */
-  get asns(): ReadonlyMap<number, number> {
-    return this.learntAsns ?? NO_ENTRIES;
+  /** The ASNs of the learnt addresses. */
+  asns(): number[] {
+    return this.learntAsns.keys();
   }
 
-  /** Learnt addresses per country. */
-  get countries(): ReadonlyMap<string, number> {
-    return this.learntCountries ?? NO_ENTRIES;
+  /** The countries of the learnt addresses. */
+  countries(): string[] {
+    return this.learntCountries.keys();
   }
 
   knowsNet(net: string | null): boolean {
-    return net !== null && this.learntNets !== null && this.learntNets.has(net);
+    return net !== null && this.learntNets.has(net);
   }
 
   knowsAsn(asn: number | null): boolean {
-    return asn !== null && this.learntAsns !== null && this.learntAsns.has(asn);
+    return asn !== null && this.learntAsns.has(asn);
   }
 
   knowsCountry(country: string | null): boolean {
-    return country !== null && this.learntCountries !== null && this.learntCountries.has(country);
+    return country !== null && this.learntCountries.has(country);
   }
 
   touchAddress(a: AddressState): void {
@@ -227,15 +300,12 @@ export class User {
     }
   }
 
-  private index(a: AddressState, d: number): void {
-    if (a.net !== null) bump((this.learntNets ??= new Map()), a.net, d);
-    if (a.asn !== null) bump((this.learntAsns ??= new Map()), a.asn, d);
-    if (a.country !== null) bump((this.learntCountries ??= new Map()), a.country, d);
+  /** Adds a learnt address's network, ASN and country. */
+  private index(a: AddressState): void {
+    if (a.net !== null) this.learntNets.add(a.net);
+    if (a.asn !== null) this.learntAsns.add(a.asn);
+    if (a.country !== null) this.learntCountries.add(a.country);
   }
-}
-
-function bump<K>(m: Map<K, number>, k: K, d: number): void {
-  m.set(k, (m.get(k) ?? 0) + d);
 }
 
 function minOf(a: number | null, b: number | null): number | null {

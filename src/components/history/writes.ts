@@ -22,10 +22,9 @@ export function historyWrites(changed: readonly User[], organisation: Organisati
     w.users.push({ dn: u.dn, dnSha1: u.dnSha1, firstSeen: u.firstSeen, lastSeen: u.lastSeen, counts, successCount: u.successCount, firstSuccess: u.firstSuccess, lastSuccess: u.lastSuccess, lastGeo: u.lastGeo });
     for (const a of u.dirtyAddresses) w.addresses.push({ dn: u.dn, ip: a.ip, net: a.net, country: a.country, asn: a.asn, asOrg: a.asOrg, firstSeen: a.firstSeen, lastSeen: a.lastSeen, count: a.count, successCount: a.successCount, firstSuccess: a.firstSuccess, lastSuccess: a.lastSuccess, learnt: a.learnt, quarantinedBy: a.quarantinedBy });
     for (const c of u.dirtyCountries) w.countries.push({ dn: u.dn, country: c.country, firstSeen: c.firstSeen, lastSeen: c.lastSeen, count: c.count, successCount: c.successCount, firstSuccess: c.firstSuccess, lastSuccess: c.lastSuccess });
-    const sessions = u.sessions === null ? [] : u.sessions.size < 2 ? u.sessions.values() : [...u.sessions.values()].sort((a, b) => byText(a.sessionId, b.sessionId));
-    for (const s of sessions) w.sessions.push({ sessionId: s.sessionId, dn: u.dn, first: s.first, last: s.last, count: s.count, ips: [...s.ips.values()] });
+    for (const s of u.sessions()) w.sessions.push({ sessionId: s.sessionId, dn: u.dn, first: s.first, last: s.last, count: s.count, ips: s.spans() });
     for (const a of u.activity) w.activity.push({ dn: u.dn, hour: a.hour, ip: a.ip, country: a.country, events: a.events, failures: a.failures });
-    for (const a of u.activityNow?.values() ?? []) w.activity.push({ dn: u.dn, hour: a.hour, ip: a.ip, country: a.country, events: a.events, failures: a.failures });
+    for (const a of u.hourActivity()) w.activity.push({ dn: u.dn, hour: a.hour, ip: a.ip, country: a.country, events: a.events, failures: a.failures });
   }
   return w;
 }

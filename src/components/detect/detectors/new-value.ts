@@ -105,11 +105,11 @@ function known(u: User, f: Field): string[] {
     case 'ip':
       return [...u.addresses.values()].filter((a) => a.learnt).map((a) => a.ip);
     case 'net':
-      return [...u.nets.keys()];
+      return u.nets();
     case 'asn':
-      return [...u.asns.keys()].map((n) => `AS${n}`);
+      return u.asns().map((n) => `AS${n}`);
     case 'country':
-      return [...u.countries.keys()].sort();
+      return u.countries().sort();
   }
 }
 
