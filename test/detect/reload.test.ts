@@ -5,7 +5,7 @@ import { ConfigError } from '../../src/app/config.js';
 import { replayFiles } from '../../src/app/replay.js';
 import type { CommitReport } from '../../src/pipeline/committer.js';
 import { waitFor } from '../helpers/wait.js';
-import { CN, RU, SEC, T0, allAlerts, auFail, keys, rulesDir, runtimeFor, scratch } from './helpers.js';
+import { ALICE, CN, GB, MIN, RU, SEC, T0, allAlerts, auFail, azFail, keys, rulesDir, runtimeFor, scratch } from './helpers.js';
 
 const s = scratch();
 after(() => s.done());
@@ -91,6 +91,34 @@ test('a reload keeps the state in force: a window spent since start-up does not 
     await replayFiles([log], rt);
     // One failure in the new window: nothing to count on the alert.
     assert.deepEqual(allAlerts(rt).map((a) => a.count), [1]);
+  } finally {
+    await rt.close();
+  }
+});
+
+test("a reload that excludes a user's DN applies to a user already seen (what rules admit a user is worked out again)", async () => {
+  const dir = rulesDir(s.path('dns'), ['authz-failure-burst']);
+  const file = `${dir}/authz-failure-burst.yaml`;
+  const rt = await runtimeFor(s.path('reload-dns.db'), dir);
+  try {
+    const log = s.path('reload-dns.log');
+    const burst = (from: number) => Array.from({ length: 10 }, (_, i) => azFail(from + i * SEC, ALICE, GB)).join('\n') + '\n';
+    writeFileSync(log, burst(T0));
+    await replayFiles([log], rt);
+    assert.deepEqual(keys(allAlerts(rt)), [`authz-failure-burst ${ALICE} ${GB}`]);
+
+    writeFileSync(file, readFileSync(file, 'utf8').replace('  exclude: []', `  exclude: ['uid=alice,*']`));
+    rt.reloadRules();
+    // Alice is in memory with the verdicts of the old rules; a burst after the suppression window is not hers to raise now.
+    appendFileSync(log, burst(T0 + 25 * 60 * MIN));
+    await replayFiles([log], rt);
+    assert.equal(allAlerts(rt).length, 1, 'no second alert for an excluded DN');
+
+    writeFileSync(file, readFileSync(file, 'utf8').replace(`  exclude: ['uid=alice,*']`, '  exclude: []'));
+    rt.reloadRules();
+    appendFileSync(log, burst(T0 + 50 * 60 * MIN));
+    await replayFiles([log], rt);
+    assert.equal(allAlerts(rt).length, 2, 'admitted again: a new burst is a new alert');
   } finally {
     await rt.close();
   }

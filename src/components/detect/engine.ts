@@ -75,6 +75,8 @@ class RuleRunner {
 
 /** Distinct verdict vectors kept for sharing, at most (past it, vectors are not shared). */
 const MAX_SHARED_VERDICTS = 1024;
+/** A verdict vector's bits fit a number's 53-bit mantissa exactly up to this many rules. */
+const MAX_BITMASK_RUNNERS = 52;
 
 /**
  * The detection stage: each event goes to the rules that look at its type (after their DN
@@ -102,11 +104,12 @@ export class DetectionEngine {
    * address until the rules change. Nearly all of them get the same vector, so vectors are
    * shared by content: a cache entry costs a pointer, not an array per user and address.
    */
-  private userVerdictCache = new WeakMap<User, Int8Array>();
   private addressVerdictCache = new WeakMap<Address, Int8Array>();
   /** Some rule has `ipExceptions` (none of the shipped ones): only then is an address's verdict worth working out. */
   private anyAddressExceptions = false;
   private verdictVectors = new Map<string, Int8Array>();
+  /** The same vectors by their bits (rule by rule, as a number), for users. */
+  private vectorsByBits = new Map<number, Int8Array>();
   private allowNets: AddressSet | null;
   private allowDns: DnPatterns | null;
   /** Latest log time seen. */
@@ -306,14 +309,31 @@ export class DetectionEngine {
     return !this.allowDns!.allows(dn);
   }
 
+  /**
+   * Kept on the user (with the rules it was worked out for), not in a WeakMap: a replay of a
+   * million users paid a WeakMap entry and a new vector for each. The vector is looked up by
+   * its bits as a number when the rules are few enough, so a user costs no allocation.
+   */
   private userVerdicts(u: User): Int8Array {
-    let v = this.userVerdictCache.get(u);
-    if (v === undefined) {
+    if (u.verdictsFor === this.current && u.verdicts !== null) return u.verdicts;
+    let v: Int8Array | undefined;
+    if (this.runners.length <= MAX_BITMASK_RUNNERS) {
+      let bits = 0;
+      for (const r of this.runners) bits = bits * 2 + (r.admitsDn(u.dn) ? 1 : 0);
+      v = this.vectorsByBits.get(bits);
+      if (v === undefined) {
+        v = new Int8Array(this.runners.length);
+        for (const r of this.runners) v[r.index] = r.admitsDn(u.dn) ? 1 : 0;
+        v = this.shared(v);
+        if (this.vectorsByBits.size < MAX_SHARED_VERDICTS) this.vectorsByBits.set(bits, v);
+      }
+    } else {
       v = new Int8Array(this.runners.length);
       for (const r of this.runners) v[r.index] = r.admitsDn(u.dn) ? 1 : 0;
       v = this.shared(v);
-      this.userVerdictCache.set(u, v);
     }
+    u.verdicts = v;
+    u.verdictsFor = this.current;
     return v;
   }
 
@@ -338,9 +358,9 @@ export class DetectionEngine {
   }
 
   private install(rules: Rule[]): void {
-    this.userVerdictCache = new WeakMap();
     this.addressVerdictCache = new WeakMap();
     this.verdictVectors = new Map();
+    this.vectorsByBits = new Map();
     this.current = rules;
     const matchers = new Map<string, DnPatterns>();
     const patternsOf = (rule: Rule): DnPatterns => {

@@ -156,6 +156,12 @@ export class User {
   lastDnId = -1;
   /** Seen in this run (the "users seen" count). */
   seenThisRun = false;
+  /**
+   * Detection's cache: which rules admit this user's DN (a vector shared between users), and
+   * the rules it was worked out for (a reload makes it stale).
+   */
+  verdicts: Int8Array | null = null;
+  verdictsFor: object | null = null;
 
   /** The session `sid` since the last commit, made on first sight. */
   sessionOf(sid: string, t: number): SessionState {
