@@ -232,10 +232,11 @@ export class StateTable<S> {
 
   /** Forgets entries whose window closed before log time `now` (their rows expire in the store). */
   sweep(now: number): void {
-    for (const [key, s] of this.map) {
+    // forEach, not for-of: a for-of over a Map allocates an entry pair per key, and this walks every key at every commit.
+    this.map.forEach((s, key) => {
       const exp = this.codec.expires(s);
       if (exp !== null && exp < now && !this.changed.has(key)) this.map.delete(key);
-    }
+    });
   }
 
   clear(): void {

@@ -188,7 +188,10 @@ export class AlertTracker {
 
   /** After a commit: forget alerts whose window closed before log time `now`. */
   trim(now: number): void {
-    for (const [key, t] of this.open) if (t.until < now && !t.isNew && !t.dirty) this.open.delete(key);
+    // forEach: no entry pair per alert (see StateTable.sweep).
+    this.open.forEach((t, key) => {
+      if (t.until < now && !t.isNew && !t.dirty) this.open.delete(key);
+    });
   }
 
   /** An analyst closed an alert: a later repeat is a new alert. */

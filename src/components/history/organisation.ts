@@ -134,6 +134,8 @@ function bump<K>(m: Map<K, number>, k: K, n: number): void {
 /** Drops the least shared entries until the map is at three quarters of its limit. */
 function prune<K>(m: Map<K, number>): void {
   for (let below = 2; m.size > (MAX_TRACKED * 3) / 4; below *= 2) {
-    for (const [k, n] of m) if (n < below) m.delete(k);
+    m.forEach((n, k) => {
+      if (n < below) m.delete(k);
+    });
   }
 }
