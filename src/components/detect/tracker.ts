@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AlertStatus, AlertUpdate, Evidence, Severity, StoredAlert } from '../../core/alerts.js';
 import type { Finding } from './detector.js';
 import { iso } from './format.js';
+import { OpenAlerts } from './open-alerts.js';
 import type { Rule } from './rules.js';
 
 /**
@@ -128,7 +129,7 @@ type RuleFacts = Pick<Rule, 'id' | 'severity' | 'respond' | 'suppressMs' | 'risk
  * in memory (loaded at start-up), so no lookup reaches the store on the hot path.
  */
 export class AlertTracker {
-  private readonly open = new Map<string, Tracked>();
+  private readonly open = new OpenAlerts<Tracked>();
   private pending: Tracked[] = [];
   /** Repeats counted on open alerts by this process (for summaries). */
   repeats = 0;
@@ -143,14 +144,14 @@ export class AlertTracker {
       const first = Date.parse(a.time);
       const t = new Tracked(a, first, first + window);
       t.stored();
-      this.open.set(keyOf(a.rule, a.dn, a.suppressKey ?? a.ip), t);
+      this.open.set(a.rule, a.dn, a.suppressKey ?? a.ip, t);
     }
   }
 
   /** Records a finding of `rule` on the event `e` at `ts` (its line is read for a new alert only). */
   raise(rule: RuleFacts, f: Finding, ts: number, e: { raw(): string }): Raised {
-    const key = keyOf(rule.id, f.dn, f.suppressKey ?? f.ip);
-    const open = this.open.get(key);
+    const key = f.suppressKey ?? f.ip;
+    const open = this.open.get(rule.id, f.dn, key);
     // An alert closed while it had uncommitted repeats stays until they are written; it takes no more.
     if (open !== undefined && ts < open.until && ts >= open.firstTs && open.status !== 'closed') {
       this.repeat(open, f, ts);
@@ -158,14 +159,14 @@ export class AlertTracker {
     }
     const alert = this.newAlert(rule, f, ts, e.raw());
     const t = new Tracked(alert, ts, ts + rule.suppressMs);
-    this.open.set(key, t);
+    this.open.set(rule.id, f.dn, key, t);
     this.pending.push(t);
     return { isNew: true, id: alert.id, severity: alert.severity, alert };
   }
 
   /** The open alert a finding of `rule` at `ts` would be counted on (for explanations). */
   suppressing(rule: RuleFacts, dn: string | null, ip: string | null, ts: number): OpenAlert | null {
-    const open = this.open.get(keyOf(rule.id, dn, ip));
+    const open = this.open.get(rule.id, dn, ip);
     if (open === undefined || ts >= open.until || ts < open.firstTs || open.status === 'closed') return null;
     return { id: open.id, time: iso(open.firstTs), count: open.count, severity: open.severity, risk: open.risk };
   }
@@ -189,16 +190,15 @@ export class AlertTracker {
   /** After a commit: forget alerts whose window closed before log time `now`. */
   trim(now: number): void {
     // forEach: no entry pair per alert (see StateTable.sweep).
-    this.open.forEach((t, key) => {
-      if (t.until < now && !t.isNew && !t.dirty) this.open.delete(key);
+    this.open.forEach((t, rule, dn, key) => {
+      if (t.until < now && !t.isNew && !t.dirty) this.open.delete(rule, dn, key);
     });
   }
 
   /** An analyst closed an alert: a later repeat is a new alert. */
   closed(rule: string, dn: string | null, ip: string | null, id: string): void {
-    const key = keyOf(rule, dn, ip);
-    const t = this.open.get(key);
-    if (t !== undefined && t.id === id && !t.isNew && !t.dirty) this.open.delete(key);
+    const t = this.open.get(rule, dn, ip);
+    if (t !== undefined && t.id === id && !t.isNew && !t.dirty) this.open.delete(rule, dn, ip);
     else if (t !== undefined && t.id === id) t.status = 'closed';
   }
 
@@ -259,6 +259,3 @@ function flattened(s: string): string {
   return s;
 }
 
-function keyOf(rule: string, dn: string | null, ip: string | null): string {
-  return `${rule}\0${dn ?? ''}\0${ip ?? ''}`;
-}
