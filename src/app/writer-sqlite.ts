@@ -33,8 +33,8 @@ export function openSqliteWriter(path: string, opts: WriterOptions): WriterBacke
         position: async () => cursor.position(),
         after: async (seq, limit) => cursor.after(seq, limit),
         printedThrough: async (seq) => cursor.printedThrough(seq),
+        newest: async () => cursor.newest(),
         unprinted: async () => cursor.unprinted(),
-        printedAll: async () => cursor.printedAll(),
       };
     },
     storageFault: (err) => storageFaultOf(err, path),

@@ -1,12 +1,10 @@
 import type { Command } from 'commander';
 import { createRuntime } from '../app/runtime.js';
 import { replayFiles } from '../app/replay.js';
-import type { Severity, StoredAlert } from '../core/alerts.js';
-import { toAlertJson } from '../core/alerts.js';
 import { describeDrain } from '../app/delivery.js';
 import { errorsOnly, stderrLog, type Log } from '../core/log.js';
-import { alertCounts, alertTableHeader, alertTableRow, terminalWidth } from './alert-format.js';
-import { UsageError, checkTimeZone, colours, fmtInt } from './common.js';
+import { AlertPrinter } from './alert-printer.js';
+import { UsageError, checkTimeZone, fmtInt } from './common.js';
 import { formatResponses, formatSummary } from './summary.js';
 import { configOf, storeOptions } from './options.js';
 import { ProgressLine } from './progress.js';
@@ -48,11 +46,13 @@ export function registerReplay(program: Command): void {
       const log = flags.quiet ? errorsOnly(stderrLog()) : clearingFirst(stderrLog(), () => progress?.clear());
       const shown = new AlertPrinter(flags.json === true);
       shown.beforeWrite = () => progress?.clear();
-      const runtime = await createRuntime(config, { log, command: 'replay', onCommit: (r) => shown.committed(r.raised) });
-      shown.printed = () => void runtime.output.printedAll().catch(() => undefined);
+      // Commits wait for this listener: the newest alert stored is then the commit's last one.
+      const runtime = await createRuntime(config, { log, command: 'replay', onCommit: async (r) => shown.committed(r.raised, r.raised.length > 0 ? await runtime.output.newest() : null) });
+      shown.printed = (through) => void runtime.output.printedThrough(through).catch(() => undefined);
       try {
         // Alerts a killed replay committed and did not print: printed first (at least once).
-        void shown.committed(await runtime.output.unprinted());
+        const missed = await runtime.output.unprinted();
+        void shown.committed(missed, await runtime.output.newest());
         await runtime.delivery.verify();
         const report = await replayFiles(files, runtime, {
           fromStart: flags.fromStart,
@@ -100,103 +100,4 @@ export function noEventWarning(stats: { linesRead: number; events: Partial<Recor
   const events = Object.values(stats.events).reduce<number>((n, k) => n + (k ?? 0), 0);
   if (events > 0 || stats.linesRead === 0) return null;
   return `no OpenUnison event in ${fmtInt(stats.linesRead)} line${stats.linesRead === 1 ? '' : 's'}: is this an OpenUnison log?`;
-}
-
-/** Alerts formatted and written at a time. */
-const PRINT_CHUNK = 500;
-
-/** Prints the alerts of each commit as they are committed: NDJSON, or a table. */
-class AlertPrinter {
-  private readonly bySeverity: Partial<Record<Severity, number>> = {};
-  raised = 0;
-  private headerShown = false;
-  private readonly c = colours(process.stdout);
-
-  constructor(private readonly json: boolean) {}
-
-  /** Records that what was committed has reached stdout. */
-  printed: () => void = () => undefined;
-  /** Commits' alerts not yet written, oldest first, and how far into the first one. */
-  private readonly queue: StoredAlert[][] = [];
-  private at = 0;
-  private writing = false;
-  private idle: Array<() => void> = [];
-  /** Commits waiting for the alerts of earlier commits to be written (backpressure). */
-  private room: Array<() => void> = [];
-
-  /** Resolves once everything written so far has reached stdout (and the cursor says so). */
-  flushed(): Promise<void> {
-    return this.writing ? new Promise((done) => this.idle.push(done)) : Promise.resolve();
-  }
-
-  /** Called before alerts are written (a progress line on the terminal is cleared first). */
-  beforeWrite: () => void = () => undefined;
-
-  /**
-   * Queues a commit's alerts; resolves once the alerts of earlier commits are written. The
-   * replay waits for it before its next commit, so a reader slower than the replay (`--json`
-   * into a pipe read slowly) holds the replay back: at most one commit's alerts wait in memory,
-   * however long the input.
-   */
-  committed(raised: StoredAlert[]): Promise<void> {
-    if (raised.length === 0) return Promise.resolve();
-    for (const a of raised) {
-      this.raised++;
-      this.bySeverity[a.severity] = (this.bySeverity[a.severity] ?? 0) + 1;
-    }
-    this.queue.push(raised);
-    if (!this.writing) {
-      this.writing = true;
-      this.writeNext();
-    }
-    return this.queue.length <= 1 ? Promise.resolve() : new Promise((done) => this.room.push(done));
-  }
-
-  /**
-   * Formats and writes at most PRINT_CHUNK alerts, then the next chunk once stdout took them:
-   * a storm's hundred thousand alerts never sit in memory as text, and a slow reader holds
-   * back only what it has not read yet.
-   */
-  private writeNext(): void {
-    const batch = this.queue[0];
-    if (batch === undefined) {
-      this.writing = false;
-      // Only now is every committed alert on stdout: the cursor may say so.
-      this.printed();
-      for (const done of this.idle.splice(0)) done();
-      return;
-    }
-    const end = Math.min(batch.length, this.at + PRINT_CHUNK);
-    let text = '';
-    for (let i = this.at; i < end; i++) text += (this.json ? JSON.stringify(toAlertJson(batch[i])) : this.row(batch[i])) + '\n';
-    if (end === batch.length) {
-      this.queue.shift();
-      this.at = 0;
-      // The last one queued is being written: the commit that queued it may go on.
-      if (this.queue.length <= 1) for (const go of this.room.splice(0)) go();
-    } else this.at = end;
-    this.beforeWrite();
-    process.stdout.write(text, (err) => {
-      if (err) {
-        // The reader went away (a closed pipe): nothing more can be shown, and the cursor keeps
-        // these alerts unprinted for the next run.
-        this.queue.length = 0;
-        this.writing = false;
-        for (const done of this.idle.splice(0)) done();
-        for (const go of this.room.splice(0)) go();
-        return;
-      }
-      this.writeNext();
-    });
-  }
-
-  counts(repeats: number): string {
-    return alertCounts(this.bySeverity, repeats);
-  }
-
-  private row(a: StoredAlert): string {
-    const head = this.headerShown ? '' : alertTableHeader(this.c) + '\n';
-    this.headerShown = true;
-    return head + alertTableRow(a, this.c, terminalWidth());
-  }
 }

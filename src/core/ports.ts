@@ -250,10 +250,10 @@ export interface AlertOutput {
   after(seq: number, limit: number): Promise<Array<{ seq: number; alert: StoredAlert }>>;
   /** The alerts through `seq` reached the output. */
   printedThrough(seq: number): Promise<void>;
+  /** The position of the newest alert stored (0: none). */
+  newest(): Promise<number>;
   /** Every alert committed since the cursor (replay: what a killed replay did not print). */
   unprinted(): Promise<StoredAlert[]>;
-  /** Everything committed so far was printed. */
-  printedAll(): Promise<void>;
 }
 
 /** Deletes what the retention policy no longer keeps (see core/retention.ts). */

@@ -86,8 +86,8 @@ async function startDaemon(db: string, log: string, out: Writable): Promise<Daem
 test('a stalled stdout holds one page of alerts: the daemon goes on committing, and prints every alert once, in order, when the reader comes back', { timeout: 120_000 }, async () => {
   const dir = tempDir();
   const log = join(dir, 'storm.log');
-  // About 3,700 alerts: far more than a page (500) and than the reader's buffer.
-  CORPORA.storm.write(log, { lines: 100_000, seed: 5 });
+  // About 1,500 alerts: three pages (500), far more than the reader's buffer.
+  CORPORA.storm.write(log, { lines: 40_000, seed: 5 });
   const size = statSync(log).size;
   const db = join(dir, 'ouwatch.db');
   const out = new StallingReader();
@@ -95,7 +95,7 @@ test('a stalled stdout holds one page of alerts: the daemon goes on committing, 
   try {
     await waitFor('the daemon to commit the whole file', () => storeState(db).committedOffset >= size || undefined, 90_000);
     const held = storeState(db);
-    assert.ok(held.alerts.length > 2000, `a storm's alerts (${held.alerts.length})`);
+    assert.ok(held.alerts.length > 1000, `a storm's alerts (${held.alerts.length})`);
     // One page written and waiting for the reader; nothing else queued in memory.
     assert.ok(out.writableLength < 2 * 1024 * 1024, `stdout holds ${out.writableLength} bytes while its reader is stalled`);
     assert.ok(out.ids().length <= 500, `${out.ids().length} alerts written to a stalled reader: at most a page`);

@@ -41,11 +41,7 @@ export class PgOutputCursor implements AlertOutput {
     return (await this.pool.query<AlertRow>('SELECT * FROM alerts WHERE seq > $1 AND seq <= $2 ORDER BY seq', [at, newest])).rows.map(alertFromRow);
   }
 
-  async printedAll(): Promise<void> {
-    await this.put(await this.newest());
-  }
-
-  private async newest(): Promise<number> {
+  async newest(): Promise<number> {
     return (await this.pool.query<{ s: number }>('SELECT coalesce(max(seq), 0) AS s FROM alerts')).rows[0].s;
   }
 

@@ -41,6 +41,10 @@ export class OutputCursor {
     this.stmt.put.run(this.consumer, seq, Date.now());
   }
 
+  newest(): number {
+    return this.stmt.newest.get() as number;
+  }
+
   /** Alerts committed but never printed (the previous run was cut off), oldest first. */
   unprinted(): StoredAlert[] {
     const at = this.stmt.get.get(this.consumer) as number | undefined;
@@ -50,11 +54,5 @@ export class OutputCursor {
       return [];
     }
     return (this.stmt.between.all(at, newest) as AlertRow[]).map(alertFromRow);
-  }
-
-  /** Everything committed up to now has been printed. */
-  printedAll(): void {
-    if (!this.db.open) return;
-    this.stmt.put.run(this.consumer, this.stmt.newest.get() as number, Date.now());
   }
 }
