@@ -3,7 +3,8 @@ import type { HistoryWrites } from '../../core/history.js';
 import { sourceOf, type Address, type LogEvent } from '../../core/log-event.js';
 import type { HistoryRepository } from '../../core/ports.js';
 import type { Organisation } from './organisation.js';
-import { AddressState, CountryState, User, type NetOf } from './user.js';
+import { User } from './user.js';
+import { AddressState, CountryState, type NetOf } from './user-state.js';
 import { historyWrites } from './writes.js';
 
 const HOUR_MS = 3_600_000;

@@ -1,0 +1,108 @@
+/** The parts of a user's history (addresses, countries, sessions, activity) as history keeps them in memory. */
+import type { AddressRecord } from '../../core/history.js';
+
+/** The network (`a.b.c.0/24`, `x:x:x:x::/64`) of an address as detection compares them; null for none. */
+export type NetOf = (ip: string) => string | null;
+
+/**
+ * One address of one user. A class, not object literals: the hot path updates millions of
+ * them and one hidden class keeps that cheap.
+ */
+export class AddressState implements AddressRecord {
+  count = 0;
+  successCount = 0;
+  firstSuccess: number | null = null;
+  lastSuccess: number | null = null;
+  /** The success before the last one (memory only): a busy client's replay still shows it there. */
+  prevSuccess: number | null = null;
+  learnt = false;
+  quarantinedBy: string | null = null;
+  /** Changed since the last commit. */
+  dirty = false;
+
+  constructor(
+    readonly ip: string,
+    readonly net: string | null,
+    readonly country: string | null,
+    readonly asn: number | null,
+    readonly asOrg: string | null,
+    public firstSeen: number,
+    public lastSeen: number,
+  ) {}
+
+  /** `netOf` recomputes the network (rows stored before networks were, or under other prefix lengths). */
+  static from(r: AddressRecord, netOf?: NetOf): AddressState {
+    const a = new AddressState(r.ip, netOf ? netOf(r.ip) : r.net, r.country, r.asn, r.asOrg, r.firstSeen, r.lastSeen);
+    a.count = r.count;
+    a.successCount = r.successCount;
+    a.firstSuccess = r.firstSuccess;
+    a.lastSuccess = r.lastSuccess;
+    a.learnt = r.learnt;
+    a.quarantinedBy = r.quarantinedBy;
+    return a;
+  }
+}
+
+/** Counters of one country of one user (seen, learnt or not), for the history shown to people. */
+export class CountryState {
+  count = 0;
+  successCount = 0;
+  firstSuccess: number | null = null;
+  lastSuccess: number | null = null;
+  dirty = false;
+  constructor(
+    readonly country: string,
+    public firstSeen: number,
+    public lastSeen: number,
+  ) {}
+}
+
+/** Events of one session of one user from one address, since the last commit. */
+export interface SessionSpan {
+  ip: string;
+  first: number;
+  last: number;
+  count: number;
+}
+
+/** Events of one session of one user since the last commit. */
+export class SessionState {
+  count = 0;
+  /** Spans by address, made at the second address (most sessions keep one): null until then. */
+  ips: Map<string, SessionSpan> | null = null;
+  /** The span of the last address recorded (fast path; the only one while `ips` is null). */
+  lastSpan: SessionSpan | null = null;
+  constructor(
+    readonly sessionId: string,
+    public first: number,
+    public last: number,
+  ) {}
+
+  /** The span of `ip`, made on first sight. */
+  spanOf(ip: string, t: number): SessionSpan {
+    const last = this.lastSpan;
+    if (last !== null && last.ip === ip) return last;
+    let span = this.ips?.get(ip);
+    if (span === undefined) {
+      span = { ip, first: t, last: t, count: 0 };
+      if (last !== null) (this.ips ??= new Map([[last.ip, last]])).set(ip, span);
+    }
+    this.lastSpan = span;
+    return span;
+  }
+
+  spans(): SessionSpan[] {
+    return this.ips !== null ? [...this.ips.values()] : this.lastSpan === null ? [] : [this.lastSpan];
+  }
+}
+
+/** Events of one user from one address in the current hour, since the last commit. */
+export class ActivityState {
+  events = 0;
+  failures = 0;
+  constructor(
+    readonly hour: number,
+    readonly ip: string,
+    readonly country: string | null,
+  ) {}
+}
