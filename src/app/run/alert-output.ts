@@ -66,8 +66,11 @@ export class CommittedAlertPrinter {
     }
     this.running = this.pump()
       .catch((err: unknown) => {
+        const why = { err: (err as Error).message };
+        // stdout is gone (a closed pipe): nothing more is printed in this run.
+        if (this.closed) this.o.log.warn('stdout is closed: alerts are no longer printed (the next start prints those not printed)', why);
         // The store could not be read or written: the next commit tries again from the cursor.
-        this.o.log.warn('alerts not printed yet (they are printed after the next commit)', { err: (err as Error).message });
+        else this.o.log.warn('alerts not printed yet (they are printed after the next commit)', why);
       })
       .finally(() => {
         this.running = null;
