@@ -44,8 +44,6 @@ export class CommittedAlertPrinter {
   private running: Promise<void> | null = null;
   private again = false;
   private closed = false;
-  /** Alerts written since start. */
-  printed = 0;
 
   constructor(private readonly o: CommittedAlertPrinterOptions) {}
 
@@ -105,7 +103,6 @@ export class CommittedAlertPrinter {
         return;
       }
       await this.write(formatAlerts(page.map((p) => p.alert), this.o.json));
-      this.printed += page.length;
       this.through = page[page.length - 1].seq;
       await this.o.store.printedThrough(this.through);
     }
