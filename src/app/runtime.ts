@@ -69,8 +69,8 @@ export interface Runtime {
   /** 'open', or why the store does not answer now (/readyz). */
   storeHealth(): string;
   /**
-   * The committed alerts a previous run of this command did not get to print, and a way to
-   * record that what was committed is printed (stdout is at least once; see OutputCursor).
+   * What this command has printed of the committed alerts: a cursor in the order alerts were
+   * stored, moved only past what reached stdout (stdout is at least once; see AlertOutput).
    */
   output: AlertOutput;
   /** Adds a listener called after every commit (the daemon prints alerts and records metrics); the pipeline waits for what it returns. */

@@ -32,13 +32,8 @@ export class PgOutputCursor implements AlertOutput {
   }
 
   async unprinted(): Promise<StoredAlert[]> {
-    const at = (await this.pool.query<{ seq: number }>('SELECT seq FROM output_cursors WHERE consumer = $1', [this.consumer])).rows[0]?.seq;
-    const newest = await this.newest();
-    if (at === undefined) {
-      await this.put(newest);
-      return [];
-    }
-    return (await this.pool.query<AlertRow>('SELECT * FROM alerts WHERE seq > $1 AND seq <= $2 ORDER BY seq', [at, newest])).rows.map(alertFromRow);
+    const at = await this.position();
+    return (await this.pool.query<AlertRow>('SELECT * FROM alerts WHERE seq > $1 AND seq <= $2 ORDER BY seq', [at, await this.newest()])).rows.map(alertFromRow);
   }
 
   async newest(): Promise<number> {

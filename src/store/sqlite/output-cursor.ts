@@ -47,12 +47,6 @@ export class OutputCursor {
 
   /** Alerts committed but never printed (the previous run was cut off), oldest first. */
   unprinted(): StoredAlert[] {
-    const at = this.stmt.get.get(this.consumer) as number | undefined;
-    const newest = this.stmt.newest.get() as number;
-    if (at === undefined) {
-      this.stmt.put.run(this.consumer, newest, Date.now());
-      return [];
-    }
-    return (this.stmt.between.all(at, newest) as AlertRow[]).map(alertFromRow);
+    return (this.stmt.between.all(this.position(), this.newest()) as AlertRow[]).map(alertFromRow);
   }
 }
