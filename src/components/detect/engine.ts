@@ -100,9 +100,10 @@ export class DetectionEngine {
   private current: Rule[] = [];
   private nextRules: Rule[] | null = null;
   /**
-   * Which rules admit a user (DN patterns) or an address (exceptions), cached per user and
-   * address until the rules change. Nearly all of them get the same vector, so vectors are
-   * shared by content: a cache entry costs a pointer, not an array per user and address.
+   * Which rules admit a user (DN patterns) or an address (exceptions), cached until the rules
+   * change: on the user itself (`User.verdicts`, see userVerdicts) and here per address. Nearly
+   * all of them get the same vector, so vectors are shared by content: a cache entry costs a
+   * pointer, not an array per user and address.
    */
   private addressVerdictCache = new WeakMap<Address, Int8Array>();
   /** Some rule has `ipExceptions` (none of the shipped ones): only then is an address's verdict worth working out. */
@@ -322,19 +323,20 @@ export class DetectionEngine {
       for (const r of this.runners) bits = bits * 2 + (r.admitsDn(u.dn) ? 1 : 0);
       v = this.vectorsByBits.get(bits);
       if (v === undefined) {
-        v = new Int8Array(this.runners.length);
-        for (const r of this.runners) v[r.index] = r.admitsDn(u.dn) ? 1 : 0;
-        v = this.shared(v);
+        v = this.dnVector(u.dn);
         if (this.vectorsByBits.size < MAX_SHARED_VERDICTS) this.vectorsByBits.set(bits, v);
       }
-    } else {
-      v = new Int8Array(this.runners.length);
-      for (const r of this.runners) v[r.index] = r.admitsDn(u.dn) ? 1 : 0;
-      v = this.shared(v);
-    }
+    } else v = this.dnVector(u.dn);
     u.verdicts = v;
     u.verdictsFor = this.current;
     return v;
+  }
+
+  /** Which rules admit `dn`, as a shared vector. */
+  private dnVector(dn: string): Int8Array {
+    const v = new Int8Array(this.runners.length);
+    for (const r of this.runners) v[r.index] = r.admitsDn(dn) ? 1 : 0;
+    return this.shared(v);
   }
 
   private addressVerdicts(a: Address): Int8Array {
