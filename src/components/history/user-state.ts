@@ -1,5 +1,6 @@
 /** The parts of a user's history (addresses, countries, sessions, activity) as history keeps them in memory. */
 import type { AddressRecord } from '../../core/history.js';
+import { SmallMap } from './small-map.js';
 
 /** The network (`a.b.c.0/24`, `x:x:x:x::/64`) of an address as detection compares them; null for none. */
 export type NetOf = (ip: string) => string | null;
@@ -68,10 +69,8 @@ export interface SessionSpan {
 /** Events of one session of one user since the last commit. */
 export class SessionState {
   count = 0;
-  /** Spans by address, made at the second address (most sessions keep one): null until then. */
-  ips: Map<string, SessionSpan> | null = null;
-  /** The span of the last address recorded (fast path; the only one while `ips` is null). */
-  lastSpan: SessionSpan | null = null;
+  /** Spans by address. */
+  private readonly byIp = new SmallMap<SessionSpan>();
   constructor(
     readonly sessionId: string,
     public first: number,
@@ -80,19 +79,13 @@ export class SessionState {
 
   /** The span of `ip`, made on first sight. */
   spanOf(ip: string, t: number): SessionSpan {
-    const last = this.lastSpan;
-    if (last !== null && last.ip === ip) return last;
-    let span = this.ips?.get(ip);
-    if (span === undefined) {
-      span = { ip, first: t, last: t, count: 0 };
-      if (last !== null) (this.ips ??= new Map([[last.ip, last]])).set(ip, span);
-    }
-    this.lastSpan = span;
+    let span = this.byIp.get(ip);
+    if (span === undefined) this.byIp.add(ip, (span = { ip, first: t, last: t, count: 0 }));
     return span;
   }
 
   spans(): SessionSpan[] {
-    return this.ips !== null ? [...this.ips.values()] : this.lastSpan === null ? [] : [this.lastSpan];
+    return this.byIp.values();
   }
 }
 

@@ -1,6 +1,7 @@
 import { EVENT_TYPES, type EventType } from '../../core/events.js';
 import type { GeoPoint, UserRecord } from '../../core/history.js';
 import { byText } from '../../core/order.js';
+import { SmallMap } from './small-map.js';
 import { SmallSet } from './small-set.js';
 import { ActivityState, AddressState, CountryState, SessionState, type NetOf } from './user-state.js';
 
@@ -21,7 +22,7 @@ export class User {
    * Per-user collections are small or empty for most users, and an empty Map or Set still
    * costs about 180 bytes (with tens of thousands of users in memory that was a fifth of the
    * heap): they are made at their first entry (null until then), or hold their first entry
-   * in a field (SmallSet, the session and activity fast paths below).
+   * in a field (SmallSet, SmallMap).
    */
   /** The networks, ASNs and countries of the learnt addresses. */
   private readonly learntNets = new SmallSet<string>();
@@ -31,17 +32,12 @@ export class User {
   seenCountries: Map<string, CountryState> | null = null;
   /** Fast path: users stay on one address for long stretches. */
   lastAddress: AddressState | null = null;
-  /*
-   * Sessions and the hour's activity since the last commit: the last one recorded (the fast
-   * path, and the only one while the map is null), and a map made at the second (most users
-   * keep one session and one address between two commits, and a Map costs ~180 bytes).
-   */
-  private sessionMap: Map<string, SessionState> | null = null;
-  lastSession: SessionState | null = null;
+  /** Sessions since the last commit, by id. */
+  private readonly sessionsNow = new SmallMap<SessionState>();
   activity: ActivityState[] = [];
   activityHour = -1;
-  private activityMap: Map<string, ActivityState> | null = null;
-  activityLast: ActivityState | null = null;
+  /** Activity of the hour in progress since the last commit, by address. */
+  private readonly activityNow = new SmallMap<ActivityState>();
   dirty = false;
   /** In the list of users to write at the next commit. */
   queued = false;
@@ -60,55 +56,39 @@ export class User {
 
   /** The session `sid` since the last commit, made on first sight. */
   sessionOf(sid: string, t: number): SessionState {
-    const last = this.lastSession;
-    if (last !== null && last.sessionId === sid) return last;
-    let s = this.sessionMap?.get(sid);
-    if (s === undefined) {
-      s = new SessionState(sid, t, t);
-      if (last !== null) (this.sessionMap ??= new Map([[last.sessionId, last]])).set(sid, s);
-    }
-    this.lastSession = s;
+    let s = this.sessionsNow.get(sid);
+    if (s === undefined) this.sessionsNow.add(sid, (s = new SessionState(sid, t, t)));
     return s;
   }
 
   /** The sessions since the last commit, by id. */
   sessions(): SessionState[] {
-    if (this.sessionMap !== null) return [...this.sessionMap.values()].sort((a, b) => byText(a.sessionId, b.sessionId));
-    return this.lastSession === null ? [] : [this.lastSession];
+    const all = this.sessionsNow.values();
+    return all.length < 2 ? all : all.sort((a, b) => byText(a.sessionId, b.sessionId));
   }
 
   /** This hour's activity from `ip` ('' for none), made on first sight; an earlier hour's goes to `activity`. */
   activityOf(hour: number, ip: string, country: string | null): ActivityState {
     if (hour !== this.activityHour) {
-      this.activity.push(...this.hourActivity());
-      this.activityMap = null;
-      this.activityLast = null;
+      this.activity.push(...this.activityNow.values());
+      this.activityNow.clear();
       this.activityHour = hour;
     }
-    const last = this.activityLast;
-    if (last !== null && last.ip === ip) return last;
-    let a = this.activityMap?.get(ip);
-    if (a === undefined) {
-      a = new ActivityState(hour, ip, country);
-      if (last !== null) (this.activityMap ??= new Map([[last.ip, last]])).set(ip, a);
-    }
-    this.activityLast = a;
+    let a = this.activityNow.get(ip);
+    if (a === undefined) this.activityNow.add(ip, (a = new ActivityState(hour, ip, country)));
     return a;
   }
 
   /** The activity of the hour in progress since the last commit. */
   hourActivity(): ActivityState[] {
-    if (this.activityMap !== null) return [...this.activityMap.values()];
-    return this.activityLast === null ? [] : [this.activityLast];
+    return this.activityNow.values();
   }
 
   /** The commit wrote sessions and activity: they count from zero again (stored rows are added to). */
   written(): void {
-    this.sessionMap = null;
-    this.lastSession = null;
+    this.sessionsNow.clear();
     this.activity = [];
-    this.activityMap = null;
-    this.activityLast = null;
+    this.activityNow.clear();
   }
 
   constructor(
