@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/app/config.js';
 import { Daemon } from '../../src/app/run/daemon.js';
 import { createRuntime } from '../../src/app/runtime.js';
 import { silentLog } from '../../src/core/log.js';
+import { committedOffset } from '../helpers/store.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -48,11 +49,10 @@ class StallingReader extends Writable {
   }
 }
 
-function storeState(db: string): { committedOffset: number; alerts: string[]; cursor: number | null; newest: number } {
+function storeState(db: string): { alerts: string[]; cursor: number | null; newest: number } {
   const d = new Database(db, { readonly: true, fileMustExist: true });
   try {
     return {
-      committedOffset: (d.prepare('SELECT coalesce(max(offset), 0) AS o FROM checkpoints').get() as { o: number }).o,
       alerts: (d.prepare('SELECT id FROM alerts ORDER BY rowid').all() as Array<{ id: string }>).map((r) => r.id),
       cursor: (d.prepare("SELECT seq FROM output_cursors WHERE consumer = 'run'").get() as { seq: number } | undefined)?.seq ?? null,
       newest: (d.prepare('SELECT coalesce(max(rowid), 0) AS n FROM alerts').get() as { n: number }).n,
@@ -93,7 +93,7 @@ test('a stalled stdout holds one page of alerts: the daemon goes on committing, 
   const out = new StallingReader();
   const daemon = await startDaemon(db, log, out);
   try {
-    await waitFor('the daemon to commit the whole file', () => storeState(db).committedOffset >= size || undefined, 90_000);
+    await waitFor('the daemon to commit the whole file', () => committedOffset(db) >= size || undefined, 90_000);
     const held = storeState(db);
     assert.ok(held.alerts.length > 1000, `a storm's alerts (${held.alerts.length})`);
     // One page written and waiting for the reader; nothing else queued in memory.
@@ -119,7 +119,7 @@ test('a stop while the reader is stalled does not wait for it: the next start pr
   const db = join(dir, 'ouwatch.db');
   const stalled = new StallingReader();
   const first = await startDaemon(db, log, stalled);
-  await waitFor('the daemon to commit the whole file', () => storeState(db).committedOffset >= size || undefined, 90_000);
+  await waitFor('the daemon to commit the whole file', () => committedOffset(db) >= size || undefined, 90_000);
   const started = Date.now();
   await first.stop('test');
   assert.ok(Date.now() - started < 10_000, 'the stop gave up on the stalled reader');

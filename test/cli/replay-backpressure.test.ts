@@ -7,24 +7,12 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { CORPORA } from '../../bench/corpus.js';
 import { startCli } from '../helpers/cli.js';
+import { committedOffset } from '../helpers/store.js';
 import { tempDir } from '../helpers/tmp.js';
 
 // `ouwatch replay --json | slow-consumer`: the replay must wait for its reader rather than keep
 // every alert it committed in memory until the reader takes it. Each commit waits until the
 // alerts of the commits before it are written, so a reader that stops reading stops the replay.
-
-function committedOffset(db: string): number {
-  try {
-    const d = new Database(db, { readonly: true, fileMustExist: true });
-    try {
-      return (d.prepare('SELECT coalesce(max(offset), 0) AS o FROM checkpoints').get() as { o: number }).o;
-    } finally {
-      d.close();
-    }
-  } catch {
-    return 0; // not created yet
-  }
-}
 
 function alertCount(db: string): number {
   const d = new Database(db, { readonly: true, fileMustExist: true });

@@ -89,6 +89,20 @@ export function dumpHistory(dbPath: string): Record<string, unknown[]> {
   }
 }
 
+/** How far the committed positions reach (the largest offset of any checkpoint); 0 before the store exists. */
+export function committedOffset(dbPath: string): number {
+  try {
+    const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+    try {
+      return (db.prepare('SELECT coalesce(max(offset), 0) AS o FROM checkpoints').get() as { o: number }).o;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return 0; // not created yet
+  }
+}
+
 export function checkpointRows(dbPath: string): Array<{ path: string; offset: number; line_no: number }> {
   const db = new Database(dbPath, { readonly: true });
   try {
