@@ -100,6 +100,8 @@ export interface RuntimeOptions extends Partial<DeliveryOptions> {
   /** Live runs commit at most this often (null: replay, by lines and at the end). */
   commitIntervalMs?: number | null;
   mergeWindowMs?: number;
+  /** A commit is due once this many alerts wait for it (tests set it low; DEFAULT_COMMIT_AT_ALERTS otherwise). */
+  commitAtAlerts?: number;
   /** Called after every commit; the pipeline waits for what it returns before the next (backpressure). */
   onCommit?(report: CommitReport): void | Promise<void>;
   onBatch?(batch: EventBatch, feed: Feed): void;
@@ -176,6 +178,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       committer,
       mergeWindowMs: opts.mergeWindowMs ?? config.sources.mergeWindowMs,
       commitEveryLines: config.store.commitEvery,
+      commitAtAlerts: opts.commitAtAlerts,
       commitIntervalMs: opts.commitIntervalMs ?? null,
       onBatch: (b, f) => {
         counters.batch(b);

@@ -13,6 +13,13 @@ import type { IngestWorker } from './worker-client.js';
  */
 export const DEFAULT_COMMIT_AT_BACKLOG = 40_000;
 
+/**
+ * Alerts raised or repeated since the last commit that make a commit due. An alert storm
+ * otherwise holds every alert of a commit's million lines in memory (the storm corpus raises
+ * about 40,000 per million lines), and a replay prints nothing until that commit lands.
+ */
+export const DEFAULT_COMMIT_AT_ALERTS = 40_000;
+
 /** History and detection: what the pipeline feeds events to, in merged log-time order. */
 export interface EventProcessor {
   /** A batch arrived, before any of its events is processed: load what its events need. */
@@ -22,6 +29,8 @@ export interface EventProcessor {
   readonly pending: number;
   /** Entries held in memory only until the next commit (users changed since it): a commit lets them go. */
   readonly backlog: number;
+  /** Alerts raised or repeated since the last commit, held in memory until it. */
+  readonly heldAlerts: number;
 }
 
 /** What a commit covers besides the processor's changes: the inputs' positions and when their bytes arrived. */
@@ -51,6 +60,8 @@ export interface IngestOptions {
    * last): many distinct users between commits would otherwise all stay in memory.
    */
   commitAtBacklog?: number;
+  /** Commit once the processor holds this many alerts for the next commit (DEFAULT_COMMIT_AT_ALERTS). */
+  commitAtAlerts?: number;
   /** Live runs: commit at most this often while lines arrive (null: only by lines and at the end). */
   commitIntervalMs: number | null;
   /** Called when a batch's lines are consumed (progress, metrics). */
@@ -297,6 +308,7 @@ export class Ingest implements IngestContext, FeedOwner {
     if (!pending) return;
     if (this.linesSinceCommit >= this.opts.commitEveryLines) return this.commitProcessed();
     if (this.opts.processor.backlog >= (this.opts.commitAtBacklog ?? DEFAULT_COMMIT_AT_BACKLOG)) return this.commitProcessed();
+    if (this.opts.processor.heldAlerts >= (this.opts.commitAtAlerts ?? DEFAULT_COMMIT_AT_ALERTS)) return this.commitProcessed();
     const interval = this.opts.commitIntervalMs;
     if (interval === null) return;
     const since = performance.now() - this.lastCommit;

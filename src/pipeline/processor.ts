@@ -24,6 +24,10 @@ export class HistoryAndDetection implements EventProcessor {
     return this.history.changedUsers;
   }
 
+  get heldAlerts(): number {
+    return this.detection.heldAlerts;
+  }
+
   async prepare(batch: EventBatch): Promise<void> {
     await this.noticeChanges();
     await this.history.prepare(batch.added.dns);

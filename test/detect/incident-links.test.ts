@@ -47,3 +47,25 @@ test('links not yet committed are collected again after a failed commit', () => 
   t.add(alert('b2', 'new-country', 40), false, null, 2 * H, 'log:2');
   assert.deepEqual(t.collect().links.map((l) => l.alert), ['b1', 'b2']);
 });
+
+test('an alert that joins an open incident again (its line read a second time) adds no link, no id and no risk, also on an incident loaded from the store', () => {
+  const windowMs = 24 * H;
+  const t = new IncidentTracker({ threshold: 60, windowMs }, new StateTable('incidents/windows', incidentCodec(windowMs)));
+  const opened = t.add(alert('c1', 'refresh-token-replay', 100), true, null, 1 * H, 'log:1');
+  assert.ok(opened !== null);
+  t.add(alert('c2', 'new-country', 40), false, null, 2 * H, 'log:2');
+  t.committed();
+  const risk = opened.risk;
+  t.add(alert('c2', 'new-country', 40), false, null, 2 * H, 'log:2');
+  t.add(alert('c1', 'refresh-token-replay', 100), true, null, 1 * H, 'log:1');
+  assert.deepEqual(t.collect().links, []);
+  assert.deepEqual(opened.alertIds, ['c1', 'c2']);
+  assert.equal(opened.risk, risk);
+
+  // A later process: the incident comes from the store with its alerts.
+  const later = new IncidentTracker({ threshold: 60, windowMs }, new StateTable('incidents/windows', incidentCodec(windowMs)));
+  later.load([{ ...opened, alertIds: [...opened.alertIds], rules: [...opened.rules] }]);
+  later.add(alert('c2', 'new-country', 40), false, null, 2 * H, 'log:2');
+  later.add(alert('c3', 'new-source-ip', 25), false, null, 3 * H, 'log:3');
+  assert.deepEqual(later.collect().links.map((l) => l.alert), ['c3']);
+});

@@ -48,6 +48,9 @@ class StagingProcessor implements EventProcessor {
   get backlog(): number {
     return this.lines.length;
   }
+
+  /** Staging detects nothing: the readers' lines are judged where they are merged. */
+  readonly heldAlerts = 0;
 }
 
 /** Whether any input has bytes the reader has not processed yet (lines older than others' may still come). */

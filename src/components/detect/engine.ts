@@ -145,6 +145,11 @@ export class DetectionEngine {
     return this.tracker.repeats;
   }
 
+  /** Alerts raised or repeated since the last commit: their rows wait in memory for it. */
+  get heldAlerts(): number {
+    return this.tracker.held;
+  }
+
   /** Start-up: the stored detector state, the alerts that may still count repeats, the open incidents. */
   load(state: readonly StateRow[], openAlerts: readonly StoredAlert[], openIncidents: readonly StoredIncident[]): void {
     this.storedState = new Map();

@@ -49,6 +49,12 @@ export class IncidentTracker {
   private links: IncidentLink[] = [];
   /** The risks the latest event added to an open incident: its other alerts count at half too. */
   private lastEvent: { key: string; event: string; risks: number[] } | null = null;
+  /**
+   * The alert ids of each open incident that has joined alerts, as a set: `alertIds.includes`
+   * at every join made an incident's joins quadratic (an alert storm on one user adds
+   * thousands), and one profile spent more time there than in raising the alerts.
+   */
+  private members = new WeakMap<StoredIncident, Set<string>>();
 
   constructor(
     private readonly settings: IncidentSettings,
@@ -153,7 +159,14 @@ export class IncidentTracker {
   }
 
   private join(i: StoredIncident, a: StoredAlert, ts: number, key: string, event: string): void {
-    if (!i.alertIds.includes(a.id)) {
+    let members = this.members.get(i);
+    if (members === undefined) {
+      members = new Set(i.alertIds);
+      this.members.set(i, members);
+    }
+    // The same line read again (a replay from the start) raises an alert with the same id.
+    if (!members.has(a.id)) {
+      members.add(a.id);
       i.alertIds.push(a.id);
       this.links.push({ incident: i.id, alert: a.id });
       // Alerts of one event arrive one after another; the same event adds by the same rule as in the window.

@@ -171,6 +171,11 @@ export class AlertTracker {
     return { id: open.id, time: iso(open.firstTs), count: open.count, severity: open.severity, risk: open.risk };
   }
 
+  /** Alerts the next commit writes (new ones whole, repeated ones as updates): held in memory until then. */
+  get held(): number {
+    return this.pending.length;
+  }
+
   /** New alerts and repeats since the last commit. */
   collect(): { raised: StoredAlert[]; updated: AlertUpdate[] } {
     const raised: StoredAlert[] = [];

@@ -62,7 +62,11 @@ export class PgPipelineStore implements PipelineStore {
     const incidents = (await this.pool.query<IncidentRow>(`SELECT * FROM incidents WHERE status <> 'closed' ORDER BY created_at, id`)).rows;
     const links = (await this.pool.query<{ incident_id: string; alert_id: string }>('SELECT incident_id, alert_id FROM incident_alerts WHERE incident_id = ANY($1::text[]) ORDER BY incident_id, alert_id', [incidents.map((i) => i.id)])).rows;
     const alertIds = new Map<string, string[]>();
-    for (const l of links) alertIds.set(l.incident_id, [...(alertIds.get(l.incident_id) ?? []), l.alert_id]);
+    for (const l of links) {
+      const ids = alertIds.get(l.incident_id);
+      if (ids === undefined) alertIds.set(l.incident_id, [l.alert_id]);
+      else ids.push(l.alert_id);
+    }
     const openIncidents = incidents.map((r) => incidentFromRow(r, alertIds.get(r.id) ?? []));
     return { state, openAlerts, openIncidents, statusVersion: await this.version(this.pool) };
   }
