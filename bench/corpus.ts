@@ -40,17 +40,27 @@ export async function writeCorpus(path: string, opts: CorpusOptions): Promise<Wr
   return writeBenign(path, opts);
 }
 
-// node --import tsx bench/corpus.ts [benign|storm|many-users] FILE [LINES] [SEED]
+// node --import tsx bench/corpus.ts [benign|storm|many-users] FILE [LINES] [SEED] [--public-share X]
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
+  let publicShare: number | undefined;
+  const flag = args.indexOf('--public-share');
+  if (flag >= 0) {
+    publicShare = Number(args[flag + 1]);
+    args.splice(flag, 2);
+    if (!(publicShare >= 0 && publicShare <= 1)) {
+      console.error('--public-share: expected a share between 0 and 1 (storm only)');
+      process.exit(2);
+    }
+  }
   const name = args[0] !== undefined && isCorpusName(args[0]) ? args.shift()! : 'benign';
   const [path, n, seed] = args;
   if (path === undefined) {
-    console.error(`usage: node --import tsx bench/corpus.ts [${CORPUS_NAMES.join('|')}] FILE [LINES] [SEED]`);
+    console.error(`usage: node --import tsx bench/corpus.ts [${CORPUS_NAMES.join('|')}] FILE [LINES] [SEED] [--public-share X]`);
     process.exit(2);
   }
   const corpus = CORPORA[name as CorpusName];
   const started = performance.now();
-  const r = corpus.write(path, { lines: Number(n ?? corpus.defaultLines), seed: seed === undefined ? undefined : Number(seed) });
+  const r = corpus.write(path, { lines: Number(n ?? corpus.defaultLines), seed: seed === undefined ? undefined : Number(seed), publicShare });
   console.error(`wrote ${name}: ${r.lines} lines, ${r.bytes} bytes to ${path} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }

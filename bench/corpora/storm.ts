@@ -29,8 +29,9 @@ export function writeStorm(path: string, opts: CorpusOptions): Written {
     ips: Array.from({ length: 1 + below(rand, 3) }, () => randomPrivateAddress(rand)),
     session: sessionId(rand),
   }));
-  /** Where a successful event of `u` comes from: usually one of their addresses, 2 % anywhere. */
-  const successFrom = (u: (typeof users)[number]) => (rand() < STORM_PUBLIC_SHARE ? randomPublicAddress(rand) : pick(u.ips));
+  /** Where a successful event of `u` comes from: usually one of their addresses, `publicShare` anywhere. */
+  const publicShare = opts.publicShare ?? STORM_PUBLIC_SHARE;
+  const successFrom = (u: (typeof users)[number]) => (rand() < publicShare ? randomPublicAddress(rand) : pick(u.ips));
   const out = new ChunkedWriter(path);
   let t = (opts.start ?? new Date('2026-03-02T07:00:00Z')).getTime();
   while (out.lines < opts.lines) {

@@ -5,6 +5,8 @@ export interface CorpusOptions {
   /** Users to draw from (the benign and storm corpora; many-users has lines / 2 of them). */
   users?: number;
   seed?: number;
+  /** storm: the share of successes from a random public address (default STORM_PUBLIC_SHARE); 0.3 makes a heavy storm, an alert for every other line or so. */
+  publicShare?: number;
   /** Log time of the first line. */
   start?: Date;
 }

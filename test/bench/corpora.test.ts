@@ -71,9 +71,8 @@ test('every line of every corpus is one the real parser accepts: nothing malform
   }
 });
 
-test('storm: users work from 1 to 3 private addresses, and 2 % of their successes come from public addresses in many countries', () => {
-  const log = join(dir, 'storm.log');
-  CORPORA.storm.write(log, { lines: 60_000, seed: 4 });
+/** The successes of a storm and the share of them from public addresses. */
+function publicShareOf(log: string): { all: ReturnType<typeof successes>; publicIps: string[]; usual: Map<string, Set<string>>; share: number } {
   const all = successes(log);
   const usual = new Map<string, Set<string>>();
   const publicIps: string[] = [];
@@ -85,8 +84,14 @@ test('storm: users work from 1 to 3 private addresses, and 2 % of their successe
       publicIps.push(s.ip);
     }
   }
+  return { all, publicIps, usual, share: publicIps.length / all.length };
+}
+
+test('storm: users work from 1 to 3 private addresses, and 2 % of their successes come from public addresses in many countries', () => {
+  const log = join(dir, 'storm.log');
+  CORPORA.storm.write(log, { lines: 60_000, seed: 4 });
+  const { all, publicIps, usual, share } = publicShareOf(log);
   assert.ok(all.length > 40_000, `${all.length} successes`);
-  const share = publicIps.length / all.length;
   assert.ok(Math.abs(share - STORM_PUBLIC_SHARE) < 0.003, `public share ${(share * 100).toFixed(2)} %`);
   assert.ok(usual.size > 1900, `${usual.size} users`);
   for (const [dn, ips] of usual) assert.ok(ips.size >= 1 && ips.size <= 3, `${dn}: ${[...ips].join(' ')}`);
@@ -98,6 +103,13 @@ test('storm: users work from 1 to 3 private addresses, and 2 % of their successe
     countries.add(geo.country);
   }
   assert.ok(countries.size >= 50, `public addresses from ${countries.size} countries`);
+});
+
+test('storm: a heavier storm takes the share of successes from public addresses as an option', () => {
+  const log = join(dir, 'heavy-storm.log');
+  CORPORA.storm.write(log, { lines: 20_000, seed: 4, publicShare: 0.3 });
+  const { share } = publicShareOf(log);
+  assert.ok(Math.abs(share - 0.3) < 0.015, `public share ${(share * 100).toFixed(2)} %`);
 });
 
 test('storm: every public range is public and geolocated, and together they cover 64 countries', () => {
