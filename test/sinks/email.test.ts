@@ -163,3 +163,24 @@ async function waitForMails(s: LoopbackSmtp, ids: number): Promise<void> {
 function unescapeHtml(s: string): string {
   return s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
+
+test("an incident that gathered thousands of alerts lists its count and the last ten ids in the digest's text and HTML; the attachment keeps every id", async () => {
+  const { composeNoticeDigest } = await import('../../src/components/sinks/email/digest.js');
+  const { incidentNotice } = await import('../../src/core/notices.js');
+  const a = makeAlert({ rule: 'new-country', severity: 'high', risk: 40 });
+  const ids = Array.from({ length: 2_500 }, (_, k) => `a${String(k).padStart(15, '0')}`);
+  const notice = incidentNotice(
+    'escalated',
+    { id: 'inc1', status: 'open', severity: 'high', risk: 4000, dn: a.dn, ip: a.ip, firstTime: a.time, lastTime: a.time, rules: ['new-country'], alertIds: ids },
+    [a],
+  );
+  const d = composeNoticeDigest([notice], '[ouwatch]');
+  const line = d.text.split('\n').find((l) => l.startsWith('  alerts'))!;
+  assert.equal(line, `  alerts    2500 (${ids.slice(-10).map((x) => JSON.stringify(x)).join(', ')} and 2490 more: all in incidents.json)`);
+  assert.ok(!d.text.includes(ids[0]) && !d.html.includes(ids[0]), 'the first ids are not listed');
+  assert.ok(d.html.includes(escapeHtml(JSON.stringify(ids[2499]))));
+  assert.deepEqual((JSON.parse(d.json) as Array<{ incident: { alertIds: string[] } }>)[0].incident.alertIds, ids);
+
+  const few = composeNoticeDigest([incidentNotice('opened', { ...notice.incident, alertIds: ids.slice(0, 3) }, [a])], '[ouwatch]');
+  assert.ok(few.text.includes(`  alerts    3 (${ids.slice(0, 3).map((x) => JSON.stringify(x)).join(', ')})`));
+});

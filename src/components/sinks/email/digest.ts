@@ -58,6 +58,19 @@ export function composeNoticeDigest(notices: Notice[], subjectPrefix: string): D
   return { subject, text: t.join('\n') + '\n', html: h.join('\n'), json: JSON.stringify(notices.map(noticeJson), null, 2), attachment: 'incidents.json' };
 }
 
+/** Alert ids an incident block lists; incidents.json holds them all. */
+const LISTED_ALERT_IDS = 10;
+
+/**
+ * An incident's alert count and ids. An incident left open through a storm holds thousands
+ * of alerts, and an escalation would mail every id on one line: the last few listed are enough
+ * to find it in the console, and the attachment has them all.
+ */
+function alertIdsField(ids: readonly string[]): string {
+  if (ids.length <= LISTED_ALERT_IDS) return `${ids.length} (${ids.map((x) => quote(x)).join(', ')})`;
+  return `${ids.length} (${ids.slice(-LISTED_ALERT_IDS).map((x) => quote(x)).join(', ')} and ${ids.length - LISTED_ALERT_IDS} more: all in incidents.json)`;
+}
+
 /** One incident: its headline and fields, then the alerts that opened or escalated it. */
 function incidentBlock(n: IncidentNotice): [string[], string[]] {
   const i = n.incident;
@@ -66,7 +79,7 @@ function incidentBlock(n: IncidentNotice): [string[], string[]] {
     ['network', i.dn === null ? q(i.ip) : '-'],
     ['risk', String(i.risk)],
     ['rules', i.rules.join(', ')],
-    ['alerts', `${i.alertIds.length} (${i.alertIds.map((x) => quote(x)).join(', ')})`],
+    ['alerts', alertIdsField(i.alertIds)],
     ['from', i.firstTime],
     ['to', i.lastTime],
     ['status', i.status],
