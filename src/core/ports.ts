@@ -287,6 +287,8 @@ export interface AlertQueries {
   detail(id: string): Promise<AlertDetail | null>;
   /** Alerts whose id starts with `prefix` (at most 10). */
   withPrefix(prefix: string): Promise<StoredAlert[]>;
+  /** The alerts of these ids that exist, in the order given (an incident's: a few queries, not one per alert). */
+  byIds(ids: readonly string[]): Promise<StoredAlert[]>;
   /** Changes the status and records who, when and why; `benign` only with `closed`. False for an unknown id. */
   setStatus(id: string, status: AlertStatus, by: string, comment: string | null, benign: boolean, wallClock: number): Promise<boolean>;
   /** Per rule id that raised any: all alerts, those raised since each of `since` (log time), the latest time. */

@@ -186,3 +186,16 @@ export function appendedEvidenceSql(column: string, added: string): string {
 export function addedEvidenceJson(a: AlertUpdate): string | null {
   return a.evidenceAdded.length === 0 ? null : JSON.stringify(a.evidenceAdded);
 }
+
+/** The values found for `ids`, in the order of `ids` (missing ones left out, a repeated id once). */
+export function inOrder<T>(ids: readonly string[], found: ReadonlyMap<string, T>): T[] {
+  const out: T[] = [];
+  const seen = new Set<string>();
+  for (const id of ids) {
+    const v = found.get(id);
+    if (v === undefined || seen.has(id)) continue;
+    seen.add(id);
+    out.push(v);
+  }
+  return out;
+}

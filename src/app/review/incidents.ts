@@ -33,11 +33,8 @@ export async function findIncident(store: ReviewStore, id: string): Promise<Stor
 export async function showIncident(store: ReviewStore, id: string): Promise<IncidentDetailJson> {
   const i = await findIncident(store, id);
   const d = (await store.incidents.detail(i.id))!;
-  const alerts = [];
-  for (const alertId of d.alertIds) {
-    const a = await store.alerts.detail(alertId);
-    if (a !== null) alerts.push(alertListJson(a));
-  }
+  // One query per thousand alerts, not three per alert: a storm's incident holds thousands.
+  const alerts = (await store.alerts.byIds(d.alertIds)).map(alertListJson);
   return { ...toIncidentJson(d), key: d.key, closedBenign: d.closedBenign, history: d.history, alerts };
 }
 

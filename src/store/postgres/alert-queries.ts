@@ -1,11 +1,13 @@
 import type pg from 'pg';
 import type { AlertDetail, AlertFilter, AlertStatus, AlertStatusChange, StoredAlert } from '../../core/alerts.js';
 import type { AlertQueries, Page, PageRequest } from '../../core/ports.js';
-import { alertFromRow as fromRow, type AlertRow } from '../rows.js';
+import { alertFromRow as fromRow, inOrder, type AlertRow } from '../rows.js';
 import { SYSTEM_ACTOR } from '../sqlite/alerts.js';
 import { PgWhere, inTransaction, pageOf } from './review-sql.js';
 
 const DAY_MS = 86_400_000;
+/** Ids per query of `byIds`. */
+const ID_BATCH = 1_000;
 
 /** The analyst's reads and status changes of alerts on PostgreSQL (as SQLite's alert-queries.ts). */
 export class PgAlertQueries implements AlertQueries {
@@ -30,6 +32,15 @@ export class PgAlertQueries implements AlertQueries {
     const exact = await this.pool.query<AlertRow>('SELECT * FROM alerts WHERE id = $1', [prefix]);
     if (exact.rows.length > 0) return exact.rows.map(fromRow);
     return (await this.pool.query<AlertRow>('SELECT * FROM alerts WHERE id >= $1 AND id < $2 ORDER BY id LIMIT 10', [prefix, prefix + '\uffff'])).rows.map(fromRow);
+  }
+
+  async byIds(ids: readonly string[]): Promise<StoredAlert[]> {
+    const found = new Map<string, StoredAlert>();
+    for (let at = 0; at < ids.length; at += ID_BATCH) {
+      const part = ids.slice(at, at + ID_BATCH);
+      for (const r of (await this.pool.query<AlertRow>('SELECT * FROM alerts WHERE id = ANY($1::text[])', [part])).rows) found.set(r.id, fromRow(r));
+    }
+    return inOrder(ids, found);
   }
 
   async setStatus(id: string, status: AlertStatus, by: string, comment: string | null, benign: boolean, wallClock: number): Promise<boolean> {
