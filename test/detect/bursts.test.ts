@@ -121,6 +121,31 @@ test('authz-probing: denied requests for 6 different URLs of one user within 5 m
   assert.deepEqual((await run('authz-probing', slow)).alerts, []);
 });
 
+test('authz-probing: a script retrying forbidden URLs for half an hour counts each URL once while it is in the window, also across a restart', async () => {
+  const url = (i: number) => ({ url: `https://k8sou.example.com/api/v1/namespaces/ns${i}/secrets` });
+  // 20 requests a second for half an hour, cycling over 5 URLs: 36,000 denials, never 6 URLs.
+  const retrying = times(36_000, 50).map((t, i) => azFail(t, ALICE, RU, url(i % 5)));
+  assert.deepEqual((await run('authz-probing', retrying)).alerts, []);
+
+  // Then the five URLs stop (the last, ns4, 50 ms before \`end\`) and six new ones come just
+  // under 5 min later. The window (5 min, its start included) holds ns4 until the fifth new
+  // one, and counts it: five URLs, quiet. One millisecond later ns4 has left: the sixth new
+  // URL makes five again; the seventh, six: an alert, with the window's 6 events.
+  const end = T0 + 36_000 * 50;
+  const at = [299_940, 299_941, 299_942, 299_943, 299_951, 299_952];
+  const later = at.map((d, k) => azFail(end + d, ALICE, RU, url(5 + k)));
+  const { alerts } = await run('authz-probing', [...retrying, ...later]);
+  assert.deepEqual(alerts.map((a) => a.time), [new Date(end + 299_952).toISOString()]);
+  assert.match(alerts[0].reason, /^6 distinct url values in 6 denied requests \(AzFail\) for /);
+
+  // The same lines in two runs on one store: the second starts from the stored window.
+  const db = s.path(`b${n++}.db`);
+  const rules = rulesDir(s.path(`r${n}`), ['authz-probing']);
+  assert.deepEqual((await detect(db, rules, retrying, db + '.1.log')).alerts, []);
+  const resumed = await detect(db, rules, later, db + '.2.log');
+  assert.deepEqual(resumed.alerts.map((a) => [a.time, a.reason]), alerts.map((a) => [a.time, a.reason]));
+});
+
 test('refresh-token-grace-burst: 4 within 10 min stay quiet, 5 within exactly 10 min fire', async () => {
   const base = history(ALICE, SE, 3);
   const quiet = await run('refresh-token-grace-burst', [...base, ...times(4, 2 * MIN).map((t) => expired(t + 3 * MIN, ALICE, SE))]);

@@ -45,6 +45,38 @@ class Window {
   values: string[] = [];
   /** The `spread` field's value of each event (empty when the rule has no spread). */
   spreads: string[] = [];
+  /**
+   * Entries before this index have left the window but are still in the lists: they are cut
+   * off in one splice once they are half of them. A splice at every event that moved the
+   * window copied the whole list each time (15,000 events a key for a script retrying one
+   * request for 5 minutes).
+   */
+  head = 0;
+  /** `values` and `spreads` counted, kept beside them (not stored: rebuilt from them after a start). */
+  distinctTally: Tally | null = null;
+  spreadTally: Tally | null = null;
+
+  /** Events in the window. */
+  get size(): number {
+    return this.times.length - this.head;
+  }
+
+  /** The events before index `to` left the window. */
+  leave(to: number): void {
+    this.distinctTally?.remove(this.values, this.head, to);
+    this.spreadTally?.remove(this.spreads, this.head, to);
+    this.head = to;
+    if (this.head * 2 >= this.times.length) this.compact();
+  }
+
+  /** Cuts off the entries that left the window (before it is stored, and when they are many). */
+  compact(): void {
+    if (this.head === 0) return;
+    this.times.splice(0, this.head);
+    this.values.splice(0, this.head);
+    if (this.spreads.length > 0) this.spreads.splice(0, this.head);
+    this.head = 0;
+  }
   evidence: Evidence[] = [];
   lastIp: string | null = null;
   lastCountry: string | null = null;
@@ -53,9 +85,45 @@ class Window {
   lastDnSha1: string | null = null;
 }
 
+/**
+ * How often each non-empty value occurs in a window, kept up to date as events enter and
+ * leave it. Counting distinct values by building a set at every event made a window that
+ * never reaches its threshold quadratic: a script retrying one forbidden URL at 50 requests a
+ * second keeps 15,000 events in authz-probing's 5-minute window, all one value.
+ */
+class Tally {
+  private readonly counts = new Map<string, number>();
+
+  constructor(values: readonly string[]) {
+    for (const v of values) this.add(v);
+  }
+
+  get size(): number {
+    return this.counts.size;
+  }
+
+  add(v: string): void {
+    if (v !== '') this.counts.set(v, (this.counts.get(v) ?? 0) + 1);
+  }
+
+  /** `values[from..to)` left the window (a list stored by an older version may be shorter). */
+  remove(values: readonly string[], from: number, to: number): void {
+    for (let i = from; i < Math.min(to, values.length); i++) {
+      const v = values[i];
+      if (v === '') continue;
+      const left = this.counts.get(v)! - 1;
+      if (left === 0) this.counts.delete(v);
+      else this.counts.set(v, left);
+    }
+  }
+}
+
 function codec(span: number): StateCodec<Window> {
   return {
-    encode: (w) => JSON.stringify([w.times, w.values, w.evidence.map((e) => [e.source, e.line]), w.lastIp, w.lastCountry, w.lastUrl, w.lastDn, w.lastDnSha1, w.spreads]),
+    encode: (w) => {
+      w.compact();
+      return JSON.stringify([w.times, w.values, w.evidence.map((e) => [e.source, e.line]), w.lastIp, w.lastCountry, w.lastUrl, w.lastDn, w.lastDnSha1, w.spreads]);
+    },
     decode: (json) => {
       const j = JSON.parse(json) as [number[], string[], Array<[string, string]>, string | null, string | null, string | null, string | null, string | null, string[]?];
       if (!Array.isArray(j) || (j.length !== 8 && j.length !== 9)) return null;
@@ -159,21 +227,26 @@ export const threshold = defineDetector({
         }
         // Forget what fell out of the window (a window includes its boundary).
         const from = e.ts - p.window;
-        let drop = 0;
-        while (drop < w.times.length && w.times[drop] < from) drop++;
-        if (drop === w.times.length && drop > 0) {
+        let keep = w.head;
+        while (keep < w.times.length && w.times[keep] < from) keep++;
+        if (keep === w.times.length && w.size > 0) {
           // All of it fell out: start afresh, exactly as if a commit's sweep had dropped it.
           w = new Window();
           state.set(key, w);
-        } else if (drop > 0) {
-          w.times.splice(0, drop);
-          w.values.splice(0, drop);
-          if (w.spreads.length > 0) w.spreads.splice(0, drop);
         }
+        // Built from the stored lists at a window's first event after a start, then kept.
+        const distinct = p.distinct === null ? null : (w.distinctTally ??= new Tally(w.values.slice(w.head)));
+        const spreads = p.spread === null ? null : (w.spreadTally ??= new Tally(w.spreads.slice(w.head)));
+        if (keep > w.head && keep < w.times.length) w.leave(keep);
         const v = p.distinct === null ? '' : fieldValue(e, p.distinct) ?? '';
         w.times.push(e.ts);
         w.values.push(v);
-        if (p.spread !== null) w.spreads.push(fieldValue(e, p.spread.field) ?? '');
+        distinct?.add(v);
+        if (spreads !== null) {
+          const sv = fieldValue(e, p.spread!.field) ?? '';
+          w.spreads.push(sv);
+          spreads.add(sv);
+        }
         if (w.evidence.length < ctx.maxEvidence) w.evidence.push(evidenceOf(e));
         w.lastIp = e.address?.ip ?? null;
         w.lastCountry = e.address?.country ?? null;
@@ -182,12 +255,12 @@ export const threshold = defineDetector({
           w.lastDnSha1 = e.dn.sha1;
         }
         state.touch(key);
-        const n = p.distinct === null ? w.times.length : new Set(w.values.filter((x) => x !== '')).size;
+        const n = distinct === null ? w.size : distinct.size;
         if (n < p.threshold) {
           trace?.(`${n} of the ${p.threshold} ${p.distinct === null ? what(e, p) : `distinct ${p.distinct} values`} that make a burst, for ${GROUP_WORDS[p.groupBy]} ${key} within the last ${formatDuration(p.window)} (this one included)`);
           return null;
         }
-        const spread = p.spread === null ? 0 : new Set(w.spreads.filter((x) => x !== '')).size;
+        const spread = spreads === null ? 0 : spreads.size;
         if (p.spread !== null && spread < p.spread.atLeast) {
           trace?.(`${n} ${p.distinct === null ? what(e, p) : `distinct ${p.distinct} values`} within ${formatDuration(p.window)}, but from ${spread} distinct ${p.spread.field} values (a spread needs ${p.spread.atLeast})`);
           return null;
@@ -208,8 +281,8 @@ function what(e: LogEvent, p: Params): string {
  * burst starts from zero). (Outside check(): see seenAt in session-moved.ts.)
  */
 function burst(e: LogEvent, key: string, w: Window, n: number, spread: number, p: Params, state: StateTable<Window>): Finding {
-  const total = w.times.length;
-  const span = w.times[total - 1] - w.times[0];
+  const total = w.size;
+  const span = w.times[w.times.length - 1] - w.times[w.head];
   const evidence = w.evidence.slice();
   const last = evidenceOf(e);
   if (!evidence.some((x) => x.source === last.source)) evidence.push(last);
