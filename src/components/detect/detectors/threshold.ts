@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { Evidence } from '../../../core/alerts.js';
 import { textGlob } from '../../../core/dn-patterns.js';
 import { durationSchema, formatDuration } from '../../../core/duration.js';
 import { EVENT_TYPES, isUserDn } from '../../../core/events.js';
@@ -7,7 +6,8 @@ import type { LogEvent } from '../../../core/log-event.js';
 import { defineDetector, type Finding } from '../detector.js';
 import { evidenceOf } from '../evidence.js';
 import { int, where } from '../format.js';
-import type { StateCodec, StateTable } from '../state-table.js';
+import type { StateTable } from '../state-table.js';
+import { Window, windowCodec } from './threshold-window.js';
 
 /** What a window is kept for: one per address, network, user or session. */
 const GROUPS = ['ip', 'net', 'dn', 'session'] as const;
@@ -38,105 +38,6 @@ const params = z
   })
   .strict();
 type Params = z.output<typeof params>;
-
-/** One key's recent events: their times, counted values, and the first lines. */
-class Window {
-  times: number[] = [];
-  values: string[] = [];
-  /** The `spread` field's value of each event (empty when the rule has no spread). */
-  spreads: string[] = [];
-  /**
-   * Entries before this index have left the window but are still in the lists: they are cut
-   * off in one splice once they are half of them. A splice at every event that moved the
-   * window copied the whole list each time (15,000 events a key for a script retrying one
-   * request for 5 minutes).
-   */
-  head = 0;
-  /** `values` and `spreads` counted, kept beside them (not stored: rebuilt from them after a start). */
-  distinctTally: Tally | null = null;
-  spreadTally: Tally | null = null;
-
-  /** Events in the window. */
-  get size(): number {
-    return this.times.length - this.head;
-  }
-
-  /** The events before index `to` left the window. */
-  leave(to: number): void {
-    this.distinctTally?.remove(this.values, this.head, to);
-    this.spreadTally?.remove(this.spreads, this.head, to);
-    this.head = to;
-    if (this.head * 2 >= this.times.length) this.compact();
-  }
-
-  /** Cuts off the entries that left the window (before it is stored, and when they are many). */
-  compact(): void {
-    if (this.head === 0) return;
-    this.times.splice(0, this.head);
-    this.values.splice(0, this.head);
-    if (this.spreads.length > 0) this.spreads.splice(0, this.head);
-    this.head = 0;
-  }
-  evidence: Evidence[] = [];
-  lastIp: string | null = null;
-  lastCountry: string | null = null;
-  lastUrl: string | null = null;
-  lastDn: string | null = null;
-  lastDnSha1: string | null = null;
-}
-
-/**
- * How often each non-empty value occurs in a window, kept up to date as events enter and
- * leave it. Counting distinct values by building a set at every event made a window that
- * never reaches its threshold quadratic: a script retrying one forbidden URL at 50 requests a
- * second keeps 15,000 events in authz-probing's 5-minute window, all one value.
- */
-class Tally {
-  private readonly counts = new Map<string, number>();
-
-  constructor(values: readonly string[]) {
-    for (const v of values) this.add(v);
-  }
-
-  get size(): number {
-    return this.counts.size;
-  }
-
-  add(v: string): void {
-    if (v !== '') this.counts.set(v, (this.counts.get(v) ?? 0) + 1);
-  }
-
-  /** `values[from..to)` left the window (a list stored by an older version may be shorter). */
-  remove(values: readonly string[], from: number, to: number): void {
-    for (let i = from; i < Math.min(to, values.length); i++) {
-      const v = values[i];
-      if (v === '') continue;
-      const left = this.counts.get(v)! - 1;
-      if (left === 0) this.counts.delete(v);
-      else this.counts.set(v, left);
-    }
-  }
-}
-
-function codec(span: number): StateCodec<Window> {
-  return {
-    encode: (w) => {
-      w.compact();
-      return JSON.stringify([w.times, w.values, w.evidence.map((e) => [e.source, e.line]), w.lastIp, w.lastCountry, w.lastUrl, w.lastDn, w.lastDnSha1, w.spreads]);
-    },
-    decode: (json) => {
-      const j = JSON.parse(json) as [number[], string[], Array<[string, string]>, string | null, string | null, string | null, string | null, string | null, string[]?];
-      if (!Array.isArray(j) || (j.length !== 8 && j.length !== 9)) return null;
-      const w = new Window();
-      [w.times, w.values] = [j[0], j[1]];
-      w.spreads = j[8] ?? [];
-      w.evidence = j[2].map(([source, line]) => ({ source, line }));
-      [w.lastIp, w.lastCountry, w.lastUrl, w.lastDn, w.lastDnSha1] = [j[3], j[4], j[5], j[6], j[7]];
-      return w;
-    },
-    expires: (w) => (w.times.length === 0 ? null : w.times[w.times.length - 1] + span),
-  };
-}
 
 function groupKey(e: LogEvent, g: Group): string | null {
   switch (g) {
@@ -188,7 +89,7 @@ export const threshold = defineDetector({
     (p.spread === null ? '' : ` from at least ${p.spread.atLeast} distinct ${p.spread.field} values`) +
     (Object.keys(p.where).length ? ` where ${Object.entries(p.where).map(([k, v]) => `${k} ~ ${(v as string[]).join('|')}`).join(', ')}` : ''),
   create: (p: Params, ctx) => {
-    const state = ctx.table(`windows`, codec(p.window));
+    const state = ctx.table(`windows`, windowCodec(p.window));
     const filters = Object.entries(p.where).map(([field, patterns]) => {
       const ms = (patterns as string[]).map(textGlob);
       return { field: field as keyof Params['where'], test: (s: string | null) => s !== null && ms.some((m) => m(s)) };
@@ -234,9 +135,8 @@ export const threshold = defineDetector({
           w = new Window();
           state.set(key, w);
         }
-        // Built from the stored lists at a window's first event after a start, then kept.
-        const distinct = p.distinct === null ? null : (w.distinctTally ??= new Tally(w.values.slice(w.head)));
-        const spreads = p.spread === null ? null : (w.spreadTally ??= new Tally(w.spreads.slice(w.head)));
+        const distinct = p.distinct === null ? null : w.distinctValues();
+        const spreads = p.spread === null ? null : w.spreadValues();
         if (keep > w.head && keep < w.times.length) w.leave(keep);
         const v = p.distinct === null ? '' : fieldValue(e, p.distinct) ?? '';
         w.times.push(e.ts);
