@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { dnSha1 } from '../../src/core/identity.js';
 import { ALICE, ANON, CN, MIN, NONE, RU, SE, SEC, T0, auFail, azFail, detect, expired, history, keys, rulesDir, scratch } from './helpers.js';
 
@@ -81,6 +82,18 @@ test('auth-failure-spray: 25 failures from 4 addresses of one /24 are not a spra
   assert.match(alerts[0].reason, /^25 failed logins \(AuFail\) from network 175\.16\.199\.0\/24 \(5 distinct addresses\) within 48 min/);
 });
 
+test('auth-failure-spray: one address of a /24 failing 10 times a second for 20 min is no spray; four more addresses make one, counting every failure', async () => {
+  const noisy = times(12_000, 100).map((t) => auFail(t, CN));
+  assert.deepEqual((await run('auth-failure-spray', noisy)).alerts, []);
+  const end = T0 + 12_000 * 100;
+  const others = [11, 12, 13, 14].map((h, i) => auFail(end + i * SEC, `175.16.199.${h}`));
+  const { alerts } = await run('auth-failure-spray', [...noisy, ...others]);
+  assert.deepEqual(keys(alerts), ['auth-failure-spray - 175.16.199.0/24']);
+  assert.equal(alerts[0].time, new Date(end + 3 * SEC).toISOString());
+  assert.match(alerts[0].reason, /^12,004 failed logins \(AuFail\) from network 175\.16\.199\.0\/24 \(5 distinct addresses\) within 20 min 3 s/);
+  assert.equal(alerts[0].evidenceTotal, 12_004);
+});
+
 test('auth-failure-spray: 25 failures spread over 25 networks are not a spray', async () => {
   const { alerts } = await run('auth-failure-spray', times(25, MIN).map((t, i) => auFail(t, `175.16.${100 + i}.5`)));
   assert.deepEqual(alerts, []);
@@ -142,6 +155,11 @@ test('authz-probing: a script retrying forbidden URLs for half an hour counts ea
   const db = s.path(`b${n++}.db`);
   const rules = rulesDir(s.path(`r${n}`), ['authz-probing']);
   assert.deepEqual((await detect(db, rules, retrying, db + '.1.log')).alerts, []);
+  // The window of 6,000 requests is stored in a few KB, not a time and a URL per request.
+  const stored = new Database(db, { readonly: true });
+  const row = stored.prepare("SELECT length(state) AS n FROM detector_state WHERE scope LIKE 'authz-probing/%'").get() as { n: number };
+  stored.close();
+  assert.ok(row.n < 20_000, `${row.n} bytes stored for the window`);
   const resumed = await detect(db, rules, later, db + '.2.log');
   assert.deepEqual(resumed.alerts.map((a) => [a.time, a.reason]), alerts.map((a) => [a.time, a.reason]));
 });

@@ -1,112 +1,169 @@
 import type { Evidence } from '../../../core/alerts.js';
 import type { StateCodec } from '../state-table.js';
 
-/** One key's recent events: their times, counted values, and the first lines. */
+/** Event times kept one by one, at least (a rule's threshold when larger). */
+const MIN_EXACT = 256;
+/** Buckets a window's older events are counted in, at most. */
+const BUCKETS = 64;
+
+/** How large a key's window may grow, from the rule's parameters. */
+export interface WindowShape {
+  /** Events kept one by one: at least the threshold, so a count reaching it is exact. */
+  exact: number;
+  /** Width of the buckets older events are counted in (ms of log time). */
+  bucketMs: number;
+}
+
+export function windowShape(threshold: number, windowMs: number): WindowShape {
+  return { exact: Math.max(threshold, MIN_EXACT), bucketMs: Math.max(1, Math.ceil(windowMs / BUCKETS)) };
+}
+
+/**
+ * One key's recent events, in a bounded size whatever their rate. A window that never
+ * reaches its threshold keeps every event of its span (a script retrying one forbidden
+ * request at 50 a second: 15,000 in authz-probing's 5 minutes), and kept them as lists of
+ * times and values, which a live run stored again at every commit (1.4 MB for that key, ten
+ * times a second). Now:
+ * - the newest `exact` event times one by one (the decision "at least threshold events" only
+ *   needs the newest threshold of them); older ones as counts per bucket of log time, so a
+ *   burst still says how many events it saw (exact until the window overflows, then within a
+ *   bucket at its start);
+ * - each distinct value and each spread value with the time it was last seen, oldest first:
+ *   a value counts while its last event is in the window, exactly.
+ */
 export class Window {
+  /** Times of the newest events, oldest first; those before `head` have left the window. */
   times: number[] = [];
-  values: string[] = [];
-  /** The `spread` field's value of each event (empty when the rule has no spread). */
-  spreads: string[] = [];
   /**
-   * Entries before this index have left the window but are still in the lists: they are cut
-   * off in one splice once they are half of them. A splice at every event that moved the
-   * window copied the whole list each time (15,000 events a key for a script retrying one
-   * request for 5 minutes).
+   * Entries of `times` before this index left the window: cut off in one splice once they are
+   * half of it (a splice per event copied the whole list each time).
    */
   head = 0;
-  /** `values` and `spreads` counted, kept beside them (not stored: rebuilt from them after a start). */
-  distinctTally: Tally | null = null;
-  spreadTally: Tally | null = null;
-
-  /** The window's `values` counted (built from the lists at its first use after a start, then kept). */
-  distinctValues(): Tally {
-    return (this.distinctTally ??= new Tally(this.values.slice(this.head)));
-  }
-
-  /** The window's `spreads` counted, likewise. */
-  spreadValues(): Tally {
-    return (this.spreadTally ??= new Tally(this.spreads.slice(this.head)));
-  }
-
-  /** Events in the window. */
-  get size(): number {
-    return this.times.length - this.head;
-  }
-
-  /** The events before index `to` left the window. */
-  leave(to: number): void {
-    this.distinctTally?.remove(this.values, this.head, to);
-    this.spreadTally?.remove(this.spreads, this.head, to);
-    this.head = to;
-    if (this.head * 2 >= this.times.length) this.compact();
-  }
-
-  /** Cuts off the entries that left the window (before it is stored, and when they are many). */
-  compact(): void {
-    if (this.head === 0) return;
-    this.times.splice(0, this.head);
-    this.values.splice(0, this.head);
-    if (this.spreads.length > 0) this.spreads.splice(0, this.head);
-    this.head = 0;
-  }
+  /** Events pushed out of `times`, oldest first: [first event's time, events]. All older than `times`. */
+  older: Array<[number, number]> = [];
+  /** Distinct values (a rule with `distinct`): the log time each was last seen, oldest first. */
+  latest = new Map<string, number>();
+  /** The `spread` field's values, likewise. */
+  spreadLatest = new Map<string, number>();
   evidence: Evidence[] = [];
   lastIp: string | null = null;
   lastCountry: string | null = null;
   lastUrl: string | null = null;
   lastDn: string | null = null;
   lastDnSha1: string | null = null;
-}
 
-/**
- * How often each non-empty value occurs in a window, kept up to date as events enter and
- * leave it. Counting distinct values by building a set at every event made a window that
- * never reaches its threshold quadratic: a script retrying one forbidden URL at 50 requests a
- * second keeps 15,000 events in authz-probing's 5-minute window, all one value.
- */
-export class Tally {
-  private readonly counts = new Map<string, number>();
+  constructor(private readonly shape: WindowShape) {}
 
-  constructor(values: readonly string[]) {
-    for (const v of values) this.add(v);
-  }
-
+  /** Events in the window (exact unless older events are counted in buckets: then a bucket at most over). */
   get size(): number {
-    return this.counts.size;
+    let n = this.times.length - this.head;
+    for (const b of this.older) n += b[1];
+    return n;
   }
 
-  add(v: string): void {
-    if (v !== '') this.counts.set(v, (this.counts.get(v) ?? 0) + 1);
+  /** Whether the window holds no event. */
+  get empty(): boolean {
+    return this.head === this.times.length;
   }
 
-  /** `values[from..to)` left the window (a list stored by an older version may be shorter). */
-  remove(values: readonly string[], from: number, to: number): void {
-    for (let i = from; i < Math.min(to, values.length); i++) {
-      const v = values[i];
-      if (v === '') continue;
-      const left = this.counts.get(v)! - 1;
-      if (left === 0) this.counts.delete(v);
-      else this.counts.set(v, left);
+  /** Log time of the window's first event (earlier while a bucket is leaving the window). */
+  get firstTime(): number {
+    return this.older.length > 0 ? this.older[0][0] : this.times[this.head];
+  }
+
+  /** Log time of the newest event. */
+  get lastTime(): number {
+    return this.times[this.times.length - 1];
+  }
+
+  /** Forgets what is older than `from` (a window includes its boundary). */
+  slide(from: number): void {
+    let keep = this.head;
+    while (keep < this.times.length && this.times[keep] < from) keep++;
+    if (keep > this.head) {
+      this.head = keep;
+      // Counted events are older than every one kept by time: one of those left, so did they.
+      this.older = [];
+      if (this.head * 2 >= this.times.length) this.compact();
+    } else {
+      while (this.older.length > 0 && this.older[0][0] + this.shape.bucketMs <= from) this.older.shift();
     }
+    dropBefore(this.latest, from);
+    dropBefore(this.spreadLatest, from);
+  }
+
+  /** An event at `ts` (the newest), with its distinct and spread values (null: none). */
+  add(ts: number, value: string | null, spread: string | null): void {
+    this.times.push(ts);
+    if (this.times.length - this.head > this.shape.exact) {
+      // A bucket starts at its first event and takes those of the next bucketMs.
+      const t = this.times[this.head++];
+      const last = this.older[this.older.length - 1];
+      if (last !== undefined && t < last[0] + this.shape.bucketMs) last[1]++;
+      else this.older.push([t, 1]);
+      if (this.head * 2 >= this.times.length) this.compact();
+    }
+    if (value !== null && value !== '') seen(this.latest, value, ts);
+    if (spread !== null && spread !== '') seen(this.spreadLatest, spread, ts);
+  }
+
+  /** Cuts off the times that left the window (before it is stored, and when they are many). */
+  compact(): void {
+    if (this.head === 0) return;
+    this.times.splice(0, this.head);
+    this.head = 0;
   }
 }
 
-/** How a window is stored (the lists from `head` on, its first lines and its latest fields). */
-export function windowCodec(span: number): StateCodec<Window> {
+/** `value` seen at `ts`: it moves to the newest end. */
+function seen(m: Map<string, number>, value: string, ts: number): void {
+  m.delete(value);
+  m.set(value, ts);
+}
+
+/** Drops the values last seen before `from` (they are at the oldest end). */
+function dropBefore(m: Map<string, number>, from: number): void {
+  for (const [v, ts] of m) {
+    if (ts >= from) return;
+    m.delete(v);
+  }
+}
+
+/** Marks the stored form written since windows are bounded (older rows hold one value per event). */
+const BOUNDED = 3;
+
+type Stored = [times: number[], latest: Array<[string, number]>, evidence: Array<[string, string]>, lastIp: string | null, lastCountry: string | null, lastUrl: string | null, lastDn: string | null, lastDnSha1: string | null, spreads: Array<[string, number]>, older: Array<[number, number]>, form: number];
+/** The form before: a value (and a spread value) per event. */
+type StoredLists = [times: number[], values: string[], evidence: Array<[string, string]>, lastIp: string | null, lastCountry: string | null, lastUrl: string | null, lastDn: string | null, lastDnSha1: string | null, spreads?: string[]];
+
+/** How a window is stored: its times from `head` on, counts, values, first lines and latest fields. */
+export function windowCodec(span: number, shape: WindowShape): StateCodec<Window> {
   return {
     encode: (w) => {
       w.compact();
-      return JSON.stringify([w.times, w.values, w.evidence.map((e) => [e.source, e.line]), w.lastIp, w.lastCountry, w.lastUrl, w.lastDn, w.lastDnSha1, w.spreads]);
+      const stored: Stored = [w.times, [...w.latest], w.evidence.map((e) => [e.source, e.line]), w.lastIp, w.lastCountry, w.lastUrl, w.lastDn, w.lastDnSha1, [...w.spreadLatest], w.older, BOUNDED];
+      return JSON.stringify(stored);
     },
     decode: (json) => {
-      const j = JSON.parse(json) as [number[], string[], Array<[string, string]>, string | null, string | null, string | null, string | null, string | null, string[]?];
-      if (!Array.isArray(j) || (j.length !== 8 && j.length !== 9)) return null;
-      const w = new Window();
-      [w.times, w.values] = [j[0], j[1]];
-      w.spreads = j[8] ?? [];
+      const j = JSON.parse(json) as Stored | StoredLists;
+      if (!Array.isArray(j)) return null;
+      const w = new Window(shape);
+      if (j.length === 11 && j[10] === BOUNDED) {
+        const s = j as Stored;
+        w.times = s[0];
+        w.latest = new Map(s[1]);
+        w.spreadLatest = new Map(s[8]);
+        w.older = s[9];
+      } else if (j.length === 8 || j.length === 9) {
+        // Written before windows were bounded: its events replayed into one that is.
+        const s = j as StoredLists;
+        const spreads = s[8] ?? [];
+        s[0].forEach((ts, i) => w.add(ts, s[1][i] ?? null, spreads[i] ?? null));
+      } else return null;
       w.evidence = j[2].map(([source, line]) => ({ source, line }));
       [w.lastIp, w.lastCountry, w.lastUrl, w.lastDn, w.lastDnSha1] = [j[3], j[4], j[5], j[6], j[7]];
       return w;
     },
-    expires: (w) => (w.times.length === 0 ? null : w.times[w.times.length - 1] + span),
+    expires: (w) => (w.times.length === 0 ? null : w.lastTime + span),
   };
 }

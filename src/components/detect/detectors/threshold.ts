@@ -7,7 +7,7 @@ import { defineDetector, type Finding } from '../detector.js';
 import { evidenceOf } from '../evidence.js';
 import { int, where } from '../format.js';
 import type { StateTable } from '../state-table.js';
-import { Window, windowCodec } from './threshold-window.js';
+import { Window, windowCodec, windowShape } from './threshold-window.js';
 
 /** What a window is kept for: one per address, network, user or session. */
 const GROUPS = ['ip', 'net', 'dn', 'session'] as const;
@@ -89,7 +89,8 @@ export const threshold = defineDetector({
     (p.spread === null ? '' : ` from at least ${p.spread.atLeast} distinct ${p.spread.field} values`) +
     (Object.keys(p.where).length ? ` where ${Object.entries(p.where).map(([k, v]) => `${k} ~ ${(v as string[]).join('|')}`).join(', ')}` : ''),
   create: (p: Params, ctx) => {
-    const state = ctx.table(`windows`, windowCodec(p.window));
+    const shape = windowShape(p.threshold, p.window);
+    const state = ctx.table(`windows`, windowCodec(p.window, shape));
     const filters = Object.entries(p.where).map(([field, patterns]) => {
       const ms = (patterns as string[]).map(textGlob);
       return { field: field as keyof Params['where'], test: (s: string | null) => s !== null && ms.some((m) => m(s)) };
@@ -123,30 +124,18 @@ export const threshold = defineDetector({
         }
         let w = state.get(key);
         if (w === undefined) {
-          w = new Window();
+          w = new Window(shape);
           state.set(key, w);
         }
         // Forget what fell out of the window (a window includes its boundary).
-        const from = e.ts - p.window;
-        let keep = w.head;
-        while (keep < w.times.length && w.times[keep] < from) keep++;
-        if (keep === w.times.length && w.size > 0) {
+        const hadEvents = !w.empty;
+        w.slide(e.ts - p.window);
+        if (hadEvents && w.empty) {
           // All of it fell out: start afresh, exactly as if a commit's sweep had dropped it.
-          w = new Window();
+          w = new Window(shape);
           state.set(key, w);
         }
-        const distinct = p.distinct === null ? null : w.distinctValues();
-        const spreads = p.spread === null ? null : w.spreadValues();
-        if (keep > w.head && keep < w.times.length) w.leave(keep);
-        const v = p.distinct === null ? '' : fieldValue(e, p.distinct) ?? '';
-        w.times.push(e.ts);
-        w.values.push(v);
-        distinct?.add(v);
-        if (spreads !== null) {
-          const sv = fieldValue(e, p.spread!.field) ?? '';
-          w.spreads.push(sv);
-          spreads.add(sv);
-        }
+        w.add(e.ts, p.distinct === null ? null : fieldValue(e, p.distinct), p.spread === null ? null : fieldValue(e, p.spread.field));
         if (w.evidence.length < ctx.maxEvidence) w.evidence.push(evidenceOf(e));
         w.lastIp = e.address?.ip ?? null;
         w.lastCountry = e.address?.country ?? null;
@@ -155,12 +144,12 @@ export const threshold = defineDetector({
           w.lastDnSha1 = e.dn.sha1;
         }
         state.touch(key);
-        const n = distinct === null ? w.size : distinct.size;
+        const n = p.distinct === null ? w.size : w.latest.size;
         if (n < p.threshold) {
           trace?.(`${n} of the ${p.threshold} ${p.distinct === null ? what(e, p) : `distinct ${p.distinct} values`} that make a burst, for ${GROUP_WORDS[p.groupBy]} ${key} within the last ${formatDuration(p.window)} (this one included)`);
           return null;
         }
-        const spread = spreads === null ? 0 : spreads.size;
+        const spread = p.spread === null ? 0 : w.spreadLatest.size;
         if (p.spread !== null && spread < p.spread.atLeast) {
           trace?.(`${n} ${p.distinct === null ? what(e, p) : `distinct ${p.distinct} values`} within ${formatDuration(p.window)}, but from ${spread} distinct ${p.spread.field} values (a spread needs ${p.spread.atLeast})`);
           return null;
@@ -182,7 +171,7 @@ function what(e: LogEvent, p: Params): string {
  */
 function burst(e: LogEvent, key: string, w: Window, n: number, spread: number, p: Params, state: StateTable<Window>): Finding {
   const total = w.size;
-  const span = w.times[w.times.length - 1] - w.times[w.head];
+  const span = w.lastTime - w.firstTime;
   const evidence = w.evidence.slice();
   const last = evidenceOf(e);
   if (!evidence.some((x) => x.source === last.source)) evidence.push(last);

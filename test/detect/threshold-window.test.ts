@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Window, windowCodec, windowShape } from '../../src/components/detect/detectors/threshold-window.js';
+
+// A threshold rule's window per key stays bounded whatever the rate of its events: the newest
+// event times one by one (at least the threshold), older ones counted per bucket of log time,
+// and each distinct or spread value with the time it was last seen.
+
+const MIN = 60_000;
+const shape = windowShape(6, 5 * MIN);
+const codec = windowCodec(5 * MIN, shape);
+
+/** `count` events `gap` ms apart from `t0`, each slid into the window first, as the detector does. */
+function fill(w: Window, t0: number, count: number, gap: number, value: (i: number) => string | null, spread: (i: number) => string | null = () => null): void {
+  for (let i = 0; i < count; i++) {
+    const ts = t0 + i * gap;
+    w.slide(ts - 5 * MIN);
+    w.add(ts, value(i), spread(i));
+  }
+}
+
+test('15,000 events of one value in 5 minutes: the window keeps 256 times and 64 buckets at most, counts them all, and stores in a few KB', () => {
+  const w = new Window(shape);
+  fill(w, 0, 15_000, 20, () => 'https://k8sou.example.com/api/v1/namespaces/kube-system/secrets');
+  assert.equal(w.size, 15_000);
+  assert.equal(w.latest.size, 1);
+  assert.ok(w.times.length - w.head <= 256, `${w.times.length - w.head} times`);
+  assert.ok(w.older.length <= 65, `${w.older.length} buckets`);
+  const stored = codec.encode(w);
+  assert.ok(stored.length < 5_000, `${stored.length} bytes stored`);
+
+  // Another 15,000 later: the first ones leave; the count is exact within one bucket (5 min / 64).
+  fill(w, 15_000 * 20, 15_000, 20, () => 'https://k8sou.example.com/api/v1/namespaces/kube-system/secrets');
+  const inWindow = 5 * MIN / 20 + 1;
+  assert.ok(w.size >= inWindow && w.size <= inWindow + Math.ceil((5 * MIN) / 64 / 20), `${w.size} events counted, ${inWindow} in the window`);
+  assert.equal(w.firstTime <= 30_000 * 20 - 20 - 5 * MIN, true);
+});
+
+test('a value counts while its last event is in the window, to the millisecond; the newest threshold events are exact', () => {
+  const w = new Window(shape);
+  w.add(1_000, 'a', null);
+  w.add(2_000, 'b', null);
+  w.add(3_000, 'a', null);
+  w.slide(2_000);
+  assert.deepEqual([...w.latest.keys()], ['b', 'a']);
+  w.slide(2_001);
+  assert.deepEqual([...w.latest.keys()], ['a'], 'b left at 2,001 ms; a, seen again at 3,000 ms, stays');
+  assert.equal(w.size, 1);
+  w.slide(3_001);
+  assert.equal(w.empty, true);
+  assert.equal(w.latest.size, 0);
+});
+
+test('stored and read back, a window decides as before; a row stored before windows were bounded (a value per event) is read into one', () => {
+  const w = new Window(shape);
+  fill(w, 0, 1_000, 100, (i) => `u${i % 5}`, (i) => `10.0.0.${i % 3}`);
+  w.evidence = [{ source: 'app.log:1', line: 'first' }];
+  w.lastIp = '10.0.0.2';
+  const back = codec.decode(codec.encode(w))!;
+  assert.deepEqual([back.size, [...back.latest], [...back.spreadLatest], back.firstTime, back.lastTime, back.evidence, back.lastIp], [w.size, [...w.latest], [...w.spreadLatest], w.firstTime, w.lastTime, w.evidence, w.lastIp]);
+
+  const old = JSON.stringify([[1_000, 2_000, 3_000], ['a', '', 'b'], [['app.log:7', 'a line']], '10.0.0.1', null, null, 'uid=x', 'sha', ['10.0.0.1', '10.0.0.2', '10.0.0.1']]);
+  const read = codec.decode(old)!;
+  assert.deepEqual([read.size, [...read.latest], [...read.spreadLatest], read.evidence, read.lastDn], [3, [['a', 1_000], ['b', 3_000]], [['10.0.0.2', 2_000], ['10.0.0.1', 3_000]], [{ source: 'app.log:7', line: 'a line' }], 'uid=x']);
+  assert.equal(codec.decode('{"not":"a window"}'), null);
+  assert.equal(codec.decode('[1,2,3]'), null);
+});
