@@ -22,7 +22,7 @@ export function windowShape(threshold: number, windowMs: number): WindowShape {
  * One key's recent events, in a bounded size whatever their rate. A window that never
  * reaches its threshold keeps every event of its span (a script retrying one forbidden
  * request at 50 a second: 15,000 in authz-probing's 5 minutes), and kept them as lists of
- * times and values, which a live run stored again at every commit (1.4 MB for that key, ten
+ * times and values, which a live run stored again at every commit (1.2 MB for that key, ten
  * times a second). Now:
  * - the newest `exact` event times one by one (the decision "at least threshold events" only
  *   needs the newest threshold of them); older ones as counts per bucket of log time, so a
