@@ -119,6 +119,14 @@ export class TailedFile {
       lineNo = 0;
     }
     if (this.state !== 'waiting') return;
+    // The awaits above (the store's checkpoint, the hash check) leave time for a rotation: the
+    // path may hold another file now, which the tail (opening the path by name) would read as
+    // this log from its offset. Left waiting: the next scan finds both files as they are.
+    const still = identifyFileSync(this.path);
+    if (still === null || still.dev !== id.dev || still.ino !== id.ino) {
+      this.detail = 'waiting: the file was replaced while it was identified';
+      return;
+    }
     const input = this.ctx.open({ path: this.path, fingerprint: id.fingerprint, dev: id.dev, ino: id.ino, offset, lineNo });
     this.input = input;
     const tail = new TailFile(this.path, {
