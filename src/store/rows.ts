@@ -187,15 +187,24 @@ export function addedEvidenceJson(a: AlertUpdate): string | null {
   return a.evidenceAdded.length === 0 ? null : JSON.stringify(a.evidenceAdded);
 }
 
-/** The values found for `ids`, in the order of `ids` (missing ones left out, a repeated id once). */
-export function inOrder<T>(ids: readonly string[], found: ReadonlyMap<string, T>): T[] {
-  const out: T[] = [];
-  const seen = new Set<string>();
+/** Ids per query of `alertsByIds`. */
+const ID_BATCH = 1_000;
+
+/**
+ * The alerts of `ids` that exist, in the order of `ids` (a repeated id once), read `ID_BATCH`
+ * ids per query by `fetch`, each store's query for the rows of some ids.
+ */
+export async function alertsByIds(ids: readonly string[], fetch: (part: string[]) => AlertRow[] | Promise<AlertRow[]>): Promise<StoredAlert[]> {
+  const found = new Map<string, StoredAlert>();
+  for (let at = 0; at < ids.length; at += ID_BATCH) {
+    for (const r of await fetch(ids.slice(at, at + ID_BATCH))) found.set(r.id, alertFromRow(r));
+  }
+  const out: StoredAlert[] = [];
   for (const id of ids) {
-    const v = found.get(id);
-    if (v === undefined || seen.has(id)) continue;
-    seen.add(id);
-    out.push(v);
+    const a = found.get(id);
+    if (a === undefined) continue;
+    found.delete(id);
+    out.push(a);
   }
   return out;
 }

@@ -1,13 +1,11 @@
 import type pg from 'pg';
 import type { AlertDetail, AlertFilter, AlertStatus, AlertStatusChange, StoredAlert } from '../../core/alerts.js';
 import type { AlertQueries, Page, PageRequest } from '../../core/ports.js';
-import { alertFromRow as fromRow, inOrder, type AlertRow } from '../rows.js';
+import { alertFromRow as fromRow, alertsByIds, type AlertRow } from '../rows.js';
 import { SYSTEM_ACTOR } from '../sqlite/alerts.js';
 import { PgWhere, inTransaction, pageOf } from './review-sql.js';
 
 const DAY_MS = 86_400_000;
-/** Ids per query of `byIds`. */
-const ID_BATCH = 1_000;
 
 /** The analyst's reads and status changes of alerts on PostgreSQL (as SQLite's alert-queries.ts). */
 export class PgAlertQueries implements AlertQueries {
@@ -35,12 +33,7 @@ export class PgAlertQueries implements AlertQueries {
   }
 
   async byIds(ids: readonly string[]): Promise<StoredAlert[]> {
-    const found = new Map<string, StoredAlert>();
-    for (let at = 0; at < ids.length; at += ID_BATCH) {
-      const part = ids.slice(at, at + ID_BATCH);
-      for (const r of (await this.pool.query<AlertRow>('SELECT * FROM alerts WHERE id = ANY($1::text[])', [part])).rows) found.set(r.id, fromRow(r));
-    }
-    return inOrder(ids, found);
+    return alertsByIds(ids, async (part) => (await this.pool.query<AlertRow>('SELECT * FROM alerts WHERE id = ANY($1::text[])', [part])).rows);
   }
 
   async setStatus(id: string, status: AlertStatus, by: string, comment: string | null, benign: boolean, wallClock: number): Promise<boolean> {

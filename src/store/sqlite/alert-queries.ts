@@ -1,13 +1,11 @@
 import type { AlertDetail, AlertFilter, AlertStatus, StoredAlert } from '../../core/alerts.js';
 import type { AlertQueries, Page, PageRequest } from '../../core/ports.js';
-import { alertFromRow as fromRow, inOrder, type AlertRow } from '../rows.js';
+import { alertFromRow as fromRow, alertsByIds, type AlertRow } from '../rows.js';
 import { AlertStore } from './alerts.js';
 import type { Db } from './database.js';
 import { Where, pageOf } from './review-sql.js';
 
 const DAY_MS = 86_400_000;
-/** Ids per query of `byIds`. */
-const ID_BATCH = 1_000;
 
 /** The analyst's reads and status changes of alerts, over SQLite (synchronous underneath). */
 export class SqliteAlertQueries implements AlertQueries {
@@ -31,12 +29,8 @@ export class SqliteAlertQueries implements AlertQueries {
   }
 
   async byIds(ids: readonly string[]): Promise<StoredAlert[]> {
-    const found = new Map<string, StoredAlert>();
     const stmt = this.db.prepare('SELECT * FROM alerts WHERE id IN (SELECT value FROM json_each(?))');
-    for (let at = 0; at < ids.length; at += ID_BATCH) {
-      for (const r of stmt.all(JSON.stringify(ids.slice(at, at + ID_BATCH))) as AlertRow[]) found.set(r.id, fromRow(r));
-    }
-    return inOrder(ids, found);
+    return alertsByIds(ids, (part) => stmt.all(JSON.stringify(part)) as AlertRow[]);
   }
 
   async setStatus(id: string, status: AlertStatus, by: string, comment: string | null, benign: boolean, wallClock: number): Promise<boolean> {
