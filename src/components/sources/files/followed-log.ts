@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import TailFile from '@logdna/tail-file';
 import type { Logger } from 'pino';
 import type { FileInput, FilePosition } from './log-segment.js';
@@ -122,8 +123,9 @@ export class TailedFile {
     // The awaits above (the store's checkpoint, the hash check) leave time for a rotation: the
     // path may hold another file now, which the tail (opening the path by name) would read as
     // this log from its offset. Left waiting: the next scan finds both files as they are.
-    const still = identifyFileSync(this.path);
-    if (still === null || still.dev !== id.dev || still.ino !== id.ino) {
+    // Which file the path names is all that matters here: a stat, not the first line read again.
+    const still = statSync(this.path, { throwIfNoEntry: false });
+    if (still === undefined || still.dev !== id.dev || still.ino !== id.ino) {
       this.detail = 'waiting: the file was replaced while it was identified';
       return;
     }
