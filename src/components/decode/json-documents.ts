@@ -4,6 +4,7 @@ import type { DocumentFormat } from './export-record.js';
 import { RecordEmitter } from './json-emitter.js';
 import { RecordTokens } from './json-records.js';
 import { StringBytes } from './json-strings.js';
+import { recordAt } from './native-record.js';
 import type { RecordHandler } from './record-decoder.js';
 import type { WallClock } from './wall-clock.js';
 
@@ -63,6 +64,17 @@ export class JsonDocuments {
   private atLineStart = false;
   private resyncAt = 0;
   private resyncLine = 0;
+  /**
+   * Input offset at which the parser was left just after a record (or before the first
+   * value), with nothing fed since, and the depth of that record; -1 when it is not. From there
+   * the next record, if all in one chunk, may be parsed natively (native-record.ts).
+   */
+  private cleanAt: number;
+  private cleanDepth: number;
+  /** Inside such a record: the cuts the parser would have been fed at (index in the chunk, line). */
+  private readonly cuts: number[] = [];
+  /** After feedCuts: the index just past the last cut fed. */
+  private cutsEnd = 0;
 
   constructor(
     out: RecordHandler,
@@ -72,6 +84,8 @@ export class JsonDocuments {
     clock: WallClock,
     /** The input resumes inside an array (its first byte is `,` or `]`). */
     resumedInArray: boolean,
+    /** Parse records natively where that cannot change the outcome (off: stream-json reads every byte, for tests). */
+    private readonly native = true,
   ) {
     this.emit = new RecordEmitter(out, clock, startOffset);
     this.tokens = new RecordTokens(this.emit);
@@ -84,7 +98,12 @@ export class JsonDocuments {
       this.openAt[1] = startOffset;
       this.feedText('[null ', true);
     }
+    this.cleanAt = startOffset;
+    this.cleanDepth = resumedInArray ? 1 : 0;
   }
+
+  /** Records parsed by the fast path (the rest went through stream-json). */
+  nativeRecords = 0;
 
   /** Offset just past the last record or skip handed on. */
   get offset(): number {
@@ -154,12 +173,33 @@ export class JsonDocuments {
           this.depth++;
           if (this.depth < 8) this.openAt[this.depth] = base + i;
           this.afterCloser = false;
+          if (this.native && base + feedFrom === this.cleanAt && this.notRecord(chunk, i, c)) {
+            // Not a record the fast path can read (an array, a search response whose hits are the records): the parser reads it.
+            const failed = this.feedCuts(chunk, base, feedFrom);
+            if (failed >= 0) return failed;
+            feedFrom = this.cutsEnd;
+            this.cleanAt = -1;
+          }
           break;
         case 125: // }
         case 93: // ]
           this.depth--;
           this.afterCloser = true;
           if (this.mode === Mode.Parse) {
+            if (this.native && base + feedFrom === this.cleanAt) {
+              // A record the fast path may read whole: its cuts wait for its end.
+              if (this.depth > this.cleanDepth) {
+                if (CUT_DEPTH[this.depth]) this.cuts.push(i, this.line);
+                break;
+              }
+              if (c === 125 && this.nativeRecord(chunk, base, feedFrom, i)) {
+                feedFrom = i + 1;
+                break;
+              }
+              const failed = this.feedCuts(chunk, base, feedFrom);
+              if (failed >= 0) return failed;
+              feedFrom = this.cutsEnd;
+            }
             if (this.depth < 0) this.startResync();
             else if (CUT_DEPTH[this.depth]) {
               this.feed(chunk, feedFrom, i + 1, base + i + 1);
@@ -168,6 +208,9 @@ export class JsonDocuments {
                 this.inResumedArray = false;
                 this.mode = Mode.Drain;
               }
+              const between = this.mode === Mode.Parse && this.tokens.betweenRecords(this.depth);
+              this.cleanAt = between ? base + i + 1 : -1;
+              this.cleanDepth = this.depth;
             }
           } else if (this.mode === Mode.Skip && this.depth === this.skipDepth) {
             this.endSkip(base + i + 1);
@@ -182,6 +225,11 @@ export class JsonDocuments {
           this.afterCloser = false;
       }
       i++;
+    }
+    if (this.cuts.length > 0) {
+      const failed = this.feedCuts(chunk, base, feedFrom);
+      if (failed >= 0) return failed;
+      feedFrom = this.cutsEnd;
     }
     if (this.mode !== Mode.Parse || this.overLimit()) return n;
     // The rest of the chunk goes to the parser now, so no bytes are held here.
@@ -219,6 +267,58 @@ export class JsonDocuments {
     return -1;
   }
 
+  /**
+   * The record closed at `chunk[close]`, parsed natively when (the caller checked) the parser
+   * stands just after the previous record with nothing fed since, at this depth, and the record lies in this chunk: handed on, and the
+   * parser never sees its bytes (it stays just after a record). False: the parser must read it.
+   */
+  private nativeRecord(chunk: Buffer, base: number, feedFrom: number, close: number): boolean {
+    if (this.depth !== this.cleanDepth) return false;
+    const open = this.openAt[this.depth + 1] - base;
+    if (open < feedFrom) return false;
+    const value = recordAt(chunk, feedFrom, open, close, this.depth > 0);
+    if (value === null) return false;
+    this.cuts.length = 0;
+    this.nativeRecords++;
+    this.emit.resume = this.cleanAt = base + close + 1;
+    this.emit.line = this.line;
+    this.emit.record(value);
+    return true;
+  }
+
+  /** Opening a value the fast path would give up on at its end: a top-level array, or the `hits` object of a search response. */
+  private notRecord(chunk: Buffer, open: number, c: number): boolean {
+    if (this.cleanDepth !== 0) return false;
+    return (this.depth === 1 && c === 91) || (this.depth === 2 && c === 123 && hitsKeyBefore(chunk, open));
+  }
+
+  /**
+   * The fast path gave up on a record: the parser reads the bytes it held back in the pieces
+   * it would have read them in (up to each cut, with that cut's line), so that it decides
+   * exactly as without the fast path. Returns -1, with `cutsEnd` just past the last cut; or,
+   * when a piece is broken JSON, the index just past its cut, where the scan starts again
+   * (passing over bytes up to a new value, as after any broken piece).
+   */
+  private feedCuts(chunk: Buffer, base: number, from: number): number {
+    const cuts = this.cuts;
+    const line = this.line;
+    for (let k = 0; k < cuts.length; k += 2) {
+      const at = cuts[k];
+      this.line = cuts[k + 1];
+      this.feed(chunk, from, at + 1, base + at + 1);
+      from = at + 1;
+      if (this.mode !== Mode.Parse) {
+        // Passing over bytes up to a new value starts just past that cut, on its line.
+        cuts.length = 0;
+        return from;
+      }
+    }
+    this.line = line;
+    cuts.length = 0;
+    this.cutsEnd = from;
+    return -1;
+  }
+
   /** Parses `chunk[from, to)`; outcomes resume at `resume`. */
   private feed(chunk: Buffer, from: number, to: number, resume: number): void {
     if (to <= from) return;
@@ -228,6 +328,7 @@ export class JsonDocuments {
   }
 
   private feedText(text: string, synthetic: boolean): void {
+    this.cleanAt = -1;
     let out;
     try {
       out = this.parse(text);
@@ -299,6 +400,20 @@ export class JsonDocuments {
     this.mode = Mode.Parse;
   }
 
+}
+
+/** Whether the object opening at `chunk[open]` is the value of a `"hits"` key (a search response's). */
+function hitsKeyBefore(chunk: Buffer, open: number): boolean {
+  let k = open - 1;
+  while (k >= 0 && isSpace(chunk[k])) k--;
+  if (k < 0 || chunk[k] !== 0x3a) return false;
+  k--;
+  while (k >= 0 && isSpace(chunk[k])) k--;
+  return k >= 5 && chunk.toString('latin1', k - 5, k + 1) === '"hits"';
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
 function newParser() {

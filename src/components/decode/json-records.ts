@@ -53,6 +53,15 @@ export class RecordTokens {
   }
 
   /**
+   * Whether the tokens so far end right after a record (or a top-level value) at token depth
+   * `depth`, outside any record: what follows at that depth is the next record, or the end.
+   */
+  betweenRecords(depth: number): boolean {
+    if (this.asm !== null || this.heldHits || this.frames.length !== depth) return false;
+    return depth === 0 || this.frames[depth - 1].role === Role.Records;
+  }
+
+  /**
    * JSON text that, fed to a new parser, puts it back where the current record sits (its
    * containers, with a `null` in place of the record, and a space that ends it), so that what follows the record
    * parses as it would have.
