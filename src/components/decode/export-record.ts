@@ -28,10 +28,10 @@ export class ExportRecords {
   /** The lines, or null when the record holds no log line. */
   linesOf(record: Json): string[] | null {
     const src = isObject(record._source) ? record._source : isObject(record.fields) && '_index' in record ? firstOfEach(record.fields) : record;
-    const original = field(src, 'event.original');
+    const original = field(src, EVENT_ORIGINAL);
     if (typeof original === 'string') return splitLines(original);
-    const logger = firstString(field(src, 'log.logger'), src.loggerName, src.logger_name, src.logger);
-    const level = firstString(field(src, 'log.level'), src.level);
+    const logger = firstString(field(src, LOG_LOGGER), src.loggerName, src.logger_name, src.logger);
+    const level = firstString(field(src, LOG_LEVEL), src.level);
     if (logger !== null && level !== null) return this.rebuild(src, logger, level);
     const raw = firstString(src.message, src.log, src.line);
     return raw === null ? null : splitLines(raw);
@@ -41,14 +41,14 @@ export class ExportRecords {
   static kindOf(record: Json): DocumentFormat {
     if (isObject(record._source) || '_index' in record) return 'elasticsearch';
     if ('loggerName' in record || 'instant' in record || 'timeMillis' in record) return 'log4j2-json';
-    if (typeof field(record, 'log.logger') === 'string' || 'ecs.version' in record || isObject(record.ecs)) return 'ecs-json';
+    if (typeof field(record, LOG_LOGGER) === 'string' || 'ecs.version' in record || isObject(record.ecs)) return 'ecs-json';
     return 'json';
   }
 
   private rebuild(src: Json, logger: string, level: string): string[] | null {
     const ms = instantOf(src);
     if (ms === null) return null;
-    const thread = firstString(field(src, 'process.thread.name'), src.thread, src.thread_name) ?? '';
+    const thread = firstString(field(src, THREAD_NAME), src.thread, src.thread_name) ?? '';
     const message = messageOf(src.message);
     const simple = logger.slice(logger.lastIndexOf('.') + 1);
     const lines = splitLines(message);
@@ -58,11 +58,24 @@ export class ExportRecords {
   }
 }
 
+/** A dotted field name, and its parts (split once: it is looked up in every record). */
+interface FieldPath {
+  readonly flat: string;
+  readonly parts: readonly string[];
+}
+
+const fieldPath = (flat: string): FieldPath => ({ flat, parts: flat.split('.') });
+const EVENT_ORIGINAL = fieldPath('event.original');
+const LOG_LOGGER = fieldPath('log.logger');
+const LOG_LEVEL = fieldPath('log.level');
+const THREAD_NAME = fieldPath('process.thread.name');
+const STACK_TRACE = fieldPath('error.stack_trace');
+
 /** `log.level` as a flattened key (`"log.level": …`, ECS layouts) or nested (`log: {level}`). */
-function field(o: Json, path: string): unknown {
-  if (path in o) return o[path];
+function field(o: Json, path: FieldPath): unknown {
+  if (path.flat in o) return o[path.flat];
   let v: unknown = o;
-  for (const k of path.split('.')) {
+  for (const k of path.parts) {
     if (!isObject(v)) return undefined;
     v = v[k];
   }
@@ -83,12 +96,30 @@ function instantOf(src: Json): number | null {
   return null;
 }
 
+const ISO_INSTANT = /^(\d{4}-\d{2}-\d{2}T(\d{2}):(\d{2})):(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** The minute (with its zone) last parsed, and its epoch ms: records come in time order. */
+let minuteText = '';
+let minuteMs = Number.NaN;
+
 /** ISO 8601 with a zone (`Z` or `±hh:mm`) and any number of fraction digits -> epoch ms. */
 function isoMillis(s: string): number | null {
-  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}:?\d{2})$/.exec(s);
+  const m = ISO_INSTANT.exec(s);
   if (m === null) return null;
-  const zone = m[3] === 'Z' ? 'Z' : m[3].length === 5 ? `${m[3].slice(0, 3)}:${m[3].slice(3)}` : m[3];
-  const ms = Date.parse(`${m[1]}.${(m[2] ?? '').padEnd(3, '0').slice(0, 3)}${zone}`);
+  const zone = m[6] === 'Z' ? 'Z' : m[6].length === 5 ? `${m[6].slice(0, 3)}:${m[6].slice(3)}` : m[6];
+  const millis = Number((m[5] ?? '').padEnd(3, '0').slice(0, 3));
+  const second = Number(m[4]);
+  // Within an ordinary minute an instant is its minute's plus seconds and milliseconds; Date.parse
+  // decides the rest (24:00, a leap second, a minute of 60) as before.
+  if (second < 60 && Number(m[2]) < 24 && Number(m[3]) < 60) {
+    const minute = m[1] + zone;
+    if (minute !== minuteText) {
+      minuteText = minute;
+      minuteMs = Date.parse(`${m[1]}:00.000${zone}`);
+    }
+    return Number.isNaN(minuteMs) ? null : minuteMs + second * 1000 + millis;
+  }
+  const ms = Date.parse(`${m[1]}:${m[4]}.${String(millis).padStart(3, '0')}${zone}`);
   return Number.isNaN(ms) ? null : ms;
 }
 
@@ -100,7 +131,7 @@ function messageOf(m: unknown): string {
 
 /** ECS `error.stack_trace` (text), or JsonLayout's `thrown` (name, message, frames). */
 function stackTrace(src: Json): string[] {
-  const text = field(src, 'error.stack_trace');
+  const text = field(src, STACK_TRACE);
   if (typeof text === 'string') return splitLines(text);
   const thrown = src.thrown;
   if (!isObject(thrown)) return [];

@@ -19,9 +19,19 @@ export class WallClock {
 
   /** `yyyy-MM-dd HH:mm:ss,SSS` of epoch milliseconds `ms` in the zone. */
   format(ms: number): string {
-    const d = new Date(ms + this.offset(ms));
-    return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)} ${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)},${pad(d.getUTCMilliseconds(), 3)}`;
+    const local = ms + this.offset(ms);
+    // Events come in log order, many in the same second: its text up to the comma is kept.
+    const second = Math.floor(local / 1000);
+    if (second !== this.cachedSecond) {
+      const d = new Date(second * 1000);
+      this.cachedSecond = second;
+      this.cachedPrefix = `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)} ${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)},`;
+    }
+    return this.cachedPrefix + pad(local - second * 1000, 3);
   }
+
+  private cachedSecond = NaN;
+  private cachedPrefix = '';
 
   /** Zone offset (local - UTC) in ms at `ms`. */
   private offset(ms: number): number {
