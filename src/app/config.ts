@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { readYamlFile } from '../core/config-file.js';
+import { PARSE_ONCE, readYamlFile } from '../core/config-file.js';
 import { parseListen } from '../core/listen.js';
 import { detectSchema } from '../components/detect/config.js';
 import { durationText } from '../core/duration.js';
@@ -9,7 +9,7 @@ import { nodeSourceSchema } from '../components/sources/node/config.js';
 import { notifySchema } from '../pipeline/delivery/config.js';
 import { consoleSchema } from './console/config.js';
 
-export { ConfigError, describeIssues, parseYamlWith, readYamlFile } from '../core/config-file.js';
+export { ConfigError, describeIssues, parseYamlWith, PARSE_ONCE, readYamlFile } from '../core/config-file.js';
 export { kubernetesSourceSchema, nodeSourceSchema };
 
 /**
@@ -160,7 +160,7 @@ export function applyDbFlag(config: Config, db: string): void {
 
 /** The configuration from `file` (or the defaults when no file is given). */
 export function loadConfig(file?: string): Config {
-  const config = file === undefined ? configSchema.parse({}) : readYamlFile(file, configSchema);
+  const config = file === undefined ? configSchema.parse({}, PARSE_ONCE) : readYamlFile(file, configSchema);
   // store.url names the store from here on (messages print store.path).
   if (config.store.url !== undefined) config.store.path = config.store.url;
   return config;

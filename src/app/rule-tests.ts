@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, configSchema, readYamlFile } from './config.js';
+import { ConfigError, PARSE_ONCE, configSchema, readYamlFile } from './config.js';
 import { SEVERITIES, type StoredAlert } from '../core/alerts.js';
 import { errorsOnly, stderrLog } from '../core/log.js';
 import { AlertStore } from '../store/sqlite/alerts.js';
@@ -96,7 +96,7 @@ export async function runRuleTests(rulesDir: string, fixturesDir = defaultFixtur
 }
 
 async function runCase(rule: Rule, name: string, expect: z.infer<typeof expectFile>, log: string): Promise<CaseResult> {
-  const config = configSchema.parse({ store: { path: ':memory:' }, parse: { timeZone: expect.tz }, respond: { mode: 'off' } });
+  const config = configSchema.parse({ store: { path: ':memory:' }, parse: { timeZone: expect.tz }, respond: { mode: 'off' } }, PARSE_ONCE);
   // A rule switched off by its file is still tested: the fixture says what it does when on.
   const runtime = await createRuntime(config, { rules: [{ ...rule, enabled: true }], log: errorsOnly(stderrLog()) });
   try {

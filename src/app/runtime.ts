@@ -1,6 +1,4 @@
-import { dirname, join } from 'node:path';
 import { networkOfText } from '../components/enrich/address-info.js';
-import { PACKAGE_ROOT } from '../core/package-files.js';
 import type { Config } from './config.js';
 import type { Log } from '../core/log.js';
 import { withTimeout } from '../core/timeout.js';
@@ -20,25 +18,12 @@ import type { Db } from '../store/sqlite/database.js';
 import type { AlertOutput, PipelineStore, RetentionStore, WriterLease } from '../core/ports.js';
 import type { StorageFault } from '../core/storage-fault.js';
 import { holdLease } from './store-access.js';
+import { overlayDirOf, rulesDirOf } from './rule-dirs.js';
 import { buildDelivery, type Delivery, type DeliveryOptions } from './delivery.js';
 import { RunCounters } from './run-counters.js';
 import { openWriterBackend, type StandbyOptions } from './writer-backend.js';
 
 export type { CommitReport };
-
-/** The rules shipped with ouwatch (used when neither --rules nor the config names a directory). */
-export const BUNDLED_RULES_DIR = join(PACKAGE_ROOT, 'rules');
-
-/** The rules directory a configuration names, or the bundled one. */
-export function rulesDirOf(config: Config): string {
-  return config.detect.rulesDir ?? BUNDLED_RULES_DIR;
-}
-
-/** The overlay directory (`rules.d`): the config's, or `rules.d` beside a rules directory of one's own. */
-export function overlayDirOf(config: Config): string | null {
-  if (config.detect.overlayDir !== undefined) return config.detect.overlayDir;
-  return config.detect.rulesDir === undefined ? null : join(dirname(config.detect.rulesDir), 'rules.d');
-}
 
 export function loadConfiguredRules(config: Config): Rule[] {
   return loadRules(rulesDirOf(config), overlayDirOf(config));

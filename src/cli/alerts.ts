@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { changeAlerts, listAlerts, showAlert, type AlertDetailJson, type AlertListJson, type StatusChange } from '../app/review/alerts.js';
 import { flagName, type ListQuery } from '../app/review/query.js';
-import { knownRuleIds } from '../app/review/rules.js';
+import { knownRuleIds } from '../app/review/rule-ids.js';
 import { withReviewStore } from '../app/review/store.js';
 import type { Config } from '../app/config.js';
 import type { ReviewStore } from '../core/ports.js';

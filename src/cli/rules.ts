@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { overlayDirOf, rulesDirOf } from '../app/runtime.js';
+import { overlayDirOf, rulesDirOf } from '../app/rule-dirs.js';
 import { loadConfig } from '../app/config.js';
 import { checkRules } from '../app/rule-tests.js';
 import { defaultFixturesDir, runRuleTests } from '../app/rule-tests.js';

@@ -8,7 +8,7 @@ import { StandbyCancelled } from '../app/writer-backend.js';
 import { fromPino } from '../core/log.js';
 import { StorageFault } from '../core/storage-fault.js';
 import { LeaseLostError } from '../core/writer-lease.js';
-import { ConfigError, applyDbFlag, configSchema, describeIssues, kubernetesSourceSchema, loadConfig, nodeSourceSchema, type Config } from '../app/config.js';
+import { ConfigError, PARSE_ONCE, applyDbFlag, configSchema, describeIssues, kubernetesSourceSchema, loadConfig, nodeSourceSchema, type Config } from '../app/config.js';
 import { Daemon } from '../app/run/daemon.js';
 import { createLogger } from '../app/logger.js';
 import { ListenError } from '../app/http/server.js';
@@ -92,8 +92,8 @@ function withFlags(fromFile: Config, f: RunFlags, configFile: string): Config {
   if (f.listen !== undefined) c.server.listen = f.listen;
   if (f.rules !== undefined) c.detect.rulesDir = f.rules;
   if (f.tz !== undefined) c.parse.timeZone = f.tz;
-  if (f.k8s) c.sources.kubernetes ??= kubernetesSourceSchema.parse({});
-  if (f.nodeDir !== undefined) c.sources.node = { ...(c.sources.node ?? nodeSourceSchema.parse({})), dir: f.nodeDir };
+  if (f.k8s) c.sources.kubernetes ??= kubernetesSourceSchema.parse({}, PARSE_ONCE);
+  if (f.nodeDir !== undefined) c.sources.node = { ...(c.sources.node ?? nodeSourceSchema.parse({}, PARSE_ONCE)), dir: f.nodeDir };
   const k = c.sources.kubernetes;
   const n = c.sources.node;
   if ((f.selector !== undefined || f.context !== undefined || f.idleReconnectSeconds !== undefined) && k === undefined) {
@@ -125,7 +125,7 @@ function withFlags(fromFile: Config, f: RunFlags, configFile: string): Config {
   if (f.logLevel !== undefined) (c.server as Record<string, unknown>).logLevel = f.logLevel;
   if (f.shared) s.shared = true;
   if (f.reader !== undefined) s.reader = f.reader;
-  const checked = configSchema.safeParse(c);
+  const checked = configSchema.safeParse(c, PARSE_ONCE);
   if (!checked.success) throw new ConfigError(`${configFile} with the command-line flags`, describeIssues(checked.error.issues));
   return checked.data;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { BUNDLED_RULES_DIR } from '../../src/app/runtime.js';
+import { BUNDLED_RULES_DIR } from '../../src/app/rule-dirs.js';
 import { auFail, scratch, T0 } from '../detect/helpers.js';
 import { lines, ok, ouwatch } from '../helpers/cli.js';
 

@@ -3,7 +3,7 @@ import { appendFileSync, cpSync, existsSync, readFileSync, rmSync, statSync, wri
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { BUNDLED_RULES_DIR } from '../../src/app/runtime.js';
+import { BUNDLED_RULES_DIR } from '../../src/app/rule-dirs.js';
 import { spawnDaemon, type DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 import { logText } from '../helpers/log-lines.js';

@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { parse } from 'yaml';
 import type { StoredAlert } from '../../src/core/alerts.js';
-import { BUNDLED_RULES_DIR } from '../../src/app/runtime.js';
+import { BUNDLED_RULES_DIR } from '../../src/app/rule-dirs.js';
 import { detect, scratch } from './helpers.js';
 import { ecsJsonLines, esHitsNdjson, esScrollDump, esSearchResponse, log4j2JsonLayout, lokiJsonl, mergedSample } from '../helpers/exports.js';
 

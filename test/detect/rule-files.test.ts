@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { BUNDLED_RULES_DIR } from '../../src/app/runtime.js';
+import { BUNDLED_RULES_DIR } from '../../src/app/rule-dirs.js';
 import { ConfigError } from '../../src/app/config.js';
 import { loadRules, readRuleFile } from '../../src/components/detect/rules.js';
 import { SHIPPED_RULES, scratch } from './helpers.js';

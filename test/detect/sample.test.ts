@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { parse } from 'yaml';
-import { BUNDLED_RULES_DIR } from '../../src/app/runtime.js';
+import { BUNDLED_RULES_DIR } from '../../src/app/rule-dirs.js';
 import { detect, scratch, storedIncidents } from './helpers.js';
 
 const s = scratch();

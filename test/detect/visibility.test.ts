@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { BUNDLED_RULES_DIR } from '../../src/app/runtime.js';
+import { BUNDLED_RULES_DIR } from '../../src/app/rule-dirs.js';
 import { ALICE, BOB, SE, SEC, T0, US, az, detect, scratch } from './helpers.js';
 
 const s = scratch();

@@ -7,7 +7,8 @@ import { applyEndSession, checkApply, planEndSession, recordDryRun } from '../re
 import { changeIncidents, listIncidents, showIncident } from '../review/incidents.js';
 import { overview } from '../review/overview.js';
 import { paramName, type ListQuery } from '../review/query.js';
-import { knownRuleIds, ruleTable } from '../review/rules.js';
+import { knownRuleIds } from '../review/rule-ids.js';
+import { ruleTable } from '../review/rules.js';
 import { userTimeline, userView } from '../review/users.js';
 
 /**

@@ -1,10 +1,8 @@
-import { basename } from 'node:path';
 import type { Config } from '../config.js';
 import type { Severity } from '../../core/alerts.js';
 import type { ReviewStore } from '../../core/ports.js';
-import { checkRules, ruleFiles, RULE_EXTENSIONS } from '../../components/detect/rules.js';
-import { BREAKER_RULE } from '../../components/sinks/end-session/responder.js';
-import { overlayDirOf, rulesDirOf } from '../runtime.js';
+import { checkRules } from '../../components/detect/rules.js';
+import { overlayDirOf, rulesDirOf } from '../rule-dirs.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -52,19 +50,4 @@ export async function ruleTable(config: Config, store: ReviewStore | null, now: 
     };
   });
   return { rules: rows, invalid: errors.map((e) => e.message), dir };
-}
-
-/** Rule ids a `--rule` filter may name: the configured rules, the breaker's, and any in the store. */
-export async function knownRuleIds(config: Config, store: ReviewStore): Promise<string[]> {
-  const ids = new Set<string>([BREAKER_RULE]);
-  try {
-    for (const f of ruleFiles(rulesDirOf(config))) {
-      const ext = RULE_EXTENSIONS.find((x) => f.endsWith(x))!;
-      ids.add(basename(f, ext));
-    }
-  } catch {
-    // an unreadable rules directory is reported by the commands that load rules
-  }
-  for (const c of await store.alerts.ruleCounts([])) ids.add(c.rule);
-  return [...ids].sort();
 }

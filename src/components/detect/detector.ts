@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { PARSE_ONCE } from '../../core/config-file.js';
 import type { Evidence, Severity } from '../../core/alerts.js';
 import type { EventType } from '../../core/events.js';
 import type { LogEvent } from '../../core/log-event.js';
@@ -91,7 +92,7 @@ export function defineDetector<S extends z.ZodType>(spec: DetectorSpec<S>): Dete
     summary: spec.summary,
     events: spec.events,
     requiredEvents: spec.requiredEvents ?? spec.events,
-    parseParams: (raw) => spec.params.safeParse(raw ?? {}),
+    parseParams: (raw) => spec.params.safeParse(raw ?? {}, PARSE_ONCE),
     inactive: (p) => spec.inactive?.(p as z.output<S>) ?? null,
     describe: (p) => spec.describe(p as z.output<S>),
     create: (p, ctx) => spec.create(p as z.output<S>, ctx),

@@ -1,15 +1,16 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { cidrSchema } from '../../core/address-set.js';
 import { SEVERITIES, type Severity } from '../../core/alerts.js';
-import { ConfigError, describeIssues } from '../../core/config-file.js';
+import { ConfigError, describeIssues, PARSE_ONCE } from '../../core/config-file.js';
 import { durationSchema } from '../../core/duration.js';
 import { EVENT_TYPES, type EventType } from '../../core/events.js';
 import type { DetectorFactory } from './detector.js';
 import { DETECTORS } from './detectors/index.js';
 import { prebuiltDocument } from './rule-documents.js';
+import { ruleFiles } from './rule-files.js';
 
 /**
  * Rule files: one YAML document per rule, named `<id>.yaml`. A rule names its detector and
@@ -75,23 +76,6 @@ export interface Rule {
   respond: boolean;
   /** Why the rule can never fire with its parameters, or null. */
   inactive: string | null;
-}
-
-export const RULE_EXTENSIONS = ['.yaml', '.yml'];
-
-/** The rule files of a directory, sorted (a missing or empty directory is a ConfigError). */
-export function ruleFiles(dir: string, allowEmpty = false): string[] {
-  let names: string[];
-  try {
-    if (!statSync(dir).isDirectory()) throw new ConfigError(dir, ['expected a directory of rule files (*.yaml)']);
-    names = readdirSync(dir);
-  } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    throw new ConfigError(dir, [`cannot read the rules directory: ${(err as Error).message}`]);
-  }
-  const files = names.filter((n) => RULE_EXTENSIONS.some((x) => n.endsWith(x)) && !n.startsWith('.')).sort();
-  if (files.length === 0 && !allowEmpty) throw new ConfigError(dir, ['no rule files (*.yaml) in this directory']);
-  return files.map((n) => join(dir, n));
 }
 
 /** Every rule of `dir`, with the overlays of `overlayDir` applied; the first bad file stops it. */
@@ -194,7 +178,7 @@ function isPlain(v: unknown): v is Record<string, unknown> {
 
 /** Validates one rule document; every problem of the file is reported together. */
 export function parseRule(file: string, doc: Record<string, unknown>, paramOverrides?: Record<string, unknown>, expectedId?: string): Rule {
-  const parsed = ruleFileSchema.safeParse(doc);
+  const parsed = ruleFileSchema.safeParse(doc, PARSE_ONCE);
   if (!parsed.success) throw new ConfigError(file, describeIssues(parsed.error.issues));
   const raw = parsed.data;
   const problems: string[] = [];

@@ -1,5 +1,16 @@
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import { StoreOpenError } from '../sqlite/database.js';
+
+let pgModule: typeof pg | null = null;
+
+/**
+ * The `pg` client library, loaded at its first use: most runs use SQLite, and loading `pg`
+ * (with the modules it pulls in) was a sixth of the start-up of a review command.
+ */
+export function pgLibrary(): typeof pg {
+  return (pgModule ??= createRequire(import.meta.url)('pg') as typeof pg);
+}
 
 /**
  * Where a PostgreSQL store is and how to log in. The URL never carries the password (it would
@@ -20,7 +31,7 @@ export interface PgLocation {
 const TYPES: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: string) => {
     if (oid === 20 || oid === 1700) return (v: string) => Number(v);
-    return (pg.types.getTypeParser as (oid: number, format?: string) => unknown)(oid, format);
+    return (pgLibrary().types.getTypeParser as (oid: number, format?: string) => unknown)(oid, format);
   }) as pg.CustomTypesConfig['getTypeParser'],
 };
 
@@ -39,7 +50,7 @@ export function clientConfig(loc: PgLocation, applicationName: string): pg.Clien
 
 /** A pool for reads and small writes (the review commands, the outbox worker, lookups). */
 export function openPool(loc: PgLocation, max = 4): pg.Pool {
-  const pool = new pg.Pool({ ...clientConfig(loc, 'ouwatch'), max, idleTimeoutMillis: 30_000 });
+  const pool = new (pgLibrary().Pool)({ ...clientConfig(loc, 'ouwatch'), max, idleTimeoutMillis: 30_000 });
   // An idle connection that the server ends (a restart) is dropped from the pool; the next
   // query opens a new one. Without a listener the error would end the process.
   pool.on('error', () => undefined);

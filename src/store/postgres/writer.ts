@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import pg from 'pg';
+import type pg from 'pg';
 import type { WriterLease } from '../../core/ports.js';
 import { LeaseHeldError, LeaseLostError, type LeaseGrant, type LeaseHolder } from '../../core/writer-lease.js';
-import { clientConfig, type PgLocation } from './connection.js';
+import { clientConfig, pgLibrary, type PgLocation } from './connection.js';
 import { LOCK_SPACE, WRITER_LOCK } from './database.js';
 
 interface LeaseRow {
@@ -173,7 +173,7 @@ export class PgWriter implements WriterLease {
   private async connect(command: string): Promise<void> {
     if (this.client !== null && this.broken === null) return;
     await this.disconnect();
-    const client = new pg.Client(clientConfig(this.loc, `ouwatch ${command} (pid ${this.env.pid} on ${this.env.host})`));
+    const client = new (pgLibrary().Client)(clientConfig(this.loc, `ouwatch ${command} (pid ${this.env.pid} on ${this.env.host})`));
     client.on('error', (err) => {
       this.broken ??= err;
     });
