@@ -4,7 +4,7 @@ import type { DocumentFormat } from './export-record.js';
 import { RecordEmitter } from './json-emitter.js';
 import { RecordTokens } from './json-records.js';
 import { StringBytes } from './json-strings.js';
-import { recordAt } from './native-record.js';
+import { hitsKeyBefore, recordAt } from './native-record.js';
 import type { RecordHandler } from './record-decoder.js';
 import type { WallClock } from './wall-clock.js';
 
@@ -39,6 +39,10 @@ const CUT_DEPTH = [true, true, false, true];
  * Memory stays that of one record: a record larger than the line limit is passed over at the
  * byte level (skipped as oversized) and a new parser is put back into the record's context.
  * Broken JSON is skipped up to the next line that starts with `{` or `[` (malformed).
+ *
+ * Most records never reach the parser: one that lies whole in a chunk right after the record
+ * before it is parsed by `JSON.parse` (native-record.ts), and the cuts inside it are held back
+ * until its end; when that fails the parser is fed the same pieces it would have had.
  */
 export class JsonDocuments {
   private parse = newParser();
@@ -268,9 +272,10 @@ export class JsonDocuments {
   }
 
   /**
-   * The record closed at `chunk[close]`, parsed natively when (the caller checked) the parser
-   * stands just after the previous record with nothing fed since, at this depth, and the record lies in this chunk: handed on, and the
-   * parser never sees its bytes (it stays just after a record). False: the parser must read it.
+   * The record closed at `chunk[close]`, parsed natively when it lies in this chunk right after
+   * the previous record at its depth (the caller checked that nothing was fed since): handed on,
+   * and the parser never sees its bytes (it stays just after a record). False: the parser must
+   * read it.
    */
   private nativeRecord(chunk: Buffer, base: number, feedFrom: number, close: number): boolean {
     if (this.depth !== this.cleanDepth) return false;
@@ -400,20 +405,6 @@ export class JsonDocuments {
     this.mode = Mode.Parse;
   }
 
-}
-
-/** Whether the object opening at `chunk[open]` is the value of a `"hits"` key (a search response's). */
-function hitsKeyBefore(chunk: Buffer, open: number): boolean {
-  let k = open - 1;
-  while (k >= 0 && isSpace(chunk[k])) k--;
-  if (k < 0 || chunk[k] !== 0x3a) return false;
-  k--;
-  while (k >= 0 && isSpace(chunk[k])) k--;
-  return k >= 5 && chunk.toString('latin1', k - 5, k + 1) === '"hits"';
-}
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
 function newParser() {

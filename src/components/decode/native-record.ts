@@ -43,7 +43,21 @@ function onlySeparator(chunk: Buffer, from: number, to: number, inArray: boolean
   for (let i = from; i < to; i++) {
     const c = chunk[i];
     if (c === 0x2c) commas++;
-    else if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false;
+    else if (!isSpace(c)) return false;
   }
   return commas === (inArray ? 1 : 0);
+}
+
+/** Whether the object opening at `chunk[open]` is the value of a `"hits"` key (a search response's). */
+export function hitsKeyBefore(chunk: Buffer, open: number): boolean {
+  let k = open - 1;
+  while (k >= 0 && isSpace(chunk[k])) k--;
+  if (k < 0 || chunk[k] !== 0x3a) return false;
+  k--;
+  while (k >= 0 && isSpace(chunk[k])) k--;
+  return k >= 5 && chunk.toString('latin1', k - 5, k + 1) === '"hits"';
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
