@@ -23,6 +23,8 @@ export interface ReplayedInput {
   resumedAt: number;
   linesRead: number;
   bytesRead: number;
+  /** Of those, bytes passed over as unreadable. */
+  skippedBytes: number;
   warning: string | null;
 }
 
@@ -96,6 +98,7 @@ export async function replayFiles(paths: string[], runtime: Runtime, opts: Repla
       resumedAt: input.resumedAt,
       linesRead: feed.linesRead,
       bytesRead: feed.bytesRead,
+      skippedBytes: feed.skippedBytes,
       warning: input.warning,
     })),
     warnings,

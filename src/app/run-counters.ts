@@ -7,6 +7,7 @@ import type { CommitReport } from '../pipeline/committer.js';
 export class RunCounters implements RunStats {
   linesRead = 0;
   bytesRead = 0;
+  skippedBytes = 0;
   events: Partial<Record<EventType, number>> = {};
   lineKinds: Partial<Record<LineKind, number>> = {};
   users = 0;
@@ -20,6 +21,7 @@ export class RunCounters implements RunStats {
   batch(b: EventBatch): void {
     this.linesRead += b.lines;
     this.bytesRead += b.bytes;
+    this.skippedBytes += b.skippedBytes;
     for (let t = 0; t < b.typeCounts.length; t++) {
       const n = b.typeCounts[t];
       if (n > 0) this.events[EVENT_TYPES[t]] = (this.events[EVENT_TYPES[t]] ?? 0) + n;

@@ -1,4 +1,5 @@
 import type { ReplayProgress } from '../app/replay.js';
+import { byteSize as fmtBytes } from '../core/numbers.js';
 import { fmtInt } from './common.js';
 
 /** What the progress line reads once a second. */
@@ -6,12 +7,6 @@ export interface ProgressSources {
   lines(): number;
   alerts(): number;
   bytes(): ReplayProgress;
-}
-
-function fmtBytes(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(0)} MB`;
-  return `${(n / 1e3).toFixed(0)} kB`;
 }
 
 function fmtEta(seconds: number): string {

@@ -1,6 +1,7 @@
 import type { RunStats } from '../core/runtime.js';
 import { EVENT_TYPES, SKIP_REASONS } from '../core/events.js';
 import type { ReplayReport } from '../app/replay.js';
+import { byteSize } from '../core/numbers.js';
 import { fmtInt } from './common.js';
 
 /** What detection and response add to the summary: alert counts, responses, warnings. */
@@ -26,15 +27,18 @@ export function formatSummary(stats: RunStats, report: ReplayReport, detection?:
   out.push(`  other:    ${fmtInt(k.other ?? 0)} non-event log lines, ${fmtInt(k.continuation ?? 0)} continuation lines (stack traces, multi-line messages)`);
   const skipped = SKIP_REASONS.map((r) => `${r} ${fmtInt(k[r] ?? 0)}`);
   const totalSkipped = SKIP_REASONS.reduce((n, r) => n + (k[r] ?? 0), 0);
-  out.push(`  skipped:  ${fmtInt(totalSkipped)} (${skipped.join(', ')})`);
+  const passedOver = stats.skippedBytes > 0 ? `; ${byteSize(stats.skippedBytes)} of input passed over` : '';
+  out.push(`  skipped:  ${fmtInt(totalSkipped)} (${skipped.join(', ')})${passedOver}`);
   out.push(`  users:    ${fmtInt(stats.users)} seen`);
   if (detection) out.push(`  alerts:   ${detection.alerts}`);
   if (detection?.responses) out.push(`  response: ${detection.responses}`);
   for (const i of report.inputs) {
     const from = i.resumedAt > 0 ? `resumed at byte ${fmtInt(i.resumedAt)}` : 'from the start';
     const what = i.linesRead === 0 && i.resumedAt > 0 ? 'nothing new since the last replay' : `${fmtInt(i.linesRead)} lines`;
+    // Broken JSON in a one-line export is passed over to the end of the document: say how much.
+    const unread = i.skippedBytes > 0 ? `, ${byteSize(i.skippedBytes)} of ${byteSize(i.bytesRead)} passed over as unreadable` : '';
     const origin = i.part === null ? i.origin : `${i.origin}, ${i.part}`;
-    out.push(`  input:    ${origin} (${i.format ?? 'no lines'}, ${from}): ${what}`);
+    out.push(`  input:    ${origin} (${i.format ?? 'no lines'}, ${from}): ${what}${unread}`);
   }
   for (const w of [...report.warnings, ...(detection?.warnings ?? [])]) out.push(`  warning:  ${w}`);
   return out.join('\n');

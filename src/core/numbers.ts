@@ -13,3 +13,10 @@ export function int(n: number): string {
   }
   return n < 0 && Math.round(n) !== 0 ? '-' + out : out;
 }
+
+/** A size for people: `1.0 GB`, `134 MB`, `12 kB` (decimal units, as the summary's MB/s). */
+export function byteSize(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(0)} MB`;
+  return `${(n / 1e3).toFixed(0)} kB`;
+}

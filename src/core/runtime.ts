@@ -5,6 +5,8 @@ export interface RunStats {
   linesRead: number;
   events: Partial<Record<EventType, number>>;
   lineKinds: Partial<Record<LineKind, number>>;
+  /** Bytes of input passed over as unreadable (the skipped lines, or broken JSON up to where reading could go on). */
+  skippedBytes: number;
   users: number;
   alertsRaised: number;
   alertsUpdated: number;

@@ -50,6 +50,11 @@ export interface EventBatch {
   typeCounts: Float64Array;
   /** Bytes of the input this batch covers. */
   bytes: number;
+  /**
+   * Bytes of those passed over as unreadable (the lines or JSON counted as malformed, binary,
+   * oversized or unknown-word): one broken spot in a one-line JSON export can be most of a file.
+   */
+  skippedBytes: number;
   /** The input's position once every event of this batch is processed. */
   endResume: number;
   endLineNo: number;

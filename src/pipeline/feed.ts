@@ -49,6 +49,8 @@ export class Feed implements InputChannel {
   /** Lines consumed since the start of this run. */
   linesRead = 0;
   bytesRead = 0;
+  /** Bytes consumed since the start of this run that were passed over as unreadable. */
+  skippedBytes = 0;
   format: string | null = null;
   private waiters: Array<(ok: boolean) => void> = [];
   /** The source has unread bytes: when it last said so or delivered some (performance.now()), else null. */
@@ -207,6 +209,7 @@ export class Feed implements InputChannel {
     }
     this.linesRead += b.lines;
     this.bytesRead += b.bytes;
+    this.skippedBytes += b.skippedBytes;
     this.dirty = true;
     this.onBatchDone?.(b, arrival);
     this.wakeSource();

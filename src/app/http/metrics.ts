@@ -65,6 +65,15 @@ export class DaemonMetrics {
         for (const r of SKIP_REASONS) skipped.sync(this, { reason: r }, k[r] ?? 0);
       },
     });
+    const skippedBytes = new Totals();
+    new client.Counter({
+      name: 'ouwatch_skipped_bytes_total',
+      help: 'Bytes of input passed over as unreadable (the skipped lines, or broken JSON up to where reading could go on)',
+      registers,
+      collect() {
+        skippedBytes.sync(this, {}, from.stats().skippedBytes);
+      },
+    });
     this.alerts = new client.Counter({ name: 'ouwatch_alerts_total', help: 'Alerts raised, by rule and severity', labelNames: ['rule', 'severity'], registers });
     this.repeats = new client.Counter({
       name: 'ouwatch_alert_repeats_total',

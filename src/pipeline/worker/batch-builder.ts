@@ -26,6 +26,7 @@ export class BatchBuilder {
   readonly kinds = new Float64Array(LINE_KINDS.length + 1);
   readonly typeCounts = new Float64Array(EVENT_TYPES.length);
   lines = 0;
+  skippedBytes = 0;
 
   constructor() {
     this.grow(4096);
@@ -70,6 +71,7 @@ export class BatchBuilder {
       text: new Uint8Array(this.text.subarray(0, this.textLen)),
       added,
       lines: this.lines,
+      skippedBytes: this.skippedBytes,
       kinds: this.kinds.slice(),
       typeCounts: this.typeCounts.slice(),
       ...tail,
@@ -77,6 +79,7 @@ export class BatchBuilder {
     this.count = 0;
     this.textLen = 0;
     this.lines = 0;
+    this.skippedBytes = 0;
     this.kinds.fill(0);
     this.typeCounts.fill(0);
     return batch;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { EVENT_CODE, KIND, type LineKind } from '../../core/events.js';
+import { EVENT_CODE, KIND, SKIP_REASONS, type LineKind } from '../../core/events.js';
 import { RecordDecoder, type RecordHandler } from '../../components/decode/record-decoder.js';
 import type { InputFormat } from '../../components/decode/unwrap.js';
 import { OpenUnisonScanner } from '../../components/parse/scanner.js';
@@ -10,6 +10,9 @@ import type { WorkerTables } from './tables.js';
 
 /** Bytes of input kept to hash what lies just before a checkpoint. */
 const TAIL_BYTES = 4096;
+
+/** Kind codes of lines passed over as unreadable (their bytes are counted as skipped). */
+const SKIPPED = new Set<number>(SKIP_REASONS.map((r) => KIND[r]));
 
 export interface InputOptions {
   input: number;
@@ -121,6 +124,7 @@ export class InputParser implements RecordHandler {
       resume = this.atStamp;
       lineNo = this.lineNo;
     }
+    const from = this.resume;
     this.resume = resume;
     this.lineNo = lineNo;
     const b = this.builder;
@@ -128,6 +132,7 @@ export class InputParser implements RecordHandler {
     const kind = this.scanner.scan(buf, start, end);
     if (kind !== EVENT_CODE) {
       b.kinds[kind]++;
+      if (SKIPPED.has(kind)) this.passOver(kind, resume, from);
       return;
     }
     const f = this.scanner.fields;
@@ -137,6 +142,7 @@ export class InputParser implements RecordHandler {
       ip = t.ipId(buf, f.ipAt, f.ipEnd);
       if (ip < 0) {
         b.kinds[KIND.malformed]++;
+        this.passOver(KIND.malformed, resume, from);
         return;
       }
     }
@@ -177,10 +183,20 @@ export class InputParser implements RecordHandler {
       resume = this.atStamp;
       lineNo = this.lineNo;
     }
+    this.passOver(KIND[kind], resume);
     this.resume = resume;
     this.lineNo = lineNo;
     this.builder.lines++;
     this.builder.kinds[KIND[kind]]++;
+  }
+
+  /**
+   * Counts the bytes from the last outcome (`from`) to this skipped one as passed over. A
+   * stream's positions count records, not bytes: nothing is counted for streams.
+   */
+  private passOver(kind: number, resume: number, from = this.resume): void {
+    if (this.stream || !SKIPPED.has(kind)) return;
+    this.builder.skippedBytes += Math.max(0, resume - from);
   }
 
   private take(final: boolean): EventBatch {
