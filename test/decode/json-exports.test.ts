@@ -193,6 +193,50 @@ describe('Elasticsearch and OpenSearch', () => {
     assertRestartable(lines.join('\n'));
   });
 
+  // Eight hits, broken in the seventh: the first kilobyte, where the input's shape is recognised, is intact.
+  const EIGHT = [...L, ...L].map((l, i) => hit(l, i));
+  const EXPECTED = [...L, L[0], L[1], '<malformed>', L[3]];
+
+  test('a hit broken inside a response, compact or pretty: reading goes on at the next hit', () => {
+    for (const input of [JSON.stringify(response(EIGHT)) + '\n', JSON.stringify(response(EIGHT), null, 2) + '\n']) {
+      // A stray brace inside the seventh hit's _source (a byte flipped in a download).
+      const at = input.indexOf('"message"', input.indexOf('"id6"'));
+      const broken = input.slice(0, at) + '}}' + input.slice(at);
+      // Chunks smaller than a hit: the next hit is found across them.
+      for (const chunk of [97, 500, 4096, undefined]) assert.deepEqual(texts(decode(broken, { chunk })), EXPECTED, `chunk ${chunk}`);
+      assertRestartable(broken);
+    }
+  });
+
+  test('a stray bracket that closes the hits early: reading goes on at the next hit of the array last read', () => {
+    const input = JSON.stringify(response(EIGHT)) + '\n';
+    const at = input.indexOf(',{"_index"', input.indexOf('"id6"'));
+    const broken = input.slice(0, at) + ']' + input.slice(at);
+    assert.deepEqual(texts(decode(broken)), [...L, L[0], L[1], L[2], '<malformed>', L[3]]);
+  });
+
+  test('after damage, text inside a later hit that looks like a hit is never taken for one', () => {
+    // A log line an attacker wrote, made to look like a whole hit once its quotes are escaped.
+    const fake = `[2026-03-03 10:00:05,000][XNIO-1 task-1] INFO  AccessLog - [AzSuccess] - k8s-api - https://x - uid=victim,o=Tremolo - oauth2k8s [6.6.6.6] - [f00]`;
+    const lure = accessLine({ time: '2026-03-03 10:00:04,000', msg: `x"},{"_index":"f","_source":{"message":${JSON.stringify(fake)}}},{"y":"` });
+    const hits = [...EIGHT.slice(0, 7), hit(lure, 7), HITS[3]];
+    const text = JSON.stringify(response(hits)) + '\n';
+    // Broken before the lure, so that looking for the next hit passes over its bytes.
+    const at = text.indexOf('"message"', text.indexOf('"id6"'));
+    const broken = text.slice(0, at) + '}}' + text.slice(at);
+    const out = texts(decode(broken));
+    assert.ok(!out.includes(fake), out.join('\n'));
+    assert.deepEqual(out, [...L, L[0], L[1], '<malformed>', lure, L[3]]);
+  });
+
+  test('a line of NDJSON cut short inside a string (a writer that died): only that line is lost', () => {
+    const lines = NDJSON_HITS.split('\n');
+    lines[1] = lines[1].slice(0, lines[1].indexOf('"message"') + 30);
+    const d = decode(lines.join('\n'));
+    assert.deepEqual(texts(d), [L[0], '<malformed>', L[2], L[3]]);
+    assertRestartable(lines.join('\n'));
+  });
+
   test('a document cut short ends with the records before the cut and one truncated skip; its rest is not consumed', () => {
     const cut = PRETTY.slice(0, PRETTY.indexOf(JSON.stringify(L[2])) + 10);
     const d = decode(cut);

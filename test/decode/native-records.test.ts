@@ -63,6 +63,8 @@ const DAMAGE: Record<string, (s: string) => string> = {
   'a record larger than the limit': (s) => insertAt(s, s.indexOf('"message"', s.length * 0.2) + 12, 'x'.repeat(5000)),
   'characters of several bytes': (s) => insertAt(s, s.indexOf('"message"', s.length * 0.25) + 12, 'ü€😀 '),
   'the end cut off': (s) => s.slice(0, Math.floor(s.length * 0.8)),
+  'a raw newline inside a message (a line cut short)': (s) => insertAt(s, s.indexOf('"message"', s.length * 0.4) + 20, '\n'),
+  'a stray closing bracket between records': (s) => insertAt(s, s.indexOf('}', s.length * 0.55) + 1, ']'),
 };
 
 function insertAt(s: string, at: number, text: string): string {

@@ -4,6 +4,7 @@ import type { DocumentFormat } from './export-record.js';
 import { RecordEmitter } from './json-emitter.js';
 import { RecordTokens } from './json-records.js';
 import { StringBytes } from './json-strings.js';
+import { nextElement } from './element-resync.js';
 import { hitsKeyBefore, recordAt } from './native-record.js';
 import type { RecordHandler } from './record-decoder.js';
 import type { WallClock } from './wall-clock.js';
@@ -18,6 +19,12 @@ const enum Mode {
   /** Broken JSON: passing over bytes up to a line that starts a new value. */
   Resync,
 }
+
+/**
+ * How far back into the last chunk a record found after broken JSON may begin (a longer one
+ * straddling two chunks is passed over, and reading goes on at the one after it).
+ */
+const ACROSS_BYTES = 64 * 1024;
 
 /** Token depths after the closers that can end a record (a top-level value, an element of a top-level array, a hit). */
 const CUT_DEPTH = [true, true, false, true];
@@ -75,6 +82,16 @@ export class JsonDocuments {
    */
   private cleanAt: number;
   private cleanDepth: number;
+  /** Resync: the depth of the array of records the broken bytes were in (-1: none), and the text that puts a parser back inside it. */
+  private elementDepth = -1;
+  private elementContext = '';
+  /** Resync just began: the broken piece has not been looked at for records yet. */
+  private resyncFresh = false;
+  /** Resync inside an array: the end of the last chunk, where the next record may have begun. */
+  private tail: Buffer | null = null;
+  /** The array of records read last (depth and context), for damage that closed it before the parser failed. */
+  private knownElementDepth = -1;
+  private knownElementContext = '';
   /** Inside such a record: the cuts the parser would have been fed at (index in the chunk, line). */
   private readonly cuts: number[] = [];
   /** After feedCuts: the index just past the last cut fed. */
@@ -120,10 +137,25 @@ export class JsonDocuments {
   }
 
   write(chunk: Buffer): void {
-    const base = this.received;
+    let base = this.received;
     this.received += chunk.length;
     let i = base === 0 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? 3 : 0;
+    const tail = this.tail;
+    this.tail = null;
+    let recent = chunk;
+    if (tail !== null && this.mode === Mode.Resync) {
+      // The next record may have begun in the last chunks' tail: look for it across them.
+      recent = Buffer.concat([tail, chunk]);
+      const at = this.resyncAtElement(recent, base - tail.length, 0, Math.min(recent.length, tail.length + ACROSS_BYTES), tail.length);
+      if (at >= 0) {
+        chunk = recent;
+        base -= tail.length;
+        i = at;
+      }
+    }
     while (i < chunk.length) i = this.scan(chunk, base, i);
+    // Still passing over broken JSON inside an array: keep the last bytes read, where the next record may begin.
+    if (this.mode === Mode.Resync && this.elementDepth > 0) this.tail = Buffer.from(recent.subarray(Math.max(0, recent.length - ACROSS_BYTES)));
   }
 
   /** End of input: a value cut off by the end is truncated; returns the bytes not consumed. */
@@ -141,6 +173,8 @@ export class JsonDocuments {
   private scan(chunk: Buffer, base: number, i: number): number {
     const n = chunk.length;
     let feedFrom = i;
+    /** The next newline at or after the string being passed over (-1: none in this chunk). */
+    let newline = -2;
     while (i < n) {
       if (this.mode === Mode.Resync) {
         const at = this.findResync(chunk, base, i);
@@ -149,7 +183,14 @@ export class JsonDocuments {
         continue;
       }
       if (this.str.inside) {
+        const from = i;
         i = this.str.skip(chunk, i);
+        if (this.mode === Mode.Parse) {
+          if (newline !== -1 && newline < from) newline = chunk.indexOf(10, from);
+          // A JSON string holds no raw newline: a record cut short (a writer that died, a
+          // shipper's size limit) ends there, and the next line may start the next record.
+          if (newline >= 0 && newline < i) return this.brokenAtNewline(chunk, base, feedFrom, newline);
+        }
         if (!this.str.inside && this.mode === Mode.Skip && this.depth === this.skipDepth) {
           this.endSkip(base + i);
           feedFrom = i;
@@ -215,6 +256,10 @@ export class JsonDocuments {
               const between = this.mode === Mode.Parse && this.tokens.betweenRecords(this.depth);
               this.cleanAt = between ? base + i + 1 : -1;
               this.cleanDepth = this.depth;
+              if (between && this.depth > 0 && this.depth !== this.knownElementDepth) {
+                this.knownElementDepth = this.depth;
+                this.knownElementContext = this.tokens.context();
+              }
             }
           } else if (this.mode === Mode.Skip && this.depth === this.skipDepth) {
             this.endSkip(base + i + 1);
@@ -246,11 +291,35 @@ export class JsonDocuments {
   }
 
   /**
-   * Resync: finds a newline followed by `{` or `[`, counting lines; returns the index of that
-   * byte (parsing starts again there), or -1 when the chunk ends first.
+   * A string ran into a newline: broken JSON. What the parser would have read before the
+   * string is fed (the cuts the fast path held back), then bytes are passed over from that
+   * newline as after any broken piece. Returns where the scan goes on.
+   */
+  private brokenAtNewline(chunk: Buffer, base: number, feedFrom: number, newline: number): number {
+    const failed = this.feedCuts(chunk, base, feedFrom);
+    if (failed >= 0) return failed;
+    this.str.reset();
+    this.startResync();
+    return newline;
+  }
+
+  /**
+   * Resync: finds a newline followed by `{` or `[`, or, inside an array of records, the next
+   * element that is a complete record (element-resync.ts), counting lines; returns the index
+   * where parsing starts again, or -1 when the chunk ends first.
    */
   private findResync(chunk: Buffer, base: number, i: number): number {
     const n = chunk.length;
+    if (this.resyncFresh) {
+      // The broken piece itself may hold whole records after the damage (a stray `]` is only
+      // noticed at the next cut): look there first, from the last record handed on.
+      this.resyncFresh = false;
+      const from = Math.max(0, this.emit.lastResume - base);
+      if (this.elementDepth > 0 && from < i) {
+        const at = this.resyncAtElement(chunk, base, from, i, i);
+        if (at >= 0) return at;
+      }
+    }
     while (i < n) {
       if (this.atLineStart) {
         this.atLineStart = false;
@@ -261,6 +330,10 @@ export class JsonDocuments {
         }
       }
       const nl = chunk.indexOf(10, i);
+      if (this.elementDepth > 0) {
+        const at = this.resyncAtElement(chunk, base, i, nl < 0 ? n : nl);
+        if (at >= 0) return at;
+      }
       if (nl < 0) return -1;
       this.resyncAt = base + nl;
       this.resyncLine = this.line;
@@ -387,6 +460,39 @@ export class JsonDocuments {
   private startResync(): void {
     this.mode = Mode.Resync;
     this.atLineStart = false;
+    this.resyncFresh = true;
+    // The tokens stop at the last piece that parsed: the array the broken record belongs to,
+    // or, when the damage closed it early (a stray `]`), the array records were last read from.
+    this.elementDepth = this.tokens.elementDepth();
+    this.elementContext = this.elementDepth > 0 ? this.tokens.context() : '';
+    if (this.elementDepth < 0 && this.knownElementDepth > 0) {
+      this.elementDepth = this.knownElementDepth;
+      this.elementContext = this.knownElementContext;
+    }
+  }
+
+  /**
+   * Resync inside an array of records: the next element whose `{` lies in `chunk[i, to)`
+   * and that is a whole record goes on the array after a malformed skip up to its comma (a
+   * restart there reads the array's remaining elements). Returns the comma's index, where the
+   * scan starts again with a parser put back inside the array, or -1.
+   */
+  private resyncAtElement(chunk: Buffer, base: number, i: number, to: number, lineAt = i): number {
+    const minComma = Math.max(0, this.emit.lastResume - base);
+    const el = nextElement(chunk, i, to, minComma, this.maxRecordBytes, (v) => this.emit.holdsLine(v));
+    if (el === null) return -1;
+    // `this.line` is the line at `lineAt`; the comma may be on an earlier one (pretty-printed arrays, a chunk's tail).
+    let line = this.line;
+    for (let p = chunk.indexOf(10, el.comma); p >= 0 && p < lineAt; p = chunk.indexOf(10, p + 1)) line--;
+    this.emit.skip('malformed', base + el.comma, line);
+    this.line = line;
+    this.str.reset();
+    this.restart();
+    this.feedText(this.elementContext, true);
+    this.depth = this.elementDepth;
+    this.cleanAt = base + el.comma;
+    this.cleanDepth = this.elementDepth;
+    return el.comma;
   }
 
   private finishResync(): void {

@@ -39,6 +39,11 @@ export class RecordEmitter implements RecordSink {
     this.lastResume = this.resume;
   }
 
+  /** Whether `value` holds a log line (a record the emitter would hand on, not skip). */
+  holdsLine(value: Record<string, unknown>): boolean {
+    return this.records.linesOf(value) !== null;
+  }
+
   notRecord(): void {
     this.skip('malformed');
   }

@@ -61,6 +61,12 @@ export class RecordTokens {
     return depth === 0 || this.frames[depth - 1].role === Role.Records;
   }
 
+  /** The token depth of the array the records around here belong to (a response's hits, a top-level array), or -1. */
+  elementDepth(): number {
+    const top = this.frames[this.frames.length - 1];
+    return top?.role === Role.Records ? this.frames.length : -1;
+  }
+
   /**
    * JSON text that, fed to a new parser, puts it back where the current record sits (its
    * containers, with a `null` in place of the record, and a space that ends it), so that what follows the record

@@ -58,6 +58,6 @@ export function hitsKeyBefore(chunk: Buffer, open: number): boolean {
   return k >= 5 && chunk.toString('latin1', k - 5, k + 1) === '"hits"';
 }
 
-function isSpace(c: number): boolean {
+export function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
