@@ -1,7 +1,79 @@
+import type { RecordTokens } from './json-records.js';
 import { StringBytes } from './json-strings.js';
 import { isSpace, recordAt } from './native-record.js';
 
 type Json = Record<string, unknown>;
+
+/**
+ * How far back into the last chunk a record found after broken JSON may begin (a longer one
+ * straddling two chunks is passed over, and reading goes on at the one after it).
+ */
+const ACROSS_BYTES = 64 * 1024;
+
+/**
+ * What passing over broken JSON inside an array of records needs: which array the broken
+ * record was in (its token depth, and the text that puts a parser back inside it), the array
+ * records were last read from (damage such as a stray `]` closes the array before the parser
+ * fails), and the end of the last chunk, where the next record may have begun.
+ */
+export class ArrayResync {
+  /** The array's token depth, -1 when the broken bytes were in none. */
+  depth = -1;
+  context = '';
+  private fresh = false;
+  private tail: Buffer | null = null;
+  private knownDepth = -1;
+  private knownContext = '';
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly holdsLine: (v: Json) => boolean,
+  ) {}
+
+  /** A record was read from the array at `depth` (its context is made once per depth). */
+  noteArray(depth: number, tokens: RecordTokens): void {
+    if (depth === this.knownDepth) return;
+    this.knownDepth = depth;
+    this.knownContext = tokens.context();
+  }
+
+  /** Broken JSON: `tokens` stop at the last piece that parsed. */
+  begin(tokens: RecordTokens): void {
+    this.fresh = true;
+    this.depth = tokens.elementDepth();
+    this.context = this.depth > 0 ? tokens.context() : '';
+    if (this.depth < 0 && this.knownDepth > 0) {
+      this.depth = this.knownDepth;
+      this.context = this.knownContext;
+    }
+  }
+
+  /** True once after `begin`: the broken piece itself is still to be looked at. */
+  takeFresh(): boolean {
+    const fresh = this.fresh;
+    this.fresh = false;
+    return fresh;
+  }
+
+  /** The next whole record of the array whose `{` lies in `chunk[from, to)` (see nextElement). */
+  find(chunk: Buffer, from: number, to: number, minComma: number): Element | null {
+    return this.depth > 0 ? nextElement(chunk, from, to, minComma, this.maxBytes, this.holdsLine) : null;
+  }
+
+  /** The bytes to look at for the next record: the tail kept from the last chunk, then `chunk`. */
+  withTail(chunk: Buffer): { bytes: Buffer; tailLength: number; lookTo: number } {
+    const tail = this.tail;
+    this.tail = null;
+    if (tail === null) return { bytes: chunk, tailLength: 0, lookTo: 0 };
+    const bytes = Buffer.concat([tail, chunk]);
+    return { bytes, tailLength: tail.length, lookTo: Math.min(bytes.length, tail.length + ACROSS_BYTES) };
+  }
+
+  /** Still passing over broken JSON in an array after `recent`: keep its end for the next chunk. */
+  keepTail(recent: Buffer): void {
+    if (this.depth > 0) this.tail = Buffer.from(recent.subarray(Math.max(0, recent.length - ACROSS_BYTES)));
+  }
+}
 
 /** An array element found after broken JSON: its comma, its object's first and last byte, its value. */
 export interface Element {

@@ -4,7 +4,7 @@ import type { DocumentFormat } from './export-record.js';
 import { RecordEmitter } from './json-emitter.js';
 import { RecordTokens } from './json-records.js';
 import { StringBytes } from './json-strings.js';
-import { nextElement } from './element-resync.js';
+import { ArrayResync } from './element-resync.js';
 import { hitsKeyBefore, recordAt } from './native-record.js';
 import type { RecordHandler } from './record-decoder.js';
 import type { WallClock } from './wall-clock.js';
@@ -19,12 +19,6 @@ const enum Mode {
   /** Broken JSON: passing over bytes up to a line that starts a new value. */
   Resync,
 }
-
-/**
- * How far back into the last chunk a record found after broken JSON may begin (a longer one
- * straddling two chunks is passed over, and reading goes on at the one after it).
- */
-const ACROSS_BYTES = 64 * 1024;
 
 /** Token depths after the closers that can end a record (a top-level value, an element of a top-level array, a hit). */
 const CUT_DEPTH = [true, true, false, true];
@@ -82,16 +76,8 @@ export class JsonDocuments {
    */
   private cleanAt: number;
   private cleanDepth: number;
-  /** Resync: the depth of the array of records the broken bytes were in (-1: none), and the text that puts a parser back inside it. */
-  private elementDepth = -1;
-  private elementContext = '';
-  /** Resync just began: the broken piece has not been looked at for records yet. */
-  private resyncFresh = false;
-  /** Resync inside an array: the end of the last chunk, where the next record may have begun. */
-  private tail: Buffer | null = null;
-  /** The array of records read last (depth and context), for damage that closed it before the parser failed. */
-  private knownElementDepth = -1;
-  private knownElementContext = '';
+  /** Passing over broken JSON inside an array of records (element-resync.ts). */
+  private readonly arrays: ArrayResync;
   /** Inside such a record: the cuts the parser would have been fed at (index in the chunk, line). */
   private readonly cuts: number[] = [];
   /** After feedCuts: the index just past the last cut fed. */
@@ -110,6 +96,7 @@ export class JsonDocuments {
   ) {
     this.emit = new RecordEmitter(out, clock, startOffset);
     this.tokens = new RecordTokens(this.emit);
+    this.arrays = new ArrayResync(maxRecordBytes, (v) => this.emit.holdsLine(v));
     this.received = startOffset;
     // A restart begins right after a record's last byte, on the line that byte was on.
     this.line = startOffset === 0 ? 1 : Math.max(startLineNo, 1);
@@ -140,22 +127,18 @@ export class JsonDocuments {
     let base = this.received;
     this.received += chunk.length;
     let i = base === 0 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? 3 : 0;
-    const tail = this.tail;
-    this.tail = null;
-    let recent = chunk;
-    if (tail !== null && this.mode === Mode.Resync) {
+    const recent = this.mode === Mode.Resync ? this.arrays.withTail(chunk) : null;
+    if (recent !== null && recent.tailLength > 0) {
       // The next record may have begun in the last chunks' tail: look for it across them.
-      recent = Buffer.concat([tail, chunk]);
-      const at = this.resyncAtElement(recent, base - tail.length, 0, Math.min(recent.length, tail.length + ACROSS_BYTES), tail.length);
+      const at = this.resyncAtElement(recent.bytes, base - recent.tailLength, 0, recent.lookTo, recent.tailLength);
       if (at >= 0) {
-        chunk = recent;
-        base -= tail.length;
+        chunk = recent.bytes;
+        base -= recent.tailLength;
         i = at;
       }
     }
     while (i < chunk.length) i = this.scan(chunk, base, i);
-    // Still passing over broken JSON inside an array: keep the last bytes read, where the next record may begin.
-    if (this.mode === Mode.Resync && this.elementDepth > 0) this.tail = Buffer.from(recent.subarray(Math.max(0, recent.length - ACROSS_BYTES)));
+    if (this.mode === Mode.Resync) this.arrays.keepTail(recent?.bytes ?? chunk);
   }
 
   /** End of input: a value cut off by the end is truncated; returns the bytes not consumed. */
@@ -256,10 +239,7 @@ export class JsonDocuments {
               const between = this.mode === Mode.Parse && this.tokens.betweenRecords(this.depth);
               this.cleanAt = between ? base + i + 1 : -1;
               this.cleanDepth = this.depth;
-              if (between && this.depth > 0 && this.depth !== this.knownElementDepth) {
-                this.knownElementDepth = this.depth;
-                this.knownElementContext = this.tokens.context();
-              }
+              if (between && this.depth > 0) this.arrays.noteArray(this.depth, this.tokens);
             }
           } else if (this.mode === Mode.Skip && this.depth === this.skipDepth) {
             this.endSkip(base + i + 1);
@@ -310,12 +290,11 @@ export class JsonDocuments {
    */
   private findResync(chunk: Buffer, base: number, i: number): number {
     const n = chunk.length;
-    if (this.resyncFresh) {
+    if (this.arrays.takeFresh()) {
       // The broken piece itself may hold whole records after the damage (a stray `]` is only
       // noticed at the next cut): look there first, from the last record handed on.
-      this.resyncFresh = false;
       const from = Math.max(0, this.emit.lastResume - base);
-      if (this.elementDepth > 0 && from < i) {
+      if (from < i) {
         const at = this.resyncAtElement(chunk, base, from, i, i);
         if (at >= 0) return at;
       }
@@ -330,10 +309,8 @@ export class JsonDocuments {
         }
       }
       const nl = chunk.indexOf(10, i);
-      if (this.elementDepth > 0) {
-        const at = this.resyncAtElement(chunk, base, i, nl < 0 ? n : nl);
-        if (at >= 0) return at;
-      }
+      const at = this.resyncAtElement(chunk, base, i, nl < 0 ? n : nl);
+      if (at >= 0) return at;
       if (nl < 0) return -1;
       this.resyncAt = base + nl;
       this.resyncLine = this.line;
@@ -460,15 +437,7 @@ export class JsonDocuments {
   private startResync(): void {
     this.mode = Mode.Resync;
     this.atLineStart = false;
-    this.resyncFresh = true;
-    // The tokens stop at the last piece that parsed: the array the broken record belongs to,
-    // or, when the damage closed it early (a stray `]`), the array records were last read from.
-    this.elementDepth = this.tokens.elementDepth();
-    this.elementContext = this.elementDepth > 0 ? this.tokens.context() : '';
-    if (this.elementDepth < 0 && this.knownElementDepth > 0) {
-      this.elementDepth = this.knownElementDepth;
-      this.elementContext = this.knownElementContext;
-    }
+    this.arrays.begin(this.tokens);
   }
 
   /**
@@ -478,8 +447,7 @@ export class JsonDocuments {
    * scan starts again with a parser put back inside the array, or -1.
    */
   private resyncAtElement(chunk: Buffer, base: number, i: number, to: number, lineAt = i): number {
-    const minComma = Math.max(0, this.emit.lastResume - base);
-    const el = nextElement(chunk, i, to, minComma, this.maxRecordBytes, (v) => this.emit.holdsLine(v));
+    const el = this.arrays.find(chunk, i, to, Math.max(0, this.emit.lastResume - base));
     if (el === null) return -1;
     // `this.line` is the line at `lineAt`; the comma may be on an earlier one (pretty-printed arrays, a chunk's tail).
     let line = this.line;
@@ -488,10 +456,10 @@ export class JsonDocuments {
     this.line = line;
     this.str.reset();
     this.restart();
-    this.feedText(this.elementContext, true);
-    this.depth = this.elementDepth;
+    this.feedText(this.arrays.context, true);
+    this.depth = this.arrays.depth;
     this.cleanAt = base + el.comma;
-    this.cleanDepth = this.elementDepth;
+    this.cleanDepth = this.arrays.depth;
     return el.comma;
   }
 
