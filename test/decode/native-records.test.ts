@@ -118,6 +118,29 @@ describe('records parsed natively', () => {
     }
   });
 
+  test('after damage, text full of `,{` costs a bounded search for the next record, and reading goes on', () => {
+    // A log line whose text (escaped in the export) holds 3,000 `,{` that never close, in a hit
+    // broken before its message: each is a candidate the search must give up on.
+    const lines = mergedSample().slice(0, 400);
+    const hostile = `[2026-03-03 10:00:04,000][XNIO-1 task-1] INFO  AccessLog - ${',{"k":['.repeat(3000)}`;
+    const text = esSearchResponse([...lines.slice(0, 20), { ...lines[20], text: hostile }, ...lines.slice(21)]);
+    const at = text.indexOf('"message"', text.indexOf(',{\\"k\\"') - 400);
+    assert.ok(at > text.lastIndexOf('"_index"', text.indexOf(',{\\"k\\"')), 'broken inside the hostile hit, before its message');
+    const broken = Buffer.from(text.slice(0, at) + '}}' + text.slice(at));
+    for (const chunk of [16 * 1024, 1 << 20]) {
+      const out: string[] = [];
+      const d = new JsonDocuments({ record: (b, s, e) => out.push(b.toString('utf8', s, e)), skip: (k) => out.push(`<${k}>`) }, 0, 0, 1024 * 1024, new WallClock('UTC'), false, true);
+      for (let i = 0; i < broken.length; i += chunk) d.write(broken.subarray(i, i + chunk));
+      d.end();
+      // Without a bound each candidate scans to the end of its chunk: 3,000 times up to 1 MiB.
+      const chunks = Math.ceil(broken.length / chunk);
+      assert.ok(d.resyncScanned <= chunks * 4 * 1024 * 1024, `scanned ${d.resyncScanned} bytes in ${chunks} chunks`);
+      // In small chunks the search is bounded per chunk and goes on in the next ones: once the
+      // hostile text has left the 64 KiB it looks back over, the next hit is found.
+      if (chunk < broken.length) assert.deepEqual(out.slice(-5), lines.slice(395).map((l) => l.text), 'the hits well after the hostile one are read');
+    }
+  });
+
   test('is taken for every record after the first of each array, when chunks hold whole records', () => {
     const expected: Record<string, number> = {
       'a compact _search response': LINES.length - 1,

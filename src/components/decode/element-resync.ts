@@ -11,6 +11,13 @@ type Json = Record<string, unknown>;
 const ACROSS_BYTES = 64 * 1024;
 
 /**
+ * Bytes the search for the next record may scan per chunk (four chunks' worth). A candidate
+ * that does not close scans up to the record limit, and text crafted with many `,{` after
+ * damage would otherwise make each chunk cost its size times the number of candidates.
+ */
+const SCAN_BUDGET = 4 * 1024 * 1024;
+
+/**
  * What passing over broken JSON inside an array of records needs: which array the broken
  * record was in (its token depth, and the text that puts a parser back inside it), the array
  * records were last read from (damage such as a stray `]` closes the array before the parser
@@ -24,6 +31,8 @@ export class ArrayResync {
   private tail: Buffer | null = null;
   private knownDepth = -1;
   private knownContext = '';
+  /** What the search may still scan in this chunk, and what it scanned in all (for tests). */
+  private readonly budget = { left: SCAN_BUDGET, scanned: 0 };
 
   constructor(
     private readonly maxBytes: number,
@@ -40,6 +49,7 @@ export class ArrayResync {
   /** Broken JSON: `tokens` stop at the last piece that parsed. */
   begin(tokens: RecordTokens): void {
     this.fresh = true;
+    this.budget.left = SCAN_BUDGET;
     this.depth = tokens.elementDepth();
     this.context = this.depth > 0 ? tokens.context() : '';
     if (this.depth < 0 && this.knownDepth > 0) {
@@ -57,11 +67,17 @@ export class ArrayResync {
 
   /** The next whole record of the array whose `{` lies in `chunk[from, to)` (see nextElement). */
   find(chunk: Buffer, from: number, to: number, minComma: number): Element | null {
-    return this.depth > 0 ? nextElement(chunk, from, to, minComma, this.maxBytes, this.holdsLine) : null;
+    return this.depth > 0 ? nextElement(chunk, from, to, minComma, this.maxBytes, this.holdsLine, this.budget) : null;
+  }
+
+  /** Bytes scanned looking for records after broken JSON, in all. */
+  get scanned(): number {
+    return this.budget.scanned;
   }
 
   /** The bytes to look at for the next record: the tail kept from the last chunk, then `chunk`. */
   withTail(chunk: Buffer): { bytes: Buffer; tailLength: number; lookTo: number } {
+    this.budget.left = SCAN_BUDGET;
     const tail = this.tail;
     this.tail = null;
     if (tail === null) return { bytes: chunk, tailLength: 0, lookTo: 0 };
@@ -87,7 +103,8 @@ export interface Element {
  * After broken JSON inside an array of records (a response's hits, an array of events), the
  * next element that is a complete record: a `{` whose `{` lies in `chunk[from, to)`, with only
  * whitespace between it and a comma at or after `minComma`, whose object ends in this chunk
- * within `maxBytes`, parses as a JSON object and `holdsLine` accepts.
+ * within `maxBytes`, parses as a JSON object and `holdsLine` accepts; null when none does
+ * before `to`, or when the bytes `budget` allows are scanned.
  *
  * Safe against text: a JSON string holds no unescaped `"`, so the bytes of a string cannot
  * make an object that parses (a candidate that starts inside one either begins with a
@@ -95,12 +112,24 @@ export interface Element {
  * and fails on the structure after it). A one-line document, where no line start follows
  * the damage, can then go on at its next record instead of being passed over to its end.
  */
-export function nextElement(chunk: Buffer, from: number, to: number, minComma: number, maxBytes: number, holdsLine: (v: Json) => boolean): Element | null {
-  for (let open = chunk.indexOf(0x7b, from); open >= 0 && open < to; open = chunk.indexOf(0x7b, open + 1)) {
+export function nextElement(
+  chunk: Buffer,
+  from: number,
+  to: number,
+  minComma: number,
+  maxBytes: number,
+  holdsLine: (v: Json) => boolean,
+  budget: { left: number; scanned: number },
+): Element | null {
+  for (let open = chunk.indexOf(0x7b, from); open >= 0 && open < to && budget.left > 0; open = chunk.indexOf(0x7b, open + 1)) {
     let comma = open - 1;
     while (comma >= minComma && isSpace(chunk[comma])) comma--;
     if (comma < minComma || chunk[comma] !== 0x2c) continue;
-    const close = objectEnd(chunk, open, Math.min(chunk.length, open + maxBytes));
+    const limit = Math.min(chunk.length, open + maxBytes, open + budget.left);
+    const close = objectEnd(chunk, open, limit);
+    const scanned = (close < 0 ? limit : close + 1) - open;
+    budget.left -= scanned;
+    budget.scanned += scanned;
     if (close < 0) continue;
     const value = recordAt(chunk, comma, open, close, true);
     if (value !== null && holdsLine(value)) return { comma, open, close, value };

@@ -113,6 +113,11 @@ export class JsonDocuments {
   /** Records parsed by the fast path (the rest went through stream-json). */
   nativeRecords = 0;
 
+  /** Bytes scanned looking for the next record after broken JSON (bounded per chunk). */
+  get resyncScanned(): number {
+    return this.arrays.scanned;
+  }
+
   /** Offset just past the last record or skip handed on. */
   get offset(): number {
     return this.emit.lastResume;
