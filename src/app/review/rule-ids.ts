@@ -1,7 +1,6 @@
-import { basename } from 'node:path';
 import type { Config } from '../config.js';
 import type { ReviewStore } from '../../core/ports.js';
-import { ruleFiles, RULE_EXTENSIONS } from '../../components/detect/rule-files.js';
+import { ruleFiles, ruleIdOf } from '../../components/detect/rule-files.js';
 import { BREAKER_RULE } from '../../components/sinks/end-session/responder.js';
 import { rulesDirOf } from '../rule-dirs.js';
 
@@ -12,10 +11,7 @@ import { rulesDirOf } from '../rule-dirs.js';
 export async function knownRuleIds(config: Config, store: ReviewStore): Promise<string[]> {
   const ids = new Set<string>([BREAKER_RULE]);
   try {
-    for (const f of ruleFiles(rulesDirOf(config))) {
-      const ext = RULE_EXTENSIONS.find((x) => f.endsWith(x))!;
-      ids.add(basename(f, ext));
-    }
+    for (const f of ruleFiles(rulesDirOf(config))) ids.add(ruleIdOf(f));
   } catch {
     // an unreadable rules directory is reported by the commands that load rules
   }

@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { cidrSchema } from '../../core/address-set.js';
@@ -10,7 +9,7 @@ import { EVENT_TYPES, type EventType } from '../../core/events.js';
 import type { DetectorFactory } from './detector.js';
 import { DETECTORS } from './detectors/index.js';
 import { prebuiltDocument } from './rule-documents.js';
-import { ruleFiles } from './rule-files.js';
+import { ruleFiles, ruleIdOf } from './rule-files.js';
 
 /**
  * Rule files: one YAML document per rule, named `<id>.yaml`. A rule names its detector and
@@ -111,7 +110,7 @@ export function checkRules(dir: string, overlayDir: string | null = null): { rul
     for (const file of ruleFiles(overlayDir, true)) {
       try {
         const overlay = readDocument(file);
-        const id = String(overlay.id ?? basename(file).replace(/\.ya?ml$/, ''));
+        const id = String(overlay.id ?? ruleIdOf(file));
         const base = docs.get(id);
         if (base === undefined || overlay.replace === true) {
           const { replace: _replace, ...doc } = overlay;
@@ -182,7 +181,7 @@ export function parseRule(file: string, doc: Record<string, unknown>, paramOverr
   if (!parsed.success) throw new ConfigError(file, describeIssues(parsed.error.issues));
   const raw = parsed.data;
   const problems: string[] = [];
-  const wantId = expectedId ?? basename(file).replace(/\.ya?ml$/, '');
+  const wantId = expectedId ?? ruleIdOf(file);
   if (raw.id !== wantId) problems.push(`id: expected '${wantId}' (the file name without .yaml), got '${raw.id}'`);
   const detector = DETECTORS.get(raw.detector);
   if (detector === undefined) {
