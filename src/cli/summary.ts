@@ -35,7 +35,7 @@ export function formatSummary(stats: RunStats, report: ReplayReport, detection?:
   for (const i of report.inputs) {
     const from = i.resumedAt > 0 ? `resumed at byte ${fmtInt(i.resumedAt)}` : 'from the start';
     const what = i.linesRead === 0 && i.resumedAt > 0 ? 'nothing new since the last replay' : `${fmtInt(i.linesRead)} lines`;
-    // Broken JSON in a one-line export is passed over to the end of the document: say how much.
+    // Bad lines, or broken JSON up to where reading could go on: say how much was not read.
     const unread = i.skippedBytes > 0 ? `, ${byteSize(i.skippedBytes)} of ${byteSize(i.bytesRead)} passed over as unreadable` : '';
     const origin = i.part === null ? i.origin : `${i.origin}, ${i.part}`;
     out.push(`  input:    ${origin} (${i.format ?? 'no lines'}, ${from}): ${what}${unread}`);

@@ -20,14 +20,14 @@ export class ConfigError extends UserFixableError {
   }
 }
 
-/** zod issues -> `field.path: expected …, got …` sentences. */
 /**
  * How configuration and rules are parsed: each schema validates a handful of documents per
- * run, and zod's default compiles every object schema into a function (\`new Function\`) at
+ * run, and zod's default compiles every object schema into a function (`new Function`) at
  * its first parse, which costs a start-up more than it ever saves.
  */
 export const PARSE_ONCE = { jitless: true } as const;
 
+/** zod issues -> `field.path: expected …, got …` sentences. */
 export function describeIssues(issues: z.core.$ZodIssue[]): string[] {
   return issues.map((i) => {
     const field = i.path.length ? i.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[') : '(top level)';

@@ -52,7 +52,8 @@ export interface EventBatch {
   bytes: number;
   /**
    * Bytes of those passed over as unreadable (the lines or JSON counted as malformed, binary,
-   * oversized or unknown-word): one broken spot in a one-line JSON export can be most of a file.
+   * oversized, unknown-word or truncated): broken JSON is passed over up to where reading can
+   * go on, which may be far from the damage.
    */
   skippedBytes: number;
   /** The input's position once every event of this batch is processed. */

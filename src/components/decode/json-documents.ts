@@ -39,7 +39,8 @@ const CUT_DEPTH = [true, true, false, true];
  *
  * Memory stays that of one record: a record larger than the line limit is passed over at the
  * byte level (skipped as oversized) and a new parser is put back into the record's context.
- * Broken JSON is skipped up to the next line that starts with `{` or `[` (malformed).
+ * Broken JSON is skipped (malformed) up to the next line that starts with `{` or `[`, or,
+ * inside an array of records, up to its next element that is a whole record (element-resync.ts).
  *
  * Most records never reach the parser: one that lies whole in a chunk right after the record
  * before it is parsed by `JSON.parse` (native-record.ts), and the cuts inside it are held back
@@ -161,7 +162,7 @@ export class JsonDocuments {
   private scan(chunk: Buffer, base: number, i: number): number {
     const n = chunk.length;
     let feedFrom = i;
-    /** The next newline at or after the string being passed over (-1: none in this chunk). */
+    /** The next newline at or after the string being passed over (-1: none in this chunk; -2: not looked for yet). */
     let newline = -2;
     while (i < n) {
       if (this.mode === Mode.Resync) {

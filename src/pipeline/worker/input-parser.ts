@@ -132,7 +132,7 @@ export class InputParser implements RecordHandler {
     const kind = this.scanner.scan(buf, start, end);
     if (kind !== EVENT_CODE) {
       b.kinds[kind]++;
-      if (SKIPPED.has(kind)) this.passOver(kind, resume, from);
+      this.passOver(kind, resume, from);
       return;
     }
     const f = this.scanner.fields;
