@@ -208,6 +208,27 @@ describe('Elasticsearch and OpenSearch', () => {
     }
   });
 
+  test('the first hit of a response broken: reading goes on at the second, compact or pretty', () => {
+    // Before any record was read: the parser has to know it is inside the hits array already.
+    // The first hit is padded past the kilobyte in which the input's shape is recognised.
+    const first = hit(L[0], 0, { agent: { name: 'filebeat-'.repeat(150) }, message: L[0] });
+    for (const input of [JSON.stringify(response([first, ...EIGHT.slice(1)])) + '\n', JSON.stringify(response([first, ...EIGHT.slice(1)]), null, 2) + '\n']) {
+      const at = input.indexOf('"message"', input.indexOf('"id0"'));
+      const broken = input.slice(0, at) + '}}' + input.slice(at);
+      for (const chunk of [97, 4096, undefined]) assert.deepEqual(texts(decode(broken, { chunk })), ['<malformed>', ...EXPECTED.slice(1, 6), L[2], L[3]], `chunk ${chunk}`);
+      assertRestartable(broken);
+    }
+  });
+
+  test('the first record of a top-level array broken (log4j2 JsonLayout as a complete array): the others are read', () => {
+    const events = L.map((line) => ({ instant: { epochSecond: 1772532000, nanoOfSecond: 0 }, thread: 'XNIO-1 task-1', level: 'INFO', loggerName: 'com.tremolosecurity.proxy.auth.AccessLog', message: line, padding: 'x'.repeat(1200) }));
+    const input = JSON.stringify(events) + '\n';
+    const at = input.indexOf('"message"');
+    const broken = input.slice(0, at) + '}}' + input.slice(at);
+    for (const chunk of [97, 4096, undefined]) assert.equal(texts(decode(broken, { chunk })).filter((t) => t === '<malformed>').length, 1, `chunk ${chunk}`);
+    assert.equal(decode(broken).out.filter((o) => o.skip === null).length, L.length - 1, 'every event after the broken one is read');
+  });
+
   test('a stray bracket that closes the hits early: reading goes on at the next hit of the array last read', () => {
     const input = JSON.stringify(response(EIGHT)) + '\n';
     const at = input.indexOf(',{"_index"', input.indexOf('"id6"'));

@@ -65,6 +65,7 @@ const DAMAGE: Record<string, (s: string) => string> = {
   'the end cut off': (s) => s.slice(0, Math.floor(s.length * 0.8)),
   'a raw newline inside a message (a line cut short)': (s) => insertAt(s, s.indexOf('"message"', s.length * 0.4) + 20, '\n'),
   'a stray closing bracket between records': (s) => insertAt(s, s.indexOf('}', s.length * 0.55) + 1, ']'),
+  'the first record broken, before any was read': (s) => insertAt(s, s.indexOf('"message"'), '}}'),
 };
 
 function insertAt(s: string, at: number, text: string): string {

@@ -5,7 +5,7 @@ import { RecordEmitter } from './json-emitter.js';
 import { RecordTokens } from './json-records.js';
 import { StringBytes } from './json-strings.js';
 import { ArrayResync } from './element-resync.js';
-import { hitsKeyBefore, recordAt } from './native-record.js';
+import { hitsKeyBefore, isSpace, recordAt } from './native-record.js';
 import type { RecordHandler } from './record-decoder.js';
 import type { WallClock } from './wall-clock.js';
 
@@ -79,6 +79,8 @@ export class JsonDocuments {
   private cleanDepth: number;
   /** Passing over broken JSON inside an array of records (element-resync.ts). */
   private readonly arrays: ArrayResync;
+  /** Input offset of the last `{` opened as the `hits` object of a top-level object (a search response's). */
+  private hitsObjectAt = -1;
   /** Inside such a record: the cuts the parser would have been fed at (index in the chunk, line). */
   private readonly cuts: number[] = [];
   /** After feedCuts: the index just past the last cut fed. */
@@ -214,6 +216,14 @@ export class JsonDocuments {
             feedFrom = this.cutsEnd;
             this.cleanAt = -1;
           }
+          if (c === 123) {
+            if (this.depth === 2 && hitsKeyBefore(chunk, i)) this.hitsObjectAt = base + i;
+          } else if (this.mode === Mode.Parse && this.opensRecords(chunk, feedFrom, i)) {
+            // The parser reads up to the array's `[` by itself: should its first record be
+            // broken, it knows the array it was in and reading goes on at the next record.
+            this.feed(chunk, feedFrom, i + 1, this.emit.lastResume);
+            feedFrom = i + 1;
+          }
           break;
         case 125: // }
         case 93: // ]
@@ -345,6 +355,17 @@ export class JsonDocuments {
     this.emit.line = this.line;
     this.emit.record(value);
     return true;
+  }
+
+  /**
+   * Whether the `[` at `chunk[open]` (depth counted) opens an array of records: a top-level
+   * array, or a search response's `hits.hits` (a `hits` array inside the `hits` object of a
+   * top-level object: outside any record, so no cut of the fast path is pending).
+   */
+  private opensRecords(chunk: Buffer, feedFrom: number, open: number): boolean {
+    // Nothing else before a top-level `[`: an outcome of those bytes would resume before the array.
+    if (this.depth === 1) return onlySpace(chunk, feedFrom, open);
+    return this.depth === 3 && this.hitsObjectAt === this.openAt[2] && hitsKeyBefore(chunk, open);
   }
 
   /** Opening a value the fast path would give up on at its end: a top-level array, or the `hits` object of a search response. */
@@ -489,4 +510,9 @@ export class JsonDocuments {
 
 function newParser() {
   return jsonParser({ jsonStreaming: true, streamValues: false });
+}
+
+function onlySpace(chunk: Buffer, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) if (!isSpace(chunk[k])) return false;
+  return true;
 }

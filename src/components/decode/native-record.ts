@@ -55,8 +55,13 @@ export function hitsKeyBefore(chunk: Buffer, open: number): boolean {
   if (k < 0 || chunk[k] !== 0x3a) return false;
   k--;
   while (k >= 0 && isSpace(chunk[k])) k--;
-  return k >= 5 && chunk.toString('latin1', k - 5, k + 1) === '"hits"';
+  if (k < 5) return false;
+  // Compared byte by byte: this runs for every object opened at depth two (no string made).
+  for (let j = 0; j < HITS_KEY.length; j++) if (chunk[k - 5 + j] !== HITS_KEY[j]) return false;
+  return true;
 }
+
+const HITS_KEY = Buffer.from('"hits"', 'latin1');
 
 export function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
