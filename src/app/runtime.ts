@@ -150,7 +150,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       // Renewing the lease inside every commit fences it: a process that lost it cannot commit.
       hooks: delivery.hooks,
       beforeCommit: writable,
-      minLiveDnId: () => worker.tables.oldestLiveDnId,
+      // Users a batch still waiting in the merge refers to stay too, however old their ids.
+      minLiveDnId: (): number => Math.min(worker.tables.oldestLiveDnId, ingest.oldestWaitingDnId),
       statusVersion: loaded.statusVersion,
       onCommit: async (r) => {
         counters.committed(r, history.usersSeen);

@@ -1,5 +1,6 @@
 import type { InputFormat } from '../components/decode/unwrap.js';
 import type { AddressInfo } from '../core/addresses.js';
+import type { Address, Dn } from '../core/log-event.js';
 
 /**
  * What the ingest worker sends back for one input's bytes: the events as columns of numbers
@@ -71,6 +72,23 @@ export interface EventBatch {
   /** The input ended: no more batches for it. */
   final: boolean;
   format: InputFormat | null;
+  /** Main thread only: the values its ids stood for when it arrived (MainTables.pin). */
+  pinned?: PinnedValues;
+}
+
+/**
+ * Per event, the DN, address, session and thread its ids stood for when the batch arrived.
+ * The rings of values by id only hold the ids issued lately, and a batch may wait in the
+ * merge while other inputs issue any number of new ones (an older log replayed beside a newer
+ * one: the newer one's first batches wait until the older one has caught up in time).
+ */
+export interface PinnedValues {
+  dns: Array<Dn | null>;
+  ips: Array<Address | null>;
+  sessions: Array<string | null>;
+  threads: string[];
+  /** The smallest DN id the batch refers to (Infinity when none): history keeps that user's id. */
+  minDnId: number;
 }
 
 export const NO_ID = -1;

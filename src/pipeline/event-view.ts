@@ -1,6 +1,6 @@
 import { EVENT_TYPES, type EventType } from '../core/events.js';
 import type { Address, Dn, LogEvent } from '../core/log-event.js';
-import { NO_ID, SPAN, SPAN_FIELDS, type EventBatch } from './batch.js';
+import { NO_ID, SPAN, SPAN_FIELDS, type EventBatch, type PinnedValues } from './batch.js';
 import type { MainTables } from './tables.js';
 
 /**
@@ -13,6 +13,7 @@ export class EventView implements LogEvent {
   origin = '';
   input = 0;
   private textBuf: Buffer | null = null;
+  private pinned!: PinnedValues;
 
   constructor(private readonly tables: MainTables) {}
 
@@ -20,6 +21,7 @@ export class EventView implements LogEvent {
   at(batch: EventBatch, i: number, input: number, origin: string): this {
     if (batch !== this.batch) {
       this.batch = batch;
+      this.pinned = this.tables.pin(batch);
       this.textBuf = null;
     }
     this.i = i;
@@ -41,19 +43,16 @@ export class EventView implements LogEvent {
     return this.batch.dns[this.i];
   }
   get dn(): Dn | null {
-    const id = this.batch.dns[this.i];
-    return id === NO_ID ? null : this.tables.dns.get(id);
+    return this.pinned.dns[this.i];
   }
   get ipId(): number {
     return this.batch.ips[this.i];
   }
   get address(): Address | null {
-    const id = this.batch.ips[this.i];
-    return id === NO_ID ? null : this.tables.ips.get(id);
+    return this.pinned.ips[this.i];
   }
   get sessionId(): string | null {
-    const id = this.batch.sessions[this.i];
-    return id === NO_ID ? null : this.tables.sessions.get(id);
+    return this.pinned.sessions[this.i];
   }
   get threadKey(): number {
     return this.batch.threads[this.i];
@@ -88,7 +87,7 @@ export class EventView implements LogEvent {
     return this.span(SPAN.logger) ?? '';
   }
   thread(): string {
-    return this.tables.threads.get(this.batch.threads[this.i]);
+    return this.pinned.threads[this.i];
   }
   raw(): string {
     return this.text().toString('utf8', this.batch.lineStarts[this.i], this.batch.lineEnds[this.i]);

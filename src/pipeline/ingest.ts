@@ -134,6 +134,13 @@ export class Ingest implements IngestContext, FeedOwner {
     this.schedule();
   }
 
+  /** The smallest DN id a batch not yet consumed refers to (Infinity: none waits). */
+  get oldestWaitingDnId(): number {
+    let min = Infinity;
+    for (const f of this.feeds) for (const b of f.batches) if (b.pinned !== undefined && b.pinned.minDnId < min) min = b.pinned.minDnId;
+    return min;
+  }
+
   /** Inputs opened in this run, in order. */
   get inputs(): readonly Feed[] {
     return this.feeds;

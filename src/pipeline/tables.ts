@@ -1,6 +1,6 @@
 import type { AddressInfo } from '../core/addresses.js';
 import type { Address, Dn } from '../core/log-event.js';
-import type { AddedValues } from './batch.js';
+import { NO_ID, type AddedValues, type EventBatch, type PinnedValues } from './batch.js';
 import { IdRing } from './id-ring.js';
 import { TABLE_CAPACITY } from './worker/tables.js';
 
@@ -20,6 +20,33 @@ export class MainTables {
   /** DN ids below this are referenced by no batch still to come (history may let their users go). */
   get oldestLiveDnId(): number {
     return Math.max(0, this.maxDnId + 1 - 2 * TABLE_CAPACITY.dns);
+  }
+
+  /**
+   * The values `batch`'s ids stand for, taken once (on arrival, after its additions were
+   * applied, while every id it refers to is still held): events read them from there however
+   * long the batch waits in the merge.
+   */
+  pin(batch: EventBatch): PinnedValues {
+    if (batch.pinned !== undefined) return batch.pinned;
+    const n = batch.count;
+    const p: PinnedValues = { dns: new Array(n), ips: new Array(n), sessions: new Array(n), threads: new Array(n), minDnId: Infinity };
+    for (let i = 0; i < n; i++) {
+      const dn = batch.dns[i];
+      if (dn === NO_ID) p.dns[i] = null;
+      else {
+        p.dns[i] = this.dns.get(dn);
+        if (dn < p.minDnId) p.minDnId = dn;
+      }
+      const ip = batch.ips[i];
+      p.ips[i] = ip === NO_ID ? null : this.ips.get(ip);
+      const session = batch.sessions[i];
+      p.sessions[i] = session === NO_ID ? null : this.sessions.get(session);
+      const thread = batch.threads[i];
+      p.threads[i] = thread === NO_ID ? '' : this.threads.get(thread);
+    }
+    batch.pinned = p;
+    return p;
   }
 
   apply(a: AddedValues): void {

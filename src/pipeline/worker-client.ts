@@ -129,6 +129,7 @@ export class IngestWorker {
     if (!reply.ok) return waiter.reject(new Error(`ingest worker: ${reply.error}`));
     if (reply.heap !== undefined) this.heap = reply.heap;
     this.tables.apply(reply.batch.added);
+    this.tables.pin(reply.batch);
     waiter.resolve(reply.batch);
   }
 

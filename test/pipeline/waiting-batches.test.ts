@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { CORPORA } from '../../bench/corpus.js';
+import { loadConfig } from '../../src/app/config.js';
+import { replayFiles } from '../../src/app/replay.js';
+import { createRuntime } from '../../src/app/runtime.js';
+import { silentLog } from '../../src/core/log.js';
+import { dumpDetection, dumpHistory } from '../helpers/store.js';
+import { tempDir } from '../helpers/tmp.js';
+
+// Replaying an older log beside a newer one: the merge goes by log time, so the newer log's
+// first batches wait, parsed, until the older one has caught up, while the older one issues
+// any number of new DN, address and session ids. What a waiting batch refers to must still
+// be there when it is consumed: its values, and the users history had loaded for it.
+
+async function replay(db: string, logs: string[]): Promise<void> {
+  const config = loadConfig();
+  config.store.path = db;
+  const runtime = await createRuntime(config, { command: 'replay', log: silentLog });
+  try {
+    await replayFiles(logs, runtime, {});
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** The same lines on another day (the corpora's lines all fall on 2 March 2026). */
+function onDay(from: string, to: string, day: string): void {
+  writeFileSync(to, readFileSync(from, 'utf8').replaceAll('[2026-03-02 ', `[${day} `));
+}
+
+test('a newer log waiting in the merge while an older one brings 70,000 new users: its events keep their users and values', async () => {
+  const dir = tempDir('ouwatch-waiting-batches-');
+  const older = join(dir, 'older.log');
+  // Half as many distinct DNs as lines: more than the 65,536 ids the rings of DNs hold.
+  CORPORA['many-users'].write(older, { lines: 140_000, seed: 3 });
+  const usual = join(dir, 'usual.log');
+  CORPORA.benign.write(usual, { lines: 3_000, seed: 5 });
+  const before = join(dir, 'before.log');
+  const newer = join(dir, 'newer.log');
+  onDay(usual, before, '2026-03-01');
+  onDay(usual, newer, '2026-03-03');
+
+  // The newer log's users are stored already (a day before): history loads them for its batches.
+  const merged = join(dir, 'merged.db');
+  await replay(merged, [before]);
+  await replay(merged, [older, newer]);
+
+  const oneByOne = join(dir, 'one-by-one.db');
+  await replay(oneByOne, [before]);
+  await replay(oneByOne, [older]);
+  await replay(oneByOne, [newer]);
+
+  const history = dumpHistory(merged);
+  assert.ok(history.users.length > 70_000, `${history.users.length} users`);
+  assert.deepEqual(history, dumpHistory(oneByOne));
+  assert.deepEqual(dumpDetection(merged), dumpDetection(oneByOne));
+});
