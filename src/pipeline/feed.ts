@@ -5,6 +5,12 @@ import type { EventBatch } from './batch.js';
 /** Chunks of one input sent to the worker or parsed and waiting, beyond which the source waits. */
 const READ_AHEAD = 4;
 /**
+ * The same for a finite input the merge has not taken an event from yet: its first chunk
+ * tells the merge when it begins, and a replay of hundreds of rotated files (most of them
+ * later than the one being read) would otherwise hold four chunks of each in memory at once.
+ */
+const READ_AHEAD_WAITING = 1;
+/**
  * How long the merge waits for a source that said it has unread bytes and then delivered
  * nothing: past it, a stuck source (a disk that stopped answering) no longer holds the others.
  */
@@ -37,6 +43,8 @@ export class Feed implements InputChannel {
   /** The final batch arrived: once consumed, this input is done. */
   finished = false;
   closed = false;
+  /** The merge took an event of this input: it reads ahead fully (READ_AHEAD_WAITING until then). */
+  private started = false;
   /** The position after the last consumed record (for streams, `offset` counts records at the stamp). */
   position: InputPosition;
   private stampSecs = -1;
@@ -77,7 +85,11 @@ export class Feed implements InputChannel {
   }
 
   get full(): boolean {
-    return this.inFlight + this.batches.length >= READ_AHEAD;
+    return this.inFlight + this.batches.length >= this.readAhead;
+  }
+
+  private get readAhead(): number {
+    return this.started || this.reg.live ? READ_AHEAD : READ_AHEAD_WAITING;
   }
 
   current(): InputPosition {
@@ -170,6 +182,10 @@ export class Feed implements InputChannel {
   advance(): void {
     const b = this.batches[0];
     const i = this.index++;
+    if (!this.started) {
+      this.started = true;
+      this.wakeSource();
+    }
     const p = this.position;
     p.offset = b.resumes[i];
     p.lineNo = b.lineNos[i];
@@ -221,7 +237,7 @@ export class Feed implements InputChannel {
   private wakeSource(): void {
     if (this.waiters.length === 0) return;
     const open = !this.closed && !this.ended;
-    if (open && this.inFlight + this.batches.length >= READ_AHEAD) return;
+    if (open && this.inFlight + this.batches.length >= this.readAhead) return;
     const ws = this.waiters;
     this.waiters = [];
     for (const w of ws) w(open);

@@ -103,6 +103,20 @@ describe('plain files and gzip archives', () => {
     assert.deepEqual(records.slice(0, 5000).map((r) => r.text), all.slice(0, 5000));
   });
 
+  test('identifying a plain file reads only its beginning (a replay identifies every input before reading any)', async () => {
+    const big = Array.from({ length: 24 }, () => TEXT).join('');
+    const path = file('big.log', big);
+    const input = new ArchiveInput(path);
+    await input.identify(null);
+    const read = input.progress()!.done;
+    assert.ok(read > 0 && read <= 64 * 1024, `${read} bytes read to identify a ${Buffer.byteLength(big)}-byte file`);
+    assert.notEqual(input.fingerprint, null);
+    const channel = new RecordChannel(input.startOffset, input.startLineNo);
+    await input.pump(channel);
+    assert.equal(channel.bytes, Buffer.byteLength(big), 'then every byte, the beginning once');
+    assert.equal(channel.records.length, LINES.length * 24);
+  });
+
   test('an empty file has no identity and no records', async () => {
     const { records, input } = await readAll(file('empty.log', ''));
     assert.deepEqual(records, []);

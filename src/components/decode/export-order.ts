@@ -17,17 +17,7 @@ const BACK_MS = 1000;
  * unsorted one. Only exports are judged: a log file is in the order it was written.
  */
 export function exportOrderProblem(head: Buffer, eof: boolean): string | null {
-  const times: number[] = [];
-  const decoder = new RecordDecoder({
-    record(buf, start, end) {
-      const t = headerTime(buf, start, end);
-      if (t !== null) times.push(t);
-    },
-    skip() {},
-  });
-  decoder.write(head);
-  if (eof) decoder.end();
-  const format = decoder.format;
+  const { format, times } = decodeHead(head, eof);
   if (format === null || !EXPORTS.has(format)) return null;
   let back = 0;
   let forward = 0;
@@ -41,6 +31,26 @@ export function exportOrderProblem(head: Buffer, eof: boolean): string | null {
   if (back >= 0.9 * changes) return `its records are newest first (a ${format} export read in its own order would raise wrong alerts): ${fix}`;
   if (back >= 3 && back > 0.05 * changes) return `its records are not in time order (${back} of the first ${times.length} go back in time; replay needs oldest first): ${fix}`;
   return null;
+}
+
+/** Whether `head` begins an export (whose order exportOrderProblem judges, the more records the better). */
+export function isExport(head: Buffer, eof: boolean): boolean {
+  const { format } = decodeHead(head, eof);
+  return format !== null && EXPORTS.has(format);
+}
+
+function decodeHead(head: Buffer, eof: boolean): { format: InputFormat | null; times: number[] } {
+  const times: number[] = [];
+  const decoder = new RecordDecoder({
+    record(buf, start, end) {
+      const t = headerTime(buf, start, end);
+      if (t !== null) times.push(t);
+    },
+    skip() {},
+  });
+  decoder.write(head);
+  if (eof) decoder.end();
+  return { format: decoder.format, times };
 }
 
 const FIXES: Partial<Record<InputFormat, string>> & { json: string } = {

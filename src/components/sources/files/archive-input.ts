@@ -3,10 +3,13 @@ import { open, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { InputChannel, InputIdentity, InputRegistration } from '../../../core/inputs.js';
 import type { FileCheckpoint } from '../../../core/ports.js';
-import { exportOrderProblem } from '../../decode/export-order.js';
+import { exportOrderProblem, isExport } from '../../decode/export-order.js';
 import { TAIL_HASH_BYTES, fingerprintOf, tailHash } from './fingerprint.js';
 import { gunzipped, hasGzipMagic, READ_CHUNK } from './gzip.js';
 import type { PodSegment } from './pod-segments.js';
+
+/** What identifying a plain file reads at a time (its stream reads READ_CHUNK). */
+const HEAD_BYTES = 64 * 1024;
 import { UserFixableError } from '../../../core/errors.js';
 
 /** An argument that cannot be used as an input (the CLI exits with code 2). */
@@ -42,6 +45,12 @@ export class ArchiveInput {
   private ino: number | null = null;
   /** Bytes read while identifying and not yet pushed. */
   private head: Buffer | null = null;
+  /**
+   * A plain file is identified from small reads of its own and its read stream opened here
+   * only when the pipeline asks for more: a replay of hundreds of files identifies them all
+   * first, and each stream would read ahead a whole chunk (1 MiB) into memory at once.
+   */
+  private streamAt: number | null = null;
   private eof = false;
   /** Offset (decompressed) just after the last chunk read; reading stops at `end`. */
   private readPos = 0;
@@ -89,16 +98,17 @@ export class ArchiveInput {
       this.ino = st.ino;
       this.size = st.size;
       this.gzip = await hasGzipMagic(this.path);
-      this.stream = this.openFile(this.startOffset);
+      if (this.gzip) this.stream = this.openFile(this.startOffset);
+      else this.openLater(this.startOffset);
     }
-    this.chunks = this.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    if (this.stream !== null) this.chunks = this.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     // A segment of an archive: its bytes come after the ones before it are decompressed.
     if (this.gzip && this.startOffset > 0) await this.skipTo(this.startOffset);
     let head: Buffer = this.head ?? Buffer.alloc(0);
     this.head = null;
     let fingerprint: string | null = null;
     for (;;) {
-      const chunk = await this.read();
+      const chunk = this.streamAt !== null ? await this.readHead() : await this.read();
       if (chunk === null) this.eof = true;
       else head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
       if (this.path === '-' && !this.gzip && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
@@ -109,6 +119,21 @@ export class ArchiveInput {
       }
       fingerprint = fingerprintOf(head, this.eof);
       if (fingerprint !== null || this.eof) break;
+    }
+    // An export's order is judged on its first chunk's worth of records, as a stream reads it.
+    if (this.opts.timeOrder && this.streamAt !== null && !this.eof && head.length < READ_CHUNK && isExport(head, false)) {
+      const parts = [head];
+      let length = head.length;
+      while (length < READ_CHUNK) {
+        const more = await this.readHead();
+        if (more === null) {
+          this.eof = true;
+          break;
+        }
+        parts.push(more);
+        length += more.length;
+      }
+      head = Buffer.concat(parts);
     }
     this.head = head;
     // An export (Loki, Elasticsearch) newest first would raise wrong alerts: refused up front.
@@ -155,7 +180,9 @@ export class ArchiveInput {
     const last = this.gzip ? this.size : Math.min(this.size, this.end);
     const total = Math.max(0, last - this.fileStart);
     if (this.eof && this.head === null) return { done: total, total };
-    return { done: Math.min(total, this.file?.bytesRead ?? 0), total };
+    // A plain file: the bytes handed on (its stream opens after its head, or not yet).
+    const done = this.gzip ? (this.file?.bytesRead ?? 0) : this.readPos - this.fileStart;
+    return { done: Math.min(total, done), total };
   }
 
   /** Reads and drops the bytes before `offset` (a compressed input cannot seek). */
@@ -186,8 +213,7 @@ export class ArchiveInput {
       if (hashAt !== null && !(await this.fileBytesMatch(hashAt, cp.tailHash!))) return this.differentLog(cp);
       this.close();
       this.head = null;
-      this.stream = this.openFile(cp.offset);
-      this.chunks = this.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+      this.openLater(cp.offset);
       this.eof = false;
       this.startOffset = cp.offset;
       this.startLineNo = cp.lineNo;
@@ -271,6 +297,11 @@ export class ArchiveInput {
   }
 
   private async read(): Promise<Buffer | null> {
+    if (this.streamAt !== null && this.readPos < this.end) {
+      this.stream = this.openFile(this.streamAt);
+      this.chunks = this.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+      this.streamAt = null;
+    }
     if (this.chunks === null || this.readPos >= this.end) return null;
     try {
       const r = await this.chunks.next();
@@ -282,6 +313,36 @@ export class ArchiveInput {
     } catch (err) {
       this.warning = `${this.origin}: ${describeReadError(err, this.gzip)}; the lines before the damage were processed`;
       return null;
+    }
+  }
+
+  /** A plain file: read from `start`, its stream opened at the first read after its head. */
+  private openLater(start: number): void {
+    this.streamAt = start;
+    this.fileStart = start;
+    this.readPos = start;
+  }
+
+  /**
+   * The next bytes of a plain file being identified (HEAD_BYTES at most, enough for the first
+   * record line of most logs), read without a stream; the stream goes on from there.
+   */
+  private async readHead(): Promise<Buffer | null> {
+    const want = Math.min(HEAD_BYTES, this.end - this.readPos);
+    if (want <= 0) return null;
+    const fh = await open(this.path, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(want);
+      const { bytesRead } = await fh.read(buf, 0, want, this.readPos);
+      if (bytesRead === 0) return null;
+      this.readPos += bytesRead;
+      this.streamAt = this.readPos;
+      return bytesRead === want ? buf : buf.subarray(0, bytesRead);
+    } catch (err) {
+      this.warning = `${this.origin}: ${describeReadError(err, false)}; the lines before the damage were processed`;
+      return null;
+    } finally {
+      await fh.close();
     }
   }
 
