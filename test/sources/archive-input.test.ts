@@ -103,18 +103,28 @@ describe('plain files and gzip archives', () => {
     assert.deepEqual(records.slice(0, 5000).map((r) => r.text), all.slice(0, 5000));
   });
 
-  test('identifying a plain file reads only its beginning (a replay identifies every input before reading any)', async () => {
+  test('identifying keeps only the beginning of a file, plain or gzip (a replay identifies every input before reading any)', async () => {
     const big = Array.from({ length: 24 }, () => TEXT).join('');
-    const path = file('big.log', big);
-    const input = new ArchiveInput(path);
-    await input.identify(null);
-    const read = input.progress()!.done;
-    assert.ok(read > 0 && read <= 64 * 1024, `${read} bytes read to identify a ${Buffer.byteLength(big)}-byte file`);
-    assert.notEqual(input.fingerprint, null);
-    const channel = new RecordChannel(input.startOffset, input.startLineNo);
-    await input.pump(channel);
-    assert.equal(channel.bytes, Buffer.byteLength(big), 'then every byte, the beginning once');
-    assert.equal(channel.records.length, LINES.length * 24);
+    for (const path of [file('big.log', big), file('big.log.gz', gzipSync(big))]) {
+      const input = new ArchiveInput(path);
+      await input.identify(null);
+      if (!path.endsWith('.gz')) {
+        const read = input.progress()!.done;
+        assert.ok(read > 0 && read <= 64 * 1024, `${read} bytes read to identify a ${Buffer.byteLength(big)}-byte file`);
+      }
+      assert.notEqual(input.fingerprint, null);
+      const sizes: number[] = [];
+      const channel = new RecordChannel(input.startOffset, input.startLineNo);
+      const push = channel.push.bind(channel);
+      channel.push = (chunk: Buffer) => {
+        sizes.push(chunk.length);
+        push(chunk);
+      };
+      await input.pump(channel);
+      assert.ok(sizes[0] <= 64 * 1024, `${path}: the first chunk pushed is the ${sizes[0]} bytes kept from identifying`);
+      assert.equal(channel.bytes, Buffer.byteLength(big), `${path}: then every byte, the beginning once`);
+      assert.deepEqual(channel.records.map((r) => r.text), Array.from({ length: 24 }, () => LINES).flat());
+    }
   });
 
   test('an empty file has no identity and no records', async () => {

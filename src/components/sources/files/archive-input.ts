@@ -91,6 +91,11 @@ export class ArchiveInput {
 
   /** Reads the beginning, looks up the checkpoint, checks it and positions after it. */
   async identify(lookup: CheckpointLookup | null): Promise<void> {
+    await this.identifyOpen(lookup);
+    this.suspend();
+  }
+
+  private async identifyOpen(lookup: CheckpointLookup | null): Promise<void> {
     if (this.path === '-') this.stream = process.stdin;
     else {
       const st = await stat(this.path);
@@ -297,10 +302,11 @@ export class ArchiveInput {
   }
 
   private async read(): Promise<Buffer | null> {
-    if (this.streamAt !== null && this.readPos < this.end) {
-      this.stream = this.openFile(this.streamAt);
-      this.chunks = this.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-      this.streamAt = null;
+    if (this.streamAt !== null) {
+      await this.openNow();
+      const rest = this.head;
+      this.head = null;
+      if (rest !== null && rest.length > 0) return rest;
     }
     if (this.chunks === null || this.readPos >= this.end) return null;
     try {
@@ -314,6 +320,43 @@ export class ArchiveInput {
       this.warning = `${this.origin}: ${describeReadError(err, this.gzip)}; the lines before the damage were processed`;
       return null;
     }
+  }
+
+  /**
+   * Identified: at most HEAD_BYTES of what was read are kept to push, and no stream stays
+   * open, until the pipeline asks for more (then `openNow` goes on where the kept bytes end;
+   * a gzip archive is decompressed again up to there). A replay identifies all its inputs
+   * before reading any: an open stream holds a chunk of 1 MiB it read ahead, a gzip stream
+   * more, and the head of an export is read to 1 MiB to judge its order.
+   */
+  private suspend(): void {
+    if (this.path === '-') return;
+    const head = this.head ?? Buffer.alloc(0);
+    const headStart = this.readPos - head.length;
+    if (head.length > HEAD_BYTES) {
+      // Copied: a view would keep the whole chunk it was cut from.
+      this.head = Buffer.from(head.subarray(0, HEAD_BYTES));
+      this.streamAt = this.readPos = headStart + HEAD_BYTES;
+      this.eof = false;
+    } else if (this.eof) this.streamAt = null;
+    else if (this.streamAt === null) this.streamAt = this.readPos;
+    if (this.stream !== null) {
+      this.close();
+      this.file?.destroy();
+      this.chunks = null;
+    }
+  }
+
+  /** Opens the stream where the bytes handed on so far end (`streamAt`); a gzip archive's rest goes to `head`. */
+  private async openNow(): Promise<void> {
+    const at = this.streamAt!;
+    this.streamAt = null;
+    const fileStart = this.fileStart;
+    this.stream = this.openFile(this.gzip ? 0 : at);
+    this.fileStart = fileStart;
+    this.chunks = this.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    this.head = null;
+    if (this.gzip) await this.skipTo(at);
   }
 
   /** A plain file: read from `start`, its stream opened at the first read after its head. */
