@@ -45,15 +45,16 @@ export async function replayFiles(paths: string[], runtime: Runtime, opts: Repla
   await checkInputPaths(paths);
   const started = performance.now();
   const lookup = opts.fromStart ? null : (fp: string) => runtime.store.checkpoint(fp);
-  const inputs: ArchiveInput[] = [];
-  for (const p of paths) inputs.push(...(await replayInputs(p, { timeOrder: true })));
+  // Files are looked at (pods of a --prefix file, identity, checkpoint) several at a time:
+  // one after the other, a thousand rotated files took three seconds of waiting for the disk.
+  const inputs = (await inTurn(paths, (p) => replayInputs(p, { timeOrder: true }))).flat();
+  await inTurn(inputs, (input) => input.identify(lookup));
   const warnings: string[] = [];
   const notices: string[] = [];
   const opened: Array<{ input: ArchiveInput; feed: ReturnType<Runtime['ingest']['open']> }> = [];
   const byFingerprint = new Map<string, ArchiveInput>();
-  // Identify every input first: the same log given twice (or a copy) is read once.
+  // Every input is identified first: the same log given twice (or a copy) is read once.
   for (const input of inputs) {
-    await input.identify(lookup);
     const fp = input.fingerprint;
     const twin = fp === null ? undefined : byFingerprint.get(fp);
     if (twin !== undefined) {
@@ -105,4 +106,21 @@ export async function replayFiles(paths: string[], runtime: Runtime, opts: Repla
     notices,
     elapsedMs: performance.now() - started,
   };
+}
+
+/** Files looked at, at most this many at a time. */
+const LOOKUPS_AT_ONCE = 16;
+
+/** `fn` of every item, at most LOOKUPS_AT_ONCE at a time; the results in the items' order, the first failure thrown. */
+async function inTurn<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(LOOKUPS_AT_ONCE, items.length) }, worker));
+  return out;
 }

@@ -43,7 +43,7 @@ export class Feed implements InputChannel {
   /** The final batch arrived: once consumed, this input is done. */
   finished = false;
   closed = false;
-  /** The merge took an event of this input: it reads ahead fully (READ_AHEAD_WAITING until then). */
+  /** The merge took, or is about to take, events of this input: it reads ahead fully (READ_AHEAD_WAITING until then). */
   private started = false;
   /** The position after the last consumed record (for streams, `offset` counts records at the stamp). */
   position: InputPosition;
@@ -182,10 +182,7 @@ export class Feed implements InputChannel {
   advance(): void {
     const b = this.batches[0];
     const i = this.index++;
-    if (!this.started) {
-      this.started = true;
-      this.wakeSource();
-    }
+    if (!this.started) this.warm();
     const p = this.position;
     p.offset = b.resumes[i];
     p.lineNo = b.lineNos[i];
@@ -194,6 +191,13 @@ export class Feed implements InputChannel {
       this.stampNanos = b.stampNanos[i];
     }
     this.dirty = true;
+  }
+
+  /** The merge takes (or is about to take) events of this input: it reads ahead fully. */
+  warm(): void {
+    if (this.started) return;
+    this.started = true;
+    this.wakeSource();
   }
 
   /** Consumed everything: nothing of this input waits any more. */

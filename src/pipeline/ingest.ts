@@ -344,6 +344,7 @@ export class Ingest implements IngestContext, FeedOwner {
       let best: Feed | null = null;
       let bestKey = 0;
       let second = Number.POSITIVE_INFINITY;
+      let runnerUp: Feed | null = null;
       let waitFinite = false;
       let waitLive = false;
       let waitUnread = Number.POSITIVE_INFINITY;
@@ -351,10 +352,16 @@ export class Ingest implements IngestContext, FeedOwner {
         if (f.available()) {
           const k = f.headKey();
           if (best === null || k < bestKey) {
-            if (best !== null) second = bestKey;
+            if (best !== null) {
+              second = bestKey;
+              runnerUp = best;
+            }
             best = f;
             bestKey = k;
-          } else if (k < second) second = k;
+          } else if (k < second) {
+            second = k;
+            runnerUp = f;
+          }
         } else if (!f.done && !this.stopping) {
           // Bytes already sent for parsing are waited for, live or not: they arrived, and
           // their events may come first (the first batch also waits for the address tables).
@@ -380,6 +387,9 @@ export class Ingest implements IngestContext, FeedOwner {
         }
       }
       progressed = true;
+      // The input that comes next reads ahead now (rotated files: the next one), so that the
+      // merge does not wait for its second chunk when it gets there.
+      runnerUp?.warm();
       // Consume a run of the best input's events up to the runner-up's key.
       const b = best.batches[0];
       const tieOk = second === Number.POSITIVE_INFINITY || feeds.indexOf(best) < this.indexOfKey(second, best);

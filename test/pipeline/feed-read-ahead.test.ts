@@ -48,6 +48,13 @@ describe('read-ahead of a finite input', () => {
     assert.equal(sent.length, 4);
   });
 
+  test('the input the merge takes next (warmed) reads four chunks ahead before it is taken from', async () => {
+    const { feed } = feedOf(false);
+    assert.equal(await pushWhileReady(feed, 10), 1);
+    feed.warm();
+    assert.equal(await pushWhileReady(feed, 10), 3);
+  });
+
   test('a live input reads four chunks ahead from the start (its lines are waited for)', async () => {
     const { feed } = feedOf(true);
     assert.equal(await pushWhileReady(feed, 10), 4);

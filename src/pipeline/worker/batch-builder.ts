@@ -21,7 +21,10 @@ export class BatchBuilder {
   stamped = false;
   lineStarts = new Int32Array(0);
   lineEnds = new Int32Array(0);
-  text = Buffer.allocUnsafe(256 * 1024);
+  // Small at first, grown by doubling to what the input's chunks need: every input of a
+  // replay has a builder from the start, and most of hundreds of files wait, having sent one
+  // small chunk (256 KiB and 4,096 events each were 670 KB per input).
+  text = Buffer.allocUnsafe(16 * 1024);
   textLen = 0;
   readonly kinds = new Float64Array(LINE_KINDS.length + 1);
   readonly typeCounts = new Float64Array(EVENT_TYPES.length);
@@ -29,7 +32,7 @@ export class BatchBuilder {
   skippedBytes = 0;
 
   constructor() {
-    this.grow(4096);
+    this.grow(128);
   }
 
   /** Appends an event's line; returns its index (the caller fills the other columns). */
