@@ -7,10 +7,10 @@ import { exportOrderProblem, isExport } from '../../decode/export-order.js';
 import { TAIL_HASH_BYTES, fingerprintOf, tailHash } from './fingerprint.js';
 import { gunzipped, hasGzipMagic, READ_CHUNK } from './gzip.js';
 import type { PodSegment } from './pod-segments.js';
-
-/** What identifying a plain file reads at a time (its stream reads READ_CHUNK). */
-const HEAD_BYTES = 64 * 1024;
 import { UserFixableError } from '../../../core/errors.js';
+
+/** What identifying a plain file reads at a time, and what an identified input keeps of its beginning (its stream reads READ_CHUNK). */
+const HEAD_BYTES = 64 * 1024;
 
 /** An argument that cannot be used as an input (the CLI exits with code 2). */
 export class InputError extends UserFixableError {}
@@ -46,9 +46,10 @@ export class ArchiveInput {
   /** Bytes read while identifying and not yet pushed. */
   private head: Buffer | null = null;
   /**
-   * A plain file is identified from small reads of its own and its read stream opened here
-   * only when the pipeline asks for more: a replay of hundreds of files identifies them all
-   * first, and each stream would read ahead a whole chunk (1 MiB) into memory at once.
+   * Where the read stream opens when the pipeline first asks for more (null: it is open, or
+   * there is nothing more). A replay of hundreds of files identifies them all first, and an
+   * open stream reads ahead a whole chunk (1 MiB) into memory at once: a plain file is
+   * identified from small reads of its own, and no input keeps its stream open once identified.
    */
   private streamAt: number | null = null;
   private eof = false;
