@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -124,6 +124,24 @@ describe('plain files and gzip archives', () => {
       assert.ok(sizes[0] <= 64 * 1024, `${path}: the first chunk pushed is the ${sizes[0]} bytes kept from identifying`);
       assert.equal(channel.bytes, Buffer.byteLength(big), `${path}: then every byte, the beginning once`);
       assert.deepEqual(channel.records.map((r) => r.text), Array.from({ length: 24 }, () => LINES).flat());
+    }
+  });
+
+  test('a file renamed away or deleted once identified (logrotate during a long replay) is still read whole', async () => {
+    const big = Array.from({ length: 8 }, () => TEXT).join('');
+    for (const [name, content] of [['moved.log', big], ['moved.log.gz', gzipSync(big)]] as const) {
+      for (const gone of ['renamed', 'deleted']) {
+        const path = file(name, content);
+        const input = new ArchiveInput(path);
+        await input.identify(null);
+        if (gone === 'renamed') renameSync(path, `${path}.1`);
+        else unlinkSync(path);
+        writeFileSync(path, accessLine({ time: log4jTime(T0), dn: 'uid=someone-else,o=Tremolo' }) + '\n');
+        const channel = new RecordChannel(input.startOffset, input.startLineNo);
+        await input.pump(channel);
+        assert.equal(input.warning, null, `${name} ${gone}`);
+        assert.equal(channel.bytes, Buffer.byteLength(big), `${name} ${gone}: the file identified, not the new one`);
+      }
     }
   });
 

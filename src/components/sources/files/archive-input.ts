@@ -1,15 +1,14 @@
-import { createReadStream, type ReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { InputChannel, InputIdentity, InputRegistration } from '../../../core/inputs.js';
 import type { FileCheckpoint } from '../../../core/ports.js';
 import { exportOrderProblem, isExport } from '../../decode/export-order.js';
 import { TAIL_HASH_BYTES, fingerprintOf, tailHash } from './fingerprint.js';
-import { gunzipped, hasGzipMagic, READ_CHUNK } from './gzip.js';
+import { gunzipped, READ_CHUNK } from './gzip.js';
 import type { PodSegment } from './pod-segments.js';
 import { UserFixableError } from '../../../core/errors.js';
 
-/** What identifying a plain file reads at a time, and what an identified input keeps of its beginning (its stream reads READ_CHUNK). */
+/** What identifying a plain file reads at a time, and what an identified input keeps of its beginning (reading then goes on by READ_CHUNK). */
 const HEAD_BYTES = 64 * 1024;
 
 /** An argument that cannot be used as an input (the CLI exits with code 2). */
@@ -36,8 +35,8 @@ export class ArchiveInput {
   notice: string | null = null;
   private chunks: AsyncIterator<Buffer> | null = null;
   private stream: Readable | null = null;
-  /** The file being read (before gunzip), whose bytesRead measures progress. */
-  private file: ReadStream | null = null;
+  /** Bytes of the file read since its reading last (re)started (before gunzip: measures a gzip archive's progress). */
+  private fileBytesRead = 0;
   private fileStart = 0;
   private gzip = false;
   private size = -1;
@@ -46,12 +45,17 @@ export class ArchiveInput {
   /** Bytes read while identifying and not yet pushed. */
   private head: Buffer | null = null;
   /**
-   * Where the read stream opens when the pipeline first asks for more (null: it is open, or
-   * there is nothing more). A replay of hundreds of files identifies them all first, and an
-   * open stream reads ahead a whole chunk (1 MiB) into memory at once: a plain file is
-   * identified from small reads of its own, and no input keeps its stream open once identified.
+   * Where reading starts again when the pipeline first asks for more (null: it is under way,
+   * or there is nothing more). A replay of hundreds of files identifies them all first, and a
+   * read stream holds a chunk (1 MiB) it read ahead, a gzip one more: a plain file is
+   * identified from small reads, and no input keeps a reading open once identified.
    */
   private streamAt: number | null = null;
+  /**
+   * The file, open from identifying to the end: reading it starts later, and by then the
+   * path may name another file (a log rotated or deleted during a long replay).
+   */
+  private handle: FileHandle | null = null;
   private eof = false;
   /** Offset (decompressed) just after the last chunk read; reading stops at `end`. */
   private readPos = 0;
@@ -99,15 +103,18 @@ export class ArchiveInput {
   private async identifyOpen(lookup: CheckpointLookup | null): Promise<void> {
     if (this.path === '-') this.stream = process.stdin;
     else {
-      const st = await stat(this.path);
+      this.handle = await open(this.path, 'r');
+      const st = await this.handle.stat();
       this.dev = st.dev;
       this.ino = st.ino;
       this.size = st.size;
-      this.gzip = await hasGzipMagic(this.path);
-      if (this.gzip) this.stream = this.openFile(this.startOffset);
+      const magic = Buffer.alloc(2);
+      const { bytesRead } = await this.handle.read(magic, 0, 2, 0);
+      this.gzip = bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+      if (this.gzip) this.chunks = this.openFile(this.startOffset);
       else this.openLater(this.startOffset);
     }
-    if (this.stream !== null) this.chunks = this.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    if (this.stream === process.stdin) this.chunks = this.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     // A segment of an archive: its bytes come after the ones before it are decompressed.
     if (this.gzip && this.startOffset > 0) await this.skipTo(this.startOffset);
     let head: Buffer = this.head ?? Buffer.alloc(0);
@@ -186,8 +193,8 @@ export class ArchiveInput {
     const last = this.gzip ? this.size : Math.min(this.size, this.end);
     const total = Math.max(0, last - this.fileStart);
     if (this.eof && this.head === null) return { done: total, total };
-    // A plain file: the bytes handed on (its stream opens after its head, or not yet).
-    const done = this.gzip ? (this.file?.bytesRead ?? 0) : this.readPos - this.fileStart;
+    // A plain file: the bytes handed on; a gzip archive: its compressed bytes read.
+    const done = this.gzip ? this.fileBytesRead : this.readPos - this.fileStart;
     return { done: Math.min(total, done), total };
   }
 
@@ -205,8 +212,19 @@ export class ArchiveInput {
   }
 
   close(): void {
-    if (this.stream !== process.stdin) this.stream?.destroy();
+    this.closeStream();
+    // Closing cannot fail in a way that matters here: the file was only read.
+    this.handle?.close().catch(() => undefined);
+    this.handle = null;
+  }
+
+  /** The reading under way (a gzip stream, the file's chunks), not the file (nor stdin). */
+  private closeStream(): void {
+    if (this.stream === process.stdin) return;
+    this.stream?.destroy();
+    void this.chunks?.return?.();
     this.stream = null;
+    this.chunks = null;
   }
 
   /**
@@ -217,7 +235,7 @@ export class ArchiveInput {
     const hashAt = cp.tailHash === null ? null : cp.hashOffset ?? cp.offset;
     if (!this.gzip && this.path !== '-') {
       if (hashAt !== null && !(await this.fileBytesMatch(hashAt, cp.tailHash!))) return this.differentLog(cp);
-      this.close();
+      this.closeStream();
       this.head = null;
       this.openLater(cp.offset);
       this.eof = false;
@@ -254,9 +272,8 @@ export class ArchiveInput {
       if (this.path === '-') {
         this.notice = `stdin begins like an already read log but its bytes before the checkpoint differ: it is a different log, and its first ${cp.offset} bytes were passed over (replay it with --from-start to read them)`;
       } else {
-        this.close();
-        this.stream = this.openFile(0);
-        this.chunks = this.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+        this.closeStream();
+        this.chunks = this.openFile(0);
         this.head = null;
         this.eof = false;
         if (this.startOffsetOfPart() > 0) await this.skipTo(this.startOffsetOfPart());
@@ -280,14 +297,9 @@ export class ArchiveInput {
   private async fileBytesMatch(hashAt: number, expected: string): Promise<boolean> {
     const n = Math.min(TAIL_HASH_BYTES, hashAt);
     if (this.size < hashAt) return false;
-    const fh = await open(this.path, 'r');
-    try {
-      const buf = Buffer.alloc(n);
-      const { bytesRead } = await fh.read(buf, 0, n, hashAt - n);
-      return bytesRead === n && tailHash(buf) === expected;
-    } finally {
-      await fh.close();
-    }
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await this.handle!.read(buf, 0, n, hashAt - n);
+    return bytesRead === n && tailHash(buf) === expected;
   }
 
   private async next(): Promise<Buffer | null> {
@@ -324,11 +336,11 @@ export class ArchiveInput {
   }
 
   /**
-   * Identified: at most HEAD_BYTES of what was read are kept to push, and no stream stays
-   * open, until the pipeline asks for more (then `openNow` goes on where the kept bytes end;
-   * a gzip archive is decompressed again up to there). A replay identifies all its inputs
-   * before reading any: an open stream holds a chunk of 1 MiB it read ahead, a gzip stream
-   * more, and the head of an export is read to 1 MiB to judge its order.
+   * Identified: at most HEAD_BYTES of what was read are kept to push, and no reading stays
+   * under way, until the pipeline asks for more (then `openNow` goes on where the kept bytes
+   * end; a gzip archive is decompressed again up to there). A replay identifies all its
+   * inputs before reading any: a gzip stream holds chunks it decompressed ahead, and the head
+   * of an export is read to 1 MiB to judge its order.
    */
   private suspend(): void {
     if (this.path === '-') return;
@@ -341,26 +353,21 @@ export class ArchiveInput {
       this.eof = false;
     } else if (this.eof) this.streamAt = null;
     else if (this.streamAt === null) this.streamAt = this.readPos;
-    if (this.stream !== null) {
-      this.close();
-      this.file?.destroy();
-      this.chunks = null;
-    }
+    this.closeStream();
   }
 
-  /** Opens the stream where the bytes handed on so far end (`streamAt`); a gzip archive's rest goes to `head`. */
+  /** Reads on from where the bytes handed on so far end (`streamAt`); a gzip archive's rest goes to `head`. */
   private async openNow(): Promise<void> {
     const at = this.streamAt!;
     this.streamAt = null;
     const fileStart = this.fileStart;
-    this.stream = this.openFile(this.gzip ? 0 : at);
+    this.chunks = this.openFile(this.gzip ? 0 : at);
     this.fileStart = fileStart;
-    this.chunks = this.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     this.head = null;
     if (this.gzip) await this.skipTo(at);
   }
 
-  /** A plain file: read from `start`, its stream opened at the first read after its head. */
+  /** A plain file: read from `start`, by chunks from the first read after its head. */
   private openLater(start: number): void {
     this.streamAt = start;
     this.fileStart = start;
@@ -369,15 +376,14 @@ export class ArchiveInput {
 
   /**
    * The next bytes of a plain file being identified (HEAD_BYTES at most, enough for the first
-   * record line of most logs), read without a stream; the stream goes on from there.
+   * record line of most logs); reading by chunks goes on from there.
    */
   private async readHead(): Promise<Buffer | null> {
     const want = Math.min(HEAD_BYTES, this.end - this.readPos);
     if (want <= 0) return null;
-    const fh = await open(this.path, 'r');
     try {
       const buf = Buffer.allocUnsafe(want);
-      const { bytesRead } = await fh.read(buf, 0, want, this.readPos);
+      const { bytesRead } = await this.handle!.read(buf, 0, want, this.readPos);
       if (bytesRead === 0) return null;
       this.readPos += bytesRead;
       this.streamAt = this.readPos;
@@ -385,17 +391,36 @@ export class ArchiveInput {
     } catch (err) {
       this.warning = `${this.origin}: ${describeReadError(err, false)}; the lines before the damage were processed`;
       return null;
-    } finally {
-      await fh.close();
     }
   }
 
-  private openFile(start: number): Readable {
-    const file = createReadStream(this.path, { start: this.gzip ? 0 : start, highWaterMark: READ_CHUNK });
-    this.file = file;
-    this.fileStart = this.gzip ? 0 : start;
-    this.readPos = this.fileStart;
-    return this.gzip ? gunzipped(file) : file;
+  /**
+   * Reads the file from `start` (a gzip archive from its first byte, decompressed), on the
+   * handle opened when identifying, a chunk at a time as the pipeline asks.
+   */
+  private openFile(start: number): AsyncIterator<Buffer> {
+    const from = this.gzip ? 0 : start;
+    this.fileStart = from;
+    this.readPos = from;
+    this.fileBytesRead = 0;
+    const chunks = this.fileChunks(this.handle!, from);
+    if (!this.gzip) {
+      this.stream = null;
+      return chunks;
+    }
+    this.stream = gunzipped(Readable.from(chunks, { objectMode: false }));
+    return this.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  }
+
+  private async *fileChunks(handle: FileHandle, from: number): AsyncGenerator<Buffer> {
+    for (let pos = from; ; ) {
+      const buf = Buffer.allocUnsafe(READ_CHUNK);
+      const { bytesRead } = await handle.read(buf, 0, READ_CHUNK, pos);
+      if (bytesRead === 0) return;
+      pos += bytesRead;
+      this.fileBytesRead += bytesRead;
+      yield bytesRead === READ_CHUNK ? buf : buf.subarray(0, bytesRead);
+    }
   }
 
   /** Stdin turned out to be gzip: decompress what was read and the rest of the stream. */
