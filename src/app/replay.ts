@@ -1,5 +1,6 @@
 import type { Runtime } from './runtime.js';
 import type { ArchiveInput } from '../components/sources/files/archive-input.js';
+import { InputError } from '../components/sources/files/archive-input.js';
 import { checkInputPaths, replayInputs } from '../components/sources/files/replay-inputs.js';
 
 export interface ReplayOptions {
@@ -48,7 +49,12 @@ export async function replayFiles(paths: string[], runtime: Runtime, opts: Repla
   // Files are looked at (pods of a --prefix file, identity, checkpoint) several at a time:
   // one after the other, a thousand rotated files took three seconds of waiting for the disk.
   const inputs = (await inTurn(paths, (p) => replayInputs(p, { timeOrder: true }))).flat();
-  await inTurn(inputs, (input) => input.identify(lookup));
+  try {
+    await inTurn(inputs, (input) => input.identify(lookup));
+  } catch (err) {
+    for (const input of inputs) input.close();
+    throw tooManyOpen(err, inputs.length) ?? err;
+  }
   const warnings: string[] = [];
   const notices: string[] = [];
   const opened: Array<{ input: ArchiveInput; feed: ReturnType<Runtime['ingest']['open']> }> = [];
@@ -123,4 +129,18 @@ async function inTurn<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): P
   };
   await Promise.all(Array.from({ length: Math.min(LOOKUPS_AT_ONCE, items.length) }, worker));
   return out;
+}
+
+/**
+ * Each input's file stays open from identifying to its end (a log rotated or deleted during
+ * the replay is still the one read): more inputs than the process may hold open is a limit
+ * to raise or a replay to split, said before anything is read.
+ */
+function tooManyOpen(err: unknown, inputs: number): InputError | null {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code !== 'EMFILE' && code !== 'ENFILE') return null;
+  const limit = code === 'EMFILE' ? "this process's limit on open files" : "the system's limit on open files";
+  return new InputError(
+    `cannot hold ${inputs} inputs open at once: ${limit} was reached (each input's file stays open until it is read); raise it (\`ulimit -n ${Math.max(1024, 2 * inputs + 256)}\`) or replay the files in several runs (each resumes after its checkpoint)`,
+  );
 }

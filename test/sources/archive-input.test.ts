@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import type { FileCheckpoint } from '../../src/core/ports.js';
 import { ArchiveInput, InputError, type CheckpointLookup } from '../../src/components/sources/files/archive-input.js';
 import { checkInputPaths } from '../../src/components/sources/files/replay-inputs.js';
 import { tailHash } from '../../src/components/sources/files/fingerprint.js';
-import { runCli } from '../helpers/cli.js';
+import { BIN, runCli } from '../helpers/cli.js';
 import { accessLine, log4jTime, STACK_TRACE } from '../helpers/lines.js';
 import { tempDir } from '../helpers/tmp.js';
 import { RecordChannel, type Rec } from './record-channel.js';
@@ -236,6 +237,23 @@ describe('arguments that cannot be inputs', () => {
     await assert.rejects(checkInputPaths([dir]), (e: Error) => e instanceof InputError && /is a directory; give the log files inside it/.test(e.message));
     await assert.rejects(checkInputPaths(['-', '-']), (e: Error) => e instanceof InputError && /stdin \(-\) can be given only once/.test(e.message));
     await checkInputPaths([file('fine.log', TEXT), '-']);
+  });
+});
+
+describe('more files than the process may hold open', () => {
+  test('a clear error (exit 2) naming the limit and how to raise it, before anything is read', async () => {
+    const many = tempDir();
+    const paths = Array.from({ length: 120 }, (_, i) => {
+      const p = join(many, `part-${String(i).padStart(3, '0')}.log`);
+      writeFileSync(p, LINES.slice(i * 10, i * 10 + 10).join('\n') + '\n');
+      return p;
+    });
+    const quoted = paths.map((p) => `'${p}'`).join(' ');
+    const r = spawnSync('sh', ['-c', `ulimit -n 64 && exec '${process.execPath}' '${BIN}' replay --db '${join(many, 'db.sqlite')}' ${quoted}`], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /cannot hold 120 inputs open at once/);
+    assert.match(r.stderr, /ulimit -n/);
+    assert.doesNotMatch(r.stderr, /unexpected error|\n\s+at /, 'no stack trace');
   });
 });
 
