@@ -2,7 +2,7 @@ import type { InputChannel, InputIdentity, InputRegistration } from '../../../co
 import type { FileCheckpoint } from '../../../core/ports.js';
 import { exportOrderProblem, isExport } from '../../decode/export-order.js';
 import { TAIL_HASH_BYTES, fingerprintOf, tailHash } from './fingerprint.js';
-import { READ_CHUNK } from './gzip.js';
+import { READ_CHUNK, startsWithGzipMagic } from './gzip.js';
 import { InputBytes } from './input-bytes.js';
 import type { PodSegment } from './pod-segments.js';
 import { UserFixableError } from '../../../core/errors.js';
@@ -111,7 +111,7 @@ export class ArchiveInput {
       const chunk = await bytes.more();
       if (chunk === null) bytes.eof = true;
       else head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
-      if (bytes.stdin && !bytes.gzip && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+      if (bytes.stdin && !bytes.gzip && startsWithGzipMagic(head)) {
         bytes.restartStdinThroughGunzip(head);
         head = Buffer.alloc(0);
         continue;

@@ -2,6 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FINGERPRINT_SCAN_BYTES, TAIL_HASH_BYTES, fingerprintOf, tailHash } from './fingerprint.js';
+import { startsWithGzipMagic } from './gzip.js';
 
 /**
  * What a tailed file is: device and inode (which file, wherever it was renamed to) and the
@@ -36,7 +37,7 @@ export async function identifyFile(path: string): Promise<FileIdentity | null> {
       ino: st.ino,
       size: st.size,
       fingerprint: fingerprintOf(bytes, false),
-      gzip: bytesRead >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b,
+      gzip: startsWithGzipMagic(bytes),
     };
   } finally {
     await fh.close();

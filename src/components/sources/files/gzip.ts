@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
@@ -9,12 +9,22 @@ export const READ_CHUNK = 1024 * 1024;
 export async function hasGzipMagic(path: string): Promise<boolean> {
   const fh = await open(path, 'r');
   try {
-    const magic = Buffer.alloc(2);
-    const { bytesRead } = await fh.read(magic, 0, 2, 0);
-    return bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+    return await handleHasGzipMagic(fh);
   } finally {
     await fh.close();
   }
+}
+
+/** The same, on a file already open. */
+export async function handleHasGzipMagic(fh: FileHandle): Promise<boolean> {
+  const magic = Buffer.alloc(2);
+  const { bytesRead } = await fh.read(magic, 0, 2, 0);
+  return startsWithGzipMagic(magic.subarray(0, bytesRead));
+}
+
+/** Whether `bytes` begin with gzip's magic bytes. */
+export function startsWithGzipMagic(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
 /** `compressed`, decompressed; an error of the source ends the result with that error. */

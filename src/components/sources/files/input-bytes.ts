@@ -1,7 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { TAIL_HASH_BYTES, tailHash } from './fingerprint.js';
-import { gunzipped, READ_CHUNK } from './gzip.js';
+import { gunzipped, handleHasGzipMagic, READ_CHUNK } from './gzip.js';
 
 /** What identifying a plain file reads at a time, and what an identified input keeps of its beginning (reading then goes on by READ_CHUNK). */
 const HEAD_BYTES = 64 * 1024;
@@ -61,9 +61,7 @@ export class InputBytes {
     this.dev = st.dev;
     this.ino = st.ino;
     this.size = st.size;
-    const magic = Buffer.alloc(2);
-    const { bytesRead } = await this.handle.read(magic, 0, 2, 0);
-    this.gzip = bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+    this.gzip = await handleHasGzipMagic(this.handle);
     if (!this.gzip) return this.reopenAt(start);
     this.chunks = this.readFile(0);
     if (start > 0) await this.skipTo(start);
