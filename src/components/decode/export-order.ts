@@ -43,6 +43,8 @@ function decodeHead(head: Buffer, eof: boolean): { format: InputFormat | null; t
   const times: number[] = [];
   const decoder = new RecordDecoder({
     record(buf, start, end) {
+      // Only an export's times are judged (its format is known by its first record).
+      if (!EXPORTS.has(decoder.format!)) return;
       const t = headerTime(buf, start, end);
       if (t !== null) times.push(t);
     },

@@ -119,11 +119,12 @@ export class ArchiveInput {
       fingerprint = fingerprintOf(head, bytes.eof);
       if (fingerprint !== null || bytes.eof) break;
     }
-    // An export's order is judged on its first chunk's worth of records, as a stream reads it.
-    if (this.opts.timeOrder && bytes.plainFile && !bytes.eof && head.length < READ_CHUNK && isExport(head, false)) head = await bytes.moreUpTo(head, READ_CHUNK);
+    // An export (Loki, Elasticsearch) newest first would raise wrong alerts: refused up front,
+    // judged on its first chunk's worth of records (a plain file's head is shorter).
+    const exported = this.opts.timeOrder === true && isExport(head, bytes.eof);
+    if (exported && bytes.plainFile && head.length < READ_CHUNK) head = await bytes.moreUpTo(head, READ_CHUNK);
     bytes.head = head;
-    // An export (Loki, Elasticsearch) newest first would raise wrong alerts: refused up front.
-    const order = this.opts.timeOrder ? exportOrderProblem(head, bytes.eof) : null;
+    const order = exported ? exportOrderProblem(head, bytes.eof) : null;
     if (order !== null) throw new InputError(`${this.origin}: ${order}`);
     if (fingerprint === null) return;
     this.identity = { kind: 'file', fingerprint, path: this.origin, dev: bytes.dev, ino: bytes.ino };
