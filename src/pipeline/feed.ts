@@ -241,7 +241,7 @@ export class Feed implements InputChannel {
   private wakeSource(): void {
     if (this.waiters.length === 0) return;
     const open = !this.closed && !this.ended;
-    if (open && this.inFlight + this.batches.length >= this.readAhead) return;
+    if (open && this.full) return;
     const ws = this.waiters;
     this.waiters = [];
     for (const w of ws) w(open);
