@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PARSE_ONCE, readYamlFile } from '../core/config-file.js';
 import { parseListen } from '../core/listen.js';
 import { detectSchema } from '../components/detect/config.js';

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, PARSE_ONCE, configSchema, readYamlFile } from './config.js';
 import { SEVERITIES, type StoredAlert } from '../core/alerts.js';
 import { errorsOnly, stderrLog } from '../core/log.js';

@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { normaliseIp } from './addresses.js';
 
 /** `10.0.0.0/8`, `2001:db8::/32` or a single address. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SEVERITIES } from './alerts.js';
 import { UserFixableError } from './errors.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { cidrSchema } from '../../core/address-set.js';
 
 /** `console:` in the configuration file: how `ouwatch serve` (and `run --listen`) let people in. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { cidrSchema } from '../../core/address-set.js';
 import { durationSchema } from '../../core/duration.js';
 

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { PARSE_ONCE } from '../../core/config-file.js';
 import type { Evidence, Severity } from '../../core/alerts.js';
 import type { EventType } from '../../core/events.js';

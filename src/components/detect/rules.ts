@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { cidrSchema } from '../../core/address-set.js';
 import { SEVERITIES, type Severity } from '../../core/alerts.js';
 import { ConfigError, describeIssues, PARSE_ONCE } from '../../core/config-file.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { severitySchema } from '../../core/config-file.js';
 import { emailSchema } from '../../components/sinks/email/config.js';
 import { webhookSchema } from '../../components/sinks/webhook/config.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationSchema, formatDuration } from '../../../core/duration.js';
 import type { User } from '../../history/user.js';
 import { int, iso } from '../format.js';

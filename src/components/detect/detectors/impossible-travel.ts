@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatDuration } from '../../../core/duration.js';
 import { distanceKm } from '../../../core/geo-math.js';
 import { defineDetector, type Finding, type Trace } from '../detector.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AddressSet, cidrSchema } from '../../../core/address-set.js';
 import { defineDetector } from '../detector.js';
 import { evidenceOf, namedOn } from '../evidence.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SEVERITIES, type Severity } from '../../../core/alerts.js';
 import type { Address, LogEvent } from '../../../core/log-event.js';
 import type { OrganisationView } from '../../history/organisation.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationSchema, formatDuration } from '../../../core/duration.js';
 import { TYPE } from '../../../core/events.js';
 import { threadOf, type Address, type LogEvent } from '../../../core/log-event.js';

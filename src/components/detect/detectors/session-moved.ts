@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Evidence } from '../../../core/alerts.js';
 import { durationSchema, formatDuration } from '../../../core/duration.js';
 import type { Address, LogEvent } from '../../../core/log-event.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SEVERITIES, type Evidence } from '../../../core/alerts.js';
 import { durationSchema, formatDuration } from '../../../core/duration.js';
 import { isUserDn, TYPE } from '../../../core/events.js';

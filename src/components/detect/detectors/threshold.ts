@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { textGlob } from '../../../core/dn-patterns.js';
 import { durationSchema, formatDuration } from '../../../core/duration.js';
 import { EVENT_TYPES, isUserDn } from '../../../core/events.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { envName, noControl, severitySchema } from '../../../core/config-file.js';
 
 /** `notify.email`: digests over SMTP. */

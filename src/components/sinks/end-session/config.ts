@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RESPONSE_MODES } from '../../../core/alerts.js';
 import { noControl, rfc1123Label, severitySchema } from '../../../core/config-file.js';
 

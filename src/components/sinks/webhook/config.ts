@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { envName, severitySchema } from '../../../core/config-file.js';
 import { urlCredentialProblem } from '../../../core/redact.js';
 

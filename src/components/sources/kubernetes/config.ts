@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** `sources.kubernetes`: follow OpenUnison's pod logs through the Kubernetes API (the watcher). */
 export const kubernetesSourceSchema = z

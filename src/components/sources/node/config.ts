@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** `sources.node`: read the kubelet's CRI log files of OpenUnison's pods on this node (DaemonSet). */
 export const nodeSourceSchema = z
