@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,4 +25,27 @@ export const FROM_SOURCES = HERE.endsWith('.ts');
 /** A file of the running code: under src/ from the sources, under dist/ in the build. */
 export function codeFile(...segments: string[]): string {
   return join(PACKAGE_ROOT, FROM_SOURCES ? 'src' : 'dist', ...segments);
+}
+
+/**
+ * The compiled build of `segments` (a path under dist/) when the running sources were built
+ * after their last change, else null. From the sources, a thread started through tsx costs
+ * about a third of a second of loading (tsx's hooks in the new thread, every module resolved
+ * through them); a build at least as new as every source file runs the same code. The rule is
+ * bin/ouwatch.js's, which refuses a stale build; `npm test` builds first.
+ */
+export function currentBuildOf(...segments: string[]): string | null {
+  const file = join(PACKAGE_ROOT, 'dist', ...segments);
+  return builtAfterSources(PACKAGE_ROOT, file) ? file : null;
+}
+
+/** True when `built` exists and no TypeScript or module file under `root`/src changed after it. */
+export function builtAfterSources(root: string, built: string): boolean {
+  if (!existsSync(built)) return false;
+  const builtAt = statSync(built).mtimeMs;
+  const src = join(root, 'src');
+  for (const name of readdirSync(src, { recursive: true, encoding: 'utf8' })) {
+    if ((name.endsWith('.ts') || name.endsWith('.mjs')) && statSync(join(src, name)).mtimeMs > builtAt) return false;
+  }
+  return true;
 }

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { codeFile, FROM_SOURCES } from '../core/package-files.js';
+import { codeFile, currentBuildOf, FROM_SOURCES } from '../core/package-files.js';
 import type { InputFormat } from '../components/decode/unwrap.js';
 import type { EventBatch } from './batch.js';
 import { MainTables } from './tables.js';
@@ -14,9 +14,13 @@ interface Waiter {
 
 const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 512 };
 
+/** From the sources: the build when it is current, else a loader first (a worker does not inherit the main thread's tsx). */
+let sourcesEntry: string | undefined;
+
 function startThread(start: WorkerStart): Worker {
-  // From the sources, a loader first (a worker does not inherit the main thread's tsx).
-  const entry = FROM_SOURCES ? codeFile('pipeline', 'worker', 'boot.mjs') : codeFile('pipeline', 'worker', 'ingest-worker.js');
+  const entry = FROM_SOURCES
+    ? (sourcesEntry ??= currentBuildOf('pipeline', 'worker', 'ingest-worker.js') ?? codeFile('pipeline', 'worker', 'boot.mjs'))
+    : codeFile('pipeline', 'worker', 'ingest-worker.js');
   // A small young generation keeps the worker's memory flat: its garbage is short-lived.
   const worker = new Worker(entry, { resourceLimits: RESOURCE_LIMITS, workerData: start });
   // Only pending requests keep the process alive.

@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { DEFAULT_NETWORK_BITS } from '../../src/components/enrich/address-info.js';
+import { builtAfterSources } from '../../src/core/package-files.js';
 import { IngestWorker, warmUpIngestWorker } from '../../src/pipeline/worker-client.js';
+import type { WorkerReply, WorkerRequest } from '../../src/pipeline/worker/ingest-worker.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const SAMPLE = fileURLToPath(new URL('../../fixtures/sample/openunison-orchestra-0.log', import.meta.url));
 const settings = { timeZone: 'UTC', maxLineBytes: 65_536, networkBits: DEFAULT_NETWORK_BITS };
@@ -50,5 +55,53 @@ describe('the ingest worker started ahead of need', () => {
     });
     assert.equal(r.error, undefined, 'exited within 20 s');
     assert.equal(r.status, 0, r.stderr);
+  });
+});
+
+describe('the ingest worker from the sources (tests, --source benchmarks)', () => {
+  test('runs the build when it is newer than every source file, and goes through tsx once a source changed after it', () => {
+    const root = tempDir();
+    mkdirSync(join(root, 'src', 'pipeline'), { recursive: true });
+    mkdirSync(join(root, 'dist'), { recursive: true });
+    const source = join(root, 'src', 'pipeline', 'a.ts');
+    const built = join(root, 'dist', 'a.js');
+    writeFileSync(source, '');
+    writeFileSync(join(root, 'src', 'notes.md'), '');
+    writeFileSync(built, '');
+    utimesSync(source, 1_000, 1_000);
+    utimesSync(built, 2_000, 2_000);
+    assert.equal(builtAfterSources(root, built), true);
+    assert.equal(builtAfterSources(root, join(root, 'dist', 'missing.js')), false, 'no build');
+    utimesSync(source, 3_000, 3_000);
+    assert.equal(builtAfterSources(root, built), false, 'a source edited after the build');
+    utimesSync(source, 1_000, 1_000);
+    utimesSync(join(root, 'src', 'notes.md'), 3_000, 3_000);
+    assert.equal(builtAfterSources(root, built), true, 'only code files count');
+  });
+
+  test('through tsx (boot.mjs), the thread parses what the build parses', async () => {
+    const bytes = readFileSync(SAMPLE);
+    const viaTsx = new Worker(new URL('../../src/pipeline/worker/boot.mjs', import.meta.url), { workerData: { preloadTables: false } });
+    try {
+      const replies: WorkerReply[] = [];
+      viaTsx.on('message', (r: WorkerReply) => replies.push(r));
+      const send = (msg: WorkerRequest) => viaTsx.postMessage(msg);
+      send({ op: 'configure', settings });
+      send({ op: 'open', input: 0, startOffset: 0, startLineNo: 1, format: null });
+      send({ op: 'chunk', input: 0, bytes: new Uint8Array(bytes).buffer });
+      send({ op: 'end', input: 0 });
+      const deadline = Date.now() + 30_000;
+      while (replies.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(replies.length, 2, 'a batch for the chunk and one for the end within 30 s');
+      const events = replies.reduce((n, r) => n + (r.ok ? r.batch.count : 0), 0);
+      const compiled = new IngestWorker(settings);
+      try {
+        assert.equal(events, (await parse(compiled, bytes)).events);
+      } finally {
+        await compiled.terminate();
+      }
+    } finally {
+      await viaTsx.terminate();
+    }
   });
 });
