@@ -8,6 +8,7 @@ import { AlertStore } from '../store/sqlite/alerts.js';
 import { checkRules, parseRule, type Rule } from '../components/detect/rules.js';
 import { replayFiles } from './replay.js';
 import { createRuntime } from './runtime.js';
+import { warmUpIngestWorker } from './warm-up.js';
 
 /**
  * `ouwatch rules test`: every rule against its fixtures. A rule's fixtures live in
@@ -66,6 +67,7 @@ export function defaultFixturesDir(rulesDir: string): string {
  */
 export async function runRuleTests(rulesDir: string, fixturesDir = defaultFixturesDir(rulesDir), overlayDir: string | null = null): Promise<RuleTestReport> {
   const report: RuleTestReport = { cases: [], missing: [] };
+  const cases: Case[] = [];
   const { rules, errors, docs } = checkRules(rulesDir, overlayDir);
   if (errors.length > 0) throw errors[0];
   for (const rule of rules) {
@@ -87,18 +89,29 @@ export async function runRuleTests(rulesDir: string, fixturesDir = defaultFixtur
       if (expect.alerts.length > 0) firing++;
       else quiet++;
       const caseRule = expect.params ? parseRule(file, doc, expect.params, rule.id) : rule;
-      report.cases.push(await runCase(caseRule, name, expect, join(dir, log)));
+      cases.push({ rule: caseRule, name, expect, log: join(dir, log) });
     }
     if (firing === 0) report.missing.push({ rule: rule.id, problem: 'no fixture that must raise an alert' });
     if (quiet === 0) report.missing.push({ rule: rule.id, problem: 'no fixture that must stay quiet (alerts: [])' });
   }
+  if (cases.length > 0) warmUpIngestWorker();
+  for (let i = 0; i < cases.length; i++) report.cases.push(await runCase(cases[i]!, i + 1 < cases.length));
   return report;
 }
 
-async function runCase(rule: Rule, name: string, expect: z.infer<typeof expectFile>, log: string): Promise<CaseResult> {
+interface Case {
+  rule: Rule;
+  name: string;
+  expect: z.infer<typeof expectFile>;
+  log: string;
+}
+
+/** `more`: another case follows; its ingest thread starts loading while this one runs (a case of a few lines is mostly that start-up). */
+async function runCase({ rule, name, expect, log }: Case, more: boolean): Promise<CaseResult> {
   const config = configSchema.parse({ store: { path: ':memory:' }, parse: { timeZone: expect.tz }, respond: { mode: 'off' } }, PARSE_ONCE);
   // A rule switched off by its file is still tested: the fixture says what it does when on.
   const runtime = await createRuntime(config, { rules: [{ ...rule, enabled: true }], log: errorsOnly(stderrLog()) });
+  if (more) warmUpIngestWorker();
   try {
     await replayFiles([log], runtime, { fromStart: true });
     const alerts = new AlertStore(runtime.db).list().reverse();
