@@ -3,6 +3,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CORPORA } from '../../bench/corpus.js';
+import { AUTH_URL, THREADS, access, head, userDn } from '../../bench/corpora/lines.js';
+import { randomPrivateAddress } from '../../bench/corpora/public-ranges.js';
+import { seeded, sessionId } from '../../bench/corpora/random.js';
 import { loadConfig } from '../../src/app/config.js';
 import { replayFiles } from '../../src/app/replay.js';
 import { createRuntime } from '../../src/app/runtime.js';
@@ -26,6 +29,18 @@ async function replay(db: string, logs: string[]): Promise<void> {
   }
 }
 
+/** `n` logins, each by a user not seen before, from a private address, on 2 March 2026. */
+function writeNewUsers(path: string, n: number): void {
+  const rand = seeded(3);
+  const lines: string[] = [];
+  const start = Date.parse('2026-03-02T00:00:00Z');
+  for (let i = 0; i < n; i++) {
+    const h = head(start + i * 500, THREADS[i % THREADS.length]!);
+    lines.push(access(h, 'AuSuccess', 'k8sIdp', AUTH_URL, userDn(i), '20 / oauth2k8s', randomPrivateAddress(rand), sessionId(rand)));
+  }
+  writeFileSync(path, lines.join('\n') + '\n');
+}
+
 /** The same lines on another day (the corpora's lines all fall on 2 March 2026). */
 function onDay(from: string, to: string, day: string): void {
   writeFileSync(to, readFileSync(from, 'utf8').replaceAll('[2026-03-02 ', `[${day} `));
@@ -34,8 +49,8 @@ function onDay(from: string, to: string, day: string): void {
 test('a newer log waiting in the merge while an older one brings 70,000 new users: its events keep their users and values', async () => {
   const dir = tempDir('ouwatch-waiting-batches-');
   const older = join(dir, 'older.log');
-  // Half as many distinct DNs as lines: more than the 65,536 ids the rings of DNs hold.
-  CORPORA['many-users'].write(older, { lines: 140_000, seed: 3 });
+  // A new DN on every line: more than the 65,536 ids the rings of DNs hold.
+  writeNewUsers(older, 70_000);
   const usual = join(dir, 'usual.log');
   CORPORA.benign.write(usual, { lines: 3_000, seed: 5 });
   const before = join(dir, 'before.log');
