@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { detectFormat } from '../../src/components/decode/unwrap.js';
+import { detectFormat } from '../../src/components/decode/detect-format.js';
 import { accessLine, expiredLine, STACK_TRACE } from '../helpers/lines.js';
 import { decode, outcomes, show, skips, texts } from './decode.js';
 

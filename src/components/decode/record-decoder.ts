@@ -1,8 +1,9 @@
 import type { LineKind } from '../../core/events.js';
+import { detectFormat } from './detect-format.js';
 import { JsonDocuments } from './json-documents.js';
 import { sniffShape } from './json-sniff.js';
 import { DEFAULT_MAX_LINE_BYTES, LineReader, type LineHandler } from './line-reader.js';
-import { detectFormat, unwrapperFor, type InputFormat, type LineFormat, type Unwrapper } from './unwrap.js';
+import { unwrapperFor, type InputFormat, type LineFormat, type Unwrapper } from './unwrap.js';
 import { WallClock } from './wall-clock.js';
 
 /**

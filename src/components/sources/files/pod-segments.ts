@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { gunzipped, READ_CHUNK } from './gzip.js';
-import { podPrefixEnd } from '../../decode/unwrap.js';
+import { podPrefixEnd } from '../../decode/kubectl-logs.js';
 
 /** A run of consecutive lines of one pod in a `kubectl logs --prefix` file. */
 export interface PodSegment {
