@@ -44,6 +44,7 @@ test('a file rotated while it is being attached is not read as the log it replac
       return new FileInput(at, channel);
     },
     lost: () => {},
+    rescan: async () => {},
   };
 
   const current = new TailedFile(path, ctx);

@@ -24,12 +24,14 @@ function events(from: number, to: number, start = BASE_TIME): string[] {
   return out;
 }
 
-async function tailing(dir: string, patterns: string[], opts: { mergeWindowMs?: number; startAt?: 'beginning' | 'end' } = {}): Promise<LiveHarness> {
+async function tailing(dir: string, patterns: string[], opts: { mergeWindowMs?: number; startAt?: 'beginning' | 'end'; pollIntervalMs?: number; rescanIntervalMs?: number } = {}): Promise<LiveHarness> {
   const h = await liveHarness(join(dir, 'ouwatch.db'), {
     mergeWindowMs: opts.mergeWindowMs,
     configure: (c) => {
       c.sources.files = patterns;
       c.sources.startAt = opts.startAt ?? 'beginning';
+      if (opts.pollIntervalMs !== undefined) c.sources.pollIntervalMs = opts.pollIntervalMs;
+      if (opts.rescanIntervalMs !== undefined) c.sources.rescanIntervalMs = opts.rescanIntervalMs;
     },
   });
   open.add(h);
@@ -93,6 +95,23 @@ test('rotation by rename with a glob that also matches the rotated names: no lin
   await sleep(300); // three rescans: any duplicate would show now
   assert.deepEqual([...t.processed].sort(), events(0, 160).sort());
   assert.equal(new Set(t.processed).size, t.processed.length);
+  await stop(t);
+});
+
+test('rotated twice between two polls: the file in between, known only by its rotated name, is read before the newer file', async () => {
+  const dir = tempDir();
+  const file = join(dir, 'app.log');
+  writeFileSync(file, logText(0, 40));
+  // Polls far apart, and no periodic rescan within the test: only the rotation can find app.log.2.
+  const t = await tailing(dir, [join(dir, 'app.log*')], { pollIntervalMs: 400, rescanIntervalMs: 600_000 });
+  await waitFor('the first file', processed(t, events(0, 40).length));
+  appendFileSync(file, logText(40, 50));
+  renameSync(file, `${file}.1`);
+  writeFileSync(file, logText(50, 70));
+  renameSync(file, `${file}.2`);
+  writeFileSync(file, logText(70, 90));
+  await waitFor('the three files', processed(t, events(0, 90).length), 10_000);
+  assert.deepEqual(t.processed, events(0, 90), 'every line once, in time order');
   await stop(t);
 });
 

@@ -57,6 +57,7 @@ export class FileTailSource implements LiveSource {
       startAt: opts.startAt,
       maxLineBytes: opts.maxLineBytes,
       claim: (fp) => this.claim(fp),
+      rescan: () => this.scanFromNow(),
       open: (at, skip) => this.open(at, skip),
       lost: (path, reason, bytes) => {
         this.lostBytes[reason] += bytes;
@@ -98,6 +99,12 @@ export class FileTailSource implements LiveSource {
       });
     }
     return this.scanning;
+  }
+
+  /** A scan that lists the files after this call (one in progress may have listed them before a rotation). */
+  private async scanFromNow(): Promise<void> {
+    if (this.scanning !== null) await this.scanning;
+    await this.scan();
   }
 
   private async rescan(): Promise<void> {

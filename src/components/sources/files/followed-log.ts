@@ -27,6 +27,8 @@ export interface TailContext {
   open(at: FilePosition, skipBytes?: number): FileInput;
   /** Bytes written to a file and gone before they could be read (counted and logged loudly). */
   lost(path: string, reason: 'truncated' | 'deleted', bytes: number): void;
+  /** Lists the patterns again now and attaches what is new (see identifyPending). */
+  rescan(): Promise<void>;
 }
 
 export type TailState = 'waiting' | 'tailing' | 'ignored' | 'closed';
@@ -251,29 +253,36 @@ export class TailedFile {
     // Data keeps arriving while the claim is looked up: held, then handed over in order.
     const held: Buffer[] = [];
     this.holding = held;
-    void this.ctx.claim(fingerprint).then((claim) => {
-      if (this.tail !== tail || this.holding !== held) return;
-      this.holding = null;
-      if (claim === null) {
-        // The same log is read under another path already; let the rescan sort it out.
-        this.detach(tail, 'waiting: the same log is being read under another name');
-        return;
-      }
-      // A log read before under another name (or before a restart) continues after its
-      // position, unless its bytes before the checkpoint differ: then it is another log.
-      let { offset, lineNo } = claim;
-      if (claim.tailHash !== null && claim.hashOffset !== null && !(p.head.length >= claim.hashOffset && tailMatchesBuffer(p.head, claim.hashOffset, claim.tailHash))) {
-        if (p.head.length >= claim.hashOffset) {
-          this.ctx.log.warn({ path: this.path }, 'the new file begins like an already read log but differs before its checkpoint: a different log, read from its start');
-          offset = 0;
-          lineNo = 0;
+    // The path may have gone through more than one file since the last poll (rotated twice
+    // within it): the file in between exists only under its rotated name, which the periodic
+    // rescan would find after this newer file's lines had passed it in the merge. Attached
+    // first, it is an input the merge waits for, and time order holds.
+    void this.ctx
+      .rescan()
+      .then(() => this.ctx.claim(fingerprint))
+      .then((claim) => {
+        if (this.tail !== tail || this.holding !== held) return;
+        this.holding = null;
+        if (claim === null) {
+          // The same log is read under another path already; let the rescan sort it out.
+          this.detach(tail, 'waiting: the same log is being read under another name');
+          return;
         }
-      }
-      const input = this.ctx.open({ path: this.path, fingerprint, dev: p.dev, ino: p.ino, offset, lineNo }, offset);
-      this.input = input;
-      input.receive(p.head, performance.now());
-      for (const chunk of held) input.receive(chunk, performance.now());
-    });
+        // A log read before under another name (or before a restart) continues after its
+        // position, unless its bytes before the checkpoint differ: then it is another log.
+        let { offset, lineNo } = claim;
+        if (claim.tailHash !== null && claim.hashOffset !== null && !(p.head.length >= claim.hashOffset && tailMatchesBuffer(p.head, claim.hashOffset, claim.tailHash))) {
+          if (p.head.length >= claim.hashOffset) {
+            this.ctx.log.warn({ path: this.path }, 'the new file begins like an already read log but differs before its checkpoint: a different log, read from its start');
+            offset = 0;
+            lineNo = 0;
+          }
+        }
+        const input = this.ctx.open({ path: this.path, fingerprint, dev: p.dev, ino: p.ino, offset, lineNo }, offset);
+        this.input = input;
+        input.receive(p.head, performance.now());
+        for (const chunk of held) input.receive(chunk, performance.now());
+      });
   }
 
   private onMissedTruncation(tail: TailFile): void {
