@@ -4,7 +4,7 @@ import type { CommitBatch, CommitHook, PipelineStore } from '../core/ports.js';
 import type { DetectionEngine } from '../components/detect/engine.js';
 import type { History } from '../components/history/history.js';
 import type { Feed } from './feed.js';
-import type { CommitScope, Committer } from './ingest.js';
+import type { CommitScope, Committer } from './commit-policy.js';
 
 /** What one commit stored, for printing, notifications and metrics. */
 export interface CommitReport {

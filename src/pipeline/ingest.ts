@@ -1,24 +1,13 @@
 import type { IngestContext, InputRegistration } from '../core/inputs.js';
 import type { LogEvent } from '../core/log-event.js';
 import type { EventBatch } from './batch.js';
+import { BatchPreparation } from './batch-preparation.js';
+import { CommitPolicy, type CommitPolicyOptions, type Committer } from './commit-policy.js';
+import { DrainScheduler } from './drain-scheduler.js';
 import { EventView } from './event-view.js';
 import { Feed, type FeedOwner } from './feed.js';
+import { StorageFaultHold, type StorageFaultHandler } from './storage-fault-hold.js';
 import type { IngestWorker } from './worker-client.js';
-
-/**
- * Users changed since the last commit that make a commit due (they stay in memory until then).
- * As many as history keeps anyway (its soft limit): each commit inserts into B-trees keyed by
- * DN, and fewer, larger commits rewrite fewer pages (1,000,000 new users: a fifth less time
- * than at 10,000; the peak memory is the same, set by the heap V8 grows ahead of the garbage).
- */
-export const DEFAULT_COMMIT_AT_BACKLOG = 40_000;
-
-/**
- * Alerts raised or repeated since the last commit that make a commit due. An alert storm
- * otherwise holds every alert of a commit's million lines in memory (the storm corpus raises
- * about 40,000 per million lines), and a replay prints nothing until that commit lands.
- */
-export const DEFAULT_COMMIT_AT_ALERTS = 40_000;
 
 /** History and detection: what the pipeline feeds events to, in merged log-time order. */
 export interface EventProcessor {
@@ -33,37 +22,12 @@ export interface EventProcessor {
   readonly heldAlerts: number;
 }
 
-/** What a commit covers besides the processor's changes: the inputs' positions and when their bytes arrived. */
-export interface CommitScope {
-  feeds: Feed[];
-  /** Lines consumed since the last commit. */
-  lines: number;
-  /** When the bytes of each batch consumed since the last commit arrived (performance.now()). */
-  arrivals: number[];
-}
-
-/** Writes what was processed, with the positions of the inputs it came from, in one transaction. */
-export interface Committer {
-  commit(scope: CommitScope): Promise<void>;
-}
-
-export interface IngestOptions {
+export interface IngestOptions extends CommitPolicyOptions {
   worker: IngestWorker;
   processor: EventProcessor;
   committer: Committer;
   /** Live inputs: how long an event may wait for a quieter input before going out of order. */
   mergeWindowMs: number;
-  /** Commit after this many lines (bounded memory and bounded rework after a crash). */
-  commitEveryLines: number;
-  /**
-   * Commit once the processor holds this much for the next commit (users changed since the
-   * last): many distinct users between commits would otherwise all stay in memory.
-   */
-  commitAtBacklog?: number;
-  /** Commit once the processor holds this many alerts for the next commit (DEFAULT_COMMIT_AT_ALERTS). */
-  commitAtAlerts?: number;
-  /** Live runs: commit at most this often while lines arrive (null: only by lines and at the end). */
-  commitIntervalMs: number | null;
   /** Called when a batch's lines are consumed (progress, metrics). */
   onBatch?(batch: EventBatch, feed: Feed): void;
   /** The loop stopped on a failure (a commit that could not be written, the worker died). */
@@ -73,7 +37,7 @@ export interface IngestOptions {
    * (nothing more is processed, so sources stop reading through backpressure) until
    * `resumeAfterFault()` succeeds.
    */
-  storageFault?: { classify(err: unknown): Error | null; onFault(fault: Error): void };
+  storageFault?: StorageFaultHandler;
 }
 
 /**
@@ -86,33 +50,26 @@ export interface IngestOptions {
 export class Ingest implements IngestContext, FeedOwner {
   private readonly feeds: Feed[] = [];
   private readonly view: EventView;
-  private draining: Promise<void> | null = null;
+  private readonly commits: CommitPolicy;
+  private readonly drains = new DrainScheduler(() => this.drain());
+  private readonly fault: StorageFaultHold;
+  private readonly preparation: BatchPreparation;
   private held = false;
-  private again = false;
-  private timer: NodeJS.Timeout | null = null;
-  private lastCommit = performance.now();
-  private linesSinceCommit = 0;
-  private arrivals: number[] = [];
   private failure: unknown = null;
   private stopping = false;
-  /** A storage fault holds the loop: nothing is processed until a commit succeeds again. */
-  private faulted = false;
-  /** Batches whose preparation met a storage fault, waiting for the loop to resume. */
-  private faultWaiters: Array<() => void> = [];
-  private idleWaiters: Array<() => void> = [];
-  /** Arrival order of batches: the processor prepares them one at a time, in order. */
-  private preparing: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: IngestOptions) {
     this.view = new EventView(opts.worker.tables);
+    this.commits = new CommitPolicy(opts.processor, opts.committer, opts);
+    this.fault = new StorageFaultHold(opts.storageFault);
+    this.preparation = new BatchPreparation(opts.processor, this.fault, () => this.schedule(), (err) => this.fail(err));
   }
 
   open(reg: InputRegistration): Feed {
     const id = this.opts.worker.open(reg.startOffset, reg.startLineNo, reg.format ?? null, reg.stream);
     const feed = new Feed(id, reg, this);
     feed.onBatchDone = (b, arrival) => {
-      this.linesSinceCommit += b.lines;
-      this.arrivals.push(arrival);
+      this.commits.consumed(b.lines, arrival);
       this.opts.onBatch?.(b, feed);
     };
     this.feeds.push(feed);
@@ -147,11 +104,11 @@ export class Ingest implements IngestContext, FeedOwner {
   }
 
   send(feed: Feed, chunk: Buffer, arrival: number): void {
-    this.track(feed, this.opts.worker.write(feed.id, chunk), arrival);
+    this.preparation.track(feed, this.opts.worker.write(feed.id, chunk), arrival);
   }
 
   sendEnd(feed: Feed): void {
-    this.track(feed, this.opts.worker.end(feed.id), performance.now());
+    this.preparation.track(feed, this.opts.worker.end(feed.id), performance.now());
   }
 
   abandon(feed: Feed): void {
@@ -169,9 +126,9 @@ export class Ingest implements IngestContext, FeedOwner {
    */
   async finish(): Promise<void> {
     this.schedule();
-    while (this.failure === null && !(this.feeds.every((f) => f.done) && this.draining === null)) {
+    while (this.failure === null && !(this.feeds.every((f) => f.done) && this.drains.running === null)) {
       // Woken after each drain: by a batch arriving, an input ending, or a failure.
-      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+      await this.drains.idle();
     }
     if (this.failure !== null) throw this.failure;
     await this.commitNow();
@@ -184,7 +141,7 @@ export class Ingest implements IngestContext, FeedOwner {
    */
   async stop(): Promise<void> {
     this.stopping = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.drains.stopTimer();
     while (this.feeds.some((f) => f.inFlight > 0)) await new Promise((r) => setTimeout(r, 5));
     await this.drain();
     await this.commitNow();
@@ -195,37 +152,9 @@ export class Ingest implements IngestContext, FeedOwner {
    * was: the commit listeners run between two commits (the daemon's retention on a quiet log).
    */
   async commitNow(force = false): Promise<void> {
-    if (this.draining) await this.draining;
-    await this.commitProcessed(force);
-  }
-
-  /**
-   * The commit itself. The drain loop calls this one: `commitNow` would wait for the drain in
-   * progress, its caller (with a store whose commit really waits, PostgreSQL, batches arrive
-   * during a commit and the loop commits again before it ends).
-   */
-  private async commitProcessed(force = false): Promise<void> {
-    const touched = this.feeds.filter((f) => f.dirty);
-    if (!force && this.opts.processor.pending === 0 && touched.length === 0) return;
-    await this.opts.committer.commit({ feeds: touched, lines: this.linesSinceCommit, arrivals: this.arrivals });
-    for (const f of touched) f.markCommitted();
-    this.linesSinceCommit = 0;
-    this.arrivals = [];
-    this.lastCommit = performance.now();
-  }
-
-  private track(feed: Feed, reply: Promise<EventBatch>, arrival: number): void {
-    reply.then(
-      (batch) => {
-        // Prepared in arrival order (the processor may read the store for new DNs).
-        this.preparing = this.preparing.then(async () => {
-          await this.prepare(batch);
-          feed.arrive(batch, arrival);
-          this.schedule();
-        }).catch((err: unknown) => this.fail(err));
-      },
-      (err: unknown) => this.fail(err),
-    );
+    const draining = this.drains.running;
+    if (draining) await draining;
+    await this.commits.commit(this.feeds, force);
   }
 
   private fail(err: unknown): void {
@@ -233,31 +162,15 @@ export class Ingest implements IngestContext, FeedOwner {
       this.failure = err;
       this.opts.onFailure?.(err);
     }
-    this.wakeIdle();
+    this.drains.wakeIdle();
   }
 
   private schedule(): void {
-    if (this.draining) {
-      this.again = true;
-      return;
-    }
-    this.draining = this.drain().finally(() => {
-      this.draining = null;
-      if (this.again) {
-        this.again = false;
-        this.schedule();
-      } else this.wakeIdle();
-    });
-  }
-
-  private wakeIdle(): void {
-    const ws = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const w of ws) w();
+    this.drains.schedule();
   }
 
   private async drain(): Promise<void> {
-    if (this.failure !== null || this.faulted) return;
+    if (this.failure !== null || this.fault.held) return;
     try {
       for (;;) {
         const progressed = this.release(performance.now());
@@ -266,11 +179,9 @@ export class Ingest implements IngestContext, FeedOwner {
       }
       for (let i = this.feeds.length - 1; i >= 0; i--) if (this.feeds[i].done && !this.feeds[i].dirty && this.feeds[i].live) this.feeds.splice(i, 1);
     } catch (err) {
-      const fault = this.opts.storageFault?.classify(err) ?? null;
-      if (fault !== null) {
-        this.faulted = true;
-        this.opts.storageFault!.onFault(fault);
-      } else this.fail(err);
+      const fault = this.fault.classify(err);
+      if (fault !== null) this.fault.hold(fault);
+      else this.fail(err);
     }
   }
 
@@ -279,56 +190,23 @@ export class Ingest implements IngestContext, FeedOwner {
    * the store still cannot be written), then lets the loop go on.
    */
   async resumeAfterFault(): Promise<void> {
-    if (!this.faulted) return;
+    if (!this.fault.held) return;
     await this.commitNow();
-    this.faulted = false;
-    const waiting = this.faultWaiters;
-    this.faultWaiters = [];
-    for (const w of waiting) w();
+    this.fault.release();
     this.schedule();
   }
 
   /**
-   * Prepares a batch (the processor reads the store for its new DNs and analysts' changes). A
-   * store that cannot be read now (a database server that went away) holds the loop as a
-   * failed commit does, and the batch is prepared again once `resumeAfterFault()` succeeded.
+   * Commits if one is due, else times a drain for when the interval makes one due. Directly,
+   * not through `commitNow`: that would wait for the drain in progress, its caller (with a
+   * store whose commit really waits, PostgreSQL, batches arrive during a commit and the loop
+   * commits again before it ends).
    */
-  private async prepare(batch: EventBatch): Promise<void> {
-    for (;;) {
-      try {
-        await this.opts.processor.prepare(batch);
-        return;
-      } catch (err) {
-        const fault = this.opts.storageFault?.classify(err) ?? null;
-        if (fault === null) throw err;
-        if (!this.faulted) {
-          this.faulted = true;
-          this.opts.storageFault!.onFault(fault);
-        }
-        await new Promise<void>((resolve) => this.faultWaiters.push(resolve));
-      }
-    }
-  }
-
   private async maybeCommit(): Promise<void> {
-    const pending = this.opts.processor.pending > 0 || this.linesSinceCommit > 0;
-    if (!pending) return;
-    if (this.linesSinceCommit >= this.opts.commitEveryLines) return this.commitProcessed();
-    if (this.opts.processor.backlog >= (this.opts.commitAtBacklog ?? DEFAULT_COMMIT_AT_BACKLOG)) return this.commitProcessed();
-    if (this.opts.processor.heldAlerts >= (this.opts.commitAtAlerts ?? DEFAULT_COMMIT_AT_ALERTS)) return this.commitProcessed();
-    const interval = this.opts.commitIntervalMs;
-    if (interval === null) return;
-    const since = performance.now() - this.lastCommit;
-    if (since >= interval) return this.commitProcessed();
-    this.wakeAt(interval - since);
-  }
-
-  private wakeAt(ms: number): void {
-    if (this.timer !== null || this.stopping) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.schedule();
-    }, Math.max(1, Math.ceil(ms)));
+    const due = this.commits.dueIn();
+    if (due === null) return;
+    if (due === 0) return this.commits.commit(this.feeds);
+    this.drains.wakeAt(due);
   }
 
   /**
@@ -376,13 +254,13 @@ export class Ingest implements IngestContext, FeedOwner {
       }
       if (best === null || waitFinite) return progressed;
       if (waitUnread !== Number.POSITIVE_INFINITY) {
-        this.wakeAt(waitUnread);
+        this.drains.wakeAt(waitUnread);
         return progressed;
       }
       if (waitLive) {
         const held = now - best.headArrival();
         if (held < window) {
-          this.wakeAt(window - held);
+          this.drains.wakeAt(window - held);
           return progressed;
         }
       }
