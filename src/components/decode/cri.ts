@@ -1,5 +1,6 @@
 import { PartialJoining } from './partial-joining.js';
-import { rfc3339End, startsWith } from './wrapper-fields.js';
+import { startsWith } from '../parse/scanner.js';
+import { rfc3339End } from './wrapper-fields.js';
 
 /** The stream field and its space (detect-format.ts looks for them too). */
 export const STDOUT_SP = Buffer.from('stdout ');

@@ -1,7 +1,8 @@
 import { isTag, STDERR_SP, STDOUT_SP } from './cri.js';
 import { podPrefixEnd } from './kubectl-logs.js';
 import type { LineFormat } from './unwrap.js';
-import { rfc3339End, startsWith } from './wrapper-fields.js';
+import { startsWith } from '../parse/scanner.js';
+import { rfc3339End } from './wrapper-fields.js';
 
 /** Recognises the wrapper from the first non-empty line of an input. */
 export function detectFormat(buf: Buffer, start: number, end: number): LineFormat {

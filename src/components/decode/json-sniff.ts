@@ -1,5 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import { jsonParser } from 'stream-json/core/parser.js';
+import { isSpace } from './native-record.js';
 
 /** How long the decoder may look at an input's beginning before it commits to a shape. */
 export const SNIFF_BYTES = 64 * 1024;
@@ -125,8 +126,4 @@ function hasLog4jHeader(head: Buffer, from: number): boolean {
     if (head[nl + 1] === 91 && d === nl + 6 && head[d] === 45) return true;
   }
   return false;
-}
-
-function isSpace(c: number): boolean {
-  return c === 32 || c === 9 || c === 10 || c === 13;
 }

@@ -1,6 +1,7 @@
 import type { RecordHandler } from './record-decoder.js';
 import type { Unwrapper } from './unwrap.js';
-import { rfc3339End, startsWith } from './wrapper-fields.js';
+import { startsWith } from '../parse/scanner.js';
+import { rfc3339End } from './wrapper-fields.js';
 
 /** `kubectl logs --timestamps`: the kubelet's stamp, a space, then the line (already joined). */
 export class KubectlTimestamps implements Unwrapper {

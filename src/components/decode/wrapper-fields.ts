@@ -1,4 +1,4 @@
-/** Byte matchers for the fields a wrapper puts before the line: the runtime's stamp, literal prefixes. */
+/** Byte matchers for the fields a wrapper puts before the line: the runtime's stamp (literal prefixes: `startsWith`, parse/scanner.ts). */
 
 /**
  * `yyyy-MM-ddTHH:mm:ss[.fraction](Z|±hh[:]mm)` at `p`: returns where it ends, or -1.
@@ -21,11 +21,5 @@ export function rfc3339End(buf: Buffer, p: number, end: number): number {
 
 function isDigits(buf: Buffer, p: number, n: number): boolean {
   for (let i = p; i < p + n; i++) if (buf[i] < 48 || buf[i] > 57) return false;
-  return true;
-}
-
-export function startsWith(buf: Buffer, at: number, end: number, prefix: Buffer): boolean {
-  if (end - at < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (buf[at + i] !== prefix[i]) return false;
   return true;
 }
