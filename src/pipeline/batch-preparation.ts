@@ -45,7 +45,7 @@ export class BatchPreparation {
       } catch (err) {
         const fault = this.fault.classify(err);
         if (fault === null) throw err;
-        if (!this.fault.held) this.fault.hold(fault);
+        this.fault.hold(fault);
         await this.fault.released();
       }
     }

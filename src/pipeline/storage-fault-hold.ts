@@ -24,8 +24,12 @@ export class StorageFaultHold {
     return this.handler?.classify(err) ?? null;
   }
 
-  /** Holds the loop on `fault` and reports it. */
+  /**
+   * Holds the loop on `fault` and reports it; once per hold: a commit and a batch's
+   * preparation may both meet one outage, and each report starts the caller's retry loop.
+   */
   hold(fault: Error): void {
+    if (this.faulted) return;
     this.faulted = true;
     this.handler!.onFault(fault);
   }
