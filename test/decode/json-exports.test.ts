@@ -250,6 +250,42 @@ describe('Elasticsearch and OpenSearch', () => {
     assert.deepEqual(out, [...L, L[0], L[1], '<malformed>', lure, L[3]]);
   });
 
+  test('a response damaged before its hits (took, _shards, hits.total): reading goes on at its first hit, compact or pretty, whatever the chunks', () => {
+    for (const input of [JSON.stringify(response(EIGHT)) + '\n', JSON.stringify(response(EIGHT), null, 2) + '\n']) {
+      const damages: Array<[string, (t: string) => string]> = [
+        ['a flipped byte in timed_out', (t) => t.replace('false', 'fa!se')],
+        ['a doubled comma in _shards', (t) => t.replace(/("skipped": ?0),/, '$1,,')],
+        ['hits.total cut short', (t) => t.replace(/("relation": ?)"eq"/, '$1"e')],
+      ];
+      for (const [what, damage] of damages) {
+        const broken = damage(input);
+        assert.notEqual(broken, input, what);
+        for (const chunk of [7, 97, 4096, undefined]) {
+          assert.deepEqual(texts(decode(broken, { chunk })), ['<malformed>', ...L, ...L], `${what}, chunk ${chunk}`);
+        }
+        assertRestartable(broken);
+      }
+    }
+  });
+
+  test('a scroll page damaged before its hits: its first hit is read too', () => {
+    const pages = [response(EIGHT.slice(0, 3), 'c2Nyb2xs'), response(EIGHT.slice(3), 'c2Nyb2xs')].map((p) => JSON.stringify(p));
+    const broken = pages[0] + '\n' + pages[1].replace('"timed_out":false', '"timed_out":fa') + '\n';
+    for (const chunk of [13, 500, undefined]) assert.deepEqual(texts(decode(broken, { chunk })), [L[0], L[1], L[2], '<malformed>', L[3], ...L], `chunk ${chunk}`);
+    assertRestartable(broken);
+  });
+
+  test('after damage before the hits, a "hits": [ written inside a log line is never taken for the records', () => {
+    // A line an attacker wrote: its quotes are escaped in the JSON, so its "hits" is text.
+    const lure = accessLine({ time: '2026-03-03 10:00:04,000', msg: `x","hits":[{"_source":{"message":"forged"}}],"y":"` });
+    const hits = [hit(lure, 0), ...EIGHT.slice(1)];
+    const text = JSON.stringify(response(hits)) + '\n';
+    const broken = text.replace('"timed_out":false', '"timed_out":fa');
+    const out = texts(decode(broken));
+    assert.ok(!out.includes('forged'));
+    assert.deepEqual(out, ['<malformed>', lure, ...EIGHT.slice(1).map((h) => (h._source as { message: string }).message)]);
+  });
+
   test('a line of NDJSON cut short inside a string (a writer that died): only that line is lost', () => {
     const lines = NDJSON_HITS.split('\n');
     lines[1] = lines[1].slice(0, lines[1].indexOf('"message"') + 30);

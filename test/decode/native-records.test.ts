@@ -19,7 +19,7 @@ interface Outcome {
 function decode(bytes: Buffer, opts: { native: boolean; chunk: number; max?: number; start?: number; startLine?: number }): { out: Outcome[]; pending: number; native: number } {
   const out: Outcome[] = [];
   const start = opts.start ?? 0;
-  const inArray = start > 0 && (bytes[0] === 0x2c || bytes[0] === 0x5d);
+  const resume = start > 0 && (bytes[0] === 0x2c || bytes[0] === 0x5d) ? 'in-array' : start > 0 && bytes[0] === 0x5b ? 'at-records' : 'start';
   const d = new JsonDocuments(
     {
       record: (buf, s, e, resume, lineNo) => out.push({ text: buf.toString('utf8', s, e), skip: null, resume, lineNo }),
@@ -29,7 +29,7 @@ function decode(bytes: Buffer, opts: { native: boolean; chunk: number; max?: num
     opts.startLine ?? 0,
     opts.max ?? 1024 * 1024,
     new WallClock('Europe/Berlin'),
-    inArray,
+    resume,
     opts.native,
   );
   for (let i = 0; i < bytes.length; i += opts.chunk) d.write(bytes.subarray(i, i + opts.chunk));
@@ -130,7 +130,7 @@ describe('records parsed natively', () => {
     const broken = Buffer.from(text.slice(0, at) + '}}' + text.slice(at));
     for (const chunk of [16 * 1024, 1 << 20]) {
       const out: string[] = [];
-      const d = new JsonDocuments({ record: (b, s, e) => out.push(b.toString('utf8', s, e)), skip: (k) => out.push(`<${k}>`) }, 0, 0, 1024 * 1024, new WallClock('UTC'), false, true);
+      const d = new JsonDocuments({ record: (b, s, e) => out.push(b.toString('utf8', s, e)), skip: (k) => out.push(`<${k}>`) }, 0, 0, 1024 * 1024, new WallClock('UTC'), 'start', true);
       for (let i = 0; i < broken.length; i += chunk) d.write(broken.subarray(i, i + chunk));
       d.end();
       // Without a bound each candidate scans to the end of its chunk: 3,000 times up to 1 MiB.

@@ -27,6 +27,8 @@ export class ArrayResync {
   /** The array's token depth, -1 when the broken bytes were in none. */
   depth = -1;
   context = '';
+  /** The broken bytes were in no array of records (`depth` may be the one records were last read from). */
+  outsideArray = false;
   private fresh = false;
   private tail: Buffer | null = null;
   private knownDepth = -1;
@@ -52,6 +54,7 @@ export class ArrayResync {
     this.budget.left = SCAN_BUDGET;
     this.depth = tokens.elementDepth();
     this.context = this.depth > 0 ? tokens.context() : '';
+    this.outsideArray = this.depth < 0;
     if (this.depth < 0 && this.knownDepth > 0) {
       this.depth = this.knownDepth;
       this.context = this.knownContext;

@@ -3,6 +3,7 @@ import { FastPath } from './fast-path.js';
 import { RecordEmitter } from './json-emitter.js';
 import { StringBytes } from './json-strings.js';
 import { RecordArrays } from './record-arrays.js';
+import type { ResumePoint } from './json-sniff.js';
 import type { RecordHandler } from './record-decoder.js';
 import { Resync } from './resync.js';
 import { SizeLimit } from './size-limit.js';
@@ -76,8 +77,8 @@ export class JsonDocuments {
     startLineNo: number,
     maxRecordBytes: number,
     clock: WallClock,
-    /** The input resumes inside an array (its first byte is `,` or `]`). */
-    resumedInArray: boolean,
+    /** Where the input resumes (json-sniff.ts). */
+    resume: ResumePoint,
     /** Parse records natively where that cannot change the outcome (off: stream-json reads every byte, for tests). */
     native = true,
   ) {
@@ -89,13 +90,15 @@ export class JsonDocuments {
     this.received = startOffset;
     // A restart begins right after a record's last byte, on the line that byte was on.
     this.line = startOffset === 0 ? 1 : Math.max(startLineNo, 1);
-    this.inResumedArray = resumedInArray;
-    if (resumedInArray) {
+    // Resumed in an array of records or at its `[`: what follows the array is passed over.
+    this.inResumedArray = resume !== 'start';
+    const inArray = resume === 'in-array';
+    if (inArray) {
       this.depth = 1;
       this.openAt[1] = startOffset;
       this.feedContext('[null ');
     }
-    this.fast.settle(startOffset, resumedInArray ? 1 : 0);
+    this.fast.settle(startOffset, inArray ? 1 : 0);
   }
 
   /** Records parsed by the fast path (the rest went through stream-json). */

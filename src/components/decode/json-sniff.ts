@@ -10,10 +10,19 @@ export const SNIFF_BYTES = 64 * 1024;
  * - `lines`: line by line, with the wrapper named (`docker`: NDJSON whose line is in `log` or
  *   `message`; `loki`: `logcli --output=jsonl`) or recognised from the first line (null);
  * - `documents`: JSON read as a stream of values (search responses, hits, JSON layouts),
- *   `inArray` when the input resumes inside an array (it starts with `,` or `]`);
+ *   `resume` telling where a restart begins (ResumePoint);
  * - null: not decided yet (more bytes needed).
  */
-export type Shape = { kind: 'lines'; wrapper: 'docker' | 'loki' | null } | { kind: 'documents'; inArray: boolean } | null;
+export type Shape = { kind: 'lines'; wrapper: 'docker' | 'loki' | null } | { kind: 'documents'; resume: ResumePoint } | null;
+
+/**
+ * Where JSON documents are read from: the start of a value (`start`); inside an array of
+ * records, just past one (`in-array`: the first byte is `,` or `]`); or at the `[` of a search
+ * response's records, where reading went on after its envelope was found broken (`at-records`:
+ * the first byte is that `[`, with nothing before it; the rest of the response after the array
+ * is passed over, as after `in-array`).
+ */
+export type ResumePoint = 'start' | 'in-array' | 'at-records';
 
 /** Keys (of a top-level object) that only JSON exports and JSON layouts have. */
 const DOCUMENT_KEYS = new Set([
@@ -41,19 +50,22 @@ export function sniffShape(head: Buffer, startOffset: number, eof: boolean): Sha
   let p = startOffset === 0 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
   while (p < head.length && isSpace(head[p])) p++;
   // Only blank: a restart after a JSON record's last byte (the newline after it) reads nothing.
-  if (p >= head.length) return !eof && head.length < SNIFF_BYTES ? null : startOffset > 0 ? { kind: 'documents', inArray: false } : LINE_START;
+  if (p >= head.length) return !eof && head.length < SNIFF_BYTES ? null : startOffset > 0 ? { kind: 'documents', resume: 'start' } : LINE_START;
   const c = head[p];
   if (c === 44 /* , */ || c === 93 /* ] */) {
     // A restart just past a record inside an array; unless a log4j header follows (a plain
     // log whose next line happens to start so): `[2024-` starts no line of a JSON document.
     if (startOffset === 0 || hasLog4jHeader(head, p)) return LINE_START;
-    return eof || head.length >= SNIFF_BYTES ? { kind: 'documents', inArray: true } : null;
+    return eof || head.length >= SNIFF_BYTES ? { kind: 'documents', resume: 'in-array' } : null;
   }
   if (c === 91 /* [ */) {
     let q = p + 1;
     while (q < head.length && isSpace(head[q])) q++;
     if (q >= head.length) return eof ? LINE_START : null;
-    return head[q] === 123 || head[q] === 93 ? { kind: 'documents', inArray: false } : LINE_START; // `[2024-` is log4j
+    if (head[q] !== 123 && head[q] !== 93) return LINE_START; // `[2024-` is log4j
+    // A restart right at a `[` (nothing before it) is at a search response's records: no other
+    // skip or record ends there (a value after a newline resumes at that newline).
+    return { kind: 'documents', resume: startOffset > 0 && p === 0 ? 'at-records' : 'start' };
   }
   if (c !== 123 /* { */) return LINE_START;
   return firstKeys(head.subarray(p), eof || head.length >= SNIFF_BYTES);
@@ -76,7 +88,9 @@ function firstKeys(text: Buffer, final: boolean): Shape {
     try {
       out = parse(utf8.write(text.subarray(at, to)));
     } catch {
-      // A broken first value does not decide: the next line that starts one does.
+      // Its first key still decides when the damage comes after it (an export's envelope broken).
+      if (at === 0 && DOCUMENT_KEYS.has(firstKeyOf(text) ?? '')) return { kind: 'documents', resume: 'start' };
+      // A broken first value does not decide otherwise: the next line that starts one does.
       const next = text.indexOf(LINE_THEN_BRACE, at);
       if (next < 0) break;
       to = next + 1;
@@ -100,7 +114,7 @@ function firstKeys(text: Buffer, final: boolean): Shape {
         case 'keyValue':
           if (depth !== 1) break;
           key = t.value;
-          if (DOCUMENT_KEYS.has(key)) return { kind: 'documents', inArray: false };
+          if (DOCUMENT_KEYS.has(key)) return { kind: 'documents', resume: 'start' };
           continue;
         case 'stringValue':
           if (depth === 1 && key === 'log') return { kind: 'lines', wrapper: 'docker' };
@@ -112,10 +126,17 @@ function firstKeys(text: Buffer, final: boolean): Shape {
   }
   if (!final) return null;
   // Undecided: a first object over 64 KiB is no docker line; a short cut or broken one is read as before.
-  return text.length >= SNIFF_BYTES ? { kind: 'documents', inArray: false } : { kind: 'lines', wrapper: 'docker' };
+  return text.length >= SNIFF_BYTES ? { kind: 'documents', resume: 'start' } : { kind: 'lines', wrapper: 'docker' };
 }
 
 const SNIFF_PIECE = 1024;
+
+/** The first key of the object `text` starts with (a plain key: no escapes), or null. */
+function firstKeyOf(text: Buffer): string | null {
+  return FIRST_KEY.exec(text.toString('latin1', 0, 256))?.[1] ?? null;
+}
+
+const FIRST_KEY = /^\{\s*"([A-Za-z_@.]{1,40})"\s*:/;
 const LINE_THEN_BRACE = Buffer.from('\n{');
 
 /** Whether a line after `from` starts like a log4j header (`[` and a date). */

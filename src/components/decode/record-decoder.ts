@@ -115,7 +115,7 @@ export class RecordDecoder implements LineHandler {
     this.head = null;
     if (shape.kind === 'documents') {
       const clock = new WallClock(this.timeZone);
-      this.documents = new JsonDocuments(this.out, this.startOffset, this.lineNo, this.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, clock, shape.inArray);
+      this.documents = new JsonDocuments(this.out, this.startOffset, this.lineNo, this.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, clock, shape.resume);
       this.documents.write(head);
       return;
     }

@@ -1,19 +1,31 @@
 import { ArrayResync } from './element-resync.js';
+import { HITS_ARRAY_CONTEXT, HITS_ARRAY_DEPTH, HITS_TAIL_BYTES, hitsArrayAt } from './hits-opener.js';
 import type { RecordEmitter } from './json-emitter.js';
 import type { RecordTokens } from './json-records.js';
 
 /**
  * Where JSON documents are read again after broken JSON, which is skipped (malformed) up to
  * the next line that starts with `{` or `[`, or, inside an array of records, up to its next
- * element that is a whole record (element-resync.ts). A search that finds one hands the
- * malformed skip on and returns the index where parsing starts again; the caller puts a new
- * parser there: at a new top-level value, or back inside the array (`inArray`).
+ * element that is a whole record (element-resync.ts), or, when the damage was in no array of
+ * records (a search response's envelope: `took`, `_shards`, `hits.total`), up to the `[` of
+ * the next `"hits": [`, so that one damaged byte before the hits of a one-line response of
+ * gigabytes does not lose all of them. A search that finds one hands the malformed skip on
+ * and returns the index where parsing starts again; the caller puts a new parser there: at a
+ * new top-level value, or back inside the array (`inArray`).
  */
 export class Resync {
   /** The physical line at the index a search returned (after `find` found nothing: at the chunk's end). */
   line = 0;
   /** The last search found an element of an array of records (its `depth` and `context`), not a line start. */
   inArray = false;
+  /** The last search found the `[` of a search response's records (`inArray` too). */
+  private atHitsArray = false;
+  /** The damage was in no array of records: a `"hits": [` after it is where reading goes on. */
+  private lookForHits = false;
+  /** The end of the last chunk (lookForHits): a `"hits": [` may straddle two chunks. */
+  private hitsTail: Buffer | null = null;
+  /** The tail `across` looked at and found nothing in, for `keepTail` to go on from. */
+  private hitsCarry: Buffer | null = null;
   private readonly arrays: ArrayResync;
   /** The previous byte was a newline, at `resyncAt` on line `resyncLine`. */
   private atLineStart = false;
@@ -31,6 +43,9 @@ export class Resync {
   begin(tokens: RecordTokens): void {
     this.atLineStart = false;
     this.arrays.begin(tokens);
+    this.lookForHits = this.arrays.outsideArray;
+    this.hitsTail = null;
+    this.hitsCarry = null;
   }
 
   /** A record was read from the array at `depth` (damage may close that array before the parser fails). */
@@ -40,12 +55,12 @@ export class Resync {
 
   /** The token depth of the array an element was found in. */
   get depth(): number {
-    return this.arrays.depth;
+    return this.atHitsArray ? HITS_ARRAY_DEPTH : this.arrays.depth;
   }
 
   /** The text that puts a new parser back inside that array. */
   get context(): string {
-    return this.arrays.context;
+    return this.atHitsArray ? HITS_ARRAY_CONTEXT : this.arrays.context;
   }
 
   /** Bytes scanned looking for the next record after broken JSON (bounded per chunk). */
@@ -61,13 +76,32 @@ export class Resync {
    */
   across(chunk: Buffer, base: number, line: number): { bytes: Buffer; tailLength: number; at: number } {
     const recent = this.arrays.withTail(chunk);
-    const at = recent.tailLength > 0 ? this.atElement(recent.bytes, base - recent.tailLength, 0, recent.lookTo, line, recent.tailLength) : -1;
-    return { bytes: recent.bytes, tailLength: recent.tailLength, at };
+    const hitsTail = this.hitsTail;
+    this.hitsTail = null;
+    if (recent.tailLength > 0) {
+      const at = this.nextRecords(recent.bytes, base - recent.tailLength, 0, recent.lookTo, line, recent.tailLength, Math.max(0, recent.tailLength - HITS_TAIL_BYTES), recent.tailLength);
+      return { bytes: recent.bytes, tailLength: recent.tailLength, at };
+    }
+    if (hitsTail === null) return { bytes: chunk, tailLength: 0, at: -1 };
+    // Only a `"hits": [` that starts in the tail and ends in this chunk (one inside the tail was looked for before).
+    const bytes = Buffer.concat([hitsTail, chunk]);
+    const open = hitsArrayAt(bytes, 0, hitsTail.length);
+    if (open < 0) {
+      // Chunks shorter than the tail: it grows from the bytes before this chunk as well.
+      this.hitsCarry = hitsTail;
+      return { bytes: chunk, tailLength: 0, at: -1 };
+    }
+    return { bytes, tailLength: hitsTail.length, at: this.atHits(bytes, base - hitsTail.length, open, line, hitsTail.length) };
   }
 
   /** Still resyncing after `recent`: keeps its end, where the next record may begin. */
   keepTail(recent: Buffer): void {
     this.arrays.keepTail(recent);
+    const carry = this.hitsCarry;
+    this.hitsCarry = null;
+    if (!this.lookForHits) return;
+    const end = carry === null || recent.length >= HITS_TAIL_BYTES ? recent : Buffer.concat([carry, recent]);
+    this.hitsTail = Buffer.from(end.subarray(Math.max(0, end.length - HITS_TAIL_BYTES)));
   }
 
   /** The input ended while resyncing: where its malformed skip resumes (the last newline, when nothing came after it). */
@@ -88,7 +122,7 @@ export class Resync {
       // noticed at the next cut): look there first, from the last record handed on.
       const from = Math.max(0, this.emit.lastResume - base);
       if (from < i) {
-        const at = this.atElement(chunk, base, from, i, this.line, i);
+        const at = this.nextRecords(chunk, base, from, i, this.line, i);
         if (at >= 0) return at;
       }
     }
@@ -100,11 +134,13 @@ export class Resync {
           this.emit.skip('malformed', this.resyncAt, this.resyncLine);
           this.line = this.resyncLine + 1;
           this.inArray = false;
+          this.atHitsArray = false;
+          this.lookForHits = false;
           return i;
         }
       }
       const nl = chunk.indexOf(10, i);
-      const at = this.atElement(chunk, base, i, nl < 0 ? n : nl, this.line);
+      const at = this.nextRecords(chunk, base, i, nl < 0 ? n : nl, this.line);
       if (at >= 0) return at;
       if (nl < 0) return -1;
       this.resyncAt = base + nl;
@@ -114,6 +150,35 @@ export class Resync {
       i = nl + 1;
     }
     return -1;
+  }
+
+  /**
+   * Where records go on after `chunk[i]`: the next whole element of the array of records (whose
+   * `{` lies before `to`), or the `[` of a search response's records (a `"hits"` key starting
+   * in `chunk[hitsFrom, hitsTo)`), whichever comes first; -1 when neither does. `line` is the
+   * line at `lineAt`.
+   */
+  private nextRecords(chunk: Buffer, base: number, i: number, to: number, line: number, lineAt = i, hitsFrom = i, hitsTo = to): number {
+    const open = this.lookForHits ? hitsArrayAt(chunk, hitsFrom, hitsTo) : -1;
+    const at = this.atElement(chunk, base, i, open >= 0 ? Math.min(open, to) : to, line, lineAt);
+    if (at >= 0 || open < 0) return at;
+    return this.atHits(chunk, base, open, line, lineAt);
+  }
+
+  /**
+   * The `[` at `chunk[open]` opens a search response's records: the malformed skip ends there
+   * (a restart at it reads them as an array of records), and a new parser goes on just inside
+   * it. `line` is the line at `lineAt`.
+   */
+  private atHits(chunk: Buffer, base: number, open: number, line: number, lineAt: number): number {
+    if (open >= lineAt) for (let p = chunk.indexOf(10, lineAt); p >= 0 && p < open; p = chunk.indexOf(10, p + 1)) line++;
+    else for (let p = chunk.indexOf(10, open); p >= 0 && p < lineAt; p = chunk.indexOf(10, p + 1)) line--;
+    this.emit.skip('malformed', base + open, line);
+    this.line = line;
+    this.inArray = true;
+    this.atHitsArray = true;
+    this.lookForHits = false;
+    return open + 1;
   }
 
   /**
@@ -130,6 +195,8 @@ export class Resync {
     this.emit.skip('malformed', base + el.comma, line);
     this.line = line;
     this.inArray = true;
+    this.atHitsArray = false;
+    this.lookForHits = false;
     return el.comma;
   }
 }
