@@ -1,4 +1,5 @@
 import type { AddressInfo } from './addresses.js';
+import type { Evidence } from './alerts.js';
 import type { EventJson, EventType } from './events.js';
 
 /** An address as it appeared in the log, with what offline data says about it. */
@@ -46,6 +47,11 @@ export interface LogEvent {
   thread(): string;
   /** The log line as read (unwrapped from docker/CRI). */
   raw(): string;
+  /**
+   * The event as evidence (`sourceOf` and its line), one object per event: findings, alerts
+   * and detector state that name the same event share it. Never modified by its holders.
+   */
+  evidence(): Evidence;
 }
 
 /** `origin:line`: where the evidence is. */

@@ -1,5 +1,6 @@
 import { EVENT_TYPES, type EventType } from '../core/events.js';
-import type { Address, Dn, LogEvent } from '../core/log-event.js';
+import type { Evidence } from '../core/alerts.js';
+import { sourceOf, type Address, type Dn, type LogEvent } from '../core/log-event.js';
 import { NO_ID, SPAN, SPAN_FIELDS, type EventBatch, type PinnedValues } from './batch.js';
 import type { MainTables } from './tables.js';
 
@@ -14,6 +15,14 @@ export class EventView implements LogEvent {
   input = 0;
   private textBuf: Buffer | null = null;
   private pinned!: PinnedValues;
+  /**
+   * The event's line and evidence, made once: an event that raises several alerts and feeds
+   * detector state (an alert storm's success from a new country: three findings, a session's
+   * last use, the user's last location) hands them to each, and each copy stayed on the heap
+   * as long as its holder (pending alerts until their commit, state for its window).
+   */
+  private rawLine: string | null = null;
+  private evidenceOf: Evidence | null = null;
 
   constructor(private readonly tables: MainTables) {}
 
@@ -27,6 +36,8 @@ export class EventView implements LogEvent {
     this.i = i;
     this.input = input;
     this.origin = origin;
+    this.rawLine = null;
+    this.evidenceOf = null;
     return this;
   }
 
@@ -90,7 +101,10 @@ export class EventView implements LogEvent {
     return this.pinned.threads[this.i];
   }
   raw(): string {
-    return this.text().toString('utf8', this.batch.lineStarts[this.i], this.batch.lineEnds[this.i]);
+    return (this.rawLine ??= this.text().toString('utf8', this.batch.lineStarts[this.i], this.batch.lineEnds[this.i]));
+  }
+  evidence(): Evidence {
+    return (this.evidenceOf ??= { source: sourceOf(this), line: this.raw() });
   }
 
   private span(field: number): string | null {

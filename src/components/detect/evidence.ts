@@ -1,10 +1,10 @@
 import type { Evidence } from '../../core/alerts.js';
 import type { Finding } from './detector.js';
-import { sourceOf, type LogEvent } from '../../core/log-event.js';
+import type { LogEvent } from '../../core/log-event.js';
 
-/** An event as evidence: where it is and its line. */
+/** An event as evidence: where it is and its line (shared by everything that names the event). */
 export function evidenceOf(e: LogEvent): Evidence {
-  return { source: sourceOf(e), line: e.raw() };
+  return e.evidence();
 }
 
 /** Whom and where a finding about a user names: the event's DN, and an address with its country. */

@@ -1,6 +1,6 @@
 import { isUserDn, TYPE } from '../../core/events.js';
 import type { HistoryWrites } from '../../core/history.js';
-import { sourceOf, type Address, type LogEvent } from '../../core/log-event.js';
+import type { Address, LogEvent } from '../../core/log-event.js';
 import type { HistoryRepository } from '../../core/ports.js';
 import type { Organisation } from './organisation.js';
 import { User } from './user.js';
@@ -168,7 +168,7 @@ export class History {
       if (addr.lat !== null && addr.lon !== null && addr.country !== null && (g === null || t >= g.ts)) {
         // The first line at a location is kept (it is what "where they were" shows); later ones only move the time.
         if (g === null || g.lat !== addr.lat || g.lon !== addr.lon) {
-          user.lastGeo = { ts: t, ip: addr.ip, country: addr.country, lat: addr.lat, lon: addr.lon, line: { source: sourceOf(e), line: e.raw() } };
+          user.lastGeo = { ts: t, ip: addr.ip, country: addr.country, lat: addr.lat, lon: addr.lon, line: e.evidence() };
         } else {
           g.ts = t;
           g.ip = addr.ip;
