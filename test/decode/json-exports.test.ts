@@ -286,6 +286,16 @@ describe('Elasticsearch and OpenSearch', () => {
     assert.deepEqual(out, ['<malformed>', lure, ...EIGHT.slice(1).map((h) => (h._source as { message: string }).message)]);
   });
 
+  test('damage after an empty hits array: nothing is read in it, and the next document is read whole, whatever the chunks', () => {
+    const next = JSON.stringify(response(EIGHT.slice(0, 2))) + '\n';
+    for (const page of [JSON.stringify(response([])), JSON.stringify(response([]), null, 2)]) {
+      const input = page.replace(/}$/, ',"x":tru!e}') + '\n' + next;
+      assert.notEqual(input, page + '\n' + next);
+      for (const chunk of [1, 3, 7, 97, undefined]) assert.deepEqual(texts(decode(input, { chunk })), ['<malformed>', L[0], L[1]], `chunk ${chunk}`);
+      assertRestartable(input);
+    }
+  });
+
   test('a line of NDJSON cut short inside a string (a writer that died): only that line is lost', () => {
     const lines = NDJSON_HITS.split('\n');
     lines[1] = lines[1].slice(0, lines[1].indexOf('"message"') + 30);
