@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { AlertStatus, AlertUpdate, Evidence, Severity, StoredAlert } from '../../core/alerts.js';
+import type { AlertUpdate, Severity, StoredAlert } from '../../core/alerts.js';
 import type { Finding } from './detector.js';
 import { iso } from './format.js';
+import { OpenAlertTable } from './open-alert-table.js';
 import { OpenAlerts } from './open-alerts.js';
 import type { Rule } from './rules.js';
 
@@ -16,96 +17,6 @@ export function alertId(rule: string, dn: string | null, ip: string | null, ts: 
     .update(`${rule}\0${dn ?? ''}\0${ip ?? ''}\0${ts}\0${line}`)
     .digest('hex')
     .slice(0, 16);
-}
-
-/**
- * An alert that may still count repeats. Until its insertion is committed it holds the whole
- * alert; after that only what a repeat changes or an explanation shows (id, severity, count),
- * and a hash of each stored evidence line (to add no line twice), so the open
- * alerts of a storm cost a few hundred bytes each, not their reason, their evidence and
- * every string of their contract, for their rule's whole suppression window.
- */
-class Tracked {
-  /** Repeats since the last commit. */
-  dirty = false;
-  /** The whole alert while it waits to be inserted; null once stored. */
-  pendingAlert: StoredAlert | null;
-  readonly id: string;
-  readonly rule: string;
-  readonly severity: Severity;
-  readonly risk: number;
-  status: AlertStatus;
-  count: number;
-  /** Hashes of the evidence lines the alert holds (stored or pending), at most `maxEvidence`. */
-  private readonly evidenceKeys: number[];
-  /** Evidence lines added to a stored alert since the last commit. */
-  private added: Evidence[] = [];
-  evidenceTotal: number;
-  lastTs: number;
-  constructor(
-    alert: StoredAlert,
-    readonly firstTs: number,
-    readonly until: number,
-  ) {
-    this.pendingAlert = { ...alert, evidence: alert.evidence.slice() };
-    this.id = alert.id;
-    this.rule = alert.rule;
-    this.severity = alert.severity;
-    this.risk = alert.risk;
-    this.status = alert.status;
-    this.count = alert.count;
-    this.evidenceKeys = alert.evidence.map(evidenceKey);
-    this.evidenceTotal = alert.evidenceTotal;
-    this.lastTs = Date.parse(alert.lastTime);
-  }
-
-  /** Adds the lines not held yet, up to `max`. */
-  addEvidence(more: readonly Evidence[], max: number): void {
-    for (const ev of more) {
-      if (this.evidenceKeys.length >= max) return;
-      const k = evidenceKey(ev);
-      if (this.evidenceKeys.includes(k)) continue;
-      this.evidenceKeys.push(k);
-      if (this.pendingAlert !== null) this.pendingAlert.evidence.push(ev);
-      else this.added.push(ev);
-    }
-  }
-
-  /** The whole alert with its repeats so far (only while it waits to be inserted). */
-  full(): StoredAlert {
-    const a = this.pendingAlert!;
-    return { ...a, status: this.status, count: this.count, lastTime: iso(this.lastTs), evidence: a.evidence.slice(), evidenceTotal: this.evidenceTotal, response: a.response === null ? null : { ...a.response } };
-  }
-
-  update(): AlertUpdate {
-    return { id: this.id, rule: this.rule, severity: this.severity, count: this.count, lastTime: iso(this.lastTs), evidenceAdded: this.added.slice(), evidenceTotal: this.evidenceTotal };
-  }
-
-  /** Raised since the last commit: its row is still to be inserted. */
-  get isNew(): boolean {
-    return this.pendingAlert !== null;
-  }
-
-  /** Stored: what only the row needs is let go. */
-  stored(): void {
-    this.dirty = false;
-    this.pendingAlert = null;
-    this.added = [];
-  }
-}
-
-/**
- * An evidence line by where it is and what it says (FNV-1a of both): a record of a JSON
- * export shares its position with the others of its document, so the position alone is not
- * enough.
- */
-function evidenceKey(ev: Evidence): number {
-  let h = 0x811c9dc5;
-  for (const s of [ev.source, ev.line]) {
-    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-    h = Math.imul(h ^ 0, 0x01000193);
-  }
-  return h >>> 0;
 }
 
 /** What raising a finding did: a new alert (whole), or a repeat counted on an open one. */
@@ -129,8 +40,13 @@ type RuleFacts = Pick<Rule, 'id' | 'severity' | 'respond' | 'suppressMs' | 'risk
  * in memory (loaded at start-up), so no lookup reaches the store on the hot path.
  */
 export class AlertTracker {
-  private readonly open = new OpenAlerts<Tracked>();
-  private pending: Tracked[] = [];
+  /** The slot of each open alert (open-alert-table.ts) by rule, DN and key. */
+  private readonly open = new OpenAlerts<number>();
+  private readonly table = new OpenAlertTable();
+  /** Slots the next commit writes (raised, or repeated after being stored). */
+  private pending: number[] = [];
+  /** Slots replaced in the map while they waited for a commit: released once it is written. */
+  private readonly orphans = new Set<number>();
   /** Repeats counted on open alerts by this process (for summaries). */
   repeats = 0;
 
@@ -142,33 +58,39 @@ export class AlertTracker {
       const window = suppressOf(a.rule);
       if (window === undefined || a.status === 'closed') continue;
       const first = Date.parse(a.time);
-      const t = new Tracked(a, first, first + window);
-      t.stored();
-      this.open.set(a.rule, a.dn, a.suppressKey ?? a.ip, t);
+      const key = a.suppressKey ?? a.ip;
+      const held = this.open.get(a.rule, a.dn, key);
+      if (held !== undefined) this.letGo(held);
+      this.open.set(a.rule, a.dn, key, this.table.add(a, first, first + window, true));
     }
   }
 
   /** Records a finding of `rule` on the event `e` at `ts` (its line is read for a new alert only). */
   raise(rule: RuleFacts, f: Finding, ts: number, e: { raw(): string }): Raised {
     const key = f.suppressKey ?? f.ip;
+    const t = this.table;
     const open = this.open.get(rule.id, f.dn, key);
     // An alert closed while it had uncommitted repeats stays until they are written; it takes no more.
-    if (open !== undefined && ts < open.until && ts >= open.firstTs && open.status !== 'closed') {
-      this.repeat(open, f, ts);
-      return { isNew: false, id: open.id, severity: open.severity };
+    if (open !== undefined && ts < t.openUntil(open) && ts >= t.firstTime(open) && t.status(open) !== 'closed') {
+      this.repeats++;
+      const more = f.evidence();
+      if (t.repeat(open, ts, more, f.evidenceTotal ?? more.length, this.maxEvidence)) this.pending.push(open);
+      return { isNew: false, id: t.id(open), severity: t.severity(open) };
     }
     const alert = this.newAlert(rule, f, ts, e.raw());
-    const t = new Tracked(alert, ts, ts + rule.suppressMs);
-    this.open.set(rule.id, f.dn, key, t);
-    this.pending.push(t);
+    if (open !== undefined) this.letGo(open);
+    const slot = t.add(alert, ts, ts + rule.suppressMs, false);
+    this.open.set(rule.id, f.dn, key, slot);
+    this.pending.push(slot);
     return { isNew: true, id: alert.id, severity: alert.severity, alert };
   }
 
   /** The open alert a finding of `rule` at `ts` would be counted on (for explanations). */
   suppressing(rule: RuleFacts, dn: string | null, ip: string | null, ts: number): OpenAlert | null {
+    const t = this.table;
     const open = this.open.get(rule.id, dn, ip);
-    if (open === undefined || ts >= open.until || ts < open.firstTs || open.status === 'closed') return null;
-    return { id: open.id, time: iso(open.firstTs), count: open.count, severity: open.severity, risk: open.risk };
+    if (open === undefined || ts >= t.openUntil(open) || ts < t.firstTime(open) || t.status(open) === 'closed') return null;
+    return { id: t.id(open), time: iso(t.firstTime(open)), count: t.count(open), severity: t.severity(open), risk: t.risk(open) };
   }
 
   /** Alerts the next commit writes (new ones whole, repeated ones as updates): held in memory until then. */
@@ -180,50 +102,56 @@ export class AlertTracker {
   collect(): { raised: StoredAlert[]; updated: AlertUpdate[] } {
     const raised: StoredAlert[] = [];
     const updated: AlertUpdate[] = [];
-    for (const t of this.pending) {
-      if (t.isNew) raised.push(t.full());
-      else if (t.dirty) updated.push(t.update());
+    for (const slot of this.pending) {
+      if (this.table.isNew(slot)) raised.push(this.table.full(slot));
+      else if (this.table.isDirty(slot)) updated.push(this.table.update(slot));
     }
     return { raised, updated };
   }
 
   committed(): void {
-    for (const t of this.pending) t.stored();
+    for (const slot of this.pending) {
+      this.table.stored(slot);
+      // A slot replaced in the map while it waited for this commit is counted on by nothing now.
+      if (this.orphans.delete(slot)) this.table.release(slot);
+    }
     this.pending = [];
   }
 
   /** After a commit: forget alerts whose window closed before log time `now`. */
   trim(now: number): void {
+    const t = this.table;
     // forEach: no entry pair per alert (see StateTable.sweep).
-    this.open.forEach((t, rule, dn, key) => {
-      if (t.until < now && !t.isNew && !t.dirty) this.open.delete(rule, dn, key);
+    this.open.forEach((slot, rule, dn, key) => {
+      if (t.openUntil(slot) < now && !t.isNew(slot) && !t.isDirty(slot)) {
+        this.open.delete(rule, dn, key);
+        t.release(slot);
+      }
     });
   }
 
   /** An analyst closed an alert: a later repeat is a new alert. */
   closed(rule: string, dn: string | null, ip: string | null, id: string): void {
-    const t = this.open.get(rule, dn, ip);
-    if (t !== undefined && t.id === id && !t.isNew && !t.dirty) this.open.delete(rule, dn, ip);
-    else if (t !== undefined && t.id === id) t.status = 'closed';
+    const t = this.table;
+    const slot = this.open.get(rule, dn, ip);
+    if (slot === undefined || t.id(slot) !== id) return;
+    if (!t.isNew(slot) && !t.isDirty(slot)) {
+      this.open.delete(rule, dn, ip);
+      t.release(slot);
+    } else t.setStatus(slot, 'closed');
   }
 
   reset(): void {
     this.open.clear();
+    this.table.clear();
     this.pending = [];
+    this.orphans.clear();
   }
 
-  private repeat(t: Tracked, f: Finding, ts: number): void {
-    t.count++;
-    this.repeats++;
-    if (ts > t.lastTs) t.lastTs = ts;
-    const more = f.evidence();
-    t.evidenceTotal += f.evidenceTotal ?? more.length;
-    t.addEvidence(more, this.maxEvidence);
-    if (t.isNew) return; // still pending insertion: the insert carries the repeat
-    if (!t.dirty) {
-      t.dirty = true;
-      this.pending.push(t);
-    }
+  /** A slot the map no longer leads to: free now, or after the commit that writes it. */
+  private letGo(slot: number): void {
+    if (this.table.isNew(slot) || this.table.isDirty(slot)) this.orphans.add(slot);
+    else this.table.release(slot);
   }
 
   private newAlert(rule: RuleFacts, f: Finding, ts: number, line: string): StoredAlert {
@@ -252,6 +180,7 @@ export class AlertTracker {
     };
   }
 }
+
 
 /**
  * The string in one piece. Reasons are built by concatenation, which V8 keeps as a tree of
