@@ -1,6 +1,4 @@
-import { isSpace } from './native-record.js';
-
-const HITS_KEY = Buffer.from('"hits"', 'latin1');
+import { HITS_KEY, isSpace } from './native-record.js';
 
 /** What puts a new parser inside a search response's `hits.hits` array, before its first element. */
 export const HITS_ARRAY_CONTEXT = '{"hits":{"hits":[';

@@ -61,7 +61,8 @@ export function hitsKeyBefore(chunk: Buffer, open: number): boolean {
   return true;
 }
 
-const HITS_KEY = Buffer.from('"hits"', 'latin1');
+/** The key of a search response's hits, as bytes (also where reading goes on after a broken envelope: hits-opener.ts). */
+export const HITS_KEY = Buffer.from('"hits"', 'latin1');
 
 export function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
