@@ -22,10 +22,8 @@ export class Resync {
   private atHitsArray = false;
   /** The damage was in no array of records: a `"hits": [` after it is where reading goes on. */
   private lookForHits = false;
-  /** The end of the last chunk (lookForHits): a `"hits": [` may straddle two chunks. */
+  /** The last bytes read while resyncing (lookForHits): a `"hits": [` may straddle two chunks. */
   private hitsTail: Buffer | null = null;
-  /** The tail `across` looked at and found nothing in, for `keepTail` to go on from. */
-  private hitsCarry: Buffer | null = null;
   private readonly arrays: ArrayResync;
   /** The previous byte was a newline, at `resyncAt` on line `resyncLine`. */
   private atLineStart = false;
@@ -45,7 +43,6 @@ export class Resync {
     this.arrays.begin(tokens);
     this.lookForHits = this.arrays.outsideArray;
     this.hitsTail = null;
-    this.hitsCarry = null;
   }
 
   /** A record was read from the array at `depth` (damage may close that array before the parser fails). */
@@ -77,8 +74,9 @@ export class Resync {
   across(chunk: Buffer, base: number, line: number): { bytes: Buffer; tailLength: number; at: number } {
     const recent = this.arrays.withTail(chunk);
     const hitsTail = this.hitsTail;
-    this.hitsTail = null;
     if (recent.tailLength > 0) {
+      // The array's tail holds those bytes already.
+      this.hitsTail = null;
       const at = this.nextRecords(recent.bytes, base - recent.tailLength, 0, recent.lookTo, line, recent.tailLength, Math.max(0, recent.tailLength - HITS_TAIL_BYTES), recent.tailLength);
       return { bytes: recent.bytes, tailLength: recent.tailLength, at };
     }
@@ -86,21 +84,18 @@ export class Resync {
     // Only a `"hits": [` that starts in the tail and ends in this chunk (one inside the tail was looked for before).
     const bytes = Buffer.concat([hitsTail, chunk]);
     const open = hitsArrayAt(bytes, 0, hitsTail.length);
-    if (open < 0) {
-      // Chunks shorter than the tail: it grows from the bytes before this chunk as well.
-      this.hitsCarry = hitsTail;
-      return { bytes: chunk, tailLength: 0, at: -1 };
-    }
+    // Not found: the tail stays, for keepTail to add this chunk to.
+    if (open < 0) return { bytes: chunk, tailLength: 0, at: -1 };
     return { bytes, tailLength: hitsTail.length, at: this.atHits(bytes, base - hitsTail.length, open, line, hitsTail.length) };
   }
 
   /** Still resyncing after `recent`: keeps its end, where the next record may begin. */
   keepTail(recent: Buffer): void {
     this.arrays.keepTail(recent);
-    const carry = this.hitsCarry;
-    this.hitsCarry = null;
     if (!this.lookForHits) return;
-    const end = carry === null || recent.length >= HITS_TAIL_BYTES ? recent : Buffer.concat([carry, recent]);
+    // Chunks shorter than the tail: it keeps bytes from before this one too.
+    const before = this.hitsTail;
+    const end = before === null || recent.length >= HITS_TAIL_BYTES ? recent : Buffer.concat([before, recent]);
     this.hitsTail = Buffer.from(end.subarray(Math.max(0, end.length - HITS_TAIL_BYTES)));
   }
 
@@ -178,6 +173,7 @@ export class Resync {
     this.inArray = true;
     this.atHitsArray = true;
     this.lookForHits = false;
+    this.hitsTail = null;
     return open + 1;
   }
 
