@@ -3,10 +3,6 @@ import { iso } from './format.js';
 
 /** Hashes of evidence lines held in the columns per alert; more go to a list of their own. */
 const INLINE_KEYS = 4;
-/** Raised since the last commit: its row is still to be inserted. */
-const NEW = 1;
-/** Repeated since the last commit (stored alerts only). */
-const DIRTY = 2;
 /** An alert id as `alertId` makes it: 16 hexadecimal digits, kept as two 32-bit halves. */
 const HEX_ID = /^[0-9a-f]{16}$/;
 
@@ -37,7 +33,8 @@ export class OpenAlertTable {
   private rules = new Uint16Array(0);
   private severities = new Uint8Array(0);
   private statuses = new Uint8Array(0);
-  private flags = new Uint8Array(0);
+  /** Repeated since the last commit (stored alerts only: a new one's repeats go into its pending row). */
+  private dirty = new Uint8Array(0);
   private keyCounts = new Uint8Array(0);
   private keys = new Uint32Array(0);
   private readonly ruleNames: string[] = [];
@@ -46,7 +43,7 @@ export class OpenAlertTable {
   private readonly otherIds = new Map<number, string>();
   /** Evidence hashes beyond the first INLINE_KEYS. */
   private readonly moreKeys = new Map<number, number[]>();
-  /** The whole alert, while its insertion waits for a commit. */
+  /** The whole alert, while its insertion waits for a commit: the slots raised since the last one. */
   private readonly pendingAlerts = new Map<number, StoredAlert>();
   /** Evidence lines a repeat added to a stored alert since the last commit. */
   private readonly addedLines = new Map<number, Evidence[]>();
@@ -64,7 +61,7 @@ export class OpenAlertTable {
     this.rules[slot] = this.ruleNumber(alert.rule);
     this.severities[slot] = SEVERITIES.indexOf(alert.severity);
     this.statuses[slot] = ALERT_STATUSES.indexOf(alert.status);
-    this.flags[slot] = stored ? 0 : NEW;
+    this.dirty[slot] = 0;
     this.keyCounts[slot] = 0;
     for (const ev of alert.evidence) this.pushKey(slot, evidenceKey(ev));
     if (!stored) this.pendingAlerts.set(slot, { ...alert, evidence: alert.evidence.slice() });
@@ -128,12 +125,12 @@ export class OpenAlertTable {
 
   /** Raised since the last commit: its row is still to be inserted. */
   isNew(slot: number): boolean {
-    return (this.flags[slot] & NEW) !== 0;
+    return this.pendingAlerts.has(slot);
   }
 
   /** Repeated since the last commit. */
   isDirty(slot: number): boolean {
-    return (this.flags[slot] & DIRTY) !== 0;
+    return this.dirty[slot] === 1;
   }
 
   /**
@@ -146,9 +143,8 @@ export class OpenAlertTable {
     if (ts > this.lastTs[slot]) this.lastTs[slot] = ts;
     this.totals[slot] += total;
     this.addEvidence(slot, more, max);
-    const f = this.flags[slot];
-    if ((f & (NEW | DIRTY)) !== 0) return false;
-    this.flags[slot] = f | DIRTY;
+    if (this.dirty[slot] === 1 || this.pendingAlerts.has(slot)) return false;
+    this.dirty[slot] = 1;
     return true;
   }
 
@@ -181,7 +177,7 @@ export class OpenAlertTable {
 
   /** Stored: what only the row needs is let go. */
   stored(slot: number): void {
-    this.flags[slot] = 0;
+    this.dirty[slot] = 0;
     this.pendingAlerts.delete(slot);
     this.addedLines.delete(slot);
   }
@@ -260,7 +256,7 @@ export class OpenAlertTable {
     this.rules = grown(this.rules, capacity);
     this.severities = grown(this.severities, capacity);
     this.statuses = grown(this.statuses, capacity);
-    this.flags = grown(this.flags, capacity);
+    this.dirty = grown(this.dirty, capacity);
     this.keyCounts = grown(this.keyCounts, capacity);
     this.keys = grown(this.keys, capacity * INLINE_KEYS);
     this.capacity = capacity;
