@@ -82,6 +82,29 @@ describe('the table cache', () => {
     assert.equal(new GeoTable({ dataDir, cacheDir }).preload().source, 'cache');
   });
 
+  test('a changed byte that leaves the table well-formed is caught by the checksum, not served', () => {
+    const { dataDir, cacheDir } = setup();
+    const file = new GeoTable({ dataDir, cacheDir }).preload().cacheFile!;
+    const bytes = readFileSync(file);
+    const headerLength = bytes.readUInt32LE(8);
+    const header = JSON.parse(bytes.toString('utf8', 12, 12 + headerLength)) as { sections: Array<{ name: string; type: string; length: number }> };
+    const width: Record<string, number> = { u8: 1, u16: 2, u32: 4, i32: 4 };
+    let at = (12 + headerLength + 7) & ~7;
+    for (const s of header.sections) {
+      if (s.name === 'countryCodes') break;
+      at = (at + s.length * width[s.type] + 7) & ~7;
+    }
+    assert.equal(bytes.toString('latin1', at, at + 2), 'FR');
+    bytes.write('GR', at, 'latin1'); // still two letters: every range and place stays valid
+    writeFileSync(file, bytes);
+    const t = new GeoTable({ dataDir, cacheDir });
+    const load = t.preload();
+    assert.equal(load.source, 'built');
+    assert.match(load.cacheNote ?? '', /cache file rejected \(checksum does not match\)/);
+    assert.equal(answers(t)[0]?.country, 'FR');
+    assert.equal(new GeoTable({ dataDir, cacheDir }).preload().source, 'cache', 'the rewritten file is read again');
+  });
+
   test('a truncated cache file is ignored', () => {
     const { dataDir, cacheDir } = setup();
     const file = new GeoTable({ dataDir, cacheDir }).preload().cacheFile!;
