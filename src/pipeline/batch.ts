@@ -2,6 +2,9 @@ import type { InputFormat } from '../components/decode/unwrap.js';
 import type { AddressInfo } from '../core/addresses.js';
 import type { Address, Dn } from '../core/log-event.js';
 
+/** The most input bytes one batch covers: a source's larger chunk is sent in parts (Feed.push). */
+export const MAX_BATCH_BYTES = 1024 * 1024;
+
 /**
  * What the ingest worker sends back for one input's bytes: the events as columns of numbers
  * (typed arrays, transferred rather than copied), their lines as UTF-8 bytes, the strings

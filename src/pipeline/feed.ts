@@ -1,6 +1,6 @@
 import type { InputChannel, InputPosition, InputRegistration } from '../core/inputs.js';
 import { formatStamp } from '../components/decode/kubelet-time.js';
-import type { EventBatch } from './batch.js';
+import { MAX_BATCH_BYTES, type EventBatch } from './batch.js';
 
 /** Chunks of one input sent to the worker or parsed and waiting, beyond which the source waits. */
 const READ_AHEAD = 4;
@@ -108,8 +108,17 @@ export class Feed implements InputChannel {
   push(chunk: Buffer, arrival = performance.now()): void {
     if (this.closed || this.ended) return;
     if (this.unreadAt !== null) this.unreadAt = arrival;
-    this.inFlight++;
-    this.owner.send(this, chunk, arrival);
+    if (chunk.length <= MAX_BATCH_BYTES) {
+      this.inFlight++;
+      this.owner.send(this, chunk, arrival);
+      return;
+    }
+    // Sources read 1 MiB at a time or less; a larger chunk is split rather than trusted (the
+    // main thread's tables are sized for what one batch can bring: MainTables).
+    for (let at = 0; at < chunk.length; at += MAX_BATCH_BYTES) {
+      this.inFlight++;
+      this.owner.send(this, chunk.subarray(at, at + MAX_BATCH_BYTES), arrival);
+    }
   }
 
   unread(known: boolean): void {

@@ -2,24 +2,43 @@ import type { AddressInfo } from '../core/addresses.js';
 import type { Address, Dn } from '../core/log-event.js';
 import { NO_ID, type AddedValues, type EventBatch, type PinnedValues } from './batch.js';
 import { IdRing } from './id-ring.js';
-import { TABLE_CAPACITY } from './worker/tables.js';
+import { TABLE_CAPACITY, type TableCapacity } from './worker/tables.js';
 
 /**
  * The main thread's copy of the worker's string tables, by id. Additions are applied as
  * batches arrive (in the worker's order), before any of them is consumed: a batch consumed
  * early by the merge may refer to strings another input's earlier batch introduced.
+ *
+ * How many ids each ring must hold: a batch is pinned as it arrives, so only the ids of one
+ * batch must be held at once. The worker looks a value up only in its current table, so a
+ * batch refers to ids at most a table's capacity older than the first id it assigns, plus
+ * the ids it assigns itself, at most one per line of its MAX_BATCH_BYTES. A line that names
+ * an address or a session is an access line of at least about 85 bytes: at most about 12,300
+ * per batch, under a fifth of their tables' 65,536, so twice the capacity holds them (these
+ * two rings are most of what the tables keep on the heap when addresses are many: a quarter
+ * of a million address objects at four times). A thread name comes with any line, 40 bytes
+ * will do (26,000 per batch, more than the thread table's 16,384): threads and DNs keep four
+ * times.
  */
 export class MainTables {
-  readonly dns = new IdRing<Dn>(TABLE_CAPACITY.dns * 4);
-  readonly ips = new IdRing<Address>(TABLE_CAPACITY.ips * 4);
-  readonly sessions = new IdRing<string>(TABLE_CAPACITY.sessions * 4);
-  readonly threads = new IdRing<string>(TABLE_CAPACITY.threads * 4);
+  readonly dns: IdRing<Dn>;
+  readonly ips: IdRing<Address>;
+  readonly sessions: IdRing<string>;
+  readonly threads: IdRing<string>;
 
   private maxDnId = -1;
 
+  /** `capacity`: the worker's (smaller in tests). */
+  constructor(private readonly capacity: TableCapacity = TABLE_CAPACITY) {
+    this.dns = new IdRing<Dn>(capacity.dns * 4);
+    this.ips = new IdRing<Address>(capacity.ips * 2);
+    this.sessions = new IdRing<string>(capacity.sessions * 2);
+    this.threads = new IdRing<string>(capacity.threads * 4);
+  }
+
   /** DN ids below this are referenced by no batch still to come (history may let their users go). */
   get oldestLiveDnId(): number {
-    return Math.max(0, this.maxDnId + 1 - 2 * TABLE_CAPACITY.dns);
+    return Math.max(0, this.maxDnId + 1 - 2 * this.capacity.dns);
   }
 
   /**

@@ -5,7 +5,14 @@ import type { AddedValues } from '../batch.js';
 import { ByteInterner } from './byte-interner.js';
 
 /** How many distinct values each table holds before it starts over (see ByteInterner). */
-export const TABLE_CAPACITY = { dns: 16_384, ips: 65_536, sessions: 65_536, threads: 16_384 } as const;
+export const TABLE_CAPACITY: TableCapacity = { dns: 16_384, ips: 65_536, sessions: 65_536, threads: 16_384 };
+
+export interface TableCapacity {
+  readonly dns: number;
+  readonly ips: number;
+  readonly sessions: number;
+  readonly threads: number;
+}
 
 /**
  * The worker's string tables, shared by every input: DNs (with their SHA-1, OpenUnison's
@@ -13,19 +20,33 @@ export const TABLE_CAPACITY = { dns: 16_384, ips: 65_536, sessions: 65_536, thre
  * country, coordinates, ASN; looked up once per distinct address), session ids and threads.
  */
 export class WorkerTables {
-  readonly dns = new ByteInterner(TABLE_CAPACITY.dns);
-  readonly ips = new ByteInterner(TABLE_CAPACITY.ips);
-  readonly sessions = new ByteInterner(TABLE_CAPACITY.sessions);
-  readonly threads = new ByteInterner(TABLE_CAPACITY.threads);
+  readonly dns: ByteInterner;
+  readonly ips: ByteInterner;
+  readonly sessions: ByteInterner;
+  readonly threads: ByteInterner;
   /** Validity of recent address ids (a ring over the id space in use). */
-  private readonly ipValid = new Uint8Array(TABLE_CAPACITY.ips * 4);
-  private readonly ipRingMask = TABLE_CAPACITY.ips * 4 - 1;
+  private readonly ipValid: Uint8Array;
+  private readonly ipRingMask: number;
   private pendingIps: AddressInfo[] = [];
   private pendingSha1s: string[] = [];
   private dnSeen = 0;
   private ipSeen = 0;
 
-  constructor(private readonly describer: AddressDescriber) {}
+  /** `capacity`: smaller tables in tests, to make them start over often. */
+  constructor(
+    private readonly describer: AddressDescriber,
+    capacity: TableCapacity = TABLE_CAPACITY,
+  ) {
+    this.dns = new ByteInterner(capacity.dns);
+    this.ips = new ByteInterner(capacity.ips);
+    this.sessions = new ByteInterner(capacity.sessions);
+    this.threads = new ByteInterner(capacity.threads);
+    // An id is looked up here only while it is being assigned or in its own table: twice the capacity is ample.
+    let ring = 1;
+    while (ring < capacity.ips * 2) ring <<= 1;
+    this.ipValid = new Uint8Array(ring);
+    this.ipRingMask = ring - 1;
+  }
 
   dnId(buf: Uint8Array, start: number, end: number): number {
     const id = this.dns.id(buf, start, end);

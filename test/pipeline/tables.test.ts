@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { InputRegistration } from '../../src/core/inputs.js';
+import { MAX_BATCH_BYTES, type EventBatch } from '../../src/pipeline/batch.js';
+import { EventView } from '../../src/pipeline/event-view.js';
+import { Feed, type FeedOwner } from '../../src/pipeline/feed.js';
+import { MainTables } from '../../src/pipeline/tables.js';
+import { InputParser } from '../../src/pipeline/worker/input-parser.js';
+import { TABLE_CAPACITY, WorkerTables, type TableCapacity } from '../../src/pipeline/worker/tables.js';
+import { accessLine } from '../helpers/lines.js';
+import { describer } from '../parse/scan.js';
+
+// The worker gives each distinct DN, address, session and thread an id and sends each value
+// once; the main thread keeps the values by id in rings of fixed size and pins a batch's
+// values as it arrives. The rings must hold every id one batch can refer to: the ids of the
+// worker's current table (which starts over when full) and the new ones the batch brings.
+
+function parser(tables: WorkerTables): InputParser {
+  return new InputParser({ input: 0, startOffset: 0, startLineNo: 0, timeZone: 'UTC', maxLineBytes: 1 << 20, format: null }, tables);
+}
+
+/** Events of a batch as the main thread reads them once it arrived (additions applied, then pinned). */
+function arrive(main: MainTables, b: EventBatch): Array<{ ip: string | undefined; session: string | null; dn: string | undefined }> {
+  main.apply(b.added);
+  main.pin(b);
+  const view = new EventView(main);
+  const out = [];
+  for (let i = 0; i < b.count; i++) {
+    const e = view.at(b, i, 0, 'a.log');
+    out.push({ ip: e.address?.ip, session: e.sessionId, dn: e.dn?.dn });
+  }
+  return out;
+}
+
+const ipOf = (n: number) => `81.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+
+describe("the main thread's tables", () => {
+  test('a batch naming a value from the start of a full table, then a new one (the table starts over), reads both as logged', () => {
+    const capacity: TableCapacity = { dns: 64, ips: 64, sessions: 64, threads: 64 };
+    const worker = new WorkerTables(describer, capacity);
+    const main = new MainTables(capacity);
+    const p = parser(worker);
+    // Each step brings a new address and session, then names again the ones of almost a whole
+    // table before (the first of the worker's current table, at the steps just before it starts
+    // over): the worst a batch can do. 24 lines a batch: 12 new values, under the capacity.
+    const expected: Array<{ ip: string; session: string; dn: string }> = [];
+    let lines: string[] = [];
+    let checked = 0;
+    const flush = () => {
+      const got = arrive(main, p.chunk(Buffer.from(lines.map((l) => l + '\n').join(''))));
+      assert.deepEqual(got, expected.slice(checked, checked + got.length));
+      checked += got.length;
+      lines = [];
+    };
+    for (let n = 0; n < 64 * 12; n++) {
+      for (const k of [n, Math.max(0, n - 62)]) {
+        const e = { ip: ipOf(k), session: `s${k}`, dn: `uid=u${k},o=T` };
+        expected.push(e);
+        lines.push(accessLine(e));
+      }
+      if (lines.length === 24) flush();
+    }
+    if (lines.length > 0) flush();
+    assert.equal(checked, 64 * 12 * 2);
+    assert.ok(worker.ips.issued > 64 * 10, `the address table started over ${Math.floor(worker.ips.issued / 64)} times`);
+  });
+
+  test('one batch of the densest access lines brings fewer new addresses and sessions than their tables hold', () => {
+    // The shortest access line the scanner takes (empty thread, one-letter fields), a new address and session on each.
+    const line = (n: number) => accessLine({ thread: '', app: 'a', url: 'u', dn: 'd', msg: 'm', ip: `1.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`, session: `${n}` });
+    const parts: string[] = [];
+    let bytes = 0;
+    for (let n = 0; bytes < MAX_BATCH_BYTES; n++) {
+      const l = line(n) + '\n';
+      parts.push(l);
+      bytes += l.length;
+    }
+    const tables = new WorkerTables(describer);
+    const b = parser(tables).chunk(Buffer.from(parts.join('')).subarray(0, MAX_BATCH_BYTES));
+    assert.ok(b.count > 10_000, `${b.count} events in one batch`);
+    const newIps = b.added.ips.length / 2;
+    const newSessions = b.added.sessions.length / 2;
+    assert.ok(newIps <= TABLE_CAPACITY.ips && newSessions <= TABLE_CAPACITY.sessions, `${newIps} addresses, ${newSessions} sessions`);
+    const main = new MainTables();
+    assert.ok(main.ips.capacity <= 2 * TABLE_CAPACITY.ips, 'the address ring starts small');
+  });
+
+  test('a source chunk larger than a batch is sent in parts of at most MAX_BATCH_BYTES, in order, each awaited as one', () => {
+    const sent: Buffer[] = [];
+    const owner: FeedOwner = { send: (_f, chunk) => void sent.push(chunk), sendEnd: () => undefined, abandon: () => undefined, wake: () => undefined };
+    const reg: InputRegistration = { origin: 'a.log', identity: { kind: 'none' }, startOffset: 0, startLineNo: 0, live: false };
+    const feed = new Feed(0, reg, owner);
+    const big = Buffer.alloc(MAX_BATCH_BYTES * 2 + 5, 'x');
+    big.write('end', big.length - 3);
+    feed.push(big);
+    assert.deepEqual(sent.map((c) => c.length), [MAX_BATCH_BYTES, MAX_BATCH_BYTES, 5]);
+    assert.equal(Buffer.concat(sent).toString('latin1', big.length - 3), 'end');
+    assert.equal(feed.inFlight, 3);
+    feed.push(Buffer.from('small'));
+    assert.equal(sent.length, 4);
+    assert.equal(feed.inFlight, 4);
+  });
+});
