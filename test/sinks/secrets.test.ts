@@ -85,8 +85,11 @@ describe('no secret in any output', () => {
           { name: 'first', urlEnv: 'HOOK_FIRST', format: 'slack', minSeverity: 'low' },
           { name: 'second', urlEnv: 'HOOK_SECOND', format: 'slack', minSeverity: 'low' },
         ],
-        expireMinutes: 0.002,
+        // Each is tried once: its retry would come after it expires, so it fails at once with
+        // the server's answer (no timing: a loaded machine once let one expire before its try).
+        expireMinutes: 0.5,
       },
+      outbox: { baseDelayMs: 120_000, maxDelayMs: 120_000 },
     }, { dbName: 'redact.db' });
     h.raise(makeAlert());
     h.delivery.worker.start();
