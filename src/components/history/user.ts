@@ -1,8 +1,8 @@
 import { EVENT_TYPES, type EventType } from '../../core/events.js';
 import type { GeoPoint, UserRecord } from '../../core/history.js';
 import { byText } from '../../core/order.js';
+import { LearntPlaces } from './learnt-places.js';
 import { SmallMap } from './small-map.js';
-import { SmallSet } from './small-set.js';
 import { ActivityState, AddressState, CountryState, SessionState, type NetOf } from './user-state.js';
 
 /**
@@ -17,17 +17,16 @@ export class User {
   firstSuccess: number | null = null;
   lastSuccess: number | null = null;
   lastGeo: GeoPoint | null = null;
-  readonly addresses = new Map<string, AddressState>();
   /*
    * Per-user collections are small or empty for most users, and an empty Map or Set still
    * costs about 180 bytes (with tens of thousands of users in memory that was a fifth of the
    * heap): they are made at their first entry (null until then), or hold their first entry
-   * in a field (SmallSet, SmallMap).
+   * in a field (SmallMap, LearntPlaces).
    */
+  /** Every address seen, by text. */
+  readonly addresses = new SmallMap<AddressState>();
   /** The networks, ASNs and countries of the learnt addresses. */
-  private readonly learntNets = new SmallSet<string>();
-  private readonly learntAsns = new SmallSet<number>();
-  private readonly learntCountries = new SmallSet<string>();
+  private readonly learnt = new LearntPlaces();
   /** Every country seen, for the history shown to people. */
   seenCountries: Map<string, CountryState> | null = null;
   /** Fast path: users stay on one address for long stretches. */
@@ -141,29 +140,29 @@ export class User {
 
   /** The networks of the learnt addresses. */
   nets(): string[] {
-    return this.learntNets.keys();
+    return this.learnt.nets();
   }
 
   /** The ASNs of the learnt addresses. */
   asns(): number[] {
-    return this.learntAsns.keys();
+    return this.learnt.asns();
   }
 
   /** The countries of the learnt addresses. */
   countries(): string[] {
-    return this.learntCountries.keys();
+    return this.learnt.countries();
   }
 
   knowsNet(net: string | null): boolean {
-    return net !== null && this.learntNets.has(net);
+    return net !== null && this.learnt.hasNet(net);
   }
 
   knowsAsn(asn: number | null): boolean {
-    return asn !== null && this.learntAsns.has(asn);
+    return asn !== null && this.learnt.hasAsn(asn);
   }
 
   knowsCountry(country: string | null): boolean {
-    return country !== null && this.learntCountries.has(country);
+    return country !== null && this.learnt.hasCountry(country);
   }
 
   touchAddress(a: AddressState): void {
@@ -183,9 +182,7 @@ export class User {
 
   /** Adds a learnt address's network, ASN and country. */
   private index(a: AddressState): void {
-    if (a.net !== null) this.learntNets.add(a.net);
-    if (a.asn !== null) this.learntAsns.add(a.asn);
-    if (a.country !== null) this.learntCountries.add(a.country);
+    this.learnt.add(a.net, a.asn, a.country);
   }
 }
 

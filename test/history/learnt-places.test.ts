@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { LearntPlaces } from '../../src/components/history/learnt-places.js';
+
+// A user's learnt networks, ASNs and countries: each holds its first value in a field and
+// makes a set only at a second one.
+
+test('each kind holds its values once each, in the order first learnt, past the first', () => {
+  const p = new LearntPlaces();
+  assert.deepEqual([p.nets(), p.asns(), p.countries()], [[], [], []]);
+  assert.equal(p.hasNet('10.0.0.0/24'), false);
+  p.add('10.0.0.0/24', null, null);
+  p.add('10.0.0.0/24', 3320, 'DE');
+  p.add('192.0.2.0/24', 3320, 'DE');
+  p.add('10.0.0.0/24', 64500, 'FR');
+  p.add('198.51.100.0/24', null, 'DE');
+  p.add('192.0.2.0/24', 0, null);
+  assert.deepEqual(p.nets(), ['10.0.0.0/24', '192.0.2.0/24', '198.51.100.0/24']);
+  assert.deepEqual(p.asns(), [3320, 64500, 0]);
+  assert.deepEqual(p.countries(), ['DE', 'FR']);
+  assert.equal(p.hasNet('192.0.2.0/24'), true);
+  assert.equal(p.hasNet('203.0.113.0/24'), false);
+  assert.equal(p.hasAsn(0), true, 'zero is an ASN like any other');
+  assert.equal(p.hasAsn(1), false);
+  assert.equal(p.hasCountry('FR'), true);
+  assert.equal(p.hasCountry('JP'), false);
+});
+
+test('one kind growing past its first value leaves the others as they were', () => {
+  const p = new LearntPlaces();
+  p.add('10.0.0.0/24', 3320, 'DE');
+  p.add('10.0.1.0/24', 3320, 'DE');
+  assert.deepEqual([p.nets(), p.asns(), p.countries()], [['10.0.0.0/24', '10.0.1.0/24'], [3320], ['DE']]);
+});
