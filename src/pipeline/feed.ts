@@ -108,17 +108,14 @@ export class Feed implements InputChannel {
   push(chunk: Buffer, arrival = performance.now()): void {
     if (this.closed || this.ended) return;
     if (this.unreadAt !== null) this.unreadAt = arrival;
-    if (chunk.length <= MAX_BATCH_BYTES) {
-      this.inFlight++;
-      this.owner.send(this, chunk, arrival);
-      return;
-    }
     // Sources read 1 MiB at a time or less; a larger chunk is split rather than trusted (the
     // main thread's tables are sized for what one batch can bring: MainTables).
-    for (let at = 0; at < chunk.length; at += MAX_BATCH_BYTES) {
+    let at = 0;
+    do {
       this.inFlight++;
       this.owner.send(this, chunk.subarray(at, at + MAX_BATCH_BYTES), arrival);
-    }
+      at += MAX_BATCH_BYTES;
+    } while (at < chunk.length);
   }
 
   unread(known: boolean): void {
