@@ -21,13 +21,6 @@ export class SmallMap<V> {
     return v;
   }
 
-  /** Adds a key not held yet; it becomes the last one. */
-  add(key: string, value: V): void {
-    if (this.lastKey !== null) (this.more ??= new Map([[this.lastKey, this.last!]])).set(key, value);
-    this.lastKey = key;
-    this.last = value;
-  }
-
   /** Adds or replaces the value of `key`; it becomes the last one. */
   set(key: string, value: V): void {
     if (this.lastKey === key) this.more?.set(key, value);

@@ -80,7 +80,7 @@ export class SessionState {
   /** The span of `ip`, made on first sight. */
   spanOf(ip: string, t: number): SessionSpan {
     let span = this.byIp.get(ip);
-    if (span === undefined) this.byIp.add(ip, (span = { ip, first: t, last: t, count: 0 }));
+    if (span === undefined) this.byIp.set(ip, (span = { ip, first: t, last: t, count: 0 }));
     return span;
   }
 

@@ -56,7 +56,7 @@ export class User {
   /** The session `sid` since the last commit, made on first sight. */
   sessionOf(sid: string, t: number): SessionState {
     let s = this.sessionsNow.get(sid);
-    if (s === undefined) this.sessionsNow.add(sid, (s = new SessionState(sid, t, t)));
+    if (s === undefined) this.sessionsNow.set(sid, (s = new SessionState(sid, t, t)));
     return s;
   }
 
@@ -74,7 +74,7 @@ export class User {
       this.activityHour = hour;
     }
     let a = this.activityNow.get(ip);
-    if (a === undefined) this.activityNow.add(ip, (a = new ActivityState(hour, ip, country)));
+    if (a === undefined) this.activityNow.set(ip, (a = new ActivityState(hour, ip, country)));
     return a;
   }
 
