@@ -20,3 +20,10 @@ export function byteSize(n: number): string {
   if (n >= 1e6) return `${(n / 1e6).toFixed(0)} MB`;
   return `${(n / 1e3).toFixed(0)} kB`;
 }
+
+/** The smallest power of two at or above `n` (1 for n <= 1): the size of a ring or hash table indexed by `& (size - 1)`. */
+export function powerOfTwoAtLeast(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}

@@ -1,3 +1,5 @@
+import { powerOfTwoAtLeast } from '../core/numbers.js';
+
 /**
  * Values by interned id (see the worker's ByteInterner): ids only increase and every id still
  * referenced lies within the last `size` ids issued, so a ring indexed by `id & (size - 1)`
@@ -15,11 +17,9 @@ export class IdRing<T> {
   private readonly max: number;
 
   constructor(size: number, initial = 1024) {
-    let n = 1;
-    while (n < size) n <<= 1;
+    const n = powerOfTwoAtLeast(size);
     this.max = n;
-    let start = 1;
-    while (start < Math.min(initial, n)) start <<= 1;
+    const start = powerOfTwoAtLeast(Math.min(initial, n));
     this.mask = start - 1;
     this.ids = new Int32Array(start).fill(-1);
     this.values = new Array<T | undefined>(start);

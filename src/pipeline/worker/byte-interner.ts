@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { powerOfTwoAtLeast } from '../../core/numbers.js';
 
 /** One generation: an open-addressing table over the entries' bytes, kept in an arena. */
 class Generation {
@@ -12,8 +13,7 @@ class Generation {
   readonly mask: number;
 
   constructor(readonly capacity: number) {
-    let slots = 1;
-    while (slots < capacity * 2) slots <<= 1;
+    const slots = powerOfTwoAtLeast(capacity * 2);
     this.mask = slots - 1;
     this.hashes = new Int32Array(slots);
     this.ids = new Int32Array(slots).fill(-1);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from '../../core/addresses.js';
+import { powerOfTwoAtLeast } from '../../core/numbers.js';
 import type { AddressDescriber } from '../../components/enrich/address-info.js';
 import type { AddedValues } from '../batch.js';
 import { ByteInterner } from './byte-interner.js';
@@ -42,8 +43,7 @@ export class WorkerTables {
     this.sessions = new ByteInterner(capacity.sessions);
     this.threads = new ByteInterner(capacity.threads);
     // An id is looked up here only while it is being assigned or in its own table: twice the capacity is ample.
-    let ring = 1;
-    while (ring < capacity.ips * 2) ring <<= 1;
+    const ring = powerOfTwoAtLeast(capacity.ips * 2);
     this.ipValid = new Uint8Array(ring);
     this.ipRingMask = ring - 1;
   }
