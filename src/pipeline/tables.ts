@@ -14,9 +14,9 @@ import { TABLE_CAPACITY, type TableCapacity } from './worker/tables.js';
  * batch refers to ids at most a table's capacity older than the first id it assigns, plus
  * the ids it assigns itself, at most one per line of its MAX_BATCH_BYTES. A line that names
  * an address or a session is an access line of at least about 85 bytes: at most about 12,300
- * per batch, under a fifth of their tables' 65,536, so twice the capacity holds them (these
+ * per batch, under two fifths of their tables' 32,768, so twice the capacity holds them (these
  * two rings are most of what the tables keep on the heap when addresses are many: a quarter
- * of a million address objects at four times). A thread name comes with any line, 40 bytes
+ * of a million address objects at four times 65,536). A thread name comes with any line, 40 bytes
  * will do (26,000 per batch, more than the thread table's 16,384): threads and DNs keep four
  * times.
  */
