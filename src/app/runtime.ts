@@ -12,6 +12,7 @@ import { Ingest } from '../pipeline/ingest.js';
 import { HistoryAndDetection } from '../pipeline/processor.js';
 import { IngestWorker } from '../pipeline/worker-client.js';
 import type { WorkerHeap } from '../pipeline/worker/ingest-worker.js';
+import type { TableCapacity } from '../pipeline/worker/tables.js';
 import type { EventBatch } from '../pipeline/batch.js';
 import type { Feed } from '../pipeline/feed.js';
 import type { Db } from '../store/sqlite/database.js';
@@ -68,6 +69,16 @@ export interface Runtime {
   close(graceMs?: number): Promise<void>;
 }
 
+/** How much the pipeline holds in memory; the defaults where a field is absent. */
+export interface PipelineLimits {
+  /** Distinct values the string tables hold before their ids start over (TABLE_CAPACITY). */
+  tables?: TableCapacity;
+  /** Users history keeps in memory after a commit (DEFAULT_USERS_HELD). */
+  usersHeld?: number;
+  /** Users changed since the last commit that make a commit due (DEFAULT_COMMIT_AT_BACKLOG). */
+  commitAtBacklog?: number;
+}
+
 export interface RuntimeOptions extends Partial<DeliveryOptions> {
   /** The command holding the writer lease (`run`, `replay`), named to a second writer. */
   command?: string;
@@ -87,6 +98,8 @@ export interface RuntimeOptions extends Partial<DeliveryOptions> {
   mergeWindowMs?: number;
   /** A commit is due once this many alerts wait for it (tests set it low; DEFAULT_COMMIT_AT_ALERTS otherwise). */
   commitAtAlerts?: number;
+  /** The bounds of the pipeline's memory (tests set them low to cross them with small inputs). */
+  limits?: PipelineLimits;
   /** Called after every commit; the pipeline waits for what it returns before the next (backpressure). */
   onCommit?(report: CommitReport): void | Promise<void>;
   onBatch?(batch: EventBatch, feed: Feed): void;
@@ -127,7 +140,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     const detection = new DetectionEngine(rules, config.detect, organisation);
     const loaded = await store.loadDetection();
     detection.load(loaded.state, loaded.openAlerts, loaded.openIncidents);
-    const history = new History(store, (ip) => networkOfText(ip, config.detect.networks), organisation);
+    const history = new History(store, (ip) => networkOfText(ip, config.detect.networks), organisation, opts.limits?.usersHeld);
     const delivery = buildDelivery(backend.delivery, config, {
       log,
       now: opts.now,
@@ -140,7 +153,12 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
         return fault !== null;
       },
     });
-    const worker = new IngestWorker({ timeZone: config.parse.timeZone, maxLineBytes: config.parse.maxLineBytes, networkBits: config.detect.networks });
+    const worker = new IngestWorker({
+      timeZone: config.parse.timeZone,
+      maxLineBytes: config.parse.maxLineBytes,
+      networkBits: config.detect.networks,
+      tableCapacity: opts.limits?.tables,
+    });
     const counters = new RunCounters();
     const listeners: Array<(r: CommitReport) => void | Promise<void>> = opts.onCommit ? [opts.onCommit] : [];
     const committer = new StoreCommitter({
@@ -165,6 +183,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       mergeWindowMs: opts.mergeWindowMs ?? config.sources.mergeWindowMs,
       commitEveryLines: config.store.commitEvery,
       commitAtAlerts: opts.commitAtAlerts,
+      commitAtBacklog: opts.limits?.commitAtBacklog,
       commitIntervalMs: opts.commitIntervalMs ?? null,
       onBatch: (b, f) => {
         counters.batch(b);

@@ -50,7 +50,7 @@ export function warmUpIngestWorker(): void {
  * applied to `tables` as each batch arrives, before anyone can consume it.
  */
 export class IngestWorker {
-  readonly tables = new MainTables();
+  readonly tables: MainTables;
   private readonly worker: Worker;
   private readonly waiting: Waiter[] = [];
   private head = 0;
@@ -60,6 +60,7 @@ export class IngestWorker {
   heap: WorkerHeap | null = null;
 
   constructor(settings: WorkerSettings) {
+    this.tables = new MainTables(settings.tableCapacity);
     const warm = spare;
     spare = null;
     this.worker = warm?.worker ?? startThread({ preloadTables: false });

@@ -8,7 +8,7 @@ import { randomPrivateAddress } from '../../bench/corpora/public-ranges.js';
 import { seeded, sessionId } from '../../bench/corpora/random.js';
 import { loadConfig } from '../../src/app/config.js';
 import { replayFiles } from '../../src/app/replay.js';
-import { createRuntime } from '../../src/app/runtime.js';
+import { createRuntime, type PipelineLimits } from '../../src/app/runtime.js';
 import { silentLog } from '../../src/core/log.js';
 import { dumpDetection, dumpHistory } from '../helpers/store.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -17,11 +17,22 @@ import { tempDir } from '../helpers/tmp.js';
 // first batches wait, parsed, until the older one has caught up, while the older one issues
 // any number of new DN, address and session ids. What a waiting batch refers to must still
 // be there when it is consumed: its values, and the users history had loaded for it.
+//
+// The bounds are lowered so that a few thousand users cross them, as a million would cross
+// the defaults: the tables start over every 4,096 DNs (the main thread holds four times that
+// many DN ids), and history keeps 2,000 users after each commit, one every 2,000 new users.
+// (A batch may name 5,000 new values: the address and session tables hold more than that.)
+const LIMITS: PipelineLimits = {
+  tables: { dns: 4_096, ips: 8_192, sessions: 8_192, threads: 1_024 },
+  usersHeld: 2_000,
+  commitAtBacklog: 2_000,
+};
+const NEW_USERS = 20_000;
 
 async function replay(db: string, logs: string[]): Promise<void> {
   const config = loadConfig();
   config.store.path = db;
-  const runtime = await createRuntime(config, { command: 'replay', log: silentLog });
+  const runtime = await createRuntime(config, { command: 'replay', log: silentLog, limits: LIMITS });
   try {
     await replayFiles(logs, runtime, {});
   } finally {
@@ -46,11 +57,11 @@ function onDay(from: string, to: string, day: string): void {
   writeFileSync(to, readFileSync(from, 'utf8').replaceAll('[2026-03-02 ', `[${day} `));
 }
 
-test('a newer log waiting in the merge while an older one brings 70,000 new users: its events keep their users and values', async () => {
+test('a newer log waiting in the merge while an older one brings 20,000 new users: its events keep their users and values', async () => {
   const dir = tempDir('ouwatch-waiting-batches-');
   const older = join(dir, 'older.log');
-  // A new DN on every line: more than the 65,536 ids the rings of DNs hold.
-  writeNewUsers(older, 70_000);
+  // A new DN on every line: more than the 16,384 ids the ring of DNs holds.
+  writeNewUsers(older, NEW_USERS);
   const usual = join(dir, 'usual.log');
   CORPORA.benign.write(usual, { lines: 3_000, seed: 5 });
   const before = join(dir, 'before.log');
@@ -69,7 +80,7 @@ test('a newer log waiting in the merge while an older one brings 70,000 new user
   await replay(oneByOne, [newer]);
 
   const history = dumpHistory(merged);
-  assert.ok(history.users.length > 70_000, `${history.users.length} users`);
+  assert.ok(history.users.length > NEW_USERS, `${history.users.length} users`);
   assert.deepEqual(history, dumpHistory(oneByOne));
   assert.deepEqual(dumpDetection(merged), dumpDetection(oneByOne));
 });

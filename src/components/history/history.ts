@@ -9,7 +9,7 @@ import { historyWrites } from './writes.js';
 
 const HOUR_MS = 3_600_000;
 /** Users kept in memory beyond those still referenced by ids in flight. */
-const SOFT_LIMIT = 40_000;
+export const DEFAULT_USERS_HELD = 40_000;
 
 /**
  * Per-user history: first/last seen, counts by event type, addresses (with network, country,
@@ -42,6 +42,8 @@ export class History {
     private readonly netOf?: NetOf,
     /** Told when a user learns a network, ASN or country new for them (the organisation's counts). */
     private readonly organisation?: Organisation,
+    /** Users kept in memory after a commit (tests set it low to see users let go and loaded again). */
+    private readonly usersHeld = DEFAULT_USERS_HELD,
   ) {}
 
   /**
@@ -220,7 +222,7 @@ export class History {
     }
     this.dirtyUsers = [];
     this.organisation?.committed();
-    if (this.users.size > SOFT_LIMIT) this.evict(minLiveDnId);
+    if (this.users.size > this.usersHeld) this.evict(minLiveDnId);
   }
 
   /** The commit failed: memory is ahead of the store; forget it (the store is read again). */

@@ -6,7 +6,7 @@ import { GeoTable } from '../../components/enrich/geo-table.js';
 import type { InputFormat } from '../../components/decode/unwrap.js';
 import { transferables, type EventBatch } from '../batch.js';
 import { InputParser, type InputOptions } from './input-parser.js';
-import { WorkerTables } from './tables.js';
+import { WorkerTables, type TableCapacity } from './tables.js';
 
 /**
  * The ingest worker: the second thread of every run. It decodes, scans and interns the bytes
@@ -18,6 +18,8 @@ export interface WorkerSettings {
   timeZone: string;
   maxLineBytes: number;
   networkBits: NetworkBits;
+  /** The string tables' capacities (TABLE_CAPACITY; tests set them small to wrap the ids soon). */
+  tableCapacity?: TableCapacity;
 }
 
 export type WorkerRequest =
@@ -70,7 +72,7 @@ port.on('message', (msg: WorkerRequest) => {
   // 'error' event), it has no request to answer.
   if (msg.op === 'configure') {
     settings = msg.settings;
-    tables = new WorkerTables(new AddressDescriber(settings.networkBits, { geo, asn }));
+    tables = new WorkerTables(new AddressDescriber(settings.networkBits, { geo, asn }), settings.tableCapacity);
     return;
   }
   try {
