@@ -133,8 +133,17 @@ export class IngestWorker {
     if (this.pending === 0) this.worker.unref();
     if (!reply.ok) return waiter.reject(new Error(`ingest worker: ${reply.error}`));
     if (reply.heap !== undefined) this.heap = reply.heap;
-    this.tables.apply(reply.batch.added);
-    this.tables.pin(reply.batch);
+    try {
+      this.tables.apply(reply.batch.added);
+      this.tables.pin(reply.batch);
+    } catch (err) {
+      // The tables no longer match the worker's (a batch named an id its ring had let go, a
+      // bug): every batch from here on would be read wrong, so the ingest fails as a whole.
+      // Thrown here, in a message handler, the error would instead end the process.
+      const failure = new Error(`ingest worker: ${(err as Error).message}`);
+      this.fail(failure);
+      return waiter.reject(failure);
+    }
     waiter.resolve(reply.batch);
   }
 
