@@ -122,7 +122,9 @@ export class DetectionEngine {
       // The event's place in its log (`origin:line`), not this process's input number: the key
       // is stored with the risk window and must mean the same event after a restart or takeover.
       if (raised.isNew) this.incidents.add(raised.alert, r.rule.page, e.address?.net ?? null, ts, sourceOf(e));
-      if (r.rule.quarantine && quarantine === null && severityAtLeastMedium(raised.severity) && f.ip === e.address?.ip) quarantine = raised.id;
+      if (r.rule.quarantine && quarantine === null && severityAtLeastMedium(raised.severity) && f.ip === e.address?.ip) {
+        quarantine = raised.isNew ? raised.id : this.tracker.idOf(raised.slot);
+      }
     }
     return quarantine;
   }

@@ -19,8 +19,12 @@ export function alertId(rule: string, dn: string | null, ip: string | null, ts: 
     .slice(0, 16);
 }
 
-/** What raising a finding did: a new alert (whole), or a repeat counted on an open one. */
-export type Raised = { isNew: true; id: string; severity: Severity; alert: StoredAlert } | { isNew: false; id: string; severity: Severity };
+/**
+ * What raising a finding did: a new alert (whole), or a repeat counted on the open alert in
+ * `slot`. A repeat carries no id: most are never asked for it (`idOf` when one is), and
+ * spelling it out cost two hex strings per repeat, hundreds of thousands in an alert storm.
+ */
+export type Raised = { isNew: true; id: string; severity: Severity; alert: StoredAlert } | { isNew: false; slot: number; severity: Severity };
 
 /** An open alert as an explanation shows it. */
 export interface OpenAlert {
@@ -75,7 +79,7 @@ export class AlertTracker {
       this.repeats++;
       const more = f.evidence();
       if (t.repeat(open, ts, more, f.evidenceTotal ?? more.length, this.maxEvidence)) this.pending.push(open);
-      return { isNew: false, id: t.id(open), severity: t.severity(open) };
+      return { isNew: false, slot: open, severity: t.severity(open) };
     }
     const alert = this.newAlert(rule, f, ts, e.raw());
     if (open !== undefined) this.letGo(open);
@@ -83,6 +87,11 @@ export class AlertTracker {
     this.open.set(rule.id, f.dn, key, slot);
     this.pending.push(slot);
     return { isNew: true, id: alert.id, severity: alert.severity, alert };
+  }
+
+  /** The id of the alert a repeat was just counted on (`Raised.slot`: valid until the next commit lets slots go). */
+  idOf(slot: number): string {
+    return this.table.id(slot);
   }
 
   /** The open alert a finding of `rule` at `ts` would be counted on (for explanations). */
