@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
-import { createLogger, type LogLevel } from '../app/logger.js';
-
-const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
-import { ListenError } from '../app/http/server.js';
+import type { LogLevel } from '../app/logger.js';
 import { parseListen } from '../core/listen.js';
 import { UsageError } from './common.js';
 import { configOf, storeOptions, type StoreFlags } from './options.js';
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 
 export function registerServe(program: Command): void {
   const cmd = program
@@ -20,9 +19,10 @@ export function registerServe(program: Command): void {
     if (at === null) throw new UsageError(`--listen expects HOST:PORT, [IPv6]:PORT or PORT, got '${spec}'`);
     const level = flags.logLevel ?? 'info';
     if (!LOG_LEVELS.includes(level as LogLevel)) throw new UsageError(`--log-level expects ${LOG_LEVELS.join(', ')}, got '${level}'`);
+    // Loaded here: the other commands (and `ouwatch --help`) do not pay for pino, the HTTP
+    // server or compiling the console.
+    const [{ createLogger }, { ListenError }, { serveConsole }] = await Promise.all([import('../app/logger.js'), import('../app/http/server.js'), import('../app/console/serve.js')]);
     const log = createLogger(level as LogLevel);
-    // Loaded here: the other commands do not pay for compiling the console.
-    const { serveConsole } = await import('../app/console/serve.js');
     let server;
     try {
       server = await serveConsole(config, at, log, flags.config ?? 'ouwatch serve');

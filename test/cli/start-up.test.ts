@@ -48,3 +48,15 @@ test('review commands on a SQLite store load neither detection nor the pipeline,
     assert.ok(required.has('better-sqlite3') || [...required].some((r) => r.includes('better-sqlite3')), 'it opens the store with better-sqlite3');
   }
 });
+
+test("the full help loads no daemon: not the logger, the metrics, the file tailer or the daemon's own modules", () => {
+  const dir = tempDir();
+  const { sources, required } = modulesLoadedBy(['--help'], dir);
+  assert.ok(sources.has('src/cli/run.ts') && sources.has('src/cli/serve.ts'), 'every command is registered for the help');
+  for (const heavy of ['src/cli/run-daemon.ts', 'src/app/run/daemon.ts', 'src/app/logger.ts', 'src/app/http/server.ts']) {
+    assert.ok(!sources.has(heavy), `ouwatch --help loads ${heavy}`);
+  }
+  for (const pkg of ['pino', 'prom-client', '@logdna/tail-file']) {
+    assert.ok(![...required].some((r) => r === pkg || r.startsWith(`${pkg}/`)), `ouwatch --help loads ${pkg}`);
+  }
+});
