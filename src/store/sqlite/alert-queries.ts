@@ -42,8 +42,9 @@ export class SqliteAlertQueries implements AlertQueries {
   }
 
   async ruleCounts(since: number[]): Promise<Array<{ rule: string; total: number; since: number[]; latest: string }>> {
+    // A pass over the table, not over the (rule, …) index with a row read per alert (see list()).
     const cols = since.map((_, i) => `sum(time >= ?) AS s${i}`).join(', ');
-    const rows = this.db.prepare(`SELECT rule, count(*) AS total, max(last_time) AS latest${cols ? ', ' + cols : ''} FROM alerts GROUP BY rule ORDER BY rule`).all(...since) as Array<Record<string, number | string>>;
+    const rows = this.db.prepare(`SELECT rule, count(*) AS total, max(last_time) AS latest${cols ? ', ' + cols : ''} FROM alerts GROUP BY +rule ORDER BY rule`).all(...since) as Array<Record<string, number | string>>;
     return rows.map((r) => ({ rule: r.rule as string, total: r.total as number, since: since.map((_, i) => Number(r[`s${i}`] ?? 0)), latest: new Date(r.latest as number).toISOString() }));
   }
 
