@@ -42,10 +42,18 @@ export function currentBuildOf(...segments: string[]): string | null {
 /** True when `built` exists and no TypeScript or module file under `root`/src changed after it. */
 export function builtAfterSources(root: string, built: string): boolean {
   if (!existsSync(built)) return false;
-  const builtAt = statSync(built).mtimeMs;
-  const src = join(root, 'src');
-  for (const name of readdirSync(src, { recursive: true, encoding: 'utf8' })) {
-    if ((name.endsWith('.ts') || name.endsWith('.mjs')) && statSync(join(src, name)).mtimeMs > builtAt) return false;
+  return !codeChangedAfter(join(root, 'src'), statSync(built).mtimeMs);
+}
+
+/**
+ * A walk of its own, as bin/ouwatch.js's: Node 20's `readdirSync(…, { recursive: true })` took
+ * two to three times as long over src/'s 280 files (under tsx, on a loaded machine: 37-60
+ * against 16-22 ms), at every worker started from the sources.
+ */
+function codeChangedAfter(dir: string, builtAt: number): boolean {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory() ? codeChangedAfter(path, builtAt) : (entry.name.endsWith('.ts') || entry.name.endsWith('.mjs')) && statSync(path).mtimeMs > builtAt) return true;
   }
-  return true;
+  return false;
 }
