@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { parseAddress } from '../../src/components/enrich/address.js';
 import { GeoTable } from '../../src/components/enrich/geo-table.js';
+import type { Residency } from '../../src/components/enrich/residency.js';
+import { CachedTable, type LoadRequest } from '../../src/components/enrich/table-cache.js';
 import { writeGeoipData, type GeoRecord } from '../helpers/geo-data.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -100,9 +102,28 @@ describe('the table cache', () => {
     const t = new GeoTable({ dataDir, cacheDir });
     const load = t.preload();
     assert.equal(load.source, 'built');
-    assert.match(load.cacheNote ?? '', /cache file rejected \(checksum does not match\)/);
+    assert.match(load.cacheNote ?? '', /cache file rejected \(checksum of page \d+ does not match\)/);
     assert.equal(answers(t)[0]?.country, 'FR');
     assert.equal(new GeoTable({ dataDir, cacheDir }).preload().source, 'cache', 'the rewritten file is read again');
+  });
+
+  test('damage that only a lookup meets is caught at that lookup, which is answered from a rebuilt table', () => {
+    const { dataDir, cacheDir } = setup();
+    const file = new GeoTable({ dataDir, cacheDir }).preload().cacheFile!;
+    const bytes = readFileSync(file);
+    const body = (12 + bytes.readUInt32LE(8) + 7) & ~7;
+    // The buckets come first: those of 5.1.0.0/16 and 5.2.0.0/16 now point at the FR range
+    // (the first page of the file's body; the country codes that opening reads are further on).
+    assert.equal(bytes.readUInt32LE(body + 0x0501 * 4), 3);
+    bytes.writeUInt32LE(1, body + 0x0501 * 4);
+    bytes.writeUInt32LE(1, body + 0x0502 * 4);
+    writeFileSync(file, bytes);
+    const t = new GeoTable({ dataDir, cacheDir });
+    assert.equal(t.preload().source, 'cache', 'opening reads only the country codes');
+    assert.equal(t.lookup(parseAddress('5.1.2.3')!)?.country, 'DE');
+    assert.equal(t.preload().source, 'built');
+    assert.match(t.preload().cacheNote ?? '', /checksum of page 0 does not match/);
+    assert.deepEqual(answers(t), answers(new GeoTable({ dataDir, cacheDir: null })));
   });
 
   test('a truncated cache file is ignored', () => {
@@ -166,5 +187,90 @@ describe('the table cache', () => {
     await worker.terminate();
     assert.equal(reply.source, 'cache');
     assert.deepEqual(reply.answers, answers(main));
+  });
+
+  describe('pages read on demand', () => {
+    // A table of 64 pages (16 KiB each) of counting numbers, to see which pages a lookup reads.
+    const PAGE_ELEMENTS = 4096;
+    const LENGTH = 64 * PAGE_ELEMENTS;
+    interface Counting {
+      values: Uint32Array;
+      residency: Residency;
+    }
+    function counting(cacheDir: string, builds: { n: number }): () => LoadRequest<Counting> {
+      return () => ({
+        name: 'counting',
+        key: { table: 'counting' },
+        cacheDir,
+        build: () => {
+          builds.n++;
+          return { values: Uint32Array.from({ length: LENGTH }, (_, i) => i) };
+        },
+        open: (s, _trusted, residency) => ({ values: s.values as Uint32Array, residency }),
+      });
+    }
+    const valueAt = (t: Counting, i: number) => {
+      t.residency.ensure(t.values, i, i + 1);
+      return t.values[i];
+    };
+    /** Changes one element of the body in the cache file, where a page's checksum covers it. */
+    function damage(file: string, index: number): void {
+      const bytes = readFileSync(file);
+      const body = (12 + bytes.readUInt32LE(8) + 7) & ~7;
+      bytes.writeUInt32LE(7, body + index * 4);
+      writeFileSync(file, bytes);
+    }
+
+    test('a lookup reads and checks only its own pages: damage elsewhere in the file goes unnoticed until a lookup reaches it', () => {
+      const cacheDir = join(tempDir(), 'cache');
+      const builds = { n: 0 };
+      const file = new CachedTable(counting(cacheDir, builds)).preload().cacheFile!;
+      assert.equal(builds.n, 1);
+      damage(file, 40 * PAGE_ELEMENTS + 5); // page 40
+
+      const table = new CachedTable(counting(cacheDir, builds));
+      assert.equal(table.preload().source, 'cache');
+      assert.deepEqual(
+        [0, 5, 39 * PAGE_ELEMENTS + 4095, 41 * PAGE_ELEMENTS].map((i) => table.read((t) => valueAt(t, i))),
+        [0, 5, 39 * PAGE_ELEMENTS + 4095, 41 * PAGE_ELEMENTS],
+      );
+      assert.equal(builds.n, 1, 'pages 0, 39 and 41 are read from the file, page 40 is not');
+      assert.equal(table.preload().source, 'cache');
+
+      // The lookup that reaches page 40 gets the built value, not the damaged one, and the table is rebuilt and rewritten.
+      assert.equal(table.read((t) => valueAt(t, 40 * PAGE_ELEMENTS + 5)), 40 * PAGE_ELEMENTS + 5);
+      assert.equal(builds.n, 2);
+      const rebuilt = table.preload();
+      assert.equal(rebuilt.source, 'built');
+      assert.match(rebuilt.cacheNote ?? '', /^cache file rejected \(checksum of page 40 does not match\), rebuilt$/);
+      assert.equal(table.read((t) => valueAt(t, LENGTH - 1)), LENGTH - 1);
+
+      const again = new CachedTable(counting(cacheDir, builds));
+      assert.equal(again.read((t) => valueAt(t, 40 * PAGE_ELEMENTS + 5)), 40 * PAGE_ELEMENTS + 5);
+      assert.equal(again.preload().source, 'cache', 'the rewritten file is whole again');
+      assert.equal(builds.n, 2);
+    });
+
+    test('a range that crosses pages reads each of them; a file replaced after opening is still read as opened', () => {
+      const cacheDir = join(tempDir(), 'cache');
+      const builds = { n: 0 };
+      const first = new CachedTable(counting(cacheDir, builds));
+      const file = first.preload().cacheFile!;
+      const table = new CachedTable(counting(cacheDir, builds));
+      assert.equal(table.preload().source, 'cache');
+      // Another process writes a damaged file in its place: this one keeps the bytes it opened.
+      const bytes = readFileSync(file);
+      writeFileSync(`${file}.new`, bytes);
+      damage(`${file}.new`, 3 * PAGE_ELEMENTS);
+      renameSync(`${file}.new`, file);
+      const sum = table.read((t) => {
+        t.residency.ensure(t.values, 2 * PAGE_ELEMENTS - 2, 4 * PAGE_ELEMENTS + 2);
+        let total = 0;
+        for (let i = 2 * PAGE_ELEMENTS - 2; i < 4 * PAGE_ELEMENTS + 2; i++) total += t.values[i] - i;
+        return total;
+      });
+      assert.equal(sum, 0);
+      assert.equal(builds.n, 1);
+    });
   });
 });

@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { isPublicAddress, type IpAddress } from './address.js';
 import { readAsnCsv } from './asn-csv.js';
 import { Ipv4RangeBuilder, Ipv4RangeIndex, NO_VALUE, WideRangeBuilder, WideRangeIndex } from './range-index.js';
-import { defaultCacheDir, loadTable, type Sections, type TableLoad } from './table-cache.js';
+import type { Residency } from './residency.js';
+import { CachedTable, defaultCacheDir, type Sections, type TableLoad } from './table-cache.js';
 
 /**
  * The autonomous system (number and organisation) announcing a public address, from
@@ -14,7 +15,7 @@ import { defaultCacheDir, loadTable, type Sections, type TableLoad } from './tab
  *
  * Building from the 33 MB of CSV takes 0.3 to 0.9 s here (515 k lines, most of it turning
  * text into numbers and interning names), well above the ~150 ms a start-up may spend, so
- * the built table is cached like the geo table (table-cache.ts); the cache loads in 10 to 40 ms.
+ * the built table is cached like the geo table (table-cache.ts) and read in as lookups reach it.
  */
 
 export interface AsnInfo {
@@ -40,53 +41,58 @@ interface Loaded {
   readonly pairOrg: Uint32Array;
   readonly orgOffsets: Uint32Array;
   readonly orgText: Buffer;
+  readonly residency: Residency;
   readonly infos: (AsnInfo | undefined)[];
 }
 
 export class AsnTable {
-  private loaded: Loaded | null = null;
-  private loadInfo: TableLoad | null = null;
+  private readonly table: CachedTable<Loaded>;
 
   /** Does nothing until the first preload() or lookup(). */
-  constructor(private readonly options: AsnTableOptions = {}) {}
-
-  /** Loads the table now (from the cache, or by building it); later calls return the first result. */
-  preload(): TableLoad {
-    if (this.loadInfo !== null) return this.loadInfo;
-    const dataDir = this.options.dataDir ?? ipLocationDbAsnDir();
-    const cacheDir = this.options.cacheDir === undefined ? defaultCacheDir() : this.options.cacheDir;
-    const { table, load } = loadTable({
-      name: 'asn',
-      key: { table: 'asn', ...sourceKey(dataDir) },
-      cacheDir,
-      build: () => buildSections(dataDir),
-      open: openSections,
+  constructor(options: AsnTableOptions = {}) {
+    this.table = new CachedTable(() => {
+      const dataDir = options.dataDir ?? ipLocationDbAsnDir();
+      return {
+        name: 'asn',
+        key: { table: 'asn', ...sourceKey(dataDir) },
+        cacheDir: options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir,
+        build: () => buildSections(dataDir),
+        open: openSections,
+      };
     });
-    this.loaded = table;
-    this.loadInfo = load;
-    return load;
+  }
+
+  /** Loads the table now (from the cache, or by building it); later calls return the latest load. */
+  preload(): TableLoad {
+    return this.table.preload();
   }
 
   /** The AS announcing the address, or null when it is not public or no range covers it. */
   lookup(address: IpAddress): AsnInfo | null {
     if (!isPublicAddress(address)) return null;
-    if (this.loaded === null) this.preload();
-    const t = this.loaded!;
-    const pair = typeof address === 'number' ? t.v4.find(address) : t.v6.find(address[0], address[1], address[2], address[3]);
-    if (pair === NO_VALUE) return null;
-    let info = t.infos[pair];
-    if (info === undefined) {
-      const org = t.pairOrg[pair];
-      info = Object.freeze({ asn: t.pairAsn[pair], org: t.orgText.toString('utf8', t.orgOffsets[org], t.orgOffsets[org + 1]) });
-      t.infos[pair] = info;
-    }
-    return info;
+    return this.table.read((t) => announcer(t, address));
   }
 
   get size(): { v4Ranges: number; v6Ranges: number; pairs: number; orgs: number } | null {
-    const t = this.loaded;
+    const t = this.table.current;
     return t === null ? null : { v4Ranges: t.v4.ranges, v6Ranges: t.v6.ranges, pairs: t.pairAsn.length, orgs: t.orgOffsets.length - 1 };
   }
+}
+
+function announcer(t: Loaded, address: IpAddress): AsnInfo | null {
+  const pair = typeof address === 'number' ? t.v4.find(address) : t.v6.find(address[0], address[1], address[2], address[3]);
+  if (pair === NO_VALUE) return null;
+  const known = t.infos[pair];
+  if (known !== undefined) return known;
+  const r = t.residency;
+  r.ensure(t.pairAsn, pair, pair + 1);
+  r.ensure(t.pairOrg, pair, pair + 1);
+  const org = t.pairOrg[pair];
+  r.ensure(t.orgOffsets, org, org + 2);
+  const from = t.orgOffsets[org];
+  const to = t.orgOffsets[org + 1];
+  r.ensure(t.orgText, from, to);
+  return (t.infos[pair] = Object.freeze({ asn: t.pairAsn[pair], org: t.orgText.toString('utf8', from, to) }));
 }
 
 function ipLocationDbAsnDir(): string {
@@ -179,7 +185,7 @@ function buildSections(dataDir: string): Sections {
   };
 }
 
-function openSections(s: Sections, trusted: boolean): Loaded {
+function openSections(s: Sections, trusted: boolean, residency: Residency): Loaded {
   const { v4Buckets, v4Lows, v4Values, v6Keys, v6Values, pairAsn, pairOrg, orgOffsets, orgBytes } = s;
   if (
     !(v4Buckets instanceof Uint32Array && v4Lows instanceof Uint16Array && v4Values instanceof Uint32Array) ||
@@ -189,8 +195,8 @@ function openSections(s: Sections, trusted: boolean): Loaded {
   ) {
     throw new Error('ASN table: missing or mistyped sections');
   }
-  const v4 = new Ipv4RangeIndex(v4Buckets, v4Lows, v4Values);
-  const v6 = new WideRangeIndex(4, v6Keys, v6Values);
+  const v4 = new Ipv4RangeIndex(v4Buckets, v4Lows, v4Values, residency);
+  const v6 = new WideRangeIndex(4, v6Keys, v6Values, residency);
   if (!trusted) {
     Ipv4RangeIndex.validate(v4, pairAsn.length);
     WideRangeIndex.validate(v6, pairAsn.length);
@@ -200,5 +206,5 @@ function openSections(s: Sections, trusted: boolean): Loaded {
     for (let i = 1; i <= orgs; i++) if (orgOffsets[i] < orgOffsets[i - 1]) throw new Error('ASN table: organisation offsets');
   }
   const orgText = Buffer.from(orgBytes.buffer, orgBytes.byteOffset, orgBytes.byteLength);
-  return { v4, v6, pairAsn, pairOrg, orgOffsets, orgText, infos: new Array<AsnInfo | undefined>(pairAsn.length) };
+  return { v4, v6, pairAsn, pairOrg, orgOffsets, orgText, residency, infos: new Array<AsnInfo | undefined>(pairAsn.length) };
 }

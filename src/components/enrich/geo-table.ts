@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { isPublicAddress, type IpAddress } from './address.js';
 import { COORDINATE_SCALE, GEOIP_FILES, readGeoipLiteFiles } from './geoip-lite-files.js';
 import { Ipv4RangeIndex, NO_VALUE, WideRangeIndex } from './range-index.js';
-import { defaultCacheDir, loadTable, type Sections, type TableLoad } from './table-cache.js';
+import type { Residency } from './residency.js';
+import { CachedTable, defaultCacheDir, type Sections, type TableLoad } from './table-cache.js';
 
 /**
  * Country and coordinates of public addresses, from geoip-lite's data files (GeoLite2 City,
@@ -16,8 +17,9 @@ import { defaultCacheDir, loadTable, type Sections, type TableLoad } from './tab
  * Measured before deciding to cache: building from the files takes 0.3 to 0.65 s on this
  * project's 2-core machine (3.2 M IPv4 and 1.2 M IPv6 records), several times the ~150 ms a
  * start-up may spend, and leaves some 35 MiB of garbage behind. So the built table is cached
- * as a binary file (table-cache.ts) that loads in 20 to 70 ms; the files stay the source of
- * truth, and new files (another package version, other sizes or times) mean a new build.
+ * as a binary file (table-cache.ts), read in page by page as lookups reach it; the files stay
+ * the source of truth, and new files (another package version, other sizes or times) mean a
+ * new build.
  */
 
 export interface GeoLocation {
@@ -41,54 +43,60 @@ interface Loaded {
   readonly placeCountry: Uint16Array;
   readonly placeLat: Int32Array;
   readonly placeLon: Int32Array;
+  readonly residency: Residency;
   /** One shared, frozen object per place, made on first use. */
   readonly locations: (GeoLocation | undefined)[];
 }
 
 export class GeoTable {
-  private loaded: Loaded | null = null;
-  private loadInfo: TableLoad | null = null;
+  private readonly table: CachedTable<Loaded>;
 
   /** Does nothing until the first preload() or lookup(). */
-  constructor(private readonly options: GeoTableOptions = {}) {}
-
-  /** Loads the table now (from the cache, or by building it); later calls return the first result. */
-  preload(): TableLoad {
-    if (this.loadInfo !== null) return this.loadInfo;
-    const dataDir = this.options.dataDir ?? geoipLiteDataDir();
-    const cacheDir = this.options.cacheDir === undefined ? defaultCacheDir() : this.options.cacheDir;
-    const { table, load } = loadTable({
-      name: 'geo',
-      key: { table: 'geo', ...sourceKey(dataDir) },
-      cacheDir,
-      build: () => readGeoipLiteFiles(dataDir),
-      open: openSections,
+  constructor(options: GeoTableOptions = {}) {
+    this.table = new CachedTable(() => {
+      const dataDir = options.dataDir ?? geoipLiteDataDir();
+      return {
+        name: 'geo',
+        key: { table: 'geo', ...sourceKey(dataDir) },
+        cacheDir: options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir,
+        build: () => readGeoipLiteFiles(dataDir),
+        open: openSections,
+      };
     });
-    this.loaded = table;
-    this.loadInfo = load;
-    return load;
+  }
+
+  /** Loads the table now (from the cache, or by building it); later calls return the latest load. */
+  preload(): TableLoad {
+    return this.table.preload();
   }
 
   /** Where the address is, or null when it is not public or the data does not place it. */
   lookup(address: IpAddress): GeoLocation | null {
     if (!isPublicAddress(address)) return null;
-    if (this.loaded === null) this.preload();
-    const t = this.loaded!;
-    // geoip-lite's IPv6 data is by /64: only the first two words of an address matter.
-    const place = typeof address === 'number' ? t.v4.find(address) : t.v6.find(address[0], address[1], 0, 0);
-    if (place === NO_VALUE) return null;
-    return (t.locations[place] ??= Object.freeze({
-      country: t.countries[t.placeCountry[place]],
-      lat: t.placeLat[place] / COORDINATE_SCALE,
-      lon: t.placeLon[place] / COORDINATE_SCALE,
-    }));
+    return this.table.read((t) => locate(t, address));
   }
 
   /** Ranges and places held, for the curious (tests, start-up logs). */
   get size(): { v4Ranges: number; v6Ranges: number; places: number } | null {
-    const t = this.loaded;
+    const t = this.table.current;
     return t === null ? null : { v4Ranges: t.v4.ranges, v6Ranges: t.v6.ranges, places: t.placeCountry.length };
   }
+}
+
+function locate(t: Loaded, address: IpAddress): GeoLocation | null {
+  // geoip-lite's IPv6 data is by /64: only the first two words of an address matter.
+  const place = typeof address === 'number' ? t.v4.find(address) : t.v6.find(address[0], address[1], 0, 0);
+  if (place === NO_VALUE) return null;
+  const known = t.locations[place];
+  if (known !== undefined) return known;
+  t.residency.ensure(t.placeCountry, place, place + 1);
+  t.residency.ensure(t.placeLat, place, place + 1);
+  t.residency.ensure(t.placeLon, place, place + 1);
+  return (t.locations[place] = Object.freeze({
+    country: t.countries[t.placeCountry[place]],
+    lat: t.placeLat[place] / COORDINATE_SCALE,
+    lon: t.placeLon[place] / COORDINATE_SCALE,
+  }));
 }
 
 function geoipLiteDataDir(): string {
@@ -110,7 +118,7 @@ function sourceKey(dataDir: string): Record<string, unknown> {
   return { dataDir, version, files };
 }
 
-function openSections(s: Sections, trusted: boolean): Loaded {
+function openSections(s: Sections, trusted: boolean, residency: Residency): Loaded {
   const { v4Buckets, v4Lows, v4Values, v6Keys, v6Values, placeCountry, placeLat, placeLon, countryCodes } = s;
   if (
     !(v4Buckets instanceof Uint32Array && v4Lows instanceof Uint16Array && v4Values instanceof Uint32Array) ||
@@ -123,14 +131,15 @@ function openSections(s: Sections, trusted: boolean): Loaded {
   ) {
     throw new Error('geo table: missing or mistyped sections');
   }
+  residency.ensure(countryCodes, 0, countryCodes.length);
   const countries: string[] = [];
   for (let i = 0; i < countryCodes.length; i += 2) countries.push(String.fromCharCode(countryCodes[i], countryCodes[i + 1]));
-  const v4 = new Ipv4RangeIndex(v4Buckets, v4Lows, v4Values);
-  const v6 = new WideRangeIndex(2, v6Keys, v6Values);
+  const v4 = new Ipv4RangeIndex(v4Buckets, v4Lows, v4Values, residency);
+  const v6 = new WideRangeIndex(2, v6Keys, v6Values, residency);
   if (!trusted) {
     Ipv4RangeIndex.validate(v4, placeCountry.length);
     WideRangeIndex.validate(v6, placeCountry.length);
     for (const c of placeCountry) if (c >= countries.length) throw new Error('geo table: country out of range');
   }
-  return { v4, v6, countries, placeCountry, placeLat, placeLon, locations: new Array<GeoLocation | undefined>(placeCountry.length) };
+  return { v4, v6, countries, placeCountry, placeLat, placeLon, residency, locations: new Array<GeoLocation | undefined>(placeCountry.length) };
 }

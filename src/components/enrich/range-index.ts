@@ -1,3 +1,5 @@
+import { ALL_RESIDENT, type Residency } from './residency.js';
+
 /**
  * Sorted address ranges with one value each (an index into a table owned by the caller), held
  * in typed arrays and searched by bisection. Only range starts are stored: an uncovered stretch
@@ -17,6 +19,7 @@ export class Ipv4RangeIndex {
     readonly buckets: Uint32Array,
     readonly lows: Uint16Array,
     readonly values: Uint32Array,
+    private readonly residency: Residency = ALL_RESIDENT,
   ) {}
 
   /** The value of the range holding `ip`, or NO_VALUE. */
@@ -24,15 +27,20 @@ export class Ipv4RangeIndex {
     const bucket = ip >>> 16;
     const low = ip & 0xffff;
     const lows = this.lows;
+    // Only the pages this lookup reads: a few hundred bytes of a table of tens of megabytes.
+    this.residency.ensure(this.buckets, bucket, bucket + 2);
     let lo = this.buckets[bucket];
     let hi = this.buckets[bucket + 1];
+    this.residency.ensure(lows, lo, hi);
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (lows[mid] <= low) lo = mid + 1;
       else hi = mid;
     }
     // lo is the first range starting above ip; the one before it (maybe in an earlier bucket) holds ip.
-    return lo === 0 ? NO_VALUE : this.values[lo - 1];
+    if (lo === 0) return NO_VALUE;
+    this.residency.ensure(this.values, lo - 1, lo);
+    return this.values[lo - 1];
   }
 
   get ranges(): number {
@@ -64,10 +72,19 @@ export class WideRangeIndex {
     readonly words: 2 | 4,
     readonly keys: Uint32Array,
     readonly values: Uint32Array,
+    private readonly residency: Residency = ALL_RESIDENT,
   ) {}
+
+  /** Whether the arrays were brought in: a bisection touches pages all over them, so they come in whole, at the first lookup. */
+  private resident = false;
 
   /** The value of the range holding the address (only its first `words` words count), or NO_VALUE. */
   find(w0: number, w1: number, w2: number, w3: number): number {
+    if (!this.resident) {
+      this.residency.ensure(this.keys, 0, this.keys.length);
+      this.residency.ensure(this.values, 0, this.values.length);
+      this.resident = true;
+    }
     const keys = this.keys;
     let lo = 0;
     let hi = this.values.length;

@@ -5,22 +5,25 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { threadId } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
+import { ALL_RESIDENT, TableFileDamaged, type Residency, type Section } from './residency.js';
 
 /**
- * Built lookup tables kept as one binary file of typed arrays, so that a process reads a few
- * tens of megabytes in milliseconds instead of rebuilding them from the data packages (which
- * takes seconds for the geo table). The file is keyed by everything the table is built from
- * (package version, file sizes and times, this format) and is only an optimisation: any doubt
- * about it (wrong key, wrong size, wrong checksum, unsafe directory, failed write) means
- * building from source.
+ * Built lookup tables kept as one binary file of typed arrays, so that a process does not
+ * rebuild them from the data packages (which takes seconds for the geo table). The file is
+ * keyed by everything the table is built from (package version, file sizes and times, this
+ * format) and is only an optimisation: any doubt about it (wrong key, wrong size, wrong
+ * checksum, unsafe directory, failed write) means building from source.
  *
- * A file carries the CRC-32 of its sections. A file whose checksum matches holds exactly the
- * bytes a build produced, so the table is opened without checking every range again: that
- * check took 25-90 ms at each start (a small replay waits for it), the checksum 5-17 ms. It
- * also catches damage that leaves a table well-formed but wrong (a flipped bit in a country).
+ * The file is read in on demand, a page (16 KiB) at a time, each page checked against its
+ * CRC-32 before the table reads it. Reading the whole 35 MB of the two tables at start-up
+ * cost 90 ms here, nearly all of it the first touch of fresh memory, and their checksum
+ * another 45 ms, while a small replay meets a few dozen public addresses, and a day of
+ * benign traffic a few thousand. A checked page holds exactly the bytes a build produced,
+ * so its ranges are not validated again; damage found later (a flipped bit) means the table
+ * is built again from source at that lookup (CachedTable).
  */
 
-export type Section = Uint8Array | Uint16Array | Uint32Array | Int32Array;
+export type { Section } from './residency.js';
 export type Sections = Readonly<Record<string, Section>>;
 
 /** How a table came to be in memory; worth a log line at start-up. */
@@ -28,7 +31,7 @@ export interface TableLoad {
   readonly source: 'cache' | 'built';
   /** Wall time of preload(), milliseconds. */
   readonly ms: number;
-  /** Bytes held by the table's typed arrays. */
+  /** Bytes of the table's typed arrays (from the cache: reserved, read in as lookups need them). */
   readonly bytes: number;
   /** The cache file read or written, or null when caching is off or failed. */
   readonly cacheFile: string | null;
@@ -37,10 +40,12 @@ export interface TableLoad {
 }
 
 const MAGIC = 'OUWTAB01';
-/** 2: the header holds the sections' CRC-32. */
-const FORMAT = 2;
+/** 2: the header holds the sections' CRC-32. 3: a CRC-32 per page, and pages read on demand. */
+const FORMAT = 3;
+const PAGE_SHIFT = 14;
+const PAGE_BYTES = 1 << PAGE_SHIFT;
 
-/** zlib.crc32 came with Node 20.15; without it, files carry no checksum and are checked entry by entry. */
+/** zlib.crc32 came with Node 20.15; without it, files carry no checksums, are read whole and checked entry by entry. */
 const crc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
 /** A cache file larger than this is not one of ours. */
 const MAX_FILE_BYTES = 1 << 30;
@@ -61,14 +66,18 @@ export interface LoadRequest<T> {
   readonly build: () => Sections;
   /**
    * Turns sections into the table; throws when they do not form a valid table. `trusted`:
-   * they are exactly what `build` made (just built, or read back with a matching checksum),
-   * so checking every entry again can be skipped.
+   * they are exactly what `build` made (just built, or read back with matching checksums),
+   * so checking every entry again can be skipped. The table asks `residency` for the
+   * elements it reads, before it reads them (open included).
    */
-  readonly open: (sections: Sections, trusted: boolean) => T;
+  readonly open: (sections: Sections, trusted: boolean, residency: Residency) => T;
 }
 
-/** Reads the table from the cache when a valid one exists, otherwise builds it and tries to cache it. */
-export function loadTable<T>(request: LoadRequest<T>): { table: T; load: TableLoad } {
+/**
+ * Reads the table from the cache when a valid one exists, otherwise builds it and tries to
+ * cache it. `rejected`: the cache file was found damaged after it was opened; build again.
+ */
+export function loadTable<T>(request: LoadRequest<T>, rejected?: string): { table: T; load: TableLoad } {
   const started = performance.now();
   const key = JSON.stringify({ format: FORMAT, endianness: endianness(), ...request.key });
   let file: string | null = null;
@@ -79,12 +88,12 @@ export function loadTable<T>(request: LoadRequest<T>): { table: T; load: TableLo
     note = privateDirProblem(request.cacheDir);
     if (note === null) {
       file = join(request.cacheDir, `${request.name}-${createHash('sha256').update(key).digest('hex').slice(0, 16)}.bin`);
-      const read = readSections(file, key);
+      const read = rejected === undefined ? readSections(file, key) : { rejected };
       if (read !== null && 'rejected' in read) {
         note = `cache file rejected (${read.rejected}), rebuilt`;
       } else if (read !== null) {
         try {
-          const table = request.open(read.sections, read.checksummed);
+          const table = request.open(read.sections, read.checksummed, read.residency);
           return { table, load: { source: 'cache', ms: performance.now() - started, bytes: byteSize(read.sections), cacheFile: file, cacheNote: null } };
         } catch (err) {
           note = `cache file rejected (${(err as Error).message}), rebuilt`;
@@ -93,7 +102,7 @@ export function loadTable<T>(request: LoadRequest<T>): { table: T; load: TableLo
     }
   }
   const sections = request.build();
-  const table = request.open(sections, true);
+  const table = request.open(sections, true, ALL_RESIDENT);
   if (file !== null) {
     try {
       writeSections(request.cacheDir!, request.name, file, key, sections);
@@ -103,6 +112,46 @@ export function loadTable<T>(request: LoadRequest<T>): { table: T; load: TableLo
     }
   }
   return { table, load: { source: 'built', ms: performance.now() - started, bytes: byteSize(sections), cacheFile: file, cacheNote: note } };
+}
+
+/**
+ * A table loaded on first use, that builds itself again from source when a page of its cache
+ * file turns out damaged during a lookup (the lookup is then answered from the new table).
+ */
+export class CachedTable<T> {
+  private table: T | null = null;
+  private info: TableLoad | null = null;
+
+  constructor(private readonly request: () => LoadRequest<T>) {}
+
+  /** Loads the table now (from the cache, or by building it); later calls return the latest load. */
+  preload(): TableLoad {
+    if (this.info === null) this.load(undefined);
+    return this.info!;
+  }
+
+  /** The table, or null before the first load. */
+  get current(): T | null {
+    return this.table;
+  }
+
+  /** Runs a lookup against the table, loading it first if need be. */
+  read<R>(lookup: (table: T) => R): R {
+    if (this.table === null) this.preload();
+    try {
+      return lookup(this.table!);
+    } catch (err) {
+      if (!(err instanceof TableFileDamaged)) throw err;
+      this.load(err.message);
+      return lookup(this.table!);
+    }
+  }
+
+  private load(rejected: string | undefined): void {
+    const { table, load } = loadTable(this.request(), rejected);
+    this.table = table;
+    this.info = load;
+  }
 }
 
 function byteSize(sections: Sections): number {
@@ -147,8 +196,15 @@ function typeOf(s: Section): SectionType {
 const BYTES: Record<SectionType, number> = { u8: 1, u16: 2, u32: 4, i32: 4 };
 const align8 = (n: number) => (n + 7) & ~7;
 
-/** A file's sections, and whether its checksum vouched for them; or why a file of ours was refused; or null (no usable file). */
-type ReadResult = { sections: Sections; checksummed: boolean } | { rejected: string } | null;
+/** A file's sections, whether checksums vouch for them, and what reads them in; or why a file of ours was refused; or null (no usable file). */
+type ReadResult = { sections: Sections; checksummed: boolean; residency: Residency } | { rejected: string } | null;
+
+interface FileHeader {
+  key?: unknown;
+  sections?: unknown;
+  /** CRC-32 of each page of the body (format 3), absent when the writer had no zlib.crc32. */
+  pages?: unknown;
+}
 
 function readSections(file: string, key: string): ReadResult {
   let fd: number;
@@ -157,29 +213,23 @@ function readSections(file: string, key: string): ReadResult {
   } catch {
     return null;
   }
+  let keepOpen = false;
   try {
     const size = fstatSync(fd).size;
     if (size < 16 || size > MAX_FILE_BYTES) return null;
-    // One ArrayBuffer for the whole file: every section is a view into it, nothing is copied.
-    const bytes = new Uint8Array(new ArrayBuffer(size));
-    let got = 0;
-    while (got < size) {
-      const n = readSync(fd, bytes, got, size - got, got);
-      if (n === 0) return null;
-      got += n;
-    }
-    const buf = Buffer.from(bytes.buffer, 0, size);
-    if (buf.toString('latin1', 0, 8) !== MAGIC) return null;
-    const headerLength = buf.readUInt32LE(8);
+    const prefix = Buffer.alloc(12);
+    if (!readFully(fd, prefix, 0, 12, 0)) return null;
+    if (prefix.toString('latin1', 0, 8) !== MAGIC) return null;
+    const headerLength = prefix.readUInt32LE(8);
     if (12 + headerLength > size) return null;
-    const header = JSON.parse(buf.toString('utf8', 12, 12 + headerLength)) as { key?: unknown; sections?: unknown; crc32?: unknown };
+    const headerBytes = Buffer.alloc(headerLength);
+    if (!readFully(fd, headerBytes, 0, headerLength, 12)) return null;
+    const header = JSON.parse(headerBytes.toString('utf8')) as FileHeader;
     if (header.key !== key || !Array.isArray(header.sections)) return null;
     const bodyStart = align8(12 + headerLength);
-    let checksummed = false;
-    if (crc32 !== undefined && typeof header.crc32 === 'number') {
-      if (crc32(bytes.subarray(bodyStart)) !== header.crc32) return { rejected: 'checksum does not match' };
-      checksummed = true;
-    }
+    // One ArrayBuffer for the whole file, every section a view into it. Its memory is not
+    // touched until a page is read into it: that first touch is most of what reading costs.
+    const bytes = new Uint8Array(new ArrayBuffer(size));
     const out: Record<string, Section> = Object.create(null) as Record<string, Section>;
     let at = bodyStart;
     for (const s of header.sections as SectionHeader[]) {
@@ -189,11 +239,91 @@ function readSections(file: string, key: string): ReadResult {
       out[s.name] = view(bytes.buffer, s.type, at, s.length);
       at = align8(at + s.length * width);
     }
-    return at === size ? { sections: out, checksummed } : null;
+    if (at !== size) return null;
+    const pages = header.pages;
+    if (crc32 !== undefined && Array.isArray(pages)) {
+      if (pages.length !== Math.ceil((size - bodyStart) / PAGE_BYTES) || !pages.every((c) => Number.isInteger(c) && c >= 0 && c <= 0xffffffff)) return null;
+      keepOpen = true;
+      return { sections: out, checksummed: true, residency: new PagedFile(fd, file, bytes, bodyStart, pages as number[]) };
+    }
+    // No checksums: read it all now; the table checks every entry.
+    if (!readFully(fd, bytes, bodyStart, size - bodyStart, bodyStart)) return null;
+    return { sections: out, checksummed: false, residency: ALL_RESIDENT };
   } catch {
     return null;
   } finally {
-    closeSync(fd);
+    if (!keepOpen) closeSync(fd);
+  }
+}
+
+function readFully(fd: number, into: Uint8Array, offset: number, length: number, position: number): boolean {
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, into, offset + got, length - got, position + got);
+    if (n === 0) return false;
+    got += n;
+  }
+  return true;
+}
+
+/**
+ * A cache file's body read in page by page as lookups reach it, each page checked against
+ * its CRC-32 first. The descriptor stays open until every page is in (the file may be
+ * replaced meanwhile: this one still reads the bytes it opened).
+ */
+class PagedFile implements Residency {
+  private readonly loaded: Uint8Array;
+  private missing: number;
+  private damage: string | null = null;
+
+  constructor(
+    private fd: number | null,
+    private readonly file: string,
+    private readonly bytes: Uint8Array,
+    private readonly bodyStart: number,
+    private readonly checksums: readonly number[],
+  ) {
+    this.loaded = new Uint8Array(checksums.length);
+    this.missing = checksums.length;
+    if (this.missing === 0) this.close();
+  }
+
+  ensure(section: Section, from: number, to: number): void {
+    if (to <= from || this.missing === 0) return;
+    const width = section.BYTES_PER_ELEMENT;
+    const first = (section.byteOffset + from * width - this.bodyStart) >>> PAGE_SHIFT;
+    const last = (section.byteOffset + to * width - 1 - this.bodyStart) >>> PAGE_SHIFT;
+    for (let p = first; p <= last; p++) if (this.loaded[p] === 0) this.load(p);
+  }
+
+  private load(page: number): void {
+    if (this.damage !== null || this.fd === null) throw new TableFileDamaged(this.damage ?? 'cache file closed');
+    const start = this.bodyStart + page * PAGE_BYTES;
+    const length = Math.min(PAGE_BYTES, this.bytes.length - start);
+    let problem: string | null = null;
+    try {
+      if (!readFully(this.fd, this.bytes, start, length, start)) problem = `${this.file} ended early`;
+      else if (crc32!(this.bytes.subarray(start, start + length)) !== this.checksums[page]) problem = `checksum of page ${page} does not match`;
+    } catch (err) {
+      problem = `reading ${this.file}: ${(err as Error).message}`;
+    }
+    if (problem !== null) {
+      this.damage = problem;
+      this.close();
+      throw new TableFileDamaged(problem);
+    }
+    this.loaded[page] = 1;
+    if (--this.missing === 0) this.close();
+  }
+
+  private close(): void {
+    if (this.fd === null) return;
+    try {
+      closeSync(this.fd);
+    } catch {
+      // nothing left to release
+    }
+    this.fd = null;
   }
 }
 
@@ -213,14 +343,21 @@ function view(buffer: ArrayBuffer, type: SectionType, offset: number, length: nu
 /** Written beside the final name and renamed into place, so a reader never sees half a file. */
 function writeSections(dir: string, name: string, file: string, key: string, sections: Sections): void {
   const headers: SectionHeader[] = Object.entries(sections).map(([n, s]) => ({ name: n, type: typeOf(s), length: s.length }));
-  const padding = Buffer.alloc(8);
-  const body = Object.values(sections).map((s) => ({ bytes: new Uint8Array(s.buffer, s.byteOffset, s.byteLength), pad: align8(s.byteLength) - s.byteLength }));
-  let checksum: number | undefined;
-  if (crc32 !== undefined) {
-    checksum = 0;
-    for (const part of body) checksum = crc32(padding.subarray(0, part.pad), crc32(part.bytes, checksum));
+  let bodyLength = 0;
+  for (const s of Object.values(sections)) bodyLength += align8(s.byteLength);
+  // The body is laid out whole first: its pages' checksums cross section boundaries.
+  const body = Buffer.alloc(bodyLength);
+  let at = 0;
+  for (const s of Object.values(sections)) {
+    body.set(new Uint8Array(s.buffer, s.byteOffset, s.byteLength), at);
+    at += align8(s.byteLength);
   }
-  const header = Buffer.from(JSON.stringify({ key, sections: headers, crc32: checksum }), 'utf8');
+  let pages: number[] | undefined;
+  if (crc32 !== undefined) {
+    pages = [];
+    for (let p = 0; p < bodyLength; p += PAGE_BYTES) pages.push(crc32(body.subarray(p, Math.min(p + PAGE_BYTES, bodyLength))));
+  }
+  const header = Buffer.from(JSON.stringify({ key, sections: headers, pages }), 'utf8');
   const prefix = Buffer.alloc(align8(12 + header.length));
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(header.length, 8);
@@ -229,10 +366,7 @@ function writeSections(dir: string, name: string, file: string, key: string, sec
   const fd = openSync(temp, 'wx', 0o600);
   try {
     writeAll(fd, prefix);
-    for (const part of body) {
-      writeAll(fd, part.bytes);
-      if (part.pad > 0) writeAll(fd, padding.subarray(0, part.pad));
-    }
+    writeAll(fd, body);
     closeSync(fd);
     renameSync(temp, file);
   } catch (err) {
