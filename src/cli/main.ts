@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_USAGE, isUsageError } from './common.js';
+import { boundHeapGrowth } from './heap-growth.js';
 import { StorageFault } from '../core/storage-fault.js';
 import { LeaseLostError } from '../core/writer-lease.js';
 
@@ -10,6 +11,8 @@ process.stdout.on('error', (err) => {
   if (isBrokenPipe(err)) process.exit(0);
   throw err;
 });
+
+boundHeapGrowth();
 
 /**
  * Each command's module, loaded only when that command runs (start-up stays fast: the
