@@ -49,9 +49,10 @@ const asn = new AsnTable();
 /** Options of the thread itself, known when it is started. */
 export interface WorkerStart {
   /**
-   * Load the address tables while waiting for the first message: a thread started ahead of
+   * Open the address tables while waiting for the first message: a thread started ahead of
    * need (warmUpIngestWorker) is idle while the main thread starts, and a replay of real logs
-   * meets a public address almost at once. Otherwise they load at the first public address.
+   * meets a public address almost at once. Otherwise they open at the first public address.
+   * Opening a cached table reads its header; its pages are read as lookups reach them.
    */
   preloadTables: boolean;
 }
