@@ -251,6 +251,26 @@ describe('the table cache', () => {
       assert.equal(builds.n, 2);
     });
 
+    test('a cache file the table refuses at opening is let go: its descriptor is closed, and the table built', () => {
+      const cacheDir = join(tempDir(), 'cache');
+      const builds = { n: 0 };
+      new CachedTable(counting(cacheDir, builds)).preload();
+      const refusing = (): LoadRequest<Counting> => ({
+        ...counting(cacheDir, builds)(),
+        open: (s, _trusted, residency) => {
+          if (builds.n === 1) throw new Error('not a table of ours'); // the cached file: the rebuild opens after the second build
+          return { values: s.values as Uint32Array, residency };
+        },
+      });
+      const openFiles = () => readdirSync('/proc/self/fd').length;
+      const before = openFiles();
+      const table = new CachedTable(refusing);
+      const load = table.preload();
+      assert.equal(load.source, 'built');
+      assert.match(load.cacheNote ?? '', /cache file rejected \(not a table of ours\), rebuilt/);
+      assert.equal(openFiles(), before);
+    });
+
     test('a range that crosses pages reads each of them; a file replaced after opening is still read as opened', () => {
       const cacheDir = join(tempDir(), 'cache');
       const builds = { n: 0 };

@@ -20,12 +20,8 @@ export function readRecords(file: string, recordSize: number, onChunk: (chunk: D
     let position = 0;
     while (position < size) {
       const want = Math.min(chunk.length, size - position);
-      let got = 0;
-      while (got < want) {
-        const n = readSync(fd, chunk, got, want - got, position + got);
-        if (n === 0) throw new Error(`ended early at byte ${position + got}`);
-        got += n;
-      }
+      const got = readFully(fd, chunk, 0, want, position);
+      if (got < want) throw new Error(`ended early at byte ${position + got}`);
       onChunk(view, want / recordSize);
       position += want;
     }
@@ -34,4 +30,18 @@ export function readRecords(file: string, recordSize: number, onChunk: (chunk: D
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Reads `length` bytes at `position` into `into` from `offset`, as many calls as it takes;
+ * returns the bytes read, fewer only when the file ended first.
+ */
+export function readFully(fd: number, into: Uint8Array, offset: number, length: number, position: number): number {
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, into, offset + got, length - got, position + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got;
 }

@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { endianness, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { threadId } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
+import { readFully } from './record-file.js';
 import { ALL_RESIDENT, TableFileDamaged, type Residency, type Section } from './residency.js';
 
 /**
@@ -96,6 +97,7 @@ export function loadTable<T>(request: LoadRequest<T>, rejected?: string): { tabl
           const table = request.open(read.sections, read.checksummed, read.residency);
           return { table, load: { source: 'cache', ms: performance.now() - started, bytes: byteSize(read.sections), cacheFile: file, cacheNote: null } };
         } catch (err) {
+          read.release();
           note = `cache file rejected (${(err as Error).message}), rebuilt`;
         }
       }
@@ -196,8 +198,11 @@ function typeOf(s: Section): SectionType {
 const BYTES: Record<SectionType, number> = { u8: 1, u16: 2, u32: 4, i32: 4 };
 const align8 = (n: number) => (n + 7) & ~7;
 
-/** A file's sections, whether checksums vouch for them, and what reads them in; or why a file of ours was refused; or null (no usable file). */
-type ReadResult = { sections: Sections; checksummed: boolean; residency: Residency } | { rejected: string } | null;
+/**
+ * A file's sections, whether checksums vouch for them, what reads them in and how to let the
+ * file go when the table refuses them; or why a file of ours was refused; or null (no usable file).
+ */
+type ReadResult = { sections: Sections; checksummed: boolean; residency: Residency; release: () => void } | { rejected: string } | null;
 
 interface FileHeader {
   key?: unknown;
@@ -218,12 +223,12 @@ function readSections(file: string, key: string): ReadResult {
     const size = fstatSync(fd).size;
     if (size < 16 || size > MAX_FILE_BYTES) return null;
     const prefix = Buffer.alloc(12);
-    if (!readFully(fd, prefix, 0, 12, 0)) return null;
+    if (readFully(fd, prefix, 0, 12, 0) < 12) return null;
     if (prefix.toString('latin1', 0, 8) !== MAGIC) return null;
     const headerLength = prefix.readUInt32LE(8);
     if (12 + headerLength > size) return null;
     const headerBytes = Buffer.alloc(headerLength);
-    if (!readFully(fd, headerBytes, 0, headerLength, 12)) return null;
+    if (readFully(fd, headerBytes, 0, headerLength, 12) < headerLength) return null;
     const header = JSON.parse(headerBytes.toString('utf8')) as FileHeader;
     if (header.key !== key || !Array.isArray(header.sections)) return null;
     const bodyStart = align8(12 + headerLength);
@@ -244,26 +249,17 @@ function readSections(file: string, key: string): ReadResult {
     if (crc32 !== undefined && Array.isArray(pages)) {
       if (pages.length !== Math.ceil((size - bodyStart) / PAGE_BYTES) || !pages.every((c) => Number.isInteger(c) && c >= 0 && c <= 0xffffffff)) return null;
       keepOpen = true;
-      return { sections: out, checksummed: true, residency: new PagedFile(fd, file, bytes, bodyStart, pages as number[]) };
+      const paged = new PagedFile(fd, file, bytes, bodyStart, pages as number[]);
+      return { sections: out, checksummed: true, residency: paged, release: () => paged.close() };
     }
     // No checksums: read it all now; the table checks every entry.
-    if (!readFully(fd, bytes, bodyStart, size - bodyStart, bodyStart)) return null;
-    return { sections: out, checksummed: false, residency: ALL_RESIDENT };
+    if (readFully(fd, bytes, bodyStart, size - bodyStart, bodyStart) < size - bodyStart) return null;
+    return { sections: out, checksummed: false, residency: ALL_RESIDENT, release: () => undefined };
   } catch {
     return null;
   } finally {
     if (!keepOpen) closeSync(fd);
   }
-}
-
-function readFully(fd: number, into: Uint8Array, offset: number, length: number, position: number): boolean {
-  let got = 0;
-  while (got < length) {
-    const n = readSync(fd, into, offset + got, length - got, position + got);
-    if (n === 0) return false;
-    got += n;
-  }
-  return true;
 }
 
 /**
@@ -302,7 +298,7 @@ class PagedFile implements Residency {
     const length = Math.min(PAGE_BYTES, this.bytes.length - start);
     let problem: string | null = null;
     try {
-      if (!readFully(this.fd, this.bytes, start, length, start)) problem = `${this.file} ended early`;
+      if (readFully(this.fd, this.bytes, start, length, start) < length) problem = `${this.file} ended early`;
       else if (crc32!(this.bytes.subarray(start, start + length)) !== this.checksums[page]) problem = `checksum of page ${page} does not match`;
     } catch (err) {
       problem = `reading ${this.file}: ${(err as Error).message}`;
@@ -316,7 +312,8 @@ class PagedFile implements Residency {
     if (--this.missing === 0) this.close();
   }
 
-  private close(): void {
+  /** Lets the file go (every page in, damage found, or the table refused); pages not read by then are not read. */
+  close(): void {
     if (this.fd === null) return;
     try {
       closeSync(this.fd);
