@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import TailFile from '@logdna/tail-file';
+import { DescriptorTail } from './descriptor-tail.js';
 import type { Logger } from 'pino';
 import type { FileInput, FilePosition } from './log-segment.js';
 import { identifyFile, identifyFileSync, lastLineEnd, tailMatches, tailMatchesBuffer } from './file-identity.js';
@@ -48,7 +48,7 @@ const READ_CHUNK = 1024 * 1024;
 export class TailedFile {
   state: TailState = 'waiting';
   detail = 'not identified yet';
-  private tail: TailFile | null = null;
+  private tail: DescriptorTail | null = null;
   private input: FileInput | null = null;
   /** The path's new content after a rotation, held until its first line identifies it. */
   private pending: { dev: number; ino: number; head: Buffer } | null = null;
@@ -133,7 +133,7 @@ export class TailedFile {
     }
     const input = this.ctx.open({ path: this.path, fingerprint: id.fingerprint, dev: id.dev, ino: id.ino, offset, lineNo });
     this.input = input;
-    const tail = new TailFile(this.path, {
+    const tail = new DescriptorTail(this.path, {
       startPos: offset,
       pollFileIntervalMs: this.ctx.pollIntervalMs,
       pollFailureRetryMs: this.ctx.pollIntervalMs,
@@ -169,7 +169,7 @@ export class TailedFile {
     if (tail !== null) await quitTail(tail);
   }
 
-  private onData(tail: TailFile, chunk: Buffer): void {
+  private onData(tail: DescriptorTail, chunk: Buffer): void {
     if (tail !== this.tail) return;
     const time = performance.now();
     if (this.holding !== null) {
@@ -201,7 +201,7 @@ export class TailedFile {
     }
   }
 
-  private onCaughtUp(tail: TailFile): void {
+  private onCaughtUp(tail: DescriptorTail): void {
     if (tail === this.tail && this.holding === null && this.pending === null) this.input?.caughtUp();
   }
 
@@ -220,7 +220,7 @@ export class TailedFile {
   }
 
   /** The tail noticed a rotation: the old file's bytes are all delivered, new ones follow. */
-  private onReplaced(tail: TailFile, how: 'renamed' | 'truncated'): void {
+  private onReplaced(tail: DescriptorTail, how: 'renamed' | 'truncated'): void {
     if (tail !== this.tail) return;
     // Anything still buffered in the (paused) stream belongs to the old file.
     this.trusted = true;
@@ -245,7 +245,7 @@ export class TailedFile {
   }
 
   /** New content after a rotation: once its first line is complete, it is a known log or a new one. */
-  private identifyPending(tail: TailFile): void {
+  private identifyPending(tail: DescriptorTail): void {
     const p = this.pending!;
     const fingerprint = fingerprintOf(p.head, false);
     if (fingerprint === null) return;
@@ -285,7 +285,7 @@ export class TailedFile {
       });
   }
 
-  private onMissedTruncation(tail: TailFile): void {
+  private onMissedTruncation(tail: DescriptorTail): void {
     // What the file held beyond what was read (its size when last seen) went with the truncation.
     const input = this.input;
     if (input !== null && this.lastSize > input.received) this.ctx.lost(this.path, 'truncated', this.lastSize - input.received);
@@ -295,7 +295,7 @@ export class TailedFile {
   }
 
   /** The file is gone for good (or unreadable): forget it until a rescan finds it again. */
-  private onGone(tail: TailFile, err: Error): void {
+  private onGone(tail: DescriptorTail, err: Error): void {
     if (tail !== this.tail) return;
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT') this.ctx.log.warn({ path: this.path, err: err.message }, 'stopped tailing file');
@@ -307,7 +307,7 @@ export class TailedFile {
     this.detach(tail, code === 'ENOENT' ? 'waiting: no such file' : `waiting: ${err.message}`);
   }
 
-  private detach(tail: TailFile, detail: string): void {
+  private detach(tail: DescriptorTail, detail: string): void {
     this.input?.finish();
     this.input = null;
     this.pending = null;
@@ -323,7 +323,7 @@ export class TailedFile {
 }
 
 /** tail-file's quit() waits for one last poll that may never report: bound it. */
-async function quitTail(tail: TailFile): Promise<void> {
+async function quitTail(tail: DescriptorTail): Promise<void> {
   tail.removeAllListeners('data');
   tail.on('error', () => {});
   let timer: NodeJS.Timeout | undefined;
