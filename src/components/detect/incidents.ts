@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { severityRank, type Severity, type StoredAlert } from '../../core/alerts.js';
 import type { StoredIncident } from '../../core/incidents.js';
 import type { IncidentLink } from '../../core/ports.js';
+import { shortHash } from '../../core/identity.js';
 import { iso } from './format.js';
 import type { StateCodec, StateTable } from './state-table.js';
 
@@ -95,7 +95,7 @@ export class IncidentTracker {
       if (!rules.includes(e[3])) rules.push(e[3]);
     }
     const incident: StoredIncident = {
-      id: createHash('sha256').update(`incident\0${key}\0${ids[0]}`).digest('hex').slice(0, 16),
+      id: shortHash(`incident\0${key}\0${ids[0]}`),
       status: 'open',
       severity,
       risk: sum,

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { shortHash } from '../../core/identity.js';
 import type { AlertUpdate, Severity, StoredAlert } from '../../core/alerts.js';
 import type { Finding } from './detector.js';
 import { iso } from './format.js';
@@ -13,11 +13,9 @@ import type { Rule } from './rules.js';
  * log (renamed, gzipped, unwrapped from docker) still gives the same id.
  */
 export function alertId(rule: string, dn: string | null, ip: string | null, ts: number, line: string): string {
-  return createHash('sha256')
-    .update(`${rule}\0${dn ?? ''}\0${ip ?? ''}\0${ts}\0${line}`)
-    .digest('hex')
-    .slice(0, 16);
+  return shortHash(`${rule}\0${dn ?? ''}\0${ip ?? ''}\0${ts}\0${line}`);
 }
+
 
 /**
  * What raising a finding did: a new alert (whole), or a repeat counted on the open alert in
