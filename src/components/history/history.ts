@@ -8,8 +8,8 @@ import { AddressState, CountryState, type NetOf } from './user-state.js';
 import { historyWrites } from './writes.js';
 
 const HOUR_MS = 3_600_000;
-/** Users kept in memory beyond those still referenced by ids in flight. */
-export const DEFAULT_USERS_HELD = 40_000;
+/** Users kept in memory beyond those still referenced by ids in flight (see DEFAULT_COMMIT_AT_BACKLOG). */
+export const DEFAULT_USERS_HELD = 20_000;
 
 /**
  * Per-user history: first/last seen, counts by event type, addresses (with network, country,
