@@ -15,7 +15,7 @@ import TailFile from '@logdna/tail-file';
  *
  * Its state lives behind module-private symbols; they are found by description once per
  * tail, and a version of the library without them fails loudly here rather than tailing by
- * name again unnoticed.
+ * name again unnoticed (package.json pins the version this was written against, 4.0.2).
  */
 export class DescriptorTail extends TailFile {
   private readonly keys: { fileHandle: symbol; startPos: symbol; inode: symbol; stream: symbol; opts: symbol };
@@ -32,6 +32,9 @@ export class DescriptorTail extends TailFile {
       return key;
     };
     this.keys = { fileHandle: find('fileHandle'), startPos: find('startPos'), inode: find('inode'), stream: find('stream'), opts: find('opts') };
+    if (typeof (this as unknown as { _readChunks?: unknown })._readChunks !== 'function') {
+      throw new Error('@logdna/tail-file no longer has _readChunks: DescriptorTail needs updating for this version');
+    }
   }
 
   private get state(): Record<symbol, unknown> {
