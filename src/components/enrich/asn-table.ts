@@ -1,11 +1,10 @@
-import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { isPublicAddress, type IpAddress } from './address.js';
 import { readAsnCsv } from './asn-csv.js';
 import { Ipv4RangeBuilder, Ipv4RangeIndex, NO_VALUE, WideRangeBuilder, WideRangeIndex } from './range-index.js';
 import type { Residency } from './residency.js';
-import { CachedTable, defaultCacheDir, type Sections, type TableLoad } from './table-cache.js';
+import { CachedTable, defaultCacheDir, sourceFilesKey, type Sections, type TableLoad } from './table-cache.js';
 
 /**
  * The autonomous system (number and organisation) announcing a public address, from
@@ -54,7 +53,7 @@ export class AsnTable {
       const dataDir = options.dataDir ?? ipLocationDbAsnDir();
       return {
         name: 'asn',
-        key: { table: 'asn', ...sourceKey(dataDir) },
+        key: { table: 'asn', ...sourceFilesKey(dataDir, join(dataDir, 'package.json'), [CSV4, CSV6]) },
         cacheDir: options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir,
         build: () => buildSections(dataDir),
         open: openSections,
@@ -99,19 +98,6 @@ function ipLocationDbAsnDir(): string {
   return dirname(createRequire(import.meta.url).resolve('@ip-location-db/asn/package.json'));
 }
 
-function sourceKey(dataDir: string): Record<string, unknown> {
-  let version: string | null = null;
-  try {
-    version = (JSON.parse(readFileSync(join(dataDir, 'package.json'), 'utf8')) as { version?: string }).version ?? null;
-  } catch {
-    // CSV files outside their package (e.g. downloaded from the project's releases)
-  }
-  const files = [CSV4, CSV6].map((f) => {
-    const st = statSync(join(dataDir, f));
-    return [f, st.size, st.mtimeMs];
-  });
-  return { dataDir, version, files };
-}
 
 /** Distinct organisation names and (AS number, organisation) pairs. */
 class Interner {

@@ -1,11 +1,10 @@
-import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { isPublicAddress, type IpAddress } from './address.js';
 import { COORDINATE_SCALE, GEOIP_FILES, readGeoipLiteFiles } from './geoip-lite-files.js';
 import { Ipv4RangeIndex, NO_VALUE, WideRangeIndex } from './range-index.js';
 import type { Residency } from './residency.js';
-import { CachedTable, defaultCacheDir, type Sections, type TableLoad } from './table-cache.js';
+import { CachedTable, defaultCacheDir, sourceFilesKey, type Sections, type TableLoad } from './table-cache.js';
 
 /**
  * Country and coordinates of public addresses, from geoip-lite's data files (GeoLite2 City,
@@ -57,7 +56,7 @@ export class GeoTable {
       const dataDir = options.dataDir ?? geoipLiteDataDir();
       return {
         name: 'geo',
-        key: { table: 'geo', ...sourceKey(dataDir) },
+        key: { table: 'geo', ...sourceFilesKey(dataDir, join(dataDir, '..', 'package.json'), GEOIP_FILES) },
         cacheDir: options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir,
         build: () => readGeoipLiteFiles(dataDir),
         open: openSections,
@@ -104,19 +103,6 @@ function geoipLiteDataDir(): string {
 }
 
 /** The data's identity: its package version when it sits in a package, and each file's size and time. */
-function sourceKey(dataDir: string): Record<string, unknown> {
-  let version: string | null = null;
-  try {
-    version = (JSON.parse(readFileSync(join(dataDir, '..', 'package.json'), 'utf8')) as { version?: string }).version ?? null;
-  } catch {
-    // a data directory outside a package
-  }
-  const files = GEOIP_FILES.map((f) => {
-    const st = statSync(join(dataDir, f));
-    return [f, st.size, st.mtimeMs];
-  });
-  return { dataDir, version, files };
-}
 
 function openSections(s: Sections, trusted: boolean, residency: Residency): Loaded {
   const { v4Buckets, v4Lows, v4Values, v6Keys, v6Values, placeCountry, placeLat, placeLon, countryCodes } = s;

@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { endianness, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { threadId } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
+import { shortHash } from '../../core/identity.js';
 import { readFully } from './record-file.js';
 import { ALL_RESIDENT, TableFileDamaged, type Residency, type Section } from './residency.js';
 
@@ -57,6 +58,25 @@ export function defaultCacheDir(): string {
   return join(tmpdir(), `ouwatch-${uid}`);
 }
 
+/**
+ * The part of a table's key that names its sources: the data directory, the version in
+ * `packageJson` (null when the files are not inside a package) and each file's size and
+ * modification time.
+ */
+export function sourceFilesKey(dataDir: string, packageJson: string, files: readonly string[]): Record<string, unknown> {
+  let version: string | null = null;
+  try {
+    version = (JSON.parse(readFileSync(packageJson, 'utf8')) as { version?: string }).version ?? null;
+  } catch {
+    // files outside their package (downloaded or copied on their own)
+  }
+  const stats = files.map((f) => {
+    const st = statSync(join(dataDir, f));
+    return [f, st.size, st.mtimeMs];
+  });
+  return { dataDir, version, files: stats };
+}
+
 export interface LoadRequest<T> {
   /** File name prefix (`geo`, `asn`): one current file per prefix is kept in the directory. */
   readonly name: string;
@@ -88,7 +108,7 @@ export function loadTable<T>(request: LoadRequest<T>, rejected?: string): { tabl
   } else {
     note = privateDirProblem(request.cacheDir);
     if (note === null) {
-      file = join(request.cacheDir, `${request.name}-${createHash('sha256').update(key).digest('hex').slice(0, 16)}.bin`);
+      file = join(request.cacheDir, `${request.name}-${shortHash(key)}.bin`);
       const read = rejected === undefined ? readSections(file, key) : { rejected };
       if (read !== null && 'rejected' in read) {
         note = `cache file rejected (${read.rejected}), rebuilt`;
