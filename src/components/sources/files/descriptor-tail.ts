@@ -74,9 +74,9 @@ export class DescriptorTail extends TailFile {
         start: this.state[this.keys.startPos] as number,
       });
       stream.setMaxListeners(100);
-      await (this as unknown as { _readChunks(s: ReadStream): Promise<void> })._readChunks(stream);
+      await this.readChunks(stream);
     } catch (err) {
-      this.emit('tail_error', Object.assign(new Error('An error was encountered while tailing the file'), { code: 'ETAIL', meta: { actual: err } }));
+      this.readFailed(err);
     }
   }
 
@@ -106,9 +106,17 @@ export class DescriptorTail extends TailFile {
   override _read(): void {
     const stream = this.state[this.keys.stream] as ReadStream | null;
     if (stream === null) return;
-    (this as unknown as { _readChunks(s: ReadStream): Promise<void> })._readChunks(stream).catch((err: unknown) => {
-      this.emit('tail_error', Object.assign(new Error('An error was encountered while tailing the file'), { code: 'ETAIL', meta: { actual: err } }));
-    });
+    this.readChunks(stream).catch((err: unknown) => this.readFailed(err));
+  }
+
+  /** The library's loop that pushes a stream's chunks and advances its position. */
+  private readChunks(stream: ReadStream): Promise<void> {
+    return (this as unknown as { _readChunks(s: ReadStream): Promise<void> })._readChunks(stream);
+  }
+
+  /** Reported as the library reports a failed read: a `tail_error` (retried at the next poll). */
+  private readFailed(err: unknown): void {
+    this.emit('tail_error', Object.assign(new Error('An error was encountered while tailing the file'), { code: 'ETAIL', meta: { actual: err } }));
   }
 }
 
