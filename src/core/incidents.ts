@@ -22,8 +22,20 @@ export interface Incident {
 
 export type IncidentStatus = AlertStatus;
 
+/**
+ * Alert ids an open incident keeps in memory while detection runs: its latest ones. An
+ * incident nobody closes gathers alerts for as long as the storm lasts, and every id held
+ * would grow the daemon without bound; the store links them all.
+ */
+export const HELD_ALERT_IDS = 1000;
+
 /** An incident with what the store keeps beside the contract. */
 export interface StoredIncident extends Incident {
+  /**
+   * How many alerts it holds. Read from the store, `alertIds` lists them all; held by
+   * detection while open, only the latest HELD_ALERT_IDS (notices carry this count).
+   */
+  alertCount: number;
   /** `dn:<DN>` for a user's incident, `net:<CIDR>` for one without a DN. */
   key: string;
   /** Closed by an analyst as benign: its alerts' addresses may be learnt. */

@@ -11,6 +11,8 @@ export interface IncidentNotice {
   /** Opened, or its severity rose (escalated) since the last notice. */
   change: 'opened' | 'escalated';
   incident: Incident;
+  /** How many alerts the incident holds: `incident.alertIds` lists the latest 1,000 at most. */
+  alertCount: number;
   /** The alerts raised in the commit that opened or escalated it (the rest: `incident.alertIds`). */
   alerts: Alert[];
 }
@@ -21,8 +23,9 @@ export function isIncidentNotice(p: unknown): p is IncidentNotice {
   return typeof p === 'object' && p !== null && (p as { kind?: unknown }).kind === 'incident';
 }
 
-export function incidentNotice(change: IncidentNotice['change'], incident: Incident, alerts: Alert[]): IncidentNotice {
-  return { kind: 'incident', change, incident: toIncidentJson(incident), alerts: alerts.map(toAlertJson) };
+/** `alertCount`: the incident's alerts, when `alertIds` holds only the latest of them. */
+export function incidentNotice(change: IncidentNotice['change'], incident: Incident, alerts: Alert[], alertCount = incident.alertIds.length): IncidentNotice {
+  return { kind: 'incident', change, incident: toIncidentJson(incident), alertCount, alerts: alerts.map(toAlertJson) };
 }
 
 /** The severity a notice is filtered on by a sink's `minSeverity`. */
@@ -32,5 +35,6 @@ export function noticeSeverity(n: Notice): Severity {
 
 /** The JSON a sink sends or writes for a notice (contract fields only). */
 export function noticeJson(n: Notice): Notice {
-  return isIncidentNotice(n) ? incidentNotice(n.change, n.incident, n.alerts) : toAlertJson(n);
+  // Notices queued before the count was part of them carry every id.
+  return isIncidentNotice(n) ? incidentNotice(n.change, n.incident, n.alerts, n.alertCount ?? n.incident.alertIds.length) : toAlertJson(n);
 }

@@ -140,8 +140,11 @@ export interface IncidentRow {
   created_at: number;
 }
 
-/** `alertIds`: the incident's alerts, oldest first (another table: the caller loads them). */
-export function incidentFromRow(r: IncidentRow, alertIds: string[]): StoredIncident {
+/**
+ * `alertIds`: the incident's alerts, oldest first (another table: the caller loads them);
+ * `alertCount` when they are only the latest of them.
+ */
+export function incidentFromRow(r: IncidentRow, alertIds: string[], alertCount = alertIds.length): StoredIncident {
   return {
     id: r.id,
     status: r.status,
@@ -153,6 +156,7 @@ export function incidentFromRow(r: IncidentRow, alertIds: string[]): StoredIncid
     lastTime: new Date(r.last_time).toISOString(),
     rules: JSON.parse(r.rules) as string[],
     alertIds,
+    alertCount,
     key: r.key,
     closedBenign: r.closed_benign === 1,
   };

@@ -69,3 +69,44 @@ test('an alert that joins an open incident again (its line read a second time) a
   later.add(alert('c3', 'new-source-ip', 25), false, null, 3 * H, 'log:3');
   assert.deepEqual(later.collect().links.map((l) => l.alert), ['c3']);
 });
+
+test('an open incident holds its latest 1,000 alert ids and counts them all; every alert is linked once', () => {
+  const windowMs = 24 * H;
+  const t = new IncidentTracker({ threshold: 60, windowMs }, new StateTable('incidents/windows', incidentCodec(windowMs)));
+  const opened = t.add(alert('d0', 'refresh-token-replay', 100), true, null, 1 * H, 'log:0');
+  assert.ok(opened !== null);
+  let linked = t.collect().links.length;
+  t.committed();
+  for (let k = 1; k < 2_500; k++) {
+    t.add(alert(`d${k}`, 'new-source-ip', 1), false, null, 1 * H + k * 1_000, `log:${k}`);
+    if (k % 700 === 0) {
+      linked += t.collect().links.length;
+      t.committed();
+    }
+  }
+  linked += t.collect().links.length;
+  t.committed();
+  assert.equal(linked, 2_500, 'every alert linked');
+  assert.equal(opened.alertCount, 2_500);
+  assert.equal(opened.alertIds.length, 1_000);
+  assert.deepEqual(opened.alertIds.slice(0, 2), ['d1500', 'd1501'], 'the latest, oldest first');
+  assert.equal(opened.alertIds.at(-1), 'd2499');
+  assert.equal(opened.risk, 100 + 2_499);
+
+  // A held id again (its line read a second time): nothing.
+  t.add(alert('d2400', 'new-source-ip', 1), false, null, 1 * H + 2_400 * 1_000, 'log:2400');
+  assert.deepEqual(t.collect().links, []);
+  // An id no longer held, older than the latest alert: most likely read again. Linked (the
+  // store keeps one link per alert), not counted and no risk.
+  t.add(alert('d10', 'new-source-ip', 1), false, null, 1 * H + 10 * 1_000, 'log:10');
+  assert.deepEqual(t.collect().links.map((l) => l.alert), ['d10']);
+  t.committed();
+  assert.equal(opened.alertCount, 2_500);
+  assert.equal(opened.risk, 100 + 2_499);
+  // A new alert: counted, and the oldest held id makes room.
+  t.add(alert('d2500', 'new-source-ip', 1), false, null, 1 * H + 2_500 * 1_000, 'log:2500');
+  assert.equal(opened.alertCount, 2_501);
+  assert.equal(opened.alertIds.length, 1_000);
+  assert.equal(opened.alertIds[0], 'd1501');
+  assert.equal(opened.risk, 100 + 2_500);
+});

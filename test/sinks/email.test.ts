@@ -184,3 +184,22 @@ test("an incident that gathered thousands of alerts lists its count and the last
   const few = composeNoticeDigest([incidentNotice('opened', { ...notice.incident, alertIds: ids.slice(0, 3) }, [a])], '[ouwatch]');
   assert.ok(few.text.includes(`  alerts    3 (${ids.slice(0, 3).map((x) => JSON.stringify(x)).join(', ')})`));
 });
+
+test("an incident held by detection carries its latest 1,000 ids and its count: the digest says how many and where the rest are", async () => {
+  const { composeNoticeDigest } = await import('../../src/components/sinks/email/digest.js');
+  const { incidentNotice } = await import('../../src/core/notices.js');
+  const a = makeAlert({ rule: 'new-country', severity: 'high', risk: 40 });
+  const ids = Array.from({ length: 1_000 }, (_, k) => `b${String(k + 1_500).padStart(15, '0')}`);
+  const notice = incidentNotice(
+    'escalated',
+    { id: 'inc2', status: 'open', severity: 'high', risk: 4000, dn: a.dn, ip: a.ip, firstTime: a.time, lastTime: a.time, rules: ['new-country'], alertIds: ids },
+    [a],
+    2_500,
+  );
+  const d = composeNoticeDigest([notice], '[ouwatch]');
+  const line = d.text.split('\n').find((l) => l.startsWith('  alerts'))!;
+  assert.equal(line, `  alerts    2500 (${ids.slice(-10).map((x) => JSON.stringify(x)).join(', ')} and 2490 more: the latest 1000 in incidents.json, all with ouwatch incidents show)`);
+  const json = (JSON.parse(d.json) as Array<{ alertCount: number; incident: { alertIds: string[] } }>)[0];
+  assert.equal(json.alertCount, 2_500);
+  assert.deepEqual(json.incident.alertIds, ids);
+});

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { StoredAlert } from '../../src/core/alerts.js';
 import type { StoredIncident } from '../../src/core/incidents.js';
-import type { IncidentNotice } from '../../src/core/notices.js';
+import { incidentNotice, type IncidentNotice } from '../../src/core/notices.js';
 import { makeAlert } from '../helpers/alerts.js';
 import { harness } from '../helpers/delivery.js';
 import { LoopbackSmtp, mimeParts } from '../helpers/smtp.js';
@@ -32,6 +32,7 @@ function incident(alerts: StoredAlert[], over: Partial<StoredIncident> = {}): St
     lastTime: alerts[alerts.length - 1].time,
     rules: [...new Set(alerts.map((a) => a.rule))],
     alertIds: alerts.map((a) => a.id),
+    alertCount: alerts.length,
     key: `dn:${DN}`,
     closedBenign: false,
     ...over,
@@ -72,6 +73,8 @@ describe('notify.on: incidents (the default)', () => {
     const siem = JSON.parse(received.find((x) => x.path === '/siem')!.body) as IncidentNotice;
     assert.equal(siem.kind, 'incident');
     assert.equal(siem.change, 'opened');
+    assert.deepEqual(Object.keys(siem), ['kind', 'change', 'incident', 'alertCount', 'alerts']);
+    assert.equal(siem.alertCount, 2);
     assert.deepEqual(Object.keys(siem.incident), ['id', 'status', 'severity', 'risk', 'dn', 'ip', 'firstTime', 'lastTime', 'rules', 'alertIds']);
     assert.equal(siem.incident.id, inc.id);
     assert.deepEqual(siem.alerts.map((a) => a.id), [country.id, travel.id]);
@@ -91,7 +94,7 @@ describe('notify.on: incidents (the default)', () => {
     const joined = makeAlert({ rule: 'new-source-ip', severity: 'medium', risk: 25, dn: DN, respond: false });
     h.commit([joined], {});
     const replay = makeAlert({ rule: 'refresh-token-replay', severity: 'critical', risk: 100, dn: DN, respond: false });
-    h.commit([replay], { escalated: [{ ...inc, severity: 'critical', risk: 175, alertIds: [travel.id, joined.id, replay.id] }] });
+    h.commit([replay], { escalated: [{ ...inc, severity: 'critical', risk: 175, alertIds: [travel.id, joined.id, replay.id], alertCount: 3 }] });
     await h.delivery.worker.drain(10_000);
     const notices = received.map((x) => JSON.parse(x.body) as IncidentNotice);
     assert.deepEqual(notices.map((x) => [x.change, x.incident.severity, x.alerts.map((a) => a.rule)]), [
@@ -190,4 +193,12 @@ describe('respond.incidentRisk', () => {
     h.raise(b);
     assert.equal(h.delivery.responder.counters.planned, 1);
   });
+});
+
+test("a Slack message counts every alert of the incident, not only the ids the notice carries", async () => {
+  const { slackIncidentBody } = await import('../../src/components/sinks/webhook/webhook.js');
+  const a = makeAlert({ rule: 'new-source-ip', severity: 'high', risk: 25, dn: DN, respond: false });
+  const held = Array.from({ length: 1_000 }, (_, k) => `id${k}`);
+  const n = incidentNotice('escalated', { ...incident([a]), alertIds: held }, [a], 2_500);
+  assert.match(slackIncidentBody(n).text, /: risk 90, 2500 alerts \(`new-source-ip`\)/);
 });

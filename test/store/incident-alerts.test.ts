@@ -1,11 +1,18 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CORPORA } from '../../bench/corpus.js';
 import { loadConfig } from '../../src/app/config.js';
 import { showIncident } from '../../src/app/review/incidents.js';
 import { openReviewStore } from '../../src/app/review/store.js';
+import { HELD_ALERT_IDS } from '../../src/core/incidents.js';
+import { openDatabase } from '../../src/store/sqlite/database.js';
+import { SqlitePipelineStore } from '../../src/store/sqlite/pipeline-store.js';
+import { openPool } from '../../src/store/postgres/connection.js';
+import { PgPipelineStore } from '../../src/store/postgres/pipeline-store.js';
 import { runCli } from '../helpers/cli.js';
+import { accessLine, log4jTime } from '../helpers/lines.js';
 import { startPostgres } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -54,4 +61,58 @@ test("an incident's alerts are read by id in batches, in the order asked, on SQL
     }
   }
   assert.equal(details[1], details[0], 'both stores show the same alerts');
+});
+
+test('an open incident of 1,300 alerts comes back to the next run as its latest 1,000 ids and its count; the alerts that run adds are all linked, on SQLite and on PostgreSQL', async () => {
+  const dir = tempDir();
+  const DN = 'uid=mmosley,ou=shadow,o=Tremolo';
+  const start = Date.UTC(2026, 2, 2, 0, 0, 0);
+  const line = (ms: number, ip: string) => accessLine({ time: log4jTime(ms), dn: DN, ip, session: `s${ms}` });
+  // A week at the office, then a success a minute from 1,300 public addresses in as many networks.
+  const usual = Array.from({ length: 7 * 24 }, (_, h) => line(start + h * 3_600_000, '10.1.2.3'));
+  const attackStart = start + 7 * 86_400_000;
+  const attack = Array.from({ length: 1_300 }, (_, k) => line(attackStart + k * 60_000, `${40 + (k % 50)}.${(k * 7) % 250}.${Math.floor(k / 50)}.9`));
+  const first = join(dir, 'first.log');
+  const second = join(dir, 'second.log');
+  writeFileSync(first, [...usual, ...attack.slice(0, 650)].join('\n') + '\n');
+  writeFileSync(second, attack.slice(650).join('\n') + '\n');
+
+  const loaded: string[] = [];
+  const sqlite = join(dir, 'held.db');
+  const postgres = pg.url(await pg.createDatabase('held_alert_ids'));
+  for (const db of [sqlite, postgres]) {
+    for (const log of [first, second]) {
+      const r = await runCli(['replay', log, '--db', db, '--quiet'], { timeoutMs: 120_000 });
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const config = loadConfig();
+    config.store.path = db;
+    const review = openReviewStore(config);
+    let stored;
+    try {
+      const open = (await review.incidents.list({ statuses: ['open'], dn: DN }, { offset: 0, limit: null, sort: 'time' })).items;
+      assert.equal(open.length, 1, `${db}: one open incident`);
+      stored = open[0];
+      const alerts = await review.alerts.list({ dn: DN }, { offset: 0, limit: null, sort: 'time' });
+      assert.ok(stored.alertIds.length > HELD_ALERT_IDS, `${db}: ${stored.alertIds.length} alerts in the incident`);
+      assert.equal(stored.alertIds.length, alerts.total, `${db}: every alert of the user, those of the second run too, is linked`);
+    } finally {
+      review.close();
+    }
+    let detection;
+    if (db === sqlite) {
+      const file = openDatabase(sqlite);
+      detection = await new SqlitePipelineStore(file).loadDetection();
+      file.close();
+    } else {
+      const pool = openPool({ url: postgres, password: null });
+      detection = await new PgPipelineStore(pool, null, '').loadDetection();
+      await pool.end();
+    }
+    const held = detection.openIncidents.find((i) => i.id === stored.id)!;
+    assert.equal(held.alertCount, stored.alertIds.length, `${db}: the count is of every alert`);
+    assert.deepEqual(held.alertIds, stored.alertIds.slice(-HELD_ALERT_IDS), `${db}: the latest 1,000, oldest first`);
+    loaded.push(JSON.stringify([held.alertCount, held.alertIds]));
+  }
+  assert.equal(loaded[1], loaded[0], 'both stores give detection the same ids');
 });

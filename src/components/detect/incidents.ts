@@ -1,5 +1,5 @@
 import { severityRank, type Severity, type StoredAlert } from '../../core/alerts.js';
-import type { StoredIncident } from '../../core/incidents.js';
+import { HELD_ALERT_IDS, type StoredIncident } from '../../core/incidents.js';
 import type { IncidentLink } from '../../core/ports.js';
 import { shortHash } from '../../core/identity.js';
 import { iso } from './format.js';
@@ -50,9 +50,9 @@ export class IncidentTracker {
   /** The risks the latest event added to an open incident: its other alerts count at half too. */
   private lastEvent: { key: string; event: string; risks: number[] } | null = null;
   /**
-   * The alert ids of each open incident that has joined alerts, as a set: `alertIds.includes`
-   * at every join made an incident's joins quadratic (an alert storm on one user adds
-   * thousands), and one profile spent more time there than in raising the alerts.
+   * The alert ids each open incident holds (its latest HELD_ALERT_IDS), as a set:
+   * `alertIds.includes` at every join made an incident's joins quadratic (an alert storm on
+   * one user adds thousands), and one profile spent more time there than in raising the alerts.
    */
   private members = new WeakMap<StoredIncident, Set<string>>();
 
@@ -104,7 +104,8 @@ export class IncidentTracker {
       firstTime: iso(firstTs),
       lastTime: iso(ts),
       rules,
-      alertIds: ids,
+      alertIds: ids.length > HELD_ALERT_IDS ? ids.slice(-HELD_ALERT_IDS) : ids,
+      alertCount: ids.length,
       key,
       closedBenign: false,
     };
@@ -165,9 +166,17 @@ export class IncidentTracker {
       this.members.set(i, members);
     }
     // The same line read again (a replay from the start) raises an alert with the same id.
-    if (!members.has(a.id)) {
+    if (members.has(a.id)) {
+      // Joined before: nothing to add.
+    } else if (i.alertCount > i.alertIds.length && ts < Date.parse(i.lastTime)) {
+      // Older than the alerts held, of an incident that has let ids go: most likely a line read
+      // again. Linked (the store keeps one link per alert), neither counted nor added to the risk.
+      this.links.push({ incident: i.id, alert: a.id });
+    } else {
       members.add(a.id);
       i.alertIds.push(a.id);
+      i.alertCount++;
+      if (i.alertIds.length > HELD_ALERT_IDS) members.delete(i.alertIds.shift()!);
       this.links.push({ incident: i.id, alert: a.id });
       // Alerts of one event arrive one after another; the same event adds by the same rule as in the window.
       const same = this.lastEvent !== null && this.lastEvent.key === key && this.lastEvent.event === event ? this.lastEvent : null;

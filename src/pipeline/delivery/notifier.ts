@@ -55,8 +55,8 @@ export class Notifier {
       // incidents among tens of thousands of alerts, and a scan per incident would be quadratic.
       const byId = new Map(raised.map((a) => [a.id, a] as const));
       const of = (i: StoredIncident) => i.alertIds.flatMap((id) => byId.get(id) ?? []);
-      for (const i of incidents.opened) notices.push({ notice: incidentNotice('opened', i, of(i)), alertId: i.alertIds[i.alertIds.length - 1] });
-      for (const i of incidents.escalated) notices.push({ notice: incidentNotice('escalated', i, of(i)), alertId: i.alertIds[i.alertIds.length - 1] });
+      for (const i of incidents.opened) notices.push({ notice: incidentNotice('opened', i, of(i), i.alertCount), alertId: i.alertIds[i.alertIds.length - 1] });
+      for (const i of incidents.escalated) notices.push({ notice: incidentNotice('escalated', i, of(i), i.alertCount), alertId: i.alertIds[i.alertIds.length - 1] });
       // ouwatch's own alarm (the response budget's breaker) belongs to no incident: always said.
       for (const a of raised) if (a.rule === BREAKER_RULE) notices.push({ notice: toAlertJson(a), alertId: a.id });
     }

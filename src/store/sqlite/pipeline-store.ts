@@ -1,7 +1,7 @@
 import type { AlertStatus, StoredAlert } from '../../core/alerts.js';
 import type { OrganisationCount, UserRecord } from '../../core/history.js';
 import { organisationQueries, RECOUNT_ORGANISATION } from '../organisation-sql.js';
-import type { StoredIncident } from '../../core/incidents.js';
+import { HELD_ALERT_IDS, type StoredIncident } from '../../core/incidents.js';
 import type { InputPosition } from '../../core/inputs.js';
 import type { CommitBatch, CommitHook, FileCheckpoint, PipelineStore, StateRow, StatusChanges } from '../../core/ports.js';
 import { SqliteCommitEffects } from './commit-effects.js';
@@ -92,7 +92,10 @@ export class SqlitePipelineStore implements PipelineStore {
         SELECT i.id, i.key, i.status, max(c.seq) AS seq FROM incident_status_changes c
         JOIN incidents i ON i.id = c.incident_id WHERE c.seq > ? GROUP BY i.id`),
       openIncidents: db.prepare(`SELECT * FROM incidents WHERE status != 'closed'`),
-      incidentAlerts: db.prepare('SELECT alert_id FROM incident_alerts WHERE incident_id = ?').pluck(),
+      // The latest alerts of an open incident, newest first (detection holds HELD_ALERT_IDS of them), and how many it has.
+      incidentAlerts: db.prepare(`SELECT ia.alert_id FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id
+        WHERE ia.incident_id = ? ORDER BY a.time DESC, a.id DESC LIMIT ${HELD_ALERT_IDS}`).pluck(),
+      incidentAlertCount: db.prepare('SELECT count(*) FROM incident_alerts WHERE incident_id = ?').pluck(),
       upsertIncident: db.prepare(`
         INSERT INTO incidents (id, key, dn, ip, status, severity, risk, first_time, last_time, rules, created_at, updated_at, closed_benign)
         VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, 0)
@@ -271,7 +274,8 @@ export class SqlitePipelineStore implements PipelineStore {
   }
 
   private incidentFromRow(r: IncidentRow): StoredIncident {
-    return incidentFromRow(r, this.stmt.incidentAlerts.all(r.id) as string[]);
+    const latest = (this.stmt.incidentAlerts.all(r.id) as string[]).reverse();
+    return incidentFromRow(r, latest, this.stmt.incidentAlertCount.get(r.id) as number);
   }
 }
 

@@ -58,17 +58,20 @@ export function composeNoticeDigest(notices: Notice[], subjectPrefix: string): D
   return { subject, text: t.join('\n') + '\n', html: h.join('\n'), json: JSON.stringify(notices.map(noticeJson), null, 2), attachment: 'incidents.json' };
 }
 
-/** Alert ids an incident block lists; incidents.json holds them all. */
+/** Alert ids an incident block lists; incidents.json holds more (the latest 1,000). */
 const LISTED_ALERT_IDS = 10;
 
 /**
  * An incident's alert count and ids. An incident left open through a storm holds thousands
  * of alerts, and an escalation would mail every id on one line: the last few listed are enough
- * to find it in the console, and the attachment has them all.
+ * to find it in the console, the attachment has the latest 1,000, and `ouwatch incidents show`
+ * all of them. `count` may exceed the ids the notice carries.
  */
-function alertIdsField(ids: readonly string[]): string {
-  if (ids.length <= LISTED_ALERT_IDS) return `${ids.length} (${ids.map((x) => quote(x)).join(', ')})`;
-  return `${ids.length} (${ids.slice(-LISTED_ALERT_IDS).map((x) => quote(x)).join(', ')} and ${ids.length - LISTED_ALERT_IDS} more: all in incidents.json)`;
+function alertIdsField(ids: readonly string[], count: number): string {
+  if (count <= LISTED_ALERT_IDS && ids.length === count) return `${count} (${ids.map((x) => quote(x)).join(', ')})`;
+  const listed = ids.slice(-LISTED_ALERT_IDS);
+  const where = ids.length === count ? 'all in incidents.json' : `the latest ${ids.length} in incidents.json, all with ouwatch incidents show`;
+  return `${count} (${listed.map((x) => quote(x)).join(', ')} and ${count - listed.length} more: ${where})`;
 }
 
 /** One incident: its headline and fields, then the alerts that opened or escalated it. */
@@ -79,7 +82,7 @@ function incidentBlock(n: IncidentNotice): [string[], string[]] {
     ['network', i.dn === null ? q(i.ip) : '-'],
     ['risk', String(i.risk)],
     ['rules', i.rules.join(', ')],
-    ['alerts', alertIdsField(i.alertIds)],
+    ['alerts', alertIdsField(i.alertIds, n.alertCount ?? i.alertIds.length)],
     ['from', i.firstTime],
     ['to', i.lastTime],
     ['status', i.status],

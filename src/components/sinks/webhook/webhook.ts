@@ -52,7 +52,7 @@ export function slackIncidentBody(n: IncidentNotice): { text: string } {
   const lines = n.alerts.map((a) => `• *${a.severity}* \`${a.rule}\`: ${slackEscape(a.reason)}`);
   return {
     text:
-      `*${i.severity.toUpperCase()}* incident ${n.change}${who}: risk ${i.risk}, ${i.alertIds.length} alert${i.alertIds.length === 1 ? '' : 's'} (${i.rules.map((r) => `\`${r}\``).join(', ')})\n` +
+      `*${i.severity.toUpperCase()}* incident ${n.change}${who}: risk ${i.risk}, ${n.alertCount} alert${n.alertCount === 1 ? '' : 's'} (${i.rules.map((r) => `\`${r}\``).join(', ')})\n` +
       (lines.length ? lines.join('\n') + '\n' : '') +
       `incident ${slackEscape(i.id)}, ${i.firstTime} to ${i.lastTime}`,
   };
