@@ -23,9 +23,10 @@ export interface Incident {
 export type IncidentStatus = AlertStatus;
 
 /**
- * Alert ids an open incident keeps in memory while detection runs: its latest ones. An
+ * Alert ids an open incident keeps in memory while detection runs: the latest it joined. An
  * incident nobody closes gathers alerts for as long as the storm lasts, and every id held
- * would grow the daemon without bound; the store links them all.
+ * would grow the daemon without bound; the store links them all, and a start reads back only
+ * their count.
  */
 export const HELD_ALERT_IDS = 1000;
 
@@ -33,7 +34,8 @@ export const HELD_ALERT_IDS = 1000;
 export interface StoredIncident extends Incident {
   /**
    * How many alerts it holds. Read from the store, `alertIds` lists them all; held by
-   * detection while open, only the latest HELD_ALERT_IDS (notices carry this count).
+   * detection while open, only the latest this process joined to it, HELD_ALERT_IDS at most
+   * (notices carry this count).
    */
   alertCount: number;
   /** `dn:<DN>` for a user's incident, `net:<CIDR>` for one without a DN. */

@@ -11,7 +11,7 @@ export interface IncidentNotice {
   /** Opened, or its severity rose (escalated) since the last notice. */
   change: 'opened' | 'escalated';
   incident: Incident;
-  /** How many alerts the incident holds: `incident.alertIds` lists the latest 1,000 at most. */
+  /** How many alerts the incident holds: `incident.alertIds` lists the latest the running process joined to it, 1,000 at most. */
   alertCount: number;
   /** The alerts raised in the commit that opened or escalated it (the rest: `incident.alertIds`). */
   alerts: Alert[];

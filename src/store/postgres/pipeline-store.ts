@@ -3,14 +3,14 @@ import type { AlertStatus, StoredAlert } from '../../core/alerts.js';
 import type { OrganisationCount, UserRecord } from '../../core/history.js';
 import { organisationQueries, RECOUNT_ORGANISATION } from '../organisation-sql.js';
 import { inTransaction } from './review-sql.js';
-import { HELD_ALERT_IDS, type StoredIncident } from '../../core/incidents.js';
+import type { StoredIncident } from '../../core/incidents.js';
 import type { InputPosition } from '../../core/inputs.js';
 import type { CommitBatch, CommitHook, FileCheckpoint, PipelineStore, StateRow, StatusChanges } from '../../core/ports.js';
 import { PgCommitEffects } from './commit-effects.js';
 import { insertAlerts, updateAlerts, writeHistoryAndState, writeIncidents, writePositions } from './commit-writes.js';
 import { isUnavailable } from './connection.js';
 import { subtractLanded } from './in-doubt.js';
-import { alertFromRow, checkpointFromRow, incidentFromRow, usersFromRows, type AddressRow, type AlertRow, type CheckpointRow, type IncidentRow, type UserRow } from '../rows.js';
+import { alertFromRow, checkpointFromRow, openIncidentFromRow, usersFromRows, type AddressRow, type AlertRow, type CheckpointRow, type IncidentRow, type UserRow } from '../rows.js';
 import type { PgWriter } from './writer.js';
 
 /**
@@ -60,29 +60,15 @@ export class PgPipelineStore implements PipelineStore {
     // As on SQLite: alerts older than a week before the newest cannot take repeats any more.
     const openAlerts = latest === null ? [] : (await this.pool.query<AlertRow>(`SELECT * FROM alerts WHERE status <> 'closed' AND time >= $1 ORDER BY seq`, [latest - 7 * 86_400_000])).rows.map(alertFromRow);
     const incidents = (await this.pool.query<IncidentRow>(`SELECT * FROM incidents WHERE status <> 'closed' ORDER BY created_at, id`)).rows;
-    // Each open incident's latest alerts (detection holds HELD_ALERT_IDS of them), oldest first, and how many it has.
-    const ids = incidents.map((i) => i.id);
-    const links = (
-      await this.pool.query<{ incident_id: string; alert_id: string }>(
-        `SELECT incident_id, alert_id FROM (
-           SELECT ia.incident_id, ia.alert_id, a.time, row_number() OVER (PARTITION BY ia.incident_id ORDER BY a.time DESC, a.id DESC) AS n
-           FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id WHERE ia.incident_id = ANY($1::text[])) latest
-         WHERE n <= $2 ORDER BY incident_id, time, alert_id`,
-        [ids, HELD_ALERT_IDS],
-      )
-    ).rows;
+    // How many alerts each open incident has; their ids stay in the store (openIncidentFromRow).
     const counts = new Map(
-      (await this.pool.query<{ incident_id: string; n: string }>('SELECT incident_id, count(*) AS n FROM incident_alerts WHERE incident_id = ANY($1::text[]) GROUP BY incident_id', [ids])).rows.map(
-        (r) => [r.incident_id, Number(r.n)] as const,
-      ),
+      (
+        await this.pool.query<{ incident_id: string; n: number }>('SELECT incident_id, count(*) AS n FROM incident_alerts WHERE incident_id = ANY($1::text[]) GROUP BY incident_id', [
+          incidents.map((i) => i.id),
+        ])
+      ).rows.map((r) => [r.incident_id, r.n] as const),
     );
-    const alertIds = new Map<string, string[]>();
-    for (const l of links) {
-      const held = alertIds.get(l.incident_id);
-      if (held === undefined) alertIds.set(l.incident_id, [l.alert_id]);
-      else held.push(l.alert_id);
-    }
-    const openIncidents = incidents.map((r) => incidentFromRow(r, alertIds.get(r.id) ?? [], counts.get(r.id) ?? 0));
+    const openIncidents = incidents.map((r) => openIncidentFromRow(r, counts.get(r.id) ?? 0));
     return { state, openAlerts, openIncidents, statusVersion: await this.version(this.pool) };
   }
 

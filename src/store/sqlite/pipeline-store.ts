@@ -1,12 +1,12 @@
 import type { AlertStatus, StoredAlert } from '../../core/alerts.js';
 import type { OrganisationCount, UserRecord } from '../../core/history.js';
 import { organisationQueries, RECOUNT_ORGANISATION } from '../organisation-sql.js';
-import { HELD_ALERT_IDS, type StoredIncident } from '../../core/incidents.js';
+import type { StoredIncident } from '../../core/incidents.js';
 import type { InputPosition } from '../../core/inputs.js';
 import type { CommitBatch, CommitHook, FileCheckpoint, PipelineStore, StateRow, StatusChanges } from '../../core/ports.js';
 import { SqliteCommitEffects } from './commit-effects.js';
 import type { Db } from './database.js';
-import { addedEvidenceJson, alertFromRow, appendedEvidenceSql, checkpointFromRow, incidentFromRow, usersFromRows, type AddressRow, type AlertRow, type CheckpointRow, type IncidentRow, type UserRow } from '../rows.js';
+import { addedEvidenceJson, alertFromRow, appendedEvidenceSql, checkpointFromRow, openIncidentFromRow, usersFromRows, type AddressRow, type AlertRow, type CheckpointRow, type IncidentRow, type UserRow } from '../rows.js';
 
 /** DNs per lookup query (SQLite's default limit on bound parameters is far above). */
 const CHUNK = 500;
@@ -92,10 +92,9 @@ export class SqlitePipelineStore implements PipelineStore {
         SELECT i.id, i.key, i.status, max(c.seq) AS seq FROM incident_status_changes c
         JOIN incidents i ON i.id = c.incident_id WHERE c.seq > ? GROUP BY i.id`),
       openIncidents: db.prepare(`SELECT * FROM incidents WHERE status != 'closed'`),
-      // The latest alerts of an open incident, newest first (detection holds HELD_ALERT_IDS of them), and how many it has.
-      incidentAlerts: db.prepare(`SELECT ia.alert_id FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id
-        WHERE ia.incident_id = ? ORDER BY a.time DESC, a.id DESC LIMIT ${HELD_ALERT_IDS}`).pluck(),
-      incidentAlertCount: db.prepare('SELECT count(*) FROM incident_alerts WHERE incident_id = ?').pluck(),
+      // How many alerts each open incident has (their ids stay in the store: see incidentFromRow below).
+      openIncidentAlertCounts: db.prepare(`SELECT incident_id, count(*) AS n FROM incident_alerts
+        WHERE incident_id IN (SELECT id FROM incidents WHERE status != 'closed') GROUP BY incident_id`),
       upsertIncident: db.prepare(`
         INSERT INTO incidents (id, key, dn, ip, status, severity, risk, first_time, last_time, rules, created_at, updated_at, closed_benign)
         VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, 0)
@@ -148,7 +147,8 @@ export class SqlitePipelineStore implements PipelineStore {
     // Repeats are counted within a rule's suppression window (a day or a few): alerts older
     // than a week before the newest cannot take any.
     const openAlerts = latest === null ? [] : (this.stmt.openAlerts.all(latest - 7 * 86_400_000) as AlertRow[]).map(alertFromRow);
-    const openIncidents = (this.stmt.openIncidents.all() as IncidentRow[]).map((r) => this.incidentFromRow(r));
+    const counts = new Map((this.stmt.openIncidentAlertCounts.all() as Array<{ incident_id: string; n: number }>).map((r) => [r.incident_id, r.n] as const));
+    const openIncidents = (this.stmt.openIncidents.all() as IncidentRow[]).map((r) => openIncidentFromRow(r, counts.get(r.id) ?? 0));
     return { state, openAlerts, openIncidents, statusVersion: this.version() };
   }
 
@@ -273,10 +273,6 @@ export class SqlitePipelineStore implements PipelineStore {
     return s;
   }
 
-  private incidentFromRow(r: IncidentRow): StoredIncident {
-    const latest = (this.stmt.incidentAlerts.all(r.id) as string[]).reverse();
-    return incidentFromRow(r, latest, this.stmt.incidentAlertCount.get(r.id) as number);
-  }
 }
 
 function splitVersion(v: number): [number, number] {

@@ -58,14 +58,14 @@ export function composeNoticeDigest(notices: Notice[], subjectPrefix: string): D
   return { subject, text: t.join('\n') + '\n', html: h.join('\n'), json: JSON.stringify(notices.map(noticeJson), null, 2), attachment: 'incidents.json' };
 }
 
-/** Alert ids an incident block lists; incidents.json holds more (the latest 1,000). */
+/** Alert ids an incident block lists; incidents.json holds those the notice carries (up to 1,000). */
 const LISTED_ALERT_IDS = 10;
 
 /**
  * An incident's alert count and ids. An incident left open through a storm holds thousands
  * of alerts, and an escalation would mail every id on one line: the last few listed are enough
- * to find it in the console, the attachment has the latest 1,000, and `ouwatch incidents show`
- * all of them. `count` may exceed the ids the notice carries.
+ * to find it in the console, the attachment has those the notice carries (up to 1,000), and
+ * `ouwatch incidents show` all of them. `count` may exceed the ids the notice carries.
  */
 function alertIdsField(ids: readonly string[], count: number): string {
   if (count <= LISTED_ALERT_IDS && ids.length === count) return `${count} (${ids.map((x) => quote(x)).join(', ')})`;
