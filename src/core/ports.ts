@@ -205,8 +205,12 @@ export interface CommitHookPlan {
 
 /** The store as the ingest pipeline uses it. */
 export interface PipelineStore extends HistoryRepository {
-  /** At start-up: detector state, alerts that may still count repeats, open incidents. */
-  loadDetection(): Promise<{ state: StateRow[]; openAlerts: StoredAlert[]; openIncidents: StoredIncident[]; statusVersion: number }>;
+  /**
+   * At start-up: detector state, alerts that may still count repeats, open incidents.
+   * `openAlerts` is read as it is iterated, once, right away: after an alert storm it holds
+   * hundreds of thousands of alerts, which as one array took most of a start's time and memory.
+   */
+  loadDetection(): Promise<{ state: StateRow[]; openAlerts: Iterable<StoredAlert>; openIncidents: StoredIncident[]; statusVersion: number }>;
   statusChangesSince(version: number): Promise<StatusChanges>;
   checkpoint(fingerprint: string): Promise<FileCheckpoint | null>;
   /** Every file checkpoint, newest first. */

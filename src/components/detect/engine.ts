@@ -84,7 +84,7 @@ export class DetectionEngine {
   }
 
   /** Start-up: the stored detector state, the alerts that may still count repeats, the open incidents. */
-  load(state: readonly StateRow[], openAlerts: readonly StoredAlert[], openIncidents: readonly StoredIncident[]): void {
+  load(state: readonly StateRow[], openAlerts: Iterable<StoredAlert>, openIncidents: readonly StoredIncident[]): void {
     this.state.load(state);
     const suppress = new Map(this.current.map((r) => [r.id, r.suppressMs]));
     this.tracker.load(openAlerts, (rule) => suppress.get(rule) ?? 24 * 3_600_000);

@@ -55,7 +55,7 @@ export class AlertTracker {
   constructor(private readonly maxEvidence: number) {}
 
   /** Alerts not closed that may still count repeats (at start-up and after analysts' changes). */
-  load(alerts: readonly StoredAlert[], suppressOf: (rule: string) => number | undefined): void {
+  load(alerts: Iterable<StoredAlert>, suppressOf: (rule: string) => number | undefined): void {
     for (const a of alerts) {
       const window = suppressOf(a.rule);
       if (window === undefined || a.status === 'closed') continue;

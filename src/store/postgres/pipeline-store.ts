@@ -10,7 +10,7 @@ import { PgCommitEffects } from './commit-effects.js';
 import { insertAlerts, updateAlerts, writeHistoryAndState, writeIncidents, writePositions } from './commit-writes.js';
 import { isUnavailable } from './connection.js';
 import { subtractLanded } from './in-doubt.js';
-import { alertFromRow, checkpointFromRow, openIncidentFromRow, usersFromRows, type AddressRow, type AlertRow, type CheckpointRow, type IncidentRow, type UserRow } from '../rows.js';
+import { alertFromRow, checkpointFromRow, eachMapped, openIncidentFromRow, usersFromRows, type AddressRow, type AlertRow, type CheckpointRow, type IncidentRow, type UserRow } from '../rows.js';
 import type { PgWriter } from './writer.js';
 
 /**
@@ -54,11 +54,13 @@ export class PgPipelineStore implements PipelineStore {
     return out;
   }
 
-  async loadDetection(): Promise<{ state: StateRow[]; openAlerts: StoredAlert[]; openIncidents: StoredIncident[]; statusVersion: number }> {
+  async loadDetection(): Promise<{ state: StateRow[]; openAlerts: Iterable<StoredAlert>; openIncidents: StoredIncident[]; statusVersion: number }> {
     const state = (await this.pool.query<StateRow>('SELECT scope, key, state, expires FROM detector_state ORDER BY scope, key')).rows;
     const latest = (await this.pool.query<{ t: number | null }>('SELECT max(time) AS t FROM alerts')).rows[0].t;
     // As on SQLite: alerts older than a week before the newest cannot take repeats any more.
-    const openAlerts = latest === null ? [] : (await this.pool.query<AlertRow>(`SELECT * FROM alerts WHERE status <> 'closed' AND time >= $1 ORDER BY seq`, [latest - 7 * 86_400_000])).rows.map(alertFromRow);
+    const alertRows = latest === null ? [] : (await this.pool.query<AlertRow>(`SELECT * FROM alerts WHERE status <> 'closed' AND time >= $1 ORDER BY seq`, [latest - 7 * 86_400_000])).rows;
+    // Converted as detection takes them: the rows are held once, not beside their alerts.
+    const openAlerts = eachMapped(() => alertRows, alertFromRow);
     const incidents = (await this.pool.query<IncidentRow>(`SELECT * FROM incidents WHERE status <> 'closed' ORDER BY created_at, id`)).rows;
     // How many alerts each open incident has; their ids stay in the store (openIncidentFromRow).
     const counts = new Map(
