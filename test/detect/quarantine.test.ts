@@ -95,6 +95,16 @@ test('closed as benign while no pipeline runs: the next run learns the address',
   assert.deepEqual(addressRow(db, US), { learnt: 1, quarantined_by: null, success_count: 3 });
 });
 
+test('the alerts closed as benign, which every start looks up, are found by an index, not by a scan of every alert row', () => {
+  const d = openDatabase(s.path('q-plan.db'));
+  try {
+    const plan = (d.prepare('EXPLAIN QUERY PLAN SELECT id FROM alerts WHERE closed_benign = 1').all() as Array<{ detail: string }>).map((r) => r.detail).join('; ');
+    assert.match(plan, /USING (COVERING )?INDEX alerts_closed_benign/, plan);
+  } finally {
+    d.close();
+  }
+});
+
 test('closed, not as benign: the address stays unlearnt and its next success is a new alert (the thief is caught again)', async () => {
   const db = s.path('q4.db');
   const log = s.path('q4.log');

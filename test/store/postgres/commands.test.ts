@@ -81,7 +81,7 @@ test('every command works on PostgreSQL and prints what it prints on SQLite', as
     ndjson<{ by: string; status: string }>(ok(['actions', 'list', '--db', url, '--json']).stdout).map((a) => [a.by, a.status]),
     ndjson<{ by: string; status: string }>(ok(['actions', 'list', '--db', sqlite, '--json']).stdout).map((a) => [a.by, a.status]),
   );
-  assert.match(ok(['upgrade', '--db', url]).stdout, /is at schema version 10: nothing to do/);
+  assert.match(ok(['upgrade', '--db', url]).stdout, /is at schema version 11: nothing to do/);
   // The console reads the same store.
   const api = (await consoleGet(url, '/api/alerts?status=all')) as { items: Array<{ id: string }> };
   assert.deepEqual(api.items.map((a) => a.id).sort(), alerts.map((a) => a.id).sort());
