@@ -363,8 +363,8 @@ export const PG_MIGRATIONS: PgMigration[] = [
     version: 11,
     name: 'alerts closed as benign found by an index',
     sql: `
-      -- Every start (and a daemon after each analysts' change) learns the addresses these
-      -- alerts kept from being learnt: without it, that was a scan of every alert row.
+      -- As on SQLite: the addresses these alerts kept from being learnt are learnt at every
+      -- start, which found the alerts by scanning the whole table.
       CREATE INDEX alerts_closed_benign ON alerts(id) WHERE closed_benign = 1;
     `,
   },
