@@ -138,8 +138,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     await store.releaseBenignVerdicts();
     const organisation = await loadOrganisation(store, config.detect);
     const detection = new DetectionEngine(rules, config.detect, organisation);
-    const loaded = await store.loadDetection();
-    detection.load(loaded.state, loaded.openAlerts, loaded.openIncidents);
+    const loaded = await store.loadDetection(detection.openAlertLoader());
+    detection.load(loaded.state, loaded.openIncidents);
     const history = new History(store, (ip) => networkOfText(ip, config.detect.networks), organisation, opts.limits?.usersHeld);
     const delivery = buildDelivery(backend.delivery, config, {
       log,

@@ -206,11 +206,11 @@ export interface CommitHookPlan {
 /** The store as the ingest pipeline uses it. */
 export interface PipelineStore extends HistoryRepository {
   /**
-   * At start-up: detector state, alerts that may still count repeats, open incidents.
-   * `openAlerts` is read as it is iterated, once, right away: after an alert storm it holds
-   * hundreds of thousands of alerts, which as one array took most of a start's time and memory.
+   * At start-up: detector state and open incidents; each alert that may still count repeats
+   * is handed to `takeOpenAlert` as it is read, a page at a time: after an alert storm there
+   * are hundreds of thousands, which as one array took most of a start's time and memory.
    */
-  loadDetection(): Promise<{ state: StateRow[]; openAlerts: Iterable<StoredAlert>; openIncidents: StoredIncident[]; statusVersion: number }>;
+  loadDetection(takeOpenAlert: (a: StoredAlert) => void): Promise<{ state: StateRow[]; openIncidents: StoredIncident[]; statusVersion: number }>;
   statusChangesSince(version: number): Promise<StatusChanges>;
   checkpoint(fingerprint: string): Promise<FileCheckpoint | null>;
   /** Every file checkpoint, newest first. */

@@ -172,11 +172,6 @@ export function openIncidentFromRow(r: IncidentRow, alertCount: number): StoredI
   return incidentFromRow(r, [], alertCount);
 }
 
-/** `rows()` mapped one at a time as it is iterated; `rows` is called at the first step, not before. */
-export function* eachMapped<R, T>(rows: () => Iterable<R>, map: (r: R) => T): Generator<T, void, undefined> {
-  for (const r of rows()) yield map(r);
-}
-
 export interface CheckpointRow {
   fingerprint: string;
   path: string;

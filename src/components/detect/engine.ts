@@ -83,11 +83,18 @@ export class DetectionEngine {
     return this.tracker.held;
   }
 
-  /** Start-up: the stored detector state, the alerts that may still count repeats, the open incidents. */
-  load(state: readonly StateRow[], openAlerts: Iterable<StoredAlert>, openIncidents: readonly StoredIncident[]): void {
-    this.state.load(state);
+  /**
+   * Start-up, as the store reads them: takes each stored alert that may still count repeats
+   * (`loadDetection`'s `takeOpenAlert`), within its rule's suppression window.
+   */
+  openAlertLoader(): (a: StoredAlert) => void {
     const suppress = new Map(this.current.map((r) => [r.id, r.suppressMs]));
-    this.tracker.load(openAlerts, (rule) => suppress.get(rule) ?? 24 * 3_600_000);
+    return (a) => this.tracker.load(a, suppress.get(a.rule) ?? 24 * 3_600_000);
+  }
+
+  /** Start-up, then: the stored detector state and the open incidents. */
+  load(state: readonly StateRow[], openIncidents: readonly StoredIncident[]): void {
+    this.state.load(state);
     this.incidents.load(openIncidents);
   }
 

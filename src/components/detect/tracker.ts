@@ -54,17 +54,14 @@ export class AlertTracker {
 
   constructor(private readonly maxEvidence: number) {}
 
-  /** Alerts not closed that may still count repeats (at start-up and after analysts' changes). */
-  load(alerts: Iterable<StoredAlert>, suppressOf: (rule: string) => number | undefined): void {
-    for (const a of alerts) {
-      const window = suppressOf(a.rule);
-      if (window === undefined || a.status === 'closed') continue;
-      const first = Date.parse(a.time);
-      const key = a.suppressKey ?? a.ip;
-      const held = this.open.get(a.rule, a.dn, key);
-      if (held !== undefined) this.letGo(held);
-      this.open.set(a.rule, a.dn, key, this.table.add(a, first, first + window, true));
-    }
+  /** An alert not closed that may still count repeats (at start-up), within `window` (ms) of its first event. */
+  load(a: StoredAlert, window: number | undefined): void {
+    if (window === undefined || a.status === 'closed') return;
+    const first = Date.parse(a.time);
+    const key = a.suppressKey ?? a.ip;
+    const held = this.open.get(a.rule, a.dn, key);
+    if (held !== undefined) this.letGo(held);
+    this.open.set(a.rule, a.dn, key, this.table.add(a, first, first + window, true));
   }
 
   /** Records a finding of `rule` on the event `e` at `ts` (its line is read for a new alert only). */

@@ -10,8 +10,11 @@ import { PgCommitEffects } from './commit-effects.js';
 import { insertAlerts, updateAlerts, writeHistoryAndState, writeIncidents, writePositions } from './commit-writes.js';
 import { isUnavailable } from './connection.js';
 import { subtractLanded } from './in-doubt.js';
-import { alertFromRow, checkpointFromRow, eachMapped, openIncidentFromRow, usersFromRows, type AddressRow, type AlertRow, type CheckpointRow, type IncidentRow, type UserRow } from '../rows.js';
+import { alertFromRow, checkpointFromRow, openIncidentFromRow, usersFromRows, type AddressRow, type AlertRow, type CheckpointRow, type IncidentRow, type UserRow } from '../rows.js';
 import type { PgWriter } from './writer.js';
+
+/** Alerts a start reads per query (PostgreSQL): enough to amortise the round trip, few enough to hold. */
+export const OPEN_ALERTS_PAGE = 1_000;
 
 /**
  * The PostgreSQL side of the ingest pipeline, as SQLite's (store/sqlite/pipeline-store.ts):
@@ -54,13 +57,22 @@ export class PgPipelineStore implements PipelineStore {
     return out;
   }
 
-  async loadDetection(): Promise<{ state: StateRow[]; openAlerts: Iterable<StoredAlert>; openIncidents: StoredIncident[]; statusVersion: number }> {
+  async loadDetection(takeOpenAlert: (a: StoredAlert) => void): Promise<{ state: StateRow[]; openIncidents: StoredIncident[]; statusVersion: number }> {
     const state = (await this.pool.query<StateRow>('SELECT scope, key, state, expires FROM detector_state ORDER BY scope, key')).rows;
     const latest = (await this.pool.query<{ t: number | null }>('SELECT max(time) AS t FROM alerts')).rows[0].t;
     // As on SQLite: alerts older than a week before the newest cannot take repeats any more.
-    const alertRows = latest === null ? [] : (await this.pool.query<AlertRow>(`SELECT * FROM alerts WHERE status <> 'closed' AND time >= $1 ORDER BY seq`, [latest - 7 * 86_400_000])).rows;
-    // Converted as detection takes them: the rows are held once, not beside their alerts.
-    const openAlerts = eachMapped(() => alertRows, alertFromRow);
+    // A page at a time in stored order (keyset on seq): a result set of every such alert would be held whole.
+    for (let after = 0, page: Array<AlertRow & { seq: number }> = []; latest !== null; ) {
+      page = (
+        await this.pool.query<AlertRow & { seq: number }>(`SELECT * FROM alerts WHERE seq > $1 AND status <> 'closed' AND time >= $2 ORDER BY seq LIMIT ${OPEN_ALERTS_PAGE}`, [
+          after,
+          latest - 7 * 86_400_000,
+        ])
+      ).rows;
+      for (const r of page) takeOpenAlert(alertFromRow(r));
+      if (page.length < OPEN_ALERTS_PAGE) break;
+      after = page[page.length - 1].seq;
+    }
     const incidents = (await this.pool.query<IncidentRow>(`SELECT * FROM incidents WHERE status <> 'closed' ORDER BY created_at, id`)).rows;
     // How many alerts each open incident has; their ids stay in the store (openIncidentFromRow).
     const counts = new Map(
@@ -71,7 +83,7 @@ export class PgPipelineStore implements PipelineStore {
       ).rows.map((r) => [r.incident_id, r.n] as const),
     );
     const openIncidents = incidents.map((r) => openIncidentFromRow(r, counts.get(r.id) ?? 0));
-    return { state, openAlerts, openIncidents, statusVersion: await this.version(this.pool) };
+    return { state, openIncidents, statusVersion: await this.version(this.pool) };
   }
 
   /** As on SQLite: addresses kept from being learnt by alerts closed as benign while no pipeline ran are learnt now. */

@@ -6,7 +6,7 @@ import type { InputPosition } from '../../core/inputs.js';
 import type { CommitBatch, CommitHook, FileCheckpoint, PipelineStore, StateRow, StatusChanges } from '../../core/ports.js';
 import { SqliteCommitEffects } from './commit-effects.js';
 import type { Db } from './database.js';
-import { addedEvidenceJson, alertFromRow, appendedEvidenceSql, checkpointFromRow, eachMapped, openIncidentFromRow, usersFromRows, type AddressRow, type AlertRow, type CheckpointRow, type IncidentRow, type UserRow } from '../rows.js';
+import { addedEvidenceJson, alertFromRow, appendedEvidenceSql, checkpointFromRow, openIncidentFromRow, usersFromRows, type AddressRow, type AlertRow, type CheckpointRow, type IncidentRow, type UserRow } from '../rows.js';
 
 /** DNs per lookup query (SQLite's default limit on bound parameters is far above). */
 const CHUNK = 500;
@@ -141,16 +141,16 @@ export class SqlitePipelineStore implements PipelineStore {
     return out;
   }
 
-  async loadDetection(): Promise<{ state: StateRow[]; openAlerts: Iterable<StoredAlert>; openIncidents: StoredIncident[]; statusVersion: number }> {
+  async loadDetection(takeOpenAlert: (a: StoredAlert) => void): Promise<{ state: StateRow[]; openIncidents: StoredIncident[]; statusVersion: number }> {
     const state = this.stmt.allState.all() as StateRow[];
     const latest = this.stmt.latestAlert.get() as number | null;
     // Repeats are counted within a rule's suppression window (a day or a few): alerts older
     // than a week before the newest cannot take any.
-    // Stepped through as detection takes them (the statement starts at the first one, after the queries below).
-    const openAlerts = latest === null ? [] : eachMapped(() => this.stmt.openAlerts.iterate(latest - 7 * 86_400_000) as IterableIterator<AlertRow>, alertFromRow);
+    // Row by row, as detection takes them.
+    if (latest !== null) for (const r of this.stmt.openAlerts.iterate(latest - 7 * 86_400_000) as IterableIterator<AlertRow>) takeOpenAlert(alertFromRow(r));
     const counts = new Map((this.stmt.openIncidentAlertCounts.all() as Array<{ incident_id: string; n: number }>).map((r) => [r.incident_id, r.n] as const));
     const openIncidents = (this.stmt.openIncidents.all() as IncidentRow[]).map((r) => openIncidentFromRow(r, counts.get(r.id) ?? 0));
-    return { state, openAlerts, openIncidents, statusVersion: this.version() };
+    return { state, openIncidents, statusVersion: this.version() };
   }
 
   /**
