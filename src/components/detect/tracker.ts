@@ -16,7 +16,6 @@ export function alertId(rule: string, dn: string | null, ip: string | null, ts: 
   return shortHash(`${rule}\0${dn ?? ''}\0${ip ?? ''}\0${ts}\0${line}`);
 }
 
-
 /**
  * What raising a finding did: a new alert (whole), or a repeat counted on the open alert in
  * `slot`. A repeat carries no id: most are never asked for it (`idOf` when one is), and

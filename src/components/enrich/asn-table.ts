@@ -98,7 +98,6 @@ function ipLocationDbAsnDir(): string {
   return dirname(createRequire(import.meta.url).resolve('@ip-location-db/asn/package.json'));
 }
 
-
 /** Distinct organisation names and (AS number, organisation) pairs. */
 class Interner {
   readonly orgs: string[] = [];

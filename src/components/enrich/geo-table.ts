@@ -102,8 +102,6 @@ function geoipLiteDataDir(): string {
   return join(dirname(createRequire(import.meta.url).resolve('geoip-lite/package.json')), 'data');
 }
 
-/** The data's identity: its package version when it sits in a package, and each file's size and time. */
-
 function openSections(s: Sections, trusted: boolean, residency: Residency): Loaded {
   const { v4Buckets, v4Lows, v4Values, v6Keys, v6Values, placeCountry, placeLat, placeLon, countryCodes } = s;
   if (

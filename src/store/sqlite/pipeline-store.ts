@@ -92,7 +92,7 @@ export class SqlitePipelineStore implements PipelineStore {
         SELECT i.id, i.key, i.status, max(c.seq) AS seq FROM incident_status_changes c
         JOIN incidents i ON i.id = c.incident_id WHERE c.seq > ? GROUP BY i.id`),
       openIncidents: db.prepare(`SELECT * FROM incidents WHERE status != 'closed'`),
-      // How many alerts each open incident has (their ids stay in the store: see incidentFromRow below).
+      // How many alerts each open incident has (their ids stay in the store: openIncidentFromRow in store/rows.ts).
       openIncidentAlertCounts: db.prepare(`SELECT incident_id, count(*) AS n FROM incident_alerts
         WHERE incident_id IN (SELECT id FROM incidents WHERE status != 'closed') GROUP BY incident_id`),
       upsertIncident: db.prepare(`
@@ -273,7 +273,6 @@ export class SqlitePipelineStore implements PipelineStore {
     }
     return s;
   }
-
 }
 
 function splitVersion(v: number): [number, number] {
