@@ -73,8 +73,7 @@ export async function explainLine(config: Config, line: string, origin: string, 
   try {
     const organisation = await loadOrganisation(store, config.detect);
     const engine = new DetectionEngine(rules, config.detect, organisation);
-    const loaded = await store.loadDetection(engine.openAlertLoader());
-    engine.load(loaded.state, loaded.openIncidents);
+    await engine.loadFrom(store);
     const history = new History(store, (ip) => networkOfText(ip, config.detect.networks), organisation);
     if (e.dn !== null) await history.prepare([e.dnId, e.dn.dn]);
     const user = e.dn !== null && isUserDn(e.dn.dn) ? history.userOf(e) : null;

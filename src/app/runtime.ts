@@ -138,8 +138,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     await store.releaseBenignVerdicts();
     const organisation = await loadOrganisation(store, config.detect);
     const detection = new DetectionEngine(rules, config.detect, organisation);
-    const loaded = await store.loadDetection(detection.openAlertLoader());
-    detection.load(loaded.state, loaded.openIncidents);
+    const statusVersion = await detection.loadFrom(store);
     const history = new History(store, (ip) => networkOfText(ip, config.detect.networks), organisation, opts.limits?.usersHeld);
     const delivery = buildDelivery(backend.delivery, config, {
       log,
@@ -170,7 +169,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       beforeCommit: writable,
       // Users a batch still waiting in the merge refers to stay too, however old their ids.
       minLiveDnId: (): number => Math.min(worker.tables.oldestLiveDnId, ingest.oldestWaitingDnId),
-      statusVersion: loaded.statusVersion,
+      statusVersion,
       onCommit: async (r) => {
         counters.committed(r, history.usersSeen);
         for (const l of listeners) await l(r);

@@ -4,7 +4,7 @@ import { DnPatterns } from '../../core/dn-patterns.js';
 import { EVENT_TYPES, TYPE } from '../../core/events.js';
 import type { StoredIncident } from '../../core/incidents.js';
 import { sourceOf, type LogEvent } from '../../core/log-event.js';
-import type { IncidentLink } from '../../core/ports.js';
+import type { IncidentLink, PipelineStore } from '../../core/ports.js';
 import { Organisation } from '../history/organisation.js';
 import type { User } from '../history/user.js';
 import type { DetectConfig } from './config.js';
@@ -13,7 +13,7 @@ import { explainEvent, type RuleVerdict } from './explain.js';
 import { IncidentTracker, incidentCodec } from './incidents.js';
 import { createRunners, dispatchByType, type RuleRunner } from './rule-runner.js';
 import type { Rule } from './rules.js';
-import { StateTable, type StateCodec, type StateRow } from './state-table.js';
+import { StateTable, type StateCodec } from './state-table.js';
 import { AlertTracker } from './tracker.js';
 import { VerdictVectors } from './verdict-vectors.js';
 import { AddressVisibility } from './visibility.js';
@@ -84,18 +84,16 @@ export class DetectionEngine {
   }
 
   /**
-   * Start-up, as the store reads them: takes each stored alert that may still count repeats
-   * (`loadDetection`'s `takeOpenAlert`), within its rule's suppression window.
+   * Start-up: the stored detector state, the open incidents, and each stored alert that may
+   * still count repeats, taken as the store reads it (within its rule's suppression window).
+   * Returns the store's status version, from which analysts' changes are polled.
    */
-  openAlertLoader(): (a: StoredAlert) => void {
+  async loadFrom(store: Pick<PipelineStore, 'loadDetection'>): Promise<number> {
     const suppress = new Map(this.current.map((r) => [r.id, r.suppressMs]));
-    return (a) => this.tracker.load(a, suppress.get(a.rule) ?? 24 * 3_600_000);
-  }
-
-  /** Start-up, then: the stored detector state and the open incidents. */
-  load(state: readonly StateRow[], openIncidents: readonly StoredIncident[]): void {
-    this.state.load(state);
-    this.incidents.load(openIncidents);
+    const loaded = await store.loadDetection((a) => this.tracker.load(a, suppress.get(a.rule) ?? 24 * 3_600_000));
+    this.state.load(loaded.state);
+    this.incidents.load(loaded.openIncidents);
+    return loaded.statusVersion;
   }
 
   /**

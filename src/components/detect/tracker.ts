@@ -54,8 +54,8 @@ export class AlertTracker {
   constructor(private readonly maxEvidence: number) {}
 
   /** An alert not closed that may still count repeats (at start-up), within `window` (ms) of its first event. */
-  load(a: StoredAlert, window: number | undefined): void {
-    if (window === undefined || a.status === 'closed') return;
+  load(a: StoredAlert, window: number): void {
+    if (a.status === 'closed') return;
     const first = Date.parse(a.time);
     const key = a.suppressKey ?? a.ip;
     const held = this.open.get(a.rule, a.dn, key);
