@@ -165,38 +165,40 @@ export class IncidentTracker {
       members = new Set(i.alertIds);
       this.members.set(i, members);
     }
-    // The same line read again (a replay from the start) raises an alert with the same id.
-    if (members.has(a.id)) {
-      // Joined before: nothing to add.
-    } else if (i.alertCount > i.alertIds.length && ts < Date.parse(i.lastTime)) {
-      // Older than the alerts held, of an incident that has let ids go: most likely a line read
-      // again. Linked (the store keeps one link per alert), neither counted nor added to the risk.
+    const last = Date.parse(i.lastTime);
+    // The same line read again (a replay from the start) raises an alert with the same id:
+    // held, it adds nothing. Not held, but older than the latest alert of an incident that has
+    // let ids go, it is most likely such a line too: linked (the store keeps one link per
+    // alert), neither counted nor added to the risk.
+    if (!members.has(a.id)) {
       this.links.push({ incident: i.id, alert: a.id });
-    } else {
-      members.add(a.id);
-      i.alertIds.push(a.id);
-      i.alertCount++;
-      if (i.alertIds.length > HELD_ALERT_IDS) members.delete(i.alertIds.shift()!);
-      this.links.push({ incident: i.id, alert: a.id });
-      // Alerts of one event arrive one after another; the same event adds by the same rule as in the window.
-      const same = this.lastEvent !== null && this.lastEvent.key === key && this.lastEvent.event === event ? this.lastEvent : null;
-      if (same === null) {
-        this.lastEvent = { key, event, risks: [a.risk] };
-        i.risk += a.risk;
-      } else {
-        const before = eventRisk(same.risks);
-        same.risks.push(a.risk);
-        i.risk += eventRisk(same.risks) - before;
-      }
+      if (!(i.alertCount > i.alertIds.length && ts < last)) this.count(i, members, a, key, event);
     }
     if (!i.rules.includes(a.rule)) i.rules.push(a.rule);
     if (severityRank(a.severity) > severityRank(i.severity)) {
       i.severity = a.severity;
       this.escalated.add(i);
     }
-    const last = Date.parse(i.lastTime);
     if (ts > last) i.lastTime = iso(ts);
     this.changed.add(i);
+  }
+
+  /** A new alert of `i`: held (the oldest held id makes room), counted, and its risk added. */
+  private count(i: StoredIncident, members: Set<string>, a: StoredAlert, key: string, event: string): void {
+    members.add(a.id);
+    i.alertIds.push(a.id);
+    i.alertCount++;
+    if (i.alertIds.length > HELD_ALERT_IDS) members.delete(i.alertIds.shift()!);
+    // Alerts of one event arrive one after another; the same event adds by the same rule as in the window.
+    const same = this.lastEvent !== null && this.lastEvent.key === key && this.lastEvent.event === event ? this.lastEvent : null;
+    if (same === null) {
+      this.lastEvent = { key, event, risks: [a.risk] };
+      i.risk += a.risk;
+    } else {
+      const before = eventRisk(same.risks);
+      same.risks.push(a.risk);
+      i.risk += eventRisk(same.risks) - before;
+    }
   }
 }
 
