@@ -33,8 +33,12 @@ export function noticeSeverity(n: Notice): Severity {
   return isIncidentNotice(n) ? n.incident.severity : n.severity;
 }
 
+/** How many alerts the notice's incident holds; a notice queued before the count was part of notices carries every id. */
+export function alertCountOf(n: IncidentNotice): number {
+  return (n as Partial<IncidentNotice>).alertCount ?? n.incident.alertIds.length;
+}
+
 /** The JSON a sink sends or writes for a notice (contract fields only). */
 export function noticeJson(n: Notice): Notice {
-  // Notices queued before the count was part of them carry every id.
-  return isIncidentNotice(n) ? incidentNotice(n.change, n.incident, n.alerts, n.alertCount ?? n.incident.alertIds.length) : toAlertJson(n);
+  return isIncidentNotice(n) ? incidentNotice(n.change, n.incident, n.alerts, alertCountOf(n)) : toAlertJson(n);
 }

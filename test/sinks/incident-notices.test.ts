@@ -201,4 +201,7 @@ test("a Slack message counts every alert of the incident, not only the ids the n
   const held = Array.from({ length: 1_000 }, (_, k) => `id${k}`);
   const n = incidentNotice('escalated', { ...incident([a]), alertIds: held }, [a], 2_500);
   assert.match(slackIncidentBody(n).text, /: risk 90, 2500 alerts \(`new-source-ip`\)/);
+  // A notice queued in the outbox before notices carried the count: its ids are all of them.
+  const { alertCount: _dropped, ...queuedBefore } = incidentNotice('escalated', { ...incident([a]), alertIds: ['x1', 'x2', 'x3'] }, [a]);
+  assert.match(slackIncidentBody(queuedBefore as IncidentNotice).text, /: risk 90, 3 alerts \(/);
 });

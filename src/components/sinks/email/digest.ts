@@ -2,7 +2,7 @@ import escapeHtml from 'escape-html';
 import type { Alert, Severity } from '../../../core/alerts.js';
 import { SEVERITIES, severityRank } from '../../../core/alerts.js';
 import { quote } from '../../../core/terminal-text.js';
-import { isIncidentNotice, noticeJson, type IncidentNotice, type Notice } from '../../../core/notices.js';
+import { alertCountOf, isIncidentNotice, noticeJson, type IncidentNotice, type Notice } from '../../../core/notices.js';
 
 /**
  * The email digest: the alerts of one window, as plain text, HTML and a JSON attachment.
@@ -82,7 +82,7 @@ function incidentBlock(n: IncidentNotice): [string[], string[]] {
     ['network', i.dn === null ? q(i.ip) : '-'],
     ['risk', String(i.risk)],
     ['rules', i.rules.join(', ')],
-    ['alerts', alertIdsField(i.alertIds, n.alertCount ?? i.alertIds.length)],
+    ['alerts', alertIdsField(i.alertIds, alertCountOf(n))],
     ['from', i.firstTime],
     ['to', i.lastTime],
     ['status', i.status],

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { webhookUrl, type WebhookConfig } from './config.js';
 import { redactUrls } from '../../../core/redact.js';
 import type { Alert } from '../../../core/alerts.js';
-import { isIncidentNotice, noticeJson, type IncidentNotice, type Notice } from '../../../core/notices.js';
+import { alertCountOf, isIncidentNotice, noticeJson, type IncidentNotice, type Notice } from '../../../core/notices.js';
 import type { DeliveryResult, Deliverer } from '../../../core/delivery.js';
 import type { OutboxItem } from '../../../core/delivery.js';
 import { printable, quote } from '../../../core/terminal-text.js';
@@ -48,11 +48,12 @@ export function slackBody(a: Alert): { text: string } {
 
 export function slackIncidentBody(n: IncidentNotice): { text: string } {
   const i = n.incident;
+  const count = alertCountOf(n);
   const who = i.dn !== null ? ` for ${slackEscape(quote(i.dn))}` : i.ip !== null ? ` from ${slackEscape(i.ip)}` : '';
   const lines = n.alerts.map((a) => `• *${a.severity}* \`${a.rule}\`: ${slackEscape(a.reason)}`);
   return {
     text:
-      `*${i.severity.toUpperCase()}* incident ${n.change}${who}: risk ${i.risk}, ${n.alertCount} alert${n.alertCount === 1 ? '' : 's'} (${i.rules.map((r) => `\`${r}\``).join(', ')})\n` +
+      `*${i.severity.toUpperCase()}* incident ${n.change}${who}: risk ${i.risk}, ${count} alert${count === 1 ? '' : 's'} (${i.rules.map((r) => `\`${r}\``).join(', ')})\n` +
       (lines.length ? lines.join('\n') + '\n' : '') +
       `incident ${slackEscape(i.id)}, ${i.firstTime} to ${i.lastTime}`,
   };
