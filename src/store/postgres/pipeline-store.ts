@@ -62,8 +62,8 @@ export class PgPipelineStore implements PipelineStore {
     const latest = (await this.pool.query<{ t: number | null }>('SELECT max(time) AS t FROM alerts')).rows[0].t;
     // As on SQLite: alerts older than a week before the newest cannot take repeats any more.
     // A page at a time in stored order (keyset on seq): a result set of every such alert would be held whole.
-    for (let after = 0, page: Array<AlertRow & { seq: number }> = []; latest !== null; ) {
-      page = (
+    for (let after = 0; latest !== null; ) {
+      const page = (
         await this.pool.query<AlertRow & { seq: number }>(`SELECT * FROM alerts WHERE seq > $1 AND status <> 'closed' AND time >= $2 ORDER BY seq LIMIT ${OPEN_ALERTS_PAGE}`, [
           after,
           latest - 7 * 86_400_000,
