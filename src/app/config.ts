@@ -29,7 +29,7 @@ const retentionSection = z
     events: keepFor('90d', "per-user history (addresses, countries, sessions) not seen for this long, in log time; null keeps it"),
     alerts: keepFor('365d', 'closed alerts last seen this long ago (log time), and delivered notifications and finished actions this old (wall clock); null keeps them'),
     incidents: keepFor('365d', 'closed incidents last seen this long ago (log time); null keeps them'),
-    every: durationText.default('1h').describe('how often the daemon applies retention (ouwatch prune applies it once)'),
+    every: durationText.default('1h').describe('how often retention runs: each this much log time (an hour at least) in replay and daemon, and of wall-clock time too in the daemon (ouwatch prune applies it once)'),
   })
   .strict()
   .prefault({})

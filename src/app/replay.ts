@@ -2,6 +2,7 @@ import type { Runtime } from './runtime.js';
 import type { ArchiveInput } from '../components/sources/files/archive-input.js';
 import { InputError } from '../components/sources/files/archive-input.js';
 import { checkInputPaths, replayInputs } from '../components/sources/files/replay-inputs.js';
+import { RetentionSchedule } from './retention-schedule.js';
 
 export interface ReplayOptions {
   /** Ignore checkpoints and read every input from its first byte. */
@@ -34,12 +35,15 @@ export interface ReplayReport {
   warnings: string[];
   /** Logs recognised by their beginning whose bytes before the checkpoint differ: read from the start. */
   notices: string[];
+  /** store.retention's passes during the replay (one per `every` of log time) and the rows they deleted, by table. */
+  retention: { passes: number; deleted: Record<string, number> };
   elapsedMs: number;
 }
 
 /**
  * Replays files (plain, .gz, docker json-file, CRI, kubectl --timestamps and --prefix, JSON exports; `-` = stdin) through
- * the runtime's ingest pipeline in log-time order, each resuming after its checkpoint. Throws
+ * the runtime's ingest pipeline in log-time order, each resuming after its checkpoint, applying
+ * store.retention at each `every` of log time as the daemon would. Throws
  * InputError before reading anything if an argument cannot be used.
  */
 export async function replayFiles(paths: string[], runtime: Runtime, opts: ReplayOptions = {}): Promise<ReplayReport> {
@@ -85,6 +89,9 @@ export async function replayFiles(paths: string[], runtime: Runtime, opts: Repla
     }
     return { done, total };
   });
+  // store.retention by log time, as the daemon applies it (a replay of months forgets what it would have).
+  const retention = new RetentionSchedule(runtime, runtime.log, { wallClock: false, announce: false });
+  runtime.onCommit((r) => retention.committed(r));
   const pumps = opened.map(({ input, feed }) => input.pump(feed));
   try {
     await runtime.ingest.finish();
@@ -110,6 +117,7 @@ export async function replayFiles(paths: string[], runtime: Runtime, opts: Repla
     })),
     warnings,
     notices,
+    retention: retention.totals,
     elapsedMs: performance.now() - started,
   };
 }

@@ -22,6 +22,7 @@ import { holdLease } from './store-access.js';
 import { overlayDirOf, rulesDirOf } from './rule-dirs.js';
 import { buildDelivery, type Delivery, type DeliveryOptions } from './delivery.js';
 import { RunCounters } from './run-counters.js';
+import { retentionTickMs } from './retention-schedule.js';
 import { openWriterBackend, type StandbyOptions } from './writer-backend.js';
 
 export type { CommitReport };
@@ -46,6 +47,8 @@ export interface Runtime {
   counters: RunCounters;
   /** Response (EndSession), notifications and the outbox worker that delivers both. */
   delivery: Delivery;
+  /** Where the run's notes and warnings go (RuntimeOptions.log). */
+  log: Log;
   /** This process's writer lease on the store (renewed in every commit and every 10 s). */
   lease: WriterLease;
   /** The StorageFault behind an error of a store operation, or null when it is something else. */
@@ -184,6 +187,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       commitAtAlerts: opts.commitAtAlerts,
       commitAtBacklog: opts.limits?.commitAtBacklog,
       commitIntervalMs: opts.commitIntervalMs ?? null,
+      // Commits at each retention interval of log time: replay and daemon prune at the same log times.
+      logTimeTickMs: retentionTickMs(config),
       onBatch: (b, f) => {
         counters.batch(b);
         opts.onBatch?.(b, f);
@@ -206,6 +211,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       detection,
       counters,
       delivery,
+      log,
       lease: backend.lease,
       output: backend.output(opts.command ?? 'ouwatch'),
       storageFault,

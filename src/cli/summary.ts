@@ -30,6 +30,11 @@ export function formatSummary(stats: RunStats, report: ReplayReport, detection?:
   const passedOver = stats.skippedBytes > 0 ? `; ${byteSize(stats.skippedBytes)} of input passed over` : '';
   out.push(`  skipped:  ${fmtInt(totalSkipped)} (${skipped.join(', ')})${passedOver}`);
   out.push(`  users:    ${fmtInt(stats.users)} seen`);
+  const pruned = Object.entries(report.retention.deleted).filter(([, n]) => n > 0);
+  if (pruned.length > 0) {
+    const passes = report.retention.passes;
+    out.push(`  retention: ${fmtInt(pruned.reduce((n, [, k]) => n + k, 0))} rows older than store.retention deleted in ${fmtInt(passes)} pass${passes === 1 ? '' : 'es'} (${pruned.map(([t, n]) => `${t} ${fmtInt(n)}`).join(', ')})`);
+  }
   if (detection) out.push(`  alerts:   ${detection.alerts}`);
   if (detection?.responses) out.push(`  response: ${detection.responses}`);
   for (const i of report.inputs) {

@@ -262,8 +262,17 @@ export interface AlertOutput {
 
 /** Deletes what the retention policy no longer keeps (see core/retention.ts). */
 export interface RetentionStore {
-  /** `dryRun`: counts what would go and deletes nothing. */
-  apply(policy: RetentionPolicy, now: number, opts?: { dryRun?: boolean }): Awaitable<RetentionReport>;
+  /**
+   * `dryRun`: counts what would go and deletes nothing. `newest`: the newest log time the store
+   * holds, when the caller knows it (it is otherwise read from the users, which have no index on it).
+   */
+  apply(policy: RetentionPolicy, now: number, opts?: { dryRun?: boolean; newest?: number }): Awaitable<RetentionReport>;
+  /**
+   * The oldest log time a row of history (users, addresses, countries, sessions, hourly
+   * activity) may carry (an hour's bucket counts from its start); null when there is none.
+   * Rows older than a retention cutoff are what a pass deletes.
+   */
+  oldestHistory(): Awaitable<number | null>;
 }
 
 // ---- Review: what the analyst's commands and the console read and change ----------------

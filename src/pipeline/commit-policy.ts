@@ -27,6 +27,8 @@ export interface CommitScope {
   lines: number;
   /** When the bytes of each batch consumed since the last commit arrived (performance.now()). */
   arrivals: number[];
+  /** The log time of the event this commit was made before, when a log-time interval made it due (see `logTimeTickMs`); else null. */
+  logTimeTick: number | null;
 }
 
 /** Writes what was processed, with the positions of the inputs it came from, in one transaction. */
@@ -46,6 +48,14 @@ export interface CommitPolicyOptions {
   commitAtAlerts?: number;
   /** Live runs: commit at most this often while lines arrive (null: only by lines and at the end). */
   commitIntervalMs: number | null;
+  /**
+   * A commit before the first event of the run and before the first event at or past each
+   * multiple of this much log time (ms, from the epoch, as a clock's hours): commit listeners
+   * then run at the log times a live run would have run them (the retention passes), whatever
+   * the run's commits by size, and a run resumed later meets the same boundaries as one that
+   * was not stopped. Absent or null: none.
+   */
+  logTimeTickMs?: number | null;
 }
 
 /**
@@ -56,6 +66,10 @@ export class CommitPolicy {
   private lastCommit = performance.now();
   private linesSinceCommit = 0;
   private arrivals: number[] = [];
+  /** Events at or past this log time wait for a commit (Infinity: no interval, or none started). */
+  private tickAt = Number.POSITIVE_INFINITY;
+  /** The time of the event waiting for a tick's commit, null when none waits. */
+  private tickReached: number | null = null;
 
   constructor(
     private readonly processor: Pick<EventProcessor, 'pending' | 'backlog' | 'heldAlerts'>,
@@ -70,10 +84,26 @@ export class CommitPolicy {
   }
 
   /**
+   * The log time at or past which the next events wait for a commit; `head` is the time of the
+   * next event (the first event of the run waits for one). -Infinity while one already waits.
+   */
+  tickBefore(head: number): number {
+    if (this.tickReached !== null) return Number.NEGATIVE_INFINITY;
+    if (this.tickAt === Number.POSITIVE_INFINITY && this.opts.logTimeTickMs != null) this.tickAt = head;
+    return this.tickAt;
+  }
+
+  /** An event at `time` reached the tick: it waits for the commit that `dueIn` now asks for. */
+  reachedTick(time: number): void {
+    this.tickReached = time;
+  }
+
+  /**
    * Whether a commit is due: 0 now, else the milliseconds until the interval makes it due
    * (null: nothing waits for one, or only the end of the run does).
    */
   dueIn(): number | null {
+    if (this.tickReached !== null) return 0;
     const pending = this.processor.pending > 0 || this.linesSinceCommit > 0;
     if (!pending) return null;
     if (this.linesSinceCommit >= this.opts.commitEveryLines) return 0;
@@ -89,9 +119,15 @@ export class CommitPolicy {
   /** Commits what was processed and the positions of `feeds` that changed (`force`: even when nothing did). */
   async commit(feeds: readonly Feed[], force = false): Promise<void> {
     const touched = feeds.filter((f) => f.dirty);
-    if (!force && this.processor.pending === 0 && touched.length === 0) return;
-    await this.committer.commit({ feeds: touched, lines: this.linesSinceCommit, arrivals: this.arrivals });
+    const tick = this.tickReached;
+    if (!force && tick === null && this.processor.pending === 0 && touched.length === 0) return;
+    await this.committer.commit({ feeds: touched, lines: this.linesSinceCommit, arrivals: this.arrivals, logTimeTick: tick });
     for (const f of touched) f.markCommitted();
+    if (tick !== null) {
+      const every = this.opts.logTimeTickMs!;
+      this.tickAt = Math.floor(tick / every) * every + every;
+      this.tickReached = null;
+    }
     this.linesSinceCommit = 0;
     this.arrivals = [];
     this.lastCommit = performance.now();

@@ -18,6 +18,8 @@ export interface CommitReport {
   /** Lines it covers, and when their bytes arrived (performance.now(), one per batch). */
   lines: number;
   arrivals: number[];
+  /** The log time of the event it was made before when a log-time interval ended there (CommitPolicyOptions.logTimeTickMs), else null. */
+  logTimeTick: number | null;
   /** When it finished (performance.now()) and how long it took. */
   committedAt: number;
   durationMs: number;
@@ -108,6 +110,7 @@ export class StoreCommitter implements Committer {
       feeds,
       lines: scope.lines,
       arrivals: scope.arrivals,
+      logTimeTick: scope.logTimeTick,
       committedAt: performance.now(),
       durationMs: performance.now() - started,
     });

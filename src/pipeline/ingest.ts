@@ -56,6 +56,9 @@ export class Ingest implements IngestContext, FeedOwner {
   private readonly preparation: BatchPreparation;
   private held = false;
   private failure: unknown = null;
+  /** Log times of the oldest and newest event processed in this run (±Infinity before the first): retention's bounds. */
+  earliestProcessed = Number.POSITIVE_INFINITY;
+  newestProcessed = Number.NEGATIVE_INFINITY;
   private stopping = false;
 
   constructor(private readonly opts: IngestOptions) {
@@ -211,7 +214,7 @@ export class Ingest implements IngestContext, FeedOwner {
 
   /**
    * Processes every event that may go now, in log-time order across inputs. Returns whether
-   * anything was processed. Ties go to the input opened first.
+   * anything was processed, or a log-time interval's commit is due. Ties go to the input opened first.
    */
   private release(now: number): boolean {
     if (this.held) return false;
@@ -275,12 +278,20 @@ export class Ingest implements IngestContext, FeedOwner {
       const view = this.view;
       let i = best.index;
       const n = b.count;
+      const tick = this.commits.tickBefore(b.times[i]);
       while (i < n) {
         const k = b.times[i];
         if (k > second || (k === second && !tieOk)) break;
+        if (k >= tick) {
+          // A log-time interval ends here: the loop commits before this event (true: go on after it).
+          this.commits.reachedTick(k);
+          return true;
+        }
         processor.event(view.at(b, i, best.id, best.origin));
         best.advance();
         i++;
+        if (k > this.newestProcessed) this.newestProcessed = k;
+        if (k < this.earliestProcessed) this.earliestProcessed = k;
       }
     }
   }

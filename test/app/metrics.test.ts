@@ -42,6 +42,7 @@ test('alerts by rule and severity and tail-to-alert latency come from commit res
     incidents: [],
     feeds: [],
     lines: 3,
+    logTimeTick: null,
     // The bytes of the one batch this commit covers were read at 1000 (performance.now()).
     arrivals: [1000],
     committedAt: 1120,

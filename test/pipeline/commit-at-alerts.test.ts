@@ -17,6 +17,8 @@ import { tempDir } from '../helpers/tmp.js';
 async function replayCommits(db: string, log: string, commitAtAlerts?: number): Promise<number[]> {
   const config = loadConfig();
   config.store.path = db;
+  // No retention: its log-time commits (test/pipeline/log-time-ticks.test.ts) are not under test here.
+  config.store.retention = { ...config.store.retention, events: null, alerts: null, incidents: null };
   const held: number[] = [];
   const runtime = await createRuntime(config, { command: 'replay', log: silentLog, commitAtAlerts, onCommit: (r) => void held.push(r.raised.length + r.updated.length) });
   try {

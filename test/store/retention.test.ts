@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -45,6 +45,19 @@ function rows(db: string, sql: string): Array<Record<string, unknown>> {
   }
 }
 const column = (db: string, sql: string) => rows(db, sql).map((r) => Object.values(r)[0]);
+
+/** A daemon following history() with a pass due every second. */
+function daemonOnHistory(): { d: DaemonProcess; log: string; db: string; config: string } {
+  const dir = tempDir();
+  const log = join(dir, 'openunison.log');
+  const db = join(dir, 'ouwatch.db');
+  const config = join(dir, 'ouwatch.yaml');
+  writeFileSync(log, history());
+  writeFileSync(config, 'store:\n  retention: { events: 90d, every: 1s }\n');
+  const d = spawnDaemon(['--file', log, '--db', db, '--config', config, '--listen', '127.0.0.1:0']);
+  children.push(d);
+  return { d, log, db, config };
+}
 
 describe('retention (store.retention): what is old goes, what is open stays', () => {
   test('ouwatch prune: history by log time, closed alerts and incidents, finished actions and delivered notifications; never an open alert or incident', () => {
@@ -113,14 +126,7 @@ describe('retention (store.retention): what is old goes, what is open stays', ()
   });
 
   test('the daemon applies it every store.retention.every, between two commits', { timeout: 60_000 }, async () => {
-    const dir = tempDir();
-    const log = join(dir, 'openunison.log');
-    const db = join(dir, 'ouwatch.db');
-    const config = join(dir, 'ouwatch.yaml');
-    writeFileSync(log, history());
-    writeFileSync(config, 'store:\n  retention: { events: 90d, every: 1s }\n');
-    const d = spawnDaemon(['--file', log, '--db', db, '--config', config, '--listen', '127.0.0.1:0']);
-    children.push(d);
+    const { d, db, config } = daemonOnHistory();
     const line = await d.waitForLog('the retention pass', (r) => typeof r.msg === 'string' && r.msg.startsWith('retention: deleted') && /users 1/.test(r.msg), 30_000);
     assert.match(line.msg, /ages measured back from the newest log time, 2025-07-20T08:00:06\.000Z/);
     await waitFor('uid=gone forgotten', () => !column(db, 'SELECT dn FROM users').includes('uid=gone,o=Tremolo'));
@@ -129,5 +135,21 @@ describe('retention (store.retention): what is old goes, what is open stays', ()
     assert.match(refused.stderr, /is being written by 'ouwatch run'/);
     d.child.kill('SIGTERM');
     assert.equal((await d.exited).code, 0);
+  });
+
+  test('a pass leaves the history of the users it keeps whole: a user active across it goes on counting from their stored history', { timeout: 60_000 }, async () => {
+    const { d, log, db } = daemonOnHistory();
+    await d.waitForLog('the retention pass', (r) => typeof r.msg === 'string' && r.msg.startsWith('retention: deleted') && /users 1/.test(r.msg), 30_000);
+    // uid=back comes again after the pass, from the address it used on day 200.
+    let t = NEW + 60_000;
+    const more = Array.from({ length: 4 }, () => accessLine({ time: stamp((t += 1000)), dn: 'uid=back,o=Tremolo', ip: '89.160.20.112', session: 'f3'.padEnd(41, '0') }));
+    appendFileSync(log, more.join('\n') + '\n');
+    const back = `SELECT first_seen, counts FROM users WHERE dn = 'uid=back,o=Tremolo'`;
+    await waitFor('the new lines committed', () => rows(db, back)[0]?.counts !== undefined && JSON.parse(String(rows(db, back)[0].counts)).AzSuccess >= 10, 20_000).catch(() => undefined);
+    d.child.kill('SIGTERM');
+    assert.equal((await d.exited).code, 0);
+    // Before, the pass emptied the users held: uid=back came back as a new user and its stored
+    // row was overwritten (first seen after the pass, 4 events).
+    assert.deepEqual(rows(db, back), [{ first_seen: OLD + 4000, counts: '{"AzSuccess":10}' }], 'first seen on day 0, 3 + 3 + 4 events');
   });
 });

@@ -12,7 +12,7 @@ import { CommittedAlertPrinter } from './alert-output.js';
 import { deliveryWorker } from './delivery-worker.js';
 import { buildSources } from './sources.js';
 import { StoragePause } from './storage-pause.js';
-import { applyRetention, retentionEvery } from '../retention.js';
+import { RetentionSchedule, retentionEvery } from '../retention-schedule.js';
 import { fromPino } from '../../core/log.js';
 import type { StorageFault } from '../../core/storage-fault.js';
 
@@ -57,7 +57,7 @@ export class Daemon {
   private stopping: Promise<void> | null = null;
   private blindWarned = false;
   private readonly pause: StoragePause;
-  private lastRetention = Date.now();
+  private readonly retention: RetentionSchedule;
   private retentionTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: DaemonOptions) {
@@ -78,6 +78,7 @@ export class Daemon {
       fatal: (err) => opts.onFatal(err),
     });
     this.printer = new CommittedAlertPrinter({ out: opts.out ?? process.stdout, store: runtime.output, json: opts.json, log: fromPino(opts.log) });
+    this.retention = new RetentionSchedule(runtime, fromPino(opts.log), { wallClock: true, announce: true });
     this.sources = opts.sources ?? buildSources(runtime.config, runtime, opts.log, opts.configFile);
     this.metrics = new DaemonMetrics({
       stats: () => runtime.counters,
@@ -93,9 +94,8 @@ export class Daemon {
     return this.server?.address ?? null;
   }
 
-  /** Called by the runtime after every commit. */
-  committed(report: CommitReport): void {
-    this.maybeApplyRetention();
+  /** Called by the runtime after every commit; the pipeline waits for what it returns (a retention pass). */
+  committed(report: CommitReport): Promise<void> {
     const raised = report.raised;
     if (raised.length > 0) this.printer.wake();
     this.metrics.recordCommit(report, performance.now());
@@ -113,6 +113,7 @@ export class Daemon {
       for (const f of report.feeds) upTo[f.origin] = Math.max(upTo[f.origin] ?? 0, f.position.lineNo);
       log.debug({ lines: report.lines, ms: Math.round(report.durationMs * 100) / 100, upTo, alerts: raised.length, incidents: report.opened.length }, 'committed');
     }
+    return this.retention.committed(report);
   }
 
   async start(): Promise<void> {
@@ -161,15 +162,6 @@ export class Daemon {
   private retentionDue(): void {
     if (this.stopping !== null || this.pause.report() !== null) return;
     this.opts.runtime.ingest.commitNow(true).catch((err: Error) => this.opts.log.warn({ err: err.message }, 'retention not applied this time'));
-  }
-
-  /** Retention (store.retention) right after a commit, at most every `retention.every`. */
-  private maybeApplyRetention(): void {
-    if (Date.now() - this.lastRetention < retentionEvery(this.opts.runtime.config)) return;
-    this.lastRetention = Date.now();
-    applyRetention(this.opts.runtime, fromPino(this.opts.log)).catch((err: unknown) => {
-      this.opts.log.warn({ err: (err as Error).message }, 'retention not applied this time');
-    });
   }
 
   /** The store cannot be written: pause reading and retry with backoff (see StoragePause). */

@@ -225,11 +225,43 @@ export class History {
     if (this.users.size > this.usersHeld) this.evict(minLiveDnId);
   }
 
-  /** The commit failed: memory is ahead of the store; forget it (the store is read again). */
-  rolledBack(): void {
-    this.users.clear();
-    this.byId.clear();
-    this.dirtyUsers = [];
+  /**
+   * Retention deleted the history last seen before `cutoff` (store.retention.events), right
+   * after a commit. Memory must neither count it nor write it back: a user held who was last
+   * seen before it is let go (their next event makes them new, as the store now says), one
+   * with an address last seen before it is read again from the store. The pipeline's DN ids
+   * then point at the user as stored: emptying the maps instead would make every user whose
+   * id is still in flight a new one, their stored history overwritten at the next commit.
+   */
+  async forgetBefore(cutoff: number): Promise<void> {
+    const replaced = new Map<User, User | null>();
+    for (const u of this.users.values()) {
+      // A change not committed yet is never dropped (none is expected right after a commit).
+      if (u.dirty) continue;
+      if (u.lastSeen < cutoff) replaced.set(u, null);
+      else if (u.hasAddressSeenBefore(cutoff)) replaced.set(u, null);
+    }
+    if (replaced.size === 0) return;
+    const reread = [...replaced.keys()].filter((u) => u.lastSeen >= cutoff);
+    const stored = new Map((await this.repo.loadUsers(reread.map((u) => u.dn))).map((r) => [r.dn, r]));
+    for (const old of reread) {
+      const r = stored.get(old.dn);
+      if (r === undefined) continue;
+      const u = User.from(r, this.netOf);
+      u.lastDnId = old.lastDnId;
+      u.seenThisRun = old.seenThisRun;
+      replaced.set(old, u);
+    }
+    for (const [old, u] of replaced) {
+      if (u === null) this.users.delete(old.dn);
+      else this.users.set(u.dn, u);
+    }
+    for (const [id, old] of this.byId) {
+      if (old === null || !replaced.has(old)) continue;
+      const u = replaced.get(old)!;
+      if (u === null) this.byId.delete(id);
+      else this.byId.set(id, u);
+    }
     this.storeMayHold = true;
   }
 

@@ -129,6 +129,12 @@ export class User {
     return u;
   }
 
+  /** Whether an address of this user was last seen before `t` (retention deletes it then). */
+  hasAddressSeenBefore(t: number): boolean {
+    for (const a of this.addresses.values()) if (a.lastSeen < t) return true;
+    return false;
+  }
+
   /** Makes an address one of the user's own (its network, ASN and country become known). */
   learn(a: AddressState): void {
     if (a.learnt) return;

@@ -3,6 +3,7 @@ import type { RetentionStore } from '../../core/ports.js';
 import type { RetentionPolicy, RetentionReport } from '../../core/retention.js';
 import { RECOUNT_ORGANISATION } from '../organisation-sql.js';
 import { inClientTransaction } from './review-sql.js';
+import { oldestHistorySql } from '../retention-sql.js';
 
 /** Rows per delete statement: a writer's commits interleave between chunks. */
 const CHUNK = 5_000;
@@ -23,11 +24,13 @@ interface Step {
 export class PgRetention implements RetentionStore {
   constructor(private readonly use: <T>(fn: (c: pg.ClientBase) => Promise<T>) => Promise<T>) {}
 
-  apply(policy: RetentionPolicy, now: number, opts: { dryRun?: boolean } = {}): Promise<RetentionReport> {
+  apply(policy: RetentionPolicy, now: number, opts: { dryRun?: boolean; newest?: number } = {}): Promise<RetentionReport> {
     return this.use(async (c) => {
-      const newest = (await c.query<{ t: number | null }>(
-        'SELECT GREATEST((SELECT max(last_seen) FROM users), (SELECT max(last_time) FROM alerts), (SELECT max(last_time) FROM incidents)) AS t',
-      )).rows[0].t;
+      const newest =
+        opts.newest ??
+        (await c.query<{ t: number | null }>(
+          'SELECT GREATEST((SELECT max(last_seen) FROM users), (SELECT max(last_time) FROM alerts), (SELECT max(last_time) FROM incidents)) AS t',
+        )).rows[0].t;
       const deleted: Record<string, number> = {};
       if (newest === null) return { newestLogTime: null, deleted };
       if (opts.dryRun) await c.query('BEGIN');
@@ -54,6 +57,14 @@ export class PgRetention implements RetentionStore {
         if (opts.dryRun) await c.query('ROLLBACK');
       }
       return { newestLogTime: newest, deleted };
+    });
+  }
+
+  oldestHistory(): Promise<number | null> {
+    // Every table exists on PostgreSQL (one schema, created whole).
+    return this.use(async (c) => {
+      const t = (await c.query<{ t: string | number | null }>(oldestHistorySql(() => true)!)).rows[0].t;
+      return t === null ? null : Number(t);
     });
   }
 }

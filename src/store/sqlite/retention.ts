@@ -2,6 +2,7 @@ import type { RetentionStore } from '../../core/ports.js';
 import type { RetentionPolicy, RetentionReport } from '../../core/retention.js';
 import type { Db } from './database.js';
 import { RECOUNT_ORGANISATION } from '../organisation-sql.js';
+import { oldestHistorySql } from '../retention-sql.js';
 
 /** Rows per delete transaction: the WAL stays small and a writer's commits interleave. */
 const CHUNK = 5_000;
@@ -22,9 +23,9 @@ interface Step {
 export class SqliteRetention implements RetentionStore {
   constructor(private readonly db: Db) {}
 
-  apply(policy: RetentionPolicy, now: number, opts: { dryRun?: boolean } = {}): RetentionReport {
+  apply(policy: RetentionPolicy, now: number, opts: { dryRun?: boolean; newest?: number } = {}): RetentionReport {
     const has = this.tables();
-    const newest = this.newestLogTime(has);
+    const newest = opts.newest ?? this.newestLogTime(has);
     const deleted: Record<string, number> = {};
     if (newest === null) return { newestLogTime: null, deleted };
     const steps = this.steps(policy, newest, now, has);
@@ -109,6 +110,12 @@ export class SqliteRetention implements RetentionStore {
       );
     }
     return steps;
+  }
+
+  oldestHistory(): number | null {
+    const has = this.tables();
+    const sql = oldestHistorySql((t) => has.has(t));
+    return sql === null ? null : (this.db.prepare(sql).get() as { t: number | null }).t;
   }
 
   /** The newest log time the store holds: what history and alert ages are measured back from. */

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, test } from 'node:test';
+import { ok } from '../../helpers/cli.js';
+import { spawnDaemon, type DaemonProcess } from '../../helpers/daemon.js';
+import { accessLine } from '../../helpers/lines.js';
+import { startPostgres } from '../../helpers/postgres.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { waitFor } from '../../helpers/wait.js';
+
+const pg = await startPostgres();
+let daemon: DaemonProcess | null = null;
+after(() => daemon?.child.kill('SIGKILL'));
+
+const DAY = 86_400_000;
+const OLD = Date.UTC(2025, 0, 1, 8, 0, 0);
+const NEW = OLD + 200 * DAY;
+const stamp = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '').replace('.', ',');
+const line = (ms: number, dn: string, ip: string, session: string) => accessLine({ time: stamp(ms), dn, ip, session: session.padEnd(41, '0') });
+const lines = (from: number, n: number, dn: string, ip: string, session: string) => Array.from({ length: n }, (_, i) => line(from + i * 1000, dn, ip, session));
+const text = (l: string[]) => l.join('\n') + '\n';
+
+test('on PostgreSQL a retention pass that takes its time holds the daemon: lines that arrive meanwhile are processed after it, onto the history it kept, and so are later ones', { timeout: 90_000 }, async () => {
+  const dir = tempDir();
+  const name = await pg.createDatabase('retention');
+  const url = pg.url(name);
+  // Day 0, replayed first: a user who never comes back, and uid=back.
+  const before = join(dir, 'day0.log');
+  writeFileSync(before, text([...lines(OLD, 3, 'uid=gone,o=Tremolo', '81.2.69.142', 'f1'), ...lines(OLD + 10_000, 3, 'uid=back,o=Tremolo', '81.2.69.142', 'f2')]));
+  ok(['replay', before, '--db', url, '-q']);
+  // Deleting a user row now takes 1.5 s: the pass that forgets uid=gone is slow.
+  await pg.query(name, `CREATE FUNCTION slow_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1.5); RETURN OLD; END $$`);
+  await pg.query(name, 'CREATE TRIGGER slow_delete BEFORE DELETE ON users FOR EACH ROW EXECUTE FUNCTION slow_delete()');
+
+  const file = join(dir, 'day200.log');
+  writeFileSync(file, text(lines(NEW, 3, 'uid=back,o=Tremolo', '89.160.20.112', 'f3')));
+  const config = join(dir, 'ouwatch.yaml');
+  writeFileSync(config, 'store:\n  retention: { events: 90d, every: 1s }\n');
+  daemon = spawnDaemon(['--file', file, '--db', url, '--config', config, '--listen', '127.0.0.1:0', '--poll-ms', '20', '--commit-ms', '3000']);
+  const d = daemon;
+  await waitFor('the pass to be deleting uid=gone', async () => (await pg.query(name, `SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep'`)).length > 0, 30_000);
+  // uid=back comes again while the pass deletes (the daemon polls the file every 20 ms and
+  // commits every 3 s), and once more after it.
+  appendFileSync(file, text(lines(NEW + 60_000, 4, 'uid=back,o=Tremolo', '89.160.20.112', 'f3')));
+  await sleep(500);
+  await d.waitForLog('the pass', (r) => typeof r.msg === 'string' && r.msg.startsWith('retention: deleted') && /users 1/.test(r.msg), 30_000);
+  appendFileSync(file, text(lines(NEW + 120_000, 2, 'uid=back,o=Tremolo', '89.160.20.112', 'f3')));
+  const back = async () => {
+    const r = (await pg.query<{ first_seen: string; counts: string }>(name, `SELECT first_seen, counts FROM users WHERE dn = 'uid=back,o=Tremolo'`))[0];
+    return r === undefined ? undefined : { firstSeen: Number(r.first_seen), counts: JSON.parse(r.counts) as Record<string, number> };
+  };
+  await waitFor('the lines to be committed', async () => ((await back())?.counts.AzSuccess ?? 0) >= 12, 20_000).catch(() => undefined);
+  d.child.kill('SIGTERM');
+  assert.equal((await d.exited).code, 0);
+  daemon = null;
+  const users = await pg.query<{ dn: string }>(name, 'SELECT dn FROM users ORDER BY dn');
+  assert.deepEqual(users.map((u) => u.dn), ['uid=back,o=Tremolo'], 'uid=gone is forgotten');
+  const row = (await back())!;
+  assert.equal(row.firstSeen, OLD + 10_000, 'uid=back is still first seen on day 0');
+  // Before, lines processed beside the pass were dropped with the memory it emptied, and
+  // uid=back came back after it as a new user, its stored row overwritten.
+  assert.deepEqual(row.counts, { AzSuccess: 12 }, '3 events on day 0, 3 before the pass, 4 during it, 2 after it');
+});
