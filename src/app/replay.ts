@@ -92,6 +92,7 @@ export async function replayFiles(paths: string[], runtime: Runtime, opts: Repla
   // store.retention by log time, as the daemon applies it (a replay of months forgets what it would have).
   const retention = new RetentionSchedule(runtime, runtime.log, { wallClock: false, announce: false });
   runtime.onCommit((r) => retention.committed(r));
+  runtime.ingest.wantTicks(() => retention.wanted());
   const pumps = opened.map(({ input, feed }) => input.pump(feed));
   try {
     await runtime.ingest.finish();

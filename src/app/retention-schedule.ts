@@ -62,6 +62,17 @@ export class RetentionSchedule {
     private readonly opts: { wallClock: boolean; announce: boolean },
   ) {}
 
+  /**
+   * Whether a pass at a log-time boundary reached now has work: always the run's first (it
+   * learns how old the history is), then only once the history may hold rows older than the
+   * events' age. The ingest loop commits for the others only when asked (Ingest.wantTicks): a
+   * commit per log hour cost an alert storm (1 M lines, 6 log hours) 1.06-1.10x the time.
+   */
+  wanted(): boolean {
+    const events = retentionPolicy(this.runtime.config).events;
+    return this.historyFloor === null || (events !== null && this.historyAbove(events, this.newestBound()));
+  }
+
   /** A wall-clock pass is due (the daemon's timer forces a commit on a quiet log for it). */
   get wallClockDue(): boolean {
     return this.opts.wallClock && Date.now() - this.lastPass >= retentionEvery(this.runtime.config);

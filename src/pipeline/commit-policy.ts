@@ -70,6 +70,8 @@ export class CommitPolicy {
   private tickAt = Number.POSITIVE_INFINITY;
   /** The time of the event waiting for a tick's commit, null when none waits. */
   private tickReached: number | null = null;
+  /** Whether a boundary reached at this log time needs its commit (its listener has work); one that does not is passed by. */
+  tickWanted: (time: number) => boolean = () => true;
 
   constructor(
     private readonly processor: Pick<EventProcessor, 'pending' | 'backlog' | 'heldAlerts'>,
@@ -93,9 +95,22 @@ export class CommitPolicy {
     return this.tickAt;
   }
 
-  /** An event at `time` reached the tick: it waits for the commit that `dueIn` now asks for. */
-  reachedTick(time: number): void {
-    this.tickReached = time;
+  /**
+   * An event at `time` reached the tick. True: it waits for the commit that `dueIn` now asks
+   * for. False: the boundary was not wanted and the next one is the tick now.
+   */
+  reachedTick(time: number): boolean {
+    if (this.tickWanted(time)) {
+      this.tickReached = time;
+      return true;
+    }
+    this.tickAt = this.nextBoundary(time);
+    return false;
+  }
+
+  private nextBoundary(time: number): number {
+    const every = this.opts.logTimeTickMs!;
+    return Math.floor(time / every) * every + every;
   }
 
   /**
@@ -124,8 +139,7 @@ export class CommitPolicy {
     await this.committer.commit({ feeds: touched, lines: this.linesSinceCommit, arrivals: this.arrivals, logTimeTick: tick });
     for (const f of touched) f.markCommitted();
     if (tick !== null) {
-      const every = this.opts.logTimeTickMs!;
-      this.tickAt = Math.floor(tick / every) * every + every;
+      this.tickAt = this.nextBoundary(tick);
       this.tickReached = null;
     }
     this.linesSinceCommit = 0;

@@ -94,6 +94,11 @@ export class Ingest implements IngestContext, FeedOwner {
     this.schedule();
   }
 
+  /** Which log-time boundaries need their commit (`CommitPolicy.tickWanted`; all by default). */
+  wantTicks(wanted: (time: number) => boolean): void {
+    this.commits.tickWanted = wanted;
+  }
+
   /** The smallest DN id a batch not yet consumed refers to (Infinity: none waits). */
   get oldestWaitingDnId(): number {
     let min = Infinity;
@@ -278,14 +283,14 @@ export class Ingest implements IngestContext, FeedOwner {
       const view = this.view;
       let i = best.index;
       const n = b.count;
-      const tick = this.commits.tickBefore(b.times[i]);
+      let tick = this.commits.tickBefore(b.times[i]);
       while (i < n) {
         const k = b.times[i];
         if (k > second || (k === second && !tieOk)) break;
         if (k >= tick) {
           // A log-time interval ends here: the loop commits before this event (true: go on after it).
-          this.commits.reachedTick(k);
-          return true;
+          if (this.commits.reachedTick(k)) return true;
+          tick = this.commits.tickBefore(k);
         }
         processor.event(view.at(b, i, best.id, best.origin));
         best.advance();

@@ -79,6 +79,7 @@ export class Daemon {
     });
     this.printer = new CommittedAlertPrinter({ out: opts.out ?? process.stdout, store: runtime.output, json: opts.json, log: fromPino(opts.log) });
     this.retention = new RetentionSchedule(runtime, fromPino(opts.log), { wallClock: true, announce: true });
+    runtime.ingest.wantTicks(() => this.retention.wanted());
     this.sources = opts.sources ?? buildSources(runtime.config, runtime, opts.log, opts.configFile);
     this.metrics = new DaemonMetrics({
       stats: () => runtime.counters,
