@@ -29,13 +29,13 @@ export function retentionTickMs(config: Config): number | null {
 }
 
 /**
- * When retention runs: right after a commit, before the first event of a run and once
- * `store.retention.every` (an hour at least) has passed in log time (the ingest loop commits
- * before the first event past each interval: see `retentionTickMs`), and, for the daemon,
- * every `every` of wall-clock time too (a quiet log still gets its
- * passes, and notifications and actions age by the clock). A replay of months thus forgets,
- * before each log hour, what a daemon reading the same lines live would have forgotten by
- * then; a daemon catching up a backlog does the same.
+ * When retention runs: right after a commit, before the first event of a run and before the
+ * first event past each `store.retention.every` of log time (an hour at least: see
+ * `retentionTickMs`) at which history may have aged out (`wanted`), and, for the daemon,
+ * every `every` of wall-clock time too (a quiet log still gets its passes, and notifications
+ * and actions age by the clock). A replay of months thus forgets, before each log hour, what a
+ * daemon reading the same lines live would have forgotten by then; a daemon catching up a
+ * backlog does the same.
  *
  * The commit listener waits for the pass: nothing is processed while it deletes, so the
  * history it then forgets in memory holds no change that is not stored yet (on PostgreSQL a
