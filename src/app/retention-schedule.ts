@@ -136,11 +136,13 @@ const HOUR_MS = 3_600_000;
 /**
  * One pass, right after a commit, with nothing processed until it is done (RetentionSchedule
  * waits for it): deletes what the policy no longer keeps, then makes the users held in memory
- * forget the same history (History.forgetBefore), so that none of it is written back or
- * counted. Memory holds no unstored change then: the commit just wrote everything processed.
+ * forget the same history (History.forgetBefore) and take the organisation's counts as the
+ * store now has them, so that none of it is written back or counted. Memory holds no unstored change then: the commit just wrote everything processed.
  */
 export async function applyRetention(runtime: Runtime, policy: RetentionPolicy = retentionPolicy(runtime.config), now: number = Date.now(), newest?: number): Promise<RetentionReport> {
   const report = await runtime.retention.apply(policy, now, { newest });
   if (policy.events !== null && report.newestLogTime !== null && totalDeleted(report) > 0) await runtime.history.forgetBefore(report.newestLogTime - policy.events);
+  // The store counted the organisation's places again from the addresses left.
+  if ((report.deleted.user_ips ?? 0) > 0) await runtime.history.recountOrganisation();
   return report;
 }

@@ -91,6 +91,27 @@ describe('replay applies store.retention in log time, as the daemon does', () =>
     assert.doesNotMatch(run.stderr, /retention:/);
   });
 
+  test("colleagues' addresses forgotten are no longer the organisation's: a network five of them used four months ago is new for the next user", () => {
+    const dir = tempDir();
+    const log = join(dir, 'openunison.log');
+    const db = join(dir, 'ouwatch.db');
+    const lines: string[] = [];
+    const at = (ms: number, dn: string, ip: string) => lines.push(accessLine({ time: stamp(ms), event: 'AuSuccess', app: 'k8sIdp', dn, ip }));
+    // Day 0: five colleagues learn addresses in one ISP's network (the organisation's, by
+    // detect.organisation.minUsers), and `back` its own network of another ISP.
+    for (let i = 0; i < 12; i++) {
+      for (let c = 1; c <= 5; c++) at(T0 + i * 10 * MINUTE + c * 1000, `uid=colleague${c},ou=users,o=Tremolo`, `86.1.1.${c}`);
+      at(T0 + i * 10 * MINUTE + 9000, BACK, OLD_NET);
+    }
+    for (const d of [20, 40, 60, 80, 100]) at(T0 + d * DAY, BACK, OLD_NET);
+    // Day 120: `back` from that ISP's network, which nobody has used for 120 days.
+    at(T0 + 120 * DAY, BACK, '86.1.1.50');
+    writeFileSync(log, text(lines));
+    ok(['replay', log, '--db', db, '-q']);
+    const o = outcome(db);
+    assert.deepEqual(o.alerts.filter((a) => a.includes(' 86.1.1.50 ')), [`new-source-ip ${BACK} 86.1.1.50 ${T0 + 120 * DAY}`], 'the network is new for the user and no longer the colleagues\' (it was low risk, and quiet, while memory still counted them)');
+  });
+
   test('the same months replayed in two runs, or read by a daemon from a backlog, end as one replay does', { timeout: 60_000 }, async () => {
     const dir = tempDir();
     const whole = join(dir, 'whole.log');

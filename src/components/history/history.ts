@@ -2,7 +2,7 @@ import { isUserDn, TYPE } from '../../core/events.js';
 import type { HistoryWrites } from '../../core/history.js';
 import type { Address, LogEvent } from '../../core/log-event.js';
 import type { HistoryRepository } from '../../core/ports.js';
-import type { Organisation } from './organisation.js';
+import { MAX_TRACKED, type Organisation } from './organisation.js';
 import { User } from './user.js';
 import { AddressState, CountryState, type NetOf } from './user-state.js';
 import { historyWrites } from './writes.js';
@@ -263,6 +263,11 @@ export class History {
       else this.byId.set(id, u);
     }
     this.storeMayHold = true;
+  }
+
+  /** Retention deleted addresses and the store counted the organisation's places again: memory takes its counts (right after a commit, nothing is pending). */
+  async recountOrganisation(): Promise<void> {
+    if (this.organisation !== undefined) this.organisation.reseed(await this.repo.loadOrganisation(MAX_TRACKED));
   }
 
   /** An alert was closed as benign: the addresses it kept from being learnt are learnt now. */

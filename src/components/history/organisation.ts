@@ -65,6 +65,14 @@ export class Organisation implements OrganisationView {
     prune(this.asns);
   }
 
+  /** The counts as stored now, in place of those held (after retention deleted addresses and the store counted them again). */
+  reseed(rows: readonly OrganisationCount[]): void {
+    this.nets.clear();
+    this.asns.clear();
+    this.countries.clear();
+    this.seed(rows);
+  }
+
   /** A user learnt their first address in these places (null: not new for them). */
   learnt(net: string | null, asn: number | null, country: string | null): void {
     if (net !== null) {
