@@ -2,6 +2,7 @@ import type { RunStats } from '../core/runtime.js';
 import { EVENT_TYPES, SKIP_REASONS } from '../core/events.js';
 import type { ReplayReport } from '../app/replay.js';
 import { byteSize } from '../core/numbers.js';
+import { totalDeleted } from '../core/retention.js';
 import { fmtInt } from './common.js';
 
 /** What detection and response add to the summary: alert counts, responses, warnings. */
@@ -33,7 +34,7 @@ export function formatSummary(stats: RunStats, report: ReplayReport, detection?:
   const pruned = Object.entries(report.retention.deleted).filter(([, n]) => n > 0);
   if (pruned.length > 0) {
     const passes = report.retention.passes;
-    out.push(`  retention: ${fmtInt(pruned.reduce((n, [, k]) => n + k, 0))} rows older than store.retention deleted in ${fmtInt(passes)} pass${passes === 1 ? '' : 'es'} (${pruned.map(([t, n]) => `${t} ${fmtInt(n)}`).join(', ')})`);
+    out.push(`  retention: ${fmtInt(totalDeleted(report.retention))} rows older than store.retention deleted in ${fmtInt(passes)} pass${passes === 1 ? '' : 'es'} (${pruned.map(([t, n]) => `${t} ${fmtInt(n)}`).join(', ')})`);
   }
   if (detection) out.push(`  alerts:   ${detection.alerts}`);
   if (detection?.responses) out.push(`  response: ${detection.responses}`);

@@ -21,6 +21,6 @@ export interface RetentionReport {
   deleted: Record<string, number>;
 }
 
-export function totalDeleted(r: RetentionReport): number {
+export function totalDeleted(r: Pick<RetentionReport, 'deleted'>): number {
   return Object.values(r.deleted).reduce((a, b) => a + b, 0);
 }

@@ -70,8 +70,8 @@ export class CommitPolicy {
   private tickAt = Number.POSITIVE_INFINITY;
   /** The time of the event waiting for a tick's commit, null when none waits. */
   private tickReached: number | null = null;
-  /** Whether a boundary reached at this log time needs its commit (its listener has work); one that does not is passed by. */
-  tickWanted: (time: number) => boolean = () => true;
+  /** Whether a boundary reached now needs its commit (its listener has work); one that does not is passed by. */
+  tickWanted: () => boolean = () => true;
 
   constructor(
     private readonly processor: Pick<EventProcessor, 'pending' | 'backlog' | 'heldAlerts'>,
@@ -100,7 +100,7 @@ export class CommitPolicy {
    * for. False: the boundary was not wanted and the next one is the tick now.
    */
   reachedTick(time: number): boolean {
-    if (this.tickWanted(time)) {
+    if (this.tickWanted()) {
       this.tickReached = time;
       return true;
     }

@@ -95,7 +95,7 @@ export class Ingest implements IngestContext, FeedOwner {
   }
 
   /** Which log-time boundaries need their commit (`CommitPolicy.tickWanted`; all by default). */
-  wantTicks(wanted: (time: number) => boolean): void {
+  wantTicks(wanted: () => boolean): void {
     this.commits.tickWanted = wanted;
   }
 

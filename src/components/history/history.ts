@@ -238,8 +238,7 @@ export class History {
     for (const u of this.users.values()) {
       // A change not committed yet is never dropped (none is expected right after a commit).
       if (u.dirty) continue;
-      if (u.lastSeen < cutoff) replaced.set(u, null);
-      else if (u.hasAddressSeenBefore(cutoff)) replaced.set(u, null);
+      if (u.lastSeen < cutoff || u.hasAddressSeenBefore(cutoff)) replaced.set(u, null);
     }
     if (replaced.size === 0) return;
     const reread = [...replaced.keys()].filter((u) => u.lastSeen >= cutoff);
