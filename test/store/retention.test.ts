@@ -46,27 +46,27 @@ function rows(db: string, sql: string): Array<Record<string, unknown>> {
 }
 const column = (db: string, sql: string) => rows(db, sql).map((r) => Object.values(r)[0]);
 
-/** A daemon following history() with a pass due every second. */
-function daemonOnHistory(): { d: DaemonProcess; log: string; db: string; config: string } {
+/** history() as a log file, a database path beside it, and a configuration with this `store.retention`. */
+function historyFiles(retention: string): { log: string; db: string; config: string } {
   const dir = tempDir();
   const log = join(dir, 'openunison.log');
-  const db = join(dir, 'ouwatch.db');
   const config = join(dir, 'ouwatch.yaml');
   writeFileSync(log, history());
-  writeFileSync(config, 'store:\n  retention: { events: 90d, every: 1s }\n');
-  const d = spawnDaemon(['--file', log, '--db', db, '--config', config, '--listen', '127.0.0.1:0']);
+  writeFileSync(config, `store:\n  retention: ${retention}\n`);
+  return { log, db: join(dir, 'ouwatch.db'), config };
+}
+
+/** A daemon following history() with a pass due every second. */
+function daemonOnHistory(): { d: DaemonProcess; log: string; db: string; config: string } {
+  const files = historyFiles('{ events: 90d, every: 1s }');
+  const d = spawnDaemon(['--file', files.log, '--db', files.db, '--config', files.config, '--listen', '127.0.0.1:0']);
   children.push(d);
-  return { d, log, db, config };
+  return { d, ...files };
 }
 
 describe('retention (store.retention): what is old goes, what is open stays', () => {
   test('ouwatch prune: history by log time, closed alerts and incidents, finished actions and delivered notifications; never an open alert or incident', () => {
-    const dir = tempDir();
-    const log = join(dir, 'openunison.log');
-    const db = join(dir, 'ouwatch.db');
-    const config = join(dir, 'ouwatch.yaml');
-    writeFileSync(log, history());
-    writeFileSync(config, 'store:\n  retention: { events: 90d, alerts: 90d, incidents: 90d }\n');
+    const { log, db, config } = historyFiles('{ events: 90d, alerts: 90d, incidents: 90d }');
     ok(['replay', log, '--db', db, '-q']);
     const bursts = rows(db, `SELECT id, ip FROM alerts WHERE rule = 'auth-failure-burst' ORDER BY time`) as Array<{ id: string; ip: string }>;
     assert.deepEqual(bursts.map((b) => b.ip), ['175.16.199.1', '81.2.69.1', '5.255.255.1']);
