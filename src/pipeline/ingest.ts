@@ -6,6 +6,7 @@ import { CommitPolicy, type CommitPolicyOptions, type Committer } from './commit
 import { DrainScheduler } from './drain-scheduler.js';
 import { EventView } from './event-view.js';
 import { Feed, type FeedOwner } from './feed.js';
+import { MergeHead } from './merge-head.js';
 import { StorageFaultHold, type StorageFaultHandler } from './storage-fault-hold.js';
 import type { IngestWorker } from './worker-client.js';
 
@@ -54,6 +55,7 @@ export class Ingest implements IngestContext, FeedOwner {
   private readonly drains = new DrainScheduler(() => this.drain());
   private readonly fault: StorageFaultHold;
   private readonly preparation: BatchPreparation;
+  private readonly head = new MergeHead();
   private held = false;
   private failure: unknown = null;
   /** Log times of the oldest and newest event processed in this run (±Infinity before the first): retention's bounds. */
@@ -226,46 +228,17 @@ export class Ingest implements IngestContext, FeedOwner {
     const feeds = this.feeds;
     const window = this.opts.mergeWindowMs;
     let progressed = false;
+    const head = this.head;
     for (;;) {
-      let best: Feed | null = null;
-      let bestKey = 0;
-      let second = Number.POSITIVE_INFINITY;
-      let runnerUp: Feed | null = null;
-      let waitFinite = false;
-      let waitLive = false;
-      let waitUnread = Number.POSITIVE_INFINITY;
-      for (const f of feeds) {
-        if (f.available()) {
-          const k = f.headKey();
-          if (best === null || k < bestKey) {
-            if (best !== null) {
-              second = bestKey;
-              runnerUp = best;
-            }
-            best = f;
-            bestKey = k;
-          } else if (k < second) {
-            second = k;
-            runnerUp = f;
-          }
-        } else if (!f.done && !this.stopping) {
-          // Bytes already sent for parsing are waited for, live or not: they arrived, and
-          // their events may come first (the first batch also waits for the address tables).
-          // So are bytes a live source knows it has not read yet (a backlog being read, a
-          // rotated file's rest), for a bounded time: only a quiet input gets just the window.
-          if (f.live && f.inFlight === 0) {
-            const unread = f.unreadWait(now);
-            if (unread > 0) waitUnread = Math.min(waitUnread, unread);
-            else waitLive = true;
-          } else waitFinite = true;
-        }
-      }
-      if (best === null || waitFinite) return progressed;
-      if (waitUnread !== Number.POSITIVE_INFINITY) {
-        this.drains.wakeAt(waitUnread);
+      head.look(feeds, now, this.stopping);
+      const best = head.best;
+      const second = head.second;
+      if (best === null || head.waitFinite) return progressed;
+      if (head.waitUnread !== Number.POSITIVE_INFINITY) {
+        this.drains.wakeAt(head.waitUnread);
         return progressed;
       }
-      if (waitLive) {
+      if (head.waitLive) {
         const held = now - best.headArrival();
         if (held < window) {
           this.drains.wakeAt(window - held);
@@ -275,10 +248,10 @@ export class Ingest implements IngestContext, FeedOwner {
       progressed = true;
       // The input that comes next reads ahead now (rotated files: the next one), so that the
       // merge does not wait for its second chunk when it gets there.
-      runnerUp?.warm();
+      head.runnerUp?.warm();
       // Consume a run of the best input's events up to the runner-up's key.
       const b = best.batches[0];
-      const tieOk = second === Number.POSITIVE_INFINITY || feeds.indexOf(best) < this.indexOfKey(second, best);
+      const tieOk = head.bestTakesTies(feeds);
       const processor = this.opts.processor;
       const view = this.view;
       let i = best.index;
@@ -299,14 +272,5 @@ export class Ingest implements IngestContext, FeedOwner {
         if (k < this.earliestProcessed) this.earliestProcessed = k;
       }
     }
-  }
-
-  /** Index of the first feed (other than `except`) whose head has key `key`. */
-  private indexOfKey(key: number, except: Feed): number {
-    for (let i = 0; i < this.feeds.length; i++) {
-      const f = this.feeds[i];
-      if (f !== except && f.available() && f.headKey() === key) return i;
-    }
-    return Number.POSITIVE_INFINITY;
   }
 }

@@ -1,9 +1,10 @@
-import { isUserDn, TYPE } from '../../core/events.js';
+import { TYPE } from '../../core/events.js';
 import type { HistoryWrites } from '../../core/history.js';
 import type { Address, LogEvent } from '../../core/log-event.js';
 import type { HistoryRepository } from '../../core/ports.js';
+import { HeldUsers } from './held-users.js';
 import { MAX_TRACKED, type Organisation } from './organisation.js';
-import { User } from './user.js';
+import type { User } from './user.js';
 import { AddressState, CountryState, type NetOf } from './user-state.js';
 import { historyWrites } from './writes.js';
 
@@ -14,18 +15,12 @@ export const DEFAULT_USERS_HELD = 20_000;
 /**
  * Per-user history: first/last seen, counts by event type, addresses (with network, country,
  * ASN, and whether each is learnt as the user's own), countries, the last geolocated success,
- * sessions and hourly activity. Users of a batch are loaded from the store before the batch is
- * processed, in one query per few hundred new DNs, never one per line; changes are collected
- * for the commit. Memory is bounded: users no longer referenced are let go after a commit and
- * loaded again if they come back.
+ * sessions and hourly activity; changes are collected for the commit. Which users are in
+ * memory, loaded from the store by batch and let go after commits, is HeldUsers' concern.
  */
 export class History {
-  private readonly users = new Map<string, User>();
-  /** User by interned DN id (null: a DN that is not a person, such as `cn=none`). */
-  private readonly byId = new Map<number, User | null>();
+  private readonly held: HeldUsers;
   private dirtyUsers: User[] = [];
-  private storeMayHold = true;
-  private checkedStore = false;
   usersSeen = 0;
 
   /** Users changed since the last commit (held in memory until it). */
@@ -39,61 +34,23 @@ export class History {
    */
   constructor(
     private readonly repo: HistoryRepository,
-    private readonly netOf?: NetOf,
+    netOf?: NetOf,
     /** Told when a user learns a network, ASN or country new for them (the organisation's counts). */
     private readonly organisation?: Organisation,
     /** Users kept in memory after a commit (tests set it low to see users let go and loaded again). */
     private readonly usersHeld = DEFAULT_USERS_HELD,
-  ) {}
+  ) {
+    this.held = new HeldUsers(repo, netOf);
+  }
 
-  /**
-   * Resolves the DNs first seen in a batch to users, loading the stored ones. `dns` are
-   * [id, dn] pairs as the worker sends them.
-   */
-  async prepare(dns: ReadonlyArray<number | string>): Promise<void> {
-    if (dns.length === 0) return;
-    if (!this.checkedStore) {
-      this.checkedStore = true;
-      this.storeMayHold = await this.repo.hasUsers();
-    }
-    const missing: string[] = [];
-    for (let k = 0; k < dns.length; k += 2) {
-      const dn = dns[k + 1] as string;
-      if (isUserDn(dn) && !this.users.has(dn)) missing.push(dn);
-    }
-    if (missing.length > 0 && this.storeMayHold) {
-      for (const r of await this.repo.loadUsers(missing)) this.users.set(r.dn, User.from(r, this.netOf));
-    }
-    for (let k = 0; k < dns.length; k += 2) {
-      const id = dns[k] as number;
-      const dn = dns[k + 1] as string;
-      if (!isUserDn(dn)) {
-        this.byId.set(id, null);
-        continue;
-      }
-      // A DN not stored yet becomes a user at its first event (userOf).
-      const user = this.users.get(dn);
-      if (user === undefined) continue;
-      user.lastDnId = id;
-      this.byId.set(id, user);
-    }
+  /** Resolves the DNs first seen in a batch (`[id, dn]` pairs, as the worker sends them) to users, loading the stored ones. */
+  prepare(dns: ReadonlyArray<number | string>): Promise<void> {
+    return this.held.prepare(dns);
   }
 
   /** The user of an event: null for events without a person's DN; a new user on first sight. */
   userOf(e: LogEvent): User | null {
-    const id = e.dnId;
-    if (id < 0) return null;
-    const known = this.byId.get(id);
-    if (known !== undefined) return known;
-    const dn = e.dn!;
-    let user = this.users.get(dn.dn);
-    if (user === undefined) {
-      user = new User(dn.dn, dn.sha1, e.ts, e.ts);
-      this.users.set(dn.dn, user);
-    }
-    user.lastDnId = id;
-    this.byId.set(id, user);
-    return user;
+    return this.held.userOf(e);
   }
 
   /**
@@ -222,46 +179,15 @@ export class History {
     }
     this.dirtyUsers = [];
     this.organisation?.committed();
-    if (this.users.size > this.usersHeld) this.evict(minLiveDnId);
+    if (this.held.size > this.usersHeld) this.held.evict(minLiveDnId);
   }
 
   /**
    * Retention deleted the history last seen before `cutoff` (store.retention.events), right
-   * after a commit. Memory must neither count it nor write it back: a user held who was last
-   * seen before it is let go (their next event makes them new, as the store now says), one
-   * with an address last seen before it is read again from the store. The pipeline's DN ids
-   * then point at the user as stored: emptying the maps instead would make every user whose
-   * id is still in flight a new one, their stored history overwritten at the next commit.
+   * after a commit: memory must neither count it nor write it back (HeldUsers.forgetBefore).
    */
-  async forgetBefore(cutoff: number): Promise<void> {
-    const replaced = new Map<User, User | null>();
-    for (const u of this.users.values()) {
-      // A change not committed yet is never dropped (none is expected right after a commit).
-      if (u.dirty) continue;
-      if (u.lastSeen < cutoff || u.hasAddressSeenBefore(cutoff)) replaced.set(u, null);
-    }
-    if (replaced.size === 0) return;
-    const reread = [...replaced.keys()].filter((u) => u.lastSeen >= cutoff);
-    const stored = new Map((await this.repo.loadUsers(reread.map((u) => u.dn))).map((r) => [r.dn, r]));
-    for (const old of reread) {
-      const r = stored.get(old.dn);
-      if (r === undefined) continue;
-      const u = User.from(r, this.netOf);
-      u.lastDnId = old.lastDnId;
-      u.seenThisRun = old.seenThisRun;
-      replaced.set(old, u);
-    }
-    for (const [old, u] of replaced) {
-      if (u === null) this.users.delete(old.dn);
-      else this.users.set(u.dn, u);
-    }
-    for (const [id, old] of this.byId) {
-      if (old === null || !replaced.has(old)) continue;
-      const u = replaced.get(old)!;
-      if (u === null) this.byId.delete(id);
-      else this.byId.set(id, u);
-    }
-    this.storeMayHold = true;
+  forgetBefore(cutoff: number): Promise<void> {
+    return this.held.forgetBefore(cutoff);
   }
 
   /** Retention deleted addresses and the store counted the organisation's places again: memory takes its counts (right after a commit, nothing is pending). */
@@ -271,7 +197,7 @@ export class History {
 
   /** An alert was closed as benign: the addresses it kept from being learnt are learnt now. */
   releaseQuarantine(dn: string, alertId: string): boolean {
-    const u = this.users.get(dn);
+    const u = this.held.get(dn);
     if (u === undefined) return false;
     let changed = false;
     for (const a of u.addresses.values()) {
@@ -302,17 +228,5 @@ export class History {
       );
     }
     user.learn(a);
-  }
-
-  /** Drops users no id in flight refers to any more (clean ones only). */
-  private evict(minLiveDnId: number): void {
-    for (const [id, u] of this.byId) {
-      if (id >= minLiveDnId) break;
-      this.byId.delete(id);
-      if (u !== null && u.lastDnId < minLiveDnId && !u.dirty) {
-        this.users.delete(u.dn);
-        this.storeMayHold = true;
-      }
-    }
   }
 }

@@ -1,0 +1,131 @@
+import { isUserDn } from '../../core/events.js';
+import type { LogEvent } from '../../core/log-event.js';
+import type { HistoryRepository } from '../../core/ports.js';
+import { User } from './user.js';
+import type { NetOf } from './user-state.js';
+
+/**
+ * The users history holds in memory, by DN and by the DN ids the ingest worker interns. Users
+ * of a batch are loaded from the store before it is processed (one query per few hundred new
+ * DNs, never one per line); after a commit, users no id in flight refers to any more are let
+ * go, and loaded again if they come back.
+ */
+export class HeldUsers {
+  private readonly users = new Map<string, User>();
+  /** User by interned DN id (null: a DN that is not a person, such as `cn=none`). */
+  private readonly byId = new Map<number, User | null>();
+  /** False while the store is known to hold none of the users not in memory (a first run). */
+  private storeMayHold = true;
+  private checkedStore = false;
+
+  constructor(
+    private readonly repo: HistoryRepository,
+    private readonly netOf: NetOf | undefined,
+  ) {}
+
+  get size(): number {
+    return this.users.size;
+  }
+
+  /** The user of this DN, if held. */
+  get(dn: string): User | undefined {
+    return this.users.get(dn);
+  }
+
+  /** Resolves the DNs first seen in a batch (`[id, dn]` pairs, as the worker sends them) to users, loading the stored ones. */
+  async prepare(dns: ReadonlyArray<number | string>): Promise<void> {
+    if (dns.length === 0) return;
+    if (!this.checkedStore) {
+      this.checkedStore = true;
+      this.storeMayHold = await this.repo.hasUsers();
+    }
+    const missing: string[] = [];
+    for (let k = 0; k < dns.length; k += 2) {
+      const dn = dns[k + 1] as string;
+      if (isUserDn(dn) && !this.users.has(dn)) missing.push(dn);
+    }
+    if (missing.length > 0 && this.storeMayHold) {
+      for (const r of await this.repo.loadUsers(missing)) this.users.set(r.dn, User.from(r, this.netOf));
+    }
+    for (let k = 0; k < dns.length; k += 2) {
+      const id = dns[k] as number;
+      const dn = dns[k + 1] as string;
+      if (!isUserDn(dn)) {
+        this.byId.set(id, null);
+        continue;
+      }
+      // A DN not stored yet becomes a user at its first event (userOf).
+      const user = this.users.get(dn);
+      if (user === undefined) continue;
+      user.lastDnId = id;
+      this.byId.set(id, user);
+    }
+  }
+
+  /** The user of an event: null for events without a person's DN; a new user on first sight. */
+  userOf(e: LogEvent): User | null {
+    const id = e.dnId;
+    if (id < 0) return null;
+    const known = this.byId.get(id);
+    if (known !== undefined) return known;
+    const dn = e.dn!;
+    let user = this.users.get(dn.dn);
+    if (user === undefined) {
+      user = new User(dn.dn, dn.sha1, e.ts, e.ts);
+      this.users.set(dn.dn, user);
+    }
+    user.lastDnId = id;
+    this.byId.set(id, user);
+    return user;
+  }
+
+  /** Lets go of users no id in flight refers to any more (clean ones only). */
+  evict(minLiveDnId: number): void {
+    for (const [id, u] of this.byId) {
+      if (id >= minLiveDnId) break;
+      this.byId.delete(id);
+      if (u !== null && u.lastDnId < minLiveDnId && !u.dirty) {
+        this.users.delete(u.dn);
+        this.storeMayHold = true;
+      }
+    }
+  }
+
+  /**
+   * Retention deleted the history last seen before `cutoff`, right after a commit: a user
+   * held who was last seen before it is let go (their next event makes them new, as the store
+   * now says), one with an address last seen before it is read again from the store. The DN
+   * ids then point at the user as stored: emptying the maps instead would make every user
+   * whose id is still in flight a new one, their stored history overwritten at the next commit.
+   */
+  async forgetBefore(cutoff: number): Promise<void> {
+    const replaced = new Map<User, User | null>();
+    for (const u of this.users.values()) {
+      // A change not committed yet is never dropped (none is expected right after a commit).
+      if (u.dirty) continue;
+      if (u.lastSeen < cutoff || u.hasAddressSeenBefore(cutoff)) replaced.set(u, null);
+    }
+    if (replaced.size === 0) return;
+    const reread = [...replaced.keys()].filter((u) => u.lastSeen >= cutoff);
+    const stored = new Map((await this.repo.loadUsers(reread.map((u) => u.dn))).map((r) => [r.dn, r]));
+    for (const old of reread) {
+      const r = stored.get(old.dn);
+      if (r === undefined) continue;
+      const u = User.from(r, this.netOf);
+      u.lastDnId = old.lastDnId;
+      u.seenThisRun = old.seenThisRun;
+      replaced.set(old, u);
+    }
+    for (const [old, u] of replaced) {
+      if (u === null) this.users.delete(old.dn);
+      else this.users.set(u.dn, u);
+    }
+    for (const [id, old] of this.byId) {
+      if (old === null || !replaced.has(old)) continue;
+      const u = replaced.get(old)!;
+      if (u === null) this.byId.delete(id);
+      else this.byId.set(id, u);
+    }
+    this.storeMayHold = true;
+  }
+}
