@@ -14,19 +14,6 @@ export interface UserHistory {
   sessions: Array<{ sessionId: string; firstSeen: string; lastSeen: string; count: number; ips: string[] }>;
 }
 
-/** What the store knows about one address of one user (times are epoch ms). */
-export interface IpStats {
-  country: string | null;
-  firstSeen: number;
-  lastSeen: number;
-  count: number;
-  firstSuccess: number | null;
-  lastSuccess: number | null;
-  successCount: number;
-}
-
-export type CountryStats = Omit<IpStats, 'country'>;
-
 /** The last geolocated successful event of a user (impossible travel starts from it). */
 export interface GeoPoint {
   ts: number;
@@ -36,24 +23,6 @@ export interface GeoPoint {
   lon: number;
   /** The first line at this location (what an impossible-travel alert shows for "where they were"). */
   line?: Evidence | null;
-}
-
-/**
- * A user's state as detectors see it: the history before the event being examined.
- * The store keeps it in memory while the user is active and writes it back in batches.
- */
-export interface UserState {
-  readonly dn: string;
-  readonly dnSha1: string;
-  firstSeen: number;
-  lastSeen: number;
-  counts: Partial<Record<EventType, number>>;
-  successCount: number;
-  firstSuccess: number | null;
-  lastSuccess: number | null;
-  ips: Map<string, IpStats>;
-  countries: Map<string, CountryStats>;
-  lastGeo: GeoPoint | null;
 }
 
 // ---- The per-user history as stored (v2: addresses with networks, ASNs and learning) ----
