@@ -112,7 +112,7 @@ function summaryOf(m: Measurement): { lines: number; ownRate: number; alerts: nu
     lines: n(/replayed ([\d,]+) lines/),
     ownRate: n(/\(([\d,]+) lines\/s/),
     alerts: n(/alerts:\s+([\d,]+|none) raised/),
-    users: n(/users:\s+([\d,]+) seen/),
+    users: n(/users:\s+(?:about )?([\d,]+) seen/),
   };
 }
 

@@ -1,5 +1,6 @@
 import { EVENT_TYPES, kindName, type EventType, type LineKind } from '../core/events.js';
 import type { RunStats } from '../core/runtime.js';
+import type { SeenCount } from '../components/history/seen-users.js';
 import type { EventBatch } from '../pipeline/batch.js';
 import type { CommitReport } from '../pipeline/committer.js';
 
@@ -11,6 +12,7 @@ export class RunCounters implements RunStats {
   events: Partial<Record<EventType, number>> = {};
   lineKinds: Partial<Record<LineKind, number>> = {};
   users = 0;
+  usersExact = true;
   alertsRaised = 0;
   alertsUpdated = 0;
   incidentsOpened = 0;
@@ -39,8 +41,9 @@ export class RunCounters implements RunStats {
     }
   }
 
-  committed(r: CommitReport, usersSeen: number): void {
-    this.users = usersSeen;
+  committed(r: CommitReport, usersSeen: SeenCount): void {
+    this.users = usersSeen.users;
+    this.usersExact = usersSeen.exact;
     this.alertsRaised += r.raised.length;
     this.alertsUpdated += r.updated.length;
     this.incidentsOpened += r.opened.length;

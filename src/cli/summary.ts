@@ -30,7 +30,11 @@ export function formatSummary(stats: RunStats, report: ReplayReport, detection?:
   const totalSkipped = SKIP_REASONS.reduce((n, r) => n + (k[r] ?? 0), 0);
   const passedOver = stats.skippedBytes > 0 ? `; ${byteSize(stats.skippedBytes)} of input passed over` : '';
   out.push(`  skipped:  ${fmtInt(totalSkipped)} (${skipped.join(', ')})${passedOver}`);
-  out.push(`  users:    ${fmtInt(stats.users)} seen`);
+  out.push(
+    stats.usersExact
+      ? `  users:    ${fmtInt(stats.users)} seen`
+      : `  users:    about ${fmtInt(stats.users)} seen (estimated: more users came and went than memory holds at once)`,
+  );
   const pruned = Object.entries(report.retention.deleted).filter(([, n]) => n > 0);
   if (pruned.length > 0) {
     const passes = report.retention.passes;

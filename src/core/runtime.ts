@@ -7,7 +7,10 @@ export interface RunStats {
   lineKinds: Partial<Record<LineKind, number>>;
   /** Bytes of input passed over as unreadable (the skipped lines, or broken JSON up to where reading could go on). */
   skippedBytes: number;
+  /** Distinct users the run's events named. */
   users: number;
+  /** False when `users` is an estimate: users seen were let go from memory, and some may have come back. */
+  usersExact: boolean;
   alertsRaised: number;
   alertsUpdated: number;
 }

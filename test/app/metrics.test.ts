@@ -33,7 +33,7 @@ function value(text: string, series: string): number | undefined {
 }
 
 test('alerts by rule and severity and tail-to-alert latency come from commit results', async () => {
-  const stats: RunStats = { linesRead: 0, events: {}, lineKinds: {}, skippedBytes: 0, users: 0, alertsRaised: 0, alertsUpdated: 0 };
+  const stats: RunStats = { linesRead: 0, events: {}, lineKinds: {}, skippedBytes: 0, users: 0, usersExact: true, alertsRaised: 0, alertsUpdated: 0 };
   const m = new DaemonMetrics({ stats: () => stats, lastEventTs: () => null, workers: () => [], sources: () => [] });
   const report: CommitReport = {
     raised: [alert('refresh-token-replay', 'critical', '/logs/app.log:42'), alert('new-country', 'high', '/logs/app.log:43')],
@@ -60,7 +60,7 @@ test('alerts by rule and severity and tail-to-alert latency come from commit res
 });
 
 test('worker counters (actions, notifications, outbox depth) are read at scrape time and only go up', async () => {
-  const stats: RunStats = { linesRead: 7, events: { AzSuccess: 5 }, lineKinds: { oversized: 1 }, skippedBytes: 0, users: 1, alertsRaised: 0, alertsUpdated: 0 };
+  const stats: RunStats = { linesRead: 7, events: { AzSuccess: 5 }, lineKinds: { oversized: 1 }, skippedBytes: 0, users: 1, usersExact: true, alertsRaised: 0, alertsUpdated: 0 };
   const worker: WorkerStats = { outboxDepth: 3, actions: { done: 2, failed: 1 }, notifications: { email: { sent: 4 } } };
   const m = new DaemonMetrics({ stats: () => stats, lastEventTs: () => Date.now() - 2000, workers: () => [worker], sources: () => [] });
   let text = (await m.render()).body;

@@ -105,7 +105,7 @@ describe('notifications: no duplicates, no silent loss', () => {
       },
       { dbName: name },
     );
-    const metrics = new DaemonMetrics({ stats: () => ({ linesRead: 0, events: {}, lineKinds: {}, skippedBytes: 0, users: 0, alertsRaised: 0, alertsUpdated: 0 }), lastEventTs: () => null, workers: () => [deliveryWorker(h.delivery).stats()], sources: () => [] });
+    const metrics = new DaemonMetrics({ stats: () => ({ linesRead: 0, events: {}, lineKinds: {}, skippedBytes: 0, users: 0, usersExact: true, alertsRaised: 0, alertsUpdated: 0 }), lastEventTs: () => null, workers: () => [deliveryWorker(h.delivery).stats()], sources: () => [] });
     const sample = async (series: string) => Number((await metrics.render()).body.split('\n').find((l) => l.startsWith(series + ' '))?.split(' ')[1] ?? NaN);
 
     h.raise(makeAlert());

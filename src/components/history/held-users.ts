@@ -1,6 +1,7 @@
 import { isUserDn } from '../../core/events.js';
 import type { LogEvent } from '../../core/log-event.js';
 import type { HistoryRepository } from '../../core/ports.js';
+import type { SeenUsers } from './seen-users.js';
 import { User } from './user.js';
 import type { NetOf } from './user-state.js';
 
@@ -21,6 +22,8 @@ export class HeldUsers {
   constructor(
     private readonly repo: HistoryRepository,
     private readonly netOf: NetOf | undefined,
+    /** Told when a user seen in this run is let go: if they come back, they are not known as seen. */
+    private readonly seen: SeenUsers,
   ) {}
 
   get size(): number {
@@ -87,6 +90,7 @@ export class HeldUsers {
       if (u !== null && u.lastDnId < minLiveDnId && !u.dirty) {
         this.users.delete(u.dn);
         this.storeMayHold = true;
+        if (u.seenThisRun) this.seen.letGo();
       }
     }
   }
@@ -117,8 +121,10 @@ export class HeldUsers {
       replaced.set(old, u);
     }
     for (const [old, u] of replaced) {
-      if (u === null) this.users.delete(old.dn);
-      else this.users.set(u.dn, u);
+      if (u === null) {
+        this.users.delete(old.dn);
+        if (old.seenThisRun) this.seen.letGo();
+      } else this.users.set(u.dn, u);
     }
     for (const [id, old] of this.byId) {
       if (old === null || !replaced.has(old)) continue;

@@ -4,6 +4,7 @@ import type { Address, LogEvent } from '../../core/log-event.js';
 import type { HistoryRepository } from '../../core/ports.js';
 import { HeldUsers } from './held-users.js';
 import { MAX_TRACKED, type Organisation } from './organisation.js';
+import { SeenUsers, type SeenCount } from './seen-users.js';
 import type { User } from './user.js';
 import { AddressState, CountryState, type NetOf } from './user-state.js';
 import { historyWrites } from './writes.js';
@@ -21,7 +22,7 @@ export const DEFAULT_USERS_HELD = 20_000;
 export class History {
   private readonly held: HeldUsers;
   private dirtyUsers: User[] = [];
-  usersSeen = 0;
+  private readonly seen = new SeenUsers();
 
   /** Users changed since the last commit (held in memory until it). */
   get changedUsers(): number {
@@ -40,7 +41,12 @@ export class History {
     /** Users kept in memory after a commit (tests set it low to see users let go and loaded again). */
     private readonly usersHeld = DEFAULT_USERS_HELD,
   ) {
-    this.held = new HeldUsers(repo, netOf);
+    this.held = new HeldUsers(repo, netOf, this.seen);
+  }
+
+  /** Distinct users this run's events named (an estimate once users seen were let go from memory). */
+  get usersSeen(): SeenCount {
+    return this.seen.count();
   }
 
   /** Resolves the DNs first seen in a batch (`[id, dn]` pairs, as the worker sends them) to users, loading the stored ones. */
@@ -62,7 +68,7 @@ export class History {
     const t = e.ts;
     if (!user.seenThisRun) {
       user.seenThisRun = true;
-      this.usersSeen++;
+      this.seen.add(user.dnSha1);
     }
     if (t < user.firstSeen) user.firstSeen = t;
     if (t > user.lastSeen) user.lastSeen = t;

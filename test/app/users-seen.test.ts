@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { AUTH_URL, THREADS, access, head, userDn } from '../../bench/corpora/lines.js';
+import { randomPrivateAddress } from '../../bench/corpora/public-ranges.js';
+import { seeded, sessionId } from '../../bench/corpora/random.js';
+import { loadConfig } from '../../src/app/config.js';
+import { replayFiles } from '../../src/app/replay.js';
+import { createRuntime, type PipelineLimits } from '../../src/app/runtime.js';
+import { silentLog } from '../../src/core/log.js';
+import { tempDir } from '../helpers/tmp.js';
+
+// The replay summary's "users: N seen" counts distinct users. Memory holds a bounded number of
+// them (lowered here so that a few thousand cross it, as a directory of 100,000 people would
+// cross the default), and a user let go who comes back is loaded as the store has them: they
+// must not be counted twice.
+const LIMITS: PipelineLimits = {
+  tables: { dns: 4_096, ips: 8_192, sessions: 8_192, threads: 1_024 },
+  usersHeld: 1_000,
+  commitAtBacklog: 1_000,
+};
+
+/** Logins of `dns`, in this order, half a second apart, on 2 March 2026. */
+function writeLogins(path: string, dns: readonly string[]): void {
+  const rand = seeded(5);
+  const start = Date.parse('2026-03-02T00:00:00Z');
+  const lines = dns.map((dn, i) => access(head(start + i * 500, THREADS[i % THREADS.length]!), 'AuSuccess', 'k8sIdp', AUTH_URL, dn, '20 / oauth2k8s', randomPrivateAddress(rand), sessionId(rand)));
+  writeFileSync(path, lines.join('\n') + '\n');
+}
+
+async function usersSeen(log: string, db: string): Promise<{ users: number; exact: boolean }> {
+  const config = loadConfig();
+  config.store.path = db;
+  const runtime = await createRuntime(config, { command: 'replay', log: silentLog, limits: LIMITS });
+  try {
+    await replayFiles([log], runtime, { fromStart: true });
+    return { users: runtime.counters.users, exact: runtime.counters.usersExact };
+  } finally {
+    await runtime.close();
+  }
+}
+
+test('users who come back after memory let them go are counted once (an estimate, said to be one)', async () => {
+  const dir = tempDir('users-seen');
+  const others = Array.from({ length: 12_000 }, (_, i) => userDn(i + 1));
+  // Three users come back after 12,000 others, and the first 1,000 of those after them: long after memory let them go.
+  const returning = [userDn(90_001), userDn(90_002), userDn(90_003)];
+  writeLogins(join(dir, 'back.log'), [...returning, ...others, ...returning, ...others.slice(0, 1_000)]);
+  const { users, exact } = await usersSeen(join(dir, 'back.log'), join(dir, 'back.db'));
+  assert.equal(exact, false);
+  assert.ok(Math.abs(users - 12_003) <= 120, `about 12,003 users, not ${users} (each return counted again would make 13,006)`);
+});
+
+test('while memory holds every user seen, the count is exact', async () => {
+  const dir = tempDir('users-seen');
+  const some = Array.from({ length: 200 }, (_, i) => userDn(i + 1));
+  writeLogins(join(dir, 'held.log'), [...some, ...some, ...some]);
+  assert.deepEqual(await usersSeen(join(dir, 'held.log'), join(dir, 'held.db')), { users: 200, exact: true });
+});
