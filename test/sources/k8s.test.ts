@@ -13,6 +13,7 @@ import { liveHarness, type LiveHarness } from '../helpers/live.js';
 import { tempDir } from '../helpers/tmp.js';
 import { BASE_TIME, logLine } from '../helpers/log-lines.js';
 import { waitFor } from '../helpers/wait.js';
+import { metric } from '../helpers/http.js';
 
 // The cluster watcher (`ouwatch run --k8s`) follows the log of every OpenUnison pod through
 // the API server (`pods/log?follow=true&timestamps=true`). A stream's position is the kubelet
@@ -161,13 +162,6 @@ test('the watcher follows every matching pod, merges them in time order, attache
   await second.close();
   assert.deepEqual(committedCounts(db), countsOf(range(0, 38).map((i) => logLine(i) + '\n').join('')));
 });
-
-/** A series of the daemon's /metrics, or undefined while it is not there. */
-async function metric(base: string, series: string): Promise<number | undefined> {
-  const text = await (await fetch(new URL('/metrics', base))).text();
-  const line = text.split('\n').find((l) => l.startsWith(series + ' '));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
 
 function streamPositions(db: string): Array<{ origin: string; last_time: string; at_last_time: number; line_no: number }> {
   const d = new Database(db, { readonly: true });

@@ -7,6 +7,7 @@ import { spawnDaemon, type DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 import { logLine } from '../helpers/log-lines.js';
 import { waitFor } from '../helpers/wait.js';
+import { getText, metric } from '../helpers/http.js';
 
 const children: DaemonProcess[] = [];
 after(() => {
@@ -30,12 +31,6 @@ function podDir(root: string, pod: string, container: string): string {
   const d = join(root, `openunison_${pod}_0d5c7a52-8e1f-4b7a-9d2e-${pod.slice(-4)}`, container);
   mkdirSync(d, { recursive: true });
   return d;
-}
-
-async function metric(base: string, series: string): Promise<number | undefined> {
-  const text = await (await fetch(new URL('/metrics', base))).text();
-  const line = text.split('\n').find((l) => l.startsWith(series + ' '));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
 test('node mode reads the CRI files of OpenUnison pods only, joins partial records, and picks up new pods', async () => {
@@ -62,7 +57,7 @@ test('node mode reads the CRI files of OpenUnison pods only, joins partial recor
   await waitFor('the new pod', async () => (await metric(base, 'ouwatch_lines_read_total')) === 7);
   const tailed = d.logs.filter((r) => r.msg === 'tailing file').map((r) => String(r.path));
   assert.deepEqual(tailed.sort(), [join(a, '0.log'), join(b, '0.log')]);
-  const ready = (await (await fetch(new URL('/readyz', base))).json()) as { sources: Array<{ name: string; inputs: Array<{ name: string; state: string }> }> };
+  const ready = JSON.parse(await getText(new URL('/readyz', base))) as { sources: Array<{ name: string; inputs: Array<{ name: string; state: string }> }> };
   assert.equal(ready.sources[0].name, 'node');
   assert.ok(ready.sources[0].inputs.some((i) => i.name.endsWith('.gz') && /gzip archive/.test(i.state)));
   d.child.kill('SIGTERM');

@@ -10,6 +10,7 @@ import { committedCounts, countsOf, type EventCounts } from '../helpers/event-co
 import { BASE_TIME, logText } from '../helpers/log-lines.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
+import { getText, metric } from '../helpers/http.js';
 
 // `ouwatch run --file 'dir/app.log*'` as a sidecar runs it: a real daemon process following a
 // log that is rotated by rename (the new file starting with the same JVM banner as the old
@@ -32,12 +33,6 @@ async function stop(d: DaemonProcess): Promise<void> {
   d.child.kill('SIGTERM');
   const { code } = await d.exited;
   assert.equal(code, 0, d.rawErrors.join('\n'));
-}
-
-async function metric(base: string, series: string): Promise<number | undefined> {
-  const text = await (await fetch(new URL('/metrics', base))).text();
-  const line = text.split('\n').find((l) => l.startsWith(series + ' '));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
 const physical = (text: string) => text.split('\n').length - 1;
@@ -111,7 +106,7 @@ test('a file truncated in place after a burst the daemon had not read yet: a war
   // The same figure is counted where an operator looks: /metrics and /readyz.
   assert.equal(await metric(base, 'ouwatch_bytes_lost_total{source="files",reason="truncated"}'), bytes);
   assert.equal(await metric(base, 'ouwatch_bytes_lost_total{source="files",reason="deleted"}'), 0);
-  const ready = (await (await fetch(new URL('/readyz', base))).json()) as { sources: Array<{ name: string; lostBytes?: Record<string, number> }> };
+  const ready = JSON.parse(await getText(new URL('/readyz', base))) as { sources: Array<{ name: string; lostBytes?: Record<string, number> }> };
   assert.deepEqual(ready.sources.find((s) => s.name === 'files')?.lostBytes, { truncated: bytes, deleted: 0 });
 
   // The application goes on writing into the truncated file: a new log, read from its start.

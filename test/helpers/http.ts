@@ -1,0 +1,31 @@
+/**
+ * GETs against the daemon's HTTP endpoints. fetch (undici) keeps connections alive and does not
+ * retry a request whose reused connection the server closed as it was sent (its keep-alive
+ * timeout ending at that moment), which a loaded machine makes possible: one retry after a
+ * socket error, as Go's HTTP client (Prometheus) does for idempotent requests. A daemon that is
+ * gone fails the retry too, and the error says why (connection refused, reset...).
+ */
+export async function getText(url: URL | string): Promise<string> {
+  try {
+    return await (await fetch(url)).text();
+  } catch (first) {
+    try {
+      return await (await fetch(url)).text();
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw new Error(`GET ${String(url)} failed twice: ${cause?.code ?? cause?.message ?? (err as Error).message} (first: ${describe(first)})`);
+    }
+  }
+}
+
+function describe(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (err as Error).message;
+}
+
+/** A series of the daemon's /metrics at `base`, or undefined while it is not there. */
+export async function metric(base: string, series: string): Promise<number | undefined> {
+  const text = await getText(new URL('/metrics', base));
+  const line = text.split('\n').find((l) => l.startsWith(series + ' '));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
