@@ -11,14 +11,23 @@ export class RunCounters implements RunStats {
   skippedBytes = 0;
   events: Partial<Record<EventType, number>> = {};
   lineKinds: Partial<Record<LineKind, number>> = {};
-  users = 0;
-  usersExact = true;
   alertsRaised = 0;
   alertsUpdated = 0;
   incidentsOpened = 0;
   readonly bySeverity: Record<string, number> = {};
   /** Log time of the newest event consumed (null before the first). */
   lastEventTs: number | null = null;
+
+  /** `seen`: the distinct users so far, read when asked (an estimate costs a pass over its sketch: not once per commit). */
+  constructor(private readonly seen: () => SeenCount) {}
+
+  get users(): number {
+    return this.seen().users;
+  }
+
+  get usersExact(): boolean {
+    return this.seen().exact;
+  }
 
   batch(b: EventBatch): void {
     this.linesRead += b.lines;
@@ -41,9 +50,7 @@ export class RunCounters implements RunStats {
     }
   }
 
-  committed(r: CommitReport, usersSeen: SeenCount): void {
-    this.users = usersSeen.users;
-    this.usersExact = usersSeen.exact;
+  committed(r: CommitReport): void {
     this.alertsRaised += r.raised.length;
     this.alertsUpdated += r.updated.length;
     this.incidentsOpened += r.opened.length;

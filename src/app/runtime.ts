@@ -161,7 +161,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       networkBits: config.detect.networks,
       tableCapacity: opts.limits?.tables,
     });
-    const counters = new RunCounters();
+    const counters = new RunCounters(() => history.usersSeen);
     const listeners: Array<(r: CommitReport) => void | Promise<void>> = opts.onCommit ? [opts.onCommit] : [];
     const committer = new StoreCommitter({
       store,
@@ -174,7 +174,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       minLiveDnId: (): number => Math.min(worker.tables.oldestLiveDnId, ingest.oldestWaitingDnId),
       statusVersion,
       onCommit: async (r) => {
-        counters.committed(r, history.usersSeen);
+        counters.committed(r);
         for (const l of listeners) await l(r);
       },
     });
