@@ -15,8 +15,9 @@ export function retentionEvery(config: Config): number {
   return durationMs(config.store.retention.every);
 }
 
+const HOUR_MS = 3_600_000;
 /** Passes by log time come at most this often: a commit per log second would slow a replay down for nothing (ages are days). */
-const LEAST_LOG_TIME_TICK_MS = 3_600_000;
+const LEAST_LOG_TIME_TICK_MS = HOUR_MS;
 
 /**
  * The log-time interval after which the ingest loop commits for a retention pass: `every`,
@@ -131,7 +132,6 @@ export class RetentionSchedule {
   }
 }
 
-const HOUR_MS = 3_600_000;
 
 /**
  * One pass, right after a commit, with nothing processed until it is done (RetentionSchedule

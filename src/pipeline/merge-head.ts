@@ -1,14 +1,14 @@
 import type { Feed } from './feed.js';
 
+/** What the merge reads of an input (a Feed). */
+export type MergeInput = Pick<Feed, 'available' | 'headKey' | 'done' | 'live' | 'inFlight' | 'unreadWait'>;
+
 /**
  * One look across the inputs for the merge by log time: the input whose next event comes
  * first, the key that ends its run (the runner-up's head), and what the merge must wait for
  * before it may take that run. Reused from look to look (the merge looks once per run of
  * events, not per event).
  */
-/** What the merge reads of an input (a Feed). */
-export type MergeInput = Pick<Feed, 'available' | 'headKey' | 'done' | 'live' | 'inFlight' | 'unreadWait'>;
-
 export class MergeHead<F extends MergeInput = Feed> {
   /** The input whose parsed head comes first, or null when none has one. */
   best: F | null = null;
@@ -66,7 +66,7 @@ export class MergeHead<F extends MergeInput = Feed> {
     const mine = feeds.indexOf(this.best!);
     for (let i = 0; i < mine; i++) {
       const f = feeds[i];
-      if (f !== this.best && f.available() && f.headKey() === second) return false;
+      if (f.available() && f.headKey() === second) return false;
     }
     return true;
   }

@@ -12,12 +12,12 @@ export async function getText(url: URL | string): Promise<string> {
     try {
       return await (await fetch(url)).text();
     } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new Error(`GET ${String(url)} failed twice: ${cause?.code ?? cause?.message ?? (err as Error).message} (first: ${describe(first)})`);
+      throw new Error(`GET ${String(url)} failed twice: ${describe(err)} (first: ${describe(first)})`);
     }
   }
 }
 
+/** What went wrong under fetch's 'fetch failed': the socket error's code, else its message. */
 function describe(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? (err as Error).message;
