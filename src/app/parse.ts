@@ -50,7 +50,7 @@ export async function parseFiles(config: Config, paths: string[], write: (e: Log
     await flush();
   } finally {
     for (const input of inputs) input.close();
-    await worker.terminate();
+    await worker.release();
   }
   return inputs.flatMap((i) => (i.warning === null ? [] : [i.warning]));
 }

@@ -225,7 +225,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
         return next;
       },
       close: async (graceMs?: number) => {
-        await worker.terminate();
+        await worker.release();
         await (graceMs === undefined ? delivery.close() : withTimeout(delivery.close(), graceMs)).catch(() => undefined);
         held.stop();
         await closeStore();

@@ -28,8 +28,31 @@ function startThread(start: WorkerStart): Worker {
   return worker;
 }
 
-/** A thread started ahead of need, and the error it met while nobody was using it yet. */
-let spare: { worker: Worker; error: Error | null; onError(err: Error): void } | null = null;
+/** A thread nobody uses yet (started ahead of need, or released), and the error it met meanwhile. */
+interface Spare {
+  worker: Worker;
+  error: Error | null;
+  onError(err: Error): void;
+  onExit(): void;
+}
+
+let spare: Spare | null = null;
+
+/** Holds `worker` for the next IngestWorker; a thread that ends while held is forgotten. */
+function park(worker: Worker): void {
+  const held: Spare = {
+    worker,
+    error: null,
+    onError: (err) => (held.error ??= err),
+    onExit: () => {
+      if (spare === held) spare = null;
+    },
+  };
+  worker.on('error', held.onError);
+  worker.on('exit', held.onExit);
+  worker.unref();
+  spare = held;
+}
 
 /**
  * Starts the ingest worker's thread now, so that it loads its modules while the main thread
@@ -37,11 +60,7 @@ let spare: { worker: Worker; error: Error | null; onError(err: Error): void } | 
  * overlap on two cores. The next IngestWorker takes this thread. Unused, it keeps nothing alive.
  */
 export function warmUpIngestWorker(): void {
-  if (spare !== null) return;
-  const worker = startThread({ preloadTables: true });
-  const held = { worker, error: null as Error | null, onError: (err: Error) => (held.error ??= err) };
-  worker.on('error', held.onError);
-  spare = held;
+  if (spare === null) park(startThread({ preloadTables: true }));
 }
 
 /**
@@ -59,21 +78,32 @@ export class IngestWorker {
   /** The worker thread's V8 heap as it last reported it (with a batch, at most once a second); null before. */
   heap: WorkerHeap | null = null;
 
+  private readonly onMessage = (reply: WorkerReply) => this.receive(reply);
+  private readonly onError = (err: Error) => this.fail(err);
+  private readonly onExit = (code: number) => {
+    if (code !== 0) this.fail(new Error(`ingest worker exited with code ${code}`));
+  };
+
   constructor(settings: WorkerSettings) {
     this.tables = new MainTables(settings.tableCapacity);
     const warm = spare;
     spare = null;
     this.worker = warm?.worker ?? startThread({ preloadTables: false });
-    this.worker.on('message', (reply: WorkerReply) => this.receive(reply));
-    this.worker.on('error', (err) => this.fail(err));
-    this.worker.on('exit', (code) => {
-      if (code !== 0) this.fail(new Error(`ingest worker exited with code ${code}`));
-    });
+    this.worker.on('message', this.onMessage);
+    this.worker.on('error', this.onError);
+    this.worker.on('exit', this.onExit);
     if (warm) {
       this.worker.off('error', warm.onError);
+      this.worker.off('exit', warm.onExit);
       if (warm.error) this.fail(warm.error);
     }
+    // Configuring starts the thread afresh (its string tables and inputs), whoever used it before.
     this.post({ op: 'configure', settings });
+  }
+
+  /** The thread's id: the next IngestWorker of this process takes a released thread up. */
+  get threadId(): number {
+    return this.worker.threadId;
   }
 
   /** Registers an input that starts at `startOffset`; returns its id. */
@@ -105,8 +135,23 @@ export class IngestWorker {
     return this.waiting.length - this.head;
   }
 
+  /** Ends the thread; a request it had not answered fails (it would otherwise never settle). */
   async terminate(): Promise<void> {
     await this.worker.terminate();
+    if (this.pending > 0) this.fail(new Error('ingest worker: ended before it answered'));
+  }
+
+  /**
+   * Done with the thread. A sound, idle thread is kept for the next IngestWorker of this
+   * process (`rules test` runs dozens of short replays, each of which would otherwise start a
+   * thread and load its modules and address tables again); otherwise it ends. Use no further.
+   */
+  async release(): Promise<void> {
+    if (this.failure !== null || this.pending > 0 || spare !== null) return this.terminate();
+    this.worker.off('message', this.onMessage);
+    this.worker.off('error', this.onError);
+    this.worker.off('exit', this.onExit);
+    park(this.worker);
   }
 
   private request(input: number, msg: WorkerRequest, transfer: ArrayBuffer[]): Promise<EventBatch> {

@@ -48,6 +48,41 @@ describe('the ingest worker started ahead of need', () => {
     }
   });
 
+  test('a thread released idle is taken up by the next IngestWorker, which parses as a thread of its own does', async () => {
+    const bytes = readFileSync(SAMPLE);
+    const first = new IngestWorker(settings);
+    const firstRun = await parse(first, bytes);
+    const thread = first.threadId;
+    await first.release();
+    const second = new IngestWorker({ ...settings, timeZone: 'Europe/Stockholm' });
+    const own = new IngestWorker({ ...settings, timeZone: 'Europe/Stockholm' });
+    try {
+      assert.equal(second.threadId, thread, 'the released thread, not a new one');
+      assert.notEqual(own.threadId, thread);
+      const [a, b] = [await parse(second, bytes), await parse(own, bytes)];
+      assert.deepEqual(a, b, 'configured afresh: new settings, new string tables');
+      assert.deepEqual(a, firstRun);
+    } finally {
+      await second.terminate();
+      await own.terminate();
+    }
+  });
+
+  test('a thread released with a chunk still being parsed is ended, and the chunk fails', async () => {
+    const busy = new IngestWorker(settings);
+    const input = busy.open(0, 1);
+    const pending = busy.write(input, readFileSync(SAMPLE));
+    const thread = busy.threadId;
+    await busy.release();
+    await assert.rejects(pending, /ingest worker: (ended before it answered|exited)/);
+    const next = new IngestWorker(settings);
+    try {
+      assert.notEqual(next.threadId, thread);
+    } finally {
+      await next.terminate();
+    }
+  });
+
   test('unused, it keeps nothing alive: the process exits by itself', () => {
     const client = new URL('../../src/pipeline/worker-client.ts', import.meta.url).href;
     const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { warmUpIngestWorker } from ${JSON.stringify(client)}; warmUpIngestWorker();`], {

@@ -72,6 +72,8 @@ port.on('message', (msg: WorkerRequest) => {
   // Outside the try: a worker that cannot be configured fails as a whole (the main thread's
   // 'error' event), it has no request to answer.
   if (msg.op === 'configure') {
+    // A thread released by one run and taken up by the next starts with nothing of the first.
+    inputs.clear();
     settings = msg.settings;
     tables = new WorkerTables(new AddressDescriber(settings.networkBits, { geo, asn }), settings.tableCapacity);
     return;
