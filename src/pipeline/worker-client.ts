@@ -78,6 +78,7 @@ export class IngestWorker {
   /** The worker thread's V8 heap as it last reported it (with a batch, at most once a second); null before. */
   heap: WorkerHeap | null = null;
 
+  private released = false;
   private readonly onMessage = (reply: WorkerReply) => this.receive(reply);
   private readonly onError = (err: Error) => this.fail(err);
   private readonly onExit = (code: number) => {
@@ -147,6 +148,8 @@ export class IngestWorker {
    * thread and load its modules and address tables again); otherwise it ends. Use no further.
    */
   async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
     if (this.failure !== null || this.pending > 0 || spare !== null) return this.terminate();
     this.worker.off('message', this.onMessage);
     this.worker.off('error', this.onError);
@@ -155,6 +158,7 @@ export class IngestWorker {
   }
 
   private request(input: number, msg: WorkerRequest, transfer: ArrayBuffer[]): Promise<EventBatch> {
+    if (this.released) return Promise.reject(new Error('ingest worker: used after it was released'));
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<EventBatch>((resolve, reject) => {
       this.waiting.push({ input, resolve, reject });
@@ -164,6 +168,8 @@ export class IngestWorker {
   }
 
   private post(msg: WorkerRequest, transfer: ArrayBuffer[] = []): void {
+    // A released thread may be another run's by now: nothing more goes to it from here.
+    if (this.released) return;
     this.worker.postMessage(msg, transfer);
   }
 

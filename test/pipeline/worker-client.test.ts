@@ -56,6 +56,7 @@ describe('the ingest worker started ahead of need', () => {
     await first.release();
     const second = new IngestWorker({ ...settings, timeZone: 'Europe/Stockholm' });
     const own = new IngestWorker({ ...settings, timeZone: 'Europe/Stockholm' });
+    await assert.rejects(first.write(first.open(0, 1), bytes), /used after it was released/, 'the first run can no longer reach it');
     try {
       assert.equal(second.threadId, thread, 'the released thread, not a new one');
       assert.notEqual(own.threadId, thread);
