@@ -79,6 +79,7 @@ export class IngestWorker {
   heap: WorkerHeap | null = null;
 
   private released = false;
+  private ending = false;
   private readonly onMessage = (reply: WorkerReply) => this.receive(reply);
   private readonly onError = (err: Error) => this.fail(err);
   private readonly onExit = (code: number) => {
@@ -138,6 +139,11 @@ export class IngestWorker {
 
   /** Ends the thread; a request it had not answered fails (it would otherwise never settle). */
   async terminate(): Promise<void> {
+    // An idle thread does not hold the process open (unref): while it is being ended it must,
+    // even when the answers it still sends leave nothing pending, or a caller awaiting the end
+    // sees the process exit under it (code 13, nothing printed).
+    this.ending = true;
+    this.worker.ref();
     await this.worker.terminate();
     if (this.pending > 0) this.fail(new Error('ingest worker: ended before it answered'));
   }
@@ -145,7 +151,8 @@ export class IngestWorker {
   /**
    * Done with the thread. A sound, idle thread is kept for the next IngestWorker of this
    * process (`rules test` runs dozens of short replays, each of which would otherwise start a
-   * thread and load its modules and address tables again); otherwise it ends. Use no further.
+   * thread and load its modules and address tables again); otherwise it ends. Requests made
+   * after this are not sent and never answered.
    */
   async release(): Promise<void> {
     if (this.released) return;
@@ -158,7 +165,10 @@ export class IngestWorker {
   }
 
   private request(input: number, msg: WorkerRequest, transfer: ArrayBuffer[]): Promise<EventBatch> {
-    if (this.released) return Promise.reject(new Error('ingest worker: used after it was released'));
+    // Never answered, as an ended thread's requests were: a source still reading when its run
+    // ended (a replay stopped by a full disk) must not turn the run's teardown into a new
+    // failure, and the thread may be another run's by now.
+    if (this.released) return new Promise<EventBatch>(() => {});
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<EventBatch>((resolve, reject) => {
       this.waiting.push({ input, resolve, reject });
@@ -181,7 +191,7 @@ export class IngestWorker {
       this.waiting.splice(0, this.head);
       this.head = 0;
     }
-    if (this.pending === 0) this.worker.unref();
+    if (this.pending === 0 && !this.ending) this.worker.unref();
     if (!reply.ok) return waiter.reject(new Error(`ingest worker: ${reply.error}`));
     if (reply.heap !== undefined) this.heap = reply.heap;
     try {

@@ -57,11 +57,13 @@ describe('the ingest worker started ahead of need', () => {
     await first.release();
     const second = new IngestWorker({ ...settings, timeZone: 'Europe/Stockholm' });
     const own = new IngestWorker({ ...settings, timeZone: 'Europe/Stockholm' });
-    await assert.rejects(first.write(first.open(0, 1), bytes), /used after it was released/, 'the first run can no longer reach it');
+    // A source of the first run still reading: its chunk goes nowhere, and is never answered.
+    const late = first.write(first.open(0, 1), bytes).then(() => 'answered', () => 'failed');
     try {
       assert.equal(second.threadId, thread, 'the released thread, not a new one');
       assert.notEqual(own.threadId, thread);
       const [a, b] = [await parse(second, bytes), await parse(own, bytes)];
+      assert.equal(await Promise.race([late, new Promise((r) => setTimeout(r, 100, 'unanswered'))]), 'unanswered');
       assert.deepEqual(a, b, 'configured afresh: new settings, new string tables');
       assert.deepEqual({ ...a, firstTime: 0 }, { ...firstRun, firstTime: 0 });
       assert.equal(firstRun.firstTime - a.firstTime, 3_600_000, "the same wall-clock time read in Stockholm's winter zone, not the first run's UTC");
@@ -84,6 +86,35 @@ describe('the ingest worker started ahead of need', () => {
     } finally {
       await next.terminate();
     }
+  });
+
+  test('ended while its answers wait undelivered, it holds the process until it has ended: the caller awaiting the end goes on', () => {
+    // Once the thread answers, the main thread is kept busy while it answers two more chunks,
+    // so that the answers are still in the port when the run releases the thread; once they
+    // were delivered the thread no longer held the process, which exited under the caller
+    // (code 13, nothing printed: a replay stopped by a full disk ended so, not with its line).
+    const client = new URL('../../src/pipeline/worker-client.ts', import.meta.url).href;
+    const bits = new URL('../../src/components/enrich/address-info.ts', import.meta.url).href;
+    const script = `
+      import { readFileSync } from 'node:fs';
+      import { IngestWorker } from ${JSON.stringify(client)};
+      import { DEFAULT_NETWORK_BITS } from ${JSON.stringify(bits)};
+      const w = new IngestWorker({ timeZone: 'UTC', maxLineBytes: 65536, networkBits: DEFAULT_NETWORK_BITS });
+      const bytes = readFileSync(${JSON.stringify(SAMPLE)});
+      const input = w.open(0, 1);
+      await w.write(input, bytes);
+      const answers = [w.write(input, bytes), w.write(input, bytes)].map((p) => p.then(() => 'answered', () => 'failed'));
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+      await w.release();
+      process.stdout.write('ended: ' + (await Promise.all(answers)).join(' ') + '\\n');`;
+    // A file, not --eval: the thread would inherit --input-type and refuse to start.
+    const file = join(tempDir(), 'end.mts');
+    writeFileSync(file, script);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', file], { timeout: 30_000, encoding: 'utf8' });
+    assert.equal(r.error, undefined, 'exited within 30 s');
+    assert.equal(r.status, 0, r.stderr);
+    // Each chunk settles: answered if its answer was delivered before the end, failed if not.
+    assert.match(r.stdout, /^ended: (answered|failed) (answered|failed)\n$/);
   });
 
   test('unused, it keeps nothing alive: the process exits by itself', () => {
