@@ -59,6 +59,7 @@ export class Daemon {
   private readonly pause: StoragePause;
   private readonly retention: RetentionSchedule;
   private retentionTimer: NodeJS.Timeout | null = null;
+  private timedCommit: Promise<void> | null = null;
 
   constructor(private readonly opts: DaemonOptions) {
     const { runtime } = opts;
@@ -161,8 +162,13 @@ export class Daemon {
 
   /** The timer's turn: a commit (empty if nothing was processed), after which retention runs. */
   private retentionDue(): void {
-    if (this.stopping !== null || this.pause.report() !== null) return;
-    this.opts.runtime.ingest.commitNow(true).catch((err: Error) => this.opts.log.warn({ err: err.message }, 'retention not applied this time'));
+    // One timed commit at a time: a pass slower than the timer's interval would otherwise
+    // have commits (and passes) pile up behind it and hold the lines read meanwhile.
+    if (this.stopping !== null || this.pause.report() !== null || this.timedCommit !== null) return;
+    this.timedCommit = this.opts.runtime.ingest
+      .commitNow(true)
+      .catch((err: Error) => this.opts.log.warn({ err: err.message }, 'retention not applied this time'))
+      .finally(() => (this.timedCommit = null));
   }
 
   /** The store cannot be written: pause reading and retry with backoff (see StoragePause). */

@@ -21,6 +21,7 @@ const stamp = (ms: number) => new Date(ms).toISOString().replace('T', ' ').repla
 const line = (ms: number, dn: string, ip: string, session: string) => accessLine({ time: stamp(ms), dn, ip, session: session.padEnd(41, '0') });
 const lines = (from: number, n: number, dn: string, ip: string, session: string) => Array.from({ length: n }, (_, i) => line(from + i * 1000, dn, ip, session));
 const text = (l: string[]) => l.join('\n') + '\n';
+const writeLog = (path: string, l: string[]) => (writeFileSync(path, text(l)), path);
 
 test('on PostgreSQL a retention pass that takes its time holds the daemon: lines that arrive meanwhile are processed after it, onto the history it kept, and so are later ones', { timeout: 90_000 }, async () => {
   const dir = tempDir();
@@ -62,4 +63,31 @@ test('on PostgreSQL a retention pass that takes its time holds the daemon: lines
   // Before, lines processed beside the pass were dropped with the memory it emptied, and
   // uid=back came back after it as a new user, its stored row overwritten.
   assert.deepEqual(row.counts, { AzSuccess: 12 }, '3 events on day 0, 3 before the pass, 4 during it, 2 after it');
+});
+
+test('on PostgreSQL retention passes slower than their interval do not hold the daemon: lines read between them are committed, round after round', { timeout: 120_000 }, async () => {
+  const dir = tempDir();
+  const name = await pg.createDatabase('slowpasses');
+  const url = pg.url(name);
+  ok(['replay', writeLog(join(dir, 'day0.log'), lines(OLD, 3, 'uid=back,o=Tremolo', '81.2.69.142', 'f2')), '--db', url, '-q']);
+  // Every pass deletes from detector_state (even nothing): each DELETE statement now takes 1.5
+  // s, longer than the passes' interval (1 s). The timer's commits used to pile up behind the
+  // passes, and lines read meanwhile waited without end (30 s and more).
+  await pg.query(name, `CREATE FUNCTION slow_statement() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1.5); RETURN NULL; END $$`);
+  await pg.query(name, 'CREATE TRIGGER slow_statement BEFORE DELETE ON detector_state FOR EACH STATEMENT EXECUTE FUNCTION slow_statement()');
+  const file = writeLog(join(dir, 'day200.log'), lines(NEW, 3, 'uid=back,o=Tremolo', '89.160.20.112', 'f3'));
+  const config = join(dir, 'ouwatch.yaml');
+  writeFileSync(config, 'store:\n  retention: { events: 90d, every: 1s }\n');
+  daemon = spawnDaemon(['--file', file, '--db', url, '--config', config, '--listen', '127.0.0.1:0', '--poll-ms', '20', '--commit-ms', '3000']);
+  const counted = async () => {
+    const r = (await pg.query<{ counts: string }>(name, `SELECT counts FROM users WHERE dn = 'uid=back,o=Tremolo'`))[0];
+    return r === undefined ? 0 : ((JSON.parse(r.counts) as Record<string, number>).AzSuccess ?? 0);
+  };
+  await waitFor('the first lines committed', async () => (await counted()) >= 6, 30_000);
+  for (let round = 1; round <= 3; round++) {
+    appendFileSync(file, text(lines(NEW + round * 60_000, 2, 'uid=back,o=Tremolo', '89.160.20.112', 'f3')));
+    await waitFor(`round ${round}'s lines committed`, async () => (await counted()) >= 6 + 2 * round, 20_000);
+  }
+  daemon.child.kill('SIGKILL');
+  daemon = null;
 });
