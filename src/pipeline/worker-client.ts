@@ -54,6 +54,14 @@ function park(worker: Worker): void {
   spare = held;
 }
 
+/** The held thread, if any, no longer held (its own listeners off): the caller's now. */
+function takeSpare(): Spare | null {
+  const held = spare;
+  spare = null;
+  held?.worker.off('error', held.onError).off('exit', held.onExit);
+  return held;
+}
+
 /**
  * Starts the ingest worker's thread now, so that it loads its modules while the main thread
  * loads its own and reads its configuration: a short replay is mostly start-up, and the two
@@ -88,17 +96,12 @@ export class IngestWorker {
 
   constructor(settings: WorkerSettings) {
     this.tables = new MainTables(settings.tableCapacity);
-    const warm = spare;
-    spare = null;
+    const warm = takeSpare();
     this.worker = warm?.worker ?? startThread({ preloadTables: false });
     this.worker.on('message', this.onMessage);
     this.worker.on('error', this.onError);
     this.worker.on('exit', this.onExit);
-    if (warm) {
-      this.worker.off('error', warm.onError);
-      this.worker.off('exit', warm.onExit);
-      if (warm.error) this.fail(warm.error);
-    }
+    if (warm?.error) this.fail(warm.error);
     // Configuring starts the thread afresh (its string tables and inputs), whoever used it before.
     this.post({ op: 'configure', settings });
   }
