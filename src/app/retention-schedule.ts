@@ -132,12 +132,12 @@ export class RetentionSchedule {
   }
 }
 
-
 /**
  * One pass, right after a commit, with nothing processed until it is done (RetentionSchedule
  * waits for it): deletes what the policy no longer keeps, then makes the users held in memory
  * forget the same history (History.forgetBefore) and take the organisation's counts as the
- * store now has them, so that none of it is written back or counted. Memory holds no unstored change then: the commit just wrote everything processed.
+ * store now has them, so that none of it is written back or counted. Memory holds no
+ * unstored change then: the commit just wrote everything processed.
  */
 export async function applyRetention(runtime: Runtime, policy: RetentionPolicy = retentionPolicy(runtime.config), now: number = Date.now(), newest?: number): Promise<RetentionReport> {
   const report = await runtime.retention.apply(policy, now, { newest });

@@ -23,20 +23,24 @@ const lines = (from: number, n: number, dn: string, ip: string, session: string)
 const text = (l: string[]) => l.join('\n') + '\n';
 const writeLog = (path: string, l: string[]) => (writeFileSync(path, text(l)), path);
 
+/** uid=back's stored row: when first seen, and its events by type (undefined: no row). */
+async function storedBack(name: string): Promise<{ firstSeen: number; counts: Record<string, number> } | undefined> {
+  const r = (await pg.query<{ first_seen: string; counts: string }>(name, `SELECT first_seen, counts FROM users WHERE dn = 'uid=back,o=Tremolo'`))[0];
+  return r === undefined ? undefined : { firstSeen: Number(r.first_seen), counts: JSON.parse(r.counts) as Record<string, number> };
+}
+
 test('on PostgreSQL a retention pass that takes its time holds the daemon: lines that arrive meanwhile are processed after it, onto the history it kept, and so are later ones', { timeout: 90_000 }, async () => {
   const dir = tempDir();
   const name = await pg.createDatabase('retention');
   const url = pg.url(name);
   // Day 0, replayed first: a user who never comes back, and uid=back.
-  const before = join(dir, 'day0.log');
-  writeFileSync(before, text([...lines(OLD, 3, 'uid=gone,o=Tremolo', '81.2.69.142', 'f1'), ...lines(OLD + 10_000, 3, 'uid=back,o=Tremolo', '81.2.69.142', 'f2')]));
+  const before = writeLog(join(dir, 'day0.log'), [...lines(OLD, 3, 'uid=gone,o=Tremolo', '81.2.69.142', 'f1'), ...lines(OLD + 10_000, 3, 'uid=back,o=Tremolo', '81.2.69.142', 'f2')]);
   ok(['replay', before, '--db', url, '-q']);
   // Deleting a user row now takes 1.5 s: the pass that forgets uid=gone is slow.
   await pg.query(name, `CREATE FUNCTION slow_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1.5); RETURN OLD; END $$`);
   await pg.query(name, 'CREATE TRIGGER slow_delete BEFORE DELETE ON users FOR EACH ROW EXECUTE FUNCTION slow_delete()');
 
-  const file = join(dir, 'day200.log');
-  writeFileSync(file, text(lines(NEW, 3, 'uid=back,o=Tremolo', '89.160.20.112', 'f3')));
+  const file = writeLog(join(dir, 'day200.log'), lines(NEW, 3, 'uid=back,o=Tremolo', '89.160.20.112', 'f3'));
   const config = join(dir, 'ouwatch.yaml');
   writeFileSync(config, 'store:\n  retention: { events: 90d, every: 1s }\n');
   daemon = spawnDaemon(['--file', file, '--db', url, '--config', config, '--listen', '127.0.0.1:0', '--poll-ms', '20', '--commit-ms', '3000']);
@@ -48,17 +52,13 @@ test('on PostgreSQL a retention pass that takes its time holds the daemon: lines
   await sleep(500);
   await d.waitForLog('the pass', (r) => typeof r.msg === 'string' && r.msg.startsWith('retention: deleted') && /users 1/.test(r.msg), 30_000);
   appendFileSync(file, text(lines(NEW + 120_000, 2, 'uid=back,o=Tremolo', '89.160.20.112', 'f3')));
-  const back = async () => {
-    const r = (await pg.query<{ first_seen: string; counts: string }>(name, `SELECT first_seen, counts FROM users WHERE dn = 'uid=back,o=Tremolo'`))[0];
-    return r === undefined ? undefined : { firstSeen: Number(r.first_seen), counts: JSON.parse(r.counts) as Record<string, number> };
-  };
-  await waitFor('the lines to be committed', async () => ((await back())?.counts.AzSuccess ?? 0) >= 12, 20_000).catch(() => undefined);
+  await waitFor('the lines to be committed', async () => ((await storedBack(name))?.counts.AzSuccess ?? 0) >= 12, 20_000).catch(() => undefined);
   d.child.kill('SIGTERM');
   assert.equal((await d.exited).code, 0);
   daemon = null;
   const users = await pg.query<{ dn: string }>(name, 'SELECT dn FROM users ORDER BY dn');
   assert.deepEqual(users.map((u) => u.dn), ['uid=back,o=Tremolo'], 'uid=gone is forgotten');
-  const row = (await back())!;
+  const row = (await storedBack(name))!;
   assert.equal(row.firstSeen, OLD + 10_000, 'uid=back is still first seen on day 0');
   // Before, lines processed beside the pass were dropped with the memory it emptied, and
   // uid=back came back after it as a new user, its stored row overwritten.
@@ -79,10 +79,7 @@ test('on PostgreSQL retention passes slower than their interval do not hold the 
   const config = join(dir, 'ouwatch.yaml');
   writeFileSync(config, 'store:\n  retention: { events: 90d, every: 1s }\n');
   daemon = spawnDaemon(['--file', file, '--db', url, '--config', config, '--listen', '127.0.0.1:0', '--poll-ms', '20', '--commit-ms', '3000']);
-  const counted = async () => {
-    const r = (await pg.query<{ counts: string }>(name, `SELECT counts FROM users WHERE dn = 'uid=back,o=Tremolo'`))[0];
-    return r === undefined ? 0 : ((JSON.parse(r.counts) as Record<string, number>).AzSuccess ?? 0);
-  };
+  const counted = async () => (await storedBack(name))?.counts.AzSuccess ?? 0;
   await waitFor('the first lines committed', async () => (await counted()) >= 6, 30_000);
   for (let round = 1; round <= 3; round++) {
     appendFileSync(file, text(lines(NEW + round * 60_000, 2, 'uid=back,o=Tremolo', '89.160.20.112', 'f3')));
