@@ -55,6 +55,8 @@ export class RetentionSchedule {
   private historyFloor: number | null = null;
   /** The store's newest log time at the last pass (null: empty). */
   private newestAtLastPass: number | null = null;
+  /** Stops the pass under way (see stop). */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly runtime: Runtime,
@@ -79,9 +81,18 @@ export class RetentionSchedule {
     return this.opts.wallClock && Date.now() - this.lastPass >= retentionEvery(this.runtime.config);
   }
 
+  /**
+   * No pass starts any more, and the one under way ends before its next delete statement: a
+   * stopping daemon does not wait for passes (on a slow PostgreSQL a pass takes seconds, more
+   * than the shutdown may), and what they would have deleted goes at the next start.
+   */
+  stop(): void {
+    this.stopping.abort();
+  }
+
   /** The commit listener: a pass when one is due. A failed pass is logged and tried again when the next is due. */
   async committed(report: { logTimeTick: number | null }): Promise<void> {
-    if (report.logTimeTick === null && !this.wallClockDue) return;
+    if (this.stopping.signal.aborted || (report.logTimeTick === null && !this.wallClockDue)) return;
     this.lastPass = Date.now();
     const policy = retentionPolicy(this.runtime.config);
     const newest = this.newestBound();
@@ -91,8 +102,10 @@ export class RetentionSchedule {
       // Without history, the newest log time is not read from the users (a scan: 0.2 s with a
       // million of them); events that left no user or alert row may make it later than the
       // store's own, by the time since the last one: what it moves is a closed alert's year.
-      r = history ? await applyRetention(this.runtime, policy) : await applyRetention(this.runtime, { ...policy, events: null }, Date.now(), newest ?? undefined);
-      if (history) this.historyFloor = await this.floorAfter(r, policy.events!);
+      const signal = this.stopping.signal;
+      r = history ? await applyRetention(this.runtime, policy, Date.now(), undefined, signal) : await applyRetention(this.runtime, { ...policy, events: null }, Date.now(), newest ?? undefined, signal);
+      // A stopped pass may have left old history: the floor stays where it was.
+      if (history && !r.stopped) this.historyFloor = await this.floorAfter(r, policy.events!);
       this.newestAtLastPass = r.newestLogTime;
     } catch (err) {
       this.log.warn('retention not applied this time', { err: (err as Error).message });
@@ -102,7 +115,8 @@ export class RetentionSchedule {
     for (const [table, n] of Object.entries(r.deleted)) this.totals.deleted[table] = (this.totals.deleted[table] ?? 0) + n;
     if (this.opts.announce && totalDeleted(r) > 0) {
       const parts = Object.entries(r.deleted).filter(([, n]) => n > 0).map(([t, n]) => `${t} ${n}`);
-      this.log.info(`retention: deleted ${parts.join(', ')} (ages measured back from the newest log time, ${new Date(r.newestLogTime!).toISOString()})`, { deleted: r.deleted });
+      const stopped = r.stopped ? ', stopped with the daemon: the rest at the next pass' : '';
+      this.log.info(`retention: deleted ${parts.join(', ')} (ages measured back from the newest log time, ${new Date(r.newestLogTime!).toISOString()}${stopped})`, { deleted: r.deleted });
     }
   }
 
@@ -139,8 +153,16 @@ export class RetentionSchedule {
  * store now has them, so that none of it is written back or counted. Memory holds no
  * unstored change then: the commit just wrote everything processed.
  */
-export async function applyRetention(runtime: Runtime, policy: RetentionPolicy = retentionPolicy(runtime.config), now: number = Date.now(), newest?: number): Promise<RetentionReport> {
-  const report = await runtime.retention.apply(policy, now, { newest });
+export async function applyRetention(
+  runtime: Runtime,
+  policy: RetentionPolicy = retentionPolicy(runtime.config),
+  now: number = Date.now(),
+  newest?: number,
+  signal?: AbortSignal,
+): Promise<RetentionReport> {
+  // Stopped part way, the store has deleted some of what the cutoff covers: memory forgets all
+  // of it (what the store kept goes at its next pass, and nothing of it is written back).
+  const report = await runtime.retention.apply(policy, now, { newest, signal });
   if (policy.events !== null && report.newestLogTime !== null && totalDeleted(report) > 0) await runtime.history.forgetBefore(report.newestLogTime - policy.events);
   // The store counted the organisation's places again from the addresses left.
   if ((report.deleted.user_ips ?? 0) > 0) await runtime.history.recountOrganisation();

@@ -261,12 +261,20 @@ export interface AlertOutput {
 }
 
 /** Deletes what the retention policy no longer keeps (see core/retention.ts). */
+export interface RetentionOptions {
+  dryRun?: boolean;
+  newest?: number;
+  signal?: AbortSignal;
+}
+
 export interface RetentionStore {
   /**
    * `dryRun`: counts what would go and deletes nothing. `newest`: the newest log time the store
    * holds, when the caller knows it (it is otherwise read from the users, which have no index on it).
+   * `signal`: once aborted, no further delete statement starts (a stopping daemon does not wait
+   * for a slow pass); the report says `stopped`.
    */
-  apply(policy: RetentionPolicy, now: number, opts?: { dryRun?: boolean; newest?: number }): Awaitable<RetentionReport>;
+  apply(policy: RetentionPolicy, now: number, opts?: RetentionOptions): Awaitable<RetentionReport>;
   /**
    * The oldest log time a row of history (users, addresses, countries, sessions, hourly
    * activity) may carry (an hour's bucket counts from its start); null when there is none.

@@ -19,6 +19,8 @@ export interface RetentionReport {
   /** Newest log time in the store (epoch ms), null for an empty store. */
   newestLogTime: number | null;
   deleted: Record<string, number>;
+  /** The pass was stopped (its signal) before its last step: what it left goes at the next one. */
+  stopped?: boolean;
 }
 
 export function totalDeleted(r: Pick<RetentionReport, 'deleted'>): number {

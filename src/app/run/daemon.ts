@@ -190,6 +190,7 @@ export class Daemon {
     const { log, runtime } = this.opts;
     log.info({ reason }, 'stopping');
     if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
+    this.retention.stop();
     await this.pause.cancel();
     await Promise.all(this.sources.map((s) => s.stop().catch((err: Error) => log.warn({ source: s.name, err: err.message }, 'source did not stop cleanly'))));
     if (!this.opts.discardOnStop) await runtime.ingest.stop();

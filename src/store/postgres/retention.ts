@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { RetentionStore } from '../../core/ports.js';
+import type { RetentionOptions, RetentionStore } from '../../core/ports.js';
 import type { RetentionPolicy, RetentionReport } from '../../core/retention.js';
 import { RECOUNT_ORGANISATION } from '../organisation-sql.js';
 import { inClientTransaction } from './review-sql.js';
@@ -24,7 +24,7 @@ interface Step {
 export class PgRetention implements RetentionStore {
   constructor(private readonly use: <T>(fn: (c: pg.ClientBase) => Promise<T>) => Promise<T>) {}
 
-  apply(policy: RetentionPolicy, now: number, opts: { dryRun?: boolean; newest?: number } = {}): Promise<RetentionReport> {
+  apply(policy: RetentionPolicy, now: number, opts: RetentionOptions = {}): Promise<RetentionReport> {
     return this.use(async (c) => {
       const newest =
         opts.newest ??
@@ -33,16 +33,19 @@ export class PgRetention implements RetentionStore {
         )).rows[0].t;
       const deleted: Record<string, number> = {};
       if (newest === null) return { newestLogTime: null, deleted };
+      let stopped = false;
       if (opts.dryRun) await c.query('BEGIN');
       try {
-        for (const step of steps(policy, newest, now)) {
-          let total = 0;
+        steps: for (const step of steps(policy, newest, now)) {
           for (;;) {
+            if (opts.signal?.aborted) {
+              stopped = true;
+              break steps;
+            }
             const n = (await c.query(step.sql, [step.cutoff, CHUNK])).rowCount ?? 0;
-            total += n;
+            deleted[step.table] = (deleted[step.table] ?? 0) + n;
             if (n < CHUNK) break;
           }
-          deleted[step.table] = (deleted[step.table] ?? 0) + total;
         }
         // Commits only add to the organisation's counts: addresses deleted are counted again.
         if ((deleted.user_ips ?? 0) > 0) {
@@ -56,7 +59,7 @@ export class PgRetention implements RetentionStore {
         // A dry run counts by deleting in one transaction that is rolled back.
         if (opts.dryRun) await c.query('ROLLBACK');
       }
-      return { newestLogTime: newest, deleted };
+      return stopped ? { newestLogTime: newest, deleted, stopped } : { newestLogTime: newest, deleted };
     });
   }
 

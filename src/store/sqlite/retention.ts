@@ -1,4 +1,4 @@
-import type { RetentionStore } from '../../core/ports.js';
+import type { RetentionOptions, RetentionStore } from '../../core/ports.js';
 import type { RetentionPolicy, RetentionReport } from '../../core/retention.js';
 import type { Db } from './database.js';
 import { RECOUNT_ORGANISATION } from '../organisation-sql.js';
@@ -23,22 +23,26 @@ interface Step {
 export class SqliteRetention implements RetentionStore {
   constructor(private readonly db: Db) {}
 
-  apply(policy: RetentionPolicy, now: number, opts: { dryRun?: boolean; newest?: number } = {}): RetentionReport {
+  apply(policy: RetentionPolicy, now: number, opts: RetentionOptions = {}): RetentionReport {
     const has = this.tables();
     const newest = opts.newest ?? this.newestLogTime(has);
     const deleted: Record<string, number> = {};
     if (newest === null) return { newestLogTime: null, deleted };
     const steps = this.steps(policy, newest, now, has);
+    // Synchronous: an abort can only come before the pass (checked per statement all the same).
+    let stopped = false;
     const run = () => {
-      for (const step of steps) {
+      steps: for (const step of steps) {
         const stmt = this.db.prepare(step.sql);
-        let total = 0;
         for (;;) {
+          if (opts.signal?.aborted) {
+            stopped = true;
+            break steps;
+          }
           const n = this.db.transaction(() => stmt.run(step.cutoff, CHUNK).changes)();
-          total += n;
+          deleted[step.table] = (deleted[step.table] ?? 0) + n;
           if (n < CHUNK) break;
         }
-        deleted[step.table] = (deleted[step.table] ?? 0) + total;
       }
       // Commits only add to the organisation's counts: addresses deleted are counted again.
       if ((deleted.user_ips ?? 0) > 0 && has.has('organisation_counts')) {
@@ -60,7 +64,7 @@ export class SqliteRetention implements RetentionStore {
         if (err !== rollback) throw err;
       }
     }
-    return { newestLogTime: newest, deleted };
+    return stopped ? { newestLogTime: newest, deleted, stopped } : { newestLogTime: newest, deleted };
   }
 
   private steps(p: RetentionPolicy, newest: number, now: number, has: Set<string>): Step[] {

@@ -3,6 +3,8 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, test } from 'node:test';
+import pgLib from 'pg';
+import { PgRetention } from '../../../src/store/postgres/retention.js';
 import { ok } from '../../helpers/cli.js';
 import { spawnDaemon, type DaemonProcess } from '../../helpers/daemon.js';
 import { accessLine } from '../../helpers/lines.js';
@@ -85,6 +87,44 @@ test('on PostgreSQL retention passes slower than their interval do not hold the 
     appendFileSync(file, text(lines(NEW + round * 60_000, 2, 'uid=back,o=Tremolo', '89.160.20.112', 'f3')));
     await waitFor(`round ${round}'s lines committed`, async () => (await counted()) >= 6 + 2 * round, 20_000);
   }
-  daemon.child.kill('SIGKILL');
+  // Stopped while passes keep coming: the one under way gives up at its next statement and
+  // the stop makes none, so the daemon ends within its shutdown bound, its last lines committed.
+  appendFileSync(file, text(lines(NEW + 4 * 60_000, 2, 'uid=back,o=Tremolo', '89.160.20.112', 'f3')));
+  await sleep(200);
+  const d = daemon;
+  d.child.kill('SIGTERM');
+  assert.equal((await d.exited).code, 0, 'stopped within the shutdown bound');
   daemon = null;
+  assert.equal(await counted(), 14, 'the lines read before SIGTERM are committed');
+});
+
+test('on PostgreSQL a pass whose signal is aborted starts no further delete statement: it reports itself stopped with what it deleted, and the next pass deletes the rest', { timeout: 60_000 }, async () => {
+  const dir = tempDir();
+  const name = await pg.createDatabase('stoppedpass');
+  ok(['replay', writeLog(join(dir, 'day0.log'), lines(OLD, 3, 'uid=gone,o=Tremolo', '81.2.69.142', 'f1')), '--db', pg.url(name), '-q']);
+  await pg.query(name, `CREATE FUNCTION slow_statement() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1.5); RETURN NULL; END $$`);
+  await pg.query(name, 'CREATE TRIGGER slow_statement BEFORE DELETE ON sessions FOR EACH STATEMENT EXECUTE FUNCTION slow_statement()');
+  const client = new pgLib.Client({ connectionString: pg.url(name) });
+  await client.connect();
+  try {
+    const retention = new PgRetention((fn) => fn(client));
+    const policy = { events: 90 * DAY, alerts: null, incidents: null };
+    const stop = new AbortController();
+    const pass = retention.apply(policy, Date.now(), { newest: NEW, signal: stop.signal });
+    await waitFor('the pass to be deleting sessions', async () => (await pg.query(name, `SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep'`)).length > 0, 10_000);
+    stop.abort();
+    const first = await pass;
+    assert.equal(first.stopped, true);
+    // The statement under way finished; none after it started.
+    assert.equal(first.deleted.sessions, 1);
+    assert.equal(first.deleted.user_ips, undefined);
+    assert.equal((await pg.query(name, `SELECT dn FROM users`)).length, 1, 'uid=gone is still stored');
+    const second = await retention.apply(policy, Date.now(), { newest: NEW });
+    assert.equal(second.stopped, undefined);
+    assert.equal(second.deleted.users, 1);
+    assert.equal(second.deleted.user_ips, 1);
+    assert.equal((await pg.query(name, `SELECT dn FROM users`)).length, 0);
+  } finally {
+    await client.end();
+  }
 });
