@@ -4,7 +4,7 @@ import { flagName, type ListQuery } from '../app/review/query.js';
 import { knownRuleIds } from '../app/review/rule-ids.js';
 import { withReviewStore } from '../app/review/store.js';
 import type { Config } from '../app/config.js';
-import type { ReviewStore } from '../core/ports.js';
+import type { ReviewStore } from '../core/review-ports.js';
 import { printable } from '../core/terminal-text.js';
 import { alertTableHeader, alertTableRow, paint, terminalWidth } from './alert-format.js';
 import { colours, fmtInt } from './common.js';

@@ -6,7 +6,7 @@ import { consoleRouter } from '../../src/app/console/router.js';
 import { startHttpServer, type RunningServer } from '../../src/app/http/server.js';
 import { createLogger } from '../../src/app/logger.js';
 import { openReviewStore } from '../../src/app/review/store.js';
-import type { ReviewStore } from '../../src/core/ports.js';
+import type { ReviewStore } from '../../src/core/review-ports.js';
 import { SAMPLE_LOGS, lines, ndjson, ok, ouwatch } from '../helpers/cli.js';
 import { recordIncidents } from '../helpers/incidents.js';
 import { startServe, type ConsoleProcess } from '../helpers/console.js';

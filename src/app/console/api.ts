@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { ReviewStore } from '../../core/ports.js';
+import type { ReviewStore } from '../../core/review-ports.js';
 import { NotFoundError, ReviewError } from '../errors.js';
 import { changeAlerts, listAlerts, showAlert, type StatusChange } from '../review/alerts.js';
 import { listActions, showAction } from '../review/actions.js';

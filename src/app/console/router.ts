@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { ReviewStore } from '../../core/ports.js';
+import type { ReviewStore } from '../../core/review-ports.js';
 import { NotFoundError, ReviewError, isUserFixable } from '../errors.js';
 import { changeAlerts, listAlerts, showAlert, type StatusChange } from '../review/alerts.js';
 import { planEndSession } from '../review/end-session.js';

@@ -1,5 +1,5 @@
 import { ACTION_STATUSES, type ActionRecord, type ActionStatus } from '../../core/actions.js';
-import type { ReviewStore } from '../../core/ports.js';
+import type { ReviewStore } from '../../core/review-ports.js';
 import { NotFoundError, ReviewError } from '../errors.js';
 import type { ReviewContext } from './alerts.js';
 import { parseListQuery, type ListQuery } from './query.js';

@@ -1,6 +1,6 @@
 import type { ActionRecord } from '../../core/actions.js';
 import { toAlertJson, type Alert, type AlertDetail, type AlertStatus, type AlertStatusChange, type StoredAlert } from '../../core/alerts.js';
-import type { Page, ReviewStore } from '../../core/ports.js';
+import type { Page, ReviewStore } from '../../core/review-ports.js';
 import { NotFoundError, ReviewError } from '../errors.js';
 import { parseListQuery, type ListQuery, type Namer } from './query.js';
 

@@ -1,7 +1,7 @@
 import type { ActionRecord, ActionStep } from '../../core/actions.js';
 import { isUserDn } from '../../core/events.js';
 import { dnSha1 } from '../../core/identity.js';
-import type { ReviewStore } from '../../core/ports.js';
+import type { ReviewStore } from '../../core/review-ports.js';
 import { quote } from '../../core/terminal-text.js';
 import { carryOut } from '../../components/sinks/end-session/end-session.js';
 import { Guards } from '../../components/sinks/end-session/guards.js';

@@ -1,7 +1,7 @@
 import type { AlertStatusChange } from '../../core/alerts.js';
 import { ALERT_STATUSES } from '../../core/alerts.js';
 import { toIncidentJson, type Incident, type IncidentStatus, type StoredIncident } from '../../core/incidents.js';
-import type { Page, ReviewStore } from '../../core/ports.js';
+import type { Page, ReviewStore } from '../../core/review-ports.js';
 import { NotFoundError, ReviewError } from '../errors.js';
 import { alertListJson, checkChange, CHANGE_STATUS, type AlertListJson, type ChangeRequest, type ReviewContext } from './alerts.js';
 import { parseListQuery, type ListQuery } from './query.js';

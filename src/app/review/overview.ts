@@ -1,4 +1,4 @@
-import type { OutboxHealth, ReviewStore } from '../../core/ports.js';
+import type { OutboxHealth, ReviewStore } from '../../core/review-ports.js';
 
 const DAY_MS = 86_400_000;
 export const OVERVIEW_DAYS = 30;

@@ -1,6 +1,6 @@
 import { isCidr } from '../../core/address-set.js';
 import { ALERT_STATUSES, SEVERITIES, type AlertStatus, type Severity } from '../../core/alerts.js';
-import type { PageRequest } from '../../core/ports.js';
+import type { PageRequest } from '../../core/review-ports.js';
 import { TIME_SPEC_HELP, parseTimeSpec } from '../../core/time-spec.js';
 import { ReviewError } from '../errors.js';
 

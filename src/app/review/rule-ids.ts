@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { ReviewStore } from '../../core/ports.js';
+import type { ReviewStore } from '../../core/review-ports.js';
 import { ruleFiles, ruleIdOf } from '../../components/detect/rule-files.js';
 import { BREAKER_RULE } from '../../components/sinks/end-session/responder.js';
 import { rulesDirOf } from '../rule-dirs.js';

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import type { Severity } from '../../core/alerts.js';
-import type { ReviewStore } from '../../core/ports.js';
+import type { ReviewStore } from '../../core/review-ports.js';
 import { checkRules } from '../../components/detect/rules.js';
 import { overlayDirOf, rulesDirOf } from '../rule-dirs.js';
 

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { ReviewStore } from '../../core/ports.js';
+import type { ReviewStore } from '../../core/review-ports.js';
 import { openSqliteReviewStore } from '../../store/sqlite/review-store.js';
 import { openPgReviewStore } from '../../store/postgres/review-store.js';
 import { storeLocation } from '../store-location.js';

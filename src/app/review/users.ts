@@ -2,7 +2,7 @@ import type { ActionRecord } from '../../core/actions.js';
 import type { Severity, StoredAlert } from '../../core/alerts.js';
 import type { UserHistory } from '../../core/history.js';
 import type { Incident } from '../../core/incidents.js';
-import type { ReviewStore } from '../../core/ports.js';
+import type { ReviewStore } from '../../core/review-ports.js';
 import { NotFoundError } from '../errors.js';
 
 export const USER_MAX_ALERTS = 20;

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { AlertDetail, AlertFilter, AlertStatus, AlertStatusChange, StoredAlert } from '../../core/alerts.js';
-import type { AlertQueries, Page, PageRequest } from '../../core/ports.js';
+import type { AlertQueries, Page, PageRequest } from '../../core/review-ports.js';
 import { alertFromRow as fromRow, alertsByIds, type AlertRow } from '../rows.js';
 import { SYSTEM_ACTOR } from '../sqlite/alerts.js';
 import { PgWhere, inTransaction, pageOf } from './review-sql.js';

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { AlertStatusChange, Severity } from '../../core/alerts.js';
 import type { IncidentDetail, IncidentFilter, IncidentStatus, StoredIncident } from '../../core/incidents.js';
-import type { IncidentQueries, Page, PageRequest } from '../../core/ports.js';
+import type { IncidentQueries, Page, PageRequest } from '../../core/review-ports.js';
 import { SYSTEM_ACTOR } from '../sqlite/alerts.js';
 import { setAlertStatus } from './alert-queries.js';
 import { PgWhere, inTransaction, pageOf } from './review-sql.js';

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Severity } from '../../core/alerts.js';
-import type { Page, PageRequest } from '../../core/ports.js';
+import type { Page, PageRequest } from '../../core/review-ports.js';
 
 /**
  * Bound SQL pieces for the review queries on PostgreSQL (SQLite's review-sql.ts with `$n`

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { ActionRecord } from '../../core/actions.js';
 import type { OutboxKind } from '../../core/actions.js';
-import type { ActionListFilter, ActionQueries, OutboxHealth, PageRequest, ReviewStore } from '../../core/ports.js';
+import type { ActionListFilter, ActionQueries, OutboxHealth, PageRequest, ReviewStore } from '../../core/review-ports.js';
 import { actionFromRow, type ActionRow } from '../sqlite/actions.js';
 import { PgActionStore } from './actions.js';
 import { PgAlertQueries } from './alert-queries.js';

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { EventType } from '../../core/events.js';
 import type { UserHistory } from '../../core/history.js';
-import type { ActivityRow, UserQueries } from '../../core/ports.js';
+import type { ActivityRow, UserQueries } from '../../core/review-ports.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -1,5 +1,5 @@
 import type { ActionRecord } from '../../core/actions.js';
-import type { ActionListFilter, ActionQueries, PageRequest } from '../../core/ports.js';
+import type { ActionListFilter, ActionQueries, PageRequest } from '../../core/review-ports.js';
 import { ActionStore } from './actions.js';
 import type { Db } from './database.js';
 import { Where } from './review-sql.js';

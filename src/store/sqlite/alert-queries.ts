@@ -1,5 +1,5 @@
 import type { AlertDetail, AlertFilter, AlertStatus, StoredAlert } from '../../core/alerts.js';
-import type { AlertQueries, Page, PageRequest } from '../../core/ports.js';
+import type { AlertQueries, Page, PageRequest } from '../../core/review-ports.js';
 import { alertFromRow as fromRow, alertsByIds, type AlertRow } from '../rows.js';
 import { AlertStore } from './alerts.js';
 import type { Db } from './database.js';

@@ -1,6 +1,7 @@
 import type { AlertStatusChange, Severity } from '../../core/alerts.js';
 import type { Incident, IncidentDetail, IncidentFilter, IncidentStatus, StoredIncident } from '../../core/incidents.js';
-import type { IncidentQueries, IncidentWriter, Page, PageRequest } from '../../core/ports.js';
+import type { IncidentWriter } from '../../core/ports.js';
+import type { IncidentQueries, Page, PageRequest } from '../../core/review-ports.js';
 import { AlertStore, SYSTEM_ACTOR } from './alerts.js';
 import type { Db } from './database.js';
 import { Where, pageOf } from './review-sql.js';

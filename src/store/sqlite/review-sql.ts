@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import type { Severity } from '../../core/alerts.js';
-import type { Page, PageRequest } from '../../core/ports.js';
+import type { Page, PageRequest } from '../../core/review-ports.js';
 import type { Db } from './database.js';
 
 /** Bound SQL pieces: conditions joined by AND, and their parameters. */

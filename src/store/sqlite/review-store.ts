@@ -1,6 +1,6 @@
 import type { OutboxKind } from '../../core/actions.js';
 import type { OutboxStatus } from '../../core/delivery.js';
-import type { OutboxHealth, ReviewStore } from '../../core/ports.js';
+import type { OutboxHealth, ReviewStore } from '../../core/review-ports.js';
 import { SqliteActionQueries } from './action-queries.js';
 import { ActionStore } from './actions.js';
 import { SqliteAlertQueries } from './alert-queries.js';

@@ -1,5 +1,5 @@
 import type { UserHistory } from '../../core/history.js';
-import type { ActivityRow, UserQueries } from '../../core/ports.js';
+import type { ActivityRow, UserQueries } from '../../core/review-ports.js';
 import type { Db } from './database.js';
 import { readUserHistory, similarDns } from './user-history.js';
 

@@ -1,6 +1,6 @@
 import { SEVERITIES } from '../../../core/alerts.js';
 import type { Incident } from '../../../core/incidents.js';
-import type { Page } from '../../../core/ports.js';
+import type { Page } from '../../../core/review-ports.js';
 import type { AlertListJson } from '../../review/alerts.js';
 import type { ListQuery } from '../../review/query.js';
 import { html, query, shown, type Html } from '../html.js';
