@@ -2,7 +2,7 @@ import type { Config } from './config.js';
 import type { Runtime } from './runtime.js';
 import type { Log } from '../core/log.js';
 import { durationMs } from '../core/duration.js';
-import { totalDeleted, type RetentionPolicy, type RetentionReport } from '../core/retention.js';
+import { listDeleted, totalDeleted, type RetentionPolicy, type RetentionReport } from '../core/retention.js';
 
 export function retentionPolicy(config: Config): RetentionPolicy {
   const r = config.store.retention;
@@ -114,9 +114,8 @@ export class RetentionSchedule {
     this.totals.passes++;
     for (const [table, n] of Object.entries(r.deleted)) this.totals.deleted[table] = (this.totals.deleted[table] ?? 0) + n;
     if (this.opts.announce && totalDeleted(r) > 0) {
-      const parts = Object.entries(r.deleted).filter(([, n]) => n > 0).map(([t, n]) => `${t} ${n}`);
       const stopped = r.stopped ? ', stopped with the daemon: the rest at the next pass' : '';
-      this.log.info(`retention: deleted ${parts.join(', ')} (ages measured back from the newest log time, ${new Date(r.newestLogTime!).toISOString()}${stopped})`, { deleted: r.deleted });
+      this.log.info(`retention: deleted ${listDeleted(r.deleted)} (ages measured back from the newest log time, ${new Date(r.newestLogTime!).toISOString()}${stopped})`, { deleted: r.deleted });
     }
   }
 

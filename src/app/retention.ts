@@ -1,6 +1,6 @@
 import type { Config } from './config.js';
 import type { Log } from '../core/log.js';
-import { totalDeleted, type RetentionReport } from '../core/retention.js';
+import { listDeleted, totalDeleted, type RetentionReport } from '../core/retention.js';
 import { retentionPolicy } from './retention-schedule.js';
 import { withStoreWriter } from './store-access.js';
 import { existsSync } from 'node:fs';
@@ -22,6 +22,5 @@ export async function pruneStore(config: Config, log: Log, opts: { dryRun?: bool
 export function describeRetention(r: RetentionReport, dryRun: boolean): string {
   if (r.newestLogTime === null) return 'the store is empty: nothing to prune';
   const verb = dryRun ? 'would delete' : 'deleted';
-  const parts = Object.entries(r.deleted).map(([t, n]) => `${t} ${n}`);
-  return `${verb} ${totalDeleted(r)} rows (${parts.join(', ')}); ages measured back from the newest log time, ${new Date(r.newestLogTime).toISOString()}`;
+  return `${verb} ${totalDeleted(r)} rows (${listDeleted(r.deleted, { zeros: true })}); ages measured back from the newest log time, ${new Date(r.newestLogTime).toISOString()}`;
 }

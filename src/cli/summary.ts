@@ -2,7 +2,7 @@ import type { RunStats } from '../core/runtime.js';
 import { EVENT_TYPES, SKIP_REASONS } from '../core/events.js';
 import type { ReplayReport } from '../app/replay.js';
 import { byteSize } from '../core/numbers.js';
-import { totalDeleted } from '../core/retention.js';
+import { listDeleted, totalDeleted } from '../core/retention.js';
 import { fmtInt } from './common.js';
 
 /** What detection and response add to the summary: alert counts, responses, warnings. */
@@ -35,10 +35,10 @@ export function formatSummary(stats: RunStats, report: ReplayReport, detection?:
       ? `  users:    ${fmtInt(stats.users)} seen`
       : `  users:    about ${fmtInt(stats.users)} seen (estimated: more users came and went than memory holds at once)`,
   );
-  const pruned = Object.entries(report.retention.deleted).filter(([, n]) => n > 0);
-  if (pruned.length > 0) {
+  const deleted = totalDeleted(report.retention);
+  if (deleted > 0) {
     const passes = report.retention.passes;
-    out.push(`  retention: ${fmtInt(totalDeleted(report.retention))} rows older than store.retention deleted in ${fmtInt(passes)} pass${passes === 1 ? '' : 'es'} (${pruned.map(([t, n]) => `${t} ${fmtInt(n)}`).join(', ')})`);
+    out.push(`  retention: ${fmtInt(deleted)} rows older than store.retention deleted in ${fmtInt(passes)} pass${passes === 1 ? '' : 'es'} (${listDeleted(report.retention.deleted, { format: fmtInt })})`);
   }
   if (detection) out.push(`  alerts:   ${detection.alerts}`);
   if (detection?.responses) out.push(`  response: ${detection.responses}`);

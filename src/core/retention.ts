@@ -23,6 +23,18 @@ export interface RetentionReport {
   stopped?: boolean;
 }
 
+/**
+ * Rows deleted by table, as `users 3, sessions 2` (tables with none left out unless `zeros`:
+ * prune lists every table it looked at), each count through `format`.
+ */
+export function listDeleted(deleted: Record<string, number>, opts: { zeros?: boolean; format?: (n: number) => string } = {}): string {
+  const format = opts.format ?? String;
+  return Object.entries(deleted)
+    .filter(([, n]) => opts.zeros === true || n > 0)
+    .map(([table, n]) => `${table} ${format(n)}`)
+    .join(', ');
+}
+
 export function totalDeleted(r: Pick<RetentionReport, 'deleted'>): number {
   return Object.values(r.deleted).reduce((a, b) => a + b, 0);
 }
