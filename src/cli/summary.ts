@@ -33,7 +33,7 @@ export function formatSummary(stats: RunStats, report: ReplayReport, detection?:
   out.push(
     stats.usersExact
       ? `  users:    ${fmtInt(stats.users)} seen`
-      : `  users:    about ${fmtInt(stats.users)} seen (estimated: more users came and went than memory holds at once)`,
+      : `  users:    about ${fmtInt(stats.users)} seen (estimated: users came back after memory had let them go)`,
   );
   const deleted = totalDeleted(report.retention);
   if (deleted > 0) {

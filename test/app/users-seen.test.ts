@@ -52,6 +52,14 @@ test('users who come back after memory let them go are counted once (an estimate
   assert.ok(Math.abs(users - 12_003) <= 120, `about 12,003 users, not ${users} (each return counted again would make 13,006)`);
 });
 
+test('users let go who do not come back leave the count exact', async () => {
+  const dir = tempDir('users-seen');
+  // 12,000 users once each: memory (1,000 here) lets most of them go, and none returns.
+  const once = Array.from({ length: 12_000 }, (_, i) => userDn(i + 1));
+  writeLogins(join(dir, 'once.log'), once);
+  assert.deepEqual(await usersSeen(join(dir, 'once.log'), join(dir, 'once.db')), { users: 12_000, exact: true });
+});
+
 test('while memory holds every user seen, the count is exact', async () => {
   const dir = tempDir('users-seen');
   const some = Array.from({ length: 200 }, (_, i) => userDn(i + 1));

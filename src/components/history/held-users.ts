@@ -90,7 +90,7 @@ export class HeldUsers {
       if (u !== null && u.lastDnId < minLiveDnId && !u.dirty) {
         this.users.delete(u.dn);
         this.storeMayHold = true;
-        if (u.seenThisRun) this.seen.letGo();
+        if (u.seenThisRun) this.seen.letGo(u.dnSha1);
       }
     }
   }
@@ -123,7 +123,7 @@ export class HeldUsers {
     for (const [old, u] of replaced) {
       if (u === null) {
         this.users.delete(old.dn);
-        if (old.seenThisRun) this.seen.letGo();
+        if (old.seenThisRun) this.seen.letGo(old.dnSha1);
       } else this.users.set(u.dn, u);
     }
     for (const [id, old] of this.byId) {
