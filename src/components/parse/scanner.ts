@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { EVENT_CODE, KIND, TYPE } from '../../core/events.js';
 import { ByteClock } from './byte-clock.js';
+import { indexOf, lastIndexOf, startsWith } from './byte-search.js';
 
 /**
  * OpenUnison's log4j2 layout is `[%d][%t] %-5p %c{1} - %m%n`. The scanner reads that header,
@@ -273,37 +274,7 @@ function isWord(buf: Buffer, from: number, to: number): boolean {
   return true;
 }
 
-export function startsWith(buf: Uint8Array, at: number, end: number, prefix: Uint8Array): boolean {
-  if (end - at < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (buf[at + i] !== prefix[i]) return false;
-  return true;
-}
-
-/**
- * `needle` in `buf[from, end)`, or -1. Searches for the needle's rarest byte (its second:
- * `-` of ` - `, `]` of `] - `) with the native single-byte search, which is far cheaper per
- * call than a multi-byte search, then checks the neighbours.
- */
-function indexOf(buf: Buffer, needle: Buffer, from: number, end: number, keyAt = 1): number {
-  const n = needle.length;
-  const key = needle[keyAt];
-  let i = buf.indexOf(key, from + keyAt);
-  while (i >= 0 && i - keyAt + n <= end) {
-    let k = 0;
-    while (k < n && buf[i - keyAt + k] === needle[k]) k++;
-    if (k === n) return i - keyAt;
-    i = buf.indexOf(key, i + 1);
-  }
-  return -1;
-}
-
-/** The last `needle` starting at or after `from` and ending at or before `end`, or -1 (scans backwards). */
-function lastIndexOf(buf: Buffer, needle: Buffer, from: number, end: number): number {
-  const n = needle.length;
-  for (let i = end - n; i >= from; i--) {
-    let k = 0;
-    while (k < n && buf[i + k] === needle[k]) k++;
-    if (k === n) return i;
-  }
-  return -1;
-}
+// The wrappers (components/decode) import startsWith from here, not from byte-search.ts: that
+// import puts the scanner in their bundle chunk, beside its byte searches, so that the calls
+// it makes for each line stay inside one chunk rather than go through another's exports.
+export { startsWith };
