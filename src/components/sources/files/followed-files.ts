@@ -7,7 +7,8 @@ import type { FileCheckpoint } from '../../../core/ports.js';
 import { FileInput, type FilePosition } from './log-segment.js';
 import { findByInode, identifyFile } from './file-identity.js';
 import type { LiveSource, SourceContext } from '../../../core/live-source.js';
-import { TailedFile, type Claim, type TailContext } from './followed-log.js';
+import { TailedFile } from './followed-log.js';
+import type { Claim, TailContext } from './tail-context.js';
 
 export interface FileTailOptions {
   /** Source name in /readyz and logs (`files`, or `node` for CRI files on the node). */

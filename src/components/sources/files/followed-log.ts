@@ -1,42 +1,10 @@
 import { statSync } from 'node:fs';
-import { DescriptorTail } from './descriptor-tail.js';
-import type { Logger } from 'pino';
-import type { FileInput, FilePosition } from './log-segment.js';
+import type { DescriptorTail } from './descriptor-tail.js';
+import type { FileInput } from './log-segment.js';
 import { identifyFile, identifyFileSync, lastLineEnd, tailMatches, tailMatchesBuffer } from './file-identity.js';
 import { fingerprintOf } from './fingerprint.js';
-
-/** Where a claimed log resumes; `known` is false when it was never read (no checkpoint). */
-export interface Claim {
-  offset: number;
-  lineNo: number;
-  known: boolean;
-  /** From a stored checkpoint: the bytes before `hashOffset` must hash to this. */
-  tailHash: string | null;
-  hashOffset: number | null;
-}
-
-/** What a tailed path needs from the file source that owns it. */
-export interface TailContext {
-  readonly log: Logger;
-  readonly pollIntervalMs: number;
-  readonly startAt: 'beginning' | 'end';
-  readonly maxLineBytes: number;
-  /** Where to resume the log with this fingerprint, or null while another reader holds it. */
-  claim(fingerprint: string): Promise<Claim | null>;
-  /** Opens a reader's input in the pipeline. */
-  open(at: FilePosition, skipBytes?: number): FileInput;
-  /** Bytes written to a file and gone before they could be read (counted and logged loudly). */
-  lost(path: string, reason: 'truncated' | 'deleted', bytes: number): void;
-  /** Lists the patterns again now and attaches what is new (see identifyPending). */
-  rescan(): Promise<void>;
-}
-
-export type TailState = 'waiting' | 'tailing' | 'ignored' | 'closed';
-
-/** How long a renamed-away file may stay missing before the tail gives up (the rescan finds it again). */
-const MISSING_FOR_MS = 2000;
-/** Bytes per read while catching up (tail-file's default of 64 KiB costs twice the time). */
-const READ_CHUNK = 1024 * 1024;
+import type { TailContext, TailState } from './tail-context.js';
+import { createTail, quitTail } from './tail-lifecycle.js';
 
 /**
  * One path being tailed with @logdna/tail-file. The path may hold several files over time:
@@ -133,13 +101,7 @@ export class TailedFile {
     }
     const input = this.ctx.open({ path: this.path, fingerprint: id.fingerprint, dev: id.dev, ino: id.ino, offset, lineNo });
     this.input = input;
-    const tail = new DescriptorTail(this.path, {
-      startPos: offset,
-      pollFileIntervalMs: this.ctx.pollIntervalMs,
-      pollFailureRetryMs: this.ctx.pollIntervalMs,
-      maxPollFailures: Math.max(3, Math.ceil(MISSING_FOR_MS / this.ctx.pollIntervalMs)),
-      readStreamOpts: { highWaterMark: READ_CHUNK },
-    });
+    const tail = createTail(this.path, offset, this.ctx.pollIntervalMs);
     this.tail = tail;
     this.state = 'tailing';
     this.detail = 'tailing';
@@ -320,19 +282,4 @@ export class TailedFile {
     }
     void quitTail(tail);
   }
-}
-
-/** tail-file's quit() waits for one last poll that may never report: bound it. */
-async function quitTail(tail: DescriptorTail): Promise<void> {
-  tail.removeAllListeners('data');
-  tail.on('error', () => {});
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    tail.quit().catch(() => undefined),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, 500);
-    }),
-  ]);
-  clearTimeout(timer);
-  tail.destroy();
 }
