@@ -1,25 +1,5 @@
 import type { DocumentFormat } from './export-record.js';
-import { FastPath } from './fast-path.js';
-import { RecordEmitter } from './json-emitter.js';
-import { StringBytes } from './json-strings.js';
-import { RecordArrays } from './record-arrays.js';
-import type { ResumePoint } from './json-sniff.js';
-import type { RecordHandler } from './record-decoder.js';
-import { Resync } from './resync.js';
-import { SizeLimit } from './size-limit.js';
-import { TokenFeed } from './token-feed.js';
-import type { WallClock } from './wall-clock.js';
-
-const enum Mode {
-  /** Bytes go to the parser. */
-  Parse,
-  /** A value over the size limit: its bytes are passed over up to its end. */
-  Skip,
-  /** Started inside an array and left it: passing over the rest of its document. */
-  Drain,
-  /** Broken JSON: passing over bytes up to where a new record starts (resync.ts). */
-  Resync,
-}
+import { JsonDocumentState, Mode } from './json-document-state.js';
 
 /** Token depths after the closers that can end a record (a top-level value, an element of a top-level array, a hit). */
 const CUT_DEPTH = [true, true, false, true];
@@ -43,64 +23,11 @@ const CUT_DEPTH = [true, true, false, true];
  * to where a new record starts (resync.ts). Most records never reach the parser: one that
  * lies whole in a chunk right after the record before it is parsed by `JSON.parse`
  * (fast-path.ts).
+ *
+ * This class is the byte scan, which drives; what it knows between bytes and the moves
+ * between its modes (feeding the parser, starting it again) are in json-document-state.ts.
  */
-export class JsonDocuments {
-  /** stream-json's parser and the record tokens behind it. */
-  private readonly parser: TokenFeed;
-  private readonly emit: RecordEmitter;
-  /** Input offset just past the last byte written. */
-  private received: number;
-  private depth = 0;
-  private readonly str = new StringBytes();
-  private stringAt = 0;
-  /** Offsets of the openers of the containers open at each depth. */
-  private readonly openAt: number[] = [];
-  /** The physical line of the byte being read. */
-  private line: number;
-  private mode = Mode.Parse;
-  /** Skip: the record over the size limit and where passing over it ends. */
-  private readonly limit: SizeLimit;
-  /** Drain: the last significant byte closed a container (a value after it is a new document). */
-  private afterCloser = false;
-  /** Started inside an array, not yet left. */
-  private inResumedArray: boolean;
-  /** Where reading starts again after broken JSON. */
-  private readonly resync: Resync;
-  /** Records read by `JSON.parse`, and the cuts held back meanwhile. */
-  private readonly fast: FastPath;
-  /** Which `[` opens an array of records. */
-  private readonly arrays = new RecordArrays();
-
-  constructor(
-    out: RecordHandler,
-    startOffset: number,
-    startLineNo: number,
-    maxRecordBytes: number,
-    clock: WallClock,
-    /** Where the input resumes (json-sniff.ts). */
-    resume: ResumePoint,
-    /** Parse records natively where that cannot change the outcome (off: stream-json reads every byte, for tests). */
-    native = true,
-  ) {
-    this.emit = new RecordEmitter(out, clock, startOffset);
-    this.parser = new TokenFeed(this.emit);
-    this.resync = new Resync(maxRecordBytes, this.emit);
-    this.fast = new FastPath(native, this.emit);
-    this.limit = new SizeLimit(maxRecordBytes);
-    this.received = startOffset;
-    // A restart begins right after a record's last byte, on the line that byte was on.
-    this.line = startOffset === 0 ? 1 : Math.max(startLineNo, 1);
-    // Resumed in an array of records or at its `[`: what follows the array is passed over.
-    this.inResumedArray = resume !== 'start';
-    const inArray = resume === 'in-array';
-    if (inArray) {
-      this.depth = 1;
-      this.openAt[1] = startOffset;
-      this.feedContext('[null ');
-    }
-    this.fast.settle(startOffset, inArray ? 1 : 0);
-  }
-
+export class JsonDocuments extends JsonDocumentState {
   /** Records parsed by the fast path (the rest went through stream-json). */
   get nativeRecords(): number {
     return this.fast.records;
@@ -267,107 +194,5 @@ export class JsonDocuments {
     for (let p = chunk.indexOf(10, feedFrom); p >= 0; p = chunk.indexOf(10, p + 1)) this.line--;
     const at = this.findResync(chunk, base, feedFrom);
     return at < 0 ? n : at;
-  }
-
-  /**
-   * A string ran into a newline: broken JSON. What the parser would have read before the
-   * string is fed (the cuts the fast path held back), then bytes are passed over from that
-   * newline as after any broken piece. Returns where the scan goes on.
-   */
-  private brokenAtNewline(chunk: Buffer, base: number, feedFrom: number, newline: number): number {
-    const failed = this.feedCuts(chunk, base, feedFrom);
-    if (failed >= 0) return failed;
-    this.str.reset();
-    this.startResync();
-    return newline;
-  }
-
-  /**
-   * Resync: the index where parsing starts again after broken JSON, with a new parser in
-   * place (resync.ts), counting lines; -1 when the chunk ends first.
-   */
-  private findResync(chunk: Buffer, base: number, i: number): number {
-    const at = this.resync.find(chunk, base, i, this.line);
-    this.line = this.resync.line;
-    return at < 0 ? at : this.resumeAt(base, at);
-  }
-
-  /**
-   * Resync found where parsing starts again, `chunk[at]`, and handed the malformed skip on: a
-   * new parser, at a new top-level value or put back inside the array of records.
-   */
-  private resumeAt(base: number, at: number): number {
-    this.line = this.resync.line;
-    this.str.reset();
-    if (this.resync.inArray) {
-      this.restart(this.resync.context);
-      this.depth = this.resync.depth;
-      this.fast.settle(base + at, this.resync.depth);
-    } else {
-      this.restart();
-      this.inResumedArray = false;
-      this.depth = 0;
-    }
-    return at;
-  }
-
-  /**
-   * The fast path gave up on a record: the parser reads the pieces it held back (fast-path.ts).
-   * Returns -1, or the index where the scan starts again after a broken piece.
-   */
-  private feedCuts(chunk: Buffer, base: number, from: number): number {
-    return this.fast.replay(from, (start, to, line) => {
-      this.feed(chunk, start, to, base + to, line);
-      if (this.mode === Mode.Parse) return true;
-      // Bytes are passed over from just past the broken piece's cut, on its line.
-      this.line = line;
-      return false;
-    });
-  }
-
-  /** Parses `chunk[from, to)`; outcomes resume at `resume`, on `line`. */
-  private feed(chunk: Buffer, from: number, to: number, resume: number, line = this.line): void {
-    if (to <= from) return;
-    this.emit.resume = resume;
-    this.emit.line = line;
-    this.fast.fed();
-    if (!this.parser.write(chunk, from, to)) this.startResync();
-  }
-
-  /** Puts the parser back into a context (RecordTokens.context). */
-  private feedContext(text: string): void {
-    this.fast.fed();
-    if (!this.parser.writeContext(text)) this.startResync();
-  }
-
-  /** At the end of a chunk: whether a value has grown past the size limit (size-limit.ts); if so its bytes are passed over from now on. */
-  private overLimit(): boolean {
-    const rd = this.parser.tokens.recordDepth;
-    if (!this.limit.exceeded(this.received, rd, rd > 0 ? this.openAt[rd] : 0, this.str.inside ? this.stringAt : -1)) return false;
-    this.mode = Mode.Skip;
-    return true;
-  }
-
-  /** The skipped value ended at `offset`: a new parser, put back in the value's context. */
-  private endSkip(offset: number): void {
-    this.emit.skip('oversized', offset, this.line);
-    this.restart(this.limit.depth === 0 ? '' : this.parser.tokens.context());
-  }
-
-  /** Whether broken JSON is being passed over (a method: feeding changes the mode). */
-  private resyncing(): boolean {
-    return this.mode === Mode.Resync;
-  }
-
-  private startResync(): void {
-    this.mode = Mode.Resync;
-    this.resync.begin(this.parser.tokens);
-  }
-
-  /** A new parser, put back into `context` when it is not top level. */
-  private restart(context = ''): void {
-    this.parser.restart();
-    this.mode = Mode.Parse;
-    if (context !== '') this.feedContext(context);
   }
 }
