@@ -8,6 +8,7 @@ import { spawnDaemon, type DaemonProcess } from '../helpers/daemon.js';
 import { accessLine } from '../helpers/lines.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
+import { SqliteRetention } from '../../src/store/sqlite/retention.js';
 
 const children: DaemonProcess[] = [];
 after(() => {
@@ -152,4 +153,40 @@ describe('retention (store.retention): what is old goes, what is open stays', ()
     // row was overwritten (first seen after the pass, 4 events).
     assert.deepEqual(rows(db, back), [{ first_seen: OLD + 4000, counts: '{"AzSuccess":10}' }], 'first seen on day 0, 3 + 3 + 4 events');
   });
+
+  test('a pass deletes in chunks and lets the event loop run between them: a timer fires during it, and an aborted signal stops it at the next chunk, the rest left for the next pass', () => {
+    const { log, db } = historyFiles('{ events: 90d }');
+    ok(['replay', log, '--db', db, '-q', '--config', join(log, '..', 'ouwatch.yaml')]);
+    // 12,000 sessions of uid=gone's, last used on day 0: three chunks of deletes (5,000 each).
+    const w = new Database(db);
+    try {
+      const add = w.prepare('INSERT INTO session_ips (dn, session_id, ip, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?, 1)');
+      w.transaction(() => {
+        for (let i = 0; i < 12_000; i++) add.run('uid=gone,o=Tremolo', `s${i}`, '81.2.69.142', OLD, OLD);
+      })();
+    } finally {
+      w.close();
+    }
+    const c = new Database(db);
+    const policy = { events: 90 * DAY, alerts: null, incidents: null };
+    return (async () => {
+      try {
+        const retention = new SqliteRetention(c);
+        const stop = new AbortController();
+        // Runs between the first chunk and the second, or never if the pass held the loop.
+        setImmediate(() => stop.abort());
+        const first = await retention.apply(policy, Date.now(), { newest: NEW, signal: stop.signal });
+        assert.equal(first.stopped, true);
+        assert.equal(first.deleted.session_ips, 5_000);
+        assert.equal(first.deleted.users, undefined, 'no later step started');
+        const second = await retention.apply(policy, Date.now(), { newest: NEW });
+        assert.equal(second.stopped, undefined);
+        assert.equal(second.deleted.session_ips, 7_002, 'the rest, with the day-0 sessions of uid=gone and uid=back');
+        assert.equal(second.deleted.users, 1);
+      } finally {
+        c.close();
+      }
+    })();
+  });
 });
+

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { RetentionOptions, RetentionStore } from '../../core/ports.js';
 import type { RetentionPolicy, RetentionReport } from '../../core/retention.js';
 import type { Db } from './database.js';
@@ -23,48 +24,65 @@ interface Step {
 export class SqliteRetention implements RetentionStore {
   constructor(private readonly db: Db) {}
 
-  apply(policy: RetentionPolicy, now: number, opts: RetentionOptions = {}): RetentionReport {
+  /**
+   * A pass deletes in transactions of CHUNK rows and lets the event loop run between them
+   * (a daemon keeps answering /healthz and hears SIGTERM during a pass of millions of rows,
+   * and `signal` can stop it there). A dry run is one transaction, rolled back: synchronous.
+   */
+  async apply(policy: RetentionPolicy, now: number, opts: RetentionOptions = {}): Promise<RetentionReport> {
     const has = this.tables();
     const newest = opts.newest ?? this.newestLogTime(has);
-    const deleted: Record<string, number> = {};
-    if (newest === null) return { newestLogTime: null, deleted };
+    if (newest === null) return { newestLogTime: null, deleted: {} };
     const steps = this.steps(policy, newest, now, has);
-    // Synchronous: an abort can only come before the pass (checked per statement all the same).
+    if (opts.dryRun) return { newestLogTime: newest, deleted: this.countDeletable(steps, has) };
+    const deleted: Record<string, number> = {};
     let stopped = false;
-    const run = () => {
-      steps: for (const step of steps) {
-        const stmt = this.db.prepare(step.sql);
-        for (;;) {
-          if (opts.signal?.aborted) {
-            stopped = true;
-            break steps;
-          }
-          const n = this.db.transaction(() => stmt.run(step.cutoff, CHUNK).changes)();
-          deleted[step.table] = (deleted[step.table] ?? 0) + n;
-          if (n < CHUNK) break;
+    steps: for (const step of steps) {
+      const stmt = this.db.prepare(step.sql);
+      for (;;) {
+        if (opts.signal?.aborted) {
+          stopped = true;
+          break steps;
         }
-      }
-      // Commits only add to the organisation's counts: addresses deleted are counted again.
-      if ((deleted.user_ips ?? 0) > 0 && has.has('organisation_counts')) {
-        this.db.transaction(() => {
-          for (const sql of RECOUNT_ORGANISATION) this.db.prepare(sql).run();
-        })();
-      }
-    };
-    if (!opts.dryRun) run();
-    else {
-      // Counted by deleting in one transaction that is then rolled back.
-      const rollback = new Error('dry run');
-      try {
-        this.db.transaction(() => {
-          run();
-          throw rollback;
-        })();
-      } catch (err) {
-        if (err !== rollback) throw err;
+        const n = this.db.transaction(() => stmt.run(step.cutoff, CHUNK).changes)();
+        deleted[step.table] = (deleted[step.table] ?? 0) + n;
+        if (n < CHUNK) break;
+        await setImmediate();
       }
     }
+    this.recountIfAddressesWent(deleted, has);
     return stopped ? { newestLogTime: newest, deleted, stopped } : { newestLogTime: newest, deleted };
+  }
+
+  /** What a pass would delete: every step in one transaction that is rolled back. */
+  private countDeletable(steps: Step[], has: Set<string>): Record<string, number> {
+    const deleted: Record<string, number> = {};
+    const rollback = new Error('dry run');
+    try {
+      this.db.transaction(() => {
+        for (const step of steps) {
+          const stmt = this.db.prepare(step.sql);
+          for (;;) {
+            const n = stmt.run(step.cutoff, CHUNK).changes;
+            deleted[step.table] = (deleted[step.table] ?? 0) + n;
+            if (n < CHUNK) break;
+          }
+        }
+        this.recountIfAddressesWent(deleted, has);
+        throw rollback;
+      })();
+    } catch (err) {
+      if (err !== rollback) throw err;
+    }
+    return deleted;
+  }
+
+  /** Commits only add to the organisation's counts: addresses deleted are counted again. */
+  private recountIfAddressesWent(deleted: Record<string, number>, has: Set<string>): void {
+    if ((deleted.user_ips ?? 0) === 0 || !has.has('organisation_counts')) return;
+    this.db.transaction(() => {
+      for (const sql of RECOUNT_ORGANISATION) this.db.prepare(sql).run();
+    })();
   }
 
   private steps(p: RetentionPolicy, newest: number, now: number, has: Set<string>): Step[] {
