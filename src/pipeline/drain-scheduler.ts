@@ -9,6 +9,8 @@ export class DrainScheduler {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private idleWaiters: Array<() => void> = [];
+  /** Exclusive work waiting for the drain in progress to end (see exclusive). */
+  private readonly turns: Array<() => void> = [];
 
   constructor(private readonly drain: () => Promise<void>) {}
 
@@ -22,9 +24,36 @@ export class DrainScheduler {
       this.again = true;
       return;
     }
-    this.draining = this.drain().finally(() => {
+    this.draining = this.settle(this.drain());
+  }
+
+  /**
+   * Runs `work` in a drain's place: after the drain in progress and before any asked since,
+   * with none beside it. A commit made outside the loop (a timer's, a reload's, the stop's)
+   * is such work: events processed while it awaited its store would be marked stored by it
+   * without having been written. It goes before the drains asked meanwhile, which a busy
+   * log asks for without pause: waiting for the loop to go idle could wait for ever.
+   */
+  exclusive(work: () => Promise<void>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const start = () => {
+        // Begun once it holds the turn: a drain asked from its first steps waits too.
+        const run = Promise.resolve().then(work);
+        this.draining = this.settle(run.catch(() => undefined));
+        run.then(resolve, reject);
+      };
+      if (this.draining === null) start();
+      else this.turns.push(start);
+    });
+  }
+
+  private settle(run: Promise<void>): Promise<void> {
+    return run.finally(() => {
       this.draining = null;
-      if (this.again) {
+      // Started here, synchronously: nothing can begin a drain in between.
+      const turn = this.turns.shift();
+      if (turn !== undefined) turn();
+      else if (this.again) {
         this.again = false;
         this.schedule();
       } else this.wakeIdle();

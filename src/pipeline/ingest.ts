@@ -161,10 +161,9 @@ export class Ingest implements IngestContext, FeedOwner {
    * Commits what was processed now (rules reload, shutdown). `force` commits even when nothing
    * was: the commit listeners run between two commits (the daemon's retention on a quiet log).
    */
-  async commitNow(force = false): Promise<void> {
-    const draining = this.drains.running;
-    if (draining) await draining;
-    await this.commits.commit(this.feeds, force);
+  commitNow(force = false): Promise<void> {
+    // In a drain's place: nothing is processed while this commit is written and its listeners run.
+    return this.drains.exclusive(() => this.commits.commit(this.feeds, force));
   }
 
   private fail(err: unknown): void {

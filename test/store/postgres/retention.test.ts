@@ -128,3 +128,35 @@ test('on PostgreSQL a pass whose signal is aborted starts no further delete stat
     await client.end();
   }
 });
+
+test('on PostgreSQL lines processed while a timed commit is being written are stored by the next commit, none marked stored unwritten', { timeout: 90_000 }, async () => {
+  const dir = tempDir();
+  const name = await pg.createDatabase('timedcommit');
+  const url = pg.url(name);
+  ok(['replay', writeLog(join(dir, 'day0.log'), lines(NEW - 60_000, 2, 'uid=first,o=Tremolo', '89.160.20.112', 'f1')), '--db', url, '-q']);
+  // Every commit that writes users takes 1.5 s: the retention timer's commits (every second)
+  // are in flight most of the time, and the lines below are read and processed meanwhile.
+  await pg.query(name, `CREATE FUNCTION slow_statement() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1.5); RETURN NULL; END $$`);
+  await pg.query(name, 'CREATE TRIGGER slow_statement BEFORE INSERT OR UPDATE ON users FOR EACH STATEMENT EXECUTE FUNCTION slow_statement()');
+  const file = writeLog(join(dir, 'live.log'), lines(NEW, 1, 'uid=first,o=Tremolo', '89.160.20.112', 'f1'));
+  const config = join(dir, 'ouwatch.yaml');
+  writeFileSync(config, 'store:\n  retention: { events: 90d, every: 1s }\n');
+  daemon = spawnDaemon(['--file', file, '--db', url, '--config', config, '--listen', '127.0.0.1:0', '--poll-ms', '20', '--commit-ms', '10000']);
+  const d = daemon;
+  await d.waitForLog('the daemon started', (r) => r.msg === 'ouwatch run started', 30_000);
+  appendFileSync(file, text(lines(NEW + 500, 1, 'uid=first,o=Tremolo', '89.160.20.112', 'f1')));
+  await waitFor('a timed commit writing users', async () => (await pg.query(name, `SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep'`)).length > 0, 30_000);
+  // One new user every 200 ms for 6 s: each is processed once, most while a commit is in flight.
+  const users = Array.from({ length: 30 }, (_, i) => `uid=u${i},o=Tremolo`);
+  for (const [i, dn] of users.entries()) {
+    appendFileSync(file, text(lines(NEW + 1000 * (i + 1), 1, dn, '89.160.20.112', `s${i}`)));
+    await sleep(200);
+  }
+  await sleep(1000);
+  d.child.kill('SIGTERM');
+  assert.equal((await d.exited).code, 0);
+  daemon = null;
+  const stored = (await pg.query<{ dn: string }>(name, `SELECT dn FROM users WHERE dn LIKE 'uid=u%'`)).map((r) => r.dn).sort();
+  // Before, a commit marked stored what was processed while it was being written.
+  assert.deepEqual(stored, [...users].sort());
+});
