@@ -31,6 +31,19 @@ async function storedBack(name: string): Promise<{ firstSeen: number; counts: Re
   return r === undefined ? undefined : { firstSeen: Number(r.first_seen), counts: JSON.parse(r.counts) as Record<string, number> };
 }
 
+/** Every statement `on` (e.g. `DELETE ON sessions`) now takes 1.5 s. */
+async function slowStatements(name: string, on: string): Promise<void> {
+  await pg.query(name, `CREATE FUNCTION slow_statement() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1.5); RETURN NULL; END $$`);
+  await pg.query(name, `CREATE TRIGGER slow_statement BEFORE ${on} FOR EACH STATEMENT EXECUTE FUNCTION slow_statement()`);
+}
+
+/** A configuration in `dir` keeping 90 days of history, with a pass (and the daemon's timed commit) every second. */
+function passesEverySecond(dir: string): string {
+  const config = join(dir, 'ouwatch.yaml');
+  writeFileSync(config, 'store:\n  retention: { events: 90d, every: 1s }\n');
+  return config;
+}
+
 test('on PostgreSQL a retention pass that takes its time holds the daemon: lines that arrive meanwhile are processed after it, onto the history it kept, and so are later ones', { timeout: 90_000 }, async () => {
   const dir = tempDir();
   const name = await pg.createDatabase('retention');
@@ -43,8 +56,7 @@ test('on PostgreSQL a retention pass that takes its time holds the daemon: lines
   await pg.query(name, 'CREATE TRIGGER slow_delete BEFORE DELETE ON users FOR EACH ROW EXECUTE FUNCTION slow_delete()');
 
   const file = writeLog(join(dir, 'day200.log'), lines(NEW, 3, 'uid=back,o=Tremolo', '89.160.20.112', 'f3'));
-  const config = join(dir, 'ouwatch.yaml');
-  writeFileSync(config, 'store:\n  retention: { events: 90d, every: 1s }\n');
+  const config = passesEverySecond(dir);
   daemon = spawnDaemon(['--file', file, '--db', url, '--config', config, '--listen', '127.0.0.1:0', '--poll-ms', '20', '--commit-ms', '3000']);
   const d = daemon;
   await waitFor('the pass to be deleting uid=gone', async () => (await pg.query(name, `SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep'`)).length > 0, 30_000);
@@ -75,11 +87,9 @@ test('on PostgreSQL retention passes slower than their interval do not hold the 
   // Every pass deletes from detector_state (even nothing): each DELETE statement now takes 1.5
   // s, longer than the passes' interval (1 s). The timer's commits used to pile up behind the
   // passes, and lines read meanwhile waited without end (30 s and more).
-  await pg.query(name, `CREATE FUNCTION slow_statement() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1.5); RETURN NULL; END $$`);
-  await pg.query(name, 'CREATE TRIGGER slow_statement BEFORE DELETE ON detector_state FOR EACH STATEMENT EXECUTE FUNCTION slow_statement()');
+  await slowStatements(name, 'DELETE ON detector_state');
   const file = writeLog(join(dir, 'day200.log'), lines(NEW, 3, 'uid=back,o=Tremolo', '89.160.20.112', 'f3'));
-  const config = join(dir, 'ouwatch.yaml');
-  writeFileSync(config, 'store:\n  retention: { events: 90d, every: 1s }\n');
+  const config = passesEverySecond(dir);
   daemon = spawnDaemon(['--file', file, '--db', url, '--config', config, '--listen', '127.0.0.1:0', '--poll-ms', '20', '--commit-ms', '3000']);
   const counted = async () => (await storedBack(name))?.counts.AzSuccess ?? 0;
   await waitFor('the first lines committed', async () => (await counted()) >= 6, 30_000);
@@ -102,8 +112,7 @@ test('on PostgreSQL a pass whose signal is aborted starts no further delete stat
   const dir = tempDir();
   const name = await pg.createDatabase('stoppedpass');
   ok(['replay', writeLog(join(dir, 'day0.log'), lines(OLD, 3, 'uid=gone,o=Tremolo', '81.2.69.142', 'f1')), '--db', pg.url(name), '-q']);
-  await pg.query(name, `CREATE FUNCTION slow_statement() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1.5); RETURN NULL; END $$`);
-  await pg.query(name, 'CREATE TRIGGER slow_statement BEFORE DELETE ON sessions FOR EACH STATEMENT EXECUTE FUNCTION slow_statement()');
+  await slowStatements(name, 'DELETE ON sessions');
   const client = new pgLib.Client({ connectionString: pg.url(name) });
   await client.connect();
   try {
@@ -136,11 +145,9 @@ test('on PostgreSQL lines processed while a timed commit is being written are st
   ok(['replay', writeLog(join(dir, 'day0.log'), lines(NEW - 60_000, 2, 'uid=first,o=Tremolo', '89.160.20.112', 'f1')), '--db', url, '-q']);
   // Every commit that writes users takes 1.5 s: the retention timer's commits (every second)
   // are in flight most of the time, and the lines below are read and processed meanwhile.
-  await pg.query(name, `CREATE FUNCTION slow_statement() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1.5); RETURN NULL; END $$`);
-  await pg.query(name, 'CREATE TRIGGER slow_statement BEFORE INSERT OR UPDATE ON users FOR EACH STATEMENT EXECUTE FUNCTION slow_statement()');
+  await slowStatements(name, 'INSERT OR UPDATE ON users');
   const file = writeLog(join(dir, 'live.log'), lines(NEW, 1, 'uid=first,o=Tremolo', '89.160.20.112', 'f1'));
-  const config = join(dir, 'ouwatch.yaml');
-  writeFileSync(config, 'store:\n  retention: { events: 90d, every: 1s }\n');
+  const config = passesEverySecond(dir);
   daemon = spawnDaemon(['--file', file, '--db', url, '--config', config, '--listen', '127.0.0.1:0', '--poll-ms', '20', '--commit-ms', '10000']);
   const d = daemon;
   await d.waitForLog('the daemon started', (r) => r.msg === 'ouwatch run started', 30_000);
