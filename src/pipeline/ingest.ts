@@ -153,7 +153,9 @@ export class Ingest implements IngestContext, FeedOwner {
     this.stopping = true;
     this.drains.stopTimer();
     while (this.feeds.some((f) => f.inFlight > 0)) await new Promise((r) => setTimeout(r, 5));
-    await this.drain();
+    // In the loop's turn, like the commit after it: beside a drain whose commit is being
+    // written, what this drain processed would be marked stored by that commit.
+    await this.drains.exclusive(() => this.drain());
     await this.commitNow();
   }
 
