@@ -38,15 +38,12 @@ export class SqliteRetention implements RetentionStore {
     const deleted: Record<string, number> = {};
     let stopped = false;
     steps: for (const step of steps) {
-      const stmt = this.db.prepare(step.sql);
       for (;;) {
         if (opts.signal?.aborted) {
           stopped = true;
           break steps;
         }
-        const n = this.db.transaction(() => stmt.run(step.cutoff, CHUNK).changes)();
-        deleted[step.table] = (deleted[step.table] ?? 0) + n;
-        if (n < CHUNK) break;
+        if (!this.deleteChunk(step, deleted)) break;
         await setImmediate();
       }
     }
@@ -60,14 +57,7 @@ export class SqliteRetention implements RetentionStore {
     const rollback = new Error('dry run');
     try {
       this.db.transaction(() => {
-        for (const step of steps) {
-          const stmt = this.db.prepare(step.sql);
-          for (;;) {
-            const n = stmt.run(step.cutoff, CHUNK).changes;
-            deleted[step.table] = (deleted[step.table] ?? 0) + n;
-            if (n < CHUNK) break;
-          }
-        }
+        for (const step of steps) while (this.deleteChunk(step, deleted));
         this.recountIfAddressesWent(deleted, has);
         throw rollback;
       })();
@@ -75,6 +65,17 @@ export class SqliteRetention implements RetentionStore {
       if (err !== rollback) throw err;
     }
     return deleted;
+  }
+
+  /**
+   * Deletes up to CHUNK rows of `step` in a transaction of its own (a savepoint inside a dry
+   * run's), counted into `deleted`; true when it took a whole chunk, so more may be left.
+   */
+  private deleteChunk(step: Step, deleted: Record<string, number>): boolean {
+    const stmt = this.db.prepare(step.sql);
+    const n = this.db.transaction(() => stmt.run(step.cutoff, CHUNK).changes)();
+    deleted[step.table] = (deleted[step.table] ?? 0) + n;
+    return n === CHUNK;
   }
 
   /** Commits only add to the organisation's counts: addresses deleted are counted again. */
