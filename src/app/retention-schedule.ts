@@ -1,6 +1,7 @@
 import type { Config } from './config.js';
 import type { Runtime } from './runtime.js';
 import type { Log } from '../core/log.js';
+import type { RetentionOptions } from '../core/ports.js';
 import { durationMs } from '../core/duration.js';
 import { listDeleted, totalDeleted, type RetentionPolicy, type RetentionReport } from '../core/retention.js';
 
@@ -103,7 +104,7 @@ export class RetentionSchedule {
       // million of them); events that left no user or alert row may make it later than the
       // store's own, by the time since the last one: what it moves is a closed alert's year.
       const signal = this.stopping.signal;
-      r = history ? await applyRetention(this.runtime, policy, Date.now(), undefined, signal) : await applyRetention(this.runtime, { ...policy, events: null }, Date.now(), newest ?? undefined, signal);
+      r = history ? await applyRetention(this.runtime, policy, Date.now(), { signal }) : await applyRetention(this.runtime, { ...policy, events: null }, Date.now(), { newest: newest ?? undefined, signal });
       // A stopped pass may have left old history: the floor stays where it was.
       if (history && !r.stopped) this.historyFloor = await this.floorAfter(r, policy.events!);
       this.newestAtLastPass = r.newestLogTime;
@@ -156,12 +157,11 @@ export async function applyRetention(
   runtime: Runtime,
   policy: RetentionPolicy = retentionPolicy(runtime.config),
   now: number = Date.now(),
-  newest?: number,
-  signal?: AbortSignal,
+  opts: Pick<RetentionOptions, 'newest' | 'signal'> = {},
 ): Promise<RetentionReport> {
   // Stopped part way, the store has deleted some of what the cutoff covers: memory forgets all
   // of it (what the store kept goes at its next pass, and nothing of it is written back).
-  const report = await runtime.retention.apply(policy, now, { newest, signal });
+  const report = await runtime.retention.apply(policy, now, opts);
   if (policy.events !== null && report.newestLogTime !== null && totalDeleted(report) > 0) await runtime.history.forgetBefore(report.newestLogTime - policy.events);
   // The store counted the organisation's places again from the addresses left.
   if ((report.deleted.user_ips ?? 0) > 0) await runtime.history.recountOrganisation();
