@@ -26,11 +26,11 @@ function alertCount(db: string): number {
 test('a reader that stops reading holds the replay back; once it reads again, every alert is printed once', { timeout: 120_000 }, async () => {
   const dir = tempDir();
   const log = join(dir, 'storm.log');
-  // About 3,700 alerts over 20 commits: each commit's alerts are more than a pipe holds.
-  CORPORA.storm.write(log, { lines: 100_000, seed: 3 });
+  // About 1,500 alerts over 20 commits: each commit's alerts (about 100 KB of JSON) are more than a pipe holds.
+  CORPORA.storm.write(log, { lines: 40_000, seed: 3 });
   const size = statSync(log).size;
   const db = join(dir, 'ouwatch.db');
-  const child = startCli(['replay', log, '--db', db, '--json', '-q', '--commit-every', '5000']);
+  const child = startCli(['replay', log, '--db', db, '--json', '-q', '--commit-every', '2000']);
   child.stdin!.end();
   child.stdout!.pause(); // nobody reads: the pipe fills
   const exited = once(child, 'close');

