@@ -114,12 +114,12 @@ test('detector state, open alerts, risk windows and open incidents survive a res
 
 test('killed with SIGKILL after a commit and run again, detection (alerts, state, incidents, learning) ends exactly as an uninterrupted run', async () => {
   const corpus = s.path('corpus.log');
-  await writeCorpus(corpus, { lines: 200_000, users: 300, seed: 7 });
+  await writeCorpus(corpus, { lines: 100_000, users: 300, seed: 7 });
   ouwatch(['replay', corpus, '--db', s.path('clean.db'), '-q']);
 
   const db = s.path('killed.db');
-  // Commits every 10,000 lines (the clean run commits once, at the end): killed between two.
-  const child = spawn(process.execPath, [BIN, 'replay', corpus, '--db', db, '-q', '--commit-every', '10000'], { stdio: 'ignore' });
+  // Commits every 5,000 lines (the clean run commits once, at the end): killed between two.
+  const child = spawn(process.execPath, [BIN, 'replay', corpus, '--db', db, '-q', '--commit-every', '5000'], { stdio: 'ignore' });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
   // Wait for the first commit (a checkpoint row), then kill it mid-run.
   const deadline = Date.now() + 60_000;
@@ -143,7 +143,7 @@ test('killed with SIGKILL after a commit and run again, detection (alerts, state
   assert.equal(await exited, 'SIGKILL', 'the replay finished before it could be killed');
   const partial = detectionState(db);
   assert.ok(partial.alerts.length < (detectionState(s.path('clean.db')).alerts as unknown[]).length, 'killed before the end');
-  ouwatch(['replay', corpus, '--db', db, '-q', '--commit-every', '10000']);
+  ouwatch(['replay', corpus, '--db', db, '-q', '--commit-every', '5000']);
   const clean = detectionState(s.path('clean.db'));
   assert.ok(clean.alerts.length > 100);
   assert.deepEqual(detectionState(db), clean);
