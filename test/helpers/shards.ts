@@ -12,8 +12,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
  * `node --import tsx --test test/<stage>/<file>.test.ts` runs one alone.
  *
  * The files are dealt to the shards by weight (test/shards/weights.json: seconds a file took
- * in a full run, three at a time), heaviest first, each to the lightest shard so far, so that
- * the shards end at about the same time. A file missing from the weights counts as
+ * in a full run, three at a time; `node scripts/test-weights.mjs TAP-LOG` writes them again
+ * from a run's output), heaviest first, each to the lightest shard so far, so that the shards
+ * end at about the same time. A file missing from the weights counts as
  * DEFAULT_WEIGHT; weights only move files between shards, every file runs in exactly one.
  */
 
