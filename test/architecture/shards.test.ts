@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DEFAULT_WEIGHT, dealShards, loadWeights, shardFiles, specFiles, TEST_DIR } from '../helpers/shards.js';
+import { REPO } from '../helpers/cli.js';
+import { DEFAULT_WEIGHT, dealShards, loadWeights, shardFiles, specFiles } from '../helpers/shards.js';
 
 // `npm test` runs the spec files in the shards of test/shards (see test/helpers/shards.ts):
 // that must run every spec file, each exactly once.
@@ -25,7 +26,7 @@ test('the heaviest files go first, each to the lightest shard; unknown files wei
 });
 
 test('the weights name only spec files that exist (a renamed file is weighed again, not forgotten)', () => {
-  const stale = Object.keys(loadWeights()).filter((f) => !existsSync(join(TEST_DIR, '..', f)));
+  const stale = Object.keys(loadWeights()).filter((f) => !existsSync(join(REPO, f)));
   assert.deepEqual(stale, []);
 });
 

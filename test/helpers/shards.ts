@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { REPO } from './cli.js';
 
 /**
  * `npm test` runs the spec files (`test/<stage>/*.test.ts`) in a dozen processes, not one each:
@@ -18,15 +19,15 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
  * DEFAULT_WEIGHT; weights only move files between shards, every file runs in exactly one.
  */
 
-export const TEST_DIR = fileURLToPath(new URL('..', import.meta.url));
+const TEST_DIR = fileURLToPath(new URL('..', import.meta.url));
 export const SHARD_DIR = join(TEST_DIR, 'shards');
 export const DEFAULT_WEIGHT = 2;
 
 /** Every spec file, as `test/<stage>/…/<name>.test.ts`, sorted. */
-export function specFiles(dir = TEST_DIR): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
+export function specFiles(): string[] {
+  return readdirSync(TEST_DIR, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile() && e.name.endsWith('.test.ts'))
-    .map((e) => join('test', relative(dir, join(e.parentPath, e.name))))
+    .map((e) => relative(REPO, join(e.parentPath, e.name)))
     .sort();
 }
 
@@ -65,7 +66,7 @@ export function runShard(shardUrl: string): void {
   for (const file of mine) {
     describe(file, async () => {
       try {
-        await import(pathToFileURL(join(TEST_DIR, '..', file)).href);
+        await import(pathToFileURL(join(REPO, file)).href);
       } catch (err) {
         // A failed suite is not counted in the summary's `# fail`: a failing test is.
         test(`${file} loads`, () => {
