@@ -18,13 +18,15 @@ export function alertTableHeader(c: Colours): string {
  */
 export function alertTableRow(a: Alert & { count: number; lastTime: string }, c: Colours, width: number | undefined): string {
   const who = a.dn ?? (a.ip === null ? '-' : `${a.ip}${a.country ? ` (${a.country})` : ''}`);
-  const whereFrom = a.dn !== null && a.ip !== null ? ` from ${a.ip}${a.country ? ` (${a.country})` : ''}` : '';
+  // An alert about a user whose reason does not name the address says where it came from, after the reason's last sentence.
+  const from = a.dn !== null && a.ip !== null && !a.reason.includes(a.ip) ? `${a.ip}${a.country ? ` (${a.country})` : ''}` : '';
+  const whereFrom = from === '' ? '' : /[.;!?]$/.test(a.reason) ? ` From ${from}.` : ` (from ${from})`;
   const repeats = a.count > 1 ? ` (x${fmtInt(a.count)}, last ${a.lastTime})` : '';
   const status = a.status === 'open' ? '' : ` [${a.status}]`;
   const head =
     `${a.time.padEnd(WIDTHS.time)}  ${paint(a.severity, c)(a.severity.padEnd(WIDTHS.severity))}  ${a.rule.padEnd(WIDTHS.rule)}  ` +
     `${printable(who).padEnd(WIDTHS.who)}  ${c.bold(a.id)}${status}`;
-  let reason = `    ${printable(a.reason)}${whereFrom && !a.reason.includes(a.ip ?? '\u0000') ? whereFrom : ''}${repeats}`;
+  let reason = `    ${printable(a.reason)}${printable(whereFrom)}${repeats}`;
   if (width !== undefined && reason.length > width) reason = reason.slice(0, Math.max(20, width - 1)) + '…';
   return `${head}\n${c.dim(reason)}`;
 }
