@@ -3,7 +3,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildProduct } from './build.js';
+import { buildProduct, cliCommand } from './build.js';
 import { cachedCorpus, type CorpusFile } from './corpus-cache.js';
 import { CORPORA, CORPUS_NAMES, isCorpusName, type CorpusName } from './corpus.js';
 import { measure, measureIntoSlowReader, median, type Measurement } from './measure.js';
@@ -28,7 +28,6 @@ import { figures, int, judge, mb, printStartupTable, printTable, printVerdicts, 
  */
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(REPO, 'bin', 'ouwatch.js');
 const GREP_PATTERN = 'ExpiredRefreshTokenUsed';
 const FLOOR_SCRIPT = join(REPO, 'bench', 'readline-floor.mjs');
 const STARTUP_LINES = 1000;
@@ -84,7 +83,7 @@ if (flags.help || bad) {
   console.error(USAGE);
   process.exit(flags.help ? 0 : 2);
 }
-const env = flags.source ? { ...process.env, OUWATCH_FROM_SOURCE: '1' } : process.env;
+const CLI = cliCommand(REPO, flags.source);
 
 async function series(label: string, runsWanted: number, timeoutS: number, once: () => Promise<Measurement>, okExits: readonly number[] = [0]): Promise<Row> {
   const row: Row = { label, runs: [], timeoutSeconds: timeoutS };
@@ -122,10 +121,10 @@ async function benchCorpus(c: CorpusFile): Promise<{ verdicts: Verdict[]; rss: n
   const wc = await series('wc -l', runs, timeoutSeconds, () => measure(['wc', '-l', c.path]));
   const grep = await series(`grep -c ${GREP_PATTERN}`, runs, timeoutSeconds, () => measure(['grep', '-c', GREP_PATTERN, c.path]), [0, 1]); // 1: no line matched
   const floor = await series('node readline + regex (floor)', runs, timeoutSeconds, () => measure([process.execPath, FLOOR_SCRIPT, c.path]));
-  const replayCmd = (json: boolean) => [process.execPath, BIN, 'replay', c.path, '--db', db.path, '--from-start', ...(json ? ['--json'] : [])];
+  const replayCmd = (json: boolean) => [...CLI, 'replay', c.path, '--db', db.path, '--from-start', ...(json ? ['--json'] : [])];
   const replay = await series('ouwatch replay (fresh db, whole process)', runs, timeoutSeconds, () => {
     db.remove();
-    return measure(replayCmd(false), { timeoutMs, env });
+    return measure(replayCmd(false), { timeoutMs });
   });
   const rows = [wc, grep, floor, replay];
   let slow: Row | null = null;
@@ -135,13 +134,13 @@ async function benchCorpus(c: CorpusFile): Promise<{ verdicts: Verdict[]; rss: n
     rows.push(
       await series('ouwatch replay --json > /dev/null', 1, timeoutSeconds, () => {
         db.remove();
-        return measure(replayCmd(true), { timeoutMs, env, stdout: 'ignore' });
+        return measure(replayCmd(true), { timeoutMs, stdout: 'ignore' });
       }),
     );
     // The reader sets the pace here, so the bound is wider; one run: the figure is the memory.
     slow = await series(`ouwatch replay --json | reader at ${mb(slowReaderRate)} MB/s`, 1, 4 * timeoutSeconds, async () => {
       db.remove();
-      const m = await measureIntoSlowReader(replayCmd(true), slowReaderRate, { timeoutMs: 4 * timeoutMs, env });
+      const m = await measureIntoSlowReader(replayCmd(true), slowReaderRate, { timeoutMs: 4 * timeoutMs });
       readerLines = m.reader?.lines ?? null;
       return m;
     });
@@ -186,14 +185,14 @@ async function benchStartup(): Promise<Verdict[]> {
   // One run first, not counted: it warms the file cache, as a user's second start would be.
   const warm = async (label: string, cmd: string[], before?: () => void) => {
     before?.();
-    await measure(cmd, { env, timeoutMs: 30_000 });
+    await measure(cmd, { timeoutMs: 30_000 });
     return series(label, startupRuns, 30, () => {
       before?.();
-      return measure(cmd, { env, timeoutMs: 30_000 });
+      return measure(cmd, { timeoutMs: 30_000 });
     });
   };
-  const version = await warm('ouwatch --version', [process.execPath, BIN, '--version']);
-  const replay = await warm(`ouwatch replay (${int(STARTUP_LINES)} lines, fresh db)`, [process.execPath, BIN, 'replay', small.path, '--db', db.path, '-q'], db.remove);
+  const version = await warm('ouwatch --version', [...CLI, '--version']);
+  const replay = await warm(`ouwatch replay (${int(STARTUP_LINES)} lines, fresh db)`, [...CLI, 'replay', small.path, '--db', db.path, '-q'], db.remove);
   db.remove();
   printStartupTable([version, replay]);
   const figs = [version, replay].map(figures);
