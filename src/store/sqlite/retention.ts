@@ -1,4 +1,5 @@
 import { setImmediate } from 'node:timers/promises';
+import type Database from 'better-sqlite3';
 import type { RetentionOptions, RetentionStore } from '../../core/ports.js';
 import type { RetentionPolicy, RetentionReport } from '../../core/retention.js';
 import type { Db } from './database.js';
@@ -38,12 +39,13 @@ export class SqliteRetention implements RetentionStore {
     const deleted: Record<string, number> = {};
     let stopped = false;
     steps: for (const step of steps) {
+      const stmt = this.db.prepare(step.sql);
       for (;;) {
         if (opts.signal?.aborted) {
           stopped = true;
           break steps;
         }
-        if (!this.deleteChunk(step, deleted)) break;
+        if (!this.deleteChunk(step, stmt, deleted)) break;
         await setImmediate();
       }
     }
@@ -57,7 +59,10 @@ export class SqliteRetention implements RetentionStore {
     const rollback = new Error('dry run');
     try {
       this.db.transaction(() => {
-        for (const step of steps) while (this.deleteChunk(step, deleted));
+        for (const step of steps) {
+          const stmt = this.db.prepare(step.sql);
+          while (this.deleteChunk(step, stmt, deleted));
+        }
         this.recountIfAddressesWent(deleted, has);
         throw rollback;
       })();
@@ -68,11 +73,11 @@ export class SqliteRetention implements RetentionStore {
   }
 
   /**
-   * Deletes up to CHUNK rows of `step` in a transaction of its own (a savepoint inside a dry
-   * run's), counted into `deleted`; true when it took a whole chunk, so more may be left.
+   * Deletes up to CHUNK rows of `step` (its statement, prepared once for all its chunks) in a
+   * transaction of its own (a savepoint inside a dry run's), counted into `deleted`; true when
+   * it took a whole chunk, so more may be left.
    */
-  private deleteChunk(step: Step, deleted: Record<string, number>): boolean {
-    const stmt = this.db.prepare(step.sql);
+  private deleteChunk(step: Step, stmt: Database.Statement, deleted: Record<string, number>): boolean {
     const n = this.db.transaction(() => stmt.run(step.cutoff, CHUNK).changes)();
     deleted[step.table] = (deleted[step.table] ?? 0) + n;
     return n === CHUNK;
