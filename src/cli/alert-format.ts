@@ -17,10 +17,11 @@ export function alertTableHeader(c: Colours): string {
  * terminal the reason is cut to its width; in a pipe it is printed whole.
  */
 export function alertTableRow(a: Alert & { count: number; lastTime: string }, c: Colours, width: number | undefined): string {
-  const who = a.dn ?? (a.ip === null ? '-' : `${a.ip}${a.country ? ` (${a.country})` : ''}`);
+  const place = a.ip === null ? null : `${a.ip}${a.country ? ` (${a.country})` : ''}`;
+  const who = a.dn ?? place ?? '-';
   // An alert about a user whose reason does not name the address says where it came from, after the reason's last sentence.
-  const from = a.dn !== null && a.ip !== null && !a.reason.includes(a.ip) ? `${a.ip}${a.country ? ` (${a.country})` : ''}` : '';
-  const whereFrom = from === '' ? '' : /[.;!?]$/.test(a.reason) ? ` From ${from}.` : ` (from ${from})`;
+  const from = a.dn !== null && a.ip !== null && !a.reason.includes(a.ip) ? place : null;
+  const whereFrom = from === null ? '' : /[.;!?]$/.test(a.reason) ? ` From ${from}.` : ` (from ${from})`;
   const repeats = a.count > 1 ? ` (x${fmtInt(a.count)}, last ${a.lastTime})` : '';
   const status = a.status === 'open' ? '' : ` [${a.status}]`;
   const head =
