@@ -42,9 +42,14 @@ export function loadWeights(): Record<string, number> {
   return JSON.parse(readFileSync(join(SHARD_DIR, 'weights.json'), 'utf8')) as Record<string, number>;
 }
 
+/** A file's weight: its measured seconds, or DEFAULT_WEIGHT for a file not measured yet. */
+export function weightOf(weights: Readonly<Record<string, number>>, file: string): number {
+  return weights[file] ?? DEFAULT_WEIGHT;
+}
+
 /** Longest-processing-time-first: the heaviest file goes to the lightest shard; ties by name and shard order. */
 export function dealShards(files: readonly string[], weights: Readonly<Record<string, number>>, shards: number): string[][] {
-  const weight = (f: string) => weights[f] ?? DEFAULT_WEIGHT;
+  const weight = (f: string) => weightOf(weights, f);
   const order = [...files].sort((a, b) => weight(b) - weight(a) || a.localeCompare(b));
   const out: string[][] = Array.from({ length: shards }, () => []);
   const load = new Array<number>(shards).fill(0);

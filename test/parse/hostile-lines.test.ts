@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { eventJson } from '../../src/core/log-event.js';
 import { REPO } from '../helpers/cli.js';
+import { seeded } from '../helpers/lines.js';
 import { parseText } from './scan.js';
 
 // Log lines are attacker-influenced text (a DN, a URL, a header a client chose), and archives
@@ -18,8 +19,7 @@ const SAMPLE = readFileSync(join(REPO, 'fixtures', 'sample', 'openunison-orchest
 const TOKENS = ['] - [', '[', ']', ' - ', '\\,', ',', '=', '\u0000', '\t', '\u202e', '\u{1F4A5}', 'ä', '\\', '"', "'", '{', '}', '[AzSuccess]', '[ExpiredRefreshTokenUsed]', 'AccessLog - ', '2026-13-45 25:61:61,999', '9999-12-31 23:59:59,999', '0000-01-01 00:00:00,000', '999999999999999999999', '::ffff:1.2.3.4', 'fe80::1%eth0', '256.256.256.256', '[::1]', '1.2.3.4:5678', '  ', 'uid=', 'null', 'NaN', '__proto__', 'constructor'];
 
 function mutator(seed: number): (line: string) => string {
-  let s = seed >>> 0;
-  const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const rnd = seeded(seed);
   const below = (n: number) => Math.floor(rnd() * n);
   const pick = <T>(a: readonly T[]) => a[below(a.length)];
   // Any byte but a line break: each mutated line stays one line.
