@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { ALICE, MIN, RU, SE, SE2, SE_HOME, SE_POOL, T0, az, azFail, detect, history, keys, rulesDir, scratch } from './helpers.js';
+import type { Config } from '../../src/app/config.js';
+import { ALICE, BOB, MIN, MM, RU, SE, SE2, SE_HOME, SE_POOL, SEC, T0, az, azFail, detect, history, keys, rulesDir, scratch } from './helpers.js';
 
 /**
  * session-moved: one OpenUnison session goes back to a network it left minutes ago while
@@ -11,7 +12,8 @@ import { ALICE, MIN, RU, SE, SE2, SE_HOME, SE_POOL, T0, az, azFail, detect, hist
 const s = scratch();
 after(() => s.done());
 let n = 0;
-const run = (lines: string[]) => detect(s.path(`m${n++}.db`), rulesDir(s.path(`r${n}`), ['session-moved']), lines);
+const run = (lines: string[], params: Record<string, unknown> = {}, tune?: (c: Config) => void) =>
+  detect(s.path(`m${n++}.db`), rulesDir(s.path(`r${n}`), ['session-moved'], { 'session-moved': { params } }), lines, undefined, tune);
 const S = { session: 'f' + 'c3'.repeat(20) };
 
 test('a session used from one network, another in a different ASN, then the first again within ten minutes fires, high, naming the one in between, with the three lines as evidence', async () => {
@@ -85,4 +87,45 @@ test('a use older than the window is forgotten: the back-and-forth is measured f
   assert.match(alerts[0].reason, /in turn: 5\.255\.255\.0\/24, then 89\.160\.20\.0\/24 2 min later, then 5\.255\.255\.0\/24 again 1 min after that/);
   // Without the last line, nothing.
   assert.deepEqual((await run(lines.slice(0, 3))).alerts, []);
+});
+
+// Two replicas of an ingress on two nodes: their pod networks are two /24s.
+const POD_A = '10.42.0.15';
+const POD_B = '10.42.1.22';
+const sessionOf = (u: number) => ({ session: 'f' + String(u + 1).repeat(40) });
+/** Each user's requests reach the ingress's replicas in turn, a minute apart, for ten minutes. */
+const behindIngress = (users: string[]) =>
+  users
+    .flatMap((dn, u) => Array.from({ length: 10 }, (_, i) => az(T0 + i * MIN + u * 7 * SEC, dn, i % 2 === 0 ? POD_A : POD_B, sessionOf(u))))
+    .sort((x, y) => x.localeCompare(y));
+
+test("behind an ingress that hides the clients, sessions go back and forth between its replicas' networks, which all users share, and stay quiet", async () => {
+  assert.deepEqual((await run(behindIngress([ALICE, BOB, MM]))).alerts, []);
+  // The same moves judged network by network (sharedBy: null): every session fires.
+  const unshared = await run(behindIngress([ALICE, BOB, MM]), { sharedBy: null });
+  assert.deepEqual(keys(unshared.alerts).sort(), [ALICE, BOB, MM].map((dn) => `session-moved ${dn} ${POD_B}`).sort());
+});
+
+test('a network is shared once enough users have it as their own (sharedBy), or when detect.organisation.networks lists it', async () => {
+  // Alone behind the ingress, nobody shares its networks with alice: her session is judged.
+  assert.deepEqual(keys((await run(behindIngress([ALICE]))).alerts), [`session-moved ${ALICE} ${POD_B}`]);
+  // Two users are not enough when three are asked for.
+  assert.equal((await run(behindIngress([ALICE, BOB]), { sharedBy: 3 })).alerts.length, 2);
+  assert.deepEqual((await run(behindIngress([ALICE, BOB, MM]), { sharedBy: 3 })).alerts, []);
+  // The pod networks listed as the organisation's: shared from alice's first line.
+  const listed = await run(behindIngress([ALICE]), {}, (c) => {
+    c.detect.organisation.networks = ['10.42.0.0/16'];
+  });
+  assert.deepEqual(listed.alerts, []);
+});
+
+test("a thief's network is nobody else's: a session going from the office NAT, which colleagues share, to the thief and back still fires", async () => {
+  // bob and mmosley work from the office NAT too: it is a shared network.
+  const colleagues = [...history(BOB, SE, 6, 10 * MIN, T0 - 2 * 3_600_000), ...history(MM, SE, 6, 10 * MIN, T0 - 2 * 3_600_000)];
+  const office = history(ALICE, SE, 6, 10 * MIN, T0 - 3 * 3_600_000);
+  const lines = [...office, ...colleagues, az(T0, ALICE, SE, S), az(T0 + MIN, ALICE, RU, S), az(T0 + 2 * MIN, ALICE, SE, S)].sort((x, y) => x.localeCompare(y));
+  assert.deepEqual(keys((await run(lines)).alerts), [`session-moved ${ALICE} ${RU}`]);
+  // And the other way round: from the thief to the office and back to the thief.
+  const reverse = [...office, ...colleagues, azFail(T0, ALICE, RU, S), az(T0 + MIN, ALICE, SE, S), azFail(T0 + 2 * MIN, ALICE, RU, S)].sort((x, y) => x.localeCompare(y));
+  assert.deepEqual(keys((await run(reverse)).alerts), [`session-moved ${ALICE} ${RU}`]);
 });

@@ -18,7 +18,7 @@ test('almost all successes from a handful of private addresses: a warning that t
   const { warning } = await detect(s.path('ingress.db'), BUNDLED_RULES_DIR, behindIngress);
   assert.ok(warning !== null);
   assert.match(warning, /^96% of 300 successful events came from 2 private addresses \(10\.42\.0\.7, 10\.42\.1\.9\): OpenUnison is logging its ingress/);
-  assert.match(warning, /new-source-ip, new-country, impossible-travel/);
+  assert.match(warning, /new-source-ip, new-country, impossible-travel, session-moved/);
   assert.match(warning, /Fix: make the proxy pass the client address through/);
 });
 

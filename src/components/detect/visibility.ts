@@ -3,7 +3,7 @@ import type { Address } from '../../core/log-event.js';
 import { int } from './format.js';
 
 /** Rules that judge users by their address: blind when OpenUnison logs the ingress instead. */
-export const ADDRESS_RULES = ['refresh-token-replay', 'new-source-ip', 'new-country', 'impossible-travel', 'auth-failure-burst', 'ip-not-allowed'];
+export const ADDRESS_RULES = ['refresh-token-replay', 'new-source-ip', 'new-country', 'impossible-travel', 'session-moved', 'auth-failure-burst', 'ip-not-allowed'];
 
 /**
  * Watches where successful events come from. Behind an ingress or load balancer that does

@@ -22,6 +22,15 @@ const params = z
   .object({
     within: durationSchema.prefault('10m').describe('how soon the session must come back to a network it was used from, after a use from another'),
     sameAsnIsSamePlace: z.boolean().default(true).describe('a move inside one ASN (mobile carriers, dual-stack IPv4/IPv6 of one ISP) is not a move'),
+    sharedBy: z
+      .number()
+      .int()
+      .min(2)
+      .nullable()
+      .default(2)
+      .describe(
+        "a return between two networks that each at least this many users have as their own (or that detect.organisation.networks lists) is shared infrastructure spreading one client over its addresses (an ingress's replicas, an office's NAT pool), not a second party; null: judge every network alike",
+      ),
   })
   .strict();
 type Params = z.output<typeof params>;
@@ -57,7 +66,8 @@ export const sessionMoved = defineDetector({
   requiredEvents: [],
   params,
   describe: (p: Params) =>
-    `one session used from a network, then another${p.sameAsnIsSamePlace ? ' in a different ASN' : ''}, then the first again, within ${formatDuration(p.within)}`,
+    `one session used from a network, then another${p.sameAsnIsSamePlace ? ' in a different ASN' : ''}, then the first again, within ${formatDuration(p.within)}` +
+    (p.sharedBy === null ? '' : `; not between two networks shared by ${p.sharedBy} or more users (an ingress, a NAT pool)`),
   create: (p: Params, ctx) => {
     const codec: StateCodec<Uses> = {
       encode: (u) => JSON.stringify([encodeSeen(u.cur), u.prev === null ? null : encodeSeen(u.prev)]),
@@ -72,6 +82,15 @@ export const sessionMoved = defineDetector({
     };
     const sessions = ctx.table('uses', codec);
     const samePlace = (a: { asn: number | null }, b: { asn: number | null }) => p.sameAsnIsSamePlace && a.asn !== null && a.asn === b.asn;
+    // Why a network is shared by many users (so a session's moves across it are not one
+    // person's), or null. Asked only at a return, which is rare.
+    const sharedWhy = (ip: string, net: string | null): string | null => {
+      if (p.sharedBy === null) return null;
+      const org = ctx.organisation.whyOrgNetwork(ip, net);
+      if (org !== null) return org;
+      const users = ctx.organisation.usersOnNet(net);
+      return users >= p.sharedBy ? `${net}, where ${users} users have addresses of their own` : null;
+    };
     return {
       check(e, user, trace) {
         const sid = e.sessionId;
@@ -111,6 +130,16 @@ export const sessionMoved = defineDetector({
         const gap = e.ts - prev.ts;
         if (gap > p.within || gap < 0) {
           trace?.(`back on ${a.net}, last used from it ${formatDuration(gap)} earlier (a return counts within ${formatDuration(p.within)})`);
+          return null;
+        }
+        // Behind an ingress that does not pass the client address on, every request leaves
+        // from one of its replicas' addresses, each used by everyone: a session then goes
+        // back and forth between them all day. Two networks both that widely shared say
+        // nothing about who holds the session.
+        const sharedHere = sharedWhy(a.ip, a.net);
+        const sharedBetween = sharedHere === null ? null : sharedWhy(cur.ip, cur.net);
+        if (sharedHere !== null && sharedBetween !== null) {
+          trace?.(`back on ${a.net} after ${cur.net}, but both are shared (${sharedHere}; ${sharedBetween}): one client spread over an ingress or NAT pool, not two parties`);
           return null;
         }
         return new Returned(e, user, sid, prev, cur, now, p.within);
