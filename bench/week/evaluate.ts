@@ -14,7 +14,7 @@ import type { Truth } from './truth.js';
  * into a fresh database, and scores the alerts (and incidents, where the product has them)
  * against the ground truth. It measures: exit 0 whatever the verdict, non-zero on errors.
  *
- *   npm run eval:week -- [--users 300] [--days 7] [--seed 1] [--density 1] [--dir DIR] [--fresh]
+ *   npm run eval:week -- [--users 300] [--days 7] [--seed 1] [--density 1] [--ingress] [--dir DIR] [--fresh]
  *                        [--bin bin/ouwatch.js] [--rules DIR] [--config FILE] [--db PATH] [--json]
  */
 
@@ -22,18 +22,18 @@ const HERE = fileURLToPath(new URL('.', import.meta.url));
 const REPO = resolve(HERE, '..', '..');
 
 export interface Evaluation {
-  corpus: { dir: string; reused: boolean; users: number; days: number; seed: number; density: number; lines: number; userDays: number; replicaSkewMs: Truth['replicaSkewMs'] };
+  corpus: { dir: string; reused: boolean; users: number; days: number; seed: number; density: number; ingress: boolean; lines: number; userDays: number; replicaSkewMs: Truth['replicaSkewMs'] };
   replay: { seconds: number; skipped: number | null; events: Record<string, number> | null; summary: string };
   report: Report;
 }
 
-function week(o: { users: number; days: number; seed: number; density: number; dir: string; fresh: boolean }): { truth: Truth; reused: boolean } {
+function week(o: { users: number; days: number; seed: number; density: number; ingress?: boolean; dir: string; fresh: boolean }): { truth: Truth; reused: boolean } {
   const truthPath = join(o.dir, 'truth.json');
   const stamp = join(o.dir, STAMP_FILE);
   if (!o.fresh && existsSync(truthPath) && existsSync(stamp) && readFileSync(stamp, 'utf8') === generatorDigest()) {
     const truth = JSON.parse(readFileSync(truthPath, 'utf8')) as Truth;
     const g = truth.generator;
-    const same = g.users === o.users && g.days === o.days && g.seed === o.seed && g.density === o.density;
+    const same = g.users === o.users && g.days === o.days && g.seed === o.seed && g.density === o.density && (truth.ingressPods ?? null) !== null === (o.ingress === true);
     if (same && truth.files.every((f) => existsSync(join(o.dir, f)) && statSync(join(o.dir, f)).size === truth.bytes[f])) return { truth, reused: true };
   }
   return { truth: generateWeek(o), reused: false };
@@ -73,7 +73,7 @@ function parseSummary(stderr: string): { skipped: number | null; events: Record<
 }
 
 export async function evaluate(o: {
-  users: number; days: number; seed: number; density: number; dir: string; fresh: boolean; bin: string; rules?: string; config?: string; db?: string;
+  users: number; days: number; seed: number; density: number; ingress?: boolean; dir: string; fresh: boolean; bin: string; rules?: string; config?: string; db?: string;
 }): Promise<Evaluation> {
   if (o.db !== undefined && existsSync(o.db)) throw new Error(`--db ${o.db} exists: the evaluation needs a fresh database`);
   const { truth, reused } = week(o);
@@ -93,7 +93,7 @@ export async function evaluate(o: {
     const summary = parseSummary(replay.stderr);
     return {
       corpus: {
-        dir: o.dir, reused, users: o.users, days: o.days, seed: o.seed, density: o.density,
+        dir: o.dir, reused, users: o.users, days: o.days, seed: o.seed, density: o.density, ingress: o.ingress === true,
         lines: Object.values(truth.lines).reduce((a, b) => a + b, 0), userDays: truth.userDays, replicaSkewMs: truth.replicaSkewMs,
       },
       replay: { seconds: Math.round(replay.seconds * 10) / 10, ...summary, summary: replay.stderr.split('\n').filter((l) => !l.startsWith('ouwatch: warning')).join('\n').trim() },
@@ -118,11 +118,12 @@ async function main(): Promise<void> {
       config: { type: 'string' },
       db: { type: 'string' },
       json: { type: 'boolean', default: false },
+      ingress: { type: 'boolean', default: false },
     },
   });
-  const o = { users: Number(values.users), days: Number(values.days), seed: Number(values.seed), density: Number(values.density) };
+  const o = { users: Number(values.users), days: Number(values.days), seed: Number(values.seed), density: Number(values.density), ingress: values.ingress };
   if (!Number.isInteger(o.users) || o.users < 10 || !Number.isInteger(o.days) || o.days < 1 || o.days > 7 || !Number.isInteger(o.seed) || !(o.density > 0)) {
-    console.error('usage: npm run eval:week -- [--users N>=10] [--days 1..7] [--seed INT] [--density X>0] [--dir DIR] [--fresh] [--bin PATH] [--rules DIR] [--config FILE] [--db PATH] [--json]');
+    console.error('usage: npm run eval:week -- [--users N>=10] [--days 1..7] [--seed INT] [--density X>0] [--ingress] [--dir DIR] [--fresh] [--bin PATH] [--rules DIR] [--config FILE] [--db PATH] [--json]');
     process.exit(2);
   }
   if (values.db !== undefined && existsSync(values.db)) {

@@ -17,6 +17,13 @@ export const AUTH_URL = `${HOST}/auth/idp/k8sIdp/auth`;
 export const TOKEN_URL = `${HOST}/auth/idp/k8sIdp/token`;
 
 export const FILES = ['openunison-orchestra-0.log', 'openunison-orchestra-1.log'] as const;
+
+/**
+ * The replicas of an ingress that does not pass the client address on (`--ingress`): three
+ * pods on three nodes' pod networks. Each request reaches one of them, and OpenUnison logs
+ * that pod's address instead of the client's.
+ */
+export const INGRESS_PODS = ['10.42.0.15', '10.42.1.22', '10.42.2.9'] as const;
 export type Replica = 0 | 1;
 const DAY = 86_400_000;
 
@@ -62,6 +69,8 @@ export class WeekLog {
     private readonly start: number,
     private readonly days: number,
     readonly skew: Skew,
+    /** Picks the ingress replica of each request when OpenUnison sits behind one that hides the clients; null: clients' own addresses. */
+    private readonly ingress: Rng | null = null,
   ) {
     this.fds = FILES.map((f) => openSync(join(dir, f), 'w'));
   }
@@ -96,13 +105,18 @@ export class WeekLog {
   /** An AccessLog event: `[Type] - app - url - dn - msg [ip] - [session]`. */
   access(ts: number, w: Worker, type: string, app: string, url: string, dn: string, msg: string, ip: string, session: string): WrittenLine {
     this.count(type);
-    return this.push(ts, w, `INFO  AccessLog - [${type}] - ${app} - ${url} - ${dn} - ${msg} [${ip}] - [${session}]`);
+    return this.push(ts, w, `INFO  AccessLog - [${type}] - ${app} - ${url} - ${dn} - ${msg} [${this.logged(ip)}] - [${session}]`);
   }
 
   /** OpenIDConnectIdP's line for a refresh token used again within the grace period (no app field). */
   expiredRefresh(ts: number, w: Worker, dn: string, ip: string, session: string): WrittenLine {
     this.count('ExpiredRefreshTokenUsed');
-    return this.push(ts, w, `INFO  OpenIDConnectIdP - [ExpiredRefreshTokenUsed] - ${TOKEN_URL} - ${dn} - Expired token used within grace period [${ip}] - [${session}]`);
+    return this.push(ts, w, `INFO  OpenIDConnectIdP - [ExpiredRefreshTokenUsed] - ${TOKEN_URL} - ${dn} - Expired token used within grace period [${this.logged(ip)}] - [${session}]`);
+  }
+
+  /** The address OpenUnison logs for a request from `ip`: the client's, or behind the ingress one of its pods'. */
+  private logged(ip: string): string {
+    return this.ingress === null ? ip : INGRESS_PODS[this.ingress.int(0, INGRESS_PODS.length - 1)];
   }
 
   /** A failed refresh: OpenIDConnectIdP's WARN, then the AzFail at /token on the same thread. */

@@ -15,7 +15,7 @@ export function formatReport(e: Evaluation): string {
   const { corpus: c, replay, report: r } = e;
   const out: string[] = [];
   out.push(
-    `week: ${c.users} people, ${c.days} days, seed ${c.seed}, density ${c.density}: ${int(c.lines)} lines, ${int(c.userDays)} user-days ` +
+    `week: ${c.users} people, ${c.days} days, seed ${c.seed}, density ${c.density}${c.ingress ? ', behind an ingress that hides the clients' : ''}: ${int(c.lines)} lines, ${int(c.userDays)} user-days ` +
       `(${c.dir}, ${c.reused ? 'reused' : 'generated'}; replica 1 runs ${c.replicaSkewMs.fromMs}-${c.replicaSkewMs.toMs} ms ahead)`,
   );
   out.push(`replay: ${replay.seconds} s, ${replay.skipped === null ? 'skipped lines unknown (summary not understood)' : `${int(replay.skipped)} lines skipped`}`);
@@ -60,9 +60,11 @@ export function formatReport(e: Evaluation): string {
   out.push('');
   const v = r.verdict;
   const yes = (b: boolean | null) => (b === null ? 'n/a' : b ? 'yes' : 'NO');
-  out.push(`verdict: ${v.met ? 'targets met' : 'targets NOT met'}`);
-  out.push(`  every attack raises an alert: ${yes(v.everyAttackCaught)}`);
-  out.push(`  every attack sits in an incident: ${yes(v.everyAttackInIncident)}`);
+  out.push(v.attacksJudged ? `verdict: ${v.met ? 'targets met' : 'targets NOT met'}` : `verdict: ${v.met ? 'benign target met' : 'benign target NOT met'} (attacks are not judged behind an ingress)`);
+  if (v.attacksJudged) {
+    out.push(`  every attack raises an alert: ${yes(v.everyAttackCaught)}`);
+    out.push(`  every attack sits in an incident: ${yes(v.everyAttackInIncident)}`);
+  }
   out.push(`  benign incidents per 1000 user-days <= ${v.target}: ${v.benignIncidentsPer1000 === null ? 'n/a' : `${yes(v.benignIncidentsPer1000 <= v.target)} (${v.benignIncidentsPer1000.toFixed(1)})`}`);
   for (const n of v.notes) out.push(`  ${n}`);
   return out.join('\n');

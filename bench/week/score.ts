@@ -7,7 +7,9 @@ import type { AttackTruth, Truth } from './truth.js';
  * - an alert with a DN belongs to an attack when the DN is one the attacker acted as, and its
  *   time lies in the attack's window widened by the slack below;
  * - an alert without a DN (address-keyed rules) belongs to an attack when its address is one
- *   of the attacker's addresses, in the same widened window;
+ *   of the attacker's addresses, in the same widened window; behind an ingress (`--ingress`)
+ *   the lines carry its pods' addresses, so one naming a pod belongs to an attack made
+ *   without a DN (a spray) in that window;
  * - every other alert is benign;
  * - an incident belongs to an attack when one of its alerts does; every other incident is benign.
  */
@@ -95,16 +97,19 @@ export interface Report {
     target: number;
     met: boolean;
     notes: string[];
+    /** Behind an ingress the address rules are blind (ouwatch warns): attacks are listed, only the benign incidents are judged. */
+    attacksJudged: boolean;
   };
 }
 
 const per1000 = (n: number, userDays: number) => Math.round((n / userDays) * 1000 * 10) / 10;
 
-function belongs(a: AlertRecord, attack: AttackTruth): boolean {
+function belongs(a: AlertRecord, attack: AttackTruth, ingressPods: readonly string[] | null): boolean {
   const t = Date.parse(a.time);
   if (t < Date.parse(attack.start) - SLACK_BEFORE_MS || t > Date.parse(attack.end) + SLACK_AFTER_MS) return false;
   if (a.dn !== null) return attack.dns.includes(a.dn);
   if (a.ip === null) return false;
+  if (ingressPods !== null && attack.dns.length === 0 && ingressPods.some((pod) => a.ip === pod || (a.ip!.includes('/') && inCidr(pod, a.ip!)))) return true;
   // An alert keyed on a network (a spray across a /24) names the network, not an address.
   return a.ip.includes('/') ? attack.ips.some((ip) => inCidr(ip, a.ip!)) : attack.ips.includes(a.ip);
 }
@@ -144,7 +149,7 @@ export function score(truth: Truth, alerts: AlertRecord[], incidents: IncidentRe
   const attackAlertIds = new Set<string>();
   for (const a of alerts) {
     for (const attack of truth.attacks) {
-      if (!belongs(a, attack)) continue;
+      if (!belongs(a, attack, truth.ingressPods ?? null)) continue;
       byAttack.get(attack.id)!.push(a);
       attackAlertIds.add(a.id);
     }
@@ -216,6 +221,10 @@ export function score(truth: Truth, alerts: AlertRecord[], incidents: IncidentRe
   const everyAttackInIncident = incidents === null ? null : attacks.every((a) => a.inIncident === true);
   const benignIncidentsPer1000 = benignIncidents === null ? null : per1000(benignIncidents, userDays);
   const notes: string[] = [];
+  // Behind an ingress every line carries a pod's address: the attacks that only an address
+  // gives away cannot be seen, and ouwatch says so. The benign side is what is measured.
+  const attacksJudged = (truth.ingressPods ?? null) === null;
+  if (!attacksJudged) notes.push(`behind an ingress (every address one of ${truth.ingressPods!.join(', ')}): attacks are listed, not judged`);
   const missed = attacks.filter((a) => !a.caught).map((a) => `${a.id} ${a.kind}`);
   if (missed.length) notes.push(`missed: ${missed.join(', ')}`);
   if (incidents === null) notes.push('this ouwatch has no incidents: the incident targets cannot be met');
@@ -243,7 +252,8 @@ export function score(truth: Truth, alerts: AlertRecord[], incidents: IncidentRe
       everyAttackInIncident,
       benignIncidentsPer1000,
       target: TARGET_BENIGN_INCIDENTS_PER_1000,
-      met: everyAttackCaught && everyAttackInIncident === true && benignIncidentsPer1000! <= TARGET_BENIGN_INCIDENTS_PER_1000,
+      met: (!attacksJudged || (everyAttackCaught && everyAttackInIncident === true)) && benignIncidentsPer1000 !== null && benignIncidentsPer1000 <= TARGET_BENIGN_INCIDENTS_PER_1000,
+      attacksJudged,
       notes,
     },
   };

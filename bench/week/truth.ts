@@ -58,6 +58,8 @@ export interface UserTruth {
 export interface Truth {
   version: 1;
   generator: { seed: number; users: number; days: number; density: number; start: string; end: string };
+  /** Behind an ingress that hides the clients (`--ingress`): the pod addresses every line carries instead; null: clients' own. */
+  ingressPods: string[] | null;
   files: string[];
   lines: Record<string, number>;
   bytes: Record<string, number>;

@@ -30,6 +30,33 @@ test('the generator is deterministic: the same seed writes the same bytes, anoth
   assert.ok(!read(dir, truth.files[0]).equals(read(other, truth.files[0])), 'another seed wrote the same log');
 });
 
+test('behind an ingress (--ingress) every logged address is one of its pods, and the week is otherwise the same bytes', () => {
+  const hidden = tempDir('ouwatch-week-ingress-');
+  const t = generateWeek({ ...SMALL, dir: hidden, ingress: true });
+  assert.deepEqual(t.ingressPods, ['10.42.0.15', '10.42.1.22', '10.42.2.9']);
+  assert.equal(truth.ingressPods, null);
+  const address = / \[([0-9a-fA-F.:]+)\] - \[/;
+  const seen = new Set<string>();
+  let replaced = 0;
+  for (const f of truth.files) {
+    const open = read(dir, f).toString('utf8').split('\n');
+    const behind = read(hidden, f).toString('utf8').split('\n');
+    assert.equal(behind.length, open.length, f);
+    for (let i = 0; i < open.length; i++) {
+      const m = address.exec(behind[i]);
+      if (m === null) {
+        assert.equal(behind[i], open[i], `${f}:${i + 1} has no address and must be the same line`);
+        continue;
+      }
+      seen.add(m[1]);
+      replaced++;
+      assert.equal(behind[i].replace(address, ' [X] - ['), open[i].replace(address, ' [X] - ['), `${f}:${i + 1} differs beyond its address`);
+    }
+  }
+  assert.deepEqual([...seen].sort(), t.ingressPods);
+  assert.ok(replaced > 10_000, `${replaced} addresses replaced`);
+});
+
 test('the week is two replicas of a Monday-to-Sunday log, replica 1 a few seconds ahead, with every attack of issue 12 planted', () => {
   assert.deepEqual(truth.files, ['openunison-orchestra-0.log', 'openunison-orchestra-1.log']);
   for (const f of truth.files) assert.ok(truth.lines[f] > 10_000, `${f} has ${truth.lines[f]} lines`);
