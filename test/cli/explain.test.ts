@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { az, scratch } from '../detect/helpers.js';
@@ -146,4 +147,23 @@ test('explain writes nothing, and refuses what it cannot use with one line and e
     assert.equal(r.status, 2, args.join(' '));
     assert.match(r.stderr, message);
   }
+});
+
+test("explain says why session-moved stays quiet behind an ingress, and when the stored use is later than the line", () => {
+  const fixture = new URL('../../fixtures/rules/session-moved/behind-ingress.log', import.meta.url).pathname;
+  const first20 = s.path('ingress-20.log');
+  writeFileSync(first20, readFileSync(fixture, 'utf8').split('\n').slice(0, 20).join('\n') + '\n');
+  const ingressDb = s.path('ingress.db');
+  ok(['replay', first20, '--db', ingressDb, '-q']);
+  // Line 21: alice's session back on 10.42.0.0/24 after 10.42.1.0/24, both used by all three users.
+  const back = ok(['explain', '--file', fixture, '--line', '21', '--db', ingressDb]).stdout;
+  assert.match(
+    back,
+    /\n {2}quiet {5}session-moved \(high, risk 60\)\n {12}back on 10\.42\.0\.0\/24 after 10\.42\.1\.0\/24, but both are shared \(10\.42\.0\.0\/24, where 3 users have addresses of their own; 10\.42\.1\.0\/24, where 3 users have addresses of their own\): one client spread over an ingress or NAT pool, not two parties\n/,
+  );
+  // Line 7 after the whole file, already processed: the session's stored use of that network is later than the line.
+  const wholeDb = s.path('ingress-whole.db');
+  ok(['replay', fixture, '--db', wholeDb, '-q']);
+  const old = ok(['explain', '--file', fixture, '--line', '7', '--db', wholeDb]).stdout;
+  assert.match(old, /\n {2}quiet {5}session-moved \(high, risk 60\)\n {12}back on 10\.42\.0\.0\/24, but its stored use from there is 3 min 20 s after this line\n/);
 });

@@ -129,7 +129,12 @@ export const sessionMoved = defineDetector({
         }
         const gap = e.ts - prev.ts;
         if (gap > p.within || gap < 0) {
-          trace?.(`back on ${a.net}, last used from it ${formatDuration(gap)} earlier (a return counts within ${formatDuration(p.within)})`);
+          // A negative gap: the state is newer than the line (explain on a line already processed).
+          trace?.(
+            gap < 0
+              ? `back on ${a.net}, but its stored use from there is ${formatDuration(-gap)} after this line`
+              : `back on ${a.net}, last used from it ${formatDuration(gap)} earlier (a return counts within ${formatDuration(p.within)})`,
+          );
           return null;
         }
         // Behind an ingress that does not pass the client address on, every request leaves
