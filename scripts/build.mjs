@@ -7,7 +7,7 @@
 // `tsc --noEmit` (npm test runs it); esbuild only strips the types.
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { parseDocument } from 'yaml';
 
@@ -20,6 +20,8 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 // large ones loaded only when needed (pg, nodemailer, the Kubernetes client).
 const BUNDLED = new Set(['commander', 'yaml', 'zod', 'picomatch', 'escape-html', 'stream-json', 'csv-stringify', 'tinyglobby']);
 const external = Object.keys(pkg.dependencies).filter((d) => !BUNDLED.has(d));
+// Bundled CommonJS packages call require() for node's modules.
+const REQUIRE_BANNER = "import { createRequire as __ouwatchRequire } from 'node:module'; const require = __ouwatchRequire(import.meta.url);";
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 await build({
@@ -33,8 +35,7 @@ await build({
   platform: 'node',
   target: 'node20',
   external,
-  // Bundled CommonJS packages call require() for node's modules.
-  banner: { js: "import { createRequire as __ouwatchRequire } from 'node:module'; const require = __ouwatchRequire(import.meta.url);" },
+  banner: { js: REQUIRE_BANNER },
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
 });
@@ -52,3 +53,25 @@ for (const name of readdirSync(join(root, 'rules')).filter((n) => n.endsWith('.y
   documents.push([text, JSON.stringify(doc.toJS())]);
 }
 writeFileSync(join(root, 'dist', 'rule-documents.json'), JSON.stringify(documents));
+
+// The configuration's defaults computed now rather than at every start (app/config-defaults.ts):
+// what the schema gives an empty file, from the same sources, bundled on their own for a moment.
+const probe = join(root, 'dist', '.config-defaults-probe.mjs');
+const bundled = await build({
+  absWorkingDir: root,
+  stdin: { contents: "export { configSchema, PARSE_ONCE } from './src/app/config.ts';", resolveDir: root, loader: 'ts', sourcefile: 'config-defaults-probe.ts' },
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  banner: { js: REQUIRE_BANNER },
+  write: false,
+  logLevel: 'warning',
+});
+writeFileSync(probe, bundled.outputFiles[0].text);
+try {
+  const { configSchema, PARSE_ONCE } = await import(pathToFileURL(probe).href);
+  writeFileSync(join(root, 'dist', 'config-defaults.json'), JSON.stringify(configSchema.parse({}, PARSE_ONCE)));
+} finally {
+  rmSync(probe, { force: true });
+}

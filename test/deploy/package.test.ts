@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -69,7 +69,7 @@ mkdirSync(join(prefix, 'bin'));
 symlinkSync('../lib/node_modules/ouwatch/bin/ouwatch.js', command);
 
 test('the package ships the compiled build, the rules, the sample and the rule fixtures; no sources, tests or benchmarks', () => {
-  for (const f of ['package.json', 'README.md', 'LICENSE', 'bin/ouwatch.js', 'dist/cli/main.js', 'dist/pipeline/worker/ingest-worker.js', 'dist/rule-documents.json', 'rules/refresh-token-replay.yaml', 'fixtures/rules/refresh-token-replay', 'fixtures/sample/expected-alerts.yaml', ...SAMPLE.map((s) => `fixtures/sample/${s}`)]) {
+  for (const f of ['package.json', 'README.md', 'LICENSE', 'bin/ouwatch.js', 'dist/cli/main.js', 'dist/pipeline/worker/ingest-worker.js', 'dist/rule-documents.json', 'dist/config-defaults.json', 'rules/refresh-token-replay.yaml', 'fixtures/rules/refresh-token-replay', 'fixtures/sample/expected-alerts.yaml', ...SAMPLE.map((s) => `fixtures/sample/${s}`)]) {
     assert.ok(files.some((p) => p === f || p.startsWith(f + '/')), `${f} is in the package`);
   }
   // Every module the build imports by a relative path is in the package (the bundles' chunks).
@@ -103,6 +103,26 @@ test('ouwatch --version runs the compiled build through the bin link, without a 
   const r = spawnSync(command, ['--version'], { encoding: 'utf8', timeout: 30_000, env: ENV });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version);
+});
+
+test('without a configuration file, a command takes the defaults the build computed; a damaged file of them falls back to the schema', () => {
+  const defaults = join(installed, 'dist', 'config-defaults.json');
+  const original = readFileSync(defaults, 'utf8');
+  const listIn = (cwd: string) => spawnSync(command, ['alerts', 'list'], { cwd, encoding: 'utf8', timeout: 30_000, env: ENV });
+  try {
+    // The installed copy's defaults name another database: alerts list looks for that one.
+    const marked = JSON.parse(original) as { store: { path: string } };
+    marked.store.path = './from-the-build.db';
+    writeFileSync(defaults, JSON.stringify(marked));
+    const r = listIn(tempDir());
+    assert.equal(r.stderr, "ouwatch: no database at ./from-the-build.db (run 'ouwatch replay' or 'ouwatch run' first, or pass --db)\n");
+    // Damaged: the schema's own defaults.
+    writeFileSync(defaults, '{"store":');
+    const again = listIn(tempDir());
+    assert.equal(again.stderr, "ouwatch: no database at ./ouwatch.db (run 'ouwatch replay' or 'ouwatch run' first, or pass --db)\n");
+  } finally {
+    writeFileSync(defaults, original);
+  }
 });
 
 test('replay of the bundled sample, through the parse worker compiled in dist/, raises the expected alerts', () => {

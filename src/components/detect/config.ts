@@ -3,49 +3,51 @@ import { cidrSchema } from '../../core/address-set.js';
 import { durationSchema } from '../../core/duration.js';
 
 /** `detect`: where the rules are, how alerts become incidents, what every rule ignores. */
-export const detectSchema = z
-  .object({
-    rulesDir: z.string().min(1).optional().describe('directory of rule YAML files (default: the rules shipped with ouwatch)'),
-    overlayDir: z.string().min(1).optional().describe('rules.d: files here add rules, or patch or replace shipped ones by id'),
-    maxEvidence: z.number().int().min(1).max(1000).default(20).describe('log lines kept as evidence per alert (the rest are counted)'),
-    networks: z
-      .object({
-        ipv4: z.number().int().min(8).max(32).default(24).describe('prefix length of an IPv4 network for novelty and bursts'),
-        ipv6: z.number().int().min(16).max(128).default(64).describe('prefix length of an IPv6 network'),
-      })
-      .strict()
-      .prefault({}),
-    incidents: z
-      .object({
-        threshold: z.number().int().min(1).default(60).describe("summed risk of one user's (or network's) alerts that opens an incident"),
-        window: durationSchema.prefault('24h').describe('the sliding window of log time the risk is summed over'),
-      })
-      .strict()
-      .prefault({}),
-    organisation: z
-      .object({
-        minUsers: z
-          .number()
-          .int()
-          .min(2)
-          .default(5)
-          .describe('users who must have learnt addresses in a network, ASN or country before rules treat it as the organisation\'s'),
-        networks: z
-          .array(cidrSchema)
-          .default([])
-          .describe("the organisation's egress (office NAT, VPN, proxies) known in advance: familiar to every user, unlike the allowlist still judged by every rule"),
-      })
-      .strict()
-      .prefault({}),
-    allowlist: z
-      .object({
-        networks: z.array(cidrSchema).default([]).describe('addresses and networks every rule ignores (scanners, VPN egress you trust)'),
-        dns: z.array(z.string().min(1)).default([]).describe('DN globs every rule ignores (case-insensitive, * matches anything)'),
-      })
-      .strict()
-      .prefault({}),
-  })
-  .strict()
-  .prefault({});
+export const detectSchema = z.lazy(() =>
+  z
+    .object({
+      rulesDir: z.string().min(1).optional().describe('directory of rule YAML files (default: the rules shipped with ouwatch)'),
+      overlayDir: z.string().min(1).optional().describe('rules.d: files here add rules, or patch or replace shipped ones by id'),
+      maxEvidence: z.number().int().min(1).max(1000).default(20).describe('log lines kept as evidence per alert (the rest are counted)'),
+      networks: z
+        .object({
+          ipv4: z.number().int().min(8).max(32).default(24).describe('prefix length of an IPv4 network for novelty and bursts'),
+          ipv6: z.number().int().min(16).max(128).default(64).describe('prefix length of an IPv6 network'),
+        })
+        .strict()
+        .prefault({}),
+      incidents: z
+        .object({
+          threshold: z.number().int().min(1).default(60).describe("summed risk of one user's (or network's) alerts that opens an incident"),
+          window: durationSchema.prefault('24h').describe('the sliding window of log time the risk is summed over'),
+        })
+        .strict()
+        .prefault({}),
+      organisation: z
+        .object({
+          minUsers: z
+            .number()
+            .int()
+            .min(2)
+            .default(5)
+            .describe('users who must have learnt addresses in a network, ASN or country before rules treat it as the organisation\'s'),
+          networks: z
+            .array(cidrSchema)
+            .default([])
+            .describe("the organisation's egress (office NAT, VPN, proxies) known in advance: familiar to every user, unlike the allowlist still judged by every rule"),
+        })
+        .strict()
+        .prefault({}),
+      allowlist: z
+        .object({
+          networks: z.array(cidrSchema).default([]).describe('addresses and networks every rule ignores (scanners, VPN egress you trust)'),
+          dns: z.array(z.string().min(1)).default([]).describe('DN globs every rule ignores (case-insensitive, * matches anything)'),
+        })
+        .strict()
+        .prefault({}),
+    })
+    .strict()
+    .prefault({}),
+);
 
 export type DetectConfig = z.infer<typeof detectSchema>;
