@@ -112,6 +112,9 @@ test('a network is shared once enough users have it as their own (sharedBy), or 
   // Two users are not enough when three are asked for.
   assert.equal((await run(behindIngress([ALICE, BOB]), { sharedBy: 3 })).alerts.length, 2);
   assert.deepEqual((await run(behindIngress([ALICE, BOB, MM]), { sharedBy: 3 })).alerts, []);
+  // Nor are six when ten are: the organisation's own threshold (detect.organisation.minUsers, 5) does not stand in for it.
+  const six = [ALICE, BOB, MM, ...['dana', 'emil', 'frida'].map((u) => `uid=${u},ou=users,o=Tremolo`)];
+  assert.equal((await run(behindIngress(six), { sharedBy: 10 })).alerts.length, 6);
   // The pod networks listed as the organisation's: shared from alice's first line.
   const listed = await run(behindIngress([ALICE]), {}, (c) => {
     c.detect.organisation.networks = ['10.42.0.0/16'];
@@ -119,13 +122,32 @@ test('a network is shared once enough users have it as their own (sharedBy), or 
   assert.deepEqual(listed.alerts, []);
 });
 
+const colleagues = ['dana', 'emil', 'frida', 'gustav', 'hanna'].map((u) => `uid=${u},ou=users,o=Tremolo`);
+let sessions = 0;
+/** Earlier successes of each of `dns` from `ip`, each user in a session of their own: they have it as their own. */
+const usedBy = (dns: string[], ip: string) =>
+  dns.flatMap((dn, u) => {
+    const session = 'f' + String(++sessions).padStart(40, '0');
+    return Array.from({ length: 3 }, (_, i) => az(T0 - 2 * 3_600_000 + i * 10 * MIN + u * SEC, dn, ip, { session }));
+  });
+const sorted = (lines: string[]) => [...lines].sort((x, y) => x.localeCompare(y));
+
 test("a thief's network is nobody else's: a session going from the office NAT, which colleagues share, to the thief and back still fires", async () => {
-  // bob and mmosley work from the office NAT too: it is a shared network.
-  const colleagues = [...history(BOB, SE, 6, 10 * MIN, T0 - 2 * 3_600_000), ...history(MM, SE, 6, 10 * MIN, T0 - 2 * 3_600_000)];
-  const office = history(ALICE, SE, 6, 10 * MIN, T0 - 3 * 3_600_000);
-  const lines = [...office, ...colleagues, az(T0, ALICE, SE, S), az(T0 + MIN, ALICE, RU, S), az(T0 + 2 * MIN, ALICE, SE, S)].sort((x, y) => x.localeCompare(y));
-  assert.deepEqual(keys((await run(lines)).alerts), [`session-moved ${ALICE} ${RU}`]);
+  // Five colleagues and alice work from the office NAT: one of the organisation's networks.
+  const office = usedBy([ALICE, ...colleagues], SE);
+  const there = await run(sorted([...office, az(T0, ALICE, SE, S), az(T0 + MIN, ALICE, RU, S), az(T0 + 2 * MIN, ALICE, SE, S)]));
+  assert.deepEqual(keys(there.alerts), [`session-moved ${ALICE} ${RU}`]);
   // And the other way round: from the thief to the office and back to the thief.
-  const reverse = [...office, ...colleagues, azFail(T0, ALICE, RU, S), az(T0 + MIN, ALICE, SE, S), azFail(T0 + 2 * MIN, ALICE, RU, S)].sort((x, y) => x.localeCompare(y));
-  assert.deepEqual(keys((await run(reverse)).alerts), [`session-moved ${ALICE} ${RU}`]);
+  const back = await run(sorted([...office, azFail(T0, ALICE, RU, S), az(T0 + MIN, ALICE, SE, S), azFail(T0 + 2 * MIN, ALICE, RU, S)]));
+  assert.deepEqual(keys(back.alerts), [`session-moved ${ALICE} ${RU}`]);
+});
+
+test('a public network is shared only when the organisation has it (detect.organisation.minUsers users): a carrier pool two colleagues use is still a stranger\'s', async () => {
+  const office = usedBy([ALICE, ...colleagues], SE);
+  // Two colleagues have addresses in the thief's /24 (a mobile carrier's pool, say): not enough.
+  const pool = await run(sorted([...office, ...usedBy(colleagues.slice(0, 2), RU), az(T0, ALICE, SE, S), az(T0 + MIN, ALICE, RU, S), az(T0 + 2 * MIN, ALICE, SE, S)]));
+  assert.deepEqual(keys(pool.alerts), [`session-moved ${ALICE} ${RU}`]);
+  // The office's two NAT networks (another ISP's too), each used by all six: quiet.
+  const twoNats = await run(sorted([...office, ...usedBy([ALICE, ...colleagues], SE_HOME), az(T0, ALICE, SE, S), az(T0 + MIN, ALICE, SE_HOME, S), az(T0 + 2 * MIN, ALICE, SE, S)]));
+  assert.deepEqual(twoNats.alerts, []);
 });

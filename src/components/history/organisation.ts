@@ -25,6 +25,8 @@ export interface OrganisationView {
    * at least `minUsers` users have as their own), or null when it is not.
    */
   whyOrgNetwork(ip: string, net: string | null): string | null;
+  /** Why the address is in detect.organisation.networks, or null when it is not listed. */
+  whyListed(ip: string): string | null;
   /** Users with a learnt address in this country (counted up to the tracking limits). */
   usersInCountry(country: string | null): number;
   usersOnAsn(asn: number | null): number;
@@ -116,10 +118,15 @@ export class Organisation implements OrganisationView {
   }
 
   whyOrgNetwork(ip: string, net: string | null): string | null {
-    const spec = this.configured?.which(ip) ?? null;
-    if (spec !== null) return `${ip} is in ${spec}, listed in detect.organisation.networks`;
+    const listed = this.whyListed(ip);
+    if (listed !== null) return listed;
     const n = this.usersOnNet(net);
     return n >= this.minUsers ? `${net}, where ${n} users have addresses of their own` : null;
+  }
+
+  whyListed(ip: string): string | null {
+    const spec = this.configured?.which(ip) ?? null;
+    return spec === null ? null : `${ip} is in ${spec}, listed in detect.organisation.networks`;
   }
 
   usersInCountry(country: string | null): number {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { isNonPublic } from '../../../core/addresses.js';
 import type { Evidence } from '../../../core/alerts.js';
 import { durationSchema, formatDuration } from '../../../core/duration.js';
 import type { Address, LogEvent } from '../../../core/log-event.js';
@@ -29,7 +30,7 @@ const params = z
       .nullable()
       .default(2)
       .describe(
-        "a return between two networks that each at least this many users have as their own (or that detect.organisation.networks lists) is shared infrastructure spreading one client over its addresses (an ingress's replicas, an office's NAT pool), not a second party; null: judge every network alike",
+        "a return between two shared networks is infrastructure spreading one client over its addresses (an ingress's replicas, a proxy, an office's NAT pool), not a second party: a private network at least this many users have as their own, a public one at least detect.organisation.minUsers (and this many) have, or one detect.organisation.networks lists; null: judge every network alike",
       ),
   })
   .strict();
@@ -67,7 +68,7 @@ export const sessionMoved = defineDetector({
   params,
   describe: (p: Params) =>
     `one session used from a network, then another${p.sameAsnIsSamePlace ? ' in a different ASN' : ''}, then the first again, within ${formatDuration(p.within)}` +
-    (p.sharedBy === null ? '' : `; not between two networks shared by ${p.sharedBy} or more users (an ingress, a NAT pool)`),
+    (p.sharedBy === null ? '' : `; not between two shared networks (private ones ${p.sharedBy} or more users have, the organisation's: an ingress, a NAT pool)`),
   create: (p: Params, ctx) => {
     const codec: StateCodec<Uses> = {
       encode: (u) => JSON.stringify([encodeSeen(u.cur), u.prev === null ? null : encodeSeen(u.prev)]),
@@ -82,14 +83,20 @@ export const sessionMoved = defineDetector({
     };
     const sessions = ctx.table('uses', codec);
     const samePlace = (a: { asn: number | null }, b: { asn: number | null }) => p.sameAsnIsSamePlace && a.asn !== null && a.asn === b.asn;
-    // Why a network is shared by many users (so a session's moves across it are not one
+    // Why a network is shared infrastructure (so a session's moves across it are not one
     // person's), or null. Asked only at a return, which is rare.
     const sharedWhy = (ip: string, net: string | null): string | null => {
       if (p.sharedBy === null) return null;
-      const org = ctx.organisation.whyOrgNetwork(ip, net);
-      if (org !== null) return org;
-      const users = ctx.organisation.usersOnNet(net);
-      return users >= p.sharedBy ? `${net}, where ${users} users have addresses of their own` : null;
+      const org = ctx.organisation;
+      const listed = org.whyListed(ip);
+      if (listed !== null) return listed;
+      // A private network reaches OpenUnison only through the organisation's own equipment
+      // (an ingress, a proxy, the office LAN): a few users on it are enough. A public one is
+      // shared with strangers too (a carrier's pool), so it must be the organisation's by its
+      // own measure (detect.organisation.minUsers).
+      const needed = isNonPublic(ip) ? p.sharedBy : Math.max(p.sharedBy, org.minUsers);
+      const users = org.usersOnNet(net);
+      return users >= needed ? `${net}, where ${users} users have addresses of their own` : null;
     };
     return {
       check(e, user, trace) {
