@@ -88,15 +88,15 @@ export const sessionMoved = defineDetector({
     const sharedWhy = (ip: string, net: string | null): string | null => {
       if (p.sharedBy === null) return null;
       const org = ctx.organisation;
-      const listed = org.whyListed(ip);
-      if (listed !== null) return listed;
+      const users = org.usersOnNet(net);
+      // Most returns are on a network of the user's alone: one map lookup, nothing more.
+      if (users < p.sharedBy) return org.whyListed(ip);
       // A private network reaches OpenUnison only through the organisation's own equipment
       // (an ingress, a proxy, the office LAN): a few users on it are enough. A public one is
       // shared with strangers too (a carrier's pool), so it must be the organisation's by its
       // own measure (detect.organisation.minUsers).
-      const needed = isNonPublic(ip) ? p.sharedBy : Math.max(p.sharedBy, org.minUsers);
-      const users = org.usersOnNet(net);
-      return users >= needed ? `${net}, where ${users} users have addresses of their own` : null;
+      if (isNonPublic(ip) || users >= org.minUsers) return `${net}, where ${users} users have addresses of their own`;
+      return org.whyListed(ip);
     };
     return {
       check(e, user, trace) {
