@@ -21,8 +21,8 @@ export { kubernetesSourceSchema, nodeSourceSchema };
  * The schemas are built on first use (`z.lazy`, sections as functions): a command run without
  * a file takes the defaults the build computed (`config-defaults.ts`) and never builds them.
  *
- * Components own their sections (their `config.ts`); this file composes them. Add fields
- * there, always with a default and a `.describe()`.
+ * Components own their sections (their `config.ts`, each schema inside `z.lazy`); this file
+ * composes them. Add fields there, always with a default and a `.describe()`.
  */
 
 /** A duration (`90d`), or null: keep forever. */

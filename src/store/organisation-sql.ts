@@ -9,8 +9,9 @@ import type { OrganisationCount } from '../core/history.js';
  * analysts' benign closes made addresses learnt in the store.
  */
 export function organisationQueries(limit: string): Array<{ kind: OrganisationCount['kind']; sql: string }> {
-  const query = (kind: OrganisationCount['kind']) =>
-    `SELECT value, users FROM organisation_counts WHERE kind = '${kind}' AND users >= 2 ORDER BY users DESC, value LIMIT ${limit}`;
+  // Places of one user too: memory must count from where the store left off, or a second user
+  // after a restart would make 1 where an uninterrupted run makes 2 (session-moved asks for 2).
+  const query = (kind: OrganisationCount['kind']) => `SELECT value, users FROM organisation_counts WHERE kind = '${kind}' ORDER BY users DESC, value LIMIT ${limit}`;
   return [
     { kind: 'net', sql: query('net') },
     { kind: 'asn', sql: query('asn') },

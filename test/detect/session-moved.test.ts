@@ -151,3 +151,17 @@ test('a public network is shared only when the organisation has it (detect.organ
   const twoNats = await run(sorted([...office, ...usedBy([ALICE, ...colleagues], SE_HOME), az(T0, ALICE, SE, S), az(T0 + MIN, ALICE, SE_HOME, S), az(T0 + 2 * MIN, ALICE, SE, S)]));
   assert.deepEqual(twoNats.alerts, []);
 });
+
+test('after a restart the shared networks are counted on from the store: the same as one uninterrupted run', async () => {
+  const alice = sessionOf(0);
+  const bob = sessionOf(1);
+  const before = [az(T0, ALICE, POD_A, alice), az(T0 + MIN, ALICE, POD_B, alice)];
+  const after = [az(T0 + 2 * MIN, BOB, POD_A, bob), az(T0 + 150 * SEC, BOB, POD_B, bob), az(T0 + 3 * MIN, ALICE, POD_A, alice)];
+  assert.deepEqual((await run([...before, ...after])).alerts, [], 'uninterrupted');
+  // The same lines in two replays of one store: alice alone on each pod network when the
+  // first ends (a count of 1 each), bob joins after the restart.
+  const db = s.path('restarted.db');
+  const rules = rulesDir(s.path('restarted-rules'), ['session-moved']);
+  await detect(db, rules, before, s.path('before.log'));
+  assert.deepEqual((await detect(db, rules, after, s.path('after.log'))).alerts, [], 'restarted');
+});
