@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { H, MIN, MM, NONE, RU, SE, SE2, SE_HOME, SEC, T0, TOKEN_URL, az, azFail, detect, expired, history, idpWarn, keys, rulesDir, scratch } from './helpers.js';
 
@@ -95,4 +95,18 @@ test('stale-refresh-token: threads are paired within one replica only', async ()
   writeFileSync(b, azFail(AT + 10, NONE, RU, { thread: 'XNIO-1 task-9', url: TOKEN_URL }) + '\n');
   const { alerts } = await detect(s.path('replicas.db'), rulesDir(s.path('rr'), ['stale-refresh-token']), { files: [a, b] });
   assert.deepEqual(alerts, []);
+});
+
+test('refresh-token-replay behind an ingress: a race through two replicas the users share is the race; sharedBy: null, or a reuse from a stranger, fires', async () => {
+  const fixture = readFileSync(new URL('../../fixtures/rules/refresh-token-replay/clients-racing-behind-an-ingress.log', import.meta.url), 'utf8').trimEnd().split('\n');
+  const ALICE = 'uid=alice,ou=users,o=Tremolo';
+  const tuned = (params: Record<string, unknown>) => rulesDir(s.path(`r${n++}`), ['refresh-token-replay'], { 'refresh-token-replay': { params } });
+  assert.deepEqual((await detect(s.path(`t${n++}.db`), tuned({}), fixture)).alerts, []);
+  // Judged by address and network alone, the replica alice never came through is a stranger's.
+  const unshared = await detect(s.path(`t${n++}.db`), tuned({ sharedBy: null }), fixture);
+  assert.deepEqual(keys(unshared.alerts), [`refresh-token-replay ${ALICE} 10.42.1.22`]);
+  // The rotation through the ingress, the old token used from Moscow 4 s later: a copy.
+  const reuse = fixture.slice(-2).map((l) => l.replaceAll('[10.42.1.22]', `[${RU}]`));
+  const stolen = await detect(s.path(`t${n++}.db`), tuned({}), [...fixture.slice(0, -2), ...reuse]);
+  assert.deepEqual(keys(stolen.alerts), [`refresh-token-replay ${ALICE} ${RU}`]);
 });

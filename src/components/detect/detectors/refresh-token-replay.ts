@@ -7,6 +7,7 @@ import type { AddressState } from '../../history/user-state.js';
 import { defineDetector, type Finding } from '../detector.js';
 import { evidenceOf, namedOn } from '../evidence.js';
 import { int, iso, listSome, where } from '../format.js';
+import { sharedNetwork } from '../shared-network.js';
 
 const params = z
   .object({
@@ -19,6 +20,15 @@ const params = z
         'a token rotated (a successful refresh) from the same address or network this shortly before is the user\'s own clients racing on one kubeconfig, not a copy (0: never)',
       ),
     tokenPath: z.string().min(1).default('/token').describe("the end of the token endpoint's URL (a successful request there is a refresh)"),
+    sharedBy: z
+      .number()
+      .int()
+      .min(2)
+      .nullable()
+      .default(2)
+      .describe(
+        "a rotation and a reuse from two shared networks (an ingress's replicas, a proxy: private ones at least this many users have, the organisation's, or listed in detect.organisation.networks) are the same place for a race; null: only the same address or network is",
+      ),
   })
   .strict();
 type Params = z.output<typeof params>;
@@ -109,14 +119,14 @@ export const refreshTokenReplay = defineDetector({
           trace?.(`no successful event for this user before ${iso(horizon)}: nothing to compare the address with`);
           return null;
         }
-        const race = p.raceWithin > 0 ? racedWith(refreshes.get(user.dn), e.ts, a.ip, a.net, threadOf(e), p) : null;
+        const shared = (ip: string, net: string | null) => sharedNetwork(ctx.organisation, p.sharedBy, ip, net);
+        const race = p.raceWithin > 0 ? racedWith(refreshes.get(user.dn), e.ts, a.ip, a.net, threadOf(e), p, shared) : null;
         if (race !== null) {
           refreshes.set(user.dn, race.rest);
           if (race.partner !== null) {
-            trace?.(
-              `the token was rotated ${formatDuration(e.ts - race.partner[0])} earlier from ${race.partner[1] === a.ip ? 'this address' : `${race.partner[1]}, in the same network ${a.net}`}: ` +
-                "two clients of the user racing on one kubeconfig, not a copy used elsewhere",
-            );
+            const [at, ip, net] = race.partner;
+            const place = ip === a.ip ? 'this address' : net === a.net ? `${ip}, in the same network ${a.net}` : `${ip}, as shared as this one (${shared(ip, net)}; ${shared(a.ip, a.net)})`;
+            trace?.(`the token was rotated ${formatDuration(e.ts - at)} earlier from ${place}: two clients of the user racing on one kubeconfig, not a copy used elsewhere`);
             return null;
           }
         }
@@ -165,7 +175,15 @@ function copiedToken(e: LogEvent, user: User, a: Address, horizon: number, p: Pa
  * rotation: from the same address or network, both refreshes came from one place. Null when
  * nothing is remembered for the user.
  */
-function racedWith(list: Refresh[] | undefined, ts: number, ip: string, net: string | null, where: string, p: Params): { partner: Refresh | null; rest: Refresh[] } | null {
+function racedWith(
+  list: Refresh[] | undefined,
+  ts: number,
+  ip: string,
+  net: string | null,
+  where: string,
+  p: Params,
+  shared: (ip: string, net: string | null) => string | null,
+): { partner: Refresh | null; rest: Refresh[] } | null {
   if (list === undefined || list.length === 0) return null;
   let rest = list;
   for (let k = list.length - 1; k >= 0; k--) {
@@ -181,8 +199,9 @@ function racedWith(list: Refresh[] | undefined, ts: number, ip: string, net: str
     const gap = ts - r[0];
     if (gap < TOO_CLOSE_MS) continue;
     if (gap > p.raceWithin) break;
-    // The latest refresh before the reuse is the rotation: it must come from the same place.
-    if (r[1] === ip || (p.sameNetwork && net !== null && r[2] === net)) partner = r;
+    // The latest refresh before the reuse is the rotation: it must come from the same place,
+    // or both from shared infrastructure (behind an ingress each request reaches a replica).
+    if (r[1] === ip || (p.sameNetwork && net !== null && r[2] === net) || (shared(ip, net) !== null && shared(r[1], r[2]) !== null)) partner = r;
     break;
   }
   return { partner, rest };

@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import { isNonPublic } from '../../../core/addresses.js';
 import type { Evidence } from '../../../core/alerts.js';
 import { durationSchema, formatDuration } from '../../../core/duration.js';
 import type { Address, LogEvent } from '../../../core/log-event.js';
@@ -7,6 +6,7 @@ import type { User } from '../../history/user.js';
 import { defineDetector, type Finding } from '../detector.js';
 import { evidenceOf } from '../evidence.js';
 import { where } from '../format.js';
+import { sharedNetwork } from '../shared-network.js';
 import type { StateCodec } from '../state-table.js';
 
 /** Where a session was last used. */
@@ -83,21 +83,7 @@ export const sessionMoved = defineDetector({
     };
     const sessions = ctx.table('uses', codec);
     const samePlace = (a: { asn: number | null }, b: { asn: number | null }) => p.sameAsnIsSamePlace && a.asn !== null && a.asn === b.asn;
-    // Why a network is shared infrastructure (so a session's moves across it are not one
-    // person's), or null. Asked only at a return, which is rare.
-    const sharedWhy = (ip: string, net: string | null): string | null => {
-      if (p.sharedBy === null) return null;
-      const org = ctx.organisation;
-      const users = org.usersOnNet(net);
-      // Most returns are on a network of the user's alone: one map lookup, nothing more.
-      if (users < p.sharedBy) return org.whyListed(ip);
-      // A private network reaches OpenUnison only through the organisation's own equipment
-      // (an ingress, a proxy, the office LAN): a few users on it are enough. A public one is
-      // shared with strangers too (a carrier's pool), so it must be the organisation's by its
-      // own measure (detect.organisation.minUsers).
-      if (isNonPublic(ip) || users >= org.minUsers) return `${net}, where ${users} users have addresses of their own`;
-      return org.whyListed(ip);
-    };
+    const sharedWhy = (ip: string, net: string | null) => sharedNetwork(ctx.organisation, p.sharedBy, ip, net);
     return {
       check(e, user, trace) {
         const sid = e.sessionId;
