@@ -1,3 +1,4 @@
+import * as z from 'zod';
 import { isNonPublic } from '../../core/addresses.js';
 import type { OrganisationView } from '../history/organisation.js';
 
@@ -19,3 +20,6 @@ export function sharedNetwork(org: OrganisationView, sharedBy: number | null, ip
   if (isNonPublic(ip) || users >= org.minUsers) return `${net}, where ${users} users have addresses of their own`;
   return org.whyListed(ip);
 }
+
+/** The `sharedBy` parameter of the rules that ask `sharedNetwork` (null: no network is shared). */
+export const sharedByParam = (what: string) => z.number().int().min(2).nullable().default(2).describe(what);

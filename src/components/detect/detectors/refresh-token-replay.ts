@@ -7,7 +7,7 @@ import type { AddressState } from '../../history/user-state.js';
 import { defineDetector, type Finding } from '../detector.js';
 import { evidenceOf, namedOn } from '../evidence.js';
 import { int, iso, listSome, where } from '../format.js';
-import { sharedNetwork } from '../shared-network.js';
+import { sharedByParam, sharedNetwork } from '../shared-network.js';
 
 const params = z
   .object({
@@ -20,15 +20,9 @@ const params = z
         'a token rotated (a successful refresh) from the same address or network this shortly before is the user\'s own clients racing on one kubeconfig, not a copy (0: never)',
       ),
     tokenPath: z.string().min(1).default('/token').describe("the end of the token endpoint's URL (a successful request there is a refresh)"),
-    sharedBy: z
-      .number()
-      .int()
-      .min(2)
-      .nullable()
-      .default(2)
-      .describe(
-        "a rotation and a reuse from two shared networks (an ingress's replicas, a proxy: private ones at least this many users have, the organisation's, or listed in detect.organisation.networks) are the same place for a race; null: only the same address or network is",
-      ),
+    sharedBy: sharedByParam(
+      "a rotation and a reuse from two shared networks (an ingress's replicas, a proxy: private ones at least this many users have, the organisation's, or listed in detect.organisation.networks) are the same place for a race; null: only the same address or network is",
+    ),
   })
   .strict();
 type Params = z.output<typeof params>;
@@ -86,6 +80,7 @@ export const refreshTokenReplay = defineDetector({
     `an expired refresh token used from an address${p.sameNetwork ? ' (or network)' : ''} with no success of the user ` +
     `between ${formatDuration(p.activeWithin)} and ${formatDuration(p.knownBefore)} before, and not learnt as theirs`,
   create: (p: Params, ctx) => {
+    const shared = (ip: string, net: string | null) => sharedNetwork(ctx.organisation, p.sharedBy, ip, net);
     const refreshes = ctx.table<Refresh[]>('refreshes', {
       encode: (r) => JSON.stringify(r),
       decode: (json) => {
@@ -119,7 +114,6 @@ export const refreshTokenReplay = defineDetector({
           trace?.(`no successful event for this user before ${iso(horizon)}: nothing to compare the address with`);
           return null;
         }
-        const shared = (ip: string, net: string | null) => sharedNetwork(ctx.organisation, p.sharedBy, ip, net);
         const race = p.raceWithin > 0 ? racedWith(refreshes.get(user.dn), e.ts, a.ip, a.net, threadOf(e), p, shared) : null;
         if (race !== null) {
           refreshes.set(user.dn, race.rest);

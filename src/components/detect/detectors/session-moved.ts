@@ -6,7 +6,7 @@ import type { User } from '../../history/user.js';
 import { defineDetector, type Finding } from '../detector.js';
 import { evidenceOf } from '../evidence.js';
 import { where } from '../format.js';
-import { sharedNetwork } from '../shared-network.js';
+import { sharedByParam, sharedNetwork } from '../shared-network.js';
 import type { StateCodec } from '../state-table.js';
 
 /** Where a session was last used. */
@@ -23,15 +23,9 @@ const params = z
   .object({
     within: durationSchema.prefault('10m').describe('how soon the session must come back to a network it was used from, after a use from another'),
     sameAsnIsSamePlace: z.boolean().default(true).describe('a move inside one ASN (mobile carriers, dual-stack IPv4/IPv6 of one ISP) is not a move'),
-    sharedBy: z
-      .number()
-      .int()
-      .min(2)
-      .nullable()
-      .default(2)
-      .describe(
-        "a return between two shared networks is infrastructure spreading one client over its addresses (an ingress's replicas, a proxy, an office's NAT pool), not a second party: a private network at least this many users have as their own, a public one at least detect.organisation.minUsers (and this many) have, or one detect.organisation.networks lists; null: judge every network alike",
-      ),
+    sharedBy: sharedByParam(
+      "a return between two shared networks is infrastructure spreading one client over its addresses (an ingress's replicas, a proxy, an office's NAT pool), not a second party: a private network at least this many users have as their own, a public one at least detect.organisation.minUsers (and this many) have, or one detect.organisation.networks lists; null: judge every network alike",
+    ),
   })
   .strict();
 type Params = z.output<typeof params>;
