@@ -7,7 +7,7 @@ import type { AddressState } from '../../history/user-state.js';
 import { defineDetector, type Finding } from '../detector.js';
 import { evidenceOf, namedOn } from '../evidence.js';
 import { int, iso, listSome, where } from '../format.js';
-import { sharedByParam, sharedNetwork } from '../shared-network.js';
+import { sharedByParam, sharedNetwork } from '../network-sharing.js';
 
 const params = z
   .object({

@@ -6,7 +6,7 @@ import type { User } from '../../history/user.js';
 import { defineDetector, type Finding } from '../detector.js';
 import { evidenceOf } from '../evidence.js';
 import { where } from '../format.js';
-import { sharedByParam, sharedNetwork } from '../shared-network.js';
+import { sharedByParam, sharedNetwork } from '../network-sharing.js';
 import type { StateCodec } from '../state-table.js';
 
 /** Where a session was last used. */
