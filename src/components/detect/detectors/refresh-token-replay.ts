@@ -118,9 +118,11 @@ export const refreshTokenReplay = defineDetector({
         if (race !== null) {
           refreshes.set(user.dn, race.rest);
           if (race.partner !== null) {
-            const [at, ip, net] = race.partner;
-            const place = ip === a.ip ? 'this address' : net === a.net ? `${ip}, in the same network ${a.net}` : `${ip}, as shared as this one (${shared(ip, net)}; ${shared(a.ip, a.net)})`;
-            trace?.(`the token was rotated ${formatDuration(e.ts - at)} earlier from ${place}: two clients of the user racing on one kubeconfig, not a copy used elsewhere`);
+            if (trace !== null) {
+              const [at, ip, net] = race.partner;
+              const place = ip === a.ip ? 'this address' : net === a.net ? `${ip}, in the same network ${a.net}` : `${ip}, as shared as this one (${shared(ip, net)}; ${shared(a.ip, a.net)})`;
+              trace(`the token was rotated ${formatDuration(e.ts - at)} earlier from ${place}: two clients of the user racing on one kubeconfig, not a copy used elsewhere`);
+            }
             return null;
           }
         }
