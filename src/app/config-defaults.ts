@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { codeFile, FROM_SOURCES } from '../core/package-files.js';
+import { readBuiltJson } from '../core/package-files.js';
 
 /** Where the build writes the configuration's defaults (under dist/). */
 export const PREBUILT_DEFAULTS_FILE = 'config-defaults.json';
 
-let prebuilt: string | null | undefined;
+let prebuilt: unknown;
+let loaded = false;
 
 /**
  * What the configuration schema gives an empty file, computed when the package is built
@@ -14,18 +14,10 @@ let prebuilt: string | null | undefined;
  * sources, or when the build has no such file (or a damaged one): the caller parses.
  */
 export function prebuiltDefaults(): unknown {
-  if (prebuilt === undefined) prebuilt = load();
-  // A copy each time: callers apply their flags to what they get.
-  return prebuilt === null ? null : JSON.parse(prebuilt);
-}
-
-function load(): string | null {
-  if (FROM_SOURCES) return null;
-  try {
-    const text = readFileSync(codeFile(PREBUILT_DEFAULTS_FILE), 'utf8');
-    JSON.parse(text);
-    return text;
-  } catch {
-    return null;
+  if (!loaded) {
+    prebuilt = readBuiltJson(PREBUILT_DEFAULTS_FILE);
+    loaded = true;
   }
+  // A copy each time: callers apply their flags to what they get.
+  return prebuilt === null ? null : structuredClone(prebuilt);
 }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,6 +25,20 @@ export const FROM_SOURCES = HERE.endsWith('.ts');
 /** A file of the running code: under src/ from the sources, under dist/ in the build. */
 export function codeFile(...segments: string[]): string {
   return join(PACKAGE_ROOT, FROM_SOURCES ? 'src' : 'dist', ...segments);
+}
+
+/**
+ * A JSON file the build computed under dist/ (what a start would otherwise work out itself),
+ * parsed; null from the sources, or when the build has no such file or a damaged one: the
+ * caller then works it out.
+ */
+export function readBuiltJson(name: string): unknown {
+  if (FROM_SOURCES) return null;
+  try {
+    return JSON.parse(readFileSync(codeFile(name), 'utf8')) as unknown;
+  } catch {
+    return null;
+  }
 }
 
 /**

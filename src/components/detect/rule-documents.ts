@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { codeFile, FROM_SOURCES } from '../../core/package-files.js';
+import { readBuiltJson } from '../../core/package-files.js';
 
 /** Where the build writes the shipped rules' parsed documents (under dist/). */
 export const PREBUILT_RULES_FILE = 'rule-documents.json';
@@ -21,10 +20,11 @@ export function prebuiltDocument(text: string): unknown {
 }
 
 function loadPrebuilt(): Map<string, string> | null {
-  if (FROM_SOURCES) return null;
+  // A build without it (or a damaged one): every rule is parsed.
+  const pairs = readBuiltJson(PREBUILT_RULES_FILE);
   try {
-    return new Map(JSON.parse(readFileSync(codeFile(PREBUILT_RULES_FILE), 'utf8')) as Array<[string, string]>);
+    return Array.isArray(pairs) ? new Map(pairs as Array<[string, string]>) : null;
   } catch {
-    return null; // a build without it (or damaged): every rule is parsed
+    return null;
   }
 }
