@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { formatAddress, isPublicAddress, networkOf, parseAddress, type IpAddress } from '../src/components/enrich/address.js';
+import { formatAddress, isPublicAddress, networkOf, parseAddress, type IpAddress } from '../src/core/ip-address.js';
 import { AsnTable } from '../src/components/enrich/asn-table.js';
 import { GeoTable } from '../src/components/enrich/geo-table.js';
 

@@ -1,18 +1,4 @@
-import { BlockList, isIP } from 'node:net';
-
-/**
- * Addresses that say nothing about where a person is: private, loopback, link-local,
- * carrier-grade NAT, documentation and multicast ranges (IPv4 and IPv6).
- */
-const NON_PUBLIC = new BlockList();
-for (const [net, bits] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
-  ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15],
-  ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) NON_PUBLIC.addSubnet(net, bits, 'ipv4');
-for (const [net, bits] of [['::', 127], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['2001:db8::', 32]] as const) {
-  NON_PUBLIC.addSubnet(net, bits, 'ipv6');
-}
+import { isPublicAddress, parseAddress } from './ip-address.js';
 
 /** `::ffff:1.2.3.4` (how Java may print an IPv4 client on a dual stack) becomes `1.2.3.4`. */
 export function normaliseIp(ip: string): string {
@@ -20,12 +6,15 @@ export function normaliseIp(ip: string): string {
   return ip;
 }
 
-/** True for addresses that are not routable on the internet (and for anything not an IP). */
+/**
+ * True for addresses that say nothing about where a person is (private, loopback, link-local,
+ * carrier-grade NAT, documentation, multicast, reserved; see ip-address.ts) and for anything
+ * that is not an IP address: the same judgement the ingest thread makes of each logged address
+ * (AddressInfo.public), in integer compares.
+ */
 export function isNonPublic(ip: string): boolean {
-  const addr = normaliseIp(ip);
-  const family = isIP(addr);
-  if (family === 0) return true;
-  return NON_PUBLIC.check(addr, family === 4 ? 'ipv4' : 'ipv6');
+  const address = parseAddress(ip);
+  return address === null || !isPublicAddress(address);
 }
 
 /** What is known about one address, looked up once per distinct address (in the ingest worker). */

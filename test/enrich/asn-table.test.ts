@@ -3,7 +3,7 @@ import { closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
-import { isPublicAddress, parseAddress, type IpAddress } from '../../src/components/enrich/address.js';
+import { isPublicAddress, parseAddress, type IpAddress } from '../../src/core/ip-address.js';
 import { AsnTable } from '../../src/components/enrich/asn-table.js';
 import { random } from '../helpers/random.js';
 import { tempDir } from '../helpers/tmp.js';

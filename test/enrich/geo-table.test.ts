@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { parseAddress } from '../../src/components/enrich/address.js';
+import { parseAddress } from '../../src/core/ip-address.js';
 import { GeoTable } from '../../src/components/enrich/geo-table.js';
 import { writeGeoipData } from '../helpers/geo-data.js';
 import { tempDir } from '../helpers/tmp.js';

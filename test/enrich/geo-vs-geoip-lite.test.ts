@@ -3,7 +3,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { formatAddress, isPublicAddress, parseAddress, type IpAddress } from '../../src/components/enrich/address.js';
+import { formatAddress, isPublicAddress, parseAddress, type IpAddress } from '../../src/core/ip-address.js';
 import { GeoTable, type GeoLocation } from '../../src/components/enrich/geo-table.js';
 import { random } from '../helpers/random.js';
 import { tempDir } from '../helpers/tmp.js';

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { parseAddress } from '../../src/components/enrich/address.js';
+import { parseAddress } from '../../src/core/ip-address.js';
 import { GeoTable } from '../../src/components/enrich/geo-table.js';
 import type { Residency } from '../../src/components/enrich/residency.js';
 import { CachedTable, type LoadRequest } from '../../src/components/enrich/table-cache.js';
@@ -166,7 +166,7 @@ describe('the table cache', () => {
     const main = new GeoTable({ dataDir, cacheDir });
     main.preload();
     const moduleUrl = new URL('../../src/components/enrich/geo-table.ts', import.meta.url).href;
-    const addressUrl = new URL('../../src/components/enrich/address.ts', import.meta.url).href;
+    const addressUrl = new URL('../../src/core/ip-address.ts', import.meta.url).href;
     const worker = new Worker(
       `const { parentPort, workerData } = require('node:worker_threads');
        (async () => {

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAddress } from '../../src/components/enrich/address.js';
+import { parseAddress } from '../../src/core/ip-address.js';
 
 /** One range of a geoip-lite city file: inclusive bounds, a location id (null: geoip-lite's "no location"), coordinates in degrees. */
 export interface GeoRecord {

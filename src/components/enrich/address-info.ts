@@ -1,5 +1,5 @@
 import type { AddressInfo } from '../../core/addresses.js';
-import { isPublicAddress, networkOf, parseAddress } from './address.js';
+import { isPublicAddress, networkOf, parseAddress } from '../../core/ip-address.js';
 import { AsnTable } from './asn-table.js';
 import { GeoTable } from './geo-table.js';
 

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { isPublicAddress, type IpAddress } from './address.js';
+import { isPublicAddress, type IpAddress } from '../../core/ip-address.js';
 import { readAsnCsv } from './asn-csv.js';
 import { Ipv4RangeBuilder, Ipv4RangeIndex, NO_VALUE, WideRangeBuilder, WideRangeIndex } from './range-index.js';
 import type { Residency } from './residency.js';

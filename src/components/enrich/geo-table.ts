@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { isPublicAddress, type IpAddress } from './address.js';
+import { isPublicAddress, type IpAddress } from '../../core/ip-address.js';
 import { COORDINATE_SCALE, GEOIP_FILES, readGeoipLiteFiles } from './geoip-lite-files.js';
 import { Ipv4RangeIndex, NO_VALUE, WideRangeIndex } from './range-index.js';
 import type { Residency } from './residency.js';
