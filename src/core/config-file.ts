@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
 import * as z from 'zod';
 import { SEVERITIES } from './alerts.js';
 import { UserFixableError } from './errors.js';
+import { yaml } from './yaml.js';
 
 /**
  * Reading YAML configuration and rule files with zod: every component declares the schema of
@@ -38,7 +38,7 @@ export function describeIssues(issues: z.core.$ZodIssue[]): string[] {
 
 /** Parses YAML text and validates it; YAML syntax errors name the line. */
 export function parseYamlWith<T extends z.ZodType>(file: string, text: string, schema: T): z.infer<T> {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const doc = yaml().parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(file, doc.errors.map((e) => `YAML syntax: ${e.message.split('\n')[0]}`));
   }

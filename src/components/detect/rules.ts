@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
 import * as z from 'zod';
 import { cidrSchema } from '../../core/address-set.js';
 import { SEVERITIES, type Severity } from '../../core/alerts.js';
 import { ConfigError, describeIssues, PARSE_ONCE } from '../../core/config-file.js';
 import { durationSchema } from '../../core/duration.js';
+import { yaml } from '../../core/yaml.js';
 import { EVENT_TYPES, type EventType } from '../../core/events.js';
 import type { DetectorFactory } from './detector.js';
 import { DETECTORS } from './detectors/index.js';
@@ -155,7 +155,7 @@ function readDocument(file: string): Record<string, unknown> {
 
 /** A rule file's YAML as a value; a syntax error names the file. */
 export function parseRuleYaml(file: string, text: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const doc = yaml().parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) throw new ConfigError(file, doc.errors.map((e) => `YAML syntax: ${e.message.split('\n')[0]}`));
   return doc.toJS();
 }

@@ -1,6 +1,7 @@
-import { Document, Scalar } from 'yaml';
+import type { Scalar } from 'yaml';
 import { isRfc1123Label } from './names.js';
 import { UserFixableError } from '../../../core/errors.js';
+import { yaml } from '../../../core/yaml.js';
 
 /**
  * The two steps of ending a user's sessions (docs/openunison.md), as data:
@@ -82,6 +83,7 @@ export function shellQuote(s: string): string {
  */
 export function endSessionYaml(t: EndSessionTarget, opts: { comments?: boolean } = {}): string {
   checkTarget(t);
+  const { Document, Scalar } = yaml();
   const doc = new Document(endSessionObject(t));
   (doc.getIn(['spec', 'dn'], true) as Scalar).type = Scalar.QUOTE_DOUBLE;
   if (t.alertId !== null) (doc.getIn(['metadata', 'annotations', 'ouwatch.io/alert'], true) as Scalar).type = Scalar.QUOTE_DOUBLE;
