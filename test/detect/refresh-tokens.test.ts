@@ -97,6 +97,26 @@ test('stale-refresh-token: threads are paired within one replica only', async ()
   assert.deepEqual(alerts, []);
 });
 
+test('refresh-token-replay on a new store behind an ingress: a lone user\'s race through two replicas is the race until private networks are many', async () => {
+  const ALICE = 'uid=alice,ou=users,o=Tremolo';
+  const [POD_A, POD_B] = ['10.42.0.15', '10.42.1.22'];
+  const token = { url: TOKEN_URL, app: 'k8sIdp' };
+  const lone = [
+    az(T0, ALICE, POD_A),
+    // kubectl refreshes through one replica; a second client on the same kubeconfig uses the old token through the other.
+    az(T0 + MIN, ALICE, POD_A, token),
+    az(T0 + MIN + 4 * SEC, ALICE, POD_B, token),
+    expired(T0 + MIN + 4 * SEC + 1, ALICE, POD_B),
+  ];
+  // Nobody else seen yet, two private networks in all: the ingress's, not two parties. Before,
+  // this was a critical alert on the first minute of a new store.
+  assert.deepEqual((await run('refresh-token-replay', lone)).alerts, []);
+  // Twenty users earlier, each on a private network of their own: private addresses are
+  // clients' here, and the replica nobody else came through is a stranger's.
+  const lan = Array.from({ length: 20 }, (_, i) => az(T0 - H + i * SEC, `uid=lan${i},ou=users,o=Tremolo`, `10.60.${i}.5`, { session: 'f' + String(i).padStart(40, '7') }));
+  assert.deepEqual(keys((await run('refresh-token-replay', [...lan, ...lone])).alerts), [`refresh-token-replay ${ALICE} ${POD_B}`]);
+});
+
 test('refresh-token-replay behind an ingress: a race through two replicas the users share is the race; sharedBy: null, or a reuse from a stranger, fires', async () => {
   const fixture = readFileSync(new URL('../../fixtures/rules/refresh-token-replay/clients-racing-behind-an-ingress.log', import.meta.url), 'utf8').trimEnd().split('\n');
   const ALICE = 'uid=alice,ou=users,o=Tremolo';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { Config } from '../../src/app/config.js';
+import { FEW_PRIVATE_NETWORKS } from '../../src/components/detect/network-sharing.js';
 import { ALICE, BOB, MIN, MM, RU, SE, SE2, SE_HOME, SE_POOL, SEC, T0, az, azFail, detect, history, keys, rulesDir, scratch } from './helpers.js';
 
 /**
@@ -106,17 +107,38 @@ test("behind an ingress that hides the clients, sessions go back and forth betwe
   assert.deepEqual(keys(unshared.alerts).sort(), [ALICE, BOB, MM].map((dn) => `session-moved ${dn} ${POD_B}`).sort());
 });
 
-test('a network is shared once enough users have it as their own (sharedBy), or when detect.organisation.networks lists it', async () => {
-  // Alone behind the ingress, nobody shares its networks with alice: her session is judged.
-  assert.deepEqual(keys((await run(behindIngress([ALICE]))).alerts), [`session-moved ${ALICE} ${POD_B}`]);
+test('alone behind the ingress, or before anyone else is seen there, its pod networks are the organisation\'s equipment: a lone user\'s session stays quiet', async () => {
+  // Two private networks in all: an ingress's or the nodes' addresses, not clients'. Before
+  // this, a new store behind such an ingress raised a high alert for its first user.
+  assert.deepEqual((await run(behindIngress([ALICE]))).alerts, []);
+  // Judged network by network (sharedBy: null), it fires.
+  assert.deepEqual(keys((await run(behindIngress([ALICE]), { sharedBy: null })).alerts), [`session-moved ${ALICE} ${POD_B}`]);
+});
+
+/** Earlier successes of `count` users, each from a private network of their own (20: the organisation's private addresses are its clients'). */
+const lanClients = (count = FEW_PRIVATE_NETWORKS) =>
+  Array.from({ length: count }, (_, i) => {
+    const session = { session: 'f' + String(i).padStart(40, '7') };
+    return az(T0 - 3_600_000 + i * SEC, `uid=lan${i},ou=users,o=Tremolo`, `10.60.${i}.5`, session);
+  });
+
+test('where private addresses are the clients\' own (20 private networks or more), a network is shared once enough users have it as their own (sharedBy), or when detect.organisation.networks lists it', async () => {
+  const lan = lanClients();
+  const byText = (lines: string[]) => lines.sort((x, y) => x.localeCompare(y));
+  const withLan = (users: string[]) => byText([...lan, ...behindIngress(users)]);
+  // Alone on the pod networks, nobody shares them with alice: her session is judged.
+  assert.deepEqual(keys((await run(withLan([ALICE]))).alerts), [`session-moved ${ALICE} ${POD_B}`]);
+  // 17 LAN networks and the two pod networks: one private network short of 20, all taken for equipment.
+  assert.deepEqual((await run(byText([...lanClients(FEW_PRIVATE_NETWORKS - 3), ...behindIngress([ALICE])]))).alerts, []);
+  assert.equal((await run(byText([...lanClients(FEW_PRIVATE_NETWORKS - 2), ...behindIngress([ALICE])]))).alerts.length, 1);
   // Two users are not enough when three are asked for.
-  assert.equal((await run(behindIngress([ALICE, BOB]), { sharedBy: 3 })).alerts.length, 2);
-  assert.deepEqual((await run(behindIngress([ALICE, BOB, MM]), { sharedBy: 3 })).alerts, []);
+  assert.equal((await run(withLan([ALICE, BOB]), { sharedBy: 3 })).alerts.length, 2);
+  assert.deepEqual((await run(withLan([ALICE, BOB, MM]), { sharedBy: 3 })).alerts, []);
   // Nor are six when ten are: the organisation's own threshold (detect.organisation.minUsers, 5) does not stand in for it.
   const six = [ALICE, BOB, MM, ...['dana', 'emil', 'frida'].map((u) => `uid=${u},ou=users,o=Tremolo`)];
-  assert.equal((await run(behindIngress(six), { sharedBy: 10 })).alerts.length, 6);
+  assert.equal((await run(withLan(six), { sharedBy: 10 })).alerts.length, 6);
   // The pod networks listed as the organisation's: shared from alice's first line.
-  const listed = await run(behindIngress([ALICE]), {}, (c) => {
+  const listed = await run(withLan([ALICE]), {}, (c) => {
     c.detect.organisation.networks = ['10.42.0.0/16'];
   });
   assert.deepEqual(listed.alerts, []);
@@ -155,13 +177,22 @@ test('a public network is shared only when the organisation has it (detect.organ
 test('after a restart the shared networks are counted on from the store: the same as one uninterrupted run', async () => {
   const alice = sessionOf(0);
   const bob = sessionOf(1);
-  const before = [az(T0, ALICE, POD_A, alice), az(T0 + MIN, ALICE, POD_B, alice)];
+  // Clients with private addresses of their own (lanClients): the pods' networks are judged by their users.
+  const before = [...lanClients(), az(T0, ALICE, POD_A, alice), az(T0 + MIN, ALICE, POD_B, alice)];
   const after = [az(T0 + 2 * MIN, BOB, POD_A, bob), az(T0 + 150 * SEC, BOB, POD_B, bob), az(T0 + 3 * MIN, ALICE, POD_A, alice)];
   assert.deepEqual((await run([...before, ...after])).alerts, [], 'uninterrupted');
   // The same lines in two replays of one store: alice alone on each pod network when the
-  // first ends (a count of 1 each), bob joins after the restart.
+  // first ends (a count of 1 each), bob joins after the restart; the 20 private networks
+  // come back from the store too.
   const db = s.path('restarted.db');
   const rules = rulesDir(s.path('restarted-rules'), ['session-moved']);
   await detect(db, rules, before, s.path('before.log'));
   assert.deepEqual((await detect(db, rules, after, s.path('after.log'))).alerts, [], 'restarted');
+  // And the count of private networks: the 20 LAN networks learnt before the restart make
+  // alice's lone return between the pods one to judge after it, as in one run.
+  const lone = behindIngress([ALICE]);
+  assert.equal((await run([...lanClients(), ...lone])).alerts.length, 1, 'uninterrupted');
+  const db2 = s.path('restarted-2.db');
+  await detect(db2, rules, lanClients(), s.path('lan.log'));
+  assert.equal((await detect(db2, rules, lone, s.path('lone.log'))).alerts.length, 1, 'restarted');
 });

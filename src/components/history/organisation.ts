@@ -1,9 +1,12 @@
 import { AddressSet } from '../../core/address-set.js';
+import { isNonPublic } from '../../core/addresses.js';
 import { byText } from '../../core/order.js';
 import type { OrganisationCount } from '../../core/history.js';
 
 /** Most networks and ASNs counted at once; the rarest are let go beyond it (memory stays bounded). */
 export const MAX_TRACKED = 50_000;
+/** Private networks counted one by one; more than this many is "many" (the count is asked against small thresholds). */
+export const MAX_PRIVATE_COUNTED = 1024;
 
 export interface OrganisationSettings {
   /** Users who must have an address of their own in a network, ASN or country for it to be the organisation's. */
@@ -31,6 +34,12 @@ export interface OrganisationView {
   usersInCountry(country: string | null): number;
   usersOnAsn(asn: number | null): number;
   usersOnNet(net: string | null): number;
+  /**
+   * How many private networks (10.x, 192.168.x, fd00::/8, ...) users have learnt addresses in,
+   * up to MAX_PRIVATE_COUNTED: few means private addresses are the organisation's equipment
+   * (an ingress's or the nodes' addresses, a NAT), not its clients'.
+   */
+  privateNetworks(): number;
 }
 
 /**
@@ -50,6 +59,8 @@ export class Organisation implements OrganisationView {
   private pendingNets = new Map<string, number>();
   private pendingAsns = new Map<number, number>();
   private pendingCountries = new Map<string, number>();
+  /** The private networks counted so far; only grows (pruning the counts does not forget them), as a restart that seeds from the store finds them. */
+  private readonly privateNets = new Set<string>();
 
   constructor(settings: OrganisationSettings) {
     this.minUsers = settings.minUsers;
@@ -59,7 +70,10 @@ export class Organisation implements OrganisationView {
   /** Counts as stored (start-up). */
   seed(rows: readonly OrganisationCount[]): void {
     for (const r of rows) {
-      if (r.kind === 'net') bump(this.nets, r.value, r.users);
+      if (r.kind === 'net') {
+        bump(this.nets, r.value, r.users);
+        this.countPrivate(r.value);
+      }
       else if (r.kind === 'asn') bump(this.asns, Number(r.value), r.users);
       else bump(this.countries, r.value, r.users);
     }
@@ -72,12 +86,14 @@ export class Organisation implements OrganisationView {
     this.nets.clear();
     this.asns.clear();
     this.countries.clear();
+    this.privateNets.clear();
     this.seed(rows);
   }
 
   /** A user learnt their first address in these places (null: not new for them). */
   learnt(net: string | null, asn: number | null, country: string | null): void {
     if (net !== null) {
+      if (!this.nets.has(net)) this.countPrivate(net);
       bump(this.nets, net, 1);
       bump(this.pendingNets, net, 1);
       if (this.nets.size > MAX_TRACKED) prune(this.nets);
@@ -139,6 +155,17 @@ export class Organisation implements OrganisationView {
 
   usersOnNet(net: string | null): number {
     return net === null ? 0 : (this.nets.get(net) ?? 0);
+  }
+
+  privateNetworks(): number {
+    return this.privateNets.size;
+  }
+
+  /** `net` is a network key (`10.42.0.0/24`): its first address tells whether it is private. */
+  private countPrivate(net: string): void {
+    if (this.privateNets.size >= MAX_PRIVATE_COUNTED || this.privateNets.has(net)) return;
+    const slash = net.indexOf('/');
+    if (isNonPublic(slash < 0 ? net : net.slice(0, slash))) this.privateNets.add(net);
   }
 }
 
