@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { MAX_TRACKED, Organisation } from '../../src/components/history/organisation.js';
+import { FEW_PRIVATE_NETWORKS, MAX_TRACKED, Organisation } from '../../src/components/history/organisation.js';
 import { ndjson, ok } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -66,14 +66,15 @@ test("an address held back by an alert is not the organisation's until the alert
 
 test('users count once per place, however many addresses they have there', () => {
   const org = new Organisation({ minUsers: 2, networks: [] });
+  // A public network (a documentation range would be private: see the equipment spec below).
   // History reports a place only when it is new for the user: the second address in a known
   // network, ASN or country reports nulls.
-  org.learnt('192.0.2.0/24', 64500, 'SE');
+  org.learnt('81.224.10.0/24', 64500, 'SE');
   org.learnt(null, null, null);
-  assert.equal(org.usersOnNet('192.0.2.0/24'), 1);
-  assert.equal(org.whyOrgNetwork('192.0.2.7', '192.0.2.0/24'), null);
-  org.learnt('192.0.2.0/24', null, null);
-  assert.equal(org.whyOrgNetwork('192.0.2.7', '192.0.2.0/24'), '192.0.2.0/24, where 2 users have addresses of their own');
+  assert.equal(org.usersOnNet('81.224.10.0/24'), 1);
+  assert.equal(org.whyOrgNetwork('81.224.10.7', '81.224.10.0/24'), null);
+  org.learnt('81.224.10.0/24', null, null);
+  assert.equal(org.whyOrgNetwork('81.224.10.7', '81.224.10.0/24'), '81.224.10.0/24, where 2 users have addresses of their own');
   assert.equal(org.usersOnAsn(64500), 1);
   assert.equal(org.usersInCountry('SE'), 1);
 });
@@ -81,7 +82,7 @@ test('users count once per place, however many addresses they have there', () =>
 test('configured networks are the organisation\'s from the start, and say why', () => {
   const org = new Organisation({ minUsers: 5, networks: ['198.51.100.0/24'] });
   assert.equal(org.whyOrgNetwork('198.51.100.9', '198.51.100.0/24'), '198.51.100.9 is in 198.51.100.0/24, listed in detect.organisation.networks');
-  assert.equal(org.whyOrgNetwork('203.0.113.9', '203.0.113.0/24'), null);
+  assert.equal(org.whyOrgNetwork('81.224.10.9', '81.224.10.0/24'), null);
 });
 
 test('memory stays bounded: past the limit the least shared networks are let go, the shared ones stay', () => {
@@ -95,4 +96,23 @@ test('memory stays bounded: past the limit the least shared networks are let go,
   assert.ok(kept <= MAX_TRACKED, `${kept} single-user networks kept (limit ${MAX_TRACKED})`);
   assert.ok(kept > 0, 'the newest are still counted');
   assert.equal(org.usersOnNet('203.0.113.0/24'), 7);
+});
+
+test('private networks are the organisation\'s equipment while its users span fewer than 20 of them: then its clients\' (seeded from the store, pruning forgets none)', () => {
+  const org = new Organisation({ minUsers: 5, networks: [] });
+  const pod = '10.42.0.15';
+  assert.match(org.whyEquipment(pod, '10.42.0.0/24') ?? '', /only 0 private networks \(fewer than 20\)/);
+  // Public addresses are never equipment by this count.
+  assert.equal(org.whyEquipment('81.224.10.77', '81.224.10.0/24'), null);
+  for (let i = 0; i < FEW_PRIVATE_NETWORKS - 1; i++) org.learnt(`10.60.${i}.0/24`, null, null);
+  org.learnt('81.224.10.0/24', 3301, 'SE');
+  assert.match(org.whyEquipment(pod, '10.42.0.0/24') ?? '', /only 19 private networks/);
+  assert.match(org.whyOrgNetwork(pod, '10.42.0.0/24') ?? '', /an ingress's or the nodes' addresses/);
+  org.learnt('fd00:1:2:3::/64', null, null);
+  assert.equal(org.whyEquipment(pod, '10.42.0.0/24'), null);
+  assert.equal(org.whyOrgNetwork(pod, '10.42.0.0/24'), null);
+  // A start counts them from the stored counts.
+  const restarted = new Organisation({ minUsers: 5, networks: [] });
+  restarted.seed(Array.from({ length: FEW_PRIVATE_NETWORKS }, (_, i) => ({ kind: 'net' as const, value: `192.168.${i}.0/24`, users: 1 })));
+  assert.equal(restarted.whyEquipment(pod, '10.42.0.0/24'), null);
 });

@@ -8,6 +8,15 @@ export const MAX_TRACKED = 50_000;
 /** Private networks counted one by one; more than this many is "many" (the count is asked against small thresholds). */
 export const MAX_PRIVATE_COUNTED = 1024;
 
+/**
+ * Below this many private networks in all, the organisation's private addresses are taken for
+ * its equipment rather than its clients. Behind an ingress or a node's NAT that does not pass
+ * the client address on, OpenUnison logs a handful of private addresses (the ingress's pods,
+ * the nodes), whatever the number of users; where private addresses are the clients' own (a
+ * LAN or VPN reaching OpenUnison without NAT), they spread over many more networks.
+ */
+export const FEW_PRIVATE_NETWORKS = 20;
+
 export interface OrganisationSettings {
   /** Users who must have an address of their own in a network, ASN or country for it to be the organisation's. */
   minUsers: number;
@@ -35,11 +44,11 @@ export interface OrganisationView {
   usersOnAsn(asn: number | null): number;
   usersOnNet(net: string | null): number;
   /**
-   * How many private networks (10.x, 192.168.x, fd00::/8, ...) users have learnt addresses in,
-   * up to MAX_PRIVATE_COUNTED: few means private addresses are the organisation's equipment
-   * (an ingress's or the nodes' addresses, a NAT), not its clients'.
+   * Why a private address is the organisation's equipment (an ingress's or the nodes'
+   * addresses, a NAT) rather than a client's, or null: its users have addresses in fewer than
+   * FEW_PRIVATE_NETWORKS private networks (10.x, 192.168.x, fd00::/8, ...) in all.
    */
-  privateNetworks(): number;
+  whyEquipment(ip: string, net: string | null): string | null;
 }
 
 /**
@@ -137,7 +146,13 @@ export class Organisation implements OrganisationView {
     const listed = this.whyListed(ip);
     if (listed !== null) return listed;
     const n = this.usersOnNet(net);
-    return n >= this.minUsers ? `${net}, where ${n} users have addresses of their own` : null;
+    return n >= this.minUsers ? `${net}, where ${n} users have addresses of their own` : this.whyEquipment(ip, net);
+  }
+
+  whyEquipment(ip: string, net: string | null): string | null {
+    const k = this.privateNets.size;
+    if (k >= FEW_PRIVATE_NETWORKS || !isNonPublic(ip)) return null;
+    return `${net}, private, and the organisation's users have addresses in only ${k} private network${k === 1 ? '' : 's'} (fewer than ${FEW_PRIVATE_NETWORKS}): an ingress's or the nodes' addresses, not clients'`;
   }
 
   whyListed(ip: string): string | null {
@@ -155,10 +170,6 @@ export class Organisation implements OrganisationView {
 
   usersOnNet(net: string | null): number {
     return net === null ? 0 : (this.nets.get(net) ?? 0);
-  }
-
-  privateNetworks(): number {
-    return this.privateNets.size;
   }
 
   /** `net` is a network key (`10.42.0.0/24`): its first address tells whether it is private. */
