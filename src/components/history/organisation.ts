@@ -82,8 +82,7 @@ export class Organisation implements OrganisationView {
       if (r.kind === 'net') {
         bump(this.nets, r.value, r.users);
         this.countPrivate(r.value);
-      }
-      else if (r.kind === 'asn') bump(this.asns, Number(r.value), r.users);
+      } else if (r.kind === 'asn') bump(this.asns, Number(r.value), r.users);
       else bump(this.countries, r.value, r.users);
     }
     prune(this.nets);
