@@ -111,8 +111,13 @@ test('alone behind the ingress, or before anyone else is seen there, its pod net
   // Two private networks in all: an ingress's or the nodes' addresses, not clients'. Before
   // this, a new store behind such an ingress raised a high alert for its first user.
   assert.deepEqual((await run(behindIngress([ALICE]))).alerts, []);
-  // Judged network by network (sharedBy: null), it fires.
+  // Judged network by network (sharedBy: null), it fires; and so it does where private addresses
+  // are declared clients' from the start (detect.organisation.privateClientNetworks: 0).
   assert.deepEqual(keys((await run(behindIngress([ALICE]), { sharedBy: null })).alerts), [`session-moved ${ALICE} ${POD_B}`]);
+  const declared = await run(behindIngress([ALICE]), {}, (c) => {
+    c.detect.organisation.privateClientNetworks = 0;
+  });
+  assert.deepEqual(keys(declared.alerts), [`session-moved ${ALICE} ${POD_B}`]);
 });
 
 /** Earlier successes of `count` users, each from a private network of their own (20: the organisation's private addresses are its clients'). */

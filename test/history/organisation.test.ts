@@ -101,7 +101,7 @@ test('memory stays bounded: past the limit the least shared networks are let go,
 test('private networks are the organisation\'s equipment while its users span fewer than 20 of them: then its clients\' (seeded from the store, pruning forgets none)', () => {
   const org = new Organisation({ minUsers: 5, networks: [] });
   const pod = '10.42.0.15';
-  assert.match(org.whyEquipment(pod, '10.42.0.0/24') ?? '', /only 0 private networks \(fewer than 20\)/);
+  assert.match(org.whyEquipment(pod, '10.42.0.0/24') ?? '', /only 0 private networks \(fewer than 20, detect\.organisation\.privateClientNetworks\)/);
   // Public addresses are never equipment by this count.
   assert.equal(org.whyEquipment('81.224.10.77', '81.224.10.0/24'), null);
   for (let i = 0; i < FEW_PRIVATE_NETWORKS - 1; i++) org.learnt(`10.60.${i}.0/24`, null, null);
@@ -115,4 +115,13 @@ test('private networks are the organisation\'s equipment while its users span fe
   const restarted = new Organisation({ minUsers: 5, networks: [] });
   restarted.seed(Array.from({ length: FEW_PRIVATE_NETWORKS }, (_, i) => ({ kind: 'net' as const, value: `192.168.${i}.0/24`, users: 1 })));
   assert.equal(restarted.whyEquipment(pod, '10.42.0.0/24'), null);
+  // detect.organisation.privateClientNetworks moves the line; 0: private addresses are clients' from the start.
+  const clients = new Organisation({ minUsers: 5, networks: [], privateClientNetworks: 0 });
+  assert.equal(clients.whyEquipment(pod, '10.42.0.0/24'), null);
+  const three = new Organisation({ minUsers: 5, networks: [], privateClientNetworks: 3 });
+  three.learnt('10.42.0.0/24', null, null);
+  three.learnt('10.42.1.0/24', null, null);
+  assert.match(three.whyEquipment(pod, '10.42.0.0/24') ?? '', /only 2 private networks \(fewer than 3,/);
+  three.learnt('10.42.2.0/24', null, null);
+  assert.equal(three.whyEquipment(pod, '10.42.0.0/24'), null);
 });

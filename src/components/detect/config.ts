@@ -35,6 +35,14 @@ export const detectSchema = z.lazy(() =>
             .array(cidrSchema)
             .default([])
             .describe("the organisation's egress (office NAT, VPN, proxies) known in advance: familiar to every user, unlike the allowlist still judged by every rule"),
+          privateClientNetworks: z
+            .number()
+            .int()
+            .min(0)
+            .default(20)
+            .describe(
+              "private networks the organisation's users must have addresses in before private addresses are taken for clients' own; below it every private network is the organisation's equipment (an ingress's pods, the nodes, a NAT); 0: clients' from the start",
+            ),
         })
         .strict()
         .prefault({}),

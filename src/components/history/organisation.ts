@@ -9,8 +9,9 @@ export const MAX_TRACKED = 50_000;
 export const MAX_PRIVATE_COUNTED = 1024;
 
 /**
- * Below this many private networks in all, the organisation's private addresses are taken for
- * its equipment rather than its clients. Behind an ingress or a node's NAT that does not pass
+ * Below this many private networks in all (detect.organisation.privateClientNetworks, by
+ * default), the organisation's private addresses are taken for its equipment rather than its
+ * clients. Behind an ingress or a node's NAT that does not pass
  * the client address on, OpenUnison logs a handful of private addresses (the ingress's pods,
  * the nodes), whatever the number of users; where private addresses are the clients' own (a
  * LAN or VPN reaching OpenUnison without NAT), they spread over many more networks.
@@ -22,6 +23,8 @@ export interface OrganisationSettings {
   minUsers: number;
   /** The organisation's egress (office NAT, VPN, proxies), known in advance. */
   networks: readonly string[];
+  /** Private networks in all below which private addresses are the organisation's equipment (FEW_PRIVATE_NETWORKS when absent). */
+  privateClientNetworks?: number;
 }
 
 /**
@@ -46,7 +49,7 @@ export interface OrganisationView {
   /**
    * Why a private address is the organisation's equipment (an ingress's or the nodes'
    * addresses, a NAT) rather than a client's, or null: its users have addresses in fewer than
-   * FEW_PRIVATE_NETWORKS private networks (10.x, 192.168.x, fd00::/8, ...) in all.
+   * detect.organisation.privateClientNetworks private networks (10.x, 192.168.x, fd00::/8, ...) in all.
    */
   whyEquipment(ip: string, net: string | null): string | null;
 }
@@ -60,6 +63,7 @@ export interface OrganisationView {
  */
 export class Organisation implements OrganisationView {
   readonly minUsers: number;
+  private readonly privateClientNetworks: number;
   private readonly configured: AddressSet | null;
   private readonly nets = new Map<string, number>();
   private readonly asns = new Map<number, number>();
@@ -73,6 +77,7 @@ export class Organisation implements OrganisationView {
 
   constructor(settings: OrganisationSettings) {
     this.minUsers = settings.minUsers;
+    this.privateClientNetworks = settings.privateClientNetworks ?? FEW_PRIVATE_NETWORKS;
     this.configured = settings.networks.length > 0 ? new AddressSet(settings.networks) : null;
   }
 
@@ -150,8 +155,8 @@ export class Organisation implements OrganisationView {
 
   whyEquipment(ip: string, net: string | null): string | null {
     const k = this.privateNets.size;
-    if (k >= FEW_PRIVATE_NETWORKS || !isNonPublic(ip)) return null;
-    return `${net}, private, and the organisation's users have addresses in only ${k} private network${k === 1 ? '' : 's'} (fewer than ${FEW_PRIVATE_NETWORKS}): an ingress's or the nodes' addresses, not clients'`;
+    if (k >= this.privateClientNetworks || !isNonPublic(ip)) return null;
+    return `${net}, private, and the organisation's users have addresses in only ${k} private network${k === 1 ? '' : 's'} (fewer than ${this.privateClientNetworks}, detect.organisation.privateClientNetworks): an ingress's or the nodes' addresses, not clients'`;
   }
 
   whyListed(ip: string): string | null {

@@ -21,7 +21,7 @@ const params = z
       ),
     tokenPath: z.string().min(1).default('/token').describe("the end of the token endpoint's URL (a successful request there is a refresh)"),
     sharedBy: sharedByParam(
-      "a rotation and a reuse from two shared networks (an ingress's replicas, a proxy: private ones at least this many users have (any while the organisation has fewer than 20 private networks), the organisation's, or listed in detect.organisation.networks) are the same place for a race; null: only the same address or network is",
+      "a rotation and a reuse from two shared networks (an ingress's replicas, a proxy: private ones at least this many users have (any while the organisation's users span fewer than detect.organisation.privateClientNetworks private networks), the organisation's, or listed in detect.organisation.networks) are the same place for a race; null: only the same address or network is",
     ),
   })
   .strict();

@@ -24,7 +24,7 @@ const params = z
     within: durationSchema.prefault('10m').describe('how soon the session must come back to a network it was used from, after a use from another'),
     sameAsnIsSamePlace: z.boolean().default(true).describe('a move inside one ASN (mobile carriers, dual-stack IPv4/IPv6 of one ISP) is not a move'),
     sharedBy: sharedByParam(
-      "a return between two shared networks is infrastructure spreading one client over its addresses (an ingress's replicas, a proxy, an office's NAT pool), not a second party: a private network at least this many users have as their own (any private one while the organisation has fewer than 20), a public one at least detect.organisation.minUsers (and this many) have, or one detect.organisation.networks lists; null: judge every network alike",
+      "a return between two shared networks is infrastructure spreading one client over its addresses (an ingress's replicas, a proxy, an office's NAT pool), not a second party: a private network at least this many users have as their own (any private one while the organisation's users span fewer than detect.organisation.privateClientNetworks private networks), a public one at least detect.organisation.minUsers (and this many) have, or one detect.organisation.networks lists; null: judge every network alike",
     ),
   })
   .strict();
