@@ -124,4 +124,10 @@ test('private networks are the organisation\'s equipment while its users span fe
   assert.match(three.whyEquipment(pod, '10.42.0.0/24') ?? '', /only 2 private networks \(fewer than 3,/);
   three.learnt('10.42.2.0/24', null, null);
   assert.equal(three.whyEquipment(pod, '10.42.0.0/24'), null);
+  // The count goes as far as the setting asks, however high (up to its bound).
+  const many = new Organisation({ minUsers: 5, networks: [], privateClientNetworks: 2000 });
+  for (let i = 0; i < 1999; i++) many.learnt(`10.${i >> 8}.${i & 255}.0/24`, null, null);
+  assert.match(many.whyEquipment(pod, '10.42.0.0/24') ?? '', /only 1,?999 private networks/);
+  many.learnt('10.99.0.0/24', null, null);
+  assert.equal(many.whyEquipment(pod, '10.42.0.0/24'), null);
 });

@@ -39,6 +39,7 @@ export const detectSchema = z.lazy(() =>
             .number()
             .int()
             .min(0)
+            .max(10_000)
             .default(20)
             .describe(
               "private networks the organisation's users must have addresses in before private addresses are taken for clients' own; below it every private network is the organisation's equipment (an ingress's pods, the nodes, a NAT); 0: clients' from the start",

@@ -5,8 +5,6 @@ import type { OrganisationCount } from '../../core/history.js';
 
 /** Most networks and ASNs counted at once; the rarest are let go beyond it (memory stays bounded). */
 export const MAX_TRACKED = 50_000;
-/** Private networks counted one by one; more than this many is "many" (the count is asked against small thresholds). */
-export const MAX_PRIVATE_COUNTED = 1024;
 
 /**
  * Below this many private networks in all (detect.organisation.privateClientNetworks, by
@@ -72,7 +70,11 @@ export class Organisation implements OrganisationView {
   private pendingNets = new Map<string, number>();
   private pendingAsns = new Map<number, number>();
   private pendingCountries = new Map<string, number>();
-  /** The private networks counted so far; only grows (pruning the counts does not forget them), as a restart that seeds from the store finds them. */
+  /**
+   * The private networks counted so far, up to privateClientNetworks (all that is asked is
+   * whether there are that many); only grows (pruning the counts does not forget them), as a
+   * restart that seeds from the store finds them.
+   */
   private readonly privateNets = new Set<string>();
 
   constructor(settings: OrganisationSettings) {
@@ -178,7 +180,7 @@ export class Organisation implements OrganisationView {
 
   /** `net` is a network key (`10.42.0.0/24`): its first address tells whether it is private. */
   private countPrivate(net: string): void {
-    if (this.privateNets.size >= MAX_PRIVATE_COUNTED || this.privateNets.has(net)) return;
+    if (this.privateNets.size >= this.privateClientNetworks || this.privateNets.has(net)) return;
     const slash = net.indexOf('/');
     if (isNonPublic(slash < 0 ? net : net.slice(0, slash))) this.privateNets.add(net);
   }
