@@ -9,8 +9,9 @@ import type { OrganisationView } from '../history/organisation.js';
  * is: a network detect.organisation.networks lists; a private one at least `sharedBy` users
  * have as their own (private addresses reach OpenUnison only through the organisation's own
  * equipment), or any private one while the organisation's users span fewer than
- * detect.organisation.privateClientNetworks private networks (`whyEquipment`: a new store, or a lone user, behind
- * such an ingress, where nobody else has been seen yet); a public one at least `sharedBy` and
+ * detect.organisation.privateClientNetworks private networks (`whyEquipment`: a new store,
+ * or a lone user, behind such an ingress, where nobody else has been seen yet); a public one
+ * at least `sharedBy` and
  * detect.organisation.minUsers users have (a carrier's pool is shared with strangers too).
  * Asked at rare moments (a session's return, a refresh race), not per event.
  */

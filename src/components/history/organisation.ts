@@ -9,10 +9,10 @@ export const MAX_TRACKED = 50_000;
 /**
  * Below this many private networks in all (detect.organisation.privateClientNetworks, by
  * default), the organisation's private addresses are taken for its equipment rather than its
- * clients. Behind an ingress or a node's NAT that does not pass
- * the client address on, OpenUnison logs a handful of private addresses (the ingress's pods,
- * the nodes), whatever the number of users; where private addresses are the clients' own (a
- * LAN or VPN reaching OpenUnison without NAT), they spread over many more networks.
+ * clients. Behind an ingress or a node's NAT that does not pass the client address on,
+ * OpenUnison logs a handful of private addresses (the ingress's pods, the nodes), whatever the
+ * number of users; where private addresses are the clients' own (a LAN or VPN reaching
+ * OpenUnison without NAT), they spread over many more networks.
  */
 export const FEW_PRIVATE_NETWORKS = 20;
 
@@ -47,7 +47,8 @@ export interface OrganisationView {
   /**
    * Why a private address is the organisation's equipment (an ingress's or the nodes'
    * addresses, a NAT) rather than a client's, or null: its users have addresses in fewer than
-   * detect.organisation.privateClientNetworks private networks (10.x, 192.168.x, fd00::/8, ...) in all.
+   * detect.organisation.privateClientNetworks private networks (10.x, 192.168.x, fd00::/8,
+   * ...) in all.
    */
   whyEquipment(ip: string, net: string | null): string | null;
 }
