@@ -11,9 +11,9 @@ import type { OrganisationView } from '../history/organisation.js';
  * equipment), or any private one while the organisation's users span fewer than
  * detect.organisation.privateClientNetworks private networks (`whyEquipment`: a new store,
  * or a lone user, behind such an ingress, where nobody else has been seen yet); a public one
- * at least `sharedBy` and
- * detect.organisation.minUsers users have (a carrier's pool is shared with strangers too).
- * Asked at rare moments (a session's return, a refresh race), not per event.
+ * at least `sharedBy` and detect.organisation.minUsers users have (a carrier's pool is shared
+ * with strangers too). Asked at rare moments (a session's return, a refresh race), not per
+ * event.
  */
 export function sharedNetwork(org: OrganisationView, sharedBy: number | null, ip: string, net: string | null): string | null {
   if (sharedBy === null) return null;
