@@ -1,8 +1,11 @@
 import type { AddressInfo } from '../core/addresses.js';
 import type { Address, Dn } from '../core/log-event.js';
-import { NO_ID, type AddedValues, type EventBatch, type PinnedValues } from './batch.js';
+import { MAX_BATCH_BYTES, NO_ID, type AddedValues, type EventBatch, type PinnedValues } from './batch.js';
 import { IdRing } from './id-ring.js';
 import { TABLE_CAPACITY, type TableCapacity } from './worker/tables.js';
+
+/** New ids one batch can bring in a table: a line of at least 40 bytes per id. */
+export const MAX_IDS_PER_BATCH = Math.ceil(MAX_BATCH_BYTES / 40);
 
 /**
  * The main thread's copy of the worker's string tables, by id. Additions are applied as
@@ -17,8 +20,9 @@ import { TABLE_CAPACITY, type TableCapacity } from './worker/tables.js';
  * per batch, under two fifths of their tables' 32,768, so twice the capacity holds them (these
  * two rings are most of what the tables keep on the heap when addresses are many: a quarter
  * of a million address objects at four times 65,536). A thread name comes with any line, 40 bytes
- * will do (26,000 per batch, more than the thread table's 16,384): threads and DNs keep four
- * times.
+ * will do (26,000 per batch, more than the thread table's 16,384): threads keep four times
+ * their capacity. DNs keep their capacity plus MAX_IDS_PER_BATCH: their table is small (see
+ * TABLE_CAPACITY), and one batch can bring several times as many new DNs as it holds.
  */
 export class MainTables {
   readonly dns: IdRing<Dn>;
@@ -30,7 +34,7 @@ export class MainTables {
 
   /** `capacity`: the worker's (smaller in tests). */
   constructor(private readonly capacity: TableCapacity = TABLE_CAPACITY) {
-    this.dns = new IdRing<Dn>(capacity.dns * 4);
+    this.dns = new IdRing<Dn>(capacity.dns + MAX_IDS_PER_BATCH);
     this.ips = new IdRing<Address>(capacity.ips * 2);
     this.sessions = new IdRing<string>(capacity.sessions * 2);
     this.threads = new IdRing<string>(capacity.threads * 4);

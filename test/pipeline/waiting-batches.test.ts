@@ -10,6 +10,8 @@ import { loadConfig } from '../../src/app/config.js';
 import { replayFiles } from '../../src/app/replay.js';
 import { createRuntime, type PipelineLimits } from '../../src/app/runtime.js';
 import { silentLog } from '../../src/core/log.js';
+import { powerOfTwoAtLeast } from '../../src/core/numbers.js';
+import { MAX_IDS_PER_BATCH } from '../../src/pipeline/tables.js';
 import { dumpDetection, dumpHistory } from '../helpers/store.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -19,15 +21,16 @@ import { tempDir } from '../helpers/tmp.js';
 // be there when it is consumed: its values, and the users history had loaded for it.
 //
 // The bounds are lowered so that a few thousand users cross them, as a million would cross
-// the defaults: the tables start over every 4,096 DNs (the main thread holds four times that
-// many DN ids), and history keeps 2,000 users after each commit, one every 2,000 new users.
+// the defaults: the tables start over every 4,096 DNs (the main thread holds the DN ids of
+// that many and of one batch more: DN_RING), and history keeps 2,000 users after each commit, one every 2,000 new users.
 // (A batch may name 5,000 new values: the address and session tables hold more than that.)
 const LIMITS: PipelineLimits = {
   tables: { dns: 4_096, ips: 8_192, sessions: 8_192, threads: 1_024 },
   usersHeld: 2_000,
   commitAtBacklog: 2_000,
 };
-const NEW_USERS = 20_000;
+const DN_RING = powerOfTwoAtLeast(LIMITS.tables!.dns + MAX_IDS_PER_BATCH);
+const NEW_USERS = DN_RING + 4_000;
 
 async function replay(db: string, logs: string[]): Promise<void> {
   const config = loadConfig();
@@ -57,10 +60,10 @@ function onDay(from: string, to: string, day: string): void {
   writeFileSync(to, readFileSync(from, 'utf8').replaceAll('[2026-03-02 ', `[${day} `));
 }
 
-test('a newer log waiting in the merge while an older one brings 20,000 new users: its events keep their users and values', async () => {
+test(`a newer log waiting in the merge while an older one brings ${NEW_USERS.toLocaleString('en')} new users: its events keep their users and values`, async () => {
   const dir = tempDir('ouwatch-waiting-batches-');
   const older = join(dir, 'older.log');
-  // A new DN on every line: more than the 16,384 ids the ring of DNs holds.
+  // A new DN on every line: more than the ring of DNs holds.
   writeNewUsers(older, NEW_USERS);
   const usual = join(dir, 'usual.log');
   CORPORA.benign.write(usual, { lines: 3_000, seed: 5 });

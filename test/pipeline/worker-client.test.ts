@@ -177,12 +177,12 @@ describe('the ingest worker from the sources (tests, --source benchmarks)', () =
 });
 
 describe('the main thread\'s copy of the tables', () => {
-  test('a batch naming more new DNs than its ring holds fails the ingest with the reason, it does not end the process', async () => {
-    // Rings four times the capacity of 64 DNs: 256 ids. A batch of 300 new DNs overruns it.
+  test('a batch naming more new values than their ring holds fails the ingest with the reason, it does not end the process', async () => {
+    // The ring of threads is four times the capacity of 64: 256 ids. A batch of 300 new threads overruns it.
     const tableCapacity = { dns: 64, ips: 1024, sessions: 1024, threads: 64 };
     const worker = new IngestWorker({ ...settings, tableCapacity });
     const start = Date.parse('2026-03-02T00:00:00Z');
-    const lines = Array.from({ length: 300 }, (_, i) => access(head(start + i, 'XNIO-1 task-1'), 'AuSuccess', 'k8sIdp', AUTH_URL, userDn(i), '20 / oauth2k8s', '10.0.0.1', 'x'));
+    const lines = Array.from({ length: 300 }, (_, i) => access(head(start + i, `XNIO-1 task-${i}`), 'AuSuccess', 'k8sIdp', AUTH_URL, userDn(i), '20 / oauth2k8s', '10.0.0.1', 'x'));
     try {
       const input = worker.open(0, 1);
       await assert.rejects(worker.write(input, Buffer.from(lines.join('\n') + '\n')), /ingest worker: interned id \d+ is no longer held/);
