@@ -1,23 +1,36 @@
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 
-/**
- * How far V8 lets the main heap grow past what survived its last full collection before it
- * collects again, in percent, once the heap is no longer small. V8's own factor goes up to 4x
- * for a thread that allocates fast, as replay does: an alert storm's heap ended near 280 MB
- * for 100-190 MB live, most of its peak RSS, and many distinct users took it past 1 GB. With
- * 2x set once the heap passes 64 MiB: storm (1 M lines) peaks at 380 against 414 MiB for
- * 1.03x the time, many-users (2 M lines) at 732 against 1,117 MB; benign traffic, same time
- * and peak. Set from the start it cost benign 1.10x; set at 128 MiB it came too late to lower
- * the storm's peak.
- */
-export const HEAP_GROWING_PERCENT = 100;
-/** The main heap size (bytes) past which growth is bounded (a daemon's, 57-73 MB in the live benchmark, may pass it too: no harm for a long-running process). */
-export const BOUND_ABOVE_BYTES = 64 * 1024 * 1024;
+/** Once the main heap passes `aboveBytes`, V8 may grow it `percent` past what survived its last full collection before collecting again. */
+export interface GrowthStep {
+  readonly aboveBytes: number;
+  readonly percent: number;
+}
 
-/** The V8 flag to set, or null when node's command line already chose one (`node --heap-growing-percent=… ouwatch`). */
-export function heapGrowthFlag(execArgv: readonly string[]): string | null {
-  if (execArgv.some((a) => /^--heap[-_]growing[-_]percent(=|$)/.test(a))) return null;
-  return `--heap-growing-percent=${HEAP_GROWING_PERCENT}`;
+const MIB = 1024 * 1024;
+
+/**
+ * V8's own factor goes up to 4x for a thread that allocates fast, as replay does: an alert
+ * storm's heap ended near 280 MB for 100-190 MB live, most of its peak RSS, and many distinct
+ * users took it past 1 GB. 2x once the heap passes 64 MiB: storm (1 M lines) peaked at 380
+ * against 414 MiB for 1.03x the time, many-users (2 M lines) at 732 against 1,117 MB; benign
+ * traffic, same time and peak (set from the start it cost benign 1.10x; set at 128 MiB it came
+ * too late to lower the storm's peak). 1.5x once it passes 160 MiB, which benign traffic's heap
+ * (about 90 MiB at 1 M lines) does not reach: many-users peaked at about 455 against 514 MB in
+ * the same time, where 1.5x from the start cost benign 1.24x.
+ */
+export const HEAP_GROWTH_STEPS: readonly GrowthStep[] = [
+  { aboveBytes: 64 * MIB, percent: 100 },
+  { aboveBytes: 160 * MIB, percent: 50 },
+];
+
+/** True when node's command line already chose a factor (`node --heap-growing-percent=… ouwatch`): it is left alone. */
+export function operatorChoseGrowth(execArgv: readonly string[]): boolean {
+  return execArgv.some((a) => /^--heap[-_]growing[-_]percent(=|$)/.test(a));
+}
+
+/** The V8 flag for a step. */
+export function heapGrowthFlag(step: GrowthStep): string {
+  return `--heap-growing-percent=${step.percent}`;
 }
 
 export interface HeapWatch {
@@ -33,17 +46,19 @@ const PROCESS_HEAP: HeapWatch = {
 };
 
 /**
- * Sets the flag (for every thread: V8's flags are the process's) once the main heap passes
- * BOUND_ABOVE_BYTES; V8 reads it at each full collection. Returns a stop function; the
- * watch never keeps the process alive.
+ * Sets each step's flag (for every thread: V8's flags are the process's) once the main heap
+ * first passes its size; V8 reads it at each full collection. Returns a stop function; the
+ * watch never keeps the process alive and ends after the last step.
  */
-export function boundHeapGrowth(execArgv: readonly string[] = process.execArgv, watch: HeapWatch = PROCESS_HEAP): () => void {
-  const flag = heapGrowthFlag(execArgv);
-  if (flag === null) return () => undefined;
+export function boundHeapGrowth(execArgv: readonly string[] = process.execArgv, watch: HeapWatch = PROCESS_HEAP, steps: readonly GrowthStep[] = HEAP_GROWTH_STEPS): () => void {
+  if (operatorChoseGrowth(execArgv) || steps.length === 0) return () => undefined;
+  let next = 0;
   const timer = setInterval(() => {
-    if (watch.heapBytes() < BOUND_ABOVE_BYTES) return;
-    clearInterval(timer);
-    watch.apply(flag);
+    const heap = watch.heapBytes();
+    let reached = -1;
+    while (next < steps.length && heap >= steps[next].aboveBytes) reached = next++;
+    if (reached >= 0) watch.apply(heapGrowthFlag(steps[reached]));
+    if (next === steps.length) clearInterval(timer);
   }, watch.intervalMs);
   timer.unref();
   return () => clearInterval(timer);
