@@ -84,16 +84,18 @@ describe("the main thread's tables", () => {
   });
 
   test('one batch of the densest access lines, each naming a new DN after the oldest of a full DN table, reads every DN as logged', () => {
-    const worker = new WorkerTables(describer);
-    const main = new MainTables();
+    // A DN table of 4,096, a quarter of the default: one batch can bring more than twice as many new DNs.
+    const capacity: TableCapacity = { ...TABLE_CAPACITY, dns: 4_096 };
+    const worker = new WorkerTables(describer, capacity);
+    const main = new MainTables(capacity);
     const p = parser(worker);
     const line = (n: number) => accessLine({ thread: '', app: 'a', url: 'u', dn: `d${n}`, msg: 'm', ip: '1.2.3.4', session: 's' }) + '\n';
     // The worker's DN table one short of full: the next batch names its oldest DN, then only new ones.
-    const fill = Array.from({ length: TABLE_CAPACITY.dns - 1 }, (_, n) => line(n)).join('');
-    assert.equal(arrive(main, p.chunk(Buffer.from(fill))).length, TABLE_CAPACITY.dns - 1);
+    const fill = Array.from({ length: capacity.dns - 1 }, (_, n) => line(n)).join('');
+    assert.equal(arrive(main, p.chunk(Buffer.from(fill))).length, capacity.dns - 1);
     const parts = [line(0)];
     let bytes = parts[0].length;
-    for (let n = TABLE_CAPACITY.dns; ; n++) {
+    for (let n = capacity.dns; ; n++) {
       const l = line(n);
       if (bytes + l.length > MAX_BATCH_BYTES) break;
       parts.push(l);
@@ -101,12 +103,12 @@ describe("the main thread's tables", () => {
     }
     const b = p.chunk(Buffer.from(parts.join('')));
     const newDns = b.added.dns.length / 2;
-    assert.ok(newDns > 2 * TABLE_CAPACITY.dns, `${newDns} new DNs in one batch, the table holding ${TABLE_CAPACITY.dns}`);
+    assert.ok(newDns > 2 * capacity.dns, `${newDns} new DNs in one batch, the table holding ${capacity.dns}`);
     const got = arrive(main, b).map((e) => e.dn);
     assert.equal(got.length, parts.length);
     assert.equal(got[0], 'd0');
-    assert.equal(got[got.length - 1], `d${TABLE_CAPACITY.dns + parts.length - 2}`);
-    assert.deepEqual(got.slice(1, 4), [`d${TABLE_CAPACITY.dns}`, `d${TABLE_CAPACITY.dns + 1}`, `d${TABLE_CAPACITY.dns + 2}`]);
+    assert.equal(got[got.length - 1], `d${capacity.dns + parts.length - 2}`);
+    assert.deepEqual(got.slice(1, 4), [`d${capacity.dns}`, `d${capacity.dns + 1}`, `d${capacity.dns + 2}`]);
   });
 
   test('a source chunk larger than a batch is sent in parts of at most MAX_BATCH_BYTES, in order, each awaited as one', () => {

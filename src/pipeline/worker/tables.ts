@@ -12,13 +12,12 @@ import { ByteInterner } from './byte-interner.js';
  * value that comes back after its table started over is only looked up again.
  *
  * DNs: history keeps every user whose DN id is within twice this many of the newest in
- * memory (MainTables.oldestLiveDnId), whatever its own limit, so this sets how many users a
- * run with many distinct DNs holds. 4,096 instead of 16,384: many-users (2 M lines, 1 M DNs)
- * peaked at about 500 against 600-615 MB, in 0.93x the time; an organisation with more
- * people active at once than that pays for it (12,000 of 50,000 users active at a time:
- * 1.09x the time, the table starting over and users read again from the store).
+ * memory (MainTables.oldestLiveDnId), so this is also how many people can be active at once
+ * before history reads them again from the store. 4,096 took many-users (2 M lines, each of
+ * 1 M DNs seen about twice) from 601-615 to 501-514 MB in the same time, but made a replay of
+ * 50,000 people, 12,000 of them active at a time, 1.32x slower and 50 MiB larger.
  */
-export const TABLE_CAPACITY: TableCapacity = { dns: 4_096, ips: 32_768, sessions: 32_768, threads: 16_384 };
+export const TABLE_CAPACITY: TableCapacity = { dns: 16_384, ips: 32_768, sessions: 32_768, threads: 16_384 };
 
 export interface TableCapacity {
   readonly dns: number;
