@@ -22,7 +22,8 @@ import { tempDir } from '../helpers/tmp.js';
 //
 // The bounds are lowered so that a few thousand users cross them, as a million would cross
 // the defaults: the tables start over every 4,096 DNs (the main thread holds the DN ids of
-// that many and of one batch more: DN_RING), and history keeps 2,000 users after each commit, one every 2,000 new users.
+// that many and of one batch more: DN_RING), and history keeps 2,000 users after each commit,
+// one every 2,000 new users.
 // (A batch may name 5,000 new values: the address and session tables hold more than that.)
 const LIMITS: PipelineLimits = {
   tables: { dns: 4_096, ips: 8_192, sessions: 8_192, threads: 1_024 },
