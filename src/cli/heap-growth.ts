@@ -15,8 +15,8 @@ const MIB = 1024 * 1024;
  * against 414 MiB for 1.03x the time, many-users (2 M lines) at 732 against 1,117 MB; benign
  * traffic, same time and peak (set from the start it cost benign 1.10x; set at 128 MiB it came
  * too late to lower the storm's peak). 1.5x once it passes 160 MiB, which benign traffic's heap
- * (about 90 MiB at 1 M lines) does not reach: many-users peaked at 537 against 601-615 MB, in
- * 1.03x the time; storm and benign, same time. 1.5x from the start cost benign 1.24x.
+ * (about 90 MiB at 1 M lines) does not reach: many-users peaked at 526 against 589 MiB for
+ * 1.06x the time; storm and benign, same time. 1.5x from the start cost benign 1.24x.
  */
 export const HEAP_GROWTH_STEPS: readonly GrowthStep[] = [
   { aboveBytes: 64 * MIB, percent: 100 },
