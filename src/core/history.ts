@@ -51,6 +51,16 @@ export interface AddressRecord {
   quarantinedBy: string | null;
 }
 
+/**
+ * Below this many private networks in all (detect.organisation.privateClientNetworks, by
+ * default), the organisation's private addresses are taken for its equipment rather than its
+ * clients. Behind an ingress or a node's NAT that does not pass the client address on,
+ * OpenUnison logs a handful of private addresses (the ingress's pods, the nodes), whatever the
+ * number of users; where private addresses are the clients' own (a LAN or VPN reaching
+ * OpenUnison without NAT), they spread over many more networks.
+ */
+export const FEW_PRIVATE_NETWORKS = 20;
+
 /** How many users have a learnt address in one network, ASN or country (the organisation's places). */
 export interface OrganisationCount {
   kind: 'net' | 'asn' | 'country';

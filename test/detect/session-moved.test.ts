@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { Config } from '../../src/app/config.js';
-import { FEW_PRIVATE_NETWORKS } from '../../src/components/history/organisation.js';
+import { FEW_PRIVATE_NETWORKS } from '../../src/core/history.js';
 import { ALICE, BOB, MIN, MM, RU, SE, SE2, SE_HOME, SE_POOL, SEC, T0, az, azFail, detect, history, keys, rulesDir, scratch } from './helpers.js';
 
 /**

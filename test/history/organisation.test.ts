@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { FEW_PRIVATE_NETWORKS, MAX_TRACKED, Organisation } from '../../src/components/history/organisation.js';
+import { MAX_TRACKED, Organisation } from '../../src/components/history/organisation.js';
+import { FEW_PRIVATE_NETWORKS } from '../../src/core/history.js';
 import { ndjson, ok } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { cidrSchema } from '../../core/address-set.js';
 import { durationSchema } from '../../core/duration.js';
+import { FEW_PRIVATE_NETWORKS } from '../../core/history.js';
 
 /** `detect`: where the rules are, how alerts become incidents, what every rule ignores. */
 export const detectSchema = z.lazy(() =>
@@ -40,7 +41,7 @@ export const detectSchema = z.lazy(() =>
             .int()
             .min(0)
             .max(10_000)
-            .default(20)
+            .default(FEW_PRIVATE_NETWORKS)
             .describe(
               "private networks the organisation's users must have addresses in before private addresses are taken for clients' own; below it every private network is the organisation's equipment (an ingress's pods, the nodes, a NAT); 0: clients' from the start",
             ),

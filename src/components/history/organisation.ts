@@ -1,20 +1,10 @@
 import { AddressSet } from '../../core/address-set.js';
 import { isNonPublic } from '../../core/addresses.js';
 import { byText } from '../../core/order.js';
-import type { OrganisationCount } from '../../core/history.js';
+import { FEW_PRIVATE_NETWORKS, type OrganisationCount } from '../../core/history.js';
 
 /** Most networks and ASNs counted at once; the rarest are let go beyond it (memory stays bounded). */
 export const MAX_TRACKED = 50_000;
-
-/**
- * Below this many private networks in all (detect.organisation.privateClientNetworks, by
- * default), the organisation's private addresses are taken for its equipment rather than its
- * clients. Behind an ingress or a node's NAT that does not pass the client address on,
- * OpenUnison logs a handful of private addresses (the ingress's pods, the nodes), whatever the
- * number of users; where private addresses are the clients' own (a LAN or VPN reaching
- * OpenUnison without NAT), they spread over many more networks.
- */
-export const FEW_PRIVATE_NETWORKS = 20;
 
 export interface OrganisationSettings {
   /** Users who must have an address of their own in a network, ASN or country for it to be the organisation's. */
