@@ -28,11 +28,6 @@ export function operatorChoseGrowth(execArgv: readonly string[]): boolean {
   return execArgv.some((a) => /^--heap[-_]growing[-_]percent(=|$)/.test(a));
 }
 
-/** The V8 flag for a step. */
-export function heapGrowthFlag(step: GrowthStep): string {
-  return `--heap-growing-percent=${step.percent}`;
-}
-
 export interface HeapWatch {
   readonly heapBytes: () => number;
   readonly apply: (flag: string) => void;
@@ -57,7 +52,7 @@ export function boundHeapGrowth(execArgv: readonly string[] = process.execArgv, 
     const heap = watch.heapBytes();
     let reached = -1;
     while (next < steps.length && heap >= steps[next].aboveBytes) reached = next++;
-    if (reached >= 0) watch.apply(heapGrowthFlag(steps[reached]));
+    if (reached >= 0) watch.apply(`--heap-growing-percent=${steps[reached].percent}`);
     if (next === steps.length) clearInterval(timer);
   }, watch.intervalMs);
   timer.unref();
