@@ -31,7 +31,7 @@ const { values: flags } = parseArgs({
   },
 });
 if (flags.postgres === undefined || !isCorpusName(flags.corpus)) {
-  console.error('usage: npm run bench:postgres -- --postgres postgres://user@host:port/scratch [--corpus benign|storm|many-users] [--sizes N] [--runs 3] [--commit-every N]');
+  console.error('usage: npm run bench:postgres -- --postgres postgres://user@host:port/scratch [--corpus benign|storm|many-users|organisation] [--sizes N] [--runs 3] [--commit-every N]');
   process.exit(2);
 }
 const url = flags.postgres;

@@ -21,6 +21,7 @@ const PUBLIC_V6_PREFIXES = ['2a02:26f0:fe::', '2001:4860:4860::', '2a03:2880:f10
 export function writeBenign(path: string, opts: CorpusOptions): Written {
   const rand = seeded(opts.seed ?? 42);
   const nUsers = opts.users ?? 2000;
+  const nActive = opts.active ?? 60;
   const pick = <T>(a: readonly T[]) => pickFrom(rand, a);
   // A user works from one region (home IPv4 and IPv6 ranges, or the office network), as real
   // users do; one in fifty also has an address abroad (travel), so the location rules fire on
@@ -42,8 +43,9 @@ export function writeBenign(path: string, opts: CorpusOptions): Written {
   const out = new ChunkedWriter(path);
   let t = (opts.start ?? new Date('2026-03-02T00:00:00Z')).getTime();
   // At any moment a few dozen people are working (kubectl and dashboards poll in bursts);
-  // over the day everyone logs in. A pool of active users, slowly replaced, models that.
-  const active = Array.from({ length: 60 }, () => pick(users));
+  // over the day everyone logs in. A pool of active users, slowly replaced (one in a hundred
+  // lines brings someone in), models that.
+  const active = Array.from({ length: nActive }, () => pick(users));
   while (out.lines < opts.lines) {
     t += below(rand, 8);
     const h = head(t, pick(THREADS));

@@ -138,3 +138,33 @@ test('many-users: half as many distinct DNs as lines, each logging in once and n
   const twice = [...seen.values()].filter((n) => n === 2).length / seen.size;
   assert.ok(twice > 0.75 && twice < 0.85, `${(twice * 100).toFixed(1)} % of the DNs appear twice`);
 });
+
+test('organisation: benign traffic from thousands of people at work at once, who keep coming back', () => {
+  const people = (log: string) => {
+    const text = readFileSync(log, 'utf8').split('\n');
+    const half = text.length / 2;
+    const seen = new Map<string, number>();
+    const [first, second] = [new Set<string>(), new Set<string>()];
+    text.forEach((l, i) => {
+      const m = SUCCESS.exec(l);
+      if (!m || m[1].startsWith('username=system:serviceaccount:')) return;
+      seen.set(m[1], (seen.get(m[1]) ?? 0) + 1);
+      (i < half ? first : second).add(m[1]);
+    });
+    return { seen, first, second };
+  };
+  const org = join(dir, 'organisation.log');
+  CORPORA.organisation.write(org, { lines: 40_000, seed: 6 });
+  const benign = join(dir, 'organisation-benign.log');
+  CORPORA.benign.write(benign, { lines: 40_000, seed: 6 });
+  const o = people(org);
+  const b = people(benign);
+  // 10,000 at work at once out of 50,000: thousands of people in 40,000 lines, where benign's few dozen at once make hundreds.
+  assert.ok(o.seen.size > 7000 && o.seen.size < 10_000, `${o.seen.size} people`);
+  assert.ok(b.seen.size < 1500, `benign: ${b.seen.size} people`);
+  // People return: most are seen more than once, and most of the first half's are seen again in the second.
+  const again = [...o.seen.values()].filter((n) => n > 1).length;
+  assert.ok(again / o.seen.size > 0.6, `${again} of ${o.seen.size} seen more than once`);
+  const back = [...o.first].filter((dn) => o.second.has(dn)).length;
+  assert.ok(back / o.first.size > 0.55, `${back} of the first half's ${o.first.size} seen again`);
+});
