@@ -41,10 +41,14 @@ export class Window {
   head = 0;
   /** Events pushed out of `times`, oldest first: [first event's time, events]. All older than `times`. */
   older: Array<[number, number]> = [];
-  /** Distinct values (a rule with `distinct`): the log time each was last seen, oldest first. */
-  latest = new Map<string, number>();
+  /**
+   * Distinct values (a rule with `distinct`): the log time each was last seen, oldest first.
+   * Null until the first: most rules count no values, and an empty Map costs about 180 bytes
+   * per window (tens of thousands of windows when many people fail a request now and then).
+   */
+  latest: Map<string, number> | null = null;
   /** The `spread` field's values, likewise. */
-  spreadLatest = new Map<string, number>();
+  spreadLatest: Map<string, number> | null = null;
   evidence: Evidence[] = [];
   lastIp: string | null = null;
   lastCountry: string | null = null;
@@ -53,6 +57,16 @@ export class Window {
   lastDnSha1: string | null = null;
 
   constructor(private readonly shape: WindowShape) {}
+
+  /** Distinct values in the window. */
+  get distinctValues(): number {
+    return this.latest?.size ?? 0;
+  }
+
+  /** Distinct spread values in the window. */
+  get spreadValues(): number {
+    return this.spreadLatest?.size ?? 0;
+  }
 
   /** Events in the window (exact unless older events are counted in buckets: then a bucket at most over). */
   get size(): number {
@@ -88,8 +102,8 @@ export class Window {
     } else {
       while (this.older.length > 0 && this.older[0][0] + this.shape.bucketMs <= from) this.older.shift();
     }
-    dropBefore(this.latest, from);
-    dropBefore(this.spreadLatest, from);
+    if (this.latest !== null) dropBefore(this.latest, from);
+    if (this.spreadLatest !== null) dropBefore(this.spreadLatest, from);
   }
 
   /** An event at `ts` (the newest), with its distinct and spread values (null: none). */
@@ -103,8 +117,8 @@ export class Window {
       else this.older.push([t, 1]);
       if (this.head * 2 >= this.times.length) this.compact();
     }
-    if (value !== null && value !== '') seen(this.latest, value, ts);
-    if (spread !== null && spread !== '') seen(this.spreadLatest, spread, ts);
+    if (value !== null && value !== '') seen((this.latest ??= new Map()), value, ts);
+    if (spread !== null && spread !== '') seen((this.spreadLatest ??= new Map()), spread, ts);
   }
 
   /** Cuts off the times that left the window (before it is stored, and when they are many). */
@@ -129,6 +143,10 @@ function dropBefore(m: Map<string, number>, from: number): void {
   }
 }
 
+function entriesOf(m: Map<string, number> | null): Array<[string, number]> {
+  return m === null ? [] : [...m];
+}
+
 /** Marks the stored form written since windows are bounded (older rows hold one value per event). */
 const BOUNDED = 3;
 
@@ -141,7 +159,7 @@ export function windowCodec(span: number, shape: WindowShape): StateCodec<Window
   return {
     encode: (w) => {
       w.compact();
-      const stored: Stored = [w.times, [...w.latest], w.evidence.map((e) => [e.source, e.line]), w.lastIp, w.lastCountry, w.lastUrl, w.lastDn, w.lastDnSha1, [...w.spreadLatest], w.older, BOUNDED];
+      const stored: Stored = [w.times, entriesOf(w.latest), w.evidence.map((e) => [e.source, e.line]), w.lastIp, w.lastCountry, w.lastUrl, w.lastDn, w.lastDnSha1, entriesOf(w.spreadLatest), w.older, BOUNDED];
       return JSON.stringify(stored);
     },
     decode: (json) => {
@@ -151,8 +169,8 @@ export function windowCodec(span: number, shape: WindowShape): StateCodec<Window
       if (j.length === 11 && j[10] === BOUNDED) {
         const s = j as Stored;
         w.times = s[0];
-        w.latest = new Map(s[1]);
-        w.spreadLatest = new Map(s[8]);
+        w.latest = s[1].length === 0 ? null : new Map(s[1]);
+        w.spreadLatest = s[8].length === 0 ? null : new Map(s[8]);
         w.older = s[9];
       } else if (j.length === 8 || j.length === 9) {
         // Written before windows were bounded: its events replayed into one that is.

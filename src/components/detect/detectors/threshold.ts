@@ -144,12 +144,12 @@ export const threshold = defineDetector({
           w.lastDnSha1 = e.dn.sha1;
         }
         state.touch(key);
-        const n = p.distinct === null ? w.size : w.latest.size;
+        const n = p.distinct === null ? w.size : w.distinctValues;
         if (n < p.threshold) {
           trace?.(`${n} of the ${p.threshold} ${p.distinct === null ? what(e, p) : `distinct ${p.distinct} values`} that make a burst, for ${GROUP_WORDS[p.groupBy]} ${key} within the last ${formatDuration(p.window)} (this one included)`);
           return null;
         }
-        const spread = p.spread === null ? 0 : w.spreadLatest.size;
+        const spread = p.spread === null ? 0 : w.spreadValues;
         if (p.spread !== null && spread < p.spread.atLeast) {
           trace?.(`${n} ${p.distinct === null ? what(e, p) : `distinct ${p.distinct} values`} within ${formatDuration(p.window)}, but from ${spread} distinct ${p.spread.field} values (a spread needs ${p.spread.atLeast})`);
           return null;
