@@ -142,11 +142,10 @@ export class History {
     } else if (quarantinedBy !== null && !st.learnt) st.quarantinedBy = quarantinedBy;
     user.touchAddress(st);
     if (addr.country !== null) {
-      const seen = (user.seenCountries ??= new Map());
-      let c = seen.get(addr.country);
+      let c = user.seenCountries.get(addr.country);
       if (c === undefined) {
         c = new CountryState(addr.country, t, t);
-        seen.set(addr.country, c);
+        user.seenCountries.set(addr.country, c);
       }
       c.count++;
       if (t < c.firstSeen) c.firstSeen = t;

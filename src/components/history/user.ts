@@ -28,7 +28,7 @@ export class User {
   /** The networks, ASNs and countries of the learnt addresses. */
   private readonly learnt = new LearntPlaces();
   /** Every country seen, for the history shown to people. */
-  seenCountries: Map<string, CountryState> | null = null;
+  readonly seenCountries = new SmallMap<CountryState>();
   /** Fast path: users stay on one address for long stretches. */
   lastAddress: AddressState | null = null;
   /** Sessions since the last commit, by id. */
@@ -40,6 +40,11 @@ export class User {
   dirty = false;
   /** In the list of users to write at the next commit. */
   queued = false;
+  /**
+   * Changed since the last commit. An array grown from empty by push reserves 16 slots (about
+   * 175 bytes with its header), and most users change one address and one country between
+   * commits: the first makes a one-slot array (an empty literal has no slots at all).
+   */
   dirtyAddresses: AddressState[] = [];
   dirtyCountries: CountryState[] = [];
   /** The newest interned id this user was seen under (eviction keeps users still referenced). */
@@ -112,7 +117,6 @@ export class User {
       u.addresses.set(st.ip, st);
       if (st.learnt) u.index(st);
       if (st.country !== null) {
-        u.seenCountries ??= new Map();
         let c = u.seenCountries.get(st.country);
         if (c === undefined) {
           c = new CountryState(st.country, st.firstSeen, st.lastSeen);
@@ -174,7 +178,8 @@ export class User {
   touchAddress(a: AddressState): void {
     if (!a.dirty) {
       a.dirty = true;
-      this.dirtyAddresses.push(a);
+      if (this.dirtyAddresses.length === 0) this.dirtyAddresses = [a];
+      else this.dirtyAddresses.push(a);
     }
     this.dirty = true;
   }
@@ -182,7 +187,8 @@ export class User {
   touchCountry(c: CountryState): void {
     if (!c.dirty) {
       c.dirty = true;
-      this.dirtyCountries.push(c);
+      if (this.dirtyCountries.length === 0) this.dirtyCountries = [c];
+      else this.dirtyCountries.push(c);
     }
   }
 

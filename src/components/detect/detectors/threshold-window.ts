@@ -108,7 +108,9 @@ export class Window {
 
   /** An event at `ts` (the newest), with its distinct and spread values (null: none). */
   add(ts: number, value: string | null, spread: string | null): void {
-    this.times.push(ts);
+    // Most windows hold one event: a one-slot array, not the 16 slots a push onto [] reserves.
+    if (this.times.length === 0) this.times = [ts];
+    else this.times.push(ts);
     if (this.times.length - this.head > this.shape.exact) {
       // A bucket starts at its first event and takes those of the next bucketMs.
       const t = this.times[this.head++];
@@ -119,6 +121,12 @@ export class Window {
     }
     if (value !== null && value !== '') seen((this.latest ??= new Map()), value, ts);
     if (spread !== null && spread !== '') seen((this.spreadLatest ??= new Map()), spread, ts);
+  }
+
+  /** Keeps `e` among the window's first `max` lines. */
+  keepEvidence(e: Evidence, max: number): void {
+    if (this.evidence.length === 0) this.evidence = [e];
+    else if (this.evidence.length < max) this.evidence.push(e);
   }
 
   /** Cuts off the times that left the window (before it is stored, and when they are many). */
