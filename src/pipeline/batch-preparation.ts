@@ -10,6 +10,8 @@ import type { StorageFaultHold } from './storage-fault-hold.js';
 export class BatchPreparation {
   /** Arrival order of batches: the processor prepares them one at a time, in order. */
   private preparing: Promise<void> = Promise.resolve();
+  /** Batches arrived and not yet in their feed (prepared or waiting to be). */
+  private readonly queued = new Set<EventBatch>();
 
   constructor(
     private readonly processor: Pick<EventProcessor, 'prepare'>,
@@ -22,15 +24,28 @@ export class BatchPreparation {
   track(feed: Feed, reply: Promise<EventBatch>, arrival: number): void {
     reply.then(
       (batch) => {
+        // Counted from its arrival (this runs first after it): history must keep its users.
+        this.queued.add(batch);
         // Prepared in arrival order (the processor may read the store for new DNs).
         this.preparing = this.preparing.then(async () => {
-          await this.prepare(batch);
+          try {
+            await this.prepare(batch);
+          } finally {
+            this.queued.delete(batch);
+          }
           feed.arrive(batch, arrival);
           this.arrived();
         }).catch((err: unknown) => this.fail(err));
       },
       (err: unknown) => this.fail(err),
     );
+  }
+
+  /** The smallest DN id a batch arrived and not yet in its feed refers to (Infinity: none). */
+  get oldestQueuedDnId(): number {
+    let min = Infinity;
+    for (const b of this.queued) if (b.pinned !== undefined && b.pinned.minDnId < min) min = b.pinned.minDnId;
+    return min;
   }
 
   /**

@@ -103,6 +103,11 @@ export const NO_ID = -1;
 export interface AddedValues {
   dns: Array<number | string>;
   dnSha1s: string[];
+  /**
+   * The worker's DN floor once this batch was made (ByteInterner.floor): no batch made after
+   * it refers to a smaller DN id.
+   */
+  dnFloor: number;
   ips: Array<number | string>;
   ipInfos: AddressInfo[];
   sessions: Array<number | string>;

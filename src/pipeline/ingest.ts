@@ -101,9 +101,9 @@ export class Ingest implements IngestContext, FeedOwner {
     this.commits.tickWanted = wanted;
   }
 
-  /** The smallest DN id a batch not yet consumed refers to (Infinity: none waits). */
+  /** The smallest DN id a batch arrived and not yet consumed refers to (Infinity: none waits). */
   get oldestWaitingDnId(): number {
-    let min = Infinity;
+    let min = this.preparation.oldestQueuedDnId;
     for (const f of this.feeds) for (const b of f.batches) if (b.pinned !== undefined && b.pinned.minDnId < min) min = b.pinned.minDnId;
     return min;
   }

@@ -31,19 +31,26 @@ export class MainTables {
   readonly sessions: IdRing<string>;
   readonly threads: IdRing<string>;
 
-  private maxDnId = -1;
+  /** The worker's DN floor as of the latest batch arrived (AddedValues.dnFloor). */
+  private dnFloor = 0;
 
   /** `capacity`: the worker's (smaller in tests). */
-  constructor(private readonly capacity: TableCapacity = TABLE_CAPACITY) {
+  constructor(capacity: TableCapacity = TABLE_CAPACITY) {
     this.dns = new IdRing<Dn>(capacity.dns + MAX_IDS_PER_BATCH);
     this.ips = new IdRing<Address>(capacity.ips * 2);
     this.sessions = new IdRing<string>(capacity.sessions * 2);
     this.threads = new IdRing<string>(capacity.threads * 4);
   }
 
-  /** DN ids below this are referenced by no batch still to come (history may let their users go). */
+  /**
+   * DN ids below this are referenced by no batch still to come: a batch made after the latest
+   * one arrived looks DNs up in the worker's current table, whose ids start at its floor.
+   * Batches that arrived and are not consumed yet are the caller's to count
+   * (Ingest.oldestWaitingDnId). The floor is exact: a bound from the newest id (less twice the
+   * table, to cover the batches between) kept a table's worth more users in memory.
+   */
   get oldestLiveDnId(): number {
-    return Math.max(0, this.maxDnId + 1 - 2 * this.capacity.dns);
+    return this.dnFloor;
   }
 
   /**
@@ -74,7 +81,7 @@ export class MainTables {
   }
 
   apply(a: AddedValues): void {
-    if (a.dns.length > 0) this.maxDnId = a.dns[a.dns.length - 2] as number;
+    if (a.dnFloor > this.dnFloor) this.dnFloor = a.dnFloor;
     for (let k = 0, j = 0; k < a.dns.length; k += 2, j++) this.dns.set(a.dns[k] as number, { dn: a.dns[k + 1] as string, sha1: a.dnSha1s[j] });
     for (let k = 0, j = 0; k < a.ips.length; k += 2, j++) this.ips.set(a.ips[k] as number, addressOf(a.ips[k + 1] as string, a.ipInfos[j]));
     for (let k = 0; k < a.sessions.length; k += 2) this.sessions.set(a.sessions[k] as number, a.sessions[k + 1] as string);

@@ -75,6 +75,23 @@ describe('interning bytes', () => {
     assert.equal(idOf(t, 'a'), 5);
     assert.equal(t.issued, 6);
   });
+
+  test('its floor is the first id of the current table: no id below it is returned again, however often its value comes back', () => {
+    const t = new ByteInterner(4);
+    for (const v of ['a', 'b', 'c', 'd']) idOf(t, v);
+    assert.equal(t.floor, 0, 'the first table');
+    idOf(t, 'e');
+    assert.equal(t.floor, 4, 'the second table starts at the fifth id');
+    for (let round = 0; round < 3; round++) {
+      for (const v of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) {
+        const floor = t.floor;
+        const id = idOf(t, v);
+        assert.ok(id >= floor, `${v}: id ${id} below the floor ${floor}`);
+      }
+    }
+    // 4 + 3 rounds of 7 values in tables of 4: the current table holds the last ids handed out.
+    assert.ok(t.floor > t.issued - 4 - 1 && t.floor <= t.issued - 1, `floor ${t.floor}, issued ${t.issued}`);
+  });
 });
 
 describe('the worker tables', () => {

@@ -111,6 +111,28 @@ describe("the main thread's tables", () => {
     assert.deepEqual(got.slice(1, 4), [`d${capacity.dns}`, `d${capacity.dns + 1}`, `d${capacity.dns + 2}`]);
   });
 
+  test("the oldest DN id still to come is the worker's floor: every DN of a later batch is at or above it, and it is within one table of the newest", () => {
+    const capacity: TableCapacity = { ...TABLE_CAPACITY, dns: 256 };
+    const worker = new WorkerTables(describer, capacity);
+    const main = new MainTables(capacity);
+    const p = parser(worker);
+    const line = (n: number) => accessLine({ dn: `uid=u${n},o=T`, ip: '10.0.0.1', session: 's' }) + '\n';
+    let newest = -1;
+    let rising = 0;
+    // 400 batches of 40 lines: new people, and people seen a few batches before (some of them gone from the table since).
+    for (let k = 0; k < 400; k++) {
+      const floor = main.oldestLiveDnId;
+      const b = p.chunk(Buffer.from(Array.from({ length: 40 }, (_, i) => line(i % 4 === 0 ? Math.max(0, k * 30 - 200 + i) : k * 30 + i)).join('')));
+      for (let i = 0; i < b.count; i++) assert.ok(b.dns[i] >= floor, `batch ${k}: DN id ${b.dns[i]} below the floor ${floor} set before it`);
+      arrive(main, b);
+      for (let i = 0; i < b.count; i++) newest = Math.max(newest, b.dns[i]);
+      if (main.oldestLiveDnId > floor) rising++;
+      // Users held are those of the ids in use: one table, not twice (the bound before the worker sent its floor).
+      assert.ok(main.oldestLiveDnId >= newest + 1 - capacity.dns, `floor ${main.oldestLiveDnId}, newest id ${newest}`);
+    }
+    assert.ok(rising > 30, `the floor rose ${rising} times`);
+  });
+
   test('a source chunk larger than a batch is sent in parts of at most MAX_BATCH_BYTES, in order, each awaited as one', () => {
     const sent: Buffer[] = [];
     const owner: FeedOwner = { send: (_f, chunk) => void sent.push(chunk), sendEnd: () => undefined, abandon: () => undefined, wake: () => undefined };

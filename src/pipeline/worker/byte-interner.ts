@@ -66,6 +66,8 @@ class Generation {
 export class ByteInterner {
   private current: Generation;
   private nextId = 0;
+  /** The first id of the current table: see `floor`. */
+  private currentFrom = 0;
   /** New entries since the last `takeAdded`, as [id, value] pairs. */
   private added: Array<number | string> = [];
   private readonly seed = randomInt(0x7fffffff) | 1;
@@ -92,15 +94,24 @@ export class ByteInterner {
     return out;
   }
 
-  /** The last id handed out + 1: every id in use is at least `nextId - 2 * capacity`. */
+  /** The last id handed out + 1. */
   get issued(): number {
     return this.nextId;
+  }
+
+  /**
+   * The smallest id `id()` can return from now on: the ids of the current table. Those handed
+   * out before it started over are never returned again (a value seen again gets a new one).
+   */
+  get floor(): number {
+    return this.currentFrom;
   }
 
   private assign(h: number, emptySlot: number, buf: Uint8Array, start: number, end: number): number {
     let cur = this.current;
     if (cur.size >= cur.capacity) {
       cur = this.current = new Generation(this.capacity);
+      this.currentFrom = this.nextId;
       emptySlot = ~cur.find(h, buf, start, end);
     }
     const id = this.nextId++;

@@ -11,11 +11,12 @@ import { ByteInterner } from './byte-interner.js';
  * 32,768 addresses and sessions instead of 65,536 took a tenth off the peak memory, and a
  * value that comes back after its table started over is only looked up again.
  *
- * DNs: history keeps every user whose DN id is within twice this many of the newest in
- * memory (MainTables.oldestLiveDnId), so this is also how many people can be active at once
- * before history reads them again from the store. 4,096 took many-users (2 M lines, each of
- * 1 M DNs seen about twice) from 601-615 to 501-514 MB in the same time, but made a replay of
- * 50,000 people, 12,000 of them active at a time, 1.32x slower and 50 MiB larger.
+ * DNs: history keeps in memory every user whose DN id is in the worker's current table (its
+ * floor: MainTables.oldestLiveDnId), so this is also how many people can be active at once
+ * before history reads them again from the store. 4,096 (when twice the table was kept) took
+ * many-users (2 M lines, each of 1 M DNs seen about twice) from 601-615 to 501-514 MB in the
+ * same time, but made a replay of 50,000 people, 12,000 of them active at a time, 1.32x
+ * slower and 50 MiB larger.
  */
 export const TABLE_CAPACITY: TableCapacity = { dns: 16_384, ips: 32_768, sessions: 32_768, threads: 16_384 };
 
@@ -86,6 +87,7 @@ export class WorkerTables {
     const added: AddedValues = {
       dns: this.dns.takeAdded(),
       dnSha1s: this.pendingSha1s,
+      dnFloor: this.dns.floor,
       ips: this.ips.takeAdded(),
       ipInfos: this.pendingIps,
       sessions: this.sessions.takeAdded(),
