@@ -123,10 +123,10 @@ export class Window {
     if (spread !== null && spread !== '') seen((this.spreadLatest ??= new Map()), spread, ts);
   }
 
-  /** Keeps `e` among the window's first `max` lines. */
-  keepEvidence(e: Evidence, max: number): void {
+  /** One more line of evidence (the caller keeps to the rule's limit): the first in a one-slot array, as `times`. */
+  addEvidence(e: Evidence): void {
     if (this.evidence.length === 0) this.evidence = [e];
-    else if (this.evidence.length < max) this.evidence.push(e);
+    else this.evidence.push(e);
   }
 
   /** Cuts off the times that left the window (before it is stored, and when they are many). */

@@ -136,7 +136,7 @@ export const threshold = defineDetector({
           state.set(key, w);
         }
         w.add(e.ts, p.distinct === null ? null : fieldValue(e, p.distinct), p.spread === null ? null : fieldValue(e, p.spread.field));
-        if (w.evidence.length < ctx.maxEvidence) w.keepEvidence(evidenceOf(e), ctx.maxEvidence);
+        if (w.evidence.length < ctx.maxEvidence) w.addEvidence(evidenceOf(e));
         w.lastIp = e.address?.ip ?? null;
         w.lastCountry = e.address?.country ?? null;
         if (e.dn !== null && isUserDn(e.dn.dn)) {
