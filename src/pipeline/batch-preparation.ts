@@ -1,4 +1,4 @@
-import type { EventBatch } from './batch.js';
+import { oldestDnIdOf, type EventBatch } from './batch.js';
 import type { Feed } from './feed.js';
 import type { EventProcessor } from './ingest.js';
 import type { StorageFaultHold } from './storage-fault-hold.js';
@@ -43,9 +43,7 @@ export class BatchPreparation {
 
   /** The smallest DN id a batch arrived and not yet in its feed refers to (Infinity: none). */
   get oldestQueuedDnId(): number {
-    let min = Infinity;
-    for (const b of this.queued) if (b.pinned !== undefined && b.pinned.minDnId < min) min = b.pinned.minDnId;
-    return min;
+    return oldestDnIdOf(this.queued);
   }
 
   /**

@@ -96,6 +96,12 @@ export interface PinnedValues {
 
 export const NO_ID = -1;
 
+/** The smallest DN id `batches` refer to once pinned, or `min` when it is smaller (Infinity: none). */
+export function oldestDnIdOf(batches: Iterable<EventBatch>, min = Infinity): number {
+  for (const b of batches) if (b.pinned !== undefined && b.pinned.minDnId < min) min = b.pinned.minDnId;
+  return min;
+}
+
 /**
  * New [id, value] pairs per table. DNs come with their SHA-1 (OpenUnison's label), addresses
  * with what offline data knows about them (looked up once per distinct address, in the worker).

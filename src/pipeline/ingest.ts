@@ -1,6 +1,6 @@
 import type { IngestContext, InputRegistration } from '../core/inputs.js';
 import type { LogEvent } from '../core/log-event.js';
-import type { EventBatch } from './batch.js';
+import { oldestDnIdOf, type EventBatch } from './batch.js';
 import { BatchPreparation } from './batch-preparation.js';
 import { CommitPolicy, type CommitPolicyOptions, type Committer } from './commit-policy.js';
 import { DrainScheduler } from './drain-scheduler.js';
@@ -104,7 +104,7 @@ export class Ingest implements IngestContext, FeedOwner {
   /** The smallest DN id a batch arrived and not yet consumed refers to (Infinity: none waits). */
   get oldestWaitingDnId(): number {
     let min = this.preparation.oldestQueuedDnId;
-    for (const f of this.feeds) for (const b of f.batches) if (b.pinned !== undefined && b.pinned.minDnId < min) min = b.pinned.minDnId;
+    for (const f of this.feeds) min = oldestDnIdOf(f.batches, min);
     return min;
   }
 
