@@ -1,3 +1,4 @@
+import { appended } from '../../core/arrays.js';
 import { EVENT_TYPES, type EventType } from '../../core/events.js';
 import type { GeoPoint, UserRecord } from '../../core/history.js';
 import { byText } from '../../core/order.js';
@@ -40,11 +41,7 @@ export class User {
   dirty = false;
   /** In the list of users to write at the next commit. */
   queued = false;
-  /**
-   * Changed since the last commit. An array grown from empty by push reserves 16 slots (about
-   * 175 bytes with its header), and most users change one address and one country between
-   * commits: the first makes a one-slot array (an empty literal has no slots at all).
-   */
+  /** Changed since the last commit: most users change one address and one country between commits (appended). */
   dirtyAddresses: AddressState[] = [];
   dirtyCountries: CountryState[] = [];
   /** The newest interned id this user was seen under (eviction keeps users still referenced). */
@@ -178,8 +175,7 @@ export class User {
   touchAddress(a: AddressState): void {
     if (!a.dirty) {
       a.dirty = true;
-      if (this.dirtyAddresses.length === 0) this.dirtyAddresses = [a];
-      else this.dirtyAddresses.push(a);
+      this.dirtyAddresses = appended(this.dirtyAddresses, a);
     }
     this.dirty = true;
   }
@@ -187,8 +183,7 @@ export class User {
   touchCountry(c: CountryState): void {
     if (!c.dirty) {
       c.dirty = true;
-      if (this.dirtyCountries.length === 0) this.dirtyCountries = [c];
-      else this.dirtyCountries.push(c);
+      this.dirtyCountries = appended(this.dirtyCountries, c);
     }
   }
 

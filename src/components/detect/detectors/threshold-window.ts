@@ -1,3 +1,4 @@
+import { appended } from '../../../core/arrays.js';
 import type { Evidence } from '../../../core/alerts.js';
 import type { StateCodec } from '../state-table.js';
 
@@ -108,9 +109,7 @@ export class Window {
 
   /** An event at `ts` (the newest), with its distinct and spread values (null: none). */
   add(ts: number, value: string | null, spread: string | null): void {
-    // Most windows hold one event: a one-slot array, not the 16 slots a push onto [] reserves.
-    if (this.times.length === 0) this.times = [ts];
-    else this.times.push(ts);
+    this.times = appended(this.times, ts);
     if (this.times.length - this.head > this.shape.exact) {
       // A bucket starts at its first event and takes those of the next bucketMs.
       const t = this.times[this.head++];
@@ -121,12 +120,6 @@ export class Window {
     }
     if (value !== null && value !== '') seen((this.latest ??= new Map()), value, ts);
     if (spread !== null && spread !== '') seen((this.spreadLatest ??= new Map()), spread, ts);
-  }
-
-  /** One more line of evidence (the caller keeps to the rule's limit): the first in a one-slot array, as `times`. */
-  addEvidence(e: Evidence): void {
-    if (this.evidence.length === 0) this.evidence = [e];
-    else this.evidence.push(e);
   }
 
   /** Cuts off the times that left the window (before it is stored, and when they are many). */

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { appended } from '../../../core/arrays.js';
 import { textGlob } from '../../../core/dn-patterns.js';
 import { durationSchema, formatDuration } from '../../../core/duration.js';
 import { EVENT_TYPES, isUserDn } from '../../../core/events.js';
@@ -136,7 +137,7 @@ export const threshold = defineDetector({
           state.set(key, w);
         }
         w.add(e.ts, p.distinct === null ? null : fieldValue(e, p.distinct), p.spread === null ? null : fieldValue(e, p.spread.field));
-        if (w.evidence.length < ctx.maxEvidence) w.addEvidence(evidenceOf(e));
+        if (w.evidence.length < ctx.maxEvidence) w.evidence = appended(w.evidence, evidenceOf(e));
         w.lastIp = e.address?.ip ?? null;
         w.lastCountry = e.address?.country ?? null;
         if (e.dn !== null && isUserDn(e.dn.dn)) {
