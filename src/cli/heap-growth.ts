@@ -17,10 +17,15 @@ const MIB = 1024 * 1024;
  * too late to lower the storm's peak). 1.5x once it passes 160 MiB, which benign traffic's heap
  * (about 90 MiB at 1 M lines) does not reach: many-users peaked at 526 against 589 MiB for
  * 1.06x the time; storm and benign, same time. 1.5x from the start cost benign 1.24x.
+ * 1.25x once it passes 224 MiB, which only long or many-user replays reach: many-users
+ * peaked at 421 against 454 MiB in the same time (0.98x; 1.04x in an earlier pair), storm at
+ * 5 M lines at 417-418 against 434-436 MiB for 1.02-1.03x (an earlier single pair: 426
+ * against 410); benign, storm and organisation at 1 M lines, same time and peak.
  */
 export const HEAP_GROWTH_STEPS: readonly GrowthStep[] = [
   { aboveBytes: 64 * MIB, percent: 100 },
   { aboveBytes: 160 * MIB, percent: 50 },
+  { aboveBytes: 224 * MIB, percent: 25 },
 ];
 
 /** True when node's command line already chose a factor (`node --heap-growing-percent=… ouwatch`): it is left alone. */

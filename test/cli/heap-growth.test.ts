@@ -4,10 +4,11 @@ import { describe, test } from 'node:test';
 import { HEAP_GROWTH_STEPS, boundHeapGrowth, operatorChoseGrowth, type HeapWatch } from '../../src/cli/heap-growth.js';
 
 // Once its heap is large, the CLI keeps V8's main heap within twice what survived the last
-// full collection, and within one and a half times once it is larger still (the peak memory
-// of a replay), unless whoever started node chose otherwise.
+// full collection, within one and a half times once it is larger, and within a quarter more
+// once it is larger still (the peak memory of a replay), unless whoever started node chose
+// otherwise.
 
-const [FIRST, SECOND] = HEAP_GROWTH_STEPS;
+const [FIRST, SECOND, LAST] = HEAP_GROWTH_STEPS;
 
 /** A heap whose size the spec sets, and the flags applied to V8. */
 function fakeHeap(bytes: number): HeapWatch & { bytes: number; applied: string[] } {
@@ -20,10 +21,11 @@ async function until(done: () => boolean): Promise<void> {
 }
 
 describe('heap growth', () => {
-  test('two steps: a factor of 2 past 64 MiB, of 1.5 past 160 MiB', () => {
+  test('three steps: a factor of 2 past 64 MiB, of 1.5 past 160 MiB, of 1.25 past 224 MiB', () => {
     assert.deepEqual(HEAP_GROWTH_STEPS, [
       { aboveBytes: 64 * 1024 * 1024, percent: 100 },
       { aboveBytes: 160 * 1024 * 1024, percent: 50 },
+      { aboveBytes: 224 * 1024 * 1024, percent: 25 },
     ]);
   });
 
@@ -48,28 +50,32 @@ describe('heap growth', () => {
       assert.deepEqual(heap.applied, ['--heap-growing-percent=100'], 'between the steps');
       heap.bytes = SECOND.aboveBytes + 1;
       await until(() => heap.applied.length === 2);
+      await sleep(60);
+      assert.deepEqual(heap.applied, ['--heap-growing-percent=100', '--heap-growing-percent=50'], 'between the second and the last');
+      heap.bytes = LAST.aboveBytes;
+      await until(() => heap.applied.length === 3);
       heap.bytes = FIRST.aboveBytes - 1;
       await sleep(60);
-      assert.deepEqual(heap.applied, ['--heap-growing-percent=100', '--heap-growing-percent=50'], 'a heap that shrinks again keeps the last');
+      assert.deepEqual(heap.applied, ['--heap-growing-percent=100', '--heap-growing-percent=50', '--heap-growing-percent=25'], 'a heap that shrinks again keeps the last');
     } finally {
       stop();
     }
   });
 
-  test('a heap past both steps at the first look gets the tighter one only', async () => {
-    const heap = fakeHeap(4 * SECOND.aboveBytes);
+  test('a heap past every step at the first look gets the tightest one only', async () => {
+    const heap = fakeHeap(4 * LAST.aboveBytes);
     const stop = boundHeapGrowth([], heap);
     try {
       await until(() => heap.applied.length > 0);
       await sleep(60);
-      assert.deepEqual(heap.applied, ['--heap-growing-percent=50']);
+      assert.deepEqual(heap.applied, ['--heap-growing-percent=25']);
     } finally {
       stop();
     }
   });
 
   test('nothing is watched when the command line chose', async () => {
-    const heap = fakeHeap(4 * SECOND.aboveBytes);
+    const heap = fakeHeap(4 * LAST.aboveBytes);
     const stop = boundHeapGrowth(['--heap-growing-percent=300'], heap);
     await sleep(40);
     stop();
