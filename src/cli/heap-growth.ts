@@ -20,7 +20,8 @@ const MIB = 1024 * 1024;
  * 1.25x once it passes 224 MiB, which only long or many-user replays reach: many-users
  * peaked at 421 against 454 MiB in the same time (0.98x; 1.04x in an earlier pair), storm at
  * 5 M lines at 417-418 against 434-436 MiB for 1.02-1.03x (an earlier single pair: 426
- * against 410); benign, storm and organisation at 1 M lines, same time and peak.
+ * against 410); storm and organisation at 1 M lines, same time and peak (benign's heap never
+ * gets there).
  */
 export const HEAP_GROWTH_STEPS: readonly GrowthStep[] = [
   { aboveBytes: 64 * MIB, percent: 100 },
