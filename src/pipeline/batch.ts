@@ -123,10 +123,12 @@ export interface AddedValues {
 export const SPAN_FIELDS = 5;
 export const SPAN = { url: 0, app: 2, message: 4, level: 6, logger: 8 } as const;
 
-/** The typed arrays of a batch, to transfer rather than copy. */
+/** The memory of a batch's typed arrays (one block when the worker built it), to transfer rather than copy. */
 export function transferables(b: EventBatch): ArrayBuffer[] {
-  return [
+  const arrays = [
     b.types, b.times, b.lineNos, b.resumes, b.dns, b.ips, b.sessions, b.threads, b.spans, b.stampSecs, b.stampNanos,
     b.lineStarts, b.lineEnds, b.text, b.kinds, b.typeCounts,
-  ].map((a) => a.buffer as ArrayBuffer);
+  ];
+  // A transfer list naming a buffer twice is refused; a detached one (length 0) cannot go again.
+  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))].filter((buf) => buf.byteLength > 0);
 }

@@ -76,6 +76,8 @@ export class Ingest implements IngestContext, FeedOwner {
     feed.onBatchDone = (b, arrival) => {
       this.commits.consumed(b.lines, arrival);
       this.opts.onBatch?.(b, feed);
+      // Its events are processed: the worker builds the next batches in its memory.
+      this.opts.worker.recycle(b);
     };
     this.feeds.push(feed);
     return feed;

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { codeFile, currentBuildOf, FROM_SOURCES } from '../core/package-files.js';
 import type { InputFormat } from '../components/decode/unwrap.js';
-import type { EventBatch } from './batch.js';
+import { transferables, type EventBatch } from './batch.js';
 import { MainTables } from './tables.js';
 import type { WorkerHeap, WorkerReply, WorkerRequest, WorkerSettings, WorkerStart } from './worker/ingest-worker.js';
 import type { InputOptions } from './worker/input-parser.js';
@@ -11,6 +11,9 @@ interface Waiter {
   resolve(b: EventBatch): void;
   reject(e: Error): void;
 }
+
+/** Blocks of consumed batches waiting for the next chunk to carry them back; more are left to the garbage collector. */
+const MAX_RECYCLED = 8;
 
 const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 512 };
 
@@ -83,6 +86,8 @@ export class IngestWorker {
   private head = 0;
   private failure: Error | null = null;
   private nextInput = 0;
+  /** Blocks of consumed batches, sent back with the next chunk. */
+  private recycled: ArrayBuffer[] = [];
   /** The worker thread's V8 heap as it last reported it (with a batch, at most once a second); null before. */
   heap: WorkerHeap | null = null;
 
@@ -122,7 +127,18 @@ export class IngestWorker {
   write(input: number, chunk: Buffer): Promise<EventBatch> {
     const bytes = new ArrayBuffer(chunk.length);
     new Uint8Array(bytes).set(chunk);
-    return this.request(input, { op: 'chunk', input, bytes }, [bytes]);
+    const recycled = this.recycled;
+    this.recycled = [];
+    return this.request(input, { op: 'chunk', input, bytes, recycled }, [bytes, ...recycled]);
+  }
+
+  /**
+   * Every event of `batch` is processed and nothing reads it any more: its memory goes back
+   * to the thread with the next chunk, for the batches to come. (Its arrays are empty from then on.)
+   */
+  recycle(batch: EventBatch): void {
+    if (this.recycled.length >= MAX_RECYCLED) return;
+    for (const block of transferables(batch)) this.recycled.push(block);
   }
 
   /** The input ended: its last batch (a cut last line is counted there). */

@@ -128,6 +128,48 @@ describe('the ingest worker started ahead of need', () => {
   });
 });
 
+describe('the memory of consumed batches', () => {
+  test('goes back to the thread with the next chunk (the batch is empty from then on), and the batches built in it read as fresh ones do', async () => {
+    const bytes = readFileSync(SAMPLE);
+    const cut = bytes.indexOf(10, bytes.length >> 1) + 1;
+    const recycling = new IngestWorker(settings);
+    const fresh = new IngestWorker(settings);
+    try {
+      const a = recycling.open(0, 1);
+      const first = await recycling.write(a, bytes.subarray(0, cut));
+      const firstEvents = first.count;
+      assert.ok(firstEvents > 100 && first.text.byteLength > 0, `events in the first half: ${firstEvents}`);
+      recycling.recycle(first);
+      assert.equal(first.count, firstEvents, 'still readable until the next chunk carries it away');
+      assert.ok(first.times.length > 0);
+      const second = await recycling.write(a, bytes.subarray(cut));
+      assert.equal(first.text.byteLength, 0, 'its block went to the thread');
+      assert.equal(first.times.length, 0);
+      recycling.recycle(second);
+      const last = await recycling.end(a);
+      assert.equal(second.times.length, second.count, 'an end carries nothing back: the block waits for the next chunk');
+      recycling.recycle(last);
+      const third = await recycling.write(recycling.open(0, 1), bytes.subarray(0, cut));
+      assert.equal(second.times.length, 0);
+      assert.equal(last.times.length, 0);
+
+      const b = fresh.open(0, 1);
+      const firstFresh = await fresh.write(b, bytes.subarray(0, cut));
+      const secondFresh = await fresh.write(b, bytes.subarray(cut));
+      const lastFresh = await fresh.end(b);
+      assert.equal(firstFresh.count, firstEvents);
+      assert.equal(second.count + last.count, secondFresh.count + lastFresh.count);
+      // Built in a reused block, a batch is the same column for column.
+      assert.deepEqual([...third.times], [...firstFresh.times]);
+      assert.deepEqual([...third.lineEnds], [...firstFresh.lineEnds]);
+      assert.deepEqual(Buffer.from(third.text), Buffer.from(firstFresh.text));
+    } finally {
+      await recycling.terminate();
+      await fresh.terminate();
+    }
+  });
+});
+
 describe('the ingest worker from the sources (tests, --source benchmarks)', () => {
   test('runs the build when it is newer than every source file, and goes through tsx once a source changed after it', () => {
     const root = tempDir();
@@ -158,7 +200,7 @@ describe('the ingest worker from the sources (tests, --source benchmarks)', () =
       const send = (msg: WorkerRequest) => viaTsx.postMessage(msg);
       send({ op: 'configure', settings });
       send({ op: 'open', input: 0, startOffset: 0, startLineNo: 1, format: null });
-      send({ op: 'chunk', input: 0, bytes: new Uint8Array(bytes).buffer });
+      send({ op: 'chunk', input: 0, bytes: new Uint8Array(bytes).buffer, recycled: [] });
       send({ op: 'end', input: 0 });
       const deadline = Date.now() + 30_000;
       while (replies.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -1,6 +1,7 @@
 import { EVENT_TYPES, LINE_KINDS } from '../../core/events.js';
 import { NO_ID, SPAN_FIELDS, type AddedValues, type EventBatch } from '../batch.js';
 import type { InputFormat } from '../../components/decode/unwrap.js';
+import { BlockPool } from './block-pool.js';
 
 /** Growable columns of one batch of events, reused from batch to batch. */
 export class BatchBuilder {
@@ -52,31 +53,60 @@ export class BatchBuilder {
     return i;
   }
 
-  /** The batch, with exact-length copies of the columns (the builder is then empty again). */
-  take(input: number, added: AddedValues, tail: BatchTail): EventBatch {
+  /**
+   * The batch: exact-length copies of the columns and text, all in one block (from `pool`:
+   * the main thread hands it back once the batch is consumed); the builder is then empty again.
+   */
+  take(input: number, added: AddedValues, tail: BatchTail, pool: BlockPool = FRESH): EventBatch {
     const n = this.count;
+    const stamped = this.stamped ? n : 0;
+    const kinds = this.kinds.length;
+    const typeCounts = this.typeCounts.length;
+    // Widest first, so that every view is aligned.
+    const f64 = 3 * n + stamped + kinds + typeCounts;
+    const i32 = (6 + SPAN_FIELDS * 2) * n + stamped;
+    const block = pool.take(8 * f64 + 4 * i32 + n + this.textLen);
+    const at = { f64: 0, i32: 8 * f64, u8: 8 * f64 + 4 * i32 };
+    const f = (src: Float64Array, len: number) => {
+      const v = new Float64Array(block, at.f64, len);
+      v.set(src.subarray(0, len));
+      at.f64 += 8 * len;
+      return v;
+    };
+    const i = (src: Int32Array, len: number) => {
+      const v = new Int32Array(block, at.i32, len);
+      v.set(src.subarray(0, len));
+      at.i32 += 4 * len;
+      return v;
+    };
+    const u = (src: Uint8Array, len: number) => {
+      const v = new Uint8Array(block, at.u8, len);
+      v.set(src.subarray(0, len));
+      at.u8 += len;
+      return v;
+    };
     const batch: EventBatch = {
       input,
       count: n,
-      types: this.types.slice(0, n),
-      times: this.times.slice(0, n),
-      lineNos: this.lineNos.slice(0, n),
-      resumes: this.resumes.slice(0, n),
-      dns: this.dns.slice(0, n),
-      ips: this.ips.slice(0, n),
-      sessions: this.sessions.slice(0, n),
-      threads: this.threads.slice(0, n),
-      spans: this.spans.slice(0, n * SPAN_FIELDS * 2),
-      stampSecs: this.stamped ? this.stampSecs.slice(0, n) : new Float64Array(0),
-      stampNanos: this.stamped ? this.stampNanos.slice(0, n) : new Int32Array(0),
-      lineStarts: this.lineStarts.slice(0, n),
-      lineEnds: this.lineEnds.slice(0, n),
-      text: new Uint8Array(this.text.subarray(0, this.textLen)),
+      times: f(this.times, n),
+      lineNos: f(this.lineNos, n),
+      resumes: f(this.resumes, n),
+      stampSecs: f(this.stampSecs, stamped),
+      kinds: f(this.kinds, kinds),
+      typeCounts: f(this.typeCounts, typeCounts),
+      dns: i(this.dns, n),
+      ips: i(this.ips, n),
+      sessions: i(this.sessions, n),
+      threads: i(this.threads, n),
+      spans: i(this.spans, n * SPAN_FIELDS * 2),
+      stampNanos: i(this.stampNanos, stamped),
+      lineStarts: i(this.lineStarts, n),
+      lineEnds: i(this.lineEnds, n),
+      types: u(this.types, n),
+      text: u(this.text, this.textLen),
       added,
       lines: this.lines,
       skippedBytes: this.skippedBytes,
-      kinds: this.kinds.slice(),
-      typeCounts: this.typeCounts.slice(),
       ...tail,
     };
     this.count = 0;
@@ -110,6 +140,9 @@ export class BatchBuilder {
     this.cap = cap;
   }
 }
+
+/** No pool (a parse in the calling thread): every batch gets a block of its own. */
+const FRESH = new BlockPool(0);
 
 /** What a batch says about its input after its last event. */
 export interface BatchTail {

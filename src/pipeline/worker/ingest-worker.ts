@@ -5,6 +5,7 @@ import { AsnTable } from '../../components/enrich/asn-table.js';
 import { GeoTable } from '../../components/enrich/geo-table.js';
 import type { InputFormat } from '../../components/decode/unwrap.js';
 import { transferables, type EventBatch } from '../batch.js';
+import { BlockPool } from './block-pool.js';
 import { InputParser, type InputOptions } from './input-parser.js';
 import { WorkerTables, type TableCapacity } from './tables.js';
 
@@ -25,7 +26,8 @@ export interface WorkerSettings {
 export type WorkerRequest =
   | { op: 'configure'; settings: WorkerSettings }
   | { op: 'open'; input: number; startOffset: number; startLineNo: number; format: InputFormat | null; stream?: InputOptions['stream'] }
-  | { op: 'chunk'; input: number; bytes: ArrayBuffer }
+  /** `recycled`: blocks of batches the main thread consumed, for the next batches. */
+  | { op: 'chunk'; input: number; bytes: ArrayBuffer; recycled: ArrayBuffer[] }
   | { op: 'end'; input: number }
   | { op: 'close'; input: number };
 
@@ -45,6 +47,7 @@ const inputs = new Map<number, InputParser>();
 const port = parentPort!;
 const geo = new GeoTable();
 const asn = new AsnTable();
+const blocks = new BlockPool();
 
 /** Options of the thread itself, known when it is started. */
 export interface WorkerStart {
@@ -87,6 +90,7 @@ port.on('message', (msg: WorkerRequest) => {
           new InputParser(
             { input: msg.input, startOffset: msg.startOffset, startLineNo: msg.startLineNo, timeZone: settings.timeZone, maxLineBytes: settings.maxLineBytes, format: msg.format, stream: msg.stream },
             tables,
+            blocks,
           ),
         );
         return;
@@ -94,6 +98,7 @@ port.on('message', (msg: WorkerRequest) => {
         inputs.delete(msg.input);
         return;
       case 'chunk':
+        blocks.give(msg.recycled);
         return reply(parser(msg.input).chunk(Buffer.from(msg.bytes)));
       case 'end': {
         const batch = parser(msg.input).end();

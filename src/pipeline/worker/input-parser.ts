@@ -6,6 +6,7 @@ import { OpenUnisonScanner } from '../../components/parse/scanner.js';
 import { normaliseStamp, stampParts } from '../../components/decode/kubelet-time.js';
 import { NO_ID, SPAN_FIELDS, type EventBatch } from '../batch.js';
 import { BatchBuilder } from './batch-builder.js';
+import type { BlockPool } from './block-pool.js';
 import type { WorkerTables } from './tables.js';
 
 /** Bytes of input kept to hash what lies just before a checkpoint. */
@@ -56,6 +57,8 @@ export class InputParser implements RecordHandler {
   constructor(
     private readonly opts: InputOptions,
     private readonly tables: WorkerTables,
+    /** Where its batches' blocks come from (none: a block of their own each). */
+    private readonly blocks?: BlockPool,
   ) {
     this.decoder = new RecordDecoder(this, opts.startOffset, opts.startLineNo, opts.maxLineBytes, opts.format, opts.timeZone);
     this.scanner = new OpenUnisonScanner(opts.timeZone);
@@ -211,7 +214,7 @@ export class InputParser implements RecordHandler {
       endStampNanos: this.stampNanos,
       final,
       format: this.decoder.format,
-    });
+    }, this.blocks);
     this.bytes = 0;
     return batch;
   }
