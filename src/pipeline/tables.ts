@@ -33,6 +33,7 @@ export class MainTables {
 
   /** The worker's DN floor as of the latest batch arrived (AddedValues.dnFloor). */
   private dnFloor = 0;
+  private readonly names = new SharedNames(16_384);
 
   /** `capacity`: the worker's (smaller in tests). */
   constructor(capacity: TableCapacity = TABLE_CAPACITY) {
@@ -83,7 +84,7 @@ export class MainTables {
   apply(a: AddedValues): void {
     if (a.dnFloor > this.dnFloor) this.dnFloor = a.dnFloor;
     for (let k = 0, j = 0; k < a.dns.length; k += 2, j++) this.dns.set(a.dns[k] as number, { dn: a.dns[k + 1] as string, sha1: a.dnSha1s[j] });
-    for (let k = 0, j = 0; k < a.ips.length; k += 2, j++) this.ips.set(a.ips[k] as number, addressOf(a.ips[k + 1] as string, a.ipInfos[j]));
+    for (let k = 0, j = 0; k < a.ips.length; k += 2, j++) this.ips.set(a.ips[k] as number, addressOf(a.ips[k + 1] as string, a.ipInfos[j], this.names));
     for (let k = 0; k < a.sessions.length; k += 2) this.sessions.set(a.sessions[k] as number, a.sessions[k + 1] as string);
     for (let k = 0; k < a.threads.length; k += 2) this.threads.set(a.threads[k] as number, a.threads[k + 1] as string);
   }
@@ -95,6 +96,27 @@ export class MainTables {
  * out-of-object property store per address (88 bytes each, a quarter of a million held in the
  * ring with many users) and slower reads on the hot path.
  */
-function addressOf(ip: string, i: AddressInfo): Address {
-  return { ip, valid: i.valid, public: i.public, net: i.net, country: i.country, lat: i.lat, lon: i.lon, asn: i.asn, asOrg: i.asOrg };
+function addressOf(ip: string, i: AddressInfo, names: SharedNames): Address {
+  return { ip, valid: i.valid, public: i.public, net: i.net, country: names.of(i.country), lat: i.lat, lon: i.lon, asn: i.asn, asOrg: names.of(i.asOrg) };
+}
+
+/**
+ * One string per country and AS name: each arrives anew with every address the worker
+ * describes, and a user's history keeps its addresses' (an alert storm's random public
+ * addresses held 60,000 copies of a few hundred names at 4 M lines). Bounded: once full,
+ * it starts again.
+ */
+class SharedNames {
+  private readonly names = new Map<string, string>();
+
+  constructor(private readonly max: number) {}
+
+  of(name: string | null): string | null {
+    if (name === null) return null;
+    const known = this.names.get(name);
+    if (known !== undefined) return known;
+    if (this.names.size >= this.max) this.names.clear();
+    this.names.set(name, name);
+    return name;
+  }
 }

@@ -149,3 +149,30 @@ describe("the main thread's tables", () => {
     assert.equal(feed.inFlight, 4);
   });
 });
+
+describe("the main thread's names of countries and AS organisations", () => {
+  test('each address keeps its own country and AS name, past the point where the shared names start again', () => {
+    const main = new MainTables();
+    const n = 20_000;
+    const ips: Array<number | string> = [];
+    const ipInfos = [];
+    for (let k = 0; k < n; k++) {
+      ips.push(k, ipOf(k));
+      ipInfos.push({ valid: true, public: true, net: null, country: k % 2 === 0 ? 'SE' : 'DE', lat: 1, lon: 2, asn: k, asOrg: `Org ${k}` });
+    }
+    // Applied in parts, as batches bring them (a ring holds twice the worker's table).
+    for (let from = 0; from < n; from += 5_000) {
+      main.apply({ dns: [], dnSha1s: [], dnFloor: 0, ips: ips.slice(2 * from, 2 * (from + 5_000)), ipInfos: ipInfos.slice(from, from + 5_000), sessions: [], threads: [] });
+      for (let k = from; k < from + 5_000; k++) {
+        const a = main.ips.get(k);
+        assert.equal(a.asOrg, `Org ${k}`);
+        assert.equal(a.country, k % 2 === 0 ? 'SE' : 'DE');
+        assert.equal(a.asn, k);
+      }
+    }
+    const none = new MainTables();
+    none.apply({ dns: [], dnSha1s: [], dnFloor: 0, ips: [0, '10.0.0.1'], ipInfos: [{ valid: true, public: false, net: '10.0.0.0/24', country: null, lat: null, lon: null, asn: null, asOrg: null }], sessions: [], threads: [] });
+    assert.equal(none.ips.get(0).country, null);
+    assert.equal(none.ips.get(0).asOrg, null);
+  });
+});

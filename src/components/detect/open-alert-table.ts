@@ -238,9 +238,13 @@ export class OpenAlertTable {
     return n;
   }
 
-  /** A slot never used yet, growing the columns (doubling) when they are full. */
+  /**
+   * A slot never used yet, growing the columns by half when they are full: doubling left a
+   * storm's table (190,000 open alerts at 5 M lines) a third empty, and the old columns beside
+   * the new until a full collection.
+   */
   private take(): number {
-    if (this.used === this.capacity) this.grow(Math.max(1024, this.capacity * 2));
+    if (this.used === this.capacity) this.grow(Math.max(1024, Math.ceil(this.capacity * 1.5)));
     return this.used++;
   }
 
