@@ -20,11 +20,13 @@ export class BlockPool {
     for (let k = 0; k < this.blocks.length; k++) {
       const size = this.blocks[k].byteLength;
       // Not a large block for a small batch: a batch may wait long in the merge, holding it.
-      if (size >= bytes && size <= 2 * bytes + BLOCK_GRAIN && (best < 0 || size < this.blocks[best].byteLength)) best = k;
+      if (size >= bytes && size <= 2 * bytes + SMALL_GRAIN && (best < 0 || size < this.blocks[best].byteLength)) best = k;
     }
     if (best >= 0) return this.blocks.splice(best, 1)[0];
-    // Rounded up so that a block fits the next batches too, which differ by a few lines.
-    return new ArrayBuffer(Math.max(BLOCK_GRAIN, Math.ceil(bytes / BLOCK_GRAIN) * BLOCK_GRAIN));
+    // Rounded up so that a block fits the next batches too, which differ by a few lines (a
+    // replay's are near 1 MiB; a daemon's, one per append, often a few lines).
+    const grain = bytes < BLOCK_GRAIN ? SMALL_GRAIN : BLOCK_GRAIN;
+    return new ArrayBuffer(Math.max(grain, Math.ceil(bytes / grain) * grain));
   }
 
   /** Blocks the main thread is done with. Past `max`, the smallest go (to the garbage collector). */
@@ -36,4 +38,5 @@ export class BlockPool {
   }
 }
 
+const SMALL_GRAIN = 4 * 1024;
 const BLOCK_GRAIN = 64 * 1024;

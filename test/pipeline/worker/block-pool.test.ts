@@ -34,13 +34,15 @@ function filled(n: number, stamped = false): BatchBuilder {
 }
 
 describe('the blocks batches are built in', () => {
-  test('a returned block that fits is taken again; a new one is rounded up to 64 KiB', () => {
+  test('a returned block that fits is taken again; a new one is rounded up (to 64 KiB, or 4 KiB for a small batch)', () => {
     const pool = new BlockPool();
     const first = pool.take(100 * KIB);
     assert.equal(first.byteLength, 128 * KIB);
     pool.give([first]);
     assert.equal(pool.take(120 * KIB), first, 'the returned block');
     assert.notEqual(pool.take(120 * KIB), first, 'taken once only');
+    assert.equal(pool.take(3 * KIB).byteLength, 4 * KIB, "a daemon's batch of a few lines");
+    assert.equal(pool.take(0).byteLength, 4 * KIB);
   });
 
   test('a small batch does not take a large block (it may wait long in the merge, holding it)', () => {
@@ -49,7 +51,7 @@ describe('the blocks batches are built in', () => {
     pool.give([large]);
     const small = pool.take(10 * KIB);
     assert.notEqual(small, large);
-    assert.equal(small.byteLength, 64 * KIB);
+    assert.equal(small.byteLength, 12 * KIB);
     assert.equal(pool.size, 1, 'the large block stays for a large batch');
     assert.equal(pool.take(1500 * KIB), large);
   });
@@ -68,7 +70,7 @@ describe('the blocks batches are built in', () => {
 
   test('a batch is one block, its columns exact, whatever the reused block held before', () => {
     const pool = new BlockPool();
-    const dirty = new ArrayBuffer(256 * KIB);
+    const dirty = new ArrayBuffer(192 * KIB);
     new Uint8Array(dirty).fill(0xff);
     pool.give([dirty]);
     const n = 1000;
