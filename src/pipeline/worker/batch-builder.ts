@@ -66,44 +66,34 @@ export class BatchBuilder {
     const f64 = 3 * n + stamped + kinds + typeCounts;
     const i32 = (6 + SPAN_FIELDS * 2) * n + stamped;
     const block = pool.take(8 * f64 + 4 * i32 + n + this.textLen);
-    const at = { f64: 0, i32: 8 * f64, u8: 8 * f64 + 4 * i32 };
-    const f = (src: Float64Array, len: number) => {
-      const v = new Float64Array(block, at.f64, len);
-      v.set(src.subarray(0, len));
-      at.f64 += 8 * len;
-      return v;
-    };
-    const i = (src: Int32Array, len: number) => {
-      const v = new Int32Array(block, at.i32, len);
-      v.set(src.subarray(0, len));
-      at.i32 += 4 * len;
-      return v;
-    };
-    const u = (src: Uint8Array, len: number) => {
-      const v = new Uint8Array(block, at.u8, len);
-      v.set(src.subarray(0, len));
-      at.u8 += len;
+    // Where the next column of each width goes.
+    const at = { 8: 0, 4: 8 * f64, 1: 8 * f64 + 4 * i32 };
+    const put = <T extends Float64Array | Int32Array | Uint8Array>(make: { new (b: ArrayBuffer, offset: number, length: number): T; readonly BYTES_PER_ELEMENT: number }, src: T, len: number): T => {
+      const width = make.BYTES_PER_ELEMENT as 8 | 4 | 1;
+      const v = new make(block, at[width], len);
+      v.set(src.subarray(0, len) as never);
+      at[width] += width * len;
       return v;
     };
     const batch: EventBatch = {
       input,
       count: n,
-      times: f(this.times, n),
-      lineNos: f(this.lineNos, n),
-      resumes: f(this.resumes, n),
-      stampSecs: f(this.stampSecs, stamped),
-      kinds: f(this.kinds, kinds),
-      typeCounts: f(this.typeCounts, typeCounts),
-      dns: i(this.dns, n),
-      ips: i(this.ips, n),
-      sessions: i(this.sessions, n),
-      threads: i(this.threads, n),
-      spans: i(this.spans, n * SPAN_FIELDS * 2),
-      stampNanos: i(this.stampNanos, stamped),
-      lineStarts: i(this.lineStarts, n),
-      lineEnds: i(this.lineEnds, n),
-      types: u(this.types, n),
-      text: u(this.text, this.textLen),
+      times: put(Float64Array, this.times, n),
+      lineNos: put(Float64Array, this.lineNos, n),
+      resumes: put(Float64Array, this.resumes, n),
+      stampSecs: put(Float64Array, this.stampSecs, stamped),
+      kinds: put(Float64Array, this.kinds, kinds),
+      typeCounts: put(Float64Array, this.typeCounts, typeCounts),
+      dns: put(Int32Array, this.dns, n),
+      ips: put(Int32Array, this.ips, n),
+      sessions: put(Int32Array, this.sessions, n),
+      threads: put(Int32Array, this.threads, n),
+      spans: put(Int32Array, this.spans, n * SPAN_FIELDS * 2),
+      stampNanos: put(Int32Array, this.stampNanos, stamped),
+      lineStarts: put(Int32Array, this.lineStarts, n),
+      lineEnds: put(Int32Array, this.lineEnds, n),
+      types: put(Uint8Array, this.types, n),
+      text: put(Uint8Array, this.text, this.textLen),
       added,
       lines: this.lines,
       skippedBytes: this.skippedBytes,
