@@ -102,6 +102,36 @@ function rssOf(pid: number): number {
   }
 }
 
+/** The main thread's V8 heap and external memory, from the daemon's own /metrics. */
+interface HeapSample {
+  at: number;
+  used: number;
+  committed: number;
+  external: number;
+}
+
+async function heapOf(url: string, at: number): Promise<HeapSample | null> {
+  try {
+    const text = await (await fetch(url, { signal: AbortSignal.timeout(2000) })).text();
+    const gauge = (name: string) => Number(new RegExp(`^ouwatch_nodejs_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    return { at, used: gauge('heap_size_used_bytes'), committed: gauge('heap_size_total_bytes'), external: gauge('external_memory_bytes') };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What of the RSS is the main thread's heap (used: live and not yet collected; committed: what
+ * V8 holds) and its external memory, in the first and the last window: growth in RSS that
+ * these do not show lies elsewhere (the ingest thread, SQLite's cache, malloc's arenas).
+ */
+function printHeaps(samples: HeapSample[], windowS: number, elapsed: number): void {
+  if (samples.length === 0) return;
+  const win = (from: number, to: number, pick: (h: HeapSample) => number) => mb(mean(samples.filter((h) => h.at >= from && h.at <= to).map(pick)));
+  const row = (label: string, pick: (h: HeapSample) => number) => `${label} ${win(0, windowS, pick)} -> ${win(elapsed - windowS, elapsed, pick)}`;
+  console.log(`  main thread (first -> last window means, MB): ${row('heap used', (h) => h.used)}, ${row('heap committed', (h) => h.committed)}, ${row('external', (h) => h.external)}`);
+}
+
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** Least-squares slope of RSS over time: a steady creep that a first/last comparison may hide. */
@@ -148,15 +178,17 @@ async function main(): Promise<void> {
   let measureFrom = Infinity;
   let committedUpTo = 0;
   let ready = false;
+  let metricsAt: string | null = null;
   createInterface({ input: daemon.stderr! }).on('line', (text) => {
     const now = performance.now();
-    let rec: { msg?: string; upTo?: Record<string, number> };
+    let rec: { msg?: string; upTo?: Record<string, number>; address?: string };
     try {
       rec = JSON.parse(text) as typeof rec;
     } catch {
       process.stderr.write(text + '\n');
       return;
     }
+    if (rec.msg === 'listening' && rec.address !== undefined) metricsAt = `${rec.address}/metrics`;
     if (rec.msg === 'tailing file') ready = true;
     if (rec.msg !== 'committed' || rec.upTo === undefined) return;
     const upTo = rec.upTo[file] ?? 0;
@@ -186,6 +218,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const ticks = Math.round((seconds * 1000) / TICK_MS);
   const rss: Array<{ at: number; bytes: number }> = [];
+  const heaps: Array<Promise<HeapSample | null>> = [];
   let nextRss = started;
   let owed = 0;
   for (let k = 0; k < ticks; k++) {
@@ -194,7 +227,9 @@ async function main(): Promise<void> {
     owed -= count;
     write(count);
     if (performance.now() >= nextRss) {
-      rss.push({ at: (performance.now() - started) / 1000, bytes: rssOf(daemon.pid!) });
+      const at = (performance.now() - started) / 1000;
+      rss.push({ at, bytes: rssOf(daemon.pid!) });
+      if (metricsAt !== null) heaps.push(heapOf(metricsAt, at));
       nextRss += rssEveryMs;
     }
     const next = started + (k + 1) * TICK_MS;
@@ -223,6 +258,7 @@ async function main(): Promise<void> {
   const last = rss.filter((r) => r.at >= elapsed - windowS && Number.isFinite(r.bytes)).map((r) => r.bytes);
   console.log(`  daemon RSS every ${rssEveryMs / 1000} s: ${rss.map((r) => mb(r.bytes)).join(' ')} MB`);
   const growth = first.length && last.length ? mean(last) / mean(first) - 1 : NaN;
+  printHeaps((await Promise.all(heaps)).filter((h): h is HeapSample => h !== null), windowS, elapsed);
   console.log(
     `  RSS: first ${windowS.toFixed(0)} s mean ${mb(mean(first))} MB, last ${windowS.toFixed(0)} s mean ${mb(mean(last))} MB (${(growth * 100).toFixed(1)}%); ` +
       `trend over the second half: ${slopeMbPerMinute(rss.filter((r) => r.at >= elapsed / 2))} MB/min`,
