@@ -125,10 +125,10 @@ async function heapOf(url: string, at: number): Promise<HeapSample | null> {
  * V8 holds) and its external memory, in the first and the last window: growth in RSS that
  * these do not show lies elsewhere (the ingest thread, SQLite's cache, malloc's arenas).
  */
-function printHeaps(samples: HeapSample[], windowS: number, elapsed: number): void {
+function printHeaps(samples: HeapSample[], inFirst: (at: number) => boolean, inLast: (at: number) => boolean): void {
   if (samples.length === 0) return;
-  const win = (from: number, to: number, pick: (h: HeapSample) => number) => mb(mean(samples.filter((h) => h.at >= from && h.at <= to).map(pick)));
-  const row = (label: string, pick: (h: HeapSample) => number) => `${label} ${win(0, windowS, pick)} -> ${win(elapsed - windowS, elapsed, pick)}`;
+  const row = (label: string, pick: (h: HeapSample) => number) =>
+    `${label} ${mb(mean(samples.filter((h) => inFirst(h.at)).map(pick)))} -> ${mb(mean(samples.filter((h) => inLast(h.at)).map(pick)))}`;
   console.log(`  main thread (first -> last window means, MB): ${row('heap used', (h) => h.used)}, ${row('heap committed', (h) => h.committed)}, ${row('external', (h) => h.external)}`);
 }
 
@@ -239,6 +239,8 @@ async function main(): Promise<void> {
   const elapsed = (performance.now() - started) / 1000;
   rss.push({ at: elapsed, bytes: rssOf(daemon.pid!) });
   const measured = written - measureFrom + 1;
+  // Read while the daemon still answers: a scrape in flight when it stops would be lost.
+  const heapSamples = (await Promise.all(heaps)).filter((h): h is HeapSample => h !== null);
   const settle = Date.now() + 5000;
   while (committedUpTo < written && Date.now() < settle) await sleep(20);
   daemon.kill('SIGTERM');
@@ -254,11 +256,13 @@ async function main(): Promise<void> {
 
   // Memory: the first and the last window of the run (a minute each, a third of a short run).
   const windowS = Math.min(60, elapsed / 3);
-  const first = rss.filter((r) => r.at <= windowS && Number.isFinite(r.bytes)).map((r) => r.bytes);
-  const last = rss.filter((r) => r.at >= elapsed - windowS && Number.isFinite(r.bytes)).map((r) => r.bytes);
+  const inFirst = (at: number) => at <= windowS;
+  const inLast = (at: number) => at >= elapsed - windowS;
+  const first = rss.filter((r) => inFirst(r.at) && Number.isFinite(r.bytes)).map((r) => r.bytes);
+  const last = rss.filter((r) => inLast(r.at) && Number.isFinite(r.bytes)).map((r) => r.bytes);
   console.log(`  daemon RSS every ${rssEveryMs / 1000} s: ${rss.map((r) => mb(r.bytes)).join(' ')} MB`);
   const growth = first.length && last.length ? mean(last) / mean(first) - 1 : NaN;
-  printHeaps((await Promise.all(heaps)).filter((h): h is HeapSample => h !== null), windowS, elapsed);
+  printHeaps(heapSamples, inFirst, inLast);
   console.log(
     `  RSS: first ${windowS.toFixed(0)} s mean ${mb(mean(first))} MB, last ${windowS.toFixed(0)} s mean ${mb(mean(last))} MB (${(growth * 100).toFixed(1)}%); ` +
       `trend over the second half: ${slopeMbPerMinute(rss.filter((r) => r.at >= elapsed / 2))} MB/min`,
@@ -266,7 +270,7 @@ async function main(): Promise<void> {
   // The first sample is taken as the load starts (the daemon has read only the warm-up lines):
   // shown apart, so that growth under load is not mistaken for the start of the load. The
   // verdict below keeps the whole first window.
-  const underLoad = rss.slice(1).filter((r) => r.at <= windowS && Number.isFinite(r.bytes)).map((r) => r.bytes);
+  const underLoad = rss.slice(1).filter((r) => inFirst(r.at) && Number.isFinite(r.bytes)).map((r) => r.bytes);
   if (underLoad.length > 0 && Number.isFinite(rss[0]?.bytes) && underLoad.length < first.length) {
     console.log(`  RSS: first sample (the load starting) ${mb(first[0])} MB; the first window without it ${mb(mean(underLoad))} MB mean (${((mean(last) / mean(underLoad) - 1) * 100).toFixed(1)}% to the last)`);
   }
