@@ -17,7 +17,7 @@ export class SqliteAlertQueries implements AlertQueries {
 
   async list(filter: AlertFilter, page: PageRequest): Promise<Page<StoredAlert>> {
     const w = alertWhere(filter);
-    // `+rule`: grouping must not walk the (rule, dn, ip, time) index, which reads every alert's
+    // `+rule`: grouping must not walk the (rule, time) index, which reads every alert's
     // row in index order (random pages); a pass over the table is 2.6 times as fast at 40,000
     // alerts. Filters still use their indexes. Each alert counts once, so the sum is the total.
     const counts = `SELECT rule, severity, count(*) AS n FROM alerts ${w.sql} GROUP BY +rule, severity`;
@@ -42,7 +42,7 @@ export class SqliteAlertQueries implements AlertQueries {
   }
 
   async ruleCounts(since: number[]): Promise<Array<{ rule: string; total: number; since: number[]; latest: string }>> {
-    // A pass over the table, not over the (rule, …) index with a row read per alert (see list()).
+    // A pass over the table, not over the (rule, time) index with a row read per alert (see list()).
     const cols = since.map((_, i) => `sum(time >= ?) AS s${i}`).join(', ');
     const rows = this.db.prepare(`SELECT rule, count(*) AS total, max(last_time) AS latest${cols ? ', ' + cols : ''} FROM alerts GROUP BY +rule ORDER BY rule`).all(...since) as Array<Record<string, number | string>>;
     return rows.map((r) => ({ rule: r.rule as string, total: r.total as number, since: since.map((_, i) => Number(r[`s${i}`] ?? 0)), latest: new Date(r.latest as number).toISOString() }));

@@ -23,9 +23,6 @@ export class AlertStore {
       update: db.prepare('UPDATE alerts SET count = ?, last_time = ?, evidence = ?, evidence_total = ? WHERE id = ?'),
       updateCount: db.prepare('UPDATE alerts SET count = ?, last_time = ?, evidence_total = ? WHERE id = ?'),
       version: db.prepare('SELECT coalesce(max(seq), 0) FROM alert_status_changes').pluck(),
-      findOpen: db.prepare(`
-        SELECT * FROM alerts WHERE rule = ? AND dn IS ? AND ip IS ? AND status != 'closed'
-        ORDER BY time DESC, id LIMIT 1`),
       byId: db.prepare('SELECT * FROM alerts WHERE id = ?'),
       byPrefix: db.prepare(`SELECT * FROM alerts WHERE id >= ? AND id < ? ORDER BY id LIMIT 10`),
       any: db.prepare('SELECT EXISTS (SELECT 1 FROM alerts) AS x'),
@@ -64,12 +61,6 @@ export class AlertStore {
   /** Grows with every status change an analyst makes (cheap to poll). */
   statusVersion(): number {
     return this.stmt.version.get() as number;
-  }
-
-  /** The latest alert of (rule, dn, ip) that is not closed. */
-  findOpen(rule: string, dn: string | null, ip: string | null): StoredAlert | null {
-    const r = this.stmt.findOpen.get(rule, dn, ip) as AlertRow | undefined;
-    return r === undefined ? null : fromRow(r);
   }
 
   get(id: string): StoredAlert | null {

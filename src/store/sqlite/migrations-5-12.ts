@@ -4,7 +4,7 @@ import type { Migration } from './migrations.js';
  * Versions 5 to 11: incidents, the writer lease, networks and learning, shared reading,
  * history keyed for fewer random-order writes, the organisation's counts, benign closes.
  */
-export const VERSIONS_5_TO_11: Migration[] = [
+export const VERSIONS_5_TO_12: Migration[] = [
   {
     version: 5,
     name: 'incidents, benign closes, evidence totals, user activity per hour',
@@ -206,6 +206,17 @@ export const VERSIONS_5_TO_11: Migration[] = [
       -- Every start (and a daemon after each analysts' change) learns the addresses these
       -- alerts kept from being learnt: without it, that was a scan of every alert row.
       CREATE INDEX alerts_closed_benign ON alerts(id) WHERE closed_benign = 1;
+    `,
+  },
+  {
+    version: 12,
+    name: 'alerts found by rule and time, not by rule, user, address and time',
+    sql: `
+      -- No query reads (rule, dn, ip, time): the console filters by rule and orders by time.
+      -- It took a quarter of each alert's insert (28 against 21 µs a row over a storm's 34,710
+      -- alerts): (rule, time) grows at its end within each rule while a replay runs.
+      DROP INDEX alerts_key;
+      CREATE INDEX alerts_rule ON alerts(rule, time);
     `,
   },
 ];

@@ -5,7 +5,7 @@ import { T } from './text-column.js';
  * Versions 5 to 11 (as SQLite's): incidents, the writer lease, networks and learning, shared
  * reading, history keyed for fewer random-order writes, the organisation's counts, benign closes.
  */
-export const PG_VERSIONS_5_TO_11: PgMigration[] = [
+export const PG_VERSIONS_5_TO_12: PgMigration[] = [
   {
     version: 5,
     name: 'incidents, benign closes, evidence totals, user activity per hour',
@@ -183,6 +183,16 @@ export const PG_VERSIONS_5_TO_11: PgMigration[] = [
       -- As on SQLite: the addresses these alerts kept from being learnt are learnt at every
       -- start, which found the alerts by scanning the whole table.
       CREATE INDEX alerts_closed_benign ON alerts(id) WHERE closed_benign = 1;
+    `,
+  },
+  {
+    version: 12,
+    name: 'alerts found by rule and time, not by rule, user, address and time',
+    sql: `
+      -- As on SQLite: no query reads (rule, dn, ip, time); the console filters by rule and
+      -- orders by time.
+      DROP INDEX alerts_key;
+      CREATE INDEX alerts_rule ON alerts(rule, time);
     `,
   },
 ];
