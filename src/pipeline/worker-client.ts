@@ -3,6 +3,7 @@ import { codeFile, currentBuildOf, FROM_SOURCES } from '../core/package-files.js
 import type { InputFormat } from '../components/decode/unwrap.js';
 import { transferables, type EventBatch } from './batch.js';
 import { MainTables } from './tables.js';
+import { BlockPool } from './worker/block-pool.js';
 import type { WorkerHeap, WorkerReply, WorkerRequest, WorkerSettings, WorkerStart } from './worker/ingest-worker.js';
 import type { InputOptions } from './worker/input-parser.js';
 
@@ -14,6 +15,8 @@ interface Waiter {
 
 /** Blocks of consumed batches waiting for the next chunk to carry them back; more are left to the garbage collector. */
 const MAX_RECYCLED = 8;
+/** Chunk buffers kept for reuse (chunks in flight at once: the ingest reads a few ahead). */
+const MAX_CHUNK_BUFFERS = 4;
 
 const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 512 };
 
@@ -88,6 +91,12 @@ export class IngestWorker {
   private nextInput = 0;
   /** Blocks of consumed batches, sent back with the next chunk. */
   private recycled: ArrayBuffer[] = [];
+  /**
+   * Chunk buffers the thread has parsed and sent back, for the next chunks: a daemon copies
+   * every append into one, and a fresh buffer each time was memory allocated on this thread,
+   * freed on the other after its next collection.
+   */
+  private readonly chunkBuffers = new BlockPool(MAX_CHUNK_BUFFERS);
   /** The worker thread's V8 heap as it last reported it (with a batch, at most once a second); null before. */
   heap: WorkerHeap | null = null;
 
@@ -125,11 +134,11 @@ export class IngestWorker {
 
   /** Parses the next bytes of `input`. The bytes are copied: the caller may reuse its buffer. */
   write(input: number, chunk: Buffer): Promise<EventBatch> {
-    const bytes = new ArrayBuffer(chunk.length);
-    new Uint8Array(bytes).set(chunk);
+    const bytes = this.chunkBuffers.take(chunk.length);
+    new Uint8Array(bytes, 0, chunk.length).set(chunk);
     const recycled = this.recycled;
     this.recycled = [];
-    return this.request(input, { op: 'chunk', input, bytes, recycled }, [bytes, ...recycled]);
+    return this.request(input, { op: 'chunk', input, bytes, length: chunk.length, recycled }, [bytes, ...recycled]);
   }
 
   /**
@@ -213,6 +222,7 @@ export class IngestWorker {
     if (this.pending === 0 && !this.ending) this.worker.unref();
     if (!reply.ok) return waiter.reject(new Error(`ingest worker: ${reply.error}`));
     if (reply.heap !== undefined) this.heap = reply.heap;
+    if (reply.spent !== undefined) this.chunkBuffers.give([reply.spent]);
     try {
       this.tables.apply(reply.batch.added);
       this.tables.pin(reply.batch);

@@ -10,6 +10,7 @@ import { builtAfterSources } from '../../src/core/package-files.js';
 import { IngestWorker, warmUpIngestWorker } from '../../src/pipeline/worker-client.js';
 import type { WorkerReply, WorkerRequest } from '../../src/pipeline/worker/ingest-worker.js';
 import { AUTH_URL, access, head, userDn } from '../../bench/corpora/lines.js';
+import { esSearchResponse, mergedSample } from '../helpers/exports.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const SAMPLE = fileURLToPath(new URL('../../fixtures/sample/openunison-orchestra-0.log', import.meta.url));
@@ -170,6 +171,48 @@ describe('the memory of consumed batches', () => {
   });
 });
 
+/** Every event as its time, line number, address and line, all of `bytes` written as chunks of the given sizes in turn. */
+async function eventsInChunks(worker: IngestWorker, bytes: Buffer, sizes: readonly number[]): Promise<string[]> {
+  const input = worker.open(0, 1);
+  const out: string[] = [];
+  const take = (b: Awaited<ReturnType<IngestWorker['write']>>) => {
+    const text = Buffer.from(b.text);
+    for (let i = 0; i < b.count; i++) {
+      out.push(`${b.times[i]} ${b.lineNos[i]} ${b.ips[i] >= 0 ? worker.tables.ips.get(b.ips[i]).ip : '-'} ${text.toString('utf8', b.lineStarts[i], b.lineEnds[i])}`);
+    }
+    worker.recycle(b);
+  };
+  for (let at = 0, k = 0; at < bytes.length; k++) {
+    const n = sizes[k % sizes.length];
+    take(await worker.write(input, bytes.subarray(at, at + n)));
+    at += n;
+  }
+  take(await worker.end(input));
+  return out;
+}
+
+describe('the buffers chunks are copied into', () => {
+  test('come back with their batch and carry later chunks: cut anywhere, a log and a JSON export parse event for event as one chunk does', async () => {
+    const log = readFileSync(SAMPLE);
+    const exported = Buffer.from(esSearchResponse(mergedSample()));
+    // Sizes within a factor of two of each other reuse the same buffers; every line and JSON
+    // string is cut somewhere, and what the parser holds across a cut must be its own copy.
+    const sizes = [1500, 2100, 977, 1800, 1200, 2600];
+    for (const bytes of [log, exported]) {
+      const whole = new IngestWorker(settings);
+      const chunked = new IngestWorker(settings);
+      try {
+        const expected = await eventsInChunks(whole, bytes, [bytes.length]);
+        assert.ok(expected.length > 100, `events: ${expected.length}`);
+        assert.deepEqual(await eventsInChunks(chunked, bytes, sizes), expected);
+      } finally {
+        await whole.terminate();
+        await chunked.terminate();
+      }
+    }
+  });
+});
+
 describe('the ingest worker from the sources (tests, --source benchmarks)', () => {
   test('runs the build when it is newer than every source file, and goes through tsx once a source changed after it', () => {
     const root = tempDir();
@@ -200,11 +243,13 @@ describe('the ingest worker from the sources (tests, --source benchmarks)', () =
       const send = (msg: WorkerRequest) => viaTsx.postMessage(msg);
       send({ op: 'configure', settings });
       send({ op: 'open', input: 0, startOffset: 0, startLineNo: 1, format: null });
-      send({ op: 'chunk', input: 0, bytes: new Uint8Array(bytes).buffer, recycled: [] });
+      send({ op: 'chunk', input: 0, bytes: new Uint8Array(bytes).buffer, length: bytes.length, recycled: [] });
       send({ op: 'end', input: 0 });
       const deadline = Date.now() + 30_000;
       while (replies.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       assert.equal(replies.length, 2, 'a batch for the chunk and one for the end within 30 s');
+      const first = replies[0];
+      assert.equal(first.ok && first.spent?.byteLength, bytes.length, "the chunk's buffer comes back with its batch");
       const events = replies.reduce((n, r) => n + (r.ok ? r.batch.count : 0), 0);
       const compiled = new IngestWorker(settings);
       try {

@@ -26,13 +26,19 @@ export interface WorkerSettings {
 export type WorkerRequest =
   | { op: 'configure'; settings: WorkerSettings }
   | { op: 'open'; input: number; startOffset: number; startLineNo: number; format: InputFormat | null; stream?: InputOptions['stream'] }
-  /** `recycled`: blocks of batches the main thread consumed, for the next batches. */
-  | { op: 'chunk'; input: number; bytes: ArrayBuffer; recycled: ArrayBuffer[] }
+  /**
+   * The chunk is the first `length` bytes of `bytes`, which come back with its batch (`spent`)
+   * for a later chunk; `recycled`: blocks of batches the main thread consumed, for the next batches.
+   */
+  | { op: 'chunk'; input: number; bytes: ArrayBuffer; length: number; recycled: ArrayBuffer[] }
   | { op: 'end'; input: number }
   | { op: 'close'; input: number };
 
-/** `heap`: this thread's V8 heap (used, total bytes), at most once a second (the main thread's `memoryUsage()` does not include it). */
-export type WorkerReply = { ok: true; batch: EventBatch; heap?: WorkerHeap } | { ok: false; input: number; error: string };
+/**
+ * `heap`: this thread's V8 heap (used, total bytes), at most once a second (the main thread's
+ * `memoryUsage()` does not include it); `spent`: the chunk's buffer, parsed and free again.
+ */
+export type WorkerReply = { ok: true; batch: EventBatch; heap?: WorkerHeap; spent?: ArrayBuffer } | { ok: false; input: number; error: string };
 
 export interface WorkerHeap {
   used: number;
@@ -99,7 +105,8 @@ port.on('message', (msg: WorkerRequest) => {
         return;
       case 'chunk':
         blocks.give(msg.recycled);
-        return reply(parser(msg.input).chunk(Buffer.from(msg.bytes)));
+        // The parser keeps nothing of the chunk once it returns (it copies what it holds).
+        return reply(parser(msg.input).chunk(Buffer.from(msg.bytes, 0, msg.length)), msg.bytes);
       case 'end': {
         const batch = parser(msg.input).end();
         inputs.delete(msg.input);
@@ -119,7 +126,7 @@ function parser(input: number): InputParser {
 
 let heapSentAt = Number.NEGATIVE_INFINITY;
 
-function reply(batch: EventBatch): void {
+function reply(batch: EventBatch, spent?: ArrayBuffer): void {
   const now = performance.now();
   let heap: WorkerHeap | undefined;
   if (now - heapSentAt >= 1000) {
@@ -127,5 +134,7 @@ function reply(batch: EventBatch): void {
     const h = getHeapStatistics();
     heap = { used: h.used_heap_size, total: h.total_heap_size };
   }
-  port.postMessage({ ok: true, batch, heap } satisfies WorkerReply, transferables(batch));
+  const transfer = transferables(batch);
+  if (spent !== undefined) transfer.push(spent);
+  port.postMessage({ ok: true, batch, heap, spent } satisfies WorkerReply, transfer);
 }
