@@ -20,7 +20,7 @@
  * Targets: p99 append -> alert <= 500 ms at 20,000 lines/s; RSS flat over 5 minutes.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -102,19 +102,30 @@ function rssOf(pid: number): number {
   }
 }
 
-/** The main thread's V8 heap and external memory, from the daemon's own /metrics. */
+/** The V8 heaps and the main thread's external memory, from the daemon's own /metrics. */
 interface HeapSample {
   at: number;
   used: number;
   committed: number;
   external: number;
+  /** The ingest worker thread's heap, used and committed (as of its last report). */
+  workerUsed: number;
+  workerCommitted: number;
 }
 
 async function heapOf(url: string, at: number): Promise<HeapSample | null> {
   try {
     const text = await (await fetch(url, { signal: AbortSignal.timeout(2000) })).text();
     const gauge = (name: string) => Number(new RegExp(`^ouwatch_nodejs_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-    return { at, used: gauge('heap_size_used_bytes'), committed: gauge('heap_size_total_bytes'), external: gauge('external_memory_bytes') };
+    const worker = (state: string) => Number(new RegExp(`^ouwatch_ingest_worker_heap_bytes\\{state="${state}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    return {
+      at,
+      used: gauge('heap_size_used_bytes'),
+      committed: gauge('heap_size_total_bytes'),
+      external: gauge('external_memory_bytes'),
+      workerUsed: worker('used'),
+      workerCommitted: worker('total'),
+    };
   } catch {
     return null;
   }
@@ -122,14 +133,24 @@ async function heapOf(url: string, at: number): Promise<HeapSample | null> {
 
 /**
  * What of the RSS is the main thread's heap (used: live and not yet collected; committed: what
- * V8 holds) and its external memory, in the first and the last window: growth in RSS that
- * these do not show lies elsewhere (the ingest thread, SQLite's cache, malloc's arenas).
+ * V8 holds), its external memory and the ingest thread's heap, in the first and the last
+ * window: growth in RSS that these do not show lies elsewhere (SQLite's page cache, malloc's
+ * arenas).
  */
 function printHeaps(samples: HeapSample[], inFirst: (at: number) => boolean, inLast: (at: number) => boolean): void {
   if (samples.length === 0) return;
   const row = (label: string, pick: (h: HeapSample) => number) =>
     `${label} ${mb(mean(samples.filter((h) => inFirst(h.at)).map(pick)))} -> ${mb(mean(samples.filter((h) => inLast(h.at)).map(pick)))}`;
   console.log(`  main thread (first -> last window means, MB): ${row('heap used', (h) => h.used)}, ${row('heap committed', (h) => h.committed)}, ${row('external', (h) => h.external)}`);
+  console.log(`  ingest thread (first -> last window means, MB): ${row('heap used', (h) => h.workerUsed)}, ${row('heap committed', (h) => h.workerCommitted)}`);
+}
+
+function fileBytes(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -245,6 +266,7 @@ async function main(): Promise<void> {
   while (committedUpTo < written && Date.now() < settle) await sleep(20);
   daemon.kill('SIGTERM');
   await new Promise((resolve) => daemon.on('exit', resolve));
+  const dbBytes = fileBytes(join(dir, 'ouwatch.db')) + fileBytes(join(dir, 'ouwatch.db-wal'));
   rmSync(dir, { recursive: true, force: true });
 
   const achieved = measured / elapsed;
@@ -263,6 +285,8 @@ async function main(): Promise<void> {
   console.log(`  daemon RSS every ${rssEveryMs / 1000} s: ${rss.map((r) => mb(r.bytes)).join(' ')} MB`);
   const growth = first.length && last.length ? mean(last) / mean(first) - 1 : NaN;
   printHeaps(heapSamples, inFirst, inLast);
+  // SQLite's page cache (16 MiB per connection) fills as the database grows and is not in any heap.
+  console.log(`  database at the end (file and WAL): ${mb(dbBytes)} MB`);
   console.log(
     `  RSS: first ${windowS.toFixed(0)} s mean ${mb(mean(first))} MB, last ${windowS.toFixed(0)} s mean ${mb(mean(last))} MB (${(growth * 100).toFixed(1)}%); ` +
       `trend over the second half: ${slopeMbPerMinute(rss.filter((r) => r.at >= elapsed / 2))} MB/min`,
