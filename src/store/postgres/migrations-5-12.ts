@@ -2,8 +2,9 @@ import type { PgMigration } from './migrations.js';
 import { T } from './text-column.js';
 
 /**
- * Versions 5 to 11 (as SQLite's): incidents, the writer lease, networks and learning, shared
- * reading, history keyed for fewer random-order writes, the organisation's counts, benign closes.
+ * Versions 5 to 12 (as SQLite's): incidents, the writer lease, networks and learning, shared
+ * reading, history keyed for fewer random-order writes, the organisation's counts, benign
+ * closes, alerts found by rule.
  */
 export const PG_VERSIONS_5_TO_12: PgMigration[] = [
   {

@@ -1,8 +1,9 @@
 import type { Migration } from './migrations.js';
 
 /**
- * Versions 5 to 11: incidents, the writer lease, networks and learning, shared reading,
- * history keyed for fewer random-order writes, the organisation's counts, benign closes.
+ * Versions 5 to 12: incidents, the writer lease, networks and learning, shared reading,
+ * history keyed for fewer random-order writes, the organisation's counts, benign closes,
+ * alerts found by rule.
  */
 export const VERSIONS_5_TO_12: Migration[] = [
   {
