@@ -33,10 +33,6 @@ export class Out {
     this.size += s.length + 1;
   }
 
-  get buffered(): number {
-    return this.size;
-  }
-
   async flush(): Promise<void> {
     if (this.buf.length === 0) return;
     const text = this.buf.join('\n') + '\n';

@@ -11,56 +11,6 @@ export const ACCESS_EVENT_TYPES = ['AuSuccess', 'AuFail', 'AzSuccess', 'AzFail',
 export const EVENT_TYPES = [...ACCESS_EVENT_TYPES, 'ExpiredRefreshTokenUsed', 'IdpWarning', 'Logout'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** Where an IP address is, as far as the offline database knows. */
-export interface GeoInfo {
-  country: string;
-  lat: number;
-  lon: number;
-}
-
-/**
- * One OpenUnison event. `time` and `source` (with the fields before them) are the public
- * contract printed by `ouwatch parse --json` (docs/commands.md); they are derived on demand, because
- * formatting them for millions of events nobody prints is most of a replay's time budget.
- */
-export class Event {
-  /** Filled by enrich: the DN's SHA-1 (OpenUnison's `tremolo.io/user-dn` label). */
-  dnSha1: string | null = null;
-  /** Filled by enrich: null for private, unknown or missing addresses. */
-  geo: GeoInfo | null = null;
-
-  constructor(
-    /** Log time, epoch milliseconds. */
-    readonly ts: number,
-    readonly type: EventType,
-    /** Enrich may swap in an equal, shared copy (cheaper map lookups, no retained chunk). */
-    public dn: string | null,
-    public ip: string | null,
-    readonly url: string | null,
-    readonly app: string | null,
-    readonly sessionId: string | null,
-    readonly message: string,
-    readonly level: string,
-    readonly logger: string,
-    readonly thread: string,
-    /** The stream the line came from (file path, pod name, `stdin`): threads are unique only within one. */
-    readonly origin: string,
-    /** Physical line number in `origin`. */
-    readonly lineNo: number,
-    /** The log line as read (after unwrapping docker/CRI), for evidence. */
-    readonly raw: string,
-  ) {}
-
-  /** ISO 8601 UTC with milliseconds. */
-  get time(): string {
-    return new Date(this.ts).toISOString();
-  }
-
-  /** `origin:line`: where the evidence is. */
-  get source(): string {
-    return this.origin + ':' + this.lineNo;
-  }
-}
 
 /** The public JSON shape of an event (the `parse --json` contract), in contract order. */
 export interface EventJson {

@@ -91,11 +91,6 @@ export class Daemon {
     });
   }
 
-  /** Where the HTTP server listens (after start). */
-  get address(): ListenAddress | null {
-    return this.server?.address ?? null;
-  }
-
   /** Called by the runtime after every commit; the pipeline waits for what it returns (a retention pass). */
   committed(report: CommitReport): Promise<void> {
     const raised = report.raised;

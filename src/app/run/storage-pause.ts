@@ -45,10 +45,6 @@ export class StoragePause {
 
   constructor(private readonly steps: PauseSteps) {}
 
-  get paused(): boolean {
-    return this.state !== null;
-  }
-
   /** The store cannot be written: pause (idempotent while paused). */
   enter(fault: StorageFault): void {
     if (this.state !== null || this.cancelled) return;

@@ -150,15 +150,6 @@ export class IncidentTracker {
     return windowRisk(w.entries.filter((e) => e[0] >= ts - this.settings.windowMs));
   }
 
-  reset(): void {
-    this.open.clear();
-    this.lastEvent = null;
-    this.links = [];
-    this.changed = new Set();
-    this.opened = [];
-    this.escalated = new Set();
-  }
-
   private join(i: StoredIncident, a: StoredAlert, ts: number, key: string, event: string): void {
     let members = this.members.get(i);
     if (members === undefined) {

@@ -77,15 +77,6 @@ export class OpenAlertTable {
     this.freed.push(slot);
   }
 
-  clear(): void {
-    this.used = 0;
-    this.freed.length = 0;
-    this.otherIds.clear();
-    this.moreKeys.clear();
-    this.pendingAlerts.clear();
-    this.addedLines.clear();
-  }
-
   id(slot: number): string {
     return this.otherIds.get(slot) ?? hex8(this.idHigh[slot]) + hex8(this.idLow[slot]);
   }

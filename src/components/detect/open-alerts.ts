@@ -31,8 +31,4 @@ export class OpenAlerts<T> {
   forEach(fn: (value: T, rule: string, dn: string, key: string) => void): void {
     this.byRule.forEach((byDn, rule) => byDn.forEach((byKey, dn) => byKey.forEach((value, key) => fn(value, rule, dn, key))));
   }
-
-  clear(): void {
-    this.byRule.clear();
-  }
 }

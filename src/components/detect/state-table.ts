@@ -238,10 +238,4 @@ export class StateTable<S> {
       if (exp !== null && exp < now && !this.changed.has(key)) this.map.delete(key);
     });
   }
-
-  clear(): void {
-    this.map.clear();
-    this.changed = new Set();
-    this.fresh = new Set();
-  }
 }

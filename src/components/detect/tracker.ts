@@ -144,13 +144,6 @@ export class AlertTracker {
     } else t.setStatus(slot, 'closed');
   }
 
-  reset(): void {
-    this.open.clear();
-    this.table.clear();
-    this.pending = [];
-    this.orphans.clear();
-  }
-
   /** A slot the map no longer leads to: free now, or after the commit that writes it. */
   private letGo(slot: number): void {
     if (this.table.isNew(slot) || this.table.isDirty(slot)) this.orphans.add(slot);

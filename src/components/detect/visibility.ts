@@ -50,9 +50,4 @@ export class AddressVisibility {
       `externalTrafficPolicy: Local on its Service and the forwarded-for headers) and have OpenUnison log it, then look again.`
     );
   }
-
-  reset(): void {
-    this.successes = 0;
-    this.unlocated.clear();
-  }
 }

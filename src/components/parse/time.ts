@@ -1,15 +1,11 @@
 /**
- * Turns log4j's zone-less `yyyy-MM-dd HH:mm:ss,SSS` into epoch milliseconds and ISO 8601 UTC.
+ * Turns log4j's zone-less `yyyy-MM-dd HH:mm:ss` into the epoch milliseconds of that second.
  * The logs carry no zone, so the zone they were written in is a setting (`--tz`, default UTC).
- * Lines arrive in time order, so the conversion of the current second is cached and each line
- * only adds its milliseconds.
+ * ByteClock reads the stamps from bytes, caches the current second and adds the milliseconds.
  */
 export class LogClock {
   private readonly utc: boolean;
   private readonly parts: Intl.DateTimeFormat | null;
-  /** Char codes of the cached `yyyy-MM-dd HH:mm:ss` (compared from the seconds backwards). */
-  private readonly cachedSecond = new Uint16Array(19);
-  private cachedEpoch = NaN;
 
   constructor(readonly timeZone = 'UTC') {
     this.utc = timeZone === 'UTC' || timeZone === 'Etc/UTC' || timeZone === 'Z';
@@ -36,26 +32,6 @@ export class LogClock {
     } catch {
       throw new RangeError(`unknown time zone '${timeZone}' (expected an IANA name such as UTC or Europe/Stockholm)`);
     }
-  }
-
-  /**
-   * `line` holds a stamp at `at` (`yyyy-MM-dd HH:mm:ss,SSS`, 23 chars). Returns epoch ms, or
-   * NaN when the stamp is not a real date and time.
-   */
-  epochAt(line: string, at: number): number {
-    const cached = this.cachedSecond;
-    let i = 18;
-    while (i >= 0 && line.charCodeAt(at + i) === cached[i]) i--;
-    if (i >= 0) {
-      for (let k = 0; k < 19; k++) cached[k] = line.charCodeAt(at + k);
-      this.cachedEpoch = this.secondToEpoch(line.slice(at, at + 19));
-    }
-    if (this.cachedEpoch !== this.cachedEpoch) return NaN;
-    const c0 = line.charCodeAt(at + 20) - 48;
-    const c1 = line.charCodeAt(at + 21) - 48;
-    const c2 = line.charCodeAt(at + 22) - 48;
-    if (line.charCodeAt(at + 19) !== 44 || !isDigit(c0) || !isDigit(c1) || !isDigit(c2)) return NaN;
-    return this.cachedEpoch + c0 * 100 + c1 * 10 + c2;
   }
 
   /** `yyyy-MM-dd HH:mm:ss` in the zone -> epoch ms, or NaN when it is not a real date and time. */
@@ -98,10 +74,6 @@ export class LogClock {
 }
 
 const DAY_MS = 86_400_000;
-
-function isDigit(n: number): boolean {
-  return n >= 0 && n <= 9;
-}
 
 function digits(s: string, at: number, n: number): number {
   let v = 0;

@@ -38,10 +38,6 @@ export class Notifier {
     if (cfg.jsonl) this.sinks.push({ kind: 'jsonl', target: 'jsonl', minSeverity: cfg.jsonl.minSeverity });
   }
 
-  get enabled(): boolean {
-    return this.sinks.length > 0;
-  }
-
   readonly hook: CommitHook = { run: (raised, _updated, incidents, effects) => this.notify(raised, incidents, effects) };
 
   private notify(raised: StoredAlert[], incidents: IncidentChanges, effects: CommitEffects): void {

@@ -63,11 +63,6 @@ export class PgOutboxStore implements OutboxRepository {
     return this.find({ status, limit });
   }
 
-  async get(id: number): Promise<OutboxItem | null> {
-    const r = await this.pool.query<OutboxRow>('SELECT * FROM outbox WHERE id = $1', [id]);
-    return r.rows.length === 0 ? null : outboxFromRow(r.rows[0]);
-  }
-
   /** Newest first, optionally one status and one kind. */
   async find(f: { status?: OutboxStatus; kind?: OutboxKind; limit?: number } = {}): Promise<OutboxItem[]> {
     const where: string[] = [];

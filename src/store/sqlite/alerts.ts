@@ -20,22 +20,14 @@ export class AlertStore {
         INSERT INTO alerts (id, rule, severity, time, last_time, count, dn, dn_sha1, ip, country, reason, evidence, status, respond, response, created_at, evidence_total)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (id) DO NOTHING`),
-      update: db.prepare('UPDATE alerts SET count = ?, last_time = ?, evidence = ?, evidence_total = ? WHERE id = ?'),
-      updateCount: db.prepare('UPDATE alerts SET count = ?, last_time = ?, evidence_total = ? WHERE id = ?'),
-      version: db.prepare('SELECT coalesce(max(seq), 0) FROM alert_status_changes').pluck(),
       byId: db.prepare('SELECT * FROM alerts WHERE id = ?'),
       byPrefix: db.prepare(`SELECT * FROM alerts WHERE id >= ? AND id < ? ORDER BY id LIMIT 10`),
-      any: db.prepare('SELECT EXISTS (SELECT 1 FROM alerts) AS x'),
       setStatus: db.prepare('UPDATE alerts SET status = ?, closed_benign = ? WHERE id = ?'),
       incidents: db.prepare('SELECT incident_id FROM incident_alerts WHERE alert_id = ? ORDER BY incident_id').pluck(),
       change: db.prepare('INSERT INTO alert_status_changes (alert_id, status, by, at, comment) VALUES (?, ?, ?, ?, ?)'),
       raised: db.prepare('SELECT rule, created_at FROM alerts WHERE id = ?'),
       history: db.prepare('SELECT status, by, at, comment FROM alert_status_changes WHERE alert_id = ? ORDER BY seq'),
     };
-  }
-
-  hasAny(): boolean {
-    return (this.stmt.any.get() as { x: number }).x === 1;
   }
 
   /**
@@ -49,18 +41,6 @@ export class AlertStore {
       a.id, a.rule, a.severity, Date.parse(a.time), Date.parse(a.lastTime), a.count, a.dn, a.dnSha1, a.ip, a.country, a.reason,
       JSON.stringify(a.evidence), a.status, a.respond ? 1 : 0, a.response === null ? null : JSON.stringify(a.response), wallClock, evidenceTotal(a),
     ).changes === 1;
-  }
-
-  /** Records repeats on an alert (its count, latest time and, when it grew, its evidence). */
-  updateOccurrences(a: StoredAlert, evidenceChanged = true): void {
-    const lastTime = Date.parse(a.lastTime);
-    if (evidenceChanged) this.stmt.update.run(a.count, lastTime, JSON.stringify(a.evidence), evidenceTotal(a), a.id);
-    else this.stmt.updateCount.run(a.count, lastTime, evidenceTotal(a), a.id);
-  }
-
-  /** Grows with every status change an analyst makes (cheap to poll). */
-  statusVersion(): number {
-    return this.stmt.version.get() as number;
   }
 
   get(id: string): StoredAlert | null {

@@ -34,10 +34,6 @@ export class TailedFile {
     private readonly ctx: TailContext,
   ) {}
 
-  get reading(): FileInput | null {
-    return this.input;
-  }
-
   /** Identifies the file at the path and starts tailing it from where its log was left. */
   async attach(): Promise<void> {
     if (this.state !== 'waiting' || this.attaching) return;

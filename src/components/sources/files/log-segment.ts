@@ -37,10 +37,6 @@ export class FileInput {
     return this.at.fingerprint;
   }
 
-  get finished(): boolean {
-    return this.ended;
-  }
-
   /** Everything handed over is processed and nothing more will come. */
   get done(): boolean {
     return this.ended && this.channel.done;
