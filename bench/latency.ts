@@ -28,6 +28,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stamp } from './corpora/lines.js';
+import { seriesValue } from './prometheus-text.js';
 import { int, judge, mb, printVerdicts } from './report.js';
 
 const OUWATCH = fileURLToPath(new URL('../bin/ouwatch.js', import.meta.url));
@@ -116,8 +117,8 @@ interface HeapSample {
 async function heapOf(url: string, at: number): Promise<HeapSample | null> {
   try {
     const text = await (await fetch(url, { signal: AbortSignal.timeout(2000) })).text();
-    const gauge = (name: string) => Number(new RegExp(`^ouwatch_nodejs_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-    const worker = (state: string) => Number(new RegExp(`^ouwatch_ingest_worker_heap_bytes\\{state="${state}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    const gauge = (name: string) => seriesValue(text, `ouwatch_nodejs_${name}`) ?? NaN;
+    const worker = (state: string) => seriesValue(text, `ouwatch_ingest_worker_heap_bytes{state="${state}"}`) ?? NaN;
     return {
       at,
       used: gauge('heap_size_used_bytes'),

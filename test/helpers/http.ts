@@ -1,3 +1,5 @@
+import { seriesValue } from '../../bench/prometheus-text.js';
+
 /**
  * GETs against the daemon's HTTP endpoints. fetch (undici) keeps connections alive and does not
  * retry a request whose reused connection the server closed as it was sent (its keep-alive
@@ -25,7 +27,5 @@ function describe(err: unknown): string {
 
 /** A series of the daemon's /metrics at `base`, or undefined while it is not there. */
 export async function metric(base: string, series: string): Promise<number | undefined> {
-  const text = await getText(new URL('/metrics', base));
-  const line = text.split('\n').find((l) => l.startsWith(series + ' '));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+  return seriesValue(await getText(new URL('/metrics', base)), series);
 }
