@@ -3,6 +3,7 @@
  * the main thread hands back once the batch is consumed (IngestWorker.recycle) and the next
  * batch is built in. Without it every batch was a fresh allocation that the main thread kept
  * until its next full collection: a long replay held tens of megabytes of spent batches.
+ * The main thread keeps one too, for the buffers chunks are copied into (IngestWorker.write).
  */
 export class BlockPool {
   private readonly blocks: ArrayBuffer[] = [];

@@ -85,7 +85,7 @@ test('every command works on PostgreSQL and prints what it prints on SQLite', as
   );
   assert.match(ok(['upgrade', '--db', url]).stdout, new RegExp(`is at schema version ${PG_SCHEMA_VERSION}: nothing to do`));
   // As on SQLite (version 12): the console's rule filter has (rule, time); nothing reads (rule, dn, ip, time).
-  const indexes = (await pg.query(name, `SELECT indexname FROM pg_indexes WHERE tablename = 'alerts'`)).map((r) => (r as { indexname: string }).indexname);
+  const indexes = (await pg.query<{ indexname: string }>(name, `SELECT indexname FROM pg_indexes WHERE tablename = 'alerts'`)).map((r) => r.indexname);
   assert.ok(indexes.includes('alerts_rule') && !indexes.includes('alerts_key'), indexes.join(', '));
   // The console reads the same store.
   const api = (await consoleGet(url, '/api/alerts?status=all')) as { items: Array<{ id: string }> };
