@@ -66,7 +66,7 @@ const storeSection = () =>
 const parseSection = () =>
   z
     .object({
-      timeZone: z.string().default('UTC').describe('IANA zone the logs were written in (log4j writes no zone)'),
+      timeZone: z.string().default('UTC').describe("IANA zone the logs were written in (OpenUnison's log4j layout writes no zone; a stamp with its own zone ignores this)"),
       maxLineBytes: z.number().int().min(1024).default(1024 * 1024).describe('longer lines are counted as oversized and skipped'),
     })
     .strict()

@@ -39,7 +39,7 @@ const comparable = (alerts: StoredAlert[]) =>
 
 const logTime = (line: string) => (line.startsWith('[') ? line.slice(1, 24).replace(' ', 'T').replace(',', '.') + '000000Z' : '2026-03-03T00:00:00.000000000Z');
 
-test('the same day as two replica files, one plain file, gzip, docker json-file, CRI, kubectl --timestamps, kubectl --prefix (one pod, and both pods one after another, plain and gzip) and every JSON export raises the same alerts', async () => {
+test('the same day as two replica files, one plain file, gzip, docker json-file, CRI, kubectl --timestamps, kubectl --prefix (one pod, and both pods one after another, plain and gzip), every JSON export and ISO 8601 stamps with their zone raise the same alerts', async () => {
   const lines = merged();
   const files: Record<string, string[]> = {
     plain: [s.path('day.log')],
@@ -57,6 +57,8 @@ test('the same day as two replica files, one plain file, gzip, docker json-file,
     'es-hits': [s.path('day-hits.ndjson')],
     'log4j2-json': [s.path('day-jsonlayout.json')],
     'ecs-json': [s.path('day-ecs.ndjson')],
+    // A custom log4j2 layout's ISO 8601 stamps with the zone (`%d{ISO8601_OFFSET_DATE_TIME_HHCMM}`, `.` for `,`): the same instants on a +02:00 clock.
+    'iso-offset': replicas.map((_, r) => s.path(`iso-${r}.log`)),
     replicas,
   };
   const format: Record<string, string> = { docker: 'docker', cri: 'cri', kubectl: 'kubectl', 'kubectl-prefix': 'kubectl-prefix', 'kubectl-prefix-pods': 'kubectl-prefix', 'kubectl-prefix-pods-gz': 'kubectl-prefix', loki: 'loki', 'es-search': 'elasticsearch', 'es-scroll': 'elasticsearch', 'es-hits': 'elasticsearch', 'log4j2-json': 'log4j2-json', 'ecs-json': 'ecs-json' };
@@ -69,6 +71,7 @@ test('the same day as two replica files, one plain file, gzip, docker json-file,
   const pods = replicas.map((f, r) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => `[pod/openunison-orchestra-${r}/openunison-orchestra] ${l}`).join('\n') + '\n').join('');
   writeFileSync(files['kubectl-prefix-pods'][0], pods);
   writeFileSync(files['kubectl-prefix-pods-gz'][0], gzipSync(pods));
+  replicas.forEach((f, r) => writeFileSync(files['iso-offset'][r], readFileSync(f, 'utf8').replace(/^\[(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d),(\d{3})\]/gm, (_, d: string, t: string, ms: string) => `[${new Date(Date.parse(`${d}T${t}.${ms}Z`) + 2 * 3_600_000).toISOString().slice(0, 23)}+02:00]`)));
   const day = mergedSample();
   writeFileSync(files.loki[0], lokiJsonl(day));
   writeFileSync(files['es-search'][0], esSearchResponse(day, { pretty: true }));
@@ -92,4 +95,8 @@ test('the same day as two replica files, one plain file, gzip, docker json-file,
   for (const shape of ['plain', 'gzip', 'docker', 'cri', 'kubectl', 'kubectl-prefix', 'kubectl-prefix-pods', 'kubectl-prefix-pods-gz', 'loki', 'es-search', 'es-scroll', 'es-hits', 'log4j2-json', 'ecs-json']) {
     assert.deepEqual(results[shape], results.replicas, `${shape} differs from the replica files`);
   }
+  // The ISO stamps' evidence is their own lines (an alert's id is made from its evidence): the same alerts otherwise.
+  const withoutId = (alerts: ReturnType<typeof comparable>) => alerts.map((a) => ({ ...a, id: null }));
+  const fromIso = results['iso-offset'].map((a) => ({ ...a, lines: a.lines.map((l) => l.replace(/^\[([^\]]+)\+02:00\]/, (_, t: string) => `[${new Date(Date.parse(`${t}Z`) - 2 * 3_600_000).toISOString().slice(0, 23).replace('T', ' ').replace('.', ',')}]`)) }));
+  assert.deepEqual(withoutId(fromIso), withoutId(results.replicas), 'ISO 8601 stamps with their zone differ from the replica files');
 });

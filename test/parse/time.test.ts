@@ -99,9 +99,10 @@ describe('dates that do not exist are not events', () => {
     '2024-01-01 24:00:00,000',
     '2024-01-01 23:60:00,000',
     '2024-01-01 23:59:60,000',
-    '2024-01-01 23:59:59.999',
     '2024-01-01 23:59:59,99x',
-    '2024-01-01T23:59:59,999',
+    '2024-01-01 23:59:59;999',
+    '2024-01-01_23:59:59,999',
+    '2024-02-30T10:00:00.000Z',
   ];
   for (const stamp of bad) {
     test(`${stamp} is rejected`, () => {
@@ -110,6 +111,58 @@ describe('dates that do not exist are not events', () => {
       assert.equal(kindOf(accessLine({ time: stamp })), 'malformed');
     });
   }
+});
+
+describe('ISO 8601 stamps, as a custom log4j2 layout writes them', () => {
+  // OpenUnison's own layout writes the stamp above; an operator's log4j2.xml (the Helm chart's
+  // debugConfigMap) may write `%d{ISO8601}` (a `T`), `.SSS`, or a zone designator (`%d{ISO8601_OFFSET_DATE_TIME_HHCMM}`,
+  // `XXX`, `Z`). The separators change nothing; a designator is the line's own zone and wins over --tz.
+  const rows = [
+    ['2024-01-01T23:59:59,999', 'UTC', '2024-01-01T23:59:59.999Z', "log4j2's %d{ISO8601}"],
+    ['2024-01-01 23:59:59.999', 'UTC', '2024-01-01T23:59:59.999Z', 'a dot before the milliseconds'],
+    ['2024-07-15T12:00:00.123', 'Europe/Stockholm', '2024-07-15T10:00:00.123Z', 'no designator: the configured zone'],
+    ['2024-01-01T23:59:59.999Z', 'UTC', '2024-01-01T23:59:59.999Z', 'Z'],
+    ['2024-01-01T23:59:59.999Z', 'Europe/Stockholm', '2024-01-01T23:59:59.999Z', 'Z wins over --tz'],
+    ['2024-01-01T23:59:59,999+01:00', 'UTC', '2024-01-01T22:59:59.999Z', '+hh:mm'],
+    ['2024-01-01T23:59:59,999+0100', 'UTC', '2024-01-01T22:59:59.999Z', '+hhmm'],
+    ['2024-01-01T23:59:59,999+01', 'UTC', '2024-01-01T22:59:59.999Z', '+hh'],
+    ['2024-01-01 23:59:59,999-05:30', 'UTC', '2024-01-02T05:29:59.999Z', 'west of UTC, into the next day'],
+    ['2024-07-15 12:00:00,123+02:00', 'America/New_York', '2024-07-15T10:00:00.123Z', 'an offset wins over --tz'],
+    ['2024-03-31 02:30:00,000+01:00', 'Europe/Stockholm', '2024-03-31T01:30:00.000Z', 'a wall time inside a spring gap is exact with its offset'],
+  ] as const;
+  for (const [stamp, zone, iso, what] of rows) {
+    test(`${stamp} in ${zone} (${what}) -> ${iso}`, () => {
+      assert.equal(isoAt(stamp, zone), iso);
+      // The whole line: the header's other fields are found after a longer stamp too.
+      const e = parseEvent(accessLine({ time: stamp }), 'f', 1, zone);
+      assert.equal(e.time, iso);
+      assert.equal(e.thread, 'XNIO-1 task-4');
+      assert.equal(e.dn, 'uid=mmosley,ou=shadow,o=Tremolo');
+      assert.equal(e.ip, '81.2.69.142');
+    });
+  }
+
+  const badZones = ['+19:00', '+01:60', '+1', '+01:0', '+0', ' Z', 'z', 'UTC', '+01:00Z'];
+  for (const zone of badZones) {
+    test(`a stamp ending in '${zone}' makes the line malformed`, () => {
+      assert.equal(kindOf(accessLine({ time: `2024-01-01T10:00:00,000${zone}` })), 'malformed');
+    });
+  }
+
+  test('stamps with and without a designator in one log do not share a cached second', () => {
+    const clock = new ByteClock('Europe/Stockholm');
+    const local = epochOf(clock, '2024-01-15 12:00:00,000');
+    assert.equal(new Date(local).toISOString(), '2024-01-15T11:00:00.000Z');
+    assert.equal(new Date(epochOf(clock, '2024-01-15 12:00:00,000Z')).toISOString(), '2024-01-15T12:00:00.000Z');
+    assert.equal(new Date(epochOf(clock, '2024-01-15 12:00:00,000+02:00')).toISOString(), '2024-01-15T10:00:00.000Z');
+    assert.equal(epochOf(clock, '2024-01-15 12:00:00,500'), local + 500);
+  });
+
+  test('the limits apply to the instant: before 1970 once its offset is taken off', () => {
+    assert.equal(isoAt('1970-01-01 00:30:00,000+01:00'), null);
+    assert.equal(isoAt('1970-01-01 00:30:00,000-01:00'), '1970-01-01T01:30:00.000Z');
+    assert.equal(isoAt(`${log4jTime(Date.now() + 2 * 86_400_000)}Z`), null);
+  });
 });
 
 describe('times that are not history: before 1970, or more than a day ahead of now', () => {

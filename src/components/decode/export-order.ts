@@ -1,3 +1,4 @@
+import { ByteClock } from '../parse/byte-clock.js';
 import { RecordDecoder } from './record-decoder.js';
 import type { InputFormat } from './unwrap.js';
 
@@ -41,11 +42,12 @@ export function isExport(head: Buffer, eof: boolean): boolean {
 
 function decodeHead(head: Buffer, eof: boolean): { format: InputFormat | null; times: number[] } {
   const times: number[] = [];
+  const clock = new ByteClock();
   const decoder = new RecordDecoder({
     record(buf, start, end) {
       // Only an export's times are judged (its format is known by its first record).
       if (!EXPORTS.has(decoder.format!)) return;
-      const t = headerTime(buf, start, end);
+      const t = headerTime(clock, buf, start, end);
       if (t !== null) times.push(t);
     },
     skip() {},
@@ -63,10 +65,9 @@ const FIXES: Partial<Record<InputFormat, string>> & { json: string } = {
   json: 'sort it oldest first before replaying it',
 };
 
-/** Epoch ms (read as UTC: only differences matter) of a log4j header line, or null. */
-function headerTime(buf: Buffer, start: number, end: number): number | null {
-  if (end - start < 25 || buf[start] !== 91 || buf[start + 24] !== 93) return null;
-  const s = buf.toString('latin1', start + 1, start + 24);
-  const ms = Date.parse(`${s.slice(0, 10)}T${s.slice(11, 19)}.${s.slice(20, 23)}Z`);
-  return Number.isNaN(ms) ? null : ms;
+/** Epoch ms of a log4j header line (a stamp without a zone read as UTC: only differences matter), or null. */
+function headerTime(clock: ByteClock, buf: Buffer, start: number, end: number): number | null {
+  if (end - start < 25 || buf[start] !== 91) return null;
+  const ms = clock.epochAt(buf, start + 1, end);
+  return Number.isNaN(ms) || buf[start + 1 + clock.length] !== 93 ? null : ms;
 }

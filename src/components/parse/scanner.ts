@@ -76,12 +76,13 @@ export class OpenUnisonScanner {
     const d = buf[start + 1] - 48;
     if (d < 0 || d > 9) return classifyNonHeader(buf, start, end);
     // `[` and a digit start a header: one cut short (`[2022-12-24 00:34:56,424]`) is malformed.
-    if (end - start < 26 || buf[start + 24] !== 93 /* ] */ || buf[start + 25] !== 91 /* [ */) return KIND.malformed;
-    const ts = this.clock.epochAt(buf, start + 1);
+    const ts = this.clock.epochAt(buf, start + 1, end);
     if (ts !== ts) return KIND.malformed;
+    const threadAt = start + 3 + this.clock.length;
+    if (threadAt > end || buf[threadAt - 2] !== 93 /* ] */ || buf[threadAt - 1] !== 91 /* [ */) return KIND.malformed;
     this.lastTime = ts;
     // thread: up to the first `] ` (a thread name may contain spaces)
-    let threadEnd = start + 26;
+    let threadEnd = threadAt;
     while (threadEnd < end && !(buf[threadEnd] === 93 && buf[threadEnd + 1] === 32)) threadEnd++;
     if (threadEnd >= end) return KIND.malformed;
     const levelAt = threadEnd + 2;
@@ -103,7 +104,7 @@ export class OpenUnisonScanner {
     const nameLen = loggerEnd - nameAt;
     const f = this.fields;
     f.ts = ts;
-    f.threadAt = start + 26;
+    f.threadAt = threadAt;
     f.threadEnd = threadEnd;
     f.levelAt = levelAt;
     f.levelEnd = levelEnd;

@@ -1,6 +1,7 @@
 /**
  * Turns log4j's zone-less `yyyy-MM-dd HH:mm:ss` into the epoch milliseconds of that second.
- * The logs carry no zone, so the zone they were written in is a setting (`--tz`, default UTC).
+ * OpenUnison's logs carry no zone, so the zone they were written in is a setting (`--tz`,
+ * default UTC).
  * ByteClock reads the stamps from bytes, caches the current second and adds the milliseconds.
  */
 export class LogClock {
@@ -34,9 +35,9 @@ export class LogClock {
     }
   }
 
-  /** `yyyy-MM-dd HH:mm:ss` in the zone -> epoch ms, or NaN when it is not a real date and time. */
+  /** `yyyy-MM-dd HH:mm:ss` (or ISO 8601's `T` between them) in the zone -> epoch ms, or NaN when it is not a real date and time. */
   secondToEpoch(s: string): number {
-    if (s.length !== 19 || s[4] !== '-' || s[7] !== '-' || s[10] !== ' ' || s[13] !== ':' || s[16] !== ':') return NaN;
+    if (s.length !== 19 || s[4] !== '-' || s[7] !== '-' || (s[10] !== ' ' && s[10] !== 'T') || s[13] !== ':' || s[16] !== ':') return NaN;
     const y = digits(s, 0, 4);
     const mo = digits(s, 5, 2);
     const d = digits(s, 8, 2);
