@@ -75,7 +75,7 @@ export class ByteClock {
     if (t !== t) return Number.NaN;
     if (t < EARLIEST) return Number.NaN;
     if (t > this.latest) {
-      // The wall clock is read once per millisecond of it at most, not per line.
+      // The wall clock is read only for a time past the bound it last set, not per line.
       const now = Date.now();
       if (now !== this.latestCheckedAt) {
         this.latestCheckedAt = now;
