@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../app/config.js';
 import { parseFiles } from '../app/parse.js';
+import { foreignLayoutHint } from '../app/layout-hint.js';
 import { eventJson, sourceOf } from '../core/log-event.js';
 import { Out, UsageError, checkTimeZone } from './common.js';
 import { printable } from '../core/terminal-text.js';
@@ -36,7 +37,7 @@ export function registerParse(program: Command): void {
         },
         () => out.flush(),
       );
-      if (events === 0) process.stderr.write(`ouwatch: warning: no OpenUnison event in ${files.join(', ')}: is this an OpenUnison log?\n`);
+      if (events === 0) process.stderr.write(`ouwatch: warning: no OpenUnison event in ${files.join(', ')}: ${(await foreignLayoutHint(files)) ?? 'is this an OpenUnison log?'}\n`);
       for (const w of warnings) process.stderr.write(`ouwatch: warning: ${printable(w)}\n`);
     });
 }

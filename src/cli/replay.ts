@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { createRuntime } from '../app/runtime.js';
 import { replayFiles } from '../app/replay.js';
 import { describeDrain } from '../app/delivery.js';
+import { foreignLayoutHint } from '../app/layout-hint.js';
 import { errorsOnly, stderrLog, type Log } from '../core/log.js';
 import { AlertPrinter } from './alert-printer.js';
 import { UsageError, checkTimeZone, fmtInt } from './common.js';
@@ -64,7 +65,8 @@ export function registerReplay(program: Command): void {
         }).finally(() => progress?.stop());
         for (const n of report.notices) log.warn(n);
         if (!flags.quiet) {
-          const warnings = [runtime.detection.visibility.warning(), noEventWarning(runtime.counters)].filter((w): w is string => w !== null);
+          const noEvent = noEventWarning(runtime.counters, noEvents(runtime.counters) ? await foreignLayoutHint(files) : null);
+          const warnings = [runtime.detection.visibility.warning(), noEvent].filter((w): w is string => w !== null);
           const alerts = `${shown.counts(runtime.detection.repeats)}${shown.raised > 0 ? ` (ouwatch alerts list --db ${config.store.path})` : ''}`;
           const responses = formatResponses(runtime.delivery.responder.counters, config.respond.mode);
           const withHint = responses === null ? null : `${responses} (ouwatch actions list --db ${config.store.path})`;
@@ -95,9 +97,16 @@ function clearingFirst(log: Log, clear: () => void): Log {
   };
 }
 
-/** Said when an input held no OpenUnison event at all: a wrong file should not pass in silence. */
-export function noEventWarning(stats: { linesRead: number; events: Partial<Record<string, number>> }): string | null {
-  const events = Object.values(stats.events).reduce<number>((n, k) => n + (k ?? 0), 0);
-  if (events > 0 || stats.linesRead === 0) return null;
-  return `no OpenUnison event in ${fmtInt(stats.linesRead)} line${stats.linesRead === 1 ? '' : 's'}: is this an OpenUnison log?`;
+type LineStats = { linesRead: number; events: Partial<Record<string, number>> };
+
+/** Whether lines were read and none was an OpenUnison event. */
+const noEvents = (stats: LineStats) => stats.linesRead > 0 && Object.values(stats.events).every((k) => !k);
+
+/**
+ * Said when an input held no OpenUnison event at all: a wrong file should not pass in silence.
+ * `why`: what the inputs' first bytes tell (foreignLayoutHint), else the question.
+ */
+export function noEventWarning(stats: LineStats, why: string | null = null): string | null {
+  if (!noEvents(stats)) return null;
+  return `no OpenUnison event in ${fmtInt(stats.linesRead)} line${stats.linesRead === 1 ? '' : 's'}: ${why ?? 'is this an OpenUnison log?'}`;
 }

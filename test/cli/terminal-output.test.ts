@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { INVISIBLE } from '../../src/core/terminal-text.js';
 import { runCli } from '../helpers/cli.js';
 import { accessLine, log4jTime } from '../helpers/lines.js';
@@ -58,4 +59,24 @@ test('an input without a single OpenUnison event is a warning, not silence', asy
   const parse = await runCli(['parse', notALog]);
   assert.equal(parse.code, 0);
   assert.match(parse.stderr, /^ouwatch: warning: no OpenUnison event in .*nginx\.log: is this an OpenUnison log\?\n$/);
+});
+
+test("OpenUnison's lines in a layout ouwatch does not read (a custom log4j2.xml) are named as such, gzip too", async () => {
+  // `%d [%t] %-5p %c{1} - %m%n`: the stamp without its brackets.
+  const custom = join(dir, 'custom-layout.log.gz');
+  const lines = Array.from({ length: 4 }, (_, i) => accessLine({ time: log4jTime(T0 + i * 1000) }).replace(/^\[([^\]]+)\]\[([^\]]+)\]/, '$1 [$2]'));
+  writeFileSync(custom, gzipSync(lines.join('\n') + '\n'));
+  const replay = await runCli(['replay', custom, '--db', join(dir, 'c.db')]);
+  assert.equal(replay.code, 0);
+  assert.match(
+    replay.stderr,
+    /warning: {2}no OpenUnison event in 4 lines: .*custom-layout\.log\.gz has OpenUnison's event words in a layout ouwatch does not read \("2026-03-02 08:00:00,000 \[XNIO-1 task-4\] INFO  AccessLog - " before \[AzSuccess\]\): it reads OpenUnison's own .*a custom log4j2\.xml\?/,
+  );
+  const parse = await runCli(['parse', custom]);
+  assert.match(parse.stderr, /no OpenUnison event in .*custom-layout\.log\.gz: .*custom-layout\.log\.gz has OpenUnison's event words in a layout ouwatch does not read/);
+  // A foreign prefix is log text: shown with visible escapes.
+  const hostile = join(dir, 'hostile-layout.log');
+  writeFileSync(hostile, `\x1b]0;owned\x07 ${lines[0].slice(lines[0].indexOf('[XNIO'))}\n`);
+  const shown = await runCli(['parse', hostile]);
+  assert.match(shown.stderr, /\("\\x1b\]0;owned\\x07 \[XNIO-1 task-4\] INFO  AccessLog - " before \[AzSuccess\]\)/);
 });
