@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../app/config.js';
 import { parseFiles } from '../app/parse.js';
-import { foreignLayoutHint } from '../app/layout-hint.js';
+import { foreignLayoutHint } from '../app/no-event-warning.js';
 import { eventJson, sourceOf } from '../core/log-event.js';
 import { Out, UsageError, checkTimeZone } from './common.js';
 import { printable } from '../core/terminal-text.js';

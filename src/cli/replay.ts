@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { createRuntime } from '../app/runtime.js';
 import { replayFiles } from '../app/replay.js';
 import { describeDrain } from '../app/delivery.js';
-import { foreignLayoutHint } from '../app/layout-hint.js';
+import { foreignLayoutHint, hasNoEvents, noEventWarning } from '../app/no-event-warning.js';
 import { errorsOnly, stderrLog, type Log } from '../core/log.js';
 import { AlertPrinter } from './alert-printer.js';
-import { UsageError, checkTimeZone, fmtInt } from './common.js';
+import { UsageError, checkTimeZone } from './common.js';
 import { formatResponses, formatSummary } from './summary.js';
 import { configOf, storeOptions } from './options.js';
 import { ProgressLine } from './progress.js';
@@ -65,7 +65,7 @@ export function registerReplay(program: Command): void {
         }).finally(() => progress?.stop());
         for (const n of report.notices) log.warn(n);
         if (!flags.quiet) {
-          const noEvent = noEventWarning(runtime.counters, noEvents(runtime.counters) ? await foreignLayoutHint(files) : null);
+          const noEvent = noEventWarning(runtime.counters, hasNoEvents(runtime.counters) ? await foreignLayoutHint(files) : null);
           const warnings = [runtime.detection.visibility.warning(), noEvent].filter((w): w is string => w !== null);
           const alerts = `${shown.counts(runtime.detection.repeats)}${shown.raised > 0 ? ` (ouwatch alerts list --db ${config.store.path})` : ''}`;
           const responses = formatResponses(runtime.delivery.responder.counters, config.respond.mode);
@@ -95,18 +95,4 @@ function clearingFirst(log: Log, clear: () => void): Log {
     warn: (m, f) => (clear(), log.warn(m, f)),
     error: (m, f) => (clear(), log.error(m, f)),
   };
-}
-
-type LineStats = { linesRead: number; events: Partial<Record<string, number>> };
-
-/** Whether lines were read and none was an OpenUnison event. */
-const noEvents = (stats: LineStats) => stats.linesRead > 0 && Object.values(stats.events).every((k) => !k);
-
-/**
- * Said when an input held no OpenUnison event at all: a wrong file should not pass in silence.
- * `why`: what the inputs' first bytes tell (foreignLayoutHint), else the question.
- */
-export function noEventWarning(stats: LineStats, why: string | null = null): string | null {
-  if (!noEvents(stats)) return null;
-  return `no OpenUnison event in ${fmtInt(stats.linesRead)} line${stats.linesRead === 1 ? '' : 's'}: ${why ?? 'is this an OpenUnison log?'}`;
 }

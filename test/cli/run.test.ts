@@ -157,3 +157,18 @@ test('when almost every success comes from one private address, the daemon warns
   assert.equal((await exitWithin(d, 5000)).code, 0);
   assert.equal(d.logs.filter((r) => /address rules/.test(String(r.msg))).length, 1, 'said once, not at every commit');
 });
+
+test('a daemon that reads 20,000 lines without one OpenUnison event says so, once (a wrong input, or a layout ouwatch does not read)', async () => {
+  const dir = tempDir();
+  const file = join(dir, 'custom-layout.log');
+  // A custom log4j2.xml: the stamp outside its brackets. Every line is OpenUnison's, none is read.
+  const lines: string[] = [];
+  for (let i = 0; i < 20_000; i++) lines.push(accessLine({ time: log4jTime(Date.UTC(2026, 2, 3, 8, 0, 0, i * 10)) }).replace(/^\[([^\]]+)\]\[/, '$1 ['));
+  writeFileSync(file, lines.join('\n') + '\n');
+  const d = start(['--file', file, '--db', join(dir, 'custom.db'), '--listen', '127.0.0.1:0']);
+  const warned = await d.waitForLog('the warning', (r) => r.level === 'warn' && /no OpenUnison event/.test(String(r.msg)));
+  assert.equal(String(warned.msg), "no OpenUnison event in 20,000 lines: is this OpenUnison's log, in its own layout? (a custom log4j2.xml: docs/openunison.md)");
+  d.child.kill('SIGTERM');
+  assert.equal((await exitWithin(d, 5000)).code, 0);
+  assert.equal(d.logs.filter((r) => /no OpenUnison event/.test(String(r.msg))).length, 1, 'said once, not at every commit');
+});

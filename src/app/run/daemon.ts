@@ -14,6 +14,7 @@ import { buildSources } from './sources.js';
 import { StoragePause } from './storage-pause.js';
 import { RetentionSchedule, retentionEvery } from '../retention-schedule.js';
 import { fromPino } from '../../core/log.js';
+import { noEventWarning } from '../no-event-warning.js';
 import type { StorageFault } from '../../core/storage-fault.js';
 
 export interface DaemonOptions {
@@ -41,6 +42,12 @@ export interface DaemonOptions {
 
 /** How long background workers may take to stop before the store closes anyway. */
 const WORKER_STOP_MS = 2000;
+/**
+ * Lines read without one OpenUnison event after which the daemon says so, once: past what a
+ * starting OpenUnison logs before its first request (its configuration, some thousands of
+ * lines), so that a wrong input or a layout ouwatch does not read does not watch in silence.
+ */
+export const NO_EVENT_WARNING_LINES = 20_000;
 
 /**
  * `ouwatch run`: the live sources feed the runtime's ingest pipeline (the same one replay
@@ -56,6 +63,7 @@ export class Daemon {
   private server: RunningServer | null = null;
   private stopping: Promise<void> | null = null;
   private blindWarned = false;
+  private noEventWarned = false;
   private readonly pause: StoragePause;
   private readonly retention: RetentionSchedule;
   private retentionTimer: NodeJS.Timeout | null = null;
@@ -97,6 +105,13 @@ export class Daemon {
     if (raised.length > 0) this.printer.wake();
     this.metrics.recordCommit(report, performance.now());
     const log = this.opts.log;
+    const counters = this.opts.runtime.counters;
+    if (!this.noEventWarned && counters.linesRead >= NO_EVENT_WARNING_LINES) {
+      // Once per run, like the next: the input is wrong or unreadable, not this commit.
+      this.noEventWarned = true;
+      const warning = noEventWarning(counters, "is this OpenUnison's log, in its own layout? (a custom log4j2.xml: docs/openunison.md)");
+      if (warning !== null) log.warn(warning);
+    }
     if (!this.blindWarned) {
       // Once per run: the condition describes the deployment, not one commit.
       const warning = this.opts.runtime.detection.visibility.warning();

@@ -2,7 +2,27 @@ import { open } from 'node:fs/promises';
 import { constants, gunzipSync } from 'node:zlib';
 import { foreignLayoutIn } from '../components/parse/foreign-layout.js';
 import { startsWithGzipMagic } from '../components/sources/files/gzip.js';
+import { int } from '../core/numbers.js';
 import { printable } from '../core/terminal-text.js';
+
+/** What the warning needs of a run's counters. */
+export interface LineStats {
+  linesRead: number;
+  events: Partial<Record<string, number>>;
+}
+
+/** Whether lines were read and none was an OpenUnison event. */
+export const hasNoEvents = (stats: LineStats): boolean => stats.linesRead > 0 && Object.values(stats.events).every((k) => !k);
+
+/**
+ * Said when the input held no OpenUnison event at all: a wrong file, or OpenUnison's log in
+ * a layout ouwatch does not read, should not pass in silence. `why`: what is known of the
+ * cause (foreignLayoutHint), else the question.
+ */
+export function noEventWarning(stats: LineStats, why: string | null = null): string | null {
+  if (!hasNoEvents(stats)) return null;
+  return `no OpenUnison event in ${int(stats.linesRead)} line${stats.linesRead === 1 ? '' : 's'}: ${why ?? 'is this an OpenUnison log?'}`;
+}
 
 /** Bytes of each input looked at (decompressed), of a gzip file read to get them, and the most they may inflate to. */
 const HEAD_BYTES = 64 * 1024;
