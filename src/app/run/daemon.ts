@@ -47,7 +47,7 @@ const WORKER_STOP_MS = 2000;
  * starting OpenUnison logs before its first request (its configuration, some thousands of
  * lines), so that a wrong input or a layout ouwatch does not read does not watch in silence.
  */
-export const NO_EVENT_WARNING_LINES = 20_000;
+const NO_EVENT_WARNING_LINES = 20_000;
 
 /**
  * `ouwatch run`: the live sources feed the runtime's ingest pipeline (the same one replay
