@@ -18,6 +18,7 @@ import { storeLocation } from './store-location.js';
 import { ArchiveInput } from '../components/sources/files/archive-input.js';
 import { checkInputPaths } from '../components/sources/files/replay-inputs.js';
 import { RecordDecoder } from '../components/decode/record-decoder.js';
+import { foreignLayoutIn } from '../components/parse/foreign-layout.js';
 import type { InputChannel } from '../core/inputs.js';
 
 /** What `ouwatch explain` reports about one line. */
@@ -66,7 +67,13 @@ export async function explainLine(config: Config, line: string, origin: string, 
   if (events.length === 0) {
     let kind: LineKind = 'other';
     for (let k = 1; k < batch.kinds.length; k++) if (batch.kinds[k] > 0 && k !== EVENT_CODE) kind = kindName(k);
-    return { line, source, notAnEvent: { kind, meaning: KIND_MEANING[kind] }, event: null, address: null, user: null, verdicts: [], note: null };
+    // OpenUnison's line in another layout reads as a continuation or a malformed line: say what it is.
+    const foreign = foreignLayoutIn(line);
+    const meaning =
+      foreign === null
+        ? KIND_MEANING[kind]
+        : `OpenUnison's ${foreign.word} line in a layout ouwatch does not read (no "[yyyy-MM-dd HH:mm:ss,SSS][thread]" header before its event word; a custom log4j2.xml? docs/openunison.md)`;
+    return { line, source, notAnEvent: { kind, meaning }, event: null, address: null, user: null, verdicts: [], note: null };
   }
   const e = events[0];
   const { store, close } = await openReader(config);

@@ -131,6 +131,13 @@ test('explain --file --line reads the line from a log, and says when the db alre
   assert.match(noise, /\nparsed {4}not an event \(other\): not a security event: another class, a MyVD SRCH\/RESULT line/);
 });
 
+test("explain names OpenUnison's line in a layout it does not read, rather than calling it a continuation", () => {
+  const line = az(Date.parse('2026-03-03T21:00:00Z'), ERIK, '5.255.255.9');
+  const custom = line.replace(/^\[([^\]]+)\]\[/, '$1 [');
+  const out = ok(['explain', custom, '--db', db]).stdout;
+  assert.match(out, /\nparsed {4}not an event \(continuation\): OpenUnison's \[AzSuccess\] line in a layout ouwatch does not read \(no "\[yyyy-MM-dd HH:mm:ss,SSS\]\[thread\]" header before its event word; a custom log4j2\.xml\? docs\/openunison\.md\)\n/);
+});
+
 test('explain writes nothing, and refuses what it cannot use with one line and exit 2', () => {
   const before = snapshot();
   ok(['explain', az(Date.parse('2026-03-03T21:00:00Z'), ERIK, '5.255.255.9'), '--db', db]);
