@@ -47,7 +47,7 @@ test('explain a line: how it parses, the user history it meets, and why each rul
   assert.match(out, /\n {2}quiet {5}session-moved \(high, risk 60\)\n {12}first use of this session seen\n/);
   assert.match(out, /\n {2}off {7}ip-not-allowed \(high, risk 40\)\n {12}params\.allow is empty/);
   // stale-refresh-token watches successes too (to know the addresses in use).
-  assert.match(out, /\n {2}quiet {5}stale-refresh-token \(medium, risk 20\)\n {12}a success: remembered as a known address\n/);
+  assert.match(out, /\n {2}quiet {5}stale-refresh-token \(medium, risk 20\)\n {12}a success from an address its user has not learnt \(new to them, or held back by an alert\): remembered, but not as anyone's own\n/);
   // refresh-token-replay watches successes too (a refresh at /token is a token's rotation).
   assert.match(out, /\n {2}quiet {5}refresh-token-replay \(critical, risk 100\)\n {12}a success, not a refresh at \/token\n/);
   assert.match(out, /\n {2}not reached \(they look at other events\): auth-failure-burst, auth-failure-spray, authz-failure-burst, authz-probing, refresh-token-grace-burst\n$/);

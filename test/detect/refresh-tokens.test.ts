@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { H, MIN, MM, NONE, RU, SE, SE2, SE_HOME, SEC, T0, TOKEN_URL, az, azFail, detect, expired, history, idpWarn, keys, rulesDir, scratch } from './helpers.js';
+import { BOB, H, MIN, MM, NONE, RU, SE, SE2, SE_HOME, SEC, T0, TOKEN_URL, az, azFail, detect, expired, history, idpWarn, keys, rulesDir, scratch } from './helpers.js';
 
 const s = scratch();
 after(() => s.done());
@@ -95,6 +95,39 @@ test('stale-refresh-token: threads are paired within one replica only', async ()
   writeFileSync(b, azFail(AT + 10, NONE, RU, { thread: 'XNIO-1 task-9', url: TOKEN_URL }) + '\n');
   const { alerts } = await detect(s.path('replicas.db'), rulesDir(s.path('rr'), ['stale-refresh-token']), { files: [a, b] });
   assert.deepEqual(alerts, []);
+});
+
+/** A stale refresh token from `ip` (the AzFail carries cn=none, as OpenUnison logs it) at `t`. */
+const stalePair = (t: number, ip: string, thread = 'XNIO-1 task-7') => [idpWarn(t, thread), azFail(t + 4, NONE, ip, { thread, url: TOKEN_URL, session: 'null' })];
+
+test("stale-refresh-token: an address whose successes an alert holds back (a thief's) is not the owner's; medium, and the reason says why", async () => {
+  const rules = rulesDir(s.path(`r${n}-thief`), ['stale-refresh-token', 'new-country']);
+  // mmosley's token is used from Moscow (new-country holds 5.255.255.5 back), then a stale copy fails from there.
+  const { alerts } = await detect(s.path(`t${n++}.db`), rules, [...office, az(AT, MM, RU), az(AT + MIN, MM, RU), ...stalePair(AT + 5 * MIN, RU)]);
+  assert.deepEqual(keys(alerts), [`new-country ${MM} ${RU}`, `stale-refresh-token - ${RU}`]);
+  const stale = alerts.find((a) => a.rule === 'stale-refresh-token')!;
+  assert.equal(stale.severity, 'medium');
+  assert.ok(
+    stale.reason.endsWith(
+      "5.255.255.5 had successes lately (within the 24 h before), but none as a learnt address of its user (it was new to them, or an alert raised on it holds it back): if alerts name 5.255.255.5, this is probably the copy's token, not the owner's client losing a refresh race.",
+    ),
+    stale.reason,
+  );
+});
+
+test("stale-refresh-token: the owner's learnt address stays the owner's while a newcomer succeeds from it; a newcomer's address is theirs from its second success", async () => {
+  // The office is mmosley's; bob's first success from it (new to bob) does not make it anyone's stranger.
+  const shared = await run('stale-refresh-token', [...office, az(AT, BOB, SE), ...stalePair(AT + MIN, SE)]);
+  assert.match(shared.alerts[0].reason, /89\.160\.20\.112 had successes lately \(within the 24 h before\) as a learnt address of its user: probably the owner's own client/);
+  // bob's home line: new at its first success, learnt at its second (a minute later), at once.
+  const once = await run('stale-refresh-token', [az(AT, BOB, SE_HOME), ...stalePair(AT + MIN, SE_HOME)]);
+  assert.match(once.alerts[0].reason, /but none as a learnt address of its user/);
+  const twice = await run('stale-refresh-token', [az(AT, BOB, SE_HOME), az(AT + MIN, BOB, SE_HOME), ...stalePair(AT + 2 * MIN, SE_HOME)]);
+  assert.match(twice.alerts[0].reason, /as a learnt address of its user: probably the owner's own client/);
+  // Nobody at all: a stranger's copy, high.
+  const stranger = await run('stale-refresh-token', [...office, ...stalePair(AT, RU)]);
+  assert.equal(stranger.alerts[0].severity, 'high');
+  assert.match(stranger.alerts[0].reason, /No user succeeded from 5\.255\.255\.5 in the 24 h before/);
 });
 
 test('refresh-token-replay on a new store behind an ingress: a lone user\'s race through two replicas is the race until private networks are many', async () => {

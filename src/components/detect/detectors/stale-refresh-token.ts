@@ -8,8 +8,32 @@ import { evidenceOf } from '../evidence.js';
 import { where } from '../format.js';
 import type { StateCodec } from '../state-table.js';
 
-/** The last success (any user) from an address, for `unknownAddress`. */
+/** How often the remembered success of an address is refreshed, for `unknownAddress`. */
 const REFRESH_EVERY = 3_600_000;
+
+/**
+ * The last success remembered for an address, as one number (the table holds up to 200,000):
+ * its log time, negated when no user who succeeded from it had it as a learnt address (new to
+ * them, or held back by an alert it raised, as a thief's is). A positive value read from a
+ * store written before the sign was kept means what it meant then: a success.
+ */
+type LastSuccess = number;
+const remembered = (ts: number, learnt: boolean): LastSuccess => (learnt ? ts : -ts);
+const timeOf = (s: LastSuccess): number => Math.abs(s);
+const wasLearnt = (s: LastSuccess): boolean => s > 0;
+
+/**
+ * Whether a success at `ts` replaces what is remembered (not a learnt one less than an hour
+ * old: the caller skips those before looking the address up): a learnt success replaces an
+ * unlearnt one at once and a learnt one hourly; an unlearnt one replaces an unlearnt one
+ * hourly, and a learnt one only once that is past the rule's window (`keptFor`).
+ */
+function replaces(was: LastSuccess | undefined, ts: number, learnt: boolean, keptFor: number): boolean {
+  if (was === undefined) return true;
+  const age = ts - timeOf(was);
+  if (learnt) return !wasLearnt(was) || age >= REFRESH_EVERY;
+  return age >= (wasLearnt(was) ? keptFor : REFRESH_EVERY);
+}
 
 /** A WARN of OpenIDConnectIdP waiting for the AzFail that follows it on its thread. */
 interface Pending {
@@ -68,16 +92,18 @@ export const staleRefreshToken = defineDetector({
     };
     const pending = ctx.table('pending', codec);
     const unknown = p.unknownAddress;
+    /** How long a remembered success keeps an address known. */
+    const keptFor = (unknown?.within ?? 0) + REFRESH_EVERY;
     const lastSuccess =
       unknown === null
         ? null
-        : ctx.table<number>('last-success', {
-            encode: (ts) => String(ts),
+        : ctx.table<LastSuccess>('last-success', {
+            encode: (s) => String(s),
             decode: (json) => {
-              const ts = Number(json);
-              return Number.isFinite(ts) ? ts : null;
+              const s = Number(json);
+              return Number.isFinite(s) && s !== 0 ? s : null;
             },
-            expires: (ts) => ts + unknown.within + REFRESH_EVERY,
+            expires: (s) => timeOf(s) + keptFor,
             // Bounded: past it, the addresses least recently succeeded from are forgotten (a
             // stale token from one of them then counts as from an unknown address).
             capacity: unknown.capacity,
@@ -88,15 +114,27 @@ export const staleRefreshToken = defineDetector({
             chunked: true,
           });
     return {
-      check(e, _user, trace) {
+      check(e, user, trace) {
         if (e.type === TYPE.AuSuccess || e.type === TYPE.AzSuccess) {
           const ip = e.address?.ip;
-          if (lastSuccess !== null && ip !== undefined) {
-            // Written at most once an hour per address: a success per line must not become a row per line.
-            const was = lastSuccess.get(ip);
-            if (was === undefined || e.ts - was >= REFRESH_EVERY) lastSuccess.set(ip, e.ts);
+          if (lastSuccess === null || ip === undefined) return null;
+          const was = lastSuccess.get(ip);
+          // Most successes come from an address remembered as learnt within the hour: nothing to change, nothing to look up.
+          if (was !== undefined && wasLearnt(was) && e.ts - was < REFRESH_EVERY) {
+            trace?.('a success from an address known (within the hour) as a learnt address of a user');
+            return null;
           }
-          trace?.('a success: remembered as a known address');
+          // The user's history before this event: an address is learnt from its second success on, unless an alert holds it back.
+          const learnt = user?.addresses.get(ip)?.learnt === true;
+          const replaced = replaces(was, e.ts, learnt, keptFor);
+          if (replaced) lastSuccess.set(ip, remembered(e.ts, learnt));
+          trace?.(
+            learnt
+              ? 'a success from a learnt address of its user: remembered as a known address'
+              : replaced
+                ? 'a success from an address its user has not learnt (new to them, or held back by an alert): remembered, but not as anyone\'s own'
+                : 'a success from an address its user has not learnt; it stays known as a learnt address of another user',
+          );
           return null;
         }
         const key = threadOf(e);
@@ -131,15 +169,32 @@ export const staleRefreshToken = defineDetector({
         }
         const a = e.address;
         const seen = a === null || lastSuccess === null ? undefined : lastSuccess.get(a.ip);
-        const stranger = unknown !== null && a !== null && (seen === undefined || e.ts - seen > unknown.within + REFRESH_EVERY);
-        return staleUse(e, warn, gap, url, stranger, unknown, p);
+        const known: Known | null = unknown === null || a === null ? null : seen === undefined || e.ts - timeOf(seen) > keptFor ? 'stranger' : wasLearnt(seen) ? 'learnt' : 'unlearnt';
+        return staleUse(e, warn, gap, url, known, unknown, p);
       },
     };
   },
 });
 
+/**
+ * What the address's recent successes say: none (a stranger's copy of the token), some as a
+ * learnt address of the user who succeeded (the owner's client), or only as one its user has
+ * not learnt (new to them, or held back by an alert raised on it).
+ */
+type Known = 'stranger' | 'learnt' | 'unlearnt';
+
+function addressNote(known: Known, ip: string, window: string): string {
+  if (known === 'stranger') return ` No user succeeded from ${ip} in the ${window} before: someone other than the token's owner probably holds a copy.`;
+  // Not the time of the last success: the one remembered is refreshed once an hour only.
+  if (known === 'learnt') return ` ${ip} had successes lately (within the ${window} before) as a learnt address of its user: probably the owner's own client losing a refresh race.`;
+  return (
+    ` ${ip} had successes lately (within the ${window} before), but none as a learnt address of its user (it was new to them, or an alert raised on it holds it back): ` +
+    `if alerts name ${ip}, this is probably the copy's token, not the owner's client losing a refresh race.`
+  );
+}
+
 /** The finding: a refresh failed after its grace period, `gap` after the WARN on its thread. (Outside check(): see seenAt in session-moved.ts.) */
-function staleUse(e: LogEvent, warn: Pending, gap: number, url: string, stranger: boolean, unknown: Params['unknownAddress'], p: Params): Finding {
+function staleUse(e: LogEvent, warn: Pending, gap: number, url: string, known: Known | null, unknown: Params['unknownAddress'], p: Params): Finding {
   const dn = e.dn !== null && isUserDn(e.dn.dn) ? e.dn : null;
   const a = e.address;
   const thread = e.thread();
@@ -148,19 +203,12 @@ function staleUse(e: LogEvent, warn: Pending, gap: number, url: string, stranger
     dnSha1: dn?.sha1 ?? null,
     ip: a?.ip ?? null,
     country: a?.country ?? null,
-    ...(stranger && unknown !== null ? { severity: unknown.severity, risk: unknown.risk } : {}),
+    ...(known === 'stranger' && unknown !== null ? { severity: unknown.severity, risk: unknown.risk } : {}),
     reason() {
-      const from =
-        unknown === null || a === null
-          ? ''
-          : stranger
-            ? ` No user succeeded from ${a.ip} in the ${formatDuration(unknown.within)} before: someone other than the token's owner probably holds a copy.`
-            : // Not the time of the last success: the one remembered is refreshed once an hour only.
-              ` ${a.ip} had successes lately (within the ${formatDuration(unknown.within)} before): probably the owner's own client losing a refresh race.`;
       return (
         `A refresh token ${dn === null ? '' : `of ${dn.dn} `}was used after its grace period from ${where(a?.ip ?? null, a?.country ?? null)}: ` +
         `OpenIDConnectIdP logged '${p.message}' and ${formatDuration(gap)} later the refresh at ${url} failed (AzFail) on thread '${thread}'.` +
-        from
+        (known === null || a === null || unknown === null ? '' : addressNote(known, a.ip, formatDuration(unknown.within)))
       );
     },
     evidence: () => [warn.evidence, evidenceOf(e)],
