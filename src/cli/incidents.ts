@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { StatusChange } from '../app/review/alerts.js';
-import { changeIncidents, listIncidents, showIncident, type IncidentDetailJson } from '../app/review/incidents.js';
+import { ADDRESS_ALERTS_SHOWN, changeIncidents, listIncidents, showIncident, type IncidentDetailJson } from '../app/review/incidents.js';
 import { withReviewStore } from '../app/review/store.js';
 import type { Incident } from '../core/incidents.js';
 import { printable } from '../core/terminal-text.js';
@@ -86,6 +86,10 @@ function formatTable(items: Incident[]): string[] {
   return lines;
 }
 
+function alertLine(a: IncidentDetailJson['alerts'][number]): string {
+  return `    ${a.time}  ${a.severity.padEnd(8)}  ${a.rule.padEnd(26)} ${a.status.padEnd(12)} ${a.id}  ${printable(a.reason)}`;
+}
+
 function formatDetail(i: IncidentDetailJson): string {
   const c = colours(process.stdout);
   const lines: string[] = [];
@@ -97,7 +101,13 @@ function formatDetail(i: IncidentDetailJson): string {
   lines.push(`  rules       ${i.rules.join(', ')}`);
   lines.push('');
   lines.push(c.bold(`  alerts (${fmtInt(i.alerts.length)})`));
-  for (const a of i.alerts) lines.push(`    ${a.time}  ${a.severity.padEnd(8)}  ${a.rule.padEnd(26)} ${a.status.padEnd(12)} ${a.id}  ${printable(a.reason)}`);
+  for (const a of i.alerts) lines.push(alertLine(a));
+  if (i.addressAlerts.length > 0) {
+    lines.push('');
+    const most = i.addressAlerts.length === ADDRESS_ALERTS_SHOWN ? `, the latest ${ADDRESS_ALERTS_SHOWN}` : '';
+    lines.push(c.bold(`  alerts without a user from these addresses, within a day (${fmtInt(i.addressAlerts.length)}${most})`));
+    for (const a of i.addressAlerts) lines.push(alertLine(a));
+  }
   lines.push('');
   lines.push(c.bold('  history'));
   for (const h of i.history) lines.push(`    ${h.at}  ${h.status.padEnd(12)} by ${printable(h.by)}${h.comment ? `: ${printable(h.comment)}` : ''}`);

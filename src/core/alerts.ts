@@ -92,6 +92,8 @@ export interface AlertFilter {
   dn?: string;
   /** DNs matching a pattern where `*` stands for any text (ASCII letters match in any case). */
   dnPattern?: string;
+  /** Only alerts without a DN (keyed on an address). */
+  withoutDn?: boolean;
   /** Exact address or a CIDR block. */
   ip?: string;
   /** Epoch ms (log time): alerts whose latest occurrence is at or after it. */

@@ -60,9 +60,15 @@ test('show prints the incident with its alerts and history; --json is one object
   const text = ok(['incidents', 'show', mm.id, '--db', db]).stdout;
   assert.match(text, new RegExp(`^${mm.id} {2}critical {2}risk 292\\.5 {2}\\[open\\]\\n`));
   assert.match(text, /alerts \(7\)\n/);
-  const json = JSON.parse(ok(['incidents', 'show', mm.id, '--db', db, '--json']).stdout) as Incident & { alerts: Array<{ id: string }>; key: string };
+  // The copy's refresh failing at 11:55 carries cn=none: keyed on its address, shown beside his incident.
+  assert.match(text, /\n {2}alerts without a user from these addresses, within a day \(1\)\n {4}2026-03-03T11:55:00\.004Z {2}medium {4}stale-refresh-token {8}open {9}[0-9a-f]{16} {2}A refresh token was used after its grace period from 5\.255\.255\.5 \(RU\)/);
+  const json = JSON.parse(ok(['incidents', 'show', mm.id, '--db', db, '--json']).stdout) as Incident & { alerts: Array<{ id: string }>; key: string; addressAlerts: Array<{ rule: string; dn: string | null; ip: string }> };
   assert.deepEqual(json.alerts.map((a) => a.id), mm.alertIds);
   assert.equal(json.key, `dn:${MM}`);
+  assert.deepEqual(json.addressAlerts.map((a) => [a.rule, a.dn, a.ip]), [['stale-refresh-token', null, '5.255.255.5']]);
+  // The failed logins' network incident: nothing beside it.
+  const network = recorded.find((i) => i.dn === null)!;
+  assert.doesNotMatch(ok(['incidents', 'show', network.id, '--db', db]).stdout, /alerts without a user/);
 });
 
 test('close --benign closes the incident and its alerts as benign, recording who and why', () => {

@@ -66,8 +66,13 @@ describe('the API mirrors the CLI', () => {
     const o = JSON.parse((await get(serve.url, '/api/overview')).body) as { days: string[]; rules: Array<{ rule: string; total: number }> };
     assert.equal(o.days.at(-1), '2026-03-03');
     assert.equal(o.rules.reduce((n, r) => n + r.total, 0), 11);
-    const incidents = JSON.parse((await get(serve.url, '/api/incidents')).body) as { items: Array<{ id: string }> };
+    const incidents = JSON.parse((await get(serve.url, '/api/incidents')).body) as { items: Array<{ id: string; dn: string | null }> };
     assert.match((await get(serve.url, `/incidents/${incidents.items[0].id}`)).body, /Incident <code>inc-/);
+    // mmosley's incident, with the alert without a user from the copy's address beside it (the page and the API alike).
+    const his = incidents.items.find((i) => i.dn === 'uid=mmosley,ou=shadow,o=Tremolo')!;
+    const page = (await get(serve.url, `/incidents/${his.id}`)).body;
+    assert.match(page, /<section id="address-alerts"><h2>Alerts without a user from these addresses, within a day \(1\)<\/h2><table class="queue">.*<td>stale-refresh-token<\/td>/s);
+    assert.deepEqual(JSON.parse((await get(serve.url, `/api/incidents/${his.id}`)).body), JSON.parse(ok(['incidents', 'show', his.id, '--db', db, '--json']).stdout));
     const end = await get(serve.url, `/end-session?dn=${encodeURIComponent('uid=mmosley,ou=shadow,o=Tremolo')}`);
     assert.match(end.body, /<pre id="manifest">/);
     assert.match(end.body, /needs <code>respond.mode: apply<\/code>/, 'the default dry-run configuration offers no apply button');

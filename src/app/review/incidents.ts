@@ -13,7 +13,19 @@ export interface IncidentDetailJson extends Incident {
   history: AlertStatusChange[];
   /** Its alerts, oldest first, as `alerts list --json` prints them. */
   alerts: AlertListJson[];
+  /**
+   * For a user's incident: alerts without a user from the addresses its alerts name, within a
+   * day of it, oldest first, at most ADDRESS_ALERTS_SHOWN (none for a network's incident).
+   * OpenUnison logs `cn=none` where it knows no session, so a copied token that fails to
+   * refresh, or password tries, name only the address.
+   */
+  addressAlerts: AlertListJson[];
 }
+
+/** How far before the first and after the last alert of an incident its addresses' alerts without a user are shown. */
+const ADDRESS_ALERTS_AROUND_MS = 24 * 3_600_000;
+export const ADDRESS_ALERTS_SHOWN = 20;
+const ADDRESS_ALERTS_ADDRESSES = 50;
 
 /** Incidents matching the query (the contract fields per item), one page, with counts. */
 export async function listIncidents(store: ReviewStore, q: ListQuery, ctx: ReviewContext): Promise<Page<Incident>> {
@@ -35,7 +47,28 @@ export async function showIncident(store: ReviewStore, id: string): Promise<Inci
   const d = (await store.incidents.detail(i.id))!;
   // One query per thousand alerts, not three per alert: a storm's incident holds thousands.
   const alerts = (await store.alerts.byIds(d.alertIds)).map(alertListJson);
-  return { ...toIncidentJson(d), key: d.key, closedBenign: d.closedBenign, history: d.history, alerts };
+  const addressAlerts = d.dn === null ? [] : await alertsWithoutUser(store, alerts, Date.parse(d.firstTime), Date.parse(d.lastTime));
+  return { ...toIncidentJson(d), key: d.key, closedBenign: d.closedBenign, history: d.history, alerts, addressAlerts };
+}
+
+/**
+ * Alerts without a DN from the addresses `alerts` name (the latest ADDRESS_ALERTS_ADDRESSES of
+ * them: an alert storm's incident names thousands), around [from, to] (log time): the latest
+ * ADDRESS_ALERTS_SHOWN, oldest first.
+ */
+async function alertsWithoutUser(store: ReviewStore, alerts: readonly AlertListJson[], from: number, to: number): Promise<AlertListJson[]> {
+  const named = alerts.map((a) => a.ip).filter((ip): ip is string => ip !== null);
+  const ips = [...new Set(named.reverse())].slice(0, ADDRESS_ALERTS_ADDRESSES);
+  const found = new Map<string, AlertListJson>();
+  for (const ip of ips) {
+    const page = await store.alerts.list(
+      { ip, withoutDn: true, since: from - ADDRESS_ALERTS_AROUND_MS, until: to + ADDRESS_ALERTS_AROUND_MS },
+      { offset: 0, limit: ADDRESS_ALERTS_SHOWN, sort: 'time' },
+    );
+    for (const a of page.items) found.set(a.id, alertListJson(a));
+  }
+  const newestFirst = [...found.values()].sort((a, b) => (a.time > b.time ? -1 : a.time < b.time ? 1 : a.id < b.id ? -1 : 1));
+  return newestFirst.slice(0, ADDRESS_ALERTS_SHOWN).reverse();
 }
 
 /** Acknowledges, closes (with their alerts; as benign too) or reopens incidents. */

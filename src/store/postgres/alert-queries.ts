@@ -71,6 +71,7 @@ export function alertWhere(f: AlertFilter): PgWhere {
   w.anyOf('status', f.statuses);
   if (f.dn !== undefined) w.add(`dn = ${w.p(f.dn)}`);
   w.pattern('dn', f.dnPattern);
+  if (f.withoutDn === true) w.add('dn IS NULL');
   w.address('ip', f.ip);
   if (f.since !== undefined) w.add(`last_time >= ${w.p(f.since)}`);
   if (f.until !== undefined) w.add(`time <= ${w.p(f.until)}`);

@@ -65,6 +65,7 @@ export function alertWhere(f: AlertFilter): Where {
   w.anyOf('status', f.statuses);
   if (f.dn !== undefined) w.add('dn = ?', f.dn);
   w.pattern('dn', f.dnPattern);
+  if (f.withoutDn === true) w.add('dn IS NULL');
   w.address('ip', f.ip);
   if (f.since !== undefined) w.add('last_time >= ?', f.since);
   if (f.until !== undefined) w.add('time <= ?', f.until);

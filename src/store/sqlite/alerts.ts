@@ -108,6 +108,7 @@ export class AlertStore {
       where.push(`dn LIKE ? ESCAPE '\\'`);
       args.push(filter.dnPattern.replace(/[\\%_]/g, (c) => '\\' + c).replace(/\*/g, '%'));
     }
+    if (filter.withoutDn === true) where.push('dn IS NULL');
     const ipMatch = filter.ip === undefined ? null : addressMatcher(filter.ip);
     if (filter.ip !== undefined && ipMatch === null) {
       where.push('ip = ?');

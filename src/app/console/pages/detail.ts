@@ -63,6 +63,12 @@ function history(h: AlertDetailJson['history']): Html {
   return html`<section><h2>History</h2><ol class="history" id="history">${h.map((x) => html`<li>${x.at} ${statusBadge(x.status)} by <b>${shown(x.by)}</b>${x.comment ? html`: ${shown(x.comment)}` : ''}</li>`)}</ol></section>`;
 }
 
+function alertTable(alerts: IncidentDetailJson['alerts']): Html {
+  return html`<table class="queue"><thead><tr><th>severity</th><th>rule</th><th>time (log)</th><th>status</th><th>reason</th></tr></thead><tbody>
+${alerts.map((a) => html`<tr><td>${severityBadge(a.severity)}</td><td>${a.rule}</td><td class="time">${a.time}</td><td>${statusBadge(a.status)}</td><td><a href="/alerts/${a.id}">${shown(a.reason)}</a></td></tr>`)}
+</tbody></table>`;
+}
+
 /** One incident: its alerts, its status, the changes. */
 export function incidentPage(ctx: PageContext, i: IncidentDetailJson): string {
   const body = html`
@@ -76,9 +82,8 @@ export function incidentPage(ctx: PageContext, i: IncidentDetailJson): string {
 </dl>
 ${statusForms(ctx, `/incidents/${i.id}/status`, i.status)}
 ${i.dn !== null ? html`<p><a class="button danger" href="/end-session${query({ dn: i.dn })}">End this user's sessions…</a></p>` : ''}
-<section><h2>Alerts (${i.alerts.length})</h2><table class="queue"><thead><tr><th>severity</th><th>rule</th><th>time (log)</th><th>status</th><th>reason</th></tr></thead><tbody>
-${i.alerts.map((a) => html`<tr><td>${severityBadge(a.severity)}</td><td>${a.rule}</td><td class="time">${a.time}</td><td>${statusBadge(a.status)}</td><td><a href="/alerts/${a.id}">${shown(a.reason)}</a></td></tr>`)}
-</tbody></table></section>
+<section><h2>Alerts (${i.alerts.length})</h2>${alertTable(i.alerts)}</section>
+${i.addressAlerts.length > 0 ? html`<section id="address-alerts"><h2>Alerts without a user from these addresses, within a day (${i.addressAlerts.length})</h2>${alertTable(i.addressAlerts)}</section>` : ''}
 ${history(i.history)}`;
   return page(ctx, `incident ${i.id}`, body);
 }
