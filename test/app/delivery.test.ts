@@ -47,10 +47,10 @@ test('ouwatch run delivers alerts through the outbox, plans the response in dry-
 
   const d = start();
   const base = await d.url();
-  await waitFor('11 alerts in the JSONL sink', () => (jsonlLines(sink).length >= 11 ? true : undefined), 30_000);
+  await waitFor('10 alerts in the JSONL sink', () => (jsonlLines(sink).length >= 10 ? true : undefined), 30_000);
   const delivered = jsonlLines(sink).map((l) => JSON.parse(l) as { id: string; rule: string; response: unknown });
-  assert.equal(delivered.length, 11);
-  assert.equal(new Set(delivered.map((a) => a.id)).size, 11, 'each alert once');
+  assert.equal(delivered.length, 10);
+  assert.equal(new Set(delivered.map((a) => a.id)).size, 10, 'each alert once');
   assert.deepEqual(
     d.stdout.map((l) => (JSON.parse(l) as { id: string }).id).sort(),
     delivered.map((a) => a.id).sort(),
@@ -68,7 +68,7 @@ test('ouwatch run delivers alerts through the outbox, plans the response in dry-
   assert.match(String(planned.text), /dn: "uid=mmosley,ou=shadow,o=Tremolo"/);
 
   const metrics = await fetch(new URL('/metrics', base)).then((r) => r.text());
-  assert.equal(metric(metrics, /^ouwatch_notifications_total\{.*channel="jsonl".*result="sent"/), 11);
+  assert.equal(metric(metrics, /^ouwatch_notifications_total\{.*channel="jsonl".*result="sent"/), 10);
   assert.equal(metric(metrics, /^ouwatch_actions_total\{.*result="planned"/), 1);
   assert.equal(metric(metrics, /^ouwatch_outbox_depth /), 0);
 
@@ -81,6 +81,6 @@ test('ouwatch run delivers alerts through the outbox, plans the response in dry-
   await new Promise((r) => setTimeout(r, 1000));
   again.child.kill('SIGTERM');
   assert.equal((await again.exited).code, 0);
-  assert.equal(jsonlLines(sink).length, 11);
+  assert.equal(jsonlLines(sink).length, 10);
   assert.deepEqual(again.stdout, []);
 });

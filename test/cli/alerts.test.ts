@@ -32,29 +32,29 @@ before(() => {
 });
 
 test('alerts lists the open alerts, newest first, as the alert contract plus count, last time and evidence lines', () => {
-  assert.equal(all.length, 11);
+  assert.equal(all.length, 10);
   const times = all.map((a) => (a as unknown as { time: string }).time);
   assert.deepEqual(times, [...times].sort().reverse());
   assert.deepEqual(Object.keys(all[0]), ['id', 'rule', 'severity', 'time', 'dn', 'dnSha1', 'ip', 'country', 'reason', 'evidence', 'status', 'response', 'count', 'lastTime', 'evidenceTotal']);
   // `alerts` alone is `alerts list`: counts per severity and rule first, then the table.
   const table = ok(['alerts', '--db', db]);
   const out = lines(table.stdout);
-  assert.equal(out.length, 1 + 1 + 2 * 11);
-  assert.equal(out[0], '11 alerts: 1 critical, 3 high, 7 medium; by rule: impossible-travel 2, new-source-ip 2, refresh-token-grace-burst 2, auth-failure-burst 1, authz-failure-burst 1, new-country 1, refresh-token-replay 1, stale-refresh-token 1');
+  assert.equal(out.length, 1 + 1 + 2 * 10);
+  assert.equal(out[0], '10 alerts: 1 critical, 2 high, 7 medium; by rule: new-source-ip 2, refresh-token-grace-burst 2, auth-failure-burst 1, authz-failure-burst 1, impossible-travel 1, new-country 1, refresh-token-replay 1, stale-refresh-token 1');
   assert.equal(table.stderr, '');
 });
 
 test('a page at a time: --limit (default 50) with an N-more footer, --offset for the next page, --limit all', () => {
   const table = lines(ok(['alerts', '--db', db, '--limit', '3']).stdout);
   assert.equal(table.length, 1 + 1 + 2 * 3 + 1);
-  assert.equal(table.at(-1), '3 of 11 alerts shown (1-3); 8 more: --offset 3 for the next page, --limit all for every one');
+  assert.equal(table.at(-1), '3 of 10 alerts shown (1-3); 7 more: --offset 3 for the next page, --limit all for every one');
   const json = ouwatch(['alerts', '--db', db, '--json', '--limit', '3', '--offset', '9']);
   assert.deepEqual(ndjson<A>(json.stdout).map((a) => a.id), all.slice(9).map((a) => a.id));
   assert.equal(json.stderr, '', 'the last page: nothing more');
   const first = ouwatch(['alerts', '--db', db, '--json', '--limit', '4']);
   assert.equal(ndjson(first.stdout).length, 4);
-  assert.match(first.stderr, /^4 of 11 alerts shown \(1-4\); 7 more/, 'NDJSON on stdout, the footer on stderr');
-  assert.equal(list('--limit', 'all').length, 11);
+  assert.match(first.stderr, /^4 of 10 alerts shown \(1-4\); 6 more/, 'NDJSON on stdout, the footer on stderr');
+  assert.equal(list('--limit', 'all').length, 10);
 });
 
 test('--csv: a header row, RFC 4180 quoting, and no cell a spreadsheet would run as a formula', () => {
@@ -73,24 +73,24 @@ test('filters: rule, severity (list, LEVEL+, any case), DN (any case, * wildcard
     const ids = (xs: Array<{ id: string }>) => xs.map((a) => a.id).sort();
     const where = (f: (a: A) => boolean) => ids(all.filter(f));
     assert.deepEqual(ids(await q({ rule: 'impossible-travel' })), where((a) => a.rule === 'impossible-travel'));
-    assert.equal((await q({ rule: 'impossible-travel,new-country' })).length, 3);
+    assert.equal((await q({ rule: 'impossible-travel,new-country' })).length, 2);
     assert.deepEqual(ids(await q({ severity: 'high+' })), where((a) => a.severity === 'high' || a.severity === 'critical'));
-    assert.equal((await q({ severity: 'high+' })).length, 4);
-    assert.equal((await q({ severity: 'HIGH+' })).length, 4, 'severities in any case');
+    assert.equal((await q({ severity: 'high+' })).length, 3);
+    assert.equal((await q({ severity: 'HIGH+' })).length, 3, 'severities in any case');
     assert.equal((await q({ severity: 'medium' })).length, 7);
     assert.equal((await q({ severity: 'low,critical' })).length, 1);
     assert.deepEqual(ids(await q({ dn: MM })), where((a) => a.dn === MM));
-    assert.equal((await q({ dn: MM })).length, 7);
-    assert.equal((await q({ dn: MM.toUpperCase() })).length, 7, 'a DN in any case (LDAP compares them so)');
+    assert.equal((await q({ dn: MM })).length, 6);
+    assert.equal((await q({ dn: MM.toUpperCase() })).length, 6, 'a DN in any case (LDAP compares them so)');
     assert.deepEqual(ids(await q({ dn: 'uid=mm*' })), where((a) => a.dn === MM));
     assert.equal((await q({ dn: 'uid=mm%' })).length, 0, 'SQL wildcards are literal');
     assert.equal((await q({ ip: '5.255.255.5' })).length, 7);
     assert.deepEqual(ids(await q({ ip: '89.160.20.0/24' })), where((a) => a.ip?.startsWith('89.160.20.') ?? false));
-    assert.equal((await q({ ip: '89.160.20.0/24' })).length, 2);
+    assert.equal((await q({ ip: '89.160.20.0/24' })).length, 1);
     assert.deepEqual((await q({ since: '2026-03-03T15:00' })).map((a) => a.rule).sort(), ['new-source-ip', 'refresh-token-grace-burst']);
     assert.deepEqual((await q({ until: '2026-03-03T09:30Z' })).map((a) => a.rule), ['auth-failure-burst']);
     assert.equal((await q({ since: '24h' })).length, 0, 'relative to now');
-    assert.equal((await q({ since: '2d' })).length, 11);
+    assert.equal((await q({ since: '2d' })).length, 10);
     assert.equal((await q({ limit: '2' })).length, 2);
     const refused: Array<[ListQuery, RegExp]> = [
       [{ severity: 'urgent' }, /^--severity expects low, medium, high, critical \(comma-separated\) or LEVEL\+ \(that level and above\), got 'urgent'/],
@@ -126,12 +126,12 @@ test('show prints one alert with its evidence and history; an id prefix is enoug
 });
 
 test('ack, close and reopen take several ids at once; close --benign is recorded as benign', () => {
-  const [x, y] = all.filter((a) => a.rule === 'impossible-travel');
+  const [x, y] = all.filter((a) => a.rule === 'refresh-token-grace-burst');
   const out = ok(['alerts', 'ack', x.id.slice(0, 6), y.id, '--db', db, '--by', 'dora']).stdout;
-  assert.equal(out, `alert ${x.id} (impossible-travel) acknowledged by dora\nalert ${y.id} (impossible-travel) acknowledged by dora\n`);
+  assert.equal(out, `alert ${x.id} (refresh-token-grace-burst) acknowledged by dora\nalert ${y.id} (refresh-token-grace-burst) acknowledged by dora\n`);
   const again = ok(['alerts', 'ack', x.id, '--db', db, '--by', 'dora']).stdout;
-  assert.equal(again, `alert ${x.id} (impossible-travel) was already acknowledged: unchanged\n`);
-  const closed = ndjson<A & { closedBenign: boolean }>(ok(['alerts', 'close', x.id, y.id, '--benign', '--comment', 'VPN exit', '--db', db, '--json']).stdout);
+  assert.equal(again, `alert ${x.id} (refresh-token-grace-burst) was already acknowledged: unchanged\n`);
+  const closed = ndjson<A & { closedBenign: boolean }>(ok(['alerts', 'close', x.id, y.id, '--benign', '--comment', 'tools on one kubeconfig', '--db', db, '--json']).stdout);
   assert.deepEqual(closed.map((a) => [a.status, a.closedBenign]), [['closed', true], ['closed', true]]);
   // One unknown id changes nothing.
   const r = ouwatch(['alerts', 'reopen', x.id, 'ffff0000', '--db', db]);
@@ -139,7 +139,7 @@ test('ack, close and reopen take several ids at once; close --benign is recorded
   assert.match(r.stderr, /^ouwatch: no alert ffff0000/);
   assert.equal(list('--status', 'closed').length, 2);
   ok(['alerts', 'reopen', x.id, y.id, '--db', db]);
-  assert.equal(list().length, 11);
+  assert.equal(list().length, 10);
 });
 
 test('ack and close record who, when and why; closed alerts leave the default list', () => {
@@ -154,8 +154,8 @@ test('ack and close record who, when and why; closed alerts leave the default li
     ['acknowledged', 'alice', 'asking erik'],
     ['closed', 'bob', 'working from home'],
   ]);
-  assert.equal(list().length, 10);
-  assert.equal(list('--status', 'all').length, 11);
+  assert.equal(list().length, 9);
+  assert.equal(list('--status', 'all').length, 10);
   assert.deepEqual(list('--status', 'closed').map((x) => x.id), [a.id]);
 });
 
@@ -180,7 +180,7 @@ test('mistakes get one line and exit 2', () => {
   assert.equal(r.status, 2);
   assert.match(r.stderr, /is closed; reopen it first/);
   ok(['alerts', 'reopen', closed.id, '--db', db, '--by', 'carol']);
-  assert.equal(list().length, 11);
+  assert.equal(list().length, 10);
 });
 
 test('DNs are data: control characters are shown escaped in tables, kept exact in JSON', () => {

@@ -112,12 +112,14 @@ test('explain --json gives the same verdicts as data, with severity and risk', (
 test('explain says when a finding would only count on an open alert', () => {
   const d = new Database(db, { readonly: true });
   const last = JSON.parse((d.prepare('SELECT last_geo FROM users WHERE dn = ?').get(MM) as { last_geo: string }).last_geo) as { ts: number };
-  const open = d.prepare("SELECT id FROM alerts WHERE rule = 'impossible-travel' AND ip = '5.255.255.5'").get() as { id: string };
+  const open = d.prepare("SELECT id, count FROM alerts WHERE rule = 'impossible-travel' AND ip = '5.255.255.5'").get() as { id: string; count: number };
   d.close();
+  // Another move from Stockholm to Moscow: the same trip as the open alert's (suppressed by its countries, not its address).
   const line = az(last.ts + 10 * 60_000, MM, '5.255.255.5');
   const out = ok(['explain', line, '--db', db]).stdout;
-  assert.match(out, new RegExp(`\\n {2}repeat {4}impossible-travel \\(high, risk 50\\)\\n.*\\n {12}counted on open alert ${open.id} \\(occurrence 4\\)\\n`));
-  assert.match(out, /same \(rule, DN, address\) as open alert/);
+  assert.match(out, new RegExp(`\\n {2}repeat {4}impossible-travel \\(high, risk 50\\)\\n.*\\n {12}counted on open alert ${open.id} \\(occurrence ${open.count + 1}\\)\\n`));
+  assert.match(out, /same \(rule, DN, trip:RU-SE\) as open alert/);
+  assert.match(out, /same \(rule, DN, address\) as open alert/, 'new-country and new-source-ip are suppressed by the address');
 });
 
 test('explain --file --line reads the line from a log, and says when the db already includes it', () => {

@@ -30,8 +30,8 @@ test('list --json: one incident per line, the contract fields in contract order,
   assert.deepEqual(all.map((i) => i.lastTime), all.map((i) => i.lastTime).sort().reverse());
   const mm = all.find((i) => i.dn === MM)!;
   assert.equal(mm.severity, 'critical');
-  assert.equal(mm.alertIds.length, 7);
-  assert.equal(mm.risk, 292.5);
+  assert.equal(mm.alertIds.length, 6);
+  assert.equal(mm.risk, 242.5);
   assert.deepEqual(all.map((i) => i.dn ?? i.ip), [MM, '175.16.199.0/24']);
   assert.deepEqual(mm.rules.sort(), ['authz-failure-burst', 'impossible-travel', 'new-country', 'new-source-ip', 'refresh-token-grace-burst', 'refresh-token-replay']);
 });
@@ -58,8 +58,8 @@ test('the shared filters: severity, rule (an incident holding one), DN in any ca
 test('show prints the incident with its alerts and history; --json is one object', () => {
   const mm = recorded.find((i) => i.dn === MM)!;
   const text = ok(['incidents', 'show', mm.id, '--db', db]).stdout;
-  assert.match(text, new RegExp(`^${mm.id} {2}critical {2}risk 292\\.5 {2}\\[open\\]\\n`));
-  assert.match(text, /alerts \(7\)\n/);
+  assert.match(text, new RegExp(`^${mm.id} {2}critical {2}risk 242\\.5 {2}\\[open\\]\\n`));
+  assert.match(text, /alerts \(6\)\n/);
   // The copy's refresh failing at 11:55 carries cn=none: keyed on its address, shown beside his incident.
   assert.match(text, /\n {2}alerts without a user from these addresses, within a day \(1\)\n {4}2026-03-03T11:55:00\.004Z {2}medium {4}stale-refresh-token {8}open {9}[0-9a-f]{16} {2}A refresh token was used after its grace period from 5\.255\.255\.5 \(RU\)/);
   const json = JSON.parse(ok(['incidents', 'show', mm.id, '--db', db, '--json']).stdout) as Incident & { alerts: Array<{ id: string }>; key: string; addressAlerts: Array<{ rule: string; dn: string | null; ip: string }> };

@@ -24,6 +24,21 @@ test('impossible-travel: Stockholm to Moscow a bit faster than 900 km/h fires, h
   assert.deepEqual(alerts[0].evidence.map((e) => e.line), [az(T0, ALICE, SE), az(t2, ALICE, RU)]);
 });
 
+test('impossible-travel: one alert per trip between two countries a day, either way round; another country pair is another trip', async () => {
+  // A copied session in Moscow beside its owner in Stockholm: there, back, there again (another Moscow address), then Seattle.
+  const moscow2 = '5.255.255.77';
+  const lines = [az(T0, ALICE, SE), az(T0 + MIN, ALICE, RU), az(T0 + 2 * MIN, ALICE, SE), az(T0 + 3 * MIN, ALICE, moscow2), az(T0 + 4 * MIN, ALICE, US)];
+  const { alerts } = await run('impossible-travel', lines);
+  assert.deepEqual(keys(alerts), [`impossible-travel ${ALICE} ${RU}`, `impossible-travel ${ALICE} ${US}`]);
+  const trip = alerts.find((a) => a.ip === RU)!;
+  assert.equal(trip.count, 3, 'there, back, and there again from another address');
+  assert.deepEqual(trip.evidence.map((e) => e.line), lines.slice(0, 4), 'every leg\'s lines');
+  assert.equal(alerts.find((a) => a.ip === US)!.count, 1, 'RU to US is another trip');
+  // A day later the same trip is a new alert.
+  const later = await run('impossible-travel', [...lines.slice(0, 2), az(T0 + 25 * H, ALICE, SE), az(T0 + 25 * H + MIN, ALICE, RU)]);
+  assert.deepEqual(later.alerts.map((a) => [a.ip, a.count]), [[RU, 1], [RU, 1]]);
+});
+
 test('impossible-travel: the same trip a bit slower than 900 km/h stays quiet', async () => {
   const { alerts } = await run('impossible-travel', [az(T0, ALICE, SE), az(T0 + Math.ceil(gapAt(899)), ALICE, RU)]);
   assert.deepEqual(alerts, []);
@@ -65,7 +80,9 @@ test('impossible-travel: back and forth between two places the user already has 
   const back = [az(T0 + 13 * H, ALICE, SE), az(T0 + 13 * H + 5 * MIN, ALICE, US)];
   assert.deepEqual((await run('impossible-travel', [...both, ...back])).alerts, []);
   const strict = await run('impossible-travel', [...both, ...back], { 'impossible-travel': { params: { ignoreFamiliar: false } } });
-  assert.deepEqual(keys(strict.alerts), [`impossible-travel ${ALICE} ${SE}`, `impossible-travel ${ALICE} ${US}`]);
+  // One trip there and back: one alert, counted twice.
+  assert.deepEqual(keys(strict.alerts), [`impossible-travel ${ALICE} ${SE}`]);
+  assert.equal(strict.alerts[0].count, 2);
   // Moscow is not hers: from Stockholm to Moscow minutes later is travel.
   const moscow = await run('impossible-travel', [...both, az(T0 + 13 * H, ALICE, SE), az(T0 + 13 * H + 5 * MIN, ALICE, RU)]);
   assert.deepEqual(keys(moscow.alerts), [`impossible-travel ${ALICE} ${RU}`]);

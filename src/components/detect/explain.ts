@@ -68,10 +68,12 @@ export function explainEvent(e: LogEvent, user: User | null, s: ExplainSetting):
     if (f === null) continue;
     const severity = f.severity ?? rule.severity;
     const risk = f.risk ?? rule.risk;
-    const open = s.tracker.suppressing(rule, f.dn, f.ip, e.ts);
+    // The key the run would suppress by: the finding's own (a session, a trip) or its address.
+    const open = s.tracker.suppressing(rule, f.dn, f.suppressKey ?? f.ip, e.ts);
     if (open !== null) {
       v.outcome = 'repeat';
-      v.notes.push(`same (rule, DN, address) as open alert ${open.id} raised ${open.time}: counted on it (suppression window ${rule.suppressMs / 3_600_000} h)`);
+      const same = f.suppressKey === undefined ? '(rule, DN, address)' : `(rule, DN, ${f.suppressKey})`;
+      v.notes.push(`same ${same} as open alert ${open.id} raised ${open.time}: counted on it (suppression window ${rule.suppressMs / 3_600_000} h)`);
       v.alert = { id: open.id, reason: f.reason(), count: open.count + 1, severity: open.severity, risk: open.risk };
       continue;
     }

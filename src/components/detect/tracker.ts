@@ -88,10 +88,10 @@ export class AlertTracker {
     return this.table.id(slot);
   }
 
-  /** The open alert a finding of `rule` at `ts` would be counted on (for explanations). */
-  suppressing(rule: RuleFacts, dn: string | null, ip: string | null, ts: number): OpenAlert | null {
+  /** The open alert a finding of `rule` at `ts` would be counted on (for explanations); `key`: its suppress key, else its address. */
+  suppressing(rule: RuleFacts, dn: string | null, key: string | null, ts: number): OpenAlert | null {
     const t = this.table;
-    const open = this.open.get(rule.id, dn, ip);
+    const open = this.open.get(rule.id, dn, key);
     if (open === undefined || ts >= t.openUntil(open) || ts < t.firstTime(open) || t.status(open) === 'closed') return null;
     return { id: t.id(open), time: iso(t.firstTime(open)), count: t.count(open), severity: t.severity(open), risk: t.risk(open) };
   }

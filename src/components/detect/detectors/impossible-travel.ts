@@ -98,6 +98,17 @@ export const impossibleTravel = defineDetector({
 type Located = Address & { lat: number; lon: number; country: string };
 
 /**
+ * One alert per trip between two countries (either way round) within the rule's window: the
+ * way back, or the next hop between a hotel's and a home carrier's addresses, is a repeat of
+ * it (counted, its lines added) rather than another alert. Keyed by the address, a stolen
+ * session used abroad beside its owner raised two alerts for one trip (there and back, the
+ * second naming the owner's own address), and a traveller's phone and laptop one per address.
+ */
+function tripKey(a: string, b: string): string {
+  return a < b ? `trip:${a}-${b}` : `trip:${b}-${a}`;
+}
+
+/**
  * A success too far and too fast from the user's last geolocated one: a finding unless both
  * ends are the user's own places, or one end is the organisation's gateway and the other a place
  * of the user's or colleagues'. (Outside check(): see seenAt in session-moved.ts.)
@@ -133,6 +144,7 @@ function travelled(e: LogEvent, user: User, a: Located, from: NonNullable<User['
   const was = from.line ?? null;
   return {
     ...namedOn(e, a),
+    suppressKey: tripKey(from.country, a.country),
     reason: () =>
       `${dn.dn} succeeded from ${a.ip} (${a.country}) ${formatDuration(dt)} after a success from ${from.ip} (${from.country}) at ${iso(from.ts)}: ` +
       `${int(km)} km, ${dt === 0 ? 'at the same moment' : `${int(kmh)} km/h`} (rule: over ${int(p.minDistanceKm)} km at more than ${int(p.maxSpeedKmh)} km/h).`,
