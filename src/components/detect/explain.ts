@@ -68,8 +68,7 @@ export function explainEvent(e: LogEvent, user: User | null, s: ExplainSetting):
     if (f === null) continue;
     const severity = f.severity ?? rule.severity;
     const risk = f.risk ?? rule.risk;
-    // The key the run would suppress by: the finding's own (a session, a trip) or its address.
-    const open = s.tracker.suppressing(rule, f.dn, f.suppressKey ?? f.ip, e.ts);
+    const open = s.tracker.suppressing(rule, f, e.ts);
     if (open !== null) {
       v.outcome = 'repeat';
       const same = f.suppressKey === undefined ? '(rule, DN, address)' : `(rule, DN, ${f.suppressKey})`;

@@ -65,7 +65,7 @@ export class AlertTracker {
 
   /** Records a finding of `rule` on the event `e` at `ts` (its line is read for a new alert only). */
   raise(rule: RuleFacts, f: Finding, ts: number, e: { raw(): string }): Raised {
-    const key = f.suppressKey ?? f.ip;
+    const key = suppressKeyOf(f);
     const t = this.table;
     const open = this.open.get(rule.id, f.dn, key);
     // An alert closed while it had uncommitted repeats stays until they are written; it takes no more.
@@ -88,10 +88,10 @@ export class AlertTracker {
     return this.table.id(slot);
   }
 
-  /** The open alert a finding of `rule` at `ts` would be counted on (for explanations); `key`: its suppress key, else its address. */
-  suppressing(rule: RuleFacts, dn: string | null, key: string | null, ts: number): OpenAlert | null {
+  /** The open alert a finding of `rule` at `ts` would be counted on (for explanations). */
+  suppressing(rule: RuleFacts, f: Pick<Finding, 'dn' | 'ip' | 'suppressKey'>, ts: number): OpenAlert | null {
     const t = this.table;
-    const open = this.open.get(rule.id, dn, key);
+    const open = this.open.get(rule.id, f.dn, suppressKeyOf(f));
     if (open === undefined || ts >= t.openUntil(open) || ts < t.firstTime(open) || t.status(open) === 'closed') return null;
     return { id: t.id(open), time: iso(t.firstTime(open)), count: t.count(open), severity: t.severity(open), risk: t.risk(open) };
   }
@@ -177,6 +177,11 @@ export class AlertTracker {
   }
 }
 
+
+/** What makes a repeat the same alert: the finding's own key (a session, a trip), else its address. */
+function suppressKeyOf(f: Pick<Finding, 'ip' | 'suppressKey'>): string | null {
+  return f.suppressKey ?? f.ip;
+}
 
 /**
  * The string in one piece. Reasons are built by concatenation, which V8 keeps as a tree of
