@@ -167,8 +167,18 @@ test('a daemon that reads 20,000 lines without one OpenUnison event says so, onc
   writeFileSync(file, lines.join('\n') + '\n');
   const d = start(['--file', file, '--db', join(dir, 'custom.db'), '--listen', '127.0.0.1:0']);
   const warned = await d.waitForLog('the warning', (r) => r.level === 'warn' && /no OpenUnison event/.test(String(r.msg)));
-  assert.equal(String(warned.msg), "no OpenUnison event in 20,000 lines: is this OpenUnison's log, in its own layout? (a custom log4j2.xml: docs/openunison.md)");
+  // The file's head shows OpenUnison's event words after a header ouwatch does not read: the warning names it.
+  assert.match(String(warned.msg), /^no OpenUnison event in 20,000 lines: .*custom-layout\.log has OpenUnison's event words in a layout ouwatch does not read \("2026-03-03 08:00:00,000 \[XNIO-1 task-\d+\] INFO  AccessLog - " before \[AzSuccess\]\)/);
   d.child.kill('SIGTERM');
   assert.equal((await exitWithin(d, 5000)).code, 0);
   assert.equal(d.logs.filter((r) => /no OpenUnison event/.test(String(r.msg))).length, 1, 'said once, not at every commit');
+
+  // Lines of another program: the question, not a layout.
+  const other = join(dir, 'nginx.log');
+  writeFileSync(other, Array.from({ length: 20_000 }, (_, i) => `10.0.0.${i % 250} - - [03/Mar/2026:08:00:00 +0000] "GET /healthz HTTP/1.1" 200 2`).join('\n') + '\n');
+  const n = start(['--file', other, '--db', join(dir, 'nginx.db'), '--listen', '127.0.0.1:0']);
+  const asked = await n.waitForLog('the warning', (r) => r.level === 'warn' && /no OpenUnison event/.test(String(r.msg)));
+  assert.equal(String(asked.msg), "no OpenUnison event in 20,000 lines: is this OpenUnison's log, in its own layout? (a custom log4j2.xml: docs/openunison.md)");
+  n.child.kill('SIGTERM');
+  assert.equal((await exitWithin(n, 5000)).code, 0);
 });

@@ -14,7 +14,7 @@ import { buildSources } from './sources.js';
 import { StoragePause } from './storage-pause.js';
 import { RetentionSchedule, retentionEvery } from '../retention-schedule.js';
 import { fromPino } from '../../core/log.js';
-import { noEventWarning } from '../no-event-warning.js';
+import { foreignLayoutHint, hasNoEvents, noEventWarning } from '../no-event-warning.js';
 import type { StorageFault } from '../../core/storage-fault.js';
 
 export interface DaemonOptions {
@@ -99,6 +99,20 @@ export class Daemon {
     });
   }
 
+  /**
+   * No line read so far was an OpenUnison event: says so, naming the layout when the first
+   * bytes of a followed file show OpenUnison's event words in one ouwatch does not read (as
+   * replay does). Not awaited: reading the heads must not hold the pipeline.
+   */
+  private async warnNoEvents(report: CommitReport): Promise<void> {
+    const paths = [...new Set(report.feeds.flatMap((f) => (f.reg.identity.kind === 'file' ? [f.reg.identity.path] : [])))];
+    // The hint is a courtesy: a file that cannot be looked at again leaves the question.
+    const hint = await foreignLayoutHint(paths).catch(() => null);
+    const why = hint ?? "is this OpenUnison's log, in its own layout? (a custom log4j2.xml: docs/openunison.md)";
+    const warning = noEventWarning(this.opts.runtime.counters, why);
+    if (warning !== null) this.opts.log.warn(warning);
+  }
+
   /** Called by the runtime after every commit; the pipeline waits for what it returns (a retention pass). */
   committed(report: CommitReport): Promise<void> {
     const raised = report.raised;
@@ -109,8 +123,7 @@ export class Daemon {
     if (!this.noEventWarned && counters.linesRead >= NO_EVENT_WARNING_LINES) {
       // Once per run, like the next: the input is wrong or unreadable, not this commit.
       this.noEventWarned = true;
-      const warning = noEventWarning(counters, "is this OpenUnison's log, in its own layout? (a custom log4j2.xml: docs/openunison.md)");
-      if (warning !== null) log.warn(warning);
+      if (hasNoEvents(counters)) void this.warnNoEvents(report);
     }
     if (!this.blindWarned) {
       // Once per run: the condition describes the deployment, not one commit.
