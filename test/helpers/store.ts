@@ -1,11 +1,15 @@
+import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../../src/app/config.js';
 import { replayFiles, type ReplayOptions, type ReplayReport } from '../../src/app/replay.js';
+import { openReviewStore } from '../../src/app/review/store.js';
 import { createRuntime, type Runtime } from '../../src/app/runtime.js';
 import { EVENT_TYPES, type EventType } from '../../src/core/events.js';
 import type { Log } from '../../src/core/log.js';
 import type { EventBatch } from '../../src/pipeline/batch.js';
 import type { StateRow } from '../../src/components/detect/state-table.js';
+import type { ReviewStore } from '../../src/core/review-ports.js';
+import { runCli } from './cli.js';
 import { detectorStateByKey } from './detector-state.js';
 
 /** Warnings (a response held back as stale) are not what these tests look at. */
@@ -134,4 +138,17 @@ export function dumpDetection(dbPath: string): Record<string, unknown[]> {
   } finally {
     db.close();
   }
+}
+
+/**
+ * `ouwatch replay LOG --db DB` (a SQLite path or a PostgreSQL URL) in a child process, then the
+ * review store the CLI and the console read, opened on DB (the caller closes it).
+ */
+export async function replayedReviewStore(log: string, db: string, timeoutMs = 60_000): Promise<ReviewStore> {
+  // Thousands of alerts on stdout: the asynchronous runner keeps them all.
+  const r = await runCli(['replay', log, '--db', db, '--quiet'], { timeoutMs });
+  assert.equal(r.code, 0, r.stderr);
+  const config = loadConfig();
+  config.store.path = db;
+  return openReviewStore(config);
 }

@@ -2,12 +2,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadConfig } from '../../src/app/config.js';
 import { showIncident } from '../../src/app/review/incidents.js';
-import { openReviewStore } from '../../src/app/review/store.js';
 import { CN, H, MIN, MM, NONE, RU, SE, SEC, T0, TOKEN_URL, auFail, az, azFail, expired, history, idpWarn } from '../detect/helpers.js';
-import { runCli } from '../helpers/cli.js';
 import { startPostgres } from '../helpers/postgres.js';
+import { replayedReviewStore } from '../helpers/store.js';
 import { tempDir } from '../helpers/tmp.js';
 
 // OpenUnison logs `cn=none` where it knows no session: a copied refresh token that fails, or
@@ -39,11 +37,7 @@ test("a user's incident lists the alerts without a user from its addresses withi
   );
   const shown: string[] = [];
   for (const db of [join(dir, 'ouwatch.db'), pg.url(await pg.createDatabase('address_alerts'))]) {
-    const r = await runCli(['replay', log, '--db', db, '--quiet'], { timeoutMs: 60_000 });
-    assert.equal(r.code, 0, r.stderr);
-    const config = loadConfig();
-    config.store.path = db;
-    const store = openReviewStore(config);
+    const store = await replayedReviewStore(log, db);
     try {
       const withoutUser = (await store.alerts.list({ withoutDn: true }, { offset: 0, limit: null, sort: 'time' })).items;
       assert.deepEqual(

@@ -14,6 +14,7 @@ import { OPEN_ALERTS_PAGE, PgPipelineStore } from '../../src/store/postgres/pipe
 import { runCli } from '../helpers/cli.js';
 import { accessLine, log4jTime } from '../helpers/lines.js';
 import { startPostgres } from '../helpers/postgres.js';
+import { replayedReviewStore } from '../helpers/store.js';
 import { tempDir } from '../helpers/tmp.js';
 
 // An incident left open through an alert storm holds hundreds of alerts per user: its detail
@@ -28,12 +29,7 @@ test("an incident's alerts are read by id in batches, in the order asked, on SQL
   CORPORA.storm.write(log, { lines: 20_000, seed: 11, publicShare: 0.3 });
   const details: string[] = [];
   for (const db of [join(dir, 'ouwatch.db'), pg.url(await pg.createDatabase('incident_alerts'))]) {
-    // Thousands of alerts on stdout: the asynchronous runner keeps them all.
-    const r = await runCli(['replay', log, '--db', db, '--quiet'], { timeoutMs: 120_000 });
-    assert.equal(r.code, 0, r.stderr);
-    const config = loadConfig();
-    config.store.path = db;
-    const store = openReviewStore(config);
+    const store = await replayedReviewStore(log, db, 120_000);
     try {
       const page = await store.incidents.list({ statuses: ['open'] }, { offset: 0, limit: null, sort: 'time' });
       const biggest = page.items.reduce((a, b) => (b.alertIds.length > a.alertIds.length ? b : a));
