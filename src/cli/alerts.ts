@@ -106,6 +106,7 @@ function formatDetail(a: AlertDetailJson): string {
   lines.push(`  address     ${a.ip ?? '-'}${a.country ? ` (${a.country})` : ''}`);
   lines.push(`  response    ${a.response ? `${a.response.action} ${a.response.mode} ${a.response.name}: ${a.response.status}` : a.respond ? 'eligible (none recorded)' : 'none (the rule does not ask for one)'}`);
   if (a.incidentIds.length) lines.push(`  incidents   ${a.incidentIds.join(', ')}`);
+  if (a.userIncidentIds.length) lines.push(`  users' incidents on this address, within a day: ${a.userIncidentIds.join(', ')} (ouwatch incidents show ID)`);
   if (a.dn !== null) {
     lines.push(c.dim(printable(`  end the session: ouwatch endsession ${shellQuote(a.dn)}    history: ouwatch user ${shellQuote(a.dn)}`)));
   }

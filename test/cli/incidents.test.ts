@@ -66,6 +66,9 @@ test('show prints the incident with its alerts and history; --json is one object
   assert.deepEqual(json.alerts.map((a) => a.id), mm.alertIds);
   assert.equal(json.key, `dn:${MM}`);
   assert.deepEqual(json.addressAlerts.map((a) => [a.rule, a.dn, a.ip]), [['stale-refresh-token', null, '5.255.255.5']]);
+  // The copy's failure, shown alone, points back at his incident.
+  const stale = (json.addressAlerts[0] as unknown as { id: string }).id;
+  assert.match(ok(['alerts', 'show', stale, '--db', db]).stdout, new RegExp(`\\n {2}users' incidents on this address, within a day: ${mm.id} \\(ouwatch incidents show ID\\)\\n`));
   // The failed logins' network incident: nothing beside it.
   const network = recorded.find((i) => i.dn === null)!;
   assert.doesNotMatch(ok(['incidents', 'show', network.id, '--db', db]).stdout, /alerts without a user/);

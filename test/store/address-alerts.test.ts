@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { showAlert } from '../../src/app/review/alerts.js';
 import { showIncident } from '../../src/app/review/incidents.js';
 import { CN, H, MIN, MM, NONE, RU, SE, SEC, T0, TOKEN_URL, auFail, az, azFail, expired, history, idpWarn } from '../detect/helpers.js';
 import { startPostgres } from '../helpers/postgres.js';
@@ -58,6 +59,11 @@ test("a user's incident lists the alerts without a user from its addresses withi
         [`stale-refresh-token ${RU} ${new Date(AT + 10 * MIN + 4).toISOString()} null`],
         `${db}: only the copy's failure within the day`,
       );
+      // And the other way round: the copy's failure names his incident; the same address three days later, and his own alerts, none.
+      assert.deepEqual((await showAlert(store, detail.addressAlerts[0].id)).userIncidentIds, [his.id], `${db}: the copy's failure`);
+      const late = withoutUser.find((a) => a.rule === 'stale-refresh-token' && a.time === new Date(AT + 72 * H + 4).toISOString())!;
+      assert.deepEqual((await showAlert(store, late.id)).userIncidentIds, [], `${db}: three days later`);
+      assert.deepEqual((await showAlert(store, detail.alerts[0].id)).userIncidentIds, [], `${db}: an alert of his`);
       // A network's incident lists nothing more: all its alerts are without a user already.
       for (const other of incidents.filter((i) => i.dn === null)) assert.deepEqual((await showIncident(store, other.id)).addressAlerts, []);
       shown.push(JSON.stringify(detail.addressAlerts));

@@ -12,11 +12,20 @@ export interface AlertListJson extends Alert {
   evidenceTotal: number;
 }
 
+/**
+ * How far apart in log time an alert without a user and a user's incident naming its address
+ * may be to be shown beside each other (OpenUnison logs `cn=none` where it knows no session:
+ * a copied token's failed refresh names only the address).
+ */
+export const ADDRESS_LINK_WINDOW_MS = 24 * 3_600_000;
+
 /** `ouwatch alerts show --json` and `GET /api/alerts/ID`. */
 export interface AlertDetailJson extends AlertListJson {
   respond: boolean;
   closedBenign: boolean;
   incidentIds: string[];
+  /** For an alert without a user: the users' incidents on its address within ADDRESS_LINK_WINDOW_MS of it (empty otherwise). */
+  userIncidentIds: string[];
   history: AlertStatusChange[];
   /** Response actions taken for it, with every API answer. */
   actions: ActionRecord[];
@@ -50,11 +59,17 @@ export async function findAlert(store: ReviewStore, id: string): Promise<StoredA
 
 export async function showAlert(store: ReviewStore, id: string): Promise<AlertDetailJson> {
   const a = await findAlert(store, id);
-  return detailJson((await store.alerts.detail(a.id))!, await store.actions.forAlerts([a.id]));
+  const d = (await store.alerts.detail(a.id))!;
+  const actions = await store.actions.forAlerts([a.id]);
+  return { ...alertListJson(d), respond: d.respond, closedBenign: d.closedBenign, incidentIds: d.incidentIds, userIncidentIds: await userIncidentsOn(store, d), history: d.history, actions };
 }
 
-function detailJson(a: AlertDetail, actions: ActionRecord[]): AlertDetailJson {
-  return { ...alertListJson(a), respond: a.respond, closedBenign: a.closedBenign, incidentIds: a.incidentIds, history: a.history, actions };
+/** The users' incidents on the address of an alert without a user, around it (the other side of an incident's `addressAlerts`). */
+async function userIncidentsOn(store: ReviewStore, a: AlertDetail): Promise<string[]> {
+  if (a.dn !== null || a.ip === null) return [];
+  const near = { since: Date.parse(a.time) - ADDRESS_LINK_WINDOW_MS, until: Date.parse(a.lastTime) + ADDRESS_LINK_WINDOW_MS };
+  const page = await store.incidents.list({ ip: a.ip, ...near }, { offset: 0, limit: 20, sort: 'time' });
+  return page.items.filter((i) => i.dn !== null).map((i) => i.id);
 }
 
 export type StatusChange = 'ack' | 'close' | 'reopen';

@@ -3,7 +3,7 @@ import { ALERT_STATUSES } from '../../core/alerts.js';
 import { toIncidentJson, type Incident, type IncidentStatus, type StoredIncident } from '../../core/incidents.js';
 import type { Page, ReviewStore } from '../../core/review-ports.js';
 import { NotFoundError, ReviewError } from '../errors.js';
-import { alertListJson, checkChange, CHANGE_STATUS, type AlertListJson, type ChangeRequest, type ReviewContext } from './alerts.js';
+import { ADDRESS_LINK_WINDOW_MS, alertListJson, checkChange, CHANGE_STATUS, type AlertListJson, type ChangeRequest, type ReviewContext } from './alerts.js';
 import { parseListQuery, type ListQuery } from './query.js';
 
 /** `ouwatch incidents show --json` and `GET /api/incidents/ID`. */
@@ -14,16 +14,15 @@ export interface IncidentDetailJson extends Incident {
   /** Its alerts, oldest first, as `alerts list --json` prints them. */
   alerts: AlertListJson[];
   /**
-   * For a user's incident: alerts without a user from the addresses its alerts name, within a
-   * day of it, oldest first, at most ADDRESS_ALERTS_SHOWN (none for a network's incident).
+   * For a user's incident: alerts without a user from the addresses its alerts name, within
+   * ADDRESS_LINK_WINDOW_MS of it, oldest first, at most ADDRESS_ALERTS_SHOWN (none for a
+   * network's incident).
    * OpenUnison logs `cn=none` where it knows no session, so a copied token that fails to
    * refresh, or password tries, name only the address.
    */
   addressAlerts: AlertListJson[];
 }
 
-/** How far before the first and after the last alert of an incident its addresses' alerts without a user are shown. */
-const ADDRESS_ALERTS_AROUND_MS = 24 * 3_600_000;
 export const ADDRESS_ALERTS_SHOWN = 20;
 const ADDRESS_ALERTS_ADDRESSES = 50;
 
@@ -62,7 +61,7 @@ async function alertsWithoutUser(store: ReviewStore, alerts: readonly AlertListJ
   const found = new Map<string, AlertListJson>();
   for (const ip of ips) {
     const page = await store.alerts.list(
-      { ip, withoutDn: true, since: from - ADDRESS_ALERTS_AROUND_MS, until: to + ADDRESS_ALERTS_AROUND_MS },
+      { ip, withoutDn: true, since: from - ADDRESS_LINK_WINDOW_MS, until: to + ADDRESS_LINK_WINDOW_MS },
       { offset: 0, limit: ADDRESS_ALERTS_SHOWN, sort: 'time' },
     );
     for (const a of page.items) found.set(a.id, alertListJson(a));

@@ -20,6 +20,7 @@ export function alertPage(ctx: PageContext, a: AlertDetailJson, user: UserView |
   <dt>address</dt><dd>${shown(a.ip)}${a.country ? ` (${a.country})` : ''}</dd>
   <dt>response</dt><dd>${a.response ? `${a.response.action} ${a.response.mode} ${a.response.name}: ${a.response.status}` : a.respond ? 'eligible, none recorded' : 'none (the rule does not ask for one)'}</dd>
   ${a.incidentIds.length ? html`<dt>incidents</dt><dd>${a.incidentIds.map((i) => html`<a href="/incidents/${i}">${i}</a> `)}</dd>` : ''}
+  ${a.userIncidentIds.length ? html`<dt>users' incidents on this address</dt><dd id="user-incidents">${a.userIncidentIds.map((i) => html`<a href="/incidents/${i}">${i}</a> `)}</dd>` : ''}
 </dl>
 ${statusForms(ctx, `/alerts/${a.id}/status`, a.status)}
 ${a.dn !== null ? html`<p><a class="button danger" id="end-session" href="/end-session${query({ dn: a.dn, alert: a.id })}">End this user's sessions…</a></p>` : ''}
