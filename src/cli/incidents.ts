@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { StatusChange } from '../app/review/alerts.js';
-import { ADDRESS_ALERTS_SHOWN, changeIncidents, listIncidents, showIncident, type IncidentDetailJson } from '../app/review/incidents.js';
+import { ADDRESS_ALERTS_SHOWN } from '../app/review/alerts.js';
+import { changeIncidents, listIncidents, showIncident, type IncidentDetailJson } from '../app/review/incidents.js';
 import { withReviewStore } from '../app/review/store.js';
 import type { Incident } from '../core/incidents.js';
 import { printable } from '../core/terminal-text.js';

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ADDRESS_ALERTS_SHOWN } from '../app/review/alerts.js';
 import { userView, USER_MAX_ALERTS, type UserView } from '../app/review/users.js';
 import { withReviewStore } from '../app/review/store.js';
 import { printable } from '../core/terminal-text.js';
@@ -53,10 +54,11 @@ function formatHistory(h: UserView): string {
   }
   lines.push('');
   lines.push(c.bold(`  alerts (${h.alerts.length === USER_MAX_ALERTS ? `latest ${USER_MAX_ALERTS}` : h.alerts.length})`));
-  for (const a of h.alerts) {
-    const where = a.ip === null ? '' : `  from ${a.ip}${a.country ? ` (${a.country})` : ''}`;
-    const times = a.count > 1 ? ` x${fmtInt(a.count)}` : '';
-    lines.push(`    ${a.time}  ${a.severity.padEnd(8)}  ${a.rule.padEnd(26)} ${a.status.padEnd(12)} ${a.id}${times}${where}`);
+  for (const a of h.alerts) lines.push(alertLine(a));
+  if (h.addressAlerts.length) {
+    lines.push('');
+    lines.push(c.bold(`  alerts without a user from these addresses, within a day (${h.addressAlerts.length === ADDRESS_ALERTS_SHOWN ? `latest ${ADDRESS_ALERTS_SHOWN}` : h.addressAlerts.length})`));
+    for (const a of h.addressAlerts) lines.push(alertLine(a));
   }
   if (h.actions.length) {
     lines.push('');
@@ -67,4 +69,10 @@ function formatHistory(h: UserView): string {
     }
   }
   return lines.join('\n') + '\n';
+}
+
+function alertLine(a: UserView['alerts'][number]): string {
+  const where = a.ip === null ? '' : `  from ${a.ip}${a.country ? ` (${a.country})` : ''}`;
+  const times = a.count > 1 ? ` x${fmtInt(a.count)}` : '';
+  return `    ${a.time}  ${a.severity.padEnd(8)}  ${a.rule.padEnd(26)} ${a.status.padEnd(12)} ${a.id}${times}${where}`;
 }

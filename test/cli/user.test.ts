@@ -38,7 +38,8 @@ describe('ouwatch user', () => {
     const r = await runCli(['user', DN, '--db', db, '--json']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trimEnd().split('\n').length, 1);
-    const { alerts, actions, incidents, ...h } = JSON.parse(r.stdout) as UserHistory & { alerts: unknown[]; actions: unknown[]; incidents: Array<{ rules: string[] }> };
+    const { alerts, addressAlerts, actions, incidents, ...h } = JSON.parse(r.stdout) as UserHistory & { alerts: unknown[]; addressAlerts: unknown[]; actions: unknown[]; incidents: Array<{ rules: string[] }> };
+    assert.deepEqual(addressAlerts, []);
     // The expired refresh token came from an address that had no success for the user: a
     // replay, which opens an incident at once (page). Its session moved once, from the US to
     // the UK: one move is the owner's, not a stolen cookie.
@@ -97,12 +98,22 @@ describe('ouwatch user', () => {
     const mm = 'uid=mmosley,ou=shadow,o=Tremolo';
     const r = await runCli(['user', mm, '--db', sampleDb, '--json']);
     assert.equal(r.code, 0, r.stderr);
-    const v = JSON.parse(r.stdout) as { alerts: Array<{ rule: string; time: string; status: string; ip: string }>; actions: Array<{ action: string; status: string; guard: string; by: string }> };
+    const v = JSON.parse(r.stdout) as {
+      alerts: Array<{ rule: string; time: string; status: string; ip: string }>;
+      addressAlerts: Array<{ rule: string; time: string; ip: string }>;
+      actions: Array<{ action: string; status: string; guard: string; by: string }>;
+    };
+    // The copy's failed refresh at 11:55 carries cn=none: keyed on its address, shown with him.
+    assert.deepEqual(v.addressAlerts.map((a) => [a.rule, a.time, a.ip]), [['stale-refresh-token', '2026-03-03T11:55:00.004Z', '5.255.255.5']]);
     assert.deepEqual(v.alerts.map((a) => a.rule).sort(), ['authz-failure-burst', 'impossible-travel', 'new-country', 'new-source-ip', 'refresh-token-grace-burst', 'refresh-token-replay']);
     assert.deepEqual(v.alerts.map((a) => a.time), v.alerts.map((a) => a.time).sort().reverse(), 'newest first');
     assert.deepEqual(v.actions.map((x) => [x.action, x.status, x.guard, x.by]), [['end-session', 'held', 'stale', 'refresh-token-replay']]);
     const text = await runCli(['user', mm, '--db', sampleDb]);
     assert.match(text.stdout, /\n {2}alerts \(6\)\n {4}2026-03-03T11:46:06\.000Z {2}medium {4}authz-failure-burst +open +[0-9a-f]{16} {2}from 5\.255\.255\.5 \(RU\)\n/);
+    assert.match(text.stdout, /\n {2}alerts without a user from these addresses, within a day \(1\)\n {4}2026-03-03T11:55:00\.004Z {2}medium {4}stale-refresh-token +open +[0-9a-f]{16} {2}from 5\.255\.255\.5 \(RU\)\n/);
+    // erik's alert (his home line) has none beside it.
+    const erik = JSON.parse((await runCli(['user', 'uid=erik.lund,ou=users,o=Tremolo', '--db', sampleDb, '--json'])).stdout) as { addressAlerts: unknown[] };
+    assert.deepEqual(erik.addressAlerts, []);
     assert.match(text.stdout, /\n {2}responses \(1\)\n {4}\S+ {2}end-session dry-run held by stale {2}by refresh-token-replay {2}alert [0-9a-f]{16} {2}\(ouwatch actions show 1\)\n/);
   });
 });

@@ -76,6 +76,9 @@ describe('the API mirrors the CLI', () => {
     // The alert without a user links back to his incident.
     const stale = (JSON.parse((await get(serve.url, `/api/incidents/${his.id}`)).body) as { addressAlerts: Array<{ id: string }> }).addressAlerts[0].id;
     assert.match((await get(serve.url, `/alerts/${stale}`)).body, new RegExp(`<dd id="user-incidents"><a href="/incidents/${his.id}">${his.id}</a>`));
+    // His page lists it too.
+    const user = (await get(serve.url, `/users?dn=${encodeURIComponent('uid=mmosley,ou=shadow,o=Tremolo')}`)).body;
+    assert.match(user, new RegExp(`<section id="address-alerts"><h2>Alerts without a user from these addresses, within a day \\(1\\)</h2>.*<a href="/alerts/${stale}">stale-refresh-token</a>`, 's'));
     const end = await get(serve.url, `/end-session?dn=${encodeURIComponent('uid=mmosley,ou=shadow,o=Tremolo')}`);
     assert.match(end.body, /<pre id="manifest">/);
     assert.match(end.body, /needs <code>respond.mode: apply<\/code>/, 'the default dry-run configuration offers no apply button');

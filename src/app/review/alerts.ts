@@ -19,6 +19,30 @@ export interface AlertListJson extends Alert {
  */
 export const ADDRESS_LINK_WINDOW_MS = 24 * 3_600_000;
 
+/** Alerts without a user shown beside a user's incident or history, at most. */
+export const ADDRESS_ALERTS_SHOWN = 20;
+/** Addresses asked about, at most (the latest named): an alert storm's incident names thousands. */
+const ADDRESS_ALERTS_ADDRESSES = 50;
+
+/**
+ * Alerts without a DN from the addresses `named` (oldest first; the latest
+ * ADDRESS_ALERTS_ADDRESSES distinct ones are asked about, one query each) within
+ * ADDRESS_LINK_WINDOW_MS of [from, to] (log time): the latest ADDRESS_ALERTS_SHOWN, oldest first.
+ */
+export async function alertsWithoutUserOn(store: ReviewStore, named: ReadonlyArray<string | null>, from: number, to: number): Promise<StoredAlert[]> {
+  const ips = [...new Set(named.filter((ip): ip is string => ip !== null).reverse())].slice(0, ADDRESS_ALERTS_ADDRESSES);
+  const found = new Map<string, StoredAlert>();
+  for (const ip of ips) {
+    const page = await store.alerts.list(
+      { ip, withoutDn: true, since: from - ADDRESS_LINK_WINDOW_MS, until: to + ADDRESS_LINK_WINDOW_MS },
+      { offset: 0, limit: ADDRESS_ALERTS_SHOWN, sort: 'time' },
+    );
+    for (const a of page.items) found.set(a.id, a);
+  }
+  const newestFirst = [...found.values()].sort((a, b) => (a.time > b.time ? -1 : a.time < b.time ? 1 : a.id < b.id ? -1 : 1));
+  return newestFirst.slice(0, ADDRESS_ALERTS_SHOWN).reverse();
+}
+
 /** `ouwatch alerts show --json` and `GET /api/alerts/ID`. */
 export interface AlertDetailJson extends AlertListJson {
   respond: boolean;

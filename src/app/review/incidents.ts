@@ -3,7 +3,7 @@ import { ALERT_STATUSES } from '../../core/alerts.js';
 import { toIncidentJson, type Incident, type IncidentStatus, type StoredIncident } from '../../core/incidents.js';
 import type { Page, ReviewStore } from '../../core/review-ports.js';
 import { NotFoundError, ReviewError } from '../errors.js';
-import { ADDRESS_LINK_WINDOW_MS, alertListJson, checkChange, CHANGE_STATUS, type AlertListJson, type ChangeRequest, type ReviewContext } from './alerts.js';
+import { alertListJson, alertsWithoutUserOn, checkChange, CHANGE_STATUS, type AlertListJson, type ChangeRequest, type ReviewContext } from './alerts.js';
 import { parseListQuery, type ListQuery } from './query.js';
 
 /** `ouwatch incidents show --json` and `GET /api/incidents/ID`. */
@@ -22,9 +22,6 @@ export interface IncidentDetailJson extends Incident {
    */
   addressAlerts: AlertListJson[];
 }
-
-export const ADDRESS_ALERTS_SHOWN = 20;
-const ADDRESS_ALERTS_ADDRESSES = 50;
 
 /** Incidents matching the query (the contract fields per item), one page, with counts. */
 export async function listIncidents(store: ReviewStore, q: ListQuery, ctx: ReviewContext): Promise<Page<Incident>> {
@@ -46,28 +43,8 @@ export async function showIncident(store: ReviewStore, id: string): Promise<Inci
   const d = (await store.incidents.detail(i.id))!;
   // One query per thousand alerts, not three per alert: a storm's incident holds thousands.
   const alerts = (await store.alerts.byIds(d.alertIds)).map(alertListJson);
-  const addressAlerts = d.dn === null ? [] : await alertsWithoutUser(store, alerts, Date.parse(d.firstTime), Date.parse(d.lastTime));
+  const addressAlerts = d.dn === null ? [] : (await alertsWithoutUserOn(store, alerts.map((a) => a.ip), Date.parse(d.firstTime), Date.parse(d.lastTime))).map(alertListJson);
   return { ...toIncidentJson(d), key: d.key, closedBenign: d.closedBenign, history: d.history, alerts, addressAlerts };
-}
-
-/**
- * Alerts without a DN from the addresses `alerts` name (the latest ADDRESS_ALERTS_ADDRESSES of
- * them: an alert storm's incident names thousands), around [from, to] (log time): the latest
- * ADDRESS_ALERTS_SHOWN, oldest first.
- */
-async function alertsWithoutUser(store: ReviewStore, alerts: readonly AlertListJson[], from: number, to: number): Promise<AlertListJson[]> {
-  const named = alerts.map((a) => a.ip).filter((ip): ip is string => ip !== null);
-  const ips = [...new Set(named.reverse())].slice(0, ADDRESS_ALERTS_ADDRESSES);
-  const found = new Map<string, AlertListJson>();
-  for (const ip of ips) {
-    const page = await store.alerts.list(
-      { ip, withoutDn: true, since: from - ADDRESS_LINK_WINDOW_MS, until: to + ADDRESS_LINK_WINDOW_MS },
-      { offset: 0, limit: ADDRESS_ALERTS_SHOWN, sort: 'time' },
-    );
-    for (const a of page.items) found.set(a.id, alertListJson(a));
-  }
-  const newestFirst = [...found.values()].sort((a, b) => (a.time > b.time ? -1 : a.time < b.time ? 1 : a.id < b.id ? -1 : 1));
-  return newestFirst.slice(0, ADDRESS_ALERTS_SHOWN).reverse();
 }
 
 /** Acknowledges, closes (with their alerts; as benign too) or reopens incidents. */

@@ -4,6 +4,7 @@ import type { UserHistory } from '../../core/history.js';
 import type { Incident } from '../../core/incidents.js';
 import type { ReviewStore } from '../../core/review-ports.js';
 import { NotFoundError } from '../errors.js';
+import { alertsWithoutUserOn } from './alerts.js';
 
 export const USER_MAX_ALERTS = 20;
 export const USER_MAX_ACTIONS = 10;
@@ -11,10 +12,20 @@ export const USER_MAX_INCIDENTS = 10;
 
 /** `ouwatch user DN --json` and `GET /api/user?dn=DN`: the history with the latest alerts, incidents and responses. */
 export interface UserView extends UserHistory {
-  alerts: Array<Pick<StoredAlert, 'id' | 'rule' | 'severity' | 'time' | 'lastTime' | 'count' | 'ip' | 'country' | 'status'>>;
+  alerts: UserAlert[];
+  /**
+   * Alerts without a user from the addresses of those alerts, within a day of them (at most
+   * ADDRESS_ALERTS_SHOWN): a copied token's failed refresh, or password tries from its address,
+   * carry `cn=none` in OpenUnison's log and name only the address.
+   */
+  addressAlerts: UserAlert[];
   incidents: Array<Pick<Incident, 'id' | 'status' | 'severity' | 'risk' | 'firstTime' | 'lastTime' | 'rules'>>;
   actions: Array<Pick<ActionRecord, 'id' | 'action' | 'time' | 'mode' | 'status' | 'by' | 'alertId' | 'guard'>>;
 }
+
+type UserAlert = Pick<StoredAlert, 'id' | 'rule' | 'severity' | 'time' | 'lastTime' | 'count' | 'ip' | 'country' | 'status'>;
+
+const userAlert = (a: StoredAlert): UserAlert => ({ id: a.id, rule: a.rule, severity: a.severity, time: a.time, lastTime: a.lastTime, count: a.count, ip: a.ip, country: a.country, status: a.status });
 
 /** The DN exactly as logged; a near miss is refused with the DNs it resembles. */
 export async function userView(store: ReviewStore, dn: string, maxSessions: number): Promise<UserView> {
@@ -24,9 +35,13 @@ export async function userView(store: ReviewStore, dn: string, maxSessions: numb
   const alerts = await store.alerts.list({ dn: history.dn }, all);
   const incidents = await store.incidents.list({ dn: history.dn }, { ...all, limit: USER_MAX_INCIDENTS });
   const actions = await store.actions.list({ dn: history.dn }, { offset: 0, limit: USER_MAX_ACTIONS });
+  const shown = alerts.items;
+  const addressAlerts =
+    shown.length === 0 ? [] : await alertsWithoutUserOn(store, [...shown].reverse().map((a) => a.ip), Math.min(...shown.map((a) => Date.parse(a.time))), Math.max(...shown.map((a) => Date.parse(a.lastTime))));
   return {
     ...history,
-    alerts: alerts.items.map((a) => ({ id: a.id, rule: a.rule, severity: a.severity, time: a.time, lastTime: a.lastTime, count: a.count, ip: a.ip, country: a.country, status: a.status })),
+    alerts: shown.map(userAlert),
+    addressAlerts: addressAlerts.map(userAlert),
     incidents: incidents.items.map((i) => ({ id: i.id, status: i.status, severity: i.severity, risk: i.risk, firstTime: i.firstTime, lastTime: i.lastTime, rules: i.rules })),
     actions: actions.items.map((x) => ({ id: x.id, action: x.action, time: x.time, mode: x.mode, status: x.status, by: x.by, alertId: x.alertId, guard: x.guard })),
   };

@@ -1,7 +1,13 @@
 import type { UserView } from '../../review/users.js';
 import { TIMELINE_DAYS } from '../../review/users.js';
-import { html, query, shown } from '../html.js';
+import { html, query, shown, type Html } from '../html.js';
 import { page, severityBadge, statusBadge, type PageContext } from '../layout.js';
+
+function alertTable(alerts: UserView['alerts']): Html {
+  return html`<table class="queue"><thead><tr><th>severity</th><th>rule</th><th>time (log)</th><th>address</th><th>status</th></tr></thead><tbody>
+${alerts.map((a) => html`<tr><td>${severityBadge(a.severity)}</td><td><a href="/alerts/${a.id}">${a.rule}</a></td><td class="time">${a.time}</td><td>${shown(a.ip)}${a.country ? ` (${a.country})` : ''}</td><td>${statusBadge(a.status)}</td></tr>`)}
+</tbody></table>`;
+}
 
 /** A user: the timeline (drawn by user.js from /api/user/timeline), addresses, sessions, alerts. */
 export function userPage(ctx: PageContext, u: UserView): string {
@@ -15,9 +21,8 @@ export function userPage(ctx: PageContext, u: UserView): string {
 ${u.ips.map(
     (i) => html`<tr><td>${shown(i.ip)}</td><td>${i.country ?? '-'}</td><td>${i.asn === undefined || i.asn === null ? '-' : `AS${i.asn}${i.asOrg ? ` ${shown(i.asOrg)}` : ''}`}</td><td class="time">${i.firstSeen}</td><td class="time">${i.lastSeen}</td><td class="num">${i.count}</td></tr>`,
   )}</tbody></table></section>
-<section><h2>Alerts (${u.alerts.length})</h2><table class="queue"><thead><tr><th>severity</th><th>rule</th><th>time (log)</th><th>address</th><th>status</th></tr></thead><tbody>
-${u.alerts.map((a) => html`<tr><td>${severityBadge(a.severity)}</td><td><a href="/alerts/${a.id}">${a.rule}</a></td><td class="time">${a.time}</td><td>${shown(a.ip)}${a.country ? ` (${a.country})` : ''}</td><td>${statusBadge(a.status)}</td></tr>`)}
-</tbody></table></section>
+<section><h2>Alerts (${u.alerts.length})</h2>${alertTable(u.alerts)}</section>
+${u.addressAlerts.length ? html`<section id="address-alerts"><h2>Alerts without a user from these addresses, within a day (${u.addressAlerts.length})</h2>${alertTable(u.addressAlerts)}</section>` : ''}
 ${u.incidents.length ? html`<section><h2>Incidents (${u.incidents.length})</h2><ul>${u.incidents.map((i) => html`<li><a href="/incidents/${i.id}">${i.id}</a> ${severityBadge(i.severity)} risk ${i.risk} ${statusBadge(i.status)} ${i.firstTime} .. ${i.lastTime}</li>`)}</ul></section>` : ''}
 <section><h2>Recent sessions (${u.sessions.length})</h2><table><thead><tr><th>session</th><th>first</th><th>last</th><th>events</th><th>addresses</th></tr></thead><tbody>
 ${u.sessions.map((s) => html`<tr><td><code>${shown(s.sessionId)}</code></td><td class="time">${s.firstSeen}</td><td class="time">${s.lastSeen}</td><td class="num">${s.count}</td><td>${s.ips.map(shown).join(', ')}</td></tr>`)}
