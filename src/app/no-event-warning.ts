@@ -12,16 +12,19 @@ export interface LineStats {
 }
 
 /** Whether lines were read and none was an OpenUnison event. */
-export const hasNoEvents = (stats: LineStats): boolean => stats.linesRead > 0 && Object.values(stats.events).every((k) => !k);
+const hasNoEvents = (stats: LineStats): boolean => stats.linesRead > 0 && Object.values(stats.events).every((k) => !k);
 
 /**
  * Said when the input held no OpenUnison event at all: a wrong file, or OpenUnison's log in
- * a layout ouwatch does not read, should not pass in silence. `why`: what is known of the
- * cause (foreignLayoutHint), else the question.
+ * a layout ouwatch does not read, should not pass in silence. The cause is read from the
+ * first bytes of `paths` (foreignLayoutHint) only then; when they do not tell, `question`.
+ * Null while some line was an event.
  */
-export function noEventWarning(stats: LineStats, why: string | null = null): string | null {
+export async function noEventWarning(stats: LineStats, paths: readonly string[], question = 'is this an OpenUnison log?'): Promise<string | null> {
   if (!hasNoEvents(stats)) return null;
-  return `no OpenUnison event in ${int(stats.linesRead)} line${stats.linesRead === 1 ? '' : 's'}: ${why ?? 'is this an OpenUnison log?'}`;
+  // The hint is a courtesy: a file that cannot be looked at again leaves the question.
+  const why = (await foreignLayoutHint(paths).catch(() => null)) ?? question;
+  return `no OpenUnison event in ${int(stats.linesRead)} line${stats.linesRead === 1 ? '' : 's'}: ${why}`;
 }
 
 /** Bytes of each input looked at (decompressed), of a gzip file read to get them, and the most they may inflate to. */

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createRuntime } from '../app/runtime.js';
 import { replayFiles } from '../app/replay.js';
 import { describeDrain } from '../app/delivery.js';
-import { foreignLayoutHint, hasNoEvents, noEventWarning } from '../app/no-event-warning.js';
+import { noEventWarning } from '../app/no-event-warning.js';
 import { errorsOnly, stderrLog, type Log } from '../core/log.js';
 import { AlertPrinter } from './alert-printer.js';
 import { UsageError, checkTimeZone } from './common.js';
@@ -65,7 +65,7 @@ export function registerReplay(program: Command): void {
         }).finally(() => progress?.stop());
         for (const n of report.notices) log.warn(n);
         if (!flags.quiet) {
-          const noEvent = noEventWarning(runtime.counters, hasNoEvents(runtime.counters) ? await foreignLayoutHint(files) : null);
+          const noEvent = await noEventWarning(runtime.counters, files);
           const warnings = [runtime.detection.visibility.warning(), noEvent].filter((w): w is string => w !== null);
           const alerts = `${shown.counts(runtime.detection.repeats)}${shown.raised > 0 ? ` (ouwatch alerts list --db ${config.store.path})` : ''}`;
           const responses = formatResponses(runtime.delivery.responder.counters, config.respond.mode);

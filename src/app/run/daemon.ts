@@ -14,7 +14,7 @@ import { buildSources } from './sources.js';
 import { StoragePause } from './storage-pause.js';
 import { RetentionSchedule, retentionEvery } from '../retention-schedule.js';
 import { fromPino } from '../../core/log.js';
-import { foreignLayoutHint, hasNoEvents, noEventWarning } from '../no-event-warning.js';
+import { noEventWarning } from '../no-event-warning.js';
 import type { StorageFault } from '../../core/storage-fault.js';
 
 export interface DaemonOptions {
@@ -106,10 +106,7 @@ export class Daemon {
    */
   private async warnNoEvents(report: CommitReport): Promise<void> {
     const paths = [...new Set(report.feeds.flatMap((f) => (f.reg.identity.kind === 'file' ? [f.reg.identity.path] : [])))];
-    // The hint is a courtesy: a file that cannot be looked at again leaves the question.
-    const hint = await foreignLayoutHint(paths).catch(() => null);
-    const why = hint ?? "is this OpenUnison's log, in its own layout? (a custom log4j2.xml: docs/openunison.md)";
-    const warning = noEventWarning(this.opts.runtime.counters, why);
+    const warning = await noEventWarning(this.opts.runtime.counters, paths, "is this OpenUnison's log, in its own layout? (a custom log4j2.xml: docs/openunison.md)");
     if (warning !== null) this.opts.log.warn(warning);
   }
 
@@ -123,7 +120,7 @@ export class Daemon {
     if (!this.noEventWarned && counters.linesRead >= NO_EVENT_WARNING_LINES) {
       // Once per run, like the next: the input is wrong or unreadable, not this commit.
       this.noEventWarned = true;
-      if (hasNoEvents(counters)) void this.warnNoEvents(report);
+      void this.warnNoEvents(report);
     }
     if (!this.blindWarned) {
       // Once per run: the condition describes the deployment, not one commit.
