@@ -15,6 +15,11 @@ const replicas = [0, 1].map((r) => `${SAMPLE}openunison-orchestra-${r}.log`);
 
 /** The two replicas merged by log time as ouwatch merges them (ties: the first replica). */
 function merged(): string[] {
+  return mergedWithReplica().map((l) => l.line);
+}
+
+/** The same, each line with the replica it came from. */
+function mergedWithReplica(): Array<{ replica: number; line: string }> {
   const keyed = replicas.map((f) => {
     let last = '';
     return readFileSync(f, 'utf8').split('\n').filter(Boolean).map((line) => {
@@ -23,12 +28,12 @@ function merged(): string[] {
     });
   });
   const [a, b] = keyed;
-  const out: string[] = [];
+  const out: Array<{ replica: number; line: string }> = [];
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
-    if (j >= b.length || (i < a.length && a[i].key <= b[j].key)) out.push(a[i++].line);
-    else out.push(b[j++].line);
+    if (j >= b.length || (i < a.length && a[i].key <= b[j].key)) out.push({ replica: 0, line: a[i++].line });
+    else out.push({ replica: 1, line: b[j++].line });
   }
   return out;
 }
@@ -39,7 +44,7 @@ const comparable = (alerts: StoredAlert[]) =>
 
 const logTime = (line: string) => (line.startsWith('[') ? line.slice(1, 24).replace(' ', 'T').replace(',', '.') + '000000Z' : '2026-03-03T00:00:00.000000000Z');
 
-test('the same day as two replica files, one plain file, gzip, docker json-file, CRI, kubectl --timestamps, kubectl --prefix (one pod, and both pods one after another, plain and gzip), every JSON export and ISO 8601 stamps with their zone raise the same alerts', async () => {
+test('the same day as two replica files, one plain file, gzip, docker json-file, CRI, kubectl --timestamps, kubectl --prefix (one pod, and both pods one after another, plain and gzip), stern (both pods interleaved: plain, with stamps, with namespace, colour and short stamps, JSON), every JSON export and ISO 8601 stamps with their zone raise the same alerts', async () => {
   const lines = merged();
   const files: Record<string, string[]> = {
     plain: [s.path('day.log')],
@@ -51,6 +56,12 @@ test('the same day as two replica files, one plain file, gzip, docker json-file,
     // `kubectl logs -l app=openunison-orchestra --prefix`: pod after pod in one file.
     'kubectl-prefix-pods': [s.path('pods.log')],
     'kubectl-prefix-pods-gz': [s.path('pods.log.gz')],
+    // stern -n openunison openunison-orchestra > day.log: both pods interleaved as lines arrive.
+    stern: [s.path('day-stern.log')],
+    'stern-timestamps': [s.path('day-stern-ts.log')],
+    // stern --all-namespaces --color always --timestamps=short: the namespace first, names in colour escapes.
+    'stern-namespaces': [s.path('day-stern-ns.log')],
+    'stern-json': [s.path('day-stern.json')],
     loki: [s.path('day-loki.jsonl')],
     'es-search': [s.path('day-search.json')],
     'es-scroll': [s.path('day-scroll.json')],
@@ -61,7 +72,7 @@ test('the same day as two replica files, one plain file, gzip, docker json-file,
     'iso-offset': replicas.map((_, r) => s.path(`iso-${r}.log`)),
     replicas,
   };
-  const format: Record<string, string> = { docker: 'docker', cri: 'cri', kubectl: 'kubectl', 'kubectl-prefix': 'kubectl-prefix', 'kubectl-prefix-pods': 'kubectl-prefix', 'kubectl-prefix-pods-gz': 'kubectl-prefix', loki: 'loki', 'es-search': 'elasticsearch', 'es-scroll': 'elasticsearch', 'es-hits': 'elasticsearch', 'log4j2-json': 'log4j2-json', 'ecs-json': 'ecs-json' };
+  const format: Record<string, string> = { docker: 'docker', cri: 'cri', kubectl: 'kubectl', 'kubectl-prefix': 'kubectl-prefix', 'kubectl-prefix-pods': 'kubectl-prefix', 'kubectl-prefix-pods-gz': 'kubectl-prefix', stern: 'stern', 'stern-timestamps': 'stern', 'stern-namespaces': 'stern', 'stern-json': 'docker', loki: 'loki', 'es-search': 'elasticsearch', 'es-scroll': 'elasticsearch', 'es-hits': 'elasticsearch', 'log4j2-json': 'log4j2-json', 'ecs-json': 'ecs-json' };
   writeFileSync(files.plain[0], lines.join('\n') + '\n');
   writeFileSync(files.gzip[0], gzipSync(lines.join('\n') + '\n'));
   writeFileSync(files.docker[0], lines.map((l) => JSON.stringify({ log: l + '\n', stream: 'stdout', time: logTime(l) })).join('\n') + '\n');
@@ -71,6 +82,20 @@ test('the same day as two replica files, one plain file, gzip, docker json-file,
   const pods = replicas.map((f, r) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => `[pod/openunison-orchestra-${r}/openunison-orchestra] ${l}`).join('\n') + '\n').join('');
   writeFileSync(files['kubectl-prefix-pods'][0], pods);
   writeFileSync(files['kubectl-prefix-pods-gz'][0], gzipSync(pods));
+  const tagged = mergedWithReplica();
+  const pod = (r: number) => `openunison-orchestra-${r}`;
+  const colour = (r: number, name: string) => `\x1b[3${r + 2}m${name}\x1b[0m`;
+  const shortTime = (l: string) => logTime(l).slice(5, 19).replace('T', ' ');
+  writeFileSync(files.stern[0], tagged.map(({ replica, line }) => `${pod(replica)} openunison-orchestra ${line}`).join('\n') + '\n');
+  writeFileSync(files['stern-timestamps'][0], tagged.map(({ replica, line }) => `${pod(replica)} openunison-orchestra ${logTime(line)} ${line}`).join('\n') + '\n');
+  writeFileSync(
+    files['stern-namespaces'][0],
+    tagged.map(({ replica, line }) => `${colour(replica, 'openunison')} ${colour(replica, pod(replica))} ${colour(replica, 'openunison-orchestra')} ${shortTime(line)} ${line}`).join('\n') + '\n',
+  );
+  writeFileSync(
+    files['stern-json'][0],
+    tagged.map(({ replica, line }) => JSON.stringify({ message: line, nodeName: 'node-1', namespace: 'openunison', podName: pod(replica), containerName: 'openunison-orchestra', labels: { app: 'openunison-orchestra' }, annotations: {} })).join('\n') + '\n',
+  );
   replicas.forEach((f, r) => writeFileSync(files['iso-offset'][r], readFileSync(f, 'utf8').replace(/^\[(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d),(\d{3})\]/gm, (_, d: string, t: string, ms: string) => `[${new Date(Date.parse(`${d}T${t}.${ms}Z`) + 2 * 3_600_000).toISOString().slice(0, 23)}+02:00]`)));
   const day = mergedSample();
   writeFileSync(files.loki[0], lokiJsonl(day));
@@ -92,7 +117,7 @@ test('the same day as two replica files, one plain file, gzip, docker json-file,
   // Every planted alert of the sample (fixtures/sample/expected-alerts.yaml).
   const planted = (parse(readFileSync(`${SAMPLE}expected-alerts.yaml`, 'utf8')) as { alerts: unknown[] }).alerts;
   assert.equal(results.replicas.length, planted.length);
-  for (const shape of ['plain', 'gzip', 'docker', 'cri', 'kubectl', 'kubectl-prefix', 'kubectl-prefix-pods', 'kubectl-prefix-pods-gz', 'loki', 'es-search', 'es-scroll', 'es-hits', 'log4j2-json', 'ecs-json']) {
+  for (const shape of ['plain', 'gzip', 'docker', 'cri', 'kubectl', 'kubectl-prefix', 'kubectl-prefix-pods', 'kubectl-prefix-pods-gz', 'stern', 'stern-timestamps', 'stern-namespaces', 'stern-json', 'loki', 'es-search', 'es-scroll', 'es-hits', 'log4j2-json', 'ecs-json']) {
     assert.deepEqual(results[shape], results.replicas, `${shape} differs from the replica files`);
   }
   // The ISO stamps' evidence is their own lines (an alert's id is made from its evidence): the same alerts otherwise.

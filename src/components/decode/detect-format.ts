@@ -2,6 +2,7 @@ import { isTag, STDERR_SP, STDOUT_SP } from './cri.js';
 import { podPrefixEnd } from './kubectl-logs.js';
 import type { LineFormat } from './unwrap.js';
 import { startsWith } from '../parse/scanner.js';
+import { sternNames } from './stern.js';
 import { rfc3339End } from './wrapper-fields.js';
 
 /** Recognises the wrapper from the first non-empty line of an input. */
@@ -10,6 +11,7 @@ export function detectFormat(buf: Buffer, start: number, end: number): LineForma
   while (p < end && (buf[p] === 32 || buf[p] === 9)) p++;
   if (buf[p] === 123 /* { */) return 'docker';
   if (podPrefixEnd(buf, p, end) > 0) return 'kubectl-prefix';
+  if (sternNames(buf, p, end) !== null) return 'stern';
   const stampEnd = rfc3339End(buf, p, end);
   if (stampEnd < 0 || buf[stampEnd] !== 32) return 'plain';
   const after = stampEnd + 1;

@@ -4,6 +4,7 @@ import { JsonDocuments } from './json-documents.js';
 import { sniffShape } from './json-sniff.js';
 import { DEFAULT_MAX_LINE_BYTES, LineReader, type LineHandler } from './line-reader.js';
 import { unwrapperFor, type InputFormat, type LineFormat, type Unwrapper } from './unwrap.js';
+import { isSternNotice } from './stern.js';
 import { WallClock } from './wall-clock.js';
 
 /**
@@ -19,7 +20,7 @@ export interface RecordHandler {
 
 /**
  * Bytes of one input -> log4j records: splits lines (exact offsets, oversize guard),
- * recognises the wrapper (plain, docker json-file, CRI, `kubectl logs --timestamps` or `--prefix`) from the
+ * recognises the wrapper (plain, docker json-file, CRI, `kubectl logs --timestamps` or `--prefix`, stern) from the
  * first non-empty line and unwraps it. Blank lines before the first record are not records.
  * An input that starts with JSON is first looked at (up to its first value, at most 64 KiB)
  * to tell NDJSON lines (docker, Loki) from JSON documents (Elasticsearch/OpenSearch exports,
@@ -92,6 +93,8 @@ export class RecordDecoder implements LineHandler {
     this.lineNo++;
     if (this.unwrapper === null) {
       if (isBlank(buf, start, end)) return this.out.skip('continuation', endOffset, this.lineNo);
+      // stern's notices of the pods it follows come first when stderr went to the file too: not a record's wrapper.
+      if (isSternNotice(buf, start, end)) return this.out.record(buf, start, end, endOffset, this.lineNo);
       this.lineFormat = this.sniffed ?? detectFormat(buf, start, end);
       this.unwrapper = unwrapperFor(this.lineFormat, this.out, this.maxLineBytes);
     }
@@ -124,7 +127,7 @@ export class RecordDecoder implements LineHandler {
   }
 }
 
-const LINE_FORMATS: readonly string[] = ['plain', 'docker', 'cri', 'kubectl', 'kubectl-prefix', 'loki'] satisfies LineFormat[];
+const LINE_FORMATS: readonly string[] = ['plain', 'docker', 'cri', 'kubectl', 'kubectl-prefix', 'stern', 'loki'] satisfies LineFormat[];
 function isLineFormat(f: InputFormat): f is LineFormat {
   return LINE_FORMATS.includes(f);
 }

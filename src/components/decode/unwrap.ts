@@ -4,15 +4,17 @@ import type { DocumentFormat } from './export-record.js';
 import { Cri } from './cri.js';
 import { DockerJson } from './docker-json.js';
 import { KubectlPrefix, KubectlTimestamps } from './kubectl-logs.js';
+import { SternLines } from './stern.js';
 
 /**
  * How a file wraps OpenUnison's log4j lines: not at all, docker json-file (and NDJSON
  * shippers: `log`, `message` or Loki's `line`), CRI (containerd, CRI-O),
  * `kubectl logs --timestamps` (each line behind an RFC 3339 stamp and a space), or
  * `kubectl logs --prefix` (each line behind `[pod/<pod>/<container>] `, then a stamp too with
- * `--timestamps`); `loki` is `logcli query --output=jsonl` (read like docker's NDJSON).
+ * `--timestamps`), stern's default output (`<pod> <container> <text>`); `loki` is
+ * `logcli query --output=jsonl` (read like docker's NDJSON).
  */
-export type LineFormat = 'plain' | 'docker' | 'cri' | 'kubectl' | 'kubectl-prefix' | 'loki';
+export type LineFormat = 'plain' | 'docker' | 'cri' | 'kubectl' | 'kubectl-prefix' | 'stern' | 'loki';
 
 /** Line formats, and JSON documents (exports, JSON layouts: see json-documents.ts). */
 export type InputFormat = LineFormat | DocumentFormat;
@@ -36,6 +38,8 @@ export function unwrapperFor(format: LineFormat, out: RecordHandler, maxLineByte
       return new KubectlTimestamps(out);
     case 'kubectl-prefix':
       return new KubectlPrefix(out);
+    case 'stern':
+      return new SternLines(out);
     case 'cri':
       return new Cri(out, maxLineBytes);
     case 'docker':
