@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { BIN, runCli, type CliResult } from '../helpers/cli.js';
 import { SAMPLE_LOGS, esScrollDump, esSearchResponse, log4j2JsonLayout, lokiJsonl, mergedSample } from '../helpers/exports.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -68,6 +69,20 @@ test('a newest-first export is refused before anything is read, saying how to ex
   assert.equal(r.code, 2);
   assert.equal(r.stdout, '');
   assert.match(r.stderr, /^ouwatch: .*backward\.jsonl: its records are newest first .*logcli query --forward.*\n$/);
+});
+
+test('a text export newest first (Splunk raw events, logcli --output=raw without --forward), plain or gzip, is refused too; the same lines oldest first are read', async () => {
+  const text = lines.map((l) => l.text);
+  writeFileSync(join(dir, 'raw-backward.log'), [...text].reverse().join('\n') + '\n');
+  writeFileSync(join(dir, 'raw-backward.log.gz'), gzipSync([...text].reverse().join('\n') + '\n'));
+  writeFileSync(join(dir, 'raw-forward.log'), text.join('\n') + '\n');
+  const [plain, gzip, forward] = await Promise.all([replay([join(dir, 'raw-backward.log')], 'raw-backward.db'), replay([join(dir, 'raw-backward.log.gz')], 'raw-backward-gz.db'), replay([join(dir, 'raw-forward.log')], 'raw-forward.db')]);
+  for (const [r, name] of [[plain, 'raw-backward\\.log'], [gzip, 'raw-backward\\.log\\.gz']] as const) {
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, new RegExp(`^ouwatch: .*${name}: its lines are newest first .*tac FILE > FILE\\.forward.*\\n$`));
+  }
+  assert.deepEqual(alertsOf(forward), alertsOf(await plainUtc()));
 });
 
 test('a scroll dump replayed while it was still being written resumes inside the document once complete', async () => {

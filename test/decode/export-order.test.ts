@@ -6,7 +6,8 @@ import { esHitsNdjson, esSearchResponse, lokiJsonl, mergedSample } from '../help
 // Replay reads each input in its own order; only inputs are merged by log time. An export
 // that lists the newest line first (logcli without --forward, an Elasticsearch query sorted
 // by score or newest first) would be read backwards and raise wrong alerts, so replay refuses
-// it before reading anything and says how to export it again. A log file is never judged.
+// it before reading anything and says how to export it again. A log file is refused only
+// when its head is newest first as a whole (a log platform's text export, a reversed file).
 
 const sample = mergedSample().slice(0, 2000);
 const head = (text: string) => Buffer.from(text).subarray(0, 256 * 1024);
@@ -33,8 +34,14 @@ test('an Elasticsearch response sorted newest first, or not sorted by time, is r
   assert.match(exportOrderProblem(head(esHitsNdjson(shuffled)), false) ?? '', /not in time order \(\d+ of the first 300 go back in time/);
 });
 
-test('a log file is never judged, whatever its order; too few records decide nothing', () => {
-  const reversedLog = sample.map((l) => l.text).reverse().join('\n') + '\n';
-  assert.equal(exportOrderProblem(head(reversedLog), false), null);
+test('a log file newest first (a text export, a reversed file) is refused with the fix; out of order or short, it is read as it is', () => {
+  const text = (lines: typeof sample) => lines.map((l) => l.text).join('\n') + '\n';
+  assert.equal(exportOrderProblem(head(text(sample)), false), null);
+  assert.match(exportOrderProblem(head(text([...sample].reverse())), false) ?? '', /lines are newest first .*tac FILE > FILE\.forward/);
+  // Two replicas interleaved as they arrived (stern), one clock a few seconds behind: often back, never mostly.
+  const skewed = sample.map((l, i) => (i % 2 === 1 ? l.text.replace(/^\[(.{19}),/, (_, t: string) => `[${new Date(Date.parse(`${t.replace(' ', 'T')}Z`) - 3000).toISOString().slice(0, 19).replace('T', ' ')},`) : l.text));
+  assert.equal(exportOrderProblem(head(skewed.join('\n') + '\n'), false), null);
+  // Fewer than 20 changes of time decide nothing for a log file, fewer than 3 for an export.
+  assert.equal(exportOrderProblem(Buffer.from(text(sample.slice(0, 15).reverse())), true), null);
   assert.equal(exportOrderProblem(Buffer.from(lokiJsonl(sample.slice(0, 3), { newestFirst: true })), true), null);
 });

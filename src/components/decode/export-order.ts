@@ -15,11 +15,14 @@ const BACK_MS = 1000;
  * Elasticsearch query sorted by score or newest first would raise wrong alerts. The records in
  * `head` are decoded as the worker decodes them and their log4j times compared: mostly going
  * backwards is a newest-first export; often going backwards (over 5% of the changes) is an
- * unsorted one. Only exports are judged: a log file is in the order it was written.
+ * unsorted one. A log file is in the order it was written, its replicas' clocks and threads
+ * aside: it is judged only for being newest first as a whole (a log platform's text export,
+ * `logcli --output=raw` without `--forward`, or a reversed file), on more changes.
  */
 export function exportOrderProblem(head: Buffer, eof: boolean): string | null {
   const { format, times } = decodeHead(head, eof);
-  if (format === null || !EXPORTS.has(format)) return null;
+  if (format === null) return null;
+  const exported = EXPORTS.has(format);
   let back = 0;
   let forward = 0;
   for (let i = 1; i < times.length; i++) {
@@ -27,12 +30,17 @@ export function exportOrderProblem(head: Buffer, eof: boolean): string | null {
     else if (times[i] > times[i - 1]) forward++;
   }
   const changes = back + forward;
+  if (!exported) return changes >= MIN_TEXT_CHANGES && back >= 0.9 * changes ? `its lines are newest first (a log platform's text export, or a reversed file: read in this order it would raise wrong alerts): ${TEXT_FIX}` : null;
   if (changes < 3) return null;
   const fix = FIXES[format] ?? FIXES.json;
   if (back >= 0.9 * changes) return `its records are newest first (a ${format} export read in its own order would raise wrong alerts): ${fix}`;
   if (back >= 3 && back > 0.05 * changes) return `its records are not in time order (${back} of the first ${times.length} go back in time; replay needs oldest first): ${fix}`;
   return null;
 }
+
+/** Changes of log time a log file's head must show before it is judged newest first. */
+const MIN_TEXT_CHANGES = 20;
+const TEXT_FIX = 'reverse it before replaying it (`tac FILE > FILE.forward`; `zcat FILE | tac > FILE.forward` for gzip), or export it again oldest first';
 
 /** Whether `head` begins an export (whose order exportOrderProblem judges, the more records the better). */
 export function isExport(head: Buffer, eof: boolean): boolean {
@@ -45,8 +53,6 @@ function decodeHead(head: Buffer, eof: boolean): { format: InputFormat | null; t
   const clock = new ByteClock();
   const decoder = new RecordDecoder({
     record(buf, start, end) {
-      // Only an export's times are judged (its format is known by its first record).
-      if (!EXPORTS.has(decoder.format!)) return;
       const t = headerTime(clock, buf, start, end);
       if (t !== null) times.push(t);
     },

@@ -119,12 +119,13 @@ export class ArchiveInput {
       fingerprint = fingerprintOf(head, bytes.eof);
       if (fingerprint !== null || bytes.eof) break;
     }
-    // An export (Loki, Elasticsearch) newest first would raise wrong alerts: refused up front,
-    // judged on its first chunk's worth of records (a plain file's head is shorter).
+    // An export (Loki, Elasticsearch) newest first, or out of order, would raise wrong alerts:
+    // refused up front, judged on its first chunk's worth of records; so is a log file whose
+    // head is newest first (a text export, a reversed file), judged on the head it has.
     const exported = this.opts.timeOrder === true && isExport(head, bytes.eof);
     if (exported && bytes.plainFile && head.length < READ_CHUNK) head = await bytes.moreUpTo(head, READ_CHUNK);
     bytes.head = head;
-    const order = exported ? exportOrderProblem(head, bytes.eof) : null;
+    const order = this.opts.timeOrder === true ? exportOrderProblem(head, bytes.eof) : null;
     if (order !== null) throw new InputError(`${this.origin}: ${order}`);
     if (fingerprint === null) return;
     this.identity = { kind: 'file', fingerprint, path: this.origin, dev: bytes.dev, ino: bytes.ino };
