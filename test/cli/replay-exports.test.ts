@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { BIN, runCli, type CliResult } from '../helpers/cli.js';
-import { SAMPLE_LOGS, esScrollDump, esSearchResponse, log4j2JsonLayout, lokiJsonl, mergedSample } from '../helpers/exports.js';
+import { SAMPLE_LOGS, cloudWatchEvents, esScrollDump, esSearchResponse, log4j2JsonLayout, lokiJsonl, mergedSample } from '../helpers/exports.js';
 import { tempDir } from '../helpers/tmp.js';
 
 // The sample day (two replicas) exported from log platforms and JSON layouts, replayed with the
@@ -83,6 +83,18 @@ test('a text export newest first (Splunk raw events, logcli --output=raw without
     assert.match(r.stderr, new RegExp(`^ouwatch: .*${name}: its lines are newest first .*tac FILE > FILE\\.forward.*\\n$`));
   }
   assert.deepEqual(alertsOf(forward), alertsOf(await plainUtc()));
+});
+
+test("CloudWatch Logs' whole response (its records under `events`) raises nothing, and the warning says how to ask for the events alone; the events alone are read", async () => {
+  const events = cloudWatchEvents(lines);
+  writeFileSync(join(dir, 'cw-response.json'), JSON.stringify({ events: JSON.parse(events) as unknown, searchedLogStreams: [] }, null, 4));
+  writeFileSync(join(dir, 'cw-events.json'), events);
+  const [whole, alone] = await Promise.all([replay([join(dir, 'cw-response.json')], 'cw-response.db'), replay([join(dir, 'cw-events.json')], 'cw-events.db')]);
+  assert.equal(whole.code, 0, whole.stderr);
+  assert.equal(whole.stdout, '');
+  assert.match(whole.stderr, /warning: +no OpenUnison event in .*cw-response\.json looks like CloudWatch Logs' whole response, .*--query 'events\[\]'/);
+  assert.deepEqual(alertsOf(alone), alertsOf(await plainUtc()));
+  assert.match(alone.stderr, /cw-events\.json \(cloudwatch, from the start\)/);
 });
 
 test('a scroll dump replayed while it was still being written resumes inside the document once complete', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { exportOrderProblem } from '../../src/components/decode/export-order.js';
-import { esHitsNdjson, esSearchResponse, lokiJsonl, mergedSample } from '../helpers/exports.js';
+import { cloudLoggingJson, esHitsNdjson, esSearchResponse, lokiJsonl, mergedSample, splunkJson } from '../helpers/exports.js';
 
 // Replay reads each input in its own order; only inputs are merged by log time. An export
 // that lists the newest line first (logcli without --forward, an Elasticsearch query sorted
@@ -32,6 +32,13 @@ test('an Elasticsearch response sorted newest first, or not sorted by time, is r
   assert.equal(exportOrderProblem(head(esHitsNdjson(jittered)), false), null);
   const shuffled = sample.slice(0, 300).map((_, i) => sample[(i * 97) % 300]);
   assert.match(exportOrderProblem(head(esHitsNdjson(shuffled)), false) ?? '', /not in time order \(\d+ of the first 300 go back in time/);
+});
+
+test("gcloud's default order and a Splunk search without a sort are newest first: refused with each platform's fix", () => {
+  assert.match(exportOrderProblem(head(cloudLoggingJson(sample)), false) ?? '', /a cloud-logging export .*gcloud logging read … --order=asc/);
+  assert.equal(exportOrderProblem(head(cloudLoggingJson(sample, { order: 'asc' })), false), null);
+  assert.match(exportOrderProblem(head(splunkJson(sample, { newestFirst: true })), false) ?? '', /a splunk export .*\| sort 0 _time/);
+  assert.equal(exportOrderProblem(head(splunkJson(sample)), false), null);
 });
 
 test('a log file newest first (a text export, a reversed file) is refused with the fix; out of order or short, it is read as it is', () => {

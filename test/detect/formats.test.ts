@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import type { StoredAlert } from '../../src/core/alerts.js';
 import { BUNDLED_RULES_DIR } from '../../src/app/rule-dirs.js';
 import { detect, scratch } from './helpers.js';
-import { ecsJsonLines, esHitsNdjson, esScrollDump, esSearchResponse, log4j2JsonLayout, lokiJsonl, mergedSample } from '../helpers/exports.js';
+import { cloudLoggingJson, cloudWatchEvents, ecsJsonLines, esHitsNdjson, esScrollDump, esSearchResponse, log4j2JsonLayout, lokiJsonl, mergedSample, splunkJson } from '../helpers/exports.js';
 
 const s = scratch();
 after(() => s.done());
@@ -44,7 +44,7 @@ const comparable = (alerts: StoredAlert[]) =>
 
 const logTime = (line: string) => (line.startsWith('[') ? line.slice(1, 24).replace(' ', 'T').replace(',', '.') + '000000Z' : '2026-03-03T00:00:00.000000000Z');
 
-test('the same day as two replica files, one plain file, gzip, docker json-file, CRI, kubectl --timestamps, kubectl --prefix (one pod, and both pods one after another, plain and gzip), stern (both pods interleaved: plain, with stamps, with namespace, colour and short stamps, JSON), every JSON export and ISO 8601 stamps with their zone raise the same alerts', async () => {
+test('the same day as two replica files, one plain file, gzip, docker json-file, CRI, kubectl --timestamps, kubectl --prefix (one pod, and both pods one after another, plain and gzip), stern (both pods interleaved: plain, with stamps, with namespace, colour and short stamps, JSON), every JSON export (Loki, Elasticsearch, Google Cloud Logging, Splunk, CloudWatch Logs, log4j2 layouts) and ISO 8601 stamps with their zone raise the same alerts', async () => {
   const lines = merged();
   const files: Record<string, string[]> = {
     plain: [s.path('day.log')],
@@ -66,13 +66,16 @@ test('the same day as two replica files, one plain file, gzip, docker json-file,
     'es-search': [s.path('day-search.json')],
     'es-scroll': [s.path('day-scroll.json')],
     'es-hits': [s.path('day-hits.ndjson')],
+    'cloud-logging': [s.path('day-gcloud.json')],
+    splunk: [s.path('day-splunk.json')],
+    cloudwatch: [s.path('day-cloudwatch.json')],
     'log4j2-json': [s.path('day-jsonlayout.json')],
     'ecs-json': [s.path('day-ecs.ndjson')],
     // A custom log4j2 layout's ISO 8601 stamps with the zone (`%d{ISO8601_OFFSET_DATE_TIME_HHCMM}`, `.` for `,`): the same instants on a +02:00 clock.
     'iso-offset': replicas.map((_, r) => s.path(`iso-${r}.log`)),
     replicas,
   };
-  const format: Record<string, string> = { docker: 'docker', cri: 'cri', kubectl: 'kubectl', 'kubectl-prefix': 'kubectl-prefix', 'kubectl-prefix-pods': 'kubectl-prefix', 'kubectl-prefix-pods-gz': 'kubectl-prefix', stern: 'stern', 'stern-timestamps': 'stern', 'stern-namespaces': 'stern', 'stern-json': 'docker', loki: 'loki', 'es-search': 'elasticsearch', 'es-scroll': 'elasticsearch', 'es-hits': 'elasticsearch', 'log4j2-json': 'log4j2-json', 'ecs-json': 'ecs-json' };
+  const format: Record<string, string> = { docker: 'docker', cri: 'cri', kubectl: 'kubectl', 'kubectl-prefix': 'kubectl-prefix', 'kubectl-prefix-pods': 'kubectl-prefix', 'kubectl-prefix-pods-gz': 'kubectl-prefix', stern: 'stern', 'stern-timestamps': 'stern', 'stern-namespaces': 'stern', 'stern-json': 'docker', loki: 'loki', 'es-search': 'elasticsearch', 'es-scroll': 'elasticsearch', 'es-hits': 'elasticsearch', 'cloud-logging': 'cloud-logging', splunk: 'splunk', cloudwatch: 'cloudwatch', 'log4j2-json': 'log4j2-json', 'ecs-json': 'ecs-json' };
   writeFileSync(files.plain[0], lines.join('\n') + '\n');
   writeFileSync(files.gzip[0], gzipSync(lines.join('\n') + '\n'));
   writeFileSync(files.docker[0], lines.map((l) => JSON.stringify({ log: l + '\n', stream: 'stdout', time: logTime(l) })).join('\n') + '\n');
@@ -102,6 +105,9 @@ test('the same day as two replica files, one plain file, gzip, docker json-file,
   writeFileSync(files['es-search'][0], esSearchResponse(day, { pretty: true }));
   writeFileSync(files['es-scroll'][0], esScrollDump(day, 1000));
   writeFileSync(files['es-hits'][0], esHitsNdjson(day));
+  writeFileSync(files['cloud-logging'][0], cloudLoggingJson(day, { order: 'asc' }));
+  writeFileSync(files.splunk[0], splunkJson(day));
+  writeFileSync(files.cloudwatch[0], cloudWatchEvents(day));
   writeFileSync(files['log4j2-json'][0], log4j2JsonLayout(day, 'UTC'));
   writeFileSync(files['ecs-json'][0], ecsJsonLines(day, 'UTC'));
 
@@ -117,7 +123,7 @@ test('the same day as two replica files, one plain file, gzip, docker json-file,
   // Every planted alert of the sample (fixtures/sample/expected-alerts.yaml).
   const planted = (parse(readFileSync(`${SAMPLE}expected-alerts.yaml`, 'utf8')) as { alerts: unknown[] }).alerts;
   assert.equal(results.replicas.length, planted.length);
-  for (const shape of ['plain', 'gzip', 'docker', 'cri', 'kubectl', 'kubectl-prefix', 'kubectl-prefix-pods', 'kubectl-prefix-pods-gz', 'stern', 'stern-timestamps', 'stern-namespaces', 'stern-json', 'loki', 'es-search', 'es-scroll', 'es-hits', 'log4j2-json', 'ecs-json']) {
+  for (const shape of ['plain', 'gzip', 'docker', 'cri', 'kubectl', 'kubectl-prefix', 'kubectl-prefix-pods', 'kubectl-prefix-pods-gz', 'stern', 'stern-timestamps', 'stern-namespaces', 'stern-json', 'loki', 'es-search', 'es-scroll', 'es-hits', 'cloud-logging', 'splunk', 'cloudwatch', 'log4j2-json', 'ecs-json']) {
     assert.deepEqual(results[shape], results.replicas, `${shape} differs from the replica files`);
   }
   // The ISO stamps' evidence is their own lines (an alert's id is made from its evidence): the same alerts otherwise.

@@ -208,3 +208,87 @@ export function ecsJsonLines(lines: LogLine[], timeZone: string): string {
       .join('\n') + '\n'
   );
 }
+
+/**
+ * `gcloud logging read 'resource.type="k8s_container" AND resource.labels.container_name="openunison-orchestra"' --format=json`
+ * (GKE): a pretty array of entries, the line in `textPayload`, newest first unless `--order=asc`.
+ */
+export function cloudLoggingJson(lines: LogLine[], opts: { order?: 'asc' | 'desc' } = {}): string {
+  const entries = lines.map((l, i) => {
+    const ms = epochOf(l.time, 'UTC');
+    return {
+      insertId: `${(i * 7919).toString(36)}q0x7k`,
+      labels: { 'compute.googleapis.com/resource_name': `gke-prod-pool-1-node-${l.replica}`, 'k8s-pod/app': 'openunison-orchestra' },
+      logName: 'projects/acme-prod/logs/stdout',
+      receiveTimestamp: isoNanos(ms + 1_200, 0),
+      resource: {
+        labels: { cluster_name: 'prod', container_name: 'openunison-orchestra', location: 'europe-north1', namespace_name: 'openunison', pod_name: `openunison-orchestra-${l.replica}`, project_id: 'acme-prod' },
+        type: 'k8s_container',
+      },
+      severity: 'INFO',
+      textPayload: l.text,
+      timestamp: isoNanos(ms, i % 1000),
+    };
+  });
+  if (opts.order !== 'asc') entries.reverse();
+  return JSON.stringify(entries, null, 2) + '\n';
+}
+
+/** Lines grouped into events: a log4j header and the continuation lines under it (how an indexer breaks them). */
+function eventTexts(lines: LogLine[]): LogLine[] {
+  const out: LogLine[] = [];
+  for (const l of lines) {
+    if (isHeader(l.text) || out.length === 0) out.push({ ...l });
+    else out[out.length - 1].text += '\n' + l.text;
+  }
+  return out;
+}
+
+/**
+ * Splunk's JSON export (`/services/search/jobs/export?output_mode=json`, or Export > JSON): one
+ * row per line, a multi-line event's lines in one `_raw`; newest first unless the search ends
+ * with `| sort 0 _time`.
+ */
+export function splunkJson(lines: LogLine[], opts: { newestFirst?: boolean } = {}): string {
+  const events = eventTexts(lines);
+  if (opts.newestFirst) events.reverse();
+  return (
+    events
+      .map((l, i) => {
+        const ms = epochOf(l.time, 'UTC');
+        const source = `/var/log/containers/openunison-orchestra-${l.replica}_openunison_openunison-orchestra-0123abcd.log`;
+        const result = {
+          _bkt: 'k8s~42~0A1B2C3D',
+          _cd: `42:${1000 + i}`,
+          _indextime: String(Math.floor(ms / 1000) + 2),
+          _raw: l.text,
+          _serial: String(i),
+          _si: ['splunk-idx-1', 'k8s'],
+          _sourcetype: 'kube:container:openunison-orchestra',
+          _time: new Date(ms).toISOString().replace('Z', '+00:00'),
+          host: `node-${l.replica}`,
+          index: 'k8s',
+          linecount: String(l.text.split('\n').length),
+          source,
+          sourcetype: 'kube:container:openunison-orchestra',
+          splunk_server: 'splunk-idx-1',
+        };
+        return JSON.stringify(i === events.length - 1 ? { preview: false, offset: i, lastrow: true, result } : { preview: false, offset: i, result });
+      })
+      .join('\n') + '\n'
+  );
+}
+
+/**
+ * `aws logs filter-log-events --log-group-name /aws/containerinsights/prod/application --query 'events[]'`
+ * (EKS, fluent-bit shipping each container line as its JSON record): the AWS CLI's pretty array.
+ */
+export function cloudWatchEvents(lines: LogLine[]): string {
+  const events = lines.map((l, i) => {
+    const ms = epochOf(l.time, 'UTC');
+    const pod = `openunison-orchestra-${l.replica}`;
+    const record = { log: l.text + '\n', stream: 'stdout', time: isoNanos(ms, i % 1000), kubernetes: { pod_name: pod, namespace_name: 'openunison', container_name: 'openunison-orchestra', host: `ip-10-0-1-${l.replica}.ec2.internal` } };
+    return { logStreamName: `ip-10-0-1-${l.replica}.ec2.internal-application.var.log.containers.${pod}_openunison_openunison-orchestra-0123abcd.log`, timestamp: ms, message: JSON.stringify(record), ingestionTime: ms + 900, eventId: `3${String(ms).padStart(20, '0')}${String(i).padStart(8, '0')}` };
+  });
+  return JSON.stringify(events, null, 4) + '\n';
+}

@@ -3,7 +3,7 @@ import { RecordDecoder } from './record-decoder.js';
 import type { InputFormat } from './unwrap.js';
 
 /** Formats that come out of a log platform, in whatever order its query returned them. */
-const EXPORTS: ReadonlySet<InputFormat> = new Set(['loki', 'elasticsearch', 'log4j2-json', 'ecs-json', 'json']);
+const EXPORTS: ReadonlySet<InputFormat> = new Set(['loki', 'elasticsearch', 'cloud-logging', 'cloudwatch', 'splunk', 'log4j2-json', 'ecs-json', 'json']);
 
 /** A step back in log time larger than this counts as going backwards (threads jitter by less). */
 const BACK_MS = 1000;
@@ -66,6 +66,9 @@ function decodeHead(head: Buffer, eof: boolean): { format: InputFormat | null; t
 const FIXES: Partial<Record<InputFormat, string>> & { json: string } = {
   loki: 'export it again with `logcli query --forward`, or reverse this file (`tac FILE > FILE.forward`)',
   elasticsearch: 'export it again sorted oldest first (`"sort": [{"@timestamp": "asc"}]` in the query)',
+  'cloud-logging': 'read it again oldest first (`gcloud logging read … --order=asc`)',
+  splunk: 'export it again oldest first (end the search with `| sort 0 _time`)',
+  cloudwatch: "sort it oldest first (`jq 'sort_by(.timestamp)'`)",
   'log4j2-json': 'sort it oldest first before replaying it',
   'ecs-json': 'export it again sorted oldest first (`"sort": [{"@timestamp": "asc"}]` in the query)',
   json: 'sort it oldest first before replaying it',

@@ -1,7 +1,7 @@
 import type { WallClock } from './wall-clock.js';
 
 /** What kind of JSON record a log line came in, named as the summary shows it. */
-export type DocumentFormat = 'elasticsearch' | 'log4j2-json' | 'ecs-json' | 'json';
+export type DocumentFormat = 'elasticsearch' | 'cloud-logging' | 'cloudwatch' | 'splunk' | 'log4j2-json' | 'ecs-json' | 'json';
 
 type Json = Record<string, unknown>;
 
@@ -10,9 +10,13 @@ type Json = Record<string, unknown>;
  * lines OpenUnison's PatternLayout `[%d][%t] %-5p %c{1} - %m%n` wrote for it.
  *
  * - An Elasticsearch/OpenSearch hit is read through its `_source` (or its `fields`, whose
- *   values are arrays, when the search asked for fields instead of the source).
+ *   values are arrays, when the search asked for fields instead of the source); a Splunk
+ *   export's row through its `result`.
  * - A raw line, when the record kept one: `event.original`, else `message`, `log` or `line`
- *   (filebeat, fluent-bit, vector, Loki) unless the record is structured.
+ *   (filebeat, fluent-bit, vector, Loki), `_raw` (Splunk) or `textPayload` (Google Cloud
+ *   Logging) unless the record is structured. A raw line that is itself a shipper's JSON
+ *   record (fluent-bit's `{"log": …}` as CloudWatch Logs keeps it in `message`) is read
+ *   through it.
  * - A structured event (a logger and a level: log4j2 `JsonLayout`, `JsonTemplateLayout` with
  *   its default ECS template or `JsonLayout.json`, ECS documents) is written back as the
  *   pattern would have written it: the instant (`instant`, `timeMillis` or `@timestamp`) in
@@ -27,19 +31,22 @@ export class ExportRecords {
 
   /** The lines, or null when the record holds no log line. */
   linesOf(record: Json): string[] | null {
-    const src = isObject(record._source) ? record._source : isObject(record.fields) && '_index' in record ? firstOfEach(record.fields) : record;
+    const src = isObject(record._source) ? record._source : isObject(record.fields) && '_index' in record ? firstOfEach(record.fields) : isSplunkRow(record) ? record.result : record;
     const original = field(src, EVENT_ORIGINAL);
     if (typeof original === 'string') return splitLines(original);
     const logger = firstString(field(src, LOG_LOGGER), src.loggerName, src.logger_name, src.logger);
     const level = firstString(field(src, LOG_LEVEL), src.level);
     if (logger !== null && level !== null) return this.rebuild(src, logger, level);
-    const raw = firstString(src.message, src.log, src.line);
-    return raw === null ? null : splitLines(raw);
+    const raw = firstString(src.message, src.log, src.line, src._raw, src.textPayload);
+    return raw === null ? null : splitLines(shippedLine(raw));
   }
 
   /** The kind of record, for the input's format in the summary. */
   static kindOf(record: Json): DocumentFormat {
     if (isObject(record._source) || '_index' in record) return 'elasticsearch';
+    if (isSplunkRow(record)) return 'splunk';
+    if ('textPayload' in record || ('logName' in record && 'insertId' in record)) return 'cloud-logging';
+    if ('logStreamName' in record || 'ingestionTime' in record) return 'cloudwatch';
     if ('loggerName' in record || 'instant' in record || 'timeMillis' in record) return 'log4j2-json';
     if (typeof field(record, LOG_LOGGER) === 'string' || 'ecs.version' in record || isObject(record.ecs)) return 'ecs-json';
     return 'json';
@@ -153,6 +160,26 @@ function splitLines(text: string): string[] {
   const lines = body.split('\n');
   for (let i = 0; i < lines.length; i++) if (lines[i].endsWith('\r')) lines[i] = lines[i].slice(0, -1);
   return lines;
+}
+
+/** A row of Splunk's JSON export (`{"preview": false, "result": {"_raw": …, "_time": …}}`). */
+function isSplunkRow(record: Json): record is Json & { result: Json } {
+  return isObject(record.result) && ('preview' in record || '_raw' in record.result);
+}
+
+/**
+ * The line inside a raw text that is a shipper's JSON record (`{"log": "…\n", "stream": …}`,
+ * as fluent-bit sends a container's line to CloudWatch Logs), else the text itself.
+ */
+function shippedLine(raw: string): string {
+  if (raw.charCodeAt(0) !== 123 /* { */ || raw.charCodeAt(1) !== 34 /* " */) return raw;
+  let inner: unknown;
+  try {
+    inner = JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+  return isObject(inner) ? firstString(inner.log, inner.message) ?? raw : raw;
 }
 
 /** `fields` of a hit: every value is an array; its first element stands for it. */

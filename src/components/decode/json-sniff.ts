@@ -32,6 +32,12 @@ const DOCUMENT_KEYS = new Set([
   'instant', 'timeMillis', 'loggerName', 'loggerFqcn', 'endOfBatch', 'thread', 'threadId', 'level', 'thrown',
   // ECS (JsonTemplateLayout's default EcsLayout.json, filebeat and logstash documents)
   '@timestamp', 'log.level', 'log.logger', 'ecs.version', 'process.thread.name', 'event.original',
+  // Google Cloud Logging entries (`gcloud logging read --format=json`, one per line after `jq -c`)
+  'insertId', 'logName', 'textPayload', 'receiveTimestamp',
+  // Splunk's JSON export (`output_mode=json`): one row per line
+  'preview', 'result',
+  // CloudWatch Logs events (`aws logs filter-log-events --query 'events[]'`, or one per line)
+  'logStreamName', 'ingestionTime', 'eventId',
 ]);
 
 const LINE_START = { kind: 'lines', wrapper: null } as const;
