@@ -50,7 +50,7 @@ export async function foreignLayoutHint(paths: readonly string[]): Promise<strin
     return (
       `${printable(path)} has OpenUnison's event words in a layout ouwatch does not read ("${printable(found.prefix)}" before ${found.word}): ` +
       `it reads OpenUnison's own "[yyyy-MM-dd HH:mm:ss,SSS][thread] LEVEL Class - message" (ISO 8601 stamps too) and log4j2's JSON layouts, ` +
-      'plain or wrapped by docker, CRI or kubectl; a custom log4j2.xml? (docs/openunison.md)'
+      'plain or wrapped by docker, CRI, kubectl or stern; a custom log4j2.xml? (docs/openunison.md)'
     );
   }
   return null;

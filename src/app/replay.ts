@@ -41,7 +41,7 @@ export interface ReplayReport {
 }
 
 /**
- * Replays files (plain, .gz, docker json-file, CRI, kubectl --timestamps and --prefix, JSON exports; `-` = stdin) through
+ * Replays files (plain, .gz, docker json-file, CRI, kubectl --timestamps and --prefix, stern, JSON exports; `-` = stdin) through
  * the runtime's ingest pipeline in log-time order, each resuming after its checkpoint, applying
  * store.retention at each `every` of log time as the daemon would. Throws
  * InputError before reading anything if an argument cannot be used.

@@ -24,7 +24,7 @@ interface ReplayFlags {
 export function registerReplay(program: Command): void {
   const cmd = program
     .command('replay')
-    .description('replay archived logs (plain, .gz, docker json-file, CRI, kubectl --timestamps and --prefix, Loki and Elasticsearch/OpenSearch exports, log4j2 JSON; - = stdin) into the history db and show the alerts they raise')
+    .description('replay archived logs (plain, .gz, docker json-file, CRI, kubectl --timestamps and --prefix, stern, Loki, Elasticsearch/OpenSearch, Cloud Logging, Splunk and CloudWatch Logs exports, log4j2 JSON; - = stdin) into the history db and show the alerts they raise')
     .argument('<files...>', 'log files, archives, or - for stdin')
     .option('--json', 'print each alert as one JSON line on stdout (nothing else goes to stdout)')
     .option('--tz <zone>', 'time zone the logs were written in (IANA name; default: UTC)')
