@@ -55,17 +55,19 @@ describe('unwrapping stern lines', () => {
     assert.deepEqual(texts(records), LINES.map(show));
   });
 
-  test("stern's own notices (stderr in the same file, first) do not decide the format; they and lines without the names are read as they are", () => {
+  test("stern's own notices (stderr in the same file, first) and a pod's first lines that are not events do not decide the format; they and lines without the names are read as they are", () => {
     const notice = (sign: string) => `\x1b[32m${sign}\x1b[0m \x1b[33mopenunison\x1b[0m \x1b[33m${POD}\x1b[0m › \x1b[32m${C}\x1b[0m`;
-    const text = [`+ ${POD} › ${C}`, notice('+'), `${POD} ${C} ${LINES[0]}`, `- ${POD} › ${C}`, LINES[1]].join('\n') + '\n';
+    const banner = `${POD} ${C} Picked up JAVA_TOOL_OPTIONS: -Xmx1g`;
+    const text = [`+ ${POD} › ${C}`, notice('+'), banner, `${POD} ${C} ${LINES[0]}`, `- ${POD} › ${C}`, LINES[1]].join('\n') + '\n';
     const { format, records } = decode(text);
     assert.equal(format, 'stern');
-    assert.deepEqual(texts(records), [show(`+ ${POD} › ${C}`), show(notice('+')), show(LINES[0]), show(`- ${POD} › ${C}`), show(LINES[1])]);
-    assert.deepEqual(records.map((r) => r.lineNo), [1, 2, 3, 4, 5]);
+    assert.deepEqual(texts(records), [show(`+ ${POD} › ${C}`), show(notice('+')), show(banner), show(LINES[0]), show(`- ${POD} › ${C}`), show(LINES[1])]);
+    assert.deepEqual(records.map((r) => r.lineNo), [1, 2, 3, 4, 5, 6]);
   });
 
-  test('a notice-like line that is not one decides the format as before', () => {
-    assert.equal(decode(`+ not a notice\n${POD} ${C} ${LINES[0]}\n`).format, 'plain');
-    assert.equal(decode(`+ ${POD} › ${C} and more\n${POD} ${C} ${LINES[0]}\n`).format, 'plain');
+  test('a log4j event first decides plain text; the names after it are then read as they are', () => {
+    const { format, records } = decode(`${LINES[0]}\n${POD} ${C} ${LINES[1]}\n`);
+    assert.equal(format, 'plain');
+    assert.deepEqual(texts(records), [show(LINES[0]), show(`${POD} ${C} ${LINES[1]}`)]);
   });
 });

@@ -5,7 +5,7 @@ import { startsWith } from '../parse/scanner.js';
 import { sternNames } from './stern.js';
 import { rfc3339End } from './wrapper-fields.js';
 
-/** Recognises the wrapper from the first non-empty line of an input. */
+/** Recognises the wrapper from a line of an input (the first one that shows a wrapper or a log4j event decides: record-decoder.ts). */
 export function detectFormat(buf: Buffer, start: number, end: number): LineFormat {
   let p = start;
   while (p < end && (buf[p] === 32 || buf[p] === 9)) p++;

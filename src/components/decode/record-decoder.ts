@@ -4,7 +4,6 @@ import { JsonDocuments } from './json-documents.js';
 import { sniffShape } from './json-sniff.js';
 import { DEFAULT_MAX_LINE_BYTES, LineReader, type LineHandler } from './line-reader.js';
 import { unwrapperFor, type InputFormat, type LineFormat, type Unwrapper } from './unwrap.js';
-import { isSternNotice } from './stern.js';
 import { WallClock } from './wall-clock.js';
 
 /**
@@ -21,7 +20,8 @@ export interface RecordHandler {
 /**
  * Bytes of one input -> log4j records: splits lines (exact offsets, oversize guard),
  * recognises the wrapper (plain, docker json-file, CRI, `kubectl logs --timestamps` or `--prefix`, stern) from the
- * first non-empty line and unwraps it. Blank lines before the first record are not records.
+ * first line that shows one (lines no wrapper claims and that start no log4j event, before it,
+ * are read as they are) and unwraps it. Blank lines before the first record are not records.
  * An input that starts with JSON is first looked at (up to its first value, at most 64 KiB)
  * to tell NDJSON lines (docker, Loki) from JSON documents (Elasticsearch/OpenSearch exports,
  * log4j2 JSON layouts), which `JsonDocuments` reads as a stream instead of lines; lines
@@ -33,6 +33,8 @@ export class RecordDecoder implements LineHandler {
   private lineFormat: LineFormat | null;
   /** The wrapper the first JSON value showed (docker, Loki), used from the first non-blank line. */
   private sniffed: LineFormat | null = null;
+  /** Lines read as they are while none showed the wrapper (see `line`). */
+  private undecided = 0;
   /** The input's first bytes while its shape is not decided (null once it is). */
   private head: Buffer | null;
   private documents: JsonDocuments | null = null;
@@ -93,10 +95,17 @@ export class RecordDecoder implements LineHandler {
     this.lineNo++;
     if (this.unwrapper === null) {
       if (isBlank(buf, start, end)) return this.out.skip('continuation', endOffset, this.lineNo);
-      // stern's notices of the pods it follows come first when stderr went to the file too: not a record's wrapper.
-      if (isSternNotice(buf, start, end)) return this.out.record(buf, start, end, endOffset, this.lineNo);
-      this.lineFormat = this.sniffed ?? detectFormat(buf, start, end);
-      this.unwrapper = unwrapperFor(this.lineFormat, this.out, this.maxLineBytes);
+      const format = this.undecided >= MAX_UNDECIDED_LINES ? 'plain' : (this.sniffed ?? detectFormat(buf, start, end));
+      // A line no wrapper claims and that starts no log4j event (stern's notices of the pods it
+      // follows, a stack trace or the JVM's banner before the first event) does not decide: it
+      // is read as it is, as plain text would be, and a later line decides (within a bound).
+      if (format === 'plain' && !startsLog4jEvent(buf, start, end) && this.undecided < MAX_UNDECIDED_LINES) {
+        this.undecided++;
+        this.lineFormat = 'plain';
+        return this.out.record(buf, start, end, endOffset, this.lineNo);
+      }
+      this.lineFormat = format;
+      this.unwrapper = unwrapperFor(format, this.out, this.maxLineBytes);
     }
     this.unwrapper.line(buf, start, end, endOffset, this.lineNo);
   }
@@ -125,6 +134,16 @@ export class RecordDecoder implements LineHandler {
     this.sniffed = shape.wrapper;
     this.reader.write(head);
   }
+}
+
+/** Lines read before the wrapper is decided at most: past them, the input is plain text. */
+const MAX_UNDECIDED_LINES = 1000;
+
+/** Whether the line starts like a log4j event: `[` and a digit (OpenUnison's stamp). */
+function startsLog4jEvent(buf: Buffer, start: number, end: number): boolean {
+  let p = start;
+  while (p < end && (buf[p] === 32 || buf[p] === 9)) p++;
+  return p + 1 < end && buf[p] === 91 && buf[p + 1] >= 48 && buf[p + 1] <= 57;
 }
 
 const LINE_FORMATS: readonly string[] = ['plain', 'docker', 'cri', 'kubectl', 'kubectl-prefix', 'stern', 'loki'] satisfies LineFormat[];

@@ -7,7 +7,8 @@ import { rfc3339End } from './wrapper-fields.js';
  * namespace first when stern follows several namespaces. With `--color always` the names are
  * wrapped in colour escapes. Pods are interleaved as their lines arrive, close to log-time
  * order already. A line without the prefix (stern's own `+ pod › container` notices, when
- * stderr went to the file too) is read as it is.
+ * stderr went to the file too) is read as it is; before the first line that shows the prefix
+ * such lines do not decide the input's format either (record-decoder.ts).
  */
 export class SternLines extends KubectlTimestamps {
   /** How many names come before the text (2, or 3 with the namespace): learnt from the first line that shows it. */
@@ -36,34 +37,6 @@ export function sternNames(buf: Buffer, p: number, end: number): number | null {
     if (names >= 2 && startsText(buf, q, end)) return names;
   }
   return null;
-}
-
-const ARROW = Buffer.from('› ');
-
-/**
- * stern's notice of a container it starts or stops following, `+ [<namespace> ]<pod> › <container>`
- * (`-` when it stops), written to stderr: first in a file that took stderr too, where it must
- * not decide the input's format.
- */
-export function isSternNotice(buf: Buffer, p: number, end: number): boolean {
-  let q = skipEscapes(buf, p, end);
-  if (buf[q] !== 43 && buf[q] !== 45) return false;
-  q = skipEscapes(buf, q + 1, end);
-  if (buf[q] !== 32) return false;
-  q++;
-  for (let names = 1; names <= 2; names++) {
-    q = nameEnd(buf, q, end);
-    if (q < 0) return false;
-    if (buf.compare(ARROW, 0, ARROW.length, q, Math.min(q + ARROW.length, end)) === 0) {
-      q = skipEscapes(buf, q + ARROW.length, end);
-      let r = q;
-      while (r < end && isNameByte(buf[r])) r++;
-      if (r === q) return false;
-      r = skipEscapes(buf, r, end);
-      return r === end || (buf[r] === 13 && r + 1 === end);
-    }
-  }
-  return false;
 }
 
 /** Where the text starts after `n` names, or -1. */
