@@ -197,6 +197,11 @@ export class TailedFile {
       this.ctx.lost(this.path, 'truncated', this.lastSize - old.received);
     }
     this.lastSize = 0;
+    // Rotated again while the previous new file was still being identified (its claim is
+    // looked up asynchronously): that file now lives only under its rotated name, where the
+    // next scan attaches it from its log's position. Its identification is abandoned here,
+    // or the newest file's bytes would be held and handed over as the file in between.
+    this.holding = null;
     const now = identifyFileSync(this.path);
     this.pending = { dev: now?.dev ?? -1, ino: now?.ino ?? -1, head: Buffer.alloc(0) };
     this.ctx.log.info({ path: this.path, how, offset: old?.received }, `file rotated (${how}): reading the new file from its start`);

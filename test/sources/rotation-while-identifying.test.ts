@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { test } from 'node:test';
+import pino from 'pino';
+import { fingerprintOf } from '../../src/components/sources/files/fingerprint.js';
+import { TailedFile } from '../../src/components/sources/files/followed-log.js';
+import type { Claim, TailContext } from '../../src/components/sources/files/tail-context.js';
+import { FileInput } from '../../src/components/sources/files/log-segment.js';
+import { logText } from '../helpers/log-lines.js';
+import { tempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
+import { RecordChannel } from './record-channel.js';
+
+// After a rotation by rename, a followed path's new file is named by its first line and the
+// source is asked where that log was left, which takes a moment (a rescan, the store). If the
+// path is rotated again meanwhile (logrotate renaming every generation under a glob that
+// follows them all, on a loaded machine), the newest file's bytes must not be read as the file
+// in between: that delivered the newest file's lines twice, once under each name (seen in CI).
+
+test('rotated again while its new file is identified: the file in between is left to its new name, the newest file is read as itself, no line twice', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'app.log.1');
+  const first = logText(0, 20);
+  const between = logText(100, 120);
+  const newest = logText(200, 220);
+  writeFileSync(path, first);
+  const fp = (text: string) => fingerprintOf(Buffer.from(text), false)!;
+
+  let release: () => void = () => {};
+  const slowClaim = new Promise<void>((r) => (release = r));
+  const claimed: string[] = [];
+  const inputs: Array<{ fingerprint: string; channel: RecordChannel }> = [];
+  const ctx: TailContext = {
+    log: pino({ level: 'silent' }),
+    pollIntervalMs: 20,
+    startAt: 'beginning',
+    maxLineBytes: 65_536,
+    claim: async (f): Promise<Claim> => {
+      claimed.push(f);
+      // The first file is claimed at once; the one in between only once the test lets it.
+      if (f === fp(between)) await slowClaim;
+      return { offset: 0, lineNo: 0, known: false, tailHash: null, hashOffset: null };
+    },
+    open: (at) => {
+      const channel = new RecordChannel(at.offset, at.lineNo);
+      inputs.push({ fingerprint: at.fingerprint, channel });
+      return new FileInput(at, channel);
+    },
+    lost: () => {},
+    rescan: async () => {},
+  };
+
+  const tailed = new TailedFile(path, ctx);
+  await tailed.attach();
+  const text = (c: RecordChannel) => c.records.map((r) => r.text).join('\n') + '\n';
+  await waitFor('the first file', () => inputs.length === 1 && text(inputs[0].channel) === first);
+  // logrotate: the path's file moves on, a new one takes its name...
+  renameSync(path, join(dir, 'app.log.2'));
+  writeFileSync(path, between);
+  await waitFor('the file in between being identified', () => claimed.includes(fp(between)));
+  // ...and again, while the source is still asked about the file in between.
+  renameSync(path, join(dir, 'app.log.3'));
+  writeFileSync(path, newest);
+  // Polls every 20 ms: by now the tail has seen the rename and read the newest file's bytes.
+  await sleep(500);
+  release();
+  await sleep(300);
+  await tailed.stop();
+
+  const read = inputs.map((i) => ({ file: i.fingerprint === fp(first) ? 'first' : i.fingerprint === fp(between) ? 'between' : i.fingerprint === fp(newest) ? 'newest' : 'other', text: text(i.channel) }));
+  assert.deepEqual(
+    read.map((r) => r.file),
+    ['first', 'newest'],
+    'the file in between is not read under this path (its new name is attached by the next scan)',
+  );
+  assert.equal(read[1].text, newest, 'the newest file is read from its first line, as itself, once');
+});
