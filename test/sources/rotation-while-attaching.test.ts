@@ -3,14 +3,13 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import pino from 'pino';
 import { fingerprintOf } from '../../src/components/sources/files/fingerprint.js';
 import { TailedFile } from '../../src/components/sources/files/followed-log.js';
-import type { Claim, TailContext } from '../../src/components/sources/files/tail-context.js';
-import { FileInput } from '../../src/components/sources/files/log-segment.js';
+import type { Claim } from '../../src/components/sources/files/tail-context.js';
 import { logText } from '../helpers/log-lines.js';
 import { tempDir } from '../helpers/tmp.js';
-import { RecordChannel } from './record-channel.js';
+import type { RecordChannel } from './record-channel.js';
+import { recordingTailContext } from './tail-context.js';
 
 // Attaching a followed file identifies the file at its path, asks the store where its log was
 // left, and only then starts the tail, which opens the path by name. A rotation in between
@@ -29,24 +28,10 @@ test('a file rotated while it is being attached is not read as the log it replac
 
   let release: () => void = () => {};
   const slowStore = new Promise<void>((r) => (release = r));
-  const inputs: Array<{ fingerprint: string; offset: number; channel: RecordChannel }> = [];
-  const ctx: TailContext = {
-    log: pino({ level: 'silent' }),
-    pollIntervalMs: 20,
-    startAt: 'beginning',
-    maxLineBytes: 65_536,
-    claim: async (fp): Promise<Claim> => {
-      await slowStore;
-      return fp === oldFp ? { offset: checkpoint, lineNo: 20, known: true, tailHash: null, hashOffset: null } : { offset: 0, lineNo: 0, known: false, tailHash: null, hashOffset: null };
-    },
-    open: (at) => {
-      const channel = new RecordChannel(at.offset, at.lineNo);
-      inputs.push({ fingerprint: at.fingerprint, offset: at.offset, channel });
-      return new FileInput(at, channel);
-    },
-    lost: () => {},
-    rescan: async () => {},
-  };
+  const { ctx, inputs } = recordingTailContext(async (fp): Promise<Claim> => {
+    await slowStore;
+    return fp === oldFp ? { offset: checkpoint, lineNo: 20, known: true, tailHash: null, hashOffset: null } : { offset: 0, lineNo: 0, known: false, tailHash: null, hashOffset: null };
+  });
 
   const current = new TailedFile(path, ctx);
   const attaching = current.attach();

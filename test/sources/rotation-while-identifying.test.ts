@@ -3,15 +3,14 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import pino from 'pino';
 import { fingerprintOf } from '../../src/components/sources/files/fingerprint.js';
 import { TailedFile } from '../../src/components/sources/files/followed-log.js';
-import type { Claim, TailContext } from '../../src/components/sources/files/tail-context.js';
-import { FileInput } from '../../src/components/sources/files/log-segment.js';
+import type { Claim } from '../../src/components/sources/files/tail-context.js';
 import { logText } from '../helpers/log-lines.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
-import { RecordChannel } from './record-channel.js';
+import type { RecordChannel } from './record-channel.js';
+import { recordingTailContext } from './tail-context.js';
 
 // After a rotation by rename, a followed path's new file is named by its first line and the
 // source is asked where that log was left, which takes a moment (a rescan, the store). If the
@@ -31,26 +30,12 @@ test('rotated again while its new file is identified: the file in between is lef
   let release: () => void = () => {};
   const slowClaim = new Promise<void>((r) => (release = r));
   const claimed: string[] = [];
-  const inputs: Array<{ fingerprint: string; channel: RecordChannel }> = [];
-  const ctx: TailContext = {
-    log: pino({ level: 'silent' }),
-    pollIntervalMs: 20,
-    startAt: 'beginning',
-    maxLineBytes: 65_536,
-    claim: async (f): Promise<Claim> => {
-      claimed.push(f);
-      // The first file is claimed at once; the one in between only once the test lets it.
-      if (f === fp(between)) await slowClaim;
-      return { offset: 0, lineNo: 0, known: false, tailHash: null, hashOffset: null };
-    },
-    open: (at) => {
-      const channel = new RecordChannel(at.offset, at.lineNo);
-      inputs.push({ fingerprint: at.fingerprint, channel });
-      return new FileInput(at, channel);
-    },
-    lost: () => {},
-    rescan: async () => {},
-  };
+  const { ctx, inputs } = recordingTailContext(async (f): Promise<Claim> => {
+    claimed.push(f);
+    // The first file is claimed at once; the one in between only once the test lets it.
+    if (f === fp(between)) await slowClaim;
+    return { offset: 0, lineNo: 0, known: false, tailHash: null, hashOffset: null };
+  });
 
   const tailed = new TailedFile(path, ctx);
   await tailed.attach();
