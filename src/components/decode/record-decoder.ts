@@ -5,6 +5,7 @@ import { sniffShape } from './json-sniff.js';
 import { DEFAULT_MAX_LINE_BYTES, LineReader, type LineHandler } from './line-reader.js';
 import { unwrapperFor, type InputFormat, type LineFormat, type Unwrapper } from './unwrap.js';
 import { WallClock } from './wall-clock.js';
+import { isLog4jStart } from './wrapper-fields.js';
 
 /**
  * Receives unwrapped log4j lines as bytes. `resume` is where a restarted reader must begin
@@ -139,11 +140,11 @@ export class RecordDecoder implements LineHandler {
 /** Lines read before the wrapper is decided at most: past them, the input is plain text. */
 const MAX_UNDECIDED_LINES = 1000;
 
-/** Whether the line starts like a log4j event: `[` and a digit (OpenUnison's stamp). */
+/** Whether the line starts like a log4j event (after any indentation). */
 function startsLog4jEvent(buf: Buffer, start: number, end: number): boolean {
   let p = start;
   while (p < end && (buf[p] === 32 || buf[p] === 9)) p++;
-  return p + 1 < end && buf[p] === 91 && buf[p + 1] >= 48 && buf[p + 1] <= 57;
+  return isLog4jStart(buf, p, end);
 }
 
 const LINE_FORMATS: readonly string[] = ['plain', 'docker', 'cri', 'kubectl', 'kubectl-prefix', 'stern', 'loki'] satisfies LineFormat[];

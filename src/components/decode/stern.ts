@@ -1,5 +1,5 @@
 import { KubectlTimestamps } from './kubectl-logs.js';
-import { rfc3339End } from './wrapper-fields.js';
+import { isLog4jStart, rfc3339End } from './wrapper-fields.js';
 
 /**
  * stern's default output: `<pod> <container> <text>`, with `--timestamps` a stamp before the
@@ -77,7 +77,7 @@ function skipEscapes(buf: Buffer, p: number, end: number): number {
 
 /** Whether OpenUnison's text (`[` and a digit) or a stern stamp starts at `p`. */
 function startsText(buf: Buffer, p: number, end: number): boolean {
-  if (p + 1 < end && buf[p] === 91 && buf[p + 1] >= 48 && buf[p + 1] <= 57) return true;
+  if (isLog4jStart(buf, p, end)) return true;
   const stamp = rfc3339End(buf, p, end);
   if (stamp > 0 && buf[stamp] === 32) return true;
   return shortStampEnd(buf, p, end) > 0;

@@ -19,6 +19,11 @@ export function rfc3339End(buf: Buffer, p: number, end: number): number {
   return -1;
 }
 
+/** Whether OpenUnison's own line starts at `p`: `[` and a digit (its log4j stamp). */
+export function isLog4jStart(buf: Buffer, p: number, end: number): boolean {
+  return p + 1 < end && buf[p] === 91 && buf[p + 1] >= 48 && buf[p + 1] <= 57;
+}
+
 function isDigits(buf: Buffer, p: number, n: number): boolean {
   for (let i = p; i < p + n; i++) if (buf[i] < 48 || buf[i] > 57) return false;
   return true;
