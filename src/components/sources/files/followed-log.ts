@@ -3,7 +3,7 @@ import type { DescriptorTail } from './descriptor-tail.js';
 import type { FileInput } from './log-segment.js';
 import { identifyFile, identifyFileSync, lastLineEnd, tailMatches, tailMatchesBuffer } from './file-identity.js';
 import { fingerprintOf } from './fingerprint.js';
-import type { TailContext, TailState } from './tail-context.js';
+import type { Claim, TailContext, TailState } from './tail-context.js';
 import { createTail, quitTail } from './tail-lifecycle.js';
 
 /**
@@ -28,6 +28,12 @@ export class TailedFile {
   private lastSize = 0;
   /** Chunks that arrive while a rotated file's claim is being looked up. */
   private holding: Buffer[] | null = null;
+  /**
+   * The chunks of a file whose claim was still being looked up when the path was rotated
+   * again: complete (its descriptor was read to the end), handed over as that file once its
+   * claim answers, while the path's newest file is identified on its own.
+   */
+  private sealed: Buffer[] | null = null;
 
   constructor(
     readonly path: string,
@@ -198,10 +204,14 @@ export class TailedFile {
     }
     this.lastSize = 0;
     // Rotated again while the previous new file was still being identified (its claim is
-    // looked up asynchronously): that file now lives only under its rotated name, where the
-    // next scan attaches it from its log's position. Its identification is abandoned here,
-    // or the newest file's bytes would be held and handed over as the file in between.
-    this.holding = null;
+    // looked up asynchronously): what was read of that file is all there is under this path
+    // (the drain above added its last bytes). It is sealed and handed over as itself once the
+    // claim answers; the newest file's bytes must not join it (they did: read twice, once
+    // under each name).
+    if (this.holding !== null) {
+      this.sealed = this.holding;
+      this.holding = null;
+    }
     const now = identifyFileSync(this.path);
     this.pending = { dev: now?.dev ?? -1, ino: now?.ino ?? -1, head: Buffer.alloc(0) };
     this.ctx.log.info({ path: this.path, how, offset: old?.received }, `file rotated (${how}): reading the new file from its start`);
@@ -224,28 +234,43 @@ export class TailedFile {
       .rescan()
       .then(() => this.ctx.claim(fingerprint))
       .then((claim) => {
-        if (this.tail !== tail || this.holding !== held) return;
+        if (this.tail !== tail) return;
+        if (this.sealed === held) {
+          // Rotated away meanwhile: handed over as itself, then finished (a follower of its
+          // rotated name continues after it); a null claim means another one reads it already.
+          this.sealed = null;
+          if (claim !== null) this.openIdentified(fingerprint, p, held, claim).finish();
+          return;
+        }
+        if (this.holding !== held) return;
         this.holding = null;
         if (claim === null) {
           // The same log is read under another path already; let the rescan sort it out.
           this.detach(tail, 'waiting: the same log is being read under another name');
           return;
         }
-        // A log read before under another name (or before a restart) continues after its
-        // position, unless its bytes before the checkpoint differ: then it is another log.
-        let { offset, lineNo } = claim;
-        if (claim.tailHash !== null && claim.hashOffset !== null && !(p.head.length >= claim.hashOffset && tailMatchesBuffer(p.head, claim.hashOffset, claim.tailHash))) {
-          if (p.head.length >= claim.hashOffset) {
-            this.ctx.log.warn({ path: this.path }, 'the new file begins like an already read log but differs before its checkpoint: a different log, read from its start');
-            offset = 0;
-            lineNo = 0;
-          }
-        }
-        const input = this.ctx.open({ path: this.path, fingerprint, dev: p.dev, ino: p.ino, offset, lineNo }, offset);
-        this.input = input;
-        input.receive(p.head, performance.now());
-        for (const chunk of held) input.receive(chunk, performance.now());
+        this.input = this.openIdentified(fingerprint, p, held, claim);
       });
+  }
+
+  /**
+   * Opens the input of a file identified after a rotation and hands it what was read of it. A
+   * log read before under another name (or before a restart) continues after its position,
+   * unless its bytes before the checkpoint differ: then it is another log.
+   */
+  private openIdentified(fingerprint: string, p: { dev: number; ino: number; head: Buffer }, chunks: readonly Buffer[], claim: Claim): FileInput {
+    let { offset, lineNo } = claim;
+    if (claim.tailHash !== null && claim.hashOffset !== null && !(p.head.length >= claim.hashOffset && tailMatchesBuffer(p.head, claim.hashOffset, claim.tailHash))) {
+      if (p.head.length >= claim.hashOffset) {
+        this.ctx.log.warn({ path: this.path }, 'the new file begins like an already read log but differs before its checkpoint: a different log, read from its start');
+        offset = 0;
+        lineNo = 0;
+      }
+    }
+    const input = this.ctx.open({ path: this.path, fingerprint, dev: p.dev, ino: p.ino, offset, lineNo }, offset);
+    input.receive(p.head, performance.now());
+    for (const chunk of chunks) input.receive(chunk, performance.now());
+    return input;
   }
 
   private onMissedTruncation(tail: DescriptorTail): void {
@@ -275,6 +300,7 @@ export class TailedFile {
     this.input = null;
     this.pending = null;
     this.holding = null;
+    this.sealed = null;
     this.paused = false;
     if (this.tail === tail) this.tail = null;
     if (this.state !== 'closed') {
