@@ -33,7 +33,7 @@ export class TailedFile {
    * again: complete (its descriptor was read to the end), handed over as that file once its
    * claim answers, while the path's newest file is identified on its own.
    */
-  private sealed: Buffer[] | null = null;
+  private readonly sealed = new Set<Buffer[]>();
 
   constructor(
     readonly path: string,
@@ -209,7 +209,7 @@ export class TailedFile {
     // claim answers; the newest file's bytes must not join it (they did: read twice, once
     // under each name).
     if (this.holding !== null) {
-      this.sealed = this.holding;
+      this.sealed.add(this.holding);
       this.holding = null;
     }
     const now = identifyFileSync(this.path);
@@ -235,10 +235,9 @@ export class TailedFile {
       .then(() => this.ctx.claim(fingerprint))
       .then((claim) => {
         if (this.tail !== tail) return;
-        if (this.sealed === held) {
+        if (this.sealed.delete(held)) {
           // Rotated away meanwhile: handed over as itself, then finished (a follower of its
           // rotated name continues after it); a null claim means another one reads it already.
-          this.sealed = null;
           if (claim !== null) this.openIdentified(fingerprint, p, held, claim).finish();
           return;
         }
@@ -300,7 +299,7 @@ export class TailedFile {
     this.input = null;
     this.pending = null;
     this.holding = null;
-    this.sealed = null;
+    this.sealed.clear();
     this.paused = false;
     if (this.tail === tail) this.tail = null;
     if (this.state !== 'closed') {
