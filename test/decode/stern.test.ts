@@ -71,3 +71,22 @@ describe('unwrapping stern lines', () => {
     assert.deepEqual(texts(records), [show(LINES[0]), show(`${POD} ${C} ${LINES[1]}`)]);
   });
 });
+
+describe('hostile bytes around the names', () => {
+  test('lines made of names, spaces, colour escapes (cut ones too), stamps and brackets never throw, and each line is handed on once, in order', () => {
+    const parts = [POD, C, 'openunison', ' ', '  ', '\x1b[32m', '\x1b[0m', '\x1b[', '\x1b', '[', '[2', T, '05-06 07:08:09', '+', '-', '›', 'x'.repeat(300), '.', '-a', LINES[0]];
+    let seed = 7;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % parts.length;
+    for (let round = 0; round < 50; round++) {
+      const lines = Array.from({ length: 40 }, () => Array.from({ length: 1 + (next() % 6) }, () => parts[next()]).join(' ').replace(/\n/g, ''));
+      // Half the rounds start with a stern line, so that the format is stern while the rest is hostile.
+      if (round % 2 === 0) lines.unshift(`${POD} ${C} ${LINES[0]}`);
+      const { records } = decode(lines.join('\n') + '\n', { chunk: 1 + (round % 97) });
+      assert.deepEqual(
+        records.map((r) => r.lineNo),
+        lines.map((_, i) => i + 1),
+        `round ${round}`,
+      );
+    }
+  });
+});
