@@ -14,7 +14,7 @@ const HOUR_MS = 3_600_000;
  * Users kept in memory after a commit beyond those still referenced by ids in flight (the
  * changed users a commit waits for are DEFAULT_COMMIT_AT_BACKLOG's). 10,000 instead of 20,000:
  * many-users (2 M lines, 1 M users) peaked at 397-416 against 433-456 MiB in runs alternated
- * with 20,000, in the same time (55.6-56.9 against 55.2-60.7 s); organisation (15,000 users
+ * with 20,000, in the same time (53.3-56.9 against 55.2-60.7 s); organisation (15,000 users
  * coming back) took the same time (0.98x, 5 pairs). Fewer did not help: 5,000 peaked at 409 MiB.
  */
 export const DEFAULT_USERS_HELD = 10_000;
