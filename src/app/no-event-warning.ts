@@ -1,6 +1,5 @@
 import { open } from 'node:fs/promises';
 import { constants, gunzipSync } from 'node:zlib';
-import { envelopeAdvice } from '../components/decode/envelopes.js';
 import { foreignLayoutIn } from '../components/parse/foreign-layout.js';
 import { startsWithGzipMagic } from '../components/sources/files/gzip.js';
 import { int } from '../core/numbers.js';
@@ -34,8 +33,7 @@ const COMPRESSED_HEAD_BYTES = 64 * 1024;
 const INFLATED_AT_MOST = 8 * 1024 * 1024;
 
 /**
- * Why inputs that gave no event at all gave none, when their first bytes tell: a log platform's
- * whole response whose records replay does not look for (envelopes.ts), or OpenUnison's
+ * Why inputs that gave no event at all gave none, when their first bytes tell: OpenUnison's
  * event words in a layout the scanner does not read (a custom log4j2.xml). Null when none of
  * the files (stdin is not read again) shows that. Only asked after a run found no event.
  */
@@ -43,8 +41,6 @@ export async function foreignLayoutHint(paths: readonly string[]): Promise<strin
   for (const path of paths) {
     if (path === '-') continue;
     const text = await headText(path);
-    const envelope = text === null ? null : envelopeAdvice(text);
-    if (envelope !== null) return `${printable(path)} looks like ${envelope.name}, whose records replay does not look for there: ${envelope.fix}`;
     const found = text === null ? null : foreignLayoutIn(text);
     if (found === null) continue;
     return (

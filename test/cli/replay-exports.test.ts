@@ -85,16 +85,21 @@ test('a text export newest first (Splunk raw events, logcli --output=raw without
   assert.deepEqual(alertsOf(forward), alertsOf(await plainUtc()));
 });
 
-test("CloudWatch Logs' whole response (its records under `events`) raises nothing, and the warning says how to ask for the events alone; the events alone are read", async () => {
-  const events = cloudWatchEvents(lines);
-  writeFileSync(join(dir, 'cw-response.json'), JSON.stringify({ events: JSON.parse(events) as unknown, searchedLogStreams: [] }, null, 4));
-  writeFileSync(join(dir, 'cw-events.json'), events);
-  const [whole, alone] = await Promise.all([replay([join(dir, 'cw-response.json')], 'cw-response.db'), replay([join(dir, 'cw-events.json')], 'cw-events.db')]);
-  assert.equal(whole.code, 0, whole.stderr);
-  assert.equal(whole.stdout, '');
-  assert.match(whole.stderr, /warning: +no OpenUnison event in .*cw-response\.json looks like CloudWatch Logs' whole response, .*--query 'events\[\]'/);
-  assert.deepEqual(alertsOf(alone), alertsOf(await plainUtc()));
-  assert.match(alone.stderr, /cw-events\.json \(cloudwatch, from the start\)/);
+test("CloudWatch Logs' whole response is read through its envelope, and one replayed while it was still being written resumes inside its events once complete", async () => {
+  const file = join(dir, 'cw-response.json');
+  const full = Buffer.from(cloudWatchEvents(lines, { response: true }));
+  const cut = Math.floor(full.length * 0.6);
+  writeFileSync(file, full.subarray(0, cut));
+  const first = await replay([file], 'cw-response.db');
+  assert.match(first.stderr, /cw-response\.json \(cloudwatch, from the start\)/);
+  assert.match(first.stderr, /truncated 1\)/);
+  writeFileSync(file, full);
+  const second = await replay([file], 'cw-response.db');
+  const at = Number(/resumed at byte ([\d,]+)/.exec(second.stderr)?.[1].replaceAll(',', ''));
+  assert.ok(at > 0 && at < cut && full[at - 1] === 0x7d, `resumed just past an event's last byte (${at})`);
+  assert.match(second.stderr, /skipped: +0 /, 'the streams searched, after the events, are passed over without a complaint');
+  const both = [...alertsOf(first), ...alertsOf(second)].sort((a, b) => String(a.id).localeCompare(String(b.id)));
+  assert.deepEqual(both, alertsOf(await plainUtc()), 'every alert of the plain log once, none twice');
 });
 
 test('a scroll dump replayed while it was still being written resumes inside the document once complete', async () => {

@@ -1,60 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { RecordDecoder } from '../../src/components/decode/record-decoder.js';
 import { accessLine, expiredLine, header, idpWarning } from '../helpers/lines.js';
+import { assertRestartable, decode, texts } from './exports-decode.js';
 
 // Logs exported from a log platform come as JSON: Loki's `logcli --output=jsonl`, Elasticsearch
 // and OpenSearch `_search` responses, scroll dumps and NDJSON hits, and log4j2's own JSON
 // layouts. The decoder recognises each by its content and hands on the log4j lines inside, each
 // with the offset a restarted reader resumes from (just past the JSON value that held it) and
 // the physical line that value ended on.
-
-interface Outcome {
-  text: string | null;
-  skip: string | null;
-  resume: number;
-  lineNo: number;
-}
-
-interface Decoded {
-  format: string | null;
-  out: Outcome[];
-  pending: number;
-}
-
-function decode(input: string | Buffer, opts: { chunk?: number; start?: number; startLine?: number; max?: number; tz?: string } = {}): Decoded {
-  const bytes = typeof input === 'string' ? Buffer.from(input) : input;
-  const out: Outcome[] = [];
-  const d = new RecordDecoder(
-    {
-      record: (buf, start, end, resume, lineNo) => out.push({ text: buf.toString('utf8', start, end), skip: null, resume, lineNo }),
-      skip: (kind, resume, lineNo) => out.push({ text: null, skip: kind, resume, lineNo }),
-    },
-    opts.start ?? 0,
-    opts.startLine ?? 0,
-    opts.max,
-    null,
-    opts.tz ?? 'UTC',
-  );
-  const size = Math.max(opts.chunk ?? bytes.length, 1);
-  for (let i = 0; i < bytes.length; i += size) d.write(bytes.subarray(i, i + size));
-  const pending = d.end();
-  return { format: d.format, out, pending };
-}
-
-const texts = (d: Decoded) => d.out.map((o) => o.text ?? `<${o.skip}>`);
-
-/** Reading again from each outcome's resume offset gives exactly the outcomes after it. */
-function assertRestartable(input: string, opts: { max?: number } = {}): void {
-  const bytes = Buffer.from(input);
-  const whole = decode(bytes, opts).out;
-  whole.forEach((o, i) => {
-    const again = decode(bytes.subarray(o.resume), { start: o.resume, startLine: o.lineNo, max: opts.max }).out;
-    // Lines of one JSON value share its resume offset: a restart after any of them reads what follows the value.
-    const after = whole.slice(i + 1).filter((x) => x.resume > o.resume);
-    assert.deepEqual(again, after, `restart at byte ${o.resume} (line ${o.lineNo}) after outcome ${i}`);
-  });
-}
 
 const L = [
   accessLine({ time: '2026-03-03 10:00:00,001', dn: 'uid=jürgen,o=Tremolo', url: 'https://k8sou.example.com/api?a=1&b=<2>' }),

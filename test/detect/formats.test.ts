@@ -69,13 +69,17 @@ test('the same day as two replica files, one plain file, gzip, docker json-file,
     'cloud-logging': [s.path('day-gcloud.json')],
     splunk: [s.path('day-splunk.json')],
     cloudwatch: [s.path('day-cloudwatch.json')],
+    // The same without --query: the whole response, its events under `events`.
+    'cloudwatch-response': [s.path('day-cloudwatch-response.json')],
+    // The Cloud Logging API's entries.list: the entries under `entries`, oldest first.
+    'cloud-logging-api': [s.path('day-gcp-api.json')],
     'log4j2-json': [s.path('day-jsonlayout.json')],
     'ecs-json': [s.path('day-ecs.ndjson')],
     // A custom log4j2 layout's ISO 8601 stamps with the zone (`%d{ISO8601_OFFSET_DATE_TIME_HHCMM}`, `.` for `,`): the same instants on a +02:00 clock.
     'iso-offset': replicas.map((_, r) => s.path(`iso-${r}.log`)),
     replicas,
   };
-  const format: Record<string, string> = { docker: 'docker', cri: 'cri', kubectl: 'kubectl', 'kubectl-prefix': 'kubectl-prefix', 'kubectl-prefix-pods': 'kubectl-prefix', 'kubectl-prefix-pods-gz': 'kubectl-prefix', stern: 'stern', 'stern-timestamps': 'stern', 'stern-namespaces': 'stern', 'stern-json': 'docker', loki: 'loki', 'es-search': 'elasticsearch', 'es-scroll': 'elasticsearch', 'es-hits': 'elasticsearch', 'cloud-logging': 'cloud-logging', splunk: 'splunk', cloudwatch: 'cloudwatch', 'log4j2-json': 'log4j2-json', 'ecs-json': 'ecs-json' };
+  const format: Record<string, string> = { docker: 'docker', cri: 'cri', kubectl: 'kubectl', 'kubectl-prefix': 'kubectl-prefix', 'kubectl-prefix-pods': 'kubectl-prefix', 'kubectl-prefix-pods-gz': 'kubectl-prefix', stern: 'stern', 'stern-timestamps': 'stern', 'stern-namespaces': 'stern', 'stern-json': 'docker', loki: 'loki', 'es-search': 'elasticsearch', 'es-scroll': 'elasticsearch', 'es-hits': 'elasticsearch', 'cloud-logging': 'cloud-logging', splunk: 'splunk', cloudwatch: 'cloudwatch', 'cloudwatch-response': 'cloudwatch', 'cloud-logging-api': 'cloud-logging', 'log4j2-json': 'log4j2-json', 'ecs-json': 'ecs-json' };
   writeFileSync(files.plain[0], lines.join('\n') + '\n');
   writeFileSync(files.gzip[0], gzipSync(lines.join('\n') + '\n'));
   writeFileSync(files.docker[0], lines.map((l) => JSON.stringify({ log: l + '\n', stream: 'stdout', time: logTime(l) })).join('\n') + '\n');
@@ -108,6 +112,8 @@ test('the same day as two replica files, one plain file, gzip, docker json-file,
   writeFileSync(files['cloud-logging'][0], cloudLoggingJson(day, { order: 'asc' }));
   writeFileSync(files.splunk[0], splunkJson(day));
   writeFileSync(files.cloudwatch[0], cloudWatchEvents(day));
+  writeFileSync(files['cloudwatch-response'][0], cloudWatchEvents(day, { response: true }));
+  writeFileSync(files['cloud-logging-api'][0], cloudLoggingJson(day, { order: 'asc', api: true }));
   writeFileSync(files['log4j2-json'][0], log4j2JsonLayout(day, 'UTC'));
   writeFileSync(files['ecs-json'][0], ecsJsonLines(day, 'UTC'));
 
@@ -123,7 +129,7 @@ test('the same day as two replica files, one plain file, gzip, docker json-file,
   // Every planted alert of the sample (fixtures/sample/expected-alerts.yaml).
   const planted = (parse(readFileSync(`${SAMPLE}expected-alerts.yaml`, 'utf8')) as { alerts: unknown[] }).alerts;
   assert.equal(results.replicas.length, planted.length);
-  for (const shape of ['plain', 'gzip', 'docker', 'cri', 'kubectl', 'kubectl-prefix', 'kubectl-prefix-pods', 'kubectl-prefix-pods-gz', 'stern', 'stern-timestamps', 'stern-namespaces', 'stern-json', 'loki', 'es-search', 'es-scroll', 'es-hits', 'cloud-logging', 'splunk', 'cloudwatch', 'log4j2-json', 'ecs-json']) {
+  for (const shape of ['plain', 'gzip', 'docker', 'cri', 'kubectl', 'kubectl-prefix', 'kubectl-prefix-pods', 'kubectl-prefix-pods-gz', 'stern', 'stern-timestamps', 'stern-namespaces', 'stern-json', 'loki', 'es-search', 'es-scroll', 'es-hits', 'cloud-logging', 'cloud-logging-api', 'splunk', 'cloudwatch', 'cloudwatch-response', 'log4j2-json', 'ecs-json']) {
     assert.deepEqual(results[shape], results.replicas, `${shape} differs from the replica files`);
   }
   // The ISO stamps' evidence is their own lines (an alert's id is made from its evidence): the same alerts otherwise.

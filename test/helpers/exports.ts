@@ -213,7 +213,7 @@ export function ecsJsonLines(lines: LogLine[], timeZone: string): string {
  * `gcloud logging read 'resource.type="k8s_container" AND resource.labels.container_name="openunison-orchestra"' --format=json`
  * (GKE): a pretty array of entries, the line in `textPayload`, newest first unless `--order=asc`.
  */
-export function cloudLoggingJson(lines: LogLine[], opts: { order?: 'asc' | 'desc' } = {}): string {
+export function cloudLoggingJson(lines: LogLine[], opts: { order?: 'asc' | 'desc'; api?: boolean } = {}): string {
   const entries = lines.map((l, i) => {
     const ms = epochOf(l.time, 'UTC');
     return {
@@ -231,6 +231,8 @@ export function cloudLoggingJson(lines: LogLine[], opts: { order?: 'asc' | 'desc
     };
   });
   if (opts.order !== 'asc') entries.reverse();
+  // The REST API's entries.list (`POST …/v2/entries:list`, compact): the entries, then the next page's token.
+  if (opts.api) return JSON.stringify({ entries, nextPageToken: 'EAA46o2s7YXmAVAB' }) + '\n';
   return JSON.stringify(entries, null, 2) + '\n';
 }
 
@@ -283,12 +285,14 @@ export function splunkJson(lines: LogLine[], opts: { newestFirst?: boolean } = {
  * `aws logs filter-log-events --log-group-name /aws/containerinsights/prod/application --query 'events[]'`
  * (EKS, fluent-bit shipping each container line as its JSON record): the AWS CLI's pretty array.
  */
-export function cloudWatchEvents(lines: LogLine[]): string {
+export function cloudWatchEvents(lines: LogLine[], opts: { response?: boolean } = {}): string {
   const events = lines.map((l, i) => {
     const ms = epochOf(l.time, 'UTC');
     const pod = `openunison-orchestra-${l.replica}`;
     const record = { log: l.text + '\n', stream: 'stdout', time: isoNanos(ms, i % 1000), kubernetes: { pod_name: pod, namespace_name: 'openunison', container_name: 'openunison-orchestra', host: `ip-10-0-1-${l.replica}.ec2.internal` } };
     return { logStreamName: `ip-10-0-1-${l.replica}.ec2.internal-application.var.log.containers.${pod}_openunison_openunison-orchestra-0123abcd.log`, timestamp: ms, message: JSON.stringify(record), ingestionTime: ms + 900, eventId: `3${String(ms).padStart(20, '0')}${String(i).padStart(8, '0')}` };
   });
-  return JSON.stringify(events, null, 4) + '\n';
+  // Without --query, the whole response: the events first, then the streams searched.
+  const body = opts.response ? { events, searchedLogStreams: [{ logStreamName: events[0]?.logStreamName, searchedCompletely: true }] } : events;
+  return JSON.stringify(body, null, 4) + '\n';
 }

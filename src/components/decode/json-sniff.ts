@@ -10,10 +10,12 @@ export const SNIFF_BYTES = 64 * 1024;
  * - `lines`: line by line, with the wrapper named (`docker`: NDJSON whose line is in `log` or
  *   `message`; `loki`: `logcli --output=jsonl`) or recognised from the first line (null);
  * - `documents`: JSON read as a stream of values (search responses, hits, JSON layouts),
- *   `resume` telling where a restart begins (ResumePoint);
+ *   `resume` telling where a restart begins (ResumePoint); `skip`: bytes of a platform's
+ *   response before the `[` of its records (CloudWatch Logs' `{"events": [`, the Cloud Logging
+ *   API's `{"entries": [`), passed over: reading starts at that `[` (`at-records`);
  * - null: not decided yet (more bytes needed).
  */
-export type Shape = { kind: 'lines'; wrapper: 'docker' | 'loki' | null } | { kind: 'documents'; resume: ResumePoint } | null;
+export type Shape = { kind: 'lines'; wrapper: 'docker' | 'loki' | null } | { kind: 'documents'; resume: ResumePoint; skip?: number } | null;
 
 /**
  * Where JSON documents are read from: the start of a value (`start`); inside an array of
@@ -74,8 +76,23 @@ export function sniffShape(head: Buffer, startOffset: number, eof: boolean): Sha
     return { kind: 'documents', resume: startOffset > 0 && p === 0 ? 'at-records' : 'start' };
   }
   if (c !== 123 /* { */) return LINE_START;
+  const records = startOffset === 0 ? recordsArrayAt(head, p) : -1;
+  if (records >= 0) return { kind: 'documents', resume: 'at-records', skip: records };
   return firstKeys(head.subarray(p), eof || head.length >= SNIFF_BYTES);
 }
+
+/**
+ * A response whose first key holds its records (`{"events": [{`: CloudWatch Logs'
+ * filter-log-events and get-log-events; `{"entries": [{`: the Cloud Logging API's
+ * entries.list): the offset of that array's `[`, or -1. Whatever follows the array (a next
+ * token, the streams searched) is passed over like the rest of a search response.
+ */
+function recordsArrayAt(head: Buffer, p: number): number {
+  const m = RECORDS_FIRST.exec(head.toString('latin1', p, Math.min(head.length, p + 256)));
+  return m === null ? -1 : p + m[0].length - 1;
+}
+
+const RECORDS_FIRST = /^\{\s*"(?:events|entries)"\s*:\s*\[(?=\s*\{)/;
 
 /**
  * Judges a top-level object by its keys; `final`: no more bytes will come. The text is parsed a
