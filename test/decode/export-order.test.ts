@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { exportOrderProblem } from '../../src/components/decode/export-order.js';
+import { headOrder } from '../../src/components/decode/export-order.js';
 import { cloudLoggingJson, esHitsNdjson, esSearchResponse, lokiJsonl, mergedSample, splunkJson } from '../helpers/exports.js';
 
 // Replay reads each input in its own order; only inputs are merged by log time. An export
@@ -11,6 +11,7 @@ import { cloudLoggingJson, esHitsNdjson, esSearchResponse, lokiJsonl, mergedSamp
 
 const sample = mergedSample().slice(0, 2000);
 const head = (text: string) => Buffer.from(text).subarray(0, 256 * 1024);
+const exportOrderProblem = (bytes: Buffer, eof: boolean) => headOrder(bytes, eof).problem;
 
 test('exports oldest first pass', () => {
   assert.equal(exportOrderProblem(head(lokiJsonl(sample)), false), null);
@@ -51,4 +52,9 @@ test('a log file newest first (a text export, a reversed file) is refused with t
   // Fewer than 20 changes of time decide nothing for a log file, fewer than 3 for an export.
   assert.equal(exportOrderProblem(Buffer.from(text(sample.slice(0, 15).reverse())), true), null);
   assert.equal(exportOrderProblem(Buffer.from(lokiJsonl(sample.slice(0, 3), { newestFirst: true })), true), null);
+});
+
+test("an export is told from log text by the same decoding of its head that judges its order", () => {
+  assert.deepEqual(headOrder(head(lokiJsonl(sample)), false), { exported: true, problem: null });
+  assert.deepEqual(headOrder(head(sample.map((l) => l.text).join('\n') + '\n'), false), { exported: false, problem: null });
 });

@@ -8,29 +8,45 @@ const EXPORTS: ReadonlySet<InputFormat> = new Set(['loki', 'elasticsearch', 'clo
 /** A step back in log time larger than this counts as going backwards (threads jitter by less). */
 const BACK_MS = 1000;
 
+/** What an input's first bytes say about its order (headOrder). */
+export interface HeadOrder {
+  /** It comes out of a log platform: judged on more records (the caller reads up to a chunk of them first). */
+  exported: boolean;
+  /** Why it cannot be replayed as it is, or null. */
+  problem: string | null;
+}
+
 /**
- * Why an export cannot be replayed as it is, from its first bytes, or null. Replay reads each
- * input in its own order (the merge by log time only interleaves inputs), and detection needs
- * log-time order: a Loki export made without `--forward` (logcli prints newest first) or an
- * Elasticsearch query sorted by score or newest first would raise wrong alerts. The records in
- * `head` are decoded as the worker decodes them and their log4j times compared: mostly going
- * backwards is a newest-first export; often going backwards (over 5% of the changes) is an
- * unsorted one. A log file is in the order it was written, its replicas' clocks and threads
- * aside: it is judged only for being newest first as a whole (a log platform's text export,
- * `logcli --output=raw` without `--forward`, or a reversed file), on more changes.
+ * Whether an input's head is an export, and why it cannot be replayed as it is. Replay reads
+ * each input in its own order (the merge by log time only interleaves inputs), and detection
+ * needs log-time order: a Loki export made without `--forward` (logcli prints newest first) or
+ * an Elasticsearch query sorted by score or newest first would raise wrong alerts. The records
+ * in `head` are decoded once, as the worker decodes them, and their log4j times compared:
+ * mostly going backwards is a newest-first export; often going backwards (over 5% of the
+ * changes) is an unsorted one. A log file is in the order it was written, its replicas' clocks
+ * and threads aside: it is judged only for being newest first as a whole (a log platform's text
+ * export, `logcli --output=raw` without `--forward`, or a reversed file), on more changes.
  */
-export function exportOrderProblem(head: Buffer, eof: boolean): string | null {
+export function headOrder(head: Buffer, eof: boolean): HeadOrder {
   const { format, times } = decodeHead(head, eof);
-  if (format === null) return null;
+  if (format === null) return { exported: false, problem: null };
   const exported = EXPORTS.has(format);
+  return { exported, problem: exported ? exportProblem(format, times) : textProblem(times) };
+}
+
+/** Steps back and forward in log time between consecutive records. */
+function changesOf(times: readonly number[]): { back: number; changes: number } {
   let back = 0;
   let forward = 0;
   for (let i = 1; i < times.length; i++) {
     if (times[i] < times[i - 1] - BACK_MS) back++;
     else if (times[i] > times[i - 1]) forward++;
   }
-  const changes = back + forward;
-  if (!exported) return changes >= MIN_TEXT_CHANGES && back >= 0.9 * changes ? `its lines are newest first (a log platform's text export, or a reversed file: read in this order it would raise wrong alerts): ${TEXT_FIX}` : null;
+  return { back, changes: back + forward };
+}
+
+function exportProblem(format: InputFormat, times: readonly number[]): string | null {
+  const { back, changes } = changesOf(times);
   if (changes < 3) return null;
   const fix = FIXES[format] ?? FIXES.json;
   if (back >= 0.9 * changes) return `its records are newest first (a ${format} export read in its own order would raise wrong alerts): ${fix}`;
@@ -38,15 +54,15 @@ export function exportOrderProblem(head: Buffer, eof: boolean): string | null {
   return null;
 }
 
+function textProblem(times: readonly number[]): string | null {
+  const { back, changes } = changesOf(times);
+  if (changes < MIN_TEXT_CHANGES || back < 0.9 * changes) return null;
+  return `its lines are newest first (a log platform's text export, or a reversed file: read in this order it would raise wrong alerts): ${TEXT_FIX}`;
+}
+
 /** Changes of log time a log file's head must show before it is judged newest first. */
 const MIN_TEXT_CHANGES = 20;
 const TEXT_FIX = 'reverse it before replaying it (`tac FILE > FILE.forward`; `zcat FILE | tac > FILE.forward` for gzip), or export it again oldest first';
-
-/** Whether `head` begins an export (whose order exportOrderProblem judges, the more records the better). */
-export function isExport(head: Buffer, eof: boolean): boolean {
-  const { format } = decodeHead(head, eof);
-  return format !== null && EXPORTS.has(format);
-}
 
 function decodeHead(head: Buffer, eof: boolean): { format: InputFormat | null; times: number[] } {
   const times: number[] = [];

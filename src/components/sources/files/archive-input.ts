@@ -1,6 +1,6 @@
 import type { InputChannel, InputIdentity, InputRegistration } from '../../../core/inputs.js';
 import type { FileCheckpoint } from '../../../core/ports.js';
-import { exportOrderProblem, isExport } from '../../decode/export-order.js';
+import { headOrder } from '../../decode/export-order.js';
 import { TAIL_HASH_BYTES, fingerprintOf, tailHash } from './fingerprint.js';
 import { READ_CHUNK, startsWithGzipMagic } from './gzip.js';
 import { InputBytes } from './input-bytes.js';
@@ -122,11 +122,13 @@ export class ArchiveInput {
     // An export (Loki, Elasticsearch) newest first, or out of order, would raise wrong alerts:
     // refused up front, judged on its first chunk's worth of records; so is a log file whose
     // head is newest first (a text export, a reversed file), judged on the head it has.
-    const exported = this.opts.timeOrder === true && isExport(head, bytes.eof);
-    if (exported && bytes.plainFile && head.length < READ_CHUNK) head = await bytes.moreUpTo(head, READ_CHUNK);
+    let order = this.opts.timeOrder === true ? headOrder(head, bytes.eof) : null;
+    if (order?.exported === true && bytes.plainFile && head.length < READ_CHUNK) {
+      head = await bytes.moreUpTo(head, READ_CHUNK);
+      order = headOrder(head, bytes.eof);
+    }
     bytes.head = head;
-    const order = this.opts.timeOrder === true ? exportOrderProblem(head, bytes.eof) : null;
-    if (order !== null) throw new InputError(`${this.origin}: ${order}`);
+    if (order?.problem != null) throw new InputError(`${this.origin}: ${order.problem}`);
     if (fingerprint === null) return;
     this.identity = { kind: 'file', fingerprint, path: this.origin, dev: bytes.dev, ino: bytes.ino };
     const cp = lookup === null ? null : await lookup(fingerprint);
