@@ -9,6 +9,9 @@ import { ALL_RESIDENT, type Residency } from './residency.js';
 
 export const NO_VALUE = 0xffffffff;
 
+/** IPv6 lookups that read only the pages they probe before a table's IPv6 arrays are read in whole. */
+const PAGED_LOOKUPS = 256;
+
 /**
  * IPv4 ranges. Starts are split by their top 16 bits: `buckets[b]` is the first range whose
  * start is at or above b.0.0, so a lookup bisects only the ranges starting inside one /16 and
@@ -75,15 +78,20 @@ export class WideRangeIndex {
     private readonly residency: Residency = ALL_RESIDENT,
   ) {}
 
-  /** Whether the arrays were brought in: a bisection touches pages all over them, so they come in whole, at the first lookup. */
-  private resident = false;
+  /**
+   * Lookups left before the arrays are brought in whole. Until then each probe of a bisection
+   * reads only its own page: a run that sees a few IPv6 addresses reads a few dozen pages, not
+   * the whole of a table of several megabytes (most of a small replay's start-up, before). Past
+   * that, the arrays are read in once and bisected without a check per probe.
+   */
+  private pagedLookupsLeft = PAGED_LOOKUPS;
 
   /** The value of the range holding the address (only its first `words` words count), or NO_VALUE. */
   find(w0: number, w1: number, w2: number, w3: number): number {
-    if (!this.resident) {
+    if (this.pagedLookupsLeft > 0) {
+      if (--this.pagedLookupsLeft > 0) return this.findPaged(w0, w1, w2, w3);
       this.residency.ensure(this.keys, 0, this.keys.length);
       this.residency.ensure(this.values, 0, this.values.length);
-      this.resident = true;
     }
     const keys = this.keys;
     let lo = 0;
@@ -104,6 +112,24 @@ export class WideRangeIndex {
       }
     }
     return lo === 0 ? NO_VALUE : this.values[lo - 1];
+  }
+
+  /** `find` with each probed key, and the value found, read in first. */
+  private findPaged(w0: number, w1: number, w2: number, w3: number): number {
+    const { keys, words, residency } = this;
+    let lo = 0;
+    let hi = this.values.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const k = mid * words;
+      residency.ensure(keys, k, k + words);
+      const before = words === 2 ? keys[k] < w0 || (keys[k] === w0 && keys[k + 1] <= w1) : compare4(keys, k, w0, w1, w2, w3) <= 0;
+      if (before) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === 0) return NO_VALUE;
+    residency.ensure(this.values, lo - 1, lo);
+    return this.values[lo - 1];
   }
 
   get ranges(): number {
