@@ -63,6 +63,19 @@ describe('interning bytes', () => {
     }
   });
 
+  test('a table grows as it fills: every value keeps its id through the growth, and only a full table starts over', () => {
+    const t = new ByteInterner(50_000); // starts with 1,024 slots, grows to 131,072
+    const values = Array.from({ length: 50_000 }, (_, i) => `uid=user${i},ou=people,o=Tremolo`);
+    const ids = values.map((v) => idOf(t, v));
+    assert.deepEqual(ids, values.map((_, i) => i));
+    assert.equal(pairs(t.takeAdded()).length, 50_000);
+    assert.deepEqual(values.map((v) => idOf(t, v)), ids, 'the same ids after growing');
+    assert.deepEqual(t.takeAdded(), [], 'nothing sent again');
+    assert.equal(t.floor, 0, 'still the first table');
+    assert.equal(idOf(t, 'uid=one-more'), 50_000);
+    assert.equal(t.floor, 50_000, 'the value past the capacity starts a new table');
+  });
+
   test('a full table starts over: a value seen again gets a new, higher id and is sent again', () => {
     const t = new ByteInterner(4);
     for (const v of ['a', 'b', 'c', 'd']) idOf(t, v);
