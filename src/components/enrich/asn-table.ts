@@ -2,7 +2,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { isPublicAddress, type IpAddress } from '../../core/ip-address.js';
 import { readAsnCsv } from './asn-csv.js';
-import { Ipv4RangeBuilder, Ipv4RangeIndex, NO_VALUE, WideRangeBuilder, WideRangeIndex } from './range-index.js';
+import { Ipv4RangeBuilder, WideRangeBuilder } from './range-builder.js';
+import { Ipv4RangeIndex, NO_VALUE, WideRangeIndex } from './range-index.js';
 import type { Residency } from './residency.js';
 import { CachedTable, defaultCacheDir, sourceFilesKey, type Sections, type TableLoad } from './table-cache.js';
 

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ipv4RangeBuilder, Ipv4RangeIndex, NO_VALUE, WideRangeBuilder, WideRangeIndex } from './range-index.js';
+import { Ipv4RangeBuilder, WideRangeBuilder } from './range-builder.js';
+import { Ipv4RangeIndex, NO_VALUE, WideRangeIndex } from './range-index.js';
 import { readRecords } from './record-file.js';
 import type { Sections } from './table-cache.js';
 
