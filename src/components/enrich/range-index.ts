@@ -81,54 +81,34 @@ export class WideRangeIndex {
   /**
    * Lookups left before the arrays are brought in whole. Until then each probe of a bisection
    * reads only its own page: a run that sees a few IPv6 addresses reads a few dozen pages, not
-   * the whole of a table of several megabytes (most of a small replay's start-up, before). Past
-   * that, the arrays are read in once and bisected without a check per probe.
+   * the whole of a table of several megabytes (60 ms of a small replay's start-up, before).
+   * Past that, the arrays are read in once and probed without asking for pages.
    */
   private pagedLookupsLeft = PAGED_LOOKUPS;
 
   /** The value of the range holding the address (only its first `words` words count), or NO_VALUE. */
   find(w0: number, w1: number, w2: number, w3: number): number {
+    let paged = false;
     if (this.pagedLookupsLeft > 0) {
-      if (--this.pagedLookupsLeft > 0) return this.findPaged(w0, w1, w2, w3);
-      this.residency.ensure(this.keys, 0, this.keys.length);
-      this.residency.ensure(this.values, 0, this.values.length);
-    }
-    const keys = this.keys;
-    let lo = 0;
-    let hi = this.values.length;
-    if (this.words === 2) {
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        const k = mid * 2;
-        const a = keys[k];
-        if (a < w0 || (a === w0 && keys[k + 1] <= w1)) lo = mid + 1;
-        else hi = mid;
-      }
-    } else {
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (compare4(keys, mid * 4, w0, w1, w2, w3) <= 0) lo = mid + 1;
-        else hi = mid;
+      paged = --this.pagedLookupsLeft > 0;
+      if (!paged) {
+        this.residency.ensure(this.keys, 0, this.keys.length);
+        this.residency.ensure(this.values, 0, this.values.length);
       }
     }
-    return lo === 0 ? NO_VALUE : this.values[lo - 1];
-  }
-
-  /** `find` with each probed key, and the value found, read in first. */
-  private findPaged(w0: number, w1: number, w2: number, w3: number): number {
     const { keys, words, residency } = this;
     let lo = 0;
     let hi = this.values.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const k = mid * words;
-      residency.ensure(keys, k, k + words);
-      const before = words === 2 ? keys[k] < w0 || (keys[k] === w0 && keys[k + 1] <= w1) : compare4(keys, k, w0, w1, w2, w3) <= 0;
-      if (before) lo = mid + 1;
+      if (paged) residency.ensure(keys, k, k + words);
+      const atOrBefore = words === 2 ? keys[k] < w0 || (keys[k] === w0 && keys[k + 1] <= w1) : compare4(keys, k, w0, w1, w2, w3) <= 0;
+      if (atOrBefore) lo = mid + 1;
       else hi = mid;
     }
     if (lo === 0) return NO_VALUE;
-    residency.ensure(this.values, lo - 1, lo);
+    if (paged) residency.ensure(this.values, lo - 1, lo);
     return this.values[lo - 1];
   }
 
