@@ -85,13 +85,16 @@ test('every export of src/ and every public member of its classes is used somewh
   const checker = p.getTypeChecker();
   const wanted = candidates(p, checker);
   const declarations = new Set(wanted.values());
+  // Only an identifier spelled like a candidate can name one (an import's `foo as bar` names
+  // `foo`): the checker resolves those alone, not every identifier of the project.
+  const names = new Set([...declarations].map((n) => n.text));
   const used = new Set<ts.Node>();
   /** Names used through something other than a class of src/ (an interface, an object type, a library's type). */
   const structural = new Set<string>();
   for (const sf of p.getSourceFiles()) {
     if (!sf.fileName.startsWith(ROOT) || sf.fileName.includes('/node_modules/')) continue;
     const visit = (node: ts.Node): void => {
-      if (ts.isIdentifier(node) && !declarations.has(node)) {
+      if (ts.isIdentifier(node) && names.has(node.text) && !declarations.has(node)) {
         let symbol = checker.getSymbolAtLocation(node);
         // `const { name } = await import('./module.js')`: the export, through the module's type.
         if (ts.isBindingElement(node.parent) && (node.parent.propertyName ?? node.parent.name) === node) {
