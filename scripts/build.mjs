@@ -4,7 +4,7 @@
 // pure-JavaScript dependencies into a few ES modules, split where a command is loaded on
 // demand. A start then reads a handful of files instead of some 300 modules (130 of ours,
 // 95 of zod's, 70 of yaml's): a short replay is mostly start-up. Type checking stays with
-// the compiler (test/architecture/typescript.test.ts in npm test; npm run typecheck); esbuild only strips the types.
+// `tsc --noEmit` (npm test runs it); esbuild only strips the types.
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';

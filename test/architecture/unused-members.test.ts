@@ -5,42 +5,23 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 /**
- * The TypeScript of the whole project (src, tests, benchmarks, scripts), as the compiler sees
- * it, built once for two checks. tsx and esbuild only strip types, so this is where they are
- * checked: the first test reports what `tsc --noEmit` would (`npm run typecheck` runs tsc
- * itself; npm test no longer runs it beside this, which built the same program a second time).
- *
  * `noUnusedLocals` finds unused locals and private members; it cannot see an exported function
- * or a public method nobody calls. Those are found by the second test: every export of src/
- * and every public member of its classes must be named somewhere else in the project (src,
- * tests, benchmarks). A member that implements an interface or overrides a base class is
- * called through that type and is not counted, nor is one named `_…` (an internal method of a
- * JavaScript library's class, overridden: descriptor-tail.ts), nor one whose name is used
- * through an interface or object type, which a class may satisfy without saying so. A name
- * used only on other classes does not count.
+ * or a public method nobody calls. Those are found here: every export of src/ and every public
+ * member of its classes must be named somewhere else in the project (src, tests, benchmarks).
+ * A member that implements an interface or overrides a base class is called through that type
+ * and is not counted, nor is one named `_…` (an internal method of a JavaScript library's class,
+ * overridden: descriptor-tail.ts), nor one whose name is used through an interface or object
+ * type, which a class may satisfy without saying so. A name used only on other classes does not
+ * count.
  */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OBJECT_MEMBERS: ReadonlySet<string> = new Set(['toString', 'toJSON', 'valueOf']);
 
-let built: ts.Program | undefined;
-
-/** The project as tsconfig.json describes it (made at the first test that needs it). */
 function program(): ts.Program {
-  if (built !== undefined) return built;
   const parsed = ts.getParsedCommandLineOfConfigFile(`${ROOT}tsconfig.json`, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(ts.flattenDiagnosticMessageText(d.messageText, '\n')) });
   assert.ok(parsed !== undefined);
-  assert.deepEqual(parsed.errors, [], 'tsconfig.json');
-  built = ts.createProgram(parsed.fileNames, parsed.options);
-  return built;
+  return ts.createProgram(parsed.fileNames, parsed.options);
 }
-
-test('the project type-checks: no error tsc --noEmit would report', () => {
-  const p = program();
-  const diagnostics = ts.getPreEmitDiagnostics(p);
-  const host: ts.FormatDiagnosticsHost = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => ROOT, getNewLine: () => '\n' };
-  assert.equal(diagnostics.length, 0, ts.formatDiagnostics(diagnostics, host));
-  assert.ok(p.getSourceFiles().some((sf) => sf.fileName.startsWith(`${ROOT}test/`)), 'the tests are type-checked too');
-});
 
 const isExported = (node: ts.Node) => (ts.getCombinedModifierFlags(node as ts.Declaration) & ts.ModifierFlags.Export) !== 0;
 
