@@ -8,6 +8,13 @@ export interface LineHandler {
 
 export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
 
+/** Newlines in `buf[from, to)`: how many lines a reader moves on (or back) between two offsets. */
+export function newlinesIn(buf: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let i = buf.indexOf(10, from); i >= 0 && i < to; i = buf.indexOf(10, i + 1)) n++;
+  return n;
+}
+
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
 
 /**

@@ -2,7 +2,7 @@ import type { LineKind } from '../../core/events.js';
 import { detectFormat } from './detect-format.js';
 import { JsonDocuments } from './json-documents.js';
 import { sniffShape } from './json-sniff.js';
-import { DEFAULT_MAX_LINE_BYTES, LineReader, type LineHandler } from './line-reader.js';
+import { DEFAULT_MAX_LINE_BYTES, LineReader, newlinesIn, type LineHandler } from './line-reader.js';
 import { unwrapperFor, type InputFormat, type LineFormat, type Unwrapper } from './unwrap.js';
 import { WallClock } from './wall-clock.js';
 import { isLog4jStart } from './wrapper-fields.js';
@@ -130,7 +130,7 @@ export class RecordDecoder implements LineHandler {
       const clock = new WallClock(this.timeZone);
       // A response's envelope before its records' `[` is passed over (json-sniff.ts): reading starts on that `[`'s line.
       const skip = shape.skip ?? 0;
-      const lineNo = skip === 0 ? this.lineNo : this.lineNo + newlines(head, 0, skip) + 1;
+      const lineNo = skip === 0 ? this.lineNo : this.lineNo + newlinesIn(head, 0, skip) + 1;
       this.documents = new JsonDocuments(this.out, this.startOffset + skip, lineNo, this.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, clock, shape.resume);
       this.documents.write(skip === 0 ? head : head.subarray(skip));
       return;
@@ -153,12 +153,6 @@ function startsLog4jEvent(buf: Buffer, start: number, end: number): boolean {
 const LINE_FORMATS: readonly string[] = ['plain', 'docker', 'cri', 'kubectl', 'kubectl-prefix', 'stern', 'loki'] satisfies LineFormat[];
 function isLineFormat(f: InputFormat): f is LineFormat {
   return LINE_FORMATS.includes(f);
-}
-
-function newlines(buf: Buffer, from: number, to: number): number {
-  let n = 0;
-  for (let i = buf.indexOf(10, from); i >= 0 && i < to; i = buf.indexOf(10, i + 1)) n++;
-  return n;
 }
 
 function isBlank(buf: Buffer, start: number, end: number): boolean {

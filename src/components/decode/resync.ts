@@ -1,6 +1,7 @@
 import { ArrayResync } from './element-resync.js';
 import { HITS_ARRAY_CONTEXT, HITS_ARRAY_DEPTH, HITS_TAIL_BYTES, hitsArrayAt } from './hits-opener.js';
 import type { RecordEmitter } from './json-emitter.js';
+import { newlinesIn } from './line-reader.js';
 import type { RecordTokens } from './json-records.js';
 
 /**
@@ -166,8 +167,7 @@ export class Resync {
    * it. `line` is the line at `lineAt`.
    */
   private atHits(chunk: Buffer, base: number, open: number, line: number, lineAt: number): number {
-    if (open >= lineAt) for (let p = chunk.indexOf(10, lineAt); p >= 0 && p < open; p = chunk.indexOf(10, p + 1)) line++;
-    else for (let p = chunk.indexOf(10, open); p >= 0 && p < lineAt; p = chunk.indexOf(10, p + 1)) line--;
+    line += open >= lineAt ? newlinesIn(chunk, lineAt, open) : -newlinesIn(chunk, open, lineAt);
     this.emit.skip('malformed', base + open, line);
     this.line = line;
     this.inArray = true;
@@ -187,7 +187,7 @@ export class Resync {
     const el = this.arrays.find(chunk, i, to, Math.max(0, this.emit.lastResume - base));
     if (el === null) return -1;
     // The comma may be on an earlier line than `lineAt` (pretty-printed arrays, a chunk's tail).
-    for (let p = chunk.indexOf(10, el.comma); p >= 0 && p < lineAt; p = chunk.indexOf(10, p + 1)) line--;
+    line -= newlinesIn(chunk, el.comma, lineAt);
     this.emit.skip('malformed', base + el.comma, line);
     this.line = line;
     this.inArray = true;
