@@ -16,6 +16,8 @@ export interface DecodeOptions {
   start?: number;
   startLine?: number;
   format?: InputFormat | null;
+  /** The zone JSON events are written back in (RecordDecoder's default: UTC). */
+  tz?: string;
 }
 
 /** Decodes `input` as one input, in chunks, and collects every record and skip in order. */
@@ -38,6 +40,7 @@ export function decode(input: string | Buffer, opts: DecodeOptions = {}): { form
     opts.startLine ?? 0,
     opts.max,
     opts.format ?? null,
+    opts.tz,
   );
   const size = Math.max(opts.chunk ?? bytes.length, 1);
   for (let i = 0; i < bytes.length; i += size) d.write(bytes.subarray(i, i + size));

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { RecordDecoder } from '../../src/components/decode/record-decoder.js';
+import { decode as decodeRecords, type DecodeOptions } from './decode.js';
 
 // Decoding an export as the ingest worker does, outcome by outcome, and reading it again from
 // every outcome's resume offset (json-exports.test.ts, platform-exports.test.ts).
@@ -17,24 +17,10 @@ export interface Decoded {
   pending: number;
 }
 
-export function decode(input: string | Buffer, opts: { chunk?: number; start?: number; startLine?: number; max?: number; tz?: string } = {}): Decoded {
-  const bytes = typeof input === 'string' ? Buffer.from(input) : input;
-  const out: Outcome[] = [];
-  const d = new RecordDecoder(
-    {
-      record: (buf, start, end, resume, lineNo) => out.push({ text: buf.toString('utf8', start, end), skip: null, resume, lineNo }),
-      skip: (kind, resume, lineNo) => out.push({ text: null, skip: kind, resume, lineNo }),
-    },
-    opts.start ?? 0,
-    opts.startLine ?? 0,
-    opts.max,
-    null,
-    opts.tz ?? 'UTC',
-  );
-  const size = Math.max(opts.chunk ?? bytes.length, 1);
-  for (let i = 0; i < bytes.length; i += size) d.write(bytes.subarray(i, i + size));
-  const pending = d.end();
-  return { format: d.format, out, pending };
+/** decode.ts's decoding, each outcome with its skip's kind under `skip`. */
+export function decode(input: string | Buffer, opts: Pick<DecodeOptions, 'chunk' | 'start' | 'startLine' | 'max' | 'tz'> = {}): Decoded {
+  const { format, records, pending } = decodeRecords(input, opts);
+  return { format, out: records.map((r) => ({ text: r.text, skip: r.reason, resume: r.resume, lineNo: r.lineNo })), pending };
 }
 
 export const texts = (d: Decoded) => d.out.map((o) => o.text ?? `<${o.skip}>`);
