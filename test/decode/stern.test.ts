@@ -27,6 +27,9 @@ describe("stern's output is recognised from its first line", () => {
     ['stern', `openunison ${POD} ${C} ${LINES[0]}`],
     ['stern', `openunison-orchestra-0 openunison-orchestra 2024-05-06T09:08:09.123456789+02:00 ${LINES[0]}`],
     ['stern', `\x1b[32m${POD}\x1b[0m \x1b[1;33m${C}\x1b[0m ${LINES[0]}`],
+    // A Kubernetes name is at most 253 bytes.
+    ['stern', `${'p'.repeat(253)} ${C} ${LINES[0]}`],
+    ['plain', `${'p'.repeat(254)} ${C} ${LINES[0]}`],
     // Not stern: the text after the names must be OpenUnison's or a stamp.
     ['plain', `${POD} ${C} Picked up JAVA_TOOL_OPTIONS`],
     ['plain', `one two three four ${LINES[0]}`],

@@ -53,7 +53,7 @@ function namesEnd(buf: Buffer, p: number, end: number, n: number): number {
 function nameEnd(buf: Buffer, p: number, end: number): number {
   let q = skipEscapes(buf, p, end);
   const from = q;
-  while (q < end && q - from <= 253 && isNameByte(buf[q])) q++;
+  while (q < end && q - from < 253 && isNameByte(buf[q])) q++;
   if (q === from || buf[from] === 45 || buf[from] === 46) return -1;
   q = skipEscapes(buf, q, end);
   return buf[q] === 32 && q < end ? q + 1 : -1;
