@@ -6,6 +6,7 @@ import { spawnDaemon, type DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 import { logText } from '../helpers/log-lines.js';
 import { waitFor } from '../helpers/wait.js';
+import { REQUEST_TIMEOUT_MS } from '../helpers/http.js';
 
 const children: DaemonProcess[] = [];
 after(() => {
@@ -13,7 +14,7 @@ after(() => {
 });
 
 async function get(base: string, path: string, init?: RequestInit) {
-  const res = await fetch(new URL(path, base), { ...init, signal: AbortSignal.timeout(5000) });
+  const res = await fetch(new URL(path, base), { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   return { status: res.status, type: res.headers.get('content-type') ?? '', body: await res.text() };
 }
 

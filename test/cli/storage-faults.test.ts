@@ -10,6 +10,7 @@ import { logText } from '../helpers/log-lines.js';
 import { stateSnapshot } from '../helpers/state-snapshot.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
+import { REQUEST_TIMEOUT_MS } from '../helpers/http.js';
 
 /**
  * Real storage faults, made without mounting anything:
@@ -50,7 +51,7 @@ function committedLines(db: string): number {
 async function readyz(d: DaemonProcess): Promise<{ status: number; body: { ready: boolean; db: string; storage?: { state: string; reason: string } } }> {
   let res: Response;
   try {
-    res = await fetch(new URL('/readyz', await d.url()), { signal: AbortSignal.timeout(5000) });
+    res = await fetch(new URL('/readyz', await d.url()), { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   } catch (err) {
     // Say what became of the daemon, not only that its address did not answer.
     const exit = await Promise.race([d.exited, new Promise((r) => setTimeout(() => r(null), 2000))]);
@@ -62,7 +63,7 @@ async function readyz(d: DaemonProcess): Promise<{ status: number; body: { ready
 
 /** Commits the daemon has finished (its commit histogram's count). */
 async function commitsDone(d: DaemonProcess): Promise<number> {
-  const text = await (await fetch(new URL('/metrics', await d.url()), { signal: AbortSignal.timeout(5000) })).text();
+  const text = await (await fetch(new URL('/metrics', await d.url()), { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })).text();
   return Number(/^ouwatch_commit_duration_seconds_count(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? NaN);
 }
 

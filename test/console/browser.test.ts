@@ -7,6 +7,7 @@ import { SAMPLE_LOGS, ok } from '../helpers/cli.js';
 import { launchBrowser, startServe, type ConsoleProcess } from '../helpers/console.js';
 import { accessLine, log4jTime } from '../helpers/lines.js';
 import { tempDir } from '../helpers/tmp.js';
+import { REQUEST_TIMEOUT_MS } from '../helpers/http.js';
 
 // The console in a real browser (Debian's chromium through playwright-core) against a real
 // store: `ouwatch serve` as a child process on 127.0.0.1, the sample day replayed into it.
@@ -130,7 +131,7 @@ describe('the console in a browser', { timeout: 60_000 }, () => {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://evil.example' },
       body: 'change=close',
-      signal: AbortSignal.timeout(5000),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     assert.equal(forged.status, 403);
   });

@@ -5,6 +5,7 @@ import { SAMPLE_LOGS } from '../helpers/cli.js';
 import { spawnDaemon, type DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
+import { REQUEST_TIMEOUT_MS } from '../helpers/http.js';
 
 // `ouwatch run --listen` serves the same console beside /healthz, /readyz and /metrics.
 
@@ -14,7 +15,7 @@ after(() => {
 });
 
 const get = async (base: string, path: string) => {
-  const r = await fetch(new URL(path, base), { signal: AbortSignal.timeout(5000) });
+  const r = await fetch(new URL(path, base), { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   return { status: r.status, body: await r.text() };
 };
 

@@ -1,6 +1,14 @@
 import { seriesValue } from '../../bench/prometheus-text.js';
 
 /**
+ * The bound on one request to a daemon or console under test: a daemon that hangs fails the
+ * test instead of holding it, and one that answers late on a loaded machine does not. 5 s
+ * was passed once on this 2-core machine with the suite's shards and a type check running
+ * beside the daemon: the answer came, late.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
  * GETs against the daemon's HTTP endpoints. fetch (undici) keeps connections alive and does not
  * retry a request whose reused connection the server closed as it was sent (its keep-alive
  * timeout ending at that moment), which a loaded machine makes possible: one retry after a
