@@ -44,7 +44,13 @@ export interface LogEvent {
   message(): string;
   level(): string;
   logger(): string;
+  /** The thread's name as logged (`XNIO-1 task-6`). */
   thread(): string;
+  /**
+   * The thread within its input: its name, after the pod's when the input interleaves several
+   * pods' lines (stern, `kubectl logs -f --prefix`), where each pod has its own `XNIO-1 task-6`.
+   */
+  threadScope(): string;
   /** The log line as read (unwrapped from docker/CRI). */
   raw(): string;
   /**
@@ -61,7 +67,7 @@ export function sourceOf(e: LogEvent): string {
 
 /** The input and thread a line was logged on: the lines of one request share it (stable across restarts). */
 export function threadOf(e: LogEvent): string {
-  return `${e.origin}\n${e.thread()}`;
+  return `${e.origin}\n${e.threadScope()}`;
 }
 
 /** The public JSON shape of an event (`ouwatch parse --json`). */

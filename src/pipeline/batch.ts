@@ -96,6 +96,14 @@ export interface PinnedValues {
 
 export const NO_ID = -1;
 
+/**
+ * Between a pod's names and the thread's name in the threads table, for a line of an output
+ * that interleaves pods (`<pod names>\n<thread>`): the same thread name in two pods is two
+ * threads. A newline is in neither (both come from one line), and, unlike NUL, PostgreSQL
+ * stores it in the detector state keyed by thread.
+ */
+export const POD_SEPARATOR = '\n';
+
 /** The smallest DN id `batches` refer to once pinned, or `min` when it is smaller (Infinity: none). */
 export function oldestDnIdOf(batches: Iterable<EventBatch>, min = Infinity): number {
   for (const b of batches) if (b.pinned !== undefined && b.pinned.minDnId < min) min = b.pinned.minDnId;

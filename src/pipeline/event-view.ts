@@ -1,7 +1,7 @@
 import { EVENT_TYPES, type EventType } from '../core/events.js';
 import type { Evidence } from '../core/alerts.js';
 import { sourceOf, type Address, type Dn, type LogEvent } from '../core/log-event.js';
-import { NO_ID, SPAN, SPAN_FIELDS, type EventBatch, type PinnedValues } from './batch.js';
+import { NO_ID, POD_SEPARATOR, SPAN, SPAN_FIELDS, type EventBatch, type PinnedValues } from './batch.js';
 import type { MainTables } from './tables.js';
 
 /**
@@ -98,6 +98,11 @@ export class EventView implements LogEvent {
     return this.span(SPAN.logger) ?? '';
   }
   thread(): string {
+    const scoped = this.pinned.threads[this.i];
+    const pod = scoped.indexOf(POD_SEPARATOR);
+    return pod < 0 ? scoped : scoped.slice(pod + 1);
+  }
+  threadScope(): string {
     return this.pinned.threads[this.i];
   }
   raw(): string {

@@ -7,6 +7,8 @@ export interface Rec {
   reason: string | null;
   lineNo: number;
   resume: number;
+  /** The pod names the output put before the line (stern, kubectl --prefix), as given to the handler. */
+  pod?: string;
 }
 
 export interface DecodeOptions {
@@ -27,8 +29,10 @@ export function decode(input: string | Buffer, opts: DecodeOptions = {}): { form
   const stamps: Array<string | null> = [];
   const d: RecordDecoder = new RecordDecoder(
     {
-      record: (buf, start, end, resume, lineNo) => {
-        records.push({ text: buf.toString('utf8', start, end), reason: null, lineNo, resume });
+      record: (buf, start, end, resume, lineNo, podAt = -1, podEnd = -1) => {
+        const rec: Rec = { text: buf.toString('utf8', start, end), reason: null, lineNo, resume };
+        if (podAt >= 0) rec.pod = buf.toString('utf8', podAt, podEnd);
+        records.push(rec);
         stamps.push(d.stamp);
       },
       skip: (reason, resume, lineNo) => {

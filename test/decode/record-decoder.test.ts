@@ -81,6 +81,8 @@ describe('kubectl logs --prefix', () => {
     assert.equal(format, 'kubectl-prefix');
     assert.deepEqual(texts(records), [show(LINES[0]), show(LINES[1]), show('error: a kubectl message')]);
     assert.deepEqual(records.map((r) => r.lineNo), [1, 2, 3]);
+    // Pods interleaved in one file each have their own threads: the pod goes along with its lines.
+    assert.deepEqual(records.map((r) => r.pod), ['pod/openunison-orchestra-0/openunison-orchestra', 'pod/openunison-orchestra-0/openunison-orchestra', undefined]);
   });
 });
 

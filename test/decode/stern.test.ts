@@ -50,6 +50,15 @@ describe('unwrapping stern lines', () => {
     assert.deepEqual(records.map((r) => r.lineNo), [1, 2, 3, 4]);
   });
 
+  test("each line's names are handed on with it: the same thread name in two pods is two threads", () => {
+    const text = [`${POD} ${C} ${T} ${LINES[0]}`, `${C}-1 ${C} 05-06 07:08:09 ${LINES[1]}`, `openunison ${POD}`].join('\n') + '\n';
+    const { records } = decode(text);
+    assert.deepEqual(
+      records.map((r) => r.pod),
+      [`${POD} ${C}`, `${C}-1 ${C}`, undefined],
+    );
+  });
+
   test('with the namespace first, short stamps and colour escapes, the same text comes out', () => {
     const colour = (s: string) => `\x1b[36m${s}\x1b[0m`;
     const text = LINES.map((l) => `${colour('openunison')} ${colour(POD)} ${colour(C)} 05-06 07:08:09 ${l}`).join('\n') + '\n';

@@ -97,6 +97,22 @@ test('stale-refresh-token: threads are paired within one replica only', async ()
   assert.deepEqual(alerts, []);
 });
 
+test('stale-refresh-token: in one file of interleaved pods (stern), threads are paired within one pod only', async () => {
+  // Both pods have an XNIO-1 task-9: pod 0's WARN does not pair with pod 1's AzFail. Pod 1's own WARN and AzFail do.
+  const pod = (n: number, line: string) => `openunison-orchestra-${n} openunison-orchestra ${line}`;
+  const file = s.path('stern.log');
+  const lines = [
+    pod(0, idpWarn(AT, 'XNIO-1 task-9')),
+    pod(1, azFail(AT + 10, NONE, RU, { thread: 'XNIO-1 task-9', url: TOKEN_URL })),
+    pod(1, idpWarn(AT + MIN, 'XNIO-1 task-9')),
+    pod(1, azFail(AT + MIN + 10, NONE, SE, { thread: 'XNIO-1 task-9', url: TOKEN_URL })),
+  ];
+  writeFileSync(file, lines.join('\n') + '\n');
+  const { alerts } = await detect(s.path('stern.db'), rulesDir(s.path('rs'), ['stale-refresh-token']), { files: [file] });
+  assert.deepEqual(keys(alerts), [`stale-refresh-token - ${SE}`]);
+  assert.match(alerts[0].reason, /on thread 'XNIO-1 task-9'/, 'the thread is named as logged, without the pod');
+});
+
 /** A stale refresh token from `ip` (the AzFail carries cn=none, as OpenUnison logs it) at `t`. */
 const stalePair = (t: number, ip: string, thread = 'XNIO-1 task-7') => [idpWarn(t, thread), azFail(t + 4, NONE, ip, { thread, url: TOKEN_URL, session: 'null' })];
 

@@ -10,10 +10,12 @@ import { isLog4jStart } from './wrapper-fields.js';
 /**
  * Receives unwrapped log4j lines as bytes. `resume` is where a restarted reader must begin
  * so that this record is not read again and nothing after it is missed; `lineNo` is the
- * physical line (of the input) the record ended on.
+ * physical line (of the input) the record ended on. `podAt`..`podEnd` (in `buf`), when given,
+ * are the names an output that interleaves several pods' lines put before this one (stern's
+ * `<pod> <container>`, kubectl's `pod/<pod>/<container>`): thread names repeat from pod to pod.
  */
 export interface RecordHandler {
-  record(buf: Buffer, start: number, end: number, resume: number, lineNo: number): void;
+  record(buf: Buffer, start: number, end: number, resume: number, lineNo: number, podAt?: number, podEnd?: number): void;
   /** A line that is not a record: bad input (malformed, oversized, truncated...) or a blank line. */
   skip(kind: LineKind, resume: number, lineNo: number): void;
 }

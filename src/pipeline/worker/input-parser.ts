@@ -4,10 +4,12 @@ import { RecordDecoder, type RecordHandler } from '../../components/decode/recor
 import type { InputFormat } from '../../components/decode/unwrap.js';
 import { OpenUnisonScanner } from '../../components/parse/scanner.js';
 import { normaliseStamp, stampParts } from '../../components/decode/kubelet-time.js';
-import { NO_ID, SPAN_FIELDS, type EventBatch } from '../batch.js';
+import { NO_ID, POD_SEPARATOR, SPAN_FIELDS, type EventBatch } from '../batch.js';
 import { BatchBuilder } from './batch-builder.js';
 import type { BlockPool } from './block-pool.js';
 import type { WorkerTables } from './tables.js';
+
+const POD_SEPARATOR_BYTE = POD_SEPARATOR.charCodeAt(0);
 
 /** Bytes of input kept to hash what lies just before a checkpoint. */
 const TAIL_BYTES = 4096;
@@ -53,6 +55,8 @@ export class InputParser implements RecordHandler {
   private stampNanos = 0;
   private atStamp = 0;
   private skipTo: { stamp: string; count: number; dropped: number } | null;
+  /** Where a pod's names and a thread's are joined to be interned (podThreadId). */
+  private podThread = Buffer.alloc(256);
 
   constructor(
     private readonly opts: InputOptions,
@@ -121,7 +125,7 @@ export class InputParser implements RecordHandler {
     return this.take(true);
   }
 
-  record(buf: Buffer, start: number, end: number, resume: number, lineNo: number): void {
+  record(buf: Buffer, start: number, end: number, resume: number, lineNo: number, podAt = -1, podEnd = -1): void {
     if (this.stream) {
       if (this.streamRecord()) return;
       resume = this.atStamp;
@@ -160,7 +164,7 @@ export class InputParser implements RecordHandler {
     b.dns[i] = f.dnAt >= 0 ? t.dnId(buf, f.dnAt, f.dnEnd) : NO_ID;
     b.ips[i] = ip;
     b.sessions[i] = f.sessionAt >= 0 ? t.sessions.id(buf, f.sessionAt, f.sessionEnd) : NO_ID;
-    b.threads[i] = t.threads.id(buf, f.threadAt, f.threadEnd);
+    b.threads[i] = podAt < 0 ? t.threads.id(buf, f.threadAt, f.threadEnd) : this.podThreadId(buf, podAt, podEnd, f.threadAt, f.threadEnd);
     if (this.stream) {
       b.stampSecs[i] = this.stampSecs;
       b.stampNanos[i] = this.stampNanos;
@@ -197,6 +201,17 @@ export class InputParser implements RecordHandler {
    * Counts the bytes from the last outcome (`from`) to this skipped one as passed over. A
    * stream's positions count records, not bytes: nothing is counted for streams.
    */
+  /** The thread of a line with pod names, interned as `<pod names>\n<thread>` (see POD_SEPARATOR). */
+  private podThreadId(buf: Buffer, podAt: number, podEnd: number, threadAt: number, threadEnd: number): number {
+    const pod = podEnd - podAt;
+    const n = pod + 1 + threadEnd - threadAt;
+    if (this.podThread.length < n) this.podThread = Buffer.alloc(Math.max(n, 2 * this.podThread.length));
+    buf.copy(this.podThread, 0, podAt, podEnd);
+    this.podThread[pod] = POD_SEPARATOR_BYTE;
+    buf.copy(this.podThread, pod + 1, threadAt, threadEnd);
+    return this.tables.threads.id(this.podThread, 0, n);
+  }
+
   private passOver(kind: number, resume: number, from = this.resume): void {
     if (this.stream || !SKIPPED.has(kind)) return;
     this.builder.skippedBytes += Math.max(0, resume - from);
