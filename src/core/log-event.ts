@@ -31,8 +31,6 @@ export interface LogEvent {
   readonly ipId: number;
   readonly address: Address | null;
   readonly sessionId: string | null;
-  /** The thread, unique within its input (`input:thread` id). */
-  readonly threadKey: number;
   /** Index of the input (file, pod stream) the event came from. */
   readonly input: number;
   readonly origin: string;

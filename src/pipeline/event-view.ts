@@ -65,9 +65,6 @@ export class EventView implements LogEvent {
   get sessionId(): string | null {
     return this.pinned.sessions[this.i];
   }
-  get threadKey(): number {
-    return this.batch.threads[this.i];
-  }
   get lineNo(): number {
     return this.batch.lineNos[this.i];
   }
