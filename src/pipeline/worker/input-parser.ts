@@ -197,10 +197,6 @@ export class InputParser implements RecordHandler {
     this.builder.kinds[KIND[kind]]++;
   }
 
-  /**
-   * Counts the bytes from the last outcome (`from`) to this skipped one as passed over. A
-   * stream's positions count records, not bytes: nothing is counted for streams.
-   */
   /** The thread of a line with pod names, interned as `<pod names>\n<thread>` (see POD_SEPARATOR). */
   private podThreadId(buf: Buffer, podAt: number, podEnd: number, threadAt: number, threadEnd: number): number {
     const pod = podEnd - podAt;
@@ -212,6 +208,10 @@ export class InputParser implements RecordHandler {
     return this.tables.threads.id(this.podThread, 0, n);
   }
 
+  /**
+   * Counts the bytes from the last outcome (`from`) to this skipped one as passed over. A
+   * stream's positions count records, not bytes: nothing is counted for streams.
+   */
   private passOver(kind: number, resume: number, from = this.resume): void {
     if (this.stream || !SKIPPED.has(kind)) return;
     this.builder.skippedBytes += Math.max(0, resume - from);
