@@ -6,15 +6,16 @@ import { rfc3339End } from './wrapper-fields.js';
 /** `kubectl logs --timestamps`: the kubelet's stamp, a space, then the line (already joined). */
 export class KubectlTimestamps implements Unwrapper {
   stamp: string | null = null;
-  /** The pod names of the line being unwrapped (see RecordHandler), set by a subclass that reads them; -1: none. */
-  protected podAt = -1;
-  protected podEnd = -1;
   constructor(protected readonly out: RecordHandler) {}
   line(buf: Buffer, start: number, end: number, endOffset: number, lineNo: number): void {
+    this.unwrap(buf, start, end, endOffset, lineNo, -1, -1);
+  }
+  /** Takes the stamp off (when there is one) and hands the record on with the pod names a subclass read before it (-1: none; see RecordHandler). */
+  protected unwrap(buf: Buffer, start: number, end: number, endOffset: number, lineNo: number, podAt: number, podEnd: number): void {
     const stampEnd = rfc3339End(buf, start, end);
-    if (stampEnd < 0 || buf[stampEnd] !== 32) return this.out.record(buf, start, end, endOffset, lineNo, this.podAt, this.podEnd);
+    if (stampEnd < 0 || buf[stampEnd] !== 32) return this.out.record(buf, start, end, endOffset, lineNo, podAt, podEnd);
     this.stamp = buf.toString('latin1', start, stampEnd);
-    this.out.record(buf, stampEnd + 1, end, endOffset, lineNo, this.podAt, this.podEnd);
+    this.out.record(buf, stampEnd + 1, end, endOffset, lineNo, podAt, podEnd);
   }
   oversized(endOffset: number, lineNo: number): void {
     this.out.skip('oversized', endOffset, lineNo);
@@ -31,10 +32,8 @@ export class KubectlPrefix extends KubectlTimestamps {
   override line(buf: Buffer, start: number, end: number, endOffset: number, lineNo: number): void {
     const after = podPrefixEnd(buf, start, end);
     if (after < 0) return this.out.record(buf, start, end, endOffset, lineNo);
-    // `pod/<pod>/<container>`, between `[` and `] `.
-    this.podAt = start + 1;
-    this.podEnd = after - 2;
-    super.line(buf, after, end, endOffset, lineNo);
+    // The pod names: `pod/<pod>/<container>`, between `[` and `] `.
+    this.unwrap(buf, after, end, endOffset, lineNo, start + 1, after - 2);
   }
 }
 

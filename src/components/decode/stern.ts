@@ -18,12 +18,11 @@ export class SternLines extends KubectlTimestamps {
     if (this.names === null) this.names = sternNames(buf, start, end);
     const after = this.names === null ? -1 : namesEnd(buf, start, end, this.names);
     if (after < 0) return this.out.record(buf, start, end, endOffset, lineNo);
-    // The names as written (colour escapes included: stern gives each pod its own colours).
-    this.podAt = start;
-    this.podEnd = after - 1;
+    // The pod names are the names as written, up to the space before the text (colour escapes
+    // included: stern gives each pod its own colours).
     const short = shortStampEnd(buf, after, end);
-    if (short > 0) return this.out.record(buf, short, end, endOffset, lineNo, this.podAt, this.podEnd);
-    super.line(buf, after, end, endOffset, lineNo);
+    if (short > 0) return this.out.record(buf, short, end, endOffset, lineNo, start, after - 1);
+    this.unwrap(buf, after, end, endOffset, lineNo, start, after - 1);
   }
 }
 
