@@ -29,6 +29,8 @@ export interface AddressInfo {
   country: string | null;
   lat: number | null;
   lon: number | null;
+  /** How far from those coordinates the address may be, km (1000: located only to its country); null without coordinates. */
+  radiusKm: number | null;
   /** Autonomous system from offline data, null when unknown or not public. */
   asn: number | null;
   asOrg: string | null;

@@ -21,6 +21,8 @@ export interface GeoPoint {
   country: string;
   lat: number;
   lon: number;
+  /** The accuracy radius of lat/lon, km (AddressInfo.radiusKm; 0 in histories stored before it was kept). */
+  radiusKm: number;
   /** The first line at this location (what an impossible-travel alert shows for "where they were"). */
   line?: Evidence | null;
 }

@@ -97,7 +97,7 @@ export class MainTables {
  * ring with many users) and slower reads on the hot path.
  */
 function addressOf(ip: string, i: AddressInfo, names: SharedNames): Address {
-  return { ip, valid: i.valid, public: i.public, net: i.net, country: names.of(i.country), lat: i.lat, lon: i.lon, asn: i.asn, asOrg: names.of(i.asOrg) };
+  return { ip, valid: i.valid, public: i.public, net: i.net, country: names.of(i.country), lat: i.lat, lon: i.lon, radiusKm: i.radiusKm, asn: i.asn, asOrg: names.of(i.asOrg) };
 }
 
 /**

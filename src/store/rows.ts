@@ -55,7 +55,7 @@ export function usersFromRows(users: readonly UserRow[], addresses: Iterable<Add
     successCount: u.success_count,
     firstSuccess: u.first_success,
     lastSuccess: u.last_success,
-    lastGeo: u.last_geo === null ? null : (JSON.parse(u.last_geo) as GeoPoint),
+    lastGeo: u.last_geo === null ? null : geoPointOf(u.last_geo),
     addresses: byDn.get(u.dn) ?? [],
   }));
 }
@@ -221,4 +221,10 @@ export async function alertsByIds(ids: readonly string[], fetch: (part: string[]
     out.push(a);
   }
   return out;
+}
+
+/** A stored last location; one stored before radii were kept reads as exact (radius 0), as it was judged then. */
+function geoPointOf(json: string): GeoPoint {
+  const g = JSON.parse(json) as Omit<GeoPoint, 'radiusKm'> & { radiusKm?: number };
+  return { ...g, radiusKm: typeof g.radiusKm === 'number' && g.radiusKm >= 0 ? g.radiusKm : 0 };
 }

@@ -43,7 +43,7 @@ test('explain a line: how it parses, the user history it meets, and why each rul
   // A new pool of his own ISP in his own country: low risk, learnt without an alert (quietWhenLow).
   assert.match(out, /\n {2}quiet {5}new-source-ip \(medium, risk 25\)\n {12}90\.224\.1\.0\/24 \(of 90\.224\.1\.78\) is new for this user but inside a known asn and country: low risk, learnt without an alert\n/);
   assert.match(out, /\n {2}quiet {5}new-country \(high, risk 40\)\n {12}SE \(of 90\.224\.1\.78\) is known for this user\n/);
-  assert.match(out, /\n {2}quiet {5}impossible-travel \(high, risk 50\)\n {12}previous geolocated success 51 min 41 s earlier from 81\.224\.10\.77 \(SE\): 248 km at 287 km\/h \(fires over 500 km and 900 km\/h\)\n/);
+  assert.match(out, /\n {2}quiet {5}impossible-travel \(high, risk 50\)\n {12}previous geolocated success 51 min 41 s earlier from 81\.224\.10\.77 \(SE\): 248 km between the places' centres, at least 0 km given their accuracy \(300 km together\), 0 km\/h \(fires over 500 km and 900 km\/h\)\n/);
   assert.match(out, /\n {2}quiet {5}session-moved \(high, risk 60\)\n {12}first use of this session seen\n/);
   assert.match(out, /\n {2}off {7}ip-not-allowed \(high, risk 40\)\n {12}params\.allow is empty/);
   // stale-refresh-token watches successes too (to know the addresses in use).

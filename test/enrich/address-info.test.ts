@@ -24,13 +24,13 @@ describe('addresses that carry no location', () => {
       assert.equal(a.valid, true);
       assert.equal(a.public, false);
       assert.notEqual(a.net, null);
-      assert.deepEqual([a.country, a.lat, a.lon, a.asn, a.asOrg], [null, null, null, null, null]);
+      assert.deepEqual([a.country, a.lat, a.lon, a.radiusKm, a.asn, a.asOrg], [null, null, null, null, null, null]);
       assert.equal(isNonPublic(ip), true);
     });
   }
   for (const text of ['unknown', '', 'not-an-ip', '999.1.1.1', '10.0.0.1:8443', '81.2.69.142\u0000', '[::1]', 'fe80::1%eth0', '010.1.1.1']) {
     test(`${JSON.stringify(text)} is not an address at all`, () => {
-      assert.deepEqual(describer.describe(text), { valid: false, public: false, net: null, country: null, lat: null, lon: null, asn: null, asOrg: null });
+      assert.deepEqual(describer.describe(text), { valid: false, public: false, net: null, country: null, lat: null, lon: null, radiusKm: null, asn: null, asOrg: null });
     });
   }
 });
@@ -44,12 +44,13 @@ describe('public addresses', () => {
     ['2A02:26F0:FE::5C', 'NL', 20940, '2a02:26f0:fe::/64'],
   ] as const;
   for (const [ip, country, asn, net] of rows) {
-    test(`${ip} is in ${country}, with coordinates, AS${asn} and the network ${net}`, () => {
+    test(`${ip} is in ${country}, with coordinates and their accuracy, AS${asn} and the network ${net}`, () => {
       const a = describer.describe(ip);
       assert.equal(a.valid, true);
       assert.equal(a.public, true);
       assert.equal(a.country, country);
       assert.ok(Math.abs(a.lat!) <= 90 && Math.abs(a.lon!) <= 180);
+      assert.ok(a.radiusKm! >= 1 && a.radiusKm! <= 1000, `radius ${a.radiusKm} km`);
       assert.equal(a.asn, asn);
       assert.ok(a.asOrg !== null && a.asOrg.length > 0);
       assert.equal(a.net, net);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parseAddress } from '../../src/core/ip-address.js';
 import { GeoTable } from '../../src/components/enrich/geo-table.js';
-import { writeGeoipData } from '../helpers/geo-data.js';
+import { DEFAULT_RADIUS_KM as R, writeGeoipData } from '../helpers/geo-data.js';
 import { tempDir } from '../helpers/tmp.js';
 
 // The geo table reads geoip-lite's data files (not the library) into sorted range starts and a
@@ -40,13 +40,13 @@ describe('IPv4', () => {
   ]);
 
   test('an address inside a range, and the first and last address of each range, get its place', () => {
-    for (const ip of ['1.0.0.0', '1.0.0.77', '1.0.1.255']) assert.deepEqual(at(t, ip), { country: 'FR', lat: 48.8582, lon: 2.3387 }, ip);
-    for (const ip of ['1.0.2.0', '1.0.2.127']) assert.deepEqual(at(t, ip), { country: 'DE', lat: 52.5, lon: 13.4 }, ip);
-    assert.deepEqual(at(t, '223.255.255.255'), { country: 'JP', lat: 35.69, lon: 139.69 });
+    for (const ip of ['1.0.0.0', '1.0.0.77', '1.0.1.255']) assert.deepEqual(at(t, ip), { country: 'FR', lat: 48.8582, lon: 2.3387, radiusKm: R }, ip);
+    for (const ip of ['1.0.2.0', '1.0.2.127']) assert.deepEqual(at(t, ip), { country: 'DE', lat: 52.5, lon: 13.4, radiusKm: R }, ip);
+    assert.deepEqual(at(t, '223.255.255.255'), { country: 'JP', lat: 35.69, lon: 139.69, radiusKm: R });
   });
 
   test('coordinates come back exactly as geoip-lite computes them (stored value / 10 000)', () => {
-    assert.deepEqual(at(t, '1.0.6.1'), { country: 'JP', lat: -334940 / 10_000, lon: 1432104 / 10_000 });
+    assert.deepEqual(at(t, '1.0.6.1'), { country: 'JP', lat: -334940 / 10_000, lon: 1432104 / 10_000, radiusKm: R });
   });
 
   test('addresses outside every range have no place: before the first, in gaps, after the last', () => {
@@ -71,6 +71,20 @@ describe('IPv4', () => {
     assert.equal(t.size?.places, 4);
   });
 
+  test("each place keeps its accuracy radius: the same coordinates with another radius are another place, and radii beyond 16 bits read as the largest", () => {
+    const r = table([
+      { start: '2.0.0.0', end: '2.0.0.255', location: DE, lat: 51.2993, lon: 9.491, radiusKm: 1000 },
+      { start: '2.0.1.0', end: '2.0.1.255', location: DE, lat: 51.2993, lon: 9.491, radiusKm: 20 },
+      { start: '2.0.2.0', end: '2.0.2.255', location: DE, lat: 51.2993, lon: 9.491, radiusKm: 1000 },
+      { start: '2.0.3.0', end: '2.0.3.255', location: JP, lat: 35.69, lon: 139.69, radiusKm: 70_000 },
+    ]);
+    assert.deepEqual(at(r, '2.0.0.9'), { country: 'DE', lat: 51.2993, lon: 9.491, radiusKm: 1000 });
+    assert.deepEqual(at(r, '2.0.1.9'), { country: 'DE', lat: 51.2993, lon: 9.491, radiusKm: 20 });
+    assert.equal(at(r, '2.0.2.9'), at(r, '2.0.0.9'), 'one shared object per place');
+    assert.equal(at(r, '2.0.3.9')?.radiusKm, 0xffff);
+    assert.equal(r.size?.places, 3);
+  });
+
   test('an IPv4-mapped IPv6 address is looked up as IPv4', () => {
     assert.deepEqual(at(t, '::ffff:1.0.0.1'), at(t, '1.0.0.1'));
   });
@@ -92,7 +106,7 @@ describe('IPv6', () => {
 
   test('an address inside a range gets its place; only the first 64 bits count, as in geoip-lite', () => {
     for (const ip of ['2001:200::', '2001:200::1', '2001:200:0:ffff:ffff:ffff:ffff:ffff', '2001:200:0:1234:abcd::1']) {
-      assert.deepEqual(at(t, ip), { country: 'JP', lat: 35.69, lon: 139.69 }, ip);
+      assert.deepEqual(at(t, ip), { country: 'JP', lat: 35.69, lon: 139.69, radiusKm: R }, ip);
     }
   });
 

@@ -9,11 +9,11 @@ import { random } from '../helpers/random.js';
 import { tempDir } from '../helpers/tmp.js';
 
 // The geo table built from geoip-lite's real data files answers what geoip-lite's own lookup()
-// answers (country and coordinates), on addresses drawn deterministically: uniformly over IPv4,
+// answers (country, coordinates and accuracy radius), on addresses drawn deterministically: uniformly over IPv4,
 // and inside and at the edges of the ranges of both files. The one known difference is where
 // geoip-lite's IPv6 file overlaps itself (see "overlapping ranges" below and docs/geo-data.md).
 
-type GeoipLite = { lookup(ip: string): { country: string; ll: [number | null, number | null] } | null };
+type GeoipLite = { lookup(ip: string): { country: string; ll: [number | null, number | null]; area: number } | null };
 const require = createRequire(import.meta.url);
 const geoip = require('geoip-lite') as GeoipLite;
 const DATA = join(dirname(require.resolve('geoip-lite/package.json')), 'data');
@@ -23,7 +23,7 @@ const table = new GeoTable({ cacheDir: tempDir() });
 function expected(text: string): GeoLocation | null {
   const g = geoip.lookup(text);
   if (g === null || g.country === '') return null;
-  return { country: g.country, lat: g.ll[0]!, lon: g.ll[1]! };
+  return { country: g.country, lat: g.ll[0]!, lon: g.ll[1]!, radiusKm: g.area };
 }
 
 /** All eight groups written out: geoip-lite's own parser misreads some '::' forms (its aton6 leaves stale groups). */
@@ -95,10 +95,10 @@ describe('IPv4, compared with geoip-lite', () => {
  * the file once and returns the disputed stretches (/64 prefixes as bigints) and the records that
  * start inside one.
  */
-function overlaps(): { zones: [bigint, bigint][]; nested: { start: bigint; location: number; lat: number; lon: number }[] } {
+function overlaps(): { zones: [bigint, bigint][]; nested: { start: bigint; location: number; lat: number; lon: number; radiusKm: number }[] } {
   const file = recordFile('geoip-city6.dat', 48);
   const zones: [bigint, bigint][] = [];
-  const nested: { start: bigint; location: number; lat: number; lon: number }[] = [];
+  const nested: { start: bigint; location: number; lat: number; lon: number; radiusKm: number }[] = [];
   let maxEnd = -1n;
   const chunk = Buffer.alloc(48 * 65536);
   const fd = openSync(join(DATA, 'geoip-city6.dat'), 'r');
@@ -112,7 +112,7 @@ function overlaps(): { zones: [bigint, bigint][]; nested: { start: bigint; locat
         const end = chunk.readBigUInt64BE(o + 16);
         if (start <= maxEnd) {
           zones.push([start, maxEnd]);
-          nested.push({ start, location: chunk.readUInt32BE(o + 32), lat: chunk.readInt32BE(o + 36), lon: chunk.readInt32BE(o + 40) });
+          nested.push({ start, location: chunk.readUInt32BE(o + 32), lat: chunk.readInt32BE(o + 36), lon: chunk.readInt32BE(o + 40), radiusKm: chunk.readUInt32BE(o + 44) });
         }
         if (end > maxEnd) maxEnd = end;
       }
@@ -169,7 +169,7 @@ describe('IPv6, compared with geoip-lite', () => {
     for (const r of nested) {
       const words = [Number(r.start >> 32n), Number(r.start & 0xffffffffn), 0, 1];
       const country = r.location === 0xffffffff ? '' : names.read(r.location).toString('latin1', 0, 2).replace(/\0/g, '');
-      const place = country === '' ? null : { country, lat: r.lat / 10_000, lon: r.lon / 10_000 };
+      const place = country === '' ? null : { country, lat: r.lat / 10_000, lon: r.lon / 10_000, radiusKm: r.radiusKm };
       assert.deepEqual(table.lookup(parseAddress(fullText(words))!), place, fullText(words));
     }
   });

@@ -2,14 +2,18 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAddress } from '../../src/core/ip-address.js';
 
-/** One range of a geoip-lite city file: inclusive bounds, a location id (null: geoip-lite's "no location"), coordinates in degrees. */
+/** One range of a geoip-lite city file: inclusive bounds, a location id (null: geoip-lite's "no location"), coordinates in degrees, accuracy radius in km (default 100). */
 export interface GeoRecord {
   readonly start: string;
   readonly end: string;
   readonly location: number | null;
   readonly lat?: number;
   readonly lon?: number;
+  readonly radiusKm?: number;
 }
+
+/** The radius a GeoRecord without one is written with. */
+export const DEFAULT_RADIUS_KM = 100;
 
 /**
  * Writes geoip-lite's three city files in its binary layout (lib/geoip.js): location records
@@ -44,7 +48,7 @@ function writeLocation(buf: Buffer, o: number, r: GeoRecord): void {
   buf.writeUInt32BE(r.location === null ? 0xffffffff : r.location, o);
   buf.writeInt32BE(Math.round((r.lat ?? 0) * 10_000), o + 4);
   buf.writeInt32BE(Math.round((r.lon ?? 0) * 10_000), o + 8);
-  buf.writeUInt32BE(100, o + 12);
+  buf.writeUInt32BE(r.radiusKm ?? DEFAULT_RADIUS_KM, o + 12);
 }
 
 function ipv4(text: string): number {

@@ -158,7 +158,7 @@ describe("the main thread's names of countries and AS organisations", () => {
     const ipInfos = [];
     for (let k = 0; k < n; k++) {
       ips.push(k, ipOf(k));
-      ipInfos.push({ valid: true, public: true, net: null, country: k % 2 === 0 ? 'SE' : 'DE', lat: 1, lon: 2, asn: k, asOrg: `Org ${k}` });
+      ipInfos.push({ valid: true, public: true, net: null, country: k % 2 === 0 ? 'SE' : 'DE', lat: 1, lon: 2, radiusKm: 20, asn: k, asOrg: `Org ${k}` });
     }
     // Applied in parts, as batches bring them (a ring holds twice the worker's table).
     for (let from = 0; from < n; from += 5_000) {
@@ -168,10 +168,11 @@ describe("the main thread's names of countries and AS organisations", () => {
         assert.equal(a.asOrg, `Org ${k}`);
         assert.equal(a.country, k % 2 === 0 ? 'SE' : 'DE');
         assert.equal(a.asn, k);
+        assert.equal(a.radiusKm, 20);
       }
     }
     const none = new MainTables();
-    none.apply({ dns: [], dnSha1s: [], dnFloor: 0, ips: [0, '10.0.0.1'], ipInfos: [{ valid: true, public: false, net: '10.0.0.0/24', country: null, lat: null, lon: null, asn: null, asOrg: null }], sessions: [], threads: [] });
+    none.apply({ dns: [], dnSha1s: [], dnFloor: 0, ips: [0, '10.0.0.1'], ipInfos: [{ valid: true, public: false, net: '10.0.0.0/24', country: null, lat: null, lon: null, radiusKm: null, asn: null, asOrg: null }], sessions: [], threads: [] });
     assert.equal(none.ips.get(0).country, null);
     assert.equal(none.ips.get(0).asOrg, null);
   });

@@ -11,7 +11,7 @@ export interface NetworkBits {
 
 export const DEFAULT_NETWORK_BITS: NetworkBits = { ipv4: 24, ipv6: 64 };
 
-const INVALID: AddressInfo = { valid: false, public: false, net: null, country: null, lat: null, lon: null, asn: null, asOrg: null };
+const INVALID: AddressInfo = { valid: false, public: false, net: null, country: null, lat: null, lon: null, radiusKm: null, asn: null, asOrg: null };
 
 /**
  * Describes an address the first time it appears (the ingest worker asks once per distinct
@@ -35,10 +35,10 @@ export class AddressDescriber {
     const a = parseAddress(text);
     if (a === null) return INVALID;
     const net = networkOf(a, this.bits.ipv4, this.bits.ipv6);
-    if (!isPublicAddress(a)) return { valid: true, public: false, net, country: null, lat: null, lon: null, asn: null, asOrg: null };
+    if (!isPublicAddress(a)) return { valid: true, public: false, net, country: null, lat: null, lon: null, radiusKm: null, asn: null, asOrg: null };
     const g = this.geo.lookup(a);
     const as = this.asn.lookup(a);
-    return { valid: true, public: true, net, country: g?.country ?? null, lat: g?.lat ?? null, lon: g?.lon ?? null, asn: as?.asn ?? null, asOrg: as?.org ?? null };
+    return { valid: true, public: true, net, country: g?.country ?? null, lat: g?.lat ?? null, lon: g?.lon ?? null, radiusKm: g?.radiusKm ?? null, asn: as?.asn ?? null, asOrg: as?.org ?? null };
   }
 }
 

@@ -10,8 +10,8 @@ import { CachedTable, defaultCacheDir, sourceFilesKey, type Sections, type Table
  * Country and coordinates of public addresses, from geoip-lite's data files (GeoLite2 City,
  * converted by geoip-lite) but without geoip-lite: its library keeps the raw 146 MB of files
  * in memory and reads them when first required. Here the files are streamed once into sorted
- * range starts plus a small table of distinct (country, latitude, longitude) places, about
- * 25 MB, and lookups bisect typed arrays.
+ * range starts plus a small table of distinct (country, latitude, longitude, accuracy radius)
+ * places, about 25 MB, and lookups bisect typed arrays.
  *
  * Measured before deciding to cache: building from the files takes 0.3 to 0.65 s on this
  * project's 2-core machine (3.2 M IPv4 and 1.2 M IPv6 records), several times the ~150 ms a
@@ -26,6 +26,11 @@ export interface GeoLocation {
   readonly country: string;
   readonly lat: number;
   readonly lon: number;
+  /**
+   * How far from the coordinates the address may be, in km (the data's accuracy radius:
+   * 1000 for an address located only to its country, often its centre).
+   */
+  readonly radiusKm: number;
 }
 
 export interface GeoTableOptions {
@@ -42,6 +47,7 @@ interface Loaded {
   readonly placeCountry: Uint16Array;
   readonly placeLat: Int32Array;
   readonly placeLon: Int32Array;
+  readonly placeRadius: Uint16Array;
   readonly residency: Residency;
   /** One shared, frozen object per place, made on first use. */
   readonly locations: (GeoLocation | undefined)[];
@@ -56,7 +62,8 @@ export class GeoTable {
       const dataDir = options.dataDir ?? geoipLiteDataDir();
       return {
         name: 'geo',
-        key: { table: 'geo', ...sourceFilesKey(dataDir, join(dataDir, '..', 'package.json'), GEOIP_FILES) },
+        // places: what a place holds (v2: its accuracy radius too), so an older build's file is not read.
+        key: { table: 'geo', places: 2, ...sourceFilesKey(dataDir, join(dataDir, '..', 'package.json'), GEOIP_FILES) },
         cacheDir: options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir,
         build: () => readGeoipLiteFiles(dataDir),
         open: openSections,
@@ -91,10 +98,12 @@ function locate(t: Loaded, address: IpAddress): GeoLocation | null {
   t.residency.ensure(t.placeCountry, place, place + 1);
   t.residency.ensure(t.placeLat, place, place + 1);
   t.residency.ensure(t.placeLon, place, place + 1);
+  t.residency.ensure(t.placeRadius, place, place + 1);
   return (t.locations[place] = Object.freeze({
     country: t.countries[t.placeCountry[place]],
     lat: t.placeLat[place] / COORDINATE_SCALE,
     lon: t.placeLon[place] / COORDINATE_SCALE,
+    radiusKm: t.placeRadius[place],
   }));
 }
 
@@ -103,14 +112,15 @@ function geoipLiteDataDir(): string {
 }
 
 function openSections(s: Sections, trusted: boolean, residency: Residency): Loaded {
-  const { v4Buckets, v4Lows, v4Values, v6Keys, v6Values, placeCountry, placeLat, placeLon, countryCodes } = s;
+  const { v4Buckets, v4Lows, v4Values, v6Keys, v6Values, placeCountry, placeLat, placeLon, placeRadius, countryCodes } = s;
   if (
     !(v4Buckets instanceof Uint32Array && v4Lows instanceof Uint16Array && v4Values instanceof Uint32Array) ||
     !(v6Keys instanceof Uint32Array && v6Values instanceof Uint32Array) ||
-    !(placeCountry instanceof Uint16Array && placeLat instanceof Int32Array && placeLon instanceof Int32Array) ||
+    !(placeCountry instanceof Uint16Array && placeLat instanceof Int32Array && placeLon instanceof Int32Array && placeRadius instanceof Uint16Array) ||
     !(countryCodes instanceof Uint8Array) ||
     placeLat.length !== placeCountry.length ||
     placeLon.length !== placeCountry.length ||
+    placeRadius.length !== placeCountry.length ||
     countryCodes.length % 2 !== 0
   ) {
     throw new Error('geo table: missing or mistyped sections');
@@ -125,5 +135,5 @@ function openSections(s: Sections, trusted: boolean, residency: Residency): Load
     WideRangeIndex.validate(v6, placeCountry.length);
     for (const c of placeCountry) if (c >= countries.length) throw new Error('geo table: country out of range');
   }
-  return { v4, v6, countries, placeCountry, placeLat, placeLon, residency, locations: new Array<GeoLocation | undefined>(placeCountry.length) };
+  return { v4, v6, countries, placeCountry, placeLat, placeLon, placeRadius, residency, locations: new Array<GeoLocation | undefined>(placeCountry.length) };
 }

@@ -8,7 +8,7 @@ import type { Sections } from './table-cache.js';
 /**
  * Reads geoip-lite's city data files (its own binary format, see its lib/geoip.js) into the
  * geo table's sections: IPv4 and IPv6 range starts, each pointing at a distinct (country,
- * latitude, longitude) place. The files are streamed in chunks of whole records.
+ * latitude, longitude, accuracy radius) place. The files are streamed in chunks of whole records.
  */
 
 export const GEOIP_FILES = ['geoip-city.dat', 'geoip-city6.dat', 'geoip-city-names.dat'] as const;
@@ -21,6 +21,11 @@ const NO_LOCATION = 0xffffffff;
 const NO_COUNTRY = 0xffff;
 /** Coordinates are stored as degrees times 10 000. */
 export const COORDINATE_SCALE = 10_000;
+/**
+ * Accuracy radii (km; GeoLite2 gives 1 to 1000, 1000 for an address located only to its
+ * country) are kept as 16-bit values: a larger one means as little as this one does.
+ */
+const MAX_RADIUS_KM = 0xffff;
 
 /** The geo table's sections from the three city files in `dataDir`; errors name the file. */
 export function readGeoipLiteFiles(dataDir: string): Sections {
@@ -43,6 +48,7 @@ export function readGeoipLiteFiles(dataDir: string): Sections {
     placeCountry: Uint16Array.from(places.country),
     placeLat: Int32Array.from(places.lat),
     placeLon: Int32Array.from(places.lon),
+    placeRadius: Uint16Array.from(places.radius),
     countryCodes: codes,
   };
 }
@@ -76,7 +82,7 @@ function readLocationCountries(file: string, countries: Map<string, number>): Ui
 }
 
 /**
- * Distinct (country, latitude, longitude) triples; ranges refer to them by index. Interned
+ * Distinct (country, latitude, longitude, radius) places; ranges refer to them by index. Interned
  * through an open-addressing hash of int32 slots: a Map keyed by a composite number spent
  * more time hashing than the rest of the build together.
  */
@@ -84,23 +90,25 @@ class PlaceTable {
   readonly country: number[] = [];
   readonly lat: number[] = [];
   readonly lon: number[] = [];
+  readonly radius: number[] = [];
   /** Place index + 1 per slot, 0 for empty; kept at most half full. */
   private slots = new Int32Array(1 << 18);
 
-  intern(country: number, lat: number, lon: number): number {
+  intern(country: number, lat: number, lon: number, radius: number): number {
     const mask = this.slots.length - 1;
-    let slot = hashPlace(country, lat, lon) & mask;
+    let slot = hashPlace(country, lat, lon, radius) & mask;
     for (;;) {
       const held = this.slots[slot];
       if (held === 0) break;
       const i = held - 1;
-      if (this.lat[i] === lat && this.lon[i] === lon && this.country[i] === country) return i;
+      if (this.lat[i] === lat && this.lon[i] === lon && this.country[i] === country && this.radius[i] === radius) return i;
       slot = (slot + 1) & mask;
     }
     const i = this.country.length;
     this.country.push(country);
     this.lat.push(lat);
     this.lon.push(lon);
+    this.radius.push(radius);
     this.slots[slot] = i + 1;
     if (2 * this.country.length > this.slots.length) this.grow();
     return i;
@@ -110,26 +118,26 @@ class PlaceTable {
     this.slots = new Int32Array(this.slots.length * 2);
     const mask = this.slots.length - 1;
     for (let i = 0; i < this.country.length; i++) {
-      let slot = hashPlace(this.country[i], this.lat[i], this.lon[i]) & mask;
+      let slot = hashPlace(this.country[i], this.lat[i], this.lon[i], this.radius[i]) & mask;
       while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
       this.slots[slot] = i + 1;
     }
   }
 }
 
-function hashPlace(country: number, lat: number, lon: number): number {
-  let h = Math.imul(lat, 0x9e3779b1) ^ Math.imul(lon, 0x85ebca77) ^ Math.imul(country, 0xc2b2ae3d);
+function hashPlace(country: number, lat: number, lon: number, radius: number): number {
+  let h = Math.imul(lat, 0x9e3779b1) ^ Math.imul(lon, 0x85ebca77) ^ Math.imul(country, 0xc2b2ae3d) ^ Math.imul(radius, 0x27d4eb2f);
   h ^= h >>> 15;
   return Math.imul(h, 0x2c1b3c6d) ^ (h >>> 13);
 }
 
 /**
- * The place of a record. Almost every location id comes with one pair of coordinates, so the
- * last place seen for each location id is remembered next to its coordinates: most records
+ * The place of a record. Almost every location id comes with one pair of coordinates and one
+ * radius, so the last place seen for each location id is remembered next to them: most records
  * then cost one array probe instead of a hash lookup.
  */
 class PlaceResolver {
-  /** Per location id: place + 1 (0: none yet), latitude, longitude, padding. */
+  /** Per location id: place + 1 (0: none yet), latitude, longitude, radius. */
   private readonly recent: Int32Array;
 
   constructor(
@@ -139,18 +147,20 @@ class PlaceResolver {
     this.recent = new Int32Array(countryOf.length * 4);
   }
 
-  place(location: number, lat: number, lon: number): number {
+  place(location: number, lat: number, lon: number, accuracy: number): number {
     if (location === NO_LOCATION) return NO_VALUE;
     if (location >= this.countryOf.length) throw new Error(`location id ${location} beyond ${NAMES}`);
+    const radius = Math.min(accuracy, MAX_RADIUS_KM);
     const r = location * 4;
     const recent = this.recent;
-    if (recent[r] !== 0 && recent[r + 1] === lat && recent[r + 2] === lon) return recent[r] - 1;
+    if (recent[r] !== 0 && recent[r + 1] === lat && recent[r + 2] === lon && recent[r + 3] === radius) return recent[r] - 1;
     const country = this.countryOf[location];
     if (country === NO_COUNTRY) return NO_VALUE;
-    const place = this.places.intern(country, lat, lon);
+    const place = this.places.intern(country, lat, lon, radius);
     recent[r] = place + 1;
     recent[r + 1] = lat;
     recent[r + 2] = lon;
+    recent[r + 3] = radius;
     return place;
   }
 }
@@ -161,7 +171,7 @@ function buildIpv4(file: string, countryOf: Uint16Array, places: PlaceTable): Ip
   readRecords(file, RECORD4, (chunk, count) => {
     for (let r = 0; r < count; r++) {
       const o = r * RECORD4;
-      const place = resolver.place(chunk.getUint32(o + 8), chunk.getInt32(o + 12), chunk.getInt32(o + 16));
+      const place = resolver.place(chunk.getUint32(o + 8), chunk.getInt32(o + 12), chunk.getInt32(o + 16), chunk.getUint32(o + 20));
       builder.add(chunk.getUint32(o), chunk.getUint32(o + 4), place);
     }
   });
@@ -180,7 +190,7 @@ function buildIpv6(file: string, countryOf: Uint16Array, places: PlaceTable): Wi
       start[1] = chunk.getUint32(o + 4);
       end[0] = chunk.getUint32(o + 16);
       end[1] = chunk.getUint32(o + 20);
-      const place = resolver.place(chunk.getUint32(o + 32), chunk.getInt32(o + 36), chunk.getInt32(o + 40));
+      const place = resolver.place(chunk.getUint32(o + 32), chunk.getInt32(o + 36), chunk.getInt32(o + 40), chunk.getUint32(o + 44));
       builder.add(start, end, place);
     }
   });

@@ -138,8 +138,9 @@ export class History {
       const g = user.lastGeo;
       if (addr.lat !== null && addr.lon !== null && addr.country !== null && (g === null || t >= g.ts)) {
         // The first line at a location is kept (it is what "where they were" shows); later ones only move the time.
-        if (g === null || g.lat !== addr.lat || g.lon !== addr.lon) {
-          user.lastGeo = { ts: t, ip: addr.ip, country: addr.country, lat: addr.lat, lon: addr.lon, line: e.evidence() };
+        const radiusKm = addr.radiusKm ?? 0;
+        if (g === null || g.lat !== addr.lat || g.lon !== addr.lon || g.radiusKm !== radiusKm) {
+          user.lastGeo = { ts: t, ip: addr.ip, country: addr.country, lat: addr.lat, lon: addr.lon, radiusKm, line: e.evidence() };
         } else {
           g.ts = t;
           g.ip = addr.ip;

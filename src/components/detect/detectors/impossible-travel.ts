@@ -4,6 +4,7 @@ import { distanceKm } from '../../../core/geo-math.js';
 import { defineDetector, type Finding, type Trace } from '../detector.js';
 import { evidenceOf, namedOn } from '../evidence.js';
 import { int, iso } from '../format.js';
+import type { GeoPoint } from '../../../core/history.js';
 import type { Address, LogEvent } from '../../../core/log-event.js';
 import type { OrganisationView } from '../../history/organisation.js';
 import type { User } from '../../history/user.js';
@@ -30,14 +31,38 @@ const params = z
       .describe(
         "one of the organisation's networks (office NAT, VPN egress) locates the gateway, not the person: a move between one and a place of the user's own, their country, or a country enough colleagues use, is not travel",
       ),
+    allowForAccuracy: z
+      .boolean()
+      .default(true)
+      .describe(
+        "inside one country, the offline data's accuracy radii count: the distance is taken between the edges of the two places, and a move to or from an address located only to its country is not travel",
+      ),
   })
   .strict();
 type Params = z.output<typeof params>;
 
+/** The accuracy radius GeoLite2 gives an address it locates only to its country (at or near the country's centre). */
+const COUNTRY_LEVEL_KM = 1000;
+
+/**
+ * How much of `km` the data's accuracy leaves in doubt. Only inside one country: there, an
+ * address located to the country's centre (a mobile carrier's, often) or to a region puts a
+ * person at home hundreds of kilometres from themselves. Across a border the move itself is
+ * certain, and a country-level radius (1000 km for Russia as for Luxembourg) says nothing
+ * about how far apart two countries are: the centre distance is kept.
+ */
+function accuracyOf(from: GeoPoint, a: Located, p: Params): { countryLevel: string | null; slackKm: number } {
+  if (!p.allowForAccuracy || from.country !== a.country) return { countryLevel: null, slackKm: 0 };
+  const here = a.radiusKm ?? 0;
+  const countryLevel = from.radiusKm >= COUNTRY_LEVEL_KM ? from.ip : here >= COUNTRY_LEVEL_KM ? a.ip : null;
+  return { countryLevel, slackKm: from.radiusKm + here };
+}
+
 /**
  * Two consecutive geolocated successful events of one user further apart than anyone could
  * travel in between (over `minDistanceKm`, faster than `maxSpeedKmh`). Locations are
- * approximate (a country's centre for many addresses), hence the distance floor. The
+ * approximate (a country's centre for many addresses), hence the distance floor, and inside
+ * one country the data's accuracy radii (accuracyOf). The
  * previous point is the user's last geolocated success in the history, so the rule works
  * on users learnt before it was added.
  *
@@ -59,7 +84,9 @@ export const impossibleTravel = defineDetector({
   events: ['AuSuccess', 'AzSuccess'],
   requiredEvents: [],
   params,
-  describe: (p: Params) => `consecutive geolocated successes over ${int(p.minDistanceKm)} km apart at more than ${int(p.maxSpeedKmh)} km/h`,
+  describe: (p: Params) =>
+    `consecutive geolocated successes over ${int(p.minDistanceKm)} km apart at more than ${int(p.maxSpeedKmh)} km/h` +
+    (p.allowForAccuracy ? " (inside one country, allowing for the offline data's accuracy)" : ''),
   create: (p: Params, ctx) => ({
     check(e, user, trace) {
       const a = e.address;
@@ -80,22 +107,40 @@ export const impossibleTravel = defineDetector({
         trace?.(`same location (${from.country}, ${from.lat}, ${from.lon}) as the previous geolocated success, ${formatDuration(e.ts - from.ts)} earlier: 0 km`);
         return null;
       }
+      const here = a as Located;
       const km = distanceKm(from.lat, from.lon, a.lat, a.lon);
       const dt = Math.abs(e.ts - from.ts);
-      const kmh = dt === 0 ? (km === 0 ? 0 : Infinity) : km / (dt / 3_600_000);
-      if (!(km > p.minDistanceKm && kmh > p.maxSpeedKmh)) {
+      const { countryLevel, slackKm } = accuracyOf(from, here, p);
+      if (countryLevel !== null) {
+        trace?.(`previous geolocated success ${formatDuration(dt)} earlier from ${from.ip}, also in ${a.country}; the offline data locates ${countryLevel} only to its country: no distance to judge`);
+        return null;
+      }
+      const apart: Distance = { km, atLeastKm: Math.max(0, km - slackKm), slackKm };
+      const kmh = dt === 0 ? (apart.atLeastKm === 0 ? 0 : Infinity) : apart.atLeastKm / (dt / 3_600_000);
+      if (!(apart.atLeastKm > p.minDistanceKm && kmh > p.maxSpeedKmh)) {
         trace?.(
           `previous geolocated success ${formatDuration(dt)} earlier from ${from.ip} (${from.country}): ` +
-            `${int(km)} km at ${kmh === Infinity ? 'the same moment' : int(kmh) + ' km/h'} (fires over ${int(p.minDistanceKm)} km and ${int(p.maxSpeedKmh)} km/h)`,
+            `${distanceText(apart)}, ${kmh === Infinity ? 'at the same moment' : int(kmh) + ' km/h'} (fires over ${int(p.minDistanceKm)} km and ${int(p.maxSpeedKmh)} km/h)`,
         );
         return null;
       }
-      return travelled(e, user, a as Located, from, km, dt, kmh, p, ctx.organisation, trace);
+      return travelled(e, user, here, from, apart, dt, kmh, p, ctx.organisation, trace);
     },
   }),
 });
 
 type Located = Address & { lat: number; lon: number; country: string };
+
+/** Between two places: their centres' distance, and the least it can be given their accuracy radii. */
+interface Distance {
+  km: number;
+  atLeastKm: number;
+  slackKm: number;
+}
+
+function distanceText(d: Distance): string {
+  return d.slackKm === 0 ? `${int(d.km)} km` : `${int(d.km)} km between the places' centres, at least ${int(d.atLeastKm)} km given their accuracy (${int(d.slackKm)} km together)`;
+}
 
 /**
  * One alert per trip between two countries (either way round) within the rule's window: the
@@ -113,7 +158,8 @@ function tripKey(a: string, b: string): string {
  * ends are the user's own places, or one end is the organisation's gateway and the other a place
  * of the user's or colleagues'. (Outside check(): see seenAt in session-moved.ts.)
  */
-function travelled(e: LogEvent, user: User, a: Located, from: NonNullable<User['lastGeo']>, km: number, dt: number, kmh: number, p: Params, org: OrganisationView, trace: Trace | null): Finding | null {
+function travelled(e: LogEvent, user: User, a: Located, from: GeoPoint, apart: Distance, dt: number, kmh: number, p: Params, org: OrganisationView, trace: Trace | null): Finding | null {
+  const km = apart.km;
   const there = familiar(user, a);
   const fromState = user.addresses.get(from.ip);
   const before = fromState === undefined ? null : familiar(user, fromState);
@@ -147,7 +193,7 @@ function travelled(e: LogEvent, user: User, a: Located, from: NonNullable<User['
     suppressKey: tripKey(from.country, a.country),
     reason: () =>
       `${dn.dn} succeeded from ${a.ip} (${a.country}) ${formatDuration(dt)} after a success from ${from.ip} (${from.country}) at ${iso(from.ts)}: ` +
-      `${int(km)} km, ${dt === 0 ? 'at the same moment' : `${int(kmh)} km/h`} (rule: over ${int(p.minDistanceKm)} km at more than ${int(p.maxSpeedKmh)} km/h).`,
+      `${distanceText(apart)}, ${dt === 0 ? 'at the same moment' : `${int(kmh)} km/h`} (rule: over ${int(p.minDistanceKm)} km at more than ${int(p.maxSpeedKmh)} km/h).`,
     evidence: () => (was === null ? [evidenceOf(e)] : [was, evidenceOf(e)]),
   };
 }
