@@ -45,24 +45,24 @@ type Params = z.output<typeof params>;
 const COUNTRY_LEVEL_KM = 1000;
 
 /**
- * How much of `km` the data's accuracy leaves in doubt. Only inside one country: there, an
- * address located to the country's centre (a mobile carrier's, often) or to a region puts a
- * person at home hundreds of kilometres from themselves. Across a border the move itself is
- * certain, and a country-level radius (1000 km for Russia as for Luxembourg) says nothing
- * about how far apart two countries are: the centre distance is kept.
+ * How much of a distance the data's accuracy leaves in doubt (km), or null when one end is
+ * located only to its country. Only inside one country: there, an address located to the
+ * country's centre or to a region puts a person at home hundreds of kilometres from
+ * themselves. Across a border the move itself is certain, and a country-level radius (1000 km
+ * for Russia as for Luxembourg) says nothing about how far apart two countries are: the
+ * centres' distance is kept.
  */
-function accuracyOf(from: GeoPoint, a: Located, p: Params): { countryLevel: string | null; slackKm: number } {
-  if (!p.allowForAccuracy || from.country !== a.country) return { countryLevel: null, slackKm: 0 };
+function slackKmOf(from: GeoPoint, a: Located, p: Params): number | null {
+  if (!p.allowForAccuracy || from.country !== a.country) return 0;
   const here = a.radiusKm ?? 0;
-  const countryLevel = from.radiusKm >= COUNTRY_LEVEL_KM ? from.ip : here >= COUNTRY_LEVEL_KM ? a.ip : null;
-  return { countryLevel, slackKm: from.radiusKm + here };
+  return from.radiusKm >= COUNTRY_LEVEL_KM || here >= COUNTRY_LEVEL_KM ? null : from.radiusKm + here;
 }
 
 /**
  * Two consecutive geolocated successful events of one user further apart than anyone could
  * travel in between (over `minDistanceKm`, faster than `maxSpeedKmh`). Locations are
  * approximate (a country's centre for many addresses), hence the distance floor, and inside
- * one country the data's accuracy radii (accuracyOf). The
+ * one country the data's accuracy radii (slackKmOf). The
  * previous point is the user's last geolocated success in the history, so the rule works
  * on users learnt before it was added.
  *
@@ -110,21 +110,22 @@ export const impossibleTravel = defineDetector({
       const here = a as Located;
       const km = distanceKm(from.lat, from.lon, a.lat, a.lon);
       const dt = Math.abs(e.ts - from.ts);
-      const { countryLevel, slackKm } = accuracyOf(from, here, p);
-      if (countryLevel !== null) {
-        trace?.(`previous geolocated success ${formatDuration(dt)} earlier from ${from.ip}, also in ${a.country}; the offline data locates ${countryLevel} only to its country: no distance to judge`);
+      const slackKm = slackKmOf(from, here, p);
+      if (slackKm === null) {
+        const coarse = from.radiusKm >= COUNTRY_LEVEL_KM ? from.ip : a.ip;
+        trace?.(`previous geolocated success ${formatDuration(dt)} earlier from ${from.ip}, also in ${a.country}; the offline data locates ${coarse} only to its country: no distance to judge`);
         return null;
       }
-      const apart: Distance = { km, atLeastKm: Math.max(0, km - slackKm), slackKm };
-      const kmh = dt === 0 ? (apart.atLeastKm === 0 ? 0 : Infinity) : apart.atLeastKm / (dt / 3_600_000);
-      if (!(apart.atLeastKm > p.minDistanceKm && kmh > p.maxSpeedKmh)) {
+      const atLeastKm = Math.max(0, km - slackKm);
+      const kmh = dt === 0 ? (atLeastKm === 0 ? 0 : Infinity) : atLeastKm / (dt / 3_600_000);
+      if (!(atLeastKm > p.minDistanceKm && kmh > p.maxSpeedKmh)) {
         trace?.(
           `previous geolocated success ${formatDuration(dt)} earlier from ${from.ip} (${from.country}): ` +
-            `${distanceText(apart)}, ${kmh === Infinity ? 'at the same moment' : int(kmh) + ' km/h'} (fires over ${int(p.minDistanceKm)} km and ${int(p.maxSpeedKmh)} km/h)`,
+            `${distanceText({ km, atLeastKm, slackKm })}, ${kmh === Infinity ? 'at the same moment' : int(kmh) + ' km/h'} (fires over ${int(p.minDistanceKm)} km and ${int(p.maxSpeedKmh)} km/h)`,
         );
         return null;
       }
-      return travelled(e, user, here, from, apart, dt, kmh, p, ctx.organisation, trace);
+      return travelled(e, user, here, from, { km, atLeastKm, slackKm }, dt, kmh, p, ctx.organisation, trace);
     },
   }),
 });
