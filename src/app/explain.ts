@@ -29,7 +29,7 @@ export interface Explanation {
   notAnEvent: { kind: LineKind; meaning: string } | null;
   event: EventJson | null;
   /** What offline data says about its address. */
-  address: { public: boolean; network: string | null; country: string | null; asn: number | null; asOrg: string | null } | null;
+  address: { public: boolean; network: string | null; country: string | null; radiusKm: number | null; asn: number | null; asOrg: string | null } | null;
   /** The user's history in the db before this line (null for non-users and unknown DNs). */
   user: {
     successCount: number;
@@ -104,7 +104,7 @@ export async function explainLine(config: Config, line: string, origin: string, 
       source,
       notAnEvent: null,
       event: eventJson(e),
-      address: a === null ? null : { public: a.public, network: a.net, country: a.country, asn: a.asn, asOrg: a.asOrg },
+      address: a === null ? null : { public: a.public, network: a.net, country: a.country, radiusKm: a.radiusKm, asn: a.asn, asOrg: a.asOrg },
       user: u,
       verdicts: engine.explain(e, user),
       note: null,

@@ -82,7 +82,9 @@ function format(x: Explanation, db: string, note: string | null): string {
   out.push(`${c.bold('parsed')}    ${e.type} at ${e.time} (${e.level} ${e.logger}, thread '${printable(e.thread)}')`);
   out.push(`  dn        ${e.dn === null ? '-' : printable(e.dn)}${e.dnSha1 ? c.dim(`  (sha1 ${e.dnSha1})`) : ''}`);
   const a = x.address;
-  const place = a === null ? '' : [a.network, a.country, a.asn === null ? null : `AS${a.asn}${a.asOrg ? ` ${printable(a.asOrg)}` : ''}`].filter((p) => p !== null).join(', ');
+  // The radius is what impossible-travel allows for inside one country (1000 km: located only to the country).
+  const country = a === null || a.country === null ? null : a.radiusKm === null ? a.country : `${a.country} within ${fmtInt(a.radiusKm)} km`;
+  const place = a === null ? '' : [a.network, country, a.asn === null ? null : `AS${a.asn}${a.asOrg ? ` ${printable(a.asOrg)}` : ''}`].filter((p) => p !== null).join(', ');
   out.push(`  address   ${e.ip ?? '-'}${place ? ` (${place})` : ''}${a !== null && !a.public ? c.dim('  (not public: no location)') : ''}`);
   if (e.app !== null) out.push(`  app       ${printable(e.app)}`);
   if (e.url !== null) out.push(`  url       ${printable(e.url)}`);
