@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { usersFromRows } from '../../src/store/rows.js';
 import { ALICE, MIN, RU, SE, T0, US, az, detect, keys, rulesDir, scratch } from './helpers.js';
 
 // Offline geolocation is approximate, and says how much: each place has an accuracy radius
@@ -50,12 +49,4 @@ test('across a border the centres count whatever the radii: Stockholm (500 km) t
   const { alerts } = await run([az(T0, ALICE, SE), az(T0 + 30 * MIN, ALICE, RU)]);
   assert.deepEqual(keys(alerts), [`impossible-travel ${ALICE} ${RU}`]);
   assert.match(alerts[0].reason, /: 1,228 km, 2,456 km\/h/);
-});
-
-test('a last location stored before radii were kept reads as exact (radius 0), as it was judged when stored', () => {
-  const row = { dn: ALICE, dn_sha1: 'x', first_seen: T0, last_seen: T0, counts: '{}', success_count: 1, first_success: T0, last_success: T0 };
-  const [old] = usersFromRows([{ ...row, last_geo: JSON.stringify({ ts: T0, ip: NEW_YORK, country: 'US', lat: 40.7123, lon: -74.0068 }) }], []);
-  assert.equal(old.lastGeo?.radiusKm, 0);
-  const [now] = usersFromRows([{ ...row, last_geo: JSON.stringify({ ts: T0, ip: NEW_YORK, country: 'US', lat: 40.7123, lon: -74.0068, radiusKm: 20 }) }], []);
-  assert.equal(now.lastGeo?.radiusKm, 20);
 });

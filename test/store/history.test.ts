@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { openDatabase, StoreOpenError } from '../../src/store/sqlite/database.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { readUserHistory } from '../../src/store/sqlite/user-history.js';
+import { usersFromRows } from '../../src/store/rows.js';
 import { accessLine, activity, expiredLine, idpWarning, log4jTime, logoutLine } from '../helpers/lines.js';
 import { dumpHistory, replayInto } from '../helpers/store.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -153,4 +154,13 @@ describe('the database file', () => {
     writeFileSync(junk, 'this is not an SQLite database, just text long enough to have a header '.repeat(20));
     assert.throws(() => openDatabase(junk), StoreOpenError);
   });
+});
+
+test("a user's last location stored before radii were kept reads as exact (radius 0), as impossible-travel judged it when it was stored", () => {
+  const row = { dn: MM, dn_sha1: 'x', first_seen: T0, last_seen: T0, counts: '{}', success_count: 1, first_success: T0, last_success: T0 };
+  const point = { ts: T0, ip: '12.63.10.10', country: 'US', lat: 40.7123, lon: -74.0068 };
+  const [before] = usersFromRows([{ ...row, last_geo: JSON.stringify(point) }], []);
+  assert.deepEqual(before.lastGeo, { ...point, radiusKm: 0 });
+  const [now] = usersFromRows([{ ...row, last_geo: JSON.stringify({ ...point, radiusKm: 20 }) }], []);
+  assert.equal(now.lastGeo?.radiusKm, 20);
 });

@@ -15,8 +15,8 @@ import { CachedTable, defaultCacheDir, sourceFilesKey, type Sections, type Table
  *
  * Measured before deciding to cache: building from the files takes 0.3 to 0.65 s on this
  * project's 2-core machine (3.2 M IPv4 and 1.2 M IPv6 records; 1.1 to 1.3 s since places keep
- * their radius), several times the ~150 ms a
- * start-up may spend, and leaves some 35 MiB of garbage behind. So the built table is cached
+ * their radius), several times the ~150 ms a start-up may spend, and leaves some 35 MiB of
+ * garbage behind. So the built table is cached
  * as a binary file (table-cache.ts), read in page by page as lookups reach it; the files stay
  * the source of truth, and new files (another package version, other sizes or times) mean a
  * new build.
