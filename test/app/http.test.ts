@@ -6,7 +6,7 @@ import { spawnDaemon, type DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 import { logText } from '../helpers/log-lines.js';
 import { waitFor } from '../helpers/wait.js';
-import { REQUEST_TIMEOUT_MS } from '../helpers/http.js';
+import { fetchText } from '../helpers/http.js';
 
 const children: DaemonProcess[] = [];
 after(() => {
@@ -14,8 +14,8 @@ after(() => {
 });
 
 async function get(base: string, path: string, init?: RequestInit) {
-  const res = await fetch(new URL(path, base), { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-  return { status: res.status, type: res.headers.get('content-type') ?? '', body: await res.text() };
+  const r = await fetchText(new URL(path, base), init);
+  return { status: r.status, type: r.headers.get('content-type') ?? '', body: r.body };
 }
 
 /** The value of one sample line of the Prometheus text, or undefined. */

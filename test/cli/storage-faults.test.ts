@@ -10,7 +10,7 @@ import { logText } from '../helpers/log-lines.js';
 import { stateSnapshot } from '../helpers/state-snapshot.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
-import { REQUEST_TIMEOUT_MS } from '../helpers/http.js';
+import { fetchText, REQUEST_TIMEOUT_MS } from '../helpers/http.js';
 
 /**
  * Real storage faults, made without mounting anything:
@@ -63,7 +63,7 @@ async function readyz(d: DaemonProcess): Promise<{ status: number; body: { ready
 
 /** Commits the daemon has finished (its commit histogram's count). */
 async function commitsDone(d: DaemonProcess): Promise<number> {
-  const text = await (await fetch(new URL('/metrics', await d.url()), { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })).text();
+  const text = (await fetchText(new URL('/metrics', await d.url()))).body;
   return Number(/^ouwatch_commit_duration_seconds_count(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? NaN);
 }
 

@@ -13,7 +13,7 @@ import { startServe, type ConsoleProcess } from '../helpers/console.js';
 import { tempDir } from '../helpers/tmp.js';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { REQUEST_TIMEOUT_MS } from '../helpers/http.js';
+import { fetchText } from '../helpers/http.js';
 
 // The JSON API returns what the CLI's --json prints (one code path), and the console lets
 // in only who it should. Servers listen on 127.0.0.1; a console configured as if it listened
@@ -24,10 +24,7 @@ const db = join(dir, 'api.db');
 const TOKEN = 'a-console-token-of-32-characters!';
 let serve: ConsoleProcess;
 
-const get = async (base: string, path: string, init: RequestInit = {}) => {
-  const r = await fetch(new URL(path, base), { redirect: 'manual', ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-  return { status: r.status, headers: r.headers, body: await r.text() };
-};
+const get = (base: string, path: string, init: RequestInit = {}) => fetchText(new URL(path, base), { redirect: 'manual', ...init });
 
 before(async () => {
   ok(['replay', ...SAMPLE_LOGS, '--db', db, '-q']);

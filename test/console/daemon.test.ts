@@ -5,7 +5,7 @@ import { SAMPLE_LOGS } from '../helpers/cli.js';
 import { spawnDaemon, type DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
-import { REQUEST_TIMEOUT_MS } from '../helpers/http.js';
+import { fetchText } from '../helpers/http.js';
 
 // `ouwatch run --listen` serves the same console beside /healthz, /readyz and /metrics.
 
@@ -14,10 +14,7 @@ after(() => {
   for (const d of children) d.child.kill('SIGKILL');
 });
 
-const get = async (base: string, path: string) => {
-  const r = await fetch(new URL(path, base), { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-  return { status: r.status, body: await r.text() };
-};
+const get = (base: string, path: string) => fetchText(new URL(path, base));
 
 test('the daemon serves the console and its API next to its endpoints, from the store it writes', async () => {
   const dir = tempDir();

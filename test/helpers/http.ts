@@ -8,6 +8,12 @@ import { seriesValue } from '../../bench/prometheus-text.js';
  */
 export const REQUEST_TIMEOUT_MS = 30_000;
 
+/** One request to a daemon or console under test, bounded by REQUEST_TIMEOUT_MS: its status, headers and body. */
+export async function fetchText(url: URL | string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; body: string }> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  return { status: res.status, headers: res.headers, body: await res.text() };
+}
+
 /**
  * GETs against the daemon's HTTP endpoints. fetch (undici) keeps connections alive and does not
  * retry a request whose reused connection the server closed as it was sent (its keep-alive
@@ -17,10 +23,10 @@ export const REQUEST_TIMEOUT_MS = 30_000;
  */
 export async function getText(url: URL | string): Promise<string> {
   try {
-    return await (await fetch(url)).text();
+    return (await fetchText(url)).body;
   } catch (first) {
     try {
-      return await (await fetch(url)).text();
+      return (await fetchText(url)).body;
     } catch (err) {
       throw new Error(`GET ${String(url)} failed twice: ${describe(err)} (first: ${describe(first)})`);
     }
