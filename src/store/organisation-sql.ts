@@ -23,9 +23,9 @@ export function organisationQueries(limit: string): Array<{ kind: OrganisationCo
 export const RECOUNT_ORGANISATION: readonly string[] = [
   'DELETE FROM organisation_counts',
   `INSERT INTO organisation_counts (kind, value, users)
-     SELECT 'net', net, COUNT(DISTINCT dn) FROM user_ips WHERE learnt = 1 AND net IS NOT NULL GROUP BY net`,
+     SELECT 'net', net, COUNT(DISTINCT user_id) FROM user_ips WHERE learnt = 1 AND net IS NOT NULL GROUP BY net`,
   `INSERT INTO organisation_counts (kind, value, users)
-     SELECT 'asn', CAST(asn AS TEXT), COUNT(DISTINCT dn) FROM user_ips WHERE learnt = 1 AND asn IS NOT NULL GROUP BY asn`,
+     SELECT 'asn', CAST(asn AS TEXT), COUNT(DISTINCT user_id) FROM user_ips WHERE learnt = 1 AND asn IS NOT NULL GROUP BY asn`,
   `INSERT INTO organisation_counts (kind, value, users)
-     SELECT 'country', country, COUNT(DISTINCT dn) FROM user_ips WHERE learnt = 1 AND country IS NOT NULL GROUP BY country`,
+     SELECT 'country', country, COUNT(DISTINCT user_id) FROM user_ips WHERE learnt = 1 AND country IS NOT NULL GROUP BY country`,
 ];

@@ -10,6 +10,8 @@ import type { FileCheckpoint } from '../core/ports.js';
  */
 
 export interface UserRow {
+  /** The user's number: their other rows are keyed by it. */
+  id: number;
   dn: string;
   dn_sha1: string;
   first_seen: number;

@@ -55,7 +55,7 @@ function outcome(db: string): { users: string[]; alerts: string[]; ips: string[]
     return {
       users: col(`SELECT dn || ' ' || first_seen || ' ' || last_seen || ' ' || counts FROM users ORDER BY dn`),
       alerts: col(`SELECT rule || ' ' || dn || ' ' || ip || ' ' || time FROM alerts ORDER BY time, rule`),
-      ips: col(`SELECT dn || ' ' || ip FROM user_ips ORDER BY dn, ip`),
+      ips: col(`SELECT u.dn || ' ' || a.ip FROM user_ips a JOIN users u ON u.id = a.user_id ORDER BY u.dn, a.ip`),
     };
   } finally {
     c.close();

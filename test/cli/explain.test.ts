@@ -15,7 +15,7 @@ function snapshot() {
   const d = new Database(db, { readonly: true });
   try {
     const all = (sql: string) => d.prepare(sql).all();
-    return [all('SELECT * FROM alerts ORDER BY id'), all('SELECT * FROM detector_state ORDER BY scope, key'), all('SELECT * FROM users ORDER BY dn'), all('SELECT * FROM user_ips ORDER BY dn, ip'), all('SELECT * FROM checkpoints')];
+    return [all('SELECT * FROM alerts ORDER BY id'), all('SELECT * FROM detector_state ORDER BY scope, key'), all('SELECT * FROM users ORDER BY dn'), all('SELECT * FROM user_ips ORDER BY user_id, ip'), all('SELECT * FROM checkpoints')];
   } finally {
     d.close();
   }

@@ -49,7 +49,7 @@ function closeAsMalicious(db: string, id: string): void {
 function addressRow(db: string, ip: string): { learnt: number; quarantined_by: string | null; success_count: number } {
   const d = new Database(db, { readonly: true });
   try {
-    return d.prepare('SELECT learnt, quarantined_by, success_count FROM user_ips WHERE dn = ? AND ip = ?').get(ALICE, ip) as { learnt: number; quarantined_by: string | null; success_count: number };
+    return d.prepare('SELECT learnt, quarantined_by, success_count FROM user_ips WHERE user_id = (SELECT id FROM users WHERE dn = ?) AND ip = ?').get(ALICE, ip) as { learnt: number; quarantined_by: string | null; success_count: number };
   } finally {
     d.close();
   }

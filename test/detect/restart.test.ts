@@ -29,7 +29,7 @@ function detectionState(db: string) {
       state: detectorStateByKey(d.prepare('SELECT scope, key, state, expires FROM detector_state').all() as StateRow[], (d.prepare('SELECT max(last_seen) FROM users').pluck().get() as number | null) ?? 0),
       incidents: d.prepare('SELECT id, key, dn, ip, status, severity, risk, first_time, last_time, rules FROM incidents ORDER BY id').all(),
       incidentAlerts: d.prepare('SELECT incident_id, alert_id FROM incident_alerts ORDER BY incident_id, alert_id').all(),
-      learnt: d.prepare('SELECT dn, ip, learnt, quarantined_by FROM user_ips ORDER BY dn, ip').all(),
+      learnt: d.prepare('SELECT u.dn, a.ip, a.learnt, a.quarantined_by FROM user_ips a JOIN users u ON u.id = a.user_id ORDER BY u.dn, a.ip').all(),
     };
   } finally {
     d.close();

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { historySql, withoutNumbers } from './history-sql.js';
 
 /**
  * What "the same result" means for the exactly-once tests: the rows of the state tables, in a
@@ -43,9 +44,9 @@ export function stateSnapshot(path: string, tables: Record<string, TableSpec> = 
     const out: StateSnapshot = {};
     for (const [table, spec] of Object.entries(tables)) {
       if (!present.has(table)) continue;
-      const rows = db.prepare(`SELECT * FROM ${table} ORDER BY ${spec.orderBy}`).all() as Array<Record<string, unknown>>;
+      const rows = db.prepare(historySql(table, spec.orderBy)).all() as Array<Record<string, unknown>>;
       out[table] = rows.map((r) => {
-        const copy = { ...r };
+        const copy = withoutNumbers(r);
         for (const c of spec.ignore ?? []) delete copy[c];
         return copy;
       });

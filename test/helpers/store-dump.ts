@@ -2,20 +2,21 @@ import Database from 'better-sqlite3';
 import type { StateRow } from '../../src/components/detect/state-table.js';
 import { openPool } from '../../src/store/postgres/connection.js';
 import { detectorStateByKey } from './detector-state.js';
+import { historySql, USER_NUMBERS } from './history-sql.js';
 
 /**
  * Every table a run writes, rows sorted by key, as plain objects: two stores hold the same
  * history, state, alerts, incidents, actions and outbox iff their dumps are equal. Columns
  * written from the wall clock of the store itself (when a row was stored) are left out, and so
- * is PostgreSQL's `alerts.seq` (SQLite's rowid).
+ * is PostgreSQL's `alerts.seq` (SQLite's rowid), and the users' numbers (history-sql.ts).
  */
 const TABLES: Array<[table: string, order: string, skip: string[]]> = [
-  ['users', 'dn', []],
-  ['user_ips', 'dn, ip', []],
-  ['user_countries', 'dn, country', []],
-  ['sessions', 'session_id, dn', []],
-  ['session_ips', 'session_id, dn, ip', []],
-  ['user_activity', 'dn, hour, ip', []],
+  ['users', 'dn', USER_NUMBERS],
+  ['user_ips', 'dn, ip', USER_NUMBERS],
+  ['user_countries', 'dn, country', USER_NUMBERS],
+  ['sessions', 'session_id, dn', USER_NUMBERS],
+  ['session_ips', 'session_id, dn, ip', USER_NUMBERS],
+  ['user_activity', 'dn, hour, ip', USER_NUMBERS],
   ['detector_state', 'scope, key', []],
   ['organisation_counts', 'kind, value', []],
   ['alerts', 'id', ['created_at', 'seq']],
@@ -49,7 +50,7 @@ export function dumpSqlite(path: string): Dump {
   const db = new Database(path, { readonly: true });
   try {
     const out: Dump = {};
-    for (const [table, order, skip] of TABLES) out[table] = clean(db.prepare(`SELECT * FROM ${table} ORDER BY ${order}`).all() as Array<Record<string, unknown>>, skip);
+    for (const [table, order, skip] of TABLES) out[table] = clean(db.prepare(historySql(table, order)).all() as Array<Record<string, unknown>>, skip);
     return byKey(out);
   } finally {
     db.close();
@@ -62,7 +63,7 @@ export async function dumpPostgres(url: string): Promise<Dump> {
     const out: Dump = {};
     for (const [table, order, skip] of TABLES) {
       const order2 = order.replace(/\boffset\b/, '"offset"');
-      out[table] = clean((await pool.query(`SELECT * FROM ${table} ORDER BY ${order2}`)).rows as Array<Record<string, unknown>>, skip);
+      out[table] = clean((await pool.query(historySql(table, order2))).rows as Array<Record<string, unknown>>, skip);
     }
     return byKey(out);
   } finally {

@@ -10,6 +10,7 @@ import type { EventBatch } from '../../src/pipeline/batch.js';
 import type { StateRow } from '../../src/components/detect/state-table.js';
 import type { ReviewStore } from '../../src/core/review-ports.js';
 import { runCli } from './cli.js';
+import { historySql, withoutNumbers } from './history-sql.js';
 import { detectorStateByKey } from './detector-state.js';
 
 /** Warnings (a response held back as stale) are not what these tests look at. */
@@ -79,7 +80,7 @@ export function dumpHistory(dbPath: string): Record<string, unknown[]> {
       ['session_ips', 'session_id, dn, ip'],
       ['user_activity', 'dn, hour, ip'],
     ] as const) {
-      out[table] = db.prepare(`SELECT * FROM ${table} ORDER BY ${order}`).all();
+      out[table] = (db.prepare(historySql(table, order)).all() as Array<Record<string, unknown>>).map(withoutNumbers);
     }
     for (const u of out.users as Array<{ last_geo: string | null }>) {
       if (u.last_geo === null) continue;

@@ -21,8 +21,8 @@ function sessionRows(db: string) {
   const d = new Database(db, { readonly: true });
   try {
     return {
-      sessions: d.prepare('SELECT dn, session_id, first_seen, last_seen, count FROM sessions ORDER BY dn, session_id').all(),
-      ips: d.prepare('SELECT dn, session_id, ip, first_seen, last_seen, count FROM session_ips ORDER BY dn, session_id, ip').all(),
+      sessions: d.prepare('SELECT u.dn, s.session_id, s.first_seen, s.last_seen, s.count FROM sessions s JOIN users u ON u.id = s.user_id ORDER BY u.dn, s.session_id').all(),
+      ips: d.prepare('SELECT u.dn, s.session_id, s.ip, s.first_seen, s.last_seen, s.count FROM session_ips s JOIN users u ON u.id = s.user_id ORDER BY u.dn, s.session_id, s.ip').all(),
     };
   } finally {
     d.close();

@@ -7,6 +7,7 @@ import { openDatabase, StoreOpenError } from '../../src/store/sqlite/database.js
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { readUserHistory } from '../../src/store/sqlite/user-history.js';
 import { usersFromRows } from '../../src/store/rows.js';
+import { RECOUNT_ORGANISATION } from '../../src/store/organisation-sql.js';
 import { accessLine, activity, expiredLine, idpWarning, log4jTime, logoutLine } from '../helpers/lines.js';
 import { dumpHistory, replayInto } from '../helpers/store.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -130,11 +131,76 @@ describe('the database file', () => {
         [S1, 3, ['10.1.2.3']],
       ],
     );
-    const plan = db.prepare('EXPLAIN QUERY PLAN SELECT * FROM sessions WHERE dn = ? ORDER BY last_seen DESC').all(MM) as Array<{ detail: string }>;
-    assert.ok(plan.some((p) => /USING PRIMARY KEY \(dn=\?\)/.test(p.detail)), JSON.stringify(plan));
+    const plan = db.prepare('EXPLAIN QUERY PLAN SELECT * FROM sessions WHERE user_id = ? ORDER BY last_seen DESC').all(1) as Array<{ detail: string }>;
+    assert.ok(plan.some((p) => /USING PRIMARY KEY \(user_id=\?\)/.test(p.detail)), JSON.stringify(plan));
     const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('users', 'user_ips', 'sessions')").all() as Array<{ name: string }>).map((r) => r.name);
     assert.deepEqual(indexes.filter((n) => !n.startsWith('sqlite_autoindex')).sort(), ['user_ips_quarantine']);
     db.close();
+  });
+
+  test("a db written before history was keyed by the user's number keeps every user's rows, numbered in the order they were stored, and numbers the next user after them", () => {
+    const path = join(dir, 'version-12.db');
+    const old = new Database(path);
+    for (const m of MIGRATIONS.filter((m) => m.version <= 12)) old.exec(m.sql);
+    old.pragma('user_version = 12');
+    const ERIK = 'uid=erik,o=Tremolo';
+    const user = old.prepare("INSERT INTO users (dn, dn_sha1, first_seen, last_seen, counts, success_count) VALUES (?, 'x', 0, 9000, '{\"AuSuccess\":2}', 2)");
+    user.run(MM);
+    user.run(ERIK);
+    for (const [dn, ip] of [
+      [MM, '8.8.8.8'],
+      [ERIK, '81.2.69.142'],
+      [ERIK, '10.1.2.3'],
+    ]) {
+      old.prepare("INSERT INTO user_ips (dn, ip, country, first_seen, last_seen, count, success_count, net, learnt) VALUES (?, ?, 'SE', 0, 5000, 2, 1, 'n', 1)").run(dn, ip);
+      old.prepare('INSERT INTO user_activity (dn, hour, ip, country, events, failures) VALUES (?, 0, ?, NULL, 2, 0)').run(dn, ip);
+    }
+    old.prepare("INSERT INTO user_countries (dn, country, first_seen, last_seen, count, success_count) VALUES (?, 'SE', 0, 5000, 3, 2)").run(ERIK);
+    old.prepare('INSERT INTO sessions (dn, session_id, first_seen, last_seen, count) VALUES (?, ?, 0, 5000, 3)').run(ERIK, S1);
+    old.prepare('INSERT INTO session_ips (dn, session_id, ip, first_seen, last_seen, count) VALUES (?, ?, ?, 0, 5000, 3)').run(ERIK, S1, '10.1.2.3');
+    // An hour's activity of a user retention deleted (activity goes an hour after its user): nobody's now.
+    old.prepare("INSERT INTO user_activity (dn, hour, ip, country, events, failures) VALUES ('uid=gone,o=Tremolo', 0, '', NULL, 1, 0)").run();
+    old.close();
+
+    const db = openDatabase(path);
+    try {
+      assert.deepEqual(db.prepare('SELECT id, dn FROM users ORDER BY id').all(), [
+        { id: 1, dn: MM },
+        { id: 2, dn: ERIK },
+      ]);
+      const erik = readUserHistory(db, ERIK)!;
+      assert.deepEqual(
+        erik.ips.map((i) => i.ip),
+        ['10.1.2.3', '81.2.69.142'],
+      );
+      assert.deepEqual(
+        erik.countries.map((c) => [c.country, c.count]),
+        [['SE', 3]],
+      );
+      assert.deepEqual(
+        erik.sessions.map((s) => [s.sessionId, s.count, s.ips]),
+        [[S1, 3, ['10.1.2.3']]],
+      );
+      assert.deepEqual(
+        readUserHistory(db, MM)!.ips.map((i) => i.ip),
+        ['8.8.8.8'],
+      );
+      assert.deepEqual(db.prepare('SELECT user_id, ip, events FROM user_activity ORDER BY user_id, ip').all(), [
+        { user_id: 1, ip: '8.8.8.8', events: 2 },
+        { user_id: 2, ip: '10.1.2.3', events: 2 },
+        { user_id: 2, ip: '81.2.69.142', events: 2 },
+      ]);
+      // Counted again (after retention), the organisation's places count users by number.
+      for (const sql of RECOUNT_ORGANISATION) db.prepare(sql).run();
+      assert.deepEqual(db.prepare("SELECT kind, value, users FROM organisation_counts WHERE kind = 'net'").all(), [{ kind: 'net', value: 'n', users: 2 }]);
+      // Retention deleted the newest user: the next one does not take their number.
+      db.prepare('DELETE FROM users WHERE id = 2').run();
+      const insert = db.prepare("INSERT INTO users (dn, dn_sha1, first_seen, last_seen, counts, success_count) VALUES (?, 'x', 0, 1, '{}', 0) RETURNING id").pluck();
+      assert.equal(insert.get('uid=next,o=Tremolo'), 3);
+      assert.throws(() => insert.get(MM), /UNIQUE/, 'one row per DN');
+    } finally {
+      db.close();
+    }
   });
 
   test('a db from a newer ouwatch is refused, not damaged', () => {
@@ -157,7 +223,7 @@ describe('the database file', () => {
 });
 
 test("a user's last location stored before radii were kept reads as exact (radius 0), as impossible-travel judged it when it was stored", () => {
-  const row = { dn: MM, dn_sha1: 'x', first_seen: T0, last_seen: T0, counts: '{}', success_count: 1, first_success: T0, last_success: T0 };
+  const row = { id: 1, dn: MM, dn_sha1: 'x', first_seen: T0, last_seen: T0, counts: '{}', success_count: 1, first_success: T0, last_success: T0 };
   const point = { ts: T0, ip: '12.63.10.10', country: 'US', lat: 40.7123, lon: -74.0068 };
   const [before] = usersFromRows([{ ...row, last_geo: JSON.stringify(point) }], []);
   assert.deepEqual(before.lastGeo, { ...point, radiusKm: 0 });

@@ -22,9 +22,9 @@ function countsAndTruth(path: string): { stored: string[]; truth: string[] } {
   const rows = (sql: string) => (db.prepare(sql).all() as Array<{ kind: string; value: string; users: number }>).map((r) => `${r.kind} ${r.value} ${r.users}`).sort();
   const stored = rows('SELECT kind, value, users FROM organisation_counts');
   const truth = rows(`
-    SELECT 'net' AS kind, net AS value, COUNT(DISTINCT dn) AS users FROM user_ips WHERE learnt = 1 AND net IS NOT NULL GROUP BY net
-    UNION ALL SELECT 'asn', CAST(asn AS TEXT), COUNT(DISTINCT dn) FROM user_ips WHERE learnt = 1 AND asn IS NOT NULL GROUP BY asn
-    UNION ALL SELECT 'country', country, COUNT(DISTINCT dn) FROM user_ips WHERE learnt = 1 AND country IS NOT NULL GROUP BY country`);
+    SELECT 'net' AS kind, net AS value, COUNT(DISTINCT user_id) AS users FROM user_ips WHERE learnt = 1 AND net IS NOT NULL GROUP BY net
+    UNION ALL SELECT 'asn', CAST(asn AS TEXT), COUNT(DISTINCT user_id) FROM user_ips WHERE learnt = 1 AND asn IS NOT NULL GROUP BY asn
+    UNION ALL SELECT 'country', country, COUNT(DISTINCT user_id) FROM user_ips WHERE learnt = 1 AND country IS NOT NULL GROUP BY country`);
   db.close();
   return { stored, truth };
 }
@@ -74,6 +74,8 @@ describe("the organisation's stored counts", () => {
     const old = new Database(path);
     for (const m of MIGRATIONS.filter((m) => m.version <= 9)) old.exec(m.sql);
     old.pragma('user_version = 9');
+    const user = old.prepare(`INSERT INTO users (dn, dn_sha1, first_seen, last_seen, counts, success_count) VALUES (?, 'x', 0, 1, '{}', 1)`);
+    for (const dn of ['uid=a', 'uid=b', 'uid=c']) user.run(dn);
     const address = old.prepare(
       `INSERT INTO user_ips (dn, ip, country, first_seen, last_seen, count, success_count, net, asn, learnt) VALUES (?, ?, ?, 0, 1, 1, 1, ?, ?, ?)`,
     );

@@ -113,8 +113,8 @@ describe('retention (store.retention): what is old goes, what is open stays', ()
     );
 
     assert.deepEqual(column(db, 'SELECT dn FROM users ORDER BY dn'), ['uid=back,o=Tremolo', 'uid=new,o=Tremolo']);
-    assert.deepEqual(column(db, `SELECT ip FROM user_ips WHERE dn = 'uid=back,o=Tremolo'`), ['89.160.20.112'], 'an address not seen for 90 days is forgotten: it would count as new again');
-    assert.deepEqual(column(db, `SELECT country FROM user_countries WHERE dn = 'uid=back,o=Tremolo'`), ['SE'], 'and so is a country');
+    assert.deepEqual(column(db, `SELECT ip FROM user_ips WHERE user_id = (SELECT id FROM users WHERE dn = 'uid=back,o=Tremolo')`), ['89.160.20.112'], 'an address not seen for 90 days is forgotten: it would count as new again');
+    assert.deepEqual(column(db, `SELECT country FROM user_countries WHERE user_id = (SELECT id FROM users WHERE dn = 'uid=back,o=Tremolo')`), ['SE'], 'and so is a country');
     assert.deepEqual(column(db, 'SELECT id FROM alerts WHERE rule = \'auth-failure-burst\' ORDER BY time'), [open, closedInOpenIncident], 'the open alert and the one an open incident holds stay');
     assert.equal(column(db, `SELECT COUNT(*) FROM alert_status_changes WHERE alert_id = '${closedAlone}'`)[0], 0, 'with its status changes');
     assert.deepEqual(column(db, 'SELECT id FROM incidents ORDER BY id'), openIncidents);
@@ -160,7 +160,7 @@ describe('retention (store.retention): what is old goes, what is open stays', ()
     // 12,000 sessions of uid=gone's, last used on day 0: three chunks of deletes (5,000 each).
     const w = new Database(db);
     try {
-      const add = w.prepare('INSERT INTO session_ips (dn, session_id, ip, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?, 1)');
+      const add = w.prepare('INSERT INTO session_ips (user_id, session_id, ip, first_seen, last_seen, count) VALUES ((SELECT id FROM users WHERE dn = ?), ?, ?, ?, ?, 1)');
       w.transaction(() => {
         for (let i = 0; i < 12_000; i++) add.run('uid=gone,o=Tremolo', `s${i}`, '81.2.69.142', OLD, OLD);
       })();

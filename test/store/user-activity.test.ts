@@ -18,7 +18,7 @@ const at = (min: number) => log4jTime(H + min * 60_000);
 function rows(db: string) {
   const d = new Database(db, { readonly: true });
   try {
-    return d.prepare('SELECT dn, hour, ip, country, events, failures FROM user_activity ORDER BY dn, hour, ip').all();
+    return d.prepare('SELECT u.dn, a.hour, a.ip, a.country, a.events, a.failures FROM user_activity a JOIN users u ON u.id = a.user_id ORDER BY u.dn, a.hour, a.ip').all();
   } finally {
     d.close();
   }

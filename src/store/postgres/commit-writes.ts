@@ -15,6 +15,16 @@ import { RECOUNT_ORGANISATION } from '../organisation-sql.js';
 
 const n = (v: number | null | undefined) => (v === undefined ? null : v);
 
+/**
+ * The rows of one history table, given as arrays whose first is the DN: a SELECT that puts
+ * the user's number in its place (history rows are keyed by it; the commit wrote every user
+ * first). `columns`: the names of the others, in order.
+ */
+function ofUsers(types: readonly string[], columns: string): string {
+  const names = columns.split(', ');
+  return `SELECT u.id, ${names.map((c) => `x.${c}`).join(', ')} FROM ${unnestOf(types)} AS x(dn, ${columns}) JOIN users u ON u.dn = x.dn`;
+}
+
 /** History, quarantine releases and detector state. */
 export async function writeHistoryAndState(c: pg.ClientBase, b: CommitBatch): Promise<void> {
   const h = b.history;
@@ -31,9 +41,9 @@ export async function writeHistoryAndState(c: pg.ClientBase, b: CommitBatch): Pr
   if (h.addresses.length > 0) {
     const rows = lastByKey(h.addresses, (a) => keyOf(a.dn, a.ip));
     await c.query(
-      `INSERT INTO user_ips (dn, ip, country, first_seen, last_seen, count, first_success, last_success, success_count, net, asn, as_org, learnt, quarantined_by)
-       SELECT * FROM ${unnestOf(['text', 'text', 'text', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'text', 'bigint', 'text', 'int', 'text'])}
-       ON CONFLICT (dn, ip) DO UPDATE SET country = excluded.country, first_seen = excluded.first_seen, last_seen = excluded.last_seen,
+      `INSERT INTO user_ips (user_id, ip, country, first_seen, last_seen, count, first_success, last_success, success_count, net, asn, as_org, learnt, quarantined_by)
+       ${ofUsers(['text', 'text', 'text', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'text', 'bigint', 'text', 'int', 'text'], 'ip, country, first_seen, last_seen, count, first_success, last_success, success_count, net, asn, as_org, learnt, quarantined_by')}
+       ON CONFLICT (user_id, ip) DO UPDATE SET country = excluded.country, first_seen = excluded.first_seen, last_seen = excluded.last_seen,
          count = excluded.count, first_success = excluded.first_success, last_success = excluded.last_success, success_count = excluded.success_count,
          net = excluded.net, asn = excluded.asn, as_org = excluded.as_org, learnt = excluded.learnt, quarantined_by = excluded.quarantined_by`,
       columnsOf(rows, [(a) => a.dn, (a) => a.ip, (a) => a.country, (a) => a.firstSeen, (a) => a.lastSeen, (a) => a.count, (a) => a.firstSuccess, (a) => a.lastSuccess, (a) => a.successCount, (a) => a.net, (a) => n(a.asn), (a) => a.asOrg, (a) => (a.learnt ? 1 : 0), (a) => a.quarantinedBy]),
@@ -42,9 +52,9 @@ export async function writeHistoryAndState(c: pg.ClientBase, b: CommitBatch): Pr
   if (h.countries.length > 0) {
     const rows = lastByKey(h.countries, (x) => keyOf(x.dn, x.country));
     await c.query(
-      `INSERT INTO user_countries (dn, country, first_seen, last_seen, count, first_success, last_success, success_count)
-       SELECT * FROM ${unnestOf(['text', 'text', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint'])}
-       ON CONFLICT (dn, country) DO UPDATE SET first_seen = excluded.first_seen, last_seen = excluded.last_seen, count = excluded.count,
+      `INSERT INTO user_countries (user_id, country, first_seen, last_seen, count, first_success, last_success, success_count)
+       ${ofUsers(['text', 'text', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint'], 'country, first_seen, last_seen, count, first_success, last_success, success_count')}
+       ON CONFLICT (user_id, country) DO UPDATE SET first_seen = excluded.first_seen, last_seen = excluded.last_seen, count = excluded.count,
          first_success = excluded.first_success, last_success = excluded.last_success, success_count = excluded.success_count`,
       columnsOf(rows, [(x) => x.dn, (x) => x.country, (x) => x.firstSeen, (x) => x.lastSeen, (x) => x.count, (x) => x.firstSuccess, (x) => x.lastSuccess, (x) => x.successCount]),
     );
@@ -86,10 +96,10 @@ async function writeSessions(c: pg.ClientBase, sessions: readonly SessionWrite[]
   if (sessions.length === 0) return;
   const merged = mergeByKey(sessions, (s) => keyOf(s.sessionId, s.dn), (a, b) => ({ ...a, first: Math.min(a.first, b.first), last: Math.max(a.last, b.last), count: a.count + b.count, ips: [...a.ips, ...b.ips] }));
   await c.query(
-    `INSERT INTO sessions (session_id, dn, first_seen, last_seen, count) SELECT * FROM ${unnestOf(['text', 'text', 'bigint', 'bigint', 'bigint'])}
-     ON CONFLICT (dn, session_id) DO UPDATE SET first_seen = LEAST(sessions.first_seen, excluded.first_seen),
+    `INSERT INTO sessions (user_id, session_id, first_seen, last_seen, count) ${ofUsers(['text', 'text', 'bigint', 'bigint', 'bigint'], 'session_id, first_seen, last_seen, count')}
+     ON CONFLICT (user_id, session_id) DO UPDATE SET first_seen = LEAST(sessions.first_seen, excluded.first_seen),
        last_seen = GREATEST(sessions.last_seen, excluded.last_seen), count = sessions.count + excluded.count`,
-    columnsOf(merged, [(s) => s.sessionId, (s) => s.dn, (s) => s.first, (s) => s.last, (s) => s.count]),
+    columnsOf(merged, [(s) => s.dn, (s) => s.sessionId, (s) => s.first, (s) => s.last, (s) => s.count]),
   );
   const ips = mergeByKey(
     merged.flatMap((s) => s.ips.map((ip) => ({ sessionId: s.sessionId, dn: s.dn, ...ip }))),
@@ -98,10 +108,10 @@ async function writeSessions(c: pg.ClientBase, sessions: readonly SessionWrite[]
   );
   if (ips.length === 0) return;
   await c.query(
-    `INSERT INTO session_ips (session_id, dn, ip, first_seen, last_seen, count) SELECT * FROM ${unnestOf(['text', 'text', 'text', 'bigint', 'bigint', 'bigint'])}
-     ON CONFLICT (dn, session_id, ip) DO UPDATE SET first_seen = LEAST(session_ips.first_seen, excluded.first_seen),
+    `INSERT INTO session_ips (user_id, session_id, ip, first_seen, last_seen, count) ${ofUsers(['text', 'text', 'text', 'bigint', 'bigint', 'bigint'], 'session_id, ip, first_seen, last_seen, count')}
+     ON CONFLICT (user_id, session_id, ip) DO UPDATE SET first_seen = LEAST(session_ips.first_seen, excluded.first_seen),
        last_seen = GREATEST(session_ips.last_seen, excluded.last_seen), count = session_ips.count + excluded.count`,
-    columnsOf(ips, [(x) => x.sessionId, (x) => x.dn, (x) => x.ip, (x) => x.first, (x) => x.last, (x) => x.count]),
+    columnsOf(ips, [(x) => x.dn, (x) => x.sessionId, (x) => x.ip, (x) => x.first, (x) => x.last, (x) => x.count]),
   );
 }
 
@@ -110,8 +120,8 @@ async function writeActivity(c: pg.ClientBase, activity: readonly ActivityWrite[
   // The same hour can come twice when the log goes back in time: deltas add up (the first country stays, as on SQLite).
   const rows = mergeByKey(activity, (a) => keyOf(a.dn, a.hour, a.ip), (a, b) => ({ ...a, events: a.events + b.events, failures: a.failures + b.failures }));
   await c.query(
-    `INSERT INTO user_activity (dn, hour, ip, country, events, failures) SELECT * FROM ${unnestOf(['text', 'bigint', 'text', 'text', 'bigint', 'bigint'])}
-     ON CONFLICT (dn, hour, ip) DO UPDATE SET events = user_activity.events + excluded.events, failures = user_activity.failures + excluded.failures`,
+    `INSERT INTO user_activity (user_id, hour, ip, country, events, failures) ${ofUsers(['text', 'bigint', 'text', 'text', 'bigint', 'bigint'], 'hour, ip, country, events, failures')}
+     ON CONFLICT (user_id, hour, ip) DO UPDATE SET events = user_activity.events + excluded.events, failures = user_activity.failures + excluded.failures`,
     columnsOf(rows, [(a) => a.dn, (a) => a.hour, (a) => a.ip, (a) => a.country, (a) => a.events, (a) => a.failures]),
   );
 }

@@ -3,8 +3,8 @@ import { StoreOpenError } from '../sqlite/database.js';
 import { openError, openPool, type PgLocation } from './connection.js';
 import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from './migrations.js';
 
-/** The oldest schema readers understand (as on SQLite). */
-export const PG_READABLE_FROM = 4;
+/** The oldest schema readers understand (as on SQLite: a user's history rows found by the user's number). */
+export const PG_READABLE_FROM = 13;
 
 /** Advisory lock keys (two int4: 'ouwa' and what the lock is for); advisory locks are per database. */
 export const LOCK_SPACE = 0x6f757761;

@@ -44,7 +44,10 @@ export class PgPipelineStore implements PipelineStore {
     if (dns.length === 0) return [];
     const users = (await this.pool.query<UserRow>('SELECT * FROM users WHERE dn = ANY($1::text[])', [dns])).rows;
     if (users.length === 0) return [];
-    const addresses = await this.pool.query<AddressRow>('SELECT * FROM user_ips WHERE dn = ANY($1::text[]) ORDER BY dn, ip', [users.map((u) => u.dn)]);
+    const addresses = await this.pool.query<AddressRow>(
+      'SELECT u.dn, a.* FROM user_ips a JOIN users u ON u.id = a.user_id WHERE a.user_id = ANY($1::bigint[]) ORDER BY u.dn, a.ip',
+      [users.map((u) => u.id)],
+    );
     return usersFromRows(users, addresses.rows);
   }
 

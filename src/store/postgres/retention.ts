@@ -78,12 +78,12 @@ function steps(p: RetentionPolicy, newest: number, now: number): Step[] {
     const c = newest - p.events;
     out.push(
       { table: 'detector_state', cutoff: c, sql: keyed('detector_state', ['scope', 'key'], 'key IN (SELECT dn FROM users WHERE last_seen < $1)') },
-      { table: 'session_ips', cutoff: c, sql: keyed('session_ips', ['dn', 'session_id', 'ip'], 'last_seen < $1') },
-      { table: 'sessions', cutoff: c, sql: keyed('sessions', ['dn', 'session_id'], 'last_seen < $1') },
-      { table: 'user_ips', cutoff: c, sql: keyed('user_ips', ['dn', 'ip'], 'last_seen < $1') },
-      { table: 'user_countries', cutoff: c, sql: keyed('user_countries', ['dn', 'country'], 'last_seen < $1') },
-      { table: 'users', cutoff: c, sql: keyed('users', ['dn'], 'last_seen < $1') },
-      { table: 'user_activity', cutoff: c - HOUR, sql: keyed('user_activity', ['dn', 'hour', 'ip'], 'hour <= $1') },
+      { table: 'session_ips', cutoff: c, sql: keyed('session_ips', ['user_id', 'session_id', 'ip'], 'last_seen < $1') },
+      { table: 'sessions', cutoff: c, sql: keyed('sessions', ['user_id', 'session_id'], 'last_seen < $1') },
+      { table: 'user_ips', cutoff: c, sql: keyed('user_ips', ['user_id', 'ip'], 'last_seen < $1') },
+      { table: 'user_countries', cutoff: c, sql: keyed('user_countries', ['user_id', 'country'], 'last_seen < $1') },
+      { table: 'users', cutoff: c, sql: keyed('users', ['id'], 'last_seen < $1') },
+      { table: 'user_activity', cutoff: c - HOUR, sql: keyed('user_activity', ['user_id', 'hour', 'ip'], 'hour <= $1') },
     );
   }
   if (p.incidents !== null) out.push({ table: 'incidents', cutoff: newest - p.incidents, sql: keyed('incidents', ['id'], `status = 'closed' AND last_time < $1`) });

@@ -10,21 +10,21 @@ export class PgUserQueries implements UserQueries {
   constructor(private readonly pool: pg.Pool) {}
 
   async history(dn: string, maxSessions: number): Promise<UserHistory | null> {
-    const u = (await this.pool.query<{ dn: string; dn_sha1: string; first_seen: number; last_seen: number; counts: string }>('SELECT dn, dn_sha1, first_seen, last_seen, counts FROM users WHERE dn = $1', [dn])).rows[0];
+    const u = (await this.pool.query<{ id: number; dn: string; dn_sha1: string; first_seen: number; last_seen: number; counts: string }>('SELECT id, dn, dn_sha1, first_seen, last_seen, counts FROM users WHERE dn = $1', [dn])).rows[0];
     if (u === undefined) return null;
     const ips = await this.pool.query<{ ip: string; country: string | null; first_seen: number; last_seen: number; count: number }>(
-      'SELECT ip, country, first_seen, last_seen, count FROM user_ips WHERE dn = $1 ORDER BY last_seen DESC, ip',
-      [dn],
+      'SELECT ip, country, first_seen, last_seen, count FROM user_ips WHERE user_id = $1 ORDER BY last_seen DESC, ip',
+      [u.id],
     );
     const countries = await this.pool.query<{ country: string; first_seen: number; last_seen: number; count: number }>(
-      'SELECT country, first_seen, last_seen, count FROM user_countries WHERE dn = $1 ORDER BY last_seen DESC, country',
-      [dn],
+      'SELECT country, first_seen, last_seen, count FROM user_countries WHERE user_id = $1 ORDER BY last_seen DESC, country',
+      [u.id],
     );
     const sessions = await this.pool.query<{ session_id: string; first_seen: number; last_seen: number; count: number; ips: string }>(
       `SELECT s.session_id, s.first_seen, s.last_seen, s.count,
-              (SELECT coalesce(json_agg(i.ip ORDER BY i.first_seen, i.ip), '[]')::text FROM session_ips i WHERE i.session_id = s.session_id AND i.dn = s.dn) AS ips
-       FROM sessions s WHERE s.dn = $1 ORDER BY s.last_seen DESC LIMIT $2`,
-      [dn, maxSessions],
+              (SELECT coalesce(json_agg(i.ip ORDER BY i.first_seen, i.ip), '[]')::text FROM session_ips i WHERE i.user_id = s.user_id AND i.session_id = s.session_id) AS ips
+       FROM sessions s WHERE s.user_id = $1 ORDER BY s.last_seen DESC LIMIT $2`,
+      [u.id, maxSessions],
     );
     return {
       dn: u.dn,
@@ -56,6 +56,6 @@ export class PgUserQueries implements UserQueries {
   }
 
   async activity(dn: string, from: number, to: number): Promise<ActivityRow[]> {
-    return (await this.pool.query<ActivityRow>('SELECT hour, ip, country, events, failures FROM user_activity WHERE dn = $1 AND hour >= $2 AND hour < $3 ORDER BY hour, ip', [dn, from, to])).rows;
+    return (await this.pool.query<ActivityRow>('SELECT hour, ip, country, events, failures FROM user_activity WHERE user_id = (SELECT id FROM users WHERE dn = $1) AND hour >= $2 AND hour < $3 ORDER BY hour, ip', [dn, from, to])).rows;
   }
 }

@@ -14,8 +14,11 @@ export class StoreOpenError extends UserFixableError {}
 
 /** The newest schema version this ouwatch writes. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
-/** The oldest schema readers understand (every table they read exists from this version on). */
-export const READABLE_FROM = 4;
+/**
+ * The oldest schema readers understand: every table they read exists from this version on,
+ * and from 13 a user's history rows are found by the user's number.
+ */
+export const READABLE_FROM = 13;
 /** The schema version that has the writer lease. */
 const LEASE_VERSION = 6;
 

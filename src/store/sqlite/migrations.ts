@@ -1,5 +1,6 @@
 import { VERSIONS_1_TO_4 } from './migrations-1-4.js';
 import { VERSIONS_5_TO_12 } from './migrations-5-12.js';
+import { VERSIONS_13 } from './migrations-13.js';
 
 /**
  * Schema versions, applied in order and recorded in SQLite's `user_version`. Never edit a
@@ -12,4 +13,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: Migration[] = [...VERSIONS_1_TO_4, ...VERSIONS_5_TO_12];
+export const MIGRATIONS: Migration[] = [...VERSIONS_1_TO_4, ...VERSIONS_5_TO_12, ...VERSIONS_13];

@@ -100,14 +100,14 @@ export class SqliteRetention implements RetentionStore {
       steps.push(
         // A forgotten user's detector state (the last location impossible-travel keeps) goes with them.
         { table: 'detector_state', cutoff: c, sql: keyed('detector_state', ['scope', 'key'], 'key IN (SELECT dn FROM users WHERE last_seen < ?)') },
-        { table: 'session_ips', cutoff: c, sql: keyed('session_ips', ['dn', 'session_id', 'ip'], 'last_seen < ?') },
-        { table: 'sessions', cutoff: c, sql: keyed('sessions', ['dn', 'session_id'], 'last_seen < ?') },
-        { table: 'user_ips', cutoff: c, sql: keyed('user_ips', ['dn', 'ip'], 'last_seen < ?') },
-        { table: 'user_countries', cutoff: c, sql: keyed('user_countries', ['dn', 'country'], 'last_seen < ?') },
-        { table: 'users', cutoff: c, sql: keyed('users', ['rowid'], 'last_seen < ?') },
+        { table: 'session_ips', cutoff: c, sql: keyed('session_ips', ['user_id', 'session_id', 'ip'], 'last_seen < ?') },
+        { table: 'sessions', cutoff: c, sql: keyed('sessions', ['user_id', 'session_id'], 'last_seen < ?') },
+        { table: 'user_ips', cutoff: c, sql: keyed('user_ips', ['user_id', 'ip'], 'last_seen < ?') },
+        { table: 'user_countries', cutoff: c, sql: keyed('user_countries', ['user_id', 'country'], 'last_seen < ?') },
+        { table: 'users', cutoff: c, sql: keyed('users', ['id'], 'last_seen < ?') },
       );
       // An hour's bucket goes once all of it is older than the cutoff.
-      if (has.has('user_activity')) steps.push({ table: 'user_activity', cutoff: c - HOUR, sql: keyed('user_activity', ['dn', 'hour', 'ip'], 'hour <= ?') });
+      if (has.has('user_activity')) steps.push({ table: 'user_activity', cutoff: c - HOUR, sql: keyed('user_activity', ['user_id', 'hour', 'ip'], 'hour <= ?') });
     }
     if (p.incidents !== null && has.has('incidents')) {
       steps.push({ table: 'incidents', cutoff: newest - p.incidents, sql: keyed('incidents', ['rowid'], `status = 'closed' AND last_time < ?`) });

@@ -6,23 +6,23 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A user's recorded history for `ouwatch user` (null when the DN was never seen). */
 export function readUserHistory(db: Db, dn: string, maxSessions = 50): UserHistory | null {
-  const u = db.prepare('SELECT dn, dn_sha1, first_seen, last_seen, counts FROM users WHERE dn = ?').get(dn) as
-    | { dn: string; dn_sha1: string; first_seen: number; last_seen: number; counts: string }
+  const u = db.prepare('SELECT id, dn, dn_sha1, first_seen, last_seen, counts FROM users WHERE dn = ?').get(dn) as
+    | { id: number; dn: string; dn_sha1: string; first_seen: number; last_seen: number; counts: string }
     | undefined;
   if (u === undefined) return null;
   const ips = db
-    .prepare('SELECT ip, country, first_seen, last_seen, count FROM user_ips WHERE dn = ? ORDER BY last_seen DESC, ip')
-    .all(dn) as Array<{ ip: string; country: string | null; first_seen: number; last_seen: number; count: number }>;
+    .prepare('SELECT ip, country, first_seen, last_seen, count FROM user_ips WHERE user_id = ? ORDER BY last_seen DESC, ip')
+    .all(u.id) as Array<{ ip: string; country: string | null; first_seen: number; last_seen: number; count: number }>;
   const countries = db
-    .prepare('SELECT country, first_seen, last_seen, count FROM user_countries WHERE dn = ? ORDER BY last_seen DESC, country')
-    .all(dn) as Array<{ country: string; first_seen: number; last_seen: number; count: number }>;
+    .prepare('SELECT country, first_seen, last_seen, count FROM user_countries WHERE user_id = ? ORDER BY last_seen DESC, country')
+    .all(u.id) as Array<{ country: string; first_seen: number; last_seen: number; count: number }>;
   const sessions = db
     .prepare(
       `SELECT s.session_id, s.first_seen, s.last_seen, s.count,
-              (SELECT json_group_array(ip) FROM (SELECT ip FROM session_ips i WHERE i.session_id = s.session_id AND i.dn = s.dn ORDER BY first_seen, ip)) AS ips
-       FROM sessions s WHERE s.dn = ? ORDER BY s.last_seen DESC LIMIT ?`,
+              (SELECT json_group_array(ip) FROM (SELECT ip FROM session_ips i WHERE i.user_id = s.user_id AND i.session_id = s.session_id ORDER BY first_seen, ip)) AS ips
+       FROM sessions s WHERE s.user_id = ? ORDER BY s.last_seen DESC LIMIT ?`,
     )
-    .all(dn, maxSessions) as Array<{ session_id: string; first_seen: number; last_seen: number; count: number; ips: string }>;
+    .all(u.id, maxSessions) as Array<{ session_id: string; first_seen: number; last_seen: number; count: number; ips: string }>;
   return {
     dn: u.dn,
     dnSha1: u.dn_sha1,

@@ -8,7 +8,7 @@ export class SqliteUserQueries implements UserQueries {
   private readonly activityStmt;
 
   constructor(private readonly db: Db) {
-    this.activityStmt = db.prepare('SELECT hour, ip, country, events, failures FROM user_activity WHERE dn = ? AND hour >= ? AND hour < ? ORDER BY hour, ip');
+    this.activityStmt = db.prepare('SELECT hour, ip, country, events, failures FROM user_activity WHERE user_id = (SELECT id FROM users WHERE dn = ?) AND hour >= ? AND hour < ? ORDER BY hour, ip');
   }
 
   async history(dn: string, maxSessions: number): Promise<UserHistory | null> {

@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { PG_SCHEMA_VERSION } from '../../../src/store/postgres/migrations.js';
+import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from '../../../src/store/postgres/migrations.js';
 import { BIN, SAMPLE_LOGS, ndjson, ok, ouwatch } from '../../helpers/cli.js';
 import { startPostgres } from '../../helpers/postgres.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -106,4 +106,67 @@ test('a URL of another scheme, or with a password, is refused; nothing is create
   }
   assert.deepEqual(ouwatch(['alerts', 'list', '--db', 'x'], { cwd: dir }).status, 2, 'a missing SQLite file is still an error');
   assert.deepEqual(readdirSync(dir), [], 'no directory named after the scheme');
+});
+
+test("a version-12 store keeps every user's history when upgraded to rows keyed by the user's number; readers ask for the upgrade first", async () => {
+  const name = await pg.createDatabase('version-12');
+  const url = pg.url(name);
+  await pg.query(name, 'CREATE TABLE ouwatch_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+  for (const m of PG_MIGRATIONS.filter((m) => m.version <= 12)) {
+    await pg.query(name, m.sql);
+    await pg.query(name, `INSERT INTO ouwatch_schema (version, name, applied_at) VALUES (${m.version}, 'v', 0)`);
+  }
+  const MM = 'uid=mmosley,ou=shadow,o=Tremolo';
+  const ERIK = "uid=erik,o=Tremolo's";
+  const S1 = 'f' + '1'.repeat(40);
+  const T = Date.UTC(2026, 2, 3, 8);
+  for (const dn of [MM, ERIK]) {
+    await pg.query(name, `INSERT INTO users (dn, dn_sha1, first_seen, last_seen, counts, success_count) VALUES ($1, 'x', $2, $2, '{"AzSuccess":3}', 3)`, [dn, T]);
+  }
+  for (const [dn, ip] of [
+    [MM, '89.160.20.112'],
+    [ERIK, '81.2.69.142'],
+    [ERIK, '10.1.2.3'],
+  ]) {
+    await pg.query(name, `INSERT INTO user_ips (dn, ip, country, first_seen, last_seen, count, success_count, learnt) VALUES ($1, $2, 'SE', $3, $3, 1, 1, 1)`, [dn, ip, T]);
+    await pg.query(name, `INSERT INTO user_activity (dn, hour, ip, country, events, failures) VALUES ($1, $2, $3, 'SE', 1, 0)`, [dn, T, ip]);
+  }
+  await pg.query(name, `INSERT INTO user_countries (dn, country, first_seen, last_seen, count, success_count) VALUES ($1, 'SE', $2, $2, 2, 2)`, [ERIK, T]);
+  await pg.query(name, `INSERT INTO sessions (dn, session_id, first_seen, last_seen, count) VALUES ($1, $2, $3, $3, 2)`, [ERIK, S1, T]);
+  await pg.query(name, `INSERT INTO session_ips (dn, session_id, ip, first_seen, last_seen, count) VALUES ($1, $2, '10.1.2.3', $3, $3, 2)`, [ERIK, S1, T]);
+
+  const before = ouwatch(['user', ERIK, '--db', url]);
+  assert.equal(before.status, 2, before.stderr);
+  assert.match(before.stderr, /has schema version 12: run 'ouwatch replay' or 'ouwatch run' on it first, or 'ouwatch upgrade --db /);
+  assert.match(ok(['upgrade', '--db', url]).stdout, /upgraded from schema version 12 to 13/);
+  const erik = JSON.parse(ok(['user', ERIK, '--db', url, '--json']).stdout) as { ips: Array<{ ip: string }>; countries: Array<{ country: string; count: number }>; sessions: Array<{ sessionId: string; ips: string[] }> };
+  assert.deepEqual(
+    erik.ips.map((i) => i.ip),
+    ['10.1.2.3', '81.2.69.142'],
+  );
+  assert.deepEqual(
+    erik.countries.map((c) => [c.country, c.count]),
+    [['SE', 2]],
+  );
+  assert.deepEqual(
+    erik.sessions.map((s) => [s.sessionId, s.ips]),
+    [[S1, ['10.1.2.3']]],
+  );
+  assert.deepEqual(
+    (JSON.parse(ok(['user', MM, '--db', url, '--json']).stdout) as { ips: Array<{ ip: string }> }).ips.map((i) => i.ip),
+    ['89.160.20.112'],
+  );
+  assert.deepEqual(await pg.query(name, 'SELECT u.dn, count(*)::int AS n FROM user_activity a JOIN users u ON u.id = a.user_id GROUP BY u.dn ORDER BY u.dn'), [
+    { dn: ERIK, n: 2 },
+    { dn: MM, n: 1 },
+  ]);
+  // Users new after the upgrade are numbered after those stored.
+  ok(['replay', SAMPLE_LOGS[0], '--db', url, '-q']);
+  const numbers = await pg.query<{ dn: string; id: string }>(name, 'SELECT dn, id FROM users ORDER BY id');
+  assert.deepEqual(
+    numbers.slice(0, 2).map((r) => r.dn),
+    [MM, ERIK],
+  );
+  // (PostgreSQL's upsert takes a number from the sequence even when it updates: numbers grow, with gaps.)
+  assert.ok(numbers.length > 2 && numbers.slice(2).every((r) => Number(r.id) > 2), JSON.stringify(numbers));
 });
