@@ -15,52 +15,47 @@ import { RECOUNT_ORGANISATION } from '../organisation-sql.js';
 
 const n = (v: number | null | undefined) => (v === undefined ? null : v);
 
-/**
- * The rows of one history table, given as arrays whose first is the DN: a SELECT that puts
- * the user's number in its place (history rows are keyed by it; the commit wrote every user
- * first). `columns`: the names of the others, in order.
- */
-function ofUsers(types: readonly string[], columns: string): string {
-  const names = columns.split(', ');
-  return `SELECT u.id, ${names.map((c) => `x.${c}`).join(', ')} FROM ${unnestOf(types)} AS x(dn, ${columns}) JOIN users u ON u.dn = x.dn`;
-}
-
 /** History, quarantine releases and detector state. */
 export async function writeHistoryAndState(c: pg.ClientBase, b: CommitBatch): Promise<void> {
   const h = b.history;
+  // Each user's number, from the upsert: it keys their other rows (schema version 13).
+  const ids = new Map<string, number>();
   if (h.users.length > 0) {
     const rows = lastByKey(h.users, (u) => u.dn);
-    await c.query(
+    const written = await c.query<{ id: number; dn: string }>(
       `INSERT INTO users (dn, dn_sha1, first_seen, last_seen, counts, success_count, first_success, last_success, last_geo)
        SELECT * FROM ${unnestOf(['text', 'text', 'bigint', 'bigint', 'text', 'bigint', 'bigint', 'bigint', 'text'])}
        ON CONFLICT (dn) DO UPDATE SET first_seen = excluded.first_seen, last_seen = excluded.last_seen, counts = excluded.counts,
-         success_count = excluded.success_count, first_success = excluded.first_success, last_success = excluded.last_success, last_geo = excluded.last_geo`,
+         success_count = excluded.success_count, first_success = excluded.first_success, last_success = excluded.last_success, last_geo = excluded.last_geo
+       RETURNING id, dn`,
       columnsOf(rows, [(u) => u.dn, (u) => u.dnSha1, (u) => u.firstSeen, (u) => u.lastSeen, (u) => JSON.stringify(u.counts), (u) => u.successCount, (u) => u.firstSuccess, (u) => u.lastSuccess, (u) => (u.lastGeo === null ? null : JSON.stringify(u.lastGeo))]),
     );
+    for (const r of written.rows) ids.set(r.dn, Number(r.id));
   }
+  const idOf = await storedUserIds(c, ids, [h.addresses, h.countries, h.sessions, h.activity]);
   if (h.addresses.length > 0) {
     const rows = lastByKey(h.addresses, (a) => keyOf(a.dn, a.ip));
     await c.query(
       `INSERT INTO user_ips (user_id, ip, country, first_seen, last_seen, count, first_success, last_success, success_count, net, asn, as_org, learnt, quarantined_by)
-       ${ofUsers(['text', 'text', 'text', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'text', 'bigint', 'text', 'int', 'text'], 'ip, country, first_seen, last_seen, count, first_success, last_success, success_count, net, asn, as_org, learnt, quarantined_by')}
+       SELECT * FROM ${unnestOf(['bigint', 'text', 'text', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'text', 'bigint', 'text', 'int', 'text'])}
        ON CONFLICT (user_id, ip) DO UPDATE SET country = excluded.country, first_seen = excluded.first_seen, last_seen = excluded.last_seen,
          count = excluded.count, first_success = excluded.first_success, last_success = excluded.last_success, success_count = excluded.success_count,
          net = excluded.net, asn = excluded.asn, as_org = excluded.as_org, learnt = excluded.learnt, quarantined_by = excluded.quarantined_by`,
-      columnsOf(rows, [(a) => a.dn, (a) => a.ip, (a) => a.country, (a) => a.firstSeen, (a) => a.lastSeen, (a) => a.count, (a) => a.firstSuccess, (a) => a.lastSuccess, (a) => a.successCount, (a) => a.net, (a) => n(a.asn), (a) => a.asOrg, (a) => (a.learnt ? 1 : 0), (a) => a.quarantinedBy]),
+      columnsOf(rows, [(a) => idOf(a.dn), (a) => a.ip, (a) => a.country, (a) => a.firstSeen, (a) => a.lastSeen, (a) => a.count, (a) => a.firstSuccess, (a) => a.lastSuccess, (a) => a.successCount, (a) => a.net, (a) => n(a.asn), (a) => a.asOrg, (a) => (a.learnt ? 1 : 0), (a) => a.quarantinedBy]),
     );
   }
   if (h.countries.length > 0) {
     const rows = lastByKey(h.countries, (x) => keyOf(x.dn, x.country));
     await c.query(
       `INSERT INTO user_countries (user_id, country, first_seen, last_seen, count, first_success, last_success, success_count)
-       ${ofUsers(['text', 'text', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint'], 'country, first_seen, last_seen, count, first_success, last_success, success_count')}
+       SELECT * FROM ${unnestOf(['bigint', 'text', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint', 'bigint'])}
        ON CONFLICT (user_id, country) DO UPDATE SET first_seen = excluded.first_seen, last_seen = excluded.last_seen, count = excluded.count,
          first_success = excluded.first_success, last_success = excluded.last_success, success_count = excluded.success_count`,
-      columnsOf(rows, [(x) => x.dn, (x) => x.country, (x) => x.firstSeen, (x) => x.lastSeen, (x) => x.count, (x) => x.firstSuccess, (x) => x.lastSuccess, (x) => x.successCount]),
+      columnsOf(rows, [(x) => idOf(x.dn), (x) => x.country, (x) => x.firstSeen, (x) => x.lastSeen, (x) => x.count, (x) => x.firstSuccess, (x) => x.lastSuccess, (x) => x.successCount]),
     );
   }
-  await writeSessions(c, h.sessions);
-  await writeActivity(c, h.activity);
+  await writeSessions(c, h.sessions, idOf);
+  await writeActivity(c, h.activity, idOf);
   const counted = h.organisation ?? [];
   if (counted.length > 0) {
     // One row per place (the counts are summed in memory), so one statement adds them all.
@@ -92,14 +87,32 @@ export async function writeHistoryAndState(c: pg.ClientBase, b: CommitBatch): Pr
   if (b.state.expiredBefore !== null) await c.query('DELETE FROM detector_state WHERE expires IS NOT NULL AND expires < $1', [b.state.expiredBefore]);
 }
 
-async function writeSessions(c: pg.ClientBase, sessions: readonly SessionWrite[]): Promise<void> {
+/**
+ * The numbers of the users whose rows a commit writes, `ids` (from the users' upsert) and, for
+ * a row whose user row is not in the commit (history always writes both), the stored number;
+ * a row of nobody stored is refused rather than written as nobody's.
+ */
+async function storedUserIds(c: pg.ClientBase, ids: Map<string, number>, tables: ReadonlyArray<ReadonlyArray<{ dn: string }>>): Promise<(dn: string) => number> {
+  const missing = new Set<string>();
+  for (const rows of tables) for (const r of rows) if (!ids.has(r.dn)) missing.add(r.dn);
+  if (missing.size > 0) {
+    for (const r of (await c.query<{ id: number; dn: string }>('SELECT id, dn FROM users WHERE dn = ANY($1::text[])', [[...missing]])).rows) ids.set(r.dn, Number(r.id));
+  }
+  return (dn) => {
+    const id = ids.get(dn);
+    if (id === undefined) throw new Error(`history rows for ${JSON.stringify(dn)}, who has no user row`);
+    return id;
+  };
+}
+
+async function writeSessions(c: pg.ClientBase, sessions: readonly SessionWrite[], idOf: (dn: string) => number): Promise<void> {
   if (sessions.length === 0) return;
   const merged = mergeByKey(sessions, (s) => keyOf(s.sessionId, s.dn), (a, b) => ({ ...a, first: Math.min(a.first, b.first), last: Math.max(a.last, b.last), count: a.count + b.count, ips: [...a.ips, ...b.ips] }));
   await c.query(
-    `INSERT INTO sessions (user_id, session_id, first_seen, last_seen, count) ${ofUsers(['text', 'text', 'bigint', 'bigint', 'bigint'], 'session_id, first_seen, last_seen, count')}
+    `INSERT INTO sessions (user_id, session_id, first_seen, last_seen, count) SELECT * FROM ${unnestOf(['bigint', 'text', 'bigint', 'bigint', 'bigint'])}
      ON CONFLICT (user_id, session_id) DO UPDATE SET first_seen = LEAST(sessions.first_seen, excluded.first_seen),
        last_seen = GREATEST(sessions.last_seen, excluded.last_seen), count = sessions.count + excluded.count`,
-    columnsOf(merged, [(s) => s.dn, (s) => s.sessionId, (s) => s.first, (s) => s.last, (s) => s.count]),
+    columnsOf(merged, [(s) => idOf(s.dn), (s) => s.sessionId, (s) => s.first, (s) => s.last, (s) => s.count]),
   );
   const ips = mergeByKey(
     merged.flatMap((s) => s.ips.map((ip) => ({ sessionId: s.sessionId, dn: s.dn, ...ip }))),
@@ -108,21 +121,21 @@ async function writeSessions(c: pg.ClientBase, sessions: readonly SessionWrite[]
   );
   if (ips.length === 0) return;
   await c.query(
-    `INSERT INTO session_ips (user_id, session_id, ip, first_seen, last_seen, count) ${ofUsers(['text', 'text', 'text', 'bigint', 'bigint', 'bigint'], 'session_id, ip, first_seen, last_seen, count')}
+    `INSERT INTO session_ips (user_id, session_id, ip, first_seen, last_seen, count) SELECT * FROM ${unnestOf(['bigint', 'text', 'text', 'bigint', 'bigint', 'bigint'])}
      ON CONFLICT (user_id, session_id, ip) DO UPDATE SET first_seen = LEAST(session_ips.first_seen, excluded.first_seen),
        last_seen = GREATEST(session_ips.last_seen, excluded.last_seen), count = session_ips.count + excluded.count`,
-    columnsOf(ips, [(x) => x.dn, (x) => x.sessionId, (x) => x.ip, (x) => x.first, (x) => x.last, (x) => x.count]),
+    columnsOf(ips, [(x) => idOf(x.dn), (x) => x.sessionId, (x) => x.ip, (x) => x.first, (x) => x.last, (x) => x.count]),
   );
 }
 
-async function writeActivity(c: pg.ClientBase, activity: readonly ActivityWrite[]): Promise<void> {
+async function writeActivity(c: pg.ClientBase, activity: readonly ActivityWrite[], idOf: (dn: string) => number): Promise<void> {
   if (activity.length === 0) return;
   // The same hour can come twice when the log goes back in time: deltas add up (the first country stays, as on SQLite).
   const rows = mergeByKey(activity, (a) => keyOf(a.dn, a.hour, a.ip), (a, b) => ({ ...a, events: a.events + b.events, failures: a.failures + b.failures }));
   await c.query(
-    `INSERT INTO user_activity (user_id, hour, ip, country, events, failures) ${ofUsers(['text', 'bigint', 'text', 'text', 'bigint', 'bigint'], 'hour, ip, country, events, failures')}
+    `INSERT INTO user_activity (user_id, hour, ip, country, events, failures) SELECT * FROM ${unnestOf(['bigint', 'bigint', 'text', 'text', 'bigint', 'bigint'])}
      ON CONFLICT (user_id, hour, ip) DO UPDATE SET events = user_activity.events + excluded.events, failures = user_activity.failures + excluded.failures`,
-    columnsOf(rows, [(a) => a.dn, (a) => a.hour, (a) => a.ip, (a) => a.country, (a) => a.events, (a) => a.failures]),
+    columnsOf(rows, [(a) => idOf(a.dn), (a) => a.hour, (a) => a.ip, (a) => a.country, (a) => a.events, (a) => a.failures]),
   );
 }
 
