@@ -6,6 +6,7 @@ import type { InputPosition } from '../../core/inputs.js';
 import type { CommitBatch, CommitHook, FileCheckpoint, PipelineStore, StateRow, StatusChanges } from '../../core/ports.js';
 import { SqliteCommitEffects } from './commit-effects.js';
 import type { Db } from './database.js';
+import { SqliteHistoryWriter } from './history-writes.js';
 import { addedEvidenceJson, alertFromRow, appendedEvidenceSql, checkpointFromRow, openIncidentFromRow, usersFromRows, type AddressRow, type AlertRow, type CheckpointRow, type IncidentRow, type UserRow } from '../rows.js';
 
 /** DNs per lookup query (SQLite's default limit on bound parameters is far above). */
@@ -22,6 +23,7 @@ export class SqlitePipelineStore implements PipelineStore {
   private readonly usersIn = new Map<number, ReturnType<Db['prepare']>>();
   private readonly addressesIn = new Map<number, ReturnType<Db['prepare']>>();
   private effects: SqliteCommitEffects | null = null;
+  private readonly history: SqliteHistoryWriter;
 
   /**
    * `fence`: runs first in every commit transaction and throws to refuse it (the writer lease
@@ -31,44 +33,9 @@ export class SqlitePipelineStore implements PipelineStore {
     private readonly db: Db,
     private readonly opts: { fence?: () => void } = {},
   ) {
+    this.history = new SqliteHistoryWriter(db);
     this.stmt = {
       anyUser: db.prepare('SELECT EXISTS (SELECT 1 FROM users)').pluck(),
-      // RETURNING: the user's number, which keys their other rows (migration 13).
-      upsertUser: db
-        .prepare(
-          `INSERT INTO users (dn, dn_sha1, first_seen, last_seen, counts, success_count, first_success, last_success, last_geo)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (dn) DO UPDATE SET first_seen = excluded.first_seen, last_seen = excluded.last_seen,
-          counts = excluded.counts, success_count = excluded.success_count, first_success = excluded.first_success,
-          last_success = excluded.last_success, last_geo = excluded.last_geo
-        RETURNING id`,
-        )
-        .pluck(),
-      userId: db.prepare('SELECT id FROM users WHERE dn = ?').pluck(),
-      upsertAddress: db.prepare(`
-        INSERT INTO user_ips (user_id, ip, country, first_seen, last_seen, count, first_success, last_success, success_count, net, asn, as_org, learnt, quarantined_by)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (user_id, ip) DO UPDATE SET country = excluded.country, first_seen = excluded.first_seen,
-          last_seen = excluded.last_seen, count = excluded.count, first_success = excluded.first_success,
-          last_success = excluded.last_success, success_count = excluded.success_count, net = excluded.net,
-          asn = excluded.asn, as_org = excluded.as_org, learnt = excluded.learnt, quarantined_by = excluded.quarantined_by`),
-      upsertCountry: db.prepare(`
-        INSERT INTO user_countries (user_id, country, first_seen, last_seen, count, first_success, last_success, success_count)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (user_id, country) DO UPDATE SET first_seen = excluded.first_seen, last_seen = excluded.last_seen,
-          count = excluded.count, first_success = excluded.first_success, last_success = excluded.last_success,
-          success_count = excluded.success_count`),
-      upsertSession: db.prepare(`
-        INSERT INTO sessions (user_id, session_id, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (user_id, session_id) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
-          last_seen = max(last_seen, excluded.last_seen), count = count + excluded.count`),
-      upsertSessionIp: db.prepare(`
-        INSERT INTO session_ips (user_id, session_id, ip, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?, ?)
-        ON CONFLICT (user_id, session_id, ip) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
-          last_seen = max(last_seen, excluded.last_seen), count = count + excluded.count`),
-      upsertActivity: db.prepare(`
-        INSERT INTO user_activity (user_id, hour, ip, country, events, failures) VALUES (?, ?, ?, ?, ?, ?)
-        ON CONFLICT (user_id, hour, ip) DO UPDATE SET events = events + excluded.events, failures = failures + excluded.failures`),
       releaseQuarantine: db.prepare(`UPDATE user_ips SET learnt = (success_count > 0), quarantined_by = NULL WHERE quarantined_by = ?`),
       addOrganisationCount: db.prepare(`INSERT INTO organisation_counts (kind, value, users) VALUES (?, ?, ?)
         ON CONFLICT (kind, value) DO UPDATE SET users = users + excluded.users`),
@@ -218,23 +185,7 @@ export class SqlitePipelineStore implements PipelineStore {
     const q = this.stmt;
     const now = Date.now();
     const h = b.history;
-    // Each user's number, for the rows of theirs this commit writes (their user row is in it too).
-    const ids = new Map<string, number>();
-    for (const u of h.users) {
-      const id = q.upsertUser.get(u.dn, u.dnSha1, u.firstSeen, u.lastSeen, JSON.stringify(u.counts), u.successCount, u.firstSuccess, u.lastSuccess, u.lastGeo === null ? null : JSON.stringify(u.lastGeo));
-      ids.set(u.dn, id as number);
-    }
-    const idOf = (dn: string): number => ids.get(dn) ?? this.storedUserId(dn, ids);
-    for (const a of h.addresses) {
-      q.upsertAddress.run(idOf(a.dn), a.ip, a.country, a.firstSeen, a.lastSeen, a.count, a.firstSuccess, a.lastSuccess, a.successCount, a.net, a.asn, a.asOrg, a.learnt ? 1 : 0, a.quarantinedBy);
-    }
-    for (const c of h.countries) q.upsertCountry.run(idOf(c.dn), c.country, c.firstSeen, c.lastSeen, c.count, c.firstSuccess, c.lastSuccess, c.successCount);
-    for (const s of h.sessions) {
-      const id = idOf(s.dn);
-      q.upsertSession.run(id, s.sessionId, s.first, s.last, s.count);
-      for (const ip of s.ips) q.upsertSessionIp.run(id, s.sessionId, ip.ip, ip.first, ip.last, ip.count);
-    }
-    for (const a of h.activity) q.upsertActivity.run(idOf(a.dn), a.hour, a.ip, a.country, a.events, a.failures);
+    this.history.write(h);
     for (const c of h.organisation ?? []) q.addOrganisationCount.run(c.kind, c.value, c.users);
     for (const id of b.releases) q.releaseQuarantine.run(id);
     // Addresses learnt in the store by a benign close (their user may not be in memory): counted again. Rare.
@@ -267,17 +218,6 @@ export class SqlitePipelineStore implements PipelineStore {
       else if (id.kind === 'stream' && pos.stamp !== null) q.putStream.run(id.key, p.origin, pos.stamp, pos.offset, pos.lineNo, now);
     }
     b.alerts.raised = raised;
-  }
-
-  /**
-   * The number of a user whose rows a commit writes without their user row (history always
-   * writes both; a caller that does not is refused rather than given rows of nobody's).
-   */
-  private storedUserId(dn: string, ids: Map<string, number>): number {
-    const id = this.stmt.userId.get(dn) as number | undefined;
-    if (id === undefined) throw new Error(`history rows for ${JSON.stringify(dn)}, who has no user row`);
-    ids.set(dn, id);
-    return id;
   }
 
   /** Alert and incident status changes as one number that only grows. */

@@ -1,0 +1,87 @@
+import type { HistoryWrites } from '../../core/history.js';
+import type { Db } from './database.js';
+
+/**
+ * A commit's history rows on SQLite: each changed user first, whose upsert gives back their
+ * number, then their addresses, countries, sessions and hourly activity keyed by it (schema
+ * version 13), with the same upsert rules as PostgreSQL's commit-writes.ts: users, addresses
+ * and countries replace what is stored; sessions and hourly activity add to it.
+ */
+export class SqliteHistoryWriter {
+  private readonly stmt;
+
+  constructor(db: Db) {
+    this.stmt = {
+      // RETURNING: the user's number, which keys their other rows (migration 13).
+      upsertUser: db
+        .prepare(
+          `INSERT INTO users (dn, dn_sha1, first_seen, last_seen, counts, success_count, first_success, last_success, last_geo)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (dn) DO UPDATE SET first_seen = excluded.first_seen, last_seen = excluded.last_seen,
+          counts = excluded.counts, success_count = excluded.success_count, first_success = excluded.first_success,
+          last_success = excluded.last_success, last_geo = excluded.last_geo
+        RETURNING id`,
+        )
+        .pluck(),
+      userId: db.prepare('SELECT id FROM users WHERE dn = ?').pluck(),
+      upsertAddress: db.prepare(`
+        INSERT INTO user_ips (user_id, ip, country, first_seen, last_seen, count, first_success, last_success, success_count, net, asn, as_org, learnt, quarantined_by)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (user_id, ip) DO UPDATE SET country = excluded.country, first_seen = excluded.first_seen,
+          last_seen = excluded.last_seen, count = excluded.count, first_success = excluded.first_success,
+          last_success = excluded.last_success, success_count = excluded.success_count, net = excluded.net,
+          asn = excluded.asn, as_org = excluded.as_org, learnt = excluded.learnt, quarantined_by = excluded.quarantined_by`),
+      upsertCountry: db.prepare(`
+        INSERT INTO user_countries (user_id, country, first_seen, last_seen, count, first_success, last_success, success_count)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (user_id, country) DO UPDATE SET first_seen = excluded.first_seen, last_seen = excluded.last_seen,
+          count = excluded.count, first_success = excluded.first_success, last_success = excluded.last_success,
+          success_count = excluded.success_count`),
+      upsertSession: db.prepare(`
+        INSERT INTO sessions (user_id, session_id, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (user_id, session_id) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
+          last_seen = max(last_seen, excluded.last_seen), count = count + excluded.count`),
+      upsertSessionIp: db.prepare(`
+        INSERT INTO session_ips (user_id, session_id, ip, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (user_id, session_id, ip) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
+          last_seen = max(last_seen, excluded.last_seen), count = count + excluded.count`),
+      upsertActivity: db.prepare(`
+        INSERT INTO user_activity (user_id, hour, ip, country, events, failures) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (user_id, hour, ip) DO UPDATE SET events = events + excluded.events, failures = failures + excluded.failures`),
+    };
+  }
+
+  /** Writes `h` inside the caller's transaction. */
+  write(h: HistoryWrites): void {
+    const q = this.stmt;
+    // Each user's number, for the rows of theirs this commit writes (their user row is in it too).
+    const ids = new Map<string, number>();
+    for (const u of h.users) {
+      const id = q.upsertUser.get(u.dn, u.dnSha1, u.firstSeen, u.lastSeen, JSON.stringify(u.counts), u.successCount, u.firstSuccess, u.lastSuccess, u.lastGeo === null ? null : JSON.stringify(u.lastGeo));
+      ids.set(u.dn, id as number);
+    }
+    const idOf = (dn: string): number => ids.get(dn) ?? this.storedUserId(dn, ids);
+    for (const a of h.addresses) {
+      q.upsertAddress.run(idOf(a.dn), a.ip, a.country, a.firstSeen, a.lastSeen, a.count, a.firstSuccess, a.lastSuccess, a.successCount, a.net, a.asn, a.asOrg, a.learnt ? 1 : 0, a.quarantinedBy);
+    }
+    for (const c of h.countries) q.upsertCountry.run(idOf(c.dn), c.country, c.firstSeen, c.lastSeen, c.count, c.firstSuccess, c.lastSuccess, c.successCount);
+    for (const s of h.sessions) {
+      const id = idOf(s.dn);
+      q.upsertSession.run(id, s.sessionId, s.first, s.last, s.count);
+      for (const ip of s.ips) q.upsertSessionIp.run(id, s.sessionId, ip.ip, ip.first, ip.last, ip.count);
+    }
+    for (const a of h.activity) q.upsertActivity.run(idOf(a.dn), a.hour, a.ip, a.country, a.events, a.failures);
+  }
+
+  /**
+   * The number of a user whose rows a commit writes without their user row (history always
+   * writes both; a caller that does not is refused rather than given rows of nobody's).
+   */
+  private storedUserId(dn: string, ids: Map<string, number>): number {
+    const id = this.stmt.userId.get(dn) as number | undefined;
+    if (id === undefined) throw new Error(`history rows for ${JSON.stringify(dn)}, who has no user row`);
+    ids.set(dn, id);
+    return id;
+  }
+
+}
