@@ -4,7 +4,7 @@ import type { EventProcessor } from './ingest.js';
 /**
  * Users changed since the last commit that make a commit due (they stay in memory until then).
  * As many as history keeps anyway (its soft limit). Fewer, larger commits rewrite fewer pages
- * of the B-trees keyed by DN, but with the heap's growth bounded (cli/heap-growth.ts) the users
+ * of the users' DN index, but with the heap's growth bounded (cli/heap-growth.ts) the users
  * held set the peak: many-users (2 M lines, 1 M users) peaks at 589 against 695 MiB with
  * 20,000 here and in history instead of 40,000, in the same time (0.92x wall, 3 noisy pairs).
  */

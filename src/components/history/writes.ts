@@ -7,9 +7,10 @@ const TYPE_NAMES = Object.keys(TYPE);
 
 /**
  * The rows a commit writes for the users changed since the last one. In DN order (a user's
- * sessions by id): the stores' history tables are B-trees keyed by DN first, and tens of
- * thousands of new users inserted in random order touch a random page each, where in order
- * they walk the pages once.
+ * sessions by id): the stores find users by a B-tree of DNs, which tens of thousands of new
+ * users inserted in random order would touch at a random page each, where in order they walk
+ * its pages once; their other rows are keyed by the number each new user then gets, in
+ * this order too.
  */
 export function historyWrites(changed: readonly User[], organisation: OrganisationCount[]): HistoryWrites {
   const w: HistoryWrites = { users: [], addresses: [], countries: [], sessions: [], activity: [], organisation };
