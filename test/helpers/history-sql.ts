@@ -12,10 +12,9 @@ const KEYED_BY_USER = new Set(['user_ips', 'user_countries', 'sessions', 'sessio
 export const USER_NUMBERS = ['id', 'user_id'];
 
 /** `SELECT` of `table`'s rows, with `dn` for the user's number's DN, ordered by `order` (which may name `dn`). */
-export function historySql(table: string, order: string, where = ''): string {
-  const filter = where === '' ? '' : ` WHERE ${where}`;
-  if (!KEYED_BY_USER.has(table)) return `SELECT * FROM ${table}${filter} ORDER BY ${order}`;
-  return `SELECT u.dn AS dn, t.* FROM ${table} t LEFT JOIN users u ON u.id = t.user_id${filter} ORDER BY ${order}`;
+export function historySql(table: string, order: string): string {
+  if (!KEYED_BY_USER.has(table)) return `SELECT * FROM ${table} ORDER BY ${order}`;
+  return `SELECT u.dn AS dn, t.* FROM ${table} t LEFT JOIN users u ON u.id = t.user_id ORDER BY ${order}`;
 }
 
 /** The row without the store's numbers. */
