@@ -83,5 +83,4 @@ export class SqliteHistoryWriter {
     ids.set(dn, id);
     return id;
   }
-
 }
