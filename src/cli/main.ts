@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_USAGE, isUsageError } from './common.js';
 import { boundHeapGrowth } from './heap-growth.js';
+import { boundYoungGeneration } from './young-generation.js';
 import { StorageFault } from '../core/storage-fault.js';
 import { LeaseLostError } from '../core/writer-lease.js';
 
@@ -13,6 +14,7 @@ process.stdout.on('error', (err) => {
 });
 
 boundHeapGrowth();
+boundYoungGeneration();
 
 /**
  * Each command's module, loaded only when that command runs (start-up stays fast: the

@@ -1,0 +1,75 @@
+import { PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+
+const MIB = 1024 * 1024;
+
+/**
+ * The main thread's new space (both semi-spaces) stops growing at this size. V8 doubles it
+ * while much of what it scavenges survives, which a replay's per-line objects do, up to 32 MiB
+ * on 64-bit; held at 8 MiB (what `--max-semi-space-size=4` gives), storm at 5 M lines peaked
+ * at 374 against 430 MB; see docs/benchmark-history.md for the runs and the time it costs.
+ */
+export const NEW_SPACE_CAP_BYTES = 8 * MIB;
+
+/** The flag that stops the growth: V8 reads it at each scavenge that would grow the new space. */
+export const STOP_GROWTH_FLAG = '--semi-space-growth-factor=1';
+
+const OPERATOR_FLAG = /^--(max[-_]semi[-_]space[-_]size|min[-_]semi[-_]space[-_]size|semi[-_]space[-_]growth[-_]factor)(=|$)/;
+
+/**
+ * True when whoever started node sized the young generation (on its command line, or in
+ * NODE_OPTIONS, which accepts `--max-semi-space-size`): it is left alone.
+ */
+export function operatorSizedYoung(execArgv: readonly string[], nodeOptions = ''): boolean {
+  return [...execArgv, ...nodeOptions.split(/\s+/)].some((a) => OPERATOR_FLAG.test(a));
+}
+
+export interface NewSpaceWatch {
+  readonly newSpaceBytes: () => number;
+  readonly apply: (flag: string) => void;
+  /** Calls `check` after each garbage collection until the returned function is called. */
+  readonly afterEachCollection: (check: () => void) => () => void;
+}
+
+const PROCESS_NEW_SPACE: NewSpaceWatch = {
+  newSpaceBytes: () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0,
+  apply: (flag) => setFlagsFromString(flag),
+  afterEachCollection: (check) => {
+    const observer = new PerformanceObserver(check);
+    observer.observe({ entryTypes: ['gc'] });
+    return () => observer.disconnect();
+  },
+};
+
+/**
+ * V8 sizes a thread's largest young generation when the thread starts, from node's command
+ * line only; the CLI cannot pass it to its own main thread. What it can change is the growth:
+ * once the new space has reached `capBytes`, the growth factor goes to 1 (V8's flags are the
+ * process's: the ingest thread's young generation, bounded by its own resource limits, stops
+ * growing too). The flag is applied from the event loop, after the collection that reached the
+ * cap: a thread that allocated for long without yielding could grow it one step more; the
+ * replay's main thread yields between batches. Returns a stop function; nothing is watched
+ * when the operator chose a size.
+ */
+export function boundYoungGeneration(
+  execArgv: readonly string[] = process.execArgv,
+  nodeOptions: string = process.env.NODE_OPTIONS ?? '',
+  watch: NewSpaceWatch = PROCESS_NEW_SPACE,
+  capBytes: number = NEW_SPACE_CAP_BYTES,
+): () => void {
+  if (operatorSizedYoung(execArgv, nodeOptions)) return () => undefined;
+  let stop: () => void = () => undefined;
+  let done = false;
+  const check = (): void => {
+    if (done || watch.newSpaceBytes() < capBytes) return;
+    done = true;
+    watch.apply(STOP_GROWTH_FLAG);
+    stop();
+  };
+  stop = watch.afterEachCollection(check);
+  check();
+  return () => {
+    done = true;
+    stop();
+  };
+}
