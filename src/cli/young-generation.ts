@@ -7,7 +7,8 @@ const MIB = 1024 * 1024;
  * The main thread's new space (both semi-spaces) stops growing at this size. V8 doubles it
  * while much of what it scavenges survives, which a replay's per-line objects do, up to 32 MiB
  * on 64-bit; held at 8 MiB (what `--max-semi-space-size=4` gives), storm at 5 M lines peaked
- * at 374 against 430 MB; see docs/benchmark-history.md for the runs and the time it costs.
+ * at 364.6 against 408.0 MiB in 0.94x the time (3 pairs); docs/benchmark-history.md has the
+ * other corpora (1.01-1.05x the time, every peak lower).
  */
 export const NEW_SPACE_CAP_BYTES = 8 * MIB;
 
@@ -44,7 +45,7 @@ const PROCESS_NEW_SPACE: NewSpaceWatch = {
 /**
  * V8 sizes a thread's largest young generation when the thread starts, from node's command
  * line only; the CLI cannot pass it to its own main thread. What it can change is the growth:
- * once the new space has reached `capBytes`, the growth factor goes to 1 (V8's flags are the
+ * once the new space has reached NEW_SPACE_CAP_BYTES, the growth factor goes to 1 (V8's flags are the
  * process's: the ingest thread's young generation, bounded by its own resource limits, stops
  * growing too). The flag is applied from the event loop, after the collection that reached the
  * cap: a thread that allocated for long without yielding could grow it one step more; the
@@ -55,13 +56,12 @@ export function boundYoungGeneration(
   execArgv: readonly string[] = process.execArgv,
   nodeOptions: string = process.env.NODE_OPTIONS ?? '',
   watch: NewSpaceWatch = PROCESS_NEW_SPACE,
-  capBytes: number = NEW_SPACE_CAP_BYTES,
 ): () => void {
   if (operatorSizedYoung(execArgv, nodeOptions)) return () => undefined;
   let stop: () => void = () => undefined;
   let done = false;
   const check = (): void => {
-    if (done || watch.newSpaceBytes() < capBytes) return;
+    if (done || watch.newSpaceBytes() < NEW_SPACE_CAP_BYTES) return;
     done = true;
     watch.apply(STOP_GROWTH_FLAG);
     stop();
