@@ -26,6 +26,7 @@ export async function parseFiles(config: Config, paths: string[], write: (e: Log
         return pending;
       },
       backlog: 0,
+      newUsers: 0,
       heldAlerts: 0,
     },
     committer: {

@@ -80,6 +80,8 @@ export interface PipelineLimits {
   usersHeld?: number;
   /** Users changed since the last commit that make a commit due (DEFAULT_COMMIT_AT_BACKLOG). */
   commitAtBacklog?: number;
+  /** Users met for the first time since the last commit that make a commit due (DEFAULT_COMMIT_AT_NEW_USERS). */
+  commitAtNewUsers?: number;
 }
 
 export interface RuntimeOptions extends Partial<DeliveryOptions> {
@@ -186,6 +188,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       commitEveryLines: config.store.commitEvery,
       commitAtAlerts: opts.commitAtAlerts,
       commitAtBacklog: opts.limits?.commitAtBacklog,
+      commitAtNewUsers: opts.limits?.commitAtNewUsers,
       commitIntervalMs: opts.commitIntervalMs ?? null,
       // Commits at each retention interval of log time: replay and daemon prune at the same log times.
       logTimeTickMs: retentionTickMs(config),

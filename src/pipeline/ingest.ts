@@ -19,6 +19,8 @@ export interface EventProcessor {
   readonly pending: number;
   /** Entries held in memory only until the next commit (users changed since it): a commit lets them go. */
   readonly backlog: number;
+  /** Users met for the first time since the last commit (part of the backlog; none of them is stored yet). */
+  readonly newUsers: number;
   /** Alerts raised or repeated since the last commit, held in memory until it. */
   readonly heldAlerts: number;
 }

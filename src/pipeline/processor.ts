@@ -24,6 +24,10 @@ export class HistoryAndDetection implements EventProcessor {
     return this.history.changedUsers;
   }
 
+  get newUsers(): number {
+    return this.history.newUsers;
+  }
+
   get heldAlerts(): number {
     return this.detection.heldAlerts;
   }

@@ -55,6 +55,7 @@ test('an outage met by both a commit and a batch being prepared holds the loop o
       return sincecommit;
     },
     backlog: 0,
+    newUsers: 0,
     heldAlerts: 0,
   };
   const firstCommitStarted = deferred();

@@ -50,7 +50,8 @@ class StagingProcessor implements EventProcessor {
     return this.lines.length;
   }
 
-  /** Staging detects nothing: the readers' lines are judged where they are merged. */
+  /** Staging keeps no history and detects nothing: the readers' lines are judged where they are merged. */
+  readonly newUsers = 0;
   readonly heldAlerts = 0;
 }
 

@@ -18,6 +18,8 @@ export class HeldUsers {
   /** False while the store is known to hold none of the users not in memory (a first run). */
   private storeMayHold = true;
   private checkedStore = false;
+  /** Users met for the first time (the store holds none of them) since the last commit. */
+  private created = 0;
 
   constructor(
     private readonly repo: HistoryRepository,
@@ -28,6 +30,16 @@ export class HeldUsers {
 
   get size(): number {
     return this.users.size;
+  }
+
+  /** Users met for the first time since the last commit (`committed()`). */
+  get newUsers(): number {
+    return this.created;
+  }
+
+  /** The changes so far are stored: users met from now on are counted anew. */
+  committed(): void {
+    this.created = 0;
   }
 
   /** The user of this DN, if held. */
@@ -76,6 +88,7 @@ export class HeldUsers {
     if (user === undefined) {
       user = new User(dn.dn, dn.sha1, e.ts, e.ts);
       this.users.set(dn.dn, user);
+      this.created++;
     }
     user.lastDnId = id;
     this.byId.set(id, user);

@@ -35,6 +35,11 @@ export class History {
     return this.dirtyUsers.length;
   }
 
+  /** Users met for the first time since the last commit (none of them is stored yet). */
+  get newUsers(): number {
+    return this.held.newUsers;
+  }
+
   /**
    * `netOf` gives a loaded address its network as this run's settings define it: rows written
    * before networks were stored have none, and a changed prefix length changes them all.
@@ -190,6 +195,7 @@ export class History {
       u.written();
     }
     this.dirtyUsers = [];
+    this.held.committed();
     this.organisation?.committed();
     if (this.held.size > this.usersHeld) this.held.evict(minLiveDnId);
   }
