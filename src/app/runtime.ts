@@ -103,6 +103,8 @@ export interface RuntimeOptions extends Partial<DeliveryOptions> {
   mergeWindowMs?: number;
   /** A commit is due once this many alerts wait for it (tests set it low; DEFAULT_COMMIT_AT_ALERTS otherwise). */
   commitAtAlerts?: number;
+  /** Whether the reader of the committed alerts is behind (replay's stdout): commits then hold fewer alerts. */
+  outputBehind?(): boolean;
   /** The bounds of the pipeline's memory (tests set them low to cross them with small inputs). */
   limits?: PipelineLimits;
   /** Called after every commit; the pipeline waits for what it returns before the next (backpressure). */
@@ -187,6 +189,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       mergeWindowMs: opts.mergeWindowMs ?? config.sources.mergeWindowMs,
       commitEveryLines: config.store.commitEvery,
       commitAtAlerts: opts.commitAtAlerts,
+      outputBehind: opts.outputBehind,
       commitAtBacklog: opts.limits?.commitAtBacklog,
       commitAtNewUsers: opts.limits?.commitAtNewUsers,
       commitIntervalMs: opts.commitIntervalMs ?? null,

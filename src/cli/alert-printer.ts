@@ -33,6 +33,11 @@ export class AlertPrinter {
   private idle: Array<() => void> = [];
   /** Commits waiting for the alerts of earlier commits to be written (backpressure). */
   private room: Array<() => void> = [];
+  /**
+   * The reader is behind: the latest commit with alerts found those of an earlier one still
+   * being written (a reader keeping up has taken them long before the next commit).
+   */
+  behind = false;
 
   /** Resolves once everything written so far has reached stdout (and the cursor says so). */
   flushed(): Promise<void> {
@@ -54,6 +59,7 @@ export class AlertPrinter {
       this.raised++;
       this.bySeverity[a.severity] = (this.bySeverity[a.severity] ?? 0) + 1;
     }
+    this.behind = this.writing;
     this.queue.push({ alerts: raised, through });
     if (!this.writing) {
       this.writing = true;

@@ -48,7 +48,13 @@ export function registerReplay(program: Command): void {
       const shown = new AlertPrinter(flags.json === true);
       shown.beforeWrite = () => progress?.clear();
       // Commits wait for this listener: the newest alert stored is then the commit's last one.
-      const runtime = await createRuntime(config, { log, command: 'replay', onCommit: async (r) => shown.committed(r.raised, r.raised.length > 0 ? await runtime.output.newest() : null) });
+      const runtime = await createRuntime(config, {
+        log,
+        command: 'replay',
+        onCommit: async (r) => shown.committed(r.raised, r.raised.length > 0 ? await runtime.output.newest() : null),
+        // A slow reader of stdout: what waits for it and for the next commit stays smaller.
+        outputBehind: () => shown.behind,
+      });
       shown.printed = (through) => void runtime.output.printedThrough(through).catch(() => undefined);
       try {
         // Alerts a killed replay committed and did not print: printed first (at least once).

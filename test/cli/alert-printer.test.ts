@@ -73,3 +73,19 @@ test('a commit without alerts moves nothing, and a reader that goes away leaves 
   await tick();
   assert.deepEqual(printed, []);
 });
+
+test('the reader is behind while a commit finds the alerts of an earlier one still being written, and no longer once one finds them all taken', async () => {
+  const out = new HeldReader();
+  const printer = new AlertPrinter(true, out);
+  await printer.committed([makeAlert({ id: 'a1' })], 1);
+  assert.equal(printer.behind, false, 'the first commit found nothing waiting');
+  await printer.committed([makeAlert({ id: 'b1' })], 2);
+  assert.equal(printer.behind, true, "the first commit's alert is not taken yet");
+  while (out.takeOne()) await tick();
+  await printer.flushed();
+  assert.equal(printer.behind, true, 'said by the commits, not by the reader between them');
+  await printer.committed([], 2);
+  assert.equal(printer.behind, true, 'a commit without alerts says nothing about the reader');
+  await printer.committed([makeAlert({ id: 'c1' })], 3);
+  assert.equal(printer.behind, false);
+});

@@ -5,6 +5,7 @@ import { CORPORA } from '../../bench/corpus.js';
 import { loadConfig } from '../../src/app/config.js';
 import { replayFiles } from '../../src/app/replay.js';
 import { createRuntime } from '../../src/app/runtime.js';
+import { CommitPolicy } from '../../src/pipeline/commit-policy.js';
 import { silentLog } from '../../src/core/log.js';
 import { dumpDetection, dumpHistory } from '../helpers/store.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -48,4 +49,20 @@ test('a storm commits each time the alerts waiting for a commit reach the bound,
   assert.ok(bounded.reduce((a, b) => a + b, 0) >= total, 'the commits together hold at least the one commit\'s alerts (a repeat in a later commit is an update)');
 
   assert.deepEqual({ ...dumpHistory(join(dir, 'bounded.db')), ...dumpDetection(join(dir, 'bounded.db')) }, { ...dumpHistory(join(dir, 'once.db')), ...dumpDetection(join(dir, 'once.db')) });
+});
+
+test('while the reader of the alerts is behind, a commit is due at a quarter of the bound', () => {
+  let behind = false;
+  const processor = { pending: 1, backlog: 0, newUsers: 0, heldAlerts: 100 };
+  const policy = new CommitPolicy(processor, { commit: async () => undefined }, { commitEveryLines: 1_000_000, commitAtAlerts: 400, commitIntervalMs: null, outputBehind: () => behind });
+  assert.equal(policy.dueIn(), null, '100 alerts held, under the bound of 400');
+  behind = true;
+  assert.equal(policy.dueIn(), 0, '100 alerts held, at a quarter of the bound');
+  processor.heldAlerts = 99;
+  assert.equal(policy.dueIn(), null);
+  behind = false;
+  processor.heldAlerts = 399;
+  assert.equal(policy.dueIn(), null);
+  processor.heldAlerts = 400;
+  assert.equal(policy.dueIn(), 0);
 });
