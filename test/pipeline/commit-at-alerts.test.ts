@@ -2,11 +2,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CORPORA } from '../../bench/corpus.js';
-import { loadConfig } from '../../src/app/config.js';
-import { replayFiles } from '../../src/app/replay.js';
-import { createRuntime } from '../../src/app/runtime.js';
 import { CommitPolicy } from '../../src/pipeline/commit-policy.js';
-import { silentLog } from '../../src/core/log.js';
+import { replayCommits } from '../helpers/commits.js';
 import { dumpDetection, dumpHistory } from '../helpers/store.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -15,33 +12,20 @@ import { tempDir } from '../helpers/tmp.js';
 // users say. Where a run commits must not change what it stores.
 
 /** Replays `log` into `db`; the alerts (new and repeated) each commit wrote. */
-async function replayCommits(db: string, log: string, commitAtAlerts?: number): Promise<number[]> {
-  const config = loadConfig();
-  config.store.path = db;
-  // No retention: its log-time commits (test/pipeline/log-time-ticks.test.ts) are not under test here.
-  config.store.retention = { ...config.store.retention, events: null, alerts: null, incidents: null };
-  const held: number[] = [];
-  const runtime = await createRuntime(config, { command: 'replay', log: silentLog, commitAtAlerts, onCommit: (r) => void held.push(r.raised.length + r.updated.length) });
-  try {
-    await replayFiles([log], runtime, {});
-  } finally {
-    await runtime.close();
-  }
-  return held;
-}
+const replayAlertCommits = (db: string, log: string, commitAtAlerts?: number) => replayCommits(db, log, (r) => r.raised.length + r.updated.length, { commitAtAlerts });
 
 test('a storm commits each time the alerts waiting for a commit reach the bound, and stores exactly what one commit at the end does', async () => {
   const dir = tempDir('ouwatch-commit-at-alerts-');
   const log = join(dir, 'storm.log');
   CORPORA.storm.write(log, { lines: 20_000, seed: 9 });
 
-  const once = await replayCommits(join(dir, 'once.db'), log);
+  const once = await replayAlertCommits(join(dir, 'once.db'), log);
   assert.equal(once.length, 1, '20,000 lines of 2,000 users make one commit by lines and users');
   const total = once[0];
   assert.ok(total > 400, `the storm raised only ${total} alerts`);
 
   const bound = 100;
-  const bounded = await replayCommits(join(dir, 'bounded.db'), log, bound);
+  const bounded = await replayAlertCommits(join(dir, 'bounded.db'), log, bound);
   // The bound is looked at between the worker's batches (thousands of lines each): every commit
   // but the last was made by it, and holds at least `bound` alerts.
   assert.ok(bounded.length >= 3, `${bounded.length} commits: ${bounded.join(', ')} alerts`);

@@ -5,10 +5,7 @@ import { test } from 'node:test';
 import { AUTH_URL, THREADS, access, head, userDn } from '../../bench/corpora/lines.js';
 import { randomPrivateAddress } from '../../bench/corpora/public-ranges.js';
 import { seeded, sessionId } from '../../bench/corpora/random.js';
-import { loadConfig } from '../../src/app/config.js';
-import { replayFiles } from '../../src/app/replay.js';
-import { createRuntime } from '../../src/app/runtime.js';
-import { silentLog } from '../../src/core/log.js';
+import { replayCommits } from '../helpers/commits.js';
 import { dumpHistory } from '../helpers/store.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -29,37 +26,20 @@ function writeTwice(path: string): void {
 }
 
 /** Replays `log` into `db`; the lines each commit covered. */
-async function replayCommits(db: string, log: string, commitAtNewUsers: number): Promise<number[]> {
-  const config = loadConfig();
-  config.store.path = db;
-  // No retention: its log-time commits (test/pipeline/log-time-ticks.test.ts) are not under test here.
-  config.store.retention = { ...config.store.retention, events: null, alerts: null, incidents: null };
-  const lines: number[] = [];
-  const runtime = await createRuntime(config, {
-    command: 'replay',
-    log: silentLog,
-    // The backlog of changed users out of the way: only users new to the store make commits here.
-    limits: { commitAtBacklog: 1_000_000, commitAtNewUsers },
-    onCommit: (r) => void lines.push(r.lines),
-  });
-  try {
-    await replayFiles([log], runtime, {});
-  } finally {
-    await runtime.close();
-  }
-  return lines;
-}
+const replayLineCommits = (db: string, log: string, commitAtNewUsers: number) =>
+  // The backlog of changed users out of the way: only users new to the store make commits here.
+  replayCommits(db, log, (r) => r.lines, { limits: { commitAtBacklog: 1_000_000, commitAtNewUsers } });
 
 test('users met for the first time make a commit due at the bound; the same users coming back do not', async () => {
   const dir = tempDir('ouwatch-commit-at-new-users-');
   const log = join(dir, 'twice.log');
   writeTwice(log);
 
-  const once = await replayCommits(join(dir, 'once.db'), log, Number.MAX_SAFE_INTEGER);
+  const once = await replayLineCommits(join(dir, 'once.db'), log, Number.MAX_SAFE_INTEGER);
   assert.deepEqual(once, [2 * USERS], 'without the bound, one commit at the end');
 
   const bound = 2_000;
-  const bounded = await replayCommits(join(dir, 'bounded.db'), log, bound);
+  const bounded = await replayLineCommits(join(dir, 'bounded.db'), log, bound);
   // The bound is looked at between the worker's batches (thousands of lines each): each commit
   // made by it covers at least `bound` new users, one line each.
   let covered = 0;
