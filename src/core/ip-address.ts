@@ -11,21 +11,45 @@ export type Ipv6Words = readonly [number, number, number, number];
 export type IpAddress = number | Ipv6Words;
 
 /** Longest textual IPv6 address: `ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255`. */
-const MAX_TEXT_LENGTH = 45;
+const MAX_ADDRESS_LENGTH = 45;
+/** Longest zone id after `%` (Linux interface names are at most 15 bytes; numeric zones are shorter). */
+const MAX_ZONE_LENGTH = 15;
+const MAX_TEXT_LENGTH = MAX_ADDRESS_LENGTH + 1 + MAX_ZONE_LENGTH;
 
 /**
- * Parses a dotted quad, or IPv6 in any RFC 4291 text form (`::`, embedded IPv4, either case).
- * Returns null for anything else: hostnames, ports, brackets, zone ids (`%eth0`), octets with
- * leading zeros (ambiguous: some tools read them as octal), spaces, NULs, the empty string.
+ * Parses a dotted quad, or IPv6 in any RFC 4291 text form (`::`, embedded IPv4, either case),
+ * optionally followed by an RFC 4007 zone id (`fe80::1%eth0`, `0:0:0:0:0:0:0:1%0`: what Java's
+ * `getHostAddress()` prints for a scoped client address). The zone names the local interface
+ * the packet came in on, not the client, so the address is the words before it. Returns null
+ * for anything else: hostnames, ports, brackets, a zone on IPv4 or an empty or odd one, octets
+ * with leading zeros (ambiguous: some tools read them as octal), spaces, NULs, the empty string.
  */
 export function parseAddress(text: string): IpAddress | null {
   const n = text.length;
   if (n < 2 || n > MAX_TEXT_LENGTH) return null;
   for (let i = 0; i < n; i++) {
-    if (text.charCodeAt(i) === 58) return parseIpv6(text, n);
+    if (text.charCodeAt(i) === 58) return parseIpv6(text, zoneStart(text, n));
   }
   const v4 = ipv4At(text, 0, n);
   return v4 < 0 ? null : v4;
+}
+
+/**
+ * Where the address part of an IPv6 text ends: at its `%` when a well-formed zone id (1 to
+ * MAX_ZONE_LENGTH of RFC 3986's unreserved characters) follows, else the whole text (which
+ * then fails to parse if it holds a `%`).
+ */
+function zoneStart(text: string, n: number): number {
+  const at = text.indexOf('%');
+  if (at < 0) return n;
+  if (at === 0 || at === n - 1 || n - at - 1 > MAX_ZONE_LENGTH || at > MAX_ADDRESS_LENGTH) return n;
+  for (let i = at + 1; i < n; i++) if (!isZoneChar(text.charCodeAt(i))) return n;
+  return at;
+}
+
+function isZoneChar(c: number): boolean {
+  const lower = c | 0x20;
+  return (c >= 48 && c <= 57) || (lower >= 97 && lower <= 122) || c === 45 || c === 46 || c === 95 || c === 126;
 }
 
 /** The dotted quad in text[from, to) as a uint32, or -1. */

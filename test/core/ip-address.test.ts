@@ -38,11 +38,19 @@ describe('parsing', () => {
     }
   });
 
+  test('a zone id after an IPv6 address (Java prints a scoped client as 0:0:0:0:0:0:0:1%0) names an interface, not the client: the address is the words before it', () => {
+    assert.deepEqual(parseAddress('0:0:0:0:0:0:0:1%0'), [0, 0, 0, 1]);
+    assert.deepEqual(parseAddress('fe80::1c2d:3eff:fe4f:5a6b%eth0'), [0xfe800000, 0, 0x1c2d3eff, 0xfe4f5a6b]);
+    assert.deepEqual(parseAddress('2001:db8::1%enp0s31f6.100'), [0x20010db8, 0, 0, 1]);
+    assert.deepEqual(parseAddress(`fe80::1%${'a'.repeat(15)}`), [0xfe800000, 0, 0, 1]);
+  });
+
   const invalid = [
     '', ' ', '1.2.3.4 ', ' 1.2.3.4', '1.2.3.4\0', '1.2.\u00003.4', '999.1.1.1', '256.1.1.1', '1.2.3', '1.2.3.4.5', '1..2.3', '.1.2.3',
     '1.2.3.', '01.2.3.4', '1.2.3.04', '1.2.3.-4', '+1.2.3.4', '0x1.2.3.4', '１.２.３.４', '10.0.0.1:8443', 'unknown', 'not-an-ip',
     'localhost', 'example.com', '-', ':', ':::', '1:::2', '1::2::3', '::1:', ':1::', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7',
-    '1::2:3:4:5:6:7:8', '12345::', 'g::1', '[::1]', '[::1]:443', 'fe80::1%eth0', '::ffff:1.2.3', '::ffff:1.2.3.256',
+    '1::2:3:4:5:6:7:8', '12345::', 'g::1', '[::1]', '[::1]:443', '::ffff:1.2.3', '::ffff:1.2.3.256',
+    '1.2.3.4%eth0', 'fe80::1%', '%eth0', '::1%%0', 'fe80::1%eth0%1', 'fe80::1%eth 0', 'fe80::1%eth:0', `fe80::1%${'a'.repeat(16)}`, '[fe80::1%eth0]', 'g::1%0',
     '1:2:3:4:5:6:7:1.2.3.4', '::1.2.3.4:5', '::1.2.3.04', '1.2.3.4::', `${'1'.repeat(46)}`, 'ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.2555',
   ];
   for (const text of invalid) {
@@ -109,7 +117,12 @@ describe('public and non-public addresses', () => {
   });
 
   test('isNonPublic holds anything that is not an address as non-public', () => {
-    for (const text of ['', 'unknown', '999.1.1.1', '010.1.1.1', '10.0.0.1:8443', '[::1]', '2a00:1450::1%eth0', '8.8.8.8 ']) assert.equal(isNonPublic(text), true, text);
+    for (const text of ['', 'unknown', '999.1.1.1', '010.1.1.1', '10.0.0.1:8443', '[::1]', '2a00:1450::1%', '8.8.8.8 ']) assert.equal(isNonPublic(text), true, text);
+  });
+
+  test('a zoned address is judged by its address: link-local and loopback are not public, a global one is', () => {
+    for (const text of ['fe80::1%eth0', '0:0:0:0:0:0:0:1%0']) assert.equal(isNonPublic(text), true, text);
+    assert.equal(isNonPublic('2a00:1450::1%eth0'), false);
   });
 
   test('isNonPublic agrees with the numbers on 100 000 random IPv4 and IPv6 addresses', () => {

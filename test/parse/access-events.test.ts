@@ -124,7 +124,7 @@ describe('free-text messages', () => {
 });
 
 describe('addresses and session ids', () => {
-  const ips = ['10.197.32.67', '81.2.69.142', '2001:db8::1', '0:0:0:0:0:0:0:1', '::1', '::ffff:81.2.69.142', 'fe80::1ff:fe23:4567:890a', '2a02:26f0:fe::5c'];
+  const ips = ['10.197.32.67', '81.2.69.142', '2001:db8::1', '0:0:0:0:0:0:0:1', '::1', '::ffff:81.2.69.142', 'fe80::1ff:fe23:4567:890a', '2a02:26f0:fe::5c', '0:0:0:0:0:0:0:1%0', 'fe80:0:0:0:1c2d:3eff:fe4f:5a6b%eth0'];
   for (const ip of ips) {
     test(`remote address ${ip} is kept as logged`, () => {
       assert.equal(parseEvent(accessLine({ ip })).ip, ip);
@@ -148,6 +148,8 @@ describe('addresses and session ids', () => {
     ['three octets', '81.2.69'],
     ['a port', '10.0.0.1:8443'],
     ['a DN', 'uid=mmosley,o=Tremolo'],
+    ['a zone id on an IPv4 address', '10.0.0.1%eth0'],
+    ['an empty zone id', 'fe80::1%'],
   ] as const;
   for (const [what, ip] of notAddresses) {
     test(`an address field holding ${what} makes the line malformed, every time it appears`, () => {
@@ -158,6 +160,12 @@ describe('addresses and session ids', () => {
       assert.equal(events[0].lineNo, 2);
     });
   }
+  test('a scoped IPv6 client (Java prints `%<zone>` after it) is an event, judged by its address: link-local is not public', () => {
+    const { events, counts } = parseText([accessLine({ ip: 'fe80::1%eth0' }), accessLine({ ip: '2a02:26f0:fe::5c%0' })].join('\n') + '\n');
+    assert.deepEqual(counts, { event: 2 });
+    assert.equal(events[0].address?.public, false);
+    assert.equal(events[1].address?.public, true);
+  });
   test('the session id is kept as logged, whatever it holds', () => {
     for (const session of ['0', 'NULL', 'abc def', 'null2', 'x'.repeat(200)]) assert.equal(parseEvent(accessLine({ session })).sessionId, session);
   });
