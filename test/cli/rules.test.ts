@@ -14,6 +14,7 @@ const RULE_IDS = [
   'authz-failure-burst',
   'authz-probing',
   'impossible-travel',
+  'invalid-client-secret',
   'ip-not-allowed',
   'new-country',
   'new-source-ip',

@@ -82,6 +82,7 @@ export const SHIPPED_RULES = [
   'refresh-token-replay',
   'refresh-token-grace-burst',
   'stale-refresh-token',
+  'invalid-client-secret',
   'new-source-ip',
   'new-country',
   'impossible-travel',
@@ -94,7 +95,7 @@ export const SHIPPED_RULES = [
 ];
 
 /**
- * A rules directory holding copies of the shipped rules `ids` (all twelve by default), with
+ * A rules directory holding copies of the shipped rules `ids` (all of them by default), with
  * field overrides per rule: `{ 'auth-failure-burst': { params: { threshold: 3 } } }`. Written
  * with the YAML library, as a person would edit the files.
  */

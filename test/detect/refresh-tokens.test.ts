@@ -125,7 +125,7 @@ test("stale-refresh-token: an address whose successes an alert holds back (a thi
   assert.equal(stale.severity, 'medium');
   assert.ok(
     stale.reason.endsWith(
-      "5.255.255.5 had successes lately (within the 24 h before), but none as a learnt address of its user (it was new to them, or an alert raised on it holds it back): if alerts name 5.255.255.5, this is probably the copy's token, not the owner's client losing a refresh race.",
+      "5.255.255.5 had successes lately (within the 24 h before), but none as a learnt address of its user (it was new to them, or an alert raised on it holds it back): if alerts name 5.255.255.5, this is probably a copy of the token, not the owner's client.",
     ),
     stale.reason,
   );
@@ -144,6 +144,21 @@ test("stale-refresh-token: the owner's learnt address stays the owner's while a 
   const stranger = await run('stale-refresh-token', [...office, ...stalePair(AT, RU)]);
   assert.equal(stranger.alerts[0].severity, 'high');
   assert.match(stranger.alerts[0].reason, /No user succeeded from 5\.255\.255\.5 in the 24 h before/);
+});
+
+test('invalid-client-secret: a live token sent with a wrong secret fires on its address; the stale-token WARN does not, and stale-refresh-token ignores this WARN', async () => {
+  const wrongSecret = (t: number, thread: string) => [idpWarn(t, thread, 'Invalid client_secret'), azFail(t + 4, NONE, RU, { thread, url: TOKEN_URL, session: 'null' })];
+  const rules = rulesDir(s.path(`r${n}-secret`), ['invalid-client-secret', 'stale-refresh-token']);
+  const { alerts } = await detect(s.path(`t${n++}.db`), rules, [...office, ...wrongSecret(AT, 'XNIO-1 task-7'), ...stalePair(AT + MIN, SE, 'XNIO-1 task-8')]);
+  assert.deepEqual(keys(alerts), [`invalid-client-secret - ${RU}`, `stale-refresh-token - ${SE}`]);
+  const secret = alerts[0];
+  assert.equal(secret.severity, 'medium');
+  assert.equal(secret.risk, 40);
+  assert.equal(secret.respond, false);
+  assert.deepEqual(secret.evidence.map((e) => e.line), wrongSecret(AT, 'XNIO-1 task-7'));
+  assert.match(secret.reason, /^A refresh token was sent with a wrong client secret \(the token itself was current\) from 5\.255\.255\.5 \(RU\): OpenIDConnectIdP logged 'Invalid client_secret' and 4 ms later the refresh at .*\/token failed \(AzFail\) on thread 'XNIO-1 task-7'\.$/);
+  // The stale token's reason is its own, untouched by the new parameters.
+  assert.match(alerts[1].reason, /^A refresh token was used after its grace period from 89\.160\.20\.112/);
 });
 
 test('refresh-token-replay on a new store behind an ingress: a lone user\'s race through two replicas is the race until private networks are many', async () => {

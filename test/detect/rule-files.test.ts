@@ -10,7 +10,7 @@ import { SHIPPED_RULES, scratch } from './helpers.js';
 const s = scratch();
 after(() => s.done());
 
-test('the shipped rules: twelve, with their severities and risks; only refresh-token-replay pages and may trigger a response; only new-source-ip does not quarantine', () => {
+test('the shipped rules: thirteen, with their severities and risks; only refresh-token-replay pages and may trigger a response; only new-source-ip does not quarantine', () => {
   const rules = loadRules(BUNDLED_RULES_DIR);
   assert.deepEqual(rules.map((r) => r.id).sort(), [...SHIPPED_RULES].sort());
   assert.deepEqual(Object.fromEntries(rules.map((r) => [r.id, `${r.severity} ${r.risk}`])), {
@@ -19,6 +19,7 @@ test('the shipped rules: twelve, with their severities and risks; only refresh-t
     'authz-failure-burst': 'medium 30',
     'authz-probing': 'medium 60',
     'impossible-travel': 'high 50',
+    'invalid-client-secret': 'medium 40',
     'ip-not-allowed': 'high 40',
     'new-country': 'high 40',
     'new-source-ip': 'medium 25',
@@ -88,7 +89,7 @@ const bad: Array<[string, string, RegExp, string?]> = [
   ['a bad CIDR exception', good + 'ipExceptions: [10.0.0.0/33]\n', /ipExceptions\[0\]: expected an IP address or a CIDR block/],
   ['a threshold rule that names no events', good.replace('events: [AuFail]\n', ''), /events: expected the event types the threshold detector should count/],
   ['an event the detector cannot use', good.replace('detector: threshold', 'detector: new-value').replace(/params:[\s\S]*/, 'params:\n  field: net\n'), /events: AuFail is not an event new-value can use; expected some of AuSuccess, AzSuccess/],
-  ['a required event left out', good.replace('detector: threshold', 'detector: stale-refresh-token').replace('events: [AuFail]', 'events: [AzFail]').replace(/params:[\s\S]*/, ''), /events: stale-refresh-token needs IdpWarning/],
+  ['a required event left out', good.replace('detector: threshold', 'detector: refresh-failure').replace('events: [AuFail]', 'events: [AzFail]').replace(/params:[\s\S]*/, ''), /events: refresh-failure needs IdpWarning/],
   ['a YAML syntax error', good + 'dns: [unclosed\n', /YAML syntax: /],
   ['a DN list that is not a list', good + 'dns:\n  exclude: uid=bob\n', /dns\.exclude: Invalid input: expected array, received string/],
 ];

@@ -44,6 +44,16 @@ interface Pending {
 const params = z
   .object({
     message: z.string().min(1).default('Session does not exist from refresh_token').describe('the WARN text that starts a pair'),
+    meaning: z
+      .string()
+      .min(1)
+      .default('was used after its grace period')
+      .describe("what the pair says of the refresh token, as the reason puts it ('A refresh token of <dn> <meaning> from <address>')"),
+    ownClient: z
+      .string()
+      .min(1)
+      .default("probably the owner's own client losing a refresh race")
+      .describe('what the pair most likely is when the address had successes as a learnt address of its user (with `unknownAddress`)'),
     pairWithin: durationSchema.prefault('5s').describe('how soon the AzFail must follow on the same thread'),
     tokenPath: z.string().min(1).default('/token').describe('the request path the AzFail must end with'),
     unknownAddress: z
@@ -62,10 +72,15 @@ const params = z
 type Params = z.output<typeof params>;
 
 /**
- * OpenUnison answers a refresh with a token it no longer knows with the WARN
- * `Session does not exist from refresh_token`, then an AzFail on the same thread. At a
- * `/token` endpoint that is a refresh token used after its grace period: a second copy of
- * the token (or a client that lost the race) is still trying.
+ * OpenUnison refuses a refresh with a WARN of OpenIDConnectIdP, then an AzFail on the same
+ * thread. Which WARN says why (a rule picks one with `message`):
+ *  - `Session does not exist from refresh_token`: a token it no longer knows, at a `/token`
+ *    endpoint a refresh token used after its grace period: a second copy of the token (or a
+ *    client that lost the race) is still trying (rule stale-refresh-token);
+ *  - `Invalid client_secret`: checked only once the token matched its session, so whoever sent
+ *    it holds the user's live refresh token, without the client's secret (invalid-client-secret).
+ *  (`Session expired` is a user's idle client; the `... tampered with` WARNs check the tokens
+ *  OpenUnison stored, not what the client sent, and follow a change of its signing key.)
  *
  * Threads are unique only within one log (a replica), so the pair is keyed by input and
  * thread. The AzFail often carries `cn=none`: the alert is then keyed on the address.
@@ -74,9 +89,9 @@ type Params = z.output<typeof params>;
  * successes minutes before). With `unknownAddress`, a pair from an address no user succeeded
  * from lately (someone else holds a copy of the token) is raised at a higher risk.
  */
-export const staleRefreshToken = defineDetector({
-  name: 'stale-refresh-token',
-  summary: "OpenIDConnectIdP's 'Session does not exist from refresh_token' WARN followed on its thread by an AzFail at a /token endpoint",
+export const refreshFailure = defineDetector({
+  name: 'refresh-failure',
+  summary: "a refresh-failure WARN of OpenIDConnectIdP (by default 'Session does not exist from refresh_token') followed on its thread by an AzFail at a /token endpoint",
   events: ['IdpWarning', 'AzFail', 'AuSuccess', 'AzSuccess'],
   requiredEvents: ['IdpWarning', 'AzFail'],
   params,
@@ -183,13 +198,13 @@ export const staleRefreshToken = defineDetector({
  */
 type Known = 'stranger' | 'learnt' | 'unlearnt';
 
-function addressNote(known: Known, ip: string, window: string): string {
+function addressNote(known: Known, ip: string, window: string, ownClient: string): string {
   if (known === 'stranger') return ` No user succeeded from ${ip} in the ${window} before: someone other than the token's owner probably holds a copy.`;
   // Not the time of the last success: the one remembered is refreshed once an hour only.
-  if (known === 'learnt') return ` ${ip} had successes lately (within the ${window} before) as a learnt address of its user: probably the owner's own client losing a refresh race.`;
+  if (known === 'learnt') return ` ${ip} had successes lately (within the ${window} before) as a learnt address of its user: ${ownClient}.`;
   return (
     ` ${ip} had successes lately (within the ${window} before), but none as a learnt address of its user (it was new to them, or an alert raised on it holds it back): ` +
-    `if alerts name ${ip}, this is probably the copy's token, not the owner's client losing a refresh race.`
+    `if alerts name ${ip}, this is probably a copy of the token, not the owner's client.`
   );
 }
 
@@ -206,9 +221,9 @@ function staleUse(e: LogEvent, warn: Pending, gap: number, url: string, known: K
     ...(known === 'stranger' && unknown !== null ? { severity: unknown.severity, risk: unknown.risk } : {}),
     reason() {
       return (
-        `A refresh token ${dn === null ? '' : `of ${dn.dn} `}was used after its grace period from ${where(a?.ip ?? null, a?.country ?? null)}: ` +
+        `A refresh token ${dn === null ? '' : `of ${dn.dn} `}${p.meaning} from ${where(a?.ip ?? null, a?.country ?? null)}: ` +
         `OpenIDConnectIdP logged '${p.message}' and ${formatDuration(gap)} later the refresh at ${url} failed (AzFail) on thread '${thread}'.` +
-        (known === null || a === null || unknown === null ? '' : addressNote(known, a.ip, formatDuration(unknown.within)))
+        (known === null || a === null || unknown === null ? '' : addressNote(known, a.ip, formatDuration(unknown.within), p.ownClient))
       );
     },
     evidence: () => [warn.evidence, evidenceOf(e)],
