@@ -17,6 +17,8 @@ describe('addresses that carry no location', () => {
     '10.197.32.67', '172.16.0.1', '172.31.255.255', '192.168.1.10', '127.0.0.1', '169.254.10.1', '100.64.0.1', '0.0.0.0',
     '192.0.2.1', '198.51.100.7', '203.0.113.9', '224.0.0.1', '255.255.255.255',
     '::1', '::', 'fc00::1', 'fd12:3456::1', 'fe80::1ff:fe23:4567:890a', 'ff02::1', '2001:db8::1', '::ffff:10.0.0.1',
+    // Scoped, as Java prints a client on a link-local or loopback address.
+    'fe80::1%eth0', '0:0:0:0:0:0:0:1%0',
   ];
   for (const ip of nonPublic) {
     test(`${ip} is an address, not public, with a network and no location`, () => {
@@ -28,7 +30,7 @@ describe('addresses that carry no location', () => {
       assert.equal(isNonPublic(ip), true);
     });
   }
-  for (const text of ['unknown', '', 'not-an-ip', '999.1.1.1', '10.0.0.1:8443', '81.2.69.142\u0000', '[::1]', 'fe80::1%eth0', '010.1.1.1']) {
+  for (const text of ['unknown', '', 'not-an-ip', '999.1.1.1', '10.0.0.1:8443', '81.2.69.142\u0000', '[::1]', 'fe80::1%', '10.0.0.1%eth0', '010.1.1.1']) {
     test(`${JSON.stringify(text)} is not an address at all`, () => {
       assert.deepEqual(describer.describe(text), { valid: false, public: false, net: null, country: null, lat: null, lon: null, radiusKm: null, asn: null, asOrg: null });
     });
