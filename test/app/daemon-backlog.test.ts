@@ -7,6 +7,7 @@ import { spawnDaemon, type DaemonProcess } from '../helpers/daemon.js';
 import { accessLine, log4jTime } from '../helpers/lines.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
+import { REQUEST_TIMEOUT_MS } from '../helpers/http.js';
 
 const children: DaemonProcess[] = [];
 after(() => {
@@ -43,7 +44,7 @@ test('a daemon started beside two replicas with a backlog merges them by log tim
   await waitFor(
     'every line processed',
     async () => {
-      const m = await (await fetch(new URL('/metrics', base))).text();
+      const m = await (await fetch(new URL('/metrics', base), { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })).text();
       return m.split('\n').some((l) => l === `ouwatch_lines_read_total ${total}`);
     },
     60_000,

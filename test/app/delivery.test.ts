@@ -6,6 +6,7 @@ import { ndjson, ok } from '../helpers/cli.js';
 import { spawnDaemon, type DaemonProcess } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
+import { REQUEST_TIMEOUT_MS } from '../helpers/http.js';
 
 // The daemon starts the outbox worker: alerts committed by the live pipeline are delivered
 // (here to a JSONL sink), the automatic response is planned in dry-run, /metrics counts both,
@@ -67,7 +68,7 @@ test('ouwatch run delivers alerts through the outbox, plans the response in dry-
   assert.match(String(planned.text), /kind: EndSession/);
   assert.match(String(planned.text), /dn: "uid=mmosley,ou=shadow,o=Tremolo"/);
 
-  const metrics = await fetch(new URL('/metrics', base)).then((r) => r.text());
+  const metrics = await fetch(new URL('/metrics', base), { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).then((r) => r.text());
   assert.equal(metric(metrics, /^ouwatch_notifications_total\{.*channel="jsonl".*result="sent"/), 10);
   assert.equal(metric(metrics, /^ouwatch_actions_total\{.*result="planned"/), 1);
   assert.equal(metric(metrics, /^ouwatch_outbox_depth /), 0);

@@ -9,6 +9,7 @@ import { tempDir } from '../helpers/tmp.js';
 import { logText } from '../helpers/log-lines.js';
 import { waitFor } from '../helpers/wait.js';
 import { accessLine, log4jTime } from '../helpers/lines.js';
+import { REQUEST_TIMEOUT_MS } from '../helpers/http.js';
 
 const children: DaemonProcess[] = [];
 after(() => {
@@ -134,7 +135,7 @@ test('SIGHUP reloads the rules: a bad rule file keeps the old ones, an edited on
   appendFileSync(file, [failed(0), failed(1), failed(2)].join('\n') + '\n');
   const line = await waitFor('the burst alert on stdout', () => d.stdout.find((l) => (JSON.parse(l) as { rule: string }).rule === 'auth-failure-burst'));
   assert.match((JSON.parse(line) as { reason: string }).reason, /^3 failed logins \(AuFail\) from 175\.16\.199\.5 \(CN\) within 2 s \(rule: 3 within 5 min\)/);
-  const health = await fetch(new URL('/healthz', await d.url()));
+  const health = await fetch(new URL('/healthz', await d.url()), { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   assert.equal(health.status, 200, 'still running after SIGHUP');
   d.child.kill('SIGTERM');
   assert.equal((await exitWithin(d, 5000)).code, 0);

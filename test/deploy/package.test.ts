@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { spawnDaemon } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
+import { REQUEST_TIMEOUT_MS } from '../helpers/http.js';
 
 /*
  * The npm package as it is installed (`npm install -g ouwatch-*.tgz`) and as the Dockerfile
@@ -141,9 +142,9 @@ test('ouwatch run follows the sample and answers /healthz and /readyz, then stop
   const daemon = spawnDaemon(['--file', join(installed, 'fixtures', 'sample', '*.log'), '--db', join(work, 'ouwatch.db'), '--listen', '127.0.0.1:0'], { bin: command, cwd: work, env: { ...ENV, NODE_OPTIONS: undefined } });
   try {
     const url = await daemon.url();
-    const health = await fetch(`${url}/healthz`);
+    const health = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     assert.equal(health.status, 200);
-    await waitFor('/readyz to answer 200', async () => (await fetch(`${url}/readyz`)).status === 200, 20_000);
+    await waitFor('/readyz to answer 200', async () => (await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })).status === 200, 20_000);
   } finally {
     daemon.child.kill('SIGTERM');
   }

@@ -13,7 +13,7 @@ import { liveHarness, type LiveHarness } from '../helpers/live.js';
 import { tempDir } from '../helpers/tmp.js';
 import { BASE_TIME, logLine } from '../helpers/log-lines.js';
 import { waitFor } from '../helpers/wait.js';
-import { metric } from '../helpers/http.js';
+import { REQUEST_TIMEOUT_MS, metric } from '../helpers/http.js';
 
 // The cluster watcher (`ouwatch run --k8s`) follows the log of every OpenUnison pod through
 // the API server (`pods/log?follow=true&timestamps=true`). A stream's position is the kubelet
@@ -194,7 +194,7 @@ test('ouwatch run --k8s: kubeconfig from KUBECONFIG, /readyz attached; stopped a
     const base = await d.url();
     await waitFor(`${expectLines} lines read`, async () => (await metric(base, 'ouwatch_lines_read_total')) === expectLines, 20_000);
     const ready = await waitFor('ready', async () => {
-      const r = await fetch(new URL('/readyz', base));
+      const r = await fetch(new URL('/readyz', base), { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
       return r.status === 200 ? ((await r.json()) as { sources: Array<{ name: string; detail: string }> }) : undefined;
     });
     assert.deepEqual(ready.sources.map((s) => [s.name, s.detail]), [['kubernetes', 'following 2 pod logs']]);

@@ -9,6 +9,7 @@ import { BIN, SAMPLE_LOGS, ndjson, ok, ouwatch } from '../../helpers/cli.js';
 import { startPostgres } from '../../helpers/postgres.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { waitFor } from '../../helpers/wait.js';
+import { REQUEST_TIMEOUT_MS } from '../../helpers/http.js';
 
 const pg = await startPostgres();
 
@@ -34,7 +35,7 @@ async function consoleGet(db: string, path: string): Promise<unknown> {
       if (m) base = m[1];
     });
     const at = await waitFor('the console to listen', () => base ?? undefined, 20_000);
-    const r = await fetch(new URL(path, at));
+    const r = await fetch(new URL(path, at), { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     assert.equal(r.status, 200, path);
     return r.json();
   } finally {

@@ -12,6 +12,7 @@ import { dumpPostgres } from '../../helpers/store-dump.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { waitFor } from '../../helpers/wait.js';
 import { caughtUp, historyOf } from './live.js';
+import { REQUEST_TIMEOUT_MS } from '../../helpers/http.js';
 
 const RECORDS = 5000;
 const pg = await startPostgres();
@@ -19,7 +20,7 @@ let daemon: DaemonProcess | null = null;
 after(() => daemon?.child.kill('SIGKILL'));
 
 async function readyz(base: string): Promise<{ status: number; db: string }> {
-  const r = await fetch(new URL('/readyz', base));
+  const r = await fetch(new URL('/readyz', base), { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   return { status: r.status, db: ((await r.json()) as { db: string }).db };
 }
 

@@ -12,6 +12,7 @@ import { dumpPostgres } from '../../helpers/store-dump.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { waitFor } from '../../helpers/wait.js';
 import { caughtUp, historyOf } from './live.js';
+import { REQUEST_TIMEOUT_MS } from '../../helpers/http.js';
 
 const RECORDS = 6000;
 const pg = await startPostgres();
@@ -36,7 +37,7 @@ test('a second run on the same PostgreSQL database stands by, takes over within 
   await active.waitForLog('the first daemon to start', (r) => r.msg === 'ouwatch run started');
   const standby = start();
   const waiting = await standby.waitForLog('the second daemon to stand by', (r) => r.msg === 'standby listening');
-  const ready = await fetch(new URL('/readyz', String(waiting.address)));
+  const ready = await fetch(new URL('/readyz', String(waiting.address)), { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   assert.equal(ready.status, 503);
   const report = (await ready.json()) as { ready: boolean; db: string };
   assert.match(report.db, /^standby: 'ouwatch run' \(pid \d+ on .+\) holds the writer lease/);
