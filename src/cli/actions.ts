@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ACTION_STATUSES, type ActionRecord } from '../core/actions.js';
+import { ACTION_STATUSES, confirmationState, confirmationText, type ActionRecord } from '../core/actions.js';
 import { listActions, resetBreaker, showAction } from '../app/review/actions.js';
 import { flagName } from '../app/review/query.js';
 import { withReviewStore } from '../app/review/store.js';
@@ -69,16 +69,19 @@ const ACTION_CSV: Array<[string, (a: ActionRecord) => string | number | null]> =
   ['guard', (a) => a.guard],
   ['reason', (a) => a.reason],
   ['error', (a) => a.error],
+  ['confirmed', (a) => a.confirmed?.time ?? null],
 ];
 
-function formatList(list: ActionRecord[]): string[] {
+function formatList(list: ActionRecord[], now = Date.now()): string[] {
   const c = colours(process.stdout);
   const lines = [c.dim(`${'id'.padStart(5)}  ${'time'.padEnd(24)}  ${'action'.padEnd(13)} ${'mode'.padEnd(8)} ${'status'.padEnd(8)} ${'by'.padEnd(26)} dn / detail`)];
   for (const a of list) {
     const status = a.status === 'failed' ? c.red(a.status.padEnd(8)) : a.status === 'held' ? c.yellow(a.status.padEnd(8)) : a.status.padEnd(8);
     const detail = a.status === 'held' ? `held by ${a.guard}: ${a.reason ?? ''}` : a.error ?? a.name ?? a.reason ?? '';
+    const state = confirmationState(a, now);
+    const logout = state === 'confirmed' ? ` (logged out ${a.confirmed!.time})` : state === 'unconfirmed' ? c.yellow(' (no logout seen)') : '';
     lines.push(
-      `${String(a.id).padStart(5)}  ${a.time.padEnd(24)}  ${a.action.padEnd(13)} ${a.mode.padEnd(8)} ${status} ${printable(`${a.byKind}:${a.by}`).slice(0, 26).padEnd(26)} ${a.dn === null ? '' : quote(a.dn) + ' '}${printable(detail)}`,
+      `${String(a.id).padStart(5)}  ${a.time.padEnd(24)}  ${a.action.padEnd(13)} ${a.mode.padEnd(8)} ${status} ${printable(`${a.byKind}:${a.by}`).slice(0, 26).padEnd(26)} ${a.dn === null ? '' : quote(a.dn) + ' '}${printable(detail)}${logout}`,
     );
   }
   return lines;
@@ -99,6 +102,9 @@ function formatOne(a: ActionRecord): string {
   row('reason', a.reason === null ? null : quote(a.reason));
   row('attempts', a.attempts);
   if (a.error) row('error', quote(a.error));
+  const logout = confirmationText(a, Date.now());
+  if (logout !== null) row('logout', printable(logout));
+  if (a.confirmed !== null) row('', quote(a.confirmed.line));
   if (a.steps.length) lines.push('  steps:');
   for (const s of a.steps) lines.push(`    ${s.at}  ${s.step.padEnd(21)} ${s.code ?? '-'}  ${s.outcome.padEnd(14)} ${quote(s.message)}`);
   return lines.join('\n') + '\n';

@@ -26,6 +26,58 @@ export interface ActionStep {
   message: string;
 }
 
+/**
+ * The line that shows OpenUnison carried out an end-session action: SessionManagerImpl's
+ * `Logging out user '<dn>'`, logged when it processes an EndSession (or the user logs out).
+ * Without it, a created EndSession may have done nothing: `openunison.enable_end_session`
+ * off, or an OpenUnison older than 1.0.43.
+ */
+export interface ActionConfirmation {
+  /** Log time of the logout line (ISO). */
+  time: string;
+  source: string;
+  line: string;
+}
+
+/**
+ * A logout confirms an end-session action of its DN recorded at most this long before it
+ * (EndSession objects are processed within seconds and deleted about a minute after creation)...
+ */
+export const CONFIRM_WITHIN_MS = 15 * 60_000;
+/** ...or at most this long after it: the JVM's clock and ouwatch's may differ a little. */
+export const CONFIRM_CLOCK_SKEW_MS = 60_000;
+
+/**
+ * Whether OpenUnison is known to have ended the sessions of an end-session action that was
+ * carried out: `confirmed` (its logout line was read), `waiting` (not yet, within
+ * CONFIRM_WITHIN_MS of the action), `unconfirmed` (not within it: the EndSession may have done
+ * nothing, or ouwatch does not read that cluster's logs); null for actions nothing confirms.
+ */
+export type ConfirmationState = 'confirmed' | 'waiting' | 'unconfirmed';
+
+export function confirmationState(a: Pick<ActionRecord, 'action' | 'mode' | 'status' | 'time' | 'confirmed'>, now: number): ConfirmationState | null {
+  if (a.confirmed !== null) return 'confirmed';
+  if (a.action !== 'end-session' || (a.mode !== 'apply' && a.mode !== 'manifest') || !(a.status === 'done' || a.status === 'queued' || a.status === 'retrying')) return null;
+  return now - Date.parse(a.time) <= CONFIRM_WITHIN_MS ? 'waiting' : 'unconfirmed';
+}
+
+/** What `confirmationState` means, in one sentence for people. */
+export function confirmationText(a: Pick<ActionRecord, 'action' | 'mode' | 'status' | 'time' | 'confirmed'>, now: number): string | null {
+  switch (confirmationState(a, now)) {
+    case 'confirmed':
+      return `OpenUnison logged the user out at ${a.confirmed!.time} (${a.confirmed!.source})`;
+    case 'waiting':
+      return 'no logout line of the user read yet';
+    case 'unconfirmed':
+      return (
+        `no logout line of the user read within ${CONFIRM_WITHIN_MS / 60_000} min: check that OpenUnison processes EndSession objects ` +
+        '(openunison.enable_end_session, OpenUnison 1.0.43 or later) and that ouwatch reads the logs of the cluster it was sent to'
+      );
+    default:
+      return null;
+  }
+}
+
 /** A recorded action (`ouwatch actions`): what, for which alert, by whom, when, and the result. */
 export interface ActionRecord {
   id: number;
@@ -52,6 +104,8 @@ export interface ActionRecord {
   steps: ActionStep[];
   error: string | null;
   attempts: number;
+  /** The logout line that showed OpenUnison ended the sessions (end-session actions in apply or manifest mode), null until one is read. */
+  confirmed: ActionConfirmation | null;
 }
 
 /** What the outbox delivers. */

@@ -128,4 +128,15 @@ export interface HistoryWrites {
   activity: ActivityWrite[];
   /** Users newly counted per place since the last commit: added to the stored counts. */
   organisation?: OrganisationCount[];
+  /** Logout lines of users since the last commit: each confirms the user's end-session actions recorded shortly before it (ActionConfirmation). */
+  logouts?: LogoutWrite[];
+}
+
+/** A user's `Logging out user '<dn>'` line. */
+export interface LogoutWrite {
+  dn: string;
+  /** Log time (epoch ms). */
+  ts: number;
+  source: string;
+  line: string;
 }

@@ -1,5 +1,5 @@
 import { TYPE } from '../../core/events.js';
-import type { HistoryWrites } from '../../core/history.js';
+import type { HistoryWrites, LogoutWrite } from '../../core/history.js';
 import type { Address, LogEvent } from '../../core/log-event.js';
 import type { HistoryRepository } from '../../core/ports.js';
 import { HeldUsers } from './held-users.js';
@@ -20,6 +20,13 @@ const HOUR_MS = 3_600_000;
 export const DEFAULT_USERS_HELD = 10_000;
 
 /**
+ * Logout lines held for one commit at most: each only confirms end-session actions recorded
+ * minutes before it, and commits come every few seconds at most; a log that logs out more
+ * users than this between two commits has its further logouts confirm nothing.
+ */
+export const MAX_LOGOUTS_PER_COMMIT = 10_000;
+
+/**
  * Per-user history: first/last seen, counts by event type, addresses (with network, country,
  * ASN, and whether each is learnt as the user's own), countries, the last geolocated success,
  * sessions and hourly activity; changes are collected for the commit. Which users are in
@@ -28,6 +35,7 @@ export const DEFAULT_USERS_HELD = 10_000;
 export class History {
   private readonly held: HeldUsers;
   private dirtyUsers: User[] = [];
+  private logouts: LogoutWrite[] = [];
   private readonly seen = new SeenUsers();
 
   /** Users changed since the last commit (held in memory until it). */
@@ -85,6 +93,10 @@ export class History {
     if (t > user.lastSeen) user.lastSeen = t;
     const type = e.type;
     user.counts[type]++;
+    if (type === TYPE.Logout && this.logouts.length < MAX_LOGOUTS_PER_COMMIT) {
+      const { source, line } = e.evidence();
+      this.logouts.push({ dn: user.dn, ts: t, source, line });
+    }
     const success = type === TYPE.AzSuccess || type === TYPE.AuSuccess;
     if (success) {
       user.successCount++;
@@ -179,7 +191,9 @@ export class History {
 
   /** Everything changed since the last commit, for the commit transaction. */
   collect(): HistoryWrites {
-    return historyWrites(this.dirtyUsers, this.organisation?.collect() ?? []);
+    const w = historyWrites(this.dirtyUsers, this.organisation?.collect() ?? []);
+    w.logouts = this.logouts;
+    return w;
   }
 
   /** The commit of `collect()` succeeded: changes are stored; memory is trimmed. */
@@ -195,6 +209,7 @@ export class History {
       u.written();
     }
     this.dirtyUsers = [];
+    this.logouts = [];
     this.held.committed();
     this.organisation?.committed();
     if (this.held.size > this.usersHeld) this.held.evict(minLiveDnId);

@@ -141,6 +141,7 @@ export class PgCommitEffects implements CommitEffects {
       steps: [],
       error: null,
       attempts: 0,
+      confirmed: null,
     };
     this.recorded.push(record);
     return record;

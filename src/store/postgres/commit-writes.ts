@@ -1,9 +1,10 @@
 import type pg from 'pg';
 import type { AlertUpdate, StoredAlert } from '../../core/alerts.js';
-import type { ActivityWrite, SessionWrite } from '../../core/history.js';
+import type { ActivityWrite, LogoutWrite, SessionWrite } from '../../core/history.js';
 import type { CommitBatch } from '../../core/ports.js';
 import { columnsOf, keyOf, lastByKey, mergeByKey, unnestOf } from './bulk.js';
 import { addedEvidenceJson, appendedEvidenceSql } from '../rows.js';
+import { confirmable, confirmationOf } from '../confirmation-sql.js';
 import { RECOUNT_ORGANISATION } from '../organisation-sql.js';
 
 /**
@@ -56,6 +57,7 @@ export async function writeHistoryAndState(c: pg.ClientBase, b: CommitBatch): Pr
   }
   await writeSessions(c, h.sessions, idOf);
   await writeActivity(c, h.activity, idOf);
+  await confirmEndSessions(c, h.logouts ?? []);
   const counted = h.organisation ?? [];
   if (counted.length > 0) {
     // One row per place (the counts are summed in memory), so one statement adds them all.
@@ -125,6 +127,21 @@ async function writeSessions(c: pg.ClientBase, sessions: readonly SessionWrite[]
      ON CONFLICT (user_id, session_id, ip) DO UPDATE SET first_seen = LEAST(session_ips.first_seen, excluded.first_seen),
        last_seen = GREATEST(session_ips.last_seen, excluded.last_seen), count = session_ips.count + excluded.count`,
     columnsOf(ips, [(x) => idOf(x.dn), (x) => x.sessionId, (x) => x.ip, (x) => x.first, (x) => x.last, (x) => x.count]),
+  );
+}
+
+/** The end-session actions the commit's logout lines confirm, in one statement: each by the first line (in the order read) whose window holds it, as SQLite's statement per line does. */
+async function confirmEndSessions(c: pg.ClientBase, logouts: readonly LogoutWrite[]): Promise<void> {
+  if (logouts.length === 0) return;
+  const rows = logouts.map(confirmationOf);
+  await c.query(
+    `UPDATE actions SET confirmed = m.confirmed FROM (
+       SELECT DISTINCT ON (a.id) a.id, l.confirmed FROM actions a
+       JOIN ${unnestOf(['text', 'text', 'bigint', 'bigint'])} WITH ORDINALITY AS l(confirmed, dn, "from", "to", n) ON a.dn = l.dn AND a.created_at BETWEEN l."from" AND l."to"
+       WHERE ${confirmable('a')}
+       ORDER BY a.id, l.n) m
+     WHERE actions.id = m.id`,
+    columnsOf(rows, [(r) => r.confirmed, (r) => r.dn, (r) => r.from, (r) => r.to]),
   );
 }
 

@@ -1,6 +1,7 @@
 import { PG_VERSIONS_1_TO_4 } from './migrations-1-4.js';
 import { PG_VERSIONS_5_TO_12 } from './migrations-5-12.js';
 import { PG_VERSIONS_13 } from './migrations-13.js';
+import { PG_VERSIONS_14 } from './migrations-14.js';
 
 /**
  * The PostgreSQL schema: the same versions, tables, columns and meanings as the SQLite one
@@ -18,6 +19,6 @@ export interface PgMigration {
   sql: string;
 }
 
-export const PG_MIGRATIONS: PgMigration[] = [...PG_VERSIONS_1_TO_4, ...PG_VERSIONS_5_TO_12, ...PG_VERSIONS_13];
+export const PG_MIGRATIONS: PgMigration[] = [...PG_VERSIONS_1_TO_4, ...PG_VERSIONS_5_TO_12, ...PG_VERSIONS_13, ...PG_VERSIONS_14];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1].version;

@@ -1,4 +1,4 @@
-import type { ActionKind, ActionRecord, ActionStatus, ActionStep, GuardName } from '../../core/actions.js';
+import type { ActionConfirmation, ActionKind, ActionRecord, ActionStatus, ActionStep, GuardName } from '../../core/actions.js';
 import type { ResponseMode } from '../../core/alerts.js';
 import type { ActionFilter, ActionRepository, ActionUpdate, NewAction } from '../../core/ports.js';
 import type { Db } from './database.js';
@@ -23,6 +23,8 @@ export interface ActionRow {
   steps: string;
   error: string | null;
   attempts: number;
+  /** JSON ActionConfirmation (schema 14). */
+  confirmed: string | null;
 }
 
 /** The `actions` table: every response, held or carried out, with its answers. */
@@ -139,5 +141,6 @@ export function actionFromRow(r: ActionRow): ActionRecord {
     steps: JSON.parse(r.steps) as ActionStep[],
     error: r.error,
     attempts: r.attempts,
+    confirmed: r.confirmed === null || r.confirmed === undefined ? null : (JSON.parse(r.confirmed) as ActionConfirmation),
   };
 }

@@ -1,6 +1,7 @@
 import { VERSIONS_1_TO_4 } from './migrations-1-4.js';
 import { VERSIONS_5_TO_12 } from './migrations-5-12.js';
 import { VERSIONS_13 } from './migrations-13.js';
+import { VERSIONS_14 } from './migrations-14.js';
 
 /**
  * Schema versions, applied in order and recorded in SQLite's `user_version`. Never edit a
@@ -13,4 +14,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: Migration[] = [...VERSIONS_1_TO_4, ...VERSIONS_5_TO_12, ...VERSIONS_13];
+export const MIGRATIONS: Migration[] = [...VERSIONS_1_TO_4, ...VERSIONS_5_TO_12, ...VERSIONS_13, ...VERSIONS_14];

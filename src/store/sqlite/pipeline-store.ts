@@ -4,6 +4,7 @@ import { organisationQueries, RECOUNT_ORGANISATION } from '../organisation-sql.j
 import type { StoredIncident } from '../../core/incidents.js';
 import type { InputPosition } from '../../core/inputs.js';
 import type { CommitBatch, CommitHook, FileCheckpoint, PipelineStore, StateRow, StatusChanges } from '../../core/ports.js';
+import { CONFIRM_END_SESSIONS_SQLITE, confirmationOf } from '../confirmation-sql.js';
 import { SqliteCommitEffects } from './commit-effects.js';
 import type { Db } from './database.js';
 import { SqliteHistoryWriter } from './history-writes.js';
@@ -36,6 +37,7 @@ export class SqlitePipelineStore implements PipelineStore {
     this.history = new SqliteHistoryWriter(db);
     this.stmt = {
       anyUser: db.prepare('SELECT EXISTS (SELECT 1 FROM users)').pluck(),
+      confirmEndSessions: db.prepare(CONFIRM_END_SESSIONS_SQLITE),
       releaseQuarantine: db.prepare(`UPDATE user_ips SET learnt = (success_count > 0), quarantined_by = NULL WHERE quarantined_by = ?`),
       addOrganisationCount: db.prepare(`INSERT INTO organisation_counts (kind, value, users) VALUES (?, ?, ?)
         ON CONFLICT (kind, value) DO UPDATE SET users = users + excluded.users`),
@@ -188,6 +190,10 @@ export class SqlitePipelineStore implements PipelineStore {
     this.history.write(h);
     for (const c of h.organisation ?? []) q.addOrganisationCount.run(c.kind, c.value, c.users);
     for (const id of b.releases) q.releaseQuarantine.run(id);
+    for (const l of h.logouts ?? []) {
+      const c = confirmationOf(l);
+      q.confirmEndSessions.run(c.confirmed, c.dn, c.from, c.to);
+    }
     // Addresses learnt in the store by a benign close (their user may not be in memory): counted again. Rare.
     if (b.releases.length > 0) for (const s of q.recountOrganisation) s.run();
     for (const s of b.state.puts) q.putState.run(s.scope, s.key, s.state, s.expires);

@@ -139,7 +139,7 @@ test("a version-12 store keeps every user's history when upgraded to rows keyed 
   const before = ouwatch(['user', ERIK, '--db', url]);
   assert.equal(before.status, 2, before.stderr);
   assert.match(before.stderr, /has schema version 12: run 'ouwatch replay' or 'ouwatch run' on it first, or 'ouwatch upgrade --db /);
-  assert.match(ok(['upgrade', '--db', url]).stdout, /upgraded from schema version 12 to 13/);
+  assert.match(ok(['upgrade', '--db', url]).stdout, /upgraded from schema version 12 to 14/);
   const erik = JSON.parse(ok(['user', ERIK, '--db', url, '--json']).stdout) as { ips: Array<{ ip: string }>; countries: Array<{ country: string; count: number }>; sessions: Array<{ sessionId: string; ips: string[] }> };
   assert.deepEqual(
     erik.ips.map((i) => i.ip),

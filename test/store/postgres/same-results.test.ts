@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +79,40 @@ test('evidence appended by repeats to alerts already stored (a commit every 1,00
   assert.deepEqual((await dumpPostgres(url)).alerts, a);
   // Repeats did land on stored alerts: some alert holds evidence from after its first commit.
   assert.ok(a.some((x) => JSON.parse(String(x.evidence)).length > 5), 'some alert gathered evidence over several commits');
+});
+
+test('logout lines confirm the same end-session actions on both stores (the first line in each window)', async () => {
+  const dir = tempDir();
+  const attack = join(FIXTURES, 'refresh-token-replay', 'replayed-from-new-address.log');
+  const stamp = (t: number) => new Date(t).toISOString().replace('T', ' ').replace('Z', '').replace('.', ',');
+  const logout = (dn: string, t: number) => `[${stamp(t)}][XNIO-1 task-4] INFO  SessionManagerImpl - Logging out user '${dn}'`;
+  const later = join(dir, 'later.log');
+  // mmosley twice (the first confirms), someone with no action, and one 20 min on (outside any window).
+  writeFileSync(later, [logout('uid=mmosley,ou=shadow,o=Tremolo', NOW + 30_000), logout('uid=nobody,o=Tremolo', NOW + 31_000), logout('uid=mmosley,ou=shadow,o=Tremolo', NOW + 45_000)].join('\n') + '\n');
+  const run = async (db: string, files: string[]) => {
+    const config = configSchema.parse({
+      store: { path: db },
+      respond: { mode: 'manifest', manifestDir: join(dir, 'manifests'), guards: { maxAlertAgeMinutes: null, maxFutureSkewMinutes: null } },
+    });
+    const runtime = await createRuntime(config, { command: 'replay', log: errorsOnly(stderrLog()), now: () => NOW });
+    try {
+      await replayFiles(files, runtime);
+    } finally {
+      await runtime.close();
+    }
+  };
+  const sqlite = join(dir, 'confirm.db');
+  const url = pg.url(await pg.createDatabase('confirm'));
+  for (const db of [sqlite, url]) {
+    await run(db, [attack]);
+    await run(db, [later]);
+  }
+  const a = dumpSqlite(sqlite).actions;
+  assert.deepEqual((await dumpPostgres(url)).actions, a);
+  assert.deepEqual(
+    a.map((r) => JSON.parse(String(r.confirmed)).time),
+    ['2026-03-04T00:00:30.000Z'],
+  );
 });
 
 describe('PostgreSQL and SQLite: the same input gives the same rows', () => {

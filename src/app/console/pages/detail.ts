@@ -1,4 +1,4 @@
-import type { ActionRecord } from '../../../core/actions.js';
+import { confirmationState, confirmationText, type ActionRecord } from '../../../core/actions.js';
 import type { Evidence } from '../../../core/alerts.js';
 import type { AlertDetailJson } from '../../review/alerts.js';
 import type { EndSessionPlan } from '../../review/end-session.js';
@@ -56,8 +56,16 @@ export function actions(list: ActionRecord[]): Html {
   return html`<section><h2>Responses</h2><table class="actions" id="actions"><thead><tr><th>id</th><th>time</th><th>action</th><th>mode</th><th>status</th><th>by</th><th>API answers</th></tr></thead><tbody>
 ${list.map(
     (x) => html`<tr><td>${x.id}</td><td class="time">${x.time}</td><td>${x.action}</td><td>${x.mode}</td><td>${x.status}${x.guard ? ` (held by ${x.guard})` : ''}</td><td>${shown(x.by)}</td>
-<td>${x.steps.map((s) => html`<div>${s.step}: ${s.code ?? '-'} ${s.outcome} ${shown(s.message)}</div>`)}${x.error ? html`<div class="error">${shown(x.error)}</div>` : ''}${x.reason ? html`<div class="note">${shown(x.reason)}</div>` : ''}</td></tr>`,
+<td>${x.steps.map((s) => html`<div>${s.step}: ${s.code ?? '-'} ${s.outcome} ${shown(s.message)}</div>`)}${x.error ? html`<div class="error">${shown(x.error)}</div>` : ''}${x.reason ? html`<div class="note">${shown(x.reason)}</div>` : ''}${logoutNote(x)}</td></tr>`,
   )}</tbody></table></section>`;
+}
+
+/** Whether OpenUnison logged the user out after an end-session action, with the line's time and place. */
+function logoutNote(x: ActionRecord): Html | '' {
+  const now = Date.now();
+  const text = confirmationText(x, now);
+  if (text === null) return '';
+  return confirmationState(x, now) === 'unconfirmed' ? html`<div class="error logout">${shown(text)}</div>` : html`<div class="note logout">${shown(text)}</div>`;
 }
 
 function history(h: AlertDetailJson['history']): Html {

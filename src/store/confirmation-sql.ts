@@ -1,0 +1,33 @@
+import { CONFIRM_CLOCK_SKEW_MS, CONFIRM_WITHIN_MS, type ActionConfirmation } from '../core/actions.js';
+import type { LogoutWrite } from '../core/history.js';
+
+/**
+ * The actions a logout line confirms (ActionConfirmation), on both stores: end-session actions
+ * of its DN in apply or manifest mode, carried out or being carried out (the line may be read
+ * before the delivery worker records the API's answer), not confirmed yet, recorded within
+ * the line's window (`confirmationOf`). Each action is confirmed by the first such line.
+ */
+export function confirmable(table = ''): string {
+  const t = table === '' ? '' : `${table}.`;
+  return `${t}action = 'end-session' AND ${t}confirmed IS NULL AND ${t}mode IN ('apply', 'manifest') AND ${t}status IN ('done', 'queued', 'retrying')`;
+}
+
+/**
+ * SQLite's statement, run once per logout line in the order read: `confirmed`, DN, window
+ * start, window end. `updated_at` stays the time of the action's last status change.
+ */
+export const CONFIRM_END_SESSIONS_SQLITE = `UPDATE actions SET confirmed = ? WHERE dn = ? AND created_at BETWEEN ? AND ? AND ${confirmable()}`;
+
+/** A logout line as the statements take it: the confirmation (JSON), its DN and the window of action times it confirms. */
+export interface Confirmation {
+  confirmed: string;
+  dn: string;
+  from: number;
+  to: number;
+}
+
+/** Actions recorded from CONFIRM_WITHIN_MS before the line's log time to CONFIRM_CLOCK_SKEW_MS after it. */
+export function confirmationOf(l: LogoutWrite): Confirmation {
+  const confirmed: ActionConfirmation = { time: new Date(l.ts).toISOString(), source: l.source, line: l.line };
+  return { confirmed: JSON.stringify(confirmed), dn: l.dn, from: l.ts - CONFIRM_WITHIN_MS, to: l.ts + CONFIRM_CLOCK_SKEW_MS };
+}
