@@ -11,6 +11,7 @@ after(() => s.done());
 const RULE_IDS = [
   'auth-failure-burst',
   'auth-failure-spray',
+  'auth-success-after-failures',
   'authz-failure-burst',
   'authz-probing',
   'impossible-travel',

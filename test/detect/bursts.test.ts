@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { dnSha1 } from '../../src/core/identity.js';
-import { ALICE, ANON, CN, MIN, NONE, RU, SE, SEC, T0, auFail, azFail, detect, expired, history, keys, rulesDir, scratch } from './helpers.js';
+import { ALICE, ANON, CN, MIN, NONE, RU, SE, SEC, T0, au, auFail, azFail, detect, expired, history, keys, rulesDir, scratch } from './helpers.js';
 
 const s = scratch();
 after(() => s.done());
@@ -178,4 +178,28 @@ test('refresh-token-grace-burst: 5 spanning 10 min and 1 ms stay quiet', async (
   t[4] += 1;
   const { alerts } = await run('refresh-token-grace-burst', t.map((x) => expired(x, ALICE, SE)));
   assert.deepEqual(alerts, []);
+});
+
+test('auth-success-after-failures: failures read before a restart still count for the login after it (the window is stored)', async () => {
+  const db = s.path(`b${n++}.db`);
+  const rules = rulesDir(s.path(`r${n}-restart`), ['auth-success-after-failures']);
+  const first = await detect(db, rules, times(10, 15 * SEC).map((t) => auFail(t, CN)), s.path('before-restart.log'));
+  assert.deepEqual(first.alerts, []);
+  const { alerts } = await detect(db, rules, [au(T0 + 3 * MIN, ALICE, CN)], s.path('after-restart.log'));
+  assert.deepEqual(keys(alerts), [`auth-success-after-failures ${ALICE} ${CN}`]);
+  assert.equal(alerts[0].severity, 'high');
+  assert.match(alerts[0].reason, /^uid=alice,ou=users,o=Tremolo logged in \(AuSuccess\) from 175\.16\.199\.5 \(CN\), not one of their learnt places, 45 s after 10 failed logins \(AuFail\) from it within 5 min: /);
+  // The newest failures and the success, as evidence; the count says how many made the burst.
+  assert.equal(alerts[0].evidence.length, 4);
+  assert.equal(alerts[0].evidenceTotal, 11);
+});
+
+test('auth-success-after-failures by network: failures spread over a /24, then a login from another address of it', async () => {
+  const rules = rulesDir(s.path(`r${n}-net`), ['auth-success-after-failures'], { 'auth-success-after-failures': { params: { groupBy: 'net' } } });
+  const spread = times(10, 15 * SEC).map((t, i) => auFail(t, `175.16.199.${10 + i}`));
+  const { alerts } = await detect(s.path(`b${n++}.db`), rules, [...spread, au(T0 + 3 * MIN, ALICE, '175.16.199.99')]);
+  assert.deepEqual(keys(alerts), [`auth-success-after-failures ${ALICE} 175.16.199.99`]);
+  assert.match(alerts[0].reason, /from 175\.16\.199\.99 \(CN\) \(network 175\.16\.199\.0\/24\), .* 10 failed logins \(AuFail\) from that network within 5 min/);
+  // Per address (the default), none of those addresses failed more than once.
+  assert.deepEqual((await run('auth-success-after-failures', [...spread, au(T0 + 3 * MIN, ALICE, '175.16.199.19')])).alerts, []);
 });
