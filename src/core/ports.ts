@@ -67,6 +67,8 @@ export interface ActionRepository {
   automaticSince(since: number): Awaitable<number>;
   lastEndSession(dn: string): Awaitable<ActionRecord | null>;
   breakerOpenedBy(): Awaitable<ActionRecord | null>;
+  /** End-session actions carried out (apply, manifest) between `from` and `to` (epoch ms) that no logout line confirmed: the oldest 100. */
+  unconfirmedEndSessions(from: number, to: number): Awaitable<ActionRecord[]>;
 }
 
 /** The outbox table (see core/delivery.ts). */

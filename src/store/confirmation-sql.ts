@@ -31,3 +31,8 @@ export function confirmationOf(l: LogoutWrite): Confirmation {
   const confirmed: ActionConfirmation = { time: new Date(l.ts).toISOString(), source: l.source, line: l.line };
   return { confirmed: JSON.stringify(confirmed), dn: l.dn, from: l.ts - CONFIRM_WITHIN_MS, to: l.ts + CONFIRM_CLOCK_SKEW_MS };
 }
+
+/** Carried out and never confirmed, recorded between two times: the oldest first, 100 at most (both stores, with their placeholders). */
+export function unconfirmedSql(p: (n: number) => string): string {
+  return `SELECT * FROM actions WHERE created_at BETWEEN ${p(1)} AND ${p(2)} AND status = 'done' AND ${confirmable()} ORDER BY created_at, id LIMIT 100`;
+}

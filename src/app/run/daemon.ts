@@ -9,6 +9,7 @@ import { formatListen, type ListenAddress } from '../../core/listen.js';
 import { DaemonMetrics } from '../http/metrics.js';
 import { withTimeout } from '../../core/timeout.js';
 import { CommittedAlertPrinter } from './alert-output.js';
+import { confirmationWatch } from './confirmation-watch.js';
 import { deliveryWorker } from './delivery-worker.js';
 import { buildSources } from './sources.js';
 import { StoragePause } from './storage-pause.js';
@@ -152,7 +153,7 @@ export class Daemon {
     } finally {
       runtime.ingest.resume();
     }
-    this.workers = [deliveryWorker(runtime.delivery)];
+    this.workers = [deliveryWorker(runtime.delivery), confirmationWatch(runtime.delivery.actions, fromPino(log))];
     for (const w of this.workers) w.start();
     // Retention runs right after a commit; a quiet log makes none, so one is made when it is due.
     this.retentionTimer = setInterval(() => this.retentionDue(), retentionEvery(runtime.config));

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { ActionRecord } from '../../core/actions.js';
 import type { AlertResponse } from '../../core/alerts.js';
 import type { ActionFilter, ActionRepository, ActionUpdate, AlertResponses, NewAction } from '../../core/ports.js';
+import { unconfirmedSql } from '../confirmation-sql.js';
 import { actionFromRow, type ActionRow } from '../sqlite/actions.js';
 
 /** The `actions` table on PostgreSQL (see the SQLite ActionStore for the meaning of each query). */
@@ -46,6 +47,10 @@ export class PgActionStore implements ActionRepository {
   async lastEndSession(dn: string): Promise<ActionRecord | null> {
     const r = await this.q.query<ActionRow>(`SELECT * FROM actions WHERE action = 'end-session' AND status <> 'held' AND dn = $1 ORDER BY created_at DESC, id DESC LIMIT 1`, [dn]);
     return r.rows.length === 0 ? null : actionFromRow(r.rows[0]);
+  }
+
+  async unconfirmedEndSessions(from: number, to: number): Promise<ActionRecord[]> {
+    return (await this.q.query<ActionRow>(unconfirmedSql((n) => `$${n}`), [from, to])).rows.map(actionFromRow);
   }
 
   async breakerOpenedBy(): Promise<ActionRecord | null> {

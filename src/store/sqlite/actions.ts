@@ -1,6 +1,7 @@
 import type { ActionConfirmation, ActionKind, ActionRecord, ActionStatus, ActionStep, GuardName } from '../../core/actions.js';
 import type { ResponseMode } from '../../core/alerts.js';
 import type { ActionFilter, ActionRepository, ActionUpdate, NewAction } from '../../core/ports.js';
+import { unconfirmedSql } from '../confirmation-sql.js';
 import type { Db } from './database.js';
 
 export interface ActionRow {
@@ -35,6 +36,7 @@ export class ActionStore implements ActionRepository {
   private readonly countSince;
   private readonly lastForDn;
   private readonly lastBreaker;
+  private readonly unconfirmed;
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(`
@@ -52,6 +54,7 @@ export class ActionStore implements ActionRepository {
       `SELECT * FROM actions WHERE action = 'end-session' AND status <> 'held' AND dn = ? ORDER BY created_at DESC, id DESC LIMIT 1`,
     );
     this.lastBreaker = db.prepare(`SELECT * FROM actions WHERE action IN ('breaker-open', 'breaker-reset') ORDER BY id DESC LIMIT 1`);
+    this.unconfirmed = db.prepare(unconfirmedSql(() => '?'));
   }
 
   insert(a: NewAction, now: number): ActionRecord {
@@ -111,6 +114,10 @@ export class ActionStore implements ActionRepository {
   lastEndSession(dn: string): ActionRecord | null {
     const r = this.lastForDn.get(dn) as ActionRow | undefined;
     return r === undefined ? null : actionFromRow(r);
+  }
+
+  unconfirmedEndSessions(from: number, to: number): ActionRecord[] {
+    return (this.unconfirmed.all(from, to) as ActionRow[]).map(actionFromRow);
   }
 
   /** The breaker is open from a `breaker-open` action until a `breaker-reset` one. */

@@ -10,6 +10,10 @@ import { errorsOnly, stderrLog } from '../../../src/core/log.js';
 import { SAMPLE_LOGS } from '../../helpers/cli.js';
 import { startPostgres } from '../../helpers/postgres.js';
 import { dumpPostgres, dumpSqlite, type Dump } from '../../helpers/store-dump.js';
+import { openPool } from '../../../src/store/postgres/connection.js';
+import { PgActionStore } from '../../../src/store/postgres/actions.js';
+import { ActionStore } from '../../../src/store/sqlite/actions.js';
+import { openDatabase } from '../../../src/store/sqlite/database.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../fixtures/rules/', import.meta.url));
@@ -103,9 +107,32 @@ test('logout lines confirm the same end-session actions on both stores (the firs
   };
   const sqlite = join(dir, 'confirm.db');
   const url = pg.url(await pg.createDatabase('confirm'));
+  // The action is carried out (as the outbox would record it); until a logout line is read it is unconfirmed on both.
+  const unconfirmed = async (db: string): Promise<number[]> => {
+    if (db === sqlite) {
+      const handle = openDatabase(db);
+      try {
+        const actions = new ActionStore(handle);
+        actions.update(1, { status: 'done' }, NOW + 1_000);
+        return actions.unconfirmedEndSessions(NOW - 1, NOW + 1).map((a) => a.id);
+      } finally {
+        handle.close();
+      }
+    }
+    const pool = openPool({ url: db, password: null }, 1);
+    try {
+      const actions = new PgActionStore(pool);
+      await actions.update(1, { status: 'done' }, NOW + 1_000);
+      return (await actions.unconfirmedEndSessions(NOW - 1, NOW + 1)).map((a) => a.id);
+    } finally {
+      await pool.end();
+    }
+  };
   for (const db of [sqlite, url]) {
     await run(db, [attack]);
+    assert.deepEqual(await unconfirmed(db), [1], db === sqlite ? 'SQLite' : 'PostgreSQL');
     await run(db, [later]);
+    assert.deepEqual(await unconfirmed(db), [], db === sqlite ? 'SQLite' : 'PostgreSQL');
   }
   const a = dumpSqlite(sqlite).actions;
   assert.deepEqual((await dumpPostgres(url)).actions, a);
