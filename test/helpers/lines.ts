@@ -10,6 +10,11 @@ export interface Header {
   logger?: string;
 }
 
+/** `yyyy-MM-dd HH:mm:ss,SSS` of an epoch time in UTC, as OpenUnison's layout writes `%d`. */
+export function logStamp(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '').replace('.', ',');
+}
+
 export function header(h: Header = {}): string {
   const time = h.time ?? '2024-05-06 07:08:09,123';
   const thread = h.thread ?? 'XNIO-1 task-4';

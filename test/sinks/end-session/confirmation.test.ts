@@ -3,18 +3,15 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { configSchema } from '../../../src/app/config.js';
-import { replayFiles } from '../../../src/app/replay.js';
-import { createRuntime } from '../../../src/app/runtime.js';
 import { CONFIRM_WITHIN_MS, confirmationState, confirmationText, type ActionRecord } from '../../../src/core/actions.js';
 import type { LogoutWrite } from '../../../src/core/history.js';
-import { errorsOnly, stderrLog } from '../../../src/core/log.js';
 import { SqlitePipelineStore } from '../../../src/store/sqlite/pipeline-store.js';
 import { makeAlert } from '../../helpers/alerts.js';
 import { runCli } from '../../helpers/cli.js';
 import { alertsOnly, harness } from '../../helpers/delivery.js';
 import { KubeApiStandIn, writeKubeconfig } from '../../helpers/kube-api-standin-sessions.js';
-import { logoutLine } from '../../helpers/lines.js';
+import { logoutLine, logStamp } from '../../helpers/lines.js';
+import { replayResponding } from '../../helpers/respond.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 // OpenUnison logs `Logging out user '<dn>'` (SessionManagerImpl) when it processes an EndSession.
@@ -102,25 +99,13 @@ describe('end to end: replay reads the logout line and the store confirms the ac
   const NOW = Date.parse('2026-03-04T00:00:00Z');
   const attack = fileURLToPath(new URL('../../../fixtures/rules/refresh-token-replay/replayed-from-new-address.log', import.meta.url));
 
-  async function replay(db: string, files: string[]): Promise<void> {
-    const config = configSchema.parse({
-      store: { path: db },
-      respond: { mode: 'manifest', manifestDir: join(dir, 'manifests'), guards: { maxAlertAgeMinutes: null, maxFutureSkewMinutes: null } },
-    });
-    const runtime = await createRuntime(config, { command: 'replay', log: errorsOnly(stderrLog()), now: () => NOW });
-    try {
-      await replayFiles(files, runtime);
-    } finally {
-      await runtime.close();
-    }
-  }
+  const replay = (db: string, files: string[]) => replayResponding(db, files, { manifestDir: join(dir, 'manifests'), now: NOW });
 
   test("an action written as a manifest at NOW, then OpenUnison's log: mmosley's logout 40 s later confirms it; `actions show` says so", async () => {
     const db = join(dir, 'e2e.db');
     await replay(db, [attack]);
     const later = join(dir, 'later.log');
-    const stamp = (t: number) => new Date(t).toISOString().replace('T', ' ').replace('Z', '').replace('.', ',');
-    writeFileSync(later, [logoutLine('uid=other,ou=shadow,o=Tremolo', { time: stamp(NOW + 20_000) }), logoutLine(MM, { time: stamp(NOW + 40_000) })].join('\n') + '\n');
+    writeFileSync(later, [logoutLine('uid=other,ou=shadow,o=Tremolo', { time: logStamp(NOW + 20_000) }), logoutLine(MM, { time: logStamp(NOW + 40_000) })].join('\n') + '\n');
     await replay(db, [later]);
 
     const list = await runCli(['actions', '--db', db, '--json']);
@@ -129,7 +114,7 @@ describe('end to end: replay reads the logout line and the store confirms the ac
     assert.deepEqual(
       actions.map((a) => [a.mode, a.status, a.dn, a.confirmed]),
       // Queued: a replay records the action and leaves it to the outbox (`ouwatch outbox`, or a daemon) to write.
-      [['manifest', 'queued', MM, { time: '2026-03-04T00:00:40.000Z', source: `${later}:2`, line: logoutLine(MM, { time: stamp(NOW + 40_000) }) }]],
+      [['manifest', 'queued', MM, { time: '2026-03-04T00:00:40.000Z', source: `${later}:2`, line: logoutLine(MM, { time: logStamp(NOW + 40_000) }) }]],
     );
     const shown = await runCli(['actions', 'show', String(actions[0].id), '--db', db]);
     assert.match(shown.stdout, /\n {2}logout {5}OpenUnison logged the user out at 2026-03-04T00:00:40\.000Z \(.*later\.log:2\)\n/);

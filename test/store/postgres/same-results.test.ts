@@ -10,6 +10,8 @@ import { errorsOnly, stderrLog } from '../../../src/core/log.js';
 import { SAMPLE_LOGS } from '../../helpers/cli.js';
 import { startPostgres } from '../../helpers/postgres.js';
 import { dumpPostgres, dumpSqlite, type Dump } from '../../helpers/store-dump.js';
+import { logoutLine, logStamp } from '../../helpers/lines.js';
+import { replayResponding } from '../../helpers/respond.js';
 import { openPool } from '../../../src/store/postgres/connection.js';
 import { PgActionStore } from '../../../src/store/postgres/actions.js';
 import { ActionStore } from '../../../src/store/sqlite/actions.js';
@@ -88,23 +90,11 @@ test('evidence appended by repeats to alerts already stored (a commit every 1,00
 test('logout lines confirm the same end-session actions on both stores (the first line in each window)', async () => {
   const dir = tempDir();
   const attack = join(FIXTURES, 'refresh-token-replay', 'replayed-from-new-address.log');
-  const stamp = (t: number) => new Date(t).toISOString().replace('T', ' ').replace('Z', '').replace('.', ',');
-  const logout = (dn: string, t: number) => `[${stamp(t)}][XNIO-1 task-4] INFO  SessionManagerImpl - Logging out user '${dn}'`;
+  const logout = (dn: string, t: number) => logoutLine(dn, { time: logStamp(t) });
   const later = join(dir, 'later.log');
-  // mmosley twice (the first confirms), someone with no action, and one 20 min on (outside any window).
+  // mmosley twice (the first confirms), and someone with no action.
   writeFileSync(later, [logout('uid=mmosley,ou=shadow,o=Tremolo', NOW + 30_000), logout('uid=nobody,o=Tremolo', NOW + 31_000), logout('uid=mmosley,ou=shadow,o=Tremolo', NOW + 45_000)].join('\n') + '\n');
-  const run = async (db: string, files: string[]) => {
-    const config = configSchema.parse({
-      store: { path: db },
-      respond: { mode: 'manifest', manifestDir: join(dir, 'manifests'), guards: { maxAlertAgeMinutes: null, maxFutureSkewMinutes: null } },
-    });
-    const runtime = await createRuntime(config, { command: 'replay', log: errorsOnly(stderrLog()), now: () => NOW });
-    try {
-      await replayFiles(files, runtime);
-    } finally {
-      await runtime.close();
-    }
-  };
+  const run = (db: string, files: string[]) => replayResponding(db, files, { manifestDir: join(dir, 'manifests'), now: NOW });
   const sqlite = join(dir, 'confirm.db');
   const url = pg.url(await pg.createDatabase('confirm'));
   // The action is carried out (as the outbox would record it); until a logout line is read it is unconfirmed on both.
