@@ -190,12 +190,12 @@ export class SqlitePipelineStore implements PipelineStore {
     this.history.write(h);
     for (const c of h.organisation ?? []) q.addOrganisationCount.run(c.kind, c.value, c.users);
     for (const id of b.releases) q.releaseQuarantine.run(id);
+    // Addresses learnt in the store by a benign close (their user may not be in memory): counted again. Rare.
+    if (b.releases.length > 0) for (const s of q.recountOrganisation) s.run();
     for (const l of h.logouts ?? []) {
       const c = confirmationOf(l);
       q.confirmEndSessions.run(c.confirmed, c.dn, c.from, c.to);
     }
-    // Addresses learnt in the store by a benign close (their user may not be in memory): counted again. Rare.
-    if (b.releases.length > 0) for (const s of q.recountOrganisation) s.run();
     for (const s of b.state.puts) q.putState.run(s.scope, s.key, s.state, s.expires);
     for (const s of b.state.deletes) q.deleteState.run(s.scope, s.key);
     if (b.state.expiredBefore !== null) q.deleteExpired.run(b.state.expiredBefore);
