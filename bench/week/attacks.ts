@@ -176,6 +176,31 @@ export class AttackPlan {
       expect: { today: [], v2: ['new-source-ip', 'new-country'] },
       write: (ctx, r, out) => session(ctx, r, out, v9, romania, ctx.at(4, 21.2), 40),
     });
+
+    // Drawn after every earlier attack's, so that those stay as they were.
+    const v11 = this.victim(atOffice);
+    this.need(v11, 3, 'office', 8.5, 10);
+    const guesser = addr('vivo-br', 'attacker');
+    this.add({
+      id: 'A11', kind: 'password-guessed', day: 3, victim: v11, actsAsVictim: true,
+      summary: "Fourteen passwords tried from one Brazilian address in four minutes, then a login with an office worker's password from it and 15 minutes of kubectl.",
+      expect: { today: ['auth-failure-burst', 'auth-success-after-failures'], v2: ['auth-failure-burst', 'auth-success-after-failures', 'new-country'] },
+      write: (ctx, r, out) => {
+        let t = ctx.at(3, 12.4);
+        for (let i = 0; i < 14; i++, t += r.int(10_000, 20_000)) out.push(auFail(ctx, r, t, guesser));
+        session(ctx, r, out, v11, guesser, t + r.int(5_000, 30_000), 15);
+      },
+    });
+
+    const ovh = addr('leaseweb-nl', 'attacker');
+    this.add({
+      id: 'A12', kind: 'wrong-client-secret', day: 4, victim: null, actsAsVictim: false,
+      summary: "A user's live refresh token, lifted from a confidential client's storage, is tried from a Dutch server without the client's secret: OpenUnison logs 'Invalid client_secret'.",
+      expect: { today: ['invalid-client-secret'], v2: ['invalid-client-secret'] },
+      write: (ctx, r, out) => {
+        for (const h of [15.1, 15.12, 15.3]) out.push(...ctx.log.failedRefresh(ctx.at(4, h) + r.int(0, 59_999), ctx.log.worker(r), 'Invalid client_secret', ovh, r.int(1, 6)));
+      },
+    });
   }
 
   /** Writes the attacks of day `d` (after the day's ordinary traffic). */

@@ -14,6 +14,8 @@ export const ATTACK_KINDS = [
   'stolen-session-beside-owner',
   'thief-first-visit',
   'returning-thief',
+  'password-guessed',
+  'wrong-client-secret',
 ] as const;
 export type AttackKind = (typeof ATTACK_KINDS)[number];
 

@@ -153,7 +153,7 @@ test('invalid-client-secret: a live token sent with a wrong secret fires on its 
   assert.deepEqual(keys(alerts), [`invalid-client-secret - ${RU}`, `stale-refresh-token - ${SE}`]);
   const secret = alerts[0];
   assert.equal(secret.severity, 'medium');
-  assert.equal(secret.risk, 40);
+  assert.equal(secret.risk, 60);
   assert.equal(secret.respond, false);
   assert.deepEqual(secret.evidence.map((e) => e.line), wrongSecret(AT, 'XNIO-1 task-7'));
   assert.match(secret.reason, /^A refresh token was sent with a wrong client secret \(the token itself was current\) from 5\.255\.255\.5 \(RU\): OpenIDConnectIdP logged 'Invalid client_secret' and 4 ms later the refresh at .*\/token failed \(AzFail\) on thread 'XNIO-1 task-7'\.$/);

@@ -20,7 +20,7 @@ test('the shipped rules: fourteen, with their severities and risks; only refresh
     'authz-failure-burst': 'medium 30',
     'authz-probing': 'medium 60',
     'impossible-travel': 'high 50',
-    'invalid-client-secret': 'medium 40',
+    'invalid-client-secret': 'medium 60',
     'ip-not-allowed': 'high 40',
     'new-country': 'high 40',
     'new-source-ip': 'medium 25',
