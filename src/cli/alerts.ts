@@ -5,6 +5,7 @@ import { knownRuleIds } from '../app/review/rule-ids.js';
 import { withReviewStore } from '../app/review/store.js';
 import type { Config } from '../app/config.js';
 import type { ReviewStore } from '../core/review-ports.js';
+import { confirmationText } from '../core/actions.js';
 import { printable } from '../core/terminal-text.js';
 import { alertTableHeader, alertTableRow, paint, terminalWidth } from './alert-format.js';
 import { colours, fmtInt } from './common.js';
@@ -124,6 +125,8 @@ function formatDetail(a: AlertDetailJson): string {
     for (const x of a.actions) {
       lines.push(`    ${x.time}  ${x.action} ${x.mode} ${x.status}${x.guard ? ` (held by ${x.guard})` : ''}  by ${printable(x.by)}  (ouwatch actions show ${x.id})`);
       for (const s of x.steps) lines.push(`      ${s.at}  ${s.step} ${s.code ?? '-'} ${s.outcome}: ${printable(s.message)}`);
+      const logout = confirmationText(x, Date.now());
+      if (logout !== null) lines.push(`      ${printable(logout)}`);
     }
   }
   lines.push('');

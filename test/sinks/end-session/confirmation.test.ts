@@ -119,5 +119,8 @@ describe('end to end: replay reads the logout line and the store confirms the ac
     const shown = await runCli(['actions', 'show', String(actions[0].id), '--db', db]);
     assert.match(shown.stdout, /\n {2}logout {5}OpenUnison logged the user out at 2026-03-04T00:00:40\.000Z \(.*later\.log:2\)\n/);
     assert.match((await runCli(['actions', '--db', db])).stdout, /\(logged out 2026-03-04T00:00:40\.000Z\)/);
+    // The alert that asked for it says so under its responses.
+    const alert = await runCli(['alerts', 'show', actions[0].alertId!, '--db', db]);
+    assert.match(alert.stdout, /\n {2}responses \(1\)\n.*\n {6}OpenUnison logged the user out at 2026-03-04T00:00:40\.000Z \(.*later\.log:2\)\n/);
   });
 });
