@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ADDRESS_ALERTS_SHOWN } from '../app/review/alerts.js';
 import { userView, USER_MAX_ALERTS, type UserView } from '../app/review/users.js';
 import { withReviewStore } from '../app/review/store.js';
+import { confirmationText } from '../core/actions.js';
 import { printable } from '../core/terminal-text.js';
 import { UsageError, colours, fmtInt } from './common.js';
 import { configOf, outputOptions, storeOptions, type StoreFlags } from './options.js';
@@ -66,6 +67,8 @@ function formatHistory(h: UserView): string {
     for (const x of h.actions) {
       const held = x.guard ? ` by ${x.guard}` : '';
       lines.push(`    ${x.time}  ${x.action} ${x.mode} ${x.status}${held}  by ${p(x.by)}${x.alertId ? `  alert ${x.alertId}` : ''}  (ouwatch actions show ${x.id})`);
+      const logout = confirmationText(x, Date.now());
+      if (logout !== null) lines.push(`      ${p(logout)}`);
     }
   }
   return lines.join('\n') + '\n';

@@ -20,7 +20,7 @@ export interface UserView extends UserHistory {
    */
   addressAlerts: UserAlert[];
   incidents: Array<Pick<Incident, 'id' | 'status' | 'severity' | 'risk' | 'firstTime' | 'lastTime' | 'rules'>>;
-  actions: Array<Pick<ActionRecord, 'id' | 'action' | 'time' | 'mode' | 'status' | 'by' | 'alertId' | 'guard'>>;
+  actions: Array<Pick<ActionRecord, 'id' | 'action' | 'time' | 'mode' | 'status' | 'by' | 'alertId' | 'guard' | 'confirmed'>>;
 }
 
 type UserAlert = Pick<StoredAlert, 'id' | 'rule' | 'severity' | 'time' | 'lastTime' | 'count' | 'ip' | 'country' | 'status'>;
@@ -43,7 +43,7 @@ export async function userView(store: ReviewStore, dn: string, maxSessions: numb
     alerts: shown.map(userAlert),
     addressAlerts: addressAlerts.map(userAlert),
     incidents: incidents.items.map((i) => ({ id: i.id, status: i.status, severity: i.severity, risk: i.risk, firstTime: i.firstTime, lastTime: i.lastTime, rules: i.rules })),
-    actions: actions.items.map((x) => ({ id: x.id, action: x.action, time: x.time, mode: x.mode, status: x.status, by: x.by, alertId: x.alertId, guard: x.guard })),
+    actions: actions.items.map((x) => ({ id: x.id, action: x.action, time: x.time, mode: x.mode, status: x.status, by: x.by, alertId: x.alertId, guard: x.guard, confirmed: x.confirmed })),
   };
 }
 

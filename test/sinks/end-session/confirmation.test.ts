@@ -122,5 +122,10 @@ describe('end to end: replay reads the logout line and the store confirms the ac
     // The alert that asked for it says so under its responses.
     const alert = await runCli(['alerts', 'show', actions[0].alertId!, '--db', db]);
     assert.match(alert.stdout, /\n {2}responses \(1\)\n.*\n {6}OpenUnison logged the user out at 2026-03-04T00:00:40\.000Z \(.*later\.log:2\)\n/);
+    // And the user's history, with the confirmation in --json.
+    const user = await runCli(['user', MM, '--db', db]);
+    assert.match(user.stdout, /\n {2}responses \(1\)\n.*\n {6}OpenUnison logged the user out at 2026-03-04T00:00:40\.000Z \(.*later\.log:2\)\n/);
+    const json = JSON.parse((await runCli(['user', MM, '--db', db, '--json'])).stdout) as { actions: ActionRecord[] };
+    assert.equal(json.actions[0].confirmed?.time, '2026-03-04T00:00:40.000Z');
   });
 });

@@ -61,7 +61,7 @@ ${list.map(
 }
 
 /** Whether OpenUnison logged the user out after an end-session action, with the line's time and place. */
-function logoutNote(x: ActionRecord): Html | '' {
+export function logoutNote(x: Pick<ActionRecord, 'action' | 'mode' | 'status' | 'time' | 'confirmed'>): Html | '' {
   const now = Date.now();
   const text = confirmationText(x, now);
   if (text === null) return '';

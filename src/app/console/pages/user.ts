@@ -2,6 +2,7 @@ import type { UserView } from '../../review/users.js';
 import { TIMELINE_DAYS } from '../../review/users.js';
 import { html, query, shown, type Html } from '../html.js';
 import { page, severityBadge, statusBadge, type PageContext } from '../layout.js';
+import { logoutNote } from './detail.js';
 
 function alertTable(alerts: UserView['alerts']): Html {
   return html`<table class="queue"><thead><tr><th>severity</th><th>rule</th><th>time (log)</th><th>address</th><th>status</th></tr></thead><tbody>
@@ -27,7 +28,7 @@ ${u.incidents.length ? html`<section><h2>Incidents (${u.incidents.length})</h2><
 <section><h2>Recent sessions (${u.sessions.length})</h2><table><thead><tr><th>session</th><th>first</th><th>last</th><th>events</th><th>addresses</th></tr></thead><tbody>
 ${u.sessions.map((s) => html`<tr><td><code>${shown(s.sessionId)}</code></td><td class="time">${s.firstSeen}</td><td class="time">${s.lastSeen}</td><td class="num">${s.count}</td><td>${s.ips.map(shown).join(', ')}</td></tr>`)}
 </tbody></table></section>
-${u.actions.length ? html`<section><h2>Responses</h2><ul>${u.actions.map((x) => html`<li>${x.time} ${x.action} ${x.mode} ${x.status}${x.guard ? ` (held by ${x.guard})` : ''} by ${shown(x.by)}</li>`)}</ul></section>` : ''}`;
+${u.actions.length ? html`<section><h2>Responses</h2><ul>${u.actions.map((x) => html`<li>${x.time} ${x.action} ${x.mode} ${x.status}${x.guard ? ` (held by ${x.guard})` : ''} by ${shown(x.by)}${logoutNote(x)}</li>`)}</ul></section>` : ''}`;
   return page(ctx, 'user', body, ['uplot', 'user.js']);
 }
 
