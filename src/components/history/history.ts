@@ -21,10 +21,13 @@ export const DEFAULT_USERS_HELD = 10_000;
 
 /**
  * Logout lines held for one commit at most: each only confirms end-session actions recorded
- * minutes before it, and commits come every few seconds at most; a log that logs out more
- * users than this between two commits has its further logouts confirm nothing.
+ * minutes before it, and a daemon commits several times a second; a log that logs out more
+ * users than this between two commits (a replay of a busy archive, where wall-clock actions
+ * are rarely that old) has its further logouts confirm nothing.
  */
-export const MAX_LOGOUTS_PER_COMMIT = 10_000;
+export const MAX_LOGOUTS_PER_COMMIT = 1_000;
+/** Characters of a logout line kept as its evidence (the DN it confirms by is kept whole). */
+export const MAX_LOGOUT_LINE = 4_096;
 
 /**
  * Per-user history: first/last seen, counts by event type, addresses (with network, country,
@@ -95,7 +98,7 @@ export class History {
     user.counts[type]++;
     if (type === TYPE.Logout && this.logouts.length < MAX_LOGOUTS_PER_COMMIT) {
       const { source, line } = e.evidence();
-      this.logouts.push({ dn: user.dn, ts: t, source, line });
+      this.logouts.push({ dn: user.dn, ts: t, source, line: line.length > MAX_LOGOUT_LINE ? line.slice(0, MAX_LOGOUT_LINE) + '…' : line });
     }
     const success = type === TYPE.AzSuccess || type === TYPE.AuSuccess;
     if (success) {

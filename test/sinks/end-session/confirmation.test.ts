@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CONFIRM_WITHIN_MS, confirmationState, confirmationText, type ActionRecord } from '../../../src/core/actions.js';
 import type { LogoutWrite } from '../../../src/core/history.js';
+import { MAX_LOGOUT_LINE, MAX_LOGOUTS_PER_COMMIT } from '../../../src/components/history/history.js';
 import { SqlitePipelineStore } from '../../../src/store/sqlite/pipeline-store.js';
 import { makeAlert } from '../../helpers/alerts.js';
 import { runCli } from '../../helpers/cli.js';
@@ -100,6 +101,28 @@ describe('end to end: replay reads the logout line and the store confirms the ac
   const attack = fileURLToPath(new URL('../../../fixtures/rules/refresh-token-replay/replayed-from-new-address.log', import.meta.url));
 
   const replay = (db: string, files: string[]) => replayResponding(db, files, { manifestDir: join(dir, 'manifests'), now: NOW });
+
+  test('a commit keeps at most 1,000 logout lines, and a long line as its first 4,096 characters (its DN whole)', async () => {
+    const at = (t: number, thread = 'XNIO-1 task-4') => ({ time: logStamp(t), thread });
+    // Past the cap: 1,000 other users logged out first, in the same commit as mmosley.
+    const capped = join(dir, 'capped.db');
+    await replay(capped, [attack]);
+    const crowd = join(dir, 'crowd.log');
+    const others = Array.from({ length: MAX_LOGOUTS_PER_COMMIT }, (_, i) => logoutLine(`uid=user${i},ou=shadow,o=Tremolo`, at(NOW + 10_000)));
+    writeFileSync(crowd, [...others, logoutLine(MM, at(NOW + 20_000))].join('\n') + '\n');
+    await replay(capped, [crowd]);
+    const [dropped] = JSON.parse(`[${(await runCli(['actions', '--db', capped, '--json'])).stdout.trim()}]`) as ActionRecord[];
+    assert.equal(dropped.confirmed, null);
+
+    const long = join(dir, 'long.db');
+    await replay(long, [attack]);
+    const file = join(dir, 'long.log');
+    writeFileSync(file, logoutLine(MM, at(NOW + 20_000, 'x'.repeat(5_000))) + '\n');
+    await replay(long, [file]);
+    const [kept] = JSON.parse(`[${(await runCli(['actions', '--db', long, '--json'])).stdout.trim()}]`) as ActionRecord[];
+    assert.equal(kept.confirmed!.line.length, MAX_LOGOUT_LINE + 1);
+    assert.ok(kept.confirmed!.line.endsWith('x…'));
+  });
 
   test("an action written as a manifest at NOW, then OpenUnison's log: mmosley's logout 40 s later confirms it; `actions show` says so", async () => {
     const db = join(dir, 'e2e.db');
