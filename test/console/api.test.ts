@@ -61,6 +61,8 @@ describe('the API mirrors the CLI', () => {
     const overview = await get(serve.url, '/overview');
     assert.match(overview.body, /10 open alerts/);
     assert.match(overview.body, /0 pending, 0 failed/);
+    // The sample's response is held back (dry-run, stale): nothing was carried out, nothing is unconfirmed.
+    assert.match(overview.body, /<p id="unconfirmed">Every end-session action of the last day/);
     const o = JSON.parse((await get(serve.url, '/api/overview')).body) as { days: string[]; rules: Array<{ rule: string; total: number }> };
     assert.equal(o.days.at(-1), '2026-03-03');
     assert.equal(o.rules.reduce((n, r) => n + r.total, 0), 10);

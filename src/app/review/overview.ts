@@ -1,3 +1,4 @@
+import { CONFIRM_WITHIN_MS, type ActionRecord } from '../../core/actions.js';
 import type { OutboxHealth, ReviewStore } from '../../core/review-ports.js';
 
 const DAY_MS = 86_400_000;
@@ -11,9 +12,17 @@ export interface Overview {
   rules: Array<{ rule: string; perDay: number[]; total: number }>;
   open: { alerts: number; incidents: number };
   outbox: OutboxHealth;
+  /**
+   * End-session actions of the last day carried out more than 15 min ago with no logout line
+   * read since (the oldest 100): the EndSession may have done nothing.
+   */
+  unconfirmed: Array<Pick<ActionRecord, 'id' | 'time' | 'mode' | 'dn' | 'name' | 'context'>>;
 }
 
-export async function overview(store: ReviewStore): Promise<Overview> {
+/** How far back the overview looks for unconfirmed end-session actions. */
+export const UNCONFIRMED_LOOK_BACK_MS = DAY_MS;
+
+export async function overview(store: ReviewStore, now = Date.now()): Promise<Overview> {
   const latest = (await store.alerts.latestTime()) ?? Date.now();
   const end = latest - (latest % DAY_MS) + DAY_MS;
   const from = end - OVERVIEW_DAYS * DAY_MS;
@@ -36,5 +45,6 @@ export async function overview(store: ReviewStore): Promise<Overview> {
     rules: [...byRule].map(([rule, perDay]) => ({ rule, perDay, total: perDay.reduce((a, b) => a + b, 0) })).sort((a, b) => b.total - a.total),
     open: { alerts: openAlerts.total, incidents: openIncidents.total },
     outbox: await store.outboxHealth(),
+    unconfirmed: (await store.actionLog.unconfirmedEndSessions(now - UNCONFIRMED_LOOK_BACK_MS, now - CONFIRM_WITHIN_MS)).map((a) => ({ id: a.id, time: a.time, mode: a.mode, dn: a.dn, name: a.name, context: a.context })),
   };
 }

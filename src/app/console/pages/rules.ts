@@ -24,6 +24,12 @@ export function overviewPage(ctx: PageContext, o: Overview): string {
 <section><h2>Alerts per day by rule (${o.days[0]} .. ${o.days[o.days.length - 1]}, log time)</h2><div id="per-day" class="chart"></div></section>
 <section><h2>Deliveries (outbox)</h2>
 <p class="${failed > 0 ? 'error' : ''}" id="outbox-health">${pending} pending${o.outbox.oldestPending ? ` (oldest queued ${o.outbox.oldestPending})` : ''}, ${failed} failed${o.outbox.lastFailure ? html` (last ${o.outbox.lastFailure.at}, ${o.outbox.lastFailure.kind}: ${shown(o.outbox.lastFailure.error)})` : ''}.</p>
-<table><thead><tr><th>kind</th><th>status</th><th>items</th></tr></thead><tbody>${o.outbox.counts.map((c) => html`<tr><td>${c.kind}</td><td>${c.status}</td><td class="num">${c.n}</td></tr>`)}</tbody></table></section>`;
+<table><thead><tr><th>kind</th><th>status</th><th>items</th></tr></thead><tbody>${o.outbox.counts.map((c) => html`<tr><td>${c.kind}</td><td>${c.status}</td><td class="num">${c.n}</td></tr>`)}</tbody></table></section>
+<section><h2>Ended sessions</h2>${
+    o.unconfirmed.length === 0
+      ? html`<p id="unconfirmed">Every end-session action of the last day carried out more than 15 minutes ago was followed by OpenUnison's logout line.</p>`
+      : html`<p class="error" id="unconfirmed">${o.unconfirmed.length} end-session ${o.unconfirmed.length === 1 ? 'action' : 'actions'} of the last day with no logout line read in the 15 minutes after: check that OpenUnison processes EndSession objects (openunison.enable_end_session, OpenUnison 1.0.43 or later) and that ouwatch reads that cluster's logs.</p>
+<ul>${o.unconfirmed.map((a) => html`<li>${a.time} ${a.mode} action ${a.id} for ${shown(a.dn)}${a.context ? html` (context ${shown(a.context)})` : ''}: EndSession ${shown(a.name)}</li>`)}</ul>`
+  }</section>`;
   return page(ctx, 'Overview', body, ['uplot', 'overview.js']);
 }
