@@ -47,6 +47,11 @@ export const CONFIRM_WITHIN_MS = 15 * 60_000;
 /** ...or at most this long after it: the JVM's clock and ouwatch's may differ a little. */
 export const CONFIRM_CLOCK_SKEW_MS = 60_000;
 
+/** Actions in these modes reach OpenUnison (a manifest, once applied by GitOps), so its log can confirm them... */
+export const CONFIRMABLE_MODES: readonly ResponseMode[] = ['apply', 'manifest'];
+/** ...once carried out, or while being carried out (the logout may be read before the API's answer is recorded). */
+export const CONFIRMABLE_STATUSES: readonly ActionStatus[] = ['done', 'queued', 'retrying'];
+
 /**
  * Whether OpenUnison is known to have ended the sessions of an end-session action that was
  * carried out: `confirmed` (its logout line was read), `waiting` (not yet, within
@@ -57,7 +62,7 @@ export type ConfirmationState = 'confirmed' | 'waiting' | 'unconfirmed';
 
 export function confirmationState(a: Pick<ActionRecord, 'action' | 'mode' | 'status' | 'time' | 'confirmed'>, now: number): ConfirmationState | null {
   if (a.confirmed !== null) return 'confirmed';
-  if (a.action !== 'end-session' || (a.mode !== 'apply' && a.mode !== 'manifest') || !(a.status === 'done' || a.status === 'queued' || a.status === 'retrying')) return null;
+  if (a.action !== 'end-session' || !CONFIRMABLE_MODES.includes(a.mode) || !CONFIRMABLE_STATUSES.includes(a.status)) return null;
   return now - Date.parse(a.time) <= CONFIRM_WITHIN_MS ? 'waiting' : 'unconfirmed';
 }
 

@@ -1,4 +1,4 @@
-import { CONFIRM_CLOCK_SKEW_MS, CONFIRM_WITHIN_MS, type ActionConfirmation } from '../core/actions.js';
+import { CONFIRM_CLOCK_SKEW_MS, CONFIRM_WITHIN_MS, CONFIRMABLE_MODES, CONFIRMABLE_STATUSES, type ActionConfirmation } from '../core/actions.js';
 import type { LogoutWrite } from '../core/history.js';
 
 /**
@@ -9,7 +9,9 @@ import type { LogoutWrite } from '../core/history.js';
  */
 export function confirmable(table = ''): string {
   const t = table === '' ? '' : `${table}.`;
-  return `${t}action = 'end-session' AND ${t}confirmed IS NULL AND ${t}mode IN ('apply', 'manifest') AND ${t}status IN ('done', 'queued', 'retrying')`;
+  // Constants of our own, not input: written into the SQL as literals.
+  const list = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
+  return `${t}action = 'end-session' AND ${t}confirmed IS NULL AND ${t}mode IN (${list(CONFIRMABLE_MODES)}) AND ${t}status IN (${list(CONFIRMABLE_STATUSES)})`;
 }
 
 /**
