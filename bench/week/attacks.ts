@@ -100,9 +100,7 @@ export class AttackPlan {
       id: 'A3', kind: 'stale-refresh-token', day: 3, victim: v3, actsAsVictim: false,
       summary: 'A refresh token from an old, stolen kubeconfig is tried from a Dutch server after its grace period: the IdP no longer knows it.',
       expect: { today: ['stale-refresh-token'], v2: ['stale-refresh-token'] },
-      write: (ctx, r, out) => {
-        for (const h of [16.08, 16.15, 16.24]) out.push(...ctx.log.failedRefresh(ctx.at(3, h) + r.int(0, 59_999), ctx.log.worker(r), 'Session does not exist from refresh_token', leaseweb, r.int(1, 6)));
-      },
+      write: (ctx, r, out) => failedRefreshes(ctx, r, out, 3, [16.08, 16.15, 16.24], 'Session does not exist from refresh_token', leaseweb),
     });
 
     const sprayer = addr('chinanet-cn', 'attacker');
@@ -197,9 +195,7 @@ export class AttackPlan {
       id: 'A12', kind: 'wrong-client-secret', day: 4, victim: null, actsAsVictim: false,
       summary: "A user's live refresh token, lifted from a confidential client's storage, is tried from a Dutch server without the client's secret: OpenUnison logs 'Invalid client_secret'.",
       expect: { today: ['invalid-client-secret'], v2: ['invalid-client-secret'] },
-      write: (ctx, r, out) => {
-        for (const h of [15.1, 15.12, 15.3]) out.push(...ctx.log.failedRefresh(ctx.at(4, h) + r.int(0, 59_999), ctx.log.worker(r), 'Invalid client_secret', ovh, r.int(1, 6)));
-      },
+      write: (ctx, r, out) => failedRefreshes(ctx, r, out, 4, [15.1, 15.12, 15.3], 'Invalid client_secret', ovh),
     });
   }
 
@@ -234,6 +230,11 @@ const ADDRESS = / \[([^\]]+)\] - \[[^\]]+\]$/;
 
 function auFail(ctx: AttackContext, r: Rng, t: number, ip: string): WrittenLine {
   return ctx.log.access(t, ctx.log.worker(r), 'AuFail', 'k8sIdp', AUTH_URL, 'cn=none', 'oauth2k8s', ip, r.sessionId());
+}
+
+/** A refresh refused with `warning` from `ip`, once in the minute after each of `hours` of day `d` (WARN, then AzFail at /token). */
+function failedRefreshes(ctx: AttackContext, r: Rng, out: WrittenLine[], d: number, hours: number[], warning: string, ip: string): void {
+  for (const h of hours) out.push(...ctx.log.failedRefresh(ctx.at(d, h) + r.int(0, 59_999), ctx.log.worker(r), warning, ip, r.int(1, 6)));
 }
 
 function refreshesOf(ctx: AttackContext, p: Person, from: number, to: number): Refresh[] {
