@@ -66,6 +66,10 @@ export function confirmationState(a: Pick<ActionRecord, 'action' | 'mode' | 'sta
   return now - Date.parse(a.time) <= CONFIRM_WITHIN_MS ? 'waiting' : 'unconfirmed';
 }
 
+/** What to look at when an action stays unconfirmed (the CLI, the console and the daemon's warning say it alike). */
+export const UNCONFIRMED_ADVICE =
+  'check that OpenUnison processes EndSession objects (openunison.enable_end_session, OpenUnison 1.0.43 or later) and that ouwatch reads the logs of the cluster it was sent to';
+
 /** What `confirmationState` means, in one sentence for people. */
 export function confirmationText(a: Pick<ActionRecord, 'action' | 'mode' | 'status' | 'time' | 'confirmed'>, now: number): string | null {
   switch (confirmationState(a, now)) {
@@ -74,10 +78,7 @@ export function confirmationText(a: Pick<ActionRecord, 'action' | 'mode' | 'stat
     case 'waiting':
       return 'no logout line of the user read yet';
     case 'unconfirmed':
-      return (
-        `no logout line of the user read within ${CONFIRM_WITHIN_MS / 60_000} min: check that OpenUnison processes EndSession objects ` +
-        '(openunison.enable_end_session, OpenUnison 1.0.43 or later) and that ouwatch reads the logs of the cluster it was sent to'
-      );
+      return `no logout line of the user read within ${CONFIRM_WITHIN_MS / 60_000} min: ${UNCONFIRMED_ADVICE}`;
     default:
       return null;
   }

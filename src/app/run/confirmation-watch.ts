@@ -1,4 +1,4 @@
-import { CONFIRM_WITHIN_MS } from '../../core/actions.js';
+import { CONFIRM_WITHIN_MS, UNCONFIRMED_ADVICE } from '../../core/actions.js';
 import type { Log } from '../../core/log.js';
 import type { ActionRepository } from '../../core/ports.js';
 import type { BackgroundWorker, WorkerStats } from '../../core/runtime.js';
@@ -36,8 +36,7 @@ export function confirmationWatch(actions: ActionRepository, log: Log, opts: { n
       reported.set(a.id, Date.parse(a.time));
       unconfirmed++;
       log.warn(
-        `end-session action ${a.id} (${a.mode}, EndSession ${a.name ?? '-'}) was carried out at ${a.time}, and no 'Logging out user' line of its DN has been read in the ${CONFIRM_WITHIN_MS / 60_000} min since: ` +
-          "check that OpenUnison processes EndSession objects (openunison.enable_end_session, OpenUnison 1.0.43 or later) and that ouwatch reads the logs of the cluster it was sent to",
+        `end-session action ${a.id} (${a.mode}, EndSession ${a.name ?? '-'}) was carried out at ${a.time}, and no 'Logging out user' line of its DN has been read in the ${CONFIRM_WITHIN_MS / 60_000} min since: ` + UNCONFIRMED_ADVICE,
         { action: a.id, dn: a.dn, name: a.name, context: a.context },
       );
     }

@@ -1,3 +1,4 @@
+import { UNCONFIRMED_ADVICE } from '../../../core/actions.js';
 import type { Overview } from '../../review/overview.js';
 import type { RuleRow } from '../../review/rules.js';
 import { html, query, shown } from '../html.js';
@@ -28,7 +29,7 @@ export function overviewPage(ctx: PageContext, o: Overview): string {
 <section><h2>Ended sessions</h2>${
     o.unconfirmed.length === 0
       ? html`<p id="unconfirmed">Every end-session action of the last day carried out more than 15 minutes ago was followed by OpenUnison's logout line.</p>`
-      : html`<p class="error" id="unconfirmed">${o.unconfirmed.length} end-session ${o.unconfirmed.length === 1 ? 'action' : 'actions'} of the last day with no logout line read in the 15 minutes after: check that OpenUnison processes EndSession objects (openunison.enable_end_session, OpenUnison 1.0.43 or later) and that ouwatch reads that cluster's logs.</p>
+      : html`<p class="error" id="unconfirmed">${o.unconfirmed.length} end-session ${o.unconfirmed.length === 1 ? 'action' : 'actions'} of the last day with no logout line read in the 15 minutes after: ${UNCONFIRMED_ADVICE}.</p>
 <ul>${o.unconfirmed.map((a) => html`<li>${a.time} ${a.mode} action ${a.id} for ${shown(a.dn)}${a.context ? html` (context ${shown(a.context)})` : ''}: EndSession ${shown(a.name)}</li>`)}</ul>`
   }</section>`;
   return page(ctx, 'Overview', body, ['uplot', 'overview.js']);
