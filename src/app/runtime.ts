@@ -78,6 +78,8 @@ export interface PipelineLimits {
   tables?: TableCapacity;
   /** Users history keeps in memory after a commit (DEFAULT_USERS_HELD). */
   usersHeld?: number;
+  /** Log time a held user keeps its addresses in memory for (DEFAULT_ADDRESSES_KEPT_FOR). */
+  addressesKeptFor?: number;
   /** Users changed since the last commit that make a commit due (DEFAULT_COMMIT_AT_BACKLOG). */
   commitAtBacklog?: number;
   /** Users met for the first time since the last commit that make a commit due (DEFAULT_COMMIT_AT_NEW_USERS). */
@@ -146,7 +148,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     const organisation = await loadOrganisation(store, config.detect);
     const detection = new DetectionEngine(rules, config.detect, organisation);
     const statusVersion = await detection.loadFrom(store);
-    const history = new History(store, (ip) => networkOfText(ip, config.detect.networks), organisation, opts.limits?.usersHeld);
+    const history = new History(store, (ip) => networkOfText(ip, config.detect.networks), organisation, opts.limits);
     const delivery = buildDelivery(backend.delivery, config, {
       log,
       now: opts.now,
@@ -176,6 +178,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       beforeCommit: writable,
       // Users a batch still waiting in the merge refers to stay too, however old their ids.
       minLiveDnId: (): number => Math.min(worker.tables.oldestLiveDnId, ingest.oldestWaitingDnId),
+      namedInFlight: (): ReadonlySet<string> => ingest.namedInFlight(),
       statusVersion,
       onCommit: async (r) => {
         counters.committed(r);

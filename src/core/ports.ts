@@ -1,6 +1,6 @@
 import type { ActionKind, ActionRecord, ActionStatus, ActionStep } from './actions.js';
 import type { AlertResponse, AlertStatus, AlertUpdate, StoredAlert } from './alerts.js';
-import type { HistoryWrites, OrganisationCount, UserRecord } from './history.js';
+import type { AddressRecord, HistoryWrites, OrganisationCount, UserRecord } from './history.js';
 import type { Incident, StoredIncident } from './incidents.js';
 import type { InputIdentity, InputPosition } from './inputs.js';
 import type { NewOutboxItem, OutboxItem, OutboxStatus } from './delivery.js';
@@ -103,6 +103,12 @@ export interface HistoryRepository {
   hasUsers(): Promise<boolean>;
   /** The stored users among these DNs, each with every address. */
   loadUsers(dns: readonly string[]): Promise<UserRecord[]>;
+  /**
+   * The stored rows of these (DN, address) pairs, those that exist: addresses history let go
+   * from memory (HeldUsers' users keep only their recent ones), read back before a batch
+   * whose events name them.
+   */
+  loadAddresses(pairs: ReadonlyArray<{ dn: string; ip: string }>): Promise<Array<AddressRecord & { dn: string }>>;
   /**
    * Users per network, ASN and country of their learnt addresses, the most shared first, at
    * most `limit` rows of each kind and only places of at least two users.

@@ -41,6 +41,11 @@ export class BatchPreparation {
     );
   }
 
+  /** Batches arrived and not yet in their feed. */
+  get waiting(): Iterable<EventBatch> {
+    return this.queued;
+  }
+
   /** The smallest DN id a batch arrived and not yet in its feed refers to (Infinity: none). */
   get oldestQueuedDnId(): number {
     return oldestDnIdOf(this.queued);

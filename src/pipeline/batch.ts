@@ -110,6 +110,15 @@ export function oldestDnIdOf(batches: Iterable<EventBatch>, min = Infinity): num
   return min;
 }
 
+/** Adds the DNs `batches` name once pinned to `into`. */
+export function namedDnsOf(batches: Iterable<EventBatch>, into = new Set<string>()): Set<string> {
+  for (const b of batches) {
+    if (b.pinned === undefined) continue;
+    for (const d of b.pinned.dns) if (d !== null) into.add(d.dn);
+  }
+  return into;
+}
+
 /**
  * New [id, value] pairs per table. DNs come with their SHA-1 (OpenUnison's label), addresses
  * with what offline data knows about them (looked up once per distinct address, in the worker).

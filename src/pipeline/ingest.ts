@@ -1,6 +1,6 @@
 import type { IngestContext, InputRegistration } from '../core/inputs.js';
 import type { LogEvent } from '../core/log-event.js';
-import { oldestDnIdOf, type EventBatch } from './batch.js';
+import { namedDnsOf, oldestDnIdOf, type EventBatch } from './batch.js';
 import { BatchPreparation } from './batch-preparation.js';
 import { CommitPolicy, type CommitPolicyOptions, type Committer } from './commit-policy.js';
 import { DrainScheduler } from './drain-scheduler.js';
@@ -110,6 +110,13 @@ export class Ingest implements IngestContext, FeedOwner {
     let min = this.preparation.oldestQueuedDnId;
     for (const f of this.feeds) min = oldestDnIdOf(f.batches, min);
     return min;
+  }
+
+  /** The DNs the batches arrived and not yet consumed name. */
+  namedInFlight(): Set<string> {
+    const named = namedDnsOf(this.preparation.waiting);
+    for (const f of this.feeds) namedDnsOf(f.batches, named);
+    return named;
   }
 
   /** Inputs opened in this run, in order. */

@@ -35,6 +35,8 @@ export class HistoryAndDetection implements EventProcessor {
   async prepare(batch: EventBatch): Promise<void> {
     await this.noticeChanges();
     await this.history.prepare(batch.added.dns);
+    // Pinned on arrival (MainTables.pin): the values its ids stood for.
+    if (batch.pinned !== undefined) await this.history.readBack(batch.pinned.dns, batch.pinned.ips);
   }
 
   event(e: LogEvent): void {

@@ -91,6 +91,11 @@ const bad: Array<[string, string, RegExp, string?]> = [
   ['a threshold rule that names no events', good.replace('events: [AuFail]\n', ''), /events: expected the event types the threshold detector should count/],
   ['an event the detector cannot use', good.replace('detector: threshold', 'detector: new-value').replace(/params:[\s\S]*/, 'params:\n  field: net\n'), /events: AuFail is not an event new-value can use; expected some of AuSuccess, AzSuccess/],
   ['a required event left out', good.replace('detector: threshold', 'detector: refresh-failure').replace('events: [AuFail]', 'events: [AzFail]').replace(/params:[\s\S]*/, ''), /events: refresh-failure needs IdpWarning/],
+  [
+    'a look-back longer than history keeps addresses in memory',
+    good.replace('detector: threshold', 'detector: refresh-token-replay').replace('events: [AuFail]', 'events: [AzSuccess, ExpiredRefreshTokenUsed]').replace(/params:[\s\S]*/, 'params:\n  activeWithin: 8d\n'),
+    /params\.activeWithin: at most 7d/,
+  ],
   ['a YAML syntax error', good + 'dns: [unclosed\n', /YAML syntax: /],
   ['a DN list that is not a list', good + 'dns:\n  exclude: uid=bob\n', /dns\.exclude: Invalid input: expected array, received string/],
 ];

@@ -12,8 +12,9 @@ export function where(ip: string | null, country: string | null): string {
   return country === null ? ip : `${ip} (${country})`;
 }
 
-/** Up to `max` items, then `and N more`. */
-export function listSome(items: string[], max = 3): string {
-  if (items.length <= max) return items.join(', ');
-  return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+/** Up to `max` items, then `and N more` (of `total`: more exist than the list holds, such as addresses history let go from memory). */
+export function listSome(items: string[], max = 3, total = items.length): string {
+  const shown = items.slice(0, max);
+  if (total <= shown.length) return shown.join(', ');
+  return shown.length === 0 ? String(total) : `${shown.join(', ')} and ${total - shown.length} more`;
 }

@@ -1,9 +1,9 @@
 import { isUserDn } from '../../core/events.js';
-import type { LogEvent } from '../../core/log-event.js';
+import type { Address, Dn, LogEvent } from '../../core/log-event.js';
 import type { HistoryRepository } from '../../core/ports.js';
 import type { SeenUsers } from './seen-users.js';
 import { User } from './user.js';
-import type { NetOf } from './user-state.js';
+import { AddressState, type NetOf } from './user-state.js';
 
 /**
  * The users history holds in memory, by DN and by the DN ids the ingest worker interns. Users
@@ -20,6 +20,8 @@ export class HeldUsers {
   private checkedStore = false;
   /** Users met for the first time (the store holds none of them) since the last commit. */
   private created = 0;
+  /** Addresses read back from the store (readBack). */
+  readBackCount = 0;
 
   constructor(
     private readonly repo: HistoryRepository,
@@ -74,6 +76,27 @@ export class HeldUsers {
       if (user === undefined) continue;
       user.lastDnId = id;
       this.byId.set(id, user);
+    }
+  }
+
+  /** Reads back the addresses of held users that a batch names (by event) and that they let go (History.readBack). */
+  async readBack(dns: ReadonlyArray<Dn | null>, ips: ReadonlyArray<Address | null>): Promise<void> {
+    const wanted = new Map<string, { dn: string; ip: string }>();
+    let user: User | undefined;
+    for (let i = 0; i < dns.length; i++) {
+      const dn = dns[i];
+      const a = ips[i];
+      if (dn === null || a === null) continue;
+      if (user === undefined || user.dn !== dn.dn) user = this.users.get(dn.dn);
+      if (user === undefined || user.holdsAllAddresses || user.addresses.get(a.ip) !== undefined) continue;
+      wanted.set(`${dn.dn}\n${a.ip}`, { dn: dn.dn, ip: a.ip });
+    }
+    if (wanted.size === 0) return;
+    for (const r of await this.repo.loadAddresses([...wanted.values()])) {
+      const u = this.users.get(r.dn);
+      if (u === undefined || u.addresses.get(r.ip) !== undefined) continue;
+      u.readBack(AddressState.from(r, this.netOf));
+      this.readBackCount++;
     }
   }
 

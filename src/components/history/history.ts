@@ -1,7 +1,8 @@
 import { TYPE } from '../../core/events.js';
 import type { HistoryWrites, LogoutWrite } from '../../core/history.js';
-import type { Address, LogEvent } from '../../core/log-event.js';
+import type { Address, Dn, LogEvent } from '../../core/log-event.js';
 import type { HistoryRepository } from '../../core/ports.js';
+import { AddressTrim } from './address-trim.js';
 import { HeldUsers } from './held-users.js';
 import { MAX_TRACKED, type Organisation } from './organisation.js';
 import { SeenUsers, type SeenCount } from './seen-users.js';
@@ -18,6 +19,14 @@ const HOUR_MS = 3_600_000;
  * coming back) took the same time (0.98x, 5 pairs). Fewer did not help: 5,000 peaked at 409 MiB.
  */
 export const DEFAULT_USERS_HELD = 10_000;
+
+/** What history holds in memory; the defaults where a field is absent (tests set them low). */
+export interface HistoryLimits {
+  /** Users kept in memory after a commit (DEFAULT_USERS_HELD). */
+  usersHeld?: number;
+  /** Log time a held user keeps its addresses in memory for (DEFAULT_ADDRESSES_KEPT_FOR). */
+  addressesKeptFor?: number;
+}
 
 /**
  * Logout lines held for one commit at most: each only confirms end-session actions recorded
@@ -51,6 +60,9 @@ export class History {
     return this.held.newUsers;
   }
 
+  private readonly usersHeld: number;
+  private readonly trim: AddressTrim;
+
   /**
    * `netOf` gives a loaded address its network as this run's settings define it: rows written
    * before networks were stored have none, and a changed prefix length changes them all.
@@ -60,10 +72,16 @@ export class History {
     netOf?: NetOf,
     /** Told when a user learns a network, ASN or country new for them (the organisation's counts). */
     private readonly organisation?: Organisation,
-    /** Users kept in memory after a commit (tests set it low to see users let go and loaded again). */
-    private readonly usersHeld = DEFAULT_USERS_HELD,
+    limits: HistoryLimits = {},
   ) {
     this.held = new HeldUsers(repo, netOf, this.seen);
+    this.usersHeld = limits.usersHeld ?? DEFAULT_USERS_HELD;
+    this.trim = new AddressTrim(limits.addressesKeptFor);
+  }
+
+  /** Addresses let go from memory and read back from the store so far (AddressTrim). */
+  get addressMemory(): { letGo: number; readBack: number } {
+    return { letGo: this.trim.letGo, readBack: this.held.readBackCount };
   }
 
   /** Distinct users this run's events named (an estimate once users seen were let go from memory). */
@@ -74,6 +92,14 @@ export class History {
   /** Resolves the DNs first seen in a batch (`[id, dn]` pairs, as the worker sends them) to users, loading the stored ones. */
   prepare(dns: ReadonlyArray<number | string>): Promise<void> {
     return this.held.prepare(dns);
+  }
+
+  /**
+   * Reads back from the store the addresses a batch names (its events' DNs and addresses, by
+   * event) that held users let go from memory: one query for the batch, none per line.
+   */
+  readBack(dns: ReadonlyArray<Dn | null>, ips: ReadonlyArray<Address | null>): Promise<void> {
+    return this.trim.active ? this.held.readBack(dns, ips) : Promise.resolve();
   }
 
   /** The user of an event: null for events without a person's DN; a new user on first sight. */
@@ -199,8 +225,11 @@ export class History {
     return w;
   }
 
-  /** The commit of `collect()` succeeded: changes are stored; memory is trimmed. */
-  committed(minLiveDnId: number): void {
+  /**
+   * The commit of `collect()` succeeded: changes are stored; memory is trimmed. Users a batch
+   * arrived and not processed yet names (`namedInFlight`, DNs) keep everything.
+   */
+  committed(minLiveDnId: number, namedInFlight: () => ReadonlySet<string>): void {
     for (const u of this.dirtyUsers) {
       u.dirty = false;
       u.queued = false;
@@ -211,6 +240,7 @@ export class History {
       // The hour in progress goes on counting from zero: its stored row is added to.
       u.written();
     }
+    this.trim.committed(this.dirtyUsers, namedInFlight);
     this.dirtyUsers = [];
     this.logouts = [];
     this.held.committed();

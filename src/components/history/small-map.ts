@@ -23,10 +23,21 @@ export class SmallMap<V> {
 
   /** Adds or replaces the value of `key`; it becomes the last one. */
   set(key: string, value: V): void {
-    if (this.lastKey === key) this.more?.set(key, value);
-    else if (this.lastKey !== null) (this.more ??= new Map([[this.lastKey, this.last!]])).set(key, value);
+    if (this.more !== null) this.more.set(key, value);
+    else if (this.lastKey !== null && this.lastKey !== key) this.more = new Map([[this.lastKey, this.last!], [key, value]]);
     this.lastKey = key;
     this.last = value;
+  }
+
+  delete(key: string): void {
+    if (this.more !== null) {
+      this.more.delete(key);
+      if (this.more.size === 0) this.more = null;
+    }
+    if (this.lastKey === key) {
+      this.lastKey = null;
+      this.last = null;
+    }
   }
 
   get size(): number {

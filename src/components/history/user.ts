@@ -49,6 +49,15 @@ export class User {
   /** Seen in this run (the "users seen" count). */
   seenThisRun = false;
   /**
+   * The earliest last-seen time of the addresses let go from memory (Infinity: every stored
+   * address is held). Such a user's addresses that a batch names are read back before it.
+   */
+  oldestLetGo = Infinity;
+  /** Learnt addresses let go and not read back (they count among the user's own). */
+  learntLetGo = 0;
+  /** The networks of learnt addresses let go (null: none). */
+  private learntNetsLetGo: Set<string> | null = null;
+  /**
    * Detection's cache: which rules admit this user's DN (a vector shared between users), and
    * the rules it was worked out for (a reload makes it stale).
    */
@@ -130,10 +139,41 @@ export class User {
     return u;
   }
 
-  /** Whether an address of this user was last seen before `t` (retention deletes it then). */
+  /** Whether an address of this user, held or let go, was last seen before `t` (retention deletes it then). */
   hasAddressSeenBefore(t: number): boolean {
+    if (this.oldestLetGo < t) return true;
     for (const a of this.addresses.values()) if (a.lastSeen < t) return true;
     return false;
+  }
+
+  /** Whether every stored address of this user is in memory. */
+  get holdsAllAddresses(): boolean {
+    return this.oldestLetGo === Infinity;
+  }
+
+  /** Drops a stored, unchanged address from memory (AddressTrim decides which). */
+  letGo(a: AddressState): void {
+    this.addresses.delete(a.ip);
+    if (this.lastAddress === a) this.lastAddress = null;
+    if (a.lastSeen < this.oldestLetGo) this.oldestLetGo = a.lastSeen;
+    if (a.learnt) {
+      this.learntLetGo++;
+      if (a.net !== null) (this.learntNetsLetGo ??= new Set()).add(a.net);
+    }
+  }
+
+  /** An address let go is back from the store, as it was stored. */
+  readBack(a: AddressState): void {
+    this.addresses.set(a.ip, a);
+    if (a.learnt && this.learntLetGo > 0) this.learntLetGo--;
+  }
+
+  /**
+   * Whether a learnt address let go from memory was in `net`. Such an address was last seen
+   * longer ago than any detector looks back for an unlearnt one (AddressTrim's keptFor).
+   */
+  learntLetGoIn(net: string | null): boolean {
+    return net !== null && this.learntNetsLetGo !== null && this.learntNetsLetGo.has(net);
   }
 
   /** Makes an address one of the user's own (its network, ASN and country become known). */

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { AlertStatus, StoredAlert } from '../../core/alerts.js';
-import type { OrganisationCount, UserRecord } from '../../core/history.js';
+import type { AddressRecord, OrganisationCount, UserRecord } from '../../core/history.js';
 import { organisationQueries, RECOUNT_ORGANISATION } from '../organisation-sql.js';
 import { inTransaction } from './review-sql.js';
 import type { StoredIncident } from '../../core/incidents.js';
@@ -10,7 +10,7 @@ import { PgCommitEffects } from './commit-effects.js';
 import { insertAlerts, updateAlerts, writeHistoryAndState, writeIncidents, writePositions } from './commit-writes.js';
 import { isUnavailable } from './connection.js';
 import { subtractLanded } from './in-doubt.js';
-import { alertFromRow, checkpointFromRow, openIncidentFromRow, usersFromRows, type AddressRow, type AlertRow, type CheckpointRow, type IncidentRow, type UserRow } from '../rows.js';
+import { addressFromRow, alertFromRow, checkpointFromRow, openIncidentFromRow, usersFromRows, type AddressRow, type AlertRow, type CheckpointRow, type IncidentRow, type UserRow } from '../rows.js';
 import type { PgWriter } from './writer.js';
 
 /** Alerts a start reads per query (PostgreSQL): enough to amortise the round trip, few enough to hold. */
@@ -49,6 +49,16 @@ export class PgPipelineStore implements PipelineStore {
       [users.map((u) => u.id)],
     );
     return usersFromRows(users, addresses.rows);
+  }
+
+  async loadAddresses(pairs: ReadonlyArray<{ dn: string; ip: string }>): Promise<Array<AddressRecord & { dn: string }>> {
+    if (pairs.length === 0) return [];
+    const rows = await this.pool.query<AddressRow>(
+      `SELECT u.dn, a.* FROM unnest($1::text[], $2::text[]) AS p(dn, ip)
+       JOIN users u ON u.dn = p.dn JOIN user_ips a ON a.user_id = u.id AND a.ip = p.ip`,
+      [pairs.map((x) => x.dn), pairs.map((x) => x.ip)],
+    );
+    return rows.rows.map((r) => ({ dn: r.dn, ...addressFromRow(r) }));
   }
 
   async loadOrganisation(limit: number): Promise<OrganisationCount[]> {

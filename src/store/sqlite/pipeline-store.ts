@@ -1,5 +1,5 @@
 import type { AlertStatus, StoredAlert } from '../../core/alerts.js';
-import type { OrganisationCount, UserRecord } from '../../core/history.js';
+import type { AddressRecord, OrganisationCount, UserRecord } from '../../core/history.js';
 import { organisationQueries, RECOUNT_ORGANISATION } from '../organisation-sql.js';
 import type { StoredIncident } from '../../core/incidents.js';
 import type { InputPosition } from '../../core/inputs.js';
@@ -8,7 +8,7 @@ import { CONFIRM_END_SESSIONS_SQLITE, confirmationOf } from '../confirmation-sql
 import { SqliteCommitEffects } from './commit-effects.js';
 import type { Db } from './database.js';
 import { SqliteHistoryWriter } from './history-writes.js';
-import { addedEvidenceJson, alertFromRow, appendedEvidenceSql, checkpointFromRow, openIncidentFromRow, usersFromRows, type AddressRow, type AlertRow, type CheckpointRow, type IncidentRow, type UserRow } from '../rows.js';
+import { addedEvidenceJson, addressFromRow, alertFromRow, appendedEvidenceSql, checkpointFromRow, openIncidentFromRow, usersFromRows, type AddressRow, type AlertRow, type CheckpointRow, type IncidentRow, type UserRow } from '../rows.js';
 
 /** DNs per lookup query (SQLite's default limit on bound parameters is far above). */
 const CHUNK = 500;
@@ -23,6 +23,7 @@ export class SqlitePipelineStore implements PipelineStore {
   private readonly stmt;
   private readonly usersIn = new Map<number, ReturnType<Db['prepare']>>();
   private readonly addressesIn = new Map<number, ReturnType<Db['prepare']>>();
+  private readonly pairsIn = new Map<number, ReturnType<Db['prepare']>>();
   private effects: SqliteCommitEffects | null = null;
   private readonly history: SqliteHistoryWriter;
 
@@ -104,6 +105,24 @@ export class SqlitePipelineStore implements PipelineStore {
       const found = users.map((u) => u.id);
       const addresses = this.inQuery(this.addressesIn, 'SELECT u.dn, a.* FROM user_ips a JOIN users u ON u.id = a.user_id WHERE a.user_id IN', found.length).all(found) as AddressRow[];
       for (const u of usersFromRows(users, addresses)) out.push(u);
+    }
+    return out;
+  }
+
+  async loadAddresses(pairs: ReadonlyArray<{ dn: string; ip: string }>): Promise<Array<AddressRecord & { dn: string }>> {
+    const out: Array<AddressRecord & { dn: string }> = [];
+    for (let i = 0; i < pairs.length; i += CHUNK) {
+      const part = pairs.slice(i, i + CHUNK);
+      let s = this.pairsIn.get(part.length);
+      if (s === undefined) {
+        // The pairs as a table that drives the join: each is found by the users' DN index and user_ips' key.
+        s = this.db.prepare(
+          `WITH p(dn, ip) AS (VALUES ${Array(part.length).fill('(?, ?)').join(', ')})
+           SELECT u.dn, a.* FROM p CROSS JOIN users u CROSS JOIN user_ips a WHERE u.dn = p.dn AND a.user_id = u.id AND a.ip = p.ip`,
+        );
+        this.pairsIn.set(part.length, s);
+      }
+      for (const r of s.all(part.flatMap((x) => [x.dn, x.ip])) as AddressRow[]) out.push({ dn: r.dn, ...addressFromRow(r) });
     }
     return out;
   }

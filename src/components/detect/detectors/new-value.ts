@@ -157,8 +157,10 @@ export const newValue = defineDetector({
         return null;
       }
       const have = known(user, p.field);
-      if (have.length < p.minKnown) {
-        trace?.(`the user has ${have.length} known ${WORD[p.field]} values so far (needs ${p.minKnown} to compare with)`);
+      // Learnt addresses history let go from memory are known too (not listed).
+      const haveCount = have.length + (p.field === 'ip' ? user.learntLetGo : 0);
+      if (haveCount < p.minKnown) {
+        trace?.(`the user has ${haveCount} known ${WORD[p.field]} values so far (needs ${p.minKnown} to compare with)`);
         return null;
       }
       const orgNet = p.organisation.network === 'new' ? null : org.whyOrgNetwork(a.ip, a.net);
@@ -183,13 +185,13 @@ export const newValue = defineDetector({
         trace?.(`${p.field === 'ip' ? a.ip : `${value} (of ${a.ip})`} is new for this user but ${because}: low risk, learnt without an alert`);
         return null;
       }
-      return unseenValue(e, user, a, value, have, byUser !== null ? p.lowRisk! : p.organisation, because, p);
+      return unseenValue(e, user, a, value, have, haveCount, byUser !== null ? p.lowRisk! : p.organisation, because, p);
     },
   }),
 });
 
 /** The finding: `value` is new for the user. (Outside check(): see seenAt in session-moved.ts.) */
-function unseenValue(e: LogEvent, user: User, a: Address, value: string, have: string[], lowRisk: { severity: Severity; risk: number }, because: string | null, p: Params): Finding {
+function unseenValue(e: LogEvent, user: User, a: Address, value: string, have: string[], haveCount: number, lowRisk: { severity: Severity; risk: number }, because: string | null, p: Params): Finding {
   const low = because !== null;
   const dn = e.dn!;
   return {
@@ -201,7 +203,7 @@ function unseenValue(e: LogEvent, user: User, a: Address, value: string, have: s
       return (
         `${dn.dn} succeeded (${e.typeName}) from ${where1}, ${newPart} never seen for this user in ` +
         `${int(user.successCount)} successful events since ${iso(user.firstSuccess!)}` +
-        (have.length ? ` (known: ${listSome(have, 4)})` : '') +
+        (haveCount > 0 ? ` (known: ${listSome(have, 4, haveCount)})` : '') +
         (low ? `; ${because}: low risk` : '') +
         '.'
       );

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { durationSchema, formatDuration } from '../../../core/duration.js';
 import { TYPE } from '../../../core/events.js';
 import { threadOf, type Address, type LogEvent } from '../../../core/log-event.js';
+import { MAX_LOOKBACK_MS } from '../../history/address-trim.js';
 import type { User } from '../../history/user.js';
 import type { AddressState } from '../../history/user-state.js';
 import { defineDetector, type Finding } from '../detector.js';
@@ -12,7 +13,10 @@ import { sharedByParam, sharedNetwork } from '../network-sharing.js';
 const params = z
   .object({
     knownBefore: durationSchema.prefault('1m').describe("how long before the replay a success must be, to count (OpenUnison logs the same request's AzSuccess just before)"),
-    activeWithin: durationSchema.prefault('24h').describe('an address (or network) the user succeeded from this recently is theirs, learnt or not'),
+    activeWithin: durationSchema
+      .refine((ms) => ms <= MAX_LOOKBACK_MS, { error: `at most ${MAX_LOOKBACK_MS / 86_400_000}d (an unlearnt address older than a week may be out of memory)` })
+      .prefault('24h')
+      .describe('an address (or network) the user succeeded from this recently is theirs, learnt or not'),
     sameNetwork: z.boolean().default(true).describe('a success from the same network (/24, /64) counts as the same place'),
     raceWithin: durationSchema
       .prefault('1m')
@@ -134,6 +138,11 @@ export const refreshTokenReplay = defineDetector({
           );
           return null;
         }
+        if (p.sameNetwork && user.learntLetGoIn(a.net)) {
+          // Let go from memory: last seen over a week before, so learnt long before the horizon.
+          trace?.(`an address in the same network ${a.net}, learnt as theirs and last seen over a week ago, shows the user there`);
+          return null;
+        }
         return copiedToken(e, user, a, horizon, p);
       },
     };
@@ -156,7 +165,7 @@ function copiedToken(e: LogEvent, user: User, a: Address, horizon: number, p: Pa
           : firstHere > horizon
             ? `an address whose first success for this user was only ${formatDuration(e.ts - firstHere)} earlier`
             : `an address not learnt as the user's${st?.quarantinedBy ? ` (alert ${st.quarantinedBy}, raised on it, is not closed as benign)` : ''} and not used by them in the ${formatDuration(p.activeWithin)} before`) +
-        ` (learnt: ${usual.length ? listSome(usual) : 'none'}): the refresh token was probably copied and replayed.`
+        ` (learnt: ${user.learntLetGo + usual.length > 0 ? listSome(usual, 3, usual.length + user.learntLetGo) : 'none'}): the refresh token was probably copied and replayed.`
       );
     },
     evidence: () => [evidenceOf(e)],

@@ -1,0 +1,74 @@
+import type { User } from './user.js';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * How long (in log time, before the user's latest event) a held user keeps an address in
+ * memory. Older ones are let go once stored: detection looks further back than this only for
+ * learnt addresses (the user's own, whose networks the user keeps: User.learntLetGoIn), and an
+ * address a batch names is read back before it (History.readBack). So a detector window that
+ * reaches into unlearnt history must stay shorter (refresh-token-replay's `activeWithin`: at
+ * most MAX_LOOKBACK_MS).
+ */
+export const DEFAULT_ADDRESSES_KEPT_FOR = 8 * DAY_MS;
+/** The longest a detector may look back at an unlearnt address's successes. */
+export const MAX_LOOKBACK_MS = 7 * DAY_MS;
+/** Users with at most this many addresses keep them all: reading back costs more than they hold. */
+export const TRIM_ABOVE = 8;
+
+/**
+ * Keeps a held user's addresses to those of their last `keptFor` of log time. A user busy for
+ * months (a phone's carrier addresses, a laptop's hotels) otherwise holds every address of
+ * the retention window, 90 days by default: the daemon's memory grew with the days it ran.
+ *
+ * Only stored, unchanged addresses go, and never one an arrived batch may still name: its
+ * events are judged against the history as it was prepared for them. Kept too: the address of
+ * the user's last geolocated success (impossible travel measures from it) and any address an
+ * open alert keeps from being learnt (closing it as benign learns it in memory).
+ */
+export class AddressTrim {
+  /** Users committed with old addresses, waiting until no arrived batch names them. */
+  private readonly waiting = new Set<User>();
+  /** Addresses let go so far (each may be read back and let go again). */
+  letGo = 0;
+
+  constructor(private readonly keptFor = DEFAULT_ADDRESSES_KEPT_FOR) {}
+
+  /** Whether any address was let go: until then batches need no reading back. */
+  get active(): boolean {
+    return this.letGo > 0;
+  }
+
+  /**
+   * After a commit: trims the committed users (and those still waiting) that no arrived batch
+   * names. `namedInFlight` gives the DNs the batches arrived and not fully processed name; it
+   * is asked only when some user has addresses to let go.
+   */
+  committed(users: readonly User[], namedInFlight: () => ReadonlySet<string>): void {
+    for (const u of users) if (u.addresses.size > TRIM_ABOVE && this.hasOld(u)) this.waiting.add(u);
+    if (this.waiting.size === 0) return;
+    const named = namedInFlight();
+    for (const u of this.waiting) {
+      if (named.has(u.dn)) continue;
+      this.waiting.delete(u);
+      if (u.dirty) continue; // changed since: its next commit brings it back
+      this.trim(u);
+    }
+  }
+
+  private hasOld(u: User): boolean {
+    const cutoff = u.lastSeen - this.keptFor;
+    for (const a of u.addresses.values()) if (a.lastSeen < cutoff) return true;
+    return false;
+  }
+
+  private trim(u: User): void {
+    const cutoff = u.lastSeen - this.keptFor;
+    const geo = u.lastGeo?.ip ?? null;
+    for (const a of u.addresses.values()) {
+      if (a.lastSeen >= cutoff || a.dirty || a.quarantinedBy !== null || a.ip === geo) continue;
+      u.letGo(a);
+      this.letGo++;
+    }
+  }
+}

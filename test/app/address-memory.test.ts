@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { loadConfig } from '../../src/app/config.js';
+import { replayFiles } from '../../src/app/replay.js';
+import { createRuntime } from '../../src/app/runtime.js';
+import { silentLog } from '../../src/core/log.js';
+import { MONTH_USERS, writeAddressMonth } from '../helpers/address-month.js';
+import { tempDir } from '../helpers/tmp.js';
+
+// A held user keeps in memory only the addresses of its last days (DEFAULT_ADDRESSES_KEPT_FOR);
+// older ones are read back from the store before a batch that names them. Replayed with a
+// window of two days and with none, a month of users who come back to addresses nine days
+// old (test/helpers/address-month.ts) must give the same alerts and the same stored history:
+// memory is not allowed to change a verdict.
+
+const DAY = 86_400_000;
+
+interface Outcome {
+  alerts: string[];
+  history: string[];
+  letGo: number;
+  readBack: number;
+}
+
+async function replay(log: string, db: string, addressesKeptFor: number): Promise<Outcome> {
+  const config = loadConfig();
+  config.store.path = db;
+  // Commits a few times a day of this log, as a busy one commits (they are where memory is trimmed).
+  config.store.commitEvery = 2_000;
+  const runtime = await createRuntime(config, { command: 'replay', log: silentLog, limits: { addressesKeptFor } });
+  let memory: { letGo: number; readBack: number };
+  try {
+    await replayFiles([log], runtime, { fromStart: true });
+    memory = runtime.history.addressMemory;
+  } finally {
+    await runtime.close();
+  }
+  const c = new Database(db, { readonly: true, fileMustExist: true });
+  try {
+    // The reason's list of learnt addresses names those in memory: compared without it.
+    const alerts = c.prepare('SELECT rule, severity, risk, time, dn, ip, country, evidence FROM alerts ORDER BY time, rule, dn, ip').all().map((r) => JSON.stringify(r));
+    const history = [
+      ...c.prepare('SELECT u.dn, a.ip, a.net, a.country, a.first_seen, a.last_seen, a.count, a.first_success, a.last_success, a.success_count, a.learnt, a.quarantined_by FROM user_ips a JOIN users u ON u.id = a.user_id ORDER BY u.dn, a.ip').all(),
+      ...c.prepare('SELECT dn, first_seen, last_seen, counts, success_count, first_success, last_success, last_geo FROM users ORDER BY dn').all(),
+      ...c.prepare('SELECT u.dn, c.* FROM user_countries c JOIN users u ON u.id = c.user_id ORDER BY u.dn, c.country').all(),
+    ].map((r) => JSON.stringify({ ...(r as object), user_id: undefined }));
+    return { alerts, history, ...memory };
+  } finally {
+    c.close();
+  }
+}
+
+test('addresses let go from memory and read back give the same alerts and the same stored history', async () => {
+  const dir = tempDir('address-memory');
+  const log = join(dir, 'month.log');
+  const { thieves } = writeAddressMonth(log);
+  const whole = await replay(log, join(dir, 'whole.db'), Number.POSITIVE_INFINITY);
+  const trimmed = await replay(log, join(dir, 'trimmed.db'), 2 * DAY);
+
+  assert.equal(whole.letGo, 0);
+  assert.ok(trimmed.letGo > MONTH_USERS * 5, `addresses were let go (${trimmed.letGo})`);
+  assert.ok(trimmed.readBack >= MONTH_USERS * 5, `and read back when the users came back to them (${trimmed.readBack})`);
+  assert.ok(whole.alerts.length > MONTH_USERS, `the month raises alerts to compare (${whole.alerts.length})`);
+  assert.deepEqual(trimmed.alerts, whole.alerts);
+  assert.deepEqual(trimmed.history, whole.history);
+
+  const replays = whole.alerts.filter((a) => (JSON.parse(a) as { rule: string }).rule === 'refresh-token-replay');
+  assert.equal(replays.length, thieves, 'the thieves are caught; the office network, learnt nine days before, vouches for its user');
+});

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AddressTrim, TRIM_ABOVE } from '../../src/components/history/address-trim.js';
+import { User } from '../../src/components/history/user.js';
+import { AddressState } from '../../src/components/history/user-state.js';
+
+const DAY = 86_400_000;
+const NOW = Date.parse('2026-03-30T12:00:00Z');
+const KEPT_FOR = 2 * DAY;
+
+/** A user seen at NOW whose addresses were last seen at the given times (all stored: clean). */
+function userWith(lastSeen: number[]): User {
+  const u = new User('uid=alice,ou=users,o=Tremolo', 'sha1', NOW - 30 * DAY, NOW);
+  lastSeen.forEach((t, i) => {
+    const a = new AddressState(`81.2.${i}.10`, `81.2.${i}.0/24`, 'GB', 2856, 'BT', t - DAY, t);
+    a.count = 3;
+    u.addresses.set(a.ip, a);
+  });
+  return u;
+}
+
+const none = () => new Set<string>();
+
+/** What a commit does before trimming: every change is stored. */
+function stored(u: User): void {
+  for (const a of u.addresses.values()) a.dirty = false;
+  u.dirtyAddresses = [];
+  u.dirty = false;
+}
+
+test('a user with more than a few addresses lets go of those last seen before its keep window, once stored', () => {
+  const old = Array.from({ length: TRIM_ABOVE }, (_, i) => NOW - (10 + i) * DAY);
+  const u = userWith([...old, NOW - DAY, NOW - 3_600_000]);
+  const trim = new AddressTrim(KEPT_FOR);
+  trim.committed([u], none);
+  assert.equal(u.addresses.size, 2, 'the two addresses of the last two days stay');
+  assert.equal(trim.letGo, TRIM_ABOVE);
+  assert.equal(u.holdsAllAddresses, false);
+  assert.equal(u.oldestLetGo, NOW - (10 + TRIM_ABOVE - 1) * DAY, 'the oldest last-seen time let go is kept (retention reads the user again past it)');
+  assert.equal(u.hasAddressSeenBefore(NOW - 12 * DAY), true, 'an address let go still counts for retention');
+  assert.equal(trim.active, true, 'batches are read back from now on');
+});
+
+test('a user with few addresses keeps them all, however old', () => {
+  const u = userWith(Array.from({ length: TRIM_ABOVE }, (_, i) => NOW - (10 + i) * DAY));
+  const trim = new AddressTrim(KEPT_FOR);
+  trim.committed([u], none);
+  assert.equal(u.addresses.size, TRIM_ABOVE);
+  assert.equal(u.holdsAllAddresses, true);
+  assert.equal(trim.active, false, 'nothing to read back');
+});
+
+test('a user a batch in flight names keeps every address until a commit after that batch', () => {
+  const u = userWith(Array.from({ length: 12 }, (_, i) => NOW - (10 + i) * DAY));
+  const trim = new AddressTrim(KEPT_FOR);
+  let asked = 0;
+  trim.committed([u], () => {
+    asked++;
+    return new Set([u.dn]);
+  });
+  assert.equal(u.addresses.size, 12, 'the batch was prepared against these addresses');
+  // The next commit does not name the user (the batch was processed, the user did not change): it is trimmed then.
+  trim.committed([], none);
+  assert.equal(u.addresses.size, 0);
+  assert.equal(asked, 1);
+});
+
+test('what detection still needs stays: changed, quarantined, the last geolocated success, and learnt places', () => {
+  const u = userWith(Array.from({ length: 12 }, (_, i) => NOW - (10 + i) * DAY));
+  const [dirty, quarantined, geo, learnt] = u.addresses.values();
+  dirty.dirty = true;
+  quarantined.quarantinedBy = 'a1b2c3';
+  u.lastGeo = { ts: geo.lastSeen, ip: geo.ip, country: 'GB', lat: 51.5, lon: -0.1, radiusKm: 50, line: { source: 'x.log:1', line: 'a line' } };
+  u.learn(learnt);
+  stored(u);
+  dirty.dirty = true;
+  const trim = new AddressTrim(KEPT_FOR);
+  trim.committed([u], none);
+  assert.deepEqual(
+    u.addresses.values().map((a) => a.ip),
+    [dirty.ip, quarantined.ip, geo.ip],
+  );
+  assert.equal(u.learntLetGo, 1, 'the learnt address let go still counts among the user\'s own');
+  assert.equal(u.learntLetGoIn(learnt.net), true, 'its network still shows the user there');
+  assert.equal(u.learntLetGoIn('81.2.99.0/24'), false);
+  assert.equal(u.knowsNet(learnt.net), true, 'learnt places are the user\'s, not the memory\'s');
+});
+
+test('an address read back is held again and no longer counted as let go', () => {
+  const u = userWith(Array.from({ length: 12 }, (_, i) => NOW - (10 + i) * DAY));
+  const first = u.addresses.values()[0];
+  u.learn(first);
+  stored(u);
+  new AddressTrim(KEPT_FOR).committed([u], none);
+  assert.equal(u.learntLetGo, 1);
+  u.readBack(AddressState.from(first));
+  assert.equal(u.addresses.get(first.ip)?.learnt, true);
+  assert.equal(u.learntLetGo, 0);
+});
+
+test('a user changed after its commit is not trimmed by a later one that finds it waiting', () => {
+  const u = userWith(Array.from({ length: 12 }, (_, i) => NOW - (10 + i) * DAY));
+  const trim = new AddressTrim(KEPT_FOR);
+  trim.committed([u], () => new Set([u.dn]));
+  u.dirty = true; // an event of the user was processed since
+  trim.committed([], none);
+  assert.equal(u.addresses.size, 12);
+});
