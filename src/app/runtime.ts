@@ -178,7 +178,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       beforeCommit: writable,
       // Users a batch still waiting in the merge refers to stay too, however old their ids.
       minLiveDnId: (): number => Math.min(worker.tables.oldestLiveDnId, ingest.oldestWaitingDnId),
-      namedInFlight: (): ReadonlySet<string> => ingest.namedInFlight(),
+      namesInFlight: (dn: string): boolean => ingest.namesInFlight(dn),
       statusVersion,
       onCommit: async (r) => {
         counters.committed(r);

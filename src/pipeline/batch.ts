@@ -92,6 +92,8 @@ export interface PinnedValues {
   threads: string[];
   /** The smallest DN id the batch refers to (Infinity when none): history keeps that user's id. */
   minDnId: number;
+  /** The DNs it names, once asked for (namedBy). */
+  named?: Set<string>;
 }
 
 export const NO_ID = -1;
@@ -110,13 +112,18 @@ export function oldestDnIdOf(batches: Iterable<EventBatch>, min = Infinity): num
   return min;
 }
 
-/** Adds the DNs `batches` name once pinned to `into`. */
-export function namedDnsOf(batches: Iterable<EventBatch>, into = new Set<string>()): Set<string> {
+/** Whether one of `batches` names `dn` (each batch's DNs are gathered once, at the first question). */
+export function namedBy(batches: Iterable<EventBatch>, dn: string): boolean {
   for (const b of batches) {
-    if (b.pinned === undefined) continue;
-    for (const d of b.pinned.dns) if (d !== null) into.add(d.dn);
+    const p = b.pinned;
+    if (p === undefined) continue;
+    if (p.named === undefined) {
+      p.named = new Set();
+      for (const d of p.dns) if (d !== null) p.named.add(d.dn);
+    }
+    if (p.named.has(dn)) return true;
   }
-  return into;
+  return false;
 }
 
 /**

@@ -33,8 +33,8 @@ export interface CommitterOptions {
   hooks: CommitHook[];
   /** The oldest DN id still referenced by batches in flight (history lets go of users below it). */
   minLiveDnId(): number;
-  /** The DNs batches in flight name (history keeps all of those users' addresses). */
-  namedInFlight(): ReadonlySet<string>;
+  /** Whether a batch in flight names this DN (history keeps all of that user's addresses). */
+  namesInFlight(dn: string): boolean;
   statusVersion: number;
   /** Throws when the store cannot be written now (checked before anything is written). */
   beforeCommit?(): void;
@@ -102,7 +102,7 @@ export class StoreCommitter implements Committer {
     };
     await store.commit(batch, this.o.hooks);
     this.releases = [];
-    history.committed(this.o.minLiveDnId(), () => this.o.namedInFlight());
+    history.committed(this.o.minLiveDnId(), (dn) => this.o.namesInFlight(dn));
     detection.committed();
     await this.o.onCommit?.({
       raised: batch.alerts.raised,

@@ -1,6 +1,6 @@
 import type { IngestContext, InputRegistration } from '../core/inputs.js';
 import type { LogEvent } from '../core/log-event.js';
-import { namedDnsOf, oldestDnIdOf, type EventBatch } from './batch.js';
+import { namedBy, oldestDnIdOf, type EventBatch } from './batch.js';
 import { BatchPreparation } from './batch-preparation.js';
 import { CommitPolicy, type CommitPolicyOptions, type Committer } from './commit-policy.js';
 import { DrainScheduler } from './drain-scheduler.js';
@@ -112,11 +112,11 @@ export class Ingest implements IngestContext, FeedOwner {
     return min;
   }
 
-  /** The DNs the batches arrived and not yet consumed name. */
-  namedInFlight(): Set<string> {
-    const named = namedDnsOf(this.preparation.waiting);
-    for (const f of this.feeds) namedDnsOf(f.batches, named);
-    return named;
+  /** Whether a batch arrived and not yet consumed names `dn`. */
+  namesInFlight(dn: string): boolean {
+    if (namedBy(this.preparation.waiting, dn)) return true;
+    for (const f of this.feeds) if (namedBy(f.batches, dn)) return true;
+    return false;
   }
 
   /** Inputs opened in this run, in order. */

@@ -41,15 +41,12 @@ export class AddressTrim {
 
   /**
    * After a commit: trims the committed users (and those still waiting) that no arrived batch
-   * names. `namedInFlight` gives the DNs the batches arrived and not fully processed name; it
-   * is asked only when some user has addresses to let go.
+   * names. `namesInFlight` tells whether a batch arrived and not fully processed names a DN.
    */
-  committed(users: readonly User[], namedInFlight: () => ReadonlySet<string>): void {
+  committed(users: readonly User[], namesInFlight: (dn: string) => boolean): void {
     for (const u of users) if (u.addresses.size > TRIM_ABOVE && this.hasOld(u)) this.waiting.add(u);
-    if (this.waiting.size === 0) return;
-    const named = namedInFlight();
     for (const u of this.waiting) {
-      if (named.has(u.dn)) continue;
+      if (namesInFlight(u.dn)) continue;
       this.waiting.delete(u);
       if (u.dirty) continue; // changed since: its next commit brings it back
       this.trim(u);

@@ -227,9 +227,9 @@ export class History {
 
   /**
    * The commit of `collect()` succeeded: changes are stored; memory is trimmed. Users a batch
-   * arrived and not processed yet names (`namedInFlight`, DNs) keep everything.
+   * arrived and not processed yet names (`namesInFlight`, by DN) keep everything.
    */
-  committed(minLiveDnId: number, namedInFlight: () => ReadonlySet<string>): void {
+  committed(minLiveDnId: number, namesInFlight: (dn: string) => boolean): void {
     for (const u of this.dirtyUsers) {
       u.dirty = false;
       u.queued = false;
@@ -240,7 +240,7 @@ export class History {
       // The hour in progress goes on counting from zero: its stored row is added to.
       u.written();
     }
-    this.trim.committed(this.dirtyUsers, namedInFlight);
+    this.trim.committed(this.dirtyUsers, namesInFlight);
     this.dirtyUsers = [];
     this.logouts = [];
     this.held.committed();
