@@ -28,6 +28,7 @@ export async function parseFiles(config: Config, paths: string[], write: (e: Log
       backlog: 0,
       newUsers: 0,
       heldAlerts: 0,
+      heldRows: 0,
     },
     committer: {
       commit: async () => {

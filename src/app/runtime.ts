@@ -84,6 +84,8 @@ export interface PipelineLimits {
   commitAtBacklog?: number;
   /** Users met for the first time since the last commit that make a commit due (DEFAULT_COMMIT_AT_NEW_USERS). */
   commitAtNewUsers?: number;
+  /** Sessions and hours of activity begun since the last commit that make a commit due (DEFAULT_COMMIT_AT_HELD_ROWS). */
+  commitAtHeldRows?: number;
 }
 
 export interface RuntimeOptions extends Partial<DeliveryOptions> {
@@ -195,6 +197,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       outputBehind: opts.outputBehind,
       commitAtBacklog: opts.limits?.commitAtBacklog,
       commitAtNewUsers: opts.limits?.commitAtNewUsers,
+      commitAtHeldRows: opts.limits?.commitAtHeldRows,
       commitIntervalMs: opts.commitIntervalMs ?? null,
       // Commits at each retention interval of log time: replay and daemon prune at the same log times.
       logTimeTickMs: retentionTickMs(config),

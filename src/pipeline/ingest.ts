@@ -21,6 +21,8 @@ export interface EventProcessor {
   readonly backlog: number;
   /** Users met for the first time since the last commit (part of the backlog; none of them is stored yet). */
   readonly newUsers: number;
+  /** Rows begun since the last commit that it adds to (sessions, hours of activity), held in memory until it. */
+  readonly heldRows: number;
   /** Alerts raised or repeated since the last commit, held in memory until it. */
   readonly heldAlerts: number;
 }

@@ -24,6 +24,10 @@ export class HistoryAndDetection implements EventProcessor {
     return this.history.changedUsers;
   }
 
+  get heldRows(): number {
+    return this.history.heldRows;
+  }
+
   get newUsers(): number {
     return this.history.newUsers;
   }

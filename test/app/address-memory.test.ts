@@ -39,8 +39,7 @@ async function replay(log: string, db: string, addressesKeptFor: number): Promis
   }
   const c = new Database(db, { readonly: true, fileMustExist: true });
   try {
-    // The reason's list of learnt addresses names those in memory: compared without it.
-    const alerts = c.prepare('SELECT rule, severity, risk, time, dn, ip, country, evidence FROM alerts ORDER BY time, rule, dn, ip').all().map((r) => JSON.stringify(r));
+    const alerts = c.prepare('SELECT rule, severity, risk, time, dn, ip, country, reason, evidence FROM alerts ORDER BY time, rule, dn, ip').all().map((r) => JSON.stringify(r));
     const history = [
       ...c.prepare('SELECT u.dn, a.ip, a.net, a.country, a.first_seen, a.last_seen, a.count, a.first_success, a.last_success, a.success_count, a.learnt, a.quarantined_by FROM user_ips a JOIN users u ON u.id = a.user_id ORDER BY u.dn, a.ip').all(),
       ...c.prepare('SELECT dn, first_seen, last_seen, counts, success_count, first_success, last_success, last_geo FROM users ORDER BY dn').all(),

@@ -37,7 +37,7 @@ test('a storm commits each time the alerts waiting for a commit reach the bound,
 
 test('while the reader of the alerts is behind, a commit is due at a quarter of the bound', () => {
   let behind = false;
-  const processor = { pending: 1, backlog: 0, newUsers: 0, heldAlerts: 100 };
+  const processor = { pending: 1, backlog: 0, newUsers: 0, heldAlerts: 100, heldRows: 0 };
   const policy = new CommitPolicy(processor, { commit: async () => undefined }, { commitEveryLines: 1_000_000, commitAtAlerts: 400, commitIntervalMs: null, outputBehind: () => behind });
   assert.equal(policy.dueIn(), null, '100 alerts held, under the bound of 400');
   behind = true;

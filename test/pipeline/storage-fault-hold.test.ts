@@ -57,6 +57,7 @@ test('an outage met by both a commit and a batch being prepared holds the loop o
     backlog: 0,
     newUsers: 0,
     heldAlerts: 0,
+    heldRows: 0,
   };
   const firstCommitStarted = deferred();
   const firstCommitOutcome = deferred();

@@ -53,6 +53,7 @@ class StagingProcessor implements EventProcessor {
   /** Staging keeps no history and detects nothing: the readers' lines are judged where they are merged. */
   readonly newUsers = 0;
   readonly heldAlerts = 0;
+  readonly heldRows = 0;
 }
 
 /** Whether any input has bytes the reader has not processed yet (lines older than others' may still come). */

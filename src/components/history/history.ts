@@ -47,12 +47,22 @@ export const MAX_LOGOUT_LINE = 4_096;
 export class History {
   private readonly held: HeldUsers;
   private dirtyUsers: User[] = [];
+  private rowsHeld = 0;
   private logouts: LogoutWrite[] = [];
   private readonly seen = new SeenUsers();
 
   /** Users changed since the last commit (held in memory until it). */
   get changedUsers(): number {
     return this.dirtyUsers.length;
+  }
+
+  /**
+   * Sessions, their addresses and hours of activity begun since the last commit: each is a row
+   * the commit adds to, held in memory until then (a replay of months of a steady population
+   * holds a few per user and day: a commit is due at a bound, CommitPolicy).
+   */
+  get heldRows(): number {
+    return this.rowsHeld;
   }
 
   /** Users met for the first time since the last commit (none of them is stored yet). */
@@ -138,11 +148,13 @@ export class History {
     if (sid !== null) {
       // Fast paths inside: a user's lines come from one session, and a session's from one address, for long stretches.
       const s = user.sessionOf(sid, t);
+      if (s.count === 0) this.rowsHeld++;
       s.count++;
       if (t < s.first) s.first = t;
       if (t > s.last) s.last = t;
       if (addr !== null) {
         const span = s.spanOf(addr.ip, t);
+        if (span.count === 0) this.rowsHeld++;
         span.count++;
         if (t < span.first) span.first = t;
         if (t > span.last) span.last = t;
@@ -214,6 +226,7 @@ export class History {
 
   private recordActivity(user: User, t: number, addr: Address | null, failure: boolean): void {
     const a = user.activityOf(t - (t % HOUR_MS), addr === null ? '' : addr.ip, addr?.country ?? null);
+    if (a.events === 0) this.rowsHeld++;
     a.events++;
     if (failure) a.failures++;
   }
@@ -242,6 +255,7 @@ export class History {
     }
     this.trim.committed(this.dirtyUsers, namesInFlight);
     this.dirtyUsers = [];
+    this.rowsHeld = 0;
     this.logouts = [];
     this.held.committed();
     this.organisation?.committed();

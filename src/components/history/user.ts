@@ -2,6 +2,7 @@ import { appended } from '../../core/arrays.js';
 import { EVENT_TYPES, type EventType } from '../../core/events.js';
 import type { GeoPoint, UserRecord } from '../../core/history.js';
 import { byText } from '../../core/order.js';
+import { MAX_LOOKBACK_MS } from './address-trim.js';
 import { LearntPlaces } from './learnt-places.js';
 import { SmallMap } from './small-map.js';
 import { ActivityState, AddressState, CountryState, SessionState, type NetOf } from './user-state.js';
@@ -166,6 +167,23 @@ export class User {
   readBack(a: AddressState): void {
     this.addresses.set(a.ip, a);
     if (a.learnt && this.learntLetGo > 0) this.learntLetGo--;
+  }
+
+  /**
+   * The learnt addresses last seen within `within` before `t`, the latest first (what a reason
+   * lists: older ones may be out of memory, AddressTrim), and how many learnt addresses the
+   * user has in all, held or let go.
+   */
+  learntLately(t: number, within = MAX_LOOKBACK_MS): { ips: string[]; total: number } {
+    const lately: AddressState[] = [];
+    let total = this.learntLetGo;
+    for (const a of this.addresses.values()) {
+      if (!a.learnt) continue;
+      total++;
+      if (a.lastSeen >= t - within) lately.push(a);
+    }
+    lately.sort((a, b) => b.lastSeen - a.lastSeen || byText(a.ip, b.ip));
+    return { ips: lately.map((a) => a.ip), total };
   }
 
   /**

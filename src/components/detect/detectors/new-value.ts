@@ -100,16 +100,20 @@ function knows(u: User, a: Address, f: Field): boolean {
   }
 }
 
-function known(u: User, f: Field): string[] {
+/** The values of the field the user knows as a reason lists them, and how many there are (learnt addresses: those of the last week listed). */
+function known(u: User, f: Field, t: number): { list: string[]; count: number } {
+  const all = (list: string[]) => ({ list, count: list.length });
   switch (f) {
-    case 'ip':
-      return [...u.addresses.values()].filter((a) => a.learnt).map((a) => a.ip);
+    case 'ip': {
+      const learnt = u.learntLately(t);
+      return { list: learnt.ips, count: learnt.total };
+    }
     case 'net':
-      return u.nets();
+      return all(u.nets());
     case 'asn':
-      return u.asns().map((n) => `AS${n}`);
+      return all(u.asns().map((n) => `AS${n}`));
     case 'country':
-      return u.countries().sort();
+      return all(u.countries().sort());
   }
 }
 
@@ -156,11 +160,9 @@ export const newValue = defineDetector({
         trace?.(`${p.field === 'ip' ? a.ip : `${value} (of ${a.ip})`} is known for this user`);
         return null;
       }
-      const have = known(user, p.field);
-      // Learnt addresses history let go from memory are known too (not listed).
-      const haveCount = have.length + (p.field === 'ip' ? user.learntLetGo : 0);
-      if (haveCount < p.minKnown) {
-        trace?.(`the user has ${haveCount} known ${WORD[p.field]} values so far (needs ${p.minKnown} to compare with)`);
+      const have = known(user, p.field, e.ts);
+      if (have.count < p.minKnown) {
+        trace?.(`the user has ${have.count} known ${WORD[p.field]} values so far (needs ${p.minKnown} to compare with)`);
         return null;
       }
       const orgNet = p.organisation.network === 'new' ? null : org.whyOrgNetwork(a.ip, a.net);
@@ -185,13 +187,13 @@ export const newValue = defineDetector({
         trace?.(`${p.field === 'ip' ? a.ip : `${value} (of ${a.ip})`} is new for this user but ${because}: low risk, learnt without an alert`);
         return null;
       }
-      return unseenValue(e, user, a, value, have, haveCount, byUser !== null ? p.lowRisk! : p.organisation, because, p);
+      return unseenValue(e, user, a, value, have, byUser !== null ? p.lowRisk! : p.organisation, because, p);
     },
   }),
 });
 
 /** The finding: `value` is new for the user. (Outside check(): see seenAt in session-moved.ts.) */
-function unseenValue(e: LogEvent, user: User, a: Address, value: string, have: string[], haveCount: number, lowRisk: { severity: Severity; risk: number }, because: string | null, p: Params): Finding {
+function unseenValue(e: LogEvent, user: User, a: Address, value: string, have: { list: string[]; count: number }, lowRisk: { severity: Severity; risk: number }, because: string | null, p: Params): Finding {
   const low = because !== null;
   const dn = e.dn!;
   return {
@@ -203,7 +205,7 @@ function unseenValue(e: LogEvent, user: User, a: Address, value: string, have: s
       return (
         `${dn.dn} succeeded (${e.typeName}) from ${where1}, ${newPart} never seen for this user in ` +
         `${int(user.successCount)} successful events since ${iso(user.firstSuccess!)}` +
-        (haveCount > 0 ? ` (known: ${listSome(have, 4, haveCount)})` : '') +
+        (have.count > 0 ? ` (known: ${listSome(have.list, 4, have.count)})` : '') +
         (low ? `; ${because}: low risk` : '') +
         '.'
       );

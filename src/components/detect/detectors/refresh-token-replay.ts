@@ -157,7 +157,9 @@ function copiedToken(e: LogEvent, user: User, a: Address, horizon: number, p: Pa
   return {
     ...namedOn(e, a),
     reason() {
-      const usual = [...user.addresses.values()].filter((x) => x.learnt).map((x) => x.ip);
+      // The user's other learnt addresses (this one is learnt too when no rule alerted on its first success).
+      const lately = user.learntLately(e.ts);
+      const usual = { ips: lately.ips.filter((ip) => ip !== a.ip), total: lately.total - (st?.learnt === true ? 1 : 0) };
       return (
         `An expired refresh token of ${dn.dn} was used within the grace period from ${where(a.ip, a.country)}, ` +
         (firstHere === null
@@ -165,7 +167,7 @@ function copiedToken(e: LogEvent, user: User, a: Address, horizon: number, p: Pa
           : firstHere > horizon
             ? `an address whose first success for this user was only ${formatDuration(e.ts - firstHere)} earlier`
             : `an address not learnt as the user's${st?.quarantinedBy ? ` (alert ${st.quarantinedBy}, raised on it, is not closed as benign)` : ''} and not used by them in the ${formatDuration(p.activeWithin)} before`) +
-        ` (learnt: ${user.learntLetGo + usual.length > 0 ? listSome(usual, 3, usual.length + user.learntLetGo) : 'none'}): the refresh token was probably copied and replayed.`
+        ` (learnt: ${usual.total > 0 ? listSome(usual.ips, 3, usual.total) : 'none'}): the refresh token was probably copied and replayed.`
       );
     },
     evidence: () => [evidenceOf(e)],
