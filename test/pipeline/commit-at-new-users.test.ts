@@ -27,8 +27,8 @@ function writeTwice(path: string): void {
 
 /** Replays `log` into `db`; the lines each commit covered. */
 const replayLineCommits = (db: string, log: string, commitAtNewUsers: number) =>
-  // The backlog of changed users out of the way: only users new to the store make commits here.
-  replayCommits(db, log, (r) => r.lines, { limits: { commitAtBacklog: 1_000_000, commitAtNewUsers } });
+  // The backlogs of changed users and of rows begun out of the way: only users new to the store make commits here.
+  replayCommits(db, log, (r) => r.lines, { limits: { commitAtBacklog: 1_000_000, commitAtHeldRows: 1_000_000, commitAtNewUsers } });
 
 test('users met for the first time make a commit due at the bound; the same users coming back do not', async () => {
   const dir = tempDir('ouwatch-commit-at-new-users-');
