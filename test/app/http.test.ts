@@ -62,6 +62,9 @@ test('/healthz, /readyz and /metrics over real HTTP', async () => {
   assert.equal(sample(metrics.body, 'ouwatch_lines_skipped_total{reason="malformed"}'), 1);
   assert.equal(sample(metrics.body, 'ouwatch_source_attached{source="files"}'), 1);
   assert.equal(sample(metrics.body, 'ouwatch_outbox_depth'), 0);
+  // These lines span minutes: no address is old enough to leave memory.
+  assert.equal(sample(metrics.body, 'ouwatch_history_addresses_total{event="let_go"}'), 0);
+  assert.equal(sample(metrics.body, 'ouwatch_history_addresses_total{event="read_back"}'), 0);
   assert.ok((sample(metrics.body, 'ouwatch_log_lag_seconds') ?? 0) > 0, 'the sample log is months old');
   assert.match(metrics.body, /^# TYPE ouwatch_tail_to_alert_seconds histogram$/m);
   assert.match(metrics.body, /^# TYPE ouwatch_alerts_total counter$/m);

@@ -13,6 +13,8 @@ export interface MetricsSources {
   sources(): SourceStatus[];
   /** The ingest worker thread's V8 heap (outside this thread's `process.memoryUsage()`), null before it reported. */
   ingestHeap?(): WorkerHeap | null;
+  /** Addresses history let go from memory and read back from the store so far (History.addressMemory). */
+  addressMemory?(): { letGo: number; readBack: number };
 }
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2.5, 5, 10, 30];
@@ -89,6 +91,19 @@ export class DaemonMetrics {
       registers,
       collect() {
         for (const w of from.workers()) for (const [result, n] of Object.entries(w.actions ?? {})) actions.sync(this, { result }, n);
+      },
+    });
+    const addresses = new Totals();
+    new client.Counter({
+      name: 'ouwatch_history_addresses_total',
+      help: "Users' addresses let go from memory (last seen over eight days before the user's latest event) and read back from the store for a batch that named them",
+      labelNames: ['event'],
+      registers,
+      collect() {
+        const m = from.addressMemory?.();
+        if (m === undefined) return;
+        addresses.sync(this, { event: 'let_go' }, m.letGo);
+        addresses.sync(this, { event: 'read_back' }, m.readBack);
       },
     });
     const notifications = new Totals();

@@ -97,6 +97,7 @@ export class Daemon {
       workers: () => this.workers.map((w) => w.stats()),
       sources: () => this.sources.map((x) => x.status()),
       ingestHeap: () => runtime.ingestHeap(),
+      addressMemory: () => runtime.history.addressMemory,
     });
   }
 
