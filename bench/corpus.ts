@@ -1,5 +1,6 @@
 import { BENIGN_VERSION, writeBenign } from './corpora/benign.js';
 import { MANY_USERS_VERSION, writeManyUsers } from './corpora/many-users.js';
+import { MONTHS_VERSION, writeMonths } from './corpora/months.js';
 import { ORGANISATION_VERSION, writeOrganisation } from './corpora/organisation.js';
 import { STORM_VERSION, writeStorm } from './corpora/storm.js';
 import type { CorpusOptions, Written } from './corpora/types.js';
@@ -14,6 +15,7 @@ export type { CorpusOptions, Written } from './corpora/types.js';
  *    in 64 countries; about 37,000 alerts per million lines.
  *  - many-users: half as many distinct DNs as lines (1 M in 2 M), each seen about twice.
  *  - organisation: benign's traffic from 50,000 people, 10,000 of them at work at once.
+ *  - months: 2,000 people who come back every day for 90 days, a new phone address a day each.
  */
 export interface Corpus {
   name: CorpusName;
@@ -24,7 +26,7 @@ export interface Corpus {
   write(path: string, opts: CorpusOptions): Written;
 }
 
-export const CORPUS_NAMES = ['benign', 'storm', 'many-users', 'organisation'] as const;
+export const CORPUS_NAMES = ['benign', 'storm', 'many-users', 'organisation', 'months'] as const;
 export type CorpusName = (typeof CORPUS_NAMES)[number];
 
 export const CORPORA: Readonly<Record<CorpusName, Corpus>> = {
@@ -32,6 +34,7 @@ export const CORPORA: Readonly<Record<CorpusName, Corpus>> = {
   storm: { name: 'storm', defaultLines: 1_000_000, version: STORM_VERSION, write: writeStorm },
   'many-users': { name: 'many-users', defaultLines: 2_000_000, version: MANY_USERS_VERSION, write: writeManyUsers },
   organisation: { name: 'organisation', defaultLines: 1_000_000, version: ORGANISATION_VERSION, write: writeOrganisation },
+  months: { name: 'months', defaultLines: 2_160_000, version: MONTHS_VERSION, write: writeMonths },
 };
 
 export function isCorpusName(s: string): s is CorpusName {
@@ -43,7 +46,7 @@ export async function writeCorpus(path: string, opts: CorpusOptions): Promise<Wr
   return writeBenign(path, opts);
 }
 
-// node --import tsx bench/corpus.ts [benign|storm|many-users|organisation] FILE [LINES] [SEED] [--public-share X]
+// node --import tsx bench/corpus.ts [benign|storm|many-users|organisation|months] FILE [LINES] [SEED] [--public-share X]
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   let publicShare: number | undefined;

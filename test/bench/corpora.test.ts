@@ -168,3 +168,26 @@ test('organisation: benign traffic from thousands of people at work at once, who
   const back = [...o.first].filter((dn) => o.second.has(dn)).length;
   assert.ok(back / o.first.size > 0.55, `${back} of the first half's ${o.first.size} seen again`);
 });
+
+test('months: people who come back every day for weeks, a new phone address a day each, all in one network, and nothing worth an alert', async () => {
+  const log = join(dir, 'months.log');
+  // 100 people, 12 lines a day each: 36,000 lines are 30 days.
+  CORPORA.months.write(log, { lines: 36_000, users: 100, seed: 4 });
+  const days = new Map<string, Set<string>>();
+  const phones = new Map<string, Set<string>>();
+  for (const l of readFileSync(log, 'utf8').split('\n')) {
+    const m = SUCCESS.exec(l);
+    if (!m) continue;
+    (days.get(m[1]) ?? days.set(m[1], new Set()).get(m[1])!).add(l.slice(1, 11));
+    if (l.includes(' 17:') || l.includes(' 18:')) (phones.get(m[1]) ?? phones.set(m[1], new Set()).get(m[1])!).add(m[2]);
+  }
+  assert.equal(days.size, 100);
+  for (const [dn, seen] of days) assert.equal(seen.size, 30, `${dn} seen on ${seen.size} days`);
+  for (const [dn, ips] of phones) {
+    assert.ok(ips.size >= 25, `${dn}: ${ips.size} evening addresses`);
+    assert.equal(new Set([...ips].map((ip) => ip.slice(0, ip.lastIndexOf('.')))).size, 1, `${dn}: one carrier network`);
+  }
+  const r = await runCli(['replay', log, '--db', join(dir, 'months-quiet.db')], { timeoutMs: 60_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /alerts: {3}none raised/);
+});
