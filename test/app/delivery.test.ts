@@ -49,6 +49,8 @@ test('ouwatch run delivers alerts through the outbox, plans the response in dry-
   const d = start();
   const base = await d.url();
   await waitFor('10 alerts in the JSONL sink', () => (jsonlLines(sink).length >= 10 ? true : undefined), 30_000);
+  // The sink is a file the outbox writes; stdout comes through a pipe this process reads when it gets to it.
+  await waitFor('10 alerts on stdout', () => (d.stdout.length >= 10 ? true : undefined), 30_000);
   const delivered = jsonlLines(sink).map((l) => JSON.parse(l) as { id: string; rule: string; response: unknown });
   assert.equal(delivered.length, 10);
   assert.equal(new Set(delivered.map((a) => a.id)).size, 10, 'each alert once');
