@@ -108,6 +108,20 @@ test('authz-failure-burst: 9 AzFail for a user stay quiet, the 10th within 5 min
   assert.equal(alerts[0].dnSha1, dnSha1(ALICE));
 });
 
+test('authz-failure-burst: denials from ever new addresses at one user are one alert counting a repeat per burst (a spray, not one alert per burst)', async () => {
+  // 35 denials, 5 s apart, each from its own address: three full bursts of ten within 24 h.
+  const spray = times(35, 5 * SEC).map((t, i) => azFail(t, ALICE, `81.2.${69 + (i >> 4)}.${10 + (i & 15)}`));
+  const { alerts } = await run('authz-failure-burst', spray);
+  assert.equal(alerts.length, 1);
+  assert.equal(alerts[0].count, 3);
+  // The alert names the address of the event that completed the first burst; the count goes on whatever address a later burst ends at.
+  assert.deepEqual(keys(alerts), [`authz-failure-burst ${ALICE} 81.2.69.19`]);
+  assert.equal(alerts[0].lastTime, new Date(T0 + 29 * 5 * SEC).toISOString());
+  // Another user's burst from those addresses is that user's own alert.
+  const two = await run('authz-failure-burst', [...spray.slice(0, 10), ...times(10, 5 * SEC).map((t, i) => azFail(t + 1, 'uid=bob,ou=users,o=Tremolo', `81.2.69.${10 + i}`))]);
+  assert.deepEqual(two.alerts.map((a) => [a.dn, a.count]).sort(), [[ALICE, 1], ['uid=bob,ou=users,o=Tremolo', 1]]);
+});
+
 test('authz-failure-burst: 10 AzFail spanning 5 min and 1 ms stay quiet', async () => {
   const t = times(10, 30 * SEC);
   t[9] = T0 + 5 * MIN + 1;
