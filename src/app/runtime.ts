@@ -80,6 +80,8 @@ export interface PipelineLimits {
   usersHeld?: number;
   /** Log time a held user keeps its addresses in memory for (DEFAULT_ADDRESSES_KEPT_FOR). */
   addressesKeptFor?: number;
+  /** Addresses a held user keeps before it lets go of those that never succeeded (MAX_ADDRESSES_HELD). */
+  maxAddressesHeld?: number;
   /** Users changed since the last commit that make a commit due (DEFAULT_COMMIT_AT_BACKLOG). */
   commitAtBacklog?: number;
   /** Users met for the first time since the last commit that make a commit due (DEFAULT_COMMIT_AT_NEW_USERS). */

@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { loadConfig } from '../../src/app/config.js';
 import { replayFiles } from '../../src/app/replay.js';
+import { createRuntime } from '../../src/app/runtime.js';
 import { AlertStore } from '../../src/store/sqlite/alerts.js';
 import { openDatabase } from '../../src/store/sqlite/database.js';
-import { ALICE, H, MIN, SE, SE_HOME, SE_POOL, T0, US, az, allAlerts, detect, history, keys, rulesDir, runtimeFor, scratch } from './helpers.js';
+import { ALICE, H, MIN, SE, SE_HOME, SE_POOL, T0, US, az, azFail, allAlerts, detect, history, keys, rulesDir, runtimeFor, scratch } from './helpers.js';
 
 /**
  * No baseline poisoning: an address whose first success raised an alert of medium severity or
@@ -159,4 +161,34 @@ test('closed as malicious, raised again, then closed as benign: the address is l
   const third = await detect(db, r, { files: [log] });
   assert.deepEqual(third.alerts.map((a) => a.status), ['closed', 'closed']);
   assert.deepEqual(addressRow(db, US), { learnt: 1, quarantined_by: null, success_count: 3 });
+});
+
+test('closed as benign while an address it quarantined is out of memory (a sprayed user lets go of addresses that never succeeded): read back, it is released too', async () => {
+  const db = s.path('q9.db');
+  const log = s.path('q9.log');
+  const config = loadConfig();
+  config.store.path = db;
+  config.detect.rulesDir = rulesDir(s.path(`r${n++}`), ['authz-failure-burst']);
+  // Alice holds at most 16 addresses: after a commit she keeps 8, those that succeeded first.
+  const rt = await createRuntime(config, { limits: { maxAddressesHeld: 16 } });
+  const sprayed = (i: number) => `81.2.69.${10 + i}`;
+  const quarantined = sprayed(9); // the tenth denial completes the burst: its address is the alert's
+  try {
+    writeFileSync(log, [...history(ALICE, SE), ...Array.from({ length: 40 }, (_, i) => azFail(LATER + i * 1_000, ALICE, sprayed(i)))].join('\n') + '\n');
+    await replayFiles([log], rt);
+    const [alert] = allAlerts(rt);
+    assert.deepEqual([alert.rule, alert.ip, alert.count], ['authz-failure-burst', quarantined, 4]);
+    assert.deepEqual(addressRow(db, quarantined), { learnt: 0, quarantined_by: alert.id, success_count: 0 });
+    assert.ok(rt.history.addressMemory.letGo >= 30, `the sprayed addresses were let go (${rt.history.addressMemory.letGo})`);
+
+    closeAsBenign(db, alert.id);
+    // Alice herself signs in from that address: read back before its batch, the address is released as if it had been held, and learnt.
+    appendFileSync(log, az(LATER + H, ALICE, quarantined) + '\n');
+    await replayFiles([log], rt);
+    appendFileSync(log, az(LATER + 2 * H, ALICE, quarantined) + '\n');
+    await replayFiles([log], rt);
+  } finally {
+    await rt.close();
+  }
+  assert.deepEqual(addressRow(db, quarantined), { learnt: 1, quarantined_by: null, success_count: 2 });
 });

@@ -106,3 +106,29 @@ test('a user changed after its commit is not trimmed by a later one that finds i
   trim.committed([], none);
   assert.equal(u.addresses.size, 12);
 });
+
+test('a user over its cap of addresses (a spray) lets go of those that never succeeded, least recently seen first, down to half the cap, however recent', () => {
+  // 40 addresses of the last hour: the 5 oldest succeeded (learnt), the other 35 were only denied (one quarantined by the spray's alert).
+  const u = userWith(Array.from({ length: 40 }, (_, i) => NOW - 3_600_000 + i * 60_000));
+  const all = u.addresses.values();
+  all.slice(0, 5).forEach((a) => {
+    a.successCount = 1;
+    a.firstSuccess = a.lastSuccess = a.lastSeen;
+    a.learnt = true;
+  });
+  all[6].quarantinedBy = 'alert-1';
+  const trim = new AddressTrim(KEPT_FOR, 16);
+  trim.committed([u], none);
+  assert.equal(trim.letGo, 32);
+  assert.deepEqual(
+    u.addresses.values().map((a) => a.ip).sort(),
+    [...all.slice(0, 5), ...all.slice(37)].map((a) => a.ip).sort(),
+    'those that succeeded stay, however old, and the three most recent denials',
+  );
+  assert.equal(u.holdsAllAddresses, false);
+  assert.equal(u.learntLetGo, 0);
+
+  const few = userWith(Array.from({ length: 16 }, (_, i) => NOW - i * 60_000));
+  trim.committed([few], none);
+  assert.equal(few.addresses.size, 16, 'at the cap nothing goes');
+});

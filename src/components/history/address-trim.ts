@@ -15,6 +15,13 @@ export const DEFAULT_ADDRESSES_KEPT_FOR = 8 * DAY_MS;
 export const MAX_LOOKBACK_MS = 7 * DAY_MS;
 /** Users with at most this many addresses keep them all: reading back costs more than they hold. */
 export const TRIM_ABOVE = 8;
+/**
+ * A user holding more addresses than this after a commit lets go of addresses that never
+ * succeeded, least recently seen first, down to half as many: denials from a botnet at one
+ * account otherwise held one address each for the window (1,000,000 denials at five accounts
+ * from as many addresses peaked at 547 MB).
+ */
+export const MAX_ADDRESSES_HELD = 256;
 
 /**
  * Keeps a held user's addresses to those of their last `keptFor` of log time. A user busy for
@@ -32,7 +39,15 @@ export class AddressTrim {
   /** Addresses let go so far (each may be read back and let go again). */
   letGo = 0;
 
-  constructor(private readonly keptFor = DEFAULT_ADDRESSES_KEPT_FOR) {}
+  /** What a user over maxHeld is brought down to. */
+  private readonly heldAfterSpray: number;
+
+  constructor(
+    private readonly keptFor = DEFAULT_ADDRESSES_KEPT_FOR,
+    private readonly maxHeld = MAX_ADDRESSES_HELD,
+  ) {
+    this.heldAfterSpray = Math.floor(maxHeld / 2);
+  }
 
   /** Whether any address was let go: until then batches need no reading back. */
   get active(): boolean {
@@ -44,7 +59,7 @@ export class AddressTrim {
    * names. `namesInFlight` tells whether a batch arrived and not fully processed names a DN.
    */
   committed(users: readonly User[], namesInFlight: (dn: string) => boolean): void {
-    for (const u of users) if (u.addresses.size > TRIM_ABOVE && this.hasOld(u)) this.waiting.add(u);
+    for (const u of users) if (u.addresses.size > this.maxHeld || (u.addresses.size > TRIM_ABOVE && this.hasOld(u))) this.waiting.add(u);
     for (const u of this.waiting) {
       if (namesInFlight(u.dn)) continue;
       this.waiting.delete(u);
@@ -64,6 +79,25 @@ export class AddressTrim {
     const geo = u.lastGeo?.ip ?? null;
     for (const a of u.addresses.values()) {
       if (a.lastSeen >= cutoff || a.dirty || a.quarantinedBy !== null || a.ip === geo) continue;
+      u.letGo(a);
+      this.letGo++;
+    }
+    if (u.addresses.size > this.maxHeld) this.trimSpray(u, geo);
+  }
+
+  /**
+   * Lets go of addresses without a success, least recently seen first, down to half of
+   * maxHeld. Only successes make an address count for anything but itself (learnt,
+   * vouching for its network, impossible travel's last place), and an address a batch names
+   * is read back first: detection sees the same history. One an alert quarantined may go too
+   * (its release in the store needs nothing from memory: History.readBack releases a copy read
+   * back before the release is written).
+   */
+  private trimSpray(u: User, geo: string | null): void {
+    const failuresOnly = u.addresses.values().filter((a) => a.successCount === 0 && !a.dirty && a.ip !== geo);
+    failuresOnly.sort((a, b) => a.lastSeen - b.lastSeen);
+    for (const a of failuresOnly) {
+      if (u.addresses.size <= this.heldAfterSpray) break;
       u.letGo(a);
       this.letGo++;
     }

@@ -80,7 +80,8 @@ export class HeldUsers {
   }
 
   /** Reads back the addresses of held users that a batch names (by event) and that they let go (History.readBack). */
-  async readBack(dns: ReadonlyArray<Dn | null>, ips: ReadonlyArray<Address | null>): Promise<void> {
+  async readBack(dns: ReadonlyArray<Dn | null>, ips: ReadonlyArray<Address | null>): Promise<Array<[User, AddressState]>> {
+    const back: Array<[User, AddressState]> = [];
     const wanted = new Map<string, { dn: string; ip: string }>();
     let user: User | undefined;
     for (let i = 0; i < dns.length; i++) {
@@ -91,13 +92,16 @@ export class HeldUsers {
       if (user === undefined || user.holdsAllAddresses || user.addresses.get(a.ip) !== undefined) continue;
       wanted.set(`${dn.dn}\n${a.ip}`, { dn: dn.dn, ip: a.ip });
     }
-    if (wanted.size === 0) return;
+    if (wanted.size === 0) return back;
     for (const r of await this.repo.loadAddresses([...wanted.values()])) {
       const u = this.users.get(r.dn);
       if (u === undefined || u.addresses.get(r.ip) !== undefined) continue;
-      u.readBack(AddressState.from(r, this.netOf));
+      const a = AddressState.from(r, this.netOf);
+      u.readBack(a);
+      back.push([u, a]);
       this.readBackCount++;
     }
+    return back;
   }
 
   /** The user of an event: null for events without a person's DN; a new user on first sight. */

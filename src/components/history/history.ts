@@ -26,6 +26,8 @@ export interface HistoryLimits {
   usersHeld?: number;
   /** Log time a held user keeps its addresses in memory for (DEFAULT_ADDRESSES_KEPT_FOR). */
   addressesKeptFor?: number;
+  /** Addresses a held user keeps before it lets go of those that never succeeded (MAX_ADDRESSES_HELD). */
+  maxAddressesHeld?: number;
 }
 
 /**
@@ -72,6 +74,8 @@ export class History {
 
   private readonly usersHeld: number;
   private readonly trim: AddressTrim;
+  /** Alerts closed as benign since the last commit, whose release the store has not written yet. */
+  private readonly released = new Set<string>();
 
   /**
    * `netOf` gives a loaded address its network as this run's settings define it: rows written
@@ -86,7 +90,7 @@ export class History {
   ) {
     this.held = new HeldUsers(repo, netOf, this.seen);
     this.usersHeld = limits.usersHeld ?? DEFAULT_USERS_HELD;
-    this.trim = new AddressTrim(limits.addressesKeptFor);
+    this.trim = new AddressTrim(limits.addressesKeptFor, limits.maxAddressesHeld);
   }
 
   /** Addresses let go from memory and read back from the store so far (AddressTrim). */
@@ -108,8 +112,11 @@ export class History {
    * Reads back from the store the addresses a batch names (its events' DNs and addresses, by
    * event) that held users let go from memory: one query for the batch, none per line.
    */
-  readBack(dns: ReadonlyArray<Dn | null>, ips: ReadonlyArray<Address | null>): Promise<void> {
-    return this.trim.active ? this.held.readBack(dns, ips) : Promise.resolve();
+  async readBack(dns: ReadonlyArray<Dn | null>, ips: ReadonlyArray<Address | null>): Promise<void> {
+    if (!this.trim.active) return;
+    const back = await this.held.readBack(dns, ips);
+    // Released in memory since the last commit, not yet in the store: as if it had been held.
+    if (this.released.size > 0) for (const [u, a] of back) if (a.quarantinedBy !== null && this.released.has(a.quarantinedBy)) this.release(u, a);
   }
 
   /** The user of an event: null for events without a person's DN; a new user on first sight. */
@@ -255,6 +262,7 @@ export class History {
     }
     this.trim.committed(this.dirtyUsers, namesInFlight);
     this.dirtyUsers = [];
+    this.released.clear();
     this.rowsHeld = 0;
     this.logouts = [];
     this.held.committed();
@@ -277,23 +285,28 @@ export class History {
 
   /** An alert was closed as benign: the addresses it kept from being learnt are learnt now. */
   releaseQuarantine(dn: string, alertId: string): boolean {
+    this.released.add(alertId);
     const u = this.held.get(dn);
     if (u === undefined) return false;
     let changed = false;
     for (const a of u.addresses.values()) {
       if (a.quarantinedBy !== alertId) continue;
-      if (a.successCount > 0) this.learn(u, a);
-      else {
-        a.quarantinedBy = null;
-        u.touchAddress(a);
-      }
+      this.release(u, a);
       changed = true;
     }
-    if (changed && !u.queued) {
+    return changed;
+  }
+
+  private release(u: User, a: AddressState): void {
+    if (a.successCount > 0) this.learn(u, a);
+    else {
+      a.quarantinedBy = null;
+      u.touchAddress(a);
+    }
+    if (!u.queued) {
       u.queued = true;
       this.dirtyUsers.push(u);
     }
-    return changed;
   }
 
   /** Makes the address the user's own, counting the places it makes new for them towards the organisation's. */
