@@ -83,6 +83,21 @@ export interface UserRecord {
   lastSuccess: number | null;
   lastGeo: GeoPoint | null;
   addresses: AddressRecord[];
+  /** The earliest last-seen time of the addresses left in the store (never succeeded, older than those loaded); absent when all were loaded. */
+  oldestLeftOut?: number;
+  /** With addresses left out: the user's totals per country over every stored address (what the loaded ones cannot give). */
+  countries?: CountryTotals[];
+}
+
+/** A user's events in one country, over all their addresses there. */
+export interface CountryTotals {
+  country: string;
+  firstSeen: number;
+  lastSeen: number;
+  count: number;
+  successCount: number;
+  firstSuccess: number | null;
+  lastSuccess: number | null;
 }
 
 /** Events of one session of one user since the last commit (added to what is stored). */

@@ -9,7 +9,7 @@ import { createRuntime, type PipelineLimits } from '../../src/app/runtime.js';
 import { silentLog } from '../../src/core/log.js';
 import { MONTH_USERS, writeAddressMonth } from '../helpers/address-month.js';
 import { tempDir } from '../helpers/tmp.js';
-import { ALICE, BOB, H, MIN, SE, SE_HOME, T0, az, azFail, expired } from '../detect/helpers.js';
+import { writeAddressSpray } from '../helpers/address-spray.js';
 
 // A held user keeps in memory only the addresses of its last days (DEFAULT_ADDRESSES_KEPT_FOR);
 // older ones are read back from the store before a batch that names them. Replayed with a
@@ -97,29 +97,12 @@ test('a batch that waits in the merge keeps the addresses it was prepared agains
 });
 
 test('a user sprayed from thousands of addresses lets go of those that never succeeded; verdicts and stored history stay the same', async () => {
-  // Alice and Bob work from the office; from 09:00 a botnet is denied 1,500 times at each from
-  // as many addresses (a few of them twice, far apart), while they go on working. Then three
-  // of the spray's early addresses come back: a denial, an expired refresh token used from one
-  // (refresh-token-replay must judge it as never succeeding there), a success from another.
   const dir = tempDir('address-memory-spray');
-  const log = join(dir, 'spray.log');
-  const lines: string[] = [];
-  // Alice also works from home (learnt, listed in a replay alert's reason).
-  lines.push(az(T0 - MIN, ALICE, SE_HOME));
-  for (const dn of [ALICE, BOB]) lines.push(az(T0, dn, SE), az(T0 + MIN, dn, SE));
-  const sprayed = (i: number) => `${[23, 45, 81, 91][i % 4]}.${(i * 7) % 251}.${(i * 13) % 253}.${1 + (i % 250)}`;
-  let t = T0 + H;
-  for (let i = 0; i < 3_000; i++) {
-    t += 1_000;
-    lines.push(azFail(t, i % 2 === 0 ? ALICE : BOB, sprayed(i)));
-    if (i % 100 === 0) lines.push(az(t + 1, i % 200 === 0 ? ALICE : BOB, SE));
-    if (i % 500 === 499) lines.push(azFail(t + 2, ALICE, sprayed(i - 480)));
-  }
-  lines.push(azFail(t + H, ALICE, sprayed(4)), expired(t + H + 1, ALICE, sprayed(2)), az(t + H + 2, BOB, sprayed(7)));
-  writeFileSync(log, lines.join('\n') + '\n');
-
-  const whole = await replay([log], join(dir, 'whole.db'), WHOLE, 200);
-  const capped = await replay([log], join(dir, 'capped.db'), { maxAddressesHeld: 64 }, 200);
+  const [spray, back, both] = [join(dir, 'spray.log'), join(dir, 'back.log'), join(dir, 'both.log')];
+  writeAddressSpray(spray, back);
+  writeFileSync(both, readFileSync(spray, 'utf8') + readFileSync(back, 'utf8'));
+  const whole = await replay([both], join(dir, 'whole.db'), WHOLE, 200);
+  const capped = await replay([both], join(dir, 'capped.db'), { maxAddressesHeld: 64 }, 200);
   assert.equal(whole.letGo, 0);
   assert.ok(capped.letGo > 2_500, `the spray's addresses were let go (${capped.letGo})`);
   assert.ok(capped.readBack >= 3, `and read back when named again (${capped.readBack})`);
@@ -129,4 +112,16 @@ test('a user sprayed from thousands of addresses lets go of those that never suc
   assert.match(replayAlert?.reason ?? '', /learnt: 89\.160\.20\.112, 81\.224\.10\.5\)/);
   assert.deepEqual(capped.alerts, whole.alerts);
   assert.deepEqual(capped.history, whole.history);
+
+  // Started again after the spray, a run loads the sprayed users with their addresses that
+  // succeeded and only the most recent others (a million stored denials are not read whole),
+  // and reads the rest back when named: the same as one uninterrupted run.
+  const db = join(dir, 'restarted.db');
+  await replay([spray], db, { maxAddressesHeld: 64 }, 200);
+  const restarted = await replay([back], db, { maxAddressesHeld: 64 }, 200);
+  assert.equal(restarted.letGo, 0, 'nothing to let go in the second run: the users came loaded without the spray');
+  assert.ok(restarted.readBack >= 3, `the returning addresses were read back (${restarted.readBack})`);
+  const uninterrupted = await replay([spray, back], join(dir, 'uninterrupted.db'), WHOLE, 200);
+  assert.deepEqual(restarted.alerts, uninterrupted.alerts);
+  assert.deepEqual(restarted.history, uninterrupted.history);
 });

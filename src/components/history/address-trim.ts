@@ -39,8 +39,8 @@ export class AddressTrim {
   /** Addresses let go so far (each may be read back and let go again). */
   letGo = 0;
 
-  /** What a user over maxHeld is brought down to. */
-  private readonly heldAfterSpray: number;
+  /** What a user over maxHeld is brought down to (and how many that never succeeded a user is loaded with). */
+  readonly heldAfterSpray: number;
 
   constructor(
     private readonly keptFor = DEFAULT_ADDRESSES_KEPT_FOR,

@@ -1,4 +1,5 @@
 import { isUserDn } from '../../core/events.js';
+import type { UserRecord } from '../../core/history.js';
 import type { Address, Dn, LogEvent } from '../../core/log-event.js';
 import type { HistoryRepository } from '../../core/ports.js';
 import type { SeenUsers } from './seen-users.js';
@@ -22,13 +23,22 @@ export class HeldUsers {
   private created = 0;
   /** Addresses read back from the store (readBack). */
   readBackCount = 0;
+  /** A user was loaded without some of its stored addresses: batches are read back from now on. */
+  leftOut = false;
 
   constructor(
     private readonly repo: HistoryRepository,
     private readonly netOf: NetOf | undefined,
     /** Told when a user seen in this run is let go: if they come back, they are not known as seen. */
     private readonly seen: SeenUsers,
+    /** Addresses that never succeeded a user is loaded with, the most recently seen (the rest stay in the store). */
+    private readonly recentFailures: number,
   ) {}
+
+  private userFrom(r: UserRecord): User {
+    if (r.oldestLeftOut !== undefined) this.leftOut = true;
+    return User.from(r, this.netOf);
+  }
 
   get size(): number {
     return this.users.size;
@@ -62,7 +72,7 @@ export class HeldUsers {
       if (isUserDn(dn) && !this.users.has(dn)) missing.push(dn);
     }
     if (missing.length > 0 && this.storeMayHold) {
-      for (const r of await this.repo.loadUsers(missing)) this.users.set(r.dn, User.from(r, this.netOf));
+      for (const r of await this.repo.loadUsers(missing, this.recentFailures)) this.users.set(r.dn, this.userFrom(r));
     }
     for (let k = 0; k < dns.length; k += 2) {
       const id = dns[k] as number;
@@ -151,11 +161,11 @@ export class HeldUsers {
     }
     if (replaced.size === 0) return;
     const reread = [...replaced.keys()].filter((u) => u.lastSeen >= cutoff);
-    const stored = new Map((await this.repo.loadUsers(reread.map((u) => u.dn))).map((r) => [r.dn, r]));
+    const stored = new Map((await this.repo.loadUsers(reread.map((u) => u.dn), this.recentFailures)).map((r) => [r.dn, r]));
     for (const old of reread) {
       const r = stored.get(old.dn);
       if (r === undefined) continue;
-      const u = User.from(r, this.netOf);
+      const u = this.userFrom(r);
       u.lastDnId = old.lastDnId;
       u.seenThisRun = old.seenThisRun;
       replaced.set(old, u);

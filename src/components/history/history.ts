@@ -88,9 +88,9 @@ export class History {
     private readonly organisation?: Organisation,
     limits: HistoryLimits = {},
   ) {
-    this.held = new HeldUsers(repo, netOf, this.seen);
     this.usersHeld = limits.usersHeld ?? DEFAULT_USERS_HELD;
     this.trim = new AddressTrim(limits.addressesKeptFor, limits.maxAddressesHeld);
+    this.held = new HeldUsers(repo, netOf, this.seen, this.trim.heldAfterSpray);
   }
 
   /** Addresses let go from memory and read back from the store so far (AddressTrim). */
@@ -113,7 +113,7 @@ export class History {
    * event) that held users let go from memory: one query for the batch, none per line.
    */
   async readBack(dns: ReadonlyArray<Dn | null>, ips: ReadonlyArray<Address | null>): Promise<void> {
-    if (!this.trim.active) return;
+    if (!this.trim.active && !this.held.leftOut) return;
     const back = await this.held.readBack(dns, ips);
     // Released in memory since the last commit, not yet in the store: as if it had been held.
     if (this.released.size > 0) for (const [u, a] of back) if (a.quarantinedBy !== null && this.released.has(a.quarantinedBy)) this.release(u, a);

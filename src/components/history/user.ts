@@ -119,25 +119,39 @@ export class User {
     u.firstSuccess = r.firstSuccess;
     u.lastSuccess = r.lastSuccess;
     u.lastGeo = r.lastGeo;
+    if (r.oldestLeftOut !== undefined) u.oldestLetGo = r.oldestLeftOut;
     for (const a of r.addresses) {
       const st = AddressState.from(a, netOf);
       u.addresses.set(st.ip, st);
       if (st.learnt) u.index(st);
-      if (st.country !== null) {
-        let c = u.seenCountries.get(st.country);
-        if (c === undefined) {
-          c = new CountryState(st.country, st.firstSeen, st.lastSeen);
-          u.seenCountries.set(st.country, c);
-        }
-        c.count += st.count;
-        c.successCount += st.successCount;
-        if (st.firstSeen < c.firstSeen) c.firstSeen = st.firstSeen;
-        if (st.lastSeen > c.lastSeen) c.lastSeen = st.lastSeen;
-        c.firstSuccess = minOf(c.firstSuccess, st.firstSuccess);
-        c.lastSuccess = maxOf(c.lastSuccess, st.lastSuccess);
-      }
+      // Loaded without some addresses, the user's countries come whole from the store.
+      if (st.country !== null && r.countries === undefined) u.addToCountry(st);
+    }
+    for (const c of r.countries ?? []) {
+      const st = new CountryState(c.country, c.firstSeen, c.lastSeen);
+      st.count = c.count;
+      st.successCount = c.successCount;
+      st.firstSuccess = c.firstSuccess;
+      st.lastSuccess = c.lastSuccess;
+      u.seenCountries.set(c.country, st);
     }
     return u;
+  }
+
+  /** Counts a stored address towards its country (users loaded with every address). */
+  private addToCountry(st: AddressState): void {
+    const country = st.country!;
+    let c = this.seenCountries.get(country);
+    if (c === undefined) {
+      c = new CountryState(country, st.firstSeen, st.lastSeen);
+      this.seenCountries.set(country, c);
+    }
+    c.count += st.count;
+    c.successCount += st.successCount;
+    if (st.firstSeen < c.firstSeen) c.firstSeen = st.firstSeen;
+    if (st.lastSeen > c.lastSeen) c.lastSeen = st.lastSeen;
+    c.firstSuccess = minOf(c.firstSuccess, st.firstSuccess);
+    c.lastSuccess = maxOf(c.lastSuccess, st.lastSuccess);
   }
 
   /** Whether an address of this user, held or let go, was last seen before `t` (retention deletes it then). */

@@ -10,7 +10,7 @@ import { PgCommitEffects } from './commit-effects.js';
 import { insertAlerts, updateAlerts, writeHistoryAndState, writeIncidents, writePositions } from './commit-writes.js';
 import { isUnavailable } from './connection.js';
 import { subtractLanded } from './in-doubt.js';
-import { addressFromRow, alertFromRow, checkpointFromRow, openIncidentFromRow, usersFromRows, type AddressRow, type AlertRow, type CheckpointRow, type IncidentRow, type UserRow } from '../rows.js';
+import { addressFromRow, addressesOfUsersSql, alertFromRow, countriesOfUsersSql, withCountryTotals, checkpointFromRow, openIncidentFromRow, usersFromRows, type AddressRow, type AlertRow, type CheckpointRow, type CountryTotalsRow, type IncidentRow, type LoadedAddressRow, type UserRow } from '../rows.js';
 import type { PgWriter } from './writer.js';
 
 /** Alerts a start reads per query (PostgreSQL): enough to amortise the round trip, few enough to hold. */
@@ -40,15 +40,15 @@ export class PgPipelineStore implements PipelineStore {
     return (await this.pool.query<{ x: boolean }>('SELECT EXISTS (SELECT 1 FROM users) AS x')).rows[0].x;
   }
 
-  async loadUsers(dns: readonly string[]): Promise<UserRecord[]> {
+  async loadUsers(dns: readonly string[], recentFailures: number): Promise<UserRecord[]> {
     if (dns.length === 0) return [];
     const users = (await this.pool.query<UserRow>('SELECT * FROM users WHERE dn = ANY($1::text[])', [dns])).rows;
     if (users.length === 0) return [];
-    const addresses = await this.pool.query<AddressRow>(
-      'SELECT u.dn, a.* FROM user_ips a JOIN users u ON u.id = a.user_id WHERE a.user_id = ANY($1::bigint[]) ORDER BY u.dn, a.ip',
-      [users.map((u) => u.id)],
-    );
-    return usersFromRows(users, addresses.rows);
+    const addresses = await this.pool.query<LoadedAddressRow>(`${addressesOfUsersSql('= ANY($1::bigint[])', '$2')} ORDER BY dn, ip`, [users.map((u) => u.id), recentFailures]);
+    const records = usersFromRows(users, addresses.rows);
+    const partial = users.filter((_, k) => records[k].oldestLeftOut !== undefined).map((u) => u.id);
+    if (partial.length > 0) withCountryTotals(records, users, (await this.pool.query<CountryTotalsRow>(countriesOfUsersSql('= ANY($1::bigint[])'), [partial])).rows);
+    return records;
   }
 
   async loadAddresses(pairs: ReadonlyArray<{ dn: string; ip: string }>): Promise<Array<AddressRecord & { dn: string }>> {

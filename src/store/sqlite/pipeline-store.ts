@@ -8,7 +8,7 @@ import { CONFIRM_END_SESSIONS_SQLITE, confirmationOf } from '../confirmation-sql
 import { SqliteCommitEffects } from './commit-effects.js';
 import type { Db } from './database.js';
 import { SqliteHistoryWriter } from './history-writes.js';
-import { addedEvidenceJson, addressFromRow, alertFromRow, appendedEvidenceSql, checkpointFromRow, openIncidentFromRow, usersFromRows, type AddressRow, type AlertRow, type CheckpointRow, type IncidentRow, type UserRow } from '../rows.js';
+import { addedEvidenceJson, addressFromRow, addressesOfUsersSql, alertFromRow, countriesOfUsersSql, withCountryTotals, appendedEvidenceSql, checkpointFromRow, openIncidentFromRow, usersFromRows, type AddressRow, type AlertRow, type CheckpointRow, type CountryTotalsRow, type IncidentRow, type LoadedAddressRow, type UserRow } from '../rows.js';
 
 /** DNs per lookup query (SQLite's default limit on bound parameters is far above). */
 const CHUNK = 500;
@@ -24,6 +24,7 @@ export class SqlitePipelineStore implements PipelineStore {
   private readonly usersIn = new Map<number, ReturnType<Db['prepare']>>();
   private readonly addressesIn = new Map<number, ReturnType<Db['prepare']>>();
   private readonly pairsIn = new Map<number, ReturnType<Db['prepare']>>();
+  private readonly countriesIn = new Map<number, ReturnType<Db['prepare']>>();
   private effects: SqliteCommitEffects | null = null;
   private readonly history: SqliteHistoryWriter;
 
@@ -96,15 +97,28 @@ export class SqlitePipelineStore implements PipelineStore {
     return this.stmt.anyUser.get() === 1;
   }
 
-  async loadUsers(dns: readonly string[]): Promise<UserRecord[]> {
+  async loadUsers(dns: readonly string[], recentFailures: number): Promise<UserRecord[]> {
     const out: UserRecord[] = [];
     for (let i = 0; i < dns.length; i += CHUNK) {
       const part = dns.slice(i, i + CHUNK);
       const users = this.inQuery(this.usersIn, 'SELECT * FROM users WHERE dn IN', part.length).all(part) as UserRow[];
       if (users.length === 0) continue;
       const found = users.map((u) => u.id);
-      const addresses = this.inQuery(this.addressesIn, 'SELECT u.dn, a.* FROM user_ips a JOIN users u ON u.id = a.user_id WHERE a.user_id IN', found.length).all(found) as AddressRow[];
-      for (const u of usersFromRows(users, addresses)) out.push(u);
+      let s = this.addressesIn.get(found.length);
+      if (s === undefined) {
+        s = this.db.prepare(addressesOfUsersSql(`IN (${Array(found.length).fill('?').join(', ')})`, '?'));
+        this.addressesIn.set(found.length, s);
+      }
+      const addresses = s.all([...found, recentFailures]) as LoadedAddressRow[];
+      const records = usersFromRows(users, addresses);
+      const partial = users.filter((_, k) => records[k].oldestLeftOut !== undefined).map((u) => u.id);
+      if (partial.length > 0) {
+        let c = this.countriesIn.get(partial.length);
+        if (c === undefined) this.countriesIn.set(partial.length, (c = this.db.prepare(countriesOfUsersSql(`IN (${Array(partial.length).fill('?').join(', ')})`))));
+        const countries = c.all(partial) as CountryTotalsRow[];
+        withCountryTotals(records, users, countries);
+      }
+      for (const u of records) out.push(u);
     }
     return out;
   }

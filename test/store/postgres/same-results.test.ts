@@ -17,6 +17,7 @@ import { PgActionStore } from '../../../src/store/postgres/actions.js';
 import { ActionStore } from '../../../src/store/sqlite/actions.js';
 import { openDatabase } from '../../../src/store/sqlite/database.js';
 import { writeAddressMonth } from '../../helpers/address-month.js';
+import { writeAddressSpray } from '../../helpers/address-spray.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../fixtures/rules/', import.meta.url));
@@ -153,6 +154,32 @@ test('addresses let go from memory are read back the same from both stores (a mo
   const fromSqlite = await run(sqlite);
   const fromPostgres = await run(url);
   assert.ok(fromSqlite.readBack > 0 && fromPostgres.readBack > 0, `both read addresses back (${fromSqlite.readBack}, ${fromPostgres.readBack})`);
+  const a = dumpSqlite(sqlite);
+  const b = await dumpPostgres(url);
+  for (const table of ['users', 'user_ips', 'user_countries', 'alerts']) assert.deepEqual(b[table], a[table], `table ${table}`);
+});
+
+test('a sprayed user loaded again after a restart, without the addresses that never succeeded, comes out the same from both stores', async () => {
+  const dir = tempDir();
+  const [spray, back] = [join(dir, 'spray.log'), join(dir, 'back.log')];
+  writeAddressSpray(spray, back);
+  const run = async (db: string, log: string) => {
+    const config = configFor(db, dir);
+    config.store.commitEvery = 200;
+    const runtime = await createRuntime(config, { command: 'replay', log: errorsOnly(stderrLog()), now: () => NOW, limits: { maxAddressesHeld: 64 } });
+    try {
+      await replayFiles([log], runtime);
+      return runtime.history.addressMemory;
+    } finally {
+      await runtime.close();
+    }
+  };
+  const sqlite = join(dir, 'spray.db');
+  const url = pg.url(await pg.createDatabase('spray'));
+  for (const db of [sqlite, url]) {
+    assert.ok((await run(db, spray)).letGo > 2_500, 'the spray was let go');
+    assert.ok((await run(db, back)).readBack >= 3, 'and read back after the restart');
+  }
   const a = dumpSqlite(sqlite);
   const b = await dumpPostgres(url);
   for (const table of ['users', 'user_ips', 'user_countries', 'alerts']) assert.deepEqual(b[table], a[table], `table ${table}`);

@@ -1,0 +1,26 @@
+import { writeFileSync } from 'node:fs';
+import { ALICE, BOB, H, MIN, SE, SE_HOME, T0, az, azFail, expired } from '../detect/helpers.js';
+
+/** The spray's source addresses: public, each its own. */
+export const sprayed = (i: number) => `${[23, 45, 81, 91][i % 4]}.${(i * 7) % 251}.${(i * 13) % 253}.${1 + (i % 250)}`;
+
+/**
+ * Alice and Bob work from the office (Alice from home too, learnt); from 09:00 a botnet is
+ * denied 1,500 times at each from as many addresses (a few of them twice, far apart) while
+ * they go on working: `spray`. Then three of the spray's early addresses come back, in
+ * `back`: a denial, an expired refresh token used from one (refresh-token-replay must judge
+ * it as never succeeding there), a success from another.
+ */
+export function writeAddressSpray(spray: string, back: string): void {
+  const lines: string[] = [az(T0 - MIN, ALICE, SE_HOME)];
+  for (const dn of [ALICE, BOB]) lines.push(az(T0, dn, SE), az(T0 + MIN, dn, SE));
+  let t = T0 + H;
+  for (let i = 0; i < 3_000; i++) {
+    t += 1_000;
+    lines.push(azFail(t, i % 2 === 0 ? ALICE : BOB, sprayed(i)));
+    if (i % 100 === 0) lines.push(az(t + 1, i % 200 === 0 ? ALICE : BOB, SE));
+    if (i % 500 === 499) lines.push(azFail(t + 2, ALICE, sprayed(i - 480)));
+  }
+  writeFileSync(spray, lines.join('\n') + '\n');
+  writeFileSync(back, [azFail(t + H, ALICE, sprayed(4)), expired(t + H + 1, ALICE, sprayed(2)), az(t + H + 2, BOB, sprayed(7))].join('\n') + '\n');
+}
