@@ -217,3 +217,15 @@ test('auth-success-after-failures by network: failures spread over a /24, then a
   // Per address (the default), none of those addresses failed more than once.
   assert.deepEqual((await run('auth-success-after-failures', [...spread, au(T0 + 3 * MIN, ALICE, '175.16.199.19')])).alerts, []);
 });
+
+test('auth-failure-burst: a burst still open when a spray from 30,000 addresses makes its table prune fires; the closed windows of the spray are forgotten', async () => {
+  const ip = (i: number) => `23.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+  // Five failures from CN, then the spray (one failure per address, 8 ms apart: 4 min), then five more from CN.
+  const lines = [...times(5, SEC).map((t) => auFail(t, CN))];
+  const sprayFrom = T0 + 10 * SEC;
+  for (let i = 0; i < 30_000; i++) lines.push(auFail(sprayFrom + i * 8, ip(i)));
+  lines.push(...times(5, SEC).map((t) => auFail(t - T0 + sprayFrom + 30_000 * 8, CN)));
+  const { alerts } = await run('auth-failure-burst', lines);
+  assert.deepEqual(keys(alerts), ['auth-failure-burst - 175.16.199.5']);
+  assert.match(alerts[0].reason, /^10 failed logins \(AuFail\) from 175\.16\.199\.5 \(CN\) within 4 min 14 s \(rule/);
+});

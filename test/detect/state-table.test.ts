@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ChunkSequence, StateTable, type StateRow } from '../../src/components/detect/state-table.js';
+import { ChunkSequence, PRUNE_FROM, StateTable, type StateRow } from '../../src/components/detect/state-table.js';
 
 // Detector state: what a commit writes must equal what memory holds after the commit's sweep,
 // so a restarted run decides exactly as an uninterrupted one, and no more than that is written.
@@ -182,4 +182,27 @@ test('a start reads the chunks in the order written (the latest value wins), aft
   after.set('g', { ts: 50 });
   assert.deepEqual(putsOf(after, 0).map((r) => r.key), ['#chunk/000000000013']);
   assert.deepEqual(after.get('f'), { ts: 40 }, 'the state in force carried over');
+});
+
+test('between commits a table grown to PRUNE_FROM entries forgets those closed, as the commit would; what it then writes is unchanged', () => {
+  const t = new StateTable('rule/detector/windows', codec);
+  t.set('stored-closed', { ts: 0 });
+  t.set('stored-open', { ts: 0 });
+  t.collect([], [], 0);
+  t.committed();
+  t.set('stored-closed', { ts: 1_000 }); // changed since, closed at 61 s
+  t.set('stored-open', { ts: 200_000 });
+  // A spray: one entry per address, each seen once, all closed by 200 s.
+  for (let i = 0; i < PRUNE_FROM - 3; i++) t.set(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, { ts: i % 100_000 });
+  t.pruneIfLarge(200_000);
+  assert.equal(t.size, PRUNE_FROM - 1, 'below PRUNE_FROM: nothing looked at');
+  t.set('fresh-open', { ts: 190_000 });
+  t.pruneIfLarge(200_000);
+  assert.deepEqual([t.size, t.get('stored-open'), t.get('fresh-open'), t.get('stored-closed')], [2, { ts: 200_000 }, { ts: 190_000 }, undefined]);
+  // The closed ones never stored leave no trace; the stored one that closed is deleted.
+  assert.deepEqual(collect(t, 200_000), { puts: ['stored-open', 'fresh-open'], deletes: ['stored-closed'] });
+  // The next look waits until the table has grown again (PRUNE_FROM, or twice its size after this one).
+  t.set('closed-again', { ts: 0 });
+  t.pruneIfLarge(200_000);
+  assert.equal(t.get('closed-again')?.ts, 0);
 });

@@ -69,6 +69,12 @@ export class DetectorState {
     this.incidentWindows.committed();
   }
 
+  /** Between commits: tables grown large forget their entries closed before log time `now`. */
+  pruneIfLarge(now: number): void {
+    for (const t of this.tables) t.pruneIfLarge(now);
+    this.incidentWindows.pruneIfLarge(now);
+  }
+
   /** Forgets entries whose window closed before log time `now`. */
   sweep(now: number): void {
     for (const t of this.tables) t.sweep(now);

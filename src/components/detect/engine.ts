@@ -103,7 +103,8 @@ export class DetectionEngine {
   event(e: LogEvent, user: User | null): string | null {
     const ts = e.ts;
     if (ts > this.watermark) this.watermark = ts;
-    this.pending++;
+    // Every few thousand events: state keyed by something as numerous as addresses stays within what is open.
+    if ((++this.pending & 4095) === 0) this.state.pruneIfLarge(this.watermark);
     const type = e.type;
     if (type === TYPE.AzSuccess || type === TYPE.AuSuccess) this.visibility.observe(e.address);
     const runners = this.dispatch[type];
