@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { openDatabase, StoreOpenError } from '../../src/store/sqlite/database.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { readUserHistory } from '../../src/store/sqlite/user-history.js';
-import { usersFromRows } from '../../src/store/rows.js';
+import { usersFromRows } from '../../src/store/user-rows.js';
 import { RECOUNT_ORGANISATION } from '../../src/store/organisation-sql.js';
 import { accessLine, activity, expiredLine, idpWarning, log4jTime, logoutLine } from '../helpers/lines.js';
 import { dumpHistory, replayInto } from '../helpers/store.js';

@@ -10,7 +10,8 @@ import { PgCommitEffects } from './commit-effects.js';
 import { insertAlerts, updateAlerts, writeHistoryAndState, writeIncidents, writePositions } from './commit-writes.js';
 import { isUnavailable } from './connection.js';
 import { subtractLanded } from './in-doubt.js';
-import { addressFromRow, addressesOfUsersSql, alertFromRow, countriesOfUsersSql, withCountryTotals, checkpointFromRow, openIncidentFromRow, usersFromRows, type AddressRow, type AlertRow, type CheckpointRow, type CountryTotalsRow, type IncidentRow, type LoadedAddressRow, type UserRow } from '../rows.js';
+import { alertFromRow, checkpointFromRow, openIncidentFromRow, type AlertRow, type CheckpointRow, type IncidentRow } from '../rows.js';
+import { addressesOfUsersSql, addressFromRow, countriesOfUsersSql, usersFromRows, withCountryTotals, type AddressRow, type CountryTotalsRow, type LoadedAddressRow, type UserRow } from '../user-rows.js';
 import type { PgWriter } from './writer.js';
 
 /** Alerts a start reads per query (PostgreSQL): enough to amortise the round trip, few enough to hold. */

@@ -8,7 +8,8 @@ import { CONFIRM_END_SESSIONS_SQLITE, confirmationOf } from '../confirmation-sql
 import { SqliteCommitEffects } from './commit-effects.js';
 import type { Db } from './database.js';
 import { SqliteHistoryWriter } from './history-writes.js';
-import { addedEvidenceJson, addressFromRow, addressesOfUsersSql, alertFromRow, countriesOfUsersSql, withCountryTotals, appendedEvidenceSql, checkpointFromRow, openIncidentFromRow, usersFromRows, type AddressRow, type AlertRow, type CheckpointRow, type CountryTotalsRow, type IncidentRow, type LoadedAddressRow, type UserRow } from '../rows.js';
+import { addedEvidenceJson, alertFromRow, appendedEvidenceSql, checkpointFromRow, openIncidentFromRow, type AlertRow, type CheckpointRow, type IncidentRow } from '../rows.js';
+import { addressesOfUsersSql, addressFromRow, countriesOfUsersSql, usersFromRows, withCountryTotals, type AddressRow, type CountryTotalsRow, type LoadedAddressRow, type UserRow } from '../user-rows.js';
 
 /** DNs per lookup query (SQLite's default limit on bound parameters is far above). */
 const CHUNK = 500;
