@@ -108,18 +108,21 @@ test('authz-failure-burst: 9 AzFail for a user stay quiet, the 10th within 5 min
   assert.equal(alerts[0].dnSha1, dnSha1(ALICE));
 });
 
-test('authz-failure-burst: denials from ever new addresses at one user are one alert counting a repeat per burst (a spray, not one alert per burst)', async () => {
-  // 35 denials, 5 s apart, each from its own address: three full bursts of ten within 24 h.
-  const spray = times(35, 5 * SEC).map((t, i) => azFail(t, ALICE, `81.2.${69 + (i >> 4)}.${10 + (i & 15)}`));
+test('authz-failure-burst: a burst ending at another address is another alert, up to 10 open for the user; beyond, a spray counts on the latest', async () => {
+  // 150 denials, 5 s apart, each from its own address: 15 bursts of ten within 24 h, each ending at a new address.
+  const sprayed = (i: number) => `81.2.${69 + (i >> 6)}.${10 + (i & 63)}`;
+  const spray = times(150, 5 * SEC).map((t, i) => azFail(t, ALICE, sprayed(i)));
+  const three = await run('authz-failure-burst', spray.slice(0, 30));
+  assert.deepEqual(three.alerts.map((a) => [a.ip, a.count]), [[sprayed(9), 1], [sprayed(19), 1], [sprayed(29), 1]]);
   const { alerts } = await run('authz-failure-burst', spray);
-  assert.equal(alerts.length, 1);
-  assert.equal(alerts[0].count, 3);
-  // The alert names the address of the event that completed the first burst; the count goes on whatever address a later burst ends at.
-  assert.deepEqual(keys(alerts), [`authz-failure-burst ${ALICE} 81.2.69.19`]);
-  assert.equal(alerts[0].lastTime, new Date(T0 + 29 * 5 * SEC).toISOString());
-  // Another user's burst from those addresses is that user's own alert.
-  const two = await run('authz-failure-burst', [...spray.slice(0, 10), ...times(10, 5 * SEC).map((t, i) => azFail(t + 1, 'uid=bob,ou=users,o=Tremolo', `81.2.69.${10 + i}`))]);
-  assert.deepEqual(two.alerts.map((a) => [a.dn, a.count]).sort(), [[ALICE, 1], ['uid=bob,ou=users,o=Tremolo', 1]]);
+  assert.equal(alerts.length, 10);
+  assert.deepEqual(alerts.map((a) => a.count), [1, 1, 1, 1, 1, 1, 1, 1, 1, 6]);
+  assert.equal(alerts[9].ip, sprayed(99));
+  assert.equal(alerts[9].lastTime, new Date(T0 + 149 * 5 * SEC).toISOString());
+  // Another user's bursts from those addresses are that user's own alerts.
+  const bob = 'uid=bob,ou=users,o=Tremolo';
+  const two = await run('authz-failure-burst', [...spray, ...times(10, 5 * SEC).map((t, i) => azFail(t + 1, bob, sprayed(i)))].sort());
+  assert.deepEqual(two.alerts.filter((a) => a.dn === bob).map((a) => [a.ip, a.count]), [[sprayed(9), 1]]);
 });
 
 test('authz-failure-burst: 10 AzFail spanning 5 min and 1 ms stay quiet', async () => {

@@ -27,6 +27,11 @@ export class OpenAlerts<T> {
     if (byDn.size === 0) this.byRule.delete(rule);
   }
 
+  /** The open alerts of one rule for one DN, by key. */
+  ofDn(rule: string, dn: string): ReadonlyMap<string, T> | undefined {
+    return this.byRule.get(rule)?.get(dn);
+  }
+
   /** Every open alert; `fn` may delete the one it is given. DN and key are '' where null. */
   forEach(fn: (value: T, rule: string, dn: string, key: string) => void): void {
     this.byRule.forEach((byDn, rule) => byDn.forEach((byKey, dn) => byKey.forEach((value, key) => fn(value, rule, dn, key))));

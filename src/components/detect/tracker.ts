@@ -35,6 +35,15 @@ export interface OpenAlert {
 type RuleFacts = Pick<Rule, 'id' | 'severity' | 'respond' | 'suppressMs' | 'risk'>;
 
 /**
+ * Open alerts one rule keeps for one user, each of its own address (or key), before a
+ * finding from yet another counts on the latest of them. A spray at one account from a
+ * botnet (1,000,000 denials from as many addresses at five accounts) raised an
+ * authz-failure-burst alert per ten denials, 99,990 in all; a handful of addresses (a thief's
+ * beside the owner's) still each raise their own.
+ */
+export const MAX_OPEN_PER_USER = 10;
+
+/**
  * Raises alerts and suppresses repeats: the same (rule, DN, address) within the rule's window
  * after an alert that is still open (or acknowledged) adds to that alert's count, latest time
  * and evidence instead of raising another. The alerts that may still count repeats are held
@@ -67,16 +76,16 @@ export class AlertTracker {
   raise(rule: RuleFacts, f: Finding, ts: number, e: { raw(): string }): Raised {
     const key = suppressKeyOf(f);
     const t = this.table;
-    const open = this.open.get(rule.id, f.dn, key);
-    // An alert closed while it had uncommitted repeats stays until they are written; it takes no more.
-    if (open !== undefined && ts < t.openUntil(open) && ts >= t.firstTime(open) && t.status(open) !== 'closed') {
+    const same = this.open.get(rule.id, f.dn, key);
+    const open = same !== undefined ? same : this.crowded(rule.id, f.dn, ts);
+    if (open !== undefined && this.takesRepeat(open, ts)) {
       this.repeats++;
       const more = f.evidence();
       if (t.repeat(open, ts, more, f.evidenceTotal ?? more.length, this.maxEvidence)) this.pending.push(open);
       return { isNew: false, slot: open, severity: t.severity(open) };
     }
     const alert = this.newAlert(rule, f, ts, e.raw());
-    if (open !== undefined) this.letGo(open);
+    if (same !== undefined) this.letGo(same);
     const slot = t.add(alert, ts, ts + rule.suppressMs, false);
     this.open.set(rule.id, f.dn, key, slot);
     this.pending.push(slot);
@@ -91,9 +100,35 @@ export class AlertTracker {
   /** The open alert a finding of `rule` at `ts` would be counted on (for explanations). */
   suppressing(rule: RuleFacts, f: Pick<Finding, 'dn' | 'ip' | 'suppressKey'>, ts: number): OpenAlert | null {
     const t = this.table;
-    const open = this.open.get(rule.id, f.dn, suppressKeyOf(f));
-    if (open === undefined || ts >= t.openUntil(open) || ts < t.firstTime(open) || t.status(open) === 'closed') return null;
+    const same = this.open.get(rule.id, f.dn, suppressKeyOf(f));
+    const open = same !== undefined ? same : this.crowded(rule.id, f.dn, ts);
+    if (open === undefined || !this.takesRepeat(open, ts)) return null;
     return { id: t.id(open), time: iso(t.firstTime(open)), count: t.count(open), severity: t.severity(open), risk: t.risk(open) };
+  }
+
+  /** Whether the alert in `slot` counts a finding at `ts`: within its window, and not closed (one closed with uncommitted repeats stays until they are written). */
+  private takesRepeat(slot: number, ts: number): boolean {
+    const t = this.table;
+    return ts < t.openUntil(slot) && ts >= t.firstTime(slot) && t.status(slot) !== 'closed';
+  }
+
+  /**
+   * For a finding of a key new to the rule and user: the latest of the user's alerts of this
+   * rule that take it, once the user has MAX_OPEN_PER_USER open (else a new alert).
+   */
+  private crowded(rule: string, dn: string | null, ts: number): number | undefined {
+    if (dn === null) return undefined;
+    const mine = this.open.ofDn(rule, dn);
+    if (mine === undefined || mine.size < MAX_OPEN_PER_USER) return undefined;
+    // Only those that take the finding count: which others a commit has trimmed yet depends on when it ran.
+    let taking = 0;
+    let latest: number | undefined;
+    for (const slot of mine.values()) {
+      if (!this.takesRepeat(slot, ts)) continue;
+      taking++;
+      if (latest === undefined || this.table.firstTime(slot) > this.table.firstTime(latest)) latest = slot;
+    }
+    return taking >= MAX_OPEN_PER_USER ? latest : undefined;
   }
 
   /** Alerts the next commit writes (new ones whole, repeated ones as updates): held in memory until then. */

@@ -161,16 +161,6 @@ export const threshold = defineDetector({
   },
 });
 
-/**
- * What makes the next burst a repeat of this one: the window's own key. A burst per user (or
- * session) is that user's whatever address its last event came from; keyed by that address, a
- * spray from a thousand addresses at one account raised an alert per burst instead of counting
- * repeats on one. Per address and per network the address is already the key (`ip`).
- */
-function repeatKey(g: Group, key: string): { suppressKey?: string } {
-  return g === 'dn' ? { suppressKey: 'user' } : g === 'session' ? { suppressKey: `session:${key}` } : {};
-}
-
 /** What the rule counts, in words. */
 function what(e: LogEvent, p: Params): string {
   return p.what ?? `${e.typeName} events`;
@@ -196,7 +186,6 @@ function burst(e: LogEvent, key: string, w: Window, n: number, spread: number, p
     dnSha1: keyedOnDn ? snap.lastDnSha1 : null,
     ip,
     country: snap.lastCountry,
-    ...repeatKey(p.groupBy, key),
     evidenceTotal: Math.max(total, evidence.length),
     reason() {
       const subject = p.groupBy === 'dn' ? `for ${key}` : p.groupBy === 'session' ? `in session ${key}${snap.lastDn ? ` of ${snap.lastDn}` : ''}` : `from ${p.groupBy === 'net' ? `network ${key}` : where(key, snap.lastCountry)}`;
