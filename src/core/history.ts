@@ -123,15 +123,8 @@ export interface ActivityWrite {
 }
 
 /** One country of one user (seen, whether learnt or not), replacing what is stored. */
-export interface CountryWrite {
+export interface CountryWrite extends CountryTotals {
   dn: string;
-  country: string;
-  firstSeen: number;
-  lastSeen: number;
-  count: number;
-  successCount: number;
-  firstSuccess: number | null;
-  lastSuccess: number | null;
 }
 
 /** Everything history changed since the last commit. */

@@ -58,16 +58,8 @@ export function countriesOfUsersSql(inList: string): string {
     FROM user_ips WHERE user_id ${inList} AND country IS NOT NULL GROUP BY user_id, country ORDER BY user_id, country`;
 }
 
-export interface CountryTotalsRow {
-  user_id: number;
-  country: string;
-  first_seen: number;
-  last_seen: number;
-  count: number;
-  success_count: number;
-  first_success: number | null;
-  last_success: number | null;
-}
+/** A row of countriesOfUsersSql: an address row's counters, summed over the user's addresses in one country. */
+export type CountryTotalsRow = Pick<AddressRow, 'first_seen' | 'last_seen' | 'count' | 'success_count' | 'first_success' | 'last_success'> & { user_id: number; country: string };
 
 /** Gives the users loaded without some addresses their per-country totals (rows of countriesOfUsersSql for them). */
 export function withCountryTotals(records: UserRecord[], users: readonly UserRow[], rows: readonly CountryTotalsRow[]): void {

@@ -10,6 +10,13 @@ export const detectSchema = z.lazy(() =>
       rulesDir: z.string().min(1).optional().describe('directory of rule YAML files (default: the rules shipped with ouwatch)'),
       overlayDir: z.string().min(1).optional().describe('rules.d: files here add rules, or patch or replace shipped ones by id'),
       maxEvidence: z.number().int().min(1).max(1000).default(20).describe('log lines kept as evidence per alert (the rest are counted)'),
+      maxOpenAlertsPerUser: z
+        .number()
+        .int()
+        .min(1)
+        .max(1_000_000)
+        .default(10)
+        .describe('open alerts one rule keeps for one user, each of its own address; a finding from yet another counts on the latest of them'),
       networks: z
         .object({
           ipv4: z.number().int().min(8).max(32).default(24).describe('prefix length of an IPv4 network for novelty and bursts'),

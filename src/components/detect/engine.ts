@@ -60,7 +60,7 @@ export class DetectionEngine {
     private readonly config: DetectConfig,
     readonly organisation: Organisation = new Organisation(config.organisation),
   ) {
-    this.tracker = new AlertTracker(config.maxEvidence);
+    this.tracker = new AlertTracker(config.maxEvidence, config.maxOpenAlertsPerUser);
     const windows = new StateTable('incidents/windows', incidentCodec(config.incidents.window) as StateCodec<unknown>);
     this.state = new DetectorState(windows);
     this.incidents = new IncidentTracker({ threshold: config.incidents.threshold, windowMs: config.incidents.window }, windows as never);

@@ -39,7 +39,7 @@ type RuleFacts = Pick<Rule, 'id' | 'severity' | 'respond' | 'suppressMs' | 'risk
  * finding from yet another counts on the latest of them. A spray at one account from a
  * botnet (1,000,000 denials from as many addresses at five accounts) raised an
  * authz-failure-burst alert per ten denials, 99,990 in all; a handful of addresses (a thief's
- * beside the owner's) still each raise their own.
+ * beside the owner's) still each raise their own. The default of `detect.maxOpenAlertsPerUser`.
  */
 export const MAX_OPEN_PER_USER = 10;
 
@@ -60,7 +60,10 @@ export class AlertTracker {
   /** Repeats counted on open alerts by this process (for summaries). */
   repeats = 0;
 
-  constructor(private readonly maxEvidence: number) {}
+  constructor(
+    private readonly maxEvidence: number,
+    private readonly maxOpenPerUser = MAX_OPEN_PER_USER,
+  ) {}
 
   /** An alert not closed that may still count repeats (at start-up), within `window` (ms) of its first event. */
   load(a: StoredAlert, window: number): void {
@@ -114,12 +117,12 @@ export class AlertTracker {
 
   /**
    * For a finding of a key new to the rule and user: the latest of the user's alerts of this
-   * rule that take it, once the user has MAX_OPEN_PER_USER open (else a new alert).
+   * rule that take it, once the user has maxOpenPerUser open (else a new alert).
    */
   private crowded(rule: string, dn: string | null, ts: number): number | undefined {
     if (dn === null) return undefined;
     const mine = this.open.ofDn(rule, dn);
-    if (mine === undefined || mine.size < MAX_OPEN_PER_USER) return undefined;
+    if (mine === undefined || mine.size < this.maxOpenPerUser) return undefined;
     // Only those that take the finding count: which others a commit has trimmed yet depends on when it ran.
     let taking = 0;
     let latest: number | undefined;
@@ -128,7 +131,7 @@ export class AlertTracker {
       taking++;
       if (latest === undefined || this.table.firstTime(slot) > this.table.firstTime(latest)) latest = slot;
     }
-    return taking >= MAX_OPEN_PER_USER ? latest : undefined;
+    return taking >= this.maxOpenPerUser ? latest : undefined;
   }
 
   /** Alerts the next commit writes (new ones whole, repeated ones as updates): held in memory until then. */
