@@ -26,6 +26,12 @@ test('refresh-token-replay: a refresh from an address never seen for the user fi
   assert.deepEqual(a.evidence, [{ source: a.evidence[0].source, line: expired(AT + 2, MM, RU) }]);
 });
 
+test('refresh-token-replay: each of 12 addresses a token is replayed from within a day is its own alert (a rule that responds keeps no cap on open alerts per user)', async () => {
+  const thieves = Array.from({ length: 12 }, (_, i) => `81.2.${70 + i}.9`);
+  const { alerts } = await run('refresh-token-replay', [...office, ...thieves.flatMap((ip, i) => refresh(AT + i * H, ip))]);
+  assert.deepEqual(alerts.map((a) => [a.ip, a.count]), thieves.map((ip) => [ip, 1]));
+});
+
 test('refresh-token-replay: the AzSuccess of the same request does not make the address known; a success 60 s before does', async () => {
   // First success from the home line exactly 60 s before the expired token: known.
   const known = await run('refresh-token-replay', [...office, az(AT + 2 - 60 * SEC, MM, SE_HOME), expired(AT + 2, MM, SE_HOME)]);

@@ -16,7 +16,7 @@ export const detectSchema = z.lazy(() =>
         .min(1)
         .max(1_000_000)
         .default(10)
-        .describe('open alerts one rule keeps for one user, each of its own address; a finding from yet another counts on the latest of them'),
+        .describe('open alerts one rule keeps for one user, each of its own address; a finding from yet another counts on the latest of them (not for rules that respond)'),
       networks: z
         .object({
           ipv4: z.number().int().min(8).max(32).default(24).describe('prefix length of an IPv4 network for novelty and bursts'),

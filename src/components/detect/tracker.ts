@@ -80,7 +80,7 @@ export class AlertTracker {
     const key = suppressKeyOf(f);
     const t = this.table;
     const same = this.open.get(rule.id, f.dn, key);
-    const open = same !== undefined ? same : this.crowded(rule.id, f.dn, ts);
+    const open = same !== undefined ? same : this.crowded(rule, f.dn, ts);
     if (open !== undefined && this.takesRepeat(open, ts)) {
       this.repeats++;
       const more = f.evidence();
@@ -104,7 +104,7 @@ export class AlertTracker {
   suppressing(rule: RuleFacts, f: Pick<Finding, 'dn' | 'ip' | 'suppressKey'>, ts: number): OpenAlert | null {
     const t = this.table;
     const same = this.open.get(rule.id, f.dn, suppressKeyOf(f));
-    const open = same !== undefined ? same : this.crowded(rule.id, f.dn, ts);
+    const open = same !== undefined ? same : this.crowded(rule, f.dn, ts);
     if (open === undefined || !this.takesRepeat(open, ts)) return null;
     return { id: t.id(open), time: iso(t.firstTime(open)), count: t.count(open), severity: t.severity(open), risk: t.risk(open) };
   }
@@ -117,11 +117,13 @@ export class AlertTracker {
 
   /**
    * For a finding of a key new to the rule and user: the latest of the user's alerts of this
-   * rule that take it, once the user has maxOpenPerUser open (else a new alert).
+   * rule that take it, once the user has maxOpenPerUser open (else a new alert). Never for a
+   * rule that responds: only a new alert ends the user's sessions, and its actions have their
+   * own guards (cooldown, budget).
    */
-  private crowded(rule: string, dn: string | null, ts: number): number | undefined {
-    if (dn === null) return undefined;
-    const mine = this.open.ofDn(rule, dn);
+  private crowded(rule: RuleFacts, dn: string | null, ts: number): number | undefined {
+    if (dn === null || rule.respond) return undefined;
+    const mine = this.open.ofDn(rule.id, dn);
     if (mine === undefined || mine.size < this.maxOpenPerUser) return undefined;
     // Only those that take the finding count: which others a commit has trimmed yet depends on when it ran.
     let taking = 0;
