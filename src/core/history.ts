@@ -89,16 +89,8 @@ export interface UserRecord {
   countries?: CountryTotals[];
 }
 
-/** A user's events in one country, over all their addresses there. */
-export interface CountryTotals {
-  country: string;
-  firstSeen: number;
-  lastSeen: number;
-  count: number;
-  successCount: number;
-  firstSuccess: number | null;
-  lastSuccess: number | null;
-}
+/** A user's events in one country, over all their addresses there: an address's counters, summed. */
+export type CountryTotals = Pick<AddressRecord, 'firstSeen' | 'lastSeen' | 'count' | 'successCount' | 'firstSuccess' | 'lastSuccess'> & { country: string };
 
 /** Events of one session of one user since the last commit (added to what is stored). */
 export interface SessionWrite {
