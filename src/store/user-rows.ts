@@ -61,6 +61,11 @@ export function countriesOfUsersSql(inList: string): string {
 /** A row of countriesOfUsersSql: an address row's counters, summed over the user's addresses in one country. */
 export type CountryTotalsRow = Pick<AddressRow, 'first_seen' | 'last_seen' | 'count' | 'success_count' | 'first_success' | 'last_success'> & { user_id: number; country: string };
 
+/** The ids of the users (`records`, in the order of `users`, as usersFromRows returns them) loaded without some addresses: those countriesOfUsersSql is asked for. */
+export function idsLoadedInPart(users: readonly UserRow[], records: readonly UserRecord[]): number[] {
+  return users.filter((_, k) => records[k].oldestLeftOut !== undefined).map((u) => u.id);
+}
+
 /** Gives the users loaded without some addresses their per-country totals (rows of countriesOfUsersSql for them). */
 export function withCountryTotals(records: UserRecord[], users: readonly UserRow[], rows: readonly CountryTotalsRow[]): void {
   const dnOf = new Map(users.map((u) => [Number(u.id), u.dn]));

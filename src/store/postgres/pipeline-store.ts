@@ -11,7 +11,7 @@ import { insertAlerts, updateAlerts, writeHistoryAndState, writeIncidents, write
 import { isUnavailable } from './connection.js';
 import { subtractLanded } from './in-doubt.js';
 import { alertFromRow, checkpointFromRow, openIncidentFromRow, type AlertRow, type CheckpointRow, type IncidentRow } from '../rows.js';
-import { addressesOfUsersSql, addressFromRow, countriesOfUsersSql, usersFromRows, withCountryTotals, type AddressRow, type CountryTotalsRow, type LoadedAddressRow, type UserRow } from '../user-rows.js';
+import { addressesOfUsersSql, addressFromRow, countriesOfUsersSql, idsLoadedInPart, usersFromRows, withCountryTotals, type AddressRow, type CountryTotalsRow, type LoadedAddressRow, type UserRow } from '../user-rows.js';
 import type { PgWriter } from './writer.js';
 
 /** Alerts a start reads per query (PostgreSQL): enough to amortise the round trip, few enough to hold. */
@@ -47,7 +47,7 @@ export class PgPipelineStore implements PipelineStore {
     if (users.length === 0) return [];
     const addresses = await this.pool.query<LoadedAddressRow>(`${addressesOfUsersSql('= ANY($1::bigint[])', '$2')} ORDER BY dn, ip`, [users.map((u) => u.id), recentFailures]);
     const records = usersFromRows(users, addresses.rows);
-    const partial = users.filter((_, k) => records[k].oldestLeftOut !== undefined).map((u) => u.id);
+    const partial = idsLoadedInPart(users, records);
     if (partial.length > 0) withCountryTotals(records, users, (await this.pool.query<CountryTotalsRow>(countriesOfUsersSql('= ANY($1::bigint[])'), [partial])).rows);
     return records;
   }

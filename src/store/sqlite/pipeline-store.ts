@@ -9,7 +9,7 @@ import { SqliteCommitEffects } from './commit-effects.js';
 import type { Db } from './database.js';
 import { SqliteHistoryWriter } from './history-writes.js';
 import { addedEvidenceJson, alertFromRow, appendedEvidenceSql, checkpointFromRow, openIncidentFromRow, type AlertRow, type CheckpointRow, type IncidentRow } from '../rows.js';
-import { addressesOfUsersSql, addressFromRow, countriesOfUsersSql, usersFromRows, withCountryTotals, type AddressRow, type CountryTotalsRow, type LoadedAddressRow, type UserRow } from '../user-rows.js';
+import { addressesOfUsersSql, addressFromRow, countriesOfUsersSql, idsLoadedInPart, usersFromRows, withCountryTotals, type AddressRow, type CountryTotalsRow, type LoadedAddressRow, type UserRow } from '../user-rows.js';
 
 /** DNs per lookup query (SQLite's default limit on bound parameters is far above). */
 const CHUNK = 500;
@@ -112,7 +112,7 @@ export class SqlitePipelineStore implements PipelineStore {
       }
       const addresses = s.all([...found, recentFailures]) as LoadedAddressRow[];
       const records = usersFromRows(users, addresses);
-      const partial = users.filter((_, k) => records[k].oldestLeftOut !== undefined).map((u) => u.id);
+      const partial = idsLoadedInPart(users, records);
       if (partial.length > 0) {
         let c = this.countriesIn.get(partial.length);
         if (c === undefined) this.countriesIn.set(partial.length, (c = this.db.prepare(countriesOfUsersSql(`IN (${Array(partial.length).fill('?').join(', ')})`))));

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { configSchema } from '../../../src/app/config.js';
 import { replayFiles } from '../../../src/app/replay.js';
-import { createRuntime } from '../../../src/app/runtime.js';
+import { createRuntime, type PipelineLimits } from '../../../src/app/runtime.js';
 import { errorsOnly, stderrLog } from '../../../src/core/log.js';
 import { SAMPLE_LOGS } from '../../helpers/cli.js';
 import { startPostgres } from '../../helpers/postgres.js';
@@ -66,6 +66,19 @@ async function organisationOf(db: string, dir: string) {
   const runtime = await createRuntime(configFor(db, dir), { command: 'replay', log: errorsOnly(stderrLog()), now: () => NOW });
   try {
     return await runtime.store.loadOrganisation(1000);
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** A replay with history's memory bounded (`limits`) and a commit every `commitEvery` lines: what it let go from memory and read back. */
+async function replayWithLimits(db: string, dir: string, log: string, limits: PipelineLimits, commitEvery: number) {
+  const config = configFor(db, dir);
+  config.store.commitEvery = commitEvery;
+  const runtime = await createRuntime(config, { command: 'replay', log: errorsOnly(stderrLog()), now: () => NOW, limits });
+  try {
+    await replayFiles([log], runtime);
+    return runtime.history.addressMemory;
   } finally {
     await runtime.close();
   }
@@ -138,17 +151,7 @@ test('addresses let go from memory are read back the same from both stores (a mo
   const dir = tempDir();
   const log = join(dir, 'month.log');
   writeAddressMonth(log);
-  const run = async (db: string) => {
-    const config = configFor(db, dir);
-    config.store.commitEvery = 2_000;
-    const runtime = await createRuntime(config, { command: 'replay', log: errorsOnly(stderrLog()), now: () => NOW, limits: { addressesKeptFor: 2 * 86_400_000 } });
-    try {
-      await replayFiles([log], runtime);
-      return runtime.history.addressMemory;
-    } finally {
-      await runtime.close();
-    }
-  };
+  const run = (db: string) => replayWithLimits(db, dir, log, { addressesKeptFor: 2 * 86_400_000 }, 2_000);
   const sqlite = join(dir, 'month.db');
   const url = pg.url(await pg.createDatabase('month'));
   const fromSqlite = await run(sqlite);
@@ -163,17 +166,7 @@ test('a sprayed user loaded again after a restart, without the addresses that ne
   const dir = tempDir();
   const [spray, back] = [join(dir, 'spray.log'), join(dir, 'back.log')];
   writeAddressSpray(spray, back);
-  const run = async (db: string, log: string) => {
-    const config = configFor(db, dir);
-    config.store.commitEvery = 200;
-    const runtime = await createRuntime(config, { command: 'replay', log: errorsOnly(stderrLog()), now: () => NOW, limits: { maxAddressesHeld: 64 } });
-    try {
-      await replayFiles([log], runtime);
-      return runtime.history.addressMemory;
-    } finally {
-      await runtime.close();
-    }
-  };
+  const run = (db: string, log: string) => replayWithLimits(db, dir, log, { maxAddressesHeld: 64 }, 200);
   const sqlite = join(dir, 'spray.db');
   const url = pg.url(await pg.createDatabase('spray'));
   for (const db of [sqlite, url]) {
