@@ -7,7 +7,8 @@ import { HeldUsers } from './held-users.js';
 import { MAX_TRACKED, type Organisation } from './organisation.js';
 import { SeenUsers, type SeenCount } from './seen-users.js';
 import type { User } from './user.js';
-import { AddressState, CountryState, type NetOf } from './user-state.js';
+import { recordAddress } from './record-address.js';
+import type { AddressState, NetOf } from './user-state.js';
 import { historyWrites } from './writes.js';
 
 const HOUR_MS = 3_600_000;
@@ -150,7 +151,7 @@ export class History {
       if (user.lastSuccess === null || t > user.lastSuccess) user.lastSuccess = t;
     }
     const addr = e.address;
-    if (addr !== null) this.recordAddress(user, e, addr, t, success, quarantinedBy);
+    if (addr !== null) recordAddress(user, e, addr, t, success, quarantinedBy, this.learnAddress);
     const sid = e.sessionId;
     if (sid !== null) {
       // Fast paths inside: a user's lines come from one session, and a session's from one address, for long stretches.
@@ -172,62 +173,6 @@ export class History {
     if (!user.queued) {
       user.queued = true;
       this.dirtyUsers.push(user);
-    }
-  }
-
-  private recordAddress(user: User, e: LogEvent, addr: Address, t: number, success: boolean, quarantinedBy: string | null): void {
-    let st = user.lastAddress;
-    if (st === null || st.ip !== addr.ip) {
-      st = user.addresses.get(addr.ip) ?? null;
-      if (st === null) {
-        st = new AddressState(addr.ip, addr.net, addr.country, addr.asn, addr.asOrg, t, t);
-        user.addresses.set(addr.ip, st);
-      }
-      user.lastAddress = st;
-    }
-    st.count++;
-    if (t < st.firstSeen) st.firstSeen = t;
-    if (t > st.lastSeen) st.lastSeen = t;
-    if (success) {
-      st.successCount++;
-      if (st.firstSuccess === null || t < st.firstSuccess) st.firstSuccess = t;
-      if (st.lastSuccess === null || t > st.lastSuccess) {
-        st.prevSuccess = st.lastSuccess;
-        st.lastSuccess = t;
-      }
-      if (!st.learnt) {
-        // The latest alert raised on the address keeps it (an earlier one may be closed as malicious).
-        if (quarantinedBy !== null) st.quarantinedBy = quarantinedBy;
-        else if (st.quarantinedBy === null) this.learn(user, st);
-      }
-      const g = user.lastGeo;
-      if (addr.lat !== null && addr.lon !== null && addr.country !== null && (g === null || t >= g.ts)) {
-        // The first line at a location is kept (it is what "where they were" shows); later ones only move the time.
-        const radiusKm = addr.radiusKm ?? 0;
-        if (g === null || g.lat !== addr.lat || g.lon !== addr.lon || g.radiusKm !== radiusKm) {
-          user.lastGeo = { ts: t, ip: addr.ip, country: addr.country, lat: addr.lat, lon: addr.lon, radiusKm, line: e.evidence() };
-        } else {
-          g.ts = t;
-          g.ip = addr.ip;
-        }
-      }
-    } else if (quarantinedBy !== null && !st.learnt) st.quarantinedBy = quarantinedBy;
-    user.touchAddress(st);
-    if (addr.country !== null) {
-      let c = user.seenCountries.get(addr.country);
-      if (c === undefined) {
-        c = new CountryState(addr.country, t, t);
-        user.seenCountries.set(addr.country, c);
-      }
-      c.count++;
-      if (t < c.firstSeen) c.firstSeen = t;
-      if (t > c.lastSeen) c.lastSeen = t;
-      if (success) {
-        c.successCount++;
-        if (c.firstSuccess === null || t < c.firstSuccess) c.firstSuccess = t;
-        if (c.lastSuccess === null || t > c.lastSuccess) c.lastSuccess = t;
-      }
-      user.touchCountry(c);
     }
   }
 
@@ -308,6 +253,8 @@ export class History {
       this.dirtyUsers.push(u);
     }
   }
+
+  private readonly learnAddress = (user: User, a: AddressState): void => this.learn(user, a);
 
   /** Makes the address the user's own, counting the places it makes new for them towards the organisation's. */
   private learn(user: User, a: AddressState): void {

@@ -1,0 +1,65 @@
+import type { Address, LogEvent } from '../../core/log-event.js';
+import type { User } from './user.js';
+import { AddressState, CountryState } from './user-state.js';
+
+/**
+ * One event's address in its user's history: the address's and its country's counts and
+ * times, the last geolocated success, and learning. A success teaches the user the address
+ * (`learn`) unless an alert keeps it in quarantine: `quarantinedBy`, the alert this event
+ * raised, or an earlier one still open.
+ */
+export function recordAddress(user: User, e: LogEvent, addr: Address, t: number, success: boolean, quarantinedBy: string | null, learn: (user: User, a: AddressState) => void): void {
+  let st = user.lastAddress;
+  if (st === null || st.ip !== addr.ip) {
+    st = user.addresses.get(addr.ip) ?? null;
+    if (st === null) {
+      st = new AddressState(addr.ip, addr.net, addr.country, addr.asn, addr.asOrg, t, t);
+      user.addresses.set(addr.ip, st);
+    }
+    user.lastAddress = st;
+  }
+  st.count++;
+  if (t < st.firstSeen) st.firstSeen = t;
+  if (t > st.lastSeen) st.lastSeen = t;
+  if (success) {
+    st.successCount++;
+    if (st.firstSuccess === null || t < st.firstSuccess) st.firstSuccess = t;
+    if (st.lastSuccess === null || t > st.lastSuccess) {
+      st.prevSuccess = st.lastSuccess;
+      st.lastSuccess = t;
+    }
+    if (!st.learnt) {
+      // The latest alert raised on the address keeps it (an earlier one may be closed as malicious).
+      if (quarantinedBy !== null) st.quarantinedBy = quarantinedBy;
+      else if (st.quarantinedBy === null) learn(user, st);
+    }
+    const g = user.lastGeo;
+    if (addr.lat !== null && addr.lon !== null && addr.country !== null && (g === null || t >= g.ts)) {
+      // The first line at a location is kept (it is what "where they were" shows); later ones only move the time.
+      const radiusKm = addr.radiusKm ?? 0;
+      if (g === null || g.lat !== addr.lat || g.lon !== addr.lon || g.radiusKm !== radiusKm) {
+        user.lastGeo = { ts: t, ip: addr.ip, country: addr.country, lat: addr.lat, lon: addr.lon, radiusKm, line: e.evidence() };
+      } else {
+        g.ts = t;
+        g.ip = addr.ip;
+      }
+    }
+  } else if (quarantinedBy !== null && !st.learnt) st.quarantinedBy = quarantinedBy;
+  user.touchAddress(st);
+  if (addr.country !== null) {
+    let c = user.seenCountries.get(addr.country);
+    if (c === undefined) {
+      c = new CountryState(addr.country, t, t);
+      user.seenCountries.set(addr.country, c);
+    }
+    c.count++;
+    if (t < c.firstSeen) c.firstSeen = t;
+    if (t > c.lastSeen) c.lastSeen = t;
+    if (success) {
+      c.successCount++;
+      if (c.firstSuccess === null || t < c.firstSuccess) c.firstSuccess = t;
+      if (c.lastSuccess === null || t > c.lastSuccess) c.lastSuccess = t;
+    }
+    user.touchCountry(c);
+  }
+}
