@@ -65,6 +65,11 @@ test('/healthz, /readyz and /metrics over real HTTP', async () => {
   // These lines span minutes: no address is old enough to leave memory.
   assert.equal(sample(metrics.body, 'ouwatch_history_addresses_total{event="let_go"}'), 0);
   assert.equal(sample(metrics.body, 'ouwatch_history_addresses_total{event="read_back"}'), 0);
+  // The alerts raised are all within their windows and far below detect.maxOpenAlerts: all held, none let go.
+  const raised = [...metrics.body.matchAll(/^ouwatch_alerts_total\{[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+  assert.ok(raised > 0, 'the sample log raises alerts');
+  assert.equal(sample(metrics.body, 'ouwatch_open_alerts'), raised);
+  assert.equal(sample(metrics.body, 'ouwatch_open_alerts_let_go_total'), 0);
   assert.ok((sample(metrics.body, 'ouwatch_log_lag_seconds') ?? 0) > 0, 'the sample log is months old');
   assert.match(metrics.body, /^# TYPE ouwatch_tail_to_alert_seconds histogram$/m);
   assert.match(metrics.body, /^# TYPE ouwatch_alerts_total counter$/m);

@@ -156,3 +156,48 @@ test('reading the same lines again (--from-start) after their alert was closed r
     await rt.close();
   }
 });
+
+test('detect.maxOpenAlerts bounds the open alerts held: the least recently repeated are let go after a commit, and a later finding of theirs raises a new alert', async () => {
+  const db = s.path('bound.db');
+  const users = [1, 2, 3, 4, 5].map((i) => `uid=user${i},ou=users,o=Tremolo`);
+  const cap = (c: Config) => (c.detect.maxOpenAlerts = 3);
+  const log = s.path('bound.log');
+  const rt = await runtimeFor(db, strict(), cap);
+  try {
+    // Five users, five alerts; user5's is repeated last. Over 3 held, the commit keeps 90 % of 3 (2): user4's and user5's.
+    writeFileSync(log, [...users.map((u, i) => az(T0 + i * MIN, u, RU)), az(T0 + 10 * MIN, users[4], RU)].join('\n') + '\n');
+    await replayFiles([log], rt);
+    assert.deepEqual(rt.detection.openAlerts, { held: 2, letGoEarly: 3 });
+    appendFileSync(log, [az(T0 + H, users[4], RU), az(T0 + H + 1, users[0], RU)].join('\n') + '\n');
+    await replayFiles([log], rt);
+    const alerts = allAlerts(rt);
+    // user5's finding counts on its open alert; user1's, whose alert was let go, is a new alert (the first stays as it was).
+    assert.deepEqual(
+      alerts.map((a) => [a.dn, a.count, a.lastTime]),
+      [
+        [users[0], 1, new Date(T0).toISOString()],
+        [users[1], 1, new Date(T0 + MIN).toISOString()],
+        [users[2], 1, new Date(T0 + 2 * MIN).toISOString()],
+        [users[3], 1, new Date(T0 + 3 * MIN).toISOString()],
+        [users[4], 3, new Date(T0 + H).toISOString()],
+        [users[0], 1, new Date(T0 + H + 1).toISOString()],
+      ],
+    );
+  } finally {
+    await rt.close();
+  }
+  // At start-up the store's open alerts are loaded (five keys: user1's later alert takes its key), then held within the bound too.
+  const again = await runtimeFor(db, strict(), cap);
+  try {
+    assert.deepEqual(again.detection.openAlerts, { held: 2, letGoEarly: 3 });
+  } finally {
+    await again.close();
+  }
+  // Without the bound (250,000 by default) the latest open alert of every key is held.
+  const unbounded = await runtimeFor(db, strict());
+  try {
+    assert.deepEqual(unbounded.detection.openAlerts, { held: 5, letGoEarly: 0 });
+  } finally {
+    await unbounded.close();
+  }
+});

@@ -15,6 +15,8 @@ export interface MetricsSources {
   ingestHeap?(): WorkerHeap | null;
   /** Addresses history let go from memory and read back from the store so far (History.addressMemory). */
   addressMemory?(): { letGo: number; readBack: number };
+  /** Open alerts detection holds to count repeats on, and those let go early to stay within `detect.maxOpenAlerts`. */
+  openAlerts?(): { held: number; letGoEarly: number };
 }
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2.5, 5, 10, 30];
@@ -104,6 +106,25 @@ export class DaemonMetrics {
         if (m === undefined) return;
         addresses.sync(this, { event: 'let_go' }, m.letGo);
         addresses.sync(this, { event: 'read_back' }, m.readBack);
+      },
+    });
+    new client.Gauge({
+      name: 'ouwatch_open_alerts',
+      help: 'Open alerts held in memory to count repeats on (at most detect.maxOpenAlerts)',
+      registers,
+      collect() {
+        const o = from.openAlerts?.();
+        if (o !== undefined) this.set(o.held);
+      },
+    });
+    const letGoEarly = new Totals();
+    new client.Counter({
+      name: 'ouwatch_open_alerts_let_go_total',
+      help: 'Open alerts let go from memory before their suppression window closed, to stay within detect.maxOpenAlerts (a later finding of theirs raises a new alert)',
+      registers,
+      collect() {
+        const o = from.openAlerts?.();
+        if (o !== undefined) letGoEarly.sync(this, {}, o.letGoEarly);
       },
     });
     const notifications = new Totals();

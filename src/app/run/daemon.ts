@@ -98,6 +98,7 @@ export class Daemon {
       sources: () => this.sources.map((x) => x.status()),
       ingestHeap: () => runtime.ingestHeap(),
       addressMemory: () => runtime.history.addressMemory,
+      openAlerts: () => runtime.detection.openAlerts,
     });
   }
 

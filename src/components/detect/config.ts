@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { cidrSchema } from '../../core/address-set.js';
 import { durationSchema } from '../../core/duration.js';
 import { FEW_PRIVATE_NETWORKS } from '../../core/history.js';
+import { MAX_OPEN_ALERTS, MAX_OPEN_PER_USER } from './tracker.js';
 
 /** `detect`: where the rules are, how alerts become incidents, what every rule ignores. */
 export const detectSchema = z.lazy(() =>
@@ -15,8 +16,15 @@ export const detectSchema = z.lazy(() =>
         .int()
         .min(1)
         .max(1_000_000)
-        .default(10)
+        .default(MAX_OPEN_PER_USER)
         .describe('open alerts one rule keeps for one user, each of its own address; a finding from yet another counts on the latest of them (not for rules that respond)'),
+      maxOpenAlerts: z
+        .number()
+        .int()
+        .min(1)
+        .max(100_000_000)
+        .default(MAX_OPEN_ALERTS)
+        .describe('open alerts held in memory to count repeats on, over all rules and users; beyond it the least recently repeated are let go after a commit, and a later finding of theirs raises a new alert'),
       networks: z
         .object({
           ipv4: z.number().int().min(8).max(32).default(24).describe('prefix length of an IPv4 network for novelty and bursts'),

@@ -60,7 +60,7 @@ export class DetectionEngine {
     private readonly config: DetectConfig,
     readonly organisation: Organisation = new Organisation(config.organisation),
   ) {
-    this.tracker = new AlertTracker(config.maxEvidence, config.maxOpenAlertsPerUser);
+    this.tracker = new AlertTracker(config.maxEvidence, config.maxOpenAlertsPerUser, config.maxOpenAlerts);
     const windows = new StateTable('incidents/windows', incidentCodec(config.incidents.window) as StateCodec<unknown>);
     this.state = new DetectorState(windows);
     this.incidents = new IncidentTracker({ threshold: config.incidents.threshold, windowMs: config.incidents.window }, windows as never);
@@ -78,6 +78,11 @@ export class DetectionEngine {
     return this.tracker.repeats;
   }
 
+  /** Open alerts held in memory, and those let go before their window closed (`detect.maxOpenAlerts`). */
+  get openAlerts(): { held: number; letGoEarly: number } {
+    return { held: this.tracker.openHeld, letGoEarly: this.tracker.letGoEarly };
+  }
+
   /** Alerts raised or repeated since the last commit: their rows wait in memory for it. */
   get heldAlerts(): number {
     return this.tracker.held;
@@ -91,6 +96,7 @@ export class DetectionEngine {
   async loadFrom(store: Pick<PipelineStore, 'loadDetection'>): Promise<number> {
     const suppress = new Map(this.current.map((r) => [r.id, r.suppressMs]));
     const loaded = await store.loadDetection((a) => this.tracker.load(a, suppress.get(a.rule) ?? 24 * 3_600_000));
+    this.tracker.bound();
     this.state.load(loaded.state);
     this.incidents.load(loaded.openIncidents);
     return loaded.statusVersion;

@@ -48,6 +48,11 @@ export class OpenAlertTable {
   /** Evidence lines a repeat added to a stored alert since the last commit. */
   private readonly addedLines = new Map<number, Evidence[]>();
 
+  /** Slots in use: the alerts held. */
+  get size(): number {
+    return this.used - this.freed.length;
+  }
+
   /** Takes a slot for `alert`, first raised at `firstTs`, open to repeats until `until`; `stored`: its row exists. */
   add(alert: StoredAlert, firstTs: number, until: number, stored: boolean): number {
     const slot = this.freed.pop() ?? this.take();
@@ -107,6 +112,11 @@ export class OpenAlertTable {
 
   firstTime(slot: number): number {
     return this.firstTs[slot];
+  }
+
+  /** The log time of the alert's latest finding. */
+  lastTime(slot: number): number {
+    return this.lastTs[slot];
   }
 
   /** The end of the window in which a finding counts as a repeat (log time). */

@@ -44,6 +44,17 @@ type RuleFacts = Pick<Rule, 'id' | 'severity' | 'respond' | 'suppressMs' | 'risk
 export const MAX_OPEN_PER_USER = 10;
 
 /**
+ * Open alerts held in memory at most, over every rule and user (the default of
+ * `detect.maxOpenAlerts`). Each is held for its rule's suppression window (24 hours by
+ * default), about 200 bytes with its key: alerts keyed on addresses (a botnet's bursts, one
+ * alert per address) or a daemon raising alerts for days would otherwise hold one per alert
+ * of the window. The storm corpus holds about 190,000 at 5,000,000 lines (31 hours of log).
+ */
+export const MAX_OPEN_ALERTS = 250_000;
+/** What a tracker over its bound is brought down to (a fraction of it): letting go is a sort, done seldom. */
+const BOUND_TO = 0.9;
+
+/**
  * Raises alerts and suppresses repeats: the same (rule, DN, address) within the rule's window
  * after an alert that is still open (or acknowledged) adds to that alert's count, latest time
  * and evidence instead of raising another. The alerts that may still count repeats are held
@@ -59,11 +70,19 @@ export class AlertTracker {
   private readonly orphans = new Set<number>();
   /** Repeats counted on open alerts by this process (for summaries). */
   repeats = 0;
+  /** Open alerts let go before their window closed, to stay within maxOpen (for metrics). */
+  letGoEarly = 0;
 
   constructor(
     private readonly maxEvidence: number,
     private readonly maxOpenPerUser = MAX_OPEN_PER_USER,
+    private readonly maxOpen = MAX_OPEN_ALERTS,
   ) {}
+
+  /** Open alerts held in memory. */
+  get openHeld(): number {
+    return this.table.size;
+  }
 
   /** An alert not closed that may still count repeats (at start-up), within `window` (ms) of its first event. */
   load(a: StoredAlert, window: number): void {
@@ -161,7 +180,7 @@ export class AlertTracker {
     this.pending = [];
   }
 
-  /** After a commit: forget alerts whose window closed before log time `now`. */
+  /** After a commit: forget alerts whose window closed before log time `now`, then keep within maxOpen. */
   trim(now: number): void {
     const t = this.table;
     // forEach: no entry pair per alert (see StateTable.sweep).
@@ -171,6 +190,30 @@ export class AlertTracker {
         t.release(slot);
       }
     });
+    this.bound();
+  }
+
+  /**
+   * Over maxOpen alerts held (after a commit, or after loading at start-up): lets go of the
+   * stored ones least recently found again, down to BOUND_TO of it. A later finding of a key let
+   * go raises a new alert instead of counting on the old one: more alerts in a storm beyond
+   * the bound, never a finding lost. The alerts themselves stay in the store as they were.
+   */
+  bound(): void {
+    const t = this.table;
+    if (t.size <= this.maxOpen) return;
+    const stored: Array<{ slot: number; rule: string; dn: string; key: string }> = [];
+    this.open.forEach((slot, rule, dn, key) => {
+      if (!t.isNew(slot) && !t.isDirty(slot)) stored.push({ slot, rule, dn, key });
+    });
+    stored.sort((a, b) => t.lastTime(a.slot) - t.lastTime(b.slot));
+    const target = Math.floor(this.maxOpen * BOUND_TO);
+    for (const s of stored) {
+      if (t.size <= target) break;
+      this.open.delete(s.rule, s.dn, s.key);
+      t.release(s.slot);
+      this.letGoEarly++;
+    }
   }
 
   /** An analyst closed an alert: a later repeat is a new alert. */
