@@ -51,7 +51,7 @@ test('explain a line: how it parses, the user history it meets, and why each rul
   assert.match(out, /\n {2}quiet {5}stale-refresh-token \(medium, risk 20\)\n {12}a success from an address its user has not learnt \(new to them, or held back by an alert\): remembered, but not as anyone's own\n/);
   // refresh-token-replay watches successes too (a refresh at /token is a token's rotation).
   assert.match(out, /\n {2}quiet {5}refresh-token-replay \(critical, risk 100\)\n {12}a success, not a refresh at \/token\n/);
-  assert.match(out, /\n {2}not reached \(they look at other events\): auth-failure-burst, auth-failure-spray, auth-success-after-failures, authz-failure-burst, authz-probing, invalid-client-secret, refresh-token-grace-burst\n$/);
+  assert.match(out, /\n {2}not reached \(they look at other events\): auth-failure-burst, auth-failure-distributed-spray, auth-failure-spray, auth-success-after-failures, authz-failure-burst, authz-probing, invalid-client-secret, refresh-token-grace-burst\n$/);
 });
 
 test('explain shows an address kept from being learnt by its open alert, and counts the finding on that alert', () => {
@@ -83,6 +83,7 @@ const expectedOutcomes: Record<string, string> = {
   'impossible-travel': 'quiet',
   'session-moved': 'quiet',
   'auth-failure-burst': 'not-reached',
+  'auth-failure-distributed-spray': 'not-reached',
   'auth-failure-spray': 'not-reached',
   'authz-failure-burst': 'not-reached',
   'authz-probing': 'not-reached',

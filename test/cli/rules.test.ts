@@ -10,6 +10,7 @@ const s = scratch();
 after(() => s.done());
 const RULE_IDS = [
   'auth-failure-burst',
+  'auth-failure-distributed-spray',
   'auth-failure-spray',
   'auth-success-after-failures',
   'authz-failure-burst',

@@ -99,6 +99,26 @@ test('auth-failure-spray: 25 failures spread over 25 networks are not a spray', 
   assert.deepEqual(alerts, []);
 });
 
+test('auth-failure-distributed-spray: 100 AuFail from 50 networks within 10 min fire once for the whole log, naming no user and no address; 99, or 49 networks, or 10 min and 1 ms stay quiet', async () => {
+  // Failure i from 175.16.<i % k>.<i % 250 + 1>: k networks (/24) at most, 6 s apart.
+  const spray = (count: number, k: number, gap = 6 * SEC) => times(count, gap).map((t, i) => auFail(t, `175.16.${i % k}.${(i % 250) + 1}`));
+  assert.deepEqual((await run('auth-failure-distributed-spray', spray(99, 99))).alerts, []);
+  assert.deepEqual((await run('auth-failure-distributed-spray', spray(150, 49))).alerts, []);
+  const late = spray(100, 100);
+  late[99] = auFail(T0 + 10 * MIN + 1, '175.16.99.100');
+  assert.deepEqual((await run('auth-failure-distributed-spray', late)).alerts, []);
+  const { alerts } = await run('auth-failure-distributed-spray', [...spray(100, 50), auFail(T0 + 11 * MIN, CN)]);
+  assert.deepEqual(keys(alerts), ['auth-failure-distributed-spray - -']);
+  const a = alerts[0];
+  assert.deepEqual([a.dn, a.ip, a.country, a.severity, a.risk, a.count], [null, null, null, 'high', 60, 1]);
+  assert.equal(a.time, new Date(T0 + 99 * 6 * SEC).toISOString());
+  assert.match(a.reason, /^100 failed logins \(AuFail\) in all \(50 distinct networks\) within 9 min 54 s \(rule: 100 within 10 min\).*OpenUnison does not log which user was tried\.$/);
+  // The per-address and per-network rules see nothing in it: two failures per address at most, one address per /24.
+  const all = await detect(s.path(`b${n++}.db`), rulesDir(s.path(`r${n}`)), spray(200, 100));
+  assert.deepEqual(keys(all.alerts), ['auth-failure-distributed-spray - -']);
+  assert.equal(all.alerts[0].count, 2);
+});
+
 test('authz-failure-burst: 9 AzFail for a user stay quiet, the 10th within 5 min fires for the DN', async () => {
   const quiet = await run('authz-failure-burst', times(9, 30 * SEC).map((t) => azFail(t, ALICE, SE)));
   assert.deepEqual(quiet.alerts, []);

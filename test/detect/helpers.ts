@@ -89,6 +89,7 @@ export const SHIPPED_RULES = [
   'session-moved',
   'auth-failure-burst',
   'auth-failure-spray',
+  'auth-failure-distributed-spray',
   'auth-success-after-failures',
   'authz-failure-burst',
   'authz-probing',

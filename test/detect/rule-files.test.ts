@@ -10,11 +10,12 @@ import { SHIPPED_RULES, scratch } from './helpers.js';
 const s = scratch();
 after(() => s.done());
 
-test('the shipped rules: fourteen, with their severities and risks; only refresh-token-replay pages and may trigger a response; only new-source-ip does not quarantine', () => {
+test('the shipped rules: fifteen, with their severities and risks; only refresh-token-replay pages and may trigger a response; only new-source-ip does not quarantine', () => {
   const rules = loadRules(BUNDLED_RULES_DIR);
   assert.deepEqual(rules.map((r) => r.id).sort(), [...SHIPPED_RULES].sort());
   assert.deepEqual(Object.fromEntries(rules.map((r) => [r.id, `${r.severity} ${r.risk}`])), {
     'auth-failure-burst': 'medium 60',
+    'auth-failure-distributed-spray': 'high 60',
     'auth-failure-spray': 'high 60',
     'auth-success-after-failures': 'high 60',
     'authz-failure-burst': 'medium 30',

@@ -10,8 +10,12 @@ import { int, where } from '../format.js';
 import type { StateTable } from '../state-table.js';
 import { Window, windowCodec, windowShape } from './threshold-window.js';
 
-/** What a window is kept for: one per address, network, user or session. */
-const GROUPS = ['ip', 'net', 'dn', 'session'] as const;
+/**
+ * What a window is kept for: one per address, network, user or session, or one for every
+ * event the rule takes (`all`: failed logins from a botnet, spread over too many networks for
+ * any of the others to see a burst; OpenUnison logs no user name with them).
+ */
+const GROUPS = ['ip', 'net', 'dn', 'session', 'all'] as const;
 type Group = (typeof GROUPS)[number];
 const DISTINCT = ['ip', 'net', 'dn', 'session', 'url', 'app'] as const;
 type DistinctField = (typeof DISTINCT)[number];
@@ -20,7 +24,7 @@ const globs = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).tr
 
 const params = z
   .object({
-    groupBy: z.enum(GROUPS).describe('one window per address, network (/24, /64), user or session'),
+    groupBy: z.enum(GROUPS).describe('one window per address, network (/24, /64), user or session, or one for all the events the rule takes'),
     threshold: z.number().int().min(2).max(100_000).describe('events (or distinct values) that make a burst'),
     window: durationSchema.describe('how close together, in log time'),
     distinct: z.enum(DISTINCT).nullable().default(null).describe('count distinct values of this field instead of events'),
@@ -50,8 +54,13 @@ function groupKey(e: LogEvent, g: Group): string | null {
       return e.dn !== null && isUserDn(e.dn.dn) ? e.dn.dn : null;
     case 'session':
       return e.sessionId;
+    case 'all':
+      return ALL;
   }
 }
+
+/** The one window's key of `groupBy: all`. */
+const ALL = '*';
 
 function fieldValue(e: LogEvent, f: DistinctField): string | null {
   switch (f) {
@@ -70,7 +79,7 @@ function fieldValue(e: LogEvent, f: DistinctField): string | null {
   }
 }
 
-const GROUP_WORDS: Record<Group, string> = { ip: 'address', net: 'network', dn: 'user', session: 'session' };
+const GROUP_WORDS: Record<Group, string> = { ip: 'address', net: 'network', dn: 'user', session: 'session', all: 'log' };
 
 /**
  * N events (or N distinct values of a field) for one key within a sliding window of log time:
@@ -81,12 +90,12 @@ const GROUP_WORDS: Record<Group, string> = { ip: 'address', net: 'network', dn: 
  */
 export const threshold = defineDetector({
   name: 'threshold',
-  summary: 'a number of events (or of distinct values) for one address, network, user or session within a time window',
+  summary: 'a number of events (or of distinct values) for one address, network, user or session, or in all, within a time window',
   events: EVENT_TYPES,
   requiredEvents: [],
   params,
   describe: (p) =>
-    `${p.threshold} ${p.distinct === null ? 'events' : `distinct ${p.distinct} values`} for one ${GROUP_WORDS[p.groupBy]} within ${formatDuration(p.window)}` +
+    `${p.threshold} ${p.distinct === null ? 'events' : `distinct ${p.distinct} values`} ${p.groupBy === 'all' ? 'in all' : `for one ${GROUP_WORDS[p.groupBy]}`} within ${formatDuration(p.window)}` +
     (p.spread === null ? '' : ` from at least ${p.spread.atLeast} distinct ${p.spread.field} values`) +
     (Object.keys(p.where).length ? ` where ${Object.entries(p.where).map(([k, v]) => `${k} ~ ${(v as string[]).join('|')}`).join(', ')}` : ''),
   create: (p: Params, ctx) => {
@@ -147,7 +156,7 @@ export const threshold = defineDetector({
         state.touch(key);
         const n = p.distinct === null ? w.size : w.distinctValues;
         if (n < p.threshold) {
-          trace?.(`${n} of the ${p.threshold} ${p.distinct === null ? what(e, p) : `distinct ${p.distinct} values`} that make a burst, for ${GROUP_WORDS[p.groupBy]} ${key} within the last ${formatDuration(p.window)} (this one included)`);
+          trace?.(`${n} of the ${p.threshold} ${p.distinct === null ? what(e, p) : `distinct ${p.distinct} values`} that make a burst, ${p.groupBy === 'all' ? 'in all' : `for ${GROUP_WORDS[p.groupBy]} ${key}`} within the last ${formatDuration(p.window)} (this one included)`);
           return null;
         }
         const spread = p.spread === null ? 0 : w.spreadValues;
@@ -180,17 +189,25 @@ function burst(e: LogEvent, key: string, w: Window, n: number, spread: number, p
   const snap = { ...w, lastUrl: e.url() };
   state.delete(key);
   const keyedOnDn = p.groupBy === 'dn' || p.groupBy === 'session';
-  const ip = p.groupBy === 'net' ? key : snap.lastIp;
+  // A burst of `all` names no address: the alert is one for the whole log (its incident takes the last one's network).
+  const ip = p.groupBy === 'net' ? key : p.groupBy === 'all' ? null : snap.lastIp;
   return {
     dn: keyedOnDn ? snap.lastDn : null,
     dnSha1: keyedOnDn ? snap.lastDnSha1 : null,
     ip,
-    country: snap.lastCountry,
+    country: p.groupBy === 'all' ? null : snap.lastCountry,
     evidenceTotal: Math.max(total, evidence.length),
     reason() {
-      const subject = p.groupBy === 'dn' ? `for ${key}` : p.groupBy === 'session' ? `in session ${key}${snap.lastDn ? ` of ${snap.lastDn}` : ''}` : `from ${p.groupBy === 'net' ? `network ${key}` : where(key, snap.lastCountry)}`;
+      const subject =
+        p.groupBy === 'dn'
+          ? `for ${key}`
+          : p.groupBy === 'session'
+            ? `in session ${key}${snap.lastDn ? ` of ${snap.lastDn}` : ''}`
+            : p.groupBy === 'all'
+              ? `in all`
+              : `from ${p.groupBy === 'net' ? `network ${key}` : where(key, snap.lastCountry)}`;
       const counted = p.distinct === null ? `${int(total)} ${what(e, p)}` : `${int(n)} distinct ${p.distinct} values in ${int(total)} ${what(e, p)}`;
-      const spreadText = p.spread === null ? '' : ` (${int(spread)} distinct ${p.spread.field === 'ip' ? 'addresses' : `${p.spread.field} values`})`;
+      const spreadText = p.spread === null ? '' : ` (${int(spread)} distinct ${p.spread.field === 'ip' ? 'addresses' : p.spread.field === 'net' ? 'networks' : `${p.spread.field} values`})`;
       return (
         `${counted} ${subject}${spreadText} within ${formatDuration(span)} (rule: ${p.threshold} within ${formatDuration(p.window)})` +
         (snap.lastUrl ? `, the last at ${snap.lastUrl}` : '') +
