@@ -197,6 +197,26 @@ export class AttackPlan {
       expect: { today: ['invalid-client-secret'], v2: ['invalid-client-secret'] },
       write: (ctx, r, out) => failedRefreshes(ctx, r, out, 4, [15.1, 15.12, 15.3], 'Invalid client_secret', ovh),
     });
+
+    // A botnet: 120 residential addresses abroad, each in a /24 of its own.
+    const BOTNET_ISPS: IspKey[] = ['vivo-br', 'rostelecom-ru', 'turktelekom-tr', 'vnpt-vn', 'digi-ro', 'comcast-us', 'chinanet-cn', 'orange-pl', 'o2-cz', 'orange-fr', 'telefonica-es', 'swisscom-ch'];
+    const bots = new Map<string, string>();
+    for (let i = 0; bots.size < 120; i++) {
+      const ip = addr(BOTNET_ISPS[i % BOTNET_ISPS.length], 'attacker');
+      bots.set(ip.slice(0, ip.lastIndexOf('.')), ip);
+    }
+    this.add({
+      id: 'A13', kind: 'password-spray-from-a-botnet', day: 5, victim: null, actsAsVictim: false,
+      summary: 'A password spray from a botnet at night: 240 failed logins in eight minutes from 120 addresses in twelve countries, two per address, each in a network of its own.',
+      expect: { today: [], v2: ['auth-failure-distributed-spray'] },
+      write: (ctx, r, out) => {
+        const from = ctx.at(5, 3.1);
+        for (const ip of bots.values()) {
+          const t = from + r.int(0, 5 * MINUTE);
+          out.push(auFail(ctx, r, t, ip), auFail(ctx, r, t + r.int(MINUTE, 3 * MINUTE), ip));
+        }
+      },
+    });
   }
 
   /** Writes the attacks of day `d` (after the day's ordinary traffic). */

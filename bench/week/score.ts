@@ -108,7 +108,8 @@ function belongs(a: AlertRecord, attack: AttackTruth, ingressPods: readonly stri
   const t = Date.parse(a.time);
   if (t < Date.parse(attack.start) - SLACK_BEFORE_MS || t > Date.parse(attack.end) + SLACK_AFTER_MS) return false;
   if (a.dn !== null) return attack.dns.includes(a.dn);
-  if (a.ip === null) return false;
+  // An alert for the whole log (a botnet's spray) names no one: it belongs to an attack that acts as no user, in its window.
+  if (a.ip === null) return attack.dns.length === 0;
   if (ingressPods !== null && attack.dns.length === 0 && ingressPods.some((pod) => a.ip === pod || (a.ip!.includes('/') && inCidr(pod, a.ip!)))) return true;
   // An alert keyed on a network (a spray across a /24) names the network, not an address.
   return a.ip.includes('/') ? attack.ips.some((ip) => inCidr(ip, a.ip!)) : attack.ips.includes(a.ip);

@@ -16,6 +16,7 @@ export const ATTACK_KINDS = [
   'returning-thief',
   'password-guessed',
   'wrong-client-secret',
+  'password-spray-from-a-botnet',
 ] as const;
 export type AttackKind = (typeof ATTACK_KINDS)[number];
 
