@@ -1,11 +1,11 @@
 import type { Alert, Severity } from '../core/alerts.js';
 import { SEVERITIES } from '../core/alerts.js';
 import { printable } from '../core/terminal-text.js';
-import { colours, fmtInt } from './common.js';
+import { colours, fmtInt, RULE_WIDTH } from './common.js';
 
 type Colours = ReturnType<typeof colours>;
 
-const WIDTHS = { time: 24, severity: 8, rule: 25, who: 38 };
+const WIDTHS = { time: 24, severity: 8, rule: RULE_WIDTH, who: 38 };
 
 /** The header of the alert table. */
 export function alertTableHeader(c: Colours): string {

@@ -51,3 +51,6 @@ export function colours(stream: NodeJS.WriteStream) {
   const wrap = (code: string) => (s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
   return { bold: wrap('1'), dim: wrap('2'), red: wrap('31'), yellow: wrap('33'), green: wrap('32'), magenta: wrap('35'), cyan: wrap('36') };
 }
+
+/** Width of a rule id in the CLI's tables: the longest shipped id (auth-failure-distributed-spray); a longer one pushes its row's later columns. */
+export const RULE_WIDTH = 30;

@@ -7,7 +7,7 @@ import type { Incident } from '../core/incidents.js';
 import { printable } from '../core/terminal-text.js';
 import { paint, terminalWidth } from './alert-format.js';
 import { reviewContext } from './alerts.js';
-import { colours, fmtInt } from './common.js';
+import { RULE_WIDTH, colours, fmtInt } from './common.js';
 import { printPage } from './listing.js';
 import { byOption, configOf, listOptions, outputOptions, person, storeOptions, type ListFlags, type StoreFlags } from './options.js';
 
@@ -88,7 +88,7 @@ function formatTable(items: Incident[]): string[] {
 }
 
 function alertLine(a: IncidentDetailJson['alerts'][number]): string {
-  return `    ${a.time}  ${a.severity.padEnd(8)}  ${a.rule.padEnd(26)} ${a.status.padEnd(12)} ${a.id}  ${printable(a.reason)}`;
+  return `    ${a.time}  ${a.severity.padEnd(8)}  ${a.rule.padEnd(RULE_WIDTH)} ${a.status.padEnd(12)} ${a.id}  ${printable(a.reason)}`;
 }
 
 function formatDetail(i: IncidentDetailJson): string {

@@ -5,7 +5,7 @@ import { checkRules } from '../app/rule-tests.js';
 import { defaultFixturesDir, runRuleTests } from '../app/rule-tests.js';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { EXIT_USAGE, Out, colours, fmtInt } from './common.js';
+import { EXIT_USAGE, Out, RULE_WIDTH, colours, fmtInt } from './common.js';
 import { printable } from './alert-format.js';
 import { ruleTable, type RuleRow } from '../app/review/rules.js';
 import { openReviewStore, storeExists } from '../app/review/store.js';
@@ -75,7 +75,7 @@ export function registerRules(program: Command): void {
       for (const r of ok) {
         const state = !r.enabled ? c.dim(' (disabled)') : r.inactive ? c.yellow(` (off: ${r.inactive})`) : '';
         process.stdout.write(
-          `${c.green('ok')}     ${r.id.padEnd(26)} ${r.severity.padEnd(8)} ${r.detector.describe(r.params)}; events ${r.events.join(', ')}` +
+          `${c.green('ok')}     ${r.id.padEnd(RULE_WIDTH)} ${r.severity.padEnd(8)} ${r.detector.describe(r.params)}; events ${r.events.join(', ')}` +
             `${r.respond ? '; may trigger a response' : ''}${state}\n`,
         );
       }
@@ -133,11 +133,11 @@ const RULE_CSV: Array<[string, (r: RuleRow) => string | number | boolean | null]
 
 function formatRules(rows: RuleRow[], counted: boolean): string[] {
   const c = colours(process.stdout);
-  const lines = [c.dim(`${'rule'.padEnd(26)} ${'state'.padEnd(5)} ${'severity'.padEnd(8)} ${'24 h'.padStart(7)} ${'7 d'.padStart(7)} ${'all'.padStart(9)}  parameters`)];
+  const lines = [c.dim(`${'rule'.padEnd(RULE_WIDTH)} ${'state'.padEnd(5)} ${'severity'.padEnd(8)} ${'24 h'.padStart(7)} ${'7 d'.padStart(7)} ${'all'.padStart(9)}  parameters`)];
   for (const r of rows) {
     const state = !r.enabled ? c.dim('off  ') : r.inactive ? c.yellow('idle ') : c.green('on   ');
     const n = (v: number) => (counted ? fmtInt(v) : '-');
-    lines.push(`${r.id.padEnd(26)} ${state} ${r.severity.padEnd(8)} ${n(r.alerts24h).padStart(7)} ${n(r.alerts7d).padStart(7)} ${n(r.alertsTotal).padStart(9)}  ${printable(r.params)}${r.inactive ? c.yellow(` (${printable(r.inactive)})`) : ''}`);
+    lines.push(`${r.id.padEnd(RULE_WIDTH)} ${state} ${r.severity.padEnd(8)} ${n(r.alerts24h).padStart(7)} ${n(r.alerts7d).padStart(7)} ${n(r.alertsTotal).padStart(9)}  ${printable(r.params)}${r.inactive ? c.yellow(` (${printable(r.inactive)})`) : ''}`);
   }
   return lines;
 }

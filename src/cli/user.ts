@@ -4,7 +4,7 @@ import { userView, USER_MAX_ALERTS, type UserView } from '../app/review/users.js
 import { withReviewStore } from '../app/review/store.js';
 import { confirmationText } from '../core/actions.js';
 import { printable } from '../core/terminal-text.js';
-import { UsageError, colours, fmtInt } from './common.js';
+import { RULE_WIDTH, UsageError, colours, fmtInt } from './common.js';
 import { configOf, outputOptions, storeOptions, type StoreFlags } from './options.js';
 
 export function registerUser(program: Command): void {
@@ -77,5 +77,5 @@ function formatHistory(h: UserView): string {
 function alertLine(a: UserView['alerts'][number]): string {
   const where = a.ip === null ? '' : `  from ${a.ip}${a.country ? ` (${a.country})` : ''}`;
   const times = a.count > 1 ? ` x${fmtInt(a.count)}` : '';
-  return `    ${a.time}  ${a.severity.padEnd(8)}  ${a.rule.padEnd(26)} ${a.status.padEnd(12)} ${a.id}${times}${where}`;
+  return `    ${a.time}  ${a.severity.padEnd(8)}  ${a.rule.padEnd(RULE_WIDTH)} ${a.status.padEnd(12)} ${a.id}${times}${where}`;
 }

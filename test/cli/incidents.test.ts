@@ -61,7 +61,7 @@ test('show prints the incident with its alerts and history; --json is one object
   assert.match(text, new RegExp(`^${mm.id} {2}critical {2}risk 242\\.5 {2}\\[open\\]\\n`));
   assert.match(text, /alerts \(6\)\n/);
   // The copy's refresh failing at 11:55 carries cn=none: keyed on its address, shown beside his incident.
-  assert.match(text, /\n {2}alerts without a user from these addresses, within a day \(1\)\n {4}2026-03-03T11:55:00\.004Z {2}medium {4}stale-refresh-token {8}open {9}[0-9a-f]{16} {2}A refresh token was used after its grace period from 5\.255\.255\.5 \(RU\)/);
+  assert.match(text, /\n {2}alerts without a user from these addresses, within a day \(1\)\n {4}2026-03-03T11:55:00\.004Z {2}medium {4}stale-refresh-token {12}open {9}[0-9a-f]{16} {2}A refresh token was used after its grace period from 5\.255\.255\.5 \(RU\)/);
   const json = JSON.parse(ok(['incidents', 'show', mm.id, '--db', db, '--json']).stdout) as Incident & { alerts: Array<{ id: string }>; key: string; addressAlerts: Array<{ rule: string; dn: string | null; ip: string }> };
   assert.deepEqual(json.alerts.map((a) => a.id), mm.alertIds);
   assert.equal(json.key, `dn:${MM}`);
