@@ -119,6 +119,18 @@ test('auth-failure-distributed-spray: 100 AuFail from 50 networks within 10 min 
   assert.equal(all.alerts[0].count, 2);
 });
 
+test('auth-failure-burst: a line logged out of order counts in its place (the burst spans from its first to its last event); one older than the window is not counted', async () => {
+  const at = (i: number) => T0 + i * 30 * SEC;
+  // The 3rd failure (at 1 min) is written after the 10th (at 4 min 30 s) and completes the burst.
+  const late = [0, 1, 3, 4, 5, 6, 7, 8, 9, 2].map((i) => auFail(at(i), CN));
+  const { alerts } = await run('auth-failure-burst', late);
+  assert.equal(alerts.length, 1);
+  assert.match(alerts[0].reason, /^10 failed logins \(AuFail\) from 175\.16\.199\.5 \(CN\) within 4 min 30 s /);
+  // Nine failures 10 min on, then a line from 10 min before them (read again): not a tenth within 5 min.
+  const nine = times(9, 10 * SEC).map((t) => auFail(t + 10 * MIN, CN));
+  assert.deepEqual((await run('auth-failure-burst', [...nine, auFail(T0, CN)])).alerts, []);
+});
+
 test('authz-failure-burst: 9 AzFail for a user stay quiet, the 10th within 5 min fires for the DN', async () => {
   const quiet = await run('authz-failure-burst', times(9, 30 * SEC).map((t) => azFail(t, ALICE, SE)));
   assert.deepEqual(quiet.alerts, []);

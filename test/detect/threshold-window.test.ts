@@ -86,3 +86,21 @@ test('a window that counts no values (most rules) holds no map of them, and is s
   back.add(20_000, 'a', '10.0.0.1');
   assert.deepEqual([entries(back.latest), entries(back.spreadLatest)], [[['a', 20_000]], [['10.0.0.1', 20_000]]]);
 });
+
+test('an event older than the newest (a line logged out of order, or lines read again) is kept in time order: the first and last times stay true, and a value keeps its latest time', () => {
+  const w = new Window(shape);
+  for (const [ts, v] of [[10 * MIN, 'a'], [12 * MIN, 'b'], [11 * MIN, 'a'], [9 * MIN, 'c']] as const) {
+    w.slide(ts - 5 * MIN);
+    w.add(ts, v, null);
+  }
+  assert.deepEqual(w.times.slice(w.head), [9 * MIN, 10 * MIN, 11 * MIN, 12 * MIN]);
+  assert.equal(w.firstTime, 9 * MIN);
+  assert.equal(w.lastTime, 12 * MIN);
+  assert.equal(w.size, 4);
+  // 'a' was last seen at 11 min (the line read later is older than none of it): not moved back.
+  assert.equal(w.latest?.get('a'), 11 * MIN);
+  // Sliding past 10 min drops the first two events and 'c' (last seen at 9 min).
+  w.slide(10 * MIN + 1);
+  assert.deepEqual(w.times.slice(w.head), [11 * MIN, 12 * MIN]);
+  assert.deepEqual(new Set(w.latest?.keys()), new Set(['a', 'b']));
+});

@@ -107,9 +107,15 @@ export class Window {
     if (this.spreadLatest !== null) dropBefore(this.spreadLatest, from);
   }
 
-  /** An event at `ts` (the newest), with its distinct and spread values (null: none). */
+  /**
+   * An event at `ts`, with its distinct and spread values (null: none). Usually the newest; one
+   * logged out of order (another thread's line written a little later) is put in its place,
+   * so the first and last times stay true.
+   */
   add(ts: number, value: string | null, spread: string | null): void {
-    this.times = appended(this.times, ts);
+    const late = !this.empty && ts < this.lastTime;
+    if (late) this.insertLate(ts);
+    else this.times = appended(this.times, ts);
     if (this.times.length - this.head > this.shape.exact) {
       // A bucket starts at its first event and takes those of the next bucketMs.
       const t = this.times[this.head++];
@@ -118,8 +124,17 @@ export class Window {
       else this.older.push([t, 1]);
       if (this.head * 2 >= this.times.length) this.compact();
     }
-    if (value !== null && value !== '') seen((this.latest ??= new Map()), value, ts);
-    if (spread !== null && spread !== '') seen((this.spreadLatest ??= new Map()), spread, ts);
+    if (value !== null && value !== '') seen((this.latest ??= new Map()), value, ts, late);
+    if (spread !== null && spread !== '') seen((this.spreadLatest ??= new Map()), spread, ts, late);
+  }
+
+  /** Puts a late event's time in order among the times kept one by one (never before the buckets', which are all older). */
+  private insertLate(ts: number): void {
+    const times = this.times;
+    let i = times.length - 1;
+    while (i > this.head && times[i - 1] > ts) i--;
+    const floor = this.older.length > 0 ? this.older[this.older.length - 1][0] : Number.NEGATIVE_INFINITY;
+    times.splice(i, 0, Math.max(ts, floor));
   }
 
   /** Cuts off the times that left the window (before it is stored, and when they are many). */
@@ -131,9 +146,20 @@ export class Window {
 }
 
 /** `value` seen at `ts`: it moves to the newest end. */
-function seen(m: Map<string, number>, value: string, ts: number): void {
-  m.delete(value);
+/** `value` seen at `ts`; the map stays oldest first (dropBefore stops at the first value still in the window). */
+function seen(m: Map<string, number>, value: string, ts: number, late: boolean): void {
+  if (!late) {
+    m.delete(value);
+    m.set(value, ts);
+    return;
+  }
+  const prev = m.get(value);
+  if (prev !== undefined && prev >= ts) return;
+  // A late event's value goes in its place by time: sorting again is rare (only for lines out of order).
   m.set(value, ts);
+  const inOrder = [...m].sort((a, b) => a[1] - b[1]);
+  m.clear();
+  for (const [v, t] of inOrder) m.set(v, t);
 }
 
 /** Drops the values last seen before `from` (they are at the oldest end). */

@@ -81,6 +81,9 @@ function fieldValue(e: LogEvent, f: DistinctField): string | null {
 
 const GROUP_WORDS: Record<Group, string> = { ip: 'address', net: 'network', dn: 'user', session: 'session', all: 'log' };
 
+/** The window a trace speaks of: `address 81.2.69.142`, or the whole log's. */
+const windowOf = (g: Group, key: string) => (g === 'all' ? 'the whole log' : `${GROUP_WORDS[g]} ${key}`);
+
 /**
  * N events (or N distinct values of a field) for one key within a sliding window of log time:
  * failure bursts per address or per network (a spray spread over a /24), authorization
@@ -136,6 +139,10 @@ export const threshold = defineDetector({
         if (w === undefined) {
           w = new Window(shape);
           state.set(key, w);
+        } else if (!w.empty && e.ts < w.lastTime - p.window) {
+          // Older than the window this key is at (lines read again, or a log far out of order): it belongs to none counted now.
+          trace?.(`the line is older than the last ${formatDuration(p.window)} of the events for ${windowOf(p.groupBy, key)}: not counted`);
+          return null;
         }
         // Forget what fell out of the window (a window includes its boundary).
         const hadEvents = !w.empty;
@@ -156,7 +163,7 @@ export const threshold = defineDetector({
         state.touch(key);
         const n = p.distinct === null ? w.size : w.distinctValues;
         if (n < p.threshold) {
-          trace?.(`${n} of the ${p.threshold} ${p.distinct === null ? what(e, p) : `distinct ${p.distinct} values`} that make a burst, ${p.groupBy === 'all' ? 'in all' : `for ${GROUP_WORDS[p.groupBy]} ${key}`} within the last ${formatDuration(p.window)} (this one included)`);
+          trace?.(`${n} of the ${p.threshold} ${p.distinct === null ? what(e, p) : `distinct ${p.distinct} values`} that make a burst, for ${windowOf(p.groupBy, key)} within the last ${formatDuration(p.window)} (this one included)`);
           return null;
         }
         const spread = p.spread === null ? 0 : w.spreadValues;
