@@ -145,7 +145,6 @@ export class Window {
   }
 }
 
-/** `value` seen at `ts`: it moves to the newest end. */
 /** `value` seen at `ts`; the map stays oldest first (dropBefore stops at the first value still in the window). */
 function seen(m: Map<string, number>, value: string, ts: number, late: boolean): void {
   if (!late) {
