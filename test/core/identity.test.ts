@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { dnSha1, shortHash } from '../../src/core/identity.js';
+import { dnSha1, sha1Hex, shortHash } from '../../src/core/identity.js';
 import { alertId } from '../../src/components/detect/tracker.js';
 
 // Ids are derived, never counted: a store written by an earlier version keeps matching them.
@@ -18,4 +18,11 @@ test('alert and incident ids are the first 16 hex digits of SHA-256, as they alw
 test("a DN's label is the lowercase hex SHA-1 of its UTF-8 bytes, exactly as logged", () => {
   assert.equal(dnSha1('uid=mmosley,ou=shadow,o=Tremolo'), createHash('sha1').update(Buffer.from('uid=mmosley,ou=shadow,o=Tremolo', 'utf8')).digest('hex'));
   assert.notEqual(dnSha1('UID=mmosley,ou=shadow,o=Tremolo'), dnSha1('uid=mmosley,ou=shadow,o=Tremolo'));
+});
+
+test('SHA-1 of bytes (a DN as read, a checkpoint tail) is the lowercase hex of their digest, a view of a larger buffer included', () => {
+  const bytes = Buffer.from('xxuid=é,o=Tremoloyy', 'utf8');
+  const view = bytes.subarray(2, bytes.length - 2);
+  assert.equal(sha1Hex(view), createHash('sha1').update(view).digest('hex'));
+  assert.equal(sha1Hex(view), dnSha1('uid=é,o=Tremolo'));
 });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha1Hex } from '../../core/identity.js';
 import { EVENT_CODE, KIND, SKIP_REASONS, type LineKind } from '../../core/events.js';
 import { RecordDecoder, type RecordHandler } from '../../components/decode/record-decoder.js';
 import type { InputFormat } from '../../components/decode/unwrap.js';
@@ -263,9 +263,7 @@ export function tailHashOf(recent: Uint8Array, len: number, windowEnd: number, o
   const windowStart = windowEnd - len;
   const from = Math.max(0, offset - TAIL_BYTES);
   if (from < windowStart || offset > windowEnd) return null;
-  return createHash('sha1')
-    .update(recent.subarray(from - windowStart, offset - windowStart))
-    .digest('hex');
+  return sha1Hex(recent.subarray(from - windowStart, offset - windowStart));
 }
 
 function span(spans: Int32Array, at: number, base: number, start: number, end: number): void {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha1Hex } from '../../core/identity.js';
 import type { AddressInfo } from '../../core/addresses.js';
 import { powerOfTwoAtLeast } from '../../core/numbers.js';
 import type { AddressDescriber } from '../../components/enrich/address-info.js';
@@ -64,7 +64,7 @@ export class WorkerTables {
     const id = this.dns.id(buf, start, end);
     if (id >= this.dnSeen) {
       this.dnSeen = id + 1;
-      this.pendingSha1s.push(createHash('sha1').update(buf.subarray(start, end)).digest('hex'));
+      this.pendingSha1s.push(sha1Hex(buf.subarray(start, end)));
     }
     return id;
   }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha1Hex } from '../../../core/identity.js';
 
 /** The most of an input's beginning a fingerprint looks at. */
 export const FINGERPRINT_SCAN_BYTES = 64 * 1024;
@@ -50,7 +50,7 @@ function opensOnly(b: Buffer, p: number): boolean {
 }
 
 function sha1(b: Buffer): string {
-  return createHash('sha1').update(b).digest('hex');
+  return sha1Hex(b);
 }
 
 /** SHA-1 of the bytes a checkpoint's tail hash covers: up to 4 KiB before `offset`. */
