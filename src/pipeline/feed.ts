@@ -1,6 +1,7 @@
 import type { InputChannel, InputPosition, InputRegistration } from '../core/inputs.js';
 import { formatStamp } from '../components/decode/kubelet-time.js';
 import { MAX_BATCH_BYTES, type EventBatch } from './batch.js';
+import type { FreeTime } from './loop-clock.js';
 
 /** Chunks of one input sent to the worker or parsed and waiting, beyond which the source waits. */
 const READ_AHEAD = 4;
@@ -13,6 +14,7 @@ const READ_AHEAD_WAITING = 1;
 /**
  * How long the merge waits for a source that said it has unread bytes and then delivered
  * nothing: past it, a stuck source (a disk that stopped answering) no longer holds the others.
+ * Counted in time the event loop was free to run (loop-clock.ts): the source reads only then.
  */
 export const UNREAD_PATIENCE_MS = 2_000;
 
@@ -129,11 +131,12 @@ export class Feed implements InputChannel {
 
   /**
    * How much longer the merge should wait for this input's unread bytes (ms), 0 when it
-   * should not: the source read to the end, or delivered nothing for `UNREAD_PATIENCE_MS`.
+   * should not: the source read to the end, or delivered nothing for `UNREAD_PATIENCE_MS` of
+   * the event loop's free time.
    */
-  unreadWait(now: number): number {
+  unreadWait(free: FreeTime): number {
     if (this.unreadAt === null || this.ended || this.closed) return 0;
-    return Math.max(0, this.unreadAt + UNREAD_PATIENCE_MS - now);
+    return Math.max(0, UNREAD_PATIENCE_MS - free.since(this.unreadAt));
   }
 
   ready(): Promise<boolean> {

@@ -6,6 +6,7 @@ import { CommitPolicy, type CommitPolicyOptions, type Committer } from './commit
 import { DrainScheduler } from './drain-scheduler.js';
 import { EventView } from './event-view.js';
 import { Feed, type FeedOwner } from './feed.js';
+import { LoopClock } from './loop-clock.js';
 import { MergeHead } from './merge-head.js';
 import { StorageFaultHold, type StorageFaultHandler } from './storage-fault-hold.js';
 import type { IngestWorker } from './worker-client.js';
@@ -60,6 +61,8 @@ export class Ingest implements IngestContext, FeedOwner {
   private readonly fault: StorageFaultHold;
   private readonly preparation: BatchPreparation;
   private readonly head = new MergeHead();
+  /** The merge's waits for quiet live inputs count the loop's free time, not wall time (loop-clock.ts). */
+  private readonly clock = new LoopClock();
   private held = false;
   private failure: unknown = null;
   /** Log times of the oldest and newest event processed in this run (±Infinity before the first): retention's bounds. */
@@ -77,6 +80,7 @@ export class Ingest implements IngestContext, FeedOwner {
   open(reg: InputRegistration): Feed {
     const id = this.opts.worker.open(reg.startOffset, reg.startLineNo, reg.format ?? null, reg.stream);
     const feed = new Feed(id, reg, this);
+    if (reg.live) this.clock.start();
     feed.onBatchDone = (b, arrival) => {
       this.commits.consumed(b.lines, arrival);
       this.opts.onBatch?.(b, feed);
@@ -170,6 +174,7 @@ export class Ingest implements IngestContext, FeedOwner {
     // written, what this drain processed would be marked stored by that commit.
     await this.drains.exclusive(() => this.drain());
     await this.commitNow();
+    this.clock.stop();
   }
 
   /**
@@ -197,7 +202,7 @@ export class Ingest implements IngestContext, FeedOwner {
     if (this.failure !== null || this.fault.held) return;
     try {
       for (;;) {
-        const progressed = this.release(performance.now());
+        const progressed = this.release();
         await this.maybeCommit();
         if (!progressed) break;
       }
@@ -237,14 +242,15 @@ export class Ingest implements IngestContext, FeedOwner {
    * Processes every event that may go now, in log-time order across inputs. Returns whether
    * anything was processed, or a log-time interval's commit is due. Ties go to the input opened first.
    */
-  private release(now: number): boolean {
+  private release(): boolean {
     if (this.held) return false;
+    const clock = this.clock;
     const feeds = this.feeds;
     const window = this.opts.mergeWindowMs;
     let progressed = false;
     const head = this.head;
     for (;;) {
-      head.look(feeds, now, this.stopping);
+      head.look(feeds, clock, this.stopping);
       const best = head.best;
       const second = head.second;
       if (best === null || head.waitFinite) return progressed;
@@ -253,7 +259,7 @@ export class Ingest implements IngestContext, FeedOwner {
         return progressed;
       }
       if (head.waitLive) {
-        const held = now - best.headArrival();
+        const held = clock.since(best.headArrival());
         if (held < window) {
           this.drains.wakeAt(window - held);
           return progressed;

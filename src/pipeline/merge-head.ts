@@ -1,4 +1,5 @@
 import type { Feed } from './feed.js';
+import type { FreeTime } from './loop-clock.js';
 
 /** What the merge reads of an input (a Feed). */
 export type MergeInput = Pick<Feed, 'available' | 'headKey' | 'done' | 'live' | 'inFlight' | 'unreadWait'>;
@@ -23,7 +24,8 @@ export class MergeHead<F extends MergeInput = Feed> {
   /** Milliseconds to wait for bytes a live source knows it has not read yet (+Infinity: none). */
   waitUnread = Number.POSITIVE_INFINITY;
 
-  look(feeds: readonly F[], now: number, stopping: boolean): void {
+  /** `free`: the event loop's free time since a moment (the patience for unread bytes is counted in it). */
+  look(feeds: readonly F[], free: FreeTime, stopping: boolean): void {
     this.best = null;
     this.bestKey = 0;
     this.second = Number.POSITIVE_INFINITY;
@@ -51,7 +53,7 @@ export class MergeHead<F extends MergeInput = Feed> {
         // So are bytes a live source knows it has not read yet (a backlog being read, a
         // rotated file's rest), for a bounded time: only a quiet input gets just the window.
         if (f.live && f.inFlight === 0) {
-          const unread = f.unreadWait(now);
+          const unread = f.unreadWait(free);
           if (unread > 0) this.waitUnread = Math.min(this.waitUnread, unread);
           else this.waitLive = true;
         } else this.waitFinite = true;
