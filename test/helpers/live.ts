@@ -32,6 +32,8 @@ export interface LiveOptions {
   commitIntervalMs?: number;
   /** Changes to the configuration (sources, start position, poll intervals). */
   configure(config: Config): void;
+  /** Called with the runtime before the sources start (to watch or wrap what they call). */
+  beforeStart?(runtime: Runtime): void;
 }
 
 export async function liveHarness(dbPath: string, opts: LiveOptions): Promise<LiveHarness> {
@@ -69,7 +71,14 @@ export async function liveHarness(dbPath: string, opts: LiveOptions): Promise<Li
   });
   const log = pino({ level: 'info' }, sink);
   const sources = buildSources(config, runtime, log, 'test configuration');
-  for (const s of sources) await s.start();
+  opts.beforeStart?.(runtime);
+  // As the daemon starts them: nothing is processed until every source opened what it found.
+  runtime.ingest.hold();
+  try {
+    for (const s of sources) await s.start();
+  } finally {
+    runtime.ingest.resume();
+  }
   let closed: Promise<void> | null = null;
   return {
     runtime,

@@ -10,6 +10,9 @@ import type { LiveSource, SourceContext } from '../../../core/live-source.js';
 import { TailedFile } from './followed-log.js';
 import type { Claim, TailContext } from './tail-context.js';
 
+/** Scans at start at most (see start()). */
+const START_SCANS = 5;
+
 export interface FileTailOptions {
   /** Source name in /readyz and logs (`files`, or `node` for CRI files on the node). */
   name: string;
@@ -38,6 +41,8 @@ export class FileTailSource implements LiveSource {
   /** Bytes lost to truncations and deletions before they were read, by reason (for metrics). */
   readonly lostBytes = { truncated: 0, deleted: 0 };
   private scanned = false;
+  /** Paths found by scans so far (start() scans again until this stops growing). */
+  private discovered = 0;
   private scanning: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -69,7 +74,15 @@ export class FileTailSource implements LiveSource {
 
   async start(): Promise<void> {
     await this.readRotatedWhileStopped();
-    await this.scan();
+    // Files rotated while a scan attached the others (a slow start, a stopped or starved
+    // process) exist only under names it did not list: the merge, which starts once this
+    // resolves, would take the newest file's lines before theirs. Listed again until a scan
+    // finds nothing new (a log rotating faster than a scan never settles: bounded).
+    for (let scans = 0; scans < START_SCANS; scans++) {
+      const known = this.discovered;
+      await this.scan();
+      if (this.discovered === known) break;
+    }
     this.timer = setInterval(() => void this.scan(), this.opts.rescanIntervalMs);
   }
 
@@ -118,7 +131,11 @@ export class FileTailSource implements LiveSource {
     }
     if (this.stopped) return;
     const present = new Set(found);
-    for (const p of found) if (!this.files.has(p)) this.files.set(p, new TailedFile(p, this.tailCtx));
+    for (const p of found) {
+      if (this.files.has(p)) continue;
+      this.files.set(p, new TailedFile(p, this.tailCtx));
+      this.discovered++;
+    }
     for (const [p, f] of this.files) {
       if (f.state === 'waiting' && !present.has(p) && !this.patterns.includes(p)) this.files.delete(p);
     }
