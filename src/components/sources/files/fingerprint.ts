@@ -23,13 +23,13 @@ export function fingerprintOf(head: Buffer, eof: boolean): string | null {
     const end = nl < 0 ? head.length : nl + 1;
     if (startsRecord(head, pos)) {
       if (nl < 0 && end - pos < FINGERPRINT_LINE_BYTES && !eof) return null;
-      return sha1(head.subarray(pos, Math.min(end, pos + FINGERPRINT_LINE_BYTES)));
+      return sha1Hex(head.subarray(pos, Math.min(end, pos + FINGERPRINT_LINE_BYTES)));
     }
     if (nl < 0) break;
     pos = end;
   }
-  if (head.length >= FINGERPRINT_SCAN_BYTES) return sha1(head.subarray(0, FINGERPRINT_SCAN_BYTES));
-  if (eof && head.length > 0) return sha1(head);
+  if (head.length >= FINGERPRINT_SCAN_BYTES) return sha1Hex(head.subarray(0, FINGERPRINT_SCAN_BYTES));
+  if (eof && head.length > 0) return sha1Hex(head);
   return null;
 }
 
@@ -49,12 +49,8 @@ function opensOnly(b: Buffer, p: number): boolean {
   return q >= b.length || b[q] === 10;
 }
 
-function sha1(b: Buffer): string {
-  return sha1Hex(b);
-}
-
 /** SHA-1 of the bytes a checkpoint's tail hash covers: up to 4 KiB before `offset`. */
 export const TAIL_HASH_BYTES = 4096;
 export function tailHash(bytes: Buffer): string {
-  return sha1(bytes);
+  return sha1Hex(bytes);
 }
