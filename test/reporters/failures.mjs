@@ -1,0 +1,41 @@
+// A second reporter for `npm test`, beside TAP on stdout: once the run is over, it names
+// every failed test with its suite path, its place and the first lines of its error, on
+// stderr. A CI log is often kept only by its end, and a failure from minutes earlier is
+// otherwise found only by scrolling through 1,500 tests' TAP.
+const MAX_ERROR_LINES = 40;
+
+/** The error's own message (an assertion's diff, a timeout's context), not the runner's wrapper. */
+function describeError(error) {
+  const inner = error?.cause && typeof error.cause === 'object' ? error.cause : error;
+  const text = String(inner?.stack ?? inner?.message ?? inner ?? 'no error given');
+  // The runner's own frames say nothing about the failure.
+  const lines = text.split('\n').filter((l) => !/^\s+at (?:.*\((?:node:|<anonymous>\))|async Promise\.all|node:)/.test(l));
+  return lines.length > MAX_ERROR_LINES ? [...lines.slice(0, MAX_ERROR_LINES), `… (${lines.length - MAX_ERROR_LINES} more lines)`] : lines;
+}
+
+export default async function* failures(source) {
+  // The names of the suites being run, by nesting level, per test file (the shards' events interleave).
+  const paths = new Map();
+  const failed = [];
+  for await (const event of source) {
+    const data = event.data ?? {};
+    const key = data.file ?? '';
+    if (event.type === 'test:start') {
+      const path = paths.get(key) ?? [];
+      path.length = data.nesting;
+      path.push(data.name);
+      paths.set(key, path);
+    } else if (event.type === 'test:fail' && data.details?.type !== 'suite') {
+      const suites = (paths.get(key) ?? []).slice(0, data.nesting);
+      const where = data.file ? `${data.file}${data.line ? `:${data.line}` : ''}` : 'unknown file';
+      failed.push({ name: [...suites, data.name].join(' › '), where, error: describeError(data.details?.error) });
+    }
+  }
+  if (failed.length === 0) return;
+  let out = `\n# ${failed.length} failed test${failed.length === 1 ? '' : 's'}:\n`;
+  for (const f of failed) {
+    out += `\n# ✖ ${f.name}\n#   at ${f.where}\n`;
+    out += f.error.map((l) => `#   ${l}\n`).join('');
+  }
+  yield out;
+}
