@@ -99,13 +99,33 @@ function summary(name: string, values: number[]): string {
   return `${name}: p50 ${f(percentile(s, 50))} ms  p90 ${f(percentile(s, 90))} ms  p99 ${f(percentile(s, 99))} ms  max ${f(s[s.length - 1])} ms  (${s.length} lines)`;
 }
 
-function rssOf(pid: number): number {
+/**
+ * The daemon's resident memory from /proc/PID/status: the total and its three parts. Anonymous
+ * memory is the heaps, SQLite's page cache and malloc's arenas; file-backed is the code and
+ * the files mapped in (node's binary, the geo and ASN tables read as pages, SQLite's WAL
+ * index, the db's -shm file); shared memory is tmpfs and shmem. Only anonymous growth is the
+ * daemon holding more.
+ */
+interface RssSample {
+  at: number;
+  bytes: number;
+  anon: number;
+  file: number;
+  shmem: number;
+}
+
+function rssOf(pid: number, at: number): RssSample {
+  let text = '';
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : NaN;
+    text = readFileSync(`/proc/${pid}/status`, 'utf8');
   } catch {
-    return NaN;
+    // the process is gone: NaN samples are left out of the means
   }
+  const kb = (field: string) => {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
+    return m ? Number(m[1]) * 1024 : NaN;
+  };
+  return { at, bytes: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile'), shmem: kb('RssShmem') };
 }
 
 /** The V8 heaps and the main thread's external memory, from the daemon's own /metrics. */
@@ -244,7 +264,7 @@ async function main(): Promise<void> {
   const perTick = (rate * TICK_MS) / 1000;
   const started = performance.now();
   const ticks = Math.round((seconds * 1000) / TICK_MS);
-  const rss: Array<{ at: number; bytes: number }> = [];
+  const rss: RssSample[] = [];
   const heaps: Array<Promise<HeapSample | null>> = [];
   let nextRss = started;
   let owed = 0;
@@ -255,7 +275,7 @@ async function main(): Promise<void> {
     write(count);
     if (performance.now() >= nextRss) {
       const at = (performance.now() - started) / 1000;
-      rss.push({ at, bytes: rssOf(daemon.pid!) });
+      rss.push(rssOf(daemon.pid!, at));
       if (metricsAt !== null) heaps.push(heapOf(metricsAt, at));
       nextRss += rssEveryMs;
     }
@@ -264,7 +284,7 @@ async function main(): Promise<void> {
     if (wait > 0) await sleep(wait);
   }
   const elapsed = (performance.now() - started) / 1000;
-  rss.push({ at: elapsed, bytes: rssOf(daemon.pid!) });
+  rss.push(rssOf(daemon.pid!, elapsed));
   const measured = written - measureFrom + 1;
   // Read while the daemon still answers: a scrape in flight when it stops would be lost.
   const heapSamples = (await Promise.all(heaps)).filter((h): h is HeapSample => h !== null);
@@ -291,6 +311,12 @@ async function main(): Promise<void> {
   const last = rss.filter((r) => inLast(r.at) && Number.isFinite(r.bytes)).map((r) => r.bytes);
   console.log(`  daemon RSS every ${rssEveryMs / 1000} s: ${rss.map((r) => mb(r.bytes)).join(' ')} MB`);
   const growth = first.length && last.length ? mean(last) / mean(first) - 1 : NaN;
+  const part = (label: string, pick: (r: RssSample) => number) => {
+    const a = mean(rss.filter((r) => inFirst(r.at) && Number.isFinite(pick(r))).map(pick));
+    const b = mean(rss.filter((r) => inLast(r.at) && Number.isFinite(pick(r))).map(pick));
+    return `${label} ${mb(a)} -> ${mb(b)} (${b >= a ? '+' : ''}${mb(b - a)})`;
+  };
+  console.log(`  RSS by kind (first -> last window means, MB): ${part('anonymous', (r) => r.anon)}, ${part('file-backed', (r) => r.file)}, ${part('shared memory', (r) => r.shmem)}`);
   printHeaps(heapSamples, inFirst, inLast);
   // SQLite's page cache (16 MiB per connection) fills as the database grows and is not in any heap.
   console.log(`  database at the end (file and WAL): ${mb(dbBytes)} MB`);
