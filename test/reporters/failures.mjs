@@ -1,7 +1,10 @@
 // A second reporter for `npm test`, beside TAP on stdout: once the run is over, it names
-// every failed test with its suite path, its place and the first lines of its error, on
-// stderr. A CI log is often kept only by its end, and a failure from minutes earlier is
-// otherwise found only by scrolling through 1,500 tests' TAP.
+// every failed test with its suites, its file and line and the first lines of its error,
+// after the summary. A CI log is often kept only by its end, and a failure from minutes
+// earlier is otherwise found only by scrolling through 1,500 tests' TAP.
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 const MAX_ERROR_LINES = 40;
 
 /** The error's own message (an assertion's diff, a timeout's context), not the runner's wrapper. */
@@ -13,8 +16,17 @@ function describeError(error) {
   return lines.length > MAX_ERROR_LINES ? [...lines.slice(0, MAX_ERROR_LINES), `… (${lines.length - MAX_ERROR_LINES} more lines)`] : lines;
 }
 
+/** `test/…` rather than the checkout's absolute path (a file: URL or a path). */
+function relativeToCwd(file) {
+  const path = file.startsWith('file://') ? fileURLToPath(file) : file;
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith('..') ? path : rel;
+}
+
 export default async function* failures(source) {
-  // The names of the suites being run, by nesting level, per test file (the shards' events interleave).
+  // The names of the suites being run, by nesting level, per file that declares them (the
+  // shards' events interleave). A shard's describe named after a spec file is declared in the
+  // shard's file: its level stays empty under the spec file, whose path the place names.
   const paths = new Map();
   const failed = [];
   for await (const event of source) {
@@ -26,8 +38,8 @@ export default async function* failures(source) {
       path.push(data.name);
       paths.set(key, path);
     } else if (event.type === 'test:fail' && data.details?.type !== 'suite') {
-      const suites = (paths.get(key) ?? []).slice(0, data.nesting);
-      const where = data.file ? `${data.file}${data.line ? `:${data.line}` : ''}` : 'unknown file';
+      const suites = (paths.get(key) ?? []).slice(0, data.nesting).filter((n) => n !== undefined);
+      const where = data.file ? `${relativeToCwd(data.file)}${data.line ? `:${data.line}` : ''}` : 'unknown file';
       failed.push({ name: [...suites, data.name].join(' › '), where, error: describeError(data.details?.error) });
     }
   }

@@ -8,11 +8,11 @@ import { tempDir } from '../helpers/tmp.js';
 
 const REPORTER = fileURLToPath(new URL('./failures.mjs', import.meta.url));
 
-/** Runs `specs` (file name → source) as npm test does: TAP, then the recap, both on stdout. */
-function run(specs: Record<string, string>): { status: number | null; stdout: string } {
+/** Writes `specs` (file name → source) and runs `entries` as npm test does: TAP, then the recap, both on stdout. */
+function run(specs: Record<string, string>, entries = Object.keys(specs)): { status: number | null; stdout: string } {
   const dir = tempDir();
   for (const [name, source] of Object.entries(specs)) writeFileSync(join(dir, name), source);
-  const args = ['--test', '--test-concurrency=2', '--test-reporter=tap', '--test-reporter-destination=stdout', `--test-reporter=${REPORTER}`, '--test-reporter-destination=stdout', ...Object.keys(specs)];
+  const args = ['--test', '--test-concurrency=2', '--test-reporter=tap', '--test-reporter-destination=stdout', `--test-reporter=${REPORTER}`, '--test-reporter-destination=stdout', ...entries];
   // Without the variable that makes a test process report to the runner that started it.
   const { NODE_TEST_CONTEXT: _, ...env } = process.env;
   const r = spawnSync(process.execPath, args, { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
@@ -40,6 +40,17 @@ test('after the TAP summary, every failed test is named with its suites, its fil
   assert.match(tail, /#   \+\s+2\n#   -\s+3\n/);
   assert.match(tail, /# ✖ test\/x\/b\.test\.ts › throws\n#   at \S*b\.test\.mjs:2\n#   Error: boom\n/);
   assert.doesNotMatch(tail, /node:internal|passes|fine/);
+});
+
+test("a spec file run by a shard (a describe named after it, declared in the shard's file): its tests are named with their own suites and placed in the spec file", () => {
+  const { status, stdout } = run({
+    'spec.mjs': `${header}describe('group', () => { test('inner fails', () => assert.equal(1, 2, 'seed 7')); });\ntest('top fails', () => assert.equal(1, 3));\n`,
+    'one.shard.mjs': "import { describe } from 'node:test';\ndescribe('test/x/spec.test.ts', async () => { await import('./spec.mjs'); });\n",
+  }, ['one.shard.mjs']);
+  assert.equal(status, 1);
+  const tail = stdout.slice(stdout.indexOf('# 2 failed tests:'));
+  assert.match(tail, /# ✖ group › inner fails\n#   at spec\.mjs:2\n#   AssertionError \[ERR_ASSERTION\]: seed 7\n/);
+  assert.match(tail, /# ✖ top fails\n#   at spec\.mjs:3\n/);
 });
 
 test('a run without failures adds nothing after the summary', () => {
