@@ -181,6 +181,16 @@ function fileBytes(path: string): number {
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/** `pick` of the samples taken within a window; a non-finite value (the process gone) is left out. */
+function inWindow<T extends { at: number }>(samples: readonly T[], within: (at: number) => boolean, pick: (s: T) => number): number[] {
+  const out: number[] = [];
+  for (const s of samples) {
+    const v = pick(s);
+    if (within(s.at) && Number.isFinite(v)) out.push(v);
+  }
+  return out;
+}
+
 /** Least-squares slope of RSS over time: a steady creep that a first/last comparison may hide. */
 function slopeMbPerMinute(samples: Array<{ at: number; bytes: number }>): string {
   const ok = samples.filter((r) => Number.isFinite(r.bytes));
@@ -307,13 +317,13 @@ async function main(): Promise<void> {
   const windowS = Math.min(60, elapsed / 3);
   const inFirst = (at: number) => at <= windowS;
   const inLast = (at: number) => at >= elapsed - windowS;
-  const first = rss.filter((r) => inFirst(r.at) && Number.isFinite(r.bytes)).map((r) => r.bytes);
-  const last = rss.filter((r) => inLast(r.at) && Number.isFinite(r.bytes)).map((r) => r.bytes);
+  const first = inWindow(rss, inFirst, (r) => r.bytes);
+  const last = inWindow(rss, inLast, (r) => r.bytes);
   console.log(`  daemon RSS every ${rssEveryMs / 1000} s: ${rss.map((r) => mb(r.bytes)).join(' ')} MB`);
   const growth = first.length && last.length ? mean(last) / mean(first) - 1 : NaN;
   const part = (label: string, pick: (r: RssSample) => number) => {
-    const a = mean(rss.filter((r) => inFirst(r.at) && Number.isFinite(pick(r))).map(pick));
-    const b = mean(rss.filter((r) => inLast(r.at) && Number.isFinite(pick(r))).map(pick));
+    const a = mean(inWindow(rss, inFirst, pick));
+    const b = mean(inWindow(rss, inLast, pick));
     return `${label} ${mb(a)} -> ${mb(b)} (${b >= a ? '+' : ''}${mb(b - a)})`;
   };
   console.log(`  RSS by kind (first -> last window means, MB): ${part('anonymous', (r) => r.anon)}, ${part('file-backed', (r) => r.file)}, ${part('shared memory', (r) => r.shmem)}`);
@@ -327,7 +337,7 @@ async function main(): Promise<void> {
   // The first sample is taken as the load starts (the daemon has read only the warm-up lines):
   // shown apart, so that growth under load is not mistaken for the start of the load. The
   // verdict below keeps the whole first window.
-  const underLoad = rss.slice(1).filter((r) => inFirst(r.at) && Number.isFinite(r.bytes)).map((r) => r.bytes);
+  const underLoad = inWindow(rss.slice(1), inFirst, (r) => r.bytes);
   if (underLoad.length > 0 && Number.isFinite(rss[0]?.bytes) && underLoad.length < first.length) {
     console.log(`  RSS: first sample (the load starting) ${mb(first[0])} MB; the first window without it ${mb(mean(underLoad))} MB mean (${((mean(last) / mean(underLoad) - 1) * 100).toFixed(1)}% to the last)`);
   }
