@@ -114,6 +114,11 @@ export interface HistoryRepository {
    */
   loadAddresses(pairs: ReadonlyArray<{ dn: string; ip: string }>): Promise<Array<AddressRecord & { dn: string }>>;
   /**
+   * The stored addresses of this DN that the alert `alertId` keeps from being learnt: those
+   * history let go from memory are read back when the alert is closed as benign.
+   */
+  loadQuarantined(dn: string, alertId: string): Promise<AddressRecord[]>;
+  /**
    * Users per network, ASN and country of their learnt addresses, the most shared first, at
    * most `limit` rows of each kind and only places of at least two users.
    */

@@ -1,7 +1,7 @@
 import type { AlertUpdate, StoredAlert } from '../core/alerts.js';
 import type { StoredIncident } from '../core/incidents.js';
 import type { CommitBatch, CommitHook, PipelineStore } from '../core/ports.js';
-import type { DetectionEngine } from '../components/detect/engine.js';
+import type { DetectionEngine, DetectionWrites } from '../components/detect/engine.js';
 import type { History } from '../components/history/history.js';
 import type { Feed } from './feed.js';
 import type { CommitScope, Committer } from './commit-policy.js';
@@ -55,7 +55,16 @@ export interface CommitterOptions {
  */
 export class StoreCommitter implements Committer {
   private version: number;
+  /** Alerts closed as benign since the last commit: the store releases their addresses with it. */
   private releases: string[] = [];
+  /** A released alert's user was not in memory: the organisation's counts are read again after the commit. */
+  private recountDue = false;
+  /**
+   * Noticing analysts' changes and writing a commit, one at a time: a batch prepared while a
+   * commit is written (its store may be a server) would otherwise change history between the
+   * commit's collect and its end, and the end marks everything collected as stored.
+   */
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly o: CommitterOptions) {
     this.version = o.statusVersion;
@@ -67,7 +76,17 @@ export class StoreCommitter implements Committer {
    * next commit). Called before each batch is processed and before each commit, so the first
    * repeat after a close is already a new alert.
    */
-  async noticeChanges(): Promise<void> {
+  noticeChanges(): Promise<void> {
+    return this.inTurn(() => this.applyChanges());
+  }
+
+  private inTurn<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(f);
+    this.turn = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyChanges(): Promise<void> {
     const { store, history, detection } = this.o;
     const changes = await store.statusChangesSince(this.version);
     if (changes.version === this.version) return;
@@ -75,7 +94,7 @@ export class StoreCommitter implements Committer {
       if (a.status !== 'closed') continue;
       detection.alertClosed(a);
       if (a.benign && a.dn !== null) {
-        history.releaseQuarantine(a.dn, a.id);
+        if (!(await history.releaseQuarantine(a.dn, a.id))) this.recountDue = true;
         this.releases.push(a.id);
       }
     }
@@ -84,11 +103,27 @@ export class StoreCommitter implements Committer {
   }
 
   async commit(scope: CommitScope): Promise<void> {
-    const feeds = scope.feeds;
     const started = performance.now();
-    const { store, history, detection } = this.o;
     this.o.beforeCommit?.();
-    await this.noticeChanges();
+    const { batch, d } = await this.inTurn(() => this.write(scope));
+    await this.o.onCommit?.({
+      raised: batch.alerts.raised,
+      updated: batch.alerts.updated,
+      opened: d.incidents.opened,
+      incidents: d.incidents.changed,
+      feeds: scope.feeds,
+      lines: scope.lines,
+      arrivals: scope.arrivals,
+      logTimeTick: scope.logTimeTick,
+      committedAt: performance.now(),
+      durationMs: performance.now() - started,
+    });
+  }
+
+  private async write(scope: CommitScope): Promise<{ batch: CommitBatch; d: DetectionWrites }> {
+    const feeds = scope.feeds;
+    const { store, history, detection } = this.o;
+    await this.applyChanges();
     const d = detection.collect();
     const batch: CommitBatch = {
       history: history.collect(),
@@ -104,17 +139,11 @@ export class StoreCommitter implements Committer {
     this.releases = [];
     history.committed(this.o.minLiveDnId(), (dn) => this.o.namesInFlight(dn));
     detection.committed();
-    await this.o.onCommit?.({
-      raised: batch.alerts.raised,
-      updated: batch.alerts.updated,
-      opened: d.incidents.opened,
-      incidents: d.incidents.changed,
-      feeds,
-      lines: scope.lines,
-      arrivals: scope.arrivals,
-      logTimeTick: scope.logTimeTick,
-      committedAt: performance.now(),
-      durationMs: performance.now() - started,
-    });
+    // The store counted the organisation's places again with the releases (see recountDue).
+    if (this.recountDue) {
+      await history.recountOrganisation();
+      this.recountDue = false;
+    }
+    return { batch, d };
   }
 }

@@ -7,7 +7,7 @@ import { replayFiles } from '../../src/app/replay.js';
 import { createRuntime } from '../../src/app/runtime.js';
 import { AlertStore } from '../../src/store/sqlite/alerts.js';
 import { openDatabase } from '../../src/store/sqlite/database.js';
-import { ALICE, H, MIN, SE, SE_HOME, SE_POOL, T0, US, az, azFail, allAlerts, detect, history, keys, rulesDir, runtimeFor, scratch } from './helpers.js';
+import { ALICE, BOB, H, MIN, PRIV, SE, SE_HOME, SE_POOL, T0, US, az, azFail, allAlerts, detect, history, keys, rulesDir, runtimeFor, scratch } from './helpers.js';
 
 /**
  * No baseline poisoning: an address whose first success raised an alert of medium severity or
@@ -193,4 +193,71 @@ test('closed as benign while an address it quarantined is out of memory (a spray
     await rt.close();
   }
   assert.deepEqual(addressRow(db, quarantined), { learnt: 1, quarantined_by: null, success_count: 2 });
+});
+
+test('closed as benign after the address it quarantined aged out of memory: read back at the close, its country is the user\'s at once', async () => {
+  const db = s.path('q10.db');
+  const log = s.path('q10.log');
+  const config = loadConfig();
+  config.store.path = db;
+  config.store.commitEvery = 4;
+  config.detect.rulesDir = rules();
+  // Two days of addresses in memory: alice's trip to the US is let go while she is home again.
+  const rt = await createRuntime(config, { limits: { addressesKeptFor: 2 * 24 * H } });
+  const home = (d: number) => `89.160.20.${10 + d}`;
+  const US2 = '216.160.83.60';
+  try {
+    const trip = [az(LATER, ALICE, US), az(LATER + MIN, ALICE, US)];
+    const days = Array.from({ length: 10 }, (_, d) => az(LATER + (d + 1) * 24 * H, ALICE, home(d)));
+    writeFileSync(log, [...history(ALICE, SE), ...trip, ...days].join('\n') + '\n');
+    await replayFiles([log], rt);
+    const [alert] = allAlerts(rt);
+    assert.deepEqual(keys([alert]), [`new-country ${ALICE} ${US}`]);
+    assert.deepEqual(addressRow(db, US), { learnt: 0, quarantined_by: alert.id, success_count: 2 });
+    const before = rt.history.addressMemory;
+    assert.ok(before.letGo >= 1, `the trip's address was let go with alice's old ones (${before.letGo})`);
+
+    closeAsBenign(db, alert.id);
+    // Another US address, never seen: the country is hers once the close is noticed, though the
+    // address that taught it was out of memory.
+    appendFileSync(log, az(LATER + 12 * 24 * H, ALICE, US2) + '\n');
+    await replayFiles([log], rt);
+    assert.deepEqual(allAlerts(rt).map((a) => [a.id, a.status]), [[alert.id, 'closed']], 'no new-country alert for a country closed as hers');
+    assert.equal(rt.history.addressMemory.readBack, before.readBack + 1, 'the quarantined address was read back at the close');
+  } finally {
+    await rt.close();
+  }
+  assert.deepEqual(addressRow(db, US), { learnt: 1, quarantined_by: null, success_count: 2 });
+});
+
+test('closed as benign while its user is out of memory: the organisation counts the place the store learnt, after that commit', async () => {
+  const db = s.path('q11.db');
+  const log = s.path('q11.log');
+  const config = loadConfig();
+  config.store.path = db;
+  config.detect.rulesDir = rules();
+  config.store.commitEvery = 50;
+  // Small DN tables, started over by the 300 people after alice; no user is kept in memory
+  // after a commit beyond those ids still in flight name.
+  const tables = { dns: 64, ips: 256, sessions: 256, threads: 64 };
+  const rt = await createRuntime(config, { limits: { usersHeld: 0, tables } });
+  try {
+    // bob's only country is the US (learnt); alice's trip there is quarantined by its alert.
+    const others = Array.from({ length: 300 }, (_, i) => az(LATER + H + i * 1_000, `uid=user${i},ou=users,o=Tremolo`, PRIV));
+    writeFileSync(log, [...history(ALICE, SE), ...history(BOB, US), az(LATER, ALICE, US), ...others].join('\n') + '\n');
+    await replayFiles([log], rt);
+    const [alert] = allAlerts(rt);
+    assert.deepEqual(keys([alert]), [`new-country ${ALICE} ${US}`]);
+    assert.equal(rt.detection.organisation.usersInCountry('US'), 1, 'bob');
+    assert.equal(rt.history.holds(ALICE), false, 'alice is out of memory');
+
+    closeAsBenign(db, alert.id);
+    // Any later line makes the pipeline notice the close and commit.
+    appendFileSync(log, az(LATER + 2 * H, BOB, US) + '\n');
+    await replayFiles([log], rt);
+    assert.equal(rt.detection.organisation.usersInCountry('US'), 2, 'bob and alice, as the store counts them');
+  } finally {
+    await rt.close();
+  }
+  assert.deepEqual(addressRow(db, US), { learnt: 1, quarantined_by: null, success_count: 1 });
 });

@@ -65,11 +65,10 @@ test('a user a batch in flight names keeps every address until a commit after th
   assert.equal(asked, 1);
 });
 
-test('what detection still needs stays: changed, quarantined, the last geolocated success, and learnt places', () => {
+test('what detection still needs stays: changed, the last geolocated success, and learnt places', () => {
   const u = userWith(Array.from({ length: 12 }, (_, i) => NOW - (10 + i) * DAY));
-  const [dirty, quarantined, geo, learnt] = u.addresses.values();
+  const [dirty, geo, learnt] = u.addresses.values();
   dirty.dirty = true;
-  quarantined.quarantinedBy = 'a1b2c3';
   u.lastGeo = { ts: geo.lastSeen, ip: geo.ip, country: 'GB', lat: 51.5, lon: -0.1, radiusKm: 50, line: { source: 'x.log:1', line: 'a line' } };
   u.learn(learnt);
   stored(u);
@@ -78,12 +77,28 @@ test('what detection still needs stays: changed, quarantined, the last geolocate
   trim.committed([u], none);
   assert.deepEqual(
     u.addresses.values().map((a) => a.ip),
-    [dirty.ip, quarantined.ip, geo.ip],
+    [dirty.ip, geo.ip],
   );
   assert.equal(u.learntLetGo, 1, 'the learnt address let go still counts among the user\'s own');
   assert.equal(u.learntLetGoIn(learnt.net), true, 'its network still shows the user there');
   assert.equal(u.learntLetGoIn('81.2.99.0/24'), false);
   assert.equal(u.knowsNet(learnt.net), true, 'learnt places are the user\'s, not the memory\'s');
+});
+
+test('addresses an open alert keeps from being learnt go once past the window like any other: a thief succeeding from a new address every hour does not grow the user', () => {
+  // Thirty days of a thief's successes from 720 addresses, all quarantined by one alert nobody has closed yet.
+  const u = userWith(Array.from({ length: 720 }, (_, i) => NOW - i * 3_600_000));
+  for (const a of u.addresses.values()) {
+    a.successCount = 1;
+    a.firstSuccess = a.lastSuccess = a.lastSeen;
+    a.quarantinedBy = 'alert-1';
+  }
+  const trim = new AddressTrim(KEPT_FOR, Number.POSITIVE_INFINITY);
+  trim.committed([u], none);
+  assert.equal(u.addresses.size, 2 * 24 + 1, 'those of the last two days stay (a detector may look back at them)');
+  assert.ok(u.addresses.values().every((a) => a.lastSeen >= NOW - KEPT_FOR));
+  assert.equal(trim.letGo, 720 - 49);
+  assert.equal(u.learntLetGo, 0, 'none of them is the user\'s own');
 });
 
 test('an address read back is held again and no longer counted as let go', () => {

@@ -30,8 +30,10 @@ export const MAX_ADDRESSES_HELD = 256;
  *
  * Only stored, unchanged addresses go, and never one an arrived batch may still name: its
  * events are judged against the history as it was prepared for them. Kept too: the address of
- * the user's last geolocated success (impossible travel measures from it) and any address an
- * open alert keeps from being learnt (closing it as benign learns it in memory).
+ * the user's last geolocated success (impossible travel measures from it). An address an open
+ * alert keeps from being learnt goes like any other (a thief succeeding from a new address
+ * every hour while the alert waits for an analyst would otherwise grow the user without
+ * bound): closing the alert as benign reads it back first (History.releaseQuarantine).
  */
 export class AddressTrim {
   /** Users committed with old addresses, waiting until no arrived batch names them. */
@@ -78,7 +80,7 @@ export class AddressTrim {
     const cutoff = u.lastSeen - this.keptFor;
     const geo = u.lastGeo?.ip ?? null;
     for (const a of u.addresses.values()) {
-      if (a.lastSeen >= cutoff || a.dirty || a.quarantinedBy !== null || a.ip === geo) continue;
+      if (a.lastSeen >= cutoff || a.dirty || a.ip === geo) continue;
       u.letGo(a);
       this.letGo++;
     }
@@ -90,8 +92,8 @@ export class AddressTrim {
    * maxHeld. Only successes make an address count for anything but itself (learnt,
    * vouching for its network, impossible travel's last place), and an address a batch names
    * is read back first: detection sees the same history. One an alert quarantined may go too
-   * (its release in the store needs nothing from memory: History.readBack releases a copy read
-   * back before the release is written).
+   * (History.releaseQuarantine reads it back, and History.readBack releases a copy read back
+   * before the release is written).
    */
   private trimSpray(u: User, geo: string | null): void {
     const failuresOnly = u.addresses.values().filter((a) => a.successCount === 0 && !a.dirty && a.ip !== geo);

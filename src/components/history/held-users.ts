@@ -114,6 +114,15 @@ export class HeldUsers {
     return back;
   }
 
+  /** Reads back the addresses of `u` that the alert `alertId` keeps from being learnt and that `u` let go (History.releaseQuarantine). */
+  async readBackQuarantined(u: User, alertId: string): Promise<void> {
+    for (const r of await this.repo.loadQuarantined(u.dn, alertId)) {
+      if (u.addresses.get(r.ip) !== undefined) continue;
+      u.readBack(AddressState.from(r, this.netOf));
+      this.readBackCount++;
+    }
+  }
+
   /** The user of an event: null for events without a person's DN; a new user on first sight. */
   userOf(e: LogEvent): User | null {
     const id = e.dnId;

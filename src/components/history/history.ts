@@ -94,6 +94,11 @@ export class History {
     this.held = new HeldUsers(repo, netOf, this.seen, this.trim.heldAfterSpray);
   }
 
+  /** Whether this DN's user is in memory now (HeldUsers: loaded for batches, let go after commits). */
+  holds(dn: string): boolean {
+    return this.held.get(dn) !== undefined;
+  }
+
   /** Addresses let go from memory and read back from the store so far (AddressTrim). */
   get addressMemory(): { letGo: number; readBack: number } {
     return { letGo: this.trim.letGo, readBack: this.held.readBackCount };
@@ -223,23 +228,29 @@ export class History {
     return this.held.forgetBefore(cutoff);
   }
 
-  /** Retention deleted addresses and the store counted the organisation's places again: memory takes its counts (right after a commit, nothing is pending). */
+  /** The store counted the organisation's places again (retention deleted addresses, or a benign close learnt some of a user not in memory): memory takes its counts. */
   async recountOrganisation(): Promise<void> {
     if (this.organisation !== undefined) this.organisation.reseed(await this.repo.loadOrganisation(MAX_TRACKED));
   }
 
-  /** An alert was closed as benign: the addresses it kept from being learnt are learnt now. */
-  releaseQuarantine(dn: string, alertId: string): boolean {
+  /**
+   * An alert was closed as benign: the addresses it kept from being learnt are learnt now, in
+   * memory and (with the next commit) in the store. Those the user let go from memory are read
+   * back first, so that their networks, ASNs and countries become the user's and count towards
+   * the organisation's. Resolves to false when the user is not in memory: the store learns the
+   * addresses, and the organisation's counts in memory miss them until they are counted again
+   * from the store after that commit (recountOrganisation).
+   */
+  async releaseQuarantine(dn: string, alertId: string): Promise<boolean> {
     this.released.add(alertId);
+    const held = this.held.get(dn);
+    if (held === undefined) return false;
+    if (!held.holdsAllAddresses) await this.held.readBackQuarantined(held, alertId);
+    // Another commit's retention may have read the user again meanwhile.
     const u = this.held.get(dn);
     if (u === undefined) return false;
-    let changed = false;
-    for (const a of u.addresses.values()) {
-      if (a.quarantinedBy !== alertId) continue;
-      this.release(u, a);
-      changed = true;
-    }
-    return changed;
+    for (const a of u.addresses.values()) if (a.quarantinedBy === alertId) this.release(u, a);
+    return true;
   }
 
   private release(u: User, a: AddressState): void {

@@ -87,13 +87,23 @@ export class Organisation implements OrganisationView {
     prune(this.asns);
   }
 
-  /** The counts as stored now, in place of those held (after retention deleted addresses and the store counted them again). */
+  /**
+   * The counts as stored now, in place of those held (after the store counted them again:
+   * retention deleted addresses, or a benign close learnt addresses of a user not in memory),
+   * plus those counted since the last commit, which the store has not added yet.
+   */
   reseed(rows: readonly OrganisationCount[]): void {
     this.nets.clear();
     this.asns.clear();
     this.countries.clear();
     this.privateNets.clear();
     this.seed(rows);
+    this.pendingNets.forEach((n, net) => {
+      if (!this.nets.has(net)) this.countPrivate(net);
+      bump(this.nets, net, n);
+    });
+    this.pendingAsns.forEach((n, asn) => bump(this.asns, asn, n));
+    this.pendingCountries.forEach((n, country) => bump(this.countries, country, n));
   }
 
   /** A user learnt their first address in these places (null: not new for them). */

@@ -62,6 +62,11 @@ export class PgPipelineStore implements PipelineStore {
     return rows.rows.map((r) => ({ dn: r.dn, ...addressFromRow(r) }));
   }
 
+  async loadQuarantined(dn: string, alertId: string): Promise<AddressRecord[]> {
+    const rows = await this.pool.query<AddressRow>('SELECT u.dn, a.* FROM users u JOIN user_ips a ON a.user_id = u.id WHERE u.dn = $1 AND a.quarantined_by = $2', [dn, alertId]);
+    return rows.rows.map(addressFromRow);
+  }
+
   async loadOrganisation(limit: number): Promise<OrganisationCount[]> {
     const out: OrganisationCount[] = [];
     for (const q of organisationQueries('$1')) {

@@ -42,6 +42,7 @@ export class SqlitePipelineStore implements PipelineStore {
       anyUser: db.prepare('SELECT EXISTS (SELECT 1 FROM users)').pluck(),
       confirmEndSessions: db.prepare(CONFIRM_END_SESSIONS_SQLITE),
       releaseQuarantine: db.prepare(`UPDATE user_ips SET learnt = (success_count > 0), quarantined_by = NULL WHERE quarantined_by = ?`),
+      quarantinedOf: db.prepare('SELECT u.dn, a.* FROM users u JOIN user_ips a ON a.user_id = u.id WHERE u.dn = ? AND a.quarantined_by = ?'),
       addOrganisationCount: db.prepare(`INSERT INTO organisation_counts (kind, value, users) VALUES (?, ?, ?)
         ON CONFLICT (kind, value) DO UPDATE SET users = users + excluded.users`),
       recountOrganisation: RECOUNT_ORGANISATION.map((sql) => db.prepare(sql)),
@@ -140,6 +141,10 @@ export class SqlitePipelineStore implements PipelineStore {
       for (const r of s.all(part.flatMap((x) => [x.dn, x.ip])) as AddressRow[]) out.push({ dn: r.dn, ...addressFromRow(r) });
     }
     return out;
+  }
+
+  async loadQuarantined(dn: string, alertId: string): Promise<AddressRecord[]> {
+    return (this.stmt.quarantinedOf.all(dn, alertId) as AddressRow[]).map(addressFromRow);
   }
 
   async loadOrganisation(limit: number): Promise<OrganisationCount[]> {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,8 @@ import { configSchema } from '../../../src/app/config.js';
 import { replayFiles } from '../../../src/app/replay.js';
 import { createRuntime, type PipelineLimits } from '../../../src/app/runtime.js';
 import { errorsOnly, stderrLog } from '../../../src/core/log.js';
-import { SAMPLE_LOGS } from '../../helpers/cli.js';
+import { runCli, SAMPLE_LOGS } from '../../helpers/cli.js';
+import { ALICE, H, SE, T0, US, az, history, rulesDir } from '../../detect/helpers.js';
 import { startPostgres } from '../../helpers/postgres.js';
 import { dumpPostgres, dumpSqlite, type Dump } from '../../helpers/store-dump.js';
 import { logoutLine, logStamp } from '../../helpers/lines.js';
@@ -175,6 +176,43 @@ test('a sprayed user loaded again after a restart, without the addresses that ne
   }
   const a = dumpSqlite(sqlite);
   const b = await dumpPostgres(url);
+  for (const table of ['users', 'user_ips', 'user_countries', 'alerts']) assert.deepEqual(b[table], a[table], `table ${table}`);
+});
+
+test('closed as benign after the address it quarantined aged out of memory: both stores read it back at the close and learn its country', async () => {
+  const dir = tempDir();
+  const rules = rulesDir(join(dir, 'r'), ['new-country']);
+  const later = T0 + 3 * H;
+  const home = (d: number) => `89.160.20.${10 + d}`;
+  const days = Array.from({ length: 10 }, (_, d) => az(later + (d + 1) * 24 * H, ALICE, home(d)));
+  const sqlite = join(dir, 'aged.db');
+  const url = pg.url(await pg.createDatabase('aged'));
+  for (const db of [sqlite, url]) {
+    // The same path for both (evidence names it): written afresh for each store.
+    const log = join(dir, 'aged.log');
+    const config = configFor(db, dir);
+    config.detect.rulesDir = rules;
+    config.store.commitEvery = 4;
+    const runtime = await createRuntime(config, { command: 'replay', log: errorsOnly(stderrLog()), now: () => NOW, limits: { addressesKeptFor: 2 * 24 * H } });
+    try {
+      writeFileSync(log, [...history(ALICE, SE), az(later, ALICE, US), ...days].join('\n') + '\n');
+      await replayFiles([log], runtime);
+      const alerts = await runCli(['alerts', 'list', '--json', '--db', db]);
+      const alert = JSON.parse(alerts.stdout.split('\n')[0]) as { id: string; rule: string };
+      assert.equal(alert.rule, 'new-country');
+      const closed = await runCli(['alerts', 'close', alert.id, '--benign', '--db', db]);
+      assert.equal(closed.code, 0, closed.stderr);
+      const readBack = runtime.history.addressMemory.readBack;
+      appendFileSync(log, az(later + 12 * 24 * H, ALICE, '216.160.83.60') + '\n');
+      await replayFiles([log], runtime);
+      assert.equal(runtime.history.addressMemory.readBack, readBack + 1, `${db === sqlite ? 'SQLite' : 'PostgreSQL'}: read back at the close`);
+    } finally {
+      await runtime.close();
+    }
+  }
+  const a = dumpSqlite(sqlite);
+  const b = await dumpPostgres(url);
+  assert.equal(a.alerts.length, 1, 'no new-country alert for a country closed as hers');
   for (const table of ['users', 'user_ips', 'user_countries', 'alerts']) assert.deepEqual(b[table], a[table], `table ${table}`);
 });
 
