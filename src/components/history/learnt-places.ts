@@ -40,6 +40,19 @@ export class LearntPlaces {
     return this.country === country || (this.moreCountries !== null && this.moreCountries.has(country));
   }
 
+  /** How many of each there are (without building a list: a reason lists only a few). */
+  netCount(): number {
+    return countOf(this.net, this.moreNets);
+  }
+
+  asnCount(): number {
+    return countOf(this.asn, this.moreAsns);
+  }
+
+  countryCount(): number {
+    return countOf(this.country, this.moreCountries);
+  }
+
   /** Each list in the order first learnt. */
   nets(): string[] {
     return listOf(this.net, this.moreNets);
@@ -52,6 +65,10 @@ export class LearntPlaces {
   countries(): string[] {
     return listOf(this.country, this.moreCountries);
   }
+}
+
+function countOf<K>(first: K | null, more: Set<K> | null): number {
+  return first === null ? 0 : 1 + (more === null ? 0 : more.size);
 }
 
 function listOf<K>(first: K | null, more: Set<K> | null): K[] {

@@ -232,6 +232,11 @@ export class User {
     return this.learnt.countries();
   }
 
+  /** How many networks, ASNs and countries the learnt addresses have (a count, no list built). */
+  learntCount(kind: 'net' | 'asn' | 'country'): number {
+    return kind === 'net' ? this.learnt.netCount() : kind === 'asn' ? this.learnt.asnCount() : this.learnt.countryCount();
+  }
+
   knowsNet(net: string | null): boolean {
     return net !== null && this.learnt.hasNet(net);
   }
