@@ -102,11 +102,11 @@ export interface HistoryRepository {
   /** Whether any user is stored at all (a fresh store needs no lookups). */
   hasUsers(): Promise<boolean>;
   /**
-   * The stored users among these DNs, each with every address that succeeded and the
-   * `recentFailures` most recently seen of the others (UserRecord.oldestLeftOut tells what
-   * stayed in the store).
+   * The stored users among these DNs, each with every address learnt as theirs and the
+   * `recentOthers` most recently seen of the others, which never succeeded or which an alert
+   * keeps from being learnt (UserRecord.oldestLeftOut tells what stayed in the store).
    */
-  loadUsers(dns: readonly string[], recentFailures: number): Promise<UserRecord[]>;
+  loadUsers(dns: readonly string[], recentOthers: number): Promise<UserRecord[]>;
   /**
    * The stored rows of these (DN, address) pairs, those that exist: addresses history let go
    * from memory (HeldUsers' users keep only their recent ones), read back before a batch

@@ -38,17 +38,18 @@ export interface AddressRow {
 
 /**
  * The addresses of some users (`inList`: the SQL that follows `a.user_id`) that loadUsers
- * returns: every one that succeeded and the most recently seen of the others, up to the
- * parameter `limit` (a user sprayed from a million addresses is not read whole), with what
- * tells usersFromRows whether some were left out.
+ * returns: every one learnt as the user's own and the most recently seen of the others (never
+ * succeeded, or kept from being learnt by an alert), up to the parameter `limit` (a user
+ * sprayed from a million addresses is not read whole), with what tells usersFromRows whether
+ * some were left out.
  */
 export function addressesOfUsersSql(inList: string, limit: string): string {
   return `SELECT * FROM (
       SELECT u.dn, a.*, ROW_NUMBER() OVER (PARTITION BY a.user_id ORDER BY a.last_seen DESC, a.ip) AS recent,
         COUNT(*) OVER (PARTITION BY a.user_id) AS stored_total,
-        MIN(CASE WHEN a.success_count = 0 THEN a.last_seen END) OVER (PARTITION BY a.user_id) AS oldest_failure
+        MIN(CASE WHEN a.learnt = 0 THEN a.last_seen END) OVER (PARTITION BY a.user_id) AS oldest_unlearnt
       FROM user_ips a JOIN users u ON u.id = a.user_id WHERE a.user_id ${inList}
-    ) w WHERE success_count > 0 OR recent <= ${limit}`;
+    ) w WHERE learnt = 1 OR recent <= ${limit}`;
 }
 
 /** Per-country totals over every stored address of some users (`inList` follows `user_id`), for those loaded without some (UserRecord.countries). */
@@ -91,24 +92,24 @@ export function withCountryTotals(records: UserRecord[], users: readonly UserRow
 /** An address row of addressesOfUsersSql. */
 export interface LoadedAddressRow extends AddressRow {
   stored_total: number;
-  oldest_failure: number | null;
+  oldest_unlearnt: number | null;
 }
 
 /** Users with their addresses (rows of `user_ips` for those users, in any order of users). */
 export function usersFromRows(users: readonly UserRow[], addresses: Iterable<AddressRow | LoadedAddressRow>): UserRecord[] {
   const byDn = new Map<string, AddressRecord[]>();
-  /** Per user of addressesOfUsersSql with an address that never succeeded: how many are stored, and the oldest such. */
-  const stored = new Map<string, { total: number; oldestFailure: number }>();
+  /** Per user of addressesOfUsersSql with an address not learnt: how many are stored, and the oldest such. */
+  const stored = new Map<string, { total: number; oldestUnlearnt: number }>();
   for (const r of addresses) {
     const list = byDn.get(r.dn) ?? [];
     list.push(addressFromRow(r));
     byDn.set(r.dn, list);
-    if ('stored_total' in r && r.oldest_failure !== null) stored.set(r.dn, { total: Number(r.stored_total), oldestFailure: Number(r.oldest_failure) });
+    if ('stored_total' in r && r.oldest_unlearnt !== null) stored.set(r.dn, { total: Number(r.stored_total), oldestUnlearnt: Number(r.oldest_unlearnt) });
   }
-  // A user whose stored addresses outnumber those returned had the oldest that never succeeded left out.
+  // A user whose stored addresses outnumber those returned had some not learnt left out (none older than the oldest not learnt).
   const oldestLeftOut = (dn: string): { oldestLeftOut?: number } => {
     const s = stored.get(dn);
-    return s !== undefined && s.total > (byDn.get(dn)?.length ?? 0) ? { oldestLeftOut: s.oldestFailure } : {};
+    return s !== undefined && s.total > (byDn.get(dn)?.length ?? 0) ? { oldestLeftOut: s.oldestUnlearnt } : {};
   };
   return users.map((u) => ({
     ...oldestLeftOut(u.dn),

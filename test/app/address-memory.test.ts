@@ -9,7 +9,7 @@ import { createRuntime, type PipelineLimits } from '../../src/app/runtime.js';
 import { silentLog } from '../../src/core/log.js';
 import { MONTH_USERS, writeAddressMonth } from '../helpers/address-month.js';
 import { tempDir } from '../helpers/tmp.js';
-import { writeAddressSpray } from '../helpers/address-spray.js';
+import { writeAddressSpray, writeThiefSpray } from '../helpers/address-spray.js';
 
 // A held user keeps in memory only the addresses of its last days (DEFAULT_ADDRESSES_KEPT_FOR);
 // older ones are read back from the store before a batch that names them. Replayed with a
@@ -122,6 +122,36 @@ test('a user sprayed from thousands of addresses lets go of those that never suc
   assert.equal(restarted.letGo, 0, 'nothing to let go in the second run: the users came loaded without the spray');
   assert.ok(restarted.readBack >= 3, `the returning addresses were read back (${restarted.readBack})`);
   const uninterrupted = await replay([spray, back], join(dir, 'uninterrupted.db'), WHOLE, 200);
+  assert.deepEqual(restarted.alerts, uninterrupted.alerts);
+  assert.deepEqual(restarted.history, uninterrupted.history);
+});
+
+test('a thief succeeding from thousands of addresses while its alerts stay open: those not learnt are let go beyond the cap; verdicts and stored history stay the same', async () => {
+  const dir = tempDir('address-memory-thief');
+  const [thief, back, both] = [join(dir, 'thief.log'), join(dir, 'back.log'), join(dir, 'both.log')];
+  writeThiefSpray(thief, back);
+  writeFileSync(both, readFileSync(thief, 'utf8') + readFileSync(back, 'utf8'));
+  const whole = await replay([both], join(dir, 'whole.db'), WHOLE, 200);
+  const capped = await replay([both], join(dir, 'capped.db'), { maxAddressesHeld: 64 }, 200);
+  assert.equal(whole.letGo, 0);
+  assert.ok(capped.letGo > 2_500, `the thief's addresses were let go (${capped.letGo})`);
+  assert.ok(capped.readBack >= 3, `and read back when named again (${capped.readBack})`);
+  const rules = new Set(whole.alerts.map((a) => (JSON.parse(a) as { rule: string }).rule));
+  assert.ok(rules.has('new-country') && rules.has('impossible-travel'), `alerts to compare: ${[...rules].join(', ')}`);
+  assert.deepEqual(capped.alerts, whole.alerts);
+  assert.deepEqual(capped.history, whole.history);
+  const quarantined = whole.history.filter((r) => (JSON.parse(r) as { quarantined_by?: string | null }).quarantined_by);
+  assert.ok(quarantined.length > 2_500, `the thief's addresses are stored unlearnt, kept by their alerts (${quarantined.length})`);
+
+  // Started again after the thief, a run loads Alice with her own addresses and only the most
+  // recent of the thief's, and reads the rest back when named: the same as one uninterrupted run.
+  const db = join(dir, 'restarted.db');
+  await replay([thief], db, { maxAddressesHeld: 64 }, 200);
+  const restarted = await replay([back], db, { maxAddressesHeld: 64 }, 200);
+  // Loaded with every address that succeeded, as before, she would let go of nearly 3,000 at once.
+  assert.ok(restarted.letGo < 100, `alice came loaded without the thief's old addresses (${restarted.letGo} let go in the second run)`);
+  assert.ok(restarted.readBack >= 3, `the returning addresses were read back (${restarted.readBack})`);
+  const uninterrupted = await replay([thief, back], join(dir, 'uninterrupted.db'), WHOLE, 200);
   assert.deepEqual(restarted.alerts, uninterrupted.alerts);
   assert.deepEqual(restarted.history, uninterrupted.history);
 });

@@ -24,3 +24,25 @@ export function writeAddressSpray(spray: string, back: string): void {
   writeFileSync(spray, lines.join('\n') + '\n');
   writeFileSync(back, [azFail(t + H, ALICE, sprayed(4)), expired(t + H + 1, ALICE, sprayed(2)), az(t + H + 2, BOB, sprayed(7))].join('\n') + '\n');
 }
+
+/**
+ * Alice and Bob work from the office (Alice from home too, learnt); from 09:00 a thief holding
+ * Alice's token succeeds 3,000 times from as many proxy addresses (a few of them twice, far
+ * apart) while they go on working: `thief`. Their alerts stay open, so none of those addresses
+ * is learnt. Then the thief comes back to three of the early addresses, in `back`: a success,
+ * an expired refresh token used from another (refresh-token-replay must see the earlier
+ * success there, read back), a success from a third.
+ */
+export function writeThiefSpray(thief: string, back: string): void {
+  const lines: string[] = [az(T0 - MIN, ALICE, SE_HOME)];
+  for (const dn of [ALICE, BOB]) lines.push(az(T0, dn, SE), az(T0 + MIN, dn, SE));
+  let t = T0 + H;
+  for (let i = 0; i < 3_000; i++) {
+    t += 1_000;
+    lines.push(az(t, ALICE, sprayed(i)));
+    if (i % 100 === 0) lines.push(az(t + 1, i % 200 === 0 ? ALICE : BOB, SE));
+    if (i % 500 === 499) lines.push(az(t + 2, ALICE, sprayed(i - 480)));
+  }
+  writeFileSync(thief, lines.join('\n') + '\n');
+  writeFileSync(back, [az(t + H, ALICE, sprayed(4)), expired(t + H + 1, ALICE, sprayed(2)), az(t + H + 2, ALICE, sprayed(7))].join('\n') + '\n');
+}

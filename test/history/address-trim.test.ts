@@ -147,3 +147,24 @@ test('a user over its cap of addresses (a spray) lets go of those that never suc
   trim.committed([few], none);
   assert.equal(few.addresses.size, 16, 'at the cap nothing goes');
 });
+
+test('over its cap, a user lets go of the addresses an open alert keeps from being learnt once those that never succeeded are gone; its own, never', () => {
+  // The last hour's 40 addresses: 5 learnt, then 10 a thief succeeded from (quarantined), then 25 only denied, the most recent.
+  const u = userWith(Array.from({ length: 40 }, (_, i) => NOW - 3_600_000 + i * 60_000));
+  const all = u.addresses.values();
+  all.slice(0, 15).forEach((a, i) => {
+    a.successCount = 1;
+    a.firstSuccess = a.lastSuccess = a.lastSeen;
+    if (i < 5) a.learnt = true;
+    else a.quarantinedBy = 'alert-1';
+  });
+  const trim = new AddressTrim(KEPT_FOR, 16);
+  trim.committed([u], none);
+  assert.equal(trim.letGo, 32, 'down to half the cap');
+  assert.deepEqual(
+    u.addresses.values().map((a) => a.ip).sort(),
+    [...all.slice(0, 5), ...all.slice(12, 15)].map((a) => a.ip).sort(),
+    'the learnt five stay, and the three most recent of the thief\'s; every denial went first, however recent',
+  );
+  assert.equal(u.learntLetGo, 0);
+});

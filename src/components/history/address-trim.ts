@@ -16,10 +16,11 @@ export const MAX_LOOKBACK_MS = 7 * DAY_MS;
 /** Users with at most this many addresses keep them all: reading back costs more than they hold. */
 export const TRIM_ABOVE = 8;
 /**
- * A user holding more addresses than this after a commit lets go of addresses that never
- * succeeded, least recently seen first, down to half as many: denials from a botnet at one
- * account otherwise held one address each for the window (1,000,000 denials at five accounts
- * from as many addresses peaked at 547 MB).
+ * A user holding more addresses than this after a commit lets go of addresses that are not
+ * their own (never succeeded, or kept from being learnt by an open alert), least recently seen
+ * first, down to half as many: denials from a botnet at one account otherwise held one address
+ * each for the window (1,000,000 denials at five accounts from as many addresses peaked at
+ * 547 MB), and so did a thief's successes from a proxy network.
  */
 export const MAX_ADDRESSES_HELD = 256;
 
@@ -41,7 +42,7 @@ export class AddressTrim {
   /** Addresses let go so far (each may be read back and let go again). */
   letGo = 0;
 
-  /** What a user over maxHeld is brought down to (and how many that never succeeded a user is loaded with). */
+  /** What a user over maxHeld is brought down to (and how many not learnt a user is loaded with). */
   readonly heldAfterSpray: number;
 
   constructor(
@@ -88,17 +89,25 @@ export class AddressTrim {
   }
 
   /**
-   * Lets go of addresses without a success, least recently seen first, down to half of
-   * maxHeld. Only successes make an address count for anything but itself (learnt,
-   * vouching for its network, impossible travel's last place), and an address a batch names
-   * is read back first: detection sees the same history. One an alert quarantined may go too
+   * Lets go of addresses that are not the user's own, least recently seen first, down to half
+   * of maxHeld, however recent: first those that never succeeded, then, if that is not enough,
+   * those an open alert keeps from being learnt (a thief succeeding from a proxy network's
+   * addresses by the hundred thousand: 1,000,000 lines from as many addresses held 687 MB).
+   * Only successes make an address count for anything but itself (learnt, vouching for its
+   * network, impossible travel's last place), and an address a batch names is read back
+   * first: detection sees the same history, with one exception. refresh-token-replay lets an
+   * address that succeeded lately vouch for another of its network; one of the second kind let
+   * go no longer does, so a refresh from that network alerts rather than being taken for the
+   * user's. Such a user has hundreds of addresses under open alerts: they are a thief's, not a
+   * place the user is at. One an alert quarantined may be let go either way
    * (History.releaseQuarantine reads it back, and History.readBack releases a copy read back
    * before the release is written).
    */
   private trimSpray(u: User, geo: string | null): void {
-    const failuresOnly = u.addresses.values().filter((a) => a.successCount === 0 && !a.dirty && a.ip !== geo);
-    failuresOnly.sort((a, b) => a.lastSeen - b.lastSeen);
-    for (const a of failuresOnly) {
+    const candidates = u.addresses.values().filter((a) => !a.learnt && !a.dirty && a.ip !== geo);
+    // Those that never succeeded first, each kind least recently seen first.
+    candidates.sort((a, b) => Number(a.successCount > 0) - Number(b.successCount > 0) || a.lastSeen - b.lastSeen);
+    for (const a of candidates) {
       if (u.addresses.size <= this.heldAfterSpray) break;
       u.letGo(a);
       this.letGo++;

@@ -31,8 +31,8 @@ export class HeldUsers {
     private readonly netOf: NetOf | undefined,
     /** Told when a user seen in this run is let go: if they come back, they are not known as seen. */
     private readonly seen: SeenUsers,
-    /** Addresses that never succeeded a user is loaded with, the most recently seen (the rest stay in the store). */
-    private readonly recentFailures: number,
+    /** Addresses not learnt (never succeeded, or kept from being learnt by an alert) a user is loaded with, the most recently seen (the rest stay in the store). */
+    private readonly recentOthers: number,
   ) {}
 
   private userFrom(r: UserRecord): User {
@@ -72,7 +72,7 @@ export class HeldUsers {
       if (isUserDn(dn) && !this.users.has(dn)) missing.push(dn);
     }
     if (missing.length > 0 && this.storeMayHold) {
-      for (const r of await this.repo.loadUsers(missing, this.recentFailures)) this.users.set(r.dn, this.userFrom(r));
+      for (const r of await this.repo.loadUsers(missing, this.recentOthers)) this.users.set(r.dn, this.userFrom(r));
     }
     for (let k = 0; k < dns.length; k += 2) {
       const id = dns[k] as number;
@@ -170,7 +170,7 @@ export class HeldUsers {
     }
     if (replaced.size === 0) return;
     const reread = [...replaced.keys()].filter((u) => u.lastSeen >= cutoff);
-    const stored = new Map((await this.repo.loadUsers(reread.map((u) => u.dn), this.recentFailures)).map((r) => [r.dn, r]));
+    const stored = new Map((await this.repo.loadUsers(reread.map((u) => u.dn), this.recentOthers)).map((r) => [r.dn, r]));
     for (const old of reread) {
       const r = stored.get(old.dn);
       if (r === undefined) continue;

@@ -41,11 +41,11 @@ export class PgPipelineStore implements PipelineStore {
     return (await this.pool.query<{ x: boolean }>('SELECT EXISTS (SELECT 1 FROM users) AS x')).rows[0].x;
   }
 
-  async loadUsers(dns: readonly string[], recentFailures: number): Promise<UserRecord[]> {
+  async loadUsers(dns: readonly string[], recentOthers: number): Promise<UserRecord[]> {
     if (dns.length === 0) return [];
     const users = (await this.pool.query<UserRow>('SELECT * FROM users WHERE dn = ANY($1::text[])', [dns])).rows;
     if (users.length === 0) return [];
-    const addresses = await this.pool.query<LoadedAddressRow>(`${addressesOfUsersSql('= ANY($1::bigint[])', '$2')} ORDER BY dn, ip`, [users.map((u) => u.id), recentFailures]);
+    const addresses = await this.pool.query<LoadedAddressRow>(`${addressesOfUsersSql('= ANY($1::bigint[])', '$2')} ORDER BY dn, ip`, [users.map((u) => u.id), recentOthers]);
     const records = usersFromRows(users, addresses.rows);
     const partial = idsLoadedInPart(users, records);
     if (partial.length > 0) withCountryTotals(records, users, (await this.pool.query<CountryTotalsRow>(countriesOfUsersSql('= ANY($1::bigint[])'), [partial])).rows);

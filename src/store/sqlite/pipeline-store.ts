@@ -99,7 +99,7 @@ export class SqlitePipelineStore implements PipelineStore {
     return this.stmt.anyUser.get() === 1;
   }
 
-  async loadUsers(dns: readonly string[], recentFailures: number): Promise<UserRecord[]> {
+  async loadUsers(dns: readonly string[], recentOthers: number): Promise<UserRecord[]> {
     const out: UserRecord[] = [];
     for (let i = 0; i < dns.length; i += CHUNK) {
       const part = dns.slice(i, i + CHUNK);
@@ -111,7 +111,7 @@ export class SqlitePipelineStore implements PipelineStore {
         s = this.db.prepare(addressesOfUsersSql(`IN (${Array(found.length).fill('?').join(', ')})`, '?'));
         this.addressesIn.set(found.length, s);
       }
-      const addresses = s.all([...found, recentFailures]) as LoadedAddressRow[];
+      const addresses = s.all([...found, recentOthers]) as LoadedAddressRow[];
       const records = usersFromRows(users, addresses);
       const partial = idsLoadedInPart(users, records);
       if (partial.length > 0) {
