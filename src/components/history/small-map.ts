@@ -44,6 +44,22 @@ export class SmallMap<V> {
     return this.more !== null ? this.more.size : this.lastKey === null ? 0 : 1;
   }
 
+  /**
+   * The first value, in the order added, that `pred` accepts: a loop without a copy. `pred`
+   * must not add or delete.
+   */
+  find(pred: (v: V) => boolean): V | undefined {
+    if (this.more === null) return this.lastKey !== null && pred(this.last!) ? this.last! : undefined;
+    for (const v of this.more.values()) if (pred(v)) return v;
+    return undefined;
+  }
+
+  /** Every value, in the order added, without a copy (for `for … of`; no adding or deleting meanwhile). */
+  iterate(): Iterable<V> {
+    if (this.more !== null) return this.more.values();
+    return this.lastKey === null ? [] : [this.last!];
+  }
+
   /** In the order added (a copy: adding while looping over it is safe). */
   values(): V[] {
     if (this.more !== null) return [...this.more.values()];

@@ -3,6 +3,7 @@ import { EVENT_TYPES, type EventType } from '../../core/events.js';
 import type { GeoPoint, UserRecord } from '../../core/history.js';
 import { byText } from '../../core/order.js';
 import { MAX_LOOKBACK_MS } from './address-trim.js';
+import { AddressBook } from './address-book.js';
 import { LearntPlaces } from './learnt-places.js';
 import { SmallMap } from './small-map.js';
 import { ActivityState, AddressState, CountryState, SessionState, type NetOf } from './user-state.js';
@@ -26,7 +27,7 @@ export class User {
    * in a field (SmallMap, LearntPlaces).
    */
   /** Every address seen, by text. */
-  readonly addresses = new SmallMap<AddressState>();
+  readonly addresses = new AddressBook();
   /** The networks, ASNs and countries of the learnt addresses. */
   private readonly learnt = new LearntPlaces();
   /** Every country seen, for the history shown to people. */
@@ -184,19 +185,27 @@ export class User {
   }
 
   /**
-   * The learnt addresses last seen within `within` before `t`, the latest first (what a reason
-   * lists: older ones may be out of memory, AddressTrim), and how many learnt addresses the
-   * user has in all, held or let go.
+   * The learnt addresses last seen within `within` before `t`, the latest first, at most
+   * `max` of them (what a reason lists: older ones may be out of memory, AddressTrim), and
+   * how many learnt addresses the user has in all, held or let go. One pass, no sort of the
+   * whole: a reason is written for every new alert, and a user under attack has thousands.
    */
-  learntLately(t: number, within = MAX_LOOKBACK_MS): { ips: string[]; total: number } {
+  learntLately(t: number, within = MAX_LOOKBACK_MS, max = Number.POSITIVE_INFINITY): { ips: string[]; total: number } {
     const lately: AddressState[] = [];
     let total = this.learntLetGo;
-    for (const a of this.addresses.values()) {
+    const since = t - within;
+    for (const a of this.addresses.iterate()) {
       if (!a.learnt) continue;
       total++;
-      if (a.lastSeen >= t - within) lately.push(a);
+      if (a.lastSeen < since) continue;
+      // Kept sorted, latest first, and cut at max: an insertion into a short list.
+      let k = lately.length;
+      while (k > 0 && latestFirst(a, lately[k - 1]) < 0) k--;
+      if (k < max) {
+        lately.splice(k, 0, a);
+        if (lately.length > max) lately.pop();
+      }
     }
-    lately.sort((a, b) => b.lastSeen - a.lastSeen || byText(a.ip, b.ip));
     return { ips: lately.map((a) => a.ip), total };
   }
 
@@ -268,6 +277,11 @@ export class User {
   private index(a: AddressState): void {
     this.learnt.add(a.net, a.asn, a.country);
   }
+}
+
+/** Latest last-seen first, then by address text. */
+function latestFirst(a: AddressState, b: AddressState): number {
+  return b.lastSeen - a.lastSeen || byText(a.ip, b.ip);
 }
 
 function minOf(a: number | null, b: number | null): number | null {

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { SEVERITIES, type Severity } from '../../../core/alerts.js';
 import type { Address, LogEvent } from '../../../core/log-event.js';
 import type { OrganisationView } from '../../history/organisation.js';
+import { MAX_LOOKBACK_MS } from '../../history/address-trim.js';
 import type { User } from '../../history/user.js';
 import { defineDetector, type Finding } from '../detector.js';
 import { evidenceOf, namedOn } from '../evidence.js';
@@ -109,7 +110,7 @@ function knows(u: User, a: Address, f: Field): boolean {
 function known(u: User, f: Field, t: number): { count: number; list: () => string[] } {
   switch (f) {
     case 'ip': {
-      const learnt = u.learntLately(t);
+      const learnt = u.learntLately(t, MAX_LOOKBACK_MS, 4);
       return { count: learnt.total, list: () => learnt.ips };
     }
     case 'net':

@@ -58,8 +58,7 @@ function knownAt(user: User, ip: string, net: string | null, horizon: number, p:
   const own = user.addresses.get(ip);
   if (own !== undefined && vouches(own, horizon, p)) return own;
   if (!p.sameNetwork || net === null) return null;
-  for (const a of user.addresses.values()) if (a.net === net && vouches(a, horizon, p)) return a;
-  return null;
+  return user.addresses.findInNet(net, (a) => vouches(a, horizon, p)) ?? null;
 }
 
 /**
@@ -158,7 +157,8 @@ function copiedToken(e: LogEvent, user: User, a: Address, horizon: number, p: Pa
     ...namedOn(e, a),
     reason() {
       // The user's other learnt addresses (this one is learnt too when no rule alerted on its first success).
-      const lately = user.learntLately(e.ts);
+      // Three are listed: one more in case this address is among them.
+      const lately = user.learntLately(e.ts, MAX_LOOKBACK_MS, 4);
       const usual = { ips: lately.ips.filter((ip) => ip !== a.ip), total: lately.total - (st?.learnt === true ? 1 : 0) };
       return (
         `An expired refresh token of ${dn.dn} was used within the grace period from ${where(a.ip, a.country)}, ` +
