@@ -19,6 +19,12 @@ export function organisationQueries(limit: string): Array<{ kind: OrganisationCo
   ];
 }
 
+/**
+ * After counts were taken back (an address learnt moments before was un-learnt when an alert
+ * was raised on it), places no user has any more: not kept at zero.
+ */
+export const DROP_EMPTY_ORGANISATION_COUNTS = 'DELETE FROM organisation_counts WHERE users <= 0';
+
 /** Counts every place again from the users' learnt addresses. */
 export const RECOUNT_ORGANISATION: readonly string[] = [
   'DELETE FROM organisation_counts',

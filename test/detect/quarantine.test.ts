@@ -7,7 +7,7 @@ import { replayFiles } from '../../src/app/replay.js';
 import { createRuntime } from '../../src/app/runtime.js';
 import { AlertStore } from '../../src/store/sqlite/alerts.js';
 import { openDatabase } from '../../src/store/sqlite/database.js';
-import { ALICE, BOB, H, MIN, PRIV, SE, SE_HOME, SE_POOL, T0, US, az, azFail, allAlerts, detect, history, keys, rulesDir, runtimeFor, scratch } from './helpers.js';
+import { ALICE, BOB, H, MIN, PRIV, SE, SE_HOME, SE_POOL, T0, TOKEN_URL, US, az, azFail, allAlerts, detect, expired, history, keys, rulesDir, runtimeFor, scratch } from './helpers.js';
 
 /**
  * No baseline poisoning: an address whose first success raised an alert of medium severity or
@@ -260,4 +260,44 @@ test('closed as benign while its user is out of memory: the organisation counts 
     await rt.close();
   }
   assert.deepEqual(addressRow(db, US), { learnt: 1, quarantined_by: null, success_count: 1 });
+});
+
+test("a thief's address learnt by the success of the request that replayed the token is taken back when the replay alerts: the thief's return is caught", async () => {
+  // A thief in alice's own country, another ISP (only new-source-ip, which does not quarantine,
+  // finds the address new): OpenUnison logs the refresh's AzSuccess, then 3 ms later the
+  // grace-period use it revealed. Three days later the thief replays another copied token
+  // from the same address.
+  const db = s.path('q12.db');
+  const DAY = 24 * H;
+  const thief = (t: number, thread: string) => [az(t, ALICE, SE_HOME, { url: TOKEN_URL, thread }), expired(t + 3, ALICE, SE_HOME, { thread })];
+  const r = rulesDir(s.path(`r${n++}`), ['refresh-token-replay', 'new-source-ip']);
+  const rt = await runtimeFor(db, r);
+  try {
+    const log = s.path('q12.log');
+    writeFileSync(log, [...history(ALICE, SE, 30), ...thief(T0 + DAY, 'XNIO-1 task-9'), ...history(ALICE, SE, 5, 10 * MIN, T0 + 2 * DAY)].join('\n') + '\n');
+    await replayFiles([log], rt);
+    const first = allAlerts(rt).find((a) => a.rule === 'refresh-token-replay')!;
+    assert.deepEqual(addressRow(db, SE_HOME), { learnt: 0, quarantined_by: first.id, success_count: 1 }, 'kept from being learnt by the replay alert');
+    assert.equal(rt.detection.organisation.usersOnNet('81.224.10.0/24'), 0, "the thief's network is nobody's");
+    assert.equal(rt.detection.organisation.usersOnAsn(3301), 0);
+    assert.equal(rt.detection.organisation.usersInCountry('SE'), 1, "alice's own country stays hers: the office taught it");
+
+    appendFileSync(log, thief(T0 + 4 * DAY, 'XNIO-1 task-7').join('\n') + '\n');
+    await replayFiles([log], rt);
+    const replays = allAlerts(rt).filter((a) => a.rule === 'refresh-token-replay');
+    assert.deepEqual(replays.map((a) => [a.ip, a.severity]), [[SE_HOME, 'critical'], [SE_HOME, 'critical']], 'the returning thief is caught again');
+  } finally {
+    await rt.close();
+  }
+  const d = new Database(db, { readonly: true });
+  try {
+    const counts = d.prepare('SELECT kind, value, users FROM organisation_counts ORDER BY kind, value').all();
+    assert.deepEqual(counts, [
+      { kind: 'asn', value: '29518', users: 1 },
+      { kind: 'country', value: 'SE', users: 1 },
+      { kind: 'net', value: '89.160.20.0/24', users: 1 },
+    ], 'the stored counts hold no place the thief taught and lost');
+  } finally {
+    d.close();
+  }
 });

@@ -32,3 +32,22 @@ test('one kind growing past its first value leaves the others as they were', () 
   p.add('10.0.1.0/24', 3320, 'DE');
   assert.deepEqual([p.nets(), p.asns(), p.countries()], [['10.0.0.0/24', '10.0.1.0/24'], [3320], ['DE']]);
 });
+
+test('places taken back go, wherever they stood; the first of the others moves up, and the counts follow', () => {
+  const p = new LearntPlaces();
+  p.add('10.0.0.0/24', 3320, 'DE');
+  p.add('10.0.1.0/24', 64500, 'FR');
+  p.add('10.0.2.0/24', null, 'SE');
+  p.remove('10.0.0.0/24', null, 'FR');
+  assert.deepEqual([p.nets(), p.asns(), p.countries()], [['10.0.1.0/24', '10.0.2.0/24'], [3320, 64500], ['DE', 'SE']]);
+  assert.equal(p.hasNet('10.0.0.0/24'), false);
+  assert.equal(p.hasCountry('FR'), false);
+  p.remove('10.0.2.0/24', 3320, 'DE');
+  assert.deepEqual([p.nets(), p.asns(), p.countries()], [['10.0.1.0/24'], [64500], ['SE']]);
+  assert.deepEqual([p.netCount(), p.asnCount(), p.countryCount()], [1, 1, 1]);
+  p.remove('10.0.1.0/24', 64500, 'SE');
+  p.remove('192.0.2.0/24', 1, 'JP'); // never learnt: nothing happens
+  assert.deepEqual([p.nets(), p.asns(), p.countries(), p.netCount()], [[], [], [], 0]);
+  p.add('10.0.9.0/24', 7, 'NO');
+  assert.deepEqual([p.nets(), p.asns(), p.countries()], [['10.0.9.0/24'], [7], ['NO']]);
+});

@@ -8,7 +8,7 @@ import { MAX_TRACKED, type Organisation } from './organisation.js';
 import { SeenUsers, type SeenCount } from './seen-users.js';
 import type { User } from './user.js';
 import { recordAddress } from './record-address.js';
-import type { AddressState, NetOf } from './user-state.js';
+import { TAUGHT, type AddressState, type NetOf } from './user-state.js';
 import { historyWrites } from './writes.js';
 
 const HOUR_MS = 3_600_000;
@@ -156,7 +156,7 @@ export class History {
       if (user.lastSuccess === null || t > user.lastSuccess) user.lastSuccess = t;
     }
     const addr = e.address;
-    if (addr !== null) recordAddress(user, e, addr, t, success, quarantinedBy, this.learnAddress);
+    if (addr !== null) recordAddress(user, e, addr, t, success, quarantinedBy, this.learnAddress, this.unlearnAddress);
     const sid = e.sessionId;
     if (sid !== null) {
       // Fast paths inside: a user's lines come from one session, and a session's from one address, for long stretches.
@@ -270,14 +270,18 @@ export class History {
   /** Makes the address the user's own, counting the places it makes new for them towards the organisation's. */
   private learn(user: User, a: AddressState): void {
     if (a.learnt) return;
-    const org = this.organisation;
-    if (org !== undefined) {
-      org.learnt(
-        a.net !== null && !user.knowsNet(a.net) ? a.net : null,
-        a.asn !== null && !user.knowsAsn(a.asn) ? a.asn : null,
-        a.country !== null && !user.knowsCountry(a.country) ? a.country : null,
-      );
-    }
     user.learn(a);
+    this.organisation?.learnt(...taughtPlaces(a));
   }
+
+  private readonly unlearnAddress = (user: User, a: AddressState, alertId: string): void => {
+    this.organisation?.unlearnt(...taughtPlaces(a));
+    user.unlearn(a, alertId);
+  };
+}
+
+/** The network, ASN and country an address taught its user (null where it taught nothing of that kind). */
+function taughtPlaces(a: AddressState): [string | null, number | null, string | null] {
+  const t = a.taught;
+  return [t & TAUGHT.net ? a.net : null, t & TAUGHT.asn ? a.asn : null, t & TAUGHT.country ? a.country : null];
 }

@@ -28,6 +28,13 @@ export class LearntPlaces {
     }
   }
 
+  /** Takes back places (null: not that kind) that an address un-learnt had taught. */
+  remove(net: string | null, asn: number | null, country: string | null): void {
+    if (net !== null) [this.net, this.moreNets] = without(this.net, this.moreNets, net);
+    if (asn !== null) [this.asn, this.moreAsns] = without(this.asn, this.moreAsns, asn);
+    if (country !== null) [this.country, this.moreCountries] = without(this.country, this.moreCountries, country);
+  }
+
   hasNet(net: string): boolean {
     return this.net === net || (this.moreNets !== null && this.moreNets.has(net));
   }
@@ -65,6 +72,16 @@ export class LearntPlaces {
   countries(): string[] {
     return listOf(this.country, this.moreCountries);
   }
+}
+
+/** The first value and the set of the others, `v` taken out (the first of the others moves up). */
+function without<K>(first: K | null, more: Set<K> | null, v: K): [K | null, Set<K> | null] {
+  if (more !== null && more.delete(v)) return [first, more.size === 0 ? null : more];
+  if (first !== v) return [first, more];
+  if (more === null) return [null, null];
+  const [next] = more;
+  more.delete(next);
+  return [next, more.size === 0 ? null : more];
 }
 
 function countOf<K>(first: K | null, more: Set<K> | null): number {

@@ -125,6 +125,22 @@ export class Organisation implements OrganisationView {
     }
   }
 
+  /** A user's address learnt moments before was un-learnt: the places it was their first of count one user fewer. */
+  unlearnt(net: string | null, asn: number | null, country: string | null): void {
+    if (net !== null) {
+      drop(this.nets, net);
+      bump(this.pendingNets, net, -1);
+    }
+    if (asn !== null) {
+      drop(this.asns, asn);
+      bump(this.pendingAsns, asn, -1);
+    }
+    if (country !== null) {
+      drop(this.countries, country);
+      bump(this.pendingCountries, country, -1);
+    }
+  }
+
   /** The users counted since the last commit, per place, for the store to add. */
   collect(): OrganisationCount[] {
     // In key order (kind, then value as text): the store's table is a B-tree keyed so, and many
@@ -132,7 +148,8 @@ export class Organisation implements OrganisationView {
     const out: OrganisationCount[] = [];
     const add = (kind: OrganisationCount['kind'], m: ReadonlyMap<string | number, number>) => {
       const part: OrganisationCount[] = [];
-      for (const [value, users] of m) part.push({ kind, value: String(value), users });
+      // Zero: learnt and taken back since the last commit (Organisation.unlearnt).
+      for (const [value, users] of m) if (users !== 0) part.push({ kind, value: String(value), users });
       part.sort((a, b) => byText(a.value, b.value));
       for (const c of part) out.push(c);
     };
@@ -189,6 +206,13 @@ export class Organisation implements OrganisationView {
 
 function bump<K>(m: Map<K, number>, k: K, n: number): void {
   m.set(k, (m.get(k) ?? 0) + n);
+}
+
+/** One user fewer at `k` (the entry goes at none). */
+function drop<K>(m: Map<K, number>, k: K): void {
+  const n = (m.get(k) ?? 0) - 1;
+  if (n > 0) m.set(k, n);
+  else m.delete(k);
 }
 
 /** Drops the least shared entries until the map is at three quarters of its limit. */

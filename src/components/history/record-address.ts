@@ -3,12 +3,36 @@ import type { User } from './user.js';
 import { AddressState, CountryState } from './user-state.js';
 
 /**
+ * How long after an address's first success an alert raised on it still takes its learning
+ * back. OpenUnison logs a request's AzSuccess before what the request reveals: a refresh
+ * token's grace-period use (ExpiredRefreshTokenUsed) comes milliseconds after the success of
+ * the very request that replayed it. Without this, a thief's address in the user's own
+ * country (where only new-source-ip, which does not quarantine, finds it new) was learnt by
+ * that success and vouched for the thief's next replay from it.
+ */
+export const SAME_REQUEST_MS = 5_000;
+
+function learntJustBefore(st: AddressState, t: number): boolean {
+  return st.firstSuccess !== null && t - st.firstSuccess <= SAME_REQUEST_MS;
+}
+
+/**
  * One event's address in its user's history: the address's and its country's counts and
  * times, the last geolocated success, and learning. A success teaches the user the address
  * (`learn`) unless an alert keeps it in quarantine: `quarantinedBy`, the alert this event
- * raised, or an earlier one still open.
+ * raised, or an earlier one still open. An alert raised on an address within SAME_REQUEST_MS of
+ * its first success takes that learning back (`unlearn`).
  */
-export function recordAddress(user: User, e: LogEvent, addr: Address, t: number, success: boolean, quarantinedBy: string | null, learn: (user: User, a: AddressState) => void): void {
+export function recordAddress(
+  user: User,
+  e: LogEvent,
+  addr: Address,
+  t: number,
+  success: boolean,
+  quarantinedBy: string | null,
+  learn: (user: User, a: AddressState) => void,
+  unlearn: (user: User, a: AddressState, alertId: string) => void,
+): void {
   let st = user.lastAddress;
   if (st === null || st.ip !== addr.ip) {
     st = user.addresses.get(addr.ip) ?? null;
@@ -32,7 +56,7 @@ export function recordAddress(user: User, e: LogEvent, addr: Address, t: number,
       // The latest alert raised on the address keeps it (an earlier one may be closed as malicious).
       if (quarantinedBy !== null) st.quarantinedBy = quarantinedBy;
       else if (st.quarantinedBy === null) learn(user, st);
-    }
+    } else if (quarantinedBy !== null && learntJustBefore(st, t)) unlearn(user, st, quarantinedBy);
     const g = user.lastGeo;
     if (addr.lat !== null && addr.lon !== null && addr.country !== null && (g === null || t >= g.ts)) {
       // The first line at a location is kept (it is what "where they were" shows); later ones only move the time.
@@ -44,7 +68,10 @@ export function recordAddress(user: User, e: LogEvent, addr: Address, t: number,
         g.ip = addr.ip;
       }
     }
-  } else if (quarantinedBy !== null && !st.learnt) st.quarantinedBy = quarantinedBy;
+  } else if (quarantinedBy !== null) {
+    if (!st.learnt) st.quarantinedBy = quarantinedBy;
+    else if (learntJustBefore(st, t)) unlearn(user, st, quarantinedBy);
+  }
   user.touchAddress(st);
   if (addr.country !== null) {
     let c = user.seenCountries.get(addr.country);

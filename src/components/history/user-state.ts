@@ -2,6 +2,9 @@
 import type { AddressRecord } from '../../core/history.js';
 import { SmallMap } from './small-map.js';
 
+/** The bits of AddressState.taught. */
+export const TAUGHT = { net: 1, asn: 2, country: 4 } as const;
+
 /** The network (`a.b.c.0/24`, `x:x:x:x::/64`) of an address as detection compares them; null for none. */
 export type NetOf = (ip: string) => string | null;
 
@@ -17,6 +20,11 @@ export class AddressState implements AddressRecord {
   /** The success before the last one (memory only): a busy client's replay still shows it there. */
   prevSuccess: number | null = null;
   learnt = false;
+  /**
+   * What learning it taught its user in this run (memory only): TAUGHT bits for the network,
+   * ASN and country it was the first learnt address of. Un-learning it takes them back.
+   */
+  taught = 0;
   quarantinedBy: string | null = null;
   /** Changed since the last commit. */
   dirty = false;

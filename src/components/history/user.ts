@@ -6,7 +6,7 @@ import { MAX_LOOKBACK_MS } from './address-trim.js';
 import { AddressBook } from './address-book.js';
 import { LearntPlaces } from './learnt-places.js';
 import { SmallMap } from './small-map.js';
-import { ActivityState, AddressState, CountryState, SessionState, type NetOf } from './user-state.js';
+import { ActivityState, AddressState, CountryState, SessionState, TAUGHT, type NetOf } from './user-state.js';
 
 /**
  * A user's history as detection sees it (the state before the event being examined) and as
@@ -217,12 +217,31 @@ export class User {
     return net !== null && this.learntNetsLetGo !== null && this.learntNetsLetGo.has(net);
   }
 
-  /** Makes an address one of the user's own (its network, ASN and country become known). */
+  /** Makes an address one of the user's own (its network, ASN and country become known; `a.taught` says which were new). */
   learn(a: AddressState): void {
     if (a.learnt) return;
     a.learnt = true;
     a.quarantinedBy = null;
+    a.taught =
+      (a.net !== null && !this.knowsNet(a.net) ? TAUGHT.net : 0) |
+      (a.asn !== null && !this.knowsAsn(a.asn) ? TAUGHT.asn : 0) |
+      (a.country !== null && !this.knowsCountry(a.country) ? TAUGHT.country : 0);
     this.index(a);
+    this.touchAddress(a);
+  }
+
+  /**
+   * Takes back the learning of an address learnt moments before, now that an alert was raised
+   * on it (History's unlearn): it is kept from being learnt by `alertId`, and the places it
+   * taught the user are theirs no more.
+   */
+  unlearn(a: AddressState, alertId: string): void {
+    if (!a.learnt) return;
+    const t = a.taught;
+    this.learnt.remove(t & TAUGHT.net ? a.net : null, t & TAUGHT.asn ? a.asn : null, t & TAUGHT.country ? a.country : null);
+    a.learnt = false;
+    a.taught = 0;
+    a.quarantinedBy = alertId;
     this.touchAddress(a);
   }
 

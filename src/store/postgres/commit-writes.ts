@@ -5,7 +5,7 @@ import type { CommitBatch } from '../../core/ports.js';
 import { columnsOf, keyOf, lastByKey, mergeByKey, unnestOf } from './bulk.js';
 import { addedEvidenceJson, appendedEvidenceSql } from '../rows.js';
 import { confirmable, confirmationOf } from '../confirmation-sql.js';
-import { RECOUNT_ORGANISATION } from '../organisation-sql.js';
+import { DROP_EMPTY_ORGANISATION_COUNTS, RECOUNT_ORGANISATION } from '../organisation-sql.js';
 
 /**
  * The statements of one commit on PostgreSQL, each table written by one multi-row statement
@@ -66,6 +66,7 @@ export async function writeHistoryAndState(c: pg.ClientBase, b: CommitBatch): Pr
        ON CONFLICT (kind, value) DO UPDATE SET users = organisation_counts.users + excluded.users`,
       columnsOf(counted, [(o) => o.kind, (o) => o.value, (o) => o.users]),
     );
+    if (counted.some((o) => o.users < 0)) await c.query(DROP_EMPTY_ORGANISATION_COUNTS);
   }
   if (b.releases.length > 0) {
     await c.query(`UPDATE user_ips SET learnt = (success_count > 0)::int, quarantined_by = NULL WHERE quarantined_by = ANY($1::text[])`, [b.releases]);
