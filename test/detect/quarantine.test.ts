@@ -301,3 +301,15 @@ test("a thief's address learnt by the success of the request that replayed the t
     d.close();
   }
 });
+
+test("a burst of denials from a user's own new address right after its first success leaves it learnt: only a grace-period use takes a success's learning back", async () => {
+  // alice's new home line (learnt: new-source-ip does not quarantine), then ten denied requests
+  // from it within 5 s (a script poking at a namespace she may not read): authz-failure-burst,
+  // medium, on her own address. Taking the learning back for it made her own places strangers.
+  const db = s.path('q13.db');
+  const r = rulesDir(s.path(`r${n++}`), ['new-source-ip', 'authz-failure-burst']);
+  const at = T0 + 3 * H;
+  const { alerts } = await detect(db, r, [...history(ALICE, SE), az(at, ALICE, SE_HOME), ...Array.from({ length: 10 }, (_, i) => azFail(at + 100 + i * 400, ALICE, SE_HOME))]);
+  assert.deepEqual(alerts.map((a) => a.rule).sort(), ['authz-failure-burst', 'new-source-ip']);
+  assert.deepEqual(addressRow(db, SE_HOME), { learnt: 1, quarantined_by: null, success_count: 1 });
+});

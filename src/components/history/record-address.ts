@@ -1,14 +1,17 @@
+import { TYPE } from '../../core/events.js';
 import type { Address, LogEvent } from '../../core/log-event.js';
 import type { User } from './user.js';
 import { AddressState, CountryState } from './user-state.js';
 
 /**
- * How long after an address's first success an alert raised on it still takes its learning
- * back. OpenUnison logs a request's AzSuccess before what the request reveals: a refresh
- * token's grace-period use (ExpiredRefreshTokenUsed) comes milliseconds after the success of
- * the very request that replayed it. Without this, a thief's address in the user's own
- * country (where only new-source-ip, which does not quarantine, finds it new) was learnt by
- * that success and vouched for the thief's next replay from it.
+ * How long after an address's first success an alert raised on its ExpiredRefreshTokenUsed
+ * still takes its learning back. OpenUnison logs a refresh's AzSuccess before the grace-period
+ * use it reveals, milliseconds later, for the very request that replayed the token. Without
+ * this, a thief's address in the user's own country (where only new-source-ip, which does not
+ * quarantine, finds it new) was learnt by that success and vouched for the thief's next replay
+ * from it. Only that line: an alert on other lines soon after a success (a burst of denials
+ * from a user's own new address) says nothing against the success (taking those back too made
+ * the benign corpus raise auth-success-after-failures 6 times instead of 2).
  */
 export const SAME_REQUEST_MS = 5_000;
 
@@ -20,8 +23,8 @@ function learntJustBefore(st: AddressState, t: number): boolean {
  * One event's address in its user's history: the address's and its country's counts and
  * times, the last geolocated success, and learning. A success teaches the user the address
  * (`learn`) unless an alert keeps it in quarantine: `quarantinedBy`, the alert this event
- * raised, or an earlier one still open. An alert raised on an address within SAME_REQUEST_MS of
- * its first success takes that learning back (`unlearn`).
+ * raised, or an earlier one still open. An alert raised on an ExpiredRefreshTokenUsed within
+ * SAME_REQUEST_MS of the address's first success takes that learning back (`unlearn`).
  */
 export function recordAddress(
   user: User,
@@ -56,7 +59,7 @@ export function recordAddress(
       // The latest alert raised on the address keeps it (an earlier one may be closed as malicious).
       if (quarantinedBy !== null) st.quarantinedBy = quarantinedBy;
       else if (st.quarantinedBy === null) learn(user, st);
-    } else if (quarantinedBy !== null && learntJustBefore(st, t)) unlearn(user, st, quarantinedBy);
+    }
     const g = user.lastGeo;
     if (addr.lat !== null && addr.lon !== null && addr.country !== null && (g === null || t >= g.ts)) {
       // The first line at a location is kept (it is what "where they were" shows); later ones only move the time.
@@ -70,7 +73,7 @@ export function recordAddress(
     }
   } else if (quarantinedBy !== null) {
     if (!st.learnt) st.quarantinedBy = quarantinedBy;
-    else if (learntJustBefore(st, t)) unlearn(user, st, quarantinedBy);
+    else if (e.type === TYPE.ExpiredRefreshTokenUsed && learntJustBefore(st, t)) unlearn(user, st, quarantinedBy);
   }
   user.touchAddress(st);
   if (addr.country !== null) {
