@@ -8,7 +8,7 @@ import { MAX_TRACKED, type Organisation } from './organisation.js';
 import { SeenUsers, type SeenCount } from './seen-users.js';
 import type { User } from './user.js';
 import { recordAddress } from './record-address.js';
-import { TAUGHT, type AddressState, type NetOf } from './user-state.js';
+import { taughtPlaces, type AddressState, type NetOf } from './user-state.js';
 import { historyWrites } from './writes.js';
 
 const HOUR_MS = 3_600_000;
@@ -278,10 +278,4 @@ export class History {
     this.organisation?.unlearnt(...taughtPlaces(a));
     user.unlearn(a, alertId);
   };
-}
-
-/** The network, ASN and country an address taught its user (null where it taught nothing of that kind). */
-function taughtPlaces(a: AddressState): [string | null, number | null, string | null] {
-  const t = a.taught;
-  return [t & TAUGHT.net ? a.net : null, t & TAUGHT.asn ? a.asn : null, t & TAUGHT.country ? a.country : null];
 }

@@ -5,6 +5,12 @@ import { SmallMap } from './small-map.js';
 /** The bits of AddressState.taught. */
 export const TAUGHT = { net: 1, asn: 2, country: 4 } as const;
 
+/** The network, ASN and country an address taught its user (null where it taught nothing of that kind). */
+export function taughtPlaces(a: AddressState): [net: string | null, asn: number | null, country: string | null] {
+  const t = a.taught;
+  return [t & TAUGHT.net ? a.net : null, t & TAUGHT.asn ? a.asn : null, t & TAUGHT.country ? a.country : null];
+}
+
 /** The network (`a.b.c.0/24`, `x:x:x:x::/64`) of an address as detection compares them; null for none. */
 export type NetOf = (ip: string) => string | null;
 

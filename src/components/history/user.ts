@@ -6,7 +6,7 @@ import { MAX_LOOKBACK_MS } from './address-trim.js';
 import { AddressBook } from './address-book.js';
 import { LearntPlaces } from './learnt-places.js';
 import { SmallMap } from './small-map.js';
-import { ActivityState, AddressState, CountryState, SessionState, TAUGHT, type NetOf } from './user-state.js';
+import { ActivityState, AddressState, CountryState, SessionState, TAUGHT, taughtPlaces, type NetOf } from './user-state.js';
 
 /**
  * A user's history as detection sees it (the state before the event being examined) and as
@@ -237,8 +237,7 @@ export class User {
    */
   unlearn(a: AddressState, alertId: string): void {
     if (!a.learnt) return;
-    const t = a.taught;
-    this.learnt.remove(t & TAUGHT.net ? a.net : null, t & TAUGHT.asn ? a.asn : null, t & TAUGHT.country ? a.country : null);
+    this.learnt.remove(...taughtPlaces(a));
     a.learnt = false;
     a.taught = 0;
     a.quarantinedBy = alertId;
