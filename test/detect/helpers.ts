@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { parseDocument } from 'yaml';
-import { createRuntime, type Runtime } from '../../src/app/runtime.js';
+import { createRuntime, type PipelineLimits, type Runtime } from '../../src/app/runtime.js';
 import { BUNDLED_RULES_DIR } from '../../src/app/rule-dirs.js';
 import { loadConfig, type Config } from '../../src/app/config.js';
 import { replayFiles, type ReplayReport } from '../../src/app/replay.js';
@@ -150,13 +150,13 @@ export async function detect(dbPath: string, rules: string, input: string[] | { 
   }
 }
 
-/** A runtime on the SQLite file `dbPath` with the rules in `rules` (close it). */
-export function runtimeFor(dbPath: string, rules: string, tune?: (c: Config) => void): Promise<Runtime> {
+/** A runtime on the SQLite file `dbPath` with the rules in `rules`, and what memory may hold lowered by `limits` (close it). */
+export function runtimeFor(dbPath: string, rules: string, tune?: (c: Config) => void, limits?: PipelineLimits): Promise<Runtime> {
   const config = loadConfig();
   config.store.path = dbPath;
   config.detect.rulesDir = rules;
   tune?.(config);
-  return createRuntime(config);
+  return createRuntime(config, { limits });
 }
 
 export function allAlerts(rt: Runtime): StoredAlert[] {

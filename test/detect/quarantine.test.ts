@@ -2,9 +2,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { loadConfig } from '../../src/app/config.js';
 import { replayFiles } from '../../src/app/replay.js';
-import { createRuntime } from '../../src/app/runtime.js';
 import { AlertStore } from '../../src/store/sqlite/alerts.js';
 import { openDatabase } from '../../src/store/sqlite/database.js';
 import { ALICE, BOB, H, MIN, PRIV, SE, SE_HOME, SE_POOL, T0, TOKEN_URL, US, az, azFail, allAlerts, detect, expired, history, keys, rulesDir, runtimeFor, scratch } from './helpers.js';
@@ -166,11 +164,8 @@ test('closed as malicious, raised again, then closed as benign: the address is l
 test('closed as benign while an address it quarantined is out of memory (a sprayed user lets go of addresses that never succeeded): read back, it is released too', async () => {
   const db = s.path('q9.db');
   const log = s.path('q9.log');
-  const config = loadConfig();
-  config.store.path = db;
-  config.detect.rulesDir = rulesDir(s.path(`r${n++}`), ['authz-failure-burst']);
   // Alice holds at most 16 addresses: after a commit she keeps 8, those that succeeded first.
-  const rt = await createRuntime(config, { limits: { maxAddressesHeld: 16 } });
+  const rt = await runtimeFor(db, rulesDir(s.path(`r${n++}`), ['authz-failure-burst']), undefined, { maxAddressesHeld: 16 });
   const sprayed = (i: number) => `81.2.69.${10 + i}`;
   const quarantined = sprayed(9); // the tenth denial completes the burst: its address is the alert's
   try {
@@ -198,12 +193,8 @@ test('closed as benign while an address it quarantined is out of memory (a spray
 test('closed as benign after the address it quarantined aged out of memory: read back at the close, its country is the user\'s at once', async () => {
   const db = s.path('q10.db');
   const log = s.path('q10.log');
-  const config = loadConfig();
-  config.store.path = db;
-  config.store.commitEvery = 4;
-  config.detect.rulesDir = rules();
   // Two days of addresses in memory: alice's trip to the US is let go while she is home again.
-  const rt = await createRuntime(config, { limits: { addressesKeptFor: 2 * 24 * H } });
+  const rt = await runtimeFor(db, rules(), (c) => (c.store.commitEvery = 4), { addressesKeptFor: 2 * 24 * H });
   const home = (d: number) => `89.160.20.${10 + d}`;
   const US2 = '216.160.83.60';
   try {
@@ -233,14 +224,10 @@ test('closed as benign after the address it quarantined aged out of memory: read
 test('closed as benign while its user is out of memory: the organisation counts the place the store learnt, after that commit', async () => {
   const db = s.path('q11.db');
   const log = s.path('q11.log');
-  const config = loadConfig();
-  config.store.path = db;
-  config.detect.rulesDir = rules();
-  config.store.commitEvery = 50;
   // Small DN tables, started over by the 300 people after alice; no user is kept in memory
   // after a commit beyond those ids still in flight name.
   const tables = { dns: 64, ips: 256, sessions: 256, threads: 64 };
-  const rt = await createRuntime(config, { limits: { usersHeld: 0, tables } });
+  const rt = await runtimeFor(db, rules(), (c) => (c.store.commitEvery = 50), { usersHeld: 0, tables });
   try {
     // bob's only country is the US (learnt); alice's trip there is quarantined by its alert.
     const others = Array.from({ length: 300 }, (_, i) => az(LATER + H + i * 1_000, `uid=user${i},ou=users,o=Tremolo`, PRIV));

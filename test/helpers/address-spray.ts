@@ -5,6 +5,25 @@ import { ALICE, BOB, H, MIN, SE, SE_HOME, T0, az, azFail, expired } from '../det
 export const sprayed = (i: number) => `${[23, 45, 81, 91][i % 4]}.${(i * 7) % 251}.${(i * 13) % 253}.${1 + (i % 250)}`;
 
 /**
+ * Alice and Bob at work from the office (Alice from home too, learnt), and from 09:00 one
+ * line a second from 3,000 addresses (`hit`, the i-th address), with a success from the
+ * office every 100 and every 500 one of the early addresses again (`again`): the lines, and
+ * the time of the last.
+ */
+function sprayDay(hit: (t: number, i: number) => string, again: (t: number, i: number) => string): { lines: string[]; end: number } {
+  const lines: string[] = [az(T0 - MIN, ALICE, SE_HOME)];
+  for (const dn of [ALICE, BOB]) lines.push(az(T0, dn, SE), az(T0 + MIN, dn, SE));
+  let t = T0 + H;
+  for (let i = 0; i < 3_000; i++) {
+    t += 1_000;
+    lines.push(hit(t, i));
+    if (i % 100 === 0) lines.push(az(t + 1, i % 200 === 0 ? ALICE : BOB, SE));
+    if (i % 500 === 499) lines.push(again(t + 2, i - 480));
+  }
+  return { lines, end: t };
+}
+
+/**
  * Alice and Bob work from the office (Alice from home too, learnt); from 09:00 a botnet is
  * denied 1,500 times at each from as many addresses (a few of them twice, far apart) while
  * they go on working: `spray`. Then three of the spray's early addresses come back, in
@@ -12,15 +31,10 @@ export const sprayed = (i: number) => `${[23, 45, 81, 91][i % 4]}.${(i * 7) % 25
  * it as never succeeding there), a success from another.
  */
 export function writeAddressSpray(spray: string, back: string): void {
-  const lines: string[] = [az(T0 - MIN, ALICE, SE_HOME)];
-  for (const dn of [ALICE, BOB]) lines.push(az(T0, dn, SE), az(T0 + MIN, dn, SE));
-  let t = T0 + H;
-  for (let i = 0; i < 3_000; i++) {
-    t += 1_000;
-    lines.push(azFail(t, i % 2 === 0 ? ALICE : BOB, sprayed(i)));
-    if (i % 100 === 0) lines.push(az(t + 1, i % 200 === 0 ? ALICE : BOB, SE));
-    if (i % 500 === 499) lines.push(azFail(t + 2, ALICE, sprayed(i - 480)));
-  }
+  const { lines, end: t } = sprayDay(
+    (t, i) => azFail(t, i % 2 === 0 ? ALICE : BOB, sprayed(i)),
+    (t, i) => azFail(t, ALICE, sprayed(i)),
+  );
   writeFileSync(spray, lines.join('\n') + '\n');
   writeFileSync(back, [azFail(t + H, ALICE, sprayed(4)), expired(t + H + 1, ALICE, sprayed(2)), az(t + H + 2, BOB, sprayed(7))].join('\n') + '\n');
 }
@@ -34,15 +48,10 @@ export function writeAddressSpray(spray: string, back: string): void {
  * success there, read back), a success from a third.
  */
 export function writeThiefSpray(thief: string, back: string): void {
-  const lines: string[] = [az(T0 - MIN, ALICE, SE_HOME)];
-  for (const dn of [ALICE, BOB]) lines.push(az(T0, dn, SE), az(T0 + MIN, dn, SE));
-  let t = T0 + H;
-  for (let i = 0; i < 3_000; i++) {
-    t += 1_000;
-    lines.push(az(t, ALICE, sprayed(i)));
-    if (i % 100 === 0) lines.push(az(t + 1, i % 200 === 0 ? ALICE : BOB, SE));
-    if (i % 500 === 499) lines.push(az(t + 2, ALICE, sprayed(i - 480)));
-  }
+  const { lines, end: t } = sprayDay(
+    (t, i) => az(t, ALICE, sprayed(i)),
+    (t, i) => az(t, ALICE, sprayed(i)),
+  );
   writeFileSync(thief, lines.join('\n') + '\n');
   writeFileSync(back, [az(t + H, ALICE, sprayed(4)), expired(t + H + 1, ALICE, sprayed(2)), az(t + H + 2, ALICE, sprayed(7))].join('\n') + '\n');
 }
