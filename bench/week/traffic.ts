@@ -7,11 +7,13 @@ import { MINUTE } from './whereabouts.js';
 /**
  * What a person's kubectl, k9s and browser make OpenUnison log. The id_token lives a minute,
  * so a command more than a minute after the last refresh first refreshes it at /token; the
- * refresh token lives 15 minutes, so after a longer pause the refresh fails (`Session
- * expired`) and the person logs in again. Several tools on one kubeconfig now and then race
- * for the same refresh token: within the grace period OpenUnison answers the loser with the
- * old session and logs ExpiredRefreshTokenUsed after the request's AzSuccess; after it, the
- * loser's refresh fails (`Session does not exist from refresh_token`) and it must log in again.
+ * refresh token lives 15 minutes, so after a longer pause the refresh fails (`Session does
+ * not exist from refresh_token` once OpenUnison's job has deleted the expired session,
+ * `Session expired` in the minute before) and the person logs in again. Several tools on one
+ * kubeconfig now and then race for the same refresh token: within the grace period OpenUnison
+ * answers the loser with the old session and logs ExpiredRefreshTokenUsed after the request's
+ * AzSuccess; after it, the loser's refresh fails (`Session does not exist from refresh_token`)
+ * and it must log in again.
  */
 
 const ID_TOKEN_MS = 60_000;
@@ -29,6 +31,16 @@ const FORBIDDEN = 0.004;
 const FORBIDDEN_LOOP = 0.002;
 const DASHBOARD_VISIT = 0.06;
 const K9S_OPEN = 0.6;
+
+/**
+ * What OpenUnison answers a refresh of a session that expired at its idle timeout: its
+ * clear-sessions job (every minute, at second 0, in its Helm charts) deletes expired sessions,
+ * so after the first minute boundary the session no longer exists.
+ */
+function expiredRefreshWarning(lastRefresh: number, t: number): string {
+  const deletedAt = Math.ceil((lastRefresh + REFRESH_TOKEN_MS) / MINUTE) * MINUTE;
+  return t < deletedAt ? 'Session expired' : 'Session does not exist from refresh_token';
+}
 
 const NAMESPACES = ['payments', 'orders', 'search', 'checkout', 'inventory', 'shipping', 'platform', 'monitoring', 'default', 'ingress-nginx'];
 const API_URLS = NAMESPACES.flatMap((ns) => [
@@ -130,7 +142,7 @@ export class Traffic {
     if (!used.has(ip)) used.set(ip, t);
     if (c.session === null || c.lost || t - c.lastRefresh > REFRESH_TOKEN_MS) {
       if (c.session !== null && !c.lost && rng.chance(EXPIRED_REFRESH_TRIED)) {
-        log.failedRefresh(t, log.worker(rng), 'Session expired', ip, rng.int(1, 6));
+        log.failedRefresh(t, log.worker(rng), expiredRefreshWarning(c.lastRefresh, t), ip, rng.int(1, 6));
         t += rng.int(15, 90) * 1000;
       }
       t = this.login(rng, p, t, ip);

@@ -16,6 +16,8 @@ export interface EventProcessor {
   /** A batch arrived, before any of its events is processed: load what its events need. */
   prepare(batch: EventBatch): Promise<void> | void;
   event(e: LogEvent): void;
+  /** Every finite input was consumed (a replay's end): what waits for later events is settled now. */
+  endOfInput?(): void;
   /** Events processed since the last commit (a commit is due once there are some). */
   readonly pending: number;
   /** Entries held in memory only until the next commit (users changed since it): a commit lets them go. */
@@ -158,6 +160,8 @@ export class Ingest implements IngestContext, FeedOwner {
       await this.drains.idle();
     }
     if (this.failure !== null) throw this.failure;
+    const processor = this.opts.processor;
+    if (processor.endOfInput !== undefined) await this.drains.exclusive(async () => processor.endOfInput!());
     await this.commitNow();
     if (this.failure !== null) throw this.failure;
   }

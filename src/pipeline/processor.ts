@@ -43,6 +43,10 @@ export class HistoryAndDetection implements EventProcessor {
     if (batch.pinned !== undefined) await this.history.readBack(batch.pinned.dns, batch.pinned.ips);
   }
 
+  endOfInput(): void {
+    this.detection.finish();
+  }
+
   event(e: LogEvent): void {
     const user = this.history.userOf(e);
     const quarantinedBy = this.detection.event(e, user);

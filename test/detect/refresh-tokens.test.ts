@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { BOB, H, MIN, MM, NONE, RU, SE, SE2, SE_HOME, SEC, T0, TOKEN_URL, az, azFail, detect, expired, history, idpWarn, keys, rulesDir, scratch } from './helpers.js';
+import { BOB, H, MIN, MM, NONE, RU, SE, SE2, SE_HOME, SEC, T0, TOKEN_URL, au, az, azFail, detect, expired, history, idpWarn, keys, rulesDir, scratch } from './helpers.js';
 
 const s = scratch();
 after(() => s.done());
@@ -131,20 +131,25 @@ test("stale-refresh-token: an address whose successes an alert holds back (a thi
   assert.equal(stale.severity, 'medium');
   assert.ok(
     stale.reason.endsWith(
-      "5.255.255.5 had successes lately (within the 24 h before), but none as a learnt address of its user (it was new to them, or an alert raised on it holds it back): if alerts name 5.255.255.5, this is probably a copy of the token, not the owner's client.",
+      "5.255.255.5 had successes lately (within the 24 h before), but none as a learnt address of its user (it was new to them, or an alert raised on it holds it back): if alerts name 5.255.255.5, this is probably a copy of the token, not the owner's client. " +
+        'No success from 5.255.255.0/24 followed within 10 min: not an owner logging in again after an expired session.',
     ),
     stale.reason,
   );
+  // Held for a login that did not come, raised at the pair's own time.
+  assert.equal(stale.time, new Date(AT + 5 * MIN + 4).toISOString());
 });
 
 test("stale-refresh-token: the owner's learnt address stays the owner's while a newcomer succeeds from it; a newcomer's address is theirs from its second success", async () => {
+  // Each pair follows a refresh from its address a minute before: a client that lost a race, a finding.
+  const token = { url: TOKEN_URL, app: 'k8sIdp' };
   // The office is mmosley's; bob's first success from it (new to bob) does not make it anyone's stranger.
-  const shared = await run('stale-refresh-token', [...office, az(AT, BOB, SE), ...stalePair(AT + MIN, SE)]);
+  const shared = await run('stale-refresh-token', [...office, az(AT, BOB, SE, token), ...stalePair(AT + MIN, SE)]);
   assert.match(shared.alerts[0].reason, /89\.160\.20\.112 had successes lately \(within the 24 h before\) as a learnt address of its user: probably the owner's own client/);
   // bob's home line: new at its first success, learnt at its second (a minute later), at once.
-  const once = await run('stale-refresh-token', [az(AT, BOB, SE_HOME), ...stalePair(AT + MIN, SE_HOME)]);
+  const once = await run('stale-refresh-token', [az(AT, BOB, SE_HOME, token), ...stalePair(AT + MIN, SE_HOME)]);
   assert.match(once.alerts[0].reason, /but none as a learnt address of its user/);
-  const twice = await run('stale-refresh-token', [az(AT, BOB, SE_HOME), az(AT + MIN, BOB, SE_HOME), ...stalePair(AT + 2 * MIN, SE_HOME)]);
+  const twice = await run('stale-refresh-token', [az(AT, BOB, SE_HOME), az(AT + MIN, BOB, SE_HOME, token), ...stalePair(AT + 2 * MIN, SE_HOME)]);
   assert.match(twice.alerts[0].reason, /as a learnt address of its user: probably the owner's own client/);
   // Nobody at all: a stranger's copy, high.
   const stranger = await run('stale-refresh-token', [...office, ...stalePair(AT, RU)]);
@@ -152,10 +157,59 @@ test("stale-refresh-token: the owner's learnt address stays the owner's while a 
   assert.match(stranger.alerts[0].reason, /No user succeeded from 5\.255\.255\.5 in the 24 h before/);
 });
 
+test("stale-refresh-token: with no refresh from the address just before, a pair from a familiar place is an expired session OpenUnison deleted, and raises nothing", async () => {
+  const token = { url: TOKEN_URL, app: 'k8sIdp' };
+  // mmosley's office (learnt), an hour after his last command there: the session expired.
+  assert.deepEqual((await run('stale-refresh-token', [...office, ...stalePair(AT + H, SE)])).alerts, []);
+  // Monday morning, three days later: nobody succeeded from the office in the 24 h before, but it is a learnt address's network.
+  assert.deepEqual((await run('stale-refresh-token', [...office, ...stalePair(AT + 72 * H, SE2)])).alerts, []);
+  // bob's provider gave him a new address in another network of its autonomous system (Telia, AS3301).
+  const bobHome = [az(AT, BOB, SE_HOME), az(AT + MIN, BOB, SE_HOME), az(AT + 2 * MIN, BOB, SE_HOME)];
+  assert.deepEqual((await run('stale-refresh-token', [...office, ...bobHome, ...stalePair(AT + 20 * H, '81.224.99.7')])).alerts, []);
+  // The same pair from a network and autonomous system nobody here has learnt: a stranger's copy.
+  assert.deepEqual(keys((await run('stale-refresh-token', [...office, ...bobHome, ...stalePair(AT + 20 * H, RU)])).alerts), [`stale-refresh-token - ${RU}`]);
+  // A refresh from the office 2 min before (the window's end) is the race; 2 min 1 s before is not.
+  const race = await run('stale-refresh-token', [...office, az(AT + H, MM, SE, token), ...stalePair(AT + H + 2 * MIN - 4, SE)]);
+  assert.match(race.alerts[0].reason, /A refresh from 89\.160\.20\.112 2 min before rotated a token: another client there won the race\./);
+  assert.deepEqual((await run('stale-refresh-token', [...office, az(AT + H, MM, SE, token), ...stalePair(AT + H + 2 * MIN + SEC, SE)])).alerts, []);
+  // An API call is not a refresh: no token was rotated.
+  assert.deepEqual((await run('stale-refresh-token', [...office, az(AT + H, MM, SE), ...stalePair(AT + H + MIN, SE)])).alerts, []);
+  // In a network several users share (an office NAT), another user's refresh proves no race: still the expired session.
+  const colleagues = history(BOB, SE2, 3, 10 * MIN);
+  assert.deepEqual((await run('stale-refresh-token', [...office, ...colleagues, az(AT + H, BOB, SE2, token), ...stalePair(AT + H + MIN, SE)])).alerts, []);
+  // expiredSession: null takes every pair for a stale token, as before.
+  const every = rulesDir(s.path(`r${n}-every`), ['stale-refresh-token'], { 'stale-refresh-token': { params: { expiredSession: null } } });
+  assert.deepEqual(keys((await detect(s.path(`t${n++}.db`), every, [...office, ...stalePair(AT + H, SE)])).alerts), [`stale-refresh-token - ${SE}`]);
+});
+
+test('stale-refresh-token: from an unfamiliar place a pair waits 10 min for a login from its network (the owner after an expired session); without one it is raised at its own time', async () => {
+  // mmosley, travelling, opens his laptop in a hotel in Moscow: yesterday's token fails, then he logs in (another address of the hotel's /24).
+  const traveller = await run('stale-refresh-token', [...office, ...stalePair(AT, RU), au(AT + 3 * MIN, MM, '5.255.255.77'), az(AT + 3 * MIN + SEC, MM, '5.255.255.77')]);
+  assert.deepEqual(traveller.alerts, []);
+  // An API call from there is no login: a copy's holder can still use an id_token it has.
+  const apiCall = await run('stale-refresh-token', [...office, ...stalePair(AT, RU), az(AT + 3 * MIN, MM, RU)]);
+  assert.deepEqual(keys(apiCall.alerts), [`stale-refresh-token - ${RU}`]);
+  assert.equal(apiCall.alerts[0].severity, 'high');
+  // A login 10 min 1 s later comes too late: the pair was raised when the wait ended, and keeps its own time.
+  const late = await run('stale-refresh-token', [...office, ...stalePair(AT, RU), au(AT + 10 * MIN + SEC + 4, MM, RU)]);
+  assert.deepEqual(keys(late.alerts), [`stale-refresh-token - ${RU}`]);
+  assert.equal(late.alerts[0].time, new Date(AT + 4).toISOString());
+  // A login before the pair clears nothing (new-country holds that address back: nobody's place); a
+  // second pair during the wait counts on the first, and the reason says both.
+  const rules = rulesDir(s.path(`r${n}-before`), ['stale-refresh-token', 'new-country']);
+  const before = [...office, au(AT - MIN, MM, RU), ...stalePair(AT + 2 * H, RU), ...stalePair(AT + 2 * H + 3 * MIN, RU, 'XNIO-1 task-9')];
+  const twice = (await detect(s.path(`t${n++}.db`), rules, before)).alerts.filter((a) => a.rule === 'stale-refresh-token');
+  assert.deepEqual(twice.map((a) => [a.ip, a.count, a.severity, a.evidence.length]), [[RU, 1, 'medium', 2]]);
+  assert.match(twice[0].reason, /No success from 5\.255\.255\.0\/24 followed within 10 min \(2 refused refreshes from there meanwhile\): not an owner logging in again after an expired session\.$/);
+  // The end of the input ends the wait: a replay that ends 5 min after the pair raises it.
+  const ended = await run('stale-refresh-token', [...office, ...stalePair(AT, RU), az(AT + 5 * MIN, MM, SE)]);
+  assert.deepEqual(keys(ended.alerts), [`stale-refresh-token - ${RU}`]);
+});
+
 test('invalid-client-secret: a live token sent with a wrong secret fires on its address; the stale-token WARN does not, and stale-refresh-token ignores this WARN', async () => {
   const wrongSecret = (t: number, thread: string) => [idpWarn(t, thread, 'Invalid client_secret'), azFail(t + 4, NONE, RU, { thread, url: TOKEN_URL, session: 'null' })];
   const rules = rulesDir(s.path(`r${n}-secret`), ['invalid-client-secret', 'stale-refresh-token']);
-  const { alerts } = await detect(s.path(`t${n++}.db`), rules, [...office, ...wrongSecret(AT, 'XNIO-1 task-7'), ...stalePair(AT + MIN, SE, 'XNIO-1 task-8')]);
+  const { alerts } = await detect(s.path(`t${n++}.db`), rules, [...office, ...wrongSecret(AT, 'XNIO-1 task-7'), az(AT + 30 * SEC, MM, SE, { url: TOKEN_URL, app: 'k8sIdp' }), ...stalePair(AT + MIN, SE, 'XNIO-1 task-8')]);
   assert.deepEqual(keys(alerts), [`invalid-client-secret - ${RU}`, `stale-refresh-token - ${SE}`]);
   const secret = alerts[0];
   assert.equal(secret.severity, 'medium');

@@ -44,8 +44,24 @@ export interface Finding {
   suppressKey?: string;
 }
 
+/** A finding a detector held back, waiting for an event that would clear it, raised once its wait is over. */
+export interface HeldFinding {
+  finding: Finding;
+  /** The log time, raw line, place (`origin:line`) and network of the event it names. */
+  ts: number;
+  line: string;
+  source: string;
+  net: string | null;
+}
+
 export interface Detector {
   check(e: LogEvent, user: User | null, trace: Trace | null): Finding | null;
+  /**
+   * The findings held back whose wait is over at log time `now` (Infinity: the input ended,
+   * and what would clear them will not come). Asked before each event; most detectors decide
+   * at once and have none.
+   */
+  due?(now: number): HeldFinding[];
 }
 
 export interface DetectorContext {

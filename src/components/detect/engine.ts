@@ -36,6 +36,8 @@ export interface DetectionWrites {
 export class DetectionEngine {
   readonly visibility = new AddressVisibility();
   private runners: RuleRunner[] = [];
+  /** The runners whose detectors hold findings back (`Detector.due`). */
+  private waiting: RuleRunner[] = [];
   private dispatch: RuleRunner[][] = EVENT_TYPES.map(() => []);
   /** Which rules admit a user or an address, for the rules in force. */
   private verdicts!: VerdictVectors;
@@ -109,6 +111,7 @@ export class DetectionEngine {
   event(e: LogEvent, user: User | null): string | null {
     const ts = e.ts;
     if (ts > this.watermark) this.watermark = ts;
+    if (this.waiting.length > 0) this.raiseDue(ts);
     // Every few thousand events: state keyed by something as numerous as addresses stays within what is open.
     if ((++this.pending & 4095) === 0) this.state.pruneIfLarge(this.watermark);
     const type = e.type;
@@ -139,6 +142,22 @@ export class DetectionEngine {
       }
     }
     return quarantine;
+  }
+
+  /** The input ended: findings detectors hold back are raised (what would clear them is not in it). */
+  finish(): void {
+    if (this.waiting.length > 0) this.raiseDue(Number.POSITIVE_INFINITY);
+  }
+
+  private raiseDue(now: number): void {
+    for (const r of this.waiting) {
+      const due = r.detector.due!(now);
+      for (const d of due) {
+        const raised = this.tracker.raise(r.rule, d.finding, d.ts, { raw: () => d.line });
+        if (raised.isNew) this.incidents.add(raised.alert, r.rule.page, d.net, d.ts, d.source);
+        this.pending++;
+      }
+    }
   }
 
   /** Everything to write in the commit. */
@@ -214,6 +233,7 @@ export class DetectionEngine {
     this.runners = this.state.reopen((open) => createRunners(rules, { open, maxEvidence, organisation: this.organisation }));
     this.verdicts = new VerdictVectors(rules, this.runners);
     this.dispatch = dispatchByType(this.runners);
+    this.waiting = this.runners.filter((r) => r.detector.due !== undefined);
   }
 }
 

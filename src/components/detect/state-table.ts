@@ -136,6 +136,11 @@ export class StateTable<S> {
     return next.value as string;
   }
 
+  /** The entries held, oldest first (for a small table a detector goes through: findings it holds back). */
+  entries(): IterableIterator<[string, S]> {
+    return this.map.entries();
+  }
+
   /** `s` (already held) changed in place. */
   touch(key: string): void {
     this.changed.add(key);

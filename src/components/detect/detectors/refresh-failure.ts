@@ -1,12 +1,13 @@
 import * as z from 'zod';
 import { SEVERITIES, type Evidence } from '../../../core/alerts.js';
 import { durationSchema, formatDuration } from '../../../core/duration.js';
-import { isUserDn, TYPE } from '../../../core/events.js';
-import { threadOf, type LogEvent } from '../../../core/log-event.js';
-import { defineDetector, type Finding } from '../detector.js';
+import { TYPE } from '../../../core/events.js';
+import { threadOf } from '../../../core/log-event.js';
+import { defineDetector } from '../detector.js';
 import { evidenceOf } from '../evidence.js';
-import { where } from '../format.js';
 import type { StateCodec } from '../state-table.js';
+import { ExpiredSessions } from './expired-sessions.js';
+import { refusedRefresh, staleUse, type Known, type RefusedRefresh, type StaleContext } from './refresh-failure-finding.js';
 
 /** How often the remembered success of an address is refreshed, for `unknownAddress`. */
 const REFRESH_EVERY = 3_600_000;
@@ -67,27 +68,46 @@ const params = z
       .nullable()
       .default(null)
       .describe("the finding's severity and risk when no user succeeded from the address within `within` (needs AuSuccess or AzSuccess in the rule's events)"),
+    expiredSession: z
+      .object({
+        raceWithin: durationSchema
+          .prefault('2m')
+          .describe('a refresh (AzSuccess at `tokenPath`) from the same address this shortly before: another client there rotated the token, and this one lost the race'),
+        renewWithin: durationSchema
+          .prefault('10m')
+          .describe('a pair from an unfamiliar place waits this long for a login (AuSuccess) from its network, the owner logging in again after an expired session; without one it is raised'),
+      })
+      .strict()
+      .nullable()
+      .default(null)
+      .describe(
+        "tell an expired session from a stale token (needs `unknownAddress`, AuSuccess and AzSuccess in the rule's events): OpenUnison's clear-sessions job deletes expired sessions every minute, and a refresh with such a session's token logs the same WARN. A pair with no refresh from its address within `raceWithin` raises nothing from a familiar place (a learnt address of its user, or a network or autonomous system where the organisation's users have learnt addresses), and from another place only when no login from its network follows within `renewWithin`; null: every pair is a finding at once",
+      ),
   })
-  .strict();
+  .strict()
+  .refine((p) => p.expiredSession === null || p.unknownAddress !== null, { error: 'expiredSession needs unknownAddress (what the address\'s recent successes say)', path: ['expiredSession'] });
 type Params = z.output<typeof params>;
 
 /**
  * OpenUnison refuses a refresh with a WARN of OpenIDConnectIdP, then an AzFail on the same
  * thread. Which WARN says why (a rule picks one with `message`):
- *  - `Session does not exist from refresh_token`: a token it no longer knows, at a `/token`
- *    endpoint a refresh token used after its grace period: a second copy of the token (or a
- *    client that lost the race) is still trying (rule stale-refresh-token);
+ *  - `Session does not exist from refresh_token`: no live session has this token. Either the
+ *    token was rotated and its grace period is over (a client that lost a refresh race, or a
+ *    copy of the token still trying: rule stale-refresh-token), or its session expired and is
+ *    gone: OpenUnison's clear-sessions job (every minute in its Helm charts) deletes expired
+ *    sessions, so a client back after the idle timeout mostly meets this WARN, not `Session
+ *    expired`. With `expiredSession`, the detector tells these apart (`judge`);
  *  - `Invalid client_secret`: checked only once the token matched its session, so whoever sent
  *    it holds the user's live refresh token, without the client's secret (invalid-client-secret).
- *  (`Session expired` is a user's idle client; the `... tampered with` WARNs check the tokens
- *  OpenUnison stored, not what the client sent, and follow a change of its signing key.)
+ *  (`Session expired`, an idle client within the minute before the job runs, and the `...
+ *  tampered with` WARNs, which check the tokens OpenUnison stored and follow a change of its
+ *  signing key, say nothing of who sent the token.)
  *
  * Threads are unique only within one log (a replica), so the pair is keyed by input and
  * thread. The AzFail often carries `cn=none`: the alert is then keyed on the address.
  *
- * Most such pairs are a user's own client that lost a refresh race (its address logged
- * successes minutes before). With `unknownAddress`, a pair from an address no user succeeded
- * from lately (someone else holds a copy of the token) is raised at a higher risk.
+ * With `unknownAddress`, a pair from an address no user succeeded from lately (someone else
+ * holds a copy of the token) is raised at a higher risk.
  */
 export const refreshFailure = defineDetector({
   name: 'refresh-failure',
@@ -95,7 +115,11 @@ export const refreshFailure = defineDetector({
   events: ['IdpWarning', 'AzFail', 'AuSuccess', 'AzSuccess'],
   requiredEvents: ['IdpWarning', 'AzFail'],
   params,
-  describe: (p: Params) => `'${p.message}' then, within ${formatDuration(p.pairWithin)} on the same thread, an AzFail at a URL ending in ${p.tokenPath}`,
+  describe: (p: Params) =>
+    `'${p.message}' then, within ${formatDuration(p.pairWithin)} on the same thread, an AzFail at a URL ending in ${p.tokenPath}` +
+    (p.expiredSession === null
+      ? ''
+      : ` (with no refresh from its address in the ${formatDuration(p.expiredSession.raceWithin)} before, an expired session OpenUnison deleted: nothing from a familiar place, and from another only without a login from its network within ${formatDuration(p.expiredSession.renewWithin)})`),
   create: (p: Params, ctx) => {
     const codec: StateCodec<Pending> = {
       encode: (s) => JSON.stringify([s.ts, s.evidence.source, s.evidence.line]),
@@ -128,11 +152,15 @@ export const refreshFailure = defineDetector({
             // rows a commit writes when addresses are many.
             chunked: true,
           });
+    const expiry = p.expiredSession === null ? null : new ExpiredSessions(p.expiredSession, ctx);
+    const window = unknown?.within ?? 0;
+    const finding = (r: RefusedRefresh, c: StaleContext) => staleUse(r, c, p);
     return {
       check(e, user, trace) {
         if (e.type === TYPE.AuSuccess || e.type === TYPE.AzSuccess) {
           const ip = e.address?.ip;
           if (lastSuccess === null || ip === undefined) return null;
+          expiry?.success(e, e.type === TYPE.AzSuccess && e.urlEndsWith(p.tokenPath), trace);
           const was = lastSuccess.get(ip);
           // Most successes come from an address remembered as learnt within the hour: nothing to change, nothing to look up.
           if (was !== undefined && wasLearnt(was) && e.ts - was < REFRESH_EVERY) {
@@ -185,47 +213,18 @@ export const refreshFailure = defineDetector({
         const a = e.address;
         const seen = a === null || lastSuccess === null ? undefined : lastSuccess.get(a.ip);
         const known: Known | null = unknown === null || a === null ? null : seen === undefined || e.ts - timeOf(seen) > keptFor ? 'stranger' : wasLearnt(seen) ? 'learnt' : 'unlearnt';
-        return staleUse(e, warn, gap, url, known, unknown, p);
+        const raise = known === 'stranger' && unknown !== null ? { severity: unknown.severity, risk: unknown.risk } : null;
+        const refusal = refusedRefresh(e, warn.evidence, gap, url);
+        if (expiry === null || a === null || known === null) return finding(refusal, { known, window, raise, raceGap: null, waited: null });
+        const verdict = expiry.judge(a, known, e.ts);
+        if (verdict.kind === 'expired') {
+          trace?.(`no refresh from ${a.ip} in the ${formatDuration(p.expiredSession!.raceWithin)} before${verdict.why}: an expired session OpenUnison has deleted, not a stale token`);
+          return null;
+        }
+        if (verdict.kind === 'wait' && expiry.hold(e, a, refusal, { known, raise }, trace)) return null;
+        return finding(refusal, { known, window, raise, raceGap: verdict.kind === 'race' ? verdict.gap : null, waited: null });
       },
+      due: expiry === null ? undefined : (now) => expiry.due(now, finding, window),
     };
   },
 });
-
-/**
- * What the address's recent successes say: none (a stranger's copy of the token), some as a
- * learnt address of the user who succeeded (the owner's client), or only as one its user has
- * not learnt (new to them, or held back by an alert raised on it).
- */
-type Known = 'stranger' | 'learnt' | 'unlearnt';
-
-function addressNote(known: Known, ip: string, window: string, ownClient: string): string {
-  if (known === 'stranger') return ` No user succeeded from ${ip} in the ${window} before: someone other than the token's owner probably holds a copy.`;
-  // Not the time of the last success: the one remembered is refreshed once an hour only.
-  if (known === 'learnt') return ` ${ip} had successes lately (within the ${window} before) as a learnt address of its user: ${ownClient}.`;
-  return (
-    ` ${ip} had successes lately (within the ${window} before), but none as a learnt address of its user (it was new to them, or an alert raised on it holds it back): ` +
-    `if alerts name ${ip}, this is probably a copy of the token, not the owner's client.`
-  );
-}
-
-/** The finding: a refresh failed after its grace period, `gap` after the WARN on its thread. (Outside check(): see seenAt in session-moved.ts.) */
-function staleUse(e: LogEvent, warn: Pending, gap: number, url: string, known: Known | null, unknown: Params['unknownAddress'], p: Params): Finding {
-  const dn = e.dn !== null && isUserDn(e.dn.dn) ? e.dn : null;
-  const a = e.address;
-  const thread = e.thread();
-  return {
-    dn: dn?.dn ?? null,
-    dnSha1: dn?.sha1 ?? null,
-    ip: a?.ip ?? null,
-    country: a?.country ?? null,
-    ...(known === 'stranger' && unknown !== null ? { severity: unknown.severity, risk: unknown.risk } : {}),
-    reason() {
-      return (
-        `A refresh token ${dn === null ? '' : `of ${dn.dn} `}${p.meaning} from ${where(a?.ip ?? null, a?.country ?? null)}: ` +
-        `OpenIDConnectIdP logged '${p.message}' and ${formatDuration(gap)} later the refresh at ${url} failed (AzFail) on thread '${thread}'.` +
-        (known === null || a === null || unknown === null ? '' : addressNote(known, a.ip, formatDuration(unknown.within), p.ownClient))
-      );
-    },
-    evidence: () => [warn.evidence, evidenceOf(e)],
-  };
-}

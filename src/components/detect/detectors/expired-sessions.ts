@@ -1,0 +1,165 @@
+import type { Severity } from '../../../core/alerts.js';
+import { formatDuration } from '../../../core/duration.js';
+import { TYPE } from '../../../core/events.js';
+import { sourceOf, type Address, type LogEvent } from '../../../core/log-event.js';
+import type { OrganisationView } from '../../history/organisation.js';
+import type { DetectorContext, Finding, HeldFinding, Trace } from '../detector.js';
+import { sharedNetwork } from '../network-sharing.js';
+import type { Known, RefusedRefresh, StaleContext } from './refresh-failure-finding.js';
+
+/**
+ * Tells a refresh token used after its grace period from the token of a session that expired.
+ * OpenUnison answers both with `Session does not exist from refresh_token`: its clear-sessions
+ * job (every minute in its Helm charts) deletes a session once it has been idle for its
+ * timeout, so a kubectl back after lunch, overnight or after a trip meets that WARN.
+ *
+ * - A client that lost a refresh race fails minutes after another client at its address
+ *   rotated the token (a refresh there within `raceWithin`): a finding, as it always was.
+ * - A session that expired fails at its client's next command, from the owner's place, with
+ *   no rotation before it. From a familiar place (a learnt address of its user lately, or a
+ *   network or autonomous system where the organisation's users have learnt addresses: a
+ *   carrier gives a new address each day, and the AzFail rarely names the user) it is that,
+ *   and nothing is raised.
+ * - From an unfamiliar place (a hotel abroad, or a stranger's server) the pair waits
+ *   `renewWithin` for a login (AuSuccess) from its network: the owner logging in again after
+ *   the expired session, which a stranger holding a stale copy cannot do. None, and it is
+ *   raised, at its own time; so it is at the end of a replay, when the login cannot come.
+ */
+export interface ExpiryParams {
+  raceWithin: number;
+  renewWithin: number;
+}
+
+/** What to do with a refused refresh. */
+export type Verdict =
+  | { kind: 'race'; gap: number }
+  | { kind: 'expired'; why: string }
+  | { kind: 'wait' };
+
+/** A refused refresh from an unfamiliar place, waiting for a login from its network. */
+interface Held {
+  refusal: RefusedRefresh;
+  ts: number;
+  line: string;
+  source: string;
+  net: string;
+  deadline: number;
+  attempts: number;
+  known: Known;
+  raise: { severity: Severity; risk: number } | null;
+}
+
+/** Refusals held at once at most; past it (a botnet's stale tokens), a new one is raised without waiting. */
+const HOLD_AT_MOST = 10_000;
+const NOTHING_DUE: HeldFinding[] = [];
+
+export class ExpiredSessions {
+  /** The last refresh (AzSuccess at the token path) per address, for `raceWithin`. */
+  private readonly refreshes;
+  /** Refusals waiting for a login, by network. */
+  private readonly held;
+  /** No held refusal's wait ends before this log time. */
+  private nextDue = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly p: ExpiryParams,
+    ctx: DetectorContext,
+    private readonly org: OrganisationView = ctx.organisation,
+  ) {
+    // Not stored: a restart forgets the races of the minutes before it. Bounded: the least recent go first.
+    this.refreshes = ctx.table<number>('refreshes', {
+      encode: (ts) => String(ts),
+      decode: (json) => (Number.isFinite(Number(json)) ? Number(json) : null),
+      expires: (ts) => ts + p.raceWithin,
+      capacity: 100_000,
+      persist: false,
+    });
+    // Stored: a restart during the wait raises them when it ends, or lets a login clear them.
+    this.held = ctx.table<Held>('held', {
+      encode: (h) => JSON.stringify(h),
+      decode: (json) => {
+        const h = JSON.parse(json) as Held;
+        return typeof h === 'object' && h !== null && typeof h.deadline === 'number' && typeof h.refusal === 'object' ? h : null;
+      },
+      // Past the wait, with a margin: due() raises and deletes it before any sweep could.
+      expires: (h) => h.deadline + p.renewWithin + 3_600_000,
+    });
+  }
+
+  /** A success: remembered when it refreshed a token; a login clears what waits for its network. */
+  success(e: LogEvent, refresh: boolean, trace: Trace | null): void {
+    const a = e.address;
+    if (a === null) return;
+    if (refresh) this.refreshes.set(a.ip, e.ts);
+    if (e.type === TYPE.AuSuccess && this.held.size > 0) {
+      const key = a.net ?? a.ip;
+      const h = this.held.get(key);
+      if (h !== undefined && e.ts >= h.ts) {
+        this.held.delete(key);
+        trace?.(`a login from ${key}: the refused refresh from ${h.refusal.ip} at ${new Date(h.ts).toISOString()} was an expired session, and is not raised`);
+      }
+    }
+  }
+
+  judge(a: Address, known: Known, ts: number): Verdict {
+    const since = ts - (this.refreshes.get(a.ip) ?? Number.NEGATIVE_INFINITY);
+    const shared = sharedNetwork(this.org, 2, a.ip, a.net);
+    // In a network several users share, another user's refresh proves no race.
+    if (since <= this.p.raceWithin && shared === null) return { kind: 'race', gap: since };
+    const familiar = familiarPlace(a, known, this.org) ?? (shared === null ? null : `, in a shared network (${shared})`);
+    return familiar === null ? { kind: 'wait' } : { kind: 'expired', why: familiar };
+  }
+
+  /**
+   * Holds the refusal `e` made (`refusal`) until a login from its network, or `renewWithin`.
+   * False when too many wait already: the caller raises it at once. A second refusal from a
+   * network that waits counts on the first.
+   */
+  hold(e: LogEvent, a: Address, refusal: RefusedRefresh, context: Pick<StaleContext, 'known' | 'raise'>, trace: Trace | null): boolean {
+    const key = a.net ?? a.ip;
+    const waiting = this.held.get(key);
+    if (waiting !== undefined) {
+      waiting.attempts++;
+      this.held.touch(key);
+    } else {
+      if (this.held.size >= HOLD_AT_MOST) return false;
+      const deadline = e.ts + this.p.renewWithin;
+      this.held.set(key, { refusal, ts: e.ts, line: e.raw(), source: sourceOf(e), net: key, deadline, attempts: 1, known: context.known!, raise: context.raise });
+      if (deadline < this.nextDue) this.nextDue = deadline;
+    }
+    trace?.(
+      `from a place none of the organisation's users has learnt: waits ${formatDuration(this.p.renewWithin)} for a login from ${key} ` +
+        '(the owner logging in again after an expired session), and is raised without one',
+    );
+    return true;
+  }
+
+  /** The refusals whose wait ended by `now`, as findings (`finding` makes one from what was held). */
+  due(now: number, finding: (refusal: RefusedRefresh, c: StaleContext) => Finding, window: number): HeldFinding[] {
+    if (now < this.nextDue || this.held.size === 0) return NOTHING_DUE;
+    const out: HeldFinding[] = [];
+    let next = Number.POSITIVE_INFINITY;
+    for (const [key, h] of this.held.entries()) {
+      if (h.deadline > now) {
+        if (h.deadline < next) next = h.deadline;
+        continue;
+      }
+      this.held.delete(key);
+      const waited = { ms: this.p.renewWithin, net: h.net, attempts: h.attempts };
+      out.push({ finding: finding(h.refusal, { known: h.known, window, raise: h.raise, raceGap: null, waited }), ts: h.ts, line: h.line, source: h.source, net: h.net });
+    }
+    this.nextDue = next;
+    return out;
+  }
+}
+
+/** Why the address's place is the organisation's users' (as a clause), or null. */
+function familiarPlace(a: Address, known: Known, org: OrganisationView): string | null {
+  if (known === 'learnt') return ', a learnt address of its user lately';
+  const onNet = org.usersOnNet(a.net);
+  if (onNet > 0) return `, in ${a.net}, where ${onNet} user${onNet === 1 ? ' has' : 's have'} learnt addresses`;
+  const onAsn = org.usersOnAsn(a.asn);
+  if (onAsn > 0) return `, at AS${a.asn}${a.asOrg === null ? '' : ` (${a.asOrg})`}, where ${onAsn} user${onAsn === 1 ? ' has' : 's have'} learnt addresses`;
+  const listed = org.whyListed(a.ip) ?? org.whyEquipment(a.ip, a.net);
+  return listed === null ? null : `: ${listed}`;
+}
