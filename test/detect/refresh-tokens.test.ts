@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { BOB, H, MIN, MM, NONE, RU, SE, SE2, SE_HOME, SEC, T0, TOKEN_URL, au, az, azFail, detect, expired, history, idpWarn, keys, rulesDir, scratch } from './helpers.js';
+import { waitFor } from '../helpers/wait.js';
+import { BOB, H, MIN, MM, NONE, RU, SE, SE2, SE_HOME, SEC, T0, TOKEN_URL, allAlerts, au, az, azFail, detect, expired, history, idpWarn, keys, rulesDir, runtimeFor, scratch } from './helpers.js';
 
 const s = scratch();
 after(() => s.done());
@@ -204,6 +205,32 @@ test('stale-refresh-token: from an unfamiliar place a pair waits 10 min for a lo
   // The end of the input ends the wait: a replay that ends 5 min after the pair raises it.
   const ended = await run('stale-refresh-token', [...office, ...stalePair(AT, RU), az(AT + 5 * MIN, MM, SE)]);
   assert.deepEqual(keys(ended.alerts), [`stale-refresh-token - ${RU}`]);
+});
+
+test('stale-refresh-token: a pair waiting for its login is stored, so a daemon stopped during the wait settles it after its restart', async () => {
+  const rules = rulesDir(s.path(`r${n}-live`), ['stale-refresh-token']);
+  /** One live run of the daemon's ingest on `db`: `lines` processed, then stopped (no end of input). */
+  const live = async (db: string, lines: string[]) => {
+    const rt = await runtimeFor(db, rules);
+    try {
+      const input = rt.ingest.open({ origin: 'live', identity: { kind: 'none' }, startOffset: 0, startLineNo: 0, live: true, format: 'plain' });
+      input.push(Buffer.from(lines.join('\n') + '\n'));
+      await waitFor(`${lines.length} lines consumed`, () => input.linesRead >= lines.length);
+      await rt.ingest.stop();
+      return allAlerts(rt);
+    } finally {
+      await rt.close();
+    }
+  };
+  const first = [...office, ...stalePair(AT, RU)];
+  // Stopped 2 min into the wait: nothing raised yet, in either case.
+  for (const name of ['login', 'none']) assert.deepEqual(await live(s.path(`live-${name}.db`), first), []);
+  // The owner logs in 5 min after the pair: it was an expired session.
+  assert.deepEqual(await live(s.path('live-login.db'), [au(AT + 5 * MIN, MM, RU)]), []);
+  // No login, and the log goes on past the wait: raised, at the pair's time.
+  const raised = await live(s.path('live-none.db'), [az(AT + 11 * MIN, MM, SE)]);
+  assert.deepEqual(keys(raised), [`stale-refresh-token - ${RU}`]);
+  assert.equal(raised[0].time, new Date(AT + 4).toISOString());
 });
 
 test('invalid-client-secret: a live token sent with a wrong secret fires on its address; the stale-token WARN does not, and stale-refresh-token ignores this WARN', async () => {
