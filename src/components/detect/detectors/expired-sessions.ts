@@ -13,17 +13,19 @@ import type { Known, RefusedRefresh, StaleContext } from './refresh-failure-find
  * job (every minute in its Helm charts) deletes a session once it has been idle for its
  * timeout, so a kubectl back after lunch, overnight or after a trip meets that WARN.
  *
- * - A client that lost a refresh race fails minutes after another client at its address
- *   rotated the token (a refresh there within `raceWithin`): a finding, as it always was.
- * - A session that expired fails at its client's next command, from the owner's place, with
- *   no rotation before it. From a familiar place (a learnt address of its user lately, or a
- *   network or autonomous system where the organisation's users have learnt addresses: a
- *   carrier gives a new address each day, and the AzFail rarely names the user) it is that,
- *   and nothing is raised.
- * - From an unfamiliar place (a hotel abroad, or a stranger's server) the pair waits
- *   `renewWithin` for a login (AuSuccess) from its network: the owner logging in again after
- *   the expired session, which a stranger holding a stale copy cannot do. None, and it is
- *   raised, at its own time; so it is at the end of a replay, when the login cannot come.
+ * - After a refresh from the address within `raceWithin`, a client lost a refresh race to
+ *   another on the same kubeconfig (with OpenUnison's default grace period of 0, every race
+ *   ends so): whoever refreshed holds the live token. At a learnt address of its user (or
+ *   shared equipment) that is the owner, and nothing is raised, as refresh-token-replay raises
+ *   nothing for the same race within the grace period; anywhere else, a finding at once.
+ * - Otherwise, from a familiar place (a learnt address of its user lately, or a network or
+ *   autonomous system where the organisation's users have learnt addresses: a carrier gives a
+ *   new address each day, and the AzFail rarely names the user) it is a session that expired:
+ *   its client's next command after the idle timeout. Nothing is raised.
+ * - From anywhere else (a hotel abroad, or a stranger's server) the pair waits `renewWithin`
+ *   for a login (AuSuccess) from its network: the owner logging in again after the expired
+ *   session, which a stranger holding a stale copy cannot do. None, and it is raised, at its
+ *   own time; so it is at the end of a replay, when the login cannot come.
  */
 export interface ExpiryParams {
   raceWithin: number;
@@ -32,8 +34,8 @@ export interface ExpiryParams {
 
 /** What to do with a refused refresh. */
 export type Verdict =
+  | { kind: 'owner'; why: string }
   | { kind: 'race'; gap: number }
-  | { kind: 'expired'; why: string }
   | { kind: 'wait' };
 
 /** A refused refresh from an unfamiliar place, waiting for a login from its network. */
@@ -103,11 +105,16 @@ export class ExpiredSessions {
 
   judge(a: Address, known: Known, ts: number): Verdict {
     const since = ts - (this.refreshes.get(a.ip) ?? Number.NEGATIVE_INFINITY);
-    const shared = sharedNetwork(this.org, 2, a.ip, a.net);
-    // In a network several users share, another user's refresh proves no race.
-    if (since <= this.p.raceWithin && shared === null) return { kind: 'race', gap: since };
-    const familiar = familiarPlace(a, known, this.org) ?? (shared === null ? null : `, in a shared network (${shared})`);
-    return familiar === null ? { kind: 'wait' } : { kind: 'expired', why: familiar };
+    if (since <= this.p.raceWithin) {
+      // Whoever refreshed there holds the live token: the owner only at their own learnt address (or shared equipment).
+      const own = known === 'learnt' ? ' (a learnt address of its user lately)' : sharedPlace(a, this.org);
+      return own === null
+        ? { kind: 'race', gap: since }
+        : { kind: 'owner', why: `a refresh from ${a.ip}${own} ${formatDuration(since)} before: the owner's clients racing on one kubeconfig, not a stale copy` };
+    }
+    const familiar = familiarPlace(a, known, this.org);
+    if (familiar === null) return { kind: 'wait' };
+    return { kind: 'owner', why: `no refresh from ${a.ip} in the ${formatDuration(this.p.raceWithin)} before, from a familiar place${familiar}: an expired session OpenUnison has deleted, not a stale copy` };
   }
 
   /**
@@ -153,13 +160,21 @@ export class ExpiredSessions {
   }
 }
 
+/** Why the address is shared equipment (an ingress, a NAT, a listed network), as a clause, or null. */
+function sharedPlace(a: Address, org: OrganisationView): string | null {
+  const shared = sharedNetwork(org, 2, a.ip, a.net);
+  return shared === null ? null : ` (a shared network: ${shared})`;
+}
+
 /** Why the address's place is the organisation's users' (as a clause), or null. */
 function familiarPlace(a: Address, known: Known, org: OrganisationView): string | null {
-  if (known === 'learnt') return ', a learnt address of its user lately';
+  if (known === 'learnt') return ' (a learnt address of its user lately)';
+  const shared = sharedPlace(a, org);
+  if (shared !== null) return shared;
   const onNet = org.usersOnNet(a.net);
-  if (onNet > 0) return `, in ${a.net}, where ${onNet} user${onNet === 1 ? ' has' : 's have'} learnt addresses`;
+  if (onNet > 0) return ` (${a.net}, where ${onNet} user${onNet === 1 ? ' has' : 's have'} learnt addresses)`;
   const onAsn = org.usersOnAsn(a.asn);
-  if (onAsn > 0) return `, at AS${a.asn}${a.asOrg === null ? '' : ` (${a.asOrg})`}, where ${onAsn} user${onAsn === 1 ? ' has' : 's have'} learnt addresses`;
+  if (onAsn > 0) return ` (AS${a.asn}${a.asOrg === null ? '' : ` ${a.asOrg}`}, where ${onAsn} user${onAsn === 1 ? ' has' : 's have'} learnt addresses)`;
   const listed = org.whyListed(a.ip) ?? org.whyEquipment(a.ip, a.net);
-  return listed === null ? null : `: ${listed}`;
+  return listed === null ? null : ` (${listed})`;
 }

@@ -81,7 +81,7 @@ const params = z
       .nullable()
       .default(null)
       .describe(
-        "tell an expired session from a stale token (needs `unknownAddress`, AuSuccess and AzSuccess in the rule's events): OpenUnison's clear-sessions job deletes expired sessions every minute, and a refresh with such a session's token logs the same WARN. A pair with no refresh from its address within `raceWithin` raises nothing from a familiar place (a learnt address of its user, or a network or autonomous system where the organisation's users have learnt addresses), and from another place only when no login from its network follows within `renewWithin`; null: every pair is a finding at once",
+        "tell the owner's pairs from a stale copy's (needs `unknownAddress`, AuSuccess and AzSuccess in the rule's events): OpenUnison's clear-sessions job deletes expired sessions every minute, and a refresh with such a session's token logs the same WARN, as does a client that lost a refresh race. After a refresh from the address within `raceWithin`, nothing at a learnt address of its user and a finding at once elsewhere; otherwise nothing from a familiar place (a learnt address, or a network or autonomous system where the organisation's users have learnt addresses), and from another place a finding only when no login from its network follows within `renewWithin`; null: every pair is a finding at once",
       ),
   })
   .strict()
@@ -119,7 +119,7 @@ export const refreshFailure = defineDetector({
     `'${p.message}' then, within ${formatDuration(p.pairWithin)} on the same thread, an AzFail at a URL ending in ${p.tokenPath}` +
     (p.expiredSession === null
       ? ''
-      : ` (with no refresh from its address in the ${formatDuration(p.expiredSession.raceWithin)} before, an expired session OpenUnison deleted: nothing from a familiar place, and from another only without a login from its network within ${formatDuration(p.expiredSession.renewWithin)})`),
+      : ` (after a refresh from the address within ${formatDuration(p.expiredSession.raceWithin)}: nothing at a learnt address, at once elsewhere; else nothing from a familiar place (an expired session), and from another only without a login from its network within ${formatDuration(p.expiredSession.renewWithin)})`),
   create: (p: Params, ctx) => {
     const codec: StateCodec<Pending> = {
       encode: (s) => JSON.stringify([s.ts, s.evidence.source, s.evidence.line]),
@@ -217,8 +217,8 @@ export const refreshFailure = defineDetector({
         const refusal = refusedRefresh(e, warn.evidence, gap, url);
         if (expiry === null || a === null || known === null) return finding(refusal, { known, window, raise, raceGap: null, waited: null });
         const verdict = expiry.judge(a, known, e.ts);
-        if (verdict.kind === 'expired') {
-          trace?.(`no refresh from ${a.ip} in the ${formatDuration(p.expiredSession!.raceWithin)} before${verdict.why}: an expired session OpenUnison has deleted, not a stale token`);
+        if (verdict.kind === 'owner') {
+          trace?.(verdict.why);
           return null;
         }
         if (verdict.kind === 'wait' && expiry.hold(e, a, refusal, { known, raise }, trace)) return null;
