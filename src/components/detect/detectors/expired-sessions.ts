@@ -122,7 +122,7 @@ export class ExpiredSessions {
    * False when too many wait already: the caller raises it at once. A second refusal from a
    * network that waits counts on the first.
    */
-  hold(e: LogEvent, a: Address, refusal: RefusedRefresh, context: Pick<StaleContext, 'known' | 'raise'>, trace: Trace | null): boolean {
+  hold(e: LogEvent, a: Address, refusal: RefusedRefresh, context: { known: Known; raise: StaleContext['raise'] }, trace: Trace | null): boolean {
     const key = a.net ?? a.ip;
     const waiting = this.held.get(key);
     if (waiting !== undefined) {
@@ -131,7 +131,7 @@ export class ExpiredSessions {
     } else {
       if (this.held.size >= HOLD_AT_MOST) return false;
       const deadline = e.ts + this.p.renewWithin;
-      this.held.set(key, { refusal, ts: e.ts, line: e.raw(), source: sourceOf(e), net: key, deadline, attempts: 1, known: context.known!, raise: context.raise });
+      this.held.set(key, { refusal, ts: e.ts, line: e.raw(), source: sourceOf(e), net: key, deadline, attempts: 1, known: context.known, raise: context.raise });
       if (deadline < this.nextDue) this.nextDue = deadline;
     }
     trace?.(
