@@ -150,9 +150,12 @@ export class DetectionEngine {
   }
 
   private raiseDue(now: number): void {
-    for (const r of this.waiting) {
+    // Indexed loops: asked before every event, nothing may be allocated when nothing is due.
+    for (let i = 0; i < this.waiting.length; i++) {
+      const r = this.waiting[i];
       const due = r.detector.due!(now);
-      for (const d of due) {
+      for (let k = 0; k < due.length; k++) {
+        const d = due[k];
         const raised = this.tracker.raise(r.rule, d.finding, d.ts, { raw: () => d.line });
         if (raised.isNew) this.incidents.add(raised.alert, r.rule.page, d.net, d.ts, d.source);
         this.pending++;
