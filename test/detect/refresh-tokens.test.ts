@@ -244,6 +244,24 @@ test('stale-refresh-token: a pair waiting for its login is stored, so a daemon s
   assert.equal(raised[0].time, new Date(AT + 4).toISOString());
 });
 
+test('stale-refresh-token: what waits for a login is bounded by its lines\' size: past 16 MiB a pair is raised at once', async () => {
+  // 22 stale copies tried from 22 networks nobody here uses, each AzFail line of about 0.9 MB (a URL padded to the
+  // parser's limit), then a login from each of those networks a minute later.
+  const pad = '/x'.repeat(450_000);
+  const nets = Array.from({ length: 22 }, (_, i) => `5.255.${100 + i}.5`);
+  const pairs = nets.flatMap((ip, i) => {
+    const thread = `XNIO-1 task-${i}`;
+    return [idpWarn(AT + i * SEC, thread), azFail(AT + i * SEC + 4, NONE, ip, { thread, url: `${TOKEN_URL.replace('/token', pad)}/token`, session: 'null' })];
+  });
+  const logins = nets.map((ip, i) => au(AT + MIN + i * SEC, MM, ip));
+  const { alerts } = await run('stale-refresh-token', [...office, ...pairs, ...logins]);
+  const raised = new Set(alerts.map((a) => a.ip));
+  // The first pairs waited and their logins cleared them; the last ones found the budget spent and were raised.
+  assert.equal(raised.has(nets[0]), false);
+  assert.equal(raised.has(nets[21]), true);
+  assert.ok(raised.size >= 3 && raised.size <= 6, `${raised.size} raised`);
+});
+
 test('invalid-client-secret: a live token sent with a wrong secret fires on its address; the stale-token WARN does not, and stale-refresh-token ignores this WARN', async () => {
   const wrongSecret = (t: number, thread: string) => [idpWarn(t, thread, 'Invalid client_secret'), azFail(t + 4, NONE, RU, { thread, url: TOKEN_URL, session: 'null' })];
   const rules = rulesDir(s.path(`r${n}-secret`), ['invalid-client-secret', 'stale-refresh-token']);

@@ -1,7 +1,7 @@
 import type { Severity } from '../../../core/alerts.js';
 import { formatDuration } from '../../../core/duration.js';
 import { TYPE } from '../../../core/events.js';
-import { sourceOf, type Address, type LogEvent } from '../../../core/log-event.js';
+import type { Address, LogEvent } from '../../../core/log-event.js';
 import type { OrganisationView } from '../../history/organisation.js';
 import type { DetectorContext, Finding, HeldFinding, Trace } from '../detector.js';
 import { sharedNetwork } from '../network-sharing.js';
@@ -40,10 +40,9 @@ export type Verdict =
 
 /** A refused refresh from an unfamiliar place, waiting for a login from its network. */
 interface Held {
+  /** Its evidence ends with the AzFail, the event the finding names. */
   refusal: RefusedRefresh;
   ts: number;
-  line: string;
-  source: string;
   net: string;
   deadline: number;
   attempts: number;
@@ -51,8 +50,12 @@ interface Held {
   raise: { severity: Severity; risk: number } | null;
 }
 
-/** Refusals held at once at most; past it (a botnet's stale tokens), a new one is raised without waiting. */
+/**
+ * Refusals held at once at most, and their evidence lines' characters: past either (a
+ * botnet's stale tokens, lines of a megabyte), a new one is raised without waiting.
+ */
 const HOLD_AT_MOST = 10_000;
+const HOLD_CHARS_AT_MOST = 16 << 20;
 const NOTHING_DUE: HeldFinding[] = [];
 
 export class ExpiredSessions {
@@ -62,6 +65,8 @@ export class ExpiredSessions {
   private readonly held;
   /** No held refusal's wait ends before this log time. */
   private nextDue = Number.NEGATIVE_INFINITY;
+  /** The evidence characters of the refusals held since the start (those read back at a start are not counted). */
+  private heldChars = 0;
 
   constructor(
     private readonly p: ExpiryParams,
@@ -81,7 +86,8 @@ export class ExpiredSessions {
       encode: (h) => JSON.stringify(h),
       decode: (json) => {
         const h = JSON.parse(json) as Held;
-        return typeof h === 'object' && h !== null && typeof h.deadline === 'number' && typeof h.refusal === 'object' ? h : null;
+        const ok = typeof h === 'object' && h !== null && typeof h.deadline === 'number' && Array.isArray(h.refusal?.evidence) && h.refusal.evidence.length > 0;
+        return ok ? h : null;
       },
       // Past the wait, with a margin: due() raises and deletes it before any sweep could.
       expires: (h) => h.deadline + p.renewWithin + 3_600_000,
@@ -97,7 +103,7 @@ export class ExpiredSessions {
       const key = a.net ?? a.ip;
       const h = this.held.get(key);
       if (h !== undefined && e.ts >= h.ts) {
-        this.held.delete(key);
+        this.letGo(key, h);
         trace?.(`a login from ${key}: the refused refresh from ${h.refusal.ip} at ${new Date(h.ts).toISOString()} was an expired session, and is not raised`);
       }
     }
@@ -129,9 +135,11 @@ export class ExpiredSessions {
       waiting.attempts++;
       this.held.touch(key);
     } else {
-      if (this.held.size >= HOLD_AT_MOST) return false;
+      const chars = charsOf(refusal);
+      if (this.held.size >= HOLD_AT_MOST || this.heldChars + chars > HOLD_CHARS_AT_MOST) return false;
       const deadline = e.ts + this.p.renewWithin;
-      this.held.set(key, { refusal, ts: e.ts, line: e.raw(), source: sourceOf(e), net: key, deadline, attempts: 1, known: context.known, raise: context.raise });
+      this.held.set(key, { refusal, ts: e.ts, net: key, deadline, attempts: 1, known: context.known, raise: context.raise });
+      this.heldChars += chars;
       if (deadline < this.nextDue) this.nextDue = deadline;
     }
     trace?.(
@@ -151,13 +159,25 @@ export class ExpiredSessions {
         if (h.deadline < next) next = h.deadline;
         continue;
       }
-      this.held.delete(key);
+      this.letGo(key, h);
       const waited = { ms: this.p.renewWithin, net: h.net, attempts: h.attempts };
-      out.push({ finding: finding(h.refusal, { known: h.known, window, raise: h.raise, raceGap: null, waited }), ts: h.ts, line: h.line, source: h.source, net: h.net });
+      const named = h.refusal.evidence[h.refusal.evidence.length - 1];
+      out.push({ finding: finding(h.refusal, { known: h.known, window, raise: h.raise, raceGap: null, waited }), ts: h.ts, line: named.line, source: named.source, net: h.net });
     }
     this.nextDue = next;
     return out;
   }
+
+  private letGo(key: string, h: Held): void {
+    this.held.delete(key);
+    this.heldChars = Math.max(0, this.heldChars - charsOf(h.refusal));
+  }
+}
+
+function charsOf(r: RefusedRefresh): number {
+  let n = 0;
+  for (const ev of r.evidence) n += ev.line.length;
+  return n;
 }
 
 /** Why the address is shared equipment (an ingress, a NAT, a listed network), as a clause, or null. */
