@@ -27,13 +27,13 @@ export interface Evaluation {
   report: Report;
 }
 
-function week(o: { users: number; days: number; seed: number; density: number; ingress?: boolean; dir: string; fresh: boolean }): { truth: Truth; reused: boolean } {
+function week(o: { users: number; days: number; seed: number; density: number; ingress?: boolean; noGrace?: boolean; dir: string; fresh: boolean }): { truth: Truth; reused: boolean } {
   const truthPath = join(o.dir, 'truth.json');
   const stamp = join(o.dir, STAMP_FILE);
   if (!o.fresh && existsSync(truthPath) && existsSync(stamp) && readFileSync(stamp, 'utf8') === generatorDigest()) {
     const truth = JSON.parse(readFileSync(truthPath, 'utf8')) as Truth;
     const g = truth.generator;
-    const same = g.users === o.users && g.days === o.days && g.seed === o.seed && g.density === o.density && (truth.ingressPods ?? null) !== null === (o.ingress === true);
+    const same = g.users === o.users && g.days === o.days && g.seed === o.seed && g.density === o.density && (truth.ingressPods ?? null) !== null === (o.ingress === true) && (g.noGrace === true) === (o.noGrace === true);
     if (same && truth.files.every((f) => existsSync(join(o.dir, f)) && statSync(join(o.dir, f)).size === truth.bytes[f])) return { truth, reused: true };
   }
   return { truth: generateWeek(o), reused: false };
@@ -73,7 +73,7 @@ function parseSummary(stderr: string): { skipped: number | null; events: Record<
 }
 
 export async function evaluate(o: {
-  users: number; days: number; seed: number; density: number; ingress?: boolean; dir: string; fresh: boolean; bin: string; rules?: string; config?: string; db?: string;
+  users: number; days: number; seed: number; density: number; ingress?: boolean; noGrace?: boolean; dir: string; fresh: boolean; bin: string; rules?: string; config?: string; db?: string;
 }): Promise<Evaluation> {
   if (o.db !== undefined && existsSync(o.db)) throw new Error(`--db ${o.db} exists: the evaluation needs a fresh database`);
   const { truth, reused } = week(o);
@@ -119,11 +119,12 @@ async function main(): Promise<void> {
       db: { type: 'string' },
       json: { type: 'boolean', default: false },
       ingress: { type: 'boolean', default: false },
+      'no-grace': { type: 'boolean', default: false },
     },
   });
-  const o = { users: Number(values.users), days: Number(values.days), seed: Number(values.seed), density: Number(values.density), ingress: values.ingress };
+  const o = { users: Number(values.users), days: Number(values.days), seed: Number(values.seed), density: Number(values.density), ingress: values.ingress, noGrace: values['no-grace'] };
   if (!Number.isInteger(o.users) || o.users < 10 || !Number.isInteger(o.days) || o.days < 1 || o.days > 7 || !Number.isInteger(o.seed) || !(o.density > 0)) {
-    console.error('usage: npm run eval:week -- [--users N>=10] [--days 1..7] [--seed INT] [--density X>0] [--ingress] [--dir DIR] [--fresh] [--bin PATH] [--rules DIR] [--config FILE] [--db PATH] [--json]');
+    console.error('usage: npm run eval:week -- [--users N>=10] [--days 1..7] [--seed INT] [--density X>0] [--ingress] [--no-grace] [--dir DIR] [--fresh] [--bin PATH] [--rules DIR] [--config FILE] [--db PATH] [--json]');
     process.exit(2);
   }
   if (values.db !== undefined && existsSync(values.db)) {

@@ -20,7 +20,7 @@ import { CompanyNets, DAY, HomeLineState, Locator } from './whereabouts.js';
  * OpenUnison logs for a company of N people, as the two replicas' files, and writes the
  * ground truth (truth.json) beside them. Deterministic: the same options write the same bytes.
  *
- *   node --import tsx bench/week/generate.ts [--users 300] [--days 7] [--seed 1] [--density 1] [--ingress] [--out DIR]
+ *   node --import tsx bench/week/generate.ts [--users 300] [--days 7] [--seed 1] [--density 1] [--ingress] [--no-grace] [--out DIR]
  */
 
 export const WEEK_START = Date.parse('2026-03-09T00:00:00Z');
@@ -34,13 +34,15 @@ export interface WeekOptions {
   dir: string;
   /** OpenUnison behind an ingress that hides the clients: every logged address is one of INGRESS_PODS. */
   ingress?: boolean;
+  /** OpenUnison's default grace period of 0: a client that loses a refresh race is refused at once. */
+  noGrace?: boolean;
 }
 
 export const DEFAULTS = { users: 300, days: 7, seed: 1, density: 1 } as const;
 
 /** The directory a week is written to when none is given: one per set of options, reused. */
 export function defaultDir(o: Omit<WeekOptions, 'dir'>): string {
-  return join(tmpdir(), 'ouwatch-week', `users${o.users}-days${o.days}-seed${o.seed}-density${o.density}${o.ingress === true ? '-ingress' : ''}`);
+  return join(tmpdir(), 'ouwatch-week', `users${o.users}-days${o.days}-seed${o.seed}-density${o.density}${o.ingress === true ? '-ingress' : ''}${o.noGrace === true ? '-nograce' : ''}`);
 }
 
 /** Beside a week: the digest of the generator that wrote it (a cached week is reused only while it matches). */
@@ -72,7 +74,7 @@ export function generateWeek(o: WeekOptions): Truth {
   // The ingress's choices draw from a stream of their own: the week is otherwise the same bytes.
   const ingress = o.ingress === true ? Rng.of(seed, 'ingress') : null;
   const log = new WeekLog(dir, WEEK_START, days, { fromMs, toMs: fromMs + skewRng.int(300, 1_800) }, ingress);
-  const traffic = new Traffic(log, seed, density, attacks.watched);
+  const traffic = new Traffic(log, seed, density, attacks.watched, o.noGrace !== true);
   const planted: AttackTruth[] = [];
   for (let d = 0; d < days; d++) {
     for (const p of people) {
@@ -88,7 +90,7 @@ export function generateWeek(o: WeekOptions): Truth {
   const activeDays = (i: number) => [...(traffic.activeDays.get(i) ?? [])].sort((a, b) => a - b);
   const truth: Truth = {
     version: 1,
-    generator: { seed, users, days, density, start: new Date(WEEK_START).toISOString(), end: new Date(WEEK_START + days * DAY).toISOString() },
+    generator: { seed, users, days, density, noGrace: o.noGrace === true, start: new Date(WEEK_START).toISOString(), end: new Date(WEEK_START + days * DAY).toISOString() },
     ingressPods: ingress === null ? null : [...INGRESS_PODS],
     files: [...FILES],
     lines: Object.fromEntries(FILES.map((f, i) => [f, log.lines[i]])),
@@ -134,11 +136,12 @@ function main(): void {
       density: { type: 'string', default: String(DEFAULTS.density) },
       out: { type: 'string' },
       ingress: { type: 'boolean', default: false },
+      'no-grace': { type: 'boolean', default: false },
     },
   });
-  const o = { users: Number(values.users), days: Number(values.days), seed: Number(values.seed), density: Number(values.density), ingress: values.ingress };
+  const o = { users: Number(values.users), days: Number(values.days), seed: Number(values.seed), density: Number(values.density), ingress: values.ingress, noGrace: values['no-grace'] };
   if (!Number.isInteger(o.users) || o.users < 10 || !Number.isInteger(o.days) || o.days < 1 || o.days > 7 || !Number.isInteger(o.seed) || !(o.density > 0)) {
-    console.error('usage: generate.ts [--users N>=10] [--days 1..7] [--seed INT] [--density X>0] [--ingress] [--out DIR]');
+    console.error('usage: generate.ts [--users N>=10] [--days 1..7] [--seed INT] [--density X>0] [--ingress] [--no-grace] [--out DIR]');
     process.exit(2);
   }
   const dir = resolve(values.out ?? defaultDir(o));

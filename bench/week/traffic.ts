@@ -90,6 +90,8 @@ export class Traffic {
     private readonly density: number,
     /** People whose refreshes are kept (attack victims). */
     private readonly watched: Set<number>,
+    /** OpenUnison's grace period is on (GRACE_MS); off, its default, a race's loser is refused at once. */
+    private readonly grace = true,
   ) {}
 
   day(p: Person, d: number, blocks: Block[]): void {
@@ -155,8 +157,11 @@ export class Traffic {
       if (p.multiTool && rng.chance(storm ? 0.9 : RACE_WITHIN_GRACE)) {
         const w2 = log.worker(rng);
         const t2 = t + rng.int(40, GRACE_MS - 2_000);
-        log.access(t2, w2, 'AzSuccess', 'k8sIdp', TOKEN_URL, p.dn, this.group(p), ip, c.session!);
-        log.expiredRefresh(t2 + rng.int(0, 3), w2, p.dn, ip, c.session!);
+        if (!this.grace) log.failedRefresh(t2, w2, 'Session does not exist from refresh_token', ip, rng.int(1, 6));
+        else {
+          log.access(t2, w2, 'AzSuccess', 'k8sIdp', TOKEN_URL, p.dn, this.group(p), ip, c.session!);
+          log.expiredRefresh(t2 + rng.int(0, 3), w2, p.dn, ip, c.session!);
+        }
       } else if (p.multiTool && rng.chance(RACE_AFTER_GRACE)) {
         log.failedRefresh(t + rng.int(GRACE_MS + 1_000, 45_000), log.worker(rng), 'Session does not exist from refresh_token', ip, rng.int(1, 6));
         c.lost = true;

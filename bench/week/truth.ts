@@ -60,7 +60,8 @@ export interface UserTruth {
 
 export interface Truth {
   version: 1;
-  generator: { seed: number; users: number; days: number; density: number; start: string; end: string };
+  /** `noGrace`: OpenUnison's default grace period of 0 (`--no-grace`); absent in weeks written before it. */
+  generator: { seed: number; users: number; days: number; density: number; noGrace?: boolean; start: string; end: string };
   /** Behind an ingress that hides the clients (`--ingress`): the pod addresses every line carries instead; null: clients' own. */
   ingressPods: string[] | null;
   files: string[];

@@ -57,6 +57,37 @@ test('behind an ingress (--ingress) every logged address is one of its pods, and
   assert.ok(replaced > 10_000, `${replaced} addresses replaced`);
 });
 
+/** How many lines of the week's logs in `d` contain `text`. */
+function count(d: string, t: Truth, text: string): number {
+  let n = 0;
+  for (const f of t.files) for (const line of read(d, f).toString('utf8').split('\n')) if (line.includes(text)) n++;
+  return n;
+}
+
+test("a refresh after the session's idle timeout is refused as OpenUnison refuses it: the session is gone once its clear-sessions job ran (every minute)", () => {
+  // `Session expired` only in the minute before the job deletes the session; after it, the same answer as a stale token.
+  const gone = count(dir, truth, 'WARN  OpenIDConnectIdP - Session does not exist from refresh_token');
+  const expired = count(dir, truth, 'WARN  OpenIDConnectIdP - Session expired');
+  assert.ok(expired > 0, 'some refreshes come within the minute');
+  assert.ok(gone > 5 * expired, `${gone} refused as gone, ${expired} as expired`);
+});
+
+test("without a grace period (--no-grace, OpenUnison's default) a race's loser is refused at once instead of served the old session; the rest is the same", () => {
+  const strict = tempDir('ouwatch-week-nograce-');
+  const t = generateWeek({ ...SMALL, dir: strict, noGrace: true });
+  assert.equal(t.generator.noGrace, true);
+  assert.deepEqual(t.attacks, truth.attacks);
+  const lines = (tr: Truth) => Object.values(tr.lines).reduce((a, b) => a + b, 0);
+  // Each race: an AzSuccess and ExpiredRefreshTokenUsed become a WARN and an AzFail.
+  assert.equal(lines(t), lines(truth));
+  const replays = count(strict, t, '[ExpiredRefreshTokenUsed]');
+  const races = count(dir, truth, '[ExpiredRefreshTokenUsed]') - replays;
+  assert.ok(replays > 0, "the attacks' replays are still there");
+  assert.ok(races > 10, `${races} races`);
+  const refused = 'WARN  OpenIDConnectIdP - Session does not exist from refresh_token';
+  assert.equal(count(strict, t, refused), count(dir, truth, refused) + races);
+});
+
 test('the week is two replicas of a Monday-to-Sunday log, replica 1 a few seconds ahead, with every attack of issue 12 planted', () => {
   assert.deepEqual(truth.files, ['openunison-orchestra-0.log', 'openunison-orchestra-1.log']);
   for (const f of truth.files) assert.ok(truth.lines[f] > 10_000, `${f} has ${truth.lines[f]} lines`);
