@@ -18,14 +18,14 @@ import type { Known, RefusedRefresh, StaleContext } from './refresh-failure-find
  *   ends so): whoever refreshed holds the live token. At a learnt address of its user (or
  *   shared equipment) that is the owner, and nothing is raised, as refresh-token-replay raises
  *   nothing for the same race within the grace period; anywhere else, a finding at once.
- * - Otherwise, from a familiar place (a learnt address of its user lately, or a network or
- *   autonomous system where the organisation's users have learnt addresses: a carrier gives a
- *   new address each day, and the AzFail rarely names the user) it is a session that expired:
- *   its client's next command after the idle timeout. Nothing is raised.
- * - From anywhere else (a hotel abroad, or a stranger's server) the pair waits `renewWithin`
- *   for a login (AuSuccess) from its network: the owner logging in again after the expired
- *   session, which a stranger holding a stale copy cannot do. None, and it is raised, at its
- *   own time; so it is at the end of a replay, when the login cannot come.
+ * - Otherwise, from a familiar place (a learnt address of its user lately, or a network where
+ *   the organisation's users have learnt addresses; the AzFail rarely names the user) it is a
+ *   session that expired: its client's next command after the idle timeout. Nothing is raised.
+ * - From anywhere else (a hotel abroad, a new address of the user's provider, a stranger's
+ *   server) the pair waits `renewWithin` for a login (AuSuccess) from its network or another
+ *   network of its autonomous system (a carrier's NAT pool): the owner logging in again after
+ *   the expired session, which a stranger holding a stale copy cannot do. None, and it is
+ *   raised, at its own time; so it is at the end of a replay, when the login cannot come.
  */
 export interface ExpiryParams {
   raceWithin: number;
@@ -44,6 +44,8 @@ interface Held {
   refusal: RefusedRefresh;
   ts: number;
   net: string;
+  /** Its autonomous system: a login from another of its networks (a carrier's NAT pool) clears it too. */
+  asn: number | null;
   deadline: number;
   attempts: number;
   known: Known;
@@ -99,14 +101,21 @@ export class ExpiredSessions {
     const a = e.address;
     if (a === null) return;
     if (refresh) this.refreshes.set(a.ip, e.ts);
-    if (e.type === TYPE.AuSuccess && this.held.size > 0) {
-      const key = a.net ?? a.ip;
-      const h = this.held.get(key);
-      if (h !== undefined && e.ts >= h.ts) {
-        this.letGo(key, h);
-        trace?.(`a login from ${key}: the refused refresh from ${h.refusal.ip} at ${new Date(h.ts).toISOString()} was an expired session, and is not raised`);
-      }
-    }
+    if (e.type === TYPE.AuSuccess && this.held.size > 0) this.login(a, e.ts, trace);
+  }
+
+  /** A login from `a`: what waits for its network, or for another network of its autonomous system, was an expired session. */
+  private login(a: Address, ts: number, trace: Trace | null): void {
+    const key = a.net ?? a.ip;
+    const cleared = (k: string, h: Held) => {
+      this.letGo(k, h);
+      trace?.(`a login from ${a.ip}: the refused refresh from ${h.refusal.ip} at ${new Date(h.ts).toISOString()} was an expired session, and is not raised`);
+    };
+    const same = this.held.get(key);
+    if (same !== undefined && ts >= same.ts) cleared(key, same);
+    if (a.asn === null) return;
+    // A few wait at a time: held only from places nobody here uses, and only for minutes.
+    for (const [k, h] of this.held.entries()) if (h.asn === a.asn && ts >= h.ts) cleared(k, h);
   }
 
   judge(a: Address, known: Known, ts: number): Verdict {
@@ -138,13 +147,13 @@ export class ExpiredSessions {
       const chars = charsOf(refusal);
       if (this.held.size >= HOLD_AT_MOST || this.heldChars + chars > HOLD_CHARS_AT_MOST) return false;
       const deadline = e.ts + this.p.renewWithin;
-      this.held.set(key, { refusal, ts: e.ts, net: key, deadline, attempts: 1, known: context.known, raise: context.raise });
+      this.held.set(key, { refusal, ts: e.ts, net: key, asn: a.asn, deadline, attempts: 1, known: context.known, raise: context.raise });
       this.heldChars += chars;
       if (deadline < this.nextDue) this.nextDue = deadline;
     }
     trace?.(
-      `from a place none of the organisation's users has learnt: waits ${formatDuration(this.p.renewWithin)} for a login from ${key} ` +
-        '(the owner logging in again after an expired session), and is raised without one',
+      `from a place none of the organisation's users has learnt: waits ${formatDuration(this.p.renewWithin)} for a login from ${key}` +
+        `${a.asn === null ? '' : ` or another network of AS${a.asn}`} (the owner logging in again after an expired session), and is raised without one`,
     );
     return true;
   }
@@ -160,7 +169,7 @@ export class ExpiredSessions {
         continue;
       }
       this.letGo(key, h);
-      const waited = { ms: this.p.renewWithin, net: h.net, attempts: h.attempts };
+      const waited = { ms: this.p.renewWithin, net: h.net, asn: h.asn ?? null, attempts: h.attempts };
       const named = h.refusal.evidence[h.refusal.evidence.length - 1];
       out.push({ finding: finding(h.refusal, { known: h.known, window, raise: h.raise, raceGap: null, waited }), ts: h.ts, line: named.line, source: named.source, net: h.net });
     }
@@ -193,8 +202,8 @@ function familiarPlace(a: Address, known: Known, org: OrganisationView): string 
   if (shared !== null) return shared;
   const onNet = org.usersOnNet(a.net);
   if (onNet > 0) return ` (${a.net}, where ${onNet} user${onNet === 1 ? ' has' : 's have'} learnt addresses)`;
-  const onAsn = org.usersOnAsn(a.asn);
-  if (onAsn > 0) return ` (AS${a.asn}${a.asOrg === null ? '' : ` ${a.asOrg}`}, where ${onAsn} user${onAsn === 1 ? ' has' : 's have'} learnt addresses)`;
+  // Not an autonomous system a colleague uses: a stale copy tried from the same cloud or ISP
+  // would pass. An owner there logs in again, which clears the wait (`login`).
   const listed = org.whyListed(a.ip) ?? org.whyEquipment(a.ip, a.net);
   return listed === null ? null : ` (${listed})`;
 }

@@ -44,8 +44,8 @@ export interface StaleContext {
   raise: { severity: Severity; risk: number } | null;
   /** How long before the failure a refresh from the same address rotated a token, or null. */
   raceGap: number | null;
-  /** Held back this long for a success from the address's network that did not come (and the pairs from there meanwhile), or null. */
-  waited: { ms: number; net: string; attempts: number } | null;
+  /** Held back this long for a login from the address's network or autonomous system that did not come (and the pairs from there meanwhile), or null. */
+  waited: { ms: number; net: string; asn: number | null; attempts: number } | null;
 }
 
 /** The text the rule's parameters give the reason. */
@@ -67,7 +67,8 @@ function addressNote(known: Known, ip: string, window: string, ownClient: string
 
 function waitNote(w: NonNullable<StaleContext['waited']>): string {
   const more = w.attempts > 1 ? ` (${w.attempts} refused refreshes from there meanwhile)` : '';
-  return ` No success from ${w.net} followed within ${formatDuration(w.ms)}${more}: not an owner logging in again after an expired session.`;
+  const where = w.asn === null ? w.net : `${w.net} or another network of AS${w.asn}`;
+  return ` No login from ${where} followed within ${formatDuration(w.ms)}${more}: not an owner logging in again after an expired session.`;
 }
 
 /** The finding for a refused refresh. (Outside check(): see seenAt in session-moved.ts.) */

@@ -75,13 +75,13 @@ const params = z
           .describe('a refresh (AzSuccess at `tokenPath`) from the same address this shortly before: another client there rotated the token, and this one lost the race'),
         renewWithin: durationSchema
           .prefault('10m')
-          .describe('a pair from an unfamiliar place waits this long for a login (AuSuccess) from its network, the owner logging in again after an expired session; without one it is raised'),
+          .describe('a pair from an unfamiliar place waits this long for a login (AuSuccess) from its network or autonomous system, the owner logging in again after an expired session; without one it is raised'),
       })
       .strict()
       .nullable()
       .default(null)
       .describe(
-        "tell the owner's pairs from a stale copy's (needs `unknownAddress`, AuSuccess and AzSuccess in the rule's events): OpenUnison's clear-sessions job deletes expired sessions every minute, and a refresh with such a session's token logs the same WARN, as does a client that lost a refresh race. After a refresh from the address within `raceWithin`, nothing at a learnt address of its user and a finding at once elsewhere; otherwise nothing from a familiar place (a learnt address, or a network or autonomous system where the organisation's users have learnt addresses), and from another place a finding only when no login from its network follows within `renewWithin`; null: every pair is a finding at once",
+        "tell the owner's pairs from a stale copy's (needs `unknownAddress`, AuSuccess and AzSuccess in the rule's events): OpenUnison's clear-sessions job deletes expired sessions every minute, and a refresh with such a session's token logs the same WARN, as does a client that lost a refresh race. After a refresh from the address within `raceWithin`, nothing at a learnt address of its user and a finding at once elsewhere; otherwise nothing from a familiar place (a learnt address, or a network where the organisation's users have learnt addresses), and from another place a finding only when no login from its network or autonomous system follows within `renewWithin`; null: every pair is a finding at once",
       ),
   })
   .strict()
@@ -119,7 +119,7 @@ export const refreshFailure = defineDetector({
     `'${p.message}' then, within ${formatDuration(p.pairWithin)} on the same thread, an AzFail at a URL ending in ${p.tokenPath}` +
     (p.expiredSession === null
       ? ''
-      : ` (after a refresh from the address within ${formatDuration(p.expiredSession.raceWithin)}: nothing at a learnt address, at once elsewhere; else nothing from a familiar place (an expired session), and from another only without a login from its network within ${formatDuration(p.expiredSession.renewWithin)})`),
+      : ` (after a refresh from the address within ${formatDuration(p.expiredSession.raceWithin)}: nothing at a learnt address, at once elsewhere; else nothing from a familiar place (an expired session), and from another only without a login from its network or autonomous system within ${formatDuration(p.expiredSession.renewWithin)})`),
   create: (p: Params, ctx) => {
     const codec: StateCodec<Pending> = {
       encode: (s) => JSON.stringify([s.ts, s.evidence.source, s.evidence.line]),
