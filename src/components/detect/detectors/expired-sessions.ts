@@ -7,26 +7,7 @@ import type { DetectorContext, Finding, HeldFinding, Trace } from '../detector.j
 import { sharedNetwork } from '../network-sharing.js';
 import type { Known, RefusedRefresh, StaleContext } from './refresh-failure-finding.js';
 
-/**
- * Tells a refresh token used after its grace period from the token of a session that expired.
- * OpenUnison answers both with `Session does not exist from refresh_token`: its clear-sessions
- * job (every minute in its Helm charts) deletes a session once it has been idle for its
- * timeout, so a kubectl back after lunch, overnight or after a trip meets that WARN.
- *
- * - After a refresh from the address within `raceWithin`, a client lost a refresh race to
- *   another on the same kubeconfig (with OpenUnison's default grace period of 0, every race
- *   ends so): whoever refreshed holds the live token. At a learnt address of its user (or
- *   shared equipment) that is the owner, and nothing is raised, as refresh-token-replay raises
- *   nothing for the same race within the grace period; anywhere else, a finding at once.
- * - Otherwise, from a familiar place (a learnt address of its user lately, or a network where
- *   the organisation's users have learnt addresses; the AzFail rarely names the user) it is a
- *   session that expired: its client's next command after the idle timeout. Nothing is raised.
- * - From anywhere else (a hotel abroad, a new address of the user's provider, a stranger's
- *   server) the pair waits `renewWithin` for a login (AuSuccess) from its network or another
- *   network of its autonomous system (a carrier's NAT pool): the owner logging in again after
- *   the expired session, which a stranger holding a stale copy cannot do. None, and it is
- *   raised, at its own time; so it is at the end of a replay, when the login cannot come.
- */
+/** `expiredSession`'s parameters (refresh-failure). */
 export interface ExpiryParams {
   raceWithin: number;
   renewWithin: number;
@@ -60,6 +41,26 @@ const HOLD_AT_MOST = 10_000;
 const HOLD_CHARS_AT_MOST = 16 << 20;
 const NOTHING_DUE: HeldFinding[] = [];
 
+/**
+ * Tells a refresh token used after its grace period from the token of a session that expired.
+ * OpenUnison answers both with `Session does not exist from refresh_token`: its clear-sessions
+ * job (every minute in its Helm charts) deletes a session once it has been idle for its
+ * timeout, so a kubectl back after lunch, overnight or after a trip meets that WARN.
+ *
+ * - After a refresh from the address within `raceWithin`, a client lost a refresh race to
+ *   another on the same kubeconfig (with OpenUnison's default grace period of 0, every race
+ *   ends so): whoever refreshed holds the live token. At a learnt address of its user (or
+ *   shared equipment) that is the owner, and nothing is raised, as refresh-token-replay raises
+ *   nothing for the same race within the grace period; anywhere else, a finding at once.
+ * - Otherwise, from a familiar place (a learnt address of its user lately, or a network where
+ *   the organisation's users have learnt addresses; the AzFail rarely names the user) it is a
+ *   session that expired: its client's next command after the idle timeout. Nothing is raised.
+ * - From anywhere else (a hotel abroad, a new address of the user's provider, a stranger's
+ *   server) the pair waits `renewWithin` for a login (AuSuccess) from its network or another
+ *   network of its autonomous system (a carrier's NAT pool): the owner logging in again after
+ *   the expired session, which a stranger holding a stale copy cannot do. None, and it is
+ *   raised, at its own time; so it is at the end of a replay, when the login cannot come.
+ */
 export class ExpiredSessions {
   /** The last refresh (AzSuccess at the token path) per address, for `raceWithin`. */
   private readonly refreshes;
