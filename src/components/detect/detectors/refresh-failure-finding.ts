@@ -67,8 +67,8 @@ function addressNote(known: Known, ip: string, window: string, ownClient: string
 
 function waitNote(w: NonNullable<StaleContext['waited']>): string {
   const more = w.attempts > 1 ? ` (${w.attempts} refused refreshes from there meanwhile)` : '';
-  const where = w.asn === null ? w.net : `${w.net} or another network of AS${w.asn}`;
-  return ` No login from ${where} followed within ${formatDuration(w.ms)}${more}: not an owner logging in again after an expired session.`;
+  const place = w.asn === null ? w.net : `${w.net} or another network of AS${w.asn}`;
+  return ` No login from ${place} followed within ${formatDuration(w.ms)}${more}: not an owner logging in again after an expired session.`;
 }
 
 /** The finding for a refused refresh. (Outside check(): see seenAt in session-moved.ts.) */
@@ -83,7 +83,7 @@ export function staleUse(r: RefusedRefresh, c: StaleContext, w: StaleWording): F
       return (
         `A refresh token ${r.dn === null ? '' : `of ${r.dn} `}${w.meaning} from ${where(r.ip, r.country)}: ` +
         `OpenIDConnectIdP logged '${w.message}' and ${formatDuration(r.gap)} later the refresh at ${r.url} failed (AzFail) on thread '${r.thread}'.` +
-        (c.raceGap === null || r.ip === null ? '' : ` A refresh from ${r.ip} ${formatDuration(c.raceGap)} before rotated a token: another client there won the race.`) +
+        (c.raceGap === null || r.ip === null ? '' : ` A refresh from ${r.ip} ${formatDuration(c.raceGap)} before rotated a token: whoever made it holds the live token, and a second client of theirs lost the race.`) +
         (c.known === null || r.ip === null ? '' : addressNote(c.known, r.ip, formatDuration(c.window), w.ownClient)) +
         (c.waited === null ? '' : waitNote(c.waited))
       );
