@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { az, scratch } from '../detect/helpers.js';
@@ -179,4 +179,28 @@ test("explain says why session-moved stays quiet behind an ingress, and when the
   ok(['replay', fixture, '--db', wholeDb, '-q']);
   const old = ok(['explain', '--file', fixture, '--line', '7', '--db', wholeDb]).stdout;
   assert.match(old, /\n {2}quiet {5}session-moved \(high, risk 60\)\n {12}back on 10\.42\.0\.0\/24, but its stored use from there is 3 min 20 s after this line\n/);
+});
+
+test("explain says why stale-refresh-token keeps a refused refresh to itself: an expired session at a familiar place, or a wait for its owner's login", () => {
+  const fixtures = new URL('../../fixtures/rules/stale-refresh-token/', import.meta.url).pathname;
+  /** The fixture's lines before `line` replayed into a db of their own, then `line`, appended to the same log (its WARN is paired by log and thread), explained. */
+  const explainAfter = (name: string, line: number) => {
+    const all = readFileSync(`${fixtures}${name}.log`, 'utf8').split('\n');
+    const log = s.path(`${name}.log`);
+    writeFileSync(log, all.slice(0, line - 1).join('\n') + '\n');
+    const partDb = s.path(`${name}.db`);
+    ok(['replay', log, '--db', partDb, '-q']);
+    appendFileSync(log, all[line - 1] + '\n');
+    return ok(['explain', '--file', log, '--line', String(line), '--db', partDb]).stdout;
+  };
+  // Monday's AzFail from alice's home line, its WARN replayed: nobody there for three days, but the network is hers.
+  assert.match(
+    explainAfter('expired-session-after-the-weekend', 12),
+    /\n {2}quiet {5}stale-refresh-token \(medium, risk 20\)\n {12}no refresh from 89\.160\.20\.112 in the 2 min before, from a familiar place \(89\.160\.20\.0\/24, where 1 user has learnt addresses\): an expired session OpenUnison has deleted, not a stale copy\n/,
+  );
+  // A stranger's: the pair waits for a login (quiet for now; raised when none comes).
+  assert.match(
+    explainAfter('reused-after-grace', 6),
+    /\n {2}quiet {5}stale-refresh-token \(medium, risk 20\)\n {12}from a place none of the organisation's users has learnt: waits 10 min for a login from 5\.255\.255\.0\/24 or another network of AS13238 \(the owner logging in again after an expired session\), and is raised without one\n/,
+  );
 });
