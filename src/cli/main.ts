@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_USAGE, isUsageError } from './common.js';
 import { boundHeapGrowth } from './heap-growth.js';
 import { boundYoungGeneration } from './young-generation.js';
+import { packageVersion } from '../core/package-files.js';
 import { StorageFault } from '../core/storage-fault.js';
 import { LeaseLostError } from '../core/writer-lease.js';
 
@@ -13,8 +14,12 @@ process.stdout.on('error', (err) => {
   throw err;
 });
 
-boundHeapGrowth();
-boundYoungGeneration();
+// Not in the build's run that writes V8's code cache (bin/ouwatch.js): V8 takes a cache only
+// under the flags it was made with, and these change V8's flags as the heap grows.
+if (process.env.OUWATCH_CODE_CACHE !== 'write') {
+  boundHeapGrowth();
+  boundYoungGeneration();
+}
 
 /**
  * Each command's module, loaded only when that command runs (start-up stays fast: the
@@ -44,23 +49,47 @@ const program = new Command();
 program
   .name('ouwatch')
   .description('Finds stolen or replayed OpenUnison sessions in its logs, and can end them.')
-  .version('0.1.0')
+  .version(packageVersion())
   .exitOverride()
   .configureOutput({ outputError: (message, write) => write(oneLine(message)) });
 
-const named = process.argv.slice(2).find((a) => !a.startsWith('-'));
-// `--version` alone needs no command module (every one is loaded only for the full help).
-const versionOnly = named === undefined && process.argv.slice(2).some((a) => a === '--version' || a === '-V');
-const only = versionOnly ? [] : named !== undefined && named in COMMANDS ? [COMMANDS[named]] : [...new Set(Object.values(COMMANDS))];
-if (named !== undefined && INGESTING.has(named) && !process.argv.includes('--help') && !process.argv.includes('-h')) {
-  (await import('../app/warm-up.js')).warmUpIngestWorker();
-}
-const registered = new Set<unknown>();
-for (const load of only) {
-  const { register } = await load();
-  if (registered.has(register)) continue;
-  registered.add(register);
-  register(program);
+/** Loads what the command needs and runs it (a function: the bundle is CommonJS, which has no top-level await). */
+async function main(): Promise<void> {
+  const named = process.argv.slice(2).find((a) => !a.startsWith('-'));
+  // `--version` alone needs no command module (every one is loaded only for the full help).
+  const versionOnly = named === undefined && process.argv.slice(2).some((a) => a === '--version' || a === '-V');
+  const only = versionOnly ? [] : named !== undefined && named in COMMANDS ? [COMMANDS[named]] : [...new Set(Object.values(COMMANDS))];
+  if (named !== undefined && INGESTING.has(named) && !process.argv.includes('--help') && !process.argv.includes('-h')) {
+    (await import('../app/warm-up.js')).warmUpIngestWorker();
+  }
+  const registered = new Set<unknown>();
+  for (const load of only) {
+    const { register } = await load();
+    if (registered.has(register)) continue;
+    registered.add(register);
+    register(program);
+  }
+
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    if (isBrokenPipe(err)) {
+      process.exitCode = 0;
+    } else if (err instanceof CommanderError) {
+      // commander already printed the message (one line, see oneLine)
+      process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
+    } else if (isUsageError(err)) {
+      process.stderr.write(`ouwatch: ${(err as Error).message}\n`);
+      process.exitCode = EXIT_USAGE;
+    } else if (err instanceof StorageFault || err instanceof LeaseLostError) {
+      // Not a bug: the store could not be written. One line; what was committed stays consistent.
+      process.stderr.write(`ouwatch: ${err.message}\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`ouwatch: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    }
+  }
 }
 
 /**
@@ -85,23 +114,4 @@ function commandPath(): string[] {
   return words;
 }
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  if (isBrokenPipe(err)) {
-    process.exitCode = 0;
-  } else if (err instanceof CommanderError) {
-    // commander already printed the message (one line, see oneLine)
-    process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
-  } else if (isUsageError(err)) {
-    process.stderr.write(`ouwatch: ${(err as Error).message}\n`);
-    process.exitCode = EXIT_USAGE;
-  } else if (err instanceof StorageFault || err instanceof LeaseLostError) {
-    // Not a bug: the store could not be written. One line; what was committed stays consistent.
-    process.stderr.write(`ouwatch: ${err.message}\n`);
-    process.exitCode = 1;
-  } else {
-    process.stderr.write(`ouwatch: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
-    process.exitCode = 1;
-  }
-}
+void main();

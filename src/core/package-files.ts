@@ -19,6 +19,11 @@ const HERE = fileURLToPath(import.meta.url);
 /** Where package.json is. */
 export const PACKAGE_ROOT = packageRoot(HERE);
 
+/** The package's version, as package.json gives it (`ouwatch --version`). */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 /** True when running the TypeScript sources (tests, benchmarks with --source) rather than dist/. */
 export const FROM_SOURCES = HERE.endsWith('.ts');
 

@@ -25,8 +25,8 @@ let sourcesEntry: string | undefined;
 
 function startThread(start: WorkerStart): Worker {
   const entry = FROM_SOURCES
-    ? (sourcesEntry ??= currentBuildOf('pipeline', 'worker', 'ingest-worker.js') ?? codeFile('pipeline', 'worker', 'boot.mjs'))
-    : codeFile('pipeline', 'worker', 'ingest-worker.js');
+    ? (sourcesEntry ??= currentBuildOf('pipeline', 'worker', 'ingest-worker.cjs') ?? codeFile('pipeline', 'worker', 'boot.mjs'))
+    : codeFile('pipeline', 'worker', 'ingest-worker.cjs');
   // A small young generation keeps the worker's memory flat: its garbage is short-lived.
   const worker = new Worker(entry, { resourceLimits: RESOURCE_LIMITS, workerData: start });
   // Only pending requests keep the process alive.

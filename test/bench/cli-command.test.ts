@@ -10,12 +10,16 @@ import { REPO } from '../helpers/cli.js';
 // with --source the TypeScript through tsx; both are the real CLI.
 
 const version = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
-const run = (cmd: string[]) => spawnSync(cmd[0], [...cmd.slice(1), '--version'], { cwd: REPO, encoding: 'utf8', timeout: 30_000 });
+const run = (cmd: string[], env: NodeJS.ProcessEnv = process.env) => spawnSync(cmd[0], [...cmd.slice(1), '--version'], { cwd: REPO, encoding: 'utf8', timeout: 30_000, env });
 
-test('the benchmark starts the compiled build, without the checkout-only check of bin/ouwatch.js', () => {
+test('the benchmark starts the compiled build as an installed package does, through bin/ouwatch.js and its code cache', () => {
   const cmd = cliCommand(REPO, false);
-  assert.deepEqual(cmd.slice(1), [join(REPO, 'dist', 'cli', 'main.js')]);
+  assert.deepEqual(cmd.slice(1), [join(REPO, 'bin', 'ouwatch.js')]);
   assert.equal(run(cmd).stdout.trim(), version);
+  // The launcher answers --version alone itself; a command runs the bundle, from the build's cache.
+  const listed = spawnSync(cmd[0], [...cmd.slice(1), 'rules', 'list'], { cwd: REPO, encoding: 'utf8', timeout: 30_000, env: { ...process.env, OUWATCH_CODE_CACHE: 'report' } });
+  assert.equal(listed.status, 0, listed.stderr);
+  assert.match(listed.stderr, /^code cache: used$/m);
 });
 
 test('--source starts the TypeScript sources through tsx, not the build', () => {

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from '../helpers/tmp.js';
 
-// bin/ouwatch.js runs dist/cli/main.js; in a checkout (src/ beside dist/) it refuses a build
-// older than any TypeScript source, wherever that source lies, so nobody runs stale code.
-// Laid out here with a stand-in build that only says it ran.
+// bin/ouwatch.js runs dist/cli/main.cjs, compiled from V8's code cache when the build wrote
+// one; in a checkout (src/ beside dist/) it refuses a build older than any TypeScript source,
+// wherever that source lies, so nobody runs stale code. Laid out here with a stand-in build
+// that only says it ran.
 
 const LAUNCHER = fileURLToPath(new URL('../../bin/ouwatch.js', import.meta.url));
 const BUILT_AT = new Date('2026-01-01T00:00:00Z');
@@ -17,10 +18,11 @@ function checkout(): string {
   const root = tempDir('ouwatch-launcher-');
   mkdirSync(join(root, 'bin'));
   copyFileSync(LAUNCHER, join(root, 'bin', 'ouwatch.js'));
-  writeFileSync(join(root, 'package.json'), '{"type":"module"}');
+  writeFileSync(join(root, 'package.json'), '{"type":"module","version":"9.8.7"}');
   mkdirSync(join(root, 'dist', 'cli'), { recursive: true });
-  writeFileSync(join(root, 'dist', 'cli', 'main.js'), "process.stdout.write('ran ' + process.argv.slice(2).join(' '));\n");
-  utimesSync(join(root, 'dist', 'cli', 'main.js'), BUILT_AT, BUILT_AT);
+  // CommonJS, as the build's bundle: module, require and __filename are the bundle's own.
+  writeFileSync(join(root, 'dist', 'cli', 'main.cjs'), "process.stdout.write('ran ' + process.argv.slice(2).join(' ') + ' in ' + require('node:path').basename(__filename) + ' ' + typeof module.exports);\n");
+  utimesSync(join(root, 'dist', 'cli', 'main.cjs'), BUILT_AT, BUILT_AT);
   for (const file of ['src/cli/main.ts', 'src/components/detect/detectors/threshold.ts', 'src/core/README.md']) {
     mkdirSync(join(root, file, '..'), { recursive: true });
     writeFileSync(join(root, file), '');
@@ -30,12 +32,34 @@ function checkout(): string {
   return root;
 }
 
-const launch = (root: string) => spawnSync(process.execPath, [join(root, 'bin', 'ouwatch.js'), '--version'], { encoding: 'utf8', timeout: 30_000 });
+const launch = (root: string, args = ['alerts', 'list'], env: NodeJS.ProcessEnv = process.env) =>
+  spawnSync(process.execPath, [join(root, 'bin', 'ouwatch.js'), ...args], { encoding: 'utf8', timeout: 30_000, env });
 
 test('a build newer than every source runs, with the arguments passed on', () => {
   const r = launch(checkout());
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout, 'ran --version');
+  assert.equal(r.stdout, 'ran alerts list in main.cjs object');
+});
+
+test('--version alone is the package version, answered without running the build', () => {
+  const root = checkout();
+  for (const flag of ['--version', '-V']) assert.equal(launch(root, [flag]).stdout, '9.8.7\n');
+  assert.equal(launch(root, ['alerts', '--version']).stdout, 'ran alerts --version in main.cjs object', 'with a command, the CLI answers');
+});
+
+test('the build runs from the code cache it wrote; a cache older than the build, or damaged, is passed over and the build still runs', () => {
+  const root = checkout();
+  const cache = join(root, 'dist', 'cli', 'main.cjs.v8cache');
+  const report = (r: ReturnType<typeof launch>) => (assert.equal(r.stdout, 'ran alerts list in main.cjs object', r.stderr), r.stderr.trim());
+  assert.equal(report(launch(root, undefined, { ...process.env, OUWATCH_CODE_CACHE: 'report' })), 'code cache: none');
+  assert.equal(report(launch(root, undefined, { ...process.env, OUWATCH_CODE_CACHE: 'write' })), '');
+  assert.ok(existsSync(cache), 'the cache was written at exit');
+  assert.equal(report(launch(root, undefined, { ...process.env, OUWATCH_CODE_CACHE: 'report' })), 'code cache: used');
+  // Rebuilt after its cache was written: the cache is not offered to V8.
+  utimesSync(cache, new Date(BUILT_AT.getTime() - 1_000), new Date(BUILT_AT.getTime() - 1_000));
+  assert.equal(report(launch(root, undefined, { ...process.env, OUWATCH_CODE_CACHE: 'report' })), 'code cache: none');
+  writeFileSync(cache, 'not a code cache');
+  assert.equal(report(launch(root, undefined, { ...process.env, OUWATCH_CODE_CACHE: 'report' })), 'code cache: rejected');
 });
 
 test('a source edited after the build, three folders down, is named and the build is refused', () => {
@@ -58,9 +82,9 @@ test('only TypeScript counts: a newer README in src/ does not refuse the build',
 test('an installed package (no src/) runs without the check; no build at all is refused with the reason', () => {
   const root = checkout();
   rmSync(join(root, 'src'), { recursive: true });
-  assert.equal(launch(root).stdout, 'ran --version');
+  assert.equal(launch(root).stdout, 'ran alerts list in main.cjs object');
   rmSync(join(root, 'dist'), { recursive: true });
   const r = launch(root);
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /dist\/cli\/main\.js is missing/);
+  assert.match(r.stderr, /dist\/cli\/main\.cjs is missing/);
 });

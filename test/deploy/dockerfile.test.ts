@@ -33,10 +33,11 @@ test('the builder compiles the addon and the TypeScript, packs the package and k
     const top = entry.split('/')[0];
     assert.ok(copied.includes(top), `the builder copies ${top} (package.json files: ${entry})`);
   }
-  // What `npm run build` runs, and what it reads.
+  // What `npm run build` runs, and what it reads: the sources, the file the bundles are given
+  // for import.meta, and the launcher and sample its last step replays (the code cache).
   const buildScript = /^node (\S+)$/.exec(pkg.scripts.build)?.[1];
   assert.ok(buildScript, `npm run build is one script: ${pkg.scripts.build}`);
-  for (const f of ['package.json', 'package-lock.json', buildScript, 'src', 'README.md', 'LICENSE']) assert.ok(copied.includes(f), `copies ${f}`);
+  for (const f of ['package.json', 'package-lock.json', buildScript, 'scripts/import-meta-url.js', 'src', 'bin', 'fixtures', 'README.md', 'LICENSE']) assert.ok(copied.includes(f), `copies ${f}`);
 });
 
 test('the runtime: only the built package, a numeric non-root user, ouwatch as the entrypoint, labels with the version', () => {

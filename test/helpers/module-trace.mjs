@@ -1,13 +1,12 @@
-// Preloaded with `--import` by the start-up tests: appends every module the process (main
-// thread) loads to the file named by OUWATCH_MODULE_TRACE, one per line: `esm <url>` from a
-// loader hook, `cjs <request>` from require() (packages such as pg and better-sqlite3 are
-// CommonJS, loaded through createRequire).
+// Preloaded with `--import` by the start-up tests: appends every require() of the process
+// (main thread) to the file named by OUWATCH_MODULE_TRACE, one `cjs <request>` per line: the
+// packages the CLI's bundle loads at run time (pg, better-sqlite3, yaml) and node's modules.
+// What the bundle itself runs, the tests read from V8's coverage.
 import { appendFileSync } from 'node:fs';
-import Module, { register } from 'node:module';
+import Module from 'node:module';
 
 const file = process.env.OUWATCH_MODULE_TRACE;
 if (file) {
-  register(new URL('./module-trace-hooks.mjs', import.meta.url), { data: { file } });
   const load = Module._load;
   Module._load = function traced(request, ...rest) {
     appendFileSync(file, `cjs ${request}\n`);
