@@ -72,6 +72,21 @@ describe('the pods of a `kubectl logs --prefix` file', () => {
     assert.equal(await podSegments(file('[2026-03-02 00:00:00,000][XNIO-1 task-1] INFO  AccessLog - plain\n'.repeat(5000)), false), null);
   });
 
+  test('a file is split only if a prefixed line starts in its first 64 KiB, read plain or from gzip alike', async () => {
+    const plain = '[2026-03-02 00:00:00,000][XNIO-1 task-1] INFO  AccessLog - plain\n';
+    const pods = line('a', 1) + line('a', 2) + line('b', 3);
+    // Unprefixed lines up to an exact offset, then the pods: the first prefixed line starts there.
+    const upTo = (offset: number) => {
+      const head = plain.repeat(Math.floor(offset / plain.length));
+      return head + 'x'.repeat(offset - head.length - 1) + '\n' + pods;
+    };
+    for (const gzip of [false, true]) {
+      const inside = upTo(65_536);
+      assert.deepEqual(await podSegments(file(inside, gzip), gzip), expected(inside), `starting at byte 65,536 (gzip: ${gzip})`);
+      assert.equal(await podSegments(file(upTo(65_537), gzip), gzip), null, `starting at byte 65,537 (gzip: ${gzip})`);
+    }
+  });
+
   test('a damaged archive is not split (the read that follows reports the damage)', async () => {
     const gz = gzipSync(text);
     assert.equal(await podSegments(file(gz.subarray(0, gz.length >> 1)), true), null);
