@@ -59,7 +59,16 @@ function runBundle(bundle, builtAt) {
   const cachedData = mode === 'write' ? undefined : codeCacheOf(bundle, builtAt);
   const script = new vm.Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });
   if (mode === 'report') process.stderr.write(`code cache: ${cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used'}\n`);
-  if (mode === 'write') process.once('exit', () => writeFileSync(`${bundle}.v8cache`, script.createCachedData()));
+  if (mode === 'write') {
+    process.once('exit', () => {
+      try {
+        writeFileSync(`${bundle}.v8cache`, script.createCachedData());
+      } catch (err) {
+        process.stderr.write(`ouwatch: the code cache was not written: ${err.message}\n`);
+        process.exitCode = 1;
+      }
+    });
+  }
   const module = new Module(bundle);
   module.filename = bundle;
   module.paths = Module._nodeModulePaths(dirname(bundle));

@@ -79,6 +79,15 @@ test('only TypeScript counts: a newer README in src/ does not refuse the build',
   assert.equal(launch(root).status, 0);
 });
 
+test('a code cache that cannot be written fails the run that was to write it (the build), naming why', () => {
+  const root = checkout();
+  mkdirSync(join(root, 'dist', 'cli', 'main.cjs.v8cache'));
+  const r = launch(root, undefined, { ...process.env, OUWATCH_CODE_CACHE: 'write' });
+  assert.equal(r.stdout, 'ran alerts list in main.cjs object');
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^ouwatch: the code cache was not written: EISDIR/);
+});
+
 test('an installed package (no src/) runs without the check; no build at all is refused with the reason', () => {
   const root = checkout();
   rmSync(join(root, 'src'), { recursive: true });
