@@ -1,3 +1,4 @@
+import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 
 /** Once the main heap passes `aboveBytes`, V8 may grow it `percent` past what survived its last full collection before collecting again. */
@@ -37,30 +38,46 @@ export function operatorChoseGrowth(execArgv: readonly string[]): boolean {
 export interface HeapWatch {
   readonly heapBytes: () => number;
   readonly apply: (flag: string) => void;
-  readonly intervalMs: number;
+  /** Calls `check` after each garbage collection until the returned function is called. */
+  readonly afterEachCollection: (check: () => void) => () => void;
 }
 
-const PROCESS_HEAP: HeapWatch = {
+/** The process's own heap and collections (exported for the spec that sees a real collection). */
+export const PROCESS_WATCH: HeapWatch = {
   heapBytes: () => getHeapStatistics().total_heap_size,
   apply: (flag) => setFlagsFromString(flag),
-  intervalMs: 500,
+  afterEachCollection: (check) => {
+    const observer = new PerformanceObserver(check);
+    observer.observe({ entryTypes: ['gc'] });
+    return () => observer.disconnect();
+  },
 };
 
 /**
  * Sets each step's flag (for every thread: V8's flags are the process's) once the main heap
- * first passes its size; V8 reads it at each full collection. Returns a stop function; the
- * watch never keeps the process alive and ends after the last step.
+ * first passes its size; V8 reads it at each full collection. Looked at after each collection
+ * (the watch delivers them between two batches): a look every 500 ms came, in a replay, while
+ * the heap had grown well past a step or not, so the same replay's peak swung by tens of MiB
+ * from one run to the next (organisation, 1 M lines: 299-407 MiB). Returns a stop function;
+ * the watch never keeps the process alive and ends after the last step.
  */
-export function boundHeapGrowth(execArgv: readonly string[] = process.execArgv, watch: HeapWatch = PROCESS_HEAP, steps: readonly GrowthStep[] = HEAP_GROWTH_STEPS): () => void {
+export function boundHeapGrowth(execArgv: readonly string[] = process.execArgv, watch: HeapWatch = PROCESS_WATCH, steps: readonly GrowthStep[] = HEAP_GROWTH_STEPS): () => void {
   if (operatorChoseGrowth(execArgv) || steps.length === 0) return () => undefined;
   let next = 0;
-  const timer = setInterval(() => {
+  let stop: (() => void) | null = null;
+  const check = (): void => {
     const heap = watch.heapBytes();
     let reached = -1;
     while (next < steps.length && heap >= steps[next].aboveBytes) reached = next++;
     if (reached >= 0) watch.apply(`--heap-growing-percent=${steps[reached].percent}`);
-    if (next === steps.length) clearInterval(timer);
-  }, watch.intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+    if (next === steps.length) end();
+  };
+  const end = (): void => {
+    next = steps.length;
+    stop?.();
+    stop = null;
+  };
+  stop = watch.afterEachCollection(check);
+  check();
+  return end;
 }

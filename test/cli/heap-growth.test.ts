@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
-import { HEAP_GROWTH_STEPS, boundHeapGrowth, operatorChoseGrowth, type HeapWatch } from '../../src/cli/heap-growth.js';
+import { HEAP_GROWTH_STEPS, PROCESS_WATCH, boundHeapGrowth, operatorChoseGrowth, type HeapWatch } from '../../src/cli/heap-growth.js';
 
 // Once its heap is large, the CLI keeps V8's main heap within twice what survived the last
 // full collection, within one and a half times once it is larger, and within a quarter more
@@ -10,14 +9,22 @@ import { HEAP_GROWTH_STEPS, boundHeapGrowth, operatorChoseGrowth, type HeapWatch
 
 const [FIRST, SECOND, LAST] = HEAP_GROWTH_STEPS;
 
-/** A heap whose size the spec sets, and the flags applied to V8. */
-function fakeHeap(bytes: number): HeapWatch & { bytes: number; applied: string[] } {
-  const w = { bytes, applied: [] as string[], intervalMs: 5, heapBytes: () => w.bytes, apply: (f: string) => void w.applied.push(f) };
+/** A heap whose size and collections the spec makes, and the flags applied to V8. */
+function fakeHeap(bytes: number): HeapWatch & { bytes: number; applied: string[]; collect(): void; watched(): boolean } {
+  let listener: (() => void) | null = null;
+  const w = {
+    bytes,
+    applied: [] as string[],
+    heapBytes: () => w.bytes,
+    apply: (f: string) => void w.applied.push(f),
+    afterEachCollection: (check: () => void) => {
+      listener = check;
+      return () => void (listener = null);
+    },
+    collect: () => listener?.(),
+    watched: () => listener !== null,
+  };
   return w;
-}
-
-async function until(done: () => boolean): Promise<void> {
-  for (let waited = 0; !done() && waited < 5_000; waited += 5) await sleep(5);
 }
 
 describe('heap growth', () => {
@@ -38,47 +45,60 @@ describe('heap growth', () => {
     assert.equal(operatorChoseGrowth(['--heap-growing-percentage=1']), false, 'another flag');
   });
 
-  test('each step is applied once, when the heap first passes it, none while it stays below', async () => {
+  test('each step is applied once, at the first collection after the heap passes it, none while it stays below', () => {
     const heap = fakeHeap(FIRST.aboveBytes - 1);
     const stop = boundHeapGrowth([], heap);
     try {
-      await sleep(60);
+      heap.collect();
       assert.deepEqual(heap.applied, [], 'a small heap keeps V8 default');
       heap.bytes = FIRST.aboveBytes;
-      await until(() => heap.applied.length === 1);
-      await sleep(60);
+      assert.deepEqual(heap.applied, [], 'nothing between two collections');
+      heap.collect();
+      heap.collect();
       assert.deepEqual(heap.applied, ['--heap-growing-percent=100'], 'between the steps');
       heap.bytes = SECOND.aboveBytes + 1;
-      await until(() => heap.applied.length === 2);
-      await sleep(60);
+      heap.collect();
+      heap.collect();
       assert.deepEqual(heap.applied, ['--heap-growing-percent=100', '--heap-growing-percent=50'], 'between the second and the last');
       heap.bytes = LAST.aboveBytes;
-      await until(() => heap.applied.length === 3);
+      heap.collect();
+      assert.equal(heap.watched(), false, 'the watch ends after the last step');
       heap.bytes = FIRST.aboveBytes - 1;
-      await sleep(60);
+      heap.collect();
       assert.deepEqual(heap.applied, ['--heap-growing-percent=100', '--heap-growing-percent=50', '--heap-growing-percent=25'], 'a heap that shrinks again keeps the last');
     } finally {
       stop();
     }
   });
 
-  test('a heap past every step at the first look gets the tightest one only', async () => {
+  test('a heap past every step at the first look gets the tightest one only, at once', () => {
     const heap = fakeHeap(4 * LAST.aboveBytes);
-    const stop = boundHeapGrowth([], heap);
-    try {
-      await until(() => heap.applied.length > 0);
-      await sleep(60);
-      assert.deepEqual(heap.applied, ['--heap-growing-percent=25']);
-    } finally {
-      stop();
-    }
+    boundHeapGrowth([], heap);
+    assert.deepEqual(heap.applied, ['--heap-growing-percent=25']);
+    assert.equal(heap.watched(), false);
   });
 
-  test('nothing is watched when the command line chose', async () => {
+  test('nothing is watched when the command line chose', () => {
     const heap = fakeHeap(4 * LAST.aboveBytes);
     const stop = boundHeapGrowth(['--heap-growing-percent=300'], heap);
-    await sleep(40);
+    heap.collect();
     stop();
     assert.deepEqual(heap.applied, []);
+    assert.equal(heap.watched(), false);
+  });
+
+  test('the process watch sees real collections: a heap past every step is bounded after the first', async () => {
+    // The real PerformanceObserver: stopped by the last step, so nothing is left observing.
+    const applied: string[] = [];
+    let heapBytes = 0;
+    const real = boundHeapGrowth([], { heapBytes: () => heapBytes, apply: (f) => void applied.push(f), afterEachCollection: PROCESS_WATCH.afterEachCollection });
+    heapBytes = 4 * LAST.aboveBytes;
+    for (let i = 0; i < 50 && applied.length === 0; i++) {
+      // Garbage enough for a scavenge, then a turn of the event loop for the observer.
+      for (let k = 0; k < 2_000; k++) new Array(1_000).fill(k);
+      await new Promise((r) => setImmediate(r));
+    }
+    real();
+    assert.deepEqual(applied, ['--heap-growing-percent=25']);
   });
 });
