@@ -1,5 +1,5 @@
-import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { afterEachCollection } from './collections.js';
 
 /** Once the main heap passes `aboveBytes`, V8 may grow it `percent` past what survived its last full collection before collecting again. */
 export interface GrowthStep {
@@ -42,15 +42,10 @@ export interface HeapWatch {
   readonly afterEachCollection: (check: () => void) => () => void;
 }
 
-/** The process's own heap and collections (exported for the spec that sees a real collection). */
-export const PROCESS_WATCH: HeapWatch = {
+const PROCESS_HEAP: HeapWatch = {
   heapBytes: () => getHeapStatistics().total_heap_size,
   apply: (flag) => setFlagsFromString(flag),
-  afterEachCollection: (check) => {
-    const observer = new PerformanceObserver(check);
-    observer.observe({ entryTypes: ['gc'] });
-    return () => observer.disconnect();
-  },
+  afterEachCollection,
 };
 
 /**
@@ -61,7 +56,7 @@ export const PROCESS_WATCH: HeapWatch = {
  * from one run to the next (organisation, 1 M lines: 299-407 MiB). Returns a stop function;
  * the watch never keeps the process alive and ends after the last step.
  */
-export function boundHeapGrowth(execArgv: readonly string[] = process.execArgv, watch: HeapWatch = PROCESS_WATCH, steps: readonly GrowthStep[] = HEAP_GROWTH_STEPS): () => void {
+export function boundHeapGrowth(execArgv: readonly string[] = process.execArgv, watch: HeapWatch = PROCESS_HEAP, steps: readonly GrowthStep[] = HEAP_GROWTH_STEPS): () => void {
   if (operatorChoseGrowth(execArgv) || steps.length === 0) return () => undefined;
   let next = 0;
   let stop: (() => void) | null = null;

@@ -1,5 +1,5 @@
-import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { afterEachCollection } from './collections.js';
 
 const MIB = 1024 * 1024;
 
@@ -35,11 +35,7 @@ export interface NewSpaceWatch {
 const PROCESS_NEW_SPACE: NewSpaceWatch = {
   newSpaceBytes: () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0,
   apply: (flag) => setFlagsFromString(flag),
-  afterEachCollection: (check) => {
-    const observer = new PerformanceObserver(check);
-    observer.observe({ entryTypes: ['gc'] });
-    return () => observer.disconnect();
-  },
+  afterEachCollection,
 };
 
 /**

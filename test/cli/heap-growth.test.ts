@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { HEAP_GROWTH_STEPS, PROCESS_WATCH, boundHeapGrowth, operatorChoseGrowth, type HeapWatch } from '../../src/cli/heap-growth.js';
+import { afterEachCollection } from '../../src/cli/collections.js';
+import { HEAP_GROWTH_STEPS, boundHeapGrowth, operatorChoseGrowth, type HeapWatch } from '../../src/cli/heap-growth.js';
 
 // Once its heap is large, the CLI keeps V8's main heap within twice what survived the last
 // full collection, within one and a half times once it is larger, and within a quarter more
@@ -91,7 +92,7 @@ describe('heap growth', () => {
     // The real PerformanceObserver: stopped by the last step, so nothing is left observing.
     const applied: string[] = [];
     let heapBytes = 0;
-    const real = boundHeapGrowth([], { heapBytes: () => heapBytes, apply: (f) => void applied.push(f), afterEachCollection: PROCESS_WATCH.afterEachCollection });
+    const real = boundHeapGrowth([], { heapBytes: () => heapBytes, apply: (f) => void applied.push(f), afterEachCollection });
     heapBytes = 4 * LAST.aboveBytes;
     for (let i = 0; i < 50 && applied.length === 0; i++) {
       // Garbage enough for a scavenge, then a turn of the event loop for the observer.

@@ -34,6 +34,8 @@ function checkout(): string {
 
 const launch = (root: string, args = ['alerts', 'list'], env: NodeJS.ProcessEnv = process.env) =>
   spawnSync(process.execPath, [join(root, 'bin', 'ouwatch.js'), ...args], { encoding: 'utf8', timeout: 30_000, env });
+/** `alerts list` with OUWATCH_CODE_CACHE set to `mode`. */
+const launchWithCache = (root: string, mode: 'report' | 'write') => launch(root, undefined, { ...process.env, OUWATCH_CODE_CACHE: mode });
 
 test('a build newer than every source runs, with the arguments passed on', () => {
   const r = launch(checkout());
@@ -51,15 +53,15 @@ test('the build runs from the code cache it wrote; a cache older than the build,
   const root = checkout();
   const cache = join(root, 'dist', 'cli', 'main.cjs.v8cache');
   const report = (r: ReturnType<typeof launch>) => (assert.equal(r.stdout, 'ran alerts list in main.cjs object', r.stderr), r.stderr.trim());
-  assert.equal(report(launch(root, undefined, { ...process.env, OUWATCH_CODE_CACHE: 'report' })), 'code cache: none');
-  assert.equal(report(launch(root, undefined, { ...process.env, OUWATCH_CODE_CACHE: 'write' })), '');
+  assert.equal(report(launchWithCache(root, 'report')), 'code cache: none');
+  assert.equal(report(launchWithCache(root, 'write')), '');
   assert.ok(existsSync(cache), 'the cache was written at exit');
-  assert.equal(report(launch(root, undefined, { ...process.env, OUWATCH_CODE_CACHE: 'report' })), 'code cache: used');
+  assert.equal(report(launchWithCache(root, 'report')), 'code cache: used');
   // Rebuilt after its cache was written: the cache is not offered to V8.
   utimesSync(cache, new Date(BUILT_AT.getTime() - 1_000), new Date(BUILT_AT.getTime() - 1_000));
-  assert.equal(report(launch(root, undefined, { ...process.env, OUWATCH_CODE_CACHE: 'report' })), 'code cache: none');
+  assert.equal(report(launchWithCache(root, 'report')), 'code cache: none');
   writeFileSync(cache, 'not a code cache');
-  assert.equal(report(launch(root, undefined, { ...process.env, OUWATCH_CODE_CACHE: 'report' })), 'code cache: rejected');
+  assert.equal(report(launchWithCache(root, 'report')), 'code cache: rejected');
 });
 
 test('a source edited after the build, three folders down, is named and the build is refused', () => {
@@ -82,7 +84,7 @@ test('only TypeScript counts: a newer README in src/ does not refuse the build',
 test('a code cache that cannot be written fails the run that was to write it (the build), naming why', () => {
   const root = checkout();
   mkdirSync(join(root, 'dist', 'cli', 'main.cjs.v8cache'));
-  const r = launch(root, undefined, { ...process.env, OUWATCH_CODE_CACHE: 'write' });
+  const r = launchWithCache(root, 'write');
   assert.equal(r.stdout, 'ran alerts list in main.cjs object');
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^ouwatch: the code cache was not written: EISDIR/);
