@@ -82,6 +82,8 @@ export interface PipelineLimits {
   addressesKeptFor?: number;
   /** Addresses a held user keeps before it lets go of those that never succeeded (MAX_ADDRESSES_HELD). */
   maxAddressesHeld?: number;
+  /** Addresses not their own all held users keep together (MAX_UNLEARNT_HELD_IN_ALL). */
+  maxUnlearntHeldInAll?: number;
   /** Users changed since the last commit that make a commit due (DEFAULT_COMMIT_AT_BACKLOG). */
   commitAtBacklog?: number;
   /** Users met for the first time since the last commit that make a commit due (DEFAULT_COMMIT_AT_NEW_USERS). */

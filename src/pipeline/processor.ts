@@ -40,7 +40,7 @@ export class HistoryAndDetection implements EventProcessor {
     await this.noticeChanges();
     await this.history.prepare(batch.added.dns);
     // Pinned on arrival (MainTables.pin): the values its ids stood for.
-    if (batch.pinned !== undefined) await this.history.readBack(batch.pinned.dns, batch.pinned.ips);
+    if (batch.pinned !== undefined) await this.history.readBack(batch.dns, batch.pinned.dns, batch.pinned.ips);
   }
 
   endOfInput(): void {

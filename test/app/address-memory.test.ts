@@ -9,7 +9,7 @@ import { createRuntime, type PipelineLimits } from '../../src/app/runtime.js';
 import { silentLog } from '../../src/core/log.js';
 import { MONTH_USERS, writeAddressMonth } from '../helpers/address-month.js';
 import { tempDir } from '../helpers/tmp.js';
-import { writeAddressSpray, writeThiefSpray } from '../helpers/address-spray.js';
+import { CROWD, writeAddressSpray, writeCrowdSpray, writeThiefSpray } from '../helpers/address-spray.js';
 
 // A held user keeps in memory only the addresses of its last days (DEFAULT_ADDRESSES_KEPT_FOR);
 // older ones are read back from the store before a batch that names them. Replayed with a
@@ -19,7 +19,7 @@ import { writeAddressSpray, writeThiefSpray } from '../helpers/address-spray.js'
 
 const DAY = 86_400_000;
 /** Every address held all the time. */
-const WHOLE: PipelineLimits = { addressesKeptFor: Number.POSITIVE_INFINITY, maxAddressesHeld: Number.POSITIVE_INFINITY };
+const WHOLE: PipelineLimits = { addressesKeptFor: Number.POSITIVE_INFINITY, maxAddressesHeld: Number.POSITIVE_INFINITY, maxUnlearntHeldInAll: Number.POSITIVE_INFINITY };
 
 interface Outcome {
   alerts: string[];
@@ -154,4 +154,21 @@ test('a thief succeeding from thousands of addresses while its alerts stay open:
   const uninterrupted = await replay([thief, back], join(dir, 'uninterrupted.db'), WHOLE, 200);
   assert.deepEqual(restarted.alerts, uninterrupted.alerts);
   assert.deepEqual(restarted.history, uninterrupted.history);
+});
+
+test('a storm at every account in turn, each under its own cap: over the budget of addresses not their own, the users holding most let go of them; verdicts and stored history stay the same', async () => {
+  const dir = tempDir('address-memory-crowd');
+  const [spray, back, both] = [join(dir, 'spray.log'), join(dir, 'back.log'), join(dir, 'both.log')];
+  writeCrowdSpray(spray, back);
+  writeFileSync(both, readFileSync(spray, 'utf8') + readFileSync(back, 'utf8'));
+  const whole = await replay([both], join(dir, 'whole.db'), WHOLE, 200);
+  const budget = await replay([both], join(dir, 'budget.db'), { maxUnlearntHeldInAll: 200 }, 200);
+  assert.equal(whole.letGo, 0);
+  assert.ok(budget.letGo > 1_500, `the storm's addresses were let go (${budget.letGo})`);
+  assert.ok(budget.readBack >= 3, `and read back when named again (${budget.readBack}; ${budget.letGo} let go)`);
+  const rules = new Set(whole.alerts.map((a) => (JSON.parse(a) as { rule: string }).rule));
+  assert.ok(rules.has('new-source-ip') && rules.has('new-country') && rules.has('impossible-travel'), `alerts to compare: ${[...rules].join(', ')}`);
+  assert.ok(new Set(whole.alerts.map((a) => (JSON.parse(a) as { dn: string }).dn)).size >= CROWD, 'every account raised alerts');
+  assert.deepEqual(budget.alerts, whole.alerts);
+  assert.deepEqual(budget.history, whole.history);
 });

@@ -55,3 +55,32 @@ export function writeThiefSpray(thief: string, back: string): void {
   writeFileSync(thief, lines.join('\n') + '\n');
   writeFileSync(back, [az(t + H, ALICE, sprayed(4)), expired(t + H + 1, ALICE, sprayed(2)), az(t + H + 2, ALICE, sprayed(7))].join('\n') + '\n');
 }
+
+/** The crowd's users. */
+export const crowdUser = (k: number) => `uid=crowd${k},ou=users,o=Tremolo`;
+export const CROWD = 40;
+
+/**
+ * An alert storm at every account, one after another: 40 users work from the office (learnt),
+ * and from 09:00 a line a second comes from each in turn for a minute, from a new public
+ * address each time (60 each, well under a user's own cap), two in three a success (a thief:
+ * its alerts stay open, nothing is learnt), the third a denial, while the user works on
+ * from the office (15 lines a second: 8 MB in all, so that the replay reads it in several
+ * batches and commits between them): `spray`. Then three of the
+ * early addresses come back, in `back`: a success, an expired refresh token used from another
+ * where the thief had succeeded (refresh-token-replay must see that success, read back), a
+ * denial.
+ */
+export function writeCrowdSpray(spray: string, back: string): void {
+  const lines: string[] = [];
+  for (let k = 0; k < CROWD; k++) lines.push(az(T0 + k, crowdUser(k), SE), az(T0 + MIN + k, crowdUser(k), SE));
+  const user = (i: number) => crowdUser(Math.floor(i / 60));
+  let t = T0 + H;
+  for (let i = 0; i < 60 * CROWD; i++) {
+    t += 1_000;
+    lines.push(i % 3 === 2 ? azFail(t, user(i), sprayed(i)) : az(t, user(i), sprayed(i)));
+    for (let k = 1; k <= 15; k++) lines.push(az(t + k, user(i), SE));
+  }
+  writeFileSync(spray, lines.join('\n') + '\n');
+  writeFileSync(back, [az(t + H, user(4), sprayed(4)), expired(t + H + 1, user(7), sprayed(7)), azFail(t + H + 2, user(128), sprayed(128))].join('\n') + '\n');
+}

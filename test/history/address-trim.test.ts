@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AddressTrim, TRIM_ABOVE } from '../../src/components/history/address-trim.js';
+import { AddressTrim, MAX_ADDRESSES_HELD, TRIM_ABOVE } from '../../src/components/history/address-trim.js';
 import { User } from '../../src/components/history/user.js';
 import { AddressState } from '../../src/components/history/user-state.js';
 
@@ -9,8 +9,8 @@ const NOW = Date.parse('2026-03-30T12:00:00Z');
 const KEPT_FOR = 2 * DAY;
 
 /** A user seen at NOW whose addresses were last seen at the given times (all stored: clean). */
-function userWith(lastSeen: number[]): User {
-  const u = new User('uid=alice,ou=users,o=Tremolo', 'sha1', NOW - 30 * DAY, NOW);
+function userWith(lastSeen: number[], dn = 'uid=alice,ou=users,o=Tremolo'): User {
+  const u = new User(dn, 'sha1', NOW - 30 * DAY, NOW);
   lastSeen.forEach((t, i) => {
     const a = new AddressState(`81.2.${i}.10`, `81.2.${i}.0/24`, 'GB', 2856, 'BT', t - DAY, t);
     a.count = 3;
@@ -167,4 +167,59 @@ test('over its cap, a user lets go of the addresses an open alert keeps from bei
     'the learnt five stay, and the three most recent of the thief\'s; every denial went first, however recent',
   );
   assert.equal(u.learntLetGo, 0);
+});
+
+/** `n` addresses of the last hour, one a minute, the oldest first; the first `learnt` of them the user's own. */
+function userOfTheHour(dn: string, n: number, learnt = 0): User {
+  const u = userWith(Array.from({ length: n }, (_, i) => NOW - 3_600_000 + i * 60_000), dn);
+  u.addresses.values().slice(0, learnt).forEach((a) => {
+    a.successCount = 1;
+    a.firstSuccess = a.lastSuccess = a.lastSeen;
+    a.learnt = true;
+  });
+  return u;
+}
+
+test('over the budget of addresses not their own, the users holding most of them let go first, down to half the budget; each keeps its own and a few', () => {
+  // A storm at every account: each under its own cap, together over a budget of 100 (105 not their own).
+  const heavy = userOfTheHour('uid=heavy,o=Tremolo', 62, 2); // 60 not its own
+  const medium = userOfTheHour('uid=medium,o=Tremolo', 20); // 20 not its own: the 10 oldest a thief succeeded from
+  medium.addresses.values().slice(0, 10).forEach((a) => {
+    a.successCount = 1;
+    a.quarantinedBy = 'alert-1';
+  });
+  const light = userOfTheHour('uid=light,o=Tremolo', TRIM_ABOVE); // few: keeps them all
+  const busy = userOfTheHour('uid=busy,o=Tremolo', 25); // named by a batch in flight
+  const [heavyAll, mediumAll] = [heavy.addresses.values(), medium.addresses.values()];
+  const trim = new AddressTrim(KEPT_FOR, MAX_ADDRESSES_HELD, 100);
+  trim.withinBudget([light, busy, medium, heavy], (dn) => dn === busy.dn);
+
+  assert.deepEqual(
+    heavy.addresses.values().map((a) => a.ip).sort(),
+    [...heavyAll.slice(0, 2), ...heavyAll.slice(56)].map((a) => a.ip).sort(),
+    'the heaviest holder went first: its two own stay, and the six most recent others (a user keeps a few, TRIM_ABOVE)',
+  );
+  assert.deepEqual(
+    medium.addresses.values().map((a) => a.ip).sort(),
+    mediumAll.filter((_, i) => i !== 10).map((a) => a.ip).sort(),
+    'then the next, until half the budget: its least recent denial, before any of the thief\'s successes',
+  );
+  assert.equal(light.addresses.size, TRIM_ABOVE);
+  assert.equal(busy.addresses.size, 25, 'a user an arrived batch names keeps what the batch was prepared against');
+  assert.equal(trim.letGo, 54 + 1);
+  assert.equal(heavy.holdsAllAddresses, false, 'what went is read back when named');
+  assert.equal(heavy.learntLetGo, 0);
+});
+
+test('under the budget of addresses not their own, nothing goes, however many addresses are the users\' own', () => {
+  const own = Array.from({ length: 10 }, (_, i) => userOfTheHour(`uid=own${i},o=Tremolo`, 20, 20)); // 200 learnt
+  const others = Array.from({ length: 3 }, (_, i) => userOfTheHour(`uid=other${i},o=Tremolo`, 13)); // 39 not their own
+  const trim = new AddressTrim(KEPT_FOR, MAX_ADDRESSES_HELD, 40);
+  trim.withinBudget([...own, ...others], none);
+  assert.equal(trim.letGo, 0);
+  const fourth = userOfTheHour('uid=fourth,o=Tremolo', 12);
+  trim.withinBudget([...own, ...others, fourth], none);
+  assert.equal(trim.letGo, 5 + 5 + 5 + 4, 'eleven over: the heaviest first, each down to a few (TRIM_ABOVE), towards half the budget');
+  assert.deepEqual([...others, fourth].map((u) => u.addresses.size), [TRIM_ABOVE, TRIM_ABOVE, TRIM_ABOVE, TRIM_ABOVE]);
+  assert.ok(own.every((u) => u.addresses.size === 20), 'the users\' own stay');
 });

@@ -1,4 +1,5 @@
 import type { User } from './user.js';
+import type { AddressState } from './user-state.js';
 
 const DAY_MS = 86_400_000;
 
@@ -23,6 +24,15 @@ export const TRIM_ABOVE = 8;
  * 547 MB), and so did a thief's successes from a proxy network.
  */
 export const MAX_ADDRESSES_HELD = 256;
+/**
+ * Addresses not their own (never succeeded, or kept from being learnt by an open alert) that
+ * all held users may keep together. The cap per user bounds a spray at one account, not one
+ * at every account: an alert storm (2,000 users, 2 % of successes from random public
+ * addresses) held 72,000 of them after 4 M lines, and they grew with the log (about 30 MiB of
+ * heap at 5 M lines). Over the budget, the users holding most of them let go of them first,
+ * down to half the budget.
+ */
+export const MAX_UNLEARNT_HELD_IN_ALL = 16_384;
 
 /**
  * Keeps a held user's addresses to those of their last `keptFor` of log time. A user busy for
@@ -48,6 +58,7 @@ export class AddressTrim {
   constructor(
     private readonly keptFor = DEFAULT_ADDRESSES_KEPT_FOR,
     private readonly maxHeld = MAX_ADDRESSES_HELD,
+    private readonly maxUnlearntInAll = MAX_UNLEARNT_HELD_IN_ALL,
   ) {
     this.heldAfterSpray = Math.floor(maxHeld / 2);
   }
@@ -69,6 +80,51 @@ export class AddressTrim {
       if (u.dirty) continue; // changed since: its next commit brings it back
       this.trim(u);
     }
+  }
+
+  /**
+   * After a commit's per-user trim: when the addresses all held users keep pass the budget of
+   * those not their own, the users holding most of those let go of them (as over their own cap:
+   * those that never succeeded first, least recently seen first), down to half the budget.
+   * Users that an arrived batch names, or that changed since, keep theirs; so does a user with
+   * only a few addresses (reading back costs more than they hold).
+   */
+  withinBudget(held: Iterable<User>, namesInFlight: (dn: string) => boolean): void {
+    let total = 0;
+    const candidates: User[] = [];
+    for (const u of held) {
+      total += u.addresses.size;
+      if (u.addresses.size > TRIM_ABOVE) candidates.push(u);
+    }
+    // The count of those not learnt takes a look at every address: only when it could pass.
+    if (total <= this.maxUnlearntInAll) return;
+    const unlearnt = new Map<User, AddressState[]>();
+    let inAll = 0;
+    for (const u of candidates) {
+      const mine = this.unlearnt(u);
+      inAll += mine.length;
+      if (mine.length > 0 && !u.dirty) unlearnt.set(u, mine);
+    }
+    if (inAll <= this.maxUnlearntInAll) return;
+    const target = Math.floor(this.maxUnlearntInAll / 2);
+    const most = [...unlearnt.keys()].sort((a, b) => unlearnt.get(b)!.length - unlearnt.get(a)!.length);
+    for (const u of most) {
+      if (inAll <= target) break;
+      if (namesInFlight(u.dn)) continue;
+      for (const a of unlearnt.get(u)!) {
+        if (inAll <= target || u.addresses.size <= TRIM_ABOVE) break;
+        u.letGo(a);
+        this.letGo++;
+        inAll--;
+      }
+    }
+  }
+
+  /** The addresses of `u` not its own that it may let go, in the order it lets go of them (trimSpray's). */
+  private unlearnt(u: User): AddressState[] {
+    const geo = u.lastGeo?.ip ?? null;
+    const out = u.addresses.values().filter((a) => !a.learnt && !a.dirty && a.ip !== geo);
+    return out.sort(lettingGoFirst);
   }
 
   private hasOld(u: User): boolean {
@@ -105,12 +161,16 @@ export class AddressTrim {
    */
   private trimSpray(u: User, geo: string | null): void {
     const candidates = u.addresses.values().filter((a) => !a.learnt && !a.dirty && a.ip !== geo);
-    // Those that never succeeded first, each kind least recently seen first.
-    candidates.sort((a, b) => Number(a.successCount > 0) - Number(b.successCount > 0) || a.lastSeen - b.lastSeen);
+    candidates.sort(lettingGoFirst);
     for (const a of candidates) {
       if (u.addresses.size <= this.heldAfterSpray) break;
       u.letGo(a);
       this.letGo++;
     }
   }
+}
+
+/** The order addresses not a user's own are let go in: those that never succeeded first, each kind least recently seen first. */
+function lettingGoFirst(a: AddressState, b: AddressState): number {
+  return Number(a.successCount > 0) - Number(b.successCount > 0) || a.lastSeen - b.lastSeen;
 }

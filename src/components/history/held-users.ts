@@ -54,6 +54,11 @@ export class HeldUsers {
     this.created = 0;
   }
 
+  /** Every user held. */
+  values(): IterableIterator<User> {
+    return this.users.values();
+  }
+
   /** The user of this DN, if held. */
   get(dn: string): User | undefined {
     return this.users.get(dn);
@@ -89,18 +94,27 @@ export class HeldUsers {
     }
   }
 
-  /** Reads back the addresses of held users that a batch names (by event) and that they let go (History.readBack). */
-  async readBack(dns: ReadonlyArray<Dn | null>, ips: ReadonlyArray<Address | null>): Promise<Array<[User, AddressState]>> {
+  /**
+   * Reads back the addresses of held users that a batch names (by event: the interned DN ids,
+   * and the DNs they stand for, and the addresses) and that they let go (History.readBack).
+   */
+  async readBack(dnIds: ArrayLike<number>, dns: ReadonlyArray<Dn | null>, ips: ReadonlyArray<Address | null>): Promise<Array<[User, AddressState]>> {
     const back: Array<[User, AddressState]> = [];
     const wanted = new Map<string, { dn: string; ip: string }>();
-    let user: User | undefined;
-    for (let i = 0; i < dns.length; i++) {
-      const dn = dns[i];
+    let lastId = -1;
+    let user: User | null | undefined;
+    for (let i = 0; i < dnIds.length; i++) {
+      const id = dnIds[i];
       const a = ips[i];
-      if (dn === null || a === null) continue;
-      if (user === undefined || user.dn !== dn.dn) user = this.users.get(dn.dn);
-      if (user === undefined || user.holdsAllAddresses || user.addresses.get(a.ip) !== undefined) continue;
-      wanted.set(`${dn.dn}\n${a.ip}`, { dn: dn.dn, ip: a.ip });
+      if (id < 0 || a === null) continue;
+      // By id, not by DN text: the batch's events come from many users in turn.
+      if (id !== lastId) {
+        lastId = id;
+        const known = this.byId.get(id);
+        user = known !== undefined ? known : this.users.get(dns[i]!.dn);
+      }
+      if (user == null || user.holdsAllAddresses || user.addresses.get(a.ip) !== undefined) continue;
+      wanted.set(`${user.dn}\n${a.ip}`, { dn: user.dn, ip: a.ip });
     }
     if (wanted.size === 0) return back;
     for (const r of await this.repo.loadAddresses([...wanted.values()])) {

@@ -29,6 +29,8 @@ export interface HistoryLimits {
   addressesKeptFor?: number;
   /** Addresses a held user keeps before it lets go of those that never succeeded (MAX_ADDRESSES_HELD). */
   maxAddressesHeld?: number;
+  /** Addresses not their own all held users keep together (MAX_UNLEARNT_HELD_IN_ALL). */
+  maxUnlearntHeldInAll?: number;
 }
 
 /**
@@ -90,7 +92,7 @@ export class History {
     limits: HistoryLimits = {},
   ) {
     this.usersHeld = limits.usersHeld ?? DEFAULT_USERS_HELD;
-    this.trim = new AddressTrim(limits.addressesKeptFor, limits.maxAddressesHeld);
+    this.trim = new AddressTrim(limits.addressesKeptFor, limits.maxAddressesHeld, limits.maxUnlearntHeldInAll);
     this.held = new HeldUsers(repo, netOf, this.seen, this.trim.heldAfterSpray);
   }
 
@@ -118,9 +120,9 @@ export class History {
    * Reads back from the store the addresses a batch names (its events' DNs and addresses, by
    * event) that held users let go from memory: one query for the batch, none per line.
    */
-  async readBack(dns: ReadonlyArray<Dn | null>, ips: ReadonlyArray<Address | null>): Promise<void> {
+  async readBack(dnIds: ArrayLike<number>, dns: ReadonlyArray<Dn | null>, ips: ReadonlyArray<Address | null>): Promise<void> {
     if (!this.trim.active && !this.held.leftOut) return;
-    const back = await this.held.readBack(dns, ips);
+    const back = await this.held.readBack(dnIds, dns, ips);
     // Released in memory since the last commit, not yet in the store: as if it had been held.
     if (this.released.size > 0) for (const [u, a] of back) if (a.quarantinedBy !== null && this.released.has(a.quarantinedBy)) this.release(u, a);
   }
@@ -218,6 +220,7 @@ export class History {
     this.held.committed();
     this.organisation?.committed();
     if (this.held.size > this.usersHeld) this.held.evict(minLiveDnId);
+    this.trim.withinBudget(this.held.values(), namesInFlight);
   }
 
   /**
