@@ -131,7 +131,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   // Rules are validated before the database is touched: a bad rule file changes nothing.
   const rules = opts.rules ?? loadConfiguredRules(config);
   const log: Log = opts.log ?? stderrLog();
-  const backend = await openWriterBackend(config, { command: opts.command ?? 'ouwatch', log, standby: opts.standby });
+  const live = opts.commitIntervalMs !== undefined && opts.commitIntervalMs !== null;
+  const backend = await openWriterBackend(config, { command: opts.command ?? 'ouwatch', log, standby: opts.standby, live });
   const storageFault = (err: unknown) => backend.storageFault(err);
   const writable = backend.checkWritable;
   const held = holdLease(backend.lease, backend.name, backend.grant, {

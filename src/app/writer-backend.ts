@@ -40,6 +40,8 @@ export interface WriterBackend {
 export interface WriterOptions {
   command: string;
   log: Log;
+  /** Commits small and often (the daemon), rather than in bulk (replay): SQLite keeps a smaller page cache. */
+  live?: boolean;
   /** The lease is held by a live process: wait for it (PostgreSQL only) instead of failing. */
   standby?: StandbyOptions;
 }

@@ -1,4 +1,4 @@
-import { openWriter } from '../store/sqlite/database.js';
+import { openWriter, sizePageCache } from '../store/sqlite/database.js';
 import { OutputCursor } from '../store/sqlite/output-cursor.js';
 import { SqlitePipelineStore } from '../store/sqlite/pipeline-store.js';
 import { SqliteRetention } from '../store/sqlite/retention.js';
@@ -13,6 +13,7 @@ import type { WriterBackend, WriterOptions } from './writer-backend.js';
  */
 export function openSqliteWriter(path: string, opts: WriterOptions): WriterBackend {
   const { db, lease, grant } = openWriter(path, opts.command);
+  if (opts.live === true) sizePageCache(db, 'live');
   const checkWritable = () => {
     const problem = writeProblem(path);
     if (problem !== null) throw problem;
