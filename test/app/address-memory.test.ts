@@ -55,6 +55,27 @@ async function replay(logs: string[], db: string, limits: PipelineLimits, commit
   }
 }
 
+/** A spray and what comes back after it, replayed as one log twice: holding every address, and within `limits`. */
+interface Sprayed {
+  dir: string;
+  /** The spray's log and the log of what comes back, for runs that replay them apart. */
+  spray: string;
+  back: string;
+  whole: Outcome;
+  limited: Outcome;
+}
+
+async function replaySpray(name: string, write: (spray: string, back: string) => void, limits: PipelineLimits): Promise<Sprayed> {
+  const dir = tempDir(`address-memory-${name}`);
+  const [spray, back, both] = [join(dir, `${name}.log`), join(dir, 'back.log'), join(dir, 'both.log')];
+  write(spray, back);
+  writeFileSync(both, readFileSync(spray, 'utf8') + readFileSync(back, 'utf8'));
+  const whole = await replay([both], join(dir, 'whole.db'), WHOLE, 200);
+  const limited = await replay([both], join(dir, 'limited.db'), limits, 200);
+  assert.equal(whole.letGo, 0);
+  return { dir, spray, back, whole, limited };
+}
+
 test('addresses let go from memory and read back give the same alerts and the same stored history', async () => {
   const dir = tempDir('address-memory');
   const log = join(dir, 'month.log');
@@ -97,13 +118,7 @@ test('a batch that waits in the merge keeps the addresses it was prepared agains
 });
 
 test('a user sprayed from thousands of addresses lets go of those that never succeeded; verdicts and stored history stay the same', async () => {
-  const dir = tempDir('address-memory-spray');
-  const [spray, back, both] = [join(dir, 'spray.log'), join(dir, 'back.log'), join(dir, 'both.log')];
-  writeAddressSpray(spray, back);
-  writeFileSync(both, readFileSync(spray, 'utf8') + readFileSync(back, 'utf8'));
-  const whole = await replay([both], join(dir, 'whole.db'), WHOLE, 200);
-  const capped = await replay([both], join(dir, 'capped.db'), { maxAddressesHeld: 64 }, 200);
-  assert.equal(whole.letGo, 0);
+  const { dir, spray, back, whole, limited: capped } = await replaySpray('spray', writeAddressSpray, { maxAddressesHeld: 64 });
   assert.ok(capped.letGo > 2_500, `the spray's addresses were let go (${capped.letGo})`);
   assert.ok(capped.readBack >= 3, `and read back when named again (${capped.readBack})`);
   const rules = whole.alerts.map((a) => (JSON.parse(a) as { rule: string }).rule);
@@ -127,13 +142,7 @@ test('a user sprayed from thousands of addresses lets go of those that never suc
 });
 
 test('a thief succeeding from thousands of addresses while its alerts stay open: those not learnt are let go beyond the cap; verdicts and stored history stay the same', async () => {
-  const dir = tempDir('address-memory-thief');
-  const [thief, back, both] = [join(dir, 'thief.log'), join(dir, 'back.log'), join(dir, 'both.log')];
-  writeThiefSpray(thief, back);
-  writeFileSync(both, readFileSync(thief, 'utf8') + readFileSync(back, 'utf8'));
-  const whole = await replay([both], join(dir, 'whole.db'), WHOLE, 200);
-  const capped = await replay([both], join(dir, 'capped.db'), { maxAddressesHeld: 64 }, 200);
-  assert.equal(whole.letGo, 0);
+  const { dir, spray: thief, back, whole, limited: capped } = await replaySpray('thief', writeThiefSpray, { maxAddressesHeld: 64 });
   assert.ok(capped.letGo > 2_500, `the thief's addresses were let go (${capped.letGo})`);
   assert.ok(capped.readBack >= 3, `and read back when named again (${capped.readBack})`);
   const rules = new Set(whole.alerts.map((a) => (JSON.parse(a) as { rule: string }).rule));
@@ -157,13 +166,7 @@ test('a thief succeeding from thousands of addresses while its alerts stay open:
 });
 
 test('a storm at every account in turn, each under its own cap: over the budget of addresses not their own, the users holding most let go of them; verdicts and stored history stay the same', async () => {
-  const dir = tempDir('address-memory-crowd');
-  const [spray, back, both] = [join(dir, 'spray.log'), join(dir, 'back.log'), join(dir, 'both.log')];
-  writeCrowdSpray(spray, back);
-  writeFileSync(both, readFileSync(spray, 'utf8') + readFileSync(back, 'utf8'));
-  const whole = await replay([both], join(dir, 'whole.db'), WHOLE, 200);
-  const budget = await replay([both], join(dir, 'budget.db'), { maxUnlearntHeldInAll: 200 }, 200);
-  assert.equal(whole.letGo, 0);
+  const { whole, limited: budget } = await replaySpray('crowd', writeCrowdSpray, { maxUnlearntHeldInAll: 200 });
   assert.ok(budget.letGo > 1_500, `the storm's addresses were let go (${budget.letGo})`);
   assert.ok(budget.readBack >= 3, `and read back when named again (${budget.readBack}; ${budget.letGo} let go)`);
   const rules = new Set(whole.alerts.map((a) => (JSON.parse(a) as { rule: string }).rule));
