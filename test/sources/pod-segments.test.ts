@@ -45,19 +45,19 @@ describe('the pods of a `kubectl logs --prefix` file', () => {
       .join('');
 
   test('are found as runs at the exact byte and line where each pod begins, the first run from the start of the file', async () => {
-    const runs = await podSegments(file(text), false);
+    const runs = await podSegments(file(text));
     assert.deepEqual(runs, expected(text));
     assert.equal(runs!.length, 3);
     assert.ok(Buffer.byteLength(text) > 3 * 1024 * 1024, 'several read chunks');
   });
 
   test('are found the same in a gzip archive (offsets in the decompressed bytes)', async () => {
-    assert.deepEqual(await podSegments(file(text, true), true), expected(text));
+    assert.deepEqual(await podSegments(file(text, true)), expected(text));
   });
 
   test('a pod that comes back after another is a run of its own; a last line without a newline ends the last run', async () => {
     const t = line('a', 1) + line('a', 2) + line('b', 3) + line('a', 4).trimEnd();
-    const runs = await podSegments(file(t), false);
+    const runs = await podSegments(file(t));
     assert.deepEqual(runs, expected(t));
     assert.deepEqual(
       runs!.map((r) => [r.pod, r.lineNo]),
@@ -66,10 +66,10 @@ describe('the pods of a `kubectl logs --prefix` file', () => {
   });
 
   test('nothing to split: one pod, pods interleaved line by line (kubectl -f), or a log without prefixes', async () => {
-    assert.equal(await podSegments(file(line('a', 1) + line('a', 2)), false), null);
+    assert.equal(await podSegments(file(line('a', 1) + line('a', 2))), null);
     const interleaved = Array.from({ length: MAX_POD_SEGMENTS + 2 }, (_, i) => line(i % 2 ? 'a' : 'b', i)).join('');
-    assert.equal(await podSegments(file(interleaved), false), null);
-    assert.equal(await podSegments(file('[2026-03-02 00:00:00,000][XNIO-1 task-1] INFO  AccessLog - plain\n'.repeat(5000)), false), null);
+    assert.equal(await podSegments(file(interleaved)), null);
+    assert.equal(await podSegments(file('[2026-03-02 00:00:00,000][XNIO-1 task-1] INFO  AccessLog - plain\n'.repeat(5000))), null);
   });
 
   test('a file is split only if a prefixed line starts in its first 64 KiB, read plain or from gzip alike', async () => {
@@ -82,13 +82,13 @@ describe('the pods of a `kubectl logs --prefix` file', () => {
     };
     for (const gzip of [false, true]) {
       const inside = upTo(65_536);
-      assert.deepEqual(await podSegments(file(inside, gzip), gzip), expected(inside), `starting at byte 65,536 (gzip: ${gzip})`);
-      assert.equal(await podSegments(file(upTo(65_537), gzip), gzip), null, `starting at byte 65,537 (gzip: ${gzip})`);
+      assert.deepEqual(await podSegments(file(inside, gzip)), expected(inside), `starting at byte 65,536 (gzip: ${gzip})`);
+      assert.equal(await podSegments(file(upTo(65_537), gzip)), null, `starting at byte 65,537 (gzip: ${gzip})`);
     }
   });
 
   test('a damaged archive is not split (the read that follows reports the damage)', async () => {
     const gz = gzipSync(text);
-    assert.equal(await podSegments(file(gz.subarray(0, gz.length >> 1)), true), null);
+    assert.equal(await podSegments(file(gz.subarray(0, gz.length >> 1))), null);
   });
 });

@@ -1,21 +1,11 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
 /** Bytes read (and decompressed) at a time from a replayed file. */
 export const READ_CHUNK = 1024 * 1024;
 
-/** Whether the file starts with gzip's magic bytes (recognised by content, not by name). */
-export async function hasGzipMagic(path: string): Promise<boolean> {
-  const fh = await open(path, 'r');
-  try {
-    return await handleHasGzipMagic(fh);
-  } finally {
-    await fh.close();
-  }
-}
-
-/** The same, on a file already open. */
+/** Whether the open file starts with gzip's magic bytes (recognised by content, not by name). */
 export async function handleHasGzipMagic(fh: FileHandle): Promise<boolean> {
   const magic = Buffer.alloc(2);
   const { bytesRead } = await fh.read(magic, 0, 2, 0);

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { gunzipped, READ_CHUNK } from './gzip.js';
+import { gunzipped, READ_CHUNK, startsWithGzipMagic } from './gzip.js';
 import { podPrefixEnd } from '../../decode/kubectl-logs.js';
 
 /** A run of consecutive lines of one pod in a `kubectl logs --prefix` file. */
@@ -33,10 +33,13 @@ const PREFIX_WITHIN = 65_536;
  * Read in file order, one pod's last hour would come before the next pod's first one; as
  * separate inputs the merge puts them in log-time order. One read of the file, a few hundred
  * bytes kept between chunks. Lines without a prefix (kubectl's own messages) belong to the run
- * they are in. Null when there is nothing to split: one pod, or interleaved pods.
+ * they are in. Null when there is nothing to split: one pod, or interleaved pods. A gzip
+ * archive (told by content) is read decompressed.
  */
-export async function podSegments(path: string, gzip: boolean): Promise<PodSegment[] | null> {
-  if (!gzip && (await noPrefixedLineInHead(path))) return null;
+export async function podSegments(path: string): Promise<PodSegment[] | null> {
+  const head = await headOf(path);
+  const gzip = startsWithGzipMagic(head);
+  if (!gzip && !prefixedLineIn(head)) return null;
   const file = createReadStream(path, { highWaterMark: READ_CHUNK });
   const stream: Readable = gzip ? gunzipped(file) : file;
   const segments: PodSegment[] = [];
@@ -97,29 +100,28 @@ export async function podSegments(path: string, gzip: boolean): Promise<PodSegme
   return segments;
 }
 
-/**
- * True when no line starting in the first PREFIX_WITHIN bytes of a plain file has a pod
- * prefix: most files, answered by one read instead of a stream (about 6 ms of a short replay's
- * start). False when one has, or the head cannot be read: the scan above then decides.
- */
-async function noPrefixedLineInHead(path: string): Promise<boolean> {
-  let head: Buffer;
+/** The first bytes of the file: enough to tell gzip, and to judge each line starting in the first PREFIX_WITHIN bytes. */
+async function headOf(path: string): Promise<Buffer> {
+  const fh = await open(path, 'r');
   try {
-    const fh = await open(path, 'r');
-    try {
-      const buf = Buffer.allocUnsafe(PREFIX_WITHIN + PREFIX_BYTES);
-      head = buf.subarray(0, (await fh.read(buf, 0, buf.length, 0)).bytesRead);
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return false;
+    const buf = Buffer.allocUnsafe(PREFIX_WITHIN + PREFIX_BYTES);
+    return buf.subarray(0, (await fh.read(buf, 0, buf.length, 0)).bytesRead);
+  } finally {
+    await fh.close();
   }
+}
+
+/**
+ * Whether a line starting in the first PREFIX_WITHIN bytes of a plain file's `head` has a pod
+ * prefix. Most files have none: one read answers instead of a stream (about 6 ms of a short
+ * replay's start); when one has, the stream decides.
+ */
+function prefixedLineIn(head: Buffer): boolean {
   for (let p = 0; p < head.length && p <= PREFIX_WITHIN; ) {
     const nl = head.indexOf(10, p);
-    if (podPrefixEnd(head, p, nl < 0 ? head.length : nl) >= 0) return false;
+    if (podPrefixEnd(head, p, nl < 0 ? head.length : nl) >= 0) return true;
     if (nl < 0) break;
     p = nl + 1;
   }
-  return true;
+  return false;
 }

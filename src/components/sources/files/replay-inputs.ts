@@ -1,7 +1,6 @@
 import { constants as fsConstants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { ArchiveInput, InputError } from './archive-input.js';
-import { hasGzipMagic } from './gzip.js';
 import { podSegments } from './pod-segments.js';
 
 /** Fails fast, before anything is read, on inputs that cannot work. */
@@ -33,6 +32,6 @@ export async function checkInputPaths(paths: string[]): Promise<void> {
 export async function replayInputs(path: string, opts: { timeOrder?: boolean } = {}): Promise<ArchiveInput[]> {
   const whole = [new ArchiveInput(path, opts)];
   if (path === '-') return whole;
-  const segments = await podSegments(path, await hasGzipMagic(path));
+  const segments = await podSegments(path);
   return segments === null ? whole : segments.map((segment) => new ArchiveInput(path, { ...opts, segment }));
 }
