@@ -11,6 +11,8 @@ import vm from 'node:vm';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const entry = join(root, 'dist', 'cli', 'main.cjs');
+// Starts the ingest worker's thread before the CLI's bundle is compiled (cli/early-start.ts).
+const early = join(root, 'dist', 'cli', 'early-start.cjs');
 const src = join(root, 'src');
 
 function refuse(why) {
@@ -75,7 +77,9 @@ function runBundle(bundle, builtAt) {
   script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
 }
 
-if (!existsSync(entry)) refuse('dist/cli/main.cjs is missing (the TypeScript has not been compiled)');
+for (const built of [entry, early]) {
+  if (!existsSync(built)) refuse(`${relative(root, built)} is missing (the TypeScript has not been compiled)`);
+}
 const builtAt = statSync(entry).mtimeMs;
 if (existsSync(src)) {
   const edited = newerSource(builtAt);
@@ -87,5 +91,8 @@ const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version}\n`);
 } else {
+  // A command that reads logs starts its ingest worker's thread first, from a bundle of its
+  // own: the thread then loads while this one compiles and starts the CLI.
+  createRequire(import.meta.url)(early).startEarly(args);
   runBundle(entry, builtAt);
 }

@@ -1,8 +1,9 @@
 // Builds dist/ from src/: `npm run build` (and `npm install`, through `prepare`).
 //
-// esbuild bundles each of the two entry points (the CLI and the ingest worker's thread) with
-// its pure-JavaScript dependencies into one CommonJS file: dist/cli/main.cjs and
-// dist/pipeline/worker/ingest-worker.cjs. Modules reached through import() stay lazy inside
+// esbuild bundles each entry point (the CLI, the ingest worker's thread, and the small bundle
+// that starts that thread before the CLI's is compiled) with its pure-JavaScript dependencies
+// into one CommonJS file: dist/cli/main.cjs, dist/pipeline/worker/ingest-worker.cjs and
+// dist/cli/early-start.cjs. Modules reached through import() stay lazy inside
 // the bundle (their code is there, run on first use), and so do the packages they require.
 // One file can be compiled from V8's code cache, which node 20 offers for a script, not for
 // ES modules: the build ends with a sample replay that writes that cache for bin/ouwatch.js.
@@ -27,7 +28,7 @@ const BUNDLED = new Set(['commander', 'yaml', 'zod', 'picomatch', 'escape-html',
 const external = Object.keys(pkg.dependencies).filter((d) => !BUNDLED.has(d));
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
-for (const entry of ['src/cli/main.ts', 'src/pipeline/worker/ingest-worker.ts']) {
+for (const entry of ['src/cli/main.ts', 'src/cli/early-start.ts', 'src/pipeline/worker/ingest-worker.ts']) {
   await build({
     absWorkingDir: root,
     entryPoints: [entry],

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_USAGE, isUsageError } from './common.js';
+import { ingestingCommand } from './ingesting.js';
 import { boundHeapGrowth } from './heap-growth.js';
 import { boundYoungGeneration } from './young-generation.js';
 import { packageVersion } from '../core/package-files.js';
@@ -42,9 +43,6 @@ const COMMANDS: Record<string, () => Promise<{ register(program: Command): void 
   incidents: async () => ({ register: (await import('./incidents.js')).registerIncidents }),
 };
 
-/** Commands that read logs: their ingest worker starts while the command's modules load. */
-const INGESTING = new Set(['replay', 'run', 'parse']);
-
 const program = new Command();
 program
   .name('ouwatch')
@@ -59,9 +57,9 @@ async function main(): Promise<void> {
   // `--version` alone needs no command module (every one is loaded only for the full help).
   const versionOnly = named === undefined && process.argv.slice(2).some((a) => a === '--version' || a === '-V');
   const only = versionOnly ? [] : named !== undefined && named in COMMANDS ? [COMMANDS[named]] : [...new Set(Object.values(COMMANDS))];
-  if (named !== undefined && INGESTING.has(named) && !process.argv.includes('--help') && !process.argv.includes('-h')) {
-    (await import('../app/warm-up.js')).warmUpIngestWorker();
-  }
+  // Commands that read logs: their ingest worker starts while the command's modules load.
+  // (bin/ouwatch.js started it before this bundle, cli/early-start.ts; this call then finds it.)
+  if (ingestingCommand(process.argv.slice(2))) (await import('../app/warm-up.js')).warmUpIngestWorker();
   const registered = new Set<unknown>();
   for (const load of only) {
     const { register } = await load();

@@ -42,7 +42,13 @@ interface Spare {
   onExit(): void;
 }
 
-let spare: Spare | null = null;
+/**
+ * Where the spare thread is held: one place per process, not per copy of this module. The
+ * launcher (bin/ouwatch.js) starts the thread from a small bundle of its own
+ * (cli/early-start.ts) before it compiles the CLI's, whose copy of this module takes it up.
+ */
+const SPARE = Symbol.for('ouwatch.spare-ingest-thread');
+const slot = globalThis as typeof globalThis & { [SPARE]?: Spare | null };
 
 /** Holds `worker` for the next IngestWorker; a thread that ends while held is forgotten. */
 function park(worker: Worker): void {
@@ -51,30 +57,36 @@ function park(worker: Worker): void {
     error: null,
     onError: (err) => (held.error ??= err),
     onExit: () => {
-      if (spare === held) spare = null;
+      if (slot[SPARE] === held) slot[SPARE] = null;
     },
   };
   worker.on('error', held.onError);
   worker.on('exit', held.onExit);
   worker.unref();
-  spare = held;
+  slot[SPARE] = held;
 }
 
 /** The held thread, if any, no longer held (its own listeners off): the caller's now. */
 function takeSpare(): Spare | null {
-  const held = spare;
-  spare = null;
+  const held = slot[SPARE] ?? null;
+  slot[SPARE] = null;
   held?.worker.off('error', held.onError).off('exit', held.onExit);
   return held;
 }
 
+/** Whether a thread is held for the next IngestWorker. */
+function hasSpareIngestWorker(): boolean {
+  return (slot[SPARE] ?? null) !== null;
+}
+
 /**
- * Starts the ingest worker's thread now, so that it loads its modules while the main thread
- * loads its own and reads its configuration: a short replay is mostly start-up, and the two
- * overlap on two cores. The next IngestWorker takes this thread. Unused, it keeps nothing alive.
+ * Starts the ingest worker's thread now, so that it loads its modules and compiles its parser
+ * while the main thread loads its own and reads its configuration: a short replay is mostly
+ * start-up, and the two overlap on two cores. The next IngestWorker takes this thread (in this
+ * process, whichever copy of this module it comes from). Unused, it keeps nothing alive.
  */
 export function warmUpIngestWorker(): void {
-  if (spare === null) park(startThread({ preloadTables: true }));
+  if (!hasSpareIngestWorker()) park(startThread({ preloadTables: true }));
 }
 
 /**
@@ -185,7 +197,7 @@ export class IngestWorker {
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    if (this.failure !== null || this.pending > 0 || spare !== null) return this.terminate();
+    if (this.failure !== null || this.pending > 0 || hasSpareIngestWorker()) return this.terminate();
     this.worker.off('message', this.onMessage);
     this.worker.off('error', this.onError);
     this.worker.off('exit', this.onExit);

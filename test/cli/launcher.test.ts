@@ -23,6 +23,9 @@ function checkout(): string {
   // CommonJS, as the build's bundle: module, require and __filename are the bundle's own.
   writeFileSync(join(root, 'dist', 'cli', 'main.cjs'), "process.stdout.write('ran ' + process.argv.slice(2).join(' ') + ' in ' + require('node:path').basename(__filename) + ' ' + typeof module.exports);\n");
   utimesSync(join(root, 'dist', 'cli', 'main.cjs'), BUILT_AT, BUILT_AT);
+  // The early bundle (cli/early-start.ts) says when it is given the arguments, if asked to.
+  writeFileSync(join(root, 'dist', 'cli', 'early-start.cjs'), "exports.startEarly = (args) => { if (process.env.EARLY_PROBE) process.stdout.write('early ' + args.join(',') + '; '); };\n");
+  utimesSync(join(root, 'dist', 'cli', 'early-start.cjs'), BUILT_AT, BUILT_AT);
   for (const file of ['src/cli/main.ts', 'src/components/detect/detectors/threshold.ts', 'src/core/README.md']) {
     mkdirSync(join(root, file, '..'), { recursive: true });
     writeFileSync(join(root, file), '');
@@ -94,8 +97,19 @@ test('an installed package (no src/) runs without the check; no build at all is 
   const root = checkout();
   rmSync(join(root, 'src'), { recursive: true });
   assert.equal(launch(root).stdout, 'ran alerts list in main.cjs object');
+  rmSync(join(root, 'dist', 'cli', 'early-start.cjs'));
+  const partial = launch(root);
+  assert.equal(partial.status, 1);
+  assert.match(partial.stderr, /dist\/cli\/early-start\.cjs is missing/);
   rmSync(join(root, 'dist'), { recursive: true });
   const r = launch(root);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /dist\/cli\/main\.cjs is missing/);
+});
+
+test('the early bundle gets the arguments before the build runs (it starts the ingest thread of a command that reads logs)', () => {
+  const root = checkout();
+  const r = launch(root, ['replay', 'a.log'], { ...process.env, EARLY_PROBE: '1' });
+  assert.equal(r.stdout, 'early replay,a.log; ran replay a.log in main.cjs object', r.stderr);
+  assert.equal(launch(root, ['--version'], { ...process.env, EARLY_PROBE: '1' }).stdout, '9.8.7\n', '--version alone runs neither');
 });

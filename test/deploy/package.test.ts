@@ -70,13 +70,13 @@ mkdirSync(join(prefix, 'bin'));
 symlinkSync('../lib/node_modules/ouwatch/bin/ouwatch.js', command);
 
 test('the package ships the compiled build, the rules, the sample and the rule fixtures; no sources, tests or benchmarks', () => {
-  for (const f of ['package.json', 'README.md', 'LICENSE', 'bin/ouwatch.js', 'dist/cli/main.cjs', 'dist/cli/main.cjs.v8cache', 'dist/pipeline/worker/ingest-worker.cjs', 'dist/rule-documents.json', 'dist/config-defaults.json', 'rules/refresh-token-replay.yaml', 'fixtures/rules/refresh-token-replay', 'fixtures/sample/expected-alerts.yaml', ...SAMPLE.map((s) => `fixtures/sample/${s}`)]) {
+  for (const f of ['package.json', 'README.md', 'LICENSE', 'bin/ouwatch.js', 'dist/cli/main.cjs', 'dist/cli/early-start.cjs', 'dist/cli/main.cjs.v8cache', 'dist/pipeline/worker/ingest-worker.cjs', 'dist/rule-documents.json', 'dist/config-defaults.json', 'rules/refresh-token-replay.yaml', 'fixtures/rules/refresh-token-replay', 'fixtures/sample/expected-alerts.yaml', ...SAMPLE.map((s) => `fixtures/sample/${s}`)]) {
     assert.ok(files.some((p) => p === f || p.startsWith(f + '/')), `${f} is in the package`);
   }
-  // Two bundles, each whole: neither requires a file of the build by a relative path (the
+  // Three bundles, each whole: none requires a file of the build by a relative path (the
   // console's scripts are the browser's).
   const built = files.filter((p) => p.startsWith('dist/') && !p.startsWith('dist/app/console/assets/') && /\.(c?js|mjs)$/.test(p));
-  assert.deepEqual(built.sort(), ['dist/cli/main.cjs', 'dist/pipeline/worker/ingest-worker.cjs']);
+  assert.deepEqual(built.sort(), ['dist/cli/early-start.cjs', 'dist/cli/main.cjs', 'dist/pipeline/worker/ingest-worker.cjs']);
   for (const file of built) {
     const code = readFileSync(join(installed, file), 'utf8');
     assert.equal(code.match(/(?:require|import)\s*\(\s*["']\.{1,2}\//)?.[0], undefined, `${file} loads no file of the build`);

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { DEFAULT_NETWORK_BITS } from '../../src/components/enrich/address-info.js';
+import type { startEarly } from '../../src/cli/early-start.js';
 import { builtAfterSources } from '../../src/core/package-files.js';
 import { IngestWorker, warmUpIngestWorker } from '../../src/pipeline/worker-client.js';
 import type { WorkerReply, WorkerRequest } from '../../src/pipeline/worker/ingest-worker.js';
@@ -29,7 +31,9 @@ async function parse(worker: IngestWorker, bytes: Buffer) {
     }
   }
   const firstTime = first.count > 0 ? first.times[0] : last.times[0];
-  return { events: first.count + last.count, lines: first.lines + last.lines, countries: [...countries].sort(), firstTime };
+  // The ids too: a thread's own use before the run (its warm-up parse) must not shift them.
+  const ids = { dns: [...first.dns, ...last.dns], ips: [...first.ips, ...last.ips] };
+  return { events: first.count + last.count, lines: first.lines + last.lines, countries: [...countries].sort(), firstTime, ids };
 }
 
 describe('the ingest worker started ahead of need', () => {
@@ -46,6 +50,33 @@ describe('the ingest worker started ahead of need', () => {
       assert.deepEqual(a, b);
     } finally {
       await warm.terminate();
+      await cold.terminate();
+    }
+  });
+
+  test("started by the launcher's own bundle, before the CLI's is compiled, it is the thread the CLI's next IngestWorker takes", async () => {
+    // dist/cli/early-start.cjs holds a copy of worker-client of its own (bin/ouwatch.js loads
+    // it before the CLI's bundle): the spare thread is held once per process, not per copy.
+    const early = createRequire(import.meta.url)('../../dist/cli/early-start.cjs') as { startEarly: typeof startEarly };
+    early.startEarly(['replay', '--help']);
+    early.startEarly(['alerts', 'list']);
+    const slot = globalThis as unknown as Record<symbol, { worker: Worker } | null | undefined>;
+    const SPARE = Symbol.for('ouwatch.spare-ingest-thread');
+    assert.equal(slot[SPARE] ?? null, null, 'no thread for help, nor for a command that reads no logs');
+    early.startEarly(['replay', 'a.log', '--db', 'x.db']);
+    const started = slot[SPARE]?.worker.threadId;
+    assert.ok(started !== undefined, 'a replay starts its thread');
+    warmUpIngestWorker();
+    assert.equal(slot[SPARE]?.worker.threadId, started, "the CLI's own call finds it and starts no second one");
+    const taken = new IngestWorker(settings);
+    const cold = new IngestWorker(settings);
+    try {
+      assert.equal(taken.threadId, started);
+      assert.equal(slot[SPARE] ?? null, null);
+      const bytes = readFileSync(SAMPLE);
+      assert.deepEqual(await parse(taken, bytes), await parse(cold, bytes));
+    } finally {
+      await taken.terminate();
       await cold.terminate();
     }
   });

@@ -1,12 +1,13 @@
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
-import { AddressDescriber, type NetworkBits } from '../../components/enrich/address-info.js';
+import { AddressDescriber, DEFAULT_NETWORK_BITS, type NetworkBits } from '../../components/enrich/address-info.js';
 import { AsnTable } from '../../components/enrich/asn-table.js';
 import { GeoTable } from '../../components/enrich/geo-table.js';
 import type { InputFormat } from '../../components/decode/unwrap.js';
 import { transferables, type EventBatch } from '../batch.js';
 import { BlockPool } from './block-pool.js';
 import { InputParser, type InputOptions } from './input-parser.js';
+import { warmUpParser } from './parser-warm-up.js';
 import { WorkerTables, type TableCapacity } from './tables.js';
 
 /**
@@ -58,10 +59,11 @@ const blocks = new BlockPool();
 /** Options of the thread itself, known when it is started. */
 export interface WorkerStart {
   /**
-   * Open the address tables while waiting for the first message: a thread started ahead of
-   * need (warmUpIngestWorker) is idle while the main thread starts, and a replay of real logs
-   * meets a public address almost at once. Otherwise they open at the first public address.
-   * Opening a cached table reads its header; its pages are read as lookups reach them.
+   * Open the address tables and compile the parser (parser-warm-up.ts) while waiting for the
+   * first message: a thread started ahead of need (warmUpIngestWorker) is idle while the main
+   * thread starts, and a replay of real logs meets a public address almost at once. Otherwise
+   * the tables open at the first public address. Opening a cached table reads its header; its
+   * pages are read as lookups reach them.
    */
   preloadTables: boolean;
 }
@@ -71,6 +73,8 @@ if ((workerData as WorkerStart | undefined)?.preloadTables) {
     try {
       geo.preload();
       asn.preload();
+      // Settings are not known yet: the defaults' zone and line size compile the same code.
+      warmUpParser(new AddressDescriber(DEFAULT_NETWORK_BITS, { geo, asn }), 'UTC', 1024 * 1024);
     } catch {
       // The first lookup loads them again and reports the error where it matters.
     }
