@@ -71,8 +71,6 @@ export class Ingest implements IngestContext, FeedOwner {
   earliestProcessed = Number.POSITIVE_INFINITY;
   newestProcessed = Number.NEGATIVE_INFINITY;
   private stopping = false;
-  /** Batches whose events were all processed, this run (the merge yields to the event loop after each). */
-  private batchesDone = 0;
 
   constructor(private readonly opts: IngestOptions) {
     this.view = new EventView(opts.worker.tables);
@@ -86,7 +84,6 @@ export class Ingest implements IngestContext, FeedOwner {
     const feed = new Feed(id, reg, this);
     if (reg.live) this.clock.start();
     feed.onBatchDone = (b, arrival) => {
-      this.batchesDone++;
       this.commits.consumed(b.lines, arrival);
       this.opts.onBatch?.(b, feed);
       // Its events are processed: the worker builds the next batches in its memory.
@@ -209,15 +206,9 @@ export class Ingest implements IngestContext, FeedOwner {
     if (this.failure !== null || this.fault.held) return;
     try {
       for (;;) {
-        const done = this.batchesDone;
         const progressed = this.release();
         await this.maybeCommit();
         if (!progressed) break;
-        // A batch was used up: its slot of read-ahead is free. The source reads its next chunk
-        // and the worker's parsed batches come in only while the event loop runs; processing
-        // every batch waiting first left the worker without work, then this thread without
-        // batches (benign replay: the main thread idle 13 %, the worker 43 %).
-        if (this.batchesDone !== done) await yieldToEventLoop();
       }
       for (let i = this.feeds.length - 1; i >= 0; i--) if (this.feeds[i].done && !this.feeds[i].dirty && this.feeds[i].live) this.feeds.splice(i, 1);
     } catch (err) {
@@ -262,11 +253,8 @@ export class Ingest implements IngestContext, FeedOwner {
     const window = this.opts.mergeWindowMs;
     let progressed = false;
     const head = this.head;
-    const done = this.batchesDone;
     for (;;) {
       head.look(feeds, clock, this.stopping);
-      // look() let a used-up batch go (its source was woken): the drain yields before the next.
-      if (this.batchesDone !== done) return true;
       const best = head.best;
       const second = head.second;
       if (best === null || head.waitFinite) return progressed;
@@ -309,9 +297,4 @@ export class Ingest implements IngestContext, FeedOwner {
       }
     }
   }
-}
-
-/** Lets I/O callbacks and messages run (setImmediate: after the poll phase, before timers again). */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
