@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { LeaseGrant } from '../../core/writer-lease.js';
 import { MIGRATIONS } from './migrations.js';
+import { renewStoreInstance } from './store-meta.js';
 import { writeProblem } from './storage-fault.js';
 import { SqliteWriterLease, type LeaseEnvironment } from './writer-lease.js';
 import { UserFixableError } from '../../core/errors.js';
@@ -50,7 +51,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   if (mode !== 'write') return openExisting(path, mode, options.minVersion ?? READABLE_FROM);
   const db = openForWriting(path);
   try {
-    migrate(db);
+    migrateNew(db, path);
   } catch (err) {
     db.close();
     if (err instanceof StoreOpenError) throw err;
@@ -80,7 +81,7 @@ export function openWriter(path: string, command: string, env: Partial<LeaseEnvi
       migrate(db);
       return { db, lease, grant };
     }
-    migrate(db);
+    migrateNew(db, path);
     const lease = new SqliteWriterLease(db, path, env);
     return { db, lease, grant: lease.acquire(command) };
   } catch (err) {
@@ -88,6 +89,29 @@ export function openWriter(path: string, command: string, env: Partial<LeaseEnvi
     if (err instanceof StoreOpenError || !(err instanceof Database.SqliteError)) throw err;
     throw new StoreOpenError(`cannot open db ${path}: ${(err as Error).message}`);
   }
+}
+
+/**
+ * The first brand-new in-memory store this process migrated, serialized right after its
+ * migrations: later ones start as a copy of it (0.5 ms) instead of running the 14 migrations
+ * again (about 19 ms; `rules test` opens one per fixture, the tests hundreds). A copy gets an
+ * instance id of its own, as a migrated store does.
+ */
+let newInMemory: Buffer | null = null;
+
+/** `migrate`, remembering a brand-new in-memory store's result for the next (see newInMemory). */
+function migrateNew(db: Db, path: string): void {
+  const remember = path === ':memory:' && newInMemory === null && userVersion(db) === 0;
+  migrate(db);
+  if (remember) newInMemory = db.serialize();
+}
+
+/** A new in-memory store: a copy of the first one migrated, when there is one. */
+function newInMemoryStore(): Db {
+  if (newInMemory === null) return new Database(':memory:');
+  const db = new Database(newInMemory);
+  renewStoreInstance(db);
+  return db;
 }
 
 /** Applies every migration newer than the file's `user_version`, each in its own transaction. */
@@ -142,7 +166,7 @@ function openForWriting(path: string): Db {
   }
   let db: Db;
   try {
-    db = new Database(full, { fileMustExist: false });
+    db = full === ':memory:' ? newInMemoryStore() : new Database(full, { fileMustExist: false });
   } catch (err) {
     throw new StoreOpenError(`cannot open db ${path}: ${(err as Error).message}`);
   }
