@@ -120,7 +120,10 @@ export class AddressTrim {
     }
   }
 
-  /** The addresses of `u` not its own that it may let go, in the order it lets go of them (trimSpray's). */
+  /**
+   * The addresses of `u` not its own that it may let go (not learnt, not changed since the
+   * last commit, not its last geolocated success), in the order it lets go of them.
+   */
   private unlearnt(u: User): AddressState[] {
     const geo = u.lastGeo?.ip ?? null;
     const out = u.addresses.values().filter((a) => !a.learnt && !a.dirty && a.ip !== geo);
@@ -141,7 +144,7 @@ export class AddressTrim {
       u.letGo(a);
       this.letGo++;
     }
-    if (u.addresses.size > this.maxHeld) this.trimSpray(u, geo);
+    if (u.addresses.size > this.maxHeld) this.trimSpray(u);
   }
 
   /**
@@ -159,10 +162,8 @@ export class AddressTrim {
    * (History.releaseQuarantine reads it back, and History.readBack releases a copy read back
    * before the release is written).
    */
-  private trimSpray(u: User, geo: string | null): void {
-    const candidates = u.addresses.values().filter((a) => !a.learnt && !a.dirty && a.ip !== geo);
-    candidates.sort(lettingGoFirst);
-    for (const a of candidates) {
+  private trimSpray(u: User): void {
+    for (const a of this.unlearnt(u)) {
       if (u.addresses.size <= this.heldAfterSpray) break;
       u.letGo(a);
       this.letGo++;
