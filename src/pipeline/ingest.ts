@@ -83,6 +83,12 @@ export class Ingest implements IngestContext, FeedOwner {
     const id = this.opts.worker.open(reg.startOffset, reg.startLineNo, reg.format ?? null, reg.stream);
     const feed = new Feed(id, reg, this);
     if (reg.live) this.clock.start();
+    // An input opened while no other is (a replay of one file, the common case) is the one the
+    // merge takes first: it reads ahead fully at once. Waiting for the merge to take its first
+    // event would send its second chunk only after the first batch was processed (the source
+    // reads between drains), the worker idle meanwhile. At worst (the first of many files is
+    // not the earliest) one input holds four chunks instead of one.
+    if (!reg.live && this.feeds.every((f) => f.done)) feed.warm();
     feed.onBatchDone = (b, arrival) => {
       this.commits.consumed(b.lines, arrival);
       this.opts.onBatch?.(b, feed);
