@@ -88,6 +88,29 @@ try {
   rmSync(probe, { force: true });
 }
 
+// The image of a new store, migrated now rather than at every replay into a new file
+// (store/sqlite/new-store-file.ts): the migrations' SQL run on an empty database, compacted.
+const snapshotProbe = join(root, 'dist', '.store-snapshot-probe.mjs');
+const snapshotBundle = await build({
+  absWorkingDir: root,
+  stdin: { contents: "export { migratedSnapshot } from './src/store/sqlite/database.ts';", resolveDir: root, loader: 'ts', sourcefile: 'store-snapshot-probe.ts' },
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external,
+  banner: { js: "import { createRequire as __ouwatchRequire } from 'node:module'; const require = __ouwatchRequire(import.meta.url);" },
+  write: false,
+  logLevel: 'warning',
+});
+writeFileSync(snapshotProbe, snapshotBundle.outputFiles[0].text);
+try {
+  const { migratedSnapshot } = await import(pathToFileURL(snapshotProbe).href);
+  writeFileSync(join(root, 'dist', 'store-schema.sqlite'), migratedSnapshot());
+} finally {
+  rmSync(snapshotProbe, { force: true });
+}
+
 // V8's code cache of the CLI's bundle (bin/ouwatch.js): the functions a replay of the bundled
 // sample compiles, written at its exit. The last step: the cache must be newer than the bundle.
 const work = mkdtempSync(join(tmpdir(), 'ouwatch-build-'));

@@ -38,9 +38,20 @@ export function codeFile(...segments: string[]): string {
  * caller then works it out.
  */
 export function readBuiltJson(name: string): unknown {
+  const bytes = readBuiltFile(name);
+  if (bytes === null) return null;
+  try {
+    return JSON.parse(bytes.toString('utf8')) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+/** A file the build computed under dist/, as bytes; null from the sources or when the build has none. */
+export function readBuiltFile(name: string): Buffer | null {
   if (FROM_SOURCES) return null;
   try {
-    return JSON.parse(readFileSync(codeFile(name), 'utf8')) as unknown;
+    return readFileSync(codeFile(name));
   } catch {
     return null;
   }

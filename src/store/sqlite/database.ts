@@ -1,8 +1,10 @@
 import Database from 'better-sqlite3';
 import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { readBuiltFile } from '../../core/package-files.js';
 import type { LeaseGrant } from '../../core/writer-lease.js';
 import { MIGRATIONS } from './migrations.js';
+import { createFromSnapshot, snapshotVersion, STORE_SNAPSHOT_FILE } from './new-store-file.js';
 import { renewStoreInstance } from './store-meta.js';
 import { writeProblem } from './storage-fault.js';
 import { SqliteWriterLease, type LeaseEnvironment } from './writer-lease.js';
@@ -106,12 +108,39 @@ function migrateNew(db: Db, path: string): void {
   if (remember) newInMemory = db.serialize();
 }
 
-/** A new in-memory store: a copy of the first one migrated, when there is one. */
+/** A new in-memory store: a copy of the first one migrated, or of the build's snapshot, when there is one. */
 function newInMemoryStore(): Db {
-  if (newInMemory === null) return new Database(':memory:');
-  const db = new Database(newInMemory);
+  const image = newInMemory ?? builtSnapshot();
+  if (image === null) return new Database(':memory:');
+  const db = new Database(image);
   renewStoreInstance(db);
   return db;
+}
+
+/** The image of a store just migrated, compacted: what the build ships as dist/store-schema.sqlite. */
+export function migratedSnapshot(): Buffer {
+  const db = new Database(':memory:');
+  try {
+    migrate(db);
+    db.exec('VACUUM');
+    return db.serialize();
+  } finally {
+    db.close();
+  }
+}
+
+let snapshot: Buffer | null | undefined;
+
+/**
+ * The build's image of a new store (migratedSnapshot), read once; null from the sources, or
+ * when it is missing or of another schema version than this code's (new stores are then migrated).
+ */
+function builtSnapshot(): Buffer | null {
+  if (snapshot === undefined) {
+    const image = readBuiltFile(STORE_SNAPSHOT_FILE);
+    snapshot = image !== null && snapshotVersion(image) === SCHEMA_VERSION ? image : null;
+  }
+  return snapshot;
 }
 
 /** Applies every migration newer than the file's `user_version`, each in its own transaction. */
@@ -160,7 +189,10 @@ function openForWriting(path: string): Db {
     } catch (err) {
       throw new StoreOpenError(`cannot create the directory for db ${path}: ${(err as Error).message}`);
     }
-    if (!st) createPrivate(full, path);
+    if (!st) {
+      const image = builtSnapshot();
+      if (image === null || !createFromSnapshot(full, image)) createPrivate(full, path);
+    }
     const blocked = writeProblem(path);
     if (blocked !== null) throw new StoreOpenError(blocked.message);
   }
