@@ -61,64 +61,63 @@ for (const entry of ['src/cli/main.ts', 'src/cli/early-start.ts', 'src/pipeline/
 }
 cpSync(join(root, 'src', 'app', 'console', 'assets'), join(root, 'dist', 'app', 'console', 'assets'), { recursive: true });
 
-// The shipped rules parsed now rather than at every start (components/detect/rule-documents.ts):
-// [text, value as JSON] per file, the value as the loader's own parse gives it (same options).
-// A start finds an unchanged file's text here and skips the YAML parser; a shipped rule that
-// does not parse fails the build.
-const documents = [];
-for (const name of readdirSync(join(root, 'rules')).filter((n) => n.endsWith('.yaml')).sort()) {
-  const text = readFileSync(join(root, 'rules', name), 'utf8');
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) throw new Error(`rules/${name}: ${doc.errors[0].message}`);
-  documents.push([text, JSON.stringify(doc.toJS())]);
+/**
+ * Runs `use` on the exports of `source` (TypeScript importing from src/), bundled on their own
+ * for a moment: what the build computes with the product's own code rather than at every start.
+ */
+async function withProbe(name, source, use) {
+  const file = join(root, 'dist', `.${name}-probe.mjs`);
+  const bundled = await build({
+    absWorkingDir: root,
+    stdin: { contents: source, resolveDir: root, loader: 'ts', sourcefile: `${name}-probe.ts` },
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    // Native, data-carrying and large packages stay in node_modules, as in the bundles.
+    external: [...external, 'better-sqlite3'],
+    // Bundled CommonJS packages call require() for node's modules.
+    banner: { js: "import { createRequire as __ouwatchRequire } from 'node:module'; const require = __ouwatchRequire(import.meta.url);" },
+    write: false,
+    logLevel: 'warning',
+  });
+  writeFileSync(file, bundled.outputFiles[0].text);
+  try {
+    return await use(await import(pathToFileURL(file).href));
+  } finally {
+    rmSync(file, { force: true });
+  }
 }
-writeFileSync(join(root, 'dist', 'rule-documents.json'), JSON.stringify(documents));
+
+// The shipped rules parsed and validated now rather than at every start
+// (components/detect/rule-documents.ts): [text, value as JSON, validated value as JSON] per
+// file, the value as the loader's own parse gives it (same options), the validated value as
+// its schemas give it (null where it would not come back the same from JSON). A start finds an
+// unchanged file's text here and runs neither the YAML parser nor a schema; a shipped rule
+// that does not parse fails the build.
+await withProbe('rule-documents', "export { prevalidate } from './src/components/detect/rules.ts';", ({ prevalidate }) => {
+  const documents = [];
+  for (const name of readdirSync(join(root, 'rules')).filter((n) => n.endsWith('.yaml')).sort()) {
+    const text = readFileSync(join(root, 'rules', name), 'utf8');
+    const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+    if (doc.errors.length > 0) throw new Error(`rules/${name}: ${doc.errors[0].message}`);
+    const value = doc.toJS();
+    documents.push([text, JSON.stringify(value), prevalidate(value)]);
+  }
+  writeFileSync(join(root, 'dist', 'rule-documents.json'), JSON.stringify(documents));
+});
 
 // The configuration's defaults computed now rather than at every start (app/config-defaults.ts):
-// what the schema gives an empty file, from the same sources, bundled on their own for a moment.
-const probe = join(root, 'dist', '.config-defaults-probe.mjs');
-const bundled = await build({
-  absWorkingDir: root,
-  stdin: { contents: "export { configSchema, PARSE_ONCE } from './src/app/config.ts';", resolveDir: root, loader: 'ts', sourcefile: 'config-defaults-probe.ts' },
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  // Bundled CommonJS packages call require() for node's modules.
-  banner: { js: "import { createRequire as __ouwatchRequire } from 'node:module'; const require = __ouwatchRequire(import.meta.url);" },
-  write: false,
-  logLevel: 'warning',
-});
-writeFileSync(probe, bundled.outputFiles[0].text);
-try {
-  const { configSchema, PARSE_ONCE } = await import(pathToFileURL(probe).href);
+// what the schema gives an empty file, from the same sources.
+await withProbe('config-defaults', "export { configSchema, PARSE_ONCE } from './src/app/config.ts';", ({ configSchema, PARSE_ONCE }) => {
   writeFileSync(join(root, 'dist', 'config-defaults.json'), JSON.stringify(configSchema.parse({}, PARSE_ONCE)));
-} finally {
-  rmSync(probe, { force: true });
-}
+});
 
 // The image of a new store, migrated now rather than at every replay into a new file
 // (store/sqlite/new-store-file.ts): the migrations' SQL run on an empty database, compacted.
-const snapshotProbe = join(root, 'dist', '.store-snapshot-probe.mjs');
-const snapshotBundle = await build({
-  absWorkingDir: root,
-  stdin: { contents: "export { migratedSnapshot } from './src/store/sqlite/database.ts';", resolveDir: root, loader: 'ts', sourcefile: 'store-snapshot-probe.ts' },
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  external: [...external, 'better-sqlite3'],
-  banner: { js: "import { createRequire as __ouwatchRequire } from 'node:module'; const require = __ouwatchRequire(import.meta.url);" },
-  write: false,
-  logLevel: 'warning',
-});
-writeFileSync(snapshotProbe, snapshotBundle.outputFiles[0].text);
-try {
-  const { migratedSnapshot } = await import(pathToFileURL(snapshotProbe).href);
+await withProbe('store-snapshot', "export { migratedSnapshot } from './src/store/sqlite/database.ts';", ({ migratedSnapshot }) => {
   writeFileSync(join(root, 'dist', 'store-schema.sqlite'), migratedSnapshot());
-} finally {
-  rmSync(snapshotProbe, { force: true });
-}
+});
 
 // V8's code cache of the CLI's bundle (bin/ouwatch.js): the functions a replay of the bundled
 // sample compiles, written at its exit. The last step: the cache must be newer than the bundle.

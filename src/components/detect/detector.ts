@@ -95,7 +95,8 @@ export interface DetectorSpec<S extends z.ZodType> {
   summary: string;
   events: readonly EventType[];
   requiredEvents?: readonly EventType[];
-  params: S;
+  /** Its parameters' schema, built on first use (see parseParams). */
+  params: () => S;
   inactive?(params: z.output<S>): string | null;
   describe(params: z.output<S>): string;
   create(params: z.output<S>, ctx: DetectorContext): Detector;
@@ -103,12 +104,15 @@ export interface DetectorSpec<S extends z.ZodType> {
 
 /** Types a detector's parameters once, so the registry can hold detectors of every shape. */
 export function defineDetector<S extends z.ZodType>(spec: DetectorSpec<S>): DetectorFactory {
+  // Built when a rule's parameters are first validated, not when the module loads: building
+  // the detectors' schemas took a tenth of a small replay's start.
+  let schema: S | undefined;
   return {
     name: spec.name,
     summary: spec.summary,
     events: spec.events,
     requiredEvents: spec.requiredEvents ?? spec.events,
-    parseParams: (raw) => spec.params.safeParse(raw ?? {}, PARSE_ONCE),
+    parseParams: (raw) => (schema ??= spec.params()).safeParse(raw ?? {}, PARSE_ONCE),
     inactive: (p) => spec.inactive?.(p as z.output<S>) ?? null,
     describe: (p) => spec.describe(p as z.output<S>),
     create: (p, ctx) => spec.create(p as z.output<S>, ctx),

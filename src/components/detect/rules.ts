@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import * as z from 'zod';
 import { cidrSchema } from '../../core/address-set.js';
 import { SEVERITIES, type Severity } from '../../core/alerts.js';
@@ -8,7 +9,7 @@ import { EVENT_TYPES, type EventType } from '../../core/events.js';
 import { yaml } from '../../core/yaml.js';
 import type { DetectorFactory } from './detector.js';
 import { DETECTORS } from './detectors/index.js';
-import { prebuiltDocument } from './rule-documents.js';
+import { prebuiltDocument, prevalidated } from './rule-documents.js';
 import { ruleFiles, ruleIdOf } from './rule-files.js';
 
 /**
@@ -23,30 +24,42 @@ import { ruleFiles, ruleIdOf } from './rule-files.js';
 
 const ID = /^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$/;
 
-const ruleFileSchema = z
-  .object({
-    id: z.string().regex(ID, 'expected lowercase letters, digits and dashes (like new-country)'),
-    description: z.string().min(1, 'expected one sentence saying what the rule finds'),
-    detector: z.string().min(1),
-    enabled: z.boolean().default(true),
-    severity: z.enum(SEVERITIES),
-    risk: z.number().int().min(0).max(1000).optional().describe('what one alert adds to its user’s (or network’s) risk'),
-    page: z.boolean().default(false).describe('opens an incident at once, whatever the risk'),
-    quarantine: z.boolean().optional().describe('an address whose event raised this (medium or worse) is not learnt until the alert is closed as benign'),
-    events: z.array(z.enum(EVENT_TYPES)).min(1).optional(),
-    params: z.record(z.string(), z.unknown()).nullish(),
-    dns: z
-      .object({
-        include: z.array(z.string().min(1)).default([]),
-        exclude: z.array(z.string().min(1)).default([]),
-      })
-      .strict()
-      .default({ include: [], exclude: [] }),
-    ipExceptions: z.array(cidrSchema).default([]),
-    suppress: durationSchema.prefault('24h'),
-    respond: z.boolean().default(false),
-  })
-  .strict();
+function buildRuleFileSchema() {
+  return z
+    .object({
+      id: z.string().regex(ID, 'expected lowercase letters, digits and dashes (like new-country)'),
+      description: z.string().min(1, 'expected one sentence saying what the rule finds'),
+      detector: z.string().min(1),
+      enabled: z.boolean().default(true),
+      severity: z.enum(SEVERITIES),
+      risk: z.number().int().min(0).max(1000).optional().describe('what one alert adds to its user’s (or network’s) risk'),
+      page: z.boolean().default(false).describe('opens an incident at once, whatever the risk'),
+      quarantine: z.boolean().optional().describe('an address whose event raised this (medium or worse) is not learnt until the alert is closed as benign'),
+      events: z.array(z.enum(EVENT_TYPES)).min(1).optional(),
+      params: z.record(z.string(), z.unknown()).nullish(),
+      dns: z
+        .object({
+          include: z.array(z.string().min(1)).default([]),
+          exclude: z.array(z.string().min(1)).default([]),
+        })
+        .strict()
+        .default({ include: [], exclude: [] }),
+      ipExceptions: z.array(cidrSchema).default([]),
+      suppress: durationSchema.prefault('24h'),
+      respond: z.boolean().default(false),
+    })
+    .strict();
+}
+
+let ruleFileSchemaBuilt: ReturnType<typeof buildRuleFileSchema> | undefined;
+
+/** Built on first use: a start takes its shipped rules as the build validated them (rule-documents.ts). */
+function ruleFileSchema(): ReturnType<typeof buildRuleFileSchema> {
+  return (ruleFileSchemaBuilt ??= buildRuleFileSchema());
+}
+
+/** A rule file's fields, validated, defaults filled in. */
+type RuleFields = z.output<ReturnType<typeof buildRuleFileSchema>>;
 
 /** Default risk by severity, when a rule does not say. */
 const RISK_BY_SEVERITY: Record<Severity, number> = { low: 5, medium: 25, high: 40, critical: 100 };
@@ -177,9 +190,14 @@ function isPlain(v: unknown): v is Record<string, unknown> {
 
 /** Validates one rule document; every problem of the file is reported together. */
 export function parseRule(file: string, doc: Record<string, unknown>, paramOverrides?: Record<string, unknown>, expectedId?: string): Rule {
-  const parsed = ruleFileSchema.safeParse(doc, PARSE_ONCE);
-  if (!parsed.success) throw new ConfigError(file, describeIssues(parsed.error.issues));
-  const raw = parsed.data;
+  const pre = paramOverrides === undefined ? prevalidated(doc) : undefined;
+  let raw: RuleFields;
+  if (pre !== undefined) raw = pre.fields as RuleFields;
+  else {
+    const parsed = ruleFileSchema().safeParse(doc, PARSE_ONCE);
+    if (!parsed.success) throw new ConfigError(file, describeIssues(parsed.error.issues));
+    raw = parsed.data;
+  }
   const problems: string[] = [];
   const wantId = expectedId ?? ruleIdOf(file);
   if (raw.id !== wantId) problems.push(`id: expected '${wantId}' (the file name without .yaml), got '${raw.id}'`);
@@ -198,7 +216,7 @@ export function parseRule(file: string, doc: Record<string, unknown>, paramOverr
   for (const t of detector.requiredEvents) {
     if (!events.includes(t)) problems.push(`events: ${detector.name} needs ${t}; expected ${detector.requiredEvents.join(', ')} in the list`);
   }
-  const params = detector.parseParams({ ...(raw.params ?? {}), ...(paramOverrides ?? {}) });
+  const params = pre !== undefined ? { success: true as const, data: pre.params } : detector.parseParams({ ...(raw.params ?? {}), ...(paramOverrides ?? {}) });
   if (!params.success) {
     problems.push(...describeIssues(params.error.issues.map((i) => ({ ...i, path: ['params', ...i.path] }))));
   }
@@ -222,4 +240,20 @@ export function parseRule(file: string, doc: Record<string, unknown>, paramOverr
     respond: raw.respond,
     inactive: detector.inactive(params.data),
   };
+}
+
+/**
+ * What validating a shipped rule's document gives, as JSON for the build to keep
+ * (rule-documents.ts, prevalidated), or null when it is not valid, or its validated value
+ * would not come back the same from JSON: such a rule is validated at every start.
+ */
+export function prevalidate(doc: Record<string, unknown>): string | null {
+  const fields = ruleFileSchema().safeParse(doc, PARSE_ONCE);
+  if (!fields.success) return null;
+  const detector = DETECTORS.get(fields.data.detector);
+  if (detector === undefined) return null;
+  const params = detector.parseParams(fields.data.params ?? {});
+  if (!params.success) return null;
+  const json = JSON.stringify({ fields: fields.data, params: params.data });
+  return isDeepStrictEqual(JSON.parse(json), { fields: fields.data, params: params.data }) ? json : null;
 }

@@ -17,29 +17,31 @@ function familiar(user: User, a: Pick<Address, 'ip' | 'net' | 'asn' | 'country'>
   return null;
 }
 
-const params = z
-  .object({
-    maxSpeedKmh: z.number().positive().default(900).describe('fastest plausible travel (km/h)'),
-    minDistanceKm: z.number().min(0).default(500).describe('distances below this never count (geolocation is approximate)'),
-    ignoreFamiliar: z
-      .boolean()
-      .default(true)
-      .describe("a move between two of the user's own places (learnt networks, or an ASN in a country the user already has) is not travel"),
-    organisation: z
-      .boolean()
-      .default(true)
-      .describe(
-        "one of the organisation's networks (office NAT, VPN egress) locates the gateway, not the person: a move between one and a place of the user's own, their country, or a country enough colleagues use, is not travel",
-      ),
-    allowForAccuracy: z
-      .boolean()
-      .default(true)
-      .describe(
-        "inside one country, the offline data's accuracy radii count: the distance is taken between the edges of the two places, and a move to or from an address located only to its country is not travel",
-      ),
-  })
-  .strict();
-type Params = z.output<typeof params>;
+/** Built on first use: a start that takes its shipped rules as the build validated them builds no schema. */
+const params = () =>
+  z
+    .object({
+      maxSpeedKmh: z.number().positive().default(900).describe('fastest plausible travel (km/h)'),
+      minDistanceKm: z.number().min(0).default(500).describe('distances below this never count (geolocation is approximate)'),
+      ignoreFamiliar: z
+        .boolean()
+        .default(true)
+        .describe("a move between two of the user's own places (learnt networks, or an ASN in a country the user already has) is not travel"),
+      organisation: z
+        .boolean()
+        .default(true)
+        .describe(
+          "one of the organisation's networks (office NAT, VPN egress) locates the gateway, not the person: a move between one and a place of the user's own, their country, or a country enough colleagues use, is not travel",
+        ),
+      allowForAccuracy: z
+        .boolean()
+        .default(true)
+        .describe(
+          "inside one country, the offline data's accuracy radii count: the distance is taken between the edges of the two places, and a move to or from an address located only to its country is not travel",
+        ),
+    })
+    .strict();
+type Params = z.output<ReturnType<typeof params>>;
 
 /** The accuracy radius GeoLite2 gives an address it locates only to its country (at or near the country's centre). */
 const COUNTRY_LEVEL_KM = 1000;

@@ -4,11 +4,13 @@ import { defineDetector } from '../detector.js';
 import { evidenceOf, namedOn } from '../evidence.js';
 import { where } from '../format.js';
 
-const params = z
-  .object({
-    allow: z.array(cidrSchema).default([]).describe('addresses and CIDR blocks users may come from; empty = rule off'),
-  })
-  .strict();
+/** Built on first use: a start that takes its shipped rules as the build validated them builds no schema. */
+const params = () =>
+  z
+    .object({
+      allow: z.array(cidrSchema).default([]).describe('addresses and CIDR blocks users may come from; empty = rule off'),
+    })
+    .strict();
 
 /** A successful event from outside the allowlist (off while the list is empty). */
 export const ipNotAllowed = defineDetector({

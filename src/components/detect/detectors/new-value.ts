@@ -13,44 +13,46 @@ const FIELDS = ['ip', 'net', 'asn', 'country'] as const;
 type Field = (typeof FIELDS)[number];
 const CONTEXT = ['asn', 'country'] as const;
 
-const params = z
-  .object({
-    field: z.enum(FIELDS).describe('what must be new for the user: the address, its network (/24, /64), its ASN or its country'),
-    ...baselineParams,
-    minKnown: z.number().int().min(0).default(0).describe('values of the field the user must already have (e.g. one country to compare with)'),
-    quietWhenLow: z
-      .boolean()
-      .default(false)
-      .describe("a low-risk finding raises no alert: the value is learnt and shown in the user's history, and `explain` says why it stayed quiet"),
-    lowRisk: z
-      .object({
-        when: z.array(z.enum(CONTEXT)).min(1).describe('a new value is low risk when these are known for the user'),
-        severity: z.enum(SEVERITIES).default('low'),
-        risk: z.number().int().min(0).max(1000).default(5),
-      })
-      .strict()
-      .nullable()
-      .default(null)
-      .describe('a new network inside a known ASN and country is low risk'),
-    organisation: z
-      .object({
-        network: z
-          .enum(['known', 'low', 'new'])
-          .default('new')
-          .describe("an event from one of the organisation's networks (configured, or learnt by enough colleagues): not new, low risk, or judged like any other"),
-        common: z
-          .enum(['low', 'new'])
-          .default('new')
-          .describe('a value new for the user that enough colleagues have (a country with a branch office): low risk, or judged like any other'),
-        severity: z.enum(SEVERITIES).default('low').describe('the severity of a finding made low risk by the organisation'),
-        risk: z.number().int().min(0).max(1000).default(5),
-      })
-      .strict()
-      .prefault({})
-      .describe("peer context: the places the organisation's people use"),
-  })
-  .strict();
-type Params = z.output<typeof params>;
+/** Built on first use: a start that takes its shipped rules as the build validated them builds no schema. */
+const params = () =>
+  z
+    .object({
+      field: z.enum(FIELDS).describe('what must be new for the user: the address, its network (/24, /64), its ASN or its country'),
+      ...baselineParams,
+      minKnown: z.number().int().min(0).default(0).describe('values of the field the user must already have (e.g. one country to compare with)'),
+      quietWhenLow: z
+        .boolean()
+        .default(false)
+        .describe("a low-risk finding raises no alert: the value is learnt and shown in the user's history, and `explain` says why it stayed quiet"),
+      lowRisk: z
+        .object({
+          when: z.array(z.enum(CONTEXT)).min(1).describe('a new value is low risk when these are known for the user'),
+          severity: z.enum(SEVERITIES).default('low'),
+          risk: z.number().int().min(0).max(1000).default(5),
+        })
+        .strict()
+        .nullable()
+        .default(null)
+        .describe('a new network inside a known ASN and country is low risk'),
+      organisation: z
+        .object({
+          network: z
+            .enum(['known', 'low', 'new'])
+            .default('new')
+            .describe("an event from one of the organisation's networks (configured, or learnt by enough colleagues): not new, low risk, or judged like any other"),
+          common: z
+            .enum(['low', 'new'])
+            .default('new')
+            .describe('a value new for the user that enough colleagues have (a country with a branch office): low risk, or judged like any other'),
+          severity: z.enum(SEVERITIES).default('low').describe('the severity of a finding made low risk by the organisation'),
+          risk: z.number().int().min(0).max(1000).default(5),
+        })
+        .strict()
+        .prefault({})
+        .describe("peer context: the places the organisation's people use"),
+    })
+    .strict();
+type Params = z.output<ReturnType<typeof params>>;
 
 const WORD: Record<Field, string> = { ip: 'address', net: 'network', asn: 'autonomous system (ASN)', country: 'country' };
 

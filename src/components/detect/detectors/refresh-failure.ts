@@ -42,51 +42,53 @@ interface Pending {
   evidence: Evidence;
 }
 
-const params = z
-  .object({
-    message: z.string().min(1).default('Session does not exist from refresh_token').describe('the WARN text that starts a pair'),
-    meaning: z
-      .string()
-      .min(1)
-      .default('was used after its grace period')
-      .describe("what the pair says of the refresh token, as the reason puts it ('A refresh token of <dn> <meaning> from <address>')"),
-    ownClient: z
-      .string()
-      .min(1)
-      .default("probably the owner's own client losing a refresh race")
-      .describe('what the pair most likely is when the address had successes as a learnt address of its user (with `unknownAddress`)'),
-    pairWithin: durationSchema.prefault('5s').describe('how soon the AzFail must follow on the same thread'),
-    tokenPath: z.string().min(1).default('/token').describe('the request path the AzFail must end with'),
-    unknownAddress: z
-      .object({
-        within: durationSchema.prefault('24h').describe('how far back a success from the address makes it known'),
-        severity: z.enum(SEVERITIES).default('high'),
-        risk: z.number().int().min(0).max(1000).default(60),
-        capacity: z.number().int().min(1000).max(10_000_000).default(200_000).describe('addresses remembered at most (the least recent are forgotten first)'),
-      })
-      .strict()
-      .nullable()
-      .default(null)
-      .describe("the finding's severity and risk when no user succeeded from the address within `within` (needs AuSuccess or AzSuccess in the rule's events)"),
-    expiredSession: z
-      .object({
-        raceWithin: durationSchema
-          .prefault('2m')
-          .describe('a refresh (AzSuccess at `tokenPath`) from the same address this shortly before: another client there rotated the token, and this one lost the race'),
-        renewWithin: durationSchema
-          .prefault('10m')
-          .describe('a pair from an unfamiliar place waits this long for a login (AuSuccess) from its network or autonomous system, the owner logging in again after an expired session; without one it is raised'),
-      })
-      .strict()
-      .nullable()
-      .default(null)
-      .describe(
-        "tell the owner's pairs from a stale copy's (needs `unknownAddress`, AuSuccess and AzSuccess in the rule's events): OpenUnison's clear-sessions job deletes expired sessions every minute, and a refresh with such a session's token logs the same WARN, as does a client that lost a refresh race. After a refresh from the address within `raceWithin`, nothing at a learnt address of its user and a finding at once elsewhere; otherwise nothing from a familiar place (a learnt address, or a network where the organisation's users have learnt addresses), and from another place a finding only when no login from its network or autonomous system follows within `renewWithin`; null: every pair is a finding at once",
-      ),
-  })
-  .strict()
-  .refine((p) => p.expiredSession === null || p.unknownAddress !== null, { error: 'expiredSession needs unknownAddress (what the address\'s recent successes say)', path: ['expiredSession'] });
-type Params = z.output<typeof params>;
+/** Built on first use: a start that takes its shipped rules as the build validated them builds no schema. */
+const params = () =>
+  z
+    .object({
+      message: z.string().min(1).default('Session does not exist from refresh_token').describe('the WARN text that starts a pair'),
+      meaning: z
+        .string()
+        .min(1)
+        .default('was used after its grace period')
+        .describe("what the pair says of the refresh token, as the reason puts it ('A refresh token of <dn> <meaning> from <address>')"),
+      ownClient: z
+        .string()
+        .min(1)
+        .default("probably the owner's own client losing a refresh race")
+        .describe('what the pair most likely is when the address had successes as a learnt address of its user (with `unknownAddress`)'),
+      pairWithin: durationSchema.prefault('5s').describe('how soon the AzFail must follow on the same thread'),
+      tokenPath: z.string().min(1).default('/token').describe('the request path the AzFail must end with'),
+      unknownAddress: z
+        .object({
+          within: durationSchema.prefault('24h').describe('how far back a success from the address makes it known'),
+          severity: z.enum(SEVERITIES).default('high'),
+          risk: z.number().int().min(0).max(1000).default(60),
+          capacity: z.number().int().min(1000).max(10_000_000).default(200_000).describe('addresses remembered at most (the least recent are forgotten first)'),
+        })
+        .strict()
+        .nullable()
+        .default(null)
+        .describe("the finding's severity and risk when no user succeeded from the address within `within` (needs AuSuccess or AzSuccess in the rule's events)"),
+      expiredSession: z
+        .object({
+          raceWithin: durationSchema
+            .prefault('2m')
+            .describe('a refresh (AzSuccess at `tokenPath`) from the same address this shortly before: another client there rotated the token, and this one lost the race'),
+          renewWithin: durationSchema
+            .prefault('10m')
+            .describe('a pair from an unfamiliar place waits this long for a login (AuSuccess) from its network or autonomous system, the owner logging in again after an expired session; without one it is raised'),
+        })
+        .strict()
+        .nullable()
+        .default(null)
+        .describe(
+          "tell the owner's pairs from a stale copy's (needs `unknownAddress`, AuSuccess and AzSuccess in the rule's events): OpenUnison's clear-sessions job deletes expired sessions every minute, and a refresh with such a session's token logs the same WARN, as does a client that lost a refresh race. After a refresh from the address within `raceWithin`, nothing at a learnt address of its user and a finding at once elsewhere; otherwise nothing from a familiar place (a learnt address, or a network where the organisation's users have learnt addresses), and from another place a finding only when no login from its network or autonomous system follows within `renewWithin`; null: every pair is a finding at once",
+        ),
+    })
+    .strict()
+    .refine((p) => p.expiredSession === null || p.unknownAddress !== null, { error: 'expiredSession needs unknownAddress (what the address\'s recent successes say)', path: ['expiredSession'] });
+type Params = z.output<ReturnType<typeof params>>;
 
 /**
  * OpenUnison refuses a refresh with a WARN of OpenIDConnectIdP, then an AzFail on the same

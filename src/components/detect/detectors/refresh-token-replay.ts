@@ -10,26 +10,28 @@ import { evidenceOf, namedOn } from '../evidence.js';
 import { int, iso, listSome, where } from '../format.js';
 import { sharedByParam, sharedNetwork } from '../network-sharing.js';
 
-const params = z
-  .object({
-    knownBefore: durationSchema.prefault('1m').describe("how long before the replay a success must be, to count (OpenUnison logs the same request's AzSuccess just before)"),
-    activeWithin: durationSchema
-      .refine((ms) => ms <= MAX_LOOKBACK_MS, { error: `at most ${MAX_LOOKBACK_MS / 86_400_000}d (an unlearnt address older than a week may be out of memory)` })
-      .prefault('24h')
-      .describe('an address (or network) the user succeeded from this recently is theirs, learnt or not'),
-    sameNetwork: z.boolean().default(true).describe('a success from the same network (/24, /64) counts as the same place'),
-    raceWithin: durationSchema
-      .prefault('1m')
-      .describe(
-        'a token rotated (a successful refresh) from the same address or network this shortly before is the user\'s own clients racing on one kubeconfig, not a copy (0: never)',
+/** Built on first use: a start that takes its shipped rules as the build validated them builds no schema. */
+const params = () =>
+  z
+    .object({
+      knownBefore: durationSchema.prefault('1m').describe("how long before the replay a success must be, to count (OpenUnison logs the same request's AzSuccess just before)"),
+      activeWithin: durationSchema
+        .refine((ms) => ms <= MAX_LOOKBACK_MS, { error: `at most ${MAX_LOOKBACK_MS / 86_400_000}d (an unlearnt address older than a week may be out of memory)` })
+        .prefault('24h')
+        .describe('an address (or network) the user succeeded from this recently is theirs, learnt or not'),
+      sameNetwork: z.boolean().default(true).describe('a success from the same network (/24, /64) counts as the same place'),
+      raceWithin: durationSchema
+        .prefault('1m')
+        .describe(
+          'a token rotated (a successful refresh) from the same address or network this shortly before is the user\'s own clients racing on one kubeconfig, not a copy (0: never)',
+        ),
+      tokenPath: z.string().min(1).default('/token').describe("the end of the token endpoint's URL (a successful request there is a refresh)"),
+      sharedBy: sharedByParam(
+        "a rotation and a reuse from two shared networks (an ingress's replicas, a proxy: private ones at least this many users have (any while the organisation's users span fewer than detect.organisation.privateClientNetworks private networks), the organisation's, or listed in detect.organisation.networks) are the same place for a race; null: only the same address or network is",
       ),
-    tokenPath: z.string().min(1).default('/token').describe("the end of the token endpoint's URL (a successful request there is a refresh)"),
-    sharedBy: sharedByParam(
-      "a rotation and a reuse from two shared networks (an ingress's replicas, a proxy: private ones at least this many users have (any while the organisation's users span fewer than detect.organisation.privateClientNetworks private networks), the organisation's, or listed in detect.organisation.networks) are the same place for a race; null: only the same address or network is",
-    ),
-  })
-  .strict();
-type Params = z.output<typeof params>;
+    })
+    .strict();
+type Params = z.output<ReturnType<typeof params>>;
 
 /** A successful request at the token endpoint: [log time, address, network, input and thread]. */
 type Refresh = [ts: number, ip: string, net: string | null, where: string];

@@ -19,16 +19,18 @@ interface Seen {
   evidence: Evidence;
 }
 
-const params = z
-  .object({
-    within: durationSchema.prefault('10m').describe('how soon the session must come back to a network it was used from, after a use from another'),
-    sameAsnIsSamePlace: z.boolean().default(true).describe('a move inside one ASN (mobile carriers, dual-stack IPv4/IPv6 of one ISP) is not a move'),
-    sharedBy: sharedByParam(
-      "a return between two shared networks is infrastructure spreading one client over its addresses (an ingress's replicas, a proxy, an office's NAT pool), not a second party: a private network at least this many users have as their own (any private one while the organisation's users span fewer than detect.organisation.privateClientNetworks private networks), a public one at least detect.organisation.minUsers (and this many) have, or one detect.organisation.networks lists; null: judge every network alike",
-    ),
-  })
-  .strict();
-type Params = z.output<typeof params>;
+/** Built on first use: a start that takes its shipped rules as the build validated them builds no schema. */
+const params = () =>
+  z
+    .object({
+      within: durationSchema.prefault('10m').describe('how soon the session must come back to a network it was used from, after a use from another'),
+      sameAsnIsSamePlace: z.boolean().default(true).describe('a move inside one ASN (mobile carriers, dual-stack IPv4/IPv6 of one ISP) is not a move'),
+      sharedBy: sharedByParam(
+        "a return between two shared networks is infrastructure spreading one client over its addresses (an ingress's replicas, a proxy, an office's NAT pool), not a second party: a private network at least this many users have as their own (any private one while the organisation's users span fewer than detect.organisation.privateClientNetworks private networks), a public one at least detect.organisation.minUsers (and this many) have, or one detect.organisation.networks lists; null: judge every network alike",
+      ),
+    })
+    .strict();
+type Params = z.output<ReturnType<typeof params>>;
 
 /** The two networks a session was last used from: `cur` the latest, `prev` the one before. */
 interface Uses {

@@ -20,15 +20,17 @@ interface Failures {
 /** Failure lines kept as evidence per address: the alert cites the newest ones and the success. */
 const EVIDENCE_KEPT = 3;
 
-const params = z
-  .object({
-    groupBy: z.enum(['ip', 'net']).default('ip').describe('count failures per address, or per network (/24, /64)'),
-    failures: z.number().int().min(2).max(10_000).default(10).describe('failed logins (AuFail) that make a burst'),
-    window: durationSchema.prefault('5m').describe('how far before the success the failures must be, in log time'),
-    capacity: z.number().int().min(1000).max(10_000_000).default(100_000).describe('addresses (or networks) remembered at most (those failing least recently are forgotten first)'),
-  })
-  .strict();
-type Params = z.output<typeof params>;
+/** Built on first use: a start that takes its shipped rules as the build validated them builds no schema. */
+const params = () =>
+  z
+    .object({
+      groupBy: z.enum(['ip', 'net']).default('ip').describe('count failures per address, or per network (/24, /64)'),
+      failures: z.number().int().min(2).max(10_000).default(10).describe('failed logins (AuFail) that make a burst'),
+      window: durationSchema.prefault('5m').describe('how far before the success the failures must be, in log time'),
+      capacity: z.number().int().min(1000).max(10_000_000).default(100_000).describe('addresses (or networks) remembered at most (those failing least recently are forgotten first)'),
+    })
+    .strict();
+type Params = z.output<ReturnType<typeof params>>;
 
 /**
  * A login that succeeds (AuSuccess) from an address that failed many logins (AuFail) just

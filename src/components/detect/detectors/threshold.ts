@@ -22,27 +22,29 @@ type DistinctField = (typeof DISTINCT)[number];
 
 const globs = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
 
-const params = z
-  .object({
-    groupBy: z.enum(GROUPS).describe('one window per address, network (/24, /64), user or session, or one for all the events the rule takes'),
-    threshold: z.number().int().min(2).max(100_000).describe('events (or distinct values) that make a burst'),
-    window: durationSchema.describe('how close together, in log time'),
-    distinct: z.enum(DISTINCT).nullable().default(null).describe('count distinct values of this field instead of events'),
-    spread: z
-      .object({ field: z.enum(DISTINCT), atLeast: z.number().int().min(2).max(100_000) })
-      .strict()
-      .nullable()
-      .default(null)
-      .describe('the events must also carry this many distinct values of a field (a spray across addresses, not one noisy address)'),
-    where: z
-      .object({ url: globs.optional(), app: globs.optional(), message: globs.optional(), level: globs.optional(), dn: globs.optional() })
-      .strict()
-      .default({})
-      .describe('only events whose fields match these globs (any of a list; * matches anything)'),
-    what: z.string().min(1).optional().describe('what the events are, in the alert sentence (default: their types)'),
-  })
-  .strict();
-type Params = z.output<typeof params>;
+/** Built on first use: a start that takes its shipped rules as the build validated them builds no schema. */
+const params = () =>
+  z
+    .object({
+      groupBy: z.enum(GROUPS).describe('one window per address, network (/24, /64), user or session, or one for all the events the rule takes'),
+      threshold: z.number().int().min(2).max(100_000).describe('events (or distinct values) that make a burst'),
+      window: durationSchema.describe('how close together, in log time'),
+      distinct: z.enum(DISTINCT).nullable().default(null).describe('count distinct values of this field instead of events'),
+      spread: z
+        .object({ field: z.enum(DISTINCT), atLeast: z.number().int().min(2).max(100_000) })
+        .strict()
+        .nullable()
+        .default(null)
+        .describe('the events must also carry this many distinct values of a field (a spray across addresses, not one noisy address)'),
+      where: z
+        .object({ url: globs.optional(), app: globs.optional(), message: globs.optional(), level: globs.optional(), dn: globs.optional() })
+        .strict()
+        .default({})
+        .describe('only events whose fields match these globs (any of a list; * matches anything)'),
+      what: z.string().min(1).optional().describe('what the events are, in the alert sentence (default: their types)'),
+    })
+    .strict();
+type Params = z.output<ReturnType<typeof params>>;
 
 function groupKey(e: LogEvent, g: Group): string | null {
   switch (g) {
