@@ -4,6 +4,7 @@ import type { InputFormat } from '../components/decode/unwrap.js';
 import { transferables, type EventBatch } from './batch.js';
 import { MainTables } from './tables.js';
 import { BlockPool } from './worker/block-pool.js';
+import { loaderSource, useCodeCache } from './worker/code-cache-loader.js';
 import type { WorkerHeap, WorkerReply, WorkerRequest, WorkerSettings, WorkerStart } from './worker/ingest-worker.js';
 import type { InputOptions } from './worker/input-parser.js';
 
@@ -28,7 +29,8 @@ function startThread(start: WorkerStart): Worker {
     ? (sourcesEntry ??= currentBuildOf('pipeline', 'worker', 'ingest-worker.cjs') ?? codeFile('pipeline', 'worker', 'boot.mjs'))
     : codeFile('pipeline', 'worker', 'ingest-worker.cjs');
   // A small young generation keeps the worker's memory flat: its garbage is short-lived.
-  const worker = new Worker(entry, { resourceLimits: RESOURCE_LIMITS, workerData: start });
+  const options = { resourceLimits: RESOURCE_LIMITS, workerData: start };
+  const worker = entry.endsWith('.cjs') && useCodeCache(entry) ? new Worker(loaderSource(entry), { ...options, eval: true }) : new Worker(entry, options);
   // Only pending requests keep the process alive.
   worker.unref();
   return worker;

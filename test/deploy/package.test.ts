@@ -70,7 +70,7 @@ mkdirSync(join(prefix, 'bin'));
 symlinkSync('../lib/node_modules/ouwatch/bin/ouwatch.js', command);
 
 test('the package ships the compiled build, the rules, the sample and the rule fixtures; no sources, tests or benchmarks', () => {
-  for (const f of ['package.json', 'README.md', 'LICENSE', 'bin/ouwatch.js', 'dist/cli/main.cjs', 'dist/cli/early-start.cjs', 'dist/cli/main.cjs.v8cache', 'dist/pipeline/worker/ingest-worker.cjs', 'dist/rule-documents.json', 'dist/config-defaults.json', 'dist/store-schema.sqlite', 'rules/refresh-token-replay.yaml', 'fixtures/rules/refresh-token-replay', 'fixtures/sample/expected-alerts.yaml', ...SAMPLE.map((s) => `fixtures/sample/${s}`)]) {
+  for (const f of ['package.json', 'README.md', 'LICENSE', 'bin/ouwatch.js', 'dist/cli/main.cjs', 'dist/cli/early-start.cjs', 'dist/cli/main.cjs.v8cache', 'dist/pipeline/worker/ingest-worker.cjs', 'dist/pipeline/worker/ingest-worker.cjs.v8cache', 'dist/rule-documents.json', 'dist/config-defaults.json', 'dist/store-schema.sqlite', 'rules/refresh-token-replay.yaml', 'fixtures/rules/refresh-token-replay', 'fixtures/sample/expected-alerts.yaml', ...SAMPLE.map((s) => `fixtures/sample/${s}`)]) {
     assert.ok(files.some((p) => p === f || p.startsWith(f + '/')), `${f} is in the package`);
   }
   // Three bundles, each whole: none requires a file of the build by a relative path (the
@@ -103,6 +103,11 @@ test('ouwatch runs the compiled build through the bin link, without a loader, co
   const help = spawnSync(command, ['rules', 'list'], { encoding: 'utf8', timeout: 30_000, env: { ...ENV, OUWATCH_CODE_CACHE: 'report' } });
   assert.equal(help.status, 0, help.stderr);
   assert.match(help.stderr, /^code cache: used$/m);
+  // A replay's ingest thread starts its own bundle from the code cache the build wrote too.
+  const replay = spawnSync(command, ['replay', join(installed, 'fixtures', 'sample', SAMPLE[0]), '--db', join(tempDir(), 'cache.db'), '-q'], { encoding: 'utf8', timeout: 60_000, env: { ...ENV, OUWATCH_CODE_CACHE: 'report' } });
+  assert.equal(replay.status, 0, replay.stderr);
+  assert.match(replay.stderr, /^code cache: used$/m);
+  assert.match(replay.stderr, /^ingest code cache: used$/m);
 });
 
 test('without a configuration file, a command takes the defaults the build computed; a damaged file of them falls back to the schema', () => {

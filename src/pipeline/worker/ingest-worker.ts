@@ -6,6 +6,7 @@ import { GeoTable } from '../../components/enrich/geo-table.js';
 import type { InputFormat } from '../../components/decode/unwrap.js';
 import { transferables, type EventBatch } from '../batch.js';
 import { BlockPool } from './block-pool.js';
+import { CODE_CACHE_HOOK } from './code-cache-loader.js';
 import { InputParser, type InputOptions } from './input-parser.js';
 import { warmUpParser } from './parser-warm-up.js';
 import { WorkerTables, type TableCapacity } from './tables.js';
@@ -114,7 +115,10 @@ port.on('message', (msg: WorkerRequest) => {
       case 'end': {
         const batch = parser(msg.input).end();
         inputs.delete(msg.input);
-        return reply(batch);
+        reply(batch);
+        // The build's sample replay: the functions compiled by now go into the code cache.
+        (globalThis as { [CODE_CACHE_HOOK]?: () => void })[CODE_CACHE_HOOK]?.();
+        return;
       }
     }
   } catch (err) {
