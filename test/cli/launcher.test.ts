@@ -18,6 +18,8 @@ function checkout(): string {
   const root = tempDir('ouwatch-launcher-');
   mkdirSync(join(root, 'bin'));
   copyFileSync(LAUNCHER, join(root, 'bin', 'ouwatch.js'));
+  // The launcher is CommonJS in a package of ES modules: bin/package.json says so.
+  copyFileSync(join(LAUNCHER, '..', 'package.json'), join(root, 'bin', 'package.json'));
   writeFileSync(join(root, 'package.json'), '{"type":"module","version":"9.8.7"}');
   mkdirSync(join(root, 'dist', 'cli'), { recursive: true });
   // CommonJS, as the build's bundle: module, require and __filename are the bundle's own.

@@ -70,7 +70,7 @@ mkdirSync(join(prefix, 'bin'));
 symlinkSync('../lib/node_modules/ouwatch/bin/ouwatch.js', command);
 
 test('the package ships the compiled build, the rules, the sample and the rule fixtures; no sources, tests or benchmarks', () => {
-  for (const f of ['package.json', 'README.md', 'LICENSE', 'bin/ouwatch.js', 'dist/cli/main.cjs', 'dist/cli/early-start.cjs', 'dist/cli/main.cjs.v8cache', 'dist/pipeline/worker/ingest-worker.cjs', 'dist/pipeline/worker/ingest-worker.cjs.v8cache', 'dist/rule-documents.json', 'dist/config-defaults.json', 'dist/store-schema.sqlite', 'rules/refresh-token-replay.yaml', 'fixtures/rules/refresh-token-replay', 'fixtures/sample/expected-alerts.yaml', ...SAMPLE.map((s) => `fixtures/sample/${s}`)]) {
+  for (const f of ['package.json', 'README.md', 'LICENSE', 'bin/ouwatch.js', 'bin/package.json', 'dist/cli/main.cjs', 'dist/cli/early-start.cjs', 'dist/cli/main.cjs.v8cache', 'dist/pipeline/worker/ingest-worker.cjs', 'dist/pipeline/worker/ingest-worker.cjs.v8cache', 'dist/rule-documents.json', 'dist/config-defaults.json', 'dist/store-schema.sqlite', 'rules/refresh-token-replay.yaml', 'fixtures/rules/refresh-token-replay', 'fixtures/sample/expected-alerts.yaml', ...SAMPLE.map((s) => `fixtures/sample/${s}`)]) {
     assert.ok(files.some((p) => p === f || p.startsWith(f + '/')), `${f} is in the package`);
   }
   // Three bundles, each whole: none requires a file of the build by a relative path (the
