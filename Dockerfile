@@ -18,7 +18,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund \
  && npm rebuild better-sqlite3
 COPY README.md LICENSE ./
-COPY scripts/build.mjs scripts/import-meta-url.js ./scripts/
+COPY scripts/build.mjs scripts/import-meta-url.js scripts/sqlite-addon.cjs ./scripts/
 COPY bin ./bin
 COPY src ./src
 COPY rules ./rules

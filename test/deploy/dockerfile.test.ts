@@ -37,7 +37,11 @@ test('the builder compiles the addon and the TypeScript, packs the package and k
   // for import.meta, and the launcher and sample its last step replays (the code cache).
   const buildScript = /^node (\S+)$/.exec(pkg.scripts.build)?.[1];
   assert.ok(buildScript, `npm run build is one script: ${pkg.scripts.build}`);
-  for (const f of ['package.json', 'package-lock.json', buildScript, 'scripts/import-meta-url.js', 'src', 'bin', 'fixtures', 'README.md', 'LICENSE']) assert.ok(copied.includes(f), `copies ${f}`);
+  for (const f of ['package.json', 'package-lock.json', buildScript, 'src', 'bin', 'fixtures', 'README.md', 'LICENSE']) assert.ok(copied.includes(f), `copies ${f}`);
+  // Every file of scripts/ the build script names (the import.meta file, the native addon's loader).
+  const named = [...read(buildScript!).matchAll(/join\(root, 'scripts', '([^']+)'\)/g)].map((m) => `scripts/${m[1]}`);
+  assert.ok(named.includes('scripts/import-meta-url.js') && named.includes('scripts/sqlite-addon.cjs'), named.join(', '));
+  for (const f of named) assert.ok(copied.includes(f), `copies ${f}, which ${buildScript} reads`);
 });
 
 test('the runtime: only the built package, a numeric non-root user, ouwatch as the entrypoint, labels with the version', () => {
