@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import Database from 'better-sqlite3';
 import type { Config } from '../../src/app/config.js';
 import { FEW_PRIVATE_NETWORKS } from '../../src/core/history.js';
 import { ALICE, BOB, MIN, MM, RU, SE, SE2, SE_HOME, SE_POOL, SEC, T0, az, azFail, detect, history, keys, rulesDir, scratch } from './helpers.js';
@@ -61,6 +62,22 @@ test('one alert per session: further returns count on it', async () => {
   const { alerts } = await run(lines);
   assert.deepEqual(keys(alerts), [`session-moved ${ALICE} ${RU}`]);
   assert.equal(alerts[0].count, 3);
+});
+
+test('the sessions used since a commit are stored as one row, and a session that moved before a restart fires on its return after it', async () => {
+  const sessions = Array.from({ length: 50 }, (_, i) => ({ session: 'f' + String(i).padStart(2, '0').repeat(20) }));
+  const db = s.path('chunked.db');
+  const rules = rulesDir(s.path('chunked-rules'), ['session-moved']);
+  // Fifty sessions used from the office, the first then from Moscow: one replay, one commit.
+  await detect(db, rules, [...sessions.map((sid, i) => az(T0 + i * SEC, ALICE, SE, sid)), az(T0 + 2 * MIN, ALICE, RU, sessions[0])], s.path('first.log'));
+  const rows = new Database(db, { readonly: true })
+    .prepare("SELECT key, expires FROM detector_state WHERE scope = 'session-moved/session-moved/uses'")
+    .all() as Array<{ key: string; expires: number }>;
+  assert.deepEqual(rows.map((r) => r.key), ['#chunk/000000000000'], 'one row for the fifty sessions');
+  assert.equal(rows[0].expires, T0 + 2 * MIN + 10 * MIN, 'it expires with the newest use it holds');
+  // After the restart the first session is back at the office: the uses came back from the row.
+  const { alerts } = await detect(db, rules, [az(T0 + 3 * MIN, ALICE, SE, sessions[0])], s.path('second.log'));
+  assert.deepEqual(keys(alerts), [`session-moved ${ALICE} ${RU}`]);
 });
 
 test("the alert names the address in between, unless that one is the user's learnt address and the other is not", async () => {

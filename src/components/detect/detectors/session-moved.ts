@@ -76,6 +76,10 @@ export const sessionMoved = defineDetector({
         return cur === null || (j[1] !== null && prev === null) ? null : { cur, prev };
       },
       expires: (u) => u.cur.ts + p.within,
+      // A session is set at its first use and touched at most once a minute after: as a
+      // row each, a commit wrote every session used since the last at a random place of the
+      // state table (many-users, 400,000 lines: 145,000 rows, 11% of the replay's time).
+      chunked: true,
     };
     const sessions = ctx.table('uses', codec);
     const samePlace = (a: { asn: number | null }, b: { asn: number | null }) => p.sameAsnIsSamePlace && a.asn !== null && a.asn === b.asn;
