@@ -8,10 +8,11 @@ import { historySql, USER_NUMBERS } from './history-sql.js';
  * Every table a run writes, rows sorted by key, as plain objects: two stores hold the same
  * history, state, alerts, incidents, actions and outbox iff their dumps are equal. Columns
  * written from the wall clock of the store itself (when a row was stored) are left out, and so
- * is PostgreSQL's `alerts.seq` (SQLite's rowid), and the users' numbers (history-sql.ts).
+ * is PostgreSQL's `alerts.seq` (SQLite's rowid), the users' numbers (history-sql.ts), and
+ * SQLite's `users.dn_key` (how it finds a user: derived from the DN, which is compared).
  */
 const TABLES: Array<[table: string, order: string, skip: string[]]> = [
-  ['users', 'dn', USER_NUMBERS],
+  ['users', 'dn', [...USER_NUMBERS, 'dn_key']],
   ['user_ips', 'dn, ip', USER_NUMBERS],
   ['user_countries', 'dn, country', USER_NUMBERS],
   ['sessions', 'session_id, dn', USER_NUMBERS],

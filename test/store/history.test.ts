@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { openDatabase, StoreOpenError } from '../../src/store/sqlite/database.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { readUserHistory } from '../../src/store/sqlite/user-history.js';
+import { dnKeyOf } from '../../src/store/sqlite/user-key.js';
 import { usersFromRows } from '../../src/store/user-rows.js';
 import { RECOUNT_ORGANISATION } from '../../src/store/organisation-sql.js';
 import { accessLine, activity, expiredLine, idpWarning, log4jTime, logoutLine } from '../helpers/lines.js';
@@ -134,7 +135,7 @@ describe('the database file', () => {
     const plan = db.prepare('EXPLAIN QUERY PLAN SELECT * FROM sessions WHERE user_id = ? ORDER BY last_seen DESC').all(1) as Array<{ detail: string }>;
     assert.ok(plan.some((p) => /USING PRIMARY KEY \(user_id=\?\)/.test(p.detail)), JSON.stringify(plan));
     const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('users', 'user_ips', 'sessions')").all() as Array<{ name: string }>).map((r) => r.name);
-    assert.deepEqual(indexes.filter((n) => !n.startsWith('sqlite_autoindex')).sort(), ['user_ips_quarantine']);
+    assert.deepEqual(indexes.filter((n) => !n.startsWith('sqlite_autoindex')).sort(), ['user_ips_quarantine', 'users_dn_key']);
     db.close();
   });
 
@@ -195,9 +196,8 @@ describe('the database file', () => {
       assert.deepEqual(db.prepare("SELECT kind, value, users FROM organisation_counts WHERE kind = 'net'").all(), [{ kind: 'net', value: 'n', users: 2 }]);
       // Retention deleted the newest user: the next one does not take their number.
       db.prepare('DELETE FROM users WHERE id = 2').run();
-      const insert = db.prepare("INSERT INTO users (dn, dn_sha1, first_seen, last_seen, counts, success_count) VALUES (?, 'x', 0, 1, '{}', 0) RETURNING id").pluck();
-      assert.equal(insert.get('uid=next,o=Tremolo'), 3);
-      assert.throws(() => insert.get(MM), /UNIQUE/, 'one row per DN');
+      const insert = db.prepare("INSERT INTO users (dn, dn_key, dn_sha1, first_seen, last_seen, counts, success_count) VALUES (?, ?, 'x', 0, 1, '{}', 0) RETURNING id").pluck();
+      assert.equal(insert.get('uid=next,o=Tremolo', dnKeyOf('uid=next,o=Tremolo')), 3);
     } finally {
       db.close();
     }

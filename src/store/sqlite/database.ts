@@ -6,6 +6,7 @@ import type { LeaseGrant } from '../../core/writer-lease.js';
 import { MIGRATIONS } from './migrations.js';
 import { createFromSnapshot, snapshotVersion, STORE_SNAPSHOT_FILE } from './new-store-file.js';
 import { renewStoreInstance } from './store-meta.js';
+import { registerDnKey } from './user-key.js';
 import { writeProblem } from './storage-fault.js';
 import { SqliteWriterLease, type LeaseEnvironment } from './writer-lease.js';
 import { UserFixableError } from '../../core/errors.js';
@@ -149,6 +150,7 @@ export function migrate(db: Db): void {
   if (current > SCHEMA_VERSION) {
     throw new StoreOpenError(`db schema version ${current} is newer than this ouwatch understands (${SCHEMA_VERSION}); upgrade ouwatch`);
   }
+  if (current < SCHEMA_VERSION) registerDnKey(db);
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;
     db.transaction(() => {

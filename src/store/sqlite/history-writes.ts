@@ -1,10 +1,11 @@
 import type { HistoryWrites } from '../../core/history.js';
 import type { Db } from './database.js';
+import { dnKeyOf } from './user-key.js';
 
 /**
- * A commit's history rows on SQLite: each changed user first, whose upsert gives back their
- * number, then their addresses, countries, sessions and hourly activity keyed by it (schema
- * version 13), with the same upsert rules as PostgreSQL's commit-writes.ts: users, addresses
+ * A commit's history rows on SQLite: each changed user first, found by key and DN and updated
+ * or inserted (which gives back their number), then their addresses, countries, sessions and
+ * hourly activity keyed by it (schema version 13), with the same upsert rules as PostgreSQL's commit-writes.ts: users, addresses
  * and countries replace what is stored; sessions and hourly activity add to it.
  */
 export class SqliteHistoryWriter {
@@ -12,18 +13,17 @@ export class SqliteHistoryWriter {
 
   constructor(db: Db) {
     this.stmt = {
-      // RETURNING: the user's number, which keys their other rows (migration 13).
-      upsertUser: db
+      // A user is found by their key and DN (user-key.ts: the key is not unique), then
+      // updated by number, or inserted with RETURNING their number, which keys their other rows.
+      userId: db.prepare('SELECT id FROM users WHERE dn_key = ? AND dn = ?').pluck(),
+      insertUser: db
         .prepare(
-          `INSERT INTO users (dn, dn_sha1, first_seen, last_seen, counts, success_count, first_success, last_success, last_geo)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (dn) DO UPDATE SET first_seen = excluded.first_seen, last_seen = excluded.last_seen,
-          counts = excluded.counts, success_count = excluded.success_count, first_success = excluded.first_success,
-          last_success = excluded.last_success, last_geo = excluded.last_geo
-        RETURNING id`,
+          `INSERT INTO users (dn, dn_key, dn_sha1, first_seen, last_seen, counts, success_count, first_success, last_success, last_geo)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
         )
         .pluck(),
-      userId: db.prepare('SELECT id FROM users WHERE dn = ?').pluck(),
+      updateUser: db.prepare(`UPDATE users SET first_seen = ?, last_seen = ?, counts = ?, success_count = ?, first_success = ?, last_success = ?, last_geo = ?
+        WHERE id = ?`),
       upsertAddress: db.prepare(`
         INSERT INTO user_ips (user_id, ip, country, first_seen, last_seen, count, first_success, last_success, success_count, net, asn, as_org, learnt, quarantined_by)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -57,8 +57,14 @@ export class SqliteHistoryWriter {
     // Each user's number, for the rows of theirs this commit writes (their user row is in it too).
     const ids = new Map<string, number>();
     for (const u of h.users) {
-      const id = q.upsertUser.get(u.dn, u.dnSha1, u.firstSeen, u.lastSeen, JSON.stringify(u.counts), u.successCount, u.firstSuccess, u.lastSuccess, u.lastGeo === null ? null : JSON.stringify(u.lastGeo));
-      ids.set(u.dn, id as number);
+      const counts = JSON.stringify(u.counts);
+      const lastGeo = u.lastGeo === null ? null : JSON.stringify(u.lastGeo);
+      // From the DN itself, not the row's dn_sha1: a key that is not the DN's would hide the user from every lookup.
+      const key = dnKeyOf(u.dn);
+      let id = q.userId.get(key, u.dn) as number | undefined;
+      if (id === undefined) id = q.insertUser.get(u.dn, key, u.dnSha1, u.firstSeen, u.lastSeen, counts, u.successCount, u.firstSuccess, u.lastSuccess, lastGeo) as number;
+      else q.updateUser.run(u.firstSeen, u.lastSeen, counts, u.successCount, u.firstSuccess, u.lastSuccess, lastGeo, id);
+      ids.set(u.dn, id);
     }
     const idOf = (dn: string): number => ids.get(dn) ?? this.storedUserId(dn, ids);
     for (const a of h.addresses) {
@@ -78,7 +84,7 @@ export class SqliteHistoryWriter {
    * writes both; a caller that does not is refused rather than given rows of nobody's).
    */
   private storedUserId(dn: string, ids: Map<string, number>): number {
-    const id = this.stmt.userId.get(dn) as number | undefined;
+    const id = this.stmt.userId.get(dnKeyOf(dn), dn) as number | undefined;
     if (id === undefined) throw new Error(`history rows for ${JSON.stringify(dn)}, who has no user row`);
     ids.set(dn, id);
     return id;

@@ -2,6 +2,7 @@ import { VERSIONS_1_TO_4 } from './migrations-1-4.js';
 import { VERSIONS_5_TO_12 } from './migrations-5-12.js';
 import { VERSIONS_13 } from './migrations-13.js';
 import { VERSIONS_14 } from './migrations-14.js';
+import { VERSIONS_15 } from './migrations-15.js';
 
 /**
  * Schema versions, applied in order and recorded in SQLite's `user_version`. Never edit a
@@ -14,4 +15,4 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: Migration[] = [...VERSIONS_1_TO_4, ...VERSIONS_5_TO_12, ...VERSIONS_13, ...VERSIONS_14];
+export const MIGRATIONS: Migration[] = [...VERSIONS_1_TO_4, ...VERSIONS_5_TO_12, ...VERSIONS_13, ...VERSIONS_14, ...VERSIONS_15];

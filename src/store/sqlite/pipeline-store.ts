@@ -8,6 +8,7 @@ import { CONFIRM_END_SESSIONS_SQLITE, confirmationOf } from '../confirmation-sql
 import { SqliteCommitEffects } from './commit-effects.js';
 import type { Db } from './database.js';
 import { SqliteHistoryWriter } from './history-writes.js';
+import { dnKeyOf } from './user-key.js';
 import { addedEvidenceJson, alertFromRow, appendedEvidenceSql, checkpointFromRow, openIncidentFromRow, type AlertRow, type CheckpointRow, type IncidentRow } from '../rows.js';
 import { addressesOfUsersSql, addressFromRow, countriesOfUsersSql, idsLoadedInPart, usersFromRows, withCountryTotals, type AddressRow, type CountryTotalsRow, type LoadedAddressRow, type UserRow } from '../user-rows.js';
 
@@ -42,7 +43,7 @@ export class SqlitePipelineStore implements PipelineStore {
       anyUser: db.prepare('SELECT EXISTS (SELECT 1 FROM users)').pluck(),
       confirmEndSessions: db.prepare(CONFIRM_END_SESSIONS_SQLITE),
       releaseQuarantine: db.prepare(`UPDATE user_ips SET learnt = (success_count > 0), quarantined_by = NULL WHERE quarantined_by = ?`),
-      quarantinedOf: db.prepare('SELECT u.dn, a.* FROM users u JOIN user_ips a ON a.user_id = u.id WHERE u.dn = ? AND a.quarantined_by = ?'),
+      quarantinedOf: db.prepare('SELECT u.dn, a.* FROM users u JOIN user_ips a ON a.user_id = u.id WHERE u.dn_key = ? AND u.dn = ? AND a.quarantined_by = ?'),
       addOrganisationCount: db.prepare(`INSERT INTO organisation_counts (kind, value, users) VALUES (?, ?, ?)
         ON CONFLICT (kind, value) DO UPDATE SET users = users + excluded.users`),
       recountOrganisation: RECOUNT_ORGANISATION.map((sql) => db.prepare(sql)),
@@ -104,7 +105,9 @@ export class SqlitePipelineStore implements PipelineStore {
     const out: UserRecord[] = [];
     for (let i = 0; i < dns.length; i += CHUNK) {
       const part = dns.slice(i, i + CHUNK);
-      const users = this.inQuery(this.usersIn, 'SELECT * FROM users WHERE dn IN', part.length).all(part) as UserRow[];
+      // By key, then the DN: a key another DN shares finds that user too (user-key.ts).
+      const wanted = new Set(part);
+      const users = (this.inQuery(this.usersIn, 'SELECT * FROM users WHERE dn_key IN', part.length).all(part.map(dnKeyOf)) as UserRow[]).filter((u) => wanted.has(u.dn));
       if (users.length === 0) continue;
       const found = users.map((u) => u.id);
       let s = this.addressesIn.get(found.length);
@@ -132,20 +135,20 @@ export class SqlitePipelineStore implements PipelineStore {
       const part = pairs.slice(i, i + CHUNK);
       let s = this.pairsIn.get(part.length);
       if (s === undefined) {
-        // The pairs as a table that drives the join: each is found by the users' DN index and user_ips' key.
+        // The pairs as a table that drives the join: each is found by the users' key index and user_ips' key.
         s = this.db.prepare(
-          `WITH p(dn, ip) AS (VALUES ${Array(part.length).fill('(?, ?)').join(', ')})
-           SELECT u.dn, a.* FROM p CROSS JOIN users u CROSS JOIN user_ips a WHERE u.dn = p.dn AND a.user_id = u.id AND a.ip = p.ip`,
+          `WITH p(k, dn, ip) AS (VALUES ${Array(part.length).fill('(?, ?, ?)').join(', ')})
+           SELECT u.dn, a.* FROM p CROSS JOIN users u CROSS JOIN user_ips a WHERE u.dn_key = p.k AND u.dn = p.dn AND a.user_id = u.id AND a.ip = p.ip`,
         );
         this.pairsIn.set(part.length, s);
       }
-      for (const r of s.all(part.flatMap((x) => [x.dn, x.ip])) as AddressRow[]) out.push({ dn: r.dn, ...addressFromRow(r) });
+      for (const r of s.all(part.flatMap((x) => [dnKeyOf(x.dn), x.dn, x.ip])) as AddressRow[]) out.push({ dn: r.dn, ...addressFromRow(r) });
     }
     return out;
   }
 
   async loadQuarantined(dn: string, alertId: string): Promise<AddressRecord[]> {
-    return (this.stmt.quarantinedOf.all(dn, alertId) as AddressRow[]).map(addressFromRow);
+    return (this.stmt.quarantinedOf.all(dnKeyOf(dn), dn, alertId) as AddressRow[]).map(addressFromRow);
   }
 
   async loadOrganisation(limit: number): Promise<OrganisationCount[]> {

@@ -1,12 +1,14 @@
 import type { EventType } from '../../core/events.js';
 import type { UserHistory } from '../../core/history.js';
 import type { Db } from './database.js';
+import { userByDn } from './user-key.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A user's recorded history for `ouwatch user` (null when the DN was never seen). */
 export function readUserHistory(db: Db, dn: string, maxSessions = 50): UserHistory | null {
-  const u = db.prepare('SELECT id, dn, dn_sha1, first_seen, last_seen, counts FROM users WHERE dn = ?').get(dn) as
+  const byDn = userByDn(db);
+  const u = db.prepare(`SELECT id, dn, dn_sha1, first_seen, last_seen, counts FROM users WHERE ${byDn.where}`).get(byDn.params(dn)) as
     | { id: number; dn: string; dn_sha1: string; first_seen: number; last_seen: number; counts: string }
     | undefined;
   if (u === undefined) return null;

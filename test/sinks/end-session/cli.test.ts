@@ -7,6 +7,7 @@ import type { ActionRecord } from '../../../src/core/actions.js';
 import { dnSha1 } from '../../../src/core/identity.js';
 import { ActionStore } from '../../../src/store/sqlite/actions.js';
 import { openDatabase } from '../../../src/store/sqlite/database.js';
+import { dnKeyOf } from '../../../src/store/sqlite/user-key.js';
 import { HOSTILE_DNS, makeAlert } from '../../helpers/alerts.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { harness } from '../../helpers/delivery.js';
@@ -25,7 +26,7 @@ const db = () => join(dir, `c${++n}.db`);
 function dbThatSaw(...dns: string[]): string {
   const path = db();
   const d = openDatabase(path);
-  for (const dn of dns) d.prepare(`INSERT INTO users (dn, dn_sha1, first_seen, last_seen, counts, success_count) VALUES (?, ?, 0, 0, '{}', 0)`).run(dn, dnSha1(dn));
+  for (const dn of dns) d.prepare(`INSERT INTO users (dn, dn_key, dn_sha1, first_seen, last_seen, counts, success_count) VALUES (?, ?, ?, 0, 0, '{}', 0)`).run(dn, dnKeyOf(dn), dnSha1(dn));
   d.close();
   return path;
 }
