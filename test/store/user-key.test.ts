@@ -7,7 +7,7 @@ import { dnSha1 } from '../../src/core/identity.js';
 import { openDatabase } from '../../src/store/sqlite/database.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { readUserHistory } from '../../src/store/sqlite/user-history.js';
-import { dnKeyOf } from '../../src/store/sqlite/user-key.js';
+import { dnKeyOf, dnKeyOfUser } from '../../src/store/sqlite/user-key.js';
 import { accessLine, log4jTime } from '../helpers/lines.js';
 import { replayInto } from '../helpers/store.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -83,4 +83,11 @@ test("a DN that shares another's key (a collision someone searched for) is a use
   } finally {
     conn.close();
   }
+});
+
+test("a user's key is 52 bits of their DN's SHA-1, taken from the record's SHA-1, or from the DN when the record's is not one", () => {
+  assert.equal(dnKeyOf(ALICE), parseInt(dnSha1(ALICE).slice(0, 13), 16));
+  assert.ok(Number.isSafeInteger(dnKeyOf(ALICE)) && dnKeyOf(ALICE) >= 0);
+  assert.equal(dnKeyOfUser(ALICE, dnSha1(ALICE)), dnKeyOf(ALICE));
+  for (const notOne of ['x', '', dnSha1(ALICE).toUpperCase(), dnSha1(ALICE).slice(1)]) assert.equal(dnKeyOfUser(ALICE, notOne), dnKeyOf(ALICE), notOne);
 });

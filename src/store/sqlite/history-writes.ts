@@ -1,6 +1,6 @@
 import type { HistoryWrites } from '../../core/history.js';
 import type { Db } from './database.js';
-import { dnKeyOf } from './user-key.js';
+import { dnKeyOf, dnKeyOfUser } from './user-key.js';
 
 /**
  * A commit's history rows on SQLite: each changed user first, found by key and DN and updated
@@ -14,14 +14,12 @@ export class SqliteHistoryWriter {
   constructor(db: Db) {
     this.stmt = {
       // A user is found by their key and DN (user-key.ts: the key is not unique), then
-      // updated by number, or inserted with RETURNING their number, which keys their other rows.
+      // updated by number, or inserted: their new number (the rowid) keys their other rows.
       userId: db.prepare('SELECT id FROM users WHERE dn_key = ? AND dn = ?').pluck(),
-      insertUser: db
-        .prepare(
-          `INSERT INTO users (dn, dn_key, dn_sha1, first_seen, last_seen, counts, success_count, first_success, last_success, last_geo)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-        )
-        .pluck(),
+      insertUser: db.prepare(
+        `INSERT INTO users (dn, dn_key, dn_sha1, first_seen, last_seen, counts, success_count, first_success, last_success, last_geo)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
       updateUser: db.prepare(`UPDATE users SET first_seen = ?, last_seen = ?, counts = ?, success_count = ?, first_success = ?, last_success = ?, last_geo = ?
         WHERE id = ?`),
       upsertAddress: db.prepare(`
@@ -59,10 +57,9 @@ export class SqliteHistoryWriter {
     for (const u of h.users) {
       const counts = JSON.stringify(u.counts);
       const lastGeo = u.lastGeo === null ? null : JSON.stringify(u.lastGeo);
-      // From the DN itself, not the row's dn_sha1: a key that is not the DN's would hide the user from every lookup.
-      const key = dnKeyOf(u.dn);
+      const key = dnKeyOfUser(u.dn, u.dnSha1);
       let id = q.userId.get(key, u.dn) as number | undefined;
-      if (id === undefined) id = q.insertUser.get(u.dn, key, u.dnSha1, u.firstSeen, u.lastSeen, counts, u.successCount, u.firstSuccess, u.lastSuccess, lastGeo) as number;
+      if (id === undefined) id = Number(q.insertUser.run(u.dn, key, u.dnSha1, u.firstSeen, u.lastSeen, counts, u.successCount, u.firstSuccess, u.lastSuccess, lastGeo).lastInsertRowid);
       else q.updateUser.run(u.firstSeen, u.lastSeen, counts, u.successCount, u.firstSuccess, u.lastSuccess, lastGeo, id);
       ids.set(u.dn, id);
     }
