@@ -161,7 +161,8 @@ test('on PostgreSQL lines processed while a timed commit is being written are st
   }
   await sleep(1000);
   d.child.kill('SIGTERM');
-  assert.equal((await d.exited).code, 0);
+  // It failed once in a full run under load (exit 1, passing alone): the daemon's own warnings and errors say why next time.
+  assert.equal((await d.exited).code, 0, JSON.stringify(d.logs.filter((r) => r.level !== 'info' && r.level !== 'debug')));
   daemon = null;
   const stored = (await pg.query<{ dn: string }>(name, `SELECT dn FROM users WHERE dn LIKE 'uid=u%'`)).map((r) => r.dn).sort();
   // Before, a commit marked stored what was processed while it was being written. What a
