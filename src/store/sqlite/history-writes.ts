@@ -5,8 +5,9 @@ import { dnKeyOf, dnKeyOfUser } from './user-key.js';
 /**
  * A commit's history rows on SQLite: each changed user first, found by key and DN and updated
  * or inserted (which gives back their number), then their addresses, countries, sessions and
- * hourly activity keyed by it (schema version 13), with the same upsert rules as PostgreSQL's commit-writes.ts: users, addresses
- * and countries replace what is stored; sessions and hourly activity add to it.
+ * hourly activity keyed by it (schema version 13), with the same rules as PostgreSQL's
+ * commit-writes.ts: users, addresses and countries replace what is stored; sessions and
+ * hourly activity add to it.
  */
 export class SqliteHistoryWriter {
   private readonly stmt;
