@@ -8,7 +8,8 @@
 // One file can be compiled from V8's code cache, which node 20 offers for a script, not for
 // ES modules: the build ends with a sample replay that writes that cache for bin/ouwatch.js.
 // A short replay is mostly start-up: 0.49 s with ES module chunks, 0.35 s this way (1,000 lines).
-// Type checking stays with `tsc --noEmit` (npm test runs it); esbuild only strips the types.
+// Type checking is TypeScript's (`npm run typecheck`, and test/architecture/type-check.test.ts in
+// npm test); esbuild only strips the types.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

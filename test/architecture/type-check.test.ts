@@ -5,6 +5,9 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 /**
+ * The TypeScript program of the whole project (tsconfig.json: src, tests, benchmarks,
+ * scripts), built once: type-checked as `tsc --noEmit` would, then searched for what nothing uses.
+ *
  * `noUnusedLocals` finds unused locals and private members; it cannot see an exported function
  * or a public method nobody calls. Those are found here: every export of src/ and every public
  * member of its classes must be named somewhere else in the project (src, tests, benchmarks).
@@ -17,11 +20,26 @@ import ts from 'typescript';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OBJECT_MEMBERS: ReadonlySet<string> = new Set(['toString', 'toJSON', 'valueOf']);
 
+let built: ts.Program | undefined;
+
+/** The project as tsconfig.json makes it, built once for both tests of this file. */
 function program(): ts.Program {
+  if (built !== undefined) return built;
   const parsed = ts.getParsedCommandLineOfConfigFile(`${ROOT}tsconfig.json`, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(ts.flattenDiagnosticMessageText(d.messageText, '\n')) });
   assert.ok(parsed !== undefined);
-  return ts.createProgram(parsed.fileNames, parsed.options);
+  built = ts.createProgram(parsed.fileNames, parsed.options);
+  return built;
 }
+
+// What `tsc --noEmit` checks (npm run typecheck), here so that npm test builds the program
+// once: checked first, the symbols the next test asks for are already resolved.
+test('the project type-checks under tsconfig.json (strict, no unused locals or parameters)', () => {
+  const p = program();
+  const diagnostics = ts.getPreEmitDiagnostics(p);
+  const host: ts.FormatDiagnosticsHost = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => ROOT, getNewLine: () => '\n' };
+  assert.equal(diagnostics.length, 0, ts.formatDiagnostics(diagnostics, host));
+  assert.ok(p.getSourceFiles().filter((sf) => sf.fileName.startsWith(`${ROOT}src/`)).length > 200, 'the program holds src/');
+});
 
 const isExported = (node: ts.Node) => (ts.getCombinedModifierFlags(node as ts.Declaration) & ts.ModifierFlags.Export) !== 0;
 
