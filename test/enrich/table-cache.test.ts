@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { parseAddress } from '../../src/core/ip-address.js';
@@ -67,6 +67,27 @@ describe('the table cache', () => {
       files.push(new GeoTable({ dataDir, cacheDir }).preload().cacheFile!);
     }
     assert.deepEqual(readdirSync(cacheDir).sort(), files.slice(-4).map((f) => f.slice(cacheDir.length + 1)).sort(), 'the four newest');
+  });
+
+  test('a cache file read counts as new: the installation in use keeps its file while others write theirs', () => {
+    const { dataDir, cacheDir } = setup();
+    const root = dirname(dataDir);
+    // Written long ago, read at every start since.
+    const inUse = new GeoTable({ dataDir, cacheDir }).preload().cacheFile!;
+    const longAgo = Date.now() / 1000 - 1_000;
+    utimesSync(inUse, longAgo, longAgo);
+    for (let k = 0; k < 5; k++) {
+      // Another installation (its own data directory) writes its file, written later than ours.
+      const other = join(root, `other-${k}`);
+      mkdirSync(other);
+      writeGeoipData(other, { countries: ['FR', 'DE'], v4: V4, v6: V6 });
+      const written = new GeoTable({ dataDir: other, cacheDir }).preload();
+      assert.equal(written.source, 'built');
+      utimesSync(written.cacheFile!, longAgo + 100 + k, longAgo + 100 + k);
+      assert.equal(new GeoTable({ dataDir, cacheDir }).preload().source, 'cache', `start ${k + 1} of the installation in use read its file`);
+    }
+    assert.ok(readdirSync(cacheDir).includes(basename(inUse)));
+    assert.equal(readdirSync(cacheDir).length, 4);
   });
 
   test('a damaged cache file is rejected and the table rebuilt (and the file rewritten)', () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, futimesSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
@@ -90,6 +90,7 @@ export function readSections(file: string, key: string): ReadResult {
       at = align8(at + s.length * width);
     }
     if (at !== size) return null;
+    markUsed(fd);
     const pages = header.pages;
     if (crc32 !== undefined && Array.isArray(pages)) {
       if (pages.length !== Math.ceil((size - bodyStart) / PAGE_BYTES) || !pages.every((c) => Number.isInteger(c) && c >= 0 && c <= 0xffffffff)) return null;
@@ -235,9 +236,21 @@ function writeAll(fd: number, bytes: Uint8Array): void {
 /**
  * Files built from older data are never read again; keep the directory from filling up. The
  * few newest stay: two installations side by side (an upgrade, a second checkout) each keep
- * theirs instead of deleting each other's and rebuilding on every start.
+ * theirs instead of deleting each other's and rebuilding on every start. Newest by
+ * modification time, which a read sets too (markUsed): the file of an installation in use
+ * every day was otherwise the oldest, and the first to go, once a few others wrote theirs.
  */
 const KEEP_NEWEST = 4;
+
+/** A cache file read counts as new for removeStale. Best effort: a file it cannot touch is only removed sooner. */
+function markUsed(fd: number): void {
+  try {
+    const now = new Date();
+    futimesSync(fd, now, now);
+  } catch {
+    // read-only file system, or a file of another owner
+  }
+}
 
 function removeStale(dir: string, name: string, keep: string): void {
   try {
