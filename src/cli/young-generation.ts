@@ -47,6 +47,12 @@ const PROCESS_NEW_SPACE: NewSpaceWatch = {
  * cap: a thread that allocated for long without yielding could grow it one step more; the
  * replay's main thread yields between batches. Returns a stop function; nothing is watched
  * when the operator chose a size.
+ *
+ * A thread started after the cap was reached undoes it: setting up the thread's heap puts the
+ * process's growth factor back to V8's minimum of 2, and the main thread's new space grew to
+ * 32 MiB before any collection let the factor be applied again (a store thread started at its
+ * first use cost a replay of many users 30-45 MB of peak). The ingest thread starts at launch;
+ * test/architecture/threads.test.ts keeps the starting of threads in one place.
  */
 export function boundYoungGeneration(
   execArgv: readonly string[] = process.execArgv,
