@@ -46,7 +46,12 @@ async function newSpaceAfterChurn(bound: boolean, threadAt: number | null = null
     for (let i = 0; i < 3_000_000; i++) {
       kept.push({ n: i, s: 'x' + i });
       if (kept.length > 50_000) kept.length = 0;
-      if (i === ${threadAt}) new Worker('setTimeout(() => {}, 2000)', { eval: true }).unref();
+      if (i === ${threadAt}) {
+        // Running (its heap set up) before the churn goes on, however loaded the machine.
+        const w = new Worker('setTimeout(() => {}, 2000)', { eval: true });
+        await new Promise((r) => w.once('online', r));
+        w.unref();
+      }
       // Back to the event loop now and then, as a replay's main thread is between batches:
       // the bound is applied there, after the collection that reached the cap.
       if (i % 10_000 === 0) await new Promise((r) => setImmediate(r));
