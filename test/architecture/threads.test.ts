@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { SRC, sourceFiles } from '../helpers/source-files.js';
 
 // The process has two threads: the main thread and the ingest thread, started at launch
 // (cli/early-start.ts through pipeline/worker-client.ts). A thread started later undoes the
@@ -12,13 +12,10 @@ import { fileURLToPath } from 'node:url';
 // store checkpoint thread started at its first checkpoint). A new thread is started from
 // worker-client.ts, ahead of need, or this list grows with the reason it is safe.
 
-const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 const STARTS_THREADS: readonly string[] = ['pipeline/worker-client.ts'];
 
 test('worker threads are started in one place only (a thread started late lets the main thread\'s young generation grow again)', () => {
-  const found = readdirSync(SRC, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && /\.(ts|mjs)$/.test(e.name))
-    .map((e) => join(e.parentPath, e.name))
+  const found = sourceFiles()
     .filter((file) => /\bnew Worker\(/.test(readFileSync(file, 'utf8')))
     .map((file) => relative(SRC, file))
     .sort();
