@@ -6,6 +6,14 @@ import type { FreeTime } from './loop-clock.js';
 /** Chunks of one input sent to the worker or parsed and waiting, beyond which the source waits. */
 const READ_AHEAD = 4;
 /**
+ * The same for a finite input while the main thread's heap is small (FeedOwner.roomToReadAhead):
+ * the worker parses more while the main thread works, and the main thread waits less for it.
+ * Benign 1 M lines: 0.959x the time (5 pairs) at 229 against 210 MiB. Those few MiB more
+ * would matter only to the replays whose heap is large anyway (many users, long storms), so
+ * they keep four.
+ */
+const READ_AHEAD_SMALL_HEAP = 8;
+/**
  * The same for a finite input the merge has not taken an event from yet: its first chunk
  * tells the merge when it begins, and a replay of hundreds of rotated files (most of them
  * later than the one being read) would otherwise hold four chunks of each in memory at once.
@@ -25,6 +33,8 @@ export interface FeedOwner {
   abandon(feed: Feed): void;
   /** The merge may go on without waiting for this feed's source any more. */
   wake(feed: Feed): void;
+  /** Whether finite inputs may read READ_AHEAD_SMALL_HEAP chunks ahead now (memory is plentiful). */
+  roomToReadAhead(): boolean;
 }
 
 /**
@@ -91,7 +101,9 @@ export class Feed implements InputChannel {
   }
 
   private get readAhead(): number {
-    return this.started || this.reg.live ? READ_AHEAD : READ_AHEAD_WAITING;
+    if (this.reg.live) return READ_AHEAD;
+    if (!this.started) return READ_AHEAD_WAITING;
+    return this.owner.roomToReadAhead() ? READ_AHEAD_SMALL_HEAP : READ_AHEAD;
   }
 
   current(): InputPosition {

@@ -6,6 +6,7 @@ import { CommitPolicy, type CommitPolicyOptions, type Committer } from './commit
 import { DrainScheduler } from './drain-scheduler.js';
 import { EventView } from './event-view.js';
 import { Feed, type FeedOwner } from './feed.js';
+import { heapIsSmall } from './heap-room.js';
 import { LoopClock } from './loop-clock.js';
 import { MergeHead } from './merge-head.js';
 import { StorageFaultHold, type StorageFaultHandler } from './storage-fault-hold.js';
@@ -40,6 +41,8 @@ export interface IngestOptions extends CommitPolicyOptions {
   onBatch?(batch: EventBatch, feed: Feed): void;
   /** The loop stopped on a failure (a commit that could not be written, the worker died). */
   onFailure?(err: unknown): void;
+  /** Whether the main thread's heap is small enough for finite inputs to read further ahead (default: heap-room.ts). */
+  heapIsSmall?(): boolean;
   /**
    * Live runs: a commit that fails because the store cannot be written pauses the loop instead
    * (nothing more is processed, so sources stop reading through backpressure) until
@@ -153,6 +156,10 @@ export class Ingest implements IngestContext, FeedOwner {
 
   wake(): void {
     this.schedule();
+  }
+
+  roomToReadAhead(): boolean {
+    return (this.opts.heapIsSmall ?? heapIsSmall)();
   }
 
   /**

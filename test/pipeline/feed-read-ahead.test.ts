@@ -7,11 +7,19 @@ import { Feed, type FeedOwner } from '../../src/pipeline/feed.js';
 // How far a source reads ahead of the merge. A replay of hundreds of rotated files opens them
 // all at once: an input the merge has not taken an event from yet (a later file, waiting for
 // the earlier ones) holds one chunk, which tells the merge when it begins; once the merge
-// reads from it, it reads four chunks ahead like any input.
+// reads from it, it reads four chunks ahead like any input, eight while the main thread's
+// heap is small (the worker parses while the main thread works; the memory is there).
 
-function feedOf(live: boolean): { feed: Feed; sent: Buffer[] } {
+/** A feed whose owner says whether the heap has room (`room`, which the spec may change). */
+function feedOf(live: boolean, room = { small: false }): { feed: Feed; sent: Buffer[] } {
   const sent: Buffer[] = [];
-  const owner: FeedOwner = { send: (_f, chunk) => void sent.push(chunk), sendEnd: () => undefined, abandon: () => undefined, wake: () => undefined };
+  const owner: FeedOwner = {
+    send: (_f, chunk) => void sent.push(chunk),
+    sendEnd: () => undefined,
+    abandon: () => undefined,
+    wake: () => undefined,
+    roomToReadAhead: () => room.small,
+  };
   const reg: InputRegistration = { origin: 'a.log', identity: { kind: 'none' }, startOffset: 0, startLineNo: 0, live };
   return { feed: new Feed(0, reg, owner), sent };
 }
@@ -58,5 +66,21 @@ describe('read-ahead of a finite input', () => {
   test('a live input reads four chunks ahead from the start (its lines are waited for)', async () => {
     const { feed } = feedOf(true);
     assert.equal(await pushWhileReady(feed, 10), 4);
+  });
+
+  test('while the heap is small, an input taken from reads eight chunks ahead; four again once it is not', async () => {
+    const room = { small: true };
+    const { feed } = feedOf(false, room);
+    assert.equal(await pushWhileReady(feed, 20), 1, 'not taken from yet: one chunk, whatever the heap');
+    feed.warm();
+    assert.equal(await pushWhileReady(feed, 20), 7, 'eight in all');
+    room.small = false;
+    for (let i = 0; i < 4; i++) feed.arrive(batch(1), 0);
+    assert.equal(await pushWhileReady(feed, 20), 0, 'the heap grew: eight in flight is past four, nothing more is read');
+  });
+
+  test('a live input reads four chunks ahead whatever the heap', async () => {
+    const { feed } = feedOf(true, { small: true });
+    assert.equal(await pushWhileReady(feed, 20), 4);
   });
 });
