@@ -119,9 +119,19 @@ export interface CountryWrite extends CountryTotals {
   dn: string;
 }
 
+/** A changed user's row. */
+export type UserWrite = Omit<UserRecord, 'addresses'> & {
+  /**
+   * True for a user met for the first time since the store was found not to hold them, and
+   * not yet written by a commit: a store may insert the row without looking the user up first
+   * (absent: looked up, as a user the store may hold).
+   */
+  isNew?: boolean;
+};
+
 /** Everything history changed since the last commit. */
 export interface HistoryWrites {
-  users: Array<Omit<UserRecord, 'addresses'>>;
+  users: UserWrite[];
   addresses: Array<AddressRecord & { dn: string }>;
   countries: CountryWrite[];
   sessions: SessionWrite[];

@@ -146,7 +146,10 @@ export class HeldUsers {
     const dn = e.dn!;
     let user = this.users.get(dn.dn);
     if (user === undefined) {
+      // prepare() asked the store for this batch's new DNs (unless it holds no user of those
+      // not in memory): a DN it did not give back is nobody's there yet.
       user = new User(dn.dn, dn.sha1, e.ts, e.ts);
+      user.stored = false;
       this.users.set(dn.dn, user);
       this.created++;
     }

@@ -205,6 +205,7 @@ export class History {
     for (const u of this.dirtyUsers) {
       u.dirty = false;
       u.queued = false;
+      u.stored = true;
       for (const a of u.dirtyAddresses) a.dirty = false;
       for (const c of u.dirtyCountries) c.dirty = false;
       u.dirtyAddresses = [];

@@ -51,6 +51,11 @@ export class User {
   /** Seen in this run (the "users seen" count). */
   seenThisRun = false;
   /**
+   * False from the moment a user is met whom the store was found not to hold (HeldUsers.userOf)
+   * until a commit writes them: their row is then inserted without being looked up.
+   */
+  stored = true;
+  /**
    * The earliest last-seen time of the addresses let go from memory (Infinity: every stored
    * address is held). Such a user's addresses that a batch names are read back before it.
    */

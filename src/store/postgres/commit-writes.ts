@@ -19,7 +19,8 @@ const n = (v: number | null | undefined) => (v === undefined ? null : v);
 /** History, quarantine releases and detector state. */
 export async function writeHistoryAndState(c: pg.ClientBase, b: CommitBatch): Promise<void> {
   const h = b.history;
-  // Each user's number, from the upsert: it keys their other rows (schema version 13).
+  // Each user's number, from the upsert: it keys their other rows (schema version 13). One
+  // statement for every user, new (UserWrite.isNew) or not: its unique DN index finds them.
   const ids = new Map<string, number>();
   if (h.users.length > 0) {
     const rows = lastByKey(h.users, (u) => u.dn);

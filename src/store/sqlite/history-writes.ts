@@ -4,7 +4,8 @@ import { dnKeyOf, dnKeyOfUser } from './user-key.js';
 
 /**
  * A commit's history rows on SQLite: each changed user first, found by key and DN and updated
- * or inserted (which gives back their number), then their addresses, countries, sessions and
+ * or inserted (which gives back their number; a user history marks as new is inserted without
+ * being looked up), then their addresses, countries, sessions and
  * hourly activity keyed by it (schema version 13), with the same rules as PostgreSQL's
  * commit-writes.ts: users, addresses and countries replace what is stored; sessions and
  * hourly activity add to it.
@@ -59,7 +60,9 @@ export class SqliteHistoryWriter {
       const counts = JSON.stringify(u.counts);
       const lastGeo = u.lastGeo === null ? null : JSON.stringify(u.lastGeo);
       const key = dnKeyOfUser(u.dn, u.dnSha1);
-      let id = q.userId.get(key, u.dn) as number | undefined;
+      // A user history met for the first time, after the store gave nothing back for their DN,
+      // is not looked up again: 1,000,000 new users spent 2 s of 70 finding nobody here.
+      let id = u.isNew === true ? undefined : (q.userId.get(key, u.dn) as number | undefined);
       if (id === undefined) id = Number(q.insertUser.run(u.dn, key, u.dnSha1, u.firstSeen, u.lastSeen, counts, u.successCount, u.firstSuccess, u.lastSuccess, lastGeo).lastInsertRowid);
       else q.updateUser.run(u.firstSeen, u.lastSeen, counts, u.successCount, u.firstSuccess, u.lastSuccess, lastGeo, id);
       ids.set(u.dn, id);
