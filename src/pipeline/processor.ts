@@ -38,7 +38,7 @@ export class HistoryAndDetection implements EventProcessor {
 
   async prepare(batch: EventBatch): Promise<void> {
     await this.noticeChanges();
-    await this.history.prepare(batch.added.dns);
+    await this.history.prepare(batch.added.dns, batch.added.dnSha1s);
     // Pinned on arrival (MainTables.pin): the values its ids stood for.
     if (batch.pinned !== undefined) await this.history.readBack(batch.dns, batch.pinned.dns, batch.pinned.ips);
   }

@@ -3,6 +3,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { AUTH_URL, THREADS, access, head, userDn } from '../../bench/corpora/lines.js';
+import { randomPrivateAddress } from '../../bench/corpora/public-ranges.js';
+import { seeded, sessionId } from '../../bench/corpora/random.js';
+import { loadConfig } from '../../src/app/config.js';
+import { replayFiles } from '../../src/app/replay.js';
+import { createRuntime, type PipelineLimits } from '../../src/app/runtime.js';
+import { silentLog } from '../../src/core/log.js';
 import { accessLine, log4jTime } from '../helpers/lines.js';
 import { dumpHistory, replayInto } from '../helpers/store.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -28,20 +35,21 @@ function log(file: string, names: string[], second = 0): string {
 }
 
 /**
- * Counts the executions of the writer's user lookup (by DN key and DN) in this process while
- * `run` replays: the store's connection prepares it through better-sqlite3's prototype.
+ * While `run` replays in this process, counts what the store's connection (prepared through
+ * better-sqlite3's prototype) is asked by statements whose SQL matches `sql`: one per
+ * execution of `method`, or its number of bound values with `byValues`.
  */
-async function countingLookups(run: () => Promise<unknown>): Promise<number> {
+async function counting(sql: RegExp, method: 'get' | 'all', run: () => Promise<unknown>, byValues = false): Promise<number> {
   const prepare = Database.prototype.prepare;
-  let lookups = 0;
-  Database.prototype.prepare = function (this: Database.Database, sql: string) {
-    const stmt = prepare.call(this, sql);
-    if (/SELECT id FROM users WHERE dn_key = \? AND dn = \?/.test(sql)) {
-      const get = stmt.get;
-      stmt.get = function (this: typeof stmt, ...args: unknown[]) {
-        lookups++;
-        return Reflect.apply(get, this, args) as unknown;
-      } as typeof stmt.get;
+  let count = 0;
+  Database.prototype.prepare = function (this: Database.Database, text: string) {
+    const stmt = prepare.call(this, text);
+    if (sql.test(text)) {
+      const original = stmt[method] as (...args: unknown[]) => unknown;
+      (stmt as unknown as Record<string, unknown>)[method] = function (this: typeof stmt, ...args: unknown[]) {
+        count += byValues ? args.flat().length : 1;
+        return Reflect.apply(original, this, args);
+      };
     }
     return stmt;
   } as typeof prepare;
@@ -50,8 +58,14 @@ async function countingLookups(run: () => Promise<unknown>): Promise<number> {
   } finally {
     Database.prototype.prepare = prepare;
   }
-  return lookups;
+  return count;
 }
+
+/** Executions of the writer's user lookup (by DN key and DN). */
+const countingLookups = (run: () => Promise<unknown>) => counting(/SELECT id FROM users WHERE dn_key = \? AND dn = \?/, 'get', run);
+
+/** DNs the pipeline asked the store for before their batches (loadUsers: by DN key, several per statement). */
+const countingAsked = (run: () => Promise<unknown>) => counting(/SELECT \* FROM users WHERE dn_key IN/, 'all', run, true);
 
 const usersIn = (db: string) => {
   const conn = new Database(db, { readonly: true });
@@ -115,4 +129,52 @@ test('a new user is new only until the commit that writes them: a later commit o
   const once = join(dir, 'once.db');
   assert.equal(await countingLookups(() => replayInto(once, [path])), 0);
   assert.deepEqual(dumpHistory(db), dumpHistory(once));
+});
+
+// Memory lowered (as users-seen.test.ts does) so that a few thousand users cross it, as a
+// directory of a million would cross the default.
+const LIMITS: PipelineLimits = {
+  tables: { dns: 4_096, ips: 8_192, sessions: 8_192, threads: 1_024 },
+  usersHeld: 1_000,
+  commitAtBacklog: 1_000,
+};
+
+/** Logins of `dns`, in this order, half a second apart, on 2 March 2026. */
+function logins(file: string, dns: readonly string[], seed: number): string {
+  const rand = seeded(seed);
+  const start = Date.parse('2026-03-02T00:00:00Z');
+  const path = join(dir, file);
+  writeFileSync(path, dns.map((dn, i) => access(head(start + i * 500, THREADS[i % THREADS.length]!), 'AuSuccess', 'k8sIdp', AUTH_URL, dn, '20 / oauth2k8s', randomPrivateAddress(rand), sessionId(rand))).join('\n') + '\n');
+  return path;
+}
+
+async function replayWithLimits(log: string, db: string): Promise<void> {
+  const config = loadConfig();
+  config.store.path = db;
+  const runtime = await createRuntime(config, { command: 'replay', log: silentLog, limits: LIMITS });
+  try {
+    await replayFiles([log], runtime, { fromStart: true });
+  } finally {
+    await runtime.close();
+  }
+}
+
+test('a run that began with no user stored asks the store only about the users it let go from memory', async () => {
+  const db = join(dir, 'first-run.db');
+  const everyone = Array.from({ length: 6_000 }, (_, i) => userDn(i + 1));
+  const back = everyone.slice(0, 500);
+  // 6,000 users log in, then the first 500 again, long after memory (1,000 users) let them go.
+  const asked = await countingAsked(() => replayWithLimits(logins('first-run.log', [...everyone, ...back], 11), db));
+  // Before, every DN new to a batch was asked for once memory had let anyone go: about 6,000.
+  assert.ok(asked >= back.length && asked < back.length + 60, `the 500 who came back were asked for (and a few others the filter took for them): ${asked}`);
+  const stored = usersIn(db);
+  assert.equal(stored.length, everyone.length, 'one row per user');
+  const twice = stored.filter((u) => JSON.parse(u.counts).AuSuccess === 2).map((u) => u.dn);
+  assert.deepEqual(twice.sort(), back.slice().sort(), 'those who came back were loaded and added to, not written anew');
+
+  // A run that begins with users stored asks about every DN new to memory.
+  const newcomers = Array.from({ length: 100 }, (_, i) => userDn(10_000 + i));
+  const later = await countingAsked(() => replayWithLimits(logins('later.log', [...newcomers, ...everyone.slice(1_000, 1_100)], 12), db));
+  assert.equal(later, 200);
+  assert.equal(usersIn(db).length, everyone.length + newcomers.length);
 });

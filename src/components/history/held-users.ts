@@ -2,6 +2,7 @@ import { isUserDn } from '../../core/events.js';
 import type { UserRecord } from '../../core/history.js';
 import type { Address, Dn, LogEvent } from '../../core/log-event.js';
 import type { HistoryRepository } from '../../core/ports.js';
+import { LetGoFilter } from './let-go-filter.js';
 import type { SeenUsers } from './seen-users.js';
 import { User } from './user.js';
 import { AddressState, type NetOf } from './user-state.js';
@@ -19,6 +20,8 @@ export class HeldUsers {
   /** False while the store is known to hold none of the users not in memory (a first run). */
   private storeMayHold = true;
   private checkedStore = false;
+  /** In a run that began with no user stored: the users let go since (null in any other run). */
+  private letGo: LetGoFilter | null = null;
   /** Users met for the first time (the store holds none of them) since the last commit. */
   private created = 0;
   /** Addresses read back from the store (readBack). */
@@ -64,17 +67,25 @@ export class HeldUsers {
     return this.users.get(dn);
   }
 
-  /** Resolves the DNs first seen in a batch (`[id, dn]` pairs, as the worker sends them) to users, loading the stored ones. */
-  async prepare(dns: ReadonlyArray<number | string>): Promise<void> {
+  /**
+   * Resolves the DNs first seen in a batch (`[id, dn]` pairs, as the worker sends them, and
+   * their SHA-1s when it sends them) to users, loading the stored ones.
+   */
+  async prepare(dns: ReadonlyArray<number | string>, sha1s?: readonly string[]): Promise<void> {
     if (dns.length === 0) return;
     if (!this.checkedStore) {
       this.checkedStore = true;
       this.storeMayHold = await this.repo.hasUsers();
+      if (!this.storeMayHold) this.letGo = new LetGoFilter();
     }
     const missing: string[] = [];
+    const letGo = sha1s === undefined ? null : this.letGo;
     for (let k = 0; k < dns.length; k += 2) {
       const dn = dns[k + 1] as string;
-      if (isUserDn(dn) && !this.users.has(dn)) missing.push(dn);
+      if (!isUserDn(dn) || this.users.has(dn)) continue;
+      // Neither in memory nor let go by this run, which began with nobody stored: not stored.
+      if (letGo !== null && !letGo.mightHold(sha1s![k >> 1])) continue;
+      missing.push(dn);
     }
     if (missing.length > 0 && this.storeMayHold) {
       for (const r of await this.repo.loadUsers(missing, this.recentOthers)) this.users.set(r.dn, this.userFrom(r));
@@ -166,6 +177,7 @@ export class HeldUsers {
       if (u !== null && u.lastDnId < minLiveDnId && !u.dirty) {
         this.users.delete(u.dn);
         this.storeMayHold = true;
+        this.letGo?.add(u.dnSha1);
         if (u.seenThisRun) this.seen.letGo(u.dnSha1);
       }
     }

@@ -111,9 +111,9 @@ export class History {
     return this.seen.count();
   }
 
-  /** Resolves the DNs first seen in a batch (`[id, dn]` pairs, as the worker sends them) to users, loading the stored ones. */
-  prepare(dns: ReadonlyArray<number | string>): Promise<void> {
-    return this.held.prepare(dns);
+  /** Resolves the DNs first seen in a batch (`[id, dn]` pairs, as the worker sends them, and their SHA-1s) to users, loading the stored ones. */
+  prepare(dns: ReadonlyArray<number | string>, sha1s?: readonly string[]): Promise<void> {
+    return this.held.prepare(dns, sha1s);
   }
 
   /**
