@@ -184,6 +184,31 @@ test('a start reads the chunks in the order written (the latest value wins), aft
   assert.deepEqual(after.get('f'), { ts: 40 }, 'the state in force carried over');
 });
 
+test("a codec with a JSON value writes it into the chunk as it is, once encoded; a start reads those and chunks of encode's text alike", () => {
+  const scope = 'rule/detector/uses';
+  const valued = {
+    ...chunked,
+    toJson: (s: { ts: number }) => [s.ts],
+    fromJson: (v: unknown) => (Array.isArray(v) && typeof v[0] === 'number' ? { ts: v[0] } : null),
+  };
+  const t = new StateTable(scope, valued);
+  t.set('10.0.0.1', { ts: 1_000 });
+  t.set('10.0.0.2', { ts: 5_000 });
+  const [row] = putsOf(t, 0);
+  assert.equal(row.state, '[["10.0.0.1",[1000],61000],["10.0.0.2",[5000],65000]]', 'no JSON text inside the JSON');
+
+  // A chunk written before values (each state encode's text), then this one: the latest value wins.
+  const older: StateRow = { scope, key: '#chunk/000000000000', state: JSON.stringify([['10.0.0.1', '{"ts":1}'], ['10.0.0.3', '{"ts":3}']]), expires: null };
+  const unreadable: StateRow = { scope, key: '#chunk/000000000002', state: JSON.stringify([['10.0.0.4', { ts: 4 }], ['10.0.0.5', [5]]]), expires: null };
+  const next = new StateTable(scope, valued);
+  next.loadRows([unreadable, { ...row, key: '#chunk/000000000001' }, older]);
+  assert.deepEqual(
+    ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5'].map((k) => next.get(k)?.ts ?? null),
+    [1_000, 5_000, 3, null, 5],
+    'a value fromJson cannot read is no state',
+  );
+});
+
 test('between commits a table grown to PRUNE_FROM entries forgets those closed, as the commit would; what it then writes is unchanged', () => {
   const t = new StateTable('rule/detector/windows', codec);
   t.set('stored-closed', { ts: 0 });

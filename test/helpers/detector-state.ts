@@ -15,8 +15,9 @@ export function detectorStateByKey(rows: readonly StateRow[], watermark: number)
   for (const r of plain) latest.set(`${r.scope}\0${r.key}`, r);
   chunks.sort((a, b) => Number(a.key.slice(CHUNK_PREFIX.length)) - Number(b.key.slice(CHUNK_PREFIX.length)));
   for (const c of chunks) {
-    for (const [key, state, expires] of JSON.parse(c.state) as Array<[string, string, number | null]>) {
-      latest.set(`${c.scope}\0${key}`, { scope: c.scope, key, state, expires });
+    for (const [key, state, expires] of JSON.parse(c.state) as Array<[string, unknown, number | null]>) {
+      // An entry's state is encode's text or, for a codec with toJson, the value itself.
+      latest.set(`${c.scope}\0${key}`, { scope: c.scope, key, state: typeof state === 'string' ? state : JSON.stringify(state), expires });
     }
   }
   return [...latest.values()]

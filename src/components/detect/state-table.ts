@@ -28,11 +28,22 @@ export interface StateCodec<S> {
    * written, so the latest value of a key wins.
    */
   chunked?: boolean;
+  /**
+   * For a chunked table: an entry as a JSON value (an array or a number, never a string),
+   * which its chunk holds as it is, and that value read back (null: not readable). Without
+   * them a chunk holds each entry as `encode`'s text inside its own JSON: encoded twice, and
+   * escaped twice (on 2,000,000 lines of 1,000,000 users, where the chunks are a quarter of
+   * the replay, 2.5-3x the time of encoding each value once).
+   */
+  toJson?(s: S): unknown;
+  fromJson?(value: unknown): S | null;
 }
 
 /**
  * Keys of chunk rows: the prefix and a number that orders them (never the start of a chunked
- * table's own key). A chunk's state is a JSON array of [key, state, expires] entries.
+ * table's own key). A chunk's state is a JSON array of [key, state, expires] entries, the
+ * state the codec's `toJson` value where it has one, else its `encode` text (as every chunk
+ * was written before toJson).
  */
 export const CHUNK_PREFIX = '#chunk/';
 
@@ -182,10 +193,11 @@ export class StateTable<S> {
       return; // not readable by this version: it goes when it expires
     }
     if (!Array.isArray(entries)) return;
-    // Each entry is [key, state, expires].
+    // Each entry is [key, state, expires]: the state a JSON value, or text (encode's).
     for (const entry of entries) {
-      if (!Array.isArray(entry) || typeof entry[0] !== 'string' || typeof entry[1] !== 'string') continue;
-      const s = this.codec.decode(entry[1]);
+      if (!Array.isArray(entry) || typeof entry[0] !== 'string') continue;
+      const state: unknown = entry[1];
+      const s = typeof state === 'string' ? this.codec.decode(state) : (this.codec.fromJson?.(state) ?? null);
       if (s === null) continue;
       // Set again: moves to the newest end, as set() does.
       this.map.delete(entry[0]);
@@ -221,14 +233,15 @@ export class StateTable<S> {
 
   /** The entries set since the last commit and still open, as one row that expires with the newest of them. */
   private collectChunk(puts: StateRow[], watermark: number): void {
-    const entries: Array<[string, string, number | null]> = [];
+    const entries: Array<[string, unknown, number | null]> = [];
+    const toJson = this.codec.toJson;
     let expires: number | null = Number.NEGATIVE_INFINITY;
     for (const key of this.changed) {
       const s = this.map.get(key);
       if (s === undefined) continue; // let go by the capacity
       const e = this.codec.expires(s);
       if (e !== null && e < watermark) continue;
-      entries.push([key, this.codec.encode(s), e]);
+      entries.push([key, toJson !== undefined ? toJson(s) : this.codec.encode(s), e]);
       expires = e === null || expires === null ? null : Math.max(expires, e);
     }
     if (entries.length > 0) puts.push({ scope: this.scope, key: this.chunks.take(), state: JSON.stringify(entries), expires });

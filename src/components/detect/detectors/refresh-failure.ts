@@ -22,6 +22,8 @@ type LastSuccess = number;
 const remembered = (ts: number, learnt: boolean): LastSuccess => (learnt ? ts : -ts);
 const timeOf = (s: LastSuccess): number => Math.abs(s);
 const wasLearnt = (s: LastSuccess): boolean => s > 0;
+/** A stored last success (a non-zero number, signed as `remembered` makes it), or null. */
+const lastSuccessFrom = (v: unknown): LastSuccess | null => (typeof v === 'number' && Number.isFinite(v) && v !== 0 ? v : null);
 
 /**
  * Whether a success at `ts` replaces what is remembered (not a learnt one less than an hour
@@ -140,10 +142,9 @@ export const refreshFailure = defineDetector({
         ? null
         : ctx.table<LastSuccess>('last-success', {
             encode: (s) => String(s),
-            decode: (json) => {
-              const s = Number(json);
-              return Number.isFinite(s) && s !== 0 ? s : null;
-            },
+            decode: (json) => lastSuccessFrom(Number(json)),
+            toJson: (s) => s,
+            fromJson: lastSuccessFrom,
             expires: (s) => timeOf(s) + keptFor,
             // Bounded: past it, the addresses least recently succeeded from are forgotten (a
             // stale token from one of them then counts as from an unknown address).

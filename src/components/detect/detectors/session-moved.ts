@@ -48,6 +48,17 @@ function decodeSeen(j: unknown): Seen | null {
   return { ts, ip, net, asn, country, evidence: { source, line } };
 }
 
+function usesToJson(u: Uses): unknown[] {
+  return [encodeSeen(u.cur), u.prev === null ? null : encodeSeen(u.prev)];
+}
+
+function usesFromJson(j: unknown): Uses | null {
+  if (!Array.isArray(j) || j.length !== 2) return null;
+  const cur = decodeSeen(j[0]);
+  const prev = j[1] === null ? null : decodeSeen(j[1]);
+  return cur === null || (j[1] !== null && prev === null) ? null : { cur, prev };
+}
+
 /**
  * One OpenUnison session id used alternately from two networks within minutes: the session
  * cookie was copied and is being used beside its owner. A single move (home Wi-Fi to a
@@ -67,14 +78,10 @@ export const sessionMoved = defineDetector({
     (p.sharedBy === null ? '' : `; not between two shared networks (private ones ${p.sharedBy} or more users have, the organisation's: an ingress, a NAT pool)`),
   create: (p: Params, ctx) => {
     const codec: StateCodec<Uses> = {
-      encode: (u) => JSON.stringify([encodeSeen(u.cur), u.prev === null ? null : encodeSeen(u.prev)]),
-      decode: (json) => {
-        const j = JSON.parse(json) as [unknown, unknown];
-        if (!Array.isArray(j) || j.length !== 2) return null;
-        const cur = decodeSeen(j[0]);
-        const prev = j[1] === null ? null : decodeSeen(j[1]);
-        return cur === null || (j[1] !== null && prev === null) ? null : { cur, prev };
-      },
+      encode: (u) => JSON.stringify(usesToJson(u)),
+      decode: (json) => usesFromJson(JSON.parse(json)),
+      toJson: usesToJson,
+      fromJson: usesFromJson,
       expires: (u) => u.cur.ts + p.within,
       // A session is set at its first use and touched at most once a minute after: as a
       // row each, a commit wrote every session used since the last at a random place of the
