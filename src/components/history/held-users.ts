@@ -22,6 +22,11 @@ export class HeldUsers {
   private checkedStore = false;
   /** In a run that began with no user stored: the users let go since (null in any other run). */
   private letGo: LetGoFilter | null = null;
+  /**
+   * DN ids still in flight of users a retention pass made memory forget: a pass stopped part
+   * way may have left them stored, so one met again is looked up when written, not inserted.
+   */
+  private readonly forgotten = new Set<number>();
   /** Users met for the first time (the store holds none of them) since the last commit. */
   private created = 0;
   /** Addresses read back from the store (readBack). */
@@ -158,9 +163,10 @@ export class HeldUsers {
     let user = this.users.get(dn.dn);
     if (user === undefined) {
       // prepare() asked the store for this batch's new DNs (unless it holds no user of those
-      // not in memory): a DN it did not give back is nobody's there yet.
+      // not in memory): a DN it did not give back is nobody's there yet. One retention made
+      // memory forget was not asked for again.
       user = new User(dn.dn, dn.sha1, e.ts, e.ts);
-      user.stored = false;
+      if (!this.forgotten.has(id)) user.stored = false;
       this.users.set(dn.dn, user);
       this.created++;
     }
@@ -171,6 +177,7 @@ export class HeldUsers {
 
   /** Lets go of users no id in flight refers to any more (clean ones only). */
   evict(minLiveDnId: number): void {
+    for (const id of this.forgotten) if (id < minLiveDnId) this.forgotten.delete(id);
     for (const [id, u] of this.byId) {
       if (id >= minLiveDnId) break;
       this.byId.delete(id);
@@ -211,14 +218,18 @@ export class HeldUsers {
     for (const [old, u] of replaced) {
       if (u === null) {
         this.users.delete(old.dn);
+        // A pass stopped part way may have left the user stored: a "maybe" for the DN.
+        this.letGo?.add(old.dnSha1);
         if (old.seenThisRun) this.seen.letGo(old.dnSha1);
       } else this.users.set(u.dn, u);
     }
     for (const [id, old] of this.byId) {
       if (old === null || !replaced.has(old)) continue;
       const u = replaced.get(old)!;
-      if (u === null) this.byId.delete(id);
-      else this.byId.set(id, u);
+      if (u === null) {
+        this.byId.delete(id);
+        this.forgotten.add(id);
+      } else this.byId.set(id, u);
     }
     this.storeMayHold = true;
   }
