@@ -1,38 +1,23 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { AUTH_URL, THREADS, access, head, userDn } from '../../bench/corpora/lines.js';
-import { randomPrivateAddress } from '../../bench/corpora/public-ranges.js';
-import { seeded, sessionId } from '../../bench/corpora/random.js';
+import { userDn } from '../../bench/corpora/lines.js';
 import { loadConfig } from '../../src/app/config.js';
 import { replayFiles } from '../../src/app/replay.js';
-import { createRuntime, type PipelineLimits } from '../../src/app/runtime.js';
+import { createRuntime } from '../../src/app/runtime.js';
 import { silentLog } from '../../src/core/log.js';
+import { FEW_USERS_HELD, writeLogins } from '../helpers/logins.js';
 import { tempDir } from '../helpers/tmp.js';
 
 // The replay summary's "users: N seen" counts distinct users. Memory holds a bounded number of
 // them (lowered here so that a few thousand cross it, as a directory of 100,000 people would
 // cross the default), and a user let go who comes back is loaded as the store has them: they
 // must not be counted twice.
-const LIMITS: PipelineLimits = {
-  tables: { dns: 4_096, ips: 8_192, sessions: 8_192, threads: 1_024 },
-  usersHeld: 1_000,
-  commitAtBacklog: 1_000,
-};
-
-/** Logins of `dns`, in this order, half a second apart, on 2 March 2026. */
-function writeLogins(path: string, dns: readonly string[]): void {
-  const rand = seeded(5);
-  const start = Date.parse('2026-03-02T00:00:00Z');
-  const lines = dns.map((dn, i) => access(head(start + i * 500, THREADS[i % THREADS.length]!), 'AuSuccess', 'k8sIdp', AUTH_URL, dn, '20 / oauth2k8s', randomPrivateAddress(rand), sessionId(rand)));
-  writeFileSync(path, lines.join('\n') + '\n');
-}
 
 async function usersSeen(log: string, db: string): Promise<{ users: number; exact: boolean }> {
   const config = loadConfig();
   config.store.path = db;
-  const runtime = await createRuntime(config, { command: 'replay', log: silentLog, limits: LIMITS });
+  const runtime = await createRuntime(config, { command: 'replay', log: silentLog, limits: FEW_USERS_HELD });
   try {
     await replayFiles([log], runtime, { fromStart: true });
     return { users: runtime.counters.users, exact: runtime.counters.usersExact };

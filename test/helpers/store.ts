@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { loadConfig } from '../../src/app/config.js';
 import { replayFiles, type ReplayOptions, type ReplayReport } from '../../src/app/replay.js';
 import { openReviewStore } from '../../src/app/review/store.js';
-import { createRuntime, type Runtime } from '../../src/app/runtime.js';
+import { createRuntime, type PipelineLimits, type Runtime } from '../../src/app/runtime.js';
 import { EVENT_TYPES, type EventType } from '../../src/core/events.js';
 import type { Log } from '../../src/core/log.js';
 import type { EventBatch } from '../../src/pipeline/batch.js';
@@ -34,7 +34,7 @@ export interface ReplayRun {
 }
 
 /** One replay into the SQLite file at `dbPath`, as a separate run (its own runtime: connection, worker, pipeline). */
-export async function replayInto(dbPath: string, paths: string[], opts: ReplayOptions & { timeZone?: string; commitEvery?: number } = {}): Promise<ReplayRun> {
+export async function replayInto(dbPath: string, paths: string[], opts: ReplayOptions & { timeZone?: string; commitEvery?: number; limits?: PipelineLimits } = {}): Promise<ReplayRun> {
   const config = loadConfig();
   config.store.path = dbPath;
   if (opts.timeZone !== undefined) config.parse.timeZone = opts.timeZone;
@@ -54,7 +54,7 @@ export async function replayInto(dbPath: string, paths: string[], opts: ReplayOp
       });
     }
   };
-  const runtime = await createRuntime(config, { onBatch, command: 'replay', log: SILENT });
+  const runtime = await createRuntime(config, { onBatch, command: 'replay', log: SILENT, limits: opts.limits });
   try {
     const report = await replayFiles(paths, runtime, opts);
     return { report, stats: runtime.counters, events };

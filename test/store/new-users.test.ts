@@ -3,14 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { AUTH_URL, THREADS, access, head, userDn } from '../../bench/corpora/lines.js';
-import { randomPrivateAddress } from '../../bench/corpora/public-ranges.js';
-import { seeded, sessionId } from '../../bench/corpora/random.js';
-import { loadConfig } from '../../src/app/config.js';
-import { replayFiles } from '../../src/app/replay.js';
-import { createRuntime, type PipelineLimits } from '../../src/app/runtime.js';
-import { silentLog } from '../../src/core/log.js';
+import { userDn } from '../../bench/corpora/lines.js';
 import { accessLine, log4jTime } from '../helpers/lines.js';
+import { FEW_USERS_HELD, writeLogins } from '../helpers/logins.js';
 import { dumpHistory, replayInto } from '../helpers/store.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -130,32 +125,11 @@ test('a new user is new only until the commit that writes them: a later commit o
   assert.deepEqual(dumpHistory(db), dumpHistory(once));
 });
 
-// Memory lowered (as users-seen.test.ts does) so that a few thousand users cross it, as a
-// directory of a million would cross the default.
-const LIMITS: PipelineLimits = {
-  tables: { dns: 4_096, ips: 8_192, sessions: 8_192, threads: 1_024 },
-  usersHeld: 1_000,
-  commitAtBacklog: 1_000,
-};
-
-/** Logins of `dns`, in this order, half a second apart, on 2 March 2026. */
+/** Logins of `dns` in the file `file` of the test's directory (its path). */
 function logins(file: string, dns: readonly string[], seed: number): string {
-  const rand = seeded(seed);
-  const start = Date.parse('2026-03-02T00:00:00Z');
   const path = join(dir, file);
-  writeFileSync(path, dns.map((dn, i) => access(head(start + i * 500, THREADS[i % THREADS.length]!), 'AuSuccess', 'k8sIdp', AUTH_URL, dn, '20 / oauth2k8s', randomPrivateAddress(rand), sessionId(rand))).join('\n') + '\n');
+  writeLogins(path, dns, seed);
   return path;
-}
-
-async function replayWithLimits(log: string, db: string): Promise<void> {
-  const config = loadConfig();
-  config.store.path = db;
-  const runtime = await createRuntime(config, { command: 'replay', log: silentLog, limits: LIMITS });
-  try {
-    await replayFiles([log], runtime, { fromStart: true });
-  } finally {
-    await runtime.close();
-  }
 }
 
 test('a run that began with no user stored asks the store only about the users it let go from memory', async () => {
@@ -163,7 +137,7 @@ test('a run that began with no user stored asks the store only about the users i
   const everyone = Array.from({ length: 6_000 }, (_, i) => userDn(i + 1));
   const back = everyone.slice(0, 500);
   // 6,000 users log in, then the first 500 again, long after memory (1,000 users) let them go.
-  const asked = await countingAsked(() => replayWithLimits(logins('first-run.log', [...everyone, ...back], 11), db));
+  const asked = await countingAsked(() => replayInto(db, [logins('first-run.log', [...everyone, ...back], 11)], { limits: FEW_USERS_HELD }));
   // Before, every DN new to a batch was asked for once memory had let anyone go: about 6,000.
   assert.ok(asked >= back.length && asked < back.length + 60, `the 500 who came back were asked for (and a few others the filter took for them): ${asked}`);
   const stored = usersIn(db);
@@ -173,7 +147,7 @@ test('a run that began with no user stored asks the store only about the users i
 
   // A run that begins with users stored asks about every DN new to memory.
   const newcomers = Array.from({ length: 100 }, (_, i) => userDn(10_000 + i));
-  const later = await countingAsked(() => replayWithLimits(logins('later.log', [...newcomers, ...everyone.slice(1_000, 1_100)], 12), db));
+  const later = await countingAsked(() => replayInto(db, [logins('later.log', [...newcomers, ...everyone.slice(1_000, 1_100)], 12)], { limits: FEW_USERS_HELD }));
   assert.equal(later, 200);
   assert.equal(usersIn(db).length, everyone.length + newcomers.length);
 });
