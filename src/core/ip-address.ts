@@ -1,3 +1,5 @@
+import { hexValue } from './numbers.js';
+
 /**
  * Addresses as they appear in logs, turned into numbers once per distinct address: an IPv4
  * address is a uint32, an IPv6 address four uint32 words (most significant first). Everything
@@ -81,13 +83,6 @@ function ipv4At(text: string, from: number, to: number): number {
 
 /** Scratch for the 16-bit groups of the address being parsed (each worker has its own module). */
 const groups = [0, 0, 0, 0, 0, 0, 0, 0];
-
-function hexValue(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  const lower = c | 0x20;
-  if (lower >= 97 && lower <= 102) return lower - 87;
-  return -1;
-}
 
 function parseIpv6(text: string, n: number): IpAddress | null {
   let count = 0;

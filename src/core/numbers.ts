@@ -27,3 +27,11 @@ export function powerOfTwoAtLeast(n: number): number {
   while (p < n) p *= 2;
   return p;
 }
+
+/** The value of a hexadecimal digit from its character code (either case), or -1 for any other character. */
+export function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const lower = c | 0x20;
+  if (lower >= 97 && lower <= 102) return lower - 87;
+  return -1;
+}

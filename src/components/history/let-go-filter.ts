@@ -1,3 +1,5 @@
+import { hexValue } from '../../core/numbers.js';
+
 /**
  * The users a run let go from memory, as a Bloom filter of their DNs' SHA-1s, kept by a run
  * that began with a store holding no user. Every stored user is then either in memory or was
@@ -41,13 +43,6 @@ const PROBES = 4;
 /** The `i`th position: digits 6i to 6i+5 of the SHA-1 (any character that is not a hex digit counts as 0). */
 function bitOf(sha1: string, i: number): number {
   let v = 0;
-  for (let d = i * 6, end = d + 6; d < end; d++) v = (v << 4) | hexValue(sha1.charCodeAt(d));
+  for (let d = i * 6, end = d + 6; d < end; d++) v = (v << 4) | Math.max(0, hexValue(sha1.charCodeAt(d)));
   return v;
-}
-
-function hexValue(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48; // 0-9
-  if (c >= 97 && c <= 102) return c - 87; // a-f
-  if (c >= 65 && c <= 70) return c - 55; // A-F
-  return 0;
 }
