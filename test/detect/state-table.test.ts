@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { PACK_FROM } from '../../src/components/detect/chunk-text.js';
 import { ChunkSequence, PRUNE_FROM, StateTable, type StateRow } from '../../src/components/detect/state-table.js';
 
 // Detector state: what a commit writes must equal what memory holds after the commit's sweep,
@@ -121,7 +122,7 @@ test('a stored row this version cannot read is deleted with the next commit', ()
 
 const chunked = { ...codec, chunked: true, capacity: 4 };
 
-function putsOf(t: StateTable<{ ts: number }>, watermark: number): StateRow[] {
+function putsOf<S>(t: StateTable<S>, watermark: number): StateRow[] {
   const puts: StateRow[] = [];
   const deletes: Array<{ scope: string; key: string }> = [];
   t.collect(puts, deletes, watermark);
@@ -207,6 +208,46 @@ test("a codec with a JSON value writes it into the chunk as it is, once encoded;
     [1_000, 5_000, 3, null, 5],
     'a value fromJson cannot read is no state',
   );
+});
+
+test('a large chunk is stored compressed, as text, and a start reads it as the same entries; a small one stays JSON', () => {
+  const scope = 'rule/detector/uses';
+  type Use = { ts: number; line: string };
+  const uses = {
+    encode: (s: Use) => JSON.stringify(s),
+    decode: (json: string) => JSON.parse(json) as Use,
+    expires: (s: Use) => s.ts + 600_000,
+    chunked: true,
+    toJson: (s: Use) => [s.ts, s.line],
+    fromJson: (v: unknown) => (Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'string' ? { ts: v[0], line: v[1] } : null),
+  };
+  // A session's evidence line each, as a commit of a busy replay holds thousands.
+  const line = (i: number) =>
+    `[2026-03-02 03:59:${String(i % 60).padStart(2, '0')},907][XNIO-1 task-4] INFO  AccessLog - [AuSuccess] - k8sIdp - https://k8sou.example.com/auth/idp/k8sIdp/auth - uid=user${i},ou=shadow,o=Tremolo - 20 / oauth2k8s [172.21.${i % 250}.176] - [f21da${i}]`;
+  const t = new StateTable<Use>(scope, uses);
+  const n = 2_000;
+  for (let i = 0; i < n; i++) t.set(`session-${i}`, { ts: i, line: line(i) });
+  const [big] = putsOf(t, 0);
+  const json = JSON.stringify(Array.from({ length: n }, (_, i) => [`session-${i}`, [i, line(i)], i + 600_000]));
+  assert.ok(json.length >= PACK_FROM);
+  assert.ok(!big.state.startsWith('['), 'not stored as its JSON');
+  assert.ok(big.state.length * 4 < json.length, `at least 4 times smaller: ${big.state.length} of ${json.length}`);
+  assert.match(big.state, /^[\x20-\x7e]+$/, 'printable text: a row every store holds as text');
+
+  t.set('session-late', { ts: 5, line: line(5) });
+  const [small] = putsOf(t, 0);
+  assert.deepEqual(JSON.parse(small.state), [['session-late', [5, line(5)], 600_005]], 'a small chunk is its JSON');
+
+  const next = new StateTable<Use>(scope, uses);
+  next.loadRows([small, big]);
+  assert.equal(next.size, n + 1);
+  assert.deepEqual(next.get('session-1234'), { ts: 1234, line: line(1234) });
+  assert.deepEqual(next.get('session-late'), { ts: 5, line: line(5) });
+
+  // Damaged on disk: no state from it, and no failure (a start must go on).
+  const damaged = new StateTable<Use>(scope, uses);
+  damaged.loadRows([{ ...big, state: `${big.state.slice(0, 100)}${big.state.slice(200)}` }, small]);
+  assert.equal(damaged.size, 1);
 });
 
 test('between commits a table grown to PRUNE_FROM entries forgets those closed, as the commit would; what it then writes is unchanged', () => {

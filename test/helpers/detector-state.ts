@@ -1,3 +1,4 @@
+import { unpackChunk } from '../../src/components/detect/chunk-text.js';
 import { CHUNK_PREFIX, type StateRow } from '../../src/components/detect/state-table.js';
 
 /**
@@ -15,7 +16,7 @@ export function detectorStateByKey(rows: readonly StateRow[], watermark: number)
   for (const r of plain) latest.set(`${r.scope}\0${r.key}`, r);
   chunks.sort((a, b) => Number(a.key.slice(CHUNK_PREFIX.length)) - Number(b.key.slice(CHUNK_PREFIX.length)));
   for (const c of chunks) {
-    for (const [key, state, expires] of JSON.parse(c.state) as Array<[string, unknown, number | null]>) {
+    for (const [key, state, expires] of JSON.parse(unpackChunk(c.state) ?? '[]') as Array<[string, unknown, number | null]>) {
       // An entry's state is encode's text or, for a codec with toJson, the value itself.
       latest.set(`${c.scope}\0${key}`, { scope: c.scope, key, state: typeof state === 'string' ? state : JSON.stringify(state), expires });
     }

@@ -1,4 +1,5 @@
 import type { StateRow } from '../../core/ports.js';
+import { packChunk, unpackChunk } from './chunk-text.js';
 
 export type { StateRow };
 
@@ -43,7 +44,7 @@ export interface StateCodec<S> {
  * Keys of chunk rows: the prefix and a number that orders them (never the start of a chunked
  * table's own key). A chunk's state is a JSON array of [key, state, expires] entries, the
  * state the codec's `toJson` value where it has one, else its `encode` text (as every chunk
- * was written before toJson).
+ * was written before toJson); a large chunk's JSON is stored compressed (chunk-text.ts).
  */
 export const CHUNK_PREFIX = '#chunk/';
 
@@ -188,7 +189,9 @@ export class StateTable<S> {
   private loadChunk(row: StateRow): void {
     let entries: unknown;
     try {
-      entries = JSON.parse(row.state);
+      const json = unpackChunk(row.state);
+      if (json === null) return;
+      entries = JSON.parse(json);
     } catch {
       return; // not readable by this version: it goes when it expires
     }
@@ -244,7 +247,7 @@ export class StateTable<S> {
       entries.push([key, toJson !== undefined ? toJson(s) : this.codec.encode(s), e]);
       expires = e === null || expires === null ? null : Math.max(expires, e);
     }
-    if (entries.length > 0) puts.push({ scope: this.scope, key: this.chunks.take(), state: JSON.stringify(entries), expires });
+    if (entries.length > 0) puts.push({ scope: this.scope, key: this.chunks.take(), state: packChunk(JSON.stringify(entries)), expires });
   }
 
   /** The collected changes are stored. */
