@@ -1,4 +1,5 @@
 import type { HistoryWrites } from '../../core/history.js';
+import { BatchedUpsert } from './batched-upsert.js';
 import type { Db } from './database.js';
 import { dnKeyOf, dnKeyOfUser } from './user-key.js';
 
@@ -6,12 +7,14 @@ import { dnKeyOf, dnKeyOfUser } from './user-key.js';
  * A commit's history rows on SQLite: each changed user first, found by key and DN and updated
  * or inserted (which gives back their number; a user history marks as new is inserted without
  * being looked up), then their addresses, countries, sessions and
- * hourly activity keyed by it (schema version 13), with the same rules as PostgreSQL's
+ * hourly activity keyed by it (schema version 13), many rows to a statement
+ * (batched-upsert.ts), with the same rules as PostgreSQL's
  * commit-writes.ts: users, addresses and countries replace what is stored; sessions and
  * hourly activity add to it.
  */
 export class SqliteHistoryWriter {
   private readonly stmt;
+  private readonly rows;
 
   constructor(db: Db) {
     this.stmt = {
@@ -24,30 +27,46 @@ export class SqliteHistoryWriter {
       ),
       updateUser: db.prepare(`UPDATE users SET first_seen = ?, last_seen = ?, counts = ?, success_count = ?, first_success = ?, last_success = ?, last_geo = ?
         WHERE id = ?`),
-      upsertAddress: db.prepare(`
-        INSERT INTO user_ips (user_id, ip, country, first_seen, last_seen, count, first_success, last_success, success_count, net, asn, as_org, learnt, quarantined_by)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (user_id, ip) DO UPDATE SET country = excluded.country, first_seen = excluded.first_seen,
+    };
+    // The rows keyed by a user's number: several per user, written many to a statement.
+    this.rows = {
+      address: new BatchedUpsert(
+        db,
+        'INSERT INTO user_ips (user_id, ip, country, first_seen, last_seen, count, first_success, last_success, success_count, net, asn, as_org, learnt, quarantined_by) VALUES',
+        14,
+        `ON CONFLICT (user_id, ip) DO UPDATE SET country = excluded.country, first_seen = excluded.first_seen,
           last_seen = excluded.last_seen, count = excluded.count, first_success = excluded.first_success,
           last_success = excluded.last_success, success_count = excluded.success_count, net = excluded.net,
-          asn = excluded.asn, as_org = excluded.as_org, learnt = excluded.learnt, quarantined_by = excluded.quarantined_by`),
-      upsertCountry: db.prepare(`
-        INSERT INTO user_countries (user_id, country, first_seen, last_seen, count, first_success, last_success, success_count)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (user_id, country) DO UPDATE SET first_seen = excluded.first_seen, last_seen = excluded.last_seen,
+          asn = excluded.asn, as_org = excluded.as_org, learnt = excluded.learnt, quarantined_by = excluded.quarantined_by`,
+      ),
+      country: new BatchedUpsert(
+        db,
+        'INSERT INTO user_countries (user_id, country, first_seen, last_seen, count, first_success, last_success, success_count) VALUES',
+        8,
+        `ON CONFLICT (user_id, country) DO UPDATE SET first_seen = excluded.first_seen, last_seen = excluded.last_seen,
           count = excluded.count, first_success = excluded.first_success, last_success = excluded.last_success,
-          success_count = excluded.success_count`),
-      upsertSession: db.prepare(`
-        INSERT INTO sessions (user_id, session_id, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (user_id, session_id) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
-          last_seen = max(last_seen, excluded.last_seen), count = count + excluded.count`),
-      upsertSessionIp: db.prepare(`
-        INSERT INTO session_ips (user_id, session_id, ip, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?, ?)
-        ON CONFLICT (user_id, session_id, ip) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
-          last_seen = max(last_seen, excluded.last_seen), count = count + excluded.count`),
-      upsertActivity: db.prepare(`
-        INSERT INTO user_activity (user_id, hour, ip, country, events, failures) VALUES (?, ?, ?, ?, ?, ?)
-        ON CONFLICT (user_id, hour, ip) DO UPDATE SET events = events + excluded.events, failures = failures + excluded.failures`),
+          success_count = excluded.success_count`,
+      ),
+      session: new BatchedUpsert(
+        db,
+        'INSERT INTO sessions (user_id, session_id, first_seen, last_seen, count) VALUES',
+        5,
+        `ON CONFLICT (user_id, session_id) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
+          last_seen = max(last_seen, excluded.last_seen), count = count + excluded.count`,
+      ),
+      sessionIp: new BatchedUpsert(
+        db,
+        'INSERT INTO session_ips (user_id, session_id, ip, first_seen, last_seen, count) VALUES',
+        6,
+        `ON CONFLICT (user_id, session_id, ip) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),
+          last_seen = max(last_seen, excluded.last_seen), count = count + excluded.count`,
+      ),
+      activity: new BatchedUpsert(
+        db,
+        'INSERT INTO user_activity (user_id, hour, ip, country, events, failures) VALUES',
+        6,
+        'ON CONFLICT (user_id, hour, ip) DO UPDATE SET events = events + excluded.events, failures = failures + excluded.failures',
+      ),
     };
   }
 
@@ -68,16 +87,25 @@ export class SqliteHistoryWriter {
       ids.set(u.dn, id);
     }
     const idOf = (dn: string): number => ids.get(dn) ?? this.storedUserId(dn, ids);
-    for (const a of h.addresses) {
-      q.upsertAddress.run(idOf(a.dn), a.ip, a.country, a.firstSeen, a.lastSeen, a.count, a.firstSuccess, a.lastSuccess, a.successCount, a.net, a.asn, a.asOrg, a.learnt ? 1 : 0, a.quarantinedBy);
+    const r = this.rows;
+    const all = [r.address, r.country, r.session, r.sessionIp, r.activity];
+    try {
+      for (const a of h.addresses) {
+        r.address.add(idOf(a.dn), a.ip, a.country, a.firstSeen, a.lastSeen, a.count, a.firstSuccess, a.lastSuccess, a.successCount, a.net, a.asn, a.asOrg, a.learnt ? 1 : 0, a.quarantinedBy);
+      }
+      for (const c of h.countries) r.country.add(idOf(c.dn), c.country, c.firstSeen, c.lastSeen, c.count, c.firstSuccess, c.lastSuccess, c.successCount);
+      for (const s of h.sessions) {
+        const id = idOf(s.dn);
+        r.session.add(id, s.sessionId, s.first, s.last, s.count);
+        for (const ip of s.ips) r.sessionIp.add(id, s.sessionId, ip.ip, ip.first, ip.last, ip.count);
+      }
+      for (const a of h.activity) r.activity.add(idOf(a.dn), a.hour, a.ip, a.country, a.events, a.failures);
+      for (const b of all) b.flush();
+    } catch (err) {
+      // The transaction is rolled back: so are the rows held for it.
+      for (const b of all) b.discard();
+      throw err;
     }
-    for (const c of h.countries) q.upsertCountry.run(idOf(c.dn), c.country, c.firstSeen, c.lastSeen, c.count, c.firstSuccess, c.lastSuccess, c.successCount);
-    for (const s of h.sessions) {
-      const id = idOf(s.dn);
-      q.upsertSession.run(id, s.sessionId, s.first, s.last, s.count);
-      for (const ip of s.ips) q.upsertSessionIp.run(id, s.sessionId, ip.ip, ip.first, ip.last, ip.count);
-    }
-    for (const a of h.activity) q.upsertActivity.run(idOf(a.dn), a.hour, a.ip, a.country, a.events, a.failures);
   }
 
   /**
