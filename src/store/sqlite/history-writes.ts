@@ -1,4 +1,5 @@
 import type { HistoryWrites } from '../../core/history.js';
+import { DROP_EMPTY_ORGANISATION_COUNTS } from '../organisation-sql.js';
 import { BatchedUpsert } from './batched-upsert.js';
 import type { Db } from './database.js';
 import { dnKeyOf, dnKeyOfUser } from './user-key.js';
@@ -9,8 +10,8 @@ import { dnKeyOf, dnKeyOfUser } from './user-key.js';
  * being looked up), then their addresses, countries, sessions and
  * hourly activity keyed by it (schema version 13), many rows to a statement
  * (batched-upsert.ts), with the same rules as PostgreSQL's
- * commit-writes.ts: users, addresses and countries replace what is stored; sessions and
- * hourly activity add to it.
+ * commit-writes.ts: users, addresses and countries replace what is stored; sessions,
+ * hourly activity and the organisation's counts of users per place add to it.
  */
 export class SqliteHistoryWriter {
   private readonly stmt;
@@ -27,6 +28,7 @@ export class SqliteHistoryWriter {
       ),
       updateUser: db.prepare(`UPDATE users SET first_seen = ?, last_seen = ?, counts = ?, success_count = ?, first_success = ?, last_success = ?, last_geo = ?
         WHERE id = ?`),
+      dropEmptyOrganisationCounts: db.prepare(DROP_EMPTY_ORGANISATION_COUNTS),
     };
     // The rows keyed by a user's number: several per user, written many to a statement.
     this.rows = {
@@ -67,6 +69,8 @@ export class SqliteHistoryWriter {
         6,
         'ON CONFLICT (user_id, hour, ip) DO UPDATE SET events = events + excluded.events, failures = failures + excluded.failures',
       ),
+      // Users newly counted per place (a network, an ASN, a country): added to the stored counts.
+      organisation: new BatchedUpsert(db, 'INSERT INTO organisation_counts (kind, value, users) VALUES', 3, 'ON CONFLICT (kind, value) DO UPDATE SET users = users + excluded.users'),
     };
   }
 
@@ -88,7 +92,7 @@ export class SqliteHistoryWriter {
     }
     const idOf = (dn: string): number => ids.get(dn) ?? this.storedUserId(dn, ids);
     const r = this.rows;
-    const all = [r.address, r.country, r.session, r.sessionIp, r.activity];
+    const all = [r.address, r.country, r.session, r.sessionIp, r.activity, r.organisation];
     try {
       for (const a of h.addresses) {
         r.address.add(idOf(a.dn), a.ip, a.country, a.firstSeen, a.lastSeen, a.count, a.firstSuccess, a.lastSuccess, a.successCount, a.net, a.asn, a.asOrg, a.learnt ? 1 : 0, a.quarantinedBy);
@@ -100,7 +104,14 @@ export class SqliteHistoryWriter {
         for (const ip of s.ips) r.sessionIp.add(id, s.sessionId, ip.ip, ip.first, ip.last, ip.count);
       }
       for (const a of h.activity) r.activity.add(idOf(a.dn), a.hour, a.ip, a.country, a.events, a.failures);
+      let takenBack = false;
+      for (const c of h.organisation ?? []) {
+        r.organisation.add(c.kind, c.value, c.users);
+        if (c.users < 0) takenBack = true;
+      }
       for (const b of all) b.flush();
+      // A place whose last user was taken back (an address no longer learnt) leaves the counts.
+      if (takenBack) q.dropEmptyOrganisationCounts.run();
     } catch (err) {
       // The transaction is rolled back: so are the rows held for it.
       for (const b of all) b.discard();

@@ -1,6 +1,6 @@
 import type { AlertStatus, StoredAlert } from '../../core/alerts.js';
 import type { AddressRecord, OrganisationCount, UserRecord } from '../../core/history.js';
-import { DROP_EMPTY_ORGANISATION_COUNTS, organisationQueries, RECOUNT_ORGANISATION } from '../organisation-sql.js';
+import { organisationQueries, RECOUNT_ORGANISATION } from '../organisation-sql.js';
 import type { StoredIncident } from '../../core/incidents.js';
 import type { InputPosition } from '../../core/inputs.js';
 import type { CommitBatch, CommitHook, FileCheckpoint, PipelineStore, StateRow, StatusChanges } from '../../core/ports.js';
@@ -44,10 +44,7 @@ export class SqlitePipelineStore implements PipelineStore {
       confirmEndSessions: db.prepare(CONFIRM_END_SESSIONS_SQLITE),
       releaseQuarantine: db.prepare(`UPDATE user_ips SET learnt = (success_count > 0), quarantined_by = NULL WHERE quarantined_by = ?`),
       quarantinedOf: db.prepare('SELECT u.dn, a.* FROM users u JOIN user_ips a ON a.user_id = u.id WHERE u.dn_key = ? AND u.dn = ? AND a.quarantined_by = ?'),
-      addOrganisationCount: db.prepare(`INSERT INTO organisation_counts (kind, value, users) VALUES (?, ?, ?)
-        ON CONFLICT (kind, value) DO UPDATE SET users = users + excluded.users`),
       recountOrganisation: RECOUNT_ORGANISATION.map((sql) => db.prepare(sql)),
-      dropEmptyOrganisationCounts: db.prepare(DROP_EMPTY_ORGANISATION_COUNTS),
       releaseBenign: db.prepare(`UPDATE user_ips SET learnt = (success_count > 0), quarantined_by = NULL
         WHERE quarantined_by IN (SELECT id FROM alerts WHERE closed_benign = 1)`),
       putState: db.prepare(`INSERT INTO detector_state (scope, key, state, expires) VALUES (?, ?, ?, ?)
@@ -231,12 +228,6 @@ export class SqlitePipelineStore implements PipelineStore {
     const now = Date.now();
     const h = b.history;
     this.history.write(h);
-    let takenBack = false;
-    for (const c of h.organisation ?? []) {
-      q.addOrganisationCount.run(c.kind, c.value, c.users);
-      if (c.users < 0) takenBack = true;
-    }
-    if (takenBack) q.dropEmptyOrganisationCounts.run();
     for (const id of b.releases) q.releaseQuarantine.run(id);
     // Addresses learnt in the store by a benign close (their user may not be in memory): counted again. Rare.
     if (b.releases.length > 0) for (const s of q.recountOrganisation) s.run();
