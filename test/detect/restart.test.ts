@@ -113,6 +113,31 @@ test('detector state, open alerts, risk windows and open incidents survive a res
   assert.equal(alice.risk, 82.5 + 60);
 });
 
+test("a restart reads back a commit's sessions stored compressed: the second process still sees alice's session go back", () => {
+  // 300 colleagues' sessions in the minutes before the split make the last commit's chunk of
+  // sessions far larger than PACK_FROM: it is stored compressed, alice's session with them.
+  const colleagues = Array.from({ length: 300 }, (_, i) =>
+    az(AT + 100 * SEC + i * 100, `uid=colleague${i},ou=shadow,o=Tremolo`, `10.20.${i >> 8}.${i & 255}`, { session: 'f' + i.toString(16).padStart(40, '0') }),
+  );
+  const first = [...before, ...colleagues].sort(byTime);
+  mkdirSync(s.path('packed-one'));
+  mkdirSync(s.path('packed-two'));
+  writeFileSync(s.path('packed-one/day.log'), [...first, ...afterSplit].join('\n') + '\n');
+  ouwatch(['replay', 'day.log', '--db', s.path('packed-one.db'), '-q'], s.path('packed-one'));
+
+  writeFileSync(s.path('packed-two/day.log'), first.join('\n') + '\n');
+  ouwatch(['replay', 'day.log', '--db', s.path('packed-two.db'), '-q'], s.path('packed-two'));
+  const d = new Database(s.path('packed-two.db'), { readonly: true });
+  const chunks = d.prepare("SELECT state FROM detector_state WHERE key LIKE '#chunk/%'").pluck().all() as string[];
+  d.close();
+  assert.ok(chunks.some((c) => !c.startsWith('[') && c.length < 300 * 200), 'a chunk stored compressed');
+  appendFileSync(s.path('packed-two/day.log'), afterSplit.join('\n') + '\n');
+  const second = ouwatch(['replay', 'day.log', '--db', s.path('packed-two.db'), '--json'], s.path('packed-two'));
+  const raised = second.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { rule: string }).rule);
+  assert.ok(raised.includes('session-moved'), `the session's uses came back from the compressed chunk: ${raised.join(', ')}`);
+  assert.deepEqual(detectionState(s.path('packed-two.db')), detectionState(s.path('packed-one.db')));
+});
+
 test('killed with SIGKILL after a commit and run again, detection (alerts, state, incidents, learning) ends exactly as an uninterrupted run', async () => {
   const corpus = s.path('corpus.log');
   await writeCorpus(corpus, { lines: 100_000, users: 300, seed: 7 });
