@@ -66,21 +66,31 @@ const afterSplit = [
   az(AT + 5 * MIN, ALICE, US, SA),
 ].sort(byTime);
 
+/**
+ * Replays `first` then `rest` in one process and in two (`first`, then `rest` appended to the
+ * same file): the same file name (evidence names it) in directories `<name>-one` and
+ * `<name>-two`. `between` is given the two processes' store after the first of them.
+ */
+function oneAndTwoProcesses(name: string, first: readonly string[], rest: readonly string[], between: (db: string) => void = () => undefined) {
+  const [oneDir, twoDir] = [s.path(`${name}-one`), s.path(`${name}-two`)];
+  const [oneDb, twoDb] = [`${oneDir}.db`, `${twoDir}.db`];
+  mkdirSync(oneDir);
+  mkdirSync(twoDir);
+  writeFileSync(`${oneDir}/day.log`, [...first, ...rest].join('\n') + '\n');
+  ouwatch(['replay', 'day.log', '--db', oneDb, '-q'], oneDir);
+  writeFileSync(`${twoDir}/day.log`, first.join('\n') + '\n');
+  ouwatch(['replay', 'day.log', '--db', twoDb, '-q'], twoDir);
+  between(twoDb);
+  appendFileSync(`${twoDir}/day.log`, rest.join('\n') + '\n');
+  const second = ouwatch(['replay', 'day.log', '--db', twoDb, '--json'], twoDir);
+  return { one: detectionState(oneDb), two: detectionState(twoDb), second };
+}
+
 test('detector state, open alerts, risk windows and open incidents survive a restart: two processes equal one', () => {
-  // The same file name (evidence names it) in two directories.
-  mkdirSync(s.path('one'));
-  mkdirSync(s.path('two'));
-  writeFileSync(s.path('one/day.log'), [...before, ...afterSplit].join('\n') + '\n');
-  ouwatch(['replay', 'day.log', '--db', s.path('one.db'), '-q'], s.path('one'));
-
-  writeFileSync(s.path('two/day.log'), before.join('\n') + '\n');
-  ouwatch(['replay', 'day.log', '--db', s.path('two.db'), '-q'], s.path('two'));
-  const firstHalf = detectionState(s.path('two.db'));
-  appendFileSync(s.path('two/day.log'), afterSplit.join('\n') + '\n');
-  const second = ouwatch(['replay', 'day.log', '--db', s.path('two.db'), '--json'], s.path('two'));
-
-  const one = detectionState(s.path('one.db'));
-  const two = detectionState(s.path('two.db'));
+  let firstHalf: ReturnType<typeof detectionState> | undefined;
+  const { one, two, second } = oneAndTwoProcesses('restart', before, afterSplit, (db) => {
+    firstHalf = detectionState(db);
+  });
   const rules = (one.alerts as Array<{ rule: string; count: number }>).map((a) => `${a.rule}:${a.count}`).sort();
   // Each of these needed state from the first process (the travel alert, open in it, counts the
   // way back and the second trip between the two countries; alice's US address is not learnt
@@ -97,13 +107,13 @@ test('detector state, open alerts, risk windows and open incidents survive a res
   // Alice's incident opened in the first process; the second one's alerts of hers joined it.
   const incidents = one.incidents as Array<{ id: string; key: string; rules: string }>;
   assert.deepEqual(incidents.map((i) => i.key).sort(), [`dn:${ALICE}`, `dn:${BOB}`, 'net:175.16.199.0/24']);
-  const alices = (firstHalf.incidents as Array<{ id: string; key: string }>).filter((i) => i.key === `dn:${ALICE}`);
+  const alices = (firstHalf!.incidents as Array<{ id: string; key: string }>).filter((i) => i.key === `dn:${ALICE}`);
   assert.equal(alices.length, 1, 'her incident is open before the split');
   const joined = (two.incidentAlerts as Array<{ incident_id: string; alert_id: string }>).filter((l) => l.incident_id === alices[0].id);
   const rulesOf = new Map((two.alerts as Array<{ id: string; rule: string }>).map((a) => [a.id, a.rule]));
   assert.deepEqual(joined.map((l) => rulesOf.get(l.alert_id)).sort(), ['impossible-travel', 'new-country', 'new-source-ip', 'session-moved']);
   // Bob's incident needed the risk of his first-half alert (30) plus the second half's (30).
-  assert.equal((firstHalf.incidents as Array<{ key: string }>).some((i) => i.key === `dn:${BOB}`), false);
+  assert.equal((firstHalf!.incidents as Array<{ key: string }>).some((i) => i.key === `dn:${BOB}`), false);
   const bobs = incidents.find((i) => i.key === `dn:${BOB}`)!;
   assert.deepEqual((JSON.parse(bobs.rules) as string[]).sort(), ['authz-failure-burst', 'refresh-token-grace-burst']);
   assert.equal((bobs as unknown as { risk: number }).risk, 60);
@@ -119,23 +129,15 @@ test("a restart reads back a commit's sessions stored compressed: the second pro
   const colleagues = Array.from({ length: 300 }, (_, i) =>
     az(AT + 100 * SEC + i * 100, `uid=colleague${i},ou=shadow,o=Tremolo`, `10.20.${i >> 8}.${i & 255}`, { session: 'f' + i.toString(16).padStart(40, '0') }),
   );
-  const first = [...before, ...colleagues].sort(byTime);
-  mkdirSync(s.path('packed-one'));
-  mkdirSync(s.path('packed-two'));
-  writeFileSync(s.path('packed-one/day.log'), [...first, ...afterSplit].join('\n') + '\n');
-  ouwatch(['replay', 'day.log', '--db', s.path('packed-one.db'), '-q'], s.path('packed-one'));
-
-  writeFileSync(s.path('packed-two/day.log'), first.join('\n') + '\n');
-  ouwatch(['replay', 'day.log', '--db', s.path('packed-two.db'), '-q'], s.path('packed-two'));
-  const d = new Database(s.path('packed-two.db'), { readonly: true });
-  const chunks = d.prepare("SELECT state FROM detector_state WHERE key LIKE '#chunk/%'").pluck().all() as string[];
-  d.close();
-  assert.ok(chunks.some((c) => !c.startsWith('[') && c.length < 300 * 200), 'a chunk stored compressed');
-  appendFileSync(s.path('packed-two/day.log'), afterSplit.join('\n') + '\n');
-  const second = ouwatch(['replay', 'day.log', '--db', s.path('packed-two.db'), '--json'], s.path('packed-two'));
+  const { one, two, second } = oneAndTwoProcesses('packed', [...before, ...colleagues].sort(byTime), afterSplit, (db) => {
+    const d = new Database(db, { readonly: true });
+    const chunks = d.prepare("SELECT state FROM detector_state WHERE key LIKE '#chunk/%'").pluck().all() as string[];
+    d.close();
+    assert.ok(chunks.some((c) => !c.startsWith('[') && c.length < 300 * 200), 'a chunk stored compressed');
+  });
   const raised = second.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { rule: string }).rule);
   assert.ok(raised.includes('session-moved'), `the session's uses came back from the compressed chunk: ${raised.join(', ')}`);
-  assert.deepEqual(detectionState(s.path('packed-two.db')), detectionState(s.path('packed-one.db')));
+  assert.deepEqual(two, one);
 });
 
 test('killed with SIGKILL after a commit and run again, detection (alerts, state, incidents, learning) ends exactly as an uninterrupted run', async () => {
