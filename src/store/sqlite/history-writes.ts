@@ -7,11 +7,10 @@ import { dnKeyOf, dnKeyOfUser } from './user-key.js';
 /**
  * A commit's history rows on SQLite: each changed user first, found by key and DN and updated
  * or inserted (which gives back their number; a user history marks as new is inserted without
- * being looked up), then their addresses, countries, sessions and
- * hourly activity keyed by it (schema version 13), many rows to a statement
- * (batched-upsert.ts), with the same rules as PostgreSQL's
- * commit-writes.ts: users, addresses and countries replace what is stored; sessions,
- * hourly activity and the organisation's counts of users per place add to it.
+ * being looked up), then their addresses, countries, sessions and hourly activity keyed by it
+ * (schema version 13), many rows to a statement (batched-upsert.ts). The same rules as
+ * PostgreSQL's commit-writes.ts: users, addresses and countries replace what is stored;
+ * sessions, hourly activity and the organisation's counts of users per place add to it.
  */
 export class SqliteHistoryWriter {
   private readonly stmt;
