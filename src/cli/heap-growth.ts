@@ -18,16 +18,22 @@ const MIB = 1024 * 1024;
  * too late to lower the storm's peak). 1.5x once it passes 160 MiB, which benign traffic's heap
  * (about 90 MiB at 1 M lines) does not reach: many-users peaked at 526 against 589 MiB for
  * 1.06x the time; storm and benign, same time. 1.5x from the start cost benign 1.24x.
- * 1.25x once it passes 224 MiB, which only long or many-user replays reach: many-users
- * peaked at 421 against 454 MiB in the same time (0.98x; 1.04x in an earlier pair), storm at
- * 5 M lines at 417-418 against 434-436 MiB for 1.02-1.03x (an earlier single pair: 426
- * against 410); storm and organisation at 1 M lines, same time and peak (benign's heap never
- * gets there).
+ * 1.25x once it passes 224 MiB, which only long or many-user replays reached: many-users
+ * peaked at 421 against 454 MiB in the same time, storm at 5 M lines at 417-418 against
+ * 434-436 MiB for 1.02-1.03x.
+ *
+ * Later, with less held per user, many-users (2 M lines) kept its heap between 110 and 205
+ * MiB and never reached 224: it peaked at 359-370 MiB of RSS (up to 396 MiB, 415 MB, in some
+ * runs), too near the 400 MB the replay of many users must stay under. The steps moved down,
+ * 1.5x past 128 MiB and 1.25x past 160 MiB: many-users 2 M peaked at 340.6-346.9 against
+ * 359.4-369.4 MiB (3 pairs) for 1.08x the time; storm 5 M at 339.6-340.0 against 349.2-357.6
+ * (2 pairs), same time; organisation 1 M at 315 against 322, storm 1 M at 293 against 288,
+ * same time (3 pairs each); benign's heap stays under 128 MiB.
  */
 export const HEAP_GROWTH_STEPS: readonly GrowthStep[] = [
   { aboveBytes: 64 * MIB, percent: 100 },
-  { aboveBytes: 160 * MIB, percent: 50 },
-  { aboveBytes: 224 * MIB, percent: 25 },
+  { aboveBytes: 128 * MIB, percent: 50 },
+  { aboveBytes: 160 * MIB, percent: 25 },
 ];
 
 /** True when node's command line already chose a factor (`node --heap-growing-percent=… ouwatch`): it is left alone. */

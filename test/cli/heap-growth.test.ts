@@ -29,11 +29,11 @@ function fakeHeap(bytes: number): HeapWatch & { bytes: number; applied: string[]
 }
 
 describe('heap growth', () => {
-  test('three steps: a factor of 2 past 64 MiB, of 1.5 past 160 MiB, of 1.25 past 224 MiB', () => {
+  test('three steps: a factor of 2 past 64 MiB, of 1.5 past 128 MiB, of 1.25 past 160 MiB', () => {
     assert.deepEqual(HEAP_GROWTH_STEPS, [
       { aboveBytes: 64 * 1024 * 1024, percent: 100 },
-      { aboveBytes: 160 * 1024 * 1024, percent: 50 },
-      { aboveBytes: 224 * 1024 * 1024, percent: 25 },
+      { aboveBytes: 128 * 1024 * 1024, percent: 50 },
+      { aboveBytes: 160 * 1024 * 1024, percent: 25 },
     ]);
   });
 
