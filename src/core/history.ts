@@ -129,8 +129,38 @@ export type UserWrite = Omit<UserRecord, 'addresses'> & {
   isNew?: boolean;
 };
 
-/** Everything history changed since the last commit. */
+/** The fields of a changed user's row (history's users carry them as they are). */
+export type UserRowFields = Pick<UserRecord, 'dn' | 'dnSha1' | 'firstSeen' | 'lastSeen' | 'successCount' | 'firstSuccess' | 'lastSuccess' | 'lastGeo'>;
+
+/** A session's events since the last commit, or its events from one address (`ip`). */
+export type SessionCounts = Omit<SessionWrite, 'dn' | 'ips'>;
+export type SessionSpanCounts = SessionWrite['ips'][number];
+
+/**
+ * Where a commit's history rows go one at a time (HistoryWrites.writeTo): each user's row,
+ * then theirs. The values are history's own objects, read during the call and not kept.
+ */
+export interface HistoryRowSink {
+  /** `countsJson`: the events by type as a JSON object; `isNew` as UserWrite.isNew. */
+  user(u: UserRowFields, countsJson: string, isNew: boolean): void;
+  address(dn: string, a: AddressRecord): void;
+  country(dn: string, c: CountryTotals): void;
+  session(dn: string, s: SessionCounts): void;
+  sessionIp(dn: string, sessionId: string, span: SessionSpanCounts): void;
+  activity(dn: string, a: Omit<ActivityWrite, 'dn'>): void;
+}
+
+/**
+ * Everything history changed since the last commit. As rows copied into the arrays, or, for
+ * a store that writes a commit before its call returns (PipelineStore.writesWithinCall), as
+ * `writeTo`, which hands the store history's own objects: the arrays are then empty.
+ */
 export interface HistoryWrites {
+  /**
+   * Writes the changed users' rows into `sink` from history's state as it is now: only during
+   * the commit call it was collected for (the pipeline processes no event before it returns).
+   */
+  writeTo?(sink: HistoryRowSink): void;
   users: UserWrite[];
   addresses: Array<AddressRecord & { dn: string }>;
   countries: CountryWrite[];

@@ -237,6 +237,13 @@ export interface PipelineStore extends HistoryRepository {
   /** Writes the batch in one transaction, running the hooks inside it. */
   commit(batch: CommitBatch, hooks: readonly CommitHook[]): Promise<void>;
   /**
+   * True when `commit` has written the batch by the time its call returns (SQLite's
+   * transactions are synchronous): history then lets it read the rows from its own state
+   * (HistoryWrites.writeTo) instead of copying them. PostgreSQL's commit awaits the server
+   * while the pipeline goes on, and keeps a batch whose answer was lost: it needs the copies.
+   */
+  readonly writesWithinCall: boolean;
+  /**
    * At the start of a writer: addresses kept from being learnt by alerts closed as benign while
    * no pipeline ran are learnt now (a running one notices the verdicts as status changes).
    */

@@ -125,8 +125,10 @@ export class StoreCommitter implements Committer {
     const { store, history, detection } = this.o;
     await this.applyChanges();
     const d = detection.collect();
+    // From here to store.commit nothing awaits: a store that writes within its call reads
+    // history's own state (HistoryWrites.writeTo), which the next event would change.
     const batch: CommitBatch = {
-      history: history.collect(),
+      history: history.collect(store.writesWithinCall),
       state: d.state,
       alerts: d.alerts,
       incidents: d.incidents.changed,

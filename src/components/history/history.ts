@@ -190,9 +190,12 @@ export class History {
     if (failure) a.failures++;
   }
 
-  /** Everything changed since the last commit, for the commit transaction. */
-  collect(): HistoryWrites {
-    const w = historyWrites(this.dirtyUsers, this.organisation?.collect() ?? []);
+  /**
+   * Everything changed since the last commit, for the commit transaction. `inCall`: the store
+   * writes it before its commit call returns, and may read the rows from this state (historyWrites).
+   */
+  collect(inCall = false): HistoryWrites {
+    const w = historyWrites(this.dirtyUsers, this.organisation?.collect() ?? [], inCall);
     w.logouts = this.logouts;
     return w;
   }

@@ -1,4 +1,4 @@
-import type { HistoryWrites } from '../../core/history.js';
+import type { ActivityWrite, AddressRecord, CountryTotals, HistoryRowSink, HistoryWrites, SessionCounts, SessionSpanCounts, UserRowFields } from '../../core/history.js';
 import { DROP_EMPTY_ORGANISATION_COUNTS } from '../organisation-sql.js';
 import { BatchedUpsert } from './batched-upsert.js';
 import type { Db } from './database.js';
@@ -75,34 +75,12 @@ export class SqliteHistoryWriter {
 
   /** Writes `h` inside the caller's transaction. */
   write(h: HistoryWrites): void {
-    const q = this.stmt;
-    // Each user's number, for the rows of theirs this commit writes (their user row is in it too).
-    const ids = new Map<string, number>();
-    for (const u of h.users) {
-      const counts = JSON.stringify(u.counts);
-      const lastGeo = u.lastGeo === null ? null : JSON.stringify(u.lastGeo);
-      const key = dnKeyOfUser(u.dn, u.dnSha1);
-      // A user history met for the first time, after the store gave nothing back for their DN,
-      // is not looked up again: 1,000,000 new users spent 2 s of 70 finding nobody here.
-      let id = u.isNew === true ? undefined : (q.userId.get(key, u.dn) as number | undefined);
-      if (id === undefined) id = Number(q.insertUser.run(u.dn, key, u.dnSha1, u.firstSeen, u.lastSeen, counts, u.successCount, u.firstSuccess, u.lastSuccess, lastGeo).lastInsertRowid);
-      else q.updateUser.run(u.firstSeen, u.lastSeen, counts, u.successCount, u.firstSuccess, u.lastSuccess, lastGeo, id);
-      ids.set(u.dn, id);
-    }
-    const idOf = (dn: string): number => ids.get(dn) ?? this.storedUserId(dn, ids);
     const r = this.rows;
     const all = [r.address, r.country, r.session, r.sessionIp, r.activity, r.organisation];
+    const sink = new RowSink(this.stmt, r);
     try {
-      for (const a of h.addresses) {
-        r.address.add(idOf(a.dn), a.ip, a.country, a.firstSeen, a.lastSeen, a.count, a.firstSuccess, a.lastSuccess, a.successCount, a.net, a.asn, a.asOrg, a.learnt ? 1 : 0, a.quarantinedBy);
-      }
-      for (const c of h.countries) r.country.add(idOf(c.dn), c.country, c.firstSeen, c.lastSeen, c.count, c.firstSuccess, c.lastSuccess, c.successCount);
-      for (const s of h.sessions) {
-        const id = idOf(s.dn);
-        r.session.add(id, s.sessionId, s.first, s.last, s.count);
-        for (const ip of s.ips) r.sessionIp.add(id, s.sessionId, ip.ip, ip.first, ip.last, ip.count);
-      }
-      for (const a of h.activity) r.activity.add(idOf(a.dn), a.hour, a.ip, a.country, a.events, a.failures);
+      if (h.writeTo !== undefined) h.writeTo(sink);
+      else writeRows(h, sink);
       let takenBack = false;
       for (const c of h.organisation ?? []) {
         r.organisation.add(c.kind, c.value, c.users);
@@ -110,22 +88,87 @@ export class SqliteHistoryWriter {
       }
       for (const b of all) b.flush();
       // A place whose last user was taken back (an address no longer learnt) leaves the counts.
-      if (takenBack) q.dropEmptyOrganisationCounts.run();
+      if (takenBack) this.stmt.dropEmptyOrganisationCounts.run();
     } catch (err) {
       // The transaction is rolled back: so are the rows held for it.
       for (const b of all) b.discard();
       throw err;
     }
   }
+}
+
+type WriterStatements = SqliteHistoryWriter['stmt'];
+type WriterRows = SqliteHistoryWriter['rows'];
+
+/**
+ * One commit's rows into the statements: each user found by key and DN and updated, or
+ * inserted (their number keys the rows that follow), then their rows, many to a statement.
+ */
+class RowSink implements HistoryRowSink {
+  /** Each user's number, for the rows of theirs this commit writes (their user row is in it too). */
+  private readonly ids = new Map<string, number>();
+
+  constructor(
+    private readonly q: WriterStatements,
+    private readonly r: WriterRows,
+  ) {}
+
+  user(u: UserRowFields, countsJson: string, isNew: boolean): void {
+    const q = this.q;
+    const lastGeo = u.lastGeo === null ? null : JSON.stringify(u.lastGeo);
+    const key = dnKeyOfUser(u.dn, u.dnSha1);
+    // A user history met for the first time, after the store gave nothing back for their DN,
+    // is not looked up again: 1,000,000 new users spent 2 s of 70 finding nobody here.
+    let id = isNew ? undefined : (q.userId.get(key, u.dn) as number | undefined);
+    if (id === undefined) id = Number(q.insertUser.run(u.dn, key, u.dnSha1, u.firstSeen, u.lastSeen, countsJson, u.successCount, u.firstSuccess, u.lastSuccess, lastGeo).lastInsertRowid);
+    else q.updateUser.run(u.firstSeen, u.lastSeen, countsJson, u.successCount, u.firstSuccess, u.lastSuccess, lastGeo, id);
+    this.ids.set(u.dn, id);
+  }
+
+  address(dn: string, a: AddressRecord): void {
+    this.r.address.add(this.idOf(dn), a.ip, a.country, a.firstSeen, a.lastSeen, a.count, a.firstSuccess, a.lastSuccess, a.successCount, a.net, a.asn, a.asOrg, a.learnt ? 1 : 0, a.quarantinedBy);
+  }
+
+  country(dn: string, c: CountryTotals): void {
+    this.r.country.add(this.idOf(dn), c.country, c.firstSeen, c.lastSeen, c.count, c.firstSuccess, c.lastSuccess, c.successCount);
+  }
+
+  session(dn: string, s: SessionCounts): void {
+    this.r.session.add(this.idOf(dn), s.sessionId, s.first, s.last, s.count);
+  }
+
+  sessionIp(dn: string, sessionId: string, span: SessionSpanCounts): void {
+    this.r.sessionIp.add(this.idOf(dn), sessionId, span.ip, span.first, span.last, span.count);
+  }
+
+  activity(dn: string, a: Omit<ActivityWrite, 'dn'>): void {
+    this.r.activity.add(this.idOf(dn), a.hour, a.ip, a.country, a.events, a.failures);
+  }
+
+  private idOf(dn: string): number {
+    return this.ids.get(dn) ?? this.storedUserId(dn);
+  }
 
   /**
    * The number of a user whose rows a commit writes without their user row (history always
    * writes both; a caller that does not is refused rather than given rows of nobody's).
    */
-  private storedUserId(dn: string, ids: Map<string, number>): number {
-    const id = this.stmt.userId.get(dnKeyOf(dn), dn) as number | undefined;
+  private storedUserId(dn: string): number {
+    const id = this.q.userId.get(dnKeyOf(dn), dn) as number | undefined;
     if (id === undefined) throw new Error(`history rows for ${JSON.stringify(dn)}, who has no user row`);
-    ids.set(dn, id);
+    this.ids.set(dn, id);
     return id;
   }
+}
+
+/** Rows handed over as copies (a store's tests, or a batch built by hand): users first, then each kind of row. */
+function writeRows(h: HistoryWrites, sink: HistoryRowSink): void {
+  for (const u of h.users) sink.user(u, JSON.stringify(u.counts), u.isNew === true);
+  for (const a of h.addresses) sink.address(a.dn, a);
+  for (const c of h.countries) sink.country(c.dn, c);
+  for (const s of h.sessions) {
+    sink.session(s.dn, s);
+    for (const ip of s.ips) sink.sessionIp(s.dn, s.sessionId, ip);
+  }
+  for (const a of h.activity) sink.activity(a.dn, a);
 }

@@ -29,6 +29,8 @@ export class SqlitePipelineStore implements PipelineStore {
   private readonly countriesIn = new Map<number, ReturnType<Db['prepare']>>();
   private effects: SqliteCommitEffects | null = null;
   private readonly history: SqliteHistoryWriter;
+  /** A transaction is synchronous: commit() has written the batch when its call returns. */
+  readonly writesWithinCall = true;
 
   /**
    * `fence`: runs first in every commit transaction and throws to refuse it (the writer lease
