@@ -137,8 +137,9 @@ export type SessionCounts = Omit<SessionWrite, 'dn' | 'ips'>;
 export type SessionSpanCounts = SessionWrite['ips'][number];
 
 /**
- * Where a commit's history rows go one at a time (HistoryWrites.writeTo): each user's row,
- * then theirs. The values are history's own objects, read during the call and not kept.
+ * Where a commit's history rows go one at a time (HistoryWrites.writeTo): every user's row,
+ * then every address, country, session, session address and hour. The values are history's
+ * own objects, read during the call and not kept.
  */
 export interface HistoryRowSink {
   /** `countsJson`: the events by type as a JSON object; `isNew` as UserWrite.isNew. */

@@ -38,19 +38,25 @@ export function historyWrites(changed: readonly User[], organisation: Organisati
   return w;
 }
 
-/** Each user's row, then theirs, from the users' own state (the same rows, in the same order, as the copies). */
+/**
+ * The users' rows from their own state: the same rows, in the same order, as the copies. All
+ * users first, then each kind of row: a store then works on one table at a time (with a
+ * million users, their key's index is larger than SQLite's page cache, and rows written
+ * between two users' inserts pushed its pages out).
+ */
 function writeUsers(users: readonly User[], sink: HistoryRowSink): void {
+  for (const u of users) sink.user(u, countsJson(u.counts), !u.stored);
+  for (const u of users) for (const a of u.dirtyAddresses) sink.address(u.dn, a);
+  for (const u of users) for (const c of u.dirtyCountries) sink.country(u.dn, c);
   for (const u of users) {
-    const dn = u.dn;
-    sink.user(u, countsJson(u.counts), !u.stored);
-    for (const a of u.dirtyAddresses) sink.address(dn, a);
-    for (const c of u.dirtyCountries) sink.country(dn, c);
     for (const s of u.sessions()) {
-      sink.session(dn, s);
-      for (const span of s.spans()) sink.sessionIp(dn, s.sessionId, span);
+      sink.session(u.dn, s);
+      for (const span of s.spans()) sink.sessionIp(u.dn, s.sessionId, span);
     }
-    for (const a of u.activity) sink.activity(dn, a);
-    for (const a of u.hourActivity()) sink.activity(dn, a);
+  }
+  for (const u of users) {
+    for (const a of u.activity) sink.activity(u.dn, a);
+    for (const a of u.hourActivity()) sink.activity(u.dn, a);
   }
 }
 

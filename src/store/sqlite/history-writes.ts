@@ -102,7 +102,8 @@ type WriterRows = SqliteHistoryWriter['rows'];
 
 /**
  * One commit's rows into the statements: each user found by key and DN and updated, or
- * inserted (their number keys the rows that follow), then their rows, many to a statement.
+ * inserted (their number keys the rows that follow), and the rows of users already given,
+ * many to a statement.
  */
 class RowSink implements HistoryRowSink {
   /** Each user's number, for the rows of theirs this commit writes (their user row is in it too). */
