@@ -1,6 +1,6 @@
 import { TYPE } from '../../core/events.js';
 import { byText } from '../../core/order.js';
-import type { HistoryRowSink, HistoryWrites, OrganisationCount } from '../../core/history.js';
+import type { HistoryRowSink, HistoryWrites, OrganisationCount, UserWrite } from '../../core/history.js';
 import type { User } from './user.js';
 
 const TYPE_NAMES = Object.keys(TYPE);
@@ -23,23 +23,12 @@ export function historyWrites(changed: readonly User[], organisation: Organisati
   const users = changed.slice().sort((a, b) => byText(a.dn, b.dn));
   if (inCall) return { users: [], addresses: [], countries: [], sessions: [], activity: [], organisation, writeTo: (sink) => writeUsers(users, sink) };
   const w: HistoryWrites = { users: [], addresses: [], countries: [], sessions: [], activity: [], organisation };
-  for (const u of users) {
-    const counts: Record<string, number> = {};
-    u.counts.forEach((n, i) => {
-      if (n > 0) counts[TYPE_NAMES[i]] = n;
-    });
-    w.users.push({ dn: u.dn, dnSha1: u.dnSha1, firstSeen: u.firstSeen, lastSeen: u.lastSeen, counts, successCount: u.successCount, firstSuccess: u.firstSuccess, lastSuccess: u.lastSuccess, lastGeo: u.lastGeo, isNew: !u.stored });
-    for (const a of u.dirtyAddresses) w.addresses.push({ dn: u.dn, ip: a.ip, net: a.net, country: a.country, asn: a.asn, asOrg: a.asOrg, firstSeen: a.firstSeen, lastSeen: a.lastSeen, count: a.count, successCount: a.successCount, firstSuccess: a.firstSuccess, lastSuccess: a.lastSuccess, learnt: a.learnt, quarantinedBy: a.quarantinedBy });
-    for (const c of u.dirtyCountries) w.countries.push({ dn: u.dn, country: c.country, firstSeen: c.firstSeen, lastSeen: c.lastSeen, count: c.count, successCount: c.successCount, firstSuccess: c.firstSuccess, lastSuccess: c.lastSuccess });
-    for (const s of u.sessions()) w.sessions.push({ sessionId: s.sessionId, dn: u.dn, first: s.first, last: s.last, count: s.count, ips: s.spans() });
-    for (const a of u.activity) w.activity.push({ dn: u.dn, hour: a.hour, ip: a.ip, country: a.country, events: a.events, failures: a.failures });
-    for (const a of u.hourActivity()) w.activity.push({ dn: u.dn, hour: a.hour, ip: a.ip, country: a.country, events: a.events, failures: a.failures });
-  }
+  writeUsers(users, copyInto(w));
   return w;
 }
 
 /**
- * The users' rows from their own state: the same rows, in the same order, as the copies. All
+ * The users' rows from their own state, into a store's sink or into copies (copyInto). All
  * users first, then each kind of row: a store then works on one table at a time (with a
  * million users, their key's index is larger than SQLite's page cache, and rows written
  * between two users' inserts pushed its pages out).
@@ -60,7 +49,22 @@ function writeUsers(users: readonly User[], sink: HistoryRowSink): void {
   }
 }
 
-/** A user's counts as the JSON object the copies' `counts` stringifies to (types in order, those above zero). */
+/** A sink that copies each row into `w`'s arrays: what a store whose commit awaits takes (see historyWrites). */
+function copyInto(w: HistoryWrites): HistoryRowSink {
+  return {
+    user: (u, countsJson, isNew) =>
+      w.users.push({ dn: u.dn, dnSha1: u.dnSha1, firstSeen: u.firstSeen, lastSeen: u.lastSeen, counts: JSON.parse(countsJson) as UserWrite['counts'], successCount: u.successCount, firstSuccess: u.firstSuccess, lastSuccess: u.lastSuccess, lastGeo: u.lastGeo, isNew }),
+    address: (dn, a) =>
+      w.addresses.push({ dn, ip: a.ip, net: a.net, country: a.country, asn: a.asn, asOrg: a.asOrg, firstSeen: a.firstSeen, lastSeen: a.lastSeen, count: a.count, successCount: a.successCount, firstSuccess: a.firstSuccess, lastSuccess: a.lastSuccess, learnt: a.learnt, quarantinedBy: a.quarantinedBy }),
+    country: (dn, c) => w.countries.push({ dn, country: c.country, firstSeen: c.firstSeen, lastSeen: c.lastSeen, count: c.count, successCount: c.successCount, firstSuccess: c.firstSuccess, lastSuccess: c.lastSuccess }),
+    session: (dn, s) => w.sessions.push({ sessionId: s.sessionId, dn, first: s.first, last: s.last, count: s.count, ips: [] }),
+    // A session's addresses come right after it. As before this sink, they are the spans themselves.
+    sessionIp: (_dn, _sessionId, span) => w.sessions[w.sessions.length - 1].ips.push(span),
+    activity: (dn, a) => w.activity.push({ dn, hour: a.hour, ip: a.ip, country: a.country, events: a.events, failures: a.failures }),
+  };
+}
+
+/** A user's counts as a JSON object: the types above zero, in order. */
 export function countsJson(counts: readonly number[]): string {
   let json = '{';
   for (let i = 0; i < counts.length; i++) {
