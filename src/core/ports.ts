@@ -239,8 +239,9 @@ export interface PipelineStore extends HistoryRepository {
   /**
    * True when `commit` has written the batch by the time its call returns (SQLite's
    * transactions are synchronous): history then lets it read the rows from its own state
-   * (HistoryWrites.writeTo) instead of copying them. PostgreSQL's commit awaits the server
-   * while the pipeline goes on, and keeps a batch whose answer was lost: it needs the copies.
+   * (HistoryWrites.writeTo) instead of copying them. PostgreSQL's commit awaits the server,
+   * and a batch whose answer was lost is settled by the next commit as it was, while history
+   * has counted on since: it needs the copies.
    */
   readonly writesWithinCall: boolean;
   /**

@@ -29,7 +29,7 @@ export class PgPipelineStore implements PipelineStore {
   /** This writer's commits, numbered: a commit whose answer was lost is looked up by number. */
   private seq = 0;
   private inDoubt: { seq: number; batch: CommitBatch; raised: StoredAlert[] } | null = null;
-  /** A commit awaits the server (and a batch in doubt is kept for the next): history copies its rows. */
+  /** A commit awaits the server, and a batch in doubt is settled by the next as it was: history copies its rows. */
   readonly writesWithinCall = false;
 
   /** `writer`: null for a reader (`ouwatch explain`), which never commits. */
@@ -165,7 +165,7 @@ export class PgPipelineStore implements PipelineStore {
   async commit(batch: CommitBatch, hooks: readonly CommitHook[]): Promise<void> {
     const writer = this.writer;
     if (writer === null) throw new Error('this PostgreSQL store was opened for reading');
-    // Rows read from history's state while this commit awaits the server would not be this batch's.
+    // Rows read from history's state after this call returns (or kept in doubt) would not be this batch's.
     if (batch.history.writeTo !== undefined) throw new Error('a PostgreSQL commit takes history rows as copies (writesWithinCall is false)');
     await writer.ensure();
     await writer.use(async (c) => {
