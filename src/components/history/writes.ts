@@ -58,8 +58,9 @@ function copyInto(w: HistoryWrites): HistoryRowSink {
       w.addresses.push({ dn, ip: a.ip, net: a.net, country: a.country, asn: a.asn, asOrg: a.asOrg, firstSeen: a.firstSeen, lastSeen: a.lastSeen, count: a.count, successCount: a.successCount, firstSuccess: a.firstSuccess, lastSuccess: a.lastSuccess, learnt: a.learnt, quarantinedBy: a.quarantinedBy }),
     country: (dn, c) => w.countries.push({ dn, country: c.country, firstSeen: c.firstSeen, lastSeen: c.lastSeen, count: c.count, successCount: c.successCount, firstSuccess: c.firstSuccess, lastSuccess: c.lastSuccess }),
     session: (dn, s) => w.sessions.push({ sessionId: s.sessionId, dn, first: s.first, last: s.last, count: s.count, ips: [] }),
-    // A session's addresses come right after it. As before this sink, they are the spans themselves.
-    sessionIp: (_dn, _sessionId, span) => w.sessions[w.sessions.length - 1].ips.push(span),
+    // A session's addresses come right after it. Copied, not the spans themselves: history
+    // counts on into them, and a batch kept in doubt must say what it held (in-doubt.ts).
+    sessionIp: (_dn, _sessionId, span) => w.sessions[w.sessions.length - 1].ips.push({ ip: span.ip, first: span.first, last: span.last, count: span.count }),
     activity: (dn, a) => w.activity.push({ dn, hour: a.hour, ip: a.ip, country: a.country, events: a.events, failures: a.failures }),
   };
 }

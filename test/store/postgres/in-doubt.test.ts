@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AlertUpdate } from '../../../src/core/alerts.js';
 import type { CommitBatch } from '../../../src/core/ports.js';
+import { User } from '../../../src/components/history/user.js';
+import { historyWrites } from '../../../src/components/history/writes.js';
 import { subtractLanded } from '../../../src/store/postgres/in-doubt.js';
 
 /**
@@ -34,4 +36,32 @@ test('evidence lines the landed commit appended are not appended again; later on
       ['c', ['/logs/a.log:9']],
     ],
   );
+});
+
+test("a session's addresses are counted as they were when the landed commit was collected: only what came after it is added", () => {
+  // A commit of PostgreSQL's whose answer was lost keeps its batch, and history counts on
+  // (memory is marked committed only on success). The next batch then holds both.
+  const u = new User('uid=alice,ou=users,o=Tremolo', 'sha1', 1_000, 1_000);
+  u.dirty = true;
+  const use = (ip: string, t: number, n: number) => {
+    const s = u.sessionOf('f' + '1'.repeat(40), t);
+    const span = s.spanOf(ip, t);
+    for (let i = 0; i < n; i++) {
+      s.count++;
+      span.count++;
+      span.last = t;
+    }
+  };
+  use('81.2.69.160', 1_000, 3);
+  use('10.1.2.3', 1_100, 2);
+  const first = historyWrites([u], []);
+  use('81.2.69.160', 2_000, 4);
+  const next = historyWrites([u], []);
+  const b = (history: CommitBatch['history']): CommitBatch => ({ ...batch([]), history });
+
+  assert.deepEqual(first.sessions[0].ips.map((ip) => [ip.ip, ip.count]), [['81.2.69.160', 3], ['10.1.2.3', 2]], 'the landed batch keeps the counts it was collected with');
+  const after = b(next);
+  subtractLanded(after, { batch: b(first), raised: [] });
+  assert.equal(after.history.sessions[0].count, 4);
+  assert.deepEqual(after.history.sessions[0].ips.map((ip) => [ip.ip, ip.count]), [['81.2.69.160', 4], ['10.1.2.3', 0]]);
 });
