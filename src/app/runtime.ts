@@ -90,6 +90,8 @@ export interface PipelineLimits {
   commitAtNewUsers?: number;
   /** Sessions and hours of activity begun since the last commit that make a commit due (DEFAULT_COMMIT_AT_HELD_ROWS). */
   commitAtHeldRows?: number;
+  /** Chunks of an input read ahead of the merge, at most (IngestOptions.readAhead). */
+  readAhead?: number;
 }
 
 export interface RuntimeOptions extends Partial<DeliveryOptions> {
@@ -203,6 +205,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       commitAtBacklog: opts.limits?.commitAtBacklog,
       commitAtNewUsers: opts.limits?.commitAtNewUsers,
       commitAtHeldRows: opts.limits?.commitAtHeldRows,
+      readAhead: opts.limits?.readAhead,
       commitIntervalMs: opts.commitIntervalMs ?? null,
       // Commits at each retention interval of log time: replay and daemon prune at the same log times.
       logTimeTickMs: retentionTickMs(config),

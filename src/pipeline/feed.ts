@@ -35,6 +35,8 @@ export interface FeedOwner {
   wake(feed: Feed): void;
   /** Whether finite inputs may read READ_AHEAD_SMALL_HEAP chunks ahead now (memory is plentiful). */
   roomToReadAhead(): boolean;
+  /** Chunks any input may read ahead, whatever the heap (IngestOptions.readAhead). */
+  readonly readAheadLimit: number;
 }
 
 /**
@@ -101,6 +103,10 @@ export class Feed implements InputChannel {
   }
 
   private get readAhead(): number {
+    return Math.min(this.usualReadAhead, this.owner.readAheadLimit);
+  }
+
+  private get usualReadAhead(): number {
     if (this.reg.live) return READ_AHEAD;
     if (!this.started) return READ_AHEAD_WAITING;
     return this.owner.roomToReadAhead() ? READ_AHEAD_SMALL_HEAP : READ_AHEAD;

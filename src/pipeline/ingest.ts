@@ -44,6 +44,12 @@ export interface IngestOptions extends CommitPolicyOptions {
   /** Whether the main thread's heap is small enough for finite inputs to read further ahead (default: heap-room.ts). */
   heapIsSmall?(): boolean;
   /**
+   * Chunks of an input (a MiB each at most) parsed or being parsed ahead of the merge, at most
+   * (default: feed.ts's, up to 8). Fewer keep fewer users named by batches in flight, whom
+   * memory does not trim (address-trim.ts).
+   */
+  readAhead?: number;
+  /**
    * Live runs: a commit that fails because the store cannot be written pauses the loop instead
    * (nothing more is processed, so sources stop reading through backpressure) until
    * `resumeAfterFault()` succeeds.
@@ -156,6 +162,10 @@ export class Ingest implements IngestContext, FeedOwner {
 
   wake(): void {
     this.schedule();
+  }
+
+  get readAheadLimit(): number {
+    return Math.max(1, this.opts.readAhead ?? Infinity);
   }
 
   roomToReadAhead(): boolean {

@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/app/config.js';
 import { replayFiles } from '../../src/app/replay.js';
 import { createRuntime, type PipelineLimits } from '../../src/app/runtime.js';
 import { silentLog } from '../../src/core/log.js';
-import { MONTH_USERS, writeAddressMonth } from '../helpers/address-month.js';
+import { MONTH_READ_AHEAD, MONTH_USERS, writeAddressMonth } from '../helpers/address-month.js';
 import { tempDir } from '../helpers/tmp.js';
 import { CROWD, writeAddressSpray, writeCrowdSpray, writeThiefSpray } from '../helpers/address-spray.js';
 
@@ -81,7 +81,7 @@ test('addresses let go from memory and read back give the same alerts and the sa
   const log = join(dir, 'month.log');
   const { thieves } = writeAddressMonth(log);
   const whole = await replay([log], join(dir, 'whole.db'), WHOLE);
-  const trimmed = await replay([log], join(dir, 'trimmed.db'), { addressesKeptFor: 2 * DAY });
+  const trimmed = await replay([log], join(dir, 'trimmed.db'), { addressesKeptFor: 2 * DAY, readAhead: MONTH_READ_AHEAD });
 
   assert.equal(whole.letGo, 0);
   assert.ok(trimmed.letGo > MONTH_USERS * 5, `addresses were let go (${trimmed.letGo})`);

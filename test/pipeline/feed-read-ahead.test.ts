@@ -8,10 +8,11 @@ import { Feed, type FeedOwner } from '../../src/pipeline/feed.js';
 // all at once: an input the merge has not taken an event from yet (a later file, waiting for
 // the earlier ones) holds one chunk, which tells the merge when it begins; once the merge
 // reads from it, it reads four chunks ahead like any input, eight while the main thread's
-// heap is small (the worker parses while the main thread works; the memory is there).
+// heap is small (the worker parses while the main thread works; the memory is there). A
+// limit set for the run (PipelineLimits.readAhead) caps all of these.
 
 /** A feed whose owner says whether the heap has room (`room`, which the spec may change). */
-function feedOf(live: boolean, room = { small: false }): { feed: Feed; sent: Buffer[] } {
+function feedOf(live: boolean, room = { small: false }, readAheadLimit = Infinity): { feed: Feed; sent: Buffer[] } {
   const sent: Buffer[] = [];
   const owner: FeedOwner = {
     send: (_f, chunk) => void sent.push(chunk),
@@ -19,6 +20,7 @@ function feedOf(live: boolean, room = { small: false }): { feed: Feed; sent: Buf
     abandon: () => undefined,
     wake: () => undefined,
     roomToReadAhead: () => room.small,
+    readAheadLimit,
   };
   const reg: InputRegistration = { origin: 'a.log', identity: { kind: 'none' }, startOffset: 0, startLineNo: 0, live };
   return { feed: new Feed(0, reg, owner), sent };
@@ -83,4 +85,12 @@ describe('read-ahead of a finite input', () => {
     const { feed } = feedOf(true, { small: true });
     assert.equal(await pushWhileReady(feed, 20), 4);
   });
+});
+
+test('a read-ahead limit caps every input, finite or live, whatever the heap', async () => {
+  const finite = feedOf(false, { small: true }, 2).feed;
+  finite.warm();
+  assert.equal(await pushWhileReady(finite, 20), 2);
+  assert.equal(await pushWhileReady(feedOf(true, { small: true }, 3).feed, 20), 3);
+  assert.equal(await pushWhileReady(feedOf(false, { small: true }, 2).feed, 20), 1, 'a feed not taken from yet still reads one');
 });
