@@ -95,3 +95,18 @@ test('a replay with the shipped rules and no configuration file loads no YAML li
   writeFileSync(config, `store:\n  path: ${JSON.stringify(join(dir, 'configured.db'))}\n`);
   assert.equal(loadsYaml(['replay', SAMPLE_LOGS[0], '--config', config, '-q']), true);
 });
+
+test('the bundles are ASCII (node decodes them without the slow UTF-8 path), and text outside ASCII still comes out as written', () => {
+  const dist = fileURLToPath(new URL('../../dist/', import.meta.url));
+  for (const bundle of ['cli/main.cjs', 'cli/early-start.cjs', 'pipeline/worker/ingest-worker.cjs']) {
+    const bytes = readFileSync(join(dist, bundle));
+    assert.equal(bytes.findIndex((b) => b > 0x7f), -1, `dist/${bundle} holds a byte outside ASCII`);
+  }
+  // The message's ellipsis is an escape in the bundle now.
+  const dir = tempDir();
+  const config = join(dir, 'shared.yaml');
+  writeFileSync(config, `sources:\n  shared: true\n  files: [${JSON.stringify(join(dir, 'a.log'))}]\n`);
+  const r = spawnSync(process.execPath, [BIN, 'run', '--config', config, '--db', join(dir, 'x.db')], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /needs a PostgreSQL store \(--db postgres:\/\/… or store\.url\)/);
+});
