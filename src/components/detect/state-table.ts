@@ -119,12 +119,21 @@ export class StateTable<S> {
   /** Stores `s`; a key set again moves to the newest end (what a capacity lets go last). */
   set(key: string, s: S): void {
     const cap = this.codec.capacity;
+    if (cap === undefined) {
+      // Whether the key was held, from the size: one lookup fewer than has() and set() (set()
+      // runs per event in the busiest tables, whose lookups miss the CPU's caches).
+      const size = this.map.size;
+      this.map.set(key, s);
+      if (this.map.size !== size && !this.chunked && !this.changed.has(key)) this.fresh.add(key);
+      this.changed.add(key);
+      return;
+    }
     // Under a capacity a key set again is deleted first, so that it moves to the newest end.
-    const held = cap !== undefined ? this.map.delete(key) : this.map.has(key);
+    const held = this.map.delete(key);
     if (!held) {
       // A chunked table deletes no row: nothing to remember about keys new to the store.
       if (!this.chunked && !this.changed.has(key)) this.fresh.add(key);
-      if (cap !== undefined && this.map.size >= cap) {
+      if (this.map.size >= cap) {
         const oldest = this.nextOldest();
         this.map.delete(oldest);
         if (!this.chunked) this.changed.add(oldest);

@@ -100,11 +100,14 @@ export const refreshTokenReplay = defineDetector({
           // Asked of every success: the URL's last bytes first, everything else only for a refresh.
           const a = p.raceWithin > 0 && user !== null && e.urlEndsWith(p.tokenPath) ? e.address : null;
           if (a !== null) {
-            const list = refreshes.get(user!.dn) ?? [];
+            const held = refreshes.get(user!.dn);
+            const list = held ?? [];
             const from = e.ts - p.raceWithin - OWN_REQUEST_MS;
             while (list.length > 0 && (list[0][0] < from || list.length >= KEEP)) list.shift();
             list.push([e.ts, a.ip, a.net, threadOf(e)]);
-            refreshes.set(user!.dn, list);
+            // A list held changed in place: touched, not looked up again to be set.
+            if (held === undefined) refreshes.set(user!.dn, list);
+            else refreshes.touch(user!.dn);
             trace?.(`a refresh at ${p.tokenPath}: remembered for ${formatDuration(p.raceWithin)} as the token's rotation`);
           } else trace?.(`a success, not a refresh at ${p.tokenPath}`);
           return null;

@@ -100,9 +100,18 @@ export const sessionMoved = defineDetector({
           return null;
         }
         const uses = sessions.get(sid);
-        if (uses === undefined || uses.cur.ts < e.ts - p.within) {
+        if (uses === undefined) {
           sessions.set(sid, { cur: seenAt(e, a), prev: null });
-          trace?.(uses === undefined ? 'first use of this session seen' : `the session was last used ${formatDuration(e.ts - uses.cur.ts)} earlier`);
+          trace?.('first use of this session seen');
+          return null;
+        }
+        // From here the entry changes in place and is touched: setting it again would look the
+        // session up a second time, in a table as large as the sessions of the last minutes.
+        if (uses.cur.ts < e.ts - p.within) {
+          trace?.(`the session was last used ${formatDuration(e.ts - uses.cur.ts)} earlier`);
+          uses.cur = seenAt(e, a);
+          uses.prev = null;
+          sessions.touch(sid);
           return null;
         }
         const { cur, prev } = uses;
@@ -118,7 +127,9 @@ export const sessionMoved = defineDetector({
           return null;
         }
         const now = seenAt(e, a);
-        sessions.set(sid, { cur: now, prev: cur });
+        uses.cur = now;
+        uses.prev = cur;
+        sessions.touch(sid);
         if (samePlace(a, cur)) {
           trace?.(`moved from ${cur.net} to ${a.net} inside AS${a.asn}: the owner's own network`);
           return null;
