@@ -48,6 +48,13 @@ export interface InputPosition {
 export interface InputChannel {
   /** The next bytes, in order. Call `ready()` first: it waits while the pipeline is behind. */
   push(chunk: Buffer, arrival?: number): void;
+  /**
+   * A buffer to read the next chunk into, of `bytes` or fewer (its length says), where the
+   * channel offers them. Pushed whole or as a part from its first byte, its memory goes to the
+   * parsing thread as it is instead of being copied: the source must not touch it after the
+   * push. One never pushed is simply dropped.
+   */
+  lendBuffer?(bytes: number): Buffer;
   /** Resolves when the pipeline wants more bytes (backpressure); false once the input is closed. */
   ready(): Promise<boolean>;
   /**

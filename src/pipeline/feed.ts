@@ -37,6 +37,8 @@ export interface FeedOwner {
   roomToReadAhead(): boolean;
   /** Chunks any input may read ahead, whatever the heap (IngestOptions.readAhead). */
   readonly readAheadLimit: number;
+  /** A buffer whose memory a chunk pushed in it takes to the worker uncopied (InputChannel.lendBuffer). */
+  lendBuffer(bytes: number): Buffer;
 }
 
 /**
@@ -123,6 +125,11 @@ export class Feed implements InputChannel {
     if (a !== null) return { stamp: formatStamp(a.secs, a.nanos), count: a.count, lineNo: a.lineNo };
     const r = this.reg.stream?.resumeAfter ?? null;
     return r === null ? null : { ...r, lineNo: this.reg.startLineNo };
+  }
+
+  /** No larger than one batch's bytes: a chunk pushed is split past that, and a part would take the whole buffer with it. */
+  lendBuffer(bytes: number): Buffer {
+    return this.owner.lendBuffer(Math.min(bytes, MAX_BATCH_BYTES));
   }
 
   push(chunk: Buffer, arrival = performance.now()): void {

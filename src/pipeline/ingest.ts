@@ -164,6 +164,10 @@ export class Ingest implements IngestContext, FeedOwner {
     this.schedule();
   }
 
+  lendBuffer(bytes: number): Buffer {
+    return this.opts.worker.lendBuffer(bytes);
+  }
+
   get readAheadLimit(): number {
     return Math.max(1, this.opts.readAhead ?? Infinity);
   }

@@ -111,6 +111,8 @@ export class IngestWorker {
    * freed on the other after its next collection.
    */
   private readonly chunkBuffers = new BlockPool(MAX_CHUNK_BUFFERS);
+  /** Chunk buffers lent to sources (lendBuffer) and not written yet. */
+  private readonly lent = new WeakSet<ArrayBuffer>();
   /** The worker thread's V8 heap as it last reported it (with a batch, at most once a second); null before. */
   heap: WorkerHeap | null = null;
 
@@ -146,10 +148,27 @@ export class IngestWorker {
     return input;
   }
 
-  /** Parses the next bytes of `input`. The bytes are copied: the caller may reuse its buffer. */
+  /**
+   * A buffer of `bytes` over a chunk buffer of the pool: a chunk read into it and written from
+   * its first byte goes to the thread as it is. A replay copied every megabyte it read from a
+   * fresh buffer into one of the pool (benign 1 M lines: 0.98x the time, 208 against 220 MiB).
+   */
+  lendBuffer(bytes: number): Buffer {
+    const block = this.chunkBuffers.take(bytes);
+    this.lent.add(block);
+    return Buffer.from(block, 0, bytes);
+  }
+
+  /**
+   * Parses the next bytes of `input`. The bytes are copied, and the caller may reuse its
+   * buffer, unless it is one lent (lendBuffer) and the chunk starts at its first byte: that
+   * buffer goes to the thread and is empty here from then on.
+   */
   write(input: number, chunk: Buffer): Promise<EventBatch> {
-    const bytes = this.chunkBuffers.take(chunk.length);
-    new Uint8Array(bytes, 0, chunk.length).set(chunk);
+    const block = chunk.buffer as ArrayBuffer;
+    const lent = chunk.byteOffset === 0 && this.lent.delete(block);
+    const bytes = lent ? block : this.chunkBuffers.take(chunk.length);
+    if (!lent) new Uint8Array(bytes, 0, chunk.length).set(chunk);
     const recycled = this.recycled;
     this.recycled = [];
     return this.request(input, { op: 'chunk', input, bytes, length: chunk.length, recycled }, [bytes, ...recycled]);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { InputRegistration } from '../../src/core/inputs.js';
-import type { EventBatch } from '../../src/pipeline/batch.js';
+import { MAX_BATCH_BYTES, type EventBatch } from '../../src/pipeline/batch.js';
 import { Feed, type FeedOwner } from '../../src/pipeline/feed.js';
 
 // How far a source reads ahead of the merge. A replay of hundreds of rotated files opens them
@@ -21,6 +21,7 @@ function feedOf(live: boolean, room = { small: false }, readAheadLimit = Infinit
     wake: () => undefined,
     roomToReadAhead: () => room.small,
     readAheadLimit,
+    lendBuffer: (bytes) => Buffer.alloc(bytes),
   };
   const reg: InputRegistration = { origin: 'a.log', identity: { kind: 'none' }, startOffset: 0, startLineNo: 0, live };
   return { feed: new Feed(0, reg, owner), sent };
@@ -93,4 +94,24 @@ test('a read-ahead limit caps every input, finite or live, whatever the heap', a
   assert.equal(await pushWhileReady(finite, 20), 2);
   assert.equal(await pushWhileReady(feedOf(true, { small: true }, 3).feed, 20), 3);
   assert.equal(await pushWhileReady(feedOf(false, { small: true }, 2).feed, 20), 1, 'a feed not taken from yet still reads one');
+});
+
+test('a buffer lent to a source is no larger than one batch: a larger chunk would be split, and a part would take the whole buffer to the thread', () => {
+  const asked: number[] = [];
+  const owner: FeedOwner = {
+    send: () => undefined,
+    sendEnd: () => undefined,
+    abandon: () => undefined,
+    wake: () => undefined,
+    roomToReadAhead: () => false,
+    readAheadLimit: Infinity,
+    lendBuffer: (bytes) => {
+      asked.push(bytes);
+      return Buffer.alloc(bytes);
+    },
+  };
+  const feed = new Feed(0, { origin: 'a.log', identity: { kind: 'none' }, startOffset: 0, startLineNo: 0, live: false }, owner);
+  assert.equal(feed.lendBuffer(64 * 1024).length, 64 * 1024);
+  assert.equal(feed.lendBuffer(8 * MAX_BATCH_BYTES).length, MAX_BATCH_BYTES);
+  assert.deepEqual(asked, [64 * 1024, MAX_BATCH_BYTES]);
 });

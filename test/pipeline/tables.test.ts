@@ -135,7 +135,7 @@ describe("the main thread's tables", () => {
 
   test('a source chunk larger than a batch is sent in parts of at most MAX_BATCH_BYTES, in order, each awaited as one', () => {
     const sent: Buffer[] = [];
-    const owner: FeedOwner = { send: (_f, chunk) => void sent.push(chunk), sendEnd: () => undefined, abandon: () => undefined, wake: () => undefined, roomToReadAhead: () => false, readAheadLimit: Infinity };
+    const owner: FeedOwner = { send: (_f, chunk) => void sent.push(chunk), sendEnd: () => undefined, abandon: () => undefined, wake: () => undefined, roomToReadAhead: () => false, readAheadLimit: Infinity, lendBuffer: (bytes) => Buffer.alloc(bytes) };
     const reg: InputRegistration = { origin: 'a.log', identity: { kind: 'none' }, startOffset: 0, startLineNo: 0, live: false };
     const feed = new Feed(0, reg, owner);
     const big = Buffer.alloc(MAX_BATCH_BYTES * 2 + 5, 'x');

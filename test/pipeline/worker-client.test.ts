@@ -223,6 +223,49 @@ async function eventsInChunks(worker: IngestWorker, bytes: Buffer, sizes: readon
 }
 
 describe('the buffers chunks are copied into', () => {
+  test('a buffer the worker lent, written from its first byte, goes to the thread uncopied (empty here afterwards) and parses as a copied chunk does; any other stays the caller\'s', async () => {
+    const log = readFileSync(SAMPLE);
+    const whole = new IngestWorker(settings);
+    const lending = new IngestWorker(settings);
+    try {
+      const expected = await eventsInChunks(whole, log, [log.length]);
+      const input = lending.open(0, 1);
+      const out: string[] = [];
+      const take = (b: Awaited<ReturnType<IngestWorker['write']>>) => {
+        const text = Buffer.from(b.text);
+        for (let i = 0; i < b.count; i++) out.push(`${b.times[i]} ${b.lineNos[i]} ${b.ips[i] >= 0 ? lending.tables.ips.get(b.ips[i]).ip : '-'} ${text.toString('utf8', b.lineStarts[i], b.lineEnds[i])}`);
+        lending.recycle(b);
+      };
+      const sizes = [4096, 1500, 8000];
+      for (let at = 0, k = 0; at < log.length; k++) {
+        const buf = lending.lendBuffer(sizes[k % sizes.length]);
+        const n = log.copy(buf, 0, at);
+        if (k % 3 === 2) {
+          // Its first ten bytes as a copy of the caller's, the rest from its 11th byte: copied, and still the caller's.
+          take(await lending.write(input, Buffer.from(buf.subarray(0, 10))));
+          take(await lending.write(input, buf.subarray(10, n)));
+          assert.equal(buf.length, sizes[2], 'a lent buffer written from elsewhere than its first byte is copied');
+          assert.equal(buf.subarray(10, n).toString('latin1'), log.subarray(at + 10, at + n).toString('latin1'));
+        } else {
+          take(await lending.write(input, n === buf.length ? buf : buf.subarray(0, n)));
+          assert.equal(buf.length, 0, 'a lent buffer written whole went to the thread');
+        }
+        at += n;
+      }
+      take(await lending.end(input));
+      assert.ok(expected.length > 100, `events: ${expected.length}`);
+      assert.deepEqual(out, expected);
+
+      const own = Buffer.from(log.subarray(0, 5000));
+      const again = lending.open(0, 1);
+      await lending.write(again, own);
+      assert.equal(own.toString('latin1'), log.subarray(0, 5000).toString('latin1'), "a caller's own buffer is copied and left as it was");
+    } finally {
+      await whole.terminate();
+      await lending.terminate();
+    }
+  });
+
   test('come back with their batch and carry later chunks: cut anywhere, a log and a JSON export parse event for event as one chunk does', async () => {
     const log = readFileSync(SAMPLE);
     const exported = Buffer.from(esSearchResponse(mergedSample()));

@@ -57,6 +57,37 @@ describe('plain files and gzip archives', () => {
     assert.deepEqual(input.registration(), { origin: input.path, identity: input.identity, startOffset: 0, startLineNo: 0, live: false });
   });
 
+  test('a plain file is read into the buffers the pipeline lends, as many bytes as each holds; a gzip archive into its own', async () => {
+    // The pipeline takes a lent buffer's memory to its parsing thread uncopied (InputChannel.lendBuffer).
+    class LendingChannel extends RecordChannel {
+      readonly lent = new WeakSet<ArrayBufferLike>();
+      lends = 0;
+      pushedLent = 0;
+      lendBuffer(bytes: number): Buffer {
+        this.lends++;
+        const b = Buffer.alloc(Math.min(bytes, 100_000));
+        this.lent.add(b.buffer);
+        return b;
+      }
+      override push(chunk: Buffer): void {
+        if (chunk.byteOffset === 0 && this.lent.has(chunk.buffer)) this.pushedLent++;
+        super.push(chunk);
+      }
+    }
+    const plain = await readAll(file('lent.log', TEXT));
+    for (const [name, bytes, lendsExpected] of [['lent.log', TEXT, true], ['lent.log.gz', gzipSync(TEXT), false]] as const) {
+      const input = new ArchiveInput(file(name, bytes));
+      await input.identify(null);
+      const channel = new LendingChannel(input.startOffset, input.startLineNo);
+      await input.pump(channel);
+      assert.deepEqual(channel.records, plain.records, name);
+      if (lendsExpected) {
+        // The first 64 KiB were read while identifying, before any buffer was lent.
+        assert.ok(channel.pushedLent >= Math.floor((Buffer.byteLength(TEXT) - 65_536) / 100_000), `${channel.pushedLent} chunks read into lent buffers`);
+      } else assert.equal(channel.lends, 0, 'a gzip archive borrows nothing (its chunks go to the decompressor)');
+    }
+  });
+
   test('a gzip archive gives the same records, offsets in decompressed bytes, and the same identity', async () => {
     const plain = await readAll(file('same.log', TEXT));
     const gz = await readAll(file('same.log.gz', gzipSync(TEXT)));

@@ -75,6 +75,7 @@ export class ArchiveInput {
 
   /** Pushes every byte after the start position into `channel`, then ends it. */
   async pump(channel: InputChannel): Promise<void> {
+    if (channel.lendBuffer !== undefined) this.bytes.lend = (bytes) => channel.lendBuffer!(bytes);
     try {
       while (await channel.ready()) {
         const chunk = await this.bytes.next();

@@ -32,6 +32,8 @@ export class InputBytes {
   /** Where reading started (plain file) and the file's bytes read since (a gzip archive's progress). */
   private fileStart = 0;
   private fileBytesRead = 0;
+  /** Where a plain file's chunks are read into, when the pipeline lends buffers (InputChannel.lendBuffer); else new ones. */
+  lend: ((bytes: number) => Buffer) | null = null;
 
   constructor(
     readonly path: string,
@@ -268,12 +270,13 @@ export class InputBytes {
 
   private async *fileChunks(handle: FileHandle, from: number): AsyncGenerator<Buffer> {
     for (let pos = from; ; ) {
-      const buf = Buffer.allocUnsafe(READ_CHUNK);
-      const { bytesRead } = await handle.read(buf, 0, READ_CHUNK, pos);
+      // A gzip archive's chunks go to the decompressor, not to the pipeline.
+      const buf = this.lend !== null && !this.gzip ? this.lend(READ_CHUNK) : Buffer.allocUnsafe(READ_CHUNK);
+      const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
       if (bytesRead === 0) return;
       pos += bytesRead;
       this.fileBytesRead += bytesRead;
-      yield bytesRead === READ_CHUNK ? buf : buf.subarray(0, bytesRead);
+      yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
     }
   }
 }
