@@ -29,8 +29,16 @@ const MIB = 1024 * 1024;
  * 359.4-369.4 MiB (3 pairs) for 1.08x the time; storm 5 M at 339.6-340.0 against 349.2-357.6
  * (2 pairs), same time; organisation 1 M at 315 against 322, storm 1 M at 293 against 288,
  * same time (3 pairs each); benign's heap stays under 128 MiB.
+ *
+ * Below the first step V8's factor was still its own, up to 4x, and a step applies from the
+ * next full collection on: organisation (1 M lines) collected at 55 MiB, kept 45, and grew to
+ * 183 MiB before the next, peaking at 361-363 MB of RSS in two runs of three (294 in the
+ * third; 304-310 when a collection happened to come after 64 MiB). 3x past 40 MiB:
+ * organisation 308-318 against 338-362 MB (3 pairs), storm 264.5 against 287.2 MiB at 0.95x
+ * (4 pairs), benign the same time and peak (5 pairs), many users the same.
  */
 export const HEAP_GROWTH_STEPS: readonly GrowthStep[] = [
+  { aboveBytes: 40 * MIB, percent: 200 },
   { aboveBytes: 64 * MIB, percent: 100 },
   { aboveBytes: 128 * MIB, percent: 50 },
   { aboveBytes: 160 * MIB, percent: 25 },

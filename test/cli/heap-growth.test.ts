@@ -3,12 +3,12 @@ import { describe, test } from 'node:test';
 import { afterEachCollection } from '../../src/cli/collections.js';
 import { HEAP_GROWTH_STEPS, boundHeapGrowth, operatorChoseGrowth, type HeapWatch } from '../../src/cli/heap-growth.js';
 
-// Once its heap is large, the CLI keeps V8's main heap within twice what survived the last
-// full collection, within one and a half times once it is larger, and within a quarter more
-// once it is larger still (the peak memory of a replay), unless whoever started node chose
-// otherwise.
+// Once its heap is past a few tens of MiB, the CLI keeps V8's main heap within three times
+// what survived the last full collection, twice once it is larger, one and a half times once
+// it is larger still, and a quarter more past that (the peak memory of a replay), unless
+// whoever started node chose otherwise.
 
-const [FIRST, SECOND, LAST] = HEAP_GROWTH_STEPS;
+const [FIRST, SECOND, THIRD, LAST] = HEAP_GROWTH_STEPS;
 
 /** A heap whose size and collections the spec makes, and the flags applied to V8. */
 function fakeHeap(bytes: number): HeapWatch & { bytes: number; applied: string[]; collect(): void; watched(): boolean } {
@@ -29,8 +29,9 @@ function fakeHeap(bytes: number): HeapWatch & { bytes: number; applied: string[]
 }
 
 describe('heap growth', () => {
-  test('three steps: a factor of 2 past 64 MiB, of 1.5 past 128 MiB, of 1.25 past 160 MiB', () => {
+  test('four steps: a factor of 3 past 40 MiB, of 2 past 64 MiB, of 1.5 past 128 MiB, of 1.25 past 160 MiB', () => {
     assert.deepEqual(HEAP_GROWTH_STEPS, [
+      { aboveBytes: 40 * 1024 * 1024, percent: 200 },
       { aboveBytes: 64 * 1024 * 1024, percent: 100 },
       { aboveBytes: 128 * 1024 * 1024, percent: 50 },
       { aboveBytes: 160 * 1024 * 1024, percent: 25 },
@@ -56,17 +57,20 @@ describe('heap growth', () => {
       assert.deepEqual(heap.applied, [], 'nothing between two collections');
       heap.collect();
       heap.collect();
-      assert.deepEqual(heap.applied, ['--heap-growing-percent=100'], 'between the steps');
-      heap.bytes = SECOND.aboveBytes + 1;
+      assert.deepEqual(heap.applied, ['--heap-growing-percent=200'], 'between the first two steps');
+      heap.bytes = SECOND.aboveBytes;
+      heap.collect();
+      assert.deepEqual(heap.applied, ['--heap-growing-percent=200', '--heap-growing-percent=100']);
+      heap.bytes = THIRD.aboveBytes + 1;
       heap.collect();
       heap.collect();
-      assert.deepEqual(heap.applied, ['--heap-growing-percent=100', '--heap-growing-percent=50'], 'between the second and the last');
+      assert.deepEqual(heap.applied, ['--heap-growing-percent=200', '--heap-growing-percent=100', '--heap-growing-percent=50'], 'between the third and the last');
       heap.bytes = LAST.aboveBytes;
       heap.collect();
       assert.equal(heap.watched(), false, 'the watch ends after the last step');
       heap.bytes = FIRST.aboveBytes - 1;
       heap.collect();
-      assert.deepEqual(heap.applied, ['--heap-growing-percent=100', '--heap-growing-percent=50', '--heap-growing-percent=25'], 'a heap that shrinks again keeps the last');
+      assert.deepEqual(heap.applied, ['--heap-growing-percent=200', '--heap-growing-percent=100', '--heap-growing-percent=50', '--heap-growing-percent=25'], 'a heap that shrinks again keeps the last');
     } finally {
       stop();
     }
