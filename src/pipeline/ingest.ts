@@ -80,8 +80,11 @@ export class Ingest implements IngestContext, FeedOwner {
   earliestProcessed = Number.POSITIVE_INFINITY;
   newestProcessed = Number.NEGATIVE_INFINITY;
   private stopping = false;
+  /** FeedOwner.readAheadLimit: at least one chunk, or no input would ever be read. */
+  readonly readAheadLimit: number;
 
   constructor(private readonly opts: IngestOptions) {
+    this.readAheadLimit = Math.max(1, opts.readAhead ?? Infinity);
     this.view = new EventView(opts.worker.tables);
     this.commits = new CommitPolicy(opts.processor, opts.committer, opts);
     this.fault = new StorageFaultHold(opts.storageFault);
@@ -166,10 +169,6 @@ export class Ingest implements IngestContext, FeedOwner {
 
   lendBuffer(bytes: number): Buffer {
     return this.opts.worker.lendBuffer(bytes);
-  }
-
-  get readAheadLimit(): number {
-    return Math.max(1, this.opts.readAhead ?? Infinity);
   }
 
   roomToReadAhead(): boolean {

@@ -12,7 +12,7 @@ import { Feed, type FeedOwner } from '../../src/pipeline/feed.js';
 // limit set for the run (PipelineLimits.readAhead) caps all of these.
 
 /** A feed whose owner says whether the heap has room (`room`, which the spec may change). */
-function feedOf(live: boolean, room = { small: false }, readAheadLimit = Infinity): { feed: Feed; sent: Buffer[] } {
+function feedOf(live: boolean, room = { small: false }, readAheadLimit = Infinity, lendBuffer = (bytes: number) => Buffer.alloc(bytes)): { feed: Feed; sent: Buffer[] } {
   const sent: Buffer[] = [];
   const owner: FeedOwner = {
     send: (_f, chunk) => void sent.push(chunk),
@@ -21,7 +21,7 @@ function feedOf(live: boolean, room = { small: false }, readAheadLimit = Infinit
     wake: () => undefined,
     roomToReadAhead: () => room.small,
     readAheadLimit,
-    lendBuffer: (bytes) => Buffer.alloc(bytes),
+    lendBuffer,
   };
   const reg: InputRegistration = { origin: 'a.log', identity: { kind: 'none' }, startOffset: 0, startLineNo: 0, live };
   return { feed: new Feed(0, reg, owner), sent };
@@ -98,19 +98,10 @@ test('a read-ahead limit caps every input, finite or live, whatever the heap', a
 
 test('a buffer lent to a source is no larger than one batch: a larger chunk would be split, and a part would take the whole buffer to the thread', () => {
   const asked: number[] = [];
-  const owner: FeedOwner = {
-    send: () => undefined,
-    sendEnd: () => undefined,
-    abandon: () => undefined,
-    wake: () => undefined,
-    roomToReadAhead: () => false,
-    readAheadLimit: Infinity,
-    lendBuffer: (bytes) => {
-      asked.push(bytes);
-      return Buffer.alloc(bytes);
-    },
-  };
-  const feed = new Feed(0, { origin: 'a.log', identity: { kind: 'none' }, startOffset: 0, startLineNo: 0, live: false }, owner);
+  const { feed } = feedOf(false, { small: false }, Infinity, (bytes) => {
+    asked.push(bytes);
+    return Buffer.alloc(bytes);
+  });
   assert.equal(feed.lendBuffer(64 * 1024).length, 64 * 1024);
   assert.equal(feed.lendBuffer(8 * MAX_BATCH_BYTES).length, MAX_BATCH_BYTES);
   assert.deepEqual(asked, [64 * 1024, MAX_BATCH_BYTES]);

@@ -203,16 +203,21 @@ describe('the memory of consumed batches', () => {
 });
 
 /** Every event as its time, line number, address and line, all of `bytes` written as chunks of the given sizes in turn. */
-async function eventsInChunks(worker: IngestWorker, bytes: Buffer, sizes: readonly number[]): Promise<string[]> {
-  const input = worker.open(0, 1);
-  const out: string[] = [];
-  const take = (b: Awaited<ReturnType<IngestWorker['write']>>) => {
+/** Takes a batch's events into `out` as text (time, line number, address, line), then gives its memory back. */
+function taker(worker: IngestWorker, out: string[]): (b: Awaited<ReturnType<IngestWorker['write']>>) => void {
+  return (b) => {
     const text = Buffer.from(b.text);
     for (let i = 0; i < b.count; i++) {
       out.push(`${b.times[i]} ${b.lineNos[i]} ${b.ips[i] >= 0 ? worker.tables.ips.get(b.ips[i]).ip : '-'} ${text.toString('utf8', b.lineStarts[i], b.lineEnds[i])}`);
     }
     worker.recycle(b);
   };
+}
+
+async function eventsInChunks(worker: IngestWorker, bytes: Buffer, sizes: readonly number[]): Promise<string[]> {
+  const input = worker.open(0, 1);
+  const out: string[] = [];
+  const take = taker(worker, out);
   for (let at = 0, k = 0; at < bytes.length; k++) {
     const n = sizes[k % sizes.length];
     take(await worker.write(input, bytes.subarray(at, at + n)));
@@ -231,11 +236,7 @@ describe('the buffers chunks are copied into', () => {
       const expected = await eventsInChunks(whole, log, [log.length]);
       const input = lending.open(0, 1);
       const out: string[] = [];
-      const take = (b: Awaited<ReturnType<IngestWorker['write']>>) => {
-        const text = Buffer.from(b.text);
-        for (let i = 0; i < b.count; i++) out.push(`${b.times[i]} ${b.lineNos[i]} ${b.ips[i] >= 0 ? lending.tables.ips.get(b.ips[i]).ip : '-'} ${text.toString('utf8', b.lineStarts[i], b.lineEnds[i])}`);
-        lending.recycle(b);
-      };
+      const take = taker(lending, out);
       const sizes = [4096, 1500, 8000];
       for (let at = 0, k = 0; at < log.length; k++) {
         const buf = lending.lendBuffer(sizes[k % sizes.length]);
