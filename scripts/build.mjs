@@ -63,7 +63,7 @@ for (const entry of ['src/cli/main.ts', 'src/cli/early-start.ts', 'src/pipeline/
 // Each bundle in ASCII only. esbuild escapes the characters of strings and identifiers; comments
 // and template literals keep theirs (an ellipsis, a middle dot). One of them made node decode
 // the whole 1.6 MB CLI bundle as UTF-8 into a two-byte string at every start: 13 ms, against
-// 1 ms for ASCII (and half the memory for the source V8 holds). A \uXXXX escape means the same
+// 5 for the same bytes as Latin-1 (and half the memory for the source V8 holds). A \uXXXX escape means the same
 // character in a string, a template (cooked), a regular expression and a comment; only a raw
 // template's text differs, and a character after a backslash: the check below refuses both.
 for (const bundle of ['cli/main.cjs', 'cli/early-start.cjs', 'pipeline/worker/ingest-worker.cjs']) {
