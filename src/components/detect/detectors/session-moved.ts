@@ -36,6 +36,12 @@ type Params = z.output<ReturnType<typeof params>>;
 interface Uses {
   cur: Seen;
   prev: Seen | null;
+  /**
+   * The session's alert key (`session:<id>`), made at its first return and kept, not stored:
+   * a session going back and forth is found at every return, and a key joined anew for each
+   * finding had to be flattened and hashed again to find the open alert it repeats.
+   */
+  key?: string;
 }
 
 function encodeSeen(s: Seen): unknown[] {
@@ -158,7 +164,7 @@ export const sessionMoved = defineDetector({
           trace?.(`back on ${a.net} after ${cur.net}, but both are shared (${sharedHere}; ${sharedBetween}): one client spread over an ingress or NAT pool, not two parties`);
           return null;
         }
-        return new Returned(e, user, sid, prev, cur, now, p.within);
+        return new Returned(e, user, sid, (uses.key ??= `session:${sid}`), prev, cur, now, p.within);
       },
     };
   },
@@ -183,7 +189,6 @@ class Returned implements Finding {
   readonly dnSha1: string;
   readonly ip: string;
   readonly country: string | null;
-  readonly suppressKey: string;
   private readonly suspect: Seen;
   private readonly other: Seen;
 
@@ -191,6 +196,8 @@ class Returned implements Finding {
     private readonly e: LogEvent,
     user: User,
     private readonly sid: string,
+    /** One alert per session, whichever of its two networks the event came from. */
+    readonly suppressKey: string,
     private readonly prev: Seen,
     private readonly cur: Seen,
     private readonly now: Seen,
@@ -206,8 +213,6 @@ class Returned implements Finding {
     this.dnSha1 = dn.sha1;
     this.ip = this.suspect.ip;
     this.country = this.suspect.country;
-    // One alert per session, whichever of its two networks the event came from.
-    this.suppressKey = `session:${sid}`;
   }
 
   reason(): string {
