@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { migratedSnapshot, openDatabase, openWriter, SCHEMA_VERSION, userVersion, type Db } from '../../src/store/sqlite/database.js';
+import { migrate, migratedSnapshot, openDatabase, openWriter, SCHEMA_VERSION, userVersion, type Db } from '../../src/store/sqlite/database.js';
 import { createFromSnapshot, snapshotVersion } from '../../src/store/sqlite/new-store-file.js';
 import { storeInstance } from '../../src/store/sqlite/store-meta.js';
 import { REPO, runCli } from '../helpers/cli.js';
@@ -18,9 +18,11 @@ function schema(db: Db): unknown[] {
   return db.prepare('SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name').all();
 }
 
+/** An empty database file taken through every migration: what the image must equal. */
 function migratedFile(dir: string): Db {
-  // From the sources a store is always migrated (the build's image is used by dist/ only).
-  return openDatabase(join(dir, 'migrated.db'));
+  const db = new Database(join(dir, 'migrated.db'));
+  migrate(db);
+  return db;
 }
 
 test('a store made from the snapshot has the migrated schema and version, its own instance id, mode 0600, and takes a writer', () => {
@@ -46,6 +48,25 @@ test('a store made from the snapshot has the migrated schema and version, its ow
   } finally {
     for (const w of writers) w.db.close();
     migrated.close();
+  }
+});
+
+test('from the sources too, a new store file and a new in-memory store are copies of the migrated image, not migrated one by one', () => {
+  const dir = tempDir();
+  const image = new Database(migratedSnapshot());
+  const migrated = migratedFile(dir);
+  const stores = [openDatabase(join(dir, 'new.db')), openDatabase(':memory:')];
+  try {
+    const pages = (db: Db) => [db.pragma('page_count', { simple: true }), db.pragma('freelist_count', { simple: true })];
+    // The migrations drop and rebuild tables: a file migrated one by one keeps a free page the compacted image has not.
+    assert.notDeepEqual(pages(migrated), pages(image), 'the two ways of making a store are told apart by their pages');
+    for (const db of stores) {
+      assert.deepEqual(pages(db), pages(image));
+      assert.deepEqual(schema(db), schema(migrated));
+      assert.notEqual(storeInstance(db), storeInstance(image));
+    }
+  } finally {
+    for (const db of [...stores, migrated, image]) db.close();
   }
 });
 
