@@ -39,3 +39,28 @@ test('past 1,000 undecided lines the input is plain text: a stamped line after t
   assert.equal(records.length, 1001);
   assert.deepEqual(texts(records.slice(-1)), [show(`${T} ${EVENT}`)]);
 });
+
+// OpenUnison logs JSON too (a pretty-printed body under a message, a one-line dump): a plain
+// log can start with such a line, cut at the top by rotation. A line that starts with `{` is a
+// docker or Loki record only when it is a JSON object with its text in `log`, `message` or `line`.
+test('a plain log that starts with a JSON value is plain: the JSON lines are read as they are, the events after them too', () => {
+  for (const head of [['{"openunison":"startup","replicas":2}'], ['{', '  "client_id": "kubernetes",', '  "scopes": ["openid"]', '}'], ['  at a.b(C.java:1)', '{"partial": tru']]) {
+    const lines = [...head, EVENT, EVENT];
+    const { format, records } = decode(lines.join('\n') + '\n');
+    assert.equal(format, 'plain', head[0]);
+    assert.deepEqual(texts(records), lines.map(show), head[0]);
+  }
+});
+
+test('a docker file still decides docker at its first record, after a JSON value that is none', () => {
+  const docker = JSON.stringify({ log: `${EVENT}\n`, stream: 'stdout', time: T });
+  const { format, records } = decode(`{"notice":"log shipper started"}\n${docker}\n${docker}\n`);
+  assert.equal(format, 'docker');
+  assert.deepEqual(texts(records), [show('{"notice":"log shipper started"}'), show(EVENT), show(EVENT)]);
+});
+
+test('binary noise that starts a line with `{` does not make the input JSON lines', () => {
+  const noise = Buffer.from([0x7b, 0xff, 0x00, 0x13, 0x7b, 0x22, 0x0a]);
+  const { format } = decode(Buffer.concat([noise, Buffer.from(`${EVENT}\n`)]));
+  assert.equal(format, 'plain');
+});

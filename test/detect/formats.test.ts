@@ -44,10 +44,12 @@ const comparable = (alerts: StoredAlert[]) =>
 
 const logTime = (line: string) => (line.startsWith('[') ? line.slice(1, 24).replace(' ', 'T').replace(',', '.') + '000000Z' : '2026-03-03T00:00:00.000000000Z');
 
-test('the same day as two replica files, one plain file, gzip, docker json-file, CRI, kubectl --timestamps, kubectl --prefix (one pod, and both pods one after another, plain and gzip), stern (both pods interleaved: plain, with stamps, with namespace, colour and short stamps, JSON), every JSON export (Loki, Elasticsearch, Google Cloud Logging, Splunk, CloudWatch Logs, log4j2 layouts) and ISO 8601 stamps with their zone raise the same alerts', async () => {
+test('the same day as two replica files, one plain file (also one whose first lines are JSON a message printed), gzip, docker json-file, CRI, kubectl --timestamps, kubectl --prefix (one pod, and both pods one after another, plain and gzip), stern (both pods interleaved: plain, with stamps, with namespace, colour and short stamps, JSON), every JSON export (Loki, Elasticsearch, Google Cloud Logging, Splunk, CloudWatch Logs, log4j2 layouts) and ISO 8601 stamps with their zone raise the same alerts', async () => {
   const lines = merged();
   const files: Record<string, string[]> = {
     plain: [s.path('day.log')],
+    // A plain log cut by rotation inside a message that printed JSON: its first lines are JSON, not docker records.
+    'plain-json-first': [s.path('day-json-first.log')],
     gzip: [s.path('day.log.gz')],
     docker: [s.path('day-json.log')],
     cri: [s.path('day-cri.log')],
@@ -81,6 +83,7 @@ test('the same day as two replica files, one plain file, gzip, docker json-file,
   };
   const format: Record<string, string> = { docker: 'docker', cri: 'cri', kubectl: 'kubectl', 'kubectl-prefix': 'kubectl-prefix', 'kubectl-prefix-pods': 'kubectl-prefix', 'kubectl-prefix-pods-gz': 'kubectl-prefix', stern: 'stern', 'stern-timestamps': 'stern', 'stern-namespaces': 'stern', 'stern-json': 'docker', loki: 'loki', 'es-search': 'elasticsearch', 'es-scroll': 'elasticsearch', 'es-hits': 'elasticsearch', 'cloud-logging': 'cloud-logging', splunk: 'splunk', cloudwatch: 'cloudwatch', 'cloudwatch-response': 'cloudwatch', 'cloud-logging-api': 'cloud-logging', 'log4j2-json': 'log4j2-json', 'ecs-json': 'ecs-json' };
   writeFileSync(files.plain[0], lines.join('\n') + '\n');
+  writeFileSync(files['plain-json-first'][0], ['{', '  "client_id": "kubernetes",', '  "scope": "openid offline_access"', '}', ...lines].join('\n') + '\n');
   writeFileSync(files.gzip[0], gzipSync(lines.join('\n') + '\n'));
   writeFileSync(files.docker[0], lines.map((l) => JSON.stringify({ log: l + '\n', stream: 'stdout', time: logTime(l) })).join('\n') + '\n');
   writeFileSync(files.cri[0], lines.map((l) => `${logTime(l)} stdout F ${l}`).join('\n') + '\n');
@@ -129,7 +132,7 @@ test('the same day as two replica files, one plain file, gzip, docker json-file,
   // Every planted alert of the sample (fixtures/sample/expected-alerts.yaml).
   const planted = (parse(readFileSync(`${SAMPLE}expected-alerts.yaml`, 'utf8')) as { alerts: unknown[] }).alerts;
   assert.equal(results.replicas.length, planted.length);
-  for (const shape of ['plain', 'gzip', 'docker', 'cri', 'kubectl', 'kubectl-prefix', 'kubectl-prefix-pods', 'kubectl-prefix-pods-gz', 'stern', 'stern-timestamps', 'stern-namespaces', 'stern-json', 'loki', 'es-search', 'es-scroll', 'es-hits', 'cloud-logging', 'cloud-logging-api', 'splunk', 'cloudwatch', 'cloudwatch-response', 'log4j2-json', 'ecs-json']) {
+  for (const shape of ['plain', 'plain-json-first', 'gzip', 'docker', 'cri', 'kubectl', 'kubectl-prefix', 'kubectl-prefix-pods', 'kubectl-prefix-pods-gz', 'stern', 'stern-timestamps', 'stern-namespaces', 'stern-json', 'loki', 'es-search', 'es-scroll', 'es-hits', 'cloud-logging', 'cloud-logging-api', 'splunk', 'cloudwatch', 'cloudwatch-response', 'log4j2-json', 'ecs-json']) {
     assert.deepEqual(results[shape], results.replicas, `${shape} differs from the replica files`);
   }
   // The ISO stamps' evidence is their own lines (an alert's id is made from its evidence): the same alerts otherwise.

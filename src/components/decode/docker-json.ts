@@ -120,6 +120,15 @@ function indexIn(buf: Buffer, key: Buffer, start: number, end: number): number {
   return at < 0 ? -1 : start + at;
 }
 
+/**
+ * Whether the line is a record of this format (a JSON object with a string `log`, `message` or
+ * `line`): a line that merely starts with `{` (a JSON value a plain log printed, binary noise)
+ * must not make the whole input JSON lines (record-decoder.ts).
+ */
+export function isJsonLogRecord(buf: Buffer, start: number, end: number): boolean {
+  return slowText(buf, start, end) !== null;
+}
+
 /** The general path: a JSON object with a string `log`, `message` or `line`. */
 function slowText(buf: Buffer, start: number, end: number): { text: string; stream: string; docker: boolean } | null {
   let value: unknown;

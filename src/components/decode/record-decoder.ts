@@ -1,5 +1,6 @@
 import type { LineKind } from '../../core/events.js';
 import { detectFormat } from './detect-format.js';
+import { isJsonLogRecord } from './docker-json.js';
 import { JsonDocuments } from './json-documents.js';
 import { sniffShape } from './json-sniff.js';
 import { DEFAULT_MAX_LINE_BYTES, LineReader, newlinesIn, type LineHandler } from './line-reader.js';
@@ -98,7 +99,11 @@ export class RecordDecoder implements LineHandler {
     this.lineNo++;
     if (this.unwrapper === null) {
       if (isBlank(buf, start, end)) return this.out.skip('continuation', endOffset, this.lineNo);
-      const format = this.undecided >= MAX_UNDECIDED_LINES ? 'plain' : (this.sniffed ?? detectFormat(buf, start, end));
+      let format = this.undecided >= MAX_UNDECIDED_LINES ? 'plain' : (this.sniffed ?? detectFormat(buf, start, end));
+      // A line that starts with `{` but is no JSON log record (a JSON value OpenUnison printed
+      // in a plain log, binary noise) claims nothing: taken for docker, it made every line of
+      // a plain log malformed.
+      if ((format === 'docker' || format === 'loki') && !isJsonLogRecord(buf, start, end)) format = 'plain';
       // A line no wrapper claims and that starts no log4j event (stern's notices of the pods it
       // follows, a stack trace or the JVM's banner before the first event) does not decide: it
       // is read as it is, as plain text would be, and a later line decides (within a bound).
