@@ -68,6 +68,30 @@ describe('recognition by content', () => {
     assert.deepEqual(texts(d), ['  ],', '  "kind": "List"', '}', L[1], L[2]]);
   });
 
+  // OpenUnison prints JSON under some messages; a plain log cut there by rotation starts with it.
+  // No export, layout or NDJSON has a line that starts a log4j event: one in the bytes at hand
+  // (a replay reads 64 KiB and more at once) makes the input a plain log.
+  test('a plain log that starts with JSON a message printed is a plain log, whatever the keys: every line is read, the events after the JSON too', () => {
+    for (const json of [
+      ['{"result":"ok","preview":false}'],
+      ['{"level":"debug","thread":"main"}'],
+      ['{', '  "took": 3,', '  "hits": []', '}'],
+      ['{"events": [{"message": "x"}]}'],
+      ['[{"instant": 1}]'],
+    ]) {
+      const lines = [...json, ...L];
+      const d = decode(lines.join('\n') + '\n');
+      assert.equal(d.format, 'plain', json[0]);
+      assert.deepEqual(texts(d), lines, json[0]);
+      // Resumed at the JSON (a checkpoint just before it): the same.
+      const log = [L[0], ...lines].join('\n') + '\n';
+      const at = Buffer.byteLength(L[0]) + 1;
+      const resumed = decode(Buffer.from(log).subarray(at), { start: at, startLine: 1 });
+      assert.equal(resumed.format, 'plain', `resumed: ${json[0]}`);
+      assert.deepEqual(texts(resumed), lines, `resumed: ${json[0]}`);
+    }
+  });
+
   test('a log4j line that starts with a bracket is not a JSON array', () => {
     assert.deepEqual(texts(decode(L.join('\n') + '\n')), L);
   });

@@ -71,11 +71,13 @@ export function sniffShape(head: Buffer, startOffset: number, eof: boolean): Sha
     while (q < head.length && isSpace(head[q])) q++;
     if (q >= head.length) return eof ? LINE_START : null;
     if (head[q] !== 123 && head[q] !== 93) return LINE_START; // `[2024-` is log4j
+    if (printedByPlainLog(head, p)) return LINE_START;
     // A restart right at a `[` (nothing before it) is at a search response's records: no other
     // skip or record ends there (a value after a newline resumes at that newline).
     return { kind: 'documents', resume: startOffset > 0 && p === 0 ? 'at-records' : 'start' };
   }
   if (c !== 123 /* { */) return LINE_START;
+  if (printedByPlainLog(head, p)) return LINE_START;
   const records = startOffset === 0 ? recordsArrayAt(head, p) : -1;
   if (records >= 0) return { kind: 'documents', resume: 'at-records', skip: records };
   return firstKeys(head.subarray(p), eof || head.length >= SNIFF_BYTES);
@@ -161,6 +163,16 @@ function firstKeyOf(text: Buffer): string | null {
 
 const FIRST_KEY = /^\{\s*"([A-Za-z_@.]{1,40})"\s*:/;
 const LINE_THEN_BRACE = Buffer.from('\n{');
+
+/**
+ * Whether the JSON at `p` is a value a plain log printed (under a message, or cut at the top by
+ * rotation): a line that starts a log4j event follows it within the bytes looked at. No export,
+ * JSON layout or NDJSON has one: a JSON line never starts with `[2024-`. Read as documents, such a
+ * log lost every event after the value.
+ */
+function printedByPlainLog(head: Buffer, p: number): boolean {
+  return hasLog4jHeader(head.length > SNIFF_BYTES ? head.subarray(0, SNIFF_BYTES) : head, p);
+}
 
 /** Whether a line after `from` starts like a log4j header (`[` and a date). */
 function hasLog4jHeader(head: Buffer, from: number): boolean {
