@@ -69,8 +69,8 @@ describe('recognition by content', () => {
   });
 
   // OpenUnison prints JSON under some messages; a plain log cut there by rotation starts with it.
-  // No export, layout or NDJSON has a line that starts a log4j event: one in the bytes at hand
-  // (a replay reads 64 KiB and more at once) makes the input a plain log.
+  // No export, layout or NDJSON has a line that starts a log4j event: one in the bytes at hand,
+  // or right after the first value once it is read, makes the input a plain log.
   test('a plain log that starts with JSON a message printed is a plain log, whatever the keys: every line is read, the events after the JSON too', () => {
     for (const json of [
       ['{"result":"ok","preview":false}'],
@@ -80,9 +80,13 @@ describe('recognition by content', () => {
       ['[{"instant": 1}]'],
     ]) {
       const lines = [...json, ...L];
-      const d = decode(lines.join('\n') + '\n');
-      assert.equal(d.format, 'plain', json[0]);
-      assert.deepEqual(texts(d), lines, json[0]);
+      const input = lines.join('\n') + '\n';
+      // Whole, a byte at a time, and as a live file shows it (the JSON first, on its own).
+      for (const chunk of [undefined, 1, Buffer.byteLength(json.join('\n') + '\n')]) {
+        const d = decode(input, { chunk });
+        assert.equal(d.format, 'plain', `${json[0]}, chunk ${chunk}`);
+        assert.deepEqual(texts(d), lines, `${json[0]}, chunk ${chunk}`);
+      }
       // Resumed at the JSON (a checkpoint just before it): the same.
       const log = [L[0], ...lines].join('\n') + '\n';
       const at = Buffer.byteLength(L[0]) + 1;

@@ -72,6 +72,10 @@ export function sniffShape(head: Buffer, startOffset: number, eof: boolean): Sha
     if (q >= head.length) return eof ? LINE_START : null;
     if (head[q] !== 123 && head[q] !== 93) return LINE_START; // `[2024-` is log4j
     if (printedByPlainLog(head, p)) return LINE_START;
+    if (startOffset === 0 && !eof && head.length < SNIFF_BYTES) {
+      const after = afterFirstValue(head.subarray(p), valueEnd(head.subarray(p)), false);
+      if (after !== DOCUMENTS) return after;
+    }
     // A restart right at a `[` (nothing before it) is at a search response's records: no other
     // skip or record ends there (a value after a newline resumes at that newline).
     return { kind: 'documents', resume: startOffset > 0 && p === 0 ? 'at-records' : 'start' };
@@ -79,7 +83,13 @@ export function sniffShape(head: Buffer, startOffset: number, eof: boolean): Sha
   if (c !== 123 /* { */) return LINE_START;
   if (printedByPlainLog(head, p)) return LINE_START;
   const records = startOffset === 0 ? recordsArrayAt(head, p) : -1;
-  if (records >= 0) return { kind: 'documents', resume: 'at-records', skip: records };
+  if (records >= 0) {
+    if (!eof && head.length < SNIFF_BYTES) {
+      const after = afterFirstValue(head.subarray(p), valueEnd(head.subarray(p)), false);
+      if (after !== DOCUMENTS) return after;
+    }
+    return { kind: 'documents', resume: 'at-records', skip: records };
+  }
   return firstKeys(head.subarray(p), eof || head.length >= SNIFF_BYTES);
 }
 
@@ -106,6 +116,10 @@ function firstKeys(text: Buffer, final: boolean): Shape {
   let utf8 = new StringDecoder('utf8');
   let depth = 0;
   let key: string | null = null;
+  // A key of an export or a layout, in a first value that may yet prove to be JSON a plain log
+  // printed (printedByPlainLog) when more bytes come: decided once the value is read and what
+  // follows it is seen (a live file written line by line shows one line at a time).
+  let documentKey = false;
   for (let at = 0, to = 0; at < text.length; at = to) {
     const nl = text.indexOf(10, at);
     to = Math.min(nl < 0 ? text.length : nl + 1, at + SNIFF_PIECE);
@@ -134,12 +148,15 @@ function firstKeys(text: Buffer, final: boolean): Shape {
         case 'endObject':
         case 'endArray':
           depth--;
-          if (depth === 0) return { kind: 'lines', wrapper: 'docker' };
+          if (depth === 0) return documentKey ? afterFirstValue(text, to, final) : { kind: 'lines', wrapper: 'docker' };
           break;
         case 'keyValue':
           if (depth !== 1) break;
           key = t.value;
-          if (DOCUMENT_KEYS.has(key)) return { kind: 'documents', resume: 'start' };
+          if (DOCUMENT_KEYS.has(key)) {
+            if (final) return DOCUMENTS;
+            documentKey = true;
+          }
           continue;
         case 'stringValue':
           if (depth === 1 && key === 'log') return { kind: 'lines', wrapper: 'docker' };
@@ -151,7 +168,49 @@ function firstKeys(text: Buffer, final: boolean): Shape {
   }
   if (!final) return null;
   // Undecided: a first object over 64 KiB is no docker line; a short cut or broken one is read as before.
-  return text.length >= SNIFF_BYTES ? { kind: 'documents', resume: 'start' } : { kind: 'lines', wrapper: 'docker' };
+  return documentKey || text.length >= SNIFF_BYTES ? DOCUMENTS : { kind: 'lines', wrapper: 'docker' };
+}
+
+const DOCUMENTS = { kind: 'documents', resume: 'start' } as const;
+
+/**
+ * Where the line that ends the JSON value `text` starts with ends (the offset just past its
+ * newline), or `text.length` when the value is not complete in it; broken JSON counts as
+ * complete where it broke (no log4j line will mend it).
+ */
+function valueEnd(text: Buffer): number {
+  const parse = jsonParser({ jsonStreaming: true, streamValues: false });
+  const utf8 = new StringDecoder('utf8');
+  let depth = 0;
+  for (let at = 0, to = 0; at < text.length; at = to) {
+    const nl = text.indexOf(10, at);
+    to = Math.min(nl < 0 ? text.length : nl + 1, at + SNIFF_PIECE);
+    let out;
+    try {
+      out = parse(utf8.write(text.subarray(at, to)));
+    } catch {
+      return to;
+    }
+    if (typeof out === 'symbol') continue;
+    for (const t of out.values) {
+      if (t.name === 'startObject' || t.name === 'startArray') depth++;
+      else if ((t.name === 'endObject' || t.name === 'endArray') && --depth === 0) return to;
+    }
+  }
+  return text.length;
+}
+
+/**
+ * After a first value with a key of an export or a layout, read to its end on the line that
+ * ends at `to`: documents, unless a log4j event starts the next line; undecided while nothing
+ * follows it yet and more bytes may come.
+ */
+function afterFirstValue(text: Buffer, to: number, final: boolean): Shape {
+  let p = to;
+  while (p < text.length && isSpace(text[p])) p++;
+  if (text[p] !== 91 /* [ */) return p < text.length || final ? DOCUMENTS : null;
+  if (p + 5 >= text.length) return final ? DOCUMENTS : null;
+  return startsLog4jHeader(text, p) ? LINE_START : DOCUMENTS;
 }
 
 const SNIFF_PIECE = 1024;
@@ -177,9 +236,14 @@ function printedByPlainLog(head: Buffer, p: number): boolean {
 /** Whether a line after `from` starts like a log4j header (`[` and a date). */
 function hasLog4jHeader(head: Buffer, from: number): boolean {
   for (let nl = head.indexOf(10, from); nl >= 0 && nl + 6 < head.length; nl = head.indexOf(10, nl + 1)) {
-    let d = nl + 2;
-    while (d < nl + 6 && head[d] >= 48 && head[d] <= 57) d++;
-    if (head[nl + 1] === 91 && d === nl + 6 && head[d] === 45) return true;
+    if (startsLog4jHeader(head, nl + 1)) return true;
   }
   return false;
+}
+
+/** Whether `head` holds `[` and four digits and `-` at `at` (the caller checked that six bytes are there). */
+function startsLog4jHeader(head: Buffer, at: number): boolean {
+  let d = at + 1;
+  while (d < at + 5 && head[d] >= 48 && head[d] <= 57) d++;
+  return head[at] === 91 && d === at + 5 && head[d] === 45;
 }

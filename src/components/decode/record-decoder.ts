@@ -2,7 +2,7 @@ import type { LineKind } from '../../core/events.js';
 import { detectFormat } from './detect-format.js';
 import { isJsonLogRecord } from './docker-json.js';
 import { JsonDocuments } from './json-documents.js';
-import { sniffShape } from './json-sniff.js';
+import { SNIFF_BYTES, sniffShape } from './json-sniff.js';
 import { DEFAULT_MAX_LINE_BYTES, LineReader, newlinesIn, type LineHandler } from './line-reader.js';
 import { unwrapperFor, type InputFormat, type LineFormat, type Unwrapper } from './unwrap.js';
 import { WallClock } from './wall-clock.js';
@@ -138,8 +138,13 @@ export class RecordDecoder implements LineHandler {
       // A response's envelope before its records' `[` is passed over (json-sniff.ts): reading starts on that `[`'s line.
       const skip = shape.skip ?? 0;
       const lineNo = skip === 0 ? this.lineNo : this.lineNo + newlinesIn(head, 0, skip) + 1;
-      this.documents = new JsonDocuments(this.out, this.startOffset + skip, lineNo, this.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, clock, shape.resume);
-      this.documents.write(skip === 0 ? head : head.subarray(skip));
+      const max = this.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+      this.documents = new JsonDocuments(this.out, this.startOffset + skip, lineNo, max, clock, shape.resume);
+      // In pieces no larger than a record may be: the reader checks a record's size at the end
+      // of each write, and the head held while its shape was undecided can be 64 KiB and more.
+      const rest = skip === 0 ? head : head.subarray(skip);
+      const piece = Math.max(1, Math.min(max, SNIFF_BYTES));
+      for (let at = 0; at < rest.length; at += piece) this.documents.write(rest.subarray(at, at + piece));
       return;
     }
     this.sniffed = shape.wrapper;
