@@ -61,6 +61,18 @@ test('appended lines are read; a partial last line waits until it is completed',
   await stop(t);
 });
 
+test('a followed plain log whose first line is JSON (a body OpenUnison printed, cut there by rotation) is read as plain text once its next line comes', async () => {
+  const dir = tempDir();
+  const file = join(dir, 'app.log');
+  writeFileSync(file, '{"result":"ok","level":"debug"}\n');
+  const t = await tailing(dir, [file]);
+  await sleep(300);
+  appendFileSync(file, logText(0, 20));
+  await waitFor('the events after the JSON', processed(t, events(0, 20).length));
+  assert.deepEqual(t.processed, events(0, 20));
+  await stop(t);
+});
+
 test('rotation by rename: the rest of the old file, then the new file, each line once', async () => {
   const dir = tempDir();
   const file = join(dir, 'app.log');
