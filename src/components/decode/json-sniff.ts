@@ -6,6 +6,13 @@ import { isSpace } from './native-record.js';
 export const SNIFF_BYTES = 64 * 1024;
 
 /**
+ * How long a first value with a key of an export or a layout waits to see what follows it
+ * (a log4j event: JSON a plain log printed), when bytes come a few at a time (a live file):
+ * a value printed under a message is short, and each look parses the head again.
+ */
+const FOLLOWING_BYTES = 4096;
+
+/**
  * What the beginning of an input says about its shape:
  * - `lines`: line by line, with the wrapper named (`docker`: NDJSON whose line is in `log` or
  *   `message`; `loki`: `logcli --output=jsonl`) or recognised from the first line (null);
@@ -72,7 +79,7 @@ export function sniffShape(head: Buffer, startOffset: number, eof: boolean): Sha
     if (q >= head.length) return eof ? LINE_START : null;
     if (head[q] !== 123 && head[q] !== 93) return LINE_START; // `[2024-` is log4j
     if (printedByPlainLog(head, p)) return LINE_START;
-    if (startOffset === 0 && !eof && head.length < SNIFF_BYTES) {
+    if (startOffset === 0 && !eof && head.length < FOLLOWING_BYTES) {
       const after = afterFirstValue(head.subarray(p), valueEnd(head.subarray(p)), false);
       if (after !== DOCUMENTS) return after;
     }
@@ -84,13 +91,13 @@ export function sniffShape(head: Buffer, startOffset: number, eof: boolean): Sha
   if (printedByPlainLog(head, p)) return LINE_START;
   const records = startOffset === 0 ? recordsArrayAt(head, p) : -1;
   if (records >= 0) {
-    if (!eof && head.length < SNIFF_BYTES) {
+    if (!eof && head.length < FOLLOWING_BYTES) {
       const after = afterFirstValue(head.subarray(p), valueEnd(head.subarray(p)), false);
       if (after !== DOCUMENTS) return after;
     }
     return { kind: 'documents', resume: 'at-records', skip: records };
   }
-  return firstKeys(head.subarray(p), eof || head.length >= SNIFF_BYTES);
+  return firstKeys(head.subarray(p), eof || head.length >= SNIFF_BYTES, !eof && head.length < FOLLOWING_BYTES);
 }
 
 /**
@@ -107,11 +114,12 @@ function recordsArrayAt(head: Buffer, p: number): number {
 const RECORDS_FIRST = /^\{\s*"(?:events|entries)"\s*:\s*\[(?=\s*\{)/;
 
 /**
- * Judges a top-level object by its keys; `final`: no more bytes will come. The text is parsed a
- * line (or 1 KiB) at a time, so that what follows the first value (a broken next line) cannot
- * matter.
+ * Judges a top-level object by its keys; `final`: no more bytes will come; `waitForFollowing`:
+ * a key of an export or a layout waits for the value's end and what follows it. The text is
+ * parsed a line (or 1 KiB) at a time, so that what follows the first value (a broken next line)
+ * cannot matter.
  */
-function firstKeys(text: Buffer, final: boolean): Shape {
+function firstKeys(text: Buffer, final: boolean, waitForFollowing: boolean): Shape {
   let parse = jsonParser({ jsonStreaming: true, streamValues: false });
   let utf8 = new StringDecoder('utf8');
   let depth = 0;
@@ -154,7 +162,7 @@ function firstKeys(text: Buffer, final: boolean): Shape {
           if (depth !== 1) break;
           key = t.value;
           if (DOCUMENT_KEYS.has(key)) {
-            if (final) return DOCUMENTS;
+            if (!waitForFollowing) return DOCUMENTS;
             documentKey = true;
           }
           continue;
