@@ -120,59 +120,53 @@ const RECORDS_FIRST = /^\{\s*"(?:events|entries)"\s*:\s*\[(?=\s*\{)/;
  * cannot matter.
  */
 function firstKeys(text: Buffer, final: boolean, waitForFollowing: boolean): Shape {
-  let parse = jsonParser({ jsonStreaming: true, streamValues: false });
-  let utf8 = new StringDecoder('utf8');
   let depth = 0;
   let key: string | null = null;
   // A key of an export or a layout, in a first value that may yet prove to be JSON a plain log
   // printed (printedByPlainLog) when more bytes come: decided once the value is read and what
   // follows it is seen (a live file written line by line shows one line at a time).
   let documentKey = false;
-  for (let at = 0, to = 0; at < text.length; at = to) {
-    const nl = text.indexOf(10, at);
-    to = Math.min(nl < 0 ? text.length : nl + 1, at + SNIFF_PIECE);
-    let out;
-    try {
-      out = parse(utf8.write(text.subarray(at, to)));
-    } catch {
-      // Its first key still decides when the damage comes after it (an export's envelope broken).
-      if (at === 0 && DOCUMENT_KEYS.has(firstKeyOf(text) ?? '')) return { kind: 'documents', resume: 'start' };
-      // A broken first value does not decide otherwise: the next line that starts one does.
-      const next = text.indexOf(LINE_THEN_BRACE, at);
-      if (next < 0) break;
-      to = next + 1;
-      parse = jsonParser({ jsonStreaming: true, streamValues: false });
-      utf8 = new StringDecoder('utf8');
-      depth = 0;
-      continue;
-    }
-    if (typeof out === 'symbol') continue;
-    for (const t of out.values) {
-      switch (t.name) {
-        case 'startObject':
-        case 'startArray':
-          depth++;
-          break;
-        case 'endObject':
-        case 'endArray':
-          depth--;
-          if (depth === 0) return documentKey ? afterFirstValue(text, to, final) : { kind: 'lines', wrapper: 'docker' };
-          break;
-        case 'keyValue':
-          if (depth !== 1) break;
-          key = t.value;
-          if (DOCUMENT_KEYS.has(key)) {
-            if (!waitForFollowing) return DOCUMENTS;
-            documentKey = true;
-          }
-          continue;
-        case 'stringValue':
-          if (depth === 1 && key === 'log') return { kind: 'lines', wrapper: 'docker' };
-          if (depth === 1 && key === 'line') return { kind: 'lines', wrapper: 'loki' };
-          break;
+  for (let from = 0; from < text.length; ) {
+    let resumeAt = -1;
+    for (const { at, to, tokens } of pieces(text, from)) {
+      if (tokens === null) {
+        // Its first key still decides when the damage comes after it (an export's envelope broken).
+        if (at === 0 && DOCUMENT_KEYS.has(firstKeyOf(text) ?? '')) return DOCUMENTS;
+        // A broken first value does not decide otherwise: the next line that starts one does.
+        const next = text.indexOf(LINE_THEN_BRACE, at);
+        if (next >= 0) resumeAt = next + 1;
+        break;
       }
-      if (depth === 1) key = null;
+      for (const t of tokens) {
+        switch (t.name) {
+          case 'startObject':
+          case 'startArray':
+            depth++;
+            break;
+          case 'endObject':
+          case 'endArray':
+            depth--;
+            if (depth === 0) return documentKey ? afterFirstValue(text, to, final) : { kind: 'lines', wrapper: 'docker' };
+            break;
+          case 'keyValue':
+            if (depth !== 1) break;
+            key = t.value;
+            if (DOCUMENT_KEYS.has(key)) {
+              if (!waitForFollowing) return DOCUMENTS;
+              documentKey = true;
+            }
+            continue;
+          case 'stringValue':
+            if (depth === 1 && key === 'log') return { kind: 'lines', wrapper: 'docker' };
+            if (depth === 1 && key === 'line') return { kind: 'lines', wrapper: 'loki' };
+            break;
+        }
+        if (depth === 1) key = null;
+      }
     }
+    if (resumeAt < 0) break;
+    from = resumeAt;
+    depth = 0;
   }
   if (!final) return null;
   // Undecided: a first object over 64 KiB is no docker line; a short cut or broken one is read as before.
@@ -187,20 +181,10 @@ const DOCUMENTS = { kind: 'documents', resume: 'start' } as const;
  * complete where it broke (no log4j line will mend it).
  */
 function valueEnd(text: Buffer): number {
-  const parse = jsonParser({ jsonStreaming: true, streamValues: false });
-  const utf8 = new StringDecoder('utf8');
   let depth = 0;
-  for (let at = 0, to = 0; at < text.length; at = to) {
-    const nl = text.indexOf(10, at);
-    to = Math.min(nl < 0 ? text.length : nl + 1, at + SNIFF_PIECE);
-    let out;
-    try {
-      out = parse(utf8.write(text.subarray(at, to)));
-    } catch {
-      return to;
-    }
-    if (typeof out === 'symbol') continue;
-    for (const t of out.values) {
+  for (const { to, tokens } of pieces(text, 0)) {
+    if (tokens === null) return to;
+    for (const t of tokens) {
       if (t.name === 'startObject' || t.name === 'startArray') depth++;
       else if ((t.name === 'endObject' || t.name === 'endArray') && --depth === 0) return to;
     }
@@ -222,6 +206,38 @@ function afterFirstValue(text: Buffer, to: number, final: boolean): Shape {
 }
 
 const SNIFF_PIECE = 1024;
+
+type Token = Exclude<ReturnType<ReturnType<typeof jsonParser>>, symbol>['values'][number];
+
+/** A piece of text (`at` to `to`) and the JSON tokens it ends; null where the JSON broke. */
+interface Piece {
+  at: number;
+  to: number;
+  tokens: readonly Token[] | null;
+}
+
+/**
+ * `text` from `from` on, a line (or SNIFF_PIECE bytes) at a time, with the JSON tokens each
+ * piece completes (a character split between two pieces is joined); ends after a piece where
+ * the JSON broke.
+ */
+function* pieces(text: Buffer, from: number): Generator<Piece> {
+  const parse = jsonParser({ jsonStreaming: true, streamValues: false });
+  const utf8 = new StringDecoder('utf8');
+  for (let at = from; at < text.length; ) {
+    const nl = text.indexOf(10, at);
+    const to = Math.min(nl < 0 ? text.length : nl + 1, at + SNIFF_PIECE);
+    let out;
+    try {
+      out = parse(utf8.write(text.subarray(at, to)));
+    } catch {
+      yield { at, to, tokens: null };
+      return;
+    }
+    yield { at, to, tokens: typeof out === 'symbol' ? [] : out.values };
+    at = to;
+  }
+}
 
 /** The first key of the object `text` starts with (a plain key: no escapes), or null. */
 function firstKeyOf(text: Buffer): string | null {
