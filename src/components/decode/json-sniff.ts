@@ -79,8 +79,8 @@ export function sniffShape(head: Buffer, startOffset: number, eof: boolean): Sha
     if (q >= head.length) return eof ? LINE_START : null;
     if (head[q] !== 123 && head[q] !== 93) return LINE_START; // `[2024-` is log4j
     if (printedByPlainLog(head, p)) return LINE_START;
-    if (startOffset === 0 && !eof && head.length < FOLLOWING_BYTES) {
-      const after = afterFirstValue(head.subarray(p), valueEnd(head.subarray(p)), false);
+    if (startOffset === 0) {
+      const after = whatFollows(head, p, eof);
       if (after !== DOCUMENTS) return after;
     }
     // A restart right at a `[` (nothing before it) is at a search response's records: no other
@@ -91,11 +91,8 @@ export function sniffShape(head: Buffer, startOffset: number, eof: boolean): Sha
   if (printedByPlainLog(head, p)) return LINE_START;
   const records = startOffset === 0 ? recordsArrayAt(head, p) : -1;
   if (records >= 0) {
-    if (!eof && head.length < FOLLOWING_BYTES) {
-      const after = afterFirstValue(head.subarray(p), valueEnd(head.subarray(p)), false);
-      if (after !== DOCUMENTS) return after;
-    }
-    return { kind: 'documents', resume: 'at-records', skip: records };
+    const after = whatFollows(head, p, eof);
+    return after !== DOCUMENTS ? after : { kind: 'documents', resume: 'at-records', skip: records };
   }
   return firstKeys(head.subarray(p), eof || head.length >= SNIFF_BYTES, !eof && head.length < FOLLOWING_BYTES);
 }
@@ -176,7 +173,18 @@ function firstKeys(text: Buffer, final: boolean, waitForFollowing: boolean): Sha
 const DOCUMENTS = { kind: 'documents', resume: 'start' } as const;
 
 /**
- * Where the line that ends the JSON value `text` starts with ends (the offset just past its
+ * For a first value at `p` that makes the input documents: LINE_START when a log4j event
+ * follows it, null while that cannot be told yet (a live file's bytes come a few at a time),
+ * DOCUMENTS otherwise, and at once past FOLLOWING_BYTES or at the end of the input.
+ */
+function whatFollows(head: Buffer, p: number, eof: boolean): Shape {
+  if (eof || head.length >= FOLLOWING_BYTES) return DOCUMENTS;
+  const value = head.subarray(p);
+  return afterFirstValue(value, valueEnd(value), false);
+}
+
+/**
+ * The end of the line on which the JSON value that `text` starts with ends (just past its
  * newline), or `text.length` when the value is not complete in it; broken JSON counts as
  * complete where it broke (no log4j line will mend it).
  */
