@@ -66,6 +66,7 @@ test('a followed plain log whose first line is JSON (a body OpenUnison printed, 
   const file = join(dir, 'app.log');
   writeFileSync(file, '{"result":"ok","level":"debug"}\n');
   const t = await tailing(dir, [file]);
+  // Polled with the JSON alone first: its shape cannot be told until the next line comes.
   await sleep(300);
   appendFileSync(file, logText(0, 20));
   await waitFor('the events after the JSON', processed(t, events(0, 20).length));
